@@ -1,0 +1,66 @@
+"""The one error root. Every error a user can see is a ServiceError whose message says what to do.
+
+Lower-level errors (msal, Graph, SQLAlchemy, TOML) are translated at the adapter that met them
+and chained with ``raise ... from exc`` so the cause stays visible with ``--verbose``.
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Something went wrong; the message says what and how to fix it."""
+
+
+class ConfigError(ServiceError):
+    """The configuration (file or ONETOONE_* environment) is invalid."""
+
+
+class PairsFileError(ServiceError):
+    """The pairs CSV file has a line that cannot be used."""
+
+
+class StoreError(ServiceError):
+    """The database cannot be reached or is not at the expected schema version."""
+
+
+class GraphError(ServiceError):
+    """Microsoft Graph refused or failed a request.
+
+    ``status`` is the HTTP status (0 when no response arrived), ``code`` Graph's error code,
+    ``mailbox`` the mailbox the request was about, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        code: str = "",
+        mailbox: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.mailbox = mailbox
+        self.retry_after = retry_after
+
+
+class AuthError(GraphError):
+    """The app could not get a token: wrong secret/certificate, tenant or client id."""
+
+
+class PermissionDenied(GraphError):
+    """The app lacks a permission or admin consent, or an access policy blocks a mailbox."""
+
+
+class Throttled(GraphError):
+    """Graph throttled the mailbox or tenant and retries ran out."""
+
+
+class NotFound(GraphError):
+    """The user, mailbox or event does not exist (or no longer exists)."""
+
+
+class OutcomeUnknown(GraphError):
+    """A non-idempotent request may or may not have taken effect (timeout, 5xx)."""
