@@ -1,0 +1,75 @@
+"""Wiring: settings -> database, Graph client (real or sandbox), job context."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from service.graph.factory import build_from_settings
+from service.jobs.context import JobContext, Progress
+from service.logs import register_secret
+from service.store.db import check_schema, make_engine, upgrade
+from service.store.repo import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Any
+    store: Store
+    sandbox: Any  # SandboxTenant when running against the built-in tenant
+
+
+def open_store(settings: Any) -> Store:
+    """The store; a SQLite file is created/upgraded on the spot (zero set-up), a server
+    database must be upgraded explicitly with `onetoone db upgrade`."""
+    engine = make_engine(settings.database.url)
+    if engine.url.get_backend_name() == "sqlite":
+        upgrade(engine)
+    else:
+        check_schema(engine)
+    return Store(engine)
+
+
+def load_sandbox(settings: Any, today: datetime) -> Any:
+    """The sandbox tenant from its state file, seeded with the demo organisation if new."""
+    from service.graph.sandbox import SandboxTenant
+    from service.graph.sandbox_org import demo_tenant
+
+    path = Path(settings.microsoft.sandbox_state)
+    if path.exists():
+        return SandboxTenant.load(path)
+    tenant = demo_tenant(today.date())
+    tenant.save(path)
+    return tenant
+
+
+def save_sandbox(settings: Any, tenant: Any) -> None:
+    if tenant is not None:
+        tenant.save(Path(settings.microsoft.sandbox_state))
+
+
+@asynccontextmanager
+async def job_context(
+    settings: Any, now: datetime, *, progress: Progress | None = None,
+    sandbox: Any = None, store: Store | None = None, persist_sandbox: bool = True,
+) -> AsyncIterator[JobContext]:
+    """A JobContext for one run; the sandbox state is saved when the run ends."""
+    register_secret(getattr(settings.microsoft, "client_secret", None))
+    store = store or open_store(settings)
+    tenant = sandbox
+    if settings.is_sandbox and tenant is None:
+        tenant = load_sandbox(settings, now)
+    graph = build_from_settings(settings, sandbox=tenant)
+    try:
+        yield JobContext(settings=settings, store=store, graph=graph, progress=progress)
+    finally:
+        await graph.aclose()
+        if settings.is_sandbox and persist_sandbox and sandbox is None:
+            save_sandbox(settings, tenant)

@@ -1,0 +1,123 @@
+"""`onetoone doctor`: config, database, sign-in and each Graph permission, with the fix."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from service.errors import ServiceError
+
+REQUIRED_ROLES = {
+    "User.Read.All": "read users and their managers",
+    "Calendars.ReadWrite": "create and update 1-2-1 series",
+    "MailboxSettings.Read": "read time zones and working hours",
+    "Mail.Send": "send summaries from the manager's mailbox",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def token_roles(token: str) -> set[str] | None:
+    """The application permissions in an access token's ``roles`` claim (None if opaque)."""
+    try:
+        payload = token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        return set(json.loads(base64.urlsafe_b64decode(payload)).get("roles") or [])
+    except (IndexError, ValueError):
+        return None
+
+
+async def run_checks(settings: Any) -> list[Check]:
+    checks = [Check("config", True, f"loaded from {settings.source}")]
+    checks.append(_database(settings))
+    from service.app import load_sandbox
+    from service.graph.factory import build_from_settings
+
+    now = datetime.now(timezone.utc)
+    sandbox = load_sandbox(settings, now) if settings.is_sandbox else None
+    try:
+        graph = build_from_settings(settings, sandbox=sandbox, max_retries=1)
+    except ServiceError as exc:
+        checks.append(Check("sign-in", False, str(exc), "see the message above"))
+        return checks
+    try:
+        if settings.is_sandbox:
+            checks.append(Check("sign-in", True, "built-in sandbox tenant (no Microsoft "
+                                "account); set [microsoft] tenant_id to use yours"))
+        else:
+            token_check, roles = _token(graph)
+            checks.append(token_check)
+            if not token_check.ok:
+                return checks
+            for role, why in REQUIRED_ROLES.items():
+                if roles is None:
+                    break
+                checks.append(Check(
+                    f"permission {role}", role in roles,
+                    "granted" if role in roles else f"missing (needed to {why})",
+                    f"Add the Microsoft Graph application permission {role} to the app "
+                    "registration and grant admin consent.",
+                ))
+        checks.extend(await _probes(graph))
+    finally:
+        await graph.aclose()
+    return checks
+
+
+def _database(settings: Any) -> Check:
+    from service.store.db import current_revision, head_revision, make_engine
+
+    try:
+        engine = make_engine(settings.database.url)
+        current = current_revision(engine)
+    except Exception as exc:  # report any driver failure as a failed check
+        return Check("database", False, f"cannot connect: {str(exc).splitlines()[0]}",
+                     "Check [database] url and that the server is running.")
+    head = head_revision()
+    if current == head:
+        return Check("database", True, f"schema {head}")
+    if engine.url.get_backend_name() == "sqlite":
+        return Check("database", True, f"schema {current or 'empty'}; upgraded to {head} "
+                     "automatically on first run")
+    return Check("database", False, f"schema {current or 'empty'}, needs {head}",
+                 "Run `onetoone db upgrade`.")
+
+
+def _token(graph: Any) -> tuple[Check, set[str] | None]:
+    provider = graph._adapter._authentication_provider.access_token_provider
+    try:
+        token = provider.token()
+    except ServiceError as exc:
+        return Check("sign-in", False, str(exc), "Fix the credential named above."), None
+    roles = token_roles(token)
+    return Check("sign-in", True, "token acquired with msal"), roles
+
+
+async def _probes(graph: Any) -> list[Check]:
+    """Real read-only calls: they prove consent and show access-policy blocks."""
+    out: list[Check] = []
+    try:
+        page = await graph.request("GET", "/users", query={"$select": "id,mail", "$top": "1"})
+        first = (page.get("value") or [{}])[0].get("id")
+        out.append(Check("Graph: list users", True, "ok"))
+    except ServiceError as exc:
+        return [Check("Graph: list users", False, str(exc), "see the message")]
+    if not first:
+        return out
+    for name, path in (("Graph: mailbox settings", f"/users/{first}/mailboxSettings"),
+                       ("Graph: calendar", f"/users/{first}/calendar")):
+        try:
+            await graph.request("GET", path)
+            out.append(Check(name, True, "ok"))
+        except ServiceError as exc:
+            out.append(Check(name, False, str(exc), "see the message"))
+    return out

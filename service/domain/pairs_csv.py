@@ -1,0 +1,170 @@
+"""Parse the pairs CSV file (manager, report and optional per-pair cadence and minutes).
+
+Pure: takes the file's text and its name (for messages); reading the file is the caller's job.
+
+Format, one pair per line::
+
+    manager,report[,cadence,minutes]
+
+- an optional header row (its first cell is ``manager``);
+- ``#`` comment lines and blank lines are ignored;
+- cells are trimmed, emails lower-cased; a UTF-8 BOM and CRLF line ends are tolerated;
+- empty optional cells mean "use the policy" (``a@x.com,b@x.com,,45``);
+- trailing empty cells (as spreadsheets export them) are ignored.
+
+Every problem is reported as ``file:line: what is wrong. How to fix it.``; all problems (up to
+``MAX_ERRORS``) are collected into one :class:`~service.errors.PairsFileError`. Line numbers are
+physical lines of the text, so a quoted cell must not span lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+from dataclasses import dataclass
+
+from service.domain.model import CadenceKind
+from service.errors import PairsFileError
+
+MIN_MINUTES = 15
+MAX_MINUTES = 120
+MAX_ERRORS = 20
+HEADER_FIRST_CELLS = frozenset({"manager", "manager_email", "manager email"})
+
+# Deliberately simple: one @, no spaces or list separators, a dot in the domain. Graph is the
+# final judge of whether a mailbox exists; this only catches typos and pasted junk.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_EMAIL_RE = re.compile(rf"^[^@\s,;<>()\[\]\"']+@{_LABEL}(?:\.{_LABEL})+$")
+
+
+def is_valid_email(value: str) -> bool:
+    """True when ``value`` looks like ``name@example.com`` (shared with the config checks)."""
+    return bool(_EMAIL_RE.match(value))
+
+
+@dataclass(frozen=True)
+class FilePair:
+    """One manager-report pair from the pairs file, with optional per-pair overrides."""
+
+    manager_email: str
+    report_email: str
+    cadence: CadenceKind | None
+    minutes: int | None
+    line: int
+
+
+def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
+    """Parse the pairs file's text; raise PairsFileError naming ``filename:line`` per bad row."""
+    errors: list[str] = []
+    pairs: list[FilePair] = []
+    # report email -> the first pair that named it
+    seen_reports: dict[str, FilePair] = {}
+    first_row = True
+
+    if text.startswith("\ufeff"):
+        text = text[1:]
+
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        where = f"{filename}:{number}"
+        try:
+            cells = [cell.strip() for cell in next(csv.reader([raw], skipinitialspace=True))]
+        except csv.Error as exc:  # e.g. an unterminated quote
+            errors.append(f"{where}: cannot read the line as CSV ({exc}). Check its quotes.")
+            continue
+
+        if first_row:
+            first_row = False
+            if cells and cells[0].lower() in HEADER_FIRST_CELLS:
+                continue
+
+        while cells and not cells[-1]:
+            cells.pop()
+        if len(cells) > 4:
+            errors.append(
+                f"{where}: {len(cells)} columns in {stripped!r}; expected at most 4 "
+                "(manager,report,cadence,minutes). Remove the extra columns, or quote a "
+                "value that contains a comma."
+            )
+            continue
+        if len(cells) < 2:
+            errors.append(
+                f"{where}: {len(cells)} column in {stripped!r}; expected at least 2 "
+                "(manager,report). Add the report's email after a comma."
+            )
+            continue
+        cells += [""] * (4 - len(cells))
+        manager, report, cadence_text, minutes_text = cells
+        manager, report = manager.lower(), report.lower()
+        row_errors = len(errors)
+
+        for role, email in (("manager", manager), ("report", report)):
+            if not is_valid_email(email):
+                shown = f"{email!r}" if email else "(empty)"
+                errors.append(
+                    f"{where}: {role} email {shown} is not a valid email address. "
+                    "Write it as name@example.com."
+                )
+
+        cadence: CadenceKind | None = None
+        if cadence_text:
+            try:
+                cadence = CadenceKind(cadence_text.lower())
+            except ValueError:
+                names = [kind.value for kind in CadenceKind]
+                close = difflib.get_close_matches(cadence_text.lower(), names, n=1)
+                hint = f" Did you mean {close[0]}?" if close else ""
+                errors.append(
+                    f"{where}: cadence {cadence_text!r} is not one of {', '.join(names)}.{hint} "
+                    "Use one of those, or leave the cell empty to use the policy."
+                )
+
+        minutes: int | None = None
+        if minutes_text:
+            try:
+                minutes = int(minutes_text)
+            except ValueError:
+                minutes = None
+            if minutes is None or not MIN_MINUTES <= minutes <= MAX_MINUTES:
+                errors.append(
+                    f"{where}: minutes {minutes_text!r} is not a whole number from "
+                    f"{MIN_MINUTES} to {MAX_MINUTES}. Use a number like 30, or leave the cell "
+                    "empty to use the policy."
+                )
+                minutes = None
+
+        if len(errors) == row_errors and manager == report:
+            errors.append(
+                f"{where}: {manager} is paired with themself. "
+                "Put the person's manager in the first column."
+            )
+        if len(errors) > row_errors:
+            continue
+
+        pair = FilePair(manager, report, cadence, minutes, number)
+        earlier = seen_reports.get(report)
+        if earlier is not None:
+            if earlier.manager_email != manager:
+                errors.append(
+                    f"{where}: report {report} is listed with two managers: "
+                    f"{earlier.manager_email} (line {earlier.line}) and {manager} (line "
+                    f"{number}). A report has one manager here; delete one of the lines."
+                )
+            else:
+                errors.append(
+                    f"{where}: the pair {manager} -> {report} is already on line "
+                    f"{earlier.line}. Delete one of the lines."
+                )
+            continue
+        seen_reports[report] = pair
+        pairs.append(pair)
+
+    if errors:
+        shown = errors[:MAX_ERRORS]
+        if len(errors) > MAX_ERRORS:
+            shown.append(f"... and {len(errors) - MAX_ERRORS} more problems in {filename}.")
+        raise PairsFileError("\n".join(shown))
+    return pairs

@@ -1,0 +1,127 @@
+"""App-only authentication with msal, behind kiota's AccessTokenProvider interface."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from kiota_abstractions.authentication import AccessTokenProvider, AllowedHostsValidator
+
+from service.errors import AuthError, ConfigError
+from service.graph.errors import translate_msal
+
+log = logging.getLogger(__name__)
+
+# Hosts where Microsoft's instance discovery works; any other authority (a proxy, a test
+# double, a sovereign cloud not yet known to msal) needs instance_discovery=False.
+MICROSOFT_LOGIN_HOSTS = frozenset(
+    {
+        "login.microsoftonline.com",
+        "login.microsoftonline.us",
+        "login.chinacloudapi.cn",
+        "login.partner.microsoftonline.cn",
+    }
+)
+
+
+def graph_scope(graph_url: str) -> str:
+    """The ``.default`` scope for the Graph host in ``graph_url`` (national clouds differ)."""
+    parsed = urlparse(graph_url)
+    return f"{parsed.scheme}://{parsed.netloc}/.default"
+
+
+class MsalTokenProvider(AccessTokenProvider):
+    """Client-credentials tokens from one msal ConfidentialClientApplication per process.
+
+    msal caches the token in memory and refreshes it shortly before expiry, so asking on
+    every request costs nothing.
+    """
+
+    def __init__(
+        self,
+        *,
+        authority: str,
+        client_id: str,
+        graph_url: str,
+        client_secret: str | None = None,
+        certificate_path: str | None = None,
+        certificate_thumbprint: str | None = None,
+        http_client: Any = None,
+    ) -> None:
+        import msal  # imported here so the sandbox path doesn't pay for it
+
+        credential: Any
+        if certificate_path:
+            try:
+                key = Path(certificate_path).read_text()
+            except OSError as exc:
+                raise ConfigError(
+                    f"[microsoft] certificate_path = {certificate_path!r} cannot be read "
+                    f"({exc.strerror}). Point it at the PEM file holding the private key."
+                ) from exc
+            credential = {"private_key": key, "thumbprint": certificate_thumbprint}
+        elif client_secret:
+            credential = client_secret
+        else:
+            raise ConfigError(
+                "No credential: set ONETOONE_MICROSOFT_CLIENT_SECRET, or [microsoft] "
+                "certificate_path and certificate_thumbprint."
+            )
+        host = (urlparse(authority).hostname or "").lower()
+        kwargs: dict[str, Any] = {}
+        if http_client is not None:
+            kwargs["http_client"] = http_client
+        try:
+            self._app = msal.ConfidentialClientApplication(
+                client_id,
+                client_credential=credential,
+                authority=authority,
+                instance_discovery=host in MICROSOFT_LOGIN_HOSTS,
+                **kwargs,
+            )
+        except ValueError as exc:
+            raise AuthError(
+                f"msal rejected the authority {authority!r}: {exc}. [microsoft] authority must "
+                "be an https URL such as https://login.microsoftonline.com."
+            ) from exc
+        self._scopes = [graph_scope(graph_url)]
+        self._hosts = AllowedHostsValidator([urlparse(graph_url).hostname or ""])
+
+    def token(self) -> str:
+        """A valid access token, or AuthError saying what to fix."""
+        try:
+            result = self._app.acquire_token_for_client(scopes=self._scopes)
+        except Exception as exc:  # msal raises bare ValueError/requests errors
+            raise AuthError(
+                f"Could not reach Microsoft Entra to sign in ({type(exc).__name__}). Check the "
+                "network and [microsoft] authority / cloud."
+            ) from exc
+        if "access_token" not in result:
+            raise translate_msal(result)
+        return str(result["access_token"])
+
+    async def get_authorization_token(
+        self, uri: str, additional_authentication_context: dict[str, Any] | None = None
+    ) -> str:
+        return await asyncio.to_thread(self.token)
+
+    def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
+        return self._hosts
+
+
+class StaticTokenProvider(AccessTokenProvider):
+    """A fixed token: the sandbox tenant accepts any bearer token but a known bad one."""
+
+    def __init__(self, token: str = "sandbox-token") -> None:
+        self._token = token
+
+    async def get_authorization_token(
+        self, uri: str, additional_authentication_context: dict[str, Any] | None = None
+    ) -> str:
+        return self._token
+
+    def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
+        return AllowedHostsValidator([])

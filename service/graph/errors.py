@@ -1,0 +1,150 @@
+"""Turn Graph and msal failures into errors that tell an admin what to fix."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from service.errors import (
+    AuthError,
+    GraphError,
+    NotFound,
+    OutcomeUnknown,
+    PermissionDenied,
+    Throttled,
+)
+
+# Which application permission a kind of request needs, for the "what to grant" hint.
+_PERMISSIONS = (
+    (re.compile(r"/sendMail$", re.I), "Mail.Send"),
+    (re.compile(r"/mailboxSettings", re.I), "MailboxSettings.Read"),
+    (re.compile(r"/(calendar|events|calendarView)", re.I), "Calendars.ReadWrite"),
+    (re.compile(r"/(messages|mailFolders)", re.I), "Mail.ReadWrite"),
+    (re.compile(r"/(users|groups)", re.I), "User.Read.All"),
+)
+
+CONSENT_HINT = (
+    "In the Entra admin center open App registrations > onetoone > API permissions, add the "
+    "Microsoft Graph application permission {perm} and click 'Grant admin consent'."
+)
+
+
+def permission_for(path: str) -> str:
+    """The Graph application permission the request at ``path`` needs."""
+    for pattern, perm in _PERMISSIONS:
+        if pattern.search(path):
+            return perm
+    return "User.Read.All"
+
+
+def parse_error_body(body: bytes | str | None) -> tuple[str, str]:
+    """(code, message) from Graph's ``{"error": {"code", "message"}}`` body, tolerant of junk."""
+    if not body:
+        return "", ""
+    try:
+        data = json.loads(body)
+    except (ValueError, TypeError):
+        text = body.decode(errors="replace") if isinstance(body, bytes) else str(body)
+        return "", text[:200]
+    error = data.get("error") if isinstance(data, dict) else None
+    if isinstance(error, dict):
+        return str(error.get("code") or ""), str(error.get("message") or "")
+    return "", ""
+
+
+def translate(
+    *,
+    status: int,
+    code: str,
+    message: str,
+    method: str,
+    path: str,
+    mailbox: str = "",
+    retry_after: float | None = None,
+) -> GraphError:
+    """The most specific ServiceError for a failed Graph response."""
+    where = f"mailbox {mailbox}" if mailbox else "the directory"
+    detail = f"{method} {path} -> {status} {code}: {message}".strip()
+    kw = {"status": status, "code": code, "mailbox": mailbox, "retry_after": retry_after}
+    if status == 401:
+        return AuthError(
+            "Microsoft Graph rejected the app's token (401). Check [microsoft] tenant_id and "
+            "client_id, and that ONETOONE_MICROSOFT_CLIENT_SECRET (or the certificate) belongs "
+            f"to that app registration and has not expired. ({detail})",
+            **kw,
+        )
+    if status == 403:
+        text = f"{code} {message}".lower()
+        if "accesspolicy" in text.replace(" ", "") or "raop" in text or "rbac" in text:
+            return PermissionDenied(
+                f"Exchange blocked the app from {where}: an application access policy (or "
+                "Exchange RBAC for Applications scope) does not include it. Add the mailbox to "
+                "the mail-enabled security group or management scope the app is limited to "
+                f"(see README, 'Scoping mailbox access'), or remove it from the pairs. ({detail})",
+                **kw,
+            )
+        perm = permission_for(path)
+        return PermissionDenied(
+            f"The app is not allowed to {method} {path} for {where}: it lacks the {perm} "
+            f"permission or admin consent. {CONSENT_HINT.format(perm=perm)} ({detail})",
+            **kw,
+        )
+    if status == 404:
+        if code in {"ErrorInvalidUser", "MailboxNotEnabledForRESTAPI", "ResourceNotFound"} and (
+            mailbox
+        ):
+            return NotFound(
+                f"{where} was not found or has no Exchange Online mailbox. Check the address, "
+                f"or license the user for Exchange Online. ({detail})",
+                **kw,
+            )
+        return NotFound(f"Not found: {detail}", **kw)
+    if status == 429:
+        wait = f" Graph asked to wait {retry_after:g} s." if retry_after is not None else ""
+        return Throttled(
+            f"Microsoft Graph is throttling {where} (429).{wait} The work is left for the next "
+            f"run; if this persists, lower [microsoft] max_in_flight. ({detail})",
+            **kw,
+        )
+    if status >= 500 or status == 0:
+        return OutcomeUnknown(
+            f"Microsoft Graph failed ({status}) on {method} {path} for {where}; the request may "
+            f"or may not have taken effect. ({detail})",
+            **kw,
+        )
+    return GraphError(f"Microsoft Graph refused the request: {detail}", **kw)
+
+
+# msal/AAD error codes we can explain. The number is the AADSTS code in error_codes.
+_AADSTS_HINTS = {
+    7000215: "the client secret is wrong. Copy the secret's *Value* (not its ID) into "
+    "ONETOONE_MICROSOFT_CLIENT_SECRET.",
+    7000222: "the client secret has expired. Create a new one under Certificates & secrets and "
+    "update ONETOONE_MICROSOFT_CLIENT_SECRET.",
+    700016: "no app with this client_id exists in the tenant. Check [microsoft] client_id and "
+    "tenant_id.",
+    90002: "the tenant was not found. Check [microsoft] tenant_id (a GUID or a verified domain) "
+    "and [microsoft] cloud.",
+    700027: "the certificate assertion was rejected. Upload the certificate's public key to the "
+    "app registration and check certificate_thumbprint.",
+    7000112: "the application is disabled in the tenant. An admin must enable it.",
+    65001: "admin consent has not been granted. Grant admin consent for the app's permissions.",
+}
+
+
+def translate_msal(result: dict) -> AuthError:
+    """An AuthError from msal's error dict, never including secrets (msal doesn't echo them)."""
+    codes = result.get("error_codes") or []
+    for code in codes:
+        if code in _AADSTS_HINTS:
+            return AuthError(
+                f"Sign-in to Microsoft Entra failed (AADSTS{code}): {_AADSTS_HINTS[code]}",
+                code=str(result.get("error") or ""),
+            )
+    description = str(result.get("error_description") or "").split("\r\n")[0]
+    return AuthError(
+        f"Sign-in to Microsoft Entra failed: {result.get('error', 'unknown error')}: "
+        f"{description} Check [microsoft] tenant_id, client_id, cloud/authority and the secret "
+        "or certificate.",
+        code=str(result.get("error") or ""),
+    )

@@ -1,0 +1,86 @@
+"""Builds the GraphClient for production (msal + HTTPS) or for the sandbox tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from kiota_abstractions.authentication import BaseBearerTokenAuthenticationProvider
+from kiota_http.kiota_client_factory import KiotaClientFactory
+from kiota_http.middleware import RetryHandler
+from msgraph.graph_request_adapter import GraphRequestAdapter
+from msgraph_core import GraphClientFactory
+
+from service.graph.auth import MsalTokenProvider, StaticTokenProvider
+from service.graph.client import GraphClient
+from service.graph.transport import GraphTransport
+
+SANDBOX_GRAPH_URL = "https://graph.sandbox.invalid/v1.0"
+
+
+def _middleware() -> list[Any]:
+    # The SDK's RetryHandler is dropped on purpose: it would retry sendMail on a 503 after
+    # Exchange accepted it. GraphTransport retries instead, for idempotent requests only.
+    return [m for m in KiotaClientFactory.get_default_middleware(None)
+            if not isinstance(m, RetryHandler)]
+
+
+def build_client(
+    *,
+    graph_url: str,
+    token_provider: Any,
+    inner: httpx.AsyncBaseTransport,
+    max_retries: int = 4,
+    per_mailbox: int = 4,
+    max_in_flight: int = 16,
+    timeout: float = 30.0,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+) -> GraphClient:
+    """A GraphClient over ``inner`` with our retry/concurrency transport and msgraph-sdk."""
+    kwargs: dict[str, Any] = {}
+    if sleep is not None:
+        kwargs["sleep"] = sleep
+    transport = GraphTransport(
+        inner, max_retries=max_retries, per_mailbox=per_mailbox, max_in_flight=max_in_flight,
+        **kwargs,
+    )
+    http = httpx.AsyncClient(transport=transport, timeout=timeout)
+    http = GraphClientFactory.create_with_custom_middleware(middleware=_middleware(), client=http)
+    adapter = GraphRequestAdapter(BaseBearerTokenAuthenticationProvider(token_provider), http)
+    # A trailing slash would give "/v1.0//users/..." (DESIGN.md, known traps).
+    adapter.base_url = graph_url.rstrip("/")
+    return GraphClient(adapter, transport)
+
+
+def build_from_settings(settings: Any, *, sandbox: Any = None, **overrides: Any) -> GraphClient:
+    """The client the CLI and worker use: the sandbox tenant, or Microsoft's service."""
+    ms = settings.microsoft
+    common = {
+        "max_retries": ms.max_retries,
+        "per_mailbox": ms.max_in_flight_per_mailbox,
+        "max_in_flight": ms.max_in_flight,
+        "timeout": float(ms.timeout_seconds),
+    }
+    common.update(overrides)
+    if settings.is_sandbox:
+        from service.graph.sandbox import SandboxTransport
+
+        if sandbox is None:
+            raise ValueError("sandbox mode needs a SandboxTenant")
+        return build_client(
+            graph_url=SANDBOX_GRAPH_URL, token_provider=StaticTokenProvider(),
+            inner=SandboxTransport(sandbox), **common,
+        )
+    provider = MsalTokenProvider(
+        authority=ms.authority_url,
+        client_id=ms.client_id,
+        graph_url=ms.graph_url,
+        client_secret=ms.client_secret or None,
+        certificate_path=ms.certificate_path or None,
+        certificate_thumbprint=ms.certificate_thumbprint or None,
+    )
+    return build_client(
+        graph_url=ms.graph_url, token_provider=provider,
+        inner=httpx.AsyncHTTPTransport(retries=0, http2=False), **common,
+    )

@@ -1,0 +1,94 @@
+"""Graph request bodies for the calls onetoone makes (pure: data in, JSON-ready dicts out).
+
+Property names and enum values are exactly Graph v1.0's; tests validate every body against
+Microsoft's published schemas in shared/graph-openapi.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from service.domain.model import CadenceKind, Slot
+from service.domain.timezones import to_windows
+
+# Our own namespace GUID for the extended property that tags every series we create.
+PROPERTY_SET = "{4f0d5c9e-7a4b-4c1e-9a55-0d3f1e2b6a71}"
+PAIRING_PROPERTY = f"String {PROPERTY_SET} Name onetoone.pairing"
+_TXN_NAMESPACE = uuid.UUID("0b6f2f0e-93c1-4f5a-8d53-51b1e1f0a9c2")
+
+CADENCE_TEXT = {
+    CadenceKind.WEEKLY: "every week",
+    CadenceKind.FORTNIGHTLY: "every two weeks",
+    CadenceKind.MONTHLY: "once a month",
+}
+
+
+def transaction_id(pairing_key: str, slot: Slot, cadence: CadenceKind) -> str:
+    """A deterministic transactionId: a retried create of the same series is the same id, so
+    Exchange drops the duplicate; a different series for the pair gets a different one."""
+    name = f"{pairing_key}|{cadence}|{slot.first_date}|{slot.start:%H:%M}|{slot.time_zone}"
+    return str(uuid.uuid5(_TXN_NAMESPACE, name))
+
+
+def graph_zone(iana: str) -> str:
+    """The Windows zone name Exchange uses natively for an IANA zone (IANA if unmapped)."""
+    try:
+        return to_windows(iana)
+    except ValueError:
+        return iana
+
+
+def series_event(
+    *,
+    subject: str,
+    body_html: str,
+    slot: Slot,
+    minutes: int,
+    recurrence: dict[str, Any],
+    report_email: str,
+    report_name: str,
+    pairing_key: str,
+    txn: str,
+    teams: bool,
+) -> dict[str, Any]:
+    """The POST body creating a 1-2-1 series in the manager's calendar."""
+    zone = ZoneInfo(slot.time_zone)
+    start = datetime.combine(slot.first_date, slot.start, tzinfo=zone)
+    end = start + timedelta(minutes=minutes)
+    tz_name = graph_zone(slot.time_zone)
+    rec = {"pattern": dict(recurrence["pattern"]), "range": dict(recurrence["range"])}
+    rec["range"]["recurrenceTimeZone"] = tz_name
+    event: dict[str, Any] = {
+        "subject": subject,
+        "body": {"contentType": "html", "content": body_html},
+        "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": tz_name},
+        "end": {"dateTime": end.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": tz_name},
+        "recurrence": rec,
+        "attendees": [
+            {"emailAddress": {"address": report_email, "name": report_name}, "type": "required"}
+        ],
+        "showAs": "busy",
+        "importance": "normal",
+        "sensitivity": "normal",
+        "isReminderOn": True,
+        "reminderMinutesBeforeStart": 10,
+        "responseRequested": True,
+        "allowNewTimeProposals": True,
+        "categories": ["1-2-1"],
+        "transactionId": txn,
+        "singleValueExtendedProperties": [{"id": PAIRING_PROPERTY, "value": pairing_key}],
+    }
+    if teams:
+        event["isOnlineMeeting"] = True
+        event["onlineMeetingProvider"] = "teamsForBusiness"
+    return event
+
+
+def recurrence_patch(recurrence: dict[str, Any], time_zone: str) -> dict[str, Any]:
+    """The PATCH body changing a series' recurrence (used to extend or end it)."""
+    rec = {"pattern": dict(recurrence["pattern"]), "range": dict(recurrence["range"])}
+    rec["range"]["recurrenceTimeZone"] = graph_zone(time_zone)
+    return {"recurrence": rec}

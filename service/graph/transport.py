@@ -1,0 +1,170 @@
+"""The HTTP transport under msgraph-sdk: the one place that retries, throttles and limits.
+
+msgraph-sdk's own RetryHandler retries every method (POST included) on 429/503/504 and
+ignores fractional ``Retry-After`` values, so it is left out of the middleware chain and
+this transport owns the decision instead (see DESIGN.md, "Known traps").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import re
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+
+from service.errors import OutcomeUnknown
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_STATUSES = frozenset({429, 503, 504})
+
+# POSTs that are safe to repeat: reads dressed as POSTs, and event creation, which always
+# carries a transactionId that Exchange uses to drop a duplicate create.
+_SAFE_POST = re.compile(r"(/getSchedule|/microsoft\.graph\.getSchedule|/\$batch|/events)$", re.I)
+_MAILBOX = re.compile(r"/users/([^/?]+)", re.I)
+
+
+def retry_safe(method: str, path: str) -> bool:
+    """Whether repeating this request can never have a second effect.
+
+    ``sendMail`` and any POST not known to be safe return False: a 503 after Exchange
+    accepted a message would otherwise send it twice.
+    """
+    method = method.upper()
+    if method in {"GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"}:
+        return True
+    return method == "POST" and bool(_SAFE_POST.search(path.rstrip("/")))
+
+
+def mailbox_of(path: str) -> str | None:
+    """The mailbox (user id or UPN) a Graph path addresses, lower-cased, if any."""
+    match = _MAILBOX.search(path)
+    if not match:
+        return None
+    return httpx.URL("/" + match.group(1)).path.lstrip("/").lower()
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta seconds (fractional too) or HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return max(0.0, min(seconds, 300.0))
+
+
+def backoff(attempt: int, retry_after: float | None, jitter: float = 0.0) -> float:
+    """Delay before attempt ``attempt`` (1-based): Graph's Retry-After when given, else
+    exponential (1, 2, 4, 8 s... capped at 60 s) plus jitter."""
+    if retry_after is not None:
+        return retry_after
+    return min(60.0, 2.0 ** (attempt - 1)) + jitter
+
+
+@dataclass
+class TransportStats:
+    """Counters the worker exposes as metrics."""
+
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0
+
+
+class GraphTransport(httpx.AsyncBaseTransport):
+    """Wraps the real transport: per-mailbox concurrency limit, global limit, retries."""
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        *,
+        max_retries: int = 4,
+        per_mailbox: int = 4,
+        max_in_flight: int = 16,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._inner = inner
+        self._max_retries = max_retries
+        self._per_mailbox = per_mailbox
+        self._mailbox_slots: dict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(self._per_mailbox)
+        )
+        self._global = asyncio.Semaphore(max_in_flight)
+        self._sleep = sleep
+        self.stats = TransportStats()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        safe = retry_safe(request.method, path)
+        mailbox = mailbox_of(path)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = await self._send_once(request, mailbox)
+            except (httpx.TimeoutException, httpx.NetworkError) as exc:
+                if not safe:
+                    raise OutcomeUnknown(
+                        f"{request.method} {path} got no answer from Microsoft Graph "
+                        f"({type(exc).__name__}); it may or may not have taken effect.",
+                        mailbox=mailbox or "",
+                    ) from exc
+                if attempt > self._max_retries:
+                    raise
+                delay = backoff(attempt, None, random.random())
+                log.warning(
+                    "graph.retry",
+                    extra={"method": request.method, "path": path, "attempt": attempt,
+                           "delay": round(delay, 3), "cause": type(exc).__name__},
+                )
+                self.stats.retries += 1
+                await self._sleep(delay)
+                continue
+            if response.status_code == 429:
+                self.stats.throttled += 1
+            if (
+                response.status_code not in TRANSIENT_STATUSES
+                or not safe
+                or attempt > self._max_retries
+            ):
+                return response
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            delay = backoff(attempt, retry_after, random.random())
+            await response.aread()
+            await response.aclose()
+            log.warning(
+                "graph.retry",
+                extra={"method": request.method, "path": path, "status": response.status_code,
+                       "attempt": attempt, "delay": round(delay, 3), "mailbox": mailbox},
+            )
+            self.stats.retries += 1
+            await self._sleep(delay)
+
+    async def _send_once(self, request: httpx.Request, mailbox: str | None) -> httpx.Response:
+        self.stats.requests += 1
+        async with self._global:
+            if mailbox is None:
+                response = await self._inner.handle_async_request(request)
+                await response.aread()
+                return response
+            async with self._mailbox_slots[mailbox]:
+                response = await self._inner.handle_async_request(request)
+                # Read inside the slot so the mailbox's concurrency really covers the body.
+                await response.aread()
+                return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

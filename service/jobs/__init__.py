@@ -1,0 +1,1 @@
+"""One module per step of the loop. Each job is idempotent and claims its work."""

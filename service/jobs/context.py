@@ -1,0 +1,32 @@
+"""What every job gets: settings, the store, the Graph port, and who is running it."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from service.graph.client import GraphClient
+from service.store.repo import Store
+
+Progress = Callable[[str, int, int], None]
+
+
+def worker_identity() -> str:
+    """host:pid, so a lease shows which replica holds it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class JobContext:
+    settings: Any
+    store: Store
+    graph: GraphClient
+    worker_id: str = field(default_factory=worker_identity)
+    progress: Progress | None = None
+
+    def report_progress(self, label: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(label, done, total)

@@ -1,0 +1,183 @@
+"""Find every manager-report pair (directory and/or pairs file) and reconcile the store.
+
+Joiners get a pairing, movers get the old one ended and a new one, leavers get theirs
+ended. The series themselves are created and ended by the schedule job; this job only
+decides who should be meeting whom.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from service.domain.cadence import choose_cadence
+from service.domain.model import PairSpec, Person
+from service.domain.pairing import CurrentPairing, PairAction, reconcile
+from service.domain.pairs_csv import FilePair, parse_pairs_csv
+from service.errors import PairsFileError
+from service.graph.client import DirectoryUser
+from service.jobs.context import JobContext
+from service.store.files import read_pairs_file
+from service.store.repo import PersonUpdate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PairsPlan:
+    """What the sources say now and what would change."""
+
+    actions: list[PairAction]
+    people: list[PersonUpdate]
+    present_ids: set[str]
+    warnings: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for action in self.actions:
+            out[action.kind] = out.get(action.kind, 0) + 1
+        return out
+
+
+def _person(u: DirectoryUser, groups: dict[str, set[str]]) -> Person:
+    return Person(id=u.id, email=u.email, name=u.name, hire_date=u.hire_date,
+                  groups=frozenset(g for g, members in groups.items() if u.id in members))
+
+
+async def _group_members(ctx: JobContext) -> dict[str, set[str]]:
+    """Members of each group with a cadence override (for per-group policy)."""
+    out: dict[str, set[str]] = {}
+    for group_id, _cadence in ctx.settings.cadence_policy().group_overrides:
+        users = await ctx.graph.list_users(group_id=group_id, with_managers=False)
+        out[group_id] = {u.id for u in users}
+    return out
+
+
+async def gather(ctx: JobContext, today: date) -> PairsPlan:
+    """Read the sources and work out the actions, changing nothing."""
+    cfg = ctx.settings.pairs
+    policy = ctx.settings.cadence_policy()
+    exclude = {e.lower() for e in cfg.exclude}
+    use_directory = cfg.source in ("directory", "both")
+    use_file = cfg.source in ("file", "both")
+    warnings: list[str] = []
+
+    users: list[DirectoryUser] = []
+    if use_directory:
+        users = await ctx.graph.list_users(group_id=cfg.group_id or None)
+    by_id = {u.id: u for u in users}
+    usable = {u.id: u for u in users if u.enabled and u.member and u.email
+              and u.email not in exclude}
+    # Managers outside a group scope are still needed as the organizer.
+    missing = {u.manager_id for u in usable.values()
+               if u.manager_id and u.manager_id not in by_id}
+    if missing:
+        for extra in await ctx.graph.get_users(sorted(missing)):
+            by_id[extra.id] = extra
+            if extra.enabled and extra.email and extra.email not in exclude:
+                usable.setdefault(extra.id, extra)
+
+    file_rows: list[FilePair] = []
+    if use_file:
+        file_rows = parse_pairs_csv(read_pairs_file(cfg.file), cfg.file)
+        by_email = {u.email: u for u in usable.values()}
+        wanted = sorted({r.manager_email for r in file_rows} | {r.report_email for r in file_rows}
+                        - set(by_email))
+        found = await ctx.graph.find_users(wanted)
+        problems = []
+        for row in file_rows:
+            for email in (row.manager_email, row.report_email):
+                user = by_email.get(email) or found.get(email)
+                if user is None:
+                    problems.append(f"{cfg.file}:{row.line}: {email} is not a user in the "
+                                    "directory. Fix the address or remove the line.")
+                elif not user.enabled:
+                    problems.append(f"{cfg.file}:{row.line}: {email}'s account is disabled. "
+                                    "Remove the line.")
+                else:
+                    by_email[email] = user
+                    usable.setdefault(user.id, user)
+        if problems:
+            # Nothing changes on bad input: a typo must not look like a leaver.
+            raise PairsFileError("\n".join(problems[:20]))
+
+    groups = await _group_members(ctx) if policy.group_overrides else {}
+    if cfg.group_id:
+        manages = await ctx.graph.users_with_reports(sorted(usable))
+    else:
+        manages = {u.manager_id for u in users if u.enabled and u.manager_id}
+
+    specs: list[PairSpec] = []
+    if use_directory:
+        for user in usable.values():
+            manager = usable.get(user.manager_id or "")
+            if manager is None or user.id == manager.id:
+                continue
+            if cfg.group_id and user.id not in {u.id for u in users}:
+                continue  # a manager fetched only as an organizer is not in scope as a report
+            specs.append(PairSpec(manager=_person(manager, groups), report=_person(user, groups),
+                                  report_manages_others=user.id in manages, source="directory"))
+    for row in file_rows:
+        manager = by_email[row.manager_email]
+        report = by_email[row.report_email]
+        specs.append(PairSpec(manager=_person(manager, groups), report=_person(report, groups),
+                              report_manages_others=report.id in manages,
+                              cadence=row.cadence, minutes=row.minutes,
+                              source=f"file {cfg.file}:{row.line}"))
+
+    current = [
+        CurrentPairing(key=p.key, manager_id=p.manager_id, report_id=p.report_id,
+                       cadence=p.cadence, minutes=p.minutes, status=p.status)
+        for p in ctx.store.pairings(["active", "series_deleted"])
+    ]
+    present = set(usable)
+    actions = reconcile(specs, current, frozenset(present), policy, today)
+    people = [PersonUpdate(id=u.id, email=u.email, name=u.name, hire_date=u.hire_date,
+                           manages_others=u.id in manages) for u in usable.values()]
+    return PairsPlan(actions=actions, people=people, present_ids=present, warnings=warnings)
+
+
+def apply(ctx: JobContext, plan: PairsPlan, now: datetime) -> dict[str, int]:
+    """Record the plan: pairings created, ended, re-cadenced. Idempotent."""
+    store = ctx.store
+    policy = ctx.settings.cadence_policy()
+    store.upsert_people(plan.people, now)
+    for action in plan.actions:
+        spec, cur = action.spec, action.current
+        if action.kind in ("join", "move", "recadence", "keep") and spec is not None:
+            cadence = choose_cadence(spec, policy, now.date())
+            if action.kind == "move" and cur is not None:
+                store.end_pairing(cur.key, f"moved to {spec.manager.name}", now)
+            store.upsert_pairing(key=spec.key, manager_id=spec.manager.id,
+                                 report_id=spec.report.id, cadence=str(cadence.kind),
+                                 minutes=cadence.minutes, reason=cadence.reason,
+                                 source=spec.source, now=now)
+        elif action.kind in ("leave", "unpaired") and cur is not None:
+            store.end_pairing(cur.key, action.reason, now)
+        elif action.kind == "blocked" and cur is not None:
+            store.set_pairing_note(cur.key, action.reason, now)
+        if action.kind != "keep":
+            log.info("pairs.%s", action.kind, extra={"pairing": action.key,
+                                                    "reason": action.reason})
+    store.mark_absent(plan.present_ids)
+    return plan.counts()
+
+
+async def sync_pairs(ctx: JobContext, now: datetime, *, dry_run: bool = False) -> PairsPlan:
+    """Gather and (unless dry-run) apply."""
+    plan = await gather(ctx, now.date())
+    if not dry_run:
+        apply(ctx, plan, now)
+    return plan
+
+
+def describe_actions(actions: Sequence[PairAction]) -> list[tuple[str, str, str, str]]:
+    """(manager, report, what happens, why) rows for `onetoone pairs`."""
+    rows = []
+    for a in actions:
+        manager = a.spec.manager.name if a.spec else (a.current.manager_id if a.current else "")
+        report = a.spec.report.name if a.spec else (a.current.report_id if a.current else "")
+        rows.append((manager, report, a.kind, a.reason))
+    return rows

@@ -1,0 +1,23 @@
+"""Every due job, once, as of an instant: the unit of work of the worker and `onetoone tick`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from service.jobs.context import JobContext
+from service.jobs.pairs import PairsPlan, sync_pairs
+from service.jobs.schedule import ScheduleReport, schedule
+
+
+@dataclass
+class TickReport:
+    pairs: PairsPlan
+    schedule: ScheduleReport
+
+
+async def tick(ctx: JobContext, now: datetime, *, dry_run: bool = False) -> TickReport:
+    """Sync pairs, then keep series scheduled (later issues add agenda, notes, mail)."""
+    plan = await sync_pairs(ctx, now, dry_run=dry_run)
+    report = await schedule(ctx, now, dry_run=dry_run)
+    return TickReport(pairs=plan, schedule=report)

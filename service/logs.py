@@ -1,0 +1,75 @@
+"""Logging set-up for the entry points (CLI and worker). Library code only logs.
+
+One line per event with a stable event name and structured fields: JSON when stdout is not
+a terminal (containers, systemd), readable text otherwise. Anything that looks like a secret
+is redacted at the formatter, whatever the level.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import datetime, timezone
+
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_SECRET_KEYS = re.compile(r"secret|password|token|authorization|assertion|private", re.I)
+_SECRETS: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Never print this value in any log line (e.g. the client secret)."""
+    if value and len(value) >= 4:
+        _SECRETS.add(value)
+
+
+def _scrub(text: str) -> str:
+    for secret in _SECRETS:
+        text = text.replace(secret, "***")
+    return re.sub(r"(Bearer\s+)[A-Za-z0-9._\-]+", r"\1***", text)
+
+
+def _fields(record: logging.LogRecord) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in vars(record).items():
+        if key in _STANDARD or key.startswith("_"):
+            continue
+        out[key] = "***" if _SECRET_KEYS.search(key) else value
+    return out
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+            "level": record.levelname.lower(),
+            "event": record.getMessage(),
+            "logger": record.name,
+        }
+        data.update(_fields(record))
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return _scrub(json.dumps(data, default=str))
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        extra = " ".join(f"{k}={v}" for k, v in _fields(record).items())
+        line = f"{record.levelname.lower():7} {record.getMessage()} {extra}".rstrip()
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return _scrub(line)
+
+
+def configure(level: str = "INFO", fmt: str = "auto") -> None:
+    """Configure the root logger once, for an entry point."""
+    use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if use_json else TextFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # The HTTP stack logs request URLs and headers at DEBUG; keep them out of our stream.
+    for noisy in ("httpx", "httpcore", "msal", "urllib3", "azure", "kiota_http", "hpack"):
+        logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))

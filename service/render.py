@@ -1,0 +1,47 @@
+"""The Jinja environment over templates/ (or an organisation's own template folder).
+
+Autoescape is always on: names, topics and notes are written by people and must appear as
+text in Outlook, never as markup. Organisation-supplied folders get a sandboxed environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+
+BUNDLED = Path(__file__).resolve().parent / "bundled" / "templates"
+REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def default_folder() -> Path:
+    """templates/ in a source checkout, or the copy bundled into the installed package."""
+    return REPO_TEMPLATES if REPO_TEMPLATES.is_dir() else BUNDLED
+
+
+@lru_cache(maxsize=8)
+def environment(folder: str | None = None) -> Environment:
+    """The rendering environment; a custom folder (organisation templates) is sandboxed."""
+    if folder:
+        env: Environment = SandboxedEnvironment(
+            loader=FileSystemLoader([folder, str(default_folder())]),
+            autoescape=select_autoescape(default_for_string=True, default=True),
+            undefined=StrictUndefined,
+        )
+    else:
+        env = Environment(
+            loader=FileSystemLoader(str(default_folder())),
+            autoescape=select_autoescape(default_for_string=True, default=True),
+            undefined=StrictUndefined,
+        )
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    return env
+
+
+def render(name: str, folder: str | None = None, **context: Any) -> str:
+    """Render one template by file name with ``context``."""
+    return environment(folder).get_template(name).render(**context)

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, the one module that queries, and Alembic migrations."""

@@ -1,0 +1,148 @@
+"""Database tables. Schema changes go through an Alembic migration in migrations/versions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both SQLite (which drops tzinfo) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        from datetime import timezone
+
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        from datetime import timezone
+
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class PersonRow(Base):
+    """A person seen in the directory or pairs file, with what their mailbox says."""
+
+    __tablename__ = "people"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    name: Mapped[str] = mapped_column(String(256))
+    hire_date: Mapped[date | None] = mapped_column(Date)
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    working_days: Mapped[str | None] = mapped_column(String(80))  # "0,1,2,3,4"
+    working_start: Mapped[str | None] = mapped_column(String(5))  # "09:00"
+    working_end: Mapped[str | None] = mapped_column(String(5))
+    manages_others: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PairingRow(Base):
+    """A manager and one direct report, for as long as that relationship lasts."""
+
+    __tablename__ = "pairings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    manager_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    # active | ended | series_deleted
+    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    cadence: Mapped[str] = mapped_column(String(20))
+    minutes: Mapped[int] = mapped_column(Integer)
+    cadence_reason: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(300), default="directory")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    end_reason: Mapped[str] = mapped_column(String(200), default="")
+    # A worker's claim on this pairing while it talks to Graph (several replicas may run).
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SeriesRow(Base):
+    """One recurring 1-2-1 series in the manager's calendar."""
+
+    __tablename__ = "series"
+    __table_args__ = (
+        # At most one live series per pairing, enforced by the database itself.
+        Index(
+            "one_live_series_per_pairing",
+            "pairing_id",
+            unique=True,
+            sqlite_where=text("status IN ('creating', 'active')"),
+            postgresql_where=text("status IN ('creating', 'active')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    mailbox: Mapped[str] = mapped_column(String(320))
+    event_id: Mapped[str | None] = mapped_column(String(400))
+    ical_uid: Mapped[str | None] = mapped_column(String(400))
+    transaction_id: Mapped[str] = mapped_column(String(80), unique=True)
+    # creating | active | ended | deleted
+    status: Mapped[str] = mapped_column(String(20), default="creating")
+    cadence: Mapped[str] = mapped_column(String(20))
+    minutes: Mapped[int] = mapped_column(Integer)
+    weekday: Mapped[int] = mapped_column(Integer)
+    week_index: Mapped[str | None] = mapped_column(String(10))
+    start_time: Mapped[str] = mapped_column(String(5))  # local "HH:MM"
+    time_zone: Mapped[str] = mapped_column(String(64))
+    first_date: Mapped[date] = mapped_column(Date)
+    range_end: Mapped[date] = mapped_column(Date)
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    slot_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OccurrenceRow(Base):
+    """One meeting of a series, as Graph's instances list shows it."""
+
+    __tablename__ = "occurrences"
+    __table_args__ = (UniqueConstraint("series_id", "original_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), index=True)
+    event_id: Mapped[str] = mapped_column(String(400))
+    original_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    start: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    end: Mapped[datetime] = mapped_column(UtcDateTime)
+    # scheduled | moved | cancelled
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,305 @@
+"""The one module that queries the database. Jobs call these methods; nothing else uses SQL."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.store.db import session_factory
+from service.store.models import OccurrenceRow, PairingRow, PersonRow, SeriesRow
+
+log = logging.getLogger(__name__)
+
+LIVE = ("creating", "active")
+
+
+@dataclass(frozen=True)
+class PersonUpdate:
+    """What a sync learnt about a person."""
+
+    id: str
+    email: str
+    name: str
+    hire_date: date | None
+    manages_others: bool
+
+
+@dataclass(frozen=True)
+class PairingView:
+    """A pairing with both people and its live series, for display and scheduling."""
+
+    pairing: PairingRow
+    manager: PersonRow
+    report: PersonRow
+    series: SeriesRow | None
+
+
+class Store:
+    """Database access for the jobs and the CLI."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions: sessionmaker[Session] = session_factory(engine)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    # -- people -----------------------------------------------------------------------------
+
+    def upsert_people(self, people: Iterable[PersonUpdate], now: datetime) -> None:
+        with self.session() as s, s.begin():
+            existing = {p.id: p for p in s.scalars(select(PersonRow))}
+            for p in people:
+                row = existing.get(p.id)
+                if row is None:
+                    s.add(PersonRow(id=p.id, email=p.email, name=p.name, hire_date=p.hire_date,
+                                    manages_others=p.manages_others, active=True, seen_at=now))
+                else:
+                    row.email, row.name, row.hire_date = p.email, p.name, p.hire_date
+                    row.manages_others, row.active, row.seen_at = p.manages_others, True, now
+
+    def set_mailbox_info(
+        self, person_id: str, *, time_zone: str | None, days: str | None,
+        start: str | None, end: str | None,
+    ) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(PersonRow, person_id)
+            if row is not None:
+                row.time_zone, row.working_days = time_zone, days
+                row.working_start, row.working_end = start, end
+
+    def people(self, ids: Iterable[str]) -> dict[str, PersonRow]:
+        ids = list(ids)
+        with self.session() as s:
+            return {p.id: p for p in s.scalars(select(PersonRow).where(PersonRow.id.in_(ids)))}
+
+    def mark_absent(self, present_ids: set[str]) -> None:
+        """People not in the source any more are inactive (history stays)."""
+        with self.session() as s, s.begin():
+            for row in s.scalars(select(PersonRow).where(PersonRow.active.is_(True))):
+                if row.id not in present_ids:
+                    row.active = False
+
+    # -- pairings ---------------------------------------------------------------------------
+
+    def pairings(self, statuses: Sequence[str] | None = None) -> list[PairingRow]:
+        with self.session() as s:
+            q = select(PairingRow).order_by(PairingRow.id)
+            if statuses:
+                q = q.where(PairingRow.status.in_(statuses))
+            return list(s.scalars(q))
+
+    def pairing(self, pairing_id: int) -> PairingRow | None:
+        with self.session() as s:
+            return s.get(PairingRow, pairing_id)
+
+    def pairing_by_key(self, key: str) -> PairingRow | None:
+        with self.session() as s:
+            return s.scalar(select(PairingRow).where(PairingRow.key == key))
+
+    def upsert_pairing(
+        self, *, key: str, manager_id: str, report_id: str, cadence: str, minutes: int,
+        reason: str, source: str, now: datetime,
+    ) -> PairingRow:
+        """Create the pairing, or reactivate it (same two people again) with the new cadence."""
+        with self.session() as s, s.begin():
+            row = s.scalar(select(PairingRow).where(PairingRow.key == key))
+            if row is None:
+                row = PairingRow(key=key, manager_id=manager_id, report_id=report_id,
+                                 created_at=now, note="", end_reason="")
+                s.add(row)
+            elif row.status == "series_deleted":
+                return row  # the manager removed the series; only `pairs reset` brings it back
+            row.status, row.cadence, row.minutes = "active", cadence, minutes
+            row.cadence_reason, row.source, row.updated_at = reason, source, now
+            row.ended_at, row.end_reason = None, ""
+            return row
+
+    def end_pairing(self, key: str, reason: str, now: datetime) -> None:
+        with self.session() as s, s.begin():
+            row = s.scalar(select(PairingRow).where(PairingRow.key == key))
+            if row is not None and row.status != "ended":
+                row.status, row.end_reason, row.ended_at, row.updated_at = (
+                    "ended", reason, now, now)
+
+    def set_cadence(self, key: str, cadence: str, minutes: int, reason: str,
+                    now: datetime) -> None:
+        with self.session() as s, s.begin():
+            row = s.scalar(select(PairingRow).where(PairingRow.key == key))
+            if row is not None:
+                row.cadence, row.minutes, row.cadence_reason, row.updated_at = (
+                    cadence, minutes, reason, now)
+
+    def set_pairing_note(self, key: str, note: str, now: datetime) -> None:
+        with self.session() as s, s.begin():
+            row = s.scalar(select(PairingRow).where(PairingRow.key == key))
+            if row is not None and row.note != note:
+                row.note, row.updated_at = note, now
+
+    def mark_series_deleted(self, series_id: int, now: datetime) -> None:
+        """The manager deleted the series in Outlook: remember it, and don't recreate it."""
+        with self.session() as s, s.begin():
+            series = s.get(SeriesRow, series_id)
+            if series is None:
+                return
+            series.status, series.ended_at, series.updated_at = "deleted", now, now
+            pairing = s.get(PairingRow, series.pairing_id)
+            if pairing is not None and pairing.status == "active":
+                pairing.status = "series_deleted"
+                pairing.note = (
+                    f"The manager deleted the series on or before {now:%Y-%m-%d}. Run "
+                    "`onetoone pairs reset` for this pair to schedule it again."
+                )
+                pairing.updated_at = now
+
+    def reset_pairing(self, key: str, now: datetime) -> bool:
+        """Allow a pairing whose series was deleted to be scheduled again."""
+        with self.session() as s, s.begin():
+            row = s.scalar(select(PairingRow).where(PairingRow.key == key))
+            if row is None or row.status != "series_deleted":
+                return False
+            row.status, row.note, row.updated_at = "active", "", now
+            return True
+
+    def views(self, statuses: Sequence[str] | None = None) -> list[PairingView]:
+        """Pairings with both people and the live series, ordered by manager then report."""
+        with self.session() as s:
+            q = select(PairingRow)
+            if statuses:
+                q = q.where(PairingRow.status.in_(statuses))
+            pairings = list(s.scalars(q))
+            people = {p.id: p for p in s.scalars(select(PersonRow))}
+            live = {
+                r.pairing_id: r
+                for r in s.scalars(select(SeriesRow).where(SeriesRow.status.in_(LIVE)))
+            }
+        out = [PairingView(p, people[p.manager_id], people[p.report_id], live.get(p.id))
+               for p in pairings]
+        out.sort(key=lambda v: (v.manager.name.lower(), v.report.name.lower()))
+        return out
+
+    # -- claims -----------------------------------------------------------------------------
+
+    def claim(self, pairing_id: int, owner: str, now: datetime, ttl: timedelta) -> bool:
+        """Take the pairing for ``ttl`` unless another worker holds it (atomic on any DB)."""
+        with self.session() as s, s.begin():
+            result = s.execute(
+                update(PairingRow)
+                .where(
+                    PairingRow.id == pairing_id,
+                    or_(PairingRow.lease_until.is_(None), PairingRow.lease_until < now,
+                        PairingRow.lease_owner == owner),
+                )
+                .values(lease_owner=owner, lease_until=now + ttl)
+            )
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def release(self, pairing_id: int, owner: str) -> None:
+        with self.session() as s, s.begin():
+            s.execute(
+                update(PairingRow)
+                .where(PairingRow.id == pairing_id, PairingRow.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    # -- series -----------------------------------------------------------------------------
+
+    def live_series(self, pairing_id: int) -> SeriesRow | None:
+        with self.session() as s:
+            return s.scalar(select(SeriesRow).where(
+                SeriesRow.pairing_id == pairing_id, SeriesRow.status.in_(LIVE)))
+
+    def all_live_series(self) -> list[SeriesRow]:
+        with self.session() as s:
+            return list(s.scalars(select(SeriesRow).where(SeriesRow.status.in_(LIVE))
+                                  .order_by(SeriesRow.id)))
+
+    def begin_series(self, row: SeriesRow) -> SeriesRow:
+        """Record the intent to create a series before calling Graph (crash safety).
+
+        If a live row already exists for the pairing it is returned instead: the unique
+        partial index makes a second live series impossible even with two workers.
+        """
+        try:
+            with self.session() as s, s.begin():
+                s.add(row)
+            return row
+        except IntegrityError:
+            existing = self.live_series(row.pairing_id)
+            if existing is None:
+                raise
+            return existing
+
+    def activate_series(
+        self, series_id: int, *, event_id: str, ical_uid: str | None, now: datetime,
+        **fields: object,
+    ) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(SeriesRow, series_id)
+            assert row is not None
+            row.event_id, row.ical_uid, row.status = event_id, ical_uid, "active"
+            row.updated_at = row.checked_at = now
+            for name, value in fields.items():
+                setattr(row, name, value)
+
+    def update_series(self, series_id: int, now: datetime, **fields: object) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(SeriesRow, series_id)
+            if row is None:
+                return
+            for name, value in fields.items():
+                setattr(row, name, value)
+            row.updated_at = now
+
+    def end_series(self, series_id: int, now: datetime, range_end: date | None) -> None:
+        fields: dict[str, object] = {"status": "ended", "ended_at": now}
+        if range_end is not None:
+            fields["range_end"] = range_end
+        self.update_series(series_id, now, **fields)
+
+    def series_to_verify(self, before: datetime) -> list[SeriesRow]:
+        with self.session() as s:
+            return list(s.scalars(select(SeriesRow).where(
+                SeriesRow.status == "active",
+                or_(SeriesRow.checked_at.is_(None), SeriesRow.checked_at < before),
+            )))
+
+    def manager_series(self, manager_mailbox: str) -> list[SeriesRow]:
+        with self.session() as s:
+            return list(s.scalars(select(SeriesRow).where(
+                SeriesRow.mailbox == manager_mailbox, SeriesRow.status.in_(LIVE))))
+
+    # -- occurrences ------------------------------------------------------------------------
+
+    def upsert_occurrences(self, series_id: int, items: Sequence[dict], now: datetime) -> None:
+        """Store occurrences by (series, original start); moved ones keep their new time."""
+        with self.session() as s, s.begin():
+            rows = {
+                o.original_start: o
+                for o in s.scalars(select(OccurrenceRow).where(OccurrenceRow.series_id == series_id))
+            }
+            for item in items:
+                row = rows.get(item["original_start"])
+                if row is None:
+                    s.add(OccurrenceRow(series_id=series_id, updated_at=now, **item))
+                    continue
+                for name, value in item.items():
+                    setattr(row, name, value)
+                row.updated_at = now
+
+    def next_occurrences(self, after: datetime) -> dict[int, OccurrenceRow]:
+        """The next occurrence per series after ``after``."""
+        with self.session() as s:
+            rows = s.scalars(select(OccurrenceRow).where(
+                and_(OccurrenceRow.start >= after, OccurrenceRow.status != "cancelled"))
+                .order_by(OccurrenceRow.start))
+            out: dict[int, OccurrenceRow] = {}
+            for row in rows:
+                out.setdefault(row.series_id, row)
+            return out

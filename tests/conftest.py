@@ -1,0 +1,55 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when configured) and settings."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from service.config import default_settings
+
+POSTGRES_URL = os.environ.get("ONETOONE_TEST_POSTGRES_URL", "")
+REQUIRE_POSTGRES = os.environ.get("ONETOONE_TEST_REQUIRE_POSTGRES") == "1"
+
+
+def _fresh_postgres(url: str) -> str:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL: a SQLite file, and PostgreSQL when configured."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("ONETOONE_TEST_REQUIRE_POSTGRES=1 but ONETOONE_TEST_POSTGRES_URL unset")
+        pytest.skip("set ONETOONE_TEST_POSTGRES_URL to run the PostgreSQL variant")
+    yield _fresh_postgres(POSTGRES_URL)
+
+
+@pytest.fixture
+def settings_for(tmp_path: Path):
+    """Build sandbox settings around a database URL (state files under tmp_path)."""
+
+    def make(db: str, **policy: object):
+        base = default_settings()
+        return dataclasses.replace(
+            base,
+            database=dataclasses.replace(base.database, url=db),
+            microsoft=dataclasses.replace(base.microsoft,
+                                          sandbox_state=tmp_path / "sandbox.json"),
+            policy=dataclasses.replace(base.policy, **policy) if policy else base.policy,
+        )
+
+    return make

@@ -1,0 +1,246 @@
+"""The Graph boundary at the HTTP level (respx): retries, throttling, limits, error messages."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+import respx
+
+from service.errors import AuthError, NotFound, OutcomeUnknown, PermissionDenied, Throttled
+from service.graph.auth import StaticTokenProvider
+from service.graph.client import BatchItem
+from service.graph.factory import build_client
+from service.graph.transport import mailbox_of, parse_retry_after, retry_safe
+
+GRAPH = "https://graph.microsoft.com/v1.0"
+
+
+def graph_error(status: int, code: str, message: str, **headers: str) -> httpx.Response:
+    body = {"error": {"code": code, "message": message,
+                      "innerError": {"date": "2026-11-23T09:00:00", "request-id": "r-1",
+                                     "client-request-id": "c-1"}}}
+    return httpx.Response(status, json=body, headers=headers)
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def client(sleeps: list[float]):
+    async def fake_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    return build_client(graph_url=GRAPH + "/", token_provider=StaticTokenProvider("tok"),
+                        inner=httpx.AsyncHTTPTransport(), sleep=fake_sleep)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_retry_safety_rules() -> None:
+    """Reads, PATCH/DELETE and event creation are retry-safe; sendMail never is."""
+    assert retry_safe("GET", "/v1.0/users")
+    assert retry_safe("PATCH", "/v1.0/users/a/events/1")
+    assert retry_safe("POST", "/v1.0/users/a/events")
+    assert retry_safe("POST", "/v1.0/users/a/calendar/getSchedule")
+    assert retry_safe("POST", "/v1.0/$batch")
+    assert not retry_safe("POST", "/v1.0/users/a/sendMail")
+    assert not retry_safe("POST", "/v1.0/users/a/events/1/cancel")
+
+
+def test_retry_after_parsing() -> None:
+    """Fractional Retry-After values are honoured, not ignored (an SDK trap)."""
+    assert parse_retry_after("2.128") == pytest.approx(2.128)
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after("junk") is None
+    assert parse_retry_after(None) is None
+
+
+def test_mailbox_of_decodes_upn() -> None:
+    """The mailbox key is the user segment, case-folded and decoded."""
+    assert mailbox_of("/v1.0/users/Sam%40contoso.com/events") == "sam@contoso.com"
+    assert mailbox_of("/v1.0/$batch") is None
+
+
+@respx.mock
+def test_throttled_get_waits_retry_after_then_succeeds(client, sleeps) -> None:
+    """A 429 with Retry-After: 2.128 is retried after exactly that wait."""
+    route = respx.get(f"{GRAPH}/users").mock(side_effect=[
+        graph_error(429, "TooManyRequests", "Too many requests", **{"Retry-After": "2.128"}),
+        httpx.Response(200, json={"value": [{"id": "u1"}]}),
+    ])
+    result = run(client.request("GET", "/users"))
+    assert result == {"value": [{"id": "u1"}]}
+    assert route.call_count == 2
+    assert sleeps == [pytest.approx(2.128)]
+
+
+@respx.mock
+def test_trailing_slash_base_url_gives_single_slash(client) -> None:
+    """graph_url with a trailing slash still requests /v1.0/users, not /v1.0//users."""
+    route = respx.get(f"{GRAPH}/users").mock(return_value=httpx.Response(200, json={}))
+    run(client.request("GET", "/users"))
+    assert route.calls.last.request.url.path == "/v1.0/users"
+    assert route.calls.last.request.headers["Authorization"] == "Bearer tok"
+
+
+@respx.mock
+def test_send_mail_503_is_not_retried_and_outcome_unknown(client, sleeps) -> None:
+    """sendMail is never retried blindly: a 503 becomes OutcomeUnknown after one call."""
+    route = respx.post(f"{GRAPH}/users/sam@contoso.com/sendMail").mock(
+        return_value=graph_error(503, "ServiceUnavailable", "try later", **{"Retry-After": "1"}))
+    with pytest.raises(OutcomeUnknown):
+        run(client.request("POST", "/users/sam@contoso.com/sendMail", body={"message": {}}))
+    assert route.call_count == 1
+    assert sleeps == []
+
+
+@respx.mock
+def test_send_mail_timeout_is_outcome_unknown(client) -> None:
+    """A sendMail that times out may have been sent: it is reported, not retried."""
+    route = respx.post(f"{GRAPH}/users/sam@contoso.com/sendMail").mock(
+        side_effect=httpx.ReadTimeout("slow"))
+    with pytest.raises(OutcomeUnknown):
+        run(client.request("POST", "/users/sam@contoso.com/sendMail", body={"message": {}}))
+    assert route.call_count == 1
+
+
+@respx.mock
+def test_event_create_503_is_retried(client, sleeps) -> None:
+    """Creating an event carries a transactionId, so a 503 is retried."""
+    route = respx.post(f"{GRAPH}/users/m1/events").mock(side_effect=[
+        graph_error(503, "ServiceUnavailable", "busy"),
+        httpx.Response(201, json={"id": "e1"}),
+    ])
+    assert run(client.create_event("m1", {"subject": "x", "transactionId": "t"}))["id"] == "e1"
+    assert route.call_count == 2
+    assert len(sleeps) == 1
+
+
+@respx.mock
+def test_401_says_check_secret(client) -> None:
+    """A 401 names the settings to check (tenant, client id, secret)."""
+    respx.get(f"{GRAPH}/users").mock(
+        return_value=graph_error(401, "InvalidAuthenticationToken", "Access token is empty."))
+    with pytest.raises(AuthError) as info:
+        run(client.request("GET", "/users"))
+    assert "ONETOONE_MICROSOFT_CLIENT_SECRET" in str(info.value)
+    assert info.value.status == 401
+
+
+@respx.mock
+def test_403_access_policy_names_mailbox_and_fix(client) -> None:
+    """A mailbox blocked by an application access policy is named, with the fix."""
+    respx.get(f"{GRAPH}/users/alex@contoso.com/mailboxSettings").mock(
+        return_value=graph_error(
+            403, "ErrorAccessDenied",
+            "Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly "
+            "AccessPolicy settings."))
+    with pytest.raises(PermissionDenied) as info:
+        run(client.request("GET", "/users/alex@contoso.com/mailboxSettings"))
+    text = str(info.value)
+    assert "alex@contoso.com" in text and "access policy" in text
+    assert info.value.mailbox == "alex@contoso.com"
+
+
+@respx.mock
+def test_403_missing_permission_names_permission(client) -> None:
+    """A 403 without a policy hint names the permission to grant and admin consent."""
+    respx.get(f"{GRAPH}/users/a/mailboxSettings").mock(
+        return_value=graph_error(403, "ErrorAccessDenied", "Access is denied."))
+    with pytest.raises(PermissionDenied) as info:
+        run(client.request("GET", "/users/a/mailboxSettings"))
+    assert "MailboxSettings.Read" in str(info.value)
+    assert "admin consent" in str(info.value)
+
+
+@respx.mock
+def test_429_exhausted_raises_throttled_with_retry_after(client, sleeps) -> None:
+    """When retries run out a 429 becomes Throttled, carrying Graph's Retry-After."""
+    route = respx.get(f"{GRAPH}/users/a/calendar").mock(return_value=graph_error(
+        429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.",
+        **{"Retry-After": "3"}))
+    with pytest.raises(Throttled) as info:
+        run(client.request("GET", "/users/a/calendar"))
+    assert route.call_count == 5  # the first try and max_retries=4 retries
+    assert sleeps == [3.0] * 4
+    assert info.value.retry_after == 3.0
+    assert "mailbox a" in str(info.value)
+
+
+@respx.mock
+def test_404_event_is_not_found(client) -> None:
+    """A missing event reads as None from get_event, not as a crash."""
+    respx.get(f"{GRAPH}/users/a/events/gone").mock(
+        return_value=graph_error(404, "ErrorItemNotFound", "The specified object was not found"))
+    assert run(client.get_event("a", "gone")) is None
+    with pytest.raises(NotFound):
+        run(client.request("GET", "/users/a/events/gone"))
+
+
+@respx.mock
+def test_at_most_four_requests_in_flight_per_mailbox(client) -> None:
+    """Ten concurrent calls to one mailbox never have more than four in flight."""
+    state = {"now": 0, "peak": 0}
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        state["now"] += 1
+        state["peak"] = max(state["peak"], state["now"])
+        await asyncio.sleep(0.01)
+        state["now"] -= 1
+        return httpx.Response(200, json={})
+
+    respx.get(url__regex=rf"{GRAPH}/users/m1/events/\d+").mock(side_effect=slow)
+
+    async def go() -> None:
+        await asyncio.gather(*(client.request("GET", f"/users/m1/events/{i}")
+                               for i in range(10)))
+
+    run(go())
+    assert state["peak"] == 4
+
+
+@respx.mock
+def test_batch_retries_throttled_subrequests(client) -> None:
+    """A throttled sub-request of a $batch is retried (the SDK does not do this)."""
+    calls: list[list[str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        ids = [r["id"] for r in body["requests"]]
+        calls.append(ids)
+        responses = []
+        for r in body["requests"]:
+            if r["id"] == "b" and len(calls) == 1:
+                responses.append({"id": "b", "status": 429, "headers": {"Retry-After": "0"},
+                                  "body": {"error": {"code": "TooManyRequests", "message": ""}}})
+            else:
+                responses.append({"id": r["id"], "status": 200, "body": {"ok": r["url"]}})
+        return httpx.Response(200, json={"responses": responses})
+
+    respx.post(f"{GRAPH}/$batch").mock(side_effect=handler)
+    out = run(client.batch([BatchItem("a", "GET", "/users/a"), BatchItem("b", "GET", "/users/b")]))
+    assert calls == [["a", "b"], ["b"]]
+    assert out["b"].status == 200 and out["b"].body == {"ok": "/users/b"}
+
+
+@respx.mock
+def test_batch_splits_into_twenty(client) -> None:
+    """More than 20 sub-requests go out as several $batch calls of at most 20."""
+    sizes: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        reqs = json.loads(request.content)["requests"]
+        sizes.append(len(reqs))
+        return httpx.Response(200, json={"responses": [
+            {"id": r["id"], "status": 200, "body": {}} for r in reqs]})
+
+    respx.post(f"{GRAPH}/$batch").mock(side_effect=handler)
+    run(client.batch([BatchItem(str(i), "GET", f"/users/{i}") for i in range(45)]))
+    assert sorted(sizes) == [5, 20, 20]
