@@ -1,0 +1,97 @@
+"""App-only sign-in with real msal, against a fake identity provider (no network)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from service.errors import AuthError
+from service.graph.auth import MsalTokenProvider, graph_scope
+from service.graph.errors import translate_msal
+
+AUTHORITY = "https://login.example.test/contoso.onmicrosoft.com"
+
+
+class FakeResponse:
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        self.status_code = status
+        self.text = json.dumps(body)
+        self.headers: dict[str, str] = {}
+
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            raise RuntimeError(self.status_code)
+
+
+class FakeIdP:
+    """Answers msal's OIDC discovery and client-credentials token requests like Entra does."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+        self.token_requests: list[dict[str, Any]] = []
+
+    def get(self, url: str, **_: Any) -> FakeResponse:
+        assert url.startswith("https://login.example.test/"), url
+        base = "https://login.example.test/contoso.onmicrosoft.com"
+        return FakeResponse(200, {
+            "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "issuer": f"{base}/v2.0",
+        })
+
+    def post(self, url: str, data: Any = None, **_: Any) -> FakeResponse:
+        self.token_requests.append(dict(data or {}))
+        if (data or {}).get("client_secret") != self.secret:
+            return FakeResponse(401, {
+                "error": "invalid_client",
+                "error_description": "AADSTS7000215: Invalid client secret provided.",
+                "error_codes": [7000215],
+            })
+        return FakeResponse(200, {"token_type": "Bearer", "expires_in": 3599,
+                                  "access_token": "eyJ0.eyJyb2xlcyI6W119.sig"})
+
+    def close(self) -> None:
+        pass
+
+
+def provider(idp: FakeIdP, secret: str) -> MsalTokenProvider:
+    return MsalTokenProvider(authority=AUTHORITY, client_id="11111111-1111-1111-1111-111111111111",
+                             graph_url="https://graph.microsoft.us/v1.0", client_secret=secret,
+                             http_client=idp)
+
+
+def test_token_for_national_cloud_scope() -> None:
+    """The scope follows the configured Graph host (national clouds), with a custom authority."""
+    idp = FakeIdP("right")
+    assert provider(idp, "right").token() == "eyJ0.eyJyb2xlcyI6W119.sig"
+    assert idp.token_requests[0]["scope"] == "https://graph.microsoft.us/.default"
+    assert graph_scope("https://microsoftgraph.chinacloudapi.cn/v1.0") == (
+        "https://microsoftgraph.chinacloudapi.cn/.default")
+
+
+def test_token_is_cached() -> None:
+    """One msal app per process: the second call is served from msal's cache."""
+    idp = FakeIdP("right")
+    p = provider(idp, "right")
+    p.token()
+    p.token()
+    assert len(idp.token_requests) == 1
+
+
+def test_wrong_secret_is_explained_without_the_secret() -> None:
+    """A wrong secret says so (AADSTS7000215) and never echoes the secret."""
+    idp = FakeIdP("right")
+    with pytest.raises(AuthError) as info:
+        provider(idp, "wrong-secret-value").token()
+    assert "client secret is wrong" in str(info.value)
+    assert "wrong-secret-value" not in str(info.value)
+
+
+def test_unknown_aad_error_keeps_first_line_only() -> None:
+    """Unknown msal errors keep AAD's first line and name the settings to check."""
+    err = translate_msal({"error": "invalid_request",
+                          "error_description": "AADSTS90000: odd\r\nTrace ID: x"})
+    assert "AADSTS90000: odd" in str(err) and "Trace ID" not in str(err)
+    assert "tenant_id" in str(err)
