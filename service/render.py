@@ -6,6 +6,7 @@ text in Outlook, never as markup. Organisation-supplied folders get a sandboxed 
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -13,13 +14,13 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
-BUNDLED = Path(__file__).resolve().parent / "bundled" / "templates"
+INSTALLED = Path(sys.prefix) / "share" / "onetoone" / "templates"
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def default_folder() -> Path:
-    """templates/ in a source checkout, or the copy bundled into the installed package."""
-    return REPO_TEMPLATES if REPO_TEMPLATES.is_dir() else BUNDLED
+    """templates/ in a source checkout, or the copy installed under <prefix>/share."""
+    return REPO_TEMPLATES if REPO_TEMPLATES.is_dir() else INSTALLED
 
 
 @lru_cache(maxsize=8)

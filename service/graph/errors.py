@@ -84,9 +84,16 @@ def translate(
                 **kw,
             )
         perm = permission_for(path)
+        scope_hint = (
+            f" If {perm} is granted through Exchange RBAC for Applications or an application "
+            f"access policy, {where} may be outside the app's management scope: add it to the "
+            "scope's group (see README, 'Scoping mailbox access') or remove the pair."
+            if mailbox else ""
+        )
         return PermissionDenied(
             f"The app is not allowed to {method} {path} for {where}: it lacks the {perm} "
-            f"permission or admin consent. {CONSENT_HINT.format(perm=perm)} ({detail})",
+            f"permission or admin consent. {CONSENT_HINT.format(perm=perm)}{scope_hint} "
+            f"({detail})",
             **kw,
         )
     if status == 404:

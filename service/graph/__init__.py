@@ -1,0 +1,1 @@
+"""Everything that talks to Microsoft: auth, the Graph client, the sandbox tenant."""
