@@ -260,6 +260,8 @@ def _print_schedule(report: Any, dry_run: bool) -> None:
     )
     for line in report.failed:
         err_console.print(f"[red]failed:[/red] {line}", highlight=False)
+    for line in report.warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
     for line in report.deleted_by_manager:
         err_console.print(f"[yellow]deleted by manager (not recreated):[/yellow] {line}")
 

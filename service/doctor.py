@@ -61,13 +61,19 @@ async def run_checks(settings: Any) -> list[Check]:
             for role, why in REQUIRED_ROLES.items():
                 if roles is None:
                     break
+                # Grants made with Exchange RBAC for Applications are not in the token, so a
+                # missing role is only a failure for User.Read.All; the probes below test
+                # real mailbox access either way.
+                in_token = role in roles
                 checks.append(Check(
-                    f"permission {role}", role in roles,
-                    "granted" if role in roles else f"missing (needed to {why})",
-                    f"Add the Microsoft Graph application permission {role} to the app "
-                    "registration and grant admin consent.",
+                    f"permission {role}", in_token or role != "User.Read.All",
+                    "granted tenant-wide (admin consent)" if in_token else
+                    f"not in the token (needed to {why}); fine if granted through Exchange "
+                    "RBAC for Applications — see the mailbox checks below",
+                    f"Add the Microsoft Graph application permission {role} and grant admin "
+                    "consent.",
                 ))
-        checks.extend(await _probes(graph))
+        checks.extend(await _probes(graph, _sample_mailbox(settings)))
     finally:
         await graph.aclose()
     return checks
@@ -102,19 +108,34 @@ def _token(graph: Any) -> tuple[Check, set[str] | None]:
     return Check("sign-in", True, "token acquired with msal"), roles
 
 
-async def _probes(graph: Any) -> list[Check]:
+def _sample_mailbox(settings: Any) -> str | None:
+    """A manager onetoone already schedules for (inside any mailbox scope), if known."""
+    try:
+        from service.store.db import make_engine
+        from service.store.repo import Store
+
+        views = Store(make_engine(settings.database.url)).views(["active"])
+    except Exception:  # no database yet: fall back to the first directory user
+        return None
+    return views[0].manager.email if views else None
+
+
+async def _probes(graph: Any, mailbox: str | None) -> list[Check]:
     """Real read-only calls: they prove consent and show access-policy blocks."""
     out: list[Check] = []
     try:
         page = await graph.request("GET", "/users", query={"$select": "id,mail", "$top": "1"})
-        first = (page.get("value") or [{}])[0].get("id")
-        out.append(Check("Graph: list users", True, "ok"))
+        first = (page.get("value") or [{}])[0].get("mail")
+        out.append(Check("Graph: list users (User.Read.All)", True, "ok"))
     except ServiceError as exc:
-        return [Check("Graph: list users", False, str(exc), "see the message")]
-    if not first:
+        return [Check("Graph: list users (User.Read.All)", False, str(exc), "see the message")]
+    target = mailbox or first
+    if not target:
         return out
-    for name, path in (("Graph: mailbox settings", f"/users/{first}/mailboxSettings"),
-                       ("Graph: calendar", f"/users/{first}/calendar")):
+    for name, path in ((f"Graph: mailbox settings of {target} (MailboxSettings.Read)",
+                        f"/users/{target}/mailboxSettings"),
+                       (f"Graph: calendar of {target} (Calendars.ReadWrite)",
+                        f"/users/{target}/calendar")):
         try:
             await graph.request("GET", path)
             out.append(Check(name, True, "ok"))

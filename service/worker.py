@@ -1,8 +1,9 @@
-"""The always-on worker: APScheduler runs `tick` on an interval; SIGTERM ends it cleanly.
+"""The always-on worker: APScheduler runs the jobs on intervals; SIGTERM ends it cleanly.
 
-A tick is the unit of work. On SIGTERM/SIGINT the scheduler stops taking new ticks and
-waits for the one in hand to finish, so no job is cut off between its Graph call and the
-database write that records it (and if it is killed harder, every job is crash-safe anyway).
+Two jobs: the directory sync (every [worker] sync_minutes) and the tick that keeps series
+scheduled (every [worker] interval_minutes). On SIGTERM/SIGINT the scheduler stops taking
+new work and waits for the job in hand to finish, so no job is cut off between its Graph
+call and the database write that records it (and every job is crash-safe if killed harder).
 """
 
 from __future__ import annotations
@@ -23,60 +24,104 @@ log = logging.getLogger(__name__)
 
 
 class Worker:
-    """Runs ticks; tracks the last outcome for health checks."""
+    """Runs the jobs one at a time; keeps counters for /metrics and the last outcome."""
 
     def __init__(self, settings: Any, clock: Clock | None = None) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.last_ok: datetime | None = None
         self.last_error: str | None = None
+        self.counters: dict[str, float] = {
+            "ticks": 0, "tick_failures": 0, "series_created": 0, "series_adopted": 0,
+            "series_extended": 0, "series_ended": 0, "graph_requests": 0, "graph_retries": 0,
+            "graph_throttled": 0,
+        }
         self._lock = threading.Lock()
 
-    def tick_once(self) -> None:
+    def run_job(self, sync: bool) -> None:
+        """One unit of work. Jobs never overlap within a worker."""
         from service.app import job_context
         from service.jobs.tick import tick
 
-        if not self._lock.acquire(blocking=False):
-            log.info("worker.tick_skipped", extra={"why": "previous tick still running"})
-            return
-        try:
+        with self._lock:
             now = self.clock.now()
+            self.counters["ticks"] += 1
+            try:
+                async def go() -> Any:
+                    async with job_context(self.settings, now) as ctx:
+                        try:
+                            return await tick(ctx, now, sync=sync)
+                        finally:
+                            stats = ctx.graph.transport.stats
+                            self.counters["graph_requests"] += stats.requests
+                            self.counters["graph_retries"] += stats.retries
+                            self.counters["graph_throttled"] += stats.throttled
 
-            async def go() -> Any:
-                async with job_context(self.settings, now) as ctx:
-                    return await tick(ctx, now)
+                result = asyncio.run(go())
+                self.last_ok, self.last_error = now, None
+                summary = result.schedule.summary()
+                for key in ("created", "adopted", "extended", "ended"):
+                    self.counters[f"series_{key}"] += summary[key]
+                log.info("worker.tick", extra={"sync": sync, "pairs": result.pairs.counts(),
+                                               **summary})
+            except ServiceError as exc:
+                self.counters["tick_failures"] += 1
+                self.last_error = str(exc)
+                log.error("worker.tick_failed", extra={"error": str(exc)})
+            except Exception as exc:  # keep the worker alive; the next run retries
+                self.counters["tick_failures"] += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("worker.tick_crashed")
 
-            result = asyncio.run(go())
-            self.last_ok, self.last_error = now, None
-            log.info("worker.tick", extra={"pairs": result.pairs.counts(),
-                                           **result.schedule.summary()})
-        except ServiceError as exc:
-            self.last_error = str(exc)
-            log.error("worker.tick_failed", extra={"error": str(exc)})
-        except Exception as exc:  # keep the worker alive; the next tick retries
-            self.last_error = f"{type(exc).__name__}: {exc}"
-            log.exception("worker.tick_crashed")
-        finally:
-            self._lock.release()
+    def ready(self) -> tuple[bool, str]:
+        """Ready once a run has succeeded recently (within three intervals)."""
+        if self.last_ok is None:
+            return False, self.last_error or "starting: no run has completed yet"
+        limit = timedelta(minutes=3 * self.settings.worker.interval_minutes)
+        if self.clock.now() - self.last_ok > limit:
+            return False, f"last good run {self.last_ok.isoformat()}: {self.last_error or ''}"
+        return True, f"ok, last run {self.last_ok.isoformat()}"
+
+    def metrics(self) -> dict[str, tuple[str, str, float]]:
+        helps = {
+            "ticks": "Job runs started", "tick_failures": "Job runs that failed",
+            "series_created": "Series created in Outlook", "series_adopted":
+            "Series found in Outlook and adopted", "series_extended": "Series extended",
+            "series_ended": "Series ended (leavers, movers, cadence changes)",
+            "graph_requests": "HTTP requests sent to Microsoft Graph",
+            "graph_retries": "Graph requests retried", "graph_throttled":
+            "Graph responses with status 429",
+        }
+        return {f"onetoone_{k}_total": ("counter", helps[k], v) for k, v in self.counters.items()}
 
 
 def run_worker(settings: Any) -> None:
-    """Block running ticks every [worker] interval_minutes until a signal arrives."""
+    """Block running the jobs until SIGTERM/SIGINT."""
+    from service.health import serve
+
     worker = Worker(settings)
+    cfg = settings.worker
+    server = serve(cfg.health_host, cfg.health_port, ready=worker.ready, metrics=worker.metrics)
     scheduler = BlockingScheduler(timezone=timezone.utc)
-    scheduler.add_job(
-        worker.tick_once, "interval", minutes=settings.worker.interval_minutes,
-        next_run_time=datetime.now(timezone.utc) + timedelta(seconds=1),
-        max_instances=1, coalesce=True, id="tick",
-    )
+    soon = datetime.now(timezone.utc) + timedelta(seconds=1)
+    scheduler.add_job(worker.run_job, "interval", minutes=cfg.sync_minutes, kwargs={"sync": True},
+                      next_run_time=soon, max_instances=1, coalesce=True, id="sync")
+    scheduler.add_job(worker.run_job, "interval", minutes=cfg.interval_minutes,
+                      kwargs={"sync": False}, next_run_time=soon + timedelta(seconds=1),
+                      max_instances=1, coalesce=True, id="tick")
 
     def stop(signum: int, _frame: Any) -> None:
         log.info("worker.stopping", extra={"signal": signal.Signals(signum).name})
-        # wait=True: the tick in hand finishes before the process exits.
+        # wait=True: the job in hand finishes before the process exits. shutdown() blocks,
+        # and a signal handler must not, so it runs on its own thread.
         threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("worker.started", extra={"interval_minutes": settings.worker.interval_minutes})
-    scheduler.start()
-    log.info("worker.stopped")
+    log.info("worker.started", extra={"interval_minutes": cfg.interval_minutes,
+                                      "sync_minutes": cfg.sync_minutes})
+    try:
+        scheduler.start()
+    finally:
+        server.shutdown()
+        log.info("worker.stopped")

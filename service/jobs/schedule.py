@@ -55,6 +55,7 @@ class ScheduleReport:
     deleted_by_manager: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     planned: list[tuple[str, str]] = field(default_factory=list)  # (pair, slot text)
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         return {k: len(v) for k, v in self.__dict__.items()}
@@ -204,11 +205,17 @@ class Scheduler:
             if self.dry_run:
                 self.report.ended.append(f"{label}: {reason}")
                 continue
+            if not self.ctx.store.claim(pairing.id, self.ctx.worker_id, self.now, LEASE):
+                continue  # another replica is on it
             try:
-                await self.end_series(series, reason)
-                self.report.ended.append(f"{label}: {reason}")
+                current = self.ctx.store.live_series(pairing.id)
+                if current is not None:  # re-read under the claim: it may be done already
+                    await self.end_series(current, reason)
+                    self.report.ended.append(f"{label}: {reason}")
             except ServiceError as exc:
                 self._fail(label, exc)
+            finally:
+                self.ctx.store.release(pairing.id, self.ctx.worker_id)
 
     async def end_series(self, series: SeriesRow, reason: str) -> None:
         """Stop a series: future occurrences go, past ones stay in both calendars."""
@@ -280,20 +287,33 @@ class Scheduler:
             today = local_today(self.now, series.time_zone)
             if not needs_extension(series.range_end, today, pol.months_ahead):
                 continue
-            new_end = extended_end(today, pol.months_ahead, pol.extend_months)
-            rec = recurrence_for(CadenceKind(series.cadence), slot_of(series), new_end)
+            if not self.ctx.store.claim(series.pairing_id, self.ctx.worker_id, self.now, LEASE):
+                continue
             try:
-                await self.ctx.graph.update_event(series.mailbox, series.event_id,
-                                                  recurrence_patch(rec, series.time_zone))
-            except NotFound:
-                self.ctx.store.mark_series_deleted(series.id, self.now)
-                self.report.deleted_by_manager.append(f"series {series.id}")
-                continue
-            except ServiceError as exc:
-                self._fail(f"series {series.id}", exc)
-                continue
-            self.ctx.store.update_series(series.id, self.now, range_end=new_end)
-            self.report.extended.append(f"series {series.id} to {new_end}")
+                await self._extend_one(series, today)
+            finally:
+                self.ctx.store.release(series.pairing_id, self.ctx.worker_id)
+
+    async def _extend_one(self, series: SeriesRow, today: date) -> None:
+        pol = self.series_policy
+        fresh = self.ctx.store.live_series(series.pairing_id)
+        if fresh is None or fresh.id != series.id or fresh.range_end != series.range_end:
+            return  # changed by another replica since we listed it
+        new_end = extended_end(today, pol.months_ahead, pol.extend_months)
+        rec = recurrence_for(CadenceKind(series.cadence), slot_of(series), new_end)
+        try:
+            await self.ctx.graph.update_event(series.mailbox, series.event_id or "",
+                                              recurrence_patch(rec, series.time_zone))
+        except NotFound:
+            self.ctx.store.mark_series_deleted(series.id, self.now)
+            self.report.deleted_by_manager.append(f"series {series.id}")
+            return
+        except ServiceError as exc:
+            self._fail(f"series {series.id}", exc)
+            return
+        self.ctx.store.update_series(series.id, self.now, range_end=new_end)
+        self.report.extended.append(f"series {series.id} to {new_end}")
+        log.info("schedule.extended", extra={"series": series.id, "range_end": str(new_end)})
 
     # creating -----------------------------------------------------------------------------
 
@@ -328,6 +348,11 @@ class Scheduler:
             info = infos.get(person.id)
             if info is not None and info.error is None and not self.dry_run:
                 store.set_mailbox_info(person.id, **mailbox_fields(info))
+            elif info is not None and info.error and person.id != manager.id:
+                # The invite still reaches the report; only their hours are unknown.
+                self.report.warnings.append(
+                    f"{person.name} <{person.email}>: working hours unreadable, using the "
+                    f"defaults ({info.error})")
         fresh = store.people(p.id for p in people)
         manager = fresh.get(manager.id, manager)
         fallback = self.slot_policy.fallback_time_zone

@@ -16,8 +16,10 @@ class TickReport:
     schedule: ScheduleReport
 
 
-async def tick(ctx: JobContext, now: datetime, *, dry_run: bool = False) -> TickReport:
-    """Sync pairs, then keep series scheduled (later issues add agenda, notes, mail)."""
-    plan = await sync_pairs(ctx, now, dry_run=dry_run)
+async def tick(
+    ctx: JobContext, now: datetime, *, dry_run: bool = False, sync: bool = True
+) -> TickReport:
+    """Sync pairs (unless ``sync`` is False), then keep every series scheduled."""
+    plan = await sync_pairs(ctx, now, dry_run=dry_run) if sync else PairsPlan([], [], set())
     report = await schedule(ctx, now, dry_run=dry_run)
     return TickReport(pairs=plan, schedule=report)

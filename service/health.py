@@ -1,0 +1,54 @@
+"""/healthz, /readyz and Prometheus /metrics for the worker, on a small background thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+log = logging.getLogger(__name__)
+
+
+def prometheus_text(metrics: dict[str, tuple[str, str, float]]) -> str:
+    """Render {name: (type, help, value)} in the Prometheus text exposition format."""
+    lines = []
+    for name, (kind, help_text, value) in sorted(metrics.items()):
+        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}", f"{name} {value:g}"]
+    return "\n".join(lines) + "\n"
+
+
+def serve(
+    host: str, port: int, *, ready: Callable[[], tuple[bool, str]],
+    metrics: Callable[[], dict[str, tuple[str, str, float]]],
+) -> ThreadingHTTPServer:
+    """Start the health server in a daemon thread and return it (call .shutdown() to stop)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            if self.path == "/healthz":
+                self._send(200, "ok\n")
+            elif self.path == "/readyz":
+                ok, why = ready()
+                self._send(200 if ok else 503, why + "\n")
+            elif self.path == "/metrics":
+                self._send(200, prometheus_text(metrics()),
+                           "text/plain; version=0.0.4; charset=utf-8")
+            else:
+                self._send(404, "not found\n")
+
+        def _send(self, status: int, body: str, ctype: str = "text/plain; charset=utf-8") -> None:
+            data = body.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # probes every few seconds would drown the real log lines
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True, name="health").start()
+    log.info("health.listening", extra={"host": host, "port": server.server_address[1]})
+    return server
