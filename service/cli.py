@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 def _parse_now(value: str | None) -> datetime:
     if not value:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
@@ -32,8 +32,8 @@ def _parse_now(value: str | None) -> datetime:
             f"{value!r} is not an ISO-8601 instant; use e.g. 2026-12-01T09:00:00Z"
         ) from exc
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 class Ctx:
@@ -219,7 +219,7 @@ def pairs_reset(obj: Ctx, report_email: str) -> None:
 
     def body() -> None:
         store = open_store(obj.settings)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for view in store.views(["series_deleted"]):
             if view.report.email.lower() == report_email.lower():
                 store.reset_pairing(view.pairing.key, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from service.errors import ServiceError
@@ -42,7 +42,7 @@ async def run_checks(settings: Any) -> list[Check]:
     from service.app import load_sandbox
     from service.graph.factory import build_from_settings
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     sandbox = load_sandbox(settings, now) if settings.is_sandbox else None
     try:
         graph = build_from_settings(settings, sandbox=sandbox, max_retries=1)

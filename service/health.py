@@ -25,7 +25,7 @@ def serve(
     """Start the health server in a daemon thread and return it (call .shutdown() to stop)."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:
             if self.path == "/healthz":
                 self._send(200, "ok\n")
             elif self.path == "/readyz":

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import signal
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -102,8 +102,8 @@ def run_worker(settings: Any) -> None:
     worker = Worker(settings)
     cfg = settings.worker
     server = serve(cfg.health_host, cfg.health_port, ready=worker.ready, metrics=worker.metrics)
-    scheduler = BlockingScheduler(timezone=timezone.utc)
-    soon = datetime.now(timezone.utc) + timedelta(seconds=1)
+    scheduler = BlockingScheduler(timezone=UTC)
+    soon = datetime.now(UTC) + timedelta(seconds=1)
     scheduler.add_job(worker.run_job, "interval", minutes=cfg.sync_minutes, kwargs={"sync": True},
                       next_run_time=soon, max_instances=1, coalesce=True, id="sync")
     scheduler.add_job(worker.run_job, "interval", minutes=cfg.interval_minutes,

@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -90,13 +90,14 @@ class BatchResult:
 
 
 def _iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def parse_graph_datetime(value: dict[str, str] | str, default_tz: str = "UTC") -> datetime:
     """An aware UTC datetime from Graph's dateTimeTimeZone (7 fractional digits included)."""
-    from service.domain.timezones import to_iana
     from zoneinfo import ZoneInfo
+
+    from service.domain.timezones import to_iana
 
     if isinstance(value, dict):
         text, tz = value.get("dateTime", ""), value.get("timeZone") or default_tz
@@ -108,9 +109,9 @@ def parse_graph_datetime(value: dict[str, str] | str, default_tz: str = "UTC") -
         text = f"{head}.{frac[:6]}"
     naive = datetime.fromisoformat(text)
     if naive.tzinfo is not None:
-        return naive.astimezone(timezone.utc)
+        return naive.astimezone(UTC)
     zone = ZoneInfo(to_iana(tz))
-    return naive.replace(tzinfo=zone).astimezone(timezone.utc)
+    return naive.replace(tzinfo=zone).astimezone(UTC)
 
 
 def _path(*segments: str) -> str:

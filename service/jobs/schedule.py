@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -170,7 +170,7 @@ class Scheduler:
 
     def __init__(self, ctx: JobContext, now: datetime, *, dry_run: bool = False) -> None:
         self.ctx = ctx
-        self.now = now.astimezone(timezone.utc)
+        self.now = now.astimezone(UTC)
         self.dry_run = dry_run
         self.report = ScheduleReport()
         self.slot_policy = ctx.settings.slot_policy()

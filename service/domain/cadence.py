@@ -1,0 +1,219 @@
+"""How often a pair meets, and the Outlook recurrence that says so.
+
+The guidance (seeds 001, 003, 004): managers of others meet at least fortnightly, other
+staff at least monthly, new starters more often. Per-pair and per-group overrides let an
+organisation say "more often where support is needed".
+
+Everything here is pure: ``today`` is an argument, nothing reads the clock.
+
+Weekend rule: the patterns built here always keep the weekday they are given (weekly,
+fortnightly, and *relative* monthly "second Tuesday"), never "day 14 of the month", so a
+series never drifts onto a Saturday or Sunday. Which weekdays may be chosen at all is the
+slot chooser's job (``SlotPolicy.weekdays``), so a weekend only appears when the policy
+allows it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+from typing import Any
+
+from service.domain.model import (
+    WEEK_INDEXES,
+    WEEKDAYS,
+    Cadence,
+    CadenceKind,
+    PairSpec,
+    Person,
+    Slot,
+)
+from service.domain.policy import CadencePolicy
+
+# More frequent first: used to keep the guidance's minimums when a configured new-starter
+# cadence is rarer than the report's role would get anyway.
+_FREQUENCY = {CadenceKind.WEEKLY: 0, CadenceKind.FORTNIGHTLY: 1, CadenceKind.MONTHLY: 2}
+
+
+def _more_frequent(a: CadenceKind, b: CadenceKind) -> CadenceKind:
+    return a if _FREQUENCY[a] <= _FREQUENCY[b] else b
+
+
+# -- choosing the cadence -----------------------------------------------------------------
+
+
+def is_new_starter(report: Person, policy: CadencePolicy, today: date) -> bool:
+    """Hired at most ``policy.new_starter_days`` days ago (inclusive), or not started yet."""
+    if report.hire_date is None:
+        return False
+    return (today - report.hire_date).days <= policy.new_starter_days
+
+
+def new_starter_until(report: Person, policy: CadencePolicy) -> date | None:
+    """The first day the report is no longer a new starter (None without a hire date).
+
+    Hired exactly ``new_starter_days`` ago still counts as new, so this is the day after
+    that: ``hire_date + new_starter_days + 1``. From this date ``choose_cadence`` gives the
+    role's cadence instead, so the scheduler can plan the change.
+    """
+    if report.hire_date is None:
+        return None
+    return report.hire_date + timedelta(days=policy.new_starter_days + 1)
+
+
+def _role_cadence(spec: PairSpec, policy: CadencePolicy, today: date) -> tuple[CadenceKind, str]:
+    """New starter > manages others > default, never rarer than the role's minimum."""
+    report = spec.report
+    floor, floor_reason = (
+        (policy.manager_of_others, "manages others")
+        if spec.report_manages_others
+        else (policy.default, "default")
+    )
+    hired = report.hire_date
+    if hired is not None and is_new_starter(report, policy, today):
+        if hired > today:
+            why = f"new starter (starts {hired.isoformat()})"
+        else:
+            why = (f"new starter (hired {hired.isoformat()}, "
+                   f"within {policy.new_starter_days} days)")
+        kind = _more_frequent(policy.new_starter, floor)
+        if kind != policy.new_starter:
+            why += f"; {floor_reason} needs at least {kind}"
+        return kind, why
+    return floor, floor_reason
+
+
+def choose_cadence(spec: PairSpec, policy: CadencePolicy, today: date) -> Cadence:
+    """The cadence for a pair, with the rule that chose it.
+
+    Precedence: per-pair override (pairs file) > group override (first of the policy's
+    groups the report is in) > new starter > manages others > default. Minutes come from
+    the per-pair override, else the policy. Explicit overrides are an admin's choice and
+    are taken as given; the role rules keep the guidance's minimum frequencies.
+    """
+    minutes = spec.minutes or policy.minutes
+    where = "pairs file" if spec.source.startswith("file") else "per-pair"
+    if spec.cadence is not None:
+        return Cadence(kind=CadenceKind(spec.cadence), minutes=minutes,
+                       reason=f"{where} override")
+    for group_id, kind in policy.group_overrides:
+        if group_id in spec.report.groups:
+            reason = f"override for group {group_id}"
+            if spec.minutes:
+                reason += f"; {where} override of minutes"
+            return Cadence(kind=CadenceKind(kind), minutes=minutes, reason=reason)
+    kind, reason = _role_cadence(spec, policy, today)
+    if spec.minutes:
+        reason += f"; {where} override of minutes"
+    return Cadence(kind=kind, minutes=minutes, reason=reason)
+
+
+# -- month arithmetic ---------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole months, clamping the day of month (Jan 31 + 1 → Feb 28/29)."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month0 = divmod(index, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(day.day, last))
+
+
+# -- series range: created far ahead, extended in steps -------------------------------------
+
+
+def series_end_date(start: date, months_ahead: int, extend_months: int) -> date:
+    """The range end of a new series: ``months_ahead + extend_months`` months after start.
+
+    The extra ``extend_months`` is headroom, so the first extension (one organizer update
+    the attendee sees) comes only after ``extend_months``.
+    """
+    return add_months(start, months_ahead + extend_months)
+
+
+def needs_extension(range_end: date, today: date, months_ahead: int) -> bool:
+    """True when fewer than ``months_ahead`` months of the series remain.
+
+    Exactly ``months_ahead`` months left is still enough (the guidance's "at least six
+    months ahead" holds), so no update is sent that day.
+    """
+    return range_end < add_months(today, months_ahead)
+
+
+def extended_end(today: date, months_ahead: int, extend_months: int) -> date:
+    """The new range end when extending: again ``months_ahead + extend_months`` ahead."""
+    return add_months(today, months_ahead + extend_months)
+
+
+# -- the Graph recurrence -----------------------------------------------------------------
+
+
+def week_index_of(day: date) -> str:
+    """Which weekday of its month ``day`` is: "first".."fourth", or "last" for a fifth."""
+    return WEEK_INDEXES[min((day.day - 1) // 7, 4)]
+
+
+def recurrence_for(cadence: CadenceKind, slot: Slot, end_date: date) -> dict[str, Any]:
+    """Graph's ``patternedRecurrence`` for a series in ``slot`` ending on ``end_date``.
+
+    Weekly/fortnightly: ``weekly`` with interval 1/2. Monthly: ``relativeMonthly`` on the
+    slot's ``week_index`` weekday (derived from ``first_date`` if the slot has none). The
+    range starts on ``slot.first_date`` (the first occurrence, so a fortnightly series'
+    weeks are fixed by it) in the slot's own time zone.
+    """
+    kind = CadenceKind(cadence)
+    day_name = WEEKDAYS[slot.weekday]
+    pattern: dict[str, Any]
+    if kind is CadenceKind.MONTHLY:
+        pattern = {
+            "type": "relativeMonthly",
+            "interval": 1,
+            "daysOfWeek": [day_name],
+            "index": slot.week_index or week_index_of(slot.first_date),
+        }
+    else:
+        pattern = {
+            "type": "weekly",
+            "interval": 2 if kind is CadenceKind.FORTNIGHTLY else 1,
+            "daysOfWeek": [day_name],
+            "firstDayOfWeek": "monday",
+        }
+    return {
+        "pattern": pattern,
+        "range": {
+            "type": "endDate",
+            "startDate": slot.first_date.isoformat(),
+            "endDate": end_date.isoformat(),
+            "recurrenceTimeZone": slot.time_zone,
+        },
+    }
+
+
+def nth_weekday(year: int, month: int, weekday: int, week_index: str) -> date:
+    """The ``week_index`` ("first".."fourth", "last") ``weekday`` of a month."""
+    if week_index == "last":
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        return last - timedelta(days=(last.weekday() - weekday) % 7)
+    first = date(year, month, 1)
+    first += timedelta(days=(weekday - first.weekday()) % 7)
+    return first + timedelta(weeks=WEEK_INDEXES.index(week_index))
+
+
+def first_occurrence_on_or_after(
+    cadence: CadenceKind, weekday: int, week_index: str | None, day: date
+) -> date:
+    """The first date on or after ``day`` that matches the pattern.
+
+    Weekly and fortnightly: the next ``weekday`` (``day`` itself if it matches). A
+    fortnightly series' weeks are then fixed by that first date. Monthly: the
+    ``week_index`` ``weekday`` of ``day``'s month if not already past, else next month's.
+    """
+    if CadenceKind(cadence) is not CadenceKind.MONTHLY:
+        return day + timedelta(days=(weekday - day.weekday()) % 7)
+    if week_index is None:
+        raise ValueError("a monthly pattern needs a week_index")
+    candidate = nth_weekday(day.year, day.month, weekday, week_index)
+    if candidate >= day:
+        return candidate
+    nxt = add_months(day.replace(day=1), 1)
+    return nth_weekday(nxt.year, nxt.month, weekday, week_index)

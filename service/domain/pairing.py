@@ -1,0 +1,215 @@
+"""Reconcile who should be meeting whom (the sources, now) with the stored pairings.
+
+Pure: the caller gathers the directory / pairs file and the store; this decides, per
+report, one of:
+
+- ``join``: a desired pair and no live pairing for the report;
+- ``move``: a desired pair whose report has a live pairing with another manager (the
+  action carries both: end the old pairing, create the new one);
+- ``leave``: a live pairing whose report is no longer an enabled user;
+- ``unpaired``: a live pairing whose report is still here but no longer has that manager
+  (or any manager) in the sources;
+- ``recadence``: the same pair, but the cadence/minutes ``choose_cadence`` gives today
+  differ from the stored ones (a new starter leaving the window, an override added);
+- ``keep``: nothing to do;
+- ``blocked``: the manager deleted the series (never silently recreated), two managers
+  claim the same report (the pairs file beats the directory, else the first one wins;
+  the losers are blocked), a manager paired with themself, or a person who is not an
+  enabled user.
+
+"Live" pairings are those with status ``active`` or ``series_deleted``; ``ended`` ones are
+history and ignored (a pair that meets again simply joins again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from service.domain.cadence import choose_cadence
+from service.domain.model import CadenceKind, PairSpec, Person
+from service.domain.policy import CadencePolicy
+
+ActionKind = Literal["join", "move", "leave", "unpaired", "recadence", "keep", "blocked"]
+LIVE = ("active", "series_deleted")
+
+
+@dataclass(frozen=True)
+class CurrentPairing:
+    """A pairing as the store has it."""
+
+    key: str
+    manager_id: str
+    report_id: str
+    cadence: CadenceKind
+    minutes: int
+    status: str  # "active" | "series_deleted" | "ended"
+
+
+@dataclass(frozen=True)
+class PairAction:
+    """What to do about one pairing, and why (shown to admins by ``onetoone pairs``)."""
+
+    kind: ActionKind
+    key: str
+    spec: PairSpec | None
+    current: CurrentPairing | None
+    reason: str
+
+
+def _from_file(spec: PairSpec) -> bool:
+    return spec.source.startswith("file")
+
+
+def _label(person: Person) -> str:
+    return f"{person.name} <{person.email}>" if person.name else person.email
+
+
+def _pick(specs: list[PairSpec]) -> tuple[PairSpec, list[tuple[PairSpec, str]]]:
+    """The winning spec for one report, and the losers with why they lost.
+
+    Specs for the same pair (same key, e.g. directory and file agree) merge silently:
+    the file's one wins (it may carry overrides).
+    """
+    winner = next((s for s in specs if _from_file(s)), specs[0])
+    why = "the pairs file overrides the directory" if _from_file(winner) and any(
+        not _from_file(s) for s in specs if s.key != winner.key) else "it came first"
+    losers = []
+    for s in specs:
+        if s.key == winner.key:
+            continue
+        losers.append((s, (
+            f"{_label(s.report)} is claimed by two managers: {_label(winner.manager)} "
+            f"({winner.source}) and {_label(s.manager)} ({s.source}); "
+            f"{winner.manager.name or winner.manager.email} wins because {why}. "
+            "Fix the source so only one manager claims this report."
+        )))
+    return winner, losers
+
+
+def _cadence_text(kind: str, minutes: int) -> str:
+    return f"{kind} {minutes}m"
+
+
+def reconcile(
+    desired: Sequence[PairSpec],
+    current: Sequence[CurrentPairing],
+    present_ids: frozenset[str],
+    policy: CadencePolicy,
+    today: date,
+) -> list[PairAction]:
+    """The actions that bring the stored pairings in line with the sources.
+
+    Deterministic: sorted by report email (report id when only the store knows the
+    report), then pairing key.
+    """
+    actions: list[tuple[str, PairAction]] = []
+    people: dict[str, Person] = {}
+    for spec in desired:
+        people.setdefault(spec.manager.id, spec.manager)
+        people.setdefault(spec.report.id, spec.report)
+
+    def sort_name(person_id: str) -> str:
+        p = people.get(person_id)
+        return (p.email if p is not None else person_id).lower()
+
+    def name(person_id: str) -> str:
+        p = people.get(person_id)
+        return (p.name or p.email) if p is not None else person_id
+
+    def add(report_id: str, action: PairAction) -> None:
+        actions.append((sort_name(report_id), action))
+
+    # 1. Which desired spec counts for each report.
+    claims: dict[str, list[PairSpec]] = {}
+    for spec in desired:
+        if spec.manager.id.lower() == spec.report.id.lower():
+            add(spec.report.id, PairAction("blocked", spec.key, spec, None,
+                                           f"{_label(spec.report)} is paired with themself "
+                                           f"({spec.source}); skipped."))
+            continue
+        missing = [p for p in (spec.manager, spec.report) if p.id not in present_ids]
+        if missing:
+            who = " and ".join(_label(p) for p in missing)
+            add(spec.report.id, PairAction("blocked", spec.key, spec, None,
+                                           f"{who} is not an enabled user ({spec.source}); "
+                                           "skipped."))
+            continue
+        claims.setdefault(spec.report.id, []).append(spec)
+    wanted: dict[str, PairSpec] = {}
+    for report_id, specs in claims.items():
+        winner, losers = _pick(specs)
+        wanted[report_id] = winner
+        for loser, why in losers:
+            add(report_id, PairAction("blocked", loser.key, loser, None, why))
+
+    # 2. Live pairings per report.
+    live: dict[str, list[CurrentPairing]] = {}
+    for cur in sorted(current, key=lambda c: c.key):
+        if cur.status in LIVE:
+            live.setdefault(cur.report_id, []).append(cur)
+
+    # 3. Decide per report.
+    for report_id in sorted(set(wanted) | set(live)):
+        spec = wanted.get(report_id)
+        pairings = live.get(report_id, [])
+        if spec is None:
+            for cur in pairings:
+                if report_id not in present_ids:
+                    kind: ActionKind = "leave"
+                    why = f"{name(report_id)} left or was disabled"
+                elif cur.manager_id not in present_ids:
+                    kind, why = "unpaired", (f"manager {name(cur.manager_id)} left and "
+                                             f"{name(report_id)} has no new manager")
+                else:
+                    kind, why = "unpaired", (f"{name(report_id)} no longer reports to "
+                                             f"{name(cur.manager_id)} and has no manager in "
+                                             "the sources")
+                add(report_id, PairAction(kind, cur.key, None, cur, why))
+            continue
+
+        same = [c for c in pairings if c.key == spec.key]
+        others = [c for c in pairings if c.key != spec.key]
+        if same:
+            cur = same[0]
+            add(report_id, _same_pair(spec, cur, policy, today))
+        elif others:
+            old = others.pop(0)
+            add(report_id, PairAction(
+                "move", spec.key, spec, old,
+                f"{name(report_id)} moved from {name(old.manager_id)} to "
+                f"{spec.manager.name or spec.manager.email} ({spec.source})"))
+        else:
+            cadence = choose_cadence(spec, policy, today)
+            add(report_id, PairAction(
+                "join", spec.key, spec, None,
+                f"new pair ({spec.source}); {_cadence_text(cadence.kind, cadence.minutes)}: "
+                f"{cadence.reason}"))
+        for stale in others:  # a report can have one live pairing only
+            add(report_id, PairAction(
+                "unpaired", stale.key, None, stale,
+                f"{name(report_id)} now meets {spec.manager.name or spec.manager.email}, "
+                f"not {name(stale.manager_id)}"))
+
+    actions.sort(key=lambda item: (item[0], item[1].key, item[1].kind))
+    return [a for _, a in actions]
+
+
+def _same_pair(spec: PairSpec, cur: CurrentPairing, policy: CadencePolicy,
+               today: date) -> PairAction:
+    if cur.status == "series_deleted":
+        return PairAction(
+            "blocked", spec.key, spec, cur,
+            f"{spec.manager.name or spec.manager.email} deleted the 1-2-1 series with "
+            f"{spec.report.name or spec.report.email} in Outlook; it is not recreated "
+            "automatically. If the pair should meet again, run "
+            f"`onetoone pairs reset {spec.report.email}`.")
+    cadence = choose_cadence(spec, policy, today)
+    old = _cadence_text(str(cur.cadence), cur.minutes)
+    new = _cadence_text(str(cadence.kind), cadence.minutes)
+    if old != new:
+        return PairAction("recadence", spec.key, spec, cur,
+                          f"{old} → {new}: {cadence.reason}")
+    return PairAction("keep", spec.key, spec, cur, f"{new}: {cadence.reason}")

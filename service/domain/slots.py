@@ -1,0 +1,458 @@
+"""Choose the recurring time for a pair's 1-2-1.
+
+A candidate is a weekday, a local start time in the manager's zone (on the policy's step
+grid) and, for monthly cadence, which weekday of the month ("second Tuesday"; never
+"last"), and for fortnightly which of the next two weeks starts the series. It is checked:
+
+- hard: inside both people's working hours (each in their own zone) on *every* occurrence
+  over the next year, not only the look-ahead, because the series outlives the look-ahead
+  and DST changes differ between zones (London and New York drift an hour apart for a few
+  weeks each March and October/November);
+- hard: never overlapping the manager's other 1-2-1s (``taken``) in the look-ahead;
+- soft: as few look-ahead occurrences as possible overlapping either person's busy time;
+- then a mild preference for mid-morning / early afternoon (for both people) and for
+  Tuesday to Thursday, and finally a stable hash of ``seed`` and the candidate, so a
+  manager's reports spread over the good times instead of piling onto one.
+
+When nothing fits, the rules relax in order (each step noted in ``Slot.notes``): first the
+policy window is ignored (working hours still hold), then the time with the least minutes
+outside working hours is taken. Only when no allowed weekday is a working day for both
+people is a ``ServiceError`` raised.
+
+Performance: occurrences are generated locally (the same dates ``recurrence.expand``
+gives for ``cadence.recurrence_for``; a test checks the two agree), UTC offsets come from
+a per-zone day table (exact ``zoneinfo`` arithmetic only on days near a DST change), and
+busy intervals are merged once and searched with bisect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from service.domain.cadence import add_months, first_occurrence_on_or_after, nth_weekday
+from service.domain.model import WEEK_INDEXES, Cadence, CadenceKind, Slot, WorkingHours
+from service.domain.policy import SlotPolicy
+from service.errors import ServiceError
+
+DAY_MINUTES = 24 * 60
+HORIZON_DAYS = 371  # 53 weeks: a whole DST cycle in every zone
+MONTHLY_INDEXES = WEEK_INDEXES[:4]  # "last" drifts between the 4th and 5th week: never used
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+# -- small value helpers ------------------------------------------------------------------
+
+
+def _minutes(t: time) -> int:
+    return t.hour * 60 + t.minute
+
+
+@dataclass(frozen=True)
+class _Hours:
+    """Working hours as minutes after local midnight (an end at/before the start = midnight)."""
+
+    days: frozenset[int]
+    start: int
+    end: int
+
+    @classmethod
+    def of(cls, hours: WorkingHours) -> _Hours:
+        start, end = _minutes(hours.start), _minutes(hours.end)
+        if end <= start:  # "until midnight" (overnight shifts are not modelled)
+            end = DAY_MINUTES
+        return cls(days=frozenset(hours.days), start=start, end=end)
+
+
+def describe_days(days: Iterable[int]) -> str:
+    """'Mon–Fri', 'Mon, Wed, Thu', or 'no days'."""
+    ds = sorted(set(days))
+    if not ds:
+        return "no days"
+    if len(ds) > 2 and ds == list(range(ds[0], ds[-1] + 1)):
+        return f"{_DAY_NAMES[ds[0]]}–{_DAY_NAMES[ds[-1]]}"
+    return ", ".join(_DAY_NAMES[d] for d in ds)
+
+
+def describe_hours(hours: WorkingHours) -> str:
+    return (f"{describe_days(hours.days)} {hours.start.strftime('%H:%M')}–"
+            f"{hours.end.strftime('%H:%M')} {hours.time_zone}")
+
+
+# -- UTC offsets --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def _offset_table(zone_name: str, start: date, days: int) -> tuple[tuple[int, ...], frozenset[int]]:
+    """Offsets (minutes) at 12:00 UTC for days -1..days from ``start``, and the day indexes
+    within a day of an offset change (where the noon value may not hold all day)."""
+    zone = ZoneInfo(zone_name)
+    offsets = []
+    for i in range(-1, days + 1):
+        d = start + timedelta(days=i)
+        instant = datetime(d.year, d.month, d.day, 12, tzinfo=UTC).astimezone(zone)
+        offset = instant.utcoffset()
+        offsets.append(int(offset.total_seconds()) // 60 if offset is not None else 0)
+    unsure: set[int] = set()
+    for j in range(1, len(offsets)):
+        if offsets[j] != offsets[j - 1]:
+            unsure.update((j - 2, j - 1))  # list index j is day j-1
+    return tuple(offsets[1:]), frozenset(unsure)
+
+
+class _Clock:
+    """Local manager date + minute → UTC, and → the report's local minute (delta)."""
+
+    def __init__(self, manager_zone: str, report_zone: str, start: date, days: int) -> None:
+        self.mz, self.rz = ZoneInfo(manager_zone), ZoneInfo(report_zone)
+        self.start, self.days = start, days
+        self.m_off, m_unsure = _offset_table(manager_zone, start, days)
+        self.r_off, r_unsure = _offset_table(report_zone, start, days)
+        self.unsure = m_unsure | r_unsure
+
+    def _exact(self, d: date, minute: int) -> tuple[int, int]:
+        local = datetime.combine(d, time(minute // 60, minute % 60), tzinfo=self.mz)
+        m = local.utcoffset() or timedelta(0)
+        r = local.astimezone(self.rz).utcoffset() or timedelta(0)
+        return int(m.total_seconds()) // 60, int(r.total_seconds()) // 60
+
+    def offsets(self, d: date, minute: int) -> tuple[int, int]:
+        """(manager offset, report offset) in minutes at local ``d`` ``minute``."""
+        i = (d - self.start).days
+        if i in self.unsure or not 0 <= i < self.days:
+            return self._exact(d, minute)
+        return self.m_off[i], self.r_off[i]
+
+    def is_sure(self, d: date) -> bool:
+        i = (d - self.start).days
+        return 0 <= i < self.days and i not in self.unsure
+
+    def delta(self, d: date, minute: int) -> int:
+        m, r = self.offsets(d, minute)
+        return r - m
+
+    def utc_seconds(self, d: date, minute: int) -> int:
+        m, _ = self.offsets(d, minute)
+        return (d.toordinal() - _EPOCH_ORDINAL) * 86400 + (minute - m) * 60
+
+
+# -- busy intervals -----------------------------------------------------------------------
+
+
+class _Intervals:
+    """Merged, sorted intervals (epoch seconds) with an O(log n) overlap test."""
+
+    def __init__(self, intervals: Iterable[tuple[datetime, datetime]]) -> None:
+        raw = sorted((s.timestamp(), e.timestamp()) for s, e in intervals if e > s)
+        starts: list[float] = []
+        ends: list[float] = []
+        for s, e in raw:
+            if starts and s <= ends[-1]:
+                ends[-1] = max(ends[-1], e)
+            else:
+                starts.append(s)
+                ends.append(e)
+        self.starts, self.ends = starts, ends
+
+    def overlaps(self, start: float, end: float) -> bool:
+        j = bisect_left(self.starts, end)  # intervals from j on start at/after our end
+        return j > 0 and self.ends[j - 1] > start
+
+
+# -- candidates ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    weekday: int
+    week_index: str | None
+    phase: int  # fortnightly: which of the first two weeks
+    dates: tuple[date, ...]  # occurrences over the horizon (manager's local dates)
+
+    @property
+    def first_date(self) -> date:
+        return self.dates[0]
+
+
+def _pattern_dates(kind: CadenceKind, weekday: int, week_index: str | None, first: date,
+                   last: date) -> tuple[date, ...]:
+    out: list[date] = []
+    if kind is CadenceKind.MONTHLY:
+        if week_index is None:
+            raise ValueError("a monthly pattern needs a week_index")
+        month = first.replace(day=1)
+        while True:
+            d = nth_weekday(month.year, month.month, weekday, week_index)
+            if d > last:
+                break
+            if d >= first:
+                out.append(d)
+            month = add_months(month, 1)
+        return tuple(out)
+    step = timedelta(weeks=2 if kind is CadenceKind.FORTNIGHTLY else 1)
+    d = first
+    while d <= last:
+        out.append(d)
+        d += step
+    return tuple(out)
+
+
+def _patterns(kind: CadenceKind, weekdays: Iterable[int], earliest: date) -> list[_Pattern]:
+    last = earliest + timedelta(days=HORIZON_DAYS)
+    out = []
+    for wd in sorted(weekdays):
+        if kind is CadenceKind.MONTHLY:
+            for index in MONTHLY_INDEXES:
+                first = first_occurrence_on_or_after(kind, wd, index, earliest)
+                out.append(_Pattern(wd, index, 0, _pattern_dates(kind, wd, index, first, last)))
+        else:
+            first = first_occurrence_on_or_after(kind, wd, None, earliest)
+            phases = (0, 1) if kind is CadenceKind.FORTNIGHTLY else (0,)
+            for phase in phases:
+                start = first + timedelta(weeks=phase)
+                out.append(_Pattern(wd, None, phase, _pattern_dates(kind, wd, None, start, last)))
+    return out
+
+
+def _report_fit(t: int, minutes: int, delta: int, weekday: int, r: _Hours) -> int | None:
+    """How far (minutes) the meeting reaches outside the report's hours; None if it is not
+    a working day for the report."""
+    shift, rt = divmod(t + delta, DAY_MINUTES)
+    if (weekday + shift) % 7 not in r.days:
+        return None
+    return _beyond(rt, minutes, r)
+
+
+def _beyond(t: int, minutes: int, h: _Hours) -> int:
+    """How far the meeting starts before / ends after the hours (0 when inside).
+
+    A distance, not an overlap: 30 minutes before 9:00 beats two hours before it.
+    """
+    return max(0, h.start - t) + max(0, t + minutes - h.end)
+
+
+def _time_penalty(t: int, minutes: int) -> int:
+    """0 mid-morning / early afternoon, 1 acceptable, 2 edge of the day."""
+    end = t + minutes
+    if (t >= 600 and end <= 720) or (t >= 810 and end <= 930):
+        return 0
+    if t < 570 or end > 990:
+        return 2
+    return 1
+
+
+def _day_penalty(weekday: int) -> int:
+    return 0 if weekday in (1, 2, 3) else 1 if weekday in (0, 4) else 2
+
+
+def _stable_hash(*parts: object) -> int:
+    text = "|".join(str(p) for p in parts)
+    return int(hashlib.sha256(text.encode()).hexdigest()[:16], 16)
+
+
+_LEVEL_TEXT = {
+    "window": "time inside the policy window {ws}–{we} and both people's working hours",
+    "hours": "time inside both people's working hours",
+}
+
+
+@dataclass(frozen=True)
+class _Choice:
+    key: tuple[int, int, int, int]
+    pattern: _Pattern
+    minute: int
+    conflicts: int
+    occurrences: int
+    outside: int
+
+
+def _no_day_error(manager: WorkingHours, report: WorkingHours, policy: SlotPolicy) -> ServiceError:
+    return ServiceError(
+        "No weekday suits this 1-2-1: the manager works "
+        f"{describe_hours(manager)}, the report works {describe_hours(report)}, and the "
+        f"slot policy allows {describe_days(policy.weekdays)}. Add a day both people work "
+        "to the slot policy's weekdays, or correct the working days in their Outlook "
+        "settings (Settings > Calendar > Work hours)."
+    )
+
+
+def choose_slot(
+    *,
+    cadence: Cadence,
+    manager_hours: WorkingHours,
+    report_hours: WorkingHours,
+    manager_busy: Sequence[tuple[datetime, datetime]],
+    report_busy: Sequence[tuple[datetime, datetime]],
+    taken: Sequence[tuple[datetime, datetime]],
+    policy: SlotPolicy,
+    now: datetime,
+    seed: str,
+    free_busy_known: bool = True,
+) -> Slot:
+    """The best recurring time for a pair (see the module docstring for the rules).
+
+    Busy and taken intervals are aware datetimes. The slot's ``time_zone`` is the
+    manager's; the first occurrence is on or after the day after tomorrow there.
+    Deterministic: the same inputs always give the same slot.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")  # a programming error, not a user's
+    kind = CadenceKind(cadence.kind)
+    minutes = cadence.minutes
+    weekdays = frozenset(policy.weekdays) & frozenset(manager_hours.days)
+    if not weekdays:
+        raise _no_day_error(manager_hours, report_hours, policy)
+
+    mz_name = manager_hours.time_zone
+    mz = ZoneInfo(mz_name)
+    earliest = now.astimezone(mz).date() + timedelta(days=2)
+    look_end = now + timedelta(weeks=policy.free_busy_weeks)
+    look_end_ts = look_end.timestamp()
+    look_last = look_end.astimezone(mz).date()
+    clock = _Clock(mz_name, report_hours.time_zone, earliest, HORIZON_DAYS + 7)
+    m, r = _Hours.of(manager_hours), _Hours.of(report_hours)
+    busy = _Intervals([*manager_busy, *report_busy]) if free_busy_known else _Intervals([])
+    taken_iv = _Intervals(taken)
+    step = max(1, policy.step_minutes)
+    grid = range(0, DAY_MINUTES - minutes + 1, step)
+    ws, we = _minutes(policy.window_start), _minutes(policy.window_end)
+
+    patterns = [p for p in _patterns(kind, weekdays, earliest) if p.dates]
+    # The distinct report-minus-manager offsets each pattern meets over the horizon; days
+    # near a DST change are checked exactly, per start time.
+    fixed: dict[int, frozenset[int]] = {}
+    unsure: dict[int, tuple[date, ...]] = {}
+    for n, p in enumerate(patterns):
+        fixed[n] = frozenset(clock.delta(d, 720) for d in p.dates if clock.is_sure(d))
+        unsure[n] = tuple(d for d in p.dates if not clock.is_sure(d))
+
+    levels = (
+        ("window", [t for t in grid if ws <= t and t + minutes <= we
+                    and m.start <= t and t + minutes <= m.end]),
+        ("hours", [t for t in grid if m.start <= t and t + minutes <= m.end]),
+        ("partial", list(grid)),
+    )
+    notes: list[str] = []
+    any_day_fits = False
+    for level, times in levels:
+        best: _Choice | None = None
+        blocked = 0
+        for n, p in enumerate(patterns):
+            look = [d for d in p.dates if d <= look_last]
+            for t in times:
+                outside = _outside(level, t, minutes, p, fixed[n], unsure[n], clock, m, r)
+                if outside is None:
+                    continue
+                any_day_fits = True
+                # Prune: once a better candidate is known, stop as soon as this one can't win
+                # (only possible when best exists, so the "all taken" count stays exact).
+                if best is not None and outside > best.key[0]:
+                    continue
+                limit = best.key[1] if best is not None and outside == best.key[0] else None
+                occ = clashes = 0
+                rejected = False
+                for d in look:
+                    start_s = clock.utc_seconds(d, t)
+                    if start_s >= look_end_ts:
+                        break
+                    end_s = start_s + minutes * 60
+                    if taken_iv.overlaps(start_s, end_s):
+                        blocked += 1
+                        rejected = True
+                        break
+                    occ += 1
+                    if busy.overlaps(start_s, end_s):
+                        clashes += 1
+                        if limit is not None and clashes > limit:
+                            rejected = True
+                            break
+                if rejected:
+                    continue
+                report_t = (t + clock.delta(p.first_date, t)) % DAY_MINUTES
+                preference = (_day_penalty(p.weekday) + _time_penalty(t, minutes)
+                              + _time_penalty(report_t, minutes))
+                if best is not None and (outside, clashes, preference) > best.key[:3]:
+                    continue
+                key = (outside, clashes, preference,
+                       _stable_hash(seed, p.weekday, p.week_index, p.phase, t))
+                if best is None or key < best.key:
+                    best = _Choice(key, p, t, clashes, occ, outside)
+        if best is not None:
+            return _slot(best, level, notes, kind, minutes, manager_hours, report_hours,
+                         policy, free_busy_known)
+        if level != "partial":
+            what = _LEVEL_TEXT[level].format(
+                ws=policy.window_start.strftime("%H:%M"), we=policy.window_end.strftime("%H:%M"))
+            notes.append(f"Every {what} clashes with the manager's other 1-2-1s." if blocked
+                         else f"No {what} exists all year round.")
+    if not any_day_fits:
+        raise _no_day_error(manager_hours, report_hours, policy)
+    raise ServiceError(
+        "No time is free of the manager's other 1-2-1s on "
+        f"{describe_days(weekdays)} in the next {policy.free_busy_weeks} weeks. Reduce the "
+        "number or length of this manager's 1-2-1s, or allow more weekdays in the slot policy."
+    )
+
+
+def _outside(level: str, t: int, minutes: int, p: _Pattern, deltas: frozenset[int],
+             unsure: tuple[date, ...], clock: _Clock, m: _Hours, r: _Hours) -> int | None:
+    """Worst distance outside working hours (both people) over the pattern's occurrences.
+
+    At the strict levels any minute outside rejects the candidate (None); at "partial"
+    only a non-working day for the report does.
+    """
+    all_deltas = list(deltas) + [clock.delta(d, t) for d in unsure]
+    strict = level != "partial"
+    worst = _beyond(t, minutes, m)
+    if strict and worst:
+        return None
+    for delta in all_deltas:
+        out = _report_fit(t, minutes, delta, p.weekday, r)
+        if out is None or (strict and out):
+            return None
+        worst = max(worst, _beyond(t, minutes, m) + out)
+    return worst
+
+
+def _slot(choice: _Choice, level: str, notes: list[str], kind: CadenceKind, minutes: int,
+          manager: WorkingHours, report: WorkingHours, policy: SlotPolicy,
+          free_busy_known: bool) -> Slot:
+    notes = list(notes)
+    if level == "hours":
+        notes.append("The 1-2-1 is outside the policy window but inside both working hours.")
+    elif level == "partial":
+        notes.append(
+            f"The working hours don't overlap (manager {describe_hours(manager)}; report "
+            f"{describe_hours(report)}); chose the time with the least time outside them "
+            f"(at worst {choice.outside} minutes outside). Agree a time and move the series "
+            "if needed."
+        )
+    if not free_busy_known:
+        notes.append("Free/busy was unavailable, so calendars were not checked; the time "
+                     "still avoids the manager's other 1-2-1s.")
+    elif choice.conflicts:
+        notes.append(
+            f"{choice.conflicts} of {choice.occurrences} meetings in the next "
+            f"{policy.free_busy_weeks} weeks clash with something already in a calendar; "
+            "no time was free for all of them."
+        )
+    p = choice.pattern
+    return Slot(
+        weekday=p.weekday,
+        start=time(choice.minute // 60, choice.minute % 60),
+        time_zone=manager.time_zone,
+        first_date=p.first_date,
+        week_index=p.week_index if kind is CadenceKind.MONTHLY else None,
+        free_busy_used=free_busy_known,
+        conflicts=choice.conflicts if free_busy_known else 0,
+        notes=tuple(notes),
+    )
+
+
+__all__ = ["choose_slot", "describe_days", "describe_hours"]

@@ -1,0 +1,274 @@
+"""Cadence rules, the Graph recurrence they produce, and series range arithmetic."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from service.domain.cadence import (
+    add_months,
+    choose_cadence,
+    extended_end,
+    first_occurrence_on_or_after,
+    needs_extension,
+    new_starter_until,
+    recurrence_for,
+    series_end_date,
+)
+from service.domain.model import WEEK_INDEXES, CadenceKind, PairSpec, Person, Slot
+from service.domain.policy import CadencePolicy
+from tests.graph_schema import assert_valid
+
+TODAY = date(2026, 10, 1)
+POLICY = CadencePolicy()
+MANAGER = Person(id="m", email="m@example.com", name="Manager")
+
+
+def spec(hire: date | None = None, *, manages: bool = False, groups: frozenset[str] = frozenset(),
+         cadence: CadenceKind | None = None, minutes: int | None = None,
+         source: str = "directory") -> PairSpec:
+    report = Person(id="r", email="r@example.com", name="Report", hire_date=hire, groups=groups)
+    return PairSpec(manager=MANAGER, report=report, report_manages_others=manages,
+                    cadence=cadence, minutes=minutes, source=source)
+
+
+# -- choose_cadence -----------------------------------------------------------------------
+
+
+def test_default_is_monthly() -> None:
+    """A long-standing report who manages nobody meets monthly for the policy's minutes."""
+    c = choose_cadence(spec(date(2020, 1, 1)), POLICY, TODAY)
+    assert (c.kind, c.minutes, c.reason) == (CadenceKind.MONTHLY, 30, "default")
+
+
+def test_no_hire_date_is_not_a_new_starter() -> None:
+    """Without a hire date the report gets the role's cadence."""
+    assert choose_cadence(spec(None), POLICY, TODAY).kind is CadenceKind.MONTHLY
+
+
+def test_manager_of_others_is_fortnightly() -> None:
+    """A report who manages others meets at least fortnightly."""
+    c = choose_cadence(spec(date(2020, 1, 1), manages=True), POLICY, TODAY)
+    assert (c.kind, c.reason) == (CadenceKind.FORTNIGHTLY, "manages others")
+
+
+@pytest.mark.parametrize(("days_ago", "new"), [(89, True), (90, True), (91, False)])
+def test_new_starter_boundary(days_ago: int, new: bool) -> None:
+    """Hired 89 or exactly 90 days ago is still a new starter (weekly); 91 days is not."""
+    hired = TODAY - timedelta(days=days_ago)
+    c = choose_cadence(spec(hired), POLICY, TODAY)
+    assert c.kind is (CadenceKind.WEEKLY if new else CadenceKind.MONTHLY)
+    if new:
+        assert c.reason == f"new starter (hired {hired.isoformat()}, within 90 days)"
+
+
+def test_future_hire_date_is_a_new_starter() -> None:
+    """Someone who has not started yet counts as a new starter."""
+    c = choose_cadence(spec(TODAY + timedelta(days=10)), POLICY, TODAY)
+    assert c.kind is CadenceKind.WEEKLY
+    assert "starts 2026-10-11" in c.reason
+
+
+def test_new_starter_beats_manages_others() -> None:
+    """A new starter who manages others gets the new-starter cadence."""
+    c = choose_cadence(spec(TODAY - timedelta(days=5), manages=True), POLICY, TODAY)
+    assert c.kind is CadenceKind.WEEKLY
+
+
+def test_rare_new_starter_setting_keeps_the_role_minimum() -> None:
+    """A configured new-starter cadence rarer than the role's never undercuts the guidance."""
+    policy = CadencePolicy(new_starter=CadenceKind.MONTHLY)
+    c = choose_cadence(spec(TODAY - timedelta(days=5), manages=True), policy, TODAY)
+    assert c.kind is CadenceKind.FORTNIGHTLY
+    assert c.reason.startswith("new starter") and "manages others" in c.reason
+
+
+def test_group_override_first_matching_in_policy_order() -> None:
+    """The first policy group the report belongs to decides, in the policy's order."""
+    policy = CadencePolicy(group_overrides=(("g-ops", CadenceKind.FORTNIGHTLY),
+                                            ("g-sales", CadenceKind.WEEKLY)))
+    c = choose_cadence(spec(date(2020, 1, 1), groups=frozenset({"g-sales", "g-ops"})),
+                       policy, TODAY)
+    assert (c.kind, c.reason) == (CadenceKind.FORTNIGHTLY, "override for group g-ops")
+
+
+def test_group_override_beats_new_starter_and_role() -> None:
+    """A group override wins over the new-starter and manages-others rules."""
+    policy = CadencePolicy(group_overrides=(("g", CadenceKind.MONTHLY),))
+    c = choose_cadence(spec(TODAY, manages=True, groups=frozenset({"g"})), policy, TODAY)
+    assert c.kind is CadenceKind.MONTHLY
+
+
+def test_pair_override_beats_everything() -> None:
+    """A per-pair cadence (pairs file) wins over group, new starter and role."""
+    policy = CadencePolicy(group_overrides=(("g", CadenceKind.WEEKLY),))
+    c = choose_cadence(spec(TODAY, manages=True, groups=frozenset({"g"}),
+                            cadence=CadenceKind.MONTHLY, minutes=45, source="file pairs.csv:3"),
+                       policy, TODAY)
+    assert (c.kind, c.minutes, c.reason) == (CadenceKind.MONTHLY, 45, "pairs file override")
+
+
+def test_minutes_override_alone_keeps_rule_cadence() -> None:
+    """A per-pair length without a cadence keeps the rule's cadence and says so."""
+    c = choose_cadence(spec(date(2020, 1, 1), manages=True, minutes=45, source="file x:2"),
+                       POLICY, TODAY)
+    assert (c.kind, c.minutes) == (CadenceKind.FORTNIGHTLY, 45)
+    assert "manages others" in c.reason and "minutes" in c.reason
+
+
+def test_new_starter_until_is_first_day_out_of_the_window() -> None:
+    """new_starter_until is the first day choose_cadence no longer treats them as new."""
+    hired = date(2026, 7, 1)
+    s = spec(hired)
+    until = new_starter_until(s.report, POLICY)
+    assert until == hired + timedelta(days=91)
+    assert choose_cadence(s, POLICY, until - timedelta(days=1)).kind is CadenceKind.WEEKLY
+    assert choose_cadence(s, POLICY, until).kind is CadenceKind.MONTHLY
+    assert new_starter_until(spec(None).report, POLICY) is None
+
+
+# -- recurrence_for -----------------------------------------------------------------------
+
+
+def slot(weekday: int = 1, first: date = date(2026, 10, 13), index: str | None = None) -> Slot:
+    return Slot(weekday=weekday, start=time(10, 0), time_zone="Europe/London",
+                first_date=first, week_index=index)
+
+
+def test_weekly_recurrence_shape() -> None:
+    """Weekly cadence is Graph's weekly pattern, interval 1, with an end-dated range."""
+    rec = recurrence_for(CadenceKind.WEEKLY, slot(), date(2027, 7, 13))
+    assert rec == {
+        "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["tuesday"],
+                    "firstDayOfWeek": "monday"},
+        "range": {"type": "endDate", "startDate": "2026-10-13", "endDate": "2027-07-13",
+                  "recurrenceTimeZone": "Europe/London"},
+    }
+
+
+def test_fortnightly_recurrence_is_weekly_interval_two() -> None:
+    """Fortnightly cadence is a weekly pattern with interval 2."""
+    rec = recurrence_for(CadenceKind.FORTNIGHTLY, slot(), date(2027, 7, 13))
+    assert rec["pattern"]["type"] == "weekly" and rec["pattern"]["interval"] == 2
+
+
+def test_monthly_recurrence_is_relative_monthly() -> None:
+    """Monthly cadence is relativeMonthly on the slot's week index (second Tuesday)."""
+    rec = recurrence_for(CadenceKind.MONTHLY, slot(index="second"), date(2027, 7, 13))
+    assert rec["pattern"] == {"type": "relativeMonthly", "interval": 1,
+                              "daysOfWeek": ["tuesday"], "index": "second"}
+
+
+def test_monthly_without_index_derives_it_from_first_date() -> None:
+    """A monthly slot without week_index uses which Tuesday its first date is."""
+    rec = recurrence_for(CadenceKind.MONTHLY, slot(first=date(2026, 10, 20)), date(2027, 1, 1))
+    assert rec["pattern"]["index"] == "third"
+
+
+@pytest.mark.parametrize("kind", list(CadenceKind))
+def test_recurrence_keys_are_graph_property_names(kind: CadenceKind) -> None:
+    """The recurrence uses exactly Graph's patternedRecurrence property names and enums."""
+    rec = recurrence_for(kind, slot(index="second"), date(2027, 4, 13))
+    assert set(rec) == {"pattern", "range"}
+    assert set(rec["range"]) == {"type", "startDate", "endDate", "recurrenceTimeZone"}
+    expected = {"type", "interval", "daysOfWeek"} | (
+        {"index"} if kind is CadenceKind.MONTHLY else {"firstDayOfWeek"})
+    assert set(rec["pattern"]) == expected
+    # Graph's published schema: no unknown properties, enums and date formats valid.
+    assert_valid("POST /users/{user-id}/events", {"subject": "x", "recurrence": rec})
+
+
+# -- month arithmetic and series range ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("start", "months", "expected"), [
+    (date(2026, 1, 31), 1, date(2026, 2, 28)),
+    (date(2028, 1, 31), 1, date(2028, 2, 29)),
+    (date(2026, 8, 31), 6, date(2027, 2, 28)),
+    (date(2026, 12, 15), 1, date(2027, 1, 15)),
+    (date(2026, 3, 31), -1, date(2026, 2, 28)),
+    (date(2026, 5, 31), 9, date(2027, 2, 28)),
+])
+def test_add_months_clamps_day(start: date, months: int, expected: date) -> None:
+    """Adding months keeps the day of month, clamped to the month's last day (Jan 31 + 1)."""
+    assert add_months(start, months) == expected
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2900, 1, 1)),
+       st.integers(min_value=-240, max_value=240))
+def test_add_months_properties(day: date, months: int) -> None:
+    """add_months lands in the right month, never past the original day, and 0 is identity."""
+    out = add_months(day, months)
+    assert (out.year * 12 + out.month) - (day.year * 12 + day.month) == months
+    assert out.day <= day.day
+    assert add_months(day, 0) == day
+
+
+def test_series_end_date_reaches_months_ahead_plus_extension() -> None:
+    """A new series runs months_ahead + extend_months months from its first date."""
+    assert series_end_date(date(2026, 1, 31), 6, 3) == date(2026, 10, 31)
+    assert series_end_date(date(2026, 5, 31), 6, 3) == date(2027, 2, 28)
+
+
+def test_needs_extension_boundaries() -> None:
+    """Extension is due only when fewer than months_ahead months remain."""
+    today = date(2026, 3, 10)
+    assert not needs_extension(date(2026, 9, 11), today, 6)
+    assert not needs_extension(date(2026, 9, 10), today, 6)  # exactly six months left
+    assert needs_extension(date(2026, 9, 9), today, 6)
+
+
+def test_new_series_is_not_extended_for_extend_months() -> None:
+    """A fresh series is extended first after extend_months, then again every extend_months."""
+    start = date(2026, 1, 15)
+    end = series_end_date(start, 6, 3)
+    day = start
+    updates = []
+    while day < date(2027, 1, 15):
+        if needs_extension(end, day, 6):
+            end = extended_end(day, 6, 3)
+            updates.append(day)
+        day += timedelta(days=1)
+    assert updates == [date(2026, 4, 16), date(2026, 7, 17), date(2026, 10, 18)]
+    assert extended_end(date(2026, 4, 16), 6, 3) == date(2027, 1, 16)
+
+
+# -- first occurrence ---------------------------------------------------------------------
+
+
+def test_first_weekly_occurrence() -> None:
+    """Weekly: the day itself when it matches, else the next such weekday."""
+    assert first_occurrence_on_or_after(CadenceKind.WEEKLY, 1, None, date(2026, 10, 13)) == (
+        date(2026, 10, 13))
+    assert first_occurrence_on_or_after(CadenceKind.FORTNIGHTLY, 1, None,
+                                        date(2026, 10, 14)) == date(2026, 10, 20)
+
+
+def test_first_monthly_occurrence_this_or_next_month() -> None:
+    """Monthly: this month's N-th weekday if not past, else next month's."""
+    assert first_occurrence_on_or_after(CadenceKind.MONTHLY, 1, "second",
+                                        date(2026, 10, 1)) == date(2026, 10, 13)
+    assert first_occurrence_on_or_after(CadenceKind.MONTHLY, 1, "second",
+                                        date(2026, 10, 13)) == date(2026, 10, 13)
+    assert first_occurrence_on_or_after(CadenceKind.MONTHLY, 1, "second",
+                                        date(2026, 10, 14)) == date(2026, 11, 10)
+    assert first_occurrence_on_or_after(CadenceKind.MONTHLY, 4, "last",
+                                        date(2026, 12, 26)) == date(2027, 1, 29)
+
+
+@given(st.sampled_from(list(CadenceKind)), st.integers(0, 4), st.sampled_from(WEEK_INDEXES[:4]),
+       st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)))
+def test_first_occurrence_matches_pattern(kind: CadenceKind, weekday: int, index: str,
+                                          day: date) -> None:
+    """The first occurrence is on/after the day, on the (week)day and in the right week."""
+    out = first_occurrence_on_or_after(kind, weekday, index, day)
+    assert out >= day and out.weekday() == weekday
+    assert out.weekday() < 5
+    if kind is CadenceKind.MONTHLY:
+        assert (out.day - 1) // 7 == WEEK_INDEXES.index(index)
+        assert out - day < timedelta(days=63)
+    else:
+        assert out - day < timedelta(days=7)
