@@ -76,7 +76,10 @@ def unknown_properties(schema: dict[str, Any], body: Any, path: str = "") -> lis
 
 
 def assert_valid(operation: str, body: dict[str, Any]) -> None:
-    """Fail unless Graph would accept ``body`` for ``operation`` (e.g. 'POST /users/{user-id}/events')."""
+    """Fail unless Graph would accept ``body`` for ``operation``.
+
+    ``operation`` is a key of the schema file's operations, e.g. 'POST /users/{user-id}/events'.
+    """
     target = _doc()["operations"][operation]
     if target.startswith("action:"):
         schema = _doc()["actions"][target.split(":", 1)[1]]

@@ -368,7 +368,8 @@ class GraphClient:
         """Whether each user's calendar offers Teams as an online-meeting provider."""
         items = [
             BatchItem(id=uid, method="GET",
-                      url=_path("users", uid, "calendar") + "?$select=allowedOnlineMeetingProviders")
+                      url=_path("users", uid, "calendar")
+                      + "?$select=allowedOnlineMeetingProviders")
             for uid in dict.fromkeys(user_ids)
         ]
         results = await self.batch(items)

@@ -10,6 +10,7 @@ Every step is safe to repeat or to kill half-way:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -239,11 +240,10 @@ class Scheduler:
         else:
             new_end = today - timedelta(days=1)
             rec = recurrence_for(CadenceKind(series.cadence), slot_of(series), new_end)
-            try:
+            # NotFound: already gone from the calendar, so nothing is left to end.
+            with contextlib.suppress(NotFound):
                 await graph.update_event(series.mailbox, event_id,
                                          recurrence_patch(rec, series.time_zone))
-            except NotFound:
-                pass  # already gone from the calendar: nothing left to end
             self.ctx.store.end_series(series.id, self.now, new_end)
         log.info("schedule.ended", extra={"series": series.id, "reason": reason})
 

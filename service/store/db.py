@@ -82,8 +82,9 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         return before, head_revision()
     except SQLAlchemyError as exc:
         raise StoreError(
-            f"Could not upgrade the database at {_redact(str(engine.url))}: {exc.__class__.__name__}:"
-            f" {str(exc).splitlines()[0]}. Check [database] url and that the server is running."
+            f"Could not upgrade the database at {_redact(str(engine.url))}: "
+            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}. Check [database] url and "
+            "that the server is running."
         ) from exc
 
 

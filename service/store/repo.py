@@ -282,7 +282,8 @@ class Store:
         with self.session() as s, s.begin():
             rows = {
                 o.original_start: o
-                for o in s.scalars(select(OccurrenceRow).where(OccurrenceRow.series_id == series_id))
+                for o in s.scalars(
+                    select(OccurrenceRow).where(OccurrenceRow.series_id == series_id))
             }
             for item in items:
                 row = rows.get(item["original_start"])
