@@ -42,10 +42,9 @@ RANGE_TYPES = ("endDate", "noEnd", "numbered")
 MAX_INTERVAL = 999  # Outlook's UI caps at 99; anything above 999 is a mistake, not a pattern
 MAX_OCCURRENCES = 999  # Exchange's limit for a numbered range
 
-UTC = UTC
 
 
-# -- validation -----------------------------------------------------------------------------
+# -- validation --------------------------------------------------------------------------
 
 
 def _day(name: Any, where: str) -> int:
@@ -133,7 +132,7 @@ class Rule:
                               "recurrence.range.numberOfOccurrences", 1, MAX_OCCURRENCES)
         self.range_zone = r.get("recurrenceTimeZone") or None
 
-    # -- the dates the pattern selects ---------------------------------------------------
+    # -- the dates the pattern selects ----------------------------------------------------
 
     def dates_from(self, since: date) -> Iterator[date]:
         """Pattern dates on or after ``max(since, range start)``, ascending, without end."""
@@ -182,11 +181,8 @@ class Rule:
     def _monthly(self, since: date) -> Iterator[date]:
         origin = self.range_start.year * 12 + self.range_start.month - 1
         months = since.year * 12 + since.month - 1 - origin
+        # Active months before the one holding `since` only have earlier dates: skip them.
         current = origin + max(0, -(-months // self.interval)) * self.interval
-        # The month holding `since` may be skipped by the interval; go back one step so a
-        # date later in that month is not missed when the interval is 1.
-        if current > origin and self.interval == 1:
-            current -= 1
         while True:
             found = self._in_month(current // 12, current % 12 + 1)
             if found is not None:
@@ -196,7 +192,7 @@ class Rule:
     def _yearly(self, since: date) -> Iterator[date]:
         origin = self.range_start.year
         years = since.year - origin
-        year = origin + max(0, -(-years // self.interval) - 1) * self.interval
+        year = origin + max(0, -(-years // self.interval)) * self.interval
         while True:
             found = self._in_month(year, self.month or 1)
             if found is not None:
@@ -209,7 +205,7 @@ def validate(recurrence: dict[str, Any]) -> Rule:
     return Rule(recurrence)
 
 
-# -- expansion ------------------------------------------------------------------------------
+# -- expansion ---------------------------------------------------------------------------
 
 
 def _zone(value: str | None, fallback: tzinfo) -> tzinfo:
@@ -222,6 +218,13 @@ def _zone(value: str | None, fallback: tzinfo) -> tzinfo:
     except ValueError:
         raise ValueError(f"recurrence.range.recurrenceTimeZone '{value}' is not a known time "
                          "zone") from None
+
+
+def _shift(day: date, days: int) -> date:
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
 
 
 def occurrence_starts(
@@ -240,8 +243,9 @@ def occurrence_starts(
     zone = start.tzinfo
     range_zone = _zone(rule.range_zone, zone)
     wall = start.timetz().replace(tzinfo=None)
-    lower = (window_start - lookback).astimezone(zone).date() - timedelta(days=1)
-    upper = window_end.astimezone(zone).date() + timedelta(days=1)
+    floor = window_start - lookback
+    lower = _shift(floor.astimezone(zone).date(), -1)
+    upper = _shift(window_end.astimezone(zone).date(), 1)
     seen = 0
     # A numbered range counts from its first occurrence, so it must walk from the start.
     since = rule.range_start if rule.count is not None else lower
@@ -257,7 +261,8 @@ def occurrence_starts(
         seen += 1
         if rule.count is not None and seen > rule.count:
             return
-        yield local
+        if local >= floor:
+            yield local
 
 
 def expand(
@@ -304,22 +309,3 @@ def is_occurrence(recurrence: dict[str, Any], start: datetime, original: datetim
     probe = original.astimezone(UTC)
     return any(s.astimezone(UTC) == probe for s in occurrence_starts(
         recurrence, start, probe - timedelta(seconds=1), probe + timedelta(seconds=1)))
-
-
-def last_occurrence(recurrence: dict[str, Any], start: datetime) -> datetime | None:
-    """The local start of the series' final occurrence, or None if it never ends."""
-    rule = Rule(recurrence)
-    if rule.count is None and rule.range_end is None:
-        return None
-    zone = start.tzinfo
-    if rule.range_end is not None:
-        hi = datetime.combine(rule.range_end + timedelta(days=2), datetime.min.time(), tzinfo=zone)
-        lo = datetime.combine(rule.range_end - timedelta(days=800), datetime.min.time(),
-                              tzinfo=zone)
-    else:
-        lo = datetime.combine(rule.range_start, datetime.min.time(), tzinfo=zone)
-        hi = datetime.max.replace(year=9999, tzinfo=UTC) - timedelta(days=2)
-    last = None
-    for last in occurrence_starts(recurrence, start, lo, hi):  # noqa: B007
-        pass
-    return last

@@ -142,7 +142,7 @@ class GraphClient:
         if url:
             info.url = url
         else:
-            qs = ("?" + urlencode(query, quote_via=quote, safe="$,()'")) if query else ""
+            qs = ("?" + urlencode(query, quote_via=quote, safe="$()'")) if query else ""
             info.url_template = "{+baseurl}" + path + qs.replace("{", "%7B").replace("}", "%7D")
         info.headers.try_add("Accept", "application/json")
         for name, value in (headers or {}).items():

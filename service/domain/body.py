@@ -1,0 +1,333 @@
+"""Own only our block of an event body; keep every other byte (Teams block, people's text).
+
+Why visible sentinel lines: Exchange and Outlook rewrite HTML on save (wrap it in their
+own ``<html><head>``, add ``<div>``s, prefix ids and classes with ``x_``, turn spaces into
+``&nbsp;``, split text into ``<span>``s, drop comments), so markers hidden in attributes
+or comments do not survive, and the text view Graph gives for notes capture has no markup
+at all. Two short lines of text survive both. They are matched on their core words
+("onetoone agenda starts" / "onetoone agenda ends"), case-insensitively, across tags,
+entities and any run of whitespace or NBSP, so a re-typed or re-wrapped line still counts.
+
+``replace_block`` swaps the smallest balanced run of sibling nodes holding both lines (then
+grows it through ``<div>`` wrappers that hold nothing else, so our own wrapper does not
+pile up); everything outside that region is returned byte-identical. With no block yet, it
+inserts ours at the top of the body's content (just inside ``<body>``).
+
+Pure: strings in, strings out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as htmllib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+START = "── onetoone agenda starts · please keep this line ──"
+END = "── onetoone agenda ends · please keep this line ──"
+_START_CORE = ("onetoone", "agenda", "starts")
+_END_CORE = ("onetoone", "agenda", "ends")
+# The line Teams puts above its join block; used only when our END line was deleted.
+_TEAMS_RULE = re.compile(r"^[ \t\u00a0]*_{20,}[ \t\u00a0]*$", re.M)
+
+
+@dataclass(frozen=True)
+class Markers:
+    """The sentinel lines, as the template sees them (``markers.start``, ``markers.end``)."""
+
+    start: str = START
+    end: str = END
+
+
+MARKERS = Markers()
+
+
+class BlockDamaged(ValueError):
+    """Only one of our sentinel lines is in the body (a person deleted the other one).
+
+    The caller must not rewrite the body: where our block ends is unknowable, and the
+    person's text wins.
+    """
+
+
+def _core_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"[\s\u00a0]+".join(re.escape(w) for w in words), re.I)
+
+
+_START_RE = _core_pattern(_START_CORE)
+_END_RE = _core_pattern(_END_CORE)
+
+
+# -- a small, offset-preserving HTML tree -----------------------------------------------------
+
+_TOKEN = re.compile(
+    r"<!--.*?(?:-->|\Z)"  # comment (also conditional comments), unterminated to the end
+    r"|<!\[CDATA\[.*?(?:\]\]>|\Z)"
+    r"|<![^>]*>"  # doctype
+    r"|<\?[^>]*>"  # processing instruction (<?xml ...>)
+    r"|</?[A-Za-z][^\s/>]*(?:\"[^\"]*\"|'[^']*'|[^'\">])*>",
+    re.S,
+)
+_VOID = frozenset({"br", "img", "meta", "link", "hr", "input", "col", "area", "base", "wbr",
+                   "source", "param", "embed", "track", "basefont", "frame", "keygen"})
+_RAW = frozenset({"script", "style", "textarea", "title", "xmp"})
+_SELF_NESTING = frozenset({"p", "li", "td", "th", "tr", "option", "dt", "dd"})
+_BLOCK = frozenset({
+    "p", "div", "table", "tbody", "thead", "tfoot", "tr", "td", "th", "ul", "ol", "li", "h1",
+    "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "br", "hr", "body", "html", "section",
+    "article", "header", "footer", "center", "dl", "dt", "dd", "caption",
+})
+_NAME = re.compile(r"</?([A-Za-z][^\s/>]*)")
+
+
+@dataclass(eq=False)
+class _Node:
+    name: str
+    start: int  # offset of "<" of the start tag (or of the text)
+    inner_start: int  # offset just after the start tag
+    end: int = -1  # offset just after the end tag (or the text)
+    inner_end: int = -1  # offset of the end tag's "<"
+    parent: _Node | None = None
+    children: list[_Node] = field(default_factory=list)
+    text: str = ""  # decoded text, for text nodes (name "#text")
+    blocks: int = 0  # for text nodes: how many block tags came before it
+
+
+def _tree(source: str) -> tuple[_Node, list[_Node]]:
+    """Parse into nodes with source offsets; returns the root and text nodes in order."""
+    root = _Node(name="#root", start=0, inner_start=0, end=len(source), inner_end=len(source))
+    stack = [root]
+    texts: list[_Node] = []
+    pos = 0
+    blocks = 0
+
+    def add_text(a: int, b: int) -> None:
+        if a < b:
+            node = _Node(name="#text", start=a, inner_start=a, end=b, inner_end=b,
+                         parent=stack[-1], text=htmllib.unescape(source[a:b]), blocks=blocks)
+            stack[-1].children.append(node)
+            texts.append(node)
+
+    def close(node: _Node, at: int, after: int) -> None:
+        while stack[-1] is not node:
+            dangling = stack.pop()
+            dangling.inner_end = dangling.end = at
+        stack.pop()
+        node.inner_end, node.end = at, after
+
+    for m in _TOKEN.finditer(source):
+        if m.start() < pos:  # inside raw text already consumed
+            continue
+        add_text(pos, m.start())
+        pos = m.end()
+        token = m.group()
+        if not token.startswith("<") or token[1] in "!?":
+            continue
+        name_match = _NAME.match(token)
+        if name_match is None:
+            continue
+        name = name_match.group(1).lower()
+        if name in _BLOCK:
+            blocks += 1
+        if token.startswith("</"):
+            open_names = [n.name for n in stack]
+            if name in open_names[1:]:
+                idx = len(open_names) - 1 - open_names[::-1].index(name)
+                close(stack[idx], m.start(), m.end())
+            continue
+        if name in _SELF_NESTING and stack[-1].name == name:
+            close(stack[-1], m.start(), m.start())
+        node = _Node(name=name, start=m.start(), inner_start=m.end(), parent=stack[-1])
+        stack[-1].children.append(node)
+        if name in _VOID or token.endswith("/>"):
+            node.inner_end = node.end = m.end()
+        elif name in _RAW:
+            closing = re.compile(rf"</{re.escape(name)}\s*>", re.I).search(source, m.end())
+            if closing is None:
+                node.inner_end = node.end = pos = len(source)
+            else:
+                node.inner_end, node.end = closing.start(), closing.end()
+                pos = closing.end()
+        else:
+            stack.append(node)
+    add_text(pos, len(source))
+    while len(stack) > 1:
+        node = stack.pop()
+        node.inner_end = node.end = len(source)
+    return root, texts
+
+
+def _stream(texts: list[_Node]) -> tuple[str, list[int]]:
+    """Normalised text of the document and, for each character, its text node's index.
+
+    Whitespace and NBSP become single spaces; block boundaries count as a space, inline
+    boundaries (``<span>``) as nothing, so "onetoone</span><span> agenda" still matches.
+    """
+    chars: list[str] = []
+    owners: list[int] = []
+    prev: _Node | None = None
+    for i, node in enumerate(texts):
+        if prev is not None and prev.blocks != node.blocks and chars and chars[-1] != " ":
+            chars.append(" ")
+            owners.append(i)
+        for ch in node.text:
+            if ch.isspace() or ch == "\u00a0":
+                if chars and chars[-1] == " ":
+                    continue
+                ch = " "
+            chars.append(ch)
+            owners.append(i)
+        prev = node
+    return "".join(chars), owners
+
+
+def _ancestors(node: _Node) -> list[_Node]:
+    out = []
+    cur = node.parent
+    while cur is not None:
+        out.append(cur)
+        cur = cur.parent
+    return out
+
+
+def _child_of(node: _Node, ancestor: _Node) -> _Node:
+    cur = node
+    while cur.parent is not ancestor:
+        assert cur.parent is not None
+        cur = cur.parent
+    return cur
+
+
+def find_block(html: str) -> tuple[int, int] | None:
+    """Offsets ``(start, end)`` of our block in ``html``; None when there is none.
+
+    Raises BlockDamaged when only one sentinel line is present (or END precedes START).
+    """
+    _root, texts = _tree(html)
+    text, owners = _stream(texts)
+    s = _START_RE.search(text)
+    e = _END_RE.search(text, s.end()) if s else _END_RE.search(text)
+    if s is None and e is None:
+        return None
+    if s is None or e is None:
+        raise BlockDamaged("only one of the onetoone agenda lines is in the body")
+    first = texts[owners[s.start()]]
+    last = texts[owners[e.end() - 1]]
+    first_up = [first, *_ancestors(first)]
+    common = next(n for n in [last, *_ancestors(last)] if n in first_up)
+    if common is first:  # both lines in one text node
+        common = first.parent
+        assert common is not None
+        a, b = first.start, first.end
+    else:
+        a = _child_of(first, common).start
+        b = _child_of(last, common).end
+    # Grow through <div> wrappers holding nothing but the region (our own wrapper).
+    parent = common
+    while (parent.name == "div" and parent.parent is not None
+           and not html[parent.inner_start:a].strip() and not html[b:parent.inner_end].strip()):
+        a, b = parent.start, parent.end
+        parent = parent.parent
+    return a, b
+
+
+def _body_content_start(html: str) -> int:
+    """Where the body's content begins: after ``<body ...>``, else after any head matter."""
+    root, _ = _tree(html)
+    stack = list(root.children)
+    for node in root.children:
+        if node.name == "html":
+            stack = list(node.children)
+            break
+    pos = 0
+    for node in stack:
+        if node.name == "body":
+            return node.inner_start
+    for node in stack:  # no <body>: skip leading head-ish matter
+        head_matter = node.name in ("head", "meta", "link", "style", "title", "base")
+        if head_matter or (node.name == "#text" and not node.text.strip()):
+            pos = node.end
+        else:
+            break
+    # comments and doctypes are not nodes; step over them when they lead
+    lead = re.compile(r"\s*(?:<!--.*?-->|<![^>]*>|<\?[^>]*>)", re.S)
+    while (m := lead.match(html, pos)) is not None and m.end() > pos:
+        pos = m.end()
+    return pos
+
+
+def replace_block(html: str | None, block_html: str) -> str:
+    """``html`` with our block replaced by ``block_html`` (or inserted at the top).
+
+    Everything outside our block is kept byte-for-byte. Raises BlockDamaged when a person
+    deleted one of our sentinel lines, and ValueError when ``block_html`` lacks them.
+    """
+    if find_block(block_html) is None:
+        raise ValueError("block_html must contain the START and END sentinel lines")
+    if not html:
+        return block_html
+    found = find_block(html)
+    if found is not None:
+        a, b = found
+        return html[:a] + block_html + html[b:]
+    at = _body_content_start(html)
+    return html[:at] + block_html + html[at:]
+
+
+# -- the text view ----------------------------------------------------------------------------
+
+
+def block_text(text: str) -> str | None:
+    """The text between our START and END lines in a body read as text; None if absent.
+
+    Returned as found (CRLF, NBSP and all). If a person deleted the END line, the text runs
+    to the Teams separator line (or the end), so nothing typed is lost; likewise a deleted
+    START line means "from the top".
+    """
+    s = _START_RE.search(text)
+    e = _END_RE.search(text, s.end()) if s else _END_RE.search(text)
+    if s is None and e is None:
+        return None
+    if s is not None:
+        nl = text.find("\n", s.end())
+        begin = len(text) if nl < 0 else nl + 1
+    else:
+        begin = 0
+    if e is not None:
+        end = text.rfind("\n", begin, e.start())
+        end = begin if end < 0 else end + 1
+    else:
+        rule = _TEAMS_RULE.search(text, begin)
+        end = rule.start() if rule else len(text)
+    return text[begin:end]
+
+
+_LEADING_BULLET = re.compile(r"^(?:[•·◦▪▫●○■□\-*–—>]\s*)+")
+
+
+def normalise_block_text(text: str) -> str:
+    """Canonical form used by ``fingerprint``: what survives any faithful HTML->text pass.
+
+    NFC; CRLF/CR to LF; NBSP, tabs and runs of spaces to one space; leading bullets dropped;
+    blank lines dropped; sentinel lines dropped.
+    """
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    out = []
+    for raw in text.split("\n"):
+        line = " ".join(raw.replace("\u00a0", " ").replace("\u200b", "").split())
+        line = _LEADING_BULLET.sub("", line).strip()
+        if not line or _START_RE.search(line) or _END_RE.search(line):
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def fingerprint(text: str) -> str:
+    """A hash of the block text, stable under Outlook's whitespace/bullet/line-end changes.
+
+    Compare ``fingerprint(block_text(graph_text))`` with the fingerprint of what was
+    injected (``fingerprint(block_text(html_to_text(block_html)))``): different means a
+    person edited inside our block, and their text wins.
+    """
+    return hashlib.sha256(normalise_block_text(text).encode()).hexdigest()

@@ -1,0 +1,158 @@
+"""HTML to text, roughly as Exchange does it for ``Prefer: outlook.body-content-type="text"``.
+
+Used to know what our injected block will look like when Graph later returns the body as
+text (for the edit fingerprint) and in tests that play the whole render -> Outlook -> parse
+loop. Only the stdlib ``html.parser``.
+
+Approximations of Exchange's converter:
+
+- block elements (p, div, table, tr, li, h1-h6, blockquote, pre, ...) start and end a
+  line; ``<br>`` always breaks the line; an empty paragraph adds no line, a paragraph
+  holding only ``&nbsp;`` gives a line containing U+00A0 (as Exchange does);
+- list items get a bullet ("• ") - Exchange uses several glyphs, the parser accepts all;
+- table cells in a row are separated by a tab;
+- links whose text differs from the address are followed by ``<address>``;
+- entities are decoded (``&nbsp;`` becomes U+00A0, not a space);
+- head, script, style, title and conditional comments produce nothing;
+- lines end with CRLF.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+_BLOCK = frozenset({
+    "p", "div", "table", "tbody", "thead", "tfoot", "tr", "ul", "ol", "li", "h1", "h2", "h3",
+    "h4", "h5", "h6", "blockquote", "pre", "section", "article", "header", "footer", "hr",
+    "dl", "dt", "dd", "address", "center", "form", "fieldset", "nav", "aside", "main",
+    "figure", "caption",
+})
+_SKIP = frozenset({"script", "style", "head", "title", "noscript", "template", "xml"})
+_VOID = frozenset({"br", "img", "meta", "link", "hr", "input", "col", "area", "base", "wbr",
+                   "source", "param", "embed", "track"})
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")  # HTML whitespace; U+00A0 is NOT collapsed
+BULLET = "• "
+
+
+class _Converter(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.line = ""
+        self.skip = 0
+        self.pre = 0
+        self.cell_in_row: list[int] = []
+        self.links: list[str] = []
+
+    # -- line building -------------------------------------------------------------------
+
+    def soft_break(self) -> None:
+        """End the current line if it has anything (block boundary)."""
+        if self.line.strip(" \t"):
+            self.hard_break()
+        else:
+            self.line = ""
+
+    def hard_break(self) -> None:
+        self.lines.append(self.line.rstrip(" \t"))
+        self.line = ""
+
+    def write(self, text: str) -> None:
+        if not text:
+            return
+        at_line_start = not self.line and not self.pre
+        if at_line_start or (self.line.endswith((" ", "\t")) and text.startswith(" ")):
+            text = text.lstrip(" ")
+        self.line += text
+
+    # -- parser events -------------------------------------------------------------------
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self.skip += 1
+            return
+        if self.skip:
+            return
+        if tag == "br":
+            self.hard_break()
+        elif tag == "pre":
+            self.soft_break()
+            self.pre += 1
+        elif tag == "tr":
+            self.soft_break()
+            self.cell_in_row.append(0)
+        elif tag in ("td", "th"):
+            if self.cell_in_row:
+                if self.cell_in_row[-1]:
+                    self.line = self.line.rstrip(" ") + "\t"
+                self.cell_in_row[-1] += 1
+        elif tag == "li":
+            self.soft_break()
+            self.write(BULLET)
+        elif tag in _BLOCK:
+            self.soft_break()
+        elif tag == "a":
+            self.links.append(dict(attrs).get("href") or "")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skip = max(0, self.skip - 1)
+            return
+        if self.skip:
+            return
+        if tag == "pre":
+            self.pre = max(0, self.pre - 1)
+            self.soft_break()
+        elif tag == "tr":
+            if self.cell_in_row:
+                self.cell_in_row.pop()
+            self.soft_break()
+        elif tag in _BLOCK:
+            self.soft_break()
+        elif tag == "a" and self.links:
+            href = self.links.pop()
+            shown = self.line.strip()
+            if href and not href.startswith("#") and href not in shown:
+                self.line += f"<{href}>"
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        if self.pre:
+            parts = data.replace("\r\n", "\n").split("\n")
+            for i, part in enumerate(parts):
+                if i:
+                    self.hard_break()
+                self.line += part
+            return
+        self.write(_SPACES.sub(" ", data))
+
+    def handle_comment(self, data: str) -> None:
+        return
+
+    def result(self) -> str:
+        if self.line.strip(" \t"):
+            self.hard_break()
+        lines = self.lines
+        while lines and not lines[-1].strip():
+            lines.pop()
+        while lines and not lines[0].strip():
+            lines.pop(0)
+        return "\r\n".join(lines)
+
+
+def html_to_text(html: str) -> str:
+    """The text Exchange would return for ``html`` (approximately; see the module notes)."""
+    converter = _Converter()
+    try:
+        converter.feed(html)
+        converter.close()
+    except Exception:  # html.parser is lenient; never let odd markup stop a read
+        pass
+    return converter.result()

@@ -1,0 +1,153 @@
+"""The sandbox's directory (users, managers, groups) and mailbox settings endpoints."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import TYPE_CHECKING, Any
+
+from service.graph.sandbox_core import (
+    GraphFault,
+    Request,
+    Response,
+    page,
+    parse_filter,
+    select,
+    top,
+)
+
+if TYPE_CHECKING:
+    from service.graph.sandbox import SandboxTenant
+
+# What GET /users returns without $select (Graph's documented default set).
+DEFAULT_USER_FIELDS = ("businessPhones", "displayName", "givenName", "jobTitle", "mail",
+                       "mobilePhone", "officeLocation", "preferredLanguage", "surname",
+                       "userPrincipalName", "id")
+USER_FILTER_FIELDS = {"accountEnabled", "userType", "mail", "userPrincipalName", "id",
+                      "displayName", "department", "jobTitle"}
+# Names $select may use on a user (the ones the sandbox keeps, and other common ones).
+USER_PROPERTIES = frozenset({
+    *DEFAULT_USER_FIELDS, "accountEnabled", "userType", "employeeHireDate", "department",
+    "companyName", "city", "country", "usageLocation", "employeeId", "employeeType",
+    "createdDateTime", "mailNickname", "otherMails", "proxyAddresses", "ageGroup",
+    "onPremisesSamAccountName", "onPremisesImmutableId", "state", "streetAddress",
+    "postalCode", "faxNumber", "imAddresses", "employeeLeaveDateTime", "showInAddressList",
+})
+_EXPAND_MANAGER = re.compile(r"manager(?:\(\s*\$select\s*=\s*([^)]*)\))?", re.I)
+
+
+def not_found(key: str) -> GraphFault:
+    return GraphFault(404, "Request_ResourceNotFound",
+                      f"Resource '{key}' does not exist or one of its queried reference-property "
+                      "objects are not present.")
+
+
+def user_json(user: dict[str, Any]) -> dict[str, Any]:
+    """Every directory property the sandbox keeps for a user, as Graph names them."""
+    return {
+        "id": user["id"],
+        "businessPhones": [],
+        "displayName": user["displayName"],
+        "givenName": user.get("givenName"),
+        "surname": user.get("surname"),
+        "jobTitle": user.get("jobTitle"),
+        "mail": user["mail"],
+        "mobilePhone": None,
+        "officeLocation": user.get("officeLocation"),
+        "preferredLanguage": "en-GB",
+        "userPrincipalName": user["userPrincipalName"],
+        "accountEnabled": user["accountEnabled"],
+        "userType": user["userType"],
+        "employeeHireDate": user.get("employeeHireDate"),
+        "department": user.get("department"),
+    }
+
+
+def _shape(user: dict[str, Any], request: Request, tenant: SandboxTenant) -> dict[str, Any]:
+    full = user_json(user)
+    if request.option("select"):
+        out = select(full, request, known=USER_PROPERTIES, type_name="microsoft.graph.user")
+    else:
+        out = {k: full[k] for k in DEFAULT_USER_FIELDS}
+    expand = _EXPAND_MANAGER.search(request.option("expand") or "")
+    if expand:
+        manager = tenant.state["users"].get(user.get("manager_id") or "")
+        if manager is not None:
+            shown = user_json(manager)
+            if expand.group(1):
+                names = {n.strip() for n in expand.group(1).split(",")} | {"id"}
+                shown = {k: v for k, v in shown.items() if k in names}
+            out["manager"] = {"@odata.type": "#microsoft.graph.user", **shown}
+    return out
+
+
+def list_users(tenant: SandboxTenant, request: Request) -> Response:
+    """GET /users: $filter, $select, $expand=manager, $top (1..999) and $skiptoken paging."""
+    select({}, request, known=USER_PROPERTIES, type_name="microsoft.graph.user")
+    wanted = parse_filter(request.option("filter"), USER_FILTER_FIELDS)
+    size = top(request, 100, 999)
+    users = [u for u in tenant.state["users"].values() if wanted.matches(user_json(u))]
+    shaped = [_shape(u, request, tenant) for u in users]
+    return Response(200, page(shaped, request, size,
+                              context=f"{request.base}/$metadata#users"))
+
+
+def get_user(tenant: SandboxTenant, key: str, request: Request) -> Response:
+    return Response(200, _shape(tenant.directory_user(key), request, tenant))
+
+
+def get_manager(tenant: SandboxTenant, key: str, request: Request) -> Response:
+    user = tenant.directory_user(key)
+    manager = tenant.state["users"].get(user.get("manager_id") or "")
+    if manager is None:
+        raise not_found("manager")
+    body = {"@odata.type": "#microsoft.graph.user", **_shape(manager, request, tenant)}
+    return Response(200, body)
+
+
+def direct_reports(tenant: SandboxTenant, key: str, request: Request) -> Response:
+    user = tenant.directory_user(key)
+    reports = [u for u in tenant.state["users"].values() if u.get("manager_id") == user["id"]]
+    shaped = [{"@odata.type": "#microsoft.graph.user", **_shape(u, request, tenant)}
+              for u in reports]
+    return Response(200, page(shaped, request, top(request, 100, 999)))
+
+
+def group_members(tenant: SandboxTenant, group_id: str, request: Request) -> Response:
+    """A group's (transitive) user members, paged. Groups are flat in the sandbox."""
+    group = tenant.state["groups"].get(group_id)
+    if group is None:
+        raise not_found(group_id)
+    members = [u for u in tenant.state["users"].values() if group_id in u.get("groups", [])]
+    shaped = [{"@odata.type": "#microsoft.graph.user", **_shape(u, request, tenant)}
+              for u in members]
+    return Response(200, page(shaped, request, top(request, 100, 999)))
+
+
+def mailbox_settings(tenant: SandboxTenant, key: str, request: Request) -> Response:
+    user = tenant.mailbox(key)
+    body = {"@odata.context": f"{request.base}/$metadata#users('{user['id']}')/mailboxSettings",
+            **copy.deepcopy(user["mailboxSettings"])}
+    if request.option("select"):
+        body = select(body, request, always=())
+    return Response(200, body)
+
+
+def calendar(tenant: SandboxTenant, key: str, request: Request) -> Response:
+    user = tenant.mailbox(key)
+    body = {
+        "id": f"AAMkCal{user['id'].replace('-', '')}",
+        "name": "Calendar",
+        "color": "auto",
+        "hexColor": "",
+        "isDefaultCalendar": True,
+        "changeKey": "sandbox",
+        "canShare": True,
+        "canViewPrivateItems": True,
+        "canEdit": True,
+        "isTallyingResponses": True,
+        "isRemovable": False,
+        "owner": {"name": user["displayName"], "address": user["mail"]},
+        **copy.deepcopy(user["calendar"]),
+    }
+    return Response(200, select(body, request))
