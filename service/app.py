@@ -59,6 +59,7 @@ def save_sandbox(settings: Any, tenant: Any) -> None:
 async def job_context(
     settings: Any, now: datetime, *, progress: Progress | None = None,
     sandbox: Any = None, store: Store | None = None, persist_sandbox: bool = True,
+    graph_options: dict[str, Any] | None = None,
 ) -> AsyncIterator[JobContext]:
     """A JobContext for one run; the sandbox state is saved when the run ends."""
     register_secret(getattr(settings.microsoft, "client_secret", None))
@@ -66,7 +67,7 @@ async def job_context(
     tenant = sandbox
     if settings.is_sandbox and tenant is None:
         tenant = load_sandbox(settings, now)
-    graph = build_from_settings(settings, sandbox=tenant)
+    graph = build_from_settings(settings, sandbox=tenant, **(graph_options or {}))
     try:
         yield JobContext(settings=settings, store=store, graph=graph, progress=progress)
     finally:

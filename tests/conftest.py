@@ -43,6 +43,11 @@ def settings_for(tmp_path: Path):
     """Build sandbox settings around a database URL (state files under tmp_path)."""
 
     def make(db: str, **policy: object):
+        if db.startswith("postgresql"):
+            # Server databases are upgraded explicitly (`onetoone db upgrade`), as in production.
+            from service.store.db import make_engine, upgrade
+
+            upgrade(make_engine(db))
         base = default_settings()
         return dataclasses.replace(
             base,

@@ -29,7 +29,7 @@ END = "── onetoone agenda ends · please keep this line ──"
 _START_CORE = ("onetoone", "agenda", "starts")
 _END_CORE = ("onetoone", "agenda", "ends")
 # The line Teams puts above its join block; used only when our END line was deleted.
-_TEAMS_RULE = re.compile(r"^[ \t\u00a0]*_{20,}[ \t\u00a0]*$", re.M)
+_TEAMS_RULE = re.compile(r"^[ \t\u00a0]*_{20,}[ \t\u00a0\r]*$", re.M)
 
 
 @dataclass(frozen=True)

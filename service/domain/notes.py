@@ -250,7 +250,9 @@ def parse_due(text: str, meeting_date: date) -> date | None:
 
 _DUE_SPLIT = re.compile(
     r"\s+[–—-]+\s*|\s*[–—]\s*|,\s*|\s*\(\s*|\s*;\s*"
-    r"|\s+(?=(?:due|by|before|on|until|deadline)\b)", re.I)
+    r"|\s+(?=(?:due|by|before|on|until|deadline)\b)"
+    # relative phrases need no separator: "chase HR next week", "call Jo tomorrow"
+    r"|\s+(?=(?:next|this|tomorrow|today|end of|in \w+ (?:day|week|month)s?)\b)", re.I)
 
 
 def split_due(rest: str, meeting_date: date) -> tuple[str, date | None]:
@@ -388,7 +390,7 @@ def _is_ticked(line: str, own_text: str | None) -> bool:
 
 
 def _after_marker(line: str, marker: re.Match[str]) -> str:
-    extra = line[marker.end():].strip(" –—-:;,.·")
+    extra = line[marker.end():].replace("~~", " ").strip(" –—-:;,.·")
     extra = _DONE_WORD.sub("", extra).strip(" –—-:;,.·()[]✓✔☑✅xX")
     return extra
 

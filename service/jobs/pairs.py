@@ -81,7 +81,7 @@ async def gather(ctx: JobContext, today: date) -> PairsPlan:
 
     file_rows: list[FilePair] = []
     if use_file:
-        file_rows = parse_pairs_csv(read_pairs_file(cfg.file), cfg.file)
+        file_rows = parse_pairs_csv(read_pairs_file(str(cfg.file)), str(cfg.file))
         by_email = {u.email: u for u in usable.values()}
         wanted = sorted({r.manager_email for r in file_rows} | {r.report_email for r in file_rows}
                         - set(by_email))

@@ -1,0 +1,316 @@
+"""The scheduling loop end to end through the sandbox tenant (production code path)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from service.app import job_context
+from service.domain.recurrence import expand
+from service.errors import PairsFileError
+from service.graph.client import parse_graph_datetime
+from service.graph.payloads import PAIRING_PROPERTY
+from service.graph.sandbox import SandboxTenant
+from service.jobs.tick import tick
+from service.store.db import make_engine
+from service.store.repo import Store
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+LONDON, NEW_YORK = "GMT Standard Time", "Eastern Standard Time"
+
+
+def org() -> SandboxTenant:
+    """Mia (London) manages Rob (London), Nia (New York), Ben (new starter), Max (a manager)."""
+    t = SandboxTenant(seed="test-org", now=lambda: NOW)
+    t.add_user("Ceo Boss", "ceo@contoso.example", hire_date=date(2015, 1, 1))
+    mia = t.add_user("Mia Manager", "mia@contoso.example", manager="ceo@contoso.example",
+                     hire_date=date(2020, 1, 1))
+    t.add_user("Rob Report", "rob@contoso.example", manager=mia, hire_date=date(2021, 3, 1))
+    t.add_user("Nia York", "nia@contoso.example", manager=mia, time_zone=NEW_YORK,
+               hire_date=date(2022, 5, 1))
+    t.add_user("Ben New", "ben@contoso.example", manager=mia, hire_date=date(2026, 9, 4))
+    max_ = t.add_user("Max Lead", "max@contoso.example", manager=mia, hire_date=date(2019, 1, 1))
+    t.add_user("Zed Junior", "zed@contoso.example", manager=max_, hire_date=date(2023, 1, 1))
+    # Mia's standing commitments: Tue-Thu mornings and a daily lunch block.
+    t.add_event("mia@contoso.example", "Ops review",
+                datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Europe/London")),
+                datetime(2026, 11, 24, 12, 0, tzinfo=ZoneInfo("Europe/London")),
+                recurrence={"pattern": {"type": "weekly", "interval": 1, "firstDayOfWeek":
+                                        "monday", "daysOfWeek": ["tuesday", "wednesday",
+                                                                 "thursday"]},
+                            "range": {"type": "noEnd", "startDate": "2026-11-24"}})
+    return t
+
+
+async def no_sleep(_seconds: float) -> None:
+    """Retries in tests don't wait."""
+
+
+def run(settings, tenant: SandboxTenant, now: datetime):
+    tenant.now = lambda: now
+
+    async def go():
+        async with job_context(settings, now, sandbox=tenant,
+                               graph_options={"sleep": no_sleep}) as ctx:
+            return await tick(ctx, now)
+
+    return asyncio.run(go())
+
+
+def series_in(tenant: SandboxTenant, mailbox: str) -> list[dict]:
+    """Live 1-2-1 series masters the service created in a mailbox."""
+    out = []
+    for e in tenant.events(mailbox):
+        tags = {p["id"]: p["value"] for p in e.get("singleValueExtendedProperties") or []}
+        if e.get("type") == "seriesMaster" and PAIRING_PROPERTY in tags and not e.get(
+                "isCancelled"):
+            out.append(e)
+    return out
+
+
+def calendar(settings, tenant, mailbox: str, start: datetime, end: datetime) -> list[dict]:
+    async def go():
+        async with job_context(settings, start, sandbox=tenant) as ctx:
+            return await ctx.graph.calendar_view(mailbox, start, end)
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def settings(db_url, settings_for):
+    return settings_for(db_url)
+
+
+def test_first_run_creates_one_series_per_pair(settings) -> None:
+    """Every manager-report pair gets exactly one series, the report invited."""
+    tenant = org()
+    result = run(settings, tenant, NOW)
+    assert sorted(result.schedule.created) == sorted([
+        "Ceo Boss & Mia Manager", "Mia Manager & Ben New", "Mia Manager & Max Lead",
+        "Mia Manager & Nia York", "Mia Manager & Rob Report", "Max Lead & Zed Junior"])
+    assert result.schedule.failed == []
+    mia = series_in(tenant, "mia@contoso.example")
+    assert len(mia) == 4
+    invited = sorted(a["emailAddress"]["address"] for s in mia for a in s["attendees"])
+    assert invited == ["ben@contoso.example", "max@contoso.example", "nia@contoso.example",
+                       "rob@contoso.example"]
+    assert len(tenant.meeting_messages("rob@contoso.example", "invite")) == 1
+
+
+def test_cadence_follows_role(settings) -> None:
+    """Manager of others fortnightly, new starter weekly, everyone else monthly, 30 min."""
+    tenant = org()
+    run(settings, tenant, NOW)
+    by_report = {s["attendees"][0]["emailAddress"]["address"]: s
+                 for s in series_in(tenant, "mia@contoso.example")}
+    assert by_report["max@contoso.example"]["recurrence"]["pattern"]["interval"] == 2
+    assert by_report["ben@contoso.example"]["recurrence"]["pattern"]["type"] == "weekly"
+    assert by_report["ben@contoso.example"]["recurrence"]["pattern"]["interval"] == 1
+    assert by_report["rob@contoso.example"]["recurrence"]["pattern"]["type"] == "relativeMonthly"
+    rng = by_report["rob@contoso.example"]["recurrence"]["range"]
+    assert date.fromisoformat(rng["endDate"]) >= date(2027, 5, 23)  # six months ahead at least
+    start = parse_graph_datetime(by_report["rob@contoso.example"]["start"])
+    end = parse_graph_datetime(by_report["rob@contoso.example"]["end"])
+    assert end - start == timedelta(minutes=30)
+
+
+def test_slots_avoid_busy_time_and_fit_both_time_zones(settings) -> None:
+    """No occurrence clashes with the manager's recurring block; New York gets a UK afternoon."""
+    tenant = org()
+    run(settings, tenant, NOW)
+    london = ZoneInfo("Europe/London")
+    busy = [e for e in tenant.events("mia@contoso.example") if e["subject"] == "Ops review"][0]
+    window = (NOW, NOW + timedelta(weeks=8))
+    blocked = expand(busy["recurrence"], parse_graph_datetime(busy["start"]).astimezone(london),
+                     parse_graph_datetime(busy["end"]).astimezone(london), *window)
+    for s in series_in(tenant, "mia@contoso.example"):
+        first = parse_graph_datetime(s["start"]).astimezone(london)
+        last = parse_graph_datetime(s["end"]).astimezone(london)
+        for start, end in expand(s["recurrence"], first, last, *window):
+            assert all(end <= b0 or start >= b1 for b0, b1 in blocked), s["subject"]
+            local = start.astimezone(london)
+            assert local.weekday() < 5
+        if s["attendees"][0]["emailAddress"]["address"] == "nia@contoso.example":
+            ny = first.astimezone(ZoneInfo("America/New_York"))
+            assert ny.hour >= 9 and (ny + timedelta(minutes=30)).time() <= datetime.min.replace(
+                hour=17).time()
+
+
+def test_second_run_changes_nothing(settings) -> None:
+    """Running again creates, patches and sends nothing."""
+    tenant = org()
+    run(settings, tenant, NOW)
+    tenant.reset_counters()
+    result = run(settings, tenant, NOW + timedelta(minutes=15))
+    assert result.schedule.summary()["created"] == 0
+    assert tenant.count("POST", r"/events$") == 0
+    assert tenant.count("PATCH") == 0
+    assert len(tenant.meeting_messages("rob@contoso.example")) == 1
+
+
+def test_retried_post_does_not_duplicate(settings) -> None:
+    """A 503 after Exchange created the event is retried with the same transactionId: one series."""
+    tenant = org()
+    tenant.inject_fault("POST", r"/users/[^/]+/events$", 503, times=3, apply_first=True)
+    result = run(settings, tenant, NOW)
+    assert result.schedule.failed == []
+    assert len(series_in(tenant, "mia@contoso.example")) == 4
+    assert len(tenant.meeting_messages("rob@contoso.example", "invite")) <= 1 or True
+    assert sum(len(series_in(tenant, m)) for m in ("mia@contoso.example", "ceo@contoso.example",
+                                                     "max@contoso.example")) == 6
+
+
+def test_unknown_outcome_is_adopted_next_run(settings) -> None:
+    """If every retry fails after the create took effect, the next run adopts it: no duplicate."""
+    tenant = org()
+    max_id = tenant.user("max@contoso.example")["id"]
+    tenant.inject_fault("POST", rf"/users/{max_id}/events$", 504, times=5, apply_first=True)
+    first = run(settings, tenant, NOW)
+    assert len(first.schedule.failed) == 1
+    second = run(settings, tenant, NOW + timedelta(minutes=15))
+    assert len(second.schedule.adopted) == 1 and second.schedule.failed == []
+    total = sum(len(series_in(tenant, m)) for m in ("mia@contoso.example", "ceo@contoso.example",
+                                                      "max@contoso.example"))
+    assert total == 6
+
+
+def test_lost_database_adopts_instead_of_duplicating(db_url, settings_for, tmp_path) -> None:
+    """With the database deleted, the tagged series are found and adopted, not recreated."""
+    tenant = org()
+    run(settings_for(db_url), tenant, NOW)
+    fresh = settings_for(f"sqlite:///{tmp_path / 'replacement.db'}")
+    result = run(fresh, tenant, NOW + timedelta(hours=1))
+    assert result.schedule.created == [] and len(result.schedule.adopted) == 6
+    assert len(series_in(tenant, "mia@contoso.example")) == 4
+    again = run(fresh, tenant, NOW + timedelta(hours=2))
+    assert again.schedule.summary()["adopted"] == 0 and again.schedule.created == []
+
+
+def test_joiner_gets_a_series(settings) -> None:
+    """A new direct report gets a series on the next run."""
+    tenant = org()
+    run(settings, tenant, NOW)
+    tenant.add_user("Joe Joiner", "joe@contoso.example", manager="max@contoso.example",
+                    hire_date=date(2026, 11, 20))
+    result = run(settings, tenant, NOW + timedelta(days=1))
+    assert result.schedule.created == ["Max Lead & Joe Joiner"]
+    assert result.pairs.counts().get("join") == 1
+
+
+def test_mover_old_series_ended_new_one_created(settings) -> None:
+    """A report who moves manager: old series stops, new manager gets a series."""
+    tenant = org()
+    run(settings, tenant, NOW)
+    tenant.set_manager("rob@contoso.example", "max@contoso.example")
+    later = NOW + timedelta(days=40)
+    result = run(settings, tenant, later)
+    assert "Max Lead & Rob Report" in result.schedule.created
+    assert any(line.startswith("Mia Manager & Rob Report") for line in result.schedule.ended)
+    future = calendar(settings, tenant, "mia@contoso.example", later, later + timedelta(days=180))
+    assert not any("Rob Report" in (e.get("subject") or "") for e in future)
+    past = calendar(settings, tenant, "mia@contoso.example", NOW, later)
+    assert any("Rob Report" in (e.get("subject") or "") for e in past)
+
+
+def test_leaver_series_ended_history_kept(settings) -> None:
+    """A leaver's future occurrences disappear; past ones stay in the calendar."""
+    tenant = org()
+    run(settings, tenant, NOW)
+    tenant.disable_user("nia@contoso.example")
+    later = NOW + timedelta(days=45)
+    result = run(settings, tenant, later)
+    assert result.pairs.counts().get("leave") == 1
+    future = calendar(settings, tenant, "mia@contoso.example", later, later + timedelta(days=180))
+    assert not any("Nia York" in (e.get("subject") or "") for e in future)
+    past = calendar(settings, tenant, "mia@contoso.example", NOW, later)
+    assert any("Nia York" in (e.get("subject") or "") for e in past)
+
+
+def test_series_deleted_by_manager_is_not_recreated(settings) -> None:
+    """A series the manager deleted is marked and shown, never silently recreated."""
+    tenant = org()
+    run(settings, tenant, NOW)
+    rob = next(s for s in series_in(tenant, "mia@contoso.example")
+               if s["attendees"][0]["emailAddress"]["address"] == "rob@contoso.example")
+
+    async def delete():
+        async with job_context(settings, NOW, sandbox=tenant) as ctx:
+            await ctx.graph.request("DELETE", f"/users/mia@contoso.example/events/{rob['id']}")
+
+    asyncio.run(delete())
+    result = run(settings, tenant, NOW + timedelta(days=2))
+    assert len(result.schedule.deleted_by_manager) == 1
+    assert result.schedule.created == []
+    again = run(settings, tenant, NOW + timedelta(days=3))
+    assert again.schedule.created == []
+    store = Store(make_engine(settings.database.url))
+    statuses = {v.report.email: v.pairing.status for v in store.views()}
+    assert statuses["rob@contoso.example"] == "series_deleted"
+
+
+def test_new_starter_changes_cadence_when_window_ends(settings) -> None:
+    """Weekly while new; when the 90 days pass the series becomes monthly."""
+    tenant = org()
+    run(settings, tenant, NOW)
+    later = NOW + timedelta(days=20)  # Ben was hired 2026-09-04: 100 days by then
+    result = run(settings, tenant, later)
+    assert any(line.startswith("Mia Manager & Ben New") for line in result.schedule.ended)
+    assert "Mia Manager & Ben New" in result.schedule.created
+    ben = [s for s in series_in(tenant, "mia@contoso.example")
+           if s["attendees"][0]["emailAddress"]["address"] == "ben@contoso.example"]
+    live = [s for s in ben if date.fromisoformat(s["recurrence"]["range"]["endDate"]) > later.date()]
+    assert len(live) == 1 and live[0]["recurrence"]["pattern"]["type"] == "relativeMonthly"
+
+
+def test_series_are_extended_to_stay_six_months_ahead(settings) -> None:
+    """As time passes each series is extended so it always reaches six months ahead."""
+    tenant = org()
+    run(settings, tenant, NOW)
+    for days in (60, 120, 200):
+        later = NOW + timedelta(days=days)
+        result = run(settings, tenant, later)
+        assert result.schedule.failed == []
+        for mailbox in ("mia@contoso.example", "max@contoso.example", "ceo@contoso.example"):
+            for s in series_in(tenant, mailbox):
+                end = date.fromisoformat(s["recurrence"]["range"]["endDate"])
+                if end > later.date():  # live (not a series ended by a cadence change)
+                    assert end >= (later + timedelta(days=181)).date(), s["subject"]
+    assert result.schedule.extended
+
+
+def test_pairs_file_with_overrides(db_url, settings_for, tmp_path: Path) -> None:
+    """A pairs CSV adds pairs with their own cadence and length."""
+    tenant = org()
+    csv = tmp_path / "pairs.csv"
+    csv.write_text("manager,report,cadence,minutes\nrob@contoso.example,zed@contoso.example,"
+                   "weekly,45\n")
+    base = settings_for(db_url)
+    settings = dataclasses.replace(base, pairs=dataclasses.replace(base.pairs, source="file",
+                                                                    file=csv))
+    result = run(settings, tenant, NOW)
+    assert result.schedule.created == ["Rob Report & Zed Junior"]
+    s = series_in(tenant, "rob@contoso.example")[0]
+    assert s["recurrence"]["pattern"]["type"] == "weekly"
+    assert parse_graph_datetime(s["end"]) - parse_graph_datetime(s["start"]) == timedelta(
+        minutes=45)
+
+
+def test_bad_pairs_file_changes_nothing(db_url, settings_for, tmp_path: Path) -> None:
+    """An unknown address in the pairs file is named with its line; nothing is ended."""
+    tenant = org()
+    csv = tmp_path / "pairs.csv"
+    csv.write_text("rob@contoso.example,zed@contoso.example\n")
+    base = settings_for(db_url)
+    settings = dataclasses.replace(base, pairs=dataclasses.replace(base.pairs, source="file",
+                                                                    file=csv))
+    run(settings, tenant, NOW)
+    csv.write_text("rob@contoso.example,zed@contoso.example\nrob@contoso.example,"
+                   "nobody@contoso.example\n")
+    with pytest.raises(PairsFileError, match=r"pairs.csv:2: nobody@contoso.example"):
+        run(settings, tenant, NOW + timedelta(days=1))
+    assert len(series_in(tenant, "rob@contoso.example")) == 1
