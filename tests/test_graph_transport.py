@@ -244,3 +244,15 @@ def test_batch_splits_into_twenty(client) -> None:
     respx.post(f"{GRAPH}/$batch").mock(side_effect=handler)
     run(client.batch([BatchItem(str(i), "GET", f"/users/{i}") for i in range(45)]))
     assert sorted(sizes) == [5, 20, 20]
+
+
+def test_batches_hold_at_most_four_requests_per_mailbox() -> None:
+    """Exchange throttles the 5th concurrent request to a mailbox, so batches never hold it."""
+    from service.graph.client import pack_batches
+
+    items = [BatchItem(f"m{i}", "GET", f"/users/m1/events?$filter=x{i}") for i in range(9)]
+    items += [BatchItem(f"u{i}", "GET", f"/users/u{i}") for i in range(20)]
+    chunks = pack_batches(items)
+    assert all(len(c) <= 20 for c in chunks)
+    assert all(sum(1 for i in c if i.id.startswith("m")) <= 4 for c in chunks)
+    assert sorted(i.id for c in chunks for i in c) == sorted(i.id for i in items)

@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -467,7 +466,7 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
                              _strip_to_block(template).splitlines()) if c)
     section: str | None = None
     question_pending = False
-    text = unicodedata.normalize("NFC", _strip_to_block(text))
+    text = _strip_to_block(text)  # no Unicode normalisation: keep what people typed
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = _clean(raw)
         if not line or _SENTINEL.search(line):

@@ -36,6 +36,7 @@ from service.graph.transport import (
 log = logging.getLogger(__name__)
 
 BATCH_LIMIT = 20  # Graph's documented maximum of requests in one $batch
+MAILBOX_LIMIT = 4  # Exchange's concurrent requests per mailbox, inside a $batch too
 SCHEDULE_CHUNK = 20  # schedules per getSchedule call
 SCHEDULE_MAX_DAYS = 62  # getSchedule's maximum window
 BUSY_STATUSES = frozenset({"busy", "oof", "tentative"})
@@ -196,7 +197,7 @@ class GraphClient:
             attempt += 1
             retry: list[BatchItem] = []
             waits: list[float] = []
-            chunks = [pending[i : i + BATCH_LIMIT] for i in range(0, len(pending), BATCH_LIMIT)]
+            chunks = pack_batches(pending)
             replies = await asyncio.gather(*(self._batch_once(c) for c in chunks))
             by_id = {item.id: item for item in pending}
             for reply in replies:
@@ -436,6 +437,37 @@ class GraphClient:
         }
         return [e async for e in self.pages(_path("users", mailbox, "events"), query)]
 
+    async def find_tagged_events_many(
+        self, mailbox: str, property_id: str, values: Sequence[str], select: str
+    ) -> dict[str, list[dict[str, Any]]]:
+        """find_tagged_events for many tag values in one mailbox, batched 20 at a time."""
+        items = []
+        for i, value in enumerate(values):
+            esc = value.replace("'", "''")
+            query = urlencode({
+                "$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq '{property_id}' "
+                f"and ep/value eq '{esc}')",
+                "$expand": f"singleValueExtendedProperties($filter=id eq '{property_id}')",
+                "$select": select,
+            }, quote_via=quote, safe="$()'")
+            items.append(BatchItem(id=str(i), method="GET",
+                                   url=_path("users", mailbox, "events") + "?" + query))
+        results = await self.batch(items)
+        out: dict[str, list[dict[str, Any]]] = {}
+        for item, value in zip(items, values, strict=True):
+            result = results[item.id]
+            if result.status != 200:
+                raise self.batch_error(item, result)
+            body = result.body or {}
+            events = list(body.get("value") or [])
+            next_link = body.get("@odata.nextLink")
+            while next_link:  # rare: more than a page of tagged events for one pair
+                page = await self.request("GET", "", url=next_link)
+                events.extend(page.get("value") or [])
+                next_link = page.get("@odata.nextLink")
+            out[value] = events
+        return out
+
     async def create_event(self, mailbox: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Create an event in the mailbox's default calendar (sends invitations)."""
         return await self.request("POST", _path("users", mailbox, "events"), body=payload)
@@ -500,6 +532,31 @@ class GraphClient:
 
     async def aclose(self) -> None:
         await self.transport.aclose()
+
+
+def pack_batches(items: Sequence[BatchItem]) -> list[list[BatchItem]]:
+    """Split sub-requests into $batch payloads of at most 20, with at most 4 aimed at any one
+    mailbox: Exchange runs a batch's requests concurrently and answers the 5th request to a
+    mailbox with 429 (MailboxConcurrency)."""
+    chunks: list[list[BatchItem]] = []
+    counts: list[dict[str, int]] = []
+    for item in items:
+        box = mailbox_of(item.url) if "/users/" in item.url and _is_mailbox_call(item.url) else None
+        for chunk, count in zip(chunks, counts, strict=True):
+            if len(chunk) < BATCH_LIMIT and (box is None or count.get(box, 0) < MAILBOX_LIMIT):
+                chunk.append(item)
+                if box is not None:
+                    count[box] = count.get(box, 0) + 1
+                break
+        else:
+            chunks.append([item])
+            counts.append({box: 1} if box is not None else {})
+    return chunks
+
+
+def _is_mailbox_call(url: str) -> bool:
+    return any(seg in url for seg in ("/events", "/calendar", "/mailboxSettings", "/messages",
+                                      "/mailFolders", "/sendMail"))
 
 
 def _user(data: dict[str, Any], manager_id: str | None) -> DirectoryUser:

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
 VERIFY_EVERY = timedelta(hours=24)
 ADOPT_SELECT = "id,iCalUId,type,isCancelled,start,end,recurrence,originalStartTimeZone"
-MANAGERS_AT_ONCE = 8
+MANAGERS_AT_ONCE = 16
 
 
 @dataclass
@@ -380,40 +380,59 @@ class Scheduler:
             if other.status == "active":
                 taken.extend(series_occurrences(other, window_start, window_end))
 
-        for view in sorted(views, key=lambda v: v.pairing.key):
-            label = f"{view.manager.name} & {view.report.name}"
-            if not store.claim(view.pairing.id, self.ctx.worker_id, self.now, LEASE):
-                continue  # another worker has it
-            try:
-                slot_taken = await self._create_one(
-                    view, fresh.get(view.report.id, view.report), manager_hours, busy, taken,
-                    teams, label)
-                taken.extend(slot_taken)
-            except ServiceError as exc:
-                self._fail(label, exc)
-            finally:
+        # One $batch finds any series already in the calendar for all these pairings.
+        tagged = await graph.find_tagged_events_many(
+            manager.id, PAIRING_PROPERTY, [v.pairing.key for v in views], ADOPT_SELECT)
+
+        claimed: list[PairingView] = []
+        to_post: list[tuple[PairingView, SeriesRow, str]] = []
+        try:
+            # Slots are chosen one pair at a time (each must avoid the ones before it)...
+            for view in sorted(views, key=lambda v: v.pairing.key):
+                label = f"{view.manager.name} & {view.report.name}"
+                if not store.claim(view.pairing.id, self.ctx.worker_id, self.now, LEASE):
+                    continue  # another worker has it
+                claimed.append(view)
+                try:
+                    series, occurrences = self._prepare_one(
+                        view, fresh.get(view.report.id, view.report), manager_hours, busy,
+                        taken, teams, label, tagged.get(view.pairing.key, []))
+                except ServiceError as exc:
+                    self._fail(label, exc)
+                    continue
+                taken.extend(occurrences)
+                if series is not None:
+                    to_post.append((view, series, label))
+            # ...then created side by side (the transport keeps 4 in flight per mailbox).
+            await asyncio.gather(*(self._post_one(view, fresh.get(view.report.id, view.report),
+                                                  series, label)
+                                   for view, series, label in to_post))
+        finally:
+            for view in claimed:
                 store.release(view.pairing.id, self.ctx.worker_id)
 
-    async def _create_one(
+    def _prepare_one(
         self, view: PairingView, report: PersonRow, manager_hours: WorkingHours,
         busy: dict[str, list[tuple[datetime, datetime]] | None],
         taken: list[tuple[datetime, datetime]], teams: bool, label: str,
-    ) -> list[tuple[datetime, datetime]]:
-        graph, store = self.ctx.graph, self.ctx.store
+        tagged: list[dict[str, Any]],
+    ) -> tuple[SeriesRow | None, list[tuple[datetime, datetime]]]:
+        """Adopt an existing series, or record the intent to create one (no Graph calls).
+
+        Returns the series row to POST (None when adopted or in a dry run) and its
+        occurrences in the look-ahead, which later pairs of this manager must avoid.
+        """
+        store = self.ctx.store
         pairing, manager = view.pairing, view.manager
         window_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
 
         # 1. Adopt a series that already exists in the calendar (lost database, crash).
-        found = adoptable(
-            await graph.find_tagged_events(manager.id, PAIRING_PROPERTY, pairing.key,
-                                           ADOPT_SELECT),
-            self.now.date(),
-        )
+        found = adoptable(tagged, self.now.date())
         if found is not None:
             fields = series_from_event(found, manager_hours.time_zone)
             if self.dry_run:
                 self.report.adopted.append(label)
-                return []
+                return None, []
             series = view.series or store.begin_series(SeriesRow(
                 pairing_id=pairing.id, mailbox=manager.id,
                 transaction_id=f"adopted-{found['id'][-60:]}", status="creating",
@@ -423,8 +442,8 @@ class Scheduler:
                                   ical_uid=found.get("iCalUId"), now=self.now, **fields)
             self.report.adopted.append(label)
             log.info("schedule.adopted", extra={"pairing": pairing.key})
-            return series_occurrences(store.live_series(pairing.id) or series,
-                                      self.now, window_end)
+            return None, series_occurrences(store.live_series(pairing.id) or series,
+                                            self.now, window_end)
 
         # 2. Resume a create that a previous run started, with the same transactionId.
         series = view.series if view.series and view.series.status == "creating" else None
@@ -452,18 +471,25 @@ class Scheduler:
             )
             if self.dry_run:
                 self.report.planned.append((label, describe_slot(series)))
-                return series_occurrences(series, self.now, window_end)
+                return None, series_occurrences(series, self.now, window_end)
             series = store.begin_series(series)
+        return series, series_occurrences(series, self.now, window_end)
 
-        # 3. Create it.
-        payload = self.event_payload(series, manager, report, pairing)
-        event = await graph.create_event(manager.id, payload)
-        store.activate_series(series.id, event_id=event["id"], ical_uid=event.get("iCalUId"),
-                              now=self.now)
+    async def _post_one(self, view: PairingView, report: PersonRow, series: SeriesRow,
+                        label: str) -> None:
+        """Create the series in Outlook and record it (the intent row already exists)."""
+        try:
+            payload = self.event_payload(series, view.manager, report, view.pairing)
+            event = await self.ctx.graph.create_event(view.manager.id, payload)
+        except ServiceError as exc:
+            self._fail(label, exc)
+            return
+        self.ctx.store.activate_series(series.id, event_id=event["id"],
+                                       ical_uid=event.get("iCalUId"), now=self.now)
         self.report.created.append(label)
         self.report.planned.append((label, describe_slot(series)))
-        log.info("schedule.created", extra={"pairing": pairing.key, "slot": describe_slot(series)})
-        return series_occurrences(series, self.now, window_end)
+        log.info("schedule.created", extra={"pairing": view.pairing.key,
+                                            "slot": describe_slot(series)})
 
     def event_payload(self, series: SeriesRow, manager: PersonRow, report: PersonRow,
                       pairing: PairingRow) -> dict[str, Any]:
