@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from service import __version__
@@ -60,11 +61,12 @@ def run_safely(fn: Callable[[], Any]) -> Any:
     try:
         return fn()
     except ServiceError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        err_console.print("[red]error:[/red] " + escape(str(exc)), highlight=False)
         verbose = click.get_current_context().find_object(Ctx)
         cause = exc.__cause__
         while cause is not None and verbose is not None and verbose.verbose:
-            err_console.print(f"  caused by {type(cause).__name__}: {cause}", highlight=False)
+            err_console.print(f"  caused by {type(cause).__name__}: {cause}", highlight=False,
+                              markup=False)
             cause = cause.__cause__
         sys.exit(1)
 
@@ -101,8 +103,8 @@ def init(path: str, force: bool) -> None:
         err_console.print(f"{path} already exists; use --force to overwrite it.")
         sys.exit(1)
     target.write_text(STARTER_CONFIG)
-    console.print(f"Wrote {path}. Edit [microsoft] to point at your tenant (or leave it empty "
-                  "for the sandbox), then run [bold]onetoone doctor[/bold].")
+    console.print(f"Wrote {escape(path)}. Edit \\[microsoft] to point at your tenant (or leave "
+                  "it empty for the sandbox), then run [bold]onetoone doctor[/bold].")
 
 
 @cli.command("config")
@@ -114,7 +116,7 @@ def show_config(obj: Ctx) -> None:
     def body() -> None:
         table = Table("key", "value", "from")
         for key, value, origin in describe(obj.settings):
-            table.add_row(key, value, origin)
+            table.add_row(escape(key), escape(value), escape(origin))
         console.print(table)
 
     run_safely(body)
@@ -152,10 +154,11 @@ def doctor(obj: Ctx) -> None:
         ok = True
         for check in checks:
             mark = "[green]✓[/green]" if check.ok else "[red]✗[/red]"
-            console.print(f"{mark} {check.name}: {check.detail}", highlight=False)
+            console.print(f"{mark} " + escape(f"{check.name}: {check.detail}"),
+                          highlight=False)
             if not check.ok:
                 ok = False
-                console.print(f"    fix: {check.fix}", highlight=False)
+                console.print("    fix: " + escape(check.fix), highlight=False)
         sys.exit(0 if ok else 1)
 
     run_safely(body)
@@ -202,10 +205,11 @@ def pairs(click_ctx: click.Context, now_text: str | None) -> None:
                 series = describe_slot(view.series)
             elif view is not None and view.pairing.status == "series_deleted":
                 series = "deleted by manager"
-            table.add_row(manager, report, cadence, series, action.kind, action.reason)
+            table.add_row(*(escape(c) for c in (manager, report, cadence, series, action.kind,
+                                                action.reason)))
         console.print(table)
         for line in plan.warnings:
-            err_console.print(f"warning: {line}")
+            err_console.print("warning: " + escape(line))
 
     run_safely(lambda: asyncio.run(go()))
 
@@ -246,24 +250,24 @@ def _progress_runner(label: str) -> tuple[Any, Callable[[str, int, int], None]]:
 
 
 def _print_schedule(report: Any, dry_run: bool) -> None:
-    verb = "would create" if dry_run else "created"
+    verb = "that would be created" if dry_run else "created"
     if report.planned:
         table = Table("pair", "series", title=f"Series {verb}")
         for pair, slot in report.planned:
-            table.add_row(pair, slot)
+            table.add_row(escape(pair), escape(slot))
         console.print(table)
     counts = report.summary()
     console.print(
-        f"{'[dry run] ' if dry_run else ''}created {counts['created']}, adopted "
+        f"{'(dry run) would have ' if dry_run else ''}created {counts['created']}, adopted "
         f"{counts['adopted']}, extended {counts['extended']}, ended {counts['ended']}, "
         f"deleted by manager {counts['deleted_by_manager']}, failed {counts['failed']}"
     )
     for line in report.failed:
-        err_console.print(f"[red]failed:[/red] {line}", highlight=False)
+        err_console.print("[red]failed:[/red] " + escape(line), highlight=False)
     for line in report.warnings:
-        err_console.print(f"[yellow]warning:[/yellow] {line}", highlight=False)
+        err_console.print("[yellow]warning:[/yellow] " + escape(line), highlight=False)
     for line in report.deleted_by_manager:
-        err_console.print(f"[yellow]deleted by manager (not recreated):[/yellow] {line}")
+        err_console.print("[yellow]deleted by manager (not recreated):[/yellow] " + escape(line))
 
 
 @cli.command("schedule")

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from service.app import job_context, load_sandbox, save_sandbox
@@ -104,7 +105,8 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
 
     table = Table("manager", "report", "cadence", "why", "series", title="onetoone demo")
     for row in rows:
-        table.add_row(row["manager"], row["report"], row["cadence"], row["why"], row["series"])
+        table.add_row(*(escape(row[k]) for k in ("manager", "report", "cadence", "why",
+                                                  "series")))
     console.print(table)
     s = result.schedule.summary()
     console.print(
@@ -113,7 +115,7 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
         "duplicated."
     )
     for line in result.schedule.failed:
-        console.print(f"[red]failed:[/red] {line}")
+        console.print("[red]failed:[/red] " + escape(line))
     console.print(f"Open [bold]{out / 'index.html'}[/bold] to see each person's calendar "
                   f"for the next six months (one page per person under {out / 'people'}/).")
 

@@ -70,6 +70,9 @@ def configure(level: str = "INFO", fmt: str = "auto") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # The HTTP stack logs request URLs and headers at DEBUG; keep them out of our stream.
-    for noisy in ("httpx", "httpcore", "msal", "urllib3", "azure", "kiota_http", "hpack"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))
+    # Libraries log every HTTP request and migration step; our own events say what matters.
+    # (httpcore and hpack would print headers at DEBUG, so they never go below WARNING.)
+    for noisy in ("httpx", "msal", "urllib3", "azure", "kiota_http", "alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    for never in ("httpcore", "hpack"):
+        logging.getLogger(never).setLevel(logging.WARNING)

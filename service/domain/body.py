@@ -22,6 +22,7 @@ import hashlib
 import html as htmllib
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 START = "── onetoone agenda starts · please keep this line ──"
@@ -61,14 +62,43 @@ _END_RE = _core_pattern(_END_CORE)
 
 # -- a small, offset-preserving HTML tree -----------------------------------------------------
 
-_TOKEN = re.compile(
-    r"<!--.*?(?:-->|\Z)"  # comment (also conditional comments), unterminated to the end
-    r"|<!\[CDATA\[.*?(?:\]\]>|\Z)"
-    r"|<![^>]*>"  # doctype
-    r"|<\?[^>]*>"  # processing instruction (<?xml ...>)
-    r"|</?[A-Za-z][^\s/>]*(?:\"[^\"]*\"|'[^']*'|[^'\">])*>",
-    re.S,
-)
+_TAG = re.compile(r"</?[A-Za-z][^\s/>]*(?:\"[^\"]*\"|'[^']*'|[^'\">])*>")
+_TAG_LOOSE = re.compile(r"</?[A-Za-z][^>]*>")  # unbalanced quotes: end at the first ">"
+_MAX_TAG = 4096  # longer "tags" are left as text, so broken markup stays linear
+
+
+def _next_token(source: str, start: int, last_gt: int) -> tuple[int, int] | None:
+    """(start, end) of the first markup token at or after ``start``; None when none is left.
+
+    Tokens are tags, comments, doctypes and CDATA; everything else is text. Each attempt
+    looks at most ``_MAX_TAG`` characters ahead (or searches once for a terminator), so
+    unterminated quotes or tags cannot make parsing quadratic.
+    """
+    n = len(source)
+    i = source.find("<", start)
+    while i != -1:
+        if source.startswith("<!--", i):  # comments, including Outlook's conditional ones
+            j = source.find("-->", i + 4)
+            end = n if j < 0 else j + 3
+        elif source.startswith("<![CDATA[", i):
+            j = source.find("]]>", i + 9)
+            end = n if j < 0 else j + 3
+        elif i >= last_gt:  # no ">" left: the rest is text
+            return None
+        elif source.startswith(("<!", "<?"), i):  # doctype, processing instruction
+            end = source.find(">", i) + 1
+        else:
+            bound = min(n, i + _MAX_TAG)
+            m = None
+            if source.find(">", i, bound) >= 0:  # cheap check before any regex
+                m = _TAG.match(source, i, bound) or _TAG_LOOSE.match(source, i, bound)
+            if m is None:
+                i = source.find("<", i + 1)
+                continue
+            end = m.end()
+        return i, end
+    return None
+
 _VOID = frozenset({"br", "img", "meta", "link", "hr", "input", "col", "area", "base", "wbr",
                    "source", "param", "embed", "track", "basefont", "frame", "keygen"})
 _RAW = frozenset({"script", "style", "textarea", "title", "xmp"})
@@ -112,16 +142,19 @@ def _tree(source: str) -> tuple[_Node, list[_Node]]:
     def close(node: _Node, at: int, after: int) -> None:
         while stack[-1] is not node:
             dangling = stack.pop()
+            open_names[dangling.name] -= 1
             dangling.inner_end = dangling.end = at
         stack.pop()
+        open_names[node.name] -= 1
         node.inner_end, node.end = at, after
 
-    for m in _TOKEN.finditer(source):
-        if m.start() < pos:  # inside raw text already consumed
-            continue
-        add_text(pos, m.start())
-        pos = m.end()
-        token = m.group()
+    last_gt = source.rfind(">")
+    open_names: Counter[str] = Counter()
+    while (token_at := _next_token(source, pos, last_gt)) is not None:
+        t_start, t_end = token_at
+        add_text(pos, t_start)
+        pos = t_end
+        token = source[t_start:t_end]
         if not token.startswith("<") or token[1] in "!?":
             continue
         name_match = _NAME.match(token)
@@ -131,19 +164,20 @@ def _tree(source: str) -> tuple[_Node, list[_Node]]:
         if name in _BLOCK:
             blocks += 1
         if token.startswith("</"):
-            open_names = [n.name for n in stack]
-            if name in open_names[1:]:
-                idx = len(open_names) - 1 - open_names[::-1].index(name)
-                close(stack[idx], m.start(), m.end())
+            if open_names[name] > 0:
+                idx = len(stack) - 1
+                while stack[idx].name != name:
+                    idx -= 1
+                close(stack[idx], t_start, t_end)
             continue
         if name in _SELF_NESTING and stack[-1].name == name:
-            close(stack[-1], m.start(), m.start())
-        node = _Node(name=name, start=m.start(), inner_start=m.end(), parent=stack[-1])
+            close(stack[-1], t_start, t_start)
+        node = _Node(name=name, start=t_start, inner_start=t_end, parent=stack[-1])
         stack[-1].children.append(node)
         if name in _VOID or token.endswith("/>"):
-            node.inner_end = node.end = m.end()
+            node.inner_end = node.end = t_end
         elif name in _RAW:
-            closing = re.compile(rf"</{re.escape(name)}\s*>", re.I).search(source, m.end())
+            closing = re.compile(rf"</{re.escape(name)}\s*>", re.I).search(source, t_end)
             if closing is None:
                 node.inner_end = node.end = pos = len(source)
             else:
@@ -151,6 +185,7 @@ def _tree(source: str) -> tuple[_Node, list[_Node]]:
                 pos = closing.end()
         else:
             stack.append(node)
+            open_names[name] += 1
     add_text(pos, len(source))
     while len(stack) > 1:
         node = stack.pop()

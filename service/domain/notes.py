@@ -257,7 +257,7 @@ _DUE_SPLIT = re.compile(
 def split_due(rest: str, meeting_date: date) -> tuple[str, date | None]:
     """Split 'send the plan by 12 Dec' into ('send the plan', date); no date: (rest, None)."""
     for m in _DUE_SPLIT.finditer(rest):
-        if m.start() == 0:
+        if m.start() == 0 or len(rest) - m.end() > 60:  # a due date is a short tail
             continue
         tail = rest[m.end():].strip()
         if m.group().strip() == "(":

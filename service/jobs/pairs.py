@@ -20,7 +20,8 @@ from service.errors import PairsFileError
 from service.graph.client import DirectoryUser
 from service.jobs.context import JobContext
 from service.store.files import read_pairs_file
-from service.store.repo import PersonUpdate
+from service.store.models import PairingRow, PersonRow
+from service.store.repo import PairingView, PersonUpdate
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +172,31 @@ async def sync_pairs(ctx: JobContext, now: datetime, *, dry_run: bool = False) -
     if not dry_run:
         apply(ctx, plan, now)
     return plan
+
+
+def planned_views(ctx: JobContext, plan: PairsPlan, now: datetime) -> list[PairingView]:
+    """Unsaved pairings for the joiners and movers in ``plan`` (what a dry run would create)."""
+    policy = ctx.settings.cadence_policy()
+    people = {p.id: p for p in plan.people}
+    out = []
+    for n, action in enumerate(plan.actions):
+        spec = action.spec
+        if action.kind not in ("join", "move") or spec is None:
+            continue
+        cadence = choose_cadence(spec, policy, now.date())
+        persons = []
+        for person in (spec.manager, spec.report):
+            info = people.get(person.id)
+            persons.append(PersonRow(id=person.id, email=person.email, name=person.name,
+                                     hire_date=person.hire_date, active=True, seen_at=now,
+                                     manages_others=bool(info and info.manages_others)))
+        pairing = PairingRow(id=-(n + 1), key=spec.key, manager_id=spec.manager.id,
+                             report_id=spec.report.id, status="active",
+                             cadence=str(cadence.kind), minutes=cadence.minutes,
+                             cadence_reason=cadence.reason, source=spec.source, note="",
+                             created_at=now, updated_at=now, end_reason="")
+        out.append(PairingView(pairing, persons[0], persons[1], None))
+    return out
 
 
 def describe_actions(actions: Sequence[PairAction]) -> list[tuple[str, str, str, str]]:

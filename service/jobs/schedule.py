@@ -177,13 +177,14 @@ class Scheduler:
         self.slot_policy = ctx.settings.slot_policy()
         self.series_policy = ctx.settings.series_policy()
 
-    async def run(self) -> ScheduleReport:
+    async def run(self, planned: list[PairingView] | None = None) -> ScheduleReport:
+        """One pass. ``planned``: pairings a dry run's pairs sync would add (not stored)."""
         views = self.ctx.store.views()
         await self._end_stale(views)
         if not self.dry_run:
             await self._verify()
             await self._extend()
-        await self._create_missing(self.ctx.store.views(["active"]))
+        await self._create_missing(self.ctx.store.views(["active"]) + (planned or []))
         return self.report
 
     # ending -----------------------------------------------------------------------------
@@ -390,9 +391,10 @@ class Scheduler:
             # Slots are chosen one pair at a time (each must avoid the ones before it)...
             for view in sorted(views, key=lambda v: v.pairing.key):
                 label = f"{view.manager.name} & {view.report.name}"
-                if not store.claim(view.pairing.id, self.ctx.worker_id, self.now, LEASE):
-                    continue  # another worker has it
-                claimed.append(view)
+                if not self.dry_run:
+                    if not store.claim(view.pairing.id, self.ctx.worker_id, self.now, LEASE):
+                        continue  # another worker has it
+                    claimed.append(view)
                 try:
                     series, occurrences = self._prepare_one(
                         view, fresh.get(view.report.id, view.report), manager_hours, busy,
@@ -470,6 +472,7 @@ class Scheduler:
                 slot_note="; ".join(slot.notes), created_at=self.now, updated_at=self.now,
             )
             if self.dry_run:
+                self.report.created.append(label)
                 self.report.planned.append((label, describe_slot(series)))
                 return None, series_occurrences(series, self.now, window_end)
             series = store.begin_series(series)
@@ -522,6 +525,9 @@ def describe_slot(series: SeriesRow) -> str:
             f"from {series.first_date}")
 
 
-async def schedule(ctx: JobContext, now: datetime, *, dry_run: bool = False) -> ScheduleReport:
+async def schedule(
+    ctx: JobContext, now: datetime, *, dry_run: bool = False,
+    planned: list[PairingView] | None = None,
+) -> ScheduleReport:
     """Run the schedule job once as of ``now``."""
-    return await Scheduler(ctx, now, dry_run=dry_run).run()
+    return await Scheduler(ctx, now, dry_run=dry_run).run(planned)

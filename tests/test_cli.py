@@ -1,0 +1,86 @@
+"""Acceptance: the installed command run as a user would, in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def onetoone(*args: str, cwd: Path, env: dict[str, str] | None = None
+             ) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ONETOONE_")}
+    full_env.update(env or {})
+    full_env["COLUMNS"] = "200"
+    return subprocess.run([sys.executable, "-m", "service", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_demo_runs_and_second_run_creates_nothing(tmp_path: Path) -> None:
+    """`onetoone demo` schedules the sandbox org, writes HTML, and is idempotent."""
+    first = onetoone("demo", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "created 10 series" in first.stdout
+    index = tmp_path / "demo-out" / "index.html"
+    assert index.exists()
+    pages = list((tmp_path / "demo-out" / "people").glob("*.html"))
+    assert len(pages) >= 11
+    priya = (tmp_path / "demo-out" / "people" / "priya-sharma.html").read_text()
+    assert priya.count('class="one"') >= 12  # a weekly new starter and three monthly reports
+    second = onetoone("demo", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "created 0 series" in second.stdout
+
+
+def test_bad_config_names_file_and_key(tmp_path: Path) -> None:
+    """A bad value stops the command with the file, line, key and fix; exit code 1."""
+    (tmp_path / "onetoone.toml").write_text('[policy]\ndefault_cadence = "daily"\n')
+    result = onetoone("tick", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "onetoone.toml:2: [policy] default_cadence" in result.stderr
+    assert "weekly, fortnightly, monthly" in result.stderr
+    assert not (tmp_path / "onetoone.db").exists()
+
+
+def test_tick_dry_run_then_real_run(tmp_path: Path) -> None:
+    """tick --dry-run reports and changes nothing; tick --now then creates the series."""
+    dry = onetoone("tick", "--dry-run", "--now", "2026-11-23T09:00:00Z", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "(dry run) would have created 10" in dry.stdout
+    assert dry.stdout.count("Europe/London") >= 8  # each planned series is shown
+    real = onetoone("tick", "--now", "2026-11-23T09:00:00Z", cwd=tmp_path)
+    assert real.returncode == 0, real.stderr
+    assert "created 10" in real.stdout
+    again = onetoone("tick", "--now", "2026-11-23T10:00:00Z", cwd=tmp_path)
+    assert "created 0" in again.stdout
+
+
+def test_init_writes_a_loadable_config(tmp_path: Path) -> None:
+    """`onetoone init` writes a starter file that `onetoone config` accepts."""
+    assert onetoone("init", cwd=tmp_path).returncode == 0
+    shown = onetoone("config", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "policy.default_cadence" in shown.stdout
+
+
+def test_secret_in_file_is_refused_without_echo(tmp_path: Path) -> None:
+    """A client secret written into the file is refused, and never printed."""
+    (tmp_path / "onetoone.toml").write_text('[microsoft]\nclient_secret = "hunter2-secret"\n')
+    result = onetoone("doctor", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "ONETOONE_MICROSOFT_CLIENT_SECRET" in result.stderr
+    assert "hunter2-secret" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("cmd", [["--help"], ["tick", "--help"], ["demo", "--help"]])
+def test_help_mentions_environment(cmd: list[str], tmp_path: Path) -> None:
+    """--help works for the group and commands; the group help explains ONETOONE_* vars."""
+    result = onetoone(*cmd, cwd=tmp_path)
+    assert result.returncode == 0
+    if cmd == ["--help"]:
+        assert "ONETOONE_MICROSOFT_CLIENT_SECRET" in result.stdout
