@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.app import job_context  # noqa: E402
-from service.config import default_settings  # noqa: E402
-from service.graph.sandbox import SandboxTenant  # noqa: E402
-from service.jobs.tick import tick  # noqa: E402
+from service.app import job_context
+from service.config import default_settings
+from service.graph.sandbox import SandboxTenant
+from service.jobs.tick import tick
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 REPORTS_PER_MANAGER = 8
