@@ -37,10 +37,11 @@ from service.render import render
 LONDON = ZoneInfo("Europe/London")
 START_AT = datetime(2026, 12, 8, 10, 0, tzinfo=LONDON)  # a Tuesday
 MANAGER, REPORT = "Sam Smith", "Alex Jones"
+DEFAULT_POLICY = AgendaPolicy()
 QUESTION_1 = Question(id="work-01", theme="work", text="What would make next week a good one?")
 
 
-def make(*, topics=(), actions=(), number=1, last_dev=None, policy=AgendaPolicy(),
+def make(*, topics=(), actions=(), number=1, last_dev=None, policy=DEFAULT_POLICY,
          question=QUESTION_1, start=START_AT, manager=MANAGER, report=REPORT) -> Agenda:
     return build_agenda(meeting_start=start, manager_name=manager, report_name=report,
                         topics=list(topics), open_actions=list(actions), meeting_number=number,
@@ -149,7 +150,8 @@ def test_overdue_and_carried_markers() -> None:
     assert overdue == {7: True, 8: False, 9: False}
     assert agenda.overdue_count == 1
     lines = [a.line for a in agenda.actions]
-    assert lines[0] == "[ ] Sam Smith – send the Q1 plan – due 7 Dec 2026 · overdue · carried 2× (#7)"
+    assert lines[0] == ("[ ] Sam Smith – send the Q1 plan – due 7 Dec 2026 · overdue"
+                        " · carried 2× (#7)")
     assert lines[1] == "[ ] Alex Jones – book the course – due 8 Dec 2026 (#8)"
     assert lines[2] == "[ ] Alex Jones – read the book – no due date · carried 1× (#9)"
     text = html_to_text(html_of(agenda))

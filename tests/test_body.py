@@ -233,3 +233,24 @@ def test_replace_never_loses_outside_text(user: str) -> None:
     once = replace_block(body, block)
     assert once == BODY_OPEN + block + "\r\n" + typed + TEAMS + TAIL
     assert replace_block(once, agenda_html("changed")).endswith(typed + TEAMS + TAIL)
+
+
+def test_html_to_text_unclosed_head() -> None:
+    """An unclosed <head> does not hide the body's text."""
+    assert html_to_text("<html><head><meta charset=utf-8><body><p>hi</p></body>") == "hi"
+
+
+def test_fingerprint_ignores_zero_width_characters() -> None:
+    """Zero-width spaces and soft hyphens that editors insert do not count as edits."""
+    assert fingerprint("Notes\r\nsend the\u200b plan") == fingerprint("Notes\nsend the plan")
+    assert fingerprint("co\u00adordinate") == fingerprint("coordinate")
+
+
+def test_pathological_markup_stays_fast() -> None:
+    """Unterminated quotes and tags are handled in (near) linear time."""
+    import time
+
+    started = time.perf_counter()
+    for bad in ('<a "' * 20000 + ">", "<" * 50000 + ">", "<div>" * 20000 + "</span>" * 20000):
+        assert replace_block(bad, agenda_html()).startswith(agenda_html())
+    assert time.perf_counter() - started < 10  # generous; quadratic took minutes

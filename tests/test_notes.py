@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
@@ -51,12 +52,24 @@ def agenda_html(actions=OPEN) -> str:
 AGENDA_HTML = agenda_html()
 
 
-def typed(html: str, notes: list[str], actions: list[str]) -> str:
-    """Type lines into the Notes and Actions agreed areas, one paragraph each, as Outlook."""
-    def paras(lines: list[str]) -> str:
-        return "".join(f'<p style="margin:0;">{escape(line)}</p>' for line in lines)
+def typed(html: str, notes: list[str], actions: list[str], *, nbsp: bool = False,
+          bullets: bool = False) -> str:
+    """Type lines into the Notes and Actions agreed areas as Outlook stores them.
 
-    html = re.sub(r'(id="onetoone-notes"[^>]*>)', lambda m: m.group(1) + paras(notes), html)
+    One paragraph per line; ``nbsp`` spaces as Outlook's ``&nbsp;``; ``bullets`` notes as a
+    bulleted list.
+    """
+    def cell(line: str) -> str:
+        out = escape(line)
+        return out.replace(" ", "&nbsp;") if nbsp else out
+
+    def paras(lines: list[str], as_list: bool = False) -> str:
+        if as_list and lines:
+            return "<ul>" + "".join(f"<li>{cell(line)}</li>" for line in lines) + "</ul>"
+        return "".join(f'<p style="margin:0;">{cell(line)}</p>' for line in lines)
+
+    html = re.sub(r'(id="onetoone-notes"[^>]*>)',
+                  lambda m: m.group(1) + paras(notes, bullets), html)
     return re.sub(r'(id="onetoone-actions"[^>]*>)', lambda m: m.group(1) + paras(actions),
                   html)
 
@@ -356,8 +369,11 @@ def _plain(text: str) -> bool:
     actions=st.lists(st.tuples(st.sampled_from([MANAGER, REPORT]), TEXT, DUE,
                                st.integers(0, 7), st.integers(0, 9), st.integers(0, 9)),
                      max_size=6),
+    nbsp=st.booleans(),
+    bullets=st.booleans(),
 )
-def test_round_trip_property(notes: list[str], actions: list[tuple]) -> None:
+def test_round_trip_property(notes: list[str], actions: list[tuple], nbsp: bool,
+                             bullets: bool) -> None:
     """Notes and actions typed into the agenda come back after HTML->text and parsing."""
     key = ag.prompts(MANAGER, REPORT)
     for n in notes:
@@ -379,7 +395,7 @@ def test_round_trip_property(notes: list[str], actions: list[tuple]) -> None:
             due_text = forms[due_pick % len(forms)]
         lines.append(_render_action(owner_word, text, due_text, style))
         expected.append((owner, norm(text), due))
-    parsed = read_back(typed(AGENDA_HTML, notes, lines))
+    parsed = read_back(typed(AGENDA_HTML, notes, lines, nbsp=nbsp, bullets=bullets))
     assert [norm(n) for n in parsed.notes] == [norm(n) for n in notes]
     assert [(a.owner, norm(a.text), a.due) for a in parsed.new_actions] == expected
     assert parsed.still_open_ids == {5, 6, 7}
@@ -404,13 +420,15 @@ def test_no_line_is_lost(lines: list[str], heading: str) -> None:
     produced = [norm(n) for n in parsed.notes] + [norm(a.line) for a in parsed.new_actions]
     pool = " \n ".join(produced)
     for line in lines:
-        words = norm(line.replace("\u00a0", " "))
+        words = norm("".join(ch for ch in line.replace("\u00a0", " ")
+                             if unicodedata.category(ch) != "Cf"))
         if not words.strip(" •·◦▪▫●○■▸►‣⁃∙-*–—>_#:"):
             continue
         if _is_agenda_line(words):
             continue
         # the line's last word survives somewhere (bullets/numbering may be trimmed)
-        assert words.split()[-1].strip("*_#:") in pool or words in pool, (line, parsed)
+        core = re.sub(r"^[\s•·◦▪▫●○■▸►‣⁃∙*–—>-]+", "", words) or words
+        assert core.split()[-1].strip("*_#:") in pool or words in pool, (line, parsed)
 
 
 def _is_agenda_line(line: str) -> bool:

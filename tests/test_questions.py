@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -82,7 +83,7 @@ def test_no_repeat_until_bank_used_up(bank: list[Question]) -> None:
 def test_themes_rotate(bank: list[Question]) -> None:
     """Consecutive meetings get a different theme while the round has other themes left."""
     picks = _run(bank, "p-rot", 30)
-    assert all(a.theme != b.theme for a, b in zip(picks, picks[1:], strict=False))
+    assert all(a.theme != b.theme for a, b in pairwise(picks))
 
 
 def test_pick_is_deterministic(bank: list[Question]) -> None:

@@ -95,15 +95,16 @@ def prompts(manager_name: str, report_name: str) -> dict[str, tuple[str, ...]]:
     """The standing prompts of each section, in the product's own words."""
     r, m = first_name(report_name), first_name(manager_name)
     return {
-        TOPICS: (f"{r} leads: {r}'s topics come first. Anything not reached carries over.",),
+        TOPICS: (f"This is {r}'s time: {r}'s topics come first. "
+                 "Anything not reached carries over to next time.",),
         CHECK_IN: (
             "How are things, at work and more generally?",
             "How is the workload: about right, too much, too little?",
         ),
         LAST_ACTIONS: (LAST_ACTIONS_HINT,),
         PROGRESS: (
-            "What has moved forward since last time?",
-            f"What's in the way, and what could {m} do to clear it?",
+            "What has moved forward since last time, and what comes next?",
+            f"What's in the way, and what could {m} do to clear it or help prioritise?",
         ),
         RECOGNITION: ("What went well recently, big or small, that deserves a mention?",),
         DEVELOPMENT: (
@@ -114,6 +115,7 @@ def prompts(manager_name: str, report_name: str) -> dict[str, tuple[str, ...]]:
         FEEDBACK: (
             f"Feedback for {r} on recent work.",
             f"What could {m} do more of, less of, or differently?",
+            f"Any questions for {m}? Are these 1-2-1s working for you?",
         ),
         QUESTION: (),
         NOTES: (NOTES_HINT,),

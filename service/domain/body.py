@@ -344,13 +344,15 @@ _LEADING_BULLET = re.compile(r"^(?:[•·◦▪▫●○■□\-*–—>]\s*)+")
 def normalise_block_text(text: str) -> str:
     """Canonical form used by ``fingerprint``: what survives any faithful HTML->text pass.
 
-    NFC; CRLF/CR to LF; NBSP, tabs and runs of spaces to one space; leading bullets dropped;
-    blank lines dropped; sentinel lines dropped.
+    NFC; format characters (zero-width space, soft hyphen, BOM) removed; CRLF/CR to LF; NBSP,
+    tabs and runs of spaces to one space; leading bullets, blank lines and sentinel lines
+    dropped.
     """
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     out = []
     for raw in text.split("\n"):
-        line = " ".join(raw.replace("\u00a0", " ").replace("\u200b", "").split())
+        line = " ".join(raw.replace("\u00a0", " ").split())
         line = _LEADING_BULLET.sub("", line).strip()
         if not line or _START_RE.search(line) or _END_RE.search(line):
             continue

@@ -72,6 +72,8 @@ class _Converter(HTMLParser):
         if tag in _SKIP:
             self.skip += 1
             return
+        if tag == "body":  # an unclosed <head> must not hide the body
+            self.skip = 0
         if self.skip:
             return
         if tag == "br":

@@ -129,7 +129,7 @@ _MONTHS["sept"] = 9
 _WEEKDAYS = {}
 for _i, _name in enumerate(ag.DAYS_LONG):
     _low = _name.casefold()
-    for _abbr in (_low, _low[:3], _low[:4], _low[:2]):
+    for _abbr in (_low, _low[:3], _low[:4]):  # not 2 letters: "we", "th" are words
         _WEEKDAYS.setdefault(_abbr, _i)
 _WEEKDAYS.update({"tues": 1, "weds": 2, "thur": 3, "thurs": 3})
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
@@ -137,7 +137,7 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
                  "twelve": 12}
 _ORD = r"(?:st|nd|rd|th)?"
 _MONTH_RE = r"([a-z]{3,9})\.?"
-_YEAR_RE = r"(?:,?\s*('?\d{4}|'?\d{2}))?"
+_YEAR_RE = r"(?:[,-]?\s*('?\d{4}|'?\d{2}))?"
 _ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _NUMERIC = re.compile(r"(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?")
 _DAY_MONTH = re.compile(rf"(\d{{1,2}}){_ORD}(?:\s+of)?\s*[- ]\s*{_MONTH_RE}{_YEAR_RE}")
@@ -442,6 +442,8 @@ def parse_block(
     recognised exactly (useful with an organisation's own template). Never raises.
     """
     result = ParsedNotes()
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
     try:
         _parse(text, open_actions, meeting_date, manager_name, report_name, template, result)
     except Exception:  # pragma: no cover - defensive: a bug must not lose the notes
