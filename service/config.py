@@ -381,6 +381,70 @@ KEYS: tuple[Key, ...] = (
         "Pairs CSV (manager,report[,cadence,minutes]); required when source is file or both.",
     ),
     Key("pairs", "exclude", "list", [], "Emails never paired, as manager or report."),
+    # [agenda]
+    Key(
+        "agenda",
+        "lead_working_days",
+        "int",
+        2,
+        "Working days before each 1-2-1 that its agenda is written into the invite.",
+        minimum=1,
+        maximum=10,
+    ),
+    Key(
+        "agenda",
+        "extra_updates",
+        "int",
+        1,
+        "Further agenda updates allowed per meeting when a new topic arrives (each sends the "
+        "report a meeting update).",
+        minimum=0,
+        maximum=5,
+    ),
+    Key(
+        "agenda",
+        "grace_minutes",
+        "int",
+        30,
+        "Minutes after a 1-2-1 ends before its notes and actions are read back.",
+        minimum=0,
+        maximum=1440,
+    ),
+    Key(
+        "agenda",
+        "recapture_days",
+        "int",
+        7,
+        "Days after a 1-2-1 during which later edits to its notes are still picked up.",
+        minimum=0,
+        maximum=60,
+    ),
+    Key(
+        "agenda",
+        "development_every",
+        "int",
+        3,
+        "Every Nth meeting always covers learning and development.",
+        minimum=1,
+        maximum=12,
+    ),
+    Key(
+        "agenda",
+        "development_max_days",
+        "int",
+        60,
+        "Development is also covered when it has not been for this many days.",
+        minimum=7,
+        maximum=365,
+    ),
+    Key(
+        "agenda",
+        "templates",
+        "str",
+        "",
+        "Folder with your own agenda.html.j2 / questions.toml (empty: the built-in ones). "
+        "Rendered in a sandbox; people's text is always escaped.",
+    ),
     # [worker]
     Key(
         "worker",
@@ -547,6 +611,19 @@ class PairsSettings:
 
 
 @dataclass(frozen=True)
+class AgendaSettings:
+    """Agendas in each occurrence and reading back notes and actions."""
+
+    lead_working_days: int
+    extra_updates: int
+    grace_minutes: int
+    recapture_days: int
+    development_every: int
+    development_max_days: int
+    templates: Path | None
+
+
+@dataclass(frozen=True)
 class WorkerSettings:
     """The long-running worker: schedule, health endpoint and logging."""
 
@@ -567,6 +644,8 @@ class Settings:
     policy: PolicySettings
     pairs: PairsSettings
     worker: WorkerSettings
+    agenda: AgendaSettings = field(default_factory=lambda: AgendaSettings(
+        2, 1, 30, 7, 3, 60, None))
     source: str = "defaults"
     # "section.key" -> where the value came from ("default", the file, "env ONETOONE_...")
     origins: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
@@ -808,6 +887,7 @@ def _build(
         policy=PolicySettings(**section("policy")),
         pairs=PairsSettings(**section("pairs")),
         worker=WorkerSettings(**section("worker")),
+        agenda=AgendaSettings(**section("agenda")),
         source=shown if file_path is not None else "defaults",
         origins=origins,
     )
@@ -1276,6 +1356,19 @@ def _check_pairs_file(value: str, item: _Raw) -> Path | None:
     return path
 
 
+def _check_template_folder(value: str, item: _Raw) -> Path | None:
+    if not value:
+        return None
+    path = _resolve(value, item)
+    if not path.is_dir():
+        raise _Bad(
+            f"is not a folder (looked for {path})",
+            "Point it at a folder holding agenda.html.j2 and/or questions.toml, or leave it "
+            "empty for the built-in templates",
+        )
+    return path
+
+
 def _check_exclude(value: list[str], item: _Raw) -> tuple[str, ...]:
     problems = [
         _Bad(
@@ -1299,6 +1392,7 @@ def _check_not_empty(value: str, item: _Raw) -> str:
 
 
 _CHECKS: dict[tuple[str, str], Callable[[Any, _Raw], Any]] = {
+    ("agenda", "templates"): _check_template_folder,
     ("microsoft", "tenant_id"): _check_tenant,
     ("microsoft", "client_id"): _guid_or_empty(
         "client id",

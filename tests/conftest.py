@@ -38,23 +38,23 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield _fresh_postgres(POSTGRES_URL)
 
 
+def make_settings(tmp_path: Path, db: str, **policy: object):
+    """Sandbox settings around a database URL (state files under tmp_path)."""
+    if db.startswith("postgresql"):
+        # Server databases are upgraded explicitly (`onetoone db upgrade`), as in production.
+        from service.store.db import make_engine, upgrade
+
+        upgrade(make_engine(db))
+    base = default_settings()
+    return dataclasses.replace(
+        base,
+        database=dataclasses.replace(base.database, url=db),
+        microsoft=dataclasses.replace(base.microsoft, sandbox_state=tmp_path / "sandbox.json"),
+        policy=dataclasses.replace(base.policy, **policy) if policy else base.policy,
+    )
+
+
 @pytest.fixture
 def settings_for(tmp_path: Path):
     """Build sandbox settings around a database URL (state files under tmp_path)."""
-
-    def make(db: str, **policy: object):
-        if db.startswith("postgresql"):
-            # Server databases are upgraded explicitly (`onetoone db upgrade`), as in production.
-            from service.store.db import make_engine, upgrade
-
-            upgrade(make_engine(db))
-        base = default_settings()
-        return dataclasses.replace(
-            base,
-            database=dataclasses.replace(base.database, url=db),
-            microsoft=dataclasses.replace(base.microsoft,
-                                          sandbox_state=tmp_path / "sandbox.json"),
-            policy=dataclasses.replace(base.policy, **policy) if policy else base.policy,
-        )
-
-    return make
+    return lambda db, **policy: make_settings(tmp_path, db, **policy)

@@ -307,6 +307,46 @@ class SandboxTenant:
             if other.get("manager_id") == uid:
                 other["manager_id"] = None
 
+    # -- what people do in Outlook (not through the app) -----------------------------------
+
+    def person_body(self, mailbox: Any, event_id: str) -> str:
+        """The HTML body of an event or occurrence as the person sees it in Outlook."""
+        with self._lock:
+            event, occurrence, _ = cal.find_event(self, self.user(mailbox)["id"], event_id)
+            return str(((occurrence or event).get("body") or {}).get("content") or "")
+
+    def person_edit_body(self, mailbox: Any, event_id: str, content: str, *,
+                         send_update: bool = False) -> None:
+        """A person types into an occurrence's body in Outlook and saves it (by default
+        without sending the attendees an update, as Outlook offers)."""
+        with self._lock:
+            uid = self.user(mailbox)["id"]
+            master, occurrence, original = cal.find_event(self, uid, event_id)
+            if occurrence is None or original is None:
+                raise ValueError("person_edit_body edits one occurrence of a series")
+            cal._update_occurrence(self, uid, master, original,
+                                   {"body": {"contentType": "html", "content": content}},
+                                   send_update)
+
+    def person_move(self, mailbox: Any, event_id: str, start: datetime, end: datetime) -> None:
+        """The organizer drags one occurrence to another time and sends the update."""
+        zone = "UTC"
+        with self._lock:
+            uid = self.user(mailbox)["id"]
+            master, occurrence, original = cal.find_event(self, uid, event_id)
+            if occurrence is None or original is None:
+                raise ValueError("person_move moves one occurrence of a series")
+            cal._update_occurrence(self, uid, master, original, {
+                "start": {"dateTime": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                          "timeZone": zone},
+                "end": {"dateTime": end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                        "timeZone": zone}}, True)
+
+    def person_cancel(self, mailbox: Any, event_id: str, comment: str = "") -> None:
+        """The organizer deletes one occurrence (Outlook sends the cancellation)."""
+        with self._lock:
+            cal.delete_event(self, self.user(mailbox)["id"], event_id, comment)
+
     def block_mailbox(self, user: Any, blocked: bool = True) -> None:
         """Simulate an application access policy that keeps the app out of this mailbox."""
         self.user(user)["blocked_by_policy"] = blocked

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from service.jobs.agenda import AgendaReport, inject_agendas
+from service.jobs.capture import CaptureReport, capture_notes
 from service.jobs.context import JobContext
+from service.jobs.occurrences import SyncReport, sync_occurrences
 from service.jobs.pairs import PairsPlan, planned_views, sync_pairs
 from service.jobs.schedule import ScheduleReport, schedule
 
@@ -14,14 +17,26 @@ from service.jobs.schedule import ScheduleReport, schedule
 class TickReport:
     pairs: PairsPlan
     schedule: ScheduleReport
+    occurrences: SyncReport | None = None
+    agenda: AgendaReport | None = None
+    capture: CaptureReport | None = None
 
 
 async def tick(
     ctx: JobContext, now: datetime, *, dry_run: bool = False, sync: bool = True
 ) -> TickReport:
-    """Sync pairs (unless ``sync`` is False), then keep every series scheduled."""
+    """Sync pairs (unless ``sync`` is False), keep every series scheduled, mirror
+    occurrences, read back notes and inject agendas."""
     plan = await sync_pairs(ctx, now, dry_run=dry_run) if sync else PairsPlan([], [], set())
     # A dry run stores nothing, so the pairs it would add are handed over in memory.
     planned = planned_views(ctx, plan, now) if dry_run else None
     report = await schedule(ctx, now, dry_run=dry_run, planned=planned)
-    return TickReport(pairs=plan, schedule=report)
+    if dry_run:
+        return TickReport(pairs=plan, schedule=report)
+    # Order matters: occurrences first (moves and cancellations), then notes of meetings that
+    # ended (closing actions), then agendas (which carry whatever is still open).
+    occurrences = await sync_occurrences(ctx, now)
+    captured = await capture_notes(ctx, now)
+    agendas = await inject_agendas(ctx, now)
+    return TickReport(pairs=plan, schedule=report, occurrences=occurrences, agenda=agendas,
+                      capture=captured)

@@ -141,6 +141,86 @@ class OccurrenceRow(Base):
     original_start: Mapped[datetime] = mapped_column(UtcDateTime)
     start: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     end: Mapped[datetime] = mapped_column(UtcDateTime)
-    # scheduled | moved | cancelled
+    # scheduled | moved | cancelled | declined | held | held_no_notes
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    meeting_number: Mapped[int] = mapped_column(Integer, default=0)
+    # agenda: pending | injected | skipped (cancelled before it was due)
+    agenda_state: Mapped[str] = mapped_column(String(20), default="pending")
+    agenda_updates: Mapped[int] = mapped_column(Integer, default=0)
+    agenda_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    agenda_topics: Mapped[str] = mapped_column(Text, default="")  # topic ids shown, "1,4"
+    agenda_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    covers_development: Mapped[bool] = mapped_column(Boolean, default=False)
+    question_id: Mapped[str | None] = mapped_column(String(40))
+    captured_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    captured_fingerprint: Mapped[str | None] = mapped_column(String(64))
+
+
+class TopicRow(Base):
+    """Something the report (or manager) wants to talk about at the next 1-2-1."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(10))  # report | manager
+    raised_on: Mapped[date] = mapped_column(Date)
+    # open | discussed
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    carried: Mapped[int] = mapped_column(Integer, default=0)
+    discussed_occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("occurrences.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ActionRow(Base):
+    """An action agreed in a 1-2-1; open until ticked off in a later one (or by the CLI)."""
+
+    __tablename__ = "actions"
+    __table_args__ = (UniqueConstraint("raised_occurrence_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    due: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | done
+    carried: Mapped[int] = mapped_column(Integer, default=0)
+    raised_on: Mapped[date] = mapped_column(Date)
+    raised_occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("occurrences.id"))
+    closed_occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("occurrences.id"))
+    # What the line said, normalised: re-reading the same notes never adds it twice.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class NoteRow(Base):
+    """Notes from one meeting: what the manager typed in Outlook, or added with the CLI.
+
+    Private notes (CLI --private) never leave the database: not in agendas, not in mail.
+    """
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("occurrences.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(10))  # outlook | cli
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class QuestionUseRow(Base):
+    """Which prompt questions a pair has had, so none repeats until the bank is used up."""
+
+    __tablename__ = "question_uses"
+    __table_args__ = (UniqueConstraint("pairing_id", "occurrence_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrences.id"))
+    question_id: Mapped[str] = mapped_column(String(40))
+    used_at: Mapped[datetime] = mapped_column(UtcDateTime)

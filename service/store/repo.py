@@ -12,7 +12,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.store.db import session_factory
-from service.store.models import OccurrenceRow, PairingRow, PersonRow, SeriesRow
+from service.store.models import (
+    ActionRow,
+    NoteRow,
+    OccurrenceRow,
+    PairingRow,
+    PersonRow,
+    QuestionUseRow,
+    SeriesRow,
+    TopicRow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -304,3 +313,186 @@ class Store:
             for row in rows:
                 out.setdefault(row.series_id, row)
             return out
+
+
+    def occurrences(self, series_id: int) -> list[OccurrenceRow]:
+        with self.session() as s:
+            return list(s.scalars(select(OccurrenceRow).where(
+                OccurrenceRow.series_id == series_id).order_by(OccurrenceRow.original_start)))
+
+    def occurrence(self, occurrence_id: int) -> OccurrenceRow | None:
+        with self.session() as s:
+            return s.get(OccurrenceRow, occurrence_id)
+
+    def update_occurrence(self, occurrence_id: int, now: datetime, **fields: object) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(OccurrenceRow, occurrence_id)
+            if row is None:
+                return
+            for name, value in fields.items():
+                setattr(row, name, value)
+            row.updated_at = now
+
+    def pairing_occurrences(self, pairing_id: int) -> list[OccurrenceRow]:
+        """Every stored occurrence of a pairing (all its series), oldest first."""
+        with self.session() as s:
+            return list(s.scalars(
+                select(OccurrenceRow).join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                .where(SeriesRow.pairing_id == pairing_id).order_by(OccurrenceRow.start)))
+
+    def occurrences_between(self, start: datetime, end: datetime) -> list[OccurrenceRow]:
+        """Occurrences (of live series) starting in [start, end), by start."""
+        with self.session() as s:
+            return list(s.scalars(
+                select(OccurrenceRow).join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                .where(OccurrenceRow.start >= start, OccurrenceRow.start < end,
+                       SeriesRow.status.in_(LIVE))
+                .order_by(OccurrenceRow.start)))
+
+    def occurrences_ended_between(self, start: datetime, end: datetime) -> list[OccurrenceRow]:
+        with self.session() as s:
+            return list(s.scalars(select(OccurrenceRow).where(
+                OccurrenceRow.end >= start, OccurrenceRow.end < end)
+                .order_by(OccurrenceRow.end)))
+
+    def series(self, series_id: int) -> SeriesRow | None:
+        with self.session() as s:
+            return s.get(SeriesRow, series_id)
+
+    def view_of_pairing(self, pairing_id: int) -> PairingView | None:
+        with self.session() as s:
+            p = s.get(PairingRow, pairing_id)
+            if p is None:
+                return None
+            live = s.scalar(select(SeriesRow).where(SeriesRow.pairing_id == p.id,
+                                                    SeriesRow.status.in_(LIVE)))
+            return PairingView(p, s.get(PersonRow, p.manager_id), s.get(PersonRow, p.report_id),
+                               live)  # type: ignore[arg-type]
+
+    def find_pairing(self, ref: str) -> PairingView | None:
+        """A live pairing by the report's email, the pairing key, or 'manager/report' emails."""
+        ref = ref.strip().lower()
+        for view in self.views(["active", "series_deleted"]):
+            emails = {view.report.email.lower(), view.pairing.key.lower(),
+                      f"{view.manager.email}/{view.report.email}".lower()}
+            if ref in emails:
+                return view
+        return None
+
+    # -- topics -----------------------------------------------------------------------------
+
+    def add_topic(self, pairing_id: int, text: str, by: str, raised_on: date,
+                  now: datetime) -> int:
+        with self.session() as s, s.begin():
+            row = TopicRow(pairing_id=pairing_id, text=text, by=by, raised_on=raised_on,
+                           status="open", carried=0, created_at=now)
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def open_topics(self, pairing_id: int) -> list[TopicRow]:
+        with self.session() as s:
+            return list(s.scalars(select(TopicRow).where(
+                TopicRow.pairing_id == pairing_id, TopicRow.status == "open")
+                .order_by(TopicRow.id)))
+
+    def topics_discussed(self, ids: Iterable[int], occurrence_id: int) -> None:
+        with self.session() as s, s.begin():
+            for row in s.scalars(select(TopicRow).where(TopicRow.id.in_(list(ids)))):
+                row.status, row.discussed_occurrence_id = "discussed", occurrence_id
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def open_actions(self, pairing_id: int) -> list[ActionRow]:
+        with self.session() as s:
+            return list(s.scalars(select(ActionRow).where(
+                ActionRow.pairing_id == pairing_id, ActionRow.status == "open")
+                .order_by(ActionRow.id)))
+
+    def actions(self, pairing_id: int | None = None, *, open_only: bool = False
+                ) -> list[ActionRow]:
+        with self.session() as s:
+            q = select(ActionRow).order_by(ActionRow.pairing_id, ActionRow.id)
+            if pairing_id is not None:
+                q = q.where(ActionRow.pairing_id == pairing_id)
+            if open_only:
+                q = q.where(ActionRow.status == "open")
+            return list(s.scalars(q))
+
+    def add_action(self, *, pairing_id: int, occurrence_id: int | None, owner: str, text: str,
+                   due: date | None, raised_on: date, fingerprint: str, now: datetime) -> bool:
+        """Record an action once: the same line from the same meeting is not added twice."""
+        with self.session() as s, s.begin():
+            exists = s.scalar(select(ActionRow.id).where(
+                ActionRow.raised_occurrence_id == occurrence_id,
+                ActionRow.pairing_id == pairing_id, ActionRow.fingerprint == fingerprint))
+            if exists is not None:
+                return False
+            s.add(ActionRow(pairing_id=pairing_id, raised_occurrence_id=occurrence_id,
+                            owner=owner, text=text, due=due, status="open", carried=0,
+                            raised_on=raised_on, fingerprint=fingerprint, created_at=now))
+            return True
+
+    def close_actions(self, ids: Iterable[int], occurrence_id: int | None, now: datetime,
+                      pairing_id: int | None = None) -> int:
+        with self.session() as s, s.begin():
+            q = select(ActionRow).where(ActionRow.id.in_(list(ids)), ActionRow.status == "open")
+            if pairing_id is not None:
+                q = q.where(ActionRow.pairing_id == pairing_id)
+            rows = list(s.scalars(q))
+            for row in rows:
+                row.status, row.closed_occurrence_id, row.closed_at = "done", occurrence_id, now
+            return len(rows)
+
+    def carry(self, action_ids: Iterable[int], topic_ids: Iterable[int]) -> None:
+        """Count one more agenda that carried these actions and topics forward."""
+        with self.session() as s, s.begin():
+            for a in s.scalars(select(ActionRow).where(ActionRow.id.in_(list(action_ids)))):
+                a.carried += 1
+            for t in s.scalars(select(TopicRow).where(TopicRow.id.in_(list(topic_ids)))):
+                t.carried += 1
+
+    # -- notes ------------------------------------------------------------------------------
+
+    def replace_outlook_notes(self, pairing_id: int, occurrence_id: int, texts: Sequence[str],
+                              now: datetime) -> None:
+        """The notes read from an occurrence replace what was read from it before."""
+        with self.session() as s, s.begin():
+            for row in s.scalars(select(NoteRow).where(NoteRow.occurrence_id == occurrence_id,
+                                                       NoteRow.source == "outlook")):
+                s.delete(row)
+            for text in texts:
+                s.add(NoteRow(pairing_id=pairing_id, occurrence_id=occurrence_id, text=text,
+                              private=False, source="outlook", created_at=now))
+
+    def add_note(self, pairing_id: int, occurrence_id: int | None, text: str, *,
+                 private: bool, now: datetime) -> int:
+        with self.session() as s, s.begin():
+            row = NoteRow(pairing_id=pairing_id, occurrence_id=occurrence_id, text=text,
+                          private=private, source="cli", created_at=now)
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def notes(self, occurrence_id: int, *, include_private: bool = False) -> list[NoteRow]:
+        with self.session() as s:
+            q = select(NoteRow).where(NoteRow.occurrence_id == occurrence_id)
+            if not include_private:
+                q = q.where(NoteRow.private.is_(False))
+            return list(s.scalars(q.order_by(NoteRow.id)))
+
+    # -- questions --------------------------------------------------------------------------
+
+    def used_questions(self, pairing_id: int) -> list[str]:
+        with self.session() as s:
+            return list(s.scalars(select(QuestionUseRow.question_id).where(
+                QuestionUseRow.pairing_id == pairing_id).order_by(QuestionUseRow.id)))
+
+    def record_question(self, pairing_id: int, occurrence_id: int, question_id: str,
+                        now: datetime) -> None:
+        with self.session() as s, s.begin():
+            exists = s.scalar(select(QuestionUseRow.id).where(
+                QuestionUseRow.occurrence_id == occurrence_id))
+            if exists is None:
+                s.add(QuestionUseRow(pairing_id=pairing_id, occurrence_id=occurrence_id,
+                                     question_id=question_id, used_at=now))

@@ -1,0 +1,178 @@
+"""Write each occurrence's agenda into its invite, once, a couple of working days ahead.
+
+Every organizer PATCH sends the report a meeting update, so an occurrence gets exactly one
+agenda update, plus at most [agenda] extra_updates more when a new topic arrives. Only the
+marked block is ours: the rest of the body (the Teams block Exchange added, anything a
+person typed) is kept byte for byte, and if a person edited inside our block their text wins.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from service.domain.agenda import Agenda, AgendaPolicy, OpenAction, Topic, build_agenda
+from service.domain.body import MARKERS, BlockDamaged, block_text, fingerprint, replace_block
+from service.domain.htmltext import html_to_text
+from service.domain.questions import Question, load_bank, pick_question
+from service.domain.timing import agenda_due_at
+from service.errors import ServiceError
+from service.jobs.context import JobContext
+from service.render import default_folder, render
+from service.store.models import OccurrenceRow
+from service.store.repo import PairingView
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=10)
+TEXT = True
+
+
+@dataclass
+class AgendaReport:
+    injected: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    kept_person_edit: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def question_bank(folder: Path | None) -> list[Question]:
+    """The organisation's questions.toml if it has one, else ours."""
+    for base in ([folder] if folder else []) + [default_folder()]:
+        path = base / "questions.toml"
+        if path.is_file():
+            return load_bank(path.read_text(encoding="utf-8"), source=str(path))
+    return []
+
+
+def agenda_for(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: str,
+               bank: list[Question]) -> Agenda:
+    """The agenda of one occurrence from what the store knows now."""
+    store, cfg = ctx.store, ctx.settings.agenda
+    pairing = view.pairing
+    topics = [Topic(id=t.id, text=t.text, by=t.by, raised_on=t.raised_on, carried=t.carried)
+              for t in store.open_topics(pairing.id)]
+    actions = [OpenAction(id=a.id, owner=a.owner, text=a.text, due=a.due,
+                          raised_on=a.raised_on, carried=a.carried)
+               for a in store.open_actions(pairing.id)
+               if a.raised_occurrence_id != occ.id]
+    last_dev: date | None = None
+    for other in store.pairing_occurrences(pairing.id):
+        if other.id != occ.id and other.covers_development and other.agenda_state == "injected":
+            last_dev = max(last_dev or other.start.date(), other.start.date())
+    question = None
+    if bank:
+        if occ.question_id:
+            question = next((q for q in bank if q.id == occ.question_id), None)
+        if question is None:
+            question = pick_question(bank, store.used_questions(pairing.id), pairing.key,
+                                     max(occ.meeting_number, 1))
+    return build_agenda(
+        meeting_start=occ.start.astimezone(ZoneInfo(zone)), manager_name=view.manager.name,
+        report_name=view.report.name, topics=topics, open_actions=actions,
+        meeting_number=max(occ.meeting_number, 1), last_development_on=last_dev,
+        policy=AgendaPolicy(cfg.development_every, cfg.development_max_days), question=question,
+    )
+
+
+def render_block(ctx: JobContext, agenda: Agenda) -> str:
+    folder = ctx.settings.agenda.templates
+    return render("agenda.html.j2", str(folder) if folder else None, agenda=agenda,
+                  markers=MARKERS)
+
+
+async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
+    """Inject agendas that are due; update ones whose topics changed, within the budget."""
+    report = AgendaReport()
+    cfg = ctx.settings.agenda
+    store = ctx.store
+    bank = question_bank(cfg.templates)
+    horizon = now + timedelta(days=cfg.lead_working_days * 2 + 5)
+    for occ in store.occurrences_between(now, horizon):
+        if occ.status == "cancelled":
+            continue
+        series = store.series(occ.series_id)
+        view = store.view_of_pairing(series.pairing_id) if series else None
+        if series is None or view is None or view.pairing.status != "active":
+            continue
+        days = frozenset(int(d) for d in view.manager.working_days.split(",")) if (
+            view.manager.working_days) else frozenset({0, 1, 2, 3, 4})
+        zone = series.time_zone
+        if now < agenda_due_at(occ.start.astimezone(ZoneInfo(zone)), cfg.lead_working_days,
+                               days):
+            continue
+        first = occ.agenda_state == "pending"
+        if not first:
+            shown = {int(i) for i in occ.agenda_topics.split(",") if i}
+            new_topic = any(t.id not in shown for t in store.open_topics(view.pairing.id))
+            if not new_topic or occ.agenda_updates >= 1 + cfg.extra_updates:
+                continue
+        label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
+        if not store.claim(view.pairing.id, ctx.worker_id, now, LEASE):
+            continue
+        try:
+            outcome = await _write(ctx, view, occ, zone, bank, now, first)
+            {"injected": report.injected, "updated": report.updated,
+             "kept": report.kept_person_edit}.get(outcome, []).append(label)
+        except ServiceError as exc:
+            report.failed.append(f"{label}: {exc}")
+            log.error("agenda.failed", extra={"occurrence": occ.id, "error": str(exc)})
+        finally:
+            store.release(view.pairing.id, ctx.worker_id)
+    return report
+
+
+async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: str,
+                 bank: list[Question], now: datetime, first: bool) -> str:
+    graph, store = ctx.graph, ctx.store
+    mailbox = view.manager.id
+    agenda = agenda_for(ctx, view, occ, zone, bank)
+    block_html = render_block(ctx, agenda)
+    event = await graph.get_event(mailbox, occ.event_id, "body,isCancelled")
+    if event is None or event.get("isCancelled"):
+        store.update_occurrence(occ.id, now, status="cancelled", agenda_state="skipped")
+        return "cancelled"
+    html = (event.get("body") or {}).get("content") or ""
+    current = block_text(html_to_text(html))
+    if not first:
+        # Their words win: if anyone typed inside our block since we wrote it, leave it be.
+        text_event = await graph.get_event(mailbox, occ.event_id, "body", text_body=TEXT)
+        now_text = block_text(((text_event or {}).get("body") or {}).get("content") or "")
+        if now_text is None or fingerprint(now_text) != occ.agenda_fingerprint:
+            log.info("agenda.person_edited", extra={"occurrence": occ.id})
+            store.update_occurrence(occ.id, now, agenda_updates=1 + ctx.settings.agenda
+                                    .extra_updates)
+            return "kept"
+    wanted = block_text(html_to_text(block_html))
+    if current is not None and wanted is not None and fingerprint(current) == fingerprint(wanted):
+        pass  # a previous run wrote it and died before recording it: don't send it again
+    else:
+        try:
+            new_html = replace_block(html, block_html)
+        except BlockDamaged:
+            log.warning("agenda.block_damaged", extra={"occurrence": occ.id})
+            store.update_occurrence(occ.id, now, agenda_state="injected",
+                                    agenda_updates=1 + ctx.settings.agenda.extra_updates)
+            return "kept"
+        await graph.update_event(mailbox, occ.event_id,
+                                 {"body": {"contentType": "html", "content": new_html}})
+    after = await graph.get_event(mailbox, occ.event_id, "body", text_body=TEXT)
+    written = block_text(((after or {}).get("body") or {}).get("content") or "") or ""
+    topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]
+    action_ids = [a.id for a in agenda.actions]
+    if first:
+        store.carry(action_ids, [])
+    if agenda.question is not None:
+        store.record_question(view.pairing.id, occ.id, agenda.question.id, now)
+    store.update_occurrence(
+        occ.id, now, agenda_state="injected", agenda_updates=occ.agenda_updates + 1,
+        agenda_fingerprint=fingerprint(written), agenda_at=now,
+        agenda_topics=",".join(str(i) for i in topic_ids),
+        covers_development=agenda.covers_development,
+        question_id=agenda.question.id if agenda.question else None,
+    )
+    log.info("agenda.injected" if first else "agenda.updated",
+             extra={"occurrence": occ.id, "topics": len(topic_ids), "actions": len(action_ids)})
+    return "injected" if first else "updated"

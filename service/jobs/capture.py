@@ -1,0 +1,121 @@
+"""Read back what the manager typed into each occurrence after the meeting.
+
+Runs after the meeting ends plus a grace period, then once a day for [agenda]
+recapture_days so later edits are picked up. Re-reading the same text changes nothing:
+notes from an occurrence are replaced as a whole, and each action line is recorded once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from service.domain.agenda import OpenAction
+from service.domain.body import block_text, fingerprint, normalise_block_text
+from service.domain.notes import parse_block
+from service.errors import ServiceError
+from service.jobs.context import JobContext
+from service.store.models import OccurrenceRow
+from service.store.repo import PairingView
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=10)
+RECHECK = timedelta(hours=24)
+
+
+@dataclass
+class CaptureReport:
+    held: list[str] = field(default_factory=list)
+    without_notes: list[str] = field(default_factory=list)
+    actions_added: int = 0
+    actions_closed: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def line_fingerprint(line: str) -> str:
+    """Identity of an action line, stable under Outlook's whitespace and bullet changes."""
+    return hashlib.sha256(normalise_block_text(line).lower().encode()).hexdigest()[:32]
+
+
+def due_for_capture(occ: OccurrenceRow, now: datetime, grace: timedelta) -> bool:
+    if occ.status == "cancelled" or occ.end + grace > now:
+        return False
+    return occ.captured_at is None or now - occ.captured_at >= RECHECK
+
+
+async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
+    report = CaptureReport()
+    cfg = ctx.settings.agenda
+    store = ctx.store
+    grace = timedelta(minutes=cfg.grace_minutes)
+    for occ in store.occurrences_ended_between(now - timedelta(days=cfg.recapture_days),
+                                               now - grace + timedelta(seconds=1)):
+        if not due_for_capture(occ, now, grace):
+            continue
+        series = store.series(occ.series_id)
+        view = store.view_of_pairing(series.pairing_id) if series else None
+        if series is None or view is None:
+            continue
+        label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
+        if not store.claim(view.pairing.id, ctx.worker_id, now, LEASE):
+            continue
+        try:
+            await _capture_one(ctx, view, occ, series.time_zone, now, report, label)
+        except ServiceError as exc:
+            report.failed.append(f"{label}: {exc}")
+            log.error("capture.failed", extra={"occurrence": occ.id, "error": str(exc)})
+        finally:
+            store.release(view.pairing.id, ctx.worker_id)
+    return report
+
+
+async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: str,
+                       now: datetime, report: CaptureReport, label: str) -> None:
+    store = ctx.store
+    event = await ctx.graph.get_event(view.manager.id, occ.event_id, "body,isCancelled",
+                                      text_body=True)
+    if event is None or event.get("isCancelled"):
+        store.update_occurrence(occ.id, now, status="cancelled", captured_at=now)
+        return
+    text = block_text(((event.get("body") or {}).get("content")) or "")
+    if text is None:
+        # No agenda block (never injected, or removed): nothing to read as notes.
+        if occ.captured_at is None:
+            status = occ.status if occ.status == "declined" else "held_no_notes"
+            store.update_occurrence(occ.id, now, status=status, captured_at=now)
+            report.without_notes.append(label)
+        return
+    fp = fingerprint(text)
+    if fp == occ.captured_fingerprint:
+        store.update_occurrence(occ.id, now, captured_at=now)
+        return
+    open_actions = [OpenAction(id=a.id, owner=a.owner, text=a.text, due=a.due,
+                               raised_on=a.raised_on, carried=a.carried)
+                    for a in store.open_actions(view.pairing.id)
+                    if a.raised_occurrence_id != occ.id]
+    meeting_date = occ.start.astimezone(ZoneInfo(zone)).date()
+    parsed = parse_block(text, open_actions, meeting_date=meeting_date,
+                         manager_name=view.manager.name, report_name=view.report.name)
+    store.replace_outlook_notes(view.pairing.id, occ.id, parsed.notes, now)
+    added = 0
+    for action in parsed.new_actions:
+        if store.add_action(pairing_id=view.pairing.id, occurrence_id=occ.id,
+                            owner=action.owner, text=action.text, due=action.due,
+                            raised_on=meeting_date, fingerprint=line_fingerprint(action.line),
+                            now=now):
+            added += 1
+    closed = store.close_actions(parsed.closed_ids, occ.id, now, pairing_id=view.pairing.id)
+    if parsed.topics_discussed:
+        store.topics_discussed(parsed.topics_discussed, occ.id)
+    wrote = bool(parsed.notes or parsed.new_actions or parsed.closed_ids)
+    status = "held" if wrote else ("declined" if occ.status == "declined" else "held_no_notes")
+    store.update_occurrence(occ.id, now, status=status, captured_at=now,
+                            captured_fingerprint=fp)
+    report.actions_added += added
+    report.actions_closed += closed
+    (report.held if wrote else report.without_notes).append(label)
+    log.info("capture.read", extra={"occurrence": occ.id, "notes": len(parsed.notes),
+                                    "actions_added": added, "actions_closed": closed})

@@ -1,0 +1,230 @@
+"""Six simulated months of agendas and notes through the sandbox (issue: agenda in every
+occurrence). Managers type into occurrences as they would in Outlook; one moves a meeting,
+one cancels one; a report adds topics."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from html import escape
+
+import pytest
+from sqlalchemy import select
+
+from service.app import job_context
+from service.domain.body import block_text
+from service.domain.htmltext import html_to_text
+from service.graph.sandbox import SandboxTenant
+from service.jobs.tick import tick
+from service.store.db import make_engine
+from service.store.models import ActionRow, OccurrenceRow
+from service.store.repo import Store
+from tests.conftest import make_settings
+
+START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+DAYS = 182
+
+
+async def no_sleep(_s: float) -> None:
+    """Retries don't wait in tests."""
+
+
+def org() -> SandboxTenant:
+    t = SandboxTenant(seed="agenda-loop", now=lambda: START)
+    mia = t.add_user("Mia Manager", "mia@contoso.example", hire_date=date(2020, 1, 1))
+    t.add_user("Rob Report", "rob@contoso.example", manager=mia, hire_date=date(2021, 3, 1))
+    t.add_user("Nia York", "nia@contoso.example", manager=mia, hire_date=date(2022, 5, 1),
+               time_zone="Eastern Standard Time")
+    return t
+
+
+@dataclass
+class Run:
+    store: Store
+    tenant: SandboxTenant
+    typed: dict[int, list[str]] = field(default_factory=dict)  # occurrence id -> note lines
+    moved: tuple[int, datetime] | None = None
+    cancelled: int | None = None
+    topic_updates: list[int] = field(default_factory=list)
+
+    def patches(self, event_id: str) -> int:
+        return sum(1 for m, p, _ in self.tenant.requests
+                   if m == "PATCH" and p.endswith("/events/" + event_id))
+
+
+def person_types(tenant: SandboxTenant, occ: OccurrenceRow, notes: list[str],
+                 actions: list[str], tick_all: bool) -> None:
+    """Mia types into the occurrence in Outlook: notes, new actions, ticks carried ones."""
+    html = tenant.person_body("mia@contoso.example", occ.event_id)
+
+    def paras(lines: list[str]) -> str:
+        return "".join(f'<p style="margin:0;">{escape(line)}</p>' for line in lines)
+
+    html = re.sub(r'(id="onetoone-notes"[^>]*>)', lambda m: m.group(1) + paras(notes), html)
+    html = re.sub(r'(id="onetoone-actions"[^>]*>)', lambda m: m.group(1) + paras(actions),
+                  html)
+    if tick_all:
+        html = html.replace("[ ] ", "[x] ")
+    tenant.person_edit_body("mia@contoso.example", occ.event_id, html)
+
+
+def simulate(db_url: str, settings_for) -> Run:
+    settings = settings_for(db_url)
+    tenant = org()
+    store = Store(make_engine(db_url))
+    run = Run(store, tenant)
+    n_typed = 0
+    for step in range(DAYS * 2):
+        now = START + timedelta(hours=12 * step)
+        tenant.now = lambda now=now: now
+
+        async def go(now=now, sync=step % 2 == 0):
+            async with job_context(settings, now, sandbox=tenant,
+                                   graph_options={"sleep": no_sleep}) as ctx:
+                return await tick(ctx, now, sync=sync)
+
+        result = asyncio.run(go())
+        assert result.schedule.failed == [] and result.agenda.failed == []
+        assert result.capture.failed == []
+        views = {v.report.email: v for v in store.views(["active"])}
+        rob = views["rob@contoso.example"]
+        rob_occ = store.pairing_occurrences(rob.pairing.id)
+        upcoming = [o for o in rob_occ if o.start > now and o.status != "cancelled"]
+        # Mia moves Rob's 2nd meeting a day later, before its agenda goes out.
+        if run.moved is None and len(rob_occ) >= 2 and rob_occ[1].agenda_state == "pending":
+            occ = rob_occ[1]
+            new_start = occ.start + timedelta(days=1)
+            tenant.person_move("mia@contoso.example", occ.event_id, new_start,
+                               new_start + (occ.end - occ.start))
+            run.moved = (occ.id, new_start)
+        # ...and cancels the 3rd.
+        if run.cancelled is None and len(rob_occ) >= 3 and rob_occ[2].agenda_state == "pending":
+            tenant.person_cancel("mia@contoso.example", rob_occ[2].event_id, "Away that day")
+            run.cancelled = rob_occ[2].id
+        # Rob adds a topic once the 4th agenda is out (one extra update allowed), then another.
+        injected = [o for o in upcoming if o.agenda_state == "injected"]
+        if len(run.topic_updates) < 2 and len(rob_occ) >= 5 and injected and (
+                injected[0].id == rob_occ[4].id):
+            store.add_topic(rob.pairing.id, f"Topic <b>{len(run.topic_updates)}</b> & more",
+                            "report", now.date(), now)
+            run.topic_updates.append(injected[0].id)
+        # After each of Rob's meetings Mia types notes and an action; every other one she
+        # also ticks off what was carried. Nia's meetings get no notes at all.
+        for occ in rob_occ:
+            if occ.end <= now and occ.id not in run.typed and occ.status != "cancelled" and (
+                    occ.agenda_state == "injected"):
+                n_typed += 1
+                lines = [f"Talked about the roadmap, part {n_typed}", "Workload OK <script>"]
+                due = occ.end + timedelta(days=14)
+                person_types(tenant, occ, lines, [f"Rob: draft proposal {n_typed} by {due:%d %b}"],
+                             tick_all=n_typed % 2 == 0)
+                run.typed[occ.id] = lines
+    return run
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Run:
+    tmp = tmp_path_factory.mktemp("loop")
+    return simulate(f"sqlite:///{tmp / 'loop.db'}",
+                    lambda db, **policy: make_settings(tmp, db, **policy))
+
+
+def occurrences(run: Run) -> list[OccurrenceRow]:
+    with run.store.session() as s:
+        return list(s.scalars(select(OccurrenceRow).order_by(OccurrenceRow.start)))
+
+
+def test_every_due_occurrence_got_exactly_one_agenda_update(run: Run) -> None:
+    """Each occurrence inside the lead time got one agenda PATCH (two with a new topic)."""
+    end = START + timedelta(days=DAYS)
+    checked = 0
+    for occ in occurrences(run):
+        if occ.status == "cancelled" or occ.start > end - timedelta(days=1):
+            continue
+        expected = 2 if occ.id in run.topic_updates else 1
+        assert occ.agenda_state == "injected", occ
+        assert run.patches(occ.event_id) == expected, (occ.start, occ.agenda_updates)
+        checked += 1
+    assert checked >= 10
+
+
+def test_topics_budget_and_escaping(run: Run) -> None:
+    """A new topic re-sends the agenda once; the second waits; HTML in topics is text."""
+    assert len(run.topic_updates) == 2 and run.topic_updates[0] == run.topic_updates[1]
+    html = run.tenant.person_body("mia@contoso.example", next(
+        o.event_id for o in occurrences(run) if o.id == run.topic_updates[0]))
+    assert "Topic &lt;b&gt;0&lt;/b&gt; &amp; more" in html
+    assert "<b>0</b>" not in html
+
+
+def test_open_actions_carry_until_closed(run: Run) -> None:
+    """Every action open when an agenda went out is listed in it, with its (#id)."""
+    with run.store.session() as s:
+        actions = list(s.scalars(select(ActionRow)))
+    assert len(actions) >= 4 and any(a.status == "done" for a in actions)
+    assert any(a.status == "open" for a in actions)
+    for occ in occurrences(run):
+        if occ.agenda_state != "injected" or occ.agenda_at is None:
+            continue
+        text = block_text(html_to_text(run.tenant.person_body("mia@contoso.example",
+                                                              occ.event_id))) or ""
+        for a in actions:
+            raised = a.raised_occurrence_id
+            was_open = a.created_at < occ.agenda_at and (a.closed_at is None
+                                                         or a.closed_at > occ.agenda_at)
+            same_pair = any(o.id == raised for o in run.store.pairing_occurrences(a.pairing_id)
+                            if o.id == raised) and occ.id in {
+                o.id for o in run.store.pairing_occurrences(a.pairing_id)}
+            if was_open and same_pair and raised != occ.id:
+                assert f"(#{a.id})" in text, (occ.start, a.text)
+
+
+def test_what_the_manager_typed_is_never_overwritten(run: Run) -> None:
+    """Notes typed into an occurrence are still there at the end, and were captured."""
+    assert len(run.typed) >= 5
+    for occ in occurrences(run):
+        if occ.id in run.typed:
+            html = run.tenant.person_body("mia@contoso.example", occ.event_id)
+            for line in run.typed[occ.id]:
+                assert escape(line) in html
+            notes = [n.text for n in run.store.notes(occ.id)]
+            assert any("Talked about the roadmap" in n for n in notes)
+            assert occ.status == "held"
+
+
+def test_moved_and_cancelled_occurrences(run: Run) -> None:
+    """A moved meeting keeps its new time and gets its agenda; a cancelled one gets none."""
+    assert run.moved is not None and run.cancelled is not None
+    by_id = {o.id: o for o in occurrences(run)}
+    moved = by_id[run.moved[0]]
+    assert moved.start == run.moved[1]
+    assert moved.agenda_state == "injected" and moved.status in ("moved", "held")
+    cancelled = by_id[run.cancelled]
+    assert cancelled.status == "cancelled" and run.patches(cancelled.event_id) == 0
+
+
+def test_meetings_without_notes_are_recorded(run: Run) -> None:
+    """Nia's meetings, where nothing was typed, are recorded as held without notes."""
+    nia = next(v for v in run.store.views() if v.report.email == "nia@contoso.example")
+    past = [o for o in run.store.pairing_occurrences(nia.pairing.id)
+            if o.end < START + timedelta(days=DAYS - 1)]
+    assert past and all(o.status == "held_no_notes" for o in past)
+
+
+def test_declined_by_report_is_recorded() -> None:
+    """An occurrence the report declined is recorded as declined; a moved one as moved."""
+    from service.jobs.occurrences import occurrence_state
+
+    item = {"id": "o1", "start": {"dateTime": "2027-01-05T10:00:00.0000000", "timeZone": "UTC"},
+            "end": {"dateTime": "2027-01-05T10:30:00.0000000", "timeZone": "UTC"},
+            "originalStart": "2027-01-05T10:00:00Z",
+            "attendees": [{"emailAddress": {"address": "Rob@contoso.example"},
+                           "status": {"response": "declined"}}]}
+    assert occurrence_state(item, "rob@contoso.example")[0] == "declined"
+    item["attendees"][0]["status"]["response"] = "accepted"
+    item["start"]["dateTime"] = "2027-01-06T10:00:00.0000000"
+    assert occurrence_state(item, "rob@contoso.example")[0] == "moved"
+    assert occurrence_state({**item, "isCancelled": True}, "rob@contoso.example")[0] == (
+        "cancelled")
