@@ -335,6 +335,17 @@ def demo(out: str, now_text: str | None) -> None:
     run_safely(lambda: run_demo(Path(out), _parse_now(now_text), console))
 
 
+
+
+def _register_meeting_commands() -> None:
+    from service.cli_meetings import register
+
+    register(cli, console, run_safely)
+
+
+_register_meeting_commands()
+
+
 def main() -> None:
     cli(prog_name="onetoone")
 

@@ -1,0 +1,212 @@
+"""CLI commands about meetings: topics, agenda preview, notes and actions."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from service.errors import ServiceError
+
+
+def _store(obj: Any) -> Any:
+    from service.app import open_store
+
+    return open_store(obj.settings)
+
+
+def _pair(store: Any, ref: str) -> Any:
+    view = store.find_pairing(ref)
+    if view is None:
+        raise ServiceError(
+            f"No active pair matches {ref!r}. Give the report's email (or "
+            "manager@x/report@x); `onetoone pairs` lists them."
+        )
+    return view
+
+
+def _next_occurrence(store: Any, view: Any, on: date | None, now: datetime) -> Any:
+    """The stored occurrence on ``on`` (or the next one); else one computed from the series."""
+    from service.jobs.schedule import series_occurrences
+    from service.store.models import OccurrenceRow
+
+    candidates = [o for o in store.pairing_occurrences(view.pairing.id)
+                  if o.status != "cancelled"]
+    if on is not None:
+        picked = [o for o in candidates if o.start.date() == on]
+    else:
+        picked = [o for o in candidates if o.end > now]
+    if picked:
+        return picked[0]
+    if view.series is None:
+        raise ServiceError(f"{view.manager.name} & {view.report.name} have no series yet. Run "
+                           "`onetoone schedule` first.")
+    start = datetime.combine(on, datetime.min.time(), tzinfo=UTC) if on else now
+    found = series_occurrences(view.series, start, start + timedelta(days=400))
+    if not found:
+        raise ServiceError("No meeting of this pair on or after that date.")
+    s, e = found[0]
+    return OccurrenceRow(id=0, series_id=view.series.id, event_id="", original_start=s,
+                         start=s, end=e, status="scheduled", meeting_number=len(candidates) + 1,
+                         agenda_state="pending", agenda_updates=0, agenda_topics="",
+                         covers_development=False)
+
+
+def register(cli: click.Group, console: Any, run_safely: Any) -> None:
+    """Add the meeting commands to the CLI group."""
+
+    @cli.group()
+    def topics() -> None:
+        """Topics for the next 1-2-1 (the report's come first)."""
+
+    @topics.command("add")
+    @click.argument("pair")
+    @click.argument("text")
+    @click.option("--by", type=click.Choice(["report", "manager"]), default="report",
+                  show_default=True, help="Who raised it.")
+    @click.pass_obj
+    def topics_add(obj: Any, pair: str, text: str, by: str) -> None:
+        """Add a topic to PAIR's next agenda (PAIR: the report's email)."""
+
+        def body() -> None:
+            store = _store(obj)
+            view = _pair(store, pair)
+            if not text.strip():
+                raise ServiceError("The topic is empty. Write what to talk about.")
+            now = datetime.now(UTC)
+            store.add_topic(view.pairing.id, text.strip()[:2000], by, now.date(), now)
+            console.print(escape(f"Added to the next agenda of {view.manager.name} & "
+                                 f"{view.report.name}. If that agenda is already in the invite "
+                                 "it is updated (within the update budget), else it waits for "
+                                 "the next one."))
+
+        run_safely(body)
+
+    @cli.command()
+    @click.argument("pair")
+    @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]),
+                  help="The meeting's date (default: the next one).")
+    @click.option("--out", type=click.Path(dir_okay=False), help="HTML file to write.")
+    @click.pass_obj
+    def preview(obj: Any, pair: str, on: datetime | None, out: str | None) -> None:
+        """Show the agenda PAIR's meeting would get, in the terminal and as an HTML file."""
+        from service.domain.body import block_text
+        from service.domain.htmltext import html_to_text
+        from service.jobs.agenda import agenda_for, question_bank, render_block
+        from service.jobs.context import JobContext
+
+        def body() -> None:
+            store = _store(obj)
+            view = _pair(store, pair)
+            now = datetime.now(UTC)
+            occ = _next_occurrence(store, view, on.date() if on else None, now)
+            zone = view.series.time_zone if view.series else "UTC"
+            ctx = JobContext(settings=obj.settings, store=store, graph=None)  # type: ignore[arg-type]
+            agenda = agenda_for(ctx, view, occ, zone, question_bank(obj.settings.agenda.templates))
+            html = render_block(ctx, agenda)
+            target = Path(out or f"agenda-{view.report.email.split('@')[0]}-"
+                          f"{occ.start.astimezone(ZoneInfo(zone)):%Y-%m-%d}.html")
+            target.write_text("<!doctype html><meta charset='utf-8'><body>" + html + "</body>")
+            console.print(block_text(html_to_text(html)) or "", markup=False, highlight=False)
+            console.print(f"\nWritten to {escape(str(target))}")
+
+        run_safely(body)
+
+    @cli.group()
+    def notes() -> None:
+        """Notes for managers who don't type them into Outlook."""
+
+    @notes.command("add")
+    @click.argument("pair")
+    @click.option("--private", is_flag=True,
+                  help="Keep it in the database only: never in an agenda or an email.")
+    @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]),
+                  help="The meeting's date (default: the most recent one).")
+    @click.pass_obj
+    def notes_add(obj: Any, pair: str, private: bool, on: datetime | None) -> None:
+        """Add notes to PAIR's meeting, from stdin or $EDITOR. Lines like
+        'Action: Sam: send the plan by 12 Dec' become actions."""
+        from service.domain.notes import parse_action
+
+        def body() -> None:
+            store = _store(obj)
+            view = _pair(store, pair)
+            now = datetime.now(UTC)
+            past = [o for o in store.pairing_occurrences(view.pairing.id)
+                    if o.start <= now and o.status != "cancelled"]
+            if on is not None:
+                past = [o for o in store.pairing_occurrences(view.pairing.id)
+                        if o.start.date() == on.date()]
+            occ = past[-1] if past else None
+            text = sys.stdin.read() if not sys.stdin.isatty() else (click.edit(
+                "\n# Notes for your 1-2-1. Lines starting 'Action:' become actions.\n") or "")
+            lines = [ln.rstrip() for ln in text.splitlines() if not ln.startswith("#")]
+            if not any(ln.strip() for ln in lines):
+                raise ServiceError("No notes given (nothing on stdin or in the editor).")
+            note_lines, actions = [], 0
+            meeting = occ.start.date() if occ else now.date()
+            for line in lines:
+                if line.lower().startswith("action:") and not private:
+                    parsed = parse_action(line.split(":", 1)[1], meeting_date=meeting,
+                                          manager_name=view.manager.name,
+                                          report_name=view.report.name)
+                    if parsed is not None:
+                        from service.jobs.capture import line_fingerprint
+
+                        actions += store.add_action(
+                            pairing_id=view.pairing.id, occurrence_id=occ.id if occ else None,
+                            owner=parsed.owner, text=parsed.text, due=parsed.due,
+                            raised_on=meeting, fingerprint=line_fingerprint(parsed.line),
+                            now=now)
+                        continue
+                note_lines.append(line)
+            store.add_note(view.pairing.id, occ.id if occ else None,
+                           "\n".join(note_lines).strip(), private=private, now=now)
+            where = f"the meeting on {occ.start:%d %b %Y}" if occ else "the pair (no meeting yet)"
+            kind = "private note (never shared)" if private else "note"
+            console.print(escape(f"Saved a {kind} for {where}; {actions} action(s) added."))
+
+        run_safely(body)
+
+    @cli.group(invoke_without_command=True)
+    @click.option("--pair", help="Only this pair (the report's email).")
+    @click.option("--open", "open_only", is_flag=True, help="Only actions not yet done.")
+    @click.pass_context
+    def actions(click_ctx: click.Context, pair: str | None, open_only: bool) -> None:
+        """List actions agreed in 1-2-1s."""
+        if click_ctx.invoked_subcommand is not None:
+            return
+        obj = click_ctx.obj
+
+        def body() -> None:
+            store = _store(obj)
+            pairing_id = _pair(store, pair).pairing.id if pair else None
+            names = {v.pairing.id: f"{v.manager.name} & {v.report.name}" for v in store.views()}
+            table = Table("id", "pair", "owner", "what", "due", "status", "carried")
+            for a in store.actions(pairing_id, open_only=open_only):
+                table.add_row(str(a.id), escape(names.get(a.pairing_id, "?")), escape(a.owner),
+                              escape(a.text), str(a.due or ""), a.status, str(a.carried))
+            console.print(table)
+
+        run_safely(body)
+
+    @actions.command("done")
+    @click.argument("action_id", type=int)
+    @click.pass_obj
+    def actions_done(obj: Any, action_id: int) -> None:
+        """Mark action ACTION_ID done (it leaves the next agendas)."""
+
+        def body() -> None:
+            store = _store(obj)
+            if not store.close_actions([action_id], None, datetime.now(UTC)):
+                raise ServiceError(f"No open action #{action_id}. `onetoone actions --open` "
+                                   "lists them.")
+            console.print(f"Action #{action_id} is done.")
+
+        run_safely(body)

@@ -1,0 +1,61 @@
+"""CLI meeting commands (topics, preview, notes, actions) on a scheduled sandbox org."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from service.cli import cli
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "200")  # rich would wrap table cells at 80
+    for key in [k for k in os.environ if k.startswith("ONETOONE_")]:
+        monkeypatch.delenv(key)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["tick", "--now", "2026-11-23T09:00:00Z"])
+    assert result.exit_code == 0, result.output
+    return runner
+
+
+def test_topic_shows_first_and_escaped_in_preview(runner: CliRunner, tmp_path: Path) -> None:
+    """A report's topic leads the previewed agenda, and its HTML is shown as text."""
+    assert runner.invoke(cli, ["topics", "add", "tom.fletcher@contoso.example",
+                               "Career <script>x</script>"]).exit_code == 0
+    result = runner.invoke(cli, ["preview", "tom.fletcher@contoso.example", "--out", "p.html"])
+    assert result.exit_code == 0, result.output
+    assert "Career <script>x</script> — Tom" in result.output
+    html = (tmp_path / "p.html").read_text()
+    assert "&lt;script&gt;" in html and "<script>x" not in html
+
+
+def test_notes_add_with_action_then_done(runner: CliRunner) -> None:
+    """Notes from stdin are stored; 'Action:' lines become actions that can be closed."""
+    result = runner.invoke(cli, ["notes", "add", "tom.fletcher@contoso.example"],
+                           input="Good chat.\nAction: Tom: write the design doc by 4 Dec\n")
+    assert result.exit_code == 0, result.output
+    listing = runner.invoke(cli, ["actions", "--open"])
+    assert "write the design doc" in listing.output and "2026-12-04" in listing.output
+    assert runner.invoke(cli, ["actions", "done", "1"]).exit_code == 0
+    assert "write the design doc" not in runner.invoke(cli, ["actions", "--open"]).output
+    again = runner.invoke(cli, ["actions", "done", "1"])
+    assert again.exit_code == 1 and "No open action #1" in again.output
+
+
+def test_private_note_never_becomes_an_action(runner: CliRunner) -> None:
+    """A --private note stays a note, even with an 'Action:' line."""
+    result = runner.invoke(cli, ["notes", "add", "tom.fletcher@contoso.example", "--private"],
+                           input="Action: Tom: confidential thing\n")
+    assert result.exit_code == 0 and "private note" in result.output
+    assert "confidential" not in runner.invoke(cli, ["actions"]).output
+
+
+def test_unknown_pair_is_explained(runner: CliRunner) -> None:
+    """An unknown pair names what to give instead."""
+    result = runner.invoke(cli, ["topics", "add", "nobody@x.test", "hi"])
+    assert result.exit_code == 1 and "onetoone pairs" in result.output
