@@ -47,17 +47,82 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+WALK = timedelta(weeks=6)
+STEP = timedelta(hours=12)
+
+
+def _people_at_work(tenant: Any, store: Any, now: datetime) -> list[str]:
+    """What managers do in Outlook between runs (deterministic, and never done twice):
+    most type notes and actions into the meeting after it ends; one moves a meeting; one
+    cancels one; Marcus never types notes for Grace (so she shows 'held without notes')."""
+    done: list[str] = []
+    for view in store.views(["active"]):
+        occs = store.pairing_occurrences(view.pairing.id)
+        mailbox = view.manager.email
+        report_first = view.report.name.split()[0]
+        if view.report.name.startswith("Aisha") and len(occs) >= 1 and (
+                occs[0].status == "scheduled" and occs[0].agenda_state == "pending"
+                and occs[0].start > now):
+            tenant.person_move(mailbox, occs[0].event_id, occs[0].start + timedelta(days=1),
+                               occs[0].end + timedelta(days=1))
+            done.append(f"{view.manager.name} moved {report_first}'s meeting a day later")
+        if view.manager.name.startswith("Marcus") and len(occs) >= 2 and (
+                occs[1].status == "scheduled" and occs[1].agenda_state == "pending"
+                and occs[1].start > now and not view.report.name.startswith("Grace")):
+            tenant.person_cancel(mailbox, occs[1].event_id, "On the road that week")
+            done.append(f"{view.manager.name} cancelled a meeting with {report_first}")
+        for n, occ in enumerate(occs, start=1):
+            if occ.end > now or occ.agenda_state != "injected" or occ.status == "cancelled":
+                continue
+            if view.report.name.startswith("Grace"):
+                continue
+            html = tenant.person_body(mailbox, occ.event_id)
+            if "Discussed:" in html:
+                continue  # already typed
+            notes = (f"<p>Discussed: how {report_first} is getting on; workload is "
+                     "manageable.</p><p>Good progress this month &amp; a win worth sharing.</p>")
+            due = (occ.end + timedelta(days=10)).strftime("%d %b")
+            actions = f"<p>{report_first}: share a short update with the team by {due}</p>"
+            if n % 2 == 0:
+                actions += f"<p>{view.manager.name.split()[0]}: look into a course by {due}</p>"
+                html = html.replace("[ ] ", "[x] ")  # last time's actions were done
+            html = re.sub(r'(id="onetoone-notes"[^>]*>)', lambda m: m.group(1) + notes, html)
+            html = re.sub(r'(id="onetoone-actions"[^>]*>)', lambda m: m.group(1) + actions,
+                          html)
+            tenant.person_edit_body(mailbox, occ.event_id, html)
+            done.append(f"{view.manager.name} typed notes for {occ.start:%d %b} with "
+                        f"{report_first}")
+    return done
+
+
+async def _walk(settings: Any, tenant: Any, now: datetime) -> tuple[Any, list[str]]:
+    """Run the worker's tick every 12 hours for six simulated weeks, people acting between."""
+    first = None
+    happenings: list[str] = []
+    steps = int(WALK / STEP) + 1
+    for i in range(steps):
+        at = now + STEP * i
+        tenant.now = lambda at=at: at
+        async with job_context(settings, at, sandbox=tenant) as ctx:
+            result = await tick(ctx, at, sync=i % 2 == 0)
+            first = first or result
+            happenings += _people_at_work(tenant, ctx.store, at)
+    tenant.now = lambda: now
+    return first, happenings
+
+
 async def _run(out: Path, now: datetime, console: Console) -> None:
     settings = demo_settings(out)
     tenant = load_sandbox(settings, now)
+    result, happenings = await _walk(settings, tenant, now)
     async with job_context(settings, now, sandbox=tenant) as ctx:
-        result = await tick(ctx, now)
         users = [u for u in await ctx.graph.list_users() if u.enabled]
         infos = await ctx.graph.mailbox_settings([u.id for u in users])
         calendars: dict[str, list[dict[str, Any]]] = {}
         for user in users:
             calendars[user.id] = await ctx.graph.calendar_view(user.id, now, now + HORIZON)
         views = ctx.store.views()
+        agenda_rows = _agenda_pages(out, ctx.store, tenant, views)
     save_sandbox(settings, tenant)
 
     people = []
@@ -101,7 +166,9 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
         })
     (out / "index.html").write_text(render("demo_index.html.j2", rows=rows, people=people,
                                            generated=now.strftime("%Y-%m-%d %H:%M UTC"),
-                                           summary=result.schedule.summary()))
+                                           summary=result.schedule.summary(),
+                                           agendas=agenda_rows, happenings=happenings,
+                                           weeks=int(WALK / timedelta(weeks=1))))
 
     table = Table("manager", "report", "cadence", "why", "series", title="onetoone demo")
     for row in rows:
@@ -116,8 +183,45 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
     )
     for line in result.schedule.failed:
         console.print("[red]failed:[/red] " + escape(line))
+    injected = sum(1 for r in agenda_rows if r["agenda"])
+    held = sum(1 for r in agenda_rows if r["status"] == "held")
+    open_actions = len(store_actions(settings))
+    console.print(
+        f"Then {int(WALK / timedelta(weeks=1))} simulated weeks: {injected} agendas written "
+        f"into invites, {held} meetings' notes read back, {open_actions} actions still open; "
+        f"{len(happenings)} things people did in Outlook (typed notes, moved, cancelled).")
     console.print(f"Open [bold]{out / 'index.html'}[/bold] to see each person's calendar "
                   f"for the next six months (one page per person under {out / 'people'}/).")
+
+
+def store_actions(settings: Any) -> list[Any]:
+    from service.app import open_store
+
+    return open_store(settings).actions(open_only=True)
+
+
+def _agenda_pages(out: Path, store: Any, tenant: Any, views: list[Any]) -> list[dict[str, Any]]:
+    """One page per occurrence with an agenda: the invite body as the report sees it."""
+    rows: list[dict[str, Any]] = []
+    folder = out / "agendas"
+    folder.mkdir(parents=True, exist_ok=True)
+    for view in views:
+        for occ in store.pairing_occurrences(view.pairing.id):
+            page = ""
+            if occ.agenda_state == "injected" and occ.status != "cancelled":
+                page = f"agendas/{_slug(view.report.name)}-{occ.start:%Y-%m-%d}.html"
+                body = tenant.person_body(view.manager.email, occ.event_id)
+                (out / page).write_text(render(
+                    "demo_agenda.html.j2", manager=view.manager.name, report=view.report.name,
+                    when=occ.start.strftime("%a %d %b %Y %H:%M UTC"), status=occ.status,
+                    body_html=body))
+            rows.append({"pair": f"{view.manager.name} & {view.report.name}",
+                         "when": occ.start.strftime("%a %d %b %H:%M UTC"),
+                         "status": occ.status.replace("_", " "), "agenda": page,
+                         "updates": occ.agenda_updates,
+                         "notes": len(store.notes(occ.id))})
+    rows.sort(key=lambda r: (r["when"][4:], r["pair"]))
+    return rows
 
 
 def run_demo(out: Path, now: datetime, console: Console) -> None:

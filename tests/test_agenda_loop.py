@@ -228,3 +228,34 @@ def test_declined_by_report_is_recorded() -> None:
     assert occurrence_state(item, "rob@contoso.example")[0] == "moved"
     assert occurrence_state({**item, "isCancelled": True}, "rob@contoso.example")[0] == (
         "cancelled")
+
+
+def test_meeting_moved_out_of_the_window_is_not_taken_for_cancelled(
+        tmp_path, settings_for) -> None:
+    """An occurrence moved beyond the sync window keeps its outcome; only deletion cancels."""
+    settings = settings_for(f"sqlite:///{tmp_path / 'w.db'}")
+    tenant = org()
+    store = Store(make_engine(settings.database.url))
+
+    def at(now: datetime):
+        tenant.now = lambda: now
+
+        async def go():
+            async with job_context(settings, now, sandbox=tenant,
+                                   graph_options={"sleep": no_sleep}) as ctx:
+                return await tick(ctx, now)
+
+        return asyncio.run(go())
+
+    at(START)
+    rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
+    occ = store.pairing_occurrences(rob.pairing.id)[0]
+    # Moved three weeks later: outside the window the next sync asks Graph about.
+    tenant.person_move("mia@contoso.example", occ.event_id, occ.start + timedelta(days=21),
+                       occ.end + timedelta(days=21))
+    at(START + timedelta(days=1))
+    moved = store.occurrence(occ.id)
+    assert moved.status == "moved" and moved.start == occ.start + timedelta(days=21)
+    tenant.person_cancel("mia@contoso.example", occ.event_id)
+    at(START + timedelta(days=21))  # once its new date is near, the deletion is noticed
+    assert store.occurrence(occ.id).status == "cancelled"

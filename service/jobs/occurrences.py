@@ -67,7 +67,11 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
     for series in store.all_live_series():
         if series.status != "active" or not series.event_id:
             continue
-        if not series_occurrences(series, lo, hi):
+        # Ask Graph only when the pattern has a meeting in the window, or a stored one
+        # (moved off the pattern) falls in it.
+        stored = [o for o in store.occurrences(series.id)
+                  if lo <= o.start < hi and o.status != "cancelled"]
+        if not stored and not series_occurrences(series, lo, hi):
             continue
         view = store.view_of_pairing(series.pairing_id)
         if view is None:
@@ -94,13 +98,27 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
                  "declined": report.declined}.get(status, []).append(label)
             rows.append({"event_id": item["id"], "original_start": original, "start": start,
                          "end": end, "status": status})
-        # An occurrence the organizer deleted is simply missing from the instances list.
+        # An occurrence missing from the list was deleted by the organizer, or moved out of
+        # the window: one GET tells which.
         for original, row in known.items():
-            if lo <= original < hi and original not in seen and row.status != "cancelled":
+            if not (lo <= row.start < hi) or original in seen or row.status == "cancelled":
+                continue
+            try:
+                item = await ctx.graph.get_event(series.mailbox, row.event_id, SELECT)
+            except ServiceError as exc:
+                report.failed.append(f"series {series.id}: {exc}")
+                continue
+            if item is not None and not item.get("isCancelled"):
+                status, _, start, end = occurrence_state(item, view.report.email)
+                if row.status in KEEP:
+                    status = row.status
                 rows.append({"event_id": row.event_id, "original_start": original,
-                             "start": row.start, "end": row.end, "status": "cancelled"})
-                report.cancelled.append(f"{view.manager.name} & {view.report.name} "
-                                        f"{row.start:%Y-%m-%d}")
+                             "start": start, "end": end, "status": status})
+                continue
+            rows.append({"event_id": row.event_id, "original_start": original,
+                         "start": row.start, "end": row.end, "status": "cancelled"})
+            report.cancelled.append(f"{view.manager.name} & {view.report.name} "
+                                    f"{row.start:%Y-%m-%d}")
         store.upsert_occurrences(series.id, rows, now)
         _number(ctx, series.pairing_id, now)
     return report
