@@ -86,9 +86,10 @@ def _people_at_work(tenant: Any, store: Any, now: datetime) -> list[str]:
             if n % 2 == 0:
                 actions += f"<p>{view.manager.name.split()[0]}: look into a course by {due}</p>"
                 html = html.replace("[ ] ", "[x] ")  # last time's actions were done
-            html = re.sub(r'(id="onetoone-notes"[^>]*>)', lambda m: m.group(1) + notes, html)
-            html = re.sub(r'(id="onetoone-actions"[^>]*>)', lambda m: m.group(1) + actions,
+            html = re.sub(r'(id="onetoone-notes"[^>]*>)', lambda m, t=notes: m.group(1) + t,
                           html)
+            html = re.sub(r'(id="onetoone-actions"[^>]*>)',
+                          lambda m, t=actions: m.group(1) + t, html)
             tenant.person_edit_body(mailbox, occ.event_id, html)
             done.append(f"{view.manager.name} typed notes for {occ.start:%d %b} with "
                         f"{report_first}")
