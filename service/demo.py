@@ -60,17 +60,6 @@ def _people_at_work(tenant: Any, store: Any, now: datetime) -> list[str]:
         occs = store.pairing_occurrences(view.pairing.id)
         mailbox = view.manager.email
         report_first = view.report.name.split()[0]
-        if view.report.name.startswith("Aisha") and len(occs) >= 1 and (
-                occs[0].status == "scheduled" and occs[0].agenda_state == "pending"
-                and occs[0].start > now):
-            tenant.person_move(mailbox, occs[0].event_id, occs[0].start + timedelta(days=1),
-                               occs[0].end + timedelta(days=1))
-            done.append(f"{view.manager.name} moved {report_first}'s meeting a day later")
-        if view.manager.name.startswith("Marcus") and len(occs) >= 2 and (
-                occs[1].status == "scheduled" and occs[1].agenda_state == "pending"
-                and occs[1].start > now and not view.report.name.startswith("Grace")):
-            tenant.person_cancel(mailbox, occs[1].event_id, "On the road that week")
-            done.append(f"{view.manager.name} cancelled a meeting with {report_first}")
         for n, occ in enumerate(occs, start=1):
             if occ.end > now or occ.agenda_state != "injected" or occ.status == "cancelled":
                 continue
@@ -96,6 +85,35 @@ def _people_at_work(tenant: Any, store: Any, now: datetime) -> list[str]:
     return done
 
 
+async def _reschedule_some(ctx: Any, tenant: Any, now: datetime) -> list[str]:
+    """Once: Priya moves Aisha's first meeting a day later; Marcus cancels his first
+    meeting with Olivia. Done in Outlook, before the agendas go out."""
+    if tenant.state.get("demo_rescheduled"):
+        return []
+    tenant.state["demo_rescheduled"] = True
+    done = []
+    for view in ctx.store.views(["active"]):
+        if view.series is None:
+            continue
+        first = view.report.name.split()[0]
+        if first not in ("Aisha", "Olivia"):
+            continue
+        items = await ctx.graph.instances(view.series.mailbox, view.series.event_id, now,
+                                          now + timedelta(days=70))
+        if first == "Aisha" and items:
+            start = parse_graph_datetime(items[0]["start"])
+            end = parse_graph_datetime(items[0]["end"])
+            tenant.person_move(view.manager.email, items[0]["id"], start + timedelta(days=1),
+                               end + timedelta(days=1))
+            done.append(f"{view.manager.name} moved the {start:%d %b} meeting with Aisha a "
+                        "day later")
+        if first == "Olivia" and items:
+            tenant.person_cancel(view.manager.email, items[0]["id"], "On the road that week")
+            done.append(f"{view.manager.name} cancelled the "
+                        f"{parse_graph_datetime(items[0]['start']):%d %b} meeting with Olivia")
+    return done
+
+
 async def _walk(settings: Any, tenant: Any, now: datetime) -> tuple[Any, list[str]]:
     """Run the worker's tick every 12 hours for six simulated weeks, people acting between."""
     first = None
@@ -107,9 +125,14 @@ async def _walk(settings: Any, tenant: Any, now: datetime) -> tuple[Any, list[st
         async with job_context(settings, at, sandbox=tenant) as ctx:
             result = await tick(ctx, at, sync=i % 2 == 0)
             first = first or result
+            if i == 0:
+                happenings += await _reschedule_some(ctx, tenant, at)
             happenings += _people_at_work(tenant, ctx.store, at)
     tenant.now = lambda: now
-    return first, happenings
+    # Kept with the sandbox so a second run's page still tells the whole story.
+    history = tenant.state.setdefault("demo_happenings", [])
+    history.extend(happenings)
+    return first, list(history)
 
 
 async def _run(out: Path, now: datetime, console: Console) -> None:
@@ -216,12 +239,12 @@ def _agenda_pages(out: Path, store: Any, tenant: Any, views: list[Any]) -> list[
                     "demo_agenda.html.j2", manager=view.manager.name, report=view.report.name,
                     when=occ.start.strftime("%a %d %b %Y %H:%M UTC"), status=occ.status,
                     body_html=body))
-            rows.append({"pair": f"{view.manager.name} & {view.report.name}",
+            rows.append({"start": occ.start, "pair": f"{view.manager.name} & {view.report.name}",
                          "when": occ.start.strftime("%a %d %b %H:%M UTC"),
                          "status": occ.status.replace("_", " "), "agenda": page,
                          "updates": occ.agenda_updates,
                          "notes": len(store.notes(occ.id))})
-    rows.sort(key=lambda r: (r["when"][4:], r["pair"]))
+    rows.sort(key=lambda r: (r["start"], r["pair"]))
     return rows
 
 

@@ -60,7 +60,8 @@ TITLES = {
 LAST_ACTIONS_HINT = ("Tick what's done: change [ ] to [x]. "
                      "Anything left unticked carries to next time.")
 NO_OPEN_ACTIONS = "Nothing carried over from last time."
-NOTES_HINT = "Type notes below, under this line. They are emailed to the report after the meeting."
+NOTES_HINT = ("Type notes below, under this line. onetoone reads them back after the meeting "
+              "and keeps them as the record of this 1-2-1.")
 ACTIONS_HINT = "One action per line: who, what, and by when if there's a date."
 ACTIONS_EXAMPLE_PREFIX = "For example: "
 FOOTER = ("A 1-2-1 is a supportive conversation, never a disciplinary meeting. "

@@ -17,6 +17,7 @@ from service.domain.agenda import OpenAction
 from service.domain.body import block_text, fingerprint, normalise_block_text
 from service.domain.notes import parse_block
 from service.errors import ServiceError
+from service.graph.client import parse_graph_datetime
 from service.jobs.context import JobContext
 from service.store.models import OccurrenceRow
 from service.store.repo import PairingView
@@ -40,10 +41,16 @@ def line_fingerprint(line: str) -> str:
     return hashlib.sha256(normalise_block_text(line).lower().encode()).hexdigest()[:32]
 
 
-def due_for_capture(occ: OccurrenceRow, now: datetime, grace: timedelta) -> bool:
+def due_for_capture(occ: OccurrenceRow, now: datetime, grace: timedelta,
+                    recapture: timedelta) -> bool:
+    """Read at end + grace, again a day later, and once more at the end of the recapture
+    window: later edits are picked up for at most three GETs per meeting."""
     if occ.status == "cancelled" or occ.end + grace > now:
         return False
-    return occ.captured_at is None or now - occ.captured_at >= RECHECK
+    if occ.captured_at is None:
+        return True
+    return any(occ.captured_at < mark <= now
+               for mark in (occ.end + RECHECK, occ.end + recapture))
 
 
 async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
@@ -53,7 +60,7 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
     grace = timedelta(minutes=cfg.grace_minutes)
     for occ in store.occurrences_ended_between(now - timedelta(days=cfg.recapture_days),
                                                now - grace + timedelta(seconds=1)):
-        if not due_for_capture(occ, now, grace):
+        if not due_for_capture(occ, now, grace, timedelta(days=cfg.recapture_days)):
             continue
         series = store.series(occ.series_id)
         view = store.view_of_pairing(series.pairing_id) if series else None
@@ -75,10 +82,15 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
 async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: str,
                        now: datetime, report: CaptureReport, label: str) -> None:
     store = ctx.store
-    event = await ctx.graph.get_event(view.manager.id, occ.event_id, "body,isCancelled",
-                                      text_body=True)
+    event = await ctx.graph.get_event(view.manager.id, occ.event_id,
+                                      "body,isCancelled,start,end", text_body=True)
     if event is None or event.get("isCancelled"):
         store.update_occurrence(occ.id, now, status="cancelled", captured_at=now)
+        return
+    start, end = parse_graph_datetime(event["start"]), parse_graph_datetime(event["end"])
+    if end + timedelta(minutes=ctx.settings.agenda.grace_minutes) > now:
+        # Moved to later since we last looked: it hasn't happened yet.
+        store.update_occurrence(occ.id, now, start=start, end=end, status="moved")
         return
     text = block_text(((event.get("body") or {}).get("content")) or "")
     if text is None:

@@ -1,7 +1,7 @@
-"""Mirror each series' occurrences near today from Graph: moved, cancelled, declined.
-
-Only series with an occurrence in the window (computed locally from the pattern) are asked,
-so a monthly series costs one request a month, not one per run.
+"""Mirror a series' occurrences from Graph (moved, cancelled, declined) when it matters:
+when an occurrence's agenda falls due. A series is asked only then (the pattern says when,
+locally), so each meeting costs about one request here, whatever the run interval. After
+that, the agenda and capture jobs address the occurrence by id and notice a deletion.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from service.domain.timing import agenda_due_at
 from service.errors import ServiceError
 from service.graph.client import parse_graph_datetime
 from service.jobs.context import JobContext
@@ -32,11 +34,35 @@ class SyncReport:
 
 
 def window(ctx: JobContext, now: datetime) -> tuple[datetime, datetime]:
-    """From the oldest meeting whose notes may still change to past the agenda lead time."""
-    cfg = ctx.settings.agenda
-    back = timedelta(days=cfg.recapture_days + 1)
-    ahead = timedelta(days=cfg.lead_working_days * 2 + 5)  # working days -> calendar days
-    return now - back, now + ahead
+    """From now to past the agenda lead time (working days, so weekends need slack)."""
+    ahead = timedelta(days=ctx.settings.agenda.lead_working_days * 2 + 5)
+    return now, now + ahead
+
+
+def _working_days(person: Any) -> frozenset[int]:
+    if person is not None and person.working_days:
+        return frozenset(int(d) for d in person.working_days.split(","))
+    return frozenset({0, 1, 2, 3, 4})
+
+
+def needs_sync(ctx: JobContext, series: Any, manager: Any, now: datetime,
+               stored: list[Any]) -> bool:
+    """True when some upcoming occurrence's agenda is due but not written yet."""
+    lo, hi = window(ctx, now)
+    zone = ZoneInfo(series.time_zone)
+    days = _working_days(manager)
+    lead = ctx.settings.agenda.lead_working_days
+    done = {o.original_start for o in stored if o.agenda_state != "pending"
+            or o.status == "cancelled"}
+    starts = [s for s, _ in series_occurrences(series, lo, hi)]
+    starts += [o.start for o in stored if lo <= o.start < hi and o.agenda_state == "pending"
+               and o.status != "cancelled"]
+    for start in starts:
+        if start in done:
+            continue
+        if agenda_due_at(start.astimezone(zone), lead, days) <= now:
+            return True
+    return False
 
 
 def occurrence_state(item: dict[str, Any], report_email: str) -> tuple[str, datetime, datetime,
@@ -67,14 +93,10 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
     for series in store.all_live_series():
         if series.status != "active" or not series.event_id:
             continue
-        # Ask Graph only when the pattern has a meeting in the window, or a stored one
-        # (moved off the pattern) falls in it.
-        stored = [o for o in store.occurrences(series.id)
-                  if lo <= o.start < hi and o.status != "cancelled"]
-        if not stored and not series_occurrences(series, lo, hi):
-            continue
         view = store.view_of_pairing(series.pairing_id)
         if view is None:
+            continue
+        if not needs_sync(ctx, series, view.manager, now, store.occurrences(series.id)):
             continue
         report.series += 1
         try:
