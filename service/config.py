@@ -445,6 +445,41 @@ KEYS: tuple[Key, ...] = (
         "Folder with your own agenda.html.j2 / questions.toml (empty: the built-in ones). "
         "Rendered in a sandbox; people's text is always escaped.",
     ),
+    # [mail]
+    Key(
+        "mail",
+        "summaries",
+        "bool",
+        True,
+        "Email the report a summary (notes, actions) from the manager's mailbox after each "
+        "1-2-1 with notes.",
+    ),
+    Key("mail", "cc_manager", "bool", True, "Copy the manager on each summary."),
+    Key(
+        "mail",
+        "reminders",
+        "bool",
+        True,
+        "Remind a manager once when no notes were recorded for a 1-2-1.",
+    ),
+    Key(
+        "mail",
+        "reminder_hours",
+        "int",
+        24,
+        "Hours after a 1-2-1 ends before the reminder about missing notes goes.",
+        minimum=1,
+        maximum=336,
+    ),
+    Key(
+        "mail",
+        "per_minute",
+        "int",
+        30,
+        "Most messages sent from one mailbox per minute (Exchange Online allows 30).",
+        minimum=1,
+        maximum=30,
+    ),
     # [worker]
     Key(
         "worker",
@@ -624,6 +659,17 @@ class AgendaSettings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """Summaries and reminders sent from the manager's mailbox."""
+
+    summaries: bool
+    cc_manager: bool
+    reminders: bool
+    reminder_hours: int
+    per_minute: int
+
+
+@dataclass(frozen=True)
 class WorkerSettings:
     """The long-running worker: schedule, health endpoint and logging."""
 
@@ -646,6 +692,7 @@ class Settings:
     worker: WorkerSettings
     agenda: AgendaSettings = field(default_factory=lambda: AgendaSettings(
         2, 1, 30, 7, 3, 60, None))
+    mail: MailSettings = field(default_factory=lambda: MailSettings(True, True, True, 24, 30))
     source: str = "defaults"
     # "section.key" -> where the value came from ("default", the file, "env ONETOONE_...")
     origins: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
@@ -888,6 +935,7 @@ def _build(
         pairs=PairsSettings(**section("pairs")),
         worker=WorkerSettings(**section("worker")),
         agenda=AgendaSettings(**section("agenda")),
+        mail=MailSettings(**section("mail")),
         source=shown if file_path is not None else "defaults",
         origins=origins,
     )

@@ -275,3 +275,35 @@ def test_meeting_moved_out_of_the_window_is_not_taken_for_cancelled(
     tenant.person_cancel("mia@contoso.example", occ.event_id)
     at(moved.end + timedelta(hours=2))
     assert store.occurrence(occ.id).status == "cancelled"
+
+
+def _summaries(run: Run, mailbox: str) -> list[dict]:
+    return [m for m in run.tenant.messages(mailbox)
+            if (m.get("subject") or "").startswith("1-2-1 notes:")]
+
+
+def test_one_summary_per_meeting_with_notes_to_the_pair_only(run: Run) -> None:
+    """Each held meeting with notes gives the report exactly one summary, cc the manager."""
+    held = [o for o in occurrences(run) if o.status == "held"]
+    got = _summaries(run, "rob@contoso.example")
+    assert len(held) >= 5 and len(got) == len(held)
+    for message in got:
+        to = [r["emailAddress"]["address"] for r in message["toRecipients"]]
+        cc = [r["emailAddress"]["address"] for r in message.get("ccRecipients") or []]
+        assert to == ["rob@contoso.example"] and cc == ["mia@contoso.example"]
+        assert message["from"]["emailAddress"]["address"] == "mia@contoso.example"
+        body = message["body"]["content"]
+        assert "Workload OK &lt;script&gt;" in body and "<script>" not in body
+        assert "Actions agreed" in body and "draft proposal" in body
+    assert _summaries(run, "nia@contoso.example") == []
+    assert run.tenant.outbound == []
+
+
+def test_one_reminder_per_meeting_without_notes(run: Run) -> None:
+    """A manager who recorded nothing is reminded once per meeting, in their own mailbox."""
+    quiet = [o for o in occurrences(run) if o.status == "held_no_notes"
+             and o.end + timedelta(hours=24) < START + timedelta(days=DAYS)]
+    reminders = [m for m in run.tenant.messages("mia@contoso.example")
+                 if (m.get("subject") or "").startswith("Notes for your 1-2-1")]
+    assert len(quiet) >= 4 and len(reminders) == len(quiet)
+    assert all("Nia York" in m["subject"] for m in reminders)

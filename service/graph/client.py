@@ -530,6 +530,23 @@ class GraphClient:
             )
         ]
 
+    async def send_mail(self, mailbox: str, payload: dict[str, Any]) -> None:
+        """sendMail from ``mailbox``. Never retried here: the outbox owns that decision."""
+        await self.request("POST", _path("users", mailbox, "sendMail"), body=payload)
+
+    async def find_sent(self, mailbox: str, property_id: str, tag: str) -> bool:
+        """Whether Sent Items holds the message carrying ``tag`` (needs read access to mail;
+        PermissionDenied otherwise)."""
+        query = {
+            "$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq '{property_id}' "
+            f"and ep/value eq '{tag}')",
+            "$select": "id",
+            "$top": "1",
+        }
+        page = await self.request(
+            "GET", _path("users", mailbox, "mailFolders", "sentitems", "messages"), query=query)
+        return bool((page or {}).get("value"))
+
     async def aclose(self) -> None:
         await self.transport.aclose()
 

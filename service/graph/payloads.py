@@ -92,3 +92,26 @@ def recurrence_patch(recurrence: dict[str, Any], time_zone: str) -> dict[str, An
     rec = {"pattern": dict(recurrence["pattern"]), "range": dict(recurrence["range"])}
     rec["range"]["recurrenceTimeZone"] = graph_zone(time_zone)
     return {"recurrence": rec}
+
+
+MAIL_TAG_PROPERTY = f"String {PROPERTY_SET} Name onetoone.mail"
+MAIL_KEY_HEADER = "x-onetoone-key"
+
+
+def mail_message(*, subject: str, body_html: str, to: list[tuple[str, str]],
+                 cc: list[tuple[str, str]], tag: str, key: str) -> dict[str, Any]:
+    """The sendMail body: HTML message tagged (extended property + x- header) so that Sent
+    Items can tell later whether a send whose outcome was unknown went out."""
+    def recipients(people: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        return [{"emailAddress": {"address": address, "name": name}} for address, name in people]
+
+    message: dict[str, Any] = {
+        "subject": subject,
+        "body": {"contentType": "html", "content": body_html},
+        "toRecipients": recipients(to),
+        "internetMessageHeaders": [{"name": MAIL_KEY_HEADER, "value": key}],
+        "singleValueExtendedProperties": [{"id": MAIL_TAG_PROPERTY, "value": tag}],
+    }
+    if cc:
+        message["ccRecipients"] = recipients(cc)
+    return {"message": message, "saveToSentItems": True}

@@ -8,6 +8,7 @@ from datetime import datetime
 from service.jobs.agenda import AgendaReport, inject_agendas
 from service.jobs.capture import CaptureReport, capture_notes
 from service.jobs.context import JobContext
+from service.jobs.mail import MailReport, queue_mail, send_outbox
 from service.jobs.occurrences import SyncReport, sync_occurrences
 from service.jobs.pairs import PairsPlan, planned_views, sync_pairs
 from service.jobs.schedule import ScheduleReport, schedule
@@ -20,6 +21,7 @@ class TickReport:
     occurrences: SyncReport | None = None
     agenda: AgendaReport | None = None
     capture: CaptureReport | None = None
+    mail: MailReport | None = None
 
 
 async def tick(
@@ -38,5 +40,8 @@ async def tick(
     occurrences = await sync_occurrences(ctx, now)
     captured = await capture_notes(ctx, now)
     agendas = await inject_agendas(ctx, now)
+    queued = await queue_mail(ctx, now)
+    mail = await send_outbox(ctx, now)
+    mail.queued = queued.queued
     return TickReport(pairs=plan, schedule=report, occurrences=occurrences, agenda=agendas,
-                      capture=captured)
+                      capture=captured, mail=mail)

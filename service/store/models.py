@@ -224,3 +224,30 @@ class QuestionUseRow(Base):
     occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrences.id"))
     question_id: Mapped[str] = mapped_column(String(40))
     used_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxRow(Base):
+    """A mail to send, recorded before it is sent: the idempotency key makes a second one
+    impossible, and the tag (on the message) settles what happened after a failure whose
+    outcome is unknown."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)  # "<occurrence id>:<kind>"
+    kind: Mapped[str] = mapped_column(String(20))  # summary | reminder
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("occurrences.id"))
+    mailbox: Mapped[str] = mapped_column(String(320))  # the sender: the manager
+    recipients: Mapped[str] = mapped_column(Text)  # "to" addresses, comma-separated
+    cc: Mapped[str] = mapped_column(Text, default="")
+    subject: Mapped[str] = mapped_column(String(400))
+    body_html: Mapped[str] = mapped_column(Text)
+    tag: Mapped[str] = mapped_column(String(64), unique=True)
+    # pending | sending | sent | unconfirmed | failed
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -16,6 +16,7 @@ from service.store.models import (
     ActionRow,
     NoteRow,
     OccurrenceRow,
+    OutboxRow,
     PairingRow,
     PersonRow,
     QuestionUseRow,
@@ -496,3 +497,79 @@ class Store:
             if exists is None:
                 s.add(QuestionUseRow(pairing_id=pairing_id, occurrence_id=occurrence_id,
                                      question_id=question_id, used_at=now))
+
+
+    # -- outbox -----------------------------------------------------------------------------
+
+    def enqueue(self, row: OutboxRow) -> bool:
+        """Add a mail unless one with the same key exists (then nothing happens)."""
+        try:
+            with self.session() as s, s.begin():
+                if s.scalar(select(OutboxRow.id).where(OutboxRow.key == row.key)) is not None:
+                    return False
+                s.add(row)
+            return True
+        except IntegrityError:
+            return False  # another worker enqueued it first
+
+    def outbox(self, statuses: Sequence[str] | None = None) -> list[OutboxRow]:
+        with self.session() as s:
+            q = select(OutboxRow).order_by(OutboxRow.id)
+            if statuses:
+                q = q.where(OutboxRow.status.in_(statuses))
+            return list(s.scalars(q))
+
+    def has_mail(self, key: str) -> bool:
+        with self.session() as s:
+            return s.scalar(select(OutboxRow.id).where(OutboxRow.key == key)) is not None
+
+    def claim_mail(self, mail_id: int, now: datetime) -> bool:
+        """pending -> sending, atomically: only one worker ever sends a given row."""
+        with self.session() as s, s.begin():
+            result = s.execute(update(OutboxRow).where(
+                OutboxRow.id == mail_id, OutboxRow.status == "pending")
+                .values(status="sending", claimed_at=now, attempts=OutboxRow.attempts + 1))
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def finish_mail(self, mail_id: int, status: str, now: datetime, error: str = "") -> None:
+        with self.session() as s, s.begin():
+            row = s.get(OutboxRow, mail_id)
+            if row is None:
+                return
+            row.status, row.last_error = status, error
+            if status == "sent":
+                row.sent_at = now
+
+    def sent_since(self, mailbox: str, since: datetime) -> int:
+        with self.session() as s:
+            return len(list(s.scalars(select(OutboxRow.id).where(
+                OutboxRow.mailbox == mailbox, OutboxRow.claimed_at >= since))))
+
+    # -- privacy ----------------------------------------------------------------------------
+
+    def forget_person(self, person_id: str, now: datetime) -> dict[str, int]:
+        """Erase what was written about a person's 1-2-1s (notes, topics, actions, unsent
+        mail), keeping the rows so counts and history remain."""
+        erased = {"notes": 0, "topics": 0, "actions": 0, "mail": 0}
+        with self.session() as s, s.begin():
+            ids = list(s.scalars(select(PairingRow.id).where(or_(
+                PairingRow.manager_id == person_id, PairingRow.report_id == person_id))))
+            for row in s.scalars(select(NoteRow).where(NoteRow.pairing_id.in_(ids))):
+                if row.text != "[erased]":
+                    row.text, erased["notes"] = "[erased]", erased["notes"] + 1
+            for row in s.scalars(select(TopicRow).where(TopicRow.pairing_id.in_(ids))):
+                if row.text != "[erased]":
+                    row.text, row.status = "[erased]", "discussed"
+                    erased["topics"] += 1
+            for row in s.scalars(select(ActionRow).where(ActionRow.pairing_id.in_(ids))):
+                if row.text != "[erased]":
+                    row.text, row.owner, row.status = "[erased]", "[erased]", "done"
+                    erased["actions"] += 1
+            for row in s.scalars(select(OutboxRow).where(OutboxRow.pairing_id.in_(ids))):
+                if row.body_html != "[erased]":
+                    row.body_html, row.subject = "[erased]", "[erased]"
+                    if row.status == "pending":
+                        row.status = "failed"
+                        row.last_error = f"erased on {now:%Y-%m-%d} before sending"
+                    erased["mail"] += 1
+        return erased

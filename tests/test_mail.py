@@ -1,0 +1,129 @@
+"""Summaries and reminders through the outbox: exactly once, to the pair only, never a
+private note, and a send whose outcome is unknown is settled, not repeated."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from datetime import timedelta
+
+import pytest
+
+from service.app import job_context
+from service.jobs.tick import tick
+from service.logs import JsonFormatter, register_secret
+from service.store.db import make_engine
+from service.store.repo import Store
+from tests.test_agenda_loop import START, no_sleep, org, person_types
+
+
+class Scenario:
+    """Rob's first 1-2-1 with Mia, up to just before its notes are read back."""
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self.tenant = org()
+        self.store = Store(make_engine(settings.database.url))
+        self.at(START)
+        self.at(START + timedelta(days=5))  # the first agendas are in
+        self.rob = next(v for v in self.store.views() if v.report.email == "rob@contoso.example")
+        self.occ = self.store.pairing_occurrences(self.rob.pairing.id)[0]
+
+    def at(self, now):
+        self.tenant.now = lambda: now
+
+        async def go():
+            async with job_context(self.settings, now, sandbox=self.tenant,
+                                   graph_options={"sleep": no_sleep}) as ctx:
+                return await tick(ctx, now)
+
+        return asyncio.run(go())
+
+    def type_notes(self) -> None:
+        person_types(self.tenant, self.occ, ["Confidential-ish but shared: went well"],
+                     ["Rob: send the plan by 20 Dec"], tick_all=False)
+
+    def after_meeting(self, hours: float = 1):
+        return self.at(self.occ.end + timedelta(hours=hours))
+
+    def summaries(self) -> list[dict]:
+        return [m for m in self.tenant.messages("rob@contoso.example")
+                if m["subject"].startswith("1-2-1 notes:")]
+
+
+@pytest.fixture
+def scenario(tmp_path, settings_for) -> Scenario:
+    return Scenario(settings_for(f"sqlite:///{tmp_path / 'mail.db'}"))
+
+
+def test_unknown_outcome_settled_by_sent_items(scenario: Scenario) -> None:
+    """A 503 after Exchange accepted the mail: Sent Items shows the tag; nothing is re-sent."""
+    scenario.type_notes()
+    scenario.tenant.inject_fault("POST", r"/sendMail$", 503, times=1, apply_first=True)
+    result = scenario.after_meeting()
+    assert result.mail.sent and not result.mail.failed
+    scenario.after_meeting(hours=30)
+    assert len(scenario.summaries()) == 1
+    assert [r.status for r in scenario.store.outbox()] == ["sent"]
+    assert scenario.tenant.count("POST", r"/sendMail$") == 1
+
+
+def test_unknown_outcome_not_sent_is_sent_once_later(scenario: Scenario) -> None:
+    """A 503 where Exchange did not send: after the settle delay it goes, once."""
+    scenario.type_notes()
+    scenario.tenant.inject_fault("POST", r"/sendMail$", 503, times=1)
+    scenario.after_meeting()
+    assert scenario.summaries() == []
+    assert [r.status for r in scenario.store.outbox()] == ["sending"]
+    scenario.after_meeting(hours=2)  # settle: not in Sent Items -> pending again
+    scenario.after_meeting(hours=3)
+    assert len(scenario.summaries()) == 1
+    assert scenario.tenant.count("POST", r"/sendMail$") == 2
+
+
+def test_unreadable_sent_items_leaves_mail_unconfirmed(scenario: Scenario) -> None:
+    """If Sent Items can't be read, an unknown outcome is shown, never silently re-sent."""
+    scenario.type_notes()
+    scenario.tenant.inject_fault("POST", r"/sendMail$", 504, times=1)
+    scenario.tenant.inject_fault("GET", r"/mailFolders/sentitems/messages$", 403, times=10)
+    scenario.after_meeting()
+    scenario.after_meeting(hours=5)
+    rows = scenario.store.outbox()
+    assert [r.status for r in rows] == ["unconfirmed"]
+    assert "Sent Items not readable" in rows[0].last_error
+    assert scenario.tenant.count("POST", r"/sendMail$") == 1
+
+
+def test_private_notes_never_reach_the_summary(scenario: Scenario) -> None:
+    """A --private note stays in the database; the summary carries only shared notes."""
+    scenario.store.add_note(scenario.rob.pairing.id, scenario.occ.id, "PRIVATE: health issue",
+                            private=True, now=START)
+    scenario.type_notes()
+    scenario.after_meeting()
+    (summary,) = scenario.summaries()
+    assert "PRIVATE" not in summary["body"]["content"]
+    assert "went well" in summary["body"]["content"]
+
+
+def test_debug_logs_hold_no_secret_and_no_notes(scenario: Scenario) -> None:
+    """With DEBUG logging, neither the client secret nor note text appears in any line."""
+    register_secret("s3cret-CLIENT-value")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        logging.getLogger("test").debug("token s3cret-CLIENT-value")
+        scenario.type_notes()
+        scenario.after_meeting()
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    text = stream.getvalue()
+    assert "mail.sent" in text
+    assert "s3cret-CLIENT-value" not in text
+    assert "went well" not in text and "send the plan" not in text
