@@ -338,9 +338,10 @@ def demo(out: str, now_text: str | None) -> None:
 
 
 def _register_meeting_commands() -> None:
-    from service.cli_meetings import register
+    from service.cli_meetings import register, register_admin
 
     register(cli, console, run_safely)
+    register_admin(cli, console, run_safely)
 
 
 _register_meeting_commands()

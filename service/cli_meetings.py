@@ -210,3 +210,75 @@ def register(cli: click.Group, console: Any, run_safely: Any) -> None:
             console.print(f"Action #{action_id} is done.")
 
         run_safely(body)
+
+
+def register_admin(cli: click.Group, console: Any, run_safely: Any) -> None:
+    """status and forget."""
+
+    @cli.command()
+    @click.option("--now", "now_text", help="As of this ISO-8601 instant (default: now).")
+    @click.pass_obj
+    def status(obj: Any, now_text: str | None) -> None:
+        """Per pair: next meeting, last held, open actions, pending or unconfirmed mail."""
+
+        def body() -> None:
+            store = _store(obj)
+            now = (datetime.fromisoformat(now_text.replace("Z", "+00:00")) if now_text
+                   else datetime.now(UTC))
+            mail = store.outbox()
+            table = Table("pair", "status", "next meeting", "last held", "open actions",
+                          "mail")
+            problems = []
+            for view in store.views():
+                occs = store.pairing_occurrences(view.pairing.id)
+                upcoming = [o for o in occs if o.start > now and o.status != "cancelled"]
+                held = [o for o in occs if o.status == "held" and o.start <= now]
+                if not upcoming and view.series is not None:
+                    from service.jobs.schedule import series_occurrences
+
+                    nxt = series_occurrences(view.series, now, now + timedelta(days=120))
+                    next_text = f"{nxt[0][0]:%a %d %b %H:%M} UTC" if nxt else "—"
+                else:
+                    next_text = f"{upcoming[0].start:%a %d %b %H:%M} UTC" if upcoming else "—"
+                mine = [m for m in mail if m.pairing_id == view.pairing.id]
+                counts = {s: sum(1 for m in mine if m.status == s)
+                          for s in ("pending", "sending", "unconfirmed", "failed", "sent")}
+                mail_text = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "—"
+                for m in mine:
+                    if m.status in ("unconfirmed", "failed"):
+                        problems.append(f"{m.status}: {m.kind} for {view.report.name} "
+                                        f"({m.key}) — {m.last_error}")
+                state = view.pairing.status.replace("_", " ")
+                table.add_row(escape(f"{view.manager.name} & {view.report.name}"), state,
+                              next_text, f"{held[-1].start:%d %b %Y}" if held else "—",
+                              str(len(store.open_actions(view.pairing.id))), mail_text)
+            console.print(table)
+            for line in problems:
+                console.print("[yellow]" + escape(line) + "[/yellow]")
+
+        run_safely(body)
+
+    @cli.command()
+    @click.argument("person_email")
+    @click.option("--yes", is_flag=True, help="Don't ask for confirmation.")
+    @click.pass_obj
+    def forget(obj: Any, person_email: str, yes: bool) -> None:
+        """Erase what was written about PERSON_EMAIL's 1-2-1s (notes, topics, actions, unsent
+        mail), keeping counts and dates."""
+
+        def body() -> None:
+            store = _store(obj)
+            people = [v for v in store.views()
+                      if person_email.lower() in (v.manager.email.lower(), v.report.email.lower())]
+            if not people:
+                raise ServiceError(f"No pair involves {person_email}.")
+            person_id = (people[0].manager.id if people[0].manager.email.lower()
+                         == person_email.lower() else people[0].report.id)
+            if not yes and not click.confirm(f"Erase notes, topics and actions of every 1-2-1 "
+                                             f"involving {person_email}?"):
+                raise ServiceError("Nothing erased.")
+            erased = store.forget_person(person_id, datetime.now(UTC))
+            console.print(escape(f"Erased for {person_email}: " + ", ".join(
+                f"{n} {k}" for k, n in erased.items())))
+
+        run_safely(body)

@@ -147,6 +147,7 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
             calendars[user.id] = await ctx.graph.calendar_view(user.id, now, now + HORIZON)
         views = ctx.store.views()
         agenda_rows = _agenda_pages(out, ctx.store, tenant, views)
+        mail_rows = _mail_pages(out, tenant, users)
     save_sandbox(settings, tenant)
 
     people = []
@@ -192,6 +193,7 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
                                            generated=now.strftime("%Y-%m-%d %H:%M UTC"),
                                            summary=result.schedule.summary(),
                                            agendas=agenda_rows, happenings=happenings,
+                                           mails=mail_rows,
                                            weeks=int(WALK / timedelta(weeks=1))))
 
     table = Table("manager", "report", "cadence", "why", "series", title="onetoone demo")
@@ -214,6 +216,9 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
         f"Then {int(WALK / timedelta(weeks=1))} simulated weeks: {injected} agendas written "
         f"into invites, {held} meetings' notes read back, {open_actions} actions still open; "
         f"{len(happenings)} things people did in Outlook (typed notes, moved, cancelled).")
+    summaries = sum(1 for m in mail_rows if m["kind"] == "summary")
+    console.print(f"Reports received {summaries} summaries; managers {len(mail_rows) - summaries}"
+                  f" reminders (as .eml and HTML under {out / 'mail'}/).")
     console.print(f"Open [bold]{out / 'index.html'}[/bold] to see each person's calendar "
                   f"for the next six months (one page per person under {out / 'people'}/).")
 
@@ -222,6 +227,54 @@ def store_actions(settings: Any) -> list[Any]:
     from service.app import open_store
 
     return open_store(settings).actions(open_only=True)
+
+
+def _mail_pages(out: Path, tenant: Any, users: list[Any]) -> list[dict[str, Any]]:
+    """Every summary and reminder people received, as .eml (open in a mail client) and HTML."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+    from html import escape as html_escape
+
+    folder = out / "mail"
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for user in users:
+        for n, message in enumerate(tenant.messages(user.email), start=1):
+            subject = message.get("subject") or ""
+            if not subject.startswith(("1-2-1 notes:", "Notes for your 1-2-1")):
+                continue
+            to = [r["emailAddress"]["address"].lower() for r in message.get("toRecipients") or []]
+            if user.email.lower() not in to:
+                continue  # the manager's copy of a summary
+            def people(key: str, message: dict[str, Any] = message) -> str:
+                return ", ".join(f"{r['emailAddress'].get('name', '')} "
+                                 f"<{r['emailAddress']['address']}>"
+                                 for r in message.get(key) or [])
+            sender = (message.get("from") or {}).get("emailAddress") or {}
+            eml = EmailMessage()
+            eml["From"] = f"{sender.get('name', '')} <{sender.get('address', '')}>"
+            eml["To"] = people("toRecipients")
+            if message.get("ccRecipients"):
+                eml["Cc"] = people("ccRecipients")
+            eml["Subject"] = subject
+            sent = message.get("sentDateTime") or message.get("receivedDateTime")
+            if sent:
+                eml["Date"] = format_datetime(parse_graph_datetime(sent))
+            for header in message.get("internetMessageHeaders") or []:
+                eml[header["name"]] = header["value"]
+            html = (message.get("body") or {}).get("content") or ""
+            eml.set_content("This message is HTML; open the .html file or a mail client.")
+            eml.add_alternative(html, subtype="html")
+            stem = f"mail/{_slug(user.name)}-{n:02d}"
+            (out / f"{stem}.eml").write_bytes(bytes(eml))
+            (out / f"{stem}.html").write_text(
+                "<!doctype html><meta charset='utf-8'><body style='margin:2rem'>"
+                f"<p style='color:#666;font:13px sans-serif'>To: {html_escape(eml['To'])}</p>"
+                + html + "</body>")
+            rows.append({"to": user.name, "subject": subject, "eml": f"{stem}.eml",
+                         "html": f"{stem}.html", "kind": "summary" if subject.startswith(
+                             "1-2-1 notes") else "reminder"})
+    return rows
 
 
 def _agenda_pages(out: Path, store: Any, tenant: Any, views: list[Any]) -> list[dict[str, Any]]:

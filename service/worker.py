@@ -33,8 +33,9 @@ class Worker:
         self.last_error: str | None = None
         self.counters: dict[str, float] = {
             "ticks": 0, "tick_failures": 0, "series_created": 0, "series_adopted": 0,
-            "series_extended": 0, "series_ended": 0, "graph_requests": 0, "graph_retries": 0,
-            "graph_throttled": 0,
+            "series_extended": 0, "series_ended": 0, "agendas_injected": 0,
+            "notes_captured": 0, "mails_sent": 0, "mails_unconfirmed": 0, "graph_requests": 0,
+            "graph_retries": 0, "graph_throttled": 0,
         }
         self._lock = threading.Lock()
 
@@ -62,6 +63,13 @@ class Worker:
                 summary = result.schedule.summary()
                 for key in ("created", "adopted", "extended", "ended"):
                     self.counters[f"series_{key}"] += summary[key]
+                if result.agenda is not None:
+                    self.counters["agendas_injected"] += len(result.agenda.injected)
+                if result.capture is not None:
+                    self.counters["notes_captured"] += len(result.capture.held)
+                if result.mail is not None:
+                    self.counters["mails_sent"] += len(result.mail.sent)
+                    self.counters["mails_unconfirmed"] += len(result.mail.unconfirmed)
                 log.info("worker.tick", extra={"sync": sync, "pairs": result.pairs.counts(),
                                                **summary})
             except ServiceError as exc:
@@ -88,6 +96,10 @@ class Worker:
             "series_created": "Series created in Outlook", "series_adopted":
             "Series found in Outlook and adopted", "series_extended": "Series extended",
             "series_ended": "Series ended (leavers, movers, cadence changes)",
+            "agendas_injected": "Agendas written into occurrences",
+            "notes_captured": "Meetings whose notes were read back",
+            "mails_sent": "Summaries and reminders sent",
+            "mails_unconfirmed": "Mails whose outcome could not be confirmed",
             "graph_requests": "HTTP requests sent to Microsoft Graph",
             "graph_retries": "Graph requests retried", "graph_throttled":
             "Graph responses with status 429",

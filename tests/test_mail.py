@@ -127,3 +127,26 @@ def test_debug_logs_hold_no_secret_and_no_notes(scenario: Scenario) -> None:
     assert "mail.sent" in text
     assert "s3cret-CLIENT-value" not in text
     assert "went well" not in text and "send the plan" not in text
+
+
+def test_status_and_forget(scenario: Scenario, monkeypatch, tmp_path) -> None:
+    """`status` lists unconfirmed mail; `forget` erases a person's notes and actions."""
+    from click.testing import CliRunner
+
+    from service.cli import cli
+
+    scenario.type_notes()
+    scenario.tenant.inject_fault("POST", r"/sendMail$", 504, times=1)
+    scenario.tenant.inject_fault("GET", r"/mailFolders/sentitems/messages$", 403, times=10)
+    scenario.after_meeting()
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("ONETOONE_DATABASE_URL", scenario.settings.database.url)
+    monkeypatch.chdir(tmp_path)
+    out = CliRunner().invoke(cli, ["status"]).output
+    assert "1 unconfirmed" in out and "unconfirmed: summary for Rob Report" in out
+    result = CliRunner().invoke(cli, ["forget", "rob@contoso.example", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "1 notes" in result.output
+    notes = scenario.store.notes(scenario.occ.id)
+    assert notes and all(n.text == "[erased]" for n in notes)
+    assert all(a.text == "[erased]" for a in scenario.store.actions(scenario.rob.pairing.id))

@@ -54,6 +54,6 @@ def test_worker_serves_health_and_stops_on_sigterm(tmp_path: Path) -> None:
         assert "# TYPE onetoone_graph_requests_total counter" in metrics
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert '"event": "worker.stopped"' in err
