@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -44,9 +45,13 @@ def load_sandbox(settings: Any, today: datetime) -> Any:
 
     path = Path(settings.microsoft.sandbox_state)
     if path.exists():
-        return SandboxTenant.load(path)
-    tenant = demo_tenant(today.date())
-    tenant.save(path)
+        tenant = SandboxTenant.load(path)
+    else:
+        tenant = demo_tenant(today.date())
+        tenant.save(path)
+    tenant.autosave = path
+    # Test knob: slow every sandbox request down (crash tests, benchmarks).
+    tenant.latency = float(os.environ.get("ONETOONE_TEST_SANDBOX_LATENCY", "0") or 0)
     return tenant
 
 
@@ -67,6 +72,7 @@ async def job_context(
     tenant = sandbox
     if settings.is_sandbox and tenant is None:
         tenant = load_sandbox(settings, now)
+        tenant.now = lambda: now  # the sandbox's clock follows the run's (tick --now)
     graph = build_from_settings(settings, sandbox=tenant, **(graph_options or {}))
     try:
         yield JobContext(settings=settings, store=store, graph=graph, progress=progress)

@@ -270,6 +270,26 @@ def _print_schedule(report: Any, dry_run: bool) -> None:
         err_console.print("[yellow]deleted by manager (not recreated):[/yellow] " + escape(line))
 
 
+def _print_meetings(result: Any) -> bool:
+    """Agenda, notes and mail lines of a tick; True when something failed."""
+    if result.agenda is None:
+        return False
+    a, c, m = result.agenda, result.capture, result.mail
+    console.print(
+        f"agendas: {len(a.injected)} written, {len(a.updated)} updated, "
+        f"{len(a.kept_person_edit)} left as a person edited them; notes read back: "
+        f"{len(c.held)} with notes, {len(c.without_notes)} without; mail: {len(m.queued)} "
+        f"queued, {len(m.sent)} sent, {len(m.unconfirmed)} unconfirmed")
+    failed = (result.occurrences.failed if result.occurrences else []) + a.failed + c.failed
+    failed += m.failed
+    for line in failed:
+        err_console.print("[red]failed:[/red] " + escape(line), highlight=False)
+    for key in m.unconfirmed:
+        err_console.print(f"[yellow]unconfirmed mail {escape(key)}: see `onetoone status`"
+                          "[/yellow]")
+    return bool(failed)
+
+
 @cli.command("schedule")
 @click.option("--dry-run", is_flag=True, help="Show what would be created; change nothing.")
 @click.option("--now", "now_text", help="As of this ISO-8601 instant (default: now).")
@@ -288,7 +308,8 @@ def schedule_cmd(obj: Ctx, dry_run: bool, now_text: str | None) -> None:
 
     result = run_safely(lambda: asyncio.run(go()))
     _print_schedule(result.schedule, dry_run)
-    if result.schedule.failed:
+    meetings_failed = _print_meetings(result)
+    if result.schedule.failed or meetings_failed:
         sys.exit(1)
 
 
@@ -311,7 +332,8 @@ def tick_cmd(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
     console.print("pairs: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
                                or "none"))
     _print_schedule(result.schedule, dry_run)
-    if result.schedule.failed:
+    meetings_failed = _print_meetings(result)
+    if result.schedule.failed or meetings_failed:
         sys.exit(1)
 
 

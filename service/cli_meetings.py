@@ -142,7 +142,11 @@ def register(cli: click.Group, console: Any, run_safely: Any) -> None:
                     if o.start <= now and o.status != "cancelled"]
             if on is not None:
                 past = [o for o in store.pairing_occurrences(view.pairing.id)
-                        if o.start.date() == on.date()]
+                        if o.start.date() == on.date() and o.status != "cancelled"]
+                if not past:
+                    raise ServiceError(f"No meeting of {view.manager.name} & {view.report.name} "
+                                       f"on {on:%Y-%m-%d}. `onetoone status` shows the last "
+                                       "and next ones.")
             occ = past[-1] if past else None
             text = sys.stdin.read() if not sys.stdin.isatty() else (click.edit(
                 "\n# Notes for your 1-2-1. Lines starting 'Action:' become actions.\n") or "")

@@ -161,6 +161,7 @@ class SandboxTenant:
         }
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
         self.latency = 0.0
+        self.autosave: Path | None = None  # save the state after every change (CLI mode)
         self.mailbox_limit = 4
         self.requests: list[tuple[str, str, str | None]] = []
         self.outbound: list[dict[str, Any]] = []  # mail to addresses outside the tenant
@@ -627,7 +628,12 @@ class SandboxTenant:
         try:
             if self.latency:
                 await asyncio.sleep(self.latency)
-            return _http(self.dispatch(parsed), request, self.now())
+            response = _http(self.dispatch(parsed), request, self.now())
+            if self.autosave is not None and request.method != "GET":
+                # Like Graph, a change is durable once answered: a client killed right
+                # after still finds it next time.
+                self.save(self.autosave)
+            return response
         finally:
             self._release(key)
 

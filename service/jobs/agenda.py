@@ -77,6 +77,16 @@ def agenda_for(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: str
     )
 
 
+def _first_shown(store: object, view: PairingView, occ: OccurrenceRow) -> set[int]:
+    """Topics not yet shown in any earlier agenda of the pair (so not carried yet)."""
+    shown: set[int] = set()
+    for other in store.pairing_occurrences(view.pairing.id):  # type: ignore[attr-defined]
+        if other.id != occ.id and other.agenda_state == "injected":
+            shown |= {int(i) for i in other.agenda_topics.split(",") if i}
+    open_ids = {t.id for t in store.open_topics(view.pairing.id)}  # type: ignore[attr-defined]
+    return open_ids - shown
+
+
 def render_block(ctx: JobContext, agenda: Agenda) -> str:
     folder = ctx.settings.agenda.templates
     return render("agenda.html.j2", str(folder) if folder else None, agenda=agenda,
@@ -163,7 +173,10 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: s
     topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]
     action_ids = [a.id for a in agenda.actions]
     if first:
-        store.carry(action_ids, [])
+        # Carried: shown again after the agenda they were first on.
+        store.carry(action_ids, [t.topic.id for t in agenda.topics
+                                 if t.topic.id is not None and t.topic.raised_on < occ.start.date()
+                                 and t.topic.id not in _first_shown(store, view, occ)])
     if agenda.question is not None:
         store.record_question(view.pairing.id, occ.id, agenda.question.id, now)
     store.update_occurrence(

@@ -58,7 +58,8 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
     cfg = ctx.settings.agenda
     store = ctx.store
     grace = timedelta(minutes=cfg.grace_minutes)
-    for occ in store.occurrences_ended_between(now - timedelta(days=cfg.recapture_days),
+    # A day of slack past the window so the last read (at end + recapture_days) is found.
+    for occ in store.occurrences_ended_between(now - timedelta(days=cfg.recapture_days + 1),
                                                now - grace + timedelta(seconds=1)):
         if not due_for_capture(occ, now, grace, timedelta(days=cfg.recapture_days)):
             continue
@@ -113,12 +114,19 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRow, z
                          manager_name=view.manager.name, report_name=view.report.name)
     store.replace_outlook_notes(view.pairing.id, occ.id, parsed.notes, now)
     added = 0
+    done_now: list[int] = []
     for action in parsed.new_actions:
         if store.add_action(pairing_id=view.pairing.id, occurrence_id=occ.id,
                             owner=action.owner, text=action.text, due=action.due,
                             raised_on=meeting_date, fingerprint=line_fingerprint(action.line),
                             now=now):
             added += 1
+        if action.done:  # agreed and already done in the meeting ("[x] Sam: ...")
+            done_now += [a.id for a in store.actions(view.pairing.id)
+                         if a.raised_occurrence_id == occ.id and a.status == "open"
+                         and a.fingerprint == line_fingerprint(action.line)]
+    if done_now:
+        store.close_actions(done_now, occ.id, now, pairing_id=view.pairing.id)
     closed = store.close_actions(parsed.closed_ids, occ.id, now, pairing_id=view.pairing.id)
     if parsed.topics_discussed:
         store.topics_discussed(parsed.topics_discussed, occ.id)
