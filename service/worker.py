@@ -113,7 +113,8 @@ def run_worker(settings: Any) -> None:
 
     worker = Worker(settings)
     cfg = settings.worker
-    server = serve(cfg.health_host, cfg.health_port, ready=worker.ready, metrics=worker.metrics)
+    server = (serve(cfg.health_host, cfg.health_port, ready=worker.ready,
+                    metrics=worker.metrics) if cfg.health_port else None)
     scheduler = BlockingScheduler(timezone=UTC)
     soon = datetime.now(UTC) + timedelta(seconds=1)
     scheduler.add_job(worker.run_job, "interval", minutes=cfg.sync_minutes, kwargs={"sync": True},
@@ -135,5 +136,6 @@ def run_worker(settings: Any) -> None:
     try:
         scheduler.start()
     finally:
-        server.shutdown()
+        if server is not None:
+            server.shutdown()
         log.info("worker.stopped")
