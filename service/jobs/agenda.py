@@ -103,10 +103,10 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
     for occ in store.occurrences_between(now, horizon):
         if occ.status == "cancelled":
             continue
-        series = store.series(occ.series_id)
-        view = store.view_of_pairing(series.pairing_id) if series else None
-        if series is None or view is None or view.pairing.status != "active":
+        context = store.occurrence_context(occ)
+        if context is None or context[1].pairing.status != "active":
             continue
+        series, view = context
         days = frozenset(int(d) for d in view.manager.working_days.split(",")) if (
             view.manager.working_days) else frozenset({0, 1, 2, 3, 4})
         zone = series.time_zone

@@ -63,10 +63,10 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
                                                now - grace + timedelta(seconds=1)):
         if not due_for_capture(occ, now, grace, timedelta(days=cfg.recapture_days)):
             continue
-        series = store.series(occ.series_id)
-        view = store.view_of_pairing(series.pairing_id) if series else None
-        if series is None or view is None:
+        context = store.occurrence_context(occ)
+        if context is None:
             continue
+        series, view = context
         label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
         if not store.claim(view.pairing.id, ctx.worker_id, now, LEASE):
             continue

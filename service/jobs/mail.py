@@ -98,10 +98,10 @@ async def queue_mail(ctx: JobContext, now: datetime) -> MailReport:
     for occ in store.occurrences_ended_between(now - LOOKBACK, now):
         if occ.status not in ("held", "held_no_notes") or occ.captured_at is None:
             continue
-        series = store.series(occ.series_id)
-        view = store.view_of_pairing(series.pairing_id) if series else None
-        if series is None or view is None:
+        context = store.occurrence_context(occ)
+        if context is None:
             continue
+        series, view = context
         label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
         if occ.status == "held" and cfg.summaries and not store.has_mail(f"{occ.id}:summary"):
             summary = build_summary(ctx, view, occ, series.time_zone)

@@ -360,6 +360,12 @@ class Store:
         with self.session() as s:
             return s.get(SeriesRow, series_id)
 
+    def occurrence_context(self, occ: OccurrenceRow) -> tuple[SeriesRow, PairingView] | None:
+        """The series an occurrence belongs to and its pairing, with both people."""
+        series = self.series(occ.series_id)
+        view = self.view_of_pairing(series.pairing_id) if series else None
+        return (series, view) if series is not None and view is not None else None
+
     def view_of_pairing(self, pairing_id: int) -> PairingView | None:
         with self.session() as s:
             p = s.get(PairingRow, pairing_id)
