@@ -109,7 +109,7 @@ def register(cli: click.Group, console: Any, run_safely: Any) -> None:
             zone = view.series.time_zone if view.series else "UTC"
             ctx = JobContext(settings=obj.settings, store=store, graph=None)  # type: ignore[arg-type]
             agenda = agenda_for(ctx, view, occ, zone, question_bank(obj.settings.agenda.templates))
-            html = render_block(ctx, agenda)
+            html = render_block(ctx, agenda, view.pairing.key)
             target = Path(out or f"agenda-{view.report.email.split('@')[0]}-"
                           f"{occ.start.astimezone(ZoneInfo(zone)):%Y-%m-%d}.html")
             target.write_text("<!doctype html><meta charset='utf-8'><body>" + html + "</body>")

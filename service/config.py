@@ -480,6 +480,15 @@ KEYS: tuple[Key, ...] = (
         minimum=1,
         maximum=30,
     ),
+    Key(
+        "mail",
+        "topics_mailbox",
+        "str",
+        "",
+        "A mailbox (e.g. onetoone@contoso.com) where the pair can email topics for their next "
+        "1-2-1; each agenda carries its own plus-address. Empty: off. Needs Mail.ReadWrite "
+        "and Mail.Send on that one mailbox.",
+    ),
     # [worker]
     Key(
         "worker",
@@ -667,6 +676,7 @@ class MailSettings:
     reminders: bool
     reminder_hours: int
     per_minute: int
+    topics_mailbox: str = ""
 
 
 @dataclass(frozen=True)
@@ -1404,6 +1414,13 @@ def _check_pairs_file(value: str, item: _Raw) -> Path | None:
     return path
 
 
+def _check_optional_email(value: str, item: _Raw) -> str:
+    if value and not is_valid_email(value):
+        raise _Bad("is not a valid email address",
+                   "Write the service mailbox as name@example.com, or leave it empty")
+    return value.lower()
+
+
 def _check_template_folder(value: str, item: _Raw) -> Path | None:
     if not value:
         return None
@@ -1441,6 +1458,7 @@ def _check_not_empty(value: str, item: _Raw) -> str:
 
 _CHECKS: dict[tuple[str, str], Callable[[Any, _Raw], Any]] = {
     ("agenda", "templates"): _check_template_folder,
+    ("mail", "topics_mailbox"): _check_optional_email,
     ("microsoft", "tenant_id"): _check_tenant,
     ("microsoft", "client_id"): _guid_or_empty(
         "client id",

@@ -410,6 +410,7 @@ _TOPIC_LINE = re.compile(
     r"— [^—]+, raised \d{1,2} [A-Z][a-z]{2} \d{4}(?:, carried \d+×)?(?: \(topic #\d+\))?$")
 _SENTINEL = re.compile(r"onetoone\s+agenda\s+(?:starts|ends)", re.I)
 _QUOTED = re.compile(r"^[“\"].*[”\"]$")
+_TOPIC_MAIL = re.compile(r"^add a topic any time: email \S+@\S+", re.I)
 
 
 def _static_lines(manager_name: str, report_name: str) -> set[str]:
@@ -504,6 +505,7 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
             from_template[key] -= 1
             continue
         if (key in static or _HEADER.match(line) or _SHARE.match(line)
+                or _TOPIC_MAIL.match(line)
                 or _TOPIC_LINE.search(line) or key.startswith("for example:")
                 or (_ACTION_MARK.search(line) and _BOX.match(line) and " – " in line)):
             continue

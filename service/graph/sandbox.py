@@ -112,6 +112,8 @@ def _route_table() -> list[tuple[str, re.Pattern[str], Handler]]:
         ("GET", rf"{u}/mailFolders/([^/]+)/messages",
          mailbox(lambda t, uid, r, f: mail.list_messages(t, uid, f, r))),
         ("GET", rf"{u}/messages", mailbox(lambda t, uid, r: mail.list_messages(t, uid, None, r))),
+        ("PATCH", rf"{u}/messages/([^/]+)",
+         mailbox(lambda t, uid, r, m: mail.update_message(t, uid, m, r))),
     ]
     return [(m, re.compile(f"^{p}/?$", re.I), h) for m, p, h in routes]
 
@@ -286,6 +288,9 @@ class SandboxTenant:
         for user in self.state["users"].values():
             if lowered in (user["userPrincipalName"].lower(), user["mail"].lower()):
                 return user
+        local, at, domain = lowered.partition("@")
+        if at and "+" in local:  # Exchange Online plus addressing: name+tag@ goes to name@
+            return self.find_user(local.split("+", 1)[0] + "@" + domain)
         return None
 
     def set_manager(self, user: Any, manager: Any) -> None:

@@ -100,3 +100,20 @@ def list_messages(tenant: SandboxTenant, uid: str, folder: str | None, request: 
             out["singleValueExtendedProperties"] = props
         shaped.append(out)
     return Response(200, page(shaped, request, top(request, 10, 1000), token="$skip"))
+
+
+def update_message(tenant: SandboxTenant, uid: str, message_id: str, request: Request
+                   ) -> Response:
+    """PATCH a message: isRead, categories, flag, importance (what clients change)."""
+    body = request.body if isinstance(request.body, dict) else {}
+    unknown = set(body) - {"isRead", "categories", "flag", "importance"}
+    if unknown:
+        raise bad_request(f"The property '{sorted(unknown)[0]}' does not exist on type "
+                          "'Microsoft.OutlookServices.Message'.", "RequestBodyRead")
+    for folder in (tenant.state["messages"].get(uid) or {}).values():
+        for message in folder:
+            if message.get("id") == message_id:
+                message.update(copy.deepcopy(body))
+                return Response(200, {k: v for k, v in message.items()
+                                      if not k.startswith("_")})
+    raise GraphFault(404, "ErrorItemNotFound", "The specified object was not found in the store.")

@@ -87,10 +87,14 @@ def _first_shown(store: object, view: PairingView, occ: OccurrenceRow) -> set[in
     return open_ids - shown
 
 
-def render_block(ctx: JobContext, agenda: Agenda) -> str:
+def render_block(ctx: JobContext, agenda: Agenda, pairing_key: str = "") -> str:
+    from service.jobs.topics_mail import topics_address
+
     folder = ctx.settings.agenda.templates
+    box = ctx.settings.mail.topics_mailbox
     return render("agenda.html.j2", str(folder) if folder else None, agenda=agenda,
-                  markers=MARKERS)
+                  markers=MARKERS,
+                  topics_address=topics_address(box, pairing_key) if box and pairing_key else "")
 
 
 async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
@@ -139,7 +143,7 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: s
     graph, store = ctx.graph, ctx.store
     mailbox = view.manager.id
     agenda = agenda_for(ctx, view, occ, zone, bank)
-    block_html = render_block(ctx, agenda)
+    block_html = render_block(ctx, agenda, view.pairing.key)
     event = await graph.get_event(mailbox, occ.event_id, "body,isCancelled")
     if event is None or event.get("isCancelled"):
         store.update_occurrence(occ.id, now, status="cancelled", agenda_state="skipped")

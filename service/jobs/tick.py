@@ -12,6 +12,7 @@ from service.jobs.mail import MailReport, queue_mail, send_outbox
 from service.jobs.occurrences import SyncReport, sync_occurrences
 from service.jobs.pairs import PairsPlan, planned_views, sync_pairs
 from service.jobs.schedule import ScheduleReport, schedule
+from service.jobs.topics_mail import TopicMailReport, read_topic_mail
 
 
 @dataclass
@@ -22,6 +23,7 @@ class TickReport:
     agenda: AgendaReport | None = None
     capture: CaptureReport | None = None
     mail: MailReport | None = None
+    topics: TopicMailReport | None = None
 
 
 async def tick(
@@ -39,9 +41,10 @@ async def tick(
     # ended (closing actions), then agendas (which carry whatever is still open).
     occurrences = await sync_occurrences(ctx, now)
     captured = await capture_notes(ctx, now)
+    topics = await read_topic_mail(ctx, now)
     agendas = await inject_agendas(ctx, now)
     queued = await queue_mail(ctx, now)
     mail = await send_outbox(ctx, now)
     mail.queued = queued.queued
     return TickReport(pairs=plan, schedule=report, occurrences=occurrences, agenda=agendas,
-                      capture=captured, mail=mail)
+                      capture=captured, mail=mail, topics=topics)

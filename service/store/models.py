@@ -171,6 +171,8 @@ class TopicRow(Base):
     status: Mapped[str] = mapped_column(String(12), default="open")
     carried: Mapped[int] = mapped_column(Integer, default=0)
     discussed_occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("occurrences.id"))
+    # The email it came in (topics by email): the same message never adds it twice.
+    source_message_id: Mapped[str | None] = mapped_column(String(400), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

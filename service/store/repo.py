@@ -389,13 +389,21 @@ class Store:
     # -- topics -----------------------------------------------------------------------------
 
     def add_topic(self, pairing_id: int, text: str, by: str, raised_on: date,
-                  now: datetime) -> int:
-        with self.session() as s, s.begin():
-            row = TopicRow(pairing_id=pairing_id, text=text, by=by, raised_on=raised_on,
-                           status="open", carried=0, created_at=now)
-            s.add(row)
-            s.flush()
-            return row.id
+                  now: datetime, *, message_id: str | None = None) -> int | None:
+        """Add a topic; one from an email is added once (None when it already was)."""
+        try:
+            with self.session() as s, s.begin():
+                if message_id is not None and s.scalar(select(TopicRow.id).where(
+                        TopicRow.source_message_id == message_id)) is not None:
+                    return None
+                row = TopicRow(pairing_id=pairing_id, text=text, by=by, raised_on=raised_on,
+                               status="open", carried=0, created_at=now,
+                               source_message_id=message_id)
+                s.add(row)
+                s.flush()
+                return row.id
+        except IntegrityError:
+            return None  # another worker added it from the same email
 
     def open_topics(self, pairing_id: int) -> list[TopicRow]:
         with self.session() as s:

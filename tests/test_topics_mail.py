@@ -1,0 +1,81 @@
+"""Topics by email: the pair writes to the agenda's plus-address; nobody else can."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+from datetime import date, timedelta
+
+from service.app import job_context
+from service.graph.payloads import mail_message
+from service.jobs.tick import tick
+from service.jobs.topics_mail import topic_text
+from service.store.db import make_engine
+from service.store.repo import Store
+from tests.test_agenda_loop import START, no_sleep, org
+
+BOX = "onetoone@contoso.example"
+
+
+def test_topic_text_from_subject_and_body() -> None:
+    """The subject is the topic; the body adds detail; quoted replies are dropped."""
+    assert topic_text("Re: Career chat [1-2-1 0123456789]", "Team lead role?\n> old") == (
+        "Career chat: Team lead role?")
+    assert topic_text("Topic for our 1-2-1", "Workload in December\n\nThanks") == (
+        "Workload in December Thanks")
+
+
+def test_topics_by_email_from_the_pair_only(tmp_path, settings_for) -> None:
+    """Rob's mail becomes a topic in his agenda and gets a reply; Nia's is ignored."""
+    base = settings_for(f"sqlite:///{tmp_path / 't.db'}")
+    settings = dataclasses.replace(base, mail=dataclasses.replace(base.mail,
+                                                                  topics_mailbox=BOX))
+    tenant = org()
+    tenant.add_user("onetoone service", BOX, hire_date=date(2020, 1, 1))
+    store = Store(make_engine(settings.database.url))
+
+    async def run_at(now, send=None):
+        tenant.now = lambda: now
+        async with job_context(settings, now, sandbox=tenant,
+                               graph_options={"sleep": no_sleep}) as ctx:
+            if send:
+                for sender, subject, body, to in send:
+                    await ctx.graph.send_mail(sender, mail_message(
+                        subject=subject, body_html=f"<p>{body}</p>", to=[(to, "1-2-1")],
+                        cc=[], tag=f"t-{sender}", key=f"k-{sender}"))
+                return None
+            return await tick(ctx, now)
+
+    asyncio.run(run_at(START))
+    due = START + timedelta(days=5)
+    asyncio.run(run_at(due))
+    rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
+    occ = store.pairing_occurrences(rob.pairing.id)[0]
+    html = tenant.person_body("mia@contoso.example", occ.event_id)
+    address = re.search(r"mailto:([^?\"]+)", html).group(1)
+    assert address.startswith("onetoone+") and address.endswith("@contoso.example")
+
+    later = due + timedelta(hours=2)
+    asyncio.run(run_at(later, send=[
+        ("rob@contoso.example", "Career chat", "The team lead role <b>please</b>", address),
+        ("nia@contoso.example", "Sneaky topic", "Not my pair", address),
+    ]))
+    result = asyncio.run(run_at(later + timedelta(minutes=5)))
+    assert result.topics.added == ["Mia Manager & Rob Report"]
+    assert len(result.topics.ignored) == 1
+    (topic,) = store.open_topics(rob.pairing.id)
+    assert topic.by == "report" and topic.text.startswith("Career chat")
+    # The agenda already in the invite got the topic (one extra update, within budget).
+    assert "Career chat" in tenant.person_body("mia@contoso.example", occ.event_id)
+    assert "&lt;b&gt;please" in tenant.person_body("mia@contoso.example", occ.event_id)
+    replies = [m for m in tenant.messages("rob@contoso.example")
+               if m["subject"].startswith("Re: Career chat")]
+    assert len(replies) == 1 and "is on the agenda" in replies[0]["body"]["content"]
+    assert not [m for m in tenant.messages("nia@contoso.example")
+                if m["subject"].startswith("Re:")]
+    assert all(m.get("isRead") for m in tenant.messages(BOX))
+    again = asyncio.run(run_at(later + timedelta(hours=1)))
+    assert again.topics.added == [] and len(store.open_topics(rob.pairing.id)) == 1
+    assert len([m for m in tenant.messages("rob@contoso.example")
+                if m["subject"].startswith("Re: Career chat")]) == 1
