@@ -2,7 +2,7 @@
 sync, agenda injection, notes capture, summary mail), and the time to build and render one
 agenda.
 
-    python benchmarks/agenda.py [--pairs 100] [--weeks 8]
+    python benchmarks/agenda.py [--pairs 60] [--weeks 8]
 
 Runs the worker's jobs every 12 hours over simulated weeks against the sandbox tenant
 (managers type notes into half the meetings) and counts HTTP round trips per job.

@@ -172,6 +172,11 @@ def register(cli: click.Group, console: Any, run_safely: Any) -> None:
                 note_lines.append(line)
             store.add_note(view.pairing.id, occ.id if occ else None,
                            "\n".join(note_lines).strip(), private=private, now=now)
+            if occ is not None and not private and occ.end <= now and occ.status in (
+                    "held_no_notes", "scheduled", "moved", "declined"):
+                # The meeting now has notes: it is held, and its summary goes on the next run.
+                store.update_occurrence(occ.id, now, status="held",
+                                        captured_at=occ.captured_at or now)
             where = f"the meeting on {occ.start:%d %b %Y}" if occ else "the pair (no meeting yet)"
             kind = "private note (never shared)" if private else "note"
             console.print(escape(f"Saved a {kind} for {where}; {actions} action(s) added."))

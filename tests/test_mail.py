@@ -150,3 +150,28 @@ def test_status_and_forget(scenario: Scenario, monkeypatch, tmp_path) -> None:
     notes = scenario.store.notes(scenario.occ.id)
     assert notes and all(n.text == "[erased]" for n in notes)
     assert all(a.text == "[erased]" for a in scenario.store.actions(scenario.rob.pairing.id))
+
+
+def test_notes_added_with_the_cli_give_a_summary(scenario: Scenario) -> None:
+    """A manager who answers the reminder with `notes add` gets the summary sent."""
+    scenario.after_meeting()  # nothing typed: held without notes
+    assert scenario.store.occurrence(scenario.occ.id).status == "held_no_notes"
+    scenario.store.add_note(scenario.rob.pairing.id, scenario.occ.id, "Talked it through",
+                            private=False, now=scenario.occ.end)
+    scenario.store.update_occurrence(scenario.occ.id, scenario.occ.end, status="held")
+    scenario.after_meeting(hours=25)  # the next day's read must not undo it
+    (summary,) = scenario.summaries()
+    assert "Talked it through" in summary["body"]["content"]
+    assert scenario.store.occurrence(scenario.occ.id).status == "held"
+
+
+def test_forget_never_sends_an_erased_mail(scenario: Scenario) -> None:
+    """A summary whose outcome is unknown when erased is never sent as '[erased]'."""
+    scenario.type_notes()
+    scenario.tenant.inject_fault("POST", r"/sendMail$", 503, times=1)
+    scenario.after_meeting()
+    assert [r.status for r in scenario.store.outbox()] == ["sending"]
+    scenario.store.forget_person(scenario.rob.report.id, scenario.occ.end)
+    scenario.after_meeting(hours=5)
+    assert scenario.summaries() == []
+    assert [r.status for r in scenario.store.outbox()] == ["unconfirmed"]

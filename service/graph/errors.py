@@ -29,8 +29,10 @@ CONSENT_HINT = (
 )
 
 
-def permission_for(path: str) -> str:
+def permission_for(path: str, method: str = "GET") -> str:
     """The Graph application permission the request at ``path`` needs."""
+    if method.upper() == "GET" and re.search(r"/(messages|mailFolders)", path, re.I):
+        return "Mail.Read"
     for pattern, perm in _PERMISSIONS:
         if pattern.search(path):
             return perm
@@ -83,7 +85,7 @@ def translate(
                 f"(see README, 'Scoping mailbox access'), or remove it from the pairs. ({detail})",
                 **kw,
             )
-        perm = permission_for(path)
+        perm = permission_for(path, method)
         scope_hint = (
             f" If {perm} is granted through Exchange RBAC for Applications or an application "
             f"access policy, {where} may be outside the app's management scope: add it to the "

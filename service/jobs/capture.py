@@ -130,7 +130,9 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRow, z
     closed = store.close_actions(parsed.closed_ids, occ.id, now, pairing_id=view.pairing.id)
     if parsed.topics_discussed:
         store.topics_discussed(parsed.topics_discussed, occ.id)
-    wrote = bool(parsed.notes or parsed.new_actions or parsed.closed_ids)
+    # Notes added with `onetoone notes add` count as notes too (the summary carries them).
+    wrote = bool(parsed.notes or parsed.new_actions or parsed.closed_ids
+                 or store.notes(occ.id))
     status = "held" if wrote else ("declined" if occ.status == "declined" else "held_no_notes")
     store.update_occurrence(occ.id, now, status=status, captured_at=now,
                             captured_fingerprint=fp)

@@ -71,7 +71,7 @@ def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: 
     def item(a: object) -> SummaryAction:
         due = getattr(a, "due", None)
         return SummaryAction(getattr(a, "owner", ""), getattr(a, "text", ""),
-                             format_date(due) if due else "—")
+                             format_date(due) if due else "")
 
     notes = []
     for note in store.notes(occ.id):  # private notes are excluded by the store

@@ -582,8 +582,13 @@ class Store:
             for row in s.scalars(select(OutboxRow).where(OutboxRow.pairing_id.in_(ids))):
                 if row.body_html != "[erased]":
                     row.body_html, row.subject = "[erased]", "[erased]"
+                    # Never send an erased mail: not yet sent -> failed; outcome unknown ->
+                    # unconfirmed (it is never re-sent from there).
                     if row.status == "pending":
                         row.status = "failed"
                         row.last_error = f"erased on {now:%Y-%m-%d} before sending"
+                    elif row.status == "sending":
+                        row.status = "unconfirmed"
+                        row.last_error = f"erased on {now:%Y-%m-%d} while its outcome was unknown"
                     erased["mail"] += 1
         return erased
