@@ -2,10 +2,10 @@
 
     python benchmarks/memory.py [--pairs 1000 10000]
 
-Each figure comes from a fresh process. The sandbox tenant (the stand-in for Microsoft
-Graph) lives in the same process and grows as series, attendee copies and invitations are
-created, so a third process loads the sandbox as it stands *after* the run and that is
-subtracted: worker ~= (sandbox + worker run) - (sandbox holding the same final state).
+The sandbox tenant runs in its own process behind a loopback HTTP server, and the worker
+(its first, largest run: every series created) runs in another, talking to it over real
+HTTP exactly as it would to Microsoft Graph — so the figure is the worker's alone
+(peak resident set size, from getrusage).
 """
 
 from __future__ import annotations
@@ -14,60 +14,107 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-CHILD = r"""
+SERVER = r"""
+import sys, threading
+sys.path.insert(0, {root!r})
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import httpx
+from benchmarks.schedule import NOW, organisation
+from service.graph.sandbox import SandboxTransport
+tenant = organisation(int(sys.argv[1]))
+transport = SandboxTransport(tenant)
+lock = threading.Lock()
+
+class Handler(BaseHTTPRequestHandler):
+    def _any(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        request = httpx.Request(self.command, "http://" + self.headers["Host"] + self.path,
+                                headers=dict(self.headers), content=body)
+        with lock:
+            response = transport.handle_request(request)
+            data = response.read()
+        self.send_response(response.status_code)
+        for k, v in response.headers.items():
+            if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    do_GET = do_POST = do_PATCH = do_DELETE = _any
+    def log_message(self, *a):
+        pass
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+WORKER = r"""
 import asyncio, dataclasses, json, resource, sys
 sys.path.insert(0, {root!r})
-from benchmarks.schedule import NOW, organisation
-from service.app import job_context
+import httpx
+from benchmarks.schedule import NOW
+from service.app import open_store
 from service.config import default_settings
-from service.graph.sandbox import SandboxTenant
-import service.jobs.tick, service.graph.factory  # imported in both modes, like the worker
-pairs, mode, db = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-if mode == "after":
-    tenant = SandboxTenant.load(db + ".sandbox.json")
-else:
-    tenant = organisation(pairs)
-if mode == "worker":
-    base = default_settings()
-    settings = dataclasses.replace(base, database=dataclasses.replace(base.database,
-                                                                      url="sqlite:///" + db))
-    async def go():
-        async with job_context(settings, NOW, sandbox=tenant) as ctx:
-            return await service.jobs.tick.tick(ctx, NOW)
-    result = asyncio.run(go())
-    assert len(result.schedule.created) == pairs, result.schedule.failed[:3]
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    tenant.save(db + ".sandbox.json")
-    print(json.dumps({{"maxrss_kib": rss}}))
-    sys.exit(0)
-print(json.dumps({{"maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
+from service.graph.auth import StaticTokenProvider
+from service.graph.factory import build_client
+from service.jobs.context import JobContext
+from service.jobs.tick import tick
+port, pairs, db = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+base = default_settings()
+settings = dataclasses.replace(base, database=dataclasses.replace(base.database,
+                                                                  url="sqlite:///" + db))
+async def go():
+    graph = build_client(graph_url=f"http://127.0.0.1:{{port}}/v1.0",
+                         token_provider=StaticTokenProvider(), inner=httpx.AsyncHTTPTransport())
+    ctx = JobContext(settings=settings, store=open_store(settings), graph=graph)
+    try:
+        return await tick(ctx, NOW)
+    finally:
+        await graph.aclose()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+result = asyncio.run(go())
+assert len(result.schedule.created) == pairs, result.schedule.failed[:3]
+print(json.dumps({{"start_kib": before,
+                   "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
 """
 
 
-def measure(pairs: int, mode: str, tmp: str) -> int:
-    code = CHILD.format(root=str(ROOT))
-    out = subprocess.run([sys.executable, "-c", code, str(pairs), mode, f"{tmp}/m.db"],
-                         capture_output=True, text=True, check=True, cwd=ROOT)
-    return int(json.loads(out.stdout.strip().splitlines()[-1])["maxrss_kib"])
+def measure(pairs: int, tmp: str) -> tuple[int, int, float]:
+    server = subprocess.Popen([sys.executable, "-c", SERVER.format(root=str(ROOT)), str(pairs)],
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        port = server.stdout.readline().strip()  # type: ignore[union-attr]
+        started = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", WORKER.format(root=str(ROOT)), port,
+                              str(pairs), f"{tmp}/m.db"],
+                             capture_output=True, text=True, cwd=ROOT)
+        if out.returncode:
+            raise SystemExit(out.stderr[-3000:])
+        wall = time.perf_counter() - started
+    finally:
+        server.kill()
+        server.wait()
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return data["start_kib"], data["peak_kib"], wall
 
 
 def main() -> None:
+    import tempfile
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, nargs="*", default=[1000, 10000])
     args = parser.parse_args()
-    print(f"{'pairs':>7} {'sandbox+worker MiB':>19} {'sandbox after MiB':>18} "
-          f"{'worker MiB':>11}")
+    print(f"{'pairs':>7} {'after imports MiB':>18} {'peak RSS MiB':>13} {'run s':>7}")
     for n in args.pairs:
         with tempfile.TemporaryDirectory() as tmp:
-            both = measure(n, "worker", tmp)
-            after = measure(n, "after", tmp)
-        print(f"{n:>7} {both / 1024:>19.0f} {after / 1024:>18.0f} "
-              f"{(both - after) / 1024:>11.0f}", flush=True)
+            start, peak, wall = measure(n, tmp)
+        print(f"{n:>7} {start / 1024:>18.0f} {peak / 1024:>13.0f} {wall:>7.1f}", flush=True)
 
 
 if __name__ == "__main__":
