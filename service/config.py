@@ -482,6 +482,13 @@ KEYS: tuple[Key, ...] = (
     ),
     Key(
         "mail",
+        "prep_email",
+        "bool",
+        False,
+        "When an agenda goes into the invite, also email the report how to add their topics.",
+    ),
+    Key(
+        "mail",
         "topics_mailbox",
         "str",
         "",
@@ -676,6 +683,7 @@ class MailSettings:
     reminders: bool
     reminder_hours: int
     per_minute: int
+    prep_email: bool = False
     topics_mailbox: str = ""
 
 

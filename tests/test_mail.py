@@ -175,3 +175,22 @@ def test_forget_never_sends_an_erased_mail(scenario: Scenario) -> None:
     scenario.after_meeting(hours=5)
     assert scenario.summaries() == []
     assert [r.status for r in scenario.store.outbox()] == ["unconfirmed"]
+
+
+def test_prep_email_is_off_by_default_and_once_when_on(tmp_path, settings_for) -> None:
+    """With [mail] prep_email the report is told once per meeting how to add topics."""
+    import dataclasses
+
+    base = settings_for(f"sqlite:///{tmp_path / 'prep.db'}")
+    off = Scenario(base)
+    assert not [m for m in off.tenant.messages("rob@contoso.example")
+                if m["subject"].startswith("Your 1-2-1 with")]
+    on = Scenario(dataclasses.replace(base, database=dataclasses.replace(
+        base.database, url=f"sqlite:///{tmp_path / 'prep2.db'}"), mail=dataclasses.replace(
+        base.mail, prep_email=True)))
+    on.at(START + timedelta(days=5, hours=6))
+    preps = [m for m in on.tenant.messages("rob@contoso.example")
+             if m["subject"].startswith("Your 1-2-1 with Mia Manager")]
+    assert len(preps) == 1 and "your topics go first" in preps[0]["body"]["content"]
+    assert [r["emailAddress"]["address"] for r in preps[0]["toRecipients"]] == [
+        "rob@contoso.example"]

@@ -95,6 +95,8 @@ async def queue_mail(ctx: JobContext, now: datetime) -> MailReport:
     report = MailReport()
     cfg = ctx.settings.mail
     store = ctx.store
+    if cfg.prep_email:
+        _queue_prep(ctx, now, report)
     for occ in store.occurrences_ended_between(now - LOOKBACK, now):
         if occ.status not in ("held", "held_no_notes") or occ.captured_at is None:
             continue
@@ -128,6 +130,33 @@ async def queue_mail(ctx: JobContext, now: datetime) -> MailReport:
                     to=[(view.manager.email, view.manager.name)], cc=[], now=now)):
                 report.queued.append(f"reminder {label}")
     return report
+
+
+def _queue_prep(ctx: JobContext, now: datetime, report: MailReport) -> None:
+    """A note to the report when their agenda goes out, saying how to add topics."""
+    from service.jobs.topics_mail import topics_address
+
+    store, box = ctx.store, ctx.settings.mail.topics_mailbox
+    for occ in store.occurrences_between(now, now + timedelta(days=14)):
+        if occ.agenda_state != "injected" or occ.status == "cancelled":
+            continue
+        if store.has_mail(f"{occ.id}:prep"):
+            continue
+        context = store.occurrence_context(occ)
+        if context is None:
+            continue
+        series, view = context
+        prep = {"report_first": first_name(view.report.name),
+                "manager_name": view.manager.name,
+                "manager_first": first_name(view.manager.name),
+                "when": _when(occ, series.time_zone),
+                "topics_address": topics_address(box, view.pairing.key) if box else ""}
+        if store.enqueue(_row(
+                occ, view, "prep",
+                subject=f"Your 1-2-1 with {view.manager.name}, {prep['when']}: your topics first",
+                body=render("prep.html.j2", p=prep),
+                to=[(view.report.email, view.report.name)], cc=[], now=now)):
+            report.queued.append(f"prep {view.report.name} {occ.start:%Y-%m-%d}")
 
 
 def _row(occ: OccurrenceRow, view: PairingView, kind: str, *, subject: str, body: str,
