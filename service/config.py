@@ -1216,17 +1216,21 @@ def _resolve(value: str, item: _Raw) -> Path:
     return path
 
 
-def _check_certificate_path(value: str, item: _Raw) -> Path | None:
+def _optional_path(value: str, item: _Raw, *, folder: bool, fix: str) -> Path | None:
+    """An optional file or folder setting: empty -> None; else it must exist."""
     if not value:
         return None
     path = _resolve(value, item)
-    if not path.is_file():
-        raise _Bad(
-            f"does not exist (looked for {path})",
-            "Fix the path to the PEM file (relative paths in the file are relative to its "
-            "folder), or leave it empty to use a client secret.",
-        )
+    if not (path.is_dir() if folder else path.is_file()):
+        problem = "is not a folder" if folder else "does not exist"
+        raise _Bad(f"{problem} (looked for {path})", fix)
     return path
+
+
+def _check_certificate_path(value: str, item: _Raw) -> Path | None:
+    return _optional_path(value, item, folder=False, fix=(
+        "Fix the path to the PEM file (relative paths in the file are relative to its "
+        "folder), or leave it empty to use a client secret."))
 
 
 def _check_thumbprint(value: str, item: _Raw) -> str:
@@ -1410,16 +1414,9 @@ def _check_groups(value: dict[str, Any], item: _Raw) -> tuple[tuple[str, Cadence
 
 
 def _check_pairs_file(value: str, item: _Raw) -> Path | None:
-    if not value:
-        return None
-    path = _resolve(value, item)
-    if not path.is_file():
-        raise _Bad(
-            f"does not exist (looked for {path})",
-            "Create the CSV (manager,report[,cadence,minutes]) or fix the path (relative paths "
-            "in the file are relative to its folder)",
-        )
-    return path
+    return _optional_path(value, item, folder=False, fix=(
+        "Create the CSV (manager,report[,cadence,minutes]) or fix the path (relative paths "
+        "in the file are relative to its folder)"))
 
 
 def _check_optional_email(value: str, item: _Raw) -> str:
@@ -1430,16 +1427,9 @@ def _check_optional_email(value: str, item: _Raw) -> str:
 
 
 def _check_template_folder(value: str, item: _Raw) -> Path | None:
-    if not value:
-        return None
-    path = _resolve(value, item)
-    if not path.is_dir():
-        raise _Bad(
-            f"is not a folder (looked for {path})",
-            "Point it at a folder holding agenda.html.j2 and/or questions.toml, or leave it "
-            "empty for the built-in templates",
-        )
-    return path
+    return _optional_path(value, item, folder=True, fix=(
+        "Point it at a folder holding agenda.html.j2 and/or questions.toml, or leave it "
+        "empty for the built-in templates"))
 
 
 def _check_exclude(value: list[str], item: _Raw) -> tuple[str, ...]:
