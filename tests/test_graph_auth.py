@@ -95,3 +95,41 @@ def test_unknown_aad_error_keeps_first_line_only() -> None:
                           "error_description": "AADSTS90000: odd\r\nTrace ID: x"})
     assert "AADSTS90000: odd" in str(err) and "Trace ID" not in str(err)
     assert "tenant_id" in str(err)
+
+
+def test_one_msal_app_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every run reuses the same msal app (and so its token cache) for one credential."""
+    import dataclasses
+
+    from service.config import default_settings
+    from service.graph import factory
+    from service.graph.factory import token_provider_for
+
+    monkeypatch.setattr(factory, "MsalTokenProvider", lambda **kw: object())
+    monkeypatch.setattr(factory, "_PROVIDERS", {})
+
+    ms = dataclasses.replace(default_settings().microsoft, tenant_id="contoso.onmicrosoft.com",
+                             client_id="11111111-1111-1111-1111-111111111111",
+                             client_secret="secret-a")
+    assert token_provider_for(ms) is token_provider_for(dataclasses.replace(ms))
+    assert token_provider_for(ms) is not token_provider_for(
+        dataclasses.replace(ms, client_secret="secret-b"))
+
+
+def test_unreachable_authority_is_explained() -> None:
+    """No network to the authority: an AuthError naming the settings, not a traceback."""
+
+    class Down:
+        def get(self, *a, **k):
+            raise ConnectionError("no route")
+
+        post = get
+
+        def close(self) -> None:
+            pass
+
+    with pytest.raises(AuthError, match="Could not reach Microsoft Entra|Sign-in"):
+        MsalTokenProvider(authority="https://login.microsoftonline.com/contoso.onmicrosoft.com",
+                          client_id="11111111-1111-1111-1111-111111111111",
+                          graph_url="https://graph.microsoft.com/v1.0", client_secret="x",
+                          http_client=Down()).token()

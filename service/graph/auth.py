@@ -87,6 +87,11 @@ class MsalTokenProvider(AccessTokenProvider):
                 f"msal rejected the authority {authority!r}: {exc}. [microsoft] authority must "
                 "be an https URL such as https://login.microsoftonline.com."
             ) from exc
+        except Exception as exc:  # msal discovers the authority over the network at once
+            raise AuthError(
+                f"Could not reach Microsoft Entra at {authority} ({type(exc).__name__}). Check "
+                "the network (proxy, firewall) and [microsoft] cloud / authority / tenant_id."
+            ) from exc
         self._scopes = [graph_scope(graph_url)]
         self._hosts = AllowedHostsValidator([urlparse(graph_url).hostname or ""])
 

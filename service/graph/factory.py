@@ -53,6 +53,25 @@ def build_client(
     return GraphClient(adapter, transport)
 
 
+_PROVIDERS: dict[tuple[str, ...], MsalTokenProvider] = {}
+
+
+def token_provider_for(ms: Any) -> MsalTokenProvider:
+    """One msal app per process and credential: its token cache then lives across runs."""
+    key = (ms.authority_url, ms.client_id, ms.graph_url, str(ms.certificate_path or ""),
+           str(hash(ms.client_secret or "")))
+    if key not in _PROVIDERS:
+        _PROVIDERS[key] = MsalTokenProvider(
+            authority=ms.authority_url,
+            client_id=ms.client_id,
+            graph_url=ms.graph_url,
+            client_secret=ms.client_secret or None,
+            certificate_path=str(ms.certificate_path) if ms.certificate_path else None,
+            certificate_thumbprint=ms.certificate_thumbprint or None,
+        )
+    return _PROVIDERS[key]
+
+
 def build_from_settings(settings: Any, *, sandbox: Any = None, **overrides: Any) -> GraphClient:
     """The client the CLI and worker use: the sandbox tenant, or Microsoft's service."""
     ms = settings.microsoft
@@ -72,14 +91,7 @@ def build_from_settings(settings: Any, *, sandbox: Any = None, **overrides: Any)
             graph_url=SANDBOX_GRAPH_URL, token_provider=StaticTokenProvider(),
             inner=SandboxTransport(sandbox), **common,
         )
-    provider = MsalTokenProvider(
-        authority=ms.authority_url,
-        client_id=ms.client_id,
-        graph_url=ms.graph_url,
-        client_secret=ms.client_secret or None,
-        certificate_path=ms.certificate_path or None,
-        certificate_thumbprint=ms.certificate_thumbprint or None,
-    )
+    provider = token_provider_for(ms)
     return build_client(
         graph_url=ms.graph_url, token_provider=provider,
         inner=httpx.AsyncHTTPTransport(retries=0, http2=False), **common,

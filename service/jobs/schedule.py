@@ -252,14 +252,15 @@ class Scheduler:
 
     async def _verify(self) -> None:
         """Notice series the manager deleted; they are shown, never silently recreated."""
-        from service.graph.client import BatchItem
+        from service.graph.client import BatchItem, _path
 
         due = self.ctx.store.series_to_verify(self.now - VERIFY_EVERY)
         due = [s for s in due if s.event_id]
         if not due:
             return
         items = [BatchItem(id=str(s.id), method="GET",
-                           url=f"/users/{s.mailbox}/events/{s.event_id}?$select=id,isCancelled")
+                           url=_path("users", s.mailbox, "events", s.event_id or "")
+                           + "?$select=id,isCancelled")
                  for s in due]
         try:
             results = await self.ctx.graph.batch(items)
