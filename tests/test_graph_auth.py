@@ -128,7 +128,7 @@ def test_unreachable_authority_is_explained() -> None:
         def close(self) -> None:
             pass
 
-    with pytest.raises(AuthError, match="Could not reach Microsoft Entra|Sign-in"):
+    with pytest.raises(AuthError, match=r"Could not reach Microsoft Entra|Sign-in"):
         MsalTokenProvider(authority="https://login.microsoftonline.com/contoso.onmicrosoft.com",
                           client_id="11111111-1111-1111-1111-111111111111",
                           graph_url="https://graph.microsoft.com/v1.0", client_secret="x",
