@@ -1,4 +1,4 @@
-"""Check request bodies against Microsoft's published Graph v1.0 schemas (shared/graph-openapi).
+"""Check request bodies against Microsoft's Graph v1.0 schemas (service/graph/schemas).
 
 Graph rejects a property that does not exist on the type, and a value of the wrong type or
 enum; jsonschema alone would let unknown properties through, so this walks the body too.
@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "graph-openapi" / "schemas.json"
+from service.graph.sandbox_core import SCHEMAS_FILE as SCHEMAS
 
 
 @cache

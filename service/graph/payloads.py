@@ -1,7 +1,7 @@
 """Graph request bodies for the calls onetoone makes (pure: data in, JSON-ready dicts out).
 
 Property names and enum values are exactly Graph v1.0's; tests validate every body against
-Microsoft's published schemas in shared/graph-openapi.
+Microsoft's published schemas (service/graph/schemas).
 """
 
 from __future__ import annotations

@@ -20,12 +20,9 @@ from zoneinfo import ZoneInfo
 
 from service.domain.timezones import to_iana
 
-# Microsoft's schemas live beside DESIGN.md (shared/graph-openapi), next to the repository.
-_HERE = Path(__file__).resolve()
-_SCHEMA_CANDIDATES = tuple(
-    base / "shared" / "graph-openapi" / "schemas.json" for base in (_HERE.parents[2],
-                                                                     _HERE.parents[3])
-)
+# An extract of Microsoft's published Graph v1.0 schemas ships with the package (see
+# schemas/README.md), so every clone and install validates request bodies the same way.
+SCHEMAS_FILE = Path(__file__).resolve().parent / "schemas" / "graph-v1.0-extract.json"
 
 
 class GraphFault(Exception):
@@ -356,13 +353,10 @@ def preview(content: str, content_type: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _document() -> dict[str, Any] | None:
-    """Microsoft's schemas, or None when this install has no copy (validation is skipped)."""
+def _document() -> dict[str, Any]:
+    """Microsoft's schemas: the packaged extract, or the file ONETOONE_GRAPH_SCHEMAS names."""
     override = os.environ.get("ONETOONE_GRAPH_SCHEMAS")
-    for candidate in ((Path(override),) if override else ()) + _SCHEMA_CANDIDATES:
-        if candidate.exists():
-            return json.loads(candidate.read_text())
-    return None
+    return json.loads(Path(override or SCHEMAS_FILE).read_text())
 
 
 def _strict(node: Any, schemas: dict[str, Any]) -> Any:
@@ -416,8 +410,6 @@ def _validator(name: str) -> Any:
     except ImportError:  # a plain install (no test extras): the demo runs unchecked
         return None
     doc = _document()
-    if doc is None:
-        return None
     schemas = doc["schemas"]
     components = {key: _strict(value, schemas) for key, value in schemas.items()}
     root = (components[name] if not name.startswith("action:")
@@ -486,8 +478,6 @@ def action_params(body: Any) -> dict[str, Any]:
 def property_names(schema: str) -> frozenset[str] | None:
     """Every property name of a Graph type (base types included), None without schemas."""
     doc = _document()
-    if doc is None:
-        return None
     schemas = doc["schemas"]
     names: set[str] = set()
     pending = [schemas[schema]]
