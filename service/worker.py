@@ -70,8 +70,11 @@ class Worker:
                 if result.mail is not None:
                     self.counters["mails_sent"] += len(result.mail.sent)
                     self.counters["mails_unconfirmed"] += len(result.mail.unconfirmed)
-                log.info("worker.tick", extra={"sync": sync, "pairs": result.pairs.counts(),
-                                               **summary})
+                # Prefixed: a bare "created" would collide with LogRecord's own attribute
+                # (logging raises KeyError for extra keys that shadow one).
+                log.info("worker.tick", extra={
+                    "sync": sync, "pairs": result.pairs.counts(),
+                    **{f"series_{key}": value for key, value in summary.items()}})
             except ServiceError as exc:
                 self.counters["tick_failures"] += 1
                 self.last_error = str(exc)
@@ -107,19 +110,23 @@ class Worker:
         return {f"onetoone_{k}_total": ("counter", helps[k], v) for k, v in self.counters.items()}
 
 
-def run_worker(settings: Any) -> None:
+def run_worker(settings: Any, clock: Clock | None = None) -> None:
     """Block running the jobs until SIGTERM/SIGINT."""
     from service.health import serve
 
-    worker = Worker(settings)
+    worker = Worker(settings, clock)
     cfg = settings.worker
     server = (serve(cfg.health_host, cfg.health_port, ready=worker.ready,
                     metrics=worker.metrics) if cfg.health_port else None)
     scheduler = BlockingScheduler(timezone=UTC)
+    # APScheduler runs on the wall clock; a faster (simulated) clock shortens the intervals
+    # so each run still covers interval_minutes of its time.
+    speed = worker.clock.speed
     soon = datetime.now(UTC) + timedelta(seconds=1)
-    scheduler.add_job(worker.run_job, "interval", minutes=cfg.sync_minutes, kwargs={"sync": True},
-                      next_run_time=soon, max_instances=1, coalesce=True, id="sync")
-    scheduler.add_job(worker.run_job, "interval", minutes=cfg.interval_minutes,
+    scheduler.add_job(worker.run_job, "interval", seconds=cfg.sync_minutes * 60 / speed,
+                      kwargs={"sync": True}, next_run_time=soon, max_instances=1,
+                      coalesce=True, id="sync")
+    scheduler.add_job(worker.run_job, "interval", seconds=cfg.interval_minutes * 60 / speed,
                       kwargs={"sync": False}, next_run_time=soon + timedelta(seconds=1),
                       max_instances=1, coalesce=True, id="tick")
 

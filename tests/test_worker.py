@@ -52,8 +52,11 @@ def test_worker_serves_health_and_stops_on_sigterm(tmp_path: Path) -> None:
         status, metrics = get(base + "/metrics")
         assert status == 200 and "onetoone_series_created_total 10" in metrics
         assert "# TYPE onetoone_graph_requests_total counter" in metrics
+        assert "onetoone_tick_failures_total 0" in metrics
     finally:
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert '"event": "worker.stopped"' in err
+    assert '"event": "worker.tick"' in err and '"series_created": 10' in err, err[-2000:]
+    assert "Traceback" not in err and "tick_crashed" not in err, err[-2000:]
