@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -69,14 +69,24 @@ async def job_context(
     """A JobContext for one run; the sandbox state is saved when the run ends."""
     register_secret(getattr(settings.microsoft, "client_secret", None))
     store = store or open_store(settings)
-    tenant = sandbox
-    if settings.is_sandbox and tenant is None:
-        tenant = load_sandbox(settings, now)
-        tenant.now = lambda: now  # the sandbox's clock follows the run's (tick --now)
-    graph = build_from_settings(settings, sandbox=tenant, **(graph_options or {}))
-    try:
-        yield JobContext(settings=settings, store=store, graph=graph, progress=progress)
-    finally:
-        await graph.aclose()
-        if settings.is_sandbox and persist_sandbox and sandbox is None:
-            save_sandbox(settings, tenant)
+    with ExitStack() as held:
+        tenant = sandbox
+        if settings.is_sandbox and tenant is None:
+            # The run owns the state file until it has saved it (see state_lock).
+            held.enter_context(sandbox_state_lock(settings))
+            tenant = load_sandbox(settings, now)
+            tenant.now = lambda: now  # the sandbox's clock follows the run's (tick --now)
+        graph = build_from_settings(settings, sandbox=tenant, **(graph_options or {}))
+        try:
+            yield JobContext(settings=settings, store=store, graph=graph, progress=progress)
+        finally:
+            await graph.aclose()
+            if settings.is_sandbox and persist_sandbox and sandbox is None:
+                save_sandbox(settings, tenant)
+
+
+def sandbox_state_lock(settings: Any) -> AbstractContextManager[None]:
+    """Hold the sandbox state file (one process at a time loads, changes and saves it)."""
+    from service.graph.sandbox import state_lock
+
+    return state_lock(Path(settings.microsoft.sandbox_state))

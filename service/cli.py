@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from service import __version__
-from service.errors import ServiceError
+from service.errors import ConfigError, ServiceError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -343,7 +344,25 @@ def run_cmd(obj: Ctx) -> None:
     """Run the worker: every due job on an interval until SIGTERM/SIGINT."""
     from service.worker import run_worker
 
-    run_safely(lambda: run_worker(obj.settings))
+    run_safely(lambda: run_worker(obj.settings, _simulated_clock(obj.settings)))
+
+
+def _simulated_clock(settings: Any) -> Any:
+    """The worker's clock from ONETOONE_TEST_CLOCK (crash tests run months in minutes), or
+    None for real time. Refused against a real tenant: simulated time would book and mail
+    real people on the wrong days."""
+    from service.clock import ScaledClock
+
+    text = os.environ.get("ONETOONE_TEST_CLOCK", "").strip()
+    if not text:
+        return None
+    if not settings.is_sandbox:
+        raise ConfigError("ONETOONE_TEST_CLOCK is set but [microsoft] points at a real tenant; "
+                          "a simulated clock only runs against the sandbox: unset it")
+    try:
+        return ScaledClock.parse(text)
+    except ValueError as exc:
+        raise ConfigError(f"ONETOONE_TEST_CLOCK: {exc}") from None
 
 
 @cli.command()

@@ -2,23 +2,62 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
 class Clock(Protocol):
+    # How many seconds of this clock pass per wall-clock second (the worker scales its
+    # intervals by it, so a simulated month keeps its rhythm of runs).
+    speed: float
+
     def now(self) -> datetime: ...
 
 
 class SystemClock:
     """Wall-clock time, always aware UTC."""
 
+    speed = 1.0
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 
 
+class ScaledClock:
+    """Simulated time: ``start`` at wall-clock instant ``wall_start`` (Unix seconds), then
+    ``speed`` times faster than the wall clock.
+
+    Anchoring to a wall-clock instant rather than to process start keeps one timeline across
+    processes, so a worker killed and restarted resumes where the simulation is, as a real
+    worker resumes in real time. Only the sandbox tenant may run on it (see the CLI).
+    """
+
+    def __init__(self, start: datetime, wall_start: float, speed: float) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ScaledClock needs an aware start")
+        if speed <= 0:
+            raise ValueError("ScaledClock needs a positive speed")
+        self.start, self.wall_start, self.speed = start.astimezone(UTC), wall_start, speed
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=(time.time() - self.wall_start) * self.speed)
+
+    @classmethod
+    def parse(cls, text: str) -> ScaledClock:
+        """``START@WALL_EPOCHxSPEED``, e.g. ``2026-11-23T06:00:00+00:00@1795000000.5x14400``."""
+        try:
+            start_text, rest = text.strip().split("@", 1)
+            wall_text, speed_text = rest.split("x", 1)
+            return cls(datetime.fromisoformat(start_text), float(wall_text), float(speed_text))
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not START@WALL_EPOCHxSPEED ({exc})") from None
+
+
 class FixedClock:
     """A clock that says what it is told (tick --now, the demo, tests)."""
+
+    speed = 1.0
 
     def __init__(self, at: datetime) -> None:
         if at.tzinfo is None:

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from service.app import job_context, load_sandbox, save_sandbox
+from service.app import job_context, load_sandbox, sandbox_state_lock, save_sandbox
 from service.config import default_settings
 from service.domain.timezones import to_iana
 from service.graph.client import parse_graph_datetime
@@ -137,18 +137,19 @@ async def _walk(settings: Any, tenant: Any, now: datetime) -> tuple[Any, list[st
 
 async def _run(out: Path, now: datetime, console: Console) -> None:
     settings = demo_settings(out)
-    tenant = load_sandbox(settings, now)
-    result, happenings = await _walk(settings, tenant, now)
-    async with job_context(settings, now, sandbox=tenant) as ctx:
-        users = [u for u in await ctx.graph.list_users() if u.enabled]
-        infos = await ctx.graph.mailbox_settings([u.id for u in users])
-        calendars: dict[str, list[dict[str, Any]]] = {}
-        for user in users:
-            calendars[user.id] = await ctx.graph.calendar_view(user.id, now, now + HORIZON)
-        views = ctx.store.views()
-        agenda_rows = _agenda_pages(out, ctx.store, tenant, views)
-        mail_rows = _mail_pages(out, tenant, users)
-    save_sandbox(settings, tenant)
+    with sandbox_state_lock(settings):
+        tenant = load_sandbox(settings, now)
+        result, happenings = await _walk(settings, tenant, now)
+        async with job_context(settings, now, sandbox=tenant) as ctx:
+            users = [u for u in await ctx.graph.list_users() if u.enabled]
+            infos = await ctx.graph.mailbox_settings([u.id for u in users])
+            calendars: dict[str, list[dict[str, Any]]] = {}
+            for user in users:
+                calendars[user.id] = await ctx.graph.calendar_view(user.id, now, now + HORIZON)
+            views = ctx.store.views()
+            agenda_rows = _agenda_pages(out, ctx.store, tenant, views)
+            mail_rows = _mail_pages(out, tenant, users)
+        save_sandbox(settings, tenant)
 
     people = []
     for user in sorted(users, key=lambda u: u.name):

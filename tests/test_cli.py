@@ -84,3 +84,17 @@ def test_help_mentions_environment(cmd: list[str], tmp_path: Path) -> None:
     assert result.returncode == 0
     if cmd == ["--help"]:
         assert "ONETOONE_MICROSOFT_CLIENT_SECRET" in result.stdout
+
+
+def test_simulated_clock_is_refused_against_a_real_tenant(tmp_path: Path) -> None:
+    """ONETOONE_TEST_CLOCK (the crash tests' fast clock) never drives a real tenant."""
+    result = onetoone("run", cwd=tmp_path, env={
+        "ONETOONE_TEST_CLOCK": "2026-11-23T06:00:00+00:00@0x100",
+        "ONETOONE_MICROSOFT_TENANT_ID": "11111111-2222-3333-4444-555555555555",
+        "ONETOONE_MICROSOFT_CLIENT_ID": "66666666-7777-8888-9999-000000000000",
+        "ONETOONE_MICROSOFT_CLIENT_SECRET": "not-used", "ONETOONE_WORKER_HEALTH_PORT": "0"})
+    assert result.returncode == 1
+    assert "ONETOONE_TEST_CLOCK" in result.stderr and "sandbox" in result.stderr
+    bad = onetoone("run", cwd=tmp_path, env={"ONETOONE_TEST_CLOCK": "tomorrow",
+                                              "ONETOONE_WORKER_HEALTH_PORT": "0"})
+    assert bad.returncode == 1 and "START@WALL_EPOCHxSPEED" in bad.stderr

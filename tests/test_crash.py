@@ -1,11 +1,17 @@
 """Kill the worker with SIGKILL at random points, restart it, and check that every summary is
-sent exactly once (counted in the sandbox tenant, which persists like Graph does)."""
+sent exactly once (counted in the sandbox tenant, which persists like Graph does).
+
+Two shapes: `onetoone tick --now` runs (one unit of work per process, on a replayed clock)
+and the always-on `onetoone run` worker on a simulated clock, killed wherever it happens to
+be, with a manager typing notes "in Outlook" while it runs.
+"""
 
 from __future__ import annotations
 
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -15,8 +21,9 @@ from html import escape
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
-from service.graph.sandbox import SandboxTenant
+from service.graph.sandbox import SandboxTenant, state_lock
 from service.store.db import make_engine
 from service.store.repo import Store
 
@@ -36,35 +43,81 @@ def seed(path: Path) -> None:
 
 def type_notes(state: Path, db_url: str, now: datetime, typed: set[int]) -> None:
     """Between runs, Mia types notes into each meeting that has ended (as in Outlook)."""
+    if not Path(db_url.removeprefix("sqlite:///")).exists():
+        return  # the worker has not started yet
     store = Store(make_engine(db_url))
-    tenant = SandboxTenant.load(state)
-    changed = False
-    for view in store.views(["active"]):
-        for occ in store.pairing_occurrences(view.pairing.id):
-            if occ.end > now or occ.id in typed or occ.agenda_state != "injected":
-                continue
+    try:
+        due = [occ for view in store.views(["active"])
+               for occ in store.pairing_occurrences(view.pairing.id)
+               if occ.end <= now and occ.id not in typed and occ.agenda_state == "injected"]
+    except OperationalError:
+        return  # the worker is still creating the database
+    finally:
+        store.engine.dispose()
+    if not due:
+        return
+    with state_lock(state):  # a running worker holds the file while it works
+        tenant = SandboxTenant.load(state)
+        for occ in due:
             html = tenant.person_body("mia@contoso.example", occ.event_id)
             line = escape(f"Notes for meeting {occ.id}")
             html = re.sub(r'(id="onetoone-notes"[^>]*>)',
                           lambda m, line=line: m.group(1) + f"<p>{line}</p>", html)
             tenant.person_edit_body("mia@contoso.example", occ.event_id, html)
             typed.add(occ.id)
-            changed = True
-    if changed:
         tenant.save(state)
-    store.engine.dispose()
 
 
-@pytest.mark.slow
-def test_sigkilled_worker_sends_every_summary_exactly_once(tmp_path: Path) -> None:
-    """Random SIGKILLs of the worker's unit of work never lose or duplicate a summary."""
-    state, db = tmp_path / "sandbox.json", tmp_path / "crash.db"
-    seed(state)
+def busy(state: Path) -> bool:
+    """Whether a worker is inside a unit of work right now (it holds the sandbox file)."""
+    import fcntl
+
+    with open(state.with_name(state.name + ".lock"), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def worker_env(state: Path, db: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONETOONE_")}
     env.update({"ONETOONE_DATABASE_URL": f"sqlite:///{db}",
                 "ONETOONE_MICROSOFT_SANDBOX_STATE": str(state),
                 "ONETOONE_TEST_SANDBOX_LATENCY": "0.08",
                 "ONETOONE_WORKER_LOG_FORMAT": "json"})
+    return env
+
+
+def assert_every_summary_sent_once(state: Path, db: Path) -> int:
+    """Count summaries in the reports' inboxes: one per held meeting, none twice."""
+    store = Store(make_engine(f"sqlite:///{db}"))
+    tenant = SandboxTenant.load(state)
+    held = [o for v in store.views() for o in store.pairing_occurrences(v.pairing.id)
+            if o.status == "held"]
+    summaries: Counter[int] = Counter()
+    for name in REPORTS:
+        for message in tenant.messages(f"{name}@contoso.example"):
+            if message["subject"].startswith("1-2-1 notes:"):
+                number = re.search(r"Notes for meeting (\d+)", message["body"]["content"])
+                assert number, message["subject"]
+                summaries[int(number.group(1))] += 1
+    assert len(held) >= 6
+    assert sorted(summaries) == sorted(o.id for o in held)  # none lost
+    assert set(summaries.values()) == {1}  # none twice
+    assert all(r.status == "sent" for r in store.outbox())
+    store.engine.dispose()
+    return len(held)
+
+
+@pytest.mark.slow
+def test_sigkilled_tick_runs_send_every_summary_exactly_once(tmp_path: Path) -> None:
+    """Random SIGKILLs of `onetoone tick` (the worker's unit of work) never lose or
+    duplicate a summary."""
+    state, db = tmp_path / "sandbox.json", tmp_path / "crash.db"
+    seed(state)
+    env = worker_env(state, db)
     rng = random.Random(20261123)
     typed: set[int] = set()
     kills = 0
@@ -92,19 +145,62 @@ def test_sigkilled_worker_sends_every_summary_exactly_once(tmp_path: Path) -> No
         tick(now, None)  # restarted: runs to the end
         type_notes(state, f"sqlite:///{db}", now, typed)
 
-    store = Store(make_engine(f"sqlite:///{db}"))
-    tenant = SandboxTenant.load(state)
-    held = [o for v in store.views() for o in store.pairing_occurrences(v.pairing.id)
-            if o.status == "held"]
-    summaries = Counter()
-    for name in REPORTS:
-        for message in tenant.messages(f"{name}@contoso.example"):
-            if message["subject"].startswith("1-2-1 notes:"):
-                number = re.search(r"Notes for meeting (\d+)", message["body"]["content"])
-                assert number, message["subject"]
-                summaries[int(number.group(1))] += 1
     assert kills >= 10
-    assert len(held) >= 6
-    assert sorted(summaries) == sorted(o.id for o in held)  # none lost
-    assert set(summaries.values()) == {1}  # none twice
-    assert all(r.status == "sent" for r in store.outbox())
+    assert_every_summary_sent_once(state, db)
+
+
+@pytest.mark.slow
+def test_sigkilled_run_worker_sends_every_summary_exactly_once(tmp_path: Path) -> None:
+    """`onetoone run` on a simulated clock (half a day every 2 s), SIGKILLed at random
+    instants and restarted, while Mia types notes as meetings end; then a clean SIGTERM."""
+    state, db = tmp_path / "sandbox.json", tmp_path / "crash.db"
+    seed(state)
+    speed = 12 * 3600 / 2.0
+    wall_start = time.time() + 2  # the simulation starts once the first worker is up
+    env = worker_env(state, db)
+    env.update({"ONETOONE_TEST_CLOCK": f"{START.isoformat()}@{wall_start}x{speed}",
+                "ONETOONE_WORKER_INTERVAL_MINUTES": "720",
+                "ONETOONE_WORKER_SYNC_MINUTES": "1440",
+                "ONETOONE_WORKER_HEALTH_PORT": "0"})
+
+    def sim_now() -> datetime:
+        return START + timedelta(seconds=max(0.0, time.time() - wall_start) * speed)
+
+    def worker() -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-m", "service", "run"], cwd=tmp_path, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def live(proc: subprocess.Popen[str], seconds: float) -> None:
+        """Let the worker run while Mia types notes into meetings as they end."""
+        until = time.time() + seconds
+        while time.time() < until and proc.poll() is None:
+            time.sleep(0.2)
+            type_notes(state, f"sqlite:///{db}", sim_now(), typed)
+
+    rng = random.Random(20261124)
+    typed: set[int] = set()
+    kills, mid_job = 0, 0
+    while sim_now() < START + timedelta(days=16):
+        proc = worker()
+        if rng.random() < 0.5:
+            live(proc, rng.uniform(0.4, 4.0))  # anywhere: start-up, between runs, in one
+        else:  # inside a run, at a random point of it
+            until = time.time() + 8
+            while not busy(state) and time.time() < until:
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.0, 0.7))
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        mid_job += busy(state)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+        kills += 1
+    proc = worker()  # restarted for good: it catches up, then a clean stop
+    live(proc, 12.0)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err[-3000:]
+    assert '"worker.stopped"' in err and "Traceback" not in err, err[-3000:]
+    assert kills >= 10 and mid_job >= 5, (kills, mid_job)
+    held = assert_every_summary_sent_once(state, db)
+    print(f"{kills} kills, {mid_job} inside a run, {held} summaries each sent once")
+    assert held >= 3 * 2  # three weekly pairs over more than two weeks

@@ -20,7 +20,8 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -144,6 +145,31 @@ _ROUTES = _route_table()
 _MAILBOX_PATH = re.compile(
     r"^/users/([^/]+)/(?:calendar|events|calendarView|mailboxSettings|sendMail|messages|"
     r"mailFolders|microsoft\.graph\.sendMail)", re.I)
+
+
+@contextmanager
+def state_lock(path: str | Path) -> Iterator[None]:
+    """Own the state file at ``path`` from load to save, one process at a time.
+
+    Graph is one service that many clients change at once; a file-backed tenant is a copy
+    per process, so two processes (the worker and a `onetoone` command, or a test typing
+    notes "in Outlook") would each save over the other's changes. An advisory lock on a
+    sibling ``.lock`` file serialises them; the kernel drops it when a holder dies, even by
+    SIGKILL. Where ``fcntl`` is missing (Windows) there is no lock: run one at a time.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_name(target.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class SandboxTenant:
