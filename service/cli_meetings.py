@@ -222,7 +222,7 @@ def register(cli: click.Group, console: Any, run_safely: Any) -> None:
 
 
 def register_admin(cli: click.Group, console: Any, run_safely: Any) -> None:
-    """status and forget."""
+    """status, mail and forget."""
 
     @cli.command()
     @click.option("--now", "now_text", help="As of this ISO-8601 instant (default: now).")
@@ -255,8 +255,8 @@ def register_admin(cli: click.Group, console: Any, run_safely: Any) -> None:
                 mail_text = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "—"
                 for m in mine:
                     if m.status in ("unconfirmed", "failed"):
-                        problems.append(f"{m.status}: {m.kind} for {view.report.name} "
-                                        f"({m.key}) — {m.last_error}")
+                        problems.append(f"mail #{m.id} {m.status}: {m.kind} for "
+                                        f"{view.report.name} ({m.key}) — {m.last_error}")
                 state = view.pairing.status.replace("_", " ")
                 table.add_row(escape(f"{view.manager.name} & {view.report.name}"), state,
                               next_text, f"{held[-1].start:%d %b %Y}" if held else "—",
@@ -264,6 +264,74 @@ def register_admin(cli: click.Group, console: Any, run_safely: Any) -> None:
             console.print(table)
             for line in problems:
                 console.print("[yellow]" + escape(line) + "[/yellow]")
+            if problems:
+                console.print("Settle them with `onetoone mail resend ID` or `onetoone mail "
+                              "mark-sent ID` (see `onetoone mail --help`).")
+
+        run_safely(body)
+
+    @cli.group(invoke_without_command=True)
+    @click.option("--all", "show_all", is_flag=True, help="Every mail, not only those that "
+                  "need a decision.")
+    @click.pass_context
+    def mail(click_ctx: click.Context, show_all: bool) -> None:
+        """Mail that needs an operator: failed, or unconfirmed (outcome unknown).
+
+        The worker never sends such a mail again by itself, because a mail whose outcome is
+        unknown may already be in the report's inbox. Look in the manager's Sent Items, then
+        `mail resend ID` (it was not sent) or `mail mark-sent ID` (it was)."""
+        if click_ctx.invoked_subcommand is not None:
+            return
+        obj = click_ctx.obj
+
+        def body() -> None:
+            store = _store(obj)
+            rows = [m for m in store.outbox()
+                    if show_all or m.status in ("failed", "unconfirmed")]
+            if not rows:
+                console.print("No mail needs a decision." if not show_all else "No mail yet.")
+                return
+            table = Table("id", "status", "kind", "from", "to", "subject", "error")
+            for m in rows:
+                table.add_row(str(m.id), m.status, m.kind, escape(m.mailbox),
+                              escape(m.recipients),
+                              escape(m.subject), escape(m.last_error or ""))
+            console.print(table)
+
+        run_safely(body)
+
+    @mail.command("resend")
+    @click.argument("mail_id", type=int)
+    @click.option("--yes", is_flag=True, help="Don't ask for confirmation.")
+    @click.pass_obj
+    def mail_resend(obj: Any, mail_id: int, yes: bool) -> None:
+        """Queue failed or unconfirmed mail MAIL_ID to be sent at the worker's next run."""
+
+        def body() -> None:
+            store = _store(obj)
+            row = next((m for m in store.outbox() if m.id == mail_id), None)
+            if (row is not None and row.status == "unconfirmed" and not yes
+                    and not click.confirm(f"Mail #{mail_id} may already have been sent from "
+                                          f"{row.mailbox}. Checked its Sent Items and it is "
+                                          f"not there: send it again?")):
+                raise ServiceError("Nothing changed.")
+            done = store.settle_by_hand(mail_id, "pending", datetime.now(UTC),
+                                        "queued again by an operator")
+            console.print(escape(f"Mail #{done.id} ({done.kind}, {done.subject}) will be sent "
+                                 f"at the next run."))
+
+        run_safely(body)
+
+    @mail.command("mark-sent")
+    @click.argument("mail_id", type=int)
+    @click.pass_obj
+    def mail_mark_sent(obj: Any, mail_id: int) -> None:
+        """Record that unconfirmed or failed mail MAIL_ID did go (found in Sent Items)."""
+
+        def body() -> None:
+            done = _store(obj).settle_by_hand(mail_id, "sent", datetime.now(UTC),
+                                              "marked sent by an operator")
+            console.print(escape(f"Mail #{done.id} ({done.kind}) recorded as sent."))
 
         run_safely(body)
 

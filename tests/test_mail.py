@@ -144,12 +144,68 @@ def test_status_and_forget(scenario: Scenario, monkeypatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)
     out = CliRunner().invoke(cli, ["status"]).output
     assert "1 unconfirmed" in out and "unconfirmed: summary for Rob Report" in out
+    assert "onetoone mail resend" in out
     result = CliRunner().invoke(cli, ["forget", "rob@contoso.example", "--yes"])
     assert result.exit_code == 0, result.output
     assert "1 notes" in result.output
     notes = scenario.store.notes(scenario.occ.id)
     assert notes and all(n.text == "[erased]" for n in notes)
     assert all(a.text == "[erased]" for a in scenario.store.actions(scenario.rob.pairing.id))
+
+
+def test_operator_settles_unconfirmed_mail_with_the_cli(scenario: Scenario, monkeypatch,
+                                                        tmp_path) -> None:
+    """`mail` lists unconfirmed mail; `mail resend` sends it once at the next run; sent mail
+    and erased mail can't be queued again; `mail mark-sent` records one found in Sent Items."""
+    from click.testing import CliRunner
+
+    from service.cli import cli
+
+    scenario.type_notes()
+    scenario.tenant.inject_fault("POST", r"/sendMail$", 504, times=1)
+    scenario.tenant.inject_fault("GET", r"/mailFolders/sentitems/messages$", 403, times=10)
+    scenario.after_meeting()
+    monkeypatch.setenv("COLUMNS", "250")
+    monkeypatch.setenv("ONETOONE_DATABASE_URL", scenario.settings.database.url)
+    monkeypatch.chdir(tmp_path)
+    (row,) = scenario.store.outbox()
+    listed = CliRunner().invoke(cli, ["mail"])
+    assert listed.exit_code == 0 and f"{row.id}" in listed.output
+    assert "unconfirmed" in listed.output and "rob@contoso.example" in listed.output
+    refused = CliRunner().invoke(cli, ["mail", "resend", str(row.id)], input="n\n")
+    assert refused.exit_code == 1 and "Sent Items" in refused.output
+    assert [r.status for r in scenario.store.outbox()] == ["unconfirmed"]
+    queued = CliRunner().invoke(cli, ["mail", "resend", str(row.id)], input="y\n")
+    assert queued.exit_code == 0, queued.output
+    assert [r.status for r in scenario.store.outbox()] == ["pending"]
+    scenario.after_meeting(hours=6)
+    assert len(scenario.summaries()) == 1  # the 504 was not accepted: one summary in all
+    assert [r.status for r in scenario.store.outbox()] == ["sent"]
+    again = CliRunner().invoke(cli, ["mail", "resend", str(row.id), "--yes"])
+    assert again.exit_code == 1 and "is sent" in again.output
+    assert scenario.tenant.count("POST", r"/sendMail$") == 2
+    assert "No mail needs a decision" in CliRunner().invoke(cli, ["mail"]).output
+    unknown = CliRunner().invoke(cli, ["mail", "mark-sent", "999"])
+    assert unknown.exit_code == 1 and "no mail #999" in unknown.output
+
+
+def test_mark_sent_and_erased_mail_by_hand(scenario: Scenario) -> None:
+    """mark-sent settles an unconfirmed mail; an erased one can never be queued again."""
+    from service.errors import StoreError
+
+    scenario.type_notes()
+    scenario.tenant.inject_fault("POST", r"/sendMail$", 504, times=1)
+    scenario.tenant.inject_fault("GET", r"/mailFolders/sentitems/messages$", 403, times=10)
+    scenario.after_meeting()
+    (row,) = scenario.store.outbox()
+    done = scenario.store.settle_by_hand(row.id, "sent", scenario.occ.end, "found it")
+    assert done.status == "sent" and done.sent_at is not None
+    scenario.after_meeting(hours=6)
+    assert scenario.summaries() == [] and scenario.tenant.count("POST", r"/sendMail$") == 1
+    scenario.store.finish_mail(row.id, "unconfirmed", scenario.occ.end)
+    scenario.store.forget_person(scenario.rob.report.id, scenario.occ.end)
+    with pytest.raises(StoreError, match="erased"):
+        scenario.store.settle_by_hand(row.id, "pending", scenario.occ.end, "")
 
 
 def test_notes_added_with_the_cli_give_a_summary(scenario: Scenario) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.errors import StoreError
 from service.store.db import session_factory
 from service.store.models import (
     ActionRow,
@@ -553,6 +554,30 @@ class Store:
             row.status, row.last_error = status, error
             if status == "sent":
                 row.sent_at = now
+
+    def settle_by_hand(self, mail_id: int, status: str, now: datetime, note: str
+                       ) -> OutboxRow:
+        """An operator's decision on a failed or unconfirmed mail: send it again ('pending')
+        or record that it went ('sent'). Only those two states are open to it, atomically, so
+        a mail a worker is sending or has sent can never be queued twice."""
+        if status not in ("pending", "sent"):
+            raise ValueError(status)
+        with self.session() as s, s.begin():
+            row = s.get(OutboxRow, mail_id)
+            if row is None:
+                raise StoreError(f"There is no mail #{mail_id}; `onetoone mail` lists them.")
+            if row.status not in ("failed", "unconfirmed"):
+                raise StoreError(f"Mail #{mail_id} is {row.status}; only failed or unconfirmed "
+                                 f"mail can be settled by hand.")
+            if row.body_html == "[erased]":
+                raise StoreError(f"Mail #{mail_id} was erased (`onetoone forget`); it can't "
+                                 f"be sent.")
+            row.status, row.last_error = status, note
+            if status == "sent":
+                row.sent_at = now
+            else:
+                row.claimed_at = None
+        return row
 
     def sent_since(self, mailbox: str, since: datetime) -> int:
         with self.session() as s:
