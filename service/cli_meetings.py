@@ -132,7 +132,7 @@ def register(cli: click.Group, console: Any, run_safely: Any) -> None:
     def notes_add(obj: Any, pair: str, private: bool, on: datetime | None) -> None:
         """Add notes to PAIR's meeting, from stdin or $EDITOR. Lines like
         'Action: Sam: send the plan by 12 Dec' become actions."""
-        from service.domain.notes import parse_action
+        from service.domain.notes import action_fingerprint, parse_action
 
         def body() -> None:
             store = _store(obj)
@@ -161,13 +161,11 @@ def register(cli: click.Group, console: Any, run_safely: Any) -> None:
                                           manager_name=view.manager.name,
                                           report_name=view.report.name)
                     if parsed is not None:
-                        from service.jobs.capture import line_fingerprint
-
                         actions += store.add_action(
                             pairing_id=view.pairing.id, occurrence_id=occ.id if occ else None,
                             owner=parsed.owner, text=parsed.text, due=parsed.due,
-                            raised_on=meeting, fingerprint=line_fingerprint(parsed.line),
-                            now=now)
+                            raised_on=meeting, now=now, fingerprint=action_fingerprint(
+                                parsed.owner, parsed.text, parsed.due, source="cli"))
                         continue
                 note_lines.append(line)
             store.add_note(view.pairing.id, occ.id if occ else None,

@@ -51,6 +51,7 @@ Friday of the following week), ``end of week``/``this week`` (Friday), ``next we
 from __future__ import annotations
 
 import calendar
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -59,7 +60,7 @@ from datetime import date, timedelta
 
 from service.domain import agenda as ag
 from service.domain.agenda import OpenAction, first_name
-from service.domain.body import block_text
+from service.domain.body import block_text, normalise_block_text
 
 # -- results --------------------------------------------------------------------------------
 
@@ -426,6 +427,20 @@ def _strip_to_block(text: str) -> str:
         if inner is not None:
             return inner
     return text
+
+
+def action_fingerprint(owner: str, text: str, due: date | None, *,
+                       source: str = "outlook") -> str:
+    """Identity of an agreed action: who, what and by when, in canonical form.
+
+    Not the raw line: a bullet, a tick box ticked the next day, or Outlook's spacing changes
+    must leave the same action, not make a second one. Actions added with the CLI carry their
+    source, so re-reading the Outlook notes never takes them for lines a manager removed.
+    """
+    canonical = "\x1f".join(normalise_block_text(part).casefold()
+                             for part in (owner, text, due.isoformat() if due else ""))
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    return digest if source == "outlook" else f"{source}:{digest}"
 
 
 def parse_block(

@@ -7,15 +7,14 @@ notes from an occurrence are replaced as a whole, and each action line is record
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from service.domain.agenda import OpenAction
-from service.domain.body import block_text, fingerprint, normalise_block_text
-from service.domain.notes import parse_block
+from service.domain.body import block_text, fingerprint
+from service.domain.notes import action_fingerprint, parse_block
 from service.errors import ServiceError
 from service.graph.client import parse_graph_datetime
 from service.jobs.context import JobContext
@@ -34,11 +33,6 @@ class CaptureReport:
     actions_added: int = 0
     actions_closed: int = 0
     failed: list[str] = field(default_factory=list)
-
-
-def line_fingerprint(line: str) -> str:
-    """Identity of an action line, stable under Outlook's whitespace and bullet changes."""
-    return hashlib.sha256(normalise_block_text(line).lower().encode()).hexdigest()[:32]
 
 
 def due_for_capture(occ: OccurrenceRow, now: datetime, grace: timedelta,
@@ -115,18 +109,31 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRow, z
     store.replace_outlook_notes(view.pairing.id, occ.id, parsed.notes, now)
     added = 0
     done_now: list[int] = []
+    in_body: set[str] = set()
     for action in parsed.new_actions:
+        identity = action_fingerprint(action.owner, action.text, action.due)
+        in_body.add(identity)
         if store.add_action(pairing_id=view.pairing.id, occurrence_id=occ.id,
                             owner=action.owner, text=action.text, due=action.due,
-                            raised_on=meeting_date, fingerprint=line_fingerprint(action.line),
-                            now=now):
+                            raised_on=meeting_date, fingerprint=identity, now=now):
             added += 1
-        if action.done:  # agreed and already done in the meeting ("[x] Sam: ...")
+        if action.done:  # agreed and already done ("[x] Sam: ...", or ticked a day later)
             done_now += [a.id for a in store.actions(view.pairing.id)
                          if a.raised_occurrence_id == occ.id and a.status == "open"
-                         and a.fingerprint == line_fingerprint(action.line)]
+                         and a.fingerprint == identity]
     if done_now:
         store.close_actions(done_now, occ.id, now, pairing_id=view.pairing.id)
+    if occ.captured_fingerprint is not None:
+        # A later read of notes already read: an action line the manager since edited or
+        # deleted is withdrawn (its new wording, if any, was added above), so the agendas
+        # don't carry two versions of one action. CLI-added actions are not in the body.
+        gone = [a.id for a in store.actions(view.pairing.id)
+                if a.raised_occurrence_id == occ.id and a.status == "open"
+                and ":" not in a.fingerprint and a.fingerprint not in in_body]
+        if gone:
+            store.withdraw_actions(gone, now)
+            log.info("capture.actions_withdrawn", extra={"occurrence": occ.id,
+                                                         "count": len(gone)})
     closed = store.close_actions(parsed.closed_ids, occ.id, now, pairing_id=view.pairing.id)
     if parsed.topics_discussed:
         store.topics_discussed(parsed.topics_discussed, occ.id)

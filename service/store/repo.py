@@ -460,6 +460,16 @@ class Store:
                 row.status, row.closed_occurrence_id, row.closed_at = "done", occurrence_id, now
             return len(rows)
 
+    def withdraw_actions(self, ids: Iterable[int], now: datetime) -> int:
+        """Open actions whose line the manager removed from the meeting's notes: kept (with
+        status 'withdrawn') but no longer carried into agendas."""
+        with self.session() as s, s.begin():
+            rows = list(s.scalars(select(ActionRow).where(ActionRow.id.in_(list(ids)),
+                                                          ActionRow.status == "open")))
+            for row in rows:
+                row.status, row.closed_at = "withdrawn", now
+            return len(rows)
+
     def carry(self, action_ids: Iterable[int], topic_ids: Iterable[int]) -> None:
         """Count one more agenda that carried these actions and topics forward."""
         with self.session() as s, s.begin():

@@ -1,0 +1,86 @@
+"""Edits a manager makes to the notes after the first read-back: the body stays the truth
+for the actions raised in that meeting (no second copy of an edited or ticked action)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import escape
+
+import pytest
+
+from service.domain.notes import action_fingerprint
+from tests.test_mail import Scenario
+
+
+@pytest.fixture
+def scenario(tmp_path, settings_for) -> Scenario:
+    return Scenario(settings_for(f"sqlite:///{tmp_path / 'edits.db'}"))
+
+
+def set_actions(scenario: Scenario, lines: list[str]) -> None:
+    """Mia types actions into the Actions agreed area of the occurrence in Outlook."""
+    html = scenario.tenant.person_body("mia@contoso.example", scenario.occ.event_id)
+    paras = "".join(f'<p style="margin:0;">{escape(line)}</p>' for line in lines)
+    html = re.sub(r'(id="onetoone-actions"[^>]*>)', lambda m: m.group(1) + paras, html)
+    scenario.tenant.person_edit_body("mia@contoso.example", scenario.occ.event_id, html)
+
+
+def edit(scenario: Scenario, old: str, new: str) -> None:
+    """Mia changes a line she typed earlier."""
+    html = scenario.tenant.person_body("mia@contoso.example", scenario.occ.event_id)
+    assert escape(old) in html
+    scenario.tenant.person_edit_body("mia@contoso.example", scenario.occ.event_id,
+                                     html.replace(escape(old), escape(new)))
+
+
+def actions(scenario: Scenario) -> list[tuple[str, str]]:
+    return sorted((a.text, a.status) for a in scenario.store.actions(scenario.rob.pairing.id))
+
+
+def test_ticking_an_action_the_next_day_closes_it_without_a_copy(scenario: Scenario) -> None:
+    set_actions(scenario, ["[ ] Rob: send the plan by 20 Dec"])
+    scenario.after_meeting()
+    assert actions(scenario) == [("send the plan", "open")]
+    edit(scenario, "[ ] Rob: send", "[x] Rob: send")
+    scenario.after_meeting(hours=25)  # the next day's read
+    assert actions(scenario) == [("send the plan", "done")]
+    assert scenario.store.open_actions(scenario.rob.pairing.id) == []
+
+
+def test_an_edited_action_replaces_the_first_version(scenario: Scenario) -> None:
+    set_actions(scenario, ["Rob: send the plna by 20 Dec", "Mia: book the course"])
+    scenario.after_meeting()
+    edit(scenario, "the plna", "the plan")
+    scenario.after_meeting(hours=25)
+    assert actions(scenario) == [("book the course", "open"), ("send the plan", "open"),
+                                 ("send the plna", "withdrawn")]
+    assert sorted(a.text for a in scenario.store.open_actions(scenario.rob.pairing.id)) == [
+        "book the course", "send the plan"]
+    (summary,) = scenario.summaries()  # sent once, after the first read
+    assert "send the plna" in summary["body"]["content"]
+
+
+def test_cli_actions_survive_a_re_read_of_the_outlook_notes(scenario: Scenario) -> None:
+    """An action added with `notes add` for that meeting is not in the body, yet stays."""
+    scenario.type_notes()
+    scenario.after_meeting()
+    scenario.store.add_action(pairing_id=scenario.rob.pairing.id, occurrence_id=scenario.occ.id,
+                              owner="Mia Manager", text="check the budget", due=None,
+                              raised_on=scenario.occ.start.date(),
+                              fingerprint=action_fingerprint("Mia Manager", "check the budget",
+                                                             None, source="cli"),
+                              now=scenario.occ.end + timedelta(hours=2))
+    edit(scenario, "by 20 Dec", "by 21 Dec")
+    scenario.after_meeting(hours=25)
+    assert ("check the budget", "open") in actions(scenario)
+
+
+def test_action_fingerprint_ignores_bullets_ticks_case_and_spacing() -> None:
+    from datetime import date
+
+    a = action_fingerprint("Rob Report", "Send  the plan", date(2026, 12, 20))
+    assert a == action_fingerprint("rob report", "send the plan ", date(2026, 12, 20))
+    assert a != action_fingerprint("Rob Report", "send the plan", None)
+    assert a != action_fingerprint("Rob Report", "Send the plan", date(2026, 12, 20),
+                                   source="cli")
