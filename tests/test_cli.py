@@ -52,12 +52,26 @@ def test_tick_dry_run_then_real_run(tmp_path: Path) -> None:
     dry = onetoone("tick", "--dry-run", "--now", "2026-11-23T09:00:00Z", cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
     assert "(dry run) would have created 10" in dry.stdout
-    assert dry.stdout.count("Europe/London") >= 8  # each planned series is shown
+    # each planned series is shown, in its manager's zone (Marcus works in New York)
+    assert dry.stdout.count("Europe/London") + dry.stdout.count("America/New_York") == 10
     real = onetoone("tick", "--now", "2026-11-23T09:00:00Z", cwd=tmp_path)
     assert real.returncode == 0, real.stderr
     assert "created 10" in real.stdout
     again = onetoone("tick", "--now", "2026-11-23T10:00:00Z", cwd=tmp_path)
     assert "created 0" in again.stdout
+
+
+def test_dry_run_plans_exactly_the_series_the_real_run_creates(tmp_path: Path) -> None:
+    """Same slots, zones and days: the dry run uses the working hours it just read."""
+    def rows(out: str) -> list[str]:
+        return sorted(line for line in out.splitlines() if " & " in line and "│" in line)
+
+    dry = onetoone("schedule", "--dry-run", "--now", "2026-11-23T09:00:00Z", cwd=tmp_path)
+    real = onetoone("schedule", "--now", "2026-11-23T09:00:00Z", cwd=tmp_path)
+    assert dry.returncode == 0 and real.returncode == 0, dry.stderr + real.stderr
+    assert len(rows(real.stdout)) == 10
+    assert rows(dry.stdout) == rows(real.stdout)
+    assert "America/New_York" in "".join(rows(dry.stdout))  # Marcus works in New York
 
 
 def test_init_writes_a_loadable_config(tmp_path: Path) -> None:

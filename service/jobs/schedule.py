@@ -356,6 +356,18 @@ class Scheduler:
                     f"{person.name} <{person.email}>: working hours unreadable, using the "
                     f"defaults ({info.error})")
         fresh = store.people(p.id for p in people)
+        if self.dry_run:
+            # Nothing is stored in a dry run, but the plan must use the hours and zones just
+            # read, or it would show other slots than the real run creates. These rows are
+            # detached copies (or a planned pair's unsaved people): changing them writes
+            # nothing.
+            for person in people:
+                info = infos.get(person.id)
+                if info is not None and info.error is None:
+                    fields = mailbox_fields(info)
+                    row = fresh.setdefault(person.id, person)
+                    row.time_zone, row.working_days = fields["time_zone"], fields["days"]
+                    row.working_start, row.working_end = fields["start"], fields["end"]
         manager = fresh.get(manager.id, manager)
         fallback = self.slot_policy.fallback_time_zone
         manager_hours = working_hours(manager, fallback)
