@@ -95,6 +95,31 @@ def test_unreadable_sent_items_leaves_mail_unconfirmed(scenario: Scenario) -> No
     assert scenario.tenant.count("POST", r"/sendMail$") == 1
 
 
+def test_summary_names_the_next_meeting_from_the_series(scenario: Scenario) -> None:
+    """The next occurrence isn't stored yet (agendas go out days ahead); the series says when
+    it is, and a cancelled one is skipped."""
+    from service.jobs.mail import _when_start, next_meeting
+    from service.jobs.schedule import series_occurrences
+
+    scenario.type_notes()
+    series = scenario.rob.series
+    after = scenario.occ.end
+    pattern = [s for s, _ in series_occurrences(series, after, after + timedelta(days=100))]
+    stored = scenario.store.pairing_occurrences(scenario.rob.pairing.id)
+    assert all(o.original_start != pattern[0] for o in stored)  # not stored yet
+    scenario.after_meeting()
+    (summary,) = scenario.summaries()
+    assert f"We meet again on {_when_start(pattern[0], 'Europe/London')}" in summary["body"][
+        "content"]
+    view = next(v for v in scenario.store.views() if v.pairing.id == scenario.rob.pairing.id)
+
+    class Cancelled:  # the next one, cancelled in Outlook and recorded
+        original_start, start, end, status = pattern[0], pattern[0], pattern[0], "cancelled"
+        series_id = series.id
+
+    assert next_meeting(view, [Cancelled()], after) == pattern[1]
+
+
 def test_private_notes_never_reach_the_summary(scenario: Scenario) -> None:
     """A --private note stays in the database; the summary carries only shared notes."""
     scenario.store.add_note(scenario.rob.pairing.id, scenario.occ.id, "PRIVATE: health issue",

@@ -20,6 +20,7 @@ from service.domain.agenda import first_name, format_date
 from service.errors import GraphError, OutcomeUnknown, PermissionDenied, Throttled
 from service.graph.payloads import MAIL_TAG_PROPERTY, mail_message
 from service.jobs.context import JobContext
+from service.jobs.schedule import series_occurrences
 from service.render import render
 from service.store.models import OccurrenceRow, OutboxRow
 from service.store.repo import PairingView
@@ -27,6 +28,7 @@ from service.store.repo import PairingView
 log = logging.getLogger(__name__)
 LOOKBACK = timedelta(days=14)
 SETTLE_AFTER = timedelta(minutes=15)  # Sent Items may lag a little behind a send
+NEXT_MEETING_HORIZON = timedelta(days=100)  # longer than any cadence's gap
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,29 @@ class MailReport:
 
 
 def _when(occ: OccurrenceRow, zone: str) -> str:
-    local = occ.start.astimezone(ZoneInfo(zone))
+    return _when_start(occ.start, zone)
+
+
+def _when_start(start: datetime, zone: str) -> str:
+    local = start.astimezone(ZoneInfo(zone))
     return f"{local:%A} {format_date(local.date())}"
+
+
+def next_meeting(view: PairingView, stored: list[OccurrenceRow], after: datetime
+                 ) -> datetime | None:
+    """When the pair meets next after ``after``.
+
+    Occurrences are only stored a few days ahead (when their agenda is due), so the
+    series' own pattern fills the gap; a stored one wins for its slot (moved, cancelled).
+    """
+    starts = [o.start for o in stored if o.start > after and o.status != "cancelled"]
+    series = view.series
+    if series is not None and series.status == "active":
+        known = {o.original_start for o in stored if o.series_id == series.id}
+        starts += [start for start, _end in series_occurrences(series, after,
+                                                                after + NEXT_MEETING_HORIZON)
+                   if start not in known and start > after]
+    return min(starts, default=None)
 
 
 def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: str,
@@ -77,8 +100,7 @@ def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: 
     for note in store.notes(occ.id):  # private notes are excluded by the store
         notes.extend(line for line in note.text.splitlines() if line.strip())
     actions = store.actions(view.pairing.id)
-    upcoming = [o for o in store.pairing_occurrences(view.pairing.id)
-                if o.start > occ.end and o.status != "cancelled"]
+    upcoming = next_meeting(view, store.pairing_occurrences(view.pairing.id), occ.end)
     return Summary(
         report_first=first_name(view.report.name), manager_first=first_name(view.manager.name),
         when=_when(occ, zone), notes=tuple(notes),
@@ -86,7 +108,7 @@ def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: 
         closed=tuple(item(a) for a in actions if a.closed_occurrence_id == occ.id),
         still_open=tuple(item(a) for a in actions
                          if a.status == "open" and a.raised_occurrence_id != occ.id),
-        next_meeting=_when(upcoming[0], zone) if upcoming else None,
+        next_meeting=_when_start(upcoming, zone) if upcoming else None,
     )
 
 
