@@ -230,8 +230,9 @@ def register_admin(cli: click.Group, console: Any, run_safely: Any) -> None:
 
         def body() -> None:
             store = _store(obj)
-            now = (datetime.fromisoformat(now_text.replace("Z", "+00:00")) if now_text
-                   else datetime.now(UTC))
+            from service.cli import _parse_now
+
+            now = _parse_now(now_text)
             mail = store.outbox()
             table = Table("pair", "status", "next meeting", "last held", "open actions",
                           "mail")
@@ -284,6 +285,8 @@ def register_admin(cli: click.Group, console: Any, run_safely: Any) -> None:
 
         def body() -> None:
             store = _store(obj)
+            # The outbox keeps the sender's mailbox by directory id; people read addresses.
+            address = {p.id: p.email for v in store.views() for p in (v.manager, v.report)}
             rows = [m for m in store.outbox()
                     if show_all or m.status in ("failed", "unconfirmed")]
             if not rows:
@@ -291,7 +294,8 @@ def register_admin(cli: click.Group, console: Any, run_safely: Any) -> None:
                 return
             table = Table("id", "status", "kind", "from", "to", "subject", "error")
             for m in rows:
-                table.add_row(str(m.id), m.status, m.kind, escape(m.mailbox),
+                table.add_row(str(m.id), m.status, m.kind,
+                              escape(address.get(m.mailbox, m.mailbox)),
                               escape(m.recipients),
                               escape(m.subject), escape(m.last_error or ""))
             console.print(table)

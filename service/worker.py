@@ -18,7 +18,7 @@ from typing import Any
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from service.clock import Clock, SystemClock
-from service.errors import ServiceError
+from service.errors import ConfigError, ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +116,15 @@ def run_worker(settings: Any, clock: Clock | None = None) -> None:
 
     worker = Worker(settings, clock)
     cfg = settings.worker
-    server = (serve(cfg.health_host, cfg.health_port, ready=worker.ready,
-                    metrics=worker.metrics) if cfg.health_port else None)
+    try:
+        server = (serve(cfg.health_host, cfg.health_port, ready=worker.ready,
+                        metrics=worker.metrics) if cfg.health_port else None)
+    except OSError as exc:
+        raise ConfigError(
+            f"[worker] health_host:health_port: can't listen on {cfg.health_host}:"
+            f"{cfg.health_port} ({exc.strerror or exc}). Another process may have the port: "
+            f"set health_port (ONETOONE_WORKER_HEALTH_PORT) to a free one, or 0 to turn the "
+            f"health endpoints off.") from None
     scheduler = BlockingScheduler(timezone=UTC)
     # APScheduler runs on the wall clock; a faster (simulated) clock shortens the intervals
     # so each run still covers interval_minutes of its time.

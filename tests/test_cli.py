@@ -112,3 +112,27 @@ def test_simulated_clock_is_refused_against_a_real_tenant(tmp_path: Path) -> Non
     bad = onetoone("run", cwd=tmp_path, env={"ONETOONE_TEST_CLOCK": "tomorrow",
                                               "ONETOONE_WORKER_HEALTH_PORT": "0"})
     assert bad.returncode == 1 and "START@WALL_EPOCHxSPEED" in bad.stderr
+
+
+def test_status_now_is_parsed_like_tick(tmp_path: Path) -> None:
+    """`status --now` takes the same instants as `tick --now` (no zone = UTC), or says why."""
+    assert onetoone("tick", "--now", "2026-11-23T09:00:00Z", cwd=tmp_path).returncode == 0
+    for instant in ("2026-12-01T09:00:00", "2026-12-01", "2026-12-01T09:00:00+01:00"):
+        shown = onetoone("status", "--now", instant, cwd=tmp_path)
+        assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stderr
+    bad = onetoone("status", "--now", "garbage", cwd=tmp_path)
+    assert bad.returncode == 2 and "not an ISO-8601 instant" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_run_with_the_health_port_taken_says_which_setting(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = onetoone("run", cwd=tmp_path, env={"ONETOONE_WORKER_HEALTH_PORT": str(port)})
+    assert result.returncode == 1
+    assert "health_port" in result.stderr and "ONETOONE_WORKER_HEALTH_PORT" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -197,6 +197,7 @@ def test_operator_settles_unconfirmed_mail_with_the_cli(scenario: Scenario, monk
     listed = CliRunner().invoke(cli, ["mail"])
     assert listed.exit_code == 0 and f"{row.id}" in listed.output
     assert "unconfirmed" in listed.output and "rob@contoso.example" in listed.output
+    assert "mia@contoso.example" in listed.output  # the sender, by address
     refused = CliRunner().invoke(cli, ["mail", "resend", str(row.id)], input="n\n")
     assert refused.exit_code == 1 and "Sent Items" in refused.output
     assert [r.status for r in scenario.store.outbox()] == ["unconfirmed"]
