@@ -32,28 +32,42 @@ def _pair(store: Any, ref: str) -> Any:
 
 
 def _next_occurrence(store: Any, view: Any, on: date | None, now: datetime) -> Any:
-    """The stored occurrence on ``on`` (or the next one); else one computed from the series."""
+    """The pair's meeting on ``on`` (its local date), or the next one: stored if it is, else
+    computed from the series with the number it will have."""
     from service.jobs.schedule import series_occurrences
     from service.store.models import OccurrenceRow
 
-    candidates = [o for o in store.pairing_occurrences(view.pairing.id)
-                  if o.status != "cancelled"]
+    stored = store.pairing_occurrences(view.pairing.id)
+    candidates = [o for o in stored if o.status != "cancelled"]
+    zone = ZoneInfo(view.series.time_zone if view.series else "UTC")
+    label = f"{view.manager.name} & {view.report.name}"
     if on is not None:
-        picked = [o for o in candidates if o.start.date() == on]
+        picked = [o for o in candidates if o.start.astimezone(zone).date() == on]
     else:
         picked = [o for o in candidates if o.end > now]
     if picked:
         return picked[0]
     if view.series is None:
-        raise ServiceError(f"{view.manager.name} & {view.report.name} have no series yet. Run "
-                           "`onetoone schedule` first.")
-    start = datetime.combine(on, datetime.min.time(), tzinfo=UTC) if on else now
-    found = series_occurrences(view.series, start, start + timedelta(days=400))
-    if not found:
-        raise ServiceError("No meeting of this pair on or after that date.")
-    s, e = found[0]
+        raise ServiceError(f"{label} have no series yet. Run `onetoone schedule` first.")
+    start = datetime.combine(on, datetime.min.time(), tzinfo=zone) if on else now
+    known = {o.original_start for o in stored}
+    last = max((o.start for o in candidates), default=None)
+    since = last or datetime.combine(view.series.first_date, datetime.min.time(), tzinfo=zone)
+    ahead = [(s, e) for s, e in series_occurrences(view.series, since,
+                                                   start + timedelta(days=400))
+             if s not in known and (last is None or s > last)]
+    upcoming = [(s, e) for s, e in ahead if s >= start]
+    if not upcoming:
+        raise ServiceError(f"{label} have no meeting on or after {start:%Y-%m-%d}.")
+    s, e = upcoming[0]
+    day = s.astimezone(zone).date()
+    if on is not None and day != on:
+        raise ServiceError(f"{label} have no meeting on {on:%Y-%m-%d}; the next is on "
+                           f"{day:%Y-%m-%d} (use --date {day:%Y-%m-%d}).")
+    # Numbered as the occurrence sync will number it: meetings not cancelled, oldest first.
+    number = len(candidates) + sum(1 for s2, _ in ahead if s2 <= s)
     return OccurrenceRow(id=0, series_id=view.series.id, event_id="", original_start=s,
-                         start=s, end=e, status="scheduled", meeting_number=len(candidates) + 1,
+                         start=s, end=e, status="scheduled", meeting_number=number,
                          agenda_state="pending", agenda_updates=0, agenda_topics="",
                          covers_development=False)
 

@@ -59,3 +59,28 @@ def test_unknown_pair_is_explained(runner: CliRunner) -> None:
     """An unknown pair names what to give instead."""
     result = runner.invoke(cli, ["topics", "add", "nobody@x.test", "hi"])
     assert result.exit_code == 1 and "onetoone pairs" in result.output
+
+
+def test_preview_on_a_day_without_a_meeting_names_the_next(runner: CliRunner) -> None:
+    """--date with no meeting that day is an error naming the pair's next date; future
+    meetings not stored yet are numbered as the occurrence sync will number them."""
+    from datetime import UTC, date, datetime
+
+    from service.cli_meetings import _next_occurrence
+    from service.config import load_config
+    from service.store.db import make_engine
+    from service.store.repo import Store
+
+    sophie = "sophie.turner@contoso.example"  # weekly, Thursdays, from 26 Nov
+    wrong = runner.invoke(cli, ["preview", sophie, "--date", "2026-11-27", "--out", "a.html"])
+    assert wrong.exit_code == 1
+    assert "no meeting on 2026-11-27; the next is on 2026-12-03" in wrong.output
+    right = runner.invoke(cli, ["preview", sophie, "--date", "2026-12-03", "--out", "b.html"])
+    assert right.exit_code == 0, right.output
+    store = Store(make_engine(load_config(None).database.url))
+    view = next(v for v in store.views() if v.report.email == sophie)
+    now = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    numbers = [_next_occurrence(store, view, date(2026, 12, d), now).meeting_number
+               for d in (3, 10, 17)]
+    first = _next_occurrence(store, view, date(2026, 11, 26), now).meeting_number
+    assert numbers == [first + 1, first + 2, first + 3]
