@@ -447,3 +447,16 @@ def _is_agenda_line(line: str) -> bool:
             or bool(re.match(r"^\d+ of \d+ topics? (is|are) .+'s$|^no topics yet: ", line,
                              re.I))
             or bool(re.search(r"— [^—]+, raised \d{1,2} [A-Z][a-z]{2} \d{4}", line)))
+
+
+def test_hint_with_its_boxes_replaced_is_still_the_agendas_own_line() -> None:
+    """Find/replace of "[ ]" with "[x]" across the invite also rewrites the hint; it must not
+    become a note in the summary."""
+    from service.domain.agenda import LAST_ACTIONS_HINT
+
+    for box in ("[x]", "[X]", "☑", "[ x ]"):
+        text = (f"Last time's actions\n{LAST_ACTIONS_HINT.replace('[ ]', box)}\nNotes\n"
+                "went fine\nActions agreed\nSam: send the plan")
+        parsed = parse_block(text, [], meeting_date=date(2026, 11, 23),
+                             manager_name="Mia Manager", report_name="Sam Lee")
+        assert parsed.notes == ["went fine"], box

@@ -109,10 +109,16 @@ def _clean(line: str) -> str:
     return _SPACE.sub(" ", line.replace("\u00a0", " ")).strip()
 
 
+_INNER_BOX = re.compile(r"\[\s*[xX✓✔]?\s*\]|[☐☑☒✅]")
+
+
 def _key(line: str) -> str:
     """Comparison key for recognising the agenda's own lines."""
     line = _LEADING_BULLETS.sub("", line).replace("’", "'").replace("‘", "'")
     line = line.strip(" *_#:").casefold()
+    # Tick boxes inside a line don't make it another line: a manager who replaces every
+    # "[ ]" with "[x]" also changes the hint "change [ ] to [x]", which is still ours.
+    line = _INNER_BOX.sub("[]", line)
     return _SPACE.sub(" ", line)
 
 
