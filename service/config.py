@@ -911,7 +911,8 @@ def _build(
             hint = f"Did you mean {close[0]}?" if close else "Remove it or fix its name."
             errors.append(
                 f"{name}: is not a known setting (ONETOONE_* variables are reserved for "
-                f"settings). {hint} `onetoone --help` lists them all."
+                f"settings). {hint} config.example.toml lists every setting; each is "
+                f"ONETOONE_<SECTION>_<KEY>."
             )
             continue
         try:

@@ -220,3 +220,16 @@ def test_render_with_sandboxed_org_folder(tmp_path) -> None:
     agenda = make(topics=[Topic(1, "<i>x</i>", "report", date(2026, 11, 1))])
     out = render("agenda.html.j2", folder=str(tmp_path), agenda=agenda, markers=MARKERS)
     assert out == html_of(agenda)
+
+
+def test_meeting_time_names_its_zone() -> None:
+    """Both people read one invite body; the time says which zone it is in."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from service.domain.agenda import format_when
+
+    winter = datetime(2026, 12, 1, 15, 0, tzinfo=ZoneInfo("Europe/London"))
+    summer = datetime(2027, 6, 1, 10, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert format_when(winter) == "Tuesday 1 December 2026, 15:00 GMT"
+    assert format_when(summer) == "Tuesday 1 June 2027, 10:00 EDT"

@@ -81,9 +81,11 @@ def format_date(d: date) -> str:
 
 
 def format_when(start: datetime) -> str:
-    """'Tuesday 8 December 2026, 10:00' in the meeting's own zone."""
+    """'Tuesday 8 December 2026, 10:00 GMT' in the meeting's own zone, named: both people
+    read the same invite body, and they may work in different zones."""
+    zone = start.tzname() or ""
     return (f"{DAYS_LONG[start.weekday()]} {start.day} {MONTHS_LONG[start.month - 1]} "
-            f"{start.year}, {start:%H:%M}")
+            f"{start.year}, {start:%H:%M}{' ' + zone if zone else ''}")
 
 
 def actions_example(manager_name: str, report_name: str) -> str:

@@ -411,7 +411,7 @@ _HEADINGS.update({
     "next steps": ag.ACTIONS_AGREED, "actions agreed today": ag.ACTIONS_AGREED,
     "action items": ag.ACTIONS_AGREED,
 })
-_HEADER = re.compile(r"^1-2-1 · .+ & .+ · .+, \d{1,2}:\d{2}$")
+_HEADER = re.compile(r"^1-2-1 · .+ & .+ · .+, \d{1,2}:\d{2}(?: [\w+-]+)?$")
 _SHARE = re.compile(r"^\d+ of \d+ topics? (?:is|are) .+'s$|^no topics yet: .+$", re.I)
 _TOPIC_LINE = re.compile(
     r"— [^—]+, raised \d{1,2} [A-Z][a-z]{2} \d{4}(?:, carried \d+×)?(?: \(topic #\d+\))?$")
