@@ -767,12 +767,14 @@ class _Bad(Exception):
     one entry of a list or table.
     """
 
-    def __init__(self, problem: str, fix: str, *, label: str | None = None, value: Any = None):
+    def __init__(self, problem: str, fix: str, *, label: str | None = None, value: Any = None,
+                 entry: str | None = None):
         super().__init__(problem)
         self.problem = problem
         self.fix = fix
         self.label = label
         self.value = value
+        self.entry = entry  # the table entry's name, to find its line in the file
 
 
 class _BadMany(Exception):
@@ -931,7 +933,12 @@ def _build(
         except _Bad as bad:
             errors.append(_message(item.where, k, item.value, bad))
         except _BadMany as many:
-            errors.extend(_message(item.where, k, item.value, bad) for bad in many.problems)
+            for bad in many.problems:
+                # An entry of a table ([policy.groups]) is reported at its own line.
+                where = item.where
+                if bad.entry is not None and not item.from_env and text:
+                    where = _where(shown, text, f"{k.section}.{k.key}", bad.entry)
+                errors.append(_message(where, k, item.value, bad))
 
     # 4. values together (only where the values involved are themselves valid).
     errors.extend(_cross_checks(values, raw))
@@ -1395,6 +1402,7 @@ def _check_groups(value: dict[str, Any], item: _Raw) -> tuple[tuple[str, Cadence
                     f"Use the group's Object ID (a GUID like {_GUID_EXAMPLE}) as the name",
                     label=label,
                     value=cadence,
+                    entry=group,
                 )
             )
             continue
@@ -1405,6 +1413,7 @@ def _check_groups(value: dict[str, Any], item: _Raw) -> tuple[tuple[str, Cadence
                     "Set it to one of those",
                     label=label,
                     value=cadence,
+                    entry=group,
                 )
             )
             continue

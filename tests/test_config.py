@@ -335,14 +335,15 @@ ERROR_CASES = [
     pytest.param(
         '[policy.groups]\nsales = "weekly"\n',
         {},
-        ["config.toml:1:", "[policy.groups] sales", "Object ID"],
+        ["config.toml:2:", "[policy.groups] sales", "Object ID"],
         [],
         id="group-not-a-guid",
     ),
     pytest.param(
-        f'[policy.groups]\n{GROUP} = "daily"\n',
+        f'[policy.groups]\n# the sales team\n"{GROUP}" = "daily"\n',
         {},
-        [f'[policy.groups] {GROUP} = "daily" is not one of weekly, fortnightly, monthly'],
+        [f'config.toml:3: [policy.groups] {GROUP} = "daily" is not one of weekly, '
+         'fortnightly, monthly'],
         [],
         id="group-bad-cadence",
     ),
