@@ -19,7 +19,10 @@ from rich.table import Table
 from service import __version__
 from service.errors import ConfigError, ServiceError
 
-console = Console()
+# Piped or redirected output (scripts, logs, `| less`) has no width; rich would assume 80
+# columns and cut keys and ids short, so it gets room for whole values instead.
+_PIPED_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
+console = Console(width=_PIPED_WIDTH)
 err_console = Console(stderr=True)
 log = logging.getLogger(__name__)
 

@@ -95,10 +95,26 @@ def register(cli: click.Group, console: Any, run_safely: Any) -> None:
                 raise ServiceError("The topic is empty. Write what to talk about.")
             now = datetime.now(UTC)
             store.add_topic(view.pairing.id, text.strip()[:2000], by, now.date(), now)
-            console.print(escape(f"Added to the next agenda of {view.manager.name} & "
-                                 f"{view.report.name}. If that agenda is already in the invite "
-                                 "it is updated (within the update budget), else it waits for "
-                                 "the next one."))
+            pair_name = f"{view.manager.name} & {view.report.name}"
+            try:
+                occ = _next_occurrence(store, view, None, now)
+            except ServiceError:  # no series yet: the first agenda will carry it
+                console.print(escape(f"Added for {pair_name}: it will be on their first "
+                                     "agenda."))
+                return
+            zone = ZoneInfo(view.series.time_zone if view.series else "UTC")
+            day = f"{occ.start.astimezone(zone):%a %d %b %Y}"
+            budget = obj.settings.agenda.extra_updates
+            if occ.agenda_state != "injected":
+                where = f"it will be on the agenda of their meeting on {day}."
+            elif occ.agenda_updates - 1 < budget:
+                where = (f"the agenda of their meeting on {day} is already in the invite; "
+                         "the next run updates it.")
+            else:
+                where = (f"the agenda of their meeting on {day} is already in the invite and "
+                         f"has had its {budget} update(s), so the topic goes to the meeting "
+                         "after (nobody gets another meeting update).")
+            console.print(escape(f"Added for {pair_name}: {where}"))
 
         run_safely(body)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,9 @@ def test_topic_shows_first_and_escaped_in_preview(runner: CliRunner, tmp_path: P
     result = runner.invoke(cli, ["preview", "tom.fletcher@contoso.example", "--out", "p.html"])
     assert result.exit_code == 0, result.output
     assert "Career <script>x</script> — Tom" in result.output
+    said = runner.invoke(cli, ["topics", "add", "tom.fletcher@contoso.example", "Rota"]).output
+    assert re.search(r"Added for Priya Sharma & Tom Fletcher: it will be on the agenda of their "
+                     r"meeting on \w{3} \d\d \w{3} \d{4}\.", said), said
     html = (tmp_path / "p.html").read_text()
     assert "&lt;script&gt;" in html and "<script>x" not in html
 
