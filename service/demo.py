@@ -23,6 +23,7 @@ from rich.table import Table
 
 from service.app import job_context, load_sandbox, sandbox_state_lock, save_sandbox
 from service.config import default_settings
+from service.domain.htmltext import html_to_text
 from service.domain.timezones import to_iana
 from service.graph.client import parse_graph_datetime
 from service.jobs.schedule import describe_slot
@@ -218,8 +219,10 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
         f"into invites, {held} meetings' notes read back, {open_actions} actions still open; "
         f"{len(happenings)} things people did in Outlook (typed notes, moved, cancelled).")
     summaries = sum(1 for m in mail_rows if m["kind"] == "summary")
-    console.print(f"Reports received {summaries} summaries; managers {len(mail_rows) - summaries}"
-                  f" reminders (as .eml and HTML under {out / 'mail'}/).")
+    reminders = len(mail_rows) - summaries
+    console.print(f"Reports received {summaries} summar{'y' if summaries == 1 else 'ies'}; "
+                  f"managers received {reminders} reminder{'' if reminders == 1 else 's'} "
+                  f"(as .eml and HTML under {out / 'mail'}/).")
     console.print(f"Open [bold]{out / 'index.html'}[/bold] to see each person's calendar "
                   f"for the next six months (one page per person under {out / 'people'}/).")
 
@@ -264,7 +267,8 @@ def _mail_pages(out: Path, tenant: Any, users: list[Any]) -> list[dict[str, Any]
             for header in message.get("internetMessageHeaders") or []:
                 eml[header["name"]] = header["value"]
             html = (message.get("body") or {}).get("content") or ""
-            eml.set_content("This message is HTML; open the .html file or a mail client.")
+            # A text part as mail clients show it without HTML (Graph sends HTML only).
+            eml.set_content(html_to_text(html))
             eml.add_alternative(html, subtype="html")
             stem = f"mail/{_slug(user.name)}-{n:02d}"
             (out / f"{stem}.eml").write_bytes(bytes(eml))

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from html import escape
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -47,6 +48,7 @@ class Run:
     typed: dict[int, list[str]] = field(default_factory=dict)  # occurrence id -> note lines
     moved: tuple[str, datetime] | None = None  # occurrence (instance) id, new start
     cancelled: str | None = None
+    cancelled_start: datetime | None = None
     topic_updates: list[int] = field(default_factory=list)
 
     def patches(self, event_id: str) -> int:
@@ -113,6 +115,8 @@ def simulate(db_url: str, settings_for) -> Run:
             run.moved = (second["id"], start + timedelta(days=1))
             tenant.person_cancel("mia@contoso.example", third["id"], "Away that day")
             run.cancelled = third["id"]
+            run.cancelled_start = datetime.fromisoformat(
+                third["start"]["dateTime"][:19]).replace(tzinfo=UTC)
         # Rob adds a topic once the 4th agenda is out (one extra update allowed), then another.
         injected = [o for o in upcoming if o.agenda_state == "injected"]
         if len(run.topic_updates) < 2 and len(rob_occ) >= 5 and injected and (
@@ -212,8 +216,10 @@ def test_moved_and_cancelled_occurrences(run: Run) -> None:
     assert moved.start == run.moved[1]
     assert moved.agenda_state == "injected" and moved.status in ("moved", "held")
     assert run.patches(run.cancelled) == 0
-    cancelled = by_event.get(run.cancelled)
-    assert cancelled is None or cancelled.status == "cancelled"
+    # Cancelled weeks before its agenda was due, so Outlook never listed it to onetoone: it
+    # is still recorded, by its slot in the series.
+    (cancelled,) = [o for o in occurrences(run) if o.original_start == run.cancelled_start]
+    assert cancelled.status == "cancelled" and cancelled.agenda_state != "injected"
     # The actions open before the cancelled meeting went into the next agenda instead.
     assert any(o.start > moved.start and o.agenda_state == "injected" for o in by_event.values())
 
@@ -307,3 +313,46 @@ def test_one_reminder_per_meeting_without_notes(run: Run) -> None:
                  if (m.get("subject") or "").startswith("Notes for your 1-2-1")]
     assert len(quiet) >= 4 and len(reminders) == len(quiet)
     assert all("Nia York" in m["subject"] for m in reminders)
+
+
+def test_never_listed_slots_are_told_apart_moved_or_deleted(tmp_path, settings_for) -> None:
+    """Before onetoone stored them, one occurrence is moved six weeks later and another
+    deleted: the first is recorded as moved (at its new time), only the second as cancelled."""
+    settings = settings_for(f"sqlite:///{tmp_path / 'g.db'}")
+    tenant = org()
+    store = Store(make_engine(settings.database.url))
+
+    def at(now: datetime):
+        tenant.now = lambda: now
+
+        async def go():
+            async with job_context(settings, now, sandbox=tenant,
+                                   graph_options={"sleep": no_sleep}) as ctx:
+                return await tick(ctx, now)
+
+        return asyncio.run(go())
+
+    at(START)
+    rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
+    items = instances(settings, tenant, rob.series, START + timedelta(days=10))
+    later, gone = items[0], items[1]
+
+    def start_of(item: dict) -> datetime:
+        return datetime.fromisoformat(item["start"]["dateTime"][:19]).replace(tzinfo=UTC)
+
+    def end_of(item: dict) -> datetime:
+        return datetime.fromisoformat(item["end"]["dateTime"][:19]).replace(tzinfo=UTC)
+
+    tenant.person_move("mia@contoso.example", later["id"], start_of(later) + timedelta(days=42),
+                       end_of(later) + timedelta(days=42))
+    tenant.person_cancel("mia@contoso.example", gone["id"], "Away")
+    def stored() -> dict[datetime, Any]:
+        return {o.original_start: o for o in store.pairing_occurrences(rob.pairing.id)}
+
+    at(start_of(later) - timedelta(days=1))  # its original slot is inside the sync window
+    moved = stored()[start_of(later)]
+    assert moved.status == "moved" and moved.start == start_of(later) + timedelta(days=42)
+    at(start_of(gone) - timedelta(days=1))
+    cancelled = stored()[start_of(gone)]
+    assert cancelled.status == "cancelled" and cancelled.agenda_state != "injected"
+    assert stored()[start_of(later)].status == "moved"

@@ -21,6 +21,7 @@ from service.jobs.schedule import series_occurrences
 log = logging.getLogger(__name__)
 
 SELECT = "id,start,end,isCancelled,originalStart,type,attendees"
+GAP_LOOK_AROUND = timedelta(days=60)  # how far a moved occurrence is looked for
 KEEP = ("held", "held_no_notes")  # outcomes the capture job decided; sync never undoes them
 
 
@@ -141,9 +142,49 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
                          "start": row.start, "end": row.end, "status": "cancelled"})
             report.cancelled.append(f"{view.manager.name} & {view.report.name} "
                                     f"{row.start:%Y-%m-%d}")
+        rows += await _unlisted_slots(ctx, series, view, lo, hi, seen, known, report)
         store.upsert_occurrences(series.id, rows, now)
         _number(ctx, series.pairing_id, now)
     return report
+
+
+async def _unlisted_slots(ctx: JobContext, series: Any, view: Any, lo: datetime, hi: datetime,
+                          seen: set[datetime], known: dict[datetime, Any], report: SyncReport
+                          ) -> list[dict[str, Any]]:
+    """Slots of the series' pattern in the window that Outlook doesn't list and we never
+    stored: deleted by the organizer before we first looked (Graph's instances omit deleted
+    occurrences), or moved outside the window. One wider look tells which, so a meeting
+    cancelled weeks ahead is recorded as cancelled rather than silently missing."""
+    gaps = [start for start, _end in series_occurrences(series, lo, hi)
+            if start not in seen and start not in known]
+    if not gaps:
+        return []
+    wide_lo, wide_hi = lo - GAP_LOOK_AROUND, hi + GAP_LOOK_AROUND
+    try:
+        items = await ctx.graph.instances(series.mailbox, series.event_id, wide_lo, wide_hi,
+                                          SELECT)
+    except ServiceError as exc:
+        report.failed.append(f"series {series.id}: {exc}")
+        return []
+    pattern = {start for start, _end in series_occurrences(series, wide_lo, wide_hi)}
+    by_original = {parse_graph_datetime(i.get("originalStart") or i["start"]): i for i in items}
+    if any(original not in pattern for original in by_original):
+        # The whole series was re-timed in Outlook: our pattern is stale, and every slot
+        # would look deleted. Record nothing; the series check deals with it.
+        log.warning("occurrences.pattern_changed", extra={"series": series.id})
+        return []
+    rows: list[dict[str, Any]] = []
+    for start in gaps:
+        item = by_original.get(start)
+        if item is not None:  # moved outside the window: record it at its new time
+            status, original, new_start, end = occurrence_state(item, view.report.email)
+            rows.append({"event_id": item["id"], "original_start": original,
+                         "start": new_start, "end": end, "status": status})
+            continue
+        rows.append({"event_id": "", "original_start": start, "start": start,
+                     "end": start + timedelta(minutes=series.minutes), "status": "cancelled"})
+        report.cancelled.append(f"{view.manager.name} & {view.report.name} {start:%Y-%m-%d}")
+    return rows
 
 
 def _number(ctx: JobContext, pairing_id: int, now: datetime) -> None:
