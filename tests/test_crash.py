@@ -122,18 +122,22 @@ def test_sigkilled_tick_runs_send_every_summary_exactly_once(tmp_path: Path) -> 
     typed: set[int] = set()
     kills = 0
 
-    def tick(now: datetime, kill_after: float | None) -> None:
-        nonlocal kills
+    last_run = 1.5  # seconds a whole run took last time: kills land inside a run's span
+
+    def tick(now: datetime, kill_at: float | None) -> None:
+        nonlocal kills, last_run
         cmd = [sys.executable, "-m", "service", "tick", "--now", now.isoformat()]
+        started = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True)
-        if kill_after is not None:
-            time.sleep(kill_after)
+        if kill_at is not None:
+            time.sleep(kill_at * last_run)
             if proc.poll() is None:
                 proc.kill()
                 kills += 1
         _, err = proc.communicate(timeout=120)
-        if kill_after is None:
+        if kill_at is None:
+            last_run = time.monotonic() - started
             assert proc.returncode in (0, 1), err
             assert "Traceback" not in err, err
 
@@ -141,12 +145,13 @@ def test_sigkilled_tick_runs_send_every_summary_exactly_once(tmp_path: Path) -> 
     for i in range(steps + 6):
         now = START + timedelta(hours=12 * i)
         if i < steps and rng.random() < 0.7:
-            tick(now, rng.uniform(0.6, 1.6))  # killed somewhere: start-up, sync, send...
+            tick(now, rng.uniform(0.3, 0.95))  # killed somewhere: start-up, sync, send...
         tick(now, None)  # restarted: runs to the end
         type_notes(state, f"sqlite:///{db}", now, typed)
 
     assert kills >= 10
-    assert_every_summary_sent_once(state, db)
+    held = assert_every_summary_sent_once(state, db)
+    print(f"{kills} tick runs killed, {held} summaries each sent once")
 
 
 @pytest.mark.slow
