@@ -295,7 +295,8 @@ def _agenda_pages(out: Path, store: Any, tenant: Any, views: list[Any]) -> list[
                 body = tenant.person_body(view.manager.email, occ.event_id)
                 (out / page).write_text(render(
                     "demo_agenda.html.j2", manager=view.manager.name, report=view.report.name,
-                    when=occ.start.strftime("%a %d %b %Y %H:%M UTC"), status=occ.status,
+                    when=occ.start.strftime("%a %d %b %Y %H:%M UTC"),
+                    status=occ.status.replace("_", " "),
                     body_html=body))
             rows.append({"start": occ.start, "pair": f"{view.manager.name} & {view.report.name}",
                          "when": occ.start.strftime("%a %d %b %H:%M UTC"),
