@@ -23,6 +23,7 @@ from service.store.db import make_engine
 from service.store.models import ActionRow, OccurrenceRow
 from service.store.repo import Store
 from tests.conftest import make_settings
+from tests.test_schedule_job import run as run_tick
 
 START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 DAYS = 182
@@ -257,14 +258,7 @@ def test_meeting_moved_out_of_the_window_is_not_taken_for_cancelled(
     store = Store(make_engine(settings.database.url))
 
     def at(now: datetime):
-        tenant.now = lambda: now
-
-        async def go():
-            async with job_context(settings, now, sandbox=tenant,
-                                   graph_options={"sleep": no_sleep}) as ctx:
-                return await tick(ctx, now)
-
-        return asyncio.run(go())
+        return run_tick(settings, tenant, now)
 
     at(START)
     rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
@@ -323,14 +317,7 @@ def test_never_listed_slots_are_told_apart_moved_or_deleted(tmp_path, settings_f
     store = Store(make_engine(settings.database.url))
 
     def at(now: datetime):
-        tenant.now = lambda: now
-
-        async def go():
-            async with job_context(settings, now, sandbox=tenant,
-                                   graph_options={"sleep": no_sleep}) as ctx:
-                return await tick(ctx, now)
-
-        return asyncio.run(go())
+        return run_tick(settings, tenant, now)
 
     at(START)
     rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
