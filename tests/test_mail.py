@@ -7,6 +7,7 @@ import asyncio
 import io
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -276,3 +277,39 @@ def test_prep_email_is_off_by_default_and_once_when_on(tmp_path, settings_for) -
     assert len(preps) == 1 and "your topics go first" in preps[0]["body"]["content"]
     assert [r["emailAddress"]["address"] for r in preps[0]["toRecipients"]] == [
         "rob@contoso.example"]
+
+
+def test_an_organisations_own_template_wording_never_becomes_notes(tmp_path) -> None:
+    """With [agenda] templates pointing at an organisation's agenda, its extra lines (here a
+    values prompt and a line inside the notes box) are not taken for the manager's notes."""
+    import dataclasses
+    import shutil
+
+    from tests.conftest import make_settings
+
+    folder = tmp_path / "our-templates"
+    folder.mkdir()
+    source = Path(__file__).resolve().parents[1] / "templates" / "agenda.html.j2"
+    text = source.read_text()
+    extra = "Our values: which one did you see in action this month?"
+    text = text.replace('{% elif section.key == "notes" %}',
+                        '{% elif section.key == "notes" %}\n<p>' + extra + "</p>", 1)
+    text = text.replace('<tr><td id="onetoone-notes"',
+                        '<tr><td><p>Write in plain sentences, please.</p></td></tr>\n'
+                        '<tr><td id="onetoone-notes"', 1)
+    assert extra in text
+    (folder / "agenda.html.j2").write_text(text)
+    shutil.copy(source.parent / "questions.toml", folder / "questions.toml")
+    base = make_settings(tmp_path, f"sqlite:///{tmp_path / 'org.db'}")
+    settings = dataclasses.replace(base, agenda=dataclasses.replace(base.agenda,
+                                                                    templates=folder))
+    scenario = Scenario(settings)
+    body = scenario.tenant.person_body("mia@contoso.example", scenario.occ.event_id)
+    assert extra in body and "plain sentences" in body  # the organisation's agenda went in
+    scenario.type_notes()
+    scenario.after_meeting()
+    notes = [n.text for n in scenario.store.notes(scenario.occ.id)]
+    assert "Confidential-ish but shared: went well" in "\n".join(notes)
+    assert "values" not in "\n".join(notes) and "plain sentences" not in "\n".join(notes)
+    (summary,) = scenario.summaries()
+    assert extra not in summary["body"]["content"]

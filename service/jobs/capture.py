@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from service.domain.agenda import OpenAction
 from service.domain.body import block_text, fingerprint
+from service.domain.htmltext import html_to_text
 from service.domain.notes import action_fingerprint, parse_block
 from service.errors import ServiceError
 from service.graph.client import parse_graph_datetime
@@ -105,7 +106,8 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRow, z
                     if a.raised_occurrence_id != occ.id]
     meeting_date = occ.start.astimezone(ZoneInfo(zone)).date()
     parsed = parse_block(text, open_actions, meeting_date=meeting_date,
-                         manager_name=view.manager.name, report_name=view.report.name)
+                         manager_name=view.manager.name, report_name=view.report.name,
+                         template=_template_text(ctx, view, occ, zone))
     store.replace_outlook_notes(view.pairing.id, occ.id, parsed.notes, now)
     added = 0
     done_now: list[int] = []
@@ -148,3 +150,17 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRow, z
     (report.held if wrote else report.without_notes).append(label)
     log.info("capture.read", extra={"occurrence": occ.id, "notes": len(parsed.notes),
                                     "actions_added": added, "actions_closed": closed})
+
+
+def _template_text(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: str
+                   ) -> str | None:
+    """With an organisation's own agenda template ([agenda] templates), its wording is not
+    the built-in one the parser knows: render this occurrence's agenda again (no Graph call)
+    so the template's own lines are recognised and never taken for the manager's notes."""
+    folder = ctx.settings.agenda.templates
+    if folder is None:
+        return None
+    from service.jobs.agenda import agenda_for, question_bank, render_block
+
+    agenda = agenda_for(ctx, view, occ, zone, question_bank(folder))
+    return html_to_text(render_block(ctx, agenda, view.pairing.key))
