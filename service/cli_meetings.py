@@ -31,45 +31,56 @@ def _pair(store: Any, ref: str) -> Any:
     return view
 
 
-def _next_occurrence(store: Any, view: Any, on: date | None, now: datetime) -> Any:
-    """The pair's meeting on ``on`` (its local date), or the next one: stored if it is, else
-    computed from the series with the number it will have."""
+def _next_occurrence(store: Any, view: Any, on: date | None, now: datetime, *,
+                     not_started: bool = False) -> Any:
+    """The pair's meeting on ``on`` (its local date), or the next one (still going on, unless
+    ``not_started``): stored if it is, else computed from the series with the number the
+    occurrence sync will give it. Stored meetings (moved anywhere) and the series' slots not
+    stored yet are merged, so a meeting moved far ahead doesn't hide the ones before it."""
     from service.jobs.schedule import series_occurrences
     from service.store.models import OccurrenceRow
 
     stored = store.pairing_occurrences(view.pairing.id)
-    candidates = [o for o in stored if o.status != "cancelled"]
     zone = ZoneInfo(view.series.time_zone if view.series else "UTC")
     label = f"{view.manager.name} & {view.report.name}"
-    if on is not None:
-        picked = [o for o in candidates if o.start.astimezone(zone).date() == on]
-    else:
-        picked = [o for o in candidates if o.end > now]
-    if picked:
-        return picked[0]
-    if view.series is None:
+    slots: list[tuple[datetime, datetime, Any]] = [
+        (o.start, o.end, o) for o in stored if o.status != "cancelled"]
+    if view.series is not None:
+        known = {o.original_start for o in stored}
+        since = now if on is None else min(now, datetime.combine(on, datetime.min.time(), zone))
+        slots += [(s, e, None) for s, e in series_occurrences(view.series, since,
+                                                              since + timedelta(days=400))
+                  if s not in known]
+    elif not stored:
         raise ServiceError(f"{label} have no series yet. Run `onetoone schedule` first.")
-    start = datetime.combine(on, datetime.min.time(), tzinfo=zone) if on else now
-    known = {o.original_start for o in stored}
-    last = max((o.start for o in candidates), default=None)
-    since = last or datetime.combine(view.series.first_date, datetime.min.time(), tzinfo=zone)
-    ahead = [(s, e) for s, e in series_occurrences(view.series, since,
-                                                   start + timedelta(days=400))
-             if s not in known and (last is None or s > last)]
-    upcoming = [(s, e) for s, e in ahead if s >= start]
-    if not upcoming:
-        raise ServiceError(f"{label} have no meeting on or after {start:%Y-%m-%d}.")
-    s, e = upcoming[0]
-    day = s.astimezone(zone).date()
-    if on is not None and day != on:
-        raise ServiceError(f"{label} have no meeting on {on:%Y-%m-%d}; the next is on "
-                           f"{day:%Y-%m-%d} (use --date {day:%Y-%m-%d}).")
-    # Numbered as the occurrence sync will number it: meetings not cancelled, oldest first.
-    number = len(candidates) + sum(1 for s2, _ in ahead if s2 <= s)
-    return OccurrenceRow(id=0, series_id=view.series.id, event_id="", original_start=s,
-                         start=s, end=e, status="scheduled", meeting_number=number,
+    slots.sort(key=lambda slot: slot[0])
+    if on is not None:
+        picked = [x for x in slots if x[0].astimezone(zone).date() == on]
+        if not picked:
+            later = [x for x in slots if x[0].astimezone(zone).date() > on]
+            if not later:
+                raise ServiceError(f"{label} have no meeting on or after {on:%Y-%m-%d}.")
+            day = later[0][0].astimezone(zone).date()
+            raise ServiceError(f"{label} have no meeting on {on:%Y-%m-%d}; the next is on "
+                               f"{day:%Y-%m-%d} (use --date {day:%Y-%m-%d}).")
+    else:
+        picked = [x for x in slots if (x[0] if not_started else x[1]) > now]
+        if not picked:
+            raise ServiceError(f"{label} have no upcoming meeting.")
+    start, end, row = picked[0]
+    if row is not None:
+        return row
+    number = sum(1 for x in slots if x[0] <= start)
+    return OccurrenceRow(id=0, series_id=view.series.id, event_id="", original_start=start,
+                         start=start, end=end, status="scheduled", meeting_number=number,
                          agenda_state="pending", agenda_updates=0, agenda_topics="",
                          covers_development=False)
+
+
+def _needs_decision(mail: Any) -> bool:
+    """Failed or unconfirmed mail an operator can still settle (erased mail never goes, so
+    there is nothing to decide about it)."""
+    return mail.status in ("failed", "unconfirmed") and mail.body_html != "[erased]"
 
 
 def register(cli: click.Group, console: Any, run_safely: Any) -> None:
@@ -97,7 +108,7 @@ def register(cli: click.Group, console: Any, run_safely: Any) -> None:
             store.add_topic(view.pairing.id, text.strip()[:2000], by, now.date(), now)
             pair_name = f"{view.manager.name} & {view.report.name}"
             try:
-                occ = _next_occurrence(store, view, None, now)
+                occ = _next_occurrence(store, view, None, now, not_started=True)
             except ServiceError:  # no series yet: the first agenda will carry it
                 console.print(escape(f"Added for {pair_name}: it will be on their first "
                                      "agenda."))
@@ -283,7 +294,7 @@ def register_admin(cli: click.Group, console: Any, run_safely: Any) -> None:
                           for s in ("pending", "sending", "unconfirmed", "failed", "sent")}
                 mail_text = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "—"
                 for m in mine:
-                    if m.status in ("unconfirmed", "failed"):
+                    if _needs_decision(m):
                         problems.append(f"mail #{m.id} {m.status}: {m.kind} for "
                                         f"{view.report.name} ({m.key}) — {m.last_error}")
                 state = view.pairing.status.replace("_", " ")
@@ -317,8 +328,7 @@ def register_admin(cli: click.Group, console: Any, run_safely: Any) -> None:
             store = _store(obj)
             # The outbox keeps the sender's mailbox by directory id; people read addresses.
             address = {p.id: p.email for v in store.views() for p in (v.manager, v.report)}
-            rows = [m for m in store.outbox()
-                    if show_all or m.status in ("failed", "unconfirmed")]
+            rows = [m for m in store.outbox() if show_all or _needs_decision(m)]
             if not rows:
                 console.print("No mail needs a decision." if not show_all else "No mail yet.")
                 return

@@ -343,3 +343,108 @@ def test_never_listed_slots_are_told_apart_moved_or_deleted(tmp_path, settings_f
     cancelled = stored()[start_of(gone)]
     assert cancelled.status == "cancelled" and cancelled.agenda_state != "injected"
     assert stored()[start_of(later)].status == "moved"
+
+
+def test_retimed_series_and_far_moved_meeting_cost_no_extra_calls(tmp_path, settings_for
+                                                                   ) -> None:
+    """A series re-timed as a whole in Outlook is not read as every slot deleted (nothing is
+    recorded cancelled, no wider look each run); a meeting recorded as moved far ahead does
+    not make its old slot look due on every run."""
+    settings = settings_for(f"sqlite:///{tmp_path / 'r.db'}")
+    tenant = org()
+    store = Store(make_engine(settings.database.url))
+    run_tick(settings, tenant, START)
+    rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
+    series = rob.series
+    master = next(e for e in tenant.events("mia@contoso.example") if e["id"] == series.event_id)
+    start = datetime.fromisoformat(master["start"]["dateTime"][:19])
+    end = datetime.fromisoformat(master["end"]["dateTime"][:19])
+    zone = master["start"]["timeZone"]
+
+    async def retime():
+        async with job_context(settings, START, sandbox=tenant) as ctx:
+            await ctx.graph.update_event(series.mailbox, series.event_id, {
+                "start": {"dateTime": (start + timedelta(hours=2)).isoformat(), "timeZone": zone},
+                "end": {"dateTime": (end + timedelta(hours=2)).isoformat(), "timeZone": zone}})
+
+    asyncio.run(retime())
+    from service.jobs.occurrences import needs_sync
+
+    class Ctx:
+        pass
+
+    ctx = Ctx()
+    ctx.settings = settings
+    tenant.reset_counters()
+    looks = 0
+    for hours in range(0, 24 * 10, 12):
+        now = START + timedelta(days=1, hours=hours)
+        looks += needs_sync(ctx, series, rob.manager, now,
+                            store.occurrences(series.id))  # type: ignore[arg-type]
+        run_tick(settings, tenant, now)
+    cancelled = [o for o in store.pairing_occurrences(rob.pairing.id) if o.status == "cancelled"]
+    assert cancelled == []
+    rob_calls = [p for m, p, _ in tenant.requests if m == "GET" and p.endswith("/instances")
+                 and series.event_id in p]
+    assert 0 < len(rob_calls) <= looks  # the regular look only: no wider one on top
+
+
+
+def test_a_slot_moved_far_ahead_is_not_due_again_every_run(tmp_path, settings_for) -> None:
+    """A meeting recorded as moved six weeks on settles its original slot: no listing of the
+    series on every run until that slot has passed."""
+    from service.jobs.occurrences import needs_sync
+    from service.jobs.schedule import series_occurrences
+
+    settings = settings_for(f"sqlite:///{tmp_path / 'm.db'}")
+    tenant = org()
+    store = Store(make_engine(settings.database.url))
+    run_tick(settings, tenant, START)
+    rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
+    slot = series_occurrences(rob.series, START + timedelta(days=20),
+                              START + timedelta(days=80))[0][0]
+
+    class Moved:  # as stored: its original slot, its new time, agenda not written yet
+        original_start, start = slot, slot + timedelta(days=42)
+        status, agenda_state = "moved", "pending"
+
+    class Ctx:
+        pass
+
+    ctx = Ctx()
+    ctx.settings = settings
+    assert needs_sync(ctx, rob.series, rob.manager, slot - timedelta(days=1), [])
+    assert not needs_sync(ctx, rob.series, rob.manager, slot - timedelta(days=1), [Moved()])
+
+
+def test_next_meeting_is_found_before_one_moved_far_ahead(tmp_path, settings_for) -> None:
+    """Rob's January meeting is moved six weeks on (to mid-February): preview, topics and the
+    summary all name the February slot of the series before it as the next meeting."""
+
+    from service.cli_meetings import _next_occurrence
+    from service.jobs.mail import next_meeting
+
+    settings = settings_for(f"sqlite:///{tmp_path / 'n.db'}")
+    tenant = org()
+    store = Store(make_engine(settings.database.url))
+    run_tick(settings, tenant, START)
+    rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
+    first = instances(settings, tenant, rob.series, START + timedelta(days=10))[0]
+    start = datetime.fromisoformat(first["start"]["dateTime"][:19]).replace(tzinfo=UTC)
+    end = datetime.fromisoformat(first["end"]["dateTime"][:19]).replace(tzinfo=UTC)
+    tenant.person_move("mia@contoso.example", first["id"], start + timedelta(days=42),
+                       end + timedelta(days=42))
+    now = start - timedelta(days=9)
+    while now < start + timedelta(days=1):
+        run_tick(settings, tenant, now)
+        now += timedelta(hours=12)
+    view = next(v for v in store.views() if v.report.email == "rob@contoso.example")
+    stored = store.pairing_occurrences(view.pairing.id)
+    assert [o.status for o in stored] == ["moved"]
+    february = next_meeting(view, stored, now)
+    assert february is not None and february < stored[0].start
+    upcoming = _next_occurrence(store, view, None, now)
+    assert upcoming.start == february and upcoming.meeting_number == 1
+    on_day = _next_occurrence(store, view, february.date(), now)
+    assert on_day.start == february
+    assert _next_occurrence(store, view, stored[0].start.date(), now).id == stored[0].id

@@ -84,3 +84,31 @@ def test_action_fingerprint_ignores_bullets_ticks_case_and_spacing() -> None:
     assert a != action_fingerprint("Rob Report", "send the plan", None)
     assert a != action_fingerprint("Rob Report", "Send the plan", date(2026, 12, 20),
                                    source="cli")
+
+
+def test_an_action_edited_back_is_open_again(scenario: Scenario) -> None:
+    set_actions(scenario, ["Rob: send the plan by 20 Dec"])
+    scenario.after_meeting()
+    edit(scenario, "the plan", "the budget")
+    scenario.after_meeting(hours=25)
+    edit(scenario, "the budget", "the plan")
+    scenario.after_meeting(hours=24 * 8)  # the last read of the recapture window
+    assert actions(scenario) == [("send the budget", "withdrawn"), ("send the plan", "open")]
+
+
+def test_text_the_parser_cannot_read_withdraws_nothing(scenario: Scenario, monkeypatch) -> None:
+    """If parsing fails, every line is kept as a note; that says nothing about actions."""
+    import service.domain.notes as notes
+
+    set_actions(scenario, ["Rob: send the plan by 20 Dec"])
+    scenario.after_meeting()
+    edit(scenario, "the plan", "the whole plan")
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(notes, "_parse", broken)
+    scenario.after_meeting(hours=25)
+    assert actions(scenario) == [("send the plan", "open")]
+    kept = "\n".join(n.text for n in scenario.store.notes(scenario.occ.id))
+    assert "Rob: send the whole plan by 20 Dec" in kept  # nothing typed is lost

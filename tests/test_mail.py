@@ -233,6 +233,9 @@ def test_mark_sent_and_erased_mail_by_hand(scenario: Scenario) -> None:
     scenario.store.forget_person(scenario.rob.report.id, scenario.occ.end)
     with pytest.raises(StoreError, match="erased"):
         scenario.store.settle_by_hand(row.id, "pending", scenario.occ.end, "")
+    from service.cli_meetings import _needs_decision
+
+    assert not _needs_decision(scenario.store.outbox()[0])  # not listed as a decision to make
 
 
 def test_notes_added_with_the_cli_give_a_summary(scenario: Scenario) -> None:

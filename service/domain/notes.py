@@ -76,7 +76,7 @@ class NewAction:
     done: bool = False  # typed with a ticked box: agreed and already done
 
 
-@dataclass(frozen=True)
+@dataclass
 class ParsedNotes:
     """What the manager wrote.
 
@@ -90,6 +90,9 @@ class ParsedNotes:
     closed_ids: set[int] = field(default_factory=set)
     still_open_ids: set[int] = field(default_factory=set)
     topics_discussed: set[int] = field(default_factory=set)
+    # True when the text could not be parsed and every line was kept as a note: nothing can
+    # then be concluded about actions (none added, none withdrawn).
+    fallback: bool = False
     missing_ids: set[int] = field(default_factory=set)
 
 
@@ -469,6 +472,7 @@ def parse_block(
     try:
         _parse(text, open_actions, meeting_date, manager_name, report_name, template, result)
     except Exception:  # pragma: no cover - defensive: a bug must not lose the notes
+        result.fallback = True
         result.notes.clear()
         result.new_actions.clear()
         result.notes.extend(

@@ -125,7 +125,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRow, z
                          and a.fingerprint == identity]
     if done_now:
         store.close_actions(done_now, occ.id, now, pairing_id=view.pairing.id)
-    if occ.captured_fingerprint is not None:
+    if occ.captured_fingerprint is not None and not parsed.fallback:
         # A later read of notes already read: an action line the manager since edited or
         # deleted is withdrawn (its new wording, if any, was added above), so the agendas
         # don't carry two versions of one action. CLI-added actions are not in the body.

@@ -53,8 +53,10 @@ def needs_sync(ctx: JobContext, series: Any, manager: Any, now: datetime,
     zone = ZoneInfo(series.time_zone)
     days = _working_days(manager)
     lead = ctx.settings.agenda.lead_working_days
+    # A slot is settled once its agenda is written, it is cancelled, or it was moved (the
+    # row's own start is then what counts, below).
     done = {o.original_start for o in stored if o.agenda_state != "pending"
-            or o.status == "cancelled"}
+            or o.status == "cancelled" or o.start != o.original_start}
     starts = [s for s, _ in series_occurrences(series, lo, hi)]
     starts += [o.start for o in stored if lo <= o.start < hi and o.agenda_state == "pending"
                and o.status != "cancelled"]
@@ -142,22 +144,22 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
                          "start": row.start, "end": row.end, "status": "cancelled"})
             report.cancelled.append(f"{view.manager.name} & {view.report.name} "
                                     f"{row.start:%Y-%m-%d}")
-        rows += await _unlisted_slots(ctx, series, view, lo, hi, seen, known, report)
+        rows += await _unlisted_slots(ctx, series, view, lo, hi, seen, known, report, items)
         store.upsert_occurrences(series.id, rows, now)
         _number(ctx, series.pairing_id, now)
     return report
 
 
 async def _unlisted_slots(ctx: JobContext, series: Any, view: Any, lo: datetime, hi: datetime,
-                          seen: set[datetime], known: dict[datetime, Any], report: SyncReport
-                          ) -> list[dict[str, Any]]:
+                          seen: set[datetime], known: dict[datetime, Any], report: SyncReport,
+                          listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Slots of the series' pattern in the window that Outlook doesn't list and we never
     stored: deleted by the organizer before we first looked (Graph's instances omit deleted
     occurrences), or moved outside the window. One wider look tells which, so a meeting
     cancelled weeks ahead is recorded as cancelled rather than silently missing."""
     gaps = [start for start, _end in series_occurrences(series, lo, hi)
             if start not in seen and start not in known]
-    if not gaps:
+    if not gaps or _off_pattern(series, listed, lo, hi):
         return []
     wide_lo, wide_hi = lo - GAP_LOOK_AROUND, hi + GAP_LOOK_AROUND
     try:
@@ -166,13 +168,9 @@ async def _unlisted_slots(ctx: JobContext, series: Any, view: Any, lo: datetime,
     except ServiceError as exc:
         report.failed.append(f"series {series.id}: {exc}")
         return []
-    pattern = {start for start, _end in series_occurrences(series, wide_lo, wide_hi)}
-    by_original = {parse_graph_datetime(i.get("originalStart") or i["start"]): i for i in items}
-    if any(original not in pattern for original in by_original):
-        # The whole series was re-timed in Outlook: our pattern is stale, and every slot
-        # would look deleted. Record nothing; the series check deals with it.
-        log.warning("occurrences.pattern_changed", extra={"series": series.id})
+    if _off_pattern(series, items, wide_lo, wide_hi):
         return []
+    by_original = {parse_graph_datetime(i.get("originalStart") or i["start"]): i for i in items}
     rows: list[dict[str, Any]] = []
     for start in gaps:
         item = by_original.get(start)
@@ -196,3 +194,16 @@ def _number(ctx: JobContext, pairing_id: int, now: datetime) -> None:
         n += 1
         if occ.meeting_number != n:
             ctx.store.update_occurrence(occ.id, now, meeting_number=n)
+
+
+def _off_pattern(series: Any, items: list[dict[str, Any]], lo: datetime, hi: datetime) -> bool:
+    """Whether Outlook lists occurrences whose original slot (inside [lo, hi)) is not on our
+    stored pattern: the whole series was re-timed there, so every one of our slots would look
+    deleted. Nothing is then inferred from gaps (and no wider look is spent on it)."""
+    pattern = {start for start, _end in series_occurrences(series, lo, hi)}
+    for item in items:
+        original = parse_graph_datetime(item.get("originalStart") or item["start"])
+        if lo <= original < hi and original not in pattern:
+            log.warning("occurrences.pattern_changed", extra={"series": series.id})
+            return True
+    return False

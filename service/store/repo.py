@@ -437,12 +437,16 @@ class Store:
 
     def add_action(self, *, pairing_id: int, occurrence_id: int | None, owner: str, text: str,
                    due: date | None, raised_on: date, fingerprint: str, now: datetime) -> bool:
-        """Record an action once: the same line from the same meeting is not added twice."""
+        """Record an action once: the same action from the same meeting is not added twice.
+        One withdrawn earlier (its line edited away) whose line is back is open again."""
         with self.session() as s, s.begin():
-            exists = s.scalar(select(ActionRow.id).where(
+            exists = s.scalar(select(ActionRow).where(
                 ActionRow.raised_occurrence_id == occurrence_id,
                 ActionRow.pairing_id == pairing_id, ActionRow.fingerprint == fingerprint))
             if exists is not None:
+                if exists.status == "withdrawn":
+                    exists.status, exists.closed_at = "open", None
+                    return True
                 return False
             s.add(ActionRow(pairing_id=pairing_id, raised_occurrence_id=occurrence_id,
                             owner=owner, text=text, due=due, status="open", carried=0,
