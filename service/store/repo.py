@@ -259,14 +259,19 @@ class Store:
             for name, value in fields.items():
                 setattr(row, name, value)
 
-    def update_series(self, series_id: int, now: datetime, **fields: object) -> None:
+    def _update(self, model: type, row_id: int, now: datetime, fields: dict[str, object]
+                ) -> None:
+        """Set columns of one row (a row deleted meanwhile is left alone) and stamp it."""
         with self.session() as s, s.begin():
-            row = s.get(SeriesRow, series_id)
+            row = s.get(model, row_id)
             if row is None:
                 return
             for name, value in fields.items():
                 setattr(row, name, value)
             row.updated_at = now
+
+    def update_series(self, series_id: int, now: datetime, **fields: object) -> None:
+        self._update(SeriesRow, series_id, now, fields)
 
     def end_series(self, series_id: int, now: datetime, range_end: date | None) -> None:
         fields: dict[str, object] = {"status": "ended", "ended_at": now}
@@ -327,13 +332,7 @@ class Store:
             return s.get(OccurrenceRow, occurrence_id)
 
     def update_occurrence(self, occurrence_id: int, now: datetime, **fields: object) -> None:
-        with self.session() as s, s.begin():
-            row = s.get(OccurrenceRow, occurrence_id)
-            if row is None:
-                return
-            for name, value in fields.items():
-                setattr(row, name, value)
-            row.updated_at = now
+        self._update(OccurrenceRow, occurrence_id, now, fields)
 
     def pairing_occurrences(self, pairing_id: int) -> list[OccurrenceRow]:
         """Every stored occurrence of a pairing (all its series), oldest first."""
