@@ -100,3 +100,54 @@ def test_datetimes_come_back_aware_utc(store: Store) -> None:
     p = pairing(store)
     row = store.pairing(p.id)
     assert row.created_at == NOW and row.created_at.tzinfo is not None
+
+
+def test_upgrade_keeps_rows_of_an_earlier_schema(db_url: str) -> None:
+    """A database at 0004 holding referenced rows upgrades to head and back, rows intact
+    (SQLite cannot rebuild a table that other tables' rows point at)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from service.store.db import _alembic_config
+
+    engine = make_engine(db_url)
+    cfg = _alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO people (id, email, name, manages_others, active, seen_at)"
+                          " VALUES ('m', 'm@x.test', 'M', true, true, :t)"), {"t": NOW})
+        conn.execute(text("INSERT INTO people (id, email, name, manages_others, active, seen_at)"
+                          " VALUES ('r', 'r@x.test', 'R', false, true, :t)"), {"t": NOW})
+        conn.execute(text(
+            "INSERT INTO pairings (key, manager_id, report_id, status, cadence, minutes,"
+            " cadence_reason, source, note, created_at, updated_at, end_reason) VALUES"
+            " ('k', 'm', 'r', 'active', 'monthly', 30, '', 'directory', '', :t, :t, '')"),
+            {"t": NOW})
+        pid = conn.execute(text("SELECT id FROM pairings")).scalar_one()
+        conn.execute(text(
+            "INSERT INTO series (pairing_id, mailbox, transaction_id, status, cadence, minutes,"
+            " weekday, start_time, time_zone, first_date, range_end, online, slot_note,"
+            " created_at, updated_at) VALUES (:p, 'm', 't', 'active', 'monthly', 30, 1,"
+            " '10:00', 'UTC', '2026-12-01', '2027-06-01', false, '', :t, :t)"),
+            {"p": pid, "t": NOW})
+        sid = conn.execute(text("SELECT id FROM series")).scalar_one()
+        conn.execute(text(
+            "INSERT INTO occurrences (series_id, event_id, original_start, start, \"end\","
+            " status, updated_at, meeting_number, agenda_state, agenda_updates, agenda_topics,"
+            " covers_development) VALUES (:s, 'e1', :t, :t, :t, 'held', :t, 1, 'injected', 1,"
+            " '', false)"), {"s": sid, "t": NOW})
+        oid = conn.execute(text("SELECT id FROM occurrences")).scalar_one()
+        conn.execute(text(
+            "INSERT INTO actions (pairing_id, owner, text, status, carried, raised_on,"
+            " raised_occurrence_id, fingerprint, created_at) VALUES (:p, 'R', 'do it', 'open',"
+            " 0, '2026-12-01', :o, 'f', :t)"), {"p": pid, "o": oid, "t": NOW})
+    assert upgrade(engine) == ("0004", head_revision())
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM actions")).scalar_one() == 1
+        assert conn.execute(text("SELECT status FROM occurrences")).scalar_one() == "held"
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+    assert current_revision(engine) == "0004"

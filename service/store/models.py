@@ -155,6 +155,45 @@ class OccurrenceRow(Base):
     question_id: Mapped[str | None] = mapped_column(String(40))
     captured_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     captured_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Why onetoone itself moved this meeting (a holiday, an absence, a clash), for people.
+    moved_reason: Mapped[str | None] = mapped_column(Text)
+    # absences: None (not checked) | clear | moved | no_slot | skipped (a long absence)
+    absence_state: Mapped[str | None] = mapped_column(String(20))
+    absence_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set on a single meeting booked to replace a missed one (not an instance of the series).
+    # (an occurrence id; no database-level foreign key, see migration 0005)
+    rebook_of: Mapped[int | None] = mapped_column(Integer)
+
+
+class LockRow(Base):
+    """A named lease: one worker at a time holds it (e.g. while planning new series)."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(80))
+    until: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RebookRow(Base):
+    """An offer to rebook a missed 1-2-1 (cancelled, declined or not held), and its booking."""
+
+    __tablename__ = "rebooks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    missed_occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrences.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(20))  # cancelled | declined | not_held
+    # offered | booked | expired | failed
+    status: Mapped[str] = mapped_column(String(20), default="offered")
+    slots: Mapped[str] = mapped_column(Text)  # JSON list of [start, end] ISO instants (UTC)
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    offered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    booked_index: Mapped[int | None] = mapped_column(Integer)
+    booked_event_id: Mapped[str | None] = mapped_column(String(400))
+    transaction_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    booked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class TopicRow(Base):
