@@ -256,3 +256,41 @@ def test_batches_hold_at_most_four_requests_per_mailbox() -> None:
     assert all(len(c) <= 20 for c in chunks)
     assert all(sum(1 for i in c if i.id.startswith("m")) <= 4 for c in chunks)
     assert sorted(i.id for c in chunks for i in c) == sorted(i.id for i in items)
+
+
+@respx.mock
+def test_dropped_connection_on_a_read_is_retried(client, sleeps) -> None:
+    """A connection closed mid-response on GET /users is retried like a timeout."""
+    route = respx.get(f"{GRAPH}/users").mock(side_effect=[
+        httpx.RemoteProtocolError("peer closed connection without sending complete message"),
+        httpx.Response(200, json={"value": []}),
+    ])
+    assert run(client.request("GET", "/users")) == {"value": []}
+    assert route.call_count == 2 and len(sleeps) == 1
+
+
+@respx.mock
+def test_dropped_connection_on_a_create_is_retried_with_its_transaction_id(client) -> None:
+    """A dropped series POST is sent again with the same transactionId (Exchange drops the
+    duplicate), so the create is neither lost nor doubled."""
+    bodies: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        if len(bodies) == 1:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return httpx.Response(201, json={"id": "e1"})
+
+    respx.post(f"{GRAPH}/users/m1/events").mock(side_effect=handler)
+    assert run(client.create_event("m1", {"subject": "x", "transactionId": "t-1"}))["id"] == "e1"
+    assert [b["transactionId"] for b in bodies] == ["t-1", "t-1"]
+
+
+@respx.mock
+def test_dropped_connection_on_send_mail_is_outcome_unknown(client, sleeps) -> None:
+    """A sendMail whose connection dropped may have been sent: outcome unknown, no retry."""
+    route = respx.post(f"{GRAPH}/users/sam@contoso.com/sendMail").mock(
+        side_effect=httpx.RemoteProtocolError("peer closed connection"))
+    with pytest.raises(OutcomeUnknown):
+        run(client.request("POST", "/users/sam@contoso.com/sendMail", body={"message": {}}))
+    assert route.call_count == 1 and sleeps == []

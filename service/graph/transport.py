@@ -24,6 +24,10 @@ from service.errors import OutcomeUnknown
 log = logging.getLogger(__name__)
 
 TRANSIENT_STATUSES = frozenset({429, 503, 504})
+# No answer: a timeout, a refused or reset connection, or a connection the server (or a proxy)
+# closed mid-response (RemoteProtocolError). Each is handled like a timeout: a safe request
+# is retried, any other may have taken effect and is reported as outcome unknown.
+DROPPED = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 # POSTs that are safe to repeat: reads dressed as POSTs, and event creation, which always
 # carries a transactionId that Exchange uses to drop a duplicate create.
@@ -115,7 +119,7 @@ class GraphTransport(httpx.AsyncBaseTransport):
             attempt += 1
             try:
                 response = await self._send_once(request, mailbox)
-            except (httpx.TimeoutException, httpx.NetworkError) as exc:
+            except DROPPED as exc:
                 if not safe:
                     raise OutcomeUnknown(
                         f"{request.method} {path} got no answer from Microsoft Graph "
