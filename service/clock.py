@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 
@@ -69,3 +70,33 @@ class FixedClock:
 
     def set(self, at: datetime) -> None:
         self._at = at.astimezone(UTC)
+
+
+class FileClock:
+    """Simulated time read from a file that a test writes (an ISO-8601 instant per write).
+
+    A crash test drives time step by step: it moves the clock on only after the worker has
+    finished a run at the current instant, so how many meetings happen doesn't depend on how
+    fast a (possibly busy) machine runs. ``speed`` still scales the worker's intervals so runs
+    follow one another quickly.
+    """
+
+    def __init__(self, path: Path, speed: float) -> None:
+        if speed <= 0:
+            raise ValueError("FileClock needs a positive speed")
+        self.path, self.speed = path, speed
+
+    def now(self) -> datetime:
+        at = datetime.fromisoformat(self.path.read_text().strip())
+        if at.tzinfo is None:
+            raise ValueError(f"{self.path} holds a time without a zone")
+        return at.astimezone(UTC)
+
+    @classmethod
+    def parse(cls, text: str) -> FileClock:
+        """``file:SPEED:PATH``, e.g. ``file:86400:/tmp/clock.txt``."""
+        try:
+            _, speed_text, path = text.strip().split(":", 2)
+            return cls(Path(path), float(speed_text))
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not file:SPEED:PATH ({exc})") from None

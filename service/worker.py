@@ -73,7 +73,7 @@ class Worker:
                 # Prefixed: a bare "created" would collide with LogRecord's own attribute
                 # (logging raises KeyError for extra keys that shadow one).
                 log.info("worker.tick", extra={
-                    "sync": sync, "pairs": result.pairs.counts(),
+                    "sync": sync, "as_of": now.isoformat(), "pairs": result.pairs.counts(),
                     **{f"series_{key}": value for key, value in summary.items()}})
             except ServiceError as exc:
                 self.counters["tick_failures"] += 1
@@ -113,7 +113,13 @@ class Worker:
 def run_worker(settings: Any, clock: Clock | None = None) -> None:
     """Block running the jobs until SIGTERM/SIGINT."""
     from service.health import serve
+    from service.store.db import single_worker
 
+    with single_worker(settings.database.url):
+        _run_worker(settings, clock, serve)
+
+
+def _run_worker(settings: Any, clock: Clock | None, serve: Any) -> None:
     worker = Worker(settings, clock)
     cfg = settings.worker
     try:

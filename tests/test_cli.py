@@ -18,7 +18,7 @@ def onetoone(*args: str, cwd: Path, env: dict[str, str] | None = None
     full_env.update(env or {})
     full_env["COLUMNS"] = "200"
     return subprocess.run([sys.executable, "-m", "service", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=900)  # a guard, not a budget
 
 
 def test_demo_runs_and_second_run_creates_nothing(tmp_path: Path) -> None:

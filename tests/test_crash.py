@@ -156,55 +156,71 @@ def test_sigkilled_tick_runs_send_every_summary_exactly_once(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_sigkilled_run_worker_sends_every_summary_exactly_once(tmp_path: Path) -> None:
-    """`onetoone run` on a simulated clock (half a day every 2 s), SIGKILLed at random
-    instants and restarted, while Mia types notes as meetings end; then a clean SIGTERM."""
-    state, db = tmp_path / "sandbox.json", tmp_path / "crash.db"
+    """`onetoone run` on a stepped clock (half a day a step), SIGKILLed at random points of its
+    runs and restarted, while Mia types notes as meetings end; then a clean SIGTERM.
+
+    Time moves on only once the worker has finished a run at the current instant (a
+    `worker.tick` log line), so the test waits on what happened, never on the wall clock:
+    a busy machine runs it slower, not differently.
+    """
+    state, db, clock = tmp_path / "sandbox.json", tmp_path / "crash.db", tmp_path / "clock.txt"
     seed(state)
-    speed = 12 * 3600 / 2.0
-    wall_start = time.time() + 2  # the simulation starts once the first worker is up
+    def set_clock(at: datetime) -> None:
+        """Move simulated time (atomically: the worker may be reading the file)."""
+        fresh = clock.with_suffix(".new")
+        fresh.write_text(at.isoformat())
+        os.replace(fresh, clock)
+
+    set_clock(START)
     env = worker_env(state, db)
-    env.update({"ONETOONE_TEST_CLOCK": f"{START.isoformat()}@{wall_start}x{speed}",
+    # Runs every half second of wall time (720 simulated minutes at this speed).
+    env.update({"ONETOONE_TEST_CLOCK": f"file:{720 * 60 / 0.5}:{clock}",
                 "ONETOONE_WORKER_INTERVAL_MINUTES": "720",
                 "ONETOONE_WORKER_SYNC_MINUTES": "1440",
                 "ONETOONE_WORKER_HEALTH_PORT": "0"})
-
-    def sim_now() -> datetime:
-        return START + timedelta(seconds=max(0.0, time.time() - wall_start) * speed)
+    logs: list[Path] = []
 
     def worker() -> subprocess.Popen[str]:
-        return subprocess.Popen([sys.executable, "-m", "service", "run"], cwd=tmp_path, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        log_file = tmp_path / f"worker-{len(logs)}.log"
+        logs.append(log_file)
+        with open(log_file, "w") as err:
+            return subprocess.Popen([sys.executable, "-m", "service", "run"], cwd=tmp_path,
+                                    env=env, stdout=subprocess.DEVNULL, stderr=err, text=True)
 
-    def live(proc: subprocess.Popen[str], seconds: float) -> None:
-        """Let the worker run while Mia types notes into meetings as they end."""
-        until = time.time() + seconds
-        while time.time() < until and proc.poll() is None:
-            time.sleep(0.2)
-            type_notes(state, f"sqlite:///{db}", sim_now(), typed)
+    def ran_at(when: datetime) -> bool:
+        """Whether the current worker finished a run as of ``when`` (its log says so)."""
+        return f'"as_of": "{when.isoformat()}"' in logs[-1].read_text()
+
+    def wait_for(proc: subprocess.Popen[str], what, why: str) -> None:
+        while not what():
+            assert proc.poll() is None, f"worker exited while waiting for {why}: " + (
+                logs[-1].read_text()[-3000:])
+            time.sleep(0.02)
 
     rng = random.Random(20261124)
     typed: set[int] = set()
     kills, mid_job = 0, 0
-    while sim_now() < START + timedelta(days=16):
-        proc = worker()
-        if rng.random() < 0.5:
-            live(proc, rng.uniform(0.4, 4.0))  # anywhere: start-up, between runs, in one
-        else:  # inside a run, at a random point of it
-            until = time.time() + 8
-            while not busy(state) and time.time() < until:
-                time.sleep(0.05)
-            time.sleep(rng.uniform(0.0, 0.7))
-        assert proc.poll() is None, proc.communicate()[1][-3000:]
-        mid_job += busy(state)
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=30)
-        kills += 1
-    proc = worker()  # restarted for good: it catches up, then a clean stop
-    live(proc, 12.0)
+    proc = worker()
+    for step in range(40):  # 20 days, half a day a step
+        now = START + timedelta(hours=12 * step)
+        set_clock(now)
+        if rng.random() < 0.6:
+            # Killed inside a run at this instant, at a random point of it.
+            wait_for(proc, lambda: busy(state), "a run to start")
+            time.sleep(rng.uniform(0.0, 0.3))
+            mid_job += busy(state)
+            proc.send_signal(signal.SIGKILL)
+            proc.communicate(timeout=60)
+            kills += 1
+            proc = worker()  # restarted at once, as a supervisor would
+        wait_for(proc, lambda now=now: ran_at(now), f"a whole run as of {now}")
+        type_notes(state, f"sqlite:///{db}", now, typed)
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
+    proc.communicate(timeout=120)
+    err = logs[-1].read_text()
     assert proc.returncode == 0, err[-3000:]
-    assert '"worker.stopped"' in err and "Traceback" not in err, err[-3000:]
+    assert '"worker.stopped"' in err, err[-3000:]
+    assert not any("Traceback" in f.read_text() for f in logs)
     assert kills >= 10 and mid_job >= 5, (kills, mid_job)
     held = assert_every_summary_sent_once(state, db)
     print(f"{kills} kills, {mid_job} inside a run, {held} summaries each sent once")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -19,10 +23,28 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL (None for other databases and in-memory ones)."""
+    if not url.startswith("sqlite"):
+        return None
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    return Path(database) if database and database != ":memory:" else None
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys on and a busy timeout."""
+    """An engine for ``url``; SQLite gets foreign keys on and a busy timeout.
+
+    A SQLite file holds notes about people: it is created readable by its owner only (its
+    -wal and -shm files inherit that), and erased text is overwritten on disk
+    (``secure_delete``), not merely unlinked from the b-tree.
+    """
     try:
         if url.startswith("sqlite"):
+            path = sqlite_path(url)
+            if path is not None and not path.exists() and path.parent.is_dir():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
             engine = create_engine(url, connect_args={"timeout": 30})
 
             @event.listens_for(engine, "connect")
@@ -30,6 +52,7 @@ def make_engine(url: str) -> Engine:
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA secure_delete=ON")
                 cur.close()
 
             return engine
@@ -39,6 +62,34 @@ def make_engine(url: str) -> Engine:
             f"Cannot use [database] url ({_redact(url)}): {exc}. For PostgreSQL install the "
             "driver with `pip install 'onetoone[postgres]'`."
         ) from exc
+
+
+@contextmanager
+def single_worker(url: str) -> Iterator[None]:
+    """Hold the one-worker lock of a SQLite database while a worker runs.
+
+    SQLite takes one writer at a time and its file can't be shared between hosts, so a second
+    `onetoone run` on the same file is refused with a clear message (several replicas need
+    PostgreSQL). Other databases need no lock: replicas coordinate through the database.
+    """
+    path = sqlite_path(url)
+    if path is None:
+        yield
+        return
+    lock_path = path.with_name(path.name + ".worker-lock")
+    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(
+                f"Another onetoone worker is already running on the SQLite database {path} "
+                f"(it holds {lock_path}). Run one worker per SQLite file; to run several "
+                "replicas, use PostgreSQL ([database] url)."
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def _redact(url: str) -> str:
