@@ -19,6 +19,7 @@ Rules:
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import json
 import os
@@ -93,6 +94,8 @@ class Key:
     maximum: int | None = None
     secret: bool = False
     env_only: bool = False
+    # A table's example entry (file form "name" = "value"; env form name=value), for help.
+    example: tuple[str, str] = ("", "")
 
     @property
     def name(self) -> str:
@@ -496,6 +499,40 @@ KEYS: tuple[Key, ...] = (
         "1-2-1; each agenda carries its own plus-address. Empty: off. Needs Mail.ReadWrite "
         "and Mail.Send on that one mailbox.",
     ),
+    # [holidays]
+    Key(
+        "holidays",
+        "country",
+        "str",
+        "GB",
+        "Public holidays that 1-2-1s are moved off: the country code (ISO 3166, e.g. GB, US, "
+        "DE) of everyone without a group or person override below.",
+    ),
+    Key(
+        "holidays",
+        "subdivision",
+        "str",
+        "ENG",
+        "Region of that country whose holidays apply (e.g. ENG, SCT, WLS, NIR for GB; NY for "
+        "US). Empty: the country's national holidays only.",
+    ),
+    Key(
+        "holidays",
+        "groups",
+        "table",
+        {},
+        "Per-group holidays: Entra group id (GUID) = country or country-region code. The first "
+        "listed group a person belongs to wins over the default above.",
+        example=(_GUID_EXAMPLE, "GB-SCT"),
+    ),
+    Key(
+        "holidays",
+        "people",
+        "table",
+        {},
+        "Per-person holidays: email = country or country-region code. Wins over groups.",
+        example=("ann@contoso.com", "US-NY"),
+    ),
     # [worker]
     Key(
         "worker",
@@ -688,6 +725,31 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class HolidaySettings:
+    """Whose public holidays apply to whom. Codes are "GB" or "GB-SCT" (country-region)."""
+
+    country: str = "GB"
+    subdivision: str = "ENG"
+    groups: tuple[tuple[str, str], ...] = ()  # (group id, code), first match wins
+    people: tuple[tuple[str, str], ...] = ()  # (lower-cased email, code)
+
+    @property
+    def default_code(self) -> str:
+        return f"{self.country}-{self.subdivision}" if self.subdivision else self.country
+
+    def code_for(self, email: str, groups: frozenset[str] = frozenset()) -> str:
+        """The holiday calendar of one person: their own override, a group's, or the default."""
+        wanted = email.lower()
+        for who, code in self.people:
+            if who == wanted:
+                return code
+        for group, code in self.groups:
+            if group in groups:
+                return code
+        return self.default_code
+
+
+@dataclass(frozen=True)
 class WorkerSettings:
     """The long-running worker: schedule, health endpoint and logging."""
 
@@ -711,6 +773,7 @@ class Settings:
     agenda: AgendaSettings = field(default_factory=lambda: AgendaSettings(
         2, 1, 30, 7, 3, 60, None))
     mail: MailSettings = field(default_factory=lambda: MailSettings(True, True, True, 24, 30))
+    holidays: HolidaySettings = field(default_factory=HolidaySettings)
     source: str = "defaults"
     # "section.key" -> where the value came from ("default", the file, "env ONETOONE_...")
     origins: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
@@ -962,6 +1025,7 @@ def _build(
         worker=WorkerSettings(**section("worker")),
         agenda=AgendaSettings(**section("agenda")),
         mail=MailSettings(**section("mail")),
+        holidays=HolidaySettings(**section("holidays")),
         source=shown if file_path is not None else "defaults",
         origins=origins,
     )
@@ -1098,9 +1162,10 @@ def _from_env(k: Key, text: str) -> Any:
         for part in filter(None, (p.strip() for p in text.split(","))):
             name, sep, value = part.partition("=")
             if not sep or not name.strip() or not value.strip():
+                name_ex, value_ex = k.example if k.example[0] else (_GUID_EXAMPLE, "weekly")
                 raise _Bad(
                     f"has {part!r}, which is not name=value",
-                    f"Write it as {_GUID_EXAMPLE}=weekly,<another group id>=monthly.",
+                    f"Write it as {name_ex}={value_ex},<another name>=<another value>.",
                 )
             table[name.strip()] = value.strip()
         return table
@@ -1464,7 +1529,98 @@ def _check_not_empty(value: str, item: _Raw) -> str:
     return value
 
 
+_UK_REGIONS = ("ENG", "NIR", "SCT", "WLS")  # the default's; known without the library
+
+
+@functools.lru_cache(maxsize=1)
+def _holiday_countries() -> dict[str, list[str]]:
+    import holidays  # imported only when needed: it adds ~0.2 s to start-up
+
+    return {c.upper(): [str(s) for s in subs]
+            for c, subs in holidays.list_supported_countries().items()}
+
+
+def _holiday_code(code: str) -> tuple[str, str, _Bad | None]:
+    """("GB", "SCT", None) for "gb-sct", or the problem with the code."""
+    country, _, sub = code.strip().upper().partition("-")
+    if country == "GB" and (not sub or sub in _UK_REGIONS):
+        return country, sub, None
+    known = _holiday_countries()
+    if country not in known:
+        close = difflib.get_close_matches(country, list(known), n=1, cutoff=0.5)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        return country, sub, _Bad("is not a country the holidays library knows",
+                                  f"Use an ISO 3166 country code such as GB, US, DE or FR.{hint}")
+    regions = known[country]
+    if sub and sub not in {r.upper() for r in regions}:
+        shown = ", ".join(regions[:40]) + (", ..." if len(regions) > 40 else "")
+        return country, sub, _Bad(f"is not a region of {country}",
+                                  f"Use one of {shown or '(none)'}, or no region")
+    return country, sub, None
+
+
+def _check_holiday_country(value: str, item: _Raw) -> str:
+    if not value:
+        raise _Bad("is empty", 'Set it to a country code such as "GB" or "US"')
+    country, sub, problem = _holiday_code(value)
+    if problem:
+        raise problem
+    if sub:
+        raise _Bad("is not a country code alone",
+                   'Put only the country here ("GB") and the region in subdivision ("SCT")')
+    return country
+
+
+def _check_holiday_subdivision(value: str, item: _Raw) -> str:
+    if value and not re.fullmatch(r"[A-Za-z0-9]{1,6}", value):
+        raise _Bad("is not a region code", 'Use a short code such as "ENG" or "NY", or ""')
+    return value.upper()
+
+
+def _holiday_table(label: str, key_problem: Callable[[str], _Bad | None]
+                   ) -> Callable[[dict[str, Any], _Raw], tuple[tuple[str, str], ...]]:
+    """A [holidays.<label>] table of name = "GB-SCT" codes, each entry checked."""
+
+    def check(value: dict[str, Any], item: _Raw) -> tuple[tuple[str, str], ...]:
+        problems: list[_Bad] = []
+        out: list[tuple[str, str]] = []
+        for name, code in value.items():
+            where = {"label": f"[holidays.{label}] {name}", "value": code, "entry": name}
+            bad = key_problem(name)
+            if bad is None and (not isinstance(code, str) or not code.strip()):
+                bad = _Bad("is not a holiday code", 'Write it like "GB-SCT" or "US"')
+            country = sub = ""
+            if bad is None:
+                country, sub, bad = _holiday_code(str(code))
+            if bad is not None:
+                problems.append(_Bad(bad.problem, bad.fix, **where))
+                continue
+            out.append((name.lower(), f"{country}-{sub}" if sub else country))
+        if problems:
+            raise _BadMany(problems)
+        return tuple(out)
+
+    return check
+
+
+def _group_key_problem(name: str) -> _Bad | None:
+    if _GUID_RE.match(name):
+        return None
+    return _Bad("is not an Entra group id",
+                f"Use the group's Object ID (a GUID like {_GUID_EXAMPLE}) as the name")
+
+
+def _email_key_problem(name: str) -> _Bad | None:
+    if is_valid_email(name):
+        return None
+    return _Bad("is not a valid email address", "Use the person's email as the name")
+
+
 _CHECKS: dict[tuple[str, str], Callable[[Any, _Raw], Any]] = {
+    ("holidays", "country"): _check_holiday_country,
+    ("holidays", "subdivision"): _check_holiday_subdivision,
+    ("holidays", "groups"): _holiday_table("groups", _group_key_problem),
+    ("holidays", "people"): _holiday_table("people", _email_key_problem),
     ("agenda", "templates"): _check_template_folder,
     ("mail", "topics_mailbox"): _check_optional_email,
     ("microsoft", "tenant_id"): _check_tenant,
@@ -1584,6 +1740,17 @@ def _cross_checks(
                 f"{start:%H:%M}-{end:%H:%M}. Widen window_start/window_end or shorten minutes."
             )
 
+    # --- holidays: the region belongs to the country
+    if have("holidays.country", "holidays.subdivision") and v("holidays.subdivision"):
+        country, sub = v("holidays.country"), v("holidays.subdivision")
+        _c, _s, problem = _holiday_code(f"{country}-{sub}")
+        if problem:
+            errors.append(
+                f"{where('holidays.subdivision', 'holidays.country')}: [holidays] subdivision "
+                f'= "{sub}" {problem.problem}. {problem.fix} (or change country = "{country}"); '
+                'subdivision = "" means national holidays only.'
+            )
+
     # --- pairs: the file and the source agree
     if have("pairs.source", "pairs.file"):
         source, file = v("pairs.source"), v("pairs.file")
@@ -1680,7 +1847,8 @@ def render_example(*, commented: bool = True) -> str:
         for k in tables:
             out.append(f"[{k.section}.{k.key}]\n")
             out.append(_help_comment(k))
-            out.append(f'# "{_GUID_EXAMPLE}" = "weekly"\n\n')
+            name_ex, value_ex = k.example if k.example[0] else (_GUID_EXAMPLE, "weekly")
+            out.append(f'# "{name_ex}" = "{value_ex}"\n\n')
     return "".join(out).rstrip("\n") + "\n"
 
 
@@ -1690,6 +1858,8 @@ def _help_comment(k: Key) -> str:
         text += f" Range {k.minimum}..{k.maximum}."
     if k.type == "list":
         text += f" Environment: {k.env} (comma-separated)."
+    elif k.type == "table" and k.example[0]:
+        text += f" Environment: {k.env}={k.example[0]}={k.example[1]},<name>=<code>."
     elif k.type == "table":
         text += f" Environment: {k.env}=<guid>=weekly,<guid>=monthly."
     elif not k.env_only:

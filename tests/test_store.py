@@ -73,6 +73,30 @@ def test_claim_excludes_other_workers_until_lease_expires(store: Store) -> None:
     assert store.claim(p.id, "w1", NOW, timedelta(minutes=10))
 
 
+def test_lease_of_a_killed_process_is_taken_over_at_once(store: Store) -> None:
+    """A lease left by a process of this host that no longer runs (killed mid-run) does not
+    hide the pairing for ten minutes; a live process's lease still excludes."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    p = pairing(store)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead_owner = f"{socket.gethostname()}:{gone.stdout.strip()}"
+    assert store.claim(p.id, dead_owner, NOW, timedelta(minutes=10))
+    assert store.claim(p.id, "w2", NOW, timedelta(minutes=10))
+    store.release(p.id, "w2")
+    live_owner = f"{socket.gethostname()}:{os.getpid()}"
+    assert store.claim(p.id, live_owner, NOW, timedelta(minutes=10))
+    assert not store.claim(p.id, "w3", NOW, timedelta(minutes=10))
+    other_host = "elsewhere.example:1"
+    store.release(p.id, live_owner)
+    assert store.claim(p.id, other_host, NOW, timedelta(minutes=10))
+    assert not store.claim(p.id, "w3", NOW, timedelta(minutes=10))
+
+
 def test_deleted_series_pairing_is_not_reactivated(store: Store) -> None:
     """A pairing whose series the manager deleted stays blocked until reset."""
     p = pairing(store)
@@ -151,3 +175,73 @@ def test_upgrade_keeps_rows_of_an_earlier_schema(db_url: str) -> None:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0004")
     assert current_revision(engine) == "0004"
+
+
+def test_named_lock_is_held_by_one_worker(store: Store) -> None:
+    """The planning lock: one holder at a time, renewable, free after drop or expiry, and
+    taken over at once from a process of this host that was killed."""
+    import socket
+    import subprocess
+    import sys
+
+    ttl = timedelta(minutes=2)
+    assert store.take_lock("plan", "w1", NOW, ttl)
+    assert store.take_lock("plan", "w1", NOW + timedelta(minutes=1), ttl)  # renewed
+    assert not store.take_lock("plan", "w2", NOW + timedelta(minutes=2), ttl)
+    assert store.take_lock("plan", "w2", NOW + timedelta(minutes=4), ttl)  # expired
+    store.drop_lock("plan", "w2")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    assert store.take_lock("plan", f"{socket.gethostname()}:{gone.stdout.strip()}", NOW, ttl)
+    assert store.take_lock("plan", "w3", NOW, ttl)
+
+
+def test_forget_leaves_no_erased_text_on_disk(store: Store, db_url: str) -> None:
+    """After `forget`, the erased words are nowhere in the SQLite file or its write-ahead
+    log (secure_delete and a checkpoint), even while another connection holds it open."""
+    p = pairing(store)
+    marker = "Zanzibar-confidential-7731"
+    store.add_note(p.id, None, f"{marker} talked about a health matter", private=True,
+                   now=NOW)
+    keep_open = store.engine.connect()  # a worker holding the database open
+    try:
+        assert store.forget_person("r", NOW)["notes"] == 1
+        if db_url.startswith("sqlite"):
+            from pathlib import Path
+
+            from service.store.db import sqlite_path
+
+            db = sqlite_path(db_url)
+            assert db is not None
+            for f in (db, Path(f"{db}-wal")):
+                if f.exists():
+                    assert marker.encode() not in f.read_bytes(), f.name
+    finally:
+        keep_open.close()
+
+
+def test_sqlite_file_is_owner_only(tmp_path) -> None:
+    """A new SQLite database (it holds notes about people) is readable by its owner only."""
+    import stat
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    upgrade(engine)
+    for name in ("fresh.db", "fresh.db-wal"):
+        f = tmp_path / name
+        if f.exists():
+            assert stat.S_IMODE(f.stat().st_mode) & 0o077 == 0, name
+
+
+def test_second_worker_on_one_sqlite_file_is_refused(tmp_path) -> None:
+    """Two workers on one SQLite file: the second is refused with a message that says why
+    and what to use instead; once the first stops, a worker may start again."""
+    from service.store.db import single_worker
+
+    url = f"sqlite:///{tmp_path / 'one.db'}"
+    refused = pytest.raises(StoreError, match=r"already running.*PostgreSQL")
+    with single_worker(url), refused, single_worker(url):
+        pass  # never reached
+    with single_worker(url):
+        pass
+    with single_worker("postgresql+psycopg://h/db"), single_worker("postgresql+psycopg://h/db"):
+        pass  # replicas on a server database coordinate through it

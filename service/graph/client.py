@@ -23,7 +23,7 @@ from kiota_abstractions.native_response_handler import NativeResponseHandler
 from kiota_abstractions.request_information import RequestInformation
 from kiota_http.middleware.options import ResponseHandlerOption
 
-from service.errors import GraphError, NotFound, ServiceError
+from service.errors import GraphError, NotFound, OutcomeUnknown, ServiceError, Throttled
 from service.graph.errors import parse_error_body, translate
 from service.graph.transport import (
     TRANSIENT_STATUSES,
@@ -40,6 +40,7 @@ MAILBOX_LIMIT = 4  # Exchange's concurrent requests per mailbox, inside a $batch
 SCHEDULE_CHUNK = 20  # schedules per getSchedule call
 SCHEDULE_MAX_DAYS = 62  # getSchedule's maximum window
 BUSY_STATUSES = frozenset({"busy", "oof", "tentative"})
+ITEMS_ONLY_INTERVAL = 1440  # availabilityView slot when only scheduleItems are wanted
 USER_FIELDS = "id,displayName,mail,userPrincipalName,accountEnabled,userType,employeeHireDate"
 
 _METHODS = {m.value: m for m in Method}
@@ -69,6 +70,50 @@ class MailboxInfo:
     working_end: str | None = None
     working_time_zone: str | None = None
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleItem:
+    """One item of a person's free/busy (getSchedule): when, and how it shows.
+
+    ``status`` is Graph's freeBusyStatus normalised to free, tentative, busy, oof,
+    workingElsewhere or unknown. ``subject`` is what the owner typed (empty when private):
+    text from outside, only ever shown escaped.
+    """
+
+    start: datetime  # UTC
+    end: datetime  # UTC
+    status: str
+    subject: str = ""
+    is_private: bool = False
+
+
+@dataclass(frozen=True)
+class ScheduleQuery:
+    """One getSchedule question: ``emails``' calendars between two instants, asked through
+    ``organizer``'s mailbox (any mailbox the app may read works)."""
+
+    organizer: str
+    emails: tuple[str, ...]
+    start: datetime
+    end: datetime
+
+
+FREE_BUSY_STATUSES = {s.lower(): s for s in
+                      ("free", "tentative", "busy", "oof", "workingElsewhere", "unknown")}
+
+
+def schedule_item(raw: dict[str, Any]) -> ScheduleItem | None:
+    """A scheduleItem from Graph's JSON (None when it has no usable times)."""
+    try:
+        start, end = parse_graph_datetime(raw["start"]), parse_graph_datetime(raw["end"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    # Graph's own examples spell statuses "Busy"/"Tentative"; the schema says lower camel.
+    status = FREE_BUSY_STATUSES.get(str(raw.get("status") or "").lower(), "unknown")
+    return ScheduleItem(start=start, end=end, status=status,
+                        subject=str(raw.get("subject") or "")[:255],
+                        is_private=bool(raw.get("isPrivate")))
 
 
 @dataclass(frozen=True)
@@ -384,43 +429,71 @@ class GraphClient:
         self, organizer: str, emails: Sequence[str], start: datetime, end: datetime
     ) -> dict[str, list[tuple[datetime, datetime]] | None]:
         """Busy intervals (UTC) per address; None where Graph could not tell (no access)."""
-        out: dict[str, list[tuple[datetime, datetime]] | None] = {e.lower(): [] for e in emails}
-        windows = []
-        cursor = start
-        while cursor < end:
-            stop = min(end, cursor + timedelta(days=SCHEDULE_MAX_DAYS - 1))
-            windows.append((cursor, stop))
-            cursor = stop
-        unique = list(dict.fromkeys(e.lower() for e in emails))
-        for w_start, w_end in windows:
-            for i in range(0, len(unique), SCHEDULE_CHUNK):
-                chunk = unique[i : i + SCHEDULE_CHUNK]
-                reply = await self.request(
-                    "POST",
-                    _path("users", organizer, "calendar", "getSchedule"),
-                    body={
-                        "schedules": chunk,
-                        "startTime": {"dateTime": _iso(w_start), "timeZone": "UTC"},
-                        "endTime": {"dateTime": _iso(w_end), "timeZone": "UTC"},
-                        "availabilityViewInterval": 30,
-                    },
-                    headers={"Prefer": 'outlook.timezone="UTC"'},
-                )
-                for info in (reply or {}).get("value", []):
-                    who = str(info.get("scheduleId", "")).lower()
-                    if info.get("error") or who not in out:
-                        out[who] = None
-                        continue
-                    slots = out[who]
-                    if slots is None:
-                        continue
-                    for item in info.get("scheduleItems") or []:
-                        if str(item.get("status", "")).lower() in BUSY_STATUSES:
-                            slots.append(
-                                (parse_graph_datetime(item["start"]),
-                                 parse_graph_datetime(item["end"]))
-                            )
+        items = await self.schedule_items(organizer, emails, start, end)
+        return {who: None if found is None else
+                [(i.start, i.end) for i in found if i.status.lower() in BUSY_STATUSES]
+                for who, found in items.items()}
+
+    async def schedule_items(
+        self, organizer: str, emails: Sequence[str], start: datetime, end: datetime,
+        *, interval: int = 30,
+    ) -> dict[str, list[ScheduleItem] | None]:
+        """Every free/busy item (with its status: busy, tentative, oof, workingElsewhere...)
+        per address; None where Graph could not tell (no access, unknown address).
+
+        One getSchedule call per 20 addresses per 61 days, sent one after another.
+        ``interval`` is the availabilityView slot length (only the items are read here; a
+        longer slot makes Graph's reply smaller).
+        """
+        out: dict[str, list[ScheduleItem] | None] = {e.lower(): [] for e in emails}
+        for body in _schedule_bodies(emails, start, end, interval):
+            reply = await self.request(
+                "POST", _path("users", organizer, "calendar", "getSchedule"), body=body,
+                headers={"Prefer": 'outlook.timezone="UTC"'})
+            _merge_schedule(out, reply)
         return out
+
+    async def schedule_items_many(
+        self, queries: Sequence[ScheduleQuery]
+    ) -> list[dict[str, list[ScheduleItem] | None]]:
+        """``schedule_items`` for many questions at once, in $batch calls of 20 (a single
+        question is one plain getSchedule call). Results are in the order of ``queries``;
+        where a question's call failed (e.g. no access to that mailbox) its addresses are
+        None, as for an address Graph could not tell about."""
+        items: list[BatchItem] = []
+        owner: list[int] = []
+        for n, q in enumerate(queries):
+            for body in _schedule_bodies(q.emails, q.start, q.end, ITEMS_ONLY_INTERVAL):
+                items.append(BatchItem(
+                    id=str(len(items)), method="POST",
+                    url=_path("users", q.organizer, "calendar", "getSchedule"), body=body,
+                    headers={"Prefer": 'outlook.timezone="UTC"'}))
+                owner.append(n)
+        outs: list[dict[str, list[ScheduleItem] | None]] = [
+            {e.lower(): [] for e in q.emails} for q in queries]
+        if len(items) == 1:
+            only = queries[owner[0]]
+            try:
+                return [await self.schedule_items(only.organizer, only.emails, only.start,
+                                                  only.end, interval=ITEMS_ONLY_INTERVAL)]
+            except GraphError as exc:
+                if isinstance(exc, Throttled | OutcomeUnknown):
+                    raise  # transient: the caller tries again next run
+                log.warning("graph.schedule_failed", extra={"mailbox": only.organizer,
+                                                            "error": str(exc)})
+                return [dict.fromkeys(outs[0])]
+        results = await self.batch(items)
+        for item, n in zip(items, owner, strict=True):
+            result = results[item.id]
+            if result.status != 200:
+                log.warning("graph.schedule_failed", extra={
+                    "mailbox": mailbox_of(item.url) or "",
+                    "error": str(self.batch_error(item, result))})
+                outs[n] = dict.fromkeys(outs[n])
+                continue
+            if any(v is not None for v in outs[n].values()):
+                _merge_schedule(outs[n], result.body)
+        return outs
 
     # -- events -----------------------------------------------------------------------------
 
@@ -549,6 +622,39 @@ class GraphClient:
 
     async def aclose(self) -> None:
         await self.transport.aclose()
+
+
+def _schedule_bodies(emails: Sequence[str], start: datetime, end: datetime,
+                     interval: int = 30) -> list[dict[str, Any]]:
+    """getSchedule request bodies: 20 addresses and at most 61 days each."""
+    windows = []
+    cursor = start
+    while cursor < end:
+        stop = min(end, cursor + timedelta(days=SCHEDULE_MAX_DAYS - 1))
+        windows.append((cursor, stop))
+        cursor = stop
+    unique = list(dict.fromkeys(e.lower() for e in emails))
+    return [{"schedules": unique[i : i + SCHEDULE_CHUNK],
+             "startTime": {"dateTime": _iso(w_start), "timeZone": "UTC"},
+             "endTime": {"dateTime": _iso(w_end), "timeZone": "UTC"},
+             "availabilityViewInterval": interval}
+            for w_start, w_end in windows for i in range(0, len(unique), SCHEDULE_CHUNK)]
+
+
+def _merge_schedule(out: dict[str, list[ScheduleItem] | None], reply: Any) -> None:
+    """Add one getSchedule reply's items to ``out``; an address with an error becomes None."""
+    for info in (reply or {}).get("value", []) if isinstance(reply, dict) else []:
+        who = str(info.get("scheduleId", "")).lower()
+        if info.get("error") or who not in out:
+            out[who] = None
+            continue
+        found = out[who]
+        if found is None:
+            continue
+        for raw in info.get("scheduleItems") or []:
+            item = schedule_item(raw) if isinstance(raw, dict) else None
+            if item is not None:
+                found.append(item)
 
 
 def pack_batches(items: Sequence[BatchItem]) -> list[list[BatchItem]]:

@@ -23,13 +23,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 import httpx
 
+from service.domain.timezones import to_iana
 from service.graph import sandbox_calendar as cal
 from service.graph import sandbox_directory as directory
 from service.graph import sandbox_mail as mail
@@ -395,11 +397,13 @@ class SandboxTenant:
         attendees: Iterable[str] = (),
         sensitivity: str = "normal",
         body: str = "",
+        all_day: bool = False,
     ) -> dict[str, Any]:
         """Seed an event (busy time) in a mailbox; ``start``/``end`` are aware datetimes.
 
         Times are stored in the datetime's own zone (its IANA key) so recurrences keep their
-        wall-clock time across daylight-saving changes. Attendees get invitations.
+        wall-clock time across daylight-saving changes. Attendees get invitations. An
+        ``all_day`` event must run midnight to midnight in that zone, as Exchange requires.
         """
         if start.tzinfo is None or end.tzinfo is None:
             raise ValueError("start and end must be timezone-aware")
@@ -417,6 +421,8 @@ class SandboxTenant:
         }
         if recurrence:
             payload["recurrence"] = recurrence
+        if all_day:
+            payload["isAllDay"] = True
         with self._lock:
             try:
                 event, _ = cal.create_event(self, self.user(mailbox)["id"], payload,
@@ -424,6 +430,17 @@ class SandboxTenant:
             except GraphFault as exc:
                 raise ValueError(exc.message) from None
         return event
+
+    def add_absence(self, mailbox: Any, first: date, last: date, subject: str = "Annual leave",
+                    show_as: str = "oof") -> dict[str, Any]:
+        """A person books leave in Outlook: one all-day event from ``first`` to ``last``
+        (inclusive) in their mailbox's own time zone, shown as out of office by default."""
+        user = self.user(mailbox)
+        zone = ZoneInfo(to_iana(user["mailboxSettings"].get("timeZone") or "UTC"))
+        start = datetime(first.year, first.month, first.day, tzinfo=zone)
+        after = last + timedelta(days=1)
+        end = datetime(after.year, after.month, after.day, tzinfo=zone)
+        return self.add_event(mailbox, subject, start, end, show_as=show_as, all_day=True)
 
     # -- inspecting state -----------------------------------------------------------------
 

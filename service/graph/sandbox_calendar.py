@@ -412,6 +412,27 @@ def _check_times(start: Any, end: Any) -> tuple[dict[str, str], dict[str, str]]:
     return s, e
 
 
+def _check_all_day(start: dict[str, str], end: dict[str, str]) -> None:
+    """Exchange's rule for ``isAllDay``: midnight to midnight in one zone, 24 hours or more.
+
+    (Free/busy then shows the event over that whole span, in that zone, with its showAs.)
+    """
+    zone_name = start.get("timeZone") or "UTC"
+    if (end.get("timeZone") or "UTC") != zone_name:
+        raise bad_request("An all-day event's start and end must be in the same time zone.",
+                          "ErrorInvalidRequest")
+    zone = zone_of(zone_name)
+    local_start = parse_dtz(start, "start").astimezone(zone)
+    local_end = parse_dtz(end, "end").astimezone(zone)
+    if any((t.hour, t.minute, t.second, t.microsecond) != (0, 0, 0, 0)
+           for t in (local_start, local_end)):
+        raise bad_request("Your request can't be completed. An event marked as All day must "
+                          "start and end at midnight.", "ErrorInvalidRequest")
+    if local_end.date() <= local_start.date():
+        raise bad_request("The duration of an event marked as All day must be at least 24 "
+                          "hours.", "ErrorInvalidRequest")
+
+
 def _check_recurrence(recurrence: Any, start: dict[str, str], end: dict[str, str]) -> None:
     try:
         zone = zone_of(start.get("timeZone"))
@@ -434,6 +455,8 @@ def create_event(tenant: SandboxTenant, uid: str, body: Any, *, validate: bool =
             if existing.get("transactionId") == txn:
                 return existing, False
     start, end = _check_times(body.get("start"), body.get("end"))
+    if body.get("isAllDay"):
+        _check_all_day(start, end)
     recurrence = body.get("recurrence")
     if recurrence:
         _check_recurrence(recurrence, start, end)
@@ -530,6 +553,10 @@ def update_event(tenant: SandboxTenant, uid: str, event_id: str, body: Any) -> d
     if "start" in changes or "end" in changes:
         changes["start"], changes["end"] = _check_times(changes.get("start", event["start"]),
                                                         changes.get("end", event["end"]))
+    if changes.get("isAllDay", event.get("isAllDay")) and (
+            "start" in changes or "end" in changes or changes.get("isAllDay")):
+        _check_all_day(changes.get("start", event["start"]), changes.get("end", event["end"]))
+    if "start" in changes or "end" in changes:
         event["originalStartTimeZone"] = changes["start"]["timeZone"]
         event["originalEndTimeZone"] = changes["end"]["timeZone"]
     if changes.get("recurrence"):
@@ -592,6 +619,8 @@ def _update_occurrence(tenant: SandboxTenant, uid: str, master: dict[str, Any],
     if "start" in changes or "end" in changes:
         exception["start"], exception["end"] = _check_times(
             changes.pop("start", current["start"]), changes.pop("end", current["end"]))
+        if master.get("isAllDay"):
+            _check_all_day(exception["start"], exception["end"])
     if "body" in changes:
         changes["body"] = _store_body(changes["body"])
         content = changes["body"]["content"]
@@ -712,6 +741,9 @@ def get_event(tenant: SandboxTenant, uid: str, event_id: str, request: Request) 
 
 # -- free/busy ---------------------------------------------------------------------------
 
+# availabilityView digits. Graph documents 4 for working elsewhere but sends 0 "for backward
+# compatibility"; an out-of-office item (showAs oof, e.g. an all-day "Annual leave") is 3 and
+# outranks busy where they overlap. scheduleItems carry the item's own status ("oof").
 _AVAILABILITY = {"free": "0", "workingElsewhere": "0", "tentative": "1", "busy": "2",
                  "oof": "3", "unknown": "0"}
 
@@ -752,13 +784,16 @@ def _schedule_for(tenant: SandboxTenant, address: str, start: datetime, end: dat
     items = [e for e in calendar_items(tenant, user["id"], start, end)
              if e.get("showAs", "busy") != "free" and not e.get("isCancelled")]
     slots = -(-int((end - start).total_seconds()) // (interval * 60))
-    view = []
-    for index in range(slots):
-        slot_start = start + timedelta(minutes=interval * index)
-        slot_end = slot_start + timedelta(minutes=interval)
-        codes = [_AVAILABILITY.get(e.get("showAs", "busy"), "2") for e in items
-                 if start_of(e) < slot_end and end_of(e) > slot_start]
-        view.append(max(codes, default="0"))
+    # Each item marks the slots it overlaps (times parsed once: a long window with many
+    # items would otherwise cost slots x items parses).
+    view = ["0"] * slots
+    step = interval * 60
+    for e in items:
+        code = _AVAILABILITY.get(e.get("showAs", "busy"), "2")
+        first = max(0, int((start_of(e) - start).total_seconds() // step))
+        last = min(slots, -(-int((end_of(e) - start).total_seconds()) // step))
+        for index in range(first, last):
+            view[index] = max(view[index], code)
     schedule_items = []
     for e in items:
         private = e.get("sensitivity") == "private"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+import os
+import socket
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,19 +18,37 @@ from service.errors import StoreError
 from service.store.db import session_factory
 from service.store.models import (
     ActionRow,
+    LockRow,
     NoteRow,
     OccurrenceRow,
     OutboxRow,
     PairingRow,
     PersonRow,
     QuestionUseRow,
+    RebookRow,
     SeriesRow,
     TopicRow,
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LIVE = ("creating", "active")
+
+
+def holder_is_gone(owner: str) -> bool:
+    """Whether a lease owner ("host:pid", see jobs.context.worker_identity) is a process of
+    this host that no longer runs. Another host's owner is never judged: its lease expires."""
+    host, _, pid_text = owner.rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it runs, as another user
+        return False
+    return False
 
 
 @dataclass(frozen=True)
@@ -63,7 +84,23 @@ class Store:
 
     # -- people -----------------------------------------------------------------------------
 
+    def _racing(self, what: str, write: Callable[[], T]) -> T:
+        """Run an insert-or-update; if another replica inserted the same key between our
+        read and our insert, run it again: the second time it finds the row and updates."""
+        for attempt in range(3):
+            try:
+                return write()
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                log.info("store.race_retried", extra={"what": what})
+        raise AssertionError("unreachable")
+
     def upsert_people(self, people: Iterable[PersonUpdate], now: datetime) -> None:
+        people = list(people)
+        self._racing("people", lambda: self._upsert_people(people, now))
+
+    def _upsert_people(self, people: list[PersonUpdate], now: datetime) -> None:
         with self.session() as s, s.begin():
             existing = {p.id: p for p in s.scalars(select(PersonRow))}
             for p in people:
@@ -119,6 +156,14 @@ class Store:
         reason: str, source: str, now: datetime,
     ) -> PairingRow:
         """Create the pairing, or reactivate it (same two people again) with the new cadence."""
+        return self._racing("pairing", lambda: self._upsert_pairing(
+            key=key, manager_id=manager_id, report_id=report_id, cadence=cadence,
+            minutes=minutes, reason=reason, source=source, now=now))
+
+    def _upsert_pairing(
+        self, *, key: str, manager_id: str, report_id: str, cadence: str, minutes: int,
+        reason: str, source: str, now: datetime,
+    ) -> PairingRow:
         with self.session() as s, s.begin():
             row = s.scalar(select(PairingRow).where(PairingRow.key == key))
             if row is None:
@@ -198,7 +243,9 @@ class Store:
     # -- claims -----------------------------------------------------------------------------
 
     def claim(self, pairing_id: int, owner: str, now: datetime, ttl: timedelta) -> bool:
-        """Take the pairing for ``ttl`` unless another worker holds it (atomic on any DB)."""
+        """Take the pairing for ``ttl`` unless another live worker holds it (atomic on any
+        DB). A lease left by a process of this host that is gone (killed mid-run) is taken
+        over at once instead of hiding the pairing until it expires."""
         with self.session() as s, s.begin():
             result = s.execute(
                 update(PairingRow)
@@ -209,7 +256,21 @@ class Store:
                 )
                 .values(lease_owner=owner, lease_until=now + ttl)
             )
-            return result.rowcount == 1  # type: ignore[attr-defined]
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                return True
+            holder = s.scalar(select(PairingRow.lease_owner).where(PairingRow.id == pairing_id))
+            if holder is None or not holder_is_gone(holder):
+                return False
+            result = s.execute(
+                update(PairingRow)
+                .where(PairingRow.id == pairing_id, PairingRow.lease_owner == holder)
+                .values(lease_owner=owner, lease_until=now + ttl)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                log.warning("store.lease_taken_over", extra={"pairing": pairing_id,
+                                                             "from": holder})
+                return True
+            return False
 
     def release(self, pairing_id: int, owner: str) -> None:
         with self.session() as s, s.begin():
@@ -219,7 +280,48 @@ class Store:
                 .values(lease_owner=None, lease_until=None)
             )
 
+    def take_lock(self, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
+        """Hold the named lock until ``now + ttl`` unless another worker holds it unexpired
+        (atomic on SQLite and PostgreSQL; the holder calls it again to renew)."""
+        with self.session() as s, s.begin():
+            taken = s.execute(
+                update(LockRow)
+                .where(LockRow.name == name,
+                       or_(LockRow.until < now, LockRow.owner == owner))
+                .values(owner=owner, until=now + ttl)
+            ).rowcount  # type: ignore[attr-defined]
+            if taken == 1:
+                return True
+        try:
+            with self.session() as s, s.begin():
+                s.add(LockRow(name=name, owner=owner, until=now + ttl))
+            return True
+        except IntegrityError:
+            pass  # someone holds it (or took it between our two statements)
+        with self.session() as s, s.begin():
+            holder = s.scalar(select(LockRow.owner).where(LockRow.name == name))
+            if holder is None or not holder_is_gone(holder):
+                return False
+            return s.execute(  # the holder was killed: take over at once
+                update(LockRow).where(LockRow.name == name, LockRow.owner == holder)
+                .values(owner=owner, until=now + ttl)
+            ).rowcount == 1  # type: ignore[attr-defined]
+
+    def drop_lock(self, name: str, owner: str) -> None:
+        with self.session() as s, s.begin():
+            s.execute(delete(LockRow).where(LockRow.name == name, LockRow.owner == owner))
+
     # -- series -----------------------------------------------------------------------------
+
+    def live_series_people(self) -> list[tuple[SeriesRow, str, str]]:
+        """Every live series with its pairing's manager and report ids (who is in it)."""
+        with self.session() as s:
+            rows = s.execute(
+                select(SeriesRow, PairingRow.manager_id, PairingRow.report_id)
+                .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
+                .where(SeriesRow.status.in_(LIVE))
+                .order_by(SeriesRow.id))
+            return [(row, manager, report) for row, manager, report in rows]
 
     def live_series(self, pairing_id: int) -> SeriesRow | None:
         with self.session() as s:
@@ -295,6 +397,10 @@ class Store:
 
     def upsert_occurrences(self, series_id: int, items: Sequence[dict], now: datetime) -> None:
         """Store occurrences by (series, original start); moved ones keep their new time."""
+        self._racing("occurrences", lambda: self._upsert_occurrences(series_id, items, now))
+
+    def _upsert_occurrences(self, series_id: int, items: Sequence[dict], now: datetime
+                            ) -> None:
         with self.session() as s, s.begin():
             rows = {
                 o.original_start: o
@@ -365,6 +471,110 @@ class Store:
         series = self.series(occ.series_id)
         view = self.view_of_pairing(series.pairing_id) if series else None
         return (series, view) if series is not None and view is not None else None
+
+    # -- rebooking missed 1-2-1s ------------------------------------------------------------
+
+    def missed_without_offer(self, since: datetime, until: datetime) -> list[OccurrenceRow]:
+        """Cancelled, declined or no-notes occurrences of live series starting in
+        [since, until) that have no rebook row yet (replacements themselves excluded)."""
+        with self.session() as s:
+            offered = select(RebookRow.missed_occurrence_id)
+            return list(s.scalars(
+                select(OccurrenceRow).join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                .where(OccurrenceRow.status.in_(("cancelled", "declined", "held_no_notes")),
+                       OccurrenceRow.rebook_of.is_(None),
+                       OccurrenceRow.start >= since, OccurrenceRow.start < until,
+                       SeriesRow.status.in_(LIVE), OccurrenceRow.id.not_in(offered))
+                .order_by(OccurrenceRow.start)))
+
+    def add_rebook(self, row: RebookRow, mail: OutboxRow | None) -> bool:
+        """Record an offer and queue its mail in one transaction (a crash leaves both or
+        neither); False when the missed occurrence already has one (another worker, or an
+        earlier run)."""
+        try:
+            with self.session() as s, s.begin():
+                s.add(row)
+                if mail is not None:
+                    s.add(mail)
+            return True
+        except IntegrityError:
+            return False
+
+    def rebooks(self, statuses: Sequence[str] | None = None) -> list[RebookRow]:
+        with self.session() as s:
+            q = select(RebookRow).order_by(RebookRow.id)
+            if statuses:
+                q = q.where(RebookRow.status.in_(statuses))
+            return list(s.scalars(q))
+
+    def rebook(self, rebook_id: int) -> RebookRow | None:
+        with self.session() as s:
+            return s.get(RebookRow, rebook_id)
+
+    def rebook_by_token(self, token: str) -> RebookRow | None:
+        with self.session() as s:
+            return s.scalar(select(RebookRow).where(RebookRow.token == token))
+
+    def rebook_of_missed(self, occurrence_id: int) -> RebookRow | None:
+        with self.session() as s:
+            return s.scalar(select(RebookRow).where(
+                RebookRow.missed_occurrence_id == occurrence_id))
+
+    def update_rebook(self, rebook_id: int, now: datetime, **fields: object) -> None:
+        self._update(RebookRow, rebook_id, now, fields)
+
+    def claim_rebook(self, rebook_id: int, index: int, txn: str, now: datetime) -> bool:
+        """Take slot ``index`` of an open offer, atomically: the intent (pick and
+        transactionId) is stored before the event is created; a second pick never is."""
+        with self.session() as s, s.begin():
+            result = s.execute(update(RebookRow).where(
+                RebookRow.id == rebook_id, RebookRow.status == "offered",
+                RebookRow.booked_index.is_(None))
+                .values(booked_index=index, transaction_id=txn, updated_at=now))
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def reoffer_rebook(self, rebook_id: int, old_token: str, new_token: str, slots: str,
+                       mail: OutboxRow, now: datetime) -> bool:
+        """Replace an open offer's slots and token (the old links stop working) and queue the
+        new offer, in one transaction; False when it was re-offered before (the mail's key
+        exists) or the offer is no longer open."""
+        try:
+            with self.session() as s, s.begin():
+                result = s.execute(update(RebookRow).where(
+                    RebookRow.id == rebook_id, RebookRow.token == old_token,
+                    RebookRow.status == "offered", RebookRow.booked_index.is_(None))
+                    .values(token=new_token, slots=slots, updated_at=now))
+                if result.rowcount != 1:  # type: ignore[attr-defined]
+                    return False
+                s.add(mail)
+            return True
+        except IntegrityError:
+            return False
+
+    def replacement_of(self, missed_occurrence_id: int) -> OccurrenceRow | None:
+        """The single meeting booked to replace a missed occurrence, if any."""
+        with self.session() as s:
+            return s.scalar(select(OccurrenceRow).where(
+                OccurrenceRow.rebook_of == missed_occurrence_id))
+
+    def record_rebooking(self, rebook_id: int, occurrence: OccurrenceRow, now: datetime
+                         ) -> tuple[OccurrenceRow, bool]:
+        """The booked meeting as an occurrence and the offer as booked, in one transaction.
+        Returns the occurrence and whether it is new (a retry finds it and adds nothing)."""
+        with self.session() as s, s.begin():
+            rebook = s.get(RebookRow, rebook_id)
+            assert rebook is not None
+            existing = s.scalar(select(OccurrenceRow).where(
+                OccurrenceRow.rebook_of == rebook.missed_occurrence_id))
+            created = existing is None
+            if existing is None:
+                s.add(occurrence)
+                existing = occurrence
+            rebook.status, rebook.booked_event_id = "booked", existing.event_id
+            rebook.booked_at = rebook.booked_at or now
+            rebook.updated_at = now
+            s.flush()
+            return existing, created
 
     def view_of_pairing(self, pairing_id: int) -> PairingView | None:
         with self.session() as s:
@@ -629,4 +839,17 @@ class Store:
                         row.status = "unconfirmed"
                         row.last_error = f"erased on {now:%Y-%m-%d} while its outcome was unknown"
                     erased["mail"] += 1
+        self.flush_to_disk()
         return erased
+
+    def flush_to_disk(self) -> None:
+        """Make erased text leave the disk now: on SQLite, copy the write-ahead log into
+        the database (where secure_delete has overwritten it) and truncate the log; on
+        PostgreSQL, vacuum the tables that held it so the old row versions go."""
+        if self.engine.url.get_backend_name() == "sqlite":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in ("notes", "topics", "actions", "outbox"):
+                conn.exec_driver_sql(f"VACUUM {table}")

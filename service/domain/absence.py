@@ -1,0 +1,277 @@
+"""Should one 1-2-1 occurrence move because of a public holiday or someone's absence?
+
+Pure: the occurrence, both people's holiday calendars, their free/busy items and ``now`` are
+arguments. The answer is one of:
+
+- ``clear``: nothing in the way; leave it.
+- ``move``: it falls on a public holiday of the manager's or the report's region, or either
+  person is out of office then (an ``oof`` item overlaps it, or their working day is covered
+  by out-of-office or all-day busy time). It goes to the nearest time both have free
+  (``freeslots.free_slots``) within the cadence window around its *original* date.
+- ``no_slot``: it should move but nothing fits; it is left alone (the job tells the manager
+  once).
+- ``skip``: a long absence (at least ``LONG_ABSENCE_WORKING_DAYS`` working days out of office,
+  weekends and holidays bridging, not counting) covers it. Moving is pointless; it is left
+  alone and the job sends at most one note per absence.
+
+Absent days are worked out per person in their own zone and from their own working hours,
+so a part-timer's non-working days bridge a run without counting towards it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from service.domain.freeslots import cadence_window, free_slots
+from service.domain.model import CadenceKind, WorkingHours
+
+LONG_ABSENCE_WORKING_DAYS = 10  # two working weeks
+BLOCKING = frozenset({"busy", "tentative", "oof"})  # a time with these is not free
+RUN_LIMIT_DAYS = 90  # how far a run of absent days is followed each way
+_ALL_DAY = timedelta(hours=23)  # an item this long or longer is all-day (DST days are 23 h)
+
+
+@dataclass(frozen=True)
+class CalendarItem:
+    """One free/busy item: when, and how it shows (free, tentative, busy, oof, ...)."""
+
+    start: datetime
+    end: datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class HolidayCalendar:
+    """Public holidays of one region: local date -> holiday name."""
+
+    code: str  # "GB-ENG", "US", ...
+    label: str  # "England", "US"
+    days: Mapping[date, str] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        """What people there call them."""
+        return "bank holiday" if self.code.startswith("GB") else "public holiday"
+
+
+@lru_cache(maxsize=256)
+def _holidays(code: str, years: tuple[int, ...]) -> tuple[str, tuple[tuple[date, str], ...]]:
+    import holidays  # the library is pure data, but only this needs it
+
+    country, _, sub = code.partition("-")
+    table = holidays.country_holidays(country, subdiv=sub or None, years=years,
+                                      language="en_US")
+    aliases = getattr(type(table), "subdivisions_aliases", {}) or {}
+    names = {v: k for k, v in aliases.items()}
+    label = names.get(sub, sub or country) if sub else country
+    return label, tuple(sorted((d, str(name)) for d, name in table.items()))
+
+
+def holiday_calendar(code: str, years: Iterable[int]) -> HolidayCalendar:
+    """The public holidays of ``code`` ("GB-ENG", "US-NY", "FR") in ``years``, from the
+    ``holidays`` library. The code is assumed valid (config checked it)."""
+    label, days = _holidays(code.upper(), tuple(sorted(set(years))))
+    return HolidayCalendar(code=code.upper(), label=label, days=dict(days))
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """One of the two people, as the decision needs them."""
+
+    name: str
+    hours: WorkingHours
+    holidays: HolidayCalendar
+    items: Sequence[CalendarItem] = ()
+
+
+@dataclass(frozen=True)
+class Absence:
+    """A run of absent working days of one person (first and last absent working day)."""
+
+    name: str
+    first: date
+    last: date
+    working_days: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with the occurrence, and why (the reason is shown to people)."""
+
+    action: str  # clear | move | no_slot | skip
+    reason: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    absence: Absence | None = None
+    absent: str | None = None  # which person ("manager" / "report") for skip and oof moves
+
+
+def _zone(hours: WorkingHours) -> ZoneInfo:
+    return ZoneInfo(hours.time_zone)
+
+
+def _working_interval(d: date, hours: WorkingHours) -> tuple[datetime, datetime]:
+    zone = _zone(hours)
+    start = datetime.combine(d, hours.start, tzinfo=zone)
+    if hours.end <= hours.start:  # "until midnight", as the slot chooser reads it
+        end = datetime.combine(d + timedelta(days=1), time(0), tzinfo=zone)
+    else:
+        end = datetime.combine(d, hours.end, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _absence_intervals(items: Sequence[CalendarItem]) -> list[tuple[datetime, datetime]]:
+    """Out-of-office items and all-day (or longer) busy items, merged."""
+    raw = sorted((i.start, i.end) for i in items if i.end > i.start and (
+        i.status == "oof" or (i.status == "busy" and i.end - i.start >= _ALL_DAY)))
+    merged: list[tuple[datetime, datetime]] = []
+    for s, e in raw:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _covered(start: datetime, end: datetime, merged: Sequence[tuple[datetime, datetime]]
+             ) -> bool:
+    return any(s <= start and end <= e for s, e in merged)
+
+
+def absent_days(person: Attendee, first: date, last: date) -> set[date]:
+    """The person's working days in [first, last] (their own zone) that their out-of-office
+    or all-day time covers from start to end of their working hours."""
+    merged = _absence_intervals(person.items)
+    out: set[date] = set()
+    d = first
+    while d <= last:
+        if d.weekday() in person.hours.days and _covered(*_working_interval(d, person.hours),
+                                                         merged):
+            out.add(d)
+        d += timedelta(days=1)
+    return out
+
+
+def _is_absent(person: Attendee, d: date, merged: Sequence[tuple[datetime, datetime]]) -> bool:
+    return d.weekday() in person.hours.days and _covered(*_working_interval(d, person.hours),
+                                                         merged)
+
+
+def absence_around(person: Attendee, day: date) -> Absence | None:
+    """The run of absent working days containing ``day`` (None when ``day`` isn't absent).
+
+    Non-working days and public holidays inside the run bridge it without counting.
+    """
+    merged = _absence_intervals(person.items)
+    if not _is_absent(person, day, merged):
+        return None
+
+    def bridge(d: date) -> bool:
+        return d.weekday() not in person.hours.days or d in person.holidays.days
+
+    first = last = day
+    count = 1
+    for step in (-1, 1):
+        d = day
+        for _ in range(RUN_LIMIT_DAYS):
+            d += timedelta(days=step)
+            if _is_absent(person, d, merged) and d not in person.holidays.days:
+                count += 1
+                first, last = min(first, d), max(last, d)
+            elif not bridge(d):
+                break
+    return Absence(name=person.name, first=first, last=last, working_days=count)
+
+
+def _overlaps_oof(person: Attendee, start: datetime, end: datetime) -> bool:
+    return any(i.status == "oof" and i.start < end and start < i.end for i in person.items)
+
+
+def decide(
+    *,
+    start: datetime,
+    end: datetime,
+    original_start: datetime,
+    kind: CadenceKind,
+    manager: Attendee,
+    report: Attendee,
+    not_before: datetime,
+    step_minutes: int = 15,
+) -> Decision:
+    """Clear, move (with the new time), no_slot or skip for one occurrence.
+
+    ``start``/``end`` are where it is now; the cadence window is measured from
+    ``original_start`` (so a meeting moved once can't wander further each time). Items equal
+    to the occurrence itself (it shows as busy in both calendars) are not counted as busy.
+    ``not_before`` is the earliest a moved meeting may start (now plus some notice).
+    """
+    people = (("manager", manager), ("report", report))
+    # A long absence first: moving a meeting inside two weeks of leave helps nobody.
+    for role, person in people:
+        local = start.astimezone(_zone(person.hours)).date()
+        absence = absence_around(person, local)
+        if absence is not None and absence.working_days >= LONG_ABSENCE_WORKING_DAYS:
+            return Decision("skip", reason=f"long absence: {person.name} is out of office "
+                            f"{absence.first:%d %b} – {absence.last:%d %b}",
+                            absence=absence, absent=role)
+    reason, absent = _cause(start, end, people)
+    if reason is None:
+        return Decision("clear")
+
+    mz = _zone(manager.hours)
+    window = cadence_window(kind, original_start.astimezone(mz).date(),
+                            frozenset(manager.hours.days))
+    lo, hi = window[0] - timedelta(days=1), window[1] + timedelta(days=1)
+    blocked: set[date] = set()
+    for _role, person in people:
+        blocked |= {d for d in person.holidays.days if lo <= d <= hi}
+        blocked |= absent_days(person, lo, hi)
+    busy = [(i.start, i.end) for _role, person in people for i in person.items
+            if i.status in BLOCKING and not (i.start == start and i.end == end)]
+    minutes = int((end - start).total_seconds()) // 60
+    found = free_slots(target_start=start, minutes=minutes, window=window,
+                       manager_hours=manager.hours, report_hours=report.hours, busy=busy,
+                       blocked_days=blocked, step_minutes=step_minutes, not_before=not_before,
+                       limit=1)
+    if not found:
+        return Decision("no_slot", reason=reason, absent=absent)
+    new_start, new_end = found[0]
+    return Decision("move", reason=reason, start=new_start, end=new_end, absent=absent)
+
+
+def _cause(start: datetime, end: datetime, people: Sequence[tuple[str, Attendee]]
+           ) -> tuple[str | None, str | None]:
+    """Why the occurrence can't stay: a holiday (either person's region) first, then an
+    absence. (reason, who) or (None, None)."""
+    for _role, person in people:
+        zone = _zone(person.hours)
+        for d in sorted({start.astimezone(zone).date(),
+                         (end - timedelta(seconds=1)).astimezone(zone).date()}):
+            name = person.holidays.days.get(d)
+            if name:
+                cal = person.holidays
+                return f"{cal.kind}: {name} ({cal.label})", None
+    for role, person in people:
+        local = start.astimezone(_zone(person.hours)).date()
+        if _overlaps_oof(person, start, end) or _is_absent(
+                person, local, _absence_intervals(person.items)):
+            return f"out of office: {person.name}", role
+    return None, None
+
+
+__all__ = [
+    "LONG_ABSENCE_WORKING_DAYS",
+    "Absence",
+    "Attendee",
+    "CalendarItem",
+    "Decision",
+    "HolidayCalendar",
+    "absence_around",
+    "absent_days",
+    "decide",
+    "holiday_calendar",
+]

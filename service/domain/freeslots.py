@@ -1,0 +1,175 @@
+"""Free times for a single 1-2-1 occurrence near a target time (pure: no I/O, no clock).
+
+Used to move an occurrence off a holiday or an absence, and to offer rebooking times for a
+missed one. Two functions:
+
+- ``cadence_window``: the dates a single occurrence may move to without breaking the
+  cadence (± 3 working days weekly, ± 5 fortnightly, the same calendar month monthly).
+- ``free_slots``: start/end pairs inside that window where both people work, nothing busy
+  overlaps, and no blocked day is touched, nearest to the target first.
+
+"Nearest" is by day first, then by time of day: moving Thursday 15:00 to Wednesday 15:00
+reads better to people than to Friday 09:00, even though the latter is fewer hours away.
+Ties go to the earlier time (a 1-2-1 before a holiday keeps the week's conversation).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Collection, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from service.domain.model import CadenceKind, WorkingHours
+
+DAY_MINUTES = 24 * 60
+WINDOW_WORKING_DAYS = {CadenceKind.WEEKLY: 3, CadenceKind.FORTNIGHTLY: 5}
+_DEFAULT_DAYS = frozenset({0, 1, 2, 3, 4})
+
+
+def _step_working_days(day: date, n: int, direction: int, working_days: frozenset[int]) -> date:
+    days = working_days or _DEFAULT_DAYS
+    current, left = day, n
+    while left > 0:
+        current += timedelta(days=direction)
+        if current.weekday() in days:
+            left -= 1
+    return current
+
+
+def cadence_window(kind: CadenceKind, day: date, working_days: frozenset[int]) -> tuple[date, date]:
+    """The first and last date (inclusive) an occurrence on ``day`` may move to.
+
+    Weekly: ± 3 working days; fortnightly: ± 5 working days (so a move never reaches the
+    neighbouring occurrence); monthly: the calendar month of ``day``.
+    """
+    kind = CadenceKind(kind)
+    if kind is CadenceKind.MONTHLY:
+        first = day.replace(day=1)
+        nxt = (first + timedelta(days=32)).replace(day=1)
+        return first, nxt - timedelta(days=1)
+    n = WINDOW_WORKING_DAYS[kind]
+    return (_step_working_days(day, n, -1, working_days),
+            _step_working_days(day, n, 1, working_days))
+
+
+def _minutes(t: time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def _span(hours: WorkingHours) -> tuple[int, int]:
+    start, end = _minutes(hours.start), _minutes(hours.end)
+    if end <= start:  # "until midnight" (overnight shifts are not modelled; as slots.py)
+        end = DAY_MINUTES
+    return start, end
+
+
+class _Busy:
+    """Merged busy intervals (epoch seconds) with an O(log n) overlap test."""
+
+    def __init__(self, intervals: Sequence[tuple[datetime, datetime]]) -> None:
+        starts: list[float] = []
+        ends: list[float] = []
+        for s, e in sorted((s.timestamp(), e.timestamp()) for s, e in intervals if e > s):
+            if starts and s <= ends[-1]:
+                ends[-1] = max(ends[-1], e)
+            else:
+                starts.append(s)
+                ends.append(e)
+        self.starts, self.ends = starts, ends
+
+    def overlaps(self, start: float, end: float) -> bool:
+        j = bisect_left(self.starts, end)
+        return j > 0 and self.ends[j - 1] > start
+
+
+def _local(d: date, minute: int, zone: ZoneInfo) -> datetime | None:
+    """``d`` at ``minute`` in ``zone``, or None when that wall time doesn't exist (DST gap)."""
+    wall = datetime.combine(d, time(minute // 60, minute % 60), tzinfo=zone)
+    back = wall.astimezone(UTC).astimezone(zone)
+    if back.replace(tzinfo=None) != wall.replace(tzinfo=None):
+        return None
+    return wall
+
+
+def _inside(start: datetime, end: datetime, hours: WorkingHours, zone: ZoneInfo) -> bool:
+    """The whole meeting falls in one working day of ``hours``, in that person's zone."""
+    ls = start.astimezone(zone)
+    last = (end - timedelta(seconds=1)).astimezone(zone)
+    if ls.weekday() not in hours.days or last.date() != ls.date():
+        return False
+    lo, hi = _span(hours)
+    s = ls.hour * 60 + ls.minute
+    e = s + int((end - start).total_seconds()) // 60
+    return lo <= s and e <= hi
+
+
+def free_slots(
+    *,
+    target_start: datetime,
+    minutes: int,
+    window: tuple[date, date],
+    manager_hours: WorkingHours,
+    report_hours: WorkingHours,
+    busy: Sequence[tuple[datetime, datetime]],
+    blocked_days: Collection[date],
+    step_minutes: int,
+    not_before: datetime,
+    limit: int,
+) -> list[tuple[datetime, datetime]]:
+    """Up to ``limit`` free (start, end) times for one meeting of ``minutes``, nearest to
+    ``target_start`` first.
+
+    A time qualifies when it is on a manager-local date inside ``window`` (inclusive); on
+    the ``step_minutes`` grid from local midnight, or at the target's own time of day; inside
+    both people's working hours (each in their own zone, whole meeting on one working day);
+    overlaps no ``busy`` interval (both people's, merged); touches no ``blocked_days`` date
+    (a holiday or absence day, checked against the meeting's local date in *both* zones,
+    since the two people may be in different countries); and starts at or after
+    ``not_before``. Results are aware datetimes in the manager's zone.
+    """
+    if target_start.tzinfo is None or not_before.tzinfo is None:
+        raise ValueError("target_start and not_before must be timezone-aware")
+    if minutes <= 0 or step_minutes <= 0 or limit <= 0:
+        return []
+    mz, rz = ZoneInfo(manager_hours.time_zone), ZoneInfo(report_hours.time_zone)
+    target = target_start.astimezone(mz)
+    target_minute = target.hour * 60 + target.minute
+    blocked = frozenset(blocked_days)
+    busy_iv = _Busy(busy)
+    m_lo, m_hi = _span(manager_hours)
+    grid = sorted({*range(0, DAY_MINUTES - minutes + 1, step_minutes), target_minute})
+    grid = [t for t in grid if m_lo <= t and t + minutes <= m_hi]
+    floor = not_before.timestamp()
+    length = timedelta(minutes=minutes)
+
+    found: list[tuple[tuple[int, int, float], datetime, datetime]] = []
+    first, last = window
+    d = first
+    while d <= last:
+        if d in blocked or d.weekday() not in manager_hours.days:
+            d += timedelta(days=1)
+            continue
+        day_gap = abs((d - target.date()).days)
+        for t in grid:
+            start = _local(d, t, mz)
+            if start is None:
+                continue
+            end = (start.astimezone(UTC) + length).astimezone(mz)
+            s_ts, e_ts = start.timestamp(), end.timestamp()
+            if s_ts < floor:
+                continue
+            if not _inside(start, end, report_hours, rz):
+                continue
+            if {start.astimezone(rz).date(), (end - timedelta(seconds=1)).astimezone(rz).date(),
+                    (end - timedelta(seconds=1)).date()} & blocked:
+                continue
+            if busy_iv.overlaps(s_ts, e_ts):
+                continue
+            found.append(((day_gap, abs(t - target_minute), s_ts), start, end))
+        d += timedelta(days=1)
+    found.sort(key=lambda item: item[0])
+    return [(s, e) for _, s, e in found[:limit]]
+
+
+__all__ = ["cadence_window", "free_slots"]

@@ -1,0 +1,392 @@
+"""Move 1-2-1 occurrences off public holidays and absences, before their agendas go in.
+
+Runs in each tick after the occurrence sync and before the agenda job. An occurrence is
+checked when its agenda is nearly due (``MARGIN_WORKING_DAYS`` before it, if it is stored
+by then) and once more when the agenda falls due, so leave booked after the series was
+created is honoured; once its agenda is in, it is never moved by this job (each organizer
+update mails the report).
+
+Cost: the calendars of every manager with something due, and of their reports, are read in
+one getSchedule per manager, all managers together in ``$batch`` calls of 20; a move is one
+PATCH of that occurrence's start and end. Nothing is requested when nothing is due.
+
+Crash safety: the new time is written to the row first (``absence_state = "moving"``), then
+Graph is patched, then the row is marked ``moved``. A rerun that finds "moving" reads the
+event back (one GET) and only patches if Graph does not already show a move, so a kill at any
+instant never moves a meeting twice. The occurrence sync reads the moved time from Graph
+(status "moved", original start kept), so it never undoes a move.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from service.domain.absence import (
+    Attendee,
+    CalendarItem,
+    Decision,
+    decide,
+    holiday_calendar,
+)
+from service.domain.agenda import first_name, format_date
+from service.domain.freeslots import cadence_window
+from service.domain.model import CadenceKind
+from service.domain.timing import agenda_due_at
+from service.errors import OutcomeUnknown, ServiceError, Throttled
+from service.graph.client import ScheduleItem, ScheduleQuery, parse_graph_datetime
+from service.graph.payloads import graph_zone
+from service.jobs.context import JobContext
+from service.jobs.schedule import working_hours
+from service.render import render
+from service.store.models import OccurrenceRow, OutboxRow, SeriesRow
+from service.store.repo import PairingView
+
+log = logging.getLogger(__name__)
+
+MARGIN_WORKING_DAYS = 1  # first look this many working days before the agenda is due
+MIN_NOTICE = timedelta(hours=24)  # a moved meeting starts at least this long from now
+LOOK_AROUND = timedelta(days=16)  # calendar read each side of a meeting (long absences)
+LEASE = timedelta(minutes=10)
+SETTLED = ("cancelled", "declined", "held", "held_no_notes")
+_MAX_TEXT = 200
+
+
+@dataclass
+class AbsenceReport:
+    checked: int = 0
+    moved: list[str] = field(default_factory=list)
+    no_slot: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Due:
+    occ: OccurrenceRow
+    series: SeriesRow
+    view: PairingView
+    window: tuple[date, date]
+
+
+def _days(person: Any) -> frozenset[int]:
+    if person is not None and person.working_days:
+        return frozenset(int(d) for d in person.working_days.split(","))
+    return frozenset({0, 1, 2, 3, 4})
+
+
+def _plain(text: str) -> str:
+    """Text from outside (display names), made safe to store and show as one line."""
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(cleaned.split())[:_MAX_TEXT]
+
+
+def _open(occ: OccurrenceRow) -> bool:
+    """Its agenda is not in yet (or held back by our own skip), and it is still to happen."""
+    held_back = occ.agenda_state == "skipped" and occ.absence_state == "skipped"
+    return (occ.agenda_state == "pending" or held_back) and occ.status not in SETTLED
+
+
+def is_due(ctx: JobContext, occ: OccurrenceRow, series: SeriesRow, manager: Any,
+           now: datetime) -> bool:
+    """Checked first a working day before its agenda is due, then again when it is due
+    (unless the first check was already at or after that)."""
+    if not _open(occ) or occ.rebook_of is not None:
+        return False
+    if occ.absence_state == "moving":
+        return True  # a move was interrupted: finish it
+    lead = ctx.settings.agenda.lead_working_days
+    local = occ.start.astimezone(ZoneInfo(series.time_zone))
+    days = _days(manager)
+    if now < agenda_due_at(local, lead + MARGIN_WORKING_DAYS, days):
+        return False
+    checked = occ.absence_checked_at
+    if checked is None:
+        return True
+    agenda_due = agenda_due_at(local, lead, days)
+    return now >= agenda_due > checked
+
+
+def _horizon(ctx: JobContext) -> timedelta:
+    lead = ctx.settings.agenda.lead_working_days + MARGIN_WORKING_DAYS
+    return timedelta(days=lead * 2 + 5)  # working days, so weekends need slack
+
+
+def find_due(ctx: JobContext, now: datetime) -> list[_Due]:
+    """Stored occurrences whose absence check is due now."""
+    out = []
+    store = ctx.store
+    for occ in store.occurrences_between(now, now + _horizon(ctx)):
+        if not _open(occ):
+            continue  # cheap checks first: most rows are settled
+        context = store.occurrence_context(occ)
+        if context is None:
+            continue
+        series, view = context
+        if view.pairing.status != "active" or series.status != "active":
+            continue
+        if not is_due(ctx, occ, series, view.manager, now):
+            continue
+        zone = ZoneInfo(series.time_zone)
+        window = cadence_window(CadenceKind(series.cadence),
+                                occ.original_start.astimezone(zone).date(),
+                                _days(view.manager))
+        out.append(_Due(occ, series, view, window))
+    return out
+
+
+async def _group_members(ctx: JobContext) -> dict[str, set[str]]:
+    """Members of each group with a holiday override (only asked when something is due)."""
+    out: dict[str, set[str]] = {}
+    for group_id, _code in ctx.settings.holidays.groups:
+        users = await ctx.graph.list_users(group_id=group_id, with_managers=False)
+        out[group_id] = {u.id for u in users}
+    return out
+
+
+def _queries(due: list[_Due]) -> list[ScheduleQuery]:
+    """One question per manager: them and their reports with something due, over the span
+    every due meeting needs (its cadence window and ``LOOK_AROUND`` each side)."""
+    by_manager: dict[str, list[_Due]] = defaultdict(list)
+    for d in due:
+        by_manager[d.view.manager.id].append(d)
+    queries = []
+    for manager_id, items in by_manager.items():
+        lo = min(min(d.occ.start - LOOK_AROUND,
+                     datetime.combine(d.window[0] - timedelta(days=1), datetime.min.time(),
+                                      tzinfo=d.occ.start.tzinfo)) for d in items)
+        hi = max(max(d.occ.end + LOOK_AROUND,
+                     datetime.combine(d.window[1] + timedelta(days=2), datetime.min.time(),
+                                      tzinfo=d.occ.start.tzinfo)) for d in items)
+        emails = [items[0].view.manager.email] + [d.view.report.email for d in items]
+        queries.append(ScheduleQuery(organizer=manager_id,
+                                     emails=tuple(dict.fromkeys(e.lower() for e in emails)),
+                                     start=lo, end=hi))
+    return queries
+
+
+def _attendee(ctx: JobContext, person: Any, items: list[ScheduleItem], years: set[int],
+              groups: dict[str, set[str]]) -> Attendee:
+    cfg = ctx.settings.holidays
+    member_of = frozenset(g for g, ids in groups.items() if person.id in ids)
+    code = cfg.code_for(person.email, member_of)
+    return Attendee(
+        name=_plain(person.name or person.email),
+        hours=working_hours(person, ctx.settings.policy.time_zone),
+        holidays=holiday_calendar(code, years),
+        items=tuple(CalendarItem(i.start, i.end, i.status) for i in items),
+    )
+
+
+async def check_absences(ctx: JobContext, now: datetime) -> AbsenceReport:
+    """Check every occurrence that is due (see ``is_due``) and move, leave or note it."""
+    report = AbsenceReport()
+    due = find_due(ctx, now)
+    if not due:
+        return report
+    moving = [d for d in due if d.occ.absence_state == "moving"]
+    for d in moving:
+        await _finish_move(ctx, d, now, report)
+    due = [d for d in due if d.occ.absence_state != "moving"]
+    if not due:
+        return report
+    try:
+        groups = await _group_members(ctx) if ctx.settings.holidays.groups else {}
+        answers = await ctx.graph.schedule_items_many(_queries(due))
+    except ServiceError as exc:
+        report.failed.append(f"free/busy: {exc}")
+        log.warning("absences.failed", extra={"error": str(exc)})
+        return report
+    calendars: dict[str, list[ScheduleItem] | None] = {}
+    for answer in answers:
+        calendars.update(answer)
+    for d in due:
+        await _check_one(ctx, d, calendars, groups, now, report)
+    return report
+
+
+async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[ScheduleItem] | None],
+                     groups: dict[str, set[str]], now: datetime, report: AbsenceReport) -> None:
+    occ, view = d.occ, d.view
+    label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
+    m_items = calendars.get(view.manager.email.lower())
+    r_items = calendars.get(view.report.email.lower())
+    if m_items is None or r_items is None:
+        # Without both calendars a move could land on busy time or miss leave: try next run.
+        report.failed.append(f"{label}: free/busy not readable")
+        return
+    report.checked += 1
+    years = {occ.start.year - 1, occ.start.year, occ.start.year + 1}
+    decision = decide(
+        start=occ.start, end=occ.end, original_start=occ.original_start,
+        kind=CadenceKind(d.series.cadence),
+        manager=_attendee(ctx, view.manager, m_items, years, groups),
+        report=_attendee(ctx, view.report, r_items, years, groups),
+        not_before=now + MIN_NOTICE, step_minutes=ctx.settings.policy.step_minutes)
+    store = ctx.store
+    if not store.claim(view.pairing.id, ctx.worker_id, now, LEASE):
+        return  # another worker has the pair; it or the next run will check
+    try:
+        fresh = store.occurrence(occ.id)
+        if fresh is None or (fresh.absence_checked_at, fresh.absence_state, fresh.start) != (
+                occ.absence_checked_at, occ.absence_state, occ.start):
+            return  # someone acted on it since we looked
+        await _apply(ctx, d, decision, now, report, label)
+        if decision.action == "move" and decision.start and decision.end:
+            # Later decisions this run read the same snapshot: the moved meeting is busy now.
+            for items in (m_items, r_items):
+                items.append(ScheduleItem(decision.start, decision.end, "busy"))
+    except ServiceError as exc:
+        report.failed.append(f"{label}: {exc}")
+        log.error("absences.apply_failed", extra={"occurrence": occ.id, "error": str(exc)})
+    finally:
+        store.release(view.pairing.id, ctx.worker_id)
+
+
+async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
+                 report: AbsenceReport, label: str) -> None:
+    store, occ = ctx.store, d.occ
+    action = decision.action
+    if action != "skip" and occ.agenda_state == "skipped":
+        # The absence was withdrawn (or shortened): its agenda goes in after all.
+        store.update_occurrence(occ.id, now, agenda_state="pending", agenda_updates=0)
+    if action == "clear":
+        # A meeting moved earlier keeps saying why; only the check time changes.
+        state = occ.absence_state if occ.absence_state == "moved" else "clear"
+        store.update_occurrence(occ.id, now, absence_state=state, absence_checked_at=now)
+        return
+    if action == "move" and decision.start is not None and decision.end is not None:
+        # Intent first: a kill after the PATCH is finished by _finish_move, never redone.
+        store.update_occurrence(occ.id, now, start=decision.start, end=decision.end,
+                                absence_state="moving", moved_reason=_plain(decision.reason),
+                                absence_checked_at=now)
+        try:
+            await _patch(ctx, d, decision.start, decision.end)
+        except (OutcomeUnknown, Throttled):
+            raise  # it may have gone through: the next run reads the event and finishes
+        except ServiceError:
+            # Refused (e.g. no access): put the row back; it is tried again before the agenda.
+            store.update_occurrence(occ.id, now, start=occ.start, end=occ.end,
+                                    absence_state=occ.absence_state,
+                                    moved_reason=occ.moved_reason)
+            raise
+        store.update_occurrence(occ.id, now, status="moved", absence_state="moved")
+        report.moved.append(f"{label} → {decision.start:%Y-%m-%d %H:%M} ({decision.reason})")
+        log.info("absences.moved", extra={"occurrence": occ.id, "reason": decision.reason})
+        return
+    if action == "no_slot":
+        _queue(ctx, d, "absence_no_slot", f"{occ.id}:absence_no_slot",
+               subject=f"1-2-1 with {d.view.report.name} on "
+                       f"{_when(occ.start, d.series.time_zone)}: no time to move it to",
+               body=render("absence_no_slot.html.j2", a=_context(d, decision)), now=now)
+        store.update_occurrence(occ.id, now, absence_state="no_slot", absence_checked_at=now)
+        report.no_slot.append(f"{label} ({decision.reason})")
+        return
+    if action == "skip" and decision.absence is not None:
+        absence = decision.absence
+        who = d.view.manager if decision.absent == "manager" else d.view.report
+        digest = hashlib.sha256(f"{d.view.manager.id}|{who.id}|{absence.first}".encode())
+        _queue(ctx, d, "absence_long", f"absence:{digest.hexdigest()[:40]}",
+               subject=f"1-2-1s during {absence.name}'s absence "
+                       f"({format_date(absence.first)} – {format_date(absence.last)})",
+               body=render("absence_long.html.j2", a=_context(d, decision)), now=now)
+        # Nor a "no notes" reminder afterwards: skipped on purpose, nothing to chase.
+        store.enqueue(_row(d, "reminder", f"{occ.id}:reminder", subject="(not sent)",
+                           body="", now=now, status="suppressed",
+                           note=f"not sent: {absence.name} was on a long absence"))
+        # No agenda either: each organizer update mails the absent person; what is open
+        # carries to the next meeting's agenda as usual.
+        store.update_occurrence(occ.id, now, absence_state="skipped", absence_checked_at=now,
+                                agenda_state="skipped",
+                                agenda_updates=1 + ctx.settings.agenda.extra_updates)
+        report.skipped.append(f"{label} ({decision.reason})")
+
+
+async def _patch(ctx: JobContext, d: _Due, start: datetime, end: datetime) -> None:
+    zone = ZoneInfo(d.series.time_zone)
+    name = graph_zone(d.series.time_zone)
+    await ctx.graph.update_event(d.series.mailbox, d.occ.event_id, {
+        "start": {"dateTime": start.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
+                  "timeZone": name},
+        "end": {"dateTime": end.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
+                "timeZone": name},
+    })
+
+
+async def _finish_move(ctx: JobContext, d: _Due, now: datetime, report: AbsenceReport) -> None:
+    """A move was interrupted: Graph says whether the PATCH went through."""
+    store, occ, view = ctx.store, d.occ, d.view
+    label = f"{view.manager.name} & {view.report.name} {occ.original_start:%Y-%m-%d}"
+    if not store.claim(view.pairing.id, ctx.worker_id, now, LEASE):
+        return
+    try:
+        event = await ctx.graph.get_event(d.series.mailbox, occ.event_id,
+                                          "start,end,isCancelled")
+        if event is None or event.get("isCancelled"):
+            store.update_occurrence(occ.id, now, absence_state=None)
+            return  # gone; the sync records the cancellation
+        start, end = parse_graph_datetime(event["start"]), parse_graph_datetime(event["end"])
+        if start != occ.original_start:  # it moved: ours went through (or a person's did)
+            store.update_occurrence(occ.id, now, start=start, end=end, status="moved",
+                                    absence_state="moved")
+            return
+        if occ.start == occ.original_start:
+            # The sync re-read the old time before we patched: decide again next run.
+            store.update_occurrence(occ.id, now, absence_state=None, absence_checked_at=None,
+                                    moved_reason=None)
+            return
+        await _patch(ctx, d, occ.start, occ.end)
+        store.update_occurrence(occ.id, now, status="moved", absence_state="moved")
+        report.moved.append(f"{label} → {occ.start:%Y-%m-%d %H:%M} (finished)")
+    except ServiceError as exc:
+        report.failed.append(f"{label}: {exc}")
+    finally:
+        store.release(view.pairing.id, ctx.worker_id)
+
+
+# -- mail ------------------------------------------------------------------------------------
+
+
+def _when(start: datetime, zone: str) -> str:
+    local = start.astimezone(ZoneInfo(zone))
+    return f"{local:%A} {format_date(local.date())} at {local:%H:%M}"
+
+
+def _context(d: _Due, decision: Decision) -> dict[str, Any]:
+    zone = d.series.time_zone
+    absence = decision.absence
+    return {
+        "manager_first": first_name(d.view.manager.name),
+        "report_name": d.view.report.name,
+        "when": _when(d.occ.start, zone),
+        "reason": decision.reason,
+        "window": f"{format_date(d.window[0])} – {format_date(d.window[1])}",
+        "absent_name": absence.name if absence else "",
+        "first": format_date(absence.first) if absence else "",
+        "last": format_date(absence.last) if absence else "",
+        "working_days": absence.working_days if absence else 0,
+        "manager_away": decision.absent == "manager",
+    }
+
+
+def _row(d: _Due, kind: str, key: str, *, subject: str, body: str, now: datetime,
+         status: str = "pending", note: str = "") -> OutboxRow:
+    manager = d.view.manager
+    return OutboxRow(
+        key=key, kind=kind, pairing_id=d.view.pairing.id, occurrence_id=d.occ.id,
+        mailbox=manager.id, recipients=f"{manager.name} <{manager.email}>", cc="",
+        subject=subject[:400], body_html=body, tag=uuid.uuid4().hex, status=status,
+        attempts=0, last_error=note, created_at=now)
+
+
+def _queue(ctx: JobContext, d: _Due, kind: str, key: str, *, subject: str, body: str,
+           now: datetime) -> None:
+    """One mail to the manager only, from their own mailbox; the key makes it once."""
+    if ctx.store.enqueue(_row(d, kind, key, subject=subject, body=body, now=now)):
+        log.info("absences.mail_queued", extra={"key": key, "kind": kind})
