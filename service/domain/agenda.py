@@ -80,6 +80,11 @@ def format_date(d: date) -> str:
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
+def format_day(day: datetime | date) -> str:
+    """'Tuesday 8 December 2026'."""
+    return f"{DAYS_LONG[day.weekday()]} {day.day} {MONTHS_LONG[day.month - 1]} {day.year}"
+
+
 def format_when(start: datetime) -> str:
     """'Tuesday 8 December 2026, 10:00 GMT' in the meeting's own zone, named: both people
     read the same invite body, and they may work in different zones."""
@@ -210,6 +215,46 @@ class AgendaAction:
         return " · ".join(parts) + f" (#{a.id})"
 
 
+MISSED_REASONS = ("cancelled", "declined", "not_held")
+
+
+@dataclass(frozen=True)
+class MissedMeeting:
+    """The pair's last 1-2-1 didn't happen as planned (cancelled, declined, or ended with no
+    notes), and whether a single meeting was booked to replace it.
+
+    ``start`` and ``rebooked_start`` are aware, in the meeting's zone. ``this_meeting``: the
+    agenda being built is the replacement itself.
+    """
+
+    start: datetime
+    reason: str  # cancelled | declined | not_held
+    rebooked_start: datetime | None = None
+    this_meeting: bool = False
+
+    def __post_init__(self) -> None:
+        if self.reason not in MISSED_REASONS:
+            raise ValueError(f"MissedMeeting.reason must be one of {MISSED_REASONS}")
+        if self.start.tzinfo is None:
+            raise ValueError("MissedMeeting.start must be timezone-aware")
+
+    def line(self, manager_name: str, report_name: str) -> str:
+        """One line, shaped like the agenda's header ("1-2-1 · Sam & Alex · ... · <when>")
+        so the notes parser recognises it as ours and never keeps it as a note:
+        '1-2-1 · Sam & Alex · the last one was missed (cancelled) and not rebooked ·
+        Tuesday 8 December 2026, 10:00 GMT'."""
+        why = {"cancelled": "cancelled", "declined": f"declined by {first_name(report_name)}",
+               "not_held": "no notes recorded"}[self.reason]
+        head = f"1-2-1 · {manager_name} & {report_name} · "
+        if self.this_meeting:
+            return (f"{head}this meeting replaces the last one, missed ({why}) · "
+                    f"{format_when(self.start)}")
+        if self.rebooked_start is not None:
+            return (f"{head}the last one was missed ({why}) on {format_day(self.start)} and "
+                    f"rebooked · {format_when(self.rebooked_start)}")
+        return f"{head}the last one was missed ({why}) and not rebooked · {format_when(self.start)}"
+
+
 @dataclass(frozen=True)
 class Section:
     """One agenda section: a heading and its standing prompts."""
@@ -235,6 +280,14 @@ class Agenda:
     question: Question | None
     covers_development: bool
     meeting_number: int
+    missed: MissedMeeting | None = None
+
+    @property
+    def missed_text(self) -> str:
+        """The line saying the last 1-2-1 was missed ("" when it wasn't)."""
+        if self.missed is None:
+            return ""
+        return self.missed.line(self.manager_name, self.report_name)
 
     @property
     def report_first_name(self) -> str:
@@ -311,8 +364,11 @@ def build_agenda(
     last_development_on: date | None,
     policy: AgendaPolicy,
     question: Question | None,
+    missed: MissedMeeting | None = None,
 ) -> Agenda:
-    """The agenda for one occurrence starting at ``meeting_start`` (aware, manager's zone)."""
+    """The agenda for one occurrence starting at ``meeting_start`` (aware, manager's zone).
+
+    ``missed``: the pair's previous 1-2-1 didn't happen (the agenda says so, and when)."""
     if meeting_start.tzinfo is None or meeting_start.utcoffset() is None:
         raise ValueError("meeting_start must be timezone-aware (in the manager's zone)")
     if meeting_number < 1:
@@ -351,6 +407,7 @@ def build_agenda(
         question=question,
         covers_development=covers,
         meeting_number=meeting_number,
+        missed=missed,
     )
 
 

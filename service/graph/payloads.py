@@ -87,6 +87,80 @@ def series_event(
     return event
 
 
+REBOOK_PROPERTY = f"String {PROPERTY_SET} Name onetoone.rebook"
+
+
+def rebook_transaction_id(pairing_key: str, missed_start: datetime, start: datetime) -> str:
+    """A deterministic transactionId for the single meeting replacing a missed one: a retried
+    booking of the same pick is the same id (Exchange drops the duplicate)."""
+    name = f"rebook|{pairing_key}|{missed_start.isoformat()}|{start.isoformat()}"
+    return str(uuid.uuid5(_TXN_NAMESPACE, name))
+
+
+def single_event(
+    *,
+    subject: str,
+    body_html: str,
+    start: datetime,
+    end: datetime,
+    time_zone: str,
+    report_email: str,
+    report_name: str,
+    pairing_key: str,
+    txn: str,
+    teams: bool,
+) -> dict[str, Any]:
+    """The POST body creating one (non-recurring) 1-2-1 in the manager's calendar: tagged
+    like a series (pairing property + transactionId) and with its own rebook tag, so a retry
+    finds it instead of making a second one."""
+    zone = ZoneInfo(time_zone)
+    tz_name = graph_zone(time_zone)
+    event: dict[str, Any] = {
+        "subject": subject,
+        "body": {"contentType": "html", "content": body_html},
+        "start": {"dateTime": start.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
+                  "timeZone": tz_name},
+        "end": {"dateTime": end.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
+                "timeZone": tz_name},
+        "attendees": [
+            {"emailAddress": {"address": report_email, "name": report_name}, "type": "required"}
+        ],
+        "showAs": "busy",
+        "importance": "normal",
+        "sensitivity": "normal",
+        "isReminderOn": True,
+        "reminderMinutesBeforeStart": 10,
+        "responseRequested": True,
+        "allowNewTimeProposals": True,
+        "categories": ["1-2-1"],
+        "transactionId": txn,
+        "singleValueExtendedProperties": [{"id": PAIRING_PROPERTY, "value": pairing_key},
+                                          {"id": REBOOK_PROPERTY, "value": txn}],
+    }
+    if teams:
+        event["isOnlineMeeting"] = True
+        event["onlineMeetingProvider"] = "teamsForBusiness"
+    return event
+
+
+def series_move_patch(*, slot: Slot, minutes: int, recurrence: dict[str, Any],
+                      body_html: str | None) -> dict[str, Any]:
+    """The PATCH body moving a series that has not started yet to another slot, in one
+    update (start, end, pattern and, where given, the invite text saying why)."""
+    zone = ZoneInfo(slot.time_zone)
+    start = datetime.combine(slot.first_date, slot.start, tzinfo=zone)
+    end = start + timedelta(minutes=minutes)
+    tz_name = graph_zone(slot.time_zone)
+    patch: dict[str, Any] = {
+        "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": tz_name},
+        "end": {"dateTime": end.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": tz_name},
+        **recurrence_patch(recurrence, slot.time_zone),
+    }
+    if body_html is not None:
+        patch["body"] = {"contentType": "html", "content": body_html}
+    return patch
+
+
 def recurrence_patch(recurrence: dict[str, Any], time_zone: str) -> dict[str, Any]:
     """The PATCH body changing a series' recurrence (used to extend or end it)."""
     rec = {"pattern": dict(recurrence["pattern"]), "range": dict(recurrence["range"])}

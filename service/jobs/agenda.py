@@ -72,11 +72,14 @@ def agenda_for(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: str
         if question is None:
             question = pick_question(bank, store.used_questions(pairing.id), pairing.key,
                                      max(occ.meeting_number, 1))
+    from service.jobs.rebook import missed_meeting  # imported here: rebook imports this module
+
     return build_agenda(
         meeting_start=occ.start.astimezone(ZoneInfo(zone)), manager_name=view.manager.name,
         report_name=view.report.name, topics=topics, open_actions=actions,
         meeting_number=max(occ.meeting_number, 1), last_development_on=last_dev,
         policy=AgendaPolicy(cfg.development_every, cfg.development_max_days), question=question,
+        missed=missed_meeting(store, pairing.id, occ, zone),
     )
 
 

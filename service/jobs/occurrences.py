@@ -108,7 +108,10 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
             report.failed.append(f"series {series.id}: {exc}")
             log.warning("occurrences.failed", extra={"series": series.id, "error": str(exc)})
             continue
-        known = {o.original_start: o for o in store.occurrences(series.id)}
+        # A single meeting booked to replace a missed one is not an instance of the series:
+        # the series' instance list never shows it, so it is never marked moved or cancelled.
+        known = {o.original_start: o for o in store.occurrences(series.id)
+                 if o.rebook_of is None}
         seen = set()
         rows = []
         for item in items:

@@ -21,6 +21,7 @@ from urllib.parse import quote
 from service.domain.agenda import first_name, format_date
 from service.errors import ServiceError
 from service.jobs.context import JobContext
+from service.jobs.rebook import handle_booking, is_booking
 from service.store.models import OutboxRow
 from service.store.repo import PairingView
 
@@ -36,6 +37,7 @@ class TopicMailReport:
     added: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    bookings: list[str] = field(default_factory=list)  # rebook picks, handed to jobs.rebook
 
 
 def topic_token(pairing_key: str) -> str:
@@ -96,6 +98,12 @@ async def read_topic_mail(ctx: JobContext, now: datetime) -> TopicMailReport:
         return report
     pairs = {topic_token(v.pairing.key): v for v in store.views(["active"])}
     for message in messages:
+        if is_booking(message):  # a pick from a rebook offer (name+book.<token>.<n>@)
+            outcome, settled = await handle_booking(ctx, message, now)
+            report.bookings.append(outcome)
+            if settled:
+                await _mark_read(ctx, box, message)
+            continue
         sender = (((message.get("from") or {}).get("emailAddress") or {}).get("address")
                   or "").lower()
         token = _token_of(message)

@@ -1,0 +1,136 @@
+"""Rebooking a missed 1-2-1 (pure: no I/O, no clock; ``now`` is an argument).
+
+A missed occurrence (cancelled by the manager, declined by the report, or ended with no
+notes) gets one offer to the manager: up to three free times, each a ``mailto:`` link whose
+address and subject carry the offer's token and the slot number. Booking mail is read back
+by the jobs; this module says what an offer looks like and what a mail means:
+
+- ``booking_address`` / ``booking_subject``: what each link fills in;
+- ``parse_booking``: (token, slot number) from a mail's recipients and subject, or None;
+- ``auto_reply``: mail an autoresponder wrote (never a booking, whatever it quotes);
+- ``encode_slots`` / ``decode_slots``: the offer's times as stored (UTC ISO instants).
+
+Everything in a mail is hostile: the patterns accept only our exact token shape (16 lower
+hex digits) and a slot number 1-9, so no text anyone types can name another offer's slot
+by accident, and a quoted offer (its subject has no token) is never a booking.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+MAX_SLOTS = 3
+TOKEN_LENGTH = 16
+REASON_OF_STATUS = {"cancelled": "cancelled", "declined": "declined",
+                    "held_no_notes": "not_held"}
+
+_ADDRESS = re.compile(r"\+book\.([0-9a-f]{16})\.([1-9])@", re.I)
+_SUBJECT = re.compile(r"\[book ([0-9a-f]{16}) slot ([1-9])\]", re.I)
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(automatic reply|auto(?:matic)?[- ]?(?:reply|response)|out of (?:the )?office|"
+    r"autosvar|abwesenheitsnotiz|r[ée]ponse automatique|undeliverable|delivery status)\b",
+    re.I)
+# x-onetoone-key is on every mail we send: one coming back is a loop, never a booking.
+_AUTO_HEADERS = {"auto-submitted", "x-autoreply", "x-autorespond", "x-onetoone-key"}
+
+
+def reason_of(status: str) -> str | None:
+    """The rebook reason for an occurrence status ('not_held' for held_no_notes), or None
+    when the meeting wasn't missed."""
+    return REASON_OF_STATUS.get(status)
+
+
+def booking_address(mailbox: str, token: str, index: int) -> str:
+    """name+book.<token>.<n>@domain: Exchange Online delivers plus-addresses to name@."""
+    local, _, domain = mailbox.partition("@")
+    return f"{local}+book.{token}.{index}@{domain}"
+
+
+def booking_subject(token: str, index: int, when: str) -> str:
+    """The subject a slot's link fills in: readable, and carrying the token and slot."""
+    return f"Book our 1-2-1 for {when} [book {token} slot {index}]"
+
+
+def booking_link(address: str, subject: str) -> str:
+    """A mailto: URL with the subject filled in (Outlook opens it ready to send)."""
+    return f"mailto:{address}?subject={quote(subject, safe='')}"
+
+
+def _addresses(message: Mapping[str, Any]) -> Iterable[str]:
+    for key in ("toRecipients", "ccRecipients"):
+        for recipient in message.get(key) or []:
+            if isinstance(recipient, Mapping):
+                address = (recipient.get("emailAddress") or {}).get("address")
+                if isinstance(address, str):
+                    yield address
+
+
+def parse_booking(message: Mapping[str, Any]) -> tuple[str, int] | None:
+    """(token, slot number) a mail asks to book, or None when it is not a booking.
+
+    The plus-address wins (the manager may retype the subject); the subject's tag counts
+    when the mail went to the plain address (some clients drop the plus part)."""
+    for address in _addresses(message):
+        match = _ADDRESS.search(address)
+        if match:
+            return match.group(1).lower(), int(match.group(2))
+    subject = message.get("subject")
+    if isinstance(subject, str):
+        match = _SUBJECT.search(subject)
+        if match:
+            return match.group(1).lower(), int(match.group(2))
+    return None
+
+
+def auto_reply(message: Mapping[str, Any]) -> bool:
+    """Mail written by a machine: out-of-office, bounces, or our own mail looping back."""
+    subject = message.get("subject")
+    if isinstance(subject, str) and _AUTO_SUBJECT.search(subject):
+        return True
+    for header in message.get("internetMessageHeaders") or []:
+        if not isinstance(header, Mapping):
+            continue
+        name = str(header.get("name") or "").lower()
+        value = str(header.get("value") or "").strip().lower()
+        if name in _AUTO_HEADERS and not (name == "auto-submitted" and value == "no"):
+            return True
+    return False
+
+
+def sender_of(message: Mapping[str, Any]) -> str:
+    """The From address, lower-cased ('' when absent or malformed)."""
+    sender = (message.get("from") or {}).get("emailAddress") or {}
+    address = sender.get("address") if isinstance(sender, Mapping) else None
+    return address.strip().lower() if isinstance(address, str) else ""
+
+
+def encode_slots(slots: Sequence[tuple[datetime, datetime]]) -> str:
+    """JSON list of [start, end] UTC ISO instants (the rebooks.slots column)."""
+    return json.dumps([[s.astimezone(UTC).isoformat(), e.astimezone(UTC).isoformat()]
+                       for s, e in slots])
+
+
+def decode_slots(text: str) -> list[tuple[datetime, datetime]]:
+    """The stored slots back as aware UTC datetimes ([] for anything unreadable)."""
+    try:
+        items = json.loads(text or "[]")
+        return [(datetime.fromisoformat(s).astimezone(UTC),
+                 datetime.fromisoformat(e).astimezone(UTC)) for s, e in items]
+    except (ValueError, TypeError):
+        return []
+
+
+def offer_open(slots: Sequence[tuple[datetime, datetime]], now: datetime) -> bool:
+    """An offer stays open while at least one of its times is still ahead."""
+    return any(start > now for start, _end in slots)
+
+
+def overlaps(start: datetime, end: datetime,
+             busy: Iterable[tuple[datetime, datetime]]) -> bool:
+    """Whether [start, end) overlaps any busy interval."""
+    return any(b_start < end and start < b_end for b_start, b_end in busy)

@@ -1,0 +1,521 @@
+"""Missed 1-2-1s are rebooked: one offer to the manager, booked from Outlook by a mail.
+
+When an occurrence is cancelled, declined by the report, or ends with no notes (a day after
+it, in case notes arrive late), the manager gets one short mail — to them only — offering
+up to three times inside the cadence window when both people are free (getSchedule, one
+request). Each time is a ``mailto:`` link: to the service mailbox's plus-address
+``name+book.<token>.<n>@`` when ``[mail] topics_mailbox`` is set (read by the topics job,
+which hands such mail here), else to the manager's own plus-address, read back from their
+Sent Items (``Mail.Read``, the permission that settles unknown send outcomes).
+
+Booking (``handle_booking``): only mail from the pair's manager counts; auto-replies, loops,
+strangers and the report are ignored with a log line. The time is checked again (one
+getSchedule); if it is no longer free the manager gets fresh times once, then a short "no
+longer free". The pick and a deterministic transactionId are stored before the POST; a
+retry looks for the event by its tag first, so a booking makes exactly one event. The event
+carries the agenda the missed meeting would have had (open actions, the report's topics) and
+is stored as an occurrence with ``rebook_of`` set, so capture and summaries treat it as any
+other meeting.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from service.domain.absence import holiday_calendar
+from service.domain.agenda import MissedMeeting, first_name, format_when
+from service.domain.body import block_text, fingerprint
+from service.domain.freeslots import cadence_window, free_slots
+from service.domain.model import CadenceKind
+from service.domain.rebook import (
+    MAX_SLOTS,
+    auto_reply,
+    booking_address,
+    booking_link,
+    booking_subject,
+    decode_slots,
+    encode_slots,
+    offer_open,
+    overlaps,
+    parse_booking,
+    reason_of,
+    sender_of,
+)
+from service.errors import PermissionDenied, ServiceError
+from service.graph.payloads import REBOOK_PROPERTY, rebook_transaction_id, single_event
+from service.jobs.agenda import _first_shown, agenda_for, question_bank, render_block
+from service.jobs.context import JobContext
+from service.jobs.schedule import working_hours
+from service.render import render
+from service.store.models import OccurrenceRow, OutboxRow, RebookRow, SeriesRow
+from service.store.repo import PairingView, Store
+
+log = logging.getLogger(__name__)
+
+LOOKBACK = timedelta(days=14)  # a meeting missed longer ago than this is not offered
+AHEAD = timedelta(days=62)  # a meeting cancelled well ahead is offered too
+NOT_HELD_AFTER = timedelta(hours=24)  # after capture's second read: late notes count
+NOT_BEFORE = timedelta(hours=2)  # the earliest time offered, after now
+PICK_NOTICE = timedelta(minutes=30)  # a pick closer than this to its start is too late
+STEP_MINUTES = 30
+LEASE = timedelta(minutes=10)
+SENT_ITEMS_TOP = "25"
+FIND_SELECT = "id,start,end,isCancelled,type"
+
+
+@dataclass
+class RebookReport:
+    offered: list[str] = field(default_factory=list)
+    booked: list[str] = field(default_factory=list)
+    reoffered: list[str] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Missed:
+    """A missed occurrence with its pairing and series, as the offer needs them."""
+
+    occ: OccurrenceRow
+    view: PairingView
+    series: SeriesRow
+
+    @property
+    def label(self) -> str:
+        return (f"{self.view.manager.name} & {self.view.report.name} "
+                f"{self.occ.start:%Y-%m-%d}")
+
+
+# -- the tick step --------------------------------------------------------------------------
+
+
+async def rebook_missed(ctx: JobContext, now: datetime) -> RebookReport:
+    """Offer times for newly missed meetings, finish bookings a crash interrupted, read
+    bookings from managers' Sent Items (no service mailbox), and close offers that lapsed."""
+    report = RebookReport()
+    await _offer_missed(ctx, now, report)
+    await _resume_bookings(ctx, now, report)
+    if not ctx.settings.mail.topics_mailbox:
+        await _read_sent_items(ctx, now, report)
+    _expire(ctx, now, report)
+    return report
+
+
+def _context(store: Store, occ: OccurrenceRow) -> _Missed | None:
+    context = store.occurrence_context(occ)
+    if context is None:
+        return None
+    series, view = context
+    if view.pairing.status != "active" or view.series is None or view.series.id != series.id:
+        return None  # the pair ended or moved to a new series: nothing to rebook into
+    return _Missed(occ, view, series)
+
+
+async def _offer_missed(ctx: JobContext, now: datetime, report: RebookReport) -> None:
+    store = ctx.store
+    for occ in store.missed_without_offer(now - LOOKBACK, now + AHEAD):
+        reason = reason_of(occ.status)
+        if reason is None or occ.absence_state == "skipped":
+            continue  # a long absence skips meetings on purpose: no mail storm
+        if reason == "not_held" and (occ.captured_at is None or now < occ.end + NOT_HELD_AFTER):
+            continue
+        missed = _context(store, occ)
+        if missed is None:
+            continue
+        if not store.claim(missed.view.pairing.id, ctx.worker_id, now, LEASE):
+            continue
+        try:
+            await _offer_one(ctx, missed, reason, now, report)
+        except ServiceError as exc:
+            report.failed.append(f"{missed.label}: {exc}")
+            log.warning("rebook.offer_failed", extra={"occurrence": occ.id, "error": str(exc)})
+        finally:
+            store.release(missed.view.pairing.id, ctx.worker_id)
+
+
+async def _offer_one(ctx: JobContext, missed: _Missed, reason: str, now: datetime,
+                     report: RebookReport) -> None:
+    store = ctx.store
+    found = await _free_times(ctx, missed, now)
+    if found is None:
+        return  # the window has passed: nothing to offer (and no Graph call was made)
+    slots, _busy = found
+    token = secrets.token_hex(8)
+    row = RebookRow(pairing_id=missed.view.pairing.id, missed_occurrence_id=missed.occ.id,
+                    reason=reason, status="offered" if slots else "expired",
+                    slots=encode_slots(slots), token=token, offered_at=now, updated_at=now)
+    mail = _offer_mail(ctx, missed, reason, token, slots, "offer", now) if slots else None
+    if not store.add_rebook(row, mail):
+        return  # another worker offered it first
+    if not slots:
+        report.expired.append(missed.label)
+        log.info("rebook.no_slot", extra={"occurrence": missed.occ.id})
+        return
+    report.offered.append(missed.label)
+    log.info("rebook.offered", extra={"occurrence": missed.occ.id, "reason": reason,
+                                      "slots": len(slots)})
+
+
+async def _free_times(ctx: JobContext, missed: _Missed, now: datetime
+                      ) -> tuple[list[tuple[datetime, datetime]],
+                                 list[tuple[datetime, datetime]]] | None:
+    """Up to three free times for both people in the missed meeting's cadence window, and
+    the busy time they were chosen around (None when the window is already over)."""
+    view, series, occ = missed.view, missed.series, missed.occ
+    manager_hours = working_hours(view.manager, series.time_zone)
+    report_hours = working_hours(view.report, manager_hours.time_zone)
+    zone = ZoneInfo(manager_hours.time_zone)
+    first, last = cadence_window(CadenceKind(series.cadence),
+                                 occ.original_start.astimezone(zone).date(), manager_hours.days)
+    lo = max(now + NOT_BEFORE, datetime.combine(first, time(0), tzinfo=zone))
+    hi = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
+    if lo >= hi:
+        return None
+    emails = [view.manager.email, view.report.email]
+    schedule = await ctx.graph.free_busy(view.manager.email, emails, lo, hi)
+    busy: list[tuple[datetime, datetime]] = []
+    for email in emails:
+        known = schedule.get(email.lower())
+        if known is None:
+            log.warning("rebook.free_busy_unknown", extra={"pairing": view.pairing.key})
+        busy.extend(known or [])
+    # The pair's own meetings (the missed one too, and cancelled slots the database still
+    # holds) are never offered: a rebooked meeting must not land on a series slot.
+    length = timedelta(minutes=series.minutes)
+    for other in ctx.store.pairing_occurrences(view.pairing.id):
+        busy.append((other.original_start, other.original_start + length))
+        busy.append((other.start, other.end))
+    slots = free_slots(target_start=occ.original_start, minutes=series.minutes,
+                       window=(first, last), manager_hours=manager_hours,
+                       report_hours=report_hours, busy=busy,
+                       blocked_days=_public_holidays(ctx, view, first, last),
+                       step_minutes=STEP_MINUTES, not_before=lo, limit=MAX_SLOTS)
+    return slots, busy
+
+
+def _public_holidays(ctx: JobContext, view: PairingView, first: date, last: date
+                     ) -> set[date]:
+    """Both people's public holidays in the window ([holidays]: person overrides and the
+    default; group overrides need a directory call per run, so they are not looked up here —
+    free/busy still shows any day off a person put in their calendar)."""
+    cfg = getattr(ctx.settings, "holidays", None)
+    if cfg is None:
+        return set()
+    years = range(first.year, last.year + 1)
+    days: set[date] = set()
+    for person in (view.manager, view.report):
+        code = cfg.code_for(person.email)
+        if code:
+            days |= {d for d in holiday_calendar(code, years).days if first <= d <= last}
+    return days
+
+
+# -- mail -----------------------------------------------------------------------------------
+
+_INTRO = {
+    "cancelled": "Your 1-2-1 with {report} on {when} was cancelled. Both of you are free at "
+                 "these times:",
+    "declined": "Your 1-2-1 with {report} on {when} was declined by {first}. Both of you are "
+                "free at these times:",
+    "not_held": "No notes were recorded for your 1-2-1 with {report} on {when}. If it didn't "
+                "take place, both of you are free at these times:",
+}
+
+
+def _offer_mail(ctx: JobContext, missed: _Missed, reason: str, token: str,
+                slots: list[tuple[datetime, datetime]], kind: str, now: datetime) -> OutboxRow:
+    """The offer (or the fresh offer after a stale pick): to the manager only."""
+    view, series = missed.view, missed.series
+    box = ctx.settings.mail.topics_mailbox
+    target = box or view.manager.email
+    zone = ZoneInfo(series.time_zone)
+    links = []
+    for index, (start, _end) in enumerate(slots, 1):
+        when = format_when(start.astimezone(zone))
+        address = booking_address(target, token, index)
+        links.append({"n": index, "when": when, "address": address,
+                      "href": booking_link(address, booking_subject(token, index, when))})
+    missed_when = format_when(missed.occ.start.astimezone(zone))
+    offer = {
+        "manager_first": first_name(view.manager.name), "report_name": view.report.name,
+        "report_first": first_name(view.report.name), "missed_when": missed_when,
+        "intro": _INTRO[reason].format(report=view.report.name, when=missed_when,
+                                       first=first_name(view.report.name)),
+        "links": links, "fresh": kind == "reoffer", "own_mailbox": not box,
+    }
+    subject = (f"New times for your 1-2-1 with {view.report.name}" if kind == "reoffer"
+               else f"Rebook your 1-2-1 with {view.report.name} ({missed_when})")
+    return _mail_row(ctx, missed, kind, subject, render("rebook_offer.html.j2", o=offer), now)
+
+
+def _mail_row(ctx: JobContext, missed: _Missed, kind: str, subject: str, body: str,
+              now: datetime) -> OutboxRow:
+    view = missed.view
+    box = ctx.settings.mail.topics_mailbox
+    return OutboxRow(
+        key=f"rebook:{missed.occ.id}:{kind}", kind=f"rebook_{kind}", pairing_id=view.pairing.id,
+        occurrence_id=missed.occ.id, mailbox=box or view.manager.id,
+        recipients=f"{view.manager.name} <{view.manager.email}>", cc="", subject=subject[:400],
+        body_html=body, tag=uuid.uuid4().hex, status="pending", attempts=0, last_error="",
+        created_at=now)
+
+
+# -- booking --------------------------------------------------------------------------------
+
+
+def is_booking(message: dict[str, Any]) -> bool:
+    """Whether a mail names a rebook offer's slot (the topics job hands these over)."""
+    return parse_booking(message) is not None
+
+
+def _ignore(reason: str, message: dict[str, Any]) -> tuple[str, bool]:
+    log.info("rebook.ignored", extra={"reason": reason, "message_id": message.get("id", "")})
+    return f"ignored: {reason}", True
+
+
+async def handle_booking(ctx: JobContext, message: dict[str, Any], now: datetime
+                         ) -> tuple[str, bool]:
+    """Book the slot a manager's mail picks. Returns (what happened, settled): a mail that
+    is not settled (Graph failed before anything was decided) is read again next run."""
+    store = ctx.store
+    parsed = parse_booking(message)
+    if parsed is None:
+        return _ignore("not a booking", message)
+    token, index = parsed
+    if auto_reply(message):
+        return _ignore("automatic reply", message)
+    rebook = store.rebook_by_token(token)
+    if rebook is None:
+        return _ignore("unknown or replaced offer", message)
+    view = store.view_of_pairing(rebook.pairing_id)
+    sender = sender_of(message)
+    box = (ctx.settings.mail.topics_mailbox or "").lower()
+    if box and sender == box:
+        return _ignore("mail loop", message)
+    if view is None or not sender or sender != view.manager.email.lower():
+        return _ignore("sender is not the pair's manager", message)
+    if rebook.status != "offered":
+        return _ignore(f"offer {rebook.status}", message)
+    if rebook.booked_index is not None and rebook.booked_index != index:
+        return _ignore("offer already used", message)
+    slots = decode_slots(rebook.slots)
+    if not 1 <= index <= len(slots):
+        return _ignore("no such time in the offer", message)
+    occ = store.occurrence(rebook.missed_occurrence_id)
+    missed = _context(store, occ) if occ is not None else None
+    if missed is None:
+        store.update_rebook(rebook.id, now, status="expired")
+        return _ignore("the pair or its series ended", message)
+    try:
+        adopt = rebook.booked_index is not None  # picked before: an attempt may have run
+        if not adopt:
+            outcome = await _pick(ctx, missed, rebook, index, slots, now)
+            if outcome is not None:
+                return outcome, True
+        done = await _book(ctx, store.rebook(rebook.id) or rebook, missed, now, adopt=adopt)
+    except ServiceError as exc:
+        log.warning("rebook.booking_failed", extra={"rebook": rebook.id, "error": str(exc)})
+        settled = store.rebook(rebook.id)
+        # Once the pick is stored the tick resumes it; before that, the mail is read again.
+        return f"failed: {missed.label}: {exc}", bool(settled and settled.booked_index)
+    return f"booked {done}", True
+
+
+async def _pick(ctx: JobContext, missed: _Missed, rebook: RebookRow, index: int,
+                slots: list[tuple[datetime, datetime]], now: datetime) -> str | None:
+    """Check the picked time is still free and store the pick; a text when it was not
+    booked (stale: fresh times offered once, else a short note), None to go on."""
+    store = ctx.store
+    start, end = slots[index - 1]
+    found = await _free_times(ctx, missed, now)
+    fresh, busy = found if found is not None else ([], [])
+    if start < now + PICK_NOTICE or found is None or overlaps(start, end, busy):
+        return _stale(ctx, missed, rebook, fresh, now)
+    txn = rebook_transaction_id(missed.view.pairing.key, missed.occ.original_start, start)
+    if not store.claim_rebook(rebook.id, index, txn, now):
+        current = store.rebook(rebook.id)
+        if current is None or current.booked_index != index:
+            return "ignored: offer already used"
+    return None
+
+
+def _stale(ctx: JobContext, missed: _Missed, rebook: RebookRow,
+           fresh: list[tuple[datetime, datetime]], now: datetime) -> str:
+    store = ctx.store
+    if fresh:
+        token = secrets.token_hex(8)
+        mail = _offer_mail(ctx, missed, rebook.reason, token, fresh, "reoffer", now)
+        if store.reoffer_rebook(rebook.id, rebook.token, token, encode_slots(fresh), mail, now):
+            log.info("rebook.reoffered", extra={"rebook": rebook.id, "slots": len(fresh)})
+            return f"re-offered {missed.label}"
+    view = missed.view
+    body = render("rebook_stale.html.j2", s={
+        "manager_first": first_name(view.manager.name), "report_name": view.report.name})
+    store.enqueue(_mail_row(ctx, missed, "stale",
+                            f"That time is no longer free: 1-2-1 with {view.report.name}",
+                            body, now))
+    store.update_rebook(rebook.id, now, status="expired")
+    log.info("rebook.stale", extra={"rebook": rebook.id})
+    return f"stale {missed.label}"
+
+
+async def _book(ctx: JobContext, rebook: RebookRow, missed: _Missed, now: datetime, *,
+                adopt: bool) -> str:
+    """Create the single meeting for a stored pick (or, with ``adopt``, first look for the
+    one an interrupted attempt may have made) and record it."""
+    graph, store = ctx.graph, ctx.store
+    view, series = missed.view, missed.series
+    if rebook.status == "booked":
+        return missed.label
+    assert rebook.booked_index is not None and rebook.transaction_id is not None
+    start, end = decode_slots(rebook.slots)[rebook.booked_index - 1]
+    mailbox = view.manager.id
+    occ = OccurrenceRow(
+        series_id=series.id, event_id="", original_start=start, start=start, end=end,
+        status="scheduled", updated_at=now, meeting_number=max(missed.occ.meeting_number, 1),
+        agenda_state="pending", agenda_updates=0, agenda_topics="", covers_development=False,
+        rebook_of=missed.occ.id)
+    agenda = agenda_for(ctx, view, occ, series.time_zone,
+                        question_bank(ctx.settings.agenda.templates))
+    # A previous attempt may have created it and died before recording it: find it by its
+    # tag first (only then: a first attempt can't have made one, so no request is spent).
+    tagged = await graph.find_tagged_events(mailbox, REBOOK_PROPERTY, rebook.transaction_id,
+                                            FIND_SELECT) if adopt else []
+    event = next((e for e in tagged if not e.get("isCancelled")), None)
+    if event is None:
+        subject = ctx.settings.series_policy().subject.format(manager=view.manager.name,
+                                                              report=view.report.name)
+        event = await graph.create_event(mailbox, single_event(
+            subject=subject, body_html=render_block(ctx, agenda, view.pairing.key),
+            start=start, end=end, time_zone=series.time_zone, report_email=view.report.email,
+            report_name=view.report.name, pairing_key=view.pairing.key,
+            txn=rebook.transaction_id, teams=series.online))
+    text_event = await graph.get_event(mailbox, event["id"], "body", text_body=True)
+    written = block_text(((text_event or {}).get("body") or {}).get("content") or "")
+    topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]
+    carried = [t for t in topic_ids if t not in _first_shown(store, view, occ)]
+    occ.event_id, occ.agenda_state, occ.agenda_updates = event["id"], "injected", 1
+    occ.agenda_fingerprint = fingerprint(written) if written else None
+    occ.agenda_at, occ.agenda_topics = now, ",".join(str(i) for i in topic_ids)
+    occ.covers_development = agenda.covers_development
+    occ.question_id = agenda.question.id if agenda.question else None
+    stored, created = store.record_rebooking(rebook.id, occ, now)
+    if created:
+        store.carry([a.id for a in agenda.actions], carried)
+        if agenda.question is not None:
+            store.record_question(view.pairing.id, stored.id, agenda.question.id, now)
+    log.info("rebook.booked", extra={"rebook": rebook.id, "occurrence": stored.id})
+    return missed.label
+
+
+async def _resume_bookings(ctx: JobContext, now: datetime, report: RebookReport) -> None:
+    """Picks stored but not booked (a crash, or Graph failed): book them now."""
+    store = ctx.store
+    for rebook in store.rebooks(["offered"]):
+        if rebook.booked_index is None:
+            continue
+        occ = store.occurrence(rebook.missed_occurrence_id)
+        missed = _context(store, occ) if occ is not None else None
+        if missed is None:
+            store.update_rebook(rebook.id, now, status="failed")
+            continue
+        if not store.claim(missed.view.pairing.id, ctx.worker_id, now, LEASE):
+            continue
+        try:
+            report.booked.append(await _book(ctx, rebook, missed, now, adopt=True))
+        except ServiceError as exc:
+            report.failed.append(f"{missed.label}: {exc}")
+            log.warning("rebook.booking_failed", extra={"rebook": rebook.id, "error": str(exc)})
+        finally:
+            store.release(missed.view.pairing.id, ctx.worker_id)
+
+
+async def _read_sent_items(ctx: JobContext, now: datetime, report: RebookReport) -> None:
+    """Without a service mailbox the links address the manager's own mailbox: read the
+    newest Sent Items of each manager with an open offer (one request per manager)."""
+    store = ctx.store
+    managers: dict[str, datetime] = {}
+    for rebook in store.rebooks(["offered"]):
+        view = store.view_of_pairing(rebook.pairing_id)
+        if rebook.booked_index is None and view is not None:
+            since = managers.get(view.manager.id, rebook.offered_at)
+            managers[view.manager.id] = min(since, rebook.offered_at)
+    for manager_id, since in managers.items():
+        try:
+            page = await ctx.graph.request(
+                "GET", f"/users/{quote(manager_id, safe='@.')}/mailFolders/sentitems/messages",
+                query={"$select": "id,subject,from,toRecipients,ccRecipients,sentDateTime",
+                       "$orderby": "sentDateTime desc", "$top": SENT_ITEMS_TOP})
+        except PermissionDenied as exc:
+            report.failed.append(f"{manager_id}: Sent Items unreadable ({exc})")
+            log.warning("rebook.sent_items_unreadable", extra={"mailbox": manager_id})
+            continue
+        except ServiceError as exc:
+            report.failed.append(f"{manager_id}: {exc}")
+            continue
+        for message in (page or {}).get("value") or []:
+            sent = message.get("sentDateTime")
+            if not is_booking(message) or not isinstance(sent, str) or sent < since.strftime(
+                    "%Y-%m-%dT%H:%M:%S"):
+                continue
+            outcome, _settled = await handle_booking(ctx, message, now)
+            if outcome.startswith("booked"):
+                report.booked.append(outcome.removeprefix("booked "))
+            elif outcome.startswith("re-offered"):
+                report.reoffered.append(outcome)
+
+
+def _expire(ctx: JobContext, now: datetime, report: RebookReport) -> None:
+    """Offers whose times have all passed, or whose meeting turned out not missed (notes
+    arrived, the report accepted after all), are closed; a pick never booked in time failed."""
+    store = ctx.store
+    for rebook in store.rebooks(["offered"]):
+        slots = decode_slots(rebook.slots)
+        if rebook.booked_index is not None:
+            if slots[rebook.booked_index - 1][0] <= now:
+                store.update_rebook(rebook.id, now, status="failed")
+                report.failed.append(f"rebook {rebook.id}: not booked before its time")
+            continue
+        occ = store.occurrence(rebook.missed_occurrence_id)
+        if occ is None or reason_of(occ.status) is None or not offer_open(slots, now):
+            store.update_rebook(rebook.id, now, status="expired")
+            report.expired.append(f"rebook {rebook.id}")
+            log.info("rebook.expired", extra={"rebook": rebook.id})
+
+
+# -- the next agenda ------------------------------------------------------------------------
+
+
+def missed_meeting(store: Store, pairing_id: int, occ: OccurrenceRow, zone: str
+                   ) -> MissedMeeting | None:
+    """What the agenda of ``occ`` says about the pair's previous 1-2-1, if it was missed."""
+    tz = ZoneInfo(zone)
+    if occ.rebook_of is not None:
+        replaced = store.occurrence(occ.rebook_of)
+        offer = store.rebook_of_missed(occ.rebook_of)
+        if replaced is None:
+            return None
+        reason = offer.reason if offer is not None else (reason_of(replaced.status)
+                                                         or "cancelled")
+        return MissedMeeting(start=replaced.start.astimezone(tz), reason=reason,
+                             this_meeting=True)
+    earlier = [o for o in store.pairing_occurrences(pairing_id)
+               if o.start < occ.start and o.id != occ.id]
+    if not earlier:
+        return None
+    last = earlier[-1]
+    reason = reason_of(last.status)
+    if reason is None:
+        return None
+    replacement = store.replacement_of(last.id)
+    return MissedMeeting(start=last.start.astimezone(tz), reason=reason,
+                         rebooked_start=replacement.start.astimezone(tz) if replacement
+                         else None)
