@@ -187,26 +187,29 @@ def pairs(click_ctx: click.Context, now_text: str | None) -> None:
         async with job_context(obj.settings, now) as jc:
             plan = await gather(jc, now.date())
             stored = {v.pairing.key: v for v in jc.store.views()}
-        table = Table("manager", "report", "cadence", "series", "what happens", "why",
-                      title="Pairs")
+        table = Table(title="Pairs", caption="PAIR arguments (topics, preview, notes, "
+                      "actions --pair) take the report's email.")
+        # rich would fold an email in two to make room; one that can't be pasted as a PAIR
+        # argument is worse than a narrower "why" column, so the others give way.
+        for column in ("manager", "report"):
+            table.add_column(column, no_wrap=True)
+        for column in ("cadence", "series", "what happens", "why"):
+            table.add_column(column)
         from service.domain.cadence import choose_cadence
+        from service.jobs.schedule import describe_slot
 
         policy = obj.settings.cadence_policy()
         for action in plan.actions:
-            view = stored.get(action.key)
-            manager = action.spec.manager.name if action.spec else (
-                view.manager.name if view else "?")
-            report = action.spec.report.name if action.spec else (
-                view.report.name if view else "?")
+            spec, view = action.spec, stored.get(action.key)
+            manager = _person_cell(spec.manager if spec else (view.manager if view else None))
+            report = _person_cell(spec.report if spec else (view.report if view else None))
             cadence = ""
             if action.spec is not None:
                 c = choose_cadence(action.spec, policy, now.date())
                 cadence = f"{c.kind} {c.minutes}m"
             series = "none"
             if view is not None and view.series is not None:
-                from service.jobs.schedule import describe_slot
-
-                series = describe_slot(view.series)
+                series = describe_slot(view.series)  # in the series' own zone, named
             elif view is not None and view.pairing.status == "series_deleted":
                 series = "deleted by manager"
             table.add_row(*(escape(c) for c in (manager, report, cadence, series, action.kind,
@@ -216,6 +219,13 @@ def pairs(click_ctx: click.Context, now_text: str | None) -> None:
             err_console.print("warning: " + escape(line))
 
     run_safely(lambda: asyncio.run(go()))
+
+
+def _person_cell(person: Any) -> str:
+    """'Name' over 'email' (a report's email is what PAIR arguments take)."""
+    if person is None:
+        return "?"
+    return f"{person.name}\n{person.email}" if person.name else person.email
 
 
 @pairs.command("reset")
@@ -264,7 +274,8 @@ def _print_schedule(report: Any, dry_run: bool) -> None:
     console.print(
         f"{'(dry run) would have ' if dry_run else ''}created {counts['created']}, adopted "
         f"{counts['adopted']}, extended {counts['extended']}, ended {counts['ended']}, "
-        f"deleted by manager {counts['deleted_by_manager']}, failed {counts['failed']}"
+        f"deleted by manager {counts['deleted_by_manager']}, moved {counts['moved']}, "
+        f"failed {counts['failed']}"
     )
     for line in report.failed:
         err_console.print("[red]failed:[/red] " + escape(line), highlight=False)
@@ -272,6 +283,14 @@ def _print_schedule(report: Any, dry_run: bool) -> None:
         err_console.print("[yellow]warning:[/yellow] " + escape(line), highlight=False)
     for line in report.deleted_by_manager:
         err_console.print("[yellow]deleted by manager (not recreated):[/yellow] " + escape(line))
+    for line in report.moved:
+        console.print("[cyan]moved (it double-booked someone):[/cyan] " + escape(line))
+    if report.busy:
+        err_console.print(
+            f"[yellow]left to another worker:[/yellow] {len(report.busy)} pair(s) another "
+            "running onetoone holds right now (they are picked up by the next run if it "
+            "stops): " + escape(", ".join(report.busy[:10]))
+            + (" …" if len(report.busy) > 10 else ""))
 
 
 def _print_meetings(result: Any) -> bool:
@@ -284,8 +303,19 @@ def _print_meetings(result: Any) -> bool:
         f"{len(a.kept_person_edit)} left as a person edited them; notes read back: "
         f"{len(c.held)} with notes, {len(c.without_notes)} without; mail: {len(m.queued)} "
         f"queued, {len(m.sent)} sent, {len(m.unconfirmed)} unconfirmed")
+    absences, rebook = result.absences, result.rebook
+    if absences is not None and (absences.moved or absences.no_slot or absences.skipped):
+        console.print(f"absences and holidays: {len(absences.moved)} meetings moved, "
+                      f"{len(absences.no_slot)} with no free time (manager told), "
+                      f"{len(absences.skipped)} skipped for a long absence")
+        for line in absences.moved:
+            console.print("[cyan]moved:[/cyan] " + escape(line), highlight=False)
+    if rebook is not None and (rebook.offered or rebook.booked or rebook.reoffered):
+        console.print(f"missed meetings: {len(rebook.offered)} rebooking offers sent, "
+                      f"{len(rebook.reoffered)} sent again, {len(rebook.booked)} booked")
     failed = (result.occurrences.failed if result.occurrences else []) + a.failed + c.failed
     failed += m.failed
+    failed += (absences.failed if absences else []) + (rebook.failed if rebook else [])
     for line in failed:
         err_console.print("[red]failed:[/red] " + escape(line), highlight=False)
     for key in m.unconfirmed:
@@ -354,7 +384,7 @@ def _simulated_clock(settings: Any) -> Any:
     """The worker's clock from ONETOONE_TEST_CLOCK (crash tests run months in minutes), or
     None for real time. Refused against a real tenant: simulated time would book and mail
     real people on the wrong days."""
-    from service.clock import ScaledClock
+    from service.clock import FileClock, ScaledClock
 
     text = os.environ.get("ONETOONE_TEST_CLOCK", "").strip()
     if not text:
@@ -363,7 +393,7 @@ def _simulated_clock(settings: Any) -> Any:
         raise ConfigError("ONETOONE_TEST_CLOCK is set but [microsoft] points at a real tenant; "
                           "a simulated clock only runs against the sandbox: unset it")
     try:
-        return ScaledClock.parse(text)
+        return FileClock.parse(text) if text.startswith("file:") else ScaledClock.parse(text)
     except ValueError as exc:
         raise ConfigError(f"ONETOONE_TEST_CLOCK: {exc}") from None
 

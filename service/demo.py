@@ -23,6 +23,7 @@ from rich.table import Table
 
 from service.app import job_context, load_sandbox, sandbox_state_lock, save_sandbox
 from service.config import default_settings
+from service.domain.attendance import missed_flag
 from service.domain.htmltext import html_to_text
 from service.domain.timezones import to_iana
 from service.graph.client import parse_graph_datetime
@@ -149,6 +150,7 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
                 calendars[user.id] = await ctx.graph.calendar_view(user.id, now, now + HORIZON)
             views = ctx.store.views()
             agenda_rows = _agenda_pages(out, ctx.store, tenant, views)
+            history = {v.pairing.id: ctx.store.pairing_occurrences(v.pairing.id) for v in views}
             mail_rows = _mail_pages(out, tenant, users)
         save_sandbox(settings, tenant)
 
@@ -186,7 +188,9 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
         rows.append({
             "manager": view.manager.name, "report": view.report.name,
             "cadence": view.pairing.cadence, "why": view.pairing.cadence_reason,
-            "status": view.pairing.status,
+            # as of the end of the simulated weeks, which the agendas table shows
+            "status": _pair_status(history.get(view.pairing.id, []),
+                                   view.pairing.status, now + WALK),
             "series": describe_slot(view.series) if view.series else (view.pairing.note or "—"),
             "manager_page": f"people/{_slug(view.manager.name)}.html",
             "report_page": f"people/{_slug(view.report.name)}.html",
@@ -282,25 +286,44 @@ def _mail_pages(out: Path, tenant: Any, users: list[Any]) -> list[dict[str, Any]
     return rows
 
 
+def _pair_status(occs: list[Any], status: str, at: datetime) -> str:
+    """The pairing's status, flagged when it missed two or more in a row by ``at``."""
+    flag = missed_flag([(o.start, o.status) for o in occs], at)
+    return f"{status}, {flag}" if flag else status
+
+
+def _occurrence_status(occ: Any) -> str:
+    """What happened to a meeting, saying when onetoone moved or rebooked it and why."""
+    text = occ.status.replace("_", " ")
+    if occ.rebook_of is not None:
+        return f"rebooked for a missed meeting, {text}"
+    if occ.moved_reason:
+        return f"{text}, moved by onetoone ({occ.moved_reason})"
+    return text
+
+
 def _agenda_pages(out: Path, store: Any, tenant: Any, views: list[Any]) -> list[dict[str, Any]]:
-    """One page per occurrence with an agenda: the invite body as the report sees it."""
+    """One page per occurrence with an agenda: the invite body as the report sees it. Times
+    are in the series' own zone, named."""
     rows: list[dict[str, Any]] = []
     folder = out / "agendas"
     folder.mkdir(parents=True, exist_ok=True)
     for view in views:
+        zone = ZoneInfo(view.series.time_zone if view.series else "UTC")
         for occ in store.pairing_occurrences(view.pairing.id):
+            local = occ.start.astimezone(zone)
             page = ""
             if occ.agenda_state == "injected" and occ.status != "cancelled":
-                page = f"agendas/{_slug(view.report.name)}-{occ.start:%Y-%m-%d}.html"
+                page = f"agendas/{_slug(view.report.name)}-{local:%Y-%m-%d}.html"
                 body = tenant.person_body(view.manager.email, occ.event_id)
                 (out / page).write_text(render(
                     "demo_agenda.html.j2", manager=view.manager.name, report=view.report.name,
-                    when=occ.start.strftime("%a %d %b %Y %H:%M UTC"),
-                    status=occ.status.replace("_", " "),
+                    when=f"{local:%a %d %b %Y %H:%M} {zone.key}",
+                    status=_occurrence_status(occ),
                     body_html=body))
             rows.append({"start": occ.start, "pair": f"{view.manager.name} & {view.report.name}",
-                         "when": occ.start.strftime("%a %d %b %H:%M UTC"),
-                         "status": occ.status.replace("_", " "), "agenda": page,
+                         "when": f"{local:%a %d %b %H:%M} {zone.key}",
+                         "status": _occurrence_status(occ), "agenda": page,
                          "updates": occ.agenda_updates,
                          "notes": len(store.notes(occ.id))})
     rows.sort(key=lambda r: (r["start"], r["pair"]))

@@ -220,3 +220,53 @@ def test_every_live_pairing_and_claimed_report_is_decided_once(
             assert a.spec is not None and a.spec.manager.id != a.spec.report.id
             assert {a.spec.manager.id, a.spec.report.id} <= present
     assert actions == reconcile(specs, list(reversed(cur)), present, POLICY, TODAY)
+
+
+# -- management cycles across sources -------------------------------------------------------
+
+
+def test_no_cycle_in_a_tree() -> None:
+    """A chain of command (ann > bob > cat) has no cycle."""
+    from service.domain.pairing import management_cycles
+
+    assert management_cycles([pair(ANN, BOB), pair(BOB, CAT), pair(ANN, DAN)]) == []
+
+
+def test_file_line_closing_a_loop_with_the_directory() -> None:
+    """The directory says ann manages bob; a file line says bob manages ann: one cycle,
+    named from the file line, with the file's location and the fix."""
+    from service.domain.pairing import describe_cycle, management_cycles
+
+    directory = pair(ANN, BOB)
+    line = pair(BOB, ANN, source="file pairs.csv:4")
+    [cycle] = management_cycles([directory, pair(EVE, ANN), line])
+    assert cycle == [line, directory]  # the file beat eve's directory claim on ann
+    assert describe_cycle(cycle) == (
+        "pairs.csv:4: management cycle: bob@example.com manages ann@example.com (file "
+        "pairs.csv:4), ann@example.com manages bob@example.com (directory); so each of them "
+        "would be above their own manager. Fix the manager on the pairs-file line, or the "
+        "manager in the directory.")
+
+
+def test_a_losing_directory_claim_makes_no_cycle() -> None:
+    """Once the file gives bob a new manager, the directory's claim on bob no longer counts:
+    bob managing his old manager's manager is then no loop."""
+    from service.domain.pairing import management_cycles
+
+    directory = [pair(ANN, BOB), pair(BOB, CAT)]
+    assert management_cycles([*directory, pair(CAT, BOB, source="file p.csv:1")]) != []
+    assert management_cycles([*directory, pair(DAN, BOB, source="file p.csv:1"),
+                              pair(BOB, ANN, source="file p.csv:2")]) == []
+
+
+def test_directory_only_cycle_is_described_without_a_file() -> None:
+    """A loop entirely in the directory starts at the first report by email, and says to fix
+    the directory."""
+    from service.domain.pairing import describe_cycle, management_cycles
+
+    [cycle] = management_cycles([pair(ANN, BOB), pair(BOB, CAT), pair(CAT, ANN)])
+    assert [(s.manager.id, s.report.id) for s in cycle] == [("cat", "ann"), ("ann", "bob"),
+                                                            ("bob", "cat")]
+    text = describe_cycle(cycle)
+    assert text.startswith("management cycle: cat@example.com manages ann@example.com")
+    assert text.endswith("Fix the managers in the directory.")

@@ -380,3 +380,35 @@ def test_offset_tables_match_zoneinfo_every_day(zones: tuple[str, str]) -> None:
             want_r = int(local.astimezone(rz).utcoffset().total_seconds()) // 60  # type: ignore[union-attr]
             assert clock.offsets(d, minute) == (want_m, want_r), (d, minute)
             assert clock.utc_seconds(d, minute) == int(local.timestamp())
+
+
+def test_first_by_keeps_a_recadenced_pair_from_waiting() -> None:
+    """After a cadence change the first meeting is no later than ``first_by`` even when a
+    later start would be a better time (here: the early weeks are busier)."""
+    # Busy every day of the next 10 days at every preferred time: a free time exists only
+    # later, so without a deadline the chooser starts the monthly series weeks away.
+    busy = daily(LONDON, "09:00", "17:00", weeks=2)
+    free_later = pick(cadence=MONTHLY, manager_busy=busy)
+    deadline = NOW.date() + timedelta(days=12)
+    assert free_later.first_date > deadline  # the test's premise
+    soon = pick(cadence=MONTHLY, manager_busy=busy, first_by=deadline)
+    assert soon.first_date <= deadline
+
+
+def test_taken_checked_beyond_the_look_ahead() -> None:
+    """Another 1-2-1 of either person that first meets this pair's time after the look-ahead
+    (a monthly series against a fortnightly one) still rules the time out."""
+    policy = SlotPolicy(weekdays=frozenset({1}), window_start=time(10, 0),
+                        window_end=time(10, 30))
+    tz = ZoneInfo(LONDON)
+    later_only = []
+    for month in range(1, 13):  # third Tuesdays at 10:00, only after the look-ahead
+        d = date(2026 + (9 + month) // 12, (9 + month) % 12 + 1, 15)
+        while d.weekday() != 1:
+            d += timedelta(days=1)
+        start = datetime.combine(d, time(10, 0), tzinfo=tz).astimezone(UTC)
+        if start > NOW + timedelta(weeks=POLICY.free_busy_weeks):
+            later_only.append((start, start + timedelta(minutes=30)))
+    slot = pick(cadence=FORTNIGHTLY, policy=policy, taken=later_only)
+    mine = occurrences(slot, FORTNIGHTLY, NOW.date() + timedelta(days=365))
+    assert not any(s < te and ts < e for s, e in mine for ts, te in later_only)

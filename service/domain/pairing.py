@@ -213,3 +213,53 @@ def _same_pair(spec: PairSpec, cur: CurrentPairing, policy: CadencePolicy,
         return PairAction("recadence", spec.key, spec, cur,
                           f"{old} → {new}: {cadence.reason}")
     return PairAction("keep", spec.key, spec, cur, f"{new}: {cadence.reason}")
+
+
+def management_cycles(specs: Sequence[PairSpec]) -> list[list[PairSpec]]:
+    """Loops in who-manages-whom once the sources are combined, each in the "manages"
+    direction from its first spec (file lines first, then by report email).
+
+    Per report the spec that :func:`reconcile` would keep counts (the pairs file's over the
+    directory's, else the first). The pairs file alone can't loop (its parser refuses that),
+    but with ``source = "both"`` a line can close a loop with the directory: the file says
+    Priya manages Eleanor while the directory says Eleanor manages Priya.
+    """
+    winner: dict[str, PairSpec] = {}
+    for spec in specs:
+        if spec.manager.id == spec.report.id:
+            continue  # blocked as a self-pair by reconcile
+        current = winner.get(spec.report.id)
+        if current is None or (_from_file(spec) and not _from_file(current)):
+            winner[spec.report.id] = spec
+
+    def order(spec: PairSpec) -> tuple[int, str, str]:
+        return (0 if _from_file(spec) else 1, spec.source, spec.report.email.lower())
+
+    finished: set[str] = set()
+    cycles: list[list[PairSpec]] = []
+    for start in sorted(winner.values(), key=order):
+        walked: list[PairSpec] = []
+        position: dict[str, int] = {}
+        person = start.report.id
+        while person in winner and person not in finished and person not in position:
+            position[person] = len(walked)
+            walked.append(winner[person])
+            person = winner[person].manager.id
+        finished.update(position)
+        if person in position:
+            cycle = list(reversed(walked[position[person]:]))  # manager -> report order
+            first = min(range(len(cycle)), key=lambda i: order(cycle[i]))
+            cycles.append(cycle[first:] + cycle[:first])
+    return cycles
+
+
+def describe_cycle(cycle: Sequence[PairSpec]) -> str:
+    """'where: management cycle: a manages b (file x.csv:3), b manages a (directory); ...'
+    with the fix, naming every pairs-file line in it."""
+    files = [s.source.removeprefix("file ") for s in cycle if _from_file(s)]
+    where = f"{files[0]}: " if files else ""
+    chain = ", ".join(f"{s.manager.email} manages {s.report.email} ({s.source})" for s in cycle)
+    fix = ("Fix the manager on the pairs-file line, or the manager in the directory"
+           if files else "Fix the managers in the directory")
+    return (f"{where}management cycle: {chain}; so each of them would be above their own "
+            f"manager. {fix}.")

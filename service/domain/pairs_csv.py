@@ -12,6 +12,11 @@ Format, one pair per line::
 - empty optional cells mean "use the policy" (``a@x.com,b@x.com,,45``);
 - trailing empty cells (as spreadsheets export them) are ignored.
 
+Rules across lines: a report has one manager; nobody is their own manager; and the lines form
+no management cycle (A manages B and B manages A, or longer: A -> B -> C -> A), which would
+make someone their own manager's manager. Who manages others *in the file* is
+:func:`file_managers` (the managers-of-others cadence applies to them).
+
 Every problem is reported as ``file:line: what is wrong. How to fix it.``; all problems (up to
 ``MAX_ERRORS``) are collected into one :class:`~service.errors.PairsFileError`. Line numbers are
 physical lines of the text, so a quoted cell must not span lines.
@@ -22,6 +27,7 @@ from __future__ import annotations
 import csv
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.domain.model import CadenceKind
@@ -138,7 +144,7 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
 
         if len(errors) == row_errors and manager == report:
             errors.append(
-                f"{where}: {manager} is paired with themself. "
+                f"{where}: {manager} is paired with themself (listed as their own manager). "
                 "Put the person's manager in the first column."
             )
         if len(errors) > row_errors:
@@ -162,9 +168,60 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
         seen_reports[report] = pair
         pairs.append(pair)
 
+    errors += management_cycles(pairs, filename)
+    # Every message starts "filename:line:"; shown in file order, a cycle at its first line.
+    errors.sort(key=lambda text: _line_of(text, filename))
     if errors:
         shown = errors[:MAX_ERRORS]
         if len(errors) > MAX_ERRORS:
             shown.append(f"... and {len(errors) - MAX_ERRORS} more problems in {filename}.")
         raise PairsFileError("\n".join(shown))
     return pairs
+
+
+def _line_of(message: str, filename: str) -> int:
+    """The line a ``file:line: ...`` message is about (0 for a message about the whole file)."""
+    match = re.match(r"(\d+):", message[len(filename) + 1:])
+    return int(match.group(1)) if message.startswith(filename) and match else 0
+
+
+def management_cycles(pairs: Sequence[FilePair], filename: str) -> list[str]:
+    """One ``file:line`` message per management cycle among ``pairs``, naming every line of it.
+
+    ``pairs`` must give each report one manager (as :func:`parse_pairs_csv` ensures), so
+    following report -> manager from any person either ends at someone with no manager in
+    the file or comes back round: that loop is a cycle. Each cycle is reported once, at its
+    first line, listed in the "manages" direction starting there.
+    """
+    manager_of = {p.report_email: p for p in pairs}
+    finished: set[str] = set()
+    messages: list[tuple[int, str]] = []
+    for start in sorted(pairs, key=lambda p: p.line):
+        walked: list[FilePair] = []
+        position: dict[str, int] = {}
+        person = start.report_email
+        while person in manager_of and person not in finished and person not in position:
+            position[person] = len(walked)
+            walked.append(manager_of[person])
+            person = manager_of[person].manager_email
+        finished.update(position)
+        if person not in position:
+            continue  # the chain reached the top, or a part already checked
+        # The walk went report -> manager; reversed it reads manager -> report, so each
+        # line's report is the next line's manager.
+        cycle = list(reversed(walked[position[person]:]))
+        first = min(range(len(cycle)), key=lambda i: cycle[i].line)
+        cycle = cycle[first:] + cycle[:first]
+        chain = ", ".join(f"{p.manager_email} manages {p.report_email} ({filename}:{p.line})"
+                          for p in cycle)
+        lines = ", ".join(str(p.line) for p in sorted(cycle, key=lambda p: p.line))
+        messages.append((cycle[0].line, (
+            f"{filename}:{cycle[0].line}: management cycle over lines {lines}: {chain}; so each "
+            "of them would be above their own manager. Fix the manager on one of these lines."
+        )))
+    return [text for _, text in sorted(messages)]
+
+
+def file_managers(pairs: Sequence[FilePair]) -> frozenset[str]:
+    """Emails of the people who manage someone in the file (they get the managers' cadence)."""
+    return frozenset(p.manager_email for p in pairs)

@@ -8,7 +8,11 @@ grid) and, for monthly cadence, which weekday of the month ("second Tuesday"; ne
   over the next year, not only the look-ahead, because the series outlives the look-ahead
   and DST changes differ between zones (London and New York drift an hour apart for a few
   weeks each March and October/November);
-- hard: never overlapping the manager's other 1-2-1s (``taken``) in the look-ahead;
+- hard: never overlapping another 1-2-1 of either person (``taken``: as manager or as
+  report, in any series) up to ``taken_until`` (a year by default, longer than the
+  look-ahead: a fortnightly and a monthly series can first collide in month three);
+- hard where possible: a first meeting no later than ``first_by`` (after a cadence
+  change, so the pair is not left waiting longer than one interval of the new cadence);
 - soft: as few look-ahead occurrences as possible overlapping either person's busy time;
 - then a mild preference for mid-morning / early afternoon (for both people) and for
   Tuesday to Thursday, and finally a stable hash of ``seed`` and the candidate, so a
@@ -294,6 +298,8 @@ def choose_slot(
     now: datetime,
     seed: str,
     free_busy_known: bool = True,
+    taken_until: datetime | None = None,
+    first_by: date | None = None,
 ) -> Slot:
     """The best recurring time for a pair (see the module docstring for the rules).
 
@@ -314,7 +320,8 @@ def choose_slot(
     earliest = now.astimezone(mz).date() + timedelta(days=2)
     look_end = now + timedelta(weeks=policy.free_busy_weeks)
     look_end_ts = look_end.timestamp()
-    look_last = look_end.astimezone(mz).date()
+    taken_end = taken_until or now + timedelta(days=HORIZON_DAYS)
+    taken_end_ts = max(taken_end.timestamp(), look_end_ts)
     clock = _Clock(mz_name, report_hours.time_zone, earliest, HORIZON_DAYS + 7)
     m, r = _Hours.of(manager_hours), _Hours.of(report_hours)
     busy = _Intervals([*manager_busy, *report_busy]) if free_busy_known else _Intervals([])
@@ -324,6 +331,9 @@ def choose_slot(
     ws, we = _minutes(policy.window_start), _minutes(policy.window_end)
 
     patterns = [p for p in _patterns(kind, weekdays, earliest) if p.dates]
+    if first_by is not None and any(p.first_date <= first_by for p in patterns):
+        # A pattern starting later would leave the pair a longer gap than the cadence.
+        patterns = [p for p in patterns if p.first_date <= first_by]
     # The distinct report-minus-manager offsets each pattern meets over the horizon; days
     # near a DST change are checked exactly, per start time.
     fixed: dict[int, frozenset[int]] = {}
@@ -344,7 +354,7 @@ def choose_slot(
         best: _Choice | None = None
         blocked = 0
         for n, p in enumerate(patterns):
-            look = [d for d in p.dates if d <= look_last]
+            look = p.dates
             for t in times:
                 outside = _outside(level, t, minutes, p, fixed[n], unsure[n], clock, m, r)
                 if outside is None:
@@ -359,13 +369,15 @@ def choose_slot(
                 rejected = False
                 for d in look:
                     start_s = clock.utc_seconds(d, t)
-                    if start_s >= look_end_ts:
+                    if start_s >= taken_end_ts:
                         break
                     end_s = start_s + minutes * 60
                     if taken_iv.overlaps(start_s, end_s):
                         blocked += 1
                         rejected = True
                         break
+                    if start_s >= look_end_ts:
+                        continue  # past the look-ahead only other 1-2-1s are checked
                     occ += 1
                     if busy.overlaps(start_s, end_s):
                         clashes += 1
@@ -389,14 +401,15 @@ def choose_slot(
         if level != "partial":
             what = _LEVEL_TEXT[level].format(
                 ws=policy.window_start.strftime("%H:%M"), we=policy.window_end.strftime("%H:%M"))
-            notes.append(f"Every {what} clashes with the manager's other 1-2-1s." if blocked
-                         else f"No {what} exists all year round.")
+            notes.append(
+                f"Every {what} clashes with other 1-2-1s of one of the two people." if blocked
+                else f"No {what} exists all year round.")
     if not any_day_fits:
         raise _no_day_error(manager_hours, report_hours, policy)
     raise ServiceError(
-        "No time is free of the manager's other 1-2-1s on "
-        f"{describe_days(weekdays)} in the next {policy.free_busy_weeks} weeks. Reduce the "
-        "number or length of this manager's 1-2-1s, or allow more weekdays in the slot policy."
+        "No time is free of both people's other 1-2-1s (as manager or as report) on "
+        f"{describe_days(weekdays)} in the coming year. Reduce the number or length of their "
+        "1-2-1s, or allow more weekdays or a wider window in the slot policy."
     )
 
 
@@ -435,7 +448,7 @@ def _slot(choice: _Choice, level: str, notes: list[str], kind: CadenceKind, minu
         )
     if not free_busy_known:
         notes.append("Free/busy was unavailable, so calendars were not checked; the time "
-                     "still avoids the manager's other 1-2-1s.")
+                     "still avoids both people's other 1-2-1s.")
     elif choice.conflicts:
         notes.append(
             f"{choice.conflicts} of {choice.occurrences} meetings in the next "

@@ -9,7 +9,17 @@ Twelve people at a small company with offices in London and New York:
 * Marcus Johnson, Head of Sales (New York, Eastern time), with three reports, plus a
   former salesperson whose account is disabled;
 * existing busy time so free/busy matters: two weekly team meetings, a fortnightly
-  leadership meeting, a daily focus block, and some one-off meetings in the coming weeks.
+  leadership meeting, a daily focus block, and some one-off meetings in the coming weeks;
+* a week of leave: Priya is out of office (one all-day ``oof`` event, Monday to Friday) in
+  the week two weeks after the week of ``today``, inside the six weeks ``onetoone demo``
+  walks through, so her weekly 1-2-1 with Sophie (and any other that week) has to move.
+
+What real organisations have, on purpose: middle managers (Priya and Marcus are Eleanor's
+reports and managers of others), a part-timer (Daniel, Monday-Thursday in his
+mailboxSettings working hours), two time zones, a new starter and a week of leave. Public
+holidays come from the holidays library, not from this data: a demo started on
+2026-11-23 walks over Thanksgiving (US, Thu 26 Nov), Christmas Day (Fri 25 Dec), Boxing
+Day observed (Mon 28 Dec, England and Scotland) and New Year's Day (Fri 1 Jan 2027).
 
 Everything is derived from ``today``, so the same date gives the same tenant.
 """
@@ -28,6 +38,8 @@ NEW_YORK = "Eastern Standard Time"
 DOMAIN = "contoso.example"
 _ZONES = {LONDON: ZoneInfo("Europe/London"), NEW_YORK: ZoneInfo("America/New_York")}
 MON_THU = {"daysOfWeek": ["monday", "tuesday", "wednesday", "thursday"]}
+# Priya's week of leave starts this many weeks after the Monday of the demo's first week.
+LEAVE_WEEKS_AHEAD = 2
 
 
 def _email(name: str) -> str:
@@ -52,6 +64,7 @@ def demo_tenant(today: date) -> SandboxTenant:
                            now=lambda: seeded_at)
     people = _people(tenant, today)
     _busy_time(tenant, people, today)
+    _leave(tenant, people, today)
     tenant.now = lambda: datetime.now(UTC)  # seeding is pinned; use afterwards is live
     return tenant
 
@@ -126,3 +139,15 @@ def _busy_time(tenant: SandboxTenant, people: dict[str, dict[str, Any]], today: 
         tenant.add_event(people[who], subject, _at(day, h1, m1, zone), _at(day, h2, m2, zone),
                          sensitivity="private" if subject == "Dentist" else "normal",
                          show_as="oof" if subject == "Dentist" else "busy")
+
+
+def leave_week(today: date) -> tuple[date, date]:
+    """The Monday and Friday of Priya's week of leave in the demo that starts ``today``."""
+    monday = today - timedelta(days=today.weekday()) + timedelta(weeks=LEAVE_WEEKS_AHEAD)
+    return monday, monday + timedelta(days=4)
+
+
+def _leave(tenant: SandboxTenant, people: dict[str, dict[str, Any]], today: date) -> None:
+    """Priya books a week of annual leave: all day, shown as out of office, as Outlook does."""
+    first, last = leave_week(today)
+    tenant.add_absence(people["priya"], first, last, "Annual leave")

@@ -14,8 +14,14 @@ from datetime import date, datetime
 
 from service.domain.cadence import choose_cadence
 from service.domain.model import PairSpec, Person
-from service.domain.pairing import CurrentPairing, PairAction, reconcile
-from service.domain.pairs_csv import FilePair, parse_pairs_csv
+from service.domain.pairing import (
+    CurrentPairing,
+    PairAction,
+    describe_cycle,
+    management_cycles,
+    reconcile,
+)
+from service.domain.pairs_csv import FilePair, file_managers, parse_pairs_csv
 from service.errors import PairsFileError
 from service.graph.client import DirectoryUser
 from service.jobs.context import JobContext
@@ -81,6 +87,7 @@ async def gather(ctx: JobContext, today: date) -> PairsPlan:
                 usable.setdefault(extra.id, extra)
 
     file_rows: list[FilePair] = []
+    by_email: dict[str, DirectoryUser] = {}
     if use_file:
         file_rows = parse_pairs_csv(read_pairs_file(str(cfg.file)), str(cfg.file))
         by_email = {u.email: u for u in usable.values()}
@@ -105,10 +112,14 @@ async def gather(ctx: JobContext, today: date) -> PairsPlan:
             raise PairsFileError("\n".join(problems[:20]))
 
     groups = await _group_members(ctx) if policy.group_overrides else {}
-    if cfg.group_id:
-        manages = await ctx.graph.users_with_reports(sorted(usable))
-    else:
+    # Who manages others: by the directory when it is a source, by the file when it is
+    # (a report who is a manager on another line); with both, either one counts.
+    manages: set[str] = set()
+    if use_directory and cfg.group_id:
+        manages = set(await ctx.graph.users_with_reports(sorted(usable)))
+    elif use_directory:
         manages = {u.manager_id for u in users if u.enabled and u.manager_id}
+    manages |= {by_email[email].id for email in file_managers(file_rows)}
 
     specs: list[PairSpec] = []
     if use_directory:
@@ -127,6 +138,16 @@ async def gather(ctx: JobContext, today: date) -> PairsPlan:
                               report_manages_others=report.id in manages,
                               cadence=row.cadence, minutes=row.minutes,
                               source=f"file {cfg.file}:{row.line}"))
+
+    looped = []
+    for cycle in management_cycles(specs):
+        if any(spec.source.startswith("file") for spec in cycle):
+            looped.append(describe_cycle(cycle))
+        else:
+            warnings.append(describe_cycle(cycle))
+    if looped:
+        # A pairs-file line closes a loop with the directory: refused, like any bad line.
+        raise PairsFileError("\n".join(looped))
 
     current = [
         CurrentPairing(key=p.key, manager_id=p.manager_id, report_id=p.report_id,

@@ -12,14 +12,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from service.domain.cadence import extended_end, needs_extension, recurrence_for, series_end_date
+from service.domain.cadence import (
+    add_months,
+    choose_cadence,
+    extended_end,
+    needs_extension,
+    recurrence_for,
+    series_end_date,
+)
 from service.domain.model import WEEKDAYS, Cadence, CadenceKind, Slot, WorkingHours
+from service.domain.pairing import PairAction
 from service.domain.recurrence import expand
 from service.domain.slots import choose_slot
 from service.domain.timezones import to_iana
@@ -30,6 +39,7 @@ from service.graph.payloads import (
     PAIRING_PROPERTY,
     recurrence_patch,
     series_event,
+    series_move_patch,
     transaction_id,
 )
 from service.jobs.context import JobContext
@@ -43,6 +53,24 @@ LEASE = timedelta(minutes=10)
 VERIFY_EVERY = timedelta(hours=24)
 ADOPT_SELECT = "id,iCalUId,type,isCancelled,start,end,recurrence,originalStartTimeZone"
 MANAGERS_AT_ONCE = 16
+PLAN_LOCK = "schedule.plan"
+PLAN_LEASE = timedelta(minutes=2)
+PLAN_WAIT_TRIES = 120  # about 100 s of waiting in all
+# How far ahead other 1-2-1s are checked when choosing a slot: longer than the look-ahead,
+# because a fortnightly and a monthly series can first meet in month three.
+TAKEN_HORIZON = timedelta(days=371)
+
+
+@dataclass
+class _ManagerInputs:
+    """What Graph said about one manager and their reports, ready for planning."""
+
+    views: list[PairingView]
+    manager: PersonRow
+    people: dict[str, PersonRow]
+    busy: dict[str, list[tuple[datetime, datetime]] | None]
+    teams: bool
+    tagged: dict[str, list[dict[str, Any]]]
 
 
 @dataclass
@@ -54,6 +82,8 @@ class ScheduleReport:
     extended: list[str] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
     deleted_by_manager: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)  # re-timed: it double-booked someone
+    busy: list[str] = field(default_factory=list)  # left to another worker that holds them
     failed: list[str] = field(default_factory=list)
     planned: list[tuple[str, str]] = field(default_factory=list)  # (pair, slot text)
     warnings: list[str] = field(default_factory=list)
@@ -100,11 +130,17 @@ def slot_of(series: SeriesRow) -> Slot:
                 week_index=series.week_index)
 
 
-def series_occurrences(series: SeriesRow, start: datetime, end: datetime
-                       ) -> list[tuple[datetime, datetime]]:
-    """A stored series' occurrences in a window, computed locally (no Graph call)."""
+def series_occurrences(series: SeriesRow, start: datetime, end: datetime, *,
+                       open_ended: bool = False) -> list[tuple[datetime, datetime]]:
+    """A stored series' occurrences in a window, computed locally (no Graph call).
+
+    ``open_ended``: as if the series ran past its range end (live series are extended).
+    """
     slot = slot_of(series)
-    rec = recurrence_for(CadenceKind(series.cadence), slot, series.range_end)
+    range_end = series.range_end
+    if open_ended:
+        range_end = max(range_end, end.date() + timedelta(days=1))
+    rec = recurrence_for(CadenceKind(series.cadence), slot, range_end)
     zone = ZoneInfo(series.time_zone)
     first = datetime.combine(series.first_date, slot.start, tzinfo=zone)
     return expand(rec, first, first + timedelta(minutes=series.minutes), start, end)
@@ -176,16 +212,38 @@ class Scheduler:
         self.report = ScheduleReport()
         self.slot_policy = ctx.settings.slot_policy()
         self.series_policy = ctx.settings.series_policy()
+        # Pairings whose series was ended to move it: their new invite says why.
+        self._why: dict[int, str] = {}
+        # Dry run: events of the series the real run would end by now.
+        self._ending: set[str] = set()
 
-    async def run(self, planned: list[PairingView] | None = None) -> ScheduleReport:
-        """One pass. ``planned``: pairings a dry run's pairs sync would add (not stored)."""
-        views = self.ctx.store.views()
+    async def run(self, planned: list[PairingView] | None = None,
+                  changes: dict[str, PairingRow] | None = None) -> ScheduleReport:
+        """One pass. In a dry run, ``planned`` are the pairings the pairs sync would add and
+        ``changes`` the stored pairings it would end or re-cadence (by key; not stored), so
+        the dry run reports what the real run does."""
+        views = self._as_changed(self.ctx.store.views(), changes)
         await self._end_stale(views)
         if not self.dry_run:
             await self._verify()
             await self._extend()
-        await self._create_missing(self.ctx.store.views(["active"]) + (planned or []))
+        await self._repair_overlaps()
+        active = self._as_changed(self.ctx.store.views(["active"]), changes)
+        if self.dry_run:
+            # A series the real run ends (cadence change) is created anew right after.
+            active = [PairingView(v.pairing, v.manager, v.report, None)
+                      if v.series is not None and _stale_reason(v) else v
+                      for v in active if v.pairing.status == "active"]
+        await self._create_missing(active + (planned or []))
         return self.report
+
+    @staticmethod
+    def _as_changed(views: list[PairingView], changes: dict[str, PairingRow] | None
+                    ) -> list[PairingView]:
+        if not changes:
+            return views
+        return [PairingView(changes.get(v.pairing.key, v.pairing), v.manager, v.report,
+                            v.series) for v in views]
 
     # ending -----------------------------------------------------------------------------
 
@@ -196,16 +254,13 @@ class Scheduler:
             if series is None:
                 continue
             label = f"{view.manager.name} & {view.report.name}"
-            if pairing.status == "ended":
-                reason = pairing.end_reason or "pairing ended"
-            elif pairing.status == "active" and (
-                series.cadence != pairing.cadence or series.minutes != pairing.minutes
-            ):
-                reason = f"cadence changed to {pairing.cadence} ({pairing.cadence_reason})"
-            else:
+            reason = _stale_reason(view)
+            if reason is None:
                 continue
             if self.dry_run:
                 self.report.ended.append(f"{label}: {reason}")
+                if series.event_id:  # ended, so not adoptable when the pair is re-planned
+                    self._ending.add(series.event_id)
                 continue
             if not self.ctx.store.claim(pairing.id, self.ctx.worker_id, self.now, LEASE):
                 continue  # another replica is on it
@@ -317,31 +372,153 @@ class Scheduler:
         self.report.extended.append(f"series {series.id} to {new_end}")
         log.info("schedule.extended", extra={"series": series.id, "range_end": str(new_end)})
 
+    # repairing overlaps (series created before 1-2-1s were checked person by person) ------
+
+    async def _repair_overlaps(self) -> None:
+        """Move one series of every two that book a person twice in the look-ahead.
+
+        The later-created series moves: to a slot chosen as for a new series (against all
+        of both people's other 1-2-1s). A series that has not started yet is moved with one
+        PATCH whose invite text says why; one with meetings behind it is ended (its history
+        stays as it was) and created anew from the next free slot, its invite saying why,
+        because re-timing a series with a past rewrites that past.
+        """
+        look_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
+        views = {v.series.id: v for v in self.ctx.store.views(["active"])
+                 if v.series is not None and v.series.status == "active"}
+        if not views:
+            return
+        items: defaultdict[str, list[tuple[datetime, datetime, int]]] = defaultdict(list)
+        for sid, view in views.items():
+            for start, end in series_occurrences(view.series, self.now, look_end):
+                items[view.manager.id].append((start, end, sid))
+                items[view.report.id].append((start, end, sid))
+        to_move: dict[int, int] = {}  # series id -> the series it clashes with
+        for person_items in items.values():
+            person_items.sort()
+            latest: tuple[datetime, datetime, int] | None = None
+            for item in person_items:
+                if latest is not None and item[0] < latest[1] and item[2] != latest[2]:
+                    a, b = sorted((latest[2], item[2]))
+                    if a not in to_move:
+                        to_move.setdefault(b, a)
+                if latest is None or item[1] > latest[1]:
+                    latest = item
+        for sid, other in sorted(to_move.items()):
+            view, clash = views[sid], views[other]
+            label = f"{view.manager.name} & {view.report.name}"
+            shared = ({view.manager.id, view.report.id}
+                      & {clash.manager.id, clash.report.id})
+            whose = ("your" if shared == {view.report.id} else
+                     f"{view.manager.name}'s" if shared == {view.manager.id} else "your")
+            why = (f"the old time clashed with another of {whose} 1-2-1s, so onetoone moved "
+                   "this series to a time that is free for both of you.")
+            if self.dry_run:
+                self.report.warnings.append(f"{label}: would move (clashes with another "
+                                            f"1-2-1 of {whose.removesuffix(chr(39) + 's')})")
+                continue
+            if not self.ctx.store.claim(view.pairing.id, self.ctx.worker_id, self.now, LEASE):
+                continue
+            try:
+                await self._move_series(view, why)
+                self.report.moved.append(f"{label}: {why}")
+            except ServiceError as exc:
+                self._fail(label, exc)
+            finally:
+                self.ctx.store.release(view.pairing.id, self.ctx.worker_id)
+
+    async def _move_series(self, view: PairingView, why: str) -> None:
+        store = self.ctx.store
+        series = store.live_series(view.pairing.id)
+        if series is None or series.status != "active" or series.event_id is None:
+            return  # changed by another replica since we looked
+        today = local_today(self.now, series.time_zone)
+        if series.first_date < today:
+            self._why[view.pairing.id] = why
+            await self.end_series(series, "moved to a time free of other 1-2-1s")
+            return  # the new series is created by this run's _create_missing
+        booked = self.booked_by_person(skip_series=series.id)
+        people = store.people([view.manager.id, view.report.id])
+        manager = people.get(view.manager.id, view.manager)
+        report = people.get(view.report.id, view.report)
+        manager_hours = working_hours(manager, self.slot_policy.fallback_time_zone)
+        window_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
+        try:
+            busy = await self.ctx.graph.free_busy(manager.email, [manager.email, report.email],
+                                                  self.now, window_end)
+        except GraphError:
+            busy = {}
+        cadence = Cadence(CadenceKind(series.cadence), series.minutes, "")
+        slot = choose_slot(
+            cadence=cadence, manager_hours=manager_hours,
+            report_hours=working_hours(report, manager_hours.time_zone),
+            manager_busy=busy.get(manager.email.lower()) or [],
+            report_busy=busy.get(report.email.lower()) or [],
+            taken=booked[manager.id] + booked[report.id], policy=self.slot_policy,
+            now=self.now, seed=view.pairing.key,
+            free_busy_known=bool(busy) and None not in busy.values(),
+            taken_until=self.now + TAKEN_HORIZON)
+        recurrence = recurrence_for(cadence.kind, slot, series.range_end)
+        body = self._intro(series, manager, report, why)
+        if series.online:
+            # A Teams invite's body holds Exchange's join block, which must survive the
+            # PATCH: say why at the top of the body as it is, keeping the rest.
+            current = await self.ctx.graph.get_event(series.mailbox, series.event_id, "body")
+            html = str(((current or {}).get("body") or {}).get("content") or "")
+            body = with_note_first(html, render("moved_note.html.j2", moved_why=why))
+        await self.ctx.graph.update_event(series.mailbox, series.event_id, series_move_patch(
+            slot=slot, minutes=series.minutes, recurrence=recurrence, body_html=body))
+        store.update_series(series.id, self.now, weekday=slot.weekday,
+                            week_index=slot.week_index, start_time=slot.start.strftime("%H:%M"),
+                            first_date=slot.first_date,
+                            slot_note="; ".join((*slot.notes, f"moved: {why}")))
+        log.info("schedule.moved", extra={"series": series.id, "slot": describe_slot(
+            store.series(series.id) or series)})
+
     # creating -----------------------------------------------------------------------------
 
     async def _create_missing(self, views: list[PairingView]) -> None:
+        """Create the series that are missing, in three steps.
+
+        1. Per manager, side by side: read mailbox settings, free/busy and tagged events.
+        2. One worker at a time (the planning lock), one pair at a time: choose each slot
+           against every 1-2-1 either person is already in, as manager or as report, in
+           any series (stored, or planned a moment ago by this loop), and record the intent.
+           Planning is pure and quick, so holding the lock costs replicas little; without
+           it two workers could each plan one of a person's two series into one slot.
+        3. Side by side again: POST the series.
+        """
         todo: dict[str, list[PairingView]] = defaultdict(list)
         for view in views:
             if view.series is None or view.series.status == "creating":
                 todo[view.manager.id].append(view)
+        if not todo:
+            return
         total = sum(len(v) for v in todo.values())
-        done = 0
         gate = asyncio.Semaphore(MANAGERS_AT_ONCE)
 
-        async def one(manager_views: list[PairingView]) -> None:
-            nonlocal done
+        async def read(manager_views: list[PairingView]) -> _ManagerInputs | None:
             async with gate:
                 try:
-                    await self._create_for_manager(manager_views)
+                    return await self._read_inputs(manager_views)
                 except ServiceError as exc:
                     for v in manager_views:
                         self._fail(f"{v.manager.name} & {v.report.name}", exc)
-                done += len(manager_views)
-                self.ctx.report_progress("schedule", done, total)
+                    return None
 
-        await asyncio.gather(*(one(v) for _, v in sorted(todo.items())))
+        groups = [v for _, v in sorted(todo.items())]
+        inputs = [i for i in await asyncio.gather(*(read(g) for g in groups)) if i is not None]
+        claimed: list[PairingView] = []
+        try:
+            to_post = await self._plan(inputs, claimed, total)
+            await asyncio.gather(*(self._post_one(view, report, series, label)
+                                   for view, report, series, label in to_post))
+        finally:
+            for view in claimed:
+                self.ctx.store.release(view.pairing.id, self.ctx.worker_id)
 
-    async def _create_for_manager(self, views: list[PairingView]) -> None:
+    async def _read_inputs(self, views: list[PairingView]) -> _ManagerInputs:
+        """Everything Graph must tell before this manager's pairs can be planned."""
         graph, store = self.ctx.graph, self.ctx.store
         manager = views[0].manager
         people = [manager] + [v.report for v in views]
@@ -369,8 +546,6 @@ class Scheduler:
                     row.time_zone, row.working_days = fields["time_zone"], fields["days"]
                     row.working_start, row.working_end = fields["start"], fields["end"]
         manager = fresh.get(manager.id, manager)
-        fallback = self.slot_policy.fallback_time_zone
-        manager_hours = working_hours(manager, fallback)
         if infos.get(manager.id) and infos[manager.id].error:
             raise PermissionDenied(infos[manager.id].error or "", mailbox=manager.email)
 
@@ -389,42 +564,100 @@ class Scheduler:
                         extra={"mailbox": manager.email, "error": str(exc)})
             busy = {p.email: None for p in people}
 
-        taken: list[tuple[datetime, datetime]] = []
-        for other in store.manager_series(manager.id):
-            if other.status == "active":
-                taken.extend(series_occurrences(other, window_start, window_end))
-
         # One $batch finds any series already in the calendar for all these pairings.
         tagged = await graph.find_tagged_events_many(
             manager.id, PAIRING_PROPERTY, [v.pairing.key for v in views], ADOPT_SELECT)
+        return _ManagerInputs(views=views, manager=manager, people=fresh, busy=busy,
+                              teams=teams, tagged=tagged)
 
-        claimed: list[PairingView] = []
-        to_post: list[tuple[PairingView, SeriesRow, str]] = []
+    async def _plan(self, inputs: list[_ManagerInputs], claimed: list[PairingView],
+                    total: int) -> list[tuple[PairingView, PersonRow, SeriesRow, str]]:
+        """Choose every slot in turn under the planning lock; returns the series to POST."""
+        store = self.ctx.store
+        locked = False
+        if not self.dry_run:
+            if not await self._take_planning_lock():
+                for group in inputs:
+                    self.report.busy.extend(f"{v.manager.name} & {v.report.name}"
+                                            for v in group.views)
+                log.warning("schedule.plan_lock_busy", extra={"pairs": total})
+                return []
+            locked = True
         try:
-            # Slots are chosen one pair at a time (each must avoid the ones before it)...
-            for view in sorted(views, key=lambda v: v.pairing.key):
-                label = f"{view.manager.name} & {view.report.name}"
-                if not self.dry_run:
-                    if not store.claim(view.pairing.id, self.ctx.worker_id, self.now, LEASE):
-                        continue  # another worker has it
-                    claimed.append(view)
-                try:
-                    series, occurrences = self._prepare_one(
-                        view, fresh.get(view.report.id, view.report), manager_hours, busy,
-                        taken, teams, label, tagged.get(view.pairing.key, []))
-                except ServiceError as exc:
-                    self._fail(label, exc)
-                    continue
-                taken.extend(occurrences)
-                if series is not None:
-                    to_post.append((view, series, label))
-            # ...then created side by side (the transport keeps 4 in flight per mailbox).
-            await asyncio.gather(*(self._post_one(view, fresh.get(view.report.id, view.report),
-                                                  series, label)
-                                   for view, series, label in to_post))
+            booked = self.booked_by_person()
+            to_post: list[tuple[PairingView, PersonRow, SeriesRow, str]] = []
+            done = 0
+            for n, group in enumerate(inputs):
+                if locked and n % 50 == 49:
+                    store.take_lock(PLAN_LOCK, self.ctx.worker_id, self.now, PLAN_LEASE)
+                manager_hours = working_hours(group.manager, self.slot_policy.fallback_time_zone)
+                for view in sorted(group.views, key=lambda v: v.pairing.key):
+                    label = f"{view.manager.name} & {view.report.name}"
+                    done += 1
+                    if not self.dry_run:
+                        if not store.claim(view.pairing.id, self.ctx.worker_id, self.now, LEASE):
+                            self.report.busy.append(label)  # another live worker has it
+                            continue
+                        claimed.append(view)
+                        # Re-read under the claim: another replica may have planned it.
+                        live = store.live_series(view.pairing.id)
+                        if live is not None and live.status == "active":
+                            continue
+                        view = PairingView(view.pairing, view.manager, view.report, live)
+                    report = group.people.get(view.report.id, view.report)
+                    try:
+                        series, occurrences = self._prepare_one(
+                            view, report, manager_hours, group.busy,
+                            booked[view.manager.id] + booked[view.report.id], group.teams,
+                            label, group.tagged.get(view.pairing.key, []))
+                    except ServiceError as exc:
+                        self._fail(label, exc)
+                        continue
+                    booked[view.manager.id].extend(occurrences)
+                    booked[view.report.id].extend(occurrences)
+                    if series is not None:
+                        to_post.append((view, report, series, label))
+                    self.ctx.report_progress("schedule", done, total)
+            return to_post
         finally:
-            for view in claimed:
-                store.release(view.pairing.id, self.ctx.worker_id)
+            if locked:
+                store.drop_lock(PLAN_LOCK, self.ctx.worker_id)
+
+    async def _take_planning_lock(self) -> bool:
+        """Wait for the planning lock (another replica plans in seconds; a killed holder on
+        this host loses it at once, elsewhere when its lease ends). False after
+        PLAN_WAIT_TRIES tries: this run leaves creation to the next one rather than hang."""
+        store = self.ctx.store
+        for attempt in range(PLAN_WAIT_TRIES):
+            if store.take_lock(PLAN_LOCK, self.ctx.worker_id, self.now, PLAN_LEASE):
+                return True
+            if attempt == 0:
+                log.info("schedule.waiting_for_plan_lock")
+            await asyncio.sleep(min(0.05 * (attempt + 1), 1.0))
+        return False
+
+    def booked_by_person(self, skip_series: int | None = None
+                         ) -> defaultdict[str, list[tuple[datetime, datetime]]]:
+        """Every person's 1-2-1 times from now to the taken horizon, from the store alone:
+        each live series (as manager and as report, whoever created it) and meetings moved
+        off their series' pattern."""
+        start, end = self.now, self.now + TAKEN_HORIZON
+        out: defaultdict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+        people: dict[int, tuple[str, str]] = {}
+        for series, manager_id, report_id in self.ctx.store.live_series_people():
+            if series.id == skip_series:
+                continue
+            people[series.id] = (manager_id, report_id)
+            times = series_occurrences(series, start, end, open_ended=series.status == "active")
+            out[manager_id].extend(times)
+            out[report_id].extend(times)
+        for occ in self.ctx.store.occurrences_between(start, end):
+            who = people.get(occ.series_id)
+            moved = occ.start != occ.original_start or occ.rebook_of is not None
+            if who is not None and moved and occ.status in ("scheduled", "moved"):
+                for person in who:
+                    out[person].append((occ.start, occ.end))
+        return out
 
     def _prepare_one(
         self, view: PairingView, report: PersonRow, manager_hours: WorkingHours,
@@ -439,10 +672,11 @@ class Scheduler:
         """
         store = self.ctx.store
         pairing, manager = view.pairing, view.manager
-        window_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
+        window_end = self.now + TAKEN_HORIZON
 
         # 1. Adopt a series that already exists in the calendar (lost database, crash).
-        found = adoptable(tagged, self.now.date())
+        found = adoptable([e for e in tagged if e.get("id") not in self._ending],
+                          self.now.date())
         if found is not None:
             fields = series_from_event(found, manager_hours.time_zone)
             if self.dry_run:
@@ -458,7 +692,7 @@ class Scheduler:
             self.report.adopted.append(label)
             log.info("schedule.adopted", extra={"pairing": pairing.key})
             return None, series_occurrences(store.live_series(pairing.id) or series,
-                                            self.now, window_end)
+                                            self.now, window_end, open_ended=True)
 
         # 2. Resume a create that a previous run started, with the same transactionId.
         series = view.series if view.series and view.series.status == "creating" else None
@@ -472,6 +706,7 @@ class Scheduler:
                 manager_busy=m_busy or [], report_busy=r_busy or [], taken=taken,
                 policy=self.slot_policy, now=self.now, seed=pairing.key,
                 free_busy_known=m_busy is not None and r_busy is not None,
+                taken_until=window_end, first_by=self._first_by(pairing.id, cadence.kind),
             )
             range_end = series_end_date(slot.first_date, self.series_policy.months_ahead,
                                         self.series_policy.extend_months)
@@ -487,9 +722,21 @@ class Scheduler:
             if self.dry_run:
                 self.report.created.append(label)
                 self.report.planned.append((label, describe_slot(series)))
-                return None, series_occurrences(series, self.now, window_end)
+                return None, series_occurrences(series, self.now, window_end, open_ended=True)
             series = store.begin_series(series)
-        return series, series_occurrences(series, self.now, window_end)
+        return series, series_occurrences(series, self.now, window_end, open_ended=True)
+
+    def _first_by(self, pairing_id: int, kind: CadenceKind) -> date | None:
+        """After a cadence change: the new series' first meeting is due within one interval
+        of the new cadence after the last meeting the pair had (None for a new pair)."""
+        if pairing_id <= 0:
+            return None  # a pair a dry run would add: nothing held yet
+        past = [o for o in self.ctx.store.pairing_occurrences(pairing_id)
+                if o.end <= self.now and o.status not in ("cancelled", "declined")]
+        if not past:
+            return None
+        last = max(o.start for o in past).date()
+        return first_meeting_due(kind, last)
 
     async def _post_one(self, view: PairingView, report: PersonRow, series: SeriesRow,
                         label: str) -> None:
@@ -511,11 +758,7 @@ class Scheduler:
                       pairing: PairingRow) -> dict[str, Any]:
         slot = slot_of(series)
         kind = CadenceKind(series.cadence)
-        body = render(
-            "intro.html.j2", manager_name=manager.name, report_name=report.name,
-            report_first_name=first_name(report.name), cadence_text=CADENCE_TEXT[kind],
-            minutes=series.minutes,
-        )
+        body = self._intro(series, manager, report, self._why.get(pairing.id))
         return series_event(
             subject=self.series_policy.subject.format(manager=manager.name, report=report.name),
             body_html=body, slot=slot, minutes=series.minutes,
@@ -524,9 +767,70 @@ class Scheduler:
             txn=series.transaction_id, teams=series.online,
         )
 
+    def _intro(self, series: SeriesRow, manager: PersonRow, report: PersonRow,
+               moved_why: str | None) -> str:
+        """The series' invite text (and why it moved, when it did)."""
+        return render(
+            "intro.html.j2", manager_name=manager.name, report_name=report.name,
+            report_first_name=first_name(report.name),
+            cadence_text=CADENCE_TEXT[CadenceKind(series.cadence)], minutes=series.minutes,
+            moved_why=moved_why,
+        )
+
     def _fail(self, label: str, exc: Exception) -> None:
         self.report.failed.append(f"{label}: {exc}")
         log.error("schedule.failed", extra={"pair": label, "error": str(exc)})
+
+
+def _stale_reason(view: PairingView) -> str | None:
+    """Why a pairing's live series must end (its pairing ended or its cadence changed)."""
+    series, pairing = view.series, view.pairing
+    if series is None:
+        return None
+    if pairing.status == "ended":
+        return pairing.end_reason or "pairing ended"
+    if pairing.status == "active" and (
+            series.cadence != pairing.cadence or series.minutes != pairing.minutes):
+        return f"cadence changed to {pairing.cadence} ({pairing.cadence_reason})"
+    return None
+
+
+def dry_run_changes(ctx: JobContext, actions: list[PairAction], now: datetime
+                    ) -> dict[str, PairingRow]:
+    """Unsaved copies of the stored pairings a pairs sync would end or re-cadence."""
+    policy = ctx.settings.cadence_policy()
+    stored = {p.key: p for p in ctx.store.pairings()}
+    out: dict[str, PairingRow] = {}
+    for action in actions:
+        current = stored.get(action.current.key) if action.current else None
+        if current is None:
+            continue
+        copy = PairingRow(**{c.key: getattr(current, c.key)
+                             for c in PairingRow.__table__.columns})
+        if action.kind in ("leave", "unpaired", "move"):
+            copy.status, copy.end_reason = "ended", action.reason
+        elif action.kind == "recadence" and action.spec is not None:
+            cadence = choose_cadence(action.spec, policy, now.date())
+            copy.cadence, copy.minutes = str(cadence.kind), cadence.minutes
+            copy.cadence_reason = cadence.reason
+        else:
+            continue
+        out[current.key] = copy
+    return out
+
+
+def with_note_first(html: str, note_html: str) -> str:
+    """``note_html`` as the first thing inside the body of ``html`` (the rest unchanged)."""
+    opening = re.search(r"<body[^>]*>", html, re.IGNORECASE)
+    at = opening.end() if opening else 0
+    return html[:at] + note_html + html[at:]
+
+
+def first_meeting_due(kind: CadenceKind, last_met: date) -> date:
+    """The latest first meeting of a new series that leaves no gap longer than ``kind``."""
+    if kind is CadenceKind.MONTHLY:
+        return add_months(last_met, 1)
+    return last_met + timedelta(weeks=2 if kind is CadenceKind.FORTNIGHTLY else 1)
 
 
 def describe_slot(series: SeriesRow) -> str:
@@ -540,7 +844,7 @@ def describe_slot(series: SeriesRow) -> str:
 
 async def schedule(
     ctx: JobContext, now: datetime, *, dry_run: bool = False,
-    planned: list[PairingView] | None = None,
+    planned: list[PairingView] | None = None, changes: dict[str, PairingRow] | None = None,
 ) -> ScheduleReport:
     """Run the schedule job once as of ``now``."""
-    return await Scheduler(ctx, now, dry_run=dry_run).run(planned)
+    return await Scheduler(ctx, now, dry_run=dry_run).run(planned, changes)

@@ -1,0 +1,72 @@
+"""The demo organisation has what real organisations have: a middle manager, a part-timer
+and a week of leave inside the weeks the demo walks through."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from service.demo import WALK
+from service.graph.sandbox_org import demo_tenant, leave_week
+
+
+def users_by_name(tenant) -> dict[str, dict]:
+    return {u["displayName"]: u for u in tenant.state["users"].values()}
+
+
+def test_there_is_a_middle_manager() -> None:
+    """Someone reports to a manager and manages others (Priya and Marcus)."""
+    users = demo_tenant(date(2026, 11, 23)).state["users"].values()
+    managers = {u["manager_id"] for u in users if u["manager_id"]}
+    middle = sorted(u["displayName"] for u in users if u["manager_id"] and u["id"] in managers)
+    assert middle == ["Marcus Johnson", "Priya Sharma"]
+
+
+def test_there_is_a_part_timer() -> None:
+    """Daniel works Monday to Thursday (mailboxSettings working hours)."""
+    daniel = users_by_name(demo_tenant(date(2026, 11, 23)))["Daniel Hughes"]
+    assert daniel["mailboxSettings"]["workingHours"]["daysOfWeek"] == [
+        "monday", "tuesday", "wednesday", "thursday"]
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, 23), date(2026, 12, 1), date(2027, 6, 13)])
+def test_a_week_of_leave_inside_the_demo_walk(today: date) -> None:
+    """Priya has one all-day out-of-office event, Monday to Friday, inside the simulated weeks,
+    whatever day the demo starts."""
+    tenant = demo_tenant(today)
+    leave = [e for e in tenant.events("priya.sharma@contoso.example")
+             if e["subject"] == "Annual leave"]
+    assert len(leave) == 1
+    event = leave[0]
+    assert event["isAllDay"] is True and event["showAs"] == "oof"
+    first, last = leave_week(today)
+    assert (first.weekday(), last.weekday()) == (0, 4)
+    assert event["start"]["dateTime"].startswith(f"{first.isoformat()}T00:00:00")
+    assert event["end"]["dateTime"].startswith(f"{last + timedelta(days=1)}T00:00:00")
+    assert event["start"]["timeZone"] == "Europe/London"  # her own zone: midnight is hers
+    assert today < first and last + timedelta(days=1) <= today + WALK
+
+
+def test_demo_pages_show_the_leave_handled_and_missed_meetings(tmp_path) -> None:
+    """A demo walking over Priya's leave shows the 1-2-1 onetoone moved off it (and why),
+    Grace's pair flagged for missed meetings, and times in each series' zone."""
+    import re
+    from datetime import UTC, datetime
+
+    from rich.console import Console
+
+    from service.demo import run_demo
+
+    run_demo(tmp_path / "out", datetime(2026, 11, 23, 9, tzinfo=UTC), Console(file=None,
+                                                                          quiet=True))
+    index = (tmp_path / "out" / "index.html").read_text()
+    first, last = leave_week(date(2026, 11, 23))
+    moved = re.findall(r"<td>(\w{3} \d\d \w{3} \d\d:\d\d [\w/]+)</td><td>Priya Sharma &amp; "
+                       r"Sophie Turner</td><td>([^<]*moved by onetoone[^<]*)</td>", index)
+    assert moved, "Sophie's meeting in Priya's week of leave was not moved"
+    for when, why in moved:
+        day = datetime.strptime(f"{when[:10]} {first.year}", "%a %d %b %Y").date()
+        assert not first <= day <= last and "Europe/London" in when and "(" in why
+    assert "active, missed 2 in a row" in index  # Marcus never writes notes for Grace
+    assert "America/New_York</td><td>Marcus Johnson &amp;" in index

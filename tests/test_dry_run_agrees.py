@@ -1,0 +1,102 @@
+"""`schedule --dry-run` reports what the real run then does, scenario by scenario
+(rollout, joiner, mover, leaver, a cadence change), and a cadence change leaves no gap."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from service.app import job_context
+from service.graph.sandbox import SandboxTenant
+from service.jobs.tick import tick
+from service.store.db import make_engine
+from service.store.repo import Store
+from tests.test_schedule_job import NOW, no_sleep, org
+
+
+def _run(settings, tenant: SandboxTenant, now: datetime, *, dry_run: bool):
+    tenant.now = lambda: now
+
+    async def go():
+        async with job_context(settings, now, sandbox=tenant,
+                               graph_options={"sleep": no_sleep}) as ctx:
+            return await tick(ctx, now, dry_run=dry_run)
+
+    return asyncio.run(go())
+
+
+def _labels(lines: list[str]) -> list[str]:
+    return sorted(line.split(":")[0] for line in lines)
+
+
+def _agree(settings, tenant: SandboxTenant, now: datetime):
+    """Dry run, then the real run at the same instant: same creations, same slots, same
+    endings. Returns the real run's report."""
+    def writes() -> int:
+        return (tenant.count("POST", r"/events$") + tenant.count("PATCH")
+                + tenant.count("DELETE") + tenant.count("POST", r"/(cancel|sendMail)$"))
+
+    before = writes()
+    dry = _run(settings, tenant, now, dry_run=True).schedule
+    assert writes() == before, "a dry run changed a calendar"
+    real = _run(settings, tenant, now, dry_run=False).schedule
+    assert sorted(dry.created) == sorted(real.created)
+    assert sorted(dry.planned) == sorted(real.planned)
+    assert _labels(dry.ended) == _labels(real.ended)
+    return real
+
+
+@pytest.fixture
+def settings(db_url, settings_for):
+    return settings_for(db_url)
+
+
+def test_dry_run_agrees_on_rollout_joiner_mover_leaver_and_recadence(settings) -> None:
+    """Across a rollout, a joiner, a mover, a leaver and a new starter passing 90 days, each
+    dry run lists exactly the series and slots the real run then creates and ends."""
+    tenant = org()
+    first = _agree(settings, tenant, NOW)
+    assert len(first.created) == 6
+    # A joiner, a mover (Rob now reports to Max) and a leaver (Nia disabled).
+    tenant.add_user("Jo Joiner", "jo@contoso.example", manager="mia@contoso.example",
+                    hire_date=date(2024, 1, 1))
+    tenant.set_manager("rob@contoso.example", "max@contoso.example")
+    tenant.disable_user("nia@contoso.example")
+    second = _agree(settings, tenant, NOW + timedelta(days=1))
+    assert "Mia Manager & Jo Joiner" in second.created
+    assert "Max Lead & Rob Report" in second.created
+    assert {"Mia Manager & Rob Report", "Mia Manager & Nia York"} <= set(
+        _labels(second.ended))
+    # Ben (hired 2026-09-04) passes 90 days: weekly becomes monthly.
+    third = _agree(settings, tenant, NOW + timedelta(days=20))
+    assert "Mia Manager & Ben New" in _labels(third.ended)
+    assert "Mia Manager & Ben New" in third.created
+
+
+def test_cadence_change_leaves_no_gap_and_keeps_history(settings) -> None:
+    """A weekly new starter turning monthly: the monthly series' first meeting is within a
+    month of the last weekly one held, and the weekly series' stored history is untouched."""
+    tenant = org()
+    _run(settings, tenant, NOW, dry_run=False)
+    for days in range(1, 10, 2):  # mirrored as the days pass (Ben is 90 days in on 12-03)
+        _run(settings, tenant, NOW + timedelta(days=days), dry_run=False)
+    store = Store(make_engine(settings.database.url))
+    ben = next(v for v in store.views() if v.report.email == "ben@contoso.example")
+    old = ben.series
+    assert old is not None and old.cadence == "weekly"
+    before = [(o.id, o.status, o.start) for o in store.occurrences(old.id)]
+    later = NOW + timedelta(days=20)
+    _run(settings, tenant, later, dry_run=False)
+    held = [o for o in store.occurrences(old.id) if o.end <= later
+            and o.status not in ("cancelled", "declined")]
+    assert held, "the weekly series met before the change"
+    last = max(o.start for o in held)
+    new = store.live_series(ben.pairing.id)
+    assert new is not None and new.cadence == "monthly" and new.id != old.id
+    assert new.first_date <= (last + timedelta(days=31)).date()
+    after = {o.id: (o.id, o.status, o.start) for o in store.occurrences(old.id)}
+    for row in before:
+        if row[2] <= later:  # what had happened stays recorded as it was
+            assert after[row[0]] == row

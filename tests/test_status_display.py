@@ -1,0 +1,192 @@
+"""What `onetoone pairs` and `status` show: emails to use as PAIR, times in each series' zone,
+meetings onetoone moved or rebooked, and pairs that missed two in a row."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+from service.cli import cli
+from service.config import load_config
+from service.jobs.schedule import series_occurrences
+from service.store.db import make_engine
+from service.store.repo import PairingView, Store
+
+SOPHIE = "sophie.turner@contoso.example"  # weekly with Priya (a new starter)
+EMAIL = re.compile(r"[a-z.]+@contoso\.example")
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The demo organisation scheduled as of Mon 23 Nov 2026, in tmp_path."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "220")  # rich would wrap table cells at 80
+    for key in [k for k in os.environ if k.startswith("ONETOONE_")]:
+        monkeypatch.delenv(key)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["tick", "--now", "2026-11-23T09:00:00Z"])
+    assert result.exit_code == 0, result.output
+    return runner
+
+
+def store() -> Store:
+    return Store(make_engine(load_config(None).database.url))
+
+
+def pair_of(report_email: str) -> PairingView:
+    return next(v for v in store().views() if v.report.email == report_email)
+
+
+def slots(view: PairingView, weeks: int = 6) -> list[tuple[datetime, datetime]]:
+    """The series' own meeting times from its first date, as Outlook lists them."""
+    assert view.series is not None
+    start = datetime.combine(view.series.first_date, datetime.min.time(), UTC)
+    return series_occurrences(view.series, start, start + timedelta(weeks=weeks))
+
+
+def record(view: PairingView, rows: list[dict]) -> None:
+    """Store occurrences as the occurrence sync and capture jobs would have left them."""
+    assert view.series is not None
+    items = [{"event_id": f"evt-{n}", "original_start": r["start"], **r}
+             for n, r in enumerate(rows)]
+    store().upsert_occurrences(view.series.id, items, datetime(2026, 11, 23, tzinfo=UTC))
+
+
+def status(runner: CliRunner, now: str) -> str:
+    result = runner.invoke(cli, ["status", "--now", now])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def row_of(output: str, email: str) -> str:
+    """The table lines of the pair whose report has ``email`` (a row spans several lines)."""
+    lines = output.splitlines()
+    at = next(i for i, line in enumerate(lines) if email in line)
+    block = [lines[at - 1], lines[at]]
+    for line in lines[at + 1:]:
+        if line.startswith("└") or re.match(r"│ [A-Z][a-z]+ [A-Z][a-z]+ +│", line):
+            break
+        block.append(line)
+    return "\n".join(block)
+
+
+def details_of(output: str, email: str) -> str:
+    """The lines under the table about the pair whose report has ``email``."""
+    lines = output.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.endswith(f"<{email}>:"))
+    block = []
+    for line in lines[at + 1:]:
+        if not line.startswith("  "):
+            break
+        block.append(line.strip())
+    return "\n".join(block)
+
+
+def test_pairs_and_status_show_both_emails(runner: CliRunner) -> None:
+    """Each row names the manager's and the report's email; every report email shown works
+    as a PAIR argument."""
+    listed = runner.invoke(cli, ["pairs", "--now", "2026-11-23T10:00:00Z"])
+    assert listed.exit_code == 0, listed.output
+    shown = status(runner, "2026-11-23T10:00:00Z")
+    for output in (listed.output, shown):
+        assert "priya.sharma@contoso.example" in output and SOPHIE in output
+        assert "marcus.johnson@contoso.example" in output
+        assert "the report's email" in output
+    reports = {v.report.email for v in store().views(["active"])}
+    assert reports <= set(EMAIL.findall(shown))
+    for email in sorted(reports):
+        result = runner.invoke(cli, ["actions", "--pair", email])
+        assert result.exit_code == 0, (email, result.output)
+
+
+def test_pair_argument_forms(runner: CliRunner) -> None:
+    """PAIR is the report's email in any case and spacing, or manager/report emails."""
+    for ref in (f"  {SOPHIE.upper()} ", f"priya.sharma@contoso.example/{SOPHIE}"):
+        result = runner.invoke(cli, ["topics", "add", ref, "Rota"])
+        assert result.exit_code == 0, result.output
+        assert "Added for Priya Sharma & Sophie Turner" in result.output
+    # Priya is a report too: her email is her pair with Eleanor, who reports to nobody.
+    mine = runner.invoke(cli, ["topics", "add", "priya.sharma@contoso.example", "Hiring"])
+    assert "Added for Eleanor Whitfield & Priya Sharma" in mine.output
+    wrong = runner.invoke(cli, ["topics", "add", "eleanor.whitfield@contoso.example", "x"])
+    assert wrong.exit_code == 1 and "report's email" in wrong.output
+
+
+def test_times_are_in_the_series_zone_with_the_zone_named(runner: CliRunner) -> None:
+    """A New York series' next meeting is shown in New York time, a London one in London's."""
+    shown = status(runner, "2026-11-23T10:00:00Z")
+    for email, zone in ((SOPHIE, "Europe/London"), ("olivia.chen@contoso.example",
+                                                    "America/New_York")):
+        view = pair_of(email)
+        assert view.series is not None and view.series.time_zone == zone
+        first = slots(view)[0][0].astimezone(ZoneInfo(zone))
+        row = row_of(shown, email)
+        assert f"{first:%a %d %b %H:%M}" in row and zone in row
+    assert "UTC" not in shown
+
+
+def test_moved_rebooked_and_missed_two_in_a_row(runner: CliRunner) -> None:
+    """Status shows a meeting onetoone moved (with why), flags two misses in a row, and a
+    held rebooking both shows and ends the run."""
+    view = pair_of(SOPHIE)
+    london = ZoneInfo("Europe/London")
+    (s1, e1), (s2, e2), (s3, e3), (s4, e4), (s5, e5) = slots(view)[:5]
+    moved_to = s5 - timedelta(days=1)
+    record(view, [
+        {"start": s1, "end": e1, "status": "held"},
+        {"start": s2, "end": e2, "status": "cancelled"},
+        {"start": s3, "end": e3, "status": "declined"},
+        {"start": s4, "end": e4, "status": "held_no_notes"},
+        {"start": moved_to, "original_start": s5, "end": e5 - timedelta(days=1),
+         "status": "moved", "moved_reason": "Priya Sharma is out of office"},
+    ])
+    shown = status(runner, (e3 + timedelta(hours=1)).isoformat())
+    assert "missed 2 in a row" in row_of(shown, SOPHIE)
+    assert "1 moved" in row_of(shown, SOPHIE)
+    assert details_of(shown, SOPHIE) == (
+        f"{moved_to.astimezone(london):%a %d %b %H:%M} Europe/London (was "
+        f"{s5.astimezone(london):%a %d %b %H:%M}) moved: Priya Sharma is out of office")
+    assert shown.count("in a row") == 1  # nobody else missed anything
+    shown = status(runner, (e4 + timedelta(hours=1)).isoformat())
+    assert "missed 3 in a row" in row_of(shown, SOPHIE)
+
+    missed = next(o for o in store().pairing_occurrences(view.pairing.id) if o.start == s4)
+    rebooked = s4 + timedelta(days=1, hours=1)
+    record(view, [{"start": rebooked, "end": rebooked + timedelta(minutes=30),
+                   "status": "held", "rebook_of": missed.id}])
+    shown = status(runner, (rebooked + timedelta(hours=2)).isoformat())
+    assert "in a row" not in shown
+    assert "1 rebooked" in row_of(shown, SOPHIE)
+    assert (f"{rebooked.astimezone(london):%a %d %b %H:%M} Europe/London rebooked for the "
+            f"missed {s4.astimezone(london):%a %d %b} (held)") in details_of(shown, SOPHIE)
+
+
+def test_next_meeting_says_when_onetoone_moved_it(runner: CliRunner) -> None:
+    """The next-meeting cell says a meeting was moved; the reason is listed under the table."""
+    view = pair_of(SOPHIE)
+    (s1, e1) = slots(view)[0]
+    record(view, [{"start": s1 + timedelta(days=1), "original_start": s1,
+                   "end": e1 + timedelta(days=1), "status": "moved",
+                   "moved_reason": "moved: bank holiday"}])
+    shown = status(runner, "2026-11-23T10:00:00Z")
+    assert "(moved)" in row_of(shown, SOPHIE)
+    assert details_of(shown, SOPHIE).endswith(") moved: bank holiday")
+
+
+def test_meetings_after_an_ended_series_are_not_missed(runner: CliRunner) -> None:
+    """Rows of an ended series dated after its end left Outlook with it: not counted missed."""
+    view = pair_of(SOPHIE)
+    assert view.series is not None
+    (s1, e1), (s2, e2), (s3, e3) = slots(view)[:3]
+    record(view, [{"start": s1, "end": e1, "status": "held"},
+                  {"start": s2, "end": e2, "status": "cancelled"},
+                  {"start": s3, "end": e3, "status": "cancelled"}])
+    assert "missed 2 in a row" in status(runner, (e3 + timedelta(hours=1)).isoformat())
+    store().end_series(view.series.id, e1, s1.date())
+    assert "in a row" not in status(runner, (e3 + timedelta(hours=1)).isoformat())
