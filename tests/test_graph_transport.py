@@ -294,3 +294,12 @@ def test_dropped_connection_on_send_mail_is_outcome_unknown(client, sleeps) -> N
     with pytest.raises(OutcomeUnknown):
         run(client.request("POST", "/users/sam@contoso.com/sendMail", body={"message": {}}))
     assert route.call_count == 1 and sleeps == []
+
+
+def test_group_members_need_group_member_read_all() -> None:
+    """A 403 on a group's members names GroupMember.Read.All, not User.Read.All."""
+    from service.graph.errors import permission_for
+
+    assert permission_for("/v1.0/groups/g-1/transitiveMembers") == "GroupMember.Read.All"
+    assert permission_for("/v1.0/users/u-1/manager") == "User.Read.All"
+    assert permission_for("/v1.0/users/u-1/mailboxSettings") == "MailboxSettings.Read"

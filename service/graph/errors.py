@@ -20,6 +20,8 @@ _PERMISSIONS = (
     (re.compile(r"/mailboxSettings", re.I), "MailboxSettings.Read"),
     (re.compile(r"/(calendar|events|calendarView)", re.I), "Calendars.ReadWrite"),
     (re.compile(r"/(messages|mailFolders)", re.I), "Mail.ReadWrite"),
+    # Group members (transitiveMembers for [pairs] group_id and per-group settings).
+    (re.compile(r"/groups/", re.I), "GroupMember.Read.All"),
     (re.compile(r"/(users|groups)", re.I), "User.Read.All"),
 )
 
