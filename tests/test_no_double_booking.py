@@ -163,7 +163,10 @@ def _check(chart: list[dict], db_kind: str, tmp_path: Path, replicas: int) -> No
     add_people(tenant, chart, late=False)
     cfg = make_settings(tmp_path / uuid.uuid4().hex, _db(db_kind, tmp_path))
     first = _tick(cfg, tenant, NOW, "replica-0")
-    assert not [f for f in first.schedule.failed if "No time is free" not in f], first
+    # A pair may legitimately have no slot (two part-timers with no working day in common,
+    # or every time taken): that is reported, never solved by double-booking.
+    assert not [f for f in first.schedule.failed
+                if "No time is free" not in f and "No weekday suits" not in f], first
     add_people(tenant, chart, late=True)
     later = NOW + timedelta(days=1)
     results: list[object] = []

@@ -31,6 +31,7 @@ busy intervals are merged once and searched with bisect.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
@@ -353,48 +354,56 @@ def choose_slot(
     for level, times in levels:
         best: _Choice | None = None
         blocked = 0
+        # First the look-ahead only (cheap: a few weeks of dates), ranking every candidate;
+        # then the rest of the year's dates, against other 1-2-1s alone, in rank order until
+        # one passes. The rank doesn't depend on those later dates, so this picks what one
+        # pass over the whole year would, at a fraction of the cost.
+        ranked: list[_Choice] = []
         for n, p in enumerate(patterns):
-            look = p.dates
             for t in times:
                 outside = _outside(level, t, minutes, p, fixed[n], unsure[n], clock, m, r)
                 if outside is None:
                     continue
                 any_day_fits = True
-                # Prune: once a better candidate is known, stop as soon as this one can't win
-                # (only possible when best exists, so the "all taken" count stays exact).
-                if best is not None and outside > best.key[0]:
-                    continue
-                limit = best.key[1] if best is not None and outside == best.key[0] else None
                 occ = clashes = 0
                 rejected = False
-                for d in look:
+                for d in p.dates:
                     start_s = clock.utc_seconds(d, t)
-                    if start_s >= taken_end_ts:
+                    if start_s >= look_end_ts:
                         break
                     end_s = start_s + minutes * 60
                     if taken_iv.overlaps(start_s, end_s):
                         blocked += 1
                         rejected = True
                         break
-                    if start_s >= look_end_ts:
-                        continue  # past the look-ahead only other 1-2-1s are checked
                     occ += 1
                     if busy.overlaps(start_s, end_s):
                         clashes += 1
-                        if limit is not None and clashes > limit:
-                            rejected = True
-                            break
                 if rejected:
                     continue
                 report_t = (t + clock.delta(p.first_date, t)) % DAY_MINUTES
                 preference = (_day_penalty(p.weekday) + _time_penalty(t, minutes)
                               + _time_penalty(report_t, minutes))
-                if best is not None and (outside, clashes, preference) > best.key[:3]:
-                    continue
-                key = (outside, clashes, preference,
-                       _stable_hash(seed, p.weekday, p.week_index, p.phase, t))
-                if best is None or key < best.key:
-                    best = _Choice(key, p, t, clashes, occ, outside)
+                ranked.append(_Choice((outside, clashes, preference, 0), p, t, clashes, occ,
+                                      outside))
+        ranked.sort(key=lambda c: c.key)
+        # The stable hash breaks ties (spreading a manager's reports over the good times); it
+        # is only worked out for the candidates tied at the front, in turn.
+        start = 0
+        while best is None and start < len(ranked):
+            stop = start
+            while stop < len(ranked) and ranked[stop].key[:3] == ranked[start].key[:3]:
+                stop += 1
+            tied = sorted(
+                (dataclasses.replace(c, key=(*c.key[:3], _stable_hash(
+                    seed, c.pattern.weekday, c.pattern.week_index, c.pattern.phase, c.minute)))
+                 for c in ranked[start:stop]), key=lambda c: c.key)
+            for choice in tied:
+                if _clear_later(choice, clock, minutes, look_end_ts, taken_end_ts, taken_iv):
+                    best = choice
+                    break
+                blocked += 1
+            start = stop
         if best is not None:
             return _slot(best, level, notes, kind, minutes, manager_hours, report_hours,
                          policy, free_busy_known)
@@ -411,6 +420,20 @@ def choose_slot(
         f"{describe_days(weekdays)} in the coming year. Reduce the number or length of their "
         "1-2-1s, or allow more weekdays or a wider window in the slot policy."
     )
+
+
+def _clear_later(choice: _Choice, clock: _Clock, minutes: int, look_end_ts: float,
+                 taken_end_ts: float, taken: _Intervals) -> bool:
+    """Whether the candidate's dates after the look-ahead avoid every other 1-2-1."""
+    for d in choice.pattern.dates:
+        start_s = clock.utc_seconds(d, choice.minute)
+        if start_s < look_end_ts:
+            continue
+        if start_s >= taken_end_ts:
+            break
+        if taken.overlaps(start_s, start_s + minutes * 60):
+            return False
+    return True
 
 
 def _outside(level: str, t: int, minutes: int, p: _Pattern, deltas: frozenset[int],

@@ -509,10 +509,10 @@ class Scheduler:
         groups = [v for _, v in sorted(todo.items())]
         inputs = [i for i in await asyncio.gather(*(read(g) for g in groups)) if i is not None]
         claimed: list[PairingView] = []
+        posting: list[asyncio.Task[None]] = []
         try:
-            to_post = await self._plan(inputs, claimed, total)
-            await asyncio.gather(*(self._post_one(view, report, series, label)
-                                   for view, report, series, label in to_post))
+            await self._plan(inputs, claimed, total, posting)
+            await asyncio.gather(*posting)
         finally:
             for view in claimed:
                 self.ctx.store.release(view.pairing.id, self.ctx.worker_id)
@@ -571,8 +571,10 @@ class Scheduler:
                               teams=teams, tagged=tagged)
 
     async def _plan(self, inputs: list[_ManagerInputs], claimed: list[PairingView],
-                    total: int) -> list[tuple[PairingView, PersonRow, SeriesRow, str]]:
-        """Choose every slot in turn under the planning lock; returns the series to POST."""
+                    total: int, posting: list[asyncio.Task[None]]) -> None:
+        """Choose every slot in turn under the planning lock. Each manager's series are
+        POSTed (tasks added to ``posting``) as soon as they are planned, while later
+        managers are planned: their intents are stored, so nothing can take their slots."""
         store = self.ctx.store
         locked = False
         if not self.dry_run:
@@ -581,11 +583,10 @@ class Scheduler:
                     self.report.busy.extend(f"{v.manager.name} & {v.report.name}"
                                             for v in group.views)
                 log.warning("schedule.plan_lock_busy", extra={"pairs": total})
-                return []
+                return
             locked = True
         try:
             booked = self.booked_by_person()
-            to_post: list[tuple[PairingView, PersonRow, SeriesRow, str]] = []
             done = 0
             for n, group in enumerate(inputs):
                 if locked and n % 50 == 49:
@@ -616,9 +617,10 @@ class Scheduler:
                     booked[view.manager.id].extend(occurrences)
                     booked[view.report.id].extend(occurrences)
                     if series is not None:
-                        to_post.append((view, report, series, label))
+                        posting.append(asyncio.create_task(
+                            self._post_one(view, report, series, label)))
                     self.ctx.report_progress("schedule", done, total)
-            return to_post
+                await asyncio.sleep(0)  # let the requests already started move on
         finally:
             if locked:
                 store.drop_lock(PLAN_LOCK, self.ctx.worker_id)
