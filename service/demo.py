@@ -222,10 +222,14 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
         f"Then {int(WALK / timedelta(weeks=1))} simulated weeks: {injected} agendas written "
         f"into invites, {held} meetings' notes read back, {open_actions} actions still open; "
         f"{len(happenings)} things people did in Outlook (typed notes, moved, cancelled).")
-    summaries = sum(1 for m in mail_rows if m["kind"] == "summary")
-    reminders = len(mail_rows) - summaries
-    console.print(f"Reports received {summaries} summar{'y' if summaries == 1 else 'ies'}; "
-                  f"managers received {reminders} reminder{'' if reminders == 1 else 's'} "
+    kinds = {k: sum(1 for m in mail_rows if m["kind"] == k)
+             for k in ("summary", "reminder", "rebook", "absence")}
+    console.print(f"Reports received {kinds['summary']} summar"
+                  f"{'y' if kinds['summary'] == 1 else 'ies'}; managers received "
+                  f"{kinds['reminder']} reminder{'' if kinds['reminder'] == 1 else 's'}, "
+                  f"{kinds['rebook']} offer{'' if kinds['rebook'] == 1 else 's'} to rebook a "
+                  f"missed 1-2-1 and {kinds['absence']} absence note"
+                  f"{'' if kinds['absence'] == 1 else 's'} "
                   f"(as .eml and HTML under {out / 'mail'}/).")
     console.print(f"Open [bold]{out / 'index.html'}[/bold] to see each person's calendar "
                   f"for the next six months (one page per person under {out / 'people'}/).")
@@ -249,7 +253,8 @@ def _mail_pages(out: Path, tenant: Any, users: list[Any]) -> list[dict[str, Any]
     for user in users:
         for n, message in enumerate(tenant.messages(user.email), start=1):
             subject = message.get("subject") or ""
-            if not subject.startswith(("1-2-1 notes:", "Notes for your 1-2-1")):
+            kind = _mail_kind(subject)
+            if kind is None:
                 continue
             to = [r["emailAddress"]["address"].lower() for r in message.get("toRecipients") or []]
             if user.email.lower() not in to:
@@ -281,9 +286,18 @@ def _mail_pages(out: Path, tenant: Any, users: list[Any]) -> list[dict[str, Any]
                 f"<p style='color:#666;font:13px sans-serif'>To: {html_escape(eml['To'])}</p>"
                 + html + "</body>")
             rows.append({"to": user.name, "subject": subject, "eml": f"{stem}.eml",
-                         "html": f"{stem}.html", "kind": "summary" if subject.startswith(
-                             "1-2-1 notes") else "reminder"})
+                         "html": f"{stem}.html", "kind": kind})
     return rows
+
+
+def _mail_kind(subject: str) -> str | None:
+    """Which of onetoone's mails a subject is (None for other mail in the inbox)."""
+    for prefix, kind in (("1-2-1 notes:", "summary"), ("Notes for your 1-2-1", "reminder"),
+                         ("Rebook your 1-2-1", "rebook"), ("1-2-1s during ", "absence"),
+                         ("1-2-1 with ", "absence")):
+        if subject.startswith(prefix):
+            return kind
+    return None
 
 
 def _pair_status(occs: list[Any], status: str, at: datetime) -> str:
