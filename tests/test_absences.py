@@ -599,3 +599,5 @@ def test_withdrawn_leave_gives_the_meeting_its_agenda_back(tmp_path: Path) -> No
     occ = store.occurrence(occ.id)
     assert occ is not None and occ.absence_state == "clear"
     assert occ.agenda_state == "injected" and occ.start == occ.original_start
+    # The "no notes" reminder held back for the skipped meeting may be sent after all.
+    assert not store.has_mail(f"{occ.id}:reminder")

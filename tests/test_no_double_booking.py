@@ -308,3 +308,49 @@ def test_existing_overlap_is_moved_with_one_update_saying_why(db_url, settings_f
         store.series(kept).weekday != store.series(moved).weekday)
     again = _tick(cfg, tenant, NOW, "w")
     assert again.schedule.moved == []
+
+
+def test_move_killed_around_its_patch_is_finished_not_redone(db_url, settings_for) -> None:
+    """A move whose PATCH failed after the intent was stored is finished by the next run
+    with one PATCH; when the calendar already shows it, the next run sends none."""
+    tenant = _middle_org()
+    cfg = settings_for(db_url)
+    _tick(cfg, tenant, NOW, "w")
+    _collide(cfg, tenant, NOW)
+    tenant.inject_fault("PATCH", r"/events/", 403)  # the move's PATCH is refused once
+    failed = _tick(cfg, tenant, NOW, "w")
+    assert failed.schedule.failed and not failed.schedule.moved
+    store = Store(make_engine(cfg.database.url))
+    moving = [v.series for v in store.views(["active"])
+              if v.series is not None and v.series.slot_note.startswith("moving: ")]
+    assert len(moving) == 1
+    tenant.reset_counters()
+    _tick(cfg, tenant, NOW, "w")
+    assert tenant.count("PATCH", r"/events/") == 1  # finished once
+    emails = ["top@org.example", "mid@org.example", "rae@org.example"]
+    assert overlaps(one_to_ones(tenant, emails, NOW, NOW + LOOK)) == []
+    assert store.series(moving[0].id).slot_note.startswith("moved: ")
+    tenant.reset_counters()
+    again = _tick(cfg, tenant, NOW, "w")
+    assert tenant.count("PATCH", r"/events/") == 0 and again.schedule.moved == []
+
+
+def test_move_killed_after_its_patch_sends_no_second_update(db_url, settings_for) -> None:
+    """Killed after the PATCH but before the move was recorded as done: the next run sees
+    the calendar already on the new slot and sends no second update."""
+    tenant = _middle_org()
+    cfg = settings_for(db_url)
+    _tick(cfg, tenant, NOW, "w")
+    _collide(cfg, tenant, NOW)
+    moved = _tick(cfg, tenant, NOW, "w")
+    assert len(moved.schedule.moved) == 1
+    store = Store(make_engine(cfg.database.url))
+    series = next(v.series for v in store.views(["active"])
+                  if v.series is not None and v.series.slot_note.startswith("moved: "))
+    # As if the run died right after the PATCH: the intent is still "moving".
+    store.update_series(series.id, NOW, slot_note="moving: " + series.slot_note.split(
+        "moved: ", 1)[1])
+    tenant.reset_counters()
+    _tick(cfg, tenant, NOW, "w")
+    assert tenant.count("PATCH", r"/events/") == 0
+    assert store.series(series.id).slot_note.startswith("moved: ")

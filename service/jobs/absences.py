@@ -198,16 +198,17 @@ async def check_absences(ctx: JobContext, now: datetime) -> AbsenceReport:
         return report
     try:
         groups = await _group_members(ctx) if ctx.settings.holidays.groups else {}
-        answers = await ctx.graph.schedule_items_many(_queries(due))
+        queries = _queries(due)
+        answers = await ctx.graph.schedule_items_many(queries)
     except ServiceError as exc:
         report.failed.append(f"free/busy: {exc}")
         log.warning("absences.failed", extra={"error": str(exc)})
         return report
-    calendars: dict[str, list[ScheduleItem] | None] = {}
-    for answer in answers:
-        calendars.update(answer)
+    # Each due meeting is judged on its own manager's answer: a person in two questions (a
+    # middle manager, as report and as manager) was asked about two different spans.
+    by_manager = {q.organizer: answer for q, answer in zip(queries, answers, strict=True)}
     for d in due:
-        await _check_one(ctx, d, calendars, groups, now, report)
+        await _check_one(ctx, d, by_manager.get(d.view.manager.id, {}), groups, now, report)
     return report
 
 
@@ -254,8 +255,10 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
     store, occ = ctx.store, d.occ
     action = decision.action
     if action != "skip" and occ.agenda_state == "skipped":
-        # The absence was withdrawn (or shortened): its agenda goes in after all.
+        # The absence was withdrawn (or shortened): its agenda goes in after all, and the
+        # "no notes" reminder held back for it may be sent again.
         store.update_occurrence(occ.id, now, agenda_state="pending", agenda_updates=0)
+        store.drop_suppressed_mail(f"{occ.id}:reminder")
     if action == "clear":
         # A meeting moved earlier keeps saying why; only the check time changes.
         state = occ.absence_state if occ.absence_state == "moved" else "clear"
@@ -332,7 +335,7 @@ async def _finish_move(ctx: JobContext, d: _Due, now: datetime, report: AbsenceR
             store.update_occurrence(occ.id, now, absence_state=None)
             return  # gone; the sync records the cancellation
         start, end = parse_graph_datetime(event["start"]), parse_graph_datetime(event["end"])
-        if start != occ.original_start:  # it moved: ours went through (or a person's did)
+        if start == occ.start and start != occ.original_start:  # ours went through
             store.update_occurrence(occ.id, now, start=start, end=end, status="moved",
                                     absence_state="moved")
             return

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -56,6 +57,7 @@ MANAGERS_AT_ONCE = 16
 PLAN_LOCK = "schedule.plan"
 PLAN_LEASE = timedelta(minutes=2)
 PLAN_WAIT_TRIES = 120  # about 100 s of waiting in all
+MOVING = "moving: "  # slot_note of a series whose move is stored but maybe not yet in Outlook
 # How far ahead other 1-2-1s are checked when choosing a slot: longer than the look-ahead,
 # because a fortnightly and a monthly series can first meet in month three.
 TAKEN_HORIZON = timedelta(days=371)
@@ -404,40 +406,61 @@ class Scheduler:
                         to_move.setdefault(b, a)
                 if latest is None or item[1] > latest[1]:
                     latest = item
-        for sid, other in sorted(to_move.items()):
-            view, clash = views[sid], views[other]
-            label = f"{view.manager.name} & {view.report.name}"
-            shared = ({view.manager.id, view.report.id}
-                      & {clash.manager.id, clash.report.id})
-            whose = ("your" if shared == {view.report.id} else
-                     f"{view.manager.name}'s" if shared == {view.manager.id} else "your")
-            why = (f"the old time clashed with another of {whose} 1-2-1s, so onetoone moved "
-                   "this series to a time that is free for both of you.")
-            if self.dry_run:
-                self.report.warnings.append(f"{label}: would move (clashes with another "
-                                            f"1-2-1 of {whose.removesuffix(chr(39) + 's')})")
-                continue
-            if not self.ctx.store.claim(view.pairing.id, self.ctx.worker_id, self.now, LEASE):
-                continue
-            try:
-                await self._move_series(view, why)
-                self.report.moved.append(f"{label}: {why}")
-            except ServiceError as exc:
-                self._fail(label, exc)
-            finally:
-                self.ctx.store.release(view.pairing.id, self.ctx.worker_id)
+        if self.dry_run:
+            for sid, other in sorted(to_move.items()):
+                view, why = views[sid], self._why_moved(views[sid], views[other])
+                self.report.warnings.append(
+                    f"{view.manager.name} & {view.report.name}: would move ({why})")
+            return
+        if not to_move and not any(v.series.slot_note.startswith(MOVING)
+                                   for v in views.values() if v.series is not None):
+            return
+        # Moves choose slots too: one worker at a time, as for new series.
+        if not await self._take_planning_lock():
+            self.report.busy.extend(f"{views[sid].manager.name} & {views[sid].report.name}"
+                                    for sid in to_move)
+            return
+        try:
+            for view in views.values():  # a move a killed run left half-done
+                if view.series is not None and view.series.slot_note.startswith(MOVING):
+                    await self._claimed(view, self._finish_move)
+            for sid, other in sorted(to_move.items()):
+                view, why = views[sid], self._why_moved(views[sid], views[other])
+                label = f"{view.manager.name} & {view.report.name}"
+                if await self._claimed(view, lambda v, why=why: self._move_series(v, why)):
+                    self.report.moved.append(f"{label}: {why}")
+        finally:
+            self.ctx.store.drop_lock(PLAN_LOCK, self.ctx.worker_id)
 
-    async def _move_series(self, view: PairingView, why: str) -> None:
+    def _why_moved(self, view: PairingView, clash: PairingView) -> str:
+        """The sentence the report reads in the moved series' invite."""
+        shared = {view.manager.id, view.report.id} & {clash.manager.id, clash.report.id}
+        whose = f"{view.manager.name}'s" if shared == {view.manager.id} else "your"
+        return (f"the old time clashed with another of {whose} 1-2-1s, so onetoone moved "
+                "this series to a time that is free for both of you.")
+
+    async def _claimed(self, view: PairingView,
+                       work: Callable[[PairingView], Awaitable[bool]]) -> bool:
+        """Run ``work`` holding the pairing's claim; False if another worker has it or the
+        work failed (reported)."""
+        store, label = self.ctx.store, f"{view.manager.name} & {view.report.name}"
+        if not store.claim(view.pairing.id, self.ctx.worker_id, self.now, LEASE):
+            self.report.busy.append(label)
+            return False
+        try:
+            return await work(view)
+        except ServiceError as exc:
+            self._fail(label, exc)
+            return False
+        finally:
+            store.release(view.pairing.id, self.ctx.worker_id)
+
+    async def _move_series(self, view: PairingView, why: str) -> bool:
+        """Move one series to a free slot (see _repair_overlaps); False if nothing moved."""
         store = self.ctx.store
         series = store.live_series(view.pairing.id)
         if series is None or series.status != "active" or series.event_id is None:
-            return  # changed by another replica since we looked
-        today = local_today(self.now, series.time_zone)
-        if series.first_date < today:
-            self._why[view.pairing.id] = why
-            await self.end_series(series, "moved to a time free of other 1-2-1s")
-            return  # the new series is created by this run's _create_missing
-        booked = self.booked_by_person(skip_series=series.id)
+            return False  # changed by another replica since we looked
         people = store.people([view.manager.id, view.report.id])
         manager = people.get(view.manager.id, view.manager)
         report = people.get(view.report.id, view.report)
@@ -448,7 +471,10 @@ class Scheduler:
                                                   self.now, window_end)
         except GraphError:
             busy = {}
+        booked = self.booked_by_person(skip_series=series.id)
         cadence = Cadence(CadenceKind(series.cadence), series.minutes, "")
+        # A slot first: a series is never ended or touched unless there is somewhere to go
+        # (choose_slot raises when nothing is free, and the clash is then only reported).
         slot = choose_slot(
             cadence=cadence, manager_hours=manager_hours,
             report_hours=working_hours(report, manager_hours.time_zone),
@@ -458,22 +484,57 @@ class Scheduler:
             now=self.now, seed=view.pairing.key,
             free_busy_known=bool(busy) and None not in busy.values(),
             taken_until=self.now + TAKEN_HORIZON)
-        recurrence = recurrence_for(cadence.kind, slot, series.range_end)
+        if series.first_date < local_today(self.now, series.time_zone):
+            self._why[view.pairing.id] = why
+            await self.end_series(series, "moved to a time free of other 1-2-1s")
+            return True  # the new series is created by this run's _create_missing
+        # The intent first: a run killed (or failed) around the PATCH leaves it "moving",
+        # and the next run looks at the calendar and finishes the move, never redoes it.
+        store.update_series(series.id, self.now, weekday=slot.weekday,
+                            week_index=slot.week_index, start_time=slot.start.strftime("%H:%M"),
+                            first_date=slot.first_date, slot_note=f"{MOVING}{why}")
+        await self._patch_move(store.series(series.id) or series, manager, report, why)
+        store.update_series(series.id, self.now,
+                            slot_note="; ".join((*slot.notes, f"moved: {why}")))
+        log.info("schedule.moved", extra={"series": series.id, "slot": describe_slot(
+            store.series(series.id) or series)})
+        return True
+
+    async def _patch_move(self, series: SeriesRow, manager: PersonRow, report: PersonRow,
+                          why: str) -> None:
+        """One PATCH putting the series on its stored slot, the invite saying why."""
+        slot = slot_of(series)
         body = self._intro(series, manager, report, why)
         if series.online:
             # A Teams invite's body holds Exchange's join block, which must survive the
             # PATCH: say why at the top of the body as it is, keeping the rest.
-            current = await self.ctx.graph.get_event(series.mailbox, series.event_id, "body")
+            current = await self.ctx.graph.get_event(series.mailbox, series.event_id or "",
+                                                     "body")
             html = str(((current or {}).get("body") or {}).get("content") or "")
             body = with_note_first(html, render("moved_note.html.j2", moved_why=why))
-        await self.ctx.graph.update_event(series.mailbox, series.event_id, series_move_patch(
-            slot=slot, minutes=series.minutes, recurrence=recurrence, body_html=body))
-        store.update_series(series.id, self.now, weekday=slot.weekday,
-                            week_index=slot.week_index, start_time=slot.start.strftime("%H:%M"),
-                            first_date=slot.first_date,
-                            slot_note="; ".join((*slot.notes, f"moved: {why}")))
-        log.info("schedule.moved", extra={"series": series.id, "slot": describe_slot(
-            store.series(series.id) or series)})
+        recurrence = recurrence_for(CadenceKind(series.cadence), slot, series.range_end)
+        await self.ctx.graph.update_event(series.mailbox, series.event_id or "",
+                                          series_move_patch(slot=slot, minutes=series.minutes,
+                                                            recurrence=recurrence,
+                                                            body_html=body))
+
+    async def _finish_move(self, view: PairingView) -> bool:
+        """A move whose run was killed: PATCH only if the calendar doesn't show it yet."""
+        store = self.ctx.store
+        series = store.live_series(view.pairing.id)
+        if series is None or not series.slot_note.startswith(MOVING) or not series.event_id:
+            return False
+        why = series.slot_note.removeprefix(MOVING)
+        event = await self.ctx.graph.get_event(series.mailbox, series.event_id, "start")
+        zone = ZoneInfo(series.time_zone)
+        wanted = datetime.combine(series.first_date, time.fromisoformat(series.start_time),
+                                  tzinfo=zone)
+        if event is None or parse_graph_datetime(event["start"]) != wanted:
+            people = store.people([view.manager.id, view.report.id])
+            await self._patch_move(series, people.get(view.manager.id, view.manager),
+                                   people.get(view.report.id, view.report), why)
+        store.update_series(series.id, self.now, slot_note=f"moved: {why}")
+        return True
 
     # creating -----------------------------------------------------------------------------
 
@@ -589,8 +650,8 @@ class Scheduler:
             booked = self.booked_by_person()
             done = 0
             for n, group in enumerate(inputs):
-                if locked and n % 50 == 49:
-                    store.take_lock(PLAN_LOCK, self.ctx.worker_id, self.now, PLAN_LEASE)
+                if locked and n:  # renewed as planning goes on (the lease is wall time)
+                    store.take_lock(PLAN_LOCK, self.ctx.worker_id, lock_clock(), PLAN_LEASE)
                 manager_hours = working_hours(group.manager, self.slot_policy.fallback_time_zone)
                 for view in sorted(group.views, key=lambda v: v.pairing.key):
                     label = f"{view.manager.name} & {view.report.name}"
@@ -631,7 +692,7 @@ class Scheduler:
         PLAN_WAIT_TRIES tries: this run leaves creation to the next one rather than hang."""
         store = self.ctx.store
         for attempt in range(PLAN_WAIT_TRIES):
-            if store.take_lock(PLAN_LOCK, self.ctx.worker_id, self.now, PLAN_LEASE):
+            if store.take_lock(PLAN_LOCK, self.ctx.worker_id, lock_clock(), PLAN_LEASE):
                 return True
             if attempt == 0:
                 log.info("schedule.waiting_for_plan_lock")
@@ -678,7 +739,7 @@ class Scheduler:
 
         # 1. Adopt a series that already exists in the calendar (lost database, crash).
         found = adoptable([e for e in tagged if e.get("id") not in self._ending],
-                          self.now.date())
+                          local_today(self.now, manager_hours.time_zone))
         if found is not None:
             fields = series_from_event(found, manager_hours.time_zone)
             if self.dry_run:
@@ -782,6 +843,12 @@ class Scheduler:
     def _fail(self, label: str, exc: Exception) -> None:
         self.report.failed.append(f"{label}: {exc}")
         log.error("schedule.failed", extra={"pair": label, "error": str(exc)})
+
+
+def lock_clock() -> datetime:
+    """Wall-clock time for the planning lock's lease. Replicas wait on one another in real
+    time, whatever instant a run is *as of* (a `tick --now` replay, a simulated clock)."""
+    return datetime.now(UTC)
 
 
 def _stale_reason(view: PairingView) -> str | None:

@@ -757,6 +757,12 @@ class Store:
                 q = q.where(OutboxRow.status.in_(statuses))
             return list(s.scalars(q))
 
+    def drop_suppressed_mail(self, key: str) -> None:
+        """Forget a mail that was held back on purpose (never sent), so it can be queued."""
+        with self.session() as s, s.begin():
+            s.execute(delete(OutboxRow).where(OutboxRow.key == key,
+                                              OutboxRow.status == "suppressed"))
+
     def has_mail(self, key: str) -> bool:
         with self.session() as s:
             return s.scalar(select(OutboxRow.id).where(OutboxRow.key == key)) is not None
