@@ -354,3 +354,36 @@ def test_move_killed_after_its_patch_sends_no_second_update(db_url, settings_for
     _tick(cfg, tenant, NOW, "w")
     assert tenant.count("PATCH", r"/events/") == 0
     assert store.series(series.id).slot_note.startswith("moved: ")
+
+
+def test_overlap_with_a_history_is_ended_and_booked_anew(db_url, settings_for) -> None:
+    """A double-booking series that has already met is not re-timed (that would rewrite its
+    past): it is ended as of today, its stored history untouched, and a new series booked on
+    a free time, the new invite saying why."""
+    from service.domain.model import CadenceKind
+
+    tenant = _middle_org()
+    # Both pairs monthly, so the collided series meet on the very same days.
+    cfg = settings_for(db_url, manager_cadence=CadenceKind.MONTHLY)
+    _tick(cfg, tenant, NOW, "w")
+    later = NOW + timedelta(days=45)
+    for days in range(3, 46, 7):  # weeks pass: meetings are held and mirrored
+        _tick(cfg, tenant, NOW + timedelta(days=days), "w")
+    store = Store(make_engine(cfg.database.url))
+    _collide(cfg, tenant, later)
+    before = {v.pairing.id: [(o.id, o.status, o.start) for o in store.occurrences(v.series.id)]
+              for v in store.views(["active"]) if v.series is not None}
+    result = _tick(cfg, tenant, later, "w")
+    assert len(result.schedule.moved) == 1 and len(result.schedule.ended) == 1
+    assert len(result.schedule.created) == 1
+    emails = ["top@org.example", "mid@org.example", "rae@org.example"]
+    assert overlaps(one_to_ones(tenant, emails, later, later + LOOK)) == []
+    moved_label = result.schedule.created[0]
+    report = "rae@org.example" if "Rae" in moved_label else "mid@org.example"
+    invites = tenant.meeting_messages(report, "invite")
+    assert "clashed with another" in invites[-1]["body"]["content"]
+    for pairing_id, rows in before.items():  # what had happened stays recorded as it was
+        now_rows = {o.id: (o.id, o.status, o.start) for v in store.views()
+                    if v.pairing.id == pairing_id
+                    for o in store.pairing_occurrences(pairing_id)}
+        assert all(now_rows[r[0]] == r for r in rows if r[2] < later)

@@ -380,10 +380,11 @@ class Scheduler:
         """Move one series of every two that book a person twice in the look-ahead.
 
         The later-created series moves: to a slot chosen as for a new series (against all
-        of both people's other 1-2-1s). A series that has not started yet is moved with one
-        PATCH whose invite text says why; one with meetings behind it is ended (its history
-        stays as it was) and created anew from the next free slot, its invite saying why,
-        because re-timing a series with a past rewrites that past.
+        of both people's other 1-2-1s). A series that has not started yet (and whose
+        occurrences onetoone has not mirrored yet) is moved with one PATCH whose invite text
+        says why; any other is ended (its history stays as it was) and created anew from the
+        next free slot, its invite saying why, because re-timing a series rewrites its past
+        and drops the agendas already in its occurrences.
         """
         look_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
         views = {v.series.id: v for v in self.ctx.store.views(["active"])
@@ -484,9 +485,14 @@ class Scheduler:
             now=self.now, seed=view.pairing.key,
             free_busy_known=bool(busy) and None not in busy.values(),
             taken_until=self.now + TAKEN_HORIZON)
-        if series.first_date < local_today(self.now, series.time_zone):
+        if series.first_date < local_today(self.now, series.time_zone) or store.occurrences(
+                series.id):
+            # A past, or occurrences already mirrored (an agenda may be in one): re-timing
+            # the series would rewrite them, and their stored rows would look cancelled.
             self._why[view.pairing.id] = why
             await self.end_series(series, "moved to a time free of other 1-2-1s")
+            self.report.ended.append(f"{view.manager.name} & {view.report.name}: moved to a "
+                                     "time free of other 1-2-1s (booked anew)")
             return True  # the new series is created by this run's _create_missing
         # The intent first: a run killed (or failed) around the PATCH leaves it "moving",
         # and the next run looks at the calendar and finishes the move, never redoes it.
