@@ -15,12 +15,12 @@ Ties go to the earlier time (a 1-2-1 before a holiday keeps the week's conversat
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from service.domain.model import CadenceKind, WorkingHours
+from service.domain.slots import Intervals
 
 DAY_MINUTES = 24 * 60
 WINDOW_WORKING_DAYS = {CadenceKind.WEEKLY: 3, CadenceKind.FORTNIGHTLY: 5}
@@ -64,23 +64,8 @@ def _span(hours: WorkingHours) -> tuple[int, int]:
     return start, end
 
 
-class _Busy:
-    """Merged busy intervals (epoch seconds) with an O(log n) overlap test."""
-
-    def __init__(self, intervals: Sequence[tuple[datetime, datetime]]) -> None:
-        starts: list[float] = []
-        ends: list[float] = []
-        for s, e in sorted((s.timestamp(), e.timestamp()) for s, e in intervals if e > s):
-            if starts and s <= ends[-1]:
-                ends[-1] = max(ends[-1], e)
-            else:
-                starts.append(s)
-                ends.append(e)
-        self.starts, self.ends = starts, ends
-
-    def overlaps(self, start: float, end: float) -> bool:
-        j = bisect_left(self.starts, end)
-        return j > 0 and self.ends[j - 1] > start
+# Merged busy intervals with an O(log n) overlap test: the slot chooser's own.
+_Busy = Intervals
 
 
 def _local(d: date, minute: int, zone: ZoneInfo) -> datetime | None:

@@ -150,7 +150,7 @@ class _Clock:
 # -- busy intervals -----------------------------------------------------------------------
 
 
-class _Intervals:
+class Intervals:
     """Merged, sorted intervals (epoch seconds) with an O(log n) overlap test."""
 
     def __init__(self, intervals: Iterable[tuple[datetime, datetime]]) -> None:
@@ -325,8 +325,8 @@ def choose_slot(
     taken_end_ts = max(taken_end.timestamp(), look_end_ts)
     clock = _Clock(mz_name, report_hours.time_zone, earliest, HORIZON_DAYS + 7)
     m, r = _Hours.of(manager_hours), _Hours.of(report_hours)
-    busy = _Intervals([*manager_busy, *report_busy]) if free_busy_known else _Intervals([])
-    taken_iv = _Intervals(taken)
+    busy = Intervals([*manager_busy, *report_busy]) if free_busy_known else Intervals([])
+    taken_iv = Intervals(taken)
     step = max(1, policy.step_minutes)
     grid = range(0, DAY_MINUTES - minutes + 1, step)
     ws, we = _minutes(policy.window_start), _minutes(policy.window_end)
@@ -423,7 +423,7 @@ def choose_slot(
 
 
 def _clear_later(choice: _Choice, clock: _Clock, minutes: int, look_end_ts: float,
-                 taken_end_ts: float, taken: _Intervals) -> bool:
+                 taken_end_ts: float, taken: Intervals) -> bool:
     """Whether the candidate's dates after the look-ahead avoid every other 1-2-1."""
     for d in choice.pattern.dates:
         start_s = clock.utc_seconds(d, choice.minute)

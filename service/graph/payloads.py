@@ -41,6 +41,17 @@ def graph_zone(iana: str) -> str:
         return iana
 
 
+def event_times(start: datetime, end: datetime, time_zone: str) -> dict[str, Any]:
+    """An event's ``start`` and ``end`` as Graph takes them: local wall time in the zone
+    (its Windows name, as Exchange stores it natively), so the meeting keeps its local time
+    across DST changes."""
+    zone, name = ZoneInfo(time_zone), graph_zone(time_zone)
+    return {"start": {"dateTime": start.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
+                      "timeZone": name},
+            "end": {"dateTime": end.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
+                    "timeZone": name}}
+
+
 def series_event(
     *,
     subject: str,
@@ -64,8 +75,7 @@ def series_event(
     event: dict[str, Any] = {
         "subject": subject,
         "body": {"contentType": "html", "content": body_html},
-        "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": tz_name},
-        "end": {"dateTime": end.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": tz_name},
+        **event_times(start, end, slot.time_zone),
         "recurrence": rec,
         "attendees": [
             {"emailAddress": {"address": report_email, "name": report_name}, "type": "required"}
@@ -113,15 +123,10 @@ def single_event(
     """The POST body creating one (non-recurring) 1-2-1 in the manager's calendar: tagged
     like a series (pairing property + transactionId) and with its own rebook tag, so a retry
     finds it instead of making a second one."""
-    zone = ZoneInfo(time_zone)
-    tz_name = graph_zone(time_zone)
     event: dict[str, Any] = {
         "subject": subject,
         "body": {"contentType": "html", "content": body_html},
-        "start": {"dateTime": start.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
-                  "timeZone": tz_name},
-        "end": {"dateTime": end.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
-                "timeZone": tz_name},
+        **event_times(start, end, time_zone),
         "attendees": [
             {"emailAddress": {"address": report_email, "name": report_name}, "type": "required"}
         ],
@@ -150,10 +155,8 @@ def series_move_patch(*, slot: Slot, minutes: int, recurrence: dict[str, Any],
     zone = ZoneInfo(slot.time_zone)
     start = datetime.combine(slot.first_date, slot.start, tzinfo=zone)
     end = start + timedelta(minutes=minutes)
-    tz_name = graph_zone(slot.time_zone)
     patch: dict[str, Any] = {
-        "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": tz_name},
-        "end": {"dateTime": end.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": tz_name},
+        **event_times(start, end, slot.time_zone),
         **recurrence_patch(recurrence, slot.time_zone),
     }
     if body_html is not None:

@@ -41,7 +41,7 @@ from service.domain.model import CadenceKind
 from service.domain.timing import agenda_due_at
 from service.errors import OutcomeUnknown, ServiceError, Throttled
 from service.graph.client import ScheduleItem, ScheduleQuery, parse_graph_datetime
-from service.graph.payloads import graph_zone
+from service.graph.payloads import event_times
 from service.jobs.context import JobContext
 from service.jobs.schedule import working_hours
 from service.render import render
@@ -312,14 +312,8 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
 
 
 async def _patch(ctx: JobContext, d: _Due, start: datetime, end: datetime) -> None:
-    zone = ZoneInfo(d.series.time_zone)
-    name = graph_zone(d.series.time_zone)
-    await ctx.graph.update_event(d.series.mailbox, d.occ.event_id, {
-        "start": {"dateTime": start.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
-                  "timeZone": name},
-        "end": {"dateTime": end.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
-                "timeZone": name},
-    })
+    await ctx.graph.update_event(d.series.mailbox, d.occ.event_id,
+                                 event_times(start, end, d.series.time_zone))
 
 
 async def _finish_move(ctx: JobContext, d: _Due, now: datetime, report: AbsenceReport) -> None:
