@@ -23,6 +23,7 @@ from kiota_abstractions.native_response_handler import NativeResponseHandler
 from kiota_abstractions.request_information import RequestInformation
 from kiota_http.middleware.options import ResponseHandlerOption
 
+from service.domain.text import clean_json
 from service.errors import GraphError, NotFound, OutcomeUnknown, ServiceError, Throttled
 from service.graph.errors import parse_error_body, translate
 from service.graph.transport import (
@@ -219,7 +220,13 @@ class GraphClient:
             )
         if response.status_code in (202, 204) or not response.content:
             return None
-        return response.json()
+        # Text from Graph is normalised here, once, for everything behind it (see
+        # domain/text.py): a lone surrogate or NUL in one note must not stop every run.
+        data, changed = clean_json(response.json())
+        if changed:
+            log.warning("graph.text_cleaned", extra={"path": path, "mailbox": mailbox_of(path),
+                                                     "strings": changed})
+        return data
 
     async def pages(self, path: str, query: dict[str, str] | None = None,
                     headers: dict[str, str] | None = None) -> AsyncIterator[dict[str, Any]]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from service.domain.text import clean_text
 from service.errors import PairsFileError
 
 
 def read_pairs_file(path: str) -> str:
     """The pairs file's text, or PairsFileError naming the file and what to do."""
     try:
-        return Path(path).read_text(encoding="utf-8-sig")
+        text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise PairsFileError(
             f"{path}: the pairs file does not exist. Fix [pairs] file or create it "
@@ -22,3 +23,5 @@ def read_pairs_file(path: str) -> str:
         ) from exc
     except OSError as exc:
         raise PairsFileError(f"{path}: cannot be read ({exc.strerror}).") from exc
+    # NULs, bidi overrides and lone CRs out, as for all text from outside (domain/text.py).
+    return clean_text(text)[0]

@@ -1,0 +1,57 @@
+"""Text from outside, made safe to store, fingerprint and parse — once, at the edge.
+
+Meeting bodies, mail, directory names and CSV cells may hold anything: half of a broken
+emoji (a lone surrogate, which UTF-8 can't encode, so hashing or storing it raises), a NUL
+(PostgreSQL refuses it in text), bidirectional overrides (which make text read differently
+from how it is stored), and old Mac line endings (a lone CR, which line-based parsing would
+take as one long line). Each is replaced or removed here so that one bad item can't stop a
+run; what was changed is counted, so the caller can log it against the item.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+REPLACEMENT = "\ufffd"
+# Lone surrogates; NUL and the other C0 controls except tab and newline (CR is handled as
+# a line ending); bidi embeddings, overrides and isolates.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_DROP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069]")
+_LINE_ENDS = re.compile("\r\n?")
+
+
+def clean_text(value: str) -> tuple[str, bool]:
+    """``value`` with lone surrogates replaced by U+FFFD, NUL/control/bidi-override characters
+    removed and CRLF or lone CR made LF; and whether anything changed."""
+    out = _SURROGATE.sub(REPLACEMENT, value)
+    out = _DROP.sub("", out)
+    out = _LINE_ENDS.sub("\n", out)
+    return out, out != value
+
+
+def clean_json(value: Any) -> tuple[Any, int]:
+    """Every string in a parsed JSON document cleaned (keys too); and how many changed."""
+    if isinstance(value, str):
+        out, changed = clean_text(value)
+        return out, int(changed)
+    if isinstance(value, list):
+        items, total = [], 0
+        for item in value:
+            cleaned, n = clean_json(item)
+            items.append(cleaned)
+            total += n
+        return items, total
+    if isinstance(value, dict):
+        result: dict[Any, Any] = {}
+        total = 0
+        for key, item in value.items():
+            new_key, n_key = clean_json(key)
+            cleaned, n = clean_json(item)
+            result[new_key] = cleaned
+            total += n + n_key
+        return result, total
+    return value, 0
+
+
+__all__ = ["clean_json", "clean_text"]
