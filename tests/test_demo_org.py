@@ -89,3 +89,16 @@ def test_demo_over_a_bank_holiday_shows_the_meeting_moved_off_it(tmp_path) -> No
     agendas = index.split("Agendas and notes")[1].split("Mail people received")[0]
     assert "<td>Tue 28 Dec" not in agendas  # no 1-2-1 left on the bank holiday
     assert "Rebook your 1-2-1" in index  # the offer a missed meeting got, in the mail list
+
+
+def test_demo_agenda_page_never_runs_what_people_typed() -> None:
+    """An invite body holding markup typed by a person is shown escaped inside a sandboxed
+    frame: no live script or handler reaches the demo page."""
+    from service.render import render
+
+    hostile = '<p>ok</p><script>alert(1)</script><img src=x onerror="alert(2)">"</p>'
+    page = render("demo_agenda.html.j2", manager="Mia", report="Rob", when="Tue", status="held",
+                  body_html=hostile)
+    assert "<script>" not in page and "<img" not in page
+    assert 'sandbox title="The invite body"' in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
