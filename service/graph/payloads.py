@@ -72,11 +72,21 @@ def series_event(
     tz_name = graph_zone(slot.time_zone)
     rec = {"pattern": dict(recurrence["pattern"]), "range": dict(recurrence["range"])}
     rec["range"]["recurrenceTimeZone"] = tz_name
+    event = _meeting(subject=subject, body_html=body_html, report_email=report_email,
+                     report_name=report_name, txn=txn, teams=teams,
+                     tags=[{"id": PAIRING_PROPERTY, "value": pairing_key}],
+                     **event_times(start, end, slot.time_zone))
+    event["recurrence"] = rec
+    return event
+
+
+def _meeting(*, subject: str, body_html: str, report_email: str, report_name: str, txn: str,
+             teams: bool, tags: list[dict[str, str]], **times: Any) -> dict[str, Any]:
+    """The fields every 1-2-1 onetoone creates shares (a series or a single meeting)."""
     event: dict[str, Any] = {
         "subject": subject,
         "body": {"contentType": "html", "content": body_html},
-        **event_times(start, end, slot.time_zone),
-        "recurrence": rec,
+        **times,
         "attendees": [
             {"emailAddress": {"address": report_email, "name": report_name}, "type": "required"}
         ],
@@ -89,7 +99,7 @@ def series_event(
         "allowNewTimeProposals": True,
         "categories": ["1-2-1"],
         "transactionId": txn,
-        "singleValueExtendedProperties": [{"id": PAIRING_PROPERTY, "value": pairing_key}],
+        "singleValueExtendedProperties": tags,
     }
     if teams:
         event["isOnlineMeeting"] = True
@@ -123,29 +133,11 @@ def single_event(
     """The POST body creating one (non-recurring) 1-2-1 in the manager's calendar: tagged
     like a series (pairing property + transactionId) and with its own rebook tag, so a retry
     finds it instead of making a second one."""
-    event: dict[str, Any] = {
-        "subject": subject,
-        "body": {"contentType": "html", "content": body_html},
-        **event_times(start, end, time_zone),
-        "attendees": [
-            {"emailAddress": {"address": report_email, "name": report_name}, "type": "required"}
-        ],
-        "showAs": "busy",
-        "importance": "normal",
-        "sensitivity": "normal",
-        "isReminderOn": True,
-        "reminderMinutesBeforeStart": 10,
-        "responseRequested": True,
-        "allowNewTimeProposals": True,
-        "categories": ["1-2-1"],
-        "transactionId": txn,
-        "singleValueExtendedProperties": [{"id": PAIRING_PROPERTY, "value": pairing_key},
-                                          {"id": REBOOK_PROPERTY, "value": txn}],
-    }
-    if teams:
-        event["isOnlineMeeting"] = True
-        event["onlineMeetingProvider"] = "teamsForBusiness"
-    return event
+    return _meeting(subject=subject, body_html=body_html, report_email=report_email,
+                    report_name=report_name, txn=txn, teams=teams,
+                    tags=[{"id": PAIRING_PROPERTY, "value": pairing_key},
+                          {"id": REBOOK_PROPERTY, "value": txn}],
+                    **event_times(start, end, time_zone))
 
 
 def series_move_patch(*, slot: Slot, minutes: int, recurrence: dict[str, Any],
