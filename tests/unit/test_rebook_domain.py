@@ -26,7 +26,7 @@ from service.domain.rebook import (
 )
 from service.graph.payloads import REBOOK_PROPERTY, rebook_transaction_id, single_event
 from service.render import render
-from tests.graph_schema import assert_valid
+from tests.support.graph_schema import assert_valid
 
 TOKEN = "0123456789abcdef"
 LONDON = ZoneInfo("Europe/London")

@@ -21,7 +21,7 @@ from service.graph.sandbox_core import iso_utc
 from service.jobs.tick import tick
 from service.store.db import make_engine
 from service.store.repo import Store
-from tests.test_agenda_loop import START, no_sleep, org
+from tests.integration.test_agenda_loop import START, no_sleep, org
 
 BOX = "onetoone@contoso.example"
 MIA, ROB, NIA = "mia@contoso.example", "rob@contoso.example", "nia@contoso.example"

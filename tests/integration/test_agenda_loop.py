@@ -23,7 +23,7 @@ from service.store.db import make_engine
 from service.store.models import ActionRow, OccurrenceRow
 from service.store.repo import Store
 from tests.conftest import make_settings
-from tests.test_schedule_job import run as run_tick
+from tests.integration.test_schedule_job import run as run_tick
 
 START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 DAYS = 182

@@ -16,7 +16,7 @@ from service.jobs.tick import tick
 from service.logs import JsonFormatter, register_secret
 from service.store.db import make_engine
 from service.store.repo import Store
-from tests.test_agenda_loop import START, no_sleep, org, person_types
+from tests.integration.test_agenda_loop import START, no_sleep, org, person_types
 
 
 class Scenario:
@@ -292,7 +292,7 @@ def test_an_organisations_own_template_wording_never_becomes_notes(tmp_path) -> 
 
     folder = tmp_path / "our-templates"
     folder.mkdir()
-    source = Path(__file__).resolve().parents[1] / "templates" / "agenda.html.j2"
+    source = Path(__file__).resolve().parents[2] / "templates" / "agenda.html.j2"
     text = source.read_text()
     extra = "Our values: which one did you see in action this month?"
     text = text.replace('{% elif section.key == "notes" %}',

@@ -14,7 +14,7 @@ from service.graph.payloads import (
     series_event,
     transaction_id,
 )
-from tests.graph_schema import assert_valid
+from tests.support.graph_schema import assert_valid
 
 SLOT = Slot(weekday=1, start=time(10, 30), time_zone="Europe/London",
             first_date=date(2026, 12, 8), week_index="second")

@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from service.graph.payloads import PAIRING_PROPERTY
 from service.graph.sandbox import SandboxTenant
 from service.store.db import make_engine
-from tests.test_no_double_booking import one_to_ones, overlaps
+from tests.integration.test_no_double_booking import one_to_ones, overlaps
 
 START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 

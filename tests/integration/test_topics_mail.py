@@ -13,7 +13,7 @@ from service.jobs.tick import tick
 from service.jobs.topics_mail import topic_text
 from service.store.db import make_engine
 from service.store.repo import Store
-from tests.test_agenda_loop import START, no_sleep, org
+from tests.integration.test_agenda_loop import START, no_sleep, org
 
 BOX = "onetoone@contoso.example"
 

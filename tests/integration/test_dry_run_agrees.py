@@ -13,7 +13,7 @@ from service.graph.sandbox import SandboxTenant
 from service.jobs.tick import tick
 from service.store.db import make_engine
 from service.store.repo import Store
-from tests.test_schedule_job import NOW, no_sleep, org
+from tests.integration.test_schedule_job import NOW, no_sleep, org
 
 
 def _run(settings, tenant: SandboxTenant, now: datetime, *, dry_run: bool):

@@ -10,7 +10,7 @@ from html import escape
 import pytest
 
 from service.domain.notes import action_fingerprint
-from tests.test_mail import Scenario
+from tests.integration.test_mail import Scenario
 
 
 @pytest.fixture

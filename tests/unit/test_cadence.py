@@ -20,7 +20,7 @@ from service.domain.cadence import (
 )
 from service.domain.model import WEEK_INDEXES, CadenceKind, PairSpec, Person, Slot
 from service.domain.policy import CadencePolicy
-from tests.graph_schema import assert_valid
+from tests.support.graph_schema import assert_valid
 
 TODAY = date(2026, 10, 1)
 POLICY = CadencePolicy()

@@ -23,7 +23,7 @@ from service.config import (
 from service.domain.model import CadenceKind
 from service.errors import ConfigError
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CLIENT = "11111111-2222-3333-4444-555555555555"
 GROUP = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from service.domain.questions import THEMES, Question, load_bank, pick_question
 from service.errors import ConfigError
 
-BANK_FILE = Path(__file__).resolve().parent.parent / "templates" / "questions.toml"
+BANK_FILE = Path(__file__).resolve().parents[2] / "templates" / "questions.toml"
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from service.domain.text import REPLACEMENT, clean_json, clean_text
-from tests.test_mail import Scenario, person_types
+from tests.integration.test_mail import Scenario, person_types
 
 
 def test_clean_text_replaces_and_removes_what_cannot_be_stored() -> None:
