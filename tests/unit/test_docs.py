@@ -1,0 +1,123 @@
+"""The docs site: its generated reference covers every key and command, it builds strictly,
+and README's links lead somewhere."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from service.config import KEYS
+
+REPO = Path(__file__).resolve().parents[2]
+DOCS = REPO / "docs"
+
+
+def _hooks() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("onetoone_docs_hooks", DOCS / "hooks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hooks = _hooks()
+
+
+def test_configuration_reference_lists_every_key_with_its_env_and_default() -> None:
+    """One table row per key, in the table's order, naming its section, key and variable."""
+    rows = [line for line in hooks.config_reference().splitlines() if line.startswith("| `")]
+    assert len(rows) == len(KEYS)
+    for row, key in zip(rows, KEYS, strict=True):
+        assert row.startswith(f"| `{key.section}` | `{key.key}` | ")
+        assert f"`{key.env}`" in row
+        if key.secret:
+            assert "environment only" in row
+
+
+def test_command_line_reference_covers_every_command_and_option() -> None:
+    """Every command in click's tree has a section with its usage and every option's name."""
+    text = hooks.cli_reference()
+    commands = list(hooks.walk(hooks.root_command()))
+    assert len(commands) > 10
+    for ctx, command in commands:
+        assert f"### `{ctx.command_path}`" in text
+        for param in command.get_params(ctx):
+            if getattr(param, "hidden", False) or param.param_type_name != "option":
+                continue
+            assert all(opt in text for opt in param.opts), (ctx.command_path, param.opts)
+
+
+def test_reference_pages_ask_for_the_generated_tables() -> None:
+    """The hook writes the tables into the pages that carry its markers."""
+    config_page = (DOCS / "reference" / "configuration.md").read_text(encoding="utf-8")
+    cli_page = (DOCS / "reference" / "cli.md").read_text(encoding="utf-8")
+    assert hooks.CONFIG_MARKER in config_page
+    assert hooks.CLI_MARKER in cli_page
+    written = hooks.on_page_markdown(config_page)
+    assert hooks.CONFIG_MARKER not in written
+    assert f"`{KEYS[0].env}`" in written
+    written = hooks.on_page_markdown(cli_page)
+    assert hooks.CLI_MARKER not in written
+    assert "### `onetoone tick`" in written
+
+
+def test_site_builds_strictly_with_the_generated_reference(tmp_path: Path) -> None:
+    """`mkdocs build --strict` passes (no broken link or anchor) and the built reference pages
+    name every key's environment variable and every command."""
+    pytest.importorskip("mkdocs")
+    site = tmp_path / "site"
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    config_html = (site / "reference" / "configuration" / "index.html").read_text("utf-8")
+    for key in KEYS:
+        assert key.env in config_html
+    cli_html = (site / "reference" / "cli" / "index.html").read_text("utf-8")
+    for ctx, _ in hooks.walk(hooks.root_command()):
+        assert ctx.command_path in cli_html
+
+
+def test_readme_links_lead_to_files_that_exist() -> None:
+    """README is the front page: each relative link (and image) points at a file in the repo,
+    and each link into a docs page names an anchor that page has."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)\s]+)\)", readme)
+    assert targets
+    for target in targets:
+        if re.match(r"^[a-z]+:", target) or target.startswith("#"):
+            continue
+        path, _, anchor = target.partition("#")
+        assert (REPO / path).exists(), target
+        if anchor and path.endswith(".md"):
+            page = (REPO / path).read_text(encoding="utf-8")
+            headings = [_slug(h) for h in re.findall(r"^#+ (.+)$", page, re.M)]
+            assert anchor in headings, target
+
+
+def test_readme_keeps_its_test_command_and_the_sections_others_point_to() -> None:
+    """CI runs README's test command; error messages and deploy files cite these sections."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert 'pip install -e ".[test]" && python -m pytest\n' in readme
+    assert "python -m pytest tests/unit" in readme
+    for heading in ("Scoping mailbox access", "Configuration reference", "Quick start"):
+        assert re.search(rf"^#+ {heading}$", readme, re.M), heading
+    for image in ("docs/img/agenda.png", "docs/img/summary.png"):
+        assert image in readme and (REPO / image).stat().st_size > 10_000
+
+
+def _slug(heading: str) -> str:
+    """The anchor Python-Markdown's toc gives a heading (close enough for our headings)."""
+    text = re.sub(r"[`*_]", "", heading).strip().lower()
+    text = re.sub(r"[^\w\s-]", "", text)
+    return re.sub(r"[-\s]+", "-", text).strip("-")
