@@ -1,0 +1,254 @@
+"""The key table: every setting's section, name, type, default, limits and help.
+
+:data:`KEYS` drives everything else in this package: parsing, the environment variable names,
+the example file, ``--help`` and ``onetoone config``. A new setting is one new row here, a
+field on its settings dataclass and, if it needs more than a type or range, a check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from service.domain.model import CadenceKind
+
+DEFAULT_FILE = "onetoone.toml"
+ENV_PREFIX = "ONETOONE_"
+ENV_CONFIG = "ONETOONE_CONFIG"
+ENV_SECRET = "ONETOONE_MICROSOFT_CLIENT_SECRET"
+ENV_IGNORED_PREFIXES = ("ONETOONE_TEST_",)
+
+CLOUD_AUTHORITIES = {
+    "global": "https://login.microsoftonline.com",
+    "usgov": "https://login.microsoftonline.us",
+    "usgov-dod": "https://login.microsoftonline.us",
+    "china": "https://login.chinacloudapi.cn",
+}
+CLOUD_GRAPH_URLS = {
+    "global": "https://graph.microsoft.com/v1.0",
+    "usgov": "https://graph.microsoft.us/v1.0",
+    "usgov-dod": "https://dod-graph.microsoft.us/v1.0",
+    "china": "https://microsoftgraph.chinacloudapi.cn/v1.0",
+}
+CADENCES = tuple(kind.value for kind in CadenceKind)
+GUID_EXAMPLE = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting: where it lives, its type and default, and the one-line help shown to admins.
+
+    ``type`` is one of ``str``, ``int``, ``bool``, ``list`` (of strings) or ``table`` (a
+    ``[section.key]`` sub-table of string -> string). ``choices`` and ``minimum``/``maximum`` are
+    checked generically; anything more specific lives in :mod:`service.config.checks`.
+    """
+
+    section: str
+    key: str
+    type: str
+    default: Any
+    help: str
+    choices: tuple[Any, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    secret: bool = False
+    env_only: bool = False
+    # A table's example entry (file form "name" = "value"; env form name=value), for help.
+    example: tuple[str, str] = ("", "")
+
+    @property
+    def name(self) -> str:
+        """``section.key``, as ``describe`` shows it."""
+        return f"{self.section}.{self.key}"
+
+    @property
+    def env(self) -> str:
+        """The environment variable that overrides this key."""
+        return f"{ENV_PREFIX}{self.section.upper()}_{self.key.upper()}"
+
+
+KEYS: tuple[Key, ...] = (
+    # [microsoft]
+    Key("microsoft", "tenant_id", "str", "",
+        "Directory (tenant) ID (a GUID) or a verified domain such as contoso.onmicrosoft.com. "
+        "Empty: use the built-in sandbox tenant (a local file; nothing touches Microsoft)."),
+    Key("microsoft", "client_id", "str", "",
+        "Application (client) ID of the Entra app registration (a GUID). "
+        "Required when tenant_id is set."),
+    Key("microsoft", "client_secret", "str", "",
+        "Client secret of the app registration. Only ever from the environment variable "
+        f"{ENV_SECRET}; never write it in this file. Use either it or a certificate.",
+        secret=True, env_only=True),
+    Key("microsoft", "cloud", "str", "global",
+        "Microsoft cloud: global, usgov (GCC High), usgov-dod (DoD) or china (21Vianet). "
+        "Chooses the default authority and graph_url.",
+        choices=("global", "usgov", "usgov-dod", "china")),
+    Key("microsoft", "authority", "str", "",
+        "Login host, e.g. https://login.microsoftonline.com (no tenant in it). "
+        "Empty: the cloud's default."),
+    Key("microsoft", "graph_url", "str", "",
+        "Microsoft Graph base URL ending in /v1.0 or /beta, without a trailing slash. "
+        "Empty: the cloud's default."),
+    Key("microsoft", "certificate_path", "str", "",
+        "PEM file with the app's private key and certificate (instead of a client secret). "
+        "Set together with certificate_thumbprint."),
+    Key("microsoft", "certificate_thumbprint", "str", "",
+        "SHA-1 thumbprint of that certificate: 40 hex characters, as the Entra admin centre "
+        "shows it."),
+    Key("microsoft", "sandbox_state", "str", "onetoone-sandbox.json",
+        "File where the sandbox tenant keeps its users and calendars (sandbox mode only)."),
+    Key("microsoft", "max_in_flight_per_mailbox", "int", 4,
+        "Graph requests in flight at once per mailbox (Exchange allows 4).",
+        minimum=1, maximum=4),
+    Key("microsoft", "max_in_flight", "int", 16,
+        "Graph requests in flight at once in total.",
+        minimum=1, maximum=64),
+    Key("microsoft", "timeout_seconds", "int", 30,
+        "Seconds to wait for one Graph response.",
+        minimum=1, maximum=300),
+    Key("microsoft", "max_retries", "int", 4,
+        "Retries of a throttled or failed idempotent Graph request.",
+        minimum=0, maximum=10),
+    # [database]
+    Key("database", "url", "str", "sqlite:///onetoone.db",
+        "SQLAlchemy URL: sqlite:///path.db (default, zero set-up) or "
+        "postgresql+psycopg://user:password@host/db (production, several workers). "
+        "Put the password in ONETOONE_DATABASE_URL rather than in this file."),
+    # [policy]
+    Key("policy", "minutes", "int", 30,
+        "Length of a 1-2-1 in minutes (the guidance: about 30, 30-45).",
+        minimum=15, maximum=120),
+    Key("policy", "new_starter_days", "int", 90,
+        "A report hired this many days ago or fewer is a new starter.",
+        minimum=0, maximum=365),
+    Key("policy", "new_starter_cadence", "str", "weekly",
+        "Cadence for new starters: weekly, fortnightly or monthly.",
+        choices=CADENCES),
+    Key("policy", "manager_cadence", "str", "fortnightly",
+        "Cadence for reports who manage others (the guidance: at least fortnightly).",
+        choices=CADENCES),
+    Key("policy", "default_cadence", "str", "monthly",
+        "Cadence for everyone else (the guidance: at least monthly).",
+        choices=CADENCES),
+    Key("policy", "months_ahead", "int", 6,
+        "Keep each series booked this many months ahead (the guidance: at least six).",
+        minimum=1, maximum=12),
+    Key("policy", "extend_months", "int", 3,
+        "When a series runs short, extend it by this many months.",
+        minimum=1, maximum=6),
+    Key("policy", "window_start", "str", "09:30",
+        "Earliest start of a 1-2-1, HH:MM in each person's own time zone."),
+    Key("policy", "window_end", "str", "16:30",
+        "Latest end of a 1-2-1, HH:MM in each person's own time zone."),
+    Key("policy", "weekdays", "list", ["monday", "tuesday", "wednesday", "thursday", "friday"],
+        "Days a 1-2-1 may fall on (names)."),
+    Key("policy", "free_busy_weeks", "int", 6,
+        "Weeks of both calendars checked when choosing a slot.",
+        minimum=1, maximum=8),
+    Key("policy", "step_minutes", "int", 30,
+        "Candidate start times are this many minutes apart: 15, 30 or 60.",
+        choices=(15, 30, 60)),
+    Key("policy", "teams_meeting", "bool", True,
+        "Make each 1-2-1 a Teams meeting (true) or in person only (false)."),
+    Key("policy", "subject", "str", "1-2-1: {manager} & {report}",
+        "Subject of the series; may use {manager} and {report} (display names)."),
+    Key("policy", "time_zone", "str", "Europe/London",
+        "Time zone used when a mailbox has none: an IANA name (Europe/London) or a Windows "
+        "name (GMT Standard Time)."),
+    Key("policy", "groups", "table", {},
+        "Per-group cadence: Entra group id (GUID) = cadence. The first listed group a report "
+        "belongs to wins over the rules above."),
+    # [pairs]
+    Key("pairs", "source", "str", "directory",
+        "Where pairs come from: directory (each user's manager in Entra), file (the CSV "
+        "below) or both (the file adds to and overrides the directory).",
+        choices=("directory", "file", "both")),
+    Key("pairs", "group_id", "str", "",
+        "Only pair members of this Entra group (GUID). Empty: all enabled member users."),
+    Key("pairs", "file", "str", "",
+        "Pairs CSV (manager,report[,cadence,minutes]); required when source is file or both."),
+    Key("pairs", "exclude", "list", [], "Emails never paired, as manager or report."),
+    # [agenda]
+    Key("agenda", "lead_working_days", "int", 2,
+        "Working days before each 1-2-1 that its agenda is written into the invite.",
+        minimum=1, maximum=10),
+    Key("agenda", "extra_updates", "int", 1,
+        "Further agenda updates allowed per meeting when a new topic arrives (each sends the "
+        "report a meeting update).",
+        minimum=0, maximum=5),
+    Key("agenda", "grace_minutes", "int", 30,
+        "Minutes after a 1-2-1 ends before its notes and actions are read back.",
+        minimum=0, maximum=1440),
+    Key("agenda", "recapture_days", "int", 7,
+        "Days after a 1-2-1 during which later edits to its notes are still picked up.",
+        minimum=0, maximum=60),
+    Key("agenda", "development_every", "int", 3,
+        "Every Nth meeting always covers learning and development.",
+        minimum=1, maximum=12),
+    Key("agenda", "development_max_days", "int", 60,
+        "Development is also covered when it has not been for this many days.",
+        minimum=7, maximum=365),
+    Key("agenda", "templates", "str", "",
+        "Folder with your own agenda.html.j2 / questions.toml (empty: the built-in ones). "
+        "Rendered in a sandbox; people's text is always escaped."),
+    # [mail]
+    Key("mail", "summaries", "bool", True,
+        "Email the report a summary (notes, actions) from the manager's mailbox after each "
+        "1-2-1 with notes."),
+    Key("mail", "cc_manager", "bool", True, "Copy the manager on each summary."),
+    Key("mail", "reminders", "bool", True,
+        "Remind a manager once when no notes were recorded for a 1-2-1."),
+    Key("mail", "reminder_hours", "int", 24,
+        "Hours after a 1-2-1 ends before the reminder about missing notes goes.",
+        minimum=1, maximum=336),
+    Key("mail", "per_minute", "int", 30,
+        "Most messages sent from one mailbox per minute (Exchange Online allows 30).",
+        minimum=1, maximum=30),
+    Key("mail", "prep_email", "bool", False,
+        "When an agenda goes into the invite, also email the report how to add their topics."),
+    Key("mail", "topics_mailbox", "str", "",
+        "A mailbox (e.g. onetoone@contoso.com) where the pair can email topics for their next "
+        "1-2-1; each agenda carries its own plus-address. Empty: off. Needs Mail.ReadWrite "
+        "and Mail.Send on that one mailbox."),
+    # [holidays]
+    Key("holidays", "country", "str", "GB",
+        "Public holidays that 1-2-1s are moved off: the country code (ISO 3166, e.g. GB, US, "
+        "DE) of everyone without a group or person override below."),
+    Key("holidays", "subdivision", "str", "ENG",
+        "Region of that country whose holidays apply (e.g. ENG, SCT, WLS, NIR for GB; NY for "
+        "US). Empty: the country's national holidays only."),
+    Key("holidays", "groups", "table", {},
+        "Per-group holidays: Entra group id (GUID) = country or country-region code. The first "
+        "listed group a person belongs to wins over the default above.",
+        example=(GUID_EXAMPLE, "GB-SCT")),
+    Key("holidays", "people", "table", {},
+        "Per-person holidays: email = country or country-region code. Wins over groups.",
+        example=("ann@contoso.com", "US-NY")),
+    # [worker]
+    Key("worker", "interval_minutes", "int", 15,
+        "How often the worker runs the due jobs.",
+        minimum=1, maximum=1440),
+    Key("worker", "sync_minutes", "int", 60,
+        "How often the worker re-reads the directory and the pairs file.",
+        minimum=1, maximum=10080),
+    Key("worker", "health_host", "str", "127.0.0.1",
+        "Address the health endpoint listens on (0.0.0.0 in a container)."),
+    Key("worker", "health_port", "int", 8080,
+        "Port of the health endpoint; 0 turns it off.",
+        minimum=0, maximum=65535),
+    Key("worker", "log_format", "str", "auto",
+        "Log format: json, text, or auto (text on a terminal, json otherwise).",
+        choices=("auto", "json", "text")),
+    Key("worker", "log_level", "str", "INFO",
+        "Log level: DEBUG, INFO, WARNING or ERROR.",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+)
+
+SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(k.section for k in KEYS))
+BY_NAME: dict[tuple[str, str], Key] = {(k.section, k.key): k for k in KEYS}
+BY_ENV: dict[str, Key] = {k.env: k for k in KEYS}
+
+
+def get_key(section: str, name: str) -> Key:
+    """The :class:`Key` for ``[section] name`` (KeyError when there is none)."""
+    return BY_NAME[(section, name)]
