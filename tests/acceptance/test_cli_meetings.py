@@ -70,7 +70,7 @@ def test_preview_on_a_day_without_a_meeting_names_the_next(runner: CliRunner) ->
     meetings not stored yet are numbered as the occurrence sync will number them."""
     from datetime import UTC, date, datetime
 
-    from service.cli_meetings import _next_occurrence
+    from service.cli.meetings import next_occurrence as _next_occurrence
     from service.config import load_config
     from service.store.db import make_engine
     from service.store.repo import Store

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from service.cli import cli
 from service.config import load_config
-from service.jobs.schedule import series_occurrences
+from service.domain.series import occurrences as series_occurrences
 from service.store.db import make_engine
 from service.store.repo import PairingView, Store
 

@@ -1,0 +1,251 @@
+"""Commands for the operator: pairs, schedule, tick, run, mail and forget."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from service.cli.context import Ctx
+from service.cli.output import (
+    console,
+    err_console,
+    person_cell,
+    print_meetings,
+    print_schedule,
+    progress_bar,
+    spinner,
+)
+from service.errors import ServiceError
+
+NOW_HELP = "As of this ISO-8601 instant (default: now)."
+
+
+def needs_decision(mail: Any) -> bool:
+    """Failed or unconfirmed mail an operator can still settle (erased mail never goes, so
+    there is nothing to decide about it)."""
+    return mail.status in ("failed", "unconfirmed") and mail.body_html != "[erased]"
+
+
+# -- pairs ---------------------------------------------------------------------------------
+
+
+@click.group(invoke_without_command=True)
+@click.option("--now", "now_text", help=NOW_HELP)
+@click.pass_context
+def pairs(click_ctx: click.Context, now_text: str | None) -> None:
+    """Show each manager-report pair and what would happen to it (changes nothing)."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    obj: Ctx = click_ctx.obj
+    from service.app import job_context
+    from service.domain.cadence import choose_cadence
+    from service.jobs.pairs import gather
+    from service.jobs.schedule import describe_slot
+
+    now = obj.now(now_text)
+
+    async def go() -> tuple[Any, dict[str, Any]]:
+        async with job_context(obj.settings, now) as jc:
+            plan = await gather(jc, now.date())
+            return plan, {v.pairing.key: v for v in jc.store.views()}
+
+    plan, stored = asyncio.run(go())
+    table = Table(title="Pairs", caption="PAIR arguments (topics, preview, notes, "
+                  "actions --pair) take the report's email.")
+    # rich would fold an email in two to make room; one that can't be pasted as a PAIR
+    # argument is worse than a narrower "why" column, so the others give way.
+    for column in ("manager", "report"):
+        table.add_column(column, no_wrap=True)
+    for column in ("cadence", "series", "what happens", "why"):
+        table.add_column(column)
+    policy = obj.settings.cadence_policy()
+    for action in plan.actions:
+        spec, view = action.spec, stored.get(action.key)
+        manager = person_cell(spec.manager if spec else (view.manager if view else None))
+        report = person_cell(spec.report if spec else (view.report if view else None))
+        cadence = ""
+        if action.spec is not None:
+            c = choose_cadence(action.spec, policy, now.date())
+            cadence = f"{c.kind} {c.minutes}m"
+        series = "none"
+        if view is not None and view.series is not None:
+            series = describe_slot(view.series)  # in the series' own zone, named
+        elif view is not None and view.pairing.status == "series_deleted":
+            series = "deleted by manager"
+        table.add_row(*(escape(c) for c in (manager, report, cadence, series, action.kind,
+                                            action.reason)))
+    console.print(table)
+    for line in plan.warnings:
+        err_console.print("warning: " + escape(line))
+
+
+@pairs.command("reset")
+@click.argument("report_email")
+@click.pass_obj
+def pairs_reset(obj: Ctx, report_email: str) -> None:
+    """Schedule again a pair whose series the manager deleted (by the report's email)."""
+    from service.app import open_store
+
+    store = open_store(obj.settings)
+    for view in store.views(["series_deleted"]):
+        if view.report.email.lower() == report_email.lower():
+            store.reset_pairing(view.pairing.key, obj.now())
+            console.print(f"{view.manager.name} & {view.report.name} will be scheduled "
+                          "again on the next run.")
+            return
+    raise ServiceError(f"No pair with report {report_email} has a deleted series.")
+
+
+# -- schedule / tick / run -----------------------------------------------------------------
+
+
+def _run_tick(obj: Ctx, now_text: str | None, dry_run: bool, label: str) -> Any:
+    """One tick as of --now, with a progress bar on a terminal."""
+    from service.app import job_context
+    from service.jobs.tick import tick
+
+    now = obj.now(now_text)
+
+    async def go() -> Any:
+        with progress_bar(label) as update:
+            async with job_context(obj.settings, now, progress=update) as jc:
+                return await tick(jc, now, dry_run=dry_run)
+
+    return asyncio.run(go())
+
+
+@click.command("schedule")
+@click.option("--dry-run", is_flag=True, help="Show what would be created; change nothing.")
+@click.option("--now", "now_text", help=NOW_HELP)
+@click.pass_obj
+def schedule_cmd(obj: Ctx, dry_run: bool, now_text: str | None) -> None:
+    """Sync pairs and create, extend or end series as needed."""
+    result = _run_tick(obj, now_text, dry_run, "Scheduling")
+    print_schedule(result.schedule, dry_run)
+    meetings_failed = print_meetings(result)
+    if result.schedule.failed or meetings_failed:
+        sys.exit(1)
+
+
+@click.command("tick")
+@click.option("--now", "now_text", help=NOW_HELP)
+@click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
+@click.pass_obj
+def tick_cmd(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
+    """Run every due job once, as of an instant (replays, dry runs, cron)."""
+    result = _run_tick(obj, now_text, dry_run, "Running due jobs")
+    counts = result.pairs.counts()
+    console.print("pairs: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+                               or "none"))
+    print_schedule(result.schedule, dry_run)
+    meetings_failed = print_meetings(result)
+    if result.schedule.failed or meetings_failed:
+        sys.exit(1)
+
+
+@click.command("run")
+@click.pass_obj
+def run_cmd(obj: Ctx) -> None:
+    """Run the worker: every due job on an interval until SIGTERM/SIGINT."""
+    from service.worker import run_worker
+
+    run_worker(obj.settings, obj.worker_clock())
+
+
+# -- mail ----------------------------------------------------------------------------------
+
+
+@click.group(invoke_without_command=True)
+@click.option("--all", "show_all", is_flag=True, help="Every mail, not only those that "
+              "need a decision.")
+@click.pass_context
+def mail(click_ctx: click.Context, show_all: bool) -> None:
+    """Mail that needs an operator: failed, or unconfirmed (outcome unknown).
+
+    The worker never sends such a mail again by itself, because a mail whose outcome is
+    unknown may already be in the report's inbox. Look in the manager's Sent Items, then
+    `mail resend ID` (it was not sent) or `mail mark-sent ID` (it was)."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    from service.app import open_store
+
+    store = open_store(click_ctx.obj.settings)
+    # The outbox keeps the sender's mailbox by directory id; people read addresses.
+    address = {p.id: p.email for v in store.views() for p in (v.manager, v.report)}
+    rows = [m for m in store.outbox() if show_all or needs_decision(m)]
+    if not rows:
+        console.print("No mail needs a decision." if not show_all else "No mail yet.")
+        return
+    table = Table("id", "status", "kind", "from", "to", "subject", "error")
+    for m in rows:
+        table.add_row(str(m.id), m.status, m.kind, escape(address.get(m.mailbox, m.mailbox)),
+                      escape(m.recipients), escape(m.subject), escape(m.last_error or ""))
+    console.print(table)
+
+
+@mail.command("resend")
+@click.argument("mail_id", type=int)
+@click.option("--yes", is_flag=True, help="Don't ask for confirmation.")
+@click.pass_obj
+def mail_resend(obj: Ctx, mail_id: int, yes: bool) -> None:
+    """Queue failed or unconfirmed mail MAIL_ID to be sent at the worker's next run."""
+    from service.app import open_store
+
+    store = open_store(obj.settings)
+    row = next((m for m in store.outbox() if m.id == mail_id), None)
+    if (row is not None and row.status == "unconfirmed" and not yes
+            and not click.confirm(f"Mail #{mail_id} may already have been sent from "
+                                  f"{row.mailbox}. Checked its Sent Items and it is "
+                                  f"not there: send it again?")):
+        raise ServiceError("Nothing changed.")
+    done = store.settle_by_hand(mail_id, "pending", obj.now(), "queued again by an operator")
+    console.print(escape(f"Mail #{done.id} ({done.kind}, {done.subject}) will be sent "
+                         f"at the next run."))
+
+
+@mail.command("mark-sent")
+@click.argument("mail_id", type=int)
+@click.pass_obj
+def mail_mark_sent(obj: Ctx, mail_id: int) -> None:
+    """Record that unconfirmed or failed mail MAIL_ID did go (found in Sent Items)."""
+    from service.app import open_store
+
+    done = open_store(obj.settings).settle_by_hand(mail_id, "sent", obj.now(),
+                                                   "marked sent by an operator")
+    console.print(escape(f"Mail #{done.id} ({done.kind}) recorded as sent."))
+
+
+# -- forget --------------------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("person_email")
+@click.option("--yes", is_flag=True, help="Don't ask for confirmation.")
+@click.pass_obj
+def forget(obj: Ctx, person_email: str, yes: bool) -> None:
+    """Erase what was written about PERSON_EMAIL's 1-2-1s (notes, topics, actions, unsent
+    mail), keeping counts and dates."""
+    from service.app import open_store
+
+    store = open_store(obj.settings)
+    people = [v for v in store.views()
+              if person_email.lower() in (v.manager.email.lower(), v.report.email.lower())]
+    if not people:
+        raise ServiceError(f"No pair involves {person_email}.")
+    person_id = (people[0].manager.id if people[0].manager.email.lower()
+                 == person_email.lower() else people[0].report.id)
+    if not yes and not click.confirm(f"Erase notes, topics and actions of every 1-2-1 "
+                                     f"involving {person_email}?"):
+        raise ServiceError("Nothing erased.")
+    with spinner(f"Erasing what was written about {person_email}'s {len(people)} 1-2-1(s)"):
+        erased = store.forget_person(person_id, obj.now())
+    console.print(escape(f"Erased for {person_email}: " + ", ".join(
+        f"{n} {k}" for k, n in erased.items())))
+
+
+COMMANDS: tuple[click.Command, ...] = (pairs, schedule_cmd, tick_cmd, run_cmd, mail, forget)

@@ -1,0 +1,240 @@
+"""Commands for managers and reports: topics, agenda preview, notes and actions."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from service.cli.context import Ctx
+from service.cli.output import console
+from service.domain.series import agenda_can_update, first_day_after, meeting_on, meetings
+from service.errors import ServiceError
+
+# How far ahead a pair's next meeting is looked for (longer than any cadence's gap, and than
+# any meeting a person moved far ahead).
+LOOK_AHEAD = timedelta(days=400)
+
+
+def _store(obj: Ctx) -> Any:
+    from service.app import open_store
+
+    return open_store(obj.settings)
+
+
+def _pair(store: Any, ref: str) -> Any:
+    view = store.find_pairing(ref)
+    if view is None:
+        raise ServiceError(
+            f"No active pair matches {ref!r}. Give the report's email (or "
+            "manager@x/report@x); `onetoone pairs` lists them."
+        )
+    return view
+
+
+def next_occurrence(store: Any, view: Any, on: date | None, now: datetime, *,
+                    not_started: bool = False) -> Any:
+    """The pair's meeting on ``on`` (its local date), or the next one (still going on, unless
+    ``not_started``): the stored row if it is stored, else one computed from the series with
+    the number the occurrence sync will give it (see `service.domain.series`)."""
+    from service.domain.records import OccurrenceRecord
+
+    stored = store.pairing_occurrences(view.pairing.id)
+    zone = ZoneInfo(view.series.time_zone if view.series else "UTC")
+    label = f"{view.manager.name} & {view.report.name}"
+    if view.series is None and not stored:
+        raise ServiceError(f"{label} have no series yet. Run `onetoone schedule` first.")
+    since = now if on is None else min(now, datetime.combine(on, datetime.min.time(), zone))
+    found = meetings(view.series, stored, since, since + LOOK_AHEAD)
+    if on is not None:
+        picked = meeting_on(found, on, zone)
+        if picked is None:
+            day = first_day_after(found, on, zone)
+            if day is None:
+                raise ServiceError(f"{label} have no meeting on or after {on:%Y-%m-%d}.")
+            raise ServiceError(f"{label} have no meeting on {on:%Y-%m-%d}; the next is on "
+                               f"{day:%Y-%m-%d} (use --date {day:%Y-%m-%d}).")
+    else:
+        picked = next((m for m in found if (m.start if not_started else m.end) > now), None)
+        if picked is None:
+            raise ServiceError(f"{label} have no upcoming meeting.")
+    if picked.stored is not None:
+        return picked.stored
+    return OccurrenceRecord(series_id=view.series.id, event_id="", original_start=picked.start,
+                            start=picked.start, end=picked.end, meeting_number=picked.number)
+
+
+# -- topics --------------------------------------------------------------------------------
+
+
+@click.group()
+def topics() -> None:
+    """Topics for the next 1-2-1 (the report's come first)."""
+
+
+@topics.command("add")
+@click.argument("pair")
+@click.argument("text")
+@click.option("--by", type=click.Choice(["report", "manager"]), default="report",
+              show_default=True, help="Who raised it.")
+@click.pass_obj
+def topics_add(obj: Ctx, pair: str, text: str, by: str) -> None:
+    """Add a topic to PAIR's next agenda (PAIR: the report's email)."""
+    store = _store(obj)
+    view = _pair(store, pair)
+    if not text.strip():
+        raise ServiceError("The topic is empty. Write what to talk about.")
+    now = obj.now()
+    store.add_topic(view.pairing.id, text.strip()[:2000], by, now.date(), now)
+    pair_name = f"{view.manager.name} & {view.report.name}"
+    try:
+        occ = next_occurrence(store, view, None, now, not_started=True)
+    except ServiceError:  # no series yet: the first agenda will carry it
+        console.print(escape(f"Added for {pair_name}: it will be on their first agenda."))
+        return
+    zone = ZoneInfo(view.series.time_zone if view.series else "UTC")
+    day = f"{occ.start.astimezone(zone):%a %d %b %Y}"
+    budget = obj.settings.agenda.extra_updates
+    if occ.agenda_state != "injected":
+        where = f"it will be on the agenda of their meeting on {day}."
+    elif agenda_can_update(occ.agenda_updates, budget):
+        where = (f"the agenda of their meeting on {day} is already in the invite; "
+                 "the next run updates it.")
+    else:
+        where = (f"the agenda of their meeting on {day} is already in the invite and "
+                 f"has had its {budget} update(s), so the topic goes to the meeting "
+                 "after (nobody gets another meeting update).")
+    console.print(escape(f"Added for {pair_name}: {where}"))
+
+
+# -- preview -------------------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("pair")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]),
+              help="The meeting's date (default: the next one).")
+@click.option("--out", type=click.Path(dir_okay=False), help="HTML file to write.")
+@click.pass_obj
+def preview(obj: Ctx, pair: str, on: datetime | None, out: str | None) -> None:
+    """Show the agenda PAIR's meeting would get, in the terminal and as an HTML file."""
+    from service.domain.body import block_text
+    from service.domain.htmltext import html_to_text
+    from service.jobs.agenda import agenda_for, question_bank, render_block
+    from service.jobs.context import JobContext
+
+    store = _store(obj)
+    view = _pair(store, pair)
+    occ = next_occurrence(store, view, on.date() if on else None, obj.now())
+    zone = view.series.time_zone if view.series else "UTC"
+    ctx = JobContext(settings=obj.settings, store=store, graph=None)  # type: ignore[arg-type]
+    agenda = agenda_for(ctx, view, occ, zone, question_bank(obj.settings.agenda.templates))
+    html = render_block(ctx, agenda, view.pairing.key)
+    target = Path(out or f"agenda-{view.report.email.split('@')[0]}-"
+                  f"{occ.start.astimezone(ZoneInfo(zone)):%Y-%m-%d}.html")
+    target.write_text("<!doctype html><meta charset='utf-8'><body>" + html + "</body>")
+    console.print(block_text(html_to_text(html)) or "", markup=False, highlight=False)
+    console.print(f"\nWritten to {escape(str(target))}")
+
+
+# -- notes ---------------------------------------------------------------------------------
+
+
+@click.group()
+def notes() -> None:
+    """Notes for managers who don't type them into Outlook."""
+
+
+@notes.command("add")
+@click.argument("pair")
+@click.option("--private", is_flag=True,
+              help="Keep it in the database only: never in an agenda or an email.")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]),
+              help="The meeting's date (default: the most recent one).")
+@click.pass_obj
+def notes_add(obj: Ctx, pair: str, private: bool, on: datetime | None) -> None:
+    """Add notes to PAIR's meeting, from stdin or $EDITOR. Lines like
+    'Action: Sam: send the plan by 12 Dec' become actions."""
+    from service.domain.notes import action_fingerprint, parse_action
+
+    store = _store(obj)
+    view = _pair(store, pair)
+    now = obj.now()
+    past = [o for o in store.pairing_occurrences(view.pairing.id)
+            if o.start <= now and o.status != "cancelled"]
+    if on is not None:
+        past = [o for o in store.pairing_occurrences(view.pairing.id)
+                if o.start.date() == on.date() and o.status != "cancelled"]
+        if not past:
+            raise ServiceError(f"No meeting of {view.manager.name} & {view.report.name} "
+                               f"on {on:%Y-%m-%d}. `onetoone status` shows the last "
+                               "and next ones.")
+    occ = past[-1] if past else None
+    text = sys.stdin.read() if not sys.stdin.isatty() else (click.edit(
+        "\n# Notes for your 1-2-1. Lines starting 'Action:' become actions.\n") or "")
+    lines = [ln.rstrip() for ln in text.splitlines() if not ln.startswith("#")]
+    if not any(ln.strip() for ln in lines):
+        raise ServiceError("No notes given (nothing on stdin or in the editor).")
+    note_lines, actions_added = [], 0
+    meeting = occ.start.date() if occ else now.date()
+    for line in lines:
+        if line.lower().startswith("action:") and not private:
+            parsed = parse_action(line.split(":", 1)[1], meeting_date=meeting,
+                                  manager_name=view.manager.name, report_name=view.report.name)
+            if parsed is not None:
+                actions_added += store.add_action(
+                    pairing_id=view.pairing.id, occurrence_id=occ.id if occ else None,
+                    owner=parsed.owner, text=parsed.text, due=parsed.due, raised_on=meeting,
+                    now=now, fingerprint=action_fingerprint(parsed.owner, parsed.text,
+                                                            parsed.due, source="cli"))
+                continue
+        note_lines.append(line)
+    store.add_note(view.pairing.id, occ.id if occ else None, "\n".join(note_lines).strip(),
+                   private=private, now=now)
+    if occ is not None and not private and occ.end <= now and occ.status in (
+            "held_no_notes", "scheduled", "moved", "declined"):
+        # The meeting now has notes: it is held, and its summary goes on the next run.
+        store.update_occurrence(occ.id, now, status="held", captured_at=occ.captured_at or now)
+    where = f"the meeting on {occ.start:%d %b %Y}" if occ else "the pair (no meeting yet)"
+    kind = "private note (never shared)" if private else "note"
+    console.print(escape(f"Saved a {kind} for {where}; {actions_added} action(s) added."))
+
+
+# -- actions -------------------------------------------------------------------------------
+
+
+@click.group(invoke_without_command=True)
+@click.option("--pair", help="Only this pair (the report's email).")
+@click.option("--open", "open_only", is_flag=True, help="Only actions not yet done.")
+@click.pass_context
+def actions(click_ctx: click.Context, pair: str | None, open_only: bool) -> None:
+    """List actions agreed in 1-2-1s."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    store = _store(click_ctx.obj)
+    pairing_id = _pair(store, pair).pairing.id if pair else None
+    names = {v.pairing.id: f"{v.manager.name} & {v.report.name}" for v in store.views()}
+    table = Table("id", "pair", "owner", "what", "due", "status", "carried")
+    for a in store.actions(pairing_id, open_only=open_only):
+        table.add_row(str(a.id), escape(names.get(a.pairing_id, "?")), escape(a.owner),
+                      escape(a.text), str(a.due or ""), a.status, str(a.carried))
+    console.print(table)
+
+
+@actions.command("done")
+@click.argument("action_id", type=int)
+@click.pass_obj
+def actions_done(obj: Ctx, action_id: int) -> None:
+    """Mark action ACTION_ID done (it leaves the next agendas)."""
+    if not _store(obj).close_actions([action_id], None, obj.now()):
+        raise ServiceError(f"No open action #{action_id}. `onetoone actions --open` lists them.")
+    console.print(f"Action #{action_id} is done.")
+
+
+COMMANDS: tuple[click.Command, ...] = (topics, preview, notes, actions)

@@ -1,0 +1,117 @@
+"""What the commands print: the consoles, the progress bar, and the run reports' tables."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+# Piped or redirected output (scripts, logs, `| less`) has no width; rich would assume 80
+# columns and cut keys and ids short, so it gets room for whole values instead.
+_PIPED_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
+console = Console(width=_PIPED_WIDTH)
+err_console = Console(stderr=True)
+
+ProgressUpdate = Callable[[str, int, int], None]
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[ProgressUpdate | None]:
+    """A progress bar on the terminal for a long run (None when stderr is not a terminal:
+    scripts and log collectors get the report, not redraws). It shows once there are 20
+    items, so a short run doesn't flash one."""
+    if not err_console.is_terminal:
+        yield None
+        return
+    from rich.progress import Progress
+
+    progress = Progress(console=err_console, transient=True)
+    task = progress.add_task(label, total=None)
+
+    def update(_name: str, done: int, total: int) -> None:
+        if total >= 20:
+            progress.start()
+        progress.update(task, completed=done, total=total)
+
+    with progress:
+        yield update
+
+
+def spinner(label: str) -> Any:
+    """A spinner on the terminal while one long step runs; nothing otherwise."""
+    return err_console.status(label) if err_console.is_terminal else nullcontext()
+
+
+def person_cell(person: Any) -> str:
+    """'Name' over 'email' (a report's email is what PAIR arguments take)."""
+    if person is None:
+        return "?"
+    return f"{person.name}\n{person.email}" if person.name else person.email
+
+
+def print_schedule(report: Any, dry_run: bool) -> None:
+    """The series a schedule run created (or would), its counts, and what needs a look."""
+    verb = "that would be created" if dry_run else "created"
+    if report.planned:
+        table = Table("pair", "series", title=f"Series {verb}")
+        for pair, slot in report.planned:
+            table.add_row(escape(pair), escape(slot))
+        console.print(table)
+    counts = report.summary()
+    console.print(
+        f"{'(dry run) would have ' if dry_run else ''}created {counts['created']}, adopted "
+        f"{counts['adopted']}, extended {counts['extended']}, ended {counts['ended']}, "
+        f"deleted by manager {counts['deleted_by_manager']}, moved {counts['moved']}, "
+        f"failed {counts['failed']}"
+    )
+    for line in report.failed:
+        err_console.print("[red]failed:[/red] " + escape(line), highlight=False)
+    for line in report.warnings:
+        err_console.print("[yellow]warning:[/yellow] " + escape(line), highlight=False)
+    for line in report.deleted_by_manager:
+        err_console.print("[yellow]deleted by manager (not recreated):[/yellow] " + escape(line))
+    for line in report.moved:
+        console.print("[cyan]moved (it double-booked someone):[/cyan] " + escape(line))
+    if report.busy:
+        err_console.print(
+            f"[yellow]left to another worker:[/yellow] {len(report.busy)} pair(s) another "
+            "running onetoone holds right now (they are picked up by the next run if it "
+            "stops): " + escape(", ".join(report.busy[:10]))
+            + (" …" if len(report.busy) > 10 else ""))
+
+
+def print_meetings(result: Any) -> bool:
+    """Agenda, notes and mail lines of a tick; True when something failed."""
+    if result.agenda is None:
+        return False
+    a, c, m = result.agenda, result.capture, result.mail
+    console.print(
+        f"agendas: {len(a.injected)} written, {len(a.updated)} updated, "
+        f"{len(a.kept_person_edit)} left as a person edited them; notes read back: "
+        f"{len(c.held)} with notes, {len(c.without_notes)} without; mail: {len(m.queued)} "
+        f"queued, {len(m.sent)} sent, {len(m.unconfirmed)} unconfirmed")
+    absences, rebook = result.absences, result.rebook
+    if absences is not None and (absences.moved or absences.no_slot or absences.skipped):
+        console.print(f"absences and holidays: {len(absences.moved)} meetings moved, "
+                      f"{len(absences.no_slot)} with no free time (manager told), "
+                      f"{len(absences.skipped)} skipped for a long absence")
+        for line in absences.moved:
+            console.print("[cyan]moved:[/cyan] " + escape(line), highlight=False)
+    if rebook is not None and (rebook.offered or rebook.booked or rebook.reoffered):
+        console.print(f"missed meetings: {len(rebook.offered)} rebooking offers sent, "
+                      f"{len(rebook.reoffered)} sent again, {len(rebook.booked)} booked")
+    failed = (result.occurrences.failed if result.occurrences else []) + a.failed + c.failed
+    failed += m.failed
+    failed += (absences.failed if absences else []) + (rebook.failed if rebook else [])
+    for line in failed:
+        err_console.print("[red]failed:[/red] " + escape(line), highlight=False)
+    for key in m.unconfirmed:
+        err_console.print(f"[yellow]unconfirmed mail {escape(key)}: see `onetoone status`"
+                          "[/yellow]")
+    return bool(failed)

@@ -1,0 +1,89 @@
+"""Commands for whoever installs and runs onetoone: init, config, db, doctor, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from service.cli.context import Ctx
+from service.cli.output import console, err_console
+
+
+@click.command()
+@click.option("--path", default="onetoone.toml", show_default=True, type=click.Path())
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: str, force: bool) -> None:
+    """Write a starter configuration file with every key and its default."""
+    from service.config import STARTER_CONFIG
+
+    target = Path(path)
+    if target.exists() and not force:
+        err_console.print(f"{path} already exists; use --force to overwrite it.")
+        sys.exit(1)
+    target.write_text(STARTER_CONFIG)
+    console.print(f"Wrote {escape(path)}. Edit \\[microsoft] to point at your tenant (or leave "
+                  "it empty for the sandbox), then run [bold]onetoone doctor[/bold].")
+
+
+@click.command("config")
+@click.pass_obj
+def show_config(obj: Ctx) -> None:
+    """Show the effective configuration and where each value came from."""
+    from service.config import describe
+
+    table = Table("key", "value", "from")
+    for key, value, origin in describe(obj.settings):
+        table.add_row(escape(key), escape(value), escape(origin))
+    console.print(table)
+
+
+@click.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(obj: Ctx) -> None:
+    """Create or upgrade the database schema to this version."""
+    from service.store.db import make_engine, upgrade
+
+    before, after = upgrade(make_engine(obj.settings.database.url))
+    console.print(f"Database schema: {before or 'empty'} -> {after}")
+
+
+@click.command()
+@click.pass_obj
+def doctor(obj: Ctx) -> None:
+    """Check config, database, sign-in and each Graph permission; one line each."""
+    from service.doctor import run_checks
+
+    checks = asyncio.run(run_checks(obj.settings))
+    ok = True
+    for check in checks:
+        mark = "[green]✓[/green]" if check.ok else "[red]✗[/red]"
+        console.print(f"{mark} " + escape(f"{check.name}: {check.detail}"), highlight=False)
+        if not check.ok:
+            ok = False
+            console.print("    fix: " + escape(check.fix), highlight=False)
+    sys.exit(0 if ok else 1)
+
+
+@click.command()
+@click.option("--out", default="demo-out", show_default=True, type=click.Path(file_okay=False),
+              help="Where to write the demo's HTML and state.")
+@click.option("--now", "now_text", help="Run the demo as of this instant (default: now).")
+@click.pass_obj
+def demo(obj: Ctx, out: str, now_text: str | None) -> None:
+    """Schedule a sandbox organisation and show what everyone would see. No account needed."""
+    from service.demo import run_demo
+
+    run_demo(Path(out), obj.now(now_text), console)
+
+
+COMMANDS: tuple[click.Command, ...] = (init, show_config, db, doctor, demo)

@@ -1,0 +1,157 @@
+"""`onetoone status`: per pair, what is next, what happened, and what needs a look."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from service.cli.admin import NOW_HELP, needs_decision
+from service.cli.context import Ctx
+from service.cli.output import console, person_cell
+from service.domain.series import next_meeting
+
+# Moved and rebooked meetings older than this are history, not news: status leaves them out.
+RECENT = timedelta(weeks=8)
+# How far ahead status looks for a pair's next meeting of its series.
+LOOK_AHEAD = timedelta(days=120)
+
+
+@click.command()
+@click.option("--now", "now_text", help=NOW_HELP)
+@click.pass_obj
+def status(obj: Ctx, now_text: str | None) -> None:
+    """Per pair: next meeting, last held, meetings onetoone moved and rebooked, pairs that
+    missed two in a row, open actions, pending or unconfirmed mail. Times are in each
+    series' own time zone."""
+    from service.app import open_store
+    from service.domain.attendance import missed_flag
+
+    store = open_store(obj.settings)
+    now = obj.now(now_text)
+    mail = store.outbox()
+    table = Table(caption="PAIR arguments take the report's email. Times are in each "
+                          "series' own zone.")
+    # rich would fold an email in two to make room; one that can't be pasted as a PAIR
+    # argument is worse than a narrower "mail" column, so the others give way.
+    for column in ("manager", "report", "status", "next meeting", "last held"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("open actions")
+    table.add_column("mail")
+    table.add_column("attention", no_wrap=True)
+    problems = []
+    details: list[str] = []
+    for view in store.views():
+        zone = _zone(view.series)
+        occs = _standing(store, view.pairing.id)
+        held = [o for o in occs if o.status == "held" and o.start <= now]
+        upcoming = next_meeting(view.series, occs, now, within=LOOK_AHEAD)
+        next_text = "—"
+        if upcoming is not None:
+            next_text = _when(upcoming.start, zone, "\n") + (
+                _tag(upcoming.stored) if upcoming.stored is not None else "")
+        mine = [m for m in mail if m.pairing_id == view.pairing.id]
+        counts = {s: sum(1 for m in mine if m.status == s)
+                  for s in ("pending", "sending", "unconfirmed", "failed", "sent")}
+        mail_text = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "—"
+        for m in mine:
+            if needs_decision(m):
+                problems.append(f"mail #{m.id} {m.status}: {m.kind} for "
+                                f"{view.report.name} ({m.key}) — {m.last_error}")
+        flag = missed_flag([(o.start, o.status) for o in occs], now)
+        moved, rebooked = _moved_and_rebooked(occs, zone, now)
+        attention = [f"[bold red]{escape(flag)}[/bold red]"] if flag else []
+        attention += [f"{n} {what}" for n, what in ((len(moved), "moved"),
+                                                    (len(rebooked), "rebooked")) if n]
+        if moved or rebooked:
+            details.append(f"{view.manager.name} & {view.report.name} <{view.report.email}>:")
+            details += [f"  {line}" for line in moved + rebooked]
+        table.add_row(
+            escape(person_cell(view.manager)), escape(person_cell(view.report)),
+            escape(view.pairing.status.replace("_", " ")), escape(next_text),
+            f"{held[-1].start.astimezone(zone):%d %b %Y}" if held else "—",
+            str(len(store.open_actions(view.pairing.id))), escape(mail_text),
+            "\n".join(attention) or "—")
+    console.print(table)
+    if details:
+        console.print("Meetings onetoone moved or rebooked (the last "
+                      f"{RECENT.days // 7} weeks and ahead):")
+        for line in details:
+            console.print(escape(line), highlight=False)
+    for line in problems:
+        console.print("[yellow]" + escape(line) + "[/yellow]")
+    if problems:
+        console.print("Settle them with `onetoone mail resend ID` or `onetoone mail "
+                      "mark-sent ID` (see `onetoone mail --help`).")
+
+
+def _zone(series: Any) -> ZoneInfo:
+    """The series' own zone (the one its times are fixed in); UTC for a pair without one."""
+    return ZoneInfo(series.time_zone if series is not None else "UTC")
+
+
+def _when(instant: datetime, zone: ZoneInfo, sep: str = " ") -> str:
+    """'Thu 26 Nov 13:30 Europe/London': local time with the zone named."""
+    return f"{instant.astimezone(zone):%a %d %b %H:%M}{sep}{zone.key}"
+
+
+def _moved_reason(occ: Any) -> str:
+    reason = (occ.moved_reason or "").strip()
+    return reason if reason.lower().startswith("moved") else f"moved: {reason}"
+
+
+def _tag(occ: Any) -> str:
+    """A line saying onetoone moved or rebooked this meeting (details under the table)."""
+    if occ.rebook_of is not None:
+        return "\n(rebooked)"
+    if occ.moved_reason:
+        return "\n(moved)"
+    return ""
+
+
+def _standing(store: Any, pairing_id: int) -> list[Any]:
+    """The pair's stored meetings that still stand: every series' (and rebooking's) rows,
+    without those after the end of an ended series or the deletion of a deleted one (they
+    left Outlook with it, so they are neither upcoming nor missed)."""
+    series: dict[int, Any] = {}
+    out = []
+    for occ in store.pairing_occurrences(pairing_id):
+        row = series.setdefault(occ.series_id, store.series(occ.series_id))
+        if row is not None and row.status == "ended" and (
+                occ.start.astimezone(_zone(row)).date() > row.range_end):
+            continue
+        if row is not None and row.status == "deleted" and row.ended_at is not None and (
+                occ.start > row.ended_at):
+            continue
+        out.append(occ)
+    return out
+
+
+def _moved_and_rebooked(occs: list[Any], zone: ZoneInfo, now: datetime
+                        ) -> tuple[list[str], list[str]]:
+    """Lines for the recent or upcoming meetings onetoone moved, and those it rebooked
+    (single meetings replacing missed ones), oldest first."""
+    by_id = {o.id: o for o in occs}
+    moved, rebooked = [], []
+    for occ in occs:
+        if occ.start < now - RECENT:
+            continue
+        when = _when(occ.start, zone)
+        if occ.rebook_of is not None:
+            missed = by_id.get(occ.rebook_of)
+            was = (f" for the missed {missed.start.astimezone(zone):%a %d %b}"
+                   if missed is not None else "")
+            rebooked.append(f"{when} rebooked{was} ({occ.status.replace('_', ' ')})")
+        elif occ.moved_reason:
+            was = ""
+            if occ.original_start != occ.start:
+                was = f" (was {occ.original_start.astimezone(zone):%a %d %b %H:%M})"
+            moved.append(f"{when}{was} {_moved_reason(occ)}")
+    return moved, rebooked
+
+
+COMMANDS: tuple[click.Command, ...] = (status,)

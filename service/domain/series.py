@@ -1,0 +1,139 @@
+"""A stored series' meetings, computed locally (pure: the window and ``now`` are arguments).
+
+Occurrences are stored only a few days ahead (when their agenda is due), so "the pair's
+meetings" are the stored ones (moved anywhere, rebooked) merged with the series' own slots
+not stored yet. A stored meeting stands for its slot of the series even when it was moved
+far ahead, so it never hides the slots before it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Generic, Protocol, TypeVar
+from zoneinfo import ZoneInfo
+
+from service.domain.cadence import recurrence_for
+from service.domain.model import CadenceKind, Slot
+from service.domain.recurrence import expand
+from service.domain.status import OccurrenceStatus
+
+
+class StoredSeries(Protocol):
+    """What the store keeps of a series (a record or a row: read-only here)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def cadence(self) -> str: ...
+    @property
+    def minutes(self) -> int: ...
+    @property
+    def weekday(self) -> int: ...
+    @property
+    def week_index(self) -> str | None: ...
+    @property
+    def start_time(self) -> str: ...
+    @property
+    def time_zone(self) -> str: ...
+    @property
+    def first_date(self) -> date: ...
+    @property
+    def range_end(self) -> date: ...
+
+
+class StoredMeeting(Protocol):
+    """What the store keeps of one meeting of a series."""
+
+    @property
+    def series_id(self) -> int: ...
+    @property
+    def original_start(self) -> datetime: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+    @property
+    def status(self) -> str: ...
+
+
+M = TypeVar("M", bound=StoredMeeting)
+
+
+def slot_of(series: StoredSeries) -> Slot:
+    """The series' weekly/monthly slot, in its own zone."""
+    return Slot(weekday=series.weekday, start=time.fromisoformat(series.start_time),
+                time_zone=series.time_zone, first_date=series.first_date,
+                week_index=series.week_index)
+
+
+def occurrences(series: StoredSeries, start: datetime, end: datetime, *,
+                open_ended: bool = False) -> list[tuple[datetime, datetime]]:
+    """The series' (UTC start, UTC end) slots overlapping ``[start, end)``, as Outlook lists
+    them; no Graph call.
+
+    ``open_ended``: as if the series ran past its range end (live series are extended).
+    """
+    slot = slot_of(series)
+    range_end = series.range_end
+    if open_ended:
+        range_end = max(range_end, end.date() + timedelta(days=1))
+    rec = recurrence_for(CadenceKind(series.cadence), slot, range_end)
+    first = datetime.combine(series.first_date, slot.start, tzinfo=ZoneInfo(series.time_zone))
+    return expand(rec, first, first + timedelta(minutes=series.minutes), start, end)
+
+
+@dataclass(frozen=True)
+class Meeting(Generic[M]):
+    """One meeting of the pair: ``stored`` when the store has it, else None (a slot of the
+    series not stored yet). ``number`` is the one the occurrence sync gives it: how many of
+    the listed meetings start no later than it."""
+
+    start: datetime
+    end: datetime
+    stored: M | None
+    number: int
+
+
+def meetings(series: StoredSeries | None, stored: Sequence[M], since: datetime,
+             until: datetime) -> list[Meeting[M]]:
+    """The pair's meetings, by start: every stored one that is not cancelled, and the
+    ``series``' slots overlapping ``[since, until)`` that no stored meeting of it stands for.
+    ``series`` is None for a pair without a live series (only stored meetings count)."""
+    found: list[tuple[datetime, datetime, M | None]] = [
+        (o.start, o.end, o) for o in stored if o.status != OccurrenceStatus.CANCELLED]
+    if series is not None:
+        known = {o.original_start for o in stored if o.series_id == series.id}
+        found += [(s, e, None) for s, e in occurrences(series, since, until) if s not in known]
+    found.sort(key=lambda m: m[0])
+    starts = [m[0] for m in found]
+    return [Meeting(s, e, row, bisect_right(starts, s)) for s, e, row in found]
+
+
+def next_meeting(series: StoredSeries | None, stored: Sequence[M], after: datetime, *,
+                 within: timedelta) -> Meeting[M] | None:
+    """The pair's first meeting starting after ``after`` (looking ``within`` ahead for slots
+    of the series), or None."""
+    return next((m for m in meetings(series, stored, after, after + within) if m.start > after),
+                None)
+
+
+def meeting_on(found: Sequence[Meeting[M]], day: date, zone: ZoneInfo) -> Meeting[M] | None:
+    """The first of ``found`` on ``day`` (a local date in ``zone``)."""
+    return next((m for m in found if m.start.astimezone(zone).date() == day), None)
+
+
+def first_day_after(found: Sequence[Meeting[M]], day: date, zone: ZoneInfo) -> date | None:
+    """The local date of the first of ``found`` after ``day``: the one to suggest instead."""
+    return next((d for m in found if (d := m.start.astimezone(zone).date()) > day), None)
+
+
+def agenda_can_update(updates_done: int, extra_updates: int) -> bool:
+    """Whether an occurrence's invite may get one more agenda update.
+
+    Every organizer update sends the report a meeting update, so an occurrence gets its one
+    agenda update plus at most ``extra_updates`` ([agenda] extra_updates) for new topics.
+    """
+    return updates_done < 1 + extra_updates
