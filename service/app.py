@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from service.graph.client import GraphClient
 from service.graph.factory import build_from_settings
 from service.jobs.context import JobContext, Progress
 from service.logs import register_secret
@@ -38,10 +39,21 @@ def open_store(settings: Any) -> Store:
     return Store(engine)
 
 
+def graph_for(settings: Any, *, sandbox: Any = None, **overrides: Any) -> GraphClient:
+    """The Graph client for the settings: over the sandbox tenant's transport in sandbox
+    mode (``sandbox`` is the SandboxTenant), else Microsoft's service."""
+    if not settings.is_sandbox:
+        return build_from_settings(settings, **overrides)
+    if sandbox is None:
+        raise ValueError("sandbox mode needs a SandboxTenant")
+    from service.sandbox import SandboxTransport
+
+    return build_from_settings(settings, inner=SandboxTransport(sandbox), **overrides)
+
+
 def load_sandbox(settings: Any, today: datetime) -> Any:
     """The sandbox tenant from its state file, seeded with the demo organisation if new."""
-    from service.graph.sandbox import SandboxTenant
-    from service.graph.sandbox_org import demo_tenant
+    from service.sandbox import SandboxTenant, demo_tenant
 
     path = Path(settings.microsoft.sandbox_state)
     if path.exists():
@@ -76,7 +88,7 @@ async def job_context(
             held.enter_context(sandbox_state_lock(settings))
             tenant = load_sandbox(settings, now)
             tenant.now = lambda: now  # the sandbox's clock follows the run's (tick --now)
-        graph = build_from_settings(settings, sandbox=tenant, **(graph_options or {}))
+        graph = graph_for(settings, sandbox=tenant, **(graph_options or {}))
         try:
             yield JobContext(settings=settings, store=store, graph=graph, progress=progress)
         finally:
@@ -87,6 +99,6 @@ async def job_context(
 
 def sandbox_state_lock(settings: Any) -> AbstractContextManager[None]:
     """Hold the sandbox state file (one process at a time loads, changes and saves it)."""
-    from service.graph.sandbox import state_lock
+    from service.sandbox import state_lock
 
     return state_lock(Path(settings.microsoft.sandbox_state))

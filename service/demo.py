@@ -19,11 +19,13 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from service.app import job_context, load_sandbox, sandbox_state_lock, save_sandbox
 from service.config import default_settings
 from service.domain.attendance import missed_flag
+from service.domain.events import CalendarEvent
 from service.domain.htmltext import html_to_text
 from service.domain.timezones import to_iana
 from service.graph.client import parse_graph_datetime
@@ -41,7 +43,7 @@ def demo_settings(out: Path) -> Any:
         base,
         database=dataclasses.replace(base.database, url=f"sqlite:///{(out / 'demo.db')}"),
         microsoft=dataclasses.replace(base.microsoft,
-                                      sandbox_state=str(out / "sandbox-tenant.json")),
+                                      sandbox_state=out / "sandbox-tenant.json"),
     )
 
 
@@ -52,36 +54,74 @@ def _slug(text: str) -> str:
 WALK = timedelta(weeks=6)
 STEP = timedelta(hours=12)
 
+# What managers type into their meetings, varied by meeting: (what was discussed, a second
+# line, an action for the report). Picked by the pair and the meeting's number, so the same
+# demo types the same notes.
+NOTES = [
+    ("how {r} is getting on; workload is manageable",
+     "Good progress this month &amp; a win worth sharing.", "share a short update with the team"),
+    ("the release that went out last week and what {r} learned from it",
+     "The customer feedback was positive; two small fixes to follow.", "write up the two fixes"),
+    ("{r}'s goals for next quarter",
+     "Agreed to focus on one goal rather than three.", "draft the goal in a paragraph"),
+    ("a tricky conversation with another team, and how to handle the next one",
+     "{r} handled it calmly; worth sharing the approach.", "set up a short call with them"),
+    ("training and a conference {r} would like to go to",
+     "Budget is there if it's booked this quarter.", "pick a course and send the link"),
+    ("how the new way of planning is working",
+     "Less context-switching; stand-ups could be shorter.", "suggest a shorter stand-up"),
+]
+TYPED = "demo_typed"  # sandbox state: occurrences whose notes a manager has typed
+# A carried-over action line in the agenda ends with its number, "(#12)"; the agenda's own
+# wording ("change [ ] to [x]", the example action) never does.
+OPEN_ACTION = re.compile(r"(<p\b[^>]*>)\[ \] (?=(?:(?!</p>).)*\(#\d+\)\s*</p>)")
 
-def _people_at_work(tenant: Any, store: Any, now: datetime) -> list[str]:
+
+def _typed_notes(report_first: str, manager_first: str, pick: int, n: int, due: str
+                 ) -> tuple[str, str]:
+    """The notes and actions (HTML) a manager types into the ``n``th meeting with a report."""
+    topic, second, action = NOTES[pick % len(NOTES)]
+    notes = (f"<p>Discussed: {topic.format(r=report_first)}.</p>"
+             f"<p>{second.format(r=report_first)}</p>")
+    actions = f"<p>{report_first}: {action} by {due}</p>"
+    if n % 2 == 0:
+        actions += f"<p>{manager_first}: look into a course by {due}</p>"
+    return notes, actions
+
+
+def _type_into(html: str, cell: str, text: str) -> str:
+    """``text`` typed at the top of the agenda's notes or actions cell."""
+    return re.sub(rf'(id="{cell}"[^>]*>)', lambda m: m.group(1) + text, html)
+
+
+def _people_at_work(tenant: Any, store: Any, now: datetime, grace: timedelta) -> list[str]:
     """What managers do in Outlook between runs (deterministic, and never done twice):
-    most type notes and actions into the meeting after it ends; one moves a meeting; one
-    cancels one; Marcus never types notes for Grace (so she shows 'held without notes')."""
+    most type notes and actions into the meeting after it ends, and tick off last time's
+    actions every other meeting; Marcus never types notes for Grace (so she shows 'held
+    without notes'). Only meetings the coming tick reads back (ended ``grace`` ago) are
+    typed into, so every note typed is read back before the demo ends."""
     done: list[str] = []
-    for view in store.views(["active"]):
+    typed = tenant.state.setdefault(TYPED, [])
+    for pick, view in enumerate(store.views(["active"])):
         occs = store.pairing_occurrences(view.pairing.id)
         mailbox = view.manager.email
         report_first = view.report.name.split()[0]
         for n, occ in enumerate(occs, start=1):
-            if occ.end > now or occ.agenda_state != "injected" or occ.status == "cancelled":
+            if (occ.end + grace > now or occ.agenda_state != "injected"
+                    or occ.status == "cancelled" or occ.event_id in typed):
                 continue
             if view.report.name.startswith("Grace"):
                 continue
             html = tenant.person_body(mailbox, occ.event_id)
-            if "Discussed:" in html:
-                continue  # already typed
-            notes = (f"<p>Discussed: how {report_first} is getting on; workload is "
-                     "manageable.</p><p>Good progress this month &amp; a win worth sharing.</p>")
             due = (occ.end + timedelta(days=10)).strftime("%d %b")
-            actions = f"<p>{report_first}: share a short update with the team by {due}</p>"
+            notes, actions = _typed_notes(report_first, view.manager.name.split()[0],
+                                          pick + n, n, due)
             if n % 2 == 0:
-                actions += f"<p>{view.manager.name.split()[0]}: look into a course by {due}</p>"
-                html = html.replace("[ ] ", "[x] ")  # last time's actions were done
-            html = re.sub(r'(id="onetoone-notes"[^>]*>)', lambda m, t=notes: m.group(1) + t,
-                          html)
-            html = re.sub(r'(id="onetoone-actions"[^>]*>)',
-                          lambda m, t=actions: m.group(1) + t, html)
+                html = OPEN_ACTION.sub(r"\1[x] ", html)  # last time's actions were done
+            html = _type_into(_type_into(html, "onetoone-notes", notes), "onetoone-actions",
+                              actions)
             tenant.person_edit_body(mailbox, occ.event_id, html)
+            typed.append(occ.event_id)
             done.append(f"{view.manager.name} typed notes for {occ.start:%d %b} with "
                         f"{report_first}")
     return done
@@ -100,36 +140,46 @@ async def _reschedule_some(ctx: Any, tenant: Any, now: datetime) -> list[str]:
         first = view.report.name.split()[0]
         if first not in ("Aisha", "Olivia"):
             continue
-        items = await ctx.graph.instances(view.series.mailbox, view.series.event_id, now,
-                                          now + timedelta(days=70))
+        items = [i for i in await ctx.graph.instances(
+            view.series.mailbox, view.series.event_id, now, now + timedelta(days=70))
+            if i.start is not None and i.end is not None]
         if first == "Aisha" and items:
-            start = parse_graph_datetime(items[0]["start"])
-            end = parse_graph_datetime(items[0]["end"])
-            tenant.person_move(view.manager.email, items[0]["id"], start + timedelta(days=1),
+            start, end = items[0].start, items[0].end
+            tenant.person_move(view.manager.email, items[0].id, start + timedelta(days=1),
                                end + timedelta(days=1))
             done.append(f"{view.manager.name} moved the {start:%d %b} meeting with Aisha a "
                         "day later")
         if first == "Olivia" and items:
-            tenant.person_cancel(view.manager.email, items[0]["id"], "On the road that week")
-            done.append(f"{view.manager.name} cancelled the "
-                        f"{parse_graph_datetime(items[0]['start']):%d %b} meeting with Olivia")
+            tenant.person_cancel(view.manager.email, items[0].id, "On the road that week")
+            done.append(f"{view.manager.name} cancelled the {items[0].start:%d %b} meeting "
+                        "with Olivia")
     return done
 
 
-async def _walk(settings: Any, tenant: Any, now: datetime) -> tuple[Any, list[str]]:
-    """Run the worker's tick every 12 hours for six simulated weeks, people acting between."""
+async def _walk(settings: Any, tenant: Any, now: datetime, console: Console
+                ) -> tuple[Any, list[str]]:
+    """Run the worker's tick every 12 hours for six simulated weeks, people acting between
+    (before each tick, so the tick reads back what they typed)."""
     first = None
     happenings: list[str] = []
+    grace = timedelta(minutes=settings.agenda.grace_minutes)
     steps = int(WALK / STEP) + 1
-    for i in range(steps):
-        at = now + STEP * i
-        tenant.now = lambda at=at: at
-        async with job_context(settings, at, sandbox=tenant) as ctx:
-            result = await tick(ctx, at, sync=i % 2 == 0)
-            first = first or result
-            if i == 0:
-                happenings += await _reschedule_some(ctx, tenant, at)
-            happenings += _people_at_work(tenant, ctx.store, at)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True,
+                  disable=console.quiet or not console.is_terminal) as progress:
+        task = progress.add_task("Walking the weeks", total=steps)
+        for i in range(steps):
+            at = now + STEP * i
+            progress.update(task, description=f"Week {i // 14 + 1} of {steps // 14}: "
+                                              f"{at:%a %d %b %H:%M} UTC")
+            tenant.now = lambda at=at: at
+            async with job_context(settings, at, sandbox=tenant) as ctx:
+                happenings += _people_at_work(tenant, ctx.store, at, grace)
+                result = await tick(ctx, at, sync=i % 2 == 0)
+                first = first or result
+                if i == 0:
+                    happenings += await _reschedule_some(ctx, tenant, at)
+            progress.advance(task)
     tenant.now = lambda: now
     # Kept with the sandbox so a second run's page still tells the whole story.
     history = tenant.state.setdefault("demo_happenings", [])
@@ -141,11 +191,11 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
     settings = demo_settings(out)
     with sandbox_state_lock(settings):
         tenant = load_sandbox(settings, now)
-        result, happenings = await _walk(settings, tenant, now)
+        result, happenings = await _walk(settings, tenant, now, console)
         async with job_context(settings, now, sandbox=tenant) as ctx:
             users = [u for u in await ctx.graph.list_users() if u.enabled]
             infos = await ctx.graph.mailbox_settings([u.id for u in users])
-            calendars: dict[str, list[dict[str, Any]]] = {}
+            calendars: dict[str, list[CalendarEvent]] = {}
             for user in users:
                 calendars[user.id] = await ctx.graph.calendar_view(user.id, now, now + HORIZON)
             views = ctx.store.views()
@@ -162,18 +212,18 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
             zone = ZoneInfo(to_iana(zone_name))
         except (ValueError, KeyError):
             zone = ZoneInfo("UTC")
-        months: dict[str, list[dict[str, str]]] = defaultdict(list)
-        for event in sorted(calendars[user.id], key=lambda e: e["start"]["dateTime"]):
-            start = parse_graph_datetime(event["start"]).astimezone(zone)
-            end = parse_graph_datetime(event["end"]).astimezone(zone)
+        months: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        timed = [(e.start, e.end, e) for e in calendars[user.id]
+                 if e.start is not None and e.end is not None]
+        for first, last, event in sorted(timed, key=lambda t: t[0]):
+            start, end = first.astimezone(zone), last.astimezone(zone)
             months[start.strftime("%B %Y")].append({
                 "day": start.strftime("%a %d %b"),
                 "time": f"{start:%H:%M}–{end:%H:%M}",
-                "subject": event.get("subject") or "(no subject)",
-                "one_to_one": (event.get("subject") or "").startswith("1-2-1"),
-                "organizer": ((event.get("organizer") or {}).get("emailAddress") or {})
-                .get("name", ""),
-                "teams": bool(event.get("isOnlineMeeting")),
+                "subject": event.subject or "(no subject)",
+                "one_to_one": event.subject.startswith("1-2-1"),
+                "organizer": event.organizer.name if event.organizer else "",
+                "teams": event.online,
             })
         page = f"people/{_slug(user.name)}.html"
         people.append({"name": user.name, "email": user.email, "zone": str(zone),

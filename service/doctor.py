@@ -39,13 +39,12 @@ def token_roles(token: str) -> set[str] | None:
 async def run_checks(settings: Any) -> list[Check]:
     checks = [Check("config", True, f"loaded from {settings.source}")]
     checks.append(_database(settings))
-    from service.app import load_sandbox
-    from service.graph.factory import build_from_settings
+    from service.app import graph_for, load_sandbox
 
     now = datetime.now(UTC)
     sandbox = load_sandbox(settings, now) if settings.is_sandbox else None
     try:
-        graph = build_from_settings(settings, sandbox=sandbox, max_retries=1)
+        graph = graph_for(settings, sandbox=sandbox, max_retries=1)
     except ServiceError as exc:
         checks.append(Check("sign-in", False, str(exc), "see the message above"))
         return checks

@@ -1,4 +1,7 @@
-"""Builds the GraphClient for production (msal + HTTPS) or for the sandbox tenant."""
+"""Builds the GraphClient for production (msal + HTTPS) or over a transport handed in.
+
+This package never imports the sandbox: ``service.app.graph_for`` passes the sandbox
+tenant's transport in when the settings say sandbox."""
 
 from __future__ import annotations
 
@@ -72,8 +75,10 @@ def token_provider_for(ms: Any) -> MsalTokenProvider:
     return _PROVIDERS[key]
 
 
-def build_from_settings(settings: Any, *, sandbox: Any = None, **overrides: Any) -> GraphClient:
-    """The client the CLI and worker use: the sandbox tenant, or Microsoft's service."""
+def build_from_settings(settings: Any, *, inner: httpx.AsyncBaseTransport | None = None,
+                        **overrides: Any) -> GraphClient:
+    """The client the CLI and worker use: Microsoft's service, or in sandbox mode the
+    sandbox tenant's transport (``inner``, which the caller provides)."""
     ms = settings.microsoft
     common = {
         "max_retries": ms.max_retries,
@@ -83,16 +88,14 @@ def build_from_settings(settings: Any, *, sandbox: Any = None, **overrides: Any)
     }
     common.update(overrides)
     if settings.is_sandbox:
-        from service.graph.sandbox import SandboxTransport
-
-        if sandbox is None:
-            raise ValueError("sandbox mode needs a SandboxTenant")
+        if inner is None:
+            raise ValueError("sandbox mode needs the sandbox tenant's transport")
         return build_client(
-            graph_url=SANDBOX_GRAPH_URL, token_provider=StaticTokenProvider(),
-            inner=SandboxTransport(sandbox), **common,
+            graph_url=SANDBOX_GRAPH_URL, token_provider=StaticTokenProvider(), inner=inner,
+            **common,
         )
     provider = token_provider_for(ms)
     return build_client(
         graph_url=ms.graph_url, token_provider=provider,
-        inner=httpx.AsyncHTTPTransport(retries=0, http2=False), **common,
+        inner=inner or httpx.AsyncHTTPTransport(retries=0, http2=False), **common,
     )

@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from service.graph.sandbox import SandboxTenant, SandboxTransport
-from service.graph.sandbox_core import html_to_text
-from service.graph.sandbox_org import demo_tenant
+from service.sandbox import SandboxTenant, SandboxTransport, demo_tenant
+from service.sandbox.bodies import html_to_text
 
 BASE = "https://graph.sandbox.invalid/v1.0"
 PROP = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name onetoone.pairing"

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from service.app import graph_for
 from service.config import default_settings
 from service.graph.client import ScheduleQuery
-from service.graph.factory import build_from_settings
-from service.graph.sandbox import SandboxTenant, SandboxTransport
+from service.sandbox import SandboxTenant, SandboxTransport
 
 BASE = "https://graph.sandbox.invalid/v1.0"
 LONDON = ZoneInfo("Europe/London")
@@ -58,7 +58,7 @@ def post_event(tenant: SandboxTenant, mailbox: str, body: dict[str, Any]) -> htt
 
 def graph_call(tenant: SandboxTenant, fn):  # type: ignore[no-untyped-def]
     async def go():  # type: ignore[no-untyped-def]
-        graph = build_from_settings(default_settings(), sandbox=tenant)
+        graph = graph_for(default_settings(), sandbox=tenant)
         try:
             return await fn(graph)
         finally:

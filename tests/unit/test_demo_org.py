@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from service.demo import WALK
-from service.graph.sandbox_org import demo_tenant, leave_week
+from service.sandbox import demo_tenant, leave_week
 
 
 def users_by_name(tenant) -> dict[str, dict]:

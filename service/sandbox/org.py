@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from service.graph.sandbox import SandboxTenant
+from service.sandbox.routing import SandboxTenant
 
 LONDON = "GMT Standard Time"
 NEW_YORK = "Eastern Standard Time"

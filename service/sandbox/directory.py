@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from service.graph.sandbox_core import (
-    GraphFault,
-    Request,
-    Response,
-    page,
-    parse_filter,
-    select,
-    top,
-)
-
-if TYPE_CHECKING:
-    from service.graph.sandbox import SandboxTenant
+from service.sandbox.odata import page, parse_filter, select, top
+from service.sandbox.state import TenantState, not_found
+from service.sandbox.wire import Request, Response
 
 # What GET /users returns without $select (Graph's documented default set).
 DEFAULT_USER_FIELDS = ("businessPhones", "displayName", "givenName", "jobTitle", "mail",
@@ -34,12 +25,6 @@ USER_PROPERTIES = frozenset({
     "postalCode", "faxNumber", "imAddresses", "employeeLeaveDateTime", "showInAddressList",
 })
 _EXPAND_MANAGER = re.compile(r"manager(?:\(\s*\$select\s*=\s*([^)]*)\))?", re.I)
-
-
-def not_found(key: str) -> GraphFault:
-    return GraphFault(404, "Request_ResourceNotFound",
-                      f"Resource '{key}' does not exist or one of its queried reference-property "
-                      "objects are not present.")
 
 
 def user_json(user: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +48,7 @@ def user_json(user: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _shape(user: dict[str, Any], request: Request, tenant: SandboxTenant) -> dict[str, Any]:
+def _shape(user: dict[str, Any], request: Request, tenant: TenantState) -> dict[str, Any]:
     full = user_json(user)
     if request.option("select"):
         out = select(full, request, known=USER_PROPERTIES, type_name="microsoft.graph.user")
@@ -81,7 +66,7 @@ def _shape(user: dict[str, Any], request: Request, tenant: SandboxTenant) -> dic
     return out
 
 
-def list_users(tenant: SandboxTenant, request: Request) -> Response:
+def list_users(tenant: TenantState, request: Request) -> Response:
     """GET /users: $filter, $select, $expand=manager, $top (1..999) and $skiptoken paging."""
     select({}, request, known=USER_PROPERTIES, type_name="microsoft.graph.user")
     wanted = parse_filter(request.option("filter"), USER_FILTER_FIELDS)
@@ -92,11 +77,11 @@ def list_users(tenant: SandboxTenant, request: Request) -> Response:
                               context=f"{request.base}/$metadata#users"))
 
 
-def get_user(tenant: SandboxTenant, key: str, request: Request) -> Response:
+def get_user(tenant: TenantState, key: str, request: Request) -> Response:
     return Response(200, _shape(tenant.directory_user(key), request, tenant))
 
 
-def get_manager(tenant: SandboxTenant, key: str, request: Request) -> Response:
+def get_manager(tenant: TenantState, key: str, request: Request) -> Response:
     user = tenant.directory_user(key)
     manager = tenant.state["users"].get(user.get("manager_id") or "")
     if manager is None:
@@ -105,7 +90,7 @@ def get_manager(tenant: SandboxTenant, key: str, request: Request) -> Response:
     return Response(200, body)
 
 
-def direct_reports(tenant: SandboxTenant, key: str, request: Request) -> Response:
+def direct_reports(tenant: TenantState, key: str, request: Request) -> Response:
     user = tenant.directory_user(key)
     reports = [u for u in tenant.state["users"].values() if u.get("manager_id") == user["id"]]
     shaped = [{"@odata.type": "#microsoft.graph.user", **_shape(u, request, tenant)}
@@ -113,7 +98,7 @@ def direct_reports(tenant: SandboxTenant, key: str, request: Request) -> Respons
     return Response(200, page(shaped, request, top(request, 100, 999)))
 
 
-def group_members(tenant: SandboxTenant, group_id: str, request: Request) -> Response:
+def group_members(tenant: TenantState, group_id: str, request: Request) -> Response:
     """A group's (transitive) user members, paged. Groups are flat in the sandbox."""
     group = tenant.state["groups"].get(group_id)
     if group is None:
@@ -124,7 +109,7 @@ def group_members(tenant: SandboxTenant, group_id: str, request: Request) -> Res
     return Response(200, page(shaped, request, top(request, 100, 999)))
 
 
-def mailbox_settings(tenant: SandboxTenant, key: str, request: Request) -> Response:
+def mailbox_settings(tenant: TenantState, key: str, request: Request) -> Response:
     user = tenant.mailbox(key)
     body = {"@odata.context": f"{request.base}/$metadata#users('{user['id']}')/mailboxSettings",
             **copy.deepcopy(user["mailboxSettings"])}
@@ -133,7 +118,7 @@ def mailbox_settings(tenant: SandboxTenant, key: str, request: Request) -> Respo
     return Response(200, body)
 
 
-def calendar(tenant: SandboxTenant, key: str, request: Request) -> Response:
+def calendar(tenant: TenantState, key: str, request: Request) -> Response:
     user = tenant.mailbox(key)
     body = {
         "id": f"AAMkCal{user['id'].replace('-', '')}",

@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from service.graph.sandbox_core import (
-    GraphFault,
-    Request,
-    Response,
-    action_params,
-    bad_request,
-    expanded_ext_props,
-    iso_utc,
-    page,
-    parse_filter,
-    preview,
-    property_names,
-    select,
-    top,
-    validate_body,
-)
-
-if TYPE_CHECKING:
-    from service.graph.sandbox import SandboxTenant
+from service.sandbox.bodies import preview
+from service.sandbox.odata import expanded_ext_props, page, parse_filter, select, top
+from service.sandbox.schemas import action_params, property_names, validate_body
+from service.sandbox.state import TenantState
+from service.sandbox.wire import GraphFault, Request, Response, bad_request, iso_utc
 
 WELL_KNOWN = {"inbox": "inbox", "sentitems": "sentitems", "drafts": "drafts",
               "deleteditems": "deleteditems"}
@@ -37,7 +23,7 @@ def folder_name(name: str) -> str:
     return found
 
 
-def send_mail(tenant: SandboxTenant, uid: str, request: Request) -> Response:
+def send_mail(tenant: TenantState, uid: str, request: Request) -> Response:
     """sendMail: 202; delivered to tenant recipients' inboxes, kept in Sent Items if asked."""
     validate_body(request.body, "action:sendMail")
     params = action_params(request.body)
@@ -81,7 +67,7 @@ def send_mail(tenant: SandboxTenant, uid: str, request: Request) -> Response:
     return Response(202)
 
 
-def list_messages(tenant: SandboxTenant, uid: str, folder: str | None, request: Request
+def list_messages(tenant: TenantState, uid: str, folder: str | None, request: Request
                   ) -> Response:
     """Messages of a folder (or all folders), newest first, with $filter/$select/$top."""
     wanted = parse_filter(request.option("filter"))
@@ -102,7 +88,7 @@ def list_messages(tenant: SandboxTenant, uid: str, folder: str | None, request: 
     return Response(200, page(shaped, request, top(request, 10, 1000), token="$skip"))
 
 
-def update_message(tenant: SandboxTenant, uid: str, message_id: str, request: Request
+def update_message(tenant: TenantState, uid: str, message_id: str, request: Request
                    ) -> Response:
     """PATCH a message: isRead, categories, flag, importance (what clients change)."""
     body = request.body if isinstance(request.body, dict) else {}
