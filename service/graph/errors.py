@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from service.errors import (
     AuthError,
@@ -69,7 +70,8 @@ def translate(
     """The most specific ServiceError for a failed Graph response."""
     where = f"mailbox {mailbox}" if mailbox else "the directory"
     detail = f"{method} {path} -> {status} {code}: {message}".strip()
-    kw = {"status": status, "code": code, "mailbox": mailbox, "retry_after": retry_after}
+    kw: dict[str, Any] = {"status": status, "code": code, "mailbox": mailbox,
+                          "retry_after": retry_after}
     if status == 401:
         return AuthError(
             "Microsoft Graph rejected the app's token (401). Check [microsoft] tenant_id and "

@@ -13,8 +13,8 @@ import logging
 import random
 import re
 import time
-from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -88,6 +88,64 @@ class TransportStats:
     throttled: int = 0
 
 
+class MailboxLimiter:
+    """At most ``limit`` requests in flight per mailbox, whether sent alone or inside a
+    ``$batch`` (Exchange counts both: the 5th concurrent request to a mailbox gets 429
+    MailboxConcurrency).
+
+    A ``$batch`` chunk takes all its slots at once, per mailbox and in a fixed mailbox
+    order, so two chunks each holding part of what the other needs can never wait forever.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self._used: dict[str, int] = {}
+        self._freed = asyncio.Condition()
+
+    @asynccontextmanager
+    async def hold(self, wanted: Mapping[str, int]) -> AsyncIterator[None]:
+        """Hold ``wanted[mailbox]`` slots of each mailbox (capped at the limit) meanwhile."""
+        counts = sorted((box, min(n, self.limit)) for box, n in wanted.items() if n > 0)
+        taken: list[tuple[str, int]] = []
+        try:
+            for box, n in counts:
+                async with self._freed:
+                    while self._used.get(box, 0) + n > self.limit:
+                        await self._freed.wait()
+                    self._used[box] = self._used.get(box, 0) + n
+                taken.append((box, n))
+            yield
+        finally:
+            async with self._freed:
+                for box, n in taken:
+                    left = self._used[box] - n
+                    if left:
+                        self._used[box] = left
+                    else:
+                        del self._used[box]
+                self._freed.notify_all()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """The one retry policy for Graph: which answers are retried, how often, how long to wait.
+
+    The transport applies it to whole requests and ``graph.batch`` to the sub-requests of
+    a ``$batch`` (Graph answers a throttled sub-request inside a 200 reply).
+    """
+
+    max_retries: int
+    sleep: Callable[[float], Awaitable[None]]
+
+    def retries(self, status: int, safe: bool, attempt: int) -> bool:
+        """Whether attempt ``attempt`` (1-based) that got ``status`` is tried again."""
+        return status in TRANSIENT_STATUSES and safe and attempt <= self.max_retries
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Graph's Retry-After when given, else exponential backoff with jitter."""
+        return backoff(attempt, retry_after, random.random())
+
+
 class GraphTransport(httpx.AsyncBaseTransport):
     """Wraps the real transport: per-mailbox concurrency limit, global limit, retries."""
 
@@ -101,19 +159,16 @@ class GraphTransport(httpx.AsyncBaseTransport):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._inner = inner
-        self._max_retries = max_retries
-        self._per_mailbox = per_mailbox
-        self._mailbox_slots: dict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(self._per_mailbox)
-        )
+        self.policy = RetryPolicy(max_retries=max_retries, sleep=sleep)
+        self.mailboxes = MailboxLimiter(per_mailbox)
         self._global = asyncio.Semaphore(max_in_flight)
-        self._sleep = sleep
         self.stats = TransportStats()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         safe = retry_safe(request.method, path)
         mailbox = mailbox_of(path)
+        policy = self.policy
         attempt = 0
         while True:
             attempt += 1
@@ -126,27 +181,23 @@ class GraphTransport(httpx.AsyncBaseTransport):
                         f"({type(exc).__name__}); it may or may not have taken effect.",
                         mailbox=mailbox or "",
                     ) from exc
-                if attempt > self._max_retries:
+                if attempt > policy.max_retries:
                     raise
-                delay = backoff(attempt, None, random.random())
+                delay = policy.delay(attempt, None)
                 log.warning(
                     "graph.retry",
                     extra={"method": request.method, "path": path, "attempt": attempt,
                            "delay": round(delay, 3), "cause": type(exc).__name__},
                 )
                 self.stats.retries += 1
-                await self._sleep(delay)
+                await policy.sleep(delay)
                 continue
             if response.status_code == 429:
                 self.stats.throttled += 1
-            if (
-                response.status_code not in TRANSIENT_STATUSES
-                or not safe
-                or attempt > self._max_retries
-            ):
+            if not policy.retries(response.status_code, safe, attempt):
                 return response
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            delay = backoff(attempt, retry_after, random.random())
+            delay = policy.delay(attempt, retry_after)
             await response.aread()
             await response.aclose()
             log.warning(
@@ -155,20 +206,17 @@ class GraphTransport(httpx.AsyncBaseTransport):
                        "attempt": attempt, "delay": round(delay, 3), "mailbox": mailbox},
             )
             self.stats.retries += 1
-            await self._sleep(delay)
+            await policy.sleep(delay)
 
     async def _send_once(self, request: httpx.Request, mailbox: str | None) -> httpx.Response:
         self.stats.requests += 1
-        async with self._global:
-            if mailbox is None:
-                response = await self._inner.handle_async_request(request)
-                await response.aread()
-                return response
-            async with self._mailbox_slots[mailbox]:
-                response = await self._inner.handle_async_request(request)
-                # Read inside the slot so the mailbox's concurrency really covers the body.
-                await response.aread()
-                return response
+        # Mailbox slots before the global one, as a $batch takes them (graph/batch.py): one
+        # order for both, so neither can hold what the other waits for.
+        async with self.mailboxes.hold({mailbox: 1} if mailbox else {}), self._global:
+            response = await self._inner.handle_async_request(request)
+            # Read inside the slot so the mailbox's concurrency really covers the body.
+            await response.aread()
+            return response
 
     async def aclose(self) -> None:
         await self._inner.aclose()

@@ -12,7 +12,7 @@ from typing import Any
 
 import jsonschema
 
-from service.graph.sandbox_core import SCHEMAS_FILE as SCHEMAS
+from service.sandbox.schemas import SCHEMAS_FILE as SCHEMAS
 
 
 @cache

@@ -11,7 +11,7 @@ import respx
 
 from service.errors import AuthError, NotFound, OutcomeUnknown, PermissionDenied, Throttled
 from service.graph.auth import StaticTokenProvider
-from service.graph.client import BatchItem
+from service.graph.batch import BatchItem
 from service.graph.factory import build_client
 from service.graph.transport import mailbox_of, parse_retry_after, retry_safe
 
@@ -118,7 +118,7 @@ def test_event_create_503_is_retried(client, sleeps) -> None:
         graph_error(503, "ServiceUnavailable", "busy"),
         httpx.Response(201, json={"id": "e1"}),
     ])
-    assert run(client.create_event("m1", {"subject": "x", "transactionId": "t"}))["id"] == "e1"
+    assert run(client.create_event("m1", {"subject": "x", "transactionId": "t"})).id == "e1"
     assert route.call_count == 2
     assert len(sleeps) == 1
 
@@ -225,7 +225,7 @@ def test_batch_retries_throttled_subrequests(client) -> None:
         return httpx.Response(200, json={"responses": responses})
 
     respx.post(f"{GRAPH}/$batch").mock(side_effect=handler)
-    out = run(client.batch([BatchItem("a", "GET", "/users/a"), BatchItem("b", "GET", "/users/b")]))
+    out = run(client._batch([BatchItem("a", "GET", "/users/a"), BatchItem("b", "GET", "/users/b")]))
     assert calls == [["a", "b"], ["b"]]
     assert out["b"].status == 200 and out["b"].body == {"ok": "/users/b"}
 
@@ -242,13 +242,13 @@ def test_batch_splits_into_twenty(client) -> None:
             {"id": r["id"], "status": 200, "body": {}} for r in reqs]})
 
     respx.post(f"{GRAPH}/$batch").mock(side_effect=handler)
-    run(client.batch([BatchItem(str(i), "GET", f"/users/{i}") for i in range(45)]))
+    run(client._batch([BatchItem(str(i), "GET", f"/users/{i}") for i in range(45)]))
     assert sorted(sizes) == [5, 20, 20]
 
 
 def test_batches_hold_at_most_four_requests_per_mailbox() -> None:
     """Exchange throttles the 5th concurrent request to a mailbox, so batches never hold it."""
-    from service.graph.client import pack_batches
+    from service.graph.batch import pack_batches
 
     items = [BatchItem(f"m{i}", "GET", f"/users/m1/events?$filter=x{i}") for i in range(9)]
     items += [BatchItem(f"u{i}", "GET", f"/users/u{i}") for i in range(20)]
@@ -282,7 +282,7 @@ def test_dropped_connection_on_a_create_is_retried_with_its_transaction_id(clien
         return httpx.Response(201, json={"id": "e1"})
 
     respx.post(f"{GRAPH}/users/m1/events").mock(side_effect=handler)
-    assert run(client.create_event("m1", {"subject": "x", "transactionId": "t-1"}))["id"] == "e1"
+    assert run(client.create_event("m1", {"subject": "x", "transactionId": "t-1"})).id == "e1"
     assert [b["transactionId"] for b in bodies] == ["t-1", "t-1"]
 
 

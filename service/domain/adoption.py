@@ -1,0 +1,56 @@
+"""Adopting a series found in a calendar by its tag (a run that died, a lost database):
+which tagged event is the live series, and what it says about cadence and slot."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from service.domain.events import CalendarEvent
+from service.domain.model import WEEKDAYS, CadenceKind
+from service.domain.timezones import to_iana
+
+
+def series_from_event(event: CalendarEvent, fallback_zone: str) -> dict[str, Any]:
+    """Series columns from a tagged event found in the calendar (adoption)."""
+    assert event.start is not None and event.end is not None  # asked for when searching
+    rec = event.recurrence
+    zone_name = event.time_zone
+    try:
+        zone = to_iana(zone_name) if zone_name else fallback_zone
+    except ValueError:
+        zone = fallback_zone
+    start = event.start.astimezone(ZoneInfo(zone))
+    end = event.end.astimezone(ZoneInfo(zone))
+    pattern = rec.pattern if rec else ""
+    kind = CadenceKind.MONTHLY
+    if pattern == "weekly":
+        kind = CadenceKind.FORTNIGHTLY if rec is not None and rec.interval == 2 else (
+            CadenceKind.WEEKLY)
+    days = (rec.days if rec else ()) or (WEEKDAYS[start.weekday()],)
+    return {
+        "cadence": str(kind),
+        "minutes": int((end - start).total_seconds() // 60),
+        "weekday": WEEKDAYS.index(days[0].lower()),
+        "week_index": rec.index if rec is not None and pattern == "relativeMonthly" else None,
+        "start_time": start.strftime("%H:%M"),
+        "time_zone": zone,
+        "first_date": rec.start_date if rec is not None and rec.start_date else start.date(),
+        "range_end": rec.end_date if rec is not None and rec.end_date else date(9999, 12, 31),
+    }
+
+
+def adoptable(events: list[CalendarEvent], today: date) -> CalendarEvent | None:
+    """The live series among tagged events: a master, not cancelled, not already over."""
+    live = []
+    for e in events:
+        if e.type not in (None, "seriesMaster") or e.cancelled:
+            continue
+        rec = e.recurrence
+        if rec is not None and rec.range_type == "endDate" and rec.end_date and (
+                rec.end_date < today):
+            continue
+        live.append(e)
+    live.sort(key=lambda e: e.start or datetime.min.replace(tzinfo=UTC))
+    return live[-1] if live else None

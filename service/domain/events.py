@@ -1,0 +1,139 @@
+"""What Graph tells about people, calendars and mail, as records the jobs read by attribute.
+
+Graph's JSON is parsed into these in ``service/graph/wire.py``; nothing outside the graph
+package sees the wire format. Times are aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class DirectoryUser:
+    """A user as the directory lists them."""
+
+    id: str
+    name: str
+    email: str
+    enabled: bool
+    member: bool
+    hire_date: date | None
+    manager_id: str | None
+
+
+@dataclass(frozen=True)
+class MailboxInfo:
+    """What mailboxSettings says about a person's day, or why it could not be read."""
+
+    user_id: str
+    time_zone: str | None = None  # as Graph gives it: Windows or IANA name
+    working_days: tuple[str, ...] = ()
+    working_start: str | None = None  # "09:00:00.0000000"
+    working_end: str | None = None
+    working_time_zone: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleItem:
+    """One item of a person's free/busy (getSchedule): when, and how it shows.
+
+    ``status`` is Graph's freeBusyStatus normalised to free, tentative, busy, oof,
+    workingElsewhere or unknown. ``subject`` is what the owner typed (empty when private):
+    text from outside, only ever shown escaped.
+    """
+
+    start: datetime  # UTC
+    end: datetime  # UTC
+    status: str
+    subject: str = ""
+    is_private: bool = False
+
+
+@dataclass(frozen=True)
+class ScheduleQuery:
+    """One getSchedule question: ``emails``' calendars between two instants, asked through
+    ``organizer``'s mailbox (any mailbox the app may read works)."""
+
+    organizer: str
+    emails: tuple[str, ...]
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """A person on an event, and how they answered (none, accepted, declined...)."""
+
+    email: str
+    name: str = ""
+    response: str = ""  # lower case; "" when Graph did not say
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """A series' pattern and range as the calendar holds them (for adopting a series)."""
+
+    pattern: str = ""  # weekly, relativeMonthly, absoluteMonthly...
+    interval: int = 1
+    days: tuple[str, ...] = ()  # lower-case English day names
+    index: str | None = None  # first, second... (relativeMonthly)
+    range_type: str = ""  # endDate, noEnd, numbered
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """An event, a series master or one occurrence of a series.
+
+    ``start``/``end`` are None only when the request did not ask for them. ``time_zone``
+    is the zone the organizer booked it in (Windows or IANA name, as Graph gives it).
+    """
+
+    id: str
+    type: str | None = None  # singleInstance, seriesMaster, occurrence, exception
+    start: datetime | None = None
+    end: datetime | None = None
+    original_start: datetime | None = None  # an occurrence's slot in the pattern
+    time_zone: str | None = None
+    subject: str = ""
+    body: str = ""  # html, or text when asked for as text
+    cancelled: bool = False
+    series_master_id: str | None = None
+    ical_uid: str | None = None
+    etag: str | None = None
+    attendees: tuple[Attendee, ...] = ()
+    organizer: Attendee | None = None
+    is_organizer: bool | None = None
+    show_as: str | None = None
+    online: bool = False
+    recurrence: Recurrence | None = None
+    tags: tuple[tuple[str, str], ...] = ()  # our extended properties: (id, value)
+
+    @property
+    def slot(self) -> datetime | None:
+        """Where the occurrence sits in its series' pattern (its start if never moved)."""
+        return self.original_start or self.start
+
+    def response_of(self, email: str) -> str:
+        """How the attendee ``email`` answered ('' when not invited or not answered)."""
+        wanted = email.lower()
+        return next((a.response for a in self.attendees if a.email == wanted), "")
+
+
+@dataclass(frozen=True)
+class MailMessage:
+    """A mail in a mailbox (addresses lower-cased; body as text when asked for as text)."""
+
+    id: str
+    subject: str = ""
+    sender: str = ""
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    body: str = ""
+    internet_message_id: str = ""
+    sent_at: str = ""  # Graph's sentDateTime, ISO text
+    headers: tuple[tuple[str, str], ...] = ()

@@ -1,0 +1,149 @@
+"""``$batch``: sub-requests packed 20 to a call, within the per-mailbox limit, retried by
+the transport's one policy.
+
+Exchange runs a batch's requests to one mailbox concurrently and answers the one past its
+limit with 429 (MailboxConcurrency), so a chunk holds the same per-mailbox slots as single
+requests do (``GraphTransport.mailboxes``) for as long as it is in flight: with a limit of
+4, all chunks and single requests together never have more than 4 requests at one mailbox.
+Graph answers a throttled sub-request inside a 200 reply (with its own Retry-After), so
+those are retried here, under the transport's ``RetryPolicy`` (the same ``max_retries``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from service.graph.transport import (
+    MailboxLimiter,
+    RetryPolicy,
+    mailbox_of,
+    parse_retry_after,
+    retry_safe,
+)
+
+log = logging.getLogger(__name__)
+
+BATCH_LIMIT = 20  # Graph's documented maximum of requests in one $batch
+# Path segments of requests that Exchange serves from the mailbox (directory reads are not).
+_MAILBOX_SEGMENTS = ("/events", "/calendar", "/mailboxSettings", "/messages", "/mailFolders",
+                     "/sendMail")
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One sub-request of a $batch, with a relative URL like ``/users/x/mailboxSettings``."""
+
+    id: str
+    method: str
+    url: str
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """One sub-request's answer: its status, decoded body and headers."""
+
+    id: str
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+def mailbox_key(item: BatchItem) -> str | None:
+    """The mailbox a sub-request loads (None for directory reads, which Exchange doesn't)."""
+    if "/users/" in item.url and any(seg in item.url for seg in _MAILBOX_SEGMENTS):
+        return mailbox_of(item.url)
+    return None
+
+
+def pack_batches(items: Sequence[BatchItem], per_mailbox: int = 4) -> list[list[BatchItem]]:
+    """Split sub-requests into $batch payloads of at most 20, with at most ``per_mailbox``
+    aimed at any one mailbox, in one pass: each mailbox remembers the first chunk that may
+    still take one of its requests, so packing never rescans the chunks before it."""
+    chunks: list[list[BatchItem]] = []
+    counts: list[Counter[str]] = []
+    first_open = 0  # chunks before this one are full
+    resume: dict[str, int] = {}
+    for item in items:
+        box = mailbox_key(item)
+        at = max(first_open, resume.get(box, 0)) if box is not None else first_open
+        while at < len(chunks) and (len(chunks[at]) >= BATCH_LIMIT or (
+                box is not None and counts[at][box] >= per_mailbox)):
+            at += 1
+        if at == len(chunks):
+            chunks.append([])
+            counts.append(Counter())
+        chunks[at].append(item)
+        if box is not None:
+            counts[at][box] += 1
+            resume[box] = at
+        while first_open < len(chunks) and len(chunks[first_open]) >= BATCH_LIMIT:
+            first_open += 1
+    return chunks
+
+
+def _payload(chunk: Sequence[BatchItem]) -> dict[str, Any]:
+    requests = []
+    for item in chunk:
+        req: dict[str, Any] = {"id": item.id, "method": item.method, "url": item.url}
+        headers = dict(item.headers)
+        if item.body is not None:
+            req["body"] = item.body
+            headers.setdefault("Content-Type", "application/json")
+        if headers:
+            req["headers"] = headers
+        requests.append(req)
+    return {"requests": requests}
+
+
+def _results(reply: Any) -> list[BatchResult]:
+    return [
+        BatchResult(id=str(r["id"]), status=int(r["status"]), body=r.get("body"),
+                    headers=r.get("headers") or {})
+        for r in (reply or {}).get("responses", [])
+    ]
+
+
+Send = Callable[[dict[str, Any]], Awaitable[Any]]
+
+
+async def run_batch(send: Send, items: Sequence[BatchItem], *, limiter: MailboxLimiter,
+                    policy: RetryPolicy) -> dict[str, BatchResult]:
+    """Every sub-request's result by id. ``send`` POSTs one ``$batch`` body and returns
+    Graph's decoded reply. Throttled and 5xx sub-requests that are safe to repeat go again
+    after the longest wait any of them asked for, until ``policy.max_retries``."""
+    results: dict[str, BatchResult] = {}
+    pending = list(items)
+    attempt = 0
+
+    async def one(chunk: list[BatchItem]) -> list[BatchResult]:
+        wanted = Counter(box for item in chunk if (box := mailbox_key(item)) is not None)
+        async with limiter.hold(wanted):
+            return _results(await send(_payload(chunk)))
+
+    while pending:
+        attempt += 1
+        by_id = {item.id: item for item in pending}
+        replies = await asyncio.gather(*(one(c) for c in pack_batches(pending, limiter.limit)))
+        retry: list[BatchItem] = []
+        waits: list[float] = []
+        for result in (r for reply in replies for r in reply):
+            item = by_id[result.id]
+            if policy.retries(result.status, retry_safe(item.method, item.url.split("?")[0]),
+                              attempt):
+                retry.append(item)
+                headers = {k.lower(): v for k, v in result.headers.items()}
+                waits.append(policy.delay(attempt, parse_retry_after(headers.get("retry-after"))))
+            else:
+                results[result.id] = result
+        pending = retry
+        if pending:
+            log.warning("graph.batch_retry", extra={"count": len(pending), "attempt": attempt})
+            await policy.sleep(max(waits))
+    return results

@@ -1,0 +1,387 @@
+"""Graph's wire format, both ways: every request body onetoone sends (pure: data in,
+JSON-ready dicts out) and every parser turning Graph's JSON into the domain's records.
+
+Property names and enum values are exactly Graph v1.0's; tests validate every body against
+Microsoft's published schemas (service/graph/schemas).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from service.domain.events import (
+    Attendee,
+    CalendarEvent,
+    DirectoryUser,
+    MailboxInfo,
+    MailMessage,
+    Recurrence,
+    ScheduleItem,
+)
+from service.domain.model import CadenceKind, Slot
+from service.domain.timezones import to_iana, to_windows
+
+# Our own namespace GUID for the extended property that tags every series we create.
+PROPERTY_SET = "{4f0d5c9e-7a4b-4c1e-9a55-0d3f1e2b6a71}"
+PAIRING_PROPERTY = f"String {PROPERTY_SET} Name onetoone.pairing"
+_TXN_NAMESPACE = uuid.UUID("0b6f2f0e-93c1-4f5a-8d53-51b1e1f0a9c2")
+
+CADENCE_TEXT = {
+    CadenceKind.WEEKLY: "every week",
+    CadenceKind.FORTNIGHTLY: "every two weeks",
+    CadenceKind.MONTHLY: "once a month",
+}
+
+
+def transaction_id(pairing_key: str, slot: Slot, cadence: CadenceKind) -> str:
+    """A deterministic transactionId: a retried create of the same series is the same id, so
+    Exchange drops the duplicate; a different series for the pair gets a different one."""
+    name = f"{pairing_key}|{cadence}|{slot.first_date}|{slot.start:%H:%M}|{slot.time_zone}"
+    return str(uuid.uuid5(_TXN_NAMESPACE, name))
+
+
+def graph_zone(iana: str) -> str:
+    """The Windows zone name Exchange uses natively for an IANA zone (IANA if unmapped)."""
+    try:
+        return to_windows(iana)
+    except ValueError:
+        return iana
+
+
+def event_times(start: datetime, end: datetime, time_zone: str) -> dict[str, Any]:
+    """An event's ``start`` and ``end`` as Graph takes them: local wall time in the zone
+    (its Windows name, as Exchange stores it natively), so the meeting keeps its local time
+    across DST changes."""
+    zone, name = ZoneInfo(time_zone), graph_zone(time_zone)
+    return {"start": {"dateTime": start.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
+                      "timeZone": name},
+            "end": {"dateTime": end.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
+                    "timeZone": name}}
+
+
+def series_event(
+    *,
+    subject: str,
+    body_html: str,
+    slot: Slot,
+    minutes: int,
+    recurrence: dict[str, Any],
+    report_email: str,
+    report_name: str,
+    pairing_key: str,
+    txn: str,
+    teams: bool,
+) -> dict[str, Any]:
+    """The POST body creating a 1-2-1 series in the manager's calendar."""
+    zone = ZoneInfo(slot.time_zone)
+    start = datetime.combine(slot.first_date, slot.start, tzinfo=zone)
+    end = start + timedelta(minutes=minutes)
+    tz_name = graph_zone(slot.time_zone)
+    rec = {"pattern": dict(recurrence["pattern"]), "range": dict(recurrence["range"])}
+    rec["range"]["recurrenceTimeZone"] = tz_name
+    event = _meeting(subject=subject, body_html=body_html, report_email=report_email,
+                     report_name=report_name, txn=txn, teams=teams,
+                     tags=[{"id": PAIRING_PROPERTY, "value": pairing_key}],
+                     **event_times(start, end, slot.time_zone))
+    event["recurrence"] = rec
+    return event
+
+
+def _meeting(*, subject: str, body_html: str, report_email: str, report_name: str, txn: str,
+             teams: bool, tags: list[dict[str, str]], **times: Any) -> dict[str, Any]:
+    """The fields every 1-2-1 onetoone creates shares (a series or a single meeting)."""
+    event: dict[str, Any] = {
+        "subject": subject,
+        "body": {"contentType": "html", "content": body_html},
+        **times,
+        "attendees": [
+            {"emailAddress": {"address": report_email, "name": report_name}, "type": "required"}
+        ],
+        "showAs": "busy",
+        "importance": "normal",
+        "sensitivity": "normal",
+        "isReminderOn": True,
+        "reminderMinutesBeforeStart": 10,
+        "responseRequested": True,
+        "allowNewTimeProposals": True,
+        "categories": ["1-2-1"],
+        "transactionId": txn,
+        "singleValueExtendedProperties": tags,
+    }
+    if teams:
+        event["isOnlineMeeting"] = True
+        event["onlineMeetingProvider"] = "teamsForBusiness"
+    return event
+
+
+REBOOK_PROPERTY = f"String {PROPERTY_SET} Name onetoone.rebook"
+
+
+def rebook_transaction_id(pairing_key: str, missed_start: datetime, start: datetime) -> str:
+    """A deterministic transactionId for the single meeting replacing a missed one: a retried
+    booking of the same pick is the same id (Exchange drops the duplicate)."""
+    name = f"rebook|{pairing_key}|{missed_start.isoformat()}|{start.isoformat()}"
+    return str(uuid.uuid5(_TXN_NAMESPACE, name))
+
+
+def single_event(
+    *,
+    subject: str,
+    body_html: str,
+    start: datetime,
+    end: datetime,
+    time_zone: str,
+    report_email: str,
+    report_name: str,
+    pairing_key: str,
+    txn: str,
+    teams: bool,
+) -> dict[str, Any]:
+    """The POST body creating one (non-recurring) 1-2-1 in the manager's calendar: tagged
+    like a series (pairing property + transactionId) and with its own rebook tag, so a retry
+    finds it instead of making a second one."""
+    return _meeting(subject=subject, body_html=body_html, report_email=report_email,
+                    report_name=report_name, txn=txn, teams=teams,
+                    tags=[{"id": PAIRING_PROPERTY, "value": pairing_key},
+                          {"id": REBOOK_PROPERTY, "value": txn}],
+                    **event_times(start, end, time_zone))
+
+
+def series_move_patch(*, slot: Slot, minutes: int, recurrence: dict[str, Any],
+                      body_html: str | None) -> dict[str, Any]:
+    """The PATCH body moving a series that has not started yet to another slot, in one
+    update (start, end, pattern and, where given, the invite text saying why)."""
+    zone = ZoneInfo(slot.time_zone)
+    start = datetime.combine(slot.first_date, slot.start, tzinfo=zone)
+    end = start + timedelta(minutes=minutes)
+    patch: dict[str, Any] = {
+        **event_times(start, end, slot.time_zone),
+        **recurrence_patch(recurrence, slot.time_zone),
+    }
+    if body_html is not None:
+        patch["body"] = {"contentType": "html", "content": body_html}
+    return patch
+
+
+def recurrence_patch(recurrence: dict[str, Any], time_zone: str) -> dict[str, Any]:
+    """The PATCH body changing a series' recurrence (used to extend or end it)."""
+    rec = {"pattern": dict(recurrence["pattern"]), "range": dict(recurrence["range"])}
+    rec["range"]["recurrenceTimeZone"] = graph_zone(time_zone)
+    return {"recurrence": rec}
+
+
+MAIL_TAG_PROPERTY = f"String {PROPERTY_SET} Name onetoone.mail"
+MAIL_KEY_HEADER = "x-onetoone-key"
+
+
+def mail_message(*, subject: str, body_html: str, to: list[tuple[str, str]],
+                 cc: list[tuple[str, str]], tag: str, key: str) -> dict[str, Any]:
+    """The sendMail body: HTML message tagged (extended property + x- header) so that Sent
+    Items can tell later whether a send whose outcome was unknown went out."""
+    def recipients(people: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        return [{"emailAddress": {"address": address, "name": name}} for address, name in people]
+
+    message: dict[str, Any] = {
+        "subject": subject,
+        "body": {"contentType": "html", "content": body_html},
+        "toRecipients": recipients(to),
+        "internetMessageHeaders": [{"name": MAIL_KEY_HEADER, "value": key}],
+        "singleValueExtendedProperties": [{"id": MAIL_TAG_PROPERTY, "value": tag}],
+    }
+    if cc:
+        message["ccRecipients"] = recipients(cc)
+    return {"message": message, "saveToSentItems": True}
+
+
+# -- parsing Graph's JSON into records ------------------------------------------------------
+
+SCHEDULE_CHUNK = 20  # schedules per getSchedule call
+SCHEDULE_MAX_DAYS = 62  # getSchedule's maximum window
+USER_FIELDS = "id,displayName,mail,userPrincipalName,accountEnabled,userType,employeeHireDate"
+FREE_BUSY_STATUSES = {s.lower(): s for s in
+                      ("free", "tentative", "busy", "oof", "workingElsewhere", "unknown")}
+
+
+def iso_utc(dt: datetime) -> str:
+    """A UTC instant as Graph's dateTime text (no offset, no fraction)."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def parse_graph_datetime(value: dict[str, str] | str, default_tz: str = "UTC") -> datetime:
+    """An aware UTC datetime from Graph's dateTimeTimeZone (7 fractional digits included)."""
+    if isinstance(value, dict):
+        text, tz = value.get("dateTime", ""), value.get("timeZone") or default_tz
+    else:
+        text, tz = value, default_tz
+    text = text.rstrip("Z")
+    if "." in text:
+        head, frac = text.split(".", 1)
+        text = f"{head}.{frac[:6]}"
+    naive = datetime.fromisoformat(text)
+    if naive.tzinfo is not None:
+        return naive.astimezone(UTC)
+    zone = ZoneInfo(to_iana(tz))
+    return naive.replace(tzinfo=zone).astimezone(UTC)
+
+
+def schedule_item(raw: dict[str, Any]) -> ScheduleItem | None:
+    """A scheduleItem from Graph's JSON (None when it has no usable times)."""
+    try:
+        start, end = parse_graph_datetime(raw["start"]), parse_graph_datetime(raw["end"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    # Graph's own examples spell statuses "Busy"/"Tentative"; the schema says lower camel.
+    status = FREE_BUSY_STATUSES.get(str(raw.get("status") or "").lower(), "unknown")
+    return ScheduleItem(start=start, end=end, status=status,
+                        subject=str(raw.get("subject") or "")[:255],
+                        is_private=bool(raw.get("isPrivate")))
+
+
+def schedule_bodies(emails: Sequence[str], start: datetime, end: datetime,
+                    interval: int = 30) -> list[dict[str, Any]]:
+    """getSchedule request bodies: 20 addresses and at most 61 days each."""
+    windows = []
+    cursor = start
+    while cursor < end:
+        stop = min(end, cursor + timedelta(days=SCHEDULE_MAX_DAYS - 1))
+        windows.append((cursor, stop))
+        cursor = stop
+    unique = list(dict.fromkeys(e.lower() for e in emails))
+    return [{"schedules": unique[i : i + SCHEDULE_CHUNK],
+             "startTime": {"dateTime": iso_utc(w_start), "timeZone": "UTC"},
+             "endTime": {"dateTime": iso_utc(w_end), "timeZone": "UTC"},
+             "availabilityViewInterval": interval}
+            for w_start, w_end in windows for i in range(0, len(unique), SCHEDULE_CHUNK)]
+
+
+def merge_schedule(out: dict[str, list[ScheduleItem] | None], reply: Any) -> None:
+    """Add one getSchedule reply's items to ``out``; an address with an error becomes None."""
+    for info in (reply or {}).get("value", []) if isinstance(reply, dict) else []:
+        who = str(info.get("scheduleId", "")).lower()
+        if info.get("error") or who not in out:
+            out[who] = None
+            continue
+        found = out[who]
+        if found is None:
+            continue
+        for raw in info.get("scheduleItems") or []:
+            item = schedule_item(raw) if isinstance(raw, dict) else None
+            if item is not None:
+                found.append(item)
+
+
+def user(data: dict[str, Any], manager_id: str | None) -> DirectoryUser:
+    """A directory user from Graph's user JSON."""
+    hire = data.get("employeeHireDate")
+    return DirectoryUser(
+        id=data["id"],
+        name=data.get("displayName") or data.get("mail") or data["id"],
+        email=(data.get("mail") or data.get("userPrincipalName") or "").lower(),
+        enabled=bool(data.get("accountEnabled", True)),
+        member=(data.get("userType") or "Member") == "Member",
+        hire_date=date.fromisoformat(hire[:10]) if hire else None,
+        manager_id=manager_id,
+    )
+
+
+def manager_id(data: dict[str, Any]) -> str | None:
+    """The id in a user's expanded ``manager``, if any."""
+    return (data.get("manager") or {}).get("id")
+
+
+def mailbox_info(user_id: str, body: dict[str, Any]) -> MailboxInfo:
+    """A person's zone and working hours from mailboxSettings."""
+    hours = body.get("workingHours") or {}
+    return MailboxInfo(
+        user_id=user_id,
+        time_zone=body.get("timeZone"),
+        working_days=tuple(hours.get("daysOfWeek") or ()),
+        working_start=hours.get("startTime"),
+        working_end=hours.get("endTime"),
+        working_time_zone=(hours.get("timeZone") or {}).get("name"),
+    )
+
+
+def _address(raw: Any) -> tuple[str, str]:
+    box = (raw or {}).get("emailAddress") or {} if isinstance(raw, dict) else {}
+    address = box.get("address") if isinstance(box, dict) else None
+    name = box.get("name") if isinstance(box, dict) else None
+    return (address.strip().lower() if isinstance(address, str) else "",
+            name if isinstance(name, str) else "")
+
+
+def _attendee(raw: Any) -> Attendee:
+    email, name = _address(raw)
+    status = (raw.get("status") or {}) if isinstance(raw, dict) else {}
+    return Attendee(email=email, name=name, response=str(status.get("response") or "").lower())
+
+
+def _recurrence(raw: Any) -> Recurrence | None:
+    if not isinstance(raw, dict):
+        return None
+    pattern, rng = raw.get("pattern") or {}, raw.get("range") or {}
+    return Recurrence(
+        pattern=str(pattern.get("type") or ""), interval=int(pattern.get("interval", 1) or 1),
+        days=tuple(str(d).lower() for d in pattern.get("daysOfWeek") or ()),
+        index=pattern.get("index"), range_type=str(rng.get("type") or ""),
+        start_date=date.fromisoformat(rng["startDate"]) if rng.get("startDate") else None,
+        end_date=date.fromisoformat(rng["endDate"]) if rng.get("endDate") else None)
+
+
+def calendar_event(raw: dict[str, Any]) -> CalendarEvent:
+    """An event (or an occurrence) from Graph's JSON; absent fields get their defaults."""
+    start, end = raw.get("start"), raw.get("end")
+    original = raw.get("originalStart")
+    organizer = raw.get("organizer")
+    return CalendarEvent(
+        id=str(raw.get("id") or ""), type=raw.get("type"),
+        start=parse_graph_datetime(start) if start else None,
+        end=parse_graph_datetime(end) if end else None,
+        original_start=parse_graph_datetime(original) if original else None,
+        time_zone=raw.get("originalStartTimeZone") or (start or {}).get("timeZone"),
+        subject=str(raw.get("subject") or ""),
+        body=str((raw.get("body") or {}).get("content") or ""),
+        cancelled=bool(raw.get("isCancelled")),
+        series_master_id=raw.get("seriesMasterId"), ical_uid=raw.get("iCalUId"),
+        etag=raw.get("@odata.etag"),
+        attendees=tuple(_attendee(a) for a in raw.get("attendees") or ()),
+        organizer=_attendee(organizer) if organizer else None,
+        is_organizer=raw.get("isOrganizer"), show_as=raw.get("showAs"),
+        online=bool(raw.get("isOnlineMeeting")),
+        recurrence=_recurrence(raw.get("recurrence")),
+        tags=tuple((str(p.get("id")), str(p.get("value")))
+                   for p in raw.get("singleValueExtendedProperties") or ()))
+
+
+def mail_message_record(raw: dict[str, Any]) -> MailMessage:
+    """A mail from Graph's message JSON."""
+    return MailMessage(
+        id=str(raw.get("id") or ""), subject=str(raw.get("subject") or ""),
+        sender=_address(raw.get("from"))[0],
+        to=tuple(_address(r)[0] for r in raw.get("toRecipients") or ()),
+        cc=tuple(_address(r)[0] for r in raw.get("ccRecipients") or ()),
+        body=str((raw.get("body") or {}).get("content") or ""),
+        internet_message_id=str(raw.get("internetMessageId") or ""),
+        sent_at=str(raw.get("sentDateTime") or ""),
+        headers=tuple((str(h.get("name") or ""), str(h.get("value") or ""))
+                      for h in raw.get("internetMessageHeaders") or () if isinstance(h, dict)))
+
+
+def body_patch(html: str) -> dict[str, Any]:
+    """The PATCH body replacing an event's invite text."""
+    return {"body": {"contentType": "html", "content": html}}
+
+
+def tag_filter(property_id: str, value: str, select: str) -> dict[str, str]:
+    """The query finding items that carry our extended property ``property_id`` = ``value``."""
+    esc = value.replace("'", "''")
+    return {
+        "$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq '{property_id}' "
+        f"and ep/value eq '{esc}')",
+        "$expand": f"singleValueExtendedProperties($filter=id eq '{property_id}')",
+        "$select": select,
+    }
