@@ -1,1 +1,2 @@
-"""Persistence: SQLAlchemy models, the one module that queries, and Alembic migrations."""
+"""Persistence: SQLAlchemy models, the repositories that query them (handing out the records
+of service/domain/records.py), the `Store` that composes them, and Alembic migrations."""

@@ -57,7 +57,7 @@ class PersonRow(Base):
     name: Mapped[str] = mapped_column(String(256))
     hire_date: Mapped[date | None] = mapped_column(Date)
     time_zone: Mapped[str | None] = mapped_column(String(64))
-    working_days: Mapped[str | None] = mapped_column(String(80))  # "0,1,2,3,4"
+    working_days: Mapped[str | None] = mapped_column(String(80))  # "0,1,2,3,4" (see convert.py)
     working_start: Mapped[str | None] = mapped_column(String(5))  # "09:00"
     working_end: Mapped[str | None] = mapped_column(String(5))
     manages_others: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -280,8 +280,9 @@ class OutboxRow(Base):
     pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
     occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("occurrences.id"))
     mailbox: Mapped[str] = mapped_column(String(320))  # the sender: the manager
-    recipients: Mapped[str] = mapped_column(Text)  # "to" addresses, comma-separated
-    cc: Mapped[str] = mapped_column(Text, default="")
+    # JSON lists of {"name", "address"} (migration 0006): a display name may hold a comma.
+    recipients: Mapped[str] = mapped_column(Text)  # "to"
+    cc: Mapped[str] = mapped_column(Text, default="[]")
     subject: Mapped[str] = mapped_column(String(400))
     body_html: Mapped[str] = mapped_column(Text)
     tag: Mapped[str] = mapped_column(String(64), unique=True)

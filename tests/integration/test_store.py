@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from service.domain.records import PersonUpdate, SeriesRecord
 from service.errors import StoreError
 from service.store.db import check_schema, current_revision, head_revision, make_engine, upgrade
-from service.store.models import SeriesRow
-from service.store.repo import PersonUpdate, Store
+from service.store.repo import Store
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -24,8 +24,8 @@ def store(db_url: str) -> Store:
     return s
 
 
-def series(pairing_id: int, txn: str, status: str = "creating") -> SeriesRow:
-    return SeriesRow(pairing_id=pairing_id, mailbox="m", transaction_id=txn, status=status,
+def series(pairing_id: int, txn: str, status: str = "creating") -> SeriesRecord:
+    return SeriesRecord(pairing_id=pairing_id, mailbox="m", transaction_id=txn, status=status,
                      cadence="monthly", minutes=30, weekday=1, week_index="second",
                      start_time="10:00", time_zone="Europe/London", first_date=date(2026, 12, 8),
                      range_end=date(2027, 9, 8), online=True, slot_note="", created_at=NOW,
@@ -245,3 +245,24 @@ def test_second_worker_on_one_sqlite_file_is_refused(tmp_path) -> None:
         pass
     with single_worker("postgresql+psycopg://h/db"), single_worker("postgresql+psycopg://h/db"):
         pass  # replicas on a server database coordinate through it
+
+
+def test_database_errors_reach_callers_as_store_errors(db_url: str) -> None:
+    """A query on a database without the schema raises StoreError saying to upgrade (the
+    SQLAlchemy error stays chained), never a SQLAlchemy error."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    store = Store(make_engine(db_url))
+    with pytest.raises(StoreError, match="onetoone db upgrade") as raised:
+        store.pairings()
+    assert isinstance(raised.value.__cause__, SQLAlchemyError)
+
+
+def test_a_refused_write_says_what_to_do(store: Store) -> None:
+    """A write the database refuses (a note for a pairing that isn't there) is a StoreError
+    that says what to do, with the IntegrityError chained, not the IntegrityError itself."""
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(StoreError, match="Run the command again") as raised:
+        store.add_note(9999, None, "a note", private=False, now=NOW)
+    assert isinstance(raised.value.__cause__, IntegrityError)

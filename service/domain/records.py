@@ -1,0 +1,240 @@
+"""What the store hands out and takes in: plain, frozen records, never ORM rows.
+
+Field names follow the tables, so a record reads like the row it came from, but columns that
+hold several values come back parsed (working days and agenda topics as tuples of ints, mail
+recipients as `Recipient`s): nothing outside the store splits a stored string. A record with
+``id == 0`` has not been stored yet (the store gives it its id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One mail recipient: a display name (which may hold a comma) and an address."""
+
+    name: str
+    address: str
+
+    def __str__(self) -> str:
+        # Quoted when the name would otherwise read as two people ("Doe, Jane").
+        name = f'"{self.name}"' if any(c in self.name for c in ',;<>"') else self.name
+        return f"{name} <{self.address}>" if name else self.address
+
+
+def recipients_text(people: tuple[Recipient, ...]) -> str:
+    """Recipients as people read them (one line, comma-separated)."""
+    return ", ".join(str(p) for p in people)
+
+
+@dataclass(frozen=True)
+class PersonUpdate:
+    """What a sync learnt about a person."""
+
+    id: str
+    email: str
+    name: str
+    hire_date: date | None
+    manages_others: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonRecord:
+    """A person seen in the directory or pairs file, with what their mailbox says."""
+
+    id: str
+    email: str
+    name: str
+    hire_date: date | None = None
+    time_zone: str | None = None
+    working_days: tuple[int, ...] | None = None  # 0 = Monday; None until read
+    working_start: str | None = None  # "09:00"
+    working_end: str | None = None
+    manages_others: bool = False
+    active: bool = True
+    seen_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PairingRecord:
+    """A manager and one direct report, for as long as that relationship lasts."""
+
+    id: int = 0
+    key: str
+    manager_id: str
+    report_id: str
+    status: str = "active"  # active | ended | series_deleted
+    cadence: str = ""
+    minutes: int = 0
+    cadence_reason: str = ""
+    source: str = "directory"
+    note: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_reason: str = ""
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeriesRecord:
+    """One recurring 1-2-1 series in the manager's calendar."""
+
+    id: int = 0
+    pairing_id: int
+    mailbox: str
+    event_id: str | None = None
+    ical_uid: str | None = None
+    transaction_id: str
+    status: str = "creating"  # creating | active | ended | deleted
+    cadence: str
+    minutes: int
+    weekday: int
+    week_index: str | None = None
+    start_time: str  # local "HH:MM"
+    time_zone: str
+    first_date: date
+    range_end: date
+    online: bool = False
+    slot_note: str = ""
+    created_at: datetime
+    updated_at: datetime
+    checked_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OccurrenceRecord:
+    """One meeting of a series (or a single meeting booked to replace a missed one)."""
+
+    id: int = 0
+    series_id: int
+    event_id: str
+    original_start: datetime
+    start: datetime
+    end: datetime
+    status: str = "scheduled"  # scheduled | moved | cancelled | declined | held | held_no_notes
+    updated_at: datetime | None = None
+    meeting_number: int = 0
+    agenda_state: str = "pending"  # pending | injected | skipped
+    agenda_updates: int = 0
+    agenda_fingerprint: str | None = None
+    agenda_topics: tuple[int, ...] = ()  # ids of the topics its agenda showed
+    agenda_at: datetime | None = None
+    covers_development: bool = False
+    question_id: str | None = None
+    captured_at: datetime | None = None
+    captured_fingerprint: str | None = None
+    moved_reason: str | None = None
+    absence_state: str | None = None  # None | clear | moved | no_slot | skipped
+    absence_checked_at: datetime | None = None
+    rebook_of: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RebookRecord:
+    """An offer to rebook a missed 1-2-1, and its booking."""
+
+    id: int = 0
+    pairing_id: int
+    missed_occurrence_id: int
+    reason: str  # cancelled | declined | not_held
+    status: str = "offered"  # offered | booked | expired | failed
+    slots: str  # JSON list of [start, end] ISO instants (see domain.rebook.encode_slots)
+    token: str
+    offered_at: datetime
+    booked_index: int | None = None
+    booked_event_id: str | None = None
+    transaction_id: str | None = None
+    booked_at: datetime | None = None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class TopicRecord:
+    """Something to talk about at the next 1-2-1."""
+
+    id: int
+    pairing_id: int
+    text: str
+    by: str  # report | manager
+    raised_on: date
+    status: str  # open | discussed
+    carried: int
+    discussed_occurrence_id: int | None
+    source_message_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionRecord:
+    """An action agreed in a 1-2-1."""
+
+    id: int
+    pairing_id: int
+    owner: str
+    text: str
+    due: date | None
+    status: str  # open | done | withdrawn
+    carried: int
+    raised_on: date
+    raised_occurrence_id: int | None
+    closed_occurrence_id: int | None
+    fingerprint: str
+    created_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoteRecord:
+    """Notes from one meeting (private ones never leave the database)."""
+
+    id: int
+    pairing_id: int
+    occurrence_id: int | None
+    text: str
+    private: bool
+    source: str  # outlook | cli
+    created_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class MailRecord:
+    """A mail in the outbox: recorded before it is sent (see jobs/outbox.py)."""
+
+    id: int = 0
+    key: str  # "<occurrence id>:<kind>"
+    kind: str
+    pairing_id: int
+    occurrence_id: int | None
+    mailbox: str  # the sender
+    to: tuple[Recipient, ...]
+    cc: tuple[Recipient, ...] = ()
+    subject: str
+    body_html: str
+    tag: str
+    status: str = "pending"  # pending | sending | sent | unconfirmed | failed | suppressed
+    attempts: int = 0
+    last_error: str = ""
+    created_at: datetime
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+
+    @property
+    def recipients(self) -> str:
+        """The "to" recipients as people read them (for listings)."""
+        return recipients_text(self.to)
+
+
+@dataclass(frozen=True)
+class PairingView:
+    """A pairing with both people and its live series, for display and scheduling."""
+
+    pairing: PairingRecord
+    manager: PersonRecord
+    report: PersonRecord
+    series: SeriesRecord | None

@@ -1,0 +1,61 @@
+"""What every repository shares: sessions, the race-retry, row updates, error translation."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.store.db import session_factory
+from service.store.errors import translating
+
+log = logging.getLogger("service.store.repo")  # the event names' logger since before the split
+T = TypeVar("T")
+
+
+class Repository:
+    """Database access over one engine. Subclasses' public methods raise StoreError, never
+    a SQLAlchemy error (they are wrapped when the class is defined)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if not name.startswith("_") and callable(value) and not isinstance(value, type):
+                setattr(cls, name, translating(value))
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions: sessionmaker[Session] = session_factory(engine)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def _racing(self, what: str, write: Callable[[], T]) -> T:
+        """Run an insert-or-update; if another replica inserted the same key between our
+        read and our insert, run it again: the second time it finds the row and updates."""
+        for attempt in range(3):
+            try:
+                return write()
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                log.info("store.race_retried", extra={"what": what})
+        raise AssertionError("unreachable")
+
+    def _update(self, model: type, row_id: int, now: datetime, fields: dict[str, object]
+                ) -> None:
+        """Set columns of one row (a row deleted meanwhile is left alone) and stamp it."""
+        with self.session() as s, s.begin():
+            row = s.get(model, row_id)
+            if row is None:
+                return
+            for name, value in fields.items():
+                if not hasattr(model, name):
+                    raise AttributeError(f"{model.__name__} has no column {name!r}")
+                setattr(row, name, value)
+            row.updated_at = now

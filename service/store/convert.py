@@ -1,0 +1,145 @@
+"""Rows to records and back: the only place stored strings holding several values are
+parsed or joined (working days, agenda topic ids, mail recipients as JSON)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import fields
+from typing import Any, TypeVar
+
+from service.domain.records import (
+    ActionRecord,
+    MailRecord,
+    NoteRecord,
+    OccurrenceRecord,
+    PairingRecord,
+    PersonRecord,
+    RebookRecord,
+    Recipient,
+    SeriesRecord,
+    TopicRecord,
+)
+from service.store.models import (
+    ActionRow,
+    NoteRow,
+    OccurrenceRow,
+    OutboxRow,
+    PairingRow,
+    PersonRow,
+    RebookRow,
+    SeriesRow,
+    TopicRow,
+)
+
+R = TypeVar("R")
+
+
+def _columns(row: object, cls: type[R], **parsed: Any) -> R:
+    values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in parsed}  # type: ignore[arg-type]
+    return cls(**values, **parsed)
+
+
+def _values(record: object, *, skip: Iterable[str] = ()) -> dict[str, Any]:
+    skipped = set(skip)
+    out = {f.name: getattr(record, f.name) for f in fields(record)  # type: ignore[arg-type]
+           if f.name not in skipped}
+    if out.get("id") == 0:
+        del out["id"]  # not stored yet: the database numbers it
+    return out
+
+
+# -- comma-joined columns -------------------------------------------------------------------
+
+def join_ints(values: Iterable[int] | None) -> str:
+    return ",".join(str(int(v)) for v in values or ())
+
+
+def split_ints(text: str | None) -> tuple[int, ...]:
+    return tuple(int(part) for part in (text or "").split(",") if part.strip())
+
+
+def days_text(days: Iterable[int] | None) -> str | None:
+    """Working days as stored ("0,1,2,3,4"); None (not read yet) stays None."""
+    return None if days is None else join_ints(days)
+
+
+# -- recipients -----------------------------------------------------------------------------
+
+def recipients_json(people: Iterable[Recipient]) -> str:
+    return json.dumps([{"name": p.name, "address": p.address} for p in people],
+                      ensure_ascii=False)
+
+
+def recipients_of(text: str | None) -> tuple[Recipient, ...]:
+    return tuple(Recipient(str(p.get("name", "")), str(p["address"]))
+                 for p in json.loads(text or "[]"))
+
+
+# -- records --------------------------------------------------------------------------------
+
+def person(row: PersonRow) -> PersonRecord:
+    days = None if row.working_days is None else split_ints(row.working_days)
+    return _columns(row, PersonRecord, working_days=days)
+
+
+def pairing(row: PairingRow) -> PairingRecord:
+    return _columns(row, PairingRecord)
+
+
+def series(row: SeriesRow) -> SeriesRecord:
+    return _columns(row, SeriesRecord)
+
+
+def occurrence(row: OccurrenceRow) -> OccurrenceRecord:
+    return _columns(row, OccurrenceRecord, agenda_topics=split_ints(row.agenda_topics))
+
+
+def rebook(row: RebookRow) -> RebookRecord:
+    return _columns(row, RebookRecord)
+
+
+def topic(row: TopicRow) -> TopicRecord:
+    return _columns(row, TopicRecord)
+
+
+def action(row: ActionRow) -> ActionRecord:
+    return _columns(row, ActionRecord)
+
+
+def note(row: NoteRow) -> NoteRecord:
+    return _columns(row, NoteRecord)
+
+
+def mail(row: OutboxRow) -> MailRecord:
+    return _columns(row, MailRecord, to=recipients_of(row.recipients), cc=recipients_of(row.cc))
+
+
+# -- rows from records and values -----------------------------------------------------------
+
+def series_row(record: SeriesRecord) -> SeriesRow:
+    return SeriesRow(**_values(record))
+
+
+def occurrence_row(record: OccurrenceRecord) -> OccurrenceRow:
+    values = _values(record)
+    values["agenda_topics"] = join_ints(record.agenda_topics)
+    return OccurrenceRow(**values)
+
+
+def rebook_row(record: RebookRecord) -> RebookRow:
+    return RebookRow(**_values(record))
+
+
+def mail_row(record: MailRecord) -> OutboxRow:
+    values = _values(record, skip=("to", "cc"))
+    return OutboxRow(**values, recipients=recipients_json(record.to),
+                     cc=recipients_json(record.cc))
+
+
+def occurrence_fields(values: Mapping[str, object]) -> dict[str, object]:
+    """Occurrence columns to set, with the topic ids joined as stored."""
+    out = dict(values)
+    if "agenda_topics" in out:
+        out["agenda_topics"] = join_ints(out["agenda_topics"])  # type: ignore[arg-type]
+    return out

@@ -1,0 +1,102 @@
+"""Leases: a worker's claim on one pairing, and named locks (one holder at a time)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from service.store.base import Repository, log
+from service.store.models import LockRow, PairingRow
+
+
+def holder_is_gone(owner: str) -> bool:
+    """Whether a lease owner ("host:pid", see jobs.context.worker_identity) is a process of
+    this host that no longer runs. Another host's owner is never judged: its lease expires."""
+    host, _, pid_text = owner.rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it runs, as another user
+        return False
+    return False
+
+
+
+class LeaseRepository(Repository):
+    """Claims on pairings and named locks, atomic on SQLite and PostgreSQL."""
+
+    def claim(self, pairing_id: int, owner: str, now: datetime, ttl: timedelta) -> bool:
+        """Take the pairing for ``ttl`` unless another live worker holds it (atomic on any
+        DB). A lease left by a process of this host that is gone (killed mid-run) is taken
+        over at once instead of hiding the pairing until it expires."""
+        with self.session() as s, s.begin():
+            result = s.execute(
+                update(PairingRow)
+                .where(
+                    PairingRow.id == pairing_id,
+                    or_(PairingRow.lease_until.is_(None), PairingRow.lease_until < now,
+                        PairingRow.lease_owner == owner),
+                )
+                .values(lease_owner=owner, lease_until=now + ttl)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                return True
+            holder = s.scalar(select(PairingRow.lease_owner).where(PairingRow.id == pairing_id))
+            if holder is None or not holder_is_gone(holder):
+                return False
+            result = s.execute(
+                update(PairingRow)
+                .where(PairingRow.id == pairing_id, PairingRow.lease_owner == holder)
+                .values(lease_owner=owner, lease_until=now + ttl)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                log.warning("store.lease_taken_over", extra={"pairing": pairing_id,
+                                                             "from": holder})
+                return True
+            return False
+
+    def release(self, pairing_id: int, owner: str) -> None:
+        with self.session() as s, s.begin():
+            s.execute(
+                update(PairingRow)
+                .where(PairingRow.id == pairing_id, PairingRow.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    def take_lock(self, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
+        """Hold the named lock until ``now + ttl`` unless another worker holds it unexpired
+        (atomic on SQLite and PostgreSQL; the holder calls it again to renew)."""
+        with self.session() as s, s.begin():
+            taken = s.execute(
+                update(LockRow)
+                .where(LockRow.name == name,
+                       or_(LockRow.until < now, LockRow.owner == owner))
+                .values(owner=owner, until=now + ttl)
+            ).rowcount  # type: ignore[attr-defined]
+            if taken == 1:
+                return True
+        try:
+            with self.session() as s, s.begin():
+                s.add(LockRow(name=name, owner=owner, until=now + ttl))
+            return True
+        except IntegrityError:
+            pass  # someone holds it (or took it between our two statements)
+        with self.session() as s, s.begin():
+            holder = s.scalar(select(LockRow.owner).where(LockRow.name == name))
+            if holder is None or not holder_is_gone(holder):
+                return False
+            return s.execute(  # the holder was killed: take over at once
+                update(LockRow).where(LockRow.name == name, LockRow.owner == holder)
+                .values(owner=owner, until=now + ttl)
+            ).rowcount == 1  # type: ignore[attr-defined]
+
+    def drop_lock(self, name: str, owner: str) -> None:
+        with self.session() as s, s.begin():
+            s.execute(delete(LockRow).where(LockRow.name == name, LockRow.owner == owner))

@@ -1,0 +1,158 @@
+"""What a pair talks about: topics, agreed actions, meeting notes and prompt questions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from service.domain.records import ActionRecord, NoteRecord, TopicRecord
+from service.store import convert
+from service.store.base import Repository
+from service.store.models import ActionRow, NoteRow, QuestionUseRow, TopicRow
+
+
+class NotesRepository(Repository):
+    """Topics, actions, notes and question uses of the pairings."""
+
+    # -- topics -----------------------------------------------------------------------------
+
+    def add_topic(self, pairing_id: int, text: str, by: str, raised_on: date,
+                  now: datetime, *, message_id: str | None = None) -> int | None:
+        """Add a topic; one from an email is added once (None when it already was)."""
+        try:
+            with self.session() as s, s.begin():
+                if message_id is not None and s.scalar(select(TopicRow.id).where(
+                        TopicRow.source_message_id == message_id)) is not None:
+                    return None
+                row = TopicRow(pairing_id=pairing_id, text=text, by=by, raised_on=raised_on,
+                               status="open", carried=0, created_at=now,
+                               source_message_id=message_id)
+                s.add(row)
+                s.flush()
+                return row.id
+        except IntegrityError:
+            return None  # another worker added it from the same email
+
+    def open_topics(self, pairing_id: int) -> list[TopicRecord]:
+        with self.session() as s:
+            return [convert.topic(r) for r in s.scalars(select(TopicRow).where(
+                TopicRow.pairing_id == pairing_id, TopicRow.status == "open")
+                .order_by(TopicRow.id))]
+
+    def topics_discussed(self, ids: Iterable[int], occurrence_id: int) -> None:
+        with self.session() as s, s.begin():
+            for row in s.scalars(select(TopicRow).where(TopicRow.id.in_(list(ids)))):
+                row.status, row.discussed_occurrence_id = "discussed", occurrence_id
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def open_actions(self, pairing_id: int) -> list[ActionRecord]:
+        with self.session() as s:
+            return [convert.action(r) for r in s.scalars(select(ActionRow).where(
+                ActionRow.pairing_id == pairing_id, ActionRow.status == "open")
+                .order_by(ActionRow.id))]
+
+    def actions(self, pairing_id: int | None = None, *, open_only: bool = False
+                ) -> list[ActionRecord]:
+        with self.session() as s:
+            q = select(ActionRow).order_by(ActionRow.pairing_id, ActionRow.id)
+            if pairing_id is not None:
+                q = q.where(ActionRow.pairing_id == pairing_id)
+            if open_only:
+                q = q.where(ActionRow.status == "open")
+            return [convert.action(r) for r in s.scalars(q)]
+
+    def add_action(self, *, pairing_id: int, occurrence_id: int | None, owner: str, text: str,
+                   due: date | None, raised_on: date, fingerprint: str, now: datetime) -> bool:
+        """Record an action once: the same action from the same meeting is not added twice.
+        One withdrawn earlier (its line edited away) whose line is back is open again."""
+        with self.session() as s, s.begin():
+            exists = s.scalar(select(ActionRow).where(
+                ActionRow.raised_occurrence_id == occurrence_id,
+                ActionRow.pairing_id == pairing_id, ActionRow.fingerprint == fingerprint))
+            if exists is not None:
+                if exists.status == "withdrawn":
+                    exists.status, exists.closed_at = "open", None
+                    return True
+                return False
+            s.add(ActionRow(pairing_id=pairing_id, raised_occurrence_id=occurrence_id,
+                            owner=owner, text=text, due=due, status="open", carried=0,
+                            raised_on=raised_on, fingerprint=fingerprint, created_at=now))
+            return True
+
+    def close_actions(self, ids: Iterable[int], occurrence_id: int | None, now: datetime,
+                      pairing_id: int | None = None) -> int:
+        with self.session() as s, s.begin():
+            q = select(ActionRow).where(ActionRow.id.in_(list(ids)), ActionRow.status == "open")
+            if pairing_id is not None:
+                q = q.where(ActionRow.pairing_id == pairing_id)
+            rows = list(s.scalars(q))
+            for row in rows:
+                row.status, row.closed_occurrence_id, row.closed_at = "done", occurrence_id, now
+            return len(rows)
+
+    def withdraw_actions(self, ids: Iterable[int], now: datetime) -> int:
+        """Open actions whose line the manager removed from the meeting's notes: kept (with
+        status 'withdrawn') but no longer carried into agendas."""
+        with self.session() as s, s.begin():
+            rows = list(s.scalars(select(ActionRow).where(ActionRow.id.in_(list(ids)),
+                                                          ActionRow.status == "open")))
+            for row in rows:
+                row.status, row.closed_at = "withdrawn", now
+            return len(rows)
+
+    def carry(self, action_ids: Iterable[int], topic_ids: Iterable[int]) -> None:
+        """Count one more agenda that carried these actions and topics forward."""
+        with self.session() as s, s.begin():
+            for a in s.scalars(select(ActionRow).where(ActionRow.id.in_(list(action_ids)))):
+                a.carried += 1
+            for t in s.scalars(select(TopicRow).where(TopicRow.id.in_(list(topic_ids)))):
+                t.carried += 1
+
+    # -- notes ------------------------------------------------------------------------------
+
+    def replace_outlook_notes(self, pairing_id: int, occurrence_id: int, texts: Sequence[str],
+                              now: datetime) -> None:
+        """The notes read from an occurrence replace what was read from it before."""
+        with self.session() as s, s.begin():
+            for row in s.scalars(select(NoteRow).where(NoteRow.occurrence_id == occurrence_id,
+                                                       NoteRow.source == "outlook")):
+                s.delete(row)
+            for text in texts:
+                s.add(NoteRow(pairing_id=pairing_id, occurrence_id=occurrence_id, text=text,
+                              private=False, source="outlook", created_at=now))
+
+    def add_note(self, pairing_id: int, occurrence_id: int | None, text: str, *,
+                 private: bool, now: datetime) -> int:
+        with self.session() as s, s.begin():
+            row = NoteRow(pairing_id=pairing_id, occurrence_id=occurrence_id, text=text,
+                          private=private, source="cli", created_at=now)
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def notes(self, occurrence_id: int, *, include_private: bool = False) -> list[NoteRecord]:
+        with self.session() as s:
+            q = select(NoteRow).where(NoteRow.occurrence_id == occurrence_id)
+            if not include_private:
+                q = q.where(NoteRow.private.is_(False))
+            return [convert.note(r) for r in s.scalars(q.order_by(NoteRow.id))]
+
+    # -- questions --------------------------------------------------------------------------
+
+    def used_questions(self, pairing_id: int) -> list[str]:
+        with self.session() as s:
+            return list(s.scalars(select(QuestionUseRow.question_id).where(
+                QuestionUseRow.pairing_id == pairing_id).order_by(QuestionUseRow.id)))
+
+    def record_question(self, pairing_id: int, occurrence_id: int, question_id: str,
+                        now: datetime) -> None:
+        with self.session() as s, s.begin():
+            exists = s.scalar(select(QuestionUseRow.id).where(
+                QuestionUseRow.occurrence_id == occurrence_id))
+            if exists is None:
+                s.add(QuestionUseRow(pairing_id=pairing_id, occurrence_id=occurrence_id,
+                                     question_id=question_id, used_at=now))

@@ -1,0 +1,100 @@
+"""The outbox: mail recorded before it is sent, claimed once, settled after (see
+jobs/outbox.py for why)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from service.domain.records import MailRecord
+from service.errors import StoreError
+from service.store import convert
+from service.store.base import Repository
+from service.store.models import OutboxRow
+
+
+class OutboxRepository(Repository):
+    """Mail to send; its recipients are stored as JSON (a list of {name, address})."""
+
+    def enqueue(self, mail: MailRecord) -> bool:
+        """Add a mail unless one with the same key exists (then nothing happens)."""
+        try:
+            with self.session() as s, s.begin():
+                if s.scalar(select(OutboxRow.id).where(OutboxRow.key == mail.key)) is not None:
+                    return False
+                s.add(convert.mail_row(mail))
+            return True
+        except IntegrityError:
+            return False  # another worker enqueued it first
+
+    def outbox(self, statuses: Sequence[str] | None = None) -> list[MailRecord]:
+        with self.session() as s:
+            q = select(OutboxRow).order_by(OutboxRow.id)
+            if statuses:
+                q = q.where(OutboxRow.status.in_(statuses))
+            return [convert.mail(r) for r in s.scalars(q)]
+
+    def mail(self, mail_id: int) -> MailRecord | None:
+        with self.session() as s:
+            row = s.get(OutboxRow, mail_id)
+            return convert.mail(row) if row is not None else None
+
+    def drop_suppressed_mail(self, key: str) -> None:
+        """Forget a mail that was held back on purpose (never sent), so it can be queued."""
+        with self.session() as s, s.begin():
+            s.execute(delete(OutboxRow).where(OutboxRow.key == key,
+                                              OutboxRow.status == "suppressed"))
+
+    def has_mail(self, key: str) -> bool:
+        with self.session() as s:
+            return s.scalar(select(OutboxRow.id).where(OutboxRow.key == key)) is not None
+
+    def claim_mail(self, mail_id: int, now: datetime) -> bool:
+        """pending -> sending, atomically: only one worker ever sends a given row."""
+        with self.session() as s, s.begin():
+            result = s.execute(update(OutboxRow).where(
+                OutboxRow.id == mail_id, OutboxRow.status == "pending")
+                .values(status="sending", claimed_at=now, attempts=OutboxRow.attempts + 1))
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def finish_mail(self, mail_id: int, status: str, now: datetime, error: str = "") -> None:
+        with self.session() as s, s.begin():
+            row = s.get(OutboxRow, mail_id)
+            if row is None:
+                return
+            row.status, row.last_error = status, error
+            if status == "sent":
+                row.sent_at = now
+
+    def settle_by_hand(self, mail_id: int, status: str, now: datetime, note: str
+                       ) -> MailRecord:
+        """An operator's decision on a failed or unconfirmed mail: send it again ('pending')
+        or record that it went ('sent'). Only those two states are open to it, atomically, so
+        a mail a worker is sending or has sent can never be queued twice."""
+        if status not in ("pending", "sent"):
+            raise ValueError(status)
+        with self.session() as s, s.begin():
+            row = s.get(OutboxRow, mail_id)
+            if row is None:
+                raise StoreError(f"There is no mail #{mail_id}; `onetoone mail` lists them.")
+            if row.status not in ("failed", "unconfirmed"):
+                raise StoreError(f"Mail #{mail_id} is {row.status}; only failed or unconfirmed "
+                                 f"mail can be settled by hand.")
+            if row.body_html == "[erased]":
+                raise StoreError(f"Mail #{mail_id} was erased (`onetoone forget`); it can't "
+                                 f"be sent.")
+            row.status, row.last_error = status, note
+            if status == "sent":
+                row.sent_at = now
+            else:
+                row.claimed_at = None
+            s.flush()
+            return convert.mail(row)
+
+    def sent_since(self, mailbox: str, since: datetime) -> int:
+        with self.session() as s:
+            return len(list(s.scalars(select(OutboxRow.id).where(
+                OutboxRow.mailbox == mailbox, OutboxRow.claimed_at >= since))))

@@ -1,0 +1,197 @@
+"""Series and their occurrences: what is in the managers' calendars."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from service.domain.records import OccurrenceRecord, SeriesRecord
+from service.store import convert
+from service.store.base import Repository
+from service.store.models import OccurrenceRow, PairingRow, SeriesRow
+
+LIVE = ("creating", "active")
+
+
+class SeriesRepository(Repository):
+    """Recurring series (one live per pairing) and the meetings they hold."""
+
+    # -- series -----------------------------------------------------------------------------
+
+    def series(self, series_id: int) -> SeriesRecord | None:
+        with self.session() as s:
+            row = s.get(SeriesRow, series_id)
+            return convert.series(row) if row is not None else None
+
+    def live_series_people(self) -> list[tuple[SeriesRecord, str, str]]:
+        """Every live series with its pairing's manager and report ids (who is in it)."""
+        with self.session() as s:
+            rows = s.execute(
+                select(SeriesRow, PairingRow.manager_id, PairingRow.report_id)
+                .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
+                .where(SeriesRow.status.in_(LIVE))
+                .order_by(SeriesRow.id))
+            return [(convert.series(row), manager, report) for row, manager, report in rows]
+
+    def live_series(self, pairing_id: int) -> SeriesRecord | None:
+        with self.session() as s:
+            row = s.scalar(select(SeriesRow).where(
+                SeriesRow.pairing_id == pairing_id, SeriesRow.status.in_(LIVE)))
+            return convert.series(row) if row is not None else None
+
+    def all_live_series(self) -> list[SeriesRecord]:
+        with self.session() as s:
+            return [convert.series(r) for r in s.scalars(
+                select(SeriesRow).where(SeriesRow.status.in_(LIVE)).order_by(SeriesRow.id))]
+
+    def begin_series(self, series: SeriesRecord) -> SeriesRecord:
+        """Record the intent to create a series before calling Graph (crash safety).
+
+        If a live row already exists for the pairing it is returned instead: the unique
+        partial index makes a second live series impossible even with two workers.
+        """
+        try:
+            with self.session() as s, s.begin():
+                row = convert.series_row(series)
+                s.add(row)
+                s.flush()
+                return convert.series(row)
+        except IntegrityError:
+            existing = self.live_series(series.pairing_id)
+            if existing is None:
+                raise
+            return existing
+
+    def activate_series(
+        self, series_id: int, *, event_id: str, ical_uid: str | None, now: datetime,
+        **fields: object,
+    ) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(SeriesRow, series_id)
+            assert row is not None
+            row.event_id, row.ical_uid, row.status = event_id, ical_uid, "active"
+            row.updated_at = row.checked_at = now
+            for name, value in fields.items():
+                setattr(row, name, value)
+
+    def update_series(self, series_id: int, now: datetime, **fields: object) -> None:
+        self._update(SeriesRow, series_id, now, fields)
+
+    def end_series(self, series_id: int, now: datetime, range_end: date | None) -> None:
+        fields: dict[str, object] = {"status": "ended", "ended_at": now}
+        if range_end is not None:
+            fields["range_end"] = range_end
+        self.update_series(series_id, now, **fields)
+
+    def series_to_verify(self, before: datetime) -> list[SeriesRecord]:
+        with self.session() as s:
+            return [convert.series(r) for r in s.scalars(select(SeriesRow).where(
+                SeriesRow.status == "active",
+                or_(SeriesRow.checked_at.is_(None), SeriesRow.checked_at < before),
+            ))]
+
+    def manager_series(self, manager_mailbox: str) -> list[SeriesRecord]:
+        with self.session() as s:
+            return [convert.series(r) for r in s.scalars(select(SeriesRow).where(
+                SeriesRow.mailbox == manager_mailbox, SeriesRow.status.in_(LIVE)))]
+
+    def mark_series_deleted(self, series_id: int, now: datetime) -> None:
+        """The manager deleted the series in Outlook: remember it, and don't recreate it."""
+        with self.session() as s, s.begin():
+            series = s.get(SeriesRow, series_id)
+            if series is None:
+                return
+            series.status, series.ended_at, series.updated_at = "deleted", now, now
+            pairing = s.get(PairingRow, series.pairing_id)
+            if pairing is not None and pairing.status == "active":
+                pairing.status = "series_deleted"
+                pairing.note = (
+                    f"The manager deleted the series on or before {now:%Y-%m-%d}. Run "
+                    "`onetoone pairs reset` for this pair to schedule it again."
+                )
+                pairing.updated_at = now
+
+    # -- occurrences ------------------------------------------------------------------------
+
+    def upsert_occurrences(self, series_id: int, items: Sequence[Mapping[str, object]],
+                           now: datetime) -> None:
+        """Store occurrences by (series, original start); moved ones keep their new time.
+        Each item holds column values (``agenda_topics`` as a sequence of ids)."""
+        rows = [convert.occurrence_fields(item) for item in items]
+        self._racing("occurrences", lambda: self._upsert_occurrences(series_id, rows, now))
+
+    def _upsert_occurrences(self, series_id: int, items: Sequence[dict[str, object]],
+                            now: datetime) -> None:
+        with self.session() as s, s.begin():
+            rows = {
+                o.original_start: o
+                for o in s.scalars(
+                    select(OccurrenceRow).where(OccurrenceRow.series_id == series_id))
+            }
+            for item in items:
+                row = rows.get(item["original_start"])  # type: ignore[call-overload]
+                if row is None:
+                    s.add(OccurrenceRow(series_id=series_id, updated_at=now, **item))
+                    continue
+                for name, value in item.items():
+                    setattr(row, name, value)
+                row.updated_at = now
+
+    def next_occurrences(self, after: datetime) -> dict[int, OccurrenceRecord]:
+        """The next occurrence per series after ``after``."""
+        with self.session() as s:
+            rows = s.scalars(select(OccurrenceRow).where(
+                and_(OccurrenceRow.start >= after, OccurrenceRow.status != "cancelled"))
+                .order_by(OccurrenceRow.start))
+            out: dict[int, OccurrenceRecord] = {}
+            for row in rows:
+                if row.series_id not in out:
+                    out[row.series_id] = convert.occurrence(row)
+            return out
+
+    def occurrences(self, series_id: int) -> list[OccurrenceRecord]:
+        with self.session() as s:
+            return [convert.occurrence(r) for r in s.scalars(select(OccurrenceRow).where(
+                OccurrenceRow.series_id == series_id).order_by(OccurrenceRow.original_start))]
+
+    def occurrence(self, occurrence_id: int) -> OccurrenceRecord | None:
+        with self.session() as s:
+            row = s.get(OccurrenceRow, occurrence_id)
+            return convert.occurrence(row) if row is not None else None
+
+    def update_occurrence(self, occurrence_id: int, now: datetime, **fields: object) -> None:
+        """Set columns of an occurrence (``agenda_topics`` as a sequence of topic ids)."""
+        self._update(OccurrenceRow, occurrence_id, now, convert.occurrence_fields(fields))
+
+    def pairing_occurrences(self, pairing_id: int) -> list[OccurrenceRecord]:
+        """Every stored occurrence of a pairing (all its series), oldest first."""
+        with self.session() as s:
+            return [convert.occurrence(r) for r in s.scalars(
+                select(OccurrenceRow).join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                .where(SeriesRow.pairing_id == pairing_id).order_by(OccurrenceRow.start))]
+
+    def occurrences_between(self, start: datetime, end: datetime) -> list[OccurrenceRecord]:
+        """Occurrences (of live series) starting in [start, end), by start."""
+        with self.session() as s:
+            return [convert.occurrence(r) for r in s.scalars(
+                select(OccurrenceRow).join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                .where(OccurrenceRow.start >= start, OccurrenceRow.start < end,
+                       SeriesRow.status.in_(LIVE))
+                .order_by(OccurrenceRow.start))]
+
+    def occurrences_ended_between(self, start: datetime, end: datetime
+                                  ) -> list[OccurrenceRecord]:
+        with self.session() as s:
+            return [convert.occurrence(r) for r in s.scalars(select(OccurrenceRow).where(
+                OccurrenceRow.end >= start, OccurrenceRow.end < end)
+                .order_by(OccurrenceRow.end))]
+
+    def replacement_of(self, missed_occurrence_id: int) -> OccurrenceRecord | None:
+        """The single meeting booked to replace a missed occurrence, if any."""
+        with self.session() as s:
+            row = s.scalar(select(OccurrenceRow).where(
+                OccurrenceRow.rebook_of == missed_occurrence_id))
+            return convert.occurrence(row) if row is not None else None
