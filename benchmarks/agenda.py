@@ -28,7 +28,7 @@ from service.config import default_settings
 from service.domain.agenda import AgendaPolicy, OpenAction, Topic, build_agenda
 from service.domain.body import MARKERS
 from service.domain.questions import load_bank, pick_question
-from service.graph.sandbox import SandboxTenant
+from service.sandbox import SandboxTenant
 from service.jobs.agenda import inject_agendas
 from service.jobs.capture import capture_notes
 from service.jobs.mail import queue_mail, send_outbox

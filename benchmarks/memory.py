@@ -25,7 +25,7 @@ sys.path.insert(0, {root!r})
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 from benchmarks.schedule import NOW, organisation
-from service.graph.sandbox import SandboxTransport
+from service.sandbox import SandboxTransport
 tenant = organisation(int(sys.argv[1]))
 transport = SandboxTransport(tenant)
 lock = threading.Lock()

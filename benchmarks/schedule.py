@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from service.app import job_context
 from service.config import default_settings
-from service.graph.sandbox import SandboxTenant
+from service.sandbox import SandboxTenant
 from service.jobs.pairs import sync_pairs
 from service.jobs.schedule import schedule
 

@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from service.domain.events import MailMessage
+
 MAX_SLOTS = 3
 TOKEN_LENGTH = 16
 REASON_OF_STATUS = {"cancelled": "cancelled", "declined": "declined",
@@ -61,7 +63,10 @@ def booking_link(address: str, subject: str) -> str:
     return f"mailto:{address}?subject={quote(subject, safe='')}"
 
 
-def _addresses(message: Mapping[str, Any]) -> Iterable[str]:
+def _addresses(message: Mapping[str, Any] | MailMessage) -> Iterable[str]:
+    if isinstance(message, MailMessage):
+        yield from (*message.to, *message.cc)
+        return
     for key in ("toRecipients", "ccRecipients"):
         for recipient in message.get(key) or []:
             if isinstance(recipient, Mapping):
@@ -70,7 +75,7 @@ def _addresses(message: Mapping[str, Any]) -> Iterable[str]:
                     yield address
 
 
-def parse_booking(message: Mapping[str, Any]) -> tuple[str, int] | None:
+def parse_booking(message: Mapping[str, Any] | MailMessage) -> tuple[str, int] | None:
     """(token, slot number) a mail asks to book, or None when it is not a booking.
 
     The plus-address wins (the manager may retype the subject); the subject's tag counts
@@ -79,7 +84,7 @@ def parse_booking(message: Mapping[str, Any]) -> tuple[str, int] | None:
         match = _ADDRESS.search(address)
         if match:
             return match.group(1).lower(), int(match.group(2))
-    subject = message.get("subject")
+    subject = message.subject if isinstance(message, MailMessage) else message.get("subject")
     if isinstance(subject, str):
         match = _SUBJECT.search(subject)
         if match:
@@ -87,8 +92,11 @@ def parse_booking(message: Mapping[str, Any]) -> tuple[str, int] | None:
     return None
 
 
-def auto_reply(message: Mapping[str, Any]) -> bool:
+def auto_reply(message: Mapping[str, Any] | MailMessage) -> bool:
     """Mail written by a machine: out-of-office, bounces, or our own mail looping back."""
+    if isinstance(message, MailMessage):
+        return auto_reply({"subject": message.subject, "internetMessageHeaders": [
+            {"name": name, "value": value} for name, value in message.headers]})
     subject = message.get("subject")
     if isinstance(subject, str) and _AUTO_SUBJECT.search(subject):
         return True
@@ -102,8 +110,10 @@ def auto_reply(message: Mapping[str, Any]) -> bool:
     return False
 
 
-def sender_of(message: Mapping[str, Any]) -> str:
+def sender_of(message: Mapping[str, Any] | MailMessage) -> str:
     """The From address, lower-cased ('' when absent or malformed)."""
+    if isinstance(message, MailMessage):
+        return message.sender
     sender = (message.get("from") or {}).get("emailAddress") or {}
     address = sender.get("address") if isinstance(sender, Mapping) else None
     return address.strip().lower() if isinstance(address, str) else ""

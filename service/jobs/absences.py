@@ -36,17 +36,21 @@ from service.domain.absence import (
     holiday_calendar,
 )
 from service.domain.agenda import first_name, format_date
+from service.domain.events import ScheduleItem, ScheduleQuery
 from service.domain.freeslots import cadence_window
 from service.domain.model import CadenceKind
+from service.domain.records import (
+    MailRecord,
+    OccurrenceRecord,
+    PairingView,
+    Recipient,
+    SeriesRecord,
+)
 from service.domain.timing import agenda_due_at
 from service.errors import OutcomeUnknown, ServiceError, Throttled
-from service.graph.client import ScheduleItem, ScheduleQuery, parse_graph_datetime
-from service.graph.payloads import event_times
 from service.jobs.context import JobContext
 from service.jobs.schedule import working_hours
 from service.render import render
-from service.store.models import OccurrenceRow, OutboxRow, SeriesRow
-from service.store.repo import PairingView
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +73,15 @@ class AbsenceReport:
 
 @dataclass
 class _Due:
-    occ: OccurrenceRow
-    series: SeriesRow
+    occ: OccurrenceRecord
+    series: SeriesRecord
     view: PairingView
     window: tuple[date, date]
 
 
 def _days(person: Any) -> frozenset[int]:
     if person is not None and person.working_days:
-        return frozenset(int(d) for d in person.working_days.split(","))
+        return frozenset(person.working_days)
     return frozenset({0, 1, 2, 3, 4})
 
 
@@ -87,13 +91,13 @@ def _plain(text: str) -> str:
     return " ".join(cleaned.split())[:_MAX_TEXT]
 
 
-def _open(occ: OccurrenceRow) -> bool:
+def _open(occ: OccurrenceRecord) -> bool:
     """Its agenda is not in yet (or held back by our own skip), and it is still to happen."""
     held_back = occ.agenda_state == "skipped" and occ.absence_state == "skipped"
     return (occ.agenda_state == "pending" or held_back) and occ.status not in SETTLED
 
 
-def is_due(ctx: JobContext, occ: OccurrenceRow, series: SeriesRow, manager: Any,
+def is_due(ctx: JobContext, occ: OccurrenceRecord, series: SeriesRecord, manager: Any,
            now: datetime) -> bool:
     """Checked first a working day before its agenda is due, then again when it is due
     (unless the first check was already at or after that)."""
@@ -312,8 +316,8 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
 
 
 async def _patch(ctx: JobContext, d: _Due, start: datetime, end: datetime) -> None:
-    await ctx.graph.update_event(d.series.mailbox, d.occ.event_id,
-                                 event_times(start, end, d.series.time_zone))
+    await ctx.graph.move_event(d.series.mailbox, d.occ.event_id, start, end,
+                               d.series.time_zone)
 
 
 async def _finish_move(ctx: JobContext, d: _Due, now: datetime, report: AbsenceReport) -> None:
@@ -325,10 +329,10 @@ async def _finish_move(ctx: JobContext, d: _Due, now: datetime, report: AbsenceR
     try:
         event = await ctx.graph.get_event(d.series.mailbox, occ.event_id,
                                           "start,end,isCancelled")
-        if event is None or event.get("isCancelled"):
+        if event is None or event.cancelled or event.start is None or event.end is None:
             store.update_occurrence(occ.id, now, absence_state=None)
             return  # gone; the sync records the cancellation
-        start, end = parse_graph_datetime(event["start"]), parse_graph_datetime(event["end"])
+        start, end = event.start, event.end
         if start == occ.start and start != occ.original_start:  # ours went through
             store.update_occurrence(occ.id, now, start=start, end=end, status="moved",
                                     absence_state="moved")
@@ -373,11 +377,11 @@ def _context(d: _Due, decision: Decision) -> dict[str, Any]:
 
 
 def _row(d: _Due, kind: str, key: str, *, subject: str, body: str, now: datetime,
-         status: str = "pending", note: str = "") -> OutboxRow:
+         status: str = "pending", note: str = "") -> MailRecord:
     manager = d.view.manager
-    return OutboxRow(
+    return MailRecord(
         key=key, kind=kind, pairing_id=d.view.pairing.id, occurrence_id=d.occ.id,
-        mailbox=manager.id, recipients=f"{manager.name} <{manager.email}>", cc="",
+        mailbox=manager.id, to=(Recipient(manager.name, manager.email),), cc=(),
         subject=subject[:400], body_html=body, tag=uuid.uuid4().hex, status=status,
         attempts=0, last_error=note, created_at=now)
 

@@ -20,12 +20,12 @@ from service.domain.agenda import Agenda, AgendaPolicy, OpenAction, Topic, build
 from service.domain.body import MARKERS, BlockDamaged, block_text, fingerprint, replace_block
 from service.domain.htmltext import html_to_text
 from service.domain.questions import Question, load_bank, pick_question
+from service.domain.records import OccurrenceRecord, PairingView
 from service.domain.timing import agenda_due_at
 from service.errors import ServiceError
 from service.jobs.context import JobContext
 from service.render import default_folder, render
-from service.store.models import OccurrenceRow
-from service.store.repo import PairingView
+from service.store.repo import Store
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
@@ -50,7 +50,7 @@ def question_bank(folder: Path | None) -> list[Question]:
     return []
 
 
-def agenda_for(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: str,
+def agenda_for(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
                bank: list[Question]) -> Agenda:
     """The agenda of one occurrence from what the store knows now."""
     store, cfg = ctx.store, ctx.settings.agenda
@@ -83,13 +83,13 @@ def agenda_for(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: str
     )
 
 
-def _first_shown(store: object, view: PairingView, occ: OccurrenceRow) -> set[int]:
+def _first_shown(store: Store, view: PairingView, occ: OccurrenceRecord) -> set[int]:
     """Topics not yet shown in any earlier agenda of the pair (so not carried yet)."""
     shown: set[int] = set()
-    for other in store.pairing_occurrences(view.pairing.id):  # type: ignore[attr-defined]
+    for other in store.pairing_occurrences(view.pairing.id):
         if other.id != occ.id and other.agenda_state == "injected":
-            shown |= {int(i) for i in other.agenda_topics.split(",") if i}
-    open_ids = {t.id for t in store.open_topics(view.pairing.id)}  # type: ignore[attr-defined]
+            shown |= set(other.agenda_topics)
+    open_ids = {t.id for t in store.open_topics(view.pairing.id)}
     return open_ids - shown
 
 
@@ -110,7 +110,7 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
     store = ctx.store
     bank = question_bank(cfg.templates)
     horizon = now + timedelta(days=cfg.lead_working_days * 2 + 5)
-    due: dict[int, list[tuple[OccurrenceRow, Any, PairingView, bool]]] = {}
+    due: dict[int, list[tuple[OccurrenceRecord, Any, PairingView, bool]]] = {}
     for occ in store.occurrences_between(now, horizon):
         if occ.status == "cancelled":
             continue
@@ -118,15 +118,14 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
         if context is None or context[1].pairing.status != "active":
             continue
         series, view = context
-        days = frozenset(int(d) for d in view.manager.working_days.split(",")) if (
-            view.manager.working_days) else frozenset({0, 1, 2, 3, 4})
+        days = frozenset(view.manager.working_days or (0, 1, 2, 3, 4))
         zone = series.time_zone
         if now < agenda_due_at(occ.start.astimezone(ZoneInfo(zone)), cfg.lead_working_days,
                                days):
             continue
         first = occ.agenda_state == "pending"
         if not first:
-            shown = {int(i) for i in occ.agenda_topics.split(",") if i}
+            shown = set(occ.agenda_topics)
             new_topic = any(t.id not in shown for t in store.open_topics(view.pairing.id))
             if not new_topic or occ.agenda_updates >= 1 + cfg.extra_updates:
                 continue
@@ -134,7 +133,7 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
 
     gate = asyncio.Semaphore(PAIRS_AT_ONCE)
 
-    async def one_pair(items: list[tuple[OccurrenceRow, Any, PairingView, bool]]) -> None:
+    async def one_pair(items: list[tuple[OccurrenceRecord, Any, PairingView, bool]]) -> None:
         # Pairs side by side (the transport keeps 4 requests per mailbox); a pair's own
         # occurrences in turn, so carried counts and question picks stay consistent.
         view = items[0][2]
@@ -160,22 +159,22 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
     return report
 
 
-async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: str,
+async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
                  bank: list[Question], now: datetime, first: bool) -> str:
     graph, store = ctx.graph, ctx.store
     mailbox = view.manager.id
     agenda = agenda_for(ctx, view, occ, zone, bank)
     block_html = render_block(ctx, agenda, view.pairing.key)
     event = await graph.get_event(mailbox, occ.event_id, "body,isCancelled")
-    if event is None or event.get("isCancelled"):
+    if event is None or event.cancelled:
         store.update_occurrence(occ.id, now, status="cancelled", agenda_state="skipped")
         return "cancelled"
-    html = (event.get("body") or {}).get("content") or ""
+    html = event.body
     current = block_text(html_to_text(html))
     if not first:
         # Their words win: if anyone typed inside our block since we wrote it, leave it be.
         text_event = await graph.get_event(mailbox, occ.event_id, "body", text_body=TEXT)
-        now_text = block_text(((text_event or {}).get("body") or {}).get("content") or "")
+        now_text = block_text(text_event.body if text_event else "")
         if now_text is None or fingerprint(now_text) != occ.agenda_fingerprint:
             log.info("agenda.person_edited", extra={"occurrence": occ.id})
             store.update_occurrence(occ.id, now, agenda_updates=1 + ctx.settings.agenda
@@ -192,10 +191,9 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: s
             store.update_occurrence(occ.id, now, agenda_state="injected",
                                     agenda_updates=1 + ctx.settings.agenda.extra_updates)
             return "kept"
-        await graph.update_event(mailbox, occ.event_id,
-                                 {"body": {"contentType": "html", "content": new_html}})
+        await graph.set_event_body(mailbox, occ.event_id, new_html)
     after = await graph.get_event(mailbox, occ.event_id, "body", text_body=TEXT)
-    written = block_text(((after or {}).get("body") or {}).get("content") or "") or ""
+    written = block_text(after.body if after else "") or ""
     topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]
     action_ids = [a.id for a in agenda.actions]
     if first:
@@ -208,7 +206,7 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: s
     store.update_occurrence(
         occ.id, now, agenda_state="injected", agenda_updates=occ.agenda_updates + 1,
         agenda_fingerprint=fingerprint(written), agenda_at=now,
-        agenda_topics=",".join(str(i) for i in topic_ids),
+        agenda_topics=tuple(topic_ids),
         covers_development=agenda.covers_development,
         question_id=agenda.question.id if agenda.question else None,
     )

@@ -16,11 +16,9 @@ from service.domain.agenda import OpenAction
 from service.domain.body import block_text, fingerprint
 from service.domain.htmltext import html_to_text
 from service.domain.notes import action_fingerprint, parse_block
+from service.domain.records import OccurrenceRecord, PairingView
 from service.errors import ServiceError
-from service.graph.client import parse_graph_datetime
 from service.jobs.context import JobContext
-from service.store.models import OccurrenceRow
-from service.store.repo import PairingView
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
@@ -36,7 +34,7 @@ class CaptureReport:
     failed: list[str] = field(default_factory=list)
 
 
-def due_for_capture(occ: OccurrenceRow, now: datetime, grace: timedelta,
+def due_for_capture(occ: OccurrenceRecord, now: datetime, grace: timedelta,
                     recapture: timedelta) -> bool:
     """Read at end + grace, again a day later, and once more at the end of the recapture
     window: later edits are picked up for at most three GETs per meeting."""
@@ -75,20 +73,20 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
     return report
 
 
-async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: str,
+async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
                        now: datetime, report: CaptureReport, label: str) -> None:
     store = ctx.store
     event = await ctx.graph.get_event(view.manager.id, occ.event_id,
                                       "body,isCancelled,start,end", text_body=True)
-    if event is None or event.get("isCancelled"):
+    if event is None or event.cancelled or event.start is None or event.end is None:
         store.update_occurrence(occ.id, now, status="cancelled", captured_at=now)
         return
-    start, end = parse_graph_datetime(event["start"]), parse_graph_datetime(event["end"])
+    start, end = event.start, event.end
     if end + timedelta(minutes=ctx.settings.agenda.grace_minutes) > now:
         # Moved to later since we last looked: it hasn't happened yet.
         store.update_occurrence(occ.id, now, start=start, end=end, status="moved")
         return
-    text = block_text(((event.get("body") or {}).get("content")) or "")
+    text = block_text(event.body)
     if text is None:
         # No agenda block (never injected, or removed): nothing to read as notes.
         if occ.captured_at is None:
@@ -152,7 +150,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRow, z
                                     "actions_added": added, "actions_closed": closed})
 
 
-def _template_text(ctx: JobContext, view: PairingView, occ: OccurrenceRow, zone: str
+def _template_text(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str
                    ) -> str | None:
     """With an organisation's own agenda template ([agenda] templates), its wording is not
     the built-in one the parser knows: render this occurrence's agenda again (no Graph call)

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from service.domain.events import CalendarEvent
 from service.domain.timing import agenda_due_at
 from service.errors import ServiceError
-from service.graph.client import parse_graph_datetime
 from service.jobs.context import JobContext
 from service.jobs.schedule import series_occurrences
 
@@ -42,7 +42,7 @@ def window(ctx: JobContext, now: datetime) -> tuple[datetime, datetime]:
 
 def _working_days(person: Any) -> frozenset[int]:
     if person is not None and person.working_days:
-        return frozenset(int(d) for d in person.working_days.split(","))
+        return frozenset(person.working_days)
     return frozenset({0, 1, 2, 3, 4})
 
 
@@ -68,21 +68,19 @@ def needs_sync(ctx: JobContext, series: Any, manager: Any, now: datetime,
     return False
 
 
-def occurrence_state(item: dict[str, Any], report_email: str) -> tuple[str, datetime, datetime,
-                                                                        datetime]:
+def occurrence_state(item: CalendarEvent, report_email: str) -> tuple[str, datetime, datetime,
+                                                                      datetime]:
     """(status, original start, start, end) of one instance as Graph returned it."""
-    start = parse_graph_datetime(item["start"])
-    end = parse_graph_datetime(item["end"])
-    original = parse_graph_datetime(item.get("originalStart") or item["start"])
+    assert item.start is not None and item.end is not None  # asked for in SELECT
+    start, end = item.start, item.end
+    original = item.slot or start
     status = "scheduled"
-    if item.get("isCancelled"):
+    if item.cancelled:
         status = "cancelled"
     else:
-        for attendee in item.get("attendees") or []:
-            address = ((attendee.get("emailAddress") or {}).get("address") or "").lower()
-            response = ((attendee.get("status") or {}).get("response") or "").lower()
-            if address == report_email.lower() and response == "declined":
-                status = "declined"
+        if any(a.email == report_email.lower() and a.response == "declined"
+               for a in item.attendees):
+            status = "declined"
         if status == "scheduled" and start != original:
             status = "moved"
     return status, original, start, end
@@ -124,7 +122,7 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
                 label = f"{view.manager.name} & {view.report.name} {start:%Y-%m-%d}"
                 {"moved": report.moved, "cancelled": report.cancelled,
                  "declined": report.declined}.get(status, []).append(label)
-            rows.append({"event_id": item["id"], "original_start": original, "start": start,
+            rows.append({"event_id": item.id, "original_start": original, "start": start,
                          "end": end, "status": status})
         # An occurrence missing from the list was deleted by the organizer, or moved out of
         # the window: one GET tells which.
@@ -132,12 +130,12 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
             if not (lo <= row.start < hi) or original in seen or row.status == "cancelled":
                 continue
             try:
-                item = await ctx.graph.get_event(series.mailbox, row.event_id, SELECT)
+                event = await ctx.graph.get_event(series.mailbox, row.event_id, SELECT)
             except ServiceError as exc:
                 report.failed.append(f"series {series.id}: {exc}")
                 continue
-            if item is not None and not item.get("isCancelled"):
-                status, _, start, end = occurrence_state(item, view.report.email)
+            if event is not None and not event.cancelled:
+                status, _, start, end = occurrence_state(event, view.report.email)
                 if row.status in KEEP:
                     status = row.status
                 rows.append({"event_id": row.event_id, "original_start": original,
@@ -155,7 +153,7 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
 
 async def _unlisted_slots(ctx: JobContext, series: Any, view: Any, lo: datetime, hi: datetime,
                           seen: set[datetime], known: dict[datetime, Any], report: SyncReport,
-                          listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                          listed: list[CalendarEvent]) -> list[dict[str, Any]]:
     """Slots of the series' pattern in the window that Outlook doesn't list and we never
     stored: deleted by the organizer before we first looked (Graph's instances omit deleted
     occurrences), or moved outside the window. One wider look tells which, so a meeting
@@ -173,13 +171,13 @@ async def _unlisted_slots(ctx: JobContext, series: Any, view: Any, lo: datetime,
         return []
     if _off_pattern(series, items, wide_lo, wide_hi):
         return []
-    by_original = {parse_graph_datetime(i.get("originalStart") or i["start"]): i for i in items}
+    by_original = {i.slot: i for i in items}
     rows: list[dict[str, Any]] = []
     for start in gaps:
         item = by_original.get(start)
         if item is not None:  # moved outside the window: record it at its new time
             status, original, new_start, end = occurrence_state(item, view.report.email)
-            rows.append({"event_id": item["id"], "original_start": original,
+            rows.append({"event_id": item.id, "original_start": original,
                          "start": new_start, "end": end, "status": status})
             continue
         rows.append({"event_id": "", "original_start": start, "start": start,
@@ -199,14 +197,14 @@ def _number(ctx: JobContext, pairing_id: int, now: datetime) -> None:
             ctx.store.update_occurrence(occ.id, now, meeting_number=n)
 
 
-def _off_pattern(series: Any, items: list[dict[str, Any]], lo: datetime, hi: datetime) -> bool:
+def _off_pattern(series: Any, items: list[CalendarEvent], lo: datetime, hi: datetime) -> bool:
     """Whether Outlook lists occurrences whose original slot (inside [lo, hi)) is not on our
     stored pattern: the whole series was re-timed there, so every one of our slots would look
     deleted. Nothing is then inferred from gaps (and no wider look is spent on it)."""
     pattern = {start for start, _end in series_occurrences(series, lo, hi)}
     for item in items:
-        original = parse_graph_datetime(item.get("originalStart") or item["start"])
-        if lo <= original < hi and original not in pattern:
+        original = item.slot
+        if original is not None and lo <= original < hi and original not in pattern:
             log.warning("occurrences.pattern_changed", extra={"series": series.id})
             return True
     return False

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from service.domain.cadence import choose_cadence
-from service.domain.model import PairSpec, Person
+from service.domain.events import DirectoryUser
+from service.domain.model import CadenceKind, PairSpec, Person
 from service.domain.pairing import (
     CurrentPairing,
     PairAction,
@@ -22,12 +23,10 @@ from service.domain.pairing import (
     reconcile,
 )
 from service.domain.pairs_csv import FilePair, file_managers, parse_pairs_csv
+from service.domain.records import PairingRecord, PairingView, PersonRecord, PersonUpdate
 from service.errors import PairsFileError
-from service.graph.client import DirectoryUser
 from service.jobs.context import JobContext
 from service.store.files import read_pairs_file
-from service.store.models import PairingRow, PersonRow
-from service.store.repo import PairingView, PersonUpdate
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +150,7 @@ async def gather(ctx: JobContext, today: date) -> PairsPlan:
 
     current = [
         CurrentPairing(key=p.key, manager_id=p.manager_id, report_id=p.report_id,
-                       cadence=p.cadence, minutes=p.minutes, status=p.status)
+                       cadence=CadenceKind(p.cadence), minutes=p.minutes, status=p.status)
         for p in ctx.store.pairings(["active", "series_deleted"])
     ]
     present = set(usable)
@@ -208,21 +207,21 @@ def planned_views(ctx: JobContext, plan: PairsPlan, now: datetime) -> list[Pairi
         persons = []
         for person in (spec.manager, spec.report):
             info = people.get(person.id)
-            persons.append(PersonRow(id=person.id, email=person.email, name=person.name,
-                                     hire_date=person.hire_date, active=True, seen_at=now,
-                                     manages_others=bool(info and info.manages_others)))
-        pairing = PairingRow(id=-(n + 1), key=spec.key, manager_id=spec.manager.id,
-                             report_id=spec.report.id, status="active",
-                             cadence=str(cadence.kind), minutes=cadence.minutes,
-                             cadence_reason=cadence.reason, source=spec.source, note="",
-                             created_at=now, updated_at=now, end_reason="")
+            persons.append(PersonRecord(id=person.id, email=person.email, name=person.name,
+                                        hire_date=person.hire_date, active=True, seen_at=now,
+                                        manages_others=bool(info and info.manages_others)))
+        pairing = PairingRecord(id=-(n + 1), key=spec.key, manager_id=spec.manager.id,
+                                report_id=spec.report.id, status="active",
+                                cadence=str(cadence.kind), minutes=cadence.minutes,
+                                cadence_reason=cadence.reason, source=spec.source, note="",
+                                created_at=now, updated_at=now, end_reason="")
         out.append(PairingView(pairing, persons[0], persons[1], None))
     return out
 
 
 def describe_actions(actions: Sequence[PairAction]) -> list[tuple[str, str, str, str]]:
     """(manager, report, what happens, why) rows for `onetoone pairs`."""
-    rows = []
+    rows: list[tuple[str, str, str, str]] = []
     for a in actions:
         manager = a.spec.manager.name if a.spec else (a.current.manager_id if a.current else "")
         report = a.spec.report.name if a.spec else (a.current.report_id if a.current else "")

@@ -23,15 +23,14 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from service.domain.absence import holiday_calendar
 from service.domain.agenda import MissedMeeting, first_name, format_when
 from service.domain.body import block_text, fingerprint
+from service.domain.events import MailMessage
 from service.domain.freeslots import cadence_window, free_slots
 from service.domain.model import CadenceKind
 from service.domain.rebook import (
@@ -48,14 +47,21 @@ from service.domain.rebook import (
     reason_of,
     sender_of,
 )
+from service.domain.records import (
+    MailRecord,
+    OccurrenceRecord,
+    PairingView,
+    RebookRecord,
+    Recipient,
+    SeriesRecord,
+)
 from service.errors import PermissionDenied, ServiceError
-from service.graph.payloads import REBOOK_PROPERTY, rebook_transaction_id, single_event
+from service.graph.wire import REBOOK_PROPERTY, rebook_transaction_id, single_event
 from service.jobs.agenda import _first_shown, agenda_for, question_bank, render_block
 from service.jobs.context import JobContext
 from service.jobs.schedule import working_hours
 from service.render import render
-from service.store.models import OccurrenceRow, OutboxRow, RebookRow, SeriesRow
-from service.store.repo import PairingView, Store
+from service.store.repo import Store
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +90,9 @@ class RebookReport:
 class _Missed:
     """A missed occurrence with its pairing and series, as the offer needs them."""
 
-    occ: OccurrenceRow
+    occ: OccurrenceRecord
     view: PairingView
-    series: SeriesRow
+    series: SeriesRecord
 
     @property
     def label(self) -> str:
@@ -109,7 +115,7 @@ async def rebook_missed(ctx: JobContext, now: datetime) -> RebookReport:
     return report
 
 
-def _context(store: Store, occ: OccurrenceRow) -> _Missed | None:
+def _context(store: Store, occ: OccurrenceRecord) -> _Missed | None:
     context = store.occurrence_context(occ)
     if context is None:
         return None
@@ -149,9 +155,9 @@ async def _offer_one(ctx: JobContext, missed: _Missed, reason: str, now: datetim
         return  # the window has passed: nothing to offer (and no Graph call was made)
     slots, _busy = found
     token = secrets.token_hex(8)
-    row = RebookRow(pairing_id=missed.view.pairing.id, missed_occurrence_id=missed.occ.id,
-                    reason=reason, status="offered" if slots else "expired",
-                    slots=encode_slots(slots), token=token, offered_at=now, updated_at=now)
+    row = RebookRecord(pairing_id=missed.view.pairing.id, missed_occurrence_id=missed.occ.id,
+                       reason=reason, status="offered" if slots else "expired",
+                       slots=encode_slots(slots), token=token, offered_at=now, updated_at=now)
     mail = _offer_mail(ctx, missed, reason, token, slots, "offer", now) if slots else None
     if not store.add_rebook(row, mail):
         return  # another worker offered it first
@@ -231,7 +237,7 @@ _INTRO = {
 
 
 def _offer_mail(ctx: JobContext, missed: _Missed, reason: str, token: str,
-                slots: list[tuple[datetime, datetime]], kind: str, now: datetime) -> OutboxRow:
+                slots: list[tuple[datetime, datetime]], kind: str, now: datetime) -> MailRecord:
     """The offer (or the fresh offer after a stale pick): to the manager only."""
     view, series = missed.view, missed.series
     box = ctx.settings.mail.topics_mailbox
@@ -257,13 +263,13 @@ def _offer_mail(ctx: JobContext, missed: _Missed, reason: str, token: str,
 
 
 def _mail_row(ctx: JobContext, missed: _Missed, kind: str, subject: str, body: str,
-              now: datetime) -> OutboxRow:
+              now: datetime) -> MailRecord:
     view = missed.view
     box = ctx.settings.mail.topics_mailbox
-    return OutboxRow(
+    return MailRecord(
         key=f"rebook:{missed.occ.id}:{kind}", kind=f"rebook_{kind}", pairing_id=view.pairing.id,
         occurrence_id=missed.occ.id, mailbox=box or view.manager.id,
-        recipients=f"{view.manager.name} <{view.manager.email}>", cc="", subject=subject[:400],
+        to=(Recipient(view.manager.name, view.manager.email),), cc=(), subject=subject[:400],
         body_html=body, tag=uuid.uuid4().hex, status="pending", attempts=0, last_error="",
         created_at=now)
 
@@ -271,17 +277,17 @@ def _mail_row(ctx: JobContext, missed: _Missed, kind: str, subject: str, body: s
 # -- booking --------------------------------------------------------------------------------
 
 
-def is_booking(message: dict[str, Any]) -> bool:
+def is_booking(message: MailMessage) -> bool:
     """Whether a mail names a rebook offer's slot (the topics job hands these over)."""
     return parse_booking(message) is not None
 
 
-def _ignore(reason: str, message: dict[str, Any]) -> tuple[str, bool]:
-    log.info("rebook.ignored", extra={"reason": reason, "message_id": message.get("id", "")})
+def _ignore(reason: str, message: MailMessage) -> tuple[str, bool]:
+    log.info("rebook.ignored", extra={"reason": reason, "message_id": message.id})
     return f"ignored: {reason}", True
 
 
-async def handle_booking(ctx: JobContext, message: dict[str, Any], now: datetime
+async def handle_booking(ctx: JobContext, message: MailMessage, now: datetime
                          ) -> tuple[str, bool]:
     """Book the slot a manager's mail picks. Returns (what happened, settled): a mail that
     is not settled (Graph failed before anything was decided) is read again next run."""
@@ -329,7 +335,7 @@ async def handle_booking(ctx: JobContext, message: dict[str, Any], now: datetime
     return f"booked {done}", True
 
 
-async def _pick(ctx: JobContext, missed: _Missed, rebook: RebookRow, index: int,
+async def _pick(ctx: JobContext, missed: _Missed, rebook: RebookRecord, index: int,
                 slots: list[tuple[datetime, datetime]], now: datetime) -> str | None:
     """Check the picked time is still free and store the pick; a text when it was not
     booked (stale: fresh times offered once, else a short note), None to go on."""
@@ -347,7 +353,7 @@ async def _pick(ctx: JobContext, missed: _Missed, rebook: RebookRow, index: int,
     return None
 
 
-def _stale(ctx: JobContext, missed: _Missed, rebook: RebookRow,
+def _stale(ctx: JobContext, missed: _Missed, rebook: RebookRecord,
            fresh: list[tuple[datetime, datetime]], now: datetime) -> str:
     store = ctx.store
     if fresh:
@@ -367,7 +373,7 @@ def _stale(ctx: JobContext, missed: _Missed, rebook: RebookRow,
     return f"stale {missed.label}"
 
 
-async def _book(ctx: JobContext, rebook: RebookRow, missed: _Missed, now: datetime, *,
+async def _book(ctx: JobContext, rebook: RebookRecord, missed: _Missed, now: datetime, *,
                 adopt: bool) -> str:
     """Create the single meeting for a stored pick (or, with ``adopt``, first look for the
     one an interrupted attempt may have made) and record it."""
@@ -378,10 +384,10 @@ async def _book(ctx: JobContext, rebook: RebookRow, missed: _Missed, now: dateti
     assert rebook.booked_index is not None and rebook.transaction_id is not None
     start, end = decode_slots(rebook.slots)[rebook.booked_index - 1]
     mailbox = view.manager.id
-    occ = OccurrenceRow(
+    occ = OccurrenceRecord(
         series_id=series.id, event_id="", original_start=start, start=start, end=end,
         status="scheduled", updated_at=now, meeting_number=max(missed.occ.meeting_number, 1),
-        agenda_state="pending", agenda_updates=0, agenda_topics="", covers_development=False,
+        agenda_state="pending", agenda_updates=0, agenda_topics=(), covers_development=False,
         rebook_of=missed.occ.id)
     agenda = agenda_for(ctx, view, occ, series.time_zone,
                         question_bank(ctx.settings.agenda.templates))
@@ -389,7 +395,7 @@ async def _book(ctx: JobContext, rebook: RebookRow, missed: _Missed, now: dateti
     # tag first (only then: a first attempt can't have made one, so no request is spent).
     tagged = await graph.find_tagged_events(mailbox, REBOOK_PROPERTY, rebook.transaction_id,
                                             FIND_SELECT) if adopt else []
-    event = next((e for e in tagged if not e.get("isCancelled")), None)
+    event = next((e for e in tagged if not e.cancelled), None)
     if event is None:
         subject = ctx.settings.series_policy().subject.format(manager=view.manager.name,
                                                               report=view.report.name)
@@ -398,15 +404,14 @@ async def _book(ctx: JobContext, rebook: RebookRow, missed: _Missed, now: dateti
             start=start, end=end, time_zone=series.time_zone, report_email=view.report.email,
             report_name=view.report.name, pairing_key=view.pairing.key,
             txn=rebook.transaction_id, teams=series.online))
-    text_event = await graph.get_event(mailbox, event["id"], "body", text_body=True)
-    written = block_text(((text_event or {}).get("body") or {}).get("content") or "")
+    text_event = await graph.get_event(mailbox, event.id, "body", text_body=True)
+    written = block_text(text_event.body if text_event else "")
     topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]
     carried = [t for t in topic_ids if t not in _first_shown(store, view, occ)]
-    occ.event_id, occ.agenda_state, occ.agenda_updates = event["id"], "injected", 1
-    occ.agenda_fingerprint = fingerprint(written) if written else None
-    occ.agenda_at, occ.agenda_topics = now, ",".join(str(i) for i in topic_ids)
-    occ.covers_development = agenda.covers_development
-    occ.question_id = agenda.question.id if agenda.question else None
+    occ = replace(occ, event_id=event.id, agenda_state="injected", agenda_updates=1,
+                  agenda_fingerprint=fingerprint(written) if written else None, agenda_at=now,
+                  agenda_topics=tuple(topic_ids), covers_development=agenda.covers_development,
+                  question_id=agenda.question.id if agenda.question else None)
     stored, created = store.record_rebooking(rebook.id, occ, now)
     if created:
         store.carry([a.id for a in agenda.actions], carried)
@@ -450,10 +455,7 @@ async def _read_sent_items(ctx: JobContext, now: datetime, report: RebookReport)
             managers[view.manager.id] = min(since, rebook.offered_at)
     for manager_id, since in managers.items():
         try:
-            page = await ctx.graph.request(
-                "GET", f"/users/{quote(manager_id, safe='@.')}/mailFolders/sentitems/messages",
-                query={"$select": "id,subject,from,toRecipients,ccRecipients,sentDateTime",
-                       "$orderby": "sentDateTime desc", "$top": SENT_ITEMS_TOP})
+            messages = await ctx.graph.sent_messages(manager_id, int(SENT_ITEMS_TOP))
         except PermissionDenied as exc:
             report.failed.append(f"{manager_id}: Sent Items unreadable ({exc})")
             log.warning("rebook.sent_items_unreadable", extra={"mailbox": manager_id})
@@ -461,9 +463,9 @@ async def _read_sent_items(ctx: JobContext, now: datetime, report: RebookReport)
         except ServiceError as exc:
             report.failed.append(f"{manager_id}: {exc}")
             continue
-        for message in (page or {}).get("value") or []:
-            sent = message.get("sentDateTime")
-            if not is_booking(message) or not isinstance(sent, str) or sent < since.strftime(
+        for message in messages:
+            sent = message.sent_at
+            if not is_booking(message) or not sent or sent < since.strftime(
                     "%Y-%m-%dT%H:%M:%S"):
                 continue
             outcome, _settled = await handle_booking(ctx, message, now)
@@ -494,7 +496,7 @@ def _expire(ctx: JobContext, now: datetime, report: RebookReport) -> None:
 # -- the next agenda ------------------------------------------------------------------------
 
 
-def missed_meeting(store: Store, pairing_id: int, occ: OccurrenceRow, zone: str
+def missed_meeting(store: Store, pairing_id: int, occ: OccurrenceRecord, zone: str
                    ) -> MissedMeeting | None:
     """What the agenda of ``occ`` says about the pair's previous 1-2-1, if it was missed."""
     tz = ZoneInfo(zone)
@@ -512,10 +514,10 @@ def missed_meeting(store: Store, pairing_id: int, occ: OccurrenceRow, zone: str
     if not earlier:
         return None
     last = earlier[-1]
-    reason = reason_of(last.status)
-    if reason is None:
+    last_reason = reason_of(last.status)
+    if last_reason is None:
         return None
     replacement = store.replacement_of(last.id)
-    return MissedMeeting(start=last.start.astimezone(tz), reason=reason,
+    return MissedMeeting(start=last.start.astimezone(tz), reason=last_reason,
                          rebooked_start=replacement.start.astimezone(tz) if replacement
                          else None)

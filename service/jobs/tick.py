@@ -9,8 +9,8 @@ from service.jobs.absences import AbsenceReport, check_absences
 from service.jobs.agenda import AgendaReport, inject_agendas
 from service.jobs.capture import CaptureReport, capture_notes
 from service.jobs.context import JobContext
-from service.jobs.mail import MailReport, queue_mail, send_outbox
 from service.jobs.occurrences import SyncReport, sync_occurrences
+from service.jobs.outbox import MailReport, queue_mail, send_outbox
 from service.jobs.pairs import PairsPlan, planned_views, sync_pairs
 from service.jobs.rebook import RebookReport, rebook_missed
 from service.jobs.schedule import ScheduleReport, dry_run_changes, schedule

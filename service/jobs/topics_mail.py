@@ -15,15 +15,13 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-from urllib.parse import quote
 
 from service.domain.agenda import first_name, format_date
+from service.domain.events import MailMessage
+from service.domain.records import MailRecord, PairingView, Recipient
 from service.errors import ServiceError
 from service.jobs.context import JobContext
 from service.jobs.rebook import handle_booking, is_booking
-from service.store.models import OutboxRow
-from service.store.repo import PairingView
 
 log = logging.getLogger(__name__)
 _TOKEN = re.compile(r"\+([0-9a-f]{10})@", re.I)
@@ -70,13 +68,12 @@ def topic_text(subject: str, body: str) -> str:
     return text[:MAX_TOPIC].strip()
 
 
-def _token_of(message: dict[str, Any]) -> str | None:
-    for key in ("toRecipients", "ccRecipients"):
-        for r in message.get(key) or []:
-            match = _TOKEN.search((r.get("emailAddress") or {}).get("address") or "")
-            if match:
-                return match.group(1).lower()
-    match = _SUBJECT_TOKEN.search(message.get("subject") or "")
+def _token_of(message: MailMessage) -> str | None:
+    for address in (*message.to, *message.cc):
+        match = _TOKEN.search(address)
+        if match:
+            return match.group(1).lower()
+    match = _SUBJECT_TOKEN.search(message.subject)
     return match.group(1).lower() if match else None
 
 
@@ -87,11 +84,7 @@ async def read_topic_mail(ctx: JobContext, now: datetime) -> TopicMailReport:
         return report
     graph, store = ctx.graph, ctx.store
     try:
-        messages = [m async for m in graph.pages(
-            f"/users/{quote(box, safe='@.')}/mailFolders/inbox/messages",
-            {"$filter": "isRead eq false", "$top": "50",
-             "$select": "id,subject,from,toRecipients,ccRecipients,body,internetMessageId"},
-            headers={"Prefer": 'outlook.body-content-type="text"'})]
+        messages = await graph.unread_messages(box)
     except ServiceError as exc:
         report.failed.append(f"{box}: {exc}")
         log.error("topics_mail.failed", extra={"mailbox": box, "error": str(exc)})
@@ -104,8 +97,7 @@ async def read_topic_mail(ctx: JobContext, now: datetime) -> TopicMailReport:
             if settled:
                 await _mark_read(ctx, box, message)
             continue
-        sender = (((message.get("from") or {}).get("emailAddress") or {}).get("address")
-                  or "").lower()
+        sender = message.sender
         token = _token_of(message)
         view = pairs.get(token or "")
         if view is None or sender not in (view.manager.email.lower(),
@@ -113,13 +105,12 @@ async def read_topic_mail(ctx: JobContext, now: datetime) -> TopicMailReport:
             # Not from the pair (or no pair named): never a topic; a log line, no reply.
             log.info("topics_mail.ignored", extra={"reason": "unknown pair" if view is None
                                                    else "sender not in the pair"})
-            report.ignored.append(message.get("id", ""))
+            report.ignored.append(message.id)
             await _mark_read(ctx, box, message)
             continue
         by = "report" if sender == view.report.email.lower() else "manager"
-        text = topic_text(message.get("subject") or "",
-                          (message.get("body") or {}).get("content") or "")
-        message_id = message.get("internetMessageId") or message["id"]
+        text = topic_text(message.subject, message.body)
+        message_id = message.internet_message_id or message.id
         if text:
             store.add_topic(view.pairing.id, text, by, now.date(), now, message_id=message_id)
             _queue_reply(ctx, view, box, sender, message, message_id, text, now)
@@ -130,7 +121,7 @@ async def read_topic_mail(ctx: JobContext, now: datetime) -> TopicMailReport:
 
 
 def _queue_reply(ctx: JobContext, view: PairingView, box: str, sender: str,
-                 message: dict[str, Any], message_id: str, text: str, now: datetime) -> None:
+                 message: MailMessage, message_id: str, text: str, now: datetime) -> None:
     store = ctx.store
     upcoming = [o for o in store.pairing_occurrences(view.pairing.id)
                 if o.start > now and o.status != "cancelled"]
@@ -139,10 +130,10 @@ def _queue_reply(ctx: JobContext, view: PairingView, box: str, sender: str,
     body = (f"<p>Thanks {first_name(name)} — “{_html(text[:120])}” is on the agenda for your "
             f"next 1-2-1{when}.</p>")
     key = "topicmail:" + hashlib.sha256(message_id.encode()).hexdigest()[:40]
-    store.enqueue(OutboxRow(
+    store.enqueue(MailRecord(
         key=key, kind="topic_reply", pairing_id=view.pairing.id, occurrence_id=None,
-        mailbox=box, recipients=f"{name} <{sender}>", cc="",
-        subject="Re: " + (message.get("subject") or "Topic for our 1-2-1")[:200],
+        mailbox=box, to=(Recipient(name, sender),), cc=(),
+        subject="Re: " + (message.subject or "Topic for our 1-2-1")[:200],
         body_html=body, tag=uuid.uuid4().hex, status="pending", attempts=0, last_error="",
         created_at=now))
 
@@ -153,10 +144,8 @@ def _html(text: str) -> str:
     return escape(text)
 
 
-async def _mark_read(ctx: JobContext, box: str, message: dict[str, Any]) -> None:
+async def _mark_read(ctx: JobContext, box: str, message: MailMessage) -> None:
     try:
-        await ctx.graph.request(
-            "PATCH", f"/users/{quote(box, safe='@.')}/messages/{quote(message['id'], safe='')}",
-            body={"isRead": True})
+        await ctx.graph.mark_read(box, message.id)
     except ServiceError as exc:  # it is read again next run; the topic key stops a duplicate
         log.warning("topics_mail.mark_read_failed", extra={"error": str(exc)})

@@ -17,8 +17,10 @@ from sqlalchemy import select
 from service.app import job_context
 from service.domain.body import block_text
 from service.domain.htmltext import html_to_text
-from service.graph.sandbox import SandboxTenant
+from service.graph.client import UTC_TIMES
+from service.graph.wire import iso_utc
 from service.jobs.tick import tick
+from service.sandbox import SandboxTenant
 from service.store.db import make_engine
 from service.store.models import ActionRow, OccurrenceRow
 from service.store.repo import Store
@@ -77,8 +79,12 @@ def instances(settings, tenant: SandboxTenant, series, now: datetime) -> list[di
     """The series' next occurrences as Outlook lists them."""
     async def go():
         async with job_context(settings, now, sandbox=tenant) as ctx:
-            return await ctx.graph.instances(series.mailbox, series.event_id, now,
-                                             now + timedelta(days=120))
+            # Graph's own JSON, as Outlook lists them (the port hands out records).
+            query = {"startDateTime": iso_utc(now) + "Z", "$top": "100",
+                     "endDateTime": iso_utc(now + timedelta(days=120)) + "Z"}
+            return [e async for e in ctx.graph._pages(
+                f"/users/{series.mailbox}/events/{series.event_id}/instances", query,
+                headers=UTC_TIMES)]
 
     return asyncio.run(go())
 
@@ -235,18 +241,22 @@ def test_meetings_without_notes_are_recorded(run: Run) -> None:
 
 def test_declined_by_report_is_recorded() -> None:
     """An occurrence the report declined is recorded as declined; a moved one as moved."""
+    from service.graph.wire import calendar_event
     from service.jobs.occurrences import occurrence_state
+
+    def occurrence_state_of(raw: dict, email: str):
+        return occurrence_state(calendar_event(raw), email)
 
     item = {"id": "o1", "start": {"dateTime": "2027-01-05T10:00:00.0000000", "timeZone": "UTC"},
             "end": {"dateTime": "2027-01-05T10:30:00.0000000", "timeZone": "UTC"},
             "originalStart": "2027-01-05T10:00:00Z",
             "attendees": [{"emailAddress": {"address": "Rob@contoso.example"},
                            "status": {"response": "declined"}}]}
-    assert occurrence_state(item, "rob@contoso.example")[0] == "declined"
+    assert occurrence_state_of(item, "rob@contoso.example")[0] == "declined"
     item["attendees"][0]["status"]["response"] = "accepted"
     item["start"]["dateTime"] = "2027-01-06T10:00:00.0000000"
-    assert occurrence_state(item, "rob@contoso.example")[0] == "moved"
-    assert occurrence_state({**item, "isCancelled": True}, "rob@contoso.example")[0] == (
+    assert occurrence_state_of(item, "rob@contoso.example")[0] == "moved"
+    assert occurrence_state_of({**item, "isCancelled": True}, "rob@contoso.example")[0] == (
         "cancelled")
 
 
@@ -421,8 +431,9 @@ def test_next_meeting_is_found_before_one_moved_far_ahead(tmp_path, settings_for
     """Rob's January meeting is moved six weeks on (to mid-February): preview, topics and the
     summary all name the February slot of the series before it as the next meeting."""
 
-    from service.cli_meetings import _next_occurrence
-    from service.jobs.mail import next_meeting
+    from service.cli.meetings import next_occurrence as _next_occurrence
+
+    from service.jobs.summaries import next_meeting
 
     settings = settings_for(f"sqlite:///{tmp_path / 'n.db'}")
     tenant = org()

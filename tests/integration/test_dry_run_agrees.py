@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from service.app import job_context
-from service.graph.sandbox import SandboxTenant
+from service.sandbox import SandboxTenant
 from service.jobs.tick import tick
 from service.store.db import make_engine
 from service.store.repo import Store

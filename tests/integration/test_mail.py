@@ -99,7 +99,7 @@ def test_unreadable_sent_items_leaves_mail_unconfirmed(scenario: Scenario) -> No
 def test_summary_names_the_next_meeting_from_the_series(scenario: Scenario) -> None:
     """The next occurrence isn't stored yet (agendas go out days ahead); the series says when
     it is, and a cancelled one is skipped."""
-    from service.jobs.mail import _when_start, next_meeting
+    from service.jobs.summaries import _when_start, next_meeting
     from service.jobs.schedule import series_occurrences
 
     scenario.type_notes()
@@ -233,7 +233,7 @@ def test_mark_sent_and_erased_mail_by_hand(scenario: Scenario) -> None:
     scenario.store.forget_person(scenario.rob.report.id, scenario.occ.end)
     with pytest.raises(StoreError, match="erased"):
         scenario.store.settle_by_hand(row.id, "pending", scenario.occ.end, "")
-    from service.cli_meetings import _needs_decision
+    from service.cli.admin import needs_decision as _needs_decision
 
     assert not _needs_decision(scenario.store.outbox()[0])  # not listed as a decision to make
 

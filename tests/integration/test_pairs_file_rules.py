@@ -18,7 +18,7 @@ from service.domain.pairs_csv import (
     parse_pairs_csv,
 )
 from service.errors import PairsFileError
-from service.graph.sandbox import SandboxTenant
+from service.sandbox import SandboxTenant
 from service.jobs.pairs import gather
 from service.jobs.tick import tick
 from service.store.db import make_engine

@@ -16,9 +16,11 @@ from zoneinfo import ZoneInfo
 
 from service.app import job_context
 from service.domain.timing import agenda_due_at
+from service.graph.client import UTC_TIMES
 from service.graph.payloads import REBOOK_PROPERTY
-from service.graph.sandbox_core import iso_utc
+from service.graph.wire import iso_utc
 from service.jobs.tick import tick
+from service.sandbox.wire import iso_utc
 from service.store.db import make_engine
 from service.store.repo import Store
 from tests.integration.test_agenda_loop import START, no_sleep, org
@@ -54,8 +56,12 @@ class World:
     def instances(self, series: Any, now: datetime) -> list[dict[str, Any]]:
         async def go() -> list[dict[str, Any]]:
             async with job_context(self.settings, now, sandbox=self.tenant) as ctx:
-                return await ctx.graph.instances(series.mailbox, series.event_id, now,
-                                                 now + timedelta(days=70))
+                # Graph's own JSON, as Outlook lists them (the port hands out records).
+                query = {"startDateTime": iso_utc(now) + "Z", "$top": "100",
+                         "endDateTime": iso_utc(now + timedelta(days=70)) + "Z"}
+                return [e async for e in ctx.graph._pages(
+                    f"/users/{series.mailbox}/events/{series.event_id}/instances", query,
+                    headers=UTC_TIMES)]
 
         return asyncio.run(go())
 

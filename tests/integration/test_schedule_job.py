@@ -13,10 +13,11 @@ import pytest
 from service.app import job_context
 from service.domain.recurrence import expand
 from service.errors import PairsFileError
-from service.graph.client import parse_graph_datetime
+from service.graph.client import UTC_TIMES, parse_graph_datetime
 from service.graph.payloads import PAIRING_PROPERTY
-from service.graph.sandbox import SandboxTenant
+from service.graph.wire import iso_utc
 from service.jobs.tick import tick
+from service.sandbox import SandboxTenant
 from service.store.db import make_engine
 from service.store.repo import Store
 
@@ -76,7 +77,11 @@ def series_in(tenant: SandboxTenant, mailbox: str) -> list[dict]:
 def calendar(settings, tenant, mailbox: str, start: datetime, end: datetime) -> list[dict]:
     async def go():
         async with job_context(settings, start, sandbox=tenant) as ctx:
-            return await ctx.graph.calendar_view(mailbox, start, end)
+            # Graph's own JSON, as Outlook shows the calendar (the port hands out records).
+            query = {"startDateTime": iso_utc(start) + "Z", "endDateTime": iso_utc(end) + "Z",
+                     "$top": "200"}
+            return [e async for e in ctx.graph._pages(
+                f"/users/{mailbox}/calendarView", query, headers=UTC_TIMES)]
 
     return asyncio.run(go())
 

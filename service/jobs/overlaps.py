@@ -1,0 +1,192 @@
+"""Overlap repair: one series of every two that book a person twice is moved, to a slot
+chosen as for a new series. A move is safe to kill half-way: its intent is stored first and
+the next run finishes it from what the calendar shows."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from service.domain.cadence import (
+    recurrence_for,
+)
+from service.domain.model import Cadence, CadenceKind
+from service.domain.records import PairingView, PersonRecord, SeriesRecord
+from service.domain.slots import choose_slot
+from service.errors import GraphError
+from service.graph.wire import (
+    series_move_patch,
+)
+from service.jobs.series_plan import (
+    MOVING,
+    PLAN_LOCK,
+    TAKEN_HORIZON,
+    SchedulerBase,
+    describe_slot,
+    local_today,
+    series_occurrences,
+    slot_of,
+    with_note_first,
+    working_hours,
+)
+from service.render import render
+
+log = logging.getLogger(__name__)
+
+
+class OverlapRepair(SchedulerBase):
+    """The overlap-repair step of a schedule run."""
+
+    async def _repair_overlaps(self) -> None:
+        """Move one series of every two that book a person twice in the look-ahead.
+
+        The later-created series moves: to a slot chosen as for a new series (against all
+        of both people's other 1-2-1s). A series that has not started yet (and whose
+        occurrences onetoone has not mirrored yet) is moved with one PATCH whose invite text
+        says why; any other is ended (its history stays as it was) and created anew from the
+        next free slot, its invite saying why, because re-timing a series rewrites its past
+        and drops the agendas already in its occurrences.
+        """
+        look_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
+        views = {v.series.id: v for v in self.ctx.store.views(["active"])
+                 if v.series is not None and v.series.status == "active"}
+        if not views:
+            return
+        items: defaultdict[str, list[tuple[datetime, datetime, int]]] = defaultdict(list)
+        for sid, view in views.items():
+            assert view.series is not None  # only views with a series were kept
+            for start, end in series_occurrences(view.series, self.now, look_end):
+                items[view.manager.id].append((start, end, sid))
+                items[view.report.id].append((start, end, sid))
+        to_move: dict[int, int] = {}  # series id -> the series it clashes with
+        for person_items in items.values():
+            person_items.sort()
+            latest: tuple[datetime, datetime, int] | None = None
+            for item in person_items:
+                if latest is not None and item[0] < latest[1] and item[2] != latest[2]:
+                    a, b = sorted((latest[2], item[2]))
+                    if a not in to_move:
+                        to_move.setdefault(b, a)
+                if latest is None or item[1] > latest[1]:
+                    latest = item
+        if self.dry_run:
+            for sid, other in sorted(to_move.items()):
+                view, why = views[sid], self._why_moved(views[sid], views[other])
+                self.report.warnings.append(
+                    f"{view.manager.name} & {view.report.name}: would move ({why})")
+            return
+        if not to_move and not any(v.series.slot_note.startswith(MOVING)
+                                   for v in views.values() if v.series is not None):
+            return
+        # Moves choose slots too: one worker at a time, as for new series.
+        if not await self._take_planning_lock():
+            self.report.busy.extend(f"{views[sid].manager.name} & {views[sid].report.name}"
+                                    for sid in to_move)
+            return
+        try:
+            for view in views.values():  # a move a killed run left half-done
+                if view.series is not None and view.series.slot_note.startswith(MOVING):
+                    await self._claimed(view, self._finish_move)
+            for sid, other in sorted(to_move.items()):
+                view, why = views[sid], self._why_moved(views[sid], views[other])
+                label = f"{view.manager.name} & {view.report.name}"
+                if await self._claimed(view, partial(self._move_series, why=why)):
+                    self.report.moved.append(f"{label}: {why}")
+        finally:
+            self.ctx.store.drop_lock(PLAN_LOCK, self.ctx.worker_id)
+
+    def _why_moved(self, view: PairingView, clash: PairingView) -> str:
+        """The sentence the report reads in the moved series' invite."""
+        shared = {view.manager.id, view.report.id} & {clash.manager.id, clash.report.id}
+        whose = f"{view.manager.name}'s" if shared == {view.manager.id} else "your"
+        return (f"the old time clashed with another of {whose} 1-2-1s, so onetoone moved "
+                "this series to a time that is free for both of you.")
+
+    async def _move_series(self, view: PairingView, why: str) -> bool:
+        """Move one series to a free slot (see _repair_overlaps); False if nothing moved."""
+        store = self.ctx.store
+        series = store.live_series(view.pairing.id)
+        if series is None or series.status != "active" or series.event_id is None:
+            return False  # changed by another replica since we looked
+        people = store.people([view.manager.id, view.report.id])
+        manager = people.get(view.manager.id, view.manager)
+        report = people.get(view.report.id, view.report)
+        manager_hours = working_hours(manager, self.slot_policy.fallback_time_zone)
+        window_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
+        try:
+            busy = await self.ctx.graph.free_busy(manager.email, [manager.email, report.email],
+                                                  self.now, window_end)
+        except GraphError:
+            busy = {}
+        booked = self.booked_by_person(skip_series=series.id)
+        cadence = Cadence(CadenceKind(series.cadence), series.minutes, "")
+        # A slot first: a series is never ended or touched unless there is somewhere to go
+        # (choose_slot raises when nothing is free, and the clash is then only reported).
+        slot = choose_slot(
+            cadence=cadence, manager_hours=manager_hours,
+            report_hours=working_hours(report, manager_hours.time_zone),
+            manager_busy=busy.get(manager.email.lower()) or [],
+            report_busy=busy.get(report.email.lower()) or [],
+            taken=booked[manager.id] + booked[report.id], policy=self.slot_policy,
+            now=self.now, seed=view.pairing.key,
+            free_busy_known=bool(busy) and None not in busy.values(),
+            taken_until=self.now + TAKEN_HORIZON)
+        if series.first_date < local_today(self.now, series.time_zone) or store.occurrences(
+                series.id):
+            # A past, or occurrences already mirrored (an agenda may be in one): re-timing
+            # the series would rewrite them, and their stored rows would look cancelled.
+            self._why[view.pairing.id] = why
+            await self.end_series(series, "moved to a time free of other 1-2-1s")
+            self.report.ended.append(f"{view.manager.name} & {view.report.name}: moved to a "
+                                     "time free of other 1-2-1s (booked anew)")
+            return True  # the new series is created by this run's _create_missing
+        # The intent first: a run killed (or failed) around the PATCH leaves it "moving",
+        # and the next run looks at the calendar and finishes the move, never redoes it.
+        store.update_series(series.id, self.now, weekday=slot.weekday,
+                            week_index=slot.week_index, start_time=slot.start.strftime("%H:%M"),
+                            first_date=slot.first_date, slot_note=f"{MOVING}{why}")
+        await self._patch_move(store.series(series.id) or series, manager, report, why)
+        store.update_series(series.id, self.now,
+                            slot_note="; ".join((*slot.notes, f"moved: {why}")))
+        log.info("schedule.moved", extra={"series": series.id, "slot": describe_slot(
+            store.series(series.id) or series)})
+        return True
+
+    async def _patch_move(self, series: SeriesRecord, manager: PersonRecord, report: PersonRecord,
+                          why: str) -> None:
+        """One PATCH putting the series on its stored slot, the invite saying why."""
+        slot = slot_of(series)
+        body = self._intro(series, manager, report, why)
+        if series.online:
+            # A Teams invite's body holds Exchange's join block, which must survive the
+            # PATCH: say why at the top of the body as it is, keeping the rest.
+            current = await self.ctx.graph.get_event(series.mailbox, series.event_id or "",
+                                                     "body")
+            html = current.body if current else ""
+            body = with_note_first(html, render("moved_note.html.j2", moved_why=why))
+        recurrence = recurrence_for(CadenceKind(series.cadence), slot, series.range_end)
+        await self.ctx.graph.update_event(series.mailbox, series.event_id or "",
+                                          series_move_patch(slot=slot, minutes=series.minutes,
+                                                            recurrence=recurrence,
+                                                            body_html=body))
+
+    async def _finish_move(self, view: PairingView) -> bool:
+        """A move whose run was killed: PATCH only if the calendar doesn't show it yet."""
+        store = self.ctx.store
+        series = store.live_series(view.pairing.id)
+        if series is None or not series.slot_note.startswith(MOVING) or not series.event_id:
+            return False
+        why = series.slot_note.removeprefix(MOVING)
+        event = await self.ctx.graph.get_event(series.mailbox, series.event_id, "start")
+        zone = ZoneInfo(series.time_zone)
+        wanted = datetime.combine(series.first_date, time.fromisoformat(series.start_time),
+                                  tzinfo=zone)
+        if event is None or event.start != wanted:
+            people = store.people([view.manager.id, view.report.id])
+            await self._patch_move(series, people.get(view.manager.id, view.manager),
+                                   people.get(view.report.id, view.report), why)
+        store.update_series(series.id, self.now, slot_note=f"moved: {why}")
+        return True

@@ -1,0 +1,307 @@
+"""Creating missing series: read what Graph knows per manager, plan every slot under the
+planning lock (adopting a series already in the calendar), then POST the series."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from service.domain.adoption import adoptable, series_from_event
+from service.domain.cadence import (
+    recurrence_for,
+    series_end_date,
+)
+from service.domain.events import CalendarEvent
+from service.domain.model import Cadence, CadenceKind, WorkingHours
+from service.domain.records import PairingRecord, PairingView, PersonRecord, SeriesRecord
+from service.domain.slots import choose_slot
+from service.errors import GraphError, PermissionDenied, ServiceError
+from service.graph.wire import (
+    PAIRING_PROPERTY,
+    series_event,
+    transaction_id,
+)
+from service.jobs.series_plan import (
+    ADOPT_SELECT,
+    LEASE,
+    MANAGERS_AT_ONCE,
+    PLAN_LEASE,
+    PLAN_LOCK,
+    TAKEN_HORIZON,
+    SchedulerBase,
+    _ManagerInputs,
+    describe_slot,
+    first_meeting_due,
+    local_today,
+    lock_clock,
+    mailbox_fields,
+    series_occurrences,
+    slot_of,
+    working_hours,
+)
+
+log = logging.getLogger(__name__)
+
+
+class SeriesCreation(SchedulerBase):
+    """The create-missing step of a schedule run."""
+
+    async def _create_missing(self, views: list[PairingView]) -> None:
+        """Create the series that are missing, in three steps.
+
+        1. Per manager, side by side: read mailbox settings, free/busy and tagged events.
+        2. One worker at a time (the planning lock), one pair at a time: choose each slot
+           against every 1-2-1 either person is already in, as manager or as report, in
+           any series (stored, or planned a moment ago by this loop), and record the intent.
+           Planning is pure and quick, so holding the lock costs replicas little; without
+           it two workers could each plan one of a person's two series into one slot.
+        3. Side by side again: POST the series.
+        """
+        todo: dict[str, list[PairingView]] = defaultdict(list)
+        for view in views:
+            if view.series is None or view.series.status == "creating":
+                todo[view.manager.id].append(view)
+        if not todo:
+            return
+        total = sum(len(v) for v in todo.values())
+        gate = asyncio.Semaphore(MANAGERS_AT_ONCE)
+
+        async def read(manager_views: list[PairingView]) -> _ManagerInputs | None:
+            async with gate:
+                try:
+                    return await self._read_inputs(manager_views)
+                except ServiceError as exc:
+                    for v in manager_views:
+                        self._fail(f"{v.manager.name} & {v.report.name}", exc)
+                    return None
+
+        groups = [v for _, v in sorted(todo.items())]
+        inputs = [i for i in await asyncio.gather(*(read(g) for g in groups)) if i is not None]
+        claimed: list[PairingView] = []
+        posting: list[asyncio.Task[None]] = []
+        try:
+            await self._plan(inputs, claimed, total, posting)
+            await asyncio.gather(*posting)
+        finally:
+            for view in claimed:
+                self.ctx.store.release(view.pairing.id, self.ctx.worker_id)
+
+    async def _read_inputs(self, views: list[PairingView]) -> _ManagerInputs:
+        """Everything Graph must tell before this manager's pairs can be planned."""
+        graph, store = self.ctx.graph, self.ctx.store
+        manager = views[0].manager
+        people = [manager] + [v.report for v in views]
+        infos = await graph.mailbox_settings([p.id for p in people])
+        for person in people:
+            info = infos.get(person.id)
+            if info is not None and info.error is None and not self.dry_run:
+                store.set_mailbox_info(person.id, **mailbox_fields(info))
+            elif info is not None and info.error and person.id != manager.id:
+                # The invite still reaches the report; only their hours are unknown.
+                self.report.warnings.append(
+                    f"{person.name} <{person.email}>: working hours unreadable, using the "
+                    f"defaults ({info.error})")
+        fresh = store.people(p.id for p in people)
+        if self.dry_run:
+            # Nothing is stored in a dry run, but the plan must use the hours and zones just
+            # read, or it would show other slots than the real run creates. These rows are
+            # detached copies (or a planned pair's unsaved people): changing them writes
+            # nothing.
+            for person in people:
+                info = infos.get(person.id)
+                if info is not None and info.error is None:
+                    zone, days, start, end = mailbox_fields(info).values()
+                    fresh[person.id] = replace(
+                        fresh.get(person.id, person), time_zone=zone, working_days=days,
+                        working_start=start, working_end=end)
+        manager = fresh.get(manager.id, manager)
+        if infos.get(manager.id) and infos[manager.id].error:
+            raise PermissionDenied(infos[manager.id].error or "", mailbox=manager.email)
+
+        teams = False
+        if self.series_policy.teams_meeting:
+            teams = (await graph.teams_allowed([manager.id])).get(manager.id, False)
+
+        window_start = self.now
+        window_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
+        busy: dict[str, list[tuple[datetime, datetime]] | None]
+        try:
+            busy = await graph.free_busy(manager.email, [p.email for p in people],
+                                         window_start, window_end)
+        except GraphError as exc:
+            log.warning("schedule.free_busy_unavailable",
+                        extra={"mailbox": manager.email, "error": str(exc)})
+            busy = {p.email: None for p in people}
+
+        # One $batch finds any series already in the calendar for all these pairings.
+        tagged = await graph.find_tagged_events_many(
+            manager.id, PAIRING_PROPERTY, [v.pairing.key for v in views], ADOPT_SELECT)
+        return _ManagerInputs(views=views, manager=manager, people=fresh, busy=busy,
+                              teams=teams, tagged=tagged)
+
+    async def _plan(self, inputs: list[_ManagerInputs], claimed: list[PairingView],
+                    total: int, posting: list[asyncio.Task[None]]) -> None:
+        """Choose every slot in turn under the planning lock. Each manager's series are
+        POSTed (tasks added to ``posting``) as soon as they are planned, while later
+        managers are planned: their intents are stored, so nothing can take their slots."""
+        store = self.ctx.store
+        locked = False
+        if not self.dry_run:
+            if not await self._take_planning_lock():
+                for group in inputs:
+                    self.report.busy.extend(f"{v.manager.name} & {v.report.name}"
+                                            for v in group.views)
+                log.warning("schedule.plan_lock_busy", extra={"pairs": total})
+                return
+            locked = True
+        try:
+            booked = self.booked_by_person()
+            done = 0
+            for n, group in enumerate(inputs):
+                if locked and n:  # renewed as planning goes on (the lease is wall time)
+                    store.take_lock(PLAN_LOCK, self.ctx.worker_id, lock_clock(), PLAN_LEASE)
+                manager_hours = working_hours(group.manager, self.slot_policy.fallback_time_zone)
+                for view in sorted(group.views, key=lambda v: v.pairing.key):
+                    label = f"{view.manager.name} & {view.report.name}"
+                    done += 1
+                    if not self.dry_run:
+                        if not store.claim(view.pairing.id, self.ctx.worker_id, self.now, LEASE):
+                            self.report.busy.append(label)  # another live worker has it
+                            continue
+                        claimed.append(view)
+                        # Re-read under the claim: another replica may have planned it.
+                        live = store.live_series(view.pairing.id)
+                        if live is not None and live.status == "active":
+                            continue
+                        view = PairingView(view.pairing, view.manager, view.report, live)
+                    report = group.people.get(view.report.id, view.report)
+                    try:
+                        series, occurrences = self._prepare_one(
+                            view, report, manager_hours, group.busy,
+                            booked[view.manager.id] + booked[view.report.id], group.teams,
+                            label, group.tagged.get(view.pairing.key, []))
+                    except ServiceError as exc:
+                        self._fail(label, exc)
+                        continue
+                    booked[view.manager.id].extend(occurrences)
+                    booked[view.report.id].extend(occurrences)
+                    if series is not None:
+                        posting.append(asyncio.create_task(
+                            self._post_one(view, report, series, label)))
+                    self.ctx.report_progress("schedule", done, total)
+                await asyncio.sleep(0)  # let the requests already started move on
+        finally:
+            if locked:
+                store.drop_lock(PLAN_LOCK, self.ctx.worker_id)
+
+    def _prepare_one(
+        self, view: PairingView, report: PersonRecord, manager_hours: WorkingHours,
+        busy: dict[str, list[tuple[datetime, datetime]] | None],
+        taken: list[tuple[datetime, datetime]], teams: bool, label: str,
+        tagged: list[CalendarEvent],
+    ) -> tuple[SeriesRecord | None, list[tuple[datetime, datetime]]]:
+        """Adopt an existing series, or record the intent to create one (no Graph calls).
+
+        Returns the series row to POST (None when adopted or in a dry run) and its
+        occurrences in the look-ahead, which later pairs of this manager must avoid.
+        """
+        store = self.ctx.store
+        pairing, manager = view.pairing, view.manager
+        window_end = self.now + TAKEN_HORIZON
+
+        # 1. Adopt a series that already exists in the calendar (lost database, crash).
+        found = adoptable([e for e in tagged if e.id not in self._ending],
+                          local_today(self.now, manager_hours.time_zone))
+        if found is not None:
+            fields = series_from_event(found, manager_hours.time_zone)
+            if self.dry_run:
+                self.report.adopted.append(label)
+                return None, []
+            adopted = view.series or store.begin_series(SeriesRecord(
+                pairing_id=pairing.id, mailbox=manager.id,
+                transaction_id=f"adopted-{found.id[-60:]}", status="creating",
+                online=False, slot_note="adopted from the calendar", created_at=self.now,
+                updated_at=self.now, **fields))
+            store.activate_series(adopted.id, event_id=found.id,
+                                  ical_uid=found.ical_uid, now=self.now, **fields)
+            self.report.adopted.append(label)
+            log.info("schedule.adopted", extra={"pairing": pairing.key})
+            return None, series_occurrences(store.live_series(pairing.id) or adopted,
+                                            self.now, window_end, open_ended=True)
+
+        # 2. Resume a create that a previous run started, with the same transactionId.
+        series = view.series if view.series and view.series.status == "creating" else None
+        if series is None:
+            cadence = Cadence(CadenceKind(pairing.cadence), pairing.minutes,
+                              pairing.cadence_reason)
+            report_hours = working_hours(report, manager_hours.time_zone)
+            m_busy, r_busy = busy.get(manager.email), busy.get(report.email)
+            slot = choose_slot(
+                cadence=cadence, manager_hours=manager_hours, report_hours=report_hours,
+                manager_busy=m_busy or [], report_busy=r_busy or [], taken=taken,
+                policy=self.slot_policy, now=self.now, seed=pairing.key,
+                free_busy_known=m_busy is not None and r_busy is not None,
+                taken_until=window_end, first_by=self._first_by(pairing.id, cadence.kind),
+            )
+            range_end = series_end_date(slot.first_date, self.series_policy.months_ahead,
+                                        self.series_policy.extend_months)
+            series = SeriesRecord(
+                pairing_id=pairing.id, mailbox=manager.id,
+                transaction_id=transaction_id(pairing.key, slot, cadence.kind),
+                status="creating", cadence=str(cadence.kind), minutes=cadence.minutes,
+                weekday=slot.weekday, week_index=slot.week_index,
+                start_time=slot.start.strftime("%H:%M"), time_zone=slot.time_zone,
+                first_date=slot.first_date, range_end=range_end, online=teams,
+                slot_note="; ".join(slot.notes), created_at=self.now, updated_at=self.now,
+            )
+            if self.dry_run:
+                self.report.created.append(label)
+                self.report.planned.append((label, describe_slot(series)))
+                return None, series_occurrences(series, self.now, window_end, open_ended=True)
+            series = store.begin_series(series)
+        return series, series_occurrences(series, self.now, window_end, open_ended=True)
+
+    def _first_by(self, pairing_id: int, kind: CadenceKind) -> date | None:
+        """After a cadence change: the new series' first meeting is due within one interval
+        of the new cadence after the last meeting the pair had (None for a new pair)."""
+        if pairing_id <= 0:
+            return None  # a pair a dry run would add: nothing held yet
+        past = [o for o in self.ctx.store.pairing_occurrences(pairing_id)
+                if o.end <= self.now and o.status not in ("cancelled", "declined")]
+        if not past:
+            return None
+        last = max(o.start for o in past).date()
+        return first_meeting_due(kind, last)
+
+    async def _post_one(self, view: PairingView, report: PersonRecord, series: SeriesRecord,
+                        label: str) -> None:
+        """Create the series in Outlook and record it (the intent row already exists)."""
+        try:
+            payload = self.event_payload(series, view.manager, report, view.pairing)
+            event = await self.ctx.graph.create_event(view.manager.id, payload)
+        except ServiceError as exc:
+            self._fail(label, exc)
+            return
+        self.ctx.store.activate_series(series.id, event_id=event.id,
+                                       ical_uid=event.ical_uid, now=self.now)
+        self.report.created.append(label)
+        self.report.planned.append((label, describe_slot(series)))
+        log.info("schedule.created", extra={"pairing": view.pairing.key,
+                                            "slot": describe_slot(series)})
+
+    def event_payload(self, series: SeriesRecord, manager: PersonRecord, report: PersonRecord,
+                      pairing: PairingRecord) -> dict[str, Any]:
+        slot = slot_of(series)
+        kind = CadenceKind(series.cadence)
+        body = self._intro(series, manager, report, self._why.get(pairing.id))
+        return series_event(
+            subject=self.series_policy.subject.format(manager=manager.name, report=report.name),
+            body_html=body, slot=slot, minutes=series.minutes,
+            recurrence=recurrence_for(kind, slot, series.range_end),
+            report_email=report.email, report_name=report.name, pairing_key=pairing.key,
+            txn=series.transaction_id, teams=series.online,
+        )

@@ -1,0 +1,295 @@
+"""What every step of the schedule job shares: the run's state and report, the series'
+times, and the Graph and store steps more than one step takes (ending a series, claiming a
+pairing, the planning lock, every person's booked 1-2-1s, the invite text)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from service.domain.adoption import adoptable
+from service.domain.cadence import (
+    add_months,
+    recurrence_for,
+)
+from service.domain.events import CalendarEvent, MailboxInfo
+from service.domain.model import WEEKDAYS, CadenceKind, Slot, WorkingHours
+from service.domain.records import PairingView, PersonRecord, SeriesRecord
+from service.domain.recurrence import expand
+from service.domain.timezones import to_iana
+from service.errors import NotFound, ServiceError
+from service.graph.wire import (
+    CADENCE_TEXT,
+    PAIRING_PROPERTY,
+    recurrence_patch,
+)
+from service.jobs.context import JobContext
+from service.render import render
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=10)
+VERIFY_EVERY = timedelta(hours=24)
+ADOPT_SELECT = "id,iCalUId,type,isCancelled,start,end,recurrence,originalStartTimeZone"
+MANAGERS_AT_ONCE = 16
+PLAN_LOCK = "schedule.plan"
+PLAN_LEASE = timedelta(minutes=2)
+PLAN_WAIT_TRIES = 120  # about 100 s of waiting in all
+MOVING = "moving: "  # slot_note of a series whose move is stored but maybe not yet in Outlook
+# How far ahead other 1-2-1s are checked when choosing a slot: longer than the look-ahead,
+# because a fortnightly and a monthly series can first meet in month three.
+TAKEN_HORIZON = timedelta(days=371)
+
+
+@dataclass
+class _ManagerInputs:
+    """What Graph said about one manager and their reports, ready for planning."""
+
+    views: list[PairingView]
+    manager: PersonRecord
+    people: dict[str, PersonRecord]
+    busy: dict[str, list[tuple[datetime, datetime]] | None]
+    teams: bool
+    tagged: dict[str, list[CalendarEvent]]
+
+
+@dataclass
+class ScheduleReport:
+    """What one run did (or, in a dry run, would do)."""
+
+    created: list[str] = field(default_factory=list)
+    adopted: list[str] = field(default_factory=list)
+    extended: list[str] = field(default_factory=list)
+    ended: list[str] = field(default_factory=list)
+    deleted_by_manager: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)  # re-timed: it double-booked someone
+    busy: list[str] = field(default_factory=list)  # left to another worker that holds them
+    failed: list[str] = field(default_factory=list)
+    planned: list[tuple[str, str]] = field(default_factory=list)  # (pair, slot text)
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        return {k: len(v) for k, v in self.__dict__.items()}
+
+
+# -- pure helpers -------------------------------------------------------------------------
+
+
+def working_hours(person: PersonRecord, fallback_zone: str) -> WorkingHours:
+    """A person's working hours from what their mailbox said (defaults when unknown)."""
+    zone = person.time_zone or fallback_zone
+    days = frozenset(person.working_days or (0, 1, 2, 3, 4))
+    start = time.fromisoformat(person.working_start) if person.working_start else time(9, 0)
+    end = time.fromisoformat(person.working_end) if person.working_end else time(17, 0)
+    return WorkingHours(time_zone=zone, days=days, start=start, end=end)
+
+
+def mailbox_fields(info: MailboxInfo) -> dict[str, Any]:
+    """Columns for a person from mailboxSettings (Windows zone names become IANA)."""
+    zone_name = info.working_time_zone or info.time_zone
+    zone = None
+    if zone_name:
+        try:
+            zone = to_iana(zone_name)
+        except ValueError:
+            log.warning("schedule.unknown_zone", extra={"zone": zone_name, "user": info.user_id})
+    days = tuple(WEEKDAYS.index(d.lower()) for d in info.working_days
+                 if d.lower() in WEEKDAYS) or None
+    return {
+        "time_zone": zone,
+        "days": days,
+        "start": info.working_start[:5] if info.working_start else None,
+        "end": info.working_end[:5] if info.working_end else None,
+    }
+
+
+def slot_of(series: SeriesRecord) -> Slot:
+    return Slot(weekday=series.weekday, start=time.fromisoformat(series.start_time),
+                time_zone=series.time_zone, first_date=series.first_date,
+                week_index=series.week_index)
+
+
+def series_occurrences(series: SeriesRecord, start: datetime, end: datetime, *,
+                       open_ended: bool = False) -> list[tuple[datetime, datetime]]:
+    """A stored series' occurrences in a window, computed locally (no Graph call).
+
+    ``open_ended``: as if the series ran past its range end (live series are extended).
+    """
+    slot = slot_of(series)
+    range_end = series.range_end
+    if open_ended:
+        range_end = max(range_end, end.date() + timedelta(days=1))
+    rec = recurrence_for(CadenceKind(series.cadence), slot, range_end)
+    zone = ZoneInfo(series.time_zone)
+    first = datetime.combine(series.first_date, slot.start, tzinfo=zone)
+    return expand(rec, first, first + timedelta(minutes=series.minutes), start, end)
+
+
+def local_today(now: datetime, zone: str) -> date:
+    return now.astimezone(ZoneInfo(zone)).date()
+
+
+def first_name(name: str) -> str:
+    return name.split()[0] if name.split() else name
+
+
+def lock_clock() -> datetime:
+    """Wall-clock time for the planning lock's lease. Replicas wait on one another in real
+    time, whatever instant a run is *as of* (a `tick --now` replay, a simulated clock)."""
+    return datetime.now(UTC)
+
+
+def stale_reason(view: PairingView) -> str | None:
+    """Why a pairing's live series must end (its pairing ended or its cadence changed)."""
+    series, pairing = view.series, view.pairing
+    if series is None:
+        return None
+    if pairing.status == "ended":
+        return pairing.end_reason or "pairing ended"
+    if pairing.status == "active" and (
+            series.cadence != pairing.cadence or series.minutes != pairing.minutes):
+        return f"cadence changed to {pairing.cadence} ({pairing.cadence_reason})"
+    return None
+
+
+def with_note_first(html: str, note_html: str) -> str:
+    """``note_html`` as the first thing inside the body of ``html`` (the rest unchanged)."""
+    opening = re.search(r"<body[^>]*>", html, re.IGNORECASE)
+    at = opening.end() if opening else 0
+    return html[:at] + note_html + html[at:]
+
+
+def first_meeting_due(kind: CadenceKind, last_met: date) -> date:
+    """The latest first meeting of a new series that leaves no gap longer than ``kind``."""
+    if kind is CadenceKind.MONTHLY:
+        return add_months(last_met, 1)
+    return last_met + timedelta(weeks=2 if kind is CadenceKind.FORTNIGHTLY else 1)
+
+
+def describe_slot(series: SeriesRecord) -> str:
+    """'every two weeks, Tuesday 10:30 Europe/London, from 2026-12-01'."""
+    day = WEEKDAYS[series.weekday].capitalize()
+    when = f"{series.week_index} {day}" if series.week_index else day
+    text = CADENCE_TEXT[CadenceKind(series.cadence)]
+    return (f"{text}, {when} {series.start_time} {series.time_zone}, {series.minutes} min, "
+            f"from {series.first_date}")
+
+
+
+class SchedulerBase:
+    """One run of the schedule job: its context, clock, policies and report."""
+
+    def __init__(self, ctx: JobContext, now: datetime, *, dry_run: bool = False) -> None:
+        self.ctx = ctx
+        self.now = now.astimezone(UTC)
+        self.dry_run = dry_run
+        self.report = ScheduleReport()
+        self.slot_policy = ctx.settings.slot_policy()
+        self.series_policy = ctx.settings.series_policy()
+        # Pairings whose series was ended to move it: their new invite says why.
+        self._why: dict[int, str] = {}
+        # Dry run: events of the series the real run would end by now.
+        self._ending: set[str] = set()
+
+    async def end_series(self, series: SeriesRecord, reason: str) -> None:
+        """Stop a series: future occurrences go, past ones stay in both calendars."""
+        graph = self.ctx.graph
+        event_id = series.event_id
+        pairing = self.ctx.store.pairing(series.pairing_id)
+        if event_id is None and pairing is not None:
+            found = adoptable(await graph.find_tagged_events(
+                series.mailbox, PAIRING_PROPERTY, pairing.key, ADOPT_SELECT),
+                local_today(self.now, series.time_zone))
+            event_id = found.id if found else None
+        today = local_today(self.now, series.time_zone)
+        if event_id is None:
+            self.ctx.store.end_series(series.id, self.now, None)
+            return
+        if series.first_date >= today:
+            # Nothing has happened yet: cancel the whole series, with a word to the report.
+            await graph.cancel_event(series.mailbox, event_id,
+                                     f"This 1-2-1 series has ended: {reason}.")
+            self.ctx.store.end_series(series.id, self.now, today)
+        else:
+            new_end = today - timedelta(days=1)
+            rec = recurrence_for(CadenceKind(series.cadence), slot_of(series), new_end)
+            # NotFound: already gone from the calendar, so nothing is left to end.
+            with contextlib.suppress(NotFound):
+                await graph.update_event(series.mailbox, event_id,
+                                         recurrence_patch(rec, series.time_zone))
+            self.ctx.store.end_series(series.id, self.now, new_end)
+        log.info("schedule.ended", extra={"series": series.id, "reason": reason})
+
+    async def _claimed(self, view: PairingView,
+                       work: Callable[[PairingView], Awaitable[bool]]) -> bool:
+        """Run ``work`` holding the pairing's claim; False if another worker has it or the
+        work failed (reported)."""
+        store, label = self.ctx.store, f"{view.manager.name} & {view.report.name}"
+        if not store.claim(view.pairing.id, self.ctx.worker_id, self.now, LEASE):
+            self.report.busy.append(label)
+            return False
+        try:
+            return await work(view)
+        except ServiceError as exc:
+            self._fail(label, exc)
+            return False
+        finally:
+            store.release(view.pairing.id, self.ctx.worker_id)
+
+    async def _take_planning_lock(self) -> bool:
+        """Wait for the planning lock (another replica plans in seconds; a killed holder on
+        this host loses it at once, elsewhere when its lease ends). False after
+        PLAN_WAIT_TRIES tries: this run leaves creation to the next one rather than hang."""
+        store = self.ctx.store
+        for attempt in range(PLAN_WAIT_TRIES):
+            if store.take_lock(PLAN_LOCK, self.ctx.worker_id, lock_clock(), PLAN_LEASE):
+                return True
+            if attempt == 0:
+                log.info("schedule.waiting_for_plan_lock")
+            await asyncio.sleep(min(0.05 * (attempt + 1), 1.0))
+        return False
+
+    def booked_by_person(self, skip_series: int | None = None
+                         ) -> defaultdict[str, list[tuple[datetime, datetime]]]:
+        """Every person's 1-2-1 times from now to the taken horizon, from the store alone:
+        each live series (as manager and as report, whoever created it) and meetings moved
+        off their series' pattern."""
+        start, end = self.now, self.now + TAKEN_HORIZON
+        out: defaultdict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+        people: dict[int, tuple[str, str]] = {}
+        for series, manager_id, report_id in self.ctx.store.live_series_people():
+            if series.id == skip_series:
+                continue
+            people[series.id] = (manager_id, report_id)
+            times = series_occurrences(series, start, end, open_ended=series.status == "active")
+            out[manager_id].extend(times)
+            out[report_id].extend(times)
+        for occ in self.ctx.store.occurrences_between(start, end):
+            who = people.get(occ.series_id)
+            moved = occ.start != occ.original_start or occ.rebook_of is not None
+            if who is not None and moved and occ.status in ("scheduled", "moved"):
+                for person in who:
+                    out[person].append((occ.start, occ.end))
+        return out
+
+    def _intro(self, series: SeriesRecord, manager: PersonRecord, report: PersonRecord,
+               moved_why: str | None) -> str:
+        """The series' invite text (and why it moved, when it did)."""
+        return render(
+            "intro.html.j2", manager_name=manager.name, report_name=report.name,
+            report_first_name=first_name(report.name),
+            cadence_text=CADENCE_TEXT[CadenceKind(series.cadence)], minutes=series.minutes,
+            moved_why=moved_why,
+        )
+
+    def _fail(self, label: str, exc: Exception) -> None:
+        self.report.failed.append(f"{label}: {exc}")
+        log.error("schedule.failed", extra={"pair": label, "error": str(exc)})

@@ -1,0 +1,151 @@
+"""What the mail after a 1-2-1 says: the notes-and-actions summary to the report, the
+reminder to a manager who recorded no notes, and the note before a meeting asking the report
+for topics. Building them reads the store; queueing and sending is jobs/outbox.py's."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from service.domain.agenda import first_name, format_date
+from service.domain.records import (
+    ActionRecord,
+    MailRecord,
+    OccurrenceRecord,
+    PairingView,
+    Recipient,
+)
+from service.jobs.context import JobContext
+from service.jobs.schedule import series_occurrences
+from service.render import render
+
+NEXT_MEETING_HORIZON = timedelta(days=100)  # longer than any cadence's gap
+
+
+@dataclass(frozen=True)
+class SummaryAction:
+    owner: str
+    text: str
+    due: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the report's email says (never private notes)."""
+
+    report_first: str
+    manager_first: str
+    when: str
+    notes: tuple[str, ...]
+    agreed: tuple[SummaryAction, ...]
+    closed: tuple[SummaryAction, ...]
+    still_open: tuple[SummaryAction, ...]
+    next_meeting: str | None
+
+
+def _when(occ: OccurrenceRecord, zone: str) -> str:
+    return _when_start(occ.start, zone)
+
+
+def _when_start(start: datetime, zone: str) -> str:
+    local = start.astimezone(ZoneInfo(zone))
+    return f"{local:%A} {format_date(local.date())}"
+
+
+def next_meeting(view: PairingView, stored: list[OccurrenceRecord], after: datetime
+                 ) -> datetime | None:
+    """When the pair meets next after ``after``.
+
+    Occurrences are only stored a few days ahead (when their agenda is due), so the
+    series' own pattern fills the gap; a stored one wins for its slot (moved, cancelled).
+    """
+    starts = [o.start for o in stored if o.start > after and o.status != "cancelled"]
+    series = view.series
+    if series is not None and series.status == "active":
+        known = {o.original_start for o in stored if o.series_id == series.id}
+        starts += [start for start, _end in series_occurrences(series, after,
+                                                                after + NEXT_MEETING_HORIZON)
+                   if start not in known and start > after]
+    return min(starts, default=None)
+
+
+def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
+                  ) -> Summary:
+    store = ctx.store
+
+    def item(a: ActionRecord) -> SummaryAction:
+        return SummaryAction(a.owner, a.text, format_date(a.due) if a.due else "")
+
+    notes: list[str] = []
+    for note in store.notes(occ.id):  # private notes are excluded by the store
+        notes.extend(line for line in note.text.splitlines() if line.strip())
+    actions = store.actions(view.pairing.id)
+    upcoming = next_meeting(view, store.pairing_occurrences(view.pairing.id), occ.end)
+    return Summary(
+        report_first=first_name(view.report.name), manager_first=first_name(view.manager.name),
+        when=_when(occ, zone), notes=tuple(notes),
+        agreed=tuple(item(a) for a in actions if a.raised_occurrence_id == occ.id),
+        closed=tuple(item(a) for a in actions if a.closed_occurrence_id == occ.id),
+        still_open=tuple(item(a) for a in actions
+                         if a.status == "open" and a.raised_occurrence_id != occ.id),
+        next_meeting=_when_start(upcoming, zone) if upcoming else None,
+    )
+
+
+def summary_mail(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
+                 now: datetime) -> MailRecord:
+    """The notes and actions of a held meeting, to the report (the manager cc'd if set)."""
+    summary = build_summary(ctx, view, occ, zone)
+    cc = [manager_of(view)] if ctx.settings.mail.cc_manager else []
+    return new_mail(occ, view, "summary",
+                    subject=f"1-2-1 notes: {view.manager.name} & {view.report.name}, "
+                            f"{summary.when}",
+                    body=render("summary.html.j2", s=summary), to=[report_of(view)], cc=cc,
+                    now=now)
+
+
+def reminder_mail(view: PairingView, occ: OccurrenceRecord, zone: str, now: datetime
+                  ) -> MailRecord:
+    """A nudge to a manager who recorded no notes for a meeting."""
+    reminder = {"manager_first": first_name(view.manager.name),
+                "report_name": view.report.name,
+                "report_first": first_name(view.report.name),
+                "report_email": view.report.email,
+                "when": _when(occ, zone)}
+    return new_mail(occ, view, "reminder",
+                    subject=f"Notes for your 1-2-1 with {view.report.name}, {reminder['when']}",
+                    body=render("reminder.html.j2", r=reminder), to=[manager_of(view)], cc=[],
+                    now=now)
+
+
+def prep_mail(view: PairingView, occ: OccurrenceRecord, zone: str, topics_address: str,
+              now: datetime) -> MailRecord:
+    """A note to the report when their agenda goes out, saying how to add topics."""
+    prep = {"report_first": first_name(view.report.name),
+            "manager_name": view.manager.name,
+            "manager_first": first_name(view.manager.name),
+            "when": _when(occ, zone),
+            "topics_address": topics_address}
+    return new_mail(occ, view, "prep",
+                    subject=f"Your 1-2-1 with {view.manager.name}, {prep['when']}: your topics "
+                            "first",
+                    body=render("prep.html.j2", p=prep), to=[report_of(view)], cc=[], now=now)
+
+
+def manager_of(view: PairingView) -> Recipient:
+    return Recipient(view.manager.name, view.manager.email)
+
+
+def report_of(view: PairingView) -> Recipient:
+    return Recipient(view.report.name, view.report.email)
+
+
+def new_mail(occ: OccurrenceRecord, view: PairingView, kind: str, *, subject: str, body: str,
+             to: list[Recipient], cc: list[Recipient], now: datetime) -> MailRecord:
+    """A mail about an occurrence, from the manager's mailbox, keyed "<occurrence>:<kind>"."""
+    return MailRecord(
+        key=f"{occ.id}:{kind}", kind=kind, pairing_id=view.pairing.id, occurrence_id=occ.id,
+        mailbox=view.manager.id, to=tuple(to), cc=tuple(cc), subject=subject, body_html=body,
+        tag=uuid.uuid4().hex, status="pending", attempts=0, last_error="", created_at=now)
