@@ -252,8 +252,9 @@ def find_block(html: str) -> tuple[int, int] | None:
     first_up = [first, *_ancestors(first)]
     common = next(n for n in [last, *_ancestors(last)] if n in first_up)
     if common is first:  # both lines in one text node
-        common = first.parent
-        assert common is not None
+        parent = first.parent
+        assert parent is not None
+        common = parent
         a, b = first.start, first.end
     else:
         a = _child_of(first, common).start

@@ -136,7 +136,7 @@ _MONTHS = {name: i for i, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 _MONTHS.update({name.casefold(): i for i, name in enumerate(ag.MONTHS_LONG, 1)})
 _MONTHS["sept"] = 9
-_WEEKDAYS = {}
+_WEEKDAYS: dict[str, int] = {}
 for _i, _name in enumerate(ag.DAYS_LONG):
     _low = _name.casefold()
     for _abbr in (_low, _low[:3], _low[:4]):  # not 2 letters: "we", "th" are words

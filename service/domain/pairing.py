@@ -153,9 +153,9 @@ def reconcile(
 
     # 3. Decide per report.
     for report_id in sorted(set(wanted) | set(live)):
-        spec = wanted.get(report_id)
+        wanted_spec = wanted.get(report_id)
         pairings = live.get(report_id, [])
-        if spec is None:
+        if wanted_spec is None:
             for cur in pairings:
                 if report_id not in present_ids:
                     kind: ActionKind = "leave"
@@ -169,6 +169,7 @@ def reconcile(
                                              "the sources")
                 add(report_id, PairAction(kind, cur.key, None, cur, why))
             continue
+        spec = wanted_spec
 
         same = [c for c in pairings if c.key == spec.key]
         others = [c for c in pairings if c.key != spec.key]

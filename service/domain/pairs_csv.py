@@ -172,10 +172,10 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
     # Every message starts "filename:line:"; shown in file order, a cycle at its first line.
     errors.sort(key=lambda text: _line_of(text, filename))
     if errors:
-        shown = errors[:MAX_ERRORS]
+        listed = errors[:MAX_ERRORS]
         if len(errors) > MAX_ERRORS:
-            shown.append(f"... and {len(errors) - MAX_ERRORS} more problems in {filename}.")
-        raise PairsFileError("\n".join(shown))
+            listed.append(f"... and {len(errors) - MAX_ERRORS} more problems in {filename}.")
+        raise PairsFileError("\n".join(listed))
     return pairs
 
 

@@ -22,8 +22,10 @@ from service.domain.htmltext import html_to_text
 from service.domain.questions import Question, load_bank, pick_question
 from service.domain.records import OccurrenceRecord, PairingView
 from service.domain.timing import agenda_due_at
+from service.domain.topics import topics_address
 from service.errors import ServiceError
 from service.jobs.context import JobContext
+from service.jobs.missed import missed_meeting
 from service.render import default_folder, render
 from service.store.repo import Store
 
@@ -72,7 +74,6 @@ def agenda_for(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: 
         if question is None:
             question = pick_question(bank, store.used_questions(pairing.id), pairing.key,
                                      max(occ.meeting_number, 1))
-    from service.jobs.rebook import missed_meeting  # imported here: rebook imports this module
 
     return build_agenda(
         meeting_start=occ.start.astimezone(ZoneInfo(zone)), manager_name=view.manager.name,
@@ -94,7 +95,6 @@ def _first_shown(store: Store, view: PairingView, occ: OccurrenceRecord) -> set[
 
 
 def render_block(ctx: JobContext, agenda: Agenda, pairing_key: str = "") -> str:
-    from service.jobs.topics_mail import topics_address
 
     folder = ctx.settings.agenda.templates
     box = ctx.settings.mail.topics_mailbox

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from service.domain.records import MailRecord, Recipient
+from service.domain.topics import topics_address
 from service.errors import GraphError, OutcomeUnknown, PermissionDenied, Throttled
 from service.graph.wire import MAIL_TAG_PROPERTY, mail_message
 from service.jobs.context import JobContext
@@ -61,7 +62,6 @@ async def queue_mail(ctx: JobContext, now: datetime) -> MailReport:
 
 def _queue_prep(ctx: JobContext, now: datetime, report: MailReport) -> None:
     """A note to the report when their agenda goes out, saying how to add topics."""
-    from service.jobs.topics_mail import topics_address
 
     store, box = ctx.store, ctx.settings.mail.topics_mailbox
     for occ in store.occurrences_between(now, now + timedelta(days=14)):

@@ -19,15 +19,13 @@ from datetime import datetime
 from service.domain.agenda import first_name, format_date
 from service.domain.events import MailMessage
 from service.domain.records import MailRecord, PairingView, Recipient
+from service.domain.topics import SUBJECT_TOKEN, topic_text, topic_token
 from service.errors import ServiceError
 from service.jobs.context import JobContext
 from service.jobs.rebook import handle_booking, is_booking
 
 log = logging.getLogger(__name__)
 _TOKEN = re.compile(r"\+([0-9a-f]{10})@", re.I)
-_SUBJECT_TOKEN = re.compile(r"\[1-2-1 ([0-9a-f]{10})\]", re.I)
-_REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw)\s*:\s*)+", re.I)
-MAX_TOPIC = 500
 
 
 @dataclass
@@ -38,42 +36,12 @@ class TopicMailReport:
     bookings: list[str] = field(default_factory=list)  # rebook picks, handed to jobs.rebook
 
 
-def topic_token(pairing_key: str) -> str:
-    """A short, stable, non-guessable-enough token naming a pair in an address."""
-    return hashlib.sha256(f"topics|{pairing_key}".encode()).hexdigest()[:10]
-
-
-def topics_address(mailbox: str, pairing_key: str) -> str:
-    """name+token@domain (Exchange Online delivers plus-addresses to the mailbox)."""
-    local, _, domain = mailbox.partition("@")
-    return f"{local}+{topic_token(pairing_key)}@{domain}"
-
-
-def topic_text(subject: str, body: str) -> str:
-    """The topic from a mail: its subject (without Re:/our token), else its first lines."""
-    subject = _SUBJECT_TOKEN.sub("", _REPLY_PREFIX.sub("", subject or "")).strip()
-    if subject.lower() in ("", "topic for our 1-2-1", "topic", "1-2-1"):
-        subject = ""
-    lines = []
-    for line in (body or "").replace("\r\n", "\n").split("\n"):
-        if line.strip().startswith((">", "From:", "Sent:", "-----", "____")):
-            break  # a quoted reply or signature separator: stop
-        if line.strip():
-            lines.append(line.strip())
-        if len(" ".join(lines)) > MAX_TOPIC:
-            break
-    text = subject if subject else " ".join(lines[:3])
-    if subject and lines:
-        text = f"{subject}: {' '.join(lines[:2])}"
-    return text[:MAX_TOPIC].strip()
-
-
 def _token_of(message: MailMessage) -> str | None:
     for address in (*message.to, *message.cc):
         match = _TOKEN.search(address)
         if match:
             return match.group(1).lower()
-    match = _SUBJECT_TOKEN.search(message.subject)
+    match = SUBJECT_TOKEN.search(message.subject)
     return match.group(1).lower() if match else None
 
 

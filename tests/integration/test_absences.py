@@ -25,12 +25,12 @@ from service.domain.absence import (
 from service.domain.model import CadenceKind, WorkingHours
 from service.domain.records import MailRecord, OccurrenceRecord
 from service.errors import ConfigError
-from service.sandbox import calendar as cal
 from service.graph.client import parse_graph_datetime
-from service.sandbox import SandboxTenant
 from service.jobs.absences import check_absences
 from service.jobs.occurrences import sync_occurrences
 from service.jobs.tick import tick
+from service.sandbox import SandboxTenant
+from service.sandbox import calendar as cal
 from service.store.db import make_engine
 from service.store.repo import Store
 from tests.conftest import make_settings

@@ -432,7 +432,6 @@ def test_next_meeting_is_found_before_one_moved_far_ahead(tmp_path, settings_for
     summary all name the February slot of the series before it as the next meeting."""
 
     from service.cli.meetings import next_occurrence as _next_occurrence
-
     from service.jobs.summaries import next_meeting
 
     settings = settings_for(f"sqlite:///{tmp_path / 'n.db'}")

@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from service.app import job_context
-from service.sandbox import SandboxTenant
 from service.jobs.tick import tick
+from service.sandbox import SandboxTenant
 from service.store.db import make_engine
 from service.store.repo import Store
 from tests.integration.test_schedule_job import NOW, no_sleep, org

@@ -21,8 +21,8 @@ from service.domain.recurrence import expand
 from service.domain.timezones import to_iana
 from service.graph.client import parse_graph_datetime
 from service.graph.payloads import PAIRING_PROPERTY
-from service.sandbox import SandboxTenant
 from service.jobs.tick import tick
+from service.sandbox import SandboxTenant
 from service.store.db import make_engine
 from service.store.repo import Store
 from tests.conftest import POSTGRES_URL, _fresh_postgres, make_settings

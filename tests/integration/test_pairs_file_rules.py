@@ -18,9 +18,9 @@ from service.domain.pairs_csv import (
     parse_pairs_csv,
 )
 from service.errors import PairsFileError
-from service.sandbox import SandboxTenant
 from service.jobs.pairs import gather
 from service.jobs.tick import tick
+from service.sandbox import SandboxTenant
 from service.store.db import make_engine
 from service.store.repo import Store
 

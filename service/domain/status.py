@@ -1,0 +1,102 @@
+"""The states each stored thing moves through, named once.
+
+They are `StrEnum`s because the database stores the plain words (old rows, SQL partial
+indexes and operators reading the tables by hand all see `"held_no_notes"`, not a number), and
+a `StrEnum` member compares equal to its word: rows read back compare without conversion.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PairingStatus(StrEnum):
+    """A manager and report: still paired, or not."""
+
+    ACTIVE = "active"
+    ENDED = "ended"  # the reporting line ended (leaver, mover)
+    SERIES_DELETED = "series_deleted"  # someone deleted the series in Outlook: left alone
+
+
+class SeriesStatus(StrEnum):
+    """A recurring 1-2-1 series in the manager's calendar."""
+
+    CREATING = "creating"  # intent stored, creation maybe in flight (adopted if it landed)
+    ACTIVE = "active"
+    ENDED = "ended"  # ended by onetoone (history kept)
+    DELETED = "deleted"  # gone from the calendar
+
+
+# Series that hold a person's time: planning must keep clear of them.
+LIVE_SERIES = (SeriesStatus.CREATING, SeriesStatus.ACTIVE)
+
+
+class OccurrenceStatus(StrEnum):
+    """What happened to one meeting of a series."""
+
+    SCHEDULED = "scheduled"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+    DECLINED = "declined"  # the report declined it
+    HELD = "held"  # notes were read back
+    HELD_NO_NOTES = "held_no_notes"  # it passed and nothing was typed
+
+
+# Meetings whose time is over as far as the loop is concerned.
+MISSED = (OccurrenceStatus.CANCELLED, OccurrenceStatus.DECLINED)
+
+
+class AgendaState(StrEnum):
+    """Whether an occurrence's invite carries its agenda yet."""
+
+    PENDING = "pending"
+    INJECTED = "injected"
+    SKIPPED = "skipped"  # cancelled before it was due
+
+
+class AbsenceState(StrEnum):
+    """The absences job's verdict on one occurrence (None: not checked yet)."""
+
+    CLEAR = "clear"
+    MOVED = "moved"
+    NO_SLOT = "no_slot"  # nowhere to move it: the manager was told
+    SKIPPED = "skipped"  # a long absence: left alone, one note
+
+
+class RebookStatus(StrEnum):
+    """An offer to rebook a missed 1-2-1."""
+
+    OFFERED = "offered"
+    BOOKED = "booked"
+    EXPIRED = "expired"
+    FAILED = "failed"
+
+
+class MissedReason(StrEnum):
+    """Why a 1-2-1 needs rebooking."""
+
+    CANCELLED = "cancelled"
+    DECLINED = "declined"
+    NOT_HELD = "not_held"
+
+
+class TopicStatus(StrEnum):
+    OPEN = "open"
+    DISCUSSED = "discussed"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    WITHDRAWN = "withdrawn"  # its line was edited away: kept, no longer carried
+
+
+class OutboxStatus(StrEnum):
+    """A mail in the outbox: sent once, never twice."""
+
+    PENDING = "pending"
+    SENDING = "sending"  # claimed; if the sender dies here the outcome is unknown
+    SENT = "sent"
+    UNCONFIRMED = "unconfirmed"  # may have gone: settled from Sent Items, never resent blindly
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"  # a placeholder that stops a mail being queued (e.g. absent)

@@ -1,0 +1,37 @@
+"""The pair's previous 1-2-1, as the next agenda tells it: missed, and rebooked or not."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from service.domain.agenda import MissedMeeting
+from service.domain.rebook import reason_of
+from service.domain.records import OccurrenceRecord
+from service.store.repo import Store
+
+
+def missed_meeting(store: Store, pairing_id: int, occ: OccurrenceRecord, zone: str
+                   ) -> MissedMeeting | None:
+    """What the agenda of ``occ`` says about the pair's previous 1-2-1, if it was missed."""
+    tz = ZoneInfo(zone)
+    if occ.rebook_of is not None:
+        replaced = store.occurrence(occ.rebook_of)
+        offer = store.rebook_of_missed(occ.rebook_of)
+        if replaced is None:
+            return None
+        reason = offer.reason if offer is not None else (reason_of(replaced.status)
+                                                         or "cancelled")
+        return MissedMeeting(start=replaced.start.astimezone(tz), reason=reason,
+                             this_meeting=True)
+    earlier = [o for o in store.pairing_occurrences(pairing_id)
+               if o.start < occ.start and o.id != occ.id]
+    if not earlier:
+        return None
+    last = earlier[-1]
+    last_reason = reason_of(last.status)
+    if last_reason is None:
+        return None
+    replacement = store.replacement_of(last.id)
+    return MissedMeeting(start=last.start.astimezone(tz), reason=last_reason,
+                         rebooked_start=replacement.start.astimezone(tz) if replacement
+                         else None)
