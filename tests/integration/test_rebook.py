@@ -18,8 +18,8 @@ from service.app import job_context
 from service.domain.timing import agenda_due_at
 from service.graph.client import UTC_TIMES
 from service.graph.payloads import REBOOK_PROPERTY
-from service.graph.wire import iso_utc
 from service.jobs.tick import tick
+from service.sandbox.wire import iso_utc
 from service.store.db import make_engine
 from service.store.repo import Store
 from tests.integration.test_agenda_loop import START, no_sleep, org
