@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from service.config import Settings
 from service.graph.client import GraphClient
 from service.graph.factory import build_from_settings
 from service.jobs.context import JobContext, Progress
@@ -23,12 +24,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class App:
-    settings: Any
+    settings: Settings
     store: Store
     sandbox: Any  # SandboxTenant when running against the built-in tenant
 
 
-def open_store(settings: Any) -> Store:
+def open_store(settings: Settings) -> Store:
     """The store; a SQLite file is created/upgraded on the spot (zero set-up), a server
     database must be upgraded explicitly with `onetoone db upgrade`."""
     engine = make_engine(settings.database.url)
@@ -39,7 +40,7 @@ def open_store(settings: Any) -> Store:
     return Store(engine)
 
 
-def graph_for(settings: Any, *, sandbox: Any = None, **overrides: Any) -> GraphClient:
+def graph_for(settings: Settings, *, sandbox: Any = None, **overrides: Any) -> GraphClient:
     """The Graph client for the settings: over the sandbox tenant's transport in sandbox
     mode (``sandbox`` is the SandboxTenant), else Microsoft's service."""
     if not settings.is_sandbox:
@@ -51,7 +52,7 @@ def graph_for(settings: Any, *, sandbox: Any = None, **overrides: Any) -> GraphC
     return build_from_settings(settings, inner=SandboxTransport(sandbox), **overrides)
 
 
-def load_sandbox(settings: Any, today: datetime) -> Any:
+def load_sandbox(settings: Settings, today: datetime) -> Any:
     """The sandbox tenant from its state file, seeded with the demo organisation if new."""
     from service.sandbox import SandboxTenant, demo_tenant
 
@@ -67,14 +68,14 @@ def load_sandbox(settings: Any, today: datetime) -> Any:
     return tenant
 
 
-def save_sandbox(settings: Any, tenant: Any) -> None:
+def save_sandbox(settings: Settings, tenant: Any) -> None:
     if tenant is not None:
         tenant.save(Path(settings.microsoft.sandbox_state))
 
 
 @asynccontextmanager
 async def job_context(
-    settings: Any, now: datetime, *, progress: Progress | None = None,
+    settings: Settings, now: datetime, *, progress: Progress | None = None,
     sandbox: Any = None, store: Store | None = None, persist_sandbox: bool = True,
     graph_options: dict[str, Any] | None = None,
 ) -> AsyncIterator[JobContext]:
@@ -97,7 +98,7 @@ async def job_context(
                 save_sandbox(settings, tenant)
 
 
-def sandbox_state_lock(settings: Any) -> AbstractContextManager[None]:
+def sandbox_state_lock(settings: Settings) -> AbstractContextManager[None]:
     """Hold the sandbox state file (one process at a time loads, changes and saves it)."""
     from service.sandbox import state_lock
 

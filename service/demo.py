@@ -23,10 +23,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from service.app import job_context, load_sandbox, sandbox_state_lock, save_sandbox
-from service.config import default_settings
+from service.config import Settings, default_settings
 from service.domain.attendance import missed_flag
 from service.domain.events import CalendarEvent
 from service.domain.htmltext import html_to_text
+from service.domain.records import ActionRecord
+from service.domain.status import AgendaState, OccurrenceStatus, PairingStatus
 from service.domain.timezones import to_iana
 from service.graph.client import parse_graph_datetime
 from service.jobs.schedule import describe_slot
@@ -36,7 +38,7 @@ from service.render import render
 HORIZON = timedelta(weeks=26)
 
 
-def demo_settings(out: Path) -> Any:
+def demo_settings(out: Path) -> Settings:
     """Built-in defaults, with state kept in the demo folder (ignores ./onetoone.toml)."""
     base = default_settings()
     return dataclasses.replace(
@@ -102,13 +104,13 @@ def _people_at_work(tenant: Any, store: Any, now: datetime, grace: timedelta) ->
     typed into, so every note typed is read back before the demo ends."""
     done: list[str] = []
     typed = tenant.state.setdefault(TYPED, [])
-    for pick, view in enumerate(store.views(["active"])):
+    for pick, view in enumerate(store.views([PairingStatus.ACTIVE])):
         occs = store.pairing_occurrences(view.pairing.id)
         mailbox = view.manager.email
         report_first = view.report.name.split()[0]
         for n, occ in enumerate(occs, start=1):
-            if (occ.end + grace > now or occ.agenda_state != "injected"
-                    or occ.status == "cancelled" or occ.event_id in typed):
+            if (occ.end + grace > now or occ.agenda_state != AgendaState.INJECTED
+                    or occ.status == OccurrenceStatus.CANCELLED or occ.event_id in typed):
                 continue
             if view.report.name.startswith("Grace"):
                 continue
@@ -134,7 +136,7 @@ async def _reschedule_some(ctx: Any, tenant: Any, now: datetime) -> list[str]:
         return []
     tenant.state["demo_rescheduled"] = True
     done = []
-    for view in ctx.store.views(["active"]):
+    for view in ctx.store.views([PairingStatus.ACTIVE]):
         if view.series is None:
             continue
         first = view.report.name.split()[0]
@@ -156,7 +158,7 @@ async def _reschedule_some(ctx: Any, tenant: Any, now: datetime) -> list[str]:
     return done
 
 
-async def _walk(settings: Any, tenant: Any, now: datetime, console: Console
+async def _walk(settings: Settings, tenant: Any, now: datetime, console: Console
                 ) -> tuple[Any, list[str]]:
     """Run the worker's tick every 12 hours for six simulated weeks, people acting between
     (before each tick, so the tick reads back what they typed)."""
@@ -285,7 +287,7 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
                   f"for the next six months (one page per person under {out / 'people'}/).")
 
 
-def store_actions(settings: Any) -> list[Any]:
+def store_actions(settings: Settings) -> list[ActionRecord]:
     from service.app import open_store
 
     return open_store(settings).actions(open_only=True)
@@ -377,7 +379,8 @@ def _agenda_pages(out: Path, store: Any, tenant: Any, views: list[Any]) -> list[
         for occ in store.pairing_occurrences(view.pairing.id):
             local = occ.start.astimezone(zone)
             page = ""
-            if occ.agenda_state == "injected" and occ.status != "cancelled":
+            if (occ.agenda_state == AgendaState.INJECTED
+                    and occ.status != OccurrenceStatus.CANCELLED):
                 page = f"agendas/{_slug(view.report.name)}-{local:%Y-%m-%d}.html"
                 body = tenant.person_body(view.manager.email, occ.event_id)
                 (out / page).write_text(render(

@@ -6,9 +6,13 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from service.domain.status import PairingStatus
 from service.errors import ServiceError
+
+if TYPE_CHECKING:  # imported when first used, like the store and Graph modules below
+    from service.config import Settings
 
 REQUIRED_ROLES = {
     "User.Read.All": "read users and their managers",
@@ -36,7 +40,7 @@ def token_roles(token: str) -> set[str] | None:
         return None
 
 
-async def run_checks(settings: Any) -> list[Check]:
+async def run_checks(settings: Settings) -> list[Check]:
     checks = [Check("config", True, f"loaded from {settings.source}")]
     checks.append(_database(settings))
     from service.app import graph_for, load_sandbox
@@ -78,7 +82,7 @@ async def run_checks(settings: Any) -> list[Check]:
     return checks
 
 
-def _database(settings: Any) -> Check:
+def _database(settings: Settings) -> Check:
     from service.store.db import current_revision, head_revision, make_engine
 
     try:
@@ -107,13 +111,13 @@ def _token(graph: Any) -> tuple[Check, set[str] | None]:
     return Check("sign-in", True, "token acquired with msal"), roles
 
 
-def _sample_mailbox(settings: Any) -> str | None:
+def _sample_mailbox(settings: Settings) -> str | None:
     """A manager onetoone already schedules for (inside any mailbox scope), if known."""
     try:
         from service.store.db import make_engine
         from service.store.repo import Store
 
-        views = Store(make_engine(settings.database.url)).views(["active"])
+        views = Store(make_engine(settings.database.url)).views([PairingStatus.ACTIVE])
     except Exception:  # no database yet: fall back to the first directory user
         return None
     return views[0].manager.email if views else None

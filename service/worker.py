@@ -18,6 +18,7 @@ from typing import Any
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from service.clock import Clock, SystemClock
+from service.config import Settings
 from service.errors import ConfigError, ServiceError
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 class Worker:
     """Runs the jobs one at a time; keeps counters for /metrics and the last outcome."""
 
-    def __init__(self, settings: Any, clock: Clock | None = None) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.last_ok: datetime | None = None
@@ -110,7 +111,7 @@ class Worker:
         return {f"onetoone_{k}_total": ("counter", helps[k], v) for k, v in self.counters.items()}
 
 
-def run_worker(settings: Any, clock: Clock | None = None) -> None:
+def run_worker(settings: Settings, clock: Clock | None = None) -> None:
     """Block running the jobs until SIGTERM/SIGINT."""
     from service.health import serve
     from service.store.db import single_worker
@@ -119,7 +120,7 @@ def run_worker(settings: Any, clock: Clock | None = None) -> None:
         _run_worker(settings, clock, serve)
 
 
-def _run_worker(settings: Any, clock: Clock | None, serve: Any) -> None:
+def _run_worker(settings: Settings, clock: Clock | None, serve: Any) -> None:
     worker = Worker(settings, clock)
     cfg = settings.worker
     try:

@@ -20,6 +20,7 @@ from service.cli.output import (
     progress_bar,
     spinner,
 )
+from service.domain.status import OutboxStatus, PairingStatus
 from service.errors import ServiceError
 
 NOW_HELP = "As of this ISO-8601 instant (default: now)."
@@ -28,7 +29,8 @@ NOW_HELP = "As of this ISO-8601 instant (default: now)."
 def needs_decision(mail: Any) -> bool:
     """Failed or unconfirmed mail an operator can still settle (erased mail never goes, so
     there is nothing to decide about it)."""
-    return mail.status in ("failed", "unconfirmed") and mail.body_html != "[erased]"
+    return (mail.status in (OutboxStatus.FAILED, OutboxStatus.UNCONFIRMED)
+            and mail.body_html != "[erased]")
 
 
 # -- pairs ---------------------------------------------------------------------------------
@@ -75,7 +77,7 @@ def pairs(click_ctx: click.Context, now_text: str | None) -> None:
         series = "none"
         if view is not None and view.series is not None:
             series = describe_slot(view.series)  # in the series' own zone, named
-        elif view is not None and view.pairing.status == "series_deleted":
+        elif view is not None and view.pairing.status == PairingStatus.SERIES_DELETED:
             series = "deleted by manager"
         table.add_row(*(escape(c) for c in (manager, report, cadence, series, action.kind,
                                             action.reason)))
@@ -92,7 +94,7 @@ def pairs_reset(obj: Ctx, report_email: str) -> None:
     from service.app import open_store
 
     store = open_store(obj.settings)
-    for view in store.views(["series_deleted"]):
+    for view in store.views([PairingStatus.SERIES_DELETED]):
         if view.report.email.lower() == report_email.lower():
             store.reset_pairing(view.pairing.key, obj.now())
             console.print(f"{view.manager.name} & {view.report.name} will be scheduled "
@@ -198,12 +200,13 @@ def mail_resend(obj: Ctx, mail_id: int, yes: bool) -> None:
 
     store = open_store(obj.settings)
     row = next((m for m in store.outbox() if m.id == mail_id), None)
-    if (row is not None and row.status == "unconfirmed" and not yes
+    if (row is not None and row.status == OutboxStatus.UNCONFIRMED and not yes
             and not click.confirm(f"Mail #{mail_id} may already have been sent from "
                                   f"{row.mailbox}. Checked its Sent Items and it is "
                                   f"not there: send it again?")):
         raise ServiceError("Nothing changed.")
-    done = store.settle_by_hand(mail_id, "pending", obj.now(), "queued again by an operator")
+    done = store.settle_by_hand(mail_id, OutboxStatus.PENDING, obj.now(),
+                                "queued again by an operator")
     console.print(escape(f"Mail #{done.id} ({done.kind}, {done.subject}) will be sent "
                          f"at the next run."))
 
@@ -215,7 +218,7 @@ def mail_mark_sent(obj: Ctx, mail_id: int) -> None:
     """Record that unconfirmed or failed mail MAIL_ID did go (found in Sent Items)."""
     from service.app import open_store
 
-    done = open_store(obj.settings).settle_by_hand(mail_id, "sent", obj.now(),
+    done = open_store(obj.settings).settle_by_hand(mail_id, OutboxStatus.SENT, obj.now(),
                                                    "marked sent by an operator")
     console.print(escape(f"Mail #{done.id} ({done.kind}) recorded as sent."))
 

@@ -6,12 +6,15 @@ import logging
 import os
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from service.clock import Clock, SystemClock
 from service.errors import ConfigError
+
+if TYPE_CHECKING:  # imported when first used (see `settings`), like the CLI's other modules
+    from service.config import Settings
 
 
 def parse_now(value: str) -> datetime:
@@ -37,10 +40,10 @@ class Ctx:
         self.verbose = verbose
         self.worker = worker
         self._clock: Clock = clock or SystemClock()
-        self._settings: Any = None
+        self._settings: Settings | None = None
 
     @property
-    def settings(self) -> Any:
+    def settings(self) -> Settings:
         if self._settings is None:
             from service.config import load_config
             from service.logs import configure
@@ -49,7 +52,7 @@ class Ctx:
             configure(self._log_level(self._settings), self._settings.worker.log_format)
         return self._settings
 
-    def _log_level(self, settings: Any) -> str:
+    def _log_level(self, settings: Settings) -> str:
         """--verbose: DEBUG. A one-shot command on a terminal shows its own table, not a
         screen of info lines, unless the log settings were set (then they are honoured)."""
         if self.verbose:

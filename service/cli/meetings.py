@@ -15,6 +15,7 @@ from rich.table import Table
 from service.cli.context import Ctx
 from service.cli.output import console
 from service.domain.series import agenda_can_update, first_day_after, meeting_on, meetings
+from service.domain.status import AgendaState, OccurrenceStatus
 from service.errors import ServiceError
 
 # How far ahead a pair's next meeting is looked for (longer than any cadence's gap, and than
@@ -101,7 +102,7 @@ def topics_add(obj: Ctx, pair: str, text: str, by: str) -> None:
     zone = ZoneInfo(view.series.time_zone if view.series else "UTC")
     day = f"{occ.start.astimezone(zone):%a %d %b %Y}"
     budget = obj.settings.agenda.extra_updates
-    if occ.agenda_state != "injected":
+    if occ.agenda_state != AgendaState.INJECTED:
         where = f"it will be on the agenda of their meeting on {day}."
     elif agenda_can_update(occ.agenda_updates, budget):
         where = (f"the agenda of their meeting on {day} is already in the invite; "
@@ -167,10 +168,10 @@ def notes_add(obj: Ctx, pair: str, private: bool, on: datetime | None) -> None:
     view = _pair(store, pair)
     now = obj.now()
     past = [o for o in store.pairing_occurrences(view.pairing.id)
-            if o.start <= now and o.status != "cancelled"]
+            if o.start <= now and o.status != OccurrenceStatus.CANCELLED]
     if on is not None:
         past = [o for o in store.pairing_occurrences(view.pairing.id)
-                if o.start.date() == on.date() and o.status != "cancelled"]
+                if o.start.date() == on.date() and o.status != OccurrenceStatus.CANCELLED]
         if not past:
             raise ServiceError(f"No meeting of {view.manager.name} & {view.report.name} "
                                f"on {on:%Y-%m-%d}. `onetoone status` shows the last "
@@ -198,9 +199,11 @@ def notes_add(obj: Ctx, pair: str, private: bool, on: datetime | None) -> None:
     store.add_note(view.pairing.id, occ.id if occ else None, "\n".join(note_lines).strip(),
                    private=private, now=now)
     if occ is not None and not private and occ.end <= now and occ.status in (
-            "held_no_notes", "scheduled", "moved", "declined"):
+            OccurrenceStatus.HELD_NO_NOTES, OccurrenceStatus.SCHEDULED, OccurrenceStatus.MOVED,
+            OccurrenceStatus.DECLINED):
         # The meeting now has notes: it is held, and its summary goes on the next run.
-        store.update_occurrence(occ.id, now, status="held", captured_at=occ.captured_at or now)
+        store.update_occurrence(occ.id, now, status=OccurrenceStatus.HELD,
+                                captured_at=occ.captured_at or now)
     where = f"the meeting on {occ.start:%d %b %Y}" if occ else "the pair (no meeting yet)"
     kind = "private note (never shared)" if private else "note"
     console.print(escape(f"Saved a {kind} for {where}; {actions_added} action(s) added."))

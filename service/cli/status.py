@@ -14,6 +14,7 @@ from service.cli.admin import NOW_HELP, needs_decision
 from service.cli.context import Ctx
 from service.cli.output import console, person_cell
 from service.domain.series import next_meeting
+from service.domain.status import OccurrenceStatus, OutboxStatus, SeriesStatus
 
 # Moved and rebooked meetings older than this are history, not news: status leaves them out.
 RECENT = timedelta(weeks=8)
@@ -48,7 +49,7 @@ def status(obj: Ctx, now_text: str | None) -> None:
     for view in store.views():
         zone = _zone(view.series)
         occs = _standing(store, view.pairing.id)
-        held = [o for o in occs if o.status == "held" and o.start <= now]
+        held = [o for o in occs if o.status == OccurrenceStatus.HELD and o.start <= now]
         upcoming = next_meeting(view.series, occs, now, within=LOOK_AHEAD)
         next_text = "—"
         if upcoming is not None:
@@ -56,7 +57,8 @@ def status(obj: Ctx, now_text: str | None) -> None:
                 _tag(upcoming.stored) if upcoming.stored is not None else "")
         mine = [m for m in mail if m.pairing_id == view.pairing.id]
         counts = {s: sum(1 for m in mine if m.status == s)
-                  for s in ("pending", "sending", "unconfirmed", "failed", "sent")}
+                  for s in (OutboxStatus.PENDING, OutboxStatus.SENDING,
+                            OutboxStatus.UNCONFIRMED, OutboxStatus.FAILED, OutboxStatus.SENT)}
         mail_text = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "—"
         for m in mine:
             if needs_decision(m):
@@ -121,10 +123,10 @@ def _standing(store: Any, pairing_id: int) -> list[Any]:
     out = []
     for occ in store.pairing_occurrences(pairing_id):
         row = series.setdefault(occ.series_id, store.series(occ.series_id))
-        if row is not None and row.status == "ended" and (
+        if row is not None and row.status == SeriesStatus.ENDED and (
                 occ.start.astimezone(_zone(row)).date() > row.range_end):
             continue
-        if row is not None and row.status == "deleted" and row.ended_at is not None and (
+        if row is not None and row.status == SeriesStatus.DELETED and row.ended_at is not None and (
                 occ.start > row.ended_at):
             continue
         out.append(occ)

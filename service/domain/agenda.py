@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from service.domain.questions import Question
+from service.domain.status import MissedReason
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -215,7 +216,7 @@ class AgendaAction:
         return " · ".join(parts) + f" (#{a.id})"
 
 
-MISSED_REASONS = ("cancelled", "declined", "not_held")
+MISSED_REASONS = (MissedReason.CANCELLED, MissedReason.DECLINED, MissedReason.NOT_HELD)
 
 
 @dataclass(frozen=True)
@@ -228,13 +229,14 @@ class MissedMeeting:
     """
 
     start: datetime
-    reason: str  # cancelled | declined | not_held
+    reason: str  # a MissedReason
     rebooked_start: datetime | None = None
     this_meeting: bool = False
 
     def __post_init__(self) -> None:
         if self.reason not in MISSED_REASONS:
-            raise ValueError(f"MissedMeeting.reason must be one of {MISSED_REASONS}")
+            words = tuple(str(r) for r in MISSED_REASONS)
+            raise ValueError(f"MissedMeeting.reason must be one of {words}")
         if self.start.tzinfo is None:
             raise ValueError("MissedMeeting.start must be timezone-aware")
 
@@ -243,8 +245,9 @@ class MissedMeeting:
         so the notes parser recognises it as ours and never keeps it as a note:
         '1-2-1 · Sam & Alex · the last one was missed (cancelled) and not rebooked ·
         Tuesday 8 December 2026, 10:00 GMT'."""
-        why = {"cancelled": "cancelled", "declined": f"declined by {first_name(report_name)}",
-               "not_held": "no notes recorded"}[self.reason]
+        why = {MissedReason.CANCELLED: "cancelled",
+               MissedReason.DECLINED: f"declined by {first_name(report_name)}",
+               MissedReason.NOT_HELD: "no notes recorded"}[MissedReason(self.reason)]
         head = f"1-2-1 · {manager_name} & {report_name} · "
         if self.this_meeting:
             return (f"{head}this meeting replaces the last one, missed ({why}) · "

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from service.domain.status import OccurrenceStatus
+
 # Occurrence statuses that mean the meeting did not happen: cancelled by the manager,
 # declined by the report, or ended without notes (nobody recorded that it took place).
-MISSED = frozenset({"cancelled", "declined", "held_no_notes"})
+MISSED = frozenset({OccurrenceStatus.CANCELLED, OccurrenceStatus.DECLINED,
+                    OccurrenceStatus.HELD_NO_NOTES})
 
 # From this many missed in a row a pair is flagged.
 FLAG_AFTER = 2

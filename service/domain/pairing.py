@@ -31,9 +31,9 @@ from typing import Literal
 from service.domain.cadence import choose_cadence
 from service.domain.model import CadenceKind, PairSpec, Person
 from service.domain.policy import CadencePolicy
+from service.domain.status import LIVE_PAIRINGS, PairingStatus
 
 ActionKind = Literal["join", "move", "leave", "unpaired", "recadence", "keep", "blocked"]
-LIVE = ("active", "series_deleted")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class CurrentPairing:
     report_id: str
     cadence: CadenceKind
     minutes: int
-    status: str  # "active" | "series_deleted" | "ended"
+    status: str  # a PairingStatus
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ def reconcile(
     # 2. Live pairings per report.
     live: dict[str, list[CurrentPairing]] = {}
     for cur in sorted(current, key=lambda c: c.key):
-        if cur.status in LIVE:
+        if cur.status in LIVE_PAIRINGS:
             live.setdefault(cur.report_id, []).append(cur)
 
     # 3. Decide per report.
@@ -200,7 +200,7 @@ def reconcile(
 
 def _same_pair(spec: PairSpec, cur: CurrentPairing, policy: CadencePolicy,
                today: date) -> PairAction:
-    if cur.status == "series_deleted":
+    if cur.status == PairingStatus.SERIES_DELETED:
         return PairAction(
             "blocked", spec.key, spec, cur,
             f"{spec.manager.name or spec.manager.email} deleted the 1-2-1 series with "

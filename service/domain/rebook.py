@@ -25,11 +25,15 @@ from typing import Any
 from urllib.parse import quote
 
 from service.domain.events import MailMessage
+from service.domain.status import MissedReason, OccurrenceStatus
 
 MAX_SLOTS = 3
 TOKEN_LENGTH = 16
-REASON_OF_STATUS = {"cancelled": "cancelled", "declined": "declined",
-                    "held_no_notes": "not_held"}
+REASON_OF_STATUS: dict[str, MissedReason] = {
+    OccurrenceStatus.CANCELLED: MissedReason.CANCELLED,
+    OccurrenceStatus.DECLINED: MissedReason.DECLINED,
+    OccurrenceStatus.HELD_NO_NOTES: MissedReason.NOT_HELD,
+}
 
 _ADDRESS = re.compile(r"\+book\.([0-9a-f]{16})\.([1-9])@", re.I)
 _SUBJECT = re.compile(r"\[book ([0-9a-f]{16}) slot ([1-9])\]", re.I)
@@ -41,7 +45,7 @@ _AUTO_SUBJECT = re.compile(
 _AUTO_HEADERS = {"auto-submitted", "x-autoreply", "x-autorespond", "x-onetoone-key"}
 
 
-def reason_of(status: str) -> str | None:
+def reason_of(status: str) -> MissedReason | None:
     """The rebook reason for an occurrence status ('not_held' for held_no_notes), or None
     when the meeting wasn't missed."""
     return REASON_OF_STATUS.get(status)

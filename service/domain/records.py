@@ -3,13 +3,24 @@
 Field names follow the tables, so a record reads like the row it came from, but columns that
 hold several values come back parsed (working days and agenda topics as tuples of ints, mail
 recipients as `Recipient`s): nothing outside the store splits a stored string. A record with
-``id == 0`` has not been stored yet (the store gives it its id).
+``id == 0`` has not been stored yet (the store gives it its id). State fields hold the words
+of :mod:`service.domain.status`: typed ``str`` because they come back as the stored word (an
+unknown word an operator typed by hand is ignored, not an error), which equals its member.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+
+from service.domain.status import (
+    AgendaState,
+    OccurrenceStatus,
+    OutboxStatus,
+    PairingStatus,
+    RebookStatus,
+    SeriesStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +77,7 @@ class PairingRecord:
     key: str
     manager_id: str
     report_id: str
-    status: str = "active"  # active | ended | series_deleted
+    status: str = PairingStatus.ACTIVE
     cadence: str = ""
     minutes: int = 0
     cadence_reason: str = ""
@@ -90,7 +101,7 @@ class SeriesRecord:
     event_id: str | None = None
     ical_uid: str | None = None
     transaction_id: str
-    status: str = "creating"  # creating | active | ended | deleted
+    status: str = SeriesStatus.CREATING
     cadence: str
     minutes: int
     weekday: int
@@ -117,10 +128,10 @@ class OccurrenceRecord:
     original_start: datetime
     start: datetime
     end: datetime
-    status: str = "scheduled"  # scheduled | moved | cancelled | declined | held | held_no_notes
+    status: str = OccurrenceStatus.SCHEDULED
     updated_at: datetime | None = None
     meeting_number: int = 0
-    agenda_state: str = "pending"  # pending | injected | skipped
+    agenda_state: str = AgendaState.PENDING
     agenda_updates: int = 0
     agenda_fingerprint: str | None = None
     agenda_topics: tuple[int, ...] = ()  # ids of the topics its agenda showed
@@ -130,7 +141,7 @@ class OccurrenceRecord:
     captured_at: datetime | None = None
     captured_fingerprint: str | None = None
     moved_reason: str | None = None
-    absence_state: str | None = None  # None | clear | moved | no_slot | skipped
+    absence_state: str | None = None  # an AbsenceState; None: not checked yet
     absence_checked_at: datetime | None = None
     rebook_of: int | None = None
 
@@ -142,8 +153,8 @@ class RebookRecord:
     id: int = 0
     pairing_id: int
     missed_occurrence_id: int
-    reason: str  # cancelled | declined | not_held
-    status: str = "offered"  # offered | booked | expired | failed
+    reason: str  # a MissedReason
+    status: str = RebookStatus.OFFERED
     slots: str  # JSON list of [start, end] ISO instants (see domain.rebook.encode_slots)
     token: str
     offered_at: datetime
@@ -163,7 +174,7 @@ class TopicRecord:
     text: str
     by: str  # report | manager
     raised_on: date
-    status: str  # open | discussed
+    status: str  # a TopicStatus
     carried: int
     discussed_occurrence_id: int | None
     source_message_id: str | None
@@ -179,7 +190,7 @@ class ActionRecord:
     owner: str
     text: str
     due: date | None
-    status: str  # open | done | withdrawn
+    status: str  # an ActionStatus
     carried: int
     raised_on: date
     raised_occurrence_id: int | None
@@ -217,7 +228,7 @@ class MailRecord:
     subject: str
     body_html: str
     tag: str
-    status: str = "pending"  # pending | sending | sent | unconfirmed | failed | suppressed
+    status: str = OutboxStatus.PENDING
     attempts: int = 0
     last_error: str = ""
     created_at: datetime

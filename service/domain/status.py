@@ -18,6 +18,11 @@ class PairingStatus(StrEnum):
     SERIES_DELETED = "series_deleted"  # someone deleted the series in Outlook: left alone
 
 
+# Pairings still on the books: the pairs sync reconciles them and the CLI finds them by email
+# (one whose series was deleted is kept, so it is not recreated behind the manager's back).
+LIVE_PAIRINGS = (PairingStatus.ACTIVE, PairingStatus.SERIES_DELETED)
+
+
 class SeriesStatus(StrEnum):
     """A recurring 1-2-1 series in the manager's calendar."""
 
@@ -58,6 +63,9 @@ class AbsenceState(StrEnum):
     """The absences job's verdict on one occurrence (None: not checked yet)."""
 
     CLEAR = "clear"
+    # A move under way: the new time is stored before Graph is patched, so a rerun after a
+    # crash reads the event back instead of moving the meeting twice.
+    MOVING = "moving"
     MOVED = "moved"
     NO_SLOT = "no_slot"  # nowhere to move it: the manager was told
     SKIPPED = "skipped"  # a long absence: left alone, one note

@@ -15,6 +15,7 @@ from kiota_http.middleware import RetryHandler
 from msgraph.graph_request_adapter import GraphRequestAdapter
 from msgraph_core import GraphClientFactory
 
+from service.config import MicrosoftSettings, Settings
 from service.graph.auth import MsalTokenProvider, StaticTokenProvider
 from service.graph.client import GraphClient
 from service.graph.transport import GraphTransport
@@ -59,7 +60,7 @@ def build_client(
 _PROVIDERS: dict[tuple[str, ...], MsalTokenProvider] = {}
 
 
-def token_provider_for(ms: Any) -> MsalTokenProvider:
+def token_provider_for(ms: MicrosoftSettings) -> MsalTokenProvider:
     """One msal app per process and credential: its token cache then lives across runs."""
     key = (ms.authority_url, ms.client_id, ms.graph_url, str(ms.certificate_path or ""),
            str(hash(ms.client_secret or "")))
@@ -75,12 +76,13 @@ def token_provider_for(ms: Any) -> MsalTokenProvider:
     return _PROVIDERS[key]
 
 
-def build_from_settings(settings: Any, *, inner: httpx.AsyncBaseTransport | None = None,
+def build_from_settings(settings: Settings, *, inner: httpx.AsyncBaseTransport | None = None,
                         **overrides: Any) -> GraphClient:
     """The client the CLI and worker use: Microsoft's service, or in sandbox mode the
     sandbox tenant's transport (``inner``, which the caller provides)."""
     ms = settings.microsoft
-    common = {
+    # Keyword arguments of build_client, which the caller may override (tests: sleep).
+    common: dict[str, Any] = {
         "max_retries": ms.max_retries,
         "per_mailbox": ms.max_in_flight_per_mailbox,
         "max_in_flight": ms.max_in_flight,

@@ -46,6 +46,14 @@ from service.domain.records import (
     Recipient,
     SeriesRecord,
 )
+from service.domain.status import (
+    AbsenceState,
+    AgendaState,
+    OccurrenceStatus,
+    OutboxStatus,
+    PairingStatus,
+    SeriesStatus,
+)
 from service.domain.timing import agenda_due_at
 from service.errors import OutcomeUnknown, ServiceError, Throttled
 from service.jobs.context import JobContext
@@ -58,7 +66,8 @@ MARGIN_WORKING_DAYS = 1  # first look this many working days before the agenda i
 MIN_NOTICE = timedelta(hours=24)  # a moved meeting starts at least this long from now
 LOOK_AROUND = timedelta(days=16)  # calendar read each side of a meeting (long absences)
 LEASE = timedelta(minutes=10)
-SETTLED = ("cancelled", "declined", "held", "held_no_notes")
+SETTLED = (OccurrenceStatus.CANCELLED, OccurrenceStatus.DECLINED, OccurrenceStatus.HELD,
+           OccurrenceStatus.HELD_NO_NOTES)
 _MAX_TEXT = 200
 
 
@@ -93,8 +102,9 @@ def _plain(text: str) -> str:
 
 def _open(occ: OccurrenceRecord) -> bool:
     """Its agenda is not in yet (or held back by our own skip), and it is still to happen."""
-    held_back = occ.agenda_state == "skipped" and occ.absence_state == "skipped"
-    return (occ.agenda_state == "pending" or held_back) and occ.status not in SETTLED
+    held_back = (occ.agenda_state == AgendaState.SKIPPED
+                 and occ.absence_state == AbsenceState.SKIPPED)
+    return (occ.agenda_state == AgendaState.PENDING or held_back) and occ.status not in SETTLED
 
 
 def is_due(ctx: JobContext, occ: OccurrenceRecord, series: SeriesRecord, manager: Any,
@@ -103,7 +113,7 @@ def is_due(ctx: JobContext, occ: OccurrenceRecord, series: SeriesRecord, manager
     (unless the first check was already at or after that)."""
     if not _open(occ) or occ.rebook_of is not None:
         return False
-    if occ.absence_state == "moving":
+    if occ.absence_state == AbsenceState.MOVING:
         return True  # a move was interrupted: finish it
     lead = ctx.settings.agenda.lead_working_days
     local = occ.start.astimezone(ZoneInfo(series.time_zone))
@@ -133,7 +143,7 @@ def find_due(ctx: JobContext, now: datetime) -> list[_Due]:
         if context is None:
             continue
         series, view = context
-        if view.pairing.status != "active" or series.status != "active":
+        if view.pairing.status != PairingStatus.ACTIVE or series.status != SeriesStatus.ACTIVE:
             continue
         if not is_due(ctx, occ, series, view.manager, now):
             continue
@@ -194,10 +204,10 @@ async def check_absences(ctx: JobContext, now: datetime) -> AbsenceReport:
     due = find_due(ctx, now)
     if not due:
         return report
-    moving = [d for d in due if d.occ.absence_state == "moving"]
+    moving = [d for d in due if d.occ.absence_state == AbsenceState.MOVING]
     for d in moving:
         await _finish_move(ctx, d, now, report)
-    due = [d for d in due if d.occ.absence_state != "moving"]
+    due = [d for d in due if d.occ.absence_state != AbsenceState.MOVING]
     if not due:
         return report
     try:
@@ -258,20 +268,22 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
                  report: AbsenceReport, label: str) -> None:
     store, occ = ctx.store, d.occ
     action = decision.action
-    if action != "skip" and occ.agenda_state == "skipped":
+    if action != "skip" and occ.agenda_state == AgendaState.SKIPPED:
         # The absence was withdrawn (or shortened): its agenda goes in after all, and the
         # "no notes" reminder held back for it may be sent again.
-        store.update_occurrence(occ.id, now, agenda_state="pending", agenda_updates=0)
+        store.update_occurrence(occ.id, now, agenda_state=AgendaState.PENDING, agenda_updates=0)
         store.drop_suppressed_mail(f"{occ.id}:reminder")
     if action == "clear":
         # A meeting moved earlier keeps saying why; only the check time changes.
-        state = occ.absence_state if occ.absence_state == "moved" else "clear"
+        state = (occ.absence_state if occ.absence_state == AbsenceState.MOVED
+                 else AbsenceState.CLEAR)
         store.update_occurrence(occ.id, now, absence_state=state, absence_checked_at=now)
         return
     if action == "move" and decision.start is not None and decision.end is not None:
         # Intent first: a kill after the PATCH is finished by _finish_move, never redone.
         store.update_occurrence(occ.id, now, start=decision.start, end=decision.end,
-                                absence_state="moving", moved_reason=_plain(decision.reason),
+                                absence_state=AbsenceState.MOVING,
+                                moved_reason=_plain(decision.reason),
                                 absence_checked_at=now)
         try:
             await _patch(ctx, d, decision.start, decision.end)
@@ -283,7 +295,8 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
                                     absence_state=occ.absence_state,
                                     moved_reason=occ.moved_reason)
             raise
-        store.update_occurrence(occ.id, now, status="moved", absence_state="moved")
+        store.update_occurrence(occ.id, now, status=OccurrenceStatus.MOVED,
+                                absence_state=AbsenceState.MOVED)
         report.moved.append(f"{label} → {decision.start:%Y-%m-%d %H:%M} ({decision.reason})")
         log.info("absences.moved", extra={"occurrence": occ.id, "reason": decision.reason})
         return
@@ -292,7 +305,8 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
                subject=f"1-2-1 with {d.view.report.name} on "
                        f"{_when(occ.start, d.series.time_zone)}: no time to move it to",
                body=render("absence_no_slot.html.j2", a=_context(d, decision)), now=now)
-        store.update_occurrence(occ.id, now, absence_state="no_slot", absence_checked_at=now)
+        store.update_occurrence(occ.id, now, absence_state=AbsenceState.NO_SLOT,
+                                absence_checked_at=now)
         report.no_slot.append(f"{label} ({decision.reason})")
         return
     if action == "skip" and decision.absence is not None:
@@ -305,12 +319,12 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
                body=render("absence_long.html.j2", a=_context(d, decision)), now=now)
         # Nor a "no notes" reminder afterwards: skipped on purpose, nothing to chase.
         store.enqueue(_row(d, "reminder", f"{occ.id}:reminder", subject="(not sent)",
-                           body="", now=now, status="suppressed",
+                           body="", now=now, status=OutboxStatus.SUPPRESSED,
                            note=f"not sent: {absence.name} was on a long absence"))
         # No agenda either: each organizer update mails the absent person; what is open
         # carries to the next meeting's agenda as usual.
-        store.update_occurrence(occ.id, now, absence_state="skipped", absence_checked_at=now,
-                                agenda_state="skipped",
+        store.update_occurrence(occ.id, now, absence_state=AbsenceState.SKIPPED,
+                                absence_checked_at=now, agenda_state=AgendaState.SKIPPED,
                                 agenda_updates=1 + ctx.settings.agenda.extra_updates)
         report.skipped.append(f"{label} ({decision.reason})")
 
@@ -334,8 +348,9 @@ async def _finish_move(ctx: JobContext, d: _Due, now: datetime, report: AbsenceR
             return  # gone; the sync records the cancellation
         start, end = event.start, event.end
         if start == occ.start and start != occ.original_start:  # ours went through
-            store.update_occurrence(occ.id, now, start=start, end=end, status="moved",
-                                    absence_state="moved")
+            store.update_occurrence(occ.id, now, start=start, end=end,
+                                    status=OccurrenceStatus.MOVED,
+                                    absence_state=AbsenceState.MOVED)
             return
         if occ.start == occ.original_start:
             # The sync re-read the old time before we patched: decide again next run.
@@ -343,7 +358,8 @@ async def _finish_move(ctx: JobContext, d: _Due, now: datetime, report: AbsenceR
                                     moved_reason=None)
             return
         await _patch(ctx, d, occ.start, occ.end)
-        store.update_occurrence(occ.id, now, status="moved", absence_state="moved")
+        store.update_occurrence(occ.id, now, status=OccurrenceStatus.MOVED,
+                                absence_state=AbsenceState.MOVED)
         report.moved.append(f"{label} → {occ.start:%Y-%m-%d %H:%M} (finished)")
     except ServiceError as exc:
         report.failed.append(f"{label}: {exc}")
@@ -377,7 +393,7 @@ def _context(d: _Due, decision: Decision) -> dict[str, Any]:
 
 
 def _row(d: _Due, kind: str, key: str, *, subject: str, body: str, now: datetime,
-         status: str = "pending", note: str = "") -> MailRecord:
+         status: str = OutboxStatus.PENDING, note: str = "") -> MailRecord:
     manager = d.view.manager
     return MailRecord(
         key=key, kind=kind, pairing_id=d.view.pairing.id, occurrence_id=d.occ.id,

@@ -21,6 +21,8 @@ from service.domain.body import MARKERS, BlockDamaged, block_text, fingerprint, 
 from service.domain.htmltext import html_to_text
 from service.domain.questions import Question, load_bank, pick_question
 from service.domain.records import OccurrenceRecord, PairingView
+from service.domain.series import agenda_can_update
+from service.domain.status import AgendaState, OccurrenceStatus, PairingStatus
 from service.domain.timing import agenda_due_at
 from service.domain.topics import topics_address
 from service.errors import ServiceError
@@ -65,7 +67,8 @@ def agenda_for(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: 
                if a.raised_occurrence_id != occ.id]
     last_dev: date | None = None
     for other in store.pairing_occurrences(pairing.id):
-        if other.id != occ.id and other.covers_development and other.agenda_state == "injected":
+        if (other.id != occ.id and other.covers_development
+                and other.agenda_state == AgendaState.INJECTED):
             last_dev = max(last_dev or other.start.date(), other.start.date())
     question = None
     if bank:
@@ -88,7 +91,7 @@ def _first_shown(store: Store, view: PairingView, occ: OccurrenceRecord) -> set[
     """Topics not yet shown in any earlier agenda of the pair (so not carried yet)."""
     shown: set[int] = set()
     for other in store.pairing_occurrences(view.pairing.id):
-        if other.id != occ.id and other.agenda_state == "injected":
+        if other.id != occ.id and other.agenda_state == AgendaState.INJECTED:
             shown |= set(other.agenda_topics)
     open_ids = {t.id for t in store.open_topics(view.pairing.id)}
     return open_ids - shown
@@ -112,10 +115,10 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
     horizon = now + timedelta(days=cfg.lead_working_days * 2 + 5)
     due: dict[int, list[tuple[OccurrenceRecord, Any, PairingView, bool]]] = {}
     for occ in store.occurrences_between(now, horizon):
-        if occ.status == "cancelled":
+        if occ.status == OccurrenceStatus.CANCELLED:
             continue
         context = store.occurrence_context(occ)
-        if context is None or context[1].pairing.status != "active":
+        if context is None or context[1].pairing.status != PairingStatus.ACTIVE:
             continue
         series, view = context
         days = frozenset(view.manager.working_days or (0, 1, 2, 3, 4))
@@ -123,11 +126,11 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
         if now < agenda_due_at(occ.start.astimezone(ZoneInfo(zone)), cfg.lead_working_days,
                                days):
             continue
-        first = occ.agenda_state == "pending"
+        first = occ.agenda_state == AgendaState.PENDING
         if not first:
             shown = set(occ.agenda_topics)
             new_topic = any(t.id not in shown for t in store.open_topics(view.pairing.id))
-            if not new_topic or occ.agenda_updates >= 1 + cfg.extra_updates:
+            if not new_topic or not agenda_can_update(occ.agenda_updates, cfg.extra_updates):
                 continue
         due.setdefault(view.pairing.id, []).append((occ, series, view, first))
 
@@ -167,7 +170,8 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
     block_html = render_block(ctx, agenda, view.pairing.key)
     event = await graph.get_event(mailbox, occ.event_id, "body,isCancelled")
     if event is None or event.cancelled:
-        store.update_occurrence(occ.id, now, status="cancelled", agenda_state="skipped")
+        store.update_occurrence(occ.id, now, status=OccurrenceStatus.CANCELLED,
+                                agenda_state=AgendaState.SKIPPED)
         return "cancelled"
     html = event.body
     current = block_text(html_to_text(html))
@@ -188,7 +192,7 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
             new_html = replace_block(html, block_html)
         except BlockDamaged:
             log.warning("agenda.block_damaged", extra={"occurrence": occ.id})
-            store.update_occurrence(occ.id, now, agenda_state="injected",
+            store.update_occurrence(occ.id, now, agenda_state=AgendaState.INJECTED,
                                     agenda_updates=1 + ctx.settings.agenda.extra_updates)
             return "kept"
         await graph.set_event_body(mailbox, occ.event_id, new_html)
@@ -204,7 +208,7 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
     if agenda.question is not None:
         store.record_question(view.pairing.id, occ.id, agenda.question.id, now)
     store.update_occurrence(
-        occ.id, now, agenda_state="injected", agenda_updates=occ.agenda_updates + 1,
+        occ.id, now, agenda_state=AgendaState.INJECTED, agenda_updates=occ.agenda_updates + 1,
         agenda_fingerprint=fingerprint(written), agenda_at=now,
         agenda_topics=tuple(topic_ids),
         covers_development=agenda.covers_development,

@@ -17,6 +17,7 @@ from service.domain.body import block_text, fingerprint
 from service.domain.htmltext import html_to_text
 from service.domain.notes import action_fingerprint, parse_block
 from service.domain.records import OccurrenceRecord, PairingView
+from service.domain.status import ActionStatus, OccurrenceStatus
 from service.errors import ServiceError
 from service.jobs.context import JobContext
 
@@ -38,12 +39,19 @@ def due_for_capture(occ: OccurrenceRecord, now: datetime, grace: timedelta,
                     recapture: timedelta) -> bool:
     """Read at end + grace, again a day later, and once more at the end of the recapture
     window: later edits are picked up for at most three GETs per meeting."""
-    if occ.status == "cancelled" or occ.end + grace > now:
+    if occ.status == OccurrenceStatus.CANCELLED or occ.end + grace > now:
         return False
     if occ.captured_at is None:
         return True
     return any(occ.captured_at < mark <= now
                for mark in (occ.end + RECHECK, occ.end + recapture))
+
+
+def _no_notes(occ: OccurrenceRecord) -> OccurrenceStatus:
+    """A meeting nothing was typed in: declined stays declined (the report said no)."""
+    if occ.status == OccurrenceStatus.DECLINED:
+        return OccurrenceStatus.DECLINED
+    return OccurrenceStatus.HELD_NO_NOTES
 
 
 async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
@@ -79,19 +87,19 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     event = await ctx.graph.get_event(view.manager.id, occ.event_id,
                                       "body,isCancelled,start,end", text_body=True)
     if event is None or event.cancelled or event.start is None or event.end is None:
-        store.update_occurrence(occ.id, now, status="cancelled", captured_at=now)
+        store.update_occurrence(occ.id, now, status=OccurrenceStatus.CANCELLED, captured_at=now)
         return
     start, end = event.start, event.end
     if end + timedelta(minutes=ctx.settings.agenda.grace_minutes) > now:
         # Moved to later since we last looked: it hasn't happened yet.
-        store.update_occurrence(occ.id, now, start=start, end=end, status="moved")
+        store.update_occurrence(occ.id, now, start=start, end=end,
+                                status=OccurrenceStatus.MOVED)
         return
     text = block_text(event.body)
     if text is None:
         # No agenda block (never injected, or removed): nothing to read as notes.
         if occ.captured_at is None:
-            status = occ.status if occ.status == "declined" else "held_no_notes"
-            store.update_occurrence(occ.id, now, status=status, captured_at=now)
+            store.update_occurrence(occ.id, now, status=_no_notes(occ), captured_at=now)
             report.without_notes.append(label)
         return
     fp = fingerprint(text)
@@ -119,7 +127,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
             added += 1
         if action.done:  # agreed and already done ("[x] Sam: ...", or ticked a day later)
             done_now += [a.id for a in store.actions(view.pairing.id)
-                         if a.raised_occurrence_id == occ.id and a.status == "open"
+                         if a.raised_occurrence_id == occ.id and a.status == ActionStatus.OPEN
                          and a.fingerprint == identity]
     if done_now:
         store.close_actions(done_now, occ.id, now, pairing_id=view.pairing.id)
@@ -128,7 +136,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
         # deleted is withdrawn (its new wording, if any, was added above), so the agendas
         # don't carry two versions of one action. CLI-added actions are not in the body.
         gone = [a.id for a in store.actions(view.pairing.id)
-                if a.raised_occurrence_id == occ.id and a.status == "open"
+                if a.raised_occurrence_id == occ.id and a.status == ActionStatus.OPEN
                 and ":" not in a.fingerprint and a.fingerprint not in in_body]
         if gone:
             store.withdraw_actions(gone, now)
@@ -140,7 +148,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     # Notes added with `onetoone notes add` count as notes too (the summary carries them).
     wrote = bool(parsed.notes or parsed.new_actions or parsed.closed_ids
                  or store.notes(occ.id))
-    status = "held" if wrote else ("declined" if occ.status == "declined" else "held_no_notes")
+    status = OccurrenceStatus.HELD if wrote else _no_notes(occ)
     store.update_occurrence(occ.id, now, status=status, captured_at=now,
                             captured_fingerprint=fp)
     report.actions_added += added
@@ -152,13 +160,16 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
 
 def _template_text(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str
                    ) -> str | None:
-    """With an organisation's own agenda template ([agenda] templates), its wording is not
-    the built-in one the parser knows: render this occurrence's agenda again (no Graph call)
-    so the template's own lines are recognised and never taken for the manager's notes."""
-    folder = ctx.settings.agenda.templates
-    if folder is None:
-        return None
+    """This occurrence's agenda rendered again from what the store knows (no Graph call), as
+    text: the parser compares each line with it, so the agenda's own lines - an organisation's
+    own wording, and the words a report put into a topic - are recognised as ours and only
+    what the manager changed in them counts (a topic "Budget (#1) done?" ticks nothing)."""
     from service.jobs.agenda import agenda_for, question_bank, render_block
 
-    agenda = agenda_for(ctx, view, occ, zone, question_bank(folder))
-    return html_to_text(render_block(ctx, agenda, view.pairing.key))
+    try:
+        agenda = agenda_for(ctx, view, occ, zone, question_bank(ctx.settings.agenda.templates))
+        return html_to_text(render_block(ctx, agenda, view.pairing.key))
+    except (ServiceError, ValueError) as exc:
+        # Without it the parser still knows its built-in lines; notes are read regardless.
+        log.warning("capture.template_failed", extra={"occurrence": occ.id, "error": str(exc)})
+        return None

@@ -6,8 +6,8 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
+from service.config import Settings
 from service.graph.client import GraphClient
 from service.store.repo import Store
 
@@ -21,7 +21,7 @@ def worker_identity() -> str:
 
 @dataclass
 class JobContext:
-    settings: Any
+    settings: Settings
     store: Store
     graph: GraphClient
     worker_id: str = field(default_factory=worker_identity)

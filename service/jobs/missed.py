@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from service.domain.agenda import MissedMeeting
 from service.domain.rebook import reason_of
 from service.domain.records import OccurrenceRecord
+from service.domain.status import MissedReason
 from service.store.repo import Store
 
 
@@ -20,7 +21,7 @@ def missed_meeting(store: Store, pairing_id: int, occ: OccurrenceRecord, zone: s
         if replaced is None:
             return None
         reason = offer.reason if offer is not None else (reason_of(replaced.status)
-                                                         or "cancelled")
+                                                         or MissedReason.CANCELLED)
         return MissedMeeting(start=replaced.start.astimezone(tz), reason=reason,
                              this_meeting=True)
     earlier = [o for o in store.pairing_occurrences(pairing_id)

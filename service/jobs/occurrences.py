@@ -13,16 +13,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.events import CalendarEvent
+from service.domain.series import occurrences as series_occurrences
+from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
 from service.domain.timing import agenda_due_at
 from service.errors import ServiceError
 from service.jobs.context import JobContext
-from service.jobs.schedule import series_occurrences
 
 log = logging.getLogger(__name__)
 
 SELECT = "id,start,end,isCancelled,originalStart,type,attendees"
 GAP_LOOK_AROUND = timedelta(days=60)  # how far a moved occurrence is looked for
-KEEP = ("held", "held_no_notes")  # outcomes the capture job decided; sync never undoes them
+# Outcomes the capture job decided; sync never undoes them.
+KEEP = (OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES)
 
 
 @dataclass
@@ -55,11 +57,12 @@ def needs_sync(ctx: JobContext, series: Any, manager: Any, now: datetime,
     lead = ctx.settings.agenda.lead_working_days
     # A slot is settled once its agenda is written, it is cancelled, or it was moved (the
     # row's own start is then what counts, below).
-    done = {o.original_start for o in stored if o.agenda_state != "pending"
-            or o.status == "cancelled" or o.start != o.original_start}
+    done = {o.original_start for o in stored if o.agenda_state != AgendaState.PENDING
+            or o.status == OccurrenceStatus.CANCELLED or o.start != o.original_start}
     starts = [s for s, _ in series_occurrences(series, lo, hi)]
-    starts += [o.start for o in stored if lo <= o.start < hi and o.agenda_state == "pending"
-               and o.status != "cancelled"]
+    starts += [o.start for o in stored if lo <= o.start < hi
+               and o.agenda_state == AgendaState.PENDING
+               and o.status != OccurrenceStatus.CANCELLED]
     for start in starts:
         if start in done:
             continue
@@ -74,15 +77,16 @@ def occurrence_state(item: CalendarEvent, report_email: str) -> tuple[str, datet
     assert item.start is not None and item.end is not None  # asked for in SELECT
     start, end = item.start, item.end
     original = item.slot or start
-    status = "scheduled"
+    status = OccurrenceStatus.SCHEDULED
     if item.cancelled:
-        status = "cancelled"
+        status = OccurrenceStatus.CANCELLED
     else:
+        # Graph's responseStatus word for the report's answer, not one of our states.
         if any(a.email == report_email.lower() and a.response == "declined"
                for a in item.attendees):
-            status = "declined"
-        if status == "scheduled" and start != original:
-            status = "moved"
+            status = OccurrenceStatus.DECLINED
+        if status == OccurrenceStatus.SCHEDULED and start != original:
+            status = OccurrenceStatus.MOVED
     return status, original, start, end
 
 
@@ -92,7 +96,7 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
     lo, hi = window(ctx, now)
     store = ctx.store
     for series in store.all_live_series():
-        if series.status != "active" or not series.event_id:
+        if series.status != SeriesStatus.ACTIVE or not series.event_id:
             continue
         view = store.view_of_pairing(series.pairing_id)
         if view is None:
@@ -112,22 +116,26 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
                  if o.rebook_of is None}
         seen = set()
         rows = []
+        changed: dict[str, list[str]] = {OccurrenceStatus.MOVED: report.moved,
+                                         OccurrenceStatus.CANCELLED: report.cancelled,
+                                         OccurrenceStatus.DECLINED: report.declined}
         for item in items:
             status, original, start, end = occurrence_state(item, view.report.email)
             seen.add(original)
             previous = known.get(original)
-            if previous is not None and previous.status in KEEP and status != "cancelled":
+            if (previous is not None and previous.status in KEEP
+                    and status != OccurrenceStatus.CANCELLED):
                 status = previous.status
             if previous is None or previous.status != status:
                 label = f"{view.manager.name} & {view.report.name} {start:%Y-%m-%d}"
-                {"moved": report.moved, "cancelled": report.cancelled,
-                 "declined": report.declined}.get(status, []).append(label)
+                changed.get(status, []).append(label)
             rows.append({"event_id": item.id, "original_start": original, "start": start,
                          "end": end, "status": status})
         # An occurrence missing from the list was deleted by the organizer, or moved out of
         # the window: one GET tells which.
         for original, row in known.items():
-            if not (lo <= row.start < hi) or original in seen or row.status == "cancelled":
+            if (not (lo <= row.start < hi) or original in seen
+                    or row.status == OccurrenceStatus.CANCELLED):
                 continue
             try:
                 event = await ctx.graph.get_event(series.mailbox, row.event_id, SELECT)
@@ -142,7 +150,8 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
                              "start": start, "end": end, "status": status})
                 continue
             rows.append({"event_id": row.event_id, "original_start": original,
-                         "start": row.start, "end": row.end, "status": "cancelled"})
+                         "start": row.start, "end": row.end,
+                         "status": OccurrenceStatus.CANCELLED})
             report.cancelled.append(f"{view.manager.name} & {view.report.name} "
                                     f"{row.start:%Y-%m-%d}")
         rows += await _unlisted_slots(ctx, series, view, lo, hi, seen, known, report, items)
@@ -181,7 +190,8 @@ async def _unlisted_slots(ctx: JobContext, series: Any, view: Any, lo: datetime,
                          "start": new_start, "end": end, "status": status})
             continue
         rows.append({"event_id": "", "original_start": start, "start": start,
-                     "end": start + timedelta(minutes=series.minutes), "status": "cancelled"})
+                     "end": start + timedelta(minutes=series.minutes),
+                     "status": OccurrenceStatus.CANCELLED})
         report.cancelled.append(f"{view.manager.name} & {view.report.name} {start:%Y-%m-%d}")
     return rows
 
@@ -190,7 +200,7 @@ def _number(ctx: JobContext, pairing_id: int, now: datetime) -> None:
     """Meeting numbers count the pair's meetings that were not cancelled, oldest first."""
     n = 0
     for occ in ctx.store.pairing_occurrences(pairing_id):
-        if occ.status == "cancelled":
+        if occ.status == OccurrenceStatus.CANCELLED:
             continue
         n += 1
         if occ.meeting_number != n:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from service.domain.records import MailRecord, Recipient
+from service.domain.status import AgendaState, OccurrenceStatus, OutboxStatus
 from service.domain.topics import topics_address
 from service.errors import GraphError, OutcomeUnknown, PermissionDenied, Throttled
 from service.graph.wire import MAIL_TAG_PROPERTY, mail_message
@@ -42,17 +43,19 @@ async def queue_mail(ctx: JobContext, now: datetime) -> MailReport:
     if cfg.prep_email:
         _queue_prep(ctx, now, report)
     for occ in store.occurrences_ended_between(now - LOOKBACK, now):
-        if occ.status not in ("held", "held_no_notes") or occ.captured_at is None:
+        if (occ.status not in (OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES)
+                or occ.captured_at is None):
             continue
         context = store.occurrence_context(occ)
         if context is None:
             continue
         series, view = context
         label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
-        if occ.status == "held" and cfg.summaries and not store.has_mail(f"{occ.id}:summary"):
+        if (occ.status == OccurrenceStatus.HELD and cfg.summaries
+                and not store.has_mail(f"{occ.id}:summary")):
             if store.enqueue(summary_mail(ctx, view, occ, series.time_zone, now)):
                 report.queued.append(f"summary {label}")
-        elif (occ.status == "held_no_notes" and cfg.reminders
+        elif (occ.status == OccurrenceStatus.HELD_NO_NOTES and cfg.reminders
               and now >= occ.end + timedelta(hours=cfg.reminder_hours)
               and not store.has_mail(f"{occ.id}:reminder")
               and store.enqueue(reminder_mail(view, occ, series.time_zone, now))):
@@ -65,7 +68,7 @@ def _queue_prep(ctx: JobContext, now: datetime, report: MailReport) -> None:
 
     store, box = ctx.store, ctx.settings.mail.topics_mailbox
     for occ in store.occurrences_between(now, now + timedelta(days=14)):
-        if occ.agenda_state != "injected" or occ.status == "cancelled":
+        if occ.agenda_state != AgendaState.INJECTED or occ.status == OccurrenceStatus.CANCELLED:
             continue
         if store.has_mail(f"{occ.id}:prep"):
             continue
@@ -86,10 +89,10 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
     """Send pending mail once each; settle mail whose outcome was unknown."""
     report = MailReport()
     store = ctx.store
-    for row in store.outbox(["sending"]):
+    for row in store.outbox([OutboxStatus.SENDING]):
         await _settle(ctx, row, now, report)
     per_minute = ctx.settings.mail.per_minute
-    for row in store.outbox(["pending"]):
+    for row in store.outbox([OutboxStatus.PENDING]):
         if store.sent_since(row.mailbox, now - timedelta(minutes=1)) >= per_minute:
             report.deferred += 1  # Exchange's per-mailbox sending rate: next run
             continue
@@ -101,19 +104,19 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
         try:
             await ctx.graph.send_mail(row.mailbox, payload)
         except OutcomeUnknown as exc:
-            store.finish_mail(row.id, "sending", now, error=str(exc))
+            store.finish_mail(row.id, OutboxStatus.SENDING, now, error=str(exc))
             await _settle(ctx, _stored(ctx, row.id), now, report, fresh=True)
             continue
         except Throttled as exc:
-            store.finish_mail(row.id, "pending", now, error=str(exc))  # not accepted
+            store.finish_mail(row.id, OutboxStatus.PENDING, now, error=str(exc))  # not accepted
             report.deferred += 1
             continue
         except GraphError as exc:
-            store.finish_mail(row.id, "failed", now, error=str(exc))
+            store.finish_mail(row.id, OutboxStatus.FAILED, now, error=str(exc))
             report.failed.append(f"{row.key}: {exc}")
             log.error("mail.failed", extra={"key": row.key, "error": str(exc)})
             continue
-        store.finish_mail(row.id, "sent", now)
+        store.finish_mail(row.id, OutboxStatus.SENT, now)
         report.sent.append(row.key)
         log.info("mail.sent", extra={"key": row.key, "kind": row.kind})
     return report
@@ -134,8 +137,9 @@ async def _settle(ctx: JobContext, row: MailRecord, now: datetime, report: MailR
     try:
         found = await ctx.graph.find_sent(row.mailbox, MAIL_TAG_PROPERTY, row.tag)
     except PermissionDenied as exc:
-        store.finish_mail(row.id, "unconfirmed", now, error=f"outcome unknown; Sent Items not "
-                          f"readable ({exc}). Check the mailbox, then `onetoone status`.")
+        store.finish_mail(row.id, OutboxStatus.UNCONFIRMED, now,
+                          error=f"outcome unknown; Sent Items not readable ({exc}). Check "
+                                "the mailbox, then `onetoone status`.")
         report.unconfirmed.append(row.key)
         log.warning("mail.unconfirmed", extra={"key": row.key})
         return
@@ -143,11 +147,12 @@ async def _settle(ctx: JobContext, row: MailRecord, now: datetime, report: MailR
         log.warning("mail.settle_failed", extra={"key": row.key, "error": str(exc)})
         return  # try again next run; the row stays 'sending'
     if found:
-        store.finish_mail(row.id, "sent", now)
+        store.finish_mail(row.id, OutboxStatus.SENT, now)
         report.sent.append(row.key)
         log.info("mail.sent", extra={"key": row.key, "settled": "sent items"})
     elif row.claimed_at is not None and now - row.claimed_at >= SETTLE_AFTER:
         # Long enough for Exchange to have filed it: it was not sent, so it may go again.
-        store.finish_mail(row.id, "pending", now, error="not in Sent Items; will send again")
+        store.finish_mail(row.id, OutboxStatus.PENDING, now,
+                          error="not in Sent Items; will send again")
     else:
         report.deferred += 1

@@ -15,7 +15,10 @@ from service.domain.cadence import (
 )
 from service.domain.model import Cadence, CadenceKind
 from service.domain.records import PairingView, PersonRecord, SeriesRecord
+from service.domain.series import occurrences as series_occurrences
+from service.domain.series import slot_of
 from service.domain.slots import choose_slot
+from service.domain.status import PairingStatus, SeriesStatus
 from service.errors import GraphError
 from service.graph.wire import (
     series_move_patch,
@@ -27,8 +30,6 @@ from service.jobs.series_plan import (
     SchedulerBase,
     describe_slot,
     local_today,
-    series_occurrences,
-    slot_of,
     with_note_first,
     working_hours,
 )
@@ -51,8 +52,8 @@ class OverlapRepair(SchedulerBase):
         and drops the agendas already in its occurrences.
         """
         look_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
-        views = {v.series.id: v for v in self.ctx.store.views(["active"])
-                 if v.series is not None and v.series.status == "active"}
+        views = {v.series.id: v for v in self.ctx.store.views([PairingStatus.ACTIVE])
+                 if v.series is not None and v.series.status == SeriesStatus.ACTIVE}
         if not views:
             return
         items: defaultdict[str, list[tuple[datetime, datetime, int]]] = defaultdict(list)
@@ -109,7 +110,7 @@ class OverlapRepair(SchedulerBase):
         """Move one series to a free slot (see _repair_overlaps); False if nothing moved."""
         store = self.ctx.store
         series = store.live_series(view.pairing.id)
-        if series is None or series.status != "active" or series.event_id is None:
+        if series is None or series.status != SeriesStatus.ACTIVE or series.event_id is None:
             return False  # changed by another replica since we looked
         people = store.people([view.manager.id, view.report.id])
         manager = people.get(view.manager.id, view.manager)

@@ -24,6 +24,7 @@ from service.domain.pairing import (
 )
 from service.domain.pairs_csv import FilePair, file_managers, parse_pairs_csv
 from service.domain.records import PairingRecord, PairingView, PersonRecord, PersonUpdate
+from service.domain.status import LIVE_PAIRINGS, PairingStatus
 from service.errors import PairsFileError
 from service.jobs.context import JobContext
 from service.store.files import read_pairs_file
@@ -151,7 +152,7 @@ async def gather(ctx: JobContext, today: date) -> PairsPlan:
     current = [
         CurrentPairing(key=p.key, manager_id=p.manager_id, report_id=p.report_id,
                        cadence=CadenceKind(p.cadence), minutes=p.minutes, status=p.status)
-        for p in ctx.store.pairings(["active", "series_deleted"])
+        for p in ctx.store.pairings(LIVE_PAIRINGS)
     ]
     present = set(usable)
     actions = reconcile(specs, current, frozenset(present), policy, today)
@@ -211,7 +212,7 @@ def planned_views(ctx: JobContext, plan: PairsPlan, now: datetime) -> list[Pairi
                                         hire_date=person.hire_date, active=True, seen_at=now,
                                         manages_others=bool(info and info.manages_others)))
         pairing = PairingRecord(id=-(n + 1), key=spec.key, manager_id=spec.manager.id,
-                                report_id=spec.report.id, status="active",
+                                report_id=spec.report.id, status=PairingStatus.ACTIVE,
                                 cadence=str(cadence.kind), minutes=cadence.minutes,
                                 cadence_reason=cadence.reason, source=spec.source, note="",
                                 created_at=now, updated_at=now, end_reason="")

@@ -55,6 +55,15 @@ from service.domain.records import (
     Recipient,
     SeriesRecord,
 )
+from service.domain.status import (
+    AbsenceState,
+    AgendaState,
+    MissedReason,
+    OccurrenceStatus,
+    OutboxStatus,
+    PairingStatus,
+    RebookStatus,
+)
 from service.errors import PermissionDenied, ServiceError
 from service.graph.wire import REBOOK_PROPERTY, rebook_transaction_id, single_event
 from service.jobs.agenda import _first_shown, agenda_for, question_bank, render_block
@@ -120,7 +129,8 @@ def _context(store: Store, occ: OccurrenceRecord) -> _Missed | None:
     if context is None:
         return None
     series, view = context
-    if view.pairing.status != "active" or view.series is None or view.series.id != series.id:
+    if (view.pairing.status != PairingStatus.ACTIVE or view.series is None
+            or view.series.id != series.id):
         return None  # the pair ended or moved to a new series: nothing to rebook into
     return _Missed(occ, view, series)
 
@@ -129,9 +139,10 @@ async def _offer_missed(ctx: JobContext, now: datetime, report: RebookReport) ->
     store = ctx.store
     for occ in store.missed_without_offer(now - LOOKBACK, now + AHEAD):
         reason = reason_of(occ.status)
-        if reason is None or occ.absence_state == "skipped":
+        if reason is None or occ.absence_state == AbsenceState.SKIPPED:
             continue  # a long absence skips meetings on purpose: no mail storm
-        if reason == "not_held" and (occ.captured_at is None or now < occ.end + NOT_HELD_AFTER):
+        if reason == MissedReason.NOT_HELD and (occ.captured_at is None
+                                                or now < occ.end + NOT_HELD_AFTER):
             continue
         missed = _context(store, occ)
         if missed is None:
@@ -156,7 +167,8 @@ async def _offer_one(ctx: JobContext, missed: _Missed, reason: str, now: datetim
     slots, _busy = found
     token = secrets.token_hex(8)
     row = RebookRecord(pairing_id=missed.view.pairing.id, missed_occurrence_id=missed.occ.id,
-                       reason=reason, status="offered" if slots else "expired",
+                       reason=reason,
+                       status=RebookStatus.OFFERED if slots else RebookStatus.EXPIRED,
                        slots=encode_slots(slots), token=token, offered_at=now, updated_at=now)
     mail = _offer_mail(ctx, missed, reason, token, slots, "offer", now) if slots else None
     if not store.add_rebook(row, mail):
@@ -226,13 +238,13 @@ def _public_holidays(ctx: JobContext, view: PairingView, first: date, last: date
 
 # -- mail -----------------------------------------------------------------------------------
 
-_INTRO = {
-    "cancelled": "Your 1-2-1 with {report} on {when} was cancelled. Both of you are free at "
-                 "these times:",
-    "declined": "Your 1-2-1 with {report} on {when} was declined by {first}. Both of you are "
-                "free at these times:",
-    "not_held": "No notes were recorded for your 1-2-1 with {report} on {when}. If it didn't "
-                "take place, both of you are free at these times:",
+_INTRO: dict[str, str] = {
+    MissedReason.CANCELLED: "Your 1-2-1 with {report} on {when} was cancelled. Both of you "
+                            "are free at these times:",
+    MissedReason.DECLINED: "Your 1-2-1 with {report} on {when} was declined by {first}. Both "
+                           "of you are free at these times:",
+    MissedReason.NOT_HELD: "No notes were recorded for your 1-2-1 with {report} on {when}. If "
+                           "it didn't take place, both of you are free at these times:",
 }
 
 
@@ -270,7 +282,8 @@ def _mail_row(ctx: JobContext, missed: _Missed, kind: str, subject: str, body: s
         key=f"rebook:{missed.occ.id}:{kind}", kind=f"rebook_{kind}", pairing_id=view.pairing.id,
         occurrence_id=missed.occ.id, mailbox=box or view.manager.id,
         to=(Recipient(view.manager.name, view.manager.email),), cc=(), subject=subject[:400],
-        body_html=body, tag=uuid.uuid4().hex, status="pending", attempts=0, last_error="",
+        body_html=body, tag=uuid.uuid4().hex, status=OutboxStatus.PENDING, attempts=0,
+        last_error="",
         created_at=now)
 
 
@@ -308,7 +321,7 @@ async def handle_booking(ctx: JobContext, message: MailMessage, now: datetime
         return _ignore("mail loop", message)
     if view is None or not sender or sender != view.manager.email.lower():
         return _ignore("sender is not the pair's manager", message)
-    if rebook.status != "offered":
+    if rebook.status != RebookStatus.OFFERED:
         return _ignore(f"offer {rebook.status}", message)
     if rebook.booked_index is not None and rebook.booked_index != index:
         return _ignore("offer already used", message)
@@ -318,7 +331,7 @@ async def handle_booking(ctx: JobContext, message: MailMessage, now: datetime
     occ = store.occurrence(rebook.missed_occurrence_id)
     missed = _context(store, occ) if occ is not None else None
     if missed is None:
-        store.update_rebook(rebook.id, now, status="expired")
+        store.update_rebook(rebook.id, now, status=RebookStatus.EXPIRED)
         return _ignore("the pair or its series ended", message)
     try:
         adopt = rebook.booked_index is not None  # picked before: an attempt may have run
@@ -368,7 +381,7 @@ def _stale(ctx: JobContext, missed: _Missed, rebook: RebookRecord,
     store.enqueue(_mail_row(ctx, missed, "stale",
                             f"That time is no longer free: 1-2-1 with {view.report.name}",
                             body, now))
-    store.update_rebook(rebook.id, now, status="expired")
+    store.update_rebook(rebook.id, now, status=RebookStatus.EXPIRED)
     log.info("rebook.stale", extra={"rebook": rebook.id})
     return f"stale {missed.label}"
 
@@ -379,15 +392,16 @@ async def _book(ctx: JobContext, rebook: RebookRecord, missed: _Missed, now: dat
     one an interrupted attempt may have made) and record it."""
     graph, store = ctx.graph, ctx.store
     view, series = missed.view, missed.series
-    if rebook.status == "booked":
+    if rebook.status == RebookStatus.BOOKED:
         return missed.label
     assert rebook.booked_index is not None and rebook.transaction_id is not None
     start, end = decode_slots(rebook.slots)[rebook.booked_index - 1]
     mailbox = view.manager.id
     occ = OccurrenceRecord(
         series_id=series.id, event_id="", original_start=start, start=start, end=end,
-        status="scheduled", updated_at=now, meeting_number=max(missed.occ.meeting_number, 1),
-        agenda_state="pending", agenda_updates=0, agenda_topics=(), covers_development=False,
+        status=OccurrenceStatus.SCHEDULED, updated_at=now,
+        meeting_number=max(missed.occ.meeting_number, 1), agenda_state=AgendaState.PENDING,
+        agenda_updates=0, agenda_topics=(), covers_development=False,
         rebook_of=missed.occ.id)
     agenda = agenda_for(ctx, view, occ, series.time_zone,
                         question_bank(ctx.settings.agenda.templates))
@@ -408,7 +422,7 @@ async def _book(ctx: JobContext, rebook: RebookRecord, missed: _Missed, now: dat
     written = block_text(text_event.body if text_event else "")
     topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]
     carried = [t for t in topic_ids if t not in _first_shown(store, view, occ)]
-    occ = replace(occ, event_id=event.id, agenda_state="injected", agenda_updates=1,
+    occ = replace(occ, event_id=event.id, agenda_state=AgendaState.INJECTED, agenda_updates=1,
                   agenda_fingerprint=fingerprint(written) if written else None, agenda_at=now,
                   agenda_topics=tuple(topic_ids), covers_development=agenda.covers_development,
                   question_id=agenda.question.id if agenda.question else None)
@@ -424,13 +438,13 @@ async def _book(ctx: JobContext, rebook: RebookRecord, missed: _Missed, now: dat
 async def _resume_bookings(ctx: JobContext, now: datetime, report: RebookReport) -> None:
     """Picks stored but not booked (a crash, or Graph failed): book them now."""
     store = ctx.store
-    for rebook in store.rebooks(["offered"]):
+    for rebook in store.rebooks([RebookStatus.OFFERED]):
         if rebook.booked_index is None:
             continue
         occ = store.occurrence(rebook.missed_occurrence_id)
         missed = _context(store, occ) if occ is not None else None
         if missed is None:
-            store.update_rebook(rebook.id, now, status="failed")
+            store.update_rebook(rebook.id, now, status=RebookStatus.FAILED)
             continue
         if not store.claim(missed.view.pairing.id, ctx.worker_id, now, LEASE):
             continue
@@ -448,7 +462,7 @@ async def _read_sent_items(ctx: JobContext, now: datetime, report: RebookReport)
     newest Sent Items of each manager with an open offer (one request per manager)."""
     store = ctx.store
     managers: dict[str, datetime] = {}
-    for rebook in store.rebooks(["offered"]):
+    for rebook in store.rebooks([RebookStatus.OFFERED]):
         view = store.view_of_pairing(rebook.pairing_id)
         if rebook.booked_index is None and view is not None:
             since = managers.get(view.manager.id, rebook.offered_at)
@@ -479,15 +493,15 @@ def _expire(ctx: JobContext, now: datetime, report: RebookReport) -> None:
     """Offers whose times have all passed, or whose meeting turned out not missed (notes
     arrived, the report accepted after all), are closed; a pick never booked in time failed."""
     store = ctx.store
-    for rebook in store.rebooks(["offered"]):
+    for rebook in store.rebooks([RebookStatus.OFFERED]):
         slots = decode_slots(rebook.slots)
         if rebook.booked_index is not None:
             if slots[rebook.booked_index - 1][0] <= now:
-                store.update_rebook(rebook.id, now, status="failed")
+                store.update_rebook(rebook.id, now, status=RebookStatus.FAILED)
                 report.failed.append(f"rebook {rebook.id}: not booked before its time")
             continue
         occ = store.occurrence(rebook.missed_occurrence_id)
         if occ is None or reason_of(occ.status) is None or not offer_open(slots, now):
-            store.update_rebook(rebook.id, now, status="expired")
+            store.update_rebook(rebook.id, now, status=RebookStatus.EXPIRED)
             report.expired.append(f"rebook {rebook.id}")
             log.info("rebook.expired", extra={"rebook": rebook.id})

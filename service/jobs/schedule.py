@@ -21,6 +21,8 @@ from service.domain.cadence import (
 from service.domain.model import CadenceKind
 from service.domain.pairing import PairAction
 from service.domain.records import PairingRecord, PairingView, SeriesRecord
+from service.domain.series import slot_of
+from service.domain.status import PairingStatus, SeriesStatus
 from service.errors import GraphError, NotFound, ServiceError
 from service.graph.wire import (
     recurrence_patch,
@@ -35,16 +37,13 @@ from service.jobs.series_plan import (  # re-exported: other jobs and tests name
     describe_slot,
     first_meeting_due,
     local_today,
-    series_occurrences,
-    slot_of,
     stale_reason,
     with_note_first,
     working_hours,
 )
 
 __all__ = ["ScheduleReport", "Scheduler", "describe_slot", "dry_run_changes",
-           "first_meeting_due", "local_today", "schedule", "series_occurrences", "slot_of",
-           "with_note_first", "working_hours"]
+           "first_meeting_due", "local_today", "schedule", "with_note_first", "working_hours"]
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +62,12 @@ class Scheduler(OverlapRepair, SeriesCreation):
             await self._verify()
             await self._extend()
         await self._repair_overlaps()
-        active = self._as_changed(self.ctx.store.views(["active"]), changes)
+        active = self._as_changed(self.ctx.store.views([PairingStatus.ACTIVE]), changes)
         if self.dry_run:
             # A series the real run ends (cadence change) is created anew right after.
             active = [PairingView(v.pairing, v.manager, v.report, None)
                       if v.series is not None and stale_reason(v) else v
-                      for v in active if v.pairing.status == "active"]
+                      for v in active if v.pairing.status == PairingStatus.ACTIVE]
         await self._create_missing(active + (planned or []))
         return self.report
 
@@ -138,7 +137,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
         """Keep every live series at least months_ahead months into the future."""
         pol = self.series_policy
         for series in self.ctx.store.all_live_series():
-            if series.status != "active" or series.event_id is None:
+            if series.status != SeriesStatus.ACTIVE or series.event_id is None:
                 continue
             today = local_today(self.now, series.time_zone)
             if not needs_extension(series.range_end, today, pol.months_ahead):
@@ -183,7 +182,7 @@ def dry_run_changes(ctx: JobContext, actions: list[PairAction], now: datetime
         if current is None:
             continue
         if action.kind in ("leave", "unpaired", "move"):
-            copy = replace(current, status="ended", end_reason=action.reason)
+            copy = replace(current, status=PairingStatus.ENDED, end_reason=action.reason)
         elif action.kind == "recadence" and action.spec is not None:
             cadence = choose_cadence(action.spec, policy, now.date())
             copy = replace(current, cadence=str(cadence.kind), minutes=cadence.minutes,

@@ -18,7 +18,10 @@ from service.domain.cadence import (
 from service.domain.events import CalendarEvent
 from service.domain.model import Cadence, CadenceKind, WorkingHours
 from service.domain.records import PairingRecord, PairingView, PersonRecord, SeriesRecord
+from service.domain.series import occurrences as series_occurrences
+from service.domain.series import slot_of
 from service.domain.slots import choose_slot
+from service.domain.status import MISSED, SeriesStatus
 from service.errors import GraphError, PermissionDenied, ServiceError
 from service.graph.wire import (
     PAIRING_PROPERTY,
@@ -39,8 +42,6 @@ from service.jobs.series_plan import (
     local_today,
     lock_clock,
     mailbox_fields,
-    series_occurrences,
-    slot_of,
     working_hours,
 )
 
@@ -63,7 +64,7 @@ class SeriesCreation(SchedulerBase):
         """
         todo: dict[str, list[PairingView]] = defaultdict(list)
         for view in views:
-            if view.series is None or view.series.status == "creating":
+            if view.series is None or view.series.status == SeriesStatus.CREATING:
                 todo[view.manager.id].append(view)
         if not todo:
             return
@@ -175,7 +176,7 @@ class SeriesCreation(SchedulerBase):
                         claimed.append(view)
                         # Re-read under the claim: another replica may have planned it.
                         live = store.live_series(view.pairing.id)
-                        if live is not None and live.status == "active":
+                        if live is not None and live.status == SeriesStatus.ACTIVE:
                             continue
                         view = PairingView(view.pairing, view.manager, view.report, live)
                     report = group.people.get(view.report.id, view.report)
@@ -223,7 +224,7 @@ class SeriesCreation(SchedulerBase):
                 return None, []
             adopted = view.series or store.begin_series(SeriesRecord(
                 pairing_id=pairing.id, mailbox=manager.id,
-                transaction_id=f"adopted-{found.id[-60:]}", status="creating",
+                transaction_id=f"adopted-{found.id[-60:]}", status=SeriesStatus.CREATING,
                 online=False, slot_note="adopted from the calendar", created_at=self.now,
                 updated_at=self.now, **fields))
             store.activate_series(adopted.id, event_id=found.id,
@@ -234,7 +235,8 @@ class SeriesCreation(SchedulerBase):
                                             self.now, window_end, open_ended=True)
 
         # 2. Resume a create that a previous run started, with the same transactionId.
-        series = view.series if view.series and view.series.status == "creating" else None
+        series = (view.series if view.series and view.series.status == SeriesStatus.CREATING
+                  else None)
         if series is None:
             cadence = Cadence(CadenceKind(pairing.cadence), pairing.minutes,
                               pairing.cadence_reason)
@@ -252,7 +254,8 @@ class SeriesCreation(SchedulerBase):
             series = SeriesRecord(
                 pairing_id=pairing.id, mailbox=manager.id,
                 transaction_id=transaction_id(pairing.key, slot, cadence.kind),
-                status="creating", cadence=str(cadence.kind), minutes=cadence.minutes,
+                status=SeriesStatus.CREATING, cadence=str(cadence.kind),
+                minutes=cadence.minutes,
                 weekday=slot.weekday, week_index=slot.week_index,
                 start_time=slot.start.strftime("%H:%M"), time_zone=slot.time_zone,
                 first_date=slot.first_date, range_end=range_end, online=teams,
@@ -271,7 +274,7 @@ class SeriesCreation(SchedulerBase):
         if pairing_id <= 0:
             return None  # a pair a dry run would add: nothing held yet
         past = [o for o in self.ctx.store.pairing_occurrences(pairing_id)
-                if o.end <= self.now and o.status not in ("cancelled", "declined")]
+                if o.end <= self.now and o.status not in MISSED]
         if not past:
             return None
         last = max(o.start for o in past).date()

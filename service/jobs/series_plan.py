@@ -21,9 +21,11 @@ from service.domain.cadence import (
     recurrence_for,
 )
 from service.domain.events import CalendarEvent, MailboxInfo
-from service.domain.model import WEEKDAYS, CadenceKind, Slot, WorkingHours
+from service.domain.model import WEEKDAYS, CadenceKind, WorkingHours
 from service.domain.records import PairingView, PersonRecord, SeriesRecord
-from service.domain.recurrence import expand
+from service.domain.series import occurrences as series_occurrences
+from service.domain.series import slot_of
+from service.domain.status import OccurrenceStatus, PairingStatus, SeriesStatus
 from service.domain.timezones import to_iana
 from service.errors import NotFound, ServiceError
 from service.graph.wire import (
@@ -111,28 +113,6 @@ def mailbox_fields(info: MailboxInfo) -> dict[str, Any]:
     }
 
 
-def slot_of(series: SeriesRecord) -> Slot:
-    return Slot(weekday=series.weekday, start=time.fromisoformat(series.start_time),
-                time_zone=series.time_zone, first_date=series.first_date,
-                week_index=series.week_index)
-
-
-def series_occurrences(series: SeriesRecord, start: datetime, end: datetime, *,
-                       open_ended: bool = False) -> list[tuple[datetime, datetime]]:
-    """A stored series' occurrences in a window, computed locally (no Graph call).
-
-    ``open_ended``: as if the series ran past its range end (live series are extended).
-    """
-    slot = slot_of(series)
-    range_end = series.range_end
-    if open_ended:
-        range_end = max(range_end, end.date() + timedelta(days=1))
-    rec = recurrence_for(CadenceKind(series.cadence), slot, range_end)
-    zone = ZoneInfo(series.time_zone)
-    first = datetime.combine(series.first_date, slot.start, tzinfo=zone)
-    return expand(rec, first, first + timedelta(minutes=series.minutes), start, end)
-
-
 def local_today(now: datetime, zone: str) -> date:
     return now.astimezone(ZoneInfo(zone)).date()
 
@@ -152,9 +132,9 @@ def stale_reason(view: PairingView) -> str | None:
     series, pairing = view.series, view.pairing
     if series is None:
         return None
-    if pairing.status == "ended":
+    if pairing.status == PairingStatus.ENDED:
         return pairing.end_reason or "pairing ended"
-    if pairing.status == "active" and (
+    if pairing.status == PairingStatus.ACTIVE and (
             series.cadence != pairing.cadence or series.minutes != pairing.minutes):
         return f"cadence changed to {pairing.cadence} ({pairing.cadence_reason})"
     return None
@@ -269,13 +249,15 @@ class SchedulerBase:
             if series.id == skip_series:
                 continue
             people[series.id] = (manager_id, report_id)
-            times = series_occurrences(series, start, end, open_ended=series.status == "active")
+            times = series_occurrences(series, start, end,
+                                open_ended=series.status == SeriesStatus.ACTIVE)
             out[manager_id].extend(times)
             out[report_id].extend(times)
         for occ in self.ctx.store.occurrences_between(start, end):
             who = people.get(occ.series_id)
             moved = occ.start != occ.original_start or occ.rebook_of is not None
-            if who is not None and moved and occ.status in ("scheduled", "moved"):
+            if who is not None and moved and occ.status in (OccurrenceStatus.SCHEDULED,
+                                                             OccurrenceStatus.MOVED):
                 for person in who:
                     out[person].append((occ.start, occ.end))
         return out

@@ -17,8 +17,9 @@ from service.domain.records import (
     PairingView,
     Recipient,
 )
+from service.domain.series import next_meeting as series_next_meeting
+from service.domain.status import ActionStatus, OutboxStatus, SeriesStatus
 from service.jobs.context import JobContext
-from service.jobs.schedule import series_occurrences
 from service.render import render
 
 NEXT_MEETING_HORIZON = timedelta(days=100)  # longer than any cadence's gap
@@ -56,19 +57,14 @@ def _when_start(start: datetime, zone: str) -> str:
 
 def next_meeting(view: PairingView, stored: list[OccurrenceRecord], after: datetime
                  ) -> datetime | None:
-    """When the pair meets next after ``after``.
+    """When the pair meets next after ``after`` (see `service.domain.series`).
 
-    Occurrences are only stored a few days ahead (when their agenda is due), so the
-    series' own pattern fills the gap; a stored one wins for its slot (moved, cancelled).
+    Only an active series' slots count: one still being created may not exist in Outlook.
     """
-    starts = [o.start for o in stored if o.start > after and o.status != "cancelled"]
     series = view.series
-    if series is not None and series.status == "active":
-        known = {o.original_start for o in stored if o.series_id == series.id}
-        starts += [start for start, _end in series_occurrences(series, after,
-                                                                after + NEXT_MEETING_HORIZON)
-                   if start not in known and start > after]
-    return min(starts, default=None)
+    live = series if series is not None and series.status == SeriesStatus.ACTIVE else None
+    found = series_next_meeting(live, stored, after, within=NEXT_MEETING_HORIZON)
+    return found.start if found is not None else None
 
 
 def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
@@ -89,7 +85,7 @@ def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zon
         agreed=tuple(item(a) for a in actions if a.raised_occurrence_id == occ.id),
         closed=tuple(item(a) for a in actions if a.closed_occurrence_id == occ.id),
         still_open=tuple(item(a) for a in actions
-                         if a.status == "open" and a.raised_occurrence_id != occ.id),
+                         if a.status == ActionStatus.OPEN and a.raised_occurrence_id != occ.id),
         next_meeting=_when_start(upcoming, zone) if upcoming else None,
     )
 
@@ -148,4 +144,5 @@ def new_mail(occ: OccurrenceRecord, view: PairingView, kind: str, *, subject: st
     return MailRecord(
         key=f"{occ.id}:{kind}", kind=kind, pairing_id=view.pairing.id, occurrence_id=occ.id,
         mailbox=view.manager.id, to=tuple(to), cc=tuple(cc), subject=subject, body_html=body,
-        tag=uuid.uuid4().hex, status="pending", attempts=0, last_error="", created_at=now)
+        tag=uuid.uuid4().hex, status=OutboxStatus.PENDING, attempts=0, last_error="",
+        created_at=now)

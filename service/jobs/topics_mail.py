@@ -19,6 +19,7 @@ from datetime import datetime
 from service.domain.agenda import first_name, format_date
 from service.domain.events import MailMessage
 from service.domain.records import MailRecord, PairingView, Recipient
+from service.domain.status import OccurrenceStatus, OutboxStatus, PairingStatus
 from service.domain.topics import SUBJECT_TOKEN, topic_text, topic_token
 from service.errors import ServiceError
 from service.jobs.context import JobContext
@@ -57,7 +58,7 @@ async def read_topic_mail(ctx: JobContext, now: datetime) -> TopicMailReport:
         report.failed.append(f"{box}: {exc}")
         log.error("topics_mail.failed", extra={"mailbox": box, "error": str(exc)})
         return report
-    pairs = {topic_token(v.pairing.key): v for v in store.views(["active"])}
+    pairs = {topic_token(v.pairing.key): v for v in store.views([PairingStatus.ACTIVE])}
     for message in messages:
         if is_booking(message):  # a pick from a rebook offer (name+book.<token>.<n>@)
             outcome, settled = await handle_booking(ctx, message, now)
@@ -92,7 +93,7 @@ def _queue_reply(ctx: JobContext, view: PairingView, box: str, sender: str,
                  message: MailMessage, message_id: str, text: str, now: datetime) -> None:
     store = ctx.store
     upcoming = [o for o in store.pairing_occurrences(view.pairing.id)
-                if o.start > now and o.status != "cancelled"]
+                if o.start > now and o.status != OccurrenceStatus.CANCELLED]
     when = f" on {format_date(upcoming[0].start.date())}" if upcoming else ""
     name = view.report.name if sender == view.report.email.lower() else view.manager.name
     body = (f"<p>Thanks {first_name(name)} — “{_html(text[:120])}” is on the agenda for your "
@@ -102,7 +103,8 @@ def _queue_reply(ctx: JobContext, view: PairingView, box: str, sender: str,
         key=key, kind="topic_reply", pairing_id=view.pairing.id, occurrence_id=None,
         mailbox=box, to=(Recipient(name, sender),), cc=(),
         subject="Re: " + (message.subject or "Topic for our 1-2-1")[:200],
-        body_html=body, tag=uuid.uuid4().hex, status="pending", attempts=0, last_error="",
+        body_html=body, tag=uuid.uuid4().hex, status=OutboxStatus.PENDING, attempts=0,
+        last_error="",
         created_at=now))
 
 

@@ -19,6 +19,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from service.domain.status import (
+    ActionStatus,
+    AgendaState,
+    OccurrenceStatus,
+    OutboxStatus,
+    PairingStatus,
+    RebookStatus,
+    SeriesStatus,
+    TopicStatus,
+)
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on both SQLite (which drops tzinfo) and PostgreSQL."""
@@ -74,8 +85,8 @@ class PairingRow(Base):
     key: Mapped[str] = mapped_column(String(40), unique=True)
     manager_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
     report_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
-    # active | ended | series_deleted
-    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    # PairingStatus: active | ended | series_deleted
+    status: Mapped[str] = mapped_column(String(20), default=PairingStatus.ACTIVE, index=True)
     cadence: Mapped[str] = mapped_column(String(20))
     minutes: Mapped[int] = mapped_column(Integer)
     cadence_reason: Mapped[str] = mapped_column(String(200), default="")
@@ -100,6 +111,7 @@ class SeriesRow(Base):
             "one_live_series_per_pairing",
             "pairing_id",
             unique=True,
+            # Literal SQL, as in migration 0001: the words of LIVE_SERIES.
             sqlite_where=text("status IN ('creating', 'active')"),
             postgresql_where=text("status IN ('creating', 'active')"),
         ),
@@ -111,8 +123,8 @@ class SeriesRow(Base):
     event_id: Mapped[str | None] = mapped_column(String(400))
     ical_uid: Mapped[str | None] = mapped_column(String(400))
     transaction_id: Mapped[str] = mapped_column(String(80), unique=True)
-    # creating | active | ended | deleted
-    status: Mapped[str] = mapped_column(String(20), default="creating")
+    # SeriesStatus: creating | active | ended | deleted
+    status: Mapped[str] = mapped_column(String(20), default=SeriesStatus.CREATING)
     cadence: Mapped[str] = mapped_column(String(20))
     minutes: Mapped[int] = mapped_column(Integer)
     weekday: Mapped[int] = mapped_column(Integer)
@@ -141,12 +153,12 @@ class OccurrenceRow(Base):
     original_start: Mapped[datetime] = mapped_column(UtcDateTime)
     start: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     end: Mapped[datetime] = mapped_column(UtcDateTime)
-    # scheduled | moved | cancelled | declined | held | held_no_notes
-    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    # OccurrenceStatus: scheduled | moved | cancelled | declined | held | held_no_notes
+    status: Mapped[str] = mapped_column(String(20), default=OccurrenceStatus.SCHEDULED)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     meeting_number: Mapped[int] = mapped_column(Integer, default=0)
-    # agenda: pending | injected | skipped (cancelled before it was due)
-    agenda_state: Mapped[str] = mapped_column(String(20), default="pending")
+    # AgendaState: pending | injected | skipped (cancelled before it was due)
+    agenda_state: Mapped[str] = mapped_column(String(20), default=AgendaState.PENDING)
     agenda_updates: Mapped[int] = mapped_column(Integer, default=0)
     agenda_fingerprint: Mapped[str | None] = mapped_column(String(64))
     agenda_topics: Mapped[str] = mapped_column(Text, default="")  # topic ids shown, "1,4"
@@ -157,7 +169,8 @@ class OccurrenceRow(Base):
     captured_fingerprint: Mapped[str | None] = mapped_column(String(64))
     # Why onetoone itself moved this meeting (a holiday, an absence, a clash), for people.
     moved_reason: Mapped[str | None] = mapped_column(Text)
-    # absences: None (not checked) | clear | moved | no_slot | skipped (a long absence)
+    # AbsenceState: None (not checked) | clear | moving (crash-safe move under way) | moved |
+    # no_slot | skipped (a long absence)
     absence_state: Mapped[str | None] = mapped_column(String(20))
     absence_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Set on a single meeting booked to replace a missed one (not an instance of the series).
@@ -183,9 +196,10 @@ class RebookRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
     missed_occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrences.id"), unique=True)
-    reason: Mapped[str] = mapped_column(String(20))  # cancelled | declined | not_held
-    # offered | booked | expired | failed
-    status: Mapped[str] = mapped_column(String(20), default="offered")
+    # MissedReason: cancelled | declined | not_held
+    reason: Mapped[str] = mapped_column(String(20))
+    # RebookStatus: offered | booked | expired | failed
+    status: Mapped[str] = mapped_column(String(20), default=RebookStatus.OFFERED)
     slots: Mapped[str] = mapped_column(Text)  # JSON list of [start, end] ISO instants (UTC)
     token: Mapped[str] = mapped_column(String(40), unique=True)
     offered_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -206,8 +220,8 @@ class TopicRow(Base):
     text: Mapped[str] = mapped_column(Text)
     by: Mapped[str] = mapped_column(String(10))  # report | manager
     raised_on: Mapped[date] = mapped_column(Date)
-    # open | discussed
-    status: Mapped[str] = mapped_column(String(12), default="open")
+    # TopicStatus: open | discussed
+    status: Mapped[str] = mapped_column(String(12), default=TopicStatus.OPEN)
     carried: Mapped[int] = mapped_column(Integer, default=0)
     discussed_occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("occurrences.id"))
     # The email it came in (topics by email): the same message never adds it twice.
@@ -226,7 +240,8 @@ class ActionRow(Base):
     owner: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     due: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10), default="open")  # open | done
+    # ActionStatus: open | done | withdrawn (its line was edited away)
+    status: Mapped[str] = mapped_column(String(10), default=ActionStatus.OPEN)
     carried: Mapped[int] = mapped_column(Integer, default=0)
     raised_on: Mapped[date] = mapped_column(Date)
     raised_occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("occurrences.id"))
@@ -286,8 +301,8 @@ class OutboxRow(Base):
     subject: Mapped[str] = mapped_column(String(400))
     body_html: Mapped[str] = mapped_column(Text)
     tag: Mapped[str] = mapped_column(String(64), unique=True)
-    # pending | sending | sent | unconfirmed | failed
-    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    # OutboxStatus: pending | sending | sent | unconfirmed | failed | suppressed
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

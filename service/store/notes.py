@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from service.domain.records import ActionRecord, NoteRecord, TopicRecord
+from service.domain.status import ActionStatus, TopicStatus
 from service.store import convert
 from service.store.base import Repository
 from service.store.models import ActionRow, NoteRow, QuestionUseRow, TopicRow
@@ -28,7 +29,7 @@ class NotesRepository(Repository):
                         TopicRow.source_message_id == message_id)) is not None:
                     return None
                 row = TopicRow(pairing_id=pairing_id, text=text, by=by, raised_on=raised_on,
-                               status="open", carried=0, created_at=now,
+                               status=TopicStatus.OPEN, carried=0, created_at=now,
                                source_message_id=message_id)
                 s.add(row)
                 s.flush()
@@ -39,20 +40,20 @@ class NotesRepository(Repository):
     def open_topics(self, pairing_id: int) -> list[TopicRecord]:
         with self.session() as s:
             return [convert.topic(r) for r in s.scalars(select(TopicRow).where(
-                TopicRow.pairing_id == pairing_id, TopicRow.status == "open")
+                TopicRow.pairing_id == pairing_id, TopicRow.status == TopicStatus.OPEN)
                 .order_by(TopicRow.id))]
 
     def topics_discussed(self, ids: Iterable[int], occurrence_id: int) -> None:
         with self.session() as s, s.begin():
             for row in s.scalars(select(TopicRow).where(TopicRow.id.in_(list(ids)))):
-                row.status, row.discussed_occurrence_id = "discussed", occurrence_id
+                row.status, row.discussed_occurrence_id = TopicStatus.DISCUSSED, occurrence_id
 
     # -- actions ----------------------------------------------------------------------------
 
     def open_actions(self, pairing_id: int) -> list[ActionRecord]:
         with self.session() as s:
             return [convert.action(r) for r in s.scalars(select(ActionRow).where(
-                ActionRow.pairing_id == pairing_id, ActionRow.status == "open")
+                ActionRow.pairing_id == pairing_id, ActionRow.status == ActionStatus.OPEN)
                 .order_by(ActionRow.id))]
 
     def actions(self, pairing_id: int | None = None, *, open_only: bool = False
@@ -62,7 +63,7 @@ class NotesRepository(Repository):
             if pairing_id is not None:
                 q = q.where(ActionRow.pairing_id == pairing_id)
             if open_only:
-                q = q.where(ActionRow.status == "open")
+                q = q.where(ActionRow.status == ActionStatus.OPEN)
             return [convert.action(r) for r in s.scalars(q)]
 
     def add_action(self, *, pairing_id: int, occurrence_id: int | None, owner: str, text: str,
@@ -74,24 +75,26 @@ class NotesRepository(Repository):
                 ActionRow.raised_occurrence_id == occurrence_id,
                 ActionRow.pairing_id == pairing_id, ActionRow.fingerprint == fingerprint))
             if exists is not None:
-                if exists.status == "withdrawn":
-                    exists.status, exists.closed_at = "open", None
+                if exists.status == ActionStatus.WITHDRAWN:
+                    exists.status, exists.closed_at = ActionStatus.OPEN, None
                     return True
                 return False
             s.add(ActionRow(pairing_id=pairing_id, raised_occurrence_id=occurrence_id,
-                            owner=owner, text=text, due=due, status="open", carried=0,
+                            owner=owner, text=text, due=due, status=ActionStatus.OPEN, carried=0,
                             raised_on=raised_on, fingerprint=fingerprint, created_at=now))
             return True
 
     def close_actions(self, ids: Iterable[int], occurrence_id: int | None, now: datetime,
                       pairing_id: int | None = None) -> int:
         with self.session() as s, s.begin():
-            q = select(ActionRow).where(ActionRow.id.in_(list(ids)), ActionRow.status == "open")
+            q = select(ActionRow).where(ActionRow.id.in_(list(ids)),
+                                        ActionRow.status == ActionStatus.OPEN)
             if pairing_id is not None:
                 q = q.where(ActionRow.pairing_id == pairing_id)
             rows = list(s.scalars(q))
             for row in rows:
-                row.status, row.closed_occurrence_id, row.closed_at = "done", occurrence_id, now
+                row.status, row.closed_occurrence_id = ActionStatus.DONE, occurrence_id
+                row.closed_at = now
             return len(rows)
 
     def withdraw_actions(self, ids: Iterable[int], now: datetime) -> int:
@@ -99,9 +102,9 @@ class NotesRepository(Repository):
         status 'withdrawn') but no longer carried into agendas."""
         with self.session() as s, s.begin():
             rows = list(s.scalars(select(ActionRow).where(ActionRow.id.in_(list(ids)),
-                                                          ActionRow.status == "open")))
+                                                          ActionRow.status == ActionStatus.OPEN)))
             for row in rows:
-                row.status, row.closed_at = "withdrawn", now
+                row.status, row.closed_at = ActionStatus.WITHDRAWN, now
             return len(rows)
 
     def carry(self, action_ids: Iterable[int], topic_ids: Iterable[int]) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from service.domain.records import MailRecord
+from service.domain.status import OutboxStatus
 from service.errors import StoreError
 from service.store import convert
 from service.store.base import Repository
@@ -46,7 +47,7 @@ class OutboxRepository(Repository):
         """Forget a mail that was held back on purpose (never sent), so it can be queued."""
         with self.session() as s, s.begin():
             s.execute(delete(OutboxRow).where(OutboxRow.key == key,
-                                              OutboxRow.status == "suppressed"))
+                                              OutboxRow.status == OutboxStatus.SUPPRESSED))
 
     def has_mail(self, key: str) -> bool:
         with self.session() as s:
@@ -56,8 +57,9 @@ class OutboxRepository(Repository):
         """pending -> sending, atomically: only one worker ever sends a given row."""
         with self.session() as s, s.begin():
             result = s.execute(update(OutboxRow).where(
-                OutboxRow.id == mail_id, OutboxRow.status == "pending")
-                .values(status="sending", claimed_at=now, attempts=OutboxRow.attempts + 1))
+                OutboxRow.id == mail_id, OutboxRow.status == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.SENDING, claimed_at=now,
+                        attempts=OutboxRow.attempts + 1))
             return result.rowcount == 1  # type: ignore[attr-defined]
 
     def finish_mail(self, mail_id: int, status: str, now: datetime, error: str = "") -> None:
@@ -66,7 +68,7 @@ class OutboxRepository(Repository):
             if row is None:
                 return
             row.status, row.last_error = status, error
-            if status == "sent":
+            if status == OutboxStatus.SENT:
                 row.sent_at = now
 
     def settle_by_hand(self, mail_id: int, status: str, now: datetime, note: str
@@ -74,20 +76,20 @@ class OutboxRepository(Repository):
         """An operator's decision on a failed or unconfirmed mail: send it again ('pending')
         or record that it went ('sent'). Only those two states are open to it, atomically, so
         a mail a worker is sending or has sent can never be queued twice."""
-        if status not in ("pending", "sent"):
+        if status not in (OutboxStatus.PENDING, OutboxStatus.SENT):
             raise ValueError(status)
         with self.session() as s, s.begin():
             row = s.get(OutboxRow, mail_id)
             if row is None:
                 raise StoreError(f"There is no mail #{mail_id}; `onetoone mail` lists them.")
-            if row.status not in ("failed", "unconfirmed"):
+            if row.status not in (OutboxStatus.FAILED, OutboxStatus.UNCONFIRMED):
                 raise StoreError(f"Mail #{mail_id} is {row.status}; only failed or unconfirmed "
                                  f"mail can be settled by hand.")
             if row.body_html == "[erased]":
                 raise StoreError(f"Mail #{mail_id} was erased (`onetoone forget`); it can't "
                                  f"be sent.")
             row.status, row.last_error = status, note
-            if status == "sent":
+            if status == OutboxStatus.SENT:
                 row.sent_at = now
             else:
                 row.claimed_at = None

@@ -8,11 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from service.domain.records import PairingRecord, PairingView, PersonRecord, PersonUpdate
+from service.domain.status import LIVE_PAIRINGS, LIVE_SERIES, PairingStatus
 from service.store import convert
 from service.store.base import Repository
 from service.store.models import PairingRow, PersonRow, SeriesRow
-
-LIVE = ("creating", "active")
 
 
 class PeopleRepository(Repository):
@@ -97,9 +96,9 @@ class PeopleRepository(Repository):
                 row = PairingRow(key=key, manager_id=manager_id, report_id=report_id,
                                  created_at=now, note="", end_reason="")
                 s.add(row)
-            elif row.status == "series_deleted":
+            elif row.status == PairingStatus.SERIES_DELETED:
                 return convert.pairing(row)  # only `pairs reset` brings it back
-            row.status, row.cadence, row.minutes = "active", cadence, minutes
+            row.status, row.cadence, row.minutes = PairingStatus.ACTIVE, cadence, minutes
             row.cadence_reason, row.source, row.updated_at = reason, source, now
             row.ended_at, row.end_reason = None, ""
             s.flush()
@@ -108,9 +107,9 @@ class PeopleRepository(Repository):
     def end_pairing(self, key: str, reason: str, now: datetime) -> None:
         with self.session() as s, s.begin():
             row = s.scalar(select(PairingRow).where(PairingRow.key == key))
-            if row is not None and row.status != "ended":
+            if row is not None and row.status != PairingStatus.ENDED:
                 row.status, row.end_reason, row.ended_at, row.updated_at = (
-                    "ended", reason, now, now)
+                    PairingStatus.ENDED, reason, now, now)
 
     def set_cadence(self, key: str, cadence: str, minutes: int, reason: str,
                     now: datetime) -> None:
@@ -130,9 +129,9 @@ class PeopleRepository(Repository):
         """Allow a pairing whose series was deleted to be scheduled again."""
         with self.session() as s, s.begin():
             row = s.scalar(select(PairingRow).where(PairingRow.key == key))
-            if row is None or row.status != "series_deleted":
+            if row is None or row.status != PairingStatus.SERIES_DELETED:
                 return False
-            row.status, row.note, row.updated_at = "active", "", now
+            row.status, row.note, row.updated_at = PairingStatus.ACTIVE, "", now
             return True
 
     # -- views ------------------------------------------------------------------------------
@@ -147,7 +146,7 @@ class PeopleRepository(Repository):
             people = {p.id: convert.person(p) for p in s.scalars(select(PersonRow))}
             live = {
                 r.pairing_id: convert.series(r)
-                for r in s.scalars(select(SeriesRow).where(SeriesRow.status.in_(LIVE)))
+                for r in s.scalars(select(SeriesRow).where(SeriesRow.status.in_(LIVE_SERIES)))
             }
         out = [PairingView(p, people[p.manager_id], people[p.report_id], live.get(p.id))
                for p in pairings]
@@ -160,7 +159,7 @@ class PeopleRepository(Repository):
             if p is None:
                 return None
             live = s.scalar(select(SeriesRow).where(SeriesRow.pairing_id == p.id,
-                                                    SeriesRow.status.in_(LIVE)))
+                                                    SeriesRow.status.in_(LIVE_SERIES)))
             manager, report = s.get(PersonRow, p.manager_id), s.get(PersonRow, p.report_id)
             assert manager is not None and report is not None  # foreign keys
             return PairingView(convert.pairing(p), convert.person(manager),
@@ -170,7 +169,7 @@ class PeopleRepository(Repository):
     def find_pairing(self, ref: str) -> PairingView | None:
         """A live pairing by the report's email, the pairing key, or 'manager/report' emails."""
         ref = ref.strip().lower()
-        for view in self.views(["active", "series_deleted"]):
+        for view in self.views(LIVE_PAIRINGS):
             emails = {view.report.email.lower(), view.pairing.key.lower(),
                       f"{view.manager.email}/{view.report.email}".lower()}
             if ref in emails:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
+from service.domain.status import ActionStatus, OutboxStatus, TopicStatus
 from service.store.base import Repository
 from service.store.models import ActionRow, NoteRow, OutboxRow, PairingRow, TopicRow
 
@@ -25,22 +26,23 @@ class PrivacyRepository(Repository):
                     row.text, erased["notes"] = "[erased]", erased["notes"] + 1
             for topic in s.scalars(select(TopicRow).where(TopicRow.pairing_id.in_(ids))):
                 if topic.text != "[erased]":
-                    topic.text, topic.status = "[erased]", "discussed"
+                    topic.text, topic.status = "[erased]", TopicStatus.DISCUSSED
                     erased["topics"] += 1
             for action in s.scalars(select(ActionRow).where(ActionRow.pairing_id.in_(ids))):
                 if action.text != "[erased]":
-                    action.text, action.owner, action.status = "[erased]", "[erased]", "done"
+                    action.text, action.owner = "[erased]", "[erased]"
+                    action.status = ActionStatus.DONE
                     erased["actions"] += 1
             for mail in s.scalars(select(OutboxRow).where(OutboxRow.pairing_id.in_(ids))):
                 if mail.body_html != "[erased]":
                     mail.body_html, mail.subject = "[erased]", "[erased]"
                     # Never send an erased mail: not yet sent -> failed; outcome unknown ->
                     # unconfirmed (it is never re-sent from there).
-                    if mail.status == "pending":
-                        mail.status = "failed"
+                    if mail.status == OutboxStatus.PENDING:
+                        mail.status = OutboxStatus.FAILED
                         mail.last_error = f"erased on {now:%Y-%m-%d} before sending"
-                    elif mail.status == "sending":
-                        mail.status = "unconfirmed"
+                    elif mail.status == OutboxStatus.SENDING:
+                        mail.status = OutboxStatus.UNCONFIRMED
                         mail.last_error = f"erased on {now:%Y-%m-%d} while its outcome was unknown"
                     erased["mail"] += 1
         self.flush_to_disk()

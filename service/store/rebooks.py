@@ -9,11 +9,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from service.domain.records import MailRecord, OccurrenceRecord, RebookRecord
+from service.domain.status import LIVE_SERIES, OccurrenceStatus, RebookStatus
 from service.store import convert
 from service.store.base import Repository
 from service.store.models import OccurrenceRow, RebookRow, SeriesRow
-
-LIVE = ("creating", "active")
 
 
 class RebookRepository(Repository):
@@ -26,10 +25,12 @@ class RebookRepository(Repository):
             offered = select(RebookRow.missed_occurrence_id)
             return [convert.occurrence(r) for r in s.scalars(
                 select(OccurrenceRow).join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
-                .where(OccurrenceRow.status.in_(("cancelled", "declined", "held_no_notes")),
+                .where(OccurrenceRow.status.in_((OccurrenceStatus.CANCELLED,
+                                                 OccurrenceStatus.DECLINED,
+                                                 OccurrenceStatus.HELD_NO_NOTES)),
                        OccurrenceRow.rebook_of.is_(None),
                        OccurrenceRow.start >= since, OccurrenceRow.start < until,
-                       SeriesRow.status.in_(LIVE), OccurrenceRow.id.not_in(offered))
+                       SeriesRow.status.in_(LIVE_SERIES), OccurrenceRow.id.not_in(offered))
                 .order_by(OccurrenceRow.start))]
 
     def add_rebook(self, rebook: RebookRecord, mail: MailRecord | None) -> bool:
@@ -76,7 +77,7 @@ class RebookRepository(Repository):
         transactionId) is stored before the event is created; a second pick never is."""
         with self.session() as s, s.begin():
             result = s.execute(update(RebookRow).where(
-                RebookRow.id == rebook_id, RebookRow.status == "offered",
+                RebookRow.id == rebook_id, RebookRow.status == RebookStatus.OFFERED,
                 RebookRow.booked_index.is_(None))
                 .values(booked_index=index, transaction_id=txn, updated_at=now))
             return result.rowcount == 1  # type: ignore[attr-defined]
@@ -90,7 +91,7 @@ class RebookRepository(Repository):
             with self.session() as s, s.begin():
                 result = s.execute(update(RebookRow).where(
                     RebookRow.id == rebook_id, RebookRow.token == old_token,
-                    RebookRow.status == "offered", RebookRow.booked_index.is_(None))
+                    RebookRow.status == RebookStatus.OFFERED, RebookRow.booked_index.is_(None))
                     .values(token=new_token, slots=slots, updated_at=now))
                 if result.rowcount != 1:  # type: ignore[attr-defined]
                     return False
@@ -112,7 +113,7 @@ class RebookRepository(Repository):
             if existing is None:
                 existing = convert.occurrence_row(occurrence)
                 s.add(existing)
-            rebook.status, rebook.booked_event_id = "booked", existing.event_id
+            rebook.status, rebook.booked_event_id = RebookStatus.BOOKED, existing.event_id
             rebook.booked_at = rebook.booked_at or now
             rebook.updated_at = now
             s.flush()

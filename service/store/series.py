@@ -9,11 +9,15 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from service.domain.records import OccurrenceRecord, SeriesRecord
+from service.domain.status import (
+    LIVE_SERIES,
+    OccurrenceStatus,
+    PairingStatus,
+    SeriesStatus,
+)
 from service.store import convert
 from service.store.base import Repository
 from service.store.models import OccurrenceRow, PairingRow, SeriesRow
-
-LIVE = ("creating", "active")
 
 
 class SeriesRepository(Repository):
@@ -32,20 +36,20 @@ class SeriesRepository(Repository):
             rows = s.execute(
                 select(SeriesRow, PairingRow.manager_id, PairingRow.report_id)
                 .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
-                .where(SeriesRow.status.in_(LIVE))
+                .where(SeriesRow.status.in_(LIVE_SERIES))
                 .order_by(SeriesRow.id))
             return [(convert.series(row), manager, report) for row, manager, report in rows]
 
     def live_series(self, pairing_id: int) -> SeriesRecord | None:
         with self.session() as s:
             row = s.scalar(select(SeriesRow).where(
-                SeriesRow.pairing_id == pairing_id, SeriesRow.status.in_(LIVE)))
+                SeriesRow.pairing_id == pairing_id, SeriesRow.status.in_(LIVE_SERIES)))
             return convert.series(row) if row is not None else None
 
     def all_live_series(self) -> list[SeriesRecord]:
         with self.session() as s:
             return [convert.series(r) for r in s.scalars(
-                select(SeriesRow).where(SeriesRow.status.in_(LIVE)).order_by(SeriesRow.id))]
+                select(SeriesRow).where(SeriesRow.status.in_(LIVE_SERIES)).order_by(SeriesRow.id))]
 
     def begin_series(self, series: SeriesRecord) -> SeriesRecord:
         """Record the intent to create a series before calling Graph (crash safety).
@@ -72,7 +76,7 @@ class SeriesRepository(Repository):
         with self.session() as s, s.begin():
             row = s.get(SeriesRow, series_id)
             assert row is not None
-            row.event_id, row.ical_uid, row.status = event_id, ical_uid, "active"
+            row.event_id, row.ical_uid, row.status = event_id, ical_uid, SeriesStatus.ACTIVE
             row.updated_at = row.checked_at = now
             for name, value in fields.items():
                 setattr(row, name, value)
@@ -81,7 +85,7 @@ class SeriesRepository(Repository):
         self._update(SeriesRow, series_id, now, fields)
 
     def end_series(self, series_id: int, now: datetime, range_end: date | None) -> None:
-        fields: dict[str, object] = {"status": "ended", "ended_at": now}
+        fields: dict[str, object] = {"status": SeriesStatus.ENDED, "ended_at": now}
         if range_end is not None:
             fields["range_end"] = range_end
         self.update_series(series_id, now, **fields)
@@ -89,14 +93,14 @@ class SeriesRepository(Repository):
     def series_to_verify(self, before: datetime) -> list[SeriesRecord]:
         with self.session() as s:
             return [convert.series(r) for r in s.scalars(select(SeriesRow).where(
-                SeriesRow.status == "active",
+                SeriesRow.status == SeriesStatus.ACTIVE,
                 or_(SeriesRow.checked_at.is_(None), SeriesRow.checked_at < before),
             ))]
 
     def manager_series(self, manager_mailbox: str) -> list[SeriesRecord]:
         with self.session() as s:
             return [convert.series(r) for r in s.scalars(select(SeriesRow).where(
-                SeriesRow.mailbox == manager_mailbox, SeriesRow.status.in_(LIVE)))]
+                SeriesRow.mailbox == manager_mailbox, SeriesRow.status.in_(LIVE_SERIES)))]
 
     def mark_series_deleted(self, series_id: int, now: datetime) -> None:
         """The manager deleted the series in Outlook: remember it, and don't recreate it."""
@@ -104,10 +108,10 @@ class SeriesRepository(Repository):
             series = s.get(SeriesRow, series_id)
             if series is None:
                 return
-            series.status, series.ended_at, series.updated_at = "deleted", now, now
+            series.status, series.ended_at, series.updated_at = SeriesStatus.DELETED, now, now
             pairing = s.get(PairingRow, series.pairing_id)
-            if pairing is not None and pairing.status == "active":
-                pairing.status = "series_deleted"
+            if pairing is not None and pairing.status == PairingStatus.ACTIVE:
+                pairing.status = PairingStatus.SERIES_DELETED
                 pairing.note = (
                     f"The manager deleted the series on or before {now:%Y-%m-%d}. Run "
                     "`onetoone pairs reset` for this pair to schedule it again."
@@ -144,7 +148,8 @@ class SeriesRepository(Repository):
         """The next occurrence per series after ``after``."""
         with self.session() as s:
             rows = s.scalars(select(OccurrenceRow).where(
-                and_(OccurrenceRow.start >= after, OccurrenceRow.status != "cancelled"))
+                and_(OccurrenceRow.start >= after,
+                     OccurrenceRow.status != OccurrenceStatus.CANCELLED))
                 .order_by(OccurrenceRow.start))
             out: dict[int, OccurrenceRecord] = {}
             for row in rows:
@@ -179,7 +184,7 @@ class SeriesRepository(Repository):
             return [convert.occurrence(r) for r in s.scalars(
                 select(OccurrenceRow).join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
                 .where(OccurrenceRow.start >= start, OccurrenceRow.start < end,
-                       SeriesRow.status.in_(LIVE))
+                       SeriesRow.status.in_(LIVE_SERIES))
                 .order_by(OccurrenceRow.start))]
 
     def occurrences_ended_between(self, start: datetime, end: datetime

@@ -403,8 +403,8 @@ def test_retimed_series_and_far_moved_meeting_cost_no_extra_calls(tmp_path, sett
 def test_a_slot_moved_far_ahead_is_not_due_again_every_run(tmp_path, settings_for) -> None:
     """A meeting recorded as moved six weeks on settles its original slot: no listing of the
     series on every run until that slot has passed."""
+    from service.domain.series import occurrences as series_occurrences
     from service.jobs.occurrences import needs_sync
-    from service.jobs.schedule import series_occurrences
 
     settings = settings_for(f"sqlite:///{tmp_path / 'm.db'}")
     tenant = org()

@@ -99,7 +99,7 @@ def test_unreadable_sent_items_leaves_mail_unconfirmed(scenario: Scenario) -> No
 def test_summary_names_the_next_meeting_from_the_series(scenario: Scenario) -> None:
     """The next occurrence isn't stored yet (agendas go out days ahead); the series says when
     it is, and a cancelled one is skipped."""
-    from service.jobs.schedule import series_occurrences
+    from service.domain.series import occurrences as series_occurrences
     from service.jobs.summaries import _when_start, next_meeting
 
     scenario.type_notes()

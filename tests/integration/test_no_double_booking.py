@@ -263,8 +263,8 @@ def _collide(cfg, tenant: SandboxTenant, now: datetime) -> tuple[int, int]:
     the same change in the calendar and in the store. Returns (kept id, collided id)."""
     from service.domain.cadence import recurrence_for
     from service.domain.model import CadenceKind
+    from service.domain.series import slot_of
     from service.graph.payloads import series_move_patch
-    from service.jobs.schedule import slot_of
 
     store = Store(make_engine(cfg.database.url))
     views = {v.report.email: v for v in store.views(["active"])}
