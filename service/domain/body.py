@@ -6,7 +6,9 @@ own ``<html><head>``, add ``<div>``s, prefix ids and classes with ``x_``, turn s
 or comments do not survive, and the text view Graph gives for notes capture has no markup
 at all. Two short lines of text survive both. They are matched on their core words
 ("onetoone agenda starts" / "onetoone agenda ends"), case-insensitively, across tags,
-entities and any run of whitespace or NBSP, so a re-typed or re-wrapped line still counts.
+entities and any run of whitespace or NBSP, so a re-typed or re-wrapped line still counts
+- but only as a line of their own: the same words inside a topic, an action, a display
+name or a note are part of a longer line and never taken for our sentinels.
 
 ``replace_block`` swaps the smallest balanced run of sibling nodes holding both lines (then
 grows it through ``<div>`` wrappers that hold nothing else, so our own wrapper does not
@@ -52,8 +54,20 @@ class BlockDamaged(ValueError):
     """
 
 
+# Decoration a sentinel line may carry around its words: rules, dots, bullets, spaces (never
+# a line break, so a match stays on one line).
+_DECOR = r"[^\S\n]*(?:[─━—–\-_*·•|>=~.:,][^\S\n]*)*"
+_GAP = r"[^\S\n]+"
+
+
 def _core_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"[\s\u00a0]+".join(re.escape(w) for w in words), re.I)
+    """A sentinel as a whole line of its own: its core words, optionally "please keep this
+    line", and decoration only. Text that merely mentions the words (a topic, a name, a
+    question, a note) shares its line with other words, so it can never open or close
+    the block."""
+    core = _GAP.join(re.escape(w) for w in words)
+    keep = _GAP.join(("please", "keep", "this", "line"))
+    return re.compile(rf"^{_DECOR}{core}(?:{_DECOR}{keep})?{_DECOR}$", re.I | re.M)
 
 
 _START_RE = _core_pattern(_START_CORE)
@@ -196,19 +210,23 @@ def _tree(source: str) -> tuple[_Node, list[_Node]]:
 def _stream(texts: list[_Node]) -> tuple[str, list[int]]:
     """Normalised text of the document and, for each character, its text node's index.
 
-    Whitespace and NBSP become single spaces; block boundaries count as a space, inline
-    boundaries (``<span>``) as nothing, so "onetoone</span><span> agenda" still matches.
+    Whitespace and NBSP become single spaces; block boundaries count as a line break,
+    inline boundaries (``<span>``) as nothing, so "onetoone</span><span> agenda" still
+    matches, and a sentinel must fill its own line (paragraph).
     """
     chars: list[str] = []
     owners: list[int] = []
     prev: _Node | None = None
     for i, node in enumerate(texts):
-        if prev is not None and prev.blocks != node.blocks and chars and chars[-1] != " ":
-            chars.append(" ")
-            owners.append(i)
+        if prev is not None and prev.blocks != node.blocks and chars and chars[-1] != "\n":
+            if chars[-1] == " ":
+                chars[-1] = "\n"
+            else:
+                chars.append("\n")
+                owners.append(i)
         for ch in node.text:
             if ch.isspace() or ch == "\u00a0":
-                if chars and chars[-1] == " ":
+                if chars and chars[-1] in " \n":
                     continue
                 ch = " "
             chars.append(ch)
@@ -313,14 +331,18 @@ def replace_block(html: str | None, block_html: str) -> str:
 
 # -- the text view ----------------------------------------------------------------------------
 
+_BARE_CR = re.compile(r"\r(?!\n)")
+
 
 def block_text(text: str) -> str | None:
     """The text between our START and END lines in a body read as text; None if absent.
 
     Returned as found (CRLF, NBSP and all). If a person deleted the END line, the text runs
     to the Teams separator line (or the end), so nothing typed is lost; likewise a deleted
-    START line means "from the top".
+    START line means "from the top". A bare CR (old Mac line ending; normally made LF at
+    the edge already) is taken as a line break, so such text still has lines.
     """
+    text = _BARE_CR.sub("\n", text)
     s = _START_RE.search(text)
     e = _END_RE.search(text, s.end()) if s else _END_RE.search(text)
     if s is None and e is None:
@@ -339,6 +361,11 @@ def block_text(text: str) -> str | None:
     return text[begin:end]
 
 
+def is_sentinel_line(line: str) -> bool:
+    """One line of text is our START or END line (see ``_core_pattern``)."""
+    return bool(_START_RE.search(line) or _END_RE.search(line))
+
+
 _LEADING_BULLET = re.compile(r"^(?:[•·◦▪▫●○■□\-*–—>]\s*)+")
 
 
@@ -355,7 +382,7 @@ def normalise_block_text(text: str) -> str:
     for raw in text.split("\n"):
         line = " ".join(raw.replace("\u00a0", " ").split())
         line = _LEADING_BULLET.sub("", line).strip()
-        if not line or _START_RE.search(line) or _END_RE.search(line):
+        if not line or is_sentinel_line(line):
             continue
         out.append(line)
     return "\n".join(out)

@@ -50,17 +50,21 @@ Friday of the following week), ``end of week``/``this week`` (Friday), ``next we
 
 from __future__ import annotations
 
-import calendar
+import difflib
 import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from service.domain import agenda as ag
 from service.domain.agenda import OpenAction, first_name
-from service.domain.body import block_text, normalise_block_text
+from service.domain.body import block_text, is_sentinel_line, normalise_block_text
+from service.domain.due_dates import parse_due, split_due
+
+__all__ = ["NewAction", "ParsedNotes", "action_fingerprint", "parse_action", "parse_block",
+           "parse_due", "resolve_owner", "split_due"]
 
 # -- results --------------------------------------------------------------------------------
 
@@ -130,158 +134,6 @@ def _strip_bullets(line: str) -> str:
     return out if out.strip() else line
 
 
-# -- dates --------------------------------------------------------------------------------
-
-_MONTHS = {name: i for i, name in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
-_MONTHS.update({name.casefold(): i for i, name in enumerate(ag.MONTHS_LONG, 1)})
-_MONTHS["sept"] = 9
-_WEEKDAYS: dict[str, int] = {}
-for _i, _name in enumerate(ag.DAYS_LONG):
-    _low = _name.casefold()
-    for _abbr in (_low, _low[:3], _low[:4]):  # not 2 letters: "we", "th" are words
-        _WEEKDAYS.setdefault(_abbr, _i)
-_WEEKDAYS.update({"tues": 1, "weds": 2, "thur": 3, "thurs": 3})
-_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-                 "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
-                 "twelve": 12}
-_ORD = r"(?:st|nd|rd|th)?"
-_MONTH_RE = r"([a-z]{3,9})\.?"
-_YEAR_RE = r"(?:[,-]?\s*('?\d{4}|'?\d{2}))?"
-_ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
-_NUMERIC = re.compile(r"(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?")
-_DAY_MONTH = re.compile(rf"(\d{{1,2}}){_ORD}(?:\s+of)?\s*[- ]\s*{_MONTH_RE}{_YEAR_RE}")
-_MONTH_DAY = re.compile(rf"{_MONTH_RE}\s*(\d{{1,2}}){_ORD}{_YEAR_RE}")
-_IN_N = re.compile(r"in\s+(\d{1,3}|[a-z]+)\s+(day|days|week|weeks|wk|wks|month|months)")
-_WEEKDAY_PREFIX = re.compile(r"^([a-z]{2,9})\.?,?\s+(?=\d|[a-z]{3,9}\.?\s*\d)")
-
-
-def _year(raw: str | None) -> int | None:
-    if not raw:
-        return None
-    raw = raw.lstrip("'")
-    return 2000 + int(raw) if len(raw) == 2 else int(raw)
-
-
-def _next_on_or_after(day: int, month: int, start: date) -> date | None:
-    """The first ``day``/``month`` on or after ``start`` (29 Feb: the next leap year)."""
-    for year in range(start.year, start.year + 9):
-        try:
-            d = date(year, month, day)
-        except ValueError:
-            continue
-        if d >= start:
-            return d
-    return None
-
-
-def _make(day: int, month: int, year: int | None, meeting: date) -> date | None:
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    if year is None:
-        return _next_on_or_after(day, month, meeting)
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _weekday_after(meeting: date, weekday: int) -> date:
-    """The first ``weekday`` strictly after the meeting day."""
-    return meeting + timedelta(days=(weekday - meeting.weekday() - 1) % 7 + 1)
-
-
-def _add_months(d: date, months: int) -> date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
-
-
-def parse_due(text: str, meeting_date: date) -> date | None:
-    """A due date from the whole of ``text`` (see the module notes), or None."""
-    s = _clean(text).casefold().strip(" .,;:!()[]")
-    s = re.sub(r"^(?:due|by|before|on|until|deadline|for)\b\s*:?\s*", "", s).strip()
-    if not s or len(s) > 40:
-        return None
-    friday = 4
-    relative = {
-        "today": meeting_date, "end of day": meeting_date, "eod": meeting_date,
-        "tomorrow": meeting_date + timedelta(days=1),
-        "next week": meeting_date + timedelta(days=7),
-        "a week": meeting_date + timedelta(days=7),
-        "end of week": None, "end of the week": None, "this week": None, "eow": None,
-        # Friday of the following (ISO) week
-        "end of next week": meeting_date + timedelta(days=7 - meeting_date.weekday() + friday),
-        "end of month": None, "end of the month": None, "this month": None, "eom": None,
-        "next month": _add_months(meeting_date, 1),
-    }
-    if s in relative:
-        value = relative[s]
-        if value is not None:
-            return value
-        if "month" in s or s == "eom":
-            return meeting_date.replace(day=calendar.monthrange(meeting_date.year,
-                                                                meeting_date.month)[1])
-        return meeting_date + timedelta(days=(friday - meeting_date.weekday()) % 7)
-    m = _IN_N.fullmatch(s)
-    if m:
-        raw, unit = m.groups()
-        n = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw)
-        if n is None:
-            return None
-        if unit.startswith("month"):
-            return _add_months(meeting_date, n)
-        return meeting_date + timedelta(days=n * (7 if unit.startswith("w") else 1))
-    words = s.split()
-    if len(words) <= 2 and words[-1].rstrip(".") in _WEEKDAYS and (
-            len(words) == 1 or words[0] in ("this", "next", "coming")):
-        target = _weekday_after(meeting_date, _WEEKDAYS[words[-1].rstrip(".")])
-        if words[0] == "next" and target.isocalendar()[:2] == meeting_date.isocalendar()[:2]:
-            target += timedelta(days=7)
-        return target
-    prefix = _WEEKDAY_PREFIX.match(s)
-    if prefix and prefix.group(1) in _WEEKDAYS:
-        s = s[prefix.end():]
-    m = _ISO.fullmatch(s)
-    if m:
-        return _make(int(m.group(3)), int(m.group(2)), int(m.group(1)), meeting_date)
-    m = _NUMERIC.fullmatch(s)
-    if m:  # day/month[/year]: UK order
-        return _make(int(m.group(1)), int(m.group(2)), _year(m.group(3)), meeting_date)
-    m = _DAY_MONTH.fullmatch(s)
-    if m and m.group(2) in _MONTHS:
-        return _make(int(m.group(1)), _MONTHS[m.group(2)], _year(m.group(3)), meeting_date)
-    m = _MONTH_DAY.fullmatch(s)
-    if m and m.group(1) in _MONTHS:
-        return _make(int(m.group(2)), _MONTHS[m.group(1)], _year(m.group(3)), meeting_date)
-    return None
-
-
-_DUE_SPLIT = re.compile(
-    r"\s+[–—-]+\s*|\s*[–—]\s*|,\s*|\s*\(\s*|\s*;\s*"
-    r"|\s+(?=(?:due|by|before|on|until|deadline)\b)"
-    # relative phrases need no separator: "chase HR next week", "call Jo tomorrow"
-    r"|\s+(?=(?:next|this|tomorrow|today|end of|in \w+ (?:day|week|month)s?)\b)", re.I)
-
-
-def split_due(rest: str, meeting_date: date) -> tuple[str, date | None]:
-    """Split 'send the plan by 12 Dec' into ('send the plan', date); no date: (rest, None)."""
-    for m in _DUE_SPLIT.finditer(rest):
-        if m.start() == 0 or len(rest) - m.end() > 60:  # a due date is a short tail
-            continue
-        tail = rest[m.end():].strip()
-        if m.group().strip() == "(":
-            if not tail.endswith(")"):
-                continue
-            tail = tail[:-1]
-        due = parse_due(tail, meeting_date)
-        if due is not None:
-            head = rest[:m.start()].rstrip(" –—-,;:")
-            if head:
-                return head, due
-    return rest, None
-
-
 # -- owners and actions ---------------------------------------------------------------------
 
 _MANAGER_WORDS = {"me", "i", "myself"}
@@ -318,6 +170,11 @@ _VERB = re.compile(
     r"are to|agreed to|agrees to|offered to)|['’]ll)\s+(?P<r>\S.*)$", re.I)
 
 
+# Labels people put in front of an action; never its owner.
+_LABEL = re.compile(r"^(?:action(?:\s+(?:point|item))?|ap|ai|todo|to[\s-]do|next\s+step)\s*:\s*"
+                    r"(?=\S)", re.I)
+
+
 def _owner_like(raw: str) -> bool:
     words = raw.split()
     return (0 < len(words) <= 4 and "http" not in raw.casefold()
@@ -345,6 +202,9 @@ def parse_action(line: str, *, meeting_date: date, manager_name: str,
     s = _NUMBERING.sub("", s)
     s = _strip_bullets(s)
     s, ticked = _leading_box(s)
+    s = _LABEL.sub("", s, count=1)  # "Action: Ben: send the plan" - the owner is Ben
+    if ticked is None:
+        s, ticked = _leading_box(s)
     s = s.strip()
     if not s:
         return None
@@ -380,22 +240,62 @@ _TOPIC_MARK = re.compile(r"\(\s*topic\s*#\s*(\d{1,12})\s*\)", re.I)
 _DONE_WORD = re.compile(r"(?<![\w-])(?:done|completed|complete|closed|finished)(?![\w-])", re.I)
 
 
-def _is_ticked(line: str, own_text: str | None) -> bool:
-    """Does a carried-action or topic line say it is done?"""
+_TOKEN = re.compile(r"\w+|\s+|.", re.S)
+_LEADING_X = re.compile(r"^[xX]\b")
+_LATER_BOX = re.compile(r"\[\s*([^\]]{0,8}?)\s*\]")
+
+
+def _typed_into(line: str, ours: str) -> list[str]:
+    """The runs of ``line`` that are not in ``ours``: what a person typed into our line.
+
+    Compared word by word, so the words we rendered (a topic's or an action's own text,
+    an owner such as "Closed Loop Ltd") are never read as something the manager typed.
+    """
+    mine, theirs = _TOKEN.findall(ours), _TOKEN.findall(line)
+    matcher = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
+    return ["".join(theirs[j1:j2]) for op, _i1, _i2, j1, j2 in matcher.get_opcodes()
+            if op in ("replace", "insert")]
+
+
+def _says_done(typed: str) -> bool:
+    """Does text a person typed say "done" (a done word, a tick, a ticked box, ~~)?"""
+    if "~~" in typed or _DONE_WORD.search(typed) or any(g in typed for g in _TICK_GLYPHS):
+        return True
+    return any(m.group(1).casefold() in _TICK_WORDS for m in _LATER_BOX.finditer(typed))
+
+
+def _box_ticked(line: str, ours: str | None) -> bool:
+    """A ticked box in front of the line, or an "x" typed in place of the box (an "x" that
+    starts our own text, as in "X-ray results", is not one)."""
     s = _strip_bullets(_clean(line))
-    rest, box = _leading_box(s)
-    if box:
+    _rest, box = _leading_box(s)
+    if box is not None:
+        return box
+    if not _LEADING_X.match(s):
+        return False
+    if ours is None:
         return True
-    if box is None and re.match(r"^[xX]\b\s*", s):
+    own, _ = _leading_box(_strip_bullets(_clean(ours)))
+    return not s.startswith(own.strip()[:40])
+
+
+def _ticked_against(line: str, ours: str) -> bool:
+    """Is our rendered line ``ours``, as found now (``line``), ticked by the manager?
+
+    Only a change counts: the leading box ticked, or a tick, "done" or ``~~`` added. Our own
+    words - whatever a report wrote into a topic - are compared away first.
+    """
+    if _box_ticked(line, ours) and not _box_ticked(ours, None):
         return True
-    if "~~" in s:
-        return True
-    outside = s.replace(own_text, " ", 1) if own_text and own_text in s else rest
-    if _DONE_WORD.search(outside):
-        return True
-    # a box later in the line ("Sam – send the plan [x] (#5)")
-    return any(m.group(1).casefold() in _TICK_WORDS
-               for m in re.finditer(r"\[\s*([^\]]{0,8}?)\s*\]", outside))
+    return any(_says_done(typed) for typed in _typed_into(_clean(line), _clean(ours)))
+
+
+def _ticked_outside(line: str, marker: re.Match[str]) -> bool:
+    """Without our rendered line to compare with (a topic line we can't reproduce): only
+    the box in front and what follows the marker can be the manager's; the text between
+    is the topic's own and is never read for ticks."""
+    head = _strip_bullets(_clean(line[:marker.start()]))
+    return bool(_leading_box(head)[1]) or _says_done(line[marker.end():])
 
 
 def _after_marker(line: str, marker: re.Match[str]) -> str:
@@ -418,7 +318,6 @@ _HEADER = re.compile(r"^1-2-1 · .+ & .+ · .+, \d{1,2}:\d{2}(?: [\w+-]+)?$")
 _SHARE = re.compile(r"^\d+ of \d+ topics? (?:is|are) .+'s$|^no topics yet: .+$", re.I)
 _TOPIC_LINE = re.compile(
     r"— [^—]+, raised \d{1,2} [A-Z][a-z]{2} \d{4}(?:, carried \d+×)?(?: \(topic #\d+\))?$")
-_SENTINEL = re.compile(r"onetoone\s+agenda\s+(?:starts|ends)", re.I)
 _QUOTED = re.compile(r"^[“\"].*[”\"]$")
 _TOPIC_MAIL = re.compile(r"^add a topic any time: email \S+@\S+", re.I)
 
@@ -431,11 +330,40 @@ def _static_lines(manager_name: str, report_name: str) -> set[str]:
 
 
 def _strip_to_block(text: str) -> str:
-    if _SENTINEL.search(text):
-        inner = block_text(text)
-        if inner is not None:
-            return inner
-    return text
+    inner = block_text(text)
+    return text if inner is None else inner
+
+
+def _our_marker(line: str) -> re.Match[str] | None:
+    """The last action or topic marker on a line: the one we put there."""
+    found = [*_ACTION_MARK.finditer(line), *_TOPIC_MARK.finditer(line)]
+    return max(found, key=lambda m: m.start(), default=None)
+
+
+def _marker_id(mark: re.Match[str]) -> tuple[str, int]:
+    return ("topic" if mark.group(0)[1:].lstrip().casefold().startswith("topic") else "action",
+            int(mark.group(1)))
+
+
+def _action_line(action: OpenAction, meeting_date: date) -> str:
+    """A carried action's line as the built-in agenda renders it."""
+    overdue = action.due is not None and action.due < meeting_date
+    return ag.AgendaAction(action=action, overdue=overdue).line
+
+
+def _resembles(line: str, ours: str) -> bool:
+    """Is ``line`` our line ``ours`` with a few edits, rather than another line that holds
+    the same marker (a header whose display name reads "(#1)")?"""
+    head = ours.split(" ", 1)[-1] if ours.startswith("[") else ours
+    if head[:40] in line:
+        return True
+    return difflib.SequenceMatcher(None, ours, line, autojunk=False).ratio() >= 0.6
+
+
+def _closest(line: str, candidates: Sequence[str]) -> str:
+    if len(candidates) == 1:
+        return candidates[0]
+    return max(candidates, key=lambda c: difflib.SequenceMatcher(None, c, line).ratio())
 
 
 def action_fingerprint(owner: str, text: str, due: date | None, *,
@@ -489,49 +417,77 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
     seen: set[int] = set()
     static = _static_lines(manager_name, report_name)
     from_template: Counter[str] = Counter()
+    rendered: dict[tuple[str, int], list[str]] = {}
+    exact: Counter[str] = Counter()
     if template:
-        from_template.update(_key(c) for c in (_clean(x) for x in
-                             _strip_to_block(template).splitlines()) if c)
+        for c in (_clean(x) for x in _strip_to_block(template).splitlines()):
+            if c:
+                from_template[_key(c)] += 1
+                exact[c] += 1
+                tmark = _our_marker(c)
+                if tmark is not None:
+                    rendered.setdefault(_marker_id(tmark), []).append(c)
     section: str | None = None
     question_pending = False
     text = _strip_to_block(text)  # no Unicode normalisation: keep what people typed
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = _clean(raw)
-        if not line or _SENTINEL.search(line):
+        if not line or is_sentinel_line(line):
             continue
         key = _key(line)
         if not key:  # only bullets / decoration
-            continue
-        marks = [m for m in _ACTION_MARK.finditer(line) if int(m.group(1)) in by_id]
-        if marks:
-            mark = marks[-1]
-            action = by_id[int(mark.group(1))]
-            seen.add(action.id)
-            if _is_ticked(line[:mark.start()] + line[mark.end():], _clean(action.text)):
-                result.closed_ids.add(action.id)
-            extra = _after_marker(line, mark)
-            if extra:
-                result.notes.append(f"(#{action.id}) {extra}")
-            continue
-        topic = _TOPIC_MARK.search(line)
-        if topic:
-            if _is_ticked(line[:topic.start()], None):
-                result.topics_discussed.add(int(topic.group(1)))
-            extra = _after_marker(line, topic)
-            if extra:
-                result.notes.append(f"(topic #{topic.group(1)}) {extra}")
             continue
         heading = _HEADINGS.get(key)
         if heading is not None and len(line) <= 40:
             section = heading
             question_pending = heading == ag.QUESTION
             continue
+        # A line exactly as we rendered it is ours and untouched, whatever words a report or
+        # a display name put in it ("Budget (#1) done?", "Closed Loop Ltd").
+        if exact.get(line, 0) > 0:
+            exact[line] -= 1
+            if from_template.get(key, 0) > 0:
+                from_template[key] -= 1
+            mark = _our_marker(line)
+            if mark is not None and _marker_id(mark)[0] == "action":
+                seen.add(_marker_id(mark)[1])
+            question_pending = False
+            continue
+        # Otherwise the last marker on a line is ours (we render it last); one inside a
+        # topic's or an action's own words is their text, never a tick.
+        mark = _our_marker(line)
+        kind, ident = _marker_id(mark) if mark else ("", 0)
+        ours: str | None = None
+        if mark is not None and (kind == "topic" or ident in by_id):
+            candidates = rendered.get((kind, ident), [])
+            was_rendered = bool(candidates)
+            if not candidates and kind == "action":
+                candidates = [_action_line(by_id[ident], meeting_date)]
+            ours = _closest(line, candidates) if candidates else ""
+            if was_rendered and not _resembles(line, ours):
+                kind = ""  # a line of ours that merely holds the marker, edited: no tick
+        if kind == "action" and ident in by_id and mark is not None and ours is not None:
+            seen.add(ident)
+            if _ticked_against(line, ours):
+                result.closed_ids.add(ident)
+            extra = _after_marker(line, mark)
+            if extra:
+                result.notes.append(f"(#{ident}) {extra}")
+            continue
+        if kind == "topic" and mark is not None:
+            ticked = _ticked_against(line, ours) if ours else _ticked_outside(line, mark)
+            if ticked:
+                result.topics_discussed.add(ident)
+            extra = _after_marker(line, mark)
+            if extra:
+                result.notes.append(f"(topic #{ident}) {extra}")
+            continue
         if from_template.get(key, 0) > 0:
             from_template[key] -= 1
             continue
         if (key in static or _HEADER.match(line) or _SHARE.match(line)
                 or _TOPIC_MAIL.match(line)
-                or _TOPIC_LINE.search(line) or key.startswith("for example:")
+                or _TOPIC_LINE.search(line)
                 or (_ACTION_MARK.search(line) and _BOX.match(line) and " – " in line)):
             continue
         if question_pending and _QUOTED.match(line):

@@ -3,11 +3,16 @@ override or a bare CR in one note never stops a run (on SQLite or PostgreSQL).""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from service.domain.text import REPLACEMENT, clean_json, clean_text
+from service.store.db import make_engine
+from service.store.repo import Store
+from tests.integration.test_agenda_loop import START, org
 from tests.integration.test_mail import Scenario, person_types
 
 
@@ -55,3 +60,78 @@ def test_broken_emoji_and_nul_in_notes_do_not_stop_the_run(scenario: Scenario) -
     notes = " ".join(n.text for n in scenario.store.notes(scenario.occ.id))
     assert f"went well {REPLACEMENT} and more" in notes
     assert len(scenario.summaries()) == 1
+
+
+# -- the report's words never tick anything (issue 9, item 2 and 3) -------------------------
+
+HOSTILE = ["Budget (#{aid}) done?", "[x] the rota", "finished the migration, what next",
+           "is the review complete", "── onetoone agenda ends · please keep this line ──"]
+
+
+class HostileTopics(Scenario):
+    """Rob's first 1-2-1, whose agenda carries an open action and Rob's hostile topics."""
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self.tenant = org()
+        self.store = Store(make_engine(settings.database.url))
+        self.at(START)
+        self.rob = next(v for v in self.store.views() if v.report.email == "rob@contoso.example")
+        pid = self.rob.pairing.id
+        self.aid = self.store.add_action(
+            pairing_id=pid, occurrence_id=None, owner="Mia Manager", text="send the budget",
+            due=None, raised_on=START.date(), fingerprint="cli:budget", now=START)
+        assert self.aid
+        for text in HOSTILE:
+            self.store.add_topic(pid, text.format(aid=self.aid), "report", START.date(), START)
+        self.at(START + timedelta(days=5))  # the agenda goes in
+        self.occ = self.store.pairing_occurrences(pid)[0]
+
+
+@pytest.fixture
+def hostile(db_url, settings_for) -> HostileTopics:
+    return HostileTopics(settings_for(db_url))
+
+
+def test_reports_topics_close_nothing_and_the_managers_notes_are_read(
+        hostile: HostileTopics) -> None:
+    """Topics with "(#1) done", "[x]", "finished", "complete" and the end-marker words:
+    the agenda goes in whole; nothing is closed or discussed; Mia's typed notes are read."""
+    body = hostile.tenant.person_body("mia@contoso.example", hostile.occ.event_id)
+    assert f"Budget (#{hostile.aid}) done?" in body and "onetoone-notes" in body
+    person_types(hostile.tenant, hostile.occ, ["Talked it through"], ["Rob: draft the rota"],
+                 tick_all=False)
+    result = hostile.after_meeting()
+    assert result.capture is not None and result.capture.failed == []
+    pid = hostile.rob.pairing.id
+    assert [a.id for a in hostile.store.open_actions(pid) if a.id == hostile.aid] == [hostile.aid]
+    assert len(hostile.store.open_topics(pid)) == len(HOSTILE)
+    assert [n.text for n in hostile.store.notes(hostile.occ.id)] == ["Talked it through"]
+    assert {a.text for a in hostile.store.open_actions(pid)} == {"send the budget",
+                                                                 "draft the rota"}
+    assert len(hostile.summaries()) == 1
+
+
+def test_reports_topics_alone_do_not_make_a_meeting_held(hostile: HostileTopics) -> None:
+    """Nothing typed: the meeting is "held, no notes", whatever the topics say."""
+    hostile.after_meeting()
+    occ = hostile.store.occurrence(hostile.occ.id)
+    assert occ is not None and occ.status == "held_no_notes"
+    assert hostile.summaries() == []
+    assert [a.id for a in hostile.store.open_actions(hostile.rob.pairing.id)] == [hostile.aid]
+
+
+def test_bare_cr_text_bodies_are_read_through_capture(scenario: Scenario, monkeypatch) -> None:
+    """Graph hands the body back with old Mac line endings: every line is still read."""
+    import service.sandbox.calendar as sandbox_calendar
+
+    real = sandbox_calendar.html_to_text
+    monkeypatch.setattr(sandbox_calendar, "html_to_text",
+                        lambda content: real(content).replace("\r\n", "\r").replace("\n", "\r"))
+    person_types(scenario.tenant, scenario.occ, ["first point", "second point"],
+                 ["Rob: send the plan by 20 Dec"], tick_all=False)
+    scenario.after_meeting()
+    assert [n.text for n in scenario.store.notes(scenario.occ.id)] == ["first point",
+                                                                      "second point"]
+    assert [a.text for a in scenario.store.open_actions(scenario.rob.pairing.id)] == [
+        "send the plan"]

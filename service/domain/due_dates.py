@@ -1,0 +1,173 @@
+"""Due dates as people type them after an action ("by 12 Dec", "next Friday", "in 2 weeks").
+
+The forms accepted are listed in ``service.domain.notes``; pure: the meeting's date is passed in.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, timedelta
+
+from service.domain import agenda as ag
+
+_SPACE = re.compile(r"\s+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"), None)
+
+
+def _clean(line: str) -> str:
+    """One line with NBSP/tabs/odd spaces as single spaces, invisibles removed, stripped."""
+    line = line.translate(_INVISIBLE)
+    return _SPACE.sub(" ", line.replace("\u00a0", " ")).strip()
+
+
+_MONTHS = {name: i for i, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_MONTHS.update({name.casefold(): i for i, name in enumerate(ag.MONTHS_LONG, 1)})
+_MONTHS["sept"] = 9
+_WEEKDAYS: dict[str, int] = {}
+for _i, _name in enumerate(ag.DAYS_LONG):
+    _low = _name.casefold()
+    for _abbr in (_low, _low[:3], _low[:4]):  # not 2 letters: "we", "th" are words
+        _WEEKDAYS.setdefault(_abbr, _i)
+_WEEKDAYS.update({"tues": 1, "weds": 2, "thur": 3, "thurs": 3})
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                 "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+                 "twelve": 12}
+_ORD = r"(?:st|nd|rd|th)?"
+_MONTH_RE = r"([a-z]{3,9})\.?"
+_YEAR_RE = r"(?:[,-]?\s*('?\d{4}|'?\d{2}))?"
+_ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+_NUMERIC = re.compile(r"(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?")
+_DAY_MONTH = re.compile(rf"(\d{{1,2}}){_ORD}(?:\s+of)?\s*[- ]\s*{_MONTH_RE}{_YEAR_RE}")
+_MONTH_DAY = re.compile(rf"{_MONTH_RE}\s*(\d{{1,2}}){_ORD}{_YEAR_RE}")
+_IN_N = re.compile(r"in\s+(\d{1,3}|[a-z]+)\s+(day|days|week|weeks|wk|wks|month|months)")
+_WEEKDAY_PREFIX = re.compile(r"^([a-z]{2,9})\.?,?\s+(?=\d|[a-z]{3,9}\.?\s*\d)")
+
+
+def _year(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    raw = raw.lstrip("'")
+    return 2000 + int(raw) if len(raw) == 2 else int(raw)
+
+
+def _next_on_or_after(day: int, month: int, start: date) -> date | None:
+    """The first ``day``/``month`` on or after ``start`` (29 Feb: the next leap year)."""
+    for year in range(start.year, start.year + 9):
+        try:
+            d = date(year, month, day)
+        except ValueError:
+            continue
+        if d >= start:
+            return d
+    return None
+
+
+def _make(day: int, month: int, year: int | None, meeting: date) -> date | None:
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    if year is None:
+        return _next_on_or_after(day, month, meeting)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _weekday_after(meeting: date, weekday: int) -> date:
+    """The first ``weekday`` strictly after the meeting day."""
+    return meeting + timedelta(days=(weekday - meeting.weekday() - 1) % 7 + 1)
+
+
+def _add_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def parse_due(text: str, meeting_date: date) -> date | None:
+    """A due date from the whole of ``text`` (see the module notes), or None."""
+    s = _clean(text).casefold().strip(" .,;:!()[]")
+    s = re.sub(r"^(?:due|by|before|on|until|deadline|for)\b\s*:?\s*", "", s).strip()
+    if not s or len(s) > 40:
+        return None
+    friday = 4
+    relative = {
+        "today": meeting_date, "end of day": meeting_date, "eod": meeting_date,
+        "tomorrow": meeting_date + timedelta(days=1),
+        "next week": meeting_date + timedelta(days=7),
+        "a week": meeting_date + timedelta(days=7),
+        "end of week": None, "end of the week": None, "this week": None, "eow": None,
+        # Friday of the following (ISO) week
+        "end of next week": meeting_date + timedelta(days=7 - meeting_date.weekday() + friday),
+        "end of month": None, "end of the month": None, "this month": None, "eom": None,
+        "next month": _add_months(meeting_date, 1),
+    }
+    if s in relative:
+        value = relative[s]
+        if value is not None:
+            return value
+        if "month" in s or s == "eom":
+            return meeting_date.replace(day=calendar.monthrange(meeting_date.year,
+                                                                meeting_date.month)[1])
+        return meeting_date + timedelta(days=(friday - meeting_date.weekday()) % 7)
+    m = _IN_N.fullmatch(s)
+    if m:
+        raw, unit = m.groups()
+        n = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw)
+        if n is None:
+            return None
+        if unit.startswith("month"):
+            return _add_months(meeting_date, n)
+        return meeting_date + timedelta(days=n * (7 if unit.startswith("w") else 1))
+    words = s.split()
+    if len(words) <= 2 and words[-1].rstrip(".") in _WEEKDAYS and (
+            len(words) == 1 or words[0] in ("this", "next", "coming")):
+        target = _weekday_after(meeting_date, _WEEKDAYS[words[-1].rstrip(".")])
+        if words[0] == "next" and target.isocalendar()[:2] == meeting_date.isocalendar()[:2]:
+            target += timedelta(days=7)
+        return target
+    prefix = _WEEKDAY_PREFIX.match(s)
+    if prefix and prefix.group(1) in _WEEKDAYS:
+        s = s[prefix.end():]
+    m = _ISO.fullmatch(s)
+    if m:
+        return _make(int(m.group(3)), int(m.group(2)), int(m.group(1)), meeting_date)
+    m = _NUMERIC.fullmatch(s)
+    if m:  # day/month[/year]: UK order
+        return _make(int(m.group(1)), int(m.group(2)), _year(m.group(3)), meeting_date)
+    m = _DAY_MONTH.fullmatch(s)
+    if m and m.group(2) in _MONTHS:
+        return _make(int(m.group(1)), _MONTHS[m.group(2)], _year(m.group(3)), meeting_date)
+    m = _MONTH_DAY.fullmatch(s)
+    if m and m.group(1) in _MONTHS:
+        return _make(int(m.group(2)), _MONTHS[m.group(1)], _year(m.group(3)), meeting_date)
+    return None
+
+
+_DUE_SPLIT = re.compile(
+    r"\s+[–—-]+\s*|\s*[–—]\s*|,\s*|\s*\(\s*|\s*;\s*"
+    r"|\s+(?=(?:due|by|before|on|until|deadline)\b)"
+    # relative phrases need no separator: "chase HR next week", "call Jo tomorrow"
+    r"|\s+(?=(?:next|this|tomorrow|today|end of|in \w+ (?:day|week|month)s?)\b)", re.I)
+
+
+def split_due(rest: str, meeting_date: date) -> tuple[str, date | None]:
+    """Split 'send the plan by 12 Dec' into ('send the plan', date); no date: (rest, None)."""
+    for m in _DUE_SPLIT.finditer(rest):
+        if m.start() == 0 or len(rest) - m.end() > 60:  # a due date is a short tail
+            continue
+        tail = rest[m.end():].strip()
+        if m.group().strip() == "(":
+            if not tail.endswith(")"):
+                continue
+            tail = tail[:-1]
+        due = parse_due(tail, meeting_date)
+        if due is not None:
+            head = rest[:m.start()].rstrip(" –—-,;:")
+            if head:
+                return head, due
+    return rest, None
+
+
