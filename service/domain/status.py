@@ -30,10 +30,18 @@ class SeriesStatus(StrEnum):
     ACTIVE = "active"
     ENDED = "ended"  # ended by onetoone (history kept)
     DELETED = "deleted"  # gone from the calendar
+    # Followed by a newer series of the same pairing (the extension): its recurrence is never
+    # changed (that would drop every occurrence typed into or moved), so it keeps its own
+    # meetings up to its range end while the follow-on holds the later ones. Not "live":
+    # the pairing's one live series is the follow-on (the unique index is on LIVE_SERIES).
+    SUPERSEDED = "superseded"
 
 
-# Series that hold a person's time: planning must keep clear of them.
+# The pairing's current series, one at most: planning must keep clear of them.
 LIVE_SERIES = (SeriesStatus.CREATING, SeriesStatus.ACTIVE)
+# Every series that may still hold meetings to come: the current one and any it followed on
+# from. Occurrence sync, planning, agendas, rebooking and ending must see all of these.
+HOLDING_SERIES = (*LIVE_SERIES, SeriesStatus.SUPERSEDED)
 
 
 class OccurrenceStatus(StrEnum):
@@ -45,6 +53,11 @@ class OccurrenceStatus(StrEnum):
     DECLINED = "declined"  # the report declined it
     HELD = "held"  # notes were read back
     HELD_NO_NOTES = "held_no_notes"  # it passed and nothing was typed
+    # Cancelled by onetoone because its series ended (a leaver, a mover, a cadence change, a
+    # move): not a missed meeting, so never rebooked, reminded or counted as missed. The
+    # store's meeting lists leave these rows out; they stay only so a sync never mistakes the
+    # gap in Outlook for a cancellation by the manager.
+    WITHDRAWN = "withdrawn"
 
 
 # Meetings whose time is over as far as the loop is concerned.

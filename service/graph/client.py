@@ -438,6 +438,22 @@ class GraphClient:
         except NotFound:
             return
 
+    async def cancel_occurrences(self, mailbox: str, occurrence_ids: Sequence[str],
+                                 comment: str) -> dict[str, bool]:
+        """Cancel single occurrences of a series (one $batch; the master and its recurrence
+        untouched), telling the attendees why. True per id when it is cancelled or already
+        gone, False when that cancel failed (the caller retries it on its next run)."""
+        items = [BatchItem(id=str(n), method="POST",
+                           url=_path("users", mailbox, "events", oid, "cancel"),
+                           body={"Comment": comment})
+                 for n, oid in enumerate(occurrence_ids)]
+        results = await self._batch(items)
+        out: dict[str, bool] = {}
+        for item, oid in zip(items, occurrence_ids, strict=True):
+            result = results.get(item.id)
+            out[oid] = result is not None and (result.status < 300 or result.status == 404)
+        return out
+
     async def events_gone(self, events: Mapping[str, tuple[str, str]]) -> dict[str, bool]:
         """For each key's (mailbox, event id): True when the event was deleted or cancelled,
         False when it is there; keys whose answer was another error are left out."""

@@ -1,7 +1,8 @@
 """Mirror a series' occurrences from Graph (moved, cancelled, declined) when it matters:
-when an occurrence's agenda falls due. A series is asked only then (the pattern says when,
-locally), so each meeting costs about one request here, whatever the run interval. After
-that, the agenda and capture jobs address the occurrence by id and notice a deletion.
+when an occurrence's agenda falls due, then once a day until the meeting starts. A series
+is asked only then (the pattern says when, locally), so each meeting costs a few requests
+here, whatever the run interval. The agenda and capture jobs address the occurrence by id
+and notice a deletion; capture also reads the report's answer and the time at the end.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 SELECT = "id,start,end,isCancelled,originalStart,type,attendees"
 GAP_LOOK_AROUND = timedelta(days=60)  # how far a moved occurrence is looked for
+RELOOK = timedelta(hours=24)  # between looks at a meeting whose agenda is in
 # Outcomes the capture job decided; sync never undoes them.
 KEEP = (OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES)
 
@@ -50,7 +52,16 @@ def _working_days(person: Any) -> frozenset[int]:
 
 def needs_sync(ctx: JobContext, series: Any, manager: Any, now: datetime,
                stored: list[Any]) -> bool:
-    """True when some upcoming occurrence's agenda is due but not written yet."""
+    """True when some upcoming occurrence's agenda is due but not written yet, or a meeting
+    whose agenda is in was last looked at a day or more ago."""
+    return sync_until(ctx, series, manager, now, stored) is not None
+
+
+def sync_until(ctx: JobContext, series: Any, manager: Any, now: datetime,
+               stored: list[Any]) -> datetime | None:
+    """The end of the window to list the series' occurrences in now, or None for no look:
+    the whole window when an agenda is due, else just past the meetings to look at again
+    (so slots further on are not recorded earlier than an agenda needs them)."""
     lo, hi = window(ctx, now)
     zone = ZoneInfo(series.time_zone)
     days = _working_days(manager)
@@ -67,8 +78,27 @@ def needs_sync(ctx: JobContext, series: Any, manager: Any, now: datetime,
         if start in done:
             continue
         if agenda_due_at(start.astimezone(zone), lead, days) <= now:
-            return True
-    return False
+            return hi
+    stale = [o.start for o in stored if _stale(o, lo, hi, now)]
+    return max(stale) + timedelta(minutes=1) if stale else None
+
+
+def _stale(occ: Any, lo: datetime, hi: datetime, now: datetime) -> bool:
+    """An upcoming meeting whose agenda is in, last looked at a day or more ago: a move
+    (a day earlier, say) or a decline made after the agenda went in must be seen before
+    read-back and reminders, which follow the stored time and answer."""
+    return (occ.agenda_state == AgendaState.INJECTED and occ.captured_at is None
+            and occ.rebook_of is None  # a rebooked meeting is not in the series' list
+            and occ.status != OccurrenceStatus.CANCELLED and lo <= occ.start < hi
+            and occ.updated_at is not None and now - occ.updated_at >= RELOOK)
+
+
+def report_declined(item: CalendarEvent, report_email: str) -> bool:
+    """Whether the report declined this occurrence (the organizer's copy carries each
+    attendee's answer)."""
+    # Graph's responseStatus word for the report's answer, not one of our states.
+    return any(a.email == report_email.lower() and a.response == "declined"
+               for a in item.attendees)
 
 
 def occurrence_state(item: CalendarEvent, report_email: str) -> tuple[str, datetime, datetime,
@@ -81,9 +111,7 @@ def occurrence_state(item: CalendarEvent, report_email: str) -> tuple[str, datet
     if item.cancelled:
         status = OccurrenceStatus.CANCELLED
     else:
-        # Graph's responseStatus word for the report's answer, not one of our states.
-        if any(a.email == report_email.lower() and a.response == "declined"
-               for a in item.attendees):
+        if report_declined(item, report_email):
             status = OccurrenceStatus.DECLINED
         if status == OccurrenceStatus.SCHEDULED and start != original:
             status = OccurrenceStatus.MOVED
@@ -93,15 +121,18 @@ def occurrence_state(item: CalendarEvent, report_email: str) -> tuple[str, datet
 async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
     """Upsert the occurrences of every live series that has one in the window."""
     report = SyncReport()
-    lo, hi = window(ctx, now)
+    lo, _ = window(ctx, now)
     store = ctx.store
     for series in store.all_live_series():
-        if series.status != SeriesStatus.ACTIVE or not series.event_id:
+        # A superseded series (extended by a follow-on) still holds its last meetings.
+        if series.status not in (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED) or (
+                not series.event_id):
             continue
         view = store.view_of_pairing(series.pairing_id)
         if view is None:
             continue
-        if not needs_sync(ctx, series, view.manager, now, store.occurrences(series.id)):
+        hi = sync_until(ctx, series, view.manager, now, store.occurrences(series.id))
+        if hi is None:
             continue
         report.series += 1
         try:
@@ -126,6 +157,8 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
             if (previous is not None and previous.status in KEEP
                     and status != OccurrenceStatus.CANCELLED):
                 status = previous.status
+            if previous is not None and previous.status == OccurrenceStatus.WITHDRAWN:
+                status = previous.status  # onetoone is cancelling it: its series ends
             if previous is None or previous.status != status:
                 label = f"{view.manager.name} & {view.report.name} {start:%Y-%m-%d}"
                 changed.get(status, []).append(label)
@@ -135,7 +168,7 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
         # the window: one GET tells which.
         for original, row in known.items():
             if (not (lo <= row.start < hi) or original in seen
-                    or row.status == OccurrenceStatus.CANCELLED):
+                    or row.status in (OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN)):
                 continue
             try:
                 event = await ctx.graph.get_event(series.mailbox, row.event_id, SELECT)

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from service.domain.adoption import series_from_event
 from service.domain.cadence import (
     recurrence_for,
 )
+from service.domain.events import CalendarEvent
 from service.domain.model import Cadence, CadenceKind
 from service.domain.records import PairingView, PersonRecord, SeriesRecord
 from service.domain.series import occurrences as series_occurrences
@@ -47,9 +50,11 @@ class OverlapRepair(SchedulerBase):
         The later-created series moves: to a slot chosen as for a new series (against all
         of both people's other 1-2-1s). A series that has not started yet (and whose
         occurrences onetoone has not mirrored yet) is moved with one PATCH whose invite text
-        says why; any other is ended (its history stays as it was) and created anew from the
-        next free slot, its invite saying why, because re-timing a series rewrites its past
-        and drops the agendas already in its occurrences.
+        says why, once its instances were read and none is an exception; any other is ended
+        (its meetings to come cancelled one by one, its history as it was) and created anew
+        from the next free slot, its invite saying why, because re-timing a series drops
+        every exception: each meeting someone moved, deleted or typed into (an agenda too)
+        snaps back to the pattern with the master's text (MS-OXOCAL 3.1.4.7.3.5).
         """
         look_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
         views = {v.series.id: v for v in self.ctx.store.views([PairingStatus.ACTIVE])
@@ -135,14 +140,12 @@ class OverlapRepair(SchedulerBase):
             now=self.now, seed=view.pairing.key,
             free_busy_known=bool(busy) and None not in busy.values(),
             taken_until=self.now + TAKEN_HORIZON)
-        if series.first_date < local_today(self.now, series.time_zone) or store.occurrences(
-                series.id):
-            # A past, or occurrences already mirrored (an agenda may be in one): re-timing
-            # the series would rewrite them, and their stored rows would look cancelled.
-            self._why[view.pairing.id] = why
-            await self.end_series(series, "moved to a time free of other 1-2-1s")
-            self.report.ended.append(f"{view.manager.name} & {view.report.name}: moved to a "
-                                     "time free of other 1-2-1s (booked anew)")
+        if (series.first_date < local_today(self.now, series.time_zone)
+                or store.occurrences(series.id) or await self._has_exceptions(series)):
+            # A past, occurrences already mirrored (an agenda may be in one), or an exception:
+            # re-timing the series would drop them, and their stored rows would look
+            # cancelled.
+            await self._end_to_rebook(view, series, why)
             return True  # the new series is created by this run's _create_missing
         # The intent first: a run killed (or failed) around the PATCH leaves it "moving",
         # and the next run looks at the calendar and finishes the move, never redoes it.
@@ -155,6 +158,32 @@ class OverlapRepair(SchedulerBase):
         log.info("schedule.moved", extra={"series": series.id, "slot": describe_slot(
             store.series(series.id) or series)})
         return True
+
+    async def _end_to_rebook(self, view: PairingView, series: SeriesRecord, why: str) -> None:
+        self._why[view.pairing.id] = why
+        await self.end_series(series, "moved to a time free of other 1-2-1s")
+        self.report.ended.append(f"{view.manager.name} & {view.report.name}: moved to a "
+                                 "time free of other 1-2-1s (booked anew)")
+
+    async def _has_exceptions(self, series: SeriesRecord,
+                              master: CalendarEvent | None = None) -> bool:
+        """Whether any meeting of the series is an exception in Outlook: moved, typed into
+        (each is then of type "exception") or deleted (missing from its pattern). One
+        instances read. ``master``: the series as Outlook has it, when the store may already
+        hold another slot (a move a killed run left half-done)."""
+        pattern = series
+        if master is not None and master.start is not None and master.end is not None:
+            pattern = replace(series, **series_from_event(master, series.time_zone))
+        zone = ZoneInfo(pattern.time_zone)
+        lo = datetime.combine(pattern.first_date, time(0), tzinfo=zone)
+        hi = datetime.combine(pattern.range_end + timedelta(days=2), time(0), tzinfo=zone)
+        items = await self.ctx.graph.instances(
+            series.mailbox, series.event_id or "", lo, hi,
+            "id,start,end,type,isCancelled,originalStart")
+        if any(i.type == "exception" or i.cancelled for i in items):
+            return True
+        listed = {i.slot or i.start for i in items}
+        return any(start not in listed for start, _ in series_occurrences(pattern, lo, hi))
 
     async def _patch_move(self, series: SeriesRecord, manager: PersonRecord, report: PersonRecord,
                           why: str) -> None:
@@ -181,11 +210,17 @@ class OverlapRepair(SchedulerBase):
         if series is None or not series.slot_note.startswith(MOVING) or not series.event_id:
             return False
         why = series.slot_note.removeprefix(MOVING)
-        event = await self.ctx.graph.get_event(series.mailbox, series.event_id, "start")
+        event = await self.ctx.graph.get_event(
+            series.mailbox, series.event_id, "start,end,recurrence,originalStartTimeZone")
         zone = ZoneInfo(series.time_zone)
         wanted = datetime.combine(series.first_date, time.fromisoformat(series.start_time),
                                   tzinfo=zone)
         if event is None or event.start != wanted:
+            # Never re-time a series whose exceptions were not read: with any, it is ended
+            # and booked anew instead.
+            if event is not None and await self._has_exceptions(series, event):
+                await self._end_to_rebook(view, series, why)
+                return True
             people = store.people([view.manager.id, view.report.id])
             await self._patch_move(series, people.get(view.manager.id, view.manager),
                                    people.get(view.report.id, view.report), why)

@@ -10,23 +10,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from service.domain.cadence import (
     choose_cadence,
     extended_end,
     needs_extension,
-    recurrence_for,
 )
 from service.domain.model import CadenceKind
 from service.domain.pairing import PairAction
 from service.domain.records import PairingRecord, PairingView, SeriesRecord
+from service.domain.series import occurrences as series_occurrences
 from service.domain.series import slot_of
 from service.domain.status import PairingStatus, SeriesStatus
-from service.errors import GraphError, NotFound, ServiceError
-from service.graph.wire import (
-    recurrence_patch,
-)
+from service.errors import GraphError, ServiceError
+from service.graph.wire import transaction_id
 from service.jobs.context import JobContext
 from service.jobs.overlaps import OverlapRepair
 from service.jobs.series_create import SeriesCreation
@@ -60,7 +59,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
         await self._end_stale(views)
         if not self.dry_run:
             await self._verify()
-            await self._extend()
+        await self._extend()  # a dry run lists the follow-on series it would create
         await self._repair_overlaps()
         active = self._as_changed(self.ctx.store.views([PairingStatus.ACTIVE]), changes)
         if self.dry_run:
@@ -134,7 +133,15 @@ class Scheduler(OverlapRepair, SeriesCreation):
                 self.ctx.store.update_series(s.id, self.now, checked_at=self.now)
 
     async def _extend(self) -> None:
-        """Keep every live series at least months_ahead months into the future."""
+        """Keep every live series at least months_ahead months into the future.
+
+        A series is extended by a follow-on series, never by a later end date: any change
+        of a series' recurrence drops all its exceptions, so every meeting someone moved or
+        typed notes into would snap back or lose them (see _end_one). The follow-on starts
+        at the first slot after the old series' last meeting, on the same slot, and is
+        created exactly as a first series is (intent row, deterministic transactionId, tag,
+        adoption on a rerun): one create per extension, as cheap as the PATCH it replaces.
+        The old series keeps its remaining meetings (superseded)."""
         pol = self.series_policy
         for series in self.ctx.store.all_live_series():
             if series.status != SeriesStatus.ACTIVE or series.event_id is None:
@@ -142,33 +149,71 @@ class Scheduler(OverlapRepair, SeriesCreation):
             today = local_today(self.now, series.time_zone)
             if not needs_extension(series.range_end, today, pol.months_ahead):
                 continue
+            if self.dry_run:
+                follow = follow_on(series, self.now, pol.months_ahead, pol.extend_months, "")
+                self.report.extended.append(extended_text(series, follow))
+                continue
             if not self.ctx.store.claim(series.pairing_id, self.ctx.worker_id, self.now, LEASE):
                 continue
             try:
-                await self._extend_one(series, today)
+                await self._extend_one(series)
             finally:
                 self.ctx.store.release(series.pairing_id, self.ctx.worker_id)
 
-    async def _extend_one(self, series: SeriesRecord, today: date) -> None:
-        pol = self.series_policy
-        fresh = self.ctx.store.live_series(series.pairing_id)
+    async def _extend_one(self, series: SeriesRecord) -> None:
+        store, pol = self.ctx.store, self.series_policy
+        fresh = store.live_series(series.pairing_id)
         if fresh is None or fresh.id != series.id or fresh.range_end != series.range_end:
             return  # changed by another replica since we listed it
-        new_end = extended_end(today, pol.months_ahead, pol.extend_months)
-        rec = recurrence_for(CadenceKind(series.cadence), slot_of(series), new_end)
+        view = store.view_of_pairing(series.pairing_id)
+        if view is None or view.pairing.status != PairingStatus.ACTIVE or stale_reason(
+                PairingView(view.pairing, view.manager, view.report, fresh)):
+            return  # it is being ended, not extended
+        follow = follow_on(fresh, self.now, pol.months_ahead, pol.extend_months,
+                           view.pairing.key)
+        new = store.begin_follow_on(series.id, follow)
+        if new is None:
+            return  # another replica extended it a moment ago
+        label = f"series {series.id}"
         try:
-            await self.ctx.graph.update_event(series.mailbox, series.event_id or "",
-                                              recurrence_patch(rec, series.time_zone))
-        except NotFound:
-            self.ctx.store.mark_series_deleted(series.id, self.now)
-            self.report.deleted_by_manager.append(f"series {series.id}")
-            return
+            payload = self.event_payload(new, view.manager, view.report, view.pairing)
+            event = await self.ctx.graph.create_event(view.manager.id, payload)
         except ServiceError as exc:
-            self._fail(f"series {series.id}", exc)
+            # The intent is stored: this run's creation step (or the next run's) adopts or
+            # retries it with the same transactionId.
+            self._fail(label, exc)
             return
-        self.ctx.store.update_series(series.id, self.now, range_end=new_end)
-        self.report.extended.append(f"series {series.id} to {new_end}")
-        log.info("schedule.extended", extra={"series": series.id, "range_end": str(new_end)})
+        store.activate_series(new.id, event_id=event.id, ical_uid=event.ical_uid,
+                              now=self.now)
+        self.report.extended.append(extended_text(series, new))
+        log.info("schedule.extended", extra={"series": series.id, "follow_on": new.id,
+                                             "range_end": str(new.range_end)})
+
+
+def follow_on(old: SeriesRecord, now: datetime, months_ahead: int, extend_months: int,
+              pairing_key: str) -> SeriesRecord:
+    """The series that continues ``old`` (not stored): same slot, cadence, length and
+    options, from the first slot of the old pattern after its last meeting (and after
+    ``now``, were the old one over already), up to the range end an extension gives."""
+    zone = ZoneInfo(old.time_zone)
+    today = local_today(now, old.time_zone)
+    after = max(datetime.combine(old.range_end + timedelta(days=1), time(0), tzinfo=zone), now)
+    # The old pattern carried on, so a fortnightly series keeps its weeks.
+    probe = replace(old, range_end=after.date() + timedelta(days=70))
+    first = series_occurrences(probe, after, after + timedelta(days=70))[0][0]
+    first_date = first.astimezone(zone).date()
+    series = replace(old, id=0, event_id=None, ical_uid=None, status=SeriesStatus.CREATING,
+                     first_date=first_date,
+                     range_end=extended_end(today, months_ahead, extend_months),
+                     slot_note=f"follows on from series {old.id}", created_at=now,
+                     updated_at=now, checked_at=None, ended_at=None)
+    return replace(series, transaction_id=transaction_id(
+        pairing_key, slot_of(series), CadenceKind(series.cadence)))
+
+
+def extended_text(old: SeriesRecord, new: SeriesRecord) -> str:
+    """The report's line for one extension (the same in a dry run and the real run)."""
+    return f"series {old.id} to {new.range_end} (a follow-on series from {new.first_date})"
 
 
 def dry_run_changes(ctx: JobContext, actions: list[PairAction], now: datetime

@@ -215,7 +215,7 @@ class SeriesCreation(SchedulerBase):
         window_end = self.now + TAKEN_HORIZON
 
         # 1. Adopt a series that already exists in the calendar (lost database, crash).
-        found = adoptable([e for e in tagged if e.id not in self._ending],
+        found = adoptable(self.not_ours(pairing.id, tagged),
                           local_today(self.now, manager_hours.time_zone))
         if found is not None:
             fields = series_from_event(found, manager_hours.time_zone)

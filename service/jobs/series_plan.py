@@ -5,33 +5,27 @@ pairing, the planning lock, every person's booked 1-2-1s, the invite text)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.adoption import adoptable
-from service.domain.cadence import (
-    add_months,
-    recurrence_for,
-)
+from service.domain.cadence import add_months
 from service.domain.events import CalendarEvent, MailboxInfo
 from service.domain.model import WEEKDAYS, CadenceKind, WorkingHours
 from service.domain.records import PairingView, PersonRecord, SeriesRecord
 from service.domain.series import occurrences as series_occurrences
-from service.domain.series import slot_of
-from service.domain.status import OccurrenceStatus, PairingStatus, SeriesStatus
+from service.domain.status import LIVE_SERIES, OccurrenceStatus, PairingStatus, SeriesStatus
 from service.domain.timezones import to_iana
-from service.errors import NotFound, ServiceError
+from service.errors import GraphError, NotFound, ServiceError
 from service.graph.wire import (
     CADENCE_TEXT,
     PAIRING_PROPERTY,
-    recurrence_patch,
 )
 from service.jobs.context import JobContext
 from service.render import render
@@ -180,33 +174,76 @@ class SchedulerBase:
         self._ending: set[str] = set()
 
     async def end_series(self, series: SeriesRecord, reason: str) -> None:
-        """Stop a series: future occurrences go, past ones stay in both calendars."""
-        graph = self.ctx.graph
+        """Stop a pairing's series: its meetings to come go, past ones stay as they are in
+        both calendars. Any older series it followed on from (superseded, still holding
+        meetings) ends with it."""
+        for older in self.ctx.store.pairing_series(series.pairing_id):
+            if older.status == SeriesStatus.SUPERSEDED and older.id != series.id:
+                await self._end_one(older, reason)
+        await self._end_one(series, reason)
+
+    async def _end_one(self, series: SeriesRecord, reason: str) -> None:
+        """End one series without touching its recurrence: a new end date would drop every
+        exception of the series, past ones included (MS-OXOCAL 3.1.4.7.3.5; Outlook warns
+        "Any exceptions associated with this recurring appointment will be cancelled"), so
+        the notes typed into past meetings and every moved meeting would go. Instead each
+        meeting from now on is cancelled by itself: one instances read and one cancel per
+        meeting (rare: leavers, movers, cadence changes, moves)."""
+        graph, store = self.ctx.graph, self.ctx.store
         event_id = series.event_id
-        pairing = self.ctx.store.pairing(series.pairing_id)
+        pairing = store.pairing(series.pairing_id)
         if event_id is None and pairing is not None:
-            found = adoptable(await graph.find_tagged_events(
-                series.mailbox, PAIRING_PROPERTY, pairing.key, ADOPT_SELECT),
+            found = adoptable(self.not_ours(series.pairing_id, await graph.find_tagged_events(
+                series.mailbox, PAIRING_PROPERTY, pairing.key, ADOPT_SELECT)),
                 local_today(self.now, series.time_zone))
             event_id = found.id if found else None
         today = local_today(self.now, series.time_zone)
-        if event_id is None:
-            self.ctx.store.end_series(series.id, self.now, None)
+        if event_id is None or series.range_end < today:
+            store.end_series(series.id, self.now, None)  # nothing in Outlook is to come
             return
+        comment = f"This 1-2-1 series has ended: {reason}."
         if series.first_date >= today:
             # Nothing has happened yet: cancel the whole series, with a word to the report.
-            await graph.cancel_event(series.mailbox, event_id,
-                                     f"This 1-2-1 series has ended: {reason}.")
-            self.ctx.store.end_series(series.id, self.now, today)
+            await graph.cancel_event(series.mailbox, event_id, comment)
+            store.end_series(series.id, self.now, today)
         else:
-            new_end = today - timedelta(days=1)
-            rec = recurrence_for(CadenceKind(series.cadence), slot_of(series), new_end)
-            # NotFound: already gone from the calendar, so nothing is left to end.
-            with contextlib.suppress(NotFound):
-                await graph.update_event(series.mailbox, event_id,
-                                         recurrence_patch(rec, series.time_zone))
-            self.ctx.store.end_series(series.id, self.now, new_end)
+            await self.cancel_future(replace(series, event_id=event_id), comment)
+            store.end_series(series.id, self.now, today - timedelta(days=1))
         log.info("schedule.ended", extra={"series": series.id, "reason": reason})
+
+    async def cancel_future(self, series: SeriesRecord, comment: str) -> None:
+        """Cancel every meeting of ``series`` starting from now on, one by one (the master
+        and its exceptions untouched). They are stored as withdrawn first, so a sync never
+        takes the gaps for meetings the manager cancelled; a run that dies half-way leaves
+        the rest to the next, which reads the instances again (cancelled ones are gone)."""
+        zone = ZoneInfo(series.time_zone)
+        until = datetime.combine(series.range_end + timedelta(days=2), time(0), tzinfo=zone)
+        try:
+            items = await self.ctx.graph.instances(series.mailbox, series.event_id or "",
+                                                   self.now, until)
+        except NotFound:
+            return  # the whole series is gone: nothing is left to cancel
+        coming = [i for i in items if not i.cancelled and i.start is not None
+                  and i.end is not None and i.start >= self.now]
+        if not coming:
+            return
+        self.ctx.store.upsert_occurrences(series.id, [
+            {"event_id": i.id, "original_start": i.slot or i.start, "start": i.start,
+             "end": i.end, "status": OccurrenceStatus.WITHDRAWN} for i in coming], self.now)
+        done = await self.ctx.graph.cancel_occurrences(series.mailbox, [i.id for i in coming],
+                                                       comment)
+        failed = [oid for oid, ok in done.items() if not ok]
+        if failed:
+            raise GraphError(f"{len(failed)} of {len(coming)} meetings of series {series.id} "
+                             "could not be cancelled; the next run tries again")
+
+    def not_ours(self, pairing_id: int, events: list[CalendarEvent]) -> list[CalendarEvent]:
+        """Tagged events without those of the pairing's other series onetoone knows (ended
+        or superseded ones still hold the tag, and their range in Outlook is never cut
+        short, so they would look adoptable) and those a dry run would end."""
+        known = {s.event_id for s in self.ctx.store.pairing_series(pairing_id)
+                 if s.event_id and s.status not in LIVE_SERIES} if pairing_id > 0 else set()
+        return [e for e in events if e.id not in known and e.id not in self._ending]
 
     async def _claimed(self, view: PairingView,
                        work: Callable[[PairingView], Awaitable[bool]]) -> bool:

@@ -25,7 +25,6 @@ from service.sandbox.occurrences import (
     Timed,
     calendar_index,
     find_event,
-    local_bounds,
     occurrence_view,
     timed,
     timed_occurrences,
@@ -285,20 +284,20 @@ def update_event(tenant: TenantState, uid: str, event_id: str, body: Any) -> dic
 
 
 def _reshape_series(event: dict[str, Any]) -> None:
-    """After a time or recurrence change: keep only exceptions that are still occurrences."""
+    """After a change of the master's recurrence (pattern or range) or times: every exception
+    goes, as in Exchange. MS-OXOCAL 3.1.4.7.3.5 (updating a recurring series) rebuilds the
+    recurrence BLOB without its exception list, and Outlook warns "Any exceptions associated
+    with this recurring appointment will be cancelled" (even for a new end date alone):
+    moved occurrences snap back to the pattern, deleted ones come back, and a body typed
+    into one occurrence is gone (every occurrence shows the master's again). A PATCH that
+    leaves recurrence, start and end alone keeps them (update_event does not come here)."""
     if not event.get("recurrence"):
         event["type"] = "singleInstance"
         event["recurrence"] = None
         event["_exceptions"], event["_cancelled"] = {}, []
         return
     event["type"] = "seriesMaster"
-    local_start, _ = local_bounds(event)
-    still = {key for key in list(event.get("_exceptions") or {}) + list(
-        event.get("_cancelled") or [])
-        if rec.is_occurrence(event["recurrence"], local_start, parse_instant(key))}
-    event["_exceptions"] = {k: v for k, v in (event.get("_exceptions") or {}).items()
-                            if k in still}
-    event["_cancelled"] = [k for k in event.get("_cancelled") or [] if k in still]
+    event["_exceptions"], event["_cancelled"] = {}, []
 
 
 def update_occurrence(tenant: TenantState, uid: str, master: dict[str, Any],

@@ -123,7 +123,7 @@ class SeriesRow(Base):
     event_id: Mapped[str | None] = mapped_column(String(400))
     ical_uid: Mapped[str | None] = mapped_column(String(400))
     transaction_id: Mapped[str] = mapped_column(String(80), unique=True)
-    # SeriesStatus: creating | active | ended | deleted
+    # SeriesStatus: creating | active | ended | deleted | superseded (a follow-on took over)
     status: Mapped[str] = mapped_column(String(20), default=SeriesStatus.CREATING)
     cadence: Mapped[str] = mapped_column(String(20))
     minutes: Mapped[int] = mapped_column(Integer)
@@ -153,7 +153,8 @@ class OccurrenceRow(Base):
     original_start: Mapped[datetime] = mapped_column(UtcDateTime)
     start: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     end: Mapped[datetime] = mapped_column(UtcDateTime)
-    # OccurrenceStatus: scheduled | moved | cancelled | declined | held | held_no_notes
+    # OccurrenceStatus: scheduled | moved | cancelled | declined | held | held_no_notes |
+    # withdrawn (cancelled by onetoone as its series ended: not missed)
     status: Mapped[str] = mapped_column(String(20), default=OccurrenceStatus.SCHEDULED)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     meeting_number: Mapped[int] = mapped_column(Integer, default=0)

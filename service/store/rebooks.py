@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from service.domain.records import MailRecord, OccurrenceRecord, RebookRecord
-from service.domain.status import LIVE_SERIES, OccurrenceStatus, RebookStatus
+from service.domain.status import HOLDING_SERIES, OccurrenceStatus, RebookStatus
 from service.store import convert
 from service.store.base import Repository
 from service.store.models import OccurrenceRow, RebookRow, SeriesRow
@@ -19,7 +19,7 @@ class RebookRepository(Repository):
     """Rebook offers; each is written with its mail in one transaction."""
 
     def missed_without_offer(self, since: datetime, until: datetime) -> list[OccurrenceRecord]:
-        """Cancelled, declined or no-notes occurrences of live series starting in
+        """Cancelled, declined or no-notes occurrences of live (or superseded) series starting in
         [since, until) that have no rebook row yet (replacements themselves excluded)."""
         with self.session() as s:
             offered = select(RebookRow.missed_occurrence_id)
@@ -30,7 +30,7 @@ class RebookRepository(Repository):
                                                  OccurrenceStatus.HELD_NO_NOTES)),
                        OccurrenceRow.rebook_of.is_(None),
                        OccurrenceRow.start >= since, OccurrenceRow.start < until,
-                       SeriesRow.status.in_(LIVE_SERIES), OccurrenceRow.id.not_in(offered))
+                       SeriesRow.status.in_(HOLDING_SERIES), OccurrenceRow.id.not_in(offered))
                 .order_by(OccurrenceRow.start))]
 
     def add_rebook(self, rebook: RebookRecord, mail: MailRecord | None) -> bool:

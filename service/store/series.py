@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service.domain.records import OccurrenceRecord, SeriesRecord
 from service.domain.status import (
+    HOLDING_SERIES,
     LIVE_SERIES,
     OccurrenceStatus,
     PairingStatus,
@@ -21,7 +22,12 @@ from service.store.models import OccurrenceRow, PairingRow, SeriesRow
 
 
 class SeriesRepository(Repository):
-    """Recurring series (one live per pairing) and the meetings they hold."""
+    """Recurring series (one live per pairing, and any superseded ones it followed on from,
+    still holding their last meetings) and the meetings they hold.
+
+    Meeting lists leave out occurrences onetoone withdrew (cancelled as their series ended):
+    they are not meetings, neither upcoming nor missed. ``occurrences(series_id)`` keeps
+    them, for the occurrence sync."""
 
     # -- series -----------------------------------------------------------------------------
 
@@ -31,12 +37,13 @@ class SeriesRepository(Repository):
             return convert.series(row) if row is not None else None
 
     def live_series_people(self) -> list[tuple[SeriesRecord, str, str]]:
-        """Every live series with its pairing's manager and report ids (who is in it)."""
+        """Every series that may hold meetings to come (superseded ones too) with its
+        pairing's manager and report ids (who is in it)."""
         with self.session() as s:
             rows = s.execute(
                 select(SeriesRow, PairingRow.manager_id, PairingRow.report_id)
                 .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
-                .where(SeriesRow.status.in_(LIVE_SERIES))
+                .where(SeriesRow.status.in_(HOLDING_SERIES))
                 .order_by(SeriesRow.id))
             return [(convert.series(row), manager, report) for row, manager, report in rows]
 
@@ -47,9 +54,36 @@ class SeriesRepository(Repository):
             return convert.series(row) if row is not None else None
 
     def all_live_series(self) -> list[SeriesRecord]:
+        """Every series that may hold meetings to come: live and superseded ones."""
         with self.session() as s:
             return [convert.series(r) for r in s.scalars(
-                select(SeriesRow).where(SeriesRow.status.in_(LIVE_SERIES)).order_by(SeriesRow.id))]
+                select(SeriesRow).where(SeriesRow.status.in_(HOLDING_SERIES))
+                .order_by(SeriesRow.id))]
+
+    def pairing_series(self, pairing_id: int) -> list[SeriesRecord]:
+        """Every series a pairing ever had (any status), oldest first."""
+        with self.session() as s:
+            return [convert.series(r) for r in s.scalars(
+                select(SeriesRow).where(SeriesRow.pairing_id == pairing_id)
+                .order_by(SeriesRow.id))]
+
+    def begin_follow_on(self, old_id: int, series: SeriesRecord) -> SeriesRecord | None:
+        """Record the intent to extend ``old_id`` by a follow-on series, in one transaction:
+        the old one becomes superseded, the new one is the pairing's live series (creating).
+        None when ``old_id`` is no longer the live series (another replica got there)."""
+        try:
+            with self.session() as s, s.begin():
+                old = s.get(SeriesRow, old_id)
+                if old is None or old.status != SeriesStatus.ACTIVE:
+                    return None
+                old.status, old.updated_at = SeriesStatus.SUPERSEDED, series.created_at
+                s.flush()
+                row = convert.series_row(series)
+                s.add(row)
+                s.flush()
+                return convert.series(row)
+        except IntegrityError:
+            return None
 
     def begin_series(self, series: SeriesRecord) -> SeriesRecord:
         """Record the intent to create a series before calling Graph (crash safety).
@@ -149,7 +183,8 @@ class SeriesRepository(Repository):
         with self.session() as s:
             rows = s.scalars(select(OccurrenceRow).where(
                 and_(OccurrenceRow.start >= after,
-                     OccurrenceRow.status != OccurrenceStatus.CANCELLED))
+                     OccurrenceRow.status.not_in((OccurrenceStatus.CANCELLED,
+                                                  OccurrenceStatus.WITHDRAWN))))
                 .order_by(OccurrenceRow.start))
             out: dict[int, OccurrenceRecord] = {}
             for row in rows:
@@ -176,22 +211,26 @@ class SeriesRepository(Repository):
         with self.session() as s:
             return [convert.occurrence(r) for r in s.scalars(
                 select(OccurrenceRow).join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
-                .where(SeriesRow.pairing_id == pairing_id).order_by(OccurrenceRow.start))]
+                .where(SeriesRow.pairing_id == pairing_id,
+                       OccurrenceRow.status != OccurrenceStatus.WITHDRAWN)
+                .order_by(OccurrenceRow.start))]
 
     def occurrences_between(self, start: datetime, end: datetime) -> list[OccurrenceRecord]:
-        """Occurrences (of live series) starting in [start, end), by start."""
+        """Occurrences (of live and superseded series) starting in [start, end), by start."""
         with self.session() as s:
             return [convert.occurrence(r) for r in s.scalars(
                 select(OccurrenceRow).join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
                 .where(OccurrenceRow.start >= start, OccurrenceRow.start < end,
-                       SeriesRow.status.in_(LIVE_SERIES))
+                       OccurrenceRow.status != OccurrenceStatus.WITHDRAWN,
+                       SeriesRow.status.in_(HOLDING_SERIES))
                 .order_by(OccurrenceRow.start))]
 
     def occurrences_ended_between(self, start: datetime, end: datetime
                                   ) -> list[OccurrenceRecord]:
         with self.session() as s:
             return [convert.occurrence(r) for r in s.scalars(select(OccurrenceRow).where(
-                OccurrenceRow.end >= start, OccurrenceRow.end < end)
+                OccurrenceRow.end >= start, OccurrenceRow.end < end,
+                OccurrenceRow.status != OccurrenceStatus.WITHDRAWN)
                 .order_by(OccurrenceRow.end))]
 
     def replacement_of(self, missed_occurrence_id: int) -> OccurrenceRecord | None:

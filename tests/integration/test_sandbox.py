@@ -268,8 +268,11 @@ def test_occurrence_patch_exception_and_delete_reach_attendees(tenant):
     assert len(tenant.meeting_messages("bob@contoso.example", "cancel")) == 1
 
 
-def test_series_patch_range_keeps_exceptions_in_range_and_cancel_removes_copies(tenant):
-    """Shortening the range keeps earlier exceptions; cancel removes the attendee copy."""
+def test_series_patch_range_drops_every_exception_and_cancel_removes_copies(tenant):
+    """As in Exchange (MS-OXOCAL 3.1.4.7.3.5; Outlook: "Any exceptions associated with this
+    recurring appointment will be cancelled"): a new range, even only an earlier end date,
+    drops every exception: a typed-into occurrence shows the master's body again, a deleted
+    one comes back. Cancel removes the attendee copy."""
     async def go():
         async with client(tenant) as c:
             master = await _create(c)
@@ -278,6 +281,7 @@ def test_series_patch_range_keeps_exceptions_in_range_and_cancel_removes_copies(
             for item in (items[0], items[4]):
                 await c.patch(f"/users/ann@contoso.example/events/{item['id']}",
                               json={"subject": "moved"})
+            await c.delete(f"/users/ann@contoso.example/events/{items[1]['id']}")
             rec = series_body()["recurrence"]
             rec["range"]["endDate"] = "2024-04-01"
             await c.patch(url, json={"recurrence": rec})
@@ -285,12 +289,50 @@ def test_series_patch_range_keeps_exceptions_in_range_and_cancel_removes_copies(
             cancel = await c.post(f"{url}/cancel", json={"Comment": "Changing cadence"})
             return left, cancel
     left, cancel = run(go())
-    assert [e["type"] for e in left] == ["exception", "occurrence", "occurrence"]
+    assert [e["type"] for e in left] == ["occurrence", "occurrence", "occurrence"]
+    assert {e["subject"] for e in left} == {"1-2-1: Ann & Bob"}
     assert cancel.status_code == 202
     assert tenant.events("bob@contoso.example") == []
     cancels = tenant.meeting_messages("bob@contoso.example", "cancel")
-    assert len(cancels) == 1 and "Changing cadence" in cancels[0]["body"]["content"]
-    assert len(tenant.meeting_messages("bob@contoso.example", "update")) == 3
+    assert "Changing cadence" in cancels[-1]["body"]["content"]
+
+
+def test_series_patch_of_subject_or_body_keeps_exceptions_but_a_new_time_drops_them(tenant):
+    """A PATCH of the master that leaves recurrence and times alone keeps moved and
+    typed-into occurrences (and Bob's copy of them); a new start time drops them all."""
+    async def go():
+        async with client(tenant) as c:
+            master = await _create(c)
+            url = f"/users/ann@contoso.example/events/{master['id']}"
+            items = (await c.get(f"{url}/instances", params=WINDOW)).json()["value"]
+            await c.patch(f"/users/ann@contoso.example/events/{items[0]['id']}",
+                          json={"body": {"contentType": "html", "content": "<p>typed</p>"}})
+            await c.patch(f"/users/ann@contoso.example/events/{items[1]['id']}",
+                          json={"start": {"dateTime": "2024-03-26T15:00:00",
+                                          "timeZone": "GMT Standard Time"},
+                                "end": {"dateTime": "2024-03-26T15:30:00",
+                                        "timeZone": "GMT Standard Time"}})
+            await c.patch(url, json={"subject": "1-2-1 renamed", "body": {
+                "contentType": "html", "content": "<p>new intro</p>"}})
+            kept = (await c.get(f"{url}/instances", params=WINDOW)).json()["value"]
+            bob = tenant.user("bob@contoso.example")["id"]
+            bob_view = (await c.get(f"/users/{bob}/calendarView",
+                                    params={**WINDOW, "$top": "50"})).json()["value"]
+            await c.patch(url, json={
+                "start": {"dateTime": "2024-03-18T11:00:00", "timeZone": "GMT Standard Time"},
+                "end": {"dateTime": "2024-03-18T11:30:00", "timeZone": "GMT Standard Time"}})
+            retimed = (await c.get(f"{url}/instances", params=WINDOW)).json()["value"]
+            return kept, bob_view, retimed
+    kept, bob_view, retimed = run(go())
+    assert [e["type"] for e in kept][:2] == ["exception", "exception"]
+    assert "typed" in kept[0]["body"]["content"]
+    assert kept[1]["start"]["dateTime"].startswith("2024-03-26T15:00")
+    assert "new intro" in kept[2]["body"]["content"] and kept[2]["subject"] == "1-2-1 renamed"
+    assert any(e["start"]["dateTime"].startswith("2024-03-26T15:00") for e in bob_view)
+    assert {e["type"] for e in retimed} == {"occurrence"} and len(retimed) == 5
+    assert all("new intro" in e["body"]["content"] for e in retimed)
+    assert retimed[0]["start"]["dateTime"].startswith("2024-03-18T11:00")
+    assert retimed[1]["start"]["dateTime"].startswith("2024-03-25T1")  # on the pattern again
 
 
 def test_teams_meeting_block_and_text_body(tenant):
