@@ -6,6 +6,7 @@ import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -38,7 +39,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield _fresh_postgres(POSTGRES_URL)
 
 
-def make_settings(tmp_path: Path, db: str, **policy: object):
+def make_settings(tmp_path: Path, db: str, **policy: Any) -> Any:
     """Sandbox settings around a database URL (state files under tmp_path)."""
     if db.startswith("postgresql"):
         # Server databases are upgraded explicitly (`onetoone db upgrade`), as in production.

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.acceptance.test_crash import HANG_GUARD_SECONDS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -17,8 +19,12 @@ def onetoone(*args: str, cwd: Path, env: dict[str, str] | None = None
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("ONETOONE_")}
     full_env.update(env or {})
     full_env["COLUMNS"] = "200"
-    return subprocess.run([sys.executable, "-m", "service", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=900)  # a guard, not a budget
+    try:
+        return subprocess.run([sys.executable, "-m", "service", *args], cwd=cwd, env=full_env,
+                              capture_output=True, text=True, timeout=HANG_GUARD_SECONDS)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"hang guard: `onetoone {' '.join(args)}` still running after "
+                    f"{HANG_GUARD_SECONDS} s")
 
 
 def test_demo_runs_and_second_run_creates_nothing(tmp_path: Path) -> None:

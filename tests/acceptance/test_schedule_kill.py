@@ -1,13 +1,17 @@
 """`onetoone schedule` SIGKILLed in the middle of creating series, then run again at once:
 every pair ends up with exactly one series, nobody double-booked, nothing hidden behind the
-dead run's leases."""
+dead run's leases.
+
+The kill lands at a chosen point, not after a guessed delay: right after Graph has created a
+series that the run has not recorded yet, once others are recorded and more are still being
+created (see test_crash's kill points)."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,8 +21,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from service.graph.payloads import PAIRING_PROPERTY
-from service.graph.sandbox import SandboxTenant
+from service.sandbox import SandboxTenant
 from service.store.db import make_engine
+from tests.acceptance.test_crash import finish, kill_points
 from tests.integration.test_no_double_booking import one_to_ones, overlaps
 
 START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -64,26 +69,28 @@ def test_killed_schedule_then_rerun_schedules_every_pair_once(tmp_path: Path) ->
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONETOONE_")}
     env.update({"ONETOONE_DATABASE_URL": f"sqlite:///{db}",
                 "ONETOONE_MICROSOFT_SANDBOX_STATE": str(state),
-                "ONETOONE_TEST_SANDBOX_LATENCY": "0.2"})
-    cmd = [sys.executable, "-m", "service", "schedule", "--now", START.isoformat()]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    # Wait for the state where the kill matters: intents recorded, some series created.
-    while proc.poll() is None:
-        rows = series_rows(db)
-        if rows["active"] >= 1 and rows["creating"] >= 1:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, "the run finished before it could be killed mid-way"
-    proc.kill()
-    proc.communicate(timeout=60)
+                # a little latency keeps several POSTs in flight when the kill lands
+                "ONETOONE_TEST_SANDBOX_LATENCY": "0.05"})
+    args = ["schedule", "--now", START.isoformat()]
+    # Killed right after Graph answers the first series POST made once some series are
+    # active and others still being created: that series exists in Outlook, not in the
+    # database.
+    points = tmp_path / "points.log"
+    proc = subprocess.Popen([*kill_points(tmp_path), *args], cwd=tmp_path,
+                            env=dict(env, CRASH_PLAN="1 after series", CRASH_LOG=str(points)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = finish(proc, "`onetoone schedule` to reach its kill point")
+    assert proc.returncode == -signal.SIGKILL, (
+        f"the run ended ({proc.returncode}) before it could be killed mid-way: " + err[-3000:])
+    assert "killed after change POST" in points.read_text()
     killed_at = series_rows(db)
-    assert killed_at["creating"] >= 1
+    assert killed_at["creating"] >= 1 and killed_at["active"] >= 1, killed_at
 
-    rerun = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
-                           timeout=600)
-    assert rerun.returncode == 0, rerun.stderr[-3000:]
-    assert "Traceback" not in rerun.stderr
+    rerun = subprocess.Popen([sys.executable, "-m", "service", *args], cwd=tmp_path, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = finish(rerun, "the `onetoone schedule` rerun")
+    assert rerun.returncode == 0, err[-3000:]
+    assert "Traceback" not in err
     rows = series_rows(db)
     assert rows == Counter({"active": 15}), rows  # 3 + 12 pairs, all live, none twice
 
