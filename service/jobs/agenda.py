@@ -144,7 +144,10 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
             if not store.claim(view.pairing.id, ctx.worker_id, now, LEASE):
                 return
             try:
-                for occ, series, view, first in items:
+                for seen, series, view, first in items:
+                    occ = store.occurrence(seen.id)
+                    if occ is None or _settled_meanwhile(seen, occ):
+                        continue  # another replica wrote it between our read and our claim
                     label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
                     try:
                         outcome = await _write(ctx, view, occ, series.time_zone, bank, now,
@@ -160,6 +163,22 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
 
     await asyncio.gather(*(one_pair(items) for items in due.values()))
     return report
+
+
+def _ours_untouched(current: str, wanted: str | None, occ: OccurrenceRecord) -> bool:
+    """Whether a block found before the first agenda is recorded is exactly one we wrote:
+    what this run would write, or what an earlier run recorded it was about to write."""
+    found = fingerprint(current)
+    return ((wanted is not None and found == fingerprint(wanted))
+            or found == occ.agenda_fingerprint)
+
+
+def _settled_meanwhile(seen: OccurrenceRecord, fresh: OccurrenceRecord) -> bool:
+    """Whether the agenda state read before the claim changed by the time it was taken."""
+    def state(o: OccurrenceRecord) -> tuple[object, ...]:
+        return o.agenda_state, o.agenda_updates, o.agenda_topics, o.status
+
+    return state(seen) != state(fresh)
 
 
 async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
@@ -185,9 +204,20 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
                                     .extra_updates)
             return "kept"
     wanted = block_text(html_to_text(block_html))
+    if first and current is not None and not _ours_untouched(current, wanted, occ):
+        # A run wrote the block and died before recording it, and someone has typed into
+        # it since (or it was never ours): their words win over a second update.
+        log.info("agenda.person_edited", extra={"occurrence": occ.id})
+        store.update_occurrence(occ.id, now, agenda_state=AgendaState.INJECTED, agenda_at=now,
+                                agenda_updates=1 + ctx.settings.agenda.extra_updates)
+        return "kept"
     if current is not None and wanted is not None and fingerprint(current) == fingerprint(wanted):
         pass  # a previous run wrote it and died before recording it: don't send it again
     else:
+        if first and wanted is not None:
+            # Recorded before the write, so a rerun after a kill can tell our block from one
+            # a person has typed into since.
+            store.update_occurrence(occ.id, now, agenda_fingerprint=fingerprint(wanted))
         try:
             new_html = replace_block(html, block_html)
         except BlockDamaged:

@@ -20,6 +20,7 @@ from service.domain.records import OccurrenceRecord, PairingView
 from service.domain.status import ActionStatus, OccurrenceStatus
 from service.errors import ServiceError
 from service.jobs.context import JobContext
+from service.jobs.occurrences import report_declined
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
@@ -47,11 +48,10 @@ def due_for_capture(occ: OccurrenceRecord, now: datetime, grace: timedelta,
                for mark in (occ.end + RECHECK, occ.end + recapture))
 
 
-def _no_notes(occ: OccurrenceRecord) -> OccurrenceStatus:
-    """A meeting nothing was typed in: declined stays declined (the report said no)."""
-    if occ.status == OccurrenceStatus.DECLINED:
-        return OccurrenceStatus.DECLINED
-    return OccurrenceStatus.HELD_NO_NOTES
+def _no_notes(declined: bool) -> OccurrenceStatus:
+    """A meeting nothing was typed in: declined stays declined (the report said no), so
+    it gets no reminder."""
+    return OccurrenceStatus.DECLINED if declined else OccurrenceStatus.HELD_NO_NOTES
 
 
 async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
@@ -72,7 +72,10 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
         if not store.claim(view.pairing.id, ctx.worker_id, now, LEASE):
             continue
         try:
-            await _capture_one(ctx, view, occ, series.time_zone, now, report, label)
+            fresh = store.occurrence(occ.id)
+            if fresh is None or fresh.captured_at != occ.captured_at:
+                continue  # another replica read it between our read and our claim
+            await _capture_one(ctx, view, fresh, series.time_zone, now, report, label)
         except ServiceError as exc:
             report.failed.append(f"{label}: {exc}")
             log.error("capture.failed", extra={"occurrence": occ.id, "error": str(exc)})
@@ -85,7 +88,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
                        now: datetime, report: CaptureReport, label: str) -> None:
     store = ctx.store
     event = await ctx.graph.get_event(view.manager.id, occ.event_id,
-                                      "body,isCancelled,start,end", text_body=True)
+                                      "body,isCancelled,start,end,attendees", text_body=True)
     if event is None or event.cancelled or event.start is None or event.end is None:
         store.update_occurrence(occ.id, now, status=OccurrenceStatus.CANCELLED, captured_at=now)
         return
@@ -95,11 +98,18 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
         store.update_occurrence(occ.id, now, start=start, end=end,
                                 status=OccurrenceStatus.MOVED)
         return
+    if (start, end) != (occ.start, occ.end):  # moved earlier: the reminder follows it
+        store.update_occurrence(occ.id, now, start=start, end=end)
+    # The report's answer as it is now (the manager's copy carries it): a decline made
+    # after the agenda went in is noticed here, before any reminder is queued.
+    declined = (report_declined(event, view.report.email) if event.attendees
+                else occ.status == OccurrenceStatus.DECLINED)
     text = block_text(event.body)
     if text is None:
         # No agenda block (never injected, or removed): nothing to read as notes.
         if occ.captured_at is None:
-            store.update_occurrence(occ.id, now, status=_no_notes(occ), captured_at=now)
+            store.update_occurrence(occ.id, now, status=_no_notes(declined),
+                                    captured_at=now)
             report.without_notes.append(label)
         return
     fp = fingerprint(text)
@@ -148,7 +158,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     # Notes added with `onetoone notes add` count as notes too (the summary carries them).
     wrote = bool(parsed.notes or parsed.new_actions or parsed.closed_ids
                  or store.notes(occ.id))
-    status = OccurrenceStatus.HELD if wrote else _no_notes(occ)
+    status = OccurrenceStatus.HELD if wrote else _no_notes(declined)
     store.update_occurrence(occ.id, now, status=status, captured_at=now,
                             captured_fingerprint=fp)
     report.actions_added += added
