@@ -22,6 +22,7 @@ from kiota_abstractions.native_response_handler import NativeResponseHandler
 from kiota_abstractions.request_information import RequestInformation
 from kiota_http.middleware.options import ResponseHandlerOption
 
+from service.domain.directory import DirectoryDelta, UserChange
 from service.domain.events import (
     CalendarEvent,
     DirectoryUser,
@@ -60,6 +61,10 @@ __all__ = [
     "ScheduleQuery",
     "parse_graph_datetime",
 ]
+
+
+def _delta_expired(exc: GraphError) -> bool:
+    return exc.status == 410 or exc.code.lower() in ("syncstatenotfound", "resyncrequired")
 
 
 def _path(*segments: str) -> str:
@@ -201,25 +206,6 @@ class GraphClient:
                 raise self._batch_error(item, result)
         return out
 
-    async def users_with_reports(self, user_ids: Sequence[str]) -> set[str]:
-        """Which of these users have at least one direct report (they manage others)."""
-        items = [
-            BatchItem(id=uid, method="GET",
-                      url=_path("users", uid, "directReports") + "?$select=id&$top=1")
-            for uid in user_ids
-        ]
-        results = await self._batch(items)
-        return {
-            uid
-            for uid, r in results.items()
-            if r.status == 200 and (r.body or {}).get("value")
-        }
-
-    async def get_users(self, ids: Sequence[str]) -> list[DirectoryUser]:
-        """Users by id (batched); ids that no longer exist are left out."""
-        found = await self.find_users(ids)
-        return list(found.values())
-
     async def find_users(self, keys: Sequence[str]) -> dict[str, DirectoryUser]:
         """Users by id or email (UPN or primary SMTP), batched; missing ones left out."""
         items = [
@@ -249,6 +235,32 @@ class GraphClient:
         except NotFound:
             return None
         return wire.user(data, wire.manager_id(data))
+
+    async def directory_changes(self, delta_link: str | None) -> DirectoryDelta:
+        """Users changed since ``delta_link`` (users/delta), or every user when there is none
+        or Graph no longer knows it (410 / syncStateNotFound / resyncRequired: a full read)."""
+        changes: list[UserChange] = []
+        full = not delta_link
+        try:
+            page = await (self.request("GET", "/users/delta", url=delta_link) if delta_link
+                          else self.request("GET", "/users/delta",
+                                            query={"$select": wire.USER_DELTA_SELECT}))
+        except GraphError as exc:
+            if not delta_link or not _delta_expired(exc):
+                raise
+            log.warning("graph.delta_expired", extra={"path": "/users/delta", "error": str(exc)})
+            return await self.directory_changes(None)
+        while True:
+            changes += [wire.user_change(u) for u in page.get("value", [])]
+            if page.get("@odata.nextLink"):
+                page = await self.request("GET", "/users/delta", url=page["@odata.nextLink"])
+                continue
+            return DirectoryDelta(changes, page.get("@odata.deltaLink", ""), full)
+
+    async def group_member_ids(self, group_id: str) -> set[str]:
+        """The ids of a group's (transitive) user members: one request per 999."""
+        path = _path("groups", group_id, "transitiveMembers", "microsoft.graph.user")
+        return {u["id"] async for u in self._pages(path, {"$select": "id", "$top": "999"})}
 
     # -- mailboxes --------------------------------------------------------------------------
 
@@ -483,6 +495,33 @@ class GraphClient:
                 headers=UTC_TIMES,
             )
         ]
+
+    async def calendar_changes(self, mailbox: str, link: str | None, start: datetime,
+                               end: datetime) -> wire.CalendarChanges:
+        """What changed in a calendar's window since ``link`` (a delta link this returned
+        before), or the whole window when there is none or Graph no longer knows it (410
+        Gone: the sync state expired). The window is the one the link was made for."""
+        path = _path("users", mailbox, "calendarView", "delta")
+        headers = {"Prefer": 'outlook.timezone="UTC", odata.maxpagesize=200'}
+        if link:
+            try:
+                return wire.calendar_changes(
+                    await self._delta_pages(path, None, link, headers), full=False)
+            except GraphError as exc:
+                if exc.status != 410:
+                    raise
+                log.info("graph.delta_expired", extra={"mailbox": mailbox, "code": exc.code})
+        query = {"startDateTime": iso_utc(start) + "Z", "endDateTime": iso_utc(end) + "Z"}
+        return wire.calendar_changes(await self._delta_pages(path, query, None, headers),
+                                     full=True)
+
+    async def _delta_pages(self, path: str, query: dict[str, str] | None, link: str | None,
+                           headers: dict[str, str]) -> list[dict[str, Any]]:
+        pages = [await self.request("GET", path, query=query, url=link, headers=headers)]
+        while pages[-1].get("@odata.nextLink"):
+            pages.append(await self.request("GET", path, url=pages[-1]["@odata.nextLink"],
+                                            headers=headers))
+        return pages
 
     async def calendar_view(
         self, mailbox: str, start: datetime, end: datetime,

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from service.domain.adoption import ended_tag
+from service.domain.directory import UserChange
 from service.domain.events import (
     Attendee,
     CalendarEvent,
@@ -167,6 +170,22 @@ def series_move_patch(*, slot: Slot, minutes: int, recurrence: dict[str, Any],
     return patch
 
 
+def series_ended_patch(pairing_key: str, day: date) -> dict[str, Any]:
+    """The PATCH body marking a series onetoone ended: only its pairing tag changes, to the
+    ended form the adoption search never matches (service/domain/adoption.py).
+
+    Why a PATCH of the master is safe here: MS-OXOCAL 3.1.4.7.3.1 counts only a change of
+    start, end or the recurrence as a significant change, and exceptions are dropped only
+    when the recurrence is rebuilt (3.1.4.7.3.5); an update of other master properties is
+    reported to keep the series and its exceptions whole (OfficeDev/ews-managed-api#168).
+    A named property is not part of the meeting sent to attendees. No source found states
+    outright that Exchange sends no meeting update for a property-only PATCH (Graph's
+    event-update page says a master update that does notify also notifies per exception),
+    so this body carries nothing else: no subject, body, times or attendees."""
+    return {"singleValueExtendedProperties": [
+        {"id": PAIRING_PROPERTY, "value": ended_tag(pairing_key, day)}]}
+
+
 def recurrence_patch(recurrence: dict[str, Any], time_zone: str) -> dict[str, Any]:
     """The PATCH body changing a series' recurrence (used to extend or end it)."""
     rec = {"pattern": dict(recurrence["pattern"]), "range": dict(recurrence["range"])}
@@ -288,6 +307,28 @@ def user(data: dict[str, Any], manager_id: str | None) -> DirectoryUser:
     )
 
 
+# users/delta property -> the field kept per user (service/domain/directory.py).
+DELTA_FIELDS = {"displayName": "display_name", "mail": "mail", "userPrincipalName": "upn",
+                "accountEnabled": "enabled", "userType": "user_type",
+                "employeeHireDate": "hire_date"}
+USER_DELTA_SELECT = USER_FIELDS + ",manager"
+
+
+def user_change(data: dict[str, Any]) -> UserChange:
+    """One user of a users/delta page: the properties it carries (a changed user may carry
+    only the changed ones), or its removal. The manager comes as ``manager@delta``, a list
+    whose entry is marked ``@removed`` when the manager was unset."""
+    if "@removed" in data:
+        return UserChange(id=data["id"], removed=True)
+    values: dict[str, object] = {field: data[name] for name, field in DELTA_FIELDS.items()
+                                 if name in data}
+    managers = data.get("manager@delta")
+    if managers is not None:
+        current = [m for m in managers if "@removed" not in m]
+        values["manager_id"] = current[0]["id"] if current else None
+    return UserChange(id=data["id"], values=values)
+
+
 def manager_id(data: dict[str, Any]) -> str | None:
     """The id in a user's expanded ``manager``, if any."""
     return (data.get("manager") or {}).get("id")
@@ -385,3 +426,30 @@ def tag_filter(property_id: str, value: str, select: str) -> dict[str, str]:
         "$expand": f"singleValueExtendedProperties($filter=id eq '{property_id}')",
         "$select": select,
     }
+
+
+@dataclass(frozen=True)
+class CalendarChanges:
+    """One round of a calendar's delta: events added or changed (occurrences expanded),
+    ids removed (deleted, cancelled away, or moved out of the window), and the link that
+    asks for the changes after these. ``full`` when this was a whole re-read (no token, or
+    it had expired): then an event not listed is not in the window at all."""
+
+    events: list[CalendarEvent]
+    removed: list[str]
+    link: str
+    full: bool
+
+
+def calendar_changes(pages: Sequence[dict[str, Any]], full: bool) -> CalendarChanges:
+    """The events and removals of a delta round's pages (the last carries the delta link)."""
+    events: list[CalendarEvent] = []
+    removed: list[str] = []
+    for page in pages:
+        for item in page.get("value", []):
+            if "@removed" in item:
+                removed.append(str(item.get("id") or ""))
+            else:
+                events.append(calendar_event(item))
+    link = str(pages[-1].get("@odata.deltaLink") or "") if pages else ""
+    return CalendarChanges(events, removed, link, full)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from service.domain.cadence import choose_cadence
+from service.domain.directory import UserValues, directory_users, member_groups, merge
 from service.domain.events import DirectoryUser
 from service.domain.model import CadenceKind, PairSpec, Person
 from service.domain.pairing import (
@@ -32,6 +33,18 @@ from service.store.files import read_pairs_file
 log = logging.getLogger(__name__)
 
 
+DIRECTORY_SOURCE = "users"
+
+
+@dataclass
+class DirectoryRead:
+    """The directory before and after this read, and the delta link to store with it."""
+
+    before: dict[str, UserValues]
+    after: dict[str, UserValues]
+    delta_link: str
+
+
 @dataclass
 class PairsPlan:
     """What the sources say now and what would change."""
@@ -40,6 +53,7 @@ class PairsPlan:
     people: list[PersonUpdate]
     present_ids: set[str]
     warnings: list[str] = field(default_factory=list)
+    directory: DirectoryRead | None = None
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -48,18 +62,28 @@ class PairsPlan:
         return out
 
 
-def _person(u: DirectoryUser, groups: dict[str, set[str]]) -> Person:
+def _person(u: DirectoryUser, groups: dict[str, frozenset[str]]) -> Person:
     return Person(id=u.id, email=u.email, name=u.name, hire_date=u.hire_date,
-                  groups=frozenset(g for g, members in groups.items() if u.id in members))
+                  groups=groups.get(u.id, frozenset()))
 
 
-async def _group_members(ctx: JobContext) -> dict[str, set[str]]:
-    """Members of each group with a cadence override (for per-group policy)."""
-    out: dict[str, set[str]] = {}
+async def _group_members(ctx: JobContext) -> dict[str, frozenset[str]]:
+    """Each user's groups among those with a cadence override (for per-group policy)."""
+    members: dict[str, set[str]] = {}
     for group_id, _cadence in ctx.settings.cadence_policy().group_overrides:
-        users = await ctx.graph.list_users(group_id=group_id, with_managers=False)
-        out[group_id] = {u.id for u in users}
-    return out
+        members[group_id] = await ctx.graph.group_member_ids(group_id)
+    return member_groups(members)
+
+
+async def _read_directory(ctx: JobContext) -> DirectoryRead:
+    """The directory now: the stored copy with the changes since its delta link merged in
+    (a first read, or one whose link Graph has forgotten, reads every user)."""
+    before, link = ctx.store.directory(DIRECTORY_SOURCE)
+    delta = await ctx.graph.directory_changes(link)
+    after = merge(before, delta)
+    log.info("pairs.directory_read", extra={"changes": len(delta.changes), "full": delta.full,
+                                            "users": len(after)})
+    return DirectoryRead(before=before, after=after, delta_link=delta.delta_link)
 
 
 async def gather(ctx: JobContext, today: date) -> PairsPlan:
@@ -72,19 +96,24 @@ async def gather(ctx: JobContext, today: date) -> PairsPlan:
     warnings: list[str] = []
 
     users: list[DirectoryUser] = []
+    everyone: dict[str, DirectoryUser] = {}
+    read: DirectoryRead | None = None
     if use_directory:
-        users = await ctx.graph.list_users(group_id=cfg.group_id or None)
-    by_id = {u.id: u for u in users}
+        read = await _read_directory(ctx)
+        everyone = {u.id: u for u in directory_users(read.after)}
+        users = list(everyone.values())
+        if cfg.group_id:
+            scope = await ctx.graph.group_member_ids(cfg.group_id)
+            users = [u for u in users if u.id in scope]
+    in_scope = {u.id for u in users}
     usable = {u.id: u for u in users if u.enabled and u.member and u.email
               and u.email not in exclude}
     # Managers outside a group scope are still needed as the organizer.
-    missing = {u.manager_id for u in usable.values()
-               if u.manager_id and u.manager_id not in by_id}
-    if missing:
-        for extra in await ctx.graph.get_users(sorted(missing)):
-            by_id[extra.id] = extra
-            if extra.enabled and extra.email and extra.email not in exclude:
-                usable.setdefault(extra.id, extra)
+    for uid in sorted({u.manager_id for u in usable.values()
+                       if u.manager_id and u.manager_id not in in_scope}):
+        extra = everyone.get(uid)
+        if extra is not None and extra.enabled and extra.email and extra.email not in exclude:
+            usable.setdefault(extra.id, extra)
 
     file_rows: list[FilePair] = []
     by_email: dict[str, DirectoryUser] = {}
@@ -116,7 +145,9 @@ async def gather(ctx: JobContext, today: date) -> PairsPlan:
     # (a report who is a manager on another line); with both, either one counts.
     manages: set[str] = set()
     if use_directory and cfg.group_id:
-        manages = set(await ctx.graph.users_with_reports(sorted(usable)))
+        # Anyone reporting to them counts, in the group or not (as directReports lists).
+        manages = {u.manager_id for u in everyone.values()
+                   if u.manager_id and u.manager_id in usable}
     elif use_directory:
         manages = {u.manager_id for u in users if u.enabled and u.manager_id}
     manages |= {by_email[email].id for email in file_managers(file_rows)}
@@ -127,7 +158,7 @@ async def gather(ctx: JobContext, today: date) -> PairsPlan:
             manager = usable.get(user.manager_id or "")
             if manager is None or user.id == manager.id:
                 continue
-            if cfg.group_id and user.id not in {u.id for u in users}:
+            if cfg.group_id and user.id not in in_scope:
                 continue  # a manager fetched only as an organizer is not in scope as a report
             specs.append(PairSpec(manager=_person(manager, groups), report=_person(user, groups),
                                   report_manages_others=user.id in manages, source="directory"))
@@ -158,7 +189,8 @@ async def gather(ctx: JobContext, today: date) -> PairsPlan:
     actions = reconcile(specs, current, frozenset(present), policy, today)
     people = [PersonUpdate(id=u.id, email=u.email, name=u.name, hire_date=u.hire_date,
                            manages_others=u.id in manages) for u in usable.values()]
-    return PairsPlan(actions=actions, people=people, present_ids=present, warnings=warnings)
+    return PairsPlan(actions=actions, people=people, present_ids=present, warnings=warnings,
+                     directory=read)
 
 
 def apply(ctx: JobContext, plan: PairsPlan, now: datetime) -> dict[str, int]:
@@ -184,6 +216,10 @@ def apply(ctx: JobContext, plan: PairsPlan, now: datetime) -> dict[str, int]:
             log.info("pairs.%s", action.kind, extra={"pairing": action.key,
                                                     "reason": action.reason})
     store.mark_absent(plan.present_ids)
+    if plan.directory is not None:
+        # Last: a run that stops before this reads the same changes again next time.
+        read = plan.directory
+        store.save_directory(DIRECTORY_SOURCE, read.before, read.after, read.delta_link)
     return plan.counts()
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import re
 from typing import Any
 
 from service.sandbox.odata import page, parse_filter, select, top
 from service.sandbox.state import TenantState, not_found
-from service.sandbox.wire import Request, Response
+from service.sandbox.wire import GraphFault, Request, Response, bad_request
 
 # What GET /users returns without $select (Graph's documented default set).
 DEFAULT_USER_FIELDS = ("businessPhones", "displayName", "givenName", "jobTitle", "mail",
@@ -75,6 +77,105 @@ def list_users(tenant: TenantState, request: Request) -> Response:
     shaped = [_shape(u, request, tenant) for u in users]
     return Response(200, page(shaped, request, size,
                               context=f"{request.base}/$metadata#users"))
+
+
+# How many delta tokens (and paging rounds) are remembered: older ones are expired, as
+# Graph's are after a while, and answer 410 so the client must read everything again.
+DELTA_TOKENS_KEPT = 4
+
+
+def _delta_state(tenant: TenantState) -> dict[str, Any]:
+    return tenant.state.setdefault("userDelta", {"counter": 0, "tokens": {}, "rounds": {}})
+
+
+def expire_delta_tokens(tenant: TenantState) -> None:
+    """Forget every users/delta token (the next request with one gets 410 Gone)."""
+    state = _delta_state(tenant)
+    state["tokens"].clear()
+    state["rounds"].clear()
+
+
+def _fingerprint(user: dict[str, Any]) -> str:
+    full = {**user_json(user), "manager": user.get("manager_id")}
+    return hashlib.sha1(json.dumps(full, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _sync_gone() -> GraphFault:
+    return GraphFault(410, "syncStateNotFound", "The sync state generation is not found or "
+                      "has expired. Start the synchronization again without a delta token.")
+
+
+def _remember(table: dict[str, Any], key: str, value: Any) -> None:
+    table[key] = value
+    while len(table) > DELTA_TOKENS_KEPT:
+        del table[next(iter(table))]
+
+
+def _delta_item(tenant: TenantState, uid: str, names: list[str]) -> dict[str, Any]:
+    user = tenant.state["users"].get(uid)
+    if user is None:
+        # Deleted (soft: restorable for 30 days), as Graph reports it in a delta round.
+        return {"id": uid, "@removed": {"reason": "changed"}}
+    full = user_json(user)
+    out = {k: full[k] for k in names if k in full}
+    out["id"] = user["id"]
+    if "manager" in names:
+        manager = user.get("manager_id")
+        out["manager@delta"] = ([{"@odata.type": "#microsoft.graph.user", "id": manager}]
+                                if manager else [])
+    return out
+
+
+def users_delta(tenant: TenantState, request: Request) -> Response:
+    """GET /users/delta: a first round lists every user; a round from a ``$deltatoken`` lists
+    users added, changed (with ``manager@delta`` when ``manager`` was selected) or removed
+    (``@removed``) since. Pages carry ``@odata.nextLink`` ($skiptoken), the last page an
+    ``@odata.deltaLink``; the query options of the first request live in the tokens. An
+    unknown or expired token answers 410 Gone."""
+    state = _delta_state(tenant)
+    size = top(request, 100, 999)
+    skip, delta = request.option("skiptoken"), request.option("deltatoken")
+    if skip:
+        round_id, _, offset_text = skip.partition(".")
+        round_ = state["rounds"].get(round_id)
+        if round_ is None or not offset_text.isdigit():
+            raise _sync_gone()
+        offset = int(offset_text)
+    else:
+        if delta:
+            base = state["tokens"].get(delta)
+            if base is None:
+                raise _sync_gone()
+            names, seen = base["select"], base["seen"]
+        else:
+            wanted = request.option("select")
+            names = ([n.strip() for n in wanted.split(",") if n.strip()] if wanted
+                     else list(DEFAULT_USER_FIELDS))
+            for name in names:
+                if name not in USER_PROPERTIES and name != "manager":
+                    raise bad_request(f"Could not find a property named '{name}' on type "
+                                      "'microsoft.graph.user'.", "RequestBroker--ParseUri")
+            seen = {}
+        now = {uid: _fingerprint(u) for uid, u in tenant.state["users"].items()}
+        ids = [uid for uid, fp in now.items() if seen.get(uid) != fp]
+        ids += [uid for uid in seen if uid not in now]
+        state["counter"] += 1
+        token = f"t{state['counter']}"
+        _remember(state["tokens"], token, {"select": names, "seen": now})
+        round_id, offset = token, 0
+        round_ = {"ids": ids, "select": names, "token": token}
+        _remember(state["rounds"], round_id, round_)
+    body: dict[str, Any] = {
+        "@odata.context": f"{request.base}/$metadata#users",
+        "value": [_delta_item(tenant, uid, round_["select"])
+                  for uid in round_["ids"][offset: offset + size]],
+    }
+    if offset + size < len(round_["ids"]):
+        body["@odata.nextLink"] = (f"{request.base}/users/delta?$skiptoken={round_id}."
+                                   f"{offset + size}")
+    else:
+        body["@odata.deltaLink"] = f"{request.base}/users/delta?$deltatoken={round_['token']}"
+    return Response(200, body)
 
 
 def get_user(tenant: TenantState, key: str, request: Request) -> Response:

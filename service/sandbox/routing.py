@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import service.sandbox.calendar as cal
+import service.sandbox.delta as delta
 import service.sandbox.directory as directory
 import service.sandbox.freebusy as freebusy
 import service.sandbox.mail as mail
@@ -63,6 +64,8 @@ def _route_table() -> list[tuple[str, re.Pattern[str], Handler]]:
 
     routes: list[tuple[str, str, Handler]] = [
         ("GET", r"/users", lambda t, r, g: directory.list_users(t, r)),
+        ("GET", r"/users/(?:microsoft\.graph\.)?delta",
+         lambda t, r, g: directory.users_delta(t, r)),
         ("GET", u, lambda t, r, g: directory.get_user(t, g[0], r)),
         ("GET", rf"{u}/manager", lambda t, r, g: directory.get_manager(t, g[0], r)),
         ("GET", rf"{u}/directReports(?:/microsoft\.graph\.user)?",
@@ -83,6 +86,8 @@ def _route_table() -> list[tuple[str, re.Pattern[str], Handler]]:
          mailbox(lambda t, uid, r, e: cal.list_view(t, uid, r, e))),
         ("GET", rf"{u}(?:/calendar)?/calendarView",
          mailbox(lambda t, uid, r: cal.list_view(t, uid, r, None))),
+        ("GET", rf"{u}(?:/calendar)?/calendarView/(?:microsoft\.graph\.)?delta",
+         mailbox(lambda t, uid, r: delta.calendar_view_delta(t, uid, r))),
         ("POST", rf"{u}/(?:microsoft\.graph\.)?sendMail",
          mailbox(lambda t, uid, r: mail.send_mail(t, uid, r))),
         ("GET", rf"{u}/mailFolders/([^/]+)/messages",

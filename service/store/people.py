@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Column, MetaData, String, Table, Text, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
+from service.domain.directory import UserValues
 from service.domain.records import PairingRecord, PairingView, PersonRecord, PersonUpdate
 from service.domain.status import LIVE_PAIRINGS, LIVE_SERIES, PairingStatus
 from service.store import convert
-from service.store.base import Repository
+from service.store.base import Repository, log
 from service.store.models import PairingRow, PersonRow, SeriesRow
+
+# The directory as last read (migration 0007). Plain tables: only this module touches them.
+_tables = MetaData()
+DIRECTORY_USERS = Table("directory_users", _tables, Column("id", String(100), primary_key=True),
+                        Column("data", Text, nullable=False))
+DIRECTORY_SYNC = Table("directory_sync", _tables, Column("source", String(40), primary_key=True),
+                       Column("delta_link", Text, nullable=False))
 
 
 class PeopleRepository(Repository):
@@ -57,6 +67,47 @@ class PeopleRepository(Repository):
             for row in s.scalars(select(PersonRow).where(PersonRow.active.is_(True))):
                 if row.id not in present_ids:
                     row.active = False
+
+    # -- the directory as last read ---------------------------------------------------------
+
+    def directory(self, source: str) -> tuple[dict[str, UserValues], str | None]:
+        """Every user known from the directory, and the delta link to read changes since."""
+        with self.session() as s:
+            link = s.scalar(select(DIRECTORY_SYNC.c.delta_link)
+                            .where(DIRECTORY_SYNC.c.source == source))
+            if not link:
+                return {}, None
+            users = {uid: json.loads(data)
+                     for uid, data in s.execute(select(DIRECTORY_USERS.c.id,
+                                                       DIRECTORY_USERS.c.data))}
+        return users, link
+
+    def save_directory(self, source: str, before: Mapping[str, UserValues],
+                       after: Mapping[str, UserValues], delta_link: str) -> None:
+        """Write only the users that changed, and the link, in one transaction."""
+        try:
+            self._save_directory(source, before, after, delta_link)
+        except IntegrityError:
+            # Another replica stored this read first; the next read starts from theirs.
+            log.info("store.race_retried", extra={"what": "directory"})
+
+    def _save_directory(self, source: str, before: Mapping[str, UserValues],
+                        after: Mapping[str, UserValues], delta_link: str) -> None:
+        with self.session() as s, s.begin():
+            gone = [uid for uid in before if uid not in after]
+            if gone:
+                s.execute(delete(DIRECTORY_USERS).where(DIRECTORY_USERS.c.id.in_(gone)))
+            for uid, values in after.items():
+                if before.get(uid) == values:
+                    continue
+                data = json.dumps(values, sort_keys=True, default=str)
+                if uid in before:
+                    s.execute(update(DIRECTORY_USERS).where(DIRECTORY_USERS.c.id == uid)
+                              .values(data=data))
+                else:
+                    s.execute(insert(DIRECTORY_USERS).values(id=uid, data=data))
+            s.execute(delete(DIRECTORY_SYNC).where(DIRECTORY_SYNC.c.source == source))
+            s.execute(insert(DIRECTORY_SYNC).values(source=source, delta_link=delta_link))
 
     # -- pairings ---------------------------------------------------------------------------
 

@@ -1,0 +1,188 @@
+"""The pairs job reads the directory with users/delta: a tick with nothing changed costs one
+request, a joiner, mover or leaver is picked up in the next tick, an expired token means a
+full read, and the sandbox answers users/delta as Graph documents it."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from service.app import job_context
+from service.domain.model import pairing_key
+from service.errors import GraphError
+from service.jobs.pairs import PairsPlan, sync_pairs
+from service.jobs.tick import tick
+from service.sandbox import SandboxTenant
+from service.sandbox.directory import expire_delta_tokens
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+DIRECTORY = r"^/(users|groups)(/|$)"
+
+
+def org() -> SandboxTenant:
+    t = SandboxTenant(seed="delta-org", now=lambda: NOW)
+    t.add_user("Ceo Boss", "ceo@contoso.example", hire_date=date(2015, 1, 1))
+    mia = t.add_user("Mia Manager", "mia@contoso.example", manager="ceo@contoso.example",
+                     hire_date=date(2020, 1, 1), groups=["Sales"])
+    t.add_user("Rob Report", "rob@contoso.example", manager=mia, hire_date=date(2021, 3, 1),
+               groups=["Sales"])
+    t.add_user("Nia York", "nia@contoso.example", manager=mia, hire_date=date(2022, 5, 1),
+               groups=["Sales"])
+    t.add_user("Gus Guest", "gus@partner.example", manager=mia, user_type="Guest")
+    return t
+
+
+@pytest.fixture
+def settings(db_url, settings_for):
+    return settings_for(db_url)
+
+
+def sync(settings: Any, tenant: SandboxTenant, *, dry_run: bool = False
+         ) -> tuple[PairsPlan, int]:
+    """One pairs sync; the plan and how many directory requests it made."""
+    before = tenant.count(path_regex=DIRECTORY)
+
+    async def go() -> PairsPlan:
+        async with job_context(settings, NOW, sandbox=tenant) as ctx:
+            return await sync_pairs(ctx, NOW, dry_run=dry_run)
+
+    plan = asyncio.run(go())
+    return plan, tenant.count(path_regex=DIRECTORY) - before
+
+
+def kinds(plan: PairsPlan) -> list[tuple[str, str]]:
+    return sorted((a.kind, a.key) for a in plan.actions if a.kind != "keep")
+
+
+def key(tenant: SandboxTenant, manager: str, report: str) -> str:
+    return pairing_key(tenant.user(manager)["id"], tenant.user(report)["id"])
+
+
+def test_nothing_changed_costs_one_request_and_changes_arrive_next_tick(settings) -> None:
+    tenant = org()
+    first, _ = sync(settings, tenant)
+    assert len(kinds(first)) == 3  # ceo-mia, mia-rob, mia-nia (the guest is no report)
+
+    again, requests = sync(settings, tenant)
+    assert requests == 1 and kinds(again) == []
+    assert tenant.count("GET", r"/mailboxSettings$") == 0
+
+    # A joiner, a mover (Nia to Ceo) and a leaver (Rob) in one tick.
+    tenant.add_user("Ben New", "ben@contoso.example", manager="mia@contoso.example",
+                    hire_date=date(2026, 9, 4))
+    tenant.set_manager("nia@contoso.example", "ceo@contoso.example")
+    rob = key(tenant, "mia@contoso.example", "rob@contoso.example")
+    tenant.remove_user("rob@contoso.example")
+    changed, requests = sync(settings, tenant)
+    assert requests == 1
+    assert {(k, a) for k, a in kinds(changed)} == {
+        ("join", key(tenant, "mia@contoso.example", "ben@contoso.example")),
+        ("move", key(tenant, "ceo@contoso.example", "nia@contoso.example")),
+        ("leave", rob),
+    }
+    # A disabled account leaves too; nothing else moves.
+    tenant.disable_user("ben@contoso.example")
+    disabled, _ = sync(settings, tenant)
+    assert [k for k, _ in kinds(disabled)] == ["leave"]
+    assert kinds(sync(settings, tenant)[0]) == []
+
+
+def test_dry_run_reads_changes_but_stores_nothing(settings) -> None:
+    tenant = org()
+    sync(settings, tenant)
+    tenant.add_user("Ben New", "ben@contoso.example", manager="mia@contoso.example")
+    dry, _ = sync(settings, tenant, dry_run=True)
+    assert [k for k, _ in kinds(dry)] == ["join"]
+    real, _ = sync(settings, tenant)
+    assert kinds(real) == kinds(dry)
+
+
+def test_expired_token_means_a_full_read(settings) -> None:
+    tenant = org()
+    sync(settings, tenant)
+    tenant.set_manager("nia@contoso.example", "ceo@contoso.example")
+    expire_delta_tokens(tenant)
+    plan, requests = sync(settings, tenant)
+    assert requests == 2  # 410 Gone, then one full page
+    assert [k for k, _ in kinds(plan)] == ["move"]
+    assert kinds(sync(settings, tenant)[0]) == []
+
+
+def test_group_scope_reads_members_and_managers_from_the_delta(settings) -> None:
+    tenant = org()
+    sales = tenant.add_group("Sales")["id"]
+    scoped = dataclasses.replace(settings, pairs=dataclasses.replace(settings.pairs,
+                                                                     group_id=sales))
+    plan, _ = sync(scoped, tenant)
+    # Mia is in scope; her manager Ceo is not, but is still her organizer.
+    assert sorted(k for k, _ in kinds(plan)) == ["join", "join", "join"]
+    people = {p.email: p for p in plan.people}
+    assert people["mia@contoso.example"].manages_others
+    assert not people["rob@contoso.example"].manages_others
+    _, requests = sync(scoped, tenant)
+    assert requests == 2  # the delta and the group's member ids
+
+
+def run_graph(tenant: SandboxTenant, settings: Any, fn: Any) -> Any:
+    async def go() -> Any:
+        async with job_context(settings, NOW, sandbox=tenant) as ctx:
+            return await fn(ctx.graph)
+
+    return asyncio.run(go())
+
+
+def test_sandbox_users_delta_pages_tokens_and_removals(settings) -> None:
+    """users/delta as Graph documents it: pages, a deltaLink, @removed, manager@delta, 410."""
+    tenant = org()
+    for n in range(150):
+        tenant.add_user(f"User {n}", f"u{n}@contoso.example", manager="mia@contoso.example")
+
+    async def rounds(graph: Any) -> Any:
+        first = await graph.request("GET", "/users/delta",
+                                    query={"$select": "id,displayName,manager"})
+        assert len(first["value"]) == 100 and "@odata.nextLink" in first
+        rest = await graph.request("GET", "/users/delta", url=first["@odata.nextLink"])
+        assert "@odata.deltaLink" in rest and "@odata.nextLink" not in rest
+        assert len(first["value"]) + len(rest["value"]) == 155
+        rob = next(u for u in first["value"] + rest["value"]
+                   if u["displayName"] == "Rob Report")
+        assert rob["manager@delta"] == [{"@odata.type": "#microsoft.graph.user",
+                                         "id": tenant.user("mia@contoso.example")["id"]}]
+        quiet = await graph.request("GET", "/users/delta", url=rest["@odata.deltaLink"])
+        assert quiet["value"] == []
+        tenant.remove_user("u3@contoso.example")
+        tenant.set_manager("u4@contoso.example", None)
+        changed = await graph.request("GET", "/users/delta", url=quiet["@odata.deltaLink"])
+        by_id = {u["id"]: u for u in changed["value"]}
+        assert {"reason": "changed"} in [u.get("@removed") for u in by_id.values()]
+        assert [u["manager@delta"] for u in by_id.values() if "manager@delta" in u] == [[]]
+        with pytest.raises(GraphError) as gone:
+            await graph.request("GET", "/users/delta",
+                                url=rest["@odata.deltaLink"].replace("deltatoken=", "deltatoken=x"))
+        assert gone.value.status == 410
+
+    run_graph(tenant, settings, rounds)
+
+
+
+def test_a_whole_tick_with_nothing_changed_reads_the_directory_once(settings) -> None:
+    """After the rollout, a tick re-reads neither the directory nor mailbox settings."""
+    tenant = org()
+
+    def one_tick() -> tuple[int, int]:
+        before = (tenant.count("GET", r"^/users/delta"), tenant.count("GET", r"/mailboxSettings$"))
+
+        async def go() -> None:
+            async with job_context(settings, NOW, sandbox=tenant) as ctx:
+                await tick(ctx, NOW)
+
+        asyncio.run(go())
+        return (tenant.count("GET", r"^/users/delta") - before[0],
+                tenant.count("GET", r"/mailboxSettings$") - before[1])
+
+    one_tick()
+    assert one_tick() == (1, 0)
