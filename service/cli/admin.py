@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import datetime
 from typing import Any
 
 import click
@@ -20,7 +21,7 @@ from service.cli.output import (
     progress_bar,
     spinner,
 )
-from service.domain.status import OutboxStatus, PairingStatus
+from service.domain.status import OutboxStatus, PairingStatus, SeriesStatus
 from service.errors import ServiceError
 
 NOW_HELP = "As of this ISO-8601 instant (default: now)."
@@ -47,16 +48,16 @@ def pairs(click_ctx: click.Context, now_text: str | None) -> None:
     from service.app import job_context
     from service.domain.cadence import choose_cadence
     from service.jobs.pairs import gather
-    from service.jobs.schedule import describe_slot
 
     now = obj.now(now_text)
 
-    async def go() -> tuple[Any, dict[str, Any]]:
+    async def go() -> tuple[Any, dict[str, Any], list[Any]]:
         async with job_context(obj.settings, now) as jc:
             plan = await gather(jc, now.date())
-            return plan, {v.pairing.key: v for v in jc.store.views()}
+            return (plan, {v.pairing.key: v for v in jc.store.views()},
+                    jc.store.all_live_series())
 
-    plan, stored = asyncio.run(go())
+    plan, stored, holding = asyncio.run(go())
     table = Table(title="Pairs", caption="PAIR arguments (topics, preview, notes, "
                   "actions --pair) take the report's email.")
     # rich would fold an email in two to make room; one that can't be pasted as a PAIR
@@ -76,7 +77,8 @@ def pairs(click_ctx: click.Context, now_text: str | None) -> None:
             cadence = f"{c.kind} {c.minutes}m"
         series = "none"
         if view is not None and view.series is not None:
-            series = describe_slot(view.series)  # in the series' own zone, named
+            series = series_cell(view.series, [s for s in holding
+                                               if s.pairing_id == view.pairing.id], now)
         elif view is not None and view.pairing.status == PairingStatus.SERIES_DELETED:
             series = "deleted by manager"
         table.add_row(*(escape(c) for c in (manager, report, cadence, series, action.kind,
@@ -84,6 +86,26 @@ def pairs(click_ctx: click.Context, now_text: str | None) -> None:
     console.print(table)
     for line in plan.warnings:
         err_console.print("warning: " + escape(line))
+
+
+def series_cell(live: Any, holding: list[Any], now: datetime) -> str:
+    """The pairs table's word on a pair's series, in the series' own zone (named).
+
+    A series still being created may not exist in Outlook (its creation may have been
+    killed): the pair is not scheduled until it is. After an extension the pair meets on the
+    superseded series until its follow-on starts, so that one is shown, with the follow-on."""
+    from service.jobs.schedule import describe_slot, local_today
+
+    older = [s for s in holding if s.status == SeriesStatus.SUPERSEDED
+             and s.range_end >= local_today(now, s.time_zone)]
+    current = max(older, key=lambda s: s.first_date) if older else None
+    if live.status == SeriesStatus.CREATING:
+        if current is None:
+            return "being created (not scheduled yet)"
+        return f"{describe_slot(current)} (follow-on being created)"
+    if current is not None:
+        return f"{describe_slot(current)} (follow-on from {live.first_date})"
+    return describe_slot(live)
 
 
 @pairs.command("reset")

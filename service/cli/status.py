@@ -46,12 +46,23 @@ def status(obj: Ctx, now_text: str | None) -> None:
     table.add_column("attention", no_wrap=True)
     problems = []
     details: list[str] = []
+    # The series whose slots are meetings: the active one and any superseded one still
+    # holding the meetings before its follow-on starts. One still being created is not (its
+    # creation may have been killed: nothing may be in Outlook).
+    meeting_series: dict[int, list[Any]] = {}
+    for s in store.all_live_series():
+        if s.status in (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED):
+            meeting_series.setdefault(s.pairing_id, []).append(s)
     for view in store.views():
         zone = _zone(view.series)
         occs = _standing(store, view.pairing.id)
         held = [o for o in occs if o.status == OccurrenceStatus.HELD and o.start <= now]
-        upcoming = next_meeting(view.series, occs, now, within=LOOK_AHEAD)
+        upcoming = next_meeting(meeting_series.get(view.pairing.id, []), occs, now,
+                                within=LOOK_AHEAD)
         next_text = "—"
+        if upcoming is None and view.series is not None and (
+                view.series.status == SeriesStatus.CREATING):
+            next_text = "not scheduled yet\n(being created)"
         if upcoming is not None:
             next_text = _when(upcoming.start, zone, "\n") + (
                 _tag(upcoming.stored) if upcoming.stored is not None else "")

@@ -11,6 +11,21 @@ from service.domain.events import CalendarEvent
 from service.domain.model import WEEKDAYS, CadenceKind
 from service.domain.timezones import to_iana
 
+# The pairing tag of a series onetoone ended. Ending never changes the recurrence (that would
+# drop every exception), so an ended series keeps a range reaching ahead in Outlook; its tag
+# value is changed to this form instead, which the tag search (value = the pairing key) never
+# matches: after a lost database the series is not adopted as the pair's live one.
+ENDED_TAG = "ended {day} {key}"
+
+
+def ended_tag(pairing_key: str, day: date) -> str:
+    """The tag value of a series ended on ``day`` (a form no pairing key has)."""
+    return ENDED_TAG.format(day=day.isoformat(), key=pairing_key)
+
+
+def is_ended_tag(value: str) -> bool:
+    return value.startswith("ended ")
+
 
 def series_from_event(event: CalendarEvent, fallback_zone: str) -> dict[str, Any]:
     """Series columns from a tagged event found in the calendar (adoption)."""
@@ -42,10 +57,12 @@ def series_from_event(event: CalendarEvent, fallback_zone: str) -> dict[str, Any
 
 
 def adoptable(events: list[CalendarEvent], today: date) -> CalendarEvent | None:
-    """The live series among tagged events: a master, not cancelled, not already over."""
+    """The live series among tagged events: a master, not cancelled, not ended by onetoone,
+    not already over; of several (a series and its follow-on), the one starting last."""
     live = []
     for e in events:
-        if e.type not in (None, "seriesMaster") or e.cancelled:
+        if e.type not in (None, "seriesMaster") or e.cancelled or any(
+                is_ended_tag(value) for _, value in e.tags):
             continue
         rec = e.recurrence
         if rec is not None and rec.range_type == "endDate" and rec.end_date and (

@@ -97,23 +97,31 @@ class Meeting(Generic[M]):
     number: int
 
 
-def meetings(series: StoredSeries | None, stored: Sequence[M], since: datetime,
-             until: datetime) -> list[Meeting[M]]:
+def meetings(series: StoredSeries | Sequence[StoredSeries] | None, stored: Sequence[M],
+             since: datetime, until: datetime) -> list[Meeting[M]]:
     """The pair's meetings, by start: every stored one that is not cancelled, and the
     ``series``' slots overlapping ``[since, until)`` that no stored meeting of it stands for.
-    ``series`` is None for a pair without a live series (only stored meetings count)."""
+    ``series`` is one series or several (after an extension the superseded series holds the
+    meetings up to its range end, the follow-on the later ones); None for a pair without a
+    series (only stored meetings count)."""
     found: list[tuple[datetime, datetime, M | None]] = [
         (o.start, o.end, o) for o in stored if o.status != OccurrenceStatus.CANCELLED]
-    if series is not None:
-        known = {o.original_start for o in stored if o.series_id == series.id}
-        found += [(s, e, None) for s, e in occurrences(series, since, until) if s not in known]
+    for one in _several(series):
+        known = {o.original_start for o in stored if o.series_id == one.id}
+        found += [(s, e, None) for s, e in occurrences(one, since, until) if s not in known]
     found.sort(key=lambda m: m[0])
     starts = [m[0] for m in found]
     return [Meeting(s, e, row, bisect_right(starts, s)) for s, e, row in found]
 
 
-def next_meeting(series: StoredSeries | None, stored: Sequence[M], after: datetime, *,
-                 within: timedelta) -> Meeting[M] | None:
+def _several(series: StoredSeries | Sequence[StoredSeries] | None) -> list[StoredSeries]:
+    if series is None:
+        return []
+    return list(series) if isinstance(series, Sequence) else [series]
+
+
+def next_meeting(series: StoredSeries | Sequence[StoredSeries] | None, stored: Sequence[M],
+                 after: datetime, *, within: timedelta) -> Meeting[M] | None:
     """The pair's first meeting starting after ``after`` (looking ``within`` ahead for slots
     of the series), or None."""
     return next((m for m in meetings(series, stored, after, after + within) if m.start > after),

@@ -61,26 +61,36 @@ class OverlapRepair(SchedulerBase):
                  if v.series is not None and v.series.status == SeriesStatus.ACTIVE}
         if not views:
             return
+        # Superseded series still hold their last meetings: those are taken time too, but
+        # never moved (they end by themselves); a clash with one moves the other series.
+        owner = dict(views)
+        by_pairing = {v.pairing.id: v for v in views.values()}
+        holding = [s for s, _, _ in self.ctx.store.live_series_people()
+                   if s.status == SeriesStatus.SUPERSEDED and s.pairing_id in by_pairing]
+        owner.update((s.id, by_pairing[s.pairing_id]) for s in holding)
         items: defaultdict[str, list[tuple[datetime, datetime, int]]] = defaultdict(list)
-        for sid, view in views.items():
-            assert view.series is not None  # only views with a series were kept
-            for start, end in series_occurrences(view.series, self.now, look_end):
-                items[view.manager.id].append((start, end, sid))
-                items[view.report.id].append((start, end, sid))
+        for series in [v.series for v in views.values() if v.series is not None] + holding:
+            view = owner[series.id]
+            for start, end in series_occurrences(series, self.now, look_end):
+                items[view.manager.id].append((start, end, series.id))
+                items[view.report.id].append((start, end, series.id))
         to_move: dict[int, int] = {}  # series id -> the series it clashes with
         for person_items in items.values():
             person_items.sort()
             latest: tuple[datetime, datetime, int] | None = None
             for item in person_items:
-                if latest is not None and item[0] < latest[1] and item[2] != latest[2]:
+                if latest is not None and item[0] < latest[1] and (
+                        owner[item[2]].pairing.id != owner[latest[2]].pairing.id):
                     a, b = sorted((latest[2], item[2]))
-                    if a not in to_move:
+                    if b not in views:  # superseded: the other one moves, if it can
+                        a, b = b, a
+                    if b in views and a not in to_move:
                         to_move.setdefault(b, a)
                 if latest is None or item[1] > latest[1]:
                     latest = item
         if self.dry_run:
             for sid, other in sorted(to_move.items()):
-                view, why = views[sid], self._why_moved(views[sid], views[other])
+                view, why = views[sid], self._why_moved(views[sid], owner[other])
                 self.report.warnings.append(
                     f"{view.manager.name} & {view.report.name}: would move ({why})")
             return
@@ -97,7 +107,7 @@ class OverlapRepair(SchedulerBase):
                 if view.series is not None and view.series.slot_note.startswith(MOVING):
                     await self._claimed(view, self._finish_move)
             for sid, other in sorted(to_move.items()):
-                view, why = views[sid], self._why_moved(views[sid], views[other])
+                view, why = views[sid], self._why_moved(views[sid], owner[other])
                 label = f"{view.manager.name} & {view.report.name}"
                 if await self._claimed(view, partial(self._move_series, why=why)):
                     self.report.moved.append(f"{label}: {why}")

@@ -5,6 +5,7 @@ pairing, the planning lock, every person's booked 1-2-1s, the invite text)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections import defaultdict
@@ -26,6 +27,7 @@ from service.errors import GraphError, NotFound, ServiceError
 from service.graph.wire import (
     CADENCE_TEXT,
     PAIRING_PROPERTY,
+    series_ended_patch,
 )
 from service.jobs.context import JobContext
 from service.render import render
@@ -208,8 +210,21 @@ class SchedulerBase:
             store.end_series(series.id, self.now, today)
         else:
             await self.cancel_future(replace(series, event_id=event_id), comment)
+            if pairing is not None:
+                await self.mark_ended(series.mailbox, event_id, pairing.key, today)
             store.end_series(series.id, self.now, today - timedelta(days=1))
         log.info("schedule.ended", extra={"series": series.id, "reason": reason})
+
+    async def mark_ended(self, mailbox: str, event_id: str, pairing_key: str,
+                         today: date) -> None:
+        """Tag the master as ended, its recurrence untouched: its range still reaches ahead
+        in Outlook, so after a lost database the tag search would otherwise find it and
+        adopt a series whose meetings to come are all cancelled. Done after the cancels and
+        before the store says ended, so a run killed anywhere leaves the series live in the
+        store and the rerun does whatever is missing (the PATCH is idempotent)."""
+        with contextlib.suppress(NotFound):  # deleted meanwhile: nothing left to adopt
+            await self.ctx.graph.update_event(mailbox, event_id,
+                                              series_ended_patch(pairing_key, today))
 
     async def cancel_future(self, series: SeriesRecord, comment: str) -> None:
         """Cancel every meeting of ``series`` starting from now on, one by one (the master
@@ -238,9 +253,10 @@ class SchedulerBase:
                              "could not be cancelled; the next run tries again")
 
     def not_ours(self, pairing_id: int, events: list[CalendarEvent]) -> list[CalendarEvent]:
-        """Tagged events without those of the pairing's other series onetoone knows (ended
-        or superseded ones still hold the tag, and their range in Outlook is never cut
-        short, so they would look adoptable) and those a dry run would end."""
+        """Tagged events without those of the pairing's other series onetoone knows
+        (superseded ones hold the tag, as do series ended before ended ones were marked, and
+        their range in Outlook is never cut short, so they would look adoptable) and those a
+        dry run would end."""
         known = {s.event_id for s in self.ctx.store.pairing_series(pairing_id)
                  if s.event_id and s.status not in LIVE_SERIES} if pairing_id > 0 else set()
         return [e for e in events if e.id not in known and e.id not in self._ending]

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from service.app import job_context
 from service.domain.model import CadenceKind
 from service.domain.status import OccurrenceStatus, SeriesStatus
 from service.jobs.missed import missed_meeting
+from service.jobs.schedule import Scheduler
 from service.jobs.tick import tick
+from service.sandbox import SandboxTenant
 from service.store.db import make_engine
 from service.store.repo import Store
 from tests.integration.test_schedule_job import NOW, org, run, series_in, tag_of
@@ -146,3 +149,139 @@ def test_exceptions_survive_extension_recadence_and_ending(db_url, settings_for)
         assert missed is None or missed.start not in {
             o.start for s in store.pairing_series(view.pairing.id)
             for o in store.occurrences(s.id) if o.id in withdrawn}
+
+
+def _lost_database(settings_for, tenant, tmp_path, name: str, when: datetime, **policy):
+    """A run as of ``when`` with the database lost (a new, empty one), on a copy of the
+    tenant as it is: (the copy, the run's result, the new store)."""
+    tenant.save(tmp_path / f"{name}.json")
+    copy = SandboxTenant.load(tmp_path / f"{name}.json", now=lambda: when)
+    fresh = settings_for(f"sqlite:///{tmp_path / name}.db", **policy)
+    return copy, run(fresh, copy, when), Store(make_engine(fresh.database.url))
+
+
+def _live_for_max(store: Store):
+    view = next(v for v in store.views() if v.report.email == MAX)
+    return view.series
+
+
+def _holding(settings, tenant, after: datetime) -> list[dict]:
+    """Max's series that still hold a meeting after ``after``."""
+    return [s for s in _max_series(tenant)
+            if _instances(settings, tenant, s["id"], after, after + timedelta(days=400))]
+
+
+def test_lost_database_adopts_the_live_series_never_an_ended_one(db_url, settings_for,
+                                                                  tmp_path) -> None:
+    """After a lost database exactly one series per pair is adopted, the right one: the
+    follow-on of an extended series, the new series after a cadence change, and never an
+    ended series (its range still reaches ahead in Outlook, but it is tagged ended), even
+    when its replacement was not created yet: that one is then created, not skipped."""
+    tenant = org()
+    weekly = settings_for(db_url, manager_cadence=CadenceKind.WEEKLY, months_ahead=1,
+                          extend_months=1)
+    run(weekly, tenant, NOW)
+    extended_at = NOW + timedelta(days=36)
+    assert run(weekly, tenant, extended_at).schedule.extended
+    old, follow = _max_series(tenant)
+    pair = tag_of(old)
+    assert tag_of(follow) == pair
+
+    # 1. After an extension: the follow-on is adopted, the superseded series left alone.
+    when = extended_at + timedelta(hours=1)
+    copy, result, fresh = _lost_database(settings_for, tenant, tmp_path, "after-extension",
+                                         when, manager_cadence=CadenceKind.WEEKLY,
+                                         months_ahead=1, extend_months=1)
+    assert "Mia Manager & Max Lead" in result.schedule.adopted
+    assert result.schedule.created == [] and result.schedule.failed == []
+    live = _live_for_max(fresh)
+    assert live is not None and live.event_id == follow["id"]
+    assert [s["id"] for s in _max_series(copy)] == [old["id"], follow["id"]], "duplicate"
+
+    # 2. A cadence change whose new series fails to be created: the old ones are ended
+    # (meetings to come cancelled, tagged ended, recurrence as it was) and nothing replaces
+    # them yet.
+    monthly = settings_for(db_url, manager_cadence=CadenceKind.MONTHLY, months_ahead=1,
+                           extend_months=1)
+    changed_at = NOW + timedelta(days=40)
+    mia_id = tenant.user(MIA)["id"]
+    tenant.inject_fault("POST", rf"/users/{mia_id}/events$", 503, times=100)
+    failed = run(monthly, tenant, changed_at)
+    assert any(line.startswith("Mia Manager & Max Lead") for line in failed.schedule.ended)
+    assert any("Max Lead" in line for line in failed.schedule.failed)
+    tenant.reset_counters()
+    ended = [s for s in _max_series(tenant) if s["id"] == old["id"]]
+    assert ended and ended[0]["recurrence"] == old["recurrence"]
+    assert tag_of(ended[0]) != pair and tag_of(ended[0]).endswith(pair)
+    assert _holding(monthly, tenant, changed_at) == []
+
+    # The database is lost now: the ended series is not adopted (its range is still open),
+    # a monthly series is created in its place.
+    when = changed_at + timedelta(hours=1)
+    copy, result, fresh = _lost_database(settings_for, tenant, tmp_path, "after-ending", when,
+                                         manager_cadence=CadenceKind.MONTHLY, months_ahead=1,
+                                         extend_months=1)
+    assert "Mia Manager & Max Lead" in result.schedule.created
+    assert "Mia Manager & Max Lead" not in result.schedule.adopted
+    (holding,) = _holding(monthly, copy, when)
+    assert holding["recurrence"]["pattern"]["type"] == "relativeMonthly"
+
+    # 3. The real run creates the monthly series; lost again, exactly that one is adopted.
+    run(monthly, tenant, changed_at + timedelta(minutes=10))
+    (monthly_series,) = _holding(monthly, tenant, changed_at + timedelta(minutes=10))
+    when = changed_at + timedelta(hours=2)
+    copy, result, fresh = _lost_database(settings_for, tenant, tmp_path, "after-recadence",
+                                         when, manager_cadence=CadenceKind.MONTHLY,
+                                         months_ahead=1, extend_months=1)
+    assert "Mia Manager & Max Lead" in result.schedule.adopted
+    assert result.schedule.created == []
+    live = _live_for_max(fresh)
+    assert live is not None and live.event_id == monthly_series["id"]
+    assert live.cadence == CadenceKind.MONTHLY
+    assert len(_max_series(copy)) == len(_max_series(tenant)), "duplicate"
+    again = run(settings_for(f"sqlite:///{tmp_path / 'after-recadence'}.db",
+                             manager_cadence=CadenceKind.MONTHLY, months_ahead=1,
+                             extend_months=1), copy, when + timedelta(minutes=5))
+    assert again.schedule.adopted == [] and again.schedule.created == []
+
+
+def test_superseded_meetings_are_taken_time(db_url, settings_for) -> None:
+    """The meetings a superseded series still holds are taken time: planning keeps clear of
+    them, and another pair's series put on one of them is found as an overlap (to move)."""
+    tenant = org()
+    weekly = settings_for(db_url, manager_cadence=CadenceKind.WEEKLY, months_ahead=1,
+                          extend_months=1)
+    run(weekly, tenant, NOW)
+    when = NOW + timedelta(days=36)
+    assert run(weekly, tenant, when).schedule.extended
+    old, _follow = _max_series(tenant)
+    store = Store(make_engine(weekly.database.url))
+    superseded = next(s for s in store.all_live_series() if s.event_id == old["id"])
+    assert superseded.status == SeriesStatus.SUPERSEDED
+    later = when + timedelta(hours=1)
+    remaining = [(i.start, i.end) for i in _instances(weekly, tenant, old["id"], later,
+                                                        later + timedelta(days=60))]
+    assert remaining, "the superseded series has no meetings left to test with"
+
+    async def booked():
+        async with job_context(weekly, later, sandbox=tenant) as ctx:
+            return Scheduler(ctx, later).booked_by_person()
+    taken = asyncio.run(booked())
+    for person in (tenant.user(MIA)["id"], tenant.user(MAX)["id"]):
+        assert set(remaining) <= set(taken[person])
+
+    # Rob's series is put (in the store) on the superseded series' last meeting, ending
+    # before Max's follow-on starts: only the superseded series' meeting clashes.
+    last, _ = remaining[-1]
+    local = last.astimezone(ZoneInfo(superseded.time_zone))
+    rob = next(v for v in store.views() if v.report.email == "rob@contoso.example").series
+    assert rob is not None and rob.cadence == CadenceKind.MONTHLY
+    store.update_series(rob.id, later, weekday=local.weekday(),
+                        week_index=("first", "second", "third", "fourth", "last")[
+                            min((local.day - 1) // 7, 4)],
+                        start_time=superseded.start_time, time_zone=superseded.time_zone,
+                        first_date=local.date(), range_end=superseded.range_end)
+    dry = _dry_run(weekly, tenant, later)
+    assert any(w.startswith("Mia Manager & Rob Report: would move") for w in dry.warnings), (
+        dry.warnings)
+    assert not any("Max Lead: would move" in w for w in dry.warnings)

@@ -190,3 +190,51 @@ def test_meetings_after_an_ended_series_are_not_missed(runner: CliRunner) -> Non
     assert "missed 2 in a row" in status(runner, (e3 + timedelta(hours=1)).isoformat())
     store().end_series(view.series.id, e1, s1.date())
     assert "in a row" not in status(runner, (e3 + timedelta(hours=1)).isoformat())
+
+
+def _cell(output: str, email: str, column: str) -> str:
+    """One cell of a pair's table row, its wrapped lines joined by spaces."""
+    header = next(line for line in output.splitlines() if "┃" in line and column in line)
+    at = [c.strip() for c in header.split("┃")].index(column)
+    parts = [line.split("│")[at].strip() for line in row_of(output, email).splitlines()
+             if line.count("│") == header.count("┃")]
+    return " ".join(p for p in parts if p)
+
+
+def test_a_series_still_being_created_is_not_shown_as_scheduled(
+        runner: CliRunner) -> None:
+    """A pair whose series creation was killed (only the intent is stored) shows as not
+    scheduled yet in `pairs` and `status`, not with the slot it was meant to have."""
+    view = pair_of(SOPHIE)
+    assert view.series is not None
+    store().update_series(view.series.id, datetime(2026, 11, 23, tzinfo=UTC),
+                          status="creating", event_id=None)
+    listed = runner.invoke(cli, ["pairs", "--now", "2026-11-23T10:00:00Z"])
+    assert listed.exit_code == 0, listed.output
+    assert _cell(listed.output, SOPHIE, "series") == "being created (not scheduled yet)"
+    shown = _cell(status(runner, "2026-11-23T10:00:00Z"), SOPHIE, "next meeting")
+    assert shown == "not scheduled yet (being created)"
+
+
+def test_a_superseded_series_holds_the_next_meetings(
+        runner: CliRunner) -> None:
+    """After an extension the pair meets on the superseded series until the follow-on
+    starts: `status` shows its next meeting, `pairs` its slot with the follow-on's start."""
+    from service.jobs.schedule import follow_on
+
+    now = datetime(2026, 11, 23, 10, tzinfo=UTC)
+    view = pair_of(SOPHIE)
+    old = view.series
+    assert old is not None
+    new = store().begin_follow_on(old.id, follow_on(old, now, 12, 6, view.pairing.key))
+    assert new is not None and new.first_date > old.range_end
+    listed = runner.invoke(cli, ["pairs", "--now", now.isoformat()])
+    assert _cell(listed.output, SOPHIE, "series").endswith(
+        f"from {old.first_date} (follow-on being created)")
+    store().activate_series(new.id, event_id="evt-follow-on", ical_uid=None, now=now)
+    listed = runner.invoke(cli, ["pairs", "--now", now.isoformat()])
+    assert _cell(listed.output, SOPHIE, "series").endswith(
+        f"from {old.first_date} (follow-on from {new.first_date})")
+    first = slots(PairingView(view.pairing, view.manager, view.report, old))[0][0]
+    shown = _cell(status(runner, now.isoformat()), SOPHIE, "next meeting")
+    assert shown == f"{first.astimezone(ZoneInfo(old.time_zone)):%a %d %b %H:%M} {old.time_zone}"
