@@ -15,7 +15,7 @@ from rich.table import Table
 from service.cli.context import Ctx
 from service.cli.output import console
 from service.domain.series import agenda_can_update, first_day_after, meeting_on, meetings
-from service.domain.status import AgendaState, OccurrenceStatus
+from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
 from service.errors import ServiceError
 
 # How far ahead a pair's next meeting is looked for (longer than any cadence's gap, and than
@@ -52,7 +52,11 @@ def next_occurrence(store: Any, view: Any, on: date | None, now: datetime, *,
     if view.series is None and not stored:
         raise ServiceError(f"{label} have no series yet. Run `onetoone schedule` first.")
     since = now if on is None else min(now, datetime.combine(on, datetime.min.time(), zone))
-    found = meetings(view.series, stored, since, since + LOOK_AHEAD)
+    # A superseded series holds the meetings before its follow-on starts.
+    holding = [s for s in store.pairing_series(view.pairing.id)
+               if s.status == SeriesStatus.SUPERSEDED]
+    series = [s for s in (view.series, *holding) if s is not None]
+    found = meetings(series, stored, since, since + LOOK_AHEAD)
     if on is not None:
         picked = meeting_on(found, on, zone)
         if picked is None:

@@ -14,7 +14,7 @@ from service.cli.admin import NOW_HELP, needs_decision
 from service.cli.context import Ctx
 from service.cli.output import console, person_cell
 from service.domain.series import next_meeting
-from service.domain.status import OccurrenceStatus, OutboxStatus, SeriesStatus
+from service.domain.status import MEETING_SERIES, OccurrenceStatus, OutboxStatus, SeriesStatus
 
 # Moved and rebooked meetings older than this are history, not news: status leaves them out.
 RECENT = timedelta(weeks=8)
@@ -51,7 +51,7 @@ def status(obj: Ctx, now_text: str | None) -> None:
     # creation may have been killed: nothing may be in Outlook).
     meeting_series: dict[int, list[Any]] = {}
     for s in store.all_live_series():
-        if s.status in (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED):
+        if s.status in MEETING_SERIES:
             meeting_series.setdefault(s.pairing_id, []).append(s)
     for view in store.views():
         zone = _zone(view.series)

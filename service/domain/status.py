@@ -42,6 +42,9 @@ LIVE_SERIES = (SeriesStatus.CREATING, SeriesStatus.ACTIVE)
 # Every series that may still hold meetings to come: the current one and any it followed on
 # from. Occurrence sync, planning, agendas, rebooking and ending must see all of these.
 HOLDING_SERIES = (*LIVE_SERIES, SeriesStatus.SUPERSEDED)
+# Series whose slots are the pair's meetings: the active one and a superseded one still holding
+# the meetings before its follow-on starts (one being created may not exist in Outlook yet).
+MEETING_SERIES = (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED)
 
 
 class OccurrenceStatus(StrEnum):

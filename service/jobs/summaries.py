@@ -5,6 +5,7 @@ for topics. Building them reads the store; queueing and sending is jobs/outbox.p
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,9 +17,10 @@ from service.domain.records import (
     OccurrenceRecord,
     PairingView,
     Recipient,
+    SeriesRecord,
 )
 from service.domain.series import next_meeting as series_next_meeting
-from service.domain.status import ActionStatus, OutboxStatus, SeriesStatus
+from service.domain.status import MEETING_SERIES, ActionStatus, OutboxStatus, SeriesStatus
 from service.jobs.context import JobContext
 from service.render import render
 
@@ -55,15 +57,16 @@ def _when_start(start: datetime, zone: str) -> str:
     return f"{local:%A} {format_date(local.date())}"
 
 
-def next_meeting(view: PairingView, stored: list[OccurrenceRecord], after: datetime
-                 ) -> datetime | None:
+def next_meeting(view: PairingView, stored: list[OccurrenceRecord], after: datetime,
+                 holding: Sequence[SeriesRecord] = ()) -> datetime | None:
     """When the pair meets next after ``after`` (see `service.domain.series`).
 
-    Only an active series' slots count: one still being created may not exist in Outlook.
+    The slots of the active series and of ``holding`` (superseded series still holding the
+    meetings before their follow-on) count; one still being created may not exist in Outlook.
     """
-    series = view.series
-    live = series if series is not None and series.status == SeriesStatus.ACTIVE else None
-    found = series_next_meeting(live, stored, after, within=NEXT_MEETING_HORIZON)
+    series = [s for s in (view.series, *holding)
+              if s is not None and s.status in MEETING_SERIES]
+    found = series_next_meeting(series, stored, after, within=NEXT_MEETING_HORIZON)
     return found.start if found is not None else None
 
 
@@ -78,7 +81,9 @@ def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zon
     for note in store.notes(occ.id):  # private notes are excluded by the store
         notes.extend(line for line in note.text.splitlines() if line.strip())
     actions = store.actions(view.pairing.id)
-    upcoming = next_meeting(view, store.pairing_occurrences(view.pairing.id), occ.end)
+    holding = [s for s in store.pairing_series(view.pairing.id)
+               if s.status == SeriesStatus.SUPERSEDED]
+    upcoming = next_meeting(view, store.pairing_occurrences(view.pairing.id), occ.end, holding)
     return Summary(
         report_first=first_name(view.report.name), manager_first=first_name(view.manager.name),
         when=_when(occ, zone), notes=tuple(notes),
