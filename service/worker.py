@@ -1,9 +1,10 @@
 """The always-on worker: APScheduler runs the jobs on intervals; SIGTERM ends it cleanly.
 
 Two jobs: the directory sync (every [worker] sync_minutes) and the tick that keeps series
-scheduled (every [worker] interval_minutes). On SIGTERM/SIGINT the scheduler stops taking
-new work and waits for the job in hand to finish, so no job is cut off between its Graph
-call and the database write that records it (and every job is crash-safe if killed harder).
+scheduled (every [worker] interval_minutes); with [privacy] retain_months, a third erases
+old text once a day. On SIGTERM/SIGINT the scheduler stops taking new work and waits for the
+job in hand to finish, so no job is cut off between its Graph call and the database write
+that records it (and every job is crash-safe if killed harder).
 """
 
 from __future__ import annotations
@@ -60,7 +61,6 @@ class Worker:
                             self.counters["graph_throttled"] += stats.throttled
 
                 result = asyncio.run(go())
-                self.last_ok, self.last_error = now, None
                 summary = result.schedule.summary()
                 for key in ("created", "adopted", "extended", "ended"):
                     self.counters[f"series_{key}"] += summary[key]
@@ -71,6 +71,9 @@ class Worker:
                 if result.mail is not None:
                     self.counters["mails_sent"] += len(result.mail.sent)
                     self.counters["mails_unconfirmed"] += len(result.mail.unconfirmed)
+                # Ready only once the counters hold this run: /readyz answering 200 promises
+                # /metrics already shows what the run did.
+                self.last_ok, self.last_error = now, None
                 # Prefixed: a bare "created" would collide with LogRecord's own attribute
                 # (logging raises KeyError for extra keys that shadow one).
                 log.info("worker.tick", extra={
@@ -84,6 +87,22 @@ class Worker:
                 self.counters["tick_failures"] += 1
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.exception("worker.tick_crashed")
+
+    def run_retention(self) -> None:
+        """Erase what is older than [privacy] retain_months (once a day; logged)."""
+        from service.app import open_store
+        from service.domain.retention import retention_cutoff
+
+        with self._lock:
+            now = self.clock.now()
+            cutoff = retention_cutoff(now, self.settings.privacy.retain_months)
+            if cutoff is None:
+                return
+            try:
+                erased = open_store(self.settings).erase_older_than(cutoff, now)
+                log.info("privacy.retention", extra={"before": cutoff.isoformat(), **erased})
+            except ServiceError as exc:  # tried again tomorrow; the tick is unaffected
+                log.error("privacy.retention_failed", extra={"error": str(exc)})
 
     def ready(self) -> tuple[bool, str]:
         """Ready once a run has succeeded recently (within three intervals)."""
@@ -143,6 +162,11 @@ def _run_worker(settings: Settings, clock: Clock | None, serve: Any) -> None:
     scheduler.add_job(worker.run_job, "interval", seconds=cfg.interval_minutes * 60 / speed,
                       kwargs={"sync": False}, next_run_time=soon + timedelta(seconds=1),
                       max_instances=1, coalesce=True, id="tick")
+
+    if settings.privacy.retain_months:
+        scheduler.add_job(worker.run_retention, "interval", seconds=24 * 3600 / speed,
+                          next_run_time=soon + timedelta(seconds=2), max_instances=1,
+                          coalesce=True, id="retention")
 
     def stop(signum: int, _frame: Any) -> None:
         log.info("worker.stopping", extra={"signal": signal.Signals(signum).name})

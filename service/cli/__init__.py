@@ -2,8 +2,9 @@
 
 Commands are grouped by audience: `setup` (init, config, db, doctor, demo), `meetings`
 (topics, preview, notes, actions: managers and reports), `admin` (pairs, schedule, tick, run,
-mail, forget) and `status`. Every command raises; only `execute` turns our error root into
-a message and exit 1, as procrastinate's `execute_command` does.
+mail, forget), `status`, and `report` (report, evidence, retention: HR and leaders). Every
+command raises; only `execute` turns our error root into a message and exit 1, as
+procrastinate's `execute_command` does.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import click
 from rich.markup import escape
 
 from service import __version__
-from service.cli import admin, meetings, setup, status
+from service.cli import admin, meetings, report, setup, status
 from service.cli.context import Ctx
 from service.cli.output import err_console
 from service.errors import ServiceError
@@ -66,7 +67,7 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
     ctx.obj = Ctx(config, verbose, worker=ctx.invoked_subcommand == "run")
 
 
-for _module in (setup, admin, meetings, status):
+for _module in (setup, admin, meetings, status, report):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -224,6 +224,16 @@ KEYS: tuple[Key, ...] = (
     Key("holidays", "people", "table", {},
         "Per-person holidays: email = country or country-region code. Wins over groups.",
         example=("ann@contoso.com", "US-NY")),
+    # [report]
+    Key("report", "min_group_size", "int", 5,
+        "onetoone report: groups with fewer pairs than this are not shown on their own, so "
+        "no one can be picked out of a group's figures.",
+        minimum=2, maximum=100),
+    # [privacy]
+    Key("privacy", "retain_months", "int", 0,
+        "Erase notes, topics and action texts older than this many months, once a day (rows "
+        "and counts are kept, as onetoone forget does). 0: keep them.",
+        minimum=0, maximum=240),
     # [worker]
     Key("worker", "interval_minutes", "int", 15,
         "How often the worker runs the due jobs.",

@@ -47,6 +47,8 @@ from service.config.settings import (
     MicrosoftSettings,
     PairsSettings,
     PolicySettings,
+    PrivacySettings,
+    ReportSettings,
     Settings,
     WorkerSettings,
     hide_password,
@@ -224,6 +226,8 @@ def _build(
         agenda=AgendaSettings(**fields("agenda")),
         mail=MailSettings(**fields("mail")),
         holidays=HolidaySettings(**fields("holidays")),
+        report=ReportSettings(**fields("report")),
+        privacy=PrivacySettings(**fields("privacy")),
         source=shown if file_path is not None else "defaults",
         origins=origins,
     )

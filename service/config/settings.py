@@ -164,6 +164,20 @@ class HolidaySettings:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    """`onetoone report`: how small a group may be and still be shown on its own."""
+
+    min_group_size: int = 5
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """How long what people wrote is kept (0: until `onetoone forget`)."""
+
+    retain_months: int = 0
+
+
+@dataclass(frozen=True)
 class WorkerSettings:
     """The long-running worker: schedule, health endpoint and logging."""
 
@@ -188,6 +202,8 @@ class Settings:
         2, 1, 30, 7, 3, 60, None))
     mail: MailSettings = field(default_factory=lambda: MailSettings(True, True, True, 24, 30))
     holidays: HolidaySettings = field(default_factory=HolidaySettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     source: str = "defaults"
     # "section.key" -> where the value came from ("default", the file, "env ONETOONE_...")
     origins: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)

@@ -2,50 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from service.domain.status import ActionStatus, OutboxStatus, TopicStatus
 from service.store.base import Repository
-from service.store.models import ActionRow, NoteRow, OutboxRow, PairingRow, TopicRow
+from service.store.models import (
+    ActionRow,
+    NoteRow,
+    OccurrenceRow,
+    OutboxRow,
+    PairingRow,
+    TopicRow,
+)
+
+ERASED = "[erased]"
 
 
 class PrivacyRepository(Repository):
-    """`onetoone forget`: the rows stay (counts, history), their words go."""
+    """`onetoone forget` and retention: the rows stay (counts, history), their words go."""
 
     def forget_person(self, person_id: str, now: datetime) -> dict[str, int]:
         """Erase what was written about a person's 1-2-1s (notes, topics, actions, unsent
         mail), keeping the rows so counts and history remain."""
-        erased = {"notes": 0, "topics": 0, "actions": 0, "mail": 0}
         with self.session() as s, s.begin():
             ids = list(s.scalars(select(PairingRow.id).where(or_(
                 PairingRow.manager_id == person_id, PairingRow.report_id == person_id))))
-            for row in s.scalars(select(NoteRow).where(NoteRow.pairing_id.in_(ids))):
-                if row.text != "[erased]":
-                    row.text, erased["notes"] = "[erased]", erased["notes"] + 1
-            for topic in s.scalars(select(TopicRow).where(TopicRow.pairing_id.in_(ids))):
-                if topic.text != "[erased]":
-                    topic.text, topic.status = "[erased]", TopicStatus.DISCUSSED
-                    erased["topics"] += 1
-            for action in s.scalars(select(ActionRow).where(ActionRow.pairing_id.in_(ids))):
-                if action.text != "[erased]":
-                    action.text, action.owner = "[erased]", "[erased]"
-                    action.status = ActionStatus.DONE
-                    erased["actions"] += 1
-            for mail in s.scalars(select(OutboxRow).where(OutboxRow.pairing_id.in_(ids))):
-                if mail.body_html != "[erased]":
-                    mail.body_html, mail.subject = "[erased]", "[erased]"
-                    # Never send an erased mail: not yet sent -> failed; outcome unknown ->
-                    # unconfirmed (it is never re-sent from there).
-                    if mail.status == OutboxStatus.PENDING:
-                        mail.status = OutboxStatus.FAILED
-                        mail.last_error = f"erased on {now:%Y-%m-%d} before sending"
-                    elif mail.status == OutboxStatus.SENDING:
-                        mail.status = OutboxStatus.UNCONFIRMED
-                        mail.last_error = f"erased on {now:%Y-%m-%d} while its outcome was unknown"
-                    erased["mail"] += 1
+            erased = _erase(
+                list(s.scalars(select(NoteRow).where(NoteRow.pairing_id.in_(ids)))),
+                list(s.scalars(select(TopicRow).where(TopicRow.pairing_id.in_(ids)))),
+                list(s.scalars(select(ActionRow).where(ActionRow.pairing_id.in_(ids)))),
+                list(s.scalars(select(OutboxRow).where(OutboxRow.pairing_id.in_(ids)))), now)
         self.flush_to_disk()
+        return erased
+
+    def erase_older_than(self, cutoff: datetime, now: datetime) -> dict[str, int]:
+        """`[privacy] retain_months`: erase, as `forget_person` does, the notes of meetings
+        that started before ``cutoff`` (notes with no meeting: written before it), topics and
+        actions raised before its day, and mail recorded before it. Rows stay."""
+        day = cutoff.date()
+        with self.session() as s, s.begin():
+            old_meetings = select(OccurrenceRow.id).where(OccurrenceRow.start < cutoff)
+            erased = _erase(
+                list(s.scalars(select(NoteRow).where(or_(
+                    NoteRow.occurrence_id.in_(old_meetings),
+                    and_(NoteRow.occurrence_id.is_(None), NoteRow.created_at < cutoff))))),
+                list(s.scalars(select(TopicRow).where(TopicRow.raised_on < day))),
+                list(s.scalars(select(ActionRow).where(ActionRow.raised_on < day))),
+                list(s.scalars(select(OutboxRow).where(OutboxRow.created_at < cutoff))), now)
+        if any(erased.values()):
+            self.flush_to_disk()
         return erased
 
     def flush_to_disk(self) -> None:
@@ -59,3 +67,35 @@ class PrivacyRepository(Repository):
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for table in ("notes", "topics", "actions", "outbox"):
                 conn.exec_driver_sql(f"VACUUM {table}")
+
+
+def _erase(notes: Iterable[NoteRow], topics: Iterable[TopicRow], actions: Iterable[ActionRow],
+           mails: Iterable[OutboxRow], now: datetime) -> dict[str, int]:
+    """Replace the words of these rows with "[erased]" (in the caller's transaction); counts
+    what was not erased already."""
+    erased = {"notes": 0, "topics": 0, "actions": 0, "mail": 0}
+    for row in notes:
+        if row.text != ERASED:
+            row.text, erased["notes"] = ERASED, erased["notes"] + 1
+    for topic in topics:
+        if topic.text != ERASED:
+            topic.text, topic.status = ERASED, TopicStatus.DISCUSSED
+            erased["topics"] += 1
+    for action in actions:
+        if action.text != ERASED:
+            action.text, action.owner = ERASED, ERASED
+            action.status = ActionStatus.DONE
+            erased["actions"] += 1
+    for mail in mails:
+        if mail.body_html != ERASED:
+            mail.body_html, mail.subject = ERASED, ERASED
+            # Never send an erased mail: not yet sent -> failed; outcome unknown ->
+            # unconfirmed (it is never re-sent from there).
+            if mail.status == OutboxStatus.PENDING:
+                mail.status = OutboxStatus.FAILED
+                mail.last_error = f"erased on {now:%Y-%m-%d} before sending"
+            elif mail.status == OutboxStatus.SENDING:
+                mail.status = OutboxStatus.UNCONFIRMED
+                mail.last_error = f"erased on {now:%Y-%m-%d} while its outcome was unknown"
+            erased["mail"] += 1
+    return erased

@@ -1,0 +1,167 @@
+"""Commands for HR and leaders: report (are 1-2-1s happening), evidence (one person's
+record) and retention (erase what is older than [privacy] retain_months, now).
+
+The files they write hold personal data: owner-only (0600), in a folder the admin names
+(created 0700). Each command reads the clock once, through its context.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+
+from service.cli.context import Ctx
+from service.cli.output import console
+from service.errors import ServiceError
+
+NOW_HELP = "As of this ISO-8601 instant (default: now)."
+
+
+def _period(now: datetime, start: date | None, end: date | None) -> Any:
+    """--from/--to as a Period: --to defaults to tomorrow (today included), --from to six
+    months before --to."""
+    from datetime import timedelta
+
+    from service.domain.cadence import add_months
+    from service.domain.insight import Period
+
+    end = end or now.date() + timedelta(days=1)
+    start = start or add_months(end, -6)
+    if start >= end:
+        raise ServiceError(f"--from {start} is not before --to {end}: nothing to report.")
+    return Period(start, end, now)
+
+
+def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+@click.command("report")
+@click.option("--from", "start", callback=_day, metavar="DATE",
+              help="First day (YYYY-MM-DD; default: six months before --to).")
+@click.option("--to", "end", callback=_day, metavar="DATE",
+              help="Day after the last (YYYY-MM-DD, not included; default: tomorrow).")
+@click.option("--out", "out", type=click.Path(file_okay=False), default="onetoone-report",
+              show_default=True, help="Folder to write into (created owner-only).")
+@click.option("--format", "fmt", type=click.Choice(["html", "csv", "json"]), default="html",
+              show_default=True, help="html: a static site; csv or json: for an HR system.")
+@click.option("--now", "now_text", help=NOW_HELP)
+@click.pass_obj
+def report_cmd(obj: Ctx, start: date | None, end: date | None, out: str, fmt: str,
+               now_text: str | None) -> None:
+    """Write a report for HR and leaders: are 1-2-1s happening, per pair, manager and group.
+
+    Files are readable by their owner only: share them with the people entitled to see
+    every pair's figures (HR, the leaders of the groups), not more widely."""
+    from service.app import open_store
+    from service.insight.report import build, render_files
+    from service.store.insight import InsightReader, write_private
+
+    now = obj.now(now_text)
+    period = _period(now, start, end)
+    store = open_store(obj.settings)
+    histories = InsightReader(store.engine).histories(store.views())
+    report = build(histories, period, obj.settings.report.min_group_size)
+    files = render_files(report, fmt, f"{now:%Y-%m-%d %H:%M} UTC")
+    folder = Path(out)
+    for name, content in files.items():
+        write_private(folder / name, content)
+    console.print(escape(f"Wrote {len(files)} file(s) to {folder}/ ({len(report.pairs)} "
+                         f"pairs, {len(report.attention)} need attention)."))
+
+
+@click.command("evidence")
+@click.argument("person_email")
+@click.option("--from", "start", callback=_day, metavar="DATE", required=True,
+              help="First day (YYYY-MM-DD).")
+@click.option("--to", "end", callback=_day, metavar="DATE", required=True,
+              help="Day after the last (YYYY-MM-DD, not included).")
+@click.option("--as-manager", is_flag=True,
+              help="Also the 1-2-1s PERSON_EMAIL held as manager (default: as report only).")
+@click.option("--include-private", is_flag=True,
+              help="Include private notes (`notes add --private`); the record says so.")
+@click.option("--out", "out", type=click.Path(dir_okay=False),
+              help="File to write (default: evidence-<person>-<from>-<to>.html|.pdf).")
+@click.option("--pdf", is_flag=True, help="Write a PDF instead of HTML.")
+@click.option("--now", "now_text", help=NOW_HELP)
+@click.pass_obj
+def evidence_cmd(obj: Ctx, person_email: str, start: date, end: date, as_manager: bool,
+                 include_private: bool, out: str | None, pdf: bool,
+                 now_text: str | None) -> None:
+    """Write a dated record of PERSON_EMAIL's 1-2-1s: meetings, notes as read back and as
+    mailed, actions and their history, topics they raised.
+
+    For a performance conversation or a subject-access request. The file is readable by its
+    owner only: give it to the person it is about, or to HR, not more widely."""
+    from service.app import open_store
+    from service.domain.insight import Period
+    from service.insight.evidence import PairInput, build, render_html, render_pdf
+    from service.store.insight import InsightReader, write_private
+
+    now = obj.now(now_text)
+    if start >= end:
+        raise ServiceError(f"--from {start} is not before --to {end}: nothing to record.")
+    store = open_store(obj.settings)
+    reader = InsightReader(store.engine)
+    wanted = person_email.strip().lower()
+    views = [v for v in store.views() if v.report.email.lower() == wanted
+             or (as_manager and v.manager.email.lower() == wanted)]
+    everyone = [p for v in store.views() for p in (v.manager, v.report)]
+    person = next((p for p in everyone if p.email.lower() == wanted), None)
+    if person is None:
+        raise ServiceError(f"No pair involves {person_email}.")
+    pairs = []
+    for history in reader.histories(views):
+        pid = history.view.pairing.id
+        role = "as report" if history.view.report.id == person.id else "as manager"
+        pairs.append((role, PairInput(history.view, history.occurrences, history.actions,
+                                      history.topics,
+                                      reader.pair_notes(pid, include_private=include_private),
+                                      reader.pair_mail(pid))))
+    evidence = build((person.name, person.email, person.time_zone), pairs,
+                     Period(start, end, now), include_private=include_private,
+                     as_manager=as_manager, generated=f"{now:%Y-%m-%d %H:%M} UTC")
+    suffix = "pdf" if pdf else "html"
+    path = Path(out or f"evidence-{wanted.split('@')[0]}-{start}-{end}.{suffix}")
+    write_private(path, render_pdf(evidence) if pdf else render_html(evidence))
+    shown = sum(len(p.meetings) for p in evidence.pairs)
+    console.print(escape(f"Wrote {path} ({shown} meeting(s); private notes "
+                         f"{'included' if include_private else 'excluded'})."))
+
+
+@click.command("retention")
+@click.option("--yes", is_flag=True, help="Don't ask for confirmation.")
+@click.option("--now", "now_text", help=NOW_HELP)
+@click.pass_obj
+def retention_cmd(obj: Ctx, yes: bool, now_text: str | None) -> None:
+    """Erase now what is older than [privacy] retain_months (the worker does it daily).
+
+    Notes of meetings before the cut-off, topics and actions raised before it, and mail
+    recorded before it lose their words, as `forget` erases them; rows and counts stay."""
+    from service.app import open_store
+    from service.domain.retention import retention_cutoff
+
+    months = obj.settings.privacy.retain_months
+    now = obj.now(now_text)
+    cutoff = retention_cutoff(now, months)
+    if cutoff is None:
+        raise ServiceError("[privacy] retain_months is 0 (keep everything): set it "
+                           "(ONETOONE_PRIVACY_RETAIN_MONTHS) to erase older text.")
+    if not yes and not click.confirm(f"Erase notes, topics, actions and mail from before "
+                                     f"{cutoff:%Y-%m-%d}?"):
+        raise ServiceError("Nothing erased.")
+    erased = open_store(obj.settings).erase_older_than(cutoff, now)
+    console.print(escape(f"Erased from before {cutoff:%Y-%m-%d}: " + ", ".join(
+        f"{n} {k}" for k, n in erased.items())))
+
+
+COMMANDS: tuple[click.Command, ...] = (report_cmd, evidence_cmd, retention_cmd)

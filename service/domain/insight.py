@@ -1,0 +1,297 @@
+"""Are 1-2-1s happening? The figures behind `onetoone report`, from stored records.
+
+Pure: the caller passes the records, the period and ``now``. A meeting counts in the period
+when its (current) start is in ``[start, end)``; "held" means notes were read back (a meeting
+that passed with nothing typed is "held without notes" and, as in `status`, counts as missed:
+nobody recorded that it took place). Figures are kept as counts and raw durations so pairs
+roll up into managers and groups by adding, never by averaging averages.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from service.domain.attendance import MISSED, missed_in_a_row
+from service.domain.records import ActionRecord, OccurrenceRecord, PairingView, TopicRecord
+from service.domain.status import ActionStatus, OccurrenceStatus
+
+# How long one cadence step is, for gaps. Monthly series fall on "the second Tuesday", so a
+# gap of up to five weeks is on time; 31 days keeps 1.5x (46 days) from flagging those.
+CADENCE_DAYS = {"weekly": 7, "fortnightly": 14, "monthly": 31}
+# The guidance's "not habitually cancelled": flag a pair past this many cadences without one.
+GAP_FACTOR = 1.5
+# Actions still open this many days past their due date need someone's attention.
+OVERDUE_FLAG_DAYS = 30
+MISSED_FLAG = 2
+# A meeting's fates that count as planned. Anything else (a meeting onetoone itself took out
+# of the calendar when its series ended) was never a 1-2-1 anyone missed.
+PLANNED = frozenset({OccurrenceStatus.SCHEDULED, OccurrenceStatus.MOVED,
+                     OccurrenceStatus.CANCELLED, OccurrenceStatus.DECLINED,
+                     OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES})
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days a report covers: ``start`` inclusive, ``end`` exclusive, seen at ``now``."""
+
+    start: date
+    end: date
+    now: datetime
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, time(), UTC)
+
+    @property
+    def end_at(self) -> datetime:
+        return datetime.combine(self.end, time(), UTC)
+
+    @property
+    def as_of(self) -> datetime:
+        """Where "so far" stops: the period's end, or now if that is earlier."""
+        return min(self.end_at, self.now)
+
+    def months(self) -> list[str]:
+        """The months the period touches, as "YYYY-MM"."""
+        out: list[str] = []
+        day = self.start.replace(day=1)
+        while day < self.end:
+            out.append(f"{day:%Y-%m}")
+            day = (day + timedelta(days=32)).replace(day=1)
+        return out
+
+
+@dataclass
+class Figures:
+    """Counts for one pair, or many rolled up (then ``pairs`` > 1)."""
+
+    pairs: int = 1
+    planned: int = 0
+    held: int = 0
+    held_no_notes: int = 0
+    moved: int = 0
+    cancelled: int = 0
+    declined: int = 0
+    upcoming: int = 0  # planned but not yet happened (scheduled or moved, in the future)
+    longest_gap_days: int = 0
+    actions_opened: int = 0
+    actions_closed: int = 0
+    actions_overdue: int = 0
+    close_days: list[int] = field(default_factory=list)  # per action closed in the period
+    topics: int = 0
+    topics_by_report: int = 0
+    development: int = 0  # held meetings that covered learning and development
+    held_by_month: dict[str, int] = field(default_factory=dict)
+    missed_by_month: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def missed(self) -> int:
+        return self.cancelled + self.declined + self.held_no_notes
+
+    @property
+    def median_days_to_close(self) -> float | None:
+        return statistics.median(self.close_days) if self.close_days else None
+
+    @property
+    def report_led_share(self) -> float | None:
+        return self.topics_by_report / self.topics if self.topics else None
+
+    @property
+    def development_share(self) -> float | None:
+        return self.development / self.held if self.held else None
+
+    @property
+    def held_share(self) -> float | None:
+        """Held of those that should have happened by now (held, or missed)."""
+        due = self.held + self.missed
+        return self.held / due if due else None
+
+    def add(self, other: Figures) -> None:
+        """Roll ``other`` into these figures (gaps: the longest of any pair)."""
+        for name in ("pairs", "planned", "held", "held_no_notes", "moved", "cancelled",
+                     "declined", "upcoming", "actions_opened", "actions_closed",
+                     "actions_overdue", "topics", "topics_by_report", "development"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.longest_gap_days = max(self.longest_gap_days, other.longest_gap_days)
+        self.close_days = [*self.close_days, *other.close_days]
+        for mine, theirs in ((self.held_by_month, other.held_by_month),
+                             (self.missed_by_month, other.missed_by_month)):
+            for month, n in theirs.items():
+                mine[month] = mine.get(month, 0) + n
+
+
+@dataclass(frozen=True)
+class PairFigures:
+    """One pair's figures with who they are and what needs attention."""
+
+    view: PairingView
+    cadence: str
+    figures: Figures
+    attention: tuple[str, ...]
+
+
+def cadence_days(cadence: str) -> int:
+    return CADENCE_DAYS.get(cadence, CADENCE_DAYS["monthly"])
+
+
+def _in(period: Period, moment: datetime) -> bool:
+    return period.start_at <= moment < period.end_at
+
+
+def longest_gap(held_starts: Iterable[datetime], period: Period) -> int:
+    """Longest stretch in days without a held meeting, within the period so far.
+
+    Runs from the last held meeting before the period (or the period's start) through each
+    held meeting to the period's end (or now): a pair that stopped meeting shows the open gap.
+    """
+    before = [s for s in held_starts if s < period.start_at]
+    inside = sorted(s for s in held_starts if _in(period, s) and s <= period.as_of)
+    marks = [max(before) if before else period.start_at, *inside, period.as_of]
+    return max(0, *((b - a).days for a, b in itertools.pairwise(marks)))
+
+
+def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionRecord],
+                 topics: Sequence[TopicRecord], period: Period) -> Figures:
+    """The figures of one pair over the period (every meeting of every series it had)."""
+    f = Figures()
+    for occ in occurrences:
+        if occ.status not in PLANNED or not _in(period, occ.start):
+            continue
+        month = f"{occ.start:%Y-%m}"
+        f.planned += 1
+        if occ.start != occ.original_start and occ.rebook_of is None:
+            f.moved += 1
+        status = occ.status
+        if status == OccurrenceStatus.HELD:
+            f.held += 1
+            f.development += occ.covers_development
+            f.held_by_month[month] = f.held_by_month.get(month, 0) + 1
+        elif status in MISSED:
+            f.cancelled += status == OccurrenceStatus.CANCELLED
+            f.declined += status == OccurrenceStatus.DECLINED
+            f.held_no_notes += status == OccurrenceStatus.HELD_NO_NOTES
+            f.missed_by_month[month] = f.missed_by_month.get(month, 0) + 1
+        else:
+            f.upcoming += 1
+    f.longest_gap_days = longest_gap(
+        [o.start for o in occurrences if o.status == OccurrenceStatus.HELD], period)
+    as_of = period.as_of.date()
+    for a in actions:
+        if period.start <= a.raised_on < period.end:
+            f.actions_opened += 1
+        closed = a.closed_at
+        if a.status == ActionStatus.DONE and closed is not None and _in(period, closed):
+            f.actions_closed += 1
+            f.close_days.append(max(0, (closed.date() - a.raised_on).days))
+        if _open_at(a, period.as_of) and a.due is not None and a.due < as_of:
+            f.actions_overdue += 1
+    for t in topics:
+        if period.start <= t.raised_on < period.end:
+            f.topics += 1
+            f.topics_by_report += t.by == "report"
+    return f
+
+
+def _open_at(action: ActionRecord, moment: datetime) -> bool:
+    """Open at ``moment``: created by then and not closed (or withdrawn) before it."""
+    if action.created_at > moment or action.status == ActionStatus.WITHDRAWN:
+        return False
+    if action.closed_at is None:
+        return action.status == ActionStatus.OPEN  # done without a date: erased, not open
+    return action.closed_at > moment
+
+
+def attention(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionRecord],
+              cadence: str, period: Period) -> tuple[str, ...]:
+    """Why a pair needs someone's attention at the end of the period (empty: it doesn't)."""
+    out: list[str] = []
+    as_of = period.as_of
+    held = [o.start for o in occurrences if o.status == OccurrenceStatus.HELD
+            and o.start <= as_of]
+    limit = GAP_FACTOR * cadence_days(cadence)
+    since = (as_of - max(held)).days if held else None
+    if since is not None and since > limit:
+        out.append(f"no held 1-2-1 for {since} days (cadence {cadence})")
+    elif since is None and (as_of - period.start_at).days > limit:
+        out.append(f"no held 1-2-1 in the period (cadence {cadence})")
+    run = missed_in_a_row([(o.start, o.status) for o in occurrences if o.status in PLANNED],
+                          as_of)
+    if run >= MISSED_FLAG:
+        out.append(f"missed {run} in a row")
+    late = [a for a in actions if _open_at(a, as_of) and a.due is not None
+            and (as_of.date() - a.due).days > OVERDUE_FLAG_DAYS]
+    if late:
+        out.append(f"{len(late)} action(s) overdue by more than {OVERDUE_FLAG_DAYS} days")
+    return tuple(out)
+
+
+# -- rolling up --------------------------------------------------------------------------
+
+
+def rollup(pairs: Iterable[PairFigures]) -> Figures:
+    total = Figures(pairs=0)
+    for p in pairs:
+        total.add(p.figures)
+    return total
+
+
+def by_manager(pairs: Sequence[PairFigures]) -> list[tuple[str, Figures]]:
+    """Each manager (by name) with their pairs' figures added up."""
+    groups: dict[str, list[PairFigures]] = {}
+    names: dict[str, str] = {}
+    for p in pairs:
+        groups.setdefault(p.view.manager.id, []).append(p)
+        names[p.view.manager.id] = p.view.manager.name
+    return sorted(((names[m], rollup(ps)) for m, ps in groups.items()),
+                  key=lambda item: item[0].lower())
+
+
+@dataclass(frozen=True)
+class Group:
+    """Everyone under one leader: the pairs of the leader and of every manager below."""
+
+    leader: str  # the leader's name
+    figures: Figures
+
+
+def by_leader(pairs: Sequence[PairFigures], min_size: int
+              ) -> tuple[list[Group], Figures | None, int]:
+    """Groups from the reporting lines (the directory stores no department): one per person
+    who manages managers, holding every pair below them. Groups of fewer than ``min_size``
+    pairs are not shown on their own (they would identify people): they are added into one
+    "smaller groups" total, itself shown only if it reaches ``min_size``.
+
+    Returns (groups shown, the smaller groups combined or None, how many were combined).
+    """
+    manager_of = {p.view.report.id: p.view.manager.id for p in pairs}
+    managers = {p.view.manager.id for p in pairs}
+    names = {p.view.manager.id: p.view.manager.name for p in pairs}
+    leaders = {manager_of[m] for m in managers if m in manager_of}
+
+    def under(leader: str, manager: str) -> bool:
+        seen: set[str] = set()
+        while manager not in seen:
+            if manager == leader:
+                return True
+            seen.add(manager)
+            if manager not in manager_of:
+                return False
+            manager = manager_of[manager]
+        return False
+
+    shown: list[Group] = []
+    small: dict[int, PairFigures] = {}  # by pairing id: small groups nest, count each once
+    combined = 0
+    for leader in sorted(leaders, key=lambda m: names[m].lower()):
+        members = [p for p in pairs if under(leader, p.view.manager.id)]
+        if len(members) >= min_size:
+            shown.append(Group(names[leader], rollup(members)))
+        else:
+            small.update((p.view.pairing.id, p) for p in members)
+            combined += 1
+    rest = rollup(small.values()) if len(small) >= min_size else None
+    return shown, rest, combined

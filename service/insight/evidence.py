@@ -1,0 +1,202 @@
+"""`onetoone evidence`: a dated record of one person's 1-2-1s, as HTML and PDF.
+
+For each meeting in the period: its date and what happened, the agenda's topics, the notes
+as they were read back (every stored version with its time, so an audit trail of edits
+shows here when the store keeps one) and as they were mailed (the outbox keeps what went),
+and the actions agreed with their history; then the topics the report raised. Private notes
+are left out unless asked for, and the first page says which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from service.domain.htmltext import html_to_text
+from service.domain.insight import Period
+from service.domain.records import (
+    ActionRecord,
+    MailRecord,
+    NoteRecord,
+    OccurrenceRecord,
+    PairingView,
+    TopicRecord,
+)
+from service.domain.status import ActionStatus
+from service.domain.timezones import is_valid_zone, to_iana
+from service.render import render
+
+ERASED = "[erased]"
+
+STATUS_WORDS = {"scheduled": "scheduled", "moved": "moved", "cancelled": "cancelled",
+                "declined": "declined by the report", "held": "held (notes recorded)",
+                "held_no_notes": "passed, no notes recorded"}
+
+
+@dataclass(frozen=True)
+class PairInput:
+    """What the store holds about one of the person's pairs."""
+
+    view: PairingView
+    occurrences: Sequence[OccurrenceRecord]
+    actions: Sequence[ActionRecord]
+    topics: Sequence[TopicRecord]
+    notes: Sequence[NoteRecord]  # private ones only when they are to be shown
+    mail: Sequence[MailRecord]
+
+
+@dataclass(frozen=True)
+class NoteVersion:
+    at: str
+    source: str
+    private: bool
+    text: str  # "" once erased
+
+
+@dataclass(frozen=True)
+class Mailed:
+    kind: str
+    subject: str
+    status: str
+    sent: str
+    text: str  # "" once erased
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    owner: str
+    text: str
+    history: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Meeting:
+    when: str
+    status: str
+    topics: tuple[str, ...]
+    notes: tuple[NoteVersion, ...]
+    mailed: tuple[Mailed, ...]
+    actions: tuple[ActionLine, ...]
+
+
+@dataclass(frozen=True)
+class PairRecord:
+    role: str  # "as report" | "as manager"
+    manager: str
+    report: str
+    meetings: tuple[Meeting, ...]
+    report_topics: tuple[tuple[str, str, str], ...]  # raised on, text, what became of it
+    erased: int  # items whose words were erased (forget or retention)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    name: str
+    email: str
+    period: Period
+    include_private: bool
+    as_manager: bool
+    generated: str
+    pairs: tuple[PairRecord, ...]
+
+
+def _zone(view: PairingView, person_zone: str | None) -> ZoneInfo:
+    name = view.series.time_zone if view.series is not None else person_zone or "UTC"
+    # An unknown zone name: UTC (and the times say so) rather than no record at all.
+    return ZoneInfo(to_iana(name) if is_valid_zone(name) else "UTC")
+
+
+def _at(moment: datetime | None, zone: ZoneInfo) -> str:
+    return "" if moment is None else f"{moment.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+
+
+def _words(text: str) -> str:
+    return "" if text == ERASED else text
+
+
+def _versions(notes: Sequence[NoteRecord], zone: ZoneInfo) -> tuple[NoteVersion, ...]:
+    """Notes stored in one read (one row per paragraph) as one version; each CLI note and
+    each later read its own. An erased paragraph stays erased in its version."""
+    out: list[NoteVersion] = []
+    groups: dict[tuple[datetime, str, bool], list[str]] = {}
+    for n in notes:
+        groups.setdefault((n.created_at, n.source, n.private), []).append(n.text)
+    for (at, source, private), texts in sorted(groups.items(), key=lambda kv: kv[0][0]):
+        words = [t for t in texts if t != ERASED]
+        out.append(NoteVersion(_at(at, zone), source, private, "\n".join(words)))
+    return tuple(out)
+
+
+def _history(a: ActionRecord, dates: dict[int, str], zone: ZoneInfo) -> tuple[str, ...]:
+    out = [f"agreed {a.raised_on:%Y-%m-%d}" + (f", due {a.due:%Y-%m-%d}" if a.due else "")]
+    if a.carried:
+        out.append(f"carried to {a.carried} later agenda(s)")
+    if a.status == ActionStatus.DONE and a.text != ERASED:
+        where = dates.get(a.closed_occurrence_id or 0)
+        out.append(f"done {_at(a.closed_at, zone)}" + (f" (at the 1-2-1 of {where})"
+                                                        if where else ""))
+    elif a.status == ActionStatus.WITHDRAWN:
+        out.append(f"withdrawn {_at(a.closed_at, zone)} (its line was edited away)")
+    elif a.status == ActionStatus.OPEN:
+        out.append("still open")
+    return tuple(out)
+
+
+def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None) -> PairRecord:
+    zone = _zone(p.view, zone_hint)
+    topics = {t.id: t for t in p.topics}
+    dates = {o.id: f"{o.start.astimezone(zone):%Y-%m-%d}" for o in p.occurrences}
+    erased = 0
+    meetings: list[Meeting] = []
+    for occ in p.occurrences:
+        if not period.start_at <= occ.start < period.end_at:
+            continue
+        notes = _versions([n for n in p.notes if n.occurrence_id == occ.id], zone)
+        mailed = tuple(Mailed(m.kind, _words(m.subject), m.status, _at(m.sent_at, zone),
+                              "" if m.body_html == ERASED else html_to_text(m.body_html))
+                       for m in p.mail if m.occurrence_id == occ.id)
+        actions = tuple(ActionLine(_words(a.owner), _words(a.text), _history(a, dates, zone))
+                        for a in p.actions if a.raised_occurrence_id == occ.id)
+        shown = tuple(_words(topics[i].text) for i in occ.agenda_topics if i in topics)
+        erased += sum(1 for n in notes if not n.text) + sum(1 for a in actions if not a.text)
+        meetings.append(Meeting(_at(occ.start, zone), STATUS_WORDS.get(occ.status, occ.status),
+                                shown, notes, mailed, actions))
+    raised: list[tuple[str, str, str]] = []
+    for t in p.topics:
+        if t.by != "report" or not period.start <= t.raised_on < period.end:
+            continue
+        fate = (f"discussed at the 1-2-1 of {dates[t.discussed_occurrence_id]}"
+                if t.discussed_occurrence_id in dates else t.status)
+        erased += t.text == ERASED
+        raised.append((f"{t.raised_on:%Y-%m-%d}", _words(t.text), fate))
+    return PairRecord(role, p.view.manager.name, p.view.report.name, tuple(meetings),
+                      tuple(raised), erased)
+
+
+def build(person: tuple[str, str, str | None], pairs: Sequence[tuple[str, PairInput]],
+          period: Period, *, include_private: bool, as_manager: bool,
+          generated: str) -> Evidence:
+    """``person``: (name, email, time zone); ``pairs``: (role, what the store holds)."""
+    name, email, zone = person
+    records = tuple(pair_record(p, role, period, zone) for role, p in pairs)
+    return Evidence(name, email, period, include_private, as_manager, generated, records)
+
+
+def render_html(evidence: Evidence) -> str:
+    return render("evidence.html.j2", e=evidence)
+
+
+def render_pdf(evidence: Evidence) -> bytes:
+    """The same record as a PDF (fpdf2: pure Python, no browser), from a simpler HTML."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    pdf.set_font("helvetica", size=10)
+    html = render("evidence_pdf.html.j2", e=evidence)
+    # The built-in fonts are Latin-1: other characters become "?" rather than failing.
+    pdf.write_html(html.encode("latin-1", "replace").decode("latin-1"))
+    return bytes(pdf.output())

@@ -1,0 +1,167 @@
+"""`onetoone report`: the figures of every pair, manager and group, as pages, CSV or JSON.
+
+:func:`build` turns stored histories into a :class:`Report`; :func:`render_files` turns that
+into named files (the CLI writes them, owner-only). Pages are self-contained: inline CSS and
+SVG, no scripts, no external assets, so they open from a file share or any web host.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from service.domain.insight import (
+    Figures,
+    Group,
+    PairFigures,
+    Period,
+    attention,
+    by_leader,
+    by_manager,
+    cadence_days,
+    pair_figures,
+    rollup,
+)
+from service.domain.records import ActionRecord, OccurrenceRecord, PairingView, TopicRecord
+from service.insight.charts import heat_map, month_chart
+from service.render import render
+
+FORMATS = ("html", "csv", "json")
+
+
+@dataclass(frozen=True)
+class History:
+    """What the report needs of one pair (the store's PairHistory has this shape)."""
+
+    view: PairingView
+    occurrences: Sequence[OccurrenceRecord]
+    actions: Sequence[ActionRecord]
+    topics: Sequence[TopicRecord]
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    min_group_size: int
+    pairs: tuple[PairFigures, ...]
+    managers: tuple[tuple[str, Figures], ...]
+    groups: tuple[Group, ...]
+    smaller_groups: Figures | None
+    combined_groups: int
+    total: Figures
+
+    @property
+    def attention(self) -> list[PairFigures]:
+        return [p for p in self.pairs if p.attention]
+
+
+def _cadence(h: Any) -> str:
+    series = h.view.series
+    return str(series.cadence if series is not None else h.view.pairing.cadence or "monthly")
+
+
+def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Report:
+    """The report over ``period`` for pairs that had a meeting in it or are still live."""
+    pairs: list[PairFigures] = []
+    for h in histories:
+        figures = pair_figures(h.occurrences, h.actions, h.topics, period)
+        if figures.planned == 0 and h.view.pairing.status != "active":
+            continue  # ended before the period: nothing to say about it
+        cadence = _cadence(h)
+        pairs.append(PairFigures(h.view, cadence, figures,
+                                 attention(h.occurrences, h.actions, cadence, period)))
+    pairs.sort(key=lambda p: (p.view.manager.name.lower(), p.view.report.name.lower()))
+    groups, smaller, combined = by_leader(pairs, min_group_size)
+    return Report(period, min_group_size, tuple(pairs), tuple(by_manager(pairs)),
+                  tuple(groups), smaller, combined, rollup(pairs))
+
+
+# -- rows: one shape for the pages, CSV and JSON ----------------------------------------------
+
+COLUMNS = ("pairs", "planned", "held", "held_no_notes", "moved", "cancelled", "declined",
+           "upcoming", "missed", "longest_gap_days", "actions_opened", "actions_closed",
+           "actions_overdue", "median_days_to_close", "report_led_share", "development_share")
+
+
+def figure_row(f: Figures) -> dict[str, Any]:
+    def share(v: float | None) -> float | None:
+        return None if v is None else round(v, 3)
+
+    median = f.median_days_to_close
+    return {"pairs": f.pairs, "planned": f.planned, "held": f.held,
+            "held_no_notes": f.held_no_notes, "moved": f.moved, "cancelled": f.cancelled,
+            "declined": f.declined, "upcoming": f.upcoming, "missed": f.missed,
+            "longest_gap_days": f.longest_gap_days, "actions_opened": f.actions_opened,
+            "actions_closed": f.actions_closed, "actions_overdue": f.actions_overdue,
+            "median_days_to_close": None if median is None else round(median, 1),
+            "report_led_share": share(f.report_led_share),
+            "development_share": share(f.development_share)}
+
+
+def pair_row(p: PairFigures) -> dict[str, Any]:
+    v = p.view
+    return {"manager": v.manager.name, "manager_email": v.manager.email,
+            "report": v.report.name, "report_email": v.report.email,
+            "cadence": p.cadence, "cadence_days": cadence_days(p.cadence),
+            **figure_row(p.figures), "needs_attention": "; ".join(p.attention)}
+
+
+def group_rows(report: Report) -> list[dict[str, Any]]:
+    rows = [{"group": f"under {g.leader}", **figure_row(g.figures)} for g in report.groups]
+    if report.smaller_groups is not None:
+        rows.append({"group": f"{report.combined_groups} smaller group(s) combined",
+                     **figure_row(report.smaller_groups)})
+    return rows
+
+
+def tables(report: Report) -> dict[str, list[dict[str, Any]]]:
+    return {
+        "pairs": [pair_row(p) for p in report.pairs],
+        "managers": [{"manager": name, **figure_row(f)} for name, f in report.managers],
+        "groups": group_rows(report),
+        "attention": [{"manager": p.view.manager.name, "report": p.view.report.name,
+                       "why": "; ".join(p.attention)} for p in report.attention],
+    }
+
+
+# -- files -------------------------------------------------------------------------------------
+
+
+def _csv(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
+    return out.getvalue()
+
+
+def render_files(report: Report, fmt: str, generated: str) -> dict[str, str]:
+    """File name -> content for ``fmt`` (html: four pages; csv: one file per table)."""
+    data = tables(report)
+    meta = {"from": report.period.start.isoformat(), "to": report.period.end.isoformat(),
+            "generated": generated, "min_group_size": report.min_group_size}
+    if fmt == "json":
+        body = {**meta, "total": figure_row(report.total), **data}
+        return {"report.json": json.dumps(body, indent=2, ensure_ascii=False) + "\n"}
+    if fmt == "csv":
+        heads = {"pairs": ("manager", "manager_email", "report", "report_email", "cadence",
+                           "cadence_days", *COLUMNS, "needs_attention"),
+                 "managers": ("manager", *COLUMNS), "groups": ("group", *COLUMNS),
+                 "attention": ("manager", "report", "why")}
+        return {f"{name}.csv": _csv(rows, heads[name]) for name, rows in data.items()}
+    months = report.period.months()
+    common: dict[str, Any] = {"meta": meta, "period": report.period, "report": report, "data": data,
+              "columns": COLUMNS, "total": figure_row(report.total)}
+    return {
+        "index.html": render("report_index.html.j2", **common,
+                             months_chart=month_chart(report.total, months),
+                             heat=heat_map(report.managers, months)),
+        "pairs.html": render("report_pairs.html.j2", **common),
+        "managers.html": render("report_managers.html.j2", **common),
+        "groups.html": render("report_groups.html.j2", **common),
+    }

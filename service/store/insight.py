@@ -1,0 +1,97 @@
+"""Reads for `onetoone report` and `onetoone evidence`, and writing their files.
+
+Read-only over the tables the loop writes: each pair's meetings, actions, topics, notes and
+the mail it was sent. The files written hold personal data, so they are owner-only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from service.domain.records import (
+    ActionRecord,
+    MailRecord,
+    NoteRecord,
+    OccurrenceRecord,
+    PairingView,
+    TopicRecord,
+)
+from service.errors import ServiceError
+from service.store import convert
+from service.store.base import Repository
+from service.store.models import ActionRow, NoteRow, OccurrenceRow, OutboxRow, SeriesRow, TopicRow
+
+
+@dataclass(frozen=True)
+class PairHistory:
+    """Everything stored about one pair's 1-2-1s, oldest first."""
+
+    view: PairingView
+    occurrences: tuple[OccurrenceRecord, ...]
+    actions: tuple[ActionRecord, ...]
+    topics: tuple[TopicRecord, ...]
+
+
+class InsightReader(Repository):
+    """What the report and the evidence read (nothing here writes to the database)."""
+
+    def histories(self, views: Sequence[PairingView]) -> list[PairHistory]:
+        """Each pair's meetings, actions and topics, in one pass per table."""
+        ids = [v.pairing.id for v in views]
+        with self.session() as s:
+            occs: dict[int, list[OccurrenceRecord]] = {i: [] for i in ids}
+            for pairing_id, row in s.execute(
+                    select(SeriesRow.pairing_id, OccurrenceRow)
+                    .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                    .where(SeriesRow.pairing_id.in_(ids)).order_by(OccurrenceRow.start)):
+                occs[pairing_id].append(convert.occurrence(row))
+            actions: dict[int, list[ActionRecord]] = {i: [] for i in ids}
+            for a in s.scalars(select(ActionRow).where(ActionRow.pairing_id.in_(ids))
+                               .order_by(ActionRow.id)):
+                actions[a.pairing_id].append(convert.action(a))
+            topics: dict[int, list[TopicRecord]] = {i: [] for i in ids}
+            for t in s.scalars(select(TopicRow).where(TopicRow.pairing_id.in_(ids))
+                               .order_by(TopicRow.id)):
+                topics[t.pairing_id].append(convert.topic(t))
+        return [PairHistory(v, tuple(occs[v.pairing.id]), tuple(actions[v.pairing.id]),
+                            tuple(topics[v.pairing.id])) for v in views]
+
+    def pair_notes(self, pairing_id: int, *, include_private: bool) -> list[NoteRecord]:
+        """Every note of a pair, oldest first; private ones only when asked."""
+        with self.session() as s:
+            q = select(NoteRow).where(NoteRow.pairing_id == pairing_id)
+            if not include_private:
+                q = q.where(NoteRow.private.is_(False))
+            return [convert.note(r) for r in s.scalars(q.order_by(NoteRow.created_at,
+                                                                    NoteRow.id))]
+
+    def pair_mail(self, pairing_id: int) -> list[MailRecord]:
+        """The mail recorded for a pair (the outbox keeps what was mailed), oldest first."""
+        with self.session() as s:
+            return [convert.mail(r) for r in s.scalars(
+                select(OutboxRow).where(OutboxRow.pairing_id == pairing_id)
+                .order_by(OutboxRow.created_at, OutboxRow.id))]
+
+
+def write_private(path: Path, data: str | bytes) -> Path:
+    """Write a file only its owner can read (0600), creating its folder 0700 if missing.
+
+    The mode is set at creation (not after), so the content is never readable by others,
+    and an existing file's mode is tightened too.
+    """
+    try:
+        if not path.parent.exists():
+            path.parent.mkdir(mode=0o700, parents=True)
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            os.fchmod(out.fileno(), 0o600)
+            out.write(raw)
+    except OSError as exc:
+        raise ServiceError(f"{path}: cannot be written ({exc.strerror or exc}).") from exc
+    return path
