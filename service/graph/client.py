@@ -508,9 +508,10 @@ class GraphClient:
                 return wire.calendar_changes(
                     await self._delta_pages(path, None, link, headers), full=False)
             except GraphError as exc:
-                if exc.status != 410:
+                if not _delta_expired(exc):
                     raise
-                log.info("graph.delta_expired", extra={"mailbox": mailbox, "code": exc.code})
+                log.warning("graph.delta_expired", extra={"path": path, "mailbox": mailbox,
+                                                          "error": str(exc)})
         query = {"startDateTime": iso_utc(start) + "Z", "endDateTime": iso_utc(end) + "Z"}
         return wire.calendar_changes(await self._delta_pages(path, query, None, headers),
                                      full=True)

@@ -1,8 +1,13 @@
-"""Mirror a series' occurrences from Graph (moved, cancelled, declined) when it matters:
-when an occurrence's agenda falls due, then once a day until the meeting starts. A series
-is asked only then (the pattern says when, locally), so each meeting costs a few requests
-here, whatever the run interval. The agenda and capture jobs address the occurrence by id
-and notice a deletion; capture also reads the report's answer and the time at the end.
+"""Mirror a series' occurrences from Graph (moved, cancelled, declined) when it matters.
+
+Each tick reads what changed in every manager's calendar since the last tick: one delta
+request per mailbox (calendarView/delta; a whole re-read when there is no link yet, its window
+no longer reaches far enough, or Graph forgot it). A series is then listed only when one of
+its recorded upcoming meetings changed (moved, cancelled, deleted, declined), or when an
+occurrence's agenda falls due (the pattern says when, locally), so a tick with nothing due
+costs one request per manager mailbox, whatever the run interval. The agenda and capture
+jobs address the occurrence by id and notice a deletion; capture also reads the report's
+answer and the time at the end.
 """
 
 from __future__ import annotations
@@ -18,13 +23,17 @@ from service.domain.series import occurrences as series_occurrences
 from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
 from service.domain.timing import agenda_due_at
 from service.errors import ServiceError
+from service.graph.wire import CalendarChanges
 from service.jobs.context import JobContext
+from service.store.calendar_delta import DeltaLink, DeltaRepository
 
 log = logging.getLogger(__name__)
 
 SELECT = "id,start,end,isCancelled,originalStart,type,attendees"
 GAP_LOOK_AROUND = timedelta(days=60)  # how far a moved occurrence is looked for
-RELOOK = timedelta(hours=24)  # between looks at a meeting whose agenda is in
+# How far past the look-ahead a delta window reaches: it is re-read whole (one request)
+# when the look-ahead outgrows it, about once a week.
+DELTA_SLACK = timedelta(days=7)
 # Outcomes the capture job decided; sync never undoes them.
 KEEP = (OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES)
 
@@ -52,16 +61,15 @@ def _working_days(person: Any) -> frozenset[int]:
 
 def needs_sync(ctx: JobContext, series: Any, manager: Any, now: datetime,
                stored: list[Any]) -> bool:
-    """True when some upcoming occurrence's agenda is due but not written yet, or a meeting
-    whose agenda is in was last looked at a day or more ago."""
+    """True when some upcoming occurrence's agenda is due but not written yet."""
     return sync_until(ctx, series, manager, now, stored) is not None
 
 
 def sync_until(ctx: JobContext, series: Any, manager: Any, now: datetime,
                stored: list[Any]) -> datetime | None:
-    """The end of the window to list the series' occurrences in now, or None for no look:
-    the whole window when an agenda is due, else just past the meetings to look at again
-    (so slots further on are not recorded earlier than an agenda needs them)."""
+    """The end of the window to list the series' occurrences in now for an agenda that is
+    due, or None for no look. (Meetings already recorded are followed by the calendar's
+    delta instead: see ``_changed_series``.)"""
     lo, hi = window(ctx, now)
     zone = ZoneInfo(series.time_zone)
     days = _working_days(manager)
@@ -79,18 +87,97 @@ def sync_until(ctx: JobContext, series: Any, manager: Any, now: datetime,
             continue
         if agenda_due_at(start.astimezone(zone), lead, days) <= now:
             return hi
-    stale = [o.start for o in stored if _stale(o, lo, hi, now)]
-    return max(stale) + timedelta(minutes=1) if stale else None
+    return None
 
 
-def _stale(occ: Any, lo: datetime, hi: datetime, now: datetime) -> bool:
-    """An upcoming meeting whose agenda is in, last looked at a day or more ago: a move
-    (a day earlier, say) or a decline made after the agenda went in must be seen before
-    read-back and reminders, which follow the stored time and answer."""
-    return (occ.agenda_state == AgendaState.INJECTED and occ.captured_at is None
-            and occ.rebook_of is None  # a rebooked meeting is not in the series' list
-            and occ.status != OccurrenceStatus.CANCELLED and lo <= occ.start < hi
-            and occ.updated_at is not None and now - occ.updated_at >= RELOOK)
+def _followed(occ: Any, now: datetime) -> bool:
+    """A recorded meeting still to come whose changes the sync follows (a rebooked meeting
+    is not in the series' list; cancelled and withdrawn ones are settled)."""
+    return (occ.rebook_of is None and occ.captured_at is None and occ.start >= now
+            and occ.status not in (OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN))
+
+
+async def _changed_series(ctx: JobContext, now: datetime, todo: list[tuple[Any, Any]],
+                          report: SyncReport
+                          ) -> tuple[dict[int, datetime], dict[str, DeltaLink | None]]:
+    """Series id -> end of the window to list it in, for each series one of whose recorded
+    upcoming meetings changed in its organizer's calendar since the last tick; and each
+    mailbox's new delta link, to keep once those series are synced (not before: a run that
+    dies in between must be told of the same changes again)."""
+    links = DeltaRepository(ctx.store.engine).delta_links()
+    need = window(ctx, now)[1]
+    by_mailbox: dict[str, list[tuple[Any, Any]]] = {}
+    for series, view in todo:
+        by_mailbox.setdefault(series.mailbox.lower(), []).append((series, view))
+    out: dict[int, datetime] = {}
+    new_links: dict[str, DeltaLink | None] = {}
+    for mailbox, members in by_mailbox.items():
+        saved = links.get(mailbox)
+        if saved is not None and saved.end < need:
+            saved = None  # the look-ahead outgrew its window: re-read a new one whole
+        start, end = (saved.start, saved.end) if saved else (now, need + DELTA_SLACK)
+        try:
+            changes = await ctx.graph.calendar_changes(
+                mailbox, saved.link if saved else None, start, end)
+        except ServiceError as exc:
+            report.failed.append(f"calendar {mailbox}: {exc}")
+            log.warning("occurrences.failed", extra={"mailbox": mailbox, "error": str(exc)})
+            continue
+        for series_id, until in _touched(ctx, now, members, changes, end).items():
+            out[series_id] = max(until, out.get(series_id, until))
+        new_links[mailbox] = DeltaLink(changes.link, start, end) if changes.link else None
+    return out, new_links
+
+
+def _keep_links(ctx: JobContext, now: datetime, new_links: dict[str, DeltaLink | None],
+                failed: set[str]) -> None:
+    """Store each mailbox's new delta link, except where a series failed to sync (its
+    changes are asked for again next time, from the old link)."""
+    repo = DeltaRepository(ctx.store.engine)
+    for mailbox, link in new_links.items():
+        if mailbox in failed:
+            continue
+        if link is None:
+            repo.forget_delta_link(mailbox)
+        else:
+            repo.save_delta_link(mailbox, link, now)
+
+
+def _touched(ctx: JobContext, now: datetime, members: list[tuple[Any, Any]],
+             changes: CalendarChanges, end: datetime) -> dict[int, datetime]:
+    """The series of one mailbox whose recorded meetings the changes move, cancel, delete
+    or answer differently (a body edit alone, such as our own agenda, changes nothing here)."""
+    rows: dict[str, tuple[Any, Any, Any]] = {}
+    for series, view in members:
+        for occ in ctx.store.occurrences(series.id):
+            if occ.event_id and _followed(occ, now):
+                rows[occ.event_id] = (series, view, occ)
+    out: dict[int, datetime] = {}
+
+    def touch(series: Any, when: datetime) -> None:
+        until = when + timedelta(minutes=1)
+        out[series.id] = max(until, out.get(series.id, until))
+
+    listed = set()
+    for item in changes.events:
+        listed.add(item.id)
+        hit = rows.get(item.id)
+        if hit is None or item.start is None or item.end is None:
+            continue
+        series, view, occ = hit
+        status, _original, start, end_ = occurrence_state(item, view.report.email)
+        if occ.status in KEEP and status != OccurrenceStatus.CANCELLED:
+            status = occ.status
+        if (status, start, end_) != (occ.status, occ.start, occ.end):
+            touch(series, max(start, occ.start))
+    gone = set(changes.removed)
+    if changes.full:  # a whole re-read lists everything in the window that is still there
+        gone |= {i for i, (_s, _v, occ) in rows.items() if occ.start < end and i not in listed}
+    for event_id in gone:
+        hit = rows.get(event_id)
+        if hit is not None:
+            touch(hit[0], hit[2].start)
+    return out
 
 
 def report_declined(item: CalendarEvent, report_email: str) -> bool:
@@ -123,21 +210,30 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
     report = SyncReport()
     lo, _ = window(ctx, now)
     store = ctx.store
+    todo: list[tuple[Any, Any]] = []
     for series in store.all_live_series():
         # A superseded series (extended by a follow-on) still holds its last meetings.
         if series.status not in (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED) or (
                 not series.event_id):
             continue
         view = store.view_of_pairing(series.pairing_id)
-        if view is None:
-            continue
+        if view is not None:
+            todo.append((series, view))
+    touched, new_links = await _changed_series(ctx, now, todo, report) if todo else ({}, {})
+    failed: set[str] = set()
+    for series, view in todo:
         hi = sync_until(ctx, series, view.manager, now, store.occurrences(series.id))
+        moved_to = touched.get(series.id)
+        if moved_to is not None:
+            hi = max(hi, moved_to) if hi is not None else moved_to
         if hi is None:
             continue
         report.series += 1
+        failures = len(report.failed)
         try:
             items = await ctx.graph.instances(series.mailbox, series.event_id, lo, hi, SELECT)
         except ServiceError as exc:
+            failed.add(series.mailbox.lower())
             report.failed.append(f"series {series.id}: {exc}")
             log.warning("occurrences.failed", extra={"series": series.id, "error": str(exc)})
             continue
@@ -190,6 +286,9 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
         rows += await _unlisted_slots(ctx, series, view, lo, hi, seen, known, report, items)
         store.upsert_occurrences(series.id, rows, now)
         _number(ctx, series.pairing_id, now)
+        if len(report.failed) > failures:
+            failed.add(series.mailbox.lower())
+    _keep_links(ctx, now, new_links, failed)
     return report
 
 

@@ -1,0 +1,203 @@
+"""Meeting changes are read with one calendarView/delta request per manager mailbox (issue
+11): the sandbox's delta as Graph documents it, a nothing-due tick's calendar requests, each
+kind of change found within one tick, and an expired token recovered by a whole re-read."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from service.sandbox.delta import forget_tokens
+from service.store.calendar_delta import DeltaRepository
+from tests.integration.test_meeting_changes import HOUR, MIA, ROB, Org, decline
+from tests.integration.test_sandbox import client, run, series_body
+from tests.integration.test_sandbox import tenant as tenant  # the fixture
+
+# A request that reads or writes a calendar (not mail, not the directory).
+CALENDAR = re.compile(r"^/users/[^/]+/(calendar|calendarView|events)\b", re.I)
+DELTA = "/users/ann@contoso.example/calendarView/delta"
+WINDOW = {"startDateTime": "2024-03-01T00:00:00Z", "endDateTime": "2024-04-30T00:00:00Z"}
+
+
+def calendar_requests(org_: Org) -> list[str]:
+    return [p for _m, p, _k in org_.tenant.requests if CALENDAR.match(p)]
+
+
+# -- the sandbox's delta ------------------------------------------------------------------
+
+
+def test_sandbox_delta_pages_then_reports_only_changes(tenant: Any) -> None:
+    async def go() -> None:
+        async with client(tenant) as c:
+            master = (await c.post("/users/ann@contoso.example/events",
+                                   json=series_body())).json()
+            small = {"Prefer": "odata.maxpagesize=2"}
+            first = (await c.get(DELTA, params=WINDOW, headers=small)).json()
+            assert len(first["value"]) == 2 and "@odata.deltaLink" not in first
+            items, page = list(first["value"]), first
+            while "@odata.nextLink" in page:
+                page = (await c.get(page["@odata.nextLink"], headers=small)).json()
+                items += page["value"]
+            assert len(items) == 5 and {i["seriesMasterId"] for i in items} == {master["id"]}
+            assert all("body" in i and "attendees" in i for i in items)  # no $select: all
+            link = page["@odata.deltaLink"]
+            assert "$deltatoken=" in link and "startDateTime" not in link
+
+            again = (await c.get(link)).json()
+            assert again["value"] == []
+            moved, gone = items[1]["id"], items[2]["id"]
+            await c.patch(f"/users/ann@contoso.example/events/{moved}", json={
+                "start": {"dateTime": "2024-03-26T09:00:00", "timeZone": "UTC"},
+                "end": {"dateTime": "2024-03-26T09:30:00", "timeZone": "UTC"}})
+            await c.delete(f"/users/ann@contoso.example/events/{gone}")
+            typed = items[3]["id"]
+            await c.patch(f"/users/ann@contoso.example/events/{typed}", json={
+                "body": {"contentType": "html", "content": "<p>Notes: roadmap</p>"}})
+            changes = (await c.get(again["@odata.deltaLink"])).json()["value"]
+            by_id = {i["id"]: i for i in changes}
+            assert "roadmap" in by_id[typed]["body"]["content"]
+            assert by_id[moved]["start"]["dateTime"].startswith("2024-03-26T09:00")
+            assert by_id[gone]["@removed"] == {"reason": "deleted"}
+            # A token is replayable until it expires; an unknown one is 410 Gone.
+            assert (await c.get(link)).status_code == 200
+            bad = await c.get(DELTA, params={"$deltatoken": "nope"})
+            assert bad.status_code == 410
+            assert bad.json()["error"]["code"] == "SyncStateNotFound"
+            forget_tokens(tenant)
+            assert (await c.get(link)).status_code == 410
+            refused = await c.get(DELTA, params={**WINDOW, "$select": "id"})
+            assert refused.status_code == 400
+            assert (await c.get(DELTA)).status_code == 400  # the first needs a window
+
+    run(go())
+
+
+# -- the occurrence sync ------------------------------------------------------------------
+
+
+def _agenda_in(org_: Org) -> Any:
+    """Tick three-hourly until Rob's first meeting has its agenda in; return it."""
+    now = org_.start
+    while org_.first(ROB) is None:
+        org_.tick(now)
+        now += 3 * HOUR
+    org_.now = now
+    return org_.first(ROB)
+
+
+@pytest.fixture
+def org_(db_url: str, settings_for: Any) -> Org:
+    from tests.integration.test_agenda_loop import START
+
+    made = Org(db_url, settings_for)
+    made.start = START  # type: ignore[attr-defined]
+    return made
+
+
+def test_a_nothing_due_tick_reads_each_managers_calendar_once(org_: Org) -> None:
+    _agenda_in(org_)
+    now = org_.now  # type: ignore[attr-defined]
+    org_.tick(now)  # settle whatever the last tick left (mail, read-back)
+    org_.tenant.reset_counters()
+    report = org_.tick(now + HOUR)
+    managers = {s.mailbox.lower() for s in org_.store.all_live_series()}
+    calls = calendar_requests(org_)
+    assert report.occurrences.series == 0
+    assert len(calls) <= len(managers), calls
+    assert all(p.endswith("/calendarView/delta") for p in calls)
+
+
+@pytest.mark.parametrize("change", ["moved", "cancelled", "deleted", "declined", "notes"])
+def test_each_change_is_found_within_one_tick(org_: Org, change: str) -> None:
+    occ = _agenda_in(org_)
+    now = org_.now  # type: ignore[attr-defined]
+    org_.tick(now)
+    series = org_.store.series(occ.series_id)
+    assert series is not None
+    if change == "moved":
+        org_.tenant.person_move(MIA, occ.event_id, occ.start - timedelta(days=1),
+                                occ.end - timedelta(days=1))
+    elif change == "cancelled":
+        org_.tenant.person_cancel(MIA, occ.event_id, "Off sick")
+    elif change == "deleted":
+        async def delete() -> None:
+            async with client(org_.tenant) as c:
+                r = await c.delete(f"/users/{MIA}/events/{occ.event_id}")
+                assert r.status_code == 204
+        run(delete())
+    elif change == "declined":
+        decline(org_.tenant, series.event_id or "", occ.original_start, ROB)
+    else:
+        org_.type_note(occ, "Talk about the roadmap")
+    org_.tenant.reset_counters()
+    report = org_.tick(now + HOUR)
+    after = next(o for o in org_.store.occurrences(occ.series_id) if o.id == occ.id)
+    if change == "moved":
+        assert after.start == occ.start - timedelta(days=1) and after.status == "moved"
+        assert report.occurrences.moved
+    elif change in ("cancelled", "deleted"):
+        assert after.status == "cancelled" and report.occurrences.cancelled
+    elif change == "declined":
+        assert after.status == "declined" and report.occurrences.declined
+    else:  # typed notes move nothing: no series listed, the one delta read only
+        assert (after.status, after.start) == (occ.status, occ.start)
+        assert report.occurrences.series == 0
+        assert "Talk about the roadmap" in org_.tenant.person_body(MIA, occ.event_id)
+    assert sum(p.endswith("/calendarView/delta") for p in calendar_requests(org_)) == 1
+
+
+def test_an_expired_token_is_recovered_by_a_whole_re_read(org_: Org) -> None:
+    occ = _agenda_in(org_)
+    now = org_.now  # type: ignore[attr-defined]
+    org_.tick(now)
+    forget_tokens(org_.tenant)  # Exchange forgot the sync state: the next use is a 410
+    org_.tenant.person_move(MIA, occ.event_id, occ.start + 2 * HOUR, occ.end + 2 * HOUR)
+    org_.tenant.reset_counters()
+    report = org_.tick(now + HOUR)
+    delta = [p for m, p, _ in org_.tenant.requests if p.endswith("/calendarView/delta")]
+    assert len(delta) == 2  # the refused token, then the whole window again
+    after = next(o for o in org_.store.occurrences(occ.series_id) if o.id == occ.id)
+    assert after.start == occ.start + 2 * HOUR and report.occurrences.moved
+    assert report.occurrences.failed == []
+    org_.tenant.reset_counters()
+    org_.tick(now + 2 * HOUR)  # and the new link is used from then on
+    assert len([p for m, p, _ in org_.tenant.requests
+                if p.endswith("/calendarView/delta")]) == 1
+
+
+def test_a_whole_re_read_notices_a_meeting_gone_meanwhile(org_: Org) -> None:
+    """A full read has no @removed: a recorded meeting it no longer lists is looked up."""
+    occ = _agenda_in(org_)
+    now = org_.now  # type: ignore[attr-defined]
+    org_.tick(now)
+    forget_tokens(org_.tenant)
+    org_.tenant.person_cancel(MIA, occ.event_id, "")
+    org_.tick(now + HOUR)
+    after = next(o for o in org_.store.occurrences(occ.series_id) if o.id == occ.id)
+    assert after.status == "cancelled"
+
+
+def test_the_window_is_re_read_when_the_look_ahead_outgrows_it(org_: Org) -> None:
+    """The delta link's window is fixed when it is made; once the agenda look-ahead reaches
+    past it, the next tick reads a new window whole (one request), then follows it."""
+    from service.jobs.occurrences import window
+
+    _agenda_in(org_)
+    now = org_.now  # type: ignore[attr-defined]
+    org_.tick(now)
+    repo = DeltaRepository(org_.store.engine)
+    (first,) = repo.delta_links().values()  # Mia's, the one manager
+    later = first.end - timedelta(days=1)
+
+    class Ctx:
+        settings = org_.settings
+
+    assert window(Ctx(), later)[1] > first.end  # type: ignore[arg-type]
+    org_.tenant.reset_counters()
+    org_.tick(later)
+    (renewed,) = repo.delta_links().values()
+    assert renewed.start == later and renewed.end > window(Ctx(), later)[1]  # type: ignore[arg-type]
+    assert org_.tenant.count("GET", r"/calendarView/delta$") == 1
