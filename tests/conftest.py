@@ -13,7 +13,24 @@ from sqlalchemy import create_engine, text
 
 from service.config import default_settings
 
-POSTGRES_URL = os.environ.get("ONETOONE_TEST_POSTGRES_URL", "")
+
+def _per_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own (created on first use next
+    to the configured one): the fixtures drop and recreate the schema for every test."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker:
+        return url
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own}) is None:
+            conn.execute(text(f'CREATE DATABASE "{own}"'))
+    engine.dispose()
+    return f"{base}/{own}"
+
+
+POSTGRES_URL = _per_worker(os.environ.get("ONETOONE_TEST_POSTGRES_URL", ""))
 REQUIRE_POSTGRES = os.environ.get("ONETOONE_TEST_REQUIRE_POSTGRES") == "1"
 
 

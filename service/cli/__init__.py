@@ -19,7 +19,7 @@ from rich.markup import escape
 from service import __version__
 from service.cli import admin, meetings, report, setup, status
 from service.cli.context import Ctx
-from service.cli.output import err_console
+from service.cli.output import err_console, fit_to_output
 from service.errors import ServiceError
 
 
@@ -64,6 +64,7 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
     ONETOONE_MICROSOFT_GRAPH_URL); the client secret only from
     ONETOONE_MICROSOFT_CLIENT_SECRET. See config.example.toml for every key.
     """
+    fit_to_output()
     ctx.obj = Ctx(config, verbose, worker=ctx.invoked_subcommand == "run")
 
 

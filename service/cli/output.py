@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -12,11 +13,26 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-# Piped or redirected output (scripts, logs, `| less`) has no width; rich would assume 80
-# columns and cut keys and ids short, so it gets room for whole values instead.
-_PIPED_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
-console = Console(width=_PIPED_WIDTH)
-err_console = Console(stderr=True)
+
+def _output_width(stream: Any = None) -> int:
+    """The terminal's width; piped or redirected output (scripts, logs, `| less`) has none,
+    and rich would assume 80 columns and cut keys and ids short, so it gets $COLUMNS or room
+    for whole values instead."""
+    if (stream or sys.stdout).isatty():
+        return shutil.get_terminal_size().columns
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() else 160
+
+
+console = Console(width=_output_width())
+err_console = Console(stderr=True, width=_output_width(sys.stderr))
+
+
+def fit_to_output() -> None:
+    """Measure the output again for this command: the consoles outlive one invocation (tests,
+    embedding), and the output may be another stream by now."""
+    console.width = _output_width()
+    err_console.width = _output_width(sys.stderr)
 
 ProgressUpdate = Callable[[str, int, int], None]
 

@@ -29,8 +29,8 @@ from service.sandbox import SandboxTenant, state_lock
 from service.sandbox.state import meeting_kind
 from service.store.db import make_engine
 from service.store.repo import Store
+from tests.conftest import POSTGRES_URL
 
-POSTGRES_URL = os.environ.get("ONETOONE_TEST_POSTGRES_URL", "")
 HANG_GUARD_SECONDS = 900  # only a hung process reaches it
 REPLICAS = 3
 START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # a Monday
