@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from service.app import job_context
 from service.config import default_settings
-from service.sandbox import SandboxTenant
 from service.jobs.pairs import sync_pairs
 from service.jobs.schedule import schedule
+from service.sandbox import SandboxTenant
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 REPORTS_PER_MANAGER = 8
