@@ -37,7 +37,7 @@ class Worker:
             "ticks": 0, "tick_failures": 0, "series_created": 0, "series_adopted": 0,
             "series_extended": 0, "series_ended": 0, "agendas_injected": 0,
             "notes_captured": 0, "mails_sent": 0, "mails_unconfirmed": 0, "graph_requests": 0,
-            "graph_retries": 0, "graph_throttled": 0,
+            "graph_retries": 0, "graph_throttled": 0, "steps_failed": 0,
         }
         self._lock = threading.Lock()
 
@@ -72,8 +72,13 @@ class Worker:
                     self.counters["mails_sent"] += len(result.mail.sent)
                     self.counters["mails_unconfirmed"] += len(result.mail.unconfirmed)
                 # Ready only once the counters hold this run: /readyz answering 200 promises
-                # /metrics already shows what the run did.
-                self.last_ok, self.last_error = now, None
+                # /metrics already shows what the run did. A step that failed (the others
+                # ran) keeps the worker from counting as healthy until a run goes through.
+                if result.failed_steps:
+                    self.counters["steps_failed"] += len(result.failed_steps)
+                    self.last_error = "; ".join(result.failed_steps)
+                else:
+                    self.last_ok, self.last_error = now, None
                 # Prefixed: a bare "created" would collide with LogRecord's own attribute
                 # (logging raises KeyError for extra keys that shadow one).
                 log.info("worker.tick", extra={
@@ -126,6 +131,7 @@ class Worker:
             "graph_requests": "HTTP requests sent to Microsoft Graph",
             "graph_retries": "Graph requests retried", "graph_throttled":
             "Graph responses with status 429",
+            "steps_failed": "Steps of a run stopped by an unexpected error (later steps ran)",
         }
         return {f"onetoone_{k}_total": ("counter", helps[k], v) for k, v in self.counters.items()}
 

@@ -125,6 +125,9 @@ def print_meetings(result: Any) -> bool:
     failed = (result.occurrences.failed if result.occurrences else []) + a.failed + c.failed
     failed += m.failed
     failed += (absences.failed if absences else []) + (rebook.failed if rebook else [])
+    failed += result.topics.failed if result.topics else []
+    failed += [f"step {line} (the later steps still ran; see the log)"
+               for line in result.failed_steps]
     for line in failed:
         err_console.print("[red]failed:[/red] " + escape(line), highlight=False)
     for key in m.unconfirmed:

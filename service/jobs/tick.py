@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from service.jobs.absences import AbsenceReport, check_absences
 from service.jobs.agenda import AgendaReport, inject_agendas
@@ -15,6 +18,9 @@ from service.jobs.pairs import PairsPlan, planned_views, sync_pairs
 from service.jobs.rebook import RebookReport, rebook_missed
 from service.jobs.schedule import ScheduleReport, dry_run_changes, schedule
 from service.jobs.topics_mail import TopicMailReport, read_topic_mail
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 
 @dataclass
@@ -28,6 +34,22 @@ class TickReport:
     topics: TopicMailReport | None = None
     rebook: RebookReport | None = None
     absences: AbsenceReport | None = None
+    # Steps that stopped on an unexpected error: the later steps still ran.
+    failed_steps: list[str] = field(default_factory=list)
+
+
+async def _step(name: str, run: Callable[[], Awaitable[R]], empty: Callable[[], R],
+                failed: list[str]) -> R:
+    """Run one step of the tick. Each job already fails only the pair or item at fault; this
+    is the backstop for what it did not foresee, so that one step's failure (a bug, the
+    database gone for a moment) never keeps agendas and mail from everyone: the later steps
+    run, and the tick reports the step (exit 1 from `onetoone tick`)."""
+    try:
+        return await run()
+    except Exception as exc:  # reported with its traceback; the run goes on
+        log.exception("tick.step_failed", extra={"step": name})
+        failed.append(f"{name}: {type(exc).__name__}: {exc}")
+        return empty()
 
 
 async def tick(
@@ -44,16 +66,19 @@ async def tick(
         return TickReport(pairs=plan, schedule=report)
     # Order matters: occurrences first (moves and cancellations), then notes of meetings that
     # ended (closing actions), then agendas (which carry whatever is still open).
-    occurrences = await sync_occurrences(ctx, now)
-    absences = await check_absences(ctx, now)  # off holidays and leave, before agendas
-    captured = await capture_notes(ctx, now)
-    topics = await read_topic_mail(ctx, now)
+    failed: list[str] = []
+    occurrences = await _step("occurrences", lambda: sync_occurrences(ctx, now), SyncReport,
+                              failed)
+    # Off holidays and leave, before agendas.
+    absences = await _step("absences", lambda: check_absences(ctx, now), AbsenceReport, failed)
+    captured = await _step("notes", lambda: capture_notes(ctx, now), CaptureReport, failed)
+    topics = await _step("topics", lambda: read_topic_mail(ctx, now), TopicMailReport, failed)
     # Missed meetings (cancelled, declined, no notes): offers, and bookings to finish.
-    rebooks = await rebook_missed(ctx, now)
-    agendas = await inject_agendas(ctx, now)
-    queued = await queue_mail(ctx, now)
-    mail = await send_outbox(ctx, now)
+    rebooks = await _step("rebook", lambda: rebook_missed(ctx, now), RebookReport, failed)
+    agendas = await _step("agendas", lambda: inject_agendas(ctx, now), AgendaReport, failed)
+    queued = await _step("mail queue", lambda: queue_mail(ctx, now), MailReport, failed)
+    mail = await _step("mail", lambda: send_outbox(ctx, now), MailReport, failed)
     mail.queued = queued.queued
     return TickReport(pairs=plan, schedule=report, occurrences=occurrences, agenda=agendas,
                       capture=captured, mail=mail, topics=topics, rebook=rebooks,
-                      absences=absences)
+                      absences=absences, failed_steps=failed)
