@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.jobs.mail import queue_mail, send_outbox
+from service.jobs.outbox import queue_mail, send_outbox
 
 from service.app import job_context
 from service.config import default_settings
