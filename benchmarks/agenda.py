@@ -23,8 +23,6 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.jobs.outbox import queue_mail, send_outbox
-
 from service.app import job_context
 from service.config import default_settings
 from service.domain.agenda import AgendaPolicy, OpenAction, Topic, build_agenda
@@ -33,6 +31,7 @@ from service.domain.questions import load_bank, pick_question
 from service.jobs.agenda import inject_agendas
 from service.jobs.capture import capture_notes
 from service.jobs.occurrences import sync_occurrences
+from service.jobs.outbox import queue_mail, send_outbox
 from service.jobs.tick import tick
 from service.render import default_folder, render
 from service.sandbox import SandboxTenant
