@@ -152,6 +152,11 @@ KEYS: tuple[Key, ...] = (
         "Make each 1-2-1 a Teams meeting (true) or in person only (false)."),
     Key("policy", "subject", "str", "1-2-1: {manager} & {report}",
         "Subject of the series; may use {manager} and {report} (display names)."),
+    Key("policy", "sensitivity", "str", "private",
+        "Sensitivity of the 1-2-1s onetoone creates: private (people who share the manager's "
+        "calendar, delegates included unless allowed private items, see only the time) or "
+        "normal. A series created before switches when it is next extended.",
+        choices=("private", "normal")),
     Key("policy", "time_zone", "str", "Europe/London",
         "Time zone used when a mailbox has none: an IANA name (Europe/London) or a Windows "
         "name (GMT Standard Time)."),
@@ -188,6 +193,14 @@ KEYS: tuple[Key, ...] = (
     Key("agenda", "development_max_days", "int", 60,
         "Development is also covered when it has not been for this many days.",
         minimum=7, maximum=365),
+    Key("agenda", "layout", "str", "full",
+        "full: every standing section. compact (fits 30 minutes): topics, how are you, last "
+        "time's actions, one focus area in turn, the question, notes and actions.",
+        choices=("full", "compact")),
+    Key("agenda", "change_questions", "bool", False,
+        "Ask questions about change at work (for an organisation going through change)."),
+    Key("agenda", "sensitive_questions", "bool", False,
+        "Allow questions about sleep, health or life outside work in the invite."),
     Key("agenda", "templates", "str", "",
         "Folder with your own agenda.html.j2 / questions.toml (empty: the built-in ones). "
         "Rendered in a sandbox; people's text is always escaped."),
@@ -204,12 +217,20 @@ KEYS: tuple[Key, ...] = (
     Key("mail", "per_minute", "int", 30,
         "Most messages sent from one mailbox per minute (Exchange Online allows 30).",
         minimum=1, maximum=30),
-    Key("mail", "prep_email", "bool", False,
-        "When an agenda goes into the invite, also email the report how to add their topics."),
+    Key("mail", "prep_email", "bool", True,
+        "A few working days before each 1-2-1, email the report \"what would you like to talk "
+        "about?\"; their reply adds topics to the agenda. On when topics_mailbox is set (the "
+        "replies go there); false turns it off; true without topics_mailbox sends it with "
+        "replies going to the manager."),
+    Key("mail", "prep_working_days", "int", 3,
+        "Working days before each 1-2-1 that the prep email goes (more than [agenda] "
+        "lead_working_days, so the topics are in the first agenda).",
+        minimum=1, maximum=10),
     Key("mail", "topics_mailbox", "str", "",
-        "A mailbox (e.g. onetoone@contoso.com) where the pair can email topics for their next "
-        "1-2-1; each agenda carries its own plus-address. Empty: off. Needs Mail.ReadWrite "
-        "and Mail.Send on that one mailbox."),
+        "A mailbox (e.g. onetoone@contoso.com) that reads replies: topics for the next 1-2-1 "
+        "(each agenda and prep email carries the pair's plus-address), the report's comments "
+        "on a summary, and the manager's private notes. Empty: off. Needs Mail.ReadWrite and "
+        "Mail.Send on that one mailbox."),
     # [holidays]
     Key("holidays", "country", "str", "GB",
         "Public holidays that 1-2-1s are moved off: the country code (ISO 3166, e.g. GB, US, "

@@ -92,6 +92,7 @@ class PolicySettings:
     subject: str
     time_zone: str  # always an IANA name (a Windows name is converted)
     groups: tuple[tuple[str, CadenceKind], ...]
+    sensitivity: str = "private"  # "private" | "normal": Graph's event sensitivity
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,9 @@ class AgendaSettings:
     development_every: int
     development_max_days: int
     templates: Path | None
+    layout: str = "full"  # "full" | "compact" (service/domain/agenda.py LAYOUTS)
+    change_questions: bool = False
+    sensitive_questions: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,8 @@ class MailSettings:
     reminders: bool
     reminder_hours: int
     per_minute: int
-    prep_email: bool = False
+    prep_email: bool = True
+    prep_working_days: int = 3
     topics_mailbox: str = ""
 
 
@@ -215,6 +220,14 @@ class Settings:
     def origin(self, name: str) -> str:
         """Where ``section.key`` came from: "default", the file path or "env VARIABLE"."""
         return dict(self.origins).get(name, "default")
+
+    @property
+    def sends_prep_mail(self) -> bool:
+        """[mail] prep_email as it applies: off when set false; by default on exactly when a
+        topics mailbox takes the replies; set true, on even without one."""
+        if not self.mail.prep_email:
+            return False
+        return bool(self.mail.topics_mailbox) or self.origin("mail.prep_email") != "default"
 
     def cadence_policy(self) -> CadencePolicy:
         p = self.policy

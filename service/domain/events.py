@@ -136,4 +136,6 @@ class MailMessage:
     body: str = ""
     internet_message_id: str = ""
     sent_at: str = ""  # Graph's sentDateTime, ISO text
-    headers: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()  # internetMessageHeaders, when selected
+    has_attachments: bool = False  # Graph's hasAttachments (inline images not counted)
+    html: bool = False  # the body came as HTML (the text preference was not applied)

@@ -1,40 +1,104 @@
-"""Topics by email, the pure part: which address names a pair, and the topic a mail carries."""
+"""Mail to the service mailbox, the pure part: which plus-address names which pair (and for
+what), and the topic a mail carries.
+
+Exchange Online delivers ``name+anything@domain`` to ``name@domain``, so one service mailbox
+serves every pair: the part after the ``+`` says what the mail is for.
+
+- ``name+<token>@``: topics for the pair's next 1-2-1 (printed in the agenda; the prep mail's
+  Reply-To);
+- ``name+c.<meeting>.<token>@``: the report's comments on one meeting's notes (the summary's
+  Reply-To);
+- ``name+p.<token>@``: the manager's private notes (kept in the database, never mailed);
+- ``name+book.<token>.<n>@``: a pick from a rebook offer (service/jobs/rebook.py).
+
+Tokens are short hashes of the pairing key (and the meeting), so an address can't be made up
+for a pair from a name; the sender must still be one of the pair (the report, for comments;
+the manager, for private notes).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 SUBJECT_TOKEN = re.compile(r"\[1-2-1 ([0-9a-f]{10})\]", re.I)
-_REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw)\s*:\s*)+", re.I)
-MAX_TOPIC = 500
+TOPICS, COMMENTS, PRIVATE = "topics", "comments", "private"
+_TAG = re.compile(r"^(?:(?P<topics>[0-9a-f]{10})|c\.(?P<occ>\d{1,18})\.(?P<ctoken>[0-9a-f]{10})"
+                  r"|p\.(?P<ptoken>[0-9a-f]{10}))$", re.I)
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:10]
 
 
 def topic_token(pairing_key: str) -> str:
     """A short, stable, non-guessable-enough token naming a pair in an address."""
-    return hashlib.sha256(f"topics|{pairing_key}".encode()).hexdigest()[:10]
+    return _hash("topics", pairing_key)
+
+
+def comments_token(pairing_key: str, occurrence_id: int) -> str:
+    """The token of one meeting's comments address."""
+    return _hash("comments", pairing_key, occurrence_id)
+
+
+def private_token(pairing_key: str) -> str:
+    """The token of a pair's private-notes address (only the manager is accepted)."""
+    return _hash("private", pairing_key)
+
+
+def _plus(mailbox: str, tag: str) -> str:
+    local, _, domain = mailbox.partition("@")
+    return f"{local}+{tag}@{domain}"
 
 
 def topics_address(mailbox: str, pairing_key: str) -> str:
-    """name+token@domain (Exchange Online delivers plus-addresses to the mailbox)."""
-    local, _, domain = mailbox.partition("@")
-    return f"{local}+{topic_token(pairing_key)}@{domain}"
+    """name+token@domain: mail to it adds topics to the pair's next agenda."""
+    return _plus(mailbox, topic_token(pairing_key))
 
 
-def topic_text(subject: str, body: str) -> str:
-    """The topic from a mail: its subject (without Re:/our token), else its first lines."""
-    subject = SUBJECT_TOKEN.sub("", _REPLY_PREFIX.sub("", subject or "")).strip()
-    if subject.lower() in ("", "topic for our 1-2-1", "topic", "1-2-1"):
-        subject = ""
-    lines = []
-    for line in (body or "").replace("\r\n", "\n").split("\n"):
-        if line.strip().startswith((">", "From:", "Sent:", "-----", "____")):
-            break  # a quoted reply or signature separator: stop
-        if line.strip():
-            lines.append(line.strip())
-        if len(" ".join(lines)) > MAX_TOPIC:
-            break
-    text = subject if subject else " ".join(lines[:3])
-    if subject and lines:
-        text = f"{subject}: {' '.join(lines[:2])}"
-    return text[:MAX_TOPIC].strip()
+def comments_address(mailbox: str, pairing_key: str, occurrence_id: int) -> str:
+    """name+c.<meeting>.<token>@domain: the report's comments on that meeting's notes."""
+    return _plus(mailbox, f"c.{occurrence_id}.{comments_token(pairing_key, occurrence_id)}")
+
+
+def private_address(mailbox: str, pairing_key: str) -> str:
+    """name+p.<token>@domain: the manager's private notes on the pair's latest meeting."""
+    return _plus(mailbox, f"p.{private_token(pairing_key)}")
+
+
+@dataclass(frozen=True)
+class PlusTag:
+    """What a plus-address of the service mailbox asks for."""
+
+    kind: str  # TOPICS | COMMENTS | PRIVATE
+    token: str
+    occurrence_id: int | None = None
+
+
+def plus_tag(address: str, mailbox: str) -> PlusTag | None:
+    """The tag of ``address`` when it is one of ``mailbox``'s plus-addresses we hand out."""
+    local, _, domain = mailbox.lower().partition("@")
+    who, _, where = address.lower().partition("@")
+    base, plus, tag = who.partition("+")
+    if not plus or base != local or where != domain:
+        return None
+    match = _TAG.match(tag)
+    if match is None:
+        return None
+    if match.group("topics"):
+        return PlusTag(TOPICS, match.group("topics"))
+    if match.group("ctoken"):
+        return PlusTag(COMMENTS, match.group("ctoken"), int(match.group("occ")))
+    return PlusTag(PRIVATE, match.group("ptoken"))
+
+
+def addressed_tag(addresses: tuple[str, ...], mailbox: str, subject: str) -> PlusTag | None:
+    """The first of our plus-addresses a mail was sent to; else a topics token in its
+    subject (``[1-2-1 <token>]``, for clients that drop the plus part)."""
+    for address in addresses:
+        tag = plus_tag(address, mailbox)
+        if tag is not None:
+            return tag
+    match = SUBJECT_TOKEN.search(subject or "")
+    return PlusTag(TOPICS, match.group(1).lower()) if match else None

@@ -78,8 +78,10 @@ def series_event(
     pairing_key: str,
     txn: str,
     teams: bool,
+    sensitivity: str = "private",
 ) -> dict[str, Any]:
-    """The POST body creating a 1-2-1 series in the manager's calendar."""
+    """The POST body creating a 1-2-1 series in the manager's calendar. ``sensitivity``
+    ([policy] sensitivity) is the series': its occurrences always show the master's."""
     zone = ZoneInfo(slot.time_zone)
     start = datetime.combine(slot.first_date, slot.start, tzinfo=zone)
     end = start + timedelta(minutes=minutes)
@@ -87,7 +89,7 @@ def series_event(
     rec = {"pattern": dict(recurrence["pattern"]), "range": dict(recurrence["range"])}
     rec["range"]["recurrenceTimeZone"] = tz_name
     event = _meeting(subject=subject, body_html=body_html, report_email=report_email,
-                     report_name=report_name, txn=txn, teams=teams,
+                     report_name=report_name, txn=txn, teams=teams, sensitivity=sensitivity,
                      tags=[{"id": PAIRING_PROPERTY, "value": pairing_key}],
                      **event_times(start, end, slot.time_zone))
     event["recurrence"] = rec
@@ -95,8 +97,13 @@ def series_event(
 
 
 def _meeting(*, subject: str, body_html: str, report_email: str, report_name: str, txn: str,
-             teams: bool, tags: list[dict[str, str]], **times: Any) -> dict[str, Any]:
-    """The fields every 1-2-1 onetoone creates shares (a series or a single meeting)."""
+             teams: bool, tags: list[dict[str, str]], sensitivity: str,
+             **times: Any) -> dict[str, Any]:
+    """The fields every 1-2-1 onetoone creates shares (a series or a single meeting).
+
+    ``sensitivity`` "private" keeps the agenda and notes in the body from delegates and
+    people the manager shares the calendar with (they see the time only); the two people
+    themselves see everything, and free/busy is unchanged."""
     event: dict[str, Any] = {
         "subject": subject,
         "body": {"contentType": "html", "content": body_html},
@@ -106,7 +113,7 @@ def _meeting(*, subject: str, body_html: str, report_email: str, report_name: st
         ],
         "showAs": "busy",
         "importance": "normal",
-        "sensitivity": "normal",
+        "sensitivity": sensitivity,
         "isReminderOn": True,
         "reminderMinutesBeforeStart": 10,
         "responseRequested": True,
@@ -143,12 +150,13 @@ def single_event(
     pairing_key: str,
     txn: str,
     teams: bool,
+    sensitivity: str = "private",
 ) -> dict[str, Any]:
     """The POST body creating one (non-recurring) 1-2-1 in the manager's calendar: tagged
     like a series (pairing property + transactionId) and with its own rebook tag, so a retry
     finds it instead of making a second one."""
     return _meeting(subject=subject, body_html=body_html, report_email=report_email,
-                    report_name=report_name, txn=txn, teams=teams,
+                    report_name=report_name, txn=txn, teams=teams, sensitivity=sensitivity,
                     tags=[{"id": PAIRING_PROPERTY, "value": pairing_key},
                           {"id": REBOOK_PROPERTY, "value": txn}],
                     **event_times(start, end, time_zone))
@@ -198,9 +206,15 @@ MAIL_KEY_HEADER = "x-onetoone-key"
 
 
 def mail_message(*, subject: str, body_html: str, to: list[tuple[str, str]],
-                 cc: list[tuple[str, str]], tag: str, key: str) -> dict[str, Any]:
+                 cc: list[tuple[str, str]], tag: str, key: str,
+                 reply_to: list[tuple[str, str]] | None = None,
+                 automatic: bool = False) -> dict[str, Any]:
     """The sendMail body: HTML message tagged (extended property + x- header) so that Sent
-    Items can tell later whether a send whose outcome was unknown went out."""
+    Items can tell later whether a send whose outcome was unknown went out, and so that a
+    copy coming back to the service mailbox is known as ours. ``reply_to``: where replies
+    go (Graph's replyTo) instead of the sender. ``automatic``: an automatic reply, which
+    Exchange is asked not to answer with out-of-office or other auto-replies (only x- headers
+    can be set through Graph, so not Auto-Submitted)."""
     def recipients(people: list[tuple[str, str]]) -> list[dict[str, Any]]:
         return [{"emailAddress": {"address": address, "name": name}} for address, name in people]
 
@@ -213,6 +227,11 @@ def mail_message(*, subject: str, body_html: str, to: list[tuple[str, str]],
     }
     if cc:
         message["ccRecipients"] = recipients(cc)
+    if reply_to:
+        message["replyTo"] = recipients(reply_to)
+    if automatic:
+        message["internetMessageHeaders"].append(
+            {"name": "X-Auto-Response-Suppress", "value": "OOF, AutoReply"})
     return {"message": message, "saveToSentItems": True}
 
 
@@ -409,12 +428,23 @@ def mail_message_record(raw: dict[str, Any]) -> MailMessage:
         internet_message_id=str(raw.get("internetMessageId") or ""),
         sent_at=str(raw.get("sentDateTime") or ""),
         headers=tuple((str(h.get("name") or ""), str(h.get("value") or ""))
-                      for h in raw.get("internetMessageHeaders") or () if isinstance(h, dict)))
+                      for h in raw.get("internetMessageHeaders") or () if isinstance(h, dict)),
+        has_attachments=raw.get("hasAttachments") is True,
+        html=str((raw.get("body") or {}).get("contentType") or "").lower() == "html")
 
 
-def body_patch(html: str) -> dict[str, Any]:
-    """The PATCH body replacing an event's invite text."""
-    return {"body": {"contentType": "html", "content": html}}
+def body_patch(html: str, *, sensitivity: str | None = None) -> dict[str, Any]:
+    """The PATCH body replacing an event's invite text; with ``sensitivity``, setting that
+    too, in the same update (no second meeting update for it).
+
+    On a single meeting it takes effect. On an occurrence of a series Exchange keeps the
+    series' sensitivity: MS-OXOCAL 2.2.10.2 lists PidTagSensitivity among the properties an
+    exception "SHOULD NOT" carry and that client and server do not use, so an occurrence
+    always shows its master's."""
+    patch: dict[str, Any] = {"body": {"contentType": "html", "content": html}}
+    if sensitivity is not None:
+        patch["sensitivity"] = sensitivity
+    return patch
 
 
 def tag_filter(property_id: str, value: str, select: str) -> dict[str, str]:

@@ -1,17 +1,18 @@
 """`onetoone evidence`: a dated record of one person's 1-2-1s, as HTML and PDF.
 
 For each meeting in the period: its date and what happened, the agenda's topics, the notes
-as they were read back (every stored version with its time, so an audit trail of edits
-shows here when the store keeps one) and as they were mailed (the outbox keeps what went),
-and the actions agreed with their history; then the topics the report raised. Private notes
-are left out unless asked for, and the first page says which.
+and actions as first read back and each later edit with the time it was read (the store
+keeps every version: note_versions), notes added with the CLI, the summary as it was mailed
+(the outbox keeps what went), and the actions agreed with their history; then the topics the
+report raised. Private notes, and versions of them, are left out unless asked for, and the
+first page says which.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from service.domain.htmltext import html_to_text
@@ -30,9 +31,45 @@ from service.render import render
 
 ERASED = "[erased]"
 
+# Notes other than the versions read back: how each came to be written.
+SOURCE_WORDS = {"cli": "added with `onetoone notes add`", "mail": "mailed in by the manager",
+                "outlook": "as read back"}
 STATUS_WORDS = {"scheduled": "scheduled", "moved": "moved", "cancelled": "cancelled",
                 "declined": "declined by the report", "held": "held (notes recorded)",
                 "held_no_notes": "passed, no notes recorded"}
+
+
+@dataclass(frozen=True)
+class ActionAsRead:
+    """An action line of the Actions agreed area, as the parser understood it then."""
+
+    owner: str
+    text: str
+    due: date | None
+    done: bool  # typed with a ticked box
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """One version of a meeting's notes and agreed actions as read back from Outlook: the
+    store keeps the first reading and each later one that differed (an edit)."""
+
+    occurrence_id: int
+    number: int  # 1: as first read
+    private: bool
+    read_at: datetime
+    notes: tuple[str, ...]
+    actions: tuple[ActionAsRead, ...]
+    erased: bool  # by forget or retention: notes and actions are then empty
+
+
+@dataclass(frozen=True)
+class Comment:
+    """Something the report added to a meeting's record (kept by their own feature)."""
+
+    occurrence_id: int
+    at: datetime
+    text: str
 
 
 @dataclass(frozen=True)
@@ -43,16 +80,20 @@ class PairInput:
     occurrences: Sequence[OccurrenceRecord]
     actions: Sequence[ActionRecord]
     topics: Sequence[TopicRecord]
-    notes: Sequence[NoteRecord]  # private ones only when they are to be shown
+    # Versions read back, and notes added with the CLI; private ones only when to be shown.
+    notes: Sequence[NoteRecord | ReadBack]
     mail: Sequence[MailRecord]
+    # The report's comments on a meeting: the hook for whoever stores them (issue 12).
+    comments: Sequence[Comment] = ()
 
 
 @dataclass(frozen=True)
 class NoteVersion:
-    at: str
-    source: str
+    label: str  # "as first read <time>", "edited <time>", "added with `notes add` <time>"
     private: bool
-    text: str  # "" once erased
+    text: str  # "" when erased or when nothing was typed
+    actions: tuple[str, ...]
+    erased: bool
 
 
 @dataclass(frozen=True)
@@ -79,6 +120,7 @@ class Meeting:
     notes: tuple[NoteVersion, ...]
     mailed: tuple[Mailed, ...]
     actions: tuple[ActionLine, ...]
+    comments: tuple[tuple[str, str], ...] = ()  # (when, text)
 
 
 @dataclass(frozen=True)
@@ -116,17 +158,33 @@ def _words(text: str) -> str:
     return "" if text == ERASED else text
 
 
-def _versions(notes: Sequence[NoteRecord], zone: ZoneInfo) -> tuple[NoteVersion, ...]:
-    """Notes stored in one read (one row per paragraph) as one version; each CLI note and
-    each later read its own. An erased paragraph stays erased in its version."""
-    out: list[NoteVersion] = []
+def _agreed(a: ActionAsRead) -> str:
+    due = f" (due {a.due:%Y-%m-%d})" if a.due else ""
+    return f"{a.owner}: {a.text}{due}" + (" [done]" if a.done else "")
+
+
+def _versions(notes: Sequence[NoteRecord | ReadBack], zone: ZoneInfo
+              ) -> tuple[NoteVersion, ...]:
+    """A meeting's notes in the order they were written: each version read back (the first,
+    then every edit), each note added with the CLI; notes stored in one read (one row per
+    paragraph) before versions were kept make one version."""
+    dated: list[tuple[datetime, int, NoteVersion]] = []
     groups: dict[tuple[datetime, str, bool], list[str]] = {}
     for n in notes:
-        groups.setdefault((n.created_at, n.source, n.private), []).append(n.text)
-    for (at, source, private), texts in sorted(groups.items(), key=lambda kv: kv[0][0]):
+        if isinstance(n, ReadBack):
+            when = _at(n.read_at, zone)
+            label = f"as first read {when}" if n.number == 1 else f"edited {when}"
+            dated.append((n.read_at, n.number, NoteVersion(
+                label, n.private, "\n".join(n.notes), tuple(_agreed(a) for a in n.actions),
+                n.erased)))
+        else:
+            groups.setdefault((n.created_at, n.source, n.private), []).append(n.text)
+    for (at, source, private), texts in groups.items():
         words = [t for t in texts if t != ERASED]
-        out.append(NoteVersion(_at(at, zone), source, private, "\n".join(words)))
-    return tuple(out)
+        how = SOURCE_WORDS.get(source, f"added ({source})")
+        dated.append((at, 0, NoteVersion(f"{how} {_at(at, zone)}", private, "\n".join(words),
+                                         (), not words)))
+    return tuple(v for *_, v in sorted(dated, key=lambda d: (d[0], d[1])))
 
 
 def _history(a: ActionRecord, dates: dict[int, str], zone: ZoneInfo) -> tuple[str, ...]:
@@ -154,15 +212,17 @@ def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None) 
         if not period.start_at <= occ.start < period.end_at:
             continue
         notes = _versions([n for n in p.notes if n.occurrence_id == occ.id], zone)
+        comments = tuple((_at(c.at, zone), c.text) for c in p.comments
+                         if c.occurrence_id == occ.id)
         mailed = tuple(Mailed(m.kind, _words(m.subject), m.status, _at(m.sent_at, zone),
                               "" if m.body_html == ERASED else html_to_text(m.body_html))
                        for m in p.mail if m.occurrence_id == occ.id)
         actions = tuple(ActionLine(_words(a.owner), _words(a.text), _history(a, dates, zone))
                         for a in p.actions if a.raised_occurrence_id == occ.id)
         shown = tuple(_words(topics[i].text) for i in occ.agenda_topics if i in topics)
-        erased += sum(1 for n in notes if not n.text) + sum(1 for a in actions if not a.text)
+        erased += sum(1 for n in notes if n.erased) + sum(1 for a in actions if not a.text)
         meetings.append(Meeting(_at(occ.start, zone), STATUS_WORDS.get(occ.status, occ.status),
-                                shown, notes, mailed, actions))
+                                shown, notes, mailed, actions, comments))
     raised: list[tuple[str, str, str]] = []
     for t in p.topics:
         if t.by != "report" or not period.start <= t.raised_on < period.end:

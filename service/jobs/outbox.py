@@ -5,6 +5,10 @@ so each mail is written to the outbox first with a key (occurrence + kind) and a
 sent once. When the outcome is unknown the tag is looked up in the sender's Sent Items; if
 that can't be read, the mail is marked unconfirmed and shown by `onetoone status` — never
 silently sent again. What each mail says is built in jobs/summaries.py.
+
+With a service mailbox, replies are routed there (Graph's replyTo, set when the mail is
+sent): a prep mail's to the pair's topics address, a summary's to that meeting's comments
+address and to the manager (so the report's reply still reaches them).
 """
 
 from __future__ import annotations
@@ -12,10 +16,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from service.domain.records import MailRecord, Recipient
-from service.domain.status import AgendaState, OccurrenceStatus, OutboxStatus
-from service.domain.topics import topics_address
+from service.domain.records import MailRecord, OccurrenceRecord, Recipient, SeriesRecord
+from service.domain.series import meetings
+from service.domain.status import (
+    MEETING_SERIES,
+    AbsenceState,
+    AgendaState,
+    OccurrenceStatus,
+    OutboxStatus,
+    PairingStatus,
+)
+from service.domain.timing import agenda_due_at
+from service.domain.topics import comments_address, topics_address
 from service.errors import GraphError, OutcomeUnknown, PermissionDenied, Throttled
 from service.graph.wire import MAIL_TAG_PROPERTY, mail_message
 from service.jobs.context import JobContext
@@ -24,6 +38,11 @@ from service.jobs.summaries import prep_mail, reminder_mail, summary_mail
 log = logging.getLogger("service.jobs.mail")  # the mail.* events' logger since before the split
 LOOKBACK = timedelta(days=14)
 SETTLE_AFTER = timedelta(minutes=15)  # Sent Items may lag a little behind a send
+# Asking for topics in a meeting's last hours is noise (a worker back after an outage, a
+# meeting booked for tomorrow): no prep mail then.
+PREP_LAST_CALL = timedelta(hours=12)
+# The service mailbox's replies to what people mailed it (jobs/topics_mail.py, notes_mail.py).
+ACKNOWLEDGEMENTS = ("topic_reply", "comment_reply", "private_reply")
 
 
 @dataclass
@@ -40,7 +59,7 @@ async def queue_mail(ctx: JobContext, now: datetime) -> MailReport:
     report = MailReport()
     cfg = ctx.settings.mail
     store = ctx.store
-    if cfg.prep_email:
+    if ctx.settings.sends_prep_mail:
         _queue_prep(ctx, now, report)
     for occ in store.occurrences_ended_between(now - LOOKBACK, now):
         if (occ.status not in (OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES)
@@ -63,22 +82,70 @@ async def queue_mail(ctx: JobContext, now: datetime) -> MailReport:
     return report
 
 
-def _queue_prep(ctx: JobContext, now: datetime, report: MailReport) -> None:
-    """A note to the report when their agenda goes out, saying how to add topics."""
+def _wants_prep(occ: OccurrenceRecord) -> bool:
+    """A stored meeting that is on, and whose people are not away for it."""
+    return (occ.status in (OccurrenceStatus.SCHEDULED, OccurrenceStatus.MOVED)
+            and occ.agenda_state != AgendaState.SKIPPED
+            and occ.absence_state not in (AbsenceState.SKIPPED, AbsenceState.NO_SLOT))
 
-    store, box = ctx.store, ctx.settings.mail.topics_mailbox
-    for occ in store.occurrences_between(now, now + timedelta(days=14)):
-        if occ.agenda_state != AgendaState.INJECTED or occ.status == OccurrenceStatus.CANCELLED:
+
+def _queue_prep(ctx: JobContext, now: datetime, report: MailReport) -> None:
+    """Ask the report what they'd like to talk about, [mail] prep_working_days before each
+    meeting (the manager's working days and zone, as for the agenda's lead time).
+
+    That is usually before the meeting is stored (the sync lists a series' meetings when
+    their agenda falls due), so the series' pattern says when it is, and a stored meeting
+    (moved, cancelled, declined, rebooked) wins over its slot. Three queries a run, whatever
+    the number of pairs; no Graph request."""
+    store, cfg = ctx.store, ctx.settings.mail
+    lo, hi = now + PREP_LAST_CALL, now + timedelta(days=cfg.prep_working_days * 2 + 5)
+    series_of: dict[int, list[SeriesRecord]] = {}
+    for one in store.all_live_series():
+        if one.status in MEETING_SERIES:
+            series_of.setdefault(one.pairing_id, []).append(one)
+    pairing_of = {one.id: pid for pid, several in series_of.items() for one in several}
+    stored_of: dict[int, list[OccurrenceRecord]] = {}
+    for row in store.occurrences_between(lo, hi):
+        if row.series_id in pairing_of:
+            stored_of.setdefault(pairing_of[row.series_id], []).append(row)
+    for view in store.views([PairingStatus.ACTIVE]):
+        several = series_of.get(view.pairing.id)
+        if not several:
             continue
-        if store.has_mail(f"{occ.id}:prep"):
-            continue
-        context = store.occurrence_context(occ)
-        if context is None:
-            continue
-        series, view = context
-        address = topics_address(box, view.pairing.key) if box else ""
-        if store.enqueue(prep_mail(view, occ, series.time_zone, address, now)):
-            report.queued.append(f"prep {view.report.name} {occ.start:%Y-%m-%d}")
+        zone = several[-1].time_zone
+        days = frozenset(view.manager.working_days or (0, 1, 2, 3, 4))
+        for meeting in meetings(several, stored_of.get(view.pairing.id, []), lo, hi):
+            occ = meeting.stored
+            if not lo <= meeting.start < hi or (occ is not None and not _wants_prep(occ)):
+                continue
+            if now < agenda_due_at(meeting.start.astimezone(ZoneInfo(zone)),
+                                   cfg.prep_working_days, days):
+                continue
+            slot = occ.original_start if occ is not None else meeting.start
+            key = f"prep:{view.pairing.id}:{slot:%Y%m%dT%H%M}"
+            # (an earlier version keyed it by the stored meeting)
+            if store.has_mail(key) or (occ is not None and store.has_mail(f"{occ.id}:prep")):
+                continue
+            if store.enqueue(prep_mail(ctx, view, meeting.start, occ.id if occ else None,
+                                       zone, key, now)):
+                report.queued.append(f"prep {view.report.name} {meeting.start:%Y-%m-%d}")
+
+
+def _reply_to(ctx: JobContext, row: MailRecord) -> list[tuple[str, str]]:
+    """Where replies to a prep mail, a summary or a topics acknowledgement go (nothing for
+    other mail)."""
+    box = ctx.settings.mail.topics_mailbox
+    if not box or row.kind not in ("prep", "summary", "topic_reply"):
+        return []
+    view = ctx.store.view_of_pairing(row.pairing_id)
+    if view is None:
+        return []
+    if row.kind in ("prep", "topic_reply"):  # a reply to either adds more topics
+        return [(topics_address(box, view.pairing.key), "1-2-1 topics")]
+    if row.occurrence_id is None:
+        return []
+    return [(comments_address(box, view.pairing.key, row.occurrence_id), "1-2-1 notes"),
+            (view.manager.email, view.manager.name)]
 
 
 def _people(recipients: tuple[Recipient, ...]) -> list[tuple[str, str]]:
@@ -100,7 +167,8 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
             continue  # another worker has it
         payload = mail_message(subject=row.subject, body_html=row.body_html,
                                to=_people(row.to), cc=_people(row.cc), tag=row.tag,
-                               key=row.key)
+                               key=row.key, reply_to=_reply_to(ctx, row),
+                               automatic=row.kind in ACKNOWLEDGEMENTS)
         try:
             await ctx.graph.send_mail(row.mailbox, payload)
         except OutcomeUnknown as exc:

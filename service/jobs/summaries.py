@@ -1,6 +1,7 @@
-"""What the mail after a 1-2-1 says: the notes-and-actions summary to the report, the
-reminder to a manager who recorded no notes, and the note before a meeting asking the report
-for topics. Building them reads the store; queueing and sending is jobs/outbox.py's."""
+"""What the mail around a 1-2-1 says: the notes-and-actions summary to the report, the
+reminder to a manager who recorded no notes, and the prep mail before a meeting asking the
+report what they'd like to talk about. Building them reads the store; queueing and sending
+(and where replies go) is jobs/outbox.py's."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from service.domain.records import (
 )
 from service.domain.series import next_meeting as series_next_meeting
 from service.domain.status import MEETING_SERIES, ActionStatus, OutboxStatus, SeriesStatus
+from service.domain.topics import topics_address
 from service.jobs.context import JobContext
 from service.render import render
 
@@ -46,6 +48,10 @@ class Summary:
     closed: tuple[SummaryAction, ...]
     still_open: tuple[SummaryAction, ...]
     next_meeting: str | None
+    # With a service mailbox: where topics for next time go, and that a reply is kept with
+    # this meeting's record (its Reply-To is set when it is sent).
+    topics_address: str = ""
+    replies_kept: bool = False
 
 
 def _when(occ: OccurrenceRecord, zone: str) -> str:
@@ -92,7 +98,14 @@ def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zon
         still_open=tuple(item(a) for a in actions
                          if a.status == ActionStatus.OPEN and a.raised_occurrence_id != occ.id),
         next_meeting=_when_start(upcoming, zone) if upcoming else None,
+        topics_address=_topics_address(ctx, view),
+        replies_kept=bool(ctx.settings.mail.topics_mailbox),
     )
+
+
+def _topics_address(ctx: JobContext, view: PairingView) -> str:
+    box = ctx.settings.mail.topics_mailbox
+    return topics_address(box, view.pairing.key) if box else ""
 
 
 def summary_mail(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
@@ -121,18 +134,24 @@ def reminder_mail(view: PairingView, occ: OccurrenceRecord, zone: str, now: date
                     now=now)
 
 
-def prep_mail(view: PairingView, occ: OccurrenceRecord, zone: str, topics_address: str,
-              now: datetime) -> MailRecord:
-    """A note to the report when their agenda goes out, saying how to add topics."""
+def prep_mail(ctx: JobContext, view: PairingView, start: datetime,
+              occurrence_id: int | None, zone: str, key: str, now: datetime) -> MailRecord:
+    """To the report a few working days before the meeting at ``start``: what would you
+    like to talk about? (With a service mailbox a reply goes to the pair's topics address;
+    else to the manager.)"""
     prep = {"report_first": first_name(view.report.name),
             "manager_name": view.manager.name,
             "manager_first": first_name(view.manager.name),
-            "when": _when(occ, zone),
-            "topics_address": topics_address}
-    return new_mail(occ, view, "prep",
-                    subject=f"Your 1-2-1 with {view.manager.name}, {prep['when']}: your topics "
-                            "first",
-                    body=render("prep.html.j2", p=prep), to=[report_of(view)], cc=[], now=now)
+            "when": _when_start(start, zone),
+            "replies_add_topics": bool(ctx.settings.mail.topics_mailbox),
+            "topics": [t.text for t in ctx.store.open_topics(view.pairing.id)]}
+    return MailRecord(
+        key=key, kind="prep", pairing_id=view.pairing.id, occurrence_id=occurrence_id,
+        mailbox=view.manager.id, to=(report_of(view),), cc=(),
+        subject=f"Your 1-2-1 with {view.manager.name} on {prep['when']}: what would you like "
+                "to talk about?",
+        body_html=render("prep.html.j2", p=prep), tag=uuid.uuid4().hex,
+        status=OutboxStatus.PENDING, attempts=0, last_error="", created_at=now)
 
 
 def manager_of(view: PairingView) -> Recipient:

@@ -1,52 +1,64 @@
-"""Topics by email: the pair writes to the service mailbox's plus-address in their agenda.
+"""Mail to the service mailbox: topics for the next 1-2-1, the report's comments on a meeting,
+the manager's private notes (those two in jobs/notes_mail.py), and rebook picks (handed to
+jobs/rebook.py).
 
-Only mail from the pair's two members is accepted; anything else is marked read, left in
-the mailbox and logged. Each accepted mail adds one topic (keyed by its Internet message
-id, so a crash or a second worker never adds it twice), gets a one-line reply through the
-outbox, and is marked read. The topic reaches the next agenda; an agenda already in the
-invite is updated within the update budget.
+What a mail is for is in the plus-address it was sent to (service/domain/topics.py): the
+agenda and the prep mail's Reply-To carry the pair's topics address, the summary's Reply-To
+that meeting's comments address. Each non-empty new line of a topics mail is one topic
+(service/domain/mail_reply.py strips quoted history, signatures and disclaimers).
+
+A mail is ignored — a log line with the reason, nothing stored, no reply, marked read — when
+a machine sent it (an out-of-office, a bounce, a list), it is our own coming back, it names
+no pair, its sender is not one of the pair, or it holds no new text. What is kept is keyed by
+the mail's Internet message id, so a crash, a second read or a second worker never keeps it
+twice, and the one-line acknowledgement (through the outbox) goes once. A topic that arrives
+after the agenda went in updates it within [agenda] extra_updates (jobs/agenda.py).
+
+One mail that can't be read (the database away, a bug its text provokes) is left unread for
+the next run and never stops the others.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import re
-import uuid
-from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from html import escape
 
 from service.domain.agenda import first_name, format_date
 from service.domain.events import MailMessage
-from service.domain.records import MailRecord, PairingView, Recipient
-from service.domain.status import OccurrenceStatus, OutboxStatus, PairingStatus
-from service.domain.topics import SUBJECT_TOKEN, topic_text, topic_token
+from service.domain.mail_reply import bare_subject, is_reply, topic_lines
+from service.domain.records import OccurrenceRecord, PairingView
+from service.domain.series import agenda_can_update, meetings
+from service.domain.status import MEETING_SERIES, AgendaState, OccurrenceStatus, PairingStatus
+from service.domain.topics import (
+    COMMENTS,
+    PRIVATE,
+    SUBJECT_TOKEN,
+    TOPICS,
+    addressed_tag,
+    private_token,
+    topic_token,
+)
 from service.errors import ServiceError
 from service.jobs.context import JobContext
+from service.jobs.inbox import (
+    Incoming,
+    TopicMailReport,
+    acknowledge,
+    ignore_reason,
+    ignored,
+    incoming,
+    log,
+)
+from service.jobs.notes_mail import read_comment, read_private_note
 from service.jobs.rebook import handle_booking, is_booking
 
-log = logging.getLogger(__name__)
-_TOKEN = re.compile(r"\+([0-9a-f]{10})@", re.I)
-
-
-@dataclass
-class TopicMailReport:
-    added: list[str] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    bookings: list[str] = field(default_factory=list)  # rebook picks, handed to jobs.rebook
-
-
-def _token_of(message: MailMessage) -> str | None:
-    for address in (*message.to, *message.cc):
-        match = _TOKEN.search(address)
-        if match:
-            return match.group(1).lower()
-    match = SUBJECT_TOKEN.search(message.subject)
-    return match.group(1).lower() if match else None
+__all__ = ["TopicMailReport", "read_topic_mail"]
+NEXT_MEETINGS = timedelta(days=100)  # longer than any cadence's gap: the next two meetings
+_ON = (OccurrenceStatus.SCHEDULED, OccurrenceStatus.MOVED)
 
 
 async def read_topic_mail(ctx: JobContext, now: datetime) -> TopicMailReport:
+    """Read the service mailbox's unread mail once."""
     report = TopicMailReport()
     box = ctx.settings.mail.topics_mailbox
     if not box:
@@ -58,7 +70,9 @@ async def read_topic_mail(ctx: JobContext, now: datetime) -> TopicMailReport:
         report.failed.append(f"{box}: {exc}")
         log.error("topics_mail.failed", extra={"mailbox": box, "error": str(exc)})
         return report
-    pairs = {topic_token(v.pairing.key): v for v in store.views([PairingStatus.ACTIVE])}
+    views = store.views([PairingStatus.ACTIVE])
+    pairs = {TOPICS: {topic_token(v.pairing.key): v for v in views},
+             PRIVATE: {private_token(v.pairing.key): v for v in views}}
     for message in messages:
         if is_booking(message):  # a pick from a rebook offer (name+book.<token>.<n>@)
             outcome, settled = await handle_booking(ctx, message, now)
@@ -66,56 +80,88 @@ async def read_topic_mail(ctx: JobContext, now: datetime) -> TopicMailReport:
             if settled:
                 await _mark_read(ctx, box, message)
             continue
-        sender = message.sender
-        token = _token_of(message)
-        view = pairs.get(token or "")
-        if view is None or sender not in (view.manager.email.lower(),
-                                          view.report.email.lower()):
-            # Not from the pair (or no pair named): never a topic; a log line, no reply.
-            log.info("topics_mail.ignored", extra={"reason": "unknown pair" if view is None
-                                                   else "sender not in the pair"})
-            report.ignored.append(message.id)
-            await _mark_read(ctx, box, message)
+        try:
+            _read(ctx, box, message, pairs, now, report)
+        except Exception as exc:  # one mail fails only itself; it is read again next run
+            report.failed.append(f"{message.id}: {exc}")
+            log.exception("topics_mail.message_failed", extra={"message_id": message.id})
             continue
-        by = "report" if sender == view.report.email.lower() else "manager"
-        text = topic_text(message.subject, message.body)
-        message_id = message.internet_message_id or message.id
-        if text:
-            store.add_topic(view.pairing.id, text, by, now.date(), now, message_id=message_id)
-            _queue_reply(ctx, view, box, sender, message, message_id, text, now)
-            report.added.append(f"{view.manager.name} & {view.report.name}")
-            log.info("topics_mail.added", extra={"pairing": view.pairing.key, "by": by})
         await _mark_read(ctx, box, message)
     return report
 
 
-def _queue_reply(ctx: JobContext, view: PairingView, box: str, sender: str,
-                 message: MailMessage, message_id: str, text: str, now: datetime) -> None:
+def _read(ctx: JobContext, box: str, message: MailMessage,
+          pairs: dict[str, dict[str, PairingView]], now: datetime,
+          report: TopicMailReport) -> None:
+    reason = ignore_reason(message, box)
+    tag = None if reason else addressed_tag((*message.to, *message.cc), box, message.subject)
+    if tag is None:
+        ignored(report, message, reason or "no pair named")
+    elif tag.kind == COMMENTS:
+        read_comment(ctx, message, tag, now, report)
+    else:
+        view = pairs[tag.kind].get(tag.token)
+        mail = incoming(message, view) if view is not None else None
+        if mail is None:
+            ignored(report, message, "unknown pair" if view is None
+                    else "sender not in the pair")
+        elif tag.kind == PRIVATE:
+            read_private_note(ctx, mail, now, report)
+        else:
+            _add_topics(ctx, mail, now, report)
+
+
+def _add_topics(ctx: JobContext, mail: Incoming, now: datetime,
+                report: TopicMailReport) -> None:
+    subject = mail.message.subject
+    lines = topic_lines(mail.text, subject=bare_subject(subject, SUBJECT_TOKEN),
+                        reply=is_reply(subject))
+    if not lines.topics:
+        ignored(report, mail.message, "no new text")
+        return
+    added = ctx.store.add_mail_topics(mail.view.pairing.id, lines.topics, mail.by, now.date(),
+                                      now, message_id=mail.message_id)
+    if not added:
+        log.info("topics_mail.seen", extra={"message_id": mail.message.id})
+        return
+    report.added.append(mail.label)
+    log.info("topics_mail.added", extra={"pairing": mail.view.pairing.key, "by": mail.by,
+                                         "topics": len(added)})
+    said = [f"Thanks {escape(first_name(mail.sender.name))}: {_where(ctx, mail.view, now)}",
+            "<br>".join(f"&bull; {escape(t)}" for t in lines.topics)]
+    if lines.dropped:
+        said.append(f"Only the first {len(lines.topics)} lines were added ({lines.dropped} "
+                    "more weren't): one topic per line, please, and bring the rest along.")
+    if lines.shortened:
+        said.append("Long lines were shortened on the agenda; the whole thing can be talked "
+                    "through in the meeting.")
+    acknowledge(ctx, mail, "topic_reply", said, now)
+
+
+def _where(ctx: JobContext, view: PairingView, now: datetime) -> str:
+    """Which agenda the topics reach: the next meeting's, unless its agenda is in the invite
+    and may not be updated again; then the one after."""
     store = ctx.store
-    upcoming = [o for o in store.pairing_occurrences(view.pairing.id)
-                if o.start > now and o.status != OccurrenceStatus.CANCELLED]
-    when = f" on {format_date(upcoming[0].start.date())}" if upcoming else ""
-    name = view.report.name if sender == view.report.email.lower() else view.manager.name
-    body = (f"<p>Thanks {first_name(name)} — “{_html(text[:120])}” is on the agenda for your "
-            f"next 1-2-1{when}.</p>")
-    key = "topicmail:" + hashlib.sha256(message_id.encode()).hexdigest()[:40]
-    store.enqueue(MailRecord(
-        key=key, kind="topic_reply", pairing_id=view.pairing.id, occurrence_id=None,
-        mailbox=box, to=(Recipient(name, sender),), cc=(),
-        subject="Re: " + (message.subject or "Topic for our 1-2-1")[:200],
-        body_html=body, tag=uuid.uuid4().hex, status=OutboxStatus.PENDING, attempts=0,
-        last_error="",
-        created_at=now))
+    several = [s for s in store.pairing_series(view.pairing.id) if s.status in MEETING_SERIES]
+    coming = [m for m in meetings(several, store.pairing_occurrences(view.pairing.id), now,
+                                  now + NEXT_MEETINGS)
+              if m.start > now and (m.stored is None or m.stored.status in _ON)]
+    if not coming:
+        return "these are on the list for your next 1-2-1."
+    first = coming[0]
+    if first.stored is not None and _final(ctx, first.stored) and len(coming) > 1:
+        return (f"the agenda for {format_date(first.start.date())} is already final, so "
+                f"these go on the one for {format_date(coming[1].start.date())}.")
+    return f"these are on the agenda for your 1-2-1 on {format_date(first.start.date())}."
 
 
-def _html(text: str) -> str:
-    from html import escape
-
-    return escape(text)
+def _final(ctx: JobContext, occ: OccurrenceRecord) -> bool:
+    return (occ.agenda_state == AgendaState.INJECTED
+            and not agenda_can_update(occ.agenda_updates, ctx.settings.agenda.extra_updates))
 
 
 async def _mark_read(ctx: JobContext, box: str, message: MailMessage) -> None:
     try:
         await ctx.graph.mark_read(box, message.id)
-    except ServiceError as exc:  # it is read again next run; the topic key stops a duplicate
+    except ServiceError as exc:  # read again next run; the message-id keys stop a duplicate
         log.warning("topics_mail.mark_read_failed", extra={"error": str(exc)})

@@ -1,15 +1,28 @@
-"""The sandbox's mail: sendMail delivery inside the tenant, and reading mail folders."""
+"""The sandbox's mail: sendMail delivery inside the tenant, reading mail folders, and how
+mail arrives from people's clients and from outside (for tests and the demo).
+
+As Graph documents it: custom ``internetMessageHeaders`` on sendMail must be named ``x-...``
+(400 InvalidInternetMessageHeader otherwise); a delivered message carries its transport
+headers, returned only when ``$select`` names ``internetMessageHeaders``; ``replyTo`` is kept
+as sent; ``hasAttachments`` counts file attachments that are not inline; ``Prefer:
+outlook.body-content-type="text"`` returns HTML bodies as text.
+"""
 
 from __future__ import annotations
 
 import copy
+import html
+from datetime import datetime
 from typing import Any
 
-from service.sandbox.bodies import preview
+from service.sandbox.bodies import html_to_text, preview
 from service.sandbox.odata import expanded_ext_props, page, parse_filter, select, top
 from service.sandbox.schemas import action_params, property_names, validate_body
 from service.sandbox.state import TenantState
 from service.sandbox.wire import GraphFault, Request, Response, bad_request, iso_utc
+
+# Returned only when $select names them (Graph's default message shape leaves them out).
+_SELECT_ONLY = ("internetMessageHeaders", "uniqueBody")
 
 WELL_KNOWN = {"inbox": "inbox", "sentitems": "sentitems", "drafts": "drafts",
               "deleteditems": "deleteditems"}
@@ -35,21 +48,13 @@ def send_mail(tenant: TenantState, uid: str, request: Request) -> Response:
     if not recipients:
         raise bad_request("At least one recipient is required, but none were found.",
                           "ErrorInvalidRecipients")
+    for header in message.get("internetMessageHeaders") or []:
+        name = str((header or {}).get("name") or "")
+        if not name.lower().startswith("x-"):
+            raise bad_request(f"The internet message header name '{name}' should start with "
+                              "'x-' or 'X-'.", "InvalidInternetMessageHeader")
     sender = tenant.state["users"][uid]
-    now = iso_utc(tenant.now())
-    content = (message.get("body") or {}).get("content", "")
-    kind = (message.get("body") or {}).get("contentType", "text")
-    stored = {
-        **copy.deepcopy(message),
-        "from": {"emailAddress": {"name": sender["displayName"], "address": sender["mail"]}},
-        "sender": {"emailAddress": {"name": sender["displayName"], "address": sender["mail"]}},
-        "sentDateTime": now,
-        "receivedDateTime": now,
-        "createdDateTime": now,
-        "bodyPreview": preview(content, kind),
-        "isDraft": False,
-        "internetMessageId": f"<{tenant.new_id('internet')}@sandbox.invalid>",
-    }
+    stored = _message(tenant, message, sender["displayName"], sender["mail"], tenant.now())
     delivered = set()
     for recipient in recipients:
         address = ((recipient.get("emailAddress") or {}).get("address") or "").lower()
@@ -67,6 +72,45 @@ def send_mail(tenant: TenantState, uid: str, request: Request) -> Response:
     return Response(202)
 
 
+def _message(tenant: TenantState, message: dict[str, Any], name: str, address: str,
+             when: datetime) -> dict[str, Any]:
+    """A message as a mailbox keeps it once sent: sender, times, id, preview, attachments
+    flag, and the transport headers a recipient's copy shows."""
+    now = iso_utc(when)
+    content = (message.get("body") or {}).get("content", "")
+    kind = (message.get("body") or {}).get("contentType", "text")
+    attachments = message.get("attachments") or []
+    internet_id = f"<{tenant.new_id('internet')}@sandbox.invalid>"
+    files = [a for a in attachments if isinstance(a, dict) and not a.get("isInline")]
+
+    def people(field: str) -> str:
+        return ", ".join(str((r.get("emailAddress") or {}).get("address") or "")
+                         for r in message.get(field) or [])
+
+    headers = [{"name": n, "value": v} for n, v in (
+        ("From", f"{name} <{address}>"), ("To", people("toRecipients")),
+        ("Subject", str(message.get("subject") or "")), ("Date", now),
+        ("Message-ID", internet_id), ("MIME-Version", "1.0"),
+        ("Content-Type", "multipart/mixed" if attachments else "multipart/alternative"),
+        ("Reply-To", people("replyTo")), ("X-MS-Has-Attach", "yes" if files else ""))
+        if v]
+    return {
+        **copy.deepcopy(message),
+        "from": {"emailAddress": {"name": name, "address": address}},
+        "sender": {"emailAddress": {"name": name, "address": address}},
+        "sentDateTime": now,
+        "receivedDateTime": now,
+        "createdDateTime": now,
+        "bodyPreview": preview(content, kind),
+        "isDraft": False,
+        "hasAttachments": bool(files),
+        "internetMessageId": internet_id,
+        # (the sender's own x- headers first: Graph documents no order)
+        "internetMessageHeaders": copy.deepcopy(message.get("internetMessageHeaders") or [])
+        + headers,
+    }
+
+
 def list_messages(tenant: TenantState, uid: str, folder: str | None, request: Request
                   ) -> Response:
     """Messages of a folder (or all folders), newest first, with $filter/$select/$top."""
@@ -77,7 +121,14 @@ def list_messages(tenant: TenantState, uid: str, folder: str | None, request: Re
     shaped = []
     for message in items:
         out: dict[str, Any] = {k: copy.deepcopy(v) for k, v in message.items()
-                               if not k.startswith("_")}
+                               if not k.startswith("_") and k != "attachments"}
+        if not request.option("select"):
+            for name in _SELECT_ONLY:
+                out.pop(name, None)
+        body = out.get("body") or {}
+        if request.text_body and str(body.get("contentType") or "").lower() == "html":
+            out["body"] = {"contentType": "text", "content": html_to_text(body.get("content")
+                                                                          or "")}
         props = expanded_ext_props(message, request)
         out.pop("singleValueExtendedProperties", None)
         out = select(out, request, known=property_names("microsoft.graph.message"),
@@ -103,3 +154,80 @@ def update_message(tenant: TenantState, uid: str, message_id: str, request: Requ
                 return Response(200, {k: v for k, v in message.items()
                                       if not k.startswith("_")})
     raise GraphFault(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+
+
+# -- how mail arrives (tests and the demo) ----------------------------------------------------
+
+SANDBOX_BASE = "https://graph.sandbox.invalid/v1.0"
+
+
+def deliver(tenant: TenantState, to: str, *, sender: str, sender_name: str = "",
+            subject: str, body: str, content_type: str = "text",
+            headers: tuple[tuple[str, str], ...] = (), attachments: int = 0) -> dict[str, Any]:
+    """A message arriving in ``to``'s inbox from anywhere (outside the tenant, a mail server's
+    out-of-office or bounce): any headers, as SMTP would carry them. Returns the stored copy."""
+    user = tenant.mailbox(to)
+    message: dict[str, Any] = {
+        "subject": subject, "body": {"contentType": content_type, "content": body},
+        "toRecipients": [{"emailAddress": {"address": to}}],
+        "attachments": _attachments(attachments),
+    }
+    stored = _message(tenant, message, sender_name or sender, sender, tenant.now())
+    stored["internetMessageHeaders"] += [{"name": n, "value": v} for n, v in headers]
+    stored.update(id=tenant.new_id("message"), isRead=False)
+    tenant.folder(user["id"], "inbox").append(stored)
+    return stored
+
+
+def compose(tenant: TenantState, person: str, to: list[str], subject: str, body_html: str,
+            *, attachments: int = 0) -> None:
+    """``person`` writes a new mail in Outlook and sends it (through sendMail, as a client
+    does: no headers of ours)."""
+    user = tenant.mailbox(person)
+    payload: dict[str, Any] = {"message": {
+        "subject": subject, "body": {"contentType": "html", "content": body_html},
+        "toRecipients": [{"emailAddress": {"address": a}} for a in to],
+        "attachments": _attachments(attachments)}}
+    send_mail(tenant, user["id"], Request("POST", f"/users/{user['id']}/sendMail", {}, {},
+                                          payload, SANDBOX_BASE))
+
+
+def _attachments(count: int) -> list[dict[str, Any]]:
+    return [{"@odata.type": "#microsoft.graph.fileAttachment", "name": f"file{n}.pdf",
+             "contentBytes": "JVBERi0=", "isInline": False} for n in range(count)]
+
+
+def reply(tenant: TenantState, person: str, message: dict[str, Any], text: str, *,
+          reply_all: bool = False, attachments: int = 0) -> None:
+    """``person`` answers ``message`` from Outlook: to its replyTo (else its sender), subject
+    "RE: ...", their text above Outlook's divider and the quoted original, through sendMail
+    like any client."""
+    user = tenant.mailbox(person)
+    original = message.get("from") or {}
+    to = copy.deepcopy(message.get("replyTo") or [original])
+    cc: list[Any] = []
+    if reply_all:
+        mine = str(user["mail"]).lower()
+        cc = [r for r in (message.get("toRecipients") or []) + (message.get("ccRecipients")
+                                                                 or [])
+              if str((r.get("emailAddress") or {}).get("address") or "").lower() != mine]
+    quoted = (message.get("body") or {}).get("content", "")
+    if str((message.get("body") or {}).get("contentType") or "").lower() != "html":
+        quoted = html.escape(quoted).replace("\n", "<br>")
+    sender = (original.get("emailAddress") or {})
+    written = "".join(f"<div>{html.escape(line) or '<br>'}</div>" for line in text.split("\n"))
+    content = (
+        f"<html><body>{written}<div id=\"appendonsend\"></div>"
+        "<hr style=\"display:inline-block;width:98%\" tabindex=\"-1\">"
+        f"<div id=\"divRplyFwdMsg\" dir=\"ltr\"><b>From:</b> "
+        f"{html.escape(str(sender.get('name') or ''))} "
+        f"&lt;{html.escape(str(sender.get('address') or ''))}&gt;<br>"
+        f"<b>Sent:</b> {html.escape(str(message.get('sentDateTime') or ''))}<br>"
+        f"<b>Subject:</b> {html.escape(str(message.get('subject') or ''))}</div>"
+        f"<div>{quoted}</div></body></html>")
+    payload: dict[str, Any] = {"message": {
+        "subject": "RE: " + str(message.get("subject") or ""),
+        "body": {"contentType": "html", "content": content},
+        "toRecipients": to, "ccRecipients": cc, "attachments": _attachments(attachments)}}
+    send_mail(tenant, user["id"], Request("POST", f"/users/{user['id']}/sendMail", {}, {},
+                                          payload, SANDBOX_BASE))

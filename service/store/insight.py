@@ -6,9 +6,11 @@ the mail it was sent. The files written hold personal data, so they are owner-on
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -22,9 +24,19 @@ from service.domain.records import (
     TopicRecord,
 )
 from service.errors import ServiceError
+from service.insight.evidence import ActionAsRead, ReadBack
 from service.store import convert
 from service.store.base import Repository
-from service.store.models import ActionRow, NoteRow, OccurrenceRow, OutboxRow, SeriesRow, TopicRow
+from service.store.models import (
+    ActionRow,
+    NoteRow,
+    NoteVersionRow,
+    OccurrenceRow,
+    OutboxRow,
+    SeriesRow,
+    TopicRow,
+)
+from service.store.privacy import ERASED
 
 
 @dataclass(frozen=True)
@@ -61,14 +73,26 @@ class InsightReader(Repository):
         return [PairHistory(v, tuple(occs[v.pairing.id]), tuple(actions[v.pairing.id]),
                             tuple(topics[v.pairing.id])) for v in views]
 
-    def pair_notes(self, pairing_id: int, *, include_private: bool) -> list[NoteRecord]:
-        """Every note of a pair, oldest first; private ones only when asked."""
+    def pair_notes(self, pairing_id: int, *, include_private: bool
+                   ) -> list[NoteRecord | ReadBack]:
+        """A pair's notes, oldest first: every version read back from Outlook (first read,
+        then each edit) and each note added with the CLI; private ones only when asked.
+
+        The notes table holds only a meeting's latest reading, so its Outlook rows are left
+        out where versions exist (a database from before they were kept may have none)."""
         with self.session() as s:
-            q = select(NoteRow).where(NoteRow.pairing_id == pairing_id)
+            vq = select(NoteVersionRow).where(NoteVersionRow.pairing_id == pairing_id)
+            nq = select(NoteRow).where(NoteRow.pairing_id == pairing_id)
             if not include_private:
-                q = q.where(NoteRow.private.is_(False))
-            return [convert.note(r) for r in s.scalars(q.order_by(NoteRow.created_at,
-                                                                    NoteRow.id))]
+                vq = vq.where(NoteVersionRow.private.is_(False))
+                nq = nq.where(NoteRow.private.is_(False))
+            versions = [_read_back(r) for r in s.scalars(
+                vq.order_by(NoteVersionRow.read_at, NoteVersionRow.number))]
+            kept = {(v.occurrence_id, v.private) for v in versions}
+            notes = [convert.note(r) for r in s.scalars(nq.order_by(NoteRow.created_at,
+                                                                     NoteRow.id))
+                     if r.source != "outlook" or (r.occurrence_id, r.private) not in kept]
+        return [*versions, *notes]
 
     def pair_mail(self, pairing_id: int) -> list[MailRecord]:
         """The mail recorded for a pair (the outbox keeps what was mailed), oldest first."""
@@ -76,6 +100,18 @@ class InsightReader(Repository):
             return [convert.mail(r) for r in s.scalars(
                 select(OutboxRow).where(OutboxRow.pairing_id == pairing_id)
                 .order_by(OutboxRow.created_at, OutboxRow.id))]
+
+
+def _read_back(row: NoteVersionRow) -> ReadBack:
+    erased = row.notes == ERASED
+    notes: list[str] = [] if erased else json.loads(row.notes)
+    actions: list[dict[str, object]] = [] if erased else json.loads(row.actions)
+    return ReadBack(
+        occurrence_id=row.occurrence_id, number=row.number, private=row.private,
+        read_at=row.read_at, notes=tuple(notes), erased=erased,
+        actions=tuple(ActionAsRead(str(a["owner"]), str(a["text"]),
+                                   date.fromisoformat(str(a["due"])) if a["due"] else None,
+                                   bool(a["done"])) for a in actions))
 
 
 def write_private(path: Path, data: str | bytes) -> Path:

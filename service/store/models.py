@@ -177,6 +177,12 @@ class OccurrenceRow(Base):
     # Set on a single meeting booked to replace a missed one (not an instance of the series).
     # (an occurrence id; no database-level foreign key, see migration 0005)
     rebook_of: Mapped[int | None] = mapped_column(Integer)
+    # Written with the agenda (migration 0011): the meeting its Last time section recalled
+    # (an occurrence id, no foreign key: as rebook_of), and the report-led share over the
+    # pair's last meetings, report's topics of all topics (None: not written by then).
+    last_time_id: Mapped[int | None] = mapped_column(Integer)
+    share_report: Mapped[int | None] = mapped_column(Integer)
+    share_topics: Mapped[int | None] = mapped_column(Integer)
 
 
 class LockRow(Base):
@@ -266,7 +272,48 @@ class NoteRow(Base):
     occurrence_id: Mapped[int | None] = mapped_column(ForeignKey("occurrences.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     private: Mapped[bool] = mapped_column(Boolean, default=False)
-    source: Mapped[str] = mapped_column(String(10))  # outlook | cli
+    source: Mapped[str] = mapped_column(String(10))  # outlook | cli | mail
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # A private note mailed by the manager (migration 0010): the same mail never adds twice.
+    source_message_id: Mapped[str | None] = mapped_column(String(80), unique=True, index=True)
+
+
+class NoteVersionRow(Base):
+    """One reading of a meeting's notes and agreed actions, kept when it differs from the
+    reading kept before it: the audit trail of edits made after the meeting (`notes` holds
+    only the latest reading, which agendas and mail use). Private readings stay private.
+    """
+
+    __tablename__ = "note_versions"
+    # The next number is taken once per meeting (and privacy): a replica that read the same
+    # edit at the same time collides here instead of keeping a second copy.
+    __table_args__ = (UniqueConstraint("occurrence_id", "private", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrences.id"))
+    number: Mapped[int] = mapped_column(Integer)  # 1: as first read; then one per edit
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    # JSON: a list of paragraphs; a list of {"owner", "text", "due", "done"}. "[erased]"
+    # (not JSON) once erased by forget or retention.
+    notes: Mapped[str] = mapped_column(Text)
+    actions: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReportCommentRow(Base):
+    """The report's reply to a meeting's summary: kept with that meeting, beside (never
+    instead of) the manager's notes."""
+
+    __tablename__ = "report_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    occurrence_id: Mapped[int] = mapped_column(ForeignKey("occurrences.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    # "m:" + a hash of the mail's Internet message id: the same mail is kept once.
+    source_message_id: Mapped[str] = mapped_column(String(80), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from service.domain.notes import NewAction
 from service.domain.records import ActionRecord, NoteRecord, TopicRecord
 from service.domain.status import ActionStatus, TopicStatus
 from service.store import convert
 from service.store.base import Repository
-from service.store.models import ActionRow, NoteRow, QuestionUseRow, TopicRow
+from service.store.models import (
+    ActionRow,
+    NoteRow,
+    NoteVersionRow,
+    OccurrenceRow,
+    QuestionUseRow,
+    TopicRow,
+)
 
 
 class NotesRepository(Repository):
@@ -118,15 +130,32 @@ class NotesRepository(Repository):
     # -- notes ------------------------------------------------------------------------------
 
     def replace_outlook_notes(self, pairing_id: int, occurrence_id: int, texts: Sequence[str],
-                              now: datetime) -> None:
-        """The notes read from an occurrence replace what was read from it before."""
+                              now: datetime, *, actions: Sequence[NewAction] = (),
+                              private: bool = False) -> bool:
+        """The notes read from an occurrence replace what was read from it before (agendas
+        and mail use the latest); the reading - notes and the actions agreed in it - is also
+        kept as a version of its own when it differs from the last one kept. True when it was.
+
+        Safe to repeat and to race: the same reading again, from a re-run or a replica, adds
+        no version (see ``_keep_version``)."""
+        return self._racing("note_version", lambda: self._replace_outlook_notes(
+            pairing_id, occurrence_id, texts, now, actions, private))
+
+    def _replace_outlook_notes(self, pairing_id: int, occurrence_id: int,
+                               texts: Sequence[str], now: datetime,
+                               actions: Sequence[NewAction], private: bool) -> bool:
         with self.session() as s, s.begin():
+            # Replicas reading the same meeting queue here (PostgreSQL; SQLite has one
+            # writer), so neither deletes the other's rows before adding its own.
+            s.get(OccurrenceRow, occurrence_id, with_for_update=True)
             for row in s.scalars(select(NoteRow).where(NoteRow.occurrence_id == occurrence_id,
-                                                       NoteRow.source == "outlook")):
+                                                       NoteRow.source == "outlook",
+                                                       NoteRow.private.is_(private))):
                 s.delete(row)
             for text in texts:
                 s.add(NoteRow(pairing_id=pairing_id, occurrence_id=occurrence_id, text=text,
-                              private=False, source="outlook", created_at=now))
+                              private=private, source="outlook", created_at=now))
+            return _keep_version(s, pairing_id, occurrence_id, texts, actions, private, now)
 
     def add_note(self, pairing_id: int, occurrence_id: int | None, text: str, *,
                  private: bool, now: datetime) -> int:
@@ -159,3 +188,46 @@ class NotesRepository(Repository):
             if exists is None:
                 s.add(QuestionUseRow(pairing_id=pairing_id, occurrence_id=occurrence_id,
                                      question_id=question_id, used_at=now))
+
+
+# -- versions of the notes read back --------------------------------------------------------
+
+
+def action_as_read(action: NewAction) -> dict[str, Any]:
+    """An agreed action as a version keeps it (the JSON of ``note_versions.actions``)."""
+    return {"owner": action.owner, "text": action.text,
+            "due": action.due.isoformat() if action.due else None, "done": action.done}
+
+
+def version_fingerprint(notes: Sequence[str], actions: Sequence[dict[str, Any]]) -> str:
+    """What a version says, hashed: spacing aside, the same notes and actions give the same
+    fingerprint (then a reading adds no version); any other change - a word, a due date, a
+    tick - a new one."""
+    def squash(text: str) -> str:
+        return " ".join(text.split())
+
+    canonical = [[squash(n) for n in notes],
+                 [[squash(a["owner"]), squash(a["text"]), a["due"], bool(a["done"])]
+                  for a in actions]]
+    # ASCII JSON: any code point (a lone surrogate, NUL) hashes without an encoding error.
+    return hashlib.sha256(json.dumps(canonical).encode("ascii")).hexdigest()
+
+
+def _keep_version(s: Session, pairing_id: int, occurrence_id: int, texts: Sequence[str],
+                  actions: Sequence[NewAction], private: bool, now: datetime) -> bool:
+    """Add the reading as the meeting's next version unless it says what the last one
+    said. Nothing typed yet is no version; everything deleted after a version is one."""
+    agreed = [action_as_read(a) for a in actions]
+    fp = version_fingerprint(texts, agreed)
+    last = s.scalars(select(NoteVersionRow).where(
+        NoteVersionRow.occurrence_id == occurrence_id, NoteVersionRow.private.is_(private))
+        .order_by(NoteVersionRow.number.desc()).limit(1)).first()
+    if (last.fingerprint == fp) if last is not None else not (texts or agreed):
+        return False
+    # ASCII JSON keeps every code point (NUL included, which PostgreSQL text refuses raw).
+    s.add(NoteVersionRow(pairing_id=pairing_id, occurrence_id=occurrence_id,
+                         number=last.number + 1 if last is not None else 1, private=private,
+                         notes=json.dumps(list(texts)), actions=json.dumps(agreed),
+                         fingerprint=fp, read_at=now))
+    s.flush()  # a replica that kept the same number first makes this raise: _racing re-reads
+    return True

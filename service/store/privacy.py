@@ -9,12 +9,15 @@ from sqlalchemy import and_, or_, select
 
 from service.domain.status import ActionStatus, OutboxStatus, TopicStatus
 from service.store.base import Repository
+from service.store.comments import erase_comments
 from service.store.models import (
     ActionRow,
     NoteRow,
+    NoteVersionRow,
     OccurrenceRow,
     OutboxRow,
     PairingRow,
+    ReportCommentRow,
     TopicRow,
 )
 
@@ -22,26 +25,34 @@ ERASED = "[erased]"
 
 
 class PrivacyRepository(Repository):
-    """`onetoone forget` and retention: the rows stay (counts, history), their words go."""
+    """`onetoone forget` and retention: the rows stay (counts, history), their words go.
+
+    The counts returned: "notes" counts every stored text of a meeting's notes, the latest
+    reading and each earlier version of it (note_versions), as they all go together."""
 
     def forget_person(self, person_id: str, now: datetime) -> dict[str, int]:
-        """Erase what was written about a person's 1-2-1s (notes, topics, actions, unsent
-        mail), keeping the rows so counts and history remain."""
+        """Erase what was written about a person's 1-2-1s (notes and every version of them,
+        topics, actions, unsent mail), keeping the rows so counts and history remain."""
         with self.session() as s, s.begin():
             ids = list(s.scalars(select(PairingRow.id).where(or_(
                 PairingRow.manager_id == person_id, PairingRow.report_id == person_id))))
             erased = _erase(
                 list(s.scalars(select(NoteRow).where(NoteRow.pairing_id.in_(ids)))),
+                list(s.scalars(select(NoteVersionRow).where(
+                    NoteVersionRow.pairing_id.in_(ids)))),
                 list(s.scalars(select(TopicRow).where(TopicRow.pairing_id.in_(ids)))),
                 list(s.scalars(select(ActionRow).where(ActionRow.pairing_id.in_(ids)))),
                 list(s.scalars(select(OutboxRow).where(OutboxRow.pairing_id.in_(ids)))), now)
+            # The report's mailed comments are notes of the meeting too (counted with them).
+            erased["notes"] += erase_comments(s, ReportCommentRow.pairing_id.in_(ids))
         self.flush_to_disk()
         return erased
 
     def erase_older_than(self, cutoff: datetime, now: datetime) -> dict[str, int]:
         """`[privacy] retain_months`: erase, as `forget_person` does, the notes of meetings
-        that started before ``cutoff`` (notes with no meeting: written before it), topics and
-        actions raised before its day, and mail recorded before it. Rows stay."""
+        that started before ``cutoff`` (every version of them, whenever it was read; notes
+        with no meeting: written before it), topics and actions raised before its day, and
+        mail recorded before it. Rows stay."""
         day = cutoff.date()
         with self.session() as s, s.begin():
             old_meetings = select(OccurrenceRow.id).where(OccurrenceRow.start < cutoff)
@@ -49,9 +60,14 @@ class PrivacyRepository(Repository):
                 list(s.scalars(select(NoteRow).where(or_(
                     NoteRow.occurrence_id.in_(old_meetings),
                     and_(NoteRow.occurrence_id.is_(None), NoteRow.created_at < cutoff))))),
+                list(s.scalars(select(NoteVersionRow).where(
+                    NoteVersionRow.occurrence_id.in_(old_meetings)))),
                 list(s.scalars(select(TopicRow).where(TopicRow.raised_on < day))),
                 list(s.scalars(select(ActionRow).where(ActionRow.raised_on < day))),
                 list(s.scalars(select(OutboxRow).where(OutboxRow.created_at < cutoff))), now)
+            erased["notes"] += erase_comments(s, or_(
+                ReportCommentRow.occurrence_id.in_(old_meetings),
+                ReportCommentRow.created_at < cutoff))
         if any(erased.values()):
             self.flush_to_disk()
         return erased
@@ -65,11 +81,13 @@ class PrivacyRepository(Repository):
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             return
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for table in ("notes", "topics", "actions", "outbox"):
+            for table in ("notes", "note_versions", "report_comments", "topics", "actions",
+                          "outbox"):
                 conn.exec_driver_sql(f"VACUUM {table}")
 
 
-def _erase(notes: Iterable[NoteRow], topics: Iterable[TopicRow], actions: Iterable[ActionRow],
+def _erase(notes: Iterable[NoteRow], versions: Iterable[NoteVersionRow],
+           topics: Iterable[TopicRow], actions: Iterable[ActionRow],
            mails: Iterable[OutboxRow], now: datetime) -> dict[str, int]:
     """Replace the words of these rows with "[erased]" (in the caller's transaction); counts
     what was not erased already."""
@@ -77,6 +95,11 @@ def _erase(notes: Iterable[NoteRow], topics: Iterable[TopicRow], actions: Iterab
     for row in notes:
         if row.text != ERASED:
             row.text, erased["notes"] = ERASED, erased["notes"] + 1
+    for version in versions:
+        if version.notes != ERASED:
+            # The fingerprint goes too: a hash of short notes would confirm a guess at them.
+            version.notes = version.actions = version.fingerprint = ERASED
+            erased["notes"] += 1
     for topic in topics:
         if topic.text != ERASED:
             topic.text, topic.status = ERASED, TopicStatus.DISCUSSED

@@ -29,7 +29,14 @@ from service.sandbox import SandboxTenant
 from service.sandbox.occurrences import local_bounds, occurrence_id, occurrence_view
 from service.sandbox.wire import iso_utc
 from service.store.db import make_engine
-from service.store.models import ActionRow, NoteRow, OccurrenceRow, OutboxRow, TopicRow
+from service.store.models import (
+    ActionRow,
+    NoteRow,
+    NoteVersionRow,
+    OccurrenceRow,
+    OutboxRow,
+    TopicRow,
+)
 from service.store.repo import Store
 from tests.conftest import make_settings
 
@@ -292,6 +299,7 @@ def test_evidence_private_notes_and_pdf(run: Run, tmp_path: Path) -> None:
     plain = _evidence(run, tmp_path, "rob.html")
     assert "Private notes are NOT included" in plain and "health matter" not in plain
     assert f"{MARK} 0 with {ROB}" in plain  # as read back
+    assert "Notes as first read 20" in plain  # each version, labelled with its time
     assert "Mailed (summary" in plain  # and as mailed
     assert "draft part 0" in plain and "agreed 20" in plain  # actions with their history
     full = _evidence(run, tmp_path, "rob-all.html", "--include-private")
@@ -323,6 +331,8 @@ def test_retention_erases_exactly_what_is_older(run: Run, tmp_path: Path) -> Non
             actions0 = {a.id: (a.text, a.raised_on) for a in s.scalars(select(ActionRow))}
             topics0 = {t.id: (t.text, t.raised_on) for t in s.scalars(select(TopicRow))}
             mail0 = {m.id: (m.body_html, m.created_at) for m in s.scalars(select(OutboxRow))}
+            versions0 = {v.id: (v.notes, v.actions, v.occurrence_id)
+                         for v in s.scalars(select(NoteVersionRow))}
         invoke(run, "retention", "--yes", "--now", "2027-05-23T06:00:00Z",
                PRIVACY_RETAIN_MONTHS="3")
         cutoff = datetime(2027, 2, 23, tzinfo=UTC)
@@ -331,7 +341,12 @@ def test_retention_erases_exactly_what_is_older(run: Run, tmp_path: Path) -> Non
             actions = {a.id: a.text for a in s.scalars(select(ActionRow))}
             mail = {m.id: m.body_html for m in s.scalars(select(OutboxRow))}
             topics = {t.id: t.text for t in s.scalars(select(TopicRow))}
+            versions = {v.id: (v.notes, v.actions) for v in s.scalars(select(NoteVersionRow))}
         assert notes0 and actions0 and mail0
+        for i, (text, agreed, occ) in versions0.items():  # every version of an old meeting
+            assert versions[i] == (("[erased]",) * 2 if starts[occ] < cutoff else (text, agreed))
+        assert "[erased]" in {v[0] for v in versions.values()}
+        assert {v[0] for v in versions.values()} - {"[erased]"}
         for i, (text, occ) in notes0.items():
             old = occ is not None and starts[occ] < cutoff
             assert notes[i] == ("[erased]" if old else text)
@@ -383,6 +398,11 @@ def test_evidence_is_empty_after_forget(run: Run, tmp_path: Path) -> None:
     text = _evidence(run, tmp_path, "after.html")
     assert MARK not in text and "draft part" not in text and "Workload" not in text
     assert "(erased)" in text
+    rob = next(v for v in run.store.views() if v.report.email == ROB)
+    with run.store.session() as s:
+        kept = {(v.notes, v.actions, v.fingerprint) for v in s.scalars(
+            select(NoteVersionRow).where(NoteVersionRow.pairing_id == rob.pairing.id))}
+    assert kept == {("[erased]",) * 3}  # every version of every meeting: no text remains
 
 
 def test_erase_older_than_on_each_database(db_url: str) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import html
 import re
 from datetime import date, timedelta
 
 from service.app import job_context
-from service.graph.payloads import mail_message
+from service.domain.mail_reply import bare_subject, is_reply, new_text, topic_lines
+from service.domain.topics import SUBJECT_TOKEN
 from service.jobs.tick import tick
-from service.jobs.topics_mail import topic_text
+from service.sandbox.mail import compose
 from service.store.db import make_engine
 from service.store.repo import Store
 from tests.integration.test_agenda_loop import START, no_sleep, org
@@ -18,12 +20,18 @@ from tests.integration.test_agenda_loop import START, no_sleep, org
 BOX = "onetoone@contoso.example"
 
 
-def test_topic_text_from_subject_and_body() -> None:
-    """The subject is the topic; the body adds detail; quoted replies are dropped."""
-    assert topic_text("Re: Career chat [1-2-1 0123456789]", "Team lead role?\n> old") == (
-        "Career chat: Team lead role?")
-    assert topic_text("Topic for our 1-2-1", "Workload in December\n\nThanks") == (
-        "Workload in December Thanks")
+def test_topics_from_subject_and_body() -> None:
+    """A fresh mail's subject is its topic, with a one-line body as detail; a reply's
+    subject never is; quoted lines and a sign-off are dropped."""
+    def topics(subject: str, body: str) -> tuple[str, ...]:
+        return topic_lines(new_text(body), subject=bare_subject(subject, SUBJECT_TOKEN),
+                           reply=is_reply(subject)).topics
+
+    assert topics("Career chat [1-2-1 0123456789]", "Team lead role?\n> old") == (
+        "Career chat: Team lead role?",)
+    assert topics("Re: Career chat", "Team lead role?\n> old") == ("Team lead role?",)
+    assert topics("Topic for our 1-2-1", "Workload in December\n\nThanks") == (
+        "Workload in December",)
 
 
 def test_topics_by_email_from_the_pair_only(tmp_path, settings_for) -> None:
@@ -41,9 +49,8 @@ def test_topics_by_email_from_the_pair_only(tmp_path, settings_for) -> None:
                                graph_options={"sleep": no_sleep}) as ctx:
             if send:
                 for sender, subject, body, to in send:
-                    await ctx.graph.send_mail(sender, mail_message(
-                        subject=subject, body_html=f"<p>{body}</p>", to=[(to, "1-2-1")],
-                        cc=[], tag=f"t-{sender}", key=f"k-{sender}"))
+                    # What they typed, markup included, as Outlook sends it (escaped HTML).
+                    compose(tenant, sender, [to], subject, f"<p>{html.escape(body)}</p>")
                 return None
             return await tick(ctx, now)
 
@@ -52,8 +59,8 @@ def test_topics_by_email_from_the_pair_only(tmp_path, settings_for) -> None:
     asyncio.run(run_at(due))
     rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
     occ = store.pairing_occurrences(rob.pairing.id)[0]
-    html = tenant.person_body("mia@contoso.example", occ.event_id)
-    address = re.search(r"mailto:([^?\"]+)", html).group(1)
+    body = tenant.person_body("mia@contoso.example", occ.event_id)
+    address = re.search(r"mailto:([^?\"]+)", body).group(1)
     assert address.startswith("onetoone+") and address.endswith("@contoso.example")
 
     later = due + timedelta(hours=2)
@@ -71,7 +78,7 @@ def test_topics_by_email_from_the_pair_only(tmp_path, settings_for) -> None:
     assert "&lt;b&gt;please" in tenant.person_body("mia@contoso.example", occ.event_id)
     replies = [m for m in tenant.messages("rob@contoso.example")
                if m["subject"].startswith("Re: Career chat")]
-    assert len(replies) == 1 and "is on the agenda" in replies[0]["body"]["content"]
+    assert len(replies) == 1 and "on the agenda for your 1-2-1" in replies[0]["body"]["content"]
     assert not [m for m in tenant.messages("nia@contoso.example")
                 if m["subject"].startswith("Re:")]
     assert all(m.get("isRead") for m in tenant.messages(BOX))

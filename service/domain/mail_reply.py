@@ -1,0 +1,308 @@
+"""What a person wrote in a mail: the new text of a reply, its topic lines, and whether a
+machine sent it. Pure: the mail's parts are arguments.
+
+Mail reaches us as text (Graph converts it for ``Prefer: outlook.body-content-type="text"``)
+or, when a server ignores that, as HTML. The heuristics, in the order they run:
+
+1. HTML only: everything from the first reply divider a mail client writes is cut before the
+   HTML becomes text: Outlook/OWA ``id="divRplyFwdMsg"`` (and ``appendonsend``, the new
+   Outlook's ``mail-editor-reference-message-container``, Outlook desktop's bordered header
+   block), Gmail ``class="gmail_quote"``, Apple/iOS ``<blockquote type="cite">``,
+   Thunderbird ``moz-cite-prefix``, Yahoo ``yahoo_quoted``; and signature blocks (OWA
+   ``id="Signature"``, Outlook mobile ``ms-outlook-mobile-signature``, ``gmail_signature``).
+2. Quoted history: the text is cut at the first quoted-message header: a ``From:`` line
+   followed within five lines by ``Sent:``/``Date:`` (Outlook desktop, OWA, Outlook for
+   Mac and mobile; also in French, German, Dutch, Spanish, Italian, Nordic languages and
+   Polish), ``-----Original Message-----`` and its Android/Gmail forwarding cousins, or an
+   attribution such as ``On Tue, 3 Mar 2026 at 09:00, Mia <mia@…> wrote:`` (Gmail, Apple
+   Mail, iOS; it may wrap onto a second line; a few other languages too).
+   Lines starting with ``>`` are dropped wherever they are (an interleaved reply keeps the
+   lines between them).
+3. Signatures: everything from a ``--`` line, a line of underscores, a mobile signature
+   ("Sent from my iPhone", "Get Outlook for iOS") or a disclaimer opening ("This email and
+   any attachments…", "If you are not the intended recipient…") onwards; a sign-off
+   ("Thanks", "Kind regards,", "Cheers, Rob") followed by at most six short lines (a name,
+   a title, a phone number); and a last line that is only the sender's name.
+4. Noise: external-sender banners, "You don't often get email from…", inline-image
+   placeholders (``[cid:image001.png@…]``) and invisible characters.
+
+A mail from a machine (an out-of-office, a bounce, a list) is recognised by its headers:
+``Auto-Submitted`` other than ``no``, ``X-Auto-Response-Suppress``, ``Precedence`` bulk,
+junk, list or auto_reply, the ``X-Autoreply`` family, ``List-Id``, a rule's
+``X-MS-Exchange-Inbox-Rules-Loop``, a ``multipart/report`` body; or by a subject such as
+"Automatic reply:", "Out of Office", "Undeliverable:".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from service.domain.htmltext import html_to_text
+
+MAX_TOPICS = 10  # topic lines taken from one mail; more is a document, not an agenda
+MAX_TOPIC_CHARS = 300
+MAX_NOTE_CHARS = 8000  # a comment or a private note
+ELLIPSIS = "…"
+
+# -- HTML ------------------------------------------------------------------------------------
+
+_HTML_CUT = re.compile(
+    r"<div\b[^>]*\bid\s*=\s*[\"']?(?:x_)?(?:divRplyFwdMsg|appendonsend|Signature"
+    r"|mail-editor-reference-message-container|ms-outlook-mobile-signature)\b"
+    r"|<(?:div|span|blockquote)\b[^>]*\bclass\s*=\s*[\"']?[^\"'>]*\b(?:gmail_quote|gmail_attr"
+    r"|gmail_signature|yahoo_quoted|moz-cite-prefix|moz-signature|OutlookMessageHeader)\b"
+    r"|<blockquote\b[^>]*\btype\s*=\s*[\"']?cite\b"
+    r"|<hr\b[^>]*\bid\s*=\s*[\"']?stopSpelling\b"
+    r"|<div\b[^>]*\bstyle\s*=\s*[\"'][^\"']*border-top\s*:\s*solid\s+#(?:E1E1E1|B5C4DF)",
+    re.I)
+
+# -- quoted history --------------------------------------------------------------------------
+
+_FROM = re.compile(r"^\W{0,2}(from|de|von|van|da|från|fra|od|lähettäjä)\W{0,2}\s*:", re.I)
+_SENT = re.compile(r"^\W{0,2}(sent|date|envoyé|gesendet|datum|verzonden|enviado|fecha|inviato"
+                   r"|data|skickat|sendt|wysłano|lähetetty)\W{0,2}\s*:", re.I)
+_SEPARATOR = re.compile(
+    r"^\s*(-{2,}\s*(original message|message d'origine|ursprüngliche nachricht"
+    r"|oorspronkelijk bericht|mensaje original|messaggio originale|forwarded message"
+    r"|weitergeleitete nachricht)\s*-{2,}|begin forwarded message:)", re.I)
+_ATTRIBUTION = re.compile(
+    r"^\s*(on\b.{0,200}\bwrote|le\b.{0,200}\ba écrit|am\b.{0,200}\bschrieb"
+    r"|el\b.{0,200}\bescribió|il giorno\b.{0,200}\bha scritto|op\b.{0,200}\bschreef)"
+    r"(\s+.{0,80})?\s*:\s*$", re.I)
+_ATTRIBUTION_START = re.compile(r"^\s*(on|le|am|el|il giorno|op)\s+\S", re.I)
+_ATTRIBUTION_END = re.compile(r"\b(wrote|a écrit|schrieb|escribió|ha scritto|schreef)"
+                              r"(\s+.{0,80})?\s*:\s*$", re.I)
+
+# -- signatures, disclaimers and noise -------------------------------------------------------
+
+_DASHES = re.compile(r"^\s*--\s*$")
+_RULE = re.compile(r"^\s*[_=]{5,}\s*$")
+_MOBILE = re.compile(
+    r"^\s*(sent from my \w+|sent from (outlook|mail|yahoo mail|samsung)\b"
+    r"|get outlook for (ios|android)|envoyé de mon|von meinem \w+ gesendet"
+    r"|verzonden vanaf mijn|enviado desde mi)", re.I)
+_DISCLAIMER = re.compile(
+    r"^\s*(this (e-?mail|message|communication)( and any (attachments?|files))?"
+    r"( \(including any attachments\))? (is|are|may be|contains?) (confidential|private|"
+    r"intended|privileged|for the)|this (e-?mail|message) and any|the information (contained )?"
+    r"in this (e-?mail|message)|confidentiality (notice|note|statement)|disclaimer\s*:"
+    r"|if you are not the intended recipient|if you have received this (e-?mail|message)"
+    r" in error|privileged and confidential|please consider the environment"
+    r"|this e-?mail has been (scanned|checked)|registered in england|registered office\s*:)",
+    re.I)
+_BANNER = re.compile(
+    r"^\s*(\[?external\]?\s*(e-?mail|sender)?\s*[:\-\]]|caution\s*:|warning\s*:\s*external"
+    r"|this (e-?mail|message) originated from outside|you don'?t often get (e-?mail|messages)"
+    r" from)", re.I)
+_SIGN_OFF = re.compile(
+    r"^\s*(thanks( again| a lot| so much)?|thank you( so much)?|many thanks|cheers|best"
+    r"|best wishes|all the best|(kind|best|warm|warmest|many)? ?regards|rgds|br|kr|thx|ta"
+    r"|speak soon|talk soon|see you( then| soon)?|sincerely|yours( sincerely| truly)?"
+    r"|with thanks|mit freundlichen grüßen|cordialement|met vriendelijke groet|saludos"
+    r"|un saluto|hälsningar|med venlig hilsen)\b\s*[.!]*(\s*,\s*[\w.'’-]+(\s+[\w.'’-]+){0,2})?"
+    r"\s*[.!,]*\s*$", re.I)
+_CID = re.compile(r"\[cid:[^\]]*\]", re.I)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_GREETING = re.compile(r"^\s*(hi|hello|hey|dear|good (morning|afternoon|evening))"
+                       r"(\s+[\w.'’-]+){0,2}\s*[,!.:]?\s*$", re.I)
+_BULLET = re.compile(r"^\s*(?:[-*•·–—▪►◦o]\s+|\d{1,2}[.)]\s+|\(\d{1,2}\)\s+|[a-z][.)]\s+)",
+                     re.I)
+SIGNATURE_LINES = 6
+SIGNATURE_LINE_CHARS = 60
+
+
+def new_text(body: str, *, html: bool = False, sender_name: str = "") -> str:
+    """The part of a mail its sender wrote now: no quoted history, signature, disclaimer,
+    banner or image placeholder. Line breaks are kept; blank runs become one blank line."""
+    if html:
+        body = html_to_text(_cut_html(body))
+    lines = _INVISIBLE.sub("", _CID.sub("", body or "")).replace("\r\n", "\n").split("\n")
+    lines = _before_history(lines)
+    lines = [line.rstrip() for line in lines
+             if not line.lstrip().startswith(">") and not _BANNER.match(line)]
+    lines = _before_signature(lines)
+    lines = _without_sign_off(lines, sender_name)
+    out: list[str] = []
+    for line in lines:
+        if line.strip() or (out and out[-1].strip()):
+            out.append(line if line.strip() else "")
+    while out and not out[-1].strip():
+        out.pop()
+    return "\n".join(out)
+
+
+def _cut_html(body: str) -> str:
+    match = _HTML_CUT.search(body or "")
+    return body[:match.start()] if match else (body or "")
+
+
+def _before_history(lines: list[str]) -> list[str]:
+    for i, line in enumerate(lines):
+        if _SEPARATOR.match(line) or _ATTRIBUTION.match(line):
+            return lines[:i]
+        if (_ATTRIBUTION_START.match(line) and i + 1 < len(lines)
+                and _ATTRIBUTION_END.search(lines[i + 1]) and len(line) < 200):
+            return lines[:i]
+        if _FROM.match(line) and any(_SENT.match(n) for n in lines[i + 1:i + 6]):
+            return lines[:i]
+    return lines
+
+
+def _before_signature(lines: list[str]) -> list[str]:
+    for i, line in enumerate(lines):
+        if (_DASHES.match(line) or _RULE.match(line) or _MOBILE.match(line)
+                or _DISCLAIMER.match(line)):
+            return lines[:i]
+    return lines
+
+
+def _without_sign_off(lines: list[str], sender_name: str) -> list[str]:
+    """Drop a closing sign-off and what follows it when that is short enough to be a name,
+    a title and a phone number; then a last line that is just the sender's name."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    for at in filled[-(SIGNATURE_LINES + 1):]:
+        after = [lines[i] for i in filled if i > at]
+        if (len(lines[at].strip()) <= SIGNATURE_LINE_CHARS and _SIGN_OFF.match(lines[at])
+                and len(after) <= SIGNATURE_LINES
+                and all(len(line.strip()) <= SIGNATURE_LINE_CHARS for line in after)):
+            lines = lines[:at]
+            break
+    names = _names(sender_name)
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if len(filled) > 1 and _plain(lines[filled[-1]]) in names:
+        lines = lines[:filled[-1]]
+    return lines
+
+
+def _names(sender_name: str) -> set[str]:
+    full = _plain(sender_name)
+    if not full:
+        return set()
+    first = full.split()[0]
+    return {full, first, first[:1]} if len(first) > 1 else {full, first}
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[\s,.!\-–—~]+", " ", text).strip().lower()
+
+
+# -- topics ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicLines:
+    """The topics a mail carries, and what was left out of them."""
+
+    topics: tuple[str, ...]
+    dropped: int = 0  # lines over MAX_TOPICS
+    shortened: int = 0  # lines cut to MAX_TOPIC_CHARS
+
+
+_REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|tr|sv|vs|rv|r)\s*(\[\d+\])?\s*:\s*)+", re.I)
+GENERIC_SUBJECTS = frozenset({"", "topic", "topics", "topic for our 1-2-1", "1-2-1",
+                              "1:1", "one to one", "agenda"})
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word near ``limit`` characters, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 2 // 3:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + ELLIPSIS
+
+
+def is_reply(subject: str) -> bool:
+    """Whether the subject says the mail answers (or forwards) another one."""
+    return bool(_REPLY_PREFIX.match(subject or ""))
+
+
+def bare_subject(subject: str, *drop: re.Pattern[str]) -> str:
+    """The subject without Re:/Fw: prefixes and without what ``drop`` patterns match."""
+    out = _REPLY_PREFIX.sub("", subject or "")
+    for pattern in drop:
+        out = pattern.sub("", out)
+    return " ".join(out.split())
+
+
+def topic_lines(text: str, *, subject: str = "", reply: bool = False, limit: int = MAX_TOPICS,
+                width: int = MAX_TOPIC_CHARS) -> TopicLines:
+    """Each non-empty line of a mail's new text is one topic (a greeting and list bullets
+    dropped). A mail that is not a ``reply`` may name its topic in the (bare) ``subject``
+    instead: with no body it is the topic; with a one-line body the two make one topic
+    ("subject: line")."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if lines and _GREETING.match(lines[0]):
+        lines = lines[1:]
+    lines = [_BULLET.sub("", line, count=1).strip() for line in lines]
+    lines = [line for line in lines if line]
+    topic_subject = "" if reply else " ".join(subject.split())
+    if topic_subject.lower() in GENERIC_SUBJECTS:
+        topic_subject = ""
+    if topic_subject and not lines:
+        lines = [topic_subject]
+    elif topic_subject and len(lines) == 1:
+        lines = [f"{topic_subject}: {lines[0]}"]
+    kept = lines[:limit]
+    topics = tuple(shorten(line, width) for line in kept)
+    shortened = sum(1 for before, after in zip(kept, topics, strict=True)
+                    if after.endswith(ELLIPSIS) and not before.endswith(ELLIPSIS))
+    return TopicLines(topics, dropped=max(0, len(lines) - limit), shortened=shortened)
+
+
+def note_text(text: str, limit: int = MAX_NOTE_CHARS) -> str:
+    """A comment or a private note: the new text as written, capped at ``limit``."""
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + ELLIPSIS
+
+
+# -- machines --------------------------------------------------------------------------------
+
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(automatic reply|auto(matic)?[- ]?reply|auto[- ]?response|out of (the )?office"
+    r"|ooo\b|abwesend|abwesenheitsnotiz|automatische antwort|réponse automatique|absence"
+    r"|respuesta automática|risposta automatica|automatisch antwoord|afwezig"
+    r"|undeliverable|undelivered mail|delivery (status notification|has failed|failure)"
+    r"|mail delivery (failed|failure|system)|returned mail|non remis|unzustellbar"
+    r"|read:|not read:|gelesen:|lu :|recall:)", re.I)
+_AUTO_FLAG_HEADERS = frozenset({"x-autoreply", "x-autorespond", "x-autoreply-from",
+                                "x-mail-autoreply", "x-auto-response-suppress", "list-id",
+                                "x-ms-exchange-inbox-rules-loop"})
+_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply", "auto-reply"})
+
+
+def machine_reason(subject: str, headers: Sequence[tuple[str, str]]) -> str | None:
+    """Why a mail looks sent by a machine rather than typed by a person (None: a person)."""
+    for raw_name, raw_value in headers:
+        name, value = raw_name.strip().lower(), raw_value.strip().lower()
+        if name == "auto-submitted" and value and value != "no":
+            return f"automatic (Auto-Submitted: {value[:40]})"
+        if name == "x-auto-response-suppress" and value in ("", "none"):
+            continue  # "None": the sender asks for no suppression (MS-OXCMAIL 2.1.3.2.20)
+        if name in _AUTO_FLAG_HEADERS:
+            return f"automatic ({raw_name.strip()[:40]})"
+        if name == "precedence" and value in _PRECEDENCE:
+            return f"automatic (Precedence: {value})"
+        if name == "content-type" and value.startswith("multipart/report"):
+            return "a delivery or read report"
+    if _AUTO_SUBJECT.match(subject or ""):
+        return "automatic (subject)"
+    return None
+
+
+def loop_reason(sender: str, mailbox: str, headers: Sequence[tuple[str, str]],
+                own_header: str) -> str | None:
+    """Why a mail is one of our own coming back (None: it is not): sent by the service
+    mailbox itself (or one of its plus-addresses), or carrying our outbox's header."""
+    local, _, domain = mailbox.lower().partition("@")
+    who, _, where = sender.lower().partition("@")
+    if where == domain and local and (who == local or who.startswith(local + "+")):
+        return "sent by the service mailbox itself"
+    if any(name.strip().lower() == own_header.lower() for name, _ in headers):
+        return "one of our own mails"
+    return None

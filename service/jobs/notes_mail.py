@@ -1,0 +1,107 @@
+"""Notes by mail: the report's comments on a meeting (their reply to its summary) and the
+manager's private notes (mail to the pair's private address).
+
+Comments are kept with that meeting, beside the manager's notes and never instead of them
+(store: ``report_comments``); only the report's mail counts, since a manager answering the
+same thread is talking to the report, not adding to the record. A private note is stored
+as `onetoone notes add --private` stores one, on the pair's latest meeting that has started
+(else the next one): only the manager is accepted, its text is never mailed — the
+acknowledgement does not quote it — nor put in an invite, and `forget` erases it. Why not
+a "private" area in the invite: every organizer update sends the invite's body to the
+attendees, so anything typed there would reach the report.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from service.domain.agenda import first_name, format_date
+from service.domain.events import MailMessage
+from service.domain.mail_reply import GENERIC_SUBJECTS, bare_subject, is_reply, note_text
+from service.domain.records import OccurrenceRecord
+from service.domain.status import OccurrenceStatus
+from service.domain.topics import PlusTag, comments_token
+from service.jobs.context import JobContext
+from service.jobs.inbox import Incoming, TopicMailReport, acknowledge, ignored, incoming, log
+
+# A meeting a private note can belong to: one that was on (held, or not yet read back).
+_ON = (OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES, OccurrenceStatus.SCHEDULED,
+       OccurrenceStatus.MOVED)
+_NOTE_SUBJECTS = GENERIC_SUBJECTS | {"private", "private note", "note", "notes"}
+
+
+def read_comment(ctx: JobContext, message: MailMessage, tag: PlusTag, now: datetime,
+                 report: TopicMailReport) -> None:
+    """Keep the report's reply to a summary with the meeting it summarised."""
+    store = ctx.store
+    occ = store.occurrence(tag.occurrence_id) if tag.occurrence_id is not None else None
+    context = store.occurrence_context(occ) if occ is not None else None
+    if occ is None or context is None or comments_token(
+            context[1].pairing.key, occ.id) != tag.token:
+        ignored(report, message, "unknown meeting")
+        return
+    view = context[1]
+    mail = incoming(message, view)
+    if mail is None or mail.by != "report":
+        ignored(report, message, "sender not in the pair" if mail is None
+                else "the manager's reply to a summary is not a comment")
+        return
+    text = note_text(mail.text)
+    if not text:
+        ignored(report, message, "no new text")
+        return
+    if store.add_report_comment(view.pairing.id, occ.id, text, now,
+                                message_id=mail.message_id) is None:
+        log.info("topics_mail.seen", extra={"message_id": message.id})
+        return
+    report.comments.append(mail.label)
+    log.info("topics_mail.comment", extra={"pairing": view.pairing.key, "occurrence": occ.id})
+    acknowledge(ctx, mail, "comment_reply", [
+        f"Thanks {escape(first_name(view.report.name))}: your comments on the 1-2-1 of "
+        f"{format_date(occ.start.date())} are kept with its notes (they don't change "
+        f"{escape(first_name(view.manager.name))}'s notes), and "
+        f"{escape(first_name(view.manager.name))} has your reply."], now)
+
+
+def read_private_note(ctx: JobContext, mail: Incoming, now: datetime,
+                      report: TopicMailReport) -> None:
+    """Keep the manager's private note on the pair's latest (else next) meeting."""
+    view = mail.view
+    if mail.by != "manager":
+        ignored(report, mail.message, "private notes are the manager's")
+        return
+    subject = bare_subject(mail.message.subject)
+    heading = "" if is_reply(mail.message.subject) or subject.lower() in _NOTE_SUBJECTS \
+        else subject
+    text = note_text("\n".join(part for part in (heading, mail.text) if part))
+    if not text:
+        ignored(report, mail.message, "no new text")
+        return
+    occ = _meeting_for_note(ctx.store.pairing_occurrences(view.pairing.id), now)
+    if ctx.store.add_mailed_private_note(view.pairing.id, occ.id if occ else None, text, now,
+                                         message_id=mail.message_id) is None:
+        log.info("topics_mail.seen", extra={"message_id": mail.message.id})
+        return
+    report.private_notes.append(mail.label)
+    log.info("topics_mail.private_note", extra={"pairing": view.pairing.key})
+    where = (f"your 1-2-1 with {escape(view.report.name)} on "
+             f"{format_date(occ.start.date())}" if occ else
+             f"your 1-2-1s with {escape(view.report.name)} (no meeting yet)")
+    acknowledge(ctx, mail, "private_reply", [
+        f"Kept as a private note on {where}. It stays in onetoone's database: it is never "
+        f"emailed or put in an invite, {escape(first_name(view.report.name))} doesn't see it, "
+        "and it is erased with everything else about the pair when you ask for that. (This "
+        "reply doesn't repeat it.)"], now,
+        subject=f"Private note kept: your 1-2-1s with {view.report.name}")
+
+
+def _meeting_for_note(meetings: list[OccurrenceRecord], now: datetime
+                      ) -> OccurrenceRecord | None:
+    """The latest meeting that has started, else the next one (None: none yet)."""
+    on = [o for o in meetings if o.status in _ON]
+    started = [o for o in on if o.start <= now]
+    if started:
+        return max(started, key=lambda o: o.start)
+    upcoming = [o for o in on if o.start > now]
+    return min(upcoming, key=lambda o: o.start) if upcoming else None

@@ -1,0 +1,307 @@
+"""The new text of a reply, its topics, and mail from machines: real-world shaped samples
+(bodies as Graph returns them for ``Prefer: outlook.body-content-type="text"``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.domain.mail_reply import (
+    MAX_TOPIC_CHARS,
+    MAX_TOPICS,
+    bare_subject,
+    is_reply,
+    loop_reason,
+    machine_reason,
+    new_text,
+    note_text,
+    shorten,
+    topic_lines,
+)
+from service.domain.topics import (
+    COMMENTS,
+    PRIVATE,
+    SUBJECT_TOKEN,
+    TOPICS,
+    addressed_tag,
+    comments_address,
+    plus_tag,
+    private_address,
+    topics_address,
+)
+
+CRLF = "\r\n"
+
+OUTLOOK_DESKTOP = CRLF.join([
+    "I'd like to talk about the team lead role.",
+    "Also my training budget for next year.",
+    "",
+    "Thanks,",
+    "Rob",
+    "",
+    "Rob Report | Senior Engineer",
+    "Contoso Ltd | +44 20 7946 0000",
+    "",
+    "From: Mia Manager <mia@contoso.example>",
+    "Sent: Tuesday, March 3, 2026 9:00 AM",
+    "To: Rob Report <rob@contoso.example>",
+    "Subject: Your 1-2-1 with Mia Manager, Thursday 5 March: what would you like to talk "
+    "about?",
+    "",
+    "Hi Rob,",
+    "Our 1-2-1 is on Thursday 5 March. What would you like to talk about?",
+    "Mia",
+])
+
+OWA = CRLF.join([
+    "Workload in December",
+    "Career: the team lead role",
+    "",
+    "________________________________",
+    "From: Mia Manager <mia@contoso.example>",
+    "Sent: 03 March 2026 09:00",
+    "To: Rob Report <rob@contoso.example>",
+    "Subject: Your 1-2-1 with Mia Manager",
+    "",
+    "What would you like to talk about?",
+])
+
+OUTLOOK_MOBILE = CRLF.join([
+    "The conference in May",
+    "",
+    "Get Outlook for iOS<https://aka.ms/o0ukef>",
+    "________________________________",
+    "From: Mia Manager <mia@contoso.example>",
+    "Sent: Tuesday, March 3, 2026 9:00:12 AM",
+    "To: Rob Report <rob@contoso.example>",
+    "Subject: Your 1-2-1",
+    "",
+    "What would you like to talk about?",
+])
+
+GMAIL = "\n".join([
+    "Hi Mia,",
+    "",
+    "1. Workload in December",
+    "2. Holiday plans",
+    "",
+    "Cheers, Rob",
+    "",
+    "On Tue, 3 Mar 2026 at 09:00, Mia Manager <",
+    "mia@contoso.example> wrote:",
+    "",
+    "> Hi Rob,",
+    "> What would you like to talk about?",
+])
+
+IOS = "\n".join([
+    "Pay review timing",
+    "",
+    "Sent from my iPhone",
+    "",
+    "> On 3 Mar 2026, at 09:00, Mia Manager <mia@contoso.example> wrote:",
+    ">",
+    "> \ufeffHi Rob,",
+])
+
+OUTLOOK_MAC = CRLF.join([
+    "- Hiring plan",
+    "- My objectives",
+    "",
+    "From: Mia Manager <mia@contoso.example>",
+    "Date: Tuesday, 3 March 2026 at 09:00",
+    "To: Rob Report <rob@contoso.example>",
+    "Subject: Your 1-2-1",
+])
+
+OLD_OUTLOOK = CRLF.join([
+    "Feedback on the launch",
+    "",
+    "-----Original Message-----",
+    "From: Mia Manager",
+    "What would you like to talk about?",
+])
+
+
+@pytest.mark.parametrize(("body", "wanted"), [
+    (OUTLOOK_DESKTOP, ["I'd like to talk about the team lead role.",
+                       "Also my training budget for next year."]),
+    (OWA, ["Workload in December", "Career: the team lead role"]),
+    (OUTLOOK_MOBILE, ["The conference in May"]),
+    (GMAIL, ["Workload in December", "Holiday plans"]),
+    (IOS, ["Pay review timing"]),
+    (OUTLOOK_MAC, ["Hiring plan", "My objectives"]),
+    (OLD_OUTLOOK, ["Feedback on the launch"]),
+], ids=["outlook-desktop", "owa", "outlook-mobile", "gmail", "ios", "outlook-mac",
+        "original-message"])
+def test_a_replys_new_lines_are_its_topics(body: str, wanted: list[str]) -> None:
+    """Quoted history, signatures, greetings and bullets never become topics."""
+    text = new_text(body, sender_name="Rob Report")
+    assert list(topic_lines(text, subject="Your 1-2-1", reply=True).topics) == wanted
+
+
+def test_other_languages_quote_headers_are_cut() -> None:
+    """French, German and Dutch Outlook headers and attributions end the new text."""
+    for body in ("Mon sujet\nDe : Mia\nEnvoyé : mardi\nÀ : Rob\n\nVieux texte",
+                 "Mein Thema\nVon: Mia\nGesendet: Dienstag\n\nAlter Text",
+                 "Mijn onderwerp\nVan: Mia\nVerzonden: dinsdag\n\nOude tekst",
+                 "Mon sujet\nLe mar. 3 mars 2026 à 09:00, Mia <mia@x.test> a écrit :\n> vieux"):
+        assert new_text(body).split("\n") == [body.split("\n")[0]]
+
+
+def test_an_interleaved_reply_keeps_the_lines_between_quotes() -> None:
+    """A plain-text reply written between quoted lines keeps what was written."""
+    body = "> What would you like to talk about?\nMy promotion case\n> Anything else?\nCover"
+    assert new_text(body) == "My promotion case\nCover"
+
+
+def test_disclaimers_banners_and_placeholders_are_dropped() -> None:
+    """A company disclaimer, an external-mail banner, the first-contact safety tip and an
+    inline image placeholder are not what the person wrote."""
+    body = CRLF.join([
+        "CAUTION: This email originated from outside of the organization.",
+        "You don't often get email from rob@contoso.example. Learn why this is important",
+        "Budget for the offsite [cid:image001.png@01DA1234.ABCD5678]",
+        "",
+        "This email and any attachments are confidential and intended solely for the "
+        "addressee. If you are not the intended recipient, delete it.",
+        "Registered in England No. 123456",
+    ])
+    assert new_text(body) == "Budget for the offsite"
+
+
+def test_a_dash_dash_signature_and_the_senders_name_are_dropped() -> None:
+    """The RFC 3676 '-- ' separator ends the text; a last line that is only the sender's
+    first name is a sign-off too."""
+    assert new_text("Topic one\n-- \nRob Report\nEngineer") == "Topic one"
+    assert new_text("Topic one\nTopic two\n\nRob", sender_name="Rob Report") == (
+        "Topic one\nTopic two")
+
+
+def test_sign_off_words_inside_topics_are_kept() -> None:
+    """Only a closing sign-off goes: topics that start with such words stay."""
+    body = "Workload\nBest way to onboard Sam\nThanks for the feedback last week\nTraining"
+    assert new_text(body).split("\n") == body.split("\n")
+    assert new_text("Hello world project\nBudget").split("\n")[0] == "Hello world project"
+
+
+def test_a_sign_off_followed_by_a_long_paragraph_is_not_a_signature() -> None:
+    """'Thanks,' followed by more than a name block is part of what they wrote."""
+    body = "Thanks,\n" + "\n".join(f"point {n}" for n in range(8))
+    assert new_text(body) == body
+
+
+def test_a_mail_that_is_only_a_sign_off_has_no_text() -> None:
+    """'Thanks!' alone adds nothing (and so gets no reply)."""
+    assert new_text("Thanks!\n\nSent from my iPhone") == ""
+    assert topic_lines(new_text("Thanks!")).topics == ()
+
+
+def test_html_replies_are_cut_at_the_clients_divider() -> None:
+    """When a body arrives as HTML, the reply dividers Outlook, OWA, Gmail and Apple Mail
+    write end the new text, and scripts and tags never reach it."""
+    owa = ('<div>Workload<br></div><div id="Signature"><p>Rob | Engineer</p></div>'
+           '<div id="appendonsend"></div><hr style="display:inline-block;width:98%">'
+           '<div id="divRplyFwdMsg" dir="ltr"><b>From:</b> Mia<br><b>Sent:</b> x</div>'
+           '<div>What would you like to talk about?</div>')
+    gmail = ('<div dir="ltr">Holiday plans<script>alert(1)</script></div><br>'
+             '<div class="gmail_quote"><div dir="ltr" class="gmail_attr">On Tue, Mia wrote:'
+             '</div><blockquote class="gmail_quote">Old</blockquote></div>')
+    apple = ('<html><body><div>Pay <b>review</b></div><div><br><blockquote type="cite">'
+             'On 3 Mar, Mia wrote:<br>Old</blockquote></div></body></html>')
+    desktop = ('<div class="WordSection1"><p class="MsoNormal">Objectives</p>'
+               '<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm">'
+               '<p class="MsoNormal"><b>From:</b> Mia<br><b>Sent:</b> x</p></div></div>')
+    assert new_text(owa, html=True) == "Workload"
+    assert new_text(gmail, html=True) == "Holiday plans"
+    assert new_text(apple, html=True) == "Pay review"
+    assert new_text(desktop, html=True) == "Objectives"
+
+
+def test_topics_are_capped_and_long_lines_shortened() -> None:
+    """At most MAX_TOPICS lines become topics; a long line ends in an ellipsis."""
+    body = "\n".join(f"topic {n}" for n in range(MAX_TOPICS + 3))
+    lines = topic_lines(body)
+    assert len(lines.topics) == MAX_TOPICS and lines.dropped == 3
+    long = topic_lines("word " * 200)
+    assert len(long.topics[0]) <= MAX_TOPIC_CHARS and long.topics[0].endswith("…")
+    assert long.shortened == 1
+    assert shorten("short", 10) == "short"
+
+
+def test_the_subject_is_the_topic_of_a_fresh_mail_only() -> None:
+    """A new mail may put its topic in the subject; a reply's subject is never a topic;
+    generic subjects (the agenda link's 'Topic for our 1-2-1') are not topics."""
+    assert topic_lines("", subject="Career chat").topics == ("Career chat",)
+    assert topic_lines("Team lead role?", subject="Career chat").topics == (
+        "Career chat: Team lead role?",)
+    assert topic_lines("A\nB", subject="Career chat").topics == ("A", "B")
+    assert topic_lines("Workload", subject="Topic for our 1-2-1").topics == ("Workload",)
+    assert topic_lines("", subject="Your 1-2-1 with Mia", reply=True).topics == ()
+    assert is_reply("RE: Your 1-2-1") and is_reply("Fwd: x") and not is_reply("Career")
+    assert bare_subject("Re: Career chat [1-2-1 0123456789]", SUBJECT_TOKEN) == "Career chat"
+
+
+def test_hostile_text_stays_text() -> None:
+    """Markup typed as text, our own marker words and odd code points are kept verbatim
+    (the templates escape them); nothing raises."""
+    body = "<script>alert('x')</script> ONETOONE-AGENDA-END\u202e\ud800 &amp;"
+    assert new_text(body) == body
+    assert note_text("x" * 9000).endswith("…") and len(note_text("x" * 9000)) == 8000
+    assert new_text("") == "" and new_text("\r\n\r\n") == ""
+
+
+@pytest.mark.parametrize(("subject", "headers", "reason"), [
+    ("Automatic reply: Your 1-2-1", [], "automatic (subject)"),
+    ("Out of Office: back Monday", [], "automatic (subject)"),
+    ("Undeliverable: Re: topics", [], "automatic (subject)"),
+    ("Workload", [("Auto-Submitted", "auto-replied")], "automatic (Auto-Submitted: auto-replied)"),
+    ("Workload", [("X-Auto-Response-Suppress", "All")], "automatic (X-Auto-Response-Suppress)"),
+    ("Workload", [("Precedence", "bulk")], "automatic (Precedence: bulk)"),
+    ("Workload", [("precedence", "auto_reply")], "automatic (Precedence: auto_reply)"),
+    ("Workload", [("List-Id", "<team.contoso.example>")], "automatic (List-Id)"),
+    ("Workload", [("Content-Type", "multipart/report; report-type=delivery-status")],
+     "a delivery or read report"),
+])
+def test_mail_from_machines_is_recognised(subject, headers, reason) -> None:
+    """Out-of-office replies, bounces and lists, by their headers or subject."""
+    assert machine_reason(subject, headers) == reason
+
+
+def test_mail_from_people_is_not_taken_for_a_machine() -> None:
+    """Auto-Submitted: no and ordinary headers are a person's mail."""
+    assert machine_reason("Workload", [("X-Auto-Response-Suppress", "None")]) is None
+    assert machine_reason("Re: Your 1-2-1", [("Auto-Submitted", "no"),
+                                             ("Message-ID", "<a@b>"),
+                                             ("Content-Type", "multipart/alternative")]) is None
+
+
+def test_our_own_mail_coming_back_is_a_loop() -> None:
+    """From the service mailbox (or one of its plus-addresses), or carrying our header."""
+    box = "onetoone@contoso.example"
+    assert loop_reason(box, box, [], "x-onetoone-key")
+    assert loop_reason("OneToOne+abc@contoso.example", box, [], "x-onetoone-key")
+    assert loop_reason("rob@contoso.example", box, [("X-OneToOne-Key", "1:summary")],
+                       "x-onetoone-key") == "one of our own mails"
+    assert loop_reason("rob@contoso.example", box, [], "x-onetoone-key") is None
+    assert loop_reason("onetoone@elsewhere.example", box, [], "x-onetoone-key") is None
+
+
+def test_plus_addresses_name_what_a_mail_is_for() -> None:
+    """Topics, one meeting's comments and private notes each have their address; other
+    mailboxes' and malformed plus-addresses are not ours."""
+    box = "OneToOne@Contoso.example"
+    topics = topics_address(box, "pair-1")
+    comments = comments_address(box, "pair-1", 42)
+    private = private_address(box, "pair-1")
+    assert plus_tag(topics, box).kind == TOPICS
+    tag = plus_tag(comments.upper(), box)
+    assert tag.kind == COMMENTS and tag.occurrence_id == 42
+    assert plus_tag(private, box).kind == PRIVATE
+    assert len({plus_tag(a, box).token for a in (topics, comments, private)}) == 3
+    assert comments_address(box, "pair-1", 43) != comments
+    for other in ("someone+0123456789@contoso.example", "onetoone+0123456789@other.example",
+                  "onetoone+c.x.0123456789@contoso.example", "onetoone@contoso.example",
+                  "onetoone+book.abc.1@contoso.example"):
+        assert plus_tag(other, box) is None
+    assert addressed_tag(("rob@x.test",), box, "Topic [1-2-1 0123456789]").token == "0123456789"
+    assert addressed_tag(("rob@x.test",), box, "Topic") is None
