@@ -130,6 +130,8 @@ def print_meetings(result: Any) -> bool:
                for line in result.failed_steps]
     for line in failed:
         err_console.print("[red]failed:[/red] " + escape(line), highlight=False)
+    for line in result.occurrences.deleted if result.occurrences else []:
+        err_console.print("[yellow]deleted by manager (not recreated):[/yellow] " + escape(line))
     for key in m.unconfirmed:
         err_console.print(f"[yellow]unconfirmed mail {escape(key)}: see `onetoone status`"
                           "[/yellow]")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -43,7 +43,9 @@ log = logging.getLogger(__name__)
 
 BUSY_STATUSES = frozenset({"busy", "oof", "tentative"})
 ITEMS_ONLY_INTERVAL = 1440  # availabilityView slot when only scheduleItems are wanted
-MESSAGE_FIELDS = "id,subject,from,toRecipients,ccRecipients,body,internetMessageId"
+# internetMessageHeaders come only when selected: they tell auto-replies and our own mail.
+MESSAGE_FIELDS = ("id,subject,from,toRecipients,ccRecipients,body,internetMessageId,"
+                  "hasAttachments,internetMessageHeaders")
 TEXT_BODY = {"Prefer": 'outlook.body-content-type="text"'}
 UTC_TIMES = {"Prefer": 'outlook.timezone="UTC"'}
 
@@ -431,9 +433,11 @@ class GraphClient:
                                  body=patch)
         return wire.calendar_event(raw or {"id": event_id})
 
-    async def set_event_body(self, mailbox: str, event_id: str, html: str) -> None:
-        """Replace an event's invite text (sent to the attendees as an update)."""
-        await self.update_event(mailbox, event_id, wire.body_patch(html))
+    async def set_event_body(self, mailbox: str, event_id: str, html: str) -> str | None:
+        """Replace an event's invite text (sent to the attendees as an update); the body as
+        Exchange stored it (the PATCH's answer), or None when the answer carried none."""
+        event = await self.update_event(mailbox, event_id, wire.body_patch(html))
+        return event.body or None
 
     async def move_event(self, mailbox: str, event_id: str, start: datetime, end: datetime,
                          time_zone: str) -> None:
@@ -464,22 +468,6 @@ class GraphClient:
         for item, oid in zip(items, occurrence_ids, strict=True):
             result = results.get(item.id)
             out[oid] = result is not None and (result.status < 300 or result.status == 404)
-        return out
-
-    async def events_gone(self, events: Mapping[str, tuple[str, str]]) -> dict[str, bool]:
-        """For each key's (mailbox, event id): True when the event was deleted or cancelled,
-        False when it is there; keys whose answer was another error are left out."""
-        items = [BatchItem(id=key, method="GET",
-                           url=_path("users", mailbox, "events", event_id)
-                           + "?$select=id,isCancelled")
-                 for key, (mailbox, event_id) in events.items()]
-        results = await self._batch(items)
-        out: dict[str, bool] = {}
-        for key, result in results.items():
-            if result.status == 404:
-                out[key] = True
-            elif result.status == 200:
-                out[key] = wire.calendar_event(result.body or {}).cancelled
         return out
 
     async def instances(

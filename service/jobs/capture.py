@@ -2,7 +2,8 @@
 
 Runs after the meeting ends plus a grace period, then once a day for [agenda]
 recapture_days so later edits are picked up. Re-reading the same text changes nothing:
-notes from an occurrence are replaced as a whole, and each action line is recorded once.
+notes from an occurrence are replaced as a whole (each changed reading is also kept, as a
+version with its time, for the evidence record), and each action line is recorded once.
 """
 
 from __future__ import annotations
@@ -38,8 +39,10 @@ class CaptureReport:
 
 def due_for_capture(occ: OccurrenceRecord, now: datetime, grace: timedelta,
                     recapture: timedelta) -> bool:
-    """Read at end + grace, again a day later, and once more at the end of the recapture
-    window: later edits are picked up for at most three GETs per meeting."""
+    """Read at end + grace, again a day later (an action ticked the next day, or notes
+    typed late, which also stop the reminder decided right after), and once more at the
+    end of the recapture window: later edits are picked up for at most three reads per
+    meeting."""
     if occ.status == OccurrenceStatus.CANCELLED or occ.end + grace > now:
         return False
     if occ.captured_at is None:
@@ -124,7 +127,8 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     parsed = parse_block(text, open_actions, meeting_date=meeting_date,
                          manager_name=view.manager.name, report_name=view.report.name,
                          template=_template_text(ctx, view, occ, zone))
-    store.replace_outlook_notes(view.pairing.id, occ.id, parsed.notes, now)
+    store.replace_outlook_notes(view.pairing.id, occ.id, parsed.notes, now,
+                                actions=parsed.new_actions)
     added = 0
     done_now: list[int] = []
     in_body: set[str] = set()

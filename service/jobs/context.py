@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from service.config import Settings
+from service.domain.events import CalendarEvent
 from service.graph.client import GraphClient
 from service.store.repo import Store
 
@@ -26,6 +27,10 @@ class JobContext:
     graph: GraphClient
     worker_id: str = field(default_factory=worker_identity)
     progress: Progress | None = None
+    # Occurrences as the calendar read of this tick returned them (body included), by event
+    # id: the agenda step writes into them without reading each one again. Filled afresh by
+    # each occurrence sync; taken (not kept) by the step that uses one.
+    events_seen: dict[str, CalendarEvent] = field(default_factory=dict)
 
     def report_progress(self, label: str, done: int, total: int) -> None:
         if self.progress is not None:

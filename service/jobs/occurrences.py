@@ -1,13 +1,17 @@
 """Mirror a series' occurrences from Graph (moved, cancelled, declined) when it matters.
 
-Each tick reads what changed in every manager's calendar since the last tick: one delta
-request per mailbox (calendarView/delta; a whole re-read when there is no link yet, its window
-no longer reaches far enough, or Graph forgot it). A series is then listed only when one of
-its recorded upcoming meetings changed (moved, cancelled, deleted, declined), or when an
-occurrence's agenda falls due (the pattern says when, locally), so a tick with nothing due
-costs one request per manager mailbox, whatever the run interval. The agenda and capture
-jobs address the occurrence by id and notice a deletion; capture also reads the report's
-answer and the time at the end.
+A series' occurrences are listed when one of its agendas falls due (the pattern says when,
+locally), or when a recorded upcoming meeting of it changed. Changes are learnt from the
+manager's calendar (calendarView/delta, one request per mailbox; a whole re-read when there
+is no link yet, its window no longer reaches far enough, or Graph forgot it), read once
+as each recorded meeting comes within a day of its start (one read serves all of that
+manager's meetings). So the calendar reads cost about one request per meeting, whatever
+the tick interval, and a tick with no meeting about to start reads no calendar at all.
+A change made before then (moved, cancelled, deleted, declined) is found on the day before
+the meeting, in time for its read-back and reminders; one made later, by the read-back
+itself. A series deleted in Outlook is noticed by the same reads (its listing is gone).
+The agenda and capture jobs address the occurrence by id and notice a deletion; capture
+also reads the report's answer and the time at the end.
 """
 
 from __future__ import annotations
@@ -22,18 +26,22 @@ from service.domain.events import CalendarEvent
 from service.domain.series import occurrences as series_occurrences
 from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
 from service.domain.timing import agenda_due_at
-from service.errors import ServiceError
+from service.errors import NotFound, ServiceError
 from service.graph.wire import CalendarChanges
 from service.jobs.context import JobContext
 from service.store.calendar_delta import DeltaLink, DeltaRepository
 
 log = logging.getLogger(__name__)
 
-SELECT = "id,start,end,isCancelled,originalStart,type,attendees"
+# The body too: the agenda step writes into these occurrences without reading them again.
+SELECT = "id,start,end,isCancelled,originalStart,type,attendees,body"
 GAP_LOOK_AROUND = timedelta(days=60)  # how far a moved occurrence is looked for
 # How far past the look-ahead a delta window reaches: it is re-read whole (one request)
 # when the look-ahead outgrows it, about once a week.
 DELTA_SLACK = timedelta(days=7)
+# A manager's calendar is read once as each of their recorded meetings comes this close to
+# its start: the one read that tells whether it still stands, and when.
+WATCH_CLOSE = timedelta(hours=24)
 # Outcomes the capture job decided; sync never undoes them.
 KEEP = (OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES)
 
@@ -45,6 +53,7 @@ class SyncReport:
     cancelled: list[str] = field(default_factory=list)
     declined: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)  # series the manager deleted in Outlook
 
 
 def window(ctx: JobContext, now: datetime) -> tuple[datetime, datetime]:
@@ -113,6 +122,9 @@ async def _changed_series(ctx: JobContext, now: datetime, todo: list[tuple[Any, 
     new_links: dict[str, DeltaLink | None] = {}
     for mailbox, members in by_mailbox.items():
         saved = links.get(mailbox)
+        rows = _followed_rows(ctx, now, members)
+        if not _read_due(saved, now, rows):
+            continue
         if saved is not None and saved.end < need:
             saved = None  # the look-ahead outgrew its window: re-read a new one whole
         start, end = (saved.start, saved.end) if saved else (now, need + DELTA_SLACK)
@@ -123,7 +135,8 @@ async def _changed_series(ctx: JobContext, now: datetime, todo: list[tuple[Any, 
             report.failed.append(f"calendar {mailbox}: {exc}")
             log.warning("occurrences.failed", extra={"mailbox": mailbox, "error": str(exc)})
             continue
-        for series_id, until in _touched(ctx, now, members, changes, end).items():
+        ctx.events_seen.update((e.id, e) for e in changes.events if e.id in rows)
+        for series_id, until in _touched(rows, changes, end).items():
             out[series_id] = max(until, out.get(series_id, until))
         new_links[mailbox] = DeltaLink(changes.link, start, end) if changes.link else None
     return out, new_links
@@ -143,15 +156,33 @@ def _keep_links(ctx: JobContext, now: datetime, new_links: dict[str, DeltaLink |
             repo.save_delta_link(mailbox, link, now)
 
 
-def _touched(ctx: JobContext, now: datetime, members: list[tuple[Any, Any]],
-             changes: CalendarChanges, end: datetime) -> dict[int, datetime]:
-    """The series of one mailbox whose recorded meetings the changes move, cancel, delete
-    or answer differently (a body edit alone, such as our own agenda, changes nothing here)."""
+def _followed_rows(ctx: JobContext, now: datetime, members: list[tuple[Any, Any]]
+                   ) -> dict[str, tuple[Any, Any, Any]]:
+    """Event id -> (series, view, occurrence) of one mailbox's recorded meetings to come."""
     rows: dict[str, tuple[Any, Any, Any]] = {}
     for series, view in members:
         for occ in ctx.store.occurrences(series.id):
             if occ.event_id and _followed(occ, now):
                 rows[occ.event_id] = (series, view, occ)
+    return rows
+
+
+def _read_due(saved: DeltaLink | None, now: datetime,
+              rows: dict[str, tuple[Any, Any, Any]]) -> bool:
+    """Whether a manager's calendar is read this tick: once one of their recorded meetings
+    is within WATCH_CLOSE of its start and the calendar was not read since it got there."""
+    read_at = saved.read_at if saved is not None else None
+    for _series, _view, occ in rows.values():
+        near = occ.start - WATCH_CLOSE
+        if near <= now and (read_at is None or read_at < near):
+            return True
+    return False
+
+
+def _touched(rows: dict[str, tuple[Any, Any, Any]], changes: CalendarChanges,
+             end: datetime) -> dict[int, datetime]:
+    """The series of one mailbox whose recorded meetings the changes move, cancel, delete
+    or answer differently (a body edit alone, such as our own agenda, changes nothing here)."""
     out: dict[int, datetime] = {}
 
     def touch(series: Any, when: datetime) -> None:
@@ -210,6 +241,7 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
     report = SyncReport()
     lo, _ = window(ctx, now)
     store = ctx.store
+    ctx.events_seen.clear()
     todo: list[tuple[Any, Any]] = []
     for series in store.all_live_series():
         # A superseded series (extended by a follow-on) still holds its last meetings.
@@ -232,6 +264,12 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
         failures = len(report.failed)
         try:
             items = await ctx.graph.instances(series.mailbox, series.event_id, lo, hi, SELECT)
+        except NotFound:
+            # The manager deleted the whole series in Outlook: shown, never recreated.
+            store.mark_series_deleted(series.id, now)
+            report.deleted.append(f"series {series.id} ({series.mailbox})")
+            log.warning("schedule.series_deleted", extra={"series": series.id})
+            continue
         except ServiceError as exc:
             failed.add(series.mailbox.lower())
             report.failed.append(f"series {series.id}: {exc}")
@@ -247,6 +285,7 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
                                          OccurrenceStatus.CANCELLED: report.cancelled,
                                          OccurrenceStatus.DECLINED: report.declined}
         for item in items:
+            ctx.events_seen[item.id] = item
             status, original, start, end = occurrence_state(item, view.report.email)
             seen.add(original)
             previous = known.get(original)

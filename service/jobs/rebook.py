@@ -32,6 +32,7 @@ from service.domain.agenda import first_name, format_when
 from service.domain.body import block_text, fingerprint
 from service.domain.events import MailMessage
 from service.domain.freeslots import cadence_window, free_slots
+from service.domain.htmltext import html_to_text
 from service.domain.model import CadenceKind
 from service.domain.rebook import (
     MAX_SLOTS,
@@ -418,8 +419,8 @@ async def _book(ctx: JobContext, rebook: RebookRecord, missed: _Missed, now: dat
             start=start, end=end, time_zone=series.time_zone, report_email=view.report.email,
             report_name=view.report.name, pairing_key=view.pairing.key,
             txn=rebook.transaction_id, teams=series.online))
-    text_event = await graph.get_event(mailbox, event.id, "body", text_body=True)
-    written = block_text(text_event.body if text_event else "")
+    # The created event as Graph answered it carries the body as stored: no read-back.
+    written = block_text(html_to_text(event.body)) if event.body else None
     topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]
     carried = [t for t in topic_ids if t not in _first_shown(store, view, occ)]
     occ = replace(occ, event_id=event.id, agenda_state=AgendaState.INJECTED, agenda_updates=1,

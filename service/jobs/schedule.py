@@ -24,14 +24,13 @@ from service.domain.records import PairingRecord, PairingView, SeriesRecord
 from service.domain.series import occurrences as series_occurrences
 from service.domain.series import slot_of
 from service.domain.status import PairingStatus, SeriesStatus
-from service.errors import GraphError, ServiceError
+from service.errors import ServiceError
 from service.graph.wire import transaction_id
 from service.jobs.context import JobContext
 from service.jobs.overlaps import OverlapRepair
 from service.jobs.series_create import SeriesCreation
 from service.jobs.series_plan import (  # re-exported: other jobs and tests name them here
     LEASE,
-    VERIFY_EVERY,
     ScheduleReport,
     describe_slot,
     first_meeting_due,
@@ -57,8 +56,6 @@ class Scheduler(OverlapRepair, SeriesCreation):
         the dry run reports what the real run does."""
         views = self._as_changed(self.ctx.store.views(), changes)
         await self._end_stale(views)
-        if not self.dry_run:
-            await self._verify()
         await self._extend()  # a dry run lists the follow-on series it would create
         await self._repair_overlaps()
         active = self._as_changed(self.ctx.store.views([PairingStatus.ACTIVE]), changes)
@@ -108,29 +105,6 @@ class Scheduler(OverlapRepair, SeriesCreation):
                 self.ctx.store.release(pairing.id, self.ctx.worker_id)
 
     # verifying and extending --------------------------------------------------------------
-
-    async def _verify(self) -> None:
-        """Notice series the manager deleted; they are shown, never silently recreated."""
-        due = self.ctx.store.series_to_verify(self.now - VERIFY_EVERY)
-        due = [s for s in due if s.event_id]
-        if not due:
-            return
-        try:
-            states = await self.ctx.graph.events_gone(
-                {str(s.id): (s.mailbox, s.event_id or "") for s in due})
-        except GraphError as exc:
-            log.warning("schedule.verify_failed", extra={"error": str(exc)})
-            return
-        for s in due:
-            gone = states.get(str(s.id))
-            if gone is None:
-                continue
-            if gone:
-                self.ctx.store.mark_series_deleted(s.id, self.now)
-                self.report.deleted_by_manager.append(f"series {s.id} ({s.mailbox})")
-                log.warning("schedule.series_deleted", extra={"series": s.id})
-            else:
-                self.ctx.store.update_series(s.id, self.now, checked_at=self.now)
 
     async def _extend(self) -> None:
         """Keep every live series at least months_ahead months into the future.

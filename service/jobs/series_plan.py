@@ -35,7 +35,6 @@ from service.render import render
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)
-VERIFY_EVERY = timedelta(hours=24)
 ADOPT_SELECT = "id,iCalUId,type,isCancelled,start,end,recurrence,originalStartTimeZone"
 MANAGERS_AT_ONCE = 16
 PLAN_LOCK = "schedule.plan"

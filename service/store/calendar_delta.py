@@ -26,6 +26,7 @@ class DeltaLink(NamedTuple):
     link: str
     start: datetime
     end: datetime
+    read_at: datetime | None = None  # when the round that made it was read
 
 
 class DeltaRepository(Repository):
@@ -35,8 +36,8 @@ class DeltaRepository(Repository):
         with self.session() as s:
             rows = s.execute(select(CALENDAR_DELTA.c.mailbox, CALENDAR_DELTA.c.link,
                                     CALENDAR_DELTA.c.window_start,
-                                    CALENDAR_DELTA.c.window_end))
-            return {m.lower(): DeltaLink(link, lo, hi) for m, link, lo, hi in rows}
+                                    CALENDAR_DELTA.c.window_end, CALENDAR_DELTA.c.updated_at))
+            return {m.lower(): DeltaLink(link, lo, hi, at) for m, link, lo, hi, at in rows}
 
     def save_delta_link(self, mailbox: str, link: DeltaLink, now: datetime) -> None:
         values = {"link": link.link, "window_start": link.start, "window_end": link.end,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from service.domain.records import OccurrenceRecord, SeriesRecord
@@ -123,13 +123,6 @@ class SeriesRepository(Repository):
         if range_end is not None:
             fields["range_end"] = range_end
         self.update_series(series_id, now, **fields)
-
-    def series_to_verify(self, before: datetime) -> list[SeriesRecord]:
-        with self.session() as s:
-            return [convert.series(r) for r in s.scalars(select(SeriesRow).where(
-                SeriesRow.status == SeriesStatus.ACTIVE,
-                or_(SeriesRow.checked_at.is_(None), SeriesRow.checked_at < before),
-            ))]
 
     def manager_series(self, manager_mailbox: str) -> list[SeriesRecord]:
         with self.session() as s:

@@ -97,29 +97,39 @@ def org_(db_url: str, settings_for: Any) -> Org:
     return made
 
 
-def test_a_nothing_due_tick_reads_each_managers_calendar_once(org_: Org) -> None:
-    _agenda_in(org_)
+def _eve(occ: Any) -> Any:
+    """The instant a meeting comes within a day of its start: its calendar is read then."""
+    from service.jobs.occurrences import WATCH_CLOSE
+
+    return occ.start - WATCH_CLOSE
+
+
+def test_a_tick_reads_only_the_calendars_of_managers_with_a_meeting_near(org_: Org) -> None:
+    occ = _agenda_in(org_)
     now = org_.now  # type: ignore[attr-defined]
     org_.tick(now)  # settle whatever the last tick left (mail, read-back)
+    assert _eve(occ) > now + HOUR  # the agenda goes in days ahead
     org_.tenant.reset_counters()
-    report = org_.tick(now + HOUR)
+    org_.tick(now + HOUR)  # nothing near: no calendar read at all
+    assert calendar_requests(org_) == []
+    org_.tenant.reset_counters()
+    report = org_.tick(_eve(occ))  # Rob's meeting is a day away: Mia's calendar, once
     managers = {s.mailbox.lower() for s in org_.store.all_live_series()}
     calls = calendar_requests(org_)
     assert report.occurrences.series == 0
-    assert len(calls) <= len(managers), calls
+    assert 0 < len(calls) <= len(managers), calls
     assert all(p.endswith("/calendarView/delta") for p in calls)
+    org_.tenant.reset_counters()
+    org_.tick(_eve(occ) + HOUR)  # read since it came near: not again
+    assert calendar_requests(org_) == []
 
 
-@pytest.mark.parametrize("change", ["moved", "cancelled", "deleted", "declined", "notes"])
-def test_each_change_is_found_within_one_tick(org_: Org, change: str) -> None:
-    occ = _agenda_in(org_)
-    now = org_.now  # type: ignore[attr-defined]
-    org_.tick(now)
+def _change(org_: Org, occ: Any, change: str) -> None:
     series = org_.store.series(occ.series_id)
     assert series is not None
     if change == "moved":
-        org_.tenant.person_move(MIA, occ.event_id, occ.start - timedelta(days=1),
-                                occ.end - timedelta(days=1))
+        org_.tenant.person_move(MIA, occ.event_id, occ.start - timedelta(hours=3),
+                                occ.end - timedelta(hours=3))
     elif change == "cancelled":
         org_.tenant.person_cancel(MIA, occ.event_id, "Off sick")
     elif change == "deleted":
@@ -132,17 +142,27 @@ def test_each_change_is_found_within_one_tick(org_: Org, change: str) -> None:
         decline(org_.tenant, series.event_id or "", occ.original_start, ROB)
     else:
         org_.type_note(occ, "Talk about the roadmap")
+
+
+@pytest.mark.parametrize("change", ["moved", "cancelled", "deleted", "declined", "notes"])
+def test_each_change_is_found_by_the_read_on_the_meetings_eve(org_: Org, change: str) -> None:
+    """A change made days ahead is found by the first tick within a day of the meeting,
+    with that one calendar request (typed notes move nothing, so nothing is listed)."""
+    occ = _agenda_in(org_)
+    now = org_.now  # type: ignore[attr-defined]
+    org_.tick(now)
+    _change(org_, occ, change)
     org_.tenant.reset_counters()
-    report = org_.tick(now + HOUR)
+    report = org_.tick(_eve(occ))
     after = next(o for o in org_.store.occurrences(occ.series_id) if o.id == occ.id)
     if change == "moved":
-        assert after.start == occ.start - timedelta(days=1) and after.status == "moved"
+        assert after.start == occ.start - timedelta(hours=3) and after.status == "moved"
         assert report.occurrences.moved
     elif change in ("cancelled", "deleted"):
         assert after.status == "cancelled" and report.occurrences.cancelled
     elif change == "declined":
         assert after.status == "declined" and report.occurrences.declined
-    else:  # typed notes move nothing: no series listed, the one delta read only
+    else:
         assert (after.status, after.start) == (occ.status, occ.start)
         assert report.occurrences.series == 0
         assert "Talk about the roadmap" in org_.tenant.person_body(MIA, occ.event_id)
@@ -150,22 +170,27 @@ def test_each_change_is_found_within_one_tick(org_: Org, change: str) -> None:
 
 
 def test_an_expired_token_is_recovered_by_a_whole_re_read(org_: Org) -> None:
+    """Graph forgot the sync state (410 Gone, syncStateNotFound): the client reads the whole
+    window again, says so, and hands back a new link; the tick carries on unharmed."""
+    from service.app import job_context
+
     occ = _agenda_in(org_)
-    now = org_.now  # type: ignore[attr-defined]
-    org_.tick(now)
-    forget_tokens(org_.tenant)  # Exchange forgot the sync state: the next use is a 410
+    now = _eve(occ)
+    org_.tick(now)  # Mia's calendar is read: a delta link is kept
+    (saved,) = DeltaRepository(org_.store.engine).delta_links().values()
+    forget_tokens(org_.tenant)
     org_.tenant.person_move(MIA, occ.event_id, occ.start + 2 * HOUR, occ.end + 2 * HOUR)
+
+    async def read() -> Any:
+        async with job_context(org_.settings, now, sandbox=org_.tenant) as ctx:
+            return await ctx.graph.calendar_changes(MIA, saved.link, saved.start, saved.end)
+
     org_.tenant.reset_counters()
-    report = org_.tick(now + HOUR)
-    delta = [p for m, p, _ in org_.tenant.requests if p.endswith("/calendarView/delta")]
-    assert len(delta) == 2  # the refused token, then the whole window again
-    after = next(o for o in org_.store.occurrences(occ.series_id) if o.id == occ.id)
-    assert after.start == occ.start + 2 * HOUR and report.occurrences.moved
-    assert report.occurrences.failed == []
-    org_.tenant.reset_counters()
-    org_.tick(now + 2 * HOUR)  # and the new link is used from then on
-    assert len([p for m, p, _ in org_.tenant.requests
-                if p.endswith("/calendarView/delta")]) == 1
+    changes = run(read())
+    assert org_.tenant.count("GET", r"/calendarView/delta$") == 2  # refused, then whole
+    assert changes.full and changes.link and changes.link != saved.link
+    moved = next(e for e in changes.events if e.id == occ.event_id)
+    assert moved.start == occ.start + 2 * HOUR
 
 
 def test_a_whole_re_read_notices_a_meeting_gone_meanwhile(org_: Org) -> None:
@@ -175,7 +200,7 @@ def test_a_whole_re_read_notices_a_meeting_gone_meanwhile(org_: Org) -> None:
     org_.tick(now)
     forget_tokens(org_.tenant)
     org_.tenant.person_cancel(MIA, occ.event_id, "")
-    org_.tick(now + HOUR)
+    org_.tick(_eve(occ))
     after = next(o for o in org_.store.occurrences(occ.series_id) if o.id == occ.id)
     assert after.status == "cancelled"
 
@@ -185,9 +210,8 @@ def test_the_window_is_re_read_when_the_look_ahead_outgrows_it(org_: Org) -> Non
     past it, the next tick reads a new window whole (one request), then follows it."""
     from service.jobs.occurrences import window
 
-    _agenda_in(org_)
-    now = org_.now  # type: ignore[attr-defined]
-    org_.tick(now)
+    occ = _agenda_in(org_)
+    org_.tick(_eve(occ))
     repo = DeltaRepository(org_.store.engine)
     (first,) = repo.delta_links().values()  # Mia's, the one manager
     later = first.end - timedelta(days=1)
@@ -196,8 +220,17 @@ def test_the_window_is_re_read_when_the_look_ahead_outgrows_it(org_: Org) -> Non
         settings = org_.settings
 
     assert window(Ctx(), later)[1] > first.end  # type: ignore[arg-type]
-    org_.tenant.reset_counters()
-    org_.tick(later)
+    # The next read of Mia's calendar (the first tick from `later` with a meeting of hers
+    # to follow) is a whole read of a new window that reaches past the look-ahead.
+    now = later
+    for _ in range(8 * 30):  # a month of 3-hourly ticks at most
+        org_.tenant.reset_counters()
+        org_.tick(now)
+        if org_.tenant.count("GET", r"/calendarView/delta$"):
+            break
+        now += 3 * HOUR
+    else:
+        pytest.fail("Mia's calendar was never read again")
     (renewed,) = repo.delta_links().values()
-    assert renewed.start == later and renewed.end > window(Ctx(), later)[1]  # type: ignore[arg-type]
+    assert renewed.start == now and renewed.end > window(Ctx(), now)[1]  # type: ignore[arg-type]
     assert org_.tenant.count("GET", r"/calendarView/delta$") == 1

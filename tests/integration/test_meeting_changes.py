@@ -36,13 +36,13 @@ class Org:
         self.store = Store(make_engine(db_url))
         upgrade(self.store.engine)  # a SQLite file is otherwise made by the first run
 
-    def tick(self, now: datetime) -> Any:
+    def tick(self, now: datetime, sync: bool = True) -> Any:
         self.tenant.now = lambda: now
 
         async def go() -> Any:
             async with job_context(self.settings, now, sandbox=self.tenant,
                                    graph_options={"sleep": no_sleep}) as ctx:
-                return await tick(ctx, now)
+                return await tick(ctx, now, sync=sync)
 
         return asyncio.run(go())
 
@@ -155,15 +155,18 @@ def test_rerun_after_a_killed_agenda_write_keeps_what_was_typed(
     org_ = Org(db_url, settings_for)
     org_.tick(START)
     view = next(v for v in org_.store.views() if v.report.email == ROB)
-    write = GraphClient.set_event_body
+    write = GraphClient.update_event
 
-    async def dies_after_writing(self: Any, mailbox: str, event_id: str, html: str) -> None:
-        await write(self, mailbox, event_id, html)
-        raise Killed
+    async def dies_after_writing(self: Any, mailbox: str, event_id: str,
+                                 patch: dict[str, Any]) -> Any:
+        answer = await write(self, mailbox, event_id, patch)
+        if "body" in patch:  # an agenda write (a move patches times only)
+            raise Killed
+        return answer
 
     now = START
     with monkeypatch.context() as patched:
-        patched.setattr(GraphClient, "set_event_body", dies_after_writing)
+        patched.setattr(GraphClient, "update_event", dies_after_writing)
         while True:  # hourly until the first agenda write, which kills the run
             now += HOUR
             try:

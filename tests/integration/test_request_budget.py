@@ -1,0 +1,102 @@
+"""What the loop costs in Graph requests (issue 11), counted by the sandbox the way Graph
+meters them (each $batch step is one): a tick with nothing due, and one held meeting from
+its agenda to its last read-back. A change that adds requests fails here, not in a bill.
+The figures are exact on purpose: an improvement updates them, a regression is seen."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+from service.sandbox import SandboxTenant
+from tests.integration.test_agenda_loop import START
+from tests.integration.test_meeting_changes import HOUR, Org
+
+KINDS = (  # (label, method, path pattern): first match wins
+    ("calendar delta", "GET", r"/calendarView/delta$"),
+    ("series instances", "GET", r"/events/[^/]+/instances$"),
+    ("event read", "GET", r"/events/[^/]+$"),
+    ("event write", "PATCH", r"/events/"),
+    ("free/busy", "POST", r"/getSchedule$"),
+    ("directory", "GET", r"^/users(/delta)?$|/manager$|/directReports|/mailboxSettings$"),
+    ("send mail", "POST", r"/sendMail$"),
+)
+
+
+def kinds(tenant: SandboxTenant) -> Counter[str]:
+    out: Counter[str] = Counter()
+    for method, path, _who in tenant.requests:
+        if path.rstrip("/").endswith("$batch"):
+            continue  # the envelope; its steps are logged one by one
+        label = next((k for k, m, p in KINDS if m == method and re.search(p, path)),
+                     f"{method} {path}")
+        out[label] += 1
+    return out
+
+
+def big_org() -> SandboxTenant:
+    """Six managers of six, under one head: 42 pairs."""
+    t = SandboxTenant(seed="request-budget", now=lambda: START)
+    head = t.add_user("Hana Head", "hana@contoso.example", hire_date=date(2015, 1, 1))
+    for m in range(6):
+        manager = t.add_user(f"Manager {m}", f"m{m}@contoso.example", manager=head,
+                             hire_date=date(2018, 1, 1))
+        for r in range(6):
+            t.add_user(f"Report {m}-{r}", f"r{m}.{r}@contoso.example", manager=manager,
+                       hire_date=date(2021, 1, 1))
+    return t
+
+
+def test_a_tick_with_nothing_due_costs_one_directory_read_whatever_the_size(
+        db_url: str, settings_for: Any) -> None:
+    org_ = Org(db_url, settings_for)
+    org_.tenant = big_org()
+    org_.tick(START)  # the rollout: 42 series, the agendas already due
+    assert len(org_.store.all_live_series()) == 42
+    org_.tenant.reset_counters()
+    report = org_.tick(START + HOUR / 2)  # nothing new is due half an hour later
+    assert kinds(org_.tenant) == Counter({"directory": 1}), org_.tenant.requests
+    assert report.occurrences.series == 0
+
+
+def test_one_held_meeting_from_agenda_to_last_read_back(db_url: str, settings_for: Any
+                                                        ) -> None:
+    """Mia and Rob alone; Rob's first meeting, ticked hourly without the directory sync
+    (a per-tick cost, not a per-meeting one: see the test above), from the rollout to the
+    end of its re-read window, Mia typing a note after it."""
+    org_ = Org(db_url, settings_for)
+    org_.tenant = SandboxTenant(seed="request-budget-one", now=lambda: START)
+    mia = org_.tenant.add_user("Mia Manager", "mia@contoso.example", hire_date=date(2020, 1, 1))
+    org_.tenant.add_user("Rob Report", "rob@contoso.example", manager=mia,
+                         hire_date=date(2021, 3, 1))
+    org_.tick(START)
+    org_.tenant.reset_counters()
+    now, typed, occ = START, False, None
+    end_of_reads = None
+    while end_of_reads is None or now <= end_of_reads:
+        now += HOUR
+        org_.tick(now, sync=False)
+        occ = org_.first("rob@contoso.example") if occ is None else org_.store.occurrence(
+            occ.id)
+        if occ is not None and not typed and now >= occ.end:
+            org_.type_note(occ, "We agreed the plan")
+            typed = True
+            end_of_reads = occ.end + timedelta(days=settings_for(db_url).agenda
+                                               .recapture_days, hours=2)
+        assert now < START + timedelta(days=60), "Rob's first meeting never came"
+    assert occ is not None and occ.status == "held"
+    # Everything Rob's first meeting cost (he and Mia have only that one pair; the second
+    # meeting's own steps start later than this window only if the cadence is monthly,
+    # so the window is cut at the first meeting's last read-back).
+    assert kinds(org_.tenant) == Counter({
+        "free/busy": 1,          # the absence check when the agenda falls due (the earlier
+                                 # one, a working day before, ran in the rollout's tick)
+        "series instances": 1,   # listing the occurrence when its agenda falls due
+        "event write": 1,        # the agenda, written into the occurrence read just then
+        "calendar delta": 1,     # Mia's calendar, once, the day before the meeting
+        "event read": 3,         # the notes: after the meeting, a day later (actions
+                                 # ticked the next day) and at the end of the window
+        "send mail": 1,          # the summary to Rob
+    }), org_.tenant.requests
