@@ -122,6 +122,13 @@ def print_meetings(result: Any) -> bool:
     if rebook is not None and (rebook.offered or rebook.booked or rebook.reoffered):
         console.print(f"missed meetings: {len(rebook.offered)} rebooking offers sent, "
                       f"{len(rebook.reoffered)} sent again, {len(rebook.booked)} booked")
+    topics = result.topics
+    if topics is not None and (topics.added or topics.comments or topics.private_notes
+                               or topics.ignored):
+        console.print(f"service mailbox: {len(topics.added)} mails with topics, "
+                      f"{len(topics.comments)} summary replies kept, "
+                      f"{len(topics.private_notes)} private notes, "
+                      f"{len(topics.ignored)} ignored (see the log for why)")
     failed = (result.occurrences.failed if result.occurrences else []) + a.failed + c.failed
     failed += m.failed
     failed += (absences.failed if absences else []) + (rebook.failed if rebook else [])

@@ -2,8 +2,11 @@
 
 The guidance (seeds 000-004) shapes it:
 
-- the report leads: their topics come first and the agenda says how much of it is theirs
-  (seed 000 asks for at least three quarters);
+- continuity: it opens with "Last time", the previous held meeting's date, topics and a
+  few lines of its shared notes (never private ones): "in our last 1-2-1 you mentioned..."
+  (002, 004);
+- the report leads: their topics come first and the agenda says, in encouraging words, how
+  much of it is theirs (seed 000 asks for at least three quarters; see ``share``);
 - a check-in on how they are, wellbeing and workload (001, 002, 004);
 - continuity: last time's actions, with owner, due date, overdue marker and how many
   times each has been carried (002, 004);
@@ -11,7 +14,12 @@ The guidance (seeds 000-004) shapes it:
 - learning and development in some meetings, not only day-to-day work (001): every Nth
   meeting, or when it has not been covered for too long (``AgendaPolicy``);
 - one open question from the bank (002);
-- a **Notes** area and an **Actions agreed** area the manager types into (003).
+- a **Notes** area and an **Actions agreed** area the manager types into (003); its hint
+  says plainly who is emailed what is typed there.
+
+Two layouts: ``full`` (every standing section) and ``compact``, which fits 30 minutes:
+topics, how are you, last time's actions, one focus area in rotation (development when it
+is due), the question, notes and actions.
 
 The wording shown in the invite lives here (titles, prompts, hints) so the notes parser can
 recognise the agenda's own lines and never mistake them for notes.
@@ -24,6 +32,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from service.domain.questions import Question
+from service.domain.recall import defang, quoted
+from service.domain.share import Share, share_line, share_wordings
 from service.domain.status import MissedReason
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -33,6 +43,7 @@ MONTHS_LONG = ("January", "February", "March", "April", "May", "June", "July",
 DAYS_LONG = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 # Section keys, in the order they appear.
+LAST_TIME = "last-time"
 TOPICS = "topics"
 CHECK_IN = "check-in"
 LAST_ACTIONS = "last-actions"
@@ -45,6 +56,7 @@ NOTES = "notes"
 ACTIONS_AGREED = "actions-agreed"
 
 TITLES = {
+    LAST_TIME: "Last time",
     TOPICS: "Topics",
     CHECK_IN: "How are you?",
     LAST_ACTIONS: "Last time's actions",
@@ -57,17 +69,37 @@ TITLES = {
     ACTIONS_AGREED: "Actions agreed",
 }
 
+FULL, COMPACT = "full", "compact"
+LAYOUTS = (FULL, COMPACT)
+# The compact layout's one focus area, in turn (development takes the turn when it is due).
+FOCUS_ROTATION = (PROGRESS, FEEDBACK, RECOGNITION)
+
+# Who is emailed what is typed under Notes ([mail] summaries and cc_manager decide).
+MAILED_BOTH, MAILED_REPORT, NOT_MAILED = "both", "report", "none"
+
 # Hint lines shown in the invite (fixed text: the parser ignores them wherever they end up).
 LAST_ACTIONS_HINT = ("Tick what's done: change [ ] to [x]. "
                      "Anything left unticked carries to next time.")
 NO_OPEN_ACTIONS = "Nothing carried over from last time."
+# The Notes hint of agendas written before it said who is emailed (still in invites).
 NOTES_HINT = ("Type notes below, under this line. onetoone reads them back after the meeting "
               "and keeps them as the record of this 1-2-1.")
+NOTES_NOT_MAILED = ("Type notes below this line. onetoone keeps them as the record of this "
+                    "1-2-1; they are not emailed.")
 ACTIONS_HINT = "One action per line: who, what, and by when if there's a date."
 ACTIONS_EXAMPLE_PREFIX = "For example: "
+NO_SHARED_NOTES = "No shared notes were kept."
+TALKED_ABOUT = "We talked about:"
+MORE_TOPICS = "…and more."
 FOOTER = ("A 1-2-1 is a supportive conversation, never a disciplinary meeting. "
           "Agenda by onetoone.")
-HINTS = (LAST_ACTIONS_HINT, NO_OPEN_ACTIONS, NOTES_HINT, ACTIONS_HINT, FOOTER)
+HINTS = (LAST_ACTIONS_HINT, NO_OPEN_ACTIONS, NOTES_HINT, NOTES_NOT_MAILED, ACTIONS_HINT,
+         NO_SHARED_NOTES, TALKED_ABOUT, MORE_TOPICS, FOOTER)
+# prompts() keys that are not sections: every wording the Notes hint and the share line can
+# have. The notes parser knows each, so a line written under another [mail] setting, or
+# before the pair's topics were discussed, is never kept as a note.
+NOTES_WORDINGS = "notes-wordings"
+SHARE_WORDINGS = "share-wordings"
 
 
 def first_name(name: str) -> str:
@@ -100,10 +132,24 @@ def actions_example(manager_name: str, report_name: str) -> str:
             f"  ·  [ ] {first_name(manager_name)} – send the Q1 plan – Friday")
 
 
-def prompts(manager_name: str, report_name: str) -> dict[str, tuple[str, ...]]:
+def notes_hint(report_name: str, mailed: str = MAILED_BOTH) -> str:
+    """The Notes area's hint: says plainly who is emailed what is typed there."""
+    r = first_name(report_name)
+    if mailed == MAILED_BOTH:
+        return (f"Type notes below this line. After the meeting {r} is emailed what is typed "
+                "here, and the Actions agreed go to you both.")
+    if mailed == MAILED_REPORT:
+        return (f"Type notes below this line. After the meeting {r} is emailed what is typed "
+                "here, with the Actions agreed.")
+    return NOTES_NOT_MAILED
+
+
+def prompts(manager_name: str, report_name: str,
+            mailed: str = MAILED_BOTH) -> dict[str, tuple[str, ...]]:
     """The standing prompts of each section, in the product's own words."""
     r, m = first_name(report_name), first_name(manager_name)
     return {
+        LAST_TIME: (),
         TOPICS: (f"This is {r}'s time: {r}'s topics come first. "
                  "Anything not reached carries over to next time.",),
         CHECK_IN: (
@@ -127,8 +173,11 @@ def prompts(manager_name: str, report_name: str) -> dict[str, tuple[str, ...]]:
             f"Any questions for {m}? Are these 1-2-1s working for you?",
         ),
         QUESTION: (),
-        NOTES: (NOTES_HINT,),
+        NOTES: (notes_hint(report_name, mailed),),
         ACTIONS_AGREED: (ACTIONS_HINT, actions_example(manager_name, report_name)),
+        NOTES_WORDINGS: tuple(notes_hint(report_name, w)
+                              for w in (MAILED_BOTH, MAILED_REPORT, NOT_MAILED)),
+        SHARE_WORDINGS: share_wordings(report_name, manager_name),
     }
 
 
@@ -258,6 +307,53 @@ class MissedMeeting:
         return f"{head}the last one was missed ({why}) and not rebooked · {format_when(self.start)}"
 
 
+# Last time's lines are short: a glance before the meeting, not the record.
+LAST_TOPICS = 4
+LAST_NOTES = 3
+LAST_COMMENTS = 2
+
+
+@dataclass(frozen=True)
+class LastTime:
+    """The pair's previous held 1-2-1, as the next agenda recalls it.
+
+    ``start`` is aware, in the meeting's zone. ``topics``: what was on its agenda and done
+    with there (open ones are on this agenda anyway). ``notes``: its shared notes in order,
+    never private ones. ``comments``: what the report added to its record afterwards.
+    """
+
+    start: datetime
+    topics: tuple[Topic, ...] = ()
+    notes: tuple[str, ...] = ()
+    comments: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None:
+            raise ValueError("LastTime.start must be timezone-aware")
+
+    def lines(self, manager_name: str, report_name: str) -> tuple[str, ...]:
+        """The section's lines: when it was (shaped like the agenda's header, so the notes
+        parser knows it as ours), topics as "text — Alex, raised 3 Dec 2026", then up to
+        three lines of notes and two of the report's comments, each clipped."""
+        names = {"report": first_name(report_name), "manager": first_name(manager_name)}
+        topics = [t for t in self.topics if t.text.strip()]
+        notes = [n for n in self.notes if n.strip()]
+        comments = [c for c in self.comments if c.strip()]
+        out = [f"1-2-1 · {manager_name} & {report_name} · last time · "
+               f"{format_when(self.start)}"]
+        if topics:
+            out.append(TALKED_ABOUT)
+        for t in topics[:LAST_TOPICS]:
+            out.append(f"{defang(t.text)} — {names[t.by]}, raised {format_date(t.raised_on)}")
+        if len(topics) > LAST_TOPICS:
+            out.append(MORE_TOPICS)
+        out += [f"From the notes: {quoted(n)}" for n in notes[:LAST_NOTES]]
+        out += [f"{names['report']} added: {quoted(c)}" for c in comments[:LAST_COMMENTS]]
+        if not topics and not notes and not comments:
+            out.append(NO_SHARED_NOTES)
+        return tuple(out)
+
+
 @dataclass(frozen=True)
 class Section:
     """One agenda section: a heading and its standing prompts."""
@@ -284,6 +380,10 @@ class Agenda:
     covers_development: bool
     meeting_number: int
     missed: MissedMeeting | None = None
+    last_time: LastTime | None = None
+    layout: str = FULL
+    # The share over the pair's last meetings (this one included), stored with the meeting.
+    recent: Share | None = None
 
     @property
     def missed_text(self) -> str:
@@ -306,14 +406,21 @@ class Agenda:
         return self.report_topics / len(self.topics) if self.topics else 0.0
 
     @property
+    def today(self) -> Share:
+        """Today's topics: how many, and how many are the report's."""
+        return Share(self.report_topics, len(self.topics))
+
+    @property
     def share_text(self) -> str:
-        """'3 of 4 topics are Alex's' (or an invitation when there are none yet)."""
-        r = self.report_first_name
-        if not self.topics:
-            return f"No topics yet: {r}, bring anything you'd like to talk about."
-        n = len(self.topics)
-        noun = "topic is" if n == 1 else "topics are"
-        return f"{self.report_topics} of {n} {noun} {r}'s"
+        """Encouraging words on whose topics these are (see service/domain/share.py)."""
+        return share_line(self.report_name, self.manager_name, self.today, self.recent)
+
+    @property
+    def last_time_lines(self) -> tuple[str, ...]:
+        """The Last time section's lines (none for a pair's first meeting)."""
+        if self.last_time is None:
+            return ()
+        return self.last_time.lines(self.manager_name, self.report_name)
 
     @property
     def header(self) -> str:
@@ -356,6 +463,17 @@ def development_due(
     return (meeting_date - last_development_on).days >= policy.development_max_days
 
 
+def focus_area(meeting_number: int, covers_development: bool, policy: AgendaPolicy) -> str:
+    """The compact layout's one focus area: development when it is due, otherwise progress,
+    feedback and recognition in turn. The turn counts the meetings before this one that
+    were not every-Nth development ones, so each of the three comes round equally often."""
+    if covers_development:
+        return DEVELOPMENT
+    earlier = meeting_number - 1
+    turn = earlier - earlier // policy.development_every
+    return FOCUS_ROTATION[turn % len(FOCUS_ROTATION)]
+
+
 def build_agenda(
     *,
     meeting_start: datetime,
@@ -368,14 +486,23 @@ def build_agenda(
     policy: AgendaPolicy,
     question: Question | None,
     missed: MissedMeeting | None = None,
+    last_time: LastTime | None = None,
+    layout: str = FULL,
+    mailed: str = MAILED_BOTH,
+    recent: Share | None = None,
 ) -> Agenda:
     """The agenda for one occurrence starting at ``meeting_start`` (aware, manager's zone).
 
-    ``missed``: the pair's previous 1-2-1 didn't happen (the agenda says so, and when)."""
+    ``missed``: the pair's previous 1-2-1 didn't happen (the agenda says so, and when).
+    ``last_time``: the previous held meeting (None: the pair's first, no Last time section).
+    ``mailed``: who is emailed the notes (the Notes hint says so). ``recent``: the share
+    over the pair's last meetings, this one included (``share.measure``)."""
     if meeting_start.tzinfo is None or meeting_start.utcoffset() is None:
         raise ValueError("meeting_start must be timezone-aware (in the manager's zone)")
     if meeting_number < 1:
         raise ValueError("meeting_number is 1-based")
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}, not {layout!r}")
     meeting_date = meeting_start.date()
     names = {"report": first_name(report_name), "manager": first_name(manager_name)}
     # Report's first, then manager's; each by raised_on, ties in the order given (stable).
@@ -387,14 +514,16 @@ def build_agenda(
     )
     covers = development_due(meeting_date=meeting_date, meeting_number=meeting_number,
                              last_development_on=last_development_on, policy=policy)
-    keys = [TOPICS, CHECK_IN, LAST_ACTIONS, PROGRESS, RECOGNITION]
-    if covers:
-        keys.append(DEVELOPMENT)
-    keys.append(FEEDBACK)
+    keys = [LAST_TIME] if last_time is not None else []
+    keys += [TOPICS, CHECK_IN, LAST_ACTIONS]
+    if layout == COMPACT:
+        keys.append(focus_area(meeting_number, covers, policy))
+    else:
+        keys += [PROGRESS, RECOGNITION, *([DEVELOPMENT] if covers else []), FEEDBACK]
     if question is not None:
         keys.append(QUESTION)
     keys += [NOTES, ACTIONS_AGREED]
-    texts = prompts(manager_name, report_name)
+    texts = prompts(manager_name, report_name, mailed)
     sections = tuple(Section(key=k, title=TITLES[k], prompts=texts[k]) for k in keys)
     tz = meeting_start.tzinfo
     return Agenda(
@@ -411,6 +540,9 @@ def build_agenda(
         covers_development=covers,
         meeting_number=meeting_number,
         missed=missed,
+        last_time=last_time,
+        layout=layout,
+        recent=recent,
     )
 
 

@@ -10,6 +10,13 @@ Bank format (TOML)::
     id = "checkin-01"        # stable: the pair's history stores it
     theme = "check-in"       # any non-empty name; themes rotate
     text = "What has given you energy at work lately?"
+    sensitive = true         # optional: sleep, health, life outside work (default false)
+
+Not every question suits every pair (``eligible``): the theme ``change`` asks about change
+at work, which only fits an organisation going through some ([agenda] change_questions);
+the theme ``induction`` is for new starters, who get it with check-in and support questions
+instead of the rest; a sensitive question is written into an invite only where the
+organisation allows it ([agenda] sensitive_questions).
 
 Pure: ``load_bank`` parses text it is given; ``pick_question`` is deterministic.
 """
@@ -20,10 +27,16 @@ import hashlib
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from service.errors import ConfigError
 
-THEMES = ("check-in", "work", "growth", "change", "support")
+THEMES = ("check-in", "work", "growth", "change", "support", "induction")
+CHANGE = "change"
+INDUCTION = "induction"
+# What a new starter is asked: settling in, how they are, what they need.
+NEW_STARTER_THEMES = frozenset({INDUCTION, "check-in", "support"})
+_KEYS = ("id", "theme", "text")
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,38 @@ class Question:
     id: str
     theme: str
     text: str
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class QuestionRules:
+    """Which questions an organisation wants in its invites (from [agenda] settings)."""
+
+    change_at_work: bool = False
+    sensitive: bool = False
+
+
+def eligible(bank: Sequence[Question], rules: QuestionRules, *, new_starter: bool
+             ) -> list[Question]:
+    """The questions this pair may get now, in bank order.
+
+    A new starter gets induction, check-in and support questions (the rest when the bank
+    has none of those); everyone else never gets induction ones. Change questions only
+    where ``rules.change_at_work``; sensitive ones only where ``rules.sensitive``.
+    """
+    allowed = [q for q in bank if (rules.change_at_work or q.theme != CHANGE)
+               and (rules.sensitive or not q.sensitive)]
+    if new_starter:
+        fitting = [q for q in allowed if q.theme in NEW_STARTER_THEMES]
+        if any(q.theme == INDUCTION for q in fitting):
+            return fitting
+    return [q for q in allowed if q.theme != INDUCTION]
+
+
+def is_new_starter(hire_date: date | None, on: date, new_starter_days: int) -> bool:
+    """Hired at most ``new_starter_days`` days before ``on`` (inclusive), or not started
+    yet: the cadence policy's rule (service/domain/cadence.py)."""
+    return hire_date is not None and (on - hire_date).days <= new_starter_days
 
 
 def load_bank(text: str, *, source: str = "question bank") -> list[Question]:
@@ -53,22 +98,26 @@ def load_bank(text: str, *, source: str = "question bank") -> list[Question]:
         if not isinstance(entry, dict):
             raise ConfigError(f"{where}: must be a table with id, theme and text")
         values: dict[str, str] = {}
-        for key in ("id", "theme", "text"):
+        for key in _KEYS:
             value = entry.get(key)
             if value is None:
                 raise ConfigError(f"{where}: missing '{key}'")
             if not isinstance(value, str) or not value.strip():
                 raise ConfigError(f"{where}: '{key}' must be a non-empty string")
             values[key] = " ".join(value.split())
-        unknown = sorted(set(entry) - {"id", "theme", "text"})
+        unknown = sorted(set(entry) - {*_KEYS, "sensitive"})
         if unknown:
             raise ConfigError(f"{where} ({values['id']}): unknown key(s) {', '.join(unknown)}")
+        sensitive = entry.get("sensitive", False)
+        if not isinstance(sensitive, bool):
+            raise ConfigError(f"{where} ({values['id']}): 'sensitive' must be true or false")
         qid = values["id"]
         if qid in seen:
             first = seen[qid]
             raise ConfigError(f"{where}: duplicate id '{qid}' (first used by question #{first})")
         seen[qid] = number
-        bank.append(Question(id=qid, theme=values["theme"], text=values["text"]))
+        bank.append(Question(id=qid, theme=values["theme"], text=values["text"],
+                             sensitive=sensitive))
     if not bank:
         raise ConfigError(f"{source}: no questions")
     return bank

@@ -19,22 +19,23 @@ from zoneinfo import ZoneInfo
 from service.domain.agenda import Agenda, AgendaPolicy, OpenAction, Topic, build_agenda
 from service.domain.body import MARKERS, BlockDamaged, block_text, fingerprint, replace_block
 from service.domain.htmltext import html_to_text
-from service.domain.questions import Question, load_bank, pick_question
+from service.domain.questions import Question, load_bank
 from service.domain.records import OccurrenceRecord, PairingView
 from service.domain.series import agenda_can_update
 from service.domain.status import AgendaState, OccurrenceStatus, PairingStatus
 from service.domain.timing import agenda_due_at
 from service.domain.topics import topics_address
 from service.errors import ServiceError
+from service.graph.wire import body_patch
 from service.jobs.context import JobContext
 from service.jobs.missed import missed_meeting
+from service.jobs.recall import Recalled, notes_mailed, question_for, recall
 from service.render import default_folder, render
 from service.store.repo import Store
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
 PAIRS_AT_ONCE = 16
-TEXT = True
 
 
 @dataclass
@@ -55,8 +56,14 @@ def question_bank(folder: Path | None) -> list[Question]:
 
 
 def agenda_for(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
-               bank: list[Question]) -> Agenda:
-    """The agenda of one occurrence from what the store knows now."""
+               bank: list[Question], *, fresh: bool = False) -> Agenda:
+    """The agenda of one occurrence from what the store knows now (``fresh``: being
+    written now; otherwise its Last time recalls what it did when written)."""
+    return _compose(ctx, view, occ, zone, bank, fresh=fresh)[0]
+
+
+def _compose(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
+             bank: list[Question], *, fresh: bool) -> tuple[Agenda, Recalled]:
     store, cfg = ctx.store, ctx.settings.agenda
     pairing = view.pairing
     topics = [Topic(id=t.id, text=t.text, by=t.by, raised_on=t.raised_on, carried=t.carried)
@@ -70,21 +77,19 @@ def agenda_for(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: 
         if (other.id != occ.id and other.covers_development
                 and other.agenda_state == AgendaState.INJECTED):
             last_dev = max(last_dev or other.start.date(), other.start.date())
-    question = None
-    if bank:
-        if occ.question_id:
-            question = next((q for q in bank if q.id == occ.question_id), None)
-        if question is None:
-            question = pick_question(bank, store.used_questions(pairing.id), pairing.key,
-                                     max(occ.meeting_number, 1))
-
-    return build_agenda(
+    recalled = recall(store, view, occ, zone, [t.id for t in topics if t.id is not None],
+                      fresh=fresh)
+    agenda = build_agenda(
         meeting_start=occ.start.astimezone(ZoneInfo(zone)), manager_name=view.manager.name,
         report_name=view.report.name, topics=topics, open_actions=actions,
         meeting_number=max(occ.meeting_number, 1), last_development_on=last_dev,
-        policy=AgendaPolicy(cfg.development_every, cfg.development_max_days), question=question,
+        policy=AgendaPolicy(cfg.development_every, cfg.development_max_days),
+        question=question_for(store, ctx.settings, view, occ, bank),
         missed=missed_meeting(store, pairing.id, occ, zone),
+        last_time=recalled.last_time, layout=cfg.layout, mailed=notes_mailed(ctx.settings),
+        recent=recalled.recent,
     )
+    return agenda, recalled
 
 
 def _first_shown(store: Store, view: PairingView, occ: OccurrenceRecord) -> set[int]:
@@ -185,24 +190,26 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
                  bank: list[Question], now: datetime, first: bool) -> str:
     graph, store = ctx.graph, ctx.store
     mailbox = view.manager.id
-    agenda = agenda_for(ctx, view, occ, zone, bank)
+    agenda, recalled = _compose(ctx, view, occ, zone, bank, fresh=True)
     block_html = render_block(ctx, agenda, view.pairing.key)
-    event = await graph.get_event(mailbox, occ.event_id, "body,isCancelled")
+    # The occurrence as this tick's calendar read returned it, or one read for it now.
+    event = ctx.events_seen.pop(occ.event_id, None)
+    if event is None:
+        event = await graph.get_event(mailbox, occ.event_id, "body,isCancelled")
     if event is None or event.cancelled:
         store.update_occurrence(occ.id, now, status=OccurrenceStatus.CANCELLED,
                                 agenda_state=AgendaState.SKIPPED)
         return "cancelled"
     html = event.body
     current = block_text(html_to_text(html))
-    if not first:
-        # Their words win: if anyone typed inside our block since we wrote it, leave it be.
-        text_event = await graph.get_event(mailbox, occ.event_id, "body", text_body=TEXT)
-        now_text = block_text(text_event.body if text_event else "")
-        if now_text is None or fingerprint(now_text) != occ.agenda_fingerprint:
-            log.info("agenda.person_edited", extra={"occurrence": occ.id})
-            store.update_occurrence(occ.id, now, agenda_updates=1 + ctx.settings.agenda
-                                    .extra_updates)
-            return "kept"
+    # Their words win: if anyone typed inside our block since we wrote it, leave it be.
+    # (The fingerprint is of the block as Exchange stored it, read from the HTML we already
+    # have, so telling costs no second read.)
+    if not first and (current is None or fingerprint(current) != occ.agenda_fingerprint):
+        log.info("agenda.person_edited", extra={"occurrence": occ.id})
+        store.update_occurrence(occ.id, now, agenda_updates=1 + ctx.settings.agenda
+                                .extra_updates)
+        return "kept"
     wanted = block_text(html_to_text(block_html))
     if first and current is not None and not _ours_untouched(current, wanted, occ):
         # A run wrote the block and died before recording it, and someone has typed into
@@ -211,6 +218,7 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
         store.update_occurrence(occ.id, now, agenda_state=AgendaState.INJECTED, agenda_at=now,
                                 agenda_updates=1 + ctx.settings.agenda.extra_updates)
         return "kept"
+    written_html = html
     if current is not None and wanted is not None and fingerprint(current) == fingerprint(wanted):
         pass  # a previous run wrote it and died before recording it: don't send it again
     else:
@@ -225,9 +233,18 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
             store.update_occurrence(occ.id, now, agenda_state=AgendaState.INJECTED,
                                     agenda_updates=1 + ctx.settings.agenda.extra_updates)
             return "kept"
-        await graph.set_event_body(mailbox, occ.event_id, new_html)
-    after = await graph.get_event(mailbox, occ.event_id, "body", text_body=TEXT)
-    written = block_text(after.body if after else "") or ""
+        # Graph answers a PATCH with the event as stored: its body is the baseline a later
+        # run compares with (no read-back request).
+        if occ.rebook_of is None:
+            answer = await graph.set_event_body(mailbox, occ.event_id, new_html)
+        else:
+            # A single meeting (booked to replace a missed one) takes the sensitivity in the
+            # same update. An occurrence always shows its series' (wire.body_patch), so none
+            # is sent for one: a series switches when it is next extended (series_create).
+            answer = (await graph.update_event(mailbox, occ.event_id, body_patch(
+                new_html, sensitivity=ctx.settings.policy.sensitivity))).body or None
+        written_html = answer or new_html
+    written = block_text(html_to_text(written_html)) or ""
     topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]
     action_ids = [a.id for a in agenda.actions]
     if first:
@@ -243,6 +260,8 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
         agenda_topics=tuple(topic_ids),
         covers_development=agenda.covers_development,
         question_id=agenda.question.id if agenda.question else None,
+        last_time_id=recalled.last_time_id, share_report=recalled.recent.report,
+        share_topics=recalled.recent.total,
     )
     log.info("agenda.injected" if first else "agenda.updated",
              extra={"occurrence": occ.id, "topics": len(topic_ids), "actions": len(action_ids)})

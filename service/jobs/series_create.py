@@ -307,4 +307,5 @@ class SeriesCreation(SchedulerBase):
             recurrence=recurrence_for(kind, slot, series.range_end),
             report_email=report.email, report_name=report.name, pairing_key=pairing.key,
             txn=series.transaction_id, teams=series.online,
+            sensitivity=self.ctx.settings.policy.sensitivity,
         )
