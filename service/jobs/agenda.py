@@ -24,7 +24,7 @@ from service.domain.records import OccurrenceRecord, PairingView
 from service.domain.series import agenda_can_update
 from service.domain.status import AgendaState, OccurrenceStatus, PairingStatus
 from service.domain.timing import agenda_due_at
-from service.domain.topics import topics_address
+from service.domain.topics import private_address, topics_address
 from service.errors import ServiceError
 from service.graph.wire import body_patch
 from service.jobs.context import JobContext
@@ -108,7 +108,9 @@ def render_block(ctx: JobContext, agenda: Agenda, pairing_key: str = "") -> str:
     box = ctx.settings.mail.topics_mailbox
     return render("agenda.html.j2", str(folder) if folder else None, agenda=agenda,
                   markers=MARKERS,
-                  topics_address=topics_address(box, pairing_key) if box and pairing_key else "")
+                  topics_address=topics_address(box, pairing_key) if box and pairing_key else "",
+                  private_address=(private_address(box, pairing_key) if box and pairing_key
+                                   else ""))
 
 
 async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:

@@ -418,7 +418,8 @@ async def _book(ctx: JobContext, rebook: RebookRecord, missed: _Missed, now: dat
             subject=subject, body_html=render_block(ctx, agenda, view.pairing.key),
             start=start, end=end, time_zone=series.time_zone, report_email=view.report.email,
             report_name=view.report.name, pairing_key=view.pairing.key,
-            txn=rebook.transaction_id, teams=series.online))
+            txn=rebook.transaction_id, teams=series.online,
+            sensitivity=ctx.settings.policy.sensitivity))
     # The created event as Graph answered it carries the body as stored: no read-back.
     written = block_text(html_to_text(event.body)) if event.body else None
     topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]

@@ -143,6 +143,7 @@ def test_fuzz_parse_fingerprint_render() -> None:
     summary = render("summary.html.j2", s={
         "report_first": cleaned[0], "manager_first": cleaned[1], "when": "8 Dec",
         "notes": cleaned, "next_meeting": None, "still_open": [], "closed": [],
+        "topics_address": "onetoone+0123456789@contoso.example", "replies_kept": True,
         "agreed": [{"owner": c[:60], "text": c, "due": None} for c in cleaned]})
     assert "<script" not in summary and "\x00" not in summary
 
