@@ -320,6 +320,12 @@ _TOPIC_LINE = re.compile(
     r"— [^—]+, raised \d{1,2} [A-Z][a-z]{2} \d{4}(?:, carried \d+×)?(?: \(topic #\d+\))?$")
 _QUOTED = re.compile(r"^[“\"].*[”\"]$")
 _TOPIC_MAIL = re.compile(r"^add a topic any time: email \S+@\S+", re.I)
+_PRIVATE_MAIL = re.compile(r"^a note for the manager's own record only: the manager emails it "
+                           r"to \S+@\S+", re.I)
+# Last time's recalled lines (domain/recall.quoted): known by shape too, so notes edited
+# after this agenda went in (the re-render then recalls other words) are never read again
+# as notes of this meeting.
+_RECALLED = re.compile(r"^(?:from the notes|[^:]{1,80} added): “.*”$", re.I)
 
 
 def _static_lines(manager_name: str, report_name: str) -> set[str]:
@@ -486,7 +492,8 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
             from_template[key] -= 1
             continue
         if (key in static or _HEADER.match(line) or _SHARE.match(line)
-                or _TOPIC_MAIL.match(line)
+                or _TOPIC_MAIL.match(line) or _PRIVATE_MAIL.match(line)
+                or _RECALLED.match(line)
                 or _TOPIC_LINE.search(line)
                 or (_ACTION_MARK.search(line) and _BOX.match(line) and " – " in line)):
             continue

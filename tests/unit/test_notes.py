@@ -460,3 +460,20 @@ def test_hint_with_its_boxes_replaced_is_still_the_agendas_own_line() -> None:
         parsed = parse_block(text, [], meeting_date=date(2026, 11, 23),
                              manager_name="Mia Manager", report_name="Sam Lee")
         assert parsed.notes == ["went fine"], box
+
+
+def test_last_times_recalled_lines_and_the_private_address_are_ours_by_shape() -> None:
+    """The previous meeting's notes were edited after this agenda went in: the lines it
+    recalled no longer match a re-render, and still are never read as this meeting's notes;
+    a line typed beside them is."""
+    block = "\n".join([
+        "Last time",
+        "From the notes: “Talked about the roadmap (old wording)”",
+        "Alex added: “Thanks — I'll bring the numbers”",
+        "A note for the manager's own record only: the manager emails it to "
+        "onetoone+p.0123456789@contoso.example. It is kept by onetoone.",
+        "Notes",
+        "Agreed to revisit the budget",
+    ])
+    parsed = parse(block)
+    assert parsed.notes == ["Agreed to revisit the budget"]
