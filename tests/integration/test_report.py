@@ -228,7 +228,9 @@ def sandbox_count(run: Run) -> dict[str, dict[str, int]]:
                     c["declined"] += 1
                     continue
                 body = run.tenant.person_body(organizer, occurrence_id(master["id"], original))
-                c["held" if MARK in body else "held_no_notes"] += 1
+                # In the Notes area itself: the next agenda's Last time recalls these words.
+                area = re.search(r'id="onetoone-notes"[^>]*>(.*?)</td>', body, re.S)
+                c["held" if area and MARK in area.group(1) else "held_no_notes"] += 1
     return out
 
 
