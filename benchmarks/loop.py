@@ -1,6 +1,6 @@
 """Benchmark: Graph requests per held meeting in the steady state, everything included.
 
-    python benchmarks/loop.py [--pairs 300] [--weeks 8] [--hours 12]
+    python benchmarks/loop.py [--pairs 300] [--weeks 8] [--hours 12] [--service-mailbox]
 
 Runs the worker's whole tick (directory sync, scheduling and its checks, absences, the
 calendar reads, agendas, notes read-back, mail) every ``--hours`` over simulated weeks
@@ -9,6 +9,8 @@ way Graph meters them (each ``$batch`` step is one; the ``$batch`` envelope is n
 again). Managers have six reports each, some of them managers too; half the managers type
 notes into their meetings. Prints the requests per held meeting against the floor (about
 3: the agenda write, one read of the typed notes, the summary) and the issue's target (4).
+With ``--service-mailbox`` the deployment has ``[mail] topics_mailbox`` (topics, replies and
+rebooking picks arrive there, read once per run for everyone; prep mails go out).
 """
 
 from __future__ import annotations
@@ -92,8 +94,12 @@ def type_notes(ctx, tenant: SandboxTenant, now: datetime, typed: set[str]) -> No
             typed.add(occ.event_id)
 
 
-def steady_state(pairs: int, weeks: int, hours: int) -> dict[str, float]:
+def steady_state(pairs: int, weeks: int, hours: int, service_mailbox: bool = False
+                 ) -> dict[str, float]:
     tenant = organisation(pairs)
+    box = "onetoone@bench.example"
+    if service_mailbox:
+        tenant.add_user("onetoone service", box)
     counts: Counter[str] = Counter()
     held = agendas = 0
     typed: set[str] = set()
@@ -102,6 +108,9 @@ def steady_state(pairs: int, weeks: int, hours: int) -> dict[str, float]:
         base = default_settings()
         settings = dataclasses.replace(
             base, database=dataclasses.replace(base.database, url=f"sqlite:///{tmp}/b.db"))
+        if service_mailbox:
+            settings = dataclasses.replace(settings, mail=dataclasses.replace(
+                settings.mail, topics_mailbox=box, prep_email=True))
 
         async def step(now: datetime, first: bool) -> None:
             nonlocal held, agendas, cpu
@@ -130,7 +139,8 @@ def steady_state(pairs: int, weeks: int, hours: int) -> dict[str, float]:
     total = sum(counts.values())
     per = total / max(held, 1)
     print(f"{pairs} pairs, {weeks} weeks, a tick every {hours} h ({ticks - 1} ticks after "
-          f"the rollout): {agendas} agendas written, {held} meetings held and read back")
+          f"the rollout){', with a service mailbox' if service_mailbox else ''}: {agendas} "
+          f"agendas written, {held} meetings held and read back")
     for label, n in counts.most_common():
         print(f"  {label:22} {n:7}  {n / max(held, 1):6.2f} per held meeting")
     print(f"  requests per held meeting: {per:.2f} (floor {FLOOR:.0f}, ratio {per / FLOOR:.2f}; "
@@ -144,8 +154,9 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=300)
     parser.add_argument("--weeks", type=int, default=8)
     parser.add_argument("--hours", type=int, default=12)
+    parser.add_argument("--service-mailbox", action="store_true")
     args = parser.parse_args()
-    steady_state(args.pairs, args.weeks, args.hours)
+    steady_state(args.pairs, args.weeks, args.hours, args.service_mailbox)
 
 
 if __name__ == "__main__":
