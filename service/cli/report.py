@@ -104,7 +104,7 @@ def evidence_cmd(obj: Ctx, person_email: str, start: date, end: date, as_manager
     owner only: give it to the person it is about, or to HR, not more widely."""
     from service.app import open_store
     from service.domain.insight import Period
-    from service.insight.evidence import PairInput, build, render_html, render_pdf
+    from service.insight.evidence import Comment, PairInput, build, render_html, render_pdf
     from service.store.insight import InsightReader, write_private
 
     now = obj.now(now_text)
@@ -123,10 +123,12 @@ def evidence_cmd(obj: Ctx, person_email: str, start: date, end: date, as_manager
     for history in reader.histories(views):
         pid = history.view.pairing.id
         role = "as report" if history.view.report.id == person.id else "as manager"
+        comments = [Comment(c.occurrence_id, c.created_at, c.text)
+                    for c in store.pair_report_comments(pid)]
         pairs.append((role, PairInput(history.view, history.occurrences, history.actions,
                                       history.topics,
                                       reader.pair_notes(pid, include_private=include_private),
-                                      reader.pair_mail(pid))))
+                                      reader.pair_mail(pid), comments)))
     evidence = build((person.name, person.email, person.time_zone), pairs,
                      Period(start, end, now), include_private=include_private,
                      as_manager=as_manager, generated=f"{now:%Y-%m-%d %H:%M} UTC")

@@ -213,7 +213,7 @@ def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None) 
             continue
         notes = _versions([n for n in p.notes if n.occurrence_id == occ.id], zone)
         comments = tuple((_at(c.at, zone), c.text) for c in p.comments
-                         if c.occurrence_id == occ.id)
+                         if c.occurrence_id == occ.id and c.text != ERASED)
         mailed = tuple(Mailed(m.kind, _words(m.subject), m.status, _at(m.sent_at, zone),
                               "" if m.body_html == ERASED else html_to_text(m.body_html))
                        for m in p.mail if m.occurrence_id == occ.id)

@@ -76,6 +76,15 @@ class MailRepliesRepository(Repository):
                         ReportCommentRow.occurrence_id == occurrence_id)
                         .order_by(ReportCommentRow.id))]
 
+    def pair_report_comments(self, pairing_id: int) -> list[ReportComment]:
+        """Every comment the report kept on the pair's meetings, oldest first (one query for
+        the evidence pack)."""
+        with self.session() as s:
+            return [ReportComment(r.id, r.pairing_id, r.occurrence_id, r.text, r.created_at)
+                    for r in s.scalars(select(ReportCommentRow).where(
+                        ReportCommentRow.pairing_id == pairing_id)
+                        .order_by(ReportCommentRow.id))]
+
     def add_mailed_private_note(self, pairing_id: int, occurrence_id: int | None, text: str,
                                 now: datetime, *, message_id: str) -> int | None:
         """Keep a private note the manager mailed (stored like `notes add --private`);

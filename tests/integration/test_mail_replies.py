@@ -221,7 +221,7 @@ def held_meeting_with_summary(world: World) -> dict[str, Any]:
 
 
 def test_the_reports_reply_to_the_summary_is_kept_with_that_meeting(
-        any_db_world: World, caplog: pytest.LogCaptureFixture) -> None:
+        any_db_world: World, caplog: pytest.LogCaptureFixture, tmp_path: Any) -> None:
     """The summary's Reply-To is the meeting's comments address and Mia; Rob's reply is
     kept once with that meeting, beside Mia's notes; Mia's reply-all is not a comment."""
     world = any_db_world
@@ -248,6 +248,25 @@ def test_the_reports_reply_to_the_summary_is_kept_with_that_meeting(
     world.at(world.occ.end + timedelta(hours=3))
     assert len(world.store.report_comments(world.occ.id)) == 1  # read twice: kept once
     assert "the manager's reply to a summary is not a comment" in reasons(caplog)
+    # The evidence pack carries it with that meeting; after `forget`, it is gone.
+    assert "the deadline moved to 20 Dec" in evidence_text(world, tmp_path)
+    world.store.forget_person(world.rob.report.id, world.occ.end + timedelta(days=1))
+    assert "the deadline moved to 20 Dec" not in evidence_text(world, tmp_path)
+
+
+def evidence_text(world: World, tmp_path: Any) -> str:
+    """`onetoone evidence` for Rob, as the admin runs it."""
+    from click.testing import CliRunner
+
+    from service.cli import cli
+
+    path = tmp_path / "evidence.html"
+    env = {"ONETOONE_DATABASE_URL": world.settings.database.url, "ONETOONE_CONFIG": ""}
+    result = CliRunner().invoke(cli, ["evidence", ROB, "--from", "2026-11-01", "--to",
+                                      "2027-06-01", "--now", "2027-06-01T09:00:00Z",
+                                      "--out", str(path)], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return path.read_text()
 
 
 def test_a_mailed_private_note_stays_private_and_forget_erases_it(
