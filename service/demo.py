@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import re
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,18 +22,18 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from service.app import job_context, load_sandbox, sandbox_state_lock, save_sandbox
+from service.app import job_context, load_sandbox, open_store, sandbox_state_lock, save_sandbox
 from service.config import Settings, default_settings
 from service.domain.attendance import missed_flag
 from service.domain.events import CalendarEvent
 from service.domain.htmltext import html_to_text
-from service.domain.records import ActionRecord
 from service.domain.status import AgendaState, OccurrenceStatus, PairingStatus
 from service.domain.timezones import to_iana
 from service.graph.client import parse_graph_datetime
 from service.jobs.schedule import describe_slot
 from service.jobs.tick import tick
 from service.render import render
+from service.store.repo import Store
 
 HORIZON = timedelta(weeks=26)
 
@@ -74,6 +74,7 @@ NOTES = [
      "Less context-switching; stand-ups could be shorter.", "suggest a shorter stand-up"),
 ]
 TYPED = "demo_typed"  # sandbox state: occurrences whose notes a manager has typed
+UNTYPED = "demo_untyped"  # and those a manager chose to leave without notes
 # A carried-over action line in the agenda ends with its number, "(#12)"; the agenda's own
 # wording ("change [ ] to [x]", the example action) never does.
 OPEN_ACTION = re.compile(r"(<p\b[^>]*>)\[ \] (?=(?:(?!</p>).)*\(#\d+\)\s*</p>)")
@@ -104,15 +105,30 @@ def _people_at_work(tenant: Any, store: Any, now: datetime, grace: timedelta) ->
     typed into, so every note typed is read back before the demo ends."""
     done: list[str] = []
     typed = tenant.state.setdefault(TYPED, [])
+    untyped = tenant.state.setdefault(UNTYPED, [])
+    # One query finds the meetings there may be something to type into; most runs there are
+    # none, and reading every pair's meetings each time was a tenth of the demo's time.
+    waiting = {occ.series_id for occ in store.occurrences_ended_between(
+        datetime.min.replace(tzinfo=UTC), now - grace + timedelta(microseconds=1))
+        if occ.agenda_state == AgendaState.INJECTED
+        and occ.status != OccurrenceStatus.CANCELLED
+        and occ.event_id not in typed and occ.event_id not in untyped}
+    if not waiting:
+        return done
+    pairings = {series.pairing_id for series in map(store.series, waiting) if series}
     for pick, view in enumerate(store.views([PairingStatus.ACTIVE])):
+        if view.pairing.id not in pairings:
+            continue
         occs = store.pairing_occurrences(view.pairing.id)
         mailbox = view.manager.email
         report_first = view.report.name.split()[0]
         for n, occ in enumerate(occs, start=1):
             if (occ.end + grace > now or occ.agenda_state != AgendaState.INJECTED
-                    or occ.status == OccurrenceStatus.CANCELLED or occ.event_id in typed):
+                    or occ.status == OccurrenceStatus.CANCELLED or occ.event_id in typed
+                    or occ.event_id in untyped):
                 continue
             if view.report.name.startswith("Grace"):
+                untyped.append(occ.event_id)
                 continue
             html = tenant.person_body(mailbox, occ.event_id)
             due = (occ.end + timedelta(days=10)).strftime("%d %b")
@@ -158,24 +174,31 @@ async def _reschedule_some(ctx: Any, tenant: Any, now: datetime) -> list[str]:
     return done
 
 
-async def _walk(settings: Settings, tenant: Any, now: datetime, console: Console
-                ) -> tuple[Any, list[str]]:
+async def _walk(settings: Settings, store: Store, tenant: Any, now: datetime,
+                console: Console, walk: timedelta) -> tuple[Any, list[str]]:
     """Run the worker's tick every 12 hours for six simulated weeks, people acting between
-    (before each tick, so the tick reads back what they typed)."""
+    (before each tick, so the tick reads back what they typed). A bar shows the simulated
+    day on a terminal; nothing is drawn when output goes to a file or pipe."""
     first = None
     happenings: list[str] = []
     grace = timedelta(minutes=settings.agenda.grace_minutes)
-    steps = int(WALK / STEP) + 1
+    steps = int(walk / STEP) + 1
+    weeks = max(1, -(-walk // timedelta(weeks=1)))
+    per_week = int(timedelta(weeks=1) / STEP)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True,
                   disable=console.quiet or not console.is_terminal) as progress:
         task = progress.add_task("Walking the weeks", total=steps)
         for i in range(steps):
             at = now + STEP * i
-            progress.update(task, description=f"Week {i // 14 + 1} of {steps // 14}: "
+            # The last tick falls on the first moment after the walk: still its last week.
+            week = min(i // per_week + 1, weeks)
+            progress.update(task, description=f"Week {week} of {weeks}: "
                                               f"{at:%a %d %b %H:%M} UTC")
             tenant.now = lambda at=at: at
-            async with job_context(settings, at, sandbox=tenant) as ctx:
+            # One store for the whole walk: opening one checks the schema with Alembic,
+            # which cost more than a quiet tick.
+            async with job_context(settings, at, sandbox=tenant, store=store) as ctx:
                 happenings += _people_at_work(tenant, ctx.store, at, grace)
                 result = await tick(ctx, at, sync=i % 2 == 0)
                 first = first or result
@@ -189,12 +212,13 @@ async def _walk(settings: Settings, tenant: Any, now: datetime, console: Console
     return first, list(history)
 
 
-async def _run(out: Path, now: datetime, console: Console) -> None:
+async def _run(out: Path, now: datetime, console: Console, walk: timedelta) -> None:
     settings = demo_settings(out)
     with sandbox_state_lock(settings):
         tenant = load_sandbox(settings, now)
-        result, happenings = await _walk(settings, tenant, now, console)
-        async with job_context(settings, now, sandbox=tenant) as ctx:
+        store = open_store(settings)
+        result, happenings = await _walk(settings, store, tenant, now, console, walk)
+        async with job_context(settings, now, sandbox=tenant, store=store) as ctx:
             users = [u for u in await ctx.graph.list_users() if u.enabled]
             infos = await ctx.graph.mailbox_settings([u.id for u in users])
             calendars: dict[str, list[CalendarEvent]] = {}
@@ -242,7 +266,7 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
             "cadence": view.pairing.cadence, "why": view.pairing.cadence_reason,
             # as of the end of the simulated weeks, which the agendas table shows
             "status": _pair_status(history.get(view.pairing.id, []),
-                                   view.pairing.status, now + WALK),
+                                   view.pairing.status, now + walk),
             "series": describe_slot(view.series) if view.series else (view.pairing.note or "—"),
             "manager_page": f"people/{_slug(view.manager.name)}.html",
             "report_page": f"people/{_slug(view.report.name)}.html",
@@ -252,7 +276,7 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
                                            summary=result.schedule.summary(),
                                            agendas=agenda_rows, happenings=happenings,
                                            mails=mail_rows,
-                                           weeks=int(WALK / timedelta(weeks=1))))
+                                           weeks=int(walk / timedelta(weeks=1))))
 
     table = Table("manager", "report", "cadence", "why", "series", title="onetoone demo")
     for row in rows:
@@ -269,9 +293,9 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
         console.print("[red]failed:[/red] " + escape(line))
     injected = sum(1 for r in agenda_rows if r["agenda"])
     held = sum(1 for r in agenda_rows if r["status"] == "held")
-    open_actions = len(store_actions(settings))
+    open_actions = len(store.actions(open_only=True))
     console.print(
-        f"Then {int(WALK / timedelta(weeks=1))} simulated weeks: {injected} agendas written "
+        f"Then {int(walk / timedelta(weeks=1))} simulated weeks: {injected} agendas written "
         f"into invites, {held} meetings' notes read back, {open_actions} actions still open; "
         f"{len(happenings)} things people did in Outlook (typed notes, moved, cancelled).")
     kinds = {k: sum(1 for m in mail_rows if m["kind"] == k)
@@ -285,12 +309,6 @@ async def _run(out: Path, now: datetime, console: Console) -> None:
                   f"(as .eml and HTML under {out / 'mail'}/).")
     console.print(f"Open [bold]{out / 'index.html'}[/bold] to see each person's calendar "
                   f"for the next six months (one page per person under {out / 'people'}/).")
-
-
-def store_actions(settings: Settings) -> list[ActionRecord]:
-    from service.app import open_store
-
-    return open_store(settings).actions(open_only=True)
 
 
 def _mail_pages(out: Path, tenant: Any, users: list[Any]) -> list[dict[str, Any]]:
@@ -326,7 +344,15 @@ def _mail_pages(out: Path, tenant: Any, users: list[Any]) -> list[dict[str, Any]
             if sent:
                 eml["Date"] = format_datetime(parse_graph_datetime(sent))
             for header in message.get("internetMessageHeaders") or []:
-                eml[header["name"]] = header["value"]
+                name, value = str(header.get("name") or ""), str(header.get("value") or "")
+                # The transport's own From/To/Subject/MIME headers are already set above
+                # (twice is an error); a header that cannot be written is left out alone.
+                if not name or name.lower() in _OWN_HEADERS or name in eml:
+                    continue
+                try:
+                    eml[name] = value
+                except (ValueError, TypeError):
+                    continue
             html = (message.get("body") or {}).get("content") or ""
             # A text part as mail clients show it without HTML (Graph sends HTML only).
             eml.set_content(html_to_text(html))
@@ -340,6 +366,11 @@ def _mail_pages(out: Path, tenant: Any, users: list[Any]) -> list[dict[str, Any]
             rows.append({"to": user.name, "subject": subject, "eml": f"{stem}.eml",
                          "html": f"{stem}.html", "kind": kind})
     return rows
+
+
+# Headers the .eml gets from the message's fields or from its MIME parts.
+_OWN_HEADERS = frozenset({"from", "sender", "to", "cc", "bcc", "subject", "date",
+                          "mime-version", "content-type", "content-transfer-encoding"})
 
 
 def _mail_kind(subject: str) -> str | None:
@@ -397,7 +428,8 @@ def _agenda_pages(out: Path, store: Any, tenant: Any, views: list[Any]) -> list[
     return rows
 
 
-def run_demo(out: Path, now: datetime, console: Console) -> None:
-    """Run the demo as of ``now`` into ``out``."""
+def run_demo(out: Path, now: datetime, console: Console, walk: timedelta = WALK) -> None:
+    """Run the demo as of ``now`` into ``out``, walking ``walk`` of simulated time (tests
+    and benchmarks walk less than the six weeks people see)."""
     out.mkdir(parents=True, exist_ok=True)
-    asyncio.run(_run(out.resolve(), now, console))
+    asyncio.run(_run(out.resolve(), now, console, walk))

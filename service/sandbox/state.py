@@ -53,6 +53,23 @@ def state_lock(path: str | Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, scalars), several times faster than
+    ``copy.deepcopy``, which the handlers pay on every item they answer with; anything else
+    in it is deep-copied the usual way."""
+    kind = type(value)
+    if kind is dict:
+        return {k: v if type(v) in _ATOMS else json_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _ATOMS else json_copy(v) for v in value]
+    if kind in _ATOMS:
+        return value
+    return copy.deepcopy(value)
+
+
 def meeting_kind(message: dict[str, Any]) -> str | None:
     """"invite", "update" or "cancel" for meeting mail, None for other messages."""
     if message.get("meetingMessageType") == "meetingCancelled":
@@ -87,6 +104,9 @@ class TenantState:
         self.autosave: Path | None = None  # save the state after every change (CLI mode)
         self.outbound: list[dict[str, Any]] = []  # mail to addresses outside the tenant
         self._lock = threading.RLock()
+        # Parsed event times per mailbox (occurrences.calendar_index): derived from ``state``,
+        # never saved, and checked against the event before each use.
+        self.calendar_cache: dict[str, dict[str, Any]] = {}
 
     # -- identity -------------------------------------------------------------------------
 
@@ -226,6 +246,7 @@ class TenantState:
         del self.state["users"][uid]
         self.state["events"].pop(uid, None)
         self.state["messages"].pop(uid, None)
+        self.calendar_cache.pop(uid, None)
         for other in self.state["users"].values():
             if other.get("manager_id") == uid:
                 other["manager_id"] = None
@@ -288,7 +309,9 @@ class TenantState:
         target.parent.mkdir(parents=True, exist_ok=True)
         scratch = target.with_name(target.name + ".tmp")
         with self._lock:
-            scratch.write_text(json.dumps(self.state, indent=1, sort_keys=True))
+            # No indent: json's C encoder only runs without one, and this runs after every
+            # change a client makes (autosave), a few times per tick.
+            scratch.write_text(json.dumps(self.state, sort_keys=True))
         scratch.replace(target)
 
     @classmethod
