@@ -1,6 +1,6 @@
 """The demo run end to end: its pages tell the story of the weeks it walked.
 
-(Each test runs the whole demo, ~20 s: acceptance tier, not the fast unit loop.)"""
+(Each test runs the whole demo, ~10 s: acceptance tier, not the fast unit loop.)"""
 
 from __future__ import annotations
 
