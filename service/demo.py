@@ -33,20 +33,38 @@ from service.graph.client import parse_graph_datetime
 from service.jobs.schedule import describe_slot
 from service.jobs.tick import tick
 from service.render import render
+from service.sandbox.org import DOMAIN
 from service.store.repo import Store
 
 HORIZON = timedelta(weeks=26)
 
 
+# The organisation's service mailbox: topics, replies to summaries and private notes arrive
+# there, so the demo shows the report leading from Outlook.
+SERVICE_MAILBOX = f"onetoone@{DOMAIN}"
+
+
 def demo_settings(out: Path) -> Settings:
-    """Built-in defaults, with state kept in the demo folder (ignores ./onetoone.toml)."""
+    """Built-in defaults, with state kept in the demo folder (ignores ./onetoone.toml) and
+    a service mailbox, as the admin guide recommends."""
     base = default_settings()
     return dataclasses.replace(
         base,
         database=dataclasses.replace(base.database, url=f"sqlite:///{(out / 'demo.db')}"),
         microsoft=dataclasses.replace(base.microsoft,
                                       sandbox_state=out / "sandbox-tenant.json"),
+        mail=dataclasses.replace(base.mail, topics_mailbox=SERVICE_MAILBOX),
+        pairs=dataclasses.replace(base.pairs,
+                                  exclude=(*base.pairs.exclude, SERVICE_MAILBOX)),
     )
+
+
+def _service_mailbox(tenant: Any) -> None:
+    """The service mailbox exists in the tenant (a sandbox saved by an older demo lacks it)."""
+    try:
+        tenant.user(SERVICE_MAILBOX)
+    except (KeyError, LookupError, ValueError):
+        tenant.add_user("onetoone", SERVICE_MAILBOX, job_title="Service mailbox")
 
 
 def _slug(text: str) -> str:
@@ -145,6 +163,68 @@ def _people_at_work(tenant: Any, store: Any, now: datetime, grace: timedelta) ->
     return done
 
 
+# What reports bring to their 1-2-1s, replying to "what would you like to talk about?":
+# picked by person and meeting, so the same demo writes the same replies. Grace never
+# replies (her agendas show the manager's topics only).
+REPLY_TOPICS = [
+    ("Feedback on my last presentation", "Whether I can join the platform guild"),
+    ("Workload for the next sprint",),
+    ("Training budget for next quarter", "Working from home on Fridays"),
+    ("The handover from the old team",),
+]
+REPLIED = "demo_replied"  # sandbox state: message ids of prep mails and summaries answered
+PRIVATE = "demo_private"  # and the meetings a manager kept a private note about
+
+
+def _reports_reply(tenant: Any, store: Any, now: datetime) -> list[str]:
+    """What reports and managers do in their mail between runs: most reports answer the
+    prep mail with a topic or two (quoted history and a signature included, as Outlook
+    sends it), Tom replies to his first summary with a comment, and Priya keeps one private
+    note about a meeting with Tom by mailing the pair's private address."""
+    from service.domain.topics import private_address
+    from service.sandbox.mail import compose, reply
+
+    done: list[str] = []
+    replied = tenant.state.setdefault(REPLIED, [])
+    for n, view in enumerate(store.views([PairingStatus.ACTIVE])):
+        first = view.report.name.split()[0]
+        summaries = 0
+        for message in tenant.messages(view.report.email):
+            subject = message.get("subject") or ""
+            if message["id"] in replied:
+                summaries += subject.startswith("1-2-1 notes:")
+                continue
+            sender = ((message.get("from") or {}).get("emailAddress") or {}).get("address", "")
+            if sender.lower() != view.manager.email.lower():
+                continue  # onetoone's acknowledgements come from the service mailbox
+            if (subject.startswith("Your 1-2-1 with") and "talk about?" in subject
+                    and first != "Grace"):
+                lines = REPLY_TOPICS[(n + len(replied)) % len(REPLY_TOPICS)]
+                reply(tenant, view.report.email, message,
+                      "Hi,\n\n" + "\n".join(lines) + f"\n\nThanks\n{first}")
+                replied.append(message["id"])
+                done.append(f"{first} replied to the prep mail with {len(lines)} topic"
+                            f"{'s' if len(lines) > 1 else ''}")
+            elif subject.startswith("1-2-1 notes:") and first == "Tom" and not summaries:
+                reply(tenant, view.report.email, message,
+                      "Thanks! One more thing: the demo moved to Thursday.\n\nTom")
+                replied.append(message["id"])
+                summaries += 1
+                done.append("Tom replied to his summary with a comment")
+        private = tenant.state.setdefault(PRIVATE, [])
+        if first == "Tom" and not private:
+            held = [o for o in store.pairing_occurrences(view.pairing.id)
+                    if o.status == OccurrenceStatus.HELD]
+            if held:
+                compose(tenant, view.manager.email,
+                        [private_address(SERVICE_MAILBOX, view.pairing.key)], "Private note",
+                        "<p>Tom mentioned a family matter; check in gently next time.</p>")
+                private.append(held[0].id)
+                done.append(f"{view.manager.name.split()[0]} kept a private note about a "
+                            "meeting with Tom (never mailed or shown to him)")
+    return done
+
+
 async def _reschedule_some(ctx: Any, tenant: Any, now: datetime) -> list[str]:
     """Once: Priya moves Aisha's first meeting a day later; Marcus cancels his first
     meeting with Olivia. Done in Outlook, before the agendas go out."""
@@ -200,6 +280,7 @@ async def _walk(settings: Settings, store: Store, tenant: Any, now: datetime,
             # which cost more than a quiet tick.
             async with job_context(settings, at, sandbox=tenant, store=store) as ctx:
                 happenings += _people_at_work(tenant, ctx.store, at, grace)
+                happenings += _reports_reply(tenant, ctx.store, at)
                 result = await tick(ctx, at, sync=i % 2 == 0)
                 first = first or result
                 if i == 0:
@@ -216,10 +297,12 @@ async def _run(out: Path, now: datetime, console: Console, walk: timedelta) -> N
     settings = demo_settings(out)
     with sandbox_state_lock(settings):
         tenant = load_sandbox(settings, now)
+        _service_mailbox(tenant)
         store = open_store(settings)
         result, happenings = await _walk(settings, store, tenant, now, console, walk)
         async with job_context(settings, now, sandbox=tenant, store=store) as ctx:
-            users = [u for u in await ctx.graph.list_users() if u.enabled]
+            users = [u for u in await ctx.graph.list_users()
+                     if u.enabled and u.email.lower() != SERVICE_MAILBOX]
             infos = await ctx.graph.mailbox_settings([u.id for u in users])
             calendars: dict[str, list[CalendarEvent]] = {}
             for user in users:
@@ -298,6 +381,11 @@ async def _run(out: Path, now: datetime, console: Console, walk: timedelta) -> N
         f"Then {int(walk / timedelta(weeks=1))} simulated weeks: {injected} agendas written "
         f"into invites, {held} meetings' notes read back, {open_actions} actions still open; "
         f"{len(happenings)} things people did in Outlook (typed notes, moved, cancelled).")
+    topics = [t for v in views for t in store.pair_topics(v.pairing.id)]
+    by_report = sum(1 for t in topics if t.by == "report")
+    console.print(f"Reports led: {by_report} of {len(topics)} topics came from reports, "
+                  "most by replying to the \"what would you like to talk about?\" mail; "
+                  "replies to summaries are kept with their meeting.")
     kinds = {k: sum(1 for m in mail_rows if m["kind"] == k)
              for k in ("summary", "reminder", "rebook", "absence")}
     console.print(f"Reports received {kinds['summary']} summar"
@@ -375,6 +463,8 @@ _OWN_HEADERS = frozenset({"from", "sender", "to", "cc", "bcc", "subject", "date"
 
 def _mail_kind(subject: str) -> str | None:
     """Which of onetoone's mails a subject is (None for other mail in the inbox)."""
+    if "what would you like to talk about?" in subject:
+        return "prep"
     for prefix, kind in (("1-2-1 notes:", "summary"), ("Notes for your 1-2-1", "reminder"),
                          ("Rebook your 1-2-1", "rebook"), ("1-2-1s during ", "absence"),
                          ("1-2-1 with ", "absence")):

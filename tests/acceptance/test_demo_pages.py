@@ -31,6 +31,34 @@ def test_demo_pages_show_the_leave_handled_and_missed_meetings(tmp_path) -> None
         assert not first <= day <= last and "Europe/London" in when and "(" in why
     assert "active, missed 2 in a row" in index  # Marcus never writes notes for Grace
     assert "America/New_York</td><td>Marcus Johnson &amp;" in index
+    # Issue 12: reports lead from Outlook. Their replies to the prep mail became topics that
+    # open later agendas; Tom's reply to a summary is kept; Priya's private note is stored
+    # and appears in no page or mail the demo wrote (only in her own Sent Items).
+    assert "replied to the prep mail with" in index
+    assert "Tom replied to his summary with a comment" in index
+    assert "kept a private note about a meeting with Tom" in index
+    import html as html_module
+
+    from service.demo import REPLY_TOPICS
+
+    pages = [p.read_text() for p in (tmp_path / "out" / "agendas").glob("*.html")]
+    wanted = {t for lines in REPLY_TOPICS for t in lines}
+    led = [p for p in pages if any(t in html_module.unescape(html_module.unescape(p))
+                                   for t in wanted)]
+    assert led, "no agenda carries a topic a report sent by replying"
+    written = [p for p in (tmp_path / "out").rglob("*")
+               if p.is_file() and p.suffix in (".html", ".eml")]
+    assert written and not [p for p in written if "family matter" in p.read_text()]
+    from service.store.db import make_engine
+    from service.store.repo import Store
+
+    store = Store(make_engine(f"sqlite:///{tmp_path / 'out' / 'demo.db'}"))
+    tom = next(v for v in store.views() if v.report.name.startswith("Tom"))
+    kept = [n for o in store.pairing_occurrences(tom.pairing.id)
+            for n in store.notes(o.id, include_private=True) if n.private]
+    assert [n.text for n in kept] == ["Tom mentioned a family matter; check in gently next "
+                                      "time."]
+    assert any(store.report_comments(o.id) for o in store.pairing_occurrences(tom.pairing.id))
 
 
 def test_demo_over_a_bank_holiday_shows_the_meeting_moved_off_it(tmp_path) -> None:
