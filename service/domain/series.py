@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from service.domain.cadence import recurrence_for
 from service.domain.model import CadenceKind, Slot
 from service.domain.recurrence import expand
-from service.domain.status import OccurrenceStatus
+from service.domain.status import AgendaState, OccurrenceStatus
+from service.domain.timing import agenda_due_at
 
 
 class StoredSeries(Protocol):
@@ -59,7 +60,18 @@ class StoredMeeting(Protocol):
     def status(self) -> str: ...
 
 
+class AgendaMeeting(StoredMeeting, Protocol):
+    """A stored meeting with the state of its agenda."""
+
+    @property
+    def agenda_state(self) -> str: ...
+
+
 M = TypeVar("M", bound=StoredMeeting)
+# The smallest step of a stored instant: "strictly after" as an instant.
+TICK = timedelta(microseconds=1)
+# How much of the pattern is expanded at a time while looking for a meeting still to list.
+_SPAN = timedelta(days=70)
 
 
 def slot_of(series: StoredSeries) -> Slot:
@@ -136,6 +148,44 @@ def meeting_on(found: Sequence[Meeting[M]], day: date, zone: ZoneInfo) -> Meetin
 def first_day_after(found: Sequence[Meeting[M]], day: date, zone: ZoneInfo) -> date | None:
     """The local date of the first of ``found`` after ``day``: the one to suggest instead."""
     return next((d for m in found if (d := m.start.astimezone(zone).date()) > day), None)
+
+
+def listing_due_at(series: StoredSeries, stored: Sequence[AgendaMeeting], after: datetime, *,
+                   lead_working_days: int, working_days: frozenset[int],
+                   ahead: timedelta) -> datetime | None:
+    """The first instant from ``after`` on at which a meeting of ``series`` is within
+    ``ahead`` of it (or under way) with its agenda due and not written: when the occurrence
+    sync must list the series. None when no meeting of it ever will be.
+
+    A slot of the pattern is settled once the store holds it with its agenda written (or
+    skipped), cancelled, or moved; a stored meeting moved elsewhere counts at its own start
+    while its agenda is pending. The answer is exact, not a bound: at any ``now`` from
+    ``after`` on, "listing_due_at(..., now) <= now" is whether the sync lists the series now,
+    as long as the stored meetings stay as they are.
+    """
+    zone = ZoneInfo(series.time_zone)
+    done = {o.original_start for o in stored if o.agenda_state != AgendaState.PENDING
+            or o.status == OccurrenceStatus.CANCELLED or o.start != o.original_start}
+
+    def due(start: datetime) -> datetime:
+        written = agenda_due_at(start.astimezone(zone), lead_working_days, working_days)
+        return max(written, start - ahead + TICK, after)
+
+    moved = [due(o.start) for o in stored
+             if o.start >= after and o.agenda_state == AgendaState.PENDING
+             and o.status != OccurrenceStatus.CANCELLED and o.start not in done]
+    best = min(moved, default=None)
+    # The pattern's first unsettled slot is enough: a later slot's agenda is never due
+    # sooner (both bounds grow with the start).
+    last = datetime.combine(series.range_end + timedelta(days=2), time(0), tzinfo=zone)
+    lo = after
+    while lo < last:
+        for start, _end in occurrences(series, lo, lo + _SPAN):
+            if start not in done:
+                first = due(start)
+                return first if best is None else min(best, first)
+        lo += _SPAN
+    return best
 
 
 def agenda_can_update(updates_done: int, extra_updates: int) -> bool:

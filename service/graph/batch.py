@@ -64,27 +64,40 @@ def mailbox_key(item: BatchItem) -> str | None:
 
 def pack_batches(items: Sequence[BatchItem], per_mailbox: int = 4) -> list[list[BatchItem]]:
     """Split sub-requests into $batch payloads of at most 20, with at most ``per_mailbox``
-    aimed at any one mailbox, in one pass: each mailbox remembers the first chunk that may
-    still take one of its requests, so packing never rescans the chunks before it."""
+    aimed at any one mailbox, each into the first payload that may take it, in time linear
+    in the number of items: a mailbox's requests only ever go into later payloads than its
+    last one (so only that one can be short of room for it), and full payloads are skipped
+    in one step (each remembers a later payload that may still have room, as union-find
+    does)."""
     chunks: list[list[BatchItem]] = []
     counts: list[Counter[str]] = []
-    first_open = 0  # chunks before this one are full
-    resume: dict[str, int] = {}
+    later: list[int] = []  # for a full chunk, a later one that may have room (itself if not)
+    last: dict[str, int] = {}  # each mailbox's latest chunk
+
+    def open_from(i: int) -> int:
+        """The first chunk from ``i`` on with room (``len(chunks)``: a new one)."""
+        root = i
+        while root < len(chunks) and later[root] != root:
+            root = later[root]
+        while i != root:  # shorten the path for the next look
+            later[i], i = root, later[i]
+        return root
+
     for item in items:
         box = mailbox_key(item)
-        at = max(first_open, resume.get(box, 0)) if box is not None else first_open
-        while at < len(chunks) and (len(chunks[at]) >= BATCH_LIMIT or (
-                box is not None and counts[at][box] >= per_mailbox)):
-            at += 1
+        at = open_from(last.get(box, 0) if box is not None else 0)
+        if box is not None and at < len(chunks) and counts[at][box] >= per_mailbox:
+            at = open_from(at + 1)
         if at == len(chunks):
             chunks.append([])
             counts.append(Counter())
+            later.append(at)
         chunks[at].append(item)
+        if len(chunks[at]) >= BATCH_LIMIT:
+            later[at] = at + 1
         if box is not None:
             counts[at][box] += 1
-            resume[box] = at
-        while first_open < len(chunks) and len(chunks[first_open]) >= BATCH_LIMIT:
-            first_open += 1
+            last[box] = at
     return chunks
 
 

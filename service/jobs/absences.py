@@ -136,10 +136,11 @@ def find_due(ctx: JobContext, now: datetime) -> list[_Due]:
     """Stored occurrences whose absence check is due now."""
     out = []
     store = ctx.store
-    for occ in store.occurrences_between(now, now + _horizon(ctx)):
-        if not _open(occ):
-            continue  # cheap checks first: most rows are settled
-        context = store.occurrence_context(occ)
+    # Cheap checks first: most rows are settled (their agenda is in).
+    coming = [o for o in store.occurrences_between(now, now + _horizon(ctx)) if _open(o)]
+    contexts = store.occurrence_contexts(coming)
+    for occ in coming:
+        context = contexts.get(occ.id)
         if context is None:
             continue
         series, view = context

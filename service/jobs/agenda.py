@@ -121,10 +121,13 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
     bank = question_bank(cfg.templates)
     horizon = now + timedelta(days=cfg.lead_working_days * 2 + 5)
     due: dict[int, list[tuple[OccurrenceRecord, Any, PairingView, bool]]] = {}
-    for occ in store.occurrences_between(now, horizon):
-        if occ.status == OccurrenceStatus.CANCELLED:
-            continue
-        context = store.occurrence_context(occ)
+    coming = [o for o in store.occurrences_between(now, horizon)
+              if o.status != OccurrenceStatus.CANCELLED]
+    # Read for all of them at once, not one query per meeting (most have their agenda).
+    contexts = store.occurrence_contexts(coming)
+    open_topics = store.open_topic_ids(view.pairing.id for _s, view in contexts.values())
+    for occ in coming:
+        context = contexts.get(occ.id)
         if context is None or context[1].pairing.status != PairingStatus.ACTIVE:
             continue
         series, view = context
@@ -136,7 +139,7 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
         first = occ.agenda_state == AgendaState.PENDING
         if not first:
             shown = set(occ.agenda_topics)
-            new_topic = any(t.id not in shown for t in store.open_topics(view.pairing.id))
+            new_topic = bool(open_topics.get(view.pairing.id, set()) - shown)
             if not new_topic or not agenda_can_update(occ.agenda_updates, cfg.extra_updates):
                 continue
         due.setdefault(view.pairing.id, []).append((occ, series, view, first))

@@ -17,15 +17,15 @@ also reads the report's answer and the time at the end.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from service.domain.events import CalendarEvent
+from service.domain.series import TICK, listing_due_at
 from service.domain.series import occurrences as series_occurrences
-from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
-from service.domain.timing import agenda_due_at
+from service.domain.status import OccurrenceStatus
 from service.errors import NotFound, ServiceError
 from service.graph.wire import CalendarChanges
 from service.jobs.context import JobContext
@@ -42,6 +42,8 @@ DELTA_SLACK = timedelta(days=7)
 # A manager's calendar is read once as each of their recorded meetings comes this close to
 # its start: the one read that tells whether it still stands, and when.
 WATCH_CLOSE = timedelta(hours=24)
+# Series whose stored meetings are read together (see _with_meetings).
+MEETINGS_AT_ONCE = 250
 # Outcomes the capture job decided; sync never undoes them.
 KEEP = (OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES)
 
@@ -79,24 +81,19 @@ def sync_until(ctx: JobContext, series: Any, manager: Any, now: datetime,
     """The end of the window to list the series' occurrences in now for an agenda that is
     due, or None for no look. (Meetings already recorded are followed by the calendar's
     delta instead: see ``_changed_series``.)"""
+    hi = window(ctx, now)[1]
+    due = next_listing(ctx, series, manager, now, stored)
+    return hi if due is not None and due <= now else None
+
+
+def next_listing(ctx: JobContext, series: Any, manager: Any, now: datetime,
+                 stored: list[Any]) -> datetime | None:
+    """When the series must next be listed for an agenda falling due (``now`` when it must
+    be now; None: never), with its stored meetings as they are."""
     lo, hi = window(ctx, now)
-    zone = ZoneInfo(series.time_zone)
-    days = _working_days(manager)
-    lead = ctx.settings.agenda.lead_working_days
-    # A slot is settled once its agenda is written, it is cancelled, or it was moved (the
-    # row's own start is then what counts, below).
-    done = {o.original_start for o in stored if o.agenda_state != AgendaState.PENDING
-            or o.status == OccurrenceStatus.CANCELLED or o.start != o.original_start}
-    starts = [s for s, _ in series_occurrences(series, lo, hi)]
-    starts += [o.start for o in stored if lo <= o.start < hi
-               and o.agenda_state == AgendaState.PENDING
-               and o.status != OccurrenceStatus.CANCELLED]
-    for start in starts:
-        if start in done:
-            continue
-        if agenda_due_at(start.astimezone(zone), lead, days) <= now:
-            return hi
-    return None
+    return listing_due_at(series, stored, now,
+                          lead_working_days=ctx.settings.agenda.lead_working_days,
+                          working_days=_working_days(manager), ahead=hi - lo)
 
 
 def _followed(occ: Any, now: datetime) -> bool:
@@ -106,25 +103,30 @@ def _followed(occ: Any, now: datetime) -> bool:
             and occ.status not in (OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN))
 
 
-async def _changed_series(ctx: JobContext, now: datetime, todo: list[tuple[Any, Any]],
-                          report: SyncReport
-                          ) -> tuple[dict[int, datetime], dict[str, DeltaLink | None]]:
-    """Series id -> end of the window to list it in, for each series one of whose recorded
-    upcoming meetings changed in its organizer's calendar since the last tick; and each
-    mailbox's new delta link, to keep once those series are synced (not before: a run that
-    dies in between must be told of the same changes again)."""
-    links = DeltaRepository(ctx.store.engine).delta_links()
+async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
+                          ) -> tuple[dict[int, tuple[datetime, Any, Any]],
+                                     dict[str, DeltaLink | None]]:
+    """Series id -> (end of the window to list it in, series, view), for each series one of
+    whose recorded upcoming meetings changed in its organizer's calendar since the last
+    tick; and each mailbox's new delta link, to keep once those series are synced (not
+    before: a run that dies in between must be told of the same changes again). Only the
+    calendars with a recorded meeting about to start are looked at (one indexed read)."""
+    # (Inclusive: a meeting exactly WATCH_CLOSE away counts.)
+    near = ctx.store.followed_starts(now, now + WATCH_CLOSE + TICK)
+    links = DeltaRepository(ctx.store.engine).delta_links(near) if near else {}
+    due = sorted(m for m, starts in near.items() if _read_due(links.get(m), now, starts))
+    if not due:
+        return {}, {}
+    by_mailbox: dict[str, dict[str, tuple[Any, Any, Any]]] = {m: {} for m in due}
+    for occ, series, view in ctx.store.followed_from(now, mailboxes=due):
+        if occ.event_id and _followed(occ, now):
+            by_mailbox[series.mailbox.lower()][occ.event_id] = (series, view, occ)
     need = window(ctx, now)[1]
-    by_mailbox: dict[str, list[tuple[Any, Any]]] = {}
-    for series, view in todo:
-        by_mailbox.setdefault(series.mailbox.lower(), []).append((series, view))
-    out: dict[int, datetime] = {}
+    out: dict[int, tuple[datetime, Any, Any]] = {}
     new_links: dict[str, DeltaLink | None] = {}
-    for mailbox, members in by_mailbox.items():
+    for mailbox in due:
+        rows = by_mailbox[mailbox]
         saved = links.get(mailbox)
-        rows = _followed_rows(ctx, now, members)
-        if not _read_due(saved, now, rows):
-            continue
         if saved is not None and saved.end < need:
             saved = None  # the look-ahead outgrew its window: re-read a new one whole
         start, end = (saved.start, saved.end) if saved else (now, need + DELTA_SLACK)
@@ -136,8 +138,10 @@ async def _changed_series(ctx: JobContext, now: datetime, todo: list[tuple[Any, 
             log.warning("occurrences.failed", extra={"mailbox": mailbox, "error": str(exc)})
             continue
         ctx.events_seen.update((e.id, e) for e in changes.events if e.id in rows)
+        views = {series.id: (series, view) for series, view, _occ in rows.values()}
         for series_id, until in _touched(rows, changes, end).items():
-            out[series_id] = max(until, out.get(series_id, until))
+            before = out.get(series_id)
+            out[series_id] = (max(until, before[0]) if before else until, *views[series_id])
         new_links[mailbox] = DeltaLink(changes.link, start, end) if changes.link else None
     return out, new_links
 
@@ -156,24 +160,13 @@ def _keep_links(ctx: JobContext, now: datetime, new_links: dict[str, DeltaLink |
             repo.save_delta_link(mailbox, link, now)
 
 
-def _followed_rows(ctx: JobContext, now: datetime, members: list[tuple[Any, Any]]
-                   ) -> dict[str, tuple[Any, Any, Any]]:
-    """Event id -> (series, view, occurrence) of one mailbox's recorded meetings to come."""
-    rows: dict[str, tuple[Any, Any, Any]] = {}
-    for series, view in members:
-        for occ in ctx.store.occurrences(series.id):
-            if occ.event_id and _followed(occ, now):
-                rows[occ.event_id] = (series, view, occ)
-    return rows
-
-
-def _read_due(saved: DeltaLink | None, now: datetime,
-              rows: dict[str, tuple[Any, Any, Any]]) -> bool:
+def _read_due(saved: DeltaLink | None, now: datetime, starts: list[datetime]) -> bool:
     """Whether a manager's calendar is read this tick: once one of their recorded meetings
-    is within WATCH_CLOSE of its start and the calendar was not read since it got there."""
+    (``starts``) is within WATCH_CLOSE of its start and the calendar was not read since it
+    got there."""
     read_at = saved.read_at if saved is not None else None
-    for _series, _view, occ in rows.values():
-        near = occ.start - WATCH_CLOSE
+    for start in starts:
+        near = start - WATCH_CLOSE
         if near <= now and (read_at is None or read_at < near):
             return True
     return False
@@ -237,28 +230,34 @@ def occurrence_state(item: CalendarEvent, report_email: str) -> tuple[str, datet
 
 
 async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
-    """Upsert the occurrences of every live series that has one in the window."""
+    """Upsert the occurrences of every live series that has one in the window to list now:
+    an agenda falling due (the series whose stored due instant has come, one indexed read),
+    or a recorded meeting changed in the calendar."""
     report = SyncReport()
     lo, _ = window(ctx, now)
     store = ctx.store
     ctx.events_seen.clear()
-    todo: list[tuple[Any, Any]] = []
-    for series in store.all_live_series():
-        # A superseded series (extended by a follow-on) still holds its last meetings.
-        if series.status not in (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED) or (
-                not series.event_id):
-            continue
-        view = store.view_of_pairing(series.pairing_id)
-        if view is not None:
-            todo.append((series, view))
-    touched, new_links = await _changed_series(ctx, now, todo, report) if todo else ({}, {})
+    # The stored instants were worked out with the lead time: a new one makes them stale.
+    store.use_due_basis(f"lead_working_days={ctx.settings.agenda.lead_working_days}")
+    touched, new_links = await _changed_series(ctx, now, report)
+    due = store.series_due(now)
+    # Each instant is stored only if nothing changed since it was read with the series (see
+    # set_series_due). A touched series is always listed, and read again after that.
+    versions = {one.series.id: one.version for one in due}
+    todo = {series.id: (series, view) for series, view, _v in due}
+    todo.update((sid, (series, view)) for sid, (_until, series, view) in touched.items())
+    next_due: dict[int, tuple[datetime | None, int]] = {}
     failed: set[str] = set()
-    for series, view in todo:
-        hi = sync_until(ctx, series, view.manager, now, store.occurrences(series.id))
-        moved_to = touched.get(series.id)
+    for series, view, stored in _with_meetings(ctx, todo):
+        if not series.event_id:
+            continue  # (never: only created series are found)
+        hi = sync_until(ctx, series, view.manager, now, stored)
+        moved_to = touched[series.id][0] if series.id in touched else None
         if moved_to is not None:
             hi = max(hi, moved_to) if hi is not None else moved_to
         if hi is None:
+            next_due[series.id] = (next_listing(ctx, series, view.manager, now, stored),
+                                   versions.get(series.id, -1))
             continue
         report.series += 1
         failures = len(report.failed)
@@ -323,12 +322,33 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
             report.cancelled.append(f"{view.manager.name} & {view.report.name} "
                                     f"{row.start:%Y-%m-%d}")
         rows += await _unlisted_slots(ctx, series, view, lo, hi, seen, known, report, items)
-        store.upsert_occurrences(series.id, rows, now)
-        _number(ctx, series.pairing_id, now)
+        store.upsert_occurrences(series.id, rows, now, number=series.pairing_id)
         if len(report.failed) > failures:
             failed.add(series.mailbox.lower())
+        else:
+            # Read again: the series and its manager's days with the version, then its
+            # meetings as this sync left them.
+            fresh = store.series_views([series.id]).get(series.id)
+            if fresh is not None:
+                next_due[series.id] = (next_listing(ctx, fresh.series, fresh.view.manager, now,
+                                                    store.occurrences(series.id)),
+                                       fresh.version)
+    store.set_series_due(next_due)
     _keep_links(ctx, now, new_links, failed)
     return report
+
+
+def _with_meetings(ctx: JobContext, todo: dict[int, tuple[Any, Any]]
+                   ) -> Iterator[tuple[Any, Any, list[Any]]]:
+    """Each series (by id) with its stored meetings, read a few hundred series at a time:
+    after an upgrade every series is looked at once, and their histories need not all be
+    in memory together."""
+    ids = sorted(todo)
+    for at in range(0, len(ids), MEETINGS_AT_ONCE):
+        part = ids[at:at + MEETINGS_AT_ONCE]
+        stored_of = ctx.store.occurrences_of(part)
+        for sid in part:
+            yield (*todo[sid], stored_of[sid])
 
 
 async def _unlisted_slots(ctx: JobContext, series: Any, view: Any, lo: datetime, hi: datetime,
@@ -365,17 +385,6 @@ async def _unlisted_slots(ctx: JobContext, series: Any, view: Any, lo: datetime,
                      "status": OccurrenceStatus.CANCELLED})
         report.cancelled.append(f"{view.manager.name} & {view.report.name} {start:%Y-%m-%d}")
     return rows
-
-
-def _number(ctx: JobContext, pairing_id: int, now: datetime) -> None:
-    """Meeting numbers count the pair's meetings that were not cancelled, oldest first."""
-    n = 0
-    for occ in ctx.store.pairing_occurrences(pairing_id):
-        if occ.status == OccurrenceStatus.CANCELLED:
-            continue
-        n += 1
-        if occ.meeting_number != n:
-            ctx.store.update_occurrence(occ.id, now, meeting_number=n)
 
 
 def _off_pattern(series: Any, items: list[CalendarEvent], lo: datetime, hi: datetime) -> bool:

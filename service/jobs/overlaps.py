@@ -39,6 +39,33 @@ from service.jobs.series_plan import (
 from service.render import render
 
 log = logging.getLogger(__name__)
+# A look that finds the series clear holds while no series or pairing changes and the
+# look-ahead stays short of the first clash it saw (or of this far past it: the look is
+# then repeated about this often).
+CLEAR_AHEAD = timedelta(days=14)
+CLEAR_MARK = "overlaps.clear_until"
+
+
+def _clear(mark: str | None, state: str, look_end: datetime) -> bool:
+    """Whether a stored look still holds: the series and pairings are as they were, and
+    no clash it saw reaches into the look-ahead."""
+    if not mark:
+        return False
+    until, _, seen = mark.partition(" ")
+    return seen == state and look_end <= datetime.fromisoformat(until)
+
+
+def _first_clash(items: list[tuple[datetime, datetime, int]], owner: dict[int, PairingView],
+                 default: datetime) -> datetime:
+    """The earliest start of a meeting that overlaps an earlier one of another pairing, in
+    one person's meetings sorted by start (every pair compared, so no clash is missed)."""
+    under_way: list[tuple[datetime, datetime, int]] = []
+    for item in items:
+        under_way = [o for o in under_way if o[1] > item[0]]
+        if any(owner[o[2]].pairing.id != owner[item[2]].pairing.id for o in under_way):
+            return item[0]
+        under_way.append(item)
+    return default
 
 
 class OverlapRepair(SchedulerBase):
@@ -57,7 +84,11 @@ class OverlapRepair(SchedulerBase):
         snaps back to the pattern with the master's text (MS-OXOCAL 3.1.4.7.3.5).
         """
         look_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
-        views = {v.series.id: v for v in self.ctx.store.views([PairingStatus.ACTIVE])
+        store = self.ctx.store
+        state = store.series_state() if not self.dry_run else ""
+        if not self.dry_run and _clear(store.due_mark(CLEAR_MARK), state, look_end):
+            return  # nothing changed since a look that found them clear past look_end
+        views = {v.series.id: v for v in store.views([PairingStatus.ACTIVE])
                  if v.series is not None and v.series.status == SeriesStatus.ACTIVE}
         if not views:
             return
@@ -65,20 +96,25 @@ class OverlapRepair(SchedulerBase):
         # never moved (they end by themselves); a clash with one moves the other series.
         owner = dict(views)
         by_pairing = {v.pairing.id: v for v in views.values()}
-        holding = [s for s, _, _ in self.ctx.store.live_series_people()
+        holding = [s for s, _, _ in store.live_series_people()
                    if s.status == SeriesStatus.SUPERSEDED and s.pairing_id in by_pairing]
         owner.update((s.id, by_pairing[s.pairing_id]) for s in holding)
+        # Looked at past look_end too, so that a look that finds nothing holds for a while.
         items: defaultdict[str, list[tuple[datetime, datetime, int]]] = defaultdict(list)
         for series in [v.series for v in views.values() if v.series is not None] + holding:
             view = owner[series.id]
-            for start, end in series_occurrences(series, self.now, look_end):
+            for start, end in series_occurrences(series, self.now, look_end + CLEAR_AHEAD):
                 items[view.manager.id].append((start, end, series.id))
                 items[view.report.id].append((start, end, series.id))
+        clear_until = look_end + CLEAR_AHEAD
         to_move: dict[int, int] = {}  # series id -> the series it clashes with
         for person_items in items.values():
             person_items.sort()
+            clear_until = min(clear_until, _first_clash(person_items, owner, clear_until))
             latest: tuple[datetime, datetime, int] | None = None
             for item in person_items:
+                if item[0] >= look_end:
+                    break  # past the look-ahead: not acted on yet
                 if latest is not None and item[0] < latest[1] and (
                         owner[item[2]].pairing.id != owner[latest[2]].pairing.id):
                     a, b = sorted((latest[2], item[2]))
@@ -96,6 +132,7 @@ class OverlapRepair(SchedulerBase):
             return
         if not to_move and not any(v.series.slot_note.startswith(MOVING)
                                    for v in views.values() if v.series is not None):
+            store.set_due_mark(CLEAR_MARK, f"{clear_until.isoformat()} {state}")
             return
         # Moves choose slots too: one worker at a time, as for new series.
         if not await self._take_planning_lock():

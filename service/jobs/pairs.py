@@ -7,13 +7,21 @@ decides who should be meeting whom.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from service.domain.cadence import choose_cadence
-from service.domain.directory import UserValues, directory_users, member_groups, merge
+from service.domain.directory import (
+    DirectoryDelta,
+    UserValues,
+    directory_users,
+    member_groups,
+    merge,
+)
 from service.domain.events import DirectoryUser
 from service.domain.model import CadenceKind, PairSpec, Person
 from service.domain.pairing import (
@@ -29,11 +37,13 @@ from service.domain.status import LIVE_PAIRINGS, PairingStatus
 from service.errors import PairsFileError
 from service.jobs.context import JobContext
 from service.store.files import read_pairs_file
+from service.store.people import PairingChange
 
 log = logging.getLogger(__name__)
 
 
 DIRECTORY_SOURCE = "users"
+QUIET_MARK = "pairs.quiet"
 
 
 @dataclass
@@ -45,7 +55,7 @@ class DirectoryRead:
     delta_link: str
 
 
-@dataclass
+@dataclass(repr=False)
 class PairsPlan:
     """What the sources say now and what would change."""
 
@@ -54,12 +64,26 @@ class PairsPlan:
     present_ids: set[str]
     warnings: list[str] = field(default_factory=list)
     directory: DirectoryRead | None = None
+    # The live pairings as stored when the plan was made, by key: apply writes only the
+    # ones that change.
+    stored: dict[str, PairingRecord] = field(default_factory=dict)
+    # A sync that found nothing new to gather: the counts of the last one that did.
+    kept: dict[str, int] | None = None
 
     def counts(self) -> dict[str, int]:
+        if self.kept is not None and not self.actions:
+            return dict(self.kept)
         out: dict[str, int] = {}
         for action in self.actions:
             out[action.kind] = out.get(action.kind, 0) + 1
         return out
+
+    def __repr__(self) -> str:
+        # A summary: the whole plan of a large directory is megabytes of text, and Python
+        # 3.11's asyncio.run formats the repr of a run's result (signal.getsignal on its
+        # SIGINT handler), which cost a worker ~60 MB of peak memory at 10,000 pairs.
+        return (f"PairsPlan(actions={self.counts()}, people={len(self.people)}, "
+                f"warnings={len(self.warnings)})")
 
 
 def _person(u: DirectoryUser, groups: dict[str, frozenset[str]]) -> Person:
@@ -75,19 +99,30 @@ async def _group_members(ctx: JobContext) -> dict[str, frozenset[str]]:
     return member_groups(members)
 
 
-async def _read_directory(ctx: JobContext) -> DirectoryRead:
+async def _directory_delta(ctx: JobContext) -> DirectoryDelta:
+    """The changes since the stored delta link (every user when there is none, or Graph
+    has forgotten it)."""
+    return await ctx.graph.directory_changes(ctx.store.directory_link(DIRECTORY_SOURCE))
+
+
+async def _read_directory(ctx: JobContext, delta: DirectoryDelta | None = None
+                          ) -> DirectoryRead:
     """The directory now: the stored copy with the changes since its delta link merged in
-    (a first read, or one whose link Graph has forgotten, reads every user)."""
-    before, link = ctx.store.directory(DIRECTORY_SOURCE)
-    delta = await ctx.graph.directory_changes(link)
+    (a first read, or one whose link Graph has forgotten, reads every user); ``delta``:
+    those changes, when already read."""
+    if delta is None:
+        delta = await _directory_delta(ctx)
+    before, _link = ctx.store.directory(DIRECTORY_SOURCE)
     after = merge(before, delta)
     log.info("pairs.directory_read", extra={"changes": len(delta.changes), "full": delta.full,
                                             "users": len(after)})
     return DirectoryRead(before=before, after=after, delta_link=delta.delta_link)
 
 
-async def gather(ctx: JobContext, today: date) -> PairsPlan:
-    """Read the sources and work out the actions, changing nothing."""
+async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None = None
+                 ) -> PairsPlan:
+    """Read the sources and work out the actions, changing nothing (``delta``: the
+    directory's changes, when already read)."""
     cfg = ctx.settings.pairs
     policy = ctx.settings.cadence_policy()
     exclude = {e.lower() for e in cfg.exclude}
@@ -99,7 +134,7 @@ async def gather(ctx: JobContext, today: date) -> PairsPlan:
     everyone: dict[str, DirectoryUser] = {}
     read: DirectoryRead | None = None
     if use_directory:
-        read = await _read_directory(ctx)
+        read = await _read_directory(ctx, delta)
         everyone = {u.id: u for u in directory_users(read.after)}
         users = list(everyone.values())
         if cfg.group_id:
@@ -180,55 +215,126 @@ async def gather(ctx: JobContext, today: date) -> PairsPlan:
         # A pairs-file line closes a loop with the directory: refused, like any bad line.
         raise PairsFileError("\n".join(looped))
 
+    stored = {p.key: p for p in ctx.store.pairings(LIVE_PAIRINGS)}
     current = [
         CurrentPairing(key=p.key, manager_id=p.manager_id, report_id=p.report_id,
                        cadence=CadenceKind(p.cadence), minutes=p.minutes, status=p.status)
-        for p in ctx.store.pairings(LIVE_PAIRINGS)
+        for p in stored.values()
     ]
     present = set(usable)
     actions = reconcile(specs, current, frozenset(present), policy, today)
     people = [PersonUpdate(id=u.id, email=u.email, name=u.name, hire_date=u.hire_date,
                            manages_others=u.id in manages) for u in usable.values()]
     return PairsPlan(actions=actions, people=people, present_ids=present, warnings=warnings,
-                     directory=read)
+                     directory=read, stored=stored)
 
 
 def apply(ctx: JobContext, plan: PairsPlan, now: datetime) -> dict[str, int]:
-    """Record the plan: pairings created, ended, re-cadenced. Idempotent."""
+    """Record the plan: pairings created, ended, re-cadenced. Idempotent; written in one
+    transaction, and a pairing that stays as it is is not written at all."""
     store = ctx.store
     policy = ctx.settings.cadence_policy()
     store.upsert_people(plan.people, now)
+    changes: list[PairingChange] = []
     for action in plan.actions:
         spec, cur = action.spec, action.current
         if action.kind in ("join", "move", "recadence", "keep") and spec is not None:
             cadence = choose_cadence(spec, policy, now.date())
             if action.kind == "move" and cur is not None:
-                store.end_pairing(cur.key, f"moved to {spec.manager.name}", now)
-            store.upsert_pairing(key=spec.key, manager_id=spec.manager.id,
-                                 report_id=spec.report.id, cadence=str(cadence.kind),
-                                 minutes=cadence.minutes, reason=cadence.reason,
-                                 source=spec.source, now=now)
+                changes.append(PairingChange("end", cur.key, f"moved to {spec.manager.name}"))
+            if not _already(plan.stored.get(spec.key), str(cadence.kind), cadence.minutes,
+                            cadence.reason, spec.source):
+                changes.append(PairingChange(
+                    "upsert", spec.key, cadence.reason, manager_id=spec.manager.id,
+                    report_id=spec.report.id, cadence=str(cadence.kind),
+                    minutes=cadence.minutes, source=spec.source))
         elif action.kind in ("leave", "unpaired") and cur is not None:
-            store.end_pairing(cur.key, action.reason, now)
+            changes.append(PairingChange("end", cur.key, action.reason))
         elif action.kind == "blocked" and cur is not None:
-            store.set_pairing_note(cur.key, action.reason, now)
+            changes.append(PairingChange("note", cur.key, action.reason))
         if action.kind != "keep":
             log.info("pairs.%s", action.kind, extra={"pairing": action.key,
                                                     "reason": action.reason})
+    store.apply_pairings(changes, now)
     store.mark_absent(plan.present_ids)
     if plan.directory is not None:
-        # Last: a run that stops before this reads the same changes again next time.
         read = plan.directory
+        # Whoever the directory says changed has their mailbox settings read again when
+        # next needed (a move of office may mean another time zone).
+        store.forget_mailbox_read(uid for uid, values in read.after.items()
+                                  if read.before.get(uid, values) != values)
+        # Last: a run that stops before this reads the same changes again next time.
         store.save_directory(DIRECTORY_SOURCE, read.before, read.after, read.delta_link)
+    _remember_quiet(ctx, plan, now)
     return plan.counts()
 
 
+def _already(stored: PairingRecord | None, cadence: str, minutes: int, reason: str,
+             source: str) -> bool:
+    """Whether a stored pairing already says what an upsert would write (or would be left
+    as it is: a pairing whose series the manager deleted waits for `pairs reset`)."""
+    if stored is None:
+        return False
+    if stored.status == PairingStatus.SERIES_DELETED:
+        return True
+    return (stored.status, stored.cadence, stored.minutes, stored.cadence_reason,
+            stored.source, stored.ended_at, stored.end_reason) == (
+        PairingStatus.ACTIVE, cadence, minutes, reason, source, None, "")
+
+
 async def sync_pairs(ctx: JobContext, now: datetime, *, dry_run: bool = False) -> PairsPlan:
-    """Gather and (unless dry-run) apply."""
-    plan = await gather(ctx, now.date())
+    """Gather and (unless dry-run) apply. When the directory reports no change and nothing
+    else the plan depends on changed since the last sync found nothing to do (see
+    ``_quiet_basis``), there is nothing to gather: only the new delta link is kept."""
+    delta = None
+    if not dry_run and _quiet_basis(ctx, now) is not None:
+        delta = await _directory_delta(ctx)
+        kept = _still_quiet(ctx, now, delta)
+        if kept is not None:
+            ctx.store.save_directory_link(DIRECTORY_SOURCE, delta.delta_link)
+            log.info("pairs.unchanged", extra={"pairs": kept.get("keep", 0)})
+            return PairsPlan([], [], set(), kept=kept)
+    plan = await gather(ctx, now.date(), delta=delta)
     if not dry_run:
         apply(ctx, plan, now)
     return plan
+
+
+def _quiet_basis(ctx: JobContext, now: datetime) -> str | None:
+    """What a sync's plan depends on besides the directory's users: the day (cadences of
+    new starters change with it), the settings and the stored pairings (a pairing changed
+    elsewhere, e.g. by `pairs reset`). None when it depends on more than users/delta tells
+    of (a pairs file, group membership), so every sync gathers."""
+    cfg = ctx.settings.pairs
+    policy = ctx.settings.cadence_policy()
+    if cfg.source != "directory" or cfg.group_id or policy.group_overrides:
+        return None
+    settings = hashlib.sha256(f"{cfg!r}|{policy!r}".encode()).hexdigest()[:16]
+    return f"{now.date().isoformat()} {settings} {ctx.store.pairings_state()}"
+
+
+def _still_quiet(ctx: JobContext, now: datetime, delta: DirectoryDelta) -> dict[str, int] | None:
+    """The counts of the last sync, if it found nothing to do and nothing changed since."""
+    if delta.full or delta.changes:
+        return None
+    mark = ctx.store.due_mark(QUIET_MARK)
+    if not mark:
+        return None
+    basis, _, counts = mark.partition("\n")
+    if basis != _quiet_basis(ctx, now):
+        return None
+    return {str(k): int(v) for k, v in json.loads(counts).items()}
+
+
+def _remember_quiet(ctx: JobContext, plan: PairsPlan, now: datetime) -> None:
+    """After a sync is applied: whether the next one, with nothing new, may skip gathering
+    (only when this one found nothing to do: every pair kept, no warning to repeat)."""
+    basis = _quiet_basis(ctx, now)
+    quiet = (basis is not None and not plan.warnings
+             and all(a.kind == "keep" for a in plan.actions))
+    value = f"{basis}\n{json.dumps(plan.counts(), sort_keys=True)}" if quiet else ""
+    if quiet or ctx.store.due_mark(QUIET_MARK):
+        ctx.store.set_due_mark(QUIET_MARK, value)
 
 
 def planned_views(ctx: JobContext, plan: PairsPlan, now: datetime) -> list[PairingView]:

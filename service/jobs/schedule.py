@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from service.domain.cadence import (
+    add_months,
     choose_cadence,
     extended_end,
     needs_extension,
@@ -54,11 +55,16 @@ class Scheduler(OverlapRepair, SeriesCreation):
         """One pass. In a dry run, ``planned`` are the pairings the pairs sync would add and
         ``changes`` the stored pairings it would end or re-cadence (by key; not stored), so
         the dry run reports what the real run does."""
-        views = self._as_changed(self.ctx.store.views(), changes)
+        store = self.ctx.store
+        # A real run asks the store for the pairs with something to do; a dry run looks at
+        # them all, as the pairs sync would leave them (``changes``).
+        real = not self.dry_run and not changes
+        views = store.views_to_end() if real else self._as_changed(store.views(), changes)
         await self._end_stale(views)
         await self._extend()  # a dry run lists the follow-on series it would create
         await self._repair_overlaps()
-        active = self._as_changed(self.ctx.store.views([PairingStatus.ACTIVE]), changes)
+        active = (store.views_to_create() if real else
+                  self._as_changed(store.views([PairingStatus.ACTIVE]), changes))
         if self.dry_run:
             # A series the real run ends (cadence change) is created anew right after.
             active = [PairingView(v.pairing, v.manager, v.report, None)
@@ -117,7 +123,10 @@ class Scheduler(OverlapRepair, SeriesCreation):
         adoption on a rerun): one create per extension, as cheap as the PATCH it replaces.
         The old series keeps its remaining meetings (superseded)."""
         pol = self.series_policy
-        for series in self.ctx.store.all_live_series():
+        # Local today is at most a day past the UTC date: the store finds the few series
+        # that could need it, and each is then judged in its own zone.
+        cutoff = add_months(self.now.date() + timedelta(days=1), pol.months_ahead)
+        for series in self.ctx.store.series_ending_before(cutoff):
             if series.status != SeriesStatus.ACTIVE or series.event_id is None:
                 continue
             today = local_today(self.now, series.time_zone)

@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from service.domain.adoption import adoptable, series_from_event
@@ -15,7 +15,7 @@ from service.domain.cadence import (
     recurrence_for,
     series_end_date,
 )
-from service.domain.events import CalendarEvent
+from service.domain.events import CalendarEvent, MailboxInfo
 from service.domain.model import Cadence, CadenceKind, WorkingHours
 from service.domain.records import PairingRecord, PairingView, PersonRecord, SeriesRecord
 from service.domain.series import occurrences as series_occurrences
@@ -46,6 +46,9 @@ from service.jobs.series_plan import (
 )
 
 log = logging.getLogger(__name__)
+# Stored mailbox settings younger than this are used as they are (see _read_mailboxes).
+MAILBOX_FRESH = timedelta(days=7)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class SeriesCreation(SchedulerBase):
@@ -71,16 +74,18 @@ class SeriesCreation(SchedulerBase):
         total = sum(len(v) for v in todo.values())
         gate = asyncio.Semaphore(MANAGERS_AT_ONCE)
 
+        groups = [v for _, v in sorted(todo.items())]
+        infos = await self._read_mailboxes(groups)
+
         async def read(manager_views: list[PairingView]) -> _ManagerInputs | None:
             async with gate:
                 try:
-                    return await self._read_inputs(manager_views)
+                    return await self._read_inputs(manager_views, infos)
                 except ServiceError as exc:
                     for v in manager_views:
                         self._fail(f"{v.manager.name} & {v.report.name}", exc)
                     return None
 
-        groups = [v for _, v in sorted(todo.items())]
         inputs = [i for i in await asyncio.gather(*(read(g) for g in groups)) if i is not None]
         claimed: list[PairingView] = []
         posting: list[asyncio.Task[None]] = []
@@ -91,17 +96,47 @@ class SeriesCreation(SchedulerBase):
             for view in claimed:
                 self.ctx.store.release(view.pairing.id, self.ctx.worker_id)
 
-    async def _read_inputs(self, views: list[PairingView]) -> _ManagerInputs:
-        """Everything Graph must tell before this manager's pairs can be planned."""
+    async def _read_mailboxes(self, groups: list[list[PairingView]]
+                              ) -> dict[str, MailboxInfo] | None:
+        """The mailbox settings of everyone in ``groups`` whose stored ones are not fresh,
+        in one batched read (each person once, however many pairs they are in), stored at
+        once. They are read again only when the stored ones are a week old or the directory
+        reported a change to the person (users/delta: see jobs/pairs.apply), so a manager's
+        next new report, or a new series for a pair, costs no read of what is known. None
+        when the read failed as a whole: each manager's step then reads its own people."""
+        people = list(dict.fromkeys(p.id for views in groups for v in views
+                                    for p in (v.manager, v.report)))
+        try:
+            infos = await self._read_stale(people)
+        except ServiceError as exc:
+            log.warning("schedule.mailbox_settings_failed", extra={"error": str(exc)})
+            return None
+        return infos
+
+    async def _read_stale(self, people: list[str]) -> dict[str, MailboxInfo]:
+        """Read (and, unless a dry run, store) the mailbox settings of ``people`` that are
+        not fresh."""
+        store = self.ctx.store
+        known = store.mailbox_read(people)
+        stale = [pid for pid in people if not self.now - MAILBOX_FRESH < known.get(pid, EPOCH)]
+        infos = await self.ctx.graph.mailbox_settings(stale) if stale else {}
+        if not self.dry_run:
+            store.set_mailbox_infos({pid: mailbox_fields(info) for pid, info in infos.items()
+                                     if info.error is None}, self.now)
+        return infos
+
+    async def _read_inputs(self, views: list[PairingView],
+                           infos: dict[str, MailboxInfo] | None) -> _ManagerInputs:
+        """Everything Graph must tell before this manager's pairs can be planned
+        (``infos``: the mailbox settings read for the whole run, None if that failed)."""
         graph, store = self.ctx.graph, self.ctx.store
         manager = views[0].manager
         people = [manager] + [v.report for v in views]
-        infos = await graph.mailbox_settings([p.id for p in people])
+        if infos is None:
+            infos = await self._read_stale([p.id for p in people])
         for person in people:
             info = infos.get(person.id)
-            if info is not None and info.error is None and not self.dry_run:
-                store.set_mailbox_info(person.id, **mailbox_fields(info))
-            elif info is not None and info.error and person.id != manager.id:
+            if info is not None and info.error and person.id != manager.id:
                 # The invite still reaches the report; only their hours are unknown.
                 self.report.warnings.append(
                     f"{person.name} <{person.email}>: working hours unreadable, using the "

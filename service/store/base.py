@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -16,6 +16,20 @@ from service.store.errors import translating
 
 log = logging.getLogger("service.store.repo")  # the event names' logger since before the split
 T = TypeVar("T")
+# Ids per IN (...) list: well under every database's limit on bound parameters.
+CHUNK = 500
+
+
+def chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """``values`` in lists of at most ``size``."""
+    batch: list[T] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class Repository:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import Column, MetaData, String, Table, Text, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from service.store.base import Repository
+from service.store.base import Repository, chunks
 from service.store.models import UtcDateTime
 
 # Core, not ORM: a key-value row per mailbox, written by the occurrence sync alone.
@@ -32,12 +33,22 @@ class DeltaLink(NamedTuple):
 class DeltaRepository(Repository):
     """One delta link per manager mailbox, with the window it was made for."""
 
-    def delta_links(self) -> dict[str, DeltaLink]:
+    def delta_links(self, mailboxes: Iterable[str] | None = None) -> dict[str, DeltaLink]:
+        """The stored links by mailbox (lower case): all, or those of ``mailboxes``."""
+        q = select(CALENDAR_DELTA.c.mailbox, CALENDAR_DELTA.c.link,
+                   CALENDAR_DELTA.c.window_start, CALENDAR_DELTA.c.window_end,
+                   CALENDAR_DELTA.c.updated_at)
+        parts: list[list[str] | None] = [None]
+        if mailboxes is not None:
+            parts = list(chunks(dict.fromkeys(m.lower() for m in mailboxes)))
+        out: dict[str, DeltaLink] = {}
         with self.session() as s:
-            rows = s.execute(select(CALENDAR_DELTA.c.mailbox, CALENDAR_DELTA.c.link,
-                                    CALENDAR_DELTA.c.window_start,
-                                    CALENDAR_DELTA.c.window_end, CALENDAR_DELTA.c.updated_at))
-            return {m.lower(): DeltaLink(link, lo, hi, at) for m, link, lo, hi, at in rows}
+            for part in parts:
+                rows = s.execute(q if part is None else q.where(
+                    CALENDAR_DELTA.c.mailbox.in_(part)))
+                out.update((m.lower(), DeltaLink(link, lo, hi, at))
+                           for m, link, lo, hi, at in rows)
+        return out
 
     def save_delta_link(self, mailbox: str, link: DeltaLink, now: datetime) -> None:
         values = {"link": link.link, "window_start": link.start, "window_end": link.end,

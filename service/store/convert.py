@@ -35,8 +35,19 @@ from service.store.models import (
 R = TypeVar("R")
 
 
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    """A record class's field names (dataclasses.fields is slow enough to show per row)."""
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    return names
+
+
 def _columns(row: object, cls: type[R], **parsed: Any) -> R:
-    values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in parsed}  # type: ignore[arg-type]
+    values = {name: getattr(row, name) for name in _names(cls) if name not in parsed}
     return cls(**values, **parsed)
 
 

@@ -74,6 +74,9 @@ class PersonRow(Base):
     manages_others: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # When the four mailbox columns above were last read (migration 0012); None: never, or
+    # the directory has since reported a change to the person.
+    mailbox_read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class PairingRow(Base):
@@ -139,6 +142,13 @@ class SeriesRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the occurrence sync must next list it (migration 0012; see store/due.py): None
+    # until worked out, after any change to the series, its meetings or its manager's days.
+    next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    # Moved on by each of those changes: an instant worked out before one is not stored.
+    due_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Moved on by each change of the columns above (its pattern, state, calendar event).
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class OccurrenceRow(Base):
@@ -152,7 +162,7 @@ class OccurrenceRow(Base):
     event_id: Mapped[str] = mapped_column(String(400))
     original_start: Mapped[datetime] = mapped_column(UtcDateTime)
     start: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-    end: Mapped[datetime] = mapped_column(UtcDateTime)
+    end: Mapped[datetime] = mapped_column(UtcDateTime, index=True)  # (migration 0012)
     # OccurrenceStatus: scheduled | moved | cancelled | declined | held | held_no_notes |
     # withdrawn (cancelled by onetoone as its series ended: not missed)
     status: Mapped[str] = mapped_column(String(20), default=OccurrenceStatus.SCHEDULED)

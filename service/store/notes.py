@@ -16,7 +16,7 @@ from service.domain.notes import NewAction
 from service.domain.records import ActionRecord, NoteRecord, TopicRecord
 from service.domain.status import ActionStatus, TopicStatus
 from service.store import convert
-from service.store.base import Repository
+from service.store.base import Repository, chunks
 from service.store.models import (
     ActionRow,
     NoteRow,
@@ -54,6 +54,16 @@ class NotesRepository(Repository):
             return [convert.topic(r) for r in s.scalars(select(TopicRow).where(
                 TopicRow.pairing_id == pairing_id, TopicRow.status == TopicStatus.OPEN)
                 .order_by(TopicRow.id))]
+
+    def open_topic_ids(self, pairing_ids: Iterable[int]) -> dict[int, set[int]]:
+        """The ids of each pairing's open topics (pairings without any are left out)."""
+        out: dict[int, set[int]] = {}
+        with self.session() as s:
+            for part in chunks(dict.fromkeys(pairing_ids)):
+                for pid, tid in s.execute(select(TopicRow.pairing_id, TopicRow.id).where(
+                        TopicRow.pairing_id.in_(part), TopicRow.status == TopicStatus.OPEN)):
+                    out.setdefault(pid, set()).add(tid)
+        return out
 
     def topics_discussed(self, ids: Iterable[int], occurrence_id: int) -> None:
         with self.session() as s, s.begin():

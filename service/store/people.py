@@ -5,15 +5,28 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import Column, MetaData, String, Table, Text, delete, insert, select, update
+from sqlalchemy import (
+    Column,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
 
 from service.domain.directory import UserValues
 from service.domain.records import PairingRecord, PairingView, PersonRecord, PersonUpdate
-from service.domain.status import LIVE_PAIRINGS, LIVE_SERIES, PairingStatus
+from service.domain.status import LIVE_PAIRINGS, LIVE_SERIES, PairingStatus, SeriesStatus
 from service.store import convert
-from service.store.base import Repository, log
+from service.store.base import Repository, chunks, log
 from service.store.models import PairingRow, PersonRow, SeriesRow
 
 # The directory as last read (migration 0007). Plain tables: only this module touches them.
@@ -22,6 +35,54 @@ DIRECTORY_USERS = Table("directory_users", _tables, Column("id", String(100), pr
                         Column("data", Text, nullable=False))
 DIRECTORY_SYNC = Table("directory_sync", _tables, Column("source", String(40), primary_key=True),
                        Column("delta_link", Text, nullable=False))
+
+
+# A pairing's live series, joined to it (at most one: the unique index).
+_LIVE = aliased(SeriesRow)
+
+
+class PairingChange(NamedTuple):
+    """One change a pairs sync makes: "upsert" (create, reactivate or re-cadence; the
+    reason is the cadence's), "end" (the reason it ended) or "note" (the reason is the
+    note)."""
+
+    kind: str
+    key: str
+    reason: str = ""
+    manager_id: str = ""
+    report_id: str = ""
+    cadence: str = ""
+    minutes: int = 0
+    source: str = ""
+
+
+def _upsert_pairing_row(s: Session, row: PairingRow | None, *, key: str, manager_id: str,
+                        report_id: str, cadence: str, minutes: int, reason: str, source: str,
+                        now: datetime) -> PairingRow:
+    """Create the pairing's row, or reactivate it with the new cadence (left as it is when
+    it already says all that: an unchanged pairing is not rewritten)."""
+    if row is None:
+        row = PairingRow(key=key, manager_id=manager_id, report_id=report_id,
+                         created_at=now, note="", end_reason="")
+        s.add(row)
+    elif row.status == PairingStatus.SERIES_DELETED:
+        return row  # only `pairs reset` brings it back
+    elif (row.status, row.cadence, row.minutes, row.cadence_reason, row.source,
+          row.ended_at, row.end_reason) == (PairingStatus.ACTIVE, cadence, minutes, reason,
+                                            source, None, ""):
+        return row
+    row.status, row.cadence, row.minutes = PairingStatus.ACTIVE, cadence, minutes
+    row.cadence_reason, row.source, row.updated_at = reason, source, now
+    row.ended_at, row.end_reason = None, ""
+    return row
+
+
+def pairings_state(s: Session) -> str:
+    """See ``PeopleRepository.pairings_state``."""
+    newest = s.scalar(select(func.max(PairingRow.id)))
+    counts = sorted((str(status), n) for status, n in s.execute(
+        select(PairingRow.status, func.count(PairingRow.id)).group_by(PairingRow.status)))
+    return f"{newest} " + ",".join(f"{status}:{n}" for status, n in counts)
 
 
 class PeopleRepository(Repository):
@@ -34,26 +95,71 @@ class PeopleRepository(Repository):
         self._racing("people", lambda: self._upsert_people(people, now))
 
     def _upsert_people(self, people: list[PersonUpdate], now: datetime) -> None:
+        """Only new people and changed ones are written (``seen_at``: when what we know of
+        them last changed), so a sync with nothing new writes nothing."""
         with self.session() as s, s.begin():
-            existing = {p.id: p for p in s.scalars(select(PersonRow))}
+            # Compared as plain values (no ORM rows for the people that did not change).
+            known = {pid: tuple(rest) for pid, *rest in s.execute(select(
+                PersonRow.id, PersonRow.email, PersonRow.name, PersonRow.hire_date,
+                PersonRow.manages_others, PersonRow.active))}
+            changed = []
             for p in people:
-                row = existing.get(p.id)
-                if row is None:
+                values = (p.email, p.name, p.hire_date, p.manages_others, True)
+                if p.id not in known:
                     s.add(PersonRow(id=p.id, email=p.email, name=p.name, hire_date=p.hire_date,
                                     manages_others=p.manages_others, active=True, seen_at=now))
-                else:
-                    row.email, row.name, row.hire_date = p.email, p.name, p.hire_date
-                    row.manages_others, row.active, row.seen_at = p.manages_others, True, now
+                elif known[p.id] != values:
+                    changed.append({"id": p.id, "email": p.email, "name": p.name,
+                                    "hire_date": p.hire_date,
+                                    "manages_others": p.manages_others, "active": True,
+                                    "seen_at": now})
+            if changed:
+                s.execute(update(PersonRow), changed)  # by primary key, all in one go
 
     def set_mailbox_info(
         self, person_id: str, *, time_zone: str | None, days: Iterable[int] | None,
-        start: str | None, end: str | None,
+        start: str | None, end: str | None, now: datetime | None = None,
     ) -> None:
+        """What a person's mailbox settings say, read at ``now``."""
         with self.session() as s, s.begin():
             row = s.get(PersonRow, person_id)
             if row is not None:
                 row.time_zone, row.working_days = time_zone, convert.days_text(days)
                 row.working_start, row.working_end = start, end
+                row.mailbox_read_at = now
+
+    def set_mailbox_infos(self, infos: Mapping[str, Mapping[str, Any]], now: datetime) -> None:
+        """``set_mailbox_info`` for many people (by id: its keyword arguments), in one
+        transaction."""
+        with self.session() as s, s.begin():
+            for part in chunks(list(infos)):
+                for row in s.scalars(select(PersonRow).where(PersonRow.id.in_(part))):
+                    info = infos[row.id]
+                    row.time_zone = info["time_zone"]
+                    row.working_days = convert.days_text(info["days"])
+                    row.working_start, row.working_end = info["start"], info["end"]
+                    row.mailbox_read_at = now
+
+    def mailbox_read(self, ids: Iterable[str]) -> dict[str, datetime]:
+        """When each person's mailbox settings were last read (people never read, or
+        changed in the directory since, are left out)."""
+        out: dict[str, datetime] = {}
+        with self.session() as s:
+            for part in chunks(list(dict.fromkeys(ids))):
+                for pid, at in s.execute(select(PersonRow.id, PersonRow.mailbox_read_at).where(
+                        PersonRow.id.in_(part), PersonRow.mailbox_read_at.is_not(None))):
+                    if at is not None:
+                        out[pid] = at
+        return out
+
+    def forget_mailbox_read(self, ids: Iterable[str]) -> None:
+        """The directory reported a change to these people: read their mailbox settings
+        again when they are next needed."""
+        with self.session() as s, s.begin():
+            for part in chunks(list(dict.fromkeys(ids))):
+                s.execute(update(PersonRow).where(PersonRow.id.in_(part),
+                                                  PersonRow.mailbox_read_at.is_not(None))
+                          .values(mailbox_read_at=None))
 
     def people(self, ids: Iterable[str]) -> dict[str, PersonRecord]:
         ids = list(ids)
@@ -64,9 +170,11 @@ class PeopleRepository(Repository):
     def mark_absent(self, present_ids: set[str]) -> None:
         """People not in the source any more are inactive (history stays)."""
         with self.session() as s, s.begin():
-            for row in s.scalars(select(PersonRow).where(PersonRow.active.is_(True))):
-                if row.id not in present_ids:
-                    row.active = False
+            gone = [pid for pid in s.scalars(select(PersonRow.id)
+                                             .where(PersonRow.active.is_(True)))
+                    if pid not in present_ids]
+            for part in chunks(gone):
+                s.execute(update(PersonRow).where(PersonRow.id.in_(part)).values(active=False))
 
     # -- the directory as last read ---------------------------------------------------------
 
@@ -81,6 +189,23 @@ class PeopleRepository(Repository):
                      for uid, data in s.execute(select(DIRECTORY_USERS.c.id,
                                                        DIRECTORY_USERS.c.data))}
         return users, link
+
+    def directory_link(self, source: str) -> str | None:
+        """The delta link to read the directory's changes since (None: read it whole)."""
+        with self.session() as s:
+            return s.scalar(select(DIRECTORY_SYNC.c.delta_link)
+                            .where(DIRECTORY_SYNC.c.source == source)) or None
+
+    def save_directory_link(self, source: str, delta_link: str) -> None:
+        """Keep a new delta link after a read that changed no user."""
+        self.save_directory(source, {}, {}, delta_link)
+
+    def pairings_state(self) -> str:
+        """A text that changes whenever a pairing is added or changes state (counted by
+        state: whatever clock the write was made by). Only the pairs sync changes their
+        cadence."""
+        with self.session() as s:
+            return pairings_state(s)
 
     def save_directory(self, source: str, before: Mapping[str, UserValues],
                        after: Mapping[str, UserValues], delta_link: str) -> None:
@@ -143,17 +268,36 @@ class PeopleRepository(Repository):
     ) -> PairingRecord:
         with self.session() as s, s.begin():
             row = s.scalar(select(PairingRow).where(PairingRow.key == key))
-            if row is None:
-                row = PairingRow(key=key, manager_id=manager_id, report_id=report_id,
-                                 created_at=now, note="", end_reason="")
-                s.add(row)
-            elif row.status == PairingStatus.SERIES_DELETED:
-                return convert.pairing(row)  # only `pairs reset` brings it back
-            row.status, row.cadence, row.minutes = PairingStatus.ACTIVE, cadence, minutes
-            row.cadence_reason, row.source, row.updated_at = reason, source, now
-            row.ended_at, row.end_reason = None, ""
+            row = _upsert_pairing_row(s, row, key=key, manager_id=manager_id,
+                                      report_id=report_id, cadence=cadence, minutes=minutes,
+                                      reason=reason, source=source, now=now)
             s.flush()
             return convert.pairing(row)
+
+    def apply_pairings(self, changes: Sequence[PairingChange], now: datetime) -> None:
+        """Apply a pairs sync's changes in order, in one transaction (one commit per sync,
+        not per pair). An upsert of a pairing already as asked writes nothing."""
+        self._racing("pairings", lambda: self._apply_pairings(changes, now))
+
+    def _apply_pairings(self, changes: Sequence[PairingChange], now: datetime) -> None:
+        with self.session() as s, s.begin():
+            rows: dict[str, PairingRow] = {}
+            for part in chunks(dict.fromkeys(c.key for c in changes)):
+                rows.update((r.key, r) for r in s.scalars(
+                    select(PairingRow).where(PairingRow.key.in_(part))))
+            for c in changes:
+                row = rows.get(c.key)
+                if c.kind == "upsert":
+                    assert c.manager_id and c.report_id and c.cadence
+                    rows[c.key] = _upsert_pairing_row(
+                        s, row, key=c.key, manager_id=c.manager_id, report_id=c.report_id,
+                        cadence=c.cadence, minutes=c.minutes, reason=c.reason,
+                        source=c.source, now=now)
+                elif c.kind == "end" and row is not None and row.status != PairingStatus.ENDED:
+                    row.status, row.end_reason, row.ended_at, row.updated_at = (
+                        PairingStatus.ENDED, c.reason, now, now)
+                elif c.kind == "note" and row is not None and row.note != c.reason:
+                    row.note, row.updated_at = c.reason, now
 
     def end_pairing(self, key: str, reason: str, now: datetime) -> None:
         with self.session() as s, s.begin():
@@ -189,18 +333,36 @@ class PeopleRepository(Repository):
 
     def views(self, statuses: Sequence[str] | None = None) -> list[PairingView]:
         """Pairings with both people and the live series, ordered by manager then report."""
+        where = PairingRow.status.in_(statuses) if statuses else None
+        return self._views(where)
+
+    def views_to_end(self) -> list[PairingView]:
+        """The pairings whose live series must end (see ``stale_reason``): the pairing
+        ended, or its cadence or length is no longer the series'."""
+        live = _LIVE
+        return self._views((live.id.is_not(None)) & (
+            (PairingRow.status == PairingStatus.ENDED)
+            | ((PairingRow.status == PairingStatus.ACTIVE)
+               & ((live.cadence != PairingRow.cadence) | (live.minutes != PairingRow.minutes)))))
+
+    def views_to_create(self) -> list[PairingView]:
+        """Active pairings without a live series, or whose series is still being created."""
+        return self._views((PairingRow.status == PairingStatus.ACTIVE)
+                           & (_LIVE.id.is_(None) | (_LIVE.status == SeriesStatus.CREATING)))
+
+    def _views(self, where: Any) -> list[PairingView]:
+        manager, report = aliased(PersonRow), aliased(PersonRow)
+        q = (select(PairingRow, manager, report, _LIVE)
+             .join(manager, manager.id == PairingRow.manager_id)
+             .join(report, report.id == PairingRow.report_id)
+             .outerjoin(_LIVE, (_LIVE.pairing_id == PairingRow.id)
+                        & _LIVE.status.in_(LIVE_SERIES)))
+        if where is not None:
+            q = q.where(where)
         with self.session() as s:
-            q = select(PairingRow)
-            if statuses:
-                q = q.where(PairingRow.status.in_(statuses))
-            pairings = [convert.pairing(p) for p in s.scalars(q)]
-            people = {p.id: convert.person(p) for p in s.scalars(select(PersonRow))}
-            live = {
-                r.pairing_id: convert.series(r)
-                for r in s.scalars(select(SeriesRow).where(SeriesRow.status.in_(LIVE_SERIES)))
-            }
-        out = [PairingView(p, people[p.manager_id], people[p.report_id], live.get(p.id))
-               for p in pairings]
+            out = [PairingView(convert.pairing(p), convert.person(m), convert.person(r),
+                               convert.series(live) if live is not None else None)
+                   for p, m, r, live in s.execute(q)]
         out.sort(key=lambda v: (v.manager.name.lower(), v.report.name.lower()))
         return out
 

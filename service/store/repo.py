@@ -1,7 +1,7 @@
 """The `Store`: the one object jobs and the CLI receive, composed of the repositories.
 
 Each repository (people.py, leases.py, series.py, rebooks.py, notes.py, outbox.py,
-privacy.py, comments.py, agendas.py) is the only code that queries its tables; all of
+privacy.py, comments.py, agendas.py, due.py) is the only code that queries its tables; all of
 them hand out frozen records (service/domain/records.py), never ORM rows, and raise
 StoreError, never SQLAlchemy errors.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 from service.domain.records import OccurrenceRecord, PairingView, PersonUpdate, SeriesRecord
 from service.store.agendas import AgendaRepository
 from service.store.comments import MailRepliesRepository
+from service.store.due import DueRepository
 from service.store.leases import LeaseRepository, holder_is_gone
 from service.store.notes import NotesRepository
 from service.store.outbox import OutboxRepository
@@ -32,6 +33,7 @@ class Store(
     OutboxRepository,
     PrivacyRepository,
     AgendaRepository,
+    DueRepository,
 ):
     """Database access for the jobs and the CLI."""
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from service.domain.records import OccurrenceRecord, SeriesRecord
 from service.domain.status import (
@@ -19,6 +20,21 @@ from service.domain.status import (
 from service.store import convert
 from service.store.base import Repository
 from service.store.models import OccurrenceRow, PairingRow, SeriesRow
+
+
+def _renumber(s: Session, pairing_id: int, now: datetime) -> None:
+    """Meeting numbers count the pair's meetings that were not cancelled, oldest first."""
+    n = 0
+    for row in s.scalars(select(OccurrenceRow)
+                         .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                         .where(SeriesRow.pairing_id == pairing_id,
+                                OccurrenceRow.status != OccurrenceStatus.WITHDRAWN)
+                         .order_by(OccurrenceRow.start)):
+        if row.status == OccurrenceStatus.CANCELLED:
+            continue
+        n += 1
+        if row.meeting_number != n:
+            row.meeting_number, row.updated_at = n, now
 
 
 class SeriesRepository(Repository):
@@ -58,6 +74,15 @@ class SeriesRepository(Repository):
         with self.session() as s:
             return [convert.series(r) for r in s.scalars(
                 select(SeriesRow).where(SeriesRow.status.in_(HOLDING_SERIES))
+                .order_by(SeriesRow.id))]
+
+    def series_ending_before(self, day: date) -> list[SeriesRecord]:
+        """Active, created series whose range ends before ``day``, oldest first."""
+        with self.session() as s:
+            return [convert.series(r) for r in s.scalars(
+                select(SeriesRow).where(SeriesRow.status == SeriesStatus.ACTIVE,
+                                        SeriesRow.event_id.is_not(None),
+                                        SeriesRow.range_end < day)
                 .order_by(SeriesRow.id))]
 
     def pairing_series(self, pairing_id: int) -> list[SeriesRecord]:
@@ -148,14 +173,17 @@ class SeriesRepository(Repository):
     # -- occurrences ------------------------------------------------------------------------
 
     def upsert_occurrences(self, series_id: int, items: Sequence[Mapping[str, object]],
-                           now: datetime) -> None:
+                           now: datetime, *, number: int | None = None) -> None:
         """Store occurrences by (series, original start); moved ones keep their new time.
-        Each item holds column values (``agenda_topics`` as a sequence of ids)."""
+        Each item holds column values (``agenda_topics`` as a sequence of ids). With
+        ``number`` (a pairing id), that pairing's meetings are numbered again in the same
+        transaction: the ones not cancelled, oldest first."""
         rows = [convert.occurrence_fields(item) for item in items]
-        self._racing("occurrences", lambda: self._upsert_occurrences(series_id, rows, now))
+        self._racing("occurrences",
+                     lambda: self._upsert_occurrences(series_id, rows, now, number))
 
     def _upsert_occurrences(self, series_id: int, items: Sequence[dict[str, object]],
-                            now: datetime) -> None:
+                            now: datetime, number: int | None) -> None:
         with self.session() as s, s.begin():
             rows = {
                 o.original_start: o
@@ -170,6 +198,9 @@ class SeriesRepository(Repository):
                 for name, value in item.items():
                     setattr(row, name, value)
                 row.updated_at = now
+            if number is not None:
+                s.flush()
+                _renumber(s, number, now)
 
     def next_occurrences(self, after: datetime) -> dict[int, OccurrenceRecord]:
         """The next occurrence per series after ``after``."""

@@ -16,6 +16,7 @@ HANG_GUARD_SECONDS = 900  # only a hung benchmark reaches it
 @pytest.mark.parametrize("args", [
     ["benchmarks.agenda", "--pairs", "3", "--weeks", "2"],
     ["benchmarks.schedule", "--pairs", "10", "--latency", "0"],
+    ["benchmarks.idle", "--pairs", "10", "20"],
 ])
 def test_benchmark_runs_and_prints_its_figures(args: list[str], tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True,

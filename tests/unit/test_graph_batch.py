@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 
 import httpx
 import respx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.graph.auth import StaticTokenProvider
-from service.graph.batch import BatchItem, pack_batches
+from service.graph.batch import BatchItem, mailbox_key, pack_batches
 from service.graph.factory import build_client
 
 GRAPH = "https://graph.microsoft.com/v1.0"
@@ -82,3 +85,38 @@ def test_packing_honours_the_configured_limit() -> None:
     assert all(len(c) <= 20 for c in chunks)
     assert all(sum(1 for i in c if i.id.startswith("m")) <= 2 for c in chunks)
     assert sorted(i.id for c in chunks for i in c) == sorted(i.id for i in items)
+
+
+def _first_fit(items: list[BatchItem], per_mailbox: int) -> list[list[str]]:
+    """The rule pack_batches keeps, spelt out the slow way: each request goes into the first
+    payload with room that is not before its mailbox's latest one and holds fewer than
+    ``per_mailbox`` of its mailbox's requests."""
+    chunks: list[list[BatchItem]] = []
+    last: dict[str, int] = {}
+    for item in items:
+        box = mailbox_key(item)
+        at = last.get(box, 0) if box is not None else 0
+        while at < len(chunks) and (len(chunks[at]) >= 20 or (box is not None and sum(
+                mailbox_key(i) == box for i in chunks[at]) >= per_mailbox)):
+            at += 1
+        if at == len(chunks):
+            chunks.append([])
+        chunks[at].append(item)
+        if box is not None:
+            last[box] = at
+    return [[i.id for i in c] for c in chunks]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-1, 12), max_size=300), st.integers(1, 5))
+def test_packing_is_first_fit_within_the_limits(boxes: list[int], per_mailbox: int) -> None:
+    """Every request once, at most 20 to a payload and ``per_mailbox`` to one mailbox, each
+    in the first payload that may take it (mailbox -1: a directory read, unlimited)."""
+    items = [BatchItem(str(n), "GET", f"/users/u{b}/events" if b >= 0 else f"/users/u{n}")
+             for n, b in enumerate(boxes)]
+    chunks = pack_batches(items, per_mailbox=per_mailbox)
+    assert sorted(i.id for c in chunks for i in c) == sorted(i.id for i in items)
+    assert all(len(c) <= 20 for c in chunks)
+    assert all(max(Counter(k for i in c if (k := mailbox_key(i))).values(), default=0)
+               <= per_mailbox for c in chunks)
+    assert [[i.id for i in c] for c in chunks] == _first_fit(items, per_mailbox)

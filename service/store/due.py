@@ -1,0 +1,291 @@
+"""What a tick must do, found by index rather than by looking at every pair.
+
+Each series keeps ``next_due_at``: when the occurrence sync must next list it (worked out
+by the sync, from the series' pattern, its stored meetings and its manager's working days;
+see ``service.domain.series.listing_due_at``). Empty means "work it out at the next tick":
+a new series, a migrated one, and any series after a change to it, to one of its meetings,
+or to its manager's working days (any such write empties it: see ``_forget_due``). The lead
+time they were worked out with is kept in ``due_marks``; a change of setting empties them
+all. (The overlap check keeps there until when the series as they are stay clear of
+clashes.)
+
+Also here: the meetings of many series, the contexts of many occurrences, and the recorded
+meetings near their start, each in one statement, so a step's cost follows the rows it
+works on rather than one query per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import (
+    Column,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    event,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session, aliased
+
+from service.domain.records import OccurrenceRecord, PairingView, SeriesRecord
+from service.domain.status import LIVE_SERIES, OccurrenceStatus, SeriesStatus
+from service.store import convert
+from service.store.base import Repository, chunks
+from service.store.models import OccurrenceRow, PairingRow, PersonRow, SeriesRow
+from service.store.people import pairings_state
+
+# Stored for a series no meeting of which will ever need listing (a superseded series whose
+# last meetings are written): never due, and not "work it out" either.
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+# Series whose meetings are in a calendar: the ones the occurrence sync looks after.
+SYNCED = (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED)
+
+# What stored instants and skipped checks were worked out with (migration 0012), by name.
+DUE_MARKS = Table("due_marks", MetaData(), Column("name", String(40), primary_key=True),
+                  Column("value", Text, nullable=False))
+
+# What the due instant of a series is worked out from: its pattern and state, its meetings'
+# times, states and agendas, and its manager's working days.
+_SERIES_INPUTS = ("status", "event_id", "cadence", "weekday", "week_index", "start_time",
+                  "time_zone", "first_date", "range_end", "minutes")
+_MEETING_INPUTS = ("series_id", "original_start", "start", "end", "status", "agenda_state")
+
+
+# Emptied, and the version moved on, so that an instant worked out from what was read
+# before this write is not stored over it (see set_series_due).
+FORGET = {"next_due_at": None, "due_version": SeriesRow.due_version + 1}
+
+
+def _changed(obj: object, names: Sequence[str]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_due(session: Session, _context: Any, _instances: Any) -> None:
+    """Empty the due instant of every series a flush changes an input of, whoever writes
+    (a job, the CLI, a rebooking): the next tick works it out again. Cheap, and it keeps a
+    stored instant from ever being later than the true one."""
+    series_ids: set[int] = set()
+    managers: set[str] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        old = obj not in session.new and obj not in session.deleted
+        if isinstance(obj, OccurrenceRow) and (not old or _changed(obj, _MEETING_INPUTS)):
+            series_ids.add(obj.series_id)
+            history = inspect(obj).attrs["series_id"].history
+            series_ids.update(i for i in history.deleted or () if i is not None)
+        elif isinstance(obj, SeriesRow) and old and _changed(obj, _SERIES_INPUTS):
+            obj.next_due_at = None
+            obj.due_version = SeriesRow.due_version + 1  # type: ignore[assignment]
+            obj.revision = SeriesRow.revision + 1  # type: ignore[assignment]
+        elif isinstance(obj, PersonRow) and old and _changed(obj, ("working_days",)):
+            managers.add(obj.id)
+    series_ids.discard(None)  # type: ignore[arg-type]
+    if not series_ids and not managers:
+        return
+    conn = session.connection()
+    for part in chunks(sorted(series_ids)):
+        conn.execute(update(SeriesRow).where(SeriesRow.id.in_(part)).values(**FORGET))
+    for people in chunks(sorted(managers)):
+        conn.execute(update(SeriesRow).where(SeriesRow.pairing_id.in_(
+            select(PairingRow.id).where(PairingRow.manager_id.in_(people)))).values(**FORGET))
+
+
+def _view_rows(where: Any) -> Any:
+    """Series with their pairing, both people and the pairing's live series (the follow-on
+    of a superseded one), in one statement."""
+    manager, report, live = aliased(PersonRow), aliased(PersonRow), aliased(SeriesRow)
+    return (select(SeriesRow, PairingRow, manager, report, live)
+            .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
+            .join(manager, manager.id == PairingRow.manager_id)
+            .join(report, report.id == PairingRow.report_id)
+            .outerjoin(live, (live.pairing_id == PairingRow.id)
+                       & live.status.in_(LIVE_SERIES))
+            .where(where))
+
+
+class DueSeries(NamedTuple):
+    """A series the sync must look at, with its pairing and the version of its instant."""
+
+    series: SeriesRecord
+    view: PairingView
+    version: int
+
+
+def _views(s: Session, where: Any) -> list[DueSeries]:
+    out = []
+    for series, pairing, manager, report, live in s.execute(_view_rows(where)):
+        out.append(DueSeries(convert.series(series), PairingView(
+            convert.pairing(pairing), convert.person(manager), convert.person(report),
+            convert.series(live) if live is not None else None), series.due_version))
+    return out
+
+
+def _mark(s: Session, name: str) -> str | None:
+    return s.scalar(select(DUE_MARKS.c.value).where(DUE_MARKS.c.name == name))
+
+
+def _set_mark(s: Session, name: str, value: str) -> None:
+    """Update the mark, or add it (two replicas adding it at once: one fails on the key,
+    and ``_racing`` runs its write again, which then updates)."""
+    done = s.execute(update(DUE_MARKS).where(DUE_MARKS.c.name == name).values(value=value))
+    if not done.rowcount:  # type: ignore[attr-defined]
+        s.execute(insert(DUE_MARKS).values(name=name, value=value))
+
+
+def _followed(start: datetime) -> Any:
+    """Meetings from ``start`` on whose changes the occurrence sync follows (joined to
+    their series)."""
+    return ((OccurrenceRow.start >= start) & OccurrenceRow.rebook_of.is_(None)
+            & OccurrenceRow.captured_at.is_(None) & (OccurrenceRow.event_id != "")
+            & OccurrenceRow.status.not_in((OccurrenceStatus.CANCELLED,
+                                           OccurrenceStatus.WITHDRAWN))
+            & SeriesRow.status.in_(SYNCED) & SeriesRow.event_id.is_not(None))
+
+
+class DueRepository(Repository):
+    """Due instants of the series, and bulk reads for the steps of a tick."""
+
+    def series_due(self, now: datetime) -> list[DueSeries]:
+        """Series with meetings in a calendar (active or superseded, created) that the sync
+        must look at now: due by ``now``, or not worked out yet."""
+        with self.session() as s:
+            return _views(s, SeriesRow.status.in_(SYNCED)
+                          & SeriesRow.event_id.is_not(None)
+                          & or_(SeriesRow.next_due_at.is_(None), SeriesRow.next_due_at <= now))
+
+    def series_views(self, series_ids: Iterable[int]) -> dict[int, DueSeries]:
+        """Series by id with their pairing and the version of their instant (read in one
+        statement, before what the instant is worked out from)."""
+        out: dict[int, DueSeries] = {}
+        with self.session() as s:
+            for part in chunks(dict.fromkeys(series_ids)):
+                out.update((one.series.id, one) for one in _views(s, SeriesRow.id.in_(part)))
+        return out
+
+    def set_series_due(self, due: Mapping[int, tuple[datetime | None, int]]) -> None:
+        """Store each series' next due instant (None: never), worked out from what was
+        read at the given version, in one transaction. One whose version moved on since
+        (a write to the series or its meetings, maybe by another replica) is left empty:
+        the next tick works it out from what is stored then."""
+        if not due:
+            return
+        with self.session() as s, s.begin():
+            s.connection().execute(  # one statement for all (executemany)
+                update(SeriesRow).where(SeriesRow.id == bindparam("sid"),
+                                        SeriesRow.due_version == bindparam("version"))
+                .values(next_due_at=bindparam("at")),
+                [{"sid": sid, "version": version, "at": NEVER if at is None else at}
+                 for sid, (at, version) in due.items()])
+
+    def use_due_basis(self, basis: str) -> None:
+        """Say what the due instants are worked out with now (the settings they depend
+        on, as text). If it differs from what they were stored with, all are worked out
+        again."""
+        if self.due_mark("series") == basis:
+            return  # (read without a transaction: the usual case writes nothing)
+        self._racing("due basis", lambda: self._use_due_basis(basis))
+
+    def _use_due_basis(self, basis: str) -> None:
+        with self.session() as s, s.begin():
+            if _mark(s, "series") == basis:
+                return
+            s.execute(update(SeriesRow).values(**FORGET))
+            _set_mark(s, "series", basis)
+
+    def due_mark(self, name: str) -> str | None:
+        with self.session() as s:
+            return _mark(s, name)
+
+    def set_due_mark(self, name: str, value: str) -> None:
+        self._racing("due mark", lambda: self._set_due_mark(name, value))
+
+    def _set_due_mark(self, name: str, value: str) -> None:
+        with self.session() as s, s.begin():
+            _set_mark(s, name, value)
+
+    def series_state(self) -> str:
+        """A text that changes whenever a series is added or its pattern or state changes
+        (each such write moves its ``revision`` on), or a pairing is added or changes
+        state: what a check of them all may be skipped on while it stays the same."""
+        with self.session() as s:
+            series = s.execute(select(func.count(SeriesRow.id), func.max(SeriesRow.id),
+                                      func.sum(SeriesRow.revision))).one()
+            return "|".join(str(v) for v in series) + " " + pairings_state(s)
+
+    # -- bulk reads ---------------------------------------------------------------------------
+
+    def occurrences_of(self, series_ids: Iterable[int]) -> dict[int, list[OccurrenceRecord]]:
+        """Every stored occurrence of each series (as ``occurrences``), by series id."""
+        ids = list(dict.fromkeys(series_ids))
+        out: dict[int, list[OccurrenceRecord]] = {i: [] for i in ids}
+        with self.session() as s:
+            for part in chunks(ids):
+                for row in s.scalars(select(OccurrenceRow)
+                                     .where(OccurrenceRow.series_id.in_(part))
+                                     .order_by(OccurrenceRow.original_start)):
+                    out[row.series_id].append(convert.occurrence(row))
+        return out
+
+    def occurrence_contexts(self, occurrences: Iterable[OccurrenceRecord]
+                            ) -> dict[int, tuple[SeriesRecord, PairingView]]:
+        """``occurrence_context`` of many occurrences, by occurrence id (one statement per
+        few hundred series)."""
+        occurrences = list(occurrences)
+        by_series: dict[int, tuple[SeriesRecord, PairingView]] = {}
+        with self.session() as s:
+            for part in chunks(dict.fromkeys(o.series_id for o in occurrences)):
+                for series, view, _version in _views(s, SeriesRow.id.in_(part)):
+                    by_series[series.id] = (series, view)
+        return {o.id: by_series[o.series_id] for o in occurrences if o.series_id in by_series}
+
+    def followed_starts(self, start: datetime, end: datetime) -> dict[str, list[datetime]]:
+        """The starts of the meetings ``followed_from`` finds in [start, end), by the
+        series' mailbox (lower case): just what tells whose calendar to read."""
+        out: dict[str, list[datetime]] = {}
+        with self.session() as s:
+            for mailbox, at in s.execute(select(SeriesRow.mailbox, OccurrenceRow.start)
+                                         .join(SeriesRow,
+                                               SeriesRow.id == OccurrenceRow.series_id)
+                                         .where(_followed(start), OccurrenceRow.start < end)):
+                out.setdefault(mailbox.lower(), []).append(at)
+        return out
+
+    def followed_from(self, start: datetime, end: datetime | None = None,
+                      mailboxes: Iterable[str] | None = None
+                      ) -> list[tuple[OccurrenceRecord, SeriesRecord, PairingView]]:
+        """Recorded meetings of created series starting in [start, end) whose changes the
+        occurrence sync follows (not rebooked singles, not read back, cancelled or
+        withdrawn: see ``occurrences._followed``), by start; only those of ``mailboxes``
+        (the series' mailbox, any case) when given."""
+        where = _followed(start)
+        if end is not None:
+            where &= OccurrenceRow.start < end
+        parts: list[list[str] | None] = [None]
+        if mailboxes is not None:
+            parts = list(chunks(dict.fromkeys(m.lower() for m in mailboxes)))
+        rows: list[tuple[OccurrenceRow, int]] = []
+        with self.session() as s:
+            for part in parts:
+                q = where if part is None else where & func.lower(SeriesRow.mailbox).in_(part)
+                rows += [(row, sid) for row, sid in s.execute(
+                    select(OccurrenceRow, SeriesRow.id)
+                    .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id).where(q))]
+            views: dict[int, tuple[SeriesRecord, PairingView]] = {}
+            for ids in chunks(dict.fromkeys(sid for _row, sid in rows)):
+                for series, view, _version in _views(s, SeriesRow.id.in_(ids)):
+                    views[series.id] = (series, view)
+            found = [(convert.occurrence(row), views[sid][0], views[sid][1])
+                     for row, sid in rows]
+        found.sort(key=lambda item: (item[0].start, item[0].id))
+        return found
