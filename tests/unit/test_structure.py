@@ -177,3 +177,14 @@ def test_domain_does_no_io() -> None:
         if m.startswith("service.domain")
     }
     assert {m: d for m, d in offenders.items() if d} == {}
+
+
+def test_test_modules_have_unique_basenames() -> None:
+    """pytest imports test files by basename (the test folders are not packages): two
+    files with one name in different tiers make the whole run fail to collect."""
+    from collections import Counter
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parents[1]
+    names = Counter(p.name for p in tests.rglob("test_*.py"))
+    assert [n for n, c in names.items() if c > 1] == []
