@@ -3,6 +3,7 @@ which tagged event is the live series, and what it says about cadence and slot."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,29 @@ from service.domain.timezones import to_iana
 # value is changed to this form instead, which the tag search (value = the pairing key) never
 # matches: after a lost database the series is not adopted as the pair's live one.
 ENDED_TAG = "ended {day} {key}"
+
+
+# What every pairing key starts with (domain.model.pairing_key), and no ended tag does: one
+# search of a mailbox for tag values with this prefix finds every series onetoone made there
+# that may be live, whichever version made it, for all the manager's pairs at once.
+PAIRING_KEY_PREFIX = "p-"
+
+
+def by_pairing(events: list[CalendarEvent], property_id: str, keys: Iterable[str]
+               ) -> dict[str, list[CalendarEvent]]:
+    """The events of a mailbox-wide tag search grouped under each of ``keys`` (pairing keys)
+    by their ``property_id`` value; events of other pairs (series the manager once had with
+    someone else) are left out. Graph matched the values ignoring case, so this does too."""
+    out: dict[str, list[CalendarEvent]] = {key: [] for key in keys}
+    wanted = {key.lower(): key for key in out}
+    pid = property_id.lower()
+    for event in events:
+        for tag_id, value in event.tags:
+            key = wanted.get(value.lower()) if tag_id.lower() == pid else None
+            if key is not None:
+                out[key].append(event)
+                break
+    return out
 
 
 def ended_tag(pairing_key: str, day: date) -> str:

@@ -378,6 +378,15 @@ class GraphClient:
         return [wire.calendar_event(e)
                 async for e in self._pages(_path("users", mailbox, "events"), query)]
 
+    async def find_tagged_events_by_prefix(
+        self, mailbox: str, property_id: str, prefix: str, select: str
+    ) -> list[CalendarEvent]:
+        """Series masters and single events in ``mailbox`` whose tag value starts with
+        ``prefix``, every page (each event's ``tags`` holds the value found)."""
+        query = wire.tag_prefix_filter(property_id, prefix, select)
+        return [wire.calendar_event(e)
+                async for e in self._pages(_path("users", mailbox, "events"), query)]
+
     async def find_tagged_events_many(
         self, mailbox: str, property_id: str, values: Sequence[str], select: str
     ) -> dict[str, list[CalendarEvent]]:

@@ -458,6 +458,26 @@ def tag_filter(property_id: str, value: str, select: str) -> dict[str, str]:
     }
 
 
+# Items per page of a mailbox-wide tag search: a manager's series and rebooked meetings fit
+# one page for years; Graph's default page (10 events) would cost a request per 10.
+TAG_PAGE = 100
+
+
+def tag_prefix_filter(property_id: str, prefix: str, select: str) -> dict[str, str]:
+    """The query finding every item whose ``property_id`` value starts with ``prefix``, each
+    with that property expanded so the caller learns its value. Graph documents
+    ``startswith`` on a string extended property's value for events and messages (and
+    matches values ignoring case)."""
+    esc = prefix.replace("'", "''")
+    return {
+        "$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq '{property_id}' "
+        f"and startswith(ep/value, '{esc}'))",
+        "$expand": f"singleValueExtendedProperties($filter=id eq '{property_id}')",
+        "$select": select,
+        "$top": str(TAG_PAGE),
+    }
+
+
 @dataclass(frozen=True)
 class CalendarChanges:
     """One round of a calendar's delta: events added or changed (occurrences expanded),

@@ -10,7 +10,12 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from service.domain.adoption import adoptable, series_from_event
+from service.domain.adoption import (
+    PAIRING_KEY_PREFIX,
+    adoptable,
+    by_pairing,
+    series_from_event,
+)
 from service.domain.cadence import (
     recurrence_for,
     series_end_date,
@@ -173,11 +178,33 @@ class SeriesCreation(SchedulerBase):
                         extra={"mailbox": manager.email, "error": str(exc)})
             busy = {p.email: None for p in people}
 
-        # One $batch finds any series already in the calendar for all these pairings.
-        tagged = await graph.find_tagged_events_many(
-            manager.id, PAIRING_PROPERTY, [v.pairing.key for v in views], ADOPT_SELECT)
+        tagged = await self._find_tagged(manager, [v.pairing.key for v in views])
         return _ManagerInputs(views=views, manager=manager, people=fresh, busy=busy,
                               teams=teams, tagged=tagged)
+
+    async def _find_tagged(self, manager: PersonRecord, keys: list[str]
+                           ) -> dict[str, list[CalendarEvent]]:
+        """Every series already in the manager's calendar for the pairings ``keys``, found by
+        one search of the mailbox (one request a page, however many pairs): any event whose
+        pairing tag starts as every pairing key does. It finds what a run that died after
+        its POST left (the intent is stored before the POST, but not the event's id), what
+        a lost database forgot, and series any earlier version made (all carry the tag),
+        never an ended one (its tag was rewritten). Done for every manager with a series to
+        create, a first rollout included: a fresh store cannot tell a new tenant from a lost
+        database. Should Graph refuse the prefix filter, the pairs are searched one by one
+        (one $batch sub-request each), as before."""
+        graph = self.ctx.graph
+        try:
+            found = await graph.find_tagged_events_by_prefix(
+                manager.id, PAIRING_PROPERTY, PAIRING_KEY_PREFIX, ADOPT_SELECT)
+        except GraphError as exc:
+            if exc.status not in (400, 501):  # throttled, no access, server trouble
+                raise
+            log.warning("schedule.tag_search_refused",
+                        extra={"mailbox": manager.email, "error": str(exc)})
+            return await graph.find_tagged_events_many(manager.id, PAIRING_PROPERTY, keys,
+                                                       ADOPT_SELECT)
+        return by_pairing(found, PAIRING_PROPERTY, keys)
 
     async def _plan(self, inputs: list[_ManagerInputs], claimed: list[PairingView],
                     total: int, posting: list[asyncio.Task[None]]) -> None:

@@ -68,9 +68,18 @@ def page(items: list[dict[str, Any]], request: Request, size: int, *, token: str
     return body
 
 
+# The documented forms (Graph's singleValueLegacyExtendedProperty "Get" page): the id with
+# eq, and a string value with eq, ne, startswith or contains.
 _EXT_ANY = re.compile(
     r"^\s*singleValueExtendedProperties/any\(\s*(\w+)\s*:\s*\1/id\s+eq\s+'((?:[^']|'')*)'"
-    r"\s+and\s+\1/value\s+eq\s+'((?:[^']|'')*)'\s*\)\s*$", re.I)
+    r"\s+and\s+(?:\1/value\s+(eq|ne)\s+'((?:[^']|'')*)'"
+    r"|(startswith|contains)\(\s*\1/value\s*,\s*'((?:[^']|'')*)'\s*\))\s*\)\s*$", re.I)
+_EXT_TESTS = {
+    "eq": lambda value, wanted: value == wanted,
+    "ne": lambda value, wanted: value != wanted,
+    "startswith": lambda value, wanted: value.startswith(wanted),
+    "contains": lambda value, wanted: wanted in value,
+}
 _CLAUSE = re.compile(r"^\s*([\w/]+)\s+eq\s+('(?:[^']|'')*'|true|false|null|-?\d+)\s*$", re.I)
 
 
@@ -81,11 +90,14 @@ class Filter:
     clauses: tuple[tuple[str, Any], ...] = ()
     ext_id: str | None = None
     ext_value: str | None = None
+    ext_op: str = "eq"
 
     def matches(self, item: dict[str, Any]) -> bool:
         if self.ext_id is not None:
-            return any(p.get("id", "").lower() == self.ext_id.lower()
-                       and p.get("value") == self.ext_value
+            # Graph compares the property's name exactly but its value ignoring case.
+            test, wanted = _EXT_TESTS[self.ext_op], (self.ext_value or "").lower()
+            return any(_same_property_id(p.get("id", ""), self.ext_id)
+                       and test(str(p.get("value", "")).lower(), wanted)
                        for p in item.get("singleValueExtendedProperties") or [])
         for path, expected in self.clauses:
             value: Any = item
@@ -97,6 +109,15 @@ class Filter:
             elif value != expected:
                 return False
         return True
+
+
+def _same_property_id(stored: str, asked: str) -> bool:
+    """Whether two extended property ids name one property: the kind and the property set
+    GUID ignoring case, the ``Name`` exactly (Graph: "Filtering the string name (Name) in the
+    id of an extended property is case-sensitive")."""
+    head_s, _, name_s = stored.partition(" Name ")
+    head_a, _, name_a = asked.partition(" Name ")
+    return head_s.lower() == head_a.lower() and name_s == name_a
 
 
 def _literal(text: str) -> Any:
@@ -116,8 +137,10 @@ def parse_filter(text: str | None, allowed: set[str] | None = None) -> Filter:
         return Filter()
     ext = _EXT_ANY.match(text)
     if ext:
+        op = (ext.group(3) or ext.group(5)).lower()
+        value = ext.group(4) if ext.group(3) else ext.group(6)
         return Filter(ext_id=ext.group(2).replace("''", "'"),
-                      ext_value=ext.group(3).replace("''", "'"))
+                      ext_value=value.replace("''", "'"), ext_op=op)
     clauses = []
     for part in _split_and(text):
         match = _CLAUSE.match(part)
