@@ -19,6 +19,9 @@ from service.sandbox.wire import (
 )
 
 MAX_SCHEDULE_DAYS = 62
+# Graph's documentation says 20 schedules per call; the service itself refuses more than 100
+# (ErrorMailboxDataArrayTooBig), and that is what a request over the limit meets here.
+MAX_SCHEDULES = 100
 
 # compatibility"; an out-of-office item (showAs oof, e.g. an all-day "Annual leave") is 3 and
 # outranks busy where they overlap. scheduleItems carry the item's own status ("oof").
@@ -31,6 +34,10 @@ def get_schedule(tenant: TenantState, uid: str, request: Request) -> Response:
     validate_body(request.body, "action:getSchedule")
     params = action_params(request.body)
     schedules = params.get("schedules") or []
+    if len(schedules) > MAX_SCHEDULES:
+        raise bad_request(f"There are too many target users in the EmailAddress array. The "
+                          f"allowed size = {MAX_SCHEDULES}; the actual size = {len(schedules)}.",
+                          "ErrorMailboxDataArrayTooBig")
     start = parse_dtz(params.get("starttime"), "startTime")
     end = parse_dtz(params.get("endtime"), "endTime")
     if end <= start:
