@@ -140,6 +140,9 @@ class OccurrenceRecord:
     question_id: str | None = None
     captured_at: datetime | None = None
     captured_fingerprint: str | None = None
+    captured_etag: str | None = None  # the event's etag at the last read-back
+    changed_at: datetime | None = None  # a calendar read saw it change after that
+    read_back_at: datetime | None = None  # when it is next looked at, once read back
     moved_reason: str | None = None
     absence_state: str | None = None  # an AbsenceState; None: not checked yet
     absence_checked_at: datetime | None = None

@@ -1,7 +1,9 @@
 """Read back what the manager typed into each occurrence after the meeting.
 
-Runs after the meeting ends plus a grace period, then once a day for [agenda]
-recapture_days so later edits are picked up. Re-reading the same text changes nothing:
+Runs after the meeting ends plus a grace period, then a day later and at the end of [agenda]
+recapture_days so later edits are picked up, unless a read of the manager's calendar since
+vouches that nothing changed; an edit such a read sees is read at once (see
+``domain.readback``). Re-reading the same text changes nothing:
 notes from an occurrence are replaced as a whole (each changed reading is also kept, as a
 version with its time, for the evidence record), and each action line is recorded once.
 """
@@ -9,7 +11,7 @@ version with its time, for the evidence record), and each action line is recorde
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,15 +19,16 @@ from service.domain.agenda import OpenAction
 from service.domain.body import block_text, fingerprint
 from service.domain.htmltext import html_to_text
 from service.domain.notes import action_fingerprint, parse_block
+from service.domain.readback import ReadBack, next_look, reach, read_back
 from service.domain.records import OccurrenceRecord, PairingView
 from service.domain.status import ActionStatus, OccurrenceStatus
 from service.errors import ServiceError
 from service.jobs.context import JobContext
-from service.jobs.occurrences import report_declined
+from service.jobs.occurrences import calendar_read_at, report_declined
+from service.store.calendar_delta import DeltaRepository
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
-RECHECK = timedelta(hours=24)
 
 
 @dataclass
@@ -35,20 +38,7 @@ class CaptureReport:
     actions_added: int = 0
     actions_closed: int = 0
     failed: list[str] = field(default_factory=list)
-
-
-def due_for_capture(occ: OccurrenceRecord, now: datetime, grace: timedelta,
-                    recapture: timedelta) -> bool:
-    """Read at end + grace, again a day later (an action ticked the next day, or notes
-    typed late, which also stop the reminder decided right after), and once more at the
-    end of the recapture window: later edits are picked up for at most three reads per
-    meeting."""
-    if occ.status == OccurrenceStatus.CANCELLED or occ.end + grace > now:
-        return False
-    if occ.captured_at is None:
-        return True
-    return any(occ.captured_at < mark <= now
-               for mark in (occ.end + RECHECK, occ.end + recapture))
+    vouched: int = 0  # re-reads saved: a calendar read saw no change since the last
 
 
 def _no_notes(declined: bool) -> OccurrenceStatus:
@@ -62,13 +52,26 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
     cfg = ctx.settings.agenda
     store = ctx.store
     grace = timedelta(minutes=cfg.grace_minutes)
-    # A day of slack past the window so the last read (at end + recapture_days) is found.
-    for occ in store.occurrences_ended_between(now - timedelta(days=cfg.recapture_days + 1),
-                                               now - grace + timedelta(seconds=1)):
-        if not due_for_capture(occ, now, grace, timedelta(days=cfg.recapture_days)):
+    recapture = timedelta(days=cfg.recapture_days)
+    due = store.read_backs_due(now, now - reach(recapture), now - grace + timedelta(seconds=1))
+    contexts = store.occurrence_contexts(occ for occ, _mailbox in due)
+    links = DeltaRepository(store.engine).delta_links({mailbox for _occ, mailbox in due})
+    vouched: list[tuple[int, datetime, datetime | None]] = []
+    for occ, mailbox in due:
+        read_at = calendar_read_at(links.get(mailbox), occ)
+        todo = read_back(occ, now, grace, recapture, read_at)
+        if todo == ReadBack.VOUCHED and read_at is not None:
+            # As read back at the time of that calendar read: an edit made since is listed
+            # by the next one, and read then.
+            vouched.append((occ.id, read_at,
+                            next_look(replace(occ, captured_at=read_at), recapture)))
             continue
-        context = store.occurrence_context(occ)
-        if context is None:
+        context = contexts.get(occ.id)
+        if todo != ReadBack.READ or context is None:
+            look = next_look(occ, recapture)
+            if occ.captured_at is not None and (look is None or look > now):
+                # (A look that has come and stays is a re-read waiting for a calendar read.)
+                store.update_occurrence(occ.id, now, read_back_at=look)
             continue
         series, view = context
         label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
@@ -79,11 +82,17 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
             if fresh is None or fresh.captured_at != occ.captured_at:
                 continue  # another replica read it between our read and our claim
             await _capture_one(ctx, view, fresh, series.time_zone, now, report, label)
+            done = store.occurrence(occ.id)
+            if done is not None:
+                store.update_occurrence(occ.id, now, read_back_at=next_look(done, recapture))
         except ServiceError as exc:
             report.failed.append(f"{label}: {exc}")
             log.error("capture.failed", extra={"occurrence": occ.id, "error": str(exc)})
         finally:
             store.release(view.pairing.id, ctx.worker_id)
+    for occurrence_id, at, look in vouched:
+        store.update_occurrence(occurrence_id, now, captured_at=at, read_back_at=look)
+    report.vouched = len(vouched)
     return report
 
 
@@ -112,12 +121,12 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
         # No agenda block (never injected, or removed): nothing to read as notes.
         if occ.captured_at is None:
             store.update_occurrence(occ.id, now, status=_no_notes(declined),
-                                    captured_at=now)
+                                    captured_at=now, captured_etag=event.etag)
             report.without_notes.append(label)
         return
     fp = fingerprint(text)
     if fp == occ.captured_fingerprint:
-        store.update_occurrence(occ.id, now, captured_at=now)
+        store.update_occurrence(occ.id, now, captured_at=now, captured_etag=event.etag)
         return
     open_actions = [OpenAction(id=a.id, owner=a.owner, text=a.text, due=a.due,
                                raised_on=a.raised_on, carried=a.carried)
@@ -164,7 +173,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
                  or store.notes(occ.id))
     status = OccurrenceStatus.HELD if wrote else _no_notes(declined)
     store.update_occurrence(occ.id, now, status=status, captured_at=now,
-                            captured_fingerprint=fp)
+                            captured_fingerprint=fp, captured_etag=event.etag)
     report.actions_added += added
     report.actions_closed += closed
     (report.held if wrote else report.without_notes).append(label)

@@ -7,6 +7,8 @@ is no link yet, its window no longer reaches far enough, or Graph forgot it), re
 as each recorded meeting comes within a day of its start (one read serves all of that
 manager's meetings). So the calendar reads cost about one request per meeting, whatever
 the tick interval, and a tick with no meeting about to start reads no calendar at all.
+The window reaches back over the meetings whose notes may still be read back, so the same
+reads tell the capture job which of those changed (see ``domain.readback``).
 A change made before then (moved, cancelled, deleted, declined) is found on the day before
 the meeting, in time for its read-back and reminders; one made later, by the read-back
 itself. A series deleted in Outlook is noticed by the same reads (its listing is gone).
@@ -23,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from service.domain.events import CalendarEvent
+from service.domain.readback import owed, reach
 from service.domain.series import TICK, listing_due_at
 from service.domain.series import occurrences as series_occurrences
 from service.domain.status import OccurrenceStatus
@@ -113,8 +116,20 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
     calendars with a recorded meeting about to start are looked at (one indexed read)."""
     # (Inclusive: a meeting exactly WATCH_CLOSE away counts.)
     near = ctx.store.followed_starts(now, now + WATCH_CLOSE + TICK)
-    links = DeltaRepository(ctx.store.engine).delta_links(near) if near else {}
-    due = sorted(m for m, starts in near.items() if _read_due(links.get(m), now, starts))
+    cfg = ctx.settings.agenda
+    recapture = timedelta(days=cfg.recapture_days)
+    again = ctx.store.read_backs_due(now, now, now, first_reads=False)
+    links = (DeltaRepository(ctx.store.engine).delta_links(
+        set(near) | {m for _occ, m in again}) if near or again else {})
+    # Meetings already read back whose re-read can wait no longer: their manager's calendar
+    # is read instead (one read vouches for all of theirs; see domain.readback).
+    owed_from: dict[str, datetime] = {}
+    for occ, mailbox in again:
+        if owed(occ, now, timedelta(minutes=cfg.grace_minutes), recapture,
+                calendar_read_at(links.get(mailbox), occ)):
+            owed_from[mailbox] = min(occ.start, owed_from.get(mailbox, occ.start))
+    due = sorted({m for m, starts in near.items() if _read_due(links.get(m), now, starts)}
+                 | set(owed_from))
     if not due:
         return {}, {}
     by_mailbox: dict[str, dict[str, tuple[Any, Any, Any]]] = {m: {} for m in due}
@@ -122,14 +137,22 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
         if occ.event_id and _followed(occ, now):
             by_mailbox[series.mailbox.lower()][occ.event_id] = (series, view, occ)
     need = window(ctx, now)[1]
+    # Meetings read back lately: a calendar read that lists one changed has it read again,
+    # and one that does not vouches for it (see domain.readback).
+    back = reach(recapture)
+    read_back = ctx.store.read_back_since(now - back, due)
+    changed: list[int] = []
     out: dict[int, tuple[datetime, Any, Any]] = {}
     new_links: dict[str, DeltaLink | None] = {}
     for mailbox in due:
         rows = by_mailbox[mailbox]
         saved = links.get(mailbox)
-        if saved is not None and saved.end < need:
-            saved = None  # the look-ahead outgrew its window: re-read a new one whole
-        start, end = (saved.start, saved.end) if saved else (now, need + DELTA_SLACK)
+        if saved is not None and (saved.end < need or saved.start > owed_from.get(
+                mailbox, saved.start)):
+            # The look-ahead outgrew its window, or a meeting to vouch for is before it: read
+            # a new one whole.
+            saved = None
+        start, end = (saved.start, saved.end) if saved else (now - back, need + DELTA_SLACK)
         try:
             changes = await ctx.graph.calendar_changes(
                 mailbox, saved.link if saved else None, start, end)
@@ -138,11 +161,17 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
             log.warning("occurrences.failed", extra={"mailbox": mailbox, "error": str(exc)})
             continue
         ctx.events_seen.update((e.id, e) for e in changes.events if e.id in rows)
+        past = read_back.get(mailbox, {})
+        # By etag, not by being listed: a whole re-read lists everything.
+        changed += [read.id for e in changes.events if (read := past.get(e.id)) is not None
+                    and (e.etag is None or e.etag != read.captured_etag)]
         views = {series.id: (series, view) for series, view, _occ in rows.values()}
         for series_id, until in _touched(rows, changes, end).items():
             before = out.get(series_id)
             out[series_id] = (max(until, before[0]) if before else until, *views[series_id])
         new_links[mailbox] = DeltaLink(changes.link, start, end) if changes.link else None
+    # Before the links are kept: a run that dies in between is told of them again.
+    ctx.store.mark_changed(changed, now)
     return out, new_links
 
 
@@ -158,6 +187,13 @@ def _keep_links(ctx: JobContext, now: datetime, new_links: dict[str, DeltaLink |
             repo.forget_delta_link(mailbox)
         else:
             repo.save_delta_link(mailbox, link, now)
+
+
+def calendar_read_at(link: DeltaLink | None, occ: Any) -> datetime | None:
+    """When the manager's calendar was last read with a window holding this meeting."""
+    if link is None or not (link.start <= occ.start and occ.end <= link.end):
+        return None
+    return link.read_at
 
 
 def _read_due(saved: DeltaLink | None, now: datetime, starts: list[datetime]) -> bool:

@@ -289,3 +289,53 @@ class DueRepository(Repository):
                      for row, sid in rows]
         found.sort(key=lambda item: (item[0].start, item[0].id))
         return found
+
+    def read_back_since(self, ended_from: datetime, mailboxes: Iterable[str]
+                        ) -> dict[str, dict[str, OccurrenceRecord]]:
+        """Meetings already read back that ended from ``ended_from`` on, in the calendars of
+        ``mailboxes`` (any case), by mailbox (lower case) then event id: the ones a read of
+        the calendar vouches for, or finds changed."""
+        out: dict[str, dict[str, OccurrenceRecord]] = {}
+        with self.session() as s:
+            for part in chunks(dict.fromkeys(m.lower() for m in mailboxes)):
+                for row, mailbox in s.execute(
+                        select(OccurrenceRow, SeriesRow.mailbox)
+                        .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                        .where(OccurrenceRow.end >= ended_from,
+                               OccurrenceRow.captured_at.is_not(None),
+                               OccurrenceRow.event_id != "",
+                               func.lower(SeriesRow.mailbox).in_(part))):
+                    out.setdefault(mailbox.lower(), {})[row.event_id] = (
+                        convert.occurrence(row))
+        return out
+
+    def mark_changed(self, occurrence_ids: Iterable[int], now: datetime) -> None:
+        """A read of the calendar saw these meetings change since they were read back: they
+        are looked at now."""
+        with self.session() as s:
+            for part in chunks(dict.fromkeys(occurrence_ids)):
+                s.execute(update(OccurrenceRow).where(OccurrenceRow.id.in_(part))
+                          .values(changed_at=now, read_back_at=now))
+            s.commit()
+
+    def read_backs_due(self, now: datetime, ended_from: datetime, ended_until: datetime,
+                       *, first_reads: bool = True) -> list[tuple[OccurrenceRecord, str]]:
+        """Meetings whose notes may be due a read now, with their series' mailbox (lower
+        case), by end: those never read back that ended in [ended_from, ended_until) and
+        still stand (unless not ``first_reads``), and those read back whose next look
+        (``read_back_at``) has come. Two
+        indexed reads: the work due, not every meeting of the last weeks."""
+        first = (OccurrenceRow.captured_at.is_(None) & (OccurrenceRow.end >= ended_from)
+                  & (OccurrenceRow.end < ended_until)
+                  & OccurrenceRow.status.not_in((OccurrenceStatus.CANCELLED,
+                                                 OccurrenceStatus.WITHDRAWN)))
+        again = OccurrenceRow.read_back_at <= now
+        out: dict[int, tuple[OccurrenceRecord, str]] = {}
+        with self.session() as s:
+            for where in (first, again) if first_reads else (again,):
+                for row, mailbox in s.execute(
+                        select(OccurrenceRow, SeriesRow.mailbox)
+                        .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                        .where(where)):
+                    out[row.id] = (convert.occurrence(row), mailbox.lower())
+        return sorted(out.values(), key=lambda item: (item[0].end, item[0].id))

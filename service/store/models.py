@@ -178,6 +178,14 @@ class OccurrenceRow(Base):
     question_id: Mapped[str | None] = mapped_column(String(40))
     captured_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     captured_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # (migration 0013) The event's etag as the last read-back found it, and when a read of
+    # the manager's calendar last saw the event change after that: a late edit is read
+    # when one is seen, and a re-read that a calendar read already vouches for is skipped.
+    captured_etag: Mapped[str | None] = mapped_column(String(200))
+    changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When a meeting already read back is next looked at (a re-read falls due, or a calendar
+    # read saw it change); None: never again. Indexed: a tick finds them without a scan.
+    read_back_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     # Why onetoone itself moved this meeting (a holiday, an absence, a clash), for people.
     moved_reason: Mapped[str | None] = mapped_column(Text)
     # AbsenceState: None (not checked) | clear | moving (crash-safe move under way) | moved |

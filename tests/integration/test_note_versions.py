@@ -100,7 +100,7 @@ def test_reading_the_same_notes_again_adds_no_version(edited: Scenario) -> None:
     scenario.after_meeting(hours=26)
     reread = scenario.store.occurrence(scenario.occ.id)
     assert reread is not None and reread.captured_at == scenario.occ.end + timedelta(hours=26)
-    scenario.after_meeting(hours=24 * 7 + 1)  # the recapture window's last read: unchanged
+    scenario.after_meeting(hours=24 * 9 + 1)  # the recapture window's last read: unchanged
     after = [(v.number, v.read_at) for v in versions(scenario.store, scenario.rob.pairing.id)]
     assert after == before and len(after) == 2
     assert [n.text for n in scenario.store.notes(scenario.occ.id)] == [EDITED]

@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
+from service.domain.readback import LAST_WAIT
 from service.sandbox import SandboxTenant
 from tests.integration.test_agenda_loop import START
 from tests.integration.test_meeting_changes import HOUR, Org
@@ -83,8 +84,9 @@ def test_one_held_meeting_from_agenda_to_last_read_back(db_url: str, settings_fo
         if occ is not None and not typed and now >= occ.end:
             org_.type_note(occ, "We agreed the plan")
             typed = True
+            # The last re-read waits for a calendar read to vouch for it, then is made.
             end_of_reads = occ.end + timedelta(days=settings_for(db_url).agenda
-                                               .recapture_days, hours=2)
+                                               .recapture_days, hours=2) + LAST_WAIT
         assert now < START + timedelta(days=60), "Rob's first meeting never came"
     assert occ is not None and occ.status == "held"
     # Everything Rob's first meeting cost (he and Mia have only that one pair; the second
@@ -95,8 +97,10 @@ def test_one_held_meeting_from_agenda_to_last_read_back(db_url: str, settings_fo
                                  # one, a working day before, ran in the rollout's tick)
         "series instances": 1,   # listing the occurrence when its agenda falls due
         "event write": 1,        # the agenda, written into the occurrence read just then
-        "calendar delta": 1,     # Mia's calendar, once, the day before the meeting
-        "event read": 3,         # the notes: after the meeting, a day later (actions
-                                 # ticked the next day) and at the end of the window
+        "calendar delta": 3,     # Mia's calendar: the day before the meeting, then for
+                                 # each re-read of the notes (a day later, and at the end
+                                 # of the window), which it vouches for: one read serves
+                                 # all of a manager's meetings, and lists any edited
+        "event read": 1,         # the notes, after the meeting (Mia typed nothing later)
         "send mail": 1,          # the summary to Rob
     }), org_.tenant.requests

@@ -1,0 +1,114 @@
+"""A read of the manager's calendar (made as their next meeting comes near) vouches for the
+notes of meetings already read back, so their later re-reads cost nothing; an edit that read
+lists is read back at once. The same holds for a whole re-read (by etag)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from service.store.calendar_delta import DeltaRepository
+from tests.integration.test_capture_edits import edit
+from tests.integration.test_mail import Scenario
+
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def scenario(tmp_path, settings_for) -> Scenario:
+    s = Scenario(settings_for(f"sqlite:///{tmp_path / 'vouch.db'}"))
+    s.type_notes()
+    s.after_meeting()  # the first read
+    s.after_meeting(hours=25)  # the day-after read
+    return s
+
+
+def until_calendar_read(s: Scenario) -> None:
+    """Ticks every three hours from a week after Rob's meeting (Nia's comes the day after)
+    until one reads Mia's calendar: the one made as Nia's meeting comes near."""
+    now = s.occ.end + timedelta(days=6)
+    for _ in range(40):
+        now += 3 * HOUR
+        s.at(now)
+        if s.tenant.count("GET", r"/calendarView/delta$"):
+            assert now < s.occ.end + timedelta(days=9)  # within the last read's wait
+            return
+    pytest.fail("Mia's calendar was never read")
+
+
+def reads_of_rob(s: Scenario) -> int:
+    return s.tenant.count("GET", rf"/events/{s.occ.event_id}$")
+
+
+@pytest.mark.parametrize("whole", [False, True], ids=["delta", "whole-re-read"])
+def test_a_calendar_read_after_the_last_mark_vouches_for_unchanged_notes(
+        scenario: Scenario, whole: bool) -> None:
+    s = scenario
+    if whole:  # Graph forgot the link (or it was never made): the window is read whole
+        DeltaRepository(s.store.engine).forget_delta_link("mia@contoso.example")
+    s.tenant.reset_counters()
+    until_calendar_read(s)
+    assert reads_of_rob(s) == 0
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.captured_at is not None
+    assert occ.captured_at >= s.occ.end + timedelta(days=s.settings.agenda.recapture_days)
+    s.tenant.reset_counters()
+    s.after_meeting(hours=24 * 10)  # past the last read's wait: nothing left to read
+    assert reads_of_rob(s) == 0
+
+
+@pytest.mark.parametrize("whole", [False, True], ids=["delta", "whole-re-read"])
+def test_an_edit_the_calendar_read_lists_is_read_back_then(scenario: Scenario,
+                                                           whole: bool) -> None:
+    s = scenario
+    edit(s, "Confidential-ish but shared: went well", "Shared: went very well")
+    if whole:
+        DeltaRepository(s.store.engine).forget_delta_link("mia@contoso.example")
+    s.tenant.reset_counters()
+    until_calendar_read(s)
+    assert reads_of_rob(s) == 1
+    assert [n.text for n in s.store.notes(s.occ.id)] == [
+        "Shared: went very well"]
+
+
+def test_without_a_calendar_read_the_last_read_is_made_then(scenario: Scenario) -> None:
+    s = scenario
+    edit(s, "Confidential-ish but shared: went well", "Shared: went very well")
+    s.tenant.reset_counters()
+    s.after_meeting(hours=24 * 7 + 1)  # the mark: it waits for a calendar read
+    assert reads_of_rob(s) == 0
+    s.after_meeting(hours=24 * 9 + 1)  # it can wait no longer: the calendar lists the edit
+    assert reads_of_rob(s) == 1
+    assert [n.text for n in s.store.notes(s.occ.id)] == [
+        "Shared: went very well"]
+
+
+def test_an_overdue_re_read_reads_the_calendar_once_instead(scenario: Scenario) -> None:
+    """No calendar read came to vouch for Rob's last re-read: when it can wait no longer,
+    Mia's calendar is read (one request, whatever the number of her meetings owed), and it
+    vouches for the unchanged meeting without reading it."""
+    s = scenario
+    s.tenant.reset_counters()
+    s.after_meeting(hours=24 * 9 + 1)
+    assert reads_of_rob(s) == 0
+    assert s.tenant.count("GET", r"/calendarView/delta$") == 1
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.captured_at == s.occ.end + timedelta(hours=24 * 9 + 1)
+    assert occ.read_back_at is None  # nothing left to read
+    s.tenant.reset_counters()
+    s.after_meeting(hours=24 * 9 + 2)
+    assert reads_of_rob(s) == 0 and not s.tenant.count("GET", r"/calendarView/delta$")
+
+
+def test_only_the_meetings_due_are_looked_at(scenario: Scenario) -> None:
+    """A tick finds the meetings to read back by their next look, not by going through every
+    meeting of the last weeks."""
+    s = scenario
+    now = s.occ.end + 26 * HOUR
+    assert s.store.read_backs_due(now, now - timedelta(days=10), now) == []
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.read_back_at == s.occ.end + timedelta(
+        days=s.settings.agenda.recapture_days)
+    (due,) = s.store.read_backs_due(occ.read_back_at, now - timedelta(days=10), now)
+    assert due[0].id == s.occ.id
