@@ -299,24 +299,29 @@ class GraphClient:
         }
 
     async def free_busy(
-        self, organizer: str, emails: Sequence[str], start: datetime, end: datetime
+        self, organizer: str, emails: Sequence[str], start: datetime, end: datetime,
+        *, hours: dict[str, MailboxInfo] | None = None,
     ) -> dict[str, list[tuple[datetime, datetime]] | None]:
-        """Busy intervals (UTC) per address; None where Graph could not tell (no access)."""
-        items = await self.schedule_items(organizer, emails, start, end)
+        """Busy intervals (UTC) per address; None where Graph could not tell (no access).
+        ``hours``, when given, gets the working hours the same answers carry (see
+        ``schedule_items``): the schedule step needs both."""
+        items = await self.schedule_items(organizer, emails, start, end, hours=hours)
         return {who: None if found is None else
                 [(i.start, i.end) for i in found if i.status.lower() in BUSY_STATUSES]
                 for who, found in items.items()}
 
     async def schedule_items(
         self, organizer: str, emails: Sequence[str], start: datetime, end: datetime,
-        *, interval: int = 30,
+        *, interval: int = 30, hours: dict[str, MailboxInfo] | None = None,
     ) -> dict[str, list[ScheduleItem] | None]:
         """Every free/busy item (with its status: busy, tentative, oof, workingElsewhere...)
         per address; None where Graph could not tell (no access, unknown address).
 
         One getSchedule call per 20 addresses per 61 days, sent one after another.
         ``interval`` is the availabilityView slot length (only the items are read here; a
-        longer slot makes Graph's reply smaller).
+        longer slot makes Graph's reply smaller). ``hours``, when given, gets each address's
+        working hours as the answer carries them (by lower-cased address; none where it
+        carried none, e.g. an error for that address).
         """
         out: dict[str, list[ScheduleItem] | None] = {e.lower(): [] for e in emails}
         for body in wire.schedule_bodies(emails, start, end, interval):
@@ -324,6 +329,9 @@ class GraphClient:
                 "POST", _path("users", organizer, "calendar", "getSchedule"), body=body,
                 headers=UTC_TIMES)
             wire.merge_schedule(out, reply)
+            if hours is not None:
+                for who, info in wire.schedule_hours(reply).items():
+                    hours.setdefault(who, info)
         return out
 
     async def schedule_items_many(

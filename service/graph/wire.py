@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -364,6 +364,41 @@ def mailbox_info(user_id: str, body: dict[str, Any]) -> MailboxInfo:
         working_end=hours.get("endTime"),
         working_time_zone=(hours.get("timeZone") or {}).get("name"),
     )
+
+
+def schedule_hours(reply: Any) -> dict[str, MailboxInfo]:
+    """The working hours a getSchedule reply carries per schedule (scheduleInformation's
+    workingHours: days, start, end and the zone they are in, as the mailbox's settings hold
+    them), by lower-cased address. Schedules with an error, or without working hours in a
+    usable shape, are left out: Graph did not tell, so the caller asks mailboxSettings."""
+    out: dict[str, MailboxInfo] = {}
+    values = reply.get("value") if isinstance(reply, dict) else None
+    for info in values if isinstance(values, list) else []:
+        if not isinstance(info, dict) or info.get("error"):
+            continue
+        hours = info.get("workingHours")
+        if not isinstance(hours, dict):
+            continue
+        zone = hours.get("timeZone")
+        days = hours.get("daysOfWeek")
+        if not (isinstance(zone, dict) and isinstance(zone.get("name"), str)
+                and _time_of_day(hours.get("startTime"))
+                and _time_of_day(hours.get("endTime"))
+                and isinstance(days, list) and all(isinstance(d, str) for d in days)):
+            continue
+        who = str(info.get("scheduleId", "")).lower()
+        out[who] = mailbox_info(who, {"workingHours": hours})
+    return out
+
+
+def _time_of_day(value: Any) -> bool:
+    """Whether ``value`` is Edm.TimeOfDay text ("08:00:00.0000000") whose hours and minutes
+    are what onetoone keeps."""
+    try:
+        time.fromisoformat(value[:5])
+    except (TypeError, ValueError):
+        return False
+    return isinstance(value, str)
 
 
 def _address(raw: Any) -> tuple[str, str]:

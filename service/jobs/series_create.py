@@ -47,7 +47,9 @@ from service.jobs.series_plan import (
     local_today,
     lock_clock,
     mailbox_fields,
+    stored_differs,
     working_hours,
+    zone_known,
 )
 
 log = logging.getLogger(__name__)
@@ -80,18 +82,19 @@ class SeriesCreation(SchedulerBase):
         gate = asyncio.Semaphore(MANAGERS_AT_ONCE)
 
         groups = [v for _, v in sorted(todo.items())]
-        infos = await self._read_mailboxes(groups)
 
         async def read(manager_views: list[PairingView]) -> _ManagerInputs | None:
             async with gate:
                 try:
-                    return await self._read_inputs(manager_views, infos)
+                    return await self._read_inputs(manager_views)
                 except ServiceError as exc:
                     for v in manager_views:
                         self._fail(f"{v.manager.name} & {v.report.name}", exc)
                     return None
 
         inputs = [i for i in await asyncio.gather(*(read(g) for g in groups)) if i is not None]
+        if self._settings_new and not self.dry_run:
+            self.ctx.store.set_mailbox_infos(self._settings_new, self.now)
         claimed: list[PairingView] = []
         posting: list[asyncio.Task[None]] = []
         try:
@@ -101,44 +104,65 @@ class SeriesCreation(SchedulerBase):
             for view in claimed:
                 self.ctx.store.release(view.pairing.id, self.ctx.worker_id)
 
-    async def _read_mailboxes(self, groups: list[list[PairingView]]
-                              ) -> dict[str, MailboxInfo] | None:
-        """The mailbox settings of everyone in ``groups`` whose stored ones are not fresh,
-        in one batched read (each person once, however many pairs they are in), stored at
-        once. They are read again only when the stored ones are a week old or the directory
-        reported a change to the person (users/delta: see jobs/pairs.apply), so a manager's
-        next new report, or a new series for a pair, costs no read of what is known. None
-        when the read failed as a whole: each manager's step then reads its own people."""
-        people = list(dict.fromkeys(p.id for views in groups for v in views
-                                    for p in (v.manager, v.report)))
-        try:
-            infos = await self._read_stale(people)
-        except ServiceError as exc:
-            log.warning("schedule.mailbox_settings_failed", extra={"error": str(exc)})
-            return None
-        return infos
+    async def _mailbox_infos(self, people: list[PersonRecord], told: dict[str, MailboxInfo],
+                             stored: dict[str, PersonRecord]) -> dict[str, MailboxInfo]:
+        """Each person's zone and working hours, by id. ``told``: the working hours the
+        getSchedule answers carried (by address), which Graph takes from the mailbox's
+        settings, so they cost no request of their own. Where an answer carried none (an
+        error for that address, no hours) or named a zone onetoone cannot map (a custom
+        zone: Graph's customTimeZone carries a free-text name), the stored settings serve
+        while less than a week old, else mailboxSettings is read for those people (one
+        batched read), as before. ``stored``: the people's rows. What is new is kept for
+        storing after every manager's inputs are read."""
+        ids = list(dict.fromkeys(p.id for p in people))
+        read_at = self.ctx.store.mailbox_read(ids)
+        from_schedule: dict[str, MailboxInfo] = {}
+        for person in people:
+            info = told.get(person.email.lower())
+            if info is not None and zone_known(info):
+                from_schedule[person.id] = replace(info, user_id=person.id)
 
-    async def _read_stale(self, people: list[str]) -> dict[str, MailboxInfo]:
-        """Read (and, unless a dry run, store) the mailbox settings of ``people`` that are
-        not fresh."""
-        store = self.ctx.store
-        known = store.mailbox_read(people)
-        stale = [pid for pid in people if not self.now - MAILBOX_FRESH < known.get(pid, EPOCH)]
-        infos = await self.ctx.graph.mailbox_settings(stale) if stale else {}
-        if not self.dry_run:
-            store.set_mailbox_infos({pid: mailbox_fields(info) for pid, info in infos.items()
-                                     if info.error is None}, self.now)
-        return infos
+        def fresh(pid: str) -> bool:
+            return self.now - MAILBOX_FRESH < read_at.get(pid, EPOCH)
 
-    async def _read_inputs(self, views: list[PairingView],
-                           infos: dict[str, MailboxInfo] | None) -> _ManagerInputs:
-        """Everything Graph must tell before this manager's pairs can be planned
-        (``infos``: the mailbox settings read for the whole run, None if that failed)."""
+        known = self._settings_known
+        async with self._settings_lock:  # held across the read: managers' runs overlap
+            stale = [pid for pid in ids
+                     if pid not in from_schedule and pid not in known and not fresh(pid)]
+            infos = await self.ctx.graph.mailbox_settings(stale) if stale else {}
+            known.update(infos)
+        new = self._settings_new
+        new.update((pid, mailbox_fields(info)) for pid, info in infos.items()
+                   if info.error is None)
+        for pid, info in from_schedule.items():
+            fields = mailbox_fields(info)
+            if pid not in known and (not fresh(pid) or stored_differs(stored.get(pid), fields)):
+                new[pid] = fields
+            known[pid] = info
+        return {**{pid: known[pid] for pid in ids if pid in known}, **from_schedule}
+
+    async def _read_inputs(self, views: list[PairingView]) -> _ManagerInputs:
+        """Everything Graph must tell before this manager's pairs can be planned.
+
+        Free/busy comes first: its window is instants from now (no one's zone or hours is
+        needed to ask), and its answers carry everyone's working hours, so a first rollout
+        reads no mailboxSettings unless Graph could not tell about someone."""
         graph, store = self.ctx.graph, self.ctx.store
         manager = views[0].manager
         people = [manager] + [v.report for v in views]
-        if infos is None:
-            infos = await self._read_stale([p.id for p in people])
+        window_start = self.now
+        window_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
+        busy: dict[str, list[tuple[datetime, datetime]] | None]
+        told: dict[str, MailboxInfo] = {}
+        try:
+            busy = await graph.free_busy(manager.email, [p.email for p in people],
+                                         window_start, window_end, hours=told)
+        except GraphError as exc:
+            log.warning("schedule.free_busy_unavailable",
+                        extra={"mailbox": manager.email, "error": str(exc)})
+            busy = {p.email: None for p in people}
+        fresh = store.people(p.id for p in people)
+        infos = await self._mailbox_infos(people, told, fresh)
         for person in people:
             info = infos.get(person.id)
             if info is not None and info.error and person.id != manager.id:
@@ -146,19 +170,16 @@ class SeriesCreation(SchedulerBase):
                 self.report.warnings.append(
                     f"{person.name} <{person.email}>: working hours unreadable, using the "
                     f"defaults ({info.error})")
-        fresh = store.people(p.id for p in people)
-        if self.dry_run:
-            # Nothing is stored in a dry run, but the plan must use the hours and zones just
-            # read, or it would show other slots than the real run creates. These rows are
-            # detached copies (or a planned pair's unsaved people): changing them writes
-            # nothing.
-            for person in people:
-                info = infos.get(person.id)
-                if info is not None and info.error is None:
-                    zone, days, start, end = mailbox_fields(info).values()
-                    fresh[person.id] = replace(
-                        fresh.get(person.id, person), time_zone=zone, working_days=days,
-                        working_start=start, working_end=end)
+        # The plan uses the hours and zones just told or read (stored once every manager's
+        # are known; in a dry run, never). These rows are detached copies (or a planned
+        # pair's unsaved people): changing them writes nothing.
+        for person in people:
+            info = infos.get(person.id)
+            if info is not None and info.error is None:
+                zone, days, start, end = mailbox_fields(info).values()
+                fresh[person.id] = replace(
+                    fresh.get(person.id, person), time_zone=zone, working_days=days,
+                    working_start=start, working_end=end)
         manager = fresh.get(manager.id, manager)
         if infos.get(manager.id) and infos[manager.id].error:
             raise PermissionDenied(infos[manager.id].error or "", mailbox=manager.email)
@@ -166,17 +187,6 @@ class SeriesCreation(SchedulerBase):
         teams = False
         if self.series_policy.teams_meeting:
             teams = (await graph.teams_allowed([manager.id])).get(manager.id, False)
-
-        window_start = self.now
-        window_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
-        busy: dict[str, list[tuple[datetime, datetime]] | None]
-        try:
-            busy = await graph.free_busy(manager.email, [p.email for p in people],
-                                         window_start, window_end)
-        except GraphError as exc:
-            log.warning("schedule.free_busy_unavailable",
-                        extra={"mailbox": manager.email, "error": str(exc)})
-            busy = {p.email: None for p in people}
 
         tagged = await self._find_tagged(manager, [v.pairing.key for v in views])
         return _ManagerInputs(views=views, manager=manager, people=fresh, busy=busy,

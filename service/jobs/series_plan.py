@@ -108,6 +108,29 @@ def mailbox_fields(info: MailboxInfo) -> dict[str, Any]:
     }
 
 
+def zone_known(info: MailboxInfo) -> bool:
+    """Whether the zone ``info``'s working hours are in maps to an IANA zone. A custom zone
+    (Graph's customTimeZone: offsets and a free-text name such as "Customized Time Zone")
+    does not; nor does a missing one, where mailboxSettings would give the user's own."""
+    try:
+        to_iana(info.working_time_zone or "")
+    except ValueError:
+        return False
+    return True
+
+
+def stored_differs(person: PersonRecord | None, fields: dict[str, Any]) -> bool:
+    """Whether ``fields`` (from ``mailbox_fields``) differ from what is stored for
+    ``person`` (None: not stored)."""
+    if person is None:
+        return True
+    zone, days, start, end = fields.values()
+    told = tuple(days) if days is not None else None
+    stored = tuple(person.working_days) if person.working_days is not None else None
+    return (person.time_zone, stored, person.working_start, person.working_end) != (
+        zone, told, start, end)
+
+
 def local_today(now: datetime, zone: str) -> date:
     return now.astimezone(ZoneInfo(zone)).date()
 
@@ -173,6 +196,12 @@ class SchedulerBase:
         self._why: dict[int, str] = {}
         # Dry run: events of the series the real run would end by now.
         self._ending: set[str] = set()
+        # Mailbox settings known this run (told by getSchedule or read), so a person in
+        # two managers' runs (a manager who is also a report) is read at most once.
+        self._settings_known: dict[str, MailboxInfo] = {}
+        self._settings_lock = asyncio.Lock()
+        # What of them is new, stored in one transaction once every manager's is known.
+        self._settings_new: dict[str, dict[str, Any]] = {}
 
     async def end_series(self, series: SeriesRecord, reason: str) -> None:
         """Stop a pairing's series: its meetings to come go, past ones stay as they are in
