@@ -8,7 +8,9 @@ by the jobs; this module says what an offer looks like and what a mail means:
 - ``booking_address`` / ``booking_subject``: what each link fills in;
 - ``parse_booking``: (token, slot number) from a mail's recipients and subject, or None;
 - ``auto_reply``: mail an autoresponder wrote (never a booking, whatever it quotes);
-- ``encode_slots`` / ``decode_slots``: the offer's times as stored (UTC ISO instants).
+- ``encode_slots`` / ``decode_slots``: the offer's times as stored (UTC ISO instants);
+- ``sent_items_due`` / ``sent_items_since``: without a service mailbox, when a manager's Sent
+  Items must be read for picks, and from which instant.
 
 Everything in a mail is hostile: the patterns accept only our exact token shape (16 lower
 hex digits) and a slot number 1-9, so no text anyone types can name another offer's slot
@@ -20,7 +22,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -139,9 +142,95 @@ def decode_slots(text: str) -> list[tuple[datetime, datetime]]:
         return []
 
 
-def offer_open(slots: Sequence[tuple[datetime, datetime]], now: datetime) -> bool:
-    """An offer stays open while at least one of its times is still ahead."""
-    return any(start > now for start, _end in slots)
+def offer_open(slots: Sequence[tuple[datetime, datetime]], now: datetime,
+               notice: timedelta = timedelta(0)) -> bool:
+    """An offer stays open while at least one of its times can still be picked: it starts
+    more than ``notice`` after now."""
+    return any(start - notice > now for start, _end in slots)
+
+
+@dataclass(frozen=True)
+class OpenOffer:
+    """An open, unpicked offer as the Sent Items reader sees it: when it was sent, and the
+    last instants at which each of its times can still be picked."""
+
+    offered_at: datetime
+    deadlines: tuple[datetime, ...]
+    ends_now: bool = False  # its meeting turned out not missed: it closes at the next read
+
+
+def pick_deadlines(slots: Sequence[tuple[datetime, datetime]], notice: timedelta
+                   ) -> tuple[datetime, ...]:
+    """The last instant each time can be picked (its start less the notice a pick needs)."""
+    return tuple(start - notice for start, _end in slots)
+
+
+@dataclass(frozen=True)
+class ReaderDay:
+    """The manager's current local day, as UTC instants: when it began and its midday, and
+    whether it is one of their working days."""
+
+    start: datetime
+    midday: datetime
+    working: bool
+
+
+def sent_items_due(read_through: datetime | None, offers: Sequence[OpenOffer], now: datetime,
+                   *, last_call: timedelta, day: ReaderDay, close_wait: timedelta) -> str | None:
+    """Why a manager's Sent Items must be read now, or None (no read this run).
+
+    At most one read a day: each read finds every pick sent since the previous one, so the
+    day's read is put where it serves best:
+
+    - ``last call``: on a working day with a pick deadline still ahead today, the last run
+      before the first of them (``last_call`` is one run), so a pick made until then is
+      booked in time;
+    - ``daily``: otherwise from the manager's midday on a working day, for offers with a time
+      still ahead that were sent before it, so a morning's pick is booked that day;
+    - ``closing``: an offer none of whose times can still be picked closes only after a read
+      that covers its last deadline, so a pick sent after the last read is still answered
+      (too late to book, it gets fresh times or a short note, never silence). Such a pick
+      can only have been sent in the last run before the deadline, so that read rides on
+      the manager's next read for another offer, or comes ``close_wait`` later (from a
+      midday); an offer whose meeting was not missed after all closes at the next midday.
+
+    ``read_through`` is where the last read of this manager's Sent Items ended (None: never).
+    """
+    seen = read_through or datetime.min.replace(tzinfo=UTC)
+    if seen >= day.start:
+        return None
+    if day.working:
+        tomorrow = day.start + timedelta(days=1)
+        today = [d for offer in offers for d in offer.deadlines if now < d < tomorrow]
+        if today:
+            return "last call" if now >= min(today) - last_call else None
+    if now < day.midday:
+        return None
+    if day.working and any(offer.offered_at < day.midday and any(d > now for d in offer.deadlines)
+                           for offer in offers):
+        return "daily"
+    for offer in offers:
+        end = max(offer.deadlines, default=now)
+        wait = timedelta(0) if offer.ends_now else close_wait
+        if seen < end and end + wait <= now:
+            return "closing"
+    return None
+
+
+def sent_items_read_closed(read_through: datetime | None, offer: OpenOffer) -> bool:
+    """Whether the reads have covered every pick an offer can receive (its closing read ran)."""
+    return read_through is not None and all(d <= read_through for d in offer.deadlines)
+
+
+def sent_items_since(read_through: datetime | None, offers: Sequence[OpenOffer],
+                     skew: timedelta) -> datetime:
+    """The instant a read must go back to: the earliest moment a pick not read yet can
+    have been sent (no earlier than the offer itself), less ``skew`` for clocks and sends
+    in flight when the last read ran (a mail read twice is harmless: picks are single-use)."""
+    start = min(offer.offered_at for offer in offers)
+    if read_through is not None:
+        start = max(start, read_through)
+    return start - skew
 
 
 def overlaps(start: datetime, end: datetime,

@@ -557,13 +557,17 @@ class GraphClient:
         await self.request("PATCH", _path("users", mailbox, "messages", message_id),
                            body={"isRead": True})
 
-    async def sent_messages(self, mailbox: str, top: int) -> list[MailMessage]:
-        """The newest ``top`` messages of Sent Items (one page; needs read access to mail)."""
-        page = await self.request(
-            "GET", _path("users", mailbox, "mailFolders", "sentitems", "messages"),
-            query={"$select": "id,subject,from,toRecipients,ccRecipients,sentDateTime",
-                   "$orderby": "sentDateTime desc", "$top": str(top)})
-        return [wire.mail_message_record(m) for m in (page or {}).get("value") or []]
+    async def sent_messages(self, mailbox: str, since: datetime, top: int = 50
+                            ) -> list[MailMessage]:
+        """Every message of Sent Items sent at or after ``since``, newest first, all pages
+        (one request when fewer than ``top`` were sent; needs read access to mail). The
+        ``$orderby`` property leads the ``$filter``, as Graph requires of messages."""
+        stamp = iso_utc(since) + "Z"
+        return [wire.mail_message_record(m) async for m in self._pages(
+            _path("users", mailbox, "mailFolders", "sentitems", "messages"),
+            {"$filter": f"sentDateTime ge {stamp}", "$orderby": "sentDateTime desc",
+             "$select": "id,subject,from,toRecipients,ccRecipients,sentDateTime",
+             "$top": str(top)})]
 
     async def send_mail(self, mailbox: str, payload: dict[str, Any]) -> None:
         """sendMail from ``mailbox``. Never retried here: the outbox owns that decision."""

@@ -9,10 +9,11 @@ update mails the report).
 Cost: the calendars of every manager with something due, and of their reports, are read in
 as few getSchedule calls as Graph allows: the managers' questions are packed together (any
 mailbox may ask about anyone), up to 20 addresses and one window of at most 61 days per call,
-several calls together in ``$batch``; a move is one PATCH of that occurrence's start and end.
-Nothing is requested when nothing is due. (Occurrences are stored as their agendas fall
-due, so a manager's meetings are due on different ticks, mostly alone: packing across
-managers is what saves calls, not looking ahead at one manager's other meetings.)
+several calls together in ``$batch`` (``freebusy_packs``, shared with rebooking offers); a
+move is one PATCH of that occurrence's start and end. Nothing is requested when nothing is
+due. (Occurrences are stored as their agendas fall due, so a manager's meetings are due on
+different ticks, mostly alone: packing across managers is what saves calls, not looking
+ahead at one manager's other meetings.)
 
 Crash safety: the new time is written to the row first (``absence_state = "moving"``), then
 Graph is patched, then the row is marked ``moved``. A rerun that finds "moving" reads the
@@ -26,8 +27,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -61,8 +60,8 @@ from service.domain.status import (
 )
 from service.domain.timing import agenda_due_at
 from service.errors import OutcomeUnknown, ServiceError, Throttled
-from service.graph.wire import SCHEDULE_CHUNK, SCHEDULE_MAX_DAYS
 from service.jobs.context import JobContext
+from service.jobs.freebusy_packs import Pack, ask, pack, per_organizer
 from service.jobs.schedule import working_hours
 from service.render import render
 
@@ -72,7 +71,6 @@ MARGIN_WORKING_DAYS = 1  # first look this many working days before the agenda i
 MIN_NOTICE = timedelta(hours=24)  # a moved meeting starts at least this long from now
 LOOK_AROUND = timedelta(days=16)  # calendar read each side of a meeting (long absences)
 LEASE = timedelta(minutes=10)
-ONE_WINDOW = timedelta(days=SCHEDULE_MAX_DAYS - 1)  # a packed call stays one getSchedule
 SETTLED = (OccurrenceStatus.CANCELLED, OccurrenceStatus.DECLINED, OccurrenceStatus.HELD,
            OccurrenceStatus.HELD_NO_NOTES)
 _MAX_TEXT = 200
@@ -183,77 +181,16 @@ def _span(d: _Due) -> tuple[datetime, datetime]:
     return lo, hi
 
 
-@dataclass
-class _Pack:
-    """Questions asked in one getSchedule call: one window, at most 20 addresses."""
-
-    organizer: str
-    emails: list[str]
-    start: datetime
-    end: datetime
-    questions: dict[str, ScheduleQuery] = field(default_factory=dict)  # manager id -> own
-
-    def fits(self, emails: Sequence[str], start: datetime, end: datetime) -> bool:
-        grown = len(set(self.emails) | set(emails))
-        return (grown <= SCHEDULE_CHUNK
-                and max(self.end, end) - min(self.start, start) <= ONE_WINDOW)
-
-    def add(self, emails: Sequence[str], start: datetime, end: datetime) -> None:
-        self.emails.extend(e for e in emails if e not in self.emails)
-        self.start, self.end = min(self.start, start), max(self.end, end)
-
-    def query(self) -> ScheduleQuery:
-        return ScheduleQuery(organizer=self.organizer, emails=tuple(self.emails),
-                             start=self.start, end=self.end)
-
-
 def _questions(due: list[_Due]) -> list[ScheduleQuery]:
     """One question per manager: them and their reports with something due, over the span
     every due meeting needs."""
-    by_manager: dict[str, list[_Due]] = defaultdict(list)
-    for d in due:
-        by_manager[d.view.manager.id].append(d)
-    out = []
-    for manager_id, items in by_manager.items():
-        spans = [_span(d) for d in items]
-        emails = [items[0].view.manager.email] + [d.view.report.email for d in items]
-        out.append(ScheduleQuery(organizer=manager_id,
-                                 emails=tuple(dict.fromkeys(e.lower() for e in emails)),
-                                 start=min(s for s, _ in spans), end=max(e for _, e in spans)))
-    return out
+    return per_organizer((d.view.manager.id, (d.view.manager.email, d.view.report.email),
+                          *_span(d)) for d in due)
 
 
-def _packs(due: list[_Due]) -> list[_Pack]:
-    """The managers' questions packed into as few calls as fit: next fit, in order of their
-    spans (so neighbours share a window), linear in the number of managers."""
-    packs: list[_Pack] = []
-    for q in sorted(_questions(due), key=lambda q: (q.start, q.organizer)):
-        if packs and packs[-1].fits(q.emails, q.start, q.end):
-            packs[-1].add(q.emails, q.start, q.end)
-        else:  # a question too big for one call alone is split by the client, as ever
-            packs.append(_Pack(q.organizer, list(q.emails), q.start, q.end))
-        packs[-1].questions[q.organizer] = q
-    return packs
-
-
-async def _ask(ctx: JobContext, packs: list[_Pack]
-               ) -> dict[str, dict[str, list[ScheduleItem] | None]]:
-    """Each manager's calendars, from their pack's answer. A packed call refused outright
-    (every address unreadable: e.g. its organizer's mailbox is outside the app's scope) is
-    asked again per manager, each through their own mailbox, so one manager's access (or
-    one bad address) never stops another's check; only failure costs these extra calls."""
-    answers = await ctx.graph.schedule_items_many([p.query() for p in packs])
-    out: dict[str, dict[str, list[ScheduleItem] | None]] = {}
-    again: list[ScheduleQuery] = []
-    for pack, answer in zip(packs, answers, strict=True):
-        for manager_id in pack.questions:
-            out[manager_id] = answer
-        if len(pack.questions) > 1 and all(v is None for v in answer.values()):
-            again.extend(pack.questions.values())
-    if again:
-        for q, answer in zip(again, await ctx.graph.schedule_items_many(again), strict=True):
-            out[q.organizer] = answer
-    return out
+def _packs(due: list[_Due]) -> list[Pack]:
+    """The managers' questions packed into as few calls as fit (see ``freebusy_packs``)."""
+    return pack(_questions(due))
 
 
 def _attendee(ctx: JobContext, person: Any, items: list[ScheduleItem], years: set[int],
@@ -283,7 +220,7 @@ async def check_absences(ctx: JobContext, now: datetime) -> AbsenceReport:
         return report
     try:
         groups = await _group_members(ctx) if ctx.settings.holidays.groups else {}
-        by_manager = await _ask(ctx, _packs(due))
+        by_manager = await ask(ctx.graph, _packs(due))
     except ServiceError as exc:
         report.failed.append(f"free/busy: {exc}")
         log.warning("absences.failed", extra={"error": str(exc)})

@@ -2,11 +2,13 @@
 
 When an occurrence is cancelled, declined by the report, or ends with no notes (a day after
 it, in case notes arrive late), the manager gets one short mail — to them only — offering
-up to three times inside the cadence window when both people are free (getSchedule, one
-request). Each time is a ``mailto:`` link: to the service mailbox's plus-address
+up to three times inside the cadence window when both people are free. The free/busy
+questions of every offer made in a run share getSchedule calls (``freebusy_packs``, as the
+absence check's do): one call for many managers, per manager again only if it is refused.
+Each time is a ``mailto:`` link: to the service mailbox's plus-address
 ``name+book.<token>.<n>@`` when ``[mail] topics_mailbox`` is set (read by the topics job,
 which hands such mail here), else to the manager's own plus-address, read back from their
-Sent Items (``Mail.Read``, the permission that settles unknown send outcomes).
+Sent Items (jobs/rebook_reads.py: at most once a day per manager with an open offer).
 
 Booking (``handle_booking``): only mail from the pair's manager counts; auto-replies, loops,
 strangers and the report are ignored with a log line. The time is checked again (one
@@ -33,7 +35,7 @@ from service.domain.body import block_text, fingerprint
 from service.domain.events import MailMessage
 from service.domain.freeslots import cadence_window, free_slots
 from service.domain.htmltext import html_to_text
-from service.domain.model import CadenceKind
+from service.domain.model import CadenceKind, WorkingHours
 from service.domain.rebook import (
     MAX_SLOTS,
     auto_reply,
@@ -65,10 +67,13 @@ from service.domain.status import (
     PairingStatus,
     RebookStatus,
 )
-from service.errors import PermissionDenied, ServiceError
+from service.errors import ServiceError
+from service.graph.client import BUSY_STATUSES
 from service.graph.wire import REBOOK_PROPERTY, rebook_transaction_id, single_event
 from service.jobs.agenda import _first_shown, agenda_for, question_bank, render_block
 from service.jobs.context import JobContext
+from service.jobs.freebusy_packs import Calendars, ask, pack, per_organizer
+from service.jobs.rebook_reads import PICK_NOTICE, picks_unread, read_sent_items
 from service.jobs.schedule import working_hours
 from service.render import render
 from service.store.repo import Store
@@ -79,10 +84,8 @@ LOOKBACK = timedelta(days=14)  # a meeting missed longer ago than this is not of
 AHEAD = timedelta(days=62)  # a meeting cancelled well ahead is offered too
 NOT_HELD_AFTER = timedelta(hours=24)  # after capture's second read: late notes count
 NOT_BEFORE = timedelta(hours=2)  # the earliest time offered, after now
-PICK_NOTICE = timedelta(minutes=30)  # a pick closer than this to its start is too late
 STEP_MINUTES = 30
 LEASE = timedelta(minutes=10)
-SENT_ITEMS_TOP = "25"
 FIND_SELECT = "id,start,end,isCancelled,type"
 
 
@@ -120,7 +123,10 @@ async def rebook_missed(ctx: JobContext, now: datetime) -> RebookReport:
     await _offer_missed(ctx, now, report)
     await _resume_bookings(ctx, now, report)
     if not ctx.settings.mail.topics_mailbox:
-        await _read_sent_items(ctx, now, report)
+        read = await read_sent_items(ctx, now, handle_booking)
+        report.booked += read.booked
+        report.reoffered += read.reoffered
+        report.failed += read.failed
     _expire(ctx, now, report)
     return report
 
@@ -136,8 +142,32 @@ def _context(store: Store, occ: OccurrenceRecord) -> _Missed | None:
     return _Missed(occ, view, series)
 
 
+@dataclass(frozen=True)
+class _Window:
+    """Where a missed meeting may be rebooked: its cadence window's days, from ``lo`` (not
+    before now + ``NOT_BEFORE``) to ``hi``, and both people's working hours."""
+
+    first: date
+    last: date
+    lo: datetime
+    hi: datetime
+    manager_hours: WorkingHours
+    report_hours: WorkingHours
+
+
+@dataclass(frozen=True)
+class _Offer:
+    missed: _Missed
+    reason: str
+    window: _Window
+
+
 async def _offer_missed(ctx: JobContext, now: datetime, report: RebookReport) -> None:
+    """Every offer due this run: their free/busy questions (one per manager) share
+    getSchedule calls (``freebusy_packs``); a manager whose calendars could not be read has
+    their offers fail, and they are made next run."""
     store = ctx.store
+    due: list[_Offer] = []
     for occ in store.missed_without_offer(now - LOOKBACK, now + AHEAD):
         reason = reason_of(occ.status)
         if reason is None or occ.absence_state == AbsenceState.SKIPPED:
@@ -146,28 +176,60 @@ async def _offer_missed(ctx: JobContext, now: datetime, report: RebookReport) ->
                                                 or now < occ.end + NOT_HELD_AFTER):
             continue
         missed = _context(store, occ)
-        if missed is None:
-            continue
-        if not store.claim(missed.view.pairing.id, ctx.worker_id, now, LEASE):
-            continue
+        window = _window(missed, now) if missed is not None else None
+        if missed is not None and window is not None:  # else the window has passed
+            due.append(_Offer(missed, reason, window))
+    claimed: set[int] = set()
+    try:
+        mine = []
+        for offer in due:
+            pairing_id = offer.missed.view.pairing.id
+            if pairing_id in claimed or store.claim(pairing_id, ctx.worker_id, now, LEASE):
+                claimed.add(pairing_id)
+                mine.append(offer)
+        if not mine:
+            return
         try:
-            await _offer_one(ctx, missed, reason, now, report)
+            by_manager = await ask(ctx.graph, pack(per_organizer(
+                (o.missed.view.manager.id, (o.missed.view.manager.email,
+                                            o.missed.view.report.email),
+                 o.window.lo, o.window.hi) for o in mine)))
         except ServiceError as exc:
-            report.failed.append(f"{missed.label}: {exc}")
-            log.warning("rebook.offer_failed", extra={"occurrence": occ.id, "error": str(exc)})
-        finally:
-            store.release(missed.view.pairing.id, ctx.worker_id)
+            for offer in mine:
+                _failed(report, offer.missed, str(exc))
+            return
+        for offer in mine:
+            calendars = by_manager.get(offer.missed.view.manager.id, {})
+            try:
+                _offer_one(ctx, offer, calendars, now, report)
+            except ServiceError as exc:
+                _failed(report, offer.missed, str(exc))
+    finally:
+        for pairing_id in claimed:
+            store.release(pairing_id, ctx.worker_id)
 
 
-async def _offer_one(ctx: JobContext, missed: _Missed, reason: str, now: datetime,
-                     report: RebookReport) -> None:
-    store = ctx.store
-    found = await _free_times(ctx, missed, now)
-    if found is None:
-        return  # the window has passed: nothing to offer (and no Graph call was made)
-    slots, _busy = found
+def _failed(report: RebookReport, missed: _Missed, error: str) -> None:
+    report.failed.append(f"{missed.label}: {error}")
+    log.warning("rebook.offer_failed", extra={"occurrence": missed.occ.id, "error": error})
+
+
+def _offer_one(ctx: JobContext, offer: _Offer, calendars: Calendars, now: datetime,
+               report: RebookReport) -> None:
+    store, missed, reason = ctx.store, offer.missed, offer.reason
+    view = missed.view
+    emails = (view.manager.email.lower(), view.report.email.lower())
+    if calendars.get(emails[0]) is None:
+        # The manager's calendar unread (their mailbox refused the call, or Graph could not
+        # tell): times offered blind could clash. No row is stored: the next run asks again.
+        _failed(report, missed, "free/busy not readable")
+        return
+    slots, _busy = _slots(ctx, missed, offer.window, {
+        e: None if (items := calendars.get(e)) is None else
+        [(i.start, i.end) for i in items if i.status.lower() in BUSY_STATUSES]
+        for e in emails})
     token = secrets.token_hex(8)
-    row = RebookRecord(pairing_id=missed.view.pairing.id, missed_occurrence_id=missed.occ.id,
+    row = RebookRecord(pairing_id=view.pairing.id, missed_occurrence_id=missed.occ.id,
                        reason=reason,
                        status=RebookStatus.OFFERED if slots else RebookStatus.EXPIRED,
                        slots=encode_slots(slots), token=token, offered_at=now, updated_at=now)
@@ -183,11 +245,8 @@ async def _offer_one(ctx: JobContext, missed: _Missed, reason: str, now: datetim
                                       "slots": len(slots)})
 
 
-async def _free_times(ctx: JobContext, missed: _Missed, now: datetime
-                      ) -> tuple[list[tuple[datetime, datetime]],
-                                 list[tuple[datetime, datetime]]] | None:
-    """Up to three free times for both people in the missed meeting's cadence window, and
-    the busy time they were chosen around (None when the window is already over)."""
+def _window(missed: _Missed, now: datetime) -> _Window | None:
+    """The missed meeting's cadence window from now on (None when it is already over)."""
     view, series, occ = missed.view, missed.series, missed.occ
     manager_hours = working_hours(view.manager, series.time_zone)
     report_hours = working_hours(view.report, manager_hours.time_zone)
@@ -198,10 +257,33 @@ async def _free_times(ctx: JobContext, missed: _Missed, now: datetime
     hi = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
     if lo >= hi:
         return None
-    emails = [view.manager.email, view.report.email]
-    schedule = await ctx.graph.free_busy(view.manager.email, emails, lo, hi)
+    return _Window(first, last, lo, hi, manager_hours, report_hours)
+
+
+async def _free_times(ctx: JobContext, missed: _Missed, now: datetime
+                      ) -> tuple[list[tuple[datetime, datetime]],
+                                 list[tuple[datetime, datetime]]] | None:
+    """One pick's check: up to three free times for both people in the missed meeting's
+    cadence window (one getSchedule), and the busy time they were chosen around (None when
+    the window is already over)."""
+    window = _window(missed, now)
+    if window is None:
+        return None
+    view = missed.view
+    schedule = await ctx.graph.free_busy(view.manager.email,
+                                         [view.manager.email, view.report.email],
+                                         window.lo, window.hi)
+    return _slots(ctx, missed, window, schedule)
+
+
+def _slots(ctx: JobContext, missed: _Missed, window: _Window,
+           schedule: dict[str, list[tuple[datetime, datetime]] | None]
+           ) -> tuple[list[tuple[datetime, datetime]], list[tuple[datetime, datetime]]]:
+    """Up to three free times in the window around both people's busy time (``schedule``,
+    by lower-cased address; None where Graph could not tell), and that busy time."""
+    view, series, occ = missed.view, missed.series, missed.occ
     busy: list[tuple[datetime, datetime]] = []
-    for email in emails:
+    for email in (view.manager.email, view.report.email):
         known = schedule.get(email.lower())
         if known is None:
             log.warning("rebook.free_busy_unknown", extra={"pairing": view.pairing.key})
@@ -212,11 +294,12 @@ async def _free_times(ctx: JobContext, missed: _Missed, now: datetime
     for other in ctx.store.pairing_occurrences(view.pairing.id):
         busy.append((other.original_start, other.original_start + length))
         busy.append((other.start, other.end))
+    first, last = window.first, window.last
     slots = free_slots(target_start=occ.original_start, minutes=series.minutes,
-                       window=(first, last), manager_hours=manager_hours,
-                       report_hours=report_hours, busy=busy,
+                       window=(first, last), manager_hours=window.manager_hours,
+                       report_hours=window.report_hours, busy=busy,
                        blocked_days=_public_holidays(ctx, view, first, last),
-                       step_minutes=STEP_MINUTES, not_before=lo, limit=MAX_SLOTS)
+                       step_minutes=STEP_MINUTES, not_before=window.lo, limit=MAX_SLOTS)
     return slots, busy
 
 
@@ -459,43 +542,16 @@ async def _resume_bookings(ctx: JobContext, now: datetime, report: RebookReport)
             store.release(missed.view.pairing.id, ctx.worker_id)
 
 
-async def _read_sent_items(ctx: JobContext, now: datetime, report: RebookReport) -> None:
-    """Without a service mailbox the links address the manager's own mailbox: read the
-    newest Sent Items of each manager with an open offer (one request per manager)."""
-    store = ctx.store
-    managers: dict[str, datetime] = {}
-    for rebook in store.rebooks([RebookStatus.OFFERED]):
-        view = store.view_of_pairing(rebook.pairing_id)
-        if rebook.booked_index is None and view is not None:
-            since = managers.get(view.manager.id, rebook.offered_at)
-            managers[view.manager.id] = min(since, rebook.offered_at)
-    for manager_id, since in managers.items():
-        try:
-            messages = await ctx.graph.sent_messages(manager_id, int(SENT_ITEMS_TOP))
-        except PermissionDenied as exc:
-            report.failed.append(f"{manager_id}: Sent Items unreadable ({exc})")
-            log.warning("rebook.sent_items_unreadable", extra={"mailbox": manager_id})
-            continue
-        except ServiceError as exc:
-            report.failed.append(f"{manager_id}: {exc}")
-            continue
-        for message in messages:
-            sent = message.sent_at
-            if not is_booking(message) or not sent or sent < since.strftime(
-                    "%Y-%m-%dT%H:%M:%S"):
-                continue
-            outcome, _settled = await handle_booking(ctx, message, now)
-            if outcome.startswith("booked"):
-                report.booked.append(outcome.removeprefix("booked "))
-            elif outcome.startswith("re-offered"):
-                report.reoffered.append(outcome)
-
-
 def _expire(ctx: JobContext, now: datetime, report: RebookReport) -> None:
     """Offers whose times have all passed, or whose meeting turned out not missed (notes
     arrived, the report accepted after all), are closed; a pick never booked in time failed."""
     store = ctx.store
-    for rebook in store.rebooks([RebookStatus.OFFERED]):
+    open_offers = store.rebooks([RebookStatus.OFFERED])
+    marks: dict[str, datetime] = {}
+    if not ctx.settings.mail.topics_mailbox and open_offers:
+        marks = store.sent_items_read(v.manager.id for v in filter(None, (
+            store.view_of_pairing(r.pairing_id) for r in open_offers)))
+    for rebook in open_offers:
         slots = decode_slots(rebook.slots)
         if rebook.booked_index is not None:
             if slots[rebook.booked_index - 1][0] <= now:
@@ -503,7 +559,10 @@ def _expire(ctx: JobContext, now: datetime, report: RebookReport) -> None:
                 report.failed.append(f"rebook {rebook.id}: not booked before its time")
             continue
         occ = store.occurrence(rebook.missed_occurrence_id)
-        if occ is None or reason_of(occ.status) is None or not offer_open(slots, now):
+        if occ is None or reason_of(occ.status) is None or not offer_open(slots, now,
+                                                                           PICK_NOTICE):
+            if picks_unread(ctx, rebook, now, marks):
+                continue  # its closing read comes first: a late pick still gets an answer
             store.update_rebook(rebook.id, now, status=RebookStatus.EXPIRED)
             report.expired.append(f"rebook {rebook.id}")
             log.info("rebook.expired", extra={"rebook": rebook.id})

@@ -5,18 +5,33 @@ As Graph documents it: custom ``internetMessageHeaders`` on sendMail must be nam
 (400 InvalidInternetMessageHeader otherwise); a delivered message carries its transport
 headers, returned only when ``$select`` names ``internetMessageHeaders``; ``replyTo`` is kept
 as sent; ``hasAttachments`` counts file attachments that are not inline; ``Prefer:
-outlook.body-content-type="text"`` returns HTML bodies as text.
+outlook.body-content-type="text"`` returns HTML bodies as text. Listing a folder filters on
+``sentDateTime``/``receivedDateTime`` ranges (``ge``, ``gt``, ``le``, ``lt`` with an unquoted
+UTC instant) beside the equality clauses, and sorts by ``$orderby``; as the List messages page
+documents, a property in ``$orderby`` must also lead the ``$filter`` (400 InefficientFilter
+otherwise).
 """
 
 from __future__ import annotations
 
 import copy
 import html
+import operator
+import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from service.sandbox.bodies import html_to_text, preview
-from service.sandbox.odata import expanded_ext_props, page, parse_filter, select, top
+from service.sandbox.odata import (
+    Filter,
+    _split_and,
+    expanded_ext_props,
+    page,
+    parse_filter,
+    select,
+    top,
+)
 from service.sandbox.schemas import action_params, property_names, validate_body
 from service.sandbox.state import TenantState
 from service.sandbox.wire import GraphFault, Request, Response, bad_request, iso_utc
@@ -111,13 +126,71 @@ def _message(tenant: TenantState, message: dict[str, Any], name: str, address: s
     }
 
 
+_TIMES = ("sentDateTime", "receivedDateTime")
+_RANGE = re.compile(r"^\s*(sentDateTime|receivedDateTime)\s+(ge|gt|le|lt)\s+"
+                    r"(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z)\s*$", re.I)
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}
+_ORDER = re.compile(r"^\s*(\w+)(?:\s+(asc|desc))?\s*$", re.I)
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _message_filter(text: str | None) -> tuple[Filter, list[tuple[str, str, datetime]],
+                                                list[str]]:
+    """The equality part of a messages ``$filter``, its time ranges, and the order in which
+    the clauses name properties (for the ``$orderby`` rule)."""
+    if not text or text.lstrip().lower().startswith("singlevalueextendedproperties"):
+        return parse_filter(text), [], []
+    ranges, rest, names = [], [], []
+    for part in _split_and(text):
+        match = _RANGE.match(part)
+        if match:
+            name = next(t for t in _TIMES if t.lower() == match.group(1).lower())
+            ranges.append((name, match.group(2).lower(), _instant(match.group(3))))
+            names.append(name)
+        else:
+            rest.append(part)
+            names.append(part.split()[0] if part.split() else "")
+    return parse_filter(" and ".join(rest) or None), ranges, names
+
+
+def _in_ranges(message: dict[str, Any], ranges: list[tuple[str, str, datetime]]) -> bool:
+    for name, op, bound in ranges:
+        value = message.get(name)
+        if not isinstance(value, str) or not _COMPARE[op](_instant(value), bound):
+            return False
+    return True
+
+
+def _order(request: Request, filtered: list[str]) -> tuple[str, bool]:
+    """(property, descending) from ``$orderby`` (default: newest received first)."""
+    text = request.option("orderby")
+    if not text:
+        return "receivedDateTime", True
+    match = _ORDER.match(text)
+    name = next((t for t in _TIMES if match and t.lower() == match.group(1).lower()), None)
+    if match is None or name is None:
+        raise bad_request(f"Sorting by '{text}' is not supported.", "BadRequest")
+    if filtered and filtered[0] != name:
+        raise bad_request("The restriction or sort order is too complex for this operation.",
+                          "InefficientFilter")
+    return name, (match.group(2) or "asc").lower() == "desc"
+
+
 def list_messages(tenant: TenantState, uid: str, folder: str | None, request: Request
                   ) -> Response:
-    """Messages of a folder (or all folders), newest first, with $filter/$select/$top."""
-    wanted = parse_filter(request.option("filter"))
+    """Messages of a folder (or all folders), newest first unless ``$orderby`` says, with
+    $filter/$select/$top."""
+    wanted, ranges, filtered = _message_filter(request.option("filter"))
+    order, descending = _order(request, filtered)
     names = [folder_name(folder)] if folder else list(WELL_KNOWN)
-    items = [m for name in names for m in tenant.folder(uid, name) if wanted.matches(m)]
-    items.sort(key=lambda m: m.get("receivedDateTime", ""), reverse=True)
+    items = [m for name in names for m in tenant.folder(uid, name)
+             if wanted.matches(m) and _in_ranges(m, ranges)]
+    items.sort(key=lambda m: _instant(m.get(order) or "0001-01-01T00:00:00Z"),
+               reverse=descending)
     shaped = []
     for message in items:
         out: dict[str, Any] = {k: copy.deepcopy(v) for k, v in message.items()

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Column, MetaData, String, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from service.domain.records import MailRecord, OccurrenceRecord, RebookRecord
 from service.domain.status import HOLDING_SERIES, OccurrenceStatus, RebookStatus
 from service.store import convert
-from service.store.base import Repository
-from service.store.models import OccurrenceRow, RebookRow, SeriesRow
+from service.store.base import Repository, chunks
+from service.store.models import OccurrenceRow, RebookRow, SeriesRow, UtcDateTime
+
+# Core, not ORM: per manager mailbox, the instant up to which its Sent Items were read for
+# rebooking picks (no service mailbox), so each read asks only for mail sent since.
+SENT_ITEMS_READS = Table(
+    "sent_items_reads", MetaData(),
+    Column("mailbox", String(320), primary_key=True),
+    Column("read_through", UtcDateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(timezone=True), nullable=False),
+)
 
 
 class RebookRepository(Repository):
@@ -118,3 +127,36 @@ class RebookRepository(Repository):
             rebook.updated_at = now
             s.flush()
             return convert.occurrence(existing), created
+
+    def sent_items_read(self, mailboxes: Iterable[str]) -> dict[str, datetime]:
+        """Where the last Sent Items read of each mailbox ended (lower-cased keys; absent:
+        never read)."""
+        out: dict[str, datetime] = {}
+        with self.session() as s:
+            for part in chunks(dict.fromkeys(m.lower() for m in mailboxes)):
+                rows = s.execute(select(SENT_ITEMS_READS.c.mailbox, SENT_ITEMS_READS.c.read_through)
+                                 .where(SENT_ITEMS_READS.c.mailbox.in_(part)))
+                out.update((mailbox, at) for mailbox, at in rows)
+        return out
+
+    def save_sent_items_read(self, mailbox: str, read_through: datetime, now: datetime) -> None:
+        """Record a completed read; never moves the mark back (two workers may overlap)."""
+        key = mailbox.lower()
+        for _attempt in range(2):
+            with self.session() as s:
+                done = s.execute(update(SENT_ITEMS_READS).where(
+                    SENT_ITEMS_READS.c.mailbox == key,
+                    SENT_ITEMS_READS.c.read_through < read_through)
+                    .values(read_through=read_through, updated_at=now))
+                if not done.rowcount:  # type: ignore[attr-defined]
+                    if s.scalar(select(SENT_ITEMS_READS.c.mailbox).where(
+                            SENT_ITEMS_READS.c.mailbox == key)) is not None:
+                        return  # a later read is already recorded
+                    try:
+                        s.execute(insert(SENT_ITEMS_READS).values(
+                            mailbox=key, read_through=read_through, updated_at=now))
+                    except IntegrityError:  # another worker inserted it first: update
+                        s.rollback()
+                        continue
+                s.commit()
+                return

@@ -288,7 +288,8 @@ def test_missed_and_not_rebooked_next_agenda_says_so(tmp_path, settings_for) -> 
 def test_without_a_service_mailbox_the_managers_sent_items_book(tmp_path, settings_for
                                                                  ) -> None:
     """No [mail] topics_mailbox: the offer comes from Mia's own mailbox to her, its links
-    address her own plus-address, and the mail she sends is read from her Sent Items."""
+    address her own plus-address, and the mail she sends is read from her Sent Items when a
+    pick can matter (her midday, or the last run before a time), not on every run."""
     world = World(tmp_path, settings_for, box="")
     _rob, first, now = cancelled_rob(world)
     (offer,) = world.offers(MIA)
@@ -296,12 +297,28 @@ def test_without_a_service_mailbox_the_managers_sent_items_book(tmp_path, settin
     assert slots[0][0].startswith("mia+book.")
     world.send(now, ROB, slots[0][0], slots[0][1])  # the report: not in Mia's Sent Items
     world.send(now, MIA, *slots[0])
+    (rebook,) = world.store.rebooks()
+    first_slot = min(datetime.fromisoformat(s) for s, _e in json.loads(rebook.slots))
+    zone = ZoneInfo(world.view(ROB).series.time_zone)
+    noon = now.astimezone(zone).replace(hour=12, minute=0)
+    due = min(noon if noon > now else noon + timedelta(days=1),
+              first_slot - timedelta(minutes=45))
+    world.tenant.reset_counters()
     result = world.tick(now + timedelta(minutes=10))
+    assert due.astimezone(zone).weekday() < 5, (now, due)
+    if due > now + timedelta(minutes=10):  # nothing can matter yet: no read
+        assert world.tenant.count("GET", r"/sentitems/messages$") == 0
+        assert result.rebook.booked == []
+        result = world.tick(due)
+    assert world.tenant.count("GET", r"/sentitems/messages$") == 1
     assert result.rebook.booked == [f"Mia Manager & Rob Report {_start(first):%Y-%m-%d}"]
     assert len(world.rebook_events()) == 1
-    world.tick(now + timedelta(minutes=15))
+    world.tenant.reset_counters()
+    world.tick(due + timedelta(minutes=15))
     assert len(world.rebook_events()) == 1
     assert world.store.rebooks()[0].status == "booked"
+    # Every offer settled: Sent Items is not read again.
+    assert world.tenant.count("GET", r"/sentitems/messages$") == 0
 
 
 def test_second_stale_pick_gets_a_short_note_and_no_more_offers(tmp_path, settings_for
@@ -342,3 +359,151 @@ def test_offered_times_avoid_both_peoples_public_holidays(tmp_path, settings_for
                             date(2026, 12, 20), date(2026, 12, 31))
     assert {date(2026, 12, 25), date(2026, 12, 28)} <= days
     assert date(2026, 12, 23) not in days
+
+
+# -- offers made in one run share free/busy calls ------------------------------------------
+
+
+def three_cancelled(tmp_path: Any, settings_for: Any) -> tuple[World, datetime]:
+    """Three managers (Mia: Rob; Zed: Yan; Kim: Lea; monthly) each cancel their report's
+    first meeting (1, 8 and 15 December). Returns the world and a time when all three are
+    missed, inside their windows and not yet offered (stored and seen cancelled by the
+    occurrence sync alone, so nothing was offered or asked before)."""
+    from tests.integration import test_absences as three
+
+    world = World(tmp_path, settings_for)
+    world.tenant = three.org()
+    world.tenant.add_user("onetoone service", BOX, hire_date=date(2020, 1, 1))
+    world.tick(START)
+    dues = []
+    for manager, report in ((three.MIA, three.ROB), (three.ZED, three.YAN),
+                            (three.KIM, three.LEA)):
+        view = world.view(report)
+        first = world.instances(view.series, START)[0]
+        world.tenant.person_cancel(manager, first["id"], "Clash")
+        dues.append(world.due(view, _start(first)))
+
+    async def sync(at: datetime) -> None:
+        from service.jobs.occurrences import sync_occurrences
+
+        world.tenant.now = lambda: at
+        async with job_context(world.settings, at, sandbox=world.tenant,
+                               graph_options={"sleep": no_sleep}) as ctx:
+            await sync_occurrences(ctx, at)
+
+    for at in sorted(dues):  # each stored (and seen cancelled) as its agenda falls due
+        asyncio.run(sync(at))
+    now = max(dues)
+    assert len(world.store.missed_without_offer(now - timedelta(days=14),
+                                                now + timedelta(days=62))) == 3
+    return world, now
+
+
+def offer_run(world: World, now: datetime) -> Any:
+    """The rebook step alone, counted alone."""
+    from service.jobs.rebook import rebook_missed
+
+    world.tenant.now = lambda: now
+
+    async def go() -> Any:
+        async with job_context(world.settings, now, sandbox=world.tenant,
+                               graph_options={"sleep": no_sleep}) as ctx:
+            return await rebook_missed(ctx, now)
+
+    return asyncio.run(go())
+
+
+def queued_offers(world: World) -> list[str]:
+    """Who each queued offer mail is to (the tick's outbox step sends them)."""
+    offers = [m for m in world.store.outbox() if m.kind == "rebook_offer"]
+    assert all(len(m.to) == 1 and not m.cc for m in offers)  # the manager only
+    return [m.to[0].address for m in offers]
+
+
+def schedule_calls(world: World) -> list[str]:
+    return [p for m, p, _ in world.tenant.requests
+            if m == "POST" and p.endswith("/getSchedule")]
+
+
+def test_three_managers_offers_in_one_run_are_one_getschedule_call(
+        tmp_path, settings_for, monkeypatch) -> None:
+    """Three offers for three managers due in one run: one getSchedule call carries all six
+    people; each manager gets one offer of their own, on the times a call of its own finds."""
+    from service.graph.client import GraphClient
+    from tests.integration import test_absences as three
+
+    world, now = three_cancelled(tmp_path, settings_for)
+    asked: list[Any] = []
+    original = GraphClient.schedule_items_many
+
+    async def spy(self: GraphClient, queries: Any) -> Any:
+        asked.extend(queries)
+        return await original(self, queries)
+
+    monkeypatch.setattr(GraphClient, "schedule_items_many", spy)
+    world.tenant.reset_counters()
+    report = offer_run(world, now)
+    monkeypatch.undo()
+    assert len(report.offered) == 3 and report.failed == []
+    assert len(schedule_calls(world)) == 1 and world.tenant.count("POST", r"/\$batch$") == 0
+    assert len(asked) == 1 and set(asked[0].emails) == {
+        three.MIA, three.ROB, three.ZED, three.YAN, three.KIM, three.LEA}
+    assert sorted(queued_offers(world)) == ["kim@contoso.example", "mia@contoso.example",
+                                            "zed@contoso.example"]
+    # The times are those a call of its own (both people, its window only) finds.
+    assert sorted(json.loads(r.slots) for r in world.store.rebooks()) == sorted(
+        alone(world, now))
+    # The next run asks nothing: every missed meeting has its offer.
+    world.tenant.reset_counters()
+    offer_run(world, now + timedelta(minutes=5))
+    assert schedule_calls(world) == []
+
+
+def test_a_refused_shared_call_is_asked_per_manager_and_fails_only_that_manager(
+        tmp_path, settings_for) -> None:
+    """The shared call is refused (403): each manager is asked again through their own
+    mailbox. Mia's mailbox is outside the app's scope, so only her offer fails (no row, no
+    mail); Zed and Kim get theirs. Back in scope, the next run offers Mia's alone, one call."""
+    from tests.integration import test_absences as three
+
+    world, now = three_cancelled(tmp_path, settings_for)
+    world.tenant.reset_counters()
+    world.tenant.block_mailbox(three.MIA)
+    world.tenant.inject_fault("POST", r"/getSchedule$", 403, times=1)
+    report = offer_run(world, now)
+    assert len(schedule_calls(world)) == 1 + 3
+    assert report.offered == [o for o in report.offered if not o.startswith("Mia")]
+    assert len(report.offered) == 2
+    assert [f.split(":")[0][:8] for f in report.failed] == ["Mia Boss"]
+    assert "free/busy not readable" in report.failed[0]
+    assert len(world.store.rebooks()) == 2
+    assert sorted(queued_offers(world)) == [three.KIM, three.ZED]
+    world.tenant.block_mailbox(three.MIA, blocked=False)
+    world.tenant.reset_counters()
+    later = offer_run(world, now + timedelta(minutes=10))
+    assert [o[:8] for o in later.offered] == ["Mia Boss"] and later.failed == []
+    mia_id = world.tenant.user(three.MIA)["id"]
+    (call,) = schedule_calls(world)
+    assert f"/users/{mia_id}/" in call
+    assert sorted(queued_offers(world)) == [three.KIM, three.MIA, three.ZED]
+    assert len(world.store.rebooks()) == 3
+
+
+def alone(world: World, now: datetime) -> list[Any]:
+    """Each offer's times as the pick check finds them: one getSchedule per missed meeting."""
+    from service.domain.rebook import encode_slots
+    from service.jobs.rebook import _context, _free_times
+
+    async def go() -> list[Any]:
+        out = []
+        async with job_context(world.settings, now, sandbox=world.tenant,
+                               graph_options={"sleep": no_sleep}) as ctx:
+            for rebook in world.store.rebooks():
+                occ = world.store.occurrence(rebook.missed_occurrence_id)
+                missed = _context(world.store, occ) if occ is not None else None
+                found = await _free_times(ctx, missed, now) if missed is not None else None
+                assert found is not None
+                out.append(json.loads(encode_slots(found[0])))
+        return out
+
+    return asyncio.run(go())

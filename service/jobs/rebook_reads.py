@@ -1,0 +1,151 @@
+"""Reading rebooking picks from managers' Sent Items (no ``[mail] topics_mailbox``).
+
+Without a service mailbox an offer's links address the manager's own plus-address, so a
+pick is a mail in their Sent Items (``Mail.Read``). Those reads ask only for mail sent since
+the last one, at most once a day per manager with an open offer and none otherwise: in the
+last run before the day's first pick deadline, else from the manager's midday, and once to
+close an offer (``sent_items_due``). Booking what a read finds is jobs/rebook.py's
+``handle_booking``, handed in (it needs this module's answers to close offers).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from service.domain.events import MailMessage
+from service.domain.rebook import (
+    OpenOffer,
+    ReaderDay,
+    decode_slots,
+    parse_booking,
+    pick_deadlines,
+    reason_of,
+    sent_items_due,
+    sent_items_read_closed,
+    sent_items_since,
+)
+from service.domain.records import PairingView, RebookRecord
+from service.domain.status import RebookStatus
+from service.errors import PermissionDenied, ServiceError
+from service.jobs.context import JobContext
+from service.jobs.schedule import working_hours
+
+log = logging.getLogger(__name__)
+
+PICK_NOTICE = timedelta(minutes=30)  # a pick closer than this to its start is too late
+DAILY_READ_AT = time(12, 0)  # the manager's local time: morning picks are booked that day
+SENT_SKEW = timedelta(minutes=10)  # each read overlaps the last: clocks, sends in flight
+# A pick sent after an offer's last read can only be too late; its answer waits this long for
+# the manager's next read (for another offer) before a read of its own.
+CLOSE_WAIT = timedelta(days=1)
+CLOSE_GRACE = CLOSE_WAIT + timedelta(days=2)  # Sent Items unreadable: the offer closes anyway
+
+Book = Callable[[JobContext, MailMessage, datetime], Awaitable[tuple[str, bool]]]
+
+
+@dataclass
+class SentItemsRun:
+    """What one run's Sent Items reads did: offers booked, fresh times offered, failures."""
+
+    booked: list[str] = field(default_factory=list)
+    reoffered: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def _last_call(ctx: JobContext) -> timedelta:
+    """One run: a read this close to a pick deadline is the last one before it."""
+    return timedelta(minutes=max(ctx.settings.worker.interval_minutes, 1))
+
+
+def _open_offer(rebook: RebookRecord, still_missed: bool, now: datetime) -> OpenOffer:
+    """An unpicked offer as the reader sees it; one whose meeting turned out not missed
+    closes this run, so its last read is due now."""
+    if not still_missed:
+        return OpenOffer(rebook.offered_at, (now,), ends_now=True)
+    return OpenOffer(rebook.offered_at, pick_deadlines(decode_slots(rebook.slots), PICK_NOTICE))
+
+
+def _reader_day(view: PairingView, now: datetime) -> ReaderDay:
+    """The manager's local day now: its start, its midday, and whether they work on it."""
+    zone_name = view.series.time_zone if view.series is not None else "UTC"
+    hours = working_hours(view.manager, zone_name)
+    try:
+        zone = ZoneInfo(hours.time_zone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = now.astimezone(zone)
+    return ReaderDay(start=datetime.combine(local.date(), time(0), tzinfo=zone).astimezone(UTC),
+                     midday=datetime.combine(local.date(), DAILY_READ_AT,
+                                             tzinfo=zone).astimezone(UTC),
+                     working=local.weekday() in hours.days)
+
+
+async def read_sent_items(ctx: JobContext, now: datetime, book: Book) -> SentItemsRun:
+    """Read the Sent Items of managers with an open offer, at most once a day each, when a
+    pick can matter (``sent_items_due``), asking only for mail sent since the last read, and
+    hand each pick found to ``book``."""
+    store = ctx.store
+    run = SentItemsRun()
+    offers: dict[str, list[OpenOffer]] = {}
+    views: dict[str, PairingView] = {}
+    for rebook in store.rebooks([RebookStatus.OFFERED]):
+        view = store.view_of_pairing(rebook.pairing_id)
+        if rebook.booked_index is not None or view is None:
+            continue
+        occ = store.occurrence(rebook.missed_occurrence_id)
+        still_missed = occ is not None and reason_of(occ.status) is not None
+        offers.setdefault(view.manager.id, []).append(_open_offer(rebook, still_missed, now))
+        views.setdefault(view.manager.id, view)
+    marks = store.sent_items_read(offers)
+    for manager_id, open_offers in offers.items():
+        read_through = marks.get(manager_id.lower())
+        why = sent_items_due(read_through, open_offers, now, last_call=_last_call(ctx),
+                             day=_reader_day(views[manager_id], now), close_wait=CLOSE_WAIT)
+        if why is None:
+            continue
+        since = sent_items_since(read_through, open_offers, SENT_SKEW)
+        try:
+            messages = await ctx.graph.sent_messages(manager_id, since)
+        except PermissionDenied as exc:
+            run.failed.append(f"{manager_id}: Sent Items unreadable ({exc})")
+            log.warning("rebook.sent_items_unreadable", extra={"mailbox": manager_id})
+            continue
+        except ServiceError as exc:
+            run.failed.append(f"{manager_id}: {exc}")
+            continue
+        log.info("rebook.sent_items_read", extra={"mailbox": manager_id, "reason": why,
+                                                  "messages": len(messages)})
+        settled = True
+        for message in messages:
+            if parse_booking(message) is None:
+                continue
+            outcome, done = await book(ctx, message, now)
+            settled = settled and done
+            if outcome.startswith("booked"):
+                run.booked.append(outcome.removeprefix("booked "))
+            elif outcome.startswith("re-offered"):
+                run.reoffered.append(outcome)
+        if settled:  # else the next run reads the same mail again
+            store.save_sent_items_read(manager_id, now, now)
+    return run
+
+
+def picks_unread(ctx: JobContext, rebook: RebookRecord, now: datetime,
+                 marks: dict[str, datetime]) -> bool:
+    """Without a service mailbox: whether a pick for this offer may sit unread in the
+    manager's Sent Items (its closing read has not run; given up after ``CLOSE_GRACE``
+    past its last deadline, when Sent Items can't be read)."""
+    if ctx.settings.mail.topics_mailbox or rebook.booked_index is not None:
+        return False
+    view = ctx.store.view_of_pairing(rebook.pairing_id)
+    if view is None:
+        return False
+    deadlines = pick_deadlines(decode_slots(rebook.slots), PICK_NOTICE)
+    if deadlines and now >= max(deadlines) + CLOSE_GRACE:
+        return False
+    offer = OpenOffer(rebook.offered_at, tuple(min(d, now) for d in deadlines) or (now,))
+    return not sent_items_read_closed(marks.get(view.manager.id.lower()), offer)
