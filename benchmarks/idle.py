@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import os
 import subprocess
@@ -66,26 +65,26 @@ def _peak_kib() -> int:
 # -- the worker process: imports no sandbox, talks HTTP -----------------------------------------
 
 
-def worker(port: int, db: str, now_text: str, profile: str, sync: bool) -> None:
+def worker(port: int, db: str, now_text: str, profile: str, sync: bool,
+           topics_mailbox: str = "") -> None:
     """One tick as of ``now_text`` against the tenant at ``port`` (with the directory sync
-    or not); prints its figures."""
+    or not; with a service mailbox or not); prints its figures."""
     import httpx
     from sqlalchemy import event
 
+    from benchmarks.orgs import sqlite_settings
     from service.app import open_store
-    from service.config import default_settings
     from service.graph.auth import StaticTokenProvider
     from service.graph.factory import SANDBOX_GRAPH_URL, build_client
     from service.jobs.context import JobContext
     from service.jobs.tick import tick
 
     assert not any(m.startswith("service.sandbox") for m in sys.modules), "sandbox imported"
-    base = default_settings()
-    settings = dataclasses.replace(
-        base, database=dataclasses.replace(base.database, url=f"sqlite:///{db}"))
+    settings = sqlite_settings(db, topics_mailbox)
     now = datetime.fromisoformat(now_text)
     store = open_store(settings)  # upgrades a cached database, as any start does
     counts: Counter[str] = Counter()
+    http: dict[str, int] = {}
 
     @event.listens_for(store.engine, "before_cursor_execute")
     def _statement(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
@@ -110,6 +109,8 @@ def worker(port: int, db: str, now_text: str, profile: str, sync: bool) -> None:
         try:
             return await tick(ctx, now, sync=sync)
         finally:
+            stats = graph.transport.stats
+            http.update(round_trips=stats.requests, throttled=stats.throttled)
             await graph.aclose()
 
     start_kib = _peak_kib()
@@ -136,13 +137,14 @@ def worker(port: int, db: str, now_text: str, profile: str, sync: bool) -> None:
         "agendas written": len(result.agenda.injected) if result.agenda else 0,
         "notes read": (len(result.capture.held) + len(result.capture.without_notes))
         if result.capture else 0,
+        "mails queued": len(result.mail.queued) if result.mail else 0,
         "mails sent": len(result.mail.sent) if result.mail else 0,
         "failed steps": len(result.failed_steps),
     }
     print(json.dumps({"cpu": cpu, "statements": counts["statements"],
                       "commits": counts["commits"], "start_kib": start_kib,
-                      "peak_kib": _peak_kib(),
-                      "work": work}))
+                      "peak_kib": _peak_kib(), **http,
+                      "work": work, "failed": result.failed_steps[:3]}))
 
 
 # -- the driver: rollout in process, the tenant served over loopback ----------------------------
@@ -187,15 +189,12 @@ def serve(tenant: Any) -> tuple[Any, int]:
 
 def roll_out(pairs: int, days: int, db: Path) -> tuple[Any, datetime]:
     """The tenant after the rollout and ``days`` of ticks, and the last tick's instant."""
-    from benchmarks.loop import START, organisation
+    from benchmarks.orgs import START, sqlite_settings, tree
     from service.app import job_context
-    from service.config import default_settings
     from service.jobs.tick import tick
 
-    tenant = organisation(pairs)
-    base = default_settings()
-    settings = dataclasses.replace(
-        base, database=dataclasses.replace(base.database, url=f"sqlite:///{db}"))
+    tenant = tree(pairs)
+    settings = sqlite_settings(str(db))
     created = 0
 
     async def step(now: datetime) -> Any:
@@ -269,28 +268,40 @@ def measure(pairs: int, days: int, cache: Path | None, profile: str
         try:
             for n, sync in enumerate((False, True)):
                 at = last + IDLE_AFTER + timedelta(minutes=n)
-                tenant.now = lambda at=at: at
-                tenant.reset_counters()
-                env = dict(os.environ, PYTHONPATH=str(ROOT))
-                done = subprocess.run(
-                    [sys.executable, "-m", "benchmarks.idle", "--worker", str(port), str(db),
-                     at.isoformat(), f"{profile}.sync" if profile and sync else profile,
-                     "sync" if sync else ""],
-                    capture_output=True, text=True, cwd=ROOT, env=env)
-                if done.returncode:
-                    raise SystemExit(done.stderr[-3000:])
-                data = json.loads(done.stdout.strip().splitlines()[-1])
-                steps = [(m, p, who) for m, p, who in tenant.requests
-                         if not p.rstrip("/").endswith("$batch")]
-                per_mailbox = Counter(who for _m, _p, who in steps if who in managers)
-                data.update(pairs=pairs, managers=len(managers), requests=len(steps),
-                            sync=sync, per_mailbox_max=max(per_mailbox.values(), default=0),
-                            per_mailbox=len(steps) / max(len(managers), 1),
-                            kinds=Counter(f"{m} {p.split('/')[-1]}" for m, p, _ in steps))
+                data = run_tick(tenant, port, db, at, sync=sync,
+                                profile=f"{profile}.sync" if profile and sync else profile)
+                data.update(pairs=pairs, managers=len(managers), sync=sync,
+                            per_mailbox=data["requests"] / max(len(managers), 1),
+                            per_mailbox_max=max((v for k, v in data["mailboxes"].items()
+                                                 if k in managers), default=0))
                 out.append(data)
         finally:
             server.shutdown()
     return out
+
+
+def run_tick(tenant: Any, port: int, db: Path, at: datetime, *, sync: bool = True,
+             profile: str = "", topics_mailbox: str = "") -> dict[str, Any]:
+    """One tick as of ``at`` in a worker process of its own against the tenant served at
+    ``port``: the worker's figures, and the Graph requests it made (counted as Graph meters
+    them: each ``$batch`` step is one) in all and per mailbox (by user id; directory reads
+    name none)."""
+    tenant.now = lambda: at
+    tenant.reset_counters()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.idle", "--worker", str(port), str(db),
+         at.isoformat(), profile, "sync" if sync else "", topics_mailbox],
+        capture_output=True, text=True, cwd=ROOT, env=env)
+    if done.returncode:
+        raise SystemExit(done.stderr[-3000:])
+    data: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    steps = [(m, p, who) for m, p, who in tenant.requests
+             if not p.rstrip("/").endswith("$batch")]
+    data.update(requests=len(steps),
+                mailboxes=Counter(who for _m, _p, who in steps if who is not None),
+                kinds=Counter(f"{m} {p.split('/')[-1]}" for m, p, _ in steps))
+    return data
 
 
 def report(r: dict[str, Any]) -> None:
@@ -335,7 +346,8 @@ def print_profile(path: str, lines: int = 30) -> None:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        worker(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6] == "sync")
+        worker(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6] == "sync",
+               sys.argv[7] if len(sys.argv) > 7 else "")
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, nargs="*", default=[1000])

@@ -25,7 +25,7 @@ import sys, threading
 sys.path.insert(0, {root!r})
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
-from benchmarks.schedule import NOW, organisation
+from benchmarks.orgs import FLAT_NOW as NOW, flat as organisation
 from service.sandbox import SandboxTransport
 tenant = organisation(int(sys.argv[1]))
 transport = SandboxTransport(tenant)
@@ -59,7 +59,7 @@ WORKER = r"""
 import asyncio, dataclasses, json, sys
 sys.path.insert(0, {root!r})
 import httpx
-from benchmarks.schedule import NOW
+from benchmarks.orgs import FLAT_NOW as NOW
 from service.app import open_store
 from service.config import default_settings
 from service.graph.auth import StaticTokenProvider

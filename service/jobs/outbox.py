@@ -18,15 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from service.domain.records import MailRecord, OccurrenceRecord, Recipient, SeriesRecord
+from service.domain.records import MailRecord, OccurrenceRecord, Recipient
 from service.domain.series import meetings
 from service.domain.status import (
-    MEETING_SERIES,
     AbsenceState,
     AgendaState,
     OccurrenceStatus,
     OutboxStatus,
-    PairingStatus,
 )
 from service.domain.timing import agenda_due_at
 from service.domain.topics import comments_address, topics_address
@@ -55,29 +53,30 @@ class MailReport:
 
 
 async def queue_mail(ctx: JobContext, now: datetime) -> MailReport:
-    """Put due summaries and reminders in the outbox (idempotent by key)."""
+    """Put due summaries and reminders in the outbox (idempotent by key).
+
+    One statement finds the meetings read back in the last LOOKBACK that still lack their
+    mail, and one more their pairs, so a run with nothing to queue costs the same at any
+    number of held meetings."""
     report = MailReport()
     cfg = ctx.settings.mail
     store = ctx.store
     if ctx.settings.sends_prep_mail:
         _queue_prep(ctx, now, report)
-    for occ in store.occurrences_ended_between(now - LOOKBACK, now):
-        if (occ.status not in (OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES)
-                or occ.captured_at is None):
-            continue
-        context = store.occurrence_context(occ)
+    wanting = store.held_without_mail(
+        now - LOOKBACK, now, summaries=cfg.summaries,
+        reminders_by=now - timedelta(hours=cfg.reminder_hours) if cfg.reminders else None)
+    contexts = store.occurrence_contexts(wanting) if wanting else {}
+    for occ in wanting:
+        context = contexts.get(occ.id)
         if context is None:
             continue
         series, view = context
         label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
-        if (occ.status == OccurrenceStatus.HELD and cfg.summaries
-                and not store.has_mail(f"{occ.id}:summary")):
+        if occ.status == OccurrenceStatus.HELD:
             if store.enqueue(summary_mail(ctx, view, occ, series.time_zone, now)):
                 report.queued.append(f"summary {label}")
-        elif (occ.status == OccurrenceStatus.HELD_NO_NOTES and cfg.reminders
-              and now >= occ.end + timedelta(hours=cfg.reminder_hours)
-              and not store.has_mail(f"{occ.id}:reminder")
-              and store.enqueue(reminder_mail(view, occ, series.time_zone, now))):
+        elif store.enqueue(reminder_mail(view, occ, series.time_zone, now)):
             report.queued.append(f"reminder {label}")
     return report
 
@@ -95,26 +94,25 @@ def _queue_prep(ctx: JobContext, now: datetime, report: MailReport) -> None:
 
     That is usually before the meeting is stored (the sync lists a series' meetings when
     their agenda falls due), so the series' pattern says when it is, and a stored meeting
-    (moved, cancelled, declined, rebooked) wins over its slot. Three queries a run, whatever
-    the number of pairs; no Graph request."""
+    (moved, cancelled, declined, rebooked) wins over its slot. No Graph request; a few
+    statements a run: the series with their managers' days, the stored meetings of the
+    window, which of the due prep mails are queued already (in bulk), and the pairs of
+    those that are not (usually none), whose mails are then built."""
     store, cfg = ctx.store, ctx.settings.mail
     lo, hi = now + PREP_LAST_CALL, now + timedelta(days=cfg.prep_working_days * 2 + 5)
-    series_of: dict[int, list[SeriesRecord]] = {}
-    for one in store.all_live_series():
-        if one.status in MEETING_SERIES:
-            series_of.setdefault(one.pairing_id, []).append(one)
-    pairing_of = {one.id: pid for pid, several in series_of.items() for one in several}
+    series_of = store.meeting_series_of_active()
+    pairing_of = {one.id: pid for pid, (several, _days) in series_of.items()
+                  for one in several}
     stored_of: dict[int, list[OccurrenceRecord]] = {}
     for row in store.occurrences_between(lo, hi):
         if row.series_id in pairing_of:
             stored_of.setdefault(pairing_of[row.series_id], []).append(row)
-    for view in store.views([PairingStatus.ACTIVE]):
-        several = series_of.get(view.pairing.id)
-        if not several:
-            continue
+    # (pairing, start, stored meeting, zone, key, the key an earlier version used)
+    due: list[tuple[int, datetime, OccurrenceRecord | None, str, str, str | None]] = []
+    for pid, (several, working_days) in series_of.items():
         zone = several[-1].time_zone
-        days = frozenset(view.manager.working_days or (0, 1, 2, 3, 4))
-        for meeting in meetings(several, stored_of.get(view.pairing.id, []), lo, hi):
+        days = frozenset(working_days or (0, 1, 2, 3, 4))
+        for meeting in meetings(several, stored_of.get(pid, []), lo, hi):
             occ = meeting.stored
             if not lo <= meeting.start < hi or (occ is not None and not _wants_prep(occ)):
                 continue
@@ -122,13 +120,17 @@ def _queue_prep(ctx: JobContext, now: datetime, report: MailReport) -> None:
                                    cfg.prep_working_days, days):
                 continue
             slot = occ.original_start if occ is not None else meeting.start
-            key = f"prep:{view.pairing.id}:{slot:%Y%m%dT%H%M}"
             # (an earlier version keyed it by the stored meeting)
-            if store.has_mail(key) or (occ is not None and store.has_mail(f"{occ.id}:prep")):
-                continue
-            if store.enqueue(prep_mail(ctx, view, meeting.start, occ.id if occ else None,
-                                       zone, key, now)):
-                report.queued.append(f"prep {view.report.name} {meeting.start:%Y-%m-%d}")
+            due.append((pid, meeting.start, occ, zone, f"prep:{pid}:{slot:%Y%m%dT%H%M}",
+                        f"{occ.id}:prep" if occ is not None else None))
+    queued = store.mail_keys(k for item in due for k in item[4:] if k is not None)
+    due = [item for item in due if not queued.intersection(item[4:])]
+    views = store.active_views(pid for pid, *_rest in due) if due else {}
+    for pid, start, occ, zone, key, _old in due:
+        view = views.get(pid)
+        if view is not None and store.enqueue(
+                prep_mail(ctx, view, start, occ.id if occ else None, zone, key, now)):
+            report.queued.append(f"prep {view.report.name} {start:%Y-%m-%d}")
 
 
 def _reply_to(ctx: JobContext, row: MailRecord) -> list[tuple[str, str]]:

@@ -3,18 +3,25 @@ jobs/outbox.py for why)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import String, and_, cast, delete, exists, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
-from service.domain.records import MailRecord
-from service.domain.status import OutboxStatus
+from service.domain.records import MailRecord, OccurrenceRecord
+from service.domain.status import OccurrenceStatus, OutboxStatus
 from service.errors import StoreError
 from service.store import convert
-from service.store.base import Repository
-from service.store.models import OutboxRow
+from service.store.base import Repository, chunks
+from service.store.models import OccurrenceRow, OutboxRow
+
+
+def _no_mail(kind: str) -> ColumnElement[bool]:
+    """No outbox row keyed "<occurrence id>:<kind>" (the key's unique index answers it)."""
+    key = cast(OccurrenceRow.id, String) + literal(f":{kind}")
+    return ~exists().where(OutboxRow.key == key)
 
 
 class OutboxRepository(Repository):
@@ -52,6 +59,36 @@ class OutboxRepository(Repository):
     def has_mail(self, key: str) -> bool:
         with self.session() as s:
             return s.scalar(select(OutboxRow.id).where(OutboxRow.key == key)) is not None
+
+    def mail_keys(self, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` are in the outbox (one statement per few hundred keys)."""
+        found: set[str] = set()
+        with self.session() as s:
+            for part in chunks(dict.fromkeys(keys)):
+                found.update(s.scalars(select(OutboxRow.key).where(OutboxRow.key.in_(part))))
+        return found
+
+    def held_without_mail(self, start: datetime, end: datetime, *, summaries: bool,
+                          reminders_by: datetime | None) -> list[OccurrenceRecord]:
+        """Meetings read back (``captured_at`` set) that ended in [start, end) and still lack
+        their mail: held ones their summary (when ``summaries``), held-without-notes ones
+        that ended by ``reminders_by`` their reminder (None: no reminders), by end. The
+        outbox is asked in the same statement, so a tick with nothing to queue reads no
+        meeting, however many were held in the window."""
+        wanted = []
+        if summaries:
+            wanted.append(and_(OccurrenceRow.status == OccurrenceStatus.HELD,
+                               _no_mail("summary")))
+        if reminders_by is not None:
+            wanted.append(and_(OccurrenceRow.status == OccurrenceStatus.HELD_NO_NOTES,
+                               OccurrenceRow.end <= reminders_by, _no_mail("reminder")))
+        if not wanted:
+            return []
+        with self.session() as s:
+            return [convert.occurrence(r) for r in s.scalars(select(OccurrenceRow).where(
+                OccurrenceRow.end >= start, OccurrenceRow.end < end,
+                OccurrenceRow.captured_at.is_not(None), or_(*wanted))
+                .order_by(OccurrenceRow.end, OccurrenceRow.id))]
 
     def claim_mail(self, mail_id: int, now: datetime) -> bool:
         """pending -> sending, atomically: only one worker ever sends a given row."""
