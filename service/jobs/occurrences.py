@@ -276,15 +276,12 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
     # The stored instants were worked out with the lead time: a new one makes them stale.
     store.use_due_basis(f"lead_working_days={ctx.settings.agenda.lead_working_days}")
     touched, new_links = await _changed_series(ctx, now, report)
-    due = store.series_due(now)
+    due = set(store.series_due_ids(now))
     # Each instant is stored only if nothing changed since it was read with the series (see
     # set_series_due). A touched series is always listed, and read again after that.
-    versions = {one.series.id: one.version for one in due}
-    todo = {series.id: (series, view) for series, view, _v in due}
-    todo.update((sid, (series, view)) for sid, (_until, series, view) in touched.items())
     next_due: dict[int, tuple[datetime | None, int]] = {}
     failed: set[str] = set()
-    for series, view, stored in _with_meetings(ctx, todo):
+    for series, view, stored, version in _with_meetings(ctx, due | set(touched)):
         if not series.event_id:
             continue  # (never: only created series are found)
         hi = sync_until(ctx, series, view.manager, now, stored)
@@ -293,7 +290,7 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
             hi = max(hi, moved_to) if hi is not None else moved_to
         if hi is None:
             next_due[series.id] = (next_listing(ctx, series, view.manager, now, stored),
-                                   versions.get(series.id, -1))
+                                   version if series.id in due else -1)
             continue
         report.series += 1
         failures = len(report.failed)
@@ -374,17 +371,20 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
     return report
 
 
-def _with_meetings(ctx: JobContext, todo: dict[int, tuple[Any, Any]]
-                   ) -> Iterator[tuple[Any, Any, list[Any]]]:
-    """Each series (by id) with its stored meetings, read a few hundred series at a time:
-    after an upgrade every series is looked at once, and their histories need not all be
-    in memory together."""
-    ids = sorted(todo)
-    for at in range(0, len(ids), MEETINGS_AT_ONCE):
-        part = ids[at:at + MEETINGS_AT_ONCE]
+def _with_meetings(ctx: JobContext, ids: set[int]
+                   ) -> Iterator[tuple[Any, Any, list[Any], int]]:
+    """Each series (by id) with its pairing, its stored meetings and the version of its due
+    instant, read a few hundred series at a time: after an upgrade or a rollout every series
+    is looked at at once, and their views and histories need not all be in memory together."""
+    order = sorted(ids)
+    for at in range(0, len(order), MEETINGS_AT_ONCE):
+        part = order[at:at + MEETINGS_AT_ONCE]
+        views = ctx.store.series_views(part)
         stored_of = ctx.store.occurrences_of(part)
         for sid in part:
-            yield (*todo[sid], stored_of[sid])
+            one = views.get(sid)
+            if one is not None:
+                yield one.series, one.view, stored_of[sid], one.version
 
 
 async def _unlisted_slots(ctx: JobContext, series: Any, view: Any, lo: datetime, hi: datetime,

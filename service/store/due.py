@@ -78,8 +78,10 @@ def _forget_due(session: Session, _context: Any, _instances: Any) -> None:
     stored instant from ever being later than the true one."""
     series_ids: set[int] = set()
     managers: set[str] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        old = obj not in session.new and obj not in session.deleted
+    # Each of these builds a new set when read: read once, or a flush of n rows costs n².
+    new, dirty, deleted = session.new, session.dirty, session.deleted
+    for obj in (*new, *dirty, *deleted):
+        old = obj not in new and obj not in deleted
         if isinstance(obj, OccurrenceRow) and (not old or _changed(obj, _MEETING_INPUTS)):
             series_ids.add(obj.series_id)
             history = inspect(obj).attrs["series_id"].history
@@ -143,6 +145,12 @@ def _set_mark(s: Session, name: str, value: str) -> None:
         s.execute(insert(DUE_MARKS).values(name=name, value=value))
 
 
+def _due(now: datetime) -> Any:
+    """Created series with meetings in a calendar whose instant has come or is unknown."""
+    return (SeriesRow.status.in_(SYNCED) & SeriesRow.event_id.is_not(None)
+            & or_(SeriesRow.next_due_at.is_(None), SeriesRow.next_due_at <= now))
+
+
 def _followed(start: datetime) -> Any:
     """Meetings from ``start`` on whose changes the occurrence sync follows (joined to
     their series)."""
@@ -160,9 +168,12 @@ class DueRepository(Repository):
         """Series with meetings in a calendar (active or superseded, created) that the sync
         must look at now: due by ``now``, or not worked out yet."""
         with self.session() as s:
-            return _views(s, SeriesRow.status.in_(SYNCED)
-                          & SeriesRow.event_id.is_not(None)
-                          & or_(SeriesRow.next_due_at.is_(None), SeriesRow.next_due_at <= now))
+            return _views(s, _due(now))
+
+    def series_due_ids(self, now: datetime) -> list[int]:
+        """The ids of ``series_due``: a list of numbers, however many are due at once."""
+        with self.session() as s:
+            return list(s.scalars(select(SeriesRow.id).where(_due(now))))
 
     def series_views(self, series_ids: Iterable[int]) -> dict[int, DueSeries]:
         """Series by id with their pairing and the version of their instant (read in one
