@@ -27,6 +27,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.absence import holiday_calendar
@@ -75,6 +76,7 @@ from service.jobs.context import JobContext
 from service.jobs.freebusy_packs import Calendars, ask, pack, per_organizer
 from service.jobs.rebook_reads import PICK_NOTICE, picks_unread, read_sent_items
 from service.jobs.schedule import working_hours
+from service.jobs.summaries import reminder_mail
 from service.render import render
 from service.store.repo import Store
 
@@ -233,7 +235,16 @@ def _offer_one(ctx: JobContext, offer: _Offer, calendars: Calendars, now: dateti
                        reason=reason,
                        status=RebookStatus.OFFERED if slots else RebookStatus.EXPIRED,
                        slots=encode_slots(slots), token=token, offered_at=now, updated_at=now)
-    mail = _offer_mail(ctx, missed, reason, token, slots, "offer", now) if slots else None
+    mail = None
+    if slots and reason == MissedReason.NOT_HELD and ctx.settings.mail.reminders and (
+            not store.has_mail(f"{missed.occ.id}:reminder")):
+        # Not held, or held and not written up: the reminder to write the notes carries the
+        # times, one mail rather than two at once. (Should another worker queue the plain
+        # reminder meanwhile, the keys clash, nothing is stored, and the next run offers.)
+        mail = reminder_mail(view, missed.occ, missed.series.time_zone, now,
+                             offer=_offer_context(ctx, missed, reason, token, slots, "offer"))
+    elif slots:
+        mail = _offer_mail(ctx, missed, reason, token, slots, "offer", now)
     if not store.add_rebook(row, mail):
         return  # another worker offered it first
     if not slots:
@@ -335,6 +346,16 @@ _INTRO: dict[str, str] = {
 def _offer_mail(ctx: JobContext, missed: _Missed, reason: str, token: str,
                 slots: list[tuple[datetime, datetime]], kind: str, now: datetime) -> MailRecord:
     """The offer (or the fresh offer after a stale pick): to the manager only."""
+    view = missed.view
+    offer = _offer_context(ctx, missed, reason, token, slots, kind)
+    subject = (f"New times for your 1-2-1 with {view.report.name}" if kind == "reoffer"
+               else f"Rebook your 1-2-1 with {view.report.name} ({offer['missed_when']})")
+    return _mail_row(ctx, missed, kind, subject, render("rebook_offer.html.j2", o=offer), now)
+
+
+def _offer_context(ctx: JobContext, missed: _Missed, reason: str, token: str,
+                   slots: list[tuple[datetime, datetime]], kind: str) -> dict[str, Any]:
+    """What an offer's mail says: the times as links that book them."""
     view, series = missed.view, missed.series
     box = ctx.settings.mail.topics_mailbox
     target = box or view.manager.email
@@ -346,16 +367,13 @@ def _offer_mail(ctx: JobContext, missed: _Missed, reason: str, token: str,
         links.append({"n": index, "when": when, "address": address,
                       "href": booking_link(address, booking_subject(token, index, when))})
     missed_when = format_when(missed.occ.start.astimezone(zone))
-    offer = {
+    return {
         "manager_first": first_name(view.manager.name), "report_name": view.report.name,
         "report_first": first_name(view.report.name), "missed_when": missed_when,
         "intro": _INTRO[reason].format(report=view.report.name, when=missed_when,
                                        first=first_name(view.report.name)),
         "links": links, "fresh": kind == "reoffer", "own_mailbox": not box,
     }
-    subject = (f"New times for your 1-2-1 with {view.report.name}" if kind == "reoffer"
-               else f"Rebook your 1-2-1 with {view.report.name} ({missed_when})")
-    return _mail_row(ctx, missed, kind, subject, render("rebook_offer.html.j2", o=offer), now)
 
 
 def _mail_row(ctx: JobContext, missed: _Missed, kind: str, subject: str, body: str,

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.agenda import first_name, format_date
@@ -120,9 +121,11 @@ def summary_mail(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
                     now=now)
 
 
-def reminder_mail(view: PairingView, occ: OccurrenceRecord, zone: str, now: datetime
-                  ) -> MailRecord:
-    """A nudge to a manager who recorded no notes for a meeting."""
+def reminder_mail(view: PairingView, occ: OccurrenceRecord, zone: str, now: datetime,
+                  offer: dict[str, Any] | None = None) -> MailRecord:
+    """A nudge to a manager who recorded no notes for a meeting; with ``offer`` (the
+    rebooking offer's links, see ``jobs.rebook``) it also offers times in case the meeting
+    didn't happen, so the manager gets one mail about it, not two."""
     reminder = {"manager_first": first_name(view.manager.name),
                 "report_name": view.report.name,
                 "report_first": first_name(view.report.name),
@@ -130,8 +133,8 @@ def reminder_mail(view: PairingView, occ: OccurrenceRecord, zone: str, now: date
                 "when": _when(occ, zone)}
     return new_mail(occ, view, "reminder",
                     subject=f"Notes for your 1-2-1 with {view.report.name}, {reminder['when']}",
-                    body=render("reminder.html.j2", r=reminder), to=[manager_of(view)], cc=[],
-                    now=now)
+                    body=render("reminder.html.j2", r=reminder, o=offer),
+                    to=[manager_of(view)], cc=[], now=now)
 
 
 def prep_mail(ctx: JobContext, view: PairingView, start: datetime,

@@ -507,3 +507,57 @@ def alone(world: World, now: datetime) -> list[Any]:
         return out
 
     return asyncio.run(go())
+
+
+def _held_without_notes(world: World) -> tuple[Any, datetime]:
+    """Rob's first meeting happens (or not): nothing is typed into it. Returns Rob's view
+    and the meeting's end."""
+    world.tick(START)
+    rob = world.view(ROB)
+    first = world.instances(rob.series, START)[0]
+    world.tick(world.due(rob, _start(first)))
+    end = datetime.fromisoformat(first["end"]["dateTime"][:19]).replace(tzinfo=UTC)
+    world.tick(end + timedelta(hours=1))  # read back: nothing typed
+    return rob, end
+
+
+def reminders(world: World) -> list[dict[str, Any]]:
+    return [m for m in world.tenant.messages(MIA)
+            if (m.get("subject") or "").startswith("Notes for your 1-2-1 with Rob")]
+
+
+def test_a_meeting_without_notes_gets_one_mail_the_reminder_with_times(
+        tmp_path, settings_for) -> None:
+    """No notes a day after: the reminder to write them carries the offer of times, in case
+    it didn't happen: one mail to the manager, not two; a time picked from it books."""
+    world = World(tmp_path, settings_for)
+    rob, end = _held_without_notes(world)
+    world.tick(end + timedelta(hours=25))
+    world.tick(end + timedelta(hours=25, minutes=5))  # ticked twice: still one mail
+    (reminder,) = reminders(world)
+    assert not world.offers(MIA) and not reminders_to(world, ROB)
+    (rebook,) = world.store.rebooks()
+    assert rebook.reason == "not_held" and rebook.status == "offered"
+    slots = links(reminder)
+    assert 1 <= len(slots) <= 3 and "If it didn't happen" in reminder["body"]["content"]
+    world.send(end + timedelta(hours=26), MIA, *slots[0])
+    world.tick(end + timedelta(hours=26, minutes=5))
+    assert world.store.rebooks()[0].status == "booked" and len(world.rebook_events()) == 1
+    assert rob.pairing.id == world.store.rebooks()[0].pairing_id
+
+
+def test_without_reminders_the_offer_for_a_meeting_without_notes_is_its_own_mail(
+        tmp_path, settings_for) -> None:
+    world = World(tmp_path, settings_for)
+    world.settings = dataclasses.replace(world.settings, mail=dataclasses.replace(
+        world.settings.mail, reminders=False))
+    _rob, end = _held_without_notes(world)
+    world.tick(end + timedelta(hours=25))
+    assert not reminders(world)
+    (offer,) = world.offers(MIA)
+    assert "No notes were recorded" in offer["body"]["content"]
+
+
+def reminders_to(world: World, mailbox: str) -> list[dict[str, Any]]:
+    return [m for m in world.tenant.messages(mailbox)
+            if (m.get("subject") or "").startswith("Notes for your 1-2-1")]
