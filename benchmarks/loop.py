@@ -23,17 +23,17 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.orgs import START, tree
 from service.app import job_context
 from service.config import default_settings
 from service.jobs.tick import tick
 from service.sandbox import SandboxTenant
 
-START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 FLOOR = 3.0  # agenda write + one read of the notes + the summary, per held meeting
 TARGET = 4.0  # issue 11: everything included
 KINDS = (  # (label, method, path pattern), first match wins
@@ -50,25 +50,6 @@ KINDS = (  # (label, method, path pattern), first match wins
     ("send mail", "POST", r"/sendMail$"),
     ("mail read", "GET", r"/messages|/mailFolders"),
 )
-
-
-def organisation(pairs: int) -> SandboxTenant:
-    """A tree: managers of six, every seventh report a manager of six in turn."""
-    tenant = SandboxTenant(seed=f"bench-loop-{pairs}", now=lambda: START)
-    top = tenant.add_user("Chief 0", "chief0@bench.example", hire_date=date(2015, 1, 1))
-    queue, made, n = [top], 0, 0
-    while made < pairs and queue:
-        manager = queue.pop(0)
-        for _ in range(min(6, pairs - made)):
-            n += 1
-            person = tenant.add_user(f"Person {n}", f"person{n}@bench.example", manager=manager,
-                                     hire_date=date(2021, 1, 1))
-            made += 1
-            if n % 7 == 1:
-                queue.append(person)
-        if not queue and made < pairs:
-            queue.append(person)
-    return tenant
 
 
 def kind(method: str, path: str) -> str:
@@ -96,7 +77,7 @@ def type_notes(ctx, tenant: SandboxTenant, now: datetime, typed: set[str]) -> No
 
 def steady_state(pairs: int, weeks: int, hours: int, service_mailbox: bool = False
                  ) -> dict[str, float]:
-    tenant = organisation(pairs)
+    tenant = tree(pairs)
     box = "onetoone@bench.example"
     if service_mailbox:
         tenant.add_user("onetoone service", box)

@@ -21,35 +21,18 @@ import dataclasses
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.orgs import FLAT_NOW as NOW
+from benchmarks.orgs import flat
 from service.app import job_context
 from service.config import default_settings
 from service.jobs.pairs import sync_pairs
 from service.jobs.schedule import schedule
 from service.sandbox import SandboxTenant
-
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-REPORTS_PER_MANAGER = 8
-
-
-def organisation(pairs: int) -> SandboxTenant:
-    """Managers with eight reports each (the last one fewer), in two time zones."""
-    tenant = SandboxTenant(seed=f"bench-{pairs}", now=lambda: NOW)
-    made, m = 0, 0
-    while made < pairs:
-        zone = "GMT Standard Time" if m % 3 else "Eastern Standard Time"
-        manager = tenant.add_user(f"Manager {m}", f"manager{m}@bench.example",
-                                  time_zone=zone, hire_date=date(2018, 1, 1))
-        for r in range(min(REPORTS_PER_MANAGER, pairs - made)):
-            tenant.add_user(f"Report {m}-{r}", f"report{m}.{r}@bench.example", manager=manager,
-                            time_zone=zone, hire_date=date(2020 + r % 7, 1 + r, 1))
-            made += 1
-        m += 1
-    return tenant
 
 
 def pairs_of(tenant: SandboxTenant) -> list[tuple[str, str, str]]:
@@ -126,7 +109,7 @@ async def sequential_sdk(tenant: SandboxTenant) -> int:
 
 
 def baseline(pairs: int, latency: float) -> dict[str, float]:
-    tenant = organisation(pairs)
+    tenant = flat(pairs)
     tenant.latency = latency
     started = time.perf_counter()
     made = asyncio.run(sequential_sdk(tenant))
@@ -137,7 +120,7 @@ def baseline(pairs: int, latency: float) -> dict[str, float]:
 
 
 def run(pairs: int, latency: float) -> dict[str, float]:
-    tenant = organisation(pairs)
+    tenant = flat(pairs)
     tenant.latency = latency
     with tempfile.TemporaryDirectory() as tmp:
         base = default_settings()
