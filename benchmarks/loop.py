@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import re
 import sys
 import tempfile
@@ -28,9 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.orgs import START, tree
+from benchmarks.orgs import START, sqlite_settings, tree
 from service.app import job_context
-from service.config import default_settings
 from service.jobs.tick import tick
 from service.sandbox import SandboxTenant
 
@@ -86,12 +84,7 @@ def steady_state(pairs: int, weeks: int, hours: int, service_mailbox: bool = Fal
     typed: set[str] = set()
     cpu = 0.0
     with tempfile.TemporaryDirectory() as tmp:
-        base = default_settings()
-        settings = dataclasses.replace(
-            base, database=dataclasses.replace(base.database, url=f"sqlite:///{tmp}/b.db"))
-        if service_mailbox:
-            settings = dataclasses.replace(settings, mail=dataclasses.replace(
-                settings.mail, topics_mailbox=box, prep_email=True))
+        settings = sqlite_settings(f"{tmp}/b.db", box if service_mailbox else "")
 
         async def step(now: datetime, first: bool) -> None:
             nonlocal held, agendas, cpu

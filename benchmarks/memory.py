@@ -23,36 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVER = r"""
 import sys, threading
 sys.path.insert(0, {root!r})
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-import httpx
-from benchmarks.orgs import FLAT_NOW as NOW, flat as organisation
-from service.sandbox import SandboxTransport
-tenant = organisation(int(sys.argv[1]))
-transport = SandboxTransport(tenant)
-lock = threading.Lock()
-
-class Handler(BaseHTTPRequestHandler):
-    def _any(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        request = httpx.Request(self.command, "http://" + self.headers["Host"] + self.path,
-                                headers=dict(self.headers), content=body)
-        with lock:
-            response = transport.handle_request(request)
-            data = response.read()
-        self.send_response(response.status_code)
-        for k, v in response.headers.items():
-            if k.lower() not in ("content-length", "transfer-encoding", "connection"):
-                self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-    do_GET = do_POST = do_PATCH = do_DELETE = _any
-    def log_message(self, *a):
-        pass
-
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-print(server.server_address[1], flush=True)
-server.serve_forever()
+from benchmarks.idle import serve
+from benchmarks.orgs import flat as organisation
+server, port = serve(organisation(int(sys.argv[1])))
+print(port, flush=True)
+threading.Event().wait()  # the server runs in its thread until this process is stopped
 """
 
 WORKER = r"""
