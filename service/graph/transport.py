@@ -8,11 +8,13 @@ this transport owns the decision instead (see DESIGN.md, "Known traps").
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import logging
 import random
 import re
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -95,12 +97,15 @@ class MailboxLimiter:
 
     A ``$batch`` chunk takes all its slots at once, per mailbox and in a fixed mailbox
     order, so two chunks each holding part of what the other needs can never wait forever.
+    Waiters queue per mailbox, first come first served, and a release wakes only those of
+    its mailbox that now fit: with thousands of creates queued across a rollout, waking
+    every waiter on every release would cost CPU growing with their square.
     """
 
     def __init__(self, limit: int) -> None:
         self.limit = max(1, limit)
         self._used: dict[str, int] = {}
-        self._freed = asyncio.Condition()
+        self._queues: dict[str, deque[tuple[int, asyncio.Future[None]]]] = {}
 
     @asynccontextmanager
     async def hold(self, wanted: Mapping[str, int]) -> AsyncIterator[None]:
@@ -109,21 +114,56 @@ class MailboxLimiter:
         taken: list[tuple[str, int]] = []
         try:
             for box, n in counts:
-                async with self._freed:
-                    while self._used.get(box, 0) + n > self.limit:
-                        await self._freed.wait()
-                    self._used[box] = self._used.get(box, 0) + n
+                await self._take(box, n)
                 taken.append((box, n))
             yield
         finally:
-            async with self._freed:
-                for box, n in taken:
-                    left = self._used[box] - n
-                    if left:
-                        self._used[box] = left
-                    else:
-                        del self._used[box]
-                self._freed.notify_all()
+            for box, n in taken:
+                self._give(box, n)
+
+    async def _take(self, box: str, n: int) -> None:
+        queue = self._queues.get(box)
+        if not queue and self._used.get(box, 0) + n <= self.limit:
+            self._used[box] = self._used.get(box, 0) + n
+            return
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queues.setdefault(box, deque()).append((n, granted))
+        try:
+            await granted  # _give counted the slots as ours before waking us
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():
+                self._give(box, n)  # granted as we were cancelled: hand them on
+            else:
+                waiting = self._queues.get(box)
+                if waiting is not None:
+                    with contextlib.suppress(ValueError):
+                        waiting.remove((n, granted))
+                    self._wake(box)  # we may have been the head others queued behind
+            raise
+
+    def _give(self, box: str, n: int) -> None:
+        left = self._used.get(box, 0) - n
+        if left > 0:
+            self._used[box] = left
+        else:
+            self._used.pop(box, None)
+        self._wake(box)
+
+    def _wake(self, box: str) -> None:
+        """Grant queued waiters of ``box``, in order, while the head fits."""
+        queue = self._queues.get(box)
+        while queue:
+            n, granted = queue[0]
+            if granted.done():  # cancelled while queued
+                queue.popleft()
+                continue
+            if self._used.get(box, 0) + n > self.limit:
+                break
+            queue.popleft()
+            self._used[box] = self._used.get(box, 0) + n
+            granted.set_result(None)
+        if queue is not None and not queue:
+            del self._queues[box]
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,10 @@ log = logging.getLogger(__name__)
 # Stored mailbox settings younger than this are used as they are (see _read_mailboxes).
 MAILBOX_FRESH = timedelta(days=7)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# How often the planning lock is renewed while held (a quarter of its lease).
+RENEW_EVERY = PLAN_LEASE / 4
+# Series recorded as created in one commit, once all of them are answered.
+ACTIVATE_EVERY = 32
 
 
 class SeriesCreation(SchedulerBase):
@@ -71,6 +75,12 @@ class SeriesCreation(SchedulerBase):
            Planning is pure and quick, so holding the lock costs replicas little; without
            it two workers could each plan one of a person's two series into one slot.
         3. Side by side again: POST the series.
+
+        The steps overlap: managers are planned in a fixed order (so the same organisation
+        gets the same slots), each as soon as its reads are in while later managers' reads
+        go on, and its series are POSTed while later managers are planned. Waiting for
+        every read before planning the first would add the reads' time to the CPU time of
+        planning instead of hiding one behind the other.
         """
         todo: dict[str, list[PairingView]] = defaultdict(list)
         for view in views:
@@ -92,17 +102,18 @@ class SeriesCreation(SchedulerBase):
                         self._fail(f"{v.manager.name} & {v.report.name}", exc)
                     return None
 
-        inputs = [i for i in await asyncio.gather(*(read(g) for g in groups)) if i is not None]
-        if self._settings_new and not self.dry_run:
-            self.ctx.store.set_mailbox_infos(self._settings_new, self.now)
+        reads = [asyncio.create_task(read(g)) for g in groups]  # started in this order
         claimed: list[PairingView] = []
         posting: list[asyncio.Task[None]] = []
         try:
-            await self._plan(inputs, claimed, total, posting)
+            await self._plan(reads, claimed, total, posting)
+            if self._settings_new and not self.dry_run:  # every read is in by now
+                self.ctx.store.set_mailbox_infos(self._settings_new, self.now)
             await asyncio.gather(*posting)
         finally:
-            for view in claimed:
-                self.ctx.store.release(view.pairing.id, self.ctx.worker_id)
+            for task in reads + posting:  # only left running when planning failed
+                task.cancel()
+            self.ctx.store.release_many([v.pairing.id for v in claimed], self.ctx.worker_id)
 
     async def _mailbox_infos(self, people: list[PersonRecord], told: dict[str, MailboxInfo],
                              stored: dict[str, PersonRecord]) -> dict[str, MailboxInfo]:
@@ -146,12 +157,46 @@ class SeriesCreation(SchedulerBase):
 
         Free/busy comes first: its window is instants from now (no one's zone or hours is
         needed to ask), and its answers carry everyone's working hours, so a first rollout
-        reads no mailboxSettings unless Graph could not tell about someone."""
-        graph, store = self.ctx.graph, self.ctx.store
+        reads no mailboxSettings unless Graph could not tell about someone. The Teams
+        check and the tag search need neither, so they go at the same time (three requests
+        at the manager's mailbox, within its limit of four): one round trip, not three."""
         manager = views[0].manager
         people = [manager] + [v.report for v in views]
         window_start = self.now
         window_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
+        side = asyncio.gather(self._teams(manager),
+                              self._find_tagged(manager, [v.pairing.key for v in views]),
+                              return_exceptions=True)
+        try:
+            busy, fresh, infos = await self._read_people(manager, people, window_start,
+                                                         window_end)
+        except BaseException:
+            side.cancel()
+            raise
+        teams, tagged = await side
+        if infos.get(manager.id) and infos[manager.id].error:
+            raise PermissionDenied(infos[manager.id].error or "", mailbox=manager.email)
+        for found in (teams, tagged):
+            if isinstance(found, BaseException):
+                raise found
+        assert isinstance(teams, bool) and isinstance(tagged, dict)
+        return _ManagerInputs(views=views, manager=fresh.get(manager.id, manager),
+                              people=fresh, busy=busy, teams=teams, tagged=tagged)
+
+    async def _teams(self, manager: PersonRecord) -> bool:
+        """Whether the series get a Teams link (policy, and the manager's calendar allows)."""
+        if not self.series_policy.teams_meeting:
+            return False
+        return (await self.ctx.graph.teams_allowed([manager.id])).get(manager.id, False)
+
+    async def _read_people(
+        self, manager: PersonRecord, people: list[PersonRecord], window_start: datetime,
+        window_end: datetime,
+    ) -> tuple[dict[str, list[tuple[datetime, datetime]] | None], dict[str, PersonRecord],
+               dict[str, MailboxInfo]]:
+        """Free/busy of the manager and reports, their rows with the hours and zones Graph
+        told, and what it told (by person id)."""
+        graph, store = self.ctx.graph, self.ctx.store
         busy: dict[str, list[tuple[datetime, datetime]] | None]
         told: dict[str, MailboxInfo] = {}
         try:
@@ -180,17 +225,7 @@ class SeriesCreation(SchedulerBase):
                 fresh[person.id] = replace(
                     fresh.get(person.id, person), time_zone=zone, working_days=days,
                     working_start=start, working_end=end)
-        manager = fresh.get(manager.id, manager)
-        if infos.get(manager.id) and infos[manager.id].error:
-            raise PermissionDenied(infos[manager.id].error or "", mailbox=manager.email)
-
-        teams = False
-        if self.series_policy.teams_meeting:
-            teams = (await graph.teams_allowed([manager.id])).get(manager.id, False)
-
-        tagged = await self._find_tagged(manager, [v.pairing.key for v in views])
-        return _ManagerInputs(views=views, manager=manager, people=fresh, busy=busy,
-                              teams=teams, tagged=tagged)
+        return busy, fresh, infos
 
     async def _find_tagged(self, manager: PersonRecord, keys: list[str]
                            ) -> dict[str, list[CalendarEvent]]:
@@ -216,71 +251,126 @@ class SeriesCreation(SchedulerBase):
                                                        ADOPT_SELECT)
         return by_pairing(found, PAIRING_PROPERTY, keys)
 
-    async def _plan(self, inputs: list[_ManagerInputs], claimed: list[PairingView],
-                    total: int, posting: list[asyncio.Task[None]]) -> None:
+    async def _plan(self, reads: list[asyncio.Task[_ManagerInputs | None]],
+                    claimed: list[PairingView], total: int,
+                    posting: list[asyncio.Task[None]]) -> None:
         """Choose every slot in turn under the planning lock. Each manager's series are
         POSTed (tasks added to ``posting``) as soon as they are planned, while later
-        managers are planned: their intents are stored, so nothing can take their slots."""
+        managers are planned: their intents are stored, so nothing can take their slots.
+
+        The store is asked per manager, not per pair: one claim of all the manager's
+        pairings, one re-read of their live series, one commit of every intent (before any
+        of their POSTs), so planning costs little beyond choosing the slots."""
         store = self.ctx.store
         locked = False
         if not self.dry_run:
             if not await self._take_planning_lock():
-                for group in inputs:
-                    self.report.busy.extend(f"{v.manager.name} & {v.report.name}"
-                                            for v in group.views)
+                for group in await asyncio.gather(*reads):
+                    if group is not None:
+                        self.report.busy.extend(f"{v.manager.name} & {v.report.name}"
+                                                for v in group.views)
                 log.warning("schedule.plan_lock_busy", extra={"pairs": total})
                 return
             locked = True
         try:
             booked = self.booked_by_person()
             done = 0
-            for n, group in enumerate(inputs):
-                if locked and n:  # renewed as planning goes on (the lease is wall time)
-                    store.take_lock(PLAN_LOCK, self.ctx.worker_id, lock_clock(), PLAN_LEASE)
-                manager_hours = working_hours(group.manager, self.slot_policy.fallback_time_zone)
-                for view in sorted(group.views, key=lambda v: v.pairing.key):
-                    label = f"{view.manager.name} & {view.report.name}"
-                    done += 1
-                    if not self.dry_run:
-                        if not store.claim(view.pairing.id, self.ctx.worker_id, self.now, LEASE):
-                            self.report.busy.append(label)  # another live worker has it
-                            continue
-                        claimed.append(view)
-                        # Re-read under the claim: another replica may have planned it.
-                        live = store.live_series(view.pairing.id)
-                        if live is not None and live.status == SeriesStatus.ACTIVE:
-                            continue
-                        view = PairingView(view.pairing, view.manager, view.report, live)
-                    report = group.people.get(view.report.id, view.report)
-                    try:
-                        series, occurrences = self._prepare_one(
-                            view, report, manager_hours, group.busy,
-                            booked[view.manager.id] + booked[view.report.id], group.teams,
-                            label, group.tagged.get(view.pairing.key, []))
-                    except ServiceError as exc:
-                        self._fail(label, exc)
-                        continue
-                    booked[view.manager.id].extend(occurrences)
-                    booked[view.report.id].extend(occurrences)
-                    if series is not None:
-                        posting.append(asyncio.create_task(
-                            self._post_one(view, report, series, label)))
-                    self.ctx.report_progress("schedule", done, total)
+            renewed = lock_clock()
+            for read in reads:
+                # The lock is renewed as planning goes on (the lease is wall time), well
+                # before it ends, also while a manager's reads are still out (throttled).
+                while locked:
+                    if lock_clock() - renewed > RENEW_EVERY:
+                        renewed = lock_clock()
+                        store.take_lock(PLAN_LOCK, self.ctx.worker_id, renewed, PLAN_LEASE)
+                    if read.done():
+                        break
+                    await asyncio.wait({read}, timeout=RENEW_EVERY.total_seconds())
+                group = await read
+                if group is None:  # its pairs are reported failed
+                    continue
+                done = self._plan_manager(group, booked, claimed, posting, done, total)
                 await asyncio.sleep(0)  # let the requests already started move on
         finally:
             if locked:
                 store.drop_lock(PLAN_LOCK, self.ctx.worker_id)
 
+    def _plan_manager(self, group: _ManagerInputs,
+                      booked: defaultdict[str, list[tuple[datetime, datetime]]],
+                      claimed: list[PairingView], posting: list[asyncio.Task[None]],
+                      done: int, total: int) -> int:
+        """Plan one manager's pairs (see _plan); returns ``done`` counted on."""
+        store = self.ctx.store
+        manager_hours = working_hours(group.manager, self.slot_policy.fallback_time_zone)
+        views = sorted(group.views, key=lambda v: v.pairing.key)
+        ids = [v.pairing.id for v in views if v.pairing.id > 0]
+        got: set[int] = set()
+        live: dict[int, SeriesRecord] = {}
+        if not self.dry_run:
+            got = store.claim_many(ids, self.ctx.worker_id, self.now, LEASE)
+            # Re-read under the claim: another replica may have planned them.
+            live = store.live_series_of(sorted(got))
+        history = store.pairings_with_series(ids) if ids else set()
+        intents: list[tuple[PairingView, PersonRecord, SeriesRecord, str]] = []
+        for view in views:
+            label = f"{view.manager.name} & {view.report.name}"
+            done += 1
+            if not self.dry_run:
+                if view.pairing.id not in got:
+                    self.report.busy.append(label)  # another live worker has it
+                    continue
+                claimed.append(view)
+                current = live.get(view.pairing.id)
+                if current is not None and current.status == SeriesStatus.ACTIVE:
+                    continue
+                view = PairingView(view.pairing, view.manager, view.report, current)
+            report = group.people.get(view.report.id, view.report)
+            try:
+                series, occurrences = self._prepare_one(
+                    view, report, manager_hours, group.busy,
+                    booked[view.manager.id] + booked[view.report.id], group.teams,
+                    label, group.tagged.get(view.pairing.key, []),
+                    view.pairing.id in history)
+            except ServiceError as exc:
+                self._fail(label, exc)
+                continue
+            booked[view.manager.id].extend(occurrences)
+            booked[view.report.id].extend(occurrences)
+            if series is not None:
+                intents.append((view, report, series, label))
+            self.ctx.report_progress("schedule", done, total)
+        if intents:
+            # Every intent is stored (one commit) before any of these POSTs: a kill
+            # after this point leaves rows the next run adopts or retries, never a twin.
+            try:
+                saved = iter(store.begin_series_many([s for _v, _r, s, _l in intents
+                                                      if not s.id]))
+            except ServiceError as exc:  # nothing stored: none of them is POSTed
+                for *_entry, label in intents:
+                    self._fail(label, exc)
+                return done
+            ready = []
+            for view, report, series, label in intents:
+                series = series if series.id else next(saved)
+                if series.status == SeriesStatus.CREATING:  # not one another worker made
+                    ready.append((view, report, series, label))
+            for start in range(0, len(ready), ACTIVATE_EVERY):
+                posting.append(asyncio.create_task(
+                    self._post_some(ready[start:start + ACTIVATE_EVERY])))
+        return done
+
     def _prepare_one(
         self, view: PairingView, report: PersonRecord, manager_hours: WorkingHours,
         busy: dict[str, list[tuple[datetime, datetime]] | None],
         taken: list[tuple[datetime, datetime]], teams: bool, label: str,
-        tagged: list[CalendarEvent],
+        tagged: list[CalendarEvent], history: bool = True,
     ) -> tuple[SeriesRecord | None, list[tuple[datetime, datetime]]]:
-        """Adopt an existing series, or record the intent to create one (no Graph calls).
+        """Adopt an existing series, or plan one to create (no Graph calls).
 
-        Returns the series row to POST (None when adopted or in a dry run) and its
-        occurrences in the look-ahead, which later pairs of this manager must avoid.
+        Returns the series to POST (None when adopted or in a dry run; not yet stored when
+        new: the caller stores the manager's intents together) and its occurrences in the
+        look-ahead, which later pairs of this manager must avoid. ``history``: whether the
+        pairing ever had a series (without one it has no past meetings to follow on from).
         """
         store = self.ctx.store
         pairing, manager = view.pairing, view.manager
@@ -288,7 +378,7 @@ class SeriesCreation(SchedulerBase):
 
         # 1. Adopt a series that already exists in the calendar (lost database, crash).
         found = adoptable(self.not_ours(pairing.id, tagged),
-                          local_today(self.now, manager_hours.time_zone))
+                          local_today(self.now, manager_hours.time_zone)) if tagged else None
         if found is not None:
             fields = series_from_event(found, manager_hours.time_zone)
             if self.dry_run:
@@ -319,7 +409,8 @@ class SeriesCreation(SchedulerBase):
                 manager_busy=m_busy or [], report_busy=r_busy or [], taken=taken,
                 policy=self.slot_policy, now=self.now, seed=pairing.key,
                 free_busy_known=m_busy is not None and r_busy is not None,
-                taken_until=window_end, first_by=self._first_by(pairing.id, cadence.kind),
+                taken_until=window_end,
+                first_by=self._first_by(pairing.id, cadence.kind) if history else None,
             )
             range_end = series_end_date(slot.first_date, self.series_policy.months_ahead,
                                         self.series_policy.extend_months)
@@ -337,7 +428,6 @@ class SeriesCreation(SchedulerBase):
                 self.report.created.append(label)
                 self.report.planned.append((label, describe_slot(series)))
                 return None, series_occurrences(series, self.now, window_end, open_ended=True)
-            series = store.begin_series(series)
         return series, series_occurrences(series, self.now, window_end, open_ended=True)
 
     def _first_by(self, pairing_id: int, kind: CadenceKind) -> date | None:
@@ -352,21 +442,32 @@ class SeriesCreation(SchedulerBase):
         last = max(o.start for o in past).date()
         return first_meeting_due(kind, last)
 
+    async def _post_some(self, entries: list[tuple[PairingView, PersonRecord, SeriesRecord,
+                                                   str]]) -> None:
+        """Create these series in Outlook (side by side; the transport keeps each mailbox's
+        limit) and record those created in one commit. Until then a created series is
+        what a kill would leave anyway: an intent the next run adopts by its tag."""
+        events = await asyncio.gather(*(self._post_one(*entry) for entry in entries))
+        done = [(entry, event) for entry, event in zip(entries, events, strict=True)
+                if event is not None]
+        self.ctx.store.activate_series_many(
+            [(series.id, event.id, event.ical_uid) for (_v, _r, series, _l), event in done],
+            self.now)
+        for (view, _report, series, label), _event in done:
+            self.report.created.append(label)
+            self.report.planned.append((label, describe_slot(series)))
+            log.info("schedule.created", extra={"pairing": view.pairing.key,
+                                                "slot": describe_slot(series)})
+
     async def _post_one(self, view: PairingView, report: PersonRecord, series: SeriesRecord,
-                        label: str) -> None:
-        """Create the series in Outlook and record it (the intent row already exists)."""
+                        label: str) -> CalendarEvent | None:
+        """POST one series whose intent row exists; None when it failed (reported)."""
         try:
             payload = self.event_payload(series, view.manager, report, view.pairing)
-            event = await self.ctx.graph.create_event(view.manager.id, payload)
+            return await self.ctx.graph.create_event(view.manager.id, payload)
         except ServiceError as exc:
             self._fail(label, exc)
-            return
-        self.ctx.store.activate_series(series.id, event_id=event.id,
-                                       ical_uid=event.ical_uid, now=self.now)
-        self.report.created.append(label)
-        self.report.planned.append((label, describe_slot(series)))
-        log.info("schedule.created", extra={"pairing": view.pairing.key,
-                                            "slot": describe_slot(series)})
+            return None
 
     def event_payload(self, series: SeriesRecord, manager: PersonRecord, report: PersonRecord,
                       pairing: PairingRecord) -> dict[str, Any]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,7 @@ from service.domain.status import (
     SeriesStatus,
 )
 from service.store import convert
-from service.store.base import Repository
+from service.store.base import Repository, chunks
 from service.store.models import OccurrenceRow, PairingRow, SeriesRow
 
 
@@ -127,6 +127,53 @@ class SeriesRepository(Repository):
             if existing is None:
                 raise
             return existing
+
+    def begin_series_many(self, series: Sequence[SeriesRecord]) -> list[SeriesRecord]:
+        """``begin_series`` for several intents (of one manager) in one transaction: one
+        commit, and every intent is stored before any of their POSTs. Should any pairing
+        already have a live row (another worker), each is recorded on its own as
+        ``begin_series`` does, so the others are still stored."""
+        if not series:
+            return []
+        try:
+            with self.session() as s, s.begin():
+                rows = [convert.series_row(one) for one in series]
+                s.add_all(rows)
+                s.flush()
+                return [convert.series(row) for row in rows]
+        except IntegrityError:
+            return [self.begin_series(one) for one in series]
+
+    def live_series_of(self, pairing_ids: Iterable[int]) -> dict[int, SeriesRecord]:
+        """``live_series`` for several pairings in one read (those without one left out)."""
+        out: dict[int, SeriesRecord] = {}
+        with self.session() as s:
+            for chunk in chunks(pairing_ids):
+                for row in s.scalars(select(SeriesRow).where(
+                        SeriesRow.pairing_id.in_(chunk), SeriesRow.status.in_(LIVE_SERIES))):
+                    out[row.pairing_id] = convert.series(row)
+        return out
+
+    def pairings_with_series(self, pairing_ids: Iterable[int]) -> set[int]:
+        """Which of ``pairing_ids`` ever had a series (any status): the others have no
+        history to look at (no meetings, nothing of theirs in a calendar to tell apart)."""
+        out: set[int] = set()
+        with self.session() as s:
+            for chunk in chunks(pairing_ids):
+                out.update(s.scalars(select(SeriesRow.pairing_id).distinct()
+                                     .where(SeriesRow.pairing_id.in_(chunk))))
+        return out
+
+    def activate_series_many(self, created: Sequence[tuple[int, str, str | None]],
+                             now: datetime) -> None:
+        """``activate_series`` for several (series id, event id, iCalUId) in one commit."""
+        if not created:
+            return
+        with self.session() as s, s.begin():
+            s.execute(update(SeriesRow), [
+                {"id": sid, "event_id": event_id, "ical_uid": ical_uid,
+                 "status": SeriesStatus.ACTIVE, "updated_at": now, "checked_at": now}
+                for sid, event_id, ical_uid in created])
 
     def activate_series(
         self, series_id: int, *, event_id: str, ical_uid: str | None, now: datetime,

@@ -100,17 +100,19 @@ def test_a_crash_between_post_and_record_is_adopted_not_duplicated(
     (the intent row was stored first): the next run adopts what exists and creates the rest
     with the same transactionId, never a second series for a pair."""
     tenant = org()
-    real = Store.activate_series
+    real, real_many = Store.activate_series, Store.activate_series_many
 
     def dying(self: Store, *args: Any, **kwargs: Any) -> Any:
         raise Crash
 
     monkeypatch.setattr(Store, "activate_series", dying)
+    monkeypatch.setattr(Store, "activate_series_many", dying)
     with pytest.raises(Crash):
         _run(settings, tenant, NOW)
     in_outlook = _live_series(tenant)
     assert in_outlook and len(in_outlook) == len(set(in_outlook))
     monkeypatch.setattr(Store, "activate_series", real)
+    monkeypatch.setattr(Store, "activate_series_many", real_many)
     later = NOW + timedelta(minutes=15)
     again = _run(settings, tenant, later)
     assert again.schedule.failed == []

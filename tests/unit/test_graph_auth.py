@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import pytest
 
 from service.errors import AuthError
-from service.graph.auth import MsalTokenProvider, graph_scope
+from service.graph.auth import TOKEN_MARGIN, MsalTokenProvider, graph_scope
 from service.graph.errors import translate_msal
 
 AUTHORITY = "https://login.example.test/contoso.onmicrosoft.com"
@@ -78,6 +79,36 @@ def test_token_is_cached() -> None:
     p.token()
     p.token()
     assert len(idp.token_requests) == 1
+
+
+def test_token_is_kept_until_shortly_before_it_expires() -> None:
+    """Per request the token comes from memory, not from msal (a thread hop and a cache
+    search each); msal is asked again once it has under TOKEN_MARGIN seconds left."""
+    idp = FakeIdP("right")
+    now = [1000.0]
+    p = MsalTokenProvider(authority=AUTHORITY, client_id="11111111-1111-1111-1111-111111111111",
+                          graph_url="https://graph.microsoft.us/v1.0", client_secret="right",
+                          http_client=idp, clock=lambda: now[0])
+    asks: list[int] = []
+    real = p._app.acquire_token_for_client
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        asks.append(1)
+        return real(*args, **kwargs)
+
+    p._app.acquire_token_for_client = counted  # type: ignore[method-assign]
+
+    async def many() -> set[str]:
+        return {await p.get_authorization_token("https://graph.microsoft.us/v1.0/users")
+                for _ in range(50)}
+
+    assert asyncio.run(many()) == {"eyJ0.eyJyb2xlcyI6W119.sig"} and len(asks) == 1
+    now[0] += 3599 - TOKEN_MARGIN - 1  # still more than the margin to live
+    asyncio.run(many())
+    assert len(asks) == 1
+    now[0] += 2  # within the margin: msal is asked (it serves or renews it)
+    asyncio.run(many())
+    assert len(asks) == 2
 
 
 def test_wrong_secret_is_explained_without_the_secret() -> None:

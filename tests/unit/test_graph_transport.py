@@ -303,3 +303,55 @@ def test_group_members_need_group_member_read_all() -> None:
     assert permission_for("/v1.0/groups/g-1/transitiveMembers") == "GroupMember.Read.All"
     assert permission_for("/v1.0/users/u-1/manager") == "User.Read.All"
     assert permission_for("/v1.0/users/u-1/mailboxSettings") == "MailboxSettings.Read"
+
+
+def test_mailbox_limiter_queues_per_mailbox_and_survives_cancelled_waiters() -> None:
+    """Never more than the limit at one mailbox; waiters are served in order; a waiter
+    cancelled in the queue (or just as it was let in) leaves no slot taken; another
+    mailbox never waits for this one."""
+    from service.graph.transport import MailboxLimiter
+
+    async def scenario() -> list[str]:
+        limiter = MailboxLimiter(2)
+        order: list[str] = []
+        release = asyncio.Event()
+
+        async def use(name: str, wanted: dict[str, int]) -> None:
+            async with limiter.hold(wanted):
+                order.append(name)
+                assert all(n <= 2 for n in limiter._used.values())
+                await release.wait()
+
+        first = asyncio.create_task(use("a", {"m": 2}))
+        await asyncio.sleep(0)
+        queued = [asyncio.create_task(use(name, {"m": 1})) for name in ("b", "c", "d")]
+        other = asyncio.create_task(use("x", {"other": 2}))
+        await asyncio.sleep(0)
+        assert order == ["a", "x"]  # the other mailbox went straight in
+        queued[1].cancel()  # "c" gives up while queued
+        await asyncio.sleep(0)
+        release.set()
+        await asyncio.gather(first, other, queued[0], queued[2])
+        assert limiter._used == {} and limiter._queues == {}
+        return order
+
+    assert run(scenario()) == ["a", "x", "b", "d"]
+
+    async def cancelled_when_let_in() -> dict[str, int]:
+        limiter = MailboxLimiter(1)
+
+        async def hold_forever() -> None:
+            async with limiter.hold({"m": 1}):
+                await asyncio.Event().wait()
+
+        held = limiter.hold({"m": 1})
+        await held.__aenter__()
+        waiter = asyncio.create_task(hold_forever())
+        await asyncio.sleep(0)  # queued behind us
+        await held.__aexit__(None, None, None)  # our release lets the waiter in ...
+        waiter.cancel()  # ... which is cancelled before it runs again
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        return dict(limiter._used)
+
+    assert run(cancelled_when_let_in()) == {}
