@@ -169,14 +169,17 @@ class Rule:
             week += timedelta(weeks=self.interval)
 
     def _in_month(self, year: int, month: int) -> date | None:
-        last = calendar.monthrange(year, month)[1]
+        first_weekday, last = calendar.monthrange(year, month)
         if self.day_of_month is not None:
             return date(year, month, min(self.day_of_month, last))
-        matches = [date(year, month, d) for d in range(1, last + 1)
-                   if date(year, month, d).weekday() in self.days]
-        if self.index is None or not matches:
+        if self.index is None or not self.days:
             return None
-        return matches[self.index] if self.index < len(matches) else matches[-1]
+        # Days of the month on one of the weekdays, by arithmetic (no date per day: this
+        # runs for every month of every monthly series a tick looks at).
+        matches = sorted(day for weekday in self.days
+                         for day in range(1 + (weekday - first_weekday) % 7, last + 1, 7))
+        return date(year, month,
+                    matches[self.index] if self.index < len(matches) else matches[-1])
 
     def _monthly(self, since: date) -> Iterator[date]:
         origin = self.range_start.year * 12 + self.range_start.month - 1

@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -88,13 +89,50 @@ def occurrences(series: StoredSeries, start: datetime, end: datetime, *,
 
     ``open_ended``: as if the series ran past its range end (live series are extended).
     """
-    slot = slot_of(series)
     range_end = series.range_end
     if open_ended:
         range_end = max(range_end, end.date() + timedelta(days=1))
-    rec = recurrence_for(CadenceKind(series.cadence), slot, range_end)
-    first = datetime.combine(series.first_date, slot.start, tzinfo=ZoneInfo(series.time_zone))
-    return expand(rec, first, first + timedelta(minutes=series.minutes), start, end)
+    return list(_pattern_occurrences(series.cadence, series.minutes, series.weekday,
+                                     series.week_index, series.start_time, series.time_zone,
+                                     series.first_date, range_end, start, end))
+
+
+# A tick asks for the same window (from its ``now``) of many series sharing a pattern; the
+# answers are immutable tuples, so they are kept for the next series with that pattern.
+@lru_cache(maxsize=4096)
+def _pattern_occurrences(cadence: str, minutes: int, weekday: int, week_index: str | None,
+                         start_time: str, time_zone: str, first_date: date, range_end: date,
+                         start: datetime, end: datetime
+                         ) -> tuple[tuple[datetime, datetime], ...]:
+    slot = Slot(weekday=weekday, start=time.fromisoformat(start_time), time_zone=time_zone,
+                first_date=first_date, week_index=week_index)
+    rec = recurrence_for(CadenceKind(cadence), slot, range_end)
+    first = datetime.combine(first_date, slot.start, tzinfo=ZoneInfo(time_zone))
+    return tuple(expand(rec, first, first + timedelta(minutes=minutes), start, end))
+
+
+class WindowOccurrences:
+    """Series' ``occurrences`` in one fixed window, each distinct pattern expanded once: an
+    organisation's series share few patterns (a weekday, a time, a zone, a first date), and
+    expanding one is the costly part of looking at them all. Holds at most ``limit``
+    patterns (then starts afresh), so its memory stays bounded however many series pass."""
+
+    def __init__(self, start: datetime, end: datetime, *, limit: int = 20_000) -> None:
+        self.start, self.end, self.limit = start, end, limit
+        self._known: dict[tuple[object, ...], tuple[tuple[datetime, datetime], ...]] = {}
+
+    def __call__(self, series: StoredSeries, *, open_ended: bool = False
+                 ) -> tuple[tuple[datetime, datetime], ...]:
+        key = (series.cadence, series.minutes, series.weekday, series.week_index,
+               series.start_time, series.time_zone, series.first_date, series.range_end,
+               open_ended)
+        found = self._known.get(key)
+        if found is None:
+            if len(self._known) >= self.limit:
+                self._known.clear()
+            found = self._known[key] = tuple(
+                occurrences(series, self.start, self.end, open_ended=open_ended))
+        return found
 
 
 @dataclass(frozen=True)

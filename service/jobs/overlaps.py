@@ -18,10 +18,10 @@ from service.domain.cadence import (
 from service.domain.events import CalendarEvent
 from service.domain.model import Cadence, CadenceKind
 from service.domain.records import PairingView, PersonRecord, SeriesRecord
+from service.domain.series import WindowOccurrences, slot_of
 from service.domain.series import occurrences as series_occurrences
-from service.domain.series import slot_of
 from service.domain.slots import choose_slot
-from service.domain.status import PairingStatus, SeriesStatus
+from service.domain.status import MEETING_SERIES, SeriesStatus
 from service.errors import GraphError
 from service.graph.wire import (
     series_move_patch,
@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 # then repeated about this often).
 CLEAR_AHEAD = timedelta(days=14)
 CLEAR_MARK = "overlaps.clear_until"
+# People whose 1-2-1s are looked at together: memory holds the series booking them (and
+# their meetings in the look-ahead), not every series at once.
+PEOPLE_PER_LOOK = 2_000
 
 
 def _clear(mark: str | None, state: str, look_end: datetime) -> bool:
@@ -55,17 +58,55 @@ def _clear(mark: str | None, state: str, look_end: datetime) -> bool:
     return seen == state and look_end <= datetime.fromisoformat(until)
 
 
-def _first_clash(items: list[tuple[datetime, datetime, int]], owner: dict[int, PairingView],
+def _first_clash(items: list[tuple[datetime, datetime, int]], pairing_of: dict[int, int],
                  default: datetime) -> datetime:
     """The earliest start of a meeting that overlaps an earlier one of another pairing, in
     one person's meetings sorted by start (every pair compared, so no clash is missed)."""
     under_way: list[tuple[datetime, datetime, int]] = []
     for item in items:
         under_way = [o for o in under_way if o[1] > item[0]]
-        if any(owner[o[2]].pairing.id != owner[item[2]].pairing.id for o in under_way):
+        if any(pairing_of[o[2]] != pairing_of[item[2]] for o in under_way):
             return item[0]
         under_way.append(item)
     return default
+
+
+class _Look:
+    """What one look over everyone's series found: the series to move (by id, with the
+    series each clashes with), the pairings whose move a killed run left half-done, and
+    until when nothing clashes."""
+
+    def __init__(self, clear_until: datetime) -> None:
+        self.to_move: dict[int, int] = {}
+        self.pairing_of: dict[int, int] = {}  # of the series in to_move, both sides
+        self.moving: set[int] = set()
+        self.clear_until = clear_until
+        self.seen = False
+
+    def person(self, items: list[tuple[datetime, datetime, int]], pairing_of: dict[int, int],
+               live: set[int], look_end: datetime) -> None:
+        """One person's meetings (every series booking them): a clash in the look-ahead
+        moves the later-created series of the two (never a superseded one)."""
+        items.sort()
+        self.clear_until = min(self.clear_until,
+                               _first_clash(items, pairing_of, self.clear_until))
+        under_way: list[tuple[datetime, datetime, int]] = []
+        for item in items:
+            if item[0] >= look_end:
+                break  # past the look-ahead: not acted on yet
+            # Every meeting still under way, not only the one ending last: that one may be
+            # of this same pairing while another of a third pairing clashes.
+            under_way = [o for o in under_way if o[1] > item[0]]
+            for other in under_way:
+                if pairing_of[other[2]] == pairing_of[item[2]]:
+                    continue
+                a, b = sorted((other[2], item[2]))
+                if b not in live:  # superseded: the other one moves, if it can
+                    a, b = b, a
+                if b in live and a not in self.to_move:
+                    self.to_move.setdefault(b, a)
+                    self.pairing_of.update({a: pairing_of[a], b: pairing_of[b]})
+            under_way.append(item)
 
 
 class OverlapRepair(SchedulerBase):
@@ -88,68 +129,75 @@ class OverlapRepair(SchedulerBase):
         state = store.series_state() if not self.dry_run else ""
         if not self.dry_run and _clear(store.due_mark(CLEAR_MARK), state, look_end):
             return  # nothing changed since a look that found them clear past look_end
-        views = {v.series.id: v for v in store.views([PairingStatus.ACTIVE])
-                 if v.series is not None and v.series.status == SeriesStatus.ACTIVE}
-        if not views:
+        look = self._look(look_end)
+        if not look.seen:
             return
-        # Superseded series still hold their last meetings: those are taken time too, but
-        # never moved (they end by themselves); a clash with one moves the other series.
-        owner = dict(views)
-        by_pairing = {v.pairing.id: v for v in views.values()}
-        holding = [s for s, _, _ in store.live_series_people()
-                   if s.status == SeriesStatus.SUPERSEDED and s.pairing_id in by_pairing]
-        owner.update((s.id, by_pairing[s.pairing_id]) for s in holding)
-        # Looked at past look_end too, so that a look that finds nothing holds for a while.
-        items: defaultdict[str, list[tuple[datetime, datetime, int]]] = defaultdict(list)
-        for series in [v.series for v in views.values() if v.series is not None] + holding:
-            view = owner[series.id]
-            for start, end in series_occurrences(series, self.now, look_end + CLEAR_AHEAD):
-                items[view.manager.id].append((start, end, series.id))
-                items[view.report.id].append((start, end, series.id))
-        clear_until = look_end + CLEAR_AHEAD
-        to_move: dict[int, int] = {}  # series id -> the series it clashes with
-        for person_items in items.values():
-            person_items.sort()
-            clear_until = min(clear_until, _first_clash(person_items, owner, clear_until))
-            latest: tuple[datetime, datetime, int] | None = None
-            for item in person_items:
-                if item[0] >= look_end:
-                    break  # past the look-ahead: not acted on yet
-                if latest is not None and item[0] < latest[1] and (
-                        owner[item[2]].pairing.id != owner[latest[2]].pairing.id):
-                    a, b = sorted((latest[2], item[2]))
-                    if b not in views:  # superseded: the other one moves, if it can
-                        a, b = b, a
-                    if b in views and a not in to_move:
-                        to_move.setdefault(b, a)
-                if latest is None or item[1] > latest[1]:
-                    latest = item
+        views = store.active_views(look.pairing_of.values())
+        moves = [(sid, views[look.pairing_of[sid]], views[look.pairing_of[other]])
+                 for sid, other in sorted(look.to_move.items())
+                 if look.pairing_of[sid] in views and look.pairing_of[other] in views]
         if self.dry_run:
-            for sid, other in sorted(to_move.items()):
-                view, why = views[sid], self._why_moved(views[sid], owner[other])
-                self.report.warnings.append(
-                    f"{view.manager.name} & {view.report.name}: would move ({why})")
+            for _sid, view, clash in moves:
+                self.report.warnings.append(f"{view.manager.name} & {view.report.name}: "
+                                            f"would move ({self._why_moved(view, clash)})")
             return
-        if not to_move and not any(v.series.slot_note.startswith(MOVING)
-                                   for v in views.values() if v.series is not None):
-            store.set_due_mark(CLEAR_MARK, f"{clear_until.isoformat()} {state}")
+        if not look.to_move and not look.moving:
+            store.set_due_mark(CLEAR_MARK, f"{look.clear_until.isoformat()} {state}")
             return
         # Moves choose slots too: one worker at a time, as for new series.
         if not await self._take_planning_lock():
-            self.report.busy.extend(f"{views[sid].manager.name} & {views[sid].report.name}"
-                                    for sid in to_move)
+            self.report.busy.extend(f"{view.manager.name} & {view.report.name}"
+                                    for _sid, view, _clash in moves)
             return
         try:
-            for view in views.values():  # a move a killed run left half-done
-                if view.series is not None and view.series.slot_note.startswith(MOVING):
-                    await self._claimed(view, self._finish_move)
-            for sid, other in sorted(to_move.items()):
-                view, why = views[sid], self._why_moved(views[sid], owner[other])
+            for view in store.active_views(sorted(look.moving)).values():
+                # a move a killed run left half-done
+                await self._claimed(view, self._finish_move)
+            for _sid, view, clash in moves:
+                why = self._why_moved(view, clash)
                 label = f"{view.manager.name} & {view.report.name}"
                 if await self._claimed(view, partial(self._move_series, why=why)):
                     self.report.moved.append(f"{label}: {why}")
         finally:
             self.ctx.store.drop_lock(PLAN_LOCK, self.ctx.worker_id)
+
+    def _look(self, look_end: datetime) -> _Look:
+        """Every person's 1-2-1s in the look-ahead (and past it, so that a look that finds
+        nothing holds for a while), a slice of the people at a time: each slice reads the
+        series booking its people (as manager or as report), so every person's meetings are
+        complete within their own slice, and memory holds one slice, not the organisation.
+        The series are those of active pairings with an active series, and the superseded
+        ones those still hold: taken time too, but never moved (they end by themselves); a
+        clash with one moves the other series."""
+        store = self.ctx.store
+        look = _Look(look_end + CLEAR_AHEAD)
+        expand = WindowOccurrences(self.now, look_end + CLEAR_AHEAD)
+        after: str | None = None
+        while True:
+            people = store.booked_people(after, PEOPLE_PER_LOOK)
+            if not people:
+                return look
+            after = people[-1]
+            found = store.booked_series(people, MEETING_SERIES, noted=MOVING)
+            live = {s.id for s in found if s.status == SeriesStatus.ACTIVE}
+            with_live = {s.pairing_id for s in found if s.id in live}
+            wanted = set(people)
+            items: defaultdict[str, list[tuple[datetime, datetime, int]]] = defaultdict(list)
+            pairing_of: dict[int, int] = {}
+            for series in found:
+                if series.pairing_id not in with_live:
+                    continue  # being created, or ended: nothing of it is looked at
+                look.seen = True
+                pairing_of[series.id] = series.pairing_id
+                if series.noted and series.id in live:
+                    look.moving.add(series.pairing_id)
+                times = expand(series)
+                for person in {series.manager_id, series.report_id} & wanted:
+                    items[person].extend((start, end, series.id) for start, end in times)
+            for person_items in items.values():
+                look.person(person_items, pairing_of, live, look_end)
+            if len(people) < PEOPLE_PER_LOOK:
+                return look
 
     def _why_moved(self, view: PairingView, clash: PairingView) -> str:
         """The sentence the report reads in the moved series' invite."""
@@ -174,7 +222,8 @@ class OverlapRepair(SchedulerBase):
                                                   self.now, window_end)
         except GraphError:
             busy = {}
-        booked = self.booked_by_person(skip_series=series.id)
+        booked = self.booked_by_person(skip_series=series.id,
+                                       people=[manager.id, report.id])
         cadence = Cadence(CadenceKind(series.cadence), series.minutes, "")
         # A slot first: a series is never ended or touched unless there is somewhere to go
         # (choose_slot raises when nothing is free, and the clash is then only reported).

@@ -9,7 +9,7 @@ import contextlib
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -20,8 +20,14 @@ from service.domain.cadence import add_months
 from service.domain.events import CalendarEvent, MailboxInfo
 from service.domain.model import WEEKDAYS, CadenceKind, WorkingHours
 from service.domain.records import PairingView, PersonRecord, SeriesRecord
-from service.domain.series import occurrences as series_occurrences
-from service.domain.status import LIVE_SERIES, OccurrenceStatus, PairingStatus, SeriesStatus
+from service.domain.series import WindowOccurrences
+from service.domain.status import (
+    HOLDING_SERIES,
+    LIVE_SERIES,
+    OccurrenceStatus,
+    PairingStatus,
+    SeriesStatus,
+)
 from service.domain.timezones import to_iana
 from service.errors import GraphError, NotFound, ServiceError
 from service.graph.wire import (
@@ -318,28 +324,34 @@ class SchedulerBase:
             await asyncio.sleep(min(0.05 * (attempt + 1), 1.0))
         return False
 
-    def booked_by_person(self, skip_series: int | None = None
+    def booked_by_person(self, skip_series: int | None = None,
+                         people: Sequence[str] | None = None
                          ) -> defaultdict[str, list[tuple[datetime, datetime]]]:
         """Every person's 1-2-1 times from now to the taken horizon, from the store alone:
         each live series (as manager and as report, whoever created it) and meetings moved
-        off their series' pattern."""
+        off their series' pattern. ``people``: only the series booking any of them are read
+        (each of those people's times is then complete; others' may not be)."""
         start, end = self.now, self.now + TAKEN_HORIZON
+        store = self.ctx.store
         out: defaultdict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
-        people: dict[int, tuple[str, str]] = {}
-        for series, manager_id, report_id in self.ctx.store.live_series_people():
+        who: dict[int, tuple[str, str]] = {}
+        expand = WindowOccurrences(start, end)
+        for series in store.booked_series(people, HOLDING_SERIES, active_pairings_only=False):
             if series.id == skip_series:
                 continue
-            people[series.id] = (manager_id, report_id)
-            times = series_occurrences(series, start, end,
-                                open_ended=series.status == SeriesStatus.ACTIVE)
-            out[manager_id].extend(times)
-            out[report_id].extend(times)
-        for occ in self.ctx.store.occurrences_between(start, end):
-            who = people.get(occ.series_id)
+            who[series.id] = (series.manager_id, series.report_id)
+            times = expand(series, open_ended=series.status == SeriesStatus.ACTIVE)
+            out[series.manager_id].extend(times)
+            out[series.report_id].extend(times)
+        stored = (store.occurrences_between(start, end) if people is None else
+                  [o for found in store.occurrences_of(who).values() for o in found
+                   if start <= o.start < end])
+        for occ in stored:
+            pair = who.get(occ.series_id)
             moved = occ.start != occ.original_start or occ.rebook_of is not None
-            if who is not None and moved and occ.status in (OccurrenceStatus.SCHEDULED,
-                                                             OccurrenceStatus.MOVED):
-                for person in who:
+            if pair is not None and moved and occ.status in (OccurrenceStatus.SCHEDULED,
+                                                              OccurrenceStatus.MOVED):
+                for person in pair:
                     out[person].append((occ.start, occ.end))
         return out
 

@@ -1,26 +1,28 @@
 """The `Store`: the one object jobs and the CLI receive, composed of the repositories.
 
 Each repository (people.py, leases.py, series.py, rebooks.py, notes.py, outbox.py,
-privacy.py, comments.py, agendas.py, due.py) is the only code that queries its tables; all of
-them hand out frozen records (service/domain/records.py), never ORM rows, and raise
-StoreError, never SQLAlchemy errors.
+privacy.py, comments.py, agendas.py, due.py, booked.py) is the only code that queries its
+tables; all of them hand out frozen records (service/domain/records.py), never ORM rows, and
+raise StoreError, never SQLAlchemy errors.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, union
 
 from service.domain.records import OccurrenceRecord, PairingView, PersonUpdate, SeriesRecord
 from service.domain.status import HOLDING_SERIES, MEETING_SERIES, PairingStatus
 from service.store import convert
 from service.store.agendas import AgendaRepository
 from service.store.base import chunks
+from service.store.booked import BookedRepository
 from service.store.comments import MailRepliesRepository
 from service.store.due import DueRepository
 from service.store.leases import LeaseRepository, holder_is_gone
-from service.store.models import PairingRow, PersonRow, SeriesRow
+from service.store.models import OccurrenceRow, PairingRow, PersonRow, SeriesRow
 from service.store.notes import NotesRepository
 from service.store.outbox import OutboxRepository
 from service.store.people import PeopleRepository
@@ -42,6 +44,7 @@ class Store(
     PrivacyRepository,
     AgendaRepository,
     DueRepository,
+    BookedRepository,
 ):
     """Database access for the jobs and the CLI."""
 
@@ -52,25 +55,47 @@ class Store(
         view = self.view_of_pairing(series.pairing_id) if series else None
         return (series, view) if series is not None and view is not None else None
 
-    def meeting_series_of_active(self
+    def meeting_series_of_active(self, meeting_in: tuple[datetime, datetime] | None = None
                                  ) -> dict[int, tuple[list[SeriesRecord], tuple[int, ...] | None]]:
         """Per active pairing: its series with meetings in a calendar (live or superseded),
         oldest first, and its manager's working days (None: unknown), in one statement and
-        without the people's other columns."""
+        without the people's other columns.
+
+        With ``meeting_in`` (lo, hi): only the pairings that may have a meeting starting in
+        [lo, hi), found by index: one of their series has its due instant (store/due.py)
+        before hi or not worked out, or a stored meeting starts in [lo, hi). A meeting that
+        is not stored never starts before its series' due instant (``listing_due_at``: the
+        first unsettled slot's agenda is due no later than the slot, and a slot settled is
+        stored), so a pairing left out has no meeting there."""
+        q = (select(SeriesRow, PersonRow.working_days)
+             .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
+             .join(PersonRow, PersonRow.id == PairingRow.manager_id)
+             .where(PairingRow.status == PairingStatus.ACTIVE,
+                    SeriesRow.status.in_(HOLDING_SERIES),
+                    SeriesRow.status.in_(MEETING_SERIES))
+             .order_by(SeriesRow.id))
+        if meeting_in is not None:
+            lo, hi = meeting_in
+            q = q.where(SeriesRow.pairing_id.in_(union(
+                select(SeriesRow.pairing_id).where(or_(SeriesRow.next_due_at.is_(None),
+                                                       SeriesRow.next_due_at < hi)),
+                select(SeriesRow.pairing_id).join(
+                    OccurrenceRow, OccurrenceRow.series_id == SeriesRow.id)
+                .where(OccurrenceRow.start >= lo, OccurrenceRow.start < hi))))
         out: dict[int, tuple[list[SeriesRecord], tuple[int, ...] | None]] = {}
         with self.session() as s:
-            for row, days in s.execute(
-                    select(SeriesRow, PersonRow.working_days)
-                    .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
-                    .join(PersonRow, PersonRow.id == PairingRow.manager_id)
-                    .where(PairingRow.status == PairingStatus.ACTIVE,
-                           SeriesRow.status.in_(HOLDING_SERIES),
-                           SeriesRow.status.in_(MEETING_SERIES))
-                    .order_by(SeriesRow.id)):
+            for row, days in s.execute(q):
                 out.setdefault(row.pairing_id, (
                     [], None if days is None else tuple(convert.split_ints(days)))
                 )[0].append(convert.series(row))
         return out
+
+    def active_pairing_keys(self) -> dict[int, str]:
+        """The key of each active pairing, by id (two columns: no people, no series)."""
+        with self.session() as s:
+            return {pid: key for pid, key in s.execute(
+                select(PairingRow.id, PairingRow.key)
+                .where(PairingRow.status == PairingStatus.ACTIVE))}
 
     def active_views(self, pairing_ids: Iterable[int]) -> dict[int, PairingView]:
         """``views`` of the given pairings that are active, by pairing id."""

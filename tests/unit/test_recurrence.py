@@ -257,3 +257,92 @@ def test_property_every_occurrence_matches_pattern_and_range(
             naive = datetime.combine(local.date(), time(hour, minute))
             shifted = naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
             assert shifted.replace(tzinfo=None) != naive
+
+
+# -- the month walk by arithmetic, against the day-by-day one it replaced --------------------
+
+
+def _in_month_day_by_day(rule, year: int, month: int) -> date | None:
+    """The former ``Rule._in_month``: every day of the month built and tested."""
+    import calendar
+
+    last = calendar.monthrange(year, month)[1]
+    if rule.day_of_month is not None:
+        return date(year, month, min(rule.day_of_month, last))
+    matches = [date(year, month, d) for d in range(1, last + 1)
+               if date(year, month, d).weekday() in rule.days]
+    if rule.index is None or not matches:
+        return None
+    return matches[rule.index] if rule.index < len(matches) else matches[-1]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    kind=st.sampled_from(["absoluteMonthly", "relativeMonthly", "absoluteYearly",
+                          "relativeYearly"]),
+    days=st.sets(st.sampled_from(DAY_NAMES), min_size=1, max_size=7),
+    index=st.sampled_from(["first", "second", "third", "fourth", "last"]),
+    day_of_month=st.integers(1, 31),
+    month=st.integers(1, 12),
+    interval=st.integers(1, 14),
+    start_day=st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+    rng=st.sampled_from(["noEnd", "endDate", "numbered"]),
+    span=st.integers(0, 3000),
+    count=st.integers(1, 40),
+    wall=st.sampled_from([time(0, 30), time(1, 30), time(2, 30), time(9, 0), time(23, 45)]),
+    zone=st.sampled_from([LONDON, NEW_YORK, ZoneInfo("Australia/Sydney"),
+                          ZoneInfo("Asia/Kolkata"), ZoneInfo("America/Santiago"), UTC]),
+    window_from=st.integers(-400, 2500),
+    window_days=st.integers(1, 800),
+)
+def test_month_walk_by_arithmetic_matches_the_day_by_day_one(
+    kind, days, index, day_of_month, month, interval, start_day, rng, span, count, wall, zone,
+    window_from, window_days,
+):
+    """Every monthly and yearly pattern (one to seven days, each index, short months, leap
+    years, DST zones both hemispheres, every range type, any window) expands to exactly the
+    occurrences the day-by-day month walk gave."""
+    from service.domain.recurrence import Rule
+
+    pattern: dict = {"type": kind, "interval": interval}
+    if kind.startswith("relative"):
+        pattern.update(daysOfWeek=sorted(days), index=index)
+    else:
+        pattern["dayOfMonth"] = day_of_month
+    if kind.endswith("Yearly"):
+        pattern["month"] = month
+    rng_json: dict = {"type": rng, "startDate": start_day.isoformat()}
+    if rng == "endDate":
+        rng_json["endDate"] = (start_day + timedelta(days=span)).isoformat()
+    elif rng == "numbered":
+        rng_json["numberOfOccurrences"] = count
+    rec = {"pattern": pattern, "range": rng_json}
+    start = datetime.combine(start_day, wall, tzinfo=zone)
+    lo = datetime.combine(start_day + timedelta(days=window_from), time(0), tzinfo=UTC)
+    window = (lo, lo + timedelta(days=window_days))
+    fast = expand(rec, start, start + timedelta(minutes=45), *window)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(Rule, "_in_month", _in_month_day_by_day)
+        slow = expand(rec, start, start + timedelta(minutes=45), *window)
+    assert fast == slow
+
+
+def test_month_walk_matches_on_every_month_of_a_calendar_cycle():
+    """One weekday, two, or all seven, each index, every month of a 28-year cycle of the
+    calendar (each month length, first weekday and leap year): the same day."""
+    from itertools import combinations
+
+    from service.domain.recurrence import Rule
+
+    sets = [c for n in (1, 2, 7) for c in combinations(DAY_NAMES, n)]
+    checked = 0
+    for names in sets:
+        for index in ("first", "second", "third", "fourth", "last"):
+            rule = Rule({"pattern": {"type": "relativeMonthly", "daysOfWeek": list(names),
+                                     "index": index},
+                         "range": {"type": "noEnd", "startDate": "2020-01-01"}})
+            for year in range(2020, 2048):
+                for month in range(1, 13):
+                    assert rule._in_month(year, month) == _in_month_day_by_day(rule, year, month)
+                    checked += 1
+    assert checked == len(sets) * 5 * 28 * 12
