@@ -69,34 +69,6 @@ def flat(pairs: int, now: datetime = FLAT_NOW) -> SandboxTenant:
     return tenant
 
 
-def indexed(tenant: SandboxTenant) -> SandboxTenant:
-    """The tenant with its users found by address through an index: the sandbox looks an
-    address up by scanning every user, which at 100,000 people costs the benchmark hours of
-    the sandbox's own time (not the worker's). Same answers: a miss, or a user whose address
-    changed, falls back to the scan."""
-    scan = tenant.find_user
-    index: dict[str, dict[str, Any]] = {}
-    size = -1
-
-    def find_user(key: str) -> dict[str, Any] | None:
-        nonlocal size
-        users = tenant.state["users"]
-        if size != len(users):
-            index.clear()
-            for user in users.values():
-                index[user["mail"].lower()] = index[user["userPrincipalName"].lower()] = user
-            size = len(users)
-        lowered = key.lower()
-        found = users.get(lowered) or users.get(key) or index.get(lowered)
-        if found is not None and (found.get("id") in (lowered, key) or lowered in (
-                found["mail"].lower(), found["userPrincipalName"].lower())):
-            return found
-        return scan(key)
-
-    tenant.find_user = find_user  # type: ignore[method-assign]
-    return tenant
-
-
 def sqlite_settings(path: str, topics_mailbox: str = "") -> Any:
     """The default settings with a SQLite database at ``path`` (and a service mailbox)."""
     from service.config import default_settings
@@ -125,7 +97,6 @@ async def _seed(tenant: SandboxTenant, settings: Any, now: datetime, first_after
     from service.app import job_context
     from service.store.due import _forget_due
 
-    indexed(tenant)
     tenant.now = lambda: now
     # store/due.py's flush hook tests each new object against ``session.new``, which
     # SQLAlchemy rebuilds on every access: quadratic in the objects of one flush (hours for

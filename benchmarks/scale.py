@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.idle import CPU_TARGET_S, SETTLE, run_tick, serve  # noqa: E402
-from benchmarks.orgs import START, indexed, seeded, sqlite_settings, tree  # noqa: E402
+from benchmarks.orgs import START, seeded, sqlite_settings, tree  # noqa: E402
 
 MAILBOX_LIMIT = 10_000  # Graph (Outlook): requests per 10 minutes per app per mailbox
 RSS_TARGET_MB, RSS_TARGET_PAIRS = 150.0, 10_000
@@ -94,7 +94,7 @@ def rollout(pairs: int, latency: float) -> dict[str, Any]:
     from service.jobs.pairs import sync_pairs
     from service.jobs.schedule import schedule
 
-    tenant = indexed(tree(pairs))
+    tenant = tree(pairs)
     tenant.latency = latency
     stats: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,7 +122,8 @@ def rollout(pairs: int, latency: float) -> dict[str, Any]:
             "max_in_flight": settings.microsoft.max_in_flight}
 
 
-def measure(pairs: int, days: int, hours: int, service_mailbox: bool) -> dict[str, Any]:
+def measure(pairs: int, days: int, hours: int, service_mailbox: bool, profile: str = ""
+            ) -> dict[str, Any]:
     """One size: seed, the first tick, ``days`` of ticks, then the nothing-due ticks. With
     no days, the first meetings are weeks away (QUIET): the rollout's first tick and the
     nothing-due ones, without a meeting's history."""
@@ -153,7 +154,8 @@ def measure(pairs: int, days: int, hours: int, service_mailbox: bool) -> dict[st
             for i in range(1, days * 24 // hours + 1):
                 at = START + timedelta(hours=hours * i)
                 type_notes(store, tenant, last, at)
-                tick = run_tick(tenant, port, db, at, topics_mailbox=box)
+                tick = run_tick(tenant, port, db, at, topics_mailbox=box,
+                                profile=f"{profile}.{pairs}.{i}" if profile else "")
                 out["ticks"].append(tick)
                 print(f"  {at:%a %H:%M}: {_line(tick)}", flush=True)
                 last = at
@@ -241,6 +243,8 @@ def main() -> None:
     parser.add_argument("--rollout-pairs", type=int, default=1000)
     parser.add_argument("--service-mailbox", action="store_true",
                         help="[mail] topics_mailbox set: prep mails, replies read")
+    parser.add_argument("--profile", default="",
+                        help="write each day tick's cProfile stats to PROFILE.<pairs>.<n>")
     parser.add_argument("--save", type=Path, default=None,
                         help="write the figures measured, as JSON, to this file")
     args = parser.parse_args()
@@ -251,7 +255,7 @@ def main() -> None:
     for n in args.pairs:
         print(f"{n:,} pairs ...", flush=True)
         days = args.days if n <= LARGE else args.large_days
-        results.append(measure(n, days, args.hours, args.service_mailbox))
+        results.append(measure(n, days, args.hours, args.service_mailbox, args.profile))
         results[-1]["days"] = days
         if args.save:
             args.save.write_text(json.dumps({"rollout": roll, "results": results}))

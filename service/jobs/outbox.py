@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from service.domain.records import MailRecord, OccurrenceRecord, Recipient
+from service.domain.records import MailRecord, OccurrenceRecord, PairingView, Recipient
 from service.domain.series import meetings
 from service.domain.status import (
     AbsenceState,
@@ -95,12 +95,13 @@ def _queue_prep(ctx: JobContext, now: datetime, report: MailReport) -> None:
     That is usually before the meeting is stored (the sync lists a series' meetings when
     their agenda falls due), so the series' pattern says when it is, and a stored meeting
     (moved, cancelled, declined, rebooked) wins over its slot. No Graph request; a few
-    statements a run: the series with their managers' days, the stored meetings of the
-    window, which of the due prep mails are queued already (in bulk), and the pairs of
+    statements a run: the series that may have a meeting in the window (by their due
+    instants, an index: not every series) with their managers' days, the stored meetings of
+    the window, which of the due prep mails are queued already (in bulk), and the pairs of
     those that are not (usually none), whose mails are then built."""
     store, cfg = ctx.store, ctx.settings.mail
     lo, hi = now + PREP_LAST_CALL, now + timedelta(days=cfg.prep_working_days * 2 + 5)
-    series_of = store.meeting_series_of_active()
+    series_of = store.meeting_series_of_active(meeting_in=(lo, hi))
     pairing_of = {one.id: pid for pid, (several, _days) in series_of.items()
                   for one in several}
     stored_of: dict[int, list[OccurrenceRecord]] = {}
@@ -126,20 +127,27 @@ def _queue_prep(ctx: JobContext, now: datetime, report: MailReport) -> None:
     queued = store.mail_keys(k for item in due for k in item[4:] if k is not None)
     due = [item for item in due if not queued.intersection(item[4:])]
     views = store.active_views(pid for pid, *_rest in due) if due else {}
-    for pid, start, occ, zone, key, _old in due:
-        view = views.get(pid)
-        if view is not None and store.enqueue(
-                prep_mail(ctx, view, start, occ.id if occ else None, zone, key, now)):
-            report.queued.append(f"prep {view.report.name} {start:%Y-%m-%d}")
+    mails = {key: (views[pid], start, prep_mail(ctx, views[pid], start,
+                                                occ.id if occ else None, zone, key, now))
+             for pid, start, occ, zone, key, _old in due if pid in views}
+    added = store.enqueue_many([mail for _view, _start, mail in mails.values()])
+    report.queued.extend(f"prep {view.report.name} {start:%Y-%m-%d}"
+                         for key, (view, start, _mail) in mails.items() if key in added)
 
 
-def _reply_to(ctx: JobContext, row: MailRecord) -> list[tuple[str, str]]:
+def _replied(ctx: JobContext, row: MailRecord) -> bool:
+    return bool(ctx.settings.mail.topics_mailbox) and row.kind in ("prep", "summary",
+                                                                   "topic_reply")
+
+
+def _reply_to(ctx: JobContext, row: MailRecord, views: dict[int, PairingView]
+              ) -> list[tuple[str, str]]:
     """Where replies to a prep mail, a summary or a topics acknowledgement go (nothing for
-    other mail)."""
+    other mail). ``views``: the active pairs, read in bulk; an ended one is read here."""
     box = ctx.settings.mail.topics_mailbox
-    if not box or row.kind not in ("prep", "summary", "topic_reply"):
+    if not _replied(ctx, row):
         return []
-    view = ctx.store.view_of_pairing(row.pairing_id)
+    view = views.get(row.pairing_id) or ctx.store.view_of_pairing(row.pairing_id)
     if view is None:
         return []
     if row.kind in ("prep", "topic_reply"):  # a reply to either adds more topics
@@ -161,15 +169,22 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
     for row in store.outbox([OutboxStatus.SENDING]):
         await _settle(ctx, row, now, report)
     per_minute = ctx.settings.mail.per_minute
-    for row in store.outbox([OutboxStatus.PENDING]):
-        if store.sent_since(row.mailbox, now - timedelta(minutes=1)) >= per_minute:
+    pending = store.outbox([OutboxStatus.PENDING])
+    # Read in bulk, not per mail: what each mailbox sent in the last minute (counted on as
+    # this run claims more), and the pairs replies are routed for.
+    sent = store.sent_counts((row.mailbox for row in pending), now - timedelta(minutes=1))
+    views = store.active_views(row.pairing_id for row in pending
+                               if _replied(ctx, row))
+    for row in pending:
+        if sent[row.mailbox] >= per_minute:
             report.deferred += 1  # Exchange's per-mailbox sending rate: next run
             continue
         if not store.claim_mail(row.id, now):
             continue  # another worker has it
+        sent[row.mailbox] += 1
         payload = mail_message(subject=row.subject, body_html=row.body_html,
                                to=_people(row.to), cc=_people(row.cc), tag=row.tag,
-                               key=row.key, reply_to=_reply_to(ctx, row),
+                               key=row.key, reply_to=_reply_to(ctx, row, views),
                                automatic=row.kind in ACKNOWLEDGEMENTS)
         try:
             await ctx.graph.send_mail(row.mailbox, payload)

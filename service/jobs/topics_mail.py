@@ -28,7 +28,7 @@ from service.domain.events import MailMessage
 from service.domain.mail_reply import bare_subject, is_reply, topic_lines
 from service.domain.records import OccurrenceRecord, PairingView
 from service.domain.series import agenda_can_update, meetings
-from service.domain.status import MEETING_SERIES, AgendaState, OccurrenceStatus, PairingStatus
+from service.domain.status import MEETING_SERIES, AgendaState, OccurrenceStatus
 from service.domain.topics import (
     COMMENTS,
     PRIVATE,
@@ -51,6 +51,7 @@ from service.jobs.inbox import (
 )
 from service.jobs.notes_mail import read_comment, read_private_note
 from service.jobs.rebook import handle_booking, is_booking
+from service.store.repo import Store
 
 __all__ = ["TopicMailReport", "read_topic_mail"]
 NEXT_MEETINGS = timedelta(days=100)  # longer than any cadence's gap: the next two meetings
@@ -70,9 +71,7 @@ async def read_topic_mail(ctx: JobContext, now: datetime) -> TopicMailReport:
         report.failed.append(f"{box}: {exc}")
         log.error("topics_mail.failed", extra={"mailbox": box, "error": str(exc)})
         return report
-    views = store.views([PairingStatus.ACTIVE])
-    pairs = {TOPICS: {topic_token(v.pairing.key): v for v in views},
-             PRIVATE: {private_token(v.pairing.key): v for v in views}}
+    pairs = _Pairs(store)
     for message in messages:
         if is_booking(message):  # a pick from a rebook offer (name+book.<token>.<n>@)
             outcome, settled = await handle_booking(ctx, message, now)
@@ -90,8 +89,26 @@ async def read_topic_mail(ctx: JobContext, now: datetime) -> TopicMailReport:
     return report
 
 
-def _read(ctx: JobContext, box: str, message: MailMessage,
-          pairs: dict[str, dict[str, PairingView]], now: datetime,
+class _Pairs:
+    """The active pair a topics or private address names. The tokens are hashes of the
+    pairs' keys, so they are worked out from the keys alone (one light read, and only when
+    a mail names a pair: a run with no mail reads nothing), and a pair's people are read
+    only for the pairs that mail names."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._ids: dict[str, dict[str, int]] | None = None
+
+    def get(self, kind: str, token: str) -> PairingView | None:
+        if self._ids is None:
+            keys = self._store.active_pairing_keys()
+            self._ids = {TOPICS: {topic_token(k): pid for pid, k in keys.items()},
+                         PRIVATE: {private_token(k): pid for pid, k in keys.items()}}
+        pid = self._ids[kind].get(token)
+        return None if pid is None else self._store.active_views([pid]).get(pid)
+
+
+def _read(ctx: JobContext, box: str, message: MailMessage, pairs: _Pairs, now: datetime,
           report: TopicMailReport) -> None:
     reason = ignore_reason(message, box)
     tag = None if reason else addressed_tag((*message.to, *message.cc), box, message.subject)
@@ -100,7 +117,7 @@ def _read(ctx: JobContext, box: str, message: MailMessage,
     elif tag.kind == COMMENTS:
         read_comment(ctx, message, tag, now, report)
     else:
-        view = pairs[tag.kind].get(tag.token)
+        view = pairs.get(tag.kind, tag.token)
         mail = incoming(message, view) if view is not None else None
         if mail is None:
             ignored(report, message, "unknown pair" if view is None

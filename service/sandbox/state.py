@@ -219,8 +219,16 @@ class TenantState:
     def find_user(self, key: str) -> dict[str, Any] | None:
         """A user by id, UPN or primary SMTP address (case-insensitive), or None."""
         lowered = key.lower()
-        found = self.state["users"].get(lowered) or self.state["users"].get(key)
+        users = self.state["users"]
+        found = users.get(lowered) or users.get(key)
         if found is not None:
+            return found
+        # A user's id is derived from the address it was added with (add_user), so most
+        # look-ups need no scan of every user (hours of the sandbox's own time at 100,000
+        # people); a user whose address has changed since is still found by the scan.
+        found = users.get(str(uuid.uuid5(NAMESPACE, f"user|{lowered}")))
+        if found is not None and lowered in (found["userPrincipalName"].lower(),
+                                             found["mail"].lower()):
             return found
         for user in self.state["users"].values():
             if lowered in (user["userPrincipalName"].lower(), user["mail"].lower()):

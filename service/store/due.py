@@ -248,6 +248,15 @@ class DueRepository(Repository):
                     out[row.series_id].append(convert.occurrence(row))
         return out
 
+    def occurrences_by_id(self, occurrence_ids: Iterable[int]) -> dict[int, OccurrenceRecord]:
+        """The given occurrences as stored now, by id (one statement per chunk)."""
+        out: dict[int, OccurrenceRecord] = {}
+        with self.session() as s:
+            for part in chunks(dict.fromkeys(occurrence_ids)):
+                out.update((r.id, convert.occurrence(r)) for r in s.scalars(
+                    select(OccurrenceRow).where(OccurrenceRow.id.in_(part))))
+        return out
+
     def occurrence_contexts(self, occurrences: Iterable[OccurrenceRecord]
                             ) -> dict[int, tuple[SeriesRecord, PairingView]]:
         """``occurrence_context`` of many occurrences, by occurrence id (one statement per

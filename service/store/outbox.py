@@ -3,10 +3,22 @@ jobs/outbox.py for why)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import String, and_, cast, delete, exists, literal, or_, select, update
+from sqlalchemy import (
+    String,
+    and_,
+    cast,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -37,6 +49,21 @@ class OutboxRepository(Repository):
             return True
         except IntegrityError:
             return False  # another worker enqueued it first
+
+    def enqueue_many(self, mails: Sequence[MailRecord]) -> set[str]:
+        """``enqueue`` for several mails: the keys added. One commit for the lot; if another
+        worker adds one of the keys meanwhile, each is added on its own instead."""
+        fresh = {m.key: m for m in mails}
+        if not fresh:
+            return set()
+        for key in self.mail_keys(fresh):
+            del fresh[key]
+        try:
+            with self.session() as s, s.begin():
+                s.add_all(convert.mail_row(m) for m in fresh.values())
+            return set(fresh)
+        except IntegrityError:  # a racing worker: nothing of ours was written
+            return {m.key for m in fresh.values() if self.enqueue(m)}
 
     def outbox(self, statuses: Sequence[str] | None = None) -> list[MailRecord]:
         with self.session() as s:
@@ -132,6 +159,17 @@ class OutboxRepository(Repository):
                 row.claimed_at = None
             s.flush()
             return convert.mail(row)
+
+    def sent_counts(self, mailboxes: Iterable[str], since: datetime) -> Counter[str]:
+        """``sent_since`` for several mailboxes, in one statement per chunk."""
+        out: Counter[str] = Counter()
+        with self.session() as s:
+            for part in chunks(dict.fromkeys(mailboxes)):
+                out.update({box: n for box, n in s.execute(
+                    select(OutboxRow.mailbox, func.count(OutboxRow.id))
+                    .where(OutboxRow.mailbox.in_(part), OutboxRow.claimed_at >= since)
+                    .group_by(OutboxRow.mailbox))})
+        return out
 
     def sent_since(self, mailbox: str, since: datetime) -> int:
         with self.session() as s:

@@ -26,7 +26,7 @@ from service.domain.model import CadenceKind, WorkingHours
 from service.domain.records import MailRecord, OccurrenceRecord
 from service.errors import ConfigError
 from service.graph.client import parse_graph_datetime
-from service.jobs.absences import check_absences
+from service.jobs.absences import AbsenceReport, check_absences
 from service.jobs.occurrences import sync_occurrences
 from service.jobs.tick import tick
 from service.sandbox import SandboxTenant
@@ -601,3 +601,33 @@ def test_withdrawn_leave_gives_the_meeting_its_agenda_back(tmp_path: Path) -> No
     assert occ.agenda_state == "injected" and occ.start == occ.original_start
     # The "no notes" reminder held back for the skipped meeting may be sent after all.
     assert not store.has_mail(f"{occ.id}:reminder")
+
+
+def test_a_pair_leased_by_another_worker_is_left_to_it(tmp_path: Path) -> None:
+    """The pairs due are leased a chunk at a time: one another worker holds is not checked
+    (it or the next run will), the others are, and every lease this run took is let go."""
+    db = f"sqlite:///{tmp_path / 'lease.db'}"
+    settings = settings_at(tmp_path, db)
+    tenant = org()
+    for step in range(0, 44):  # up to Tue 22 Dec 18:00, as the test above
+        run_tick(settings, tenant, START + timedelta(hours=12 * step))
+    now = datetime(2026, 12, 23, 6, 0, tzinfo=UTC)
+    tenant.now = lambda: now
+    store = Store(make_engine(db))
+    rob = next(v for v in store.views() if v.report.email == ROB)
+    assert store.claim(rob.pairing.id, "another-host:1", now, timedelta(minutes=10))
+
+    async def go() -> AbsenceReport:
+        async with job_context(settings, now, sandbox=tenant,
+                               graph_options={"sleep": no_sleep}) as ctx:
+            await sync_occurrences(ctx, now)
+            return await check_absences(ctx, now)
+
+    report = asyncio.run(go())
+    assert len(report.moved) == 3 and not any("Rob" in m for m in report.moved)
+    christmas = next(o for o in store.pairing_occurrences(rob.pairing.id)
+                     if o.original_start.astimezone(LONDON).date() == date(2026, 12, 25))
+    assert christmas.absence_state is None and christmas.start == christmas.original_start
+    others = [v.pairing.id for v in store.views() if v.pairing.id != rob.pairing.id]
+    assert store.claim_many(others, "another-host:2", now, timedelta(minutes=1)) == set(others)
+    assert not store.claim(rob.pairing.id, "another-host:3", now, timedelta(minutes=1))

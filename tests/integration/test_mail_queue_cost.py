@@ -19,7 +19,7 @@ from sqlalchemy import event
 from service.app import job_context
 from service.domain.records import MailRecord, Recipient
 from service.domain.status import OccurrenceStatus
-from service.jobs.outbox import queue_mail
+from service.jobs.outbox import queue_mail, send_outbox
 from tests.integration.test_agenda_loop import no_sleep
 from tests.integration.test_mail import Scenario
 from tests.integration.test_mail_replies import PREP_DAY, World
@@ -153,3 +153,27 @@ def test_prep_mails_already_queued_are_checked_in_bulk(tmp_path, settings_for) -
     assert not any("FROM people" in s and "pairings" in s and "JOIN people" in s
                    for s in seen if "outbox" not in s), seen
     assert {m.key for m in world.store.outbox() if m.kind == "prep"} == keys
+
+
+def test_a_mailbox_sends_no_more_than_its_rate_per_minute(tmp_path, settings_for) -> None:
+    """[mail] per_minute holds per mailbox within one run, counting what it claimed in the
+    last minute; enqueueing in bulk adds each key once."""
+    scenario = Scenario(settings_for(f"sqlite:///{tmp_path / 'r.db'}"))
+    settings = dataclasses.replace(scenario.settings, mail=dataclasses.replace(
+        scenario.settings.mail, per_minute=2))
+    store, occ, view = scenario.store, scenario.occ, scenario.rob
+    mails = [_mail(occ, view, "test", key=f"rate:{n}") for n in range(3)]
+    assert store.enqueue_many([*mails, mails[0]]) == {"rate:0", "rate:1", "rate:2"}
+    assert store.enqueue_many(mails) == set()
+    now = occ.end + timedelta(days=1)
+
+    async def send(at: Any) -> Any:
+        async with job_context(settings, at, sandbox=scenario.tenant, store=store,
+                               graph_options={"sleep": no_sleep}) as ctx:
+            return await send_outbox(ctx, at)
+
+    first = asyncio.run(send(now))
+    assert len([k for k in first.sent if k.startswith("rate:")]) == 2 and first.deferred >= 1
+    assert asyncio.run(send(now + timedelta(seconds=30))).sent == []  # same minute
+    later = asyncio.run(send(now + timedelta(minutes=2)))
+    assert [k for k in later.sent if k.startswith("rate:")] == ["rate:2"]
