@@ -18,6 +18,7 @@ also reads the report's answer and the time at the end.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ DELTA_SLACK = timedelta(days=7)
 WATCH_CLOSE = timedelta(hours=24)
 # Series whose stored meetings are read together (see _with_meetings).
 MEETINGS_AT_ONCE = 250
+# Series listings in flight at once (the transport keeps 4 per mailbox and its overall cap).
+LISTINGS_AT_ONCE = 16
 # Outcomes the capture job decided; sync never undoes them.
 KEEP = (OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES)
 
@@ -270,7 +273,6 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
     an agenda falling due (the series whose stored due instant has come, one indexed read),
     or a recorded meeting changed in the calendar."""
     report = SyncReport()
-    lo, _ = window(ctx, now)
     store = ctx.store
     ctx.events_seen.clear()
     # The stored instants were worked out with the lead time: a new one makes them stale.
@@ -281,110 +283,141 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
     # set_series_due). A touched series is always listed, and read again after that.
     next_due: dict[int, tuple[datetime | None, int]] = {}
     failed: set[str] = set()
-    for series, view, stored, version in _with_meetings(ctx, due | set(touched)):
-        if not series.event_id:
-            continue  # (never: only created series are found)
-        hi = sync_until(ctx, series, view.manager, now, stored)
-        moved_to = touched[series.id][0] if series.id in touched else None
-        if moved_to is not None:
-            hi = max(hi, moved_to) if hi is not None else moved_to
-        if hi is None:
-            next_due[series.id] = (next_listing(ctx, series, view.manager, now, stored),
-                                   version if series.id in due else -1)
-            continue
-        report.series += 1
-        failures = len(report.failed)
-        try:
-            items = await ctx.graph.instances(series.mailbox, series.event_id, lo, hi, SELECT)
-        except NotFound:
-            # The manager deleted the whole series in Outlook: shown, never recreated.
-            store.mark_series_deleted(series.id, now)
-            report.deleted.append(f"series {series.id} ({series.mailbox})")
-            log.warning("schedule.series_deleted", extra={"series": series.id})
-            continue
-        except ServiceError as exc:
-            failed.add(series.mailbox.lower())
-            report.failed.append(f"series {series.id}: {exc}")
-            log.warning("occurrences.failed", extra={"series": series.id, "error": str(exc)})
-            continue
-        # A single meeting booked to replace a missed one is not an instance of the series:
-        # the series' instance list never shows it, so it is never marked moved or cancelled.
-        known = {o.original_start: o for o in store.occurrences(series.id)
-                 if o.rebook_of is None}
-        seen = set()
-        rows = []
-        changed: dict[str, list[str]] = {OccurrenceStatus.MOVED: report.moved,
-                                         OccurrenceStatus.CANCELLED: report.cancelled,
-                                         OccurrenceStatus.DECLINED: report.declined}
-        for item in items:
-            ctx.events_seen[item.id] = item
-            status, original, start, end = occurrence_state(item, view.report.email)
-            seen.add(original)
-            previous = known.get(original)
-            if (previous is not None and previous.status in KEEP
-                    and status != OccurrenceStatus.CANCELLED):
-                status = previous.status
-            if previous is not None and previous.status == OccurrenceStatus.WITHDRAWN:
-                status = previous.status  # onetoone is cancelling it: its series ends
-            if previous is None or previous.status != status:
-                label = f"{view.manager.name} & {view.report.name} {start:%Y-%m-%d}"
-                changed.get(status, []).append(label)
-            rows.append({"event_id": item.id, "original_start": original, "start": start,
-                         "end": end, "status": status})
-        # An occurrence missing from the list was deleted by the organizer, or moved out of
-        # the window: one GET tells which.
-        for original, row in known.items():
-            if (not (lo <= row.start < hi) or original in seen
-                    or row.status in (OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN)):
-                continue
-            try:
-                event = await ctx.graph.get_event(series.mailbox, row.event_id, SELECT)
-            except ServiceError as exc:
-                report.failed.append(f"series {series.id}: {exc}")
-                continue
-            if event is not None and not event.cancelled:
-                status, _, start, end = occurrence_state(event, view.report.email)
-                if row.status in KEEP:
-                    status = row.status
-                rows.append({"event_id": row.event_id, "original_start": original,
-                             "start": start, "end": end, "status": status})
-                continue
-            rows.append({"event_id": row.event_id, "original_start": original,
-                         "start": row.start, "end": row.end,
-                         "status": OccurrenceStatus.CANCELLED})
-            report.cancelled.append(f"{view.manager.name} & {view.report.name} "
-                                    f"{row.start:%Y-%m-%d}")
-        rows += await _unlisted_slots(ctx, series, view, lo, hi, seen, known, report, items)
-        store.upsert_occurrences(series.id, rows, now, number=series.pairing_id)
-        if len(report.failed) > failures:
-            failed.add(series.mailbox.lower())
-        else:
-            # Read again: the series and its manager's days with the version, then its
-            # meetings as this sync left them.
-            fresh = store.series_views([series.id]).get(series.id)
-            if fresh is not None:
-                next_due[series.id] = (next_listing(ctx, fresh.series, fresh.view.manager, now,
-                                                    store.occurrences(series.id)),
-                                       fresh.version)
+    for part in _with_meetings(ctx, due | set(touched)):
+        listed: list[tuple[Any, Any, datetime]] = []
+        for series, view, stored, version in part:
+            if not series.event_id:
+                continue  # (never: only created series are found)
+            hi = sync_until(ctx, series, view.manager, now, stored)
+            moved_to = touched[series.id][0] if series.id in touched else None
+            if moved_to is not None:
+                hi = max(hi, moved_to) if hi is not None else moved_to
+            if hi is None:
+                next_due[series.id] = (next_listing(ctx, series, view.manager, now, stored),
+                                       version if series.id in due else -1)
+            else:
+                listed.append((series, view, hi))
+        next_due.update(await _list_part(ctx, now, listed, report, failed))
     store.set_series_due(next_due)
     _keep_links(ctx, now, new_links, failed)
     return report
 
 
+async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any, datetime]],
+                     report: SyncReport, failed: set[str]
+                     ) -> dict[int, tuple[datetime | None, int]]:
+    """List each series' instances (side by side: the transport keeps Graph's per-mailbox
+    limit) and record them in turn; returns the next due instant of each series synced."""
+    lo = window(ctx, now)[0]
+    gate = asyncio.Semaphore(LISTINGS_AT_ONCE)
+
+    async def fetch(series: Any, hi: datetime) -> list[CalendarEvent] | ServiceError:
+        async with gate:
+            try:
+                return await ctx.graph.instances(series.mailbox, series.event_id, lo, hi,
+                                                 SELECT)
+            except ServiceError as exc:  # NotFound included: told apart below
+                return exc
+
+    answers = await asyncio.gather(*(fetch(series, hi) for series, _view, hi in listed))
+    store = ctx.store
+    # Read after the listings, in one statement: what each series has stored now.
+    known_of = store.occurrences_of(series.id for series, _view, _hi in listed)
+    synced: list[int] = []
+    for (series, view, hi), items in zip(listed, answers, strict=True):
+        report.series += 1
+        failures = len(report.failed)
+        if isinstance(items, NotFound):
+            # The manager deleted the whole series in Outlook: shown, never recreated.
+            store.mark_series_deleted(series.id, now)
+            report.deleted.append(f"series {series.id} ({series.mailbox})")
+            log.warning("schedule.series_deleted", extra={"series": series.id})
+            continue
+        if isinstance(items, ServiceError):
+            failed.add(series.mailbox.lower())
+            report.failed.append(f"series {series.id}: {items}")
+            log.warning("occurrences.failed", extra={"series": series.id, "error": str(items)})
+            continue
+        rows = await _rows(ctx, series, view, lo, hi, items, known_of[series.id], report)
+        store.upsert_occurrences(series.id, rows, now, number=series.pairing_id)
+        if len(report.failed) > failures:
+            failed.add(series.mailbox.lower())
+        else:
+            synced.append(series.id)
+    # Read again: the series and its manager's days with the version, then its meetings as
+    # this sync left them.
+    fresh_of = store.series_views(synced)
+    stored_of = store.occurrences_of(synced)
+    return {sid: (next_listing(ctx, fresh.series, fresh.view.manager, now, stored_of[sid]),
+                  fresh.version)
+            for sid in synced if (fresh := fresh_of.get(sid)) is not None}
+
+
+async def _rows(ctx: JobContext, series: Any, view: Any, lo: datetime, hi: datetime,
+                items: list[CalendarEvent], stored: list[Any], report: SyncReport
+                ) -> list[dict[str, Any]]:
+    """The rows to upsert for one series from its instances listed in [lo, hi)."""
+    # A single meeting booked to replace a missed one is not an instance of the series:
+    # the series' instance list never shows it, so it is never marked moved or cancelled.
+    known = {o.original_start: o for o in stored if o.rebook_of is None}
+    seen = set()
+    rows = []
+    changed: dict[str, list[str]] = {OccurrenceStatus.MOVED: report.moved,
+                                     OccurrenceStatus.CANCELLED: report.cancelled,
+                                     OccurrenceStatus.DECLINED: report.declined}
+    for item in items:
+        ctx.events_seen[item.id] = item
+        status, original, start, end = occurrence_state(item, view.report.email)
+        seen.add(original)
+        previous = known.get(original)
+        if (previous is not None and previous.status in KEEP
+                and status != OccurrenceStatus.CANCELLED):
+            status = previous.status
+        if previous is not None and previous.status == OccurrenceStatus.WITHDRAWN:
+            status = previous.status  # onetoone is cancelling it: its series ends
+        if previous is None or previous.status != status:
+            label = f"{view.manager.name} & {view.report.name} {start:%Y-%m-%d}"
+            changed.get(status, []).append(label)
+        rows.append({"event_id": item.id, "original_start": original, "start": start,
+                     "end": end, "status": status})
+    # An occurrence missing from the list was deleted by the organizer, or moved out of
+    # the window: one GET tells which.
+    for original, row in known.items():
+        if (not (lo <= row.start < hi) or original in seen
+                or row.status in (OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN)):
+            continue
+        try:
+            event = await ctx.graph.get_event(series.mailbox, row.event_id, SELECT)
+        except ServiceError as exc:
+            report.failed.append(f"series {series.id}: {exc}")
+            continue
+        if event is not None and not event.cancelled:
+            status, _, start, end = occurrence_state(event, view.report.email)
+            if row.status in KEEP:
+                status = row.status
+            rows.append({"event_id": row.event_id, "original_start": original,
+                         "start": start, "end": end, "status": status})
+            continue
+        rows.append({"event_id": row.event_id, "original_start": original,
+                     "start": row.start, "end": row.end,
+                     "status": OccurrenceStatus.CANCELLED})
+        report.cancelled.append(f"{view.manager.name} & {view.report.name} "
+                                f"{row.start:%Y-%m-%d}")
+    return rows + await _unlisted_slots(ctx, series, view, lo, hi, seen, known, report, items)
+
+
 def _with_meetings(ctx: JobContext, ids: set[int]
-                   ) -> Iterator[tuple[Any, Any, list[Any], int]]:
-    """Each series (by id) with its pairing, its stored meetings and the version of its due
-    instant, read a few hundred series at a time: after an upgrade or a rollout every series
+                   ) -> Iterator[list[tuple[Any, Any, list[Any], int]]]:
+    """The series (by id) a few hundred at a time, each with its pairing, its stored
+    meetings and the version of its due instant: after an upgrade or a rollout every series
     is looked at at once, and their views and histories need not all be in memory together."""
     order = sorted(ids)
     for at in range(0, len(order), MEETINGS_AT_ONCE):
         part = order[at:at + MEETINGS_AT_ONCE]
         views = ctx.store.series_views(part)
         stored_of = ctx.store.occurrences_of(part)
-        for sid in part:
-            one = views.get(sid)
-            if one is not None:
-                yield one.series, one.view, stored_of[sid], one.version
+        yield [(one.series, one.view, stored_of[sid], one.version)
+               for sid in part if (one := views.get(sid)) is not None]
 
 
 async def _unlisted_slots(ctx: JobContext, series: Any, view: Any, lo: datetime, hi: datetime,
