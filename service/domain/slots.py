@@ -26,12 +26,15 @@ people is a ``ServiceError`` raised.
 Performance: occurrences are generated locally (the same dates ``recurrence.expand``
 gives for ``cadence.recurrence_for``; a test checks the two agree), UTC offsets come from
 a per-zone day table (exact ``zoneinfo`` arithmetic only on days near a DST change), and
-busy intervals are merged once and searched with bisect.
+busy intervals are merged once and searched with bisect. Everything that doesn't depend on
+the pair's calendars (patterns, the times each level allows, their distance outside working
+hours, preference and UTC starts) is a ``_Plan`` shared by every pair with the same zones,
+hours, cadence, policy and clock (a bounded cache), so a choice mostly checks intervals.
+``tests/unit/test_slots_reference.py`` compares the result with a plain reading of the rules.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
@@ -256,9 +259,14 @@ def _day_penalty(weekday: int) -> int:
     return 0 if weekday in (1, 2, 3) else 1 if weekday in (0, 4) else 2
 
 
-def _stable_hash(*parts: object) -> int:
-    text = "|".join(str(p) for p in parts)
-    return int(hashlib.sha256(text.encode()).hexdigest()[:16], 16)
+def _tie_suffix(p: _Pattern, minute: int) -> bytes:
+    """The candidate's part of its tie-break hash text ("seed|weekday|index|phase|minute")."""
+    return f"|{p.weekday}|{p.week_index}|{p.phase}|{minute}".encode()
+
+
+def _stable_hash(seed: bytes, suffix: bytes) -> int:
+    """The first 64 bits of SHA-256 of the text: stable across runs and versions."""
+    return int.from_bytes(hashlib.sha256(seed + suffix).digest()[:8], "big")
 
 
 _LEVEL_TEXT = {
@@ -269,7 +277,6 @@ _LEVEL_TEXT = {
 
 @dataclass(frozen=True)
 class _Choice:
-    key: tuple[int, int, int, int]
     pattern: _Pattern
     minute: int
     conflicts: int
@@ -285,6 +292,122 @@ def _no_day_error(manager: WorkingHours, report: WorkingHours, policy: SlotPolic
         "to the slot policy's weekdays, or correct the working days in their Outlook "
         "settings (Settings > Calendar > Work hours)."
     )
+
+
+_LEVELS = ("window", "hours", "partial")
+# (pattern index, start minute, outside, preference, look-ahead UTC starts, tie suffix)
+_Candidate = tuple[int, int, int, int, tuple[int, ...], bytes]
+
+
+class _Plan:
+    """Everything about a choice that depends only on zones, hours, cadence, policy and the
+    tick's clock, not on the pair's calendars: the patterns, which start times each level
+    allows, how far outside working hours they reach, their preference, and their UTC
+    starts. Every pair with the same inputs (a tick's pairs mostly share a zone, hours and
+    cadence) reuses one plan, so a choice only checks busy and taken intervals."""
+
+    def __init__(self, kind: CadenceKind, minutes: int, weekdays: frozenset[int], mz: str,
+                 rz: str, m: _Hours, r: _Hours, earliest: date, step: int, window: tuple[int, int],
+                 look_end_ts: float, taken_end_ts: float) -> None:
+        self.minutes, self.look_end_ts, self.taken_end_ts = minutes, look_end_ts, taken_end_ts
+        self.m, self.r, self.window = m, r, window
+        self.clock = clock = _Clock(mz, rz, earliest, HORIZON_DAYS + 7)
+        self.patterns = patterns = [p for p in _patterns(kind, weekdays, earliest) if p.dates]
+        # The distinct report-minus-manager offsets each pattern meets over the horizon;
+        # days near a DST change are checked exactly, per start time.
+        self.fixed = [frozenset(clock.delta(d, 720) for d in p.dates if clock.is_sure(d))
+                      for p in patterns]
+        self.unsure = [tuple(d for d in p.dates if not clock.is_sure(d)) for p in patterns]
+        self.grid = range(0, DAY_MINUTES - minutes + 1, step)
+        self._levels: dict[str, list[_Candidate]] = {}
+        self._later: dict[tuple[int, int], tuple[int, ...]] = {}
+
+    def level(self, level: str) -> list[_Candidate]:
+        """The candidates a level allows (each passes its working-hours test), in pattern
+        then time order."""
+        found = self._levels.get(level)
+        if found is None:
+            found = self._levels[level] = self._build(level)
+        return found
+
+    def _build(self, level: str) -> list[_Candidate]:
+        m, minutes, clock = self.m, self.minutes, self.clock
+        ws, we = self.window
+        if level == "window":
+            times = [t for t in self.grid if ws <= t and t + minutes <= we
+                     and m.start <= t and t + minutes <= m.end]
+        elif level == "hours":
+            times = [t for t in self.grid if m.start <= t and t + minutes <= m.end]
+        else:
+            times = list(self.grid)
+        out: list[_Candidate] = []
+        for n, p in enumerate(self.patterns):
+            for t in times:
+                outside = _outside(level, t, minutes, p, self.fixed[n], self.unsure[n], clock,
+                                   m, self.r)
+                if outside is None:
+                    continue
+                report_t = (t + clock.delta(p.first_date, t)) % DAY_MINUTES
+                preference = (_day_penalty(p.weekday) + _time_penalty(t, minutes)
+                              + _time_penalty(report_t, minutes))
+                look: list[int] = []
+                for d in p.dates:
+                    start_s = clock.utc_seconds(d, t)
+                    if start_s >= self.look_end_ts:
+                        break
+                    look.append(start_s)
+                out.append((n, t, outside, preference, tuple(look), _tie_suffix(p, t)))
+        return out
+
+    def later(self, n: int, t: int) -> tuple[int, ...]:
+        """UTC starts of a candidate's dates after the look-ahead, up to the taken horizon."""
+        key = (n, t)
+        found = self._later.get(key)
+        if found is None:
+            out = []
+            for d in self.patterns[n].dates:
+                start_s = self.clock.utc_seconds(d, t)
+                if start_s < self.look_end_ts:
+                    continue
+                if start_s >= self.taken_end_ts:
+                    break
+                out.append(start_s)
+            found = self._later[key] = tuple(out)
+        return found
+
+
+# One per (zones, hours, cadence, policy, clock) a tick meets. A plan is tens of KiB as used
+# (under 1 MiB with every level and year worked out), so 32 bound the cache to a few MiB.
+@lru_cache(maxsize=32)
+def _plan(kind: CadenceKind, minutes: int, weekdays: frozenset[int], mz: str, rz: str, m: _Hours,
+          r: _Hours, earliest: date, step: int, window: tuple[int, int], look_end_ts: float,
+          taken_end_ts: float) -> _Plan:
+    return _Plan(kind, minutes, weekdays, mz, rz, m, r, earliest, step, window, look_end_ts,
+                 taken_end_ts)
+
+
+def _hits(starts: tuple[int, ...], seconds: int, iv: Intervals) -> int:
+    """How many of the meetings starting at ``starts`` overlap ``iv``."""
+    if not iv.starts:
+        return 0
+    ivs, ive, n = iv.starts, iv.ends, 0
+    for s in starts:
+        j = bisect_left(ivs, s + seconds)
+        if j and ive[j - 1] > s:
+            n += 1
+    return n
+
+
+def _clear(starts: tuple[int, ...], seconds: int, iv: Intervals) -> bool:
+    """Whether none of the meetings starting at ``starts`` overlaps ``iv``."""
+    if not iv.starts:
+        return True
+    ivs, ive = iv.starts, iv.ends
+    for s in starts:
+        j = bisect_left(ivs, s + seconds)
+        if j and ive[j - 1] > s:
+            return False
+    return True
 
 
 def choose_slot(
@@ -317,96 +440,62 @@ def choose_slot(
         raise _no_day_error(manager_hours, report_hours, policy)
 
     mz_name = manager_hours.time_zone
-    mz = ZoneInfo(mz_name)
-    earliest = now.astimezone(mz).date() + timedelta(days=2)
+    earliest = now.astimezone(ZoneInfo(mz_name)).date() + timedelta(days=2)
     look_end = now + timedelta(weeks=policy.free_busy_weeks)
     look_end_ts = look_end.timestamp()
     taken_end = taken_until or now + timedelta(days=HORIZON_DAYS)
     taken_end_ts = max(taken_end.timestamp(), look_end_ts)
-    clock = _Clock(mz_name, report_hours.time_zone, earliest, HORIZON_DAYS + 7)
-    m, r = _Hours.of(manager_hours), _Hours.of(report_hours)
+    plan = _plan(kind, minutes, weekdays, mz_name, report_hours.time_zone,
+                 _Hours.of(manager_hours), _Hours.of(report_hours), earliest,
+                 max(1, policy.step_minutes),
+                 (_minutes(policy.window_start), _minutes(policy.window_end)), look_end_ts,
+                 taken_end_ts)
+    allowed = None  # every pattern
+    if first_by is not None and any(p.first_date <= first_by for p in plan.patterns):
+        # A pattern starting later would leave the pair a longer gap than the cadence.
+        allowed = frozenset(n for n, p in enumerate(plan.patterns) if p.first_date <= first_by)
     busy = Intervals([*manager_busy, *report_busy]) if free_busy_known else Intervals([])
     taken_iv = Intervals(taken)
-    step = max(1, policy.step_minutes)
-    grid = range(0, DAY_MINUTES - minutes + 1, step)
-    ws, we = _minutes(policy.window_start), _minutes(policy.window_end)
+    seconds = minutes * 60
+    seed_bytes = str(seed).encode("utf-8", "surrogatepass")  # any code point hashes
 
-    patterns = [p for p in _patterns(kind, weekdays, earliest) if p.dates]
-    if first_by is not None and any(p.first_date <= first_by for p in patterns):
-        # A pattern starting later would leave the pair a longer gap than the cadence.
-        patterns = [p for p in patterns if p.first_date <= first_by]
-    # The distinct report-minus-manager offsets each pattern meets over the horizon; days
-    # near a DST change are checked exactly, per start time.
-    fixed: dict[int, frozenset[int]] = {}
-    unsure: dict[int, tuple[date, ...]] = {}
-    for n, p in enumerate(patterns):
-        fixed[n] = frozenset(clock.delta(d, 720) for d in p.dates if clock.is_sure(d))
-        unsure[n] = tuple(d for d in p.dates if not clock.is_sure(d))
-
-    levels = (
-        ("window", [t for t in grid if ws <= t and t + minutes <= we
-                    and m.start <= t and t + minutes <= m.end]),
-        ("hours", [t for t in grid if m.start <= t and t + minutes <= m.end]),
-        ("partial", list(grid)),
-    )
     notes: list[str] = []
     any_day_fits = False
-    for level, times in levels:
-        best: _Choice | None = None
+    for level in _LEVELS:
+        candidates = plan.level(level)
+        if allowed is not None:
+            candidates = [c for c in candidates if c[0] in allowed]
+        any_day_fits = any_day_fits or bool(candidates)
         blocked = 0
         # First the look-ahead only (cheap: a few weeks of dates), ranking every candidate;
         # then the rest of the year's dates, against other 1-2-1s alone, in rank order until
         # one passes. The rank doesn't depend on those later dates, so this picks what one
         # pass over the whole year would, at a fraction of the cost.
-        ranked: list[_Choice] = []
-        for n, p in enumerate(patterns):
-            for t in times:
-                outside = _outside(level, t, minutes, p, fixed[n], unsure[n], clock, m, r)
-                if outside is None:
-                    continue
-                any_day_fits = True
-                occ = clashes = 0
-                rejected = False
-                for d in p.dates:
-                    start_s = clock.utc_seconds(d, t)
-                    if start_s >= look_end_ts:
-                        break
-                    end_s = start_s + minutes * 60
-                    if taken_iv.overlaps(start_s, end_s):
-                        blocked += 1
-                        rejected = True
-                        break
-                    occ += 1
-                    if busy.overlaps(start_s, end_s):
-                        clashes += 1
-                if rejected:
-                    continue
-                report_t = (t + clock.delta(p.first_date, t)) % DAY_MINUTES
-                preference = (_day_penalty(p.weekday) + _time_penalty(t, minutes)
-                              + _time_penalty(report_t, minutes))
-                ranked.append(_Choice((outside, clashes, preference, 0), p, t, clashes, occ,
-                                      outside))
-        ranked.sort(key=lambda c: c.key)
+        ranked: list[tuple[tuple[int, int, int], _Candidate, int]] = []
+        for cand in candidates:
+            look = cand[4]
+            if not _clear(look, seconds, taken_iv):
+                blocked += 1
+                continue
+            clashes = _hits(look, seconds, busy)
+            ranked.append(((cand[2], clashes, cand[3]), cand, clashes))
+        ranked.sort(key=lambda c: c[0])  # stable: ties keep pattern-then-time order
         # The stable hash breaks ties (spreading a manager's reports over the good times); it
         # is only worked out for the candidates tied at the front, in turn.
         start = 0
-        while best is None and start < len(ranked):
+        while start < len(ranked):
             stop = start
-            while stop < len(ranked) and ranked[stop].key[:3] == ranked[start].key[:3]:
+            while stop < len(ranked) and ranked[stop][0] == ranked[start][0]:
                 stop += 1
-            tied = sorted(
-                (dataclasses.replace(c, key=(*c.key[:3], _stable_hash(
-                    seed, c.pattern.weekday, c.pattern.week_index, c.pattern.phase, c.minute)))
-                 for c in ranked[start:stop]), key=lambda c: c.key)
-            for choice in tied:
-                if _clear_later(choice, clock, minutes, look_end_ts, taken_end_ts, taken_iv):
-                    best = choice
-                    break
+            tied = (ranked[start:stop] if stop - start == 1 else
+                    sorted(ranked[start:stop], key=lambda c: _stable_hash(seed_bytes, c[1][5])))
+            for _, (n, t, outside, _pref, look, _tie), clashes in tied:
+                if _clear(plan.later(n, t), seconds, taken_iv):
+                    best = _Choice(plan.patterns[n], t, clashes, len(look), outside)
+                    return _slot(best, level, notes, kind, minutes, manager_hours,
+                                 report_hours, policy, free_busy_known)
                 blocked += 1
             start = stop
-        if best is not None:
-            return _slot(best, level, notes, kind, minutes, manager_hours, report_hours,
-                         policy, free_busy_known)
         if level != "partial":
             what = _LEVEL_TEXT[level].format(
                 ws=policy.window_start.strftime("%H:%M"), we=policy.window_end.strftime("%H:%M"))
@@ -420,20 +509,6 @@ def choose_slot(
         f"{describe_days(weekdays)} in the coming year. Reduce the number or length of their "
         "1-2-1s, or allow more weekdays or a wider window in the slot policy."
     )
-
-
-def _clear_later(choice: _Choice, clock: _Clock, minutes: int, look_end_ts: float,
-                 taken_end_ts: float, taken: Intervals) -> bool:
-    """Whether the candidate's dates after the look-ahead avoid every other 1-2-1."""
-    for d in choice.pattern.dates:
-        start_s = clock.utc_seconds(d, choice.minute)
-        if start_s < look_end_ts:
-            continue
-        if start_s >= taken_end_ts:
-            break
-        if taken.overlaps(start_s, start_s + minutes * 60):
-            return False
-    return True
 
 
 def _outside(level: str, t: int, minutes: int, p: _Pattern, deltas: frozenset[int],

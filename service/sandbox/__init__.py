@@ -6,10 +6,10 @@ Production code never imports it: ``service.tenant`` hands its transport to the 
 factory when the settings say sandbox.
 
 Modules, by concern: ``wire`` (requests, responses, errors, date-times), ``odata`` (query
-options), ``bodies`` and ``schemas`` (bodies and their validation), ``state`` (the tenant's
-data and its persistence), ``directory``, ``occurrences``, ``calendar``, ``invites``,
-``teams``, ``freebusy`` and ``mail`` (the endpoints), ``people`` (what people do in
-Outlook), ``routing`` (routes, ``$batch``, faults, limits: ``SandboxTenant``),
+options), ``bodies``, ``schemas`` and ``validate`` (bodies and their validation), ``state``
+(the tenant's data and its persistence), ``directory``, ``occurrences``, ``calendar``,
+``invites``, ``teams``, ``freebusy`` and ``mail`` (the endpoints), ``people`` (what people
+do in Outlook), ``routing`` (routes, ``$batch``, faults, limits: ``SandboxTenant``),
 ``transport`` (``SandboxTransport``) and ``org`` (the demo organisation).
 """
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from typing import Any
 
 # A run of block-level tags is one line break; each <br> is one more.
@@ -40,6 +41,7 @@ def text_to_html(text: str) -> str:
     return f"<html><head></head><body>{lines}</body></html>"
 
 
+@lru_cache(maxsize=16)  # an event's preview, then its invitation's, from the same body
 def preview(content: str, content_type: str) -> str:
     """Graph's ``bodyPreview``: the first 255 characters of the text."""
     text = html_to_text(content) if content_type.lower() == "html" else content

@@ -70,9 +70,25 @@ def deliver(tenant: TenantState, user_id: str, message: dict[str, Any]) -> None:
     tenant.folder(user_id, "inbox").append(message)
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _clone(value: Any) -> Any:
+    """A deep copy of Graph-shaped data: dicts, lists and scalars rebuilt directly (several
+    times faster than ``copy.deepcopy``), anything else by ``copy.deepcopy``."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _clone(v) for k, v in value.items()}
+    if kind is list:
+        return [_clone(v) for v in value]
+    if kind in _SCALARS:
+        return value
+    return copy.deepcopy(value)
+
+
 def _copy_for(event: dict[str, Any], copy_id: str, organizer_ref: list[str]) -> dict[str, Any]:
     """An attendee's copy: same iCalUId and times, not the organizer, no response yet."""
-    dup = {k: copy.deepcopy(v) for k, v in event.items()
+    dup = {k: _clone(v) for k, v in event.items()
            if k not in ("_copies", "transactionId", "singleValueExtendedProperties",
                         "categories")}
     dup["id"] = copy_id
@@ -118,7 +134,7 @@ def sync_copies(tenant: TenantState, organizer_id: str, event: dict[str, Any],
             continue
         for name in _SYNCED:
             if name in event:
-                dup[name] = copy.deepcopy(event[name])
+                dup[name] = _clone(event[name])
         if kind:
             shown = occurrence if occurrence is not None else event
             deliver(tenant, uid, meeting_message(tenant, organizer, shown, kind,

@@ -8,7 +8,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from service.sandbox.validate import Check, compile_check
 from service.sandbox.wire import GraphFault
+
+try:  # with the sandbox, not on its first request (a tenant's first create paid ~50 ms)
+    import jsonschema as _jsonschema
+
+    JSONSCHEMA: Any = _jsonschema
+except ImportError:  # a plain install (no test extras): the demo runs unchecked
+    JSONSCHEMA = None
 
 # An extract of Microsoft's published Graph v1.0 schemas ships with the package (see
 # service/graph/schemas/README.md: the Graph payload tests read it too), so every clone and
@@ -68,20 +76,40 @@ def _open_object(schema: dict[str, Any]) -> bool:
             and "properties" not in schema and "$ref" not in schema)
 
 
-@lru_cache(maxsize=8)
-def _validator(name: str) -> Any:
-    try:
-        import jsonschema
-    except ImportError:  # a plain install (no test extras): the demo runs unchecked
-        return None
-    doc = _document()
-    schemas = doc["schemas"]
-    components = {key: _strict(value, schemas) for key, value in schemas.items()}
+@lru_cache(maxsize=1)
+def _components() -> dict[str, Any]:
+    """Every Graph type as strict JSON Schema (worked out once, shared by all validators)."""
+    schemas = _document()["schemas"]
+    return {key: _strict(value, schemas) for key, value in schemas.items()}
+
+
+def _root(name: str) -> dict[str, Any]:
+    components = _components()
     root = (components[name] if not name.startswith("action:")
-            else _strict(doc["actions"][name.split(":", 1)[1]], schemas))
+            else _strict(_document()["actions"][name.split(":", 1)[1]], _document()["schemas"]))
     root = dict(root)
     root["components"] = {"schemas": components}
-    return jsonschema.Draft202012Validator(root)
+    return root
+
+
+@lru_cache(maxsize=8)
+def _validator(name: str) -> Any:
+    if JSONSCHEMA is None:
+        return None
+    return JSONSCHEMA.Draft202012Validator(_root(name))
+
+
+@lru_cache(maxsize=8)
+def _quick(name: str) -> Check | None:
+    """The compiled check for a type or action (None: a keyword it doesn't know; then every
+    body goes to jsonschema)."""
+    validator = _validator(name)
+    if validator is None:
+        return None
+    validating = set(validator.VALIDATORS)
+    if validator.format_checker is None:
+        validating.discard("format")  # an annotation only, as jsonschema treats it here
+    return compile_check(_root(name), validating)
 
 
 def _odata_type(title: str | None) -> str:
@@ -98,6 +126,9 @@ def validate_body(body: Any, schema: str) -> None:
     if schema.startswith("action:"):
         # Action parameter names are matched without regard to case ("Comment"/"comment").
         body = {_action_key(schema, k): v for k, v in body.items()}
+    quick = _quick(schema)
+    if quick is not None and quick(body):
+        return  # certainly valid; anything else gets jsonschema's verdict and its message
     errors = sorted(validator.iter_errors(body), key=lambda e: len(list(e.path)))
     if not errors:
         return
