@@ -36,20 +36,66 @@ class DirectoryDelta:
     full: bool
 
 
-def merge(known: Mapping[str, UserValues], delta: DirectoryDelta) -> dict[str, UserValues]:
-    """The directory after ``delta``: a full read replaces, an incremental one patches."""
-    out: dict[str, UserValues] = {} if delta.full else {k: dict(v) for k, v in known.items()}
-    for change in delta.changes:
-        if change.removed:
-            out.pop(change.id, None)
-            continue
-        out.setdefault(change.id, {}).update(change.values)
+@dataclass
+class MergedDirectory:
+    """The directory after a delta: every user as the pairs job sees them, and the stored
+    properties of only the users the delta changed (``before``: as stored, ``after``: now;
+    a user gone is in ``before`` only, a new one in ``after`` only)."""
+
+    users: list[DirectoryUser]
+    before: dict[str, UserValues]
+    after: dict[str, UserValues]
+
+
+def _fold(values: Mapping[str, object] | None, changes: UserChange | list[UserChange] | None
+          ) -> UserValues | None:
+    """One user's properties after their changes in a delta, in order (None: removed)."""
+    out = None if values is None else dict(values)
+    if changes is None:
+        return out
+    for change in changes if isinstance(changes, list) else [changes]:
+        out = None if change.removed else {**(out or {}), **change.values}
     return out
 
 
-def changed_ids(known: Mapping[str, UserValues], after: Mapping[str, UserValues]) -> set[str]:
-    """Users who are new, gone or different."""
-    return {uid for uid in known.keys() | after.keys() if known.get(uid) != after.get(uid)}
+def merge_stream(stored: Iterable[tuple[str, Mapping[str, object]]], delta: DirectoryDelta
+                 ) -> MergedDirectory:
+    """The directory after ``delta`` (a full read replaces, an incremental one patches),
+    from the stored one read a row at a time in any order: every user, but the properties
+    of only those the delta changed (not everyone's twice, before and after)."""
+    # Per user their changes in order: one, or a list when a round has several (a list per
+    # user of a full read would be 100,000 lists).
+    pending: dict[str, UserChange | list[UserChange]] = {}
+    for change in delta.changes:
+        had = pending.get(change.id)
+        if had is None:
+            pending[change.id] = change
+        elif isinstance(had, list):
+            had.append(change)
+        else:
+            pending[change.id] = [had, change]
+    users: list[DirectoryUser] = []
+    before: dict[str, UserValues] = {}
+    after: dict[str, UserValues] = {}
+    for uid, values in stored:
+        changes = pending.pop(uid, None)
+        if changes is None and not delta.full:
+            users.append(directory_user(uid, values))
+            continue
+        # A full read replaces: a stored user it does not list is gone.
+        new = _fold(None if delta.full else values, changes)
+        if new != values:
+            before[uid] = dict(values)
+            if new is not None:
+                after[uid] = new
+        if new is not None:
+            users.append(directory_user(uid, new))
+    for uid, changes in pending.items():
+        new = _fold(None, changes)
+        if new is not None:
+            after[uid] = new
+            users.append(directory_user(uid, new))
+    return MergedDirectory(users=users, before=before, after=after)
 
 
 def directory_user(uid: str, values: Mapping[str, object]) -> DirectoryUser:
@@ -67,10 +113,6 @@ def directory_user(uid: str, values: Mapping[str, object]) -> DirectoryUser:
         hire_date=date.fromisoformat(str(hire)[:10]) if hire else None,
         manager_id=str(manager) if manager else None,
     )
-
-
-def directory_users(known: Mapping[str, UserValues]) -> list[DirectoryUser]:
-    return [directory_user(uid, values) for uid, values in known.items()]
 
 
 def member_groups(groups: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:

@@ -36,9 +36,9 @@ from service.domain.status import LIVE_PAIRINGS, PairingStatus
 ActionKind = Literal["join", "move", "leave", "unpaired", "recadence", "keep", "blocked"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CurrentPairing:
-    """A pairing as the store has it."""
+    """A pairing as the store has it (slots: a sync holds every live one at once)."""
 
     key: str
     manager_id: str
@@ -46,9 +46,14 @@ class CurrentPairing:
     cadence: CadenceKind
     minutes: int
     status: str  # a PairingStatus
+    # What else an unchanged pairing must already say (a sync rewrites it otherwise).
+    cadence_reason: str = ""
+    source: str = ""
+    ended: bool = False
+    end_reason: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PairAction:
     """What to do about one pairing, and why (shown to admins by ``onetoone pairs``)."""
 
@@ -122,8 +127,11 @@ def reconcile(
     def add(report_id: str, action: PairAction) -> None:
         actions.append((sort_name(report_id), action))
 
-    # 1. Which desired spec counts for each report.
-    claims: dict[str, list[PairSpec]] = {}
+    # 1. Which desired spec counts for each report. Nearly every report has one claim and
+    # one live pairing: a list each only for those with more (a list per report was most
+    # of a large directory's reconcile).
+    claims: dict[str, PairSpec] = {}
+    more_claims: dict[str, list[PairSpec]] = {}
     for spec in desired:
         if spec.manager.id.lower() == spec.report.id.lower():
             add(spec.report.id, PairAction("blocked", spec.key, spec, None,
@@ -137,24 +145,31 @@ def reconcile(
                                            f"{who} is not an enabled user ({spec.source}); "
                                            "skipped."))
             continue
-        claims.setdefault(spec.report.id, []).append(spec)
-    wanted: dict[str, PairSpec] = {}
-    for report_id, specs in claims.items():
+        first = claims.setdefault(spec.report.id, spec)
+        if first is not spec or spec.report.id in more_claims:
+            more_claims.setdefault(spec.report.id, [first]).append(spec)
+    wanted = claims
+    for report_id, specs in more_claims.items():
         winner, losers = _pick(specs)
         wanted[report_id] = winner
         for loser, why in losers:
             add(report_id, PairAction("blocked", loser.key, loser, None, why))
 
     # 2. Live pairings per report.
-    live: dict[str, list[CurrentPairing]] = {}
+    live: dict[str, CurrentPairing] = {}
+    more_live: dict[str, list[CurrentPairing]] = {}
     for cur in sorted(current, key=lambda c: c.key):
-        if cur.status in LIVE_PAIRINGS:
-            live.setdefault(cur.report_id, []).append(cur)
+        if cur.status not in LIVE_PAIRINGS:
+            continue
+        first_live = live.setdefault(cur.report_id, cur)
+        if first_live is not cur or cur.report_id in more_live:
+            more_live.setdefault(cur.report_id, [first_live]).append(cur)
 
     # 3. Decide per report.
-    for report_id in sorted(set(wanted) | set(live)):
+    for report_id in sorted(wanted.keys() | live.keys()):
         wanted_spec = wanted.get(report_id)
-        pairings = live.get(report_id, [])
+        one = live.get(report_id)
+        pairings = more_live.get(report_id) or ([one] if one is not None else [])
         if wanted_spec is None:
             for cur in pairings:
                 if report_id not in present_ids:

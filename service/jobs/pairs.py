@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -18,12 +19,11 @@ from service.domain.cadence import choose_cadence
 from service.domain.directory import (
     DirectoryDelta,
     UserValues,
-    directory_users,
     member_groups,
-    merge,
+    merge_stream,
 )
 from service.domain.events import DirectoryUser
-from service.domain.model import CadenceKind, PairSpec, Person
+from service.domain.model import PairSpec, Person
 from service.domain.pairing import (
     CurrentPairing,
     PairAction,
@@ -48,7 +48,9 @@ QUIET_MARK = "pairs.quiet"
 
 @dataclass
 class DirectoryRead:
-    """The directory before and after this read, and the delta link to store with it."""
+    """The users this read changed, as stored before it and now (only those: the directory
+    of 100,000 people twice over was most of a sync's memory), and the delta link to store
+    with them."""
 
     before: dict[str, UserValues]
     after: dict[str, UserValues]
@@ -61,17 +63,18 @@ class PairsPlan:
 
     actions: list[PairAction]
     people: list[PersonUpdate]
-    present_ids: set[str]
+    present_ids: AbstractSet[str]
     warnings: list[str] = field(default_factory=list)
     directory: DirectoryRead | None = None
     # The live pairings as stored when the plan was made, by key: apply writes only the
     # ones that change.
-    stored: dict[str, PairingRecord] = field(default_factory=dict)
-    # A sync that found nothing new to gather: the counts of the last one that did.
+    stored: dict[str, CurrentPairing] = field(default_factory=dict)
+    # The counts of the actions when they are no longer all here: a sync that found
+    # nothing new to gather (the last one's), or one applied (its "keep"s dropped).
     kept: dict[str, int] | None = None
 
     def counts(self) -> dict[str, int]:
-        if self.kept is not None and not self.actions:
+        if self.kept is not None:
             return dict(self.kept)
         out: dict[str, int] = {}
         for action in self.actions:
@@ -86,9 +89,20 @@ class PairsPlan:
                 f"warnings={len(self.warnings)})")
 
 
-def _person(u: DirectoryUser, groups: dict[str, frozenset[str]]) -> Person:
-    return Person(id=u.id, email=u.email, name=u.name, hire_date=u.hire_date,
-                  groups=groups.get(u.id, frozenset()))
+class _People:
+    """One Person per user, however many pairs they are in (a manager of 10 is one object,
+    not 11); by the whole user, as a pairs file's lookup may name them otherwise."""
+
+    def __init__(self, groups: dict[str, frozenset[str]]) -> None:
+        self.groups, self.made = groups, dict[DirectoryUser, Person]()
+
+    def __call__(self, u: DirectoryUser) -> Person:
+        person = self.made.get(u)
+        if person is None:
+            person = self.made[u] = Person(id=u.id, email=u.email, name=u.name,
+                                              hire_date=u.hire_date,
+                                              groups=self.groups.get(u.id, frozenset()))
+        return person
 
 
 async def _group_members(ctx: JobContext) -> dict[str, frozenset[str]]:
@@ -106,17 +120,17 @@ async def _directory_delta(ctx: JobContext) -> DirectoryDelta:
 
 
 async def _read_directory(ctx: JobContext, delta: DirectoryDelta | None = None
-                          ) -> DirectoryRead:
-    """The directory now: the stored copy with the changes since its delta link merged in
-    (a first read, or one whose link Graph has forgotten, reads every user); ``delta``:
-    those changes, when already read."""
+                          ) -> tuple[list[DirectoryUser], DirectoryRead]:
+    """The directory now: the stored copy, read a page at a time, with the changes since
+    its delta link merged in (a first read, or one whose link Graph has forgotten, reads
+    every user); ``delta``: those changes, when already read."""
     if delta is None:
         delta = await _directory_delta(ctx)
-    before, _link = ctx.store.directory(DIRECTORY_SOURCE)
-    after = merge(before, delta)
+    merged = merge_stream(ctx.store.directory_rows(DIRECTORY_SOURCE), delta)
     log.info("pairs.directory_read", extra={"changes": len(delta.changes), "full": delta.full,
-                                            "users": len(after)})
-    return DirectoryRead(before=before, after=after, delta_link=delta.delta_link)
+                                            "users": len(merged.users)})
+    return merged.users, DirectoryRead(before=merged.before, after=merged.after,
+                                       delta_link=delta.delta_link)
 
 
 async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None = None
@@ -134,13 +148,13 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
     everyone: dict[str, DirectoryUser] = {}
     read: DirectoryRead | None = None
     if use_directory:
-        read = await _read_directory(ctx, delta)
-        everyone = {u.id: u for u in directory_users(read.after)}
-        users = list(everyone.values())
+        users, read = await _read_directory(ctx, delta)
+        everyone = {u.id: u for u in users}
         if cfg.group_id:
             scope = await ctx.graph.group_member_ids(cfg.group_id)
             users = [u for u in users if u.id in scope]
-    in_scope = {u.id for u in users}
+    # Without a group scope everyone is in it: no second set of every id.
+    in_scope: AbstractSet[str] = {u.id for u in users} if cfg.group_id else everyone.keys()
     usable = {u.id: u for u in users if u.enabled and u.member and u.email
               and u.email not in exclude}
     # Managers outside a group scope are still needed as the organizer.
@@ -175,7 +189,7 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
             # Nothing changes on bad input: a typo must not look like a leaver.
             raise PairsFileError("\n".join(problems[:20]))
 
-    groups = await _group_members(ctx) if policy.group_overrides else {}
+    person = _People(await _group_members(ctx) if policy.group_overrides else {})
     # Who manages others: by the directory when it is a source, by the file when it is
     # (a report who is a manager on another line); with both, either one counts.
     manages: set[str] = set()
@@ -195,12 +209,12 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
                 continue
             if cfg.group_id and user.id not in in_scope:
                 continue  # a manager fetched only as an organizer is not in scope as a report
-            specs.append(PairSpec(manager=_person(manager, groups), report=_person(user, groups),
+            specs.append(PairSpec(manager=person(manager), report=person(user),
                                   report_manages_others=user.id in manages, source="directory"))
     for row in file_rows:
         manager = by_email[row.manager_email]
         report = by_email[row.report_email]
-        specs.append(PairSpec(manager=_person(manager, groups), report=_person(report, groups),
+        specs.append(PairSpec(manager=person(manager), report=person(report),
                               report_manages_others=report.id in manages,
                               cadence=row.cadence, minutes=row.minutes,
                               source=f"file {cfg.file}:{row.line}"))
@@ -215,14 +229,10 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
         # A pairs-file line closes a loop with the directory: refused, like any bad line.
         raise PairsFileError("\n".join(looped))
 
-    stored = {p.key: p for p in ctx.store.pairings(LIVE_PAIRINGS)}
-    current = [
-        CurrentPairing(key=p.key, manager_id=p.manager_id, report_id=p.report_id,
-                       cadence=CadenceKind(p.cadence), minutes=p.minutes, status=p.status)
-        for p in stored.values()
-    ]
-    present = set(usable)
-    actions = reconcile(specs, current, frozenset(present), policy, today)
+    current = ctx.store.live_pairings(LIVE_PAIRINGS)
+    stored = {p.key: p for p in current}
+    present = frozenset(usable)
+    actions = reconcile(specs, current, present, policy, today)
     people = [PersonUpdate(id=u.id, email=u.email, name=u.name, hire_date=u.hire_date,
                            manages_others=u.id in manages) for u in usable.values()]
     return PairsPlan(actions=actions, people=people, present_ids=present, warnings=warnings,
@@ -269,7 +279,7 @@ def apply(ctx: JobContext, plan: PairsPlan, now: datetime) -> dict[str, int]:
     return plan.counts()
 
 
-def _already(stored: PairingRecord | None, cadence: str, minutes: int, reason: str,
+def _already(stored: CurrentPairing | None, cadence: str, minutes: int, reason: str,
              source: str) -> bool:
     """Whether a stored pairing already says what an upsert would write (or would be left
     as it is: a pairing whose series the manager deleted waits for `pairs reset`)."""
@@ -277,9 +287,9 @@ def _already(stored: PairingRecord | None, cadence: str, minutes: int, reason: s
         return False
     if stored.status == PairingStatus.SERIES_DELETED:
         return True
-    return (stored.status, stored.cadence, stored.minutes, stored.cadence_reason,
-            stored.source, stored.ended_at, stored.end_reason) == (
-        PairingStatus.ACTIVE, cadence, minutes, reason, source, None, "")
+    return (stored.status, str(stored.cadence), stored.minutes, stored.cadence_reason,
+            stored.source, stored.ended, stored.end_reason) == (
+        PairingStatus.ACTIVE, cadence, minutes, reason, source, False, "")
 
 
 async def sync_pairs(ctx: JobContext, now: datetime, *, dry_run: bool = False) -> PairsPlan:
@@ -295,9 +305,13 @@ async def sync_pairs(ctx: JobContext, now: datetime, *, dry_run: bool = False) -
             log.info("pairs.unchanged", extra={"pairs": kept.get("keep", 0)})
             return PairsPlan([], [], set(), kept=kept)
     plan = await gather(ctx, now.date(), delta=delta)
-    if not dry_run:
-        apply(ctx, plan, now)
-    return plan
+    if dry_run:
+        return plan  # shown: every action
+    counts = apply(ctx, plan, now)
+    # What is left of an applied plan is its counts and the changes (a tick holds it to
+    # the end, and the pairs kept as they are were most of it).
+    return PairsPlan([a for a in plan.actions if a.kind != "keep"], [], set(),
+                     warnings=plan.warnings, kept=counts)
 
 
 def _quiet_basis(ctx: JobContext, now: datetime) -> str | None:

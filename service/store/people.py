@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     delete,
     func,
     insert,
@@ -23,6 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from service.domain.directory import UserValues
+from service.domain.model import CadenceKind
+from service.domain.pairing import CurrentPairing
 from service.domain.records import PairingRecord, PairingView, PersonRecord, PersonUpdate
 from service.domain.status import LIVE_PAIRINGS, LIVE_SERIES, PairingStatus, SeriesStatus
 from service.store import convert
@@ -98,23 +102,27 @@ class PeopleRepository(Repository):
         """Only new people and changed ones are written (``seen_at``: when what we know of
         them last changed), so a sync with nothing new writes nothing."""
         with self.session() as s, s.begin():
-            # Compared as plain values (no ORM rows for the people that did not change).
-            known = {pid: tuple(rest) for pid, *rest in s.execute(select(
-                PersonRow.id, PersonRow.email, PersonRow.name, PersonRow.hire_date,
-                PersonRow.manages_others, PersonRow.active))}
-            changed = []
-            for p in people:
-                values = (p.email, p.name, p.hire_date, p.manages_others, True)
-                if p.id not in known:
-                    s.add(PersonRow(id=p.id, email=p.email, name=p.name, hire_date=p.hire_date,
-                                    manages_others=p.manages_others, active=True, seen_at=now))
-                elif known[p.id] != values:
-                    changed.append({"id": p.id, "email": p.email, "name": p.name,
-                                    "hire_date": p.hire_date,
-                                    "manages_others": p.manages_others, "active": True,
-                                    "seen_at": now})
-            if changed:
-                s.execute(update(PersonRow), changed)  # by primary key, all in one go
+            for part in chunks(people):
+                # Compared as plain values, a chunk at a time (no ORM rows, and not
+                # everyone held at once).
+                known = {pid: tuple(rest) for pid, *rest in s.execute(select(
+                    PersonRow.id, PersonRow.email, PersonRow.name, PersonRow.hire_date,
+                    PersonRow.manages_others, PersonRow.active)
+                    .where(PersonRow.id.in_([p.id for p in part])))}
+                added: list[dict[str, Any]] = []
+                changed: list[dict[str, Any]] = []
+                for p in part:
+                    values = (p.email, p.name, p.hire_date, p.manages_others, True)
+                    if known.get(p.id) == values:
+                        continue
+                    (changed if p.id in known else added).append({
+                        "id": p.id, "email": p.email, "name": p.name, "hire_date": p.hire_date,
+                        "manages_others": p.manages_others, "active": True, "seen_at": now})
+                    known[p.id] = values  # a person listed twice is written once
+                if added:
+                    s.execute(insert(PersonRow), added)
+                if changed:
+                    s.execute(update(PersonRow), changed)  # by primary key
 
     def set_mailbox_info(
         self, person_id: str, *, time_zone: str | None, days: Iterable[int] | None,
@@ -167,7 +175,7 @@ class PeopleRepository(Repository):
             return {p.id: convert.person(p)
                     for p in s.scalars(select(PersonRow).where(PersonRow.id.in_(ids)))}
 
-    def mark_absent(self, present_ids: set[str]) -> None:
+    def mark_absent(self, present_ids: AbstractSet[str]) -> None:
         """People not in the source any more are inactive (history stays)."""
         with self.session() as s, s.begin():
             gone = [pid for pid in s.scalars(select(PersonRow.id)
@@ -178,17 +186,24 @@ class PeopleRepository(Repository):
 
     # -- the directory as last read ---------------------------------------------------------
 
-    def directory(self, source: str) -> tuple[dict[str, UserValues], str | None]:
-        """Every user known from the directory, and the delta link to read changes since."""
-        with self.session() as s:
-            link = s.scalar(select(DIRECTORY_SYNC.c.delta_link)
-                            .where(DIRECTORY_SYNC.c.source == source))
-            if not link:
-                return {}, None
-            users = {uid: json.loads(data)
-                     for uid, data in s.execute(select(DIRECTORY_USERS.c.id,
-                                                       DIRECTORY_USERS.c.data))}
-        return users, link
+    def directory_rows(self, source: str, size: int = 2000) -> Iterator[tuple[str, UserValues]]:
+        """Every user known from the directory (none without a delta link: the next read
+        is a full one), a user at a time, read in pages of ``size`` by id (a short
+        statement each, so no session stays open between them): the directory's size in
+        memory is the caller's choice."""
+        if self.directory_link(source) is None:
+            return
+        last = ""
+        while True:
+            with self.session() as s:
+                page = s.execute(select(DIRECTORY_USERS.c.id, DIRECTORY_USERS.c.data)
+                                 .where(DIRECTORY_USERS.c.id > last)
+                                 .order_by(DIRECTORY_USERS.c.id).limit(size)).all()
+            for uid, data in page:
+                yield uid, json.loads(data)
+            if len(page) < size:
+                return
+            last = page[-1][0]
 
     def directory_link(self, source: str) -> str | None:
         """The delta link to read the directory's changes since (None: read it whole)."""
@@ -219,18 +234,21 @@ class PeopleRepository(Repository):
     def _save_directory(self, source: str, before: Mapping[str, UserValues],
                         after: Mapping[str, UserValues], delta_link: str) -> None:
         with self.session() as s, s.begin():
-            gone = [uid for uid in before if uid not in after]
-            if gone:
+            for gone in chunks(uid for uid in before if uid not in after):
                 s.execute(delete(DIRECTORY_USERS).where(DIRECTORY_USERS.c.id.in_(gone)))
-            for uid, values in after.items():
-                if before.get(uid) == values:
-                    continue
-                data = json.dumps(values, sort_keys=True, default=str)
-                if uid in before:
-                    s.execute(update(DIRECTORY_USERS).where(DIRECTORY_USERS.c.id == uid)
-                              .values(data=data))
-                else:
-                    s.execute(insert(DIRECTORY_USERS).values(id=uid, data=data))
+            for part in chunks(uid for uid, values in after.items()
+                               if before.get(uid) != values):
+                rows = [{"uid": uid, "data": json.dumps(after[uid], sort_keys=True, default=str)}
+                        for uid in part]
+                changed = [r for r in rows if r["uid"] in before]
+                if changed:  # executemany: one statement for the chunk
+                    s.execute(update(DIRECTORY_USERS)
+                              .where(DIRECTORY_USERS.c.id == bindparam("uid"))
+                              .values(data=bindparam("data")), changed)
+                added = [{"id": r["uid"], "data": r["data"]} for r in rows
+                         if r["uid"] not in before]
+                if added:
+                    s.execute(insert(DIRECTORY_USERS), added)
             s.execute(delete(DIRECTORY_SYNC).where(DIRECTORY_SYNC.c.source == source))
             s.execute(insert(DIRECTORY_SYNC).values(source=source, delta_link=delta_link))
 
@@ -242,6 +260,30 @@ class PeopleRepository(Repository):
             if statuses:
                 q = q.where(PairingRow.status.in_(statuses))
             return [convert.pairing(r) for r in s.scalars(q)]
+
+    def live_pairings(self, statuses: Sequence[str]) -> list[CurrentPairing]:
+        """The pairings in ``statuses`` as a pairs sync compares them: plain values, and
+        each repeated text (a manager's id, a status, a reason) held once, not per row."""
+        texts: dict[str, str] = {}
+
+        def once(text: str | None) -> str:
+            return texts.setdefault(text or "", text or "")
+
+        with self.session() as s:
+            return [CurrentPairing(key=key, manager_id=once(manager_id), report_id=report_id,
+                                   cadence=CadenceKind(cadence), minutes=minutes,
+                                   status=once(status), cadence_reason=once(reason),
+                                   source=once(source), ended=ended_at is not None,
+                                   end_reason=once(end_reason))
+                    for key, manager_id, report_id, status, cadence, minutes, reason, source,
+                    ended_at, end_reason in s.execute(
+                        select(PairingRow.key, PairingRow.manager_id, PairingRow.report_id,
+                               PairingRow.status, PairingRow.cadence, PairingRow.minutes,
+                               PairingRow.cadence_reason, PairingRow.source,
+                               PairingRow.ended_at, PairingRow.end_reason)
+                        .where(PairingRow.status.in_(statuses)).order_by(PairingRow.id)
+                        # streamed: the ORM would otherwise fetch every row first
+                        .execution_options(yield_per=2000))]
 
     def pairing(self, pairing_id: int) -> PairingRecord | None:
         with self.session() as s:

@@ -18,6 +18,8 @@ from service.jobs.pairs import PairsPlan, sync_pairs
 from service.jobs.tick import tick
 from service.sandbox import SandboxTenant
 from service.sandbox.directory import expire_delta_tokens
+from service.store.db import make_engine, upgrade
+from service.store.repo import Store
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 DIRECTORY = r"^/(users|groups)(/|$)"
@@ -120,7 +122,11 @@ def test_group_scope_reads_members_and_managers_from_the_delta(settings) -> None
     plan, _ = sync(scoped, tenant)
     # Mia is in scope; her manager Ceo is not, but is still her organizer.
     assert sorted(k for k, _ in kinds(plan)) == ["join", "join", "join"]
-    people = {p.email: p for p in plan.people}
+    assert plan.people == []  # an applied plan keeps its changes and counts only
+    ids = [tenant.user(e)["id"] for e in ("mia@contoso.example", "rob@contoso.example",
+                                           "ceo@contoso.example")]
+    people = {p.email: p for p in Store(make_engine(scoped.database.url)).people(ids).values()}
+    assert people["ceo@contoso.example"].active  # stored as the organizer
     assert people["mia@contoso.example"].manages_others
     assert not people["rob@contoso.example"].manages_others
     _, requests = sync(scoped, tenant)
@@ -186,3 +192,24 @@ def test_a_whole_tick_with_nothing_changed_reads_the_directory_once(settings) ->
 
     one_tick()
     assert one_tick() == (1, 0)
+
+
+def test_stored_directory_is_read_in_pages_and_written_in_chunks(db_url) -> None:
+    """The store's side of a sync of a large directory: written in bulk chunks, read back a
+    page at a time in id order, and a later read's changes (changed, gone, new) applied."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    store = Store(engine)
+    assert list(store.directory_rows("users")) == []  # no delta link yet: a full read next
+    people = {f"u{n:04d}": {"display_name": f"User {n}", "mail": f"u{n}@contoso.example"}
+              for n in range(1203)}  # more than one chunk and a part one
+    store.save_directory("users", {}, people, "link-1")
+    assert store.directory_link("users") == "link-1"
+    assert list(store.directory_rows("users", size=100)) == sorted(people.items())
+
+    before = {"u0001": people["u0001"], "u0002": people["u0002"]}
+    after = {"u0001": {**people["u0001"], "manager_id": "u0000"}, "u9999": {"mail": "new@x"}}
+    store.save_directory("users", before, after, "link-2")  # u0002 left
+    expected = {k: v for k, v in people.items() if k != "u0002"} | after
+    assert dict(store.directory_rows("users", size=7)) == expected
+    assert store.directory_link("users") == "link-2"
