@@ -19,11 +19,15 @@ REPLACEMENT = "\ufffd"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _DROP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069]")
 _LINE_ENDS = re.compile("\r\n?")
+# Any of the above: most text holds none, and one search tells (every Graph answer passes here).
+_ANY = re.compile("[\ud800-\udfff\x00-\x08\x0b-\x1f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(value: str) -> tuple[str, bool]:
     """``value`` with lone surrogates replaced by U+FFFD, NUL/control/bidi-override characters
     removed and CRLF or lone CR made LF; and whether anything changed."""
+    if _ANY.search(value) is None:
+        return value, False
     out = _SURROGATE.sub(REPLACEMENT, value)
     out = _DROP.sub("", out)
     out = _LINE_ENDS.sub("\n", out)
@@ -32,6 +36,8 @@ def clean_text(value: str) -> tuple[str, bool]:
 
 def clean_json(value: Any) -> tuple[Any, int]:
     """Every string in a parsed JSON document cleaned (keys too); and how many changed."""
+    if value is None or value.__class__ in (bool, int, float):
+        return value, 0
     if isinstance(value, str):
         out, changed = clean_text(value)
         return out, int(changed)
