@@ -10,6 +10,7 @@ run; what was changed is counted, so the caller can log it against the item.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -21,6 +22,27 @@ _DROP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069]")
 _LINE_ENDS = re.compile("\r\n?")
 # Any of the above: most text holds none, and one search tells (every Graph answer passes here).
 _ANY = re.compile("[\ud800-\udfff\x00-\x08\x0b-\x1f\u202a-\u202e\u2066-\u2069]")
+
+# What any of them looks like in JSON text: escaped (\u0000-\u001f but tab and LF, \b, \f,
+# \r, a surrogate, a bidi control) or as itself. A document whose text shows none holds no
+# string to clean (an escaped backslash before "r" and the like only cost the full walk).
+_JSON_ANY = re.compile(r"\\(?:u00[01][0-9a-f]|[bfr]|ud[89a-f][0-9a-f]{2}|u202[a-e]|u206[6-9])"
+                       "|[\ud800-\udfff\x00-\x08\x0b-\x1f\u202a-\u202e\u2066-\u2069]",
+                       re.IGNORECASE)
+
+
+def json_may_need_cleaning(text: str) -> bool:
+    """False only when no string of the JSON document ``text`` can need ``clean_text`` (so
+    the walk of every string can be skipped: most of Graph's answers)."""
+    return _JSON_ANY.search(text) is not None
+
+
+def loads_clean(raw: bytes) -> tuple[Any, int]:
+    """A JSON document (bytes, decoded as ``json.loads`` decodes them) parsed with every
+    string cleaned; and how many changed. Most documents need no walk of their strings."""
+    text = raw.decode(json.detect_encoding(raw), "surrogatepass")
+    data = json.loads(text)
+    return clean_json(data) if json_may_need_cleaning(text) else (data, 0)
 
 
 def clean_text(value: str) -> tuple[str, bool]:
@@ -60,4 +82,4 @@ def clean_json(value: Any) -> tuple[Any, int]:
     return value, 0
 
 
-__all__ = ["clean_json", "clean_text"]
+__all__ = ["clean_json", "clean_text", "json_may_need_cleaning", "loads_clean"]

@@ -31,7 +31,7 @@ from service.domain.events import (
     ScheduleItem,
     ScheduleQuery,
 )
-from service.domain.text import clean_json
+from service.domain.text import loads_clean
 from service.errors import GraphError, NotFound, OutcomeUnknown, ServiceError, Throttled
 from service.graph import wire
 from service.graph.batch import BatchItem, BatchResult, run_batch
@@ -137,7 +137,7 @@ class GraphClient:
             return None
         # Text from Graph is normalised here, once, for everything behind it (see
         # domain/text.py): a lone surrogate or NUL in one note must not stop every run.
-        data, changed = clean_json(response.json())
+        data, changed = loads_clean(response.content)
         if changed:
             log.warning("graph.text_cleaned", extra={"path": path, "mailbox": mailbox_of(path),
                                                      "strings": changed})

@@ -37,3 +37,29 @@ def test_clean_json_cleans_keys_and_values_and_counts() -> None:
     assert cleaned == {"a": ["ok", "x\ny", 1, 2.5, True, None, {"k": REPLACEMENT}], "n": 3}
     assert count == 3
     assert clean_json({"plain": ["text", 1]}) == ({"plain": ["text", 1]}, 0)
+
+
+def test_the_json_shortcut_never_skips_a_document_that_needs_cleaning() -> None:
+    import json
+
+    from service.domain.text import json_may_need_cleaning, loads_clean
+
+    rng = random.Random(12)
+    for _ in range(3000):
+        doc = {"".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 3))):
+               ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 8)))
+                for _ in range(rng.randint(0, 3))]}
+        for ascii_only in (True, False):
+            text = json.dumps(doc, ensure_ascii=ascii_only)
+            if not ascii_only and any("\ud800" <= c <= "\udfff" for c in text):
+                raw = text.encode("utf-8", "surrogatepass")  # as a careless sender would
+            else:
+                raw = text.encode("utf-8")
+            # (Parsed first: two lone surrogates side by side are one character in JSON.)
+            expected = clean_json(json.loads(raw))
+            assert loads_clean(raw) == expected, repr(text)
+            if expected[1]:
+                assert json_may_need_cleaning(text)
+    # Upper-case escapes count too; a plain document is not walked.
+    assert loads_clean(b'{"a": "x\\u000Dy"}') == ({"a": "x\ny"}, 1)
+    assert not json_may_need_cleaning('{"subject": "1-2-1", "n": [1, 2]}')
