@@ -20,7 +20,7 @@ from service.domain.agenda import Agenda, AgendaPolicy, OpenAction, Topic, build
 from service.domain.body import MARKERS, BlockDamaged, block_text, fingerprint, replace_block
 from service.domain.htmltext import html_to_text
 from service.domain.questions import Question, load_bank
-from service.domain.records import OccurrenceRecord, PairingView
+from service.domain.records import ActionRecord, OccurrenceRecord, PairingView, TopicRecord
 from service.domain.series import agenda_can_update
 from service.domain.status import AgendaState, OccurrenceStatus, PairingStatus
 from service.domain.timing import agenda_due_at
@@ -36,6 +36,8 @@ from service.store.repo import Store
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
 PAIRS_AT_ONCE = 16
+# Pairs claimed, and their history read, together (a few statements per chunk, not per pair).
+PAIRS_READ_AT_ONCE = 200
 
 
 @dataclass
@@ -51,34 +53,75 @@ def question_bank(folder: Path | None) -> list[Question]:
     for base in ([folder] if folder else []) + [default_folder()]:
         path = base / "questions.toml"
         if path.is_file():
-            return load_bank(path.read_text(encoding="utf-8"), source=str(path))
+            return list(_parsed_bank(path))
     return []
+
+
+# Parsed banks by file and version: capture renders each meeting's agenda again, and
+# parsing the TOML for each one cost more than the rest of that render.
+_BANKS: dict[tuple[str, int, int], tuple[Question, ...]] = {}
+
+
+def _parsed_bank(path: Path) -> tuple[Question, ...]:
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    bank = _BANKS.get(key)
+    if bank is None:
+        bank = tuple(load_bank(path.read_text(encoding="utf-8"), source=str(path)))
+        _BANKS.clear()  # an edited bank replaces the one before
+        _BANKS[key] = bank
+    return bank
+
+
+@dataclass(frozen=True)
+class PairReads:
+    """The pair's history an agenda is composed from, as read once for it (in bulk for the
+    pairs a tick writes, after claiming them): its meetings, open topics and actions."""
+
+    meetings: list[OccurrenceRecord]
+    open_topics: list[TopicRecord]
+    open_actions: list[ActionRecord]
+
+
+def pair_reads(store: Store, pairing_id: int) -> PairReads:
+    return PairReads(store.pairing_occurrences(pairing_id), store.open_topics(pairing_id),
+                     store.open_actions(pairing_id))
+
+
+def pair_reads_of(store: Store, pairing_ids: list[int]) -> dict[int, PairReads]:
+    """``pair_reads`` of each pairing, three statements per chunk rather than per pair."""
+    meetings = store.pairing_occurrences_of(pairing_ids)
+    topics = store.open_topics_of(pairing_ids)
+    actions = store.open_actions_of(pairing_ids)
+    return {pid: PairReads(meetings[pid], topics[pid], actions[pid]) for pid in pairing_ids}
 
 
 def agenda_for(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
                bank: list[Question], *, fresh: bool = False) -> Agenda:
     """The agenda of one occurrence from what the store knows now (``fresh``: being
     written now; otherwise its Last time recalls what it did when written)."""
-    return _compose(ctx, view, occ, zone, bank, fresh=fresh)[0]
+    return _compose(ctx, view, occ, zone, bank, fresh=fresh,
+                    reads=pair_reads(ctx.store, view.pairing.id))[0]
 
 
 def _compose(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
-             bank: list[Question], *, fresh: bool) -> tuple[Agenda, Recalled]:
+             bank: list[Question], *, fresh: bool, reads: PairReads
+             ) -> tuple[Agenda, Recalled]:
     store, cfg = ctx.store, ctx.settings.agenda
     pairing = view.pairing
     topics = [Topic(id=t.id, text=t.text, by=t.by, raised_on=t.raised_on, carried=t.carried)
-              for t in store.open_topics(pairing.id)]
+              for t in reads.open_topics]
     actions = [OpenAction(id=a.id, owner=a.owner, text=a.text, due=a.due,
                           raised_on=a.raised_on, carried=a.carried)
-               for a in store.open_actions(pairing.id)
+               for a in reads.open_actions
                if a.raised_occurrence_id != occ.id]
     last_dev: date | None = None
-    for other in store.pairing_occurrences(pairing.id):
+    for other in reads.meetings:
         if (other.id != occ.id and other.covers_development
                 and other.agenda_state == AgendaState.INJECTED):
             last_dev = max(last_dev or other.start.date(), other.start.date())
     recalled = recall(store, view, occ, zone, [t.id for t in topics if t.id is not None],
-                      fresh=fresh)
+                      fresh=fresh, meetings=reads.meetings)
     agenda = build_agenda(
         meeting_start=occ.start.astimezone(ZoneInfo(zone)), manager_name=view.manager.name,
         report_name=view.report.name, topics=topics, open_actions=actions,
@@ -94,11 +137,16 @@ def _compose(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: st
 
 def _first_shown(store: Store, view: PairingView, occ: OccurrenceRecord) -> set[int]:
     """Topics not yet shown in any earlier agenda of the pair (so not carried yet)."""
+    return _first_shown_in(pair_reads(store, view.pairing.id), occ)
+
+
+def _first_shown_in(reads: PairReads, occ: OccurrenceRecord) -> set[int]:
+    """``_first_shown`` from the pair's history as read for the agenda being written."""
     shown: set[int] = set()
-    for other in store.pairing_occurrences(view.pairing.id):
+    for other in reads.meetings:
         if other.id != occ.id and other.agenda_state == AgendaState.INJECTED:
             shown |= set(other.agenda_topics)
-    open_ids = {t.id for t in store.open_topics(view.pairing.id)}
+    open_ids = {t.id for t in reads.open_topics if t.id is not None}
     return open_ids - shown
 
 
@@ -146,32 +194,44 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
 
     gate = asyncio.Semaphore(PAIRS_AT_ONCE)
 
-    async def one_pair(items: list[tuple[OccurrenceRecord, Any, PairingView, bool]]) -> None:
+    async def one_pair(items: list[tuple[OccurrenceRecord, Any, PairingView, bool]],
+                       fresh_of: dict[int, OccurrenceRecord], reads: PairReads) -> None:
         # Pairs side by side (the transport keeps 4 requests per mailbox); a pair's own
         # occurrences in turn, so carried counts and question picks stay consistent.
-        view = items[0][2]
         async with gate:
-            if not store.claim(view.pairing.id, ctx.worker_id, now, LEASE):
-                return
-            try:
-                for seen, series, view, first in items:
-                    occ = store.occurrence(seen.id)
-                    if occ is None or _settled_meanwhile(seen, occ):
-                        continue  # another replica wrote it between our read and our claim
-                    label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
-                    try:
-                        outcome = await _write(ctx, view, occ, series.time_zone, bank, now,
-                                               first)
-                        {"injected": report.injected, "updated": report.updated,
-                         "kept": report.kept_person_edit}.get(outcome, []).append(label)
-                    except ServiceError as exc:
-                        report.failed.append(f"{label}: {exc}")
-                        log.error("agenda.failed", extra={"occurrence": occ.id,
-                                                          "error": str(exc)})
-            finally:
-                store.release(view.pairing.id, ctx.worker_id)
+            for n, (seen, series, view, first) in enumerate(items):
+                # The bulk reads were taken after the claim; a pair's later meeting is
+                # composed from what its earlier one's write left.
+                occ = fresh_of.get(seen.id) if n == 0 else store.occurrence(seen.id)
+                if occ is None or _settled_meanwhile(seen, occ):
+                    continue  # another replica wrote it between our read and our claim
+                if n:
+                    reads = pair_reads(store, view.pairing.id)
+                label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
+                try:
+                    outcome = await _write(ctx, view, occ, series.time_zone, bank, now,
+                                           first, reads)
+                    {"injected": report.injected, "updated": report.updated,
+                     "kept": report.kept_person_edit}.get(outcome, []).append(label)
+                except ServiceError as exc:
+                    report.failed.append(f"{label}: {exc}")
+                    log.error("agenda.failed", extra={"occurrence": occ.id,
+                                                      "error": str(exc)})
 
-    await asyncio.gather(*(one_pair(items) for items in due.values()))
+    order = list(due)
+    for at in range(0, len(order), PAIRS_READ_AT_ONCE):
+        # Claimed first, then their history read in bulk (what is read is what the lease
+        # protects), then written side by side, then released.
+        part = order[at:at + PAIRS_READ_AT_ONCE]
+        taken = store.claim_many(part, ctx.worker_id, now, LEASE)
+        claimed = [pid for pid in part if pid in taken]
+        try:
+            fresh_of = store.occurrences_by_id(due[pid][0][0].id for pid in claimed)
+            reads_of = pair_reads_of(store, claimed)
+            await asyncio.gather(*(one_pair(due[pid], fresh_of, reads_of[pid])
+                                   for pid in claimed))
+        finally:
+            store.release_many(claimed, ctx.worker_id)
     return report
 
 
@@ -192,10 +252,10 @@ def _settled_meanwhile(seen: OccurrenceRecord, fresh: OccurrenceRecord) -> bool:
 
 
 async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
-                 bank: list[Question], now: datetime, first: bool) -> str:
+                 bank: list[Question], now: datetime, first: bool, reads: PairReads) -> str:
     graph, store = ctx.graph, ctx.store
     mailbox = view.manager.id
-    agenda, recalled = _compose(ctx, view, occ, zone, bank, fresh=True)
+    agenda, recalled = _compose(ctx, view, occ, zone, bank, fresh=True, reads=reads)
     block_html = render_block(ctx, agenda, view.pairing.key)
     # The occurrence as this tick's calendar read returned it, or one read for it now.
     event = ctx.events_seen.pop(occ.event_id, None)
@@ -252,22 +312,21 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
     written = block_text(html_to_text(written_html)) or ""
     topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]
     action_ids = [a.id for a in agenda.actions]
-    if first:
-        # Carried: shown again after the agenda they were first on.
-        store.carry(action_ids, [t.topic.id for t in agenda.topics
-                                 if t.topic.id is not None and t.topic.raised_on < occ.start.date()
-                                 and t.topic.id not in _first_shown(store, view, occ)])
-    if agenda.question is not None:
-        store.record_question(view.pairing.id, occ.id, agenda.question.id, now)
-    store.update_occurrence(
-        occ.id, now, agenda_state=AgendaState.INJECTED, agenda_updates=occ.agenda_updates + 1,
+    # Carried: shown again after the agenda they were first on.
+    carried = (action_ids, [t.topic.id for t in agenda.topics
+                            if t.topic.id is not None and t.topic.raised_on < occ.start.date()
+                            and t.topic.id not in _first_shown_in(reads, occ)]
+               ) if first else None
+    store.record_agenda(occ.id, now, dict(
+        agenda_state=AgendaState.INJECTED, agenda_updates=occ.agenda_updates + 1,
         agenda_fingerprint=fingerprint(written), agenda_at=now,
         agenda_topics=tuple(topic_ids),
         covers_development=agenda.covers_development,
         question_id=agenda.question.id if agenda.question else None,
         last_time_id=recalled.last_time_id, share_report=recalled.recent.report,
         share_topics=recalled.recent.total,
-    )
+    ), carried=carried, question=((view.pairing.id, agenda.question.id)
+                                  if agenda.question is not None else None))
     log.info("agenda.injected" if first else "agenda.updated",
              extra={"occurrence": occ.id, "topics": len(topic_ids), "actions": len(action_ids)})
     return "injected" if first else "updated"

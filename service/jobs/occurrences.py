@@ -324,6 +324,9 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
     # Read after the listings, in one statement: what each series has stored now.
     known_of = store.occurrences_of(series.id for series, _view, _hi in listed)
     synced: list[int] = []
+    # Stored together once the part is read (one transaction: a kill before it leaves the
+    # part unsynced, its due instants and delta links unkept, so it is listed again).
+    upserts: list[tuple[int, list[dict[str, Any]], int | None]] = []
     for (series, view, hi), items in zip(listed, answers, strict=True):
         report.series += 1
         failures = len(report.failed)
@@ -339,11 +342,12 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
             log.warning("occurrences.failed", extra={"series": series.id, "error": str(items)})
             continue
         rows = await _rows(ctx, series, view, lo, hi, items, known_of[series.id], report)
-        store.upsert_occurrences(series.id, rows, now, number=series.pairing_id)
+        upserts.append((series.id, rows, series.pairing_id))
         if len(report.failed) > failures:
             failed.add(series.mailbox.lower())
         else:
             synced.append(series.id)
+    store.upsert_occurrences_of(upserts, now)
     # Read again: the series and its manager's days with the version, then its meetings as
     # this sync left them.
     fresh_of = store.series_views(synced)

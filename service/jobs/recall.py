@@ -41,13 +41,16 @@ class Recalled:
 
 
 def recall(store: Store, view: PairingView, occ: OccurrenceRecord, zone: str,
-           today: Sequence[int], *, fresh: bool) -> Recalled:
+           today: Sequence[int], *, fresh: bool,
+           meetings: Sequence[OccurrenceRecord] | None = None) -> Recalled:
     """Last time and the share for ``occ`` whose agenda shows the topics ``today``.
 
     ``fresh``: the agenda is being written now (choose the previous held meeting anew);
-    otherwise the meeting its agenda recalled when written is recalled again."""
+    otherwise the meeting its agenda recalled when written is recalled again. ``meetings``:
+    the pair's ``pairing_occurrences`` when the caller has just read them."""
     pairing_id = view.pairing.id
-    meetings = store.pairing_occurrences(pairing_id)
+    if meetings is None:
+        meetings = store.pairing_occurrences(pairing_id)
     memory = (None if fresh or occ.id == 0 or occ.agenda_state != AgendaState.INJECTED
               else store.agenda_memory(occ.id))
     if memory is not None:

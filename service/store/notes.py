@@ -65,6 +65,30 @@ class NotesRepository(Repository):
                     out.setdefault(pid, set()).add(tid)
         return out
 
+    def open_topics_of(self, pairing_ids: Iterable[int]) -> dict[int, list[TopicRecord]]:
+        """``open_topics`` of each pairing (every one given has a list), in bulk."""
+        ids = list(dict.fromkeys(pairing_ids))
+        out: dict[int, list[TopicRecord]] = {i: [] for i in ids}
+        with self.session() as s:
+            for part in chunks(ids):
+                for r in s.scalars(select(TopicRow).where(
+                        TopicRow.pairing_id.in_(part), TopicRow.status == TopicStatus.OPEN)
+                        .order_by(TopicRow.id)):
+                    out[r.pairing_id].append(convert.topic(r))
+        return out
+
+    def open_actions_of(self, pairing_ids: Iterable[int]) -> dict[int, list[ActionRecord]]:
+        """``open_actions`` of each pairing (every one given has a list), in bulk."""
+        ids = list(dict.fromkeys(pairing_ids))
+        out: dict[int, list[ActionRecord]] = {i: [] for i in ids}
+        with self.session() as s:
+            for part in chunks(ids):
+                for r in s.scalars(select(ActionRow).where(
+                        ActionRow.pairing_id.in_(part), ActionRow.status == ActionStatus.OPEN)
+                        .order_by(ActionRow.id)):
+                    out[r.pairing_id].append(convert.action(r))
+        return out
+
     def topics_discussed(self, ids: Iterable[int], occurrence_id: int) -> None:
         with self.session() as s, s.begin():
             for row in s.scalars(select(TopicRow).where(TopicRow.id.in_(list(ids)))):
@@ -136,6 +160,37 @@ class NotesRepository(Repository):
                 a.carried += 1
             for t in s.scalars(select(TopicRow).where(TopicRow.id.in_(list(topic_ids)))):
                 t.carried += 1
+
+    def record_agenda(self, occurrence_id: int, now: datetime, fields: dict[str, object], *,
+                      carried: tuple[Sequence[int], Sequence[int]] | None = None,
+                      question: tuple[int, str] | None = None) -> None:
+        """An agenda written into its meeting, in one transaction: the meeting's columns
+        (as ``update_occurrence``), the actions and topics it ``carried`` forward (as
+        ``carry``) and its ``question`` (pairing id, question id; as ``record_question``).
+        All or nothing: a run killed before it finds the block its rerun would write and
+        records it then, never counting a carry twice."""
+        values = convert.occurrence_fields(fields)
+        with self.session() as s, s.begin():
+            row = s.get(OccurrenceRow, occurrence_id)
+            if row is None:
+                return
+            if carried is not None:
+                action_ids, topic_ids = list(carried[0]), list(carried[1])
+                if action_ids:
+                    for a in s.scalars(select(ActionRow).where(ActionRow.id.in_(action_ids))):
+                        a.carried += 1
+                if topic_ids:
+                    for t in s.scalars(select(TopicRow).where(TopicRow.id.in_(topic_ids))):
+                        t.carried += 1
+            if question is not None and s.scalar(select(QuestionUseRow.id).where(
+                    QuestionUseRow.occurrence_id == occurrence_id)) is None:
+                s.add(QuestionUseRow(pairing_id=question[0], occurrence_id=occurrence_id,
+                                     question_id=question[1], used_at=now))
+            for name, value in values.items():
+                if not hasattr(OccurrenceRow, name):
+                    raise AttributeError(f"OccurrenceRow has no column {name!r}")
+                setattr(row, name, value)
+            row.updated_at = now
 
     # -- notes ------------------------------------------------------------------------------
 

@@ -37,6 +37,39 @@ def _renumber(s: Session, pairing_id: int, now: datetime) -> None:
             row.meeting_number, row.updated_at = n, now
 
 
+def _renumber_all(s: Session, pairing_ids: Sequence[int], now: datetime) -> None:
+    """``_renumber`` for several pairings, one statement per chunk."""
+    for part in chunks(list(dict.fromkeys(pairing_ids))):
+        counts: dict[int, int] = {}
+        for pid, row in s.execute(select(SeriesRow.pairing_id, OccurrenceRow)
+                                  .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                                  .where(SeriesRow.pairing_id.in_(part),
+                                         OccurrenceRow.status != OccurrenceStatus.WITHDRAWN)
+                                  .order_by(SeriesRow.pairing_id, OccurrenceRow.start)):
+            if row.status == OccurrenceStatus.CANCELLED:
+                continue
+            n = counts[pid] = counts.get(pid, 0) + 1
+            if row.meeting_number != n:
+                row.meeting_number, row.updated_at = n, now
+
+
+def _upsert_rows(s: Session, series_id: int, stored: Iterable[OccurrenceRow],
+                 items: Sequence[dict[str, object]], now: datetime, number: int | None) -> None:
+    """Store one series' occurrences by original start (see ``upsert_occurrences``)."""
+    rows = {o.original_start: o for o in stored}
+    for item in items:
+        row = rows.get(item["original_start"])  # type: ignore[call-overload]
+        if row is None:
+            s.add(OccurrenceRow(series_id=series_id, updated_at=now, **item))
+            continue
+        for name, value in item.items():
+            setattr(row, name, value)
+        row.updated_at = now
+    if number is not None:
+        s.flush()
+        _renumber(s, number, now)
+
+
 class SeriesRepository(Repository):
     """Recurring series (one live per pairing, and any superseded ones it followed on from,
     still holding their last meetings) and the meetings they hold.
@@ -229,25 +262,36 @@ class SeriesRepository(Repository):
         self._racing("occurrences",
                      lambda: self._upsert_occurrences(series_id, rows, now, number))
 
+    def upsert_occurrences_of(self, batch: Sequence[tuple[int, Sequence[Mapping[str, object]],
+                                                          int | None]],
+                              now: datetime) -> None:
+        """``upsert_occurrences`` for several series, (series id, items, number) each, in
+        one transaction: all of them are stored or none is (a run killed meanwhile lists
+        them all again), and a busy tick commits once, not once per series."""
+        if not batch:
+            return
+        work = [(sid, [convert.occurrence_fields(item) for item in items], number)
+                for sid, items, number in batch]
+
+        def write() -> None:
+            with self.session() as s, s.begin():
+                existing: dict[int, list[OccurrenceRow]] = {sid: [] for sid, _i, _n in work}
+                for part in chunks(list(existing)):
+                    for o in s.scalars(select(OccurrenceRow)
+                                       .where(OccurrenceRow.series_id.in_(part))):
+                        existing[o.series_id].append(o)
+                for sid, items, _number in work:
+                    _upsert_rows(s, sid, existing[sid], items, now, None)
+                s.flush()
+                _renumber_all(s, [n for _sid, _items, n in work if n is not None], now)
+
+        self._racing("occurrences", write)
+
     def _upsert_occurrences(self, series_id: int, items: Sequence[dict[str, object]],
                             now: datetime, number: int | None) -> None:
         with self.session() as s, s.begin():
-            rows = {
-                o.original_start: o
-                for o in s.scalars(
-                    select(OccurrenceRow).where(OccurrenceRow.series_id == series_id))
-            }
-            for item in items:
-                row = rows.get(item["original_start"])  # type: ignore[call-overload]
-                if row is None:
-                    s.add(OccurrenceRow(series_id=series_id, updated_at=now, **item))
-                    continue
-                for name, value in item.items():
-                    setattr(row, name, value)
-                row.updated_at = now
-            if number is not None:
-                s.flush()
-                _renumber(s, number, now)
+            _upsert_rows(s, series_id, s.scalars(select(OccurrenceRow).where(
+                OccurrenceRow.series_id == series_id)), items, now, number)
 
     def next_occurrences(self, after: datetime) -> dict[int, OccurrenceRecord]:
         """The next occurrence per series after ``after``."""
@@ -285,6 +329,22 @@ class SeriesRepository(Repository):
                 .where(SeriesRow.pairing_id == pairing_id,
                        OccurrenceRow.status != OccurrenceStatus.WITHDRAWN)
                 .order_by(OccurrenceRow.start))]
+
+    def pairing_occurrences_of(self, pairing_ids: Iterable[int]
+                               ) -> dict[int, list[OccurrenceRecord]]:
+        """``pairing_occurrences`` of each pairing (every one given has a list), in bulk."""
+        ids = list(dict.fromkeys(pairing_ids))
+        out: dict[int, list[OccurrenceRecord]] = {i: [] for i in ids}
+        with self.session() as s:
+            for part in chunks(ids):
+                for pid, r in s.execute(
+                        select(SeriesRow.pairing_id, OccurrenceRow)
+                        .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                        .where(SeriesRow.pairing_id.in_(part),
+                               OccurrenceRow.status != OccurrenceStatus.WITHDRAWN)
+                        .order_by(OccurrenceRow.start)):
+                    out[pid].append(convert.occurrence(r))
+        return out
 
     def occurrences_between(self, start: datetime, end: datetime) -> list[OccurrenceRecord]:
         """Occurrences (of live and superseded series) starting in [start, end), by start."""
