@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +26,7 @@ from service.store.models import (
     TopicRow,
 )
 
+R = TypeVar("R")
 
 class NotesRepository(Repository):
     """Topics, actions, notes and question uses of the pairings."""
@@ -67,26 +68,23 @@ class NotesRepository(Repository):
 
     def open_topics_of(self, pairing_ids: Iterable[int]) -> dict[int, list[TopicRecord]]:
         """``open_topics`` of each pairing (every one given has a list), in bulk."""
-        ids = list(dict.fromkeys(pairing_ids))
-        out: dict[int, list[TopicRecord]] = {i: [] for i in ids}
-        with self.session() as s:
-            for part in chunks(ids):
-                for r in s.scalars(select(TopicRow).where(
-                        TopicRow.pairing_id.in_(part), TopicRow.status == TopicStatus.OPEN)
-                        .order_by(TopicRow.id)):
-                    out[r.pairing_id].append(convert.topic(r))
-        return out
+        return self._open_of(TopicRow, TopicStatus.OPEN, convert.topic, pairing_ids)
 
     def open_actions_of(self, pairing_ids: Iterable[int]) -> dict[int, list[ActionRecord]]:
         """``open_actions`` of each pairing (every one given has a list), in bulk."""
+        return self._open_of(ActionRow, ActionStatus.OPEN, convert.action, pairing_ids)
+
+    def _open_of(self, row_type: Any, status: str, record: Callable[[Any], R],
+                 pairing_ids: Iterable[int]) -> dict[int, list[R]]:
+        """Rows of one kind with one status, per pairing, oldest first, a chunk at a time."""
         ids = list(dict.fromkeys(pairing_ids))
-        out: dict[int, list[ActionRecord]] = {i: [] for i in ids}
+        out: dict[int, list[R]] = {i: [] for i in ids}
         with self.session() as s:
             for part in chunks(ids):
-                for r in s.scalars(select(ActionRow).where(
-                        ActionRow.pairing_id.in_(part), ActionRow.status == ActionStatus.OPEN)
-                        .order_by(ActionRow.id)):
-                    out[r.pairing_id].append(convert.action(r))
+                for r in s.scalars(select(row_type).where(
+                        row_type.pairing_id.in_(part), row_type.status == status)
+                        .order_by(row_type.id)):
+                    out[r.pairing_id].append(record(r))
         return out
 
     def topics_discussed(self, ids: Iterable[int], occurrence_id: int) -> None:
