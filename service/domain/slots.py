@@ -320,6 +320,7 @@ class _Plan:
         self.unsure = [tuple(d for d in p.dates if not clock.is_sure(d)) for p in patterns]
         self.grid = range(0, DAY_MINUTES - minutes + 1, step)
         self._levels: dict[str, list[_Candidate]] = {}
+        self._ranks: dict[str, list[list[_Candidate]]] = {}
         self._later: dict[tuple[int, int], tuple[int, ...]] = {}
 
     def level(self, level: str) -> list[_Candidate]:
@@ -328,6 +329,17 @@ class _Plan:
         found = self._levels.get(level)
         if found is None:
             found = self._levels[level] = self._build(level)
+        return found
+
+    def ranks(self, level: str) -> list[list[_Candidate]]:
+        """A level's candidates in groups of equal (outside, preference), best group
+        first, each in pattern then time order: their rank order when nothing is busy."""
+        found = self._ranks.get(level)
+        if found is None:
+            groups: dict[tuple[int, int], list[_Candidate]] = {}
+            for cand in self.level(level):
+                groups.setdefault((cand[2], cand[3]), []).append(cand)
+            found = self._ranks[level] = [groups[key] for key in sorted(groups)]
         return found
 
     def _build(self, level: str) -> list[_Candidate]:
@@ -467,6 +479,25 @@ def choose_slot(
             candidates = [c for c in candidates if c[0] in allowed]
         any_day_fits = any_day_fits or bool(candidates)
         blocked = 0
+        if not busy.starts:
+            # Nothing busy (free/busy unknown, or empty calendars): no candidate clashes,
+            # so the rank is the plan's own and only the best groups are looked at, not
+            # every candidate. It picks (and, should none fit, reports) what the general
+            # pass below would.
+            for group in plan.ranks(level):
+                if allowed is not None:
+                    group = [c for c in group if c[0] in allowed]
+                clear = [c for c in group if _clear(c[4], seconds, taken_iv)]
+                blocked += len(group) - len(clear)
+                if len(clear) > 1:
+                    clear.sort(key=lambda c: _stable_hash(seed_bytes, c[5]))
+                for n, t, outside, _pref, look, _tie in clear:
+                    if _clear(plan.later(n, t), seconds, taken_iv):
+                        best = _Choice(plan.patterns[n], t, 0, len(look), outside)
+                        return _slot(best, level, notes, kind, minutes, manager_hours,
+                                     report_hours, policy, free_busy_known)
+                    blocked += 1
+            candidates = []  # all looked at
         # First the look-ahead only (cheap: a few weeks of dates), ranking every candidate;
         # then the rest of the year's dates, against other 1-2-1s alone, in rank order until
         # one passes. The rank doesn't depend on those later dates, so this picks what one

@@ -54,7 +54,10 @@ def mailbox_of(path: str) -> str | None:
     match = _MAILBOX.search(path)
     if not match:
         return None
-    return httpx.URL("/" + match.group(1)).path.lstrip("/").lower()
+    segment = match.group(1)
+    if "%" not in segment and "#" not in segment:
+        return segment.lower()  # nothing for a URL parse to change: most paths, every request
+    return httpx.URL("/" + segment).path.lstrip("/").lower()
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
