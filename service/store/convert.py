@@ -4,7 +4,7 @@ parsed or joined (working days, agenda topic ids, mail recipients as JSON)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from typing import Any, TypeVar
 
@@ -51,10 +51,40 @@ def _columns(row: object, cls: type[R], **parsed: Any) -> R:
     return cls(**values, **parsed)
 
 
+def field_names(cls: type) -> tuple[str, ...]:
+    """A record class's field names, in order (the order ``columns_of`` selects them)."""
+    return _names(cls)
+
+
+def columns_of(entity: Any, cls: type) -> list[Any]:
+    """The columns of ``entity`` (a mapped class or an alias of one) that ``cls``'s fields
+    name, in field order: selected as plain columns, a row of them costs no ORM object (the
+    identity map and instrumentation are most of a big read's time)."""
+    return [getattr(entity, name) for name in _names(cls)]
+
+
+def person_from(values: Sequence[Any]) -> PersonRecord:
+    """A person from the values of ``columns_of(..., PersonRecord)``."""
+    out = dict(zip(_names(PersonRecord), values, strict=True))
+    days = out["working_days"]
+    out["working_days"] = None if days is None else split_ints(days)
+    return PersonRecord(**out)
+
+
+def pairing_from(values: Sequence[Any]) -> PairingRecord:
+    """A pairing from the values of ``columns_of(..., PairingRecord)``."""
+    return PairingRecord(**dict(zip(_names(PairingRecord), values, strict=True)))
+
+
+def series_from(values: Sequence[Any]) -> SeriesRecord:
+    """A series from the values of ``columns_of(..., SeriesRecord)``."""
+    return SeriesRecord(**dict(zip(_names(SeriesRecord), values, strict=True)))
+
+
 def _values(record: object, *, skip: Iterable[str] = ()) -> dict[str, Any]:
     skipped = set(skip)
-    out = {f.name: getattr(record, f.name) for f in fields(record)  # type: ignore[arg-type]
-           if f.name not in skipped}
+    out = {name: getattr(record, name) for name in _names(type(record))
+           if name not in skipped}
     if out.get("id") == 0:
         del out["id"]  # not stored yet: the database numbers it
     return out
@@ -129,7 +159,12 @@ def mail(row: OutboxRow) -> MailRecord:
 # -- rows from records and values -----------------------------------------------------------
 
 def series_row(record: SeriesRecord) -> SeriesRow:
-    return SeriesRow(**_values(record))
+    return SeriesRow(**series_values(record))
+
+
+def series_values(record: SeriesRecord) -> dict[str, Any]:
+    """The columns of a series not stored yet (the database numbers it)."""
+    return _values(record)
 
 
 def occurrence_row(record: OccurrenceRecord) -> OccurrenceRow:

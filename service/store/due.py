@@ -42,7 +42,7 @@ from service.domain.status import LIVE_SERIES, OccurrenceStatus, SeriesStatus
 from service.store import convert
 from service.store.base import Repository, chunks
 from service.store.models import OccurrenceRow, PairingRow, PersonRow, SeriesRow
-from service.store.people import pairings_state
+from service.store.people import FORGET_DUE, forget_due_of_managers, pairings_state
 
 # Stored for a series no meeting of which will ever need listing (a superseded series whose
 # last meetings are written): never due, and not "work it out" either.
@@ -62,8 +62,9 @@ _MEETING_INPUTS = ("series_id", "original_start", "start", "end", "status", "age
 
 
 # Emptied, and the version moved on, so that an instant worked out from what was read
-# before this write is not stored over it (see set_series_due).
-FORGET = {"next_due_at": None, "due_version": SeriesRow.due_version + 1}
+# before this write is not stored over it (see set_series_due). Defined with the people's
+# store, which also writes working days without the ORM (set_mailbox_infos).
+FORGET = FORGET_DUE
 
 
 def _changed(obj: object, names: Sequence[str]) -> bool:
@@ -98,9 +99,7 @@ def _forget_due(session: Session, _context: Any, _instances: Any) -> None:
     conn = session.connection()
     for part in chunks(sorted(series_ids)):
         conn.execute(update(SeriesRow).where(SeriesRow.id.in_(part)).values(**FORGET))
-    for people in chunks(sorted(managers)):
-        conn.execute(update(SeriesRow).where(SeriesRow.pairing_id.in_(
-            select(PairingRow.id).where(PairingRow.manager_id.in_(people)))).values(**FORGET))
+    forget_due_of_managers(conn, managers)
 
 
 def _view_rows(where: Any) -> Any:

@@ -6,12 +6,24 @@ import os
 import socket
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Table, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from service.store.base import Repository, chunks, log
 from service.store.models import LockRow, PairingRow
+
+# The pairings table for Core statements (see store/series.py's _SERIES).
+_PAIRINGS = cast(Table, PairingRow.__table__)
+# Built once (the schedule job claims each manager's pairings with it): Core, as no ORM row
+# is involved, at half the time of an ORM UPDATE.
+_CLAIM = (update(_PAIRINGS)
+          .where(_PAIRINGS.c.id.in_(bindparam("ids", expanding=True)),
+                 or_(_PAIRINGS.c.lease_until.is_(None), _PAIRINGS.c.lease_until < bindparam("now"),
+                     _PAIRINGS.c.lease_owner == bindparam("owner")))
+          .values(lease_owner=bindparam("owner"), lease_until=bindparam("until"))
+          .returning(_PAIRINGS.c.id))
 
 
 def holder_is_gone(owner: str) -> bool:
@@ -79,14 +91,8 @@ class LeaseRepository(Repository):
         got: set[int] = set()
         with self.session() as s, s.begin():
             for chunk in chunks(pairing_ids):
-                got.update(s.scalars(
-                    update(PairingRow)
-                    .where(PairingRow.id.in_(chunk),
-                           or_(PairingRow.lease_until.is_(None), PairingRow.lease_until < now,
-                               PairingRow.lease_owner == owner))
-                    .values(lease_owner=owner, lease_until=now + ttl)
-                    .returning(PairingRow.id)
-                    .execution_options(synchronize_session=False)))
+                got.update(s.scalars(_CLAIM, {"ids": chunk, "now": now, "owner": owner,
+                                              "until": now + ttl}))
         for pairing_id in pairing_ids:
             if pairing_id not in got and self.claim(pairing_id, owner, now, ttl):
                 got.add(pairing_id)
