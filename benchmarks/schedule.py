@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.orgs import FLAT_NOW as NOW
 from benchmarks.orgs import flat
-from service.app import job_context, open_store
+from service.app import job_context, open_store, tune_gc
 from service.config import default_settings
 from service.graph.factory import build_from_settings
 from service.jobs.context import JobContext
@@ -262,6 +262,7 @@ def main() -> None:
                         help="write the product's cProfile stats (largest N) here and print "
                              "the top entries of service/ code")
     args = parser.parse_args()
+    tune_gc()  # as `onetoone` does when it starts (service/cli); the SDK script gains too
     where = ("served over loopback HTTP by a process of its own" if args.sandbox == PROCESS
              else "an httpx transport in the product's process")
     print(f"sandbox {args.sandbox} ({where}); latency {args.latency * 1000:.0f} ms per "

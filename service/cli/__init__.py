@@ -74,6 +74,9 @@ for _module in (setup, admin, meetings, status, report):
 
 
 def main() -> None:
+    from service.app import tune_gc
+
+    tune_gc()
     cli(prog_name="onetoone")
 
 
