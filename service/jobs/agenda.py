@@ -11,16 +11,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from service.config.settings import AgendaSettings
 from service.domain.agenda import Agenda, AgendaPolicy, OpenAction, Topic, build_agenda
 from service.domain.body import MARKERS, BlockDamaged, block_text, fingerprint, replace_block
 from service.domain.htmltext import html_to_text
 from service.domain.questions import Question, load_bank
-from service.domain.records import ActionRecord, OccurrenceRecord, PairingView, TopicRecord
+from service.domain.records import (
+    ActionRecord,
+    OccurrenceRecord,
+    PairingView,
+    SeriesRecord,
+    TopicRecord,
+)
 from service.domain.series import agenda_can_update
 from service.domain.status import AgendaState, OccurrenceStatus, PairingStatus
 from service.domain.timing import agenda_due_at
@@ -161,35 +168,68 @@ def render_block(ctx: JobContext, agenda: Agenda, pairing_key: str = "") -> str:
                                    else ""))
 
 
+def agendas_due(store: Store, cfg: AgendaSettings, now: datetime
+                ) -> list[tuple[OccurrenceRecord, SeriesRecord, PairingView, bool]]:
+    """The meetings of the next days whose agenda is due now, by start, with their series,
+    their pairing and whether it is their first: pending ones whose day has come, and
+    written ones with an update left and an open topic their agenda does not show yet."""
+    horizon = now + timedelta(days=cfg.lead_working_days * 2 + 5)
+    # The database leaves out what cannot be due (not pending and out of updates or without
+    # an open topic; pending before its zone's and manager's day), so a tick with nothing
+    # due reads next to nothing; what it returns is decided here, exactly as ever.
+    coming = store.agenda_candidates(
+        now, horizon, 1 + cfg.extra_updates,  # agenda_can_update's budget
+        lambda zone, days: agenda_cutoff(now, cfg.lead_working_days, ZoneInfo(zone),
+                                         frozenset(days or (0, 1, 2, 3, 4)), horizon))
+    open_topics = store.open_topic_ids(
+        view.pairing.id for occ, _s, view in coming if occ.agenda_state != AgendaState.PENDING)
+    out = []
+    for occ, series, view in coming:
+        if view.pairing.status != PairingStatus.ACTIVE:
+            continue
+        days = frozenset(view.manager.working_days or (0, 1, 2, 3, 4))
+        if now < agenda_due_at(occ.start.astimezone(ZoneInfo(series.time_zone)),
+                               cfg.lead_working_days, days):
+            continue
+        first = occ.agenda_state == AgendaState.PENDING
+        if not first:
+            new_topic = bool(open_topics.get(view.pairing.id, set()) - set(occ.agenda_topics))
+            if not new_topic or not agenda_can_update(occ.agenda_updates, cfg.extra_updates):
+                continue
+        out.append((occ, series, view, first))
+    return out
+
+
+def agenda_cutoff(now: datetime, lead_working_days: int, zone: ZoneInfo,
+                  days: frozenset[int], until: datetime) -> datetime | None:
+    """The first instant from which no meeting in ``zone`` (its manager working ``days``)
+    has its agenda due at ``now``; None if there is none before ``until``.
+
+    A meeting's agenda is due from the start of a day set by its local date alone, and a
+    later date's day is never earlier (``agenda_due_at``): so the first date after today
+    whose meetings are not due yet bounds them all, from that date's local midnight on.
+    """
+    day = now.astimezone(zone).date() + timedelta(days=1)
+    last = until.astimezone(zone).date()
+    while day <= last:
+        if now < agenda_due_at(datetime.combine(day, time(12), tzinfo=zone),
+                               lead_working_days, days):
+            # The later reading of a midnight the clocks skip or repeat: a moment before
+            # it may still fall on the day before.
+            return max(datetime.combine(day, time(0, fold=fold), tzinfo=zone)
+                       .astimezone(UTC) for fold in (0, 1))
+        day += timedelta(days=1)
+    return None
+
+
 async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
     """Inject agendas that are due; update ones whose topics changed, within the budget."""
     report = AgendaReport()
     cfg = ctx.settings.agenda
     store = ctx.store
     bank = question_bank(cfg.templates)
-    horizon = now + timedelta(days=cfg.lead_working_days * 2 + 5)
     due: dict[int, list[tuple[OccurrenceRecord, Any, PairingView, bool]]] = {}
-    coming = [o for o in store.occurrences_between(now, horizon)
-              if o.status != OccurrenceStatus.CANCELLED]
-    # Read for all of them at once, not one query per meeting (most have their agenda).
-    contexts = store.occurrence_contexts(coming)
-    open_topics = store.open_topic_ids(view.pairing.id for _s, view in contexts.values())
-    for occ in coming:
-        context = contexts.get(occ.id)
-        if context is None or context[1].pairing.status != PairingStatus.ACTIVE:
-            continue
-        series, view = context
-        days = frozenset(view.manager.working_days or (0, 1, 2, 3, 4))
-        zone = series.time_zone
-        if now < agenda_due_at(occ.start.astimezone(ZoneInfo(zone)), cfg.lead_working_days,
-                               days):
-            continue
-        first = occ.agenda_state == AgendaState.PENDING
-        if not first:
-            shown = set(occ.agenda_topics)
-            new_topic = bool(open_topics.get(view.pairing.id, set()) - shown)
-            if not new_topic or not agenda_can_update(occ.agenda_updates, cfg.extra_updates):
-                continue
+    for occ, series, view, first in agendas_due(store, cfg, now):
         due.setdefault(view.pairing.id, []).append((occ, series, view, first))
 
     gate = asyncio.Semaphore(PAIRS_AT_ONCE)

@@ -16,7 +16,7 @@ works on rather than one query per row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -26,27 +26,42 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     bindparam,
     event,
+    exists,
     func,
     insert,
     inspect,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.orm import Session, aliased
 
 from service.domain.records import OccurrenceRecord, PairingView, SeriesRecord
-from service.domain.status import LIVE_SERIES, OccurrenceStatus, SeriesStatus
+from service.domain.status import (
+    HOLDING_SERIES,
+    LIVE_SERIES,
+    AgendaState,
+    OccurrenceStatus,
+    PairingStatus,
+    SeriesStatus,
+    TopicStatus,
+)
 from service.store import convert
 from service.store.base import Repository, chunks
-from service.store.models import OccurrenceRow, PairingRow, PersonRow, SeriesRow
+from service.store.models import OccurrenceRow, PairingRow, PersonRow, SeriesRow, TopicRow
 from service.store.people import FORGET_DUE, forget_due_of_managers, pairings_state
 
 # Stored for a series no meeting of which will ever need listing (a superseded series whose
 # last meetings are written): never due, and not "work it out" either.
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+# The first start from which no meeting of a series in a zone (its manager working the days
+# given, None: not known) can have its agenda due (None: no such bound); see
+# agenda_candidates.
+AgendaCutoff = Callable[[str, tuple[int, ...] | None], datetime | None]
 # Series whose meetings are in a calendar: the ones the occurrence sync looks after.
 SYNCED = (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED)
 
@@ -267,6 +282,56 @@ class DueRepository(Repository):
                 for series, view, _version in _views(s, SeriesRow.id.in_(part)):
                     by_series[series.id] = (series, view)
         return {o.id: by_series[o.series_id] for o in occurrences if o.series_id in by_series}
+
+    def agenda_candidates(self, start: datetime, end: datetime, updates_below: int,
+                          cutoff: AgendaCutoff
+                          ) -> list[tuple[OccurrenceRecord, SeriesRecord, PairingView]]:
+        """Meetings starting in [start, end) whose agenda may be due, with their contexts
+        (as ``occurrence_contexts``), by start: a superset of the ones the agenda step
+        writes or updates, found by index so that a tick with nothing due reads next to
+        nothing. Those of holding series and active pairings, neither withdrawn nor
+        cancelled; pending, or written with fewer than ``updates_below`` updates while
+        their pairing has an open topic; and starting before ``cutoff(zone, days)`` of
+        their series' zone and their manager's working days as stored (None: no bound)."""
+        manager, report = aliased(PersonRow), aliased(PersonRow)
+        days_text = func.coalesce(manager.working_days, "")
+        open_topic = exists().where(TopicRow.pairing_id == SeriesRow.pairing_id,
+                                    TopicRow.status == TopicStatus.OPEN)
+
+        def rows(*columns: Any) -> Any:
+            return (select(*columns).select_from(OccurrenceRow)
+                    .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                    .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
+                    .join(manager, manager.id == PairingRow.manager_id)
+                    .join(report, report.id == PairingRow.report_id)
+                    .where(OccurrenceRow.start >= start, OccurrenceRow.start < end,
+                           OccurrenceRow.status.not_in((OccurrenceStatus.WITHDRAWN,
+                                                        OccurrenceStatus.CANCELLED)),
+                           SeriesRow.status.in_(HOLDING_SERIES),
+                           PairingRow.status == PairingStatus.ACTIVE,
+                           (OccurrenceRow.agenda_state == AgendaState.PENDING)
+                           | ((OccurrenceRow.agenda_updates < updates_below) & open_topic)))
+
+        with self.session() as s:
+            # The zones and working days in play first (a handful), so that each meeting's
+            # bound is a plain comparison the database makes on the start index.
+            by_bound: dict[datetime, list[tuple[str, str]]] = {}
+            for zone, days in s.execute(rows(SeriesRow.time_zone, days_text).distinct()):
+                bound = cutoff(zone, convert.split_ints(days) if days else None)
+                by_bound.setdefault(min(bound or end, end), []).append((zone, days))
+            if not by_bound:
+                return []
+            keyed = tuple_(SeriesRow.time_zone, days_text)
+            found = list(s.execute(rows(OccurrenceRow, SeriesRow.id).where(or_(*(
+                and_(OccurrenceRow.start < bound, keyed.in_(pairs))
+                for bound, pairs in by_bound.items()))).order_by(OccurrenceRow.start,
+                                                                 OccurrenceRow.id)))
+            views: dict[int, tuple[SeriesRecord, PairingView]] = {}
+            for ids in chunks(dict.fromkeys(sid for _row, sid in found)):
+                for series, view, _version in _views(s, SeriesRow.id.in_(ids)):
+                    views[series.id] = (series, view)
+            return [(convert.occurrence(row), *views[sid]) for row, sid in found
+                    if sid in views]
 
     def followed_starts(self, start: datetime, end: datetime) -> dict[str, list[datetime]]:
         """The starts of the meetings ``followed_from`` finds in [start, end), by the
