@@ -118,6 +118,16 @@ def _forget_due(session: Session, _context: Any, _instances: Any) -> None:
     forget_due_of_managers(conn, managers)
 
 
+def _with_people(query: Any, manager: Any, report: Any) -> Any:
+    """``query`` over meetings joined to their series, pairing and both people (the
+    candidate reads below: a meeting whose pairing lost a person has no context)."""
+    return (query.select_from(OccurrenceRow)
+            .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+            .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
+            .join(manager, manager.id == PairingRow.manager_id)
+            .join(report, report.id == PairingRow.report_id))
+
+
 def _view_rows(where: Any) -> Any:
     """Series with their pairing, both people and the pairing's live series (the follow-on
     of a superseded one), in one statement."""
@@ -300,11 +310,7 @@ class DueRepository(Repository):
                                     TopicRow.status == TopicStatus.OPEN)
 
         def rows(*columns: Any) -> Any:
-            return (select(*columns).select_from(OccurrenceRow)
-                    .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
-                    .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
-                    .join(manager, manager.id == PairingRow.manager_id)
-                    .join(report, report.id == PairingRow.report_id)
+            return (_with_people(select(*columns), manager, report)
                     .where(OccurrenceRow.start >= start, OccurrenceRow.start < end,
                            OccurrenceRow.status.not_in((OccurrenceStatus.WITHDRAWN,
                                                         OccurrenceStatus.CANCELLED)),
@@ -352,11 +358,7 @@ class DueRepository(Repository):
                      & (OccurrenceRow.absence_state == AbsenceState.SKIPPED))
 
         def rows(*columns: Any) -> Any:
-            return (select(*columns).select_from(OccurrenceRow)
-                    .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
-                    .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
-                    .join(manager, manager.id == PairingRow.manager_id)
-                    .join(report, report.id == PairingRow.report_id)
+            return (_with_people(select(*columns), manager, report)
                     .where(OccurrenceRow.start >= start, OccurrenceRow.start < end,
                            OccurrenceRow.status.not_in((OccurrenceStatus.WITHDRAWN,
                                                         *settled)),
