@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -34,15 +34,15 @@ from service.jobs.agenda import agenda_cutoff
 from service.jobs.context import JobContext
 from service.store.db import make_engine, upgrade
 from service.store.repo import Store
+from tests.integration.test_agenda_selection import (  # the same zones, days and instants
+    BUILT,
+    NOWS,
+    WORKING_DAYS,
+    ZONES,
+    _series,
+    _starts,
+)
 
-BUILT = datetime(2026, 2, 20, 0, 0, tzinfo=UTC)
-# America/Havana skips its midnight on 2026-03-08 and has two on 2026-11-01; Santiago skips
-# its on 2026-09-06 and repeats the hour before it on 2026-04-05; London and Auckland change
-# at night, Lord Howe by half an hour; Kiritimati and Pago Pago are a day apart.
-ZONES = ("Europe/London", "America/Santiago", "America/Havana", "Pacific/Auckland",
-         "Pacific/Kiritimati", "Pacific/Pago_Pago", "Australia/Lord_Howe", "Asia/Kolkata")
-WORKING_DAYS: tuple[tuple[int, ...] | None, ...] = (
-    None, (), (0, 1, 2, 3, 4), (0,), (2,), (4, 5, 6), (0, 1, 2, 3, 4, 5, 6), (6,), (1, 3))
 AGENDA_STATES = (AgendaState.PENDING, AgendaState.PENDING, AgendaState.PENDING,
                  AgendaState.INJECTED, AgendaState.SKIPPED, AgendaState.SKIPPED)
 ABSENCE_STATES = (None, None, None, AbsenceState.CLEAR, AbsenceState.MOVING,
@@ -51,19 +51,6 @@ ABSENCE_STATES = (None, None, None, AbsenceState.CLEAR, AbsenceState.MOVING,
 STATUSES = (OccurrenceStatus.SCHEDULED,) * 6 + (
     OccurrenceStatus.MOVED, OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN,
     OccurrenceStatus.DECLINED, OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES)
-
-
-def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
-# Instants in the days before those clock changes, and around ordinary local midnights.
-NOWS = [_utc(2026, 3, 5, 12), _utc(2026, 3, 6, 15), _utc(2026, 3, 7, 4, 30),
-        _utc(2026, 3, 27, 23, 30), _utc(2026, 3, 28, 23, 30), _utc(2026, 4, 1, 23, 59),
-        _utc(2026, 4, 2, 10, 59), _utc(2026, 4, 2, 11), _utc(2026, 4, 3, 13),
-        _utc(2026, 4, 4, 3, 30), _utc(2026, 4, 5, 3, 59), _utc(2026, 9, 3, 4, 30),
-        _utc(2026, 9, 4, 12), _utc(2026, 9, 5, 3, 30), _utc(2026, 10, 29, 12),
-        _utc(2026, 10, 30, 4, 30), _utc(2026, 10, 31, 4, 30)]
 LEADS = (2, 1, 0, 3)  # agenda lead working days
 
 
@@ -72,32 +59,6 @@ def store(db_url: str) -> Store:
     engine = make_engine(db_url)
     upgrade(engine)
     return Store(engine)
-
-
-def _series(pairing_id: int, n: int, zone: str) -> SeriesRecord:
-    return SeriesRecord(pairing_id=pairing_id, mailbox=f"m{n}", transaction_id=f"t{n}",
-                        status=SeriesStatus.CREATING, cadence="weekly", minutes=30,
-                        weekday=1, week_index=None, start_time="10:00", time_zone=zone,
-                        first_date=date(2026, 3, 1), range_end=date(2026, 12, 1),
-                        online=False, slot_note="", created_at=BUILT, updated_at=BUILT)
-
-
-def _starts(rng: random.Random, zone: ZoneInfo) -> list[datetime]:
-    """Meetings every few hours over the days each instant above looks at, and at the local
-    midnights of those days (both readings of one the clocks skip or repeat) and a minute
-    before them."""
-    days = sorted({now.date() + timedelta(days=d) for now in NOWS for d in range(-1, 15)})
-    out = set()
-    for day in days:
-        at = datetime.combine(day, time(0), tzinfo=UTC)
-        while at.date() == day:
-            at += timedelta(minutes=rng.randrange(120, 900))
-            out.add(at)
-        for fold in (0, 1):
-            midnight = datetime.combine(day, time(0, fold=fold), tzinfo=zone).astimezone(UTC)
-            out.update(m for m in (midnight, midnight - timedelta(minutes=1))
-                       if rng.random() < 0.4)
-    return sorted(out)
 
 
 def _checked(rng: random.Random, at: datetime, zone: ZoneInfo) -> datetime | None:
@@ -145,7 +106,7 @@ def _build(store: Store, rng: random.Random) -> None:
                 store.update_series(series.id, BUILT, status=rng.choice(
                     (SeriesStatus.SUPERSEDED, SeriesStatus.ENDED)))
             items: list[dict[str, Any]] = []
-            for at in _starts(rng, ZoneInfo(zone)):
+            for at in _starts(rng, ZoneInfo(zone), ahead=15):
                 moved = rng.choice((timedelta(0),) * 8 + (timedelta(hours=-30),
                                                           timedelta(hours=20)))
                 items.append(dict(event_id=f"e{n}-{len(items)}", original_start=at,

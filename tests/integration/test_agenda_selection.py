@@ -74,11 +74,11 @@ def _series(pairing_id: int, n: int, zone: str) -> SeriesRecord:
                         online=False, slot_note="", created_at=BUILT, updated_at=BUILT)
 
 
-def _starts(rng: random.Random, zone: ZoneInfo) -> list[datetime]:
-    """Meetings every few hours over the days each instant above looks at, and at the local
-    midnights of those days (both readings of one the clocks skip or repeat) and a minute
-    before them."""
-    days = sorted({now.date() + timedelta(days=d) for now in NOWS for d in range(-1, 13)})
+def _starts(rng: random.Random, zone: ZoneInfo, ahead: int = 13) -> list[datetime]:
+    """Meetings every few hours over the days each instant above looks at (``ahead`` days
+    on), and at the local midnights of those days (both readings of one the clocks skip or
+    repeat) and a minute before them. (Shared with test_absence_selection.)"""
+    days = sorted({now.date() + timedelta(days=d) for now in NOWS for d in range(-1, ahead)})
     out = set()
     for day in days:
         at = datetime.combine(day, time(0), tzinfo=UTC)
