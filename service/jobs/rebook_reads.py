@@ -92,11 +92,16 @@ async def read_sent_items(ctx: JobContext, now: datetime, book: Book) -> SentIte
     run = SentItemsRun()
     offers: dict[str, list[OpenOffer]] = {}
     views: dict[str, PairingView] = {}
-    for rebook in store.rebooks([RebookStatus.OFFERED]):
-        view = store.view_of_pairing(rebook.pairing_id)
-        if rebook.booked_index is not None or view is None:
+    # Read in bulk: open offers pile up (one per missed meeting until picked or closed), and
+    # a run with no read due must not cost statements per offer.
+    offered = [r for r in store.rebooks([RebookStatus.OFFERED]) if r.booked_index is None]
+    views_of = store.views_of_pairings(r.pairing_id for r in offered)
+    missed = store.occurrences_by_id(r.missed_occurrence_id for r in offered)
+    for rebook in offered:
+        view = views_of.get(rebook.pairing_id)
+        if view is None:
             continue
-        occ = store.occurrence(rebook.missed_occurrence_id)
+        occ = missed.get(rebook.missed_occurrence_id)
         still_missed = occ is not None and reason_of(occ.status) is not None
         offers.setdefault(view.manager.id, []).append(_open_offer(rebook, still_missed, now))
         views.setdefault(view.manager.id, view)

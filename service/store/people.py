@@ -460,6 +460,13 @@ class PeopleRepository(Repository):
         out.sort(key=lambda v: (v.manager.name.lower(), v.report.name.lower()))
         return out
 
+    def views_of_pairings(self, pairing_ids: Iterable[int]) -> dict[int, PairingView]:
+        """``view_of_pairing`` of many pairings, by pairing id (one statement per chunk)."""
+        out: dict[int, PairingView] = {}
+        for part in chunks(sorted(set(pairing_ids))):
+            out.update((v.pairing.id, v) for v in self._views(PairingRow.id.in_(part)))
+        return out
+
     def view_of_pairing(self, pairing_id: int) -> PairingView | None:
         with self.session() as s:
             p = s.get(PairingRow, pairing_id)
