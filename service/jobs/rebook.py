@@ -565,10 +565,14 @@ def _expire(ctx: JobContext, now: datetime, report: RebookReport) -> None:
     arrived, the report accepted after all), are closed; a pick never booked in time failed."""
     store = ctx.store
     open_offers = store.rebooks([RebookStatus.OFFERED])
+    # Read in bulk, as read_sent_items does: every run looks at every open offer, and they
+    # pile up (one per missed meeting until picked or closed).
+    views_of = store.views_of_pairings(r.pairing_id for r in open_offers)
+    missed = store.occurrences_by_id(r.missed_occurrence_id for r in open_offers
+                                     if r.booked_index is None)
     marks: dict[str, datetime] = {}
     if not ctx.settings.mail.topics_mailbox and open_offers:
-        marks = store.sent_items_read(v.manager.id for v in filter(None, (
-            store.view_of_pairing(r.pairing_id) for r in open_offers)))
+        marks = store.sent_items_read(v.manager.id for v in views_of.values())
     for rebook in open_offers:
         slots = decode_slots(rebook.slots)
         if rebook.booked_index is not None:
@@ -576,10 +580,10 @@ def _expire(ctx: JobContext, now: datetime, report: RebookReport) -> None:
                 store.update_rebook(rebook.id, now, status=RebookStatus.FAILED)
                 report.failed.append(f"rebook {rebook.id}: not booked before its time")
             continue
-        occ = store.occurrence(rebook.missed_occurrence_id)
+        occ = missed.get(rebook.missed_occurrence_id)
         if occ is None or reason_of(occ.status) is None or not offer_open(slots, now,
                                                                            PICK_NOTICE):
-            if picks_unread(ctx, rebook, now, marks):
+            if picks_unread(ctx, rebook, views_of.get(rebook.pairing_id), now, marks):
                 continue  # its closing read comes first: a late pick still gets an answer
             store.update_rebook(rebook.id, now, status=RebookStatus.EXPIRED)
             report.expired.append(f"rebook {rebook.id}")

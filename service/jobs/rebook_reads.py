@@ -139,14 +139,13 @@ async def read_sent_items(ctx: JobContext, now: datetime, book: Book) -> SentIte
     return run
 
 
-def picks_unread(ctx: JobContext, rebook: RebookRecord, now: datetime,
-                 marks: dict[str, datetime]) -> bool:
-    """Without a service mailbox: whether a pick for this offer may sit unread in the
-    manager's Sent Items (its closing read has not run; given up after ``CLOSE_GRACE``
-    past its last deadline, when Sent Items can't be read)."""
+def picks_unread(ctx: JobContext, rebook: RebookRecord, view: PairingView | None,
+                 now: datetime, marks: dict[str, datetime]) -> bool:
+    """Without a service mailbox: whether a pick for this offer (of the pairing ``view``)
+    may sit unread in the manager's Sent Items (its closing read has not run; given up after
+    ``CLOSE_GRACE`` past its last deadline, when Sent Items can't be read)."""
     if ctx.settings.mail.topics_mailbox or rebook.booked_index is not None:
         return False
-    view = ctx.store.view_of_pairing(rebook.pairing_id)
     if view is None:
         return False
     deadlines = pick_deadlines(decode_slots(rebook.slots), PICK_NOTICE)

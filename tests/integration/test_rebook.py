@@ -364,14 +364,15 @@ def test_offered_times_avoid_both_peoples_public_holidays(tmp_path, settings_for
 # -- offers made in one run share free/busy calls ------------------------------------------
 
 
-def three_cancelled(tmp_path: Any, settings_for: Any) -> tuple[World, datetime]:
+def three_cancelled(tmp_path: Any, settings_for: Any, box: str = BOX
+                    ) -> tuple[World, datetime]:
     """Three managers (Mia: Rob; Zed: Yan; Kim: Lea; monthly) each cancel their report's
     first meeting (1, 8 and 15 December). Returns the world and a time when all three are
     missed, inside their windows and not yet offered (stored and seen cancelled by the
     occurrence sync alone, so nothing was offered or asked before)."""
     from tests.integration import test_absences as three
 
-    world = World(tmp_path, settings_for)
+    world = World(tmp_path, settings_for, box=box)
     world.tenant = three.org()
     world.tenant.add_user("onetoone service", BOX, hire_date=date(2020, 1, 1))
     world.tick(START)

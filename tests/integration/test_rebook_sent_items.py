@@ -5,6 +5,7 @@ sent since the last one, every page of it. A pick the manager sent is never left
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections import Counter
@@ -13,12 +14,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
+from service.domain.status import RebookStatus
 from service.jobs.rebook_reads import CLOSE_WAIT
 from service.sandbox.mail import compose
 from service.sandbox.transport import SandboxTransport
 from service.sandbox.wire import iso_utc
-from tests.integration.test_rebook import MIA, ROB, World, cancelled_rob, links
+from tests.integration.test_rebook import BOX, MIA, ROB, World, cancelled_rob, links
 
 SENT = r"/mailFolders/sentitems/messages$"
 HOUR = timedelta(hours=1)
@@ -191,3 +194,42 @@ def test_a_pick_is_read_before_an_offer_whose_meeting_was_not_missed_closes(
     world.tick(midday)
     assert reads(world) == 1
     assert world.store.rebooks()[0].status == "booked" and len(world.rebook_events()) == 1
+
+
+@pytest.mark.parametrize("box", ["", BOX])
+def test_a_run_with_nothing_due_costs_the_same_statements_however_many_offers_are_open(
+        tmp_path, settings_for, box) -> None:
+    """Open offers pile up (one per missed meeting until picked or closed): a run of the
+    rebook step with nothing to read, book or close must not read each of them. Three open
+    offers cost the same statements as one (at 100,000 pairs a week left ~15,000 open,
+    and each cost five statements a run)."""
+    from service.app import job_context
+    from service.jobs.rebook import rebook_missed
+    from tests.integration.test_agenda_loop import no_sleep
+    from tests.integration.test_mail_queue_cost import _statements
+    from tests.integration.test_rebook import offer_run, three_cancelled
+
+    world, now = three_cancelled(tmp_path, settings_for, box=box)
+    offer_run(world, now)
+    offered = world.store.rebooks([RebookStatus.OFFERED])
+    assert len(offered) == 3
+    quiet = now + timedelta(minutes=5)  # (no pick deadline, midday or closing read due)
+
+    def statements() -> int:
+        async def run() -> Any:  # on the world's own store, whose statements are counted
+            async with job_context(world.settings, quiet, sandbox=world.tenant,
+                                   store=world.store, graph_options={"sleep": no_sleep}) as ctx:
+                return await rebook_missed(ctx, quiet)
+
+        world.tenant.now = lambda: quiet
+        world.tenant.reset_counters()
+        with _statements(world.store) as seen:
+            report = asyncio.run(run())
+        assert not (report.booked or report.expired or report.failed or report.offered)
+        assert reads(world) == 0
+        return len(seen)
+
+    with_three = statements()
+    for rebook in offered[1:]:
+        world.store.update_rebook(rebook.id, quiet, status=RebookStatus.EXPIRED)
+    assert statements() == with_three
