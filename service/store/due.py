@@ -333,12 +333,7 @@ class DueRepository(Repository):
                 and_(OccurrenceRow.start < bound, keyed.in_(pairs))
                 for bound, pairs in by_bound.items()))).order_by(OccurrenceRow.start,
                                                                  OccurrenceRow.id)))
-            views: dict[int, tuple[SeriesRecord, PairingView]] = {}
-            for ids in chunks(dict.fromkeys(sid for _row, sid in found)):
-                for series, view, _version in _views(s, SeriesRow.id.in_(ids)):
-                    views[series.id] = (series, view)
-            return [(convert.occurrence(row), *views[sid]) for row, sid in found
-                    if sid in views]
+            return _with_contexts(s, found)
 
     def absence_candidates(self, start: datetime, end: datetime, now: datetime,
                            settled: Sequence[str], first: AgendaCutoff, again: AgendaCutoff
@@ -392,12 +387,7 @@ class DueRepository(Repository):
                 for (first_bound, again_bound), pairs in by_bounds.items()))
             found = list(s.execute(rows(OccurrenceRow, SeriesRow.id).where(may_be_due)
                                    .order_by(OccurrenceRow.start, OccurrenceRow.id)))
-            views: dict[int, tuple[SeriesRecord, PairingView]] = {}
-            for ids in chunks(dict.fromkeys(sid for _row, sid in found)):
-                for series, view, _version in _views(s, SeriesRow.id.in_(ids)):
-                    views[series.id] = (series, view)
-            return [(convert.occurrence(row), *views[sid]) for row, sid in found
-                    if sid in views]
+            return _with_contexts(s, found)
 
     def followed_starts(self, start: datetime, end: datetime) -> dict[str, list[datetime]]:
         """The starts of the meetings ``followed_from`` finds in [start, end), by the
@@ -489,3 +479,14 @@ class DueRepository(Repository):
                         .where(where)):
                     out[row.id] = (convert.occurrence(row), mailbox.lower())
         return sorted(out.values(), key=lambda item: (item[0].end, item[0].id))
+
+
+def _with_contexts(s: Any, found: list[Any]
+                   ) -> list[tuple[OccurrenceRecord, SeriesRecord, PairingView]]:
+    """(occurrence row, series id) pairs with each occurrence's series and pairing view, in
+    the order found (the views read one statement per chunk of series)."""
+    views: dict[int, tuple[SeriesRecord, PairingView]] = {}
+    for ids in chunks(dict.fromkeys(sid for _row, sid in found)):
+        for series, view, _version in _views(s, SeriesRow.id.in_(ids)):
+            views[series.id] = (series, view)
+    return [(convert.occurrence(row), *views[sid]) for row, sid in found if sid in views]
