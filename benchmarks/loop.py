@@ -50,6 +50,10 @@ KINDS = (  # (label, method, path pattern), first match wins
 )
 
 
+# Reads of a manager's calendar (the per-manager bound below merges them per tick).
+CALENDAR_READS = ("calendar delta", "series instances", "event read", "calendar view")
+
+
 def kind(method: str, path: str) -> str:
     for label, m, pattern in KINDS:
         if m == method and re.search(pattern, path):
@@ -81,13 +85,14 @@ def steady_state(pairs: int, weeks: int, hours: int, service_mailbox: bool = Fal
         tenant.add_user("onetoone service", box)
     counts: Counter[str] = Counter()
     held = agendas = 0
+    merged_reads = 0  # mailboxes whose calendar a tick reads, summed over the ticks
     typed: set[str] = set()
     cpu = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         settings = sqlite_settings(f"{tmp}/b.db", box if service_mailbox else "")
 
         async def step(now: datetime, first: bool) -> None:
-            nonlocal held, agendas, cpu
+            nonlocal held, agendas, cpu, merged_reads
             tenant.now = lambda: now
             async with job_context(settings, now, sandbox=tenant) as ctx:
                 if not first:
@@ -98,10 +103,15 @@ def steady_state(pairs: int, weeks: int, hours: int, service_mailbox: bool = Fal
                 if first:
                     return
                 cpu += time.process_time() - t0
-                for method, path, _who in tenant.requests:
+                reading: set[str] = set()
+                for method, path, who in tenant.requests:
                     if path.rstrip("/").endswith("$batch"):
                         continue
-                    counts[kind(method, path)] += 1
+                    label = kind(method, path)
+                    counts[label] += 1
+                    if label in CALENDAR_READS:
+                        reading.add(who or path)
+                merged_reads += len(reading)
                 if result.capture is not None:
                     held += len(result.capture.held) + len(result.capture.without_notes)
                 if result.agenda is not None:
@@ -119,6 +129,15 @@ def steady_state(pairs: int, weeks: int, hours: int, service_mailbox: bool = Fal
         print(f"  {label:22} {n:7}  {n / max(held, 1):6.2f} per held meeting")
     print(f"  requests per held meeting: {per:.2f} (floor {FLOOR:.0f}, ratio {per / FLOOR:.2f}; "
           f"target <= {TARGET:.0f}: {'met' if per <= TARGET else 'NOT met'})")
+    # What merging every calendar read of one manager in one tick into a single request
+    # would leave: the calendar reads are taken at separate times (the listing when an
+    # agenda falls due, the eve check, the notes read after the end, the re-reads), so even
+    # that bound stays above the target.
+    reads = sum(counts[label] for label in CALENDAR_READS)
+    bound = (total - reads + merged_reads) / max(held, 1)
+    print(f"  calendar reads: {reads / max(held, 1):.2f} per held meeting; one per manager "
+          f"per tick at most would be {merged_reads / max(held, 1):.2f}, and "
+          f"{bound:.2f} requests per held meeting in all")
     print(f"  tick CPU: {cpu / max(ticks - 1, 1):.3f} s per tick on average")
     return {"per_meeting": per, "held": held, "total": total}
 
