@@ -23,6 +23,7 @@ import contextlib
 import http
 import json
 import multiprocessing
+import os
 import sys
 import time
 import traceback
@@ -38,6 +39,13 @@ from service.sandbox.transport import SandboxTransport
 _LINE_LIMIT = 64 * 1024
 # Headers the server writes itself (the body is always sent whole, with its length).
 _HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-alive"}
+# How long the parent waits for the child to start, or to answer a command, before it gives
+# up on it (and stops it): a stuck child must not hang a benchmark.
+_START_WAIT = 30.0
+_ANSWER_WAIT = 60.0
+_STOP_WAIT = 5.0
+# How often the child checks that its parent is still alive.
+_ORPHAN_CHECK = 1.0
 
 
 class LoopbackTransport(httpx.AsyncHTTPTransport):
@@ -77,15 +85,22 @@ class SandboxServer:
         context = multiprocessing.get_context("fork")
         parent, child = context.Pipe()
         self._process = context.Process(target=_serve_child,
-                                        args=(self._tenant, self._scheme, child),
+                                        args=(self._tenant, self._scheme, child, parent,
+                                              os.getpid()),
                                         name="sandbox-server", daemon=True)
         self._process.start()
         child.close()
         self._control = parent
-        if not parent.poll(30):
+        try:
+            if not parent.poll(_START_WAIT):
+                raise RuntimeError(f"the sandbox server did not start within {_START_WAIT:.0f} s")
+            self.port = int(parent.recv())
+        except (EOFError, OSError) as exc:  # it died before it listened
             self.close()
-            raise RuntimeError("the sandbox server did not start within 30 s")
-        self.port = int(parent.recv())
+            raise RuntimeError(f"the sandbox server exited at start-up ({exc!r})") from exc
+        except RuntimeError:
+            self.close()
+            raise
         return self
 
     def __enter__(self) -> SandboxServer:
@@ -94,10 +109,13 @@ class SandboxServer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _call(self, *command: Any) -> Any:
+    def _call(self, *command: Any, wait: float = _ANSWER_WAIT) -> Any:
         if self._control is None:
             raise RuntimeError("the sandbox server is not running")
         self._control.send(command)
+        if not self._control.poll(wait):
+            raise RuntimeError(f"the sandbox server did not answer {command[0]!r} within "
+                               f"{wait:.0f} s")
         ok, value = self._control.recv()
         if not ok:
             raise RuntimeError(f"the sandbox server failed: {value}")
@@ -123,28 +141,36 @@ class SandboxServer:
         if self._control is not None:
             # A child already gone has nothing left to stop.
             with contextlib.suppress(OSError, EOFError, RuntimeError):
-                self._call("stop")
+                self._call("stop", wait=_STOP_WAIT)
             self._control.close()
             self._control = None
         if self._process is not None:
-            self._process.join(10)
+            self._process.join(_STOP_WAIT)
             if self._process.is_alive():
                 self._process.terminate()
-                self._process.join(5)
+                self._process.join(_STOP_WAIT)
+            if self._process.is_alive():  # stopped (SIGSTOP) or ignoring SIGTERM
+                self._process.kill()
+                self._process.join()
             self._process = None
 
 
 # -- the child ----------------------------------------------------------------------------
 
 
-def _serve_child(tenant: SandboxTenant, scheme: str, control: Connection) -> None:
+def _serve_child(tenant: SandboxTenant, scheme: str, control: Connection,
+                 parents_end: Connection, parent_pid: int) -> None:
+    # The fork copied the parent's end of the pipe: closed here, so that the parent's death
+    # closes the pipe and the child sees it (and stops) rather than serving on, orphaned.
+    parents_end.close()
     try:
-        asyncio.run(_main(tenant, scheme, control))
+        asyncio.run(_main(tenant, scheme, control, parent_pid))
     finally:
         control.close()
 
 
-async def _main(tenant: SandboxTenant, scheme: str, control: Connection) -> None:
+async def _main(tenant: SandboxTenant, scheme: str, control: Connection,
+                parent_pid: int) -> None:
     transport = SandboxTransport(tenant)
     stopped = asyncio.get_running_loop().create_future()
     open_connections: dict[asyncio.StreamWriter, asyncio.Task[Any] | None] = {}
@@ -155,6 +181,11 @@ async def _main(tenant: SandboxTenant, scheme: str, control: Connection) -> None
             await _connection(transport, scheme, reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client went away mid-request: nothing to answer
+        except (ValueError, asyncio.LimitOverrunError):
+            # A line over the limit, or a length that is not a number: refused, as a server
+            # would, not left for asyncio to log as a crash.
+            with contextlib.suppress(ConnectionError):
+                await _send(writer, 400, [], b"", close=True)
         finally:
             open_connections.pop(writer, None)
             writer.close()
@@ -194,7 +225,17 @@ async def _main(tenant: SandboxTenant, scheme: str, control: Connection) -> None
             if not stopped.done():
                 stopped.set_result(None)
 
+    def orphaned() -> None:
+        # Another process forked from the parent may hold the pipe open after the parent
+        # died (a worker the benchmark started): the parent's pid settles it.
+        if os.getppid() != parent_pid:
+            if not stopped.done():
+                stopped.set_result(None)
+        else:
+            loop.call_later(_ORPHAN_CHECK, orphaned)
+
     loop.add_reader(control.fileno(), command)
+    loop.call_later(_ORPHAN_CHECK, orphaned)
     async with server:
         control.send(server.sockets[0].getsockname()[1])
         await stopped

@@ -132,3 +132,95 @@ def test_keep_alive_and_a_chunked_body_on_one_connection(server: SandboxServer) 
     assert answers[0][1]["subject"] == EVENT["subject"] and answers[1][1]["mail"] == ANN
     assert [(m, p) for m, p, _who in server.requests()] == [
         ("POST", f"/users/{ANN}/events"), ("GET", f"/users/{ANN}")]
+
+
+def status_of(port: int, request: bytes) -> int:
+    """The status line's code of the one answer to ``request`` on a fresh connection."""
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(request)
+        return int(sock.makefile("rb").readline().split()[1])
+
+
+def test_a_malformed_request_gets_400_and_the_server_serves_on(server: SandboxServer
+                                                              ) -> None:
+    """A length that is not a number, or a header line over the limit: refused with 400 (not
+    a dropped connection logged as a crash), and the next request is answered."""
+    bad_length = (f"POST /v1.0/users/{ANN}/events HTTP/1.1\r\nHost: x\r\n"
+                  "Content-Length: twelve\r\n\r\n").encode()
+    long_header = (f"GET /v1.0/users/{ANN} HTTP/1.1\r\nX-Long: {'a' * 70_000}\r\n\r\n"
+                   ).encode()
+    assert status_of(server.port, bad_length) == 400
+    assert status_of(server.port, long_header) == 400
+    good = (f"GET /v1.0/users/{ANN} HTTP/1.1\r\nHost: graph.sandbox.invalid\r\n"
+            "Authorization: Bearer t\r\nConnection: close\r\n\r\n").encode()
+    assert status_of(server.port, good) == 200
+
+
+def _refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port)).close()
+    except OSError:
+        return True
+    return False
+
+
+def test_the_server_stops_when_the_process_that_started_it_is_killed(tmp_path) -> None:
+    """A benchmark killed outright (kill -9, a CI timeout) leaves no server behind: the
+    child notices its parent is gone and stops listening."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = tmp_path / "parent.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(__import__('pathlib').Path(__file__).resolve().parents[2])!r})
+        from tests.integration.test_sandbox_server import organisation
+        from service.sandbox.server import SandboxServer
+        server = SandboxServer(organisation()).start()
+        print(server.port, flush=True)
+        time.sleep(3600)
+    """))
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        port = int(parent.stdout.readline())
+        assert not _refused(port)
+    finally:
+        parent.kill()
+        parent.wait()
+    # Waits for the state, however slow the machine; the bound only keeps a failure from
+    # hanging the suite.
+    for _ in range(6000):
+        if _refused(port):
+            break
+        __import__("time").sleep(0.01)
+    assert _refused(port)
+
+
+def test_close_stops_a_child_that_no_longer_answers(monkeypatch) -> None:
+    """A stuck child (here: stopped with SIGSTOP) cannot hang close(): it is killed."""
+    import os
+    import signal
+
+    from service.sandbox import server as module
+
+    monkeypatch.setattr(module, "_STOP_WAIT", 0.2)
+    started = SandboxServer(organisation()).start()
+    process = started._process
+    os.kill(process.pid, signal.SIGSTOP)
+    started.close()
+    assert not process.is_alive() and started._process is None
+
+
+def test_a_child_that_dies_at_start_up_is_an_error_and_is_reaped(monkeypatch) -> None:
+    from service.sandbox import server as module
+
+    async def broken(*_args: Any) -> None:
+        raise OSError("no address")
+
+    monkeypatch.setattr(module, "_main", broken)  # the fork runs this copy
+    server = SandboxServer(organisation())
+    with pytest.raises(RuntimeError, match="exited at start-up"):
+        server.start()
+    assert server._process is None and server._control is None
