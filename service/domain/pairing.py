@@ -23,7 +23,7 @@ history and ignored (a pair that meets again simply joins again).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -94,6 +94,13 @@ def _pick(specs: list[PairSpec]) -> tuple[PairSpec, list[tuple[PairSpec, str]]]:
     return winner, losers
 
 
+def _file_of(source: str) -> str:
+    """The pairs file a stored pairing came from ("file pairs.csv:12" -> "pairs.csv")."""
+    if source.startswith("file "):
+        return source.removeprefix("file ").rsplit(":", 1)[0]
+    return "the pairs file"
+
+
 def _cadence_text(kind: str, minutes: int) -> str:
     return f"{kind} {minutes}m"
 
@@ -104,8 +111,16 @@ def reconcile(
     present_ids: frozenset[str],
     policy: CadencePolicy,
     today: date,
+    *,
+    names: Mapping[str, str] | None = None,
+    whole_directory: bool = True,
 ) -> list[PairAction]:
     """The actions that bring the stored pairings in line with the sources.
+
+    ``names``: what the store calls people the sources no longer list (for the reasons
+    given). ``whole_directory``: whether ``present_ids`` is every enabled user; with a
+    pairs file alone it is only the people the file names, so someone missing from it was
+    taken out of the file, not necessarily gone from the organisation.
 
     Deterministic: sorted by report email (report id when only the store knows the
     report), then pairing key.
@@ -122,7 +137,9 @@ def reconcile(
 
     def name(person_id: str) -> str:
         p = people.get(person_id)
-        return (p.name or p.email) if p is not None else person_id
+        if p is not None:
+            return p.name or p.email
+        return (names or {}).get(person_id) or person_id
 
     def add(report_id: str, action: PairAction) -> None:
         actions.append((sort_name(report_id), action))
@@ -172,8 +189,13 @@ def reconcile(
         pairings = more_live.get(report_id) or ([one] if one is not None else [])
         if wanted_spec is None:
             for cur in pairings:
-                if report_id not in present_ids:
-                    kind: ActionKind = "leave"
+                if not whole_directory and (report_id not in present_ids
+                                            or cur.manager_id not in present_ids):
+                    kind: ActionKind = "unpaired"
+                    why = (f"{name(cur.manager_id)} and {name(report_id)} are no longer "
+                           f"paired in {_file_of(cur.source)}")
+                elif report_id not in present_ids:
+                    kind = "leave"
                     why = f"{name(report_id)} left or was disabled"
                 elif cur.manager_id not in present_ids:
                     kind, why = "unpaired", (f"manager {name(cur.manager_id)} left and "

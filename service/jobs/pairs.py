@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 
 DIRECTORY_SOURCE = "users"
 QUIET_MARK = "pairs.quiet"
+# Problems of a refused pairs file listed at once (a wrong file can have thousands).
+MAX_PROBLEMS = 20
 
 
 @dataclass
@@ -187,7 +189,11 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
                     usable.setdefault(user.id, user)
         if problems:
             # Nothing changes on bad input: a typo must not look like a leaver.
-            raise PairsFileError("\n".join(problems[:20]))
+            shown = problems[:MAX_PROBLEMS]
+            if len(problems) > MAX_PROBLEMS:
+                shown.append(f"... and {len(problems) - MAX_PROBLEMS} more in {cfg.file} "
+                             "(fix these and run again to see the rest).")
+            raise PairsFileError("\n".join(shown))
 
     person = _People(await _group_members(ctx) if policy.group_overrides else {})
     # Who manages others: by the directory when it is a source, by the file when it is
@@ -232,7 +238,12 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
     current = ctx.store.live_pairings(LIVE_PAIRINGS)
     stored = {p.key: p for p in current}
     present = frozenset(usable)
-    actions = reconcile(specs, current, present, policy, today)
+    # Named as the store knows them: whoever the sources no longer list has no other name.
+    gone = {i for c in current for i in (c.report_id, c.manager_id) if i not in present}
+    names = {uid: p.name or p.email
+             for uid, p in (ctx.store.people(gone) if gone else {}).items()}
+    actions = reconcile(specs, current, present, policy, today, names=names,
+                        whole_directory=use_directory)
     people = [PersonUpdate(id=u.id, email=u.email, name=u.name, hire_date=u.hire_date,
                            manages_others=u.id in manages) for u in usable.values()]
     return PairsPlan(actions=actions, people=people, present_ids=present, warnings=warnings,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
+from service.errors import AuthError, GraphError, PairsFileError
 from service.jobs.absences import AbsenceReport, check_absences
 from service.jobs.agenda import AgendaReport, inject_agendas
 from service.jobs.capture import CaptureReport, capture_notes
@@ -57,7 +58,19 @@ async def tick(
 ) -> TickReport:
     """Sync pairs (unless ``sync`` is False), keep every series scheduled, mirror
     occurrences, read back notes and inject agendas."""
-    plan = await sync_pairs(ctx, now, dry_run=dry_run) if sync else PairsPlan([], [], set())
+    failed: list[str] = []
+    plan = PairsPlan([], [], set())
+    if sync:
+        try:
+            plan = await sync_pairs(ctx, now, dry_run=dry_run)
+        except (PairsFileError, GraphError) as exc:
+            if dry_run or isinstance(exc, AuthError):
+                raise  # (a dry run is the sync; without sign-in no later step can work)
+            # A refused pairs file (or a directory read that failed) changes no pairing:
+            # the meetings already scheduled still get their agendas, notes and mail, and
+            # the tick reports the step (exit 1), rather than everyone waiting for the fix.
+            log.error("tick.pairs_failed", extra={"error": str(exc)})
+            failed.append(f"pairs: {exc}")
     # A dry run stores nothing, so the pairs it would add are handed over in memory.
     planned = planned_views(ctx, plan, now) if dry_run else None
     changes = dry_run_changes(ctx, plan.actions, now) if dry_run else None
@@ -66,7 +79,6 @@ async def tick(
         return TickReport(pairs=plan, schedule=report)
     # Order matters: occurrences first (moves and cancellations), then notes of meetings that
     # ended (closing actions), then agendas (which carry whatever is still open).
-    failed: list[str] = []
     occurrences = await _step("occurrences", lambda: sync_occurrences(ctx, now), SyncReport,
                               failed)
     # Off holidays and leave, before agendas.

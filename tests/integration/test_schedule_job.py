@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +13,6 @@ import pytest
 
 from service.app import job_context
 from service.domain.recurrence import expand
-from service.errors import PairsFileError
 from service.graph.client import UTC_TIMES, parse_graph_datetime
 from service.graph.payloads import PAIRING_PROPERTY
 from service.graph.wire import iso_utc
@@ -340,6 +340,71 @@ def test_bad_pairs_file_changes_nothing(db_url, settings_for, tmp_path: Path) ->
     run(settings, tenant, NOW)
     csv.write_text("rob@contoso.example,zed@contoso.example\nrob@contoso.example,"
                    "nobody@contoso.example\n")
-    with pytest.raises(PairsFileError, match=r"pairs.csv:2: nobody@contoso.example"):
-        run(settings, tenant, NOW + timedelta(days=1))
+    # Refused (the tick goes on with the pairs as they were, and reports it).
+    (failed,) = run(settings, tenant, NOW + timedelta(days=1)).failed_steps
+    assert re.match(r"pairs: .*pairs.csv:2: nobody@contoso.example", failed)
     assert len(series_in(tenant, "rob@contoso.example")) == 1
+
+
+def file_settings(db_url, settings_for, csv: Path):
+    base = settings_for(db_url)
+    return dataclasses.replace(base, pairs=dataclasses.replace(base.pairs, source="file",
+                                                                file=csv))
+
+
+def test_a_refused_pairs_file_stops_only_the_pairs_step(db_url, settings_for,
+                                                       tmp_path: Path) -> None:
+    """A line naming a disabled account (a leaver HR has not taken out yet) refuses the
+    file, but only the pairs sync: the pairs already scheduled still get their agendas, and
+    every run says why the file was refused."""
+    tenant = org()
+    csv = tmp_path / "pairs.csv"
+    csv.write_text("mia@contoso.example,rob@contoso.example\n"
+                   "mia@contoso.example,nia@contoso.example\n")
+    settings = file_settings(db_url, settings_for, csv)
+    run(settings, tenant, NOW)
+    tenant.add_user("Lea Left", "lea@contoso.example", manager="mia@contoso.example",
+                    enabled=False)
+    csv.write_text(csv.read_text() + "mia@contoso.example,lea@contoso.example\n")
+    agendas = 0
+    for day in range(1, 22):
+        result = run(settings, tenant, NOW + timedelta(days=day))
+        assert [step.split(": ", 1)[0] for step in result.failed_steps] == ["pairs"]
+        assert "pairs.csv:3: lea@contoso.example's account is disabled" in (
+            result.failed_steps[0])
+        agendas += len(result.agenda.injected)
+    assert agendas >= 2  # Rob's and Nia's first meetings, in the three weeks
+    store = Store(make_engine(settings.database.url))
+    assert sorted(v.report.email for v in store.views(["active"])) == [
+        "nia@contoso.example", "rob@contoso.example"]
+
+
+def test_many_problems_in_a_pairs_file_say_how_many_more(db_url, settings_for,
+                                                        tmp_path: Path) -> None:
+    tenant = org()
+    csv = tmp_path / "pairs.csv"
+    csv.write_text("".join(f"mia@contoso.example,nobody{n}@contoso.example\n"
+                           for n in range(25)))
+    (failed,) = run(file_settings(db_url, settings_for, csv), tenant, NOW).failed_steps
+    lines = failed.splitlines()
+    assert len(lines) == 21 and lines[19].startswith(f"{csv}:20: nobody19@contoso.example")
+    assert lines[20] == (f"... and 5 more in {csv} (fix these and run again to see the "
+                         "rest).")
+
+
+def test_a_pair_taken_out_of_the_pairs_file_ends_saying_so(db_url, settings_for,
+                                                          tmp_path: Path) -> None:
+    """With the file as the only source, someone no longer in it was taken out of the file,
+    not necessarily gone from the organisation: the reason says so, with their name."""
+    tenant = org()
+    csv = tmp_path / "pairs.csv"
+    csv.write_text("mia@contoso.example,rob@contoso.example\n"
+                   "mia@contoso.example,nia@contoso.example\n")
+    settings = file_settings(db_url, settings_for, csv)
+    run(settings, tenant, NOW)
+    csv.write_text("mia@contoso.example,nia@contoso.example\n")
+    result = run(settings, tenant, NOW + timedelta(hours=1))
+    assert result.failed_steps == []
+    (ended,) = [a for a in result.pairs.actions if a.kind not in ("keep",)]
+    assert ended.kind == "unpaired"
+    assert ended.reason == "Mia Manager and Rob Report are no longer paired in " + str(csv)
