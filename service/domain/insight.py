@@ -5,6 +5,9 @@ when its (current) start is in ``[start, end)``; "held" means notes were read ba
 that passed with nothing typed is "held without notes" and, as in `status`, counts as missed:
 nobody recorded that it took place). Figures are kept as counts and raw durations so pairs
 roll up into managers and groups by adding, never by averaging averages.
+
+Gaps and "no held 1-2-1" count only while the pair existed (its :class:`Span`): a pair
+onetoone started last week is not overdue for the months before it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from service.domain.attendance import MISSED, missed_in_a_row
-from service.domain.records import ActionRecord, OccurrenceRecord, PairingView, TopicRecord
+from service.domain.records import (
+    ActionRecord,
+    OccurrenceRecord,
+    PairingRecord,
+    PairingView,
+    TopicRecord,
+)
 from service.domain.status import ActionStatus, OccurrenceStatus
 
 # How long one cadence step is, for gaps. Monthly series fall on "the second Tuesday", so a
@@ -63,6 +72,34 @@ class Period:
             out.append(f"{day:%Y-%m}")
             day = (day + timedelta(days=32)).replace(day=1)
         return out
+
+
+@dataclass(frozen=True)
+class Span:
+    """When a pair could have met: from ``began`` until ``ended`` (None: not known, or
+    still live). Gaps and the "no held 1-2-1" flag count only inside it."""
+
+    began: datetime | None = None
+    ended: datetime | None = None
+
+
+def pair_span(pairing: PairingRecord, occurrences: Iterable[OccurrenceRecord],
+              hire_date: date | None = None) -> Span:
+    """When the pairing began and (if it has) ended, from what the store knows.
+
+    It began when onetoone first recorded it (nothing could be booked before), but not
+    before the report joined (a directory can list a starter ahead of their first day);
+    a meeting stored from earlier (an adopted series) shows it existed by then, so the
+    earliest meeting wins over both. A reactivated pairing keeps its first ``created_at``:
+    the store keeps no date for the reactivation, so its ended spell counts as a gap.
+    """
+    began = pairing.created_at
+    if began is not None and hire_date is not None:
+        began = max(began, datetime.combine(hire_date, time(), UTC))
+    first = min((o.start for o in occurrences), default=None)
+    if first is not None and (began is None or first < began):
+        began = first
+    return Span(began, pairing.ended_at)
 
 
 @dataclass
@@ -142,21 +179,37 @@ def _in(period: Period, moment: datetime) -> bool:
     return period.start_at <= moment < period.end_at
 
 
-def longest_gap(held_starts: Iterable[datetime], period: Period) -> int:
+def _until(period: Period, span: Span) -> datetime:
+    """Where a pair's "so far" stops: the period's, or the pairing's end if earlier."""
+    return period.as_of if span.ended is None else min(period.as_of, span.ended)
+
+
+def longest_gap(held_starts: Iterable[datetime], period: Period, span: Span = Span()) -> int:
     """Longest stretch in days without a held meeting, within the period so far.
 
-    Runs from the last held meeting before the period (or the period's start) through each
-    held meeting to the period's end (or now): a pair that stopped meeting shows the open gap.
+    Runs from the last held meeting before the period (or the period's start, or when the
+    pair began if later) through each held meeting to the period's end (or now, or when
+    the pair ended if earlier): a pair that stopped meeting shows the open gap, and a pair
+    is never behind for time before it existed or after it ended.
     """
-    before = [s for s in held_starts if s < period.start_at]
-    inside = sorted(s for s in held_starts if _in(period, s) and s <= period.as_of)
-    marks = [max(before) if before else period.start_at, *inside, period.as_of]
+    held = list(held_starts)
+    before = [s for s in held if s < period.start_at]
+    first = max(before) if before else period.start_at
+    if span.began is not None:
+        first = max(first, span.began)
+    last = _until(period, span)
+    if last <= first:
+        return 0  # began after the period (or ended before it): no time to be behind in
+    inside = sorted(s for s in held if _in(period, s) and first <= s <= last)
+    marks = [first, *inside, last]
     return max(0, *((b - a).days for a, b in itertools.pairwise(marks)))
 
 
 def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionRecord],
-                 topics: Sequence[TopicRecord], period: Period) -> Figures:
-    """The figures of one pair over the period (every meeting of every series it had)."""
+                 topics: Sequence[TopicRecord], period: Period,
+                 span: Span = Span()) -> Figures:
+    """The figures of one pair over the period (every meeting of every series it had);
+    its gap counts only within ``span``."""
     f = Figures()
     for occ in occurrences:
         if occ.status not in PLANNED or not _in(period, occ.start):
@@ -178,7 +231,7 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
         else:
             f.upcoming += 1
     f.longest_gap_days = longest_gap(
-        [o.start for o in occurrences if o.status == OccurrenceStatus.HELD], period)
+        [o.start for o in occurrences if o.status == OccurrenceStatus.HELD], period, span)
     as_of = period.as_of.date()
     for a in actions:
         if period.start <= a.raised_on < period.end:
@@ -206,17 +259,25 @@ def _open_at(action: ActionRecord, moment: datetime) -> bool:
 
 
 def attention(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionRecord],
-              cadence: str, period: Period) -> tuple[str, ...]:
-    """Why a pair needs someone's attention at the end of the period (empty: it doesn't)."""
+              cadence: str, period: Period, span: Span = Span()) -> tuple[str, ...]:
+    """Why a pair needs someone's attention at the end of the period (empty: it doesn't).
+
+    "No held 1-2-1" counts from the pair's start when that is inside the period, and stops
+    at its end: a pair is not overdue for time before it existed or after it ended."""
     out: list[str] = []
     as_of = period.as_of
+    until = _until(period, span)
     held = [o.start for o in occurrences if o.status == OccurrenceStatus.HELD
-            and o.start <= as_of]
+            and o.start <= until]
     limit = GAP_FACTOR * cadence_days(cadence)
-    since = (as_of - max(held)).days if held else None
+    since = (until - max(held)).days if held else None
+    began = span.began
     if since is not None and since > limit:
         out.append(f"no held 1-2-1 for {since} days (cadence {cadence})")
-    elif since is None and (as_of - period.start_at).days > limit:
+    elif since is None and began is not None and began > period.start_at:
+        if (until - began).days > limit:
+            out.append(f"no held 1-2-1 since paired on {began:%Y-%m-%d} (cadence {cadence})")
+    elif since is None and (until - period.start_at).days > limit:
         out.append(f"no held 1-2-1 in the period (cadence {cadence})")
     run = missed_in_a_row([(o.start, o.status) for o in occurrences if o.status in PLANNED],
                           as_of)

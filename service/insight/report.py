@@ -24,6 +24,7 @@ from service.domain.insight import (
     by_manager,
     cadence_days,
     pair_figures,
+    pair_span,
     rollup,
 )
 from service.domain.records import ActionRecord, OccurrenceRecord, PairingView, TopicRecord
@@ -68,12 +69,14 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
     """The report over ``period`` for pairs that had a meeting in it or are still live."""
     pairs: list[PairFigures] = []
     for h in histories:
-        figures = pair_figures(h.occurrences, h.actions, h.topics, period)
+        # Gaps count only while the pair existed: not overdue before it began or after it ended.
+        span = pair_span(h.view.pairing, h.occurrences, h.view.report.hire_date)
+        figures = pair_figures(h.occurrences, h.actions, h.topics, period, span)
         if figures.planned == 0 and h.view.pairing.status != "active":
             continue  # ended before the period: nothing to say about it
         cadence = _cadence(h)
         pairs.append(PairFigures(h.view, cadence, figures,
-                                 attention(h.occurrences, h.actions, cadence, period)))
+                                 attention(h.occurrences, h.actions, cadence, period, span)))
     pairs.sort(key=lambda p: (p.view.manager.name.lower(), p.view.report.name.lower()))
     groups, smaller, combined = by_leader(pairs, min_group_size)
     return Report(period, min_group_size, tuple(pairs), tuple(by_manager(pairs)),
