@@ -83,14 +83,24 @@ async def run_checks(settings: Settings) -> list[Check]:
 
 
 def _database(settings: Settings) -> Check:
-    from service.store.db import current_revision, head_revision, make_engine
+    from service.store.db import (
+        connect_hint,
+        current_revision,
+        head_revision,
+        make_engine,
+        sqlite_folder_problem,
+    )
 
+    url = settings.database.url
     try:
-        engine = make_engine(settings.database.url)
+        engine = make_engine(url)
         current = current_revision(engine)
     except Exception as exc:  # report any driver failure as a failed check
+        if problem := sqlite_folder_problem(url):
+            what, fix = problem
+            return Check("database", False, f"cannot open the SQLite file: {what}", fix)
         return Check("database", False, f"cannot connect: {str(exc).splitlines()[0]}",
-                     "Check [database] url and that the server is running.")
+                     connect_hint(url))
     head = head_revision()
     if current == head:
         return Check("database", True, f"schema {head}")

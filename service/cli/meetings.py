@@ -13,9 +13,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from service.cli.context import Ctx
-from service.cli.output import console
+from service.cli.output import console, writing
 from service.domain.series import agenda_can_update, first_day_after, meeting_on, meetings
 from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
+from service.domain.text import clean_text
 from service.errors import ServiceError
 
 # How far ahead a pair's next meeting is looked for (longer than any cadence's gap, and than
@@ -93,6 +94,9 @@ def topics_add(obj: Ctx, pair: str, text: str, by: str) -> None:
     """Add a topic to PAIR's next agenda (PAIR: the report's email)."""
     store = _store(obj)
     view = _pair(store, pair)
+    # Typed text is outside text too: the store keeps what it is given, and the agenda and
+    # preview show it, so bidi overrides (and undecodable bytes) go here, as from Graph.
+    text = clean_text(text)[0]
     if not text.strip():
         raise ServiceError("The topic is empty. Write what to talk about.")
     now = obj.now()
@@ -143,7 +147,8 @@ def preview(obj: Ctx, pair: str, on: datetime | None, out: str | None) -> None:
     html = render_block(ctx, agenda, view.pairing.key)
     target = Path(out or f"agenda-{view.report.email.split('@')[0]}-"
                   f"{occ.start.astimezone(ZoneInfo(zone)):%Y-%m-%d}.html")
-    target.write_text("<!doctype html><meta charset='utf-8'><body>" + html + "</body>")
+    with writing(target, "--out"):
+        target.write_text("<!doctype html><meta charset='utf-8'><body>" + html + "</body>")
     console.print(block_text(html_to_text(html)) or "", markup=False, highlight=False)
     console.print(f"\nWritten to {escape(str(target))}")
 
@@ -183,6 +188,7 @@ def notes_add(obj: Ctx, pair: str, private: bool, on: datetime | None) -> None:
     occ = past[-1] if past else None
     text = sys.stdin.read() if not sys.stdin.isatty() else (click.edit(
         "\n# Notes for your 1-2-1. Lines starting 'Action:' become actions.\n") or "")
+    text = clean_text(text)[0]  # as for topics: cleaned where it comes in
     lines = [ln.rstrip() for ln in text.splitlines() if not ln.startswith("#")]
     if not any(ln.strip() for ln in lines):
         raise ServiceError("No notes given (nothing on stdin or in the editor).")

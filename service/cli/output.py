@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from service.errors import ServiceError
 
 
 def _output_width(stream: Any = None) -> int:
@@ -33,6 +37,54 @@ def fit_to_output() -> None:
     embedding), and the output may be another stream by now."""
     console.width = _output_width()
     err_console.width = _output_width(sys.stderr)
+
+
+def cannot_write(path: Path, exc: OSError, option: str) -> ServiceError:
+    """The one-line error for a file or folder ``path`` (given by ``option``, or its
+    default) that could not be written: what went wrong and what to do."""
+    folder = path.parent
+    if exc.errno == errno.ENOENT and not folder.exists():
+        why = f"the folder {folder} does not exist. Create it, or choose another {option}"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        why = f"{exc.strerror}. Choose a folder you can write to with {option}"
+    elif exc.errno == errno.EISDIR:
+        why = f"it is a folder. Give {option} a file name"
+    elif exc.errno == errno.ENOTDIR:
+        why = f"part of it is a file, not a folder. Choose another {option}"
+    else:
+        why = f"{exc.strerror or exc}. Choose another {option}"
+    return ServiceError(f"{path}: cannot be written: {why}.")
+
+
+@contextmanager
+def writing(path: Path, option: str) -> Iterator[None]:
+    """Write ``path`` (named by ``option``) inside this block; a file-system failure
+    becomes `cannot_write`'s message, not a traceback.
+
+    `write_private` (the store's writer of personal data) already turns its OSError into a
+    ServiceError saying the path cannot be written; the command knows which option named
+    the path, so its message is replaced by one that also says what to do. Only failures on
+    ``path``, a folder above it or a file below it (the demo's pages) are translated: the
+    block may also read other files (a pairs file), whose errors say what they are."""
+
+    def about_path(exc: BaseException | None) -> bool:
+        if not isinstance(exc, OSError) or exc.filename is None:
+            return False
+        failed, target = Path(os.fsdecode(exc.filename)).absolute(), path.absolute()
+        return failed == target or failed in target.parents or target in failed.parents
+
+    try:
+        yield
+    except OSError as exc:
+        if not about_path(exc):
+            raise
+        raise cannot_write(path, exc, option) from exc
+    except ServiceError as exc:
+        cause = exc.__cause__
+        if not isinstance(cause, OSError) or not about_path(cause):
+            raise
+        raise cannot_write(path, cause, option) from cause
+
 
 ProgressUpdate = Callable[[str, int, int], None]
 

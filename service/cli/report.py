@@ -15,7 +15,7 @@ import click
 from rich.markup import escape
 
 from service.cli.context import Ctx
-from service.cli.output import console
+from service.cli.output import console, writing
 from service.errors import ServiceError
 
 NOW_HELP = "As of this ISO-8601 instant (default: now)."
@@ -74,7 +74,8 @@ def report_cmd(obj: Ctx, start: date | None, end: date | None, out: str, fmt: st
     files = render_files(report, fmt, f"{now:%Y-%m-%d %H:%M} UTC")
     folder = Path(out)
     for name, content in files.items():
-        write_private(folder / name, content)
+        with writing(folder / name, "--out"):
+            write_private(folder / name, content)
     console.print(escape(f"Wrote {len(files)} file(s) to {folder}/ ({len(report.pairs)} "
                          f"pairs, {len(report.attention)} need attention)."))
 
@@ -134,7 +135,9 @@ def evidence_cmd(obj: Ctx, person_email: str, start: date, end: date, as_manager
                      as_manager=as_manager, generated=f"{now:%Y-%m-%d %H:%M} UTC")
     suffix = "pdf" if pdf else "html"
     path = Path(out or f"evidence-{wanted.split('@')[0]}-{start}-{end}.{suffix}")
-    write_private(path, render_pdf(evidence) if pdf else render_html(evidence))
+    content = render_pdf(evidence) if pdf else render_html(evidence)
+    with writing(path, "--out"):
+        write_private(path, content)
     shown = sum(len(p.meetings) for p in evidence.pairs)
     console.print(escape(f"Wrote {path} ({shown} meeting(s); private notes "
                          f"{'included' if include_private else 'excluded'})."))

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from service.cli.context import Ctx
-from service.cli.output import console, err_console
+from service.cli.output import console, err_console, writing
 
 
 @click.command()
@@ -25,7 +25,8 @@ def init(path: str, force: bool) -> None:
     if target.exists() and not force:
         err_console.print(f"{path} already exists; use --force to overwrite it.")
         sys.exit(1)
-    target.write_text(STARTER_CONFIG)
+    with writing(target, "--path"):
+        target.write_text(STARTER_CONFIG)
     console.print(f"Wrote {escape(path)}. Edit \\[microsoft] to point at your tenant (or leave "
                   "it empty for the sandbox), then run [bold]onetoone doctor[/bold].")
 
@@ -83,7 +84,8 @@ def demo(obj: Ctx, out: str, now_text: str | None) -> None:
     """Schedule a sandbox organisation and show what everyone would see. No account needed."""
     from service.demo import run_demo
 
-    run_demo(Path(out), obj.now(now_text), console)
+    with writing(Path(out), "--out"):
+        run_demo(Path(out), obj.now(now_text), console)
 
 
 COMMANDS: tuple[click.Command, ...] = (init, show_config, db, doctor, demo)

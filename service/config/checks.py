@@ -163,7 +163,10 @@ def _optional_path(value: str, item: Raw, *, folder: bool, fix: str) -> Path | N
         return None
     path = _resolve(value, item)
     if not (path.is_dir() if folder else path.is_file()):
-        problem = "is not a folder" if folder else "does not exist"
+        if folder:
+            problem = "is not a folder" if path.exists() else "does not exist"
+        else:
+            problem = "is a folder, not a file" if path.is_dir() else "does not exist"
         raise Bad(f"{problem} (looked for {path})", fix)
     return path
 

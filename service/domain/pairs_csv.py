@@ -6,7 +6,8 @@ Format, one pair per line::
 
     manager,report[,cadence,minutes]
 
-- an optional header row (its first cell is ``manager``);
+- an optional header row (its first cell is ``manager``); a header naming the same columns in
+  another order (``report,manager``) is refused, as the columns are read by position;
 - ``#`` comment lines and blank lines are ignored;
 - cells are trimmed, emails lower-cased; a UTF-8 BOM and CRLF line ends are tolerated;
 - empty optional cells mean "use the policy" (``a@x.com,b@x.com,,45``);
@@ -16,6 +17,12 @@ Rules across lines: a report has one manager; nobody is their own manager; and t
 no management cycle (A manages B and B manages A, or longer: A -> B -> C -> A), which would
 make someone their own manager's manager. Who manages others *in the file* is
 :func:`file_managers` (the managers-of-others cadence applies to them).
+
+Lines whose columns are separated by ``;`` or a tab (as Excel saves "CSV" in many locales)
+are reported together in one message, not one per line. They are not accepted: the format
+is documented as comma-separated and a ``;`` is never part of an email, so the fix is
+unambiguous but left to the admin, who then has one format to know. A cadence written as a
+common synonym (``biweekly``) gets the right suggestion (``fortnightly``), not accepted.
 
 Every problem is reported as ``file:line: what is wrong. How to fix it.``; all problems (up to
 ``MAX_ERRORS``) are collected into one :class:`~service.errors.PairsFileError`. Line numbers are
@@ -37,6 +44,23 @@ MIN_MINUTES = 15
 MAX_MINUTES = 120
 MAX_ERRORS = 20
 HEADER_FIRST_CELLS = frozenset({"manager", "manager_email", "manager email"})
+# Every name a header cell may have: a first row made only of these is a header, whatever
+# its order (and refused unless the manager comes first).
+HEADER_CELLS = HEADER_FIRST_CELLS | {"report", "report_email", "report email", "cadence",
+                                     "minutes"}
+# Column separators that spreadsheets write instead of a comma (never part of an email).
+_OTHER_SEPARATORS = {";": ("';'", "each ';'"), "\t": ("a tab", "each tab")}
+# Words people use for a cadence, keyed as _cadence_key spells them: the one they mean.
+# "biweekly" closest-matches "weekly" by spelling but means every two weeks.
+_CADENCE_SYNONYMS = {
+    **dict.fromkeys(["week", "every week", "once a week", "per week", "1 weekly"], "weekly"),
+    **dict.fromkeys(["biweekly", "bi weekly", "every two weeks", "every 2 weeks",
+                     "every other week", "fortnight", "2 weekly", "two weekly",
+                     "semimonthly", "semi monthly", "twice a month", "twice monthly"],
+                    "fortnightly"),
+    **dict.fromkeys(["month", "every month", "once a month", "per month", "1 monthly"],
+                    "monthly"),
+}
 
 # Deliberately simple: one @, no spaces or list separators, a dot in the domain. Graph is the
 # final judge of whether a mailbox exists; this only catches typos and pasted junk.
@@ -67,6 +91,8 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
     # report email -> the first pair that named it
     seen_reports: dict[str, FilePair] = {}
     first_row = True
+    # separator -> the lines that use it instead of a comma (reported once, together)
+    separated: dict[str, list[int]] = {}
 
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -86,9 +112,26 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
             first_row = False
             if cells and cells[0].lower() in HEADER_FIRST_CELLS:
                 continue
+            named = [cell.lower() for cell in cells if cell]
+            if named and all(cell in HEADER_CELLS for cell in named):
+                # Honouring the names would silently swap every pair of a file whose header
+                # alone is wrong; read on by position, every line would be reversed.
+                errors.append(
+                    f"{where}: the header {stripped!r} does not start with the manager. "
+                    "Columns are read by position: manager,report[,cadence,minutes]. Move "
+                    "the manager column first (or fix the header, if only it is wrong); the "
+                    "rest of the file was not read."
+                )
+                break
 
         while cells and not cells[-1]:
             cells.pop()
+        if ";" in stripped or "\t" in stripped:  # rare: the cell test only then
+            separator = next((sep for sep in _OTHER_SEPARATORS
+                              if any(sep in cell for cell in cells[:2])), None)
+            if separator is not None:
+                separated.setdefault(separator, []).append(number)
+                continue
         if len(cells) > 4:
             errors.append(
                 f"{where}: {len(cells)} columns in {stripped!r}; expected at most 4 "
@@ -121,10 +164,9 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
                 cadence = CadenceKind(cadence_text.lower())
             except ValueError:
                 names = [kind.value for kind in CadenceKind]
-                close = difflib.get_close_matches(cadence_text.lower(), names, n=1)
-                hint = f" Did you mean {close[0]}?" if close else ""
                 errors.append(
-                    f"{where}: cadence {cadence_text!r} is not one of {', '.join(names)}.{hint} "
+                    f"{where}: cadence {cadence_text!r} is not one of {', '.join(names)}."
+                    f"{_cadence_hint(cadence_text, names)} "
                     "Use one of those, or leave the cell empty to use the policy."
                 )
 
@@ -168,6 +210,13 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
         seen_reports[report] = pair
         pairs.append(pair)
 
+    for separator, numbers in separated.items():
+        shown, each = _OTHER_SEPARATORS[separator]
+        errors.append(
+            f"{filename}:{numbers[0]}: the file separates columns with {shown} where a comma "
+            f"is expected ({_lines(numbers)}). Save it as comma-separated (in Excel: CSV "
+            f"UTF-8), or replace {each} with ','."
+        )
     errors += management_cycles(pairs, filename)
     # Every message starts "filename:line:"; shown in file order, a cycle at its first line.
     errors.sort(key=lambda text: _line_of(text, filename))
@@ -177,6 +226,33 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
             listed.append(f"... and {len(errors) - MAX_ERRORS} more problems in {filename}.")
         raise PairsFileError("\n".join(listed))
     return pairs
+
+
+def _cadence_key(text: str) -> str:
+    """``text`` lower-cased with runs of spaces, hyphens and underscores as one space."""
+    return re.sub(r"[\s_-]+", " ", text.lower()).strip()
+
+
+def _cadence_hint(text: str, names: Sequence[str]) -> str:
+    """" Did you mean X?" for a cadence that is not one of ``names`` (or "")."""
+    key = _cadence_key(text)
+    if key in _CADENCE_SYNONYMS:
+        return f" Did you mean {_CADENCE_SYNONYMS[key]}?"
+    if key in ("bimonthly", "bi monthly"):
+        # Twice a month or every two months: the spelling match (monthly) may be wrong.
+        return (" 'bimonthly' can mean twice a month (fortnightly) or every two months "
+                "(not offered; monthly is the longest).")
+    close = difflib.get_close_matches(key, names, n=1)
+    return f" Did you mean {close[0]}?" if close else ""
+
+
+def _lines(numbers: Sequence[int]) -> str:
+    """"line 3", "lines 1, 2 and 5" or "lines 1, 2, 3, 4, 5 and 195 more"."""
+    if len(numbers) == 1:
+        return f"line {numbers[0]}"
+    if len(numbers) <= 6:
+        return f"lines {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
+    return f"lines {', '.join(map(str, numbers[:5]))} and {len(numbers) - 5} more"
 
 
 def _line_of(message: str, filename: str) -> int:

@@ -33,6 +33,49 @@ def sqlite_path(url: str) -> Path | None:
     return Path(database) if database and database != ":memory:" else None
 
 
+def sqlite_folder_problem(url: str) -> tuple[str, str] | None:
+    """Why the SQLite file behind ``url`` cannot be opened when its folder (or its mode) is
+    the reason, and what to do, naming the folder (None otherwise, and for other databases).
+
+    sqlite3 says only "unable to open database file" for all of these, and there is no
+    server to check. The folder must be writable, not just the file: SQLite creates its
+    -wal and -shm files beside it."""
+    path = sqlite_path(url)
+    if path is None:
+        return None
+    folder = path.absolute().parent
+    other = "or set [database] url to a file in a folder this user can write to."
+    if not folder.exists():
+        return f"the folder {folder} does not exist", f"Create it, {other}"
+    if not folder.is_dir():
+        return f"{folder} is a file, not a folder", "Set [database] url to a file in a folder."
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return (f"the folder {folder} is not writable by this user (SQLite writes its journal "
+                "files beside the database)", f"Give this user write access to it, {other}")
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        return (f"the file {path.absolute()} is not readable and writable by this user",
+                f"Give this user access to it, {other}")
+    return None
+
+
+def sqlite_open_error(url: str) -> str | None:
+    """`sqlite_folder_problem` as one message for a StoreError."""
+    problem = sqlite_folder_problem(url)
+    if problem is None:
+        return None
+    what, fix = problem
+    return f"Cannot open the SQLite database {sqlite_path(url)}: {what}. {fix}"
+
+
+def connect_hint(url: str) -> str:
+    """What to check when the database at ``url`` cannot be used: a SQLite file has no
+    server, so its hint is about the file."""
+    if url.startswith("sqlite"):
+        return ("Check [database] url, and that the SQLite file is a database and not locked "
+                "by another program.")
+    return "Check [database] url and that the server is running."
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys on and a busy timeout, and a file
     the write-ahead log with ``synchronous=NORMAL``.
@@ -84,7 +127,12 @@ def single_worker(url: str) -> Iterator[None]:
         yield
         return
     lock_path = path.with_name(path.name + ".worker-lock")
-    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+    except OSError as exc:
+        raise StoreError(sqlite_open_error(url) or (
+            f"Cannot create the worker lock {lock_path} of the SQLite database "
+            f"{path}: {exc.strerror or exc}.")) from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -139,10 +187,10 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
             command.upgrade(cfg, "head")
         return before, head_revision()
     except SQLAlchemyError as exc:
-        raise StoreError(
-            f"Could not upgrade the database at {_redact(str(engine.url))}: "
-            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}. Check [database] url and "
-            "that the server is running."
+        url = str(engine.url)
+        raise StoreError(sqlite_open_error(url) or (
+            f"Could not upgrade the database at {_redact(url)}: "
+            f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}. {connect_hint(url)}")
         ) from exc
 
 
@@ -151,9 +199,10 @@ def check_schema(engine: Engine) -> None:
     try:
         current = current_revision(engine)
     except SQLAlchemyError as exc:
-        raise StoreError(
-            f"Cannot connect to the database at {_redact(str(engine.url))}: "
-            f"{str(exc).splitlines()[0]}. Check [database] url and that the server is running."
+        url = str(engine.url)
+        raise StoreError(sqlite_open_error(url) or (
+            f"Cannot connect to the database at {_redact(url)}: "
+            f"{str(exc).splitlines()[0]}. {connect_hint(url)}")
         ) from exc
     if current != head_revision():
         raise StoreError(

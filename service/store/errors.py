@@ -31,8 +31,12 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else exc.__class__.__name__
 
 
-def translate(exc: SQLAlchemyError, doing: str) -> StoreError:
-    """The StoreError to raise for ``exc``, met while ``doing`` (a method name)."""
+def translate(exc: SQLAlchemyError, doing: str, url: str = "") -> StoreError:
+    """The StoreError to raise for ``exc``, met while ``doing`` (a method name) on the
+    database at ``url`` (when known: it tells a SQLite file, which has no server, and its
+    folder)."""
+    from service.store.db import connect_hint, sqlite_open_error
+
     why = _first_line(exc)
     if isinstance(exc, IntegrityError):
         return StoreError(
@@ -48,9 +52,13 @@ def translate(exc: SQLAlchemyError, doing: str) -> StoreError:
             f"The database is not at the schema this onetoone expects ({doing}: {why}). Run "
             "`onetoone db upgrade`.")
     if isinstance(exc, (OperationalError, InterfaceError)):
-        return StoreError(
-            f"The database could not be used ({doing}: {why}). Check [database] url, that the "
-            "server is running (or the SQLite file is writable and not locked), then try again.")
+        if problem := sqlite_open_error(url):
+            return StoreError(f"{problem} ({doing}: {why})")
+        if not url and type(getattr(exc, "orig", None)).__module__.startswith("sqlite3"):
+            url = "sqlite://"  # the driver tells a SQLite file when the caller could not
+        hint = connect_hint(url).removesuffix(".")
+        return StoreError(f"The database could not be used ({doing}: {why}). {hint}, then "
+                          "try again.")
     return StoreError(f"The database failed ({doing}: {exc.__class__.__name__}: {why}). "
                       "Run `onetoone doctor` to check the database.")
 
@@ -63,6 +71,8 @@ def translating(fn: Callable[P, T]) -> Callable[P, T]:
         try:
             return fn(*args, **kwargs)
         except SQLAlchemyError as exc:
-            raise translate(exc, fn.__name__) from exc
+            # A repository (args[0]) holds its engine; its URL says which hint fits.
+            engine = getattr(args[0], "engine", None) if args else None
+            raise translate(exc, fn.__name__, str(engine.url) if engine else "") from exc
 
     return wrapper

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
+from service.domain.pairs_csv import MAX_ERRORS
 from service.domain.text import clean_text
 from service.errors import PairsFileError
 
@@ -11,17 +13,52 @@ from service.errors import PairsFileError
 def read_pairs_file(path: str) -> str:
     """The pairs file's text, or PairsFileError naming the file and what to do."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        data = Path(path).read_bytes()
     except FileNotFoundError as exc:
         raise PairsFileError(
             f"{path}: the pairs file does not exist. Fix [pairs] file or create it "
-            "(columns: manager,report[,cadence,minutes])."
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise PairsFileError(
-            f"{path}: not UTF-8 text (byte {exc.start}). Save it as CSV UTF-8."
-        ) from exc
+            "(columns: manager,report[,cadence,minutes]).") from exc
     except OSError as exc:
+        # A folder is IsADirectoryError on Linux and macOS but PermissionError on Windows.
+        if Path(path).is_dir():
+            raise PairsFileError(
+                f"{path}: is a folder, not a file. Point [pairs] file at the CSV file "
+                "itself (e.g. pairs.csv inside that folder).") from exc
         raise PairsFileError(f"{path}: cannot be read ({exc.strerror}).") from exc
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PairsFileError(_not_utf8(data, path)) from exc
     # NULs, bidi overrides and lone CRs out, as for all text from outside (domain/text.py).
     return clean_text(text)[0]
+
+
+def _not_utf8(data: bytes, path: str) -> str:
+    """One ``file:line`` message per line holding bytes that are not UTF-8 (the admin's fix
+    is the same for all: save the file as UTF-8; the lines show where, and the byte read as
+    Windows-1252 shows what, as most such files come from Excel's plain "CSV")."""
+    messages: list[str] = []
+    more = 0
+    # A line end is never inside a UTF-8 character, so each bad byte is on a line that
+    # fails on its own.
+    # Lines as the parser numbers them: CRLF, a lone CR and LF each end a line.
+    for number, line in enumerate(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+                                  .split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if len(messages) == MAX_ERRORS:
+                more += 1
+                continue
+            byte = line[exc.start]
+            column = len(line[:exc.start].decode("utf-8")) + 1
+            seen = bytes([byte]).decode("cp1252", "replace")
+            guess = f", {seen!r} in Windows-1252" if seen != "\ufffd" else ""
+            messages.append(
+                f"{path}:{number}: not UTF-8 text (byte 0x{byte:02X} at column {column}"
+                f"{guess}). Save the file as UTF-8 (in Excel: CSV UTF-8).")
+    if more:
+        messages.append(f"... and {more} more lines that are not UTF-8 in {path}.")
+    return "\n".join(messages)

@@ -361,6 +361,13 @@ ERROR_CASES = [
         id="pairs-file-missing",
     ),
     pytest.param(
+        '[pairs]\nsource = "both"\nfile = "."\n',
+        {},
+        ['config.toml:3: [pairs] file = "." is a folder, not a file'],
+        ["does not exist"],
+        id="pairs-file-is-a-folder",
+    ),
+    pytest.param(
         '[pairs]\nfile = "pairs.csv"\n',
         {},
         ["[pairs] file is set", "would be ignored"],

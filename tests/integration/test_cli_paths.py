@@ -1,0 +1,143 @@
+"""Paths the admin names that cannot be used: output files (init --path, preview, report,
+evidence, demo --out) and a SQLite [database] url. Each gives one line naming the path and
+what to do, exit 1, never a traceback; a PostgreSQL URL keeps the server hint."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy.exc import OperationalError
+
+from service.cli import cli
+from service.errors import StoreError
+from service.store import db as store_db
+from service.store.db import make_engine, single_worker, upgrade
+from service.store.errors import translate
+
+NOW = "2026-11-23T09:00:00Z"
+TOM = "tom.fletcher@contoso.example"
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "400")  # one line per message, so assertions see it whole
+    for key in [k for k in os.environ if k.startswith("ONETOONE_")]:
+        monkeypatch.delenv(key)
+    return CliRunner()
+
+
+@pytest.fixture
+def scheduled(runner: CliRunner, db_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The sandbox organisation scheduled into a fresh database (SQLite and PostgreSQL)."""
+    monkeypatch.setenv("ONETOONE_DATABASE_URL", db_url)
+    for args in (["db", "upgrade"], ["schedule", "--now", NOW]):
+        result = runner.invoke(cli, args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    return runner
+
+
+def refused(runner: CliRunner, *args: str) -> str:
+    """Run a command that must fail cleanly; its output. catch_exceptions=False: a
+    traceback (an OSError escaping) fails the test instead of being turned into exit 1."""
+    result: Result = runner.invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def test_init_into_a_missing_folder_says_create_it(runner: CliRunner) -> None:
+    out = refused(runner, "init", "--path", "nodir/x.toml")
+    assert "error: nodir/x.toml: cannot be written: the folder nodir does not exist. " \
+           "Create it, or choose another --path." in out
+    assert not Path("nodir").exists()  # a mistyped folder is not created behind the admin's back
+
+
+def test_init_under_a_file(runner: CliRunner) -> None:
+    Path("afile").write_text("")
+    out = refused(runner, "init", "--path", "afile/x.toml")
+    assert "afile/x.toml: cannot be written: part of it is a file, not a folder. " \
+           "Choose another --path." in out
+
+
+def test_preview_and_evidence_into_unusable_folders(scheduled: CliRunner) -> None:
+    out = refused(scheduled, "preview", TOM, "--out", "nodir/a.html")
+    assert "nodir/a.html: cannot be written: the folder nodir does not exist. Create it, " \
+           "or choose another --out." in out
+    Path("afile").write_text("")
+    # evidence creates its folder (owner-only), so only a folder that can't be made fails
+    out = refused(scheduled, "evidence", TOM, "--from", "2026-11-01", "--to", "2026-12-31",
+                  "--out", "afile/sub/e.html")
+    assert "afile/sub/e.html: cannot be written: part of it is a file, not a folder. " \
+           "Choose another --out." in out
+    out = refused(scheduled, "report", "--now", NOW, "--out", "afile/sub")
+    assert "afile/sub/index.html: cannot be written: part of it is a file, not a folder. " \
+           "Choose another --out." in out
+
+
+def test_demo_into_a_folder_that_cannot_be_made(runner: CliRunner) -> None:
+    Path("afile").write_text("")
+    out = refused(runner, "demo", "--out", "afile/demo", "--now", NOW)
+    assert "afile/demo: cannot be written: part of it is a file, not a folder. " \
+           "Choose another --out." in out
+
+
+def test_sqlite_url_in_a_missing_folder_names_the_folder(runner: CliRunner,
+                                                         tmp_path: Path) -> None:
+    Path("onetoone.toml").write_text('[database]\nurl = "sqlite:///nodir/x.db"\n')
+    folder = tmp_path / "nodir"
+    for args in (["db", "upgrade"], ["pairs", "--now", NOW], ["status"]):
+        out = refused(runner, *args)
+        assert f"the folder {folder} does not exist. Create it, or set [database] url" in out
+        assert "server" not in out
+    result = runner.invoke(cli, ["doctor"], catch_exceptions=False)
+    assert result.exit_code == 1
+    line = next(x for x in result.output.splitlines() if "database:" in x)
+    assert f"cannot open the SQLite file: the folder {folder} does not exist" in line
+    assert "server" not in result.output
+    assert not folder.exists()
+
+
+def test_sqlite_url_in_an_unwritable_folder_says_so(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """os.access is stubbed: run as root (CI containers), a real chmod would not bite."""
+    monkeypatch.setattr(store_db.os, "access", lambda path, mode: Path(path) != tmp_path)
+    url = f"sqlite:///{tmp_path / 'sub.db'}"
+    problem = store_db.sqlite_open_error(url)
+    assert problem is not None
+    assert f"the folder {tmp_path} is not writable by this user" in problem
+    assert "Give this user write access to it" in problem
+
+
+def test_worker_lock_in_a_missing_folder(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'nodir' / 'x.db'}"
+    with pytest.raises(StoreError, match=re.escape(f"folder {tmp_path / 'nodir'} does not")), \
+            single_worker(url):
+        pass
+
+
+def test_postgresql_keeps_the_server_hint() -> None:
+    engine = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/nothing?connect_timeout=5")
+    with pytest.raises(StoreError, match="that the server is running"):
+        upgrade(engine)
+
+
+def test_store_errors_tell_sqlite_from_a_server() -> None:
+    locked = OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked"))
+    said = str(translate(locked, "views"))
+    assert "SQLite file" in said and "server" not in said
+    refused_conn = OperationalError("SELECT 1", {}, ConnectionRefusedError("refused"))
+    assert "that the server is running" in str(translate(refused_conn, "views"))
+
+
+def test_writing_leaves_errors_about_other_files_alone(tmp_path: Path) -> None:
+    """A file the block reads elsewhere (a pairs file) keeps its own error."""
+    from service.cli.output import writing
+
+    with pytest.raises(FileNotFoundError), writing(tmp_path / "out" / "a.html", "--out"):
+        (tmp_path / "elsewhere.csv").read_text()

@@ -1,0 +1,189 @@
+"""Pairs-file messages for the mistakes a new admin makes: a file saved with ';' or tabs, a
+header in another order, a file that is not UTF-8, a folder for a file, and a cadence
+written as a synonym. Each names ``file:line`` (or the file) and says what to do."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from service.domain.model import CadenceKind
+from service.domain.pairs_csv import FilePair, parse_pairs_csv
+from service.errors import PairsFileError
+from service.store.files import read_pairs_file
+
+
+def errors_of(text: str, filename: str = "pairs.csv") -> list[str]:
+    with pytest.raises(PairsFileError) as caught:
+        parse_pairs_csv(text, filename)
+    return str(caught.value).splitlines()
+
+
+def read_errors(path: Path) -> list[str]:
+    with pytest.raises(PairsFileError) as caught:
+        read_pairs_file(str(path))
+    return str(caught.value).splitlines()
+
+
+# -- separators -----------------------------------------------------------------------------
+
+
+def test_semicolon_file_gets_one_message_naming_the_separator() -> None:
+    """Excel's "CSV" in many locales: one message for the whole file, not one per line."""
+    text = ("manager;report;cadence;minutes\n"
+            "a@x.com;b@x.com\n"
+            "# a comment\n"
+            "a@x.com;c@x.com;weekly;45\n")
+    assert errors_of(text) == [
+        "pairs.csv:1: the file separates columns with ';' where a comma is expected "
+        "(lines 1, 2 and 4). Save it as comma-separated (in Excel: CSV UTF-8), or replace "
+        "each ';' with ','."
+    ]
+
+
+def test_tab_separated_lines_are_named_as_tabs() -> None:
+    """Cells pasted from a spreadsheet arrive tab-separated."""
+    [message] = errors_of("a@x.com,b@x.com\nc@x.com\td@x.com\n")
+    assert message.startswith("pairs.csv:2: the file separates columns with a tab ")
+    assert "(line 2)" in message and "replace each tab with ','" in message
+
+
+def test_a_semicolon_inside_a_comma_separated_line_is_the_separator_problem() -> None:
+    """'a;b,weekly' reads as 2 cells; the message is about the ';', not the emails."""
+    [message] = errors_of("a@x.com;b@x.com,weekly\n")
+    assert message.startswith("pairs.csv:1: the file separates columns with ';'")
+
+
+def test_many_separator_lines_are_summarised() -> None:
+    """A 200-line file is one message listing the first lines and a count."""
+    text = "".join(f"m{i}@x.com;r{i}@x.com\n" for i in range(200))
+    [message] = errors_of(text)
+    assert "(lines 1, 2, 3, 4, 5 and 195 more)" in message
+
+
+def test_semicolons_mixed_with_other_problems_keep_file_order() -> None:
+    """The separator message sits at its first line among the other messages."""
+    messages = errors_of("a@x.com,bad\nc@x.com;d@x.com\ne@x.com,e@x.com\n")
+    assert [m.split(": ", 1)[0] for m in messages] == ["pairs.csv:1", "pairs.csv:2",
+                                                       "pairs.csv:3"]
+    assert "';'" in messages[1]
+
+
+# -- headers --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("header", ["report,manager", "Report Email,Manager Email",
+                                    "cadence,manager,report", "report,manager,cadence,minutes"])
+def test_header_in_another_order_is_refused_once(header: str) -> None:
+    """Known column names in another order: one message, no cascade from reading the
+    (reversed) rows by position."""
+    text = f"{header}\nb@x.com,a@x.com\nc@x.com,a@x.com\n"
+    [message] = errors_of(text)
+    assert message.startswith(f"pairs.csv:1: the header {header!r} does not start with the "
+                              "manager.")
+    assert "manager,report[,cadence,minutes]" in message and "Move" in message
+
+
+def test_header_starting_with_manager_is_still_skipped() -> None:
+    """The documented header, and one naming only some columns, are skipped as before."""
+    for header in ("manager,report,cadence,minutes", "Manager,Report", "manager_email"):
+        assert parse_pairs_csv(f"{header}\na@x.com,b@x.com\n", "p.csv") == [
+            FilePair("a@x.com", "b@x.com", None, None, 2)]
+
+
+def test_a_data_row_is_not_taken_for_a_header() -> None:
+    """A first row with an email in it is data, even next to a column name."""
+    [message] = errors_of("report,b@x.com\n")
+    assert "manager email 'report' is not a valid email address" in message
+
+
+# -- cadence synonyms -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("biweekly", "fortnightly"), ("Bi-Weekly", "fortnightly"), ("bi weekly", "fortnightly"),
+    ("every two weeks", "fortnightly"), ("every 2 weeks", "fortnightly"),
+    ("twice a month", "fortnightly"), ("once a month", "monthly"), ("every month", "monthly"),
+    ("every week", "weekly"), ("wekly", "weekly"), ("fortnighly", "fortnightly"),
+])
+def test_cadence_synonyms_suggest_the_cadence_meant(written: str, meant: str) -> None:
+    """'biweekly' is every two weeks: suggest fortnightly, not the spelling match weekly."""
+    [message] = errors_of(f"a@x.com,b@x.com,{written}\n")
+    assert message.startswith(f"pairs.csv:1: cadence {written!r} is not one of ")
+    assert f"Did you mean {meant}?" in message
+    assert "leave the cell empty to use the policy" in message
+
+
+def test_bimonthly_is_called_ambiguous() -> None:
+    """'bimonthly' is twice a month or every two months: say so, suggest no single one."""
+    [message] = errors_of("a@x.com,b@x.com,bimonthly\n")
+    assert "Did you mean" not in message
+    assert "twice a month (fortnightly)" in message and "every two months" in message
+
+
+def test_synonyms_are_suggested_not_accepted() -> None:
+    """Only the three names are accepted (the one format the docs describe)."""
+    assert parse_pairs_csv("a@x.com,b@x.com,Fortnightly\n", "p.csv")[0].cadence == (
+        CadenceKind.FORTNIGHTLY)
+    errors_of("a@x.com,b@x.com,biweekly\n")
+
+
+# -- reading the file -----------------------------------------------------------------------
+
+
+def test_latin1_bytes_are_named_by_line_and_column(tmp_path: Path) -> None:
+    """Each line with a byte that is not UTF-8 gets file:line, the column, what the byte
+    probably is, and the fix."""
+    path = tmp_path / "pairs.csv"
+    path.write_bytes(b"manager,report\r\n"
+                     b"# Jos\xe9's team\r\n"
+                     b"a@x.com,b@x.com\r\n"
+                     b"# Ren\xe9e \xe9 again\r\n")
+    assert read_errors(path) == [
+        f"{path}:2: not UTF-8 text (byte 0xE9 at column 6, 'é' in Windows-1252). Save the "
+        "file as UTF-8 (in Excel: CSV UTF-8).",
+        f"{path}:4: not UTF-8 text (byte 0xE9 at column 6, 'é' in Windows-1252). Save the "
+        "file as UTF-8 (in Excel: CSV UTF-8).",
+    ]
+
+
+def test_non_utf8_line_numbers_match_the_parser_with_a_bom_and_lone_crs(tmp_path: Path) -> None:
+    """Lines are counted as the parser counts them (a lone CR ends a line too); the column
+    counts characters, so UTF-8 letters before the bad byte count once."""
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"\xef\xbb\xbfmanager,report\rJos\xc3\xa9\r# \x81\n")
+    [message] = read_errors(path)
+    assert message.startswith(f"{path}:3: not UTF-8 text (byte 0x81 at column 3)")
+
+
+def test_many_non_utf8_lines_are_capped(tmp_path: Path) -> None:
+    """A whole file in another encoding lists 20 lines and a count of the rest."""
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"".join(b"# caf\xe9\n" for _ in range(25)))
+    messages = read_errors(path)
+    assert len(messages) == 21
+    assert messages[-1] == f"... and 5 more lines that are not UTF-8 in {path}."
+    assert all(re.match(rf"{re.escape(str(path))}:\d+: ", m) for m in messages[:20])
+
+
+def test_a_folder_is_called_a_folder(tmp_path: Path) -> None:
+    """[pairs] file pointing at a folder: say it is a folder, not that it is missing."""
+    [message] = read_errors(tmp_path)
+    assert message == (f"{tmp_path}: is a folder, not a file. Point [pairs] file at the CSV "
+                       "file itself (e.g. pairs.csv inside that folder).")
+
+
+def test_a_missing_file_is_still_called_missing(tmp_path: Path) -> None:
+    """The folder check does not change the missing-file message."""
+    [message] = read_errors(tmp_path / "nope.csv")
+    assert "the pairs file does not exist" in message
+
+
+def test_utf8_with_bom_and_bidi_override_reads_clean(tmp_path: Path) -> None:
+    """A UTF-8 file (with Excel's BOM) is read, and outside text is cleaned as before."""
+    path = tmp_path / "p.csv"
+    path.write_bytes("\ufeffmanager,report\r\n# Jos\u00e9\u202e\r\na@x.com,b@x.com\r\n"
+                     .encode())
+    assert read_pairs_file(str(path)) == "manager,report\n# Jos\u00e9\na@x.com,b@x.com\n"
