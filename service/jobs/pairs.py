@@ -36,7 +36,7 @@ from service.domain.records import PairingRecord, PairingView, PersonRecord, Per
 from service.domain.status import LIVE_PAIRINGS, PairingStatus
 from service.errors import PairsFileError
 from service.jobs.context import JobContext
-from service.store.files import read_pairs_file
+from service.store.files import file_digest, read_pairs_file
 from service.store.people import PairingChange
 
 log = logging.getLogger(__name__)
@@ -149,10 +149,15 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
     users: list[DirectoryUser] = []
     everyone: dict[str, DirectoryUser] = {}
     read: DirectoryRead | None = None
-    if use_directory:
+    if use_directory or use_file:
+        # A pairs file's people are found in the directory too: users/delta (one request a
+        # sync once read) tells who is enabled, rather than a lookup per person in the file
+        # on every sync.
         users, read = await _read_directory(ctx, delta)
         everyone = {u.id: u for u in users}
-        if cfg.group_id:
+        if not use_directory:
+            users = []  # the file alone says who is paired
+        elif cfg.group_id:
             scope = await ctx.graph.group_member_ids(cfg.group_id)
             users = [u for u in users if u.id in scope]
     # Without a group scope everyone is in it: no second set of every id.
@@ -171,9 +176,11 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
     if use_file:
         file_rows = parse_pairs_csv(read_pairs_file(str(cfg.file)), str(cfg.file))
         by_email = {u.email: u for u in usable.values()}
-        wanted = sorted({r.manager_email for r in file_rows} | {r.report_email for r in file_rows}
-                        - set(by_email))
-        found = await ctx.graph.find_users(wanted)
+        named = {r.manager_email for r in file_rows} | {r.report_email for r in file_rows}
+        found = {u.email: u for u in everyone.values() if u.email in named}
+        # Looked up one by one only if the directory doesn't list them under that address
+        # (an alias, or a UPN other than their mail).
+        found |= await ctx.graph.find_users(sorted(named - set(by_email) - set(found)))
         problems = []
         for row in file_rows:
             for email in (row.manager_email, row.report_email):
@@ -328,13 +335,20 @@ async def sync_pairs(ctx: JobContext, now: datetime, *, dry_run: bool = False) -
 def _quiet_basis(ctx: JobContext, now: datetime) -> str | None:
     """What a sync's plan depends on besides the directory's users: the day (cadences of
     new starters change with it), the settings and the stored pairings (a pairing changed
-    elsewhere, e.g. by `pairs reset`). None when it depends on more than users/delta tells
-    of (a pairs file, group membership), so every sync gathers."""
+    elsewhere, e.g. by `pairs reset`), and the pairs file's bytes when it is a source. None
+    when it depends on more than users/delta tells of (group membership), so every sync
+    gathers."""
     cfg = ctx.settings.pairs
     policy = ctx.settings.cadence_policy()
-    if cfg.source != "directory" or cfg.group_id or policy.group_overrides:
+    if cfg.group_id or policy.group_overrides:
         return None
     settings = hashlib.sha256(f"{cfg!r}|{policy!r}".encode()).hexdigest()[:16]
+    if cfg.source in ("file", "both"):
+        # The file as it is now is part of what the plan depends on.
+        file = file_digest(str(cfg.file))
+        if file is None:
+            return None  # gathered, so that reading it reports the problem
+        settings += f" {file}"
     return f"{now.date().isoformat()} {settings} {ctx.store.pairings_state()}"
 
 

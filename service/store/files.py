@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 from pathlib import Path
 
 from service.domain.pairs_csv import MAX_ERRORS
@@ -33,6 +34,14 @@ def read_pairs_file(path: str) -> str:
         raise PairsFileError(_not_utf8(data, path)) from exc
     # NULs, bidi overrides and lone CRs out, as for all text from outside (domain/text.py).
     return clean_text(text)[0]
+
+
+def file_digest(path: str) -> str | None:
+    """A short digest of a file's bytes (whether it changed since), or None if unreadable."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return None
 
 
 def _not_utf8(data: bytes, path: str) -> str:

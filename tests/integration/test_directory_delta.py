@@ -213,3 +213,36 @@ def test_stored_directory_is_read_in_pages_and_written_in_chunks(db_url) -> None
     expected = {k: v for k, v in people.items() if k != "u0002"} | after
     assert dict(store.directory_rows("users", size=7)) == expected
     assert store.directory_link("users") == "link-2"
+
+
+def test_a_pairs_file_is_resolved_from_the_delta_not_a_lookup_per_person(
+        settings, tmp_path) -> None:
+    """[pairs] source = "file": the people in the file are found in the directory read with
+    users/delta, so a sync with nothing changed costs that one request (not one lookup per
+    person in the file), a file edited since is read again, and an account disabled since is
+    noticed from the delta and refuses the file, naming its line."""
+    csv = tmp_path / "pairs.csv"
+    csv.write_text("mia@contoso.example,rob@contoso.example\n"
+                   "mia@contoso.example,nia@contoso.example\n")
+    settings = dataclasses.replace(settings, pairs=dataclasses.replace(
+        settings.pairs, source="file", file=csv))
+    tenant = org()
+    first, _ = sync(settings, tenant)
+    assert {k for k, _ in kinds(first)} == {"join"} and len(kinds(first)) == 2
+    lookups = tenant.count("GET", r"^/users/(?!delta$)[^/]+$")
+    assert lookups == 0  # everyone in the file is in the directory read
+
+    again, requests = sync(settings, tenant)
+    assert (requests, kinds(again)) == (1, [])
+
+    csv.write_text("mia@contoso.example,rob@contoso.example\n")
+    edited, requests = sync(settings, tenant)
+    assert requests == 1
+    assert kinds(edited) == [("unpaired", key(tenant, "mia@contoso.example",
+                                              "nia@contoso.example"))]
+
+    tenant.disable_user("rob@contoso.example")
+    with pytest.raises(Exception, match=r"pairs.csv:1: rob@contoso.example's account is "
+                                        r"disabled"):
+        sync(settings, tenant)
+    assert tenant.count("GET", r"^/users/(?!delta$)[^/]+$") == 0
