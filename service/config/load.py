@@ -207,7 +207,7 @@ def _build(
     errors.extend(cross_checks(values, raw))
 
     if errors:
-        raise ConfigError("\n".join(errors))
+        raise ConfigError("\n".join(sorted(errors, key=_file_order)))
 
     def fields(name: str) -> dict[str, Any]:
         return {k.key: values[(k.section, k.key)] for k in KEYS if k.section == name}
@@ -353,3 +353,10 @@ def _from_env(k: Key, text: str) -> Any:
             table[name.strip()] = value.strip()
         return table
     return text
+
+
+def _file_order(message: str) -> tuple[int, str, int]:
+    """Problems in the order an admin reads the file: by file and line, then the ones from
+    environment variables and defaults as they were found (the sort is stable)."""
+    match = re.match(r"(.+?):(\d+): ", message)
+    return (0, match.group(1), int(match.group(2))) if match else (1, "", 0)

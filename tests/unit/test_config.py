@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import time
 from pathlib import Path
 
@@ -739,3 +740,16 @@ def test_keys_table_is_consistent() -> None:
     assert names == [k.name for k in KEYS]
     help_text = env_help()
     assert all(env in help_text for env in envs)
+
+
+def test_problems_are_listed_in_file_line_order(folder: Path) -> None:
+    """An admin fixes a file top to bottom: its problems come in line order, whatever the
+    order the checks found them in, and variables' problems after them."""
+    text = ('[policy]\nminutes = 5\n[pairs]\nexclude = ["x"]\n[policy.groups]\n'
+            '"00000000-0000-0000-0000-000000000001" = "daily"\n[worker]\nbogus = 1\n')
+    message = config_errors(folder, text, {"ONETOONE_WORKER_HEALTH_PORT": "http"})
+    lines = message.splitlines()
+    numbers = [int(m.group(1)) for line in lines
+               if (m := re.match(rf"{re.escape(str(folder / 'config.toml'))}:(\d+): ", line))]
+    assert len(numbers) >= 3 and numbers == sorted(numbers)
+    assert lines[-1].startswith("ONETOONE_WORKER_HEALTH_PORT")
