@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -177,12 +177,23 @@ def head_revision() -> str:
     return head
 
 
+# The advisory lock `db upgrade` holds on PostgreSQL (any fixed 64-bit number: "onetoone").
+UPGRADE_LOCK = int.from_bytes(b"onetoone", "big") & 0x7FFF_FFFF_FFFF_FFFF
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to the newest revision; returns (before, after)."""
     try:
-        before = current_revision(engine)
         cfg = _alembic_config(engine)
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Several hosts may run `db upgrade` at once (a unit's pre-start step): the
+                # second waits for the first's transaction, then finds nothing to do,
+                # rather than failing half-way on the tables the first is creating.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                             {"key": UPGRADE_LOCK})
+            # Read under the lock: what this run found, not what another one was changing.
+            before = MigrationContext.configure(conn).get_current_revision()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
         return before, head_revision()

@@ -266,3 +266,33 @@ def test_a_refused_write_says_what_to_do(store: Store) -> None:
     with pytest.raises(StoreError, match="Run the command again") as raised:
         store.add_note(9999, None, "a note", private=False, now=NOW)
     assert isinstance(raised.value.__cause__, IntegrityError)
+
+
+def test_two_upgrades_at_once_on_an_empty_postgresql_database(db_url) -> None:
+    """Several hosts may run `onetoone db upgrade` together (a unit's pre-start step): on
+    PostgreSQL the second waits for the first and finds nothing left to do, instead of
+    failing half-way on the tables the first was creating."""
+    import threading
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("one worker per SQLite file: a server database's case")
+    start = threading.Barrier(2)
+    results: list[object] = []
+
+    def run() -> None:
+        engine = make_engine(db_url)
+        start.wait()
+        try:
+            results.append(upgrade(engine))
+        except Exception as exc:  # collected: the assertion below names it
+            results.append(exc)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results, key=str) == sorted([(None, head_revision()),
+                                               (head_revision(), head_revision())], key=str)
