@@ -323,7 +323,9 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
         store.update_occurrence(occ.id, now, status=OccurrenceStatus.MOVED,
                                 absence_state=AbsenceState.MOVED)
         report.moved.append(f"{label} → {decision.start:%Y-%m-%d %H:%M} ({decision.reason})")
-        log.info("absences.moved", extra={"occurrence": occ.id, "reason": decision.reason})
+        # Whose absence, by role: the reason names the person and says they are away, which
+        # is theirs to share (it goes to the pair), not the log's.
+        log.info("absences.moved", extra={"occurrence": occ.id, "absent": decision.absent})
         return
     if action == "no_slot":
         _queue(ctx, d, "absence_no_slot", f"{occ.id}:absence_no_slot",

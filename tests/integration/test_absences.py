@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -297,6 +299,7 @@ class Sim:
     store: Store
     tenant: SandboxTenant
     settings: object
+    moved_logs: list[dict[str, object]] = field(default_factory=list)  # absences.moved records
 
     def rows(self, email: str) -> list[OccurrenceRecord]:
         view = next(v for v in self.store.views() if v.report.email == email)
@@ -320,6 +323,25 @@ def simulate(tmp: Path) -> Sim:
     tenant = org()
     store = Store(make_engine(db))
     sim = Sim(store, tenant, settings)
+
+    class Moved(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage() == "absences.moved":
+                sim.moved_logs.append(dict(record.__dict__))
+
+    handler, logger = Moved(), logging.getLogger("service.jobs.absences")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        _walk(sim, settings, tenant)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    return sim
+
+
+def _walk(sim: Sim, settings: Any, tenant: SandboxTenant) -> None:
     for step in range(DAYS * 2):
         now = START + timedelta(hours=12 * step)
         if step == 14:  # a week in: leave and busy time booked after the series exist
@@ -330,7 +352,6 @@ def simulate(tmp: Path) -> Sim:
                 if d.weekday() < 5:
                     tenant.add_event(ZED, "Year-end close", at(d, "08:00"), at(d, "18:00"))
         run_tick(settings, tenant, now)
-    return sim
 
 
 @pytest.fixture(scope="module")
@@ -377,6 +398,16 @@ def test_leave_booked_after_the_series_moves_the_meeting(sim: Sim) -> None:
     assert occ.start.astimezone(LONDON).date() == date(2026, 12, 21)
     assert sim.patches(occ.event_id) == 2 and occ.agenda_state == "injected"
     assert "Monday 21 December 2026" in sim.tenant.person_body(MIA, occ.event_id)
+
+
+def test_a_move_is_logged_without_who_is_away(sim: Sim) -> None:
+    """The reason a meeting moved names who is away ("out of office: Ola Report"): it goes
+    to the pair, not to the log, which says only the role."""
+    assert sim.moved_logs
+    for record in sim.moved_logs:
+        assert record["absent"] in ("manager", "report", None)
+        assert not any("Ola" in str(value) or "out of office" in str(value)
+                       for value in record.values())
 
 
 def test_moves_never_double_book_the_manager(sim: Sim) -> None:
