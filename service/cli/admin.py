@@ -264,9 +264,17 @@ def forget(obj: Ctx, person_email: str, yes: bool) -> None:
         raise ServiceError(f"No pair involves {person_email}.")
     person_id = (people[0].manager.id if people[0].manager.email.lower()
                  == person_email.lower() else people[0].report.id)
-    if not yes and not click.confirm(f"Erase notes, topics and actions of every 1-2-1 "
-                                     f"involving {person_email}?"):
-        raise ServiceError("Nothing erased.")
+    managed = sum(1 for v in people if v.manager.id == person_id)
+    if not yes:
+        reports = (f", including the 1-2-1s of all {managed} of their reports"
+                   if managed else "")
+        console.print(escape(
+            f"This erases the notes (private ones too), topics, actions, report comments and "
+            f"the text of unsent mail of {len(people)} 1-2-1 pair(s) involving "
+            f"{person_email}{reports}. Counts and dates are kept. It cannot be undone."))
+        if not click.confirm("Erase?"):
+            console.print("Nothing erased.")
+            return
     with spinner(f"Erasing what was written about {person_email}'s {len(people)} 1-2-1(s)"):
         erased = store.forget_person(person_id, obj.now())
     console.print(escape(f"Erased for {person_email}: " + ", ".join(

@@ -172,6 +172,15 @@ def test_status_and_forget(scenario: Scenario, monkeypatch, tmp_path) -> None:
     out = CliRunner().invoke(cli, ["status"]).output
     assert "1 unconfirmed" in out and "unconfirmed: summary for Rob Report" in out
     assert "onetoone mail resend" in out
+    # Asked first, saying what goes and that it cannot be undone; "no" erases nothing.
+    asked = CliRunner().invoke(cli, ["forget", "mia@contoso.example"], input="n\n")
+    assert asked.exit_code == 0, asked.output
+    said = " ".join(asked.output.split())
+    assert "of 2 1-2-1 pair(s) involving mia@contoso.example, including the 1-2-1s of all 2 " \
+           "of their reports" in said
+    assert "private ones too" in said and "cannot be undone" in said
+    assert asked.output.rstrip().endswith("Nothing erased.")
+    assert all(n.text != "[erased]" for n in scenario.store.notes(scenario.occ.id))
     result = CliRunner().invoke(cli, ["forget", "rob@contoso.example", "--yes"])
     assert result.exit_code == 0, result.output
     assert re.search(r"\b[1-9]\d* notes", result.output), result.output
