@@ -4,8 +4,9 @@ For each meeting in the period: its date and what happened, the agenda's topics,
 and actions as first read back and each later edit with the time it was read (the store
 keeps every version: note_versions), notes added with the CLI, the summary as it was mailed
 (the outbox keeps what went), and the actions agreed with their history; then the topics the
-report raised. Private notes, and versions of them, are left out unless asked for, and the
-first page says which.
+report raised; then what is not tied to a meeting (notes and actions added before the pair's
+first meeting, dated by when they were added). Private notes, and versions of them, are left
+out unless asked for, and the first page says which.
 """
 
 from __future__ import annotations
@@ -131,6 +132,10 @@ class PairRecord:
     meetings: tuple[Meeting, ...]
     report_topics: tuple[tuple[str, str, str], ...]  # raised on, text, what became of it
     erased: int  # items whose words were erased (forget or retention)
+    # Notes and actions of no meeting (`notes add` before the first one), in the period by
+    # when they were added: a subject-access record must not drop them.
+    unattached_notes: tuple[NoteVersion, ...] = ()
+    unattached_actions: tuple[ActionLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,8 +192,12 @@ def _versions(notes: Sequence[NoteRecord | ReadBack], zone: ZoneInfo
     return tuple(v for *_, v in sorted(dated, key=lambda d: (d[0], d[1])))
 
 
-def _history(a: ActionRecord, dates: dict[int, str], zone: ZoneInfo) -> tuple[str, ...]:
-    out = [f"agreed {a.raised_on:%Y-%m-%d}" + (f", due {a.due:%Y-%m-%d}" if a.due else "")]
+def _history(a: ActionRecord, dates: dict[int, str], zone: ZoneInfo, *,
+             at_meeting: bool = True) -> tuple[str, ...]:
+    # With no meeting, the day it was agreed says little: the time it was added is its date.
+    first = (f"agreed {a.raised_on:%Y-%m-%d}" if at_meeting
+             else f"added {_at(a.created_at, zone)}, not at a meeting")
+    out = [first + (f", due {a.due:%Y-%m-%d}" if a.due else "")]
     if a.carried:
         out.append(f"carried to {a.carried} later agenda(s)")
     if a.status == ActionStatus.DONE and a.text != ERASED:
@@ -231,8 +240,24 @@ def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None) 
                 if t.discussed_occurrence_id in dates else t.status)
         erased += t.text == ERASED
         raised.append((f"{t.raised_on:%Y-%m-%d}", _words(t.text), fate))
+    # Not tied to a meeting: none given (`notes add` before the first meeting, a note mailed
+    # then), or one this pair's meetings don't include. Each is in the period by when it
+    # was written, as a meeting is by when it started.
+    within = period.start_at, period.end_at
+    loose_notes = _versions([n for n in p.notes if n.occurrence_id not in dates
+                             and within[0] <= _written(n) < within[1]], zone)
+    loose_actions = tuple(
+        ActionLine(_words(a.owner), _words(a.text), _history(a, dates, zone, at_meeting=False))
+        for a in p.actions if a.raised_occurrence_id not in dates
+        and within[0] <= a.created_at < within[1])
+    erased += sum(1 for n in loose_notes if n.erased) + sum(1 for a in loose_actions
+                                                            if not a.text)
     return PairRecord(role, p.view.manager.name, p.view.report.name, tuple(meetings),
-                      tuple(raised), erased)
+                      tuple(raised), erased, loose_notes, loose_actions)
+
+
+def _written(note: NoteRecord | ReadBack) -> datetime:
+    return note.read_at if isinstance(note, ReadBack) else note.created_at
 
 
 def build(person: tuple[str, str, str | None], pairs: Sequence[tuple[str, PairInput]],

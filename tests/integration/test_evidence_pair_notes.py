@@ -1,0 +1,178 @@
+"""`onetoone evidence` keeps what is not tied to a meeting: notes and actions added with
+`notes add` before the pair's first meeting are in the record (a section per pair, dated by
+when they were added, in --from/--to by that date), private ones only with
+--include-private, and `forget` erases them. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from service.cli import cli
+from service.domain.records import PersonUpdate, SeriesRecord
+from service.store.db import make_engine, upgrade
+from service.store.models import OccurrenceRow
+from service.store.repo import Store
+
+ROB = "r@x.test"
+ADDED = datetime(2027, 2, 10, 14, 30, tzinfo=UTC)  # before the pair's first meeting
+MEETING = datetime(2027, 3, 2, 10, tzinfo=UTC)
+
+
+def pair(db_url: str) -> tuple[Store, int]:
+    """Mia (manager) and Rob (report): a pair with no series and no meeting yet."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    store = Store(engine)
+    store.upsert_people([PersonUpdate("m", "m@x.test", "Mia", None, True),
+                         PersonUpdate("r", ROB, "Rob", None, False)], ADDED)
+    p = store.upsert_pairing(key="p", manager_id="m", report_id="r", cadence="monthly",
+                             minutes=30, reason="", source="directory", now=ADDED)
+    return store, p.id
+
+
+def first_meeting(store: Store, pairing_id: int) -> int:
+    """The pair's first meeting, held, after the pair-level notes were added."""
+    series = store.begin_series(SeriesRecord(
+        pairing_id=pairing_id, mailbox="m", transaction_id="t", cadence="monthly",
+        minutes=30, weekday=1, start_time="10:00", time_zone="Europe/London",
+        first_date=MEETING.date(), range_end=date(2027, 12, 1), created_at=ADDED,
+        updated_at=ADDED))
+    with store.session() as s, s.begin():
+        occ = OccurrenceRow(series_id=series.id, event_id="e0", original_start=MEETING,
+                            start=MEETING, end=MEETING + timedelta(minutes=30),
+                            status="held", updated_at=MEETING)
+        s.add(occ)
+        s.flush()
+        return occ.id
+
+
+def pair_level(store: Store, pairing_id: int, at: datetime = ADDED) -> None:
+    """What `notes add` stores with no meeting yet: a shared note, an action, a private
+    note."""
+    store.add_note(pairing_id, None, "PAIRLEVEL-CANARY", private=False, now=at)
+    store.add_action(pairing_id=pairing_id, occurrence_id=None, owner="Rob", text="fix Y",
+                     due=date(2027, 2, 28), raised_on=at.date(), fingerprint="cli:fix-y",
+                     now=at)
+    store.add_note(pairing_id, None, "PRIVATE-CANARY", private=True,
+                   now=at + timedelta(minutes=1))
+
+
+def evidence(db_url: str, tmp_path: Path, start: str, end: str, *extra: str
+             ) -> tuple[str, str]:
+    """The record's HTML and what the command said, as the admin runs it."""
+    path = tmp_path / f"rob-{start}-{end}-{len(extra)}.html"
+    result = CliRunner().invoke(cli, ["evidence", ROB, "--from", start, "--to", end,
+                                      "--now", "2027-06-01T09:00:00Z", "--out", str(path),
+                                      *extra],
+                                env={"ONETOONE_DATABASE_URL": db_url, "ONETOONE_CONFIG": ""},
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return path.read_text(), " ".join(result.output.split())  # as one line: rich wraps
+
+
+def test_pair_level_note_and_action_are_in_the_record(db_url: str, tmp_path: Path) -> None:
+    """With no meeting at all, the note and the action are in the record, dated by when they
+    were added; the private note only with --include-private; the command counts them."""
+    store, pid = pair(db_url)
+    pair_level(store, pid)
+    plain, said = evidence(db_url, tmp_path, "2027-01-01", "2028-01-01")
+    assert "0 meeting(s); 2 note(s) and action(s) not tied to a meeting" in said
+    section = plain[plain.index("Not tied to a meeting"):]
+    assert "PAIRLEVEL-CANARY" in section
+    assert "added with `onetoone notes add` 2027-02-10 14:30" in section
+    assert "Rob: fix Y – added 2027-02-10 14:30 UTC, not at a meeting, due 2027-02-28" \
+        in section and "still open" in section
+    assert "PRIVATE-CANARY" not in plain
+    full, said = evidence(db_url, tmp_path, "2027-01-01", "2028-01-01", "--include-private")
+    assert "3 note(s) and action(s) not tied to a meeting" in said
+    assert "PAIRLEVEL-CANARY" in full and "Notes (private) added with" in full
+    assert full.index("PAIRLEVEL-CANARY") < full.index("PRIVATE-CANARY")  # by when added
+
+
+@pytest.mark.parametrize(("start", "end", "shown"), [
+    ("2027-02-10", "2027-02-11", True),  # the day it was added
+    ("2027-02-11", "2028-01-01", False),  # from the day after
+    ("2027-01-01", "2027-02-10", False),  # up to it, not included
+])
+def test_pair_level_items_are_in_the_period_by_when_they_were_added(
+        db_url: str, tmp_path: Path, start: str, end: str, shown: bool) -> None:
+    store, pid = pair(db_url)
+    pair_level(store, pid)
+    html, _ = evidence(db_url, tmp_path, start, end, "--include-private")
+    for words in ("Not tied to a meeting", "PAIRLEVEL-CANARY", "fix Y", "PRIVATE-CANARY"):
+        assert (words in html) is shown, words
+
+
+def test_pair_level_items_stay_once_the_pair_has_meetings(db_url: str,
+                                                         tmp_path: Path) -> None:
+    """Added before the first meeting, they stay apart from it (not moved onto it), and the
+    meeting's own notes and actions stay with the meeting."""
+    store, pid = pair(db_url)
+    pair_level(store, pid)
+    occ = first_meeting(store, pid)
+    store.add_note(pid, occ, "MEETING-NOTE", private=False, now=MEETING + timedelta(hours=1))
+    store.add_action(pairing_id=pid, occurrence_id=occ, owner="Mia", text="book training",
+                     due=None, raised_on=MEETING.date(), fingerprint="cli:training",
+                     now=MEETING + timedelta(hours=1))
+    html, said = evidence(db_url, tmp_path, "2027-01-01", "2028-01-01")
+    assert "1 meeting(s); 2 note(s) and action(s) not tied to a meeting" in said
+    meeting, loose = html.split("Not tied to a meeting")
+    assert "MEETING-NOTE" in meeting and "book training" in meeting
+    assert "PAIRLEVEL-CANARY" in loose and "fix Y" in loose
+    assert "MEETING-NOTE" not in loose and "PAIRLEVEL-CANARY" not in meeting
+
+
+def test_forget_erases_pair_level_items(db_url: str, tmp_path: Path) -> None:
+    """`forget` erases them like a meeting's: the record shows them erased, no words."""
+    store, pid = pair(db_url)
+    pair_level(store, pid)
+    erased = store.forget_person("r", ADDED + timedelta(days=1))
+    assert erased["notes"] == 2 and erased["actions"] == 1
+    html, said = evidence(db_url, tmp_path, "2027-01-01", "2028-01-01", "--include-private")
+    assert "3 note(s) and action(s) not tied to a meeting" in said
+    for words in ("PAIRLEVEL-CANARY", "PRIVATE-CANARY", "fix Y"):
+        assert words not in html
+    assert "3 item(s) in this period were erased" in html
+    assert html.count("(erased)") == 4  # two notes, the action's owner and its text
+
+
+def test_notes_add_before_any_meeting_reaches_the_record(db_url: str, tmp_path: Path) -> None:
+    """End to end, as the operator found it: `notes add` on a pair with no meeting, then
+    `evidence` over a period around today (the command dates the note by the clock)."""
+    pair(db_url)
+    env = {"ONETOONE_DATABASE_URL": db_url, "ONETOONE_CONFIG": ""}
+    added = CliRunner().invoke(cli, ["notes", "add", ROB], env=env,
+                               input="PAIRLEVEL-CANARY\nAction: Rob: fix Y by 30 Dec\n")
+    assert added.exit_code == 0, added.output
+    assert "for the pair (no meeting yet); 1 action(s) added" in added.output
+    today = datetime.now(UTC).date()
+    html, _ = evidence(db_url, tmp_path, f"{today - timedelta(days=2)}",
+                       f"{today + timedelta(days=2)}")
+    section = html[html.index("Not tied to a meeting"):]
+    assert "PAIRLEVEL-CANARY" in section and "Rob: fix Y" in section
+
+
+def test_pdf_has_the_pair_level_section(db_url: str) -> None:
+    """The PDF is rendered from its own template: it has the section too, and lays out."""
+    from service.domain.insight import Period
+    from service.insight.evidence import PairInput, build, render_pdf
+    from service.render import render
+    from service.store.insight import InsightReader
+
+    store, pid = pair(db_url)
+    pair_level(store, pid)
+    reader = InsightReader(store.engine)
+    (history,) = reader.histories(store.views())
+    record = build(("Rob", ROB, "UTC"), [("as report", PairInput(
+        history.view, history.occurrences, history.actions, history.topics,
+        reader.pair_notes(pid, include_private=False), reader.pair_mail(pid)))],
+        Period(date(2027, 1, 1), date(2028, 1, 1), ADDED), include_private=False,
+        as_manager=False, generated="now")
+    html = render("evidence_pdf.html.j2", e=record)
+    section = html[html.index("Not tied to a meeting"):]
+    assert "PAIRLEVEL-CANARY" in section and "Action: Rob: fix Y" in section
+    assert render_pdf(record).startswith(b"%PDF")
