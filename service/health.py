@@ -26,24 +26,33 @@ def serve(
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            self._answer(with_body=True)
+
+        def do_HEAD(self) -> None:
+            # Uptime monitors probe with HEAD: the same status and headers as GET, no body.
+            self._answer(with_body=False)
+
+        def _answer(self, *, with_body: bool) -> None:
             if self.path == "/healthz":
-                self._send(200, "ok\n")
+                self._send(200, "ok\n", with_body=with_body)
             elif self.path == "/readyz":
                 ok, why = ready()
-                self._send(200 if ok else 503, why + "\n")
+                self._send(200 if ok else 503, why + "\n", with_body=with_body)
             elif self.path == "/metrics":
                 self._send(200, prometheus_text(metrics()),
-                           "text/plain; version=0.0.4; charset=utf-8")
+                           "text/plain; version=0.0.4; charset=utf-8", with_body=with_body)
             else:
-                self._send(404, "not found\n")
+                self._send(404, "not found\n", with_body=with_body)
 
-        def _send(self, status: int, body: str, ctype: str = "text/plain; charset=utf-8") -> None:
+        def _send(self, status: int, body: str, ctype: str = "text/plain; charset=utf-8", *,
+                  with_body: bool = True) -> None:
             data = body.encode()
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            if with_body:
+                self.wfile.write(data)
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # probes every few seconds would drown the real log lines

@@ -2,21 +2,23 @@
 
 Two jobs: the directory sync (every [worker] sync_minutes) and the tick that keeps series
 scheduled (every [worker] interval_minutes); with [privacy] retain_months, a third erases
-old text once a day. On SIGTERM/SIGINT the scheduler stops taking new work and waits for the
-job in hand to finish, so no job is cut off between its Graph call and the database write
-that records it (and every job is crash-safe if killed harder).
+old text once a day. On SIGTERM/SIGINT the worker starts no new run (not even one already
+queued behind the run in hand) and waits for the run in hand to finish, so no run is cut off
+between its Graph call and the database write that records it. Every run is also crash-safe
+if killed harder (outbox, leases), which is what lets a second Ctrl-C exit at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from service.clock import Clock, SystemClock
 from service.config import Settings
@@ -40,13 +42,39 @@ class Worker:
             "graph_retries": 0, "graph_throttled": 0, "steps_failed": 0,
         }
         self._lock = threading.Lock()
+        # A plain flag, not an Event: the signal handler sets it, and a handler must not take
+        # a lock the interrupted main thread might hold.
+        self.stopping = False
+
+    def stop(self) -> bool:
+        """Start no new run from now on (the run in hand finishes); False if already stopping."""
+        first, self.stopping = not self.stopping, True
+        return first
+
+    @property
+    def busy(self) -> bool:
+        """A run (or the retention job) is in progress."""
+        return self._lock.locked()
+
+    def _may_run(self, job: str) -> bool:
+        if self.stopping:
+            log.info("worker.run_skipped", extra={"job": job, "reason": "the worker is stopping"})
+            return False
+        return True
 
     def run_job(self, sync: bool) -> None:
         """One unit of work. Jobs never overlap within a worker."""
         from service.app import job_context
         from service.jobs.tick import tick
 
+        job = "sync" if sync else "tick"
+        if not self._may_run(job):
+            return
         with self._lock:
+            # Again, holding the lock: a job that waited for the run in hand while the stop
+            # came must not start a new run once that one finishes.
+            if not self._may_run(job):
+                return
             now = self.clock.now()
             self.counters["ticks"] += 1
             try:
@@ -98,7 +126,11 @@ class Worker:
         from service.app import open_store
         from service.domain.retention import retention_cutoff
 
+        if not self._may_run("retention"):
+            return
         with self._lock:
+            if not self._may_run("retention"):
+                return
             now = self.clock.now()
             cutoff = retention_cutoff(now, self.settings.privacy.retain_months)
             if cutoff is None:
@@ -157,7 +189,7 @@ def _run_worker(settings: Settings, clock: Clock | None, serve: Any) -> None:
             f"{cfg.health_port} ({exc.strerror or exc}). Another process may have the port: "
             f"set health_port (ONETOONE_WORKER_HEALTH_PORT) to a free one, or 0 to turn the "
             f"health endpoints off.") from None
-    scheduler = BlockingScheduler(timezone=UTC)
+    scheduler = BackgroundScheduler(timezone=UTC)
     # APScheduler runs on the wall clock; a faster (simulated) clock shortens the intervals
     # so each run still covers interval_minutes of its time.
     speed = worker.clock.speed
@@ -174,11 +206,32 @@ def _run_worker(settings: Settings, clock: Clock | None, serve: Any) -> None:
                           next_run_time=soon + timedelta(seconds=2), max_instances=1,
                           coalesce=True, id="retention")
 
+    # The main thread waits for this, then shuts the scheduler down: a signal handler must not
+    # block, and waiting here (not calling shutdown() from the handler) holds even for a signal
+    # that comes before the scheduler has started.
+    stop_requested = threading.Event()
+
     def stop(signum: int, _frame: Any) -> None:
-        log.info("worker.stopping", extra={"signal": signal.Signals(signum).name})
-        # wait=True: the job in hand finishes before the process exits. shutdown() blocks,
-        # and a signal handler must not, so it runs on its own thread.
-        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+        name = signal.Signals(signum).name
+        if worker.stop():
+            log.info("worker.stopping", extra={"signal": name, "run_in_progress": worker.busy})
+            # Set from a thread: Event.set() takes a lock the interrupted main thread may hold.
+            threading.Thread(target=stop_requested.set, daemon=True, name="stop").start()
+        elif signum == signal.SIGINT:
+            # A second Ctrl-C is a person at a terminal who wants out now. Cutting the run
+            # short is safe: the outbox, leases and intents make every run crash-safe, exactly
+            # as after a SIGKILL, and the next run finishes the work.
+            log.warning("worker.stopping_now", extra={
+                "signal": name, "run_in_progress": worker.busy,
+                "detail": "exiting without waiting; the next run finishes the work"})
+            os._exit(128 + signum)
+        else:
+            # A repeated SIGTERM (supervisors resend it) keeps the graceful stop; the
+            # supervisor's own SIGKILL after its grace period is the hard stop.
+            log.info("worker.stopping_already", extra={
+                "signal": name, "run_in_progress": worker.busy,
+                "detail": "waiting for the run in progress to finish; a second Ctrl-C "
+                          "(SIGINT) or SIGKILL exits at once"})
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -186,6 +239,10 @@ def _run_worker(settings: Settings, clock: Clock | None, serve: Any) -> None:
                                       "sync_minutes": cfg.sync_minutes})
     try:
         scheduler.start()
+        stop_requested.wait()
+        # wait=True: the run in hand finishes before the process exits (jobs queued behind
+        # it see worker.stopping and return without running).
+        scheduler.shutdown(wait=True)
     finally:
         if server is not None:
             server.shutdown()
