@@ -14,6 +14,7 @@ from rich.table import Table
 
 from service.cli.context import Ctx
 from service.cli.output import console, writing
+from service.domain.mail_reply import new_topics
 from service.domain.series import agenda_can_update, first_day_after, meeting_on, meetings
 from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
 from service.domain.text import clean_text
@@ -100,8 +101,12 @@ def topics_add(obj: Ctx, pair: str, text: str, by: str) -> None:
     if not text.strip():
         raise ServiceError("The topic is empty. Write what to talk about.")
     now = obj.now()
-    store.add_topic(view.pairing.id, text.strip()[:2000], by, now.date(), now)
     pair_name = f"{view.manager.name} & {view.report.name}"
+    if not new_topics([text.strip()[:2000]],
+                      (t.text for t in store.open_topics(view.pairing.id))):
+        console.print(escape(f"Already on the list for {pair_name}: not added again."))
+        return
+    store.add_topic(view.pairing.id, text.strip()[:2000], by, now.date(), now)
     try:
         occ = next_occurrence(store, view, None, now, not_started=True)
     except ServiceError:  # no series yet: the first agenda will carry it

@@ -36,7 +36,7 @@ junk, list or auto_reply, the ``X-Autoreply`` family, ``List-Id``, a rule's
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from service.domain.htmltext import html_to_text
@@ -253,6 +253,25 @@ def topic_lines(text: str, *, subject: str = "", reply: bool = False, limit: int
     shortened = sum(1 for before, after in zip(kept, topics, strict=True)
                     if after.endswith(ELLIPSIS) and not before.endswith(ELLIPSIS))
     return TopicLines(topics, dropped=max(0, len(lines) - limit), shortened=shortened)
+
+
+def topic_key(text: str) -> str:
+    """What makes two topics the same one: case, spacing and end punctuation aside."""
+    return " ".join(text.casefold().split()).rstrip(" .!?;:,")
+
+
+def new_topics(texts: Sequence[str], open_topics: Iterable[str]) -> tuple[str, ...]:
+    """``texts`` without those already open for the pair, or said twice in ``texts``: a
+    report answering the prep mail often lists again what it showed as already on the list,
+    and each copy would otherwise take a line of a 30-minute agenda."""
+    seen = {topic_key(t) for t in open_topics}
+    out: list[str] = []
+    for text in texts:
+        key = topic_key(text)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(text)
+    return tuple(out)
 
 
 def note_text(text: str, limit: int = MAX_NOTE_CHARS) -> str:

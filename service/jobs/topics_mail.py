@@ -25,7 +25,7 @@ from html import escape
 
 from service.domain.agenda import first_name, format_date
 from service.domain.events import MailMessage
-from service.domain.mail_reply import bare_subject, is_reply, topic_lines
+from service.domain.mail_reply import bare_subject, is_reply, new_topics, topic_lines
 from service.domain.records import OccurrenceRecord, PairingView
 from service.domain.series import agenda_can_update, meetings
 from service.domain.status import MEETING_SERIES, AgendaState, OccurrenceStatus
@@ -136,7 +136,16 @@ def _add_topics(ctx: JobContext, mail: Incoming, now: datetime,
     if not lines.topics:
         ignored(report, mail.message, "no new text")
         return
-    added = ctx.store.add_mail_topics(mail.view.pairing.id, lines.topics, mail.by, now.date(),
+    fresh = new_topics(lines.topics,
+                       (t.text for t in ctx.store.open_topics(mail.view.pairing.id)))
+    if not fresh:
+        # All already on the list (often copied back from the prep mail): said so, once.
+        acknowledge(ctx, mail, "topic_reply", [
+            f"Thanks {escape(first_name(mail.sender.name))}: "
+            + ("that is" if len(lines.topics) == 1 else "those are")
+            + " already on the list for your next 1-2-1, so nothing was added."], now)
+        return
+    added = ctx.store.add_mail_topics(mail.view.pairing.id, fresh, mail.by, now.date(),
                                       now, message_id=mail.message_id)
     if not added:
         log.info("topics_mail.seen", extra={"message_id": mail.message.id})
@@ -145,7 +154,11 @@ def _add_topics(ctx: JobContext, mail: Incoming, now: datetime,
     log.info("topics_mail.added", extra={"pairing": mail.view.pairing.key, "by": mail.by,
                                          "topics": len(added)})
     said = [f"Thanks {escape(first_name(mail.sender.name))}: {_where(ctx, mail.view, now)}",
-            "<br>".join(f"&bull; {escape(t)}" for t in lines.topics)]
+            "<br>".join(f"&bull; {escape(t)}" for t in fresh)]
+    if len(fresh) < len(lines.topics):
+        said.append(f"{len(lines.topics) - len(fresh)} more "
+                    + ("was" if len(lines.topics) - len(fresh) == 1 else "were")
+                    + " already on the list, so not added again.")
     if lines.dropped:
         said.append(f"Only the first {len(lines.topics)} lines were added ({lines.dropped} "
                     "more weren't): one topic per line, please, and bring the rest along.")

@@ -76,3 +76,11 @@ def test_notes_and_actions_lose_bidi_overrides(run) -> None:
     assert notes == ["Good chat."]
     listing = run("actions", "--open")
     assert "write the doc" in listing and RLO not in listing
+
+
+def test_a_topic_already_on_the_list_is_not_added_again(run) -> None:
+    run("topics", "add", TOM, "Career plan")
+    said = run("topics", "add", TOM, "  career   PLAN. ")
+    assert "Already on the list" in said and "not added again" in said
+    with run.store.session() as s:
+        assert list(s.scalars(select(TopicRow.text))) == ["Career plan"]

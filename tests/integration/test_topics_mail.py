@@ -50,7 +50,9 @@ def test_topics_by_email_from_the_pair_only(tmp_path, settings_for) -> None:
             if send:
                 for sender, subject, body, to in send:
                     # What they typed, markup included, as Outlook sends it (escaped HTML).
-                    compose(tenant, sender, [to], subject, f"<p>{html.escape(body)}</p>")
+                    paragraphs = "".join(f"<p>{html.escape(line)}</p>"
+                                         for line in body.split("\n"))
+                    compose(tenant, sender, [to], subject, paragraphs)
                 return None
             return await tick(ctx, now)
 
@@ -86,3 +88,31 @@ def test_topics_by_email_from_the_pair_only(tmp_path, settings_for) -> None:
     assert again.topics.added == [] and len(store.open_topics(rob.pairing.id)) == 1
     assert len([m for m in tenant.messages("rob@contoso.example")
                 if m["subject"].startswith("Re: Career chat")]) == 1
+    # Sent again (copied back from the prep mail's "already on the list"), with one new line
+    # and one said twice: only the new one is added, and the reply says what wasn't.
+    asyncio.run(run_at(later + timedelta(hours=2), send=[
+        ("rob@contoso.example", "Re: our 1-2-1",
+         "career chat: the team lead role <b>please</b>.\nBudget for Q1\nbudget for q1",
+         address)]))
+    asyncio.run(run_at(later + timedelta(hours=2, minutes=5)))
+    assert sorted(t.text for t in store.open_topics(rob.pairing.id)) == [
+        "Budget for Q1", "Career chat: The team lead role <b>please</b>"]
+    (reply,) = [m for m in tenant.messages("rob@contoso.example")
+                if m["subject"] == "Re: our 1-2-1"]
+    assert "2 more were already on the list" in reply["body"]["content"]
+    # Nothing new at all: nothing added, and the reply says so.
+    asyncio.run(run_at(later + timedelta(hours=3), send=[
+        ("rob@contoso.example", "Re: again", "Budget for Q1", address)]))
+    asyncio.run(run_at(later + timedelta(hours=3, minutes=5)))
+    assert len(store.open_topics(rob.pairing.id)) == 2
+    (reply,) = [m for m in tenant.messages("rob@contoso.example")
+                if m["subject"] == "Re: again"]
+    assert "already on the list for your next 1-2-1, so nothing was added" in (
+        reply["body"]["content"])
+
+
+def test_a_topic_already_open_is_the_same_one_whatever_its_case_and_spacing() -> None:
+    from service.domain.mail_reply import new_topics
+
+    assert new_topics(["Budget  for Q1!", "Pay", "pay", "  "], ["budget for q1"]) == ("Pay",)
+    assert new_topics(["A"], []) == ("A",)
