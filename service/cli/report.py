@@ -140,9 +140,10 @@ def evidence_cmd(obj: Ctx, person_email: str, start: date, end: date, as_manager
         write_private(path, content)
     shown = sum(len(p.meetings) for p in evidence.pairs)
     # Said apart, so "0 meeting(s)" doesn't read as an empty record when there are some.
-    loose = sum(len(p.unattached_notes) + len(p.unattached_actions) for p in evidence.pairs)
-    console.print(escape(f"Wrote {path} ({shown} meeting(s); {loose} note(s) and action(s) "
-                         f"not tied to a meeting; private notes "
+    loose = sum(len(p.unattached_notes) + len(p.unattached_actions) + len(p.unattached_mail)
+                + len(p.unattached_comments) for p in evidence.pairs)
+    console.print(escape(f"Wrote {path} ({shown} meeting(s); {loose} item(s) (notes, "
+                         f"actions, mail, comments) not tied to a meeting; private notes "
                          f"{'included' if include_private else 'excluded'})."))
 
 

@@ -5,8 +5,10 @@ and actions as first read back and each later edit with the time it was read (th
 keeps every version: note_versions), notes added with the CLI, the summary as it was mailed
 (the outbox keeps what went), and the actions agreed with their history; then the topics the
 report raised; then what is not tied to a meeting (notes and actions added before the pair's
-first meeting, dated by when they were added). Private notes, and versions of them, are left
-out unless asked for, and the first page says which.
+first meeting, mail about no one meeting such as the service's replies to mailed-in topics
+and notes, the report's comments on no meeting of the pair), dated by when each was added or
+queued. Private notes, and versions of them, are left out unless asked for, and the first
+page says which.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ ERASED = "[erased]"
 # Notes other than the versions read back: how each came to be written.
 SOURCE_WORDS = {"cli": "added with `onetoone notes add`", "mail": "mailed in by the manager",
                 "outlook": "as read back"}
+# The service's reply to a private note the manager mailed in: it doesn't quote the note, but
+# it says there is one (and when), so it goes with private notes, only when they are shown.
+PRIVATE_MAIL_KINDS = frozenset({"private_reply"})
 STATUS_WORDS = {"scheduled": "scheduled", "moved": "moved", "cancelled": "cancelled",
                 "declined": "declined by the report", "held": "held (notes recorded)",
                 "held_no_notes": "passed, no notes recorded"}
@@ -68,7 +73,7 @@ class ReadBack:
 class Comment:
     """Something the report added to a meeting's record (kept by their own feature)."""
 
-    occurrence_id: int
+    occurrence_id: int | None
     at: datetime
     text: str
 
@@ -104,6 +109,7 @@ class Mailed:
     status: str
     sent: str
     text: str  # "" once erased
+    queued: str = ""  # when it was recorded: what dates a mail of no meeting
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,11 @@ class PairRecord:
     # when they were added: a subject-access record must not drop them.
     unattached_notes: tuple[NoteVersion, ...] = ()
     unattached_actions: tuple[ActionLine, ...] = ()
+    # Mail about no meeting (the replies to mailed-in topics and notes, a prep mail for a
+    # meeting not yet stored), in the period by when it was queued; and the report's
+    # comments on no meeting of this pair, by when they came.
+    unattached_mail: tuple[Mailed, ...] = ()
+    unattached_comments: tuple[tuple[str, str], ...] = ()  # (when, text)
 
 
 @dataclass(frozen=True)
@@ -161,6 +172,12 @@ def _at(moment: datetime | None, zone: ZoneInfo) -> str:
 
 def _words(text: str) -> str:
     return "" if text == ERASED else text
+
+
+def _mailed(m: MailRecord, zone: ZoneInfo) -> Mailed:
+    return Mailed(m.kind, _words(m.subject), m.status, _at(m.sent_at, zone),
+                  "" if m.body_html == ERASED else html_to_text(m.body_html),
+                  _at(m.created_at, zone))
 
 
 def _agreed(a: ActionAsRead) -> str:
@@ -211,8 +228,10 @@ def _history(a: ActionRecord, dates: dict[int, str], zone: ZoneInfo, *,
     return tuple(out)
 
 
-def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None) -> PairRecord:
+def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None, *,
+                include_private: bool = False) -> PairRecord:
     zone = _zone(p.view, zone_hint)
+    mail = [m for m in p.mail if include_private or m.kind not in PRIVATE_MAIL_KINDS]
     topics = {t.id: t for t in p.topics}
     dates = {o.id: f"{o.start.astimezone(zone):%Y-%m-%d}" for o in p.occurrences}
     erased = 0
@@ -221,15 +240,15 @@ def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None) 
         if not period.start_at <= occ.start < period.end_at:
             continue
         notes = _versions([n for n in p.notes if n.occurrence_id == occ.id], zone)
-        comments = tuple((_at(c.at, zone), c.text) for c in p.comments
-                         if c.occurrence_id == occ.id and c.text != ERASED)
-        mailed = tuple(Mailed(m.kind, _words(m.subject), m.status, _at(m.sent_at, zone),
-                              "" if m.body_html == ERASED else html_to_text(m.body_html))
-                       for m in p.mail if m.occurrence_id == occ.id)
+        # An erased comment stays, shown as erased, as notes do: the record says it was there.
+        comments = tuple((_at(c.at, zone), _words(c.text)) for c in p.comments
+                         if c.occurrence_id == occ.id)
+        mailed = tuple(_mailed(m, zone) for m in mail if m.occurrence_id == occ.id)
         actions = tuple(ActionLine(_words(a.owner), _words(a.text), _history(a, dates, zone))
                         for a in p.actions if a.raised_occurrence_id == occ.id)
         shown = tuple(_words(topics[i].text) for i in occ.agenda_topics if i in topics)
-        erased += sum(1 for n in notes if n.erased) + sum(1 for a in actions if not a.text)
+        erased += (sum(1 for n in notes if n.erased) + sum(1 for a in actions if not a.text)
+                   + sum(1 for x in mailed if not x.text) + sum(1 for _, t in comments if not t))
         meetings.append(Meeting(_at(occ.start, zone), STATUS_WORDS.get(occ.status, occ.status),
                                 shown, notes, mailed, actions, comments))
     raised: list[tuple[str, str, str]] = []
@@ -250,10 +269,17 @@ def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None) 
         ActionLine(_words(a.owner), _words(a.text), _history(a, dates, zone, at_meeting=False))
         for a in p.actions if a.raised_occurrence_id not in dates
         and within[0] <= a.created_at < within[1])
-    erased += sum(1 for n in loose_notes if n.erased) + sum(1 for a in loose_actions
-                                                            if not a.text)
+    loose_mail = tuple(_mailed(m, zone) for m in mail if m.occurrence_id not in dates
+                       and within[0] <= m.created_at < within[1])
+    loose_comments = tuple((_at(c.at, zone), _words(c.text)) for c in p.comments
+                           if c.occurrence_id not in dates and within[0] <= c.at < within[1])
+    erased += (sum(1 for n in loose_notes if n.erased) + sum(1 for a in loose_actions
+                                                             if not a.text)
+               + sum(1 for x in loose_mail if not x.text)
+               + sum(1 for _, t in loose_comments if not t))
     return PairRecord(role, p.view.manager.name, p.view.report.name, tuple(meetings),
-                      tuple(raised), erased, loose_notes, loose_actions)
+                      tuple(raised), erased, loose_notes, loose_actions, loose_mail,
+                      loose_comments)
 
 
 def _written(note: NoteRecord | ReadBack) -> datetime:
@@ -265,7 +291,8 @@ def build(person: tuple[str, str, str | None], pairs: Sequence[tuple[str, PairIn
           generated: str) -> Evidence:
     """``person``: (name, email, time zone); ``pairs``: (role, what the store holds)."""
     name, email, zone = person
-    records = tuple(pair_record(p, role, period, zone) for role, p in pairs)
+    records = tuple(pair_record(p, role, period, zone, include_private=include_private)
+                    for role, p in pairs)
     return Evidence(name, email, period, include_private, as_manager, generated, records)
 
 

@@ -1,12 +1,15 @@
 """`onetoone evidence` keeps what is not tied to a meeting: notes and actions added with
 `notes add` before the pair's first meeting are in the record (a section per pair, dated by
 when they were added, in --from/--to by that date), private ones only with
---include-private, and `forget` erases them. On SQLite and PostgreSQL."""
+--include-private, and `forget` erases them. So are mail about no meeting (the service's
+replies to mailed-in topics and notes, dated by when queued) and the report's comments on
+no meeting of the pair. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -80,7 +83,7 @@ def test_pair_level_note_and_action_are_in_the_record(db_url: str, tmp_path: Pat
     store, pid = pair(db_url)
     pair_level(store, pid)
     plain, said = evidence(db_url, tmp_path, "2027-01-01", "2028-01-01")
-    assert "0 meeting(s); 2 note(s) and action(s) not tied to a meeting" in said
+    assert "0 meeting(s); 2 item(s) (notes, actions, mail, comments) not tied to a meeting" in said
     section = plain[plain.index("Not tied to a meeting"):]
     assert "PAIRLEVEL-CANARY" in section
     assert "added with `onetoone notes add` 2027-02-10 14:30" in section
@@ -88,7 +91,7 @@ def test_pair_level_note_and_action_are_in_the_record(db_url: str, tmp_path: Pat
         in section and "still open" in section
     assert "PRIVATE-CANARY" not in plain
     full, said = evidence(db_url, tmp_path, "2027-01-01", "2028-01-01", "--include-private")
-    assert "3 note(s) and action(s) not tied to a meeting" in said
+    assert "3 item(s) (notes, actions, mail, comments) not tied to a meeting" in said
     assert "PAIRLEVEL-CANARY" in full and "Notes (private) added with" in full
     assert full.index("PAIRLEVEL-CANARY") < full.index("PRIVATE-CANARY")  # by when added
 
@@ -119,7 +122,7 @@ def test_pair_level_items_stay_once_the_pair_has_meetings(db_url: str,
                      due=None, raised_on=MEETING.date(), fingerprint="cli:training",
                      now=MEETING + timedelta(hours=1))
     html, said = evidence(db_url, tmp_path, "2027-01-01", "2028-01-01")
-    assert "1 meeting(s); 2 note(s) and action(s) not tied to a meeting" in said
+    assert "1 meeting(s); 2 item(s) (notes, actions, mail, comments) not tied to a meeting" in said
     meeting, loose = html.split("Not tied to a meeting")
     assert "MEETING-NOTE" in meeting and "book training" in meeting
     assert "PAIRLEVEL-CANARY" in loose and "fix Y" in loose
@@ -133,7 +136,7 @@ def test_forget_erases_pair_level_items(db_url: str, tmp_path: Path) -> None:
     erased = store.forget_person("r", ADDED + timedelta(days=1))
     assert erased["notes"] == 2 and erased["actions"] == 1
     html, said = evidence(db_url, tmp_path, "2027-01-01", "2028-01-01", "--include-private")
-    assert "3 note(s) and action(s) not tied to a meeting" in said
+    assert "3 item(s) (notes, actions, mail, comments) not tied to a meeting" in said
     for words in ("PAIRLEVEL-CANARY", "PRIVATE-CANARY", "fix Y"):
         assert words not in html
     assert "3 item(s) in this period were erased" in html
@@ -176,3 +179,135 @@ def test_pdf_has_the_pair_level_section(db_url: str) -> None:
     section = html[html.index("Not tied to a meeting"):]
     assert "PAIRLEVEL-CANARY" in section and "Action: Rob: fix Y" in section
     assert render_pdf(record).startswith(b"%PDF")
+
+
+# -- mail and comments of no meeting ------------------------------------------------------
+
+
+def _mail_world(db_url: str, settings_for: Any) -> Any:
+    from tests.integration.test_mail_replies import World
+
+    return World(settings_for(db_url))
+
+
+def _mail_evidence(world: Any, tmp_path: Path, start: str, end: str, *extra: str) -> str:
+    path = tmp_path / f"rob-mail-{start}-{end}-{len(extra)}.html"
+    result = CliRunner().invoke(
+        cli, ["evidence", "rob@contoso.example", "--from", start, "--to", end, "--now",
+              "2027-06-01T09:00:00Z", "--out", str(path), *extra],
+        env={"ONETOONE_DATABASE_URL": world.settings.database.url, "ONETOONE_CONFIG": ""},
+        catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return path.read_text()
+
+
+def test_the_services_replies_to_mailed_in_topics_and_notes_are_in_the_record(
+        db_url: str, settings_for: Any, tmp_path: Path) -> None:
+    """End to end through the service mailbox: Rob's topics (a reply to the prep mail) and
+    his comment on the summary each get an automatic reply, which names no meeting; they
+    are in the record, dated by when queued and sent, in the period by when queued. Mia's
+    private note's reply only with --include-private: it says there is one."""
+    from service.domain.topics import private_address
+    from service.sandbox.mail import compose, reply
+    from service.store.insight import InsightReader
+    from tests.integration.test_mail_replies import (
+        BOX,
+        MIA,
+        PREP_DAY,
+        ROB,
+        held_meeting_with_summary,
+    )
+
+    world = _mail_world(db_url, settings_for)
+    world.at(PREP_DAY)
+    reply(world.tenant, ROB, world.prep(), "TOPIC-CANARY workload")
+    topics_at = PREP_DAY + timedelta(hours=1)
+    world.at(topics_at)
+    summary = held_meeting_with_summary(world)
+    reply(world.tenant, ROB, summary, "COMMENT-CANARY the deadline moved")
+    compose(world.tenant, MIA, [private_address(BOX, world.rob.pairing.key)], "Private note",
+            "<p>SECRET-CANARY</p>")
+    world.at(world.occ.end + timedelta(hours=2))
+    mail = InsightReader(world.store.engine).pair_mail(world.rob.pairing.id)
+    # The prep mail too: it went before its meeting was stored, so it names none.
+    assert {m.kind for m in mail if m.occurrence_id is None} == {
+        "prep", "topic_reply", "comment_reply", "private_reply"}
+
+    html = _mail_evidence(world, tmp_path, "2026-11-01", "2027-06-01")
+    meetings, loose = html.split("Not tied to a meeting")
+    assert "COMMENT-CANARY" in meetings  # the comment itself: with its meeting
+    assert f"Mailed (topic_reply, sent, queued {topics_at:%Y-%m-%d %H:%M}" in loose
+    assert "TOPIC-CANARY workload" in loose  # the reply lists the topics it took
+    assert "Mailed (comment_reply, sent, queued" in loose and "kept with its notes" in loose
+    assert "Mailed (prep, sent, queued" in loose and "what would you like" in loose
+    assert "private_reply" not in html and "Private note kept" not in html
+    full = _mail_evidence(world, tmp_path, "2026-11-01", "2027-06-01", "--include-private")
+    loose = full.split("Not tied to a meeting")[1]
+    assert "Mailed (private_reply, sent, queued" in loose and "SECRET-CANARY" in full
+    assert "SECRET-CANARY" not in loose  # the reply never quotes the note
+    # In the period by when queued: a period that ends before the topics came has no reply.
+    early = _mail_evidence(world, tmp_path, "2026-11-01", f"{topics_at:%Y-%m-%d}")
+    assert "topic_reply" not in early and "TOPIC-CANARY" not in early
+
+    # `forget` erases them (subject and text) as it does a meeting's mail and comments: the
+    # record still lists each, shown erased, and counts them.
+    before = _erased_count(html)
+    world.store.forget_person(world.rob.report.id, world.occ.end + timedelta(days=1))
+    after = _mail_evidence(world, tmp_path, "2026-11-01", "2027-06-01", "--include-private")
+    for words in ("TOPIC-CANARY", "COMMENT-CANARY", "SECRET-CANARY", "kept with its notes",
+                  "Private note kept"):
+        assert words not in after, words
+    loose = after.split("Not tied to a meeting")[1]
+    for kind in ("prep", "topic_reply", "comment_reply", "private_reply"):
+        assert f"Mailed ({kind}, sent, queued" in loose
+    assert loose.count(": (erased)</p>") == 4 and loose.count("<pre>(erased)</pre>") == 4
+    assert "Rob Report's comments:" in after.split("Not tied to a meeting")[0]
+    assert _erased_count(after) > before
+
+
+def _erased_count(html: str) -> int:
+    marker = " item(s) in this period were erased"
+    return int(html[:html.index(marker)].rsplit(">", 1)[1]) if marker in html else 0
+
+
+def test_comments_on_no_meeting_of_the_pair_are_in_the_record(db_url: str) -> None:
+    """A comment whose meeting is none of the pair's (none given, or another pair's) is in
+    the section, dated by when it came and in the period by that; an erased one shows as
+    erased, here and with a meeting (HTML and PDF)."""
+    from service.domain.insight import Period
+    from service.insight.evidence import Comment, PairInput, build, render_pdf
+    from service.render import render
+    from service.store.insight import InsightReader
+
+    store, pid = pair(db_url)
+    occ = first_meeting(store, pid)
+    reader = InsightReader(store.engine)
+    (history,) = reader.histories(store.views())
+    at = ADDED + timedelta(days=1)
+    comments = [Comment(None, at, "NO-MEETING-CANARY"),
+                Comment(occ + 1000, at + timedelta(hours=1), "OTHER-PAIR-CANARY"),
+                Comment(None, at + timedelta(hours=2), "[erased]"),
+                Comment(occ, MEETING + timedelta(hours=3), "[erased]"),
+                Comment(None, datetime(2028, 1, 1, tzinfo=UTC), "LATER-CANARY")]
+
+    def record(start: date, end: date) -> Any:
+        return build(("Rob", ROB, "UTC"), [("as report", PairInput(
+            history.view, history.occurrences, history.actions, history.topics, [], [],
+            comments))], Period(start, end, ADDED), include_private=False, as_manager=False,
+            generated="now")
+
+    whole = record(date(2027, 1, 1), date(2028, 1, 1))
+    (p,) = whole.pairs
+    assert p.unattached_comments == (("2027-02-11 14:30 GMT", "NO-MEETING-CANARY"),
+                                     ("2027-02-11 15:30 GMT", "OTHER-PAIR-CANARY"),
+                                     ("2027-02-11 16:30 GMT", ""))
+    assert p.meetings[0].comments == (("2027-03-02 13:00 GMT", ""),)
+    assert p.erased == 2
+    for template in ("evidence.html.j2", "evidence_pdf.html.j2"):
+        html = render(template, e=whole)
+        meeting, loose = html.split("Not tied to a meeting")
+        assert "NO-MEETING-CANARY" in loose and "OTHER-PAIR-CANARY" in loose
+        assert "16:30 GMT: (erased)" in loose and "13:00 GMT: (erased)" in meeting
+        assert "LATER-CANARY" not in html
+    assert render_pdf(whole).startswith(b"%PDF")
+    assert record(date(2027, 2, 12), date(2028, 1, 1)).pairs[0].unattached_comments == ()
