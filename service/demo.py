@@ -465,7 +465,7 @@ def _mail_kind(subject: str) -> str | None:
     """Which of onetoone's mails a subject is (None for other mail in the inbox)."""
     if "what would you like to talk about?" in subject:
         return "prep"
-    for prefix, kind in (("1-2-1 notes:", "summary"), ("Notes for your 1-2-1", "reminder"),
+    for prefix, kind in (("1-2-1 notes:", "summary"), ("No notes yet:", "reminder"),
                          ("Rebook your 1-2-1", "rebook"), ("1-2-1s during ", "absence"),
                          ("1-2-1 with ", "absence")):
         if subject.startswith(prefix):

@@ -126,10 +126,20 @@ def format_when(start: datetime) -> str:
             f"{start.year}, {start:%H:%M}{' ' + zone if zone else ''}")
 
 
+# Prompt lines earlier versions wrote into invites, still known as ours when the notes of a
+# meeting whose agenda went in before an upgrade are read back (else they would be notes).
+FORMER_PROMPTS = (
+    "This is {r}'s time: {r}'s topics come first. Anything not reached carries over to next "
+    "time.",
+    ACTIONS_EXAMPLE_PREFIX + "{r}: book the course by 12 Dec  ·  [ ] {m} – send the Q1 plan – "
+    "Friday",
+)
+
+
 def actions_example(manager_name: str, report_name: str) -> str:
     """The example action line shown under Actions agreed (uses the pair's first names)."""
-    return (f"{ACTIONS_EXAMPLE_PREFIX}{first_name(report_name)}: book the course by 12 Dec"
-            f"  ·  [ ] {first_name(manager_name)} – send the Q1 plan – Friday")
+    return (f"{ACTIONS_EXAMPLE_PREFIX}{first_name(report_name)}: book the course by Friday"
+            f"  ·  [ ] {first_name(manager_name)} – share the slides – end of month")
 
 
 def notes_hint(report_name: str, mailed: str = MAILED_BOTH) -> str:
@@ -150,8 +160,8 @@ def prompts(manager_name: str, report_name: str,
     r, m = first_name(report_name), first_name(manager_name)
     return {
         LAST_TIME: (),
-        TOPICS: (f"This is {r}'s time: {r}'s topics come first. "
-                 "Anything not reached carries over to next time.",),
+        TOPICS: (f"This is {r}'s time: {r}'s topics come first. Tick a topic's box once it "
+                 "has been discussed; anything not ticked carries over to next time.",),
         CHECK_IN: (
             "How are things, at work and more generally?",
             "How is the workload: about right, too much, too little?",

@@ -332,6 +332,8 @@ def _static_lines(manager_name: str, report_name: str) -> set[str]:
     lines = {_key(h) for h in ag.HINTS}
     for texts in ag.prompts(manager_name, report_name).values():
         lines.update(_key(t) for t in texts)
+    r, m = ag.first_name(report_name), ag.first_name(manager_name)
+    lines.update(_key(t.format(r=r, m=m)) for t in ag.FORMER_PROMPTS)
     return lines
 
 

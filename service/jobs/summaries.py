@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from service.domain.agenda import first_name, format_date
+from service.domain.agenda import first_name, format_date, format_when
 from service.domain.records import (
     ActionRecord,
     MailRecord,
@@ -98,7 +98,7 @@ def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zon
         closed=tuple(item(a) for a in actions if a.closed_occurrence_id == occ.id),
         still_open=tuple(item(a) for a in actions
                          if a.status == ActionStatus.OPEN and a.raised_occurrence_id != occ.id),
-        next_meeting=_when_start(upcoming, zone) if upcoming else None,
+        next_meeting=format_when(upcoming.astimezone(ZoneInfo(zone))) if upcoming else None,
         topics_address=_topics_address(ctx, view),
         replies_kept=bool(ctx.settings.mail.topics_mailbox),
     )
@@ -132,7 +132,7 @@ def reminder_mail(view: PairingView, occ: OccurrenceRecord, zone: str, now: date
                 "report_email": view.report.email,
                 "when": _when(occ, zone)}
     return new_mail(occ, view, "reminder",
-                    subject=f"Notes for your 1-2-1 with {view.report.name}, {reminder['when']}",
+                    subject=f"No notes yet: your 1-2-1 with {view.report.name}, {reminder['when']}",
                     body=render("reminder.html.j2", r=reminder, o=offer),
                     to=[manager_of(view)], cc=[], now=now)
 
@@ -146,6 +146,7 @@ def prep_mail(ctx: JobContext, view: PairingView, start: datetime,
             "manager_name": view.manager.name,
             "manager_first": first_name(view.manager.name),
             "when": _when_start(start, zone),
+            "when_time": format_when(start.astimezone(ZoneInfo(zone))),
             "replies_add_topics": bool(ctx.settings.mail.topics_mailbox),
             "topics": [t.text for t in ctx.store.open_topics(view.pairing.id)]}
     return MailRecord(

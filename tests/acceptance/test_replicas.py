@@ -191,7 +191,7 @@ def assert_nothing_twice(state: Path, store: Store) -> None:
     assert set(mails.values()) == {1}, mails
     subjects = [subject for _, subject in mails]
     assert any(s.startswith("1-2-1 notes:") for s in subjects), subjects
-    assert any(s.startswith("Notes for your 1-2-1") for s in subjects), subjects
+    assert any(s.startswith("No notes yet: your 1-2-1") for s in subjects), subjects
     assert any(s.startswith("Your 1-2-1 with") for s in subjects), subjects
     outbox = store.outbox()
     assert outbox and all(row.status == "sent" for row in outbox), outbox

@@ -662,3 +662,22 @@ def test_a_pair_leased_by_another_worker_is_left_to_it(tmp_path: Path) -> None:
     others = [v.pairing.id for v in store.views() if v.pairing.id != rob.pairing.id]
     assert store.claim_many(others, "another-host:2", now, timedelta(minutes=1)) == set(others)
     assert not store.claim(rob.pairing.id, "another-host:3", now, timedelta(minutes=1))
+
+
+def test_no_slot_mail_reads_from_to_and_speaks_to_an_absent_manager() -> None:
+    """The window reads "from … to …"; the mail goes to the manager only, so when the
+    manager is the one away it says "you're out of office", not their own name."""
+    from service.render import render
+
+    values = {"manager_first": "Priya", "report_name": "Grace Miller", "when": "Friday",
+              "reason": "out of office: Priya Sharma", "window": "10 Dec 2026 – 18 Dec 2026",
+              "absent_name": "", "first": "", "last": "", "working_days": 0,
+              "manager_away": True}
+    html = render("absence_no_slot.html.j2", a=values)
+    assert "No time from 10 Dec 2026 to 18 Dec 2026 is free" in html
+    assert "you're out of office" in html and "Priya Sharma" not in html
+    assert "between" not in html and 'lang="en"' in html
+    html = render("absence_no_slot.html.j2", a={**values, "manager_away": False,
+                                                "reason": "out of office: Grace Miller"})
+    assert "one of you can't meet (out of office: Grace Miller)" in html
+    assert "you're out of office" not in html

@@ -257,7 +257,7 @@ def test_the_reminder_says_what_to_do_in_outlook_and_names_no_command(
     pairs.at(occ.end + timedelta(hours=1))
     pairs.at(occ.end + timedelta(hours=26))
     reminders = [m for m in pairs.tenant.messages(MIA)
-                 if m["subject"].startswith("Notes for your 1-2-1 with Rob Report")]
+                 if m["subject"].startswith("No notes yet: your 1-2-1 with Rob Report")]
     assert len(reminders) == 1
     text = html_to_text(reminders[0]["body"]["content"])
     assert "Outlook" in text and "Notes" in text and "Actions agreed" in text

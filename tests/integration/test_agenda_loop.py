@@ -314,7 +314,7 @@ def test_one_reminder_per_meeting_without_notes(run: Run) -> None:
     quiet = [o for o in occurrences(run) if o.status == "held_no_notes"
              and o.end + timedelta(hours=24) < START + timedelta(days=DAYS)]
     reminders = [m for m in run.tenant.messages("mia@contoso.example")
-                 if (m.get("subject") or "").startswith("Notes for your 1-2-1")]
+                 if (m.get("subject") or "").startswith("No notes yet: your 1-2-1")]
     assert len(quiet) >= 4 and len(reminders) == len(quiet)
     assert all("Nia York" in m["subject"] for m in reminders)
 

@@ -9,6 +9,7 @@ import logging
 import re
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -100,8 +101,9 @@ def test_unreadable_sent_items_leaves_mail_unconfirmed(scenario: Scenario) -> No
 def test_summary_names_the_next_meeting_from_the_series(scenario: Scenario) -> None:
     """The next occurrence isn't stored yet (agendas go out days ahead); the series says when
     it is, and a cancelled one is skipped."""
+    from service.domain.agenda import format_when
     from service.domain.series import occurrences as series_occurrences
-    from service.jobs.summaries import _when_start, next_meeting
+    from service.jobs.summaries import next_meeting
 
     scenario.type_notes()
     series = scenario.rob.series
@@ -111,8 +113,11 @@ def test_summary_names_the_next_meeting_from_the_series(scenario: Scenario) -> N
     assert all(o.original_start != pattern[0] for o in stored)  # not stored yet
     scenario.after_meeting()
     (summary,) = scenario.summaries()
-    assert f"We meet again on {_when_start(pattern[0], 'Europe/London')}" in summary["body"][
-        "content"]
+    # With its time and zone named, as the agenda gives them (format_when).
+    assert f"We meet again on {format_when(pattern[0].astimezone(ZoneInfo('Europe/London')))}." \
+        in summary["body"]["content"]
+    assert re.search(r"We meet again on \w+ \d+ \w+ \d{4}, \d\d:\d\d (GMT|BST)\.",
+                     summary["body"]["content"])
     view = next(v for v in scenario.store.views() if v.pairing.id == scenario.rob.pairing.id)
 
     class Cancelled:  # the next one, cancelled in Outlook and recorded
@@ -299,6 +304,9 @@ def test_prep_email_follows_the_service_mailbox(tmp_path, settings_for) -> None:
     on.at(START + timedelta(days=5, hours=6))
     (prep,) = preps(on)
     assert "what would you like to talk about?" in prep["body"]["content"]
+    # The day alone isn't enough: the time and its zone, as the agenda names them.
+    assert re.search(r"Our next 1-2-1 is on \w+ \d+ \w+ \d{4}, \d\d:\d\d (GMT|BST)\.",
+                     prep["body"]["content"])
     assert [r["emailAddress"]["address"] for r in prep["toRecipients"]] == [
         "rob@contoso.example"]
     assert [r["emailAddress"]["address"] for r in prep["replyTo"]] == [
@@ -340,3 +348,20 @@ def test_an_organisations_own_template_wording_never_becomes_notes(tmp_path) -> 
     assert "values" not in "\n".join(notes) and "plain sentences" not in "\n".join(notes)
     (summary,) = scenario.summaries()
     assert extra not in summary["body"]["content"]
+
+
+def test_mail_templates_use_readable_greys_and_name_their_language() -> None:
+    """Small grey text is at least #595959 on white (WCAG AA); each mail's wrapper says
+    lang="en" (the bodies are fragments, so the wrapper div is the top-level element); the
+    reminder's example action has no fixed date that goes stale."""
+    from service.render import default_folder
+
+    folder = default_folder()
+    for name in ("agenda", "reminder", "absence_long", "absence_no_slot", "prep", "summary",
+                 "rebook_stale", "rebook_offer"):
+        text = (folder / f"{name}.html.j2").read_text(encoding="utf-8")
+        assert not re.search(r"color:#(888|999|aaa|bbb)", text, re.I), name
+        if name != "agenda":
+            assert '<div lang="en" ' in text, name
+    reminder = (folder / "reminder.html.j2").read_text(encoding="utf-8")
+    assert "by 12 Dec" not in reminder and "send the plan by Friday" in reminder

@@ -524,7 +524,7 @@ def _held_without_notes(world: World) -> tuple[Any, datetime]:
 
 def reminders(world: World) -> list[dict[str, Any]]:
     return [m for m in world.tenant.messages(MIA)
-            if (m.get("subject") or "").startswith("Notes for your 1-2-1 with Rob")]
+            if (m.get("subject") or "").startswith("No notes yet: your 1-2-1 with Rob")]
 
 
 def test_a_meeting_without_notes_gets_one_mail_the_reminder_with_times(
@@ -561,4 +561,4 @@ def test_without_reminders_the_offer_for_a_meeting_without_notes_is_its_own_mail
 
 def reminders_to(world: World, mailbox: str) -> list[dict[str, Any]]:
     return [m for m in world.tenant.messages(mailbox)
-            if (m.get("subject") or "").startswith("Notes for your 1-2-1")]
+            if (m.get("subject") or "").startswith("No notes yet: your 1-2-1")]

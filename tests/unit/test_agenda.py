@@ -211,7 +211,7 @@ def test_render_is_outlook_safe() -> None:
                   "Recognition", "Development and growth", "Feedback both ways", "Notes",
                   "Actions agreed"):
         assert title in text
-    assert any(line.startswith("For example: Alex: book the course by 12 Dec") for line in text)
+    assert any(line.startswith("For example: Alex: book the course by Friday") for line in text)
     assert "Today's topic is Alex's — great." in text
 
 

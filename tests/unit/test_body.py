@@ -73,8 +73,8 @@ def exchange_rewrite(block: str) -> str:
     out = block.replace("\r\n", "\n").replace("\n", "\r\n")
     out = re.sub(r' id="', ' id="x_', out)
     out = out.replace("onetoone agenda starts", "onetoone</span><span>&nbsp;agenda starts")
-    out = out.replace("<p style=\"margin:0 0 6px 0;font-size:11px;color:#888888;\">",
-                      "<p style=\"margin:0 0 6px 0;font-size:11px;color:#888888;\"><span>", 1)
+    out = out.replace("<p style=\"margin:0 0 6px 0;font-size:11px;color:#595959;\">",
+                      "<p style=\"margin:0 0 6px 0;font-size:11px;color:#595959;\"><span>", 1)
     out = out.replace("please keep this line ──</p>", "please keep this line ──</span></p>", 1)
     out = out.replace("onetoone agenda ends", "onetoone&nbsp;agenda&nbsp;ends")
     return f'<div class="x_WordSection1">{out}</div>'

@@ -187,3 +187,16 @@ def test_bare_cr_lines_parse_like_lf() -> None:
     lf = read(outlook(html))
     cr = read(outlook(html).replace("\r\n", "\r"))
     assert cr == lf and lf.notes == ["one", "two"]
+
+
+def test_lines_an_earlier_version_wrote_are_still_ours() -> None:
+    """An invite written before an upgrade carries the prompt and example wording of then:
+    read back after it, those lines are not notes or actions."""
+    from service.domain.agenda import FORMER_PROMPTS, first_name
+
+    r, m = first_name(REPORT), first_name(MANAGER)
+    text = "\n".join(["Topics", FORMER_PROMPTS[0].format(r=r, m=m), "Notes", "a real note",
+                      "Actions agreed", FORMER_PROMPTS[1].format(r=r, m=m)])
+    parsed = parse_block(text, [], meeting_date=MEETING, manager_name=MANAGER,
+                         report_name=REPORT)
+    assert parsed.notes == ["a real note"] and parsed.new_actions == []
