@@ -39,8 +39,6 @@ SETTLE_AFTER = timedelta(minutes=15)  # Sent Items may lag a little behind a sen
 # Asking for topics in a meeting's last hours is noise (a worker back after an outage, a
 # meeting booked for tomorrow): no prep mail then.
 PREP_LAST_CALL = timedelta(hours=12)
-# The service mailbox's replies to what people mailed it (jobs/topics_mail.py, notes_mail.py).
-ACKNOWLEDGEMENTS = ("topic_reply", "comment_reply", "private_reply")
 
 
 @dataclass
@@ -185,7 +183,9 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
         payload = mail_message(subject=row.subject, body_html=row.body_html,
                                to=_people(row.to), cc=_people(row.cc), tag=row.tag,
                                key=row.key, reply_to=_reply_to(ctx, row, views),
-                               automatic=row.kind in ACKNOWLEDGEMENTS)
+                               # Every mail onetoone sends is automatic: none should draw
+                               # out-of-office replies back to the manager or the service.
+                               automatic=True)
         try:
             await ctx.graph.send_mail(row.mailbox, payload)
         except OutcomeUnknown as exc:

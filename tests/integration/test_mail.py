@@ -365,3 +365,14 @@ def test_mail_templates_use_readable_greys_and_name_their_language() -> None:
             assert '<div lang="en" ' in text, name
     reminder = (folder / "reminder.html.j2").read_text(encoding="utf-8")
     assert "by 12 Dec" not in reminder and "send the plan by Friday" in reminder
+
+
+def test_every_mail_asks_exchange_for_no_automatic_replies(scenario: Scenario) -> None:
+    """A summary from the manager's mailbox, like the service's own replies, asks Exchange
+    not to answer it with out-of-office replies (which would land with the manager)."""
+    scenario.type_notes()
+    scenario.after_meeting()
+    (summary,) = scenario.summaries()
+    headers = {h["name"].lower(): h["value"]
+               for h in summary.get("internetMessageHeaders") or []}
+    assert headers.get("x-auto-response-suppress") == "OOF, AutoReply"
