@@ -107,8 +107,10 @@ def test_pairs_and_status_show_both_emails(runner: CliRunner) -> None:
 
 def test_pair_argument_forms(runner: CliRunner) -> None:
     """PAIR is the report's email in any case and spacing, or manager/report emails."""
-    for ref in (f"  {SOPHIE.upper()} ", f"priya.sharma@contoso.example/{SOPHIE}"):
-        result = runner.invoke(cli, ["topics", "add", ref, "Rota"])
+    for ref, topic in ((f"  {SOPHIE.upper()} ", "Rota"),
+                       (f"priya.sharma@contoso.example/{SOPHIE}", "Rota for May")):
+        # (Two topics: the same one twice would be "already on the list".)
+        result = runner.invoke(cli, ["topics", "add", ref, topic])
         assert result.exit_code == 0, result.output
         assert "Added for Priya Sharma & Sophie Turner" in result.output
     # Priya is a report too: her email is her pair with Eleanor, who reports to nobody.
