@@ -311,7 +311,9 @@ def _slots(ctx: JobContext, missed: _Missed, window: _Window,
                        report_hours=window.report_hours, busy=busy,
                        blocked_days=_public_holidays(ctx, view, first, last),
                        step_minutes=STEP_MINUTES, not_before=window.lo, limit=MAX_SLOTS)
-    return slots, busy
+    # Chosen nearest the missed time first, offered in time order: a manager reads a list of
+    # times as a calendar, and "time 2" is then the second one in it.
+    return sorted(slots), busy
 
 
 def _public_holidays(ctx: JobContext, view: PairingView, first: date, last: date

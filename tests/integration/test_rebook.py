@@ -562,3 +562,13 @@ def test_without_reminders_the_offer_for_a_meeting_without_notes_is_its_own_mail
 def reminders_to(world: World, mailbox: str) -> list[dict[str, Any]]:
     return [m for m in world.tenant.messages(mailbox)
             if (m.get("subject") or "").startswith("No notes yet: your 1-2-1")]
+
+
+def test_offered_times_are_listed_in_time_order(tmp_path, settings_for) -> None:
+    """Chosen nearest the missed time, but listed as a calendar reads: earliest first, so
+    "time 2" is the second in the list."""
+    world = World(tmp_path, settings_for)
+    cancelled_rob(world)
+    (rebook,) = world.store.rebooks()
+    starts = [start for start, _end in json.loads(rebook.slots)]
+    assert len(starts) >= 2 and starts == sorted(starts)
