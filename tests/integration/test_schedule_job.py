@@ -352,17 +352,23 @@ def file_settings(db_url, settings_for, csv: Path):
                                                                 file=csv))
 
 
-def test_a_refused_pairs_file_stops_only_the_pairs_step(db_url, settings_for,
-                                                       tmp_path: Path) -> None:
-    """A line naming a disabled account (a leaver HR has not taken out yet) refuses the
-    file, but only the pairs sync: the pairs already scheduled still get their agendas, and
-    every run says why the file was refused."""
+def scheduled_from_a_file(db_url, settings_for, tmp_path: Path):
+    """Mia's pairs with Rob and Nia, from a pairs file, scheduled as of NOW."""
     tenant = org()
     csv = tmp_path / "pairs.csv"
     csv.write_text("mia@contoso.example,rob@contoso.example\n"
                    "mia@contoso.example,nia@contoso.example\n")
     settings = file_settings(db_url, settings_for, csv)
     run(settings, tenant, NOW)
+    return tenant, csv, settings
+
+
+def test_a_refused_pairs_file_stops_only_the_pairs_step(db_url, settings_for,
+                                                       tmp_path: Path) -> None:
+    """A line naming a disabled account (a leaver HR has not taken out yet) refuses the
+    file, but only the pairs sync: the pairs already scheduled still get their agendas, and
+    every run says why the file was refused."""
+    tenant, csv, settings = scheduled_from_a_file(db_url, settings_for, tmp_path)
     tenant.add_user("Lea Left", "lea@contoso.example", manager="mia@contoso.example",
                     enabled=False)
     csv.write_text(csv.read_text() + "mia@contoso.example,lea@contoso.example\n")
@@ -396,12 +402,7 @@ def test_a_pair_taken_out_of_the_pairs_file_ends_saying_so(db_url, settings_for,
                                                           tmp_path: Path) -> None:
     """With the file as the only source, someone no longer in it was taken out of the file,
     not necessarily gone from the organisation: the reason says so, with their name."""
-    tenant = org()
-    csv = tmp_path / "pairs.csv"
-    csv.write_text("mia@contoso.example,rob@contoso.example\n"
-                   "mia@contoso.example,nia@contoso.example\n")
-    settings = file_settings(db_url, settings_for, csv)
-    run(settings, tenant, NOW)
+    tenant, csv, settings = scheduled_from_a_file(db_url, settings_for, tmp_path)
     csv.write_text("mia@contoso.example,nia@contoso.example\n")
     result = run(settings, tenant, NOW + timedelta(hours=1))
     assert result.failed_steps == []
