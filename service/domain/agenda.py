@@ -524,8 +524,9 @@ def build_agenda(
     )
     covers = development_due(meeting_date=meeting_date, meeting_number=meeting_number,
                              last_development_on=last_development_on, policy=policy)
-    keys = [LAST_TIME] if last_time is not None else []
-    keys += [TOPICS, CHECK_IN, LAST_ACTIONS]
+    # The report's topics come first ("let the member of staff go first"); the recap of
+    # last time sits with its actions, which are followed up next.
+    keys = [TOPICS, CHECK_IN, *([LAST_TIME] if last_time is not None else []), LAST_ACTIONS]
     if layout == COMPACT:
         keys.append(focus_area(meeting_number, covers, policy))
     else:

@@ -150,7 +150,8 @@ def test_a_rebooked_meetings_agenda_update_carries_the_sensitivity(tmp_path, set
 
 def test_last_time_recalls_the_previous_meeting_and_never_a_private_note(
         db_url: str, settings_for: Any) -> None:
-    """The second agenda opens with Last time: the first meeting's date, the topics done
+    """The second agenda recalls Last time (after the report's topics and the check-in, just
+    before last time's actions): the first meeting's date, the topics done
     with there and three lines of its shared notes, escaped and inert; never the private
     note; the report's comment on it. Its lines never become the second meeting's notes.
     The first agenda has no Last time, and each meeting stores its report-led share."""
@@ -178,7 +179,8 @@ def test_last_time_recalls_the_previous_meeting_and_never_a_private_note(
     html, lines = pairs.html(second), pairs.lines(second)
     zone = ZoneInfo(rob.series.time_zone)
     at = lines.index("Last time")
-    assert lines[at - 1].startswith("1-2-1 · Mia Manager & Rob Report · ")  # after the header
+    assert lines.index("Topics") < lines.index("How are you?") < at  # the report goes first
+    assert lines[at + 8 + 1] == "Last time's actions"
     assert lines[at + 1:at + 8] == [
         f"1-2-1 · Mia Manager & Rob Report · last time · "
         f"{format_when(first.start.astimezone(zone))}",

@@ -62,13 +62,17 @@ def text_of(a: ag.Agenda) -> str:
 # -- Last time --------------------------------------------------------------------------------
 
 
-def test_last_time_opens_the_agenda_only_after_a_held_meeting() -> None:
-    """Last time comes first (after the header); a pair's first agenda has none."""
+def test_the_reports_topics_come_before_last_time() -> None:
+    """The report goes first: Topics opens every agenda; Last time comes after the check-in,
+    just before last time's actions; a pair's first agenda has none."""
     assert LAST_TIME not in agenda().section_keys
+    assert agenda().section_keys[0] == ag.TOPICS
     recalled = agenda(last_time=LastTime(BEFORE, notes=("Went well",)))
-    assert recalled.section_keys[0] == LAST_TIME
+    assert recalled.section_keys[:4] == (ag.TOPICS, ag.CHECK_IN, LAST_TIME, ag.LAST_ACTIONS)
     lines = text_of(recalled).replace("\r", "").split("\n")
-    assert lines[1:4] == ["Last time",
+    assert lines[1] == "Topics"
+    at = lines.index("Last time")
+    assert lines[at:at + 3] == ["Last time",
                           "1-2-1 · Sam Smith & Alex Jones · last time · "
                           "Tuesday 1 December 2026, 10:00 GMT",
                           "From the notes: “Went well”"]
@@ -203,10 +207,10 @@ def test_share_line_is_never_a_score(report: int, extra: int, r_recent: int, e_r
 
 
 def test_compact_layout_has_the_listed_sections() -> None:
-    """Compact: topics, how are you, last time's actions, one focus area, the question,
-    notes and actions (after Last time, when there is one)."""
+    """Compact: topics, how are you, last time (when there is one) and its actions, one focus
+    area, the question, notes and actions."""
     a = agenda(layout=COMPACT, last_time=LastTime(BEFORE), number=1)
-    assert a.section_keys == (LAST_TIME, ag.TOPICS, ag.CHECK_IN, ag.LAST_ACTIONS, PROGRESS,
+    assert a.section_keys == (ag.TOPICS, ag.CHECK_IN, LAST_TIME, ag.LAST_ACTIONS, PROGRESS,
                               ag.QUESTION, ag.NOTES, ag.ACTIONS_AGREED)
     assert agenda(layout=COMPACT, number=3).section_keys[3] == DEVELOPMENT
     with pytest.raises(ValueError, match="layout"):
