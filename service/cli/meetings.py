@@ -152,8 +152,11 @@ def preview(obj: Ctx, pair: str, on: datetime | None, out: str | None) -> None:
     html = render_block(ctx, agenda, view.pairing.key)
     target = Path(out or f"agenda-{view.report.email.split('@')[0]}-"
                   f"{occ.start.astimezone(ZoneInfo(zone)):%Y-%m-%d}.html")
+    # Owner-only, like every file of ours that holds what a pair said (Last time's notes).
+    from service.store.insight import write_private
     with writing(target, "--out"):
-        target.write_text("<!doctype html><meta charset='utf-8'><body>" + html + "</body>")
+        write_private(target, "<!doctype html><meta charset='utf-8'><body>" + html + "</body>",
+                      make_folder=False)
     console.print(block_text(html_to_text(html)) or "", markup=False, highlight=False)
     console.print(f"\nWritten to {escape(str(target))}")
 

@@ -114,14 +114,15 @@ def _read_back(row: NoteVersionRow) -> ReadBack:
                                    bool(a["done"])) for a in actions))
 
 
-def write_private(path: Path, data: str | bytes) -> Path:
-    """Write a file only its owner can read (0600), creating its folder 0700 if missing.
+def write_private(path: Path, data: str | bytes, *, make_folder: bool = True) -> Path:
+    """Write a file only its owner can read (0600), creating its folder 0700 if missing
+    (unless ``make_folder`` is False: then a missing folder is an error).
 
     The mode is set at creation (not after), so the content is never readable by others,
     and an existing file's mode is tightened too.
     """
     try:
-        if not path.parent.exists():
+        if make_folder and not path.parent.exists():
             path.parent.mkdir(mode=0o700, parents=True)
         raw = data.encode("utf-8") if isinstance(data, str) else data
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -36,6 +36,8 @@ def test_topic_shows_first_and_escaped_in_preview(runner: CliRunner, tmp_path: P
                      r"meeting on \w{3} \d\d \w{3} \d{4}\.", said), said
     html = (tmp_path / "p.html").read_text()
     assert "&lt;script&gt;" in html and "<script>x" not in html
+    # What a pair said is in it (topics, Last time's notes): only its owner may read it.
+    assert (tmp_path / "p.html").stat().st_mode & 0o777 == 0o600
 
 
 def test_notes_add_with_action_then_done(runner: CliRunner) -> None:
