@@ -116,11 +116,21 @@ def spinner(label: str) -> Any:
     return err_console.status(label) if err_console.is_terminal else nullcontext()
 
 
+# Entra allows 256-character display names; the name and email columns never wrap (an email
+# must stay pasteable), so one long name would squeeze every other column of the table to
+# nothing. Longer names are cut, with an ellipsis; the email says who it is.
+NAME_WIDTH = 40
+
+
 def person_cell(person: Any) -> str:
     """'Name' over 'email' (a report's email is what PAIR arguments take)."""
     if person is None:
         return "?"
-    return f"{person.name}\n{person.email}" if person.name else person.email
+    if not person.name:
+        return str(person.email)
+    name = person.name if len(person.name) <= NAME_WIDTH else (
+        person.name[:NAME_WIDTH - 1].rstrip() + "…")
+    return f"{name}\n{person.email}"
 
 
 def print_schedule(report: Any, dry_run: bool) -> None:

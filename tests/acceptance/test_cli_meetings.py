@@ -90,3 +90,24 @@ def test_preview_on_a_day_without_a_meeting_names_the_next(runner: CliRunner) ->
                for d in (3, 10, 17)]
     first = _next_occurrence(store, view, date(2026, 11, 26), now).meeting_number
     assert numbers == [first + 1, first + 2, first + 3]
+
+
+def test_a_very_long_name_does_not_squeeze_the_tables(runner: CliRunner,
+                                                      tmp_path: Path) -> None:
+    """Entra allows 256-character names: `status` and `pairs` cut one (with an ellipsis), so
+    the other columns and every email stay whole."""
+    import sqlite3
+
+    long_name = "Tom " + "Fletcher-" * 20 + "Longname"
+    with sqlite3.connect(tmp_path / "onetoone.db") as db:
+        assert db.execute("UPDATE people SET name = ? WHERE email = ?",
+                          (long_name, "tom.fletcher@contoso.example")).rowcount == 1
+    status = runner.invoke(cli, ["status", "--now", "2026-11-23T09:00:00Z"])
+    assert status.exit_code == 0, status.output
+    assert long_name not in status.output and "Tom Fletcher-Fletcher-" in status.output
+    assert "tom.fletcher@contoso.example" in status.output
+    for header in ("next meeting", "last held", "open actions"):
+        assert header in status.output, status.output
+    pairs = runner.invoke(cli, ["pairs", "--now", "2026-11-23T09:00:00Z"])
+    assert pairs.exit_code == 0, pairs.output
+    assert "tom.fletcher@contoso.example" in pairs.output and "what happens" in pairs.output
