@@ -166,6 +166,8 @@ def tick_cmd(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
     counts = result.pairs.counts()
     console.print("pairs: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
                                or "none"))
+    for line in result.pairs.warnings:
+        err_console.print("[yellow]warning:[/yellow] " + escape(line), highlight=False)
     print_schedule(result.schedule, dry_run)
     meetings_failed = print_meetings(result)
     if result.schedule.failed or meetings_failed:

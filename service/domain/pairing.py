@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import PurePath
 from typing import Literal
 
 from service.domain.cadence import choose_cadence
@@ -95,9 +96,10 @@ def _pick(specs: list[PairSpec]) -> tuple[PairSpec, list[tuple[PairSpec, str]]]:
 
 
 def _file_of(source: str) -> str:
-    """The pairs file a stored pairing came from ("file pairs.csv:12" -> "pairs.csv")."""
+    """The name of the pairs file a stored pairing came from ("file /srv/pairs.csv:12" ->
+    "pairs.csv"): the reason may be mailed to the pair, who need no server's paths."""
     if source.startswith("file "):
-        return source.removeprefix("file ").rsplit(":", 1)[0]
+        return PurePath(source.removeprefix("file ").rsplit(":", 1)[0]).name
     return "the pairs file"
 
 

@@ -218,7 +218,11 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
     if use_directory:
         for user in usable.values():
             manager = usable.get(user.manager_id or "")
-            if manager is None or user.id == manager.id:
+            if manager is not None and user.id == manager.id:
+                warnings.append(f"{user.email} is their own manager in the directory, so "
+                                "has no 1-2-1 as a report. Fix the manager in the directory.")
+                continue
+            if manager is None:
                 continue
             if cfg.group_id and user.id not in in_scope:
                 continue  # a manager fetched only as an organizer is not in scope as a report
@@ -233,11 +237,21 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
                               source=f"file {cfg.file}:{row.line}"))
 
     looped = []
+    doubled: set[int] = set()
     for cycle in management_cycles(specs):
         if any(spec.source.startswith("file") for spec in cycle):
             looped.append(describe_cycle(cycle))
-        else:
-            warnings.append(describe_cycle(cycle))
+            continue
+        warning = describe_cycle(cycle)
+        if len(cycle) == 2:
+            # Two people who each manage the other would get two series with each other:
+            # one is kept (the first, as described) until the directory is fixed.
+            kept, dropped = cycle
+            doubled.add(id(dropped))
+            warning += (f" Until then only {kept.manager.email} meets "
+                        f"{kept.report.email} (one series, not two).")
+        warnings.append(warning)
+    specs = [spec for spec in specs if id(spec) not in doubled]
     if looped:
         # A pairs-file line closes a loop with the directory: refused, like any bad line.
         raise PairsFileError("\n".join(looped))
@@ -245,10 +259,13 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
     current = ctx.store.live_pairings(LIVE_PAIRINGS)
     stored = {p.key: p for p in current}
     present = frozenset(usable)
-    # Named as the store knows them: whoever the sources no longer list has no other name.
-    gone = {i for c in current for i in (c.report_id, c.manager_id) if i not in present}
+    # Named as the directory knows them, or as the store does for whoever the sources no
+    # longer list: a reason (which the pair may be mailed) never shows a directory id.
+    involved = {i for c in current for i in (c.report_id, c.manager_id)}
+    gone = {i for i in involved if i not in present}
     names = {uid: p.name or p.email
              for uid, p in (ctx.store.people(gone) if gone else {}).items()}
+    names |= {uid: usable[uid].name or usable[uid].email for uid in involved if uid in usable}
     actions = reconcile(specs, current, present, policy, today, names=names,
                         whole_directory=use_directory)
     people = [PersonUpdate(id=u.id, email=u.email, name=u.name, hire_date=u.hire_date,
@@ -328,6 +345,8 @@ async def sync_pairs(ctx: JobContext, now: datetime, *, dry_run: bool = False) -
     counts = apply(ctx, plan, now)
     # What is left of an applied plan is its counts and the changes (a tick holds it to
     # the end, and the pairs kept as they are were most of it).
+    for warning in plan.warnings:  # (a directory problem nobody would see otherwise)
+        log.warning("pairs.warning", extra={"warning": warning})
     return PairsPlan([a for a in plan.actions if a.kind != "keep"], [], set(),
                      warnings=plan.warnings, kept=counts)
 

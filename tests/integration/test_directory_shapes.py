@@ -1,0 +1,96 @@
+"""Directory shapes a real organisation has: two people each recorded as the other's
+manager, someone recorded as their own manager, and a report whose manager left. Each is
+said (tick output, a log warning) rather than silently scheduled twice or skipped, and a
+reason the pair may be mailed names people, never a directory id or a server path."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.app import job_context
+from service.jobs.pairs import PairsPlan, sync_pairs
+from service.sandbox import SandboxTenant
+from tests.integration.test_directory_delta import NOW, key, kinds
+
+CEO, ANN, BOB = "ceo@contoso.example", "ann@contoso.example", "bob@contoso.example"
+
+
+def sync(settings: Any, tenant: SandboxTenant) -> PairsPlan:
+    async def go() -> PairsPlan:
+        async with job_context(settings, NOW, sandbox=tenant) as ctx:
+            return await sync_pairs(ctx, NOW)
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def settings(db_url, settings_for):
+    return settings_for(db_url)
+
+
+def test_two_people_managing_each_other_get_one_series_and_a_warning(
+        settings, caplog: pytest.LogCaptureFixture) -> None:
+    tenant = SandboxTenant(seed="shapes-org", now=lambda: NOW)
+    tenant.add_user("Ceo Boss", CEO, hire_date=date(2015, 1, 1))
+    tenant.add_user("Ann Able", ANN, manager=CEO, hire_date=date(2020, 1, 1))
+    tenant.add_user("Bob Baker", BOB, manager=ANN, hire_date=date(2020, 1, 1))
+    tenant.set_manager(ANN, BOB)  # the directory now says each manages the other
+    tenant.add_user("Sue Self", "sue@contoso.example", manager=CEO, hire_date=date(2020, 1, 1))
+    tenant.set_manager("sue@contoso.example", "sue@contoso.example")
+    with caplog.at_level(logging.WARNING, logger="service.jobs.pairs"):
+        plan = sync(settings, tenant)
+    joins = [k for kind, k in kinds(plan) if kind == "join"]
+    between = {key(tenant, ANN, BOB), key(tenant, BOB, ANN)}
+    assert len(between & set(joins)) == 1, joins  # one series between them, not two
+    cycle = next(w for w in plan.warnings if "management cycle" in w)
+    assert "Until then only" in cycle and "(one series, not two)" in cycle
+    assert any("sue@contoso.example is their own manager in the directory" in w
+               for w in plan.warnings)
+    logged = [r.warning for r in caplog.records if r.getMessage() == "pairs.warning"]
+    assert logged == plan.warnings
+
+    # Fixed in the directory: the pair that was kept stays; nothing is doubled.
+    tenant.set_manager(ANN, CEO)
+    fixed = sync(settings, tenant)
+    assert not any("management cycle" in w for w in fixed.warnings)
+
+
+def test_a_report_left_without_a_manager_is_named_not_an_id(settings) -> None:
+    tenant = SandboxTenant(seed="shapes-org", now=lambda: NOW)
+    tenant.add_user("Ceo Boss", CEO, hire_date=date(2015, 1, 1))
+    tenant.add_user("Max Mid", "max@contoso.example", manager=CEO, hire_date=date(2020, 1, 1))
+    tenant.add_user("Rob Report", "rob@contoso.example", manager="max@contoso.example",
+                    hire_date=date(2021, 1, 1))
+    sync(settings, tenant)
+    rob_id = tenant.user("rob@contoso.example")["id"]
+    tenant.disable_user("max@contoso.example")
+    plan = sync(settings, tenant)
+    reasons = [a.reason for a in plan.actions if a.kind != "keep"]
+    assert "manager Max Mid left and Rob Report has no new manager" in reasons, reasons
+    assert not any(rob_id in r for r in reasons)
+
+
+def test_a_pairs_file_reason_names_the_file_not_its_path(settings, tmp_path: Path) -> None:
+    import dataclasses
+
+    tenant = SandboxTenant(seed="shapes-org", now=lambda: NOW)
+    tenant.add_user("Mia Manager", "mia@contoso.example", hire_date=date(2020, 1, 1))
+    tenant.add_user("Ira Report", "ira@contoso.example", hire_date=date(2021, 1, 1))
+    folder = tmp_path / "srv" / "hr"
+    folder.mkdir(parents=True)
+    pairs = folder / "pairs.csv"
+    pairs.write_text("manager,report\nmia@contoso.example,ira@contoso.example\n")
+    filed = dataclasses.replace(settings, pairs=dataclasses.replace(
+        settings.pairs, source="file", file=pairs))
+    sync(filed, tenant)
+    pairs.write_text("manager,report\n")
+    plan = sync(filed, tenant)
+    [reason] = [a.reason for a in plan.actions if a.kind == "unpaired"]
+    assert reason == "Mia Manager and Ira Report are no longer paired in pairs.csv"
+    assert str(folder) not in reason
