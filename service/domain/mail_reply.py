@@ -21,8 +21,12 @@ or, when a server ignores that, as HTML. The heuristics, in the order they run:
 3. Signatures: everything from a ``--`` line, a line of underscores, a mobile signature
    ("Sent from my iPhone", "Get Outlook for iOS") or a disclaimer opening ("This email and
    any attachments…", "If you are not the intended recipient…") onwards; a sign-off
-   ("Thanks", "Kind regards,", "Cheers, Rob") followed by at most six short lines (a name,
-   a title, a phone number); and a last line that is only the sender's name.
+   ("Thanks", "Kind regards,", "Cheers, Rob", "Thanks Mia!") after what was said, followed
+   by at most six short lines that are not sentences (a name, a title, a phone number); and
+   a last line that is only the sender's name. A sign-off with only a greeting before it
+   opens the mail ("Thanks!" then the topics) unless the sender's name follows it; a mail
+   that is then only greetings and thanks said nothing. ``topic_lines`` skips the opening
+   greetings and thanks ("Hi Mia,", "Thanks!").
 4. Noise: external-sender banners, "You don't often get email from…", inline-image
    placeholders (``[cid:image001.png@…]``) and invisible characters.
 
@@ -96,17 +100,35 @@ _BANNER = re.compile(
     r"^\s*(\[?external\]?\s*(e-?mail|sender)?\s*[:\-\]]|caution\s*:|warning\s*:\s*external"
     r"|this (e-?mail|message) originated from outside|you don'?t often get (e-?mail|messages)"
     r" from)", re.I)
+# A sign-off: the whole line is one of these words, then nothing but punctuation, or a name
+# after a separator ("Cheers, Rob", "Thanks - Mia"). The ``named`` ones also take a
+# capitalised name without one ("Thanks Mia!", "Viele Grüße Rob"): the others start ordinary
+# lines too ("Best Practice", "See you Friday").
 _SIGN_OFF = re.compile(
-    r"^\s*(thanks( again| a lot| so much)?|thank you( so much)?|many thanks|cheers|best"
-    r"|best wishes|all the best|(kind|best|warm|warmest|many)? ?regards|rgds|br|kr|thx|ta"
-    r"|speak soon|talk soon|see you( then| soon)?|sincerely|yours( sincerely| truly)?"
-    r"|with thanks|mit freundlichen grüßen|cordialement|met vriendelijke groet|saludos"
-    r"|un saluto|hälsningar|med venlig hilsen)\b\s*[.!]*(\s*,\s*[\w.'’-]+(\s+[\w.'’-]+){0,2})?"
-    r"\s*[.!,]*\s*$", re.I)
+    r"^\s*(?:(?P<named>thanks( again| a lot| so much| very much| in advance)?"
+    r"|thank you( so much| very much| again| in advance)?|many thanks|cheers|thx"
+    r"|with thanks|best wishes|all the best|(kind|best|warm|warmest|many)? ?regards"
+    r"|mit freundlichen grüßen|(viele|liebe|beste|herzliche|schöne) grüße|danke( schön| sehr)?"
+    r"|vielen dank|cordialement|merci( beaucoup| bien)?|bien à vous|met vriendelijke groet(en)?"
+    r"|(hartelijke |vriendelijke )?groet(en|jes)|bedankt|dank je( wel)?|dank u( wel)?|saludos"
+    r"|(muchas )?gracias|un saluto|cordiali saluti|grazie( mille)?|(vänliga )?hälsningar"
+    r"|tack( så mycket)?|med venlig hilsen|tak|takk)"
+    r"|(?P<plain>best|rgds|br|kr|ta|speak soon|talk soon|see you( then| soon)?|sincerely"
+    r"|yours( sincerely| truly)?))\b(?P<tail>.*)$", re.I)
+_NAME_SEPARATOR = re.compile(r"^\s*[.!]*\s*[,\-–—~]")
+_NAME_WORD = re.compile(r"^[\w.'’-]+$")
+_GROUP = frozenset({"all", "everyone", "everybody", "team", "both", "folks", "guys", "there"})
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 _CID = re.compile(r"\[cid:[^\]]*\]", re.I)
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_GREETING = re.compile(r"^\s*(hi|hello|hey|dear|good (morning|afternoon|evening))"
-                       r"(\s+[\w.'’-]+){0,2}\s*[,!.:]?\s*$", re.I)
+_GREETING_WORDS = (r"(hi|hiya|hello|hey|dear|good (morning|afternoon|evening)|hallo"
+                   r"|guten (morgen|tag)|bonjour|salut|hola|buenos días|ciao|buongiorno|hoi"
+                   r"|goedemorgen|hej)")
+_GREETING = re.compile(rf"^\s*{_GREETING_WORDS}(?P<name>(\s+[\w.'’-]+){{0,2}})"
+                       r"\s*(?P<end>[,!.:]?)\s*$", re.I)
+# "Hi Mia, thanks!": a greeting and a sign-off on one line.
+_GREETING_THEN = re.compile(rf"^\s*{_GREETING_WORDS}(?P<name>(\s+[\w.'’-]+){{0,2}}?)"
+                            r"\s*[,!.\-–—]+\s*(?P<rest>\S.*)$", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*•·–—▪►◦o]\s+|\d{1,2}[.)]\s+|\(\d{1,2}\)\s+|[a-z][.)]\s+)",
                      re.I)
 SIGNATURE_LINES = 6
@@ -159,21 +181,99 @@ def _before_signature(lines: list[str]) -> list[str]:
 
 
 def _without_sign_off(lines: list[str], sender_name: str) -> list[str]:
-    """Drop a closing sign-off and what follows it when that is short enough to be a name,
-    a title and a phone number; then a last line that is just the sender's name."""
-    filled = [i for i, line in enumerate(lines) if line.strip()]
-    for at in filled[-(SIGNATURE_LINES + 1):]:
-        after = [lines[i] for i in filled if i > at]
-        if (len(lines[at].strip()) <= SIGNATURE_LINE_CHARS and _SIGN_OFF.match(lines[at])
-                and len(after) <= SIGNATURE_LINES
-                and all(len(line.strip()) <= SIGNATURE_LINE_CHARS for line in after)):
-            lines = lines[:at]
-            break
+    """Drop a closing sign-off and the signature under it; then a last line that is just
+    the sender's name. A mail that is then only greetings and thanks said nothing."""
+    thanked = any(_is_sign_off(line) for line in lines)
+    lines = _before_closing(lines, sender_name)
     names = _names(sender_name)
     filled = [i for i, line in enumerate(lines) if line.strip()]
     if len(filled) > 1 and _plain(lines[filled[-1]]) in names:
         lines = lines[:filled[-1]]
+    if thanked and all(_is_opener(line) for line in lines if line.strip()):
+        return []
     return lines
+
+
+def _before_closing(lines: list[str], sender_name: str) -> list[str]:
+    """The lines before the sign-off that closes the mail, if one does. A sign-off closes
+    it when what follows is short enough to be a signature (a name, a title, a phone
+    number). After only a greeting it opens the mail instead ("Thanks!" then the topics),
+    unless the sender's name follows it straight away ("Thanks,\nRob\nEngineer")."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    first = max(0, len(filled) - SIGNATURE_LINES - 1)
+    for n in range(first, len(filled)):
+        if not _is_sign_off(lines[filled[n]]):
+            continue
+        after = [lines[i] for i in filled[n + 1:]]
+        if len(after) > SIGNATURE_LINES or not all(_signature_like(line) for line in after):
+            continue
+        said = any(not _is_opener(lines[i]) for i in filled[:n])
+        if said or (after and _is_name_line(after[0], sender_name)):
+            return lines[:filled[n]]
+    return lines
+
+
+def _is_sign_off(line: str) -> bool:
+    """Whether the whole line is a sign-off ("Thanks!", "Kind regards,", "Cheers, Rob",
+    "Thanks Mia!", "Cheers -"), not a line that starts with one's words ("Thanks for the
+    feedback", "Best practice")."""
+    if len(line.strip()) > SIGNATURE_LINE_CHARS:
+        return False
+    match = _SIGN_OFF.match(line)
+    if match is None:
+        return False
+    tail = match["tail"]
+    name = _EDGES.sub("", tail).split()
+    if not name:
+        return True
+    if len(name) > 3 or not all(_NAME_WORD.match(word) for word in name):
+        return False
+    if _NAME_SEPARATOR.match(tail):
+        return True
+    # Without a separator only a capitalised name counts: "Thanks! Promotion timeline" and
+    # "Thanks for the feedback" are topics.
+    return (match["named"] is not None and re.match(r"\s+\w", tail) is not None
+            and _is_name(name))
+
+
+def _is_greeting(line: str) -> bool:
+    """Whether the line only greets: "Hi Mia,", "Dear all", "Hi Mia, thanks!". Words after
+    the greeting are a name when capitalised or ended by a comma ("hello world project"
+    is a topic)."""
+    match = _GREETING.match(line)
+    if match is not None:
+        return bool(match["end"] and match["end"] != ".") or _is_name(match["name"].split())
+    match = _GREETING_THEN.match(line)
+    return (match is not None and _is_name(match["name"].split())
+            and _is_sign_off(match["rest"]))
+
+
+def _is_opener(line: str) -> bool:
+    """A line that greets or thanks, and says nothing else."""
+    return _is_greeting(line) or _is_sign_off(line)
+
+
+def _is_name(words: Sequence[str]) -> bool:
+    return all(_NAME_WORD.match(word) and (word[:1].isupper() or word.lower() in _GROUP)
+               for word in words)
+
+
+def _signature_like(line: str) -> bool:
+    """Short, and not a sentence: a name, a title, a company, a phone number."""
+    text = line.strip()
+    if len(text) > SIGNATURE_LINE_CHARS or text.endswith("?"):
+        return False
+    return len(text.split()) < 5 or text[-1] not in ".!"
+
+
+def _is_name_line(line: str, sender_name: str) -> bool:
+    """The sender's name, alone or heading a signature line ("Rob Report | Engineer")."""
+    names = _names(sender_name)
+    if _plain(line) in names:
+        return True
+    text = " ".join(line.split()).lower()
+    return any(len(name) > 1 and re.match(rf"{re.escape(name)}\s*[|,/•·(–—-]", text)
+               for name in names)
 
 
 def _names(sender_name: str) -> set[str]:
@@ -237,7 +337,7 @@ def topic_lines(text: str, *, subject: str = "", reply: bool = False, limit: int
     instead: with no body it is the topic; with a one-line body the two make one topic
     ("subject: line")."""
     lines = [line.strip() for line in text.split("\n") if line.strip()]
-    if lines and _GREETING.match(lines[0]):
+    while lines and _is_opener(lines[0]):  # "Hi Mia," "Thanks!": not topics
         lines = lines[1:]
     lines = [_BULLET.sub("", line, count=1).strip() for line in lines]
     lines = [line for line in lines if line]
