@@ -224,10 +224,11 @@ def mail_resend(obj: Ctx, mail_id: int, yes: bool) -> None:
 
     store = open_store(obj.settings)
     row = next((m for m in store.outbox() if m.id == mail_id), None)
+    sender = store.people([row.mailbox]).get(row.mailbox) if row is not None else None
     if (row is not None and row.status == OutboxStatus.UNCONFIRMED and not yes
             and not click.confirm(f"Mail #{mail_id} may already have been sent from "
-                                  f"{row.mailbox}. Checked its Sent Items and it is "
-                                  f"not there: send it again?")):
+                                  f"{sender.email if sender else row.mailbox}. Checked its "
+                                  "Sent Items and it is not there: send it again?")):
         raise ServiceError("Nothing changed.")
     done = store.settle_by_hand(mail_id, OutboxStatus.PENDING, obj.now(),
                                 "queued again by an operator")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from service.config import Settings
 from service.domain.events import CalendarEvent
@@ -31,6 +33,16 @@ class JobContext:
     # id: the agenda step writes into them without reading each one again. Filled afresh by
     # each occurrence sync; taken (not kept) by the step that uses one.
     events_seen: dict[str, CalendarEvent] = field(default_factory=dict)
+    # When the run began, on the monotonic clock (see ``moved_on``).
+    started: float = field(default_factory=time.monotonic)
+
+    def moved_on(self, now: datetime) -> datetime:
+        """The run's ``now`` moved on by the real time the run has taken so far. A run's
+        ``now`` is fixed when it starts; a claim stamped with it by a run slow to reach its
+        step (throttling, a large rollout) would look older than it is, and another replica
+        would take it over while this one still holds it (and send the same mail again).
+        Claims are stamped, and judged, with this instead."""
+        return now + timedelta(seconds=time.monotonic() - self.started)
 
     def report_progress(self, label: str, done: int, total: int) -> None:
         if self.progress is not None:

@@ -177,7 +177,7 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
         if sent[row.mailbox] >= per_minute:
             report.deferred += 1  # Exchange's per-mailbox sending rate: next run
             continue
-        if not store.claim_mail(row.id, now):
+        if not store.claim_mail(row.id, ctx.moved_on(now)):
             continue  # another worker has it
         sent[row.mailbox] += 1
         payload = mail_message(subject=row.subject, body_html=row.body_html,
@@ -217,14 +217,24 @@ async def _settle(ctx: JobContext, row: MailRecord, now: datetime, report: MailR
                   fresh: bool = False) -> None:
     """A mail in 'sending' (unknown outcome, or a crash mid-send): Sent Items decides."""
     store = ctx.store
-    if not fresh and row.claimed_at is not None and now - row.claimed_at < timedelta(minutes=2):
+    # Claims are stamped with the claiming run's time moved on (JobContext.moved_on): judged
+    # the same way, a claim another replica made late in a long run is not taken for old.
+    at = ctx.moved_on(now)
+    if not fresh and row.claimed_at is not None and at - row.claimed_at < timedelta(minutes=2):
         return  # probably being sent right now by another worker
     try:
         found = await ctx.graph.find_sent(row.mailbox, MAIL_TAG_PROPERTY, row.tag)
     except PermissionDenied as exc:
+        # Named by address (Graph's paths, and so its errors, have the directory id), with
+        # the two commands that settle it.
+        sender = store.people([row.mailbox]).get(row.mailbox)
+        email = sender.email if sender is not None else row.mailbox
         store.finish_mail(row.id, OutboxStatus.UNCONFIRMED, now,
-                          error=f"outcome unknown; Sent Items not readable ({exc}). Check "
-                                "the mailbox, then `onetoone status`.")
+                          error=f"outcome unknown; Sent Items not readable "
+                                f"({str(exc).replace(row.mailbox, email)}). Look in {email}'s "
+                                f"Sent Items for \"{row.subject}\": if it is there, run "
+                                f"`onetoone mail mark-sent {row.id}`; if not, "
+                                f"`onetoone mail resend {row.id}`.")
         report.unconfirmed.append(row.key)
         log.warning("mail.unconfirmed", extra={"key": row.key})
         return
@@ -235,7 +245,7 @@ async def _settle(ctx: JobContext, row: MailRecord, now: datetime, report: MailR
         store.finish_mail(row.id, OutboxStatus.SENT, now)
         report.sent.append(row.key)
         log.info("mail.sent", extra={"key": row.key, "settled": "sent items"})
-    elif row.claimed_at is not None and now - row.claimed_at >= SETTLE_AFTER:
+    elif row.claimed_at is not None and at - row.claimed_at >= SETTLE_AFTER:
         # Long enough for Exchange to have filed it: it was not sent, so it may go again.
         store.finish_mail(row.id, OutboxStatus.PENDING, now,
                           error="not in Sent Items; will send again")

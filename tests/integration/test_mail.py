@@ -95,6 +95,12 @@ def test_unreadable_sent_items_leaves_mail_unconfirmed(scenario: Scenario) -> No
     rows = scenario.store.outbox()
     assert [r.status for r in rows] == ["unconfirmed"]
     assert "Sent Items not readable" in rows[0].last_error
+    # Named by address, with the two commands that settle it (not the directory id).
+    manager = scenario.rob.manager
+    assert manager.id not in rows[0].last_error
+    assert f"Look in {manager.email}'s Sent Items for \"{rows[0].subject}\"" in rows[0].last_error
+    assert (f"`onetoone mail mark-sent {rows[0].id}`; if not, "
+            f"`onetoone mail resend {rows[0].id}`.") in rows[0].last_error
     assert scenario.tenant.count("POST", r"/sendMail$") == 1
 
 
@@ -376,3 +382,30 @@ def test_every_mail_asks_exchange_for_no_automatic_replies(scenario: Scenario) -
     headers = {h["name"].lower(): h["value"]
                for h in summary.get("internetMessageHeaders") or []}
     assert headers.get("x-auto-response-suppress") == "OOF, AutoReply"
+
+
+def test_a_slow_runs_mail_claim_is_not_taken_for_old(scenario: Scenario) -> None:
+    """A run's `now` is fixed when it starts. A run that reached its mail step 16 minutes in
+    (throttling, a big rollout) claimed the summary then, not at its start: another replica
+    running a minute later must not take the claim for 17 minutes old and send it again."""
+    scenario.type_notes()
+    scenario.tenant.inject_fault("POST", r"/sendMail$", 503, times=1)  # outcome unknown
+    slow = scenario.occ.end + timedelta(hours=1)
+    scenario.tenant.now = lambda: slow
+
+    async def slow_run() -> None:
+        async with job_context(scenario.settings, slow, sandbox=scenario.tenant,
+                               graph_options={"sleep": no_sleep}) as ctx:
+            ctx.started -= 16 * 60  # as if the run had been going for 16 minutes
+            await tick(ctx, slow)
+
+    asyncio.run(slow_run())
+    assert [r.status for r in scenario.store.outbox()] == ["sending"]
+    scenario.at(slow + timedelta(minutes=17))  # another replica, a minute after the claim
+    assert [r.status for r in scenario.store.outbox()] == ["sending"]
+    assert scenario.tenant.count("POST", r"/sendMail$") == 1
+    # Once the claim is really old, Sent Items decides: not there, so it goes, once.
+    scenario.at(slow + timedelta(minutes=40))
+    scenario.at(slow + timedelta(minutes=41))
+    assert len(scenario.summaries()) == 1
+    assert scenario.tenant.count("POST", r"/sendMail$") == 2
