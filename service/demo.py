@@ -24,7 +24,7 @@ from rich.table import Table
 
 from service.app import job_context, load_sandbox, open_store, sandbox_state_lock, save_sandbox
 from service.config import Settings, default_settings
-from service.domain.attendance import missed_flag
+from service.domain.attendance import missed_flag, outcome
 from service.domain.events import CalendarEvent
 from service.domain.htmltext import html_to_text
 from service.domain.status import AgendaState, OccurrenceStatus, PairingStatus
@@ -475,7 +475,7 @@ def _mail_kind(subject: str) -> str | None:
 
 def _pair_status(occs: list[Any], status: str, at: datetime) -> str:
     """The pairing's status, flagged when it missed two or more in a row by ``at``."""
-    flag = missed_flag([(o.start, o.status) for o in occs], at)
+    flag = missed_flag([(o.start, outcome(o.status, o.absence_state)) for o in occs], at)
     return f"{status}, {flag}" if flag else status
 
 

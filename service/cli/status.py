@@ -30,7 +30,7 @@ def status(obj: Ctx, now_text: str | None) -> None:
     missed two in a row, open actions, pending or unconfirmed mail. Times are in each
     series' own time zone."""
     from service.app import open_store
-    from service.domain.attendance import missed_flag
+    from service.domain.attendance import missed_flag, outcome
 
     store = open_store(obj.settings)
     now = obj.now(now_text)
@@ -75,7 +75,8 @@ def status(obj: Ctx, now_text: str | None) -> None:
             if needs_decision(m):
                 problems.append(f"mail #{m.id} {m.status}: {m.kind} for "
                                 f"{view.report.name} ({m.key}) — {m.last_error}")
-        flag = missed_flag([(o.start, o.status) for o in occs], now)
+        # A meeting skipped for a long absence is neither held nor missed.
+        flag = missed_flag([(o.start, outcome(o.status, o.absence_state)) for o in occs], now)
         moved, rebooked = _moved_and_rebooked(occs, zone, now)
         attention = [f"[bold red]{escape(flag)}[/bold red]"] if flag else []
         attention += [f"{n} {what}" for n, what in ((len(moved), "moved"),

@@ -8,6 +8,12 @@ roll up into managers and groups by adding, never by averaging averages.
 
 Gaps and "no held 1-2-1" count only while the pair existed (its :class:`Span`): a pair
 onetoone started last week is not overdue for the months before it.
+
+A meeting onetoone skipped because either person was on a long absence
+(``attendance.skipped_for_absence``) is neither held nor missed: it is counted apart, not
+as planned, and breaks no run of misses. The store keeps no dates of the absence itself, so
+each such meeting takes one cadence (the time it stood for) off the gap it falls in: a
+pair whose only gap is someone's leave is not behind.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from service.domain.attendance import MISSED, missed_in_a_row
+from service.domain.attendance import MISSED, missed_in_a_row, outcome, skipped_for_absence
 from service.domain.records import (
     ActionRecord,
     OccurrenceRecord,
@@ -114,6 +120,8 @@ class Figures:
     cancelled: int = 0
     declined: int = 0
     upcoming: int = 0  # planned but not yet happened (scheduled or moved, in the future)
+    # Skipped by onetoone for a long absence: not planned, neither held nor missed.
+    skipped_for_absence: int = 0
     longest_gap_days: int = 0
     actions_opened: int = 0
     actions_closed: int = 0
@@ -150,8 +158,9 @@ class Figures:
     def add(self, other: Figures) -> None:
         """Roll ``other`` into these figures (gaps: the longest of any pair)."""
         for name in ("pairs", "planned", "held", "held_no_notes", "moved", "cancelled",
-                     "declined", "upcoming", "actions_opened", "actions_closed",
-                     "actions_overdue", "topics", "topics_by_report", "development"):
+                     "declined", "upcoming", "skipped_for_absence", "actions_opened",
+                     "actions_closed", "actions_overdue", "topics", "topics_by_report",
+                     "development"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.longest_gap_days = max(self.longest_gap_days, other.longest_gap_days)
         self.close_days = [*self.close_days, *other.close_days]
@@ -184,15 +193,25 @@ def _until(period: Period, span: Span) -> datetime:
     return period.as_of if span.ended is None else min(period.as_of, span.ended)
 
 
-def longest_gap(held_starts: Iterable[datetime], period: Period, span: Span = Span()) -> int:
+def excused_days(absent_starts: Iterable[datetime], after: datetime, until: datetime,
+                 step_days: int) -> int:
+    """Days of a gap from ``after`` to ``until`` the pair could not meet: one cadence
+    (``step_days``) per meeting skipped for a long absence inside it."""
+    return step_days * sum(1 for s in absent_starts if after <= s <= until)
+
+
+def longest_gap(held_starts: Iterable[datetime], period: Period, span: Span = Span(),
+                absent_starts: Iterable[datetime] = (), step_days: int = 0) -> int:
     """Longest stretch in days without a held meeting, within the period so far.
 
     Runs from the last held meeting before the period (or the period's start, or when the
     pair began if later) through each held meeting to the period's end (or now, or when
     the pair ended if earlier): a pair that stopped meeting shows the open gap, and a pair
-    is never behind for time before it existed or after it ended.
+    is never behind for time before it existed or after it ended. Each meeting skipped for
+    a long absence (``absent_starts``) takes ``step_days`` off the stretch it falls in.
     """
     held = list(held_starts)
+    absent = list(absent_starts)
     before = [s for s in held if s < period.start_at]
     first = max(before) if before else period.start_at
     if span.began is not None:
@@ -202,17 +221,28 @@ def longest_gap(held_starts: Iterable[datetime], period: Period, span: Span = Sp
         return 0  # began after the period (or ended before it): no time to be behind in
     inside = sorted(s for s in held if _in(period, s) and first <= s <= last)
     marks = [first, *inside, last]
-    return max(0, *((b - a).days for a, b in itertools.pairwise(marks)))
+    return max(0, *((b - a).days - excused_days(absent, a, b, step_days)
+                    for a, b in itertools.pairwise(marks)))
+
+
+def _absent_starts(occurrences: Iterable[OccurrenceRecord]) -> list[datetime]:
+    """When the meetings skipped for a long absence were to be."""
+    return [o.start for o in occurrences
+            if o.status in PLANNED and skipped_for_absence(o.status, o.absence_state)]
 
 
 def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionRecord],
                  topics: Sequence[TopicRecord], period: Period,
-                 span: Span = Span()) -> Figures:
+                 span: Span = Span(), *, cadence: str = "monthly") -> Figures:
     """The figures of one pair over the period (every meeting of every series it had);
-    its gap counts only within ``span``."""
+    its gap counts only within ``span``, less one ``cadence`` per meeting skipped for a
+    long absence."""
     f = Figures()
     for occ in occurrences:
         if occ.status not in PLANNED or not _in(period, occ.start):
+            continue
+        if skipped_for_absence(occ.status, occ.absence_state):
+            f.skipped_for_absence += 1
             continue
         month = f"{occ.start:%Y-%m}"
         f.planned += 1
@@ -231,7 +261,8 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
         else:
             f.upcoming += 1
     f.longest_gap_days = longest_gap(
-        [o.start for o in occurrences if o.status == OccurrenceStatus.HELD], period, span)
+        [o.start for o in occurrences if o.status == OccurrenceStatus.HELD], period, span,
+        _absent_starts(occurrences), cadence_days(cadence))
     as_of = period.as_of.date()
     for a in actions:
         if period.start <= a.raised_on < period.end:
@@ -249,6 +280,31 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
     return f
 
 
+def _gap_flag(occurrences: Sequence[OccurrenceRecord], cadence: str, period: Period,
+              span: Span) -> str:
+    """``"no held 1-2-1 ..."`` when the time without one, less the absences, is over
+    ``GAP_FACTOR`` cadences; else ``""``."""
+    until = _until(period, span)
+    held = [o.start for o in occurrences if o.status == OccurrenceStatus.HELD
+            and o.start <= until]
+    step = cadence_days(cadence)
+    limit = GAP_FACTOR * step
+    began = span.began
+    # Counted from the last held meeting, else from when the pair began inside the period.
+    paired = began if began is not None and began > period.start_at else None
+    since = max(held) if held else paired or period.start_at
+    absent = [s for s in _absent_starts(occurrences) if since <= s <= until]
+    days = (until - since).days
+    if days - excused_days(absent, since, until, step) <= limit:
+        return ""
+    what = (f"for {days} days" if held else
+            f"since paired on {since:%Y-%m-%d}" if paired is not None else "in the period")
+    # The days shown are all the days; the note says what was not held against the pair.
+    note = (f"; {len(absent)} meeting(s) skipped for a long absence not counted"
+            if absent else "")
+    return f"no held 1-2-1 {what} (cadence {cadence}{note})"
+
+
 def _open_at(action: ActionRecord, moment: datetime) -> bool:
     """Open at ``moment``: created by then and not closed (or withdrawn) before it."""
     if action.created_at > moment or action.status == ActionStatus.WITHDRAWN:
@@ -263,24 +319,16 @@ def attention(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionR
     """Why a pair needs someone's attention at the end of the period (empty: it doesn't).
 
     "No held 1-2-1" counts from the pair's start when that is inside the period, and stops
-    at its end: a pair is not overdue for time before it existed or after it ended."""
+    at its end: a pair is not overdue for time before it existed or after it ended. Nor for
+    a long absence: each meeting skipped for one takes a cadence off the time counted, and
+    runs of misses pass over such meetings."""
     out: list[str] = []
     as_of = period.as_of
-    until = _until(period, span)
-    held = [o.start for o in occurrences if o.status == OccurrenceStatus.HELD
-            and o.start <= until]
-    limit = GAP_FACTOR * cadence_days(cadence)
-    since = (until - max(held)).days if held else None
-    began = span.began
-    if since is not None and since > limit:
-        out.append(f"no held 1-2-1 for {since} days (cadence {cadence})")
-    elif since is None and began is not None and began > period.start_at:
-        if (until - began).days > limit:
-            out.append(f"no held 1-2-1 since paired on {began:%Y-%m-%d} (cadence {cadence})")
-    elif since is None and (until - period.start_at).days > limit:
-        out.append(f"no held 1-2-1 in the period (cadence {cadence})")
-    run = missed_in_a_row([(o.start, o.status) for o in occurrences if o.status in PLANNED],
-                          as_of)
+    gap = _gap_flag(occurrences, cadence, period, span)
+    if gap:
+        out.append(gap)
+    run = missed_in_a_row([(o.start, outcome(o.status, o.absence_state))
+                           for o in occurrences if o.status in PLANNED], as_of)
     if run >= MISSED_FLAG:
         out.append(f"missed {run} in a row")
     late = [a for a in actions if _open_at(a, as_of) and a.due is not None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from service.domain.attendance import skipped_for_absence
 from service.domain.htmltext import html_to_text
 from service.domain.insight import Period
 from service.domain.records import (
@@ -43,6 +44,19 @@ PRIVATE_MAIL_KINDS = frozenset({"private_reply"})
 STATUS_WORDS = {"scheduled": "scheduled", "moved": "moved", "cancelled": "cancelled",
                 "declined": "declined by the report", "held": "held (notes recorded)",
                 "held_no_notes": "passed, no notes recorded"}
+# A meeting onetoone skipped for either person's long absence: not one anyone failed to
+# hold, so it says so; what Outlook then showed follows, for the record.
+ABSENCE_WORDS = "skipped for a long absence"
+ABSENCE_AFTER = {"cancelled": "cancelled", "declined": "declined by the report",
+                 "held_no_notes": "no notes recorded"}
+
+
+def status_words(occ: OccurrenceRecord) -> str:
+    """What became of a meeting, in words."""
+    if not skipped_for_absence(occ.status, occ.absence_state):
+        return STATUS_WORDS.get(occ.status, occ.status)
+    after = ABSENCE_AFTER.get(occ.status)
+    return f"{ABSENCE_WORDS} ({after})" if after else ABSENCE_WORDS
 
 
 @dataclass(frozen=True)
@@ -249,7 +263,7 @@ def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None, 
         shown = tuple(_words(topics[i].text) for i in occ.agenda_topics if i in topics)
         erased += (sum(1 for n in notes if n.erased) + sum(1 for a in actions if not a.text)
                    + sum(1 for x in mailed if not x.text) + sum(1 for _, t in comments if not t))
-        meetings.append(Meeting(_at(occ.start, zone), STATUS_WORDS.get(occ.status, occ.status),
+        meetings.append(Meeting(_at(occ.start, zone), status_words(occ),
                                 shown, notes, mailed, actions, comments))
     raised: list[tuple[str, str, str]] = []
     for t in p.topics:

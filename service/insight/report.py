@@ -71,10 +71,12 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
     for h in histories:
         # Gaps count only while the pair existed: not overdue before it began or after it ended.
         span = pair_span(h.view.pairing, h.occurrences, h.view.report.hire_date)
-        figures = pair_figures(h.occurrences, h.actions, h.topics, period, span)
-        if figures.planned == 0 and h.view.pairing.status != "active":
-            continue  # ended before the period: nothing to say about it
         cadence = _cadence(h)
+        figures = pair_figures(h.occurrences, h.actions, h.topics, period, span,
+                               cadence=cadence)
+        met = figures.planned + figures.skipped_for_absence
+        if met == 0 and h.view.pairing.status != "active":
+            continue  # ended before the period: nothing to say about it
         pairs.append(PairFigures(h.view, cadence, figures,
                                  attention(h.occurrences, h.actions, cadence, period, span)))
     pairs.sort(key=lambda p: (p.view.manager.name.lower(), p.view.report.name.lower()))
@@ -87,7 +89,9 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
 
 COLUMNS = ("pairs", "planned", "held", "held_no_notes", "moved", "cancelled", "declined",
            "upcoming", "missed", "longest_gap_days", "actions_opened", "actions_closed",
-           "actions_overdue", "median_days_to_close", "report_led_share", "development_share")
+           "actions_overdue", "median_days_to_close", "report_led_share", "development_share",
+           # Added after the others: files read by column position keep their columns.
+           "skipped_for_absence")
 
 
 def figure_row(f: Figures) -> dict[str, Any]:
@@ -102,7 +106,8 @@ def figure_row(f: Figures) -> dict[str, Any]:
             "actions_closed": f.actions_closed, "actions_overdue": f.actions_overdue,
             "median_days_to_close": None if median is None else round(median, 1),
             "report_led_share": share(f.report_led_share),
-            "development_share": share(f.development_share)}
+            "development_share": share(f.development_share),
+            "skipped_for_absence": f.skipped_for_absence}
 
 
 def pair_row(p: PairFigures) -> dict[str, Any]:
