@@ -25,6 +25,7 @@ import html as htmllib
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 START = "── onetoone agenda starts · please keep this line ──"
@@ -72,6 +73,29 @@ def _core_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 
 _START_RE = _core_pattern(_START_CORE)
 _END_RE = _core_pattern(_END_CORE)
+
+
+def _outer_sentinels(text: str) -> tuple[re.Match[str] | None, re.Match[str] | None]:
+    """Our START and END lines in normalised text: the FIRST start line and the LAST end
+    line after it (or the last end line, when no start line is left).
+
+    Why not the first end line: a manager who pastes an earlier invite's agenda (its marker
+    lines with it) into the Notes would otherwise cut our block short there, and everything
+    typed below - Actions agreed too - would be silently lost. An END line before the only
+    START line is none of ours (see ``BlockDamaged``).
+    """
+    s = _START_RE.search(text)
+    ends = list(_END_RE.finditer(text, s.end() if s else 0))
+    return s, ends[-1] if ends else None
+
+
+def sentinel_kind(line: str) -> str | None:
+    """Which of our sentinel lines one line of text is: ``"start"``, ``"end"`` or None."""
+    if _START_RE.search(line):
+        return "start"
+    if _END_RE.search(line):
+        return "end"
+    return None
 
 
 # -- a small, offset-preserving HTML tree -----------------------------------------------------
@@ -256,11 +280,11 @@ def find_block(html: str) -> tuple[int, int] | None:
     """Offsets ``(start, end)`` of our block in ``html``; None when there is none.
 
     Raises BlockDamaged when only one sentinel line is present (or END precedes START).
+    The block is from the first START line to the last END line (``_outer_sentinels``).
     """
     _root, texts = _tree(html)
     text, owners = _stream(texts)
-    s = _START_RE.search(text)
-    e = _END_RE.search(text, s.end()) if s else _END_RE.search(text)
+    s, e = _outer_sentinels(text)
     if s is None and e is None:
         return None
     if s is None or e is None:
@@ -337,14 +361,16 @@ _BARE_CR = re.compile(r"\r(?!\n)")
 def block_text(text: str) -> str | None:
     """The text between our START and END lines in a body read as text; None if absent.
 
+    Our block runs from the first START line to the last END line: marker lines a manager
+    pasted into the Notes (last meeting's agenda, copied whole) are inside it, and what they
+    typed after them is still read (``notes`` tells a pasted copy from their own lines).
     Returned as found (CRLF, NBSP and all). If a person deleted the END line, the text runs
     to the Teams separator line (or the end), so nothing typed is lost; likewise a deleted
     START line means "from the top". A bare CR (old Mac line ending; normally made LF at
     the edge already) is taken as a line break, so such text still has lines.
     """
     text = _BARE_CR.sub("\n", text)
-    s = _START_RE.search(text)
-    e = _END_RE.search(text, s.end()) if s else _END_RE.search(text)
+    s, e = _outer_sentinels(text)
     if s is None and e is None:
         return None
     if s is not None:
@@ -361,12 +387,87 @@ def block_text(text: str) -> str | None:
     return text[begin:end]
 
 
+def block_lines(text: str, agenda_line: Callable[[str], bool]) -> list[str]:
+    """The lines of our block, from ``text`` that is normally the block already
+    (``block_text``); a whole body is narrowed to it first.
+
+    Telling the two apart matters once a manager has pasted an earlier agenda, marker lines
+    and all, into the Notes: narrowing our block again would keep only the pasted copy and
+    lose every line around it. So a text is a whole body only when its first marker line is
+    a START line with no ``agenda_line`` above it (our block opens with its header; a body's
+    own text above our block has none of its lines).
+    """
+    lines = _BARE_CR.sub("\n", text).replace("\r\n", "\n").split("\n")
+    for line in lines:
+        kind = sentinel_kind(line)
+        if kind == "start":
+            return (block_text(text) or "").replace("\r\n", "\n").split("\n")
+        if kind == "end" or agenda_line(line):
+            break
+    return lines
+
+
+def pasted_spans(lines: Sequence[str]) -> dict[int, int]:
+    """Marker lines a person pasted into our block (an earlier invite's agenda, copied
+    whole): the index of each outermost START line and of the END line that closes it. A
+    lone marker line opens or closes nothing."""
+    open_at: list[int] = []
+    spans: dict[int, int] = {}
+    for i, line in enumerate(lines):
+        kind = sentinel_kind(line)
+        if kind == "start":
+            open_at.append(i)
+        elif kind == "end" and open_at:
+            start = open_at.pop()
+            spans = {a: b for a, b in spans.items() if a < start}  # drop those it holds
+            spans[start] = i
+    return spans
+
+
 def is_sentinel_line(line: str) -> bool:
     """One line of text is our START or END line (see ``_core_pattern``)."""
     return bool(_START_RE.search(line) or _END_RE.search(line))
 
 
 _LEADING_BULLET = re.compile(r"^(?:[•·◦▪▫●○■□\-*–—>]\s*)+")
+
+# -- one line of the text view, as the notes parser compares it ------------------------------
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"), None)
+# Glyph bullets may touch the text; "-", "*", "–", "—", ">" only count with a space after
+# (so "-5 degrees" stays as typed).
+_LEADING_BULLETS = re.compile(r"^(?:[•·◦▪▫●○■▸►‣⁃∙]\s*|[-*–—>]+\s+)+")
+SPACE = re.compile(r"\s+")
+_INNER_BOX = re.compile(r"\[\s*[xX✓✔]?\s*\]|[☐☑☒✅]")
+
+
+def clean_line(line: str) -> str:
+    """One line with NBSP/tabs/odd spaces as single spaces, invisibles removed, stripped."""
+    line = line.translate(_INVISIBLE)
+    return SPACE.sub(" ", line.replace("\u00a0", " ")).strip()
+
+
+def fold(text: str) -> str:
+    """Names and keys compared as Unicode text, not code points: a directory may hold
+    "Zoe" + U+0301 where the manager's keyboard types "Zoé" (NFC, before and after
+    casefolding, which can decompose)."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+
+
+def line_key(line: str) -> str:
+    """Comparison key for recognising the agenda's own lines."""
+    line = _LEADING_BULLETS.sub("", line).replace("’", "'").replace("‘", "'")
+    line = fold(line.strip(" *_#:"))
+    # Tick boxes inside a line don't make it another line: a manager who replaces every
+    # "[ ]" with "[x]" also changes the hint "change [ ] to [x]", which is still ours.
+    line = _INNER_BOX.sub("[]", line)
+    return SPACE.sub(" ", line)
+
+
+def strip_bullets(line: str) -> str:
+    """The line without leading bullets (as typed when it is nothing but bullets)."""
+    out = _LEADING_BULLETS.sub("", line)
+    return out if out.strip() else line
 
 
 def normalise_block_text(text: str) -> str:

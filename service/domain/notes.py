@@ -8,8 +8,11 @@ How lines are classified, in order:
 
 1. blank lines, our sentinel lines and the agenda's own lines (header, headings, prompts,
    hints, the example action, "3 of 4 topics are Alex's", the question) are skipped - they
-   are recognised from ``agenda.prompts`` and fixed patterns, and, when ``template`` (the
-   injected block as text) is given, by exact comparison with its lines;
+   are recognised from ``agenda.prompts`` (with any names: a display name may have changed
+   since) and fixed patterns (Last time's, topic and share lines only outside Notes and
+   Actions agreed), and, when ``template`` (the injected block as text) is given, by exact
+   comparison with its lines; a pasted copy of an earlier agenda (between its own marker
+   lines) ticks nothing and adds no action, and its other lines are kept as notes;
 2. a line with ``(#ID)`` for one of ``open_actions`` is that carried action: ticked
    (``[x]``, ``[X]``, ``[✓]``, ``☑``, ``✔``, ``✓``, ``✅``, ``x`` instead of the box,
    ``done``/``completed``/``(done)`` outside the action's own words, or ``~~`` strikethrough)
@@ -35,8 +38,9 @@ Action grammar (one line; ``–``, ``—`` and ``-`` are interchangeable separat
     I'll share the slides by next week          (I/me -> the manager)
 
 OWNER is the first name or full name of either person ("me"/"I" is the manager, "you" the
-report), or any other short name, kept as written. For " to "/" will " forms the owner must
-be one of the two people or a pronoun, so ordinary sentences are not misread.
+report), or any other short name, kept as written, never a label ("Note", "FYI", "For
+example"). Names compare NFC and casefolded. For " to "/" will " forms the owner must be one
+of the two people or a pronoun, so ordinary sentences are not misread.
 
 DUE (see ``parse_due``): ISO ``2026-12-12``; ``12/12/2026``, ``12/12/26``, ``12.12.2026``
 and ``12/12`` are DAY/MONTH (UK style, the guidance's home); ``12 Dec``, ``12th December
@@ -51,6 +55,7 @@ Friday of the following week), ``end of week``/``this week`` (Friday), ``next we
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import re
 from collections import Counter
@@ -60,8 +65,20 @@ from datetime import date
 
 from service.domain import agenda as ag
 from service.domain.agenda import OpenAction, first_name
-from service.domain.body import block_text, is_sentinel_line, normalise_block_text
+from service.domain.body import (
+    SPACE,
+    block_lines,
+    block_text,
+    clean_line,
+    fold,
+    line_key,
+    normalise_block_text,
+    pasted_spans,
+    sentinel_kind,
+    strip_bullets,
+)
 from service.domain.due_dates import parse_due, split_due
+from service.domain.recall import quoted
 
 __all__ = ["NewAction", "ParsedNotes", "action_fingerprint", "parse_action", "parse_block",
            "parse_due", "resolve_owner", "split_due"]
@@ -100,38 +117,9 @@ class ParsedNotes:
     missing_ids: set[int] = field(default_factory=set)
 
 
-# -- text clean-up --------------------------------------------------------------------------
+# -- text clean-up (the line helpers live with the block's text view, in ``body``) ----------
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"), None)
-# Glyph bullets may touch the text; "-", "*", "–", "—", ">" only count with a space after
-# (so "-5 degrees" stays as typed).
-_LEADING_BULLETS = re.compile(r"^(?:[•·◦▪▫●○■▸►‣⁃∙]\s*|[-*–—>]+\s+)+")
 _NUMBERING = re.compile(r"^(?:\(?\d{1,3}[.)]|\(\d{1,3}\)|[a-z][.)])\s+", re.I)
-_SPACE = re.compile(r"\s+")
-
-
-def _clean(line: str) -> str:
-    """One line with NBSP/tabs/odd spaces as single spaces, invisibles removed, stripped."""
-    line = line.translate(_INVISIBLE)
-    return _SPACE.sub(" ", line.replace("\u00a0", " ")).strip()
-
-
-_INNER_BOX = re.compile(r"\[\s*[xX✓✔]?\s*\]|[☐☑☒✅]")
-
-
-def _key(line: str) -> str:
-    """Comparison key for recognising the agenda's own lines."""
-    line = _LEADING_BULLETS.sub("", line).replace("’", "'").replace("‘", "'")
-    line = line.strip(" *_#:").casefold()
-    # Tick boxes inside a line don't make it another line: a manager who replaces every
-    # "[ ]" with "[x]" also changes the hint "change [ ] to [x]", which is still ours.
-    line = _INNER_BOX.sub("[]", line)
-    return _SPACE.sub(" ", line)
-
-
-def _strip_bullets(line: str) -> str:
-    out = _LEADING_BULLETS.sub("", line)
-    return out if out.strip() else line
 
 
 # -- owners and actions ---------------------------------------------------------------------
@@ -142,19 +130,18 @@ _REPORT_WORDS = {"you", "yourself"}
 
 def resolve_owner(raw: str, manager_name: str, report_name: str) -> str | None:
     """The owner's full name for a known person or pronoun; None if not one of the pair."""
-    key = _SPACE.sub(" ", raw.strip(" .,;:*_")).casefold()
+    key = fold(SPACE.sub(" ", raw.strip(" .,;:*_")))
     if key in _MANAGER_WORDS:
         return manager_name
     if key in _REPORT_WORDS:
         return report_name
-    if key == manager_name.casefold():
+    if key == fold(SPACE.sub(" ", manager_name.strip())):
         return manager_name
-    if key == report_name.casefold():
+    if key == fold(SPACE.sub(" ", report_name.strip())):
         return report_name
-    firsts = {first_name(manager_name).casefold(): manager_name,
-              first_name(report_name).casefold(): report_name}
-    if len({first_name(manager_name).casefold(), first_name(report_name).casefold()}) == 2:
-        return firsts.get(key)
+    m_first, r_first = fold(first_name(manager_name)), fold(first_name(report_name))
+    if m_first != r_first:
+        return {m_first: manager_name, r_first: report_name}.get(key)
     return None  # both have the same first name: only a full name tells them apart
 
 
@@ -175,11 +162,25 @@ _LABEL = re.compile(r"^(?:action(?:\s+(?:point|item))?|ap|ai|todo|to[\s-]do|next
                     r"(?=\S)", re.I)
 
 
+# Words people put in front of a line that are not a person: "Note: the room is booked" is
+# a note, "For example: ..." the agenda's own hint, never an action owned by "Note" or
+# "For example" (an owner containing a colon is a label in front of something too).
+_NOT_OWNERS = frozenset((
+    "note", "notes", "nb", "ps", "fyi", "update", "updates", "question", "questions", "q", "re",
+    "deadline", "for example", "example", "e.g", "eg", "i.e", "ie", "info", "reminder", "idea",
+    "issue", "risk", "decision", "agreed", "outcome", "summary", "context", "background",
+    "comment", "comments", "feedback", "status", "topic", "agenda", "follow up", "follow-up",
+    "next", "next time", "today", "tomorrow", "important", "urgent", "subject", "date", "due",
+    "also", "blocker", "blockers", "concern", "goal", "result", "priority", "progress"))
+
+
 def _owner_like(raw: str) -> bool:
+    """Could ``raw`` be the name of someone outside the pair (short, no markup, no label)?"""
     words = raw.split()
     return (0 < len(words) <= 4 and "http" not in raw.casefold()
-            and not any(ch in raw for ch in "[](){}<>\"“”?!=")
-            and not raw[:1].isdigit())
+            and not any(ch in raw for ch in "[](){}<>\"“”?!=:")
+            and not raw[:1].isdigit()
+            and fold(SPACE.sub(" ", raw.strip(" .,;:*_"))) not in _NOT_OWNERS)
 
 
 def _leading_box(s: str) -> tuple[str, bool | None]:
@@ -197,10 +198,10 @@ def _leading_box(s: str) -> tuple[str, bool | None]:
 def parse_action(line: str, *, meeting_date: date, manager_name: str,
                  report_name: str) -> NewAction | None:
     """One action line in the forgiving form (see the module notes), or None."""
-    s = _clean(line)
-    s = _strip_bullets(s)
+    s = clean_line(line)
+    s = strip_bullets(s)
     s = _NUMBERING.sub("", s)
-    s = _strip_bullets(s)
+    s = strip_bullets(s)
     s, ticked = _leading_box(s)
     s = _LABEL.sub("", s, count=1)  # "Action: Ben: send the plan" - the owner is Ben
     if ticked is None:
@@ -209,14 +210,17 @@ def parse_action(line: str, *, meeting_date: date, manager_name: str,
     if not s:
         return None
     candidates: list[tuple[int, str, str]] = []
+    def can_own(raw: str) -> bool:  # one of the pair, whatever the word, or a plausible name
+        return bool(resolve_owner(raw, manager_name, report_name)) or _owner_like(raw)
+
     m = _COLON.match(s)
-    if m and _owner_like(m.group("o")):
+    if m and can_own(m.group("o")):
         candidates.append((len(m.group("o")), m.group("o"), m.group("r")))
     m = _DASH.match(s)
     if m:
         owner, rest = (m.group("o"), m.group("r")) if m.group("o") else (m.group("o2"),
                                                                          m.group("r2"))
-        if _owner_like(owner):
+        if can_own(owner):
             candidates.append((len(owner), owner, rest))
     m = _VERB.match(s)
     if m and resolve_owner(m.group("o"), manager_name, report_name):
@@ -230,7 +234,7 @@ def parse_action(line: str, *, meeting_date: date, manager_name: str,
     text = text.strip()
     if not text:
         return None
-    return NewAction(owner=owner, text=text, due=due, line=_clean(line), done=bool(ticked))
+    return NewAction(owner=owner, text=text, due=due, line=clean_line(line), done=bool(ticked))
 
 
 # -- carried actions and topics -------------------------------------------------------------
@@ -267,7 +271,7 @@ def _says_done(typed: str) -> bool:
 def _box_ticked(line: str, ours: str | None) -> bool:
     """A ticked box in front of the line, or an "x" typed in place of the box (an "x" that
     starts our own text, as in "X-ray results", is not one)."""
-    s = _strip_bullets(_clean(line))
+    s = strip_bullets(clean_line(line))
     _rest, box = _leading_box(s)
     if box is not None:
         return box
@@ -275,7 +279,7 @@ def _box_ticked(line: str, ours: str | None) -> bool:
         return False
     if ours is None:
         return True
-    own, _ = _leading_box(_strip_bullets(_clean(ours)))
+    own, _ = _leading_box(strip_bullets(clean_line(ours)))
     return not s.startswith(own.strip()[:40])
 
 
@@ -287,14 +291,14 @@ def _ticked_against(line: str, ours: str) -> bool:
     """
     if _box_ticked(line, ours) and not _box_ticked(ours, None):
         return True
-    return any(_says_done(typed) for typed in _typed_into(_clean(line), _clean(ours)))
+    return any(_says_done(typed) for typed in _typed_into(clean_line(line), clean_line(ours)))
 
 
 def _ticked_outside(line: str, marker: re.Match[str]) -> bool:
     """Without our rendered line to compare with (a topic line we can't reproduce): only
     the box in front and what follows the marker can be the manager's; the text between
     is the topic's own and is never read for ticks."""
-    head = _strip_bullets(_clean(line[:marker.start()]))
+    head = strip_bullets(clean_line(line[:marker.start()]))
     return bool(_leading_box(head)[1]) or _says_done(line[marker.end():])
 
 
@@ -306,7 +310,7 @@ def _after_marker(line: str, marker: re.Match[str]) -> str:
 
 # -- the agenda's own lines -----------------------------------------------------------------
 
-_HEADINGS = {_key(title): key for key, title in ag.TITLES.items()}
+_HEADINGS = {line_key(title): key for key, title in ag.TITLES.items()}
 _HEADINGS.update({
     "meeting notes": ag.NOTES, "notes from the meeting": ag.NOTES, "note": ag.NOTES,
     "actions": ag.ACTIONS_AGREED, "agreed actions": ag.ACTIONS_AGREED,
@@ -329,12 +333,61 @@ _RECALLED = re.compile(r"^(?:from the notes|[^:]{1,80} added): “.*”$", re.I)
 
 
 def _static_lines(manager_name: str, report_name: str) -> set[str]:
-    lines = {_key(h) for h in ag.HINTS}
+    lines = {line_key(h) for h in ag.HINTS}
     for texts in ag.prompts(manager_name, report_name).values():
-        lines.update(_key(t) for t in texts)
+        lines.update(line_key(t) for t in texts)
     r, m = ag.first_name(report_name), ag.first_name(manager_name)
-    lines.update(_key(t.format(r=r, m=m)) for t in ag.FORMER_PROMPTS)
+    lines.update(line_key(t.format(r=r, m=m)) for t in ag.FORMER_PROMPTS)
     return lines
+
+
+# Stand-ins for the pair's first names while the prompts are turned into patterns (private
+# use code points: never in the product's own wording).
+_SLOT_M, _SLOT_R = "\ue000", "\ue001"
+# Prompts of the areas the manager types into: recognised there too (the rest only outside
+# them, so a note that happens to read like a prompt about someone else stays a note).
+_TYPING_AREAS = (ag.NOTES, ag.ACTIONS_AGREED)
+_TYPING_PROMPTS = (*_TYPING_AREAS, ag.NOTES_WORDINGS)
+
+
+def _slot_pattern(text: str) -> re.Pattern[str]:
+    """A prompt's key as a whole-line pattern, each name slot matching any one word."""
+    parts = re.split(f"[{_SLOT_M}{_SLOT_R}]", line_key(text))
+    return re.compile(r"\S*".join(re.escape(p) for p in parts))
+
+
+@functools.lru_cache(maxsize=1)
+def _prompt_patterns() -> tuple[tuple[re.Pattern[str], bool], ...]:
+    """The prompts naming the pair as patterns with the names left open (and whether they
+    count in the typing areas too): the invite has the names of the day it was written, and
+    a display name changed since must not turn the agenda's prompts into notes."""
+    out: dict[str, tuple[re.Pattern[str], bool]] = {}
+    for key, texts in ag.prompts(_SLOT_M + " Manager", _SLOT_R + " Report").items():
+        for text in texts:
+            if _SLOT_M in text or _SLOT_R in text:
+                anywhere = key in _TYPING_PROMPTS
+                out[text] = (_slot_pattern(text), anywhere or out.get(text, (None, False))[1])
+    for text in ag.FORMER_PROMPTS:
+        former = text.format(r=_SLOT_R, m=_SLOT_M)
+        anywhere = former.startswith(ag.ACTIONS_EXAMPLE_PREFIX)  # the example sat there
+        out[former] = (_slot_pattern(former), anywhere)
+    return tuple(out.values())
+
+
+def _is_prompt(key: str, in_typing_area: bool) -> bool:
+    return any(p.fullmatch(key) for p, anywhere in _prompt_patterns()
+               if anywhere or not in_typing_area)
+
+
+def _agenda_shaped(line: str, in_typing_area: bool) -> bool:
+    """Lines known by their shape as our agenda's. Last time's, topic and share lines only
+    outside the areas the manager types into: there "Finance added: “…”" is their note."""
+    if (_HEADER.match(line) or _TOPIC_MAIL.match(line) or _PRIVATE_MAIL.match(line)
+            or (_ACTION_MARK.search(line) and _BOX.match(line) and " – " in line)):
+        return True
+    if in_typing_area:
+        return False
+    return bool(_SHARE.match(line) or _RECALLED.match(line) or _TOPIC_LINE.search(line))
 
 
 def _strip_to_block(text: str) -> str:
@@ -412,7 +465,7 @@ def parse_block(
         result.notes.clear()
         result.new_actions.clear()
         result.notes.extend(
-            c for c in (_clean(x) for x in str(text).splitlines()) if c)
+            c for c in (clean_line(x) for x in str(text).splitlines()) if c)
     open_ids = {a.id for a in open_actions}
     result.still_open_ids.update(open_ids - result.closed_ids)
     return result
@@ -428,31 +481,54 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
     rendered: dict[tuple[str, int], list[str]] = {}
     exact: Counter[str] = Counter()
     if template:
-        for c in (_clean(x) for x in _strip_to_block(template).splitlines()):
+        for c in (clean_line(x) for x in _strip_to_block(template).splitlines()):
             if c:
-                from_template[_key(c)] += 1
+                from_template[line_key(c)] += 1
                 exact[c] += 1
                 tmark = _our_marker(c)
                 if tmark is not None:
                     rendered.setdefault(_marker_id(tmark), []).append(c)
+    agenda_lines = set(from_template) | set(exact)  # as keys and as rendered
+
+    def agenda_line(raw: str) -> bool:  # opens our block: header, a heading, a line of ours
+        line, key = clean_line(raw), line_key(clean_line(raw))
+        return bool(key) and (bool(_HEADER.match(line)) or key in agenda_lines
+                              or (key in _HEADINGS and len(line) <= 40))
+
+    # No Unicode normalisation of the lines themselves: keep what people typed.
+    lines = [clean_line(raw) for raw in block_lines(text, agenda_line)]
+    pasted = pasted_spans(lines)
+    pasted_end = -1
+    outside: tuple[str | None, bool] = (None, False)
     section: str | None = None
     question_pending = False
-    text = _strip_to_block(text)  # no Unicode normalisation: keep what people typed
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = _clean(raw)
-        if not line or is_sentinel_line(line):
+    for i, line in enumerate(lines):
+        if i in pasted and i > pasted_end:
+            # A copy of an earlier agenda (its own marker lines around it): read with its
+            # own headings, then our sections go on where they were.
+            outside, pasted_end = (section, question_pending), pasted[i]
+            section, question_pending = None, False
             continue
-        key = _key(line)
-        if not key:  # only bullets / decoration
+        if i == pasted_end:
+            section, question_pending = outside
+            continue
+        key = line_key(line)
+        if not key or sentinel_kind(line):  # blank, only bullets, or a marker line
             continue
         heading = _HEADINGS.get(key)
         if heading is not None and len(line) <= 40:
             section = heading
             question_pending = heading == ag.QUESTION
             continue
+        # In a pasted copy, a line of this agenda's, or a note of last time it recalls, is
+        # that meeting's: recorded when it was read back.
+        copy = i < pasted_end
+        if copy and (line in agenda_lines or key in agenda_lines
+                     or line_key(f"From the notes: {quoted(line)}") in agenda_lines):
+            continue
         # A line exactly as we rendered it is ours and untouched, whatever words a report or
         # a display name put in it ("Budget (#1) done?", "Closed Loop Ltd").
-        if exact.get(line, 0) > 0:
+        if not copy and exact.get(line, 0) > 0:
             exact[line] -= 1
             if from_template.get(key, 0) > 0:
                 from_template[key] -= 1
@@ -465,8 +541,10 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
         # topic's or an action's own words is their text, never a tick.
         mark = _our_marker(line)
         kind, ident = _marker_id(mark) if mark else ("", 0)
+        if copy and mark is not None and (kind == "topic" or ident in by_id):
+            kind = "copied"  # an earlier agenda's carried line: it ticks nothing now
         ours: str | None = None
-        if mark is not None and (kind == "topic" or ident in by_id):
+        if mark is not None and (kind == "topic" or (kind == "action" and ident in by_id)):
             candidates = rendered.get((kind, ident), [])
             was_rendered = bool(candidates)
             if not candidates and kind == "action":
@@ -474,30 +552,26 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
             ours = _closest(line, candidates) if candidates else ""
             if was_rendered and not _resembles(line, ours):
                 kind = ""  # a line of ours that merely holds the marker, edited: no tick
-        if kind == "action" and ident in by_id and mark is not None and ours is not None:
+        carried = kind == "action" and ident in by_id and ours is not None
+        if carried and ours is not None:
             seen.add(ident)
             if _ticked_against(line, ours):
                 result.closed_ids.add(ident)
+        elif kind == "topic" and mark is not None and (
+                _ticked_against(line, ours) if ours else _ticked_outside(line, mark)):
+            result.topics_discussed.add(ident)
+        if (carried or kind in ("topic", "copied")) and mark is not None:
             extra = _after_marker(line, mark)
             if extra:
-                result.notes.append(f"(#{ident}) {extra}")
+                topic = "topic " if _marker_id(mark)[0] == "topic" else ""
+                result.notes.append(f"({topic}#{ident}) {extra}")
             continue
-        if kind == "topic" and mark is not None:
-            ticked = _ticked_against(line, ours) if ours else _ticked_outside(line, mark)
-            if ticked:
-                result.topics_discussed.add(ident)
-            extra = _after_marker(line, mark)
-            if extra:
-                result.notes.append(f"(topic #{ident}) {extra}")
-            continue
-        if from_template.get(key, 0) > 0:
+        if not copy and from_template.get(key, 0) > 0:
             from_template[key] -= 1
             continue
-        if (key in static or _HEADER.match(line) or _SHARE.match(line)
-                or _TOPIC_MAIL.match(line) or _PRIVATE_MAIL.match(line)
-                or _RECALLED.match(line)
-                or _TOPIC_LINE.search(line)
-                or (_ACTION_MARK.search(line) and _BOX.match(line) and " – " in line)):
+        in_typing_area = section in _TYPING_AREAS
+        if (key in static or _is_prompt(key, in_typing_area)
+                or _agenda_shaped(line, in_typing_area)):
             continue
         if question_pending and _QUOTED.match(line):
             question_pending = False
@@ -506,8 +580,18 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
         if section == ag.ACTIONS_AGREED:
             new = parse_action(line, meeting_date=meeting_date, manager_name=manager_name,
                                report_name=report_name)
-            if new is not None:
+            # A copied action line still open is that action, not a new one (its "by 20 Dec"
+            # would move a year on); any other copied line is kept as a note.
+            if new is not None and not copy:
                 result.new_actions.append(new)
                 continue
-        result.notes.append(_strip_bullets(line).strip())
+            if new is not None and any(_same_action(new, a) for a in by_id.values()):
+                continue
+        result.notes.append(strip_bullets(line).strip())
     result.missing_ids.update(set(by_id) - seen)
+
+
+def _same_action(new: NewAction, known: OpenAction) -> bool:
+    """The same owner and words, whatever the due date (read against this meeting)."""
+    return action_fingerprint(new.owner, new.text, None) == action_fingerprint(
+        known.owner, known.text, None)

@@ -1,0 +1,214 @@
+"""Reading back notes the manager's own hands made hard: a pasted earlier agenda (marker lines
+and all), display names changed since the agenda went in, note lines shaped like the
+agenda's, labels in front of lines, and names in another Unicode form."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from service.domain import agenda as ag
+from service.domain.agenda import AgendaPolicy, LastTime, Topic, build_agenda
+from service.domain.body import END, MARKERS, START, block_text, find_block
+from service.domain.htmltext import html_to_text
+from service.domain.notes import ParsedNotes, parse_action, parse_block, resolve_owner
+from service.domain.questions import Question
+from service.render import render
+from tests.unit.test_notes import MANAGER, MEETING, OPEN, REPORT, typed
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def agenda_html(*, manager: str = MANAGER, report: str = REPORT, actions=OPEN,
+                start: datetime = datetime(2026, 12, 8, 10, 0, tzinfo=LONDON),
+                last_time: LastTime | None = None) -> str:
+    agenda = build_agenda(
+        meeting_start=start, manager_name=manager, report_name=report,
+        topics=[Topic(1, "Career plan", "report", date(2026, 11, 20)),
+                Topic(2, "Budget", "manager", date(2026, 11, 21), carried=1)],
+        open_actions=list(actions), meeting_number=3, last_development_on=None,
+        policy=AgendaPolicy(), last_time=last_time,
+        question=Question("q1", "work", "What would make next week a good one?"),
+    )
+    return render("agenda.html.j2", agenda=agenda, markers=MARKERS)
+
+
+def body_text(html: str) -> str:
+    """The whole event body as Graph's text view gives it (Teams block below ours)."""
+    return html_to_text(f"<html><body><p>Room 4</p>{html}<div>{'_' * 80}</div>"
+                        "<div>Microsoft Teams meeting</div><div>Join the meeting now</div>"
+                        "</body></html>")
+
+
+def read(html: str, *, manager: str = MANAGER, report: str = REPORT,
+         template_html: str | None = None, actions=OPEN) -> ParsedNotes:
+    """The capture path: our block of the body, parsed with this agenda as the template."""
+    inner = block_text(body_text(html))
+    assert inner is not None
+    template = html_to_text(template_html) if template_html else None
+    return parse_block(inner, actions, meeting_date=MEETING, manager_name=manager,
+                       report_name=report, template=template)
+
+
+def tick(html: str, line_start: str) -> str:
+    """Tick the first line starting so (ours: Last time's actions come before the Notes)."""
+    assert line_start in html
+    return html.replace(line_start, line_start.replace("[ ]", "[x]", 1), 1)
+
+
+# -- 1. a pasted agenda, marker lines and all ------------------------------------------------
+
+
+def previous_invite() -> list[str]:
+    """Last meeting's invite as the manager copies it: its block, marker lines included,
+    with what was typed into it then (one of its carried actions ticked there)."""
+    html = agenda_html(start=datetime(2026, 11, 10, 10, 0, tzinfo=LONDON))
+    html = tick(html, "[ ] Alex Jones – get the work done")
+    html = typed(html, ["First meeting notes."],
+                 ["Alex: book the course by 20 Dec", "Sam: send the Q1 plan by 1 Dec"])
+    inner = block_text(html_to_text(html))
+    assert inner is not None
+    return [START, *inner.splitlines(), END]
+
+
+@pytest.mark.parametrize("recalled", [False, True])
+def test_pasted_agenda_loses_nothing_new_and_records_nothing_old(recalled: bool) -> None:
+    """The manager pastes last meeting's invite into Notes, then types a note, a new action
+    and ticks carried #5: all three count; the copy adds no action, ticks nothing (#6 was
+    ticked in the copy), and its prompts and headings are not notes."""
+    last = LastTime(start=datetime(2026, 11, 10, 10, 0, tzinfo=LONDON),
+                    notes=("First meeting notes.",)) if recalled else None
+    ours = agenda_html(last_time=last)
+    html = tick(ours, "[ ] Sam Smith – send the Q1 plan")
+    html = typed(html, ["Pasted from last time:", *previous_invite(), "Today: good progress."],
+                 ["Alex: draft the Q1 budget by 29 Jan"])
+    for template in (None, ours):
+        parsed = read(html, template_html=template)
+        assert [(a.owner, a.text, a.due) for a in parsed.new_actions] == [
+            (REPORT, "draft the Q1 budget", date(2027, 1, 29))]
+        assert parsed.closed_ids == {5}
+        assert parsed.topics_discussed == set()
+        # The copy's note is kept unless this agenda (the template) recalls it as last
+        # time's: then it is known as that meeting's, recorded then.
+        old = [] if recalled and template else ["First meeting notes."]
+        assert parsed.notes == ["Pasted from last time:", *old, "Today: good progress."]
+
+
+def test_one_pasted_end_line_drops_nothing_below_it() -> None:
+    """A lone END (or START) line in Notes is not content and ends nothing early."""
+    html = tick(agenda_html(), "[ ] Sam Smith – send the Q1 plan")
+    html = typed(html, ["Talked about the move.", END, "More notes after it.", START,
+                        "And after that."], ["Alex: send the plan by 20 Dec"])
+    parsed = read(html)
+    assert parsed.notes == ["Talked about the move.", "More notes after it.", "And after that."]
+    assert [(a.owner, a.text) for a in parsed.new_actions] == [(REPORT, "send the plan")]
+    assert parsed.closed_ids == {5}
+
+
+def test_block_runs_from_the_first_start_to_the_last_end_line() -> None:
+    html = typed(agenda_html(), ["before", END, "after"], ["Alex: send the plan"])
+    body = f"<html><body><p>Room 4</p>{html}<p>Teams</p></body></html>"
+    inner = block_text(body_text(html))
+    assert inner is not None and "after" in inner and "send the plan" in inner
+    assert "Teams meeting" not in inner and "Room 4" not in inner
+    a, b = find_block(body) or (0, 0)
+    assert body[:a] == "<html><body><p>Room 4</p>" and body[b:] == "<p>Teams</p></body></html>"
+
+
+# -- 2. display names changed after the agenda went in ---------------------------------------
+
+
+def test_renamed_pair_prompts_are_not_read_back_as_notes() -> None:
+    """Written for Sam and Alex, read back as Samuel and Alexandra (the directory changed):
+    the prompts, the share line and the example are still the agenda's own."""
+    html = typed(agenda_html(), ["Good meeting."], [])
+    renamed = {"manager": "Samuel Smith", "report": "Alexandra Jones"}
+    for template in (None, agenda_html(**renamed)):
+        parsed = read(html, template_html=template, **renamed)
+        assert parsed.notes == ["Good meeting."]
+        assert parsed.new_actions == []
+
+
+def test_for_example_is_never_an_owner() -> None:
+    example = ag.actions_example("Samuel Smith", "Alexandra Jones")
+    for line in (example, "For example: book the course"):
+        action = parse_action(line, meeting_date=MEETING, manager_name=MANAGER,
+                              report_name=REPORT)
+        assert action is None or not action.owner.casefold().startswith("for example")
+
+
+# -- 3. note lines shaped like the agenda's own ----------------------------------------------
+
+
+SHAPED = ["Finance added: “no new hires until March”",
+          "Noise complaint — Facilities, raised 14 Nov 2026",
+          "2 of 3 topics are Alex's",
+          "From the notes: “the budget is frozen”",
+          "No topics yet: the team is on leave"]
+
+
+def test_note_lines_shaped_like_agenda_lines_are_kept() -> None:
+    parsed = read(typed(agenda_html(), ["Good meeting overall.", *SHAPED], []))
+    assert parsed.notes == ["Good meeting overall.", *SHAPED]
+
+
+def test_agenda_shaped_lines_outside_the_notes_are_still_ours() -> None:
+    """Where the agenda writes them (Topics, Last time), such lines are still skipped."""
+    text = "\r\n".join(["Topics", "2 of 3 topics are Alex's", "Last time", *SHAPED[:2],
+                        "Notes", "a note"])
+    parsed = parse_block(text, OPEN, meeting_date=MEETING, manager_name=MANAGER,
+                         report_name=REPORT)
+    assert parsed.notes == ["a note"]
+
+
+# -- 4. labels are not owners ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line", [
+    "Note: the room is booked for Friday",
+    "FYI: HR has the form",
+    "Update: the plan slipped a week",
+    "Question: can we move to Thursdays",
+    "Re: the offsite - moved to May",
+    "Deadline: budget sign-off by 12 Dec",
+    "Update: Sam - send it",
+])
+def test_labels_under_actions_agreed_are_never_owners(line: str) -> None:
+    text = f"Actions agreed\r\n{line}\r\n"
+    parsed = parse_block(text, OPEN, meeting_date=MEETING, manager_name=MANAGER,
+                         report_name=REPORT)
+    label = line.split(":")[0].casefold()
+    assert all(not a.owner.casefold().startswith(label) for a in parsed.new_actions)
+    kept = parsed.notes + [a.line for a in parsed.new_actions]
+    assert line in kept  # nothing typed is lost
+
+
+def test_names_still_own_actions() -> None:
+    for line, owner in [("Sam: send the plan", MANAGER), ("Jo from HR: confirm the dates",
+                                                          "Jo from HR")]:
+        action = parse_action(line, meeting_date=MEETING, manager_name=MANAGER,
+                              report_name=REPORT)
+        assert action is not None and action.owner == owner
+
+
+# -- 5. names in another Unicode form --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("directory", "typed_name"), [
+    ("Zoe\u0301 Chen", "Zo\u00e9"), ("Zo\u00e9 Chen", "Zoe\u0301"), ("ZOE\u0301 Chen", "zoé")])
+def test_owner_matches_across_unicode_forms(directory: str, typed_name: str) -> None:
+    assert resolve_owner(typed_name, MANAGER, directory) == directory
+    for line in (f"{typed_name} to send the plan by Friday", f"{typed_name}: book the course"):
+        action = parse_action(line, meeting_date=MEETING, manager_name=MANAGER,
+                              report_name=directory)
+        assert action is not None and action.owner == directory, line
+
+
+def test_pasted_copy_holds_no_marker_of_ours_in_the_notes() -> None:
+    """The sentinel lines of a pasted copy never show in the notes."""
+    html = typed(agenda_html(), previous_invite(), [])
+    parsed = read(html)
+    assert not any(re.search("onetoone agenda", n, re.I) for n in parsed.notes)
