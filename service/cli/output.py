@@ -156,6 +156,10 @@ def print_schedule(report: Any, dry_run: bool) -> None:
         err_console.print("[yellow]deleted by manager (not recreated):[/yellow] " + escape(line))
     for line in report.moved:
         console.print("[cyan]moved (it double-booked someone):[/cyan] " + escape(line))
+    # Booked, but not at a time the rules wanted: said here, or only the database knew.
+    for line in report.needs_a_look:
+        console.print("[yellow]needs a look (booked at a compromise time):[/yellow] "
+                      + escape(line), highlight=False)
     if report.busy:
         err_console.print(
             f"[yellow]left to another worker:[/yellow] {len(report.busy)} pair(s) another "

@@ -31,6 +31,7 @@ def status(obj: Ctx, now_text: str | None) -> None:
     series' own time zone."""
     from service.app import open_store
     from service.domain.attendance import missed_flag, outcome
+    from service.domain.slot_text import compromises
 
     store = open_store(obj.settings)
     now = obj.now(now_text)
@@ -81,9 +82,15 @@ def status(obj: Ctx, now_text: str | None) -> None:
         attention = [f"[bold red]{escape(flag)}[/bold red]"] if flag else []
         attention += [f"{n} {what}" for n, what in ((len(moved), "moved"),
                                                     (len(rebooked), "rebooked")) if n]
-        if moved or rebooked:
+        # A series booked at a compromise time stays flagged until it is moved (a new
+        # series gets a new note): the schedule run said it once, this says it every time.
+        compromised = compromises(view.series.slot_note) if view.series else ()
+        if compromised:
+            attention.append("compromise time")
+        if moved or rebooked or compromised:
             details.append(f"{view.manager.name} & {view.report.name} <{view.report.email}>:")
             details += [f"  {line}" for line in moved + rebooked]
+            details += [f"  booked at a compromise time: {c.words}" for c in compromised]
         table.add_row(
             escape(person_cell(view.manager)), escape(person_cell(view.report)),
             escape(view.pairing.status.replace("_", " ")), escape(next_text),
@@ -93,7 +100,7 @@ def status(obj: Ctx, now_text: str | None) -> None:
     console.print(table)
     if details:
         console.print("Meetings onetoone moved or rebooked (the last "
-                      f"{RECENT.days // 7} weeks and ahead):")
+                      f"{RECENT.days // 7} weeks and ahead), and times that need a look:")
         for line in details:
             console.print(escape(line), highlight=False)
     for line in problems:

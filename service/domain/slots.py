@@ -19,9 +19,14 @@ grid) and, for monthly cadence, which weekday of the month ("second Tuesday"; ne
   manager's reports spread over the good times instead of piling onto one.
 
 When nothing fits, the rules relax in order (each step noted in ``Slot.notes``): first the
-policy window is ignored (working hours still hold), then the time with the least minutes
-outside working hours is taken. Only when no allowed weekday is a working day for both
-people is a ``ServiceError`` raised.
+policy window is ignored (working hours still hold); then, only when both people's working
+hours have no time in common on the allowed days all year round (zones far apart), the time
+with the least minutes outside working hours is taken, since no setting could give the pair
+a better one and refusing would leave it with no 1-2-1 at all. Working hours that do overlap
+but are full of other 1-2-1s are never left to make room (that would book someone before
+or after work to paper over a full day): that is a ``ServiceError`` naming the days and
+hours, as is no allowed weekday being a working day for both people. The words (notes,
+errors, and reading a stored note back for an admin) are in ``slot_text``.
 
 Performance: occurrences are generated locally (the same dates ``recurrence.expand``
 gives for ``cadence.recurrence_for``; a test checks the two agree), UTC offsets come from
@@ -46,13 +51,20 @@ from zoneinfo import ZoneInfo
 from service.domain.cadence import add_months, first_occurrence_on_or_after, nth_weekday
 from service.domain.model import WEEK_INDEXES, Cadence, CadenceKind, Slot, WorkingHours
 from service.domain.policy import SlotPolicy
-from service.errors import ServiceError
+from service.domain.slot_text import (
+    OUTSIDE_WINDOW,
+    describe_days,
+    describe_hours,
+    level_failed,
+    no_day_error,
+    no_free_time_error,
+    no_overlap_note,
+)
 
 DAY_MINUTES = 24 * 60
 HORIZON_DAYS = 371  # 53 weeks: a whole DST cycle in every zone
 MONTHLY_INDEXES = WEEK_INDEXES[:4]  # "last" drifts between the 4th and 5th week: never used
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 # -- small value helpers ------------------------------------------------------------------
@@ -76,21 +88,6 @@ class _Hours:
         if end <= start:  # "until midnight" (overnight shifts are not modelled)
             end = DAY_MINUTES
         return cls(days=frozenset(hours.days), start=start, end=end)
-
-
-def describe_days(days: Iterable[int]) -> str:
-    """'Mon–Fri', 'Mon, Wed, Thu', or 'no days'."""
-    ds = sorted(set(days))
-    if not ds:
-        return "no days"
-    if len(ds) > 2 and ds == list(range(ds[0], ds[-1] + 1)):
-        return f"{_DAY_NAMES[ds[0]]}–{_DAY_NAMES[ds[-1]]}"
-    return ", ".join(_DAY_NAMES[d] for d in ds)
-
-
-def describe_hours(hours: WorkingHours) -> str:
-    return (f"{describe_days(hours.days)} {hours.start.strftime('%H:%M')}–"
-            f"{hours.end.strftime('%H:%M')} {hours.time_zone}")
 
 
 # -- UTC offsets --------------------------------------------------------------------------
@@ -269,12 +266,6 @@ def _stable_hash(seed: bytes, suffix: bytes) -> int:
     return int.from_bytes(hashlib.sha256(seed + suffix).digest()[:8], "big")
 
 
-_LEVEL_TEXT = {
-    "window": "time inside the policy window {ws}–{we} and both people's working hours",
-    "hours": "time inside both people's working hours",
-}
-
-
 @dataclass(frozen=True)
 class _Choice:
     pattern: _Pattern
@@ -282,16 +273,6 @@ class _Choice:
     conflicts: int
     occurrences: int
     outside: int
-
-
-def _no_day_error(manager: WorkingHours, report: WorkingHours, policy: SlotPolicy) -> ServiceError:
-    return ServiceError(
-        "No weekday suits this 1-2-1: the manager works "
-        f"{describe_hours(manager)}, the report works {describe_hours(report)}, and the "
-        f"slot policy allows {describe_days(policy.weekdays)}. Add a day both people work "
-        "to the slot policy's weekdays, or correct the working days in their Outlook "
-        "settings (Settings > Calendar > Work hours)."
-    )
 
 
 _LEVELS = ("window", "hours", "partial")
@@ -449,7 +430,7 @@ def choose_slot(
     minutes = cadence.minutes
     weekdays = frozenset(policy.weekdays) & frozenset(manager_hours.days)
     if not weekdays:
-        raise _no_day_error(manager_hours, report_hours, policy)
+        raise no_day_error(manager_hours, report_hours, policy)
 
     mz_name = manager_hours.time_zone
     earliest = now.astimezone(ZoneInfo(mz_name)).date() + timedelta(days=2)
@@ -474,6 +455,11 @@ def choose_slot(
     notes: list[str] = []
     any_day_fits = False
     for level in _LEVELS:
+        if level == "partial" and any_day_fits:
+            # The working hours do overlap, but other 1-2-1s fill that time: going outside
+            # working hours would book someone before or after work without a word about
+            # the real cause (a full day), so the pair is refused with what to change.
+            break
         candidates = plan.level(level)
         if allowed is not None:
             candidates = [c for c in candidates if c[0] in allowed]
@@ -528,18 +514,10 @@ def choose_slot(
                 blocked += 1
             start = stop
         if level != "partial":
-            what = _LEVEL_TEXT[level].format(
-                ws=policy.window_start.strftime("%H:%M"), we=policy.window_end.strftime("%H:%M"))
-            notes.append(
-                f"Every {what} clashes with other 1-2-1s of one of the two people." if blocked
-                else f"No {what} exists all year round.")
+            notes.append(level_failed(level, policy, blocked > 0))
     if not any_day_fits:
-        raise _no_day_error(manager_hours, report_hours, policy)
-    raise ServiceError(
-        "No time is free of both people's other 1-2-1s (as manager or as report) on "
-        f"{describe_days(weekdays)} in the coming year. Reduce the number or length of their "
-        "1-2-1s, or allow more weekdays or a wider window in the slot policy."
-    )
+        raise no_day_error(manager_hours, report_hours, policy)
+    raise no_free_time_error(manager_hours, report_hours, weekdays)
 
 
 def _outside(level: str, t: int, minutes: int, p: _Pattern, deltas: frozenset[int],
@@ -567,14 +545,9 @@ def _slot(choice: _Choice, level: str, notes: list[str], kind: CadenceKind, minu
           free_busy_known: bool) -> Slot:
     notes = list(notes)
     if level == "hours":
-        notes.append("The 1-2-1 is outside the policy window but inside both working hours.")
+        notes.append(OUTSIDE_WINDOW)
     elif level == "partial":
-        notes.append(
-            f"The working hours don't overlap (manager {describe_hours(manager)}; report "
-            f"{describe_hours(report)}); chose the time with the least time outside them "
-            f"(at worst {choice.outside} minutes outside). Agree a time and move the series "
-            "if needed."
-        )
+        notes.append(no_overlap_note(manager, report, choice.outside))
     if not free_busy_known:
         notes.append("Free/busy was unavailable, so calendars were not checked; the time "
                      "still avoids both people's other 1-2-1s.")

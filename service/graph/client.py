@@ -56,21 +56,8 @@ _QUIET_MIDDLEWARE = (kiota_options.HeadersInspectionHandlerOption(False, False),
                      kiota_options.UrlReplaceHandlerOption(enabled=False))
 
 # Records once defined here; importers may still name them from the client.
-__all__ = [
-    "BatchItem",
-    "CalendarEvent",
-    "DirectoryUser",
-    "GraphClient",
-    "MailMessage",
-    "MailboxInfo",
-    "ScheduleItem",
-    "ScheduleQuery",
-    "parse_graph_datetime",
-]
-
-
-def _delta_expired(exc: GraphError) -> bool:
-    return exc.status == 410 or exc.code.lower() in ("syncstatenotfound", "resyncrequired")
+__all__ = ["BatchItem", "CalendarEvent", "DirectoryUser", "GraphClient", "MailMessage",
+           "MailboxInfo", "ScheduleItem", "ScheduleQuery", "parse_graph_datetime"]
 
 
 def _path(*segments: str) -> str:
@@ -255,7 +242,7 @@ class GraphClient:
                           else self.request("GET", "/users/delta",
                                             query={"$select": wire.USER_DELTA_SELECT}))
         except GraphError as exc:
-            if not delta_link or not _delta_expired(exc):
+            if not delta_link or not wire.delta_expired(exc):
                 raise
             log.warning("graph.delta_expired", extra={"path": "/users/delta", "error": str(exc)})
             return await self.directory_changes(None)
@@ -428,6 +415,13 @@ class GraphClient:
             out[value] = [wire.calendar_event(e) for e in events]
         return out
 
+    async def events_by_ical_uid(self, mailbox: str, ical_uid: str, select: str
+                                 ) -> list[CalendarEvent]:
+        """Series masters and single events in ``mailbox`` with that iCalUId: an attendee's
+        copy of a meeting (its master carries the organizer's master's iCalUId)."""
+        return [wire.calendar_event(e) async for e in self._pages(
+            _path("users", mailbox, "events"), wire.ical_uid_filter(ical_uid, select))]
+
     async def create_event(self, mailbox: str, payload: dict[str, Any]) -> CalendarEvent:
         """Create an event (a body from graph/wire.py) in the mailbox's default calendar
         (sends invitations)."""
@@ -469,29 +463,51 @@ class GraphClient:
         await self.update_event(mailbox, event_id, wire.event_times(start, end, time_zone))
 
     async def cancel_event(self, mailbox: str, event_id: str, comment: str) -> None:
-        """Cancel a meeting (or one occurrence) and tell the attendees why."""
+        """Cancel a meeting (or one occurrence) and tell the attendees why; one gone is done.
+        Raises NotFound when the mailbox is gone (``wire.mailbox_gone``): no one was told."""
         try:
             await self.request(
                 "POST", _path("users", mailbox, "events", event_id, "cancel"),
                 body={"Comment": comment},
             )
-        except NotFound:
-            return
+        except NotFound as exc:
+            if wire.mailbox_gone(exc):
+                raise
 
     async def cancel_occurrences(self, mailbox: str, occurrence_ids: Sequence[str],
                                  comment: str) -> dict[str, bool]:
         """Cancel single occurrences of a series (one $batch; the master and its recurrence
         untouched), telling the attendees why. True per id when it is cancelled or already
         gone, False when that cancel failed (the caller retries it on its next run)."""
-        items = [BatchItem(id=str(n), method="POST",
-                           url=_path("users", mailbox, "events", oid, "cancel"),
-                           body={"Comment": comment})
-                 for n, oid in enumerate(occurrence_ids)]
+        done = await self._each_event("POST", mailbox, occurrence_ids, "cancel",
+                                      {"Comment": comment})
+        return {oid: error is None for oid, error in done.items()}
+
+    async def delete_events(self, mailbox: str, event_ids: Sequence[str]
+                            ) -> dict[str, GraphError | None]:
+        """Delete events or occurrences from ``mailbox``'s calendar ($batch). Graph sends a
+        cancellation only for an organizer's delete: an attendee's removes their copy and
+        tells no one. Per id None when it is deleted or already gone, else the error."""
+        return await self._each_event("DELETE", mailbox, event_ids)
+
+    async def _each_event(self, method: str, mailbox: str, event_ids: Sequence[str],
+                          action: str = "", body: dict[str, Any] | None = None
+                          ) -> dict[str, GraphError | None]:
+        """One request per event in $batch calls: per id None when it succeeded or the
+        event is already gone (404), else the error (the caller's next run tries again)."""
+        tail = [action] if action else []
+        items = [BatchItem(id=str(n), method=method, body=body,
+                           url=_path("users", mailbox, "events", eid, *tail))
+                 for n, eid in enumerate(event_ids)]
         results = await self._batch(items)
-        out: dict[str, bool] = {}
-        for item, oid in zip(items, occurrence_ids, strict=True):
+        out: dict[str, GraphError | None] = {}
+        for item, eid in zip(items, event_ids, strict=True):
             result = results.get(item.id)
-            out[oid] = result is not None and (result.status < 300 or result.status == 404)
+            if result is None:
+                out[eid] = GraphError(f"No answer to {method} {item.url} in a $batch reply.")
+            else:
+                ok = result.status < 300 or result.status == 404
+                out[eid] = None if ok else self._batch_error(item, result)
         return out
 
     async def instances(
@@ -499,14 +515,10 @@ class GraphClient:
         select: str = "id,start,end,type,isCancelled,originalStart,seriesMasterId",
     ) -> list[CalendarEvent]:
         """Occurrences of a series between two instants (Graph expands the recurrence)."""
-        query = {"startDateTime": iso_utc(start) + "Z", "endDateTime": iso_utc(end) + "Z",
-                 "$select": select, "$top": "100"}
-        return [
-            wire.calendar_event(e) async for e in self._pages(
-                _path("users", mailbox, "events", event_id, "instances"), query,
-                headers=UTC_TIMES,
-            )
-        ]
+        query = {**wire.window(start, end), "$select": select, "$top": "100"}
+        pages = self._pages(_path("users", mailbox, "events", event_id, "instances"), query,
+                            headers=UTC_TIMES)
+        return [wire.calendar_event(e) async for e in pages]
 
     async def calendar_changes(self, mailbox: str, link: str | None, start: datetime,
                                end: datetime) -> wire.CalendarChanges:
@@ -520,12 +532,12 @@ class GraphClient:
                 return wire.calendar_changes(
                     await self._delta_pages(path, None, link, headers), full=False)
             except GraphError as exc:
-                if not _delta_expired(exc):
+                if not wire.delta_expired(exc):
                     raise
                 log.warning("graph.delta_expired", extra={"path": path, "mailbox": mailbox,
                                                           "error": str(exc)})
-        query = {"startDateTime": iso_utc(start) + "Z", "endDateTime": iso_utc(end) + "Z"}
-        return wire.calendar_changes(await self._delta_pages(path, query, None, headers),
+        return wire.calendar_changes(await self._delta_pages(path, wire.window(start, end),
+                                                             None, headers),
                                      full=True)
 
     async def _delta_pages(self, path: str, query: dict[str, str] | None, link: str | None,
@@ -542,13 +554,9 @@ class GraphClient:
         "organizer,isOnlineMeeting",
     ) -> list[CalendarEvent]:
         """Everything in a calendar between two instants, recurring events expanded."""
-        query = {"startDateTime": iso_utc(start) + "Z", "endDateTime": iso_utc(end) + "Z",
-                 "$select": select, "$top": "200"}
-        return [
-            wire.calendar_event(e) async for e in self._pages(
-                _path("users", mailbox, "calendarView"), query, headers=UTC_TIMES,
-            )
-        ]
+        query = {**wire.window(start, end), "$select": select, "$top": "200"}
+        pages = self._pages(_path("users", mailbox, "calendarView"), query, headers=UTC_TIMES)
+        return [wire.calendar_event(e) async for e in pages]
 
     # -- mail -------------------------------------------------------------------------------
 
@@ -583,14 +591,9 @@ class GraphClient:
     async def find_sent(self, mailbox: str, property_id: str, tag: str) -> bool:
         """Whether Sent Items holds the message carrying ``tag`` (needs read access to mail;
         PermissionDenied otherwise)."""
-        query = {
-            "$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq '{property_id}' "
-            f"and ep/value eq '{tag}')",
-            "$select": "id",
-            "$top": "1",
-        }
         page = await self.request(
-            "GET", _path("users", mailbox, "mailFolders", "sentitems", "messages"), query=query)
+            "GET", _path("users", mailbox, "mailFolders", "sentitems", "messages"),
+            query=wire.sent_tag_query(property_id, tag))
         return bool((page or {}).get("value"))
 
     async def aclose(self) -> None:

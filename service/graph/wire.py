@@ -27,6 +27,7 @@ from service.domain.events import (
 )
 from service.domain.model import CadenceKind, Slot
 from service.domain.timezones import to_iana, to_windows
+from service.errors import GraphError, NotFound
 
 # Our own namespace GUID for the extended property that tags every series we create.
 PROPERTY_SET = "{4f0d5c9e-7a4b-4c1e-9a55-0d3f1e2b6a71}"
@@ -511,6 +512,42 @@ def tag_prefix_filter(property_id: str, prefix: str, select: str) -> dict[str, s
         "$select": select,
         "$top": str(TAG_PAGE),
     }
+
+
+def window(start: datetime, end: datetime) -> dict[str, str]:
+    """The time window of a calendarView, instances or delta read, as UTC instants."""
+    return {"startDateTime": iso_utc(start) + "Z", "endDateTime": iso_utc(end) + "Z"}
+
+
+def delta_expired(exc: GraphError) -> bool:
+    """Whether a delta link is one Graph no longer knows (a full read is needed)."""
+    return exc.status == 410 or exc.code.lower() in ("syncstatenotfound", "resyncrequired")
+
+
+def sent_tag_query(property_id: str, tag: str) -> dict[str, str]:
+    """The query finding a message in Sent Items by our extended property ``tag``."""
+    esc = tag.replace("'", "''")
+    return {"$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq '{property_id}' "
+                       f"and ep/value eq '{esc}')", "$select": "id", "$top": "1"}
+
+
+def ical_uid_filter(ical_uid: str, select: str) -> dict[str, str]:
+    """The query finding the series master or single event whose iCalUId is ``ical_uid``
+    in any mailbox: a meeting's copy in an attendee's calendar carries the organizer's
+    iCalUId (the value is Graph's, but quoted as a literal all the same)."""
+    esc = ical_uid.replace("'", "''")
+    return {"$filter": f"iCalUId eq '{esc}'", "$select": select}
+
+
+# Graph's 404 codes for a mailbox that is not there (the user deleted, or left without an
+# Exchange Online mailbox), as opposed to ErrorItemNotFound for an item that is gone.
+MAILBOX_GONE_CODES = frozenset({"ErrorInvalidUser", "MailboxNotEnabledForRESTAPI",
+                                "ResourceNotFound"})
+
+
+def mailbox_gone(exc: GraphError) -> bool:
+    """Whether ``exc`` says the mailbox asked about no longer exists (not just an item)."""
+    return isinstance(exc, NotFound) and exc.code in MAILBOX_GONE_CODES
 
 
 @dataclass(frozen=True)

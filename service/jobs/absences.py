@@ -240,7 +240,7 @@ async def check_absences(ctx: JobContext, now: datetime) -> AbsenceReport:
     for at in range(0, len(due), CLAIM_CHUNK):
         part = due[at:at + CLAIM_CHUNK]
         held = store.claim_many(list(dict.fromkeys(d.view.pairing.id for d in part)),
-                                ctx.worker_id, now, LEASE)
+                                ctx.worker_id, ctx.moved_on(now), LEASE)
         try:
             fresh = store.occurrences_by_id(d.occ.id for d in part
                                             if d.view.pairing.id in held)
@@ -365,7 +365,7 @@ async def _finish_move(ctx: JobContext, d: _Due, now: datetime, report: AbsenceR
     """A move was interrupted: Graph says whether the PATCH went through."""
     store, occ, view = ctx.store, d.occ, d.view
     label = f"{view.manager.name} & {view.report.name} {occ.original_start:%Y-%m-%d}"
-    if not store.claim(view.pairing.id, ctx.worker_id, now, LEASE):
+    if not store.claim(view.pairing.id, ctx.worker_id, ctx.moved_on(now), LEASE):
         return
     try:
         event = await ctx.graph.get_event(d.series.mailbox, occ.event_id,

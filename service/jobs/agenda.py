@@ -263,7 +263,7 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
         # Claimed first, then their history read in bulk (what is read is what the lease
         # protects), then written side by side, then released.
         part = order[at:at + PAIRS_READ_AT_ONCE]
-        taken = store.claim_many(part, ctx.worker_id, now, LEASE)
+        taken = store.claim_many(part, ctx.worker_id, ctx.moved_on(now), LEASE)
         claimed = [pid for pid in part if pid in taken]
         try:
             fresh_of = store.occurrences_by_id(due[pid][0][0].id for pid in claimed)

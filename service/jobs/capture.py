@@ -75,7 +75,7 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
             continue
         series, view = context
         label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
-        if not store.claim(view.pairing.id, ctx.worker_id, now, LEASE):
+        if not store.claim(view.pairing.id, ctx.worker_id, ctx.moved_on(now), LEASE):
             continue
         try:
             fresh = store.occurrence(occ.id)

@@ -186,7 +186,8 @@ async def _offer_missed(ctx: JobContext, now: datetime, report: RebookReport) ->
         mine = []
         for offer in due:
             pairing_id = offer.missed.view.pairing.id
-            if pairing_id in claimed or store.claim(pairing_id, ctx.worker_id, now, LEASE):
+            if pairing_id in claimed or store.claim(pairing_id, ctx.worker_id,
+                                                                ctx.moved_on(now), LEASE):
                 claimed.add(pairing_id)
                 mine.append(offer)
         if not mine:
@@ -551,7 +552,8 @@ async def _resume_bookings(ctx: JobContext, now: datetime, report: RebookReport)
         if missed is None:
             store.update_rebook(rebook.id, now, status=RebookStatus.FAILED)
             continue
-        if not store.claim(missed.view.pairing.id, ctx.worker_id, now, LEASE):
+        if not store.claim(missed.view.pairing.id, ctx.worker_id, ctx.moved_on(now),
+                           LEASE):
             continue
         try:
             report.booked.append(await _book(ctx, rebook, missed, now, adopt=True))

@@ -98,7 +98,8 @@ class Scheduler(OverlapRepair, SeriesCreation):
                 if series.event_id:  # ended, so not adoptable when the pair is re-planned
                     self._ending.add(series.event_id)
                 continue
-            if not self.ctx.store.claim(pairing.id, self.ctx.worker_id, self.now, LEASE):
+            if not self.ctx.store.claim(pairing.id, self.ctx.worker_id,
+                                        self.ctx.moved_on(self.now), LEASE):
                 continue  # another replica is on it
             try:
                 current = self.ctx.store.live_series(pairing.id)
@@ -136,7 +137,8 @@ class Scheduler(OverlapRepair, SeriesCreation):
                 follow = follow_on(series, self.now, pol.months_ahead, pol.extend_months, "")
                 self.report.extended.append(extended_text(series, follow))
                 continue
-            if not self.ctx.store.claim(series.pairing_id, self.ctx.worker_id, self.now, LEASE):
+            if not self.ctx.store.claim(series.pairing_id, self.ctx.worker_id,
+                                        self.ctx.moved_on(self.now), LEASE):
                 continue
             try:
                 await self._extend_one(series)

@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from service.domain.adoption import (
@@ -25,6 +25,7 @@ from service.domain.model import Cadence, CadenceKind, WorkingHours
 from service.domain.records import PairingRecord, PairingView, PersonRecord, SeriesRecord
 from service.domain.series import occurrences as series_occurrences
 from service.domain.series import slot_of
+from service.domain.slot_text import compromises, for_the_report
 from service.domain.slots import choose_slot
 from service.domain.status import MISSED, SeriesStatus
 from service.errors import GraphError, PermissionDenied, ServiceError
@@ -307,7 +308,7 @@ class SeriesCreation(SchedulerBase):
         got: set[int] = set()
         live: dict[int, SeriesRecord] = {}
         if not self.dry_run:
-            got = store.claim_many(ids, self.ctx.worker_id, self.now, LEASE)
+            got = store.claim_many(ids, self.ctx.worker_id, self.ctx.moved_on(self.now), LEASE)
             # Re-read under the claim: another replica may have planned them.
             live = store.live_series_of(sorted(got))
         history = store.pairings_with_series(ids) if ids else set()
@@ -427,6 +428,7 @@ class SeriesCreation(SchedulerBase):
             if self.dry_run:
                 self.report.created.append(label)
                 self.report.planned.append((label, describe_slot(series)))
+                self._note_compromise(pairing.key, label, series, report_hours.time_zone)
                 return None, series_occurrences(series, self.now, window_end, open_ended=True)
         return series, series_occurrences(series, self.now, window_end, open_ended=True)
 
@@ -453,11 +455,33 @@ class SeriesCreation(SchedulerBase):
         self.ctx.store.activate_series_many(
             [(series.id, event.id, event.ical_uid) for (_v, _r, series, _l), event in done],
             self.now)
-        for (view, _report, series, label), _event in done:
+        for (view, report, series, label), _event in done:
             self.report.created.append(label)
             self.report.planned.append((label, describe_slot(series)))
             log.info("schedule.created", extra={"pairing": view.pairing.key,
                                                 "slot": describe_slot(series)})
+            # The report's zone as the planning saw it (unknown: the manager's).
+            zone = working_hours(report, series.time_zone).time_zone
+            self._note_compromise(view.pairing.key, label, series, zone)
+
+    def _note_compromise(self, pairing_key: str, label: str, series: SeriesRecord,
+                         report_zone: str) -> None:
+        """Put a series booked at a compromise time where an admin sees it: the run's
+        "needs a look" lines and a WARNING log event. The stored note alone reached no one,
+        so a 1-2-1 at 06:00 for the report, or outside the configured window, went
+        unnoticed. The log carries the pairing key, slot and reason codes, never names."""
+        found = compromises(series.slot_note)
+        if not found:
+            return
+        slot = describe_slot(series) + for_the_report(
+            series.first_date, time.fromisoformat(series.start_time), series.time_zone,
+            report_zone)
+        self.report.needs_a_look.append(
+            f"{label}: {slot}: " + "; ".join(c.words for c in found))
+        log.warning("schedule.slot_compromise",
+                    extra={"pairing": pairing_key, "slot": slot,
+                           "reasons": ",".join(c.code for c in found),
+                           "dry_run": self.dry_run})
 
     async def _post_one(self, view: PairingView, report: PersonRecord, series: SeriesRecord,
                         label: str) -> CalendarEvent | None:

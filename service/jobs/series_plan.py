@@ -5,7 +5,6 @@ pairing, the planning lock, every person's booked 1-2-1s, the invite text)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from collections import defaultdict
@@ -29,10 +28,18 @@ from service.domain.status import (
     SeriesStatus,
 )
 from service.domain.timezones import to_iana
-from service.errors import GraphError, NotFound, ServiceError
+from service.errors import (
+    AuthError,
+    GraphError,
+    NotFound,
+    OutcomeUnknown,
+    ServiceError,
+    Throttled,
+)
 from service.graph.wire import (
     CADENCE_TEXT,
     PAIRING_PROPERTY,
+    mailbox_gone,
     series_ended_patch,
 )
 from service.jobs.context import JobContext
@@ -42,6 +49,7 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)
 ADOPT_SELECT = "id,iCalUId,type,isCancelled,start,end,recurrence,originalStartTimeZone"
+COPY_SELECT = "id,iCalUId,type,isOrganizer,start,end"  # a report's copy of a series
 MANAGERS_AT_ONCE = 16
 PLAN_LOCK = "schedule.plan"
 PLAN_LEASE = timedelta(minutes=2)
@@ -78,6 +86,9 @@ class ScheduleReport:
     failed: list[str] = field(default_factory=list)
     planned: list[tuple[str, str]] = field(default_factory=list)  # (pair, slot text)
     warnings: list[str] = field(default_factory=list)
+    # Booked at a compromise time (outside the window or working hours, over busy time):
+    # "pair: slot: why", for an admin to look at.
+    needs_a_look: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         return {k: len(v) for k, v in self.__dict__.items()}
@@ -178,6 +189,24 @@ def first_meeting_due(kind: CadenceKind, last_met: date) -> date:
     return last_met + timedelta(weeks=2 if kind is CadenceKind.FORTNIGHTLY else 1)
 
 
+def passing(exc: GraphError) -> bool:
+    """Whether a Graph failure may pass by itself (throttling, a 5xx, no answer, the app's
+    sign-in), so the next run tries again; others (access refused, a request Graph will not
+    take) would fail alike on every run."""
+    return isinstance(exc, Throttled | OutcomeUnknown | AuthError) or exc.status in (
+        0, 429) or exc.status >= 500
+
+
+def orphan_advice(label: str, report_name: str, exc: GraphError | None) -> str:
+    """The warning for a series whose organizer's mailbox is gone and whose meetings to
+    come onetoone could not take out of the report's calendar."""
+    why = f" ({exc})" if exc is not None else " (its iCalUId was never stored)"
+    return (f"{label}: the manager's mailbox no longer exists, so the series could not be "
+            f"cancelled, and onetoone could not remove its meetings to come from "
+            f"{report_name}'s calendar{why}. Ask {report_name} to delete the series from "
+            "their calendar; onetoone will not try again.")
+
+
 def describe_slot(series: SeriesRecord) -> str:
     """'every two weeks, Tuesday 10:30 Europe/London, from 2026-12-01'."""
     day = WEEKDAYS[series.weekday].capitalize()
@@ -224,30 +253,105 @@ class SchedulerBase:
         "Any exceptions associated with this recurring appointment will be cancelled"), so
         the notes typed into past meetings and every moved meeting would go. Instead each
         meeting from now on is cancelled by itself: one instances read and one cancel per
-        meeting (rare: leavers, movers, cadence changes, moves)."""
+        meeting (rare: leavers, movers, cadence changes, moves). When the manager's mailbox
+        is gone (deleted with their account) nothing can be cancelled, and Exchange keeps a
+        deleted organizer's meetings in the attendees' calendars: the report's copy loses
+        its meetings to come instead (``remove_orphans``). The store says ended last, so a
+        run killed anywhere leaves the rest to the next one."""
+        today = local_today(self.now, series.time_zone)
+        try:
+            last_day = await self._end_in_outlook(series, reason, today)
+        except NotFound as exc:
+            if not mailbox_gone(exc):
+                raise
+            log.warning("schedule.organizer_gone", extra={"series": series.id,
+                                                          "mailbox": series.mailbox})
+            await self.remove_orphans(series, today)
+            last_day = today if series.first_date >= today else today - timedelta(days=1)
+        self.ctx.store.end_series(series.id, self.now, last_day)
+        log.info("schedule.ended", extra={"series": series.id, "reason": reason})
+
+    async def _end_in_outlook(self, series: SeriesRecord, reason: str, today: date
+                              ) -> date | None:
+        """Cancel what is to come of ``series`` in the manager's calendar; the series' last
+        day to store (None: nothing in Outlook is to come, the stored range stands)."""
         graph, store = self.ctx.graph, self.ctx.store
         event_id = series.event_id
         pairing = store.pairing(series.pairing_id)
         if event_id is None and pairing is not None:
             found = adoptable(self.not_ours(series.pairing_id, await graph.find_tagged_events(
-                series.mailbox, PAIRING_PROPERTY, pairing.key, ADOPT_SELECT)),
-                local_today(self.now, series.time_zone))
+                series.mailbox, PAIRING_PROPERTY, pairing.key, ADOPT_SELECT)), today)
             event_id = found.id if found else None
-        today = local_today(self.now, series.time_zone)
         if event_id is None or series.range_end < today:
-            store.end_series(series.id, self.now, None)  # nothing in Outlook is to come
-            return
+            return None
         comment = f"This 1-2-1 series has ended: {reason}."
         if series.first_date >= today:
             # Nothing has happened yet: cancel the whole series, with a word to the report.
             await graph.cancel_event(series.mailbox, event_id, comment)
-            store.end_series(series.id, self.now, today)
-        else:
-            await self.cancel_future(replace(series, event_id=event_id), comment)
-            if pairing is not None:
-                await self.mark_ended(series.mailbox, event_id, pairing.key, today)
-            store.end_series(series.id, self.now, today - timedelta(days=1))
-        log.info("schedule.ended", extra={"series": series.id, "reason": reason})
+            return today
+        await self.cancel_future(replace(series, event_id=event_id), comment)
+        if pairing is not None:
+            await self.mark_ended(series.mailbox, event_id, pairing.key, today)
+        return today - timedelta(days=1)
+
+    async def remove_orphans(self, series: SeriesRecord, today: date) -> None:
+        """Take ``series``' meetings to come out of the report's calendar, its organizer's
+        mailbox being gone. The report's copy is found by the series' iCalUId (its master
+        carries the organizer's): one request. A series that has met keeps its past there,
+        as when the organizer cancels (the meetings held are on record either way): one
+        instances read and one DELETE per meeting to come, in $batch calls. One that has
+        not met goes whole: one DELETE. An attendee's delete tells no one (there is no
+        organizer left to tell). What cannot be done is a warning for the admin, not tried
+        again (the series ends all the same); only a passing fault (throttling, 5xx) is
+        raised for the next run, which finds what is left (deleted meetings are not
+        listed again)."""
+        view = self.ctx.store.view_of_pairing(series.pairing_id)
+        if view is None or series.range_end < today:
+            return  # nothing of it is to come
+        label = f"{view.manager.name} & {view.report.name}"
+        if series.ical_uid is None:
+            if series.event_id is not None:  # booked before iCalUIds were kept
+                self.report.warnings.append(orphan_advice(label, view.report.name, None))
+            return
+        try:
+            removed = await self._remove_copy(series, view.report.id, today)
+        except NotFound:
+            return  # the report's mailbox (or their copy) is gone too: nothing is left
+        except GraphError as exc:
+            if passing(exc):
+                raise
+            self.report.warnings.append(orphan_advice(label, view.report.name, exc))
+            log.warning("schedule.orphans_left", extra={"series": series.id,
+                                                        "error": str(exc)})
+            return
+        if removed:
+            self.report.warnings.append(
+                f"{label}: {view.manager.name}'s mailbox no longer exists, so no cancellation "
+                f"could be sent; the series' meetings to come were removed from "
+                f"{view.report.name}'s calendar without a word to them.")
+
+    async def _remove_copy(self, series: SeriesRecord, report_id: str, today: date) -> bool:
+        """Delete the report's copy of ``series`` (whole, or its meetings from now on);
+        whether there was anything to delete. Raises the first error."""
+        graph = self.ctx.graph
+        copies = [e for e in await graph.events_by_ical_uid(report_id, series.ical_uid or "",
+                                                            COPY_SELECT)
+                  if e.is_organizer is False]
+        gone: list[str] = []
+        for copy in copies:
+            if series.first_date >= today or copy.type != "seriesMaster":
+                gone.append(copy.id)  # nothing of it has happened yet: it goes whole
+                continue
+            zone = ZoneInfo(series.time_zone)
+            until = datetime.combine(series.range_end + timedelta(days=2), time(0), tzinfo=zone)
+            gone += [i.id for i in await graph.instances(report_id, copy.id, self.now, until)
+                     if not i.cancelled and i.start is not None and i.start >= self.now]
+        if not gone:
+            return False
+        errors = [e for e in (await graph.delete_events(report_id, gone)).values() if e]
+        if errors:  # a passing fault first: the next run deletes what is left
+            raise next((e for e in errors if passing(e)), errors[0])
+        return True
 
     async def mark_ended(self, mailbox: str, event_id: str, pairing_key: str,
                          today: date) -> None:
@@ -256,9 +360,13 @@ class SchedulerBase:
         adopt a series whose meetings to come are all cancelled. Done after the cancels and
         before the store says ended, so a run killed anywhere leaves the series live in the
         store and the rerun does whatever is missing (the PATCH is idempotent)."""
-        with contextlib.suppress(NotFound):  # deleted meanwhile: nothing left to adopt
+        try:
             await self.ctx.graph.update_event(mailbox, event_id,
                                               series_ended_patch(pairing_key, today))
+        except NotFound as exc:
+            if mailbox_gone(exc):  # gone since the cancels: the report's copy is left
+                raise
+            # The series was deleted meanwhile: nothing is left to adopt.
 
     async def cancel_future(self, series: SeriesRecord, comment: str) -> None:
         """Cancel every meeting of ``series`` starting from now on, one by one (the master
@@ -270,7 +378,9 @@ class SchedulerBase:
         try:
             items = await self.ctx.graph.instances(series.mailbox, series.event_id or "",
                                                    self.now, until)
-        except NotFound:
+        except NotFound as exc:
+            if mailbox_gone(exc):
+                raise  # nothing can be cancelled: the caller sees to the report's copy
             return  # the whole series is gone: nothing is left to cancel
         coming = [i for i in items if not i.cancelled and i.start is not None
                   and i.end is not None and i.start >= self.now]
@@ -300,7 +410,8 @@ class SchedulerBase:
         """Run ``work`` holding the pairing's claim; False if another worker has it or the
         work failed (reported)."""
         store, label = self.ctx.store, f"{view.manager.name} & {view.report.name}"
-        if not store.claim(view.pairing.id, self.ctx.worker_id, self.now, LEASE):
+        if not store.claim(view.pairing.id, self.ctx.worker_id, self.ctx.moved_on(self.now),
+                           LEASE):
             self.report.busy.append(label)
             return False
         try:

@@ -1,0 +1,141 @@
+"""The words about a chosen 1-2-1 time: days and hours described, the notes ``slots`` stores
+with a time that had to give way (``Slot.notes``), the errors when no time is acceptable,
+and the reading of a stored note back as the plain reasons an admin is shown.
+
+The notes and their reading live together so the reading can rely on the wording: a note is
+written by ``slots`` and stored as ``series.slot_note`` (the notes joined by "; "), then read
+back here, also by a later run that resumes a create.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from service.domain.model import WorkingHours
+from service.domain.policy import SlotPolicy
+from service.errors import ServiceError
+
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_LEVEL_TEXT = {
+    "window": "time inside the policy window {ws}–{we} and both people's working hours",
+    "hours": "time inside both people's working hours",
+}
+_TAKEN_END = "clashes with other 1-2-1s of one of the two people."
+OUTSIDE_WINDOW = "The 1-2-1 is outside the policy window but inside both working hours."
+_NO_OVERLAP = "The working hours don't overlap"
+_CLASH = re.compile(r"(\d+) of (\d+) meetings in the next (\d+) weeks clash with something "
+                    r"already in a calendar")
+_WINDOW = re.compile(r"policy window (\d\d:\d\d–\d\d:\d\d)")
+
+
+def describe_days(days: Iterable[int]) -> str:
+    """'Mon–Fri', 'Mon, Wed, Thu', or 'no days'."""
+    ds = sorted(set(days))
+    if not ds:
+        return "no days"
+    if len(ds) > 2 and ds == list(range(ds[0], ds[-1] + 1)):
+        return f"{_DAY_NAMES[ds[0]]}–{_DAY_NAMES[ds[-1]]}"
+    return ", ".join(_DAY_NAMES[d] for d in ds)
+
+
+def describe_hours(hours: WorkingHours) -> str:
+    return (f"{describe_days(hours.days)} {hours.start.strftime('%H:%M')}–"
+            f"{hours.end.strftime('%H:%M')} {hours.time_zone}")
+
+
+def for_the_report(first: date, start: time, zone: str, report_zone: str) -> str:
+    """' (06:00 Europe/London for the report, first on 2027-01-27)' when the report is in
+    another zone than the series (the manager's): a compromise is often a bad hour for the
+    report, which the manager's time alone hides. Worked out for the first meeting."""
+    if report_zone == zone:
+        return ""
+    local = datetime.combine(first, start, tzinfo=ZoneInfo(zone)).astimezone(
+        ZoneInfo(report_zone))
+    return f" ({local:%H:%M} {report_zone} for the report, first on {local:%Y-%m-%d})"
+
+
+# -- notes and errors (slots) -------------------------------------------------------------
+
+
+def level_failed(level: str, policy: SlotPolicy, blocked: bool) -> str:
+    """Why a level ("window" or "hours") gave no time: other 1-2-1s, or none fits at all."""
+    what = _LEVEL_TEXT[level].format(ws=policy.window_start.strftime("%H:%M"),
+                                     we=policy.window_end.strftime("%H:%M"))
+    return (f"Every {what} {_TAKEN_END}" if blocked
+            else f"No {what} exists all year round.")
+
+
+def no_overlap_note(manager: WorkingHours, report: WorkingHours, outside: int) -> str:
+    return (f"{_NO_OVERLAP} (manager {describe_hours(manager)}; report "
+            f"{describe_hours(report)}); chose the time with the least time outside them "
+            f"(at worst {outside} minutes outside). Agree a time and move the series if "
+            "needed.")
+
+
+def no_day_error(manager: WorkingHours, report: WorkingHours, policy: SlotPolicy) -> ServiceError:
+    return ServiceError(
+        "No weekday suits this 1-2-1: the manager works "
+        f"{describe_hours(manager)}, the report works {describe_hours(report)}, and the "
+        f"slot policy allows {describe_days(policy.weekdays)}. Add a day both people work "
+        "to the slot policy's weekdays, or correct the working days in their Outlook "
+        "settings (Settings > Calendar > Work hours)."
+    )
+
+
+def no_free_time_error(manager: WorkingHours, report: WorkingHours,
+                       weekdays: Iterable[int]) -> ServiceError:
+    """Working hours overlap but other 1-2-1s fill them: a wider window would not help
+    (it has given way already), more days or fewer 1-2-1s would."""
+    return ServiceError(
+        "No time is free of both people's other 1-2-1s (as manager or as report) inside "
+        f"both people's working hours (manager {describe_hours(manager)}; report "
+        f"{describe_hours(report)}) on {describe_days(weekdays)} in the coming year, and a "
+        "1-2-1 is never booked outside working hours to make room. Reduce the number or "
+        "length of their 1-2-1s, or allow more weekdays in the slot policy."
+    )
+
+
+# -- reading a stored note back (the admin's "needs a look") --------------------------------
+
+
+@dataclass(frozen=True)
+class Compromise:
+    """One way a booked time falls short of the rules: ``code`` for logs, ``words`` for
+    the admin (what was given up and the true cause)."""
+
+    code: str  # "outside_window", "outside_working_hours" or "busy"
+    words: str
+
+
+def compromises(note: str) -> tuple[Compromise, ...]:
+    """The compromises a series' stored slot note records, in the order of the rules; ()
+    for a time that keeps them all (or a note of another kind: adopted, follow-on)."""
+    out: list[Compromise] = []
+    if OUTSIDE_WINDOW in note:
+        found = _WINDOW.search(note)
+        window = f"the policy window {found.group(1)}" if found else "the policy window"
+        # The window level's own note, before this one, says why it gave no time.
+        why = ("other 1-2-1s of the manager or the report already fill every time in it on "
+               "the allowed days" if _TAKEN_END in note.split(OUTSIDE_WINDOW, 1)[0]
+               else "no time in it is inside both people's working hours all year round")
+        out.append(Compromise("outside_window", f"outside {window} (still inside both "
+                                                f"people's working hours): {why}"))
+    start = note.find(_NO_OVERLAP)
+    if start >= 0:
+        text = note[start:].split(" Agree a time", 1)[0].rstrip(".")
+        out.append(Compromise(
+            "outside_working_hours",
+            f"outside working hours: {text[:1].lower()}{text[1:]}. The manager should agree "
+            "a time with the report and move the series"))
+    clash = _CLASH.search(note)
+    if clash is not None:
+        hits, total, weeks = clash.groups()
+        out.append(Compromise(
+            "busy", "over time already busy in one of the two calendars (all-day events "
+            f"and leave count) at {hits} of its {total} meetings in the next {weeks} weeks: "
+            "no acceptable time was free at all of them"))
+    return tuple(out)

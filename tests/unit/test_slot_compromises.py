@@ -1,0 +1,104 @@
+"""When no time keeps every rule: what is relaxed, what is refused, and the reason given."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from service.domain.model import Cadence, CadenceKind, Slot, WorkingHours
+from service.domain.policy import SlotPolicy
+from service.domain.slot_text import compromises
+from service.domain.slots import choose_slot
+from service.errors import ServiceError
+
+NOW = datetime(2026, 10, 5, 8, 0, tzinfo=UTC)  # a Monday
+WEEKLY = Cadence(CadenceKind.WEEKLY, 30, "test")
+LONDON = "Europe/London"
+MONDAYS = SlotPolicy(weekdays=frozenset({0}), window_start=time(9, 30), window_end=time(10, 30))
+
+
+def hours(zone: str = LONDON, start: str = "09:00", end: str = "17:00") -> WorkingHours:
+    return WorkingHours(time_zone=zone, days=frozenset(range(5)),
+                        start=time.fromisoformat(start), end=time.fromisoformat(end))
+
+
+def pick(**kw: object) -> Slot:
+    args: dict[str, object] = dict(cadence=WEEKLY, manager_hours=hours(), report_hours=hours(),
+                                   manager_busy=[], report_busy=[], taken=[], policy=MONDAYS,
+                                   now=NOW, seed="pair")
+    args.update(kw)
+    return choose_slot(**args)  # type: ignore[arg-type]
+
+
+def mondays(start: str, end: str) -> list[tuple[datetime, datetime]]:
+    """Other 1-2-1s every Monday for a year, London time."""
+    tz, out = ZoneInfo(LONDON), []
+    d = date(2026, 10, 5)
+    for _ in range(60):
+        out.append((datetime.combine(d, time.fromisoformat(start), tzinfo=tz).astimezone(UTC),
+                    datetime.combine(d, time.fromisoformat(end), tzinfo=tz).astimezone(UTC)))
+        d += timedelta(weeks=1)
+    return out
+
+
+def test_working_hours_full_of_other_one_to_ones_is_refused() -> None:
+    """Both work 09:00-17:00 and other 1-2-1s fill Monday: no 08:30 or 17:00 meeting (the
+    old fallback, called "working hours don't overlap"), but the documented error, which
+    names the hours and what to change."""
+    with pytest.raises(ServiceError) as caught:
+        pick(taken=mondays("09:00", "17:00"))
+    text = str(caught.value)
+    assert text.startswith("No time is free of both people's other 1-2-1s")
+    assert "Mon–Fri 09:00–17:00 Europe/London" in text and "on Mon" in text
+    assert "allow more weekdays" in text and "wider window" not in text
+
+
+def test_a_full_window_is_left_for_working_hours_and_says_why() -> None:
+    slot = pick(taken=mondays("09:30", "10:30"))
+    assert not time(9, 30) <= slot.start < time(10, 30)
+    assert time(9) <= slot.start <= time(16, 30)
+    [found] = compromises("; ".join(slot.notes))
+    assert found.code == "outside_window"
+    assert "09:30–10:30" in found.words and "other 1-2-1s" in found.words
+
+
+def test_a_window_outside_working_hours_says_so() -> None:
+    slot = pick(manager_hours=hours(start="11:00"))
+    [found] = compromises("; ".join(slot.notes))
+    assert found.code == "outside_window"
+    assert "no time in it is inside both people's working hours" in found.words
+
+
+def test_hours_that_never_overlap_still_get_the_least_bad_time() -> None:
+    slot = pick(manager_hours=hours("Australia/Sydney"), policy=SlotPolicy())
+    [found] = compromises("; ".join(slot.notes))
+    assert found.code == "outside_working_hours"
+    assert "don't overlap" in found.words and "agree a time" in found.words
+
+
+def test_busy_time_is_named_as_the_reason() -> None:
+    tz = ZoneInfo(LONDON)
+    busy = [(datetime.combine(date(2026, 10, 5) + timedelta(days=i), time(0), tzinfo=tz),
+             datetime.combine(date(2026, 10, 6) + timedelta(days=i), time(0), tzinfo=tz))
+            for i in range(70)]
+    slot = pick(manager_busy=busy, policy=SlotPolicy())
+    [found] = compromises("; ".join(slot.notes))
+    assert found.code == "busy" and "already busy" in found.words
+
+
+def test_a_time_that_keeps_every_rule_has_no_compromise() -> None:
+    assert compromises("; ".join(pick(policy=SlotPolicy()).notes)) == ()
+    for note in ("", "adopted from the calendar", "follows on from series 3",
+                 "Free/busy was unavailable, so calendars were not checked; the time still "
+                 "avoids both people's other 1-2-1s."):
+        assert compromises(note) == ()
+
+
+@given(st.text())
+def test_any_stored_note_reads_without_error(note: str) -> None:
+    for found in compromises(note):
+        assert found.code in ("outside_window", "outside_working_hours", "busy")
