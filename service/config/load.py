@@ -57,6 +57,16 @@ from service.config.show import as_toml
 from service.errors import ConfigError
 
 
+def _check_given(path: Path, name: str, fix: str) -> None:
+    """A config path given explicitly must be something to read: a file, or anything else
+    that reads as one (``/dev/null`` for the defaults alone, ``<(...)`` from a shell), but
+    not a folder or nothing."""
+    if path.is_dir():
+        raise ConfigError(f"{name}is a folder, not a config file. Give the file's path.")
+    if not path.exists():
+        raise ConfigError(f"{name}config file not found. {fix}")
+
+
 def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -> Settings:
     """Read, merge and validate the settings once; raise ConfigError listing every problem.
 
@@ -68,17 +78,12 @@ def load_config(path: str | Path | None, env: Mapping[str, str] | None = None) -
     shown: str = "defaults"
     if path is not None:
         file_path, shown = Path(path), str(path)
-        if not file_path.is_file():
-            raise ConfigError(
-                f"{shown}: config file not found. Fix the path, or create one with `onetoone init`."
-            )
+        _check_given(file_path, f"{shown}: ", "Fix the path, or create one with `onetoone init`.")
     elif env.get(ENV_CONFIG):
         file_path, shown = Path(env[ENV_CONFIG]), env[ENV_CONFIG]
-        if not file_path.is_file():
-            raise ConfigError(
-                f"{ENV_CONFIG}: config file {shown!r} not found. Fix the path in {ENV_CONFIG}, "
-                "unset it, or create the file with `onetoone init`."
-            )
+        _check_given(file_path, f"{ENV_CONFIG}: {shown!r} ",
+                     f"Fix the path in {ENV_CONFIG}, unset it, or create the file with "
+                     "`onetoone init`.")
     elif Path(DEFAULT_FILE).is_file():
         file_path, shown = Path(DEFAULT_FILE), DEFAULT_FILE
 

@@ -468,6 +468,16 @@ def test_explicit_missing_path_is_an_error(folder: Path) -> None:
         load_config(folder / "nowhere.toml", {})
 
 
+def test_dev_null_means_the_defaults_and_a_folder_is_named(folder: Path) -> None:
+    """`--config /dev/null` (the usual way to say "no file") gives the defaults; a folder
+    given as the config file is called a folder, not "not found"."""
+    assert load_config("/dev/null", {}).policy.minutes == load_config(None, {}).policy.minutes
+    with pytest.raises(ConfigError, match=r": is a folder, not a config file"):
+        load_config(folder, {})
+    with pytest.raises(ConfigError, match=r"ONETOONE_CONFIG: .* is a folder"):
+        load_config(None, {"ONETOONE_CONFIG": str(folder)})
+
+
 def test_onetoone_config_variable_is_used_and_checked(folder: Path) -> None:
     """ONETOONE_CONFIG points at the file when no path is given; a wrong one is an error."""
     path = write(folder, "[policy]\nminutes = 45\n", "elsewhere.toml")
