@@ -68,8 +68,7 @@ class GraphClient:
     """Async access to Graph for the jobs. One per process; safe to share across tasks."""
 
     def __init__(self, adapter: Any, transport: GraphTransport) -> None:
-        self._adapter = adapter
-        self.transport = transport
+        self._adapter, self.transport = adapter, transport
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -173,8 +172,8 @@ class GraphClient:
         """Users in scope with their manager's id: a group's members, or every user."""
         if group_id:
             path = _path("groups", group_id, "transitiveMembers", "microsoft.graph.user")
-            query = {"$select": USER_FIELDS, "$top": "999"}
-            members = [u async for u in self._pages(path, query)]
+            query = wire.group_users_query(USER_FIELDS)
+            members = [u async for u in self._pages(path, query, headers=wire.ADVANCED_QUERY)]
             if not with_managers:
                 return [wire.user(u, None) for u in members]
             managers = await self._managers_of([u["id"] for u in members])
@@ -256,7 +255,8 @@ class GraphClient:
     async def group_member_ids(self, group_id: str) -> set[str]:
         """The ids of a group's (transitive) user members: one request per 999."""
         path = _path("groups", group_id, "transitiveMembers", "microsoft.graph.user")
-        return {u["id"] async for u in self._pages(path, {"$select": "id", "$top": "999"})}
+        return {u["id"] async for u in self._pages(path, wire.group_users_query("id"),
+                                                   headers=wire.ADVANCED_QUERY)}
 
     # -- mailboxes --------------------------------------------------------------------------
 

@@ -241,6 +241,14 @@ def mail_message(*, subject: str, body_html: str, to: list[tuple[str, str]],
 SCHEDULE_CHUNK = 20  # schedules per getSchedule call
 SCHEDULE_MAX_DAYS = 62  # getSchedule's maximum window
 USER_FIELDS = "id,displayName,mail,userPrincipalName,accountEnabled,userType,employeeHireDate"
+# An OData cast on a group's transitiveMembers (.../microsoft.graph.user) is an advanced query
+# in Entra ID: refused (400 Request_UnsupportedQuery) without this header and $count=true.
+ADVANCED_QUERY = {"ConsistencyLevel": "eventual"}
+
+
+def group_users_query(select: str) -> dict[str, str]:
+    """The query of a group's user members read with the cast (see ADVANCED_QUERY)."""
+    return {"$select": select, "$top": "999", "$count": "true"}
 FREE_BUSY_STATUSES = {s.lower(): s for s in
                       ("free", "tentative", "busy", "oof", "workingElsewhere", "unknown")}
 

@@ -204,15 +204,29 @@ def direct_reports(tenant: TenantState, key: str, request: Request) -> Response:
     return Response(200, page(shaped, request, top(request, 100, 999)))
 
 
-def group_members(tenant: TenantState, group_id: str, request: Request) -> Response:
-    """A group's (transitive) user members, paged. Groups are flat in the sandbox."""
+def group_members(tenant: TenantState, group_id: str, request: Request,
+                  cast: bool = False) -> Response:
+    """A group's (transitive) user members, paged. Groups are flat in the sandbox.
+
+    ``cast``: read as .../microsoft.graph.user, which Entra ID serves only as an advanced
+    query (ConsistencyLevel: eventual, and $count=true on the first request), as
+    group-list-transitivemembers documents; without them, 400 Request_UnsupportedQuery."""
     group = tenant.state["groups"].get(group_id)
     if group is None:
         raise not_found(group_id)
+    counted = (request.option("count") or "").lower() == "true"
+    if cast and (request.headers.get("consistencylevel", "").lower() != "eventual"
+                 or (request.option("skiptoken") is None and not counted)):
+        raise bad_request("The OData cast on members is an advanced query: send "
+                          "'ConsistencyLevel: eventual' and $count=true.",
+                          "Request_UnsupportedQuery")
     members = [u for u in tenant.state["users"].values() if group_id in u.get("groups", [])]
     shaped = [{"@odata.type": "#microsoft.graph.user", **_shape(u, request, tenant)}
               for u in members]
-    return Response(200, page(shaped, request, top(request, 100, 999)))
+    body = page(shaped, request, top(request, 100, 999))
+    if counted:
+        body = {"@odata.count": len(shaped), **body}
+    return Response(200, body)
 
 
 def mailbox_settings(tenant: TenantState, key: str, request: Request) -> Response:

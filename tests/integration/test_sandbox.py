@@ -101,8 +101,10 @@ def test_user_lookup_manager_reports_and_group_members(tenant):
             manager = (await c.get(f"/users/{user['id']}/manager?$select=id,displayName")).json()
             reports = (await c.get(f"/users/{manager['id']}/directReports?$select=id")).json()
             group = next(iter(tenant.state["groups"]))
+            # The cast is an advanced query (ConsistencyLevel: eventual, $count=true).
             members = (await c.get(f"/groups/{group}/transitiveMembers/microsoft.graph.user"
-                                   "?$select=id,mail")).json()
+                                   "?$select=id,mail&$count=true",
+                                   headers={"ConsistencyLevel": "eventual"})).json()
             missing = await c.get("/users/nobody@contoso.example")
             no_manager = await c.get(f"/users/{manager['id']}/manager")
             return user, manager, reports, members, missing, no_manager
