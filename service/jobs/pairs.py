@@ -187,7 +187,9 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
                 user = by_email.get(email) or found.get(email)
                 if user is None:
                     problems.append(f"{cfg.file}:{row.line}: {email} is not a user in the "
-                                    "directory. Fix the address or remove the line.")
+                                    "directory (by primary email or user principal name; "
+                                    "aliases are not looked up). Fix the address or remove "
+                                    "the line.")
                 elif not user.enabled:
                     problems.append(f"{cfg.file}:{row.line}: {email}'s account is disabled. "
                                     "Remove the line.")

@@ -394,6 +394,8 @@ def test_many_problems_in_a_pairs_file_say_how_many_more(db_url, settings_for,
     (failed,) = run(file_settings(db_url, settings_for, csv), tenant, NOW).failed_steps
     lines = failed.splitlines()
     assert len(lines) == 21 and lines[19].startswith(f"{csv}:20: nobody19@contoso.example")
+    # Graph finds a user by id or UPN only: the message says an alias is not looked up.
+    assert "(by primary email or user principal name; aliases are not looked up)" in lines[0]
     assert lines[20] == (f"... and 5 more in {csv} (fix these and run again to see the "
                          "rest).")
 
