@@ -185,6 +185,10 @@ def print_meetings(result: Any) -> bool:
                       f"{len(absences.skipped)} skipped for a long absence")
         for line in absences.moved:
             console.print("[cyan]moved:[/cyan] " + escape(line), highlight=False)
+    for line in a.not_private:
+        err_console.print("[yellow]no agenda (the invite has attendees besides the pair, "
+                          "so the pair's notes stay out of it):[/yellow] " + escape(line),
+                          highlight=False)
     if rebook is not None and (rebook.offered or rebook.booked or rebook.reoffered):
         console.print(f"missed meetings: {len(rebook.offered)} rebooking offers sent, "
                       f"{len(rebook.reoffered)} sent again, {len(rebook.booked)} booked")

@@ -70,6 +70,7 @@ class Attendee:
     email: str
     name: str = ""
     response: str = ""  # lower case; "" when Graph did not say
+    kind: str = ""  # Graph's type: required, optional or resource (a room); "" if not said
 
 
 @dataclass(frozen=True)

@@ -421,7 +421,9 @@ def _address(raw: Any) -> tuple[str, str]:
 def _attendee(raw: Any) -> Attendee:
     email, name = _address(raw)
     status = (raw.get("status") or {}) if isinstance(raw, dict) else {}
-    return Attendee(email=email, name=name, response=str(status.get("response") or "").lower())
+    kind = str(raw.get("type") or "").lower() if isinstance(raw, dict) else ""
+    return Attendee(email=email, name=name, response=str(status.get("response") or "").lower(),
+                    kind=kind)
 
 
 def _recurrence(raw: Any) -> Recurrence | None:

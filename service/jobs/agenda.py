@@ -52,6 +52,8 @@ class AgendaReport:
     injected: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     kept_person_edit: list[str] = field(default_factory=list)
+    # Invites the manager shared with someone besides the report: no agenda written.
+    not_private: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
 
 
@@ -252,7 +254,8 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
                     outcome = await _write(ctx, view, occ, series.time_zone, bank, now,
                                            first, reads)
                     {"injected": report.injected, "updated": report.updated,
-                     "kept": report.kept_person_edit}.get(outcome, []).append(label)
+                     "kept": report.kept_person_edit,
+                     "shared": report.not_private}.get(outcome, []).append(label)
                 except ServiceError as exc:
                     report.failed.append(f"{label}: {exc}")
                     log.error("agenda.failed", extra={"occurrence": occ.id,
@@ -291,6 +294,13 @@ def _settled_meanwhile(seen: OccurrenceRecord, fresh: OccurrenceRecord) -> bool:
     return state(seen) != state(fresh)
 
 
+def shared_beyond_the_pair(event: Any, view: PairingView) -> bool:
+    """Whether the invite has an attendee other than the report (rooms aside)."""
+    pair = {view.report.email.lower(), view.manager.email.lower()}
+    return any(a.email and a.email.lower() not in pair and a.kind != "resource"
+               for a in event.attendees)
+
+
 async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
                  bank: list[Question], now: datetime, first: bool, reads: PairReads) -> str:
     graph, store = ctx.graph, ctx.store
@@ -300,11 +310,18 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
     # The occurrence as this tick's calendar read returned it, or one read for it now.
     event = ctx.events_seen.pop(occ.event_id, None)
     if event is None:
-        event = await graph.get_event(mailbox, occ.event_id, "body,isCancelled")
+        event = await graph.get_event(mailbox, occ.event_id, "body,isCancelled,attendees")
     if event is None or event.cancelled:
         store.update_occurrence(occ.id, now, status=OccurrenceStatus.CANCELLED,
                                 agenda_state=AgendaState.SKIPPED)
         return "cancelled"
+    if shared_beyond_the_pair(event, view):
+        # The agenda recalls the pair's notes and topics, and every update of the invite goes
+        # to each attendee: once the manager has added (or forwarded it to) someone else, no
+        # agenda is written into it. (A room booked for it is not a person.)
+        log.warning("agenda.invite_shared", extra={"occurrence": occ.id})
+        store.update_occurrence(occ.id, now, agenda_state=AgendaState.SKIPPED)
+        return "shared"
     html = event.body
     current = block_text(html_to_text(html))
     # Their words win: if anyone typed inside our block since we wrote it, leave it be.

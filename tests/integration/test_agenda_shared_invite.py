@@ -1,0 +1,53 @@
+"""An invite the manager shared with someone besides the report (added as an attendee, or
+forwarded) gets no agenda: the agenda recalls the pair's notes and topics, and every update
+of the invite goes to each attendee. A room booked for the meeting is not a person."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+
+from service.domain.htmltext import html_to_text
+from service.sandbox import calendar as cal
+from tests.integration.test_mail import Scenario
+
+NIA = "nia@contoso.example"
+
+
+def _attend(scenario: Scenario, address: str, kind: str) -> None:
+    """Mia adds someone to the whole series in Outlook."""
+    tenant, series = scenario.tenant, scenario.rob.series
+    mia = tenant.user("mia@contoso.example")["id"]
+    master = tenant.state["events"][mia][series.event_id]
+    attendees = copy.deepcopy(master["attendees"]) + [
+        {"emailAddress": {"address": address, "name": address}, "type": kind,
+         "status": {"response": "none", "time": "0001-01-01T00:00:00Z"}}]
+    cal.update_event(tenant, mia, series.event_id, {"attendees": attendees})
+
+
+def _second_agenda(scenario: Scenario):
+    scenario.type_notes()
+    scenario.after_meeting()  # read back: the next agenda would recall these notes
+    for day in range(1, 45):
+        result = scenario.at(scenario.occ.end + timedelta(days=day))
+        if any("Rob" in label for label in result.agenda.injected + result.agenda.not_private):
+            return result
+    raise AssertionError("no agenda fell due")
+
+
+def test_an_invite_shared_with_a_colleague_gets_no_agenda(tmp_path, settings_for) -> None:
+    scenario = Scenario(settings_for(f"sqlite:///{tmp_path / 'shared.db'}"))
+    _attend(scenario, NIA, "required")
+    result = _second_agenda(scenario)
+    assert not [label for label in result.agenda.injected if "Rob" in label]
+    assert [label for label in result.agenda.not_private if "Rob" in label]
+    texts = [html_to_text(m["body"]["content"]) for m in scenario.tenant.messages(NIA)]
+    assert not any("Confidential-ish" in t or "From the notes" in t for t in texts)
+
+
+def test_a_room_is_not_a_person(tmp_path, settings_for) -> None:
+    scenario = Scenario(settings_for(f"sqlite:///{tmp_path / 'room.db'}"))
+    _attend(scenario, "room-1@contoso.example", "resource")
+    result = _second_agenda(scenario)
+    assert [label for label in result.agenda.injected if "Rob" in label]
+    assert result.agenda.not_private == []
