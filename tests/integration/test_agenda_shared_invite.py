@@ -19,9 +19,9 @@ def _attend(scenario: Scenario, address: str, kind: str) -> None:
     tenant, series = scenario.tenant, scenario.rob.series
     mia = tenant.user("mia@contoso.example")["id"]
     master = tenant.state["events"][mia][series.event_id]
-    attendees = copy.deepcopy(master["attendees"]) + [
-        {"emailAddress": {"address": address, "name": address}, "type": kind,
-         "status": {"response": "none", "time": "0001-01-01T00:00:00Z"}}]
+    attendees = [*copy.deepcopy(master["attendees"]),
+                 {"emailAddress": {"address": address, "name": address}, "type": kind,
+                  "status": {"response": "none", "time": "0001-01-01T00:00:00Z"}}]
     cal.update_event(tenant, mia, series.event_id, {"attendees": attendees})
 
 
