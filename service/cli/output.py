@@ -209,6 +209,9 @@ def print_meetings(result: Any) -> bool:
         err_console.print("[red]failed:[/red] " + escape(line), highlight=False)
     for line in result.occurrences.deleted if result.occurrences else []:
         err_console.print("[yellow]deleted by manager (not recreated):[/yellow] " + escape(line))
+    for line in result.occurrences.retimed if result.occurrences else []:
+        console.print("series re-timed in Outlook by the manager (followed): " + escape(line),
+                      highlight=False)
     for key in m.unconfirmed:
         err_console.print(f"[yellow]unconfirmed mail {escape(key)}: see `onetoone status`"
                           "[/yellow]")

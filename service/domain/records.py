@@ -112,6 +112,8 @@ class SeriesRecord:
     range_end: date
     online: bool = False
     slot_note: str = ""
+    policy_cadence: str | None = None  # see SeriesRow
+    policy_minutes: int | None = None
     created_at: datetime
     updated_at: datetime
     checked_at: datetime | None = None

@@ -21,24 +21,28 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from service.domain.events import CalendarEvent
 from service.domain.readback import owed, reach
+from service.domain.retime import adopted_columns, after_retime, followable, looks_retimed
 from service.domain.series import TICK, listing_due_at
 from service.domain.series import occurrences as series_occurrences
-from service.domain.status import OccurrenceStatus
+from service.domain.status import OccurrenceStatus, SeriesStatus
 from service.errors import NotFound, ServiceError
 from service.graph.wire import CalendarChanges
 from service.jobs.context import JobContext
+from service.jobs.series_plan import MOVING
 from service.store.calendar_delta import DeltaLink, DeltaRepository
 
 log = logging.getLogger(__name__)
 
 # The body too: the agenda step writes into these occurrences without reading them again.
 SELECT = "id,start,end,isCancelled,originalStart,type,attendees,body"
+# What a series master says of its pattern (a whole series re-timed in Outlook).
+MASTER_SELECT = "id,type,start,end,recurrence,originalStartTimeZone"
 GAP_LOOK_AROUND = timedelta(days=60)  # how far a moved occurrence is looked for
 # How far past the look-ahead a delta window reaches: it is re-read whole (one request)
 # when the look-ahead outgrows it, about once a week.
@@ -62,6 +66,7 @@ class SyncReport:
     declined: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)  # series the manager deleted in Outlook
+    retimed: list[str] = field(default_factory=list)  # whole series re-timed in Outlook
 
 
 def window(ctx: JobContext, now: datetime) -> tuple[datetime, datetime]:
@@ -140,6 +145,7 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
         if occ.event_id and _followed(occ, now):
             by_mailbox[series.mailbox.lower()][occ.event_id] = (series, view, occ)
     need = window(ctx, now)[1]
+    by_master = _live_series_of(ctx, due)
     # Meetings read back lately: a calendar read that lists one changed has it read again,
     # and one that does not vouches for it (see domain.readback).
     back = reach(recapture)
@@ -169,13 +175,51 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
         changed += [read.id for e in changes.events if (read := past.get(e.id)) is not None
                     and (e.etag is None or e.etag != read.captured_etag)]
         views = {series.id: (series, view) for series, view, _occ in rows.values()}
-        for series_id, until in _touched(rows, changes, end).items():
+        touched = _touched(rows, changes, end)
+        # An occurrence not recorded yet that the manager moved into the look-ahead (to
+        # an earlier day than its slot): listed now, so its agenda is not missed.
+        masters = by_master.get(mailbox, {})
+        for series_id, until in _moved_in(masters, rows, changes, now, need).items():
+            touched[series_id] = max(until, touched.get(series_id, until))
+            views.update((s.id, (s, v)) for s, v in masters.values() if s.id == series_id)
+        for series_id, until in touched.items():
             before = out.get(series_id)
             out[series_id] = (max(until, before[0]) if before else until, *views[series_id])
         new_links[mailbox] = DeltaLink(changes.link, start, end) if changes.link else None
     # Before the links are kept: a run that dies in between is told of them again.
     ctx.store.mark_changed(changed, now)
     return out, new_links
+
+
+def _live_series_of(ctx: JobContext, mailboxes: list[str]
+                    ) -> dict[str, dict[str, tuple[Any, Any]]]:
+    """Mailbox -> series master id -> (series, view) of the live series organised there
+    (the mailboxes read this tick: a few; one read of the views for all of them)."""
+    wanted = set(mailboxes)
+    out: dict[str, dict[str, tuple[Any, Any]]] = {m: {} for m in mailboxes}
+    for view in ctx.store.views_of_mailboxes(wanted):
+        series = view.series
+        if series is not None and series.event_id and series.status == SeriesStatus.ACTIVE:
+            out[series.mailbox.lower()][series.event_id] = (series, view)
+    return out
+
+
+def _moved_in(masters: dict[str, tuple[Any, Any]], rows: dict[str, tuple[Any, Any, Any]],
+              changes: CalendarChanges, now: datetime, need: datetime) -> dict[int, datetime]:
+    """Series id -> end of the window to list, for each occurrence the changes show of a
+    live series (by its master id) that someone moved on its own (an exception), is not
+    recorded and now starts before ``need``. Plain occurrences are listed when their
+    agenda falls due, as ever: a new series, or a whole re-read, shows them all, and
+    listing them early would cost a listing more."""
+    out: dict[int, datetime] = {}
+    for item in changes.events:
+        hit = masters.get(item.series_master_id or "")
+        if (hit is None or item.id in rows or item.cancelled or item.start is None
+                or not now <= item.start < need or item.type != "exception"):
+            continue
+        until = item.start + timedelta(minutes=1)
+        out[hit[0].id] = max(until, out.get(hit[0].id, until))
+    return out
 
 
 def _keep_links(ctx: JobContext, now: datetime, new_links: dict[str, DeltaLink | None],
@@ -327,6 +371,8 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
     # Stored together once the part is read (one transaction: a kill before it leaves the
     # part unsynced, its due instants and delta links unkept, so it is listed again).
     upserts: list[tuple[int, list[dict[str, Any]], int | None]] = []
+    # Patterns taken from Outlook, stored with the part's meetings (one transaction).
+    patterns: dict[int, dict[str, Any]] = {}
     for (series, view, hi), items in zip(listed, answers, strict=True):
         report.series += 1
         failures = len(report.failed)
@@ -341,13 +387,24 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
             report.failed.append(f"series {series.id}: {items}")
             log.warning("occurrences.failed", extra={"series": series.id, "error": str(items)})
             continue
-        rows = await _rows(ctx, series, view, lo, hi, items, known_of[series.id], report)
-        upserts.append((series.id, rows, series.pairing_id))
+        stored, settled = known_of[series.id], []
+        if (looks_retimed(series, items, lo, hi) or _vanished(stored, items, lo, hi)) and (
+                not series.slot_note.startswith(MOVING)):
+            # (While onetoone moves a series itself, the store leads Outlook: not this.)
+            adopted = await _outlook_pattern(ctx, series, view, now, report)
+            if adopted is not None:
+                series, patterns[series.id] = adopted
+                settled = after_retime(series, stored, now)
+                gone = {row["original_start"] for row in settled if "status" in row}
+                stored = [replace(o, status=OccurrenceStatus.WITHDRAWN)
+                          if o.original_start in gone else o for o in stored]
+        rows = await _rows(ctx, series, view, lo, hi, items, stored, report)
+        upserts.append((series.id, rows + settled, series.pairing_id))
         if len(report.failed) > failures:
             failed.add(series.mailbox.lower())
         else:
             synced.append(series.id)
-    store.upsert_occurrences_of(upserts, now)
+    store.upsert_occurrences_of(upserts, now, series_columns=patterns)
     # Read again: the series and its manager's days with the version, then its meetings as
     # this sync left them.
     fresh_of = store.series_views(synced)
@@ -355,6 +412,45 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
     return {sid: (next_listing(ctx, fresh.series, fresh.view.manager, now, stored_of[sid]),
                   fresh.version)
             for sid in synced if (fresh := fresh_of.get(sid)) is not None}
+
+
+def _vanished(stored: list[Any], items: list[CalendarEvent], lo: datetime, hi: datetime
+              ) -> bool:
+    """Whether a recorded meeting in ``[lo, hi)`` is missing from the listing: deleted on
+    its own, or its whole series re-timed to slots this window does not reach (the master
+    tells which, before anything is marked cancelled)."""
+    seen = {item.slot for item in items}
+    return any(lo <= o.start < hi and o.original_start not in seen and o.rebook_of is None
+               and o.status not in (OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN)
+               for o in stored)
+
+
+async def _outlook_pattern(ctx: JobContext, series: Any, view: Any, now: datetime,
+                           report: SyncReport) -> tuple[Any, dict[str, Any]] | None:
+    """The series as its master in Outlook now has it, and the columns that changed, for a
+    series whose occurrences say the manager edited the whole series; None when nothing is
+    to be adopted (the master is unchanged, gone, or on a pattern onetoone can't follow:
+    then nothing is inferred from its gaps, as before)."""
+    try:
+        master = await ctx.graph.get_event(series.mailbox, series.event_id, MASTER_SELECT)
+    except ServiceError as exc:
+        report.failed.append(f"series {series.id}: {exc}")
+        return None
+    if master is None or not followable(master):
+        if master is not None:
+            log.warning("occurrences.pattern_unfollowable", extra={"series": series.id})
+        return None
+    columns = adopted_columns(series, master)
+    if not columns:
+        return None
+    label = f"{view.manager.name} & {view.report.name}"
+    # The manager's choice stands: the series answers to the policy as it is now (see
+    # series_plan.stale_reason), and the note says where its slot came from.
+    columns.update(slot_note=f"re-timed in Outlook by the manager, seen {now:%Y-%m-%d}",
+                   policy_cadence=view.pairing.cadence, policy_minutes=view.pairing.minutes)
+    report.retimed.append(label)
+    log.info("occurrences.series_retimed", extra={"series": series.id, "columns": sorted(columns)})
+    return replace(series, **columns), columns
 
 
 async def _rows(ctx: JobContext, series: Any, view: Any, lo: datetime, hi: datetime,

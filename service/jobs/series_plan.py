@@ -170,7 +170,8 @@ def stale_reason(view: PairingView) -> str | None:
     if pairing.status == PairingStatus.ENDED:
         return pairing.end_reason or "pairing ended"
     if pairing.status == PairingStatus.ACTIVE and (
-            series.cadence != pairing.cadence or series.minutes != pairing.minutes):
+            (series.policy_cadence or series.cadence) != pairing.cadence
+            or (series.policy_minutes or series.minutes) != pairing.minutes):
         return f"cadence changed to {pairing.cadence} ({pairing.cadence_reason})"
     return None
 

@@ -3,12 +3,14 @@ cancelling one, booking busy time or leave. Tests and the demo act through these
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import service.sandbox.calendar as cal
+from service.domain.model import WEEKDAYS
 from service.domain.timezones import to_iana
 from service.sandbox.occurrences import find_event
 from service.sandbox.state import TenantState
@@ -50,6 +52,36 @@ class SimulatedPeople(TenantState):
                           "timeZone": zone},
                 "end": {"dateTime": end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
                         "timeZone": zone}}, True)
+
+    def person_retime_series(self, mailbox: Any, series_id: str, start: datetime,
+                             end: datetime, recurrence: dict[str, Any] | None = None) -> None:
+        """The organizer opens the whole series in Outlook, gives it a new time, length or
+        pattern (``start``/``end``: the first meeting's, aware; ``recurrence``: the new one,
+        else the old one kept) and sends the update. As in Exchange, every exception of
+        the series goes (see calendar._reshape_series) and the occurrences take the new
+        slots, with new ids."""
+        zone = getattr(start.tzinfo, "key", None) or "UTC"
+        changes: dict[str, Any] = {
+            "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": zone},
+            "end": {"dateTime": end.astimezone(start.tzinfo).strftime("%Y-%m-%dT%H:%M:%S"),
+                    "timeZone": zone}}
+        with self._lock:
+            uid = self.user(mailbox)["id"]
+            master, occurrence, _original = find_event(self, uid, series_id)
+            if occurrence is not None or master.get("type") != "seriesMaster":
+                raise ValueError("person_retime_series edits a whole series (its master)")
+            if recurrence is None:
+                # As Outlook's series form does: the pattern's one day and its range's first
+                # day follow the new first meeting.
+                recurrence = copy.deepcopy(master["recurrence"])
+                if len(recurrence["pattern"].get("daysOfWeek") or []) == 1:
+                    recurrence["pattern"]["daysOfWeek"] = [WEEKDAYS[start.weekday()]]
+                recurrence["range"]["startDate"] = start.date().isoformat()
+            changes["recurrence"] = recurrence
+            try:
+                cal.update_event(self, uid, series_id, changes)
+            except GraphFault as exc:
+                raise ValueError(exc.message) from None
 
     def person_cancel(self, mailbox: Any, event_id: str, comment: str = "") -> None:
         """The organizer deletes one occurrence (Outlook sends the cancellation)."""

@@ -138,6 +138,11 @@ class SeriesRow(Base):
     range_end: Mapped[date] = mapped_column(Date)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     slot_note: Mapped[str] = mapped_column(Text, default="")
+    # The pairing's cadence and length when the manager re-timed the series in Outlook
+    # (migration 0016; None: as onetoone booked it): the series is stale only once the
+    # pairing's change from these, not because the manager chose otherwise.
+    policy_cadence: Mapped[str | None] = mapped_column(String(20))
+    policy_minutes: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

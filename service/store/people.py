@@ -425,7 +425,9 @@ class PeopleRepository(Repository):
         return self._views((live.id.is_not(None)) & (
             (PairingRow.status == PairingStatus.ENDED)
             | ((PairingRow.status == PairingStatus.ACTIVE)
-               & ((live.cadence != PairingRow.cadence) | (live.minutes != PairingRow.minutes)))))
+               & ((func.coalesce(live.policy_cadence, live.cadence) != PairingRow.cadence)
+                  | (func.coalesce(live.policy_minutes, live.minutes)
+                     != PairingRow.minutes)))))
 
     def views_to_create(self) -> list[PairingView]:
         """Active pairings without a live series, or whose series is still being created."""
@@ -458,6 +460,14 @@ class PeopleRepository(Repository):
                                else None)
                    for row in s.execute(q)]
         out.sort(key=lambda v: (v.manager.name.lower(), v.report.name.lower()))
+        return out
+
+    def views_of_mailboxes(self, mailboxes: Iterable[str]) -> list[PairingView]:
+        """The pairings whose live series is organised in one of ``mailboxes`` (the
+        series' mailbox, any case), one statement per chunk."""
+        out: list[PairingView] = []
+        for part in chunks(sorted({m.lower() for m in mailboxes})):
+            out += self._views(func.lower(_LIVE.mailbox).in_(part))
         return out
 
     def views_of_pairings(self, pairing_ids: Iterable[int]) -> dict[int, PairingView]:

@@ -282,12 +282,18 @@ class SeriesRepository(Repository):
 
     def upsert_occurrences_of(self, batch: Sequence[tuple[int, Sequence[Mapping[str, object]],
                                                           int | None]],
-                              now: datetime) -> None:
+                              now: datetime, *,
+                              series_columns: Mapping[int, Mapping[str, object]] | None = None
+                              ) -> None:
         """``upsert_occurrences`` for several series, (series id, items, number) each, in
         one transaction: all of them are stored or none is (a run killed meanwhile lists
-        them all again), and a busy tick commits once, not once per series."""
+        them all again), and a busy tick commits once, not once per series.
+        ``series_columns``: new column values of some of those series (a pattern taken
+        from Outlook), stored in the same transaction as their meetings, so a run killed
+        in between finds the series as it was and does the same again."""
         if not batch:
             return
+        columns = dict(series_columns or {})
         work = [(sid, [convert.occurrence_fields(item) for item in items], number)
                 for sid, items, number in batch]
 
@@ -300,6 +306,12 @@ class SeriesRepository(Repository):
                         existing[o.series_id].append(o)
                 for sid, items, _number in work:
                     _upsert_rows(s, sid, existing[sid], items, now, None)
+                for sid, values in columns.items():
+                    series = s.get(SeriesRow, sid)
+                    if series is not None:
+                        for name, value in values.items():
+                            setattr(series, name, value)
+                        series.updated_at = now
                 s.flush()
                 _renumber_all(s, [n for _sid, _items, n in work if n is not None], now)
 

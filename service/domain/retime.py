@@ -1,0 +1,97 @@
+"""A series the manager re-timed in Outlook (the whole series: a new day, time, length or
+cadence): what the store takes from the series master, and what becomes of the meetings
+recorded on the old slots.
+
+Exchange gives every occurrence the new slot (with a new id) and drops every exception of
+the series, so: recorded meetings still to come whose slot is gone are withdrawn (not
+missed: nobody cancelled a meeting, so no rebooking offer and no reminder), and those
+still on the pattern lose any agenda written into them, which is written again. onetoone
+then follows the manager's slot: agendas go into the meetings at their new times, and an
+extension carries the new pattern on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from service.domain.adoption import series_from_event
+from service.domain.events import CalendarEvent
+from service.domain.series import StoredSeries
+from service.domain.series import occurrences as series_occurrences
+from service.domain.status import AgendaState, OccurrenceStatus
+
+# The series' columns a whole-series edit in Outlook can change.
+PATTERN_COLUMNS = ("cadence", "minutes", "weekday", "week_index", "start_time", "time_zone",
+                   "first_date", "range_end")
+# Meetings to come that a re-timing can withdraw (settled ones stay as they are).
+OPEN = (OccurrenceStatus.SCHEDULED, OccurrenceStatus.MOVED, OccurrenceStatus.DECLINED)
+
+
+def looks_retimed(series: StoredSeries, items: Sequence[CalendarEvent], lo: datetime,
+                  hi: datetime) -> bool:
+    """Whether Outlook lists a plain occurrence (not one moved on its own) whose slot in
+    ``[lo, hi)`` is not on the stored pattern, or whose length is not the series': the
+    whole series was edited, and its master says how."""
+    pattern = {start for start, _end in series_occurrences(series, lo, hi)}
+    minutes = timedelta(minutes=series.minutes)
+    for item in items:
+        slot = item.slot
+        if item.type == "exception" or slot is None or not lo <= slot < hi:
+            continue
+        if slot not in pattern:
+            return True
+        if item.start is not None and item.end is not None and item.end - item.start != minutes:
+            return True
+    return False
+
+
+def followable(event: CalendarEvent) -> bool:
+    """Whether the master's recurrence is one onetoone books and can carry on: weekly or
+    fortnightly on one day, or monthly on one day of a given week."""
+    rec = event.recurrence
+    if rec is None or event.start is None or event.end is None or len(rec.days) != 1:
+        return False
+    if event.end <= event.start:
+        return False
+    if rec.pattern == "weekly":
+        return rec.interval in (1, 2)
+    return rec.pattern == "relativeMonthly" and rec.interval == 1 and rec.index is not None
+
+
+def adopted_columns(series: StoredSeries, master: CalendarEvent) -> dict[str, Any]:
+    """The stored series' columns that the master (read with start, end, recurrence and
+    originalStartTimeZone) now says otherwise; empty when nothing differs. The range end
+    is taken only from an end-dated range: onetoone keeps series end-dated and extends
+    them itself."""
+    said = series_from_event(master, series.time_zone)
+    rec = master.recurrence
+    if rec is None or rec.range_type != "endDate" or rec.end_date is None:
+        said.pop("range_end")
+    return {name: value for name, value in said.items()
+            if name in PATTERN_COLUMNS and getattr(series, name) != value}
+
+
+def after_retime(series: StoredSeries, stored: Sequence[Any], now: datetime
+                 ) -> list[dict[str, Any]]:
+    """Occurrence rows to store for the recorded meetings still to come of a series just
+    re-timed (``series`` with its new pattern): withdrawn where their slot is gone, the
+    agenda to write again where it stays (Exchange dropped it with the exceptions)."""
+    coming = [o for o in stored if o.rebook_of is None and o.captured_at is None
+              and o.start >= now and o.status in OPEN]
+    if not coming:
+        return []
+    last = max(max(o.original_start, o.start) for o in coming) + timedelta(days=1)
+    first = min(min(o.original_start, o.start) for o in coming)
+    slots = {start for start, _end in series_occurrences(series, first, last)}
+    rows: list[dict[str, Any]] = []
+    for o in coming:
+        if o.original_start not in slots:
+            rows.append({"event_id": o.event_id, "original_start": o.original_start,
+                         "start": o.start, "end": o.end,
+                         "status": OccurrenceStatus.WITHDRAWN})
+        elif o.agenda_state == AgendaState.INJECTED:
+            rows.append({"original_start": o.original_start,
+                         "agenda_state": AgendaState.PENDING})
+    return rows

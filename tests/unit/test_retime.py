@@ -1,0 +1,144 @@
+"""A whole series re-timed in Outlook: which listings say so, which masters onetoone can
+follow, the columns it takes from one (Graph's JSON as Microsoft documents it), what becomes
+of the recorded meetings, and when such a series is still stale."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from service.domain.records import (
+    OccurrenceRecord,
+    PairingRecord,
+    PairingView,
+    PersonRecord,
+    SeriesRecord,
+)
+from service.domain.retime import adopted_columns, after_retime, followable, looks_retimed
+from service.domain.series import occurrences
+from service.graph.wire import calendar_event
+from service.jobs.series_plan import stale_reason
+
+NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+def _series(**fields: Any) -> SeriesRecord:
+    base: dict[str, Any] = dict(
+        id=1, pairing_id=1, mailbox="m@x.example", transaction_id="t", status="active",
+        cadence="weekly", minutes=30, weekday=1, week_index=None, start_time="10:00",
+        time_zone="Europe/London", first_date=date(2026, 12, 1), range_end=date(2027, 6, 1),
+        created_at=NOW, updated_at=NOW)
+    base.update(fields)
+    return SeriesRecord(**base)
+
+
+def _master(pattern: dict[str, Any], start: str = "2026-12-03T14:00:00.0000000",
+            end: str = "2026-12-03T14:45:00.0000000", range_type: str = "endDate",
+            **extra: Any) -> Any:
+    """A series master as GET /events/{id}?$select=start,end,recurrence,
+    originalStartTimeZone returns it (times in UTC, the zone Windows-named)."""
+    pattern = {"firstDayOfWeek": "monday", "index": "first", "month": 0, "dayOfMonth": 0,
+               "interval": 1, **pattern}
+    return calendar_event({
+        "id": "AAMk-master", "type": "seriesMaster",
+        "start": {"dateTime": start, "timeZone": "UTC"},
+        "end": {"dateTime": end, "timeZone": "UTC"},
+        "originalStartTimeZone": "GMT Standard Time",
+        "recurrence": {"pattern": pattern, "range": {
+            "type": range_type, "startDate": "2026-12-03",
+            "endDate": "2027-06-03" if range_type == "endDate" else "0001-01-01",
+            "recurrenceTimeZone": "GMT Standard Time", "numberOfOccurrences": 0}},
+        **extra})
+
+
+def _item(start: datetime, minutes: int = 30, slot: datetime | None = None,
+          kind: str = "occurrence") -> Any:
+    def stamp(when: datetime) -> dict[str, str]:
+        return {"dateTime": when.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"}
+    return calendar_event({"id": f"occ-{start:%m%d%H%M}", "type": kind,
+                           "start": stamp(start), "end": stamp(start + timedelta(minutes=minutes)),
+                           "originalStart": (slot or start).strftime("%Y-%m-%dT%H:%M:%SZ")})
+
+
+def _meeting(series: SeriesRecord, start: datetime, **fields: Any) -> OccurrenceRecord:
+    base: dict[str, Any] = dict(id=int(start.timestamp()) % 100_000, series_id=series.id,
+                                event_id=f"old-{start:%m%d}", original_start=start,
+                                start=start, end=start + timedelta(minutes=series.minutes),
+                                status="scheduled", updated_at=NOW)
+    base.update(fields)
+    return OccurrenceRecord(**base)
+
+
+def test_plain_occurrences_off_the_pattern_or_its_length_say_retimed() -> None:
+    series = _series()
+    lo, hi = NOW, NOW + timedelta(days=14)
+    slots = [s for s, _e in occurrences(series, lo, hi)]
+    assert not looks_retimed(series, [_item(s) for s in slots], lo, hi)
+    # An occurrence the manager moved on its own keeps its slot: not a re-timing.
+    assert not looks_retimed(series, [_item(slots[0] + timedelta(hours=3), slot=slots[0],
+                                            kind="exception")], lo, hi)
+    assert looks_retimed(series, [_item(slots[0] + timedelta(days=1))], lo, hi)
+    assert looks_retimed(series, [_item(slots[0], minutes=45)], lo, hi)
+    # Outside the window nothing is judged.
+    assert not looks_retimed(series, [_item(hi + timedelta(days=1))], lo, hi)
+
+
+@pytest.mark.parametrize(("pattern", "ok"), [
+    ({"type": "weekly", "daysOfWeek": ["thursday"]}, True),
+    ({"type": "weekly", "interval": 2, "daysOfWeek": ["thursday"]}, True),
+    ({"type": "relativeMonthly", "daysOfWeek": ["thursday"], "index": "first"}, True),
+    ({"type": "weekly", "interval": 3, "daysOfWeek": ["thursday"]}, False),
+    ({"type": "weekly", "daysOfWeek": ["monday", "thursday"]}, False),
+    ({"type": "daily", "daysOfWeek": []}, False),
+    ({"type": "absoluteMonthly", "dayOfMonth": 3, "daysOfWeek": []}, False),
+])
+def test_only_patterns_onetoone_books_are_followed(pattern: dict[str, Any], ok: bool) -> None:
+    assert followable(_master(pattern)) is ok
+
+
+def test_the_columns_taken_are_those_the_master_changed() -> None:
+    series = _series()
+    master = _master({"type": "weekly", "interval": 2, "daysOfWeek": ["thursday"]})
+    assert adopted_columns(series, master) == {
+        "cadence": "fortnightly", "minutes": 45, "weekday": 3, "start_time": "14:00",
+        "first_date": date(2026, 12, 3), "range_end": date(2027, 6, 3)}
+    # A range without an end leaves the stored end alone (onetoone extends series itself).
+    open_ended = _master({"type": "weekly", "daysOfWeek": ["thursday"]}, range_type="noEnd")
+    assert "range_end" not in adopted_columns(series, open_ended)
+    same = replace(series, **adopted_columns(series, master))
+    assert adopted_columns(same, master) == {}
+
+
+def test_old_slots_are_withdrawn_and_kept_slots_get_their_agenda_again() -> None:
+    old = _series()
+    stored_slots = [s for s, _e in occurrences(old, NOW, NOW + timedelta(days=21))]
+    # Only the length changed for the first two weeks' pattern, the rest moved a day on.
+    new = replace(old, minutes=45)
+    first, second, third = stored_slots[:3]
+    stored = [
+        _meeting(old, first, agenda_state="injected"),
+        _meeting(old, second),
+        _meeting(old, third, status="held", captured_at=NOW),  # settled: left alone
+        _meeting(old, first - timedelta(days=7), status="scheduled"),  # past: capture's
+    ]
+    rows = after_retime(new, stored, NOW)
+    assert rows == [{"original_start": first, "agenda_state": "pending"}]
+    moved = replace(old, weekday=2, first_date=date(2026, 12, 2))
+    rows = after_retime(moved, stored, NOW)
+    assert [(r["original_start"], r["status"]) for r in rows] == [
+        (first, "withdrawn"), (second, "withdrawn")]
+
+
+def test_a_followed_series_is_stale_only_when_the_policy_changes() -> None:
+    person = PersonRecord(id="u1", email="a@x.example", name="A")
+    pairing = PairingRecord(id=1, key="p-1", manager_id="u1", report_id="u2",
+                            status="active", cadence="fortnightly", minutes=30)
+    chosen = _series(cadence="weekly", minutes=45, policy_cadence="fortnightly",
+                     policy_minutes=30)
+    assert stale_reason(PairingView(pairing, person, person, chosen)) is None
+    assert stale_reason(PairingView(pairing, person, person, _series())) is not None
+    recadenced = replace(pairing, cadence="monthly", cadence_reason="policy")
+    assert "monthly" in (stale_reason(PairingView(recadenced, person, person, chosen)) or "")
