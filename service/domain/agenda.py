@@ -118,10 +118,21 @@ def format_day(day: datetime | date) -> str:
     return f"{DAYS_LONG[day.weekday()]} {day.day} {MONTHS_LONG[day.month - 1]} {day.year}"
 
 
+def zone_label(moment: datetime) -> str:
+    """The zone's short name at ``moment`` ('GMT', 'CET'); where the zone database has only
+    an offset for it ('+03' for Istanbul, '-03' for São Paulo), 'UTC+03', which nobody can
+    take for a typo or a phone number."""
+    name = moment.tzname() or ""
+    if name[:1] in ("+", "-"):
+        sign, digits = name[0], name[1:]
+        return f"UTC{sign}{digits[:2]}:{digits[2:]}" if len(digits) == 4 else f"UTC{name}"
+    return name
+
+
 def format_when(start: datetime) -> str:
     """'Tuesday 8 December 2026, 10:00 GMT' in the meeting's own zone, named: both people
     read the same invite body, and they may work in different zones."""
-    zone = start.tzname() or ""
+    zone = zone_label(start)
     return (f"{DAYS_LONG[start.weekday()]} {start.day} {MONTHS_LONG[start.month - 1]} "
             f"{start.year}, {start:%H:%M}{' ' + zone if zone else ''}")
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from service.domain.agenda import zone_label
 from service.domain.attendance import skipped_for_absence
 from service.domain.htmltext import html_to_text
 from service.domain.insight import Period
@@ -181,7 +182,10 @@ def _zone(view: PairingView, person_zone: str | None) -> ZoneInfo:
 
 
 def _at(moment: datetime | None, zone: ZoneInfo) -> str:
-    return "" if moment is None else f"{moment.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+    if moment is None:
+        return ""
+    local = moment.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {zone_label(local)}"
 
 
 def _words(text: str) -> str:

@@ -233,3 +233,10 @@ def test_meeting_time_names_its_zone() -> None:
     summer = datetime(2027, 6, 1, 10, 0, tzinfo=ZoneInfo("America/New_York"))
     assert format_when(winter) == "Tuesday 1 December 2026, 15:00 GMT"
     assert format_when(summer) == "Tuesday 1 June 2027, 10:00 EDT"
+    # Zones the database names only by their offset read as offsets from UTC.
+    istanbul = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Istanbul"))
+    assert format_when(istanbul) == "Tuesday 1 December 2026, 10:00 UTC+03"
+    kathmandu = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Kathmandu"))
+    assert format_when(kathmandu) == "Tuesday 1 December 2026, 10:00 UTC+05:45"
+    sao_paulo = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("America/Sao_Paulo"))
+    assert format_when(sao_paulo) == "Tuesday 1 December 2026, 10:00 UTC-03"
