@@ -28,7 +28,8 @@ from typing import Any
 from urllib.parse import quote
 
 from service.domain.events import MailMessage
-from service.domain.status import MissedReason, OccurrenceStatus
+from service.domain.records import OccurrenceRecord, RebookRecord
+from service.domain.status import MissedReason, OccurrenceStatus, RebookStatus
 
 MAX_SLOTS = 3
 TOKEN_LENGTH = 16
@@ -237,3 +238,20 @@ def overlaps(start: datetime, end: datetime,
              busy: Iterable[tuple[datetime, datetime]]) -> bool:
     """Whether [start, end) overlaps any busy interval."""
     return any(b_start < end and start < b_end for b_start, b_end in busy)
+
+
+def declined_again(occ: OccurrenceRecord, earlier: Sequence[OccurrenceRecord],
+                   offer_of_previous: RebookRecord | None, offered_now: set[int]) -> bool:
+    """Whether ``occ`` (declined) follows a declined meeting of the pair that was not
+    rebooked: ``earlier``, the pair's stored meetings; ``offer_of_previous``, the offer
+    stored for the one just before ``occ``; ``offered_now``, the meetings this run is
+    offering (their offers are not stored yet)."""
+    before = [o for o in earlier if o.start < occ.start and o.id != occ.id]
+    if not before:
+        return False
+    previous = before[-1]
+    if previous.rebook_of is not None or previous.status != OccurrenceStatus.DECLINED:
+        return False  # a replacement was booked, or the meeting before was not declined
+    if previous.id in offered_now:
+        return True
+    return offer_of_previous is not None and offer_of_previous.status != RebookStatus.BOOKED

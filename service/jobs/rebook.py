@@ -73,6 +73,7 @@ from service.graph.client import BUSY_STATUSES
 from service.graph.wire import REBOOK_PROPERTY, rebook_transaction_id, single_event
 from service.jobs.agenda import _first_shown, agenda_for, question_bank, render_block
 from service.jobs.context import JobContext
+from service.jobs.declines import settle_if_declined_again
 from service.jobs.freebusy_packs import Calendars, ask, pack, per_organizer
 from service.jobs.rebook_reads import PICK_NOTICE, picks_unread, read_sent_items
 from service.jobs.schedule import working_hours
@@ -170,6 +171,7 @@ async def _offer_missed(ctx: JobContext, now: datetime, report: RebookReport) ->
     their offers fail, and they are made next run."""
     store = ctx.store
     due: list[_Offer] = []
+    offering: set[int] = set()
     for occ in store.missed_without_offer(now - LOOKBACK, now + AHEAD):
         reason = reason_of(occ.status)
         if reason is None or occ.absence_state == AbsenceState.SKIPPED:
@@ -179,8 +181,10 @@ async def _offer_missed(ctx: JobContext, now: datetime, report: RebookReport) ->
             continue
         missed = _context(store, occ)
         window = _window(missed, now) if missed is not None else None
-        if missed is not None and window is not None:  # else the window has passed
-            due.append(_Offer(missed, reason, window))
+        if missed is not None and window is not None and not settle_if_declined_again(
+                store, occ, missed.view.pairing.id, reason, offering, now):
+            due.append(_Offer(missed, reason, window))  # (else the window has passed)
+            offering.add(occ.id)
     claimed: set[int] = set()
     try:
         mine = []

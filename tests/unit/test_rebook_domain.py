@@ -4,6 +4,7 @@ about a missed meeting (shown, and never read back as a note)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -156,3 +157,34 @@ def test_missed_meeting_rejects_bad_values() -> None:
         MissedMeeting(datetime(2026, 12, 8, 10, tzinfo=LONDON), "forgot")
     with pytest.raises(ValueError):
         MissedMeeting(datetime(2026, 12, 8, 10), "cancelled")
+
+
+def test_a_decline_after_a_declined_meeting_not_rebooked_is_not_offered_again() -> None:
+    from service.domain.rebook import declined_again
+    from service.domain.records import OccurrenceRecord, RebookRecord
+
+    t0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+    def meeting(n: int, status: str, **fields: Any) -> OccurrenceRecord:
+        start = t0 + timedelta(weeks=n)
+        return OccurrenceRecord(id=n + 1, series_id=1, event_id=f"e{n}", original_start=start,
+                                start=start, end=start + timedelta(minutes=30),
+                                status=status, updated_at=t0, **fields)
+
+    def offer(status: str) -> RebookRecord:
+        return RebookRecord(pairing_id=1, missed_occurrence_id=1, reason="declined",
+                            status=status, slots="[]", token="t", offered_at=t0,
+                            updated_at=t0)
+
+    now_declined = meeting(1, "declined")
+    declined, held = meeting(0, "declined"), meeting(0, "held")
+    replacement = meeting(0, "held", rebook_of=99)
+    assert not declined_again(now_declined, [now_declined], None, set())
+    assert not declined_again(now_declined, [held, now_declined], offer("expired"), set())
+    assert not declined_again(now_declined, [replacement, now_declined], None, set())
+    assert not declined_again(now_declined, [declined, now_declined], offer("booked"), set())
+    assert declined_again(now_declined, [declined, now_declined], offer("expired"), set())
+    assert declined_again(now_declined, [declined, now_declined], offer("offered"), set())
+    # Offered in this very run (its row not stored yet).
+    assert declined_again(now_declined, [declined, now_declined], None, {declined.id})
+    assert not declined_again(now_declined, [declined, now_declined], None, set())
