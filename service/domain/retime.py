@@ -63,11 +63,15 @@ def followable(event: CalendarEvent) -> bool:
 def adopted_columns(series: StoredSeries, master: CalendarEvent) -> dict[str, Any]:
     """The stored series' columns that the master (read with start, end, recurrence and
     originalStartTimeZone) now says otherwise; empty when nothing differs. The range end
-    is taken only from an end-dated range: onetoone keeps series end-dated and extends
-    them itself."""
+    is taken only from an end-dated range reaching further (onetoone keeps series
+    end-dated and extends them itself). A range cut short is not taken: that is how
+    Outlook splits a series ("this and all following events" makes a new series from the
+    cut), and extending the cut one would book the pair twice; its meetings after the cut
+    are left to the sync's usual reading (cancelled, as before)."""
     said = series_from_event(master, series.time_zone)
     rec = master.recurrence
-    if rec is None or rec.range_type != "endDate" or rec.end_date is None:
+    if (rec is None or rec.range_type != "endDate" or rec.end_date is None
+            or said["range_end"] < series.range_end):
         said.pop("range_end")
     return {name: value for name, value in said.items()
             if name in PATTERN_COLUMNS and getattr(series, name) != value}

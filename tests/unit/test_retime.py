@@ -110,6 +110,9 @@ def test_the_columns_taken_are_those_the_master_changed() -> None:
     assert "range_end" not in adopted_columns(series, open_ended)
     same = replace(series, **adopted_columns(series, master))
     assert adopted_columns(same, master) == {}
+    # A range cut short (Outlook's split of a series) is not taken.
+    later = replace(same, range_end=date(2027, 12, 1))
+    assert adopted_columns(later, master) == {}
 
 
 def test_old_slots_are_withdrawn_and_kept_slots_get_their_agenda_again() -> None:
