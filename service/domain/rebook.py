@@ -240,18 +240,23 @@ def overlaps(start: datetime, end: datetime,
     return any(b_start < end and start < b_end for b_start, b_end in busy)
 
 
-def declined_again(occ: OccurrenceRecord, earlier: Sequence[OccurrenceRecord],
-                   offer_of_previous: RebookRecord | None, offered_now: set[int]) -> bool:
-    """Whether ``occ`` (declined) follows a declined meeting of the pair that was not
-    rebooked: ``earlier``, the pair's stored meetings; ``offer_of_previous``, the offer
-    stored for the one just before ``occ``; ``offered_now``, the meetings this run is
-    offering (their offers are not stored yet)."""
+# Meetings that did not happen because someone called them off: the report declined, or
+# the manager cancelled (one not written up is a reminder's business, not this).
+CALLED_OFF = (OccurrenceStatus.DECLINED, OccurrenceStatus.CANCELLED)
+
+
+def missed_again(occ: OccurrenceRecord, earlier: Sequence[OccurrenceRecord],
+                 offer_of_previous: RebookRecord | None, offered_now: set[int]) -> bool:
+    """Whether ``occ`` (declined or cancelled) follows a meeting of the pair that was called
+    off too and not rebooked: ``earlier``, the pair's stored meetings; ``offer_of_previous``,
+    the offer stored for the one just before ``occ``; ``offered_now``, the meetings this
+    run is offering (their offers are not stored yet)."""
     before = [o for o in earlier if o.start < occ.start and o.id != occ.id]
     if not before:
         return False
     previous = before[-1]
-    if previous.rebook_of is not None or previous.status != OccurrenceStatus.DECLINED:
-        return False  # a replacement was booked, or the meeting before was not declined
+    if previous.rebook_of is not None or previous.status not in CALLED_OFF:
+        return False  # a replacement was booked, or the meeting before went ahead
     if previous.id in offered_now:
         return True
     return offer_of_previous is not None and offer_of_previous.status != RebookStatus.BOOKED

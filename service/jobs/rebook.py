@@ -73,8 +73,8 @@ from service.graph.client import BUSY_STATUSES
 from service.graph.wire import REBOOK_PROPERTY, rebook_transaction_id, single_event
 from service.jobs.agenda import _first_shown, agenda_for, question_bank, render_block
 from service.jobs.context import JobContext
-from service.jobs.declines import settle_if_declined_again
 from service.jobs.freebusy_packs import Calendars, ask, pack, per_organizer
+from service.jobs.missed_runs import settle_if_missed_again
 from service.jobs.rebook_reads import PICK_NOTICE, picks_unread, read_sent_items
 from service.jobs.schedule import working_hours
 from service.jobs.summaries import reminder_mail
@@ -181,7 +181,7 @@ async def _offer_missed(ctx: JobContext, now: datetime, report: RebookReport) ->
             continue
         missed = _context(store, occ)
         window = _window(missed, now) if missed is not None else None
-        if missed is not None and window is not None and not settle_if_declined_again(
+        if missed is not None and window is not None and not settle_if_missed_again(
                 store, occ, missed.view.pairing.id, reason, offering, now):
             due.append(_Offer(missed, reason, window))  # (else the window has passed)
             offering.add(occ.id)

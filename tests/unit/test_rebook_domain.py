@@ -159,8 +159,8 @@ def test_missed_meeting_rejects_bad_values() -> None:
         MissedMeeting(datetime(2026, 12, 8, 10), "cancelled")
 
 
-def test_a_decline_after_a_declined_meeting_not_rebooked_is_not_offered_again() -> None:
-    from service.domain.rebook import declined_again
+def test_a_meeting_called_off_after_another_not_rebooked_is_not_offered_again() -> None:
+    from service.domain.rebook import missed_again as declined_again
     from service.domain.records import OccurrenceRecord, RebookRecord
 
     t0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -185,6 +185,10 @@ def test_a_decline_after_a_declined_meeting_not_rebooked_is_not_offered_again() 
     assert not declined_again(now_declined, [declined, now_declined], offer("booked"), set())
     assert declined_again(now_declined, [declined, now_declined], offer("expired"), set())
     assert declined_again(now_declined, [declined, now_declined], offer("offered"), set())
+    # A cancellation continues a run of declines (and the other way round).
+    cancelled = meeting(0, "cancelled")
+    assert declined_again(meeting(1, "cancelled"), [cancelled], offer("expired"), set())
+    assert declined_again(now_declined, [cancelled, now_declined], offer("offered"), set())
     # Offered in this very run (its row not stored yet).
     assert declined_again(now_declined, [declined, now_declined], None, {declined.id})
     assert not declined_again(now_declined, [declined, now_declined], None, set())

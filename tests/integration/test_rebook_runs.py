@@ -1,6 +1,6 @@
-"""A report declining meeting after meeting gets the manager one rebooking offer, for the
-first, not one per meeting; once a replacement is booked, a later decline is offered again
-(sandbox, SQLite and PostgreSQL)."""
+"""Meeting after meeting called off (the report declining them, or the manager cancelling
+them) gets the manager one rebooking offer, for the first, not one per meeting; once a
+replacement is booked, a later decline is offered again (sandbox, SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,25 @@ def test_a_decline_after_a_booked_replacement_is_offered(tmp_path: Any, settings
     decline(world, rob, second)
     world.tick(world.due(rob, _start(second)))
     assert len(world.offers(MIA)) == 2
+
+
+def test_a_stretch_of_cancelled_meetings_is_offered_once(tmp_path: Any, settings_for: Any,
+                                                         db_url: str) -> None:
+    """Mia cancels Rob's next two meetings in Outlook at once (weeks ahead): one offer, for
+    the first; the second is settled without a mail."""
+    world = World(tmp_path, settings_for, db_url=db_url)
+    start = _start_of(world)
+    rob = world.view(ROB)
+    items = world.instances(rob.series, start)[:2]
+    assert len(items) == 2
+    for item in items:
+        world.tenant.person_cancel(MIA, item["id"], "Away on a project")
+    for item in items:
+        world.tick(world.due(rob, _start(item)))
+    assert len(world.offers(MIA)) == 1
+    rows = sorted(world.store.rebooks(), key=lambda r: r.missed_occurrence_id)
+    assert [r.reason for r in rows] == ["cancelled", "cancelled"]
+    assert rows[0].slots != "[]" and (rows[1].status, rows[1].slots) == ("expired", "[]")
 
 
 def _start_of(world: World) -> Any:
