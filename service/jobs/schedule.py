@@ -18,6 +18,7 @@ from service.domain.cadence import (
     choose_cadence,
     extended_end,
     needs_extension,
+    series_end_date,
 )
 from service.domain.model import CadenceKind
 from service.domain.pairing import PairAction
@@ -187,9 +188,12 @@ def follow_on(old: SeriesRecord, now: datetime, months_ahead: int, extend_months
     probe = replace(old, range_end=after.date() + timedelta(days=70))
     first = series_occurrences(probe, after, after + timedelta(days=70))[0][0]
     first_date = first.astimezone(zone).date()
+    # Never ending before it starts: with a short horizon, a monthly series' next slot may
+    # lie past the new end (Graph refuses such a range); then it runs as long as a new one.
+    range_end = max(extended_end(today, months_ahead, extend_months),
+                    series_end_date(first_date, months_ahead, extend_months))
     series = replace(old, id=0, event_id=None, ical_uid=None, status=SeriesStatus.CREATING,
-                     first_date=first_date,
-                     range_end=extended_end(today, months_ahead, extend_months),
+                     first_date=first_date, range_end=range_end,
                      slot_note=f"follows on from series {old.id}", created_at=now,
                      updated_at=now, checked_at=None, ended_at=None)
     return replace(series, transaction_id=transaction_id(

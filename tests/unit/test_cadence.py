@@ -272,3 +272,24 @@ def test_first_occurrence_matches_pattern(kind: CadenceKind, weekday: int, index
         assert out - day < timedelta(days=63)
     else:
         assert out - day < timedelta(days=7)
+
+
+def test_a_follow_on_never_ends_before_it_starts() -> None:
+    """With the shortest horizon (one month ahead, extended by one), a monthly series' next
+    slot can lie past the usual new end: the follow-on then runs from it as a new series
+    would, never with an end date before its start (which Graph refuses)."""
+    from datetime import UTC, date, datetime
+
+    from service.domain.records import SeriesRecord
+    from service.jobs.schedule import follow_on
+
+    now = datetime(2027, 2, 11, 9, 0, tzinfo=UTC)
+    old = SeriesRecord(id=7, pairing_id=1, mailbox="m", transaction_id="t", status="active",
+                       cadence="monthly", minutes=30, weekday=2, week_index="second",
+                       start_time="10:00", time_zone="Europe/London",
+                       first_date=date(2027, 1, 13), range_end=date(2027, 3, 10),
+                       created_at=now, updated_at=now)
+    new = follow_on(old, now, 1, 1, "p-1")
+    assert new.first_date == date(2027, 4, 14)
+    assert new.range_end >= new.first_date
+    assert new.range_end == date(2027, 6, 14)
