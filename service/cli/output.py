@@ -212,6 +212,11 @@ def print_meetings(result: Any) -> bool:
     for line in result.occurrences.retimed if result.occurrences else []:
         console.print("series re-timed in Outlook by the manager (followed): " + escape(line),
                       highlight=False)
+    for line in result.occurrences.unfollowable if result.occurrences else []:
+        err_console.print("[yellow]series changed in Outlook to a pattern onetoone cannot book "
+                          "(weekly, fortnightly or monthly on one day are; its meetings are "
+                          "followed one by one, agendas may come late):[/yellow] "
+                          + escape(line), highlight=False)
     for key in m.unconfirmed:
         err_console.print(f"[yellow]unconfirmed mail {escape(key)}: see `onetoone status`"
                           "[/yellow]")

@@ -55,7 +55,9 @@ def series_from_event(event: CalendarEvent, fallback_zone: str) -> dict[str, Any
     """Series columns from a tagged event found in the calendar (adoption)."""
     assert event.start is not None and event.end is not None  # asked for when searching
     rec = event.recurrence
-    zone_name = event.time_zone
+    # The pattern's own zone (its slots are wall-clock times there), else the zone the
+    # event was created in (Graph: originalStartTimeZone).
+    zone_name = (rec.time_zone if rec is not None else None) or event.time_zone
     try:
         zone = to_iana(zone_name) if zone_name else fallback_zone
     except ValueError:

@@ -84,6 +84,7 @@ class Recurrence:
     range_type: str = ""  # endDate, noEnd, numbered
     start_date: date | None = None
     end_date: date | None = None
+    time_zone: str | None = None  # the range's recurrenceTimeZone (Windows or IANA name)
 
 
 @dataclass(frozen=True)

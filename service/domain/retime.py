@@ -13,6 +13,7 @@ extension carries the new pattern on.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,9 +82,12 @@ def after_retime(series: StoredSeries, stored: Sequence[Any], now: datetime
                  ) -> list[dict[str, Any]]:
     """Occurrence rows to store for the recorded meetings still to come of a series just
     re-timed (``series`` with its new pattern): withdrawn where their slot is gone, the
-    agenda to write again where it stays (Exchange dropped it with the exceptions)."""
+    agenda to write again where it stays (Exchange dropped it with the exceptions), and
+    scheduled again, agenda to write, where a slot withdrawn by an earlier re-timing is
+    back (the manager put the series back where it was)."""
     coming = [o for o in stored if o.rebook_of is None and o.captured_at is None
-              and o.start >= now and o.status in OPEN]
+              and o.start >= now and (o.status in OPEN
+                                      or o.status == OccurrenceStatus.WITHDRAWN)]
     if not coming:
         return []
     last = max(max(o.original_start, o.start) for o in coming) + timedelta(days=1)
@@ -91,11 +95,40 @@ def after_retime(series: StoredSeries, stored: Sequence[Any], now: datetime
     slots = {start for start, _end in series_occurrences(series, first, last)}
     rows: list[dict[str, Any]] = []
     for o in coming:
+        back = o.status == OccurrenceStatus.WITHDRAWN
         if o.original_start not in slots:
-            rows.append({"event_id": o.event_id, "original_start": o.original_start,
-                         "start": o.start, "end": o.end,
-                         "status": OccurrenceStatus.WITHDRAWN})
+            if not back:
+                rows.append(_withdrawn(o))
+        elif back:
+            rows.append({"original_start": o.original_start,
+                         "status": OccurrenceStatus.SCHEDULED,
+                         "agenda_state": AgendaState.PENDING})
         elif o.agenda_state == AgendaState.INJECTED:
             rows.append({"original_start": o.original_start,
                          "agenda_state": AgendaState.PENDING})
     return rows
+
+
+def withdrawn_unlisted(stored: Sequence[Any], items: Sequence[CalendarEvent], lo: datetime,
+                       hi: datetime, now: datetime) -> list[dict[str, Any]]:
+    """Rows withdrawing the recorded meetings to come in ``[lo, hi)`` that the listing no
+    longer shows, for a series the manager changed to a pattern onetoone cannot follow:
+    nobody cancelled them (no rebooking offer); the occurrences Outlook lists now are
+    recorded as they come."""
+    seen = {item.slot for item in items}
+    return [_withdrawn(o) for o in stored
+            if o.rebook_of is None and o.captured_at is None and o.status in OPEN
+            and max(lo, now) <= o.start < hi and o.original_start not in seen]
+
+
+def _withdrawn(o: Any) -> dict[str, Any]:
+    return {"event_id": o.event_id, "original_start": o.original_start, "start": o.start,
+            "end": o.end, "status": OccurrenceStatus.WITHDRAWN}
+
+
+def as_settled(stored: Sequence[Any], rows: Sequence[dict[str, Any]]) -> list[Any]:
+    """``stored`` with the statuses ``rows`` give them (what the sync then compares the
+    listing with)."""
+    status = {row["original_start"]: row["status"] for row in rows if "status" in row}
+    return [replace(o, status=status[o.original_start]) if o.original_start in status else o
+            for o in stored]

@@ -435,7 +435,8 @@ def _recurrence(raw: Any) -> Recurrence | None:
         days=tuple(str(d).lower() for d in pattern.get("daysOfWeek") or ()),
         index=pattern.get("index"), range_type=str(rng.get("type") or ""),
         start_date=date.fromisoformat(rng["startDate"]) if rng.get("startDate") else None,
-        end_date=date.fromisoformat(rng["endDate"]) if rng.get("endDate") else None)
+        end_date=date.fromisoformat(rng["endDate"]) if rng.get("endDate") else None,
+        time_zone=rng.get("recurrenceTimeZone") or None)
 
 
 def calendar_event(raw: dict[str, Any]) -> CalendarEvent:

@@ -102,6 +102,13 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     event = await ctx.graph.get_event(view.manager.id, occ.event_id,
                                       "body,isCancelled,start,end,attendees", text_body=True)
     if event is None or event.cancelled or event.start is None or event.end is None:
+        if occ.captured_at is not None and occ.status in (OccurrenceStatus.HELD,
+                                                          OccurrenceStatus.HELD_NO_NOTES):
+            # Read back before: it was held, whatever became of it in Outlook since (a past
+            # meeting deleted, or given a new id by a whole-series edit). Its notes stay,
+            # and it is not re-read again (nor counted as missed).
+            store.update_occurrence(occ.id, now, captured_at=now, read_back_at=None)
+            return
         store.update_occurrence(occ.id, now, status=OccurrenceStatus.CANCELLED, captured_at=now)
         return
     start, end = event.start, event.end

@@ -27,10 +27,18 @@ from typing import Any
 
 from service.domain.events import CalendarEvent
 from service.domain.readback import owed, reach
-from service.domain.retime import adopted_columns, after_retime, followable, looks_retimed
+from service.domain.retime import (
+    PATTERN_COLUMNS,
+    adopted_columns,
+    after_retime,
+    as_settled,
+    followable,
+    looks_retimed,
+    withdrawn_unlisted,
+)
 from service.domain.series import TICK, listing_due_at
 from service.domain.series import occurrences as series_occurrences
-from service.domain.status import OccurrenceStatus, SeriesStatus
+from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
 from service.errors import NotFound, ServiceError
 from service.graph.wire import CalendarChanges
 from service.jobs.context import JobContext
@@ -43,6 +51,8 @@ log = logging.getLogger(__name__)
 SELECT = "id,start,end,isCancelled,originalStart,type,attendees,body"
 # What a series master says of its pattern (a whole series re-timed in Outlook).
 MASTER_SELECT = "id,type,start,end,recurrence,originalStartTimeZone"
+UNFOLLOWABLE = "unfollowable"  # what _outlook_pattern says of a pattern onetoone can't book
+MASTER_UNREAD = "unread"  # ... and when the master could not be read
 GAP_LOOK_AROUND = timedelta(days=60)  # how far a moved occurrence is looked for
 # How far past the look-ahead a delta window reaches: it is re-read whole (one request)
 # when the look-ahead outgrows it, about once a week.
@@ -67,6 +77,8 @@ class SyncReport:
     failed: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)  # series the manager deleted in Outlook
     retimed: list[str] = field(default_factory=list)  # whole series re-timed in Outlook
+    # Series the manager changed in Outlook to a pattern onetoone cannot book.
+    unfollowable: list[str] = field(default_factory=list)
 
 
 def window(ctx: JobContext, now: datetime) -> tuple[datetime, datetime]:
@@ -275,7 +287,8 @@ def _touched(rows: dict[str, tuple[Any, Any, Any]], changes: CalendarChanges,
         status, _original, start, end_ = occurrence_state(item, view.report.email)
         if occ.status in KEEP and status != OccurrenceStatus.CANCELLED:
             status = occ.status
-        if (status, start, end_) != (occ.status, occ.start, occ.end):
+        if (status, start, end_) != (occ.status, occ.start, occ.end) or (
+                _agenda_dropped(item, occ)):
             touch(series, max(start, occ.start))
     gone = set(changes.removed)
     if changes.full:  # a whole re-read lists everything in the window that is still there
@@ -285,6 +298,15 @@ def _touched(rows: dict[str, tuple[Any, Any, Any]], changes: CalendarChanges,
         if hit is not None:
             touch(hit[0], hit[2].start)
     return out
+
+
+def _agenda_dropped(item: CalendarEvent, occ: Any) -> bool:
+    """Whether Outlook shows a meeting whose agenda went in as a plain occurrence again:
+    writing the agenda made it an exception, and a change to the whole series (its times,
+    even put back as they were, or its end date) dropped every exception, the agenda with
+    them. (A manager who deletes the agenda from one meeting leaves it an exception.)"""
+    return (item.type == "occurrence" and occ.agenda_state == AgendaState.INJECTED
+            and occ.captured_at is None)
 
 
 def report_declined(item: CalendarEvent, report_email: str) -> bool:
@@ -371,8 +393,10 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
     # Stored together once the part is read (one transaction: a kill before it leaves the
     # part unsynced, its due instants and delta links unkept, so it is listed again).
     upserts: list[tuple[int, list[dict[str, Any]], int | None]] = []
-    # Patterns taken from Outlook, stored with the part's meetings (one transaction).
-    patterns: dict[int, dict[str, Any]] = {}
+    # Patterns taken from Outlook (the columns as read, and as Outlook has them) and the
+    # meetings they settle, stored with the part's meetings (one transaction).
+    patterns: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+    retimed: dict[int, tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]] = {}
     for (series, view, hi), items in zip(listed, answers, strict=True):
         report.series += 1
         failures = len(report.failed)
@@ -392,19 +416,30 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
                 not series.slot_note.startswith(MOVING)):
             # (While onetoone moves a series itself, the store leads Outlook: not this.)
             adopted = await _outlook_pattern(ctx, series, view, now, report)
-            if adopted is not None:
-                series, patterns[series.id] = adopted
+            if adopted == MASTER_UNREAD:
+                # Nothing is inferred from the gaps without the master (the old slots'
+                # meetings would look deleted): the next run lists the series again.
+                failed.add(series.mailbox.lower())
+                continue
+            before = {name: getattr(series, name) for name in PATTERN_COLUMNS}
+            if adopted == UNFOLLOWABLE:
+                settled = withdrawn_unlisted(stored, items, lo, hi, now)
+            elif isinstance(adopted, tuple):
+                series, columns = adopted
                 settled = after_retime(series, stored, now)
-                gone = {row["original_start"] for row in settled if "status" in row}
-                stored = [replace(o, status=OccurrenceStatus.WITHDRAWN)
-                          if o.original_start in gone else o for o in stored]
+                patterns[series.id] = (before, columns)
+            if settled:
+                patterns.setdefault(series.id, (before, {}))
+            stored = as_settled(stored, settled)
         rows = await _rows(ctx, series, view, lo, hi, items, stored, report)
-        upserts.append((series.id, rows + settled, series.pairing_id))
+        upserts.append((series.id, rows, series.pairing_id))
+        if series.id in patterns:
+            retimed[series.id] = (*patterns[series.id], settled)
         if len(report.failed) > failures:
             failed.add(series.mailbox.lower())
         else:
             synced.append(series.id)
-    store.upsert_occurrences_of(upserts, now, series_columns=patterns)
+    store.upsert_occurrences_of(upserts, now, retimed=retimed)
     # Read again: the series and its manager's days with the version, then its meetings as
     # this sync left them.
     fresh_of = store.series_views(synced)
@@ -426,24 +461,27 @@ def _vanished(stored: list[Any], items: list[CalendarEvent], lo: datetime, hi: d
 
 
 async def _outlook_pattern(ctx: JobContext, series: Any, view: Any, now: datetime,
-                           report: SyncReport) -> tuple[Any, dict[str, Any]] | None:
+                           report: SyncReport) -> tuple[Any, dict[str, Any]] | str | None:
     """The series as its master in Outlook now has it, and the columns that changed, for a
-    series whose occurrences say the manager edited the whole series; None when nothing is
-    to be adopted (the master is unchanged, gone, or on a pattern onetoone can't follow:
-    then nothing is inferred from its gaps, as before)."""
+    series whose occurrences say the manager edited the whole series; UNFOLLOWABLE when
+    the manager put it on a pattern onetoone can't book (daily, several days a week...);
+    MASTER_UNREAD when Graph did not answer; None when nothing is to be adopted (the master
+    is unchanged, or gone)."""
     try:
         master = await ctx.graph.get_event(series.mailbox, series.event_id, MASTER_SELECT)
     except ServiceError as exc:
         report.failed.append(f"series {series.id}: {exc}")
+        return MASTER_UNREAD
+    if master is None:
         return None
-    if master is None or not followable(master):
-        if master is not None:
-            log.warning("occurrences.pattern_unfollowable", extra={"series": series.id})
-        return None
+    label = f"{view.manager.name} & {view.report.name}"
+    if not followable(master):
+        report.unfollowable.append(label)
+        log.warning("occurrences.pattern_unfollowable", extra={"series": series.id})
+        return UNFOLLOWABLE
     columns = adopted_columns(series, master)
     if not columns:
         return None
-    label = f"{view.manager.name} & {view.report.name}"
     # The manager's choice stands: the series answers to the policy as it is now (see
     # series_plan.stale_reason), and the note says where its slot came from.
     columns.update(slot_note=f"re-timed in Outlook by the manager, seen {now:%Y-%m-%d}",
@@ -478,8 +516,11 @@ async def _rows(ctx: JobContext, series: Any, view: Any, lo: datetime, hi: datet
         if previous is None or previous.status != status:
             label = f"{view.manager.name} & {view.report.name} {start:%Y-%m-%d}"
             changed.get(status, []).append(label)
-        rows.append({"event_id": item.id, "original_start": original, "start": start,
-                     "end": end, "status": status})
+        row = {"event_id": item.id, "original_start": original, "start": start, "end": end,
+               "status": status}
+        if previous is not None and _agenda_dropped(item, previous) and start >= lo:
+            row["agenda_state"] = AgendaState.PENDING  # written again when due
+        rows.append(row)
     # An occurrence missing from the list was deleted by the organizer, or moved out of
     # the window: one GET tells which.
     for original, row in known.items():

@@ -86,7 +86,8 @@ class _Look:
     def person(self, items: list[tuple[datetime, datetime, int]], pairing_of: dict[int, int],
                live: set[int], look_end: datetime) -> None:
         """One person's meetings (every series booking them): a clash in the look-ahead
-        moves the later-created series of the two (never a superseded one)."""
+        moves the later-created series of the two of those in ``live`` (the movable ones:
+        never a superseded one, nor one whose slot its manager chose in Outlook)."""
         items.sort()
         self.clear_until = min(self.clear_until,
                                _first_clash(items, pairing_of, self.clear_until))
@@ -180,6 +181,8 @@ class OverlapRepair(SchedulerBase):
             after = people[-1]
             found = store.booked_series(people, MEETING_SERIES, noted=MOVING)
             live = {s.id for s in found if s.status == SeriesStatus.ACTIVE}
+            # A slot the manager chose in Outlook is theirs: the other series moves.
+            movable = {s.id for s in found if s.id in live and not s.chosen}
             with_live = {s.pairing_id for s in found if s.id in live}
             wanted = set(people)
             items: defaultdict[str, list[tuple[datetime, datetime, int]]] = defaultdict(list)
@@ -195,7 +198,7 @@ class OverlapRepair(SchedulerBase):
                 for person in {series.manager_id, series.report_id} & wanted:
                     items[person].extend((start, end, series.id) for start, end in times)
             for person_items in items.values():
-                look.person(person_items, pairing_of, live, look_end)
+                look.person(person_items, pairing_of, movable, look_end)
             if len(people) < PEOPLE_PER_LOOK:
                 return look
 

@@ -33,6 +33,8 @@ class BookedSeries(NamedTuple):
     report_id: str
     # Whether the series' slot note starts with the prefix asked for (a move under way).
     noted: bool
+    # Whether its manager chose its slot in Outlook (see occurrences: a re-timed series).
+    chosen: bool = False
 
 
 class BookedRepository(Repository):
@@ -71,7 +73,8 @@ class BookedRepository(Repository):
         q = (select(SeriesRow.id, SeriesRow.pairing_id, SeriesRow.status, SeriesRow.cadence,
                     SeriesRow.minutes, SeriesRow.weekday, SeriesRow.week_index,
                     SeriesRow.start_time, SeriesRow.time_zone, SeriesRow.first_date,
-                    SeriesRow.range_end, PairingRow.manager_id, PairingRow.report_id, flag)
+                    SeriesRow.range_end, PairingRow.manager_id, PairingRow.report_id, flag,
+                    SeriesRow.policy_cadence.is_not(None))
              .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
              .where(SeriesRow.status.in_(wanted)))
         if active_pairings_only:
@@ -83,5 +86,6 @@ class BookedRepository(Repository):
                 for part in chunks(dict.fromkeys(people))]
             for one in queries:
                 for row in s.execute(one):
-                    out[row[0]] = BookedSeries._make((*row[:13], bool(noted) and row[13] == noted))
+                    out[row[0]] = BookedSeries._make((*row[:13], bool(noted) and row[13] == noted,
+                                                      bool(row[14])))
         return [out[k] for k in sorted(out)]

@@ -85,6 +85,22 @@ def _upsert_rows(s: Session, series_id: int, stored: Iterable[OccurrenceRow],
         _renumber(s, number, now)
 
 
+def _adopt(s: Session, series_id: int, stored: list[OccurrenceRow],
+           read: Mapping[str, object], new: Mapping[str, object],
+           settled: Sequence[Mapping[str, object]], now: datetime) -> None:
+    """A series' pattern taken from Outlook and the meetings it settles, if the series'
+    columns are still those ``read`` (see ``upsert_occurrences_of``)."""
+    series = s.get(SeriesRow, series_id, with_for_update=True)
+    if series is None or any(getattr(series, name) != value for name, value in read.items()):
+        return
+    for name, value in new.items():
+        setattr(series, name, value)
+    if new:
+        series.updated_at = now
+    _upsert_rows(s, series_id, stored,
+                 [convert.occurrence_fields(row) for row in settled], now, None)
+
+
 class SeriesRepository(Repository):
     """Recurring series (one live per pairing, and any superseded ones it followed on from,
     still holding their last meetings) and the meetings they hold.
@@ -283,17 +299,21 @@ class SeriesRepository(Repository):
     def upsert_occurrences_of(self, batch: Sequence[tuple[int, Sequence[Mapping[str, object]],
                                                           int | None]],
                               now: datetime, *,
-                              series_columns: Mapping[int, Mapping[str, object]] | None = None
-                              ) -> None:
+                              retimed: Mapping[int, tuple[Mapping[str, object],
+                                                          Mapping[str, object],
+                                                          Sequence[Mapping[str, object]]]]
+                              | None = None) -> None:
         """``upsert_occurrences`` for several series, (series id, items, number) each, in
         one transaction: all of them are stored or none is (a run killed meanwhile lists
         them all again), and a busy tick commits once, not once per series.
-        ``series_columns``: new column values of some of those series (a pattern taken
-        from Outlook), stored in the same transaction as their meetings, so a run killed
-        in between finds the series as it was and does the same again."""
+        ``retimed``: for some of those series, (columns as read, new column values, rows
+        it settles) for a pattern taken from Outlook, stored before their items in the same
+        transaction (a run killed in between finds the series as it was and does the same
+        again), and only if the series' columns are still as read: a replica that adopted
+        the same change first is not followed by a second withdrawal or agenda reset."""
         if not batch:
             return
-        columns = dict(series_columns or {})
+        changes = dict(retimed or {})
         work = [(sid, [convert.occurrence_fields(item) for item in items], number)
                 for sid, items, number in batch]
 
@@ -305,13 +325,9 @@ class SeriesRepository(Repository):
                                        .where(OccurrenceRow.series_id.in_(part))):
                         existing[o.series_id].append(o)
                 for sid, items, _number in work:
+                    if sid in changes:
+                        _adopt(s, sid, existing[sid], *changes[sid], now)
                     _upsert_rows(s, sid, existing[sid], items, now, None)
-                for sid, values in columns.items():
-                    series = s.get(SeriesRow, sid)
-                    if series is not None:
-                        for name, value in values.items():
-                            setattr(series, name, value)
-                        series.updated_at = now
                 s.flush()
                 _renumber_all(s, [n for _sid, _items, n in work if n is not None], now)
 

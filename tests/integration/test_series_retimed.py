@@ -9,18 +9,23 @@ PostgreSQL)."""
 
 from __future__ import annotations
 
+import copy
 import logging
-from datetime import datetime, timedelta
+import re
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from service.domain.cadence import week_index_of
+from service.domain.model import WEEKDAYS
 from service.domain.records import OccurrenceRecord
 from service.domain.series import occurrences as series_occurrences
 from service.sandbox.occurrences import occurrence_id
 from tests.integration.test_agenda_loop import START
-from tests.integration.test_meeting_changes import HOUR, MIA, ROB, Org
+from tests.integration.test_meeting_changes import HOUR, MIA, NIA, ROB, Org
 
 MARK = 'id="onetoone-notes"'
 
@@ -139,3 +144,164 @@ def test_meeting_moved_earlier_before_it_was_listed_gets_its_agenda(
     assert occ.agenda_state == "injected" and occ.agenda_at is not None and occ.agenda_at < to
     assert occ.captured_at is not None
     assert MARK in org_.tenant.person_body(MIA, event_id)
+
+
+def _tick(org_: Org, start: datetime, until: datetime, each: Callable[[datetime], bool],
+          step: timedelta = 3 * HOUR) -> datetime:
+    """Tick every ``step`` from ``start`` until ``until``, or until ``each(now)`` (called
+    before each tick) says stop; returns the first instant not ticked."""
+    now = start
+    while now <= until:
+        if each(now):
+            return now
+        report = org_.tick(now)
+        assert report.agenda.failed == [] and report.capture.failed == []
+        now += step
+    return now
+
+
+def _first_agenda(org_: Org) -> tuple[OccurrenceRecord, datetime]:
+    """Tick until Rob's first agenda is in: that meeting, and the next instant to tick."""
+    now = _tick(org_, START, START + timedelta(days=14),
+                lambda _now: org_.first(ROB) is not None)
+    occ = org_.first(ROB)
+    assert occ is not None
+    return occ, now
+
+
+def test_a_series_edit_keeping_its_slots_gets_the_agenda_written_again(
+        db_url: str, settings_for: Any) -> None:
+    """Mia gives the series a later end date in Outlook after Rob's first agenda went in:
+    the slots are the same, but Exchange dropped every exception and the agenda with them.
+    The calendar read on the eve of the meeting sees the meeting is a plain occurrence
+    again, and the agenda is written again before it starts."""
+    org_ = Org(db_url, settings_for)
+    first, now = _first_agenda(org_)
+    series, _stored = _rob(org_)
+    master = org_.tenant.state["events"][org_.tenant.user(MIA)["id"]][series.event_id]
+    recurrence = copy.deepcopy(master["recurrence"])
+    recurrence["range"]["endDate"] = (series.range_end + timedelta(days=60)).isoformat()
+    zone = ZoneInfo(series.time_zone)
+    start = datetime.combine(series.first_date, time.fromisoformat(series.start_time),
+                             tzinfo=zone)
+    org_.tenant.person_retime_series(MIA, series.event_id, start,
+                                     start + timedelta(minutes=series.minutes), recurrence)
+    assert MARK not in org_.tenant.person_body(MIA, first.event_id)
+    _tick(org_, now, first.end + 6 * HOUR, lambda _now: False)
+    again = org_.store.occurrence(first.id)
+    assert again is not None and again.agenda_at is not None
+    assert first.agenda_at is not None and first.agenda_at < again.agenda_at < first.start
+    assert MARK in org_.tenant.person_body(MIA, first.event_id)
+    assert again.captured_at is not None and again.status != "withdrawn"
+
+
+def test_a_series_moved_onto_another_one_to_one_keeps_the_managers_slot(
+        db_url: str, settings_for: Any) -> None:
+    """Mia moves Rob's whole series onto the slot of Nia's 1-2-1s: onetoone keeps Mia's
+    choice for Rob and moves Nia's series (its own booking) off it instead."""
+    org_ = Org(db_url, settings_for)
+    org_.tick(START)
+    nia = next(v for v in org_.store.views() if v.report.email == NIA)
+    assert nia.series is not None
+    nia_series = org_.store.series(nia.series.id)
+    assert nia_series is not None
+    taken = series_occurrences(nia_series, START, START + timedelta(days=70))
+    series, _stored = _rob(org_)
+    start = taken[0][0].astimezone(ZoneInfo(series.time_zone))
+    recurrence = copy.deepcopy(org_.tenant.state["events"][org_.tenant.user(MIA)["id"]][
+        series.event_id]["recurrence"])
+    recurrence["pattern"] = {"type": "relativeMonthly", "interval": 1,
+                             "daysOfWeek": [WEEKDAYS[start.weekday()]],
+                             "index": nia_series.week_index or week_index_of(start.date()),
+                             "firstDayOfWeek": "monday"}
+    recurrence["range"]["startDate"] = start.date().isoformat()
+    org_.tenant.person_retime_series(MIA, series.event_id, start,
+                                     start + timedelta(minutes=series.minutes), recurrence)
+    _tick(org_, START + 3 * HOUR, START + timedelta(days=20), lambda _now: False)
+    rob_series, _stored = _rob(org_)
+    assert "re-timed in Outlook" in rob_series.slot_note  # still the series Mia chose
+    rob_slots = {s for s, _e in series_occurrences(rob_series, START, START + timedelta(
+        days=70))}
+    assert taken[0][0] in rob_slots
+    nia_now = next(v for v in org_.store.views() if v.report.email == NIA).series
+    assert nia_now is not None
+    nia_slots = {s for s, _e in series_occurrences(nia_now, START, START + timedelta(days=70))}
+    assert not rob_slots & nia_slots
+
+
+def test_a_series_changed_to_a_pattern_onetoone_cannot_book_offers_no_rebooking(
+        db_url: str, settings_for: Any) -> None:
+    """Mia makes Rob's series daily in Outlook: the meetings recorded on the old slot are
+    withdrawn, never recorded as cancelled, and Mia is offered no rebooking."""
+    org_ = Org(db_url, settings_for)
+    first, now = _first_agenda(org_)
+    series, _stored = _rob(org_)
+    zone = ZoneInfo(series.time_zone)
+    start = first.start.astimezone(zone) + timedelta(days=1, hours=1)
+    daily = {"pattern": {"type": "daily", "interval": 1},
+             "range": {"type": "endDate", "startDate": start.date().isoformat(),
+                       "endDate": (start.date() + timedelta(days=90)).isoformat(),
+                       "recurrenceTimeZone": series.time_zone}}
+    org_.tenant.person_retime_series(MIA, series.event_id, start,
+                                     start + timedelta(minutes=series.minutes), daily)
+    _tick(org_, now, first.end + timedelta(days=4), lambda _now: False)
+    _series, stored = _rob(org_)
+    assert [o for o in stored if o.status == "cancelled"] == []
+    assert {o.status for o in stored if o.original_start == first.original_start} == {
+        "withdrawn"}
+    assert [m for m in org_.store.outbox() if m.kind.startswith("rebook")] == []
+
+
+def test_a_master_that_cannot_be_read_leaves_the_meetings_as_they_were(
+        db_url: str, settings_for: Any) -> None:
+    """Mia re-times the series, and Graph fails the reads of its master for a while: the
+    meetings on the old slots are not taken for deleted meanwhile (no cancellation, no
+    rebooking offer); once the master is read, the series is followed."""
+    org_ = Org(db_url, settings_for)
+    first, now = _first_agenda(org_)
+    series, _stored = _rob(org_)
+    start = first.start.astimezone(ZoneInfo(series.time_zone)) + timedelta(days=1, hours=2)
+    org_.tenant.person_retime_series(MIA, series.event_id, start,
+                                     start + timedelta(minutes=series.minutes))
+    org_.tenant.inject_fault("GET", rf"^/users/[^/]+/events/{re.escape(series.event_id)}$",
+                             503, times=12)
+    failures: list[str] = []
+    while now <= first.end + timedelta(days=2):
+        report = org_.tick(now)
+        failures += [f for f in report.occurrences.failed if f"series {series.id}" in f]
+        _series, stored = _rob(org_)
+        assert [o for o in stored if o.status == "cancelled"] == [], now
+        now += 3 * HOUR
+    assert failures  # the fault was met
+    followed, stored = _rob(org_)
+    assert "re-timed in Outlook" in followed.slot_note
+    assert {o.status for o in stored if o.original_start == first.original_start} == {
+        "withdrawn"}
+    assert [m for m in org_.store.outbox() if m.kind.startswith("rebook")] == []
+
+
+def test_a_held_meeting_deleted_from_outlook_afterwards_stays_held(
+        db_url: str, settings_for: Any) -> None:
+    """Rob's first meeting is held and read back; Mia edits it (a calendar read sees the
+    change, so it is to be read again) and then deletes it from her calendar (tidying up)
+    before that read. The read finds it gone: it stays held, with its notes, and is not
+    taken for a missed meeting."""
+    org_ = Org(db_url, settings_for)
+    first, now = _first_agenda(org_)
+    org_.type_note(first, "Agreed the Q1 plan")
+
+    def held(_now: datetime) -> bool:
+        occ = org_.store.occurrence(first.id)
+        return occ is not None and occ.captured_at is not None
+
+    now = _tick(org_, now, first.end + timedelta(days=1), held, step=HOUR)
+    read = org_.store.occurrence(first.id)
+    assert read is not None and read.status == "held"
+    notes = org_.store.notes(first.id)
+    org_.tenant.person_cancel(MIA, first.event_id)
+    org_.store.mark_changed([first.id], now)  # as the calendar read that saw the edit does
+    _tick(org_, now, first.end + timedelta(days=4), lambda _now: False)
+    after = org_.store.occurrence(first.id)
+    assert after is not None and after.status == "held"
+    assert org_.store.notes(first.id) == notes != []
+    assert [m for m in org_.store.outbox() if m.kind.startswith("rebook")] == []

@@ -133,6 +133,14 @@ def test_old_slots_are_withdrawn_and_kept_slots_get_their_agenda_again() -> None
     rows = after_retime(moved, stored, NOW)
     assert [(r["original_start"], r["status"]) for r in rows] == [
         (first, "withdrawn"), (second, "withdrawn")]
+    # Put back where it was: the withdrawn meetings are scheduled again, agenda to write.
+    withdrawn = [replace(o, status="withdrawn") if o.original_start in (first, second) else o
+                 for o in stored]
+    assert after_retime(old, withdrawn, NOW) == [
+        {"original_start": first, "status": "scheduled", "agenda_state": "pending"},
+        {"original_start": second, "status": "scheduled", "agenda_state": "pending"}]
+    # ... and a withdrawn meeting still off the pattern stays as it is.
+    assert after_retime(moved, withdrawn, NOW) == []
 
 
 def test_a_followed_series_is_stale_only_when_the_policy_changes() -> None:
@@ -145,3 +153,20 @@ def test_a_followed_series_is_stale_only_when_the_policy_changes() -> None:
     assert stale_reason(PairingView(pairing, person, person, _series())) is not None
     recadenced = replace(pairing, cadence="monthly", cadence_reason="policy")
     assert "monthly" in (stale_reason(PairingView(recadenced, person, person, chosen)) or "")
+
+
+def test_the_zone_is_the_patterns_own() -> None:
+    """The slots are wall-clock times in the range's recurrenceTimeZone; the event's
+    originalStartTimeZone is only where it was first created (Graph documents it so)."""
+    master = calendar_event({
+        "id": "m", "type": "seriesMaster",
+        "start": {"dateTime": "2026-12-03T13:00:00.0000000", "timeZone": "UTC"},
+        "end": {"dateTime": "2026-12-03T13:30:00.0000000", "timeZone": "UTC"},
+        "originalStartTimeZone": "GMT Standard Time",
+        "recurrence": {"pattern": {"type": "weekly", "interval": 1,
+                                   "daysOfWeek": ["thursday"], "firstDayOfWeek": "monday"},
+                       "range": {"type": "endDate", "startDate": "2026-12-03",
+                                 "endDate": "2027-06-03",
+                                 "recurrenceTimeZone": "W. Europe Standard Time"}}})
+    columns = adopted_columns(_series(), master)
+    assert (columns["time_zone"], columns["start_time"]) == ("Europe/Berlin", "14:00")
