@@ -132,3 +132,14 @@ def as_settled(stored: Sequence[Any], rows: Sequence[dict[str, Any]]) -> list[An
     status = {row["original_start"]: row["status"] for row in rows if "status" in row}
     return [replace(o, status=status[o.original_start]) if o.original_start in status else o
             for o in stored]
+
+
+def vanished(stored: Sequence[Any], items: Sequence[CalendarEvent], lo: datetime,
+             hi: datetime) -> bool:
+    """Whether a recorded meeting in ``[lo, hi)`` is missing from the listing: deleted on
+    its own, or its whole series re-timed to slots this window does not reach (the master
+    tells which, before anything is marked cancelled)."""
+    seen = {item.slot for item in items}
+    return any(lo <= o.start < hi and o.original_start not in seen and o.rebook_of is None
+               and o.status not in (OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN)
+               for o in stored)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,11 +29,10 @@ from service.domain.events import CalendarEvent
 from service.domain.readback import owed, reach
 from service.domain.retime import (
     PATTERN_COLUMNS,
-    adopted_columns,
     after_retime,
     as_settled,
-    followable,
     looks_retimed,
+    vanished,
     withdrawn_unlisted,
 )
 from service.domain.series import TICK, listing_due_at
@@ -42,6 +41,7 @@ from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
 from service.errors import NotFound, ServiceError
 from service.graph.wire import CalendarChanges
 from service.jobs.context import JobContext
+from service.jobs.retimed import MASTER_UNREAD, UNFOLLOWABLE, outlook_pattern
 from service.jobs.series_plan import MOVING
 from service.store.calendar_delta import DeltaLink, DeltaRepository
 
@@ -50,9 +50,6 @@ log = logging.getLogger(__name__)
 # The body too: the agenda step writes into these occurrences without reading them again.
 SELECT = "id,start,end,isCancelled,originalStart,type,attendees,body"
 # What a series master says of its pattern (a whole series re-timed in Outlook).
-MASTER_SELECT = "id,type,start,end,recurrence,originalStartTimeZone"
-UNFOLLOWABLE = "unfollowable"  # what _outlook_pattern says of a pattern onetoone can't book
-MASTER_UNREAD = "unread"  # ... and when the master could not be read
 GAP_LOOK_AROUND = timedelta(days=60)  # how far a moved occurrence is looked for
 # How far past the look-ahead a delta window reaches: it is re-read whole (one request)
 # when the look-ahead outgrows it, about once a week.
@@ -412,10 +409,10 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
             log.warning("occurrences.failed", extra={"series": series.id, "error": str(items)})
             continue
         stored, settled = known_of[series.id], []
-        if (looks_retimed(series, items, lo, hi) or _vanished(stored, items, lo, hi)) and (
+        if (looks_retimed(series, items, lo, hi) or vanished(stored, items, lo, hi)) and (
                 not series.slot_note.startswith(MOVING)):
             # (While onetoone moves a series itself, the store leads Outlook: not this.)
-            adopted = await _outlook_pattern(ctx, series, view, now, report)
+            adopted = await outlook_pattern(ctx, series, view, now, report)
             if adopted == MASTER_UNREAD:
                 # Nothing is inferred from the gaps without the master (the old slots'
                 # meetings would look deleted): the next run lists the series again.
@@ -447,48 +444,6 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
     return {sid: (next_listing(ctx, fresh.series, fresh.view.manager, now, stored_of[sid]),
                   fresh.version)
             for sid in synced if (fresh := fresh_of.get(sid)) is not None}
-
-
-def _vanished(stored: list[Any], items: list[CalendarEvent], lo: datetime, hi: datetime
-              ) -> bool:
-    """Whether a recorded meeting in ``[lo, hi)`` is missing from the listing: deleted on
-    its own, or its whole series re-timed to slots this window does not reach (the master
-    tells which, before anything is marked cancelled)."""
-    seen = {item.slot for item in items}
-    return any(lo <= o.start < hi and o.original_start not in seen and o.rebook_of is None
-               and o.status not in (OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN)
-               for o in stored)
-
-
-async def _outlook_pattern(ctx: JobContext, series: Any, view: Any, now: datetime,
-                           report: SyncReport) -> tuple[Any, dict[str, Any]] | str | None:
-    """The series as its master in Outlook now has it, and the columns that changed, for a
-    series whose occurrences say the manager edited the whole series; UNFOLLOWABLE when
-    the manager put it on a pattern onetoone can't book (daily, several days a week...);
-    MASTER_UNREAD when Graph did not answer; None when nothing is to be adopted (the master
-    is unchanged, or gone)."""
-    try:
-        master = await ctx.graph.get_event(series.mailbox, series.event_id, MASTER_SELECT)
-    except ServiceError as exc:
-        report.failed.append(f"series {series.id}: {exc}")
-        return MASTER_UNREAD
-    if master is None:
-        return None
-    label = f"{view.manager.name} & {view.report.name}"
-    if not followable(master):
-        report.unfollowable.append(label)
-        log.warning("occurrences.pattern_unfollowable", extra={"series": series.id})
-        return UNFOLLOWABLE
-    columns = adopted_columns(series, master)
-    if not columns:
-        return None
-    # The manager's choice stands: the series answers to the policy as it is now (see
-    # series_plan.stale_reason), and the note says where its slot came from.
-    columns.update(slot_note=f"re-timed in Outlook by the manager, seen {now:%Y-%m-%d}",
-                   policy_cadence=view.pairing.cadence, policy_minutes=view.pairing.minutes)
-    report.retimed.append(label)
-    log.info("occurrences.series_retimed", extra={"series": series.id, "columns": sorted(columns)})
-    return replace(series, **columns), columns
 
 
 async def _rows(ctx: JobContext, series: Any, view: Any, lo: datetime, hi: datetime,
