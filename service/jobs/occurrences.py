@@ -49,7 +49,6 @@ log = logging.getLogger(__name__)
 
 # The body too: the agenda step writes into these occurrences without reading them again.
 SELECT = "id,start,end,isCancelled,originalStart,type,attendees,body"
-# What a series master says of its pattern (a whole series re-timed in Outlook).
 GAP_LOOK_AROUND = timedelta(days=60)  # how far a moved occurrence is looked for
 # How far past the look-ahead a delta window reaches: it is re-read whole (one request)
 # when the look-ahead outgrows it, about once a week.
@@ -392,7 +391,6 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
     upserts: list[tuple[int, list[dict[str, Any]], int | None]] = []
     # Patterns taken from Outlook (the columns as read, and as Outlook has them) and the
     # meetings they settle, stored with the part's meetings (one transaction).
-    patterns: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
     retimed: dict[int, tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]] = {}
     for (series, view, hi), items in zip(listed, answers, strict=True):
         report.series += 1
@@ -419,19 +417,17 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
                 failed.add(series.mailbox.lower())
                 continue
             before = {name: getattr(series, name) for name in PATTERN_COLUMNS}
+            columns: dict[str, Any] = {}
             if adopted == UNFOLLOWABLE:
                 settled = withdrawn_unlisted(stored, items, lo, hi, now)
             elif isinstance(adopted, tuple):
                 series, columns = adopted
                 settled = after_retime(series, stored, now)
-                patterns[series.id] = (before, columns)
-            if settled:
-                patterns.setdefault(series.id, (before, {}))
+            if columns or settled:
+                retimed[series.id] = (before, columns, settled)
             stored = as_settled(stored, settled)
         rows = await _rows(ctx, series, view, lo, hi, items, stored, report)
         upserts.append((series.id, rows, series.pairing_id))
-        if series.id in patterns:
-            retimed[series.id] = (*patterns[series.id], settled)
         if len(report.failed) > failures:
             failed.add(series.mailbox.lower())
         else:
