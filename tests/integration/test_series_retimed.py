@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,13 @@ from tests.integration.test_agenda_loop import START
 from tests.integration.test_meeting_changes import HOUR, MIA, NIA, ROB, Org
 
 MARK = 'id="onetoone-notes"'
+
+
+def _sqlite(tmp_path: Path) -> str:
+    """Most cases here are about Outlook and the sync, not the database: SQLite only (the
+    store's side, one transaction with a compare-and-set, runs on both in the first case
+    and the unread-master case)."""
+    return f"sqlite:///{tmp_path / 'retimed.db'}"
 
 
 def _rob(org_: Org) -> tuple[Any, list[OccurrenceRecord]]:
@@ -93,10 +101,10 @@ def test_whole_series_moved_in_outlook_is_followed(db_url: str, settings_for: An
 
 
 def test_series_made_longer_in_outlook_gets_its_agenda_back(
-        db_url: str, settings_for: Any) -> None:
+        tmp_path: Path, settings_for: Any) -> None:
     """Exchange drops every exception when the series' times change, the agenda written
     into the next meeting with them: it is written again before the meeting."""
-    org_ = Org(db_url, settings_for)
+    org_ = Org(_sqlite(tmp_path), settings_for)
     until = START + timedelta(days=12)
     old, first = _retime_after_first_agenda(org_, timedelta(0), timedelta(minutes=15), until)
     series, stored = _rob(org_)
@@ -111,11 +119,11 @@ def test_series_made_longer_in_outlook_gets_its_agenda_back(
 
 
 def test_meeting_moved_earlier_before_it_was_listed_gets_its_agenda(
-        db_url: str, settings_for: Any) -> None:
+        tmp_path: Path, settings_for: Any) -> None:
     """The day after Rob's first meeting, Mia drags his next one (weeks away, never listed
     by onetoone yet) to five days after the first: the next calendar read shows it, so it
     is recorded at its new time and its agenda goes in before it starts."""
-    org_ = Org(db_url, settings_for)
+    org_ = Org(_sqlite(tmp_path), settings_for)
     moved: list[tuple[OccurrenceRecord, datetime, str]] = []
 
     def each(now: datetime) -> None:
@@ -170,12 +178,12 @@ def _first_agenda(org_: Org) -> tuple[OccurrenceRecord, datetime]:
 
 
 def test_a_series_edit_keeping_its_slots_gets_the_agenda_written_again(
-        db_url: str, settings_for: Any) -> None:
+        tmp_path: Path, settings_for: Any) -> None:
     """Mia gives the series a later end date in Outlook after Rob's first agenda went in:
     the slots are the same, but Exchange dropped every exception and the agenda with them.
     The calendar read on the eve of the meeting sees the meeting is a plain occurrence
     again, and the agenda is written again before it starts."""
-    org_ = Org(db_url, settings_for)
+    org_ = Org(_sqlite(tmp_path), settings_for)
     first, now = _first_agenda(org_)
     series, _stored = _rob(org_)
     master = org_.tenant.state["events"][org_.tenant.user(MIA)["id"]][series.event_id]
@@ -196,10 +204,10 @@ def test_a_series_edit_keeping_its_slots_gets_the_agenda_written_again(
 
 
 def test_a_series_moved_onto_another_one_to_one_keeps_the_managers_slot(
-        db_url: str, settings_for: Any) -> None:
+        tmp_path: Path, settings_for: Any) -> None:
     """Mia moves Rob's whole series onto the slot of Nia's 1-2-1s: onetoone keeps Mia's
     choice for Rob and moves Nia's series (its own booking) off it instead."""
-    org_ = Org(db_url, settings_for)
+    org_ = Org(_sqlite(tmp_path), settings_for)
     org_.tick(START)
     nia = next(v for v in org_.store.views() if v.report.email == NIA)
     assert nia.series is not None
@@ -230,10 +238,10 @@ def test_a_series_moved_onto_another_one_to_one_keeps_the_managers_slot(
 
 
 def test_a_series_changed_to_a_pattern_onetoone_cannot_book_offers_no_rebooking(
-        db_url: str, settings_for: Any) -> None:
+        tmp_path: Path, settings_for: Any) -> None:
     """Mia makes Rob's series daily in Outlook: the meetings recorded on the old slot are
     withdrawn, never recorded as cancelled, and Mia is offered no rebooking."""
-    org_ = Org(db_url, settings_for)
+    org_ = Org(_sqlite(tmp_path), settings_for)
     first, now = _first_agenda(org_)
     series, _stored = _rob(org_)
     zone = ZoneInfo(series.time_zone)
@@ -281,12 +289,12 @@ def test_a_master_that_cannot_be_read_leaves_the_meetings_as_they_were(
 
 
 def test_a_held_meeting_deleted_from_outlook_afterwards_stays_held(
-        db_url: str, settings_for: Any) -> None:
+        tmp_path: Path, settings_for: Any) -> None:
     """Rob's first meeting is held and read back; Mia edits it (a calendar read sees the
     change, so it is to be read again) and then deletes it from her calendar (tidying up)
     before that read. The read finds it gone: it stays held, with its notes, and is not
     taken for a missed meeting."""
-    org_ = Org(db_url, settings_for)
+    org_ = Org(_sqlite(tmp_path), settings_for)
     first, now = _first_agenda(org_)
     org_.type_note(first, "Agreed the Q1 plan")
 
