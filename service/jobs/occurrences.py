@@ -177,7 +177,10 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
             report.failed.append(f"calendar {mailbox}: {exc}")
             log.warning("occurrences.failed", extra={"mailbox": mailbox, "error": str(exc)})
             continue
-        ctx.events_seen.update((e.id, e) for e in changes.events if e.id in rows)
+        # Not a plain occurrence: delta shows one without its body or attendees (the agenda
+        # written from it would drop the rest of the invite), so it is listed or read instead.
+        ctx.events_seen.update((e.id, e) for e in changes.events
+                               if e.id in rows and e.type != "occurrence")
         past = read_back.get(mailbox, {})
         # By etag, not by being listed: a whole re-read lists everything.
         changed += [read.id for e in changes.events if (read := past.get(e.id)) is not None

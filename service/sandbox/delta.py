@@ -4,14 +4,20 @@ As Graph documents it (event: delta, v1.0): the first request names the window
 (``startDateTime``/``endDateTime``, both required) and returns every event in it; each page
 but the last carries an ``@odata.nextLink`` with a ``$skiptoken``, the last an
 ``@odata.deltaLink`` with a ``$deltatoken`` that encodes the window. A request with that token
-returns only the events added or changed since (in full: the same properties as
-``calendarView``), and ``{"id", "@removed": {"reason": "deleted"}}`` for each one deleted,
-cancelled away or moved out of the window. ``$select``, ``$filter``, ``$orderby``, ``$expand``
-and ``$search`` are not supported; ``Prefer: odata.maxpagesize`` sizes the pages. A token
-the service no longer knows gets ``410 Gone`` (the client starts over with a full read).
+returns only the events added or changed since (single events and exceptions in full: the
+same properties as ``calendarView``), and ``{"id", "@removed": {"reason": "deleted"}}`` for
+each one deleted, cancelled away or moved out of the window. ``$select``, ``$filter``,
+``$orderby``, ``$expand`` and ``$search`` are not supported; ``Prefer: odata.maxpagesize``
+sizes the pages. A token the service no longer knows gets ``410 Gone`` (the client starts
+over with a full read).
 
 State tokens live in the tenant's state (so a saved sandbox keeps them). Only the last few
 tokens of each mailbox are kept, as a service that expires old sync states would.
+
+An occurrence of a series that is not an exception comes with only its identity and times
+(``@odata.type``, ``@odata.etag``, ``id``, ``seriesMasterId``, ``type``, ``start``, ``end``): no
+body, attendees or subject, as people using the service report it
+(microsoftgraph/microsoft-graph-docs#7632 and #22197); its other fields are the master's.
 """
 
 from __future__ import annotations
@@ -116,11 +122,24 @@ def _changes(tenant: TenantState, uid: str, request: Request, lo: str, hi: str,
         mark = _fingerprint({k: v for k, v in item.event.items() if not k.startswith("_")})
         current[item.event["id"]] = mark
         if seen.get(item.event["id"]) != mark:
-            changed.append(render(item.event, request, item))
+            changed.append(_as_listed(render(item.event, request, item)))
     changed += [{"@odata.type": "#microsoft.graph.event", "id": gone,
                  "@removed": {"reason": "deleted"}} for gone in seen if gone not in current]
     state = {"start": lo, "end": hi, "seen": current, "pending": changed}
     return _next_page(tenant, uid, request, state)
+
+
+# What delta shows of an occurrence that is not an exception.
+OCCURRENCE_FIELDS = ("@odata.type", "@odata.etag", "id", "seriesMasterId", "type", "start",
+                     "end")
+
+
+def _as_listed(event: dict[str, Any]) -> dict[str, Any]:
+    if event.get("type") != "occurrence":
+        return event
+    out = {k: event[k] for k in OCCURRENCE_FIELDS if k in event}
+    out.setdefault("@odata.type", "#microsoft.graph.event")
+    return out
 
 
 def _next_page(tenant: TenantState, uid: str, request: Request, state: dict[str, Any]

@@ -42,7 +42,9 @@ def test_sandbox_delta_pages_then_reports_only_changes(tenant: Any) -> None:
                 page = (await c.get(page["@odata.nextLink"], headers=small)).json()
                 items += page["value"]
             assert len(items) == 5 and {i["seriesMasterId"] for i in items} == {master["id"]}
-            assert all("body" in i and "attendees" in i for i in items)  # no $select: all
+            # Untouched occurrences, as Graph lists them: identity and times, no body.
+            assert all(set(i) == {"@odata.type", "@odata.etag", "id", "seriesMasterId", "type",
+                                  "start", "end"} and i["type"] == "occurrence" for i in items)
             link = page["@odata.deltaLink"]
             assert "$deltatoken=" in link and "startDateTime" not in link
 
@@ -58,7 +60,9 @@ def test_sandbox_delta_pages_then_reports_only_changes(tenant: Any) -> None:
                 "body": {"contentType": "html", "content": "<p>Notes: roadmap</p>"}})
             changes = (await c.get(again["@odata.deltaLink"])).json()["value"]
             by_id = {i["id"]: i for i in changes}
+            # Changed ones are exceptions: listed in full (no $select), body included.
             assert "roadmap" in by_id[typed]["body"]["content"]
+            assert by_id[typed]["type"] == "exception" and "attendees" in by_id[typed]
             assert by_id[moved]["start"]["dateTime"].startswith("2024-03-26T09:00")
             assert by_id[gone]["@removed"] == {"reason": "deleted"}
             # A token is replayable until it expires; an unknown one is 410 Gone.
@@ -238,3 +242,4 @@ def test_the_window_is_re_read_when_the_look_ahead_outgrows_it(org_: Org) -> Non
     assert renewed.start == now - back
     assert renewed.end > window(Ctx(), now)[1]  # type: ignore[arg-type]
     assert org_.tenant.count("GET", r"/calendarView/delta$") == 1
+
