@@ -9,23 +9,38 @@ event changed since the read before, so once one has been made after a re-read f
 event it did not list is known to be as it was read back ("vouched"), and one it listed is
 read again at once. The read made anyway as the manager's next meeting comes near serves;
 when none came, the calendar is read for the re-read that can wait no longer (``owed``): the
-day-after one at once, the last one after LAST_WAIT (later, so it sees more). One calendar
-read vouches for all of that manager's meetings.
+day-after one at once for a meeting read back without notes (it decides the manager's
+reminder, and the summary of notes typed late), after SUMMARY_OUT_WAIT for one whose summary
+is already out (only the next agenda and the record wait for it), the last one after LAST_WAIT
+(later, so it sees more). One calendar read vouches for all of that manager's meetings, and a
+manager with several reports has one of them coming near every few days: so most re-reads
+are vouched by a read made anyway rather than costing one of their own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from service.domain.body import block_text, fingerprint
+from service.domain.events import CalendarEvent
+from service.domain.htmltext import html_to_text
 from service.domain.records import OccurrenceRecord
-from service.domain.status import OccurrenceStatus
+from service.domain.status import AgendaState, OccurrenceStatus
 
 RECHECK = timedelta(hours=24)
-# How long the last re-read may wait for a calendar read to vouch for it. (The day-after read
-# does not wait: it decides whether the manager is reminded, and the summary of notes typed
-# late goes out after it.)
-LAST_WAIT = timedelta(days=2)
+# How long the day-after re-read of a meeting read back with notes may wait for a calendar
+# read to vouch for it: its summary is out (it is never sent again), so the re-read serves the
+# next agenda, at least three days off for a weekly 1-2-1 (agendas go two working days ahead).
+# (Without notes the day-after read does not wait: it decides whether the manager is
+# reminded, and the summary of notes typed late goes out after it.)
+SUMMARY_OUT_WAIT = timedelta(days=2)
+# How long the last re-read may wait for a calendar read to vouch for it: up to four days,
+# so it is still made before the next agenda of a fortnightly 1-2-1 (or the one after it of
+# a weekly one) is written.
+LAST_WAIT = timedelta(days=4)
 
 
 class ReadBack(StrEnum):
@@ -50,7 +65,8 @@ def read_back(occ: OccurrenceRecord, now: datetime, grace: timedelta, recapture:
         return ReadBack.READ
     if occ.changed_at is not None and occ.changed_at > occ.captured_at:
         return ReadBack.READ  # a calendar read saw an edit: read it now
-    marks = [(mark, wait) for mark, wait in ((occ.end + RECHECK, timedelta(0)),
+    first_wait = SUMMARY_OUT_WAIT if occ.status == OccurrenceStatus.HELD else timedelta(0)
+    marks = [(mark, wait) for mark, wait in ((occ.end + RECHECK, first_wait),
                                              (occ.end + recapture, LAST_WAIT))
              if occ.captured_at < mark <= now]
     if not marks:
@@ -80,3 +96,50 @@ def owed(occ: OccurrenceRecord, now: datetime, grace: timedelta, recapture: time
                                    and occ.changed_at > occ.captured_at):
         return False
     return read_back(occ, now, grace, recapture, calendar_read_at) == ReadBack.READ
+
+
+@dataclass(frozen=True)
+class CalendarRead:
+    """One read of a manager's calendar (calendarView/delta) made this run: the events it
+    listed as added or changed, by id (an exception, such as every meeting with an agenda in
+    it, comes in full, body included; an untouched occurrence only with its times), the ids
+    it listed as removed, whether it read its window whole, and the window."""
+
+    events: Mapping[str, CalendarEvent]
+    removed: frozenset[str]
+    full: bool
+    start: datetime
+    end: datetime
+
+    def listed(self, occ: OccurrenceRecord) -> CalendarEvent | None:
+        """The meeting's event as this read listed it with its body, or None."""
+        event = self.events.get(occ.event_id)
+        return event if event is not None and event.type != "occurrence" else None
+
+    def vouches_unchanged(self, occ: OccurrenceRecord) -> bool:
+        """Whether this read says the meeting's event is as the read before it saw it: a read
+        of the changes since then, over a window holding the meeting, that lists it neither
+        changed nor removed."""
+        return (not self.full and self.start <= occ.start and occ.end <= self.end
+                and occ.event_id not in self.events and occ.event_id not in self.removed)
+
+
+def block_as_written(event: CalendarEvent, occ: OccurrenceRecord) -> bool:
+    """Whether an event a calendar read listed (its body as HTML) still has the agenda block
+    exactly as onetoone wrote it into this meeting: nothing typed in it yet."""
+    if (event.type == "occurrence" or occ.agenda_state != AgendaState.INJECTED
+            or not occ.agenda_fingerprint):
+        return False
+    text = block_text(html_to_text(event.body))
+    return text is not None and fingerprint(text) == occ.agenda_fingerprint
+
+
+def as_written(occ: OccurrenceRecord, read: CalendarRead | None) -> bool:
+    """Whether a meeting not read back yet can be read back from what the store knows, with
+    no read of its event: this run's read of its calendar lists no change to it since the
+    read before, and no read since its agenda went in saw anything typed in the agenda
+    (each such read marks it changed: see ``block_as_written``). Its block is then exactly
+    the agenda: no notes."""
+    return (read is not None and occ.captured_at is None and occ.changed_at is None
+            and occ.agenda_state == AgendaState.INJECTED and bool(occ.agenda_fingerprint)
+            and read.vouches_unchanged(occ))

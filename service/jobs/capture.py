@@ -13,13 +13,21 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.agenda import OpenAction
 from service.domain.body import block_text, fingerprint
 from service.domain.htmltext import html_to_text
 from service.domain.notes import action_fingerprint, parse_block
-from service.domain.readback import ReadBack, next_look, reach, read_back
+from service.domain.readback import (
+    CalendarRead,
+    ReadBack,
+    as_written,
+    next_look,
+    reach,
+    read_back,
+)
 from service.domain.records import OccurrenceRecord, PairingView
 from service.domain.status import ActionStatus, OccurrenceStatus
 from service.errors import ServiceError
@@ -81,7 +89,8 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
             fresh = store.occurrence(occ.id)
             if fresh is None or fresh.captured_at != occ.captured_at:
                 continue  # another replica read it between our read and our claim
-            await _capture_one(ctx, view, fresh, series.time_zone, now, report, label)
+            await _capture_one(ctx, view, fresh, series.time_zone, now, report, label,
+                               ctx.calendars_read.get(mailbox))
             done = store.occurrence(occ.id)
             if done is not None:
                 store.update_occurrence(occ.id, now, read_back_at=next_look(done, recapture))
@@ -97,10 +106,18 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
 
 
 async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
-                       now: datetime, report: CaptureReport, label: str) -> None:
+                       now: datetime, report: CaptureReport, label: str,
+                       read: CalendarRead | None = None) -> None:
     store = ctx.store
-    event = await ctx.graph.get_event(view.manager.id, occ.event_id,
-                                      "body,isCancelled,start,end,attendees", text_body=True)
+    if as_written(occ, read):
+        # This run's read of the calendar vouches that its agenda is as written: nothing
+        # typed (see jobs/notes_seen.py), so no read of the event.
+        _untouched(store, view, occ, now, report, label)
+        return
+    # The event as this run's calendar read listed it (its body as HTML), or read now.
+    listed = read.listed(occ) if read is not None else None
+    event = listed or await ctx.graph.get_event(
+        view.manager.id, occ.event_id, "body,isCancelled,start,end,attendees", text_body=True)
     if event is None or event.cancelled or event.start is None or event.end is None:
         if occ.captured_at is not None and occ.status in (OccurrenceStatus.HELD,
                                                           OccurrenceStatus.HELD_NO_NOTES):
@@ -123,7 +140,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     # after the agenda went in is noticed here, before any reminder is queued.
     declined = (report_declined(event, view.report.email) if event.attendees
                 else occ.status == OccurrenceStatus.DECLINED)
-    text = block_text(event.body)
+    text = block_text(html_to_text(event.body) if listed is not None else event.body)
     if text is None:
         # No agenda block (never injected, or removed): nothing to read as notes.
         if occ.captured_at is None:
@@ -186,6 +203,21 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     (report.held if wrote else report.without_notes).append(label)
     log.info("capture.read", extra={"occurrence": occ.id, "notes": len(parsed.notes),
                                     "actions_added": added, "actions_closed": closed})
+
+
+def _untouched(store: Any, view: PairingView, occ: OccurrenceRecord, now: datetime,
+               report: CaptureReport, label: str) -> None:
+    """Read back a meeting whose agenda is known to be as written: what reading it would do
+    (its block is the agenda, whose own lines the parser never takes as notes), with notes
+    added with `onetoone notes add` still counting."""
+    wrote = bool(store.notes(occ.id))
+    declined = occ.status == OccurrenceStatus.DECLINED
+    status = OccurrenceStatus.HELD if wrote else _no_notes(declined)
+    # No etag: the next calendar read that lists the meeting has it looked at again.
+    store.update_occurrence(occ.id, now, status=status, captured_at=now,
+                            captured_fingerprint=occ.agenda_fingerprint)
+    (report.held if wrote else report.without_notes).append(label)
+    log.info("capture.as_written", extra={"occurrence": occ.id})
 
 
 def _template_text(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str

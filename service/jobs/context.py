@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from service.config import Settings
 from service.domain.events import CalendarEvent
+from service.domain.readback import CalendarRead
 from service.graph.client import GraphClient
 from service.store.repo import Store
 
@@ -33,6 +34,9 @@ class JobContext:
     # id: the agenda step writes into them without reading each one again. Filled afresh by
     # each occurrence sync; taken (not kept) by the step that uses one.
     events_seen: dict[str, CalendarEvent] = field(default_factory=dict)
+    # This run's read of each manager calendar it read (by mailbox, lower case): the notes
+    # step reads meetings back from it (see jobs/notes_seen.py). Filled afresh likewise.
+    calendars_read: dict[str, CalendarRead] = field(default_factory=dict)
     # When the run began, on the monotonic clock (see ``moved_on``).
     started: float = field(default_factory=time.monotonic)
 

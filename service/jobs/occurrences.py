@@ -4,11 +4,12 @@ A series' occurrences are listed when one of its agendas falls due (the pattern 
 locally), or when a recorded upcoming meeting of it changed. Changes are learnt from the
 manager's calendar (calendarView/delta, one request per mailbox; a whole re-read when there
 is no link yet, its window no longer reaches far enough, or Graph forgot it), read once
-as each recorded meeting comes within a day of its start (one read serves all of that
-manager's meetings). So the calendar reads cost about one request per meeting, whatever
-the tick interval, and a tick with no meeting about to start reads no calendar at all.
-The window reaches back over the meetings whose notes may still be read back, so the same
-reads tell the capture job which of those changed (see ``domain.readback``).
+as each recorded meeting comes within a day of its start and again as its notes fall due
+(one read serves all of that manager's meetings). So the calendar reads cost about two
+requests per meeting, whatever the tick interval, and a tick with no meeting about to
+start or just ended reads no calendar at all. The window reaches back over the meetings
+whose notes may still be read back, so the same reads tell the capture job which of those
+changed, and carry their bodies (see ``domain.readback`` and ``jobs.notes_seen``).
 A change made before then (moved, cancelled, deleted, declined) is found on the day before
 the meeting, in time for its read-back and reminders; one made later, by the read-back
 itself. A series deleted in Outlook is noticed by the same reads (its listing is gone).
@@ -26,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from service.domain.events import CalendarEvent
-from service.domain.readback import owed, reach
+from service.domain.readback import CalendarRead, owed, reach
 from service.domain.retime import (
     PATTERN_COLUMNS,
     after_retime,
@@ -41,6 +42,7 @@ from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
 from service.errors import NotFound, ServiceError
 from service.graph.wire import CalendarChanges
 from service.jobs.context import JobContext
+from service.jobs.notes_seen import first_reads_due, typed_in_agenda
 from service.jobs.retimed import MASTER_UNREAD, UNFOLLOWABLE, outlook_pattern
 from service.jobs.series_plan import MOVING
 from service.store.calendar_delta import DeltaLink, DeltaRepository
@@ -135,8 +137,10 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
     cfg = ctx.settings.agenda
     recapture = timedelta(days=cfg.recapture_days)
     again = ctx.store.read_backs_due(now, now, now, first_reads=False)
+    # Meetings whose notes fall due: their calendar is read instead of each event.
+    firsts = first_reads_due(ctx, now)
     links = (DeltaRepository(ctx.store.engine).delta_links(
-        set(near) | {m for _occ, m in again}) if near or again else {})
+        set(near) | {m for _occ, m in again + firsts}) if near or again or firsts else {})
     # Meetings already read back whose re-read can wait no longer: their manager's calendar
     # is read instead (one read vouches for all of theirs; see domain.readback).
     owed_from: dict[str, datetime] = {}
@@ -144,6 +148,8 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
         if owed(occ, now, timedelta(minutes=cfg.grace_minutes), recapture,
                 calendar_read_at(links.get(mailbox), occ)):
             owed_from[mailbox] = min(occ.start, owed_from.get(mailbox, occ.start))
+    for occ, mailbox in firsts:
+        owed_from[mailbox] = min(occ.start, owed_from.get(mailbox, occ.start))
     due = sorted({m for m, starts in near.items() if _read_due(links.get(m), now, starts)}
                  | set(owed_from))
     if not due:
@@ -197,6 +203,10 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
             before = out.get(series_id)
             out[series_id] = (max(until, before[0]) if before else until, *views[series_id])
         new_links[mailbox] = DeltaLink(changes.link, start, end) if changes.link else None
+        ctx.calendars_read[mailbox] = CalendarRead(
+            {e.id: e for e in changes.events}, frozenset(changes.removed), changes.full,
+            start, end)
+    changed += typed_in_agenda(ctx, ctx.calendars_read)
     # Before the links are kept: a run that dies in between is told of them again.
     ctx.store.mark_changed(changed, now)
     return out, new_links
@@ -340,6 +350,7 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
     report = SyncReport()
     store = ctx.store
     ctx.events_seen.clear()
+    ctx.calendars_read.clear()
     # The stored instants were worked out with the lead time: a new one makes them stale.
     store.use_due_basis(f"lead_working_days={ctx.settings.agenda.lead_working_days}")
     touched, new_links = await _changed_series(ctx, now, report)

@@ -449,6 +449,24 @@ class DueRepository(Repository):
                         convert.occurrence(row))
         return out
 
+    def unread_meetings_of(self, mailboxes: Iterable[str], start: datetime, end: datetime
+                           ) -> dict[tuple[str, str], OccurrenceRecord]:
+        """Meetings not read back yet that start in [start, end), in the calendars of
+        ``mailboxes`` (any case), by (mailbox lower case, event id): the ones a read of those
+        calendars may list before their notes are read. (By start, which is indexed.)"""
+        out: dict[tuple[str, str], OccurrenceRecord] = {}
+        with self.session() as s:
+            for part in chunks(dict.fromkeys(m.lower() for m in mailboxes)):
+                for row, mailbox in s.execute(
+                        select(OccurrenceRow, SeriesRow.mailbox)
+                        .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                        .where(OccurrenceRow.start >= start, OccurrenceRow.start < end,
+                               OccurrenceRow.captured_at.is_(None),
+                               OccurrenceRow.event_id != "",
+                               func.lower(SeriesRow.mailbox).in_(part))):
+                    out[(mailbox.lower(), row.event_id)] = convert.occurrence(row)
+        return out
+
     def mark_changed(self, occurrence_ids: Iterable[int], now: datetime) -> None:
         """A read of the calendar saw these meetings change since they were read back: they
         are looked at now."""

@@ -243,3 +243,22 @@ def test_the_window_is_re_read_when_the_look_ahead_outgrows_it(org_: Org) -> Non
     assert renewed.end > window(Ctx(), now)[1]  # type: ignore[arg-type]
     assert org_.tenant.count("GET", r"/calendarView/delta$") == 1
 
+
+def test_upgrading_to_0017_drops_the_kept_links_so_each_calendar_is_read_whole(
+        db_url: str) -> None:
+    """Reads made before 0017 did not mark meetings with notes typed in them; a link they
+    left could hide such a meeting from the next read, so none is kept."""
+    from datetime import UTC, datetime
+
+    from service.store.calendar_delta import DeltaLink
+    from service.store.db import make_engine, upgrade
+    from tests.integration.test_note_versions import _at
+
+    engine = make_engine(db_url)
+    _at(engine, "0016")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    DeltaRepository(engine).save_delta_link(
+        "mia@contoso.example", DeltaLink("https://graph/delta?$deltatoken=x", now, now), now)
+    assert DeltaRepository(engine).delta_links()
+    upgrade(engine)
+    assert DeltaRepository(engine).delta_links() == {}

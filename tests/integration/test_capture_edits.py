@@ -10,7 +10,14 @@ from html import escape
 import pytest
 
 from service.domain.notes import action_fingerprint
+from service.domain.readback import LAST_WAIT, RECHECK, SUMMARY_OUT_WAIT
 from tests.integration.test_mail import Scenario
+
+# Hours after the meeting by which its notes have been read again, with no calendar read
+# to vouch for them: the day-after read of a meeting whose summary is out waits that long
+# for one, and the last read (after the recapture window's seven days) likewise.
+NEXT_READ = (RECHECK + SUMMARY_OUT_WAIT) // timedelta(hours=1) + 1
+LAST_READ = (timedelta(days=7) + LAST_WAIT) // timedelta(hours=1)
 
 
 @pytest.fixture
@@ -43,7 +50,7 @@ def test_ticking_an_action_the_next_day_closes_it_without_a_copy(scenario: Scena
     scenario.after_meeting()
     assert actions(scenario) == [("send the plan", "open")]
     edit(scenario, "[ ] Rob: send", "[x] Rob: send")
-    scenario.after_meeting(hours=25)  # the next day's read
+    scenario.after_meeting(hours=NEXT_READ)  # the read after the next day's
     assert actions(scenario) == [("send the plan", "done")]
     assert scenario.store.open_actions(scenario.rob.pairing.id) == []
 
@@ -52,7 +59,7 @@ def test_an_edited_action_replaces_the_first_version(scenario: Scenario) -> None
     set_actions(scenario, ["Rob: send the plna by 20 Dec", "Mia: book the course"])
     scenario.after_meeting()
     edit(scenario, "the plna", "the plan")
-    scenario.after_meeting(hours=25)
+    scenario.after_meeting(hours=NEXT_READ)
     assert actions(scenario) == [("book the course", "open"), ("send the plan", "open"),
                                  ("send the plna", "withdrawn")]
     assert sorted(a.text for a in scenario.store.open_actions(scenario.rob.pairing.id)) == [
@@ -72,7 +79,7 @@ def test_cli_actions_survive_a_re_read_of_the_outlook_notes(scenario: Scenario) 
                                                              None, source="cli"),
                               now=scenario.occ.end + timedelta(hours=2))
     edit(scenario, "by 20 Dec", "by 21 Dec")
-    scenario.after_meeting(hours=25)
+    scenario.after_meeting(hours=NEXT_READ)
     assert ("check the budget", "open") in actions(scenario)
 
 
@@ -90,11 +97,11 @@ def test_an_action_edited_back_is_open_again(scenario: Scenario) -> None:
     set_actions(scenario, ["Rob: send the plan by 20 Dec"])
     scenario.after_meeting()
     edit(scenario, "the plan", "the budget")
-    scenario.after_meeting(hours=25)
+    scenario.after_meeting(hours=NEXT_READ)
     edit(scenario, "the budget", "the plan")
-    # The last read of the recapture window (which waits up to two days for a calendar read
-    # to vouch for it, then is made on its own).
-    scenario.after_meeting(hours=24 * 9)
+    # The last read of the recapture window (which waits up to LAST_WAIT for a calendar
+    # read to vouch for it, then is made on its own).
+    scenario.after_meeting(hours=LAST_READ)
     assert actions(scenario) == [("send the budget", "withdrawn"), ("send the plan", "open")]
 
 
@@ -110,7 +117,7 @@ def test_text_the_parser_cannot_read_withdraws_nothing(scenario: Scenario, monke
         raise RuntimeError("parser bug")
 
     monkeypatch.setattr(notes, "_parse", broken)
-    scenario.after_meeting(hours=25)
+    scenario.after_meeting(hours=NEXT_READ)
     assert actions(scenario) == [("send the plan", "open")]
     kept = "\n".join(n.text for n in scenario.store.notes(scenario.occ.id))
     assert "Rob: send the whole plan by 20 Dec" in kept  # nothing typed is lost

@@ -1,6 +1,7 @@
 """A read of the manager's calendar (made as their next meeting comes near) vouches for the
 notes of meetings already read back, so their later re-reads cost nothing; an edit that read
-lists is read back at once. The same holds for a whole re-read (by etag)."""
+lists is read back at once, from that read's listing (its body comes with it). The same
+holds for a whole re-read (by etag)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from datetime import timedelta
 
 import pytest
 
+from service.domain.readback import LAST_WAIT, RECHECK, SUMMARY_OUT_WAIT
 from service.store.calendar_delta import DeltaRepository
 from tests.integration.test_capture_edits import edit
 from tests.integration.test_mail import Scenario
 
 HOUR = timedelta(hours=1)
+# Hours after Rob's meeting ends that a re-read can wait no longer (no calendar read came).
+DAY_AFTER_OWED = (RECHECK + SUMMARY_OUT_WAIT) // HOUR
+LAST_OWED = (timedelta(days=7) + LAST_WAIT) // HOUR
 
 
 @pytest.fixture
@@ -20,7 +25,7 @@ def scenario(tmp_path, settings_for) -> Scenario:
     s = Scenario(settings_for(f"sqlite:///{tmp_path / 'vouch.db'}"))
     s.type_notes()
     s.after_meeting()  # the first read
-    s.after_meeting(hours=25)  # the day-after read
+    s.after_meeting(hours=DAY_AFTER_OWED + 1)  # the day-after read (his summary is out)
     return s
 
 
@@ -32,9 +37,17 @@ def until_calendar_read(s: Scenario) -> None:
         now += 3 * HOUR
         s.at(now)
         if s.tenant.count("GET", r"/calendarView/delta$"):
-            assert now < s.occ.end + timedelta(days=9)  # within the last read's wait
+            assert now < s.occ.end + timedelta(days=7) + LAST_WAIT  # within its wait
             return
     pytest.fail("Mia's calendar was never read")
+
+
+def forget_mias_link(s: Scenario) -> None:
+    """Graph forgot the link (or it was never made): the window is read whole."""
+    repo = DeltaRepository(s.store.engine)
+    (mailbox,) = repo.delta_links()  # Mia's calendar (her series' mailbox: her id)
+    repo.forget_delta_link(mailbox)
+    assert repo.delta_links() == {}
 
 
 def reads_of_rob(s: Scenario) -> int:
@@ -45,8 +58,8 @@ def reads_of_rob(s: Scenario) -> int:
 def test_a_calendar_read_after_the_last_mark_vouches_for_unchanged_notes(
         scenario: Scenario, whole: bool) -> None:
     s = scenario
-    if whole:  # Graph forgot the link (or it was never made): the window is read whole
-        DeltaRepository(s.store.engine).forget_delta_link("mia@contoso.example")
+    if whole:
+        forget_mias_link(s)
     s.tenant.reset_counters()
     until_calendar_read(s)
     assert reads_of_rob(s) == 0
@@ -64,10 +77,10 @@ def test_an_edit_the_calendar_read_lists_is_read_back_then(scenario: Scenario,
     s = scenario
     edit(s, "Confidential-ish but shared: went well", "Shared: went very well")
     if whole:
-        DeltaRepository(s.store.engine).forget_delta_link("mia@contoso.example")
+        forget_mias_link(s)
     s.tenant.reset_counters()
     until_calendar_read(s)
-    assert reads_of_rob(s) == 1
+    assert reads_of_rob(s) == 0  # read back from the calendar read's listing of it
     assert [n.text for n in s.store.notes(s.occ.id)] == [
         "Shared: went very well"]
 
@@ -78,8 +91,8 @@ def test_without_a_calendar_read_the_last_read_is_made_then(scenario: Scenario) 
     s.tenant.reset_counters()
     s.after_meeting(hours=24 * 7 + 1)  # the mark: it waits for a calendar read
     assert reads_of_rob(s) == 0
-    s.after_meeting(hours=24 * 9 + 1)  # it can wait no longer: the calendar lists the edit
-    assert reads_of_rob(s) == 1
+    s.after_meeting(hours=LAST_OWED + 1)  # it can wait no longer: the calendar lists the edit
+    assert reads_of_rob(s) == 0 and s.tenant.count("GET", r"/calendarView/delta$") == 1
     assert [n.text for n in s.store.notes(s.occ.id)] == [
         "Shared: went very well"]
 
@@ -90,14 +103,14 @@ def test_an_overdue_re_read_reads_the_calendar_once_instead(scenario: Scenario) 
     vouches for the unchanged meeting without reading it."""
     s = scenario
     s.tenant.reset_counters()
-    s.after_meeting(hours=24 * 9 + 1)
+    s.after_meeting(hours=LAST_OWED + 1)
     assert reads_of_rob(s) == 0
     assert s.tenant.count("GET", r"/calendarView/delta$") == 1
     occ = s.store.occurrence(s.occ.id)
-    assert occ is not None and occ.captured_at == s.occ.end + timedelta(hours=24 * 9 + 1)
+    assert occ is not None and occ.captured_at == s.occ.end + timedelta(hours=LAST_OWED + 1)
     assert occ.read_back_at is None  # nothing left to read
     s.tenant.reset_counters()
-    s.after_meeting(hours=24 * 9 + 2)
+    s.after_meeting(hours=LAST_OWED + 2)
     assert reads_of_rob(s) == 0 and not s.tenant.count("GET", r"/calendarView/delta$")
 
 
@@ -105,7 +118,7 @@ def test_only_the_meetings_due_are_looked_at(scenario: Scenario) -> None:
     """A tick finds the meetings to read back by their next look, not by going through every
     meeting of the last weeks."""
     s = scenario
-    now = s.occ.end + 26 * HOUR
+    now = s.occ.end + (DAY_AFTER_OWED + 2) * HOUR
     assert s.store.read_backs_due(now, now - timedelta(days=10), now) == []
     occ = s.store.occurrence(s.occ.id)
     assert occ is not None and occ.read_back_at == s.occ.end + timedelta(

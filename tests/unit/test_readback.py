@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from service.domain.readback import LAST_WAIT, RECHECK, ReadBack, reach, read_back
+from service.domain.readback import (
+    LAST_WAIT,
+    RECHECK,
+    SUMMARY_OUT_WAIT,
+    ReadBack,
+    reach,
+    read_back,
+)
 from service.domain.records import OccurrenceRecord
 from service.domain.status import OccurrenceStatus
 
@@ -36,13 +43,29 @@ def test_a_cancelled_meeting_is_never_read() -> None:
 
 
 def test_the_day_after_read_is_made_at_once_unless_a_calendar_read_since_vouches() -> None:
-    occ = meeting(captured_at=END + GRACE)
+    # Read back without notes: this read decides the reminder, so it does not wait.
+    occ = meeting(captured_at=END + GRACE, status=OccurrenceStatus.HELD_NO_NOTES)
     assert decide(occ, END + RECHECK - timedelta(minutes=1)) == ReadBack.NONE
     assert decide(occ, END + RECHECK) == ReadBack.READ
     assert decide(occ, END + RECHECK, read_at=END + RECHECK - timedelta(minutes=1)) == (
         ReadBack.READ)  # a calendar read before the mark vouches for nothing after it
     assert decide(occ, END + RECHECK + timedelta(hours=1),
                   read_at=END + RECHECK) == ReadBack.VOUCHED
+
+
+def test_with_its_summary_out_the_day_after_read_waits_for_a_calendar_read() -> None:
+    occ = meeting(captured_at=END + GRACE)  # held, with notes: the summary went out
+    assert decide(occ, END + RECHECK) == ReadBack.NONE
+    assert decide(occ, END + RECHECK + SUMMARY_OUT_WAIT - timedelta(minutes=1)) == (
+        ReadBack.NONE)
+    assert decide(occ, END + RECHECK + timedelta(days=1),
+                  read_at=END + RECHECK + timedelta(hours=20)) == ReadBack.VOUCHED
+    assert decide(occ, END + RECHECK + SUMMARY_OUT_WAIT) == ReadBack.READ
+    # Still before the next agenda of a weekly 1-2-1 (written two working days ahead).
+    assert timedelta(days=5) > RECHECK + SUMMARY_OUT_WAIT
+    for status in (OccurrenceStatus.HELD_NO_NOTES, OccurrenceStatus.DECLINED):
+        assert decide(meeting(captured_at=END + GRACE, status=status),
+                      END + RECHECK) == ReadBack.READ
 
 
 def test_the_last_read_waits_for_a_calendar_read_then_is_made_on_its_own() -> None:
@@ -67,3 +90,83 @@ def test_after_a_long_stop_every_passed_mark_is_vouched_by_one_calendar_read_or_
     assert decide(occ, late) == ReadBack.READ  # the day-after mark's read is overdue
     assert decide(occ, late, read_at=END + RECHECK) == ReadBack.READ  # not after both marks
     assert decide(occ, late, read_at=END + WEEK) == ReadBack.VOUCHED
+
+
+# -- what a read of the calendar says of a meeting not read back yet ------------------------
+
+def _html(*lines: str) -> str:
+    from service.domain.body import END, START
+
+    return "".join(f"<p>{line}</p>" for line in (START, *lines, END)) + "<p>Join on Teams</p>"
+
+
+def _written(html: str) -> str:
+    from service.domain.body import block_text, fingerprint
+    from service.domain.htmltext import html_to_text
+
+    text = block_text(html_to_text(html))
+    assert text is not None
+    return fingerprint(text)
+
+
+AGENDA = _html("How are you?", "Notes:", "Actions agreed:")
+WINDOW = (END - timedelta(days=10), END + timedelta(days=16))
+
+
+def _event(body: str = AGENDA, kind: str = "exception"):
+    from service.domain.events import CalendarEvent
+
+    return CalendarEvent(id="e", type=kind, body=body)
+
+
+def _read(events=(), removed=(), full=False, window=WINDOW):
+    from service.domain.readback import CalendarRead
+
+    return CalendarRead({e.id: e for e in events}, frozenset(removed), full, *window)
+
+
+def _unread(**fields) -> OccurrenceRecord:
+    return meeting(**{"status": OccurrenceStatus.SCHEDULED, "agenda_state": "injected",
+                      "agenda_fingerprint": _written(AGENDA), **fields})
+
+
+def test_a_read_vouches_only_for_a_meeting_in_its_window_it_lists_neither_way() -> None:
+    occ = _unread()
+    assert _read().vouches_unchanged(occ)
+    assert not _read(events=[_event()]).vouches_unchanged(occ)  # changed: listed
+    assert not _read(removed=["e"]).vouches_unchanged(occ)
+    assert not _read(full=True).vouches_unchanged(occ)  # a whole read lists all it holds
+    assert not _read(window=(END, END + timedelta(days=9))).vouches_unchanged(occ)
+
+
+def test_a_listed_meeting_is_used_with_its_body_unless_delta_left_the_body_out() -> None:
+    occ = _unread()
+    assert _read(events=[_event()]).listed(occ) == _event()
+    assert _read(events=[_event(kind="occurrence")]).listed(occ) is None  # untouched: no body
+    assert _read().listed(occ) is None
+
+
+def test_an_agenda_is_as_written_until_something_is_typed_in_it() -> None:
+    from service.domain.readback import block_as_written
+
+    occ = _unread()
+    assert block_as_written(_event(), occ)
+    assert block_as_written(_event(AGENDA.replace("<p>Join", "<p>Room 4</p><p>Join")), occ)
+    assert not block_as_written(_event(_html("How are you?", "Notes:", "fine, busy",
+                                             "Actions agreed:")), occ)
+    assert not block_as_written(_event("<p>no agenda here</p>"), occ)
+    assert not block_as_written(_event(kind="occurrence"), occ)  # the agenda was dropped
+    assert not block_as_written(_event(), _unread(agenda_state="pending"))
+
+
+def test_only_an_untouched_agenda_no_read_saw_typed_in_is_taken_as_no_notes() -> None:
+    from service.domain.readback import as_written
+
+    occ = _unread()
+    assert as_written(occ, _read())
+    assert not as_written(occ, None)  # no read of the calendar this run
+    assert not as_written(occ, _read(events=[_event()]))  # listed: read from the listing
+    assert not as_written(_unread(changed_at=END - timedelta(days=1)), _read())
+    assert not as_written(_unread(captured_at=END + GRACE), _read())
+    assert not as_written(_unread(agenda_state="skipped"), _read())
+    assert not as_written(_unread(agenda_fingerprint=None), _read())

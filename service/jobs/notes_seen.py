@@ -1,0 +1,50 @@
+"""What this run's reads of the managers' calendars tell the notes step.
+
+A meeting's notes fall due at its end (plus the grace period). Rather than read each such
+meeting's event, the occurrence sync reads its manager's calendar (``calendarView/delta``:
+one request for all of that manager's meetings, which also vouches for their re-reads and
+serves as the look before their next meetings): every meeting with an agenda in it is an
+exception, which a delta read lists in full, body included, whenever it changed. So a
+meeting the read lists is read back from that listing, and one it does not list is as the
+read before saw it; each read marks a meeting not read back yet whose agenda it shows with
+something typed in it (or gone), so one never marked, that the read does not list, still
+has its agenda exactly as written: no notes. Anything else is read on its own, as before.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from service.domain.readback import CalendarRead, block_as_written, reach
+from service.domain.records import OccurrenceRecord
+from service.domain.status import AgendaState
+from service.jobs.context import JobContext
+
+
+def first_reads_due(ctx: JobContext, now: datetime) -> list[tuple[OccurrenceRecord, str]]:
+    """Meetings whose first read-back is due now (as the notes step finds them), with their
+    calendar's mailbox (lower case)."""
+    cfg = ctx.settings.agenda
+    grace = timedelta(minutes=cfg.grace_minutes)
+    recapture = timedelta(days=cfg.recapture_days)
+    return [(occ, mailbox) for occ, mailbox in ctx.store.read_backs_due(
+                now, now - reach(recapture), now - grace + timedelta(seconds=1))
+            if occ.captured_at is None and occ.event_id]
+
+
+def typed_in_agenda(ctx: JobContext, reads: dict[str, CalendarRead]) -> list[int]:
+    """The meetings not read back yet that these reads list with something typed in their
+    agenda, or their agenda gone (to be marked changed: their notes are then read from
+    the event, not assumed)."""
+    if not reads:
+        return []
+    start = min(read.start for read in reads.values())
+    end = max(read.end for read in reads.values())
+    unread = ctx.store.unread_meetings_of(reads, start, end)
+    out = []
+    for (mailbox, event_id), occ in unread.items():
+        event = reads[mailbox].events.get(event_id) if mailbox in reads else None
+        if (event is not None and occ.agenda_state == AgendaState.INJECTED
+                and not block_as_written(event, occ)):
+            out.append(occ.id)
+    return out

@@ -1,0 +1,148 @@
+"""The notes of a meeting read back from the read of its manager's calendar made as they fall
+due (calendarView/delta lists an exception, which every meeting with an agenda is, in full),
+with no read of the event: typed notes from the listing, an untouched agenda from knowing it
+did not change. Notes typed before a read that then does not list the meeting again (typed
+the day before, or during the meeting) are never taken for an untouched agenda."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from service.store.calendar_delta import DeltaRepository
+from tests.integration.test_mail import Scenario
+
+MINUTE = timedelta(minutes=1)
+
+
+@pytest.fixture
+def scenario(tmp_path, settings_for) -> Scenario:
+    return Scenario(settings_for(f"sqlite:///{tmp_path / 'seen.db'}"))
+
+
+def event_reads(s: Scenario) -> int:
+    return s.tenant.count("GET", rf"/events/{s.occ.event_id}$")
+
+
+def calendar_reads(s: Scenario) -> int:
+    return s.tenant.count("GET", r"/calendarView/delta$")
+
+
+def eve(s: Scenario) -> None:
+    """The tick that reads Mia's calendar as Rob's meeting comes within a day."""
+    s.tenant.reset_counters()
+    s.at(s.occ.start - timedelta(hours=20))
+    assert calendar_reads(s) == 1
+
+
+def test_notes_typed_after_the_meeting_come_with_the_calendar_read(scenario: Scenario
+                                                                   ) -> None:
+    s = scenario
+    eve(s)
+    s.type_notes()
+    s.tenant.reset_counters()
+    s.after_meeting()
+    assert (calendar_reads(s), event_reads(s)) == (1, 0)
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.status == "held"
+    assert [n.text for n in s.store.notes(s.occ.id)] == ["Confidential-ish but shared: went well"]
+    assert [a.text for a in s.store.open_actions(s.rob.pairing.id)] == ["send the plan"]
+    (summary,) = s.summaries()
+    assert "send the plan" in summary["body"]["content"]
+
+
+def test_an_untouched_agenda_is_known_without_reading_the_meeting(scenario: Scenario) -> None:
+    s = scenario
+    eve(s)  # lists the meeting with its agenda as written
+    s.tenant.reset_counters()
+    s.after_meeting()
+    assert (calendar_reads(s), event_reads(s)) == (1, 0)  # the read does not list it again
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.status == "held_no_notes" and occ.captured_at is not None
+    assert s.store.notes(s.occ.id) == [] and s.summaries() == []
+    # Notes typed later are still read: the next read of her calendar lists the meeting.
+    s.type_notes()
+    s.tenant.reset_counters()
+    s.after_meeting(hours=25)  # the day-after read (no summary yet: it is not waited for)
+    assert (calendar_reads(s), event_reads(s)) == (1, 0)
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.status == "held"
+    assert [n.text for n in s.store.notes(s.occ.id)] == ["Confidential-ish but shared: went well"]
+
+
+def test_notes_typed_the_day_before_are_read_though_the_read_after_does_not_list_them(
+        scenario: Scenario) -> None:
+    """Mia prepares notes in the agenda before the meeting; the eve read lists that edit, and
+    nothing changes after. The read as the notes fall due does not list the meeting, and its
+    notes are read from the event, not assumed to be the untouched agenda."""
+    s = scenario
+    s.type_notes()  # before the eve read
+    eve(s)
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.changed_at is not None  # the read saw something typed
+    s.tenant.reset_counters()
+    s.after_meeting()
+    assert (calendar_reads(s), event_reads(s)) == (1, 1)
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.status == "held"
+    assert [n.text for n in s.store.notes(s.occ.id)] == ["Confidential-ish but shared: went well"]
+    assert len(s.summaries()) == 1
+
+
+def test_notes_typed_during_the_meeting_and_seen_by_a_read_then_are_not_lost(
+        scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read of Mia's calendar made while the meeting is on (for another of her meetings:
+    here, made so by asking for it) lists the notes she is typing; the read after it ends
+    does not list the meeting again. The first read marked it, so its notes are read."""
+    import service.jobs.occurrences as occurrences
+
+    s = scenario
+    eve(s)
+    s.type_notes()
+    real = occurrences.first_reads_due
+    (mailbox,) = DeltaRepository(s.store.engine).delta_links()  # Mia's calendar
+
+    def with_rob(ctx, now):  # Mia's calendar is read now, as for a meeting of hers
+        return real(ctx, now) or [(s.store.occurrence(s.occ.id), mailbox)]
+
+    monkeypatch.setattr(occurrences, "first_reads_due", with_rob)
+    s.tenant.reset_counters()
+    s.at(s.occ.start + timedelta(minutes=15))
+    assert calendar_reads(s) == 1 and event_reads(s) == 0  # the meeting is on: no read
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.changed_at is not None  # it saw something typed
+    monkeypatch.setattr(occurrences, "first_reads_due", real)
+    s.tenant.reset_counters()
+    s.after_meeting()
+    assert calendar_reads(s) == 1 and event_reads(s) == 1
+    assert [n.text for n in s.store.notes(s.occ.id)] == ["Confidential-ish but shared: went well"]
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.status == "held"
+
+
+def test_when_the_calendar_cannot_be_read_the_meeting_is_read_on_its_own(
+        scenario: Scenario) -> None:
+    s = scenario
+    eve(s)
+    s.type_notes()
+    s.tenant.reset_counters()
+    s.tenant.inject_fault("GET", r"/calendarView/delta", 503, times=20)
+    s.after_meeting()
+    assert event_reads(s) == 1
+    assert [n.text for n in s.store.notes(s.occ.id)] == ["Confidential-ish but shared: went well"]
+
+
+def test_a_meeting_never_seen_by_a_read_is_listed_whole_and_read_from_it(
+        scenario: Scenario) -> None:
+    """No read of Mia's calendar since the agenda went in (or Graph forgot the last one): the
+    read as the notes fall due lists the whole window, the meeting with it."""
+    s = scenario
+    eve(s)
+    (mailbox,) = DeltaRepository(s.store.engine).delta_links()  # Mia's calendar
+    DeltaRepository(s.store.engine).forget_delta_link(mailbox)
+    s.tenant.reset_counters()
+    s.after_meeting()
+    assert (calendar_reads(s), event_reads(s)) == (1, 0)
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.status == "held_no_notes"
