@@ -186,7 +186,7 @@ KEYS: tuple[Key, ...] = (
         minimum=0, maximum=1440),
     Key("agenda", "recapture_days", "int", 7,
         "Days after a 1-2-1 during which later edits to its notes are still picked up (its last "
-        "re-read may wait up to four days more for a calendar read to vouch for it).",
+        "re-read may wait up to two days more for a calendar read to vouch for it).",
         minimum=0, maximum=60),
     Key("agenda", "development_every", "int", 3,
         "Every Nth meeting always covers learning and development.",

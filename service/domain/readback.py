@@ -33,14 +33,14 @@ from service.domain.status import AgendaState, OccurrenceStatus
 RECHECK = timedelta(hours=24)
 # How long the day-after re-read of a meeting read back with notes may wait for a calendar
 # read to vouch for it: its summary is out (it is never sent again), so the re-read serves the
-# next agenda, at least three days off for a weekly 1-2-1 (agendas go two working days ahead).
-# (Without notes the day-after read does not wait: it decides whether the manager is
-# reminded, and the summary of notes typed late goes out after it.)
-SUMMARY_OUT_WAIT = timedelta(days=2)
-# How long the last re-read may wait for a calendar read to vouch for it: up to four days,
-# so it is still made before the next agenda of a fortnightly 1-2-1 (or the one after it of
-# a weekly one) is written.
-LAST_WAIT = timedelta(days=4)
+# next agenda, and a day's wait still comes before a weekly 1-2-1's (a Tuesday meeting's next
+# agenda is written on Friday, two working days ahead). (Without notes the day-after read
+# does not wait: it decides whether the manager is reminded, and the summary of notes typed
+# late goes out after it.)
+SUMMARY_OUT_WAIT = timedelta(days=1)
+# How long the last re-read may wait for a calendar read to vouch for it: two days, so it is
+# still made before the next agenda of a fortnightly 1-2-1 (a Tuesday's on the Friday before).
+LAST_WAIT = timedelta(days=2)
 
 
 class ReadBack(StrEnum):

@@ -294,6 +294,12 @@ def _settled_meanwhile(seen: OccurrenceRecord, fresh: OccurrenceRecord) -> bool:
     return state(seen) != state(fresh)
 
 
+def _typed_in(store: Store, occ: OccurrenceRecord, now: datetime) -> None:
+    """Someone's words are in the agenda block: its notes are never taken to be the agenda
+    as written (see jobs/notes_seen.py), whatever a later calendar read lists."""
+    store.mark_changed([occ.id], now)
+
+
 def shared_beyond_the_pair(event: Any, view: PairingView) -> bool:
     """Whether the invite has an attendee other than the report (rooms aside)."""
     pair = {view.report.email.lower(), view.manager.email.lower()}
@@ -331,6 +337,7 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
         log.info("agenda.person_edited", extra={"occurrence": occ.id})
         store.update_occurrence(occ.id, now, agenda_updates=1 + ctx.settings.agenda
                                 .extra_updates)
+        _typed_in(store, occ, now)
         return "kept"
     wanted = block_text(html_to_text(block_html))
     if first and current is not None and not _ours_untouched(current, wanted, occ):
@@ -339,6 +346,7 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
         log.info("agenda.person_edited", extra={"occurrence": occ.id})
         store.update_occurrence(occ.id, now, agenda_state=AgendaState.INJECTED, agenda_at=now,
                                 agenda_updates=1 + ctx.settings.agenda.extra_updates)
+        _typed_in(store, occ, now)
         return "kept"
     written_html = html
     if current is not None and wanted is not None and fingerprint(current) == fingerprint(wanted):
@@ -354,6 +362,7 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
             log.warning("agenda.block_damaged", extra={"occurrence": occ.id})
             store.update_occurrence(occ.id, now, agenda_state=AgendaState.INJECTED,
                                     agenda_updates=1 + ctx.settings.agenda.extra_updates)
+            _typed_in(store, occ, now)
             return "kept"
         # Graph answers a PATCH with the event as stored: its body is the baseline a later
         # run compares with (no read-back request).

@@ -13,12 +13,13 @@ has its agenda exactly as written: no notes. Anything else is read on its own, a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from service.domain.readback import CalendarRead, block_as_written, reach
 from service.domain.records import OccurrenceRecord
-from service.domain.status import AgendaState
 from service.jobs.context import JobContext
+from service.store.calendar_delta import DeltaLink
 
 
 def first_reads_due(ctx: JobContext, now: datetime) -> list[tuple[OccurrenceRecord, str]]:
@@ -30,6 +31,20 @@ def first_reads_due(ctx: JobContext, now: datetime) -> list[tuple[OccurrenceReco
     return [(occ, mailbox) for occ, mailbox in ctx.store.read_backs_due(
                 now, now - reach(recapture), now - grace + timedelta(seconds=1))
             if occ.captured_at is None and occ.event_id]
+
+
+def unread_since_due(ctx: JobContext, firsts: list[tuple[OccurrenceRecord, str]],
+                     links: Mapping[str, DeltaLink]) -> list[tuple[OccurrenceRecord, str]]:
+    """Those whose calendar has not been read since their notes fell due: it is read for
+    them. (One read back in vain after such a read, its pair claimed by another run or its
+    read failing, is read on its own: its calendar is not read again every run for it.)"""
+    grace = timedelta(minutes=ctx.settings.agenda.grace_minutes)
+    out = []
+    for occ, mailbox in firsts:
+        link = links.get(mailbox)
+        if link is None or link.read_at is None or link.read_at < occ.end + grace:
+            out.append((occ, mailbox))
+    return out
 
 
 def typed_in_agenda(ctx: JobContext, reads: dict[str, CalendarRead]) -> list[int]:
@@ -44,7 +59,9 @@ def typed_in_agenda(ctx: JobContext, reads: dict[str, CalendarRead]) -> list[int
     out = []
     for (mailbox, event_id), occ in unread.items():
         event = reads[mailbox].events.get(event_id) if mailbox in reads else None
-        if (event is not None and occ.agenda_state == AgendaState.INJECTED
+        # A pending meeting with a fingerprint may hold a block a run wrote but did not
+        # record (its next run records it as written, whatever was typed since): marked too.
+        if (event is not None and occ.agenda_fingerprint is not None
                 and not block_as_written(event, occ)):
             out.append(occ.id)
     return out

@@ -42,7 +42,7 @@ from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
 from service.errors import NotFound, ServiceError
 from service.graph.wire import CalendarChanges
 from service.jobs.context import JobContext
-from service.jobs.notes_seen import first_reads_due, typed_in_agenda
+from service.jobs.notes_seen import first_reads_due, typed_in_agenda, unread_since_due
 from service.jobs.retimed import MASTER_UNREAD, UNFOLLOWABLE, outlook_pattern
 from service.jobs.series_plan import MOVING
 from service.store.calendar_delta import DeltaLink, DeltaRepository
@@ -141,6 +141,7 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
     firsts = first_reads_due(ctx, now)
     links = (DeltaRepository(ctx.store.engine).delta_links(
         set(near) | {m for _occ, m in again + firsts}) if near or again or firsts else {})
+    firsts = unread_since_due(ctx, firsts, links)
     # Meetings already read back whose re-read can wait no longer: their manager's calendar
     # is read instead (one read vouches for all of theirs; see domain.readback).
     owed_from: dict[str, datetime] = {}
@@ -160,11 +161,7 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
             by_mailbox[series.mailbox.lower()][occ.event_id] = (series, view, occ)
     need = window(ctx, now)[1]
     by_master = _live_series_of(ctx, due)
-    # Meetings read back lately: a calendar read that lists one changed has it read again,
-    # and one that does not vouches for it (see domain.readback).
     back = reach(recapture)
-    read_back = ctx.store.read_back_since(now - back, due)
-    changed: list[int] = []
     out: dict[int, tuple[datetime, Any, Any]] = {}
     new_links: dict[str, DeltaLink | None] = {}
     for mailbox in due:
@@ -187,10 +184,6 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
         # written from it would drop the rest of the invite), so it is listed or read instead.
         ctx.events_seen.update((e.id, e) for e in changes.events
                                if e.id in rows and e.type != "occurrence")
-        past = read_back.get(mailbox, {})
-        # By etag, not by being listed: a whole re-read lists everything.
-        changed += [read.id for e in changes.events if (read := past.get(e.id)) is not None
-                    and (e.etag is None or e.etag != read.captured_etag)]
         views = {series.id: (series, view) for series, view, _occ in rows.values()}
         touched = _touched(rows, changes, end)
         # An occurrence not recorded yet that the manager moved into the look-ahead (to
@@ -206,9 +199,20 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
         ctx.calendars_read[mailbox] = CalendarRead(
             {e.id: e for e in changes.events}, frozenset(changes.removed), changes.full,
             start, end)
-    changed += typed_in_agenda(ctx, ctx.calendars_read)
+    # Meetings read back lately: a calendar read that lists one changed has it read again,
+    # and one that does not vouches for it (see domain.readback). Looked up after the reads,
+    # so one another run read back meanwhile is among them, and marked later than that.
+    seen_at: dict[int, datetime] = {}
+    for mailbox, past in ctx.store.read_back_since(now - back, ctx.calendars_read).items():
+        # By etag, not by being listed: a whole re-read lists everything.
+        for e in ctx.calendars_read[mailbox].events.values():
+            read = past.get(e.id)
+            if read is not None and (e.etag is None or e.etag != read.captured_etag):
+                assert read.captured_at is not None  # (what read_back_since finds)
+                seen_at[read.id] = max(now, read.captured_at + timedelta(seconds=1))
+    changed = list(seen_at) + typed_in_agenda(ctx, ctx.calendars_read)
     # Before the links are kept: a run that dies in between is told of them again.
-    ctx.store.mark_changed(changed, now)
+    ctx.store.mark_changed(changed, now, seen_at=seen_at)
     return out, new_links
 
 

@@ -12,9 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from service.store.base import Repository, chunks
 from service.store.models import UtcDateTime
 
-# Core, not ORM: a key-value row per mailbox, written by the occurrence sync alone.
+# Core, not ORM: a key-value row per mailbox, written by the occurrence sync alone. (Named
+# calendar_reads since migration 0017: links kept by a version whose reads did not note
+# what was typed in agendas are in the old table, gone, and never used.)
 CALENDAR_DELTA = Table(
-    "calendar_delta", MetaData(),
+    "calendar_reads", MetaData(),
     Column("mailbox", String(320), primary_key=True),
     Column("link", Text, nullable=False),
     Column("window_start", UtcDateTime(timezone=True), nullable=False),

@@ -467,13 +467,25 @@ class DueRepository(Repository):
                     out[(mailbox.lower(), row.event_id)] = convert.occurrence(row)
         return out
 
-    def mark_changed(self, occurrence_ids: Iterable[int], now: datetime) -> None:
-        """A read of the calendar saw these meetings change since they were read back: they
-        are looked at now."""
+    def mark_changed(self, occurrence_ids: Iterable[int], now: datetime, *,
+                     seen_at: Mapping[int, datetime] | None = None) -> None:
+        """A read of the calendar saw these meetings change (since they were read back, or
+        something typed in their agenda before): they are looked at now. ``seen_at``: when
+        it saw each, where not ``now`` (later than a read-back another run made meanwhile,
+        so that read-back is made again). Only a meeting already read back is due a look
+        at once (``read_back_at``); one not read back yet is read when it ends, as ever."""
+        when = dict(seen_at or {})
+        by_time: dict[datetime, list[int]] = {}
+        for occurrence_id in dict.fromkeys(occurrence_ids):
+            by_time.setdefault(when.get(occurrence_id, now), []).append(occurrence_id)
         with self.session() as s:
-            for part in chunks(dict.fromkeys(occurrence_ids)):
-                s.execute(update(OccurrenceRow).where(OccurrenceRow.id.in_(part))
-                          .values(changed_at=now, read_back_at=now))
+            for at, ids in by_time.items():
+                for part in chunks(ids):
+                    s.execute(update(OccurrenceRow).where(OccurrenceRow.id.in_(part))
+                              .values(changed_at=at))
+                    s.execute(update(OccurrenceRow).where(OccurrenceRow.id.in_(part),
+                                                          OccurrenceRow.captured_at.is_not(None))
+                              .values(read_back_at=now))
             s.commit()
 
     def read_backs_due(self, now: datetime, ended_from: datetime, ended_until: datetime,

@@ -244,21 +244,25 @@ def test_the_window_is_re_read_when_the_look_ahead_outgrows_it(org_: Org) -> Non
     assert org_.tenant.count("GET", r"/calendarView/delta$") == 1
 
 
-def test_upgrading_to_0017_drops_the_kept_links_so_each_calendar_is_read_whole(
-        db_url: str) -> None:
-    """Reads made before 0017 did not mark meetings with notes typed in them; a link they
-    left could hide such a meeting from the next read, so none is kept."""
+def test_upgrading_to_0017_leaves_no_link_so_each_calendar_is_read_whole(db_url: str) -> None:
+    """Reads made before 0017 did not mark meetings with something typed in their agenda; a
+    link they left could hide such a meeting from the next read, so none is used: the links
+    move to a new, empty table, and the old one goes (a run of the earlier version still
+    going cannot keep one there for the new version to use)."""
     from datetime import UTC, datetime
 
-    from service.store.calendar_delta import DeltaLink
+    from sqlalchemy import inspect, text
+
     from service.store.db import make_engine, upgrade
     from tests.integration.test_note_versions import _at
 
     engine = make_engine(db_url)
     _at(engine, "0016")
     now = datetime(2026, 12, 1, tzinfo=UTC)
-    DeltaRepository(engine).save_delta_link(
-        "mia@contoso.example", DeltaLink("https://graph/delta?$deltatoken=x", now, now), now)
-    assert DeltaRepository(engine).delta_links()
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO calendar_delta (mailbox, link, window_start, window_end,"
+                          " updated_at) VALUES ('mia', 'https://graph/delta?$deltatoken=x',"
+                          " :t, :t, :t)"), {"t": now})
     upgrade(engine)
     assert DeltaRepository(engine).delta_links() == {}
+    assert "calendar_delta" not in inspect(engine).get_table_names()

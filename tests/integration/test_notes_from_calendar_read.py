@@ -146,3 +146,50 @@ def test_a_meeting_never_seen_by_a_read_is_listed_whole_and_read_from_it(
     assert (calendar_reads(s), event_reads(s)) == (1, 0)
     occ = s.store.occurrence(s.occ.id)
     assert occ is not None and occ.status == "held_no_notes"
+
+
+def test_notes_typed_into_an_agenda_a_run_wrote_but_did_not_record_are_read(
+        scenario: Scenario) -> None:
+    """A run wrote the agenda and died before recording it; Mia then types into it. The
+    next run's read lists the meeting (still pending, but with the fingerprint of what was
+    written) and its agenda step keeps her words, recording the agenda as written: neither
+    lets the meeting pass for an untouched agenda later."""
+    s = scenario
+    s.store.update_occurrence(s.occ.id, s.occ.start - timedelta(days=3),
+                              agenda_state="pending")
+    s.type_notes()
+    eve(s)
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.agenda_state == "injected" and occ.changed_at is not None
+    s.tenant.reset_counters()
+    s.after_meeting()
+    assert event_reads(s) == 1
+    assert [n.text for n in s.store.notes(s.occ.id)] == ["Confidential-ish but shared: went well"]
+
+
+def test_a_read_racing_another_runs_read_back_has_the_meeting_read_again(
+        scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers. B reads Mia's calendar as Rob's notes fall due and reads the meeting back
+    as untouched; Mia then types; A, whose run began a little before B's, reads her calendar
+    after that (it found the meeting not read back when it looked) and lists her notes. A's
+    read marks the meeting changed later than B's read-back, so it is read again."""
+    import service.jobs.occurrences as occurrences
+
+    s = scenario
+    eve(s)
+    b_now = s.occ.end + timedelta(hours=1)
+    s.at(b_now)  # worker B
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.status == "held_no_notes"
+    stale = occ.__class__(**{**occ.__dict__, "captured_at": None})
+    s.type_notes()
+    (mailbox,) = DeltaRepository(s.store.engine).delta_links()
+    # What A found when it looked, before B had read the meeting back or kept its link.
+    monkeypatch.setattr(occurrences, "first_reads_due", lambda ctx, now: [(stale, mailbox)])
+    monkeypatch.setattr(occurrences, "unread_since_due", lambda ctx, firsts, links: firsts)
+    s.at(b_now - timedelta(minutes=2))  # worker A, its run begun before B's
+    monkeypatch.undo()
+    s.after_meeting(hours=2)
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.status == "held"
+    assert [n.text for n in s.store.notes(s.occ.id)] == ["Confidential-ish but shared: went well"]

@@ -61,11 +61,27 @@ def test_with_its_summary_out_the_day_after_read_waits_for_a_calendar_read() -> 
     assert decide(occ, END + RECHECK + timedelta(days=1),
                   read_at=END + RECHECK + timedelta(hours=20)) == ReadBack.VOUCHED
     assert decide(occ, END + RECHECK + SUMMARY_OUT_WAIT) == ReadBack.READ
-    # Still before the next agenda of a weekly 1-2-1 (written two working days ahead).
-    assert timedelta(days=5) > RECHECK + SUMMARY_OUT_WAIT
     for status in (OccurrenceStatus.HELD_NO_NOTES, OccurrenceStatus.DECLINED):
         assert decide(meeting(captured_at=END + GRACE, status=status),
                       END + RECHECK) == ReadBack.READ
+
+
+def test_the_waits_end_before_the_agenda_the_re_reads_feed_is_written() -> None:
+    """A re-read that waits is still made before the next agenda that carries what it reads:
+    the day-after one before a weekly 1-2-1's, the last one before a fortnightly's, for a
+    meeting on any working day, ending as late as 20:00 (agendas go two working days ahead)."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from service.domain.timing import agenda_due_at
+
+    zone, days = ZoneInfo("Europe/London"), frozenset({0, 1, 2, 3, 4})
+    for day in range(7, 12):  # Monday 7 to Friday 11 December 2026
+        start = datetime.combine(date(2026, 12, day), datetime.min.time(), tzinfo=zone).replace(
+            hour=19, minute=30)
+        end = start + timedelta(minutes=30)
+        assert end + RECHECK + SUMMARY_OUT_WAIT < agenda_due_at(start + WEEK, 2, days)
+        assert end + WEEK + LAST_WAIT < agenda_due_at(start + 2 * WEEK, 2, days)
 
 
 def test_the_last_read_waits_for_a_calendar_read_then_is_made_on_its_own() -> None:
