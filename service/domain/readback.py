@@ -10,11 +10,12 @@ event it did not list is known to be as it was read back ("vouched"), and one it
 read again at once. The read made anyway as the manager's next meeting comes near serves;
 when none came, the calendar is read for the re-read that can wait no longer (``owed``): the
 day-after one at once for a meeting read back without notes (it decides the manager's
-reminder, and the summary of notes typed late), after SUMMARY_OUT_WAIT for one whose summary
-is already out (only the next agenda and the record wait for it), the last one after LAST_WAIT
-(later, so it sees more). One calendar read vouches for all of that manager's meetings, and a
-manager with several reports has one of them coming near every few days: so most re-reads
-are vouched by a read made anyway rather than costing one of their own.
+reminder, and the summary of notes typed late), for one whose summary is already out after
+SUMMARY_OUT_WAIT or until shortly before the pair's next agenda, whichever is later (only that
+agenda and the record wait for it: a monthly 1-2-1's waits about a week), the last one after
+LAST_WAIT (later, so it sees more). One calendar read vouches for all of that manager's
+meetings, and a manager with several reports has one of them coming near every few days: so
+most re-reads are vouched by a read made anyway rather than costing one of their own.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ SUMMARY_OUT_WAIT = timedelta(days=1)
 # How long the last re-read may wait for a calendar read to vouch for it: two days, so it is
 # still made before the next agenda of a fortnightly 1-2-1 (a Tuesday's on the Friday before).
 LAST_WAIT = timedelta(days=2)
+# How long before the pair's next agenda falls due a waiting re-read is made at the latest
+# (a run every 12 hours still makes it before that agenda's run).
+BEFORE_NEXT_AGENDA = timedelta(hours=12)
 
 
 class ReadBack(StrEnum):
@@ -56,26 +60,47 @@ def reach(recapture: timedelta) -> timedelta:
 
 
 def read_back(occ: OccurrenceRecord, now: datetime, grace: timedelta, recapture: timedelta,
-              calendar_read_at: datetime | None) -> ReadBack:
+              calendar_read_at: datetime | None, next_agenda_at: datetime | None = None
+              ) -> ReadBack:
     """What to do about one meeting's notes now. ``calendar_read_at``: when the manager's
-    calendar was last read with a window holding this meeting (None: never)."""
+    calendar was last read with a window holding this meeting (None: never);
+    ``next_agenda_at``: when the pair's next agenda falls due, if known (see
+    ``day_after_deadline``)."""
     if occ.status == OccurrenceStatus.CANCELLED or occ.end + grace > now:
         return ReadBack.NONE
     if occ.captured_at is None:
         return ReadBack.READ
     if occ.changed_at is not None and occ.changed_at > occ.captured_at:
         return ReadBack.READ  # a calendar read saw an edit: read it now
-    first_wait = SUMMARY_OUT_WAIT if occ.status == OccurrenceStatus.HELD else timedelta(0)
-    marks = [(mark, wait) for mark, wait in ((occ.end + RECHECK, first_wait),
-                                             (occ.end + recapture, LAST_WAIT))
+    marks = [(mark, deadline) for mark, deadline in (
+                 (occ.end + RECHECK, day_after_deadline(occ, recapture, next_agenda_at)),
+                 (occ.end + recapture, occ.end + recapture + LAST_WAIT))
              if occ.captured_at < mark <= now]
     if not marks:
         return ReadBack.NONE
-    if calendar_read_at is not None and calendar_read_at >= max(m for m, _w in marks):
+    if calendar_read_at is not None and calendar_read_at >= max(m for m, _d in marks):
         return ReadBack.VOUCHED
-    if any(mark + wait <= now for mark, wait in marks):
+    if any(deadline <= now for _mark, deadline in marks):
         return ReadBack.READ
     return ReadBack.NONE
+
+
+def day_after_deadline(occ: OccurrenceRecord, recapture: timedelta,
+                       next_agenda_at: datetime | None) -> datetime:
+    """When the day-after re-read can wait no longer for a calendar read made anyway.
+
+    Without notes, at once: it decides the manager's reminder, and the summary of notes typed
+    late. With its summary out, only the pair's next agenda (which carries the actions) and
+    the record wait for it: it waits SUMMARY_OUT_WAIT, or, when the next agenda is known to
+    fall due later, until shortly before it, but never past the last re-read's own deadline
+    (the two are then made as one, and the calendar reads' windows still reach it)."""
+    mark = occ.end + RECHECK
+    if occ.status != OccurrenceStatus.HELD:
+        return mark
+    wait = mark + SUMMARY_OUT_WAIT
+    if next_agenda_at is None:
+        return wait
+    return max(wait, min(next_agenda_at - BEFORE_NEXT_AGENDA, occ.end + recapture + LAST_WAIT))
 
 
 def next_look(occ: OccurrenceRecord, recapture: timedelta) -> datetime | None:
@@ -88,14 +113,15 @@ def next_look(occ: OccurrenceRecord, recapture: timedelta) -> datetime | None:
 
 
 def owed(occ: OccurrenceRecord, now: datetime, grace: timedelta, recapture: timedelta,
-         calendar_read_at: datetime | None) -> bool:
+         calendar_read_at: datetime | None, next_agenda_at: datetime | None = None) -> bool:
     """Whether a re-read of a meeting already read back (and not seen changed) can no longer
     wait: the manager's calendar is then read instead, which vouches for every meeting of
     theirs at once (and lists any that changed, to be read)."""
     if occ.captured_at is None or (occ.changed_at is not None
                                    and occ.changed_at > occ.captured_at):
         return False
-    return read_back(occ, now, grace, recapture, calendar_read_at) == ReadBack.READ
+    return read_back(occ, now, grace, recapture, calendar_read_at,
+                     next_agenda_at) == ReadBack.READ
 
 
 @dataclass(frozen=True)

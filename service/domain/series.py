@@ -73,6 +73,8 @@ M = TypeVar("M", bound=StoredMeeting)
 TICK = timedelta(microseconds=1)
 # How much of the pattern is expanded at a time while looking for a meeting still to list.
 _SPAN = timedelta(days=70)
+# Past the longest cadence's gap (a monthly pattern's five weeks).
+_NEXT_REACH = timedelta(days=42)
 
 
 def slot_of(series: StoredSeries) -> Slot:
@@ -224,6 +226,23 @@ def listing_due_at(series: StoredSeries, stored: Sequence[AgendaMeeting], after:
                 return first if best is None else min(best, first)
         lo += _SPAN
     return best
+
+
+def next_agenda_due(series: StoredSeries, after: StoredMeeting, *, lead_working_days: int,
+                    working_days: frozenset[int]) -> datetime | None:
+    """When the agenda of the series' next meeting after ``after`` falls due, by the
+    pattern (a live series is extended, so its range end does not stop it). None when the
+    pattern has no meeting within ``_NEXT_REACH`` after it.
+
+    By the pattern's slot, not where someone may have moved that meeting: a re-read bounded
+    by it that comes after an agenda brought forward feeds the agenda after that one, as an
+    edit made after an agenda always does."""
+    zone = ZoneInfo(series.time_zone)
+    lo = after.original_start
+    for start, _end in occurrences(series, lo, lo + _NEXT_REACH, open_ended=True):
+        if start > lo:  # (the window's overlap includes the meeting itself)
+            return agenda_due_at(start.astimezone(zone), lead_working_days, working_days)
+    return None
 
 
 def agenda_can_update(updates_done: int, extra_updates: int) -> bool:

@@ -32,6 +32,7 @@ from service.domain.records import OccurrenceRecord, PairingView
 from service.domain.status import ActionStatus, OccurrenceStatus
 from service.errors import ServiceError
 from service.jobs.context import JobContext
+from service.jobs.notes_seen import next_agendas
 from service.jobs.occurrences import calendar_read_at, report_declined
 from service.store.calendar_delta import DeltaRepository
 
@@ -64,10 +65,11 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
     due = store.read_backs_due(now, now - reach(recapture), now - grace + timedelta(seconds=1))
     contexts = store.occurrence_contexts(occ for occ, _mailbox in due)
     links = DeltaRepository(store.engine).delta_links({mailbox for _occ, mailbox in due})
+    next_agenda = next_agendas(ctx, (occ for occ, _mailbox in due), contexts)
     vouched: list[tuple[int, datetime, datetime | None]] = []
     for occ, mailbox in due:
         read_at = calendar_read_at(links.get(mailbox), occ)
-        todo = read_back(occ, now, grace, recapture, read_at)
+        todo = read_back(occ, now, grace, recapture, read_at, next_agenda.get(occ.id))
         if todo == ReadBack.VOUCHED and read_at is not None:
             # As read back at the time of that calendar read: an edit made since is listed
             # by the next one, and read then.

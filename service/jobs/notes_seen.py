@@ -13,11 +13,13 @@ has its agenda exactly as written: no notes. Anything else is read on its own, a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from service.domain.readback import CalendarRead, block_as_written, reach
-from service.domain.records import OccurrenceRecord
+from service.domain.records import OccurrenceRecord, PairingView, SeriesRecord
+from service.domain.series import next_agenda_due
+from service.domain.status import OccurrenceStatus
 from service.jobs.context import JobContext
 from service.store.calendar_delta import DeltaLink
 
@@ -31,6 +33,34 @@ def first_reads_due(ctx: JobContext, now: datetime) -> list[tuple[OccurrenceReco
     return [(occ, mailbox) for occ, mailbox in ctx.store.read_backs_due(
                 now, now - reach(recapture), now - grace + timedelta(seconds=1))
             if occ.captured_at is None and occ.event_id]
+
+
+def next_agendas(ctx: JobContext, occurrences: Iterable[OccurrenceRecord],
+                 contexts: Mapping[int, tuple[SeriesRecord, PairingView]] | None = None
+                 ) -> dict[int, datetime]:
+    """Occurrence id -> when the agenda of its pair's next meeting falls due (by the
+    series' pattern, in the manager's zone and working days), for the re-reads of meetings
+    whose summary is out, which may wait until shortly before it (``domain.readback``).
+    Only those meetings are looked up (one read of their series when ``contexts`` is not
+    given)."""
+    held = [occ for occ in occurrences
+            if occ.status == OccurrenceStatus.HELD and occ.captured_at is not None]
+    if not held:
+        return {}
+    if contexts is None:
+        contexts = ctx.store.occurrence_contexts(held)
+    lead = ctx.settings.agenda.lead_working_days
+    out: dict[int, datetime] = {}
+    for occ in held:
+        found = contexts.get(occ.id)
+        if found is None:
+            continue
+        series, view = found
+        days = frozenset(view.manager.working_days or (0, 1, 2, 3, 4))
+        due = next_agenda_due(series, occ, lead_working_days=lead, working_days=days)
+        if due is not None:
+            out[occ.id] = due
+    return out
 
 
 def unread_since_due(ctx: JobContext, firsts: list[tuple[OccurrenceRecord, str]],

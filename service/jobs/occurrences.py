@@ -42,7 +42,12 @@ from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
 from service.errors import NotFound, ServiceError
 from service.graph.wire import CalendarChanges
 from service.jobs.context import JobContext
-from service.jobs.notes_seen import first_reads_due, typed_in_agenda, unread_since_due
+from service.jobs.notes_seen import (
+    first_reads_due,
+    next_agendas,
+    typed_in_agenda,
+    unread_since_due,
+)
 from service.jobs.retimed import MASTER_UNREAD, UNFOLLOWABLE, outlook_pattern
 from service.jobs.series_plan import MOVING
 from service.store.calendar_delta import DeltaLink, DeltaRepository
@@ -145,9 +150,10 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
     # Meetings already read back whose re-read can wait no longer: their manager's calendar
     # is read instead (one read vouches for all of theirs; see domain.readback).
     owed_from: dict[str, datetime] = {}
+    next_agenda = next_agendas(ctx, (occ for occ, _mailbox in again))
     for occ, mailbox in again:
         if owed(occ, now, timedelta(minutes=cfg.grace_minutes), recapture,
-                calendar_read_at(links.get(mailbox), occ)):
+                calendar_read_at(links.get(mailbox), occ), next_agenda.get(occ.id)):
             owed_from[mailbox] = min(occ.start, owed_from.get(mailbox, occ.start))
     for occ, mailbox in firsts:
         owed_from[mailbox] = min(occ.start, owed_from.get(mailbox, occ.start))

@@ -4,25 +4,46 @@ for the actions raised in that meeting (no second copy of an edited or ticked ac
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 from html import escape
+from typing import Any
 
 import pytest
 
 from service.domain.notes import action_fingerprint
-from service.domain.readback import LAST_WAIT, RECHECK, SUMMARY_OUT_WAIT
+from service.domain.readback import LAST_WAIT, RECHECK, SUMMARY_OUT_WAIT, day_after_deadline
+from service.domain.series import next_agenda_due
+from service.domain.status import OccurrenceStatus
 from tests.integration.test_mail import Scenario
 
 # Hours after the meeting by which its notes have been read again, with no calendar read
 # to vouch for them: the day-after read of a meeting whose summary is out waits that long
-# for one, and the last read (after the recapture window's seven days) likewise.
-NEXT_READ = (RECHECK + SUMMARY_OUT_WAIT) // timedelta(hours=1) + 1
+# for one (a weekly 1-2-1's: a monthly one's waits for the last read), and the last read
+# (after the recapture window's seven days) likewise.
 LAST_READ = (timedelta(days=7) + LAST_WAIT) // timedelta(hours=1)
+
+
+def weekly(settings_for: Any, db: str) -> Scenario:
+    """The scenario with weekly 1-2-1s, whose day-after read comes before the last one."""
+    return Scenario(settings_for(db, default_cadence="weekly"))
+
+
+def next_read(scenario: Scenario) -> int:
+    """Hours after the meeting by which its day-after re-read has been made on its own."""
+    occ = replace(scenario.occ, status=OccurrenceStatus.HELD)
+    series, view = scenario.store.occurrence_contexts([occ])[occ.id]
+    due = next_agenda_due(series, occ, working_days=frozenset(view.manager.working_days or
+                                                              range(5)),
+                          lead_working_days=scenario.settings.agenda.lead_working_days)
+    wait = day_after_deadline(occ, timedelta(days=7), due) - occ.end
+    assert RECHECK + SUMMARY_OUT_WAIT <= wait < timedelta(days=7)  # before the last read
+    return -(-wait // timedelta(hours=1)) + 1
 
 
 @pytest.fixture
 def scenario(tmp_path, settings_for) -> Scenario:
-    return Scenario(settings_for(f"sqlite:///{tmp_path / 'edits.db'}"))
+    return weekly(settings_for, f"sqlite:///{tmp_path / 'edits.db'}")
 
 
 def set_actions(scenario: Scenario, lines: list[str]) -> None:
@@ -50,7 +71,7 @@ def test_ticking_an_action_the_next_day_closes_it_without_a_copy(scenario: Scena
     scenario.after_meeting()
     assert actions(scenario) == [("send the plan", "open")]
     edit(scenario, "[ ] Rob: send", "[x] Rob: send")
-    scenario.after_meeting(hours=NEXT_READ)  # the read after the next day's
+    scenario.after_meeting(hours=next_read(scenario))  # the read after the next day's
     assert actions(scenario) == [("send the plan", "done")]
     assert scenario.store.open_actions(scenario.rob.pairing.id) == []
 
@@ -59,7 +80,7 @@ def test_an_edited_action_replaces_the_first_version(scenario: Scenario) -> None
     set_actions(scenario, ["Rob: send the plna by 20 Dec", "Mia: book the course"])
     scenario.after_meeting()
     edit(scenario, "the plna", "the plan")
-    scenario.after_meeting(hours=NEXT_READ)
+    scenario.after_meeting(hours=next_read(scenario))
     assert actions(scenario) == [("book the course", "open"), ("send the plan", "open"),
                                  ("send the plna", "withdrawn")]
     assert sorted(a.text for a in scenario.store.open_actions(scenario.rob.pairing.id)) == [
@@ -79,7 +100,7 @@ def test_cli_actions_survive_a_re_read_of_the_outlook_notes(scenario: Scenario) 
                                                              None, source="cli"),
                               now=scenario.occ.end + timedelta(hours=2))
     edit(scenario, "by 20 Dec", "by 21 Dec")
-    scenario.after_meeting(hours=NEXT_READ)
+    scenario.after_meeting(hours=next_read(scenario))
     assert ("check the budget", "open") in actions(scenario)
 
 
@@ -97,7 +118,7 @@ def test_an_action_edited_back_is_open_again(scenario: Scenario) -> None:
     set_actions(scenario, ["Rob: send the plan by 20 Dec"])
     scenario.after_meeting()
     edit(scenario, "the plan", "the budget")
-    scenario.after_meeting(hours=NEXT_READ)
+    scenario.after_meeting(hours=next_read(scenario))
     edit(scenario, "the budget", "the plan")
     # The last read of the recapture window (which waits up to LAST_WAIT for a calendar
     # read to vouch for it, then is made on its own).
@@ -117,7 +138,7 @@ def test_text_the_parser_cannot_read_withdraws_nothing(scenario: Scenario, monke
         raise RuntimeError("parser bug")
 
     monkeypatch.setattr(notes, "_parse", broken)
-    scenario.after_meeting(hours=NEXT_READ)
+    scenario.after_meeting(hours=next_read(scenario))
     assert actions(scenario) == [("send the plan", "open")]
     kept = "\n".join(n.text for n in scenario.store.notes(scenario.occ.id))
     assert "Rob: send the whole plan by 20 Dec" in kept  # nothing typed is lost

@@ -25,7 +25,7 @@ from service.store.db import make_engine, upgrade
 from service.store.insight import InsightReader
 from service.store.models import NoteRow, NoteVersionRow, OccurrenceRow
 from service.store.repo import Store
-from tests.integration.test_capture_edits import LAST_READ, NEXT_READ, edit
+from tests.integration.test_capture_edits import LAST_READ, edit, next_read, weekly
 from tests.integration.test_fuzz_text import hostile
 from tests.integration.test_mail import Scenario
 
@@ -62,11 +62,11 @@ def evidence(db: str, tmp_path: Path, name: str, *extra: str) -> str:
 def edited(db_url: str, settings_for) -> Scenario:
     """Rob's first 1-2-1: Mia types notes and an action, they are read an hour after the
     meeting; she then improves a line, and the next day's read finds it."""
-    scenario = Scenario(settings_for(db_url))
+    scenario = weekly(settings_for, db_url)  # its day-after read comes before the last
     scenario.type_notes()
     scenario.after_meeting()
     edit(scenario, "shared: went well", "shared: went very well")
-    scenario.after_meeting(hours=NEXT_READ)
+    scenario.after_meeting(hours=next_read(scenario))
     return scenario
 
 
@@ -76,7 +76,8 @@ def test_an_edited_note_keeps_both_versions_with_their_times(edited: Scenario) -
     end = edited.occ.end
     got = versions(edited.store, edited.rob.pairing.id)
     assert [(v.number, v.read_at, v.notes) for v in got] == [
-        (1, end + timedelta(hours=1), (FIRST,)), (2, end + timedelta(hours=NEXT_READ), (EDITED,))]
+        (1, end + timedelta(hours=1), (FIRST,)),
+        (2, end + timedelta(hours=next_read(edited)), (EDITED,))]
     for v in got:  # the actions agreed, as read each time
         assert [(a.owner, a.text, a.due, a.done) for a in v.actions] == [
             ("Rob Report", "send the plan", date(2026, 12, 20), False)]
@@ -97,10 +98,10 @@ def test_reading_the_same_notes_again_adds_no_version(edited: Scenario) -> None:
     # reads and stores the same reading again.
     scenario.store.update_occurrence(scenario.occ.id, scenario.occ.end, captured_at=None,
                                      captured_fingerprint=None)
-    scenario.after_meeting(hours=NEXT_READ + 1)
+    scenario.after_meeting(hours=next_read(scenario) + 1)
     reread = scenario.store.occurrence(scenario.occ.id)
     assert reread is not None and reread.captured_at == scenario.occ.end + timedelta(
-        hours=NEXT_READ + 1)
+        hours=next_read(scenario) + 1)
     scenario.after_meeting(hours=LAST_READ + 1)  # the window's last read: unchanged
     after = [(v.number, v.read_at) for v in versions(scenario.store, scenario.rob.pairing.id)]
     assert after == before and len(after) == 2
@@ -242,7 +243,7 @@ def test_evidence_shows_every_version_and_hides_private_ones(edited: Scenario,
     db = edited.settings.database.url
     plain = evidence(db, tmp_path, "rob.html")
     assert "Private notes are NOT included" in plain
-    first, edit_at = occ.end + timedelta(hours=1), occ.end + timedelta(hours=NEXT_READ)
+    first, edit_at = occ.end + timedelta(hours=1), occ.end + timedelta(hours=next_read(edited))
     assert f"as first read {first:%Y-%m-%d %H:%M}" in plain
     assert f"edited {edit_at:%Y-%m-%d %H:%M}" in plain
     assert plain.index(FIRST) < plain.index(EDITED)

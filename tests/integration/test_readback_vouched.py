@@ -25,7 +25,9 @@ def scenario(tmp_path, settings_for) -> Scenario:
     s = Scenario(settings_for(f"sqlite:///{tmp_path / 'vouch.db'}"))
     s.type_notes()
     s.after_meeting()  # the first read
-    s.after_meeting(hours=DAY_AFTER_OWED + 1)  # the day-after read (his summary is out)
+    # Past the day-after read's fixed wait: his 1-2-1 is monthly and his summary is out, so
+    # it waits on for a calendar read, up to the last re-read's deadline (domain.readback).
+    s.after_meeting(hours=DAY_AFTER_OWED + 1)
     return s
 
 
@@ -116,12 +118,53 @@ def test_an_overdue_re_read_reads_the_calendar_once_instead(scenario: Scenario) 
 
 def test_only_the_meetings_due_are_looked_at(scenario: Scenario) -> None:
     """A tick finds the meetings to read back by their next look, not by going through every
-    meeting of the last weeks."""
+    meeting of the last weeks; one whose re-read waits for a calendar read stays found until
+    it is made."""
     s = scenario
     now = s.occ.end + (DAY_AFTER_OWED + 2) * HOUR
-    assert s.store.read_backs_due(now, now - timedelta(days=10), now) == []
+    (waiting,) = s.store.read_backs_due(now, now - timedelta(days=10), now)
+    assert waiting[0].id == s.occ.id
+    s.after_meeting(hours=LAST_OWED + 1)  # it can wait no longer: made (vouched)
+    later = s.occ.end + (LAST_OWED + 2) * HOUR
+    assert s.store.read_backs_due(later, later - timedelta(days=10), later) == []
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.read_back_at is None
+
+
+def test_a_monthly_meetings_day_after_read_waits_to_be_made_with_the_last(
+        tmp_path, settings_for) -> None:
+    """Rob's 1-2-1 is monthly and his summary is out: the day-after re-read only feeds his
+    next agenda, weeks away, so it does not read Mia's calendar when its fixed wait ends; no
+    calendar read came meanwhile, so one read, when the last re-read can wait no longer,
+    serves both."""
+    s = Scenario(settings_for(f"sqlite:///{tmp_path / 'monthly.db'}"))
+    s.type_notes()
+    s.after_meeting()
+    s.tenant.reset_counters()
+    s.after_meeting(hours=DAY_AFTER_OWED + 1)
+    s.after_meeting(hours=DAY_AFTER_OWED + 24)
+    assert s.tenant.count("GET", r"/calendarView/delta$") == 0 and reads_of_rob(s) == 0
+    s.after_meeting(hours=LAST_OWED + 1)
+    assert s.tenant.count("GET", r"/calendarView/delta$") == 1 and reads_of_rob(s) == 0
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.read_back_at is None  # both re-reads made
+    assert occ.captured_at == s.occ.end + timedelta(hours=LAST_OWED + 1)
+
+
+def test_a_weekly_meetings_day_after_read_is_made_before_the_next_agenda(
+        tmp_path, settings_for) -> None:
+    """A weekly 1-2-1's next agenda comes within days: its day-after re-read waits only
+    until shortly before it, and is then made (Mia's calendar is read for it)."""
+    from tests.integration.test_capture_edits import next_read, weekly
+
+    s = weekly(settings_for, f"sqlite:///{tmp_path / 'weekly.db'}")
+    s.type_notes()
+    s.after_meeting()
+    hours = next_read(s)
+    assert hours <= DAY_AFTER_OWED + 1 + 24  # at most a day longer than the fixed wait
+    s.tenant.reset_counters()
+    s.after_meeting(hours=hours)
+    assert s.tenant.count("GET", r"/calendarView/delta$") >= 1 and reads_of_rob(s) == 0
     occ = s.store.occurrence(s.occ.id)
     assert occ is not None and occ.read_back_at == s.occ.end + timedelta(
         days=s.settings.agenda.recapture_days)
-    (due,) = s.store.read_backs_due(occ.read_back_at, now - timedelta(days=10), now)
-    assert due[0].id == s.occ.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from service.domain.readback import (
+    BEFORE_NEXT_AGENDA,
     LAST_WAIT,
     RECHECK,
     SUMMARY_OUT_WAIT,
@@ -186,3 +187,79 @@ def test_only_an_untouched_agenda_no_read_saw_typed_in_is_taken_as_no_notes() ->
     assert not as_written(_unread(captured_at=END + GRACE), _read())
     assert not as_written(_unread(agenda_state="skipped"), _read())
     assert not as_written(_unread(agenda_fingerprint=None), _read())
+
+
+# -- how long a re-read whose summary is out may wait: until shortly before the next agenda --
+
+def test_a_monthly_meetings_day_after_read_waits_until_the_last_reads_deadline() -> None:
+    occ = meeting(captured_at=END + GRACE)  # held, summary out
+    next_agenda = END + 20 * RECHECK  # a monthly 1-2-1's next agenda, weeks away
+
+    def later(now: datetime, read_at: datetime | None = None) -> ReadBack:
+        return read_back(occ, now, GRACE, WEEK, read_at, next_agenda)
+
+    assert later(END + RECHECK + SUMMARY_OUT_WAIT) == ReadBack.NONE  # the fixed wait is past
+    assert later(END + WEEK + timedelta(days=1)) == ReadBack.NONE  # both marks passed now
+    assert later(END + WEEK + timedelta(days=1), read_at=END + WEEK) == ReadBack.VOUCHED
+    # A read between the marks vouches for the first only: the last one still waits.
+    assert later(END + WEEK + timedelta(days=1), read_at=END + 3 * RECHECK) == ReadBack.NONE
+    assert later(END + WEEK + LAST_WAIT) == ReadBack.READ  # one read for both, in reach
+    assert reach(WEEK) > WEEK + LAST_WAIT
+
+
+def test_the_wait_ends_shortly_before_a_next_agenda_that_comes_sooner() -> None:
+    occ = meeting(captured_at=END + GRACE)
+    soon = END + 4 * RECHECK
+    assert read_back(occ, soon - BEFORE_NEXT_AGENDA - timedelta(minutes=1), GRACE, WEEK,
+                     None, soon) == ReadBack.NONE
+    assert read_back(occ, soon - BEFORE_NEXT_AGENDA, GRACE, WEEK, None, soon) == ReadBack.READ
+    # Never sooner than the fixed wait, nor for a meeting without notes (its reminder).
+    assert read_back(occ, END + RECHECK + SUMMARY_OUT_WAIT, GRACE, WEEK, None,
+                     END + RECHECK) == ReadBack.READ
+    assert read_back(occ, END + RECHECK + SUMMARY_OUT_WAIT - timedelta(minutes=1), GRACE, WEEK,
+                     None, END + RECHECK) == ReadBack.NONE
+    bare = meeting(captured_at=END + GRACE, status=OccurrenceStatus.HELD_NO_NOTES)
+    assert read_back(bare, END + RECHECK, GRACE, WEEK, None, END + 20 * RECHECK) == (
+        ReadBack.READ)
+
+
+def test_every_cadence_weekday_and_lead_makes_the_re_read_before_the_next_agenda() -> None:
+    """With the pattern's next agenda (``next_agenda_due``), the day-after re-read of a
+    meeting whose summary is out is made before that agenda is written, for every cadence,
+    working day, lead time and a meeting ending as late as 20:00; and it waits at least as
+    long as before."""
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from service.domain.readback import day_after_deadline
+    from service.domain.records import SeriesRecord
+    from service.domain.series import next_agenda_due, occurrences
+    from service.domain.timing import agenda_due_at
+
+    zone, days = ZoneInfo("Europe/London"), frozenset({0, 1, 2, 3, 4})
+    waited = []
+    for cadence, index in (("weekly", None), ("fortnightly", None), ("monthly", "first"),
+                           ("monthly", "last")):
+        for weekday in range(5):
+            for lead in (1, 2, 5):
+                series = SeriesRecord(
+                    id=1, pairing_id=1, mailbox="m", transaction_id="t", cadence=cadence,
+                    minutes=30, weekday=weekday, week_index=index, start_time="19:30",
+                    time_zone="Europe/London", first_date=date(2026, 12, 1),
+                    range_end=date(2027, 1, 31), created_at=END, updated_at=END)
+                # The last meeting before the range end: the series is extended past it.
+                slots = occurrences(series, END, END + 9 * WEEK)
+                start, end = slots[-1]
+                occ = meeting(start=start, original_start=start, end=end,
+                              captured_at=end + GRACE)
+                due = next_agenda_due(series, occ, lead_working_days=lead, working_days=days)
+                assert due is not None
+                later = next(s for s, _e in occurrences(series, start, start + 6 * WEEK,
+                                                        open_ended=True) if s > start)
+                assert due == agenda_due_at(later.astimezone(zone), lead, days)
+                deadline = day_after_deadline(occ, WEEK, due)
+                assert deadline >= end + RECHECK + SUMMARY_OUT_WAIT
+                if end + RECHECK + SUMMARY_OUT_WAIT < due:
+                    assert deadline < due, (cadence, weekday, lead)
+                waited.append(deadline - end)
+    assert max(waited) == WEEK + LAST_WAIT  # a monthly one waits with the last re-read
