@@ -72,10 +72,8 @@ def read_back(occ: OccurrenceRecord, now: datetime, grace: timedelta, recapture:
         return ReadBack.READ
     if occ.changed_at is not None and occ.changed_at > occ.captured_at:
         return ReadBack.READ  # a calendar read saw an edit: read it now
-    marks = [(mark, deadline) for mark, deadline in (
-                 (occ.end + RECHECK, day_after_deadline(occ, recapture, next_agenda_at)),
-                 (occ.end + recapture, occ.end + recapture + LAST_WAIT))
-             if occ.captured_at < mark <= now]
+    marks = [(mark, deadline) for mark, deadline in _marks(occ, recapture, next_agenda_at)
+             if mark <= now]
     if not marks:
         return ReadBack.NONE
     if calendar_read_at is not None and calendar_read_at >= max(m for m, _d in marks):
@@ -83,6 +81,31 @@ def read_back(occ: OccurrenceRecord, now: datetime, grace: timedelta, recapture:
     if any(deadline <= now for _mark, deadline in marks):
         return ReadBack.READ
     return ReadBack.NONE
+
+
+def _marks(occ: OccurrenceRecord, recapture: timedelta, next_agenda_at: datetime | None
+           ) -> list[tuple[datetime, datetime]]:
+    """(mark, deadline) of each re-read still to make after the meeting's last read-back:
+    when it falls due, and when it can wait no longer for a calendar read."""
+    assert occ.captured_at is not None
+    return [(mark, deadline) for mark, deadline in (
+                (occ.end + RECHECK, day_after_deadline(occ, recapture, next_agenda_at)),
+                (occ.end + recapture, occ.end + recapture + LAST_WAIT))
+            if occ.captured_at < mark]
+
+
+def waiting_until(occ: OccurrenceRecord, now: datetime, recapture: timedelta,
+                  next_agenda_at: datetime | None) -> datetime | None:
+    """When a meeting whose re-read has fallen due but waits for a calendar read is next
+    looked at: when one of its re-reads can wait no longer (None: none is waiting). Not
+    every run meanwhile: a calendar read that lists it changed marks it to be read at once,
+    and one that does not vouches for it whenever it is next looked at."""
+    if occ.captured_at is None or occ.status == OccurrenceStatus.CANCELLED:
+        return None
+    marks = _marks(occ, recapture, next_agenda_at)
+    if not any(mark <= now for mark, _deadline in marks):
+        return None
+    return min(deadline for _mark, deadline in marks)
 
 
 def day_after_deadline(occ: OccurrenceRecord, recapture: timedelta,

@@ -27,6 +27,7 @@ from service.domain.readback import (
     next_look,
     reach,
     read_back,
+    waiting_until,
 )
 from service.domain.records import OccurrenceRecord, PairingView
 from service.domain.status import ActionStatus, OccurrenceStatus
@@ -79,9 +80,13 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
         context = contexts.get(occ.id)
         if todo != ReadBack.READ or context is None:
             look = next_look(occ, recapture)
+            waits = waiting_until(occ, now, recapture, next_agenda.get(occ.id))
             if occ.captured_at is not None and (look is None or look > now):
-                # (A look that has come and stays is a re-read waiting for a calendar read.)
                 store.update_occurrence(occ.id, now, read_back_at=look)
+            elif waits is not None and waits > now and todo == ReadBack.NONE:
+                # A re-read waiting for a calendar read: looked at again when it can wait
+                # no longer, not every run (see domain.readback.waiting_until).
+                store.update_occurrence(occ.id, now, read_back_at=waits)
             continue
         series, view = context
         label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"

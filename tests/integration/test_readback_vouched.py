@@ -65,9 +65,13 @@ def test_a_calendar_read_after_the_last_mark_vouches_for_unchanged_notes(
     s.tenant.reset_counters()
     until_calendar_read(s)
     assert reads_of_rob(s) == 0
+    # Looked at again when its re-reads could wait no longer: vouched by that read.
+    s.after_meeting(hours=LAST_OWED + 1)
+    assert reads_of_rob(s) == 0
     occ = s.store.occurrence(s.occ.id)
     assert occ is not None and occ.captured_at is not None
     assert occ.captured_at >= s.occ.end + timedelta(days=s.settings.agenda.recapture_days)
+    assert occ.read_back_at is None
     s.tenant.reset_counters()
     s.after_meeting(hours=24 * 10)  # past the last read's wait: nothing left to read
     assert reads_of_rob(s) == 0
@@ -122,9 +126,13 @@ def test_only_the_meetings_due_are_looked_at(scenario: Scenario) -> None:
     it is made."""
     s = scenario
     now = s.occ.end + (DAY_AFTER_OWED + 2) * HOUR
-    (waiting,) = s.store.read_backs_due(now, now - timedelta(days=10), now)
-    assert waiting[0].id == s.occ.id
-    s.after_meeting(hours=LAST_OWED + 1)  # it can wait no longer: made (vouched)
+    assert s.store.read_backs_due(now, now - timedelta(days=10), now) == []
+    occ = s.store.occurrence(s.occ.id)
+    # Waiting for a calendar read: looked at again when it can wait no longer, not each run.
+    assert occ is not None and occ.read_back_at == s.occ.end + timedelta(hours=LAST_OWED)
+    (due,) = s.store.read_backs_due(occ.read_back_at, now - timedelta(days=10), now)
+    assert due[0].id == s.occ.id
+    s.after_meeting(hours=LAST_OWED + 1)  # then made (Mia's calendar is read for it)
     later = s.occ.end + (LAST_OWED + 2) * HOUR
     assert s.store.read_backs_due(later, later - timedelta(days=10), later) == []
     occ = s.store.occurrence(s.occ.id)

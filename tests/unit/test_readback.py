@@ -263,3 +263,18 @@ def test_every_cadence_weekday_and_lead_makes_the_re_read_before_the_next_agenda
                     assert deadline < due, (cadence, weekday, lead)
                 waited.append(deadline - end)
     assert max(waited) == WEEK + LAST_WAIT  # a monthly one waits with the last re-read
+
+
+def test_a_waiting_re_read_is_looked_at_again_only_when_it_can_wait_no_longer() -> None:
+    from service.domain.readback import waiting_until
+
+    occ = meeting(captured_at=END + GRACE)  # held, summary out
+    monthly, weekly = END + 20 * RECHECK, END + 3 * RECHECK
+    assert waiting_until(occ, END + RECHECK - timedelta(minutes=1), WEEK, monthly) is None
+    assert waiting_until(occ, END + RECHECK, WEEK, monthly) == END + WEEK + LAST_WAIT
+    assert waiting_until(occ, END + RECHECK, WEEK, weekly) == weekly - BEFORE_NEXT_AGENDA
+    assert waiting_until(occ, END + RECHECK, WEEK, None) == END + RECHECK + SUMMARY_OUT_WAIT
+    last = meeting(captured_at=END + 2 * RECHECK)  # only the last re-read is left
+    assert waiting_until(last, END + WEEK, WEEK, monthly) == END + WEEK + LAST_WAIT
+    assert waiting_until(meeting(status=OccurrenceStatus.SCHEDULED), END + WEEK, WEEK,
+                         None) is None  # not read back yet: not a re-read
