@@ -37,6 +37,7 @@ from service.graph import wire
 from service.graph.batch import BatchItem, BatchResult, run_batch
 from service.graph.errors import parse_error_body, translate
 from service.graph.transport import GraphTransport, mailbox_of, parse_retry_after
+from service.graph.user_lookup import alias_url, user_url
 from service.graph.wire import USER_FIELDS, iso_utc, parse_graph_datetime
 
 log = logging.getLogger(__name__)
@@ -202,34 +203,33 @@ class GraphClient:
         return out
 
     async def find_users(self, keys: Sequence[str]) -> dict[str, DirectoryUser]:
-        """Users by id or email (UPN or primary SMTP), batched; missing ones left out."""
-        items = [
-            BatchItem(id=str(i), method="GET",
-                      url=_path("users", key) + f"?$select={USER_FIELDS}"
-                      "&$expand=manager($select=id)")
-            for i, key in enumerate(keys)
-        ]
-        results = await self._batch(items)
-        out: dict[str, DirectoryUser] = {}
-        for item, key in zip(items, keys, strict=True):
-            result = results[item.id]
-            if result.status == 200:
-                body = result.body or {}
-                out[key] = wire.user(body, wire.manager_id(body))
-            elif result.status != 404:
-                raise self._batch_error(item, result)
+        """Users by id, UPN or email address (an alias too: one Graph does not find as an id
+        or UPN is looked for in users' proxyAddresses), batched; missing ones left out."""
+        out = await self._users_found([(key, user_url(key)) for key in keys])
+        missing = [key for key in keys if key not in out and "@" in key]
+        if missing:
+            out |= await self._users_found([(a, alias_url(a)) for a in missing], listed=True)
         return out
 
-    async def find_user(self, email: str) -> DirectoryUser | None:
-        """A user by email (UPN or primary SMTP), or None."""
-        try:
-            data = await self.request(
-                "GET", _path("users", email),
-                query={"$select": USER_FIELDS, "$expand": "manager($select=id)"},
-            )
-        except NotFound:
-            return None
-        return wire.user(data, wire.manager_id(data))
+    async def _users_found(self, asks: Sequence[tuple[str, str]], listed: bool = False
+                           ) -> dict[str, DirectoryUser]:
+        """(key, user URL) -> user, batched: a GET of one user (404: none), or ``listed``, a
+        filtered list of users (none, or more than one: left out)."""
+        items = [BatchItem(id=str(i), method="GET", url=url) for i, (_k, url) in enumerate(asks)]
+        results = await self._batch(items)
+        out: dict[str, DirectoryUser] = {}
+        for item, (key, _url) in zip(items, asks, strict=True):
+            result = results[item.id]
+            body = result.body or {}
+            if result.status == 200 and listed:
+                found = body.get("value") or []
+                if len(found) == 1:
+                    out[key] = wire.user(found[0], wire.manager_id(found[0]))
+            elif result.status == 200:
+                out[key] = wire.user(body, wire.manager_id(body))
+            elif result.status != 404 or listed:
+                raise self._batch_error(item, result)
+        return out
 
     async def directory_changes(self, delta_link: str | None) -> DirectoryDelta:
         """Users changed since ``delta_link`` (users/delta), or every user when there is none

@@ -178,8 +178,8 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
         by_email = {u.email: u for u in usable.values()}
         named = {r.manager_email for r in file_rows} | {r.report_email for r in file_rows}
         found = {u.email: u for u in everyone.values() if u.email in named}
-        # Looked up one by one only if the directory doesn't list them under that address
-        # (an alias, or a UPN other than their mail).
+        # Looked up only if the directory doesn't list them under that address: a UPN other
+        # than their mail (one request, batched), or an alias (one more).
         found |= await ctx.graph.find_users(sorted(named - set(by_email) - set(found)))
         problems = []
         for row in file_rows:
@@ -187,9 +187,8 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
                 user = by_email.get(email) or found.get(email)
                 if user is None:
                     problems.append(f"{cfg.file}:{row.line}: {email} is not a user in the "
-                                    "directory (by primary email or user principal name; "
-                                    "aliases are not looked up). Fix the address or remove "
-                                    "the line.")
+                                    "directory (by email address, alias or user principal "
+                                    "name). Fix the address or remove the line.")
                 elif not user.enabled:
                     problems.append(f"{cfg.file}:{row.line}: {email}'s account is disabled. "
                                     "Remove the line.")

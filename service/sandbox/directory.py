@@ -17,7 +17,8 @@ DEFAULT_USER_FIELDS = ("businessPhones", "displayName", "givenName", "jobTitle",
                        "mobilePhone", "officeLocation", "preferredLanguage", "surname",
                        "userPrincipalName", "id")
 USER_FILTER_FIELDS = {"accountEnabled", "userType", "mail", "userPrincipalName", "id",
-                      "displayName", "department", "jobTitle"}
+                      "displayName", "department", "jobTitle",
+                      "proxyAddresses"}  # (a collection: only with any(), as Graph)
 # Names $select may use on a user (the ones the sandbox keeps, and other common ones).
 USER_PROPERTIES = frozenset({
     *DEFAULT_USER_FIELDS, "accountEnabled", "userType", "employeeHireDate", "department",
@@ -43,6 +44,7 @@ def user_json(user: dict[str, Any]) -> dict[str, Any]:
         "officeLocation": user.get("officeLocation"),
         "preferredLanguage": "en-GB",
         "userPrincipalName": user["userPrincipalName"],
+        "proxyAddresses": list(user.get("proxyAddresses") or [f"SMTP:{user['mail']}"]),
         "accountEnabled": user["accountEnabled"],
         "userType": user["userType"],
         "employeeHireDate": user.get("employeeHireDate"),

@@ -80,6 +80,11 @@ _EXT_TESTS = {
     "startswith": lambda value, wanted: value.startswith(wanted),
     "contains": lambda value, wanted: wanted in value,
 }
+# A string collection's any() with eq, as Graph documents it for a user's proxyAddresses:
+# proxyAddresses/any(x:x eq 'smtp:alias@contoso.com').
+_ANY_EQ = re.compile(r"^\s*(\w+)/any\(\s*(\w+)\s*:\s*\2\s+eq\s+'((?:[^']|'')*)'\s*\)\s*$",
+                     re.I)
+_COLLECTIONS = frozenset({"proxyAddresses"})  # filtered only with any()
 _CLAUSE = re.compile(r"^\s*([\w/]+)\s+eq\s+('(?:[^']|'')*'|true|false|null|-?\d+)\s*$", re.I)
 
 
@@ -91,8 +96,13 @@ class Filter:
     ext_id: str | None = None
     ext_value: str | None = None
     ext_op: str = "eq"
+    any_eq: tuple[str, str] | None = None  # (collection, value)
 
     def matches(self, item: dict[str, Any]) -> bool:
+        if self.any_eq is not None:
+            name, wanted = self.any_eq
+            return any(isinstance(v, str) and v.lower() == wanted.lower()
+                       for v in item.get(name) or [])
         if self.ext_id is not None:
             # Graph compares the property's name exactly but its value ignoring case.
             test, wanted = _EXT_TESTS[self.ext_op], (self.ext_value or "").lower()
@@ -141,10 +151,14 @@ def parse_filter(text: str | None, allowed: set[str] | None = None) -> Filter:
         value = ext.group(4) if ext.group(3) else ext.group(6)
         return Filter(ext_id=ext.group(2).replace("''", "'"),
                       ext_value=value.replace("''", "'"), ext_op=op)
+    many = _ANY_EQ.match(text)
+    if many and (allowed is None or many.group(1) in allowed):
+        return Filter(any_eq=(many.group(1), many.group(3).replace("''", "'")))
     clauses = []
     for part in _split_and(text):
         match = _CLAUSE.match(part)
-        if not match or (allowed is not None and match.group(1) not in allowed):
+        if not match or (allowed is not None and match.group(1) not in allowed) or (
+                match.group(1) in _COLLECTIONS):
             raise bad_request(f"Invalid filter clause: '{part.strip()}' is not supported.",
                               "BadRequest")
         clauses.append((match.group(1), _literal(match.group(2))))

@@ -151,8 +151,10 @@ class TenantState:
         department: str | None = None,
         job_title: str | None = None,
         upn: str | None = None,
+        aliases: Iterable[str] = (),
     ) -> dict[str, Any]:
-        """Add a user with a mailbox. ``groups`` are group names or ids (created if new).
+        """Add a user with a mailbox. ``groups`` are group names or ids (created if new);
+        ``aliases``: other SMTP addresses of the mailbox (its ``proxyAddresses``).
 
         ``working_hours`` may give ``daysOfWeek``, ``startTime``, ``endTime`` and
         ``timeZone`` (``{"name": ...}``); missing parts default to Mon-Fri 09:00-17:00 in the
@@ -172,6 +174,8 @@ class TenantState:
             "surname": last or None,
             "mail": email,
             "userPrincipalName": upn or email,
+            # As Exchange keeps them: the primary address marked "SMTP:", aliases "smtp:".
+            "proxyAddresses": [f"SMTP:{email}", *(f"smtp:{a}" for a in aliases)],
             "accountEnabled": enabled,
             "userType": user_type,
             "employeeHireDate": f"{hire[:10]}T00:00:00Z" if hire else None,

@@ -599,3 +599,30 @@ def test_html_to_text_turns_blocks_into_lines():
     text = html_to_text("<html><head><style>p{}</style></head><body><p>One</p>"
                         "<div>Two&nbsp;three</div><br><ul><li>a</li><li>b</li></ul></body></html>")
     assert text == "One\nTwo\u00a0three\n\na\nb"
+
+
+def test_a_user_is_found_by_an_alias_only_through_proxy_addresses() -> None:
+    """As Graph: GET /users/{alias} is 404 (an id or UPN only); a $filter with any() on
+    proxyAddresses finds the user, ignoring case; proxyAddresses without any() is refused."""
+    from service.graph.user_lookup import alias_url, user_url
+
+    t = SandboxTenant(now=lambda: datetime(2024, 3, 1, 9, 0, tzinfo=UTC))
+    t.add_user("Ada Lovelace", "ada.lovelace@contoso.example", aliases=["ada@contoso.example"])
+    t.add_user("Bob O'Neil", "bob@contoso.example", aliases=["o'neil@contoso.example"])
+
+    async def go() -> list[httpx.Response]:
+        async with client(t) as c:
+            return [await c.get(BASE + path) for path in (
+                user_url("ada@contoso.example"), alias_url("ADA@contoso.example"),
+                alias_url("o'neil@contoso.example"), alias_url("nobody@contoso.example"),
+                "/users?$filter=proxyAddresses eq 'smtp:ada@contoso.example'",
+                "/users/ada.lovelace@contoso.example?$select=proxyAddresses")]
+
+    by_alias, found, quoted, nobody, bare, shown = run(go())
+    assert by_alias.status_code == 404
+    assert [u["mail"] for u in found.json()["value"]] == ["ada.lovelace@contoso.example"]
+    assert [u["mail"] for u in quoted.json()["value"]] == ["bob@contoso.example"]
+    assert nobody.status_code == 200 and nobody.json()["value"] == []
+    assert bare.status_code == 400
+    assert shown.json()["proxyAddresses"] == ["SMTP:ada.lovelace@contoso.example",
+                                              "smtp:ada@contoso.example"]

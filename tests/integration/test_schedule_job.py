@@ -394,10 +394,40 @@ def test_many_problems_in_a_pairs_file_say_how_many_more(db_url, settings_for,
     (failed,) = run(file_settings(db_url, settings_for, csv), tenant, NOW).failed_steps
     lines = failed.splitlines()
     assert len(lines) == 21 and lines[19].startswith(f"{csv}:20: nobody19@contoso.example")
-    # Graph finds a user by id or UPN only: the message says an alias is not looked up.
-    assert "(by primary email or user principal name; aliases are not looked up)" in lines[0]
+    assert lines[0].endswith("is not a user in the directory (by email address, alias or "
+                             "user principal name). Fix the address or remove the line.")
     assert lines[20] == (f"... and 5 more in {csv} (fix these and run again to see the "
                          "rest).")
+
+
+def test_a_pairs_file_may_name_someone_by_an_alias(db_url, settings_for,
+                                                  tmp_path: Path) -> None:
+    """HR's export has Ada's alias, in capitals, not her primary address or her UPN: Graph
+    does not find a user by an alias (GET /users/{alias} is 404), so she is looked for among
+    users' proxyAddresses, and paired under her primary address. An address nobody has is
+    still refused, naming the line."""
+    tenant = org()
+    tenant.add_user("Ada Lovelace", "ada.lovelace@contoso.example", manager=None,
+                    upn="alovelace@contoso.onmicrosoft.example",
+                    aliases=["ada@contoso.example"])
+    csv = tmp_path / "pairs.csv"
+    csv.write_text("mia@contoso.example,ADA@contoso.example\n")
+    settings = file_settings(db_url, settings_for, csv)
+    tenant.reset_counters()
+    result = run(settings, tenant, NOW)
+    assert result.failed_steps == []
+    store = Store(make_engine(settings.database.url))
+    (view,) = store.views(["active"])
+    assert (view.manager.email, view.report.email) == (
+        "mia@contoso.example", "ada.lovelace@contoso.example")
+    assert tenant.count("GET", r"^/users/ADA@contoso\.example$") == 1  # 404: not an id/UPN
+    assert tenant.count("GET", r"^/users$") >= 1  # the proxyAddresses filter
+    csv.write_text("mia@contoso.example,ada@contoso.example\n"
+                   "mia@contoso.example,adah@contoso.example\n")
+    (failed,) = run(settings, tenant, NOW + timedelta(hours=1)).failed_steps
+    assert f"{csv}:2: adah@contoso.example is not a user in the directory" in failed
+    assert [v.report.email for v in store.views(["active"])] == [
+        "ada.lovelace@contoso.example"]  # nothing changed on a refused file
 
 
 def test_a_pair_taken_out_of_the_pairs_file_ends_saying_so(db_url, settings_for,
