@@ -97,15 +97,17 @@ def _marks(occ: OccurrenceRecord, recapture: timedelta, next_agenda_at: datetime
 def waiting_until(occ: OccurrenceRecord, now: datetime, recapture: timedelta,
                   next_agenda_at: datetime | None) -> datetime | None:
     """When a meeting whose re-read has fallen due but waits for a calendar read is next
-    looked at: when one of its re-reads can wait no longer (None: none is waiting). Not
-    every run meanwhile: a calendar read that lists it changed marks it to be read at once,
-    and one that does not vouches for it whenever it is next looked at."""
+    looked at: when one of its re-reads can wait no longer, or a day on if that is sooner
+    (None: none is waiting). Not every run meanwhile: a calendar read that lists it changed
+    marks it to be read at once, and one that does not vouches for it whenever it is next
+    looked at. At least daily, as the pair's next agenda may have come nearer (a new series
+    after a cadence change, a longer lead time), which moves the deadline."""
     if occ.captured_at is None or occ.status == OccurrenceStatus.CANCELLED:
         return None
     marks = _marks(occ, recapture, next_agenda_at)
     if not any(mark <= now for mark, _deadline in marks):
         return None
-    return min(deadline for _mark, deadline in marks)
+    return min(min(deadline for _mark, deadline in marks), now + RECHECK)
 
 
 def day_after_deadline(occ: OccurrenceRecord, recapture: timedelta,

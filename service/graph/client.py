@@ -214,19 +214,19 @@ class GraphClient:
     async def _users_found(self, asks: Sequence[tuple[str, str]], listed: bool = False
                            ) -> dict[str, DirectoryUser]:
         """(key, user URL) -> user, batched: a GET of one user (404: none), or ``listed``, a
-        filtered list of users (none, or more than one: left out)."""
+        filtered list of users (none, more than one, or a 400 for the address: left out)."""
         items = [BatchItem(id=str(i), method="GET", url=url) for i, (_k, url) in enumerate(asks)]
         results = await self._batch(items)
         out: dict[str, DirectoryUser] = {}
         for item, (key, _url) in zip(items, asks, strict=True):
             result = results[item.id]
-            body = result.body or {}
-            if result.status == 200 and listed:
-                found = body.get("value") or []
-                if len(found) == 1:
-                    out[key] = wire.user(found[0], wire.manager_id(found[0]))
+            found = ((result.body or {}).get("value") or []) if listed else [result.body or {}]
+            if result.status == 200 and len(found) == 1:
+                out[key] = wire.user(found[0], wire.manager_id(found[0]))
             elif result.status == 200:
-                out[key] = wire.user(body, wire.manager_id(body))
+                continue  # no user, or several, with that address
+            elif listed and result.status == 400:  # an address the filter cannot take
+                log.warning("graph.alias_unsearchable", extra={"address": key})
             elif result.status != 404 or listed:
                 raise self._batch_error(item, result)
         return out

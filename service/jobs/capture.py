@@ -86,7 +86,7 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
             elif waits is not None and waits > now and todo == ReadBack.NONE:
                 # A re-read waiting for a calendar read: looked at again when it can wait
                 # no longer, not every run (see domain.readback.waiting_until).
-                store.update_occurrence(occ.id, now, read_back_at=waits)
+                store.postpone_read_back(occ, waits)
             continue
         series, view = context
         label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"

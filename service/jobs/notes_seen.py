@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from service.domain.readback import CalendarRead, block_as_written, reach
 from service.domain.records import OccurrenceRecord, PairingView, SeriesRecord
 from service.domain.series import next_agenda_due
-from service.domain.status import OccurrenceStatus
+from service.domain.status import OccurrenceStatus, PairingStatus, SeriesStatus
 from service.jobs.context import JobContext
 from service.store.calendar_delta import DeltaLink
 
@@ -38,11 +38,12 @@ def first_reads_due(ctx: JobContext, now: datetime) -> list[tuple[OccurrenceReco
 def next_agendas(ctx: JobContext, occurrences: Iterable[OccurrenceRecord],
                  contexts: Mapping[int, tuple[SeriesRecord, PairingView]] | None = None
                  ) -> dict[int, datetime]:
-    """Occurrence id -> when the agenda of its pair's next meeting falls due (by the
-    series' pattern, in the manager's zone and working days), for the re-reads of meetings
-    whose summary is out, which may wait until shortly before it (``domain.readback``).
-    Only those meetings are looked up (one read of their series when ``contexts`` is not
-    given)."""
+    """Occurrence id -> when what the pair's next meeting carries of the notes falls due:
+    its agenda, or its prep mail when that goes (it lists the topics still open), by the
+    pattern of the pair's live series, in the manager's zone and working days. For the
+    re-reads of meetings whose summary is out, which may wait until shortly before it
+    (``domain.readback``); none for a pair that has ended or has no live series. Only those
+    meetings are looked up (one read of their series when ``contexts`` is not given)."""
     held = [occ for occ in occurrences
             if occ.status == OccurrenceStatus.HELD and occ.captured_at is not None]
     if not held:
@@ -50,12 +51,18 @@ def next_agendas(ctx: JobContext, occurrences: Iterable[OccurrenceRecord],
     if contexts is None:
         contexts = ctx.store.occurrence_contexts(held)
     lead = ctx.settings.agenda.lead_working_days
+    if ctx.settings.sends_prep_mail:
+        lead = max(lead, ctx.settings.mail.prep_working_days)
     out: dict[int, datetime] = {}
     for occ in held:
         found = contexts.get(occ.id)
         if found is None:
             continue
-        series, view = found
+        _series, view = found
+        series = view.series  # the pair's live series (a new one after a cadence change)
+        if (series is None or series.status != SeriesStatus.ACTIVE
+                or view.pairing.status != PairingStatus.ACTIVE):
+            continue
         days = frozenset(view.manager.working_days or (0, 1, 2, 3, 4))
         due = next_agenda_due(series, occ, lead_working_days=lead, working_days=days)
         if due is not None:

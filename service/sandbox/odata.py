@@ -152,7 +152,7 @@ def parse_filter(text: str | None, allowed: set[str] | None = None) -> Filter:
         return Filter(ext_id=ext.group(2).replace("''", "'"),
                       ext_value=value.replace("''", "'"), ext_op=op)
     many = _ANY_EQ.match(text)
-    if many and (allowed is None or many.group(1) in allowed):
+    if many and many.group(1) in _COLLECTIONS and (allowed is None or many.group(1) in allowed):
         return Filter(any_eq=(many.group(1), many.group(3).replace("''", "'")))
     clauses = []
     for part in _split_and(text):

@@ -467,6 +467,19 @@ class DueRepository(Repository):
                     out[(mailbox.lower(), row.event_id)] = convert.occurrence(row)
         return out
 
+    def postpone_read_back(self, occ: OccurrenceRecord, until: datetime) -> None:
+        """Look at a meeting whose re-read waits for a calendar read again at ``until``,
+        unless it changed since it was read as ``occ`` (a calendar read another run made
+        meanwhile marked it: that look, at once, stands)."""
+        with self.session() as s, s.begin():
+            s.execute(update(OccurrenceRow).where(
+                OccurrenceRow.id == occ.id,
+                OccurrenceRow.read_back_at == occ.read_back_at,
+                OccurrenceRow.captured_at == occ.captured_at,
+                or_(OccurrenceRow.changed_at.is_(None),
+                    OccurrenceRow.changed_at <= OccurrenceRow.captured_at),
+            ).values(read_back_at=until))
+
     def mark_changed(self, occurrence_ids: Iterable[int], now: datetime, *,
                      seen_at: Mapping[int, datetime] | None = None) -> None:
         """A read of the calendar saw these meetings change (since they were read back, or

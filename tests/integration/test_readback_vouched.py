@@ -5,7 +5,7 @@ holds for a whole re-read (by etag)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -31,16 +31,16 @@ def scenario(tmp_path, settings_for) -> Scenario:
     return s
 
 
-def until_calendar_read(s: Scenario) -> None:
+def until_calendar_read(s: Scenario) -> datetime:
     """Ticks every three hours from a week after Rob's meeting (Nia's comes the day after)
-    until one reads Mia's calendar: the one made as Nia's meeting comes near."""
+    until one reads Mia's calendar: the one made as Nia's meeting comes near. Its time."""
     now = s.occ.end + timedelta(days=6)
     for _ in range(40):
         now += 3 * HOUR
         s.at(now)
         if s.tenant.count("GET", r"/calendarView/delta$"):
             assert now < s.occ.end + timedelta(days=7) + LAST_WAIT  # within its wait
-            return
+            return now
     pytest.fail("Mia's calendar was never read")
 
 
@@ -63,9 +63,12 @@ def test_a_calendar_read_after_the_last_mark_vouches_for_unchanged_notes(
     if whole:
         forget_mias_link(s)
     s.tenant.reset_counters()
-    until_calendar_read(s)
+    read_at = until_calendar_read(s)
     assert reads_of_rob(s) == 0
-    # Looked at again when its re-reads could wait no longer: vouched by that read.
+    # That read, made after both marks, vouched for both, as of its time (the waiting
+    # meeting is looked at daily, and was in that run): nothing is left to read.
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and (occ.captured_at, occ.read_back_at) == (read_at, None)
     s.after_meeting(hours=LAST_OWED + 1)
     assert reads_of_rob(s) == 0
     occ = s.store.occurrence(s.occ.id)
@@ -128,8 +131,10 @@ def test_only_the_meetings_due_are_looked_at(scenario: Scenario) -> None:
     now = s.occ.end + (DAY_AFTER_OWED + 2) * HOUR
     assert s.store.read_backs_due(now, now - timedelta(days=10), now) == []
     occ = s.store.occurrence(s.occ.id)
-    # Waiting for a calendar read: looked at again when it can wait no longer, not each run.
-    assert occ is not None and occ.read_back_at == s.occ.end + timedelta(hours=LAST_OWED)
+    # Waiting for a calendar read: looked at again a day on (or when it can wait no longer,
+    # if sooner), not each run.
+    assert occ is not None and occ.read_back_at == s.occ.end + (DAY_AFTER_OWED + 1) * HOUR + (
+        RECHECK)
     (due,) = s.store.read_backs_due(occ.read_back_at, now - timedelta(days=10), now)
     assert due[0].id == s.occ.id
     s.after_meeting(hours=LAST_OWED + 1)  # then made (Mia's calendar is read for it)

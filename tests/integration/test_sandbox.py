@@ -608,17 +608,21 @@ def test_a_user_is_found_by_an_alias_only_through_proxy_addresses() -> None:
 
     t = SandboxTenant(now=lambda: datetime(2024, 3, 1, 9, 0, tzinfo=UTC))
     t.add_user("Ada Lovelace", "ada.lovelace@contoso.example", aliases=["ada@contoso.example"])
-    t.add_user("Bob O'Neil", "bob@contoso.example", aliases=["o'neil@contoso.example"])
+    t.add_user("Bob O'Neil", "bob@contoso.example",
+               aliases=["o'neil@contoso.example", "b+o&n#1%@contoso.example"])
 
     async def go() -> list[httpx.Response]:
         async with client(t) as c:
             return [await c.get(BASE + path) for path in (
                 user_url("ada@contoso.example"), alias_url("ADA@contoso.example"),
                 alias_url("o'neil@contoso.example"), alias_url("nobody@contoso.example"),
+                alias_url("B+o&n#1%@contoso.example"), "/users?$filter=mail/any(x:x eq 'a')",
                 "/users?$filter=proxyAddresses eq 'smtp:ada@contoso.example'",
                 "/users/ada.lovelace@contoso.example?$select=proxyAddresses")]
 
-    by_alias, found, quoted, nobody, bare, shown = run(go())
+    by_alias, found, quoted, nobody, odd, scalar, bare, shown = run(go())
+    assert [u["mail"] for u in odd.json()["value"]] == ["bob@contoso.example"]  # escaped
+    assert scalar.status_code == 400  # any() on a property that is not a collection
     assert by_alias.status_code == 404
     assert [u["mail"] for u in found.json()["value"]] == ["ada.lovelace@contoso.example"]
     assert [u["mail"] for u in quoted.json()["value"]] == ["bob@contoso.example"]

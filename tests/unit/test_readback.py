@@ -271,10 +271,60 @@ def test_a_waiting_re_read_is_looked_at_again_only_when_it_can_wait_no_longer() 
     occ = meeting(captured_at=END + GRACE)  # held, summary out
     monthly, weekly = END + 20 * RECHECK, END + 3 * RECHECK
     assert waiting_until(occ, END + RECHECK - timedelta(minutes=1), WEEK, monthly) is None
-    assert waiting_until(occ, END + RECHECK, WEEK, monthly) == END + WEEK + LAST_WAIT
-    assert waiting_until(occ, END + RECHECK, WEEK, weekly) == weekly - BEFORE_NEXT_AGENDA
+    # At least daily (the next agenda may come nearer), else when it can wait no longer.
+    assert waiting_until(occ, END + RECHECK, WEEK, monthly) == END + 2 * RECHECK
+    assert waiting_until(occ, END + WEEK, WEEK, monthly) == END + WEEK + RECHECK
+    assert waiting_until(occ, END + WEEK + RECHECK, WEEK, monthly) == END + WEEK + LAST_WAIT
+    assert waiting_until(occ, END + 2 * RECHECK, WEEK, weekly) == weekly - BEFORE_NEXT_AGENDA
     assert waiting_until(occ, END + RECHECK, WEEK, None) == END + RECHECK + SUMMARY_OUT_WAIT
     last = meeting(captured_at=END + 2 * RECHECK)  # only the last re-read is left
-    assert waiting_until(last, END + WEEK, WEEK, monthly) == END + WEEK + LAST_WAIT
+    assert waiting_until(last, END + WEEK + RECHECK, WEEK, monthly) == END + WEEK + LAST_WAIT
     assert waiting_until(meeting(status=OccurrenceStatus.SCHEDULED), END + WEEK, WEEK,
                          None) is None  # not read back yet: not a re-read
+
+
+def test_the_next_agenda_is_the_live_series_one_and_the_prep_mail_comes_first() -> None:
+    """The re-reads wait for what the pair's next meeting carries: by the pattern of the
+    pair's live series (a new one after a cadence change), from its prep mail when that goes
+    (it lists the topics still open, and goes before the agenda); none once the pair ended."""
+    from dataclasses import replace
+    from datetime import date
+    from types import SimpleNamespace
+
+    from service.domain.records import SeriesRecord
+    from service.domain.series import next_agenda_due
+    from service.jobs.notes_seen import next_agendas
+
+    def series(cadence: str, first: date, sid: int) -> SeriesRecord:
+        return SeriesRecord(id=sid, pairing_id=1, mailbox="m", transaction_id="t",
+                            status="active", cadence=cadence, minutes=30, weekday=1,
+                            week_index="first" if cadence == "monthly" else None,
+                            start_time="11:30", time_zone="Europe/London", first_date=first,
+                            range_end=date(2027, 6, 1), created_at=END, updated_at=END)
+
+    monthly, weekly = series("monthly", date(2026, 12, 1), 1), series("weekly",
+                                                                       date(2026, 12, 8), 2)
+    occ = meeting(id=5, captured_at=END + GRACE)  # held on Tuesday 1 December, monthly
+    days = frozenset({0, 1, 2, 3, 4})
+    view = SimpleNamespace(series=weekly, pairing=SimpleNamespace(status="active"),
+                           manager=SimpleNamespace(working_days=None))
+
+    def ctx(prep: bool) -> SimpleNamespace:
+        return SimpleNamespace(
+            settings=SimpleNamespace(agenda=SimpleNamespace(lead_working_days=2),
+                                     mail=SimpleNamespace(prep_working_days=3),
+                                     sends_prep_mail=prep),
+            store=SimpleNamespace(occurrence_contexts=lambda occs: {5: (monthly, view)}))
+
+    weekly_agenda = next_agenda_due(weekly, occ, lead_working_days=2, working_days=days)
+    assert next_agendas(ctx(False), [occ]) == {5: weekly_agenda}  # not the old monthly one
+    assert weekly_agenda < next_agenda_due(monthly, occ, lead_working_days=2, working_days=days)
+    prep = next_agenda_due(weekly, occ, lead_working_days=3, working_days=days)
+    assert next_agendas(ctx(True), [occ]) == {5: prep} and prep < weekly_agenda
+    view.pairing = SimpleNamespace(status="ended")
+    assert next_agendas(ctx(True), [occ]) == {}
+    view.pairing, view.series = SimpleNamespace(status="active"), replace(weekly,
+                                                                          status="ended")
+    assert next_agendas(ctx(True), [occ]) == {}
+    assert next_agendas(ctx(True), [meeting(id=5, captured_at=END + GRACE,
+                                            status=OccurrenceStatus.HELD_NO_NOTES)]) == {}
