@@ -68,6 +68,7 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
     links = DeltaRepository(store.engine).delta_links({mailbox for _occ, mailbox in due})
     next_agenda = next_agendas(ctx, (occ for occ, _mailbox in due), contexts)
     vouched: list[tuple[int, datetime, datetime | None]] = []
+    postponed: list[tuple[OccurrenceRecord, datetime]] = []
     for occ, mailbox in due:
         read_at = calendar_read_at(links.get(mailbox), occ)
         todo = read_back(occ, now, grace, recapture, read_at, next_agenda.get(occ.id))
@@ -86,7 +87,7 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
             elif waits is not None and waits > now and todo == ReadBack.NONE:
                 # A re-read waiting for a calendar read: looked at again when it can wait
                 # no longer, not every run (see domain.readback.waiting_until).
-                store.postpone_read_back(occ, waits)
+                postponed.append((occ, waits))
             continue
         series, view = context
         label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
@@ -106,6 +107,7 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
             log.error("capture.failed", extra={"occurrence": occ.id, "error": str(exc)})
         finally:
             store.release(view.pairing.id, ctx.worker_id)
+    store.postpone_read_backs(postponed)
     for occurrence_id, at, look in vouched:
         store.update_occurrence(occurrence_id, now, captured_at=at, read_back_at=look)
     report.vouched = len(vouched)

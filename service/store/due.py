@@ -467,18 +467,23 @@ class DueRepository(Repository):
                     out[(mailbox.lower(), row.event_id)] = convert.occurrence(row)
         return out
 
-    def postpone_read_back(self, occ: OccurrenceRecord, until: datetime) -> None:
-        """Look at a meeting whose re-read waits for a calendar read again at ``until``,
-        unless it changed since it was read as ``occ`` (a calendar read another run made
-        meanwhile marked it: that look, at once, stands)."""
+    def postpone_read_backs(self, looks: Sequence[tuple[OccurrenceRecord, datetime]]) -> None:
+        """Look at each meeting whose re-read waits for a calendar read again at the instant
+        given, unless it changed since it was read as given (a calendar read another run
+        made meanwhile marked it: that look, at once, stands). One transaction."""
+        if not looks:
+            return
         with self.session() as s, s.begin():
-            s.execute(update(OccurrenceRow).where(
-                OccurrenceRow.id == occ.id,
-                OccurrenceRow.read_back_at == occ.read_back_at,
-                OccurrenceRow.captured_at == occ.captured_at,
-                or_(OccurrenceRow.changed_at.is_(None),
-                    OccurrenceRow.changed_at <= OccurrenceRow.captured_at),
-            ).values(read_back_at=until))
+            s.connection().execute(  # one statement for all (executemany)
+                update(OccurrenceRow).where(
+                    OccurrenceRow.id == bindparam("oid"),
+                    OccurrenceRow.read_back_at == bindparam("seen"),
+                    OccurrenceRow.captured_at == bindparam("read"),
+                    or_(OccurrenceRow.changed_at.is_(None),
+                        OccurrenceRow.changed_at <= OccurrenceRow.captured_at),
+                ).values(read_back_at=bindparam("until")),
+                [{"oid": occ.id, "seen": occ.read_back_at, "read": occ.captured_at,
+                  "until": until} for occ, until in looks])
 
     def mark_changed(self, occurrence_ids: Iterable[int], now: datetime, *,
                      seen_at: Mapping[int, datetime] | None = None) -> None:
