@@ -2,10 +2,12 @@
 
 Two jobs: the directory sync (every [worker] sync_minutes) and the tick that keeps series
 scheduled (every [worker] interval_minutes); with [privacy] retain_months, a third erases
-old text once a day. On SIGTERM/SIGINT the worker starts no new run (not even one already
-queued behind the run in hand) and waits for the run in hand to finish, so no run is cut off
-between its Graph call and the database write that records it. Every run is also crash-safe
-if killed harder (outbox, leases), which is what lets a second Ctrl-C exit at once.
+old text once a day. Of several replicas on one database, the one holding the duty lease
+runs the jobs and the others stand by (see service/duty.py). On SIGTERM/SIGINT the worker
+starts no new run (not even one already queued behind the run in hand) and waits for the run
+in hand to finish, so no run is cut off between its Graph call and the database write that
+records it. Every run is also crash-safe if killed harder (outbox, leases), which is what
+lets a second Ctrl-C exit at once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from service.clock import Clock, SystemClock
 from service.config import Settings
+from service.duty import Duty, duty_lease
 from service.errors import ConfigError, ServiceError
 
 log = logging.getLogger(__name__)
@@ -30,16 +33,21 @@ log = logging.getLogger(__name__)
 class Worker:
     """Runs the jobs one at a time; keeps counters for /metrics and the last outcome."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None,
+                 identity: str | None = None) -> None:
+        from service.jobs.context import worker_identity
+
         self.settings = settings
         self.clock = clock or SystemClock()
+        self.duty = Duty(identity or worker_identity(),
+                         duty_lease(settings.worker, self.clock.speed))
         self.last_ok: datetime | None = None
         self.last_error: str | None = None
         self.counters: dict[str, float] = {
             "ticks": 0, "tick_failures": 0, "series_created": 0, "series_adopted": 0,
             "series_extended": 0, "series_ended": 0, "agendas_injected": 0,
             "notes_captured": 0, "mails_sent": 0, "mails_unconfirmed": 0, "graph_requests": 0,
-            "graph_retries": 0, "graph_throttled": 0, "steps_failed": 0,
+            "graph_retries": 0, "graph_throttled": 0, "steps_failed": 0, "standby_runs": 0,
         }
         self._lock = threading.Lock()
         # A plain flag, not an Event: the signal handler sets it, and a handler must not take
@@ -64,7 +72,7 @@ class Worker:
 
     def run_job(self, sync: bool) -> None:
         """One unit of work. Jobs never overlap within a worker."""
-        from service.app import job_context
+        from service.app import job_context, open_store
         from service.jobs.tick import tick
 
         job = "sync" if sync else "tick"
@@ -76,10 +84,17 @@ class Worker:
             if not self._may_run(job):
                 return
             now = self.clock.now()
-            self.counters["ticks"] += 1
             try:
+                store = open_store(self.settings)
+                if not self.duty.take(store):
+                    # Standing by is this replica working as it should: ready, and counted.
+                    self.counters["standby_runs"] += 1
+                    self.last_ok, self.last_error = now, None
+                    return
+                self.counters["ticks"] += 1
+
                 async def go() -> Any:
-                    async with job_context(self.settings, now) as ctx:
+                    async with job_context(self.settings, now, store=store) as ctx:
                         try:
                             return await tick(ctx, now, sync=sync)
                         finally:
@@ -88,7 +103,8 @@ class Worker:
                             self.counters["graph_retries"] += stats.retries
                             self.counters["graph_throttled"] += stats.throttled
 
-                result = asyncio.run(go())
+                with self.duty.kept(store):
+                    result = asyncio.run(go())
                 summary = result.schedule.summary()
                 for key in ("created", "adopted", "extended", "ended"):
                     self.counters[f"series_{key}"] += summary[key]
@@ -148,7 +164,21 @@ class Worker:
         limit = timedelta(minutes=3 * self.settings.worker.interval_minutes)
         if self.clock.now() - self.last_ok > limit:
             return False, f"last good run {self.last_ok.isoformat()}: {self.last_error or ''}"
+        if self.duty.holding is False:
+            return True, (f"ok, standing by: {self.duty.holder} runs the jobs (checked "
+                          f"{self.last_ok.isoformat()})")
         return True, f"ok, last run {self.last_ok.isoformat()}"
+
+    def give_up_duty(self) -> None:
+        """Hand the jobs to a standby replica at once (the worker is stopping)."""
+        from service.app import open_store
+
+        if not self.duty.holding:
+            return
+        try:
+            self.duty.give_up(open_store(self.settings))
+        except ServiceError as exc:  # a standby takes over when the lease ends instead
+            log.warning("worker.duty_release_failed", extra={"error": str(exc)})
 
     def metrics(self) -> dict[str, tuple[str, str, float]]:
         helps = {
@@ -164,6 +194,7 @@ class Worker:
             "graph_retries": "Graph requests retried", "graph_throttled":
             "Graph responses with status 429",
             "steps_failed": "Steps of a run stopped by an unexpected error (later steps ran)",
+            "standby_runs": "Runs skipped because another replica holds the duty lease",
         }
         return {f"onetoone_{k}_total": ("counter", helps[k], v) for k, v in self.counters.items()}
 
@@ -243,6 +274,7 @@ def _run_worker(settings: Settings, clock: Clock | None, serve: Any) -> None:
         # wait=True: the run in hand finishes before the process exits (jobs queued behind
         # it see worker.stopping and return without running).
         scheduler.shutdown(wait=True)
+        worker.give_up_duty()
     finally:
         if server is not None:
             server.shutdown()

@@ -135,6 +135,12 @@ class LeaseRepository(Repository):
                 .values(owner=owner, until=now + ttl)
             ).rowcount == 1  # type: ignore[attr-defined]
 
+    def lock_holder(self, name: str, now: datetime) -> str | None:
+        """Who holds the named lock at ``now`` (None: nobody, or a lease that has ended)."""
+        with self.session() as s:
+            return s.scalar(select(LockRow.owner).where(LockRow.name == name,
+                                                        LockRow.until >= now))
+
     def drop_lock(self, name: str, owner: str) -> None:
         with self.session() as s, s.begin():
             s.execute(delete(LockRow).where(LockRow.name == name, LockRow.owner == owner))

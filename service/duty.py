@@ -1,0 +1,104 @@
+"""Which worker runs the jobs when several replicas share one database.
+
+Claims and leases keep replicas from writing anything twice, but every replica running the
+jobs would still make every read the jobs make (calendars, Sent Items, the directory): two
+replicas, twice the Graph requests, and more throttling. So one worker holds the *duty*
+lease and runs the jobs; the others stand by, checking at each of their runs, and one of
+them takes over when the holder stops (it gives the lease up), is killed on the same host
+(its process is gone), or stops renewing (its lease ends). The lease is renewed at every run
+and while a run lasts, so it follows progress: a worker whose runs stall loses it.
+
+`onetoone tick` (one run, by hand or from cron) takes no part: it runs whatever the workers
+do, which is safe for the reason above, only not free.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from service.clock import SystemClock
+from service.config.settings import WorkerSettings
+from service.errors import ServiceError
+from service.store.repo import Store
+
+log = logging.getLogger(__name__)
+
+DUTY_LOCK = "worker.duty"
+RENEWALS_PER_LEASE = 3  # renewed this many times per lease while a run lasts
+
+
+def duty_lease(cfg: WorkerSettings, speed: float = 1.0) -> timedelta:
+    """Twice the shortest gap between the worker's runs, plus a minute, in real time: the
+    holder's next run renews it with room to spare (a run that comes late, a slow database),
+    and a standby takes over about three runs after the holder's last."""
+    every = min(cfg.interval_minutes, cfg.sync_minutes) * 60 / speed
+    return timedelta(seconds=2 * every + 60)
+
+
+class Duty:
+    """One worker's side of the duty lease."""
+
+    def __init__(self, owner: str, lease: timedelta,
+                 wall: Callable[[], datetime] | None = None) -> None:
+        # The lease is kept in real time, whatever instant a run is *as of* (a simulated
+        # clock): replicas wait on one another in real time.
+        self.owner, self.lease, self.wall = owner, lease, wall or SystemClock().now
+        self.holding: bool | None = None  # None: not asked yet, or given up
+        self.holder: str | None = None  # who runs the jobs, as last seen
+
+    def take(self, store: Store) -> bool:
+        """Hold the duty (or renew it) for a run; False while another worker holds it.
+        Logs only the changes: a standby checks every run."""
+        now = self.wall()
+        if store.take_lock(DUTY_LOCK, self.owner, now, self.lease):
+            if self.holding is not True:
+                log.info("worker.on_duty", extra={"worker": self.owner,
+                                                  "previous": self.holder or ""})
+            self.holding, self.holder = True, self.owner
+            return True
+        # (Between the two reads the lease may end: then nobody is named, and the next
+        # run takes it.)
+        holder = store.lock_holder(DUTY_LOCK, now) or "another worker"
+        if self.holding is not False or holder != self.holder:
+            log.info("worker.standby", extra={
+                "worker": self.owner, "holder": holder,
+                "detail": "another worker runs the jobs; this one takes over if it stops"})
+        self.holding, self.holder = False, holder
+        return False
+
+    @contextmanager
+    def kept(self, store: Store) -> Iterator[None]:
+        """Renew the duty every third of its lease while the block runs (a long run, such as
+        a first rollout, outlasts a lease)."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self.lease.total_seconds() / RENEWALS_PER_LEASE):
+                try:
+                    if not store.take_lock(DUTY_LOCK, self.owner, self.wall(), self.lease):
+                        # Only after a lease ran out unrenewed (the database was out of
+                        # reach): the run goes on, as safe as any replica's, and the next
+                        # run stands by.
+                        log.warning("worker.duty_lost", extra={"worker": self.owner})
+                        return
+                except ServiceError as exc:  # tried again a third of a lease later
+                    log.warning("worker.duty_renewal_failed", extra={"error": str(exc)})
+
+        thread = threading.Thread(target=renew, daemon=True, name="duty")
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+
+    def give_up(self, store: Store) -> None:
+        """Let a standby take over at its next run (the worker is stopping)."""
+        if self.holding:
+            store.drop_lock(DUTY_LOCK, self.owner)
+            log.info("worker.duty_released", extra={"worker": self.owner})
+        self.holding = None

@@ -1,0 +1,154 @@
+"""Replicas on one database: the worker holding the duty lease runs the jobs, the others
+stand by at no Graph cost and take over when it stops, dies or stops renewing."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from service.duty import DUTY_LOCK, Duty, duty_lease
+from service.store.db import make_engine, upgrade
+from service.store.models import LockRow
+from service.store.repo import Store
+from service.worker import Worker
+
+HANG_GUARD_SECONDS = 900  # only a renewal that never comes reaches it
+T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+
+class Wall:
+    """A wall clock the test moves."""
+
+    def __init__(self, now: datetime) -> None:
+        self.at = now
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def store_for(url: str) -> Store:
+    engine = make_engine(url)
+    upgrade(engine)
+    return Store(engine)
+
+
+def lease_end(store: Store) -> datetime | None:
+    with store.session() as s:
+        return s.scalar(select(LockRow.until).where(LockRow.name == DUTY_LOCK))
+
+
+def events(caplog: pytest.LogCaptureFixture, name: str) -> list[Any]:
+    return [r for r in caplog.records if r.getMessage() == name]
+
+
+def test_one_replica_runs_the_jobs_and_the_other_stands_by_until_it_stops(
+        db_url: str, settings_for: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    settings = settings_for(db_url)
+    first = Worker(settings, identity="replica-a:7")
+    second = Worker(settings, identity="replica-b:7")
+
+    first.run_job(sync=True)  # the rollout
+    assert first.counters["ticks"] == 1 and first.counters["series_created"] > 0
+    assert first.counters["graph_requests"] > 0 and first.last_error is None
+
+    for sync in (True, False, False):
+        second.run_job(sync=sync)
+    assert second.counters["standby_runs"] == 3 and second.counters["ticks"] == 0
+    assert second.counters["graph_requests"] == 0  # standing by costs no Graph request
+    ready, why = second.ready()
+    assert ready and "standing by: replica-a:7 runs the jobs" in why, why
+    assert len(events(caplog, "worker.standby")) == 1  # said once, not every run
+    metrics = second.metrics()
+    assert metrics["onetoone_standby_runs_total"][2] == 3
+
+    first.run_job(sync=False)  # the holder keeps the duty run after run
+    assert first.counters["ticks"] == 2 and first.ready()[1].startswith("ok, last run")
+
+    first.give_up_duty()  # stopping: SIGTERM
+    assert events(caplog, "worker.duty_released")
+    second.run_job(sync=True)  # (a directory sync: it reads the directory's changes)
+    assert second.counters["ticks"] == 1 and second.counters["graph_requests"] > 0
+    assert second.last_error is None and second.ready()[1].startswith("ok, last run")
+    took = events(caplog, "worker.on_duty")[-1]
+    assert took.worker == "replica-b:7" and took.previous == "replica-a:7"
+    first.run_job(sync=False)
+    assert first.counters["ticks"] == 2 and first.counters["standby_runs"] == 1
+
+
+def test_a_standby_takes_over_once_the_holders_lease_ends(
+        db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A holder killed on another host, or cut off from the database, renews no more."""
+    caplog.set_level(logging.INFO)
+    store = store_for(db_url)
+    wall = Wall(T0)
+    lease = timedelta(minutes=31)
+    first = Duty("replica-a:7", lease, wall)
+    second = Duty("replica-b:7", lease, wall)
+    assert first.take(store) and not second.take(store)
+    wall.at = T0 + timedelta(minutes=15)
+    assert first.take(store)  # its next run renews the lease...
+    wall.at = T0 + timedelta(minutes=45)
+    assert not second.take(store)  # ...so it still holds it past the first lease's end
+    wall.at = T0 + timedelta(minutes=15) + lease + timedelta(seconds=1)
+    assert second.take(store) and lease_end(store) == wall.at + lease
+    assert not first.take(store) and first.holder == "replica-b:7"
+    assert [r.worker for r in events(caplog, "worker.on_duty")] == ["replica-a:7",
+                                                                     "replica-b:7"]
+    assert [r.holder for r in events(caplog, "worker.standby")] == ["replica-a:7",
+                                                                    "replica-b:7"]
+
+
+def test_a_holder_killed_on_this_host_is_replaced_at_once(db_url: str) -> None:
+    """No wait for the lease when the holder's process is gone (a `kill -9`, an OOM kill)."""
+    import socket
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    store = store_for(db_url)
+    wall = Wall(T0)
+    dead = Duty(f"{socket.gethostname()}:{gone}", timedelta(minutes=31), wall)
+    assert dead.take(store)
+    assert Duty("replica-b:7", timedelta(minutes=31), wall).take(store)
+
+
+def test_the_lease_is_renewed_while_a_long_run_lasts(db_url: str) -> None:
+    """A first rollout can outlast a lease: the holder renews it as the run goes on, so no
+    standby starts the same work beside it."""
+    store = store_for(db_url)
+    wall = Wall(T0)
+    # A short lease makes the renewals come often; the wall the lease is kept in is the
+    # test's, so only the order of events matters, not how fast this machine is.
+    lease = timedelta(seconds=0.3)
+    holder = Duty("replica-a:7", lease, wall)
+    standby = Duty("replica-b:7", lease, wall)
+    assert holder.take(store)
+    renewed = threading.Event()
+    with holder.kept(store):
+        wall.at = T0 + timedelta(hours=1)  # far past the lease taken at the start
+        deadline = datetime.now(UTC) + timedelta(seconds=HANG_GUARD_SECONDS)
+        while lease_end(store) != wall.at + lease:
+            assert datetime.now(UTC) < deadline, "the lease was never renewed"
+            renewed.wait(0.05)
+        assert not standby.take(store)
+    # After the run the renewals stop: the lease ends unless the next run renews it.
+    wall.at += lease + timedelta(seconds=1)
+    assert standby.take(store)
+
+
+def test_the_lease_outlives_the_gap_between_runs() -> None:
+    from service.config.load import default_settings
+
+    cfg = default_settings().worker
+    lease = duty_lease(cfg)
+    gap = timedelta(minutes=min(cfg.interval_minutes, cfg.sync_minutes))
+    assert 2 * gap < lease <= 2 * gap + timedelta(minutes=1)
+    # A simulated clock shortens the gaps in real time, and the lease with them.
+    assert duty_lease(cfg, speed=60) == 2 * gap / 60 + timedelta(minutes=1)
