@@ -5,8 +5,12 @@ jobs would still make every read the jobs make (calendars, Sent Items, the direc
 replicas, twice the Graph requests, and more throttling. So one worker holds the *duty*
 lease and runs the jobs; the others stand by, checking at each of their runs, and one of
 them takes over when the holder stops (it gives the lease up), is killed on the same host
-(its process is gone), or stops renewing (its lease ends). The lease is renewed at every run
-and while a run lasts, so it follows progress: a worker whose runs stall loses it.
+(its process is gone), or stops renewing (its lease ends). The lease is renewed at each run
+and while a run makes progress, so it follows the work: a run stuck for a third of a lease
+(no Graph request: a hung connection, a database lock wait) stops renewing it, and a run
+that fails as a whole gives it up, in case the fault is this replica's alone. Each replica
+needs a host name of its own (the default in Docker and Kubernetes): the lease's holder is
+named host:pid.
 
 `onetoone tick` (one run, by hand or from cron) takes no part: it runs whatever the workers
 do, which is safe for the reason above, only not free.
@@ -29,6 +33,9 @@ log = logging.getLogger(__name__)
 
 DUTY_LOCK = "worker.duty"
 RENEWALS_PER_LEASE = 3  # renewed this many times per lease while a run lasts
+# How long the end of a run waits for a renewal caught in a database call (the thread then
+# ends on its own; the lease needs nothing from it).
+RENEWAL_JOIN_SECONDS = 10.0
 
 
 def duty_lease(cfg: WorkerSettings, speed: float = 1.0) -> timedelta:
@@ -71,19 +78,28 @@ class Duty:
         return False
 
     @contextmanager
-    def kept(self, store: Store) -> Iterator[None]:
-        """Renew the duty every third of its lease while the block runs (a long run, such as
-        a first rollout, outlasts a lease)."""
+    def kept(self, store: Store, progress: Callable[[], int]) -> Iterator[None]:
+        """Renew the duty every third of its lease while the block runs and ``progress()``
+        (a count of what the run has done) moves: a long run, such as a first rollout,
+        outlasts a lease; a stuck one must not keep the standbys out."""
         done = threading.Event()
 
         def renew() -> None:
+            last = progress()
             while not done.wait(self.lease.total_seconds() / RENEWALS_PER_LEASE):
+                if (now := progress()) == last:
+                    log.warning("worker.run_stalled", extra={
+                        "worker": self.owner,
+                        "detail": "no Graph request for a third of the duty lease: it is not "
+                                  "renewed, and a standby replica may take over"})
+                    continue
+                last = now
                 try:
                     if not store.take_lock(DUTY_LOCK, self.owner, self.wall(), self.lease):
-                        # Only after a lease ran out unrenewed (the database was out of
-                        # reach): the run goes on, as safe as any replica's, and the next
-                        # run stands by.
+                        # The lease ran out unrenewed and another worker took it: this run
+                        # goes on, as safe as any replica's, and the next one stands by.
                         log.warning("worker.duty_lost", extra={"worker": self.owner})
+                        self.holding = False
                         return
                 except ServiceError as exc:  # tried again a third of a lease later
                     log.warning("worker.duty_renewal_failed", extra={"error": str(exc)})
@@ -94,10 +110,10 @@ class Duty:
             yield
         finally:
             done.set()
-            thread.join()
+            thread.join(RENEWAL_JOIN_SECONDS)
 
     def give_up(self, store: Store) -> None:
-        """Let a standby take over at its next run (the worker is stopping)."""
+        """Let a standby take over at its next run (this worker stops, or its run failed)."""
         if self.holding:
             store.drop_lock(DUTY_LOCK, self.owner)
             log.info("worker.duty_released", extra={"worker": self.owner})

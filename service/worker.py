@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 import threading
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,11 +37,17 @@ class Worker:
     def __init__(self, settings: Settings, clock: Clock | None = None,
                  identity: str | None = None) -> None:
         from service.jobs.context import worker_identity
+        from service.logs import register_secret
+        from service.store.db import sqlite_path
 
+        register_secret(getattr(settings.microsoft, "client_secret", None))
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.duty = Duty(identity or worker_identity(),
-                         duty_lease(settings.worker, self.clock.speed))
+        # None on SQLite: one worker per file, held by its file lock (`single_worker`), so
+        # a lease left by a worker killed elsewhere (a recreated container) must not make
+        # the only worker stand by.
+        self.duty = None if sqlite_path(settings.database.url) else Duty(
+            identity or worker_identity(), duty_lease(settings.worker, self.clock.speed))
         self.last_ok: datetime | None = None
         self.last_error: str | None = None
         self.counters: dict[str, float] = {
@@ -86,15 +93,17 @@ class Worker:
             now = self.clock.now()
             try:
                 store = open_store(self.settings)
-                if not self.duty.take(store):
+                if self.duty is not None and not self.duty.take(store):
                     # Standing by is this replica working as it should: ready, and counted.
                     self.counters["standby_runs"] += 1
                     self.last_ok, self.last_error = now, None
                     return
                 self.counters["ticks"] += 1
+                made: list[Any] = []  # the run's Graph counts, for the duty's renewals
 
                 async def go() -> Any:
                     async with job_context(self.settings, now, store=store) as ctx:
+                        made.append(ctx.graph.transport.stats)
                         try:
                             return await tick(ctx, now, sync=sync)
                         finally:
@@ -103,7 +112,8 @@ class Worker:
                             self.counters["graph_retries"] += stats.retries
                             self.counters["graph_throttled"] += stats.throttled
 
-                with self.duty.kept(store):
+                with (self.duty.kept(store, lambda: made[0].requests if made else 0)
+                      if self.duty is not None else nullcontext()):
                     result = asyncio.run(go())
                 summary = result.schedule.summary()
                 for key in ("created", "adopted", "extended", "ended"):
@@ -132,10 +142,14 @@ class Worker:
                 self.counters["tick_failures"] += 1
                 self.last_error = str(exc)
                 log.error("worker.tick_failed", extra={"error": str(exc)})
+                self.give_up_duty()
             except Exception as exc:  # keep the worker alive; the next run retries
                 self.counters["tick_failures"] += 1
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.exception("worker.tick_crashed")
+                # The fault may be this replica's alone (its network, its disk): the next
+                # run of any replica, this one included, takes the duty.
+                self.give_up_duty()
 
     def run_retention(self) -> None:
         """Erase what is older than [privacy] retain_months (once a day; logged)."""
@@ -152,7 +166,10 @@ class Worker:
             if cutoff is None:
                 return
             try:
-                erased = open_store(self.settings).erase_older_than(cutoff, now)
+                store = open_store(self.settings)
+                if self.duty is not None and not self.duty.take(store):
+                    return  # the replica on duty erases
+                erased = store.erase_older_than(cutoff, now)
                 log.info("privacy.retention", extra={"before": cutoff.isoformat(), **erased})
             except ServiceError as exc:  # tried again tomorrow; the tick is unaffected
                 log.error("privacy.retention_failed", extra={"error": str(exc)})
@@ -164,16 +181,17 @@ class Worker:
         limit = timedelta(minutes=3 * self.settings.worker.interval_minutes)
         if self.clock.now() - self.last_ok > limit:
             return False, f"last good run {self.last_ok.isoformat()}: {self.last_error or ''}"
-        if self.duty.holding is False:
+        if self.duty is not None and self.duty.holding is False:
             return True, (f"ok, standing by: {self.duty.holder} runs the jobs (checked "
                           f"{self.last_ok.isoformat()})")
         return True, f"ok, last run {self.last_ok.isoformat()}"
 
     def give_up_duty(self) -> None:
-        """Hand the jobs to a standby replica at once (the worker is stopping)."""
+        """Hand the jobs to a standby replica at once (the worker is stopping, or its run
+        failed)."""
         from service.app import open_store
 
-        if not self.duty.holding:
+        if self.duty is None or not self.duty.holding:
             return
         try:
             self.duty.give_up(open_store(self.settings))

@@ -16,6 +16,7 @@ from service.store.db import make_engine, upgrade
 from service.store.models import LockRow
 from service.store.repo import Store
 from service.worker import Worker
+from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _fresh_postgres
 
 HANG_GUARD_SECONDS = 900  # only a renewal that never comes reaches it
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -46,10 +47,20 @@ def events(caplog: pytest.LogCaptureFixture, name: str) -> list[Any]:
     return [r for r in caplog.records if r.getMessage() == name]
 
 
+@pytest.fixture
+def postgres_url() -> str:
+    """Replicas share a PostgreSQL database (SQLite takes one worker per file)."""
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("ONETOONE_TEST_REQUIRE_POSTGRES=1 but ONETOONE_TEST_POSTGRES_URL unset")
+        pytest.skip("set ONETOONE_TEST_POSTGRES_URL to run the replica tests")
+    return _fresh_postgres(POSTGRES_URL)
+
+
 def test_one_replica_runs_the_jobs_and_the_other_stands_by_until_it_stops(
-        db_url: str, settings_for: Any, caplog: pytest.LogCaptureFixture) -> None:
+        postgres_url: str, settings_for: Any, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    settings = settings_for(db_url)
+    settings = settings_for(postgres_url)
     first = Worker(settings, identity="replica-a:7")
     second = Worker(settings, identity="replica-b:7")
 
@@ -131,7 +142,8 @@ def test_the_lease_is_renewed_while_a_long_run_lasts(db_url: str) -> None:
     standby = Duty("replica-b:7", lease, wall)
     assert holder.take(store)
     renewed = threading.Event()
-    with holder.kept(store):
+    requests = iter(range(1, 10**9))  # a run making Graph requests
+    with holder.kept(store, lambda: next(requests)):
         wall.at = T0 + timedelta(hours=1)  # far past the lease taken at the start
         deadline = datetime.now(UTC) + timedelta(seconds=HANG_GUARD_SECONDS)
         while lease_end(store) != wall.at + lease:
@@ -152,3 +164,70 @@ def test_the_lease_outlives_the_gap_between_runs() -> None:
     assert 2 * gap < lease <= 2 * gap + timedelta(minutes=1)
     # A simulated clock shortens the gaps in real time, and the lease with them.
     assert duty_lease(cfg, speed=60) == 2 * gap / 60 + timedelta(minutes=1)
+
+
+def test_a_failed_run_gives_the_duty_up(postgres_url: str, settings_for: Any,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fault may be the replica's own (its network, its disk): the next run of any
+    replica takes the duty, rather than the standbys waiting behind a failing one."""
+    from service.errors import GraphError
+
+    settings = settings_for(postgres_url)
+    first = Worker(settings, identity="replica-a:7")
+    second = Worker(settings, identity="replica-b:7")
+    first.run_job(sync=True)
+    second.run_job(sync=False)
+    assert second.counters["standby_runs"] == 1
+
+    async def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise GraphError("Graph could not be reached (a test's broken network)")
+
+    monkeypatch.setattr("service.jobs.tick.tick", broken)
+    first.run_job(sync=False)
+    assert first.counters["tick_failures"] == 1 and first.duty is not None
+    assert first.duty.holding is None
+    monkeypatch.undo()
+    second.run_job(sync=False)
+    assert second.counters["ticks"] == 1 and second.last_error is None
+
+
+def test_on_sqlite_the_only_worker_never_stands_by(tmp_path: Any, settings_for: Any) -> None:
+    """One worker per SQLite file (its file lock): a lease left by a worker killed on
+    another host (a recreated container) must not keep the jobs from running."""
+    url = f"sqlite:///{tmp_path / 'one.db'}"
+    store = store_for(url)
+    assert Duty("old-container:1", timedelta(days=1)).take(store)
+    worker = Worker(settings_for(url), identity="new-container:1")
+    worker.run_job(sync=True)
+    assert worker.counters["ticks"] == 1 and worker.counters["standby_runs"] == 0
+    assert worker.counters["series_created"] > 0 and worker.duty is None
+
+
+def test_a_stalled_run_stops_renewing_and_a_lost_lease_is_not_kept(
+        db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A run with no Graph request for a third of a lease (a hung connection, a database
+    lock wait) stops renewing; once a standby has taken over, the old holder knows it."""
+    caplog.set_level(logging.INFO)
+    store = store_for(db_url)
+    wall = Wall(T0)
+    lease = timedelta(seconds=0.3)
+    holder = Duty("replica-a:7", lease, wall)
+    standby = Duty("replica-b:7", lease, wall)
+    assert holder.take(store)
+    requests = [0]
+    deadline = datetime.now(UTC) + timedelta(seconds=HANG_GUARD_SECONDS)
+    with holder.kept(store, lambda: requests[0]):
+        wall.at = T0 + timedelta(hours=1)
+        while not events(caplog, "worker.run_stalled"):
+            assert datetime.now(UTC) < deadline, "the stall was never noticed"
+            threading.Event().wait(0.05)
+        assert lease_end(store) == T0 + lease  # not renewed
+        assert standby.take(store)  # the lease ended: the standby takes over
+        requests[0] += 1  # the stuck run moves again, and tries to renew
+        while not events(caplog, "worker.duty_lost"):
+            assert datetime.now(UTC) < deadline, "the lost lease was never noticed"
+            threading.Event().wait(0.05)
+    assert holder.holding is False
+    holder.give_up(store)  # (stopping) gives nothing up: the standby keeps the duty
+    assert not events(caplog, "worker.duty_released")
+    assert store.lock_holder(DUTY_LOCK, wall.at) == "replica-b:7"
