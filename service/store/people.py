@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -50,6 +51,30 @@ DIRECTORY_SYNC = Table("directory_sync", _tables, Column("source", String(40), p
 
 # A pairing's live series, joined to it (at most one: the unique index).
 _LIVE = aliased(SeriesRow)
+
+
+@functools.cache
+def _views_select() -> tuple[Any, tuple[int, int, int, int]]:
+    """The pairing views' statement (without its WHERE), built once as the statements below
+    (a tick reads views several times), and where its parts start in a row: the manager's,
+    the report's, the live series' and that series' id (None: no live series)."""
+    manager, report = aliased(PersonRow), aliased(PersonRow)
+    # Columns, not ORM rows: the schedule job reads every pair this way before its first
+    # request goes out, and four ORM objects a pair were most of that wait.
+    parts = (convert.columns_of(PairingRow, PairingRecord),
+             convert.columns_of(manager, PersonRecord),
+             convert.columns_of(report, PersonRecord), convert.columns_of(_LIVE, SeriesRecord))
+    q = (select(*(column for part in parts for column in part))
+         .select_from(PairingRow)
+         .join(manager, manager.id == PairingRow.manager_id)
+         .join(report, report.id == PairingRow.report_id)
+         .outerjoin(_LIVE, (_LIVE.pairing_id == PairingRow.id) & _LIVE.status.in_(LIVE_SERIES)))
+    a = len(parts[0])
+    b = a + len(parts[1])
+    c = b + len(parts[2])
+    return q, (a, b, c, c + convert.field_names(SeriesRecord).index("id"))
+
+
 # Reads the schedule job makes for every manager, built once: building a statement costs
 # more than running it for a few rows (SQLAlchemy caches the SQL, not the object).
 _WORKING_DAYS = select(PersonRow.id, PersonRow.working_days).where(
@@ -435,24 +460,9 @@ class PeopleRepository(Repository):
                            & (_LIVE.id.is_(None) | (_LIVE.status == SeriesStatus.CREATING)))
 
     def _views(self, where: Any) -> list[PairingView]:
-        manager, report = aliased(PersonRow), aliased(PersonRow)
-        # Columns, not ORM rows: the schedule job reads every pair this way before its
-        # first request goes out, and four ORM objects a pair were most of that wait.
-        parts = (convert.columns_of(PairingRow, PairingRecord),
-                 convert.columns_of(manager, PersonRecord),
-                 convert.columns_of(report, PersonRecord), convert.columns_of(_LIVE, SeriesRecord))
-        q = (select(*(column for part in parts for column in part))
-             .select_from(PairingRow)
-             .join(manager, manager.id == PairingRow.manager_id)
-             .join(report, report.id == PairingRow.report_id)
-             .outerjoin(_LIVE, (_LIVE.pairing_id == PairingRow.id)
-                        & _LIVE.status.in_(LIVE_SERIES)))
+        q, (a, b, c, live_id) = _views_select()
         if where is not None:
             q = q.where(where)
-        a = len(parts[0])
-        b = a + len(parts[1])
-        c = b + len(parts[2])
-        live_id = c + convert.field_names(SeriesRecord).index("id")  # None: no live series
         with self.session() as s:
             out = [PairingView(convert.pairing_from(row[:a]), convert.person_from(row[a:b]),
                                convert.person_from(row[b:c]),
