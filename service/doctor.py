@@ -103,7 +103,7 @@ def _database(settings: Settings) -> Check:
                      connect_hint(url))
     head = head_revision()
     if current == head:
-        return Check("database", True, f"schema {head}")
+        return Check("database", True, f"schema {head}{_on_duty(engine)}")
     if engine.url.get_backend_name() == "sqlite":
         return Check("database", True, f"schema {current or 'empty'}; upgraded to {head} "
                      "automatically on first run")
@@ -155,3 +155,19 @@ async def _probes(graph: Any, mailbox: str | None) -> list[Check]:
         except ServiceError as exc:
             out.append(Check(name, False, str(exc), "see the message"))
     return out
+
+
+def _on_duty(engine: Any) -> str:
+    """Which worker runs the jobs, when several replicas share a server database (see
+    service/duty.py); nothing on SQLite, one worker per file."""
+    from service.duty import DUTY_LOCK
+    from service.store.repo import Store
+
+    if engine.url.get_backend_name() == "sqlite":
+        return ""
+    try:
+        holder = Store(engine).lock_holder(DUTY_LOCK, datetime.now(UTC))
+    except ServiceError as exc:  # the schema check above decides the verdict
+        return f"; on duty: unknown ({str(exc).splitlines()[0]})"
+    return (f"; worker on duty: {holder}" if holder else
+            "; no worker on duty (none has run the jobs within its lease)")

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from service.doctor import _database
 from service.duty import DUTY_LOCK, Duty, duty_lease
 from service.store.db import make_engine, upgrade
 from service.store.models import LockRow
@@ -81,8 +82,11 @@ def test_one_replica_runs_the_jobs_and_the_other_stands_by_until_it_stops(
     first.run_job(sync=False)  # the holder keeps the duty run after run
     assert first.counters["ticks"] == 2 and first.ready()[1].startswith("ok, last run")
 
+    assert "worker on duty: replica-a:7" in _database(settings).detail  # `onetoone doctor`
+
     first.give_up_duty()  # stopping: SIGTERM
     assert events(caplog, "worker.duty_released")
+    assert "no worker on duty" in _database(settings).detail
     second.run_job(sync=True)  # (a directory sync: it reads the directory's changes)
     assert second.counters["ticks"] == 1 and second.counters["graph_requests"] > 0
     assert second.last_error is None and second.ready()[1].startswith("ok, last run")
