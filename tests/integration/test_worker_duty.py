@@ -48,6 +48,22 @@ def events(caplog: pytest.LogCaptureFixture, name: str) -> list[Any]:
     return [r for r in caplog.records if r.getMessage() == name]
 
 
+def on_duty(db_url: str, lease: timedelta) -> tuple[Store, Wall, Duty, Duty]:
+    """A store, the wall the leases are kept in, a holder on duty and a standby."""
+    store, wall = store_for(db_url), Wall(T0)
+    holder, standby = Duty("replica-a:7", lease, wall), Duty("replica-b:7", lease, wall)
+    assert holder.take(store)
+    return store, wall, holder, standby
+
+
+def wait_until(done: Any, what: str) -> None:
+    """Poll for a state the renewal thread brings about (a hang guard, not a budget)."""
+    deadline = datetime.now(UTC) + timedelta(seconds=HANG_GUARD_SECONDS)
+    while not done():
+        assert datetime.now(UTC) < deadline, f"{what} never happened"
+        threading.Event().wait(0.05)
+
+
 @pytest.fixture
 def postgres_url() -> str:
     """Replicas share a PostgreSQL database (SQLite takes one worker per file)."""
@@ -137,22 +153,14 @@ def test_a_holder_killed_on_this_host_is_replaced_at_once(db_url: str) -> None:
 def test_the_lease_is_renewed_while_a_long_run_lasts(db_url: str) -> None:
     """A first rollout can outlast a lease: the holder renews it as the run goes on, so no
     standby starts the same work beside it."""
-    store = store_for(db_url)
-    wall = Wall(T0)
     # A short lease makes the renewals come often; the wall the lease is kept in is the
     # test's, so only the order of events matters, not how fast this machine is.
     lease = timedelta(seconds=0.3)
-    holder = Duty("replica-a:7", lease, wall)
-    standby = Duty("replica-b:7", lease, wall)
-    assert holder.take(store)
-    renewed = threading.Event()
+    store, wall, holder, standby = on_duty(db_url, lease)
     requests = iter(range(1, 10**9))  # a run making Graph requests
     with holder.kept(store, lambda: next(requests)):
         wall.at = T0 + timedelta(hours=1)  # far past the lease taken at the start
-        deadline = datetime.now(UTC) + timedelta(seconds=HANG_GUARD_SECONDS)
-        while lease_end(store) != wall.at + lease:
-            assert datetime.now(UTC) < deadline, "the lease was never renewed"
-            renewed.wait(0.05)
+        wait_until(lambda: lease_end(store) == wall.at + lease, "a renewal")
         assert not standby.take(store)
     # After the run the renewals stop: the lease ends unless the next run renews it.
     wall.at += lease + timedelta(seconds=1)
@@ -212,25 +220,16 @@ def test_a_stalled_run_stops_renewing_and_a_lost_lease_is_not_kept(
     """A run with no Graph request for a third of a lease (a hung connection, a database
     lock wait) stops renewing; once a standby has taken over, the old holder knows it."""
     caplog.set_level(logging.INFO)
-    store = store_for(db_url)
-    wall = Wall(T0)
     lease = timedelta(seconds=0.3)
-    holder = Duty("replica-a:7", lease, wall)
-    standby = Duty("replica-b:7", lease, wall)
-    assert holder.take(store)
+    store, wall, holder, standby = on_duty(db_url, lease)
     requests = [0]
-    deadline = datetime.now(UTC) + timedelta(seconds=HANG_GUARD_SECONDS)
     with holder.kept(store, lambda: requests[0]):
         wall.at = T0 + timedelta(hours=1)
-        while not events(caplog, "worker.run_stalled"):
-            assert datetime.now(UTC) < deadline, "the stall was never noticed"
-            threading.Event().wait(0.05)
+        wait_until(lambda: events(caplog, "worker.run_stalled"), "noticing the stall")
         assert lease_end(store) == T0 + lease  # not renewed
         assert standby.take(store)  # the lease ended: the standby takes over
         requests[0] += 1  # the stuck run moves again, and tries to renew
-        while not events(caplog, "worker.duty_lost"):
-            assert datetime.now(UTC) < deadline, "the lost lease was never noticed"
-            threading.Event().wait(0.05)
+        wait_until(lambda: events(caplog, "worker.duty_lost"), "noticing the lost lease")
     assert holder.holding is False
     holder.give_up(store)  # (stopping) gives nothing up: the standby keeps the duty
     assert not events(caplog, "worker.duty_released")
