@@ -8,9 +8,10 @@ them takes over when the holder stops (it gives the lease up), is killed on the 
 (its process is gone), or stops renewing (its lease ends). The lease is renewed at each run
 and while a run makes progress, so it follows the work: a run stuck for a third of a lease
 (no Graph request: a hung connection, a database lock wait) stops renewing it, and a run
-that fails as a whole gives it up, in case the fault is this replica's alone. Each replica
-needs a host name of its own (the default in Docker and Kubernetes): the lease's holder is
-named host:pid.
+that fails as a whole gives it up, in case the fault is this replica's alone. The lease's
+holder is named host:pid:space (``store.leases.worker_identity``): the space tells apart
+replicas that share a host name (host networking) but not a pid namespace, so none takes
+"its pid is gone" to mean another's holder is dead.
 
 `onetoone tick` (one run, by hand or from cron) takes no part: it runs whatever the workers
 do, which is safe for the reason above, only not free.

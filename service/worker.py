@@ -36,9 +36,9 @@ class Worker:
 
     def __init__(self, settings: Settings, clock: Clock | None = None,
                  identity: str | None = None) -> None:
-        from service.jobs.context import worker_identity
         from service.logs import register_secret
         from service.store.db import sqlite_path
+        from service.store.leases import worker_identity
 
         register_secret(getattr(settings.microsoft, "client_secret", None))
         self.settings = settings
@@ -184,6 +184,12 @@ class Worker:
         if self.duty is not None and self.duty.holding is False:
             return True, (f"ok, standing by: {self.duty.holder} runs the jobs (checked "
                           f"{self.last_ok.isoformat()})")
+        if self.last_error:
+            # Still ready: one failed run is retried at the next interval and is no outage
+            # (three intervals without a good run are). But it is said, not hidden behind
+            # the last good run's time.
+            return True, (f"ok, last good run {self.last_ok.isoformat()}; a later run "
+                          f"failed: {self.last_error}")
         return True, f"ok, last run {self.last_ok.isoformat()}"
 
     def give_up_duty(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,15 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from service.config import default_settings
+
+
+def gone_worker() -> str:
+    """The lease owner name (``worker_identity``) of a process of this host that has exited,
+    as a worker killed mid-run leaves behind."""
+    return subprocess.run(
+        [sys.executable, "-c",
+         "from service.store.leases import worker_identity; print(worker_identity())"],
+        capture_output=True, text=True, check=True).stdout.strip()
 
 
 def _per_worker(url: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,14 +11,11 @@ from service.config import Settings
 from service.domain.events import CalendarEvent
 from service.domain.readback import CalendarRead
 from service.graph.client import GraphClient
+from service.store.leases import worker_identity
 from service.store.repo import Store
 
 Progress = Callable[[str, int, int], None]
 
-
-def worker_identity() -> str:
-    """host:pid, so a lease shows which replica holds it."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass

@@ -17,6 +17,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Self
 
+import orjson
+
 from service.sandbox.wire import UTC, GraphFault
 
 STATE_VERSION = 1
@@ -84,6 +86,17 @@ def not_found(key: str) -> GraphFault:
     return GraphFault(404, "Request_ResourceNotFound",
                       f"Resource '{key}' does not exist or one of its queried reference-property "
                       "objects are not present.")
+
+
+def _encoded(state: dict[str, Any]) -> bytes:
+    """The state as JSON. This runs after every change a client makes (autosave), a few
+    times per tick, so orjson (a tenth of json's time on the demo's 1.5 MB); json when a
+    text holds a lone surrogate, which text from outside may and orjson (strict UTF-8)
+    refuses: json escapes it, and reads it back the same."""
+    try:
+        return orjson.dumps(state, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return json.dumps(state, sort_keys=True).encode()
 
 
 class TenantState:
@@ -321,9 +334,7 @@ class TenantState:
         target.parent.mkdir(parents=True, exist_ok=True)
         scratch = target.with_name(target.name + ".tmp")
         with self._lock:
-            # No indent: json's C encoder only runs without one, and this runs after every
-            # change a client makes (autosave), a few times per tick.
-            scratch.write_text(json.dumps(self.state, sort_keys=True))
+            scratch.write_bytes(_encoded(self.state))
         scratch.replace(target)
 
     @classmethod

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, or_, select, update
@@ -26,12 +28,36 @@ _CLAIM = (update(_PAIRINGS)
           .returning(_PAIRINGS.c.id))
 
 
+def process_space() -> str:
+    """A short token naming this process's pid space: the host's boot and the pid
+    namespace. Two workers showing one host name (host networking, a cloned VM) can be in
+    different pid spaces, where the same pid is a different process; "" off Linux."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+    return hashlib.sha256(f"{boot}|{namespace}".encode()).hexdigest()[:8]
+
+
+def worker_identity() -> str:
+    """host:pid:space (host:pid off Linux), so a lease shows which replica holds it, and a
+    replica can tell whether the holder is a process it can see (``holder_is_gone``)."""
+    space = process_space()
+    identity = f"{socket.gethostname()}:{os.getpid()}"
+    return f"{identity}:{space}" if space else identity
+
+
 def holder_is_gone(owner: str) -> bool:
-    """Whether a lease owner ("host:pid", see jobs.context.worker_identity) is a process of
-    this host that no longer runs. Another host's owner is never judged: its lease expires."""
-    host, _, pid_text = owner.rpartition(":")
-    if host != socket.gethostname() or not pid_text.isdigit():
+    """Whether a lease owner (``worker_identity``) is a process of this host and pid space
+    that no longer runs. Any other owner is never judged: its lease expires. (Judging a pid
+    from another pid namespace under the same host name would free a live worker's lease.)"""
+    parts = owner.split(":")
+    if len(parts) not in (2, 3) or parts[0] != socket.gethostname() or not parts[1].isdigit():
         return False
+    if (parts[2] if len(parts) == 3 else "") != process_space():
+        return False
+    pid_text = parts[1]
     try:
         os.kill(int(pid_text), 0)
     except ProcessLookupError:
@@ -39,7 +65,6 @@ def holder_is_gone(owner: str) -> bool:
     except PermissionError:  # it runs, as another user
         return False
     return False
-
 
 
 class LeaseRepository(Repository):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -523,6 +524,30 @@ def test_save_and_load_round_trip(tenant, tmp_path: Path):
     assert loaded.state == tenant.state
     assert run(go(loaded)) == before  # same transactionId: found, not duplicated
     assert len(loaded.events("ann@contoso.example")) == 1
+
+
+def test_saved_state_keeps_any_text_a_client_sent(tenant, tmp_path: Path):
+    """Hostile text survives a save: a lone surrogate (which strict UTF-8 encoders refuse),
+    NUL, markup, emoji and right-to-left marks come back as they were sent."""
+    subject = "1-2-1 \ud800 \x00 <b>&amp;</b> \U0001f600 \u202e ende"
+
+    async def go() -> None:
+        async with client(tenant) as c:  # as Graph's JSON has it: the surrogate escaped
+            r = await c.post("/users/ann@contoso.example/events",
+                             content=json.dumps(series_body(subject=subject)).encode(),
+                             headers={"Content-Type": "application/json"})
+            assert r.status_code == 201, r.text
+    run(go())
+    path = tmp_path / "tenant.json"
+    tenant.save(path)
+    loaded = SandboxTenant.load(path)
+    assert loaded.state == tenant.state
+    assert [e["subject"] for e in loaded.events("ann@contoso.example")] == [subject]
+    [event] = tenant.events("ann@contoso.example")
+    assert event["subject"] == subject
+    event["subject"] = subject.replace("\ud800", "")  # what the fast encoder writes loads too
+    tenant.save(path)
+    assert SandboxTenant.load(path).state == tenant.state
 
 
 def test_demo_tenant_is_a_deterministic_organisation():

@@ -9,7 +9,9 @@ import pytest
 from service.domain.records import PersonUpdate, SeriesRecord
 from service.errors import StoreError
 from service.store.db import check_schema, current_revision, head_revision, make_engine, upgrade
+from service.store.leases import holder_is_gone, process_space, worker_identity
 from service.store.repo import Store
+from tests.conftest import gone_worker
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -76,19 +78,12 @@ def test_claim_excludes_other_workers_until_lease_expires(store: Store) -> None:
 def test_lease_of_a_killed_process_is_taken_over_at_once(store: Store) -> None:
     """A lease left by a process of this host that no longer runs (killed mid-run) does not
     hide the pairing for ten minutes; a live process's lease still excludes."""
-    import os
-    import socket
-    import subprocess
-    import sys
-
     p = pairing(store)
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
-    dead_owner = f"{socket.gethostname()}:{gone.stdout.strip()}"
+    dead_owner = gone_worker()
     assert store.claim(p.id, dead_owner, NOW, timedelta(minutes=10))
     assert store.claim(p.id, "w2", NOW, timedelta(minutes=10))
     store.release(p.id, "w2")
-    live_owner = f"{socket.gethostname()}:{os.getpid()}"
+    live_owner = worker_identity()
     assert store.claim(p.id, live_owner, NOW, timedelta(minutes=10))
     assert not store.claim(p.id, "w3", NOW, timedelta(minutes=10))
     other_host = "elsewhere.example:1"
@@ -177,22 +172,31 @@ def test_upgrade_keeps_rows_of_an_earlier_schema(db_url: str) -> None:
     assert current_revision(engine) == "0004"
 
 
+@pytest.mark.skipif(not process_space(), reason="pid spaces are told apart on Linux only")
+def test_a_pid_of_another_pid_space_is_never_judged() -> None:
+    """Replicas sharing a host name (host networking) live in pid namespaces of their own,
+    where the same pid is another process: a lease is taken at once only from a process of
+    this pid space that is gone, never from one this worker cannot see."""
+    dead = gone_worker()
+    host, pid, space = dead.split(":")
+    assert holder_is_gone(dead)
+    assert not holder_is_gone(f"{host}:{pid}:{'0' * 8 if space != '0' * 8 else '1' * 8}")
+    assert not holder_is_gone(f"{host}:{pid}")  # named without its space: wait for expiry
+    assert not holder_is_gone(worker_identity())  # this very process runs
+    assert not holder_is_gone(f"{host}:{pid}:{space}:extra")
+    assert len(space) == 8 and worker_identity().endswith(f":{space}")
+
+
 def test_named_lock_is_held_by_one_worker(store: Store) -> None:
     """The planning lock: one holder at a time, renewable, free after drop or expiry, and
     taken over at once from a process of this host that was killed."""
-    import socket
-    import subprocess
-    import sys
-
     ttl = timedelta(minutes=2)
     assert store.take_lock("plan", "w1", NOW, ttl)
     assert store.take_lock("plan", "w1", NOW + timedelta(minutes=1), ttl)  # renewed
     assert not store.take_lock("plan", "w2", NOW + timedelta(minutes=2), ttl)
     assert store.take_lock("plan", "w2", NOW + timedelta(minutes=4), ttl)  # expired
     store.drop_lock("plan", "w2")
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
-    assert store.take_lock("plan", f"{socket.gethostname()}:{gone.stdout.strip()}", NOW, ttl)
+    assert store.take_lock("plan", gone_worker(), NOW, ttl)
     assert store.take_lock("plan", "w3", NOW, ttl)
 
 

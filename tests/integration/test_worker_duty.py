@@ -17,7 +17,7 @@ from service.store.db import make_engine, upgrade
 from service.store.models import LockRow
 from service.store.repo import Store
 from service.worker import Worker
-from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _fresh_postgres
+from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _fresh_postgres, gone_worker
 
 HANG_GUARD_SECONDS = 900  # only a renewal that never comes reaches it
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -137,15 +137,9 @@ def test_a_standby_takes_over_once_the_holders_lease_ends(
 
 def test_a_holder_killed_on_this_host_is_replaced_at_once(db_url: str) -> None:
     """No wait for the lease when the holder's process is gone (a `kill -9`, an OOM kill)."""
-    import socket
-    import subprocess
-    import sys
-
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True).stdout.strip()
     store = store_for(db_url)
     wall = Wall(T0)
-    dead = Duty(f"{socket.gethostname()}:{gone}", timedelta(minutes=31), wall)
+    dead = Duty(gone_worker(), timedelta(minutes=31), wall)
     assert dead.take(store)
     assert Duty("replica-b:7", timedelta(minutes=31), wall).take(store)
 
@@ -198,9 +192,13 @@ def test_a_failed_run_gives_the_duty_up(postgres_url: str, settings_for: Any,
     first.run_job(sync=False)
     assert first.counters["tick_failures"] == 1 and first.duty is not None
     assert first.duty.holding is None
+    # Still ready (one failed run is no outage), but /readyz says it failed.
+    ready, why = first.ready()
+    assert ready and why.startswith("ok, last good run") and "broken network" in why, why
     monkeypatch.undo()
     second.run_job(sync=False)
     assert second.counters["ticks"] == 1 and second.last_error is None
+    assert second.ready()[1].startswith("ok, last run")
 
 
 def test_on_sqlite_the_only_worker_never_stands_by(tmp_path: Any, settings_for: Any) -> None:
