@@ -382,6 +382,17 @@ class SeriesCreation(SchedulerBase):
                           local_today(self.now, manager_hours.time_zone)) if tagged else None
         if found is not None:
             fields = series_from_event(found, manager_hours.time_zone)
+            if (fields["cadence"], fields["minutes"]) != (pairing.cadence, pairing.minutes):
+                # A series of ours timed otherwise than the policy says: its manager
+                # re-timed it in Outlook (a record the lost database held), which stands,
+                # as it did before; or the policy changed meanwhile, which the next change
+                # of the pairing's cadence applies. Re-booking it now would cancel every
+                # meeting its manager chose, for all of their reports at once.
+                fields.update(policy_cadence=pairing.cadence, policy_minutes=pairing.minutes)
+                log.info("schedule.adopted_as_timed", extra={
+                    "pairing": pairing.key, "cadence": fields["cadence"],
+                    "minutes": fields["minutes"], "policy_cadence": pairing.cadence,
+                    "policy_minutes": pairing.minutes})
             if self.dry_run:
                 self.report.adopted.append(label)
                 return None, []

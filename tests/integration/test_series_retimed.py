@@ -25,6 +25,8 @@ from service.domain.model import WEEKDAYS
 from service.domain.records import OccurrenceRecord
 from service.domain.series import occurrences as series_occurrences
 from service.sandbox.occurrences import occurrence_id
+from service.store.db import make_engine
+from service.store.repo import Store
 from tests.integration.test_agenda_loop import START
 from tests.integration.test_meeting_changes import HOUR, MIA, NIA, ROB, Org
 
@@ -313,3 +315,41 @@ def test_a_held_meeting_deleted_from_outlook_afterwards_stays_held(
     assert after is not None and after.status == "held"
     assert org_.store.notes(first.id) == notes != []
     assert [m for m in org_.store.outbox() if m.kind.startswith("rebook")] == []
+
+
+def test_a_series_retimed_in_outlook_survives_a_lost_database(tmp_path: Path,
+                                                              settings_for: Any) -> None:
+    """Mia made Rob's series longer in Outlook (her choice stands); then the database is
+    lost. The next runs adopt the series as Outlook has it and leave it be (no meeting
+    cancelled, no second series, nobody mailed a cancellation), and a later change of the
+    pairing's length still applies to it."""
+    org_ = Org(_sqlite(tmp_path), settings_for)
+    until = START + timedelta(days=12)
+    old, _first = _retime_after_first_agenda(org_, timedelta(0), timedelta(minutes=15), until)
+    series, _stored = _rob(org_)
+    assert series.minutes == old.minutes + 15 and series.policy_minutes == old.minutes
+    masters = sorted(e["id"] for e in org_.tenant.events(MIA)
+                     if e.get("type") == "seriesMaster")
+
+    # The database is lost: the worker starts again on a new, empty one.
+    org_.settings = settings_for(f"sqlite:///{tmp_path / 'lost.db'}")
+    org_.store = Store(make_engine(org_.settings.database.url))
+    when = until + HOUR
+    adopted = org_.tick(when).schedule
+    assert any("Rob" in label for label in adopted.adopted), adopted
+    for later in (when + timedelta(days=1), when + timedelta(days=8)):
+        report = org_.tick(later).schedule
+        assert report.ended == [] and report.created == [], report
+    assert adopted.ended == [] and adopted.created == []
+    kept, _stored = _rob(org_)
+    assert kept.event_id == series.event_id and kept.minutes == old.minutes + 15
+    assert kept.policy_minutes == old.minutes
+    assert sorted(e["id"] for e in org_.tenant.events(MIA)
+                  if e.get("type") == "seriesMaster") == masters
+    assert not [e for e in org_.tenant.events(MIA) if e.get("isCancelled")]
+
+    # The pairing's length changes (the policy now says an hour): that applies.
+    org_.settings = settings_for(org_.settings.database.url, minutes=60)
+    changed = org_.tick(when + timedelta(days=9)).schedule
+    assert any("Rob" in line for line in changed.ended), changed
+    assert any("Rob" in line for line in changed.created), changed
