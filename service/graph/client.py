@@ -429,14 +429,13 @@ class GraphClient:
             await self.request("POST", _path("users", mailbox, "events"), body=payload))
 
     async def get_event(
-        self, mailbox: str, event_id: str, select: str | None = None, *, text_body: bool = False
+        self, mailbox: str, event_id: str, select: str | None = None
     ) -> CalendarEvent | None:
-        """One event, or None when it no longer exists."""
+        """One event (its body as stored: HTML for ours), or None when it no longer exists."""
         try:
             raw = await self.request(
                 "GET", _path("users", mailbox, "events", event_id),
                 query={"$select": select} if select else None,
-                headers=TEXT_BODY if text_body else None,
             )
         except NotFound:
             return None

@@ -123,10 +123,13 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
         # typed (see jobs/notes_seen.py), so no read of the event.
         _untouched(store, view, occ, now, report, label)
         return
-    # The event as this run's calendar read listed it (its body as HTML), or read now.
+    # The event as this run's calendar read listed it, or read now; its body as HTML either
+    # way, turned into text by one converter (ours), so the same notes read both ways give
+    # the same text: Exchange's own text rendering differs from it, and a difference would
+    # read as an edit (a new version, actions withdrawn and added again).
     listed = read.listed(occ) if read is not None else None
     event = listed or await ctx.graph.get_event(
-        view.manager.id, occ.event_id, "body,isCancelled,start,end,attendees", text_body=True)
+        view.manager.id, occ.event_id, "body,isCancelled,start,end,attendees")
     if event is None or event.cancelled or event.start is None or event.end is None:
         if occ.captured_at is not None and occ.status in (OccurrenceStatus.HELD,
                                                           OccurrenceStatus.HELD_NO_NOTES):
@@ -149,7 +152,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     # after the agenda went in is noticed here, before any reminder is queued.
     declined = (report_declined(event, view.report.email) if event.attendees
                 else occ.status == OccurrenceStatus.DECLINED)
-    text = block_text(html_to_text(event.body) if listed is not None else event.body)
+    text = block_text(html_to_text(event.body))
     if text is None:
         # No agenda block (never injected, or removed): nothing to read as notes.
         if occ.captured_at is None:

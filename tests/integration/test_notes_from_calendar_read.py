@@ -6,9 +6,11 @@ the day before, or during the meeting) are never taken for an untouched agenda."
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from service.store.calendar_delta import DeltaRepository
 from tests.integration.test_mail import Scenario
@@ -193,3 +195,56 @@ def test_a_read_racing_another_runs_read_back_has_the_meeting_read_again(
     occ = s.store.occurrence(s.occ.id)
     assert occ is not None and occ.status == "held"
     assert [n.text for n in s.store.notes(s.occ.id)] == ["Confidential-ish but shared: went well"]
+
+
+def test_notes_read_from_the_meeting_then_from_the_listing_read_the_same(
+        scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The calendar read fails as the notes fall due, so the meeting is read on its own;
+    later the manager adds a line below the notes, and a later calendar read lists the
+    meeting.
+    Both reads are turned into text by onetoone, never by Exchange (whose text rendering
+    differs from ours: a link's address after its text, as the patched sandbox's does
+    here), so the notes read the same:
+    no new version of them, no action withdrawn and added again."""
+    from service.domain.htmltext import html_to_text
+
+    def exchange_text(html: str) -> str:  # a link's address follows its text, in []
+        return html_to_text(re.sub(r'<a href="([^"]*)">([^<]*)</a>', r"\2 [\1]", html))
+
+    monkeypatch.setattr("service.sandbox.calendar.html_to_text", exchange_text)
+    s = scenario
+    eve(s)
+    s.type_notes()
+    body = s.tenant.person_body("mia@contoso.example", s.occ.event_id)
+    s.tenant.person_edit_body("mia@contoso.example", s.occ.event_id, body.replace(
+        "shared: went well", 'shared: went well, see <a href="https://contoso.example/plan">'
+        "the plan</a>"))
+    s.tenant.reset_counters()
+    s.tenant.inject_fault("GET", r"/calendarView/delta", 503, times=20)
+    s.after_meeting()
+    assert event_reads(s) == 1  # read on its own
+    first = s.store.occurrence(s.occ.id)
+    assert first is not None and first.status == "held" and first.captured_fingerprint
+    notes = [n.text for n in s.store.notes(s.occ.id)]
+    assert len(notes) == 1 and notes[0].startswith("Confidential-ish but shared: went well, see "
+                                                   "the plan")
+    actions = [(a.id, a.text) for a in s.store.open_actions(s.rob.pairing.id)]
+    assert [what for _id, what in actions] == ["send the plan"]
+
+    body = s.tenant.person_body("mia@contoso.example", s.occ.event_id)
+    s.tenant.person_edit_body("mia@contoso.example", s.occ.event_id,
+                              body.replace("</body>", "<p>Room 4 next time</p></body>"))
+    s.tenant.reset_counters()
+    for half_days in range(1, 21):  # the worker's runs over the next ten days
+        s.after_meeting(hours=1 + 12 * half_days)
+    assert calendar_reads(s) >= 1 and event_reads(s) == 0  # read from a listing
+    again = s.store.occurrence(s.occ.id)
+    assert again is not None and again.captured_at is not None
+    assert again.captured_at > first.captured_at  # read again, ...
+    assert again.captured_fingerprint == first.captured_fingerprint  # ... the same notes
+    with s.store.engine.connect() as db:
+        versions = db.execute(text("SELECT count(*) FROM note_versions WHERE occurrence_id = "
+                                   ":o"), {"o": s.occ.id}).scalar_one()
+    assert versions == 1
+    assert [(a.id, a.text) for a in s.store.open_actions(s.rob.pairing.id)] == actions
+    assert [n.text for n in s.store.notes(s.occ.id)] == notes
