@@ -18,6 +18,7 @@ from service.graph.factory import build_from_settings
 from service.jobs.context import JobContext, Progress
 from service.logs import register_secret
 from service.store.db import check_schema, make_engine, upgrade
+from service.store.leases import worker_identity
 from service.store.repo import Store
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,8 @@ async def job_context(
             tenant.now = lambda: now  # the sandbox's clock follows the run's (tick --now)
         graph = graph_for(settings, sandbox=tenant, **(graph_options or {}))
         try:
-            yield JobContext(settings=settings, store=store, graph=graph, progress=progress)
+            yield JobContext(settings=settings, store=store, graph=graph, progress=progress,
+                             worker_id=worker_identity(settings.worker.name))
         finally:
             await graph.aclose()
             if settings.is_sandbox and persist_sandbox and sandbox is None:

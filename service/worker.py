@@ -47,7 +47,8 @@ class Worker:
         # a lease left by a worker killed elsewhere (a recreated container) must not make
         # the only worker stand by.
         self.duty = None if sqlite_path(settings.database.url) else Duty(
-            identity or worker_identity(), duty_lease(settings.worker, self.clock.speed))
+            identity or worker_identity(settings.worker.name),
+            duty_lease(settings.worker, self.clock.speed))
         self.last_ok: datetime | None = None
         self.last_error: str | None = None
         self.counters: dict[str, float] = {

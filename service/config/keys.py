@@ -263,6 +263,10 @@ KEYS: tuple[Key, ...] = (
     Key("worker", "sync_minutes", "int", 60,
         "How often the worker re-reads the directory and the pairs file.",
         minimum=1, maximum=10080),
+    Key("worker", "name", "str", "",
+        "Name this worker goes by in leases, with its process id (empty: the host name). "
+        "Set it apart per replica when replicas share a host name (host networking), e.g. "
+        "to the pod's name."),
     Key("worker", "health_host", "str", "127.0.0.1",
         "Address the health endpoint listens on (0.0.0.0 in a container)."),
     Key("worker", "health_port", "int", 8080,

@@ -192,6 +192,7 @@ class WorkerSettings:
     health_port: int
     log_format: str
     log_level: str
+    name: str = ""  # in leases: empty for the host name (store.leases.worker_identity)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from service.domain.cadence import (
 from service.domain.events import CalendarEvent, MailboxInfo
 from service.domain.model import Cadence, CadenceKind, WorkingHours
 from service.domain.records import PairingRecord, PairingView, PersonRecord, SeriesRecord
+from service.domain.retime import followable
 from service.domain.series import occurrences as series_occurrences
 from service.domain.series import slot_of
 from service.domain.slot_text import compromises, for_the_report
@@ -382,20 +383,25 @@ class SeriesCreation(SchedulerBase):
                           local_today(self.now, manager_hours.time_zone)) if tagged else None
         if found is not None:
             fields = series_from_event(found, manager_hours.time_zone)
-            if (fields["cadence"], fields["minutes"]) != (pairing.cadence, pairing.minutes):
-                # A series of ours timed otherwise than the policy says: its manager
-                # re-timed it in Outlook (a record the lost database held), which stands,
-                # as it did before; or the policy changed meanwhile, which the next change
-                # of the pairing's cadence applies. Re-booking it now would cancel every
-                # meeting its manager chose, for all of their reports at once.
+            # A series of ours timed otherwise than the policy says, on a pattern onetoone
+            # can carry on: its manager re-timed it in Outlook (a record the lost database
+            # held), which stands, as it did before; or the policy changed meanwhile, which
+            # the pairing's next change of cadence applies. Re-booking it now would cancel
+            # every meeting its manager chose, for all of their reports at once. (A pattern
+            # onetoone cannot carry on, such as every three weeks, is re-booked: extending
+            # it as read would book a pattern nobody chose.)
+            as_timed = followable(found) and (
+                (fields["cadence"], fields["minutes"]) != (pairing.cadence, pairing.minutes))
+            if as_timed:
                 fields.update(policy_cadence=pairing.cadence, policy_minutes=pairing.minutes)
+            if self.dry_run:
+                self.report.adopted.append(label)
+                return None, []
+            if as_timed:
                 log.info("schedule.adopted_as_timed", extra={
                     "pairing": pairing.key, "cadence": fields["cadence"],
                     "minutes": fields["minutes"], "policy_cadence": pairing.cadence,
                     "policy_minutes": pairing.minutes})
-            if self.dry_run:
-                self.report.adopted.append(label)
-                return None, []
             adopted = view.series or store.begin_series(SeriesRecord(
                 pairing_id=pairing.id, mailbox=manager.id,
                 transaction_id=f"adopted-{found.id[-60:]}", status=SeriesStatus.CREATING,

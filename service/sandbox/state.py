@@ -341,7 +341,7 @@ class TenantState:
     def load(cls, path: str | Path, *, now: Callable[[], datetime] | None = None
              ) -> Self:
         """A tenant from a file written by :meth:`save`."""
-        state = json.loads(Path(path).read_text())
+        state = json.loads(Path(path).read_bytes())  # UTF-8, whatever the locale
         if state.get("version") != STATE_VERSION:
             raise ValueError(f"{path}: sandbox state version {state.get('version')} is not "
                              f"{STATE_VERSION}; delete the file to start a fresh tenant")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, or_, select, update
@@ -28,41 +26,32 @@ _CLAIM = (update(_PAIRINGS)
           .returning(_PAIRINGS.c.id))
 
 
-def process_space() -> str:
-    """A short token naming this process's pid space: the host's boot and the pid
-    namespace. Two workers showing one host name (host networking, a cloned VM) can be in
-    different pid spaces, where the same pid is a different process; "" off Linux."""
-    try:
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        namespace = os.readlink("/proc/self/ns/pid")
-    except OSError:
-        return ""
-    return hashlib.sha256(f"{boot}|{namespace}".encode()).hexdigest()[:8]
+# Of a worker's name in its identity: with ":" and a pid, within the owner columns' 80.
+NAME_CHARS = 64
 
 
-def worker_identity() -> str:
-    """host:pid:space (host:pid off Linux), so a lease shows which replica holds it, and a
-    replica can tell whether the holder is a process it can see (``holder_is_gone``)."""
-    space = process_space()
-    identity = f"{socket.gethostname()}:{os.getpid()}"
-    return f"{identity}:{space}" if space else identity
+def worker_identity(name: str = "") -> str:
+    """name:pid, so a lease shows which replica holds it; the name is ``[worker] name``, else
+    the host's. A container restarted after a kill has its name and pid (1) again: the same
+    identity, so it takes its own leases back at once rather than waiting them out."""
+    return f"{(name or socket.gethostname())[:NAME_CHARS]}:{os.getpid()}"
 
 
-def holder_is_gone(owner: str) -> bool:
-    """Whether a lease owner (``worker_identity``) is a process of this host and pid space
-    that no longer runs. Any other owner is never judged: its lease expires. (Judging a pid
-    from another pid namespace under the same host name would free a live worker's lease.)"""
-    parts = owner.split(":")
-    if len(parts) not in (2, 3) or parts[0] != socket.gethostname() or not parts[1].isdigit():
+def holder_is_gone(holder: str, claimant: str) -> bool:
+    """Whether a lease holder (a ``worker_identity``) is a process that no longer runs,
+    judged only when it goes by the claimant's own name: a process of this host (and pid
+    namespace, as far as names tell; replicas sharing a host name in pid namespaces of their
+    own, as with host networking, set ``[worker] name`` apart). Any other holder is never
+    judged: its lease expires."""
+    name, colon, pid_text = holder.rpartition(":")
+    if (not colon or name != claimant.rpartition(":")[0] or not pid_text.isascii()
+            or not pid_text.isdigit()):
         return False
-    if (parts[2] if len(parts) == 3 else "") != process_space():
-        return False
-    pid_text = parts[1]
     try:
         os.kill(int(pid_text), 0)
     except ProcessLookupError:
         return True
-    except PermissionError:  # it runs, as another user
+    except (PermissionError, OverflowError):  # it runs, as another user; no such pid
         return False
     return False
 
@@ -87,7 +76,7 @@ class LeaseRepository(Repository):
             if result.rowcount == 1:  # type: ignore[attr-defined]
                 return True
             holder = s.scalar(select(PairingRow.lease_owner).where(PairingRow.id == pairing_id))
-            if holder is None or not holder_is_gone(holder):
+            if holder is None or not holder_is_gone(holder, owner):
                 return False
             result = s.execute(
                 update(PairingRow)
@@ -153,7 +142,7 @@ class LeaseRepository(Repository):
             pass  # someone holds it (or took it between our two statements)
         with self.session() as s, s.begin():
             holder = s.scalar(select(LockRow.owner).where(LockRow.name == name))
-            if holder is None or not holder_is_gone(holder):
+            if holder is None or not holder_is_gone(holder, owner):
                 return False
             return s.execute(  # the holder was killed: take over at once
                 update(LockRow).where(LockRow.name == name, LockRow.owner == holder)

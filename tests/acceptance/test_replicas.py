@@ -61,7 +61,7 @@ async def handle_async_request(self, request):
     await request.aread()
     async with turn:  # this process's own requests one at a time, then the file's lock
         with state_lock(STATE):
-            self.tenant.state = json.loads(STATE.read_text())
+            self.tenant.state = json.loads(STATE.read_bytes())
             response = await serve(self, request)
             self.tenant.save(STATE)
     return response

@@ -353,3 +353,32 @@ def test_a_series_retimed_in_outlook_survives_a_lost_database(tmp_path: Path,
     changed = org_.tick(when + timedelta(days=9)).schedule
     assert any("Rob" in line for line in changed.ended), changed
     assert any("Rob" in line for line in changed.created), changed
+
+
+def test_after_a_lost_database_a_pattern_onetoone_cannot_carry_on_is_rebooked(
+        tmp_path: Path, settings_for: Any) -> None:
+    """Mia set Rob's series to every three weeks in Outlook, a pattern onetoone cannot carry
+    on (read as weekly, an extension would book a weekly series nobody chose); then the
+    database is lost. The next run re-books the pair to the policy instead of keeping it."""
+    org_ = Org(_sqlite(tmp_path), settings_for)
+    org_.tick(START)
+    series, _stored = _rob(org_)
+    master = org_.tenant.state["events"][org_.tenant.user(MIA)["id"]][series.event_id]
+    recurrence = copy.deepcopy(master["recurrence"])
+    first = series_occurrences(series, START, START + timedelta(days=70))[0][0].astimezone(
+        ZoneInfo(series.time_zone))
+    recurrence["pattern"] = {"type": "weekly", "interval": 3,
+                             "daysOfWeek": [WEEKDAYS[first.weekday()]],
+                             "firstDayOfWeek": "sunday"}
+    org_.tenant.person_retime_series(MIA, series.event_id, first,
+                                     first + timedelta(minutes=series.minutes), recurrence)
+
+    org_.settings = settings_for(f"sqlite:///{tmp_path / 'lost.db'}")
+    org_.store = Store(make_engine(org_.settings.database.url))
+    assert any("Rob" in line for line in org_.tick(START + timedelta(days=1)).schedule.adopted)
+    report = org_.tick(START + timedelta(days=1, hours=1)).schedule  # the next run
+    assert any("Rob" in line for line in report.ended), report
+    assert any("Rob" in line for line in report.created), report
+    rebooked, _stored = _rob(org_)
+    assert rebooked.event_id != series.event_id and rebooked.cadence == series.cadence
+    assert rebooked.policy_cadence is None

@@ -9,7 +9,7 @@ import pytest
 from service.domain.records import PersonUpdate, SeriesRecord
 from service.errors import StoreError
 from service.store.db import check_schema, current_revision, head_revision, make_engine, upgrade
-from service.store.leases import holder_is_gone, process_space, worker_identity
+from service.store.leases import holder_is_gone, worker_identity
 from service.store.repo import Store
 from tests.conftest import gone_worker
 
@@ -80,12 +80,14 @@ def test_lease_of_a_killed_process_is_taken_over_at_once(store: Store) -> None:
     hide the pairing for ten minutes; a live process's lease still excludes."""
     p = pairing(store)
     dead_owner = gone_worker()
+    here = f"{dead_owner.rpartition(':')[0]}:2"  # another worker of this host
     assert store.claim(p.id, dead_owner, NOW, timedelta(minutes=10))
-    assert store.claim(p.id, "w2", NOW, timedelta(minutes=10))
-    store.release(p.id, "w2")
+    assert not store.claim(p.id, "elsewhere.example:2", NOW, timedelta(minutes=10))
+    assert store.claim(p.id, here, NOW, timedelta(minutes=10))
+    store.release(p.id, here)
     live_owner = worker_identity()
     assert store.claim(p.id, live_owner, NOW, timedelta(minutes=10))
-    assert not store.claim(p.id, "w3", NOW, timedelta(minutes=10))
+    assert not store.claim(p.id, here, NOW, timedelta(minutes=10))
     other_host = "elsewhere.example:1"
     store.release(p.id, live_owner)
     assert store.claim(p.id, other_host, NOW, timedelta(minutes=10))
@@ -172,19 +174,21 @@ def test_upgrade_keeps_rows_of_an_earlier_schema(db_url: str) -> None:
     assert current_revision(engine) == "0004"
 
 
-@pytest.mark.skipif(not process_space(), reason="pid spaces are told apart on Linux only")
-def test_a_pid_of_another_pid_space_is_never_judged() -> None:
-    """Replicas sharing a host name (host networking) live in pid namespaces of their own,
-    where the same pid is another process: a lease is taken at once only from a process of
-    this pid space that is gone, never from one this worker cannot see."""
+def test_a_holder_is_judged_only_under_the_claimants_own_name() -> None:
+    """A lease is taken at once only from a gone process that goes by the claimant's own
+    name (this host's): replicas sharing a host name in pid namespaces of their own (host
+    networking) are told apart by ``[worker] name``, and never judge each other's pids."""
     dead = gone_worker()
-    host, pid, space = dead.split(":")
-    assert holder_is_gone(dead)
-    assert not holder_is_gone(f"{host}:{pid}:{'0' * 8 if space != '0' * 8 else '1' * 8}")
-    assert not holder_is_gone(f"{host}:{pid}")  # named without its space: wait for expiry
-    assert not holder_is_gone(worker_identity())  # this very process runs
-    assert not holder_is_gone(f"{host}:{pid}:{space}:extra")
-    assert len(space) == 8 and worker_identity().endswith(f":{space}")
+    name, _, pid = dead.rpartition(":")
+    me = worker_identity()
+    assert holder_is_gone(dead, me)
+    assert not holder_is_gone(dead, worker_identity("pod-b"))  # named apart: not judged
+    assert not holder_is_gone(f"pod-a:{pid}", worker_identity("pod-b"))
+    assert holder_is_gone(f"pod-b:{pid}", worker_identity("pod-b"))
+    assert not holder_is_gone(me, me)  # this very process runs
+    for odd in (name, f"{name}:", f"{name}:\u00b2", f"{name}:{10**30}", ":", ""):
+        assert not holder_is_gone(odd, me), odd
+    assert worker_identity("p" * 200) == f"{'p' * 64}:{me.rpartition(':')[2]}"
 
 
 def test_named_lock_is_held_by_one_worker(store: Store) -> None:
@@ -196,8 +200,10 @@ def test_named_lock_is_held_by_one_worker(store: Store) -> None:
     assert not store.take_lock("plan", "w2", NOW + timedelta(minutes=2), ttl)
     assert store.take_lock("plan", "w2", NOW + timedelta(minutes=4), ttl)  # expired
     store.drop_lock("plan", "w2")
-    assert store.take_lock("plan", gone_worker(), NOW, ttl)
-    assert store.take_lock("plan", "w3", NOW, ttl)
+    dead = gone_worker()
+    assert store.take_lock("plan", dead, NOW, ttl)
+    assert not store.take_lock("plan", "elsewhere.example:3", NOW, ttl)
+    assert store.take_lock("plan", worker_identity(), NOW, ttl)
 
 
 def test_forget_leaves_no_erased_text_on_disk(store: Store, db_url: str) -> None:

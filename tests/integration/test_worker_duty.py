@@ -14,6 +14,7 @@ from sqlalchemy import select
 from service.doctor import _database
 from service.duty import DUTY_LOCK, Duty, duty_lease
 from service.store.db import make_engine, upgrade
+from service.store.leases import worker_identity
 from service.store.models import LockRow
 from service.store.repo import Store
 from service.worker import Worker
@@ -139,9 +140,37 @@ def test_a_holder_killed_on_this_host_is_replaced_at_once(db_url: str) -> None:
     """No wait for the lease when the holder's process is gone (a `kill -9`, an OOM kill)."""
     store = store_for(db_url)
     wall = Wall(T0)
-    dead = Duty(gone_worker(), timedelta(minutes=31), wall)
+    gone = gone_worker()
+    dead = Duty(gone, timedelta(minutes=31), wall)
     assert dead.take(store)
-    assert Duty("replica-b:7", timedelta(minutes=31), wall).take(store)
+    # Judged only by a worker of the same name (this host): another waits for the lease.
+    assert not Duty("replica-b:7", timedelta(minutes=31), wall).take(store)
+    assert Duty(worker_identity(), timedelta(minutes=31), wall).take(store)
+    # A container restarted after a kill has its name and pid (1) again: its own lease.
+    assert Duty(worker_identity(), timedelta(minutes=31), wall).take(store)
+
+
+def test_a_worker_goes_by_its_configured_name(postgres_url: str, settings_for: Any) -> None:
+    """``[worker] name`` sets replicas apart that share a host name (host networking): the
+    duty lease and the run's pairing leases go by it."""
+    import asyncio
+    import dataclasses
+
+    from service.app import job_context
+
+    settings = settings_for(postgres_url)
+    named = dataclasses.replace(settings, worker=dataclasses.replace(settings.worker,
+                                                                     name="pod-a"))
+    worker = Worker(named)
+    assert worker.duty is not None and worker.duty.owner.startswith("pod-a:")
+    worker.run_job(sync=True)
+    assert worker.counters["ticks"] == 1 and worker.counters["series_created"] > 0
+    assert _database(named).detail.count("worker on duty: pod-a:") == 1
+
+    async def run_as() -> str:
+        async with job_context(named, T0) as ctx:
+            return ctx.worker_id
+    assert asyncio.run(run_as()).startswith("pod-a:")
 
 
 def test_the_lease_is_renewed_while_a_long_run_lasts(db_url: str) -> None:
