@@ -102,7 +102,7 @@ class CalendarEvent:
     original_start: datetime | None = None  # an occurrence's slot in the pattern
     time_zone: str | None = None
     subject: str = ""
-    body: str = ""  # html, or text when asked for as text
+    body: str = ""  # html (a plain-text body escaped into it: graph.wire._event_html)
     cancelled: bool = False
     series_master_id: str | None = None
     ical_uid: str | None = None

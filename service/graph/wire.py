@@ -7,6 +7,7 @@ Microsoft's published schemas (service/graph/schemas).
 
 from __future__ import annotations
 
+import html
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -439,6 +440,17 @@ def _recurrence(raw: Any) -> Recurrence | None:
         time_zone=rng.get("recurrenceTimeZone") or None)
 
 
+def _event_html(body: dict[str, Any]) -> str:
+    """An event's body as HTML. Ours are HTML, but an event saved as plain text (by another
+    client) comes as text: escaped here, so that what a person typed there (``<``, ``&``,
+    anything markup-like) stays their text when read back or written around, never markup."""
+    content = str(body.get("content") or "")
+    if str(body.get("contentType") or "html").lower() != "text":
+        return content
+    lines = content.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "<br>\n".join(html.escape(line, quote=False) for line in lines)
+
+
 def calendar_event(raw: dict[str, Any]) -> CalendarEvent:
     """An event (or an occurrence) from Graph's JSON; absent fields get their defaults."""
     start, end = raw.get("start"), raw.get("end")
@@ -451,7 +463,7 @@ def calendar_event(raw: dict[str, Any]) -> CalendarEvent:
         original_start=parse_graph_datetime(original) if original else None,
         time_zone=raw.get("originalStartTimeZone") or (start or {}).get("timeZone"),
         subject=str(raw.get("subject") or ""),
-        body=str((raw.get("body") or {}).get("content") or ""),
+        body=_event_html(raw.get("body") or {}),
         cancelled=bool(raw.get("isCancelled")),
         series_master_id=raw.get("seriesMasterId"), ical_uid=raw.get("iCalUId"),
         etag=raw.get("@odata.etag"),
