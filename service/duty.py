@@ -9,9 +9,9 @@ them takes over when the holder stops (it gives the lease up), is killed on the 
 and while a run makes progress, so it follows the work: a run stuck for a third of a lease
 (no Graph request: a hung connection, a database lock wait) stops renewing it, and a run
 that fails as a whole gives it up, in case the fault is this replica's alone. The lease's
-holder is named name:pid (``store.leases.worker_identity``; the name is ``[worker] name``,
-else the host's), and only a worker of the same name judges whether its pid is gone: so
-replicas that share a host name (host networking) need ``[worker] name`` set apart.
+holder is named by ``store.leases.worker_identity`` (``[worker] name``:pid, else
+host:pid:pid-space), and only a worker of the same name and pid space judges whether its
+process is gone.
 
 `onetoone tick` (one run, by hand or from cron) takes no part: it runs whatever the workers
 do, which is safe for the reason above, only not free.

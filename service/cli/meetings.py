@@ -142,12 +142,14 @@ def preview(obj: Ctx, pair: str, on: datetime | None, out: str | None) -> None:
     from service.domain.htmltext import html_to_text
     from service.jobs.agenda import agenda_for, question_bank, render_block
     from service.jobs.context import JobContext
+    from service.store.leases import worker_identity
 
     store = _store(obj)
     view = _pair(store, pair)
     occ = next_occurrence(store, view, on.date() if on else None, obj.now())
     zone = view.series.time_zone if view.series else "UTC"
-    ctx = JobContext(settings=obj.settings, store=store, graph=None)  # type: ignore[arg-type]
+    ctx = JobContext(settings=obj.settings, store=store, graph=None,  # type: ignore[arg-type]
+                     worker_id=worker_identity(obj.settings.worker.name))
     agenda = agenda_for(ctx, view, occ, zone, question_bank(obj.settings.agenda.templates))
     html = render_block(ctx, agenda, view.pairing.key)
     target = Path(out or f"agenda-{view.report.email.split('@')[0]}-"

@@ -278,6 +278,17 @@ def _check_subject(value: str, item: Raw) -> str:
 
 
 
+def _check_worker_name(value: str, item: Raw) -> str:
+    """A lease owner is name:pid (store/leases.py): no colon, and room for the pid in the
+    owner columns' 80 characters; cutting a long name could give two replicas one."""
+    fix = "Use up to 64 letters, digits, dots, dashes or underscores, e.g. the pod's name"
+    if len(value) > 64:
+        raise Bad(f"is {len(value)} characters long", fix)
+    if not re.fullmatch(r"[A-Za-z0-9._-]*", value):
+        raise Bad("may hold only letters, digits, dots, dashes and underscores", fix)
+    return value
+
+
 def _check_time_zone(value: str, item: Raw) -> str:
     try:
         return to_iana(value)
@@ -410,4 +421,5 @@ _CHECKS: dict[tuple[str, str], Callable[[Any, Raw], Any]] = {
     ("pairs", "file"): _check_pairs_file,
     ("pairs", "exclude"): _check_exclude,
     ("worker", "health_host"): _check_not_empty,
+    ("worker", "name"): _check_worker_name,
 }

@@ -264,9 +264,11 @@ KEYS: tuple[Key, ...] = (
         "How often the worker re-reads the directory and the pairs file.",
         minimum=1, maximum=10080),
     Key("worker", "name", "str", "",
-        "Name this worker goes by in leases, with its process id (empty: the host name). "
-        "Set it apart per replica when replicas share a host name (host networking), e.g. "
-        "to the pod's name."),
+        "Name this worker goes by in leases, with its process id: unique per replica and kept "
+        "across restarts, e.g. the pod's name (up to 64 letters, digits, dots, dashes, "
+        "underscores). Empty: the host name and pid namespace, never shared by two live "
+        "workers, but new after a container restart, which then waits for its old leases "
+        "to end."),
     Key("worker", "health_host", "str", "127.0.0.1",
         "Address the health endpoint listens on (0.0.0.0 in a container)."),
     Key("worker", "health_port", "int", 8080,

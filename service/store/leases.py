@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, or_, select, update
@@ -26,29 +28,58 @@ _CLAIM = (update(_PAIRINGS)
           .returning(_PAIRINGS.c.id))
 
 
-# Of a worker's name in its identity: with ":" and a pid, within the owner columns' 80.
-NAME_CHARS = 64
+# The host name's share of an identity: with the pid and the space, within the owner
+# columns' 80 characters (a configured name is checked to 64: config/checks.py).
+HOST_CHARS = 62
+
+
+def process_space() -> str:
+    """A short token naming this process's pid space: the host's boot and pid namespace.
+    Workers showing one host name (host networking, `hostname:` in a compose file, a cloned
+    VM) can be in different pid spaces, where one pid is two processes (each container's
+    worker is pid 1); "" off Linux."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+    return hashlib.sha256(f"{boot}|{namespace}".encode()).hexdigest()[:8]
 
 
 def worker_identity(name: str = "") -> str:
-    """name:pid, so a lease shows which replica holds it; the name is ``[worker] name``, else
-    the host's. A container restarted after a kill has its name and pid (1) again: the same
-    identity, so it takes its own leases back at once rather than waiting them out."""
-    return f"{(name or socket.gethostname())[:NAME_CHARS]}:{os.getpid()}"
+    """Who holds a lease. With ``[worker] name`` set, name:pid: a container restarted after
+    a kill has its name and pid (1) again, the same identity, so it takes its own leases back
+    at once. Without, host:pid:space (host:pid off Linux): never the same for two live
+    processes, even of containers sharing a host name, so the leases always keep them apart
+    (a restarted container waits for its old leases to end)."""
+    if name:
+        return f"{name}:{os.getpid()}"
+    identity = f"{socket.gethostname()[:HOST_CHARS]}:{os.getpid()}"
+    space = process_space()
+    return f"{identity}:{space}" if space else identity
+
+
+def _parts(identity: str) -> tuple[str, str, str] | None:
+    """(name or host, pid, space) of a ``worker_identity``; None for anything else."""
+    parts = identity.split(":")
+    if len(parts) == 2:
+        return parts[0], parts[1], ""
+    if len(parts) == 3:
+        return parts[0], parts[1], parts[2]
+    return None
 
 
 def holder_is_gone(holder: str, claimant: str) -> bool:
     """Whether a lease holder (a ``worker_identity``) is a process that no longer runs,
-    judged only when it goes by the claimant's own name: a process of this host (and pid
-    namespace, as far as names tell; replicas sharing a host name in pid namespaces of their
-    own, as with host networking, set ``[worker] name`` apart). Any other holder is never
-    judged: its lease expires."""
-    name, colon, pid_text = holder.rpartition(":")
-    if (not colon or name != claimant.rpartition(":")[0] or not pid_text.isascii()
-            or not pid_text.isdigit()):
+    judged only when it goes by the claimant's own name and pid space: a process the
+    claimant can see. Any other holder is never judged: its lease expires. (A pid from
+    another pid namespace names another process, or none, here.)"""
+    held, claiming = _parts(holder), _parts(claimant)
+    if (held is None or claiming is None or (held[0], held[2]) != (claiming[0], claiming[2])
+            or not held[1].isascii() or not held[1].isdigit()):
         return False
     try:
-        os.kill(int(pid_text), 0)
+        os.kill(int(held[1]), 0)
     except ProcessLookupError:
         return True
     except (PermissionError, OverflowError):  # it runs, as another user; no such pid

@@ -80,7 +80,8 @@ def test_lease_of_a_killed_process_is_taken_over_at_once(store: Store) -> None:
     hide the pairing for ten minutes; a live process's lease still excludes."""
     p = pairing(store)
     dead_owner = gone_worker()
-    here = f"{dead_owner.rpartition(':')[0]}:2"  # another worker of this host
+    parts = dead_owner.split(":")
+    here = ":".join([parts[0], "2", *parts[2:]])  # another worker of this host and pid space
     assert store.claim(p.id, dead_owner, NOW, timedelta(minutes=10))
     assert not store.claim(p.id, "elsewhere.example:2", NOW, timedelta(minutes=10))
     assert store.claim(p.id, here, NOW, timedelta(minutes=10))
@@ -174,21 +175,27 @@ def test_upgrade_keeps_rows_of_an_earlier_schema(db_url: str) -> None:
     assert current_revision(engine) == "0004"
 
 
-def test_a_holder_is_judged_only_under_the_claimants_own_name() -> None:
-    """A lease is taken at once only from a gone process that goes by the claimant's own
-    name (this host's): replicas sharing a host name in pid namespaces of their own (host
-    networking) are told apart by ``[worker] name``, and never judge each other's pids."""
+def test_a_holder_is_judged_only_by_a_worker_that_can_see_its_process() -> None:
+    """A lease is taken at once only from a gone process of the claimant's own name and pid
+    space. Containers sharing a host name (host networking) are each pid 1 in a pid
+    namespace of their own: unnamed, their spaces tell them apart, so they neither share an
+    identity nor judge each other's pids; named (``[worker] name``), the names do."""
     dead = gone_worker()
-    name, _, pid = dead.rpartition(":")
     me = worker_identity()
     assert holder_is_gone(dead, me)
-    assert not holder_is_gone(dead, worker_identity("pod-b"))  # named apart: not judged
-    assert not holder_is_gone(f"pod-a:{pid}", worker_identity("pod-b"))
-    assert holder_is_gone(f"pod-b:{pid}", worker_identity("pod-b"))
     assert not holder_is_gone(me, me)  # this very process runs
-    for odd in (name, f"{name}:", f"{name}:\u00b2", f"{name}:{10**30}", ":", ""):
+    host, pid, *space = dead.split(":")
+    if space:  # Linux: the pid space is part of the name
+        assert me.startswith(f"{host}:") and me.endswith(f":{space[0]}")
+        assert not holder_is_gone(f"{host}:{pid}:{'0' * 8}", me)  # another pid namespace
+        assert not holder_is_gone(f"{host}:{pid}", me)  # named before spaces: it expires
+    assert holder_is_gone(f"pod-b:{pid}", worker_identity("pod-b"))
+    assert not holder_is_gone(f"pod-b:{pid}", worker_identity("pod-a"))
+    assert not holder_is_gone(f"pod-b:{pid}", me)
+    assert not holder_is_gone(dead, worker_identity("pod-b"))
+    for odd in (host, f"{host}:", f"{host}:\u00b2", f"{host}:{10**30}", ":", "", "a:b:c:d"):
         assert not holder_is_gone(odd, me), odd
-    assert worker_identity("p" * 200) == f"{'p' * 64}:{me.rpartition(':')[2]}"
+    assert len(worker_identity()) <= 80 and worker_identity("pod-a").startswith("pod-a:")
 
 
 def test_named_lock_is_held_by_one_worker(store: Store) -> None:

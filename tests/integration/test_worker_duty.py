@@ -146,31 +146,48 @@ def test_a_holder_killed_on_this_host_is_replaced_at_once(db_url: str) -> None:
     # Judged only by a worker of the same name (this host): another waits for the lease.
     assert not Duty("replica-b:7", timedelta(minutes=31), wall).take(store)
     assert Duty(worker_identity(), timedelta(minutes=31), wall).take(store)
-    # A container restarted after a kill has its name and pid (1) again: its own lease.
-    assert Duty(worker_identity(), timedelta(minutes=31), wall).take(store)
+    # A named container restarted after a kill has its name and pid (1) again: the lease
+    # it held is its own, taken back at once while the lease still runs.
+    restarted = f"pod-a:{gone.split(':')[1]}"
+    assert Duty(restarted, timedelta(minutes=31), wall).take(store) is False
+    store.drop_lock(DUTY_LOCK, worker_identity())
+    assert Duty(restarted, timedelta(minutes=31), wall).take(store)
+    wall.at += timedelta(minutes=5)
+    assert Duty(restarted, timedelta(minutes=31), wall).take(store)
 
 
-def test_a_worker_goes_by_its_configured_name(postgres_url: str, settings_for: Any) -> None:
-    """``[worker] name`` sets replicas apart that share a host name (host networking): the
-    duty lease and the run's pairing leases go by it."""
+def test_a_runs_pairing_leases_go_by_the_configured_name(tmp_path: Any,
+                                                       settings_for: Any) -> None:
+    """``[worker] name`` names the run's pairing leases (SQLite too: `onetoone tick`)."""
     import asyncio
     import dataclasses
 
     from service.app import job_context
 
+    settings = settings_for(f"sqlite:///{tmp_path / 'named.db'}")
+    named = dataclasses.replace(settings, worker=dataclasses.replace(settings.worker,
+                                                                     name="pod-a"))
+
+    async def run_as(chosen: Any) -> str:
+        async with job_context(chosen, T0) as ctx:
+            return ctx.worker_id
+    assert asyncio.run(run_as(named)) == worker_identity("pod-a")
+    assert asyncio.run(run_as(settings)) == worker_identity()
+
+
+def test_a_worker_goes_by_its_configured_name(postgres_url: str, settings_for: Any) -> None:
+    """``[worker] name`` sets replicas apart that share a host name (host networking): the
+    duty lease goes by it."""
+    import dataclasses
+
     settings = settings_for(postgres_url)
     named = dataclasses.replace(settings, worker=dataclasses.replace(settings.worker,
                                                                      name="pod-a"))
     worker = Worker(named)
-    assert worker.duty is not None and worker.duty.owner.startswith("pod-a:")
+    assert worker.duty is not None and worker.duty.owner == worker_identity("pod-a")
     worker.run_job(sync=True)
     assert worker.counters["ticks"] == 1 and worker.counters["series_created"] > 0
     assert _database(named).detail.count("worker on duty: pod-a:") == 1
-
-    async def run_as() -> str:
-        async with job_context(named, T0) as ctx:
-            return ctx.worker_id
-    assert asyncio.run(run_as()).startswith("pod-a:")
 
 
 def test_the_lease_is_renewed_while_a_long_run_lasts(db_url: str) -> None:

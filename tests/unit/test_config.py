@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from datetime import time
 from pathlib import Path
@@ -763,3 +764,21 @@ def test_problems_are_listed_in_file_line_order(folder: Path) -> None:
                if (m := re.match(rf"{re.escape(str(folder / 'config.toml'))}:(\d+): ", line))]
     assert len(numbers) >= 3 and numbers == sorted(numbers)
     assert lines[-1].startswith("ONETOONE_WORKER_HEALTH_PORT")
+
+
+@pytest.mark.parametrize("bad", ["pod:1", "a" * 65, "pod a", "pod\u00e9", "pod\tb"])
+def test_a_worker_name_leases_cannot_tell_apart_is_refused(tmp_path, bad) -> None:
+    """[worker] name goes into lease owners as name:pid: a colon would break the pid off,
+    and a name cut to fit could give two replicas one."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f"[worker]\nname = {json.dumps(bad)}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg, {})
+    assert "worker" in str(err.value) and "name" in str(err.value)
+    assert load_config(_named(tmp_path), {}).worker.name == "pod-a.example_1"
+
+
+def _named(tmp_path):
+    cfg = tmp_path / "ok.toml"
+    cfg.write_text('[worker]\nname = "pod-a.example_1"\n', encoding="utf-8")
+    return cfg
