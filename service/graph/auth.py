@@ -124,9 +124,21 @@ class MsalTokenProvider(AccessTokenProvider):
             self._kept = (token, self._clock() + life - TOKEN_MARGIN)
         return token
 
+    def forget(self) -> None:
+        """Graph refused the token (401): revoked, or its app's secret rotated, before it
+        expired. The next request gets a new one from Entra, not the one cached."""
+        self._kept = None
+        self._app.remove_tokens_for_client()
+
     async def get_authorization_token(
         self, uri: str, additional_authentication_context: dict[str, Any] | None = None
     ) -> str:
+        # Only Graph, over https, is sent the token (kiota leaves the check to providers):
+        # a link from a response or the database naming another host gets none.
+        parsed = urlparse(uri)
+        if parsed.scheme != "https" or not self._hosts.is_url_host_valid(uri):
+            log.warning("graph.token_withheld", extra={"host": parsed.hostname or ""})
+            return ""
         kept = self._kept
         if kept is not None and self._clock() < kept[1]:
             return kept[0]

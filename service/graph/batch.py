@@ -23,6 +23,7 @@ from service.graph.transport import (
     RetryPolicy,
     mailbox_of,
     parse_retry_after,
+    refusal_safe,
     retry_safe,
 )
 
@@ -148,8 +149,9 @@ async def run_batch(send: Send, items: Sequence[BatchItem], *, limiter: MailboxL
         waits: list[float] = []
         for result in (r for reply in replies for r in reply):
             item = by_id[result.id]
-            if policy.retries(result.status, retry_safe(item.method, item.url.split("?")[0]),
-                              attempt):
+            path = item.url.split("?")[0]
+            if policy.retries(result.status, retry_safe(item.method, path), attempt,
+                              refused_safe=refusal_safe(item.method, path)):
                 retry.append(item)
                 headers = {k.lower(): v for k, v in result.headers.items()}
                 waits.append(policy.delay(attempt, parse_retry_after(headers.get("retry-after"))))

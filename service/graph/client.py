@@ -1,28 +1,21 @@
 """The Graph port: every call onetoone makes to Microsoft Graph, and nothing else.
 
 Methods take and return the domain's records (service/domain/events.py); Graph's JSON stays
-in this package (bodies and parsers in wire.py, ``$batch`` in batch.py). Requests go through
-msgraph-sdk's GraphRequestAdapter (auth, middleware, the configured base URL), so what we
+in this package (bodies and parsers in wire.py, ``$batch`` in batch.py, the directory calls
+in directory.py). Requests go through msgraph-sdk's GraphRequestAdapter (plumbing.py: auth,
+middleware, the configured base URL), so what we
 send can be checked against Microsoft's published schemas (tests/unit/test_graph_payloads.py)
 and the sandbox sees exactly the wire format the real service would.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import httpx
-from kiota_abstractions.method import Method
-from kiota_abstractions.native_response_handler import NativeResponseHandler
-from kiota_abstractions.request_information import RequestInformation
-from kiota_http.middleware import options as kiota_options
-
-from service.domain.directory import DirectoryDelta, UserChange
 from service.domain.events import (
     CalendarEvent,
     DirectoryUser,
@@ -31,14 +24,13 @@ from service.domain.events import (
     ScheduleItem,
     ScheduleQuery,
 )
-from service.domain.text import loads_clean
-from service.errors import GraphError, NotFound, OutcomeUnknown, ServiceError, Throttled
+from service.errors import GraphError, NotFound, OutcomeUnknown, Throttled
 from service.graph import wire
-from service.graph.batch import BatchItem, BatchResult, run_batch
-from service.graph.errors import parse_error_body, translate
-from service.graph.transport import GraphTransport, mailbox_of, parse_retry_after
-from service.graph.user_lookup import alias_url, user_url
-from service.graph.wire import USER_FIELDS, iso_utc, parse_graph_datetime
+from service.graph.batch import BatchItem
+from service.graph.directory import DirectoryCalls
+from service.graph.plumbing import graph_path as _path
+from service.graph.transport import mailbox_of
+from service.graph.wire import iso_utc, parse_graph_datetime
 
 log = logging.getLogger(__name__)
 
@@ -50,213 +42,13 @@ MESSAGE_FIELDS = ("id,subject,from,toRecipients,ccRecipients,body,internetMessag
 TEXT_BODY = {"Prefer": 'outlook.body-content-type="text"'}
 UTC_TIMES = {"Prefer": 'outlook.timezone="UTC"'}
 
-_METHODS = {m.value: m for m in Method}
-# Middleware steps that only cost CPU here: copying every header into a collection no one
-# reads, re-parsing the URL to replace "/users/TokenToReplace" (never sent). Shared, read-only.
-_QUIET_MIDDLEWARE = (kiota_options.HeadersInspectionHandlerOption(False, False),
-                     kiota_options.UrlReplaceHandlerOption(enabled=False))
-
 # Records once defined here; importers may still name them from the client.
 __all__ = ["BatchItem", "CalendarEvent", "DirectoryUser", "GraphClient", "MailMessage",
            "MailboxInfo", "ScheduleItem", "ScheduleQuery", "parse_graph_datetime"]
 
 
-def _path(*segments: str) -> str:
-    return "/" + "/".join(quote(s, safe="@.") for s in segments)
-
-
-class GraphClient:
+class GraphClient(DirectoryCalls):
     """Async access to Graph for the jobs. One per process; safe to share across tasks."""
-
-    def __init__(self, adapter: Any, transport: GraphTransport) -> None:
-        self._adapter, self.transport = adapter, transport
-
-    # -- plumbing -------------------------------------------------------------------------
-
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: dict[str, str] | None = None,
-        body: Any = None,
-        headers: dict[str, str] | None = None,
-        url: str | None = None,
-    ) -> Any:
-        """Send one request; return the decoded JSON (None for 202/204) or raise GraphError."""
-        info = RequestInformation(_METHODS[method.upper()])
-        if url:
-            info.url = url
-        else:
-            # The URL, not a "{+baseurl}..." template kiota expands anew at each of its three
-            # reads of it (a fifth of a request's CPU) to this same string.
-            qs = ("?" + urlencode(query, quote_via=quote, safe="$()'")) if query else ""
-            info.url = self._adapter.base_url + path + qs.replace("{", "%7B").replace("}", "%7D")
-        info.headers.try_add("Accept", "application/json")
-        for name, value in (headers or {}).items():
-            info.headers.try_add(name, value)
-        if body is not None:
-            info.set_stream_content(json.dumps(body).encode(), "application/json")
-        info.add_request_options([kiota_options.ResponseHandlerOption(NativeResponseHandler()),
-                                  *_QUIET_MIDDLEWARE])
-        try:
-            response: httpx.Response = await self._adapter.send_primitive_async(info, "bytes", {})
-        except ServiceError:
-            raise
-        except httpx.HTTPError as exc:
-            raise GraphError(
-                f"Could not reach Microsoft Graph for {method} {path} ({type(exc).__name__}). "
-                "Check the network and [microsoft] graph_url.",
-                mailbox=mailbox_of(path) or "",
-            ) from exc
-        if response.status_code >= 400:
-            code, message = parse_error_body(response.content)
-            raise translate(
-                status=response.status_code,
-                code=code,
-                message=message,
-                method=method.upper(),
-                path=response.request.url.path if response.request else path,
-                mailbox=mailbox_of(path or response.request.url.path) or "",
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
-        if response.status_code in (202, 204) or not response.content:
-            return None
-        # Text from Graph is normalised here, once, for everything behind it (see
-        # domain/text.py): a lone surrogate or NUL in one note must not stop every run.
-        data, changed = loads_clean(response.content)
-        if changed:
-            log.warning("graph.text_cleaned", extra={"path": path, "mailbox": mailbox_of(path),
-                                                     "strings": changed})
-        return data
-
-    async def _pages(self, path: str, query: dict[str, str] | None = None,
-                     headers: dict[str, str] | None = None) -> AsyncIterator[dict[str, Any]]:
-        """Every item of a paged collection, following @odata.nextLink."""
-        page = await self.request("GET", path, query=query, headers=headers)
-        while True:
-            for item in page.get("value", []):
-                yield item
-            next_link = page.get("@odata.nextLink")
-            if not next_link:
-                return
-            page = await self.request("GET", path, url=next_link, headers=headers)
-
-    async def _batch(self, items: Sequence[BatchItem]) -> dict[str, BatchResult]:
-        """Run sub-requests as $batch calls (see graph/batch.py)."""
-        async def send(payload: dict[str, Any]) -> Any:
-            return await self.request("POST", "/$batch", body=payload)
-
-        return await run_batch(send, items, limiter=self.transport.mailboxes,
-                               policy=self.transport.policy)
-
-    def _batch_error(self, item: BatchItem, result: BatchResult) -> GraphError:
-        """The translated error of a failed sub-request."""
-        body = result.body if isinstance(result.body, dict) else {}
-        error = body.get("error") or {}
-        return translate(
-            status=result.status,
-            code=str(error.get("code") or ""),
-            message=str(error.get("message") or ""),
-            method=item.method,
-            path=item.url.split("?")[0],
-            mailbox=mailbox_of(item.url) or "",
-            retry_after=parse_retry_after(
-                {k.lower(): v for k, v in result.headers.items()}.get("retry-after")),
-        )
-
-    # -- directory --------------------------------------------------------------------------
-
-    async def list_users(
-        self, group_id: str | None = None, *, with_managers: bool = True
-    ) -> list[DirectoryUser]:
-        """Users in scope with their manager's id: a group's members, or every user."""
-        if group_id:
-            path = _path("groups", group_id, "transitiveMembers", "microsoft.graph.user")
-            query = wire.group_users_query(USER_FIELDS)
-            members = [u async for u in self._pages(path, query, headers=wire.ADVANCED_QUERY)]
-            if not with_managers:
-                return [wire.user(u, None) for u in members]
-            managers = await self._managers_of([u["id"] for u in members])
-            return [wire.user(u, managers.get(u["id"])) for u in members]
-        query = {"$select": USER_FIELDS, "$expand": "manager($select=id)", "$top": "999"}
-        return [
-            wire.user(u, wire.manager_id(u))
-            async for u in self._pages("/users", query)
-        ]
-
-    async def _managers_of(self, user_ids: Sequence[str]) -> dict[str, str | None]:
-        items = [
-            BatchItem(id=uid, method="GET", url=_path("users", uid, "manager") + "?$select=id")
-            for uid in user_ids
-        ]
-        results = await self._batch(items)
-        out: dict[str, str | None] = {}
-        for item in items:
-            result = results[item.id]
-            if result.status == 200:
-                out[item.id] = result.body.get("id")
-            elif result.status == 404:
-                out[item.id] = None
-            else:
-                raise self._batch_error(item, result)
-        return out
-
-    async def find_users(self, keys: Sequence[str]) -> dict[str, DirectoryUser]:
-        """Users by id, UPN or email address (an alias too: one Graph does not find as an id
-        or UPN is looked for in users' proxyAddresses), batched; missing ones left out."""
-        out = await self._users_found([(key, user_url(key)) for key in keys])
-        missing = [key for key in keys if key not in out and "@" in key]
-        if missing:
-            out |= await self._users_found([(a, alias_url(a)) for a in missing], listed=True)
-        return out
-
-    async def _users_found(self, asks: Sequence[tuple[str, str]], listed: bool = False
-                           ) -> dict[str, DirectoryUser]:
-        """(key, user URL) -> user, batched: a GET of one user (404: none), or ``listed``, a
-        filtered list of users (none, more than one, or a 400 for the address: left out)."""
-        items = [BatchItem(id=str(i), method="GET", url=url) for i, (_k, url) in enumerate(asks)]
-        results = await self._batch(items)
-        out: dict[str, DirectoryUser] = {}
-        for item, (key, _url) in zip(items, asks, strict=True):
-            result = results[item.id]
-            found = ((result.body or {}).get("value") or []) if listed else [result.body or {}]
-            if result.status == 200 and len(found) == 1:
-                out[key] = wire.user(found[0], wire.manager_id(found[0]))
-            elif result.status == 200:
-                continue  # no user, or several, with that address
-            elif listed and result.status == 400:  # an address the filter cannot take
-                log.warning("graph.alias_unsearchable", extra={"address": key})
-            elif result.status != 404 or listed:
-                raise self._batch_error(item, result)
-        return out
-
-    async def directory_changes(self, delta_link: str | None) -> DirectoryDelta:
-        """Users changed since ``delta_link`` (users/delta), or every user when there is none
-        or Graph no longer knows it (410 / syncStateNotFound / resyncRequired: a full read)."""
-        changes: list[UserChange] = []
-        full = not delta_link
-        try:
-            page = await (self.request("GET", "/users/delta", url=delta_link) if delta_link
-                          else self.request("GET", "/users/delta",
-                                            query={"$select": wire.USER_DELTA_SELECT}))
-        except GraphError as exc:
-            if not delta_link or not wire.delta_expired(exc):
-                raise
-            log.warning("graph.delta_expired", extra={"path": "/users/delta", "error": str(exc)})
-            return await self.directory_changes(None)
-        while True:
-            changes += [wire.user_change(u) for u in page.get("value", [])]
-            if page.get("@odata.nextLink"):
-                page = await self.request("GET", "/users/delta", url=page["@odata.nextLink"])
-                continue
-            return DirectoryDelta(changes, page.get("@odata.deltaLink", ""), full)
-
-    async def group_member_ids(self, group_id: str) -> set[str]:
-        """The ids of a group's (transitive) user members: one request per 999."""
-        path = _path("groups", group_id, "transitiveMembers", "microsoft.graph.user")
-        return {u["id"] async for u in self._pages(path, wire.group_users_query("id"),
-                                                   headers=wire.ADVANCED_QUERY)}
 
     # -- mailboxes --------------------------------------------------------------------------
 
@@ -431,13 +223,16 @@ class GraphClient:
     async def get_event(
         self, mailbox: str, event_id: str, select: str | None = None
     ) -> CalendarEvent | None:
-        """One event (its body as stored: HTML for ours), or None when it no longer exists."""
+        """One event (its body as stored: HTML for ours), or None when it no longer exists.
+        A mailbox not found raises NotFound: that says nothing about the event."""
         try:
             raw = await self.request(
                 "GET", _path("users", mailbox, "events", event_id),
                 query={"$select": select} if select else None,
             )
-        except NotFound:
+        except NotFound as exc:
+            if wire.mailbox_gone(exc):
+                raise
             return None
         return wire.calendar_event(raw or {})
 
@@ -526,6 +321,10 @@ class GraphClient:
         Gone: the sync state expired). The window is the one the link was made for."""
         path = _path("users", mailbox, "calendarView", "delta")
         headers = {"Prefer": 'outlook.timezone="UTC", odata.maxpagesize=200'}
+        if link and not self.ours(link):
+            # Kept from another graph_url (a change of cloud or proxy): read whole again.
+            log.warning("graph.link_elsewhere", extra={"path": path, "mailbox": mailbox})
+            link = None
         if link:
             try:
                 return wire.calendar_changes(

@@ -54,7 +54,7 @@ def build_client(
     adapter = GraphRequestAdapter(BaseBearerTokenAuthenticationProvider(token_provider), http)
     # A trailing slash would give "/v1.0//users/..." (DESIGN.md, known traps).
     adapter.base_url = graph_url.rstrip("/")
-    return GraphClient(adapter, transport)
+    return GraphClient(adapter, transport, token_provider)
 
 
 _PROVIDERS: dict[tuple[str, ...], MsalTokenProvider] = {}

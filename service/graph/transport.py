@@ -35,6 +35,9 @@ DROPPED = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError
 # carries a transactionId that Exchange uses to drop a duplicate create.
 _SAFE_POST = re.compile(r"(/getSchedule|/microsoft\.graph\.getSchedule|/\$batch|/events)$", re.I)
 _MAILBOX = re.compile(r"/users/([^/?]+)", re.I)
+# An organizer's update of an event is mailed to its attendees: sent twice, the report gets
+# two "meeting updated" mails (DESIGN.md: patch an occurrence body at most once).
+_EVENT_UPDATE = re.compile(r"/events/[^/]+$", re.I)
 
 
 def retry_safe(method: str, path: str) -> bool:
@@ -44,9 +47,18 @@ def retry_safe(method: str, path: str) -> bool:
     accepted a message would otherwise send it twice.
     """
     method = method.upper()
-    if method in {"GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"}:
+    if method == "PATCH":
+        return not _EVENT_UPDATE.search(path.rstrip("/"))
+    if method in {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}:
         return True
     return method == "POST" and bool(_SAFE_POST.search(path.rstrip("/")))
+
+
+def refusal_safe(method: str, path: str) -> bool:
+    """Whether a 429 for this request is retried: Graph did nothing with a throttled request,
+    so an event update can go again (a 503, 504 or a lost answer may have followed a change:
+    the agenda step tells its own write from the body next run)."""
+    return retry_safe(method, path) or method.upper() == "PATCH"
 
 
 def mailbox_of(path: str) -> str | None:
@@ -180,9 +192,12 @@ class RetryPolicy:
     max_retries: int
     sleep: Callable[[float], Awaitable[None]]
 
-    def retries(self, status: int, safe: bool, attempt: int) -> bool:
-        """Whether attempt ``attempt`` (1-based) that got ``status`` is tried again."""
-        return status in TRANSIENT_STATUSES and safe and attempt <= self.max_retries
+    def retries(self, status: int, safe: bool, attempt: int, *, refused_safe: bool = False
+                ) -> bool:
+        """Whether attempt ``attempt`` (1-based) that got ``status`` is tried again
+        (``refused_safe``: a 429 is, though the request is not ``safe``)."""
+        return (status in TRANSIENT_STATUSES and (safe or (refused_safe and status == 429))
+                and attempt <= self.max_retries)
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Graph's Retry-After when given, else exponential backoff with jitter."""
@@ -210,6 +225,7 @@ class GraphTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         safe = retry_safe(request.method, path)
+        again_if_refused = refusal_safe(request.method, path)
         mailbox = mailbox_of(path)
         policy = self.policy
         attempt = 0
@@ -237,7 +253,8 @@ class GraphTransport(httpx.AsyncBaseTransport):
                 continue
             if response.status_code == 429:
                 self.stats.throttled += 1
-            if not policy.retries(response.status_code, safe, attempt):
+            if not policy.retries(response.status_code, safe, attempt,
+                                  refused_safe=again_if_refused):
                 return response
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             delay = policy.delay(attempt, retry_after)

@@ -40,7 +40,7 @@ from service.domain.series import TICK, listing_due_at
 from service.domain.series import occurrences as series_occurrences
 from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
 from service.errors import NotFound, ServiceError
-from service.graph.wire import CalendarChanges
+from service.graph.wire import CalendarChanges, mailbox_gone
 from service.jobs.context import JobContext
 from service.jobs.notes_seen import (
     first_reads_due,
@@ -419,8 +419,10 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
     for (series, view, hi), items in zip(listed, answers, strict=True):
         report.series += 1
         failures = len(report.failed)
-        if isinstance(items, NotFound):
-            # The manager deleted the whole series in Outlook: shown, never recreated.
+        if isinstance(items, NotFound) and not mailbox_gone(items):
+            # The manager deleted the whole series in Outlook: shown, never recreated. (A
+            # mailbox not found, or without Exchange for now, is a failure: a licence change
+            # or a mailbox move, which the directory sync follows if the person left.)
             store.mark_series_deleted(series.id, now)
             report.deleted.append(f"series {series.id} ({series.mailbox})")
             log.warning("schedule.series_deleted", extra={"series": series.id})

@@ -28,7 +28,7 @@ from service.domain.status import (
 )
 from service.domain.timing import agenda_due_at
 from service.domain.topics import comments_address, topics_address
-from service.errors import GraphError, OutcomeUnknown, PermissionDenied, Throttled
+from service.errors import AuthError, GraphError, OutcomeUnknown, PermissionDenied, Throttled
 from service.graph.wire import MAIL_TAG_PROPERTY, mail_message
 from service.jobs.context import JobContext
 from service.jobs.summaries import prep_mail, reminder_mail, summary_mail
@@ -173,7 +173,7 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
     sent = store.sent_counts((row.mailbox for row in pending), now - timedelta(minutes=1))
     views = store.active_views(row.pairing_id for row in pending
                                if _replied(ctx, row))
-    for row in pending:
+    for n, row in enumerate(pending):
         if sent[row.mailbox] >= per_minute:
             report.deferred += 1  # Exchange's per-mailbox sending rate: next run
             continue
@@ -196,6 +196,15 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
             store.finish_mail(row.id, OutboxStatus.PENDING, now, error=str(exc))  # not accepted
             report.deferred += 1
             continue
+        except AuthError as exc:
+            # Not signed in (Graph refused even a new token, or Entra could not be reached):
+            # nothing was sent, and no other mail can be now. All of it waits for the next
+            # run, rather than being marked failed.
+            store.finish_mail(row.id, OutboxStatus.PENDING, now, error=str(exc))
+            report.deferred += len(pending) - n
+            report.failed.append(f"mail: {exc}")
+            log.error("mail.not_signed_in", extra={"key": row.key, "error": str(exc)})
+            break
         except GraphError as exc:
             store.finish_mail(row.id, OutboxStatus.FAILED, now, error=str(exc))
             report.failed.append(f"{row.key}: {exc}")

@@ -221,7 +221,7 @@ class OverlapRepair(SchedulerBase):
         manager_hours = working_hours(manager, self.slot_policy.fallback_time_zone)
         window_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
         try:
-            busy = await self.ctx.graph.free_busy(manager.email, [manager.email, report.email],
+            busy = await self.ctx.graph.free_busy(manager.id, [manager.email, report.email],
                                                   self.now, window_end)
         except GraphError:
             busy = {}

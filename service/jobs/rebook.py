@@ -286,7 +286,7 @@ async def _free_times(ctx: JobContext, missed: _Missed, now: datetime
     if window is None:
         return None
     view = missed.view
-    schedule = await ctx.graph.free_busy(view.manager.email,
+    schedule = await ctx.graph.free_busy(view.manager.id,
                                          [view.manager.email, view.report.email],
                                          window.lo, window.hi)
     return _slots(ctx, missed, window, schedule)

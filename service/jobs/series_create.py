@@ -202,7 +202,7 @@ class SeriesCreation(SchedulerBase):
         busy: dict[str, list[tuple[datetime, datetime]] | None]
         told: dict[str, MailboxInfo] = {}
         try:
-            busy = await graph.free_busy(manager.email, [p.email for p in people],
+            busy = await graph.free_busy(manager.id, [p.email for p in people],
                                          window_start, window_end, hours=told)
         except GraphError as exc:
             log.warning("schedule.free_busy_unavailable",

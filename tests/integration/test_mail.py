@@ -85,6 +85,21 @@ def test_unknown_outcome_not_sent_is_sent_once_later(scenario: Scenario) -> None
     assert scenario.tenant.count("POST", r"/sendMail$") == 2
 
 
+def test_a_refused_sign_in_leaves_the_mail_to_send_later(scenario: Scenario) -> None:
+    """Graph refusing the app's token (a 401: revoked, or the secret rotated) sent nothing:
+    the summary waits for a later run rather than being marked failed for good."""
+    scenario.type_notes()
+    scenario.tenant.inject_fault("POST", r"/sendMail$", 401, times=1)
+    result = scenario.after_meeting()
+    assert scenario.summaries() == [] and result.mail.deferred == 1
+    assert any("401" in f for f in result.mail.failed)
+    rows = scenario.store.outbox()
+    assert [r.status for r in rows] == ["pending"] and "401" in rows[0].last_error
+    scenario.after_meeting(hours=2)
+    assert len(scenario.summaries()) == 1
+    assert [r.status for r in scenario.store.outbox()] == ["sent"]
+
+
 def test_unreadable_sent_items_leaves_mail_unconfirmed(scenario: Scenario) -> None:
     """If Sent Items can't be read, an unknown outcome is shown, never silently re-sent."""
     scenario.type_notes()

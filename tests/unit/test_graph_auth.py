@@ -164,3 +164,30 @@ def test_unreachable_authority_is_explained() -> None:
                           client_id="11111111-1111-1111-1111-111111111111",
                           graph_url="https://graph.microsoft.com/v1.0", client_secret="x",
                           http_client=Down()).token()
+
+
+def test_the_token_goes_only_to_the_configured_graph_over_https() -> None:
+    """kiota leaves the host check to the provider: a link naming another host, or Graph's
+    own host over http, gets no token at all."""
+    p = provider(FakeIdP("right"), "right")
+
+    def token_for(url: str) -> str:
+        return asyncio.run(p.get_authorization_token(url))
+
+    assert token_for("https://graph.microsoft.us/v1.0/users") == "eyJ0.eyJyb2xlcyI6W119.sig"
+    assert token_for("https://attacker.example/v1.0/users") == ""
+    assert token_for("http://graph.microsoft.us/v1.0/users") == ""
+
+
+def test_a_refused_token_is_forgotten_and_a_new_one_asked_for() -> None:
+    """After Graph's 401 the provider asks Entra again rather than serving the refused token
+    from its memory or msal's cache."""
+    idp = FakeIdP("right")
+    p = provider(idp, "right")
+    url = "https://graph.microsoft.us/v1.0/users"
+    asyncio.run(p.get_authorization_token(url))
+    asyncio.run(p.get_authorization_token(url))
+    assert len(idp.token_requests) == 1
+    p.forget()
+    asyncio.run(p.get_authorization_token(url))
+    assert len(idp.token_requests) == 2

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 import respx
 
-from service.errors import AuthError, NotFound, OutcomeUnknown, PermissionDenied, Throttled
+from service.errors import (
+    AuthError,
+    GraphError,
+    NotFound,
+    OutcomeUnknown,
+    PermissionDenied,
+    Throttled,
+)
 from service.graph.auth import StaticTokenProvider
 from service.graph.batch import BatchItem
 from service.graph.factory import build_client
-from service.graph.transport import mailbox_of, parse_retry_after, retry_safe
+from service.graph.transport import mailbox_of, parse_retry_after, refusal_safe, retry_safe
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 
@@ -44,9 +52,13 @@ def run(coro):
 
 
 def test_retry_safety_rules() -> None:
-    """Reads, PATCH/DELETE and event creation are retry-safe; sendMail never is."""
+    """Reads, PATCH/DELETE and event creation are retry-safe; sendMail never is, nor an
+    event update (mailed to its attendees), though a throttled one goes again."""
     assert retry_safe("GET", "/v1.0/users")
-    assert retry_safe("PATCH", "/v1.0/users/a/events/1")
+    assert not retry_safe("PATCH", "/v1.0/users/a/events/1")
+    assert refusal_safe("PATCH", "/v1.0/users/a/events/1")
+    assert retry_safe("PATCH", "/v1.0/users/a/messages/1")
+    assert not refusal_safe("POST", "/v1.0/users/a/sendMail")
     assert retry_safe("POST", "/v1.0/users/a/events")
     assert retry_safe("POST", "/v1.0/users/a/calendar/getSchedule")
     assert retry_safe("POST", "/v1.0/$batch")
@@ -355,3 +367,91 @@ def test_mailbox_limiter_queues_per_mailbox_and_survives_cancelled_waiters() -> 
         return dict(limiter._used)
 
     assert run(cancelled_when_let_in()) == {}
+
+
+@respx.mock
+def test_an_event_update_is_sent_once_after_a_504_but_again_after_a_429(client, sleeps) -> None:
+    """Exchange mails each organizer update to the attendees: an update that got a 504 (or
+    no answer) may have been applied, so it is not sent again; a 429 was not, so it is."""
+    path = "/users/u1/events/e1"
+    route = respx.patch(f"{GRAPH}{path}").mock(side_effect=[
+        graph_error(504, "GatewayTimeout", "timed out")])
+    with pytest.raises(OutcomeUnknown):
+        run(client.request("PATCH", path, body={"body": {}}))
+    assert route.call_count == 1
+    route.mock(side_effect=[httpx.ReadTimeout("slow")])
+    with pytest.raises(OutcomeUnknown):
+        run(client.request("PATCH", path, body={"body": {}}))
+    assert route.call_count == 2
+    route.mock(side_effect=[
+        graph_error(429, "ApplicationThrottled", "slow down", **{"Retry-After": "3"}),
+        httpx.Response(200, json={"id": "e1"})])
+    assert run(client.request("PATCH", path, body={"body": {}})) == {"id": "e1"}
+    assert route.call_count == 4
+    assert sleeps == [3.0]
+
+
+class ForgetfulTokens(StaticTokenProvider):
+    """A provider that hands out a new token once told to forget the one refused."""
+
+    def __init__(self) -> None:
+        super().__init__("old")
+        self.forgotten = 0
+
+    def forget(self) -> None:
+        self.forgotten += 1
+        self._token = f"new{self.forgotten}"
+
+
+@respx.mock
+def test_a_refused_token_is_replaced_and_the_request_sent_once_more(sleeps) -> None:
+    """A token revoked before it expires gets a 401: the provider forgets it and the request
+    goes again with a new one (even sendMail: Graph did nothing with it); a second 401 is
+    an AuthError saying what to check."""
+    tokens = ForgetfulTokens()
+    client = build_client(graph_url=GRAPH, token_provider=tokens,
+                          inner=httpx.AsyncHTTPTransport(), sleep=lambda s: asyncio.sleep(0))
+    route = respx.post(f"{GRAPH}/users/u1/sendMail").mock(side_effect=[
+        graph_error(401, "InvalidAuthenticationToken", "Access token has expired"),
+        httpx.Response(202)])
+    assert run(client.request("POST", "/users/u1/sendMail", body={"message": {}})) is None
+    assert [c.request.headers["Authorization"] for c in route.calls] == [
+        "Bearer old", "Bearer new1"]
+    route.mock(side_effect=[graph_error(401, "InvalidAuthenticationToken", "no")] * 2)
+    with pytest.raises(AuthError, match="tenant_id"):
+        run(client.request("POST", "/users/u1/sendMail", body={"message": {}}))
+    assert tokens.forgotten == 2 and route.call_count == 4
+
+
+@respx.mock
+def test_a_link_to_another_host_is_not_followed(client) -> None:
+    """A nextLink naming another host (or plain http) is refused before anything is sent:
+    the app's token would go with it."""
+    respx.get(f"{GRAPH}/users/u1/events").mock(return_value=httpx.Response(200, json={
+        "value": [{"id": "e1"}],
+        "@odata.nextLink": "https://attacker.example/v1.0/users/u1/events?$skiptoken=1"}))
+    stolen = respx.get(host="attacker.example").mock(return_value=httpx.Response(200, json={}))
+
+    async def every() -> list[dict]:
+        return [e async for e in client._pages("/users/u1/events")]
+
+    with pytest.raises(GraphError, match=r"attacker\.example"):
+        run(every())
+    assert stolen.call_count == 0
+    assert not client.ours("http://graph.microsoft.com/v1.0/users")
+    assert client.ours("https://graph.microsoft.com:443/v1.0/users?$skiptoken=2")
+
+
+@respx.mock
+def test_a_delta_link_kept_from_another_graph_url_starts_a_whole_read(client) -> None:
+    """A stored delta link from another graph_url (a cloud or proxy changed) is not sent:
+    the calendar is read whole again."""
+    whole = respx.get(f"{GRAPH}/users/u1/calendarView/delta").mock(
+        return_value=httpx.Response(200, json={
+            "value": [], "@odata.deltaLink": f"{GRAPH}/users/u1/calendarView/delta?$deltatoken=t"}))
+    old = respx.get(host="graph.old.example").mock(return_value=httpx.Response(200, json={}))
+    changes = run(client.calendar_changes(
+        "u1", "https://graph.old.example/v1.0/users/u1/calendarView/delta?$deltatoken=x",
+        datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 20, tzinfo=UTC)))
+    assert changes.full and old.call_count == 0
+    assert "startDateTime" in str(whole.calls.last.request.url)
