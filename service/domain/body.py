@@ -307,7 +307,29 @@ def find_block(html: str) -> tuple[int, int] | None:
            and not html[parent.inner_start:a].strip() and not html[b:parent.inner_end].strip()):
         a, b = parent.start, parent.end
         parent = parent.parent
+    if _typed_beside(text, owners, texts, s.start(), e.end(), a, b):
+        raise BlockDamaged("someone typed next to the onetoone agenda lines, in the same "
+                           "paragraph or wrapper")
     return a, b
+
+
+def _typed_beside(text: str, owners: list[int], texts: list[_Node], lo: int, hi: int,
+                  a: int, b: int) -> bool:
+    """Whether the region ``a``..``b`` of the HTML holds text before our START line (which
+    begins at ``lo`` in the text) or after our END line (ending at ``hi``): words typed on a
+    soft return (<br>) beside a marker, or a paragraph in the wrapper <div> Outlook put
+    around one. Replacing the region would delete them."""
+    i = lo - 1
+    while i >= 0 and texts[owners[i]].start >= a:
+        if not text[i].isspace():
+            return True
+        i -= 1
+    i = hi
+    while i < len(text) and texts[owners[i]].end <= b:
+        if not text[i].isspace():
+            return True
+        i += 1
+    return False
 
 
 def _body_content_start(html: str) -> int:

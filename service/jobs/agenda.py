@@ -330,16 +330,18 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
         return "shared"
     html = event.body
     current = block_text(html_to_text(html))
+    wanted = block_text(html_to_text(block_html))
     # Their words win: if anyone typed inside our block since we wrote it, leave it be.
     # (The fingerprint is of the block as Exchange stored it, read from the HTML we already
-    # have, so telling costs no second read.)
-    if not first and (current is None or fingerprint(current) != occ.agenda_fingerprint):
+    # have, so telling costs no second read.) The update this run would write is ours too:
+    # an earlier run sent it and got no answer, or died before recording it.
+    ours = {occ.agenda_fingerprint, *([fingerprint(wanted)] if wanted is not None else [])}
+    if not first and (current is None or fingerprint(current) not in ours):
         log.info("agenda.person_edited", extra={"occurrence": occ.id})
         store.update_occurrence(occ.id, now, agenda_updates=1 + ctx.settings.agenda
                                 .extra_updates)
         _typed_in(store, occ, now)
         return "kept"
-    wanted = block_text(html_to_text(block_html))
     if first and current is not None and not _ours_untouched(current, wanted, occ):
         # A run wrote the block and died before recording it, and someone has typed into
         # it since (or it was never ours): their words win over a second update.
