@@ -14,6 +14,9 @@ Approximations of Exchange's converter:
 - links whose text differs from the address are followed by ``<address>``;
 - entities are decoded (``&nbsp;`` becomes U+00A0, not a space);
 - head, script, style, title and conditional comments produce nothing;
+- Outlook desktop's (Word's) list items are paragraphs whose bullet is text drawn in a
+  symbol font inside ``<![if !supportLists]>`` … ``<![endif]>`` ("·", "o" for the second
+  level, "§" for the third): that text becomes one bullet, so "o Sam: …" reads "Sam: …";
 - lines end with CRLF.
 """
 
@@ -44,6 +47,7 @@ class _Converter(HTMLParser):
         self.pre = 0
         self.cell_in_row: list[int] = []
         self.links: list[str] = []
+        self.list_glyph = False  # inside Word's <![if !supportLists]> bullet
 
     # -- line building -------------------------------------------------------------------
 
@@ -136,7 +140,23 @@ class _Converter(HTMLParser):
         self.write(_SPACES.sub(" ", data))
 
     def handle_comment(self, data: str) -> None:
-        return
+        self._conditional(data.strip())
+
+    def unknown_decl(self, data: str) -> None:
+        self._conditional(data.strip())
+
+    def _conditional(self, data: str) -> None:
+        """Word's list bullet: ``<![if !supportLists]>`` (or the same as a comment) holds
+        the glyph and its spacing, for readers that cannot draw the list themselves."""
+        said = data.strip("[]").lower().replace(" ", "")
+        if said == "if!supportlists" and not self.list_glyph:
+            self.list_glyph = True
+            self.skip += 1
+            if self.skip == 1:
+                self.write(BULLET)
+        elif said == "endif" and self.list_glyph:
+            self.list_glyph = False
+            self.skip = max(0, self.skip - 1)
 
     def result(self) -> str:
         if self.line.strip(" \t"):

@@ -79,6 +79,14 @@ from service.domain.body import (
 )
 from service.domain.due_dates import parse_due, split_due
 from service.domain.recall import quoted
+from service.domain.ticks import (
+    BOX,
+    after_marker,
+    leading_box,
+    ticked_against,
+    ticked_outside,
+    words_typed,
+)
 
 __all__ = ["NewAction", "ParsedNotes", "action_fingerprint", "parse_action", "parse_block",
            "parse_due", "resolve_owner", "split_due"]
@@ -145,10 +153,6 @@ def resolve_owner(raw: str, manager_name: str, report_name: str) -> str | None:
     return None  # both have the same first name: only a full name tells them apart
 
 
-_BOX = re.compile(r"^\[\s*([^\]]{0,8}?)\s*\]\s*")
-_TICK_GLYPHS = "☑☒✔✓✅✗✘√"
-_OPEN_GLYPHS = "☐□❑❒"
-_TICK_WORDS = {"x", "✓", "✔", "✅", "√", "*", "done", "yes", "☑", "☒", "v", "y"}
 _COLON = re.compile(r"^(?P<o>[^:]{1,60}?)\s*:\s*(?P<r>\S.*)$")
 _DASH = re.compile(r"^(?P<o>.{1,60}?)\s+[–—-]{1,2}\s*(?P<r>\S.*)$"
                    r"|^(?P<o2>.{1,60}?)\s*[–—]\s*(?P<r2>\S.*)$")
@@ -183,18 +187,6 @@ def _owner_like(raw: str) -> bool:
             and fold(SPACE.sub(" ", raw.strip(" .,;:*_"))) not in _NOT_OWNERS)
 
 
-def _leading_box(s: str) -> tuple[str, bool | None]:
-    """Remove a leading checkbox; returns (rest, ticked) with ticked None when no box."""
-    m = _BOX.match(s)
-    if m:
-        return s[m.end():], m.group(1).casefold() in _TICK_WORDS
-    if s[:1] in _TICK_GLYPHS:
-        return s[1:].lstrip(), True
-    if s[:1] in _OPEN_GLYPHS:
-        return s[1:].lstrip(), False
-    return s, None
-
-
 def parse_action(line: str, *, meeting_date: date, manager_name: str,
                  report_name: str) -> NewAction | None:
     """One action line in the forgiving form (see the module notes), or None."""
@@ -202,10 +194,10 @@ def parse_action(line: str, *, meeting_date: date, manager_name: str,
     s = strip_bullets(s)
     s = _NUMBERING.sub("", s)
     s = strip_bullets(s)
-    s, ticked = _leading_box(s)
+    s, ticked = leading_box(s)
     s = _LABEL.sub("", s, count=1)  # "Action: Ben: send the plan" - the owner is Ben
     if ticked is None:
-        s, ticked = _leading_box(s)
+        s, ticked = leading_box(s)
     s = s.strip()
     if not s:
         return None
@@ -241,73 +233,6 @@ def parse_action(line: str, *, meeting_date: date, manager_name: str,
 
 _ACTION_MARK = re.compile(r"\(\s*#\s*(\d{1,12})\s*\)")
 _TOPIC_MARK = re.compile(r"\(\s*topic\s*#\s*(\d{1,12})\s*\)", re.I)
-_DONE_WORD = re.compile(r"(?<![\w-])(?:done|completed|complete|closed|finished)(?![\w-])", re.I)
-
-
-_TOKEN = re.compile(r"\w+|\s+|.", re.S)
-_LEADING_X = re.compile(r"^[xX]\b")
-_LATER_BOX = re.compile(r"\[\s*([^\]]{0,8}?)\s*\]")
-
-
-def _typed_into(line: str, ours: str) -> list[str]:
-    """The runs of ``line`` that are not in ``ours``: what a person typed into our line.
-
-    Compared word by word, so the words we rendered (a topic's or an action's own text,
-    an owner such as "Closed Loop Ltd") are never read as something the manager typed.
-    """
-    mine, theirs = _TOKEN.findall(ours), _TOKEN.findall(line)
-    matcher = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
-    return ["".join(theirs[j1:j2]) for op, _i1, _i2, j1, j2 in matcher.get_opcodes()
-            if op in ("replace", "insert")]
-
-
-def _says_done(typed: str) -> bool:
-    """Does text a person typed say "done" (a done word, a tick, a ticked box, ~~)?"""
-    if "~~" in typed or _DONE_WORD.search(typed) or any(g in typed for g in _TICK_GLYPHS):
-        return True
-    return any(m.group(1).casefold() in _TICK_WORDS for m in _LATER_BOX.finditer(typed))
-
-
-def _box_ticked(line: str, ours: str | None) -> bool:
-    """A ticked box in front of the line, or an "x" typed in place of the box (an "x" that
-    starts our own text, as in "X-ray results", is not one)."""
-    s = strip_bullets(clean_line(line))
-    _rest, box = _leading_box(s)
-    if box is not None:
-        return box
-    if not _LEADING_X.match(s):
-        return False
-    if ours is None:
-        return True
-    own, _ = _leading_box(strip_bullets(clean_line(ours)))
-    return not s.startswith(own.strip()[:40])
-
-
-def _ticked_against(line: str, ours: str) -> bool:
-    """Is our rendered line ``ours``, as found now (``line``), ticked by the manager?
-
-    Only a change counts: the leading box ticked, or a tick, "done" or ``~~`` added. Our own
-    words - whatever a report wrote into a topic - are compared away first.
-    """
-    if _box_ticked(line, ours) and not _box_ticked(ours, None):
-        return True
-    return any(_says_done(typed) for typed in _typed_into(clean_line(line), clean_line(ours)))
-
-
-def _ticked_outside(line: str, marker: re.Match[str]) -> bool:
-    """Without our rendered line to compare with (a topic line we can't reproduce): only
-    the box in front and what follows the marker can be the manager's; the text between
-    is the topic's own and is never read for ticks."""
-    head = strip_bullets(clean_line(line[:marker.start()]))
-    return bool(_leading_box(head)[1]) or _says_done(line[marker.end():])
-
-
-def _after_marker(line: str, marker: re.Match[str]) -> str:
-    extra = line[marker.end():].replace("~~", " ").strip(" –—-:;,.·")
-    extra = _DONE_WORD.sub("", extra).strip(" –—-:;,.·()[]✓✔☑✅xX")
-    return extra
-
-
 # -- the agenda's own lines -----------------------------------------------------------------
 
 _HEADINGS = {line_key(title): key for key, title in ag.TITLES.items()}
@@ -383,7 +308,7 @@ def _agenda_shaped(line: str, in_typing_area: bool) -> bool:
     """Lines known by their shape as our agenda's. Last time's, topic and share lines only
     outside the areas the manager types into: there "Finance added: “…”" is their note."""
     if (_HEADER.match(line) or _TOPIC_MAIL.match(line) or _PRIVATE_MAIL.match(line)
-            or (_ACTION_MARK.search(line) and _BOX.match(line) and " – " in line)):
+            or (_ACTION_MARK.search(line) and BOX.match(line) and " – " in line)):
         return True
     if in_typing_area:
         return False
@@ -555,13 +480,18 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
         carried = kind == "action" and ident in by_id and ours is not None
         if carried and ours is not None:
             seen.add(ident)
-            if _ticked_against(line, ours):
+            if ticked_against(line, ours):
                 result.closed_ids.add(ident)
         elif kind == "topic" and mark is not None and (
-                _ticked_against(line, ours) if ours else _ticked_outside(line, mark)):
+                ticked_against(line, ours) if ours else ticked_outside(line, mark)):
             result.topics_discussed.add(ident)
         if (carried or kind in ("topic", "copied")) and mark is not None:
-            extra = _after_marker(line, mark)
+            extra = after_marker(line, mark)
+            if ours and kind != "copied":
+                own_mark = _our_marker(ours)
+                typed = words_typed(clean_line(line[:mark.start()]),
+                                     clean_line(ours[:own_mark.start()] if own_mark else ours))
+                extra = " … ".join(x for x in (typed, extra) if x)
             if extra:
                 topic = "topic " if _marker_id(mark)[0] == "topic" else ""
                 result.notes.append(f"({topic}#{ident}) {extra}")

@@ -164,10 +164,14 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     if fp == occ.captured_fingerprint:
         store.update_occurrence(occ.id, now, captured_at=now, captured_etag=event.etag)
         return
+    # The actions this meeting's agenda carried: still open, or ticked at an earlier read of
+    # it (a re-read must know its line for that action's, however it was ticked, not take
+    # it for a note).
     open_actions = [OpenAction(id=a.id, owner=a.owner, text=a.text, due=a.due,
                                raised_on=a.raised_on, carried=a.carried)
-                    for a in store.open_actions(view.pairing.id)
-                    if a.raised_occurrence_id != occ.id]
+                    for a in store.actions(view.pairing.id)
+                    if a.raised_occurrence_id != occ.id and (
+                        a.status == ActionStatus.OPEN or a.closed_occurrence_id == occ.id)]
     meeting_date = occ.start.astimezone(ZoneInfo(zone)).date()
     parsed = parse_block(text, open_actions, meeting_date=meeting_date,
                          manager_name=view.manager.name, report_name=view.report.name,

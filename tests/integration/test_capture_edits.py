@@ -142,3 +142,35 @@ def test_text_the_parser_cannot_read_withdraws_nothing(scenario: Scenario, monke
     assert actions(scenario) == [("send the plan", "open")]
     kept = "\n".join(n.text for n in scenario.store.notes(scenario.occ.id))
     assert "Rob: send the whole plan by 20 Dec" in kept  # nothing typed is lost
+
+
+@pytest.mark.parametrize("tick", ["✓ ", "☑ ", "x ", "DONE "])
+def test_a_carried_action_ticked_another_way_stays_that_actions_line_on_a_re_read(
+        scenario: Scenario, tick: str) -> None:
+    """A carried action ticked with a glyph, an "x" or a word in place of its box is closed
+    at the first read; a re-read after Mia adds a note knows the line for that action's (it
+    is closed now), not for a note of hers."""
+    store, pairing = scenario.store, scenario.rob.pairing.id
+    start = scenario.tenant.now()
+    store.add_action(pairing_id=pairing, occurrence_id=None, owner="Rob Report",
+                     text="send the plan", due=None, raised_on=start.date() - timedelta(days=30),
+                     fingerprint=action_fingerprint("Rob Report", "send the plan", None),
+                     now=start)
+    aid = store.open_actions(pairing)[0].id
+    store.add_topic(pairing, "Training budget", "report", start.date(), start)
+    scenario.at(start + timedelta(hours=1))  # the agenda is written again, carrying it
+    html = scenario.tenant.person_body("mia@contoso.example", scenario.occ.event_id)
+    line = re.search(r"\[ \] ([^<]*\(#" + str(aid) + r"\))", html)
+    assert line is not None
+    html = html.replace(line.group(0), tick + line.group(1))
+    scenario.tenant.person_edit_body("mia@contoso.example", scenario.occ.event_id, html)
+    set_actions(scenario, ["Mia: book the room by 20 Dec"])
+    scenario.after_meeting()
+    assert store.open_actions(pairing)[0].text == "book the room"
+    assert [a.status for a in store.actions(pairing) if a.id == aid] == ["done"]
+    first = [n.text for n in store.notes(scenario.occ.id)]
+    edit(scenario, "Mia: book the room by 20 Dec", "Mia: book the room by 21 Dec")
+    scenario.after_meeting(hours=next_read(scenario))
+    notes = [n.text for n in store.notes(scenario.occ.id)]
+    assert not [n for n in notes if f"#{aid}" in n] and notes == first
+    assert [a.status for a in store.actions(pairing) if a.id == aid] == ["done"]

@@ -1,0 +1,59 @@
+"""Notes as Outlook desktop and people really write them: Word's nested list bullets, and
+words typed into a carried action's line in front of its marker."""
+
+from __future__ import annotations
+
+import re
+
+from tests.unit.test_notes import AGENDA_HTML, read_back
+
+# Outlook desktop (Word) list paragraphs: the bullet is text in a symbol font, inside
+# <![if !supportLists]>, "·" at the first level, "o" at the second, "§" at the third.
+WORD_ITEM = ("<p class=MsoListParagraph style='margin-left:{m}in;mso-list:l0 level{n} lfo1'>"
+             "<![if !supportLists]><span style='font-family:{font}'>{glyph}<span "
+             "style='font:7.0pt \"Times New Roman\"'>&nbsp;&nbsp;&nbsp; </span></span>"
+             "<![endif]>{text}<o:p></o:p></p>")
+LEVELS = {1: ("Symbol", "·"), 2: ('"Courier New"', "o"), 3: ("Wingdings", "§")}
+
+
+def word_list(items: list[tuple[int, str]]) -> str:
+    return "".join(WORD_ITEM.format(m=0.5 * n, n=n, font=LEVELS[n][0], glyph=LEVELS[n][1],
+                                    text=text) for n, text in items)
+
+
+def typed_word(notes: list[tuple[int, str]], actions: list[tuple[int, str]]) -> str:
+    html = re.sub(r'(id="onetoone-notes"[^>]*>)', lambda m: m.group(1) + word_list(notes),
+                  AGENDA_HTML)
+    return re.sub(r'(id="onetoone-actions"[^>]*>)',
+                  lambda m: m.group(1) + word_list(actions), html)
+
+
+def test_word_nested_bullets_are_bullets_not_words() -> None:
+    """Tab in an Outlook bulleted list makes "o" and "§" bullets: never an owner "o Sam",
+    never a note starting "§"."""
+    parsed = read_back(typed_word(
+        [(1, "Workload is high"), (2, "Alex worried about the Q1 deadline"),
+         (3, "needs cover for two weeks")],
+        [(1, "Sam: send the Q1 plan by Friday"), (2, "Sam: book the room by 20 Dec"),
+         (3, "Alex to ask HR about leave")]))
+    assert parsed.notes == ["Workload is high", "Alex worried about the Q1 deadline",
+                            "needs cover for two weeks"]
+    assert [(a.owner, a.text) for a in parsed.new_actions] == [
+        ("Sam Smith", "send the Q1 plan"), ("Sam Smith", "book the room"),
+        ("Alex Jones", "ask HR about leave")]
+
+
+def test_words_typed_in_front_of_a_carried_actions_marker_are_kept() -> None:
+    """"… blocked by finance, moving to January (#5)": the manager's words are a note of
+    that action, not dropped; a date or a count changed on its own is not a note."""
+    line = re.search(r"\[ \] Sam Smith – send the Q1 plan[^<(]*", AGENDA_HTML)
+    assert line is not None
+    said = AGENDA_HTML.replace(line.group(0),
+                               line.group(0).rstrip() + " · blocked by finance, moving to "
+                               "January ")
+    parsed = read_back(said)
+    assert parsed.notes == ["(#5) blocked by finance, moving to January"]
+    assert 5 not in parsed.closed_ids
+    redated = AGENDA_HTML.replace(line.group(0), line.group(0).replace("1 Dec", "15 Jan"))
+    assert redated != AGENDA_HTML
+    assert read_back(redated).notes == []
