@@ -107,6 +107,8 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
         except csv.Error as exc:  # e.g. an unterminated quote
             errors.append(f"{where}: cannot read the line as CSV ({exc}). Check its quotes.")
             continue
+        if not any(cells):
+            continue  # a spreadsheet's empty row (",,,"): a blank line
 
         if first_row:
             first_row = False

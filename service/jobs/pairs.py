@@ -258,6 +258,16 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
         raise PairsFileError("\n".join(looped))
 
     current = ctx.store.live_pairings(LIVE_PAIRINGS)
+    if use_file and not file_rows and any(c.source.startswith("file") for c in current
+                                          if not c.ended):
+        # A truncated export or a file saved empty by mistake would end every 1-2-1 it
+        # lists, each report mailed a cancellation: refused, as any bad input is. (A new
+        # deployment's empty file, with nothing from it stored yet, is fine.)
+        raise PairsFileError(
+            f"{cfg.file}: the file lists no pairs (it is empty, or holds only a header, "
+            "comments or blank rows), so every 1-2-1 it listed would end. Nothing was "
+            "changed. Restore the file: one manager,report line per pair. To end every "
+            "1-2-1 on purpose, stop the worker instead.")
     stored = {p.key: p for p in current}
     present = frozenset(usable)
     # Named as the directory knows them, or as the store does for whoever the sources no

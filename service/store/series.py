@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -22,6 +23,10 @@ from service.domain.status import (
 from service.store import convert
 from service.store.base import Repository, chunks
 from service.store.models import OccurrenceRow, PairingRow, SeriesRow
+
+# A series that would reuse its pair's earlier transactionId takes the next of this sequence.
+_AGAIN = uuid.UUID("5d0b1c1e-6a7e-4c55-9f38-2f0f5b0a4e11")
+AGAIN_LIMIT = 64  # series of one pair: a pair comes back far fewer times
 
 # The series table for Core statements where ORM rows would only cost time (typed as the
 # Table it is: declarative models declare ``__table__`` as any FromClause).
@@ -179,18 +184,35 @@ class SeriesRepository(Repository):
 
         If a live row already exists for the pairing it is returned instead: the unique
         partial index makes a second live series impossible even with two workers.
+
+        A pair that comes back (a report moved away and back, a line restored to the pairs
+        file) can plan the very series it had, and so its transactionId, which its ended
+        series holds: the intent then takes the next id of a fixed sequence (two workers
+        take the same one, and the index above still keeps one), so Exchange does not drop
+        the create as a repeat of the old one.
         """
-        try:
-            with self.session() as s, s.begin():
-                row = convert.series_row(series)
-                s.add(row)
-                s.flush()
-                return convert.series(row)
-        except IntegrityError:
-            existing = self.live_series(series.pairing_id)
-            if existing is None:
-                raise
-            return existing
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                with self.session() as s, s.begin():
+                    row = convert.series_row(series)
+                    s.add(row)
+                    s.flush()
+                    return convert.series(row)
+            except IntegrityError:
+                existing = self.live_series(series.pairing_id)
+                if existing is not None:
+                    return existing
+                if tries >= AGAIN_LIMIT or not self._transaction_taken(series.transaction_id):
+                    raise
+                series = replace(series, transaction_id=str(uuid.uuid5(
+                    _AGAIN, series.transaction_id)))
+
+    def _transaction_taken(self, transaction_id: str) -> bool:
+        with self.session() as s:
+            return s.scalar(select(SeriesRow.id).where(
+                SeriesRow.transaction_id == transaction_id)) is not None
 
     def begin_series_many(self, series: Sequence[SeriesRecord]) -> list[SeriesRecord]:
         """``begin_series`` for several intents (of one manager) in one transaction: one

@@ -82,6 +82,7 @@ def test_a_pairs_file_reason_names_the_file_not_its_path(settings, tmp_path: Pat
     tenant = SandboxTenant(seed="shapes-org", now=lambda: NOW)
     tenant.add_user("Mia Manager", "mia@contoso.example", hire_date=date(2020, 1, 1))
     tenant.add_user("Ira Report", "ira@contoso.example", hire_date=date(2021, 1, 1))
+    tenant.add_user("Ned Other", "ned@contoso.example", hire_date=date(2021, 1, 1))
     folder = tmp_path / "srv" / "hr"
     folder.mkdir(parents=True)
     pairs = folder / "pairs.csv"
@@ -89,8 +90,33 @@ def test_a_pairs_file_reason_names_the_file_not_its_path(settings, tmp_path: Pat
     filed = dataclasses.replace(settings, pairs=dataclasses.replace(
         settings.pairs, source="file", file=pairs))
     sync(filed, tenant)
-    pairs.write_text("manager,report\n")
+    pairs.write_text("manager,report\nmia@contoso.example,ned@contoso.example\n")
     plan = sync(filed, tenant)
     [reason] = [a.reason for a in plan.actions if a.kind == "unpaired"]
     assert reason == "Mia Manager and Ira Report are no longer paired in pairs.csv"
     assert str(folder) not in reason
+
+
+def test_a_pairs_file_emptied_by_mistake_ends_nothing(settings, tmp_path: Path) -> None:
+    """A truncated export, or the file saved with only its header, would end every 1-2-1
+    the file listed: refused, naming the file, and every pairing stays."""
+    import dataclasses
+
+    from service.errors import PairsFileError
+
+    tenant = SandboxTenant(seed="shapes-org", now=lambda: NOW)
+    tenant.add_user("Mia Manager", "mia@contoso.example", hire_date=date(2020, 1, 1))
+    tenant.add_user("Ira Report", "ira@contoso.example", hire_date=date(2021, 1, 1))
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("manager,report\n")  # a new deployment's file: fine while nothing is
+    filed = dataclasses.replace(settings, pairs=dataclasses.replace(
+        settings.pairs, source="file", file=pairs))
+    assert sync(filed, tenant).actions == []
+    pairs.write_text("manager,report\nmia@contoso.example,ira@contoso.example\n")
+    sync(filed, tenant)
+    for emptied in ("", "manager,report\n", "\ufeff", "# later\n\n", ",,,\n"):
+        pairs.write_text(emptied)
+        with pytest.raises(PairsFileError, match=r"pairs\.csv: the file lists no pairs"):
+            sync(filed, tenant)
+    pairs.write_text("manager,report\nmia@contoso.example,ira@contoso.example\n")
+    assert all(a.kind == "keep" for a in sync(filed, tenant).actions)

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from service.app import job_context
 from service.domain.recurrence import expand
@@ -20,6 +21,7 @@ from service.jobs.tick import tick
 from service.sandbox import SandboxTenant
 from service.sandbox.occurrences import occurrences as sandbox_occurrences
 from service.store.db import make_engine
+from service.store.models import SeriesRow
 from service.store.repo import Store
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -442,3 +444,63 @@ def test_a_pair_taken_out_of_the_pairs_file_ends_saying_so(db_url, settings_for,
     assert ended.kind == "unpaired"
     # The file's name, not its path: the pair may be mailed the reason.
     assert ended.reason == "Mia Manager and Rob Report are no longer paired in " + csv.name
+
+
+def test_free_busy_is_asked_through_the_managers_mailbox_id(settings) -> None:
+    """getSchedule is addressed as every other call to the manager's mailbox is, by id:
+    Graph documents /users/{id | userPrincipalName} (a mail address that is not the UPN is
+    not one), and the per-mailbox limit of 4 requests counts one key per mailbox."""
+    tenant = org()
+    run(settings, tenant, NOW)
+    asked = [p for m, p, _ in tenant.requests if p.endswith("/calendar/getSchedule")]
+    assert asked and not [p for p in asked if "@" in p]
+    mia = tenant.find_user("mia@contoso.example")
+    assert any(f"/users/{mia['id']}/" in p for p in asked)
+
+
+def test_a_mailbox_missing_for_a_while_is_not_a_series_deleted(settings) -> None:
+    """A 404 for the mailbox itself (no Exchange licence for now, a mailbox move) says
+    nothing about the series in it: the listing fails and is tried again; the series is not
+    taken for one the manager deleted (which is never booked again)."""
+    tenant = org()
+    run(settings, tenant, NOW)
+    tenant.inject_fault("GET", r"/events/[^/]+/instances$", 404, times=1000,
+                        code="MailboxNotEnabledForRESTAPI")
+    failed: list[str] = []
+    day = NOW
+    while not failed and day < NOW + timedelta(days=45):
+        day += timedelta(hours=12)
+        result = run(settings, tenant, day)
+        assert result.occurrences.deleted == []
+        failed += result.occurrences.failed
+    assert failed and "no Exchange Online mailbox" in failed[0]
+    tenant.reset_counters()
+    result = run(settings, tenant, day + timedelta(hours=1))
+    assert result.occurrences.deleted == [] and result.occurrences.failed == []
+    store = Store(make_engine(settings.database.url))
+    assert {v.pairing.status for v in store.views()} == {"active"}
+
+
+def test_a_pair_that_comes_back_is_booked_again_at_once(settings) -> None:
+    """Rob moves to Max and back to Mia within the week: the pair he had with Mia comes
+    back, plans the very series it had (same slot), and is booked again at once, not
+    refused as a repeat of its ended series' transactionId."""
+    tenant = org()
+    run(settings, tenant, NOW)
+    tenant.set_manager("rob@contoso.example", "max@contoso.example")
+    moved = run(settings, tenant, NOW + timedelta(hours=1))
+    assert "Mia Manager & Rob Report" in " ".join(moved.schedule.ended)
+    tenant.set_manager("rob@contoso.example", "mia@contoso.example")
+    back = run(settings, tenant, NOW + timedelta(hours=2))
+    assert back.schedule.failed == []
+    assert "Mia Manager & Rob Report" in back.schedule.created
+    store = Store(make_engine(settings.database.url))
+    [pairing] = {v.pairing.id for v in store.views() if v.report.email == "rob@contoso.example"
+                 and v.manager.email == "mia@contoso.example"}
+    with store.session() as s:
+        txns = list(s.scalars(select(SeriesRow.transaction_id).where(
+            SeriesRow.pairing_id == pairing)))
+    assert len(set(txns)) == len(txns) >= 2
+    live = [e for e in series_in(tenant, "mia@contoso.example")
+            if e["attendees"][0]["emailAddress"]["address"] == "rob@contoso.example"]
+    assert len(live) == 1

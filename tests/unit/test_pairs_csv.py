@@ -179,3 +179,9 @@ def test_errors_are_capped_at_twenty() -> None:
 def test_is_valid_email(email: str, valid: bool) -> None:
     """The shared email check accepts ordinary addresses and rejects typos and lists."""
     assert is_valid_email(email) is valid
+
+
+def test_a_spreadsheets_empty_rows_are_blank_lines() -> None:
+    """Excel writes an empty row as ",,,": a blank line, before the header too."""
+    pairs = parse_pairs_csv(",,,\nmanager,report\n, ,\na@x.com,b@x.com\n,,,\n", "p.csv")
+    assert [(p.manager_email, p.line) for p in pairs] == [("a@x.com", 4)]
