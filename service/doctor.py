@@ -87,6 +87,7 @@ def _database(settings: Settings) -> Check:
         connect_hint,
         current_revision,
         head_revision,
+        known_revision,
         make_engine,
         sqlite_folder_problem,
     )
@@ -102,6 +103,10 @@ def _database(settings: Settings) -> Check:
         return Check("database", False, f"cannot connect: {str(exc).splitlines()[0]}",
                      connect_hint(url))
     head = head_revision()
+    if not known_revision(current):
+        return Check("database", False, f"schema {current}, written by a newer onetoone "
+                     f"(this one knows up to {head})", "Install that newer version again, or "
+                     "restore the backup taken before the upgrade (docs/admin/upgrading.md).")
     if current == head:
         return Check("database", True, f"schema {head}{_on_duty(engine)}")
     if engine.url.get_backend_name() == "sqlite":

@@ -177,6 +177,24 @@ def head_revision() -> str:
     return head
 
 
+def known_revision(revision: str | None) -> bool:
+    """Whether this version of onetoone has ``revision`` among its migrations (an empty
+    database's None too): one it does not was written by a newer onetoone."""
+    if revision is None:
+        return True
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return revision in {s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()}
+
+
+def newer_schema(url: str, revision: str) -> str:
+    """What to say of a database a newer onetoone wrote (an older package reinstalled)."""
+    return (f"The database at {_redact(url)} is at schema {revision}, written by a newer "
+            f"onetoone than this one (whose newest schema is {head_revision()}); nothing was "
+            "changed. Install that newer version again, or restore the backup taken before "
+            "the upgrade (see docs/admin/upgrading.md, 'Going back').")
+
+
 # The advisory lock `db upgrade` holds on PostgreSQL (any fixed 64-bit number: "onetoone").
 UPGRADE_LOCK = int.from_bytes(b"onetoone", "big") & 0x7FFF_FFFF_FFFF_FFFF
 
@@ -194,6 +212,9 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
                              {"key": UPGRADE_LOCK})
             # Read under the lock: what this run found, not what another one was changing.
             before = MigrationContext.configure(conn).get_current_revision()
+            if not known_revision(before):
+                assert before is not None
+                raise StoreError(newer_schema(str(engine.url), before))
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
         return before, head_revision()
@@ -215,6 +236,9 @@ def check_schema(engine: Engine) -> None:
             f"Cannot connect to the database at {_redact(url)}: "
             f"{str(exc).splitlines()[0]}. {connect_hint(url)}")
         ) from exc
+    if not known_revision(current):
+        assert current is not None
+        raise StoreError(newer_schema(str(engine.url), current))
     if current != head_revision():
         raise StoreError(
             f"The database is at schema revision {current or 'none'}, this onetoone needs "

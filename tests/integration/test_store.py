@@ -54,6 +54,31 @@ def test_check_schema_tells_to_upgrade(db_url: str) -> None:
         check_schema(make_engine(db_url))
 
 
+def test_a_database_a_newer_onetoone_wrote_is_refused_and_left_alone(db_url: str) -> None:
+    """An older onetoone reinstalled over a newer one's database: upgrade, the schema check
+    and doctor each say so and what to do, rather than a traceback or "all is well"."""
+    from sqlalchemy import text
+
+    from service.config import default_settings
+    from service.doctor import _database
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    for attempt in (lambda: upgrade(engine), lambda: check_schema(engine)):
+        with pytest.raises(StoreError, match=r"schema 0099, written by a newer onetoone"):
+            attempt()
+    assert current_revision(engine) == "0099"
+    import dataclasses
+
+    settings = default_settings()
+    settings = dataclasses.replace(settings, database=dataclasses.replace(
+        settings.database, url=db_url))
+    check = _database(settings)
+    assert not check.ok and "newer onetoone" in check.detail and "backup" in check.fix
+
+
 def test_only_one_live_series_per_pairing(store: Store) -> None:
     """A second live series for a pairing is refused by the database; the first is returned."""
     p = pairing(store)
