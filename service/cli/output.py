@@ -207,8 +207,7 @@ def print_meetings(result: Any) -> bool:
                for line in result.failed_steps]
     for line in failed:
         err_console.print("[red]failed:[/red] " + escape(line), highlight=False)
-    for line in result.occurrences.deleted if result.occurrences else []:
-        err_console.print("[yellow]deleted by manager (not recreated):[/yellow] " + escape(line))
+    # (Series the manager deleted are listed with the schedule's lines: print_schedule.)
     for line in result.occurrences.retimed if result.occurrences else []:
         console.print("series re-timed in Outlook by the manager (followed): " + escape(line),
                       highlight=False)

@@ -424,7 +424,7 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
             # mailbox not found, or without Exchange for now, is a failure: a licence change
             # or a mailbox move, which the directory sync follows if the person left.)
             store.mark_series_deleted(series.id, now)
-            report.deleted.append(f"series {series.id} ({series.mailbox})")
+            report.deleted.append(f"{view.manager.name} & {view.report.name}")
             log.warning("schedule.series_deleted", extra={"series": series.id})
             continue
         if isinstance(items, ServiceError):

@@ -81,6 +81,8 @@ async def tick(
     # ended (closing actions), then agendas (which carry whatever is still open).
     occurrences = await _step("occurrences", lambda: sync_occurrences(ctx, now), SyncReport,
                               failed)
+    # The calendar reads find the series a manager deleted: the schedule's count says so.
+    report.deleted_by_manager += occurrences.deleted
     # Off holidays and leave, before agendas.
     absences = await _step("absences", lambda: check_absences(ctx, now), AbsenceReport, failed)
     captured = await _step("notes", lambda: capture_notes(ctx, now), CaptureReport, failed)

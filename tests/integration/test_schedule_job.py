@@ -272,7 +272,8 @@ def test_series_deleted_by_manager_is_not_recreated(settings) -> None:
         result = run(settings, tenant, day)
         assert result.schedule.created == []
         noticed += result.occurrences.deleted
-    assert len(noticed) == 1
+        assert result.schedule.deleted_by_manager == result.occurrences.deleted
+    assert noticed == ["Mia Manager & Rob Report"]  # the pair, not a mailbox id
     again = run(settings, tenant, day + timedelta(days=1))
     assert again.schedule.created == []
     store = Store(make_engine(settings.database.url))
