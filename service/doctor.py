@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from service.domain.status import PairingStatus
-from service.errors import ServiceError
+from service.errors import PairsFileError, ServiceError
 
 if TYPE_CHECKING:  # imported when first used, like the store and Graph modules below
     from service.config import Settings
@@ -43,6 +43,8 @@ def token_roles(token: str) -> set[str] | None:
 async def run_checks(settings: Settings) -> list[Check]:
     checks = [Check("config", True, f"loaded from {settings.source}")]
     checks.append(_database(settings))
+    if settings.pairs.source in ("file", "both") and settings.pairs.file is not None:
+        checks.append(_pairs_file(str(settings.pairs.file)))
     from service.app import graph_for, load_sandbox
 
     now = datetime.now(UTC)
@@ -80,6 +82,20 @@ async def run_checks(settings: Settings) -> list[Check]:
     finally:
         await graph.aclose()
     return checks
+
+
+def _pairs_file(path: str) -> Check:
+    """The pairs file reads and parses (who is in it is checked against the directory by
+    `onetoone schedule --dry-run`)."""
+    from service.domain.pairs_csv import parse_pairs_csv
+    from service.store.files import read_pairs_file
+
+    try:
+        pairs = parse_pairs_csv(read_pairs_file(path), path)
+    except PairsFileError as exc:
+        return Check("pairs file", False, str(exc), "Fix the file (or [pairs] file) as the "
+                     "message says; until then no pairing changes.")
+    return Check("pairs file", True, f"{path}: {len(pairs)} pairs")
 
 
 def _database(settings: Settings) -> Check:

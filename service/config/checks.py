@@ -335,9 +335,18 @@ def _check_groups(value: dict[str, Any], item: Raw) -> tuple[tuple[str, CadenceK
 
 
 def _check_pairs_file(value: str, item: Raw) -> Path | None:
-    return _optional_path(value, item, folder=False, fix=(
-        "Create the CSV (manager,report[,cadence,minutes]) or fix the path (relative paths "
-        "in the file are relative to its folder)"))
+    """The pairs file's path. A folder is refused here; a file missing is not: a share not
+    mounted yet must not stop every command (status, mail) and the worker starting. The
+    pairs step then fails on its own, each run, saying so (as a bad file does), and
+    `onetoone doctor` checks the file."""
+    if not value:
+        return None
+    path = _resolve(value, item)
+    if path.is_dir():
+        raise Bad(f"is a folder, not a file (looked for {path})",
+                  "Point it at the CSV file itself (relative paths in the file are relative "
+                  "to its folder)")
+    return path
 
 
 def _check_optional_email(value: str, item: Raw) -> str:

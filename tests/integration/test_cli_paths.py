@@ -141,3 +141,18 @@ def test_writing_leaves_errors_about_other_files_alone(tmp_path: Path) -> None:
 
     with pytest.raises(FileNotFoundError), writing(tmp_path / "out" / "a.html", "--out"):
         (tmp_path / "elsewhere.csv").read_text()
+
+
+def test_a_pairs_file_missing_for_now_stops_only_the_pairs_step(
+        scheduled: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A share not mounted yet: status still answers, a tick fails its pairs step only
+    (saying which file), and doctor names it; the meetings already booked are untouched."""
+    monkeypatch.setenv("ONETOONE_PAIRS_SOURCE", "file")
+    monkeypatch.setenv("ONETOONE_PAIRS_FILE", "pairs.csv")
+    status = scheduled.invoke(cli, ["status"], catch_exceptions=False)
+    assert status.exit_code == 0, status.output
+    out = refused(scheduled, "tick", "--now", "2026-11-23T10:00:00Z")
+    assert "pairs.csv: the pairs file does not exist" in out
+    assert "agendas:" in out  # the later steps ran
+    doctor = scheduled.invoke(cli, ["doctor"], catch_exceptions=False)
+    assert "pairs file" in doctor.output and "does not exist" in doctor.output

@@ -356,13 +356,6 @@ ERROR_CASES = [
         id="file-source-without-file",
     ),
     pytest.param(
-        '[pairs]\nsource = "both"\nfile = "nope.csv"\n',
-        {},
-        ['config.toml:3: [pairs] file = "nope.csv" does not exist'],
-        [],
-        id="pairs-file-missing",
-    ),
-    pytest.param(
         '[pairs]\nsource = "both"\nfile = "."\n',
         {},
         ['config.toml:3: [pairs] file = "." is a folder, not a file'],
