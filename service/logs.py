@@ -12,6 +12,7 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 _SECRET_KEYS = re.compile(r"secret|password|token|authorization|assertion|private", re.I)
@@ -62,10 +63,12 @@ class TextFormatter(logging.Formatter):
         return _scrub(line)
 
 
-def configure(level: str = "INFO", fmt: str = "auto") -> None:
-    """Configure the root logger once, for an entry point."""
-    use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
-    handler = logging.StreamHandler(sys.stderr)
+def configure(level: str = "INFO", fmt: str = "auto", *, to: Path | None = None) -> None:
+    """Configure the root logger once, for an entry point (``to``: a file of JSON lines
+    instead of stderr, as the demo keeps its story on the screen)."""
+    use_json = to is not None or fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    handler: logging.Handler = (logging.FileHandler(to, mode="w", encoding="utf-8")
+                                if to is not None else logging.StreamHandler(sys.stderr))
     handler.setFormatter(JsonFormatter() if use_json else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -83,8 +83,14 @@ def doctor(obj: Ctx) -> None:
 def demo(obj: Ctx, out: str, now_text: str | None) -> None:
     """Schedule a sandbox organisation and show what everyone would see. No account needed."""
     from service.demo import run_demo
+    from service.logs import configure
 
     with writing(Path(out), "--out"):
+        if not obj.verbose:
+            # The walk's log (a compromise slot here, a re-read there) goes to a file: the
+            # screen tells the story, and demo.log has every event for whoever wants them.
+            Path(out).mkdir(parents=True, exist_ok=True)
+            configure("INFO", to=Path(out) / "demo.log")
         run_demo(Path(out), obj.now(now_text), console)
 
 
