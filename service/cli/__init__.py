@@ -62,7 +62,8 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
 
     Every setting can also come from ONETOONE_<SECTION>_<KEY> (e.g.
     ONETOONE_MICROSOFT_GRAPH_URL); the client secret only from
-    ONETOONE_MICROSOFT_CLIENT_SECRET. See config.example.toml for every key.
+    ONETOONE_MICROSOFT_CLIENT_SECRET. `onetoone init` writes a file with every key
+    and its default; `onetoone config` shows where each value came from.
     """
     fit_to_output()
     ctx.obj = Ctx(config, verbose, worker=ctx.invoked_subcommand == "run")
