@@ -22,7 +22,7 @@ def init(path: str, force: bool) -> None:
     from service.config import STARTER_CONFIG
 
     target = Path(path)
-    if target.exists() and not force:
+    if target.exists() and not force and not target.is_dir():
         err_console.print(f"{path} already exists; use --force to overwrite it.")
         sys.exit(1)
     with writing(target, "--path"):

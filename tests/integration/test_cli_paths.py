@@ -156,3 +156,10 @@ def test_a_pairs_file_missing_for_now_stops_only_the_pairs_step(
     assert "agendas:" in out  # the later steps ran
     doctor = scheduled.invoke(cli, ["doctor"], catch_exceptions=False)
     assert "pairs file" in doctor.output and "does not exist" in doctor.output
+
+
+def test_init_into_a_folder_says_it_is_a_folder_without_force(runner: CliRunner) -> None:
+    """--path naming a folder is not "already exists; use --force" (which would fail too)."""
+    Path("conf").mkdir()
+    out = refused(runner, "init", "--path", "conf")
+    assert "it is a folder. Give --path a file name." in out and "--force" not in out
