@@ -14,6 +14,9 @@ Approximations of Exchange's converter:
 - links whose text differs from the address are followed by ``<address>``;
 - entities are decoded (``&nbsp;`` becomes U+00A0, not a space);
 - head, script, style, title and conditional comments produce nothing;
+- struck-through text (``<s>``, ``<strike>``, ``<del>``, or a ``line-through`` style, as
+  Outlook's strikethrough button writes it) is wrapped in ``~~``, the way people mark a
+  line done in plain text: the notes parser reads it as a tick, and it is an edit;
 - Outlook desktop's (Word's) list items are paragraphs whose bullet is text drawn in a
   symbol font inside ``<![if !supportLists]>`` … ``<![endif]>`` ("·", "o" for the second
   level, "§" for the third): that text becomes one bullet, so "o Sam: …" reads "Sam: …";
@@ -34,6 +37,10 @@ _BLOCK = frozenset({
 _SKIP = frozenset({"script", "style", "head", "title", "noscript", "template", "xml"})
 _VOID = frozenset({"br", "img", "meta", "link", "hr", "input", "col", "area", "base", "wbr",
                    "source", "param", "embed", "track"})
+# Inline elements followed for strikethrough (an unclosed one ends with its block).
+_INLINE = frozenset({"span", "s", "strike", "del", "font", "b", "i", "u", "em", "strong",
+                     "a", "small", "big", "sub", "sup", "mark", "ins", "code"})
+_STRIKE = frozenset({"s", "strike", "del"})
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")  # HTML whitespace; U+00A0 is NOT collapsed
 BULLET = "• "
 
@@ -48,6 +55,8 @@ class _Converter(HTMLParser):
         self.cell_in_row: list[int] = []
         self.links: list[str] = []
         self.list_glyph = False  # inside Word's <![if !supportLists]> bullet
+        # Open inline elements, each with whether it began struck-through text ("~~").
+        self.inline: list[tuple[str, bool]] = []
 
     # -- line building -------------------------------------------------------------------
 
@@ -100,6 +109,13 @@ class _Converter(HTMLParser):
             self.soft_break()
         elif tag == "a":
             self.links.append(dict(attrs).get("href") or "")
+        if tag in _INLINE:
+            struck = tag in _STRIKE or "line-through" in (dict(attrs).get("style") or "")
+            if struck and not any(on for _t, on in self.inline):
+                self.write("~~")
+                self.inline.append((tag, True))
+            else:
+                self.inline.append((tag, False))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -126,6 +142,14 @@ class _Converter(HTMLParser):
             shown = self.line.strip()
             if href and not href.startswith("#") and href not in shown:
                 self.line += f"<{href}>"
+        if tag in _INLINE and any(t == tag for t, _on in self.inline):
+            # Closed, with any left open inside it (HTML from outside may not nest well).
+            while self.inline:
+                name, struck = self.inline.pop()
+                if struck:
+                    self.line = self.line.rstrip(" ") + "~~"
+                if name == tag:
+                    break
 
     def handle_data(self, data: str) -> None:
         if self.skip:

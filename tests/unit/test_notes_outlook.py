@@ -57,3 +57,20 @@ def test_words_typed_in_front_of_a_carried_actions_marker_are_kept() -> None:
     redated = AGENDA_HTML.replace(line.group(0), line.group(0).replace("1 Dec", "15 Jan"))
     assert redated != AGENDA_HTML
     assert read_back(redated).notes == []
+
+
+def test_a_carried_action_struck_through_in_outlook_is_done() -> None:
+    """Outlook's strikethrough (<s>, <del>, or a line-through style) on a carried action
+    closes it, and is an edit of the block (an update never writes over it)."""
+    from service.domain.body import block_text, fingerprint
+    from service.domain.htmltext import html_to_text
+
+    line = re.search(r"\[ \] Alex Jones – get the work done[^<]*", AGENDA_HTML)
+    assert line is not None
+    for struck in (f"<s>{line.group(0)}</s>", f"<del>{line.group(0)}</del>",
+                   f'<span style="text-decoration: line-through">{line.group(0)}</span>'):
+        html = AGENDA_HTML.replace(line.group(0), struck)
+        parsed = read_back(html)
+        assert parsed.closed_ids == {6} and parsed.notes == []
+        assert fingerprint(block_text(html_to_text(html)) or "") != fingerprint(
+            block_text(html_to_text(AGENDA_HTML)) or "")
