@@ -79,6 +79,16 @@ _ATTRIBUTION_START = re.compile(r"^\s*(on|le|am|el|il giorno|op)\s+\S", re.I)
 _ATTRIBUTION_END = re.compile(r"\b(wrote|a écrit|schrieb|escribió|ha scritto|schreef)"
                               r"(\s+.{0,80})?\s*:\s*$", re.I)
 
+# Language-free: a "Label: value" line (a label of up to three words), an address, and the
+# attribution line a mail client writes above a quote ("… Mia <mia@contoso.com>:").
+_HEADER_LINE = re.compile(r"^\W{0,2}[^\W\d_][\w.'’-]*(?:\s[\w.'’-]+){0,2}\W{0,2}\s*[:：]\s*\S")
+_WHEN = re.compile(r"\b\d{1,2}[:.]\d{2}\b|(?:19|20)\d{2}")
+_ADDR = r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+"
+# A sender as a header gives one: a name and an address, or an address alone.
+_SENDER_VALUE = re.compile(rf"[:：]\s*(?:[^<>\[\]]{{0,80}}(?:<{_ADDR}>|\[mailto:{_ADDR}\])"
+                           rf"|{_ADDR})\s*$")
+_ADDRESSED_ATTRIBUTION = re.compile(r"^.{0,200}<[\w.+'-]+@[\w-]+(?:\.[\w-]+)+>\s*[:：]\s*$")
+
 # -- signatures, disclaimers and noise -------------------------------------------------------
 
 _DASHES = re.compile(r"^\s*--\s*$")
@@ -169,7 +179,23 @@ def _before_history(lines: list[str]) -> list[str]:
             return lines[:i]
         if _FROM.match(line) and any(_SENT.match(n) for n in lines[i + 1:i + 6]):
             return lines[:i]
+        if _header_block(lines, i) or (_ADDRESSED_ATTRIBUTION.match(line) and len(line) < 250):
+            return lines[:i]
     return lines
+
+
+def _header_block(lines: list[str], i: int) -> bool:
+    """A quoted mail's header block in any language ("От:", "差出人:", "Od:" ...): at least
+    three "Label: value" lines in a row from ``i``, the first naming an address and one a
+    time or a year (when it was sent). A report's own "Budget: …" lines are not one."""
+    if not (_HEADER_LINE.match(lines[i]) and _SENDER_VALUE.search(lines[i])):
+        return False
+    block = [lines[i]]
+    for line in lines[i + 1:i + 6]:
+        if not _HEADER_LINE.match(line):
+            break
+        block.append(line)
+    return len(block) >= 3 and any(_WHEN.search(line) for line in block[1:])
 
 
 def _before_signature(lines: list[str]) -> list[str]:

@@ -148,6 +148,32 @@ def test_other_languages_quote_headers_are_cut() -> None:
         assert new_text(body).split("\n") == [body.split("\n")[0]]
 
 
+@pytest.mark.parametrize("body", [
+    "Хочу обсудить бюджет\n\nОт: Mia Manager <mia@contoso.example>\nОтправлено: 1 декабря "
+    "2026 г. 9:00\nКому: Rob <rob@contoso.example>\nТема: 1-2-1\n\nHi Rob,\nwhat would you "
+    "like to talk about?",
+    "予算について\n\n差出人: Mia Manager <mia@contoso.example>\n送信日時: 2026年12月1日 9:00\n"
+    "宛先: Rob\n件名: 1-2-1\n\nHi Rob",
+    "Orçamento\n\nDe: Mia Manager <mia@contoso.example>\nEnviada em: terça-feira, 1 de "
+    "dezembro de 2026 09:00\nPara: Rob\nAssunto: 1-2-1\n\nHi Rob",
+    "Rozpočet\nOd: mia@contoso.example\nOdesláno: 1. prosince 2026 9:00\nKomu: Rob\n\nHi",
+    "Budget\nFra: Mia Manager [mailto:mia@contoso.example]\nSendt: 1. desember 2026 09:00\n"
+    "Til: Rob\nEmne: 1-2-1",
+    "予算について\n\n2026年12月1日(火) 9:00 Mia Manager <mia@contoso.example>:\n> Hi Rob",
+])
+def test_quote_headers_in_any_language_are_cut(body: str) -> None:
+    """Russian, Japanese, Portuguese, Czech, Norwegian headers (and an attribution naming
+    the sender's address) end the new text by their shape, not by a list of words: the
+    quoted prep mail never becomes topics."""
+    assert new_text(body).split("\n") == [body.split("\n")[0]]
+
+
+def test_a_reports_own_label_lines_are_not_a_quote_header() -> None:
+    """"Budget: …" lines, one naming an address, are topics, not a header block."""
+    body = "Contact: rob@contoso.example about the offsite\nBudget: Q1 2027\nHiring: next role"
+    assert new_text(body) == body
+
+
 def test_an_interleaved_reply_keeps_the_lines_between_quotes() -> None:
     """A plain-text reply written between quoted lines keeps what was written."""
     body = "> What would you like to talk about?\nMy promotion case\n> Anything else?\nCover"
