@@ -74,3 +74,21 @@ def test_a_carried_action_struck_through_in_outlook_is_done() -> None:
         assert parsed.closed_ids == {6} and parsed.notes == []
         assert fingerprint(block_text(html_to_text(html)) or "") != fingerprint(
             block_text(html_to_text(AGENDA_HTML)) or "")
+
+
+def test_an_earlier_agenda_pasted_at_the_top_of_the_block_loses_nothing() -> None:
+    """Last meeting's whole invite (its marker lines too) pasted just under our START line:
+    this meeting's notes and actions are still read, and the copy adds no actions."""
+    from tests.unit.test_notes import agenda_html, typed
+
+    earlier = typed(agenda_html(actions=[]), ["First meeting notes."],
+                    ["Alex: book the room by 20 Dec"])
+    start = ('<p style="margin:0 0 6px 0;font-size:11px;color:#595959;">── onetoone agenda '
+             'starts · please keep this line ──</p>')
+    assert start in AGENDA_HTML and start in earlier
+    now = typed(AGENDA_HTML, ["Today: good progress."], ["Sam: draft the Q1 budget by 29 Jan"])
+    pasted = now.replace(start, start + earlier, 1)
+    parsed = read_back(pasted)
+    assert "Today: good progress." in parsed.notes
+    assert [(a.owner, a.text) for a in parsed.new_actions] == [
+        ("Sam Smith", "draft the Q1 budget")]
