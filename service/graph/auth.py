@@ -34,6 +34,16 @@ MICROSOFT_LOGIN_HOSTS = frozenset(
 TOKEN_MARGIN = 300.0
 
 
+# A refused token is forgotten at most this often (seconds): see MsalTokenProvider.forget.
+FORGET_AFTER = 60.0
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parsed = urlparse(url)
+    port = parsed.port or {"https": 443, "http": 80}.get(parsed.scheme)
+    return parsed.scheme.lower(), (parsed.hostname or "").lower(), port
+
+
 def graph_scope(graph_url: str) -> str:
     """The ``.default`` scope for the Graph host in ``graph_url`` (national clouds differ)."""
     parsed = urlparse(graph_url)
@@ -64,6 +74,8 @@ class MsalTokenProvider(AccessTokenProvider):
 
         self._clock = clock
         self._kept: tuple[str, float] | None = None  # (token, clock time to ask msal again)
+        self._forgot_at: float | None = None  # when a refused token was last forgotten
+        self._graph = _origin(graph_url)
 
         credential: Any
         if certificate_path:
@@ -124,20 +136,32 @@ class MsalTokenProvider(AccessTokenProvider):
             self._kept = (token, self._clock() + life - TOKEN_MARGIN)
         return token
 
-    def forget(self) -> None:
-        """Graph refused the token (401): revoked, or its app's secret rotated, before it
-        expired. The next request gets a new one from Entra, not the one cached."""
+    def forget(self, refused: str) -> bool:
+        """Graph refused the token ``refused`` (401): revoked, or its app's secret rotated,
+        before it expired. True when the next request will carry a new one from Entra, not
+        the one cached: only for the token still handed out (requests in flight with it
+        all get the 401; one new token serves them), and not again within FORGET_AFTER of
+        the last time (a token Graph never takes, e.g. for another cloud, is not fetched
+        anew for every request)."""
+        kept = self._kept
+        now = self._clock()
+        if kept is not None and kept[0] != refused:
+            return True  # already replaced since that request was sent
+        if self._forgot_at is not None and now - self._forgot_at < FORGET_AFTER:
+            return False
+        self._forgot_at = now
         self._kept = None
         self._app.remove_tokens_for_client()
+        return True
 
     async def get_authorization_token(
         self, uri: str, additional_authentication_context: dict[str, Any] | None = None
     ) -> str:
-        # Only Graph, over https, is sent the token (kiota leaves the check to providers):
-        # a link from a response or the database naming another host gets none.
-        parsed = urlparse(uri)
-        if parsed.scheme != "https" or not self._hosts.is_url_host_valid(uri):
-            log.warning("graph.token_withheld", extra={"host": parsed.hostname or ""})
+        # Only the configured Graph (its scheme, host and port: https, or plain http on a
+        # local test double) is sent the token; kiota leaves the check to providers, and a
+        # link from a response or the database naming another host gets none.
+        if _origin(uri) != self._graph:
+            log.warning("graph.token_withheld", extra={"host": urlparse(uri).hostname or ""})
             return ""
         kept = self._kept
         if kept is not None and self._clock() < kept[1]:

@@ -111,9 +111,11 @@ class GraphPlumbing:
         if response.status_code == 401 and not refused and getattr(
                 self._tokens, "forget", None) is not None:
             log.warning("graph.token_refused", extra={"method": method, "path": path})
-            self._tokens.forget()
-            return await self.request(method, path, query=query, body=body, headers=headers,
-                                      url=url, refused=True)
+            sent = (response.request.headers.get("Authorization", "") if response.request
+                    else "").removeprefix("Bearer ")
+            if self._tokens.forget(sent):
+                return await self.request(method, path, query=query, body=body,
+                                          headers=headers, url=url, refused=True)
         if response.status_code >= 400:
             code, message = parse_error_body(response.content)
             raise translate(

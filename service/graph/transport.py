@@ -224,8 +224,10 @@ class GraphTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
-        safe = retry_safe(request.method, path)
-        again_if_refused = refusal_safe(request.method, path)
+        # Judged on the path as sent: an id holding "/" (sent as %2F) must stay one segment.
+        raw = request.url.raw_path.decode("ascii", "replace").split("?")[0]
+        safe = retry_safe(request.method, raw)
+        again_if_refused = refusal_safe(request.method, raw)
         mailbox = mailbox_of(path)
         policy = self.policy
         attempt = 0

@@ -175,8 +175,16 @@ def test_the_token_goes_only_to_the_configured_graph_over_https() -> None:
         return asyncio.run(p.get_authorization_token(url))
 
     assert token_for("https://graph.microsoft.us/v1.0/users") == "eyJ0.eyJyb2xlcyI6W119.sig"
+    assert token_for("https://GRAPH.microsoft.us:443/v1.0/users") == "eyJ0.eyJyb2xlcyI6W119.sig"
     assert token_for("https://attacker.example/v1.0/users") == ""
     assert token_for("http://graph.microsoft.us/v1.0/users") == ""
+    assert token_for("https://graph.microsoft.us:8443/v1.0/users") == ""
+    # A local test double over plain http, as [microsoft] graph_url allows, gets it.
+    local = MsalTokenProvider(authority=AUTHORITY,
+                              client_id="11111111-1111-1111-1111-111111111111",
+                              graph_url="http://localhost:8999/beta", client_secret="right",
+                              http_client=FakeIdP("right"))
+    assert asyncio.run(local.get_authorization_token("http://localhost:8999/beta/users"))
 
 
 def test_a_refused_token_is_forgotten_and_a_new_one_asked_for() -> None:
@@ -188,6 +196,12 @@ def test_a_refused_token_is_forgotten_and_a_new_one_asked_for() -> None:
     asyncio.run(p.get_authorization_token(url))
     asyncio.run(p.get_authorization_token(url))
     assert len(idp.token_requests) == 1
-    p.forget()
+    assert p.forget("eyJ0.eyJyb2xlcyI6W119.sig")
+    asyncio.run(p.get_authorization_token(url))
+    assert len(idp.token_requests) == 2
+    # Requests in flight with the same refused token: the new one already serves them.
+    assert p.forget("an-older-token")
+    # Refused again within a minute: a token Graph never takes is not fetched per request.
+    assert not p.forget("eyJ0.eyJyb2xlcyI6W119.sig")
     asyncio.run(p.get_authorization_token(url))
     assert len(idp.token_requests) == 2

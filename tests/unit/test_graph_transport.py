@@ -383,6 +383,11 @@ def test_an_event_update_is_sent_once_after_a_504_but_again_after_a_429(client, 
     with pytest.raises(OutcomeUnknown):
         run(client.request("PATCH", path, body={"body": {}}))
     assert route.call_count == 2
+    slashed = respx.patch(url__regex=r"/events/AAMk%2Fbc").mock(side_effect=[
+        graph_error(504, "GatewayTimeout", "timed out")])
+    with pytest.raises(OutcomeUnknown):  # an id holding "/" is one segment as sent
+        run(client.request("PATCH", "/users/u1/events/AAMk%2Fbc", body={"body": {}}))
+    assert slashed.call_count == 1
     route.mock(side_effect=[
         graph_error(429, "ApplicationThrottled", "slow down", **{"Retry-After": "3"}),
         httpx.Response(200, json={"id": "e1"})])
@@ -398,9 +403,11 @@ class ForgetfulTokens(StaticTokenProvider):
         super().__init__("old")
         self.forgotten = 0
 
-    def forget(self) -> None:
+    def forget(self, refused: str) -> bool:
+        assert refused == self._token
         self.forgotten += 1
         self._token = f"new{self.forgotten}"
+        return True
 
 
 @respx.mock
