@@ -136,6 +136,7 @@ class OccurrenceRecord:
     agenda_state: str = AgendaState.PENDING
     agenda_updates: int = 0
     agenda_fingerprint: str | None = None
+    agenda_sending: str | None = None  # an update's block sent, not recorded yet
     agenda_topics: tuple[int, ...] = ()  # ids of the topics its agenda showed
     agenda_at: datetime | None = None
     covers_development: bool = False

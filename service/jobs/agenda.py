@@ -335,7 +335,8 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
     # (The fingerprint is of the block as Exchange stored it, read from the HTML we already
     # have, so telling costs no second read.) The update this run would write is ours too:
     # an earlier run sent it and got no answer, or died before recording it.
-    ours = {occ.agenda_fingerprint, *([fingerprint(wanted)] if wanted is not None else [])}
+    ours = {occ.agenda_fingerprint, occ.agenda_sending,
+            *([fingerprint(wanted)] if wanted is not None else [])} - {None}
     if not first and (current is None or fingerprint(current) not in ours):
         log.info("agenda.person_edited", extra={"occurrence": occ.id})
         store.update_occurrence(occ.id, now, agenda_updates=1 + ctx.settings.agenda
@@ -358,6 +359,11 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
             # Recorded before the write, so a rerun after a kill can tell our block from one
             # a person has typed into since.
             store.update_occurrence(occ.id, now, agenda_fingerprint=fingerprint(wanted))
+        elif wanted is not None:
+            # An update: the block it sends is kept aside (the one in the invite stays the
+            # baseline until this is recorded), so a run after a lost answer knows it for
+            # ours whatever it would write by then.
+            store.update_occurrence(occ.id, now, agenda_sending=fingerprint(wanted))
         try:
             new_html = replace_block(html, block_html)
         except BlockDamaged:
@@ -387,7 +393,7 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
                ) if first else None
     store.record_agenda(occ.id, now, dict(
         agenda_state=AgendaState.INJECTED, agenda_updates=occ.agenda_updates + 1,
-        agenda_fingerprint=fingerprint(written), agenda_at=now,
+        agenda_fingerprint=fingerprint(written), agenda_sending=None, agenda_at=now,
         agenda_topics=tuple(topic_ids),
         covers_development=agenda.covers_development,
         question_id=agenda.question.id if agenda.question else None,

@@ -177,6 +177,8 @@ class OccurrenceRow(Base):
     agenda_state: Mapped[str] = mapped_column(String(20), default=AgendaState.PENDING)
     agenda_updates: Mapped[int] = mapped_column(Integer, default=0)
     agenda_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # The block of an update sent and not recorded yet (migration 0018; see jobs/agenda.py).
+    agenda_sending: Mapped[str | None] = mapped_column(String(64))
     agenda_topics: Mapped[str] = mapped_column(Text, default="")  # topic ids shown, "1,4"
     agenda_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     covers_development: Mapped[bool] = mapped_column(Boolean, default=False)
