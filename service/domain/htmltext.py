@@ -37,10 +37,10 @@ _BLOCK = frozenset({
 _SKIP = frozenset({"script", "style", "head", "title", "noscript", "template", "xml"})
 _VOID = frozenset({"br", "img", "meta", "link", "hr", "input", "col", "area", "base", "wbr",
                    "source", "param", "embed", "track"})
-# Inline elements followed for strikethrough (an unclosed one ends with its block).
-_INLINE = frozenset({"span", "s", "strike", "del", "font", "b", "i", "u", "em", "strong",
-                     "a", "small", "big", "sub", "sup", "mark", "ins", "code"})
 _STRIKE = frozenset({"s", "strike", "del"})
+# Where Word's list bullet (``<![if !supportLists]>``) ends at the latest, if its
+# ``<![endif]>`` is missing: the rest of the body is never swallowed with it.
+_BREAKS = _BLOCK | {"li", "tr", "pre", "br", "td", "th"}
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")  # HTML whitespace; U+00A0 is NOT collapsed
 BULLET = "• "
 
@@ -55,8 +55,10 @@ class _Converter(HTMLParser):
         self.cell_in_row: list[int] = []
         self.links: list[str] = []
         self.list_glyph = False  # inside Word's <![if !supportLists]> bullet
-        # Open inline elements, each with whether it began struck-through text ("~~").
-        self.inline: list[tuple[str, bool]] = []
+        # Open elements, each with whether it strikes its text through; the current line
+        # opened "~~" (closed at the line's end or the strike's, whichever comes first).
+        self.open: list[tuple[str, bool]] = []
+        self.line_struck = False
 
     # -- line building -------------------------------------------------------------------
 
@@ -68,16 +70,37 @@ class _Converter(HTMLParser):
             self.line = ""
 
     def hard_break(self) -> None:
+        self._end_strike()
         self.lines.append(self.line.rstrip(" \t"))
         self.line = ""
 
-    def write(self, text: str) -> None:
+    def write(self, text: str, *, words: bool = True) -> None:
+        """Add text to the line (``words``: the writer's, struck through if it is)."""
         if not text:
             return
         at_line_start = not self.line and not self.pre
         if at_line_start or (self.line.endswith((" ", "\t")) and text.startswith(" ")):
             text = text.lstrip(" ")
+        if words and text.strip() and not self.line_struck and any(
+                on for _t, on in self.open):
+            self.line += "~~"
+            self.line_struck = True
         self.line += text
+
+    def _end_strike(self) -> None:
+        if self.line_struck:
+            self.line = self.line.rstrip(" \t") + "~~"
+            self.line_struck = False
+
+    def _close(self, tag: str) -> None:
+        """``tag`` ends, with any element left open inside it (HTML from outside may not
+        nest well); a strike it held ends with it."""
+        if not any(t == tag for t, _on in self.open):
+            return
+        while self.open and self.open.pop()[0] != tag:
+            pass
+        if not any(on for _t, on in self.open):
+            self._end_strike()
 
     # -- parser events -------------------------------------------------------------------
 
@@ -85,6 +108,8 @@ class _Converter(HTMLParser):
         if tag in _SKIP:
             self.skip += 1
             return
+        if self.list_glyph and tag in _BREAKS:
+            self._end_glyph()
         if tag == "body":  # an unclosed <head> must not hide the body
             self.skip = 0
         if self.skip:
@@ -104,18 +129,16 @@ class _Converter(HTMLParser):
                 self.cell_in_row[-1] += 1
         elif tag == "li":
             self.soft_break()
-            self.write(BULLET)
+            self.write(BULLET, words=False)
         elif tag in _BLOCK:
             self.soft_break()
         elif tag == "a":
             self.links.append(dict(attrs).get("href") or "")
-        if tag in _INLINE:
-            struck = tag in _STRIKE or "line-through" in (dict(attrs).get("style") or "")
-            if struck and not any(on for _t, on in self.inline):
-                self.write("~~")
-                self.inline.append((tag, True))
-            else:
-                self.inline.append((tag, False))
+        if tag in _BLOCK and any(t == "p" for t, _on in self.open):
+            self._close("p")  # a block closes an open paragraph, as browsers do
+        if tag not in _VOID:
+            style = (dict(attrs).get("style") or "").lower()
+            self.open.append((tag, tag in _STRIKE or "line-through" in style))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -126,6 +149,8 @@ class _Converter(HTMLParser):
         if tag in _SKIP:
             self.skip = max(0, self.skip - 1)
             return
+        if self.list_glyph and tag in _BREAKS:
+            self._end_glyph()
         if self.skip:
             return
         if tag == "pre":
@@ -142,14 +167,7 @@ class _Converter(HTMLParser):
             shown = self.line.strip()
             if href and not href.startswith("#") and href not in shown:
                 self.line += f"<{href}>"
-        if tag in _INLINE and any(t == tag for t, _on in self.inline):
-            # Closed, with any left open inside it (HTML from outside may not nest well).
-            while self.inline:
-                name, struck = self.inline.pop()
-                if struck:
-                    self.line = self.line.rstrip(" ") + "~~"
-                if name == tag:
-                    break
+        self._close(tag)
 
     def handle_data(self, data: str) -> None:
         if self.skip:
@@ -177,10 +195,13 @@ class _Converter(HTMLParser):
             self.list_glyph = True
             self.skip += 1
             if self.skip == 1:
-                self.write(BULLET)
+                self.write(BULLET, words=False)
         elif said == "endif" and self.list_glyph:
-            self.list_glyph = False
-            self.skip = max(0, self.skip - 1)
+            self._end_glyph()
+
+    def _end_glyph(self) -> None:
+        self.list_glyph = False
+        self.skip = max(0, self.skip - 1)
 
     def result(self) -> str:
         if self.line.strip(" \t"):

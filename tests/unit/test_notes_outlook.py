@@ -92,3 +92,16 @@ def test_an_earlier_agenda_pasted_at_the_top_of_the_block_loses_nothing() -> Non
     assert "Today: good progress." in parsed.notes
     assert [(a.owner, a.text) for a in parsed.new_actions] == [
         ("Sam Smith", "draft the Q1 budget")]
+
+
+def test_struck_or_bulleted_text_never_swallows_the_rest_of_a_body() -> None:
+    """A Word bullet without its endif ends at the paragraph; a strike spanning paragraphs
+    marks each struck line, and ends with its element."""
+    from service.domain.htmltext import html_to_text
+
+    assert html_to_text("<p><![if !supportLists]>·<p>Notes</p><p>END</p>").split("\r\n") == [
+        "•", "Notes", "END"]
+    assert html_to_text("<s><p>a</p><p>b</p></s><p>c</p>").split("\r\n") == [
+        "~~a~~", "~~b~~", "c"]
+    assert html_to_text('<div style="text-decoration: line-through"><p>a</p><ul><li>b</li>'
+                        "</ul></div><p>c</p>").split("\r\n") == ["~~a~~", "• ~~b~~", "c"]
