@@ -420,15 +420,15 @@ def block_lines(text: str, agenda_line: Callable[[str], bool]) -> list[str]:
     own text above our block has none of its lines).
     """
     lines = _BARE_CR.sub("\n", text).replace("\r\n", "\n").split("\n")
-    for line in lines:
+    for i, line in enumerate(lines):
         kind = sentinel_kind(line)
         if kind == "start":
             # A copy pasted at the very top of our block looks the same, but our block's
-            # own lines (its headings: Notes, Actions agreed) come after the copy's END
-            # line; a body's text after our END line has none of them.
-            _s, e = _outer_sentinels(_BARE_CR.sub("\n", text))
-            after = text[e.end():] if e is not None else ""
-            if any(agenda_line(rest) for rest in after.replace("\r\n", "\n").split("\n")):
+            # own lines (its headings: Notes, Actions agreed) come after the END line that
+            # closes that START; a body's text after our END line has none of them.
+            closed_at = pasted_spans(lines).get(i)
+            if closed_at is not None and any(agenda_line(rest)
+                                             for rest in lines[closed_at + 1:]):
                 return lines
             return (block_text(text) or "").replace("\r\n", "\n").split("\n")
         if kind == "end" or agenda_line(line):

@@ -87,11 +87,17 @@ def test_an_earlier_agenda_pasted_at_the_top_of_the_block_loses_nothing() -> Non
              'starts · please keep this line ──</p>')
     assert start in AGENDA_HTML and start in earlier
     now = typed(AGENDA_HTML, ["Today: good progress."], ["Sam: draft the Q1 budget by 29 Jan"])
-    pasted = now.replace(start, start + earlier, 1)
-    parsed = read_back(pasted)
-    assert "Today: good progress." in parsed.notes
-    assert [(a.owner, a.text) for a in parsed.new_actions] == [
-        ("Sam Smith", "draft the Q1 budget")]
+    end = ('<p style="margin:6px 0 0 0;font-size:11px;color:#595959;">── onetoone agenda '
+           'ends · please keep this line ──</p>')
+    assert end in now
+    at_top = now.replace(start, start + earlier, 1)
+    # And a second copy pasted as the last thing before our END line.
+    twice = at_top[:at_top.rfind(end)] + earlier + at_top[at_top.rfind(end):]
+    for pasted in (at_top, twice):
+        parsed = read_back(pasted)
+        assert "Today: good progress." in parsed.notes
+        assert [(a.owner, a.text) for a in parsed.new_actions] == [
+            ("Sam Smith", "draft the Q1 budget")]
 
 
 def test_struck_or_bulleted_text_never_swallows_the_rest_of_a_body() -> None:
