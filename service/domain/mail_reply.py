@@ -82,7 +82,9 @@ _ATTRIBUTION_END = re.compile(r"\b(wrote|a écrit|schrieb|escribió|ha scritto|s
 # Language-free: a "Label: value" line (a label of up to three words), an address, and the
 # attribution line a mail client writes above a quote ("… Mia <mia@contoso.com>:").
 _HEADER_LINE = re.compile(r"^\W{0,2}[^\W\d_][\w.'’-]*(?:\s[\w.'’-]+){0,2}\W{0,2}\s*[:：]\s*\S")
-_WHEN = re.compile(r"\b\d{1,2}[:.]\d{2}\b|(?:19|20)\d{2}")
+_TIME = re.compile(r"(?<!\d)\d{1,2}[:.]\d{2}(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_WHEN = re.compile(f"{_TIME.pattern}|{_YEAR.pattern}")
 _ADDR = r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+"
 # A sender as a header gives one: a name and an address, or an address alone.
 _SENDER_VALUE = re.compile(rf"[:：]\s*(?:[^<>\[\]]{{0,80}}(?:<{_ADDR}>|\[mailto:{_ADDR}\])"
@@ -179,15 +181,24 @@ def _before_history(lines: list[str]) -> list[str]:
             return lines[:i]
         if _FROM.match(line) and any(_SENT.match(n) for n in lines[i + 1:i + 6]):
             return lines[:i]
-        if _header_block(lines, i) or (_ADDRESSED_ATTRIBUTION.match(line) and len(line) < 250):
+        if _header_block(lines, i) or (_ADDRESSED_ATTRIBUTION.match(line) and len(line) < 250
+                                       and _WHEN.search(line) and _quote_follows(lines, i)):
             return lines[:i]
     return lines
 
 
+def _quote_follows(lines: list[str], i: int) -> bool:
+    """The next line written is quoted ("> ...") or there is none: what a mail client's
+    attribution line ("<date> Mia <mia@…>:") stands above."""
+    rest = [line for line in lines[i + 1:] if line.strip()]
+    return not rest or rest[0].lstrip().startswith(">")
+
+
 def _header_block(lines: list[str], i: int) -> bool:
     """A quoted mail's header block in any language ("От:", "差出人:", "Od:" ...): at least
-    three "Label: value" lines in a row from ``i``, the first naming an address and one a
-    time or a year (when it was sent). A report's own "Budget: …" lines are not one."""
+    three "Label: value" lines in a row from ``i``, the first giving a sender (a name and
+    an address, or an address) and the next when it was sent (a time and a year), as Outlook
+    writes them. A report's own "Budget: …" lines are not one."""
     if not (_HEADER_LINE.match(lines[i]) and _SENDER_VALUE.search(lines[i])):
         return False
     block = [lines[i]]
@@ -195,7 +206,8 @@ def _header_block(lines: list[str], i: int) -> bool:
         if not _HEADER_LINE.match(line):
             break
         block.append(line)
-    return len(block) >= 3 and any(_WHEN.search(line) for line in block[1:])
+    return (len(block) >= 3 and _TIME.search(block[1]) is not None
+            and _YEAR.search(block[1]) is not None)
 
 
 def _before_signature(lines: list[str]) -> list[str]:

@@ -168,9 +168,16 @@ def test_quote_headers_in_any_language_are_cut(body: str) -> None:
     assert new_text(body).split("\n") == [body.split("\n")[0]]
 
 
-def test_a_reports_own_label_lines_are_not_a_quote_header() -> None:
-    """"Budget: …" lines, one naming an address, are topics, not a header block."""
-    body = "Contact: rob@contoso.example about the offsite\nBudget: Q1 2027\nHiring: next role"
+@pytest.mark.parametrize("body", [
+    "Contact: rob@contoso.example about the offsite\nBudget: Q1 2027\nHiring: next role",
+    "Topics for Thursday:\nIntro to: jane@fabrikam.com\nBudget: Q1 2027 numbers\n"
+    "Hiring: next role\nTraining plan",
+    "Things to cover\nMentor: Sam Lee <sam.lee@contoso.com>\nCourse: starts 09:30 Monday\n"
+    "Cost: 400 GBP\nPromotion case",
+    "Ask Mia <mia@contoso.com>:\nwhether the offsite is on",
+])
+def test_a_reports_own_label_lines_are_not_a_quote_header(body: str) -> None:
+    """"Label: …" lines, one naming an address, are topics, not a header block."""
     assert new_text(body) == body
 
 
