@@ -87,14 +87,19 @@ async def run_checks(settings: Settings) -> list[Check]:
 def _pairs_file(path: str) -> Check:
     """The pairs file reads and parses (who is in it is checked against the directory by
     `onetoone schedule --dry-run`)."""
-    from service.domain.pairs_csv import parse_pairs_csv
+    from service.domain.pairs_csv import NO_PAIRS, parse_pairs_csv, says_no_pairs
     from service.store.files import read_pairs_file
 
     try:
-        pairs = parse_pairs_csv(read_pairs_file(path), path)
+        text = read_pairs_file(path)
+        pairs = parse_pairs_csv(text, path)
     except PairsFileError as exc:
         return Check("pairs file", False, str(exc), "Fix the file (or [pairs] file) as the "
                      "message says; until then no pairing changes.")
+    if not pairs and not says_no_pairs(text):
+        return Check("pairs file", False, f"{path}: lists no pairs (a run refuses it while "
+                     "pairs it listed are scheduled)", "Add one manager,report line per "
+                     f"pair; if it lists none on purpose, write the line `{NO_PAIRS}` in it.")
     return Check("pairs file", True, f"{path}: {len(pairs)} pairs")
 
 

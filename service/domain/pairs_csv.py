@@ -84,6 +84,17 @@ class FilePair:
     line: int
 
 
+# A file listing no pairs on purpose says so with this comment line (see says_no_pairs).
+NO_PAIRS = "# no pairs"
+
+
+def says_no_pairs(text: str) -> bool:
+    """Whether the file says it lists no pairs on purpose (a line ``# no pairs``): without
+    it, a file with none is taken for a mistake (a truncated export) and refused while pairs
+    it listed are scheduled, as ending them all would mail every report a cancellation."""
+    return any(" ".join(line.split()).casefold() == NO_PAIRS for line in text.splitlines())
+
+
 def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
     """Parse the pairs file's text; raise PairsFileError naming ``filename:line`` per bad row."""
     errors: list[str] = []

@@ -31,7 +31,13 @@ from service.domain.pairing import (
     management_cycles,
     reconcile,
 )
-from service.domain.pairs_csv import FilePair, file_managers, parse_pairs_csv
+from service.domain.pairs_csv import (
+    NO_PAIRS,
+    FilePair,
+    file_managers,
+    parse_pairs_csv,
+    says_no_pairs,
+)
 from service.domain.records import PairingRecord, PairingView, PersonRecord, PersonUpdate
 from service.domain.status import LIVE_PAIRINGS, PairingStatus
 from service.errors import PairsFileError
@@ -172,9 +178,12 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
             usable.setdefault(extra.id, extra)
 
     file_rows: list[FilePair] = []
+    meant_empty = False
     by_email: dict[str, DirectoryUser] = {}
     if use_file:
-        file_rows = parse_pairs_csv(read_pairs_file(str(cfg.file)), str(cfg.file))
+        file_text = read_pairs_file(str(cfg.file))
+        file_rows = parse_pairs_csv(file_text, str(cfg.file))
+        meant_empty = says_no_pairs(file_text)
         by_email = {u.email: u for u in usable.values()}
         named = {r.manager_email for r in file_rows} | {r.report_email for r in file_rows}
         found = {u.email: u for u in everyone.values() if u.email in named}
@@ -258,8 +267,8 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
         raise PairsFileError("\n".join(looped))
 
     current = ctx.store.live_pairings(LIVE_PAIRINGS)
-    if use_file and not file_rows and any(c.source.startswith("file") for c in current
-                                          if not c.ended):
+    if use_file and not file_rows and not meant_empty and any(
+            c.source.startswith("file") for c in current if not c.ended):
         # A truncated export or a file saved empty by mistake would end every 1-2-1 it
         # lists, each report mailed a cancellation: refused, as any bad input is. (A new
         # deployment's empty file, with nothing from it stored yet, is fine.)
@@ -267,7 +276,7 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
             f"{cfg.file}: the file lists no pairs (it is empty, or holds only a header, "
             "comments or blank rows), so every 1-2-1 it listed would end. Nothing was "
             "changed. Restore the file: one manager,report line per pair. To end every "
-            "1-2-1 on purpose, stop the worker instead.")
+            f"1-2-1 it listed on purpose, write the line `{NO_PAIRS}` in it.")
     stored = {p.key: p for p in current}
     present = frozenset(usable)
     # Named as the directory knows them, or as the store does for whoever the sources no

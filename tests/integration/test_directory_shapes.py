@@ -120,3 +120,6 @@ def test_a_pairs_file_emptied_by_mistake_ends_nothing(settings, tmp_path: Path) 
             sync(filed, tenant)
     pairs.write_text("manager,report\nmia@contoso.example,ira@contoso.example\n")
     assert all(a.kind == "keep" for a in sync(filed, tenant).actions)
+    # On purpose: the file says so, and the pair ends.
+    pairs.write_text("manager,report\n# No  pairs\n")
+    assert [a.kind for a in sync(filed, tenant).actions] == ["unpaired"]
