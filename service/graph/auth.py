@@ -38,9 +38,11 @@ TOKEN_MARGIN = 300.0
 FORGET_AFTER = 60.0
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
+def origin(url: str) -> tuple[str, str, int | None]:
+    """A URL's scheme, host and port (the default port when none is written), lower-cased:
+    what the token and the links Graph returns are judged by. ValueError for a bad port."""
     parsed = urlparse(url)
-    port = parsed.port or {"https": 443, "http": 80}.get(parsed.scheme)
+    port = parsed.port or {"https": 443, "http": 80}.get(parsed.scheme.lower())
     return parsed.scheme.lower(), (parsed.hostname or "").lower(), port
 
 
@@ -75,7 +77,7 @@ class MsalTokenProvider(AccessTokenProvider):
         self._clock = clock
         self._kept: tuple[str, float] | None = None  # (token, clock time to ask msal again)
         self._forgot_at: float | None = None  # when a refused token was last forgotten
-        self._graph = _origin(graph_url)
+        self._graph = origin(graph_url)
 
         credential: Any
         if certificate_path:
@@ -160,7 +162,11 @@ class MsalTokenProvider(AccessTokenProvider):
         # Only the configured Graph (its scheme, host and port: https, or plain http on a
         # local test double) is sent the token; kiota leaves the check to providers, and a
         # link from a response or the database naming another host gets none.
-        if _origin(uri) != self._graph:
+        try:
+            theirs = origin(uri)
+        except ValueError:
+            theirs = None
+        if theirs != self._graph:
             log.warning("graph.token_withheld", extra={"host": urlparse(uri).hostname or ""})
             return ""
         kept = self._kept

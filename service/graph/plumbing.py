@@ -21,6 +21,7 @@ from kiota_http.middleware import options as kiota_options
 
 from service.domain.text import loads_clean
 from service.errors import GraphError, ServiceError
+from service.graph.auth import origin
 from service.graph.batch import BatchItem, BatchResult, run_batch
 from service.graph.errors import parse_error_body, translate
 from service.graph.transport import GraphTransport, mailbox_of, parse_retry_after
@@ -39,10 +40,6 @@ def graph_path(*segments: str) -> str:
     return "/" + "/".join(quote(s, safe="@.") for s in segments)
 
 
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    return url.scheme, url.host, url.port or {"https": 443, "http": 80}.get(url.scheme)
-
-
 class GraphPlumbing:
     """Requests, pages and batches; GraphClient builds every call on these."""
 
@@ -51,14 +48,14 @@ class GraphPlumbing:
         self._adapter, self.transport = adapter, transport
         # The token provider, told to forget a token Graph refused (see ``request``).
         self._tokens = tokens
-        self._origin = _origin(httpx.URL(adapter.base_url))
+        self._origin = origin(adapter.base_url)
 
     def ours(self, link: str) -> bool:
         """Whether a link (a page or delta link from Graph, or one stored since) points at
         the configured Graph: the app's token is sent with it, so no other host is asked."""
         try:
-            return _origin(httpx.URL(link)) == self._origin
-        except (httpx.InvalidURL, TypeError):
+            return origin(link) == self._origin
+        except (ValueError, TypeError, AttributeError):
             return False
 
     async def request(
