@@ -1,6 +1,6 @@
 """`python -m service` is the same as the `onetoone` command."""
 
-from service.cli import main
+from service.launch import main
 
 if __name__ == "__main__":
     main()
