@@ -313,8 +313,9 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
     mailbox = view.manager.id
     agenda, recalled = _compose(ctx, view, occ, zone, bank, fresh=True, reads=reads)
     block_html = render_block(ctx, agenda, view.pairing.key)
-    # The occurrence as this tick's calendar read returned it, or one read for it now.
-    event = ctx.events_seen.pop(occ.event_id, None)
+    # The occurrence as this tick's calendar read returned it (lately: see
+    # SEEN_FRESH_SECONDS), or one read for it now.
+    event = ctx.seen_event(occ.event_id)
     if event is None:
         event = await graph.get_event(mailbox, occ.event_id, "body,isCancelled,attendees")
     if event is None or event.cancelled:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -16,6 +16,11 @@ from service.store.repo import Store
 
 Progress = Callable[[str, int, int], None]
 
+# How long an occurrence read by the run's calendar reads may be written from. A PATCH
+# replaces the whole body, so whatever the manager typed into the invite after the read is
+# lost; a run slowed by throttling can reach its agenda step many minutes after its reads,
+# and then reads each occurrence again just before writing it.
+SEEN_FRESH_SECONDS = 120.0
 
 
 @dataclass
@@ -26,9 +31,10 @@ class JobContext:
     worker_id: str = field(default_factory=worker_identity)
     progress: Progress | None = None
     # Occurrences as the calendar read of this tick returned them (body included), by event
-    # id: the agenda step writes into them without reading each one again. Filled afresh by
-    # each occurrence sync; taken (not kept) by the step that uses one.
-    events_seen: dict[str, CalendarEvent] = field(default_factory=dict)
+    # id, with when they were read (``elapsed``): the agenda step writes into them without
+    # reading each one again while they are fresh. Filled afresh by each occurrence sync;
+    # taken (not kept) by the step that uses one (``seen_event``).
+    events_seen: dict[str, tuple[CalendarEvent, float]] = field(default_factory=dict)
     # This run's read of each manager calendar it read (by mailbox, lower case): the notes
     # step reads meetings back from it (see jobs/notes_seen.py). Filled afresh likewise.
     calendars_read: dict[str, CalendarRead] = field(default_factory=dict)
@@ -41,7 +47,24 @@ class JobContext:
         step (throttling, a large rollout) would look older than it is, and another replica
         would take it over while this one still holds it (and send the same mail again).
         Claims are stamped, and judged, with this instead."""
-        return now + timedelta(seconds=time.monotonic() - self.started)
+        return now + timedelta(seconds=self.elapsed())
+
+    def elapsed(self) -> float:
+        """Seconds of real time since the run began."""
+        return time.monotonic() - self.started
+
+    def saw(self, events: Iterable[CalendarEvent]) -> None:
+        """Keep these occurrences as just read (see ``events_seen``)."""
+        at = self.elapsed()
+        self.events_seen.update((e.id, (e, at)) for e in events)
+
+    def seen_event(self, event_id: str) -> CalendarEvent | None:
+        """The occurrence as this run read it, taken, if read within SEEN_FRESH_SECONDS;
+        else None (it is read again)."""
+        seen = self.events_seen.pop(event_id, None)
+        if seen is None or self.elapsed() - seen[1] > SEEN_FRESH_SECONDS:
+            return None
+        return seen[0]
 
     def report_progress(self, label: str, done: int, total: int) -> None:
         if self.progress is not None:

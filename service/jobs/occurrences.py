@@ -188,8 +188,7 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
             continue
         # Not a plain occurrence: delta shows one without its body or attendees (the agenda
         # written from it would drop the rest of the invite), so it is listed or read instead.
-        ctx.events_seen.update((e.id, e) for e in changes.events
-                               if e.id in rows and e.type != "occurrence")
+        ctx.saw(e for e in changes.events if e.id in rows and e.type != "occurrence")
         views = {series.id: (series, view) for series, view, _occ in rows.values()}
         touched = _touched(rows, changes, end)
         # An occurrence not recorded yet that the manager moved into the look-ahead (to
@@ -480,8 +479,8 @@ async def _rows(ctx: JobContext, series: Any, view: Any, lo: datetime, hi: datet
     changed: dict[str, list[str]] = {OccurrenceStatus.MOVED: report.moved,
                                      OccurrenceStatus.CANCELLED: report.cancelled,
                                      OccurrenceStatus.DECLINED: report.declined}
+    ctx.saw(items)
     for item in items:
-        ctx.events_seen[item.id] = item
         status, original, start, end = occurrence_state(item, view.report.email)
         seen.add(original)
         previous = known.get(original)
