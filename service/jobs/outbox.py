@@ -177,7 +177,8 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
         if sent[row.mailbox] >= per_minute:
             report.deferred += 1  # Exchange's per-mailbox sending rate: next run
             continue
-        if not store.claim_mail(row.id, ctx.moved_on(now)):
+        claim = ctx.moved_on(now)
+        if not store.claim_mail(row.id, claim):
             continue  # another worker has it
         sent[row.mailbox] += 1
         payload = mail_message(subject=row.subject, body_html=row.body_html,
@@ -189,24 +190,28 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
         try:
             await ctx.graph.send_mail(row.mailbox, payload)
         except OutcomeUnknown as exc:
-            store.finish_mail(row.id, OutboxStatus.SENDING, now, error=str(exc))
-            await _settle(ctx, _stored(ctx, row.id), now, report, fresh=True)
+            if store.finish_mail(row.id, OutboxStatus.SENDING, now, error=str(exc),
+                                 claimed_at=claim):
+                await _settle(ctx, _stored(ctx, row.id), now, report, fresh=True)
             continue
         except Throttled as exc:
-            store.finish_mail(row.id, OutboxStatus.PENDING, now, error=str(exc))  # not accepted
+            store.finish_mail(row.id, OutboxStatus.PENDING, now, error=str(exc),  # not accepted
+                              claimed_at=claim)
             report.deferred += 1
             continue
         except AuthError as exc:
             # Not signed in (Graph refused even a new token, or Entra could not be reached):
             # nothing was sent, and no other mail can be now. All of it waits for the next
             # run, rather than being marked failed.
-            store.finish_mail(row.id, OutboxStatus.PENDING, now, error=str(exc))
+            store.finish_mail(row.id, OutboxStatus.PENDING, now, error=str(exc),
+                              claimed_at=claim)
             report.deferred += len(pending) - n
             report.failed.append(f"mail: {exc}")
             log.error("mail.not_signed_in", extra={"key": row.key, "error": str(exc)})
             break
         except GraphError as exc:
-            store.finish_mail(row.id, OutboxStatus.FAILED, now, error=str(exc))
+            store.finish_mail(row.id, OutboxStatus.FAILED, now, error=str(exc),
+                              claimed_at=claim)
             report.failed.append(f"{row.key}: {exc}")
             log.error("mail.failed", extra={"key": row.key, "error": str(exc)})
             continue
@@ -238,7 +243,7 @@ async def _settle(ctx: JobContext, row: MailRecord, now: datetime, report: MailR
         # the two commands that settle it.
         sender = store.people([row.mailbox]).get(row.mailbox)
         email = sender.email if sender is not None else row.mailbox
-        store.finish_mail(row.id, OutboxStatus.UNCONFIRMED, now,
+        store.finish_mail(row.id, OutboxStatus.UNCONFIRMED, now, claimed_at=row.claimed_at,
                           error=f"outcome unknown; Sent Items not readable "
                                 f"({str(exc).replace(row.mailbox, email)}). Look in {email}'s "
                                 f"Sent Items for \"{row.subject}\": if it is there, run "
@@ -256,7 +261,8 @@ async def _settle(ctx: JobContext, row: MailRecord, now: datetime, report: MailR
         log.info("mail.sent", extra={"key": row.key, "settled": "sent items"})
     elif row.claimed_at is not None and at - row.claimed_at >= SETTLE_AFTER:
         # Long enough for Exchange to have filed it: it was not sent, so it may go again.
-        store.finish_mail(row.id, OutboxStatus.PENDING, now,
+        # Only if no other worker has settled, sent or claimed it since this row was read.
+        store.finish_mail(row.id, OutboxStatus.PENDING, now, claimed_at=row.claimed_at,
                           error="not in Sent Items; will send again")
     else:
         report.deferred += 1

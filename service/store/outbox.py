@@ -126,14 +126,23 @@ class OutboxRepository(Repository):
                         attempts=OutboxRow.attempts + 1))
             return result.rowcount == 1  # type: ignore[attr-defined]
 
-    def finish_mail(self, mail_id: int, status: str, now: datetime, error: str = "") -> None:
+    def finish_mail(self, mail_id: int, status: str, now: datetime, error: str = "", *,
+                    claimed_at: datetime | None = None) -> bool:
+        """Record how a send (or the settling of one) ended. With ``claimed_at``, only while
+        the row is still 'sending' under that claim: a decision taken on what was read
+        earlier must not overwrite what another worker did since (sent it, or claimed it
+        to send again), or the mail goes twice. Without: unconditionally ('sent', the truth
+        once Exchange has the mail). Whether the row was changed."""
+        values: dict[str, object] = {"status": status, "last_error": error}
+        if status == OutboxStatus.SENT:
+            values["sent_at"] = now
+        where = [OutboxRow.id == mail_id]
+        if claimed_at is not None:
+            where += [OutboxRow.status == OutboxStatus.SENDING,
+                      OutboxRow.claimed_at == claimed_at]
         with self.session() as s, s.begin():
-            row = s.get(OutboxRow, mail_id)
-            if row is None:
-                return
-            row.status, row.last_error = status, error
-            if status == OutboxStatus.SENT:
-                row.sent_at = now
+            result = s.execute(update(OutboxRow).where(*where).values(**values))
+            return result.rowcount == 1  # type: ignore[attr-defined]
 
     def settle_by_hand(self, mail_id: int, status: str, now: datetime, note: str
                        ) -> MailRecord:
