@@ -36,6 +36,8 @@ TOKEN_MARGIN = 300.0
 
 # A refused token is forgotten at most this often (seconds): see MsalTokenProvider.forget.
 FORGET_AFTER = 60.0
+# Seconds to wait for Entra to connect or answer (msal's own default is no limit).
+ENTRA_TIMEOUT_SECONDS = 30.0
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -97,9 +99,11 @@ class MsalTokenProvider(AccessTokenProvider):
                 "certificate_path and certificate_thumbprint."
             )
         host = (urlparse(authority).hostname or "").lower()
-        kwargs: dict[str, Any] = {}
+        # Without a timeout a connection to Entra that stops answering holds the run (and a
+        # mail it has claimed to send) for ever.
+        kwargs: dict[str, Any] = {"timeout": ENTRA_TIMEOUT_SECONDS}
         if http_client is not None:
-            kwargs["http_client"] = http_client
+            kwargs = {"http_client": http_client}
         try:
             self._app = msal.ConfidentialClientApplication(
                 client_id,

@@ -205,3 +205,36 @@ def test_a_refused_token_is_forgotten_and_a_new_one_asked_for() -> None:
     assert not p.forget("eyJ0.eyJyb2xlcyI6W119.sig")
     asyncio.run(p.get_authorization_token(url))
     assert len(idp.token_requests) == 2
+
+
+def test_an_authority_that_stops_answering_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A connection to Entra that is accepted but never answered (a stuck proxy) ends in an
+    AuthError after ENTRA_TIMEOUT_SECONDS, rather than holding the run for ever."""
+    import socket
+    import threading
+
+    import service.graph.auth as auth
+
+    monkeypatch.setattr(auth, "ENTRA_TIMEOUT_SECONDS", 0.5)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections are accepted by the kernel; nothing is ever sent back
+    port = silent.getsockname()[1]
+    outcome: list[BaseException | None] = []
+
+    def sign_in() -> None:
+        try:
+            MsalTokenProvider(authority=f"https://127.0.0.1:{port}/contoso.onmicrosoft.com",
+                              client_id="11111111-1111-1111-1111-111111111111",
+                              graph_url="https://graph.microsoft.com/v1.0",
+                              client_secret="x").token()
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=sign_in, daemon=True)
+    worker.start()
+    worker.join(120)  # a hang guard only: without a timeout the sign-in never returns
+    silent.close()
+    assert outcome, "the sign-in was still waiting for Entra"
+    assert isinstance(outcome[0], AuthError)
