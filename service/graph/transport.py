@@ -181,6 +181,13 @@ class MailboxLimiter:
             del self._queues[box]
 
 
+# How long, in all, a throttled event update waits to be sent again. The step that sends it
+# holds the pair for a lease of 10 minutes; an update that lands after another replica took
+# the pair over and wrote the agenda itself would mail the report a second update. Past
+# this the update fails for this run, and the next run writes it.
+REFUSED_WRITE_WAIT = 120.0
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """The one retry policy for Graph: which answers are retried, how often, how long to wait.
@@ -231,6 +238,7 @@ class GraphTransport(httpx.AsyncBaseTransport):
         mailbox = mailbox_of(path)
         policy = self.policy
         attempt = 0
+        waited = 0.0
         while True:
             attempt += 1
             try:
@@ -260,6 +268,9 @@ class GraphTransport(httpx.AsyncBaseTransport):
                 return response
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             delay = policy.delay(attempt, retry_after)
+            if not safe and waited + delay > REFUSED_WRITE_WAIT:
+                return response  # (a 429: see REFUSED_WRITE_WAIT)
+            waited += delay
             await response.aread()
             await response.aclose()
             log.warning(

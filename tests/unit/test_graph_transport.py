@@ -462,3 +462,21 @@ def test_a_delta_link_kept_from_another_graph_url_starts_a_whole_read(client) ->
         datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 20, tzinfo=UTC)))
     assert changes.full and old.call_count == 0
     assert "startDateTime" in str(whole.calls.last.request.url)
+
+
+@respx.mock
+def test_a_throttled_event_update_waits_two_minutes_at_most(client, sleeps) -> None:
+    """An update retried after long waits could land after the pair's lease ran out and
+    another replica wrote the agenda (a second update mailed to the report): past
+    REFUSED_WRITE_WAIT it fails for this run. A read waits as long as Graph asks."""
+    path = "/users/u1/events/e1"
+    slow = graph_error(429, "ApplicationThrottled", "slow down", **{"Retry-After": "100"})
+    route = respx.patch(f"{GRAPH}{path}").mock(side_effect=[slow, slow, slow])
+    with pytest.raises(Throttled):
+        run(client.request("PATCH", path, body={"body": {}}))
+    assert route.call_count == 2 and sleeps == [100.0]
+    sleeps.clear()
+    read = respx.get(f"{GRAPH}{path}").mock(side_effect=[
+        slow, slow, httpx.Response(200, json={"id": "e1"})])
+    assert run(client.request("GET", path)) == {"id": "e1"}
+    assert read.call_count == 3 and sleeps == [100.0, 100.0]
