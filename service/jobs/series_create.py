@@ -267,10 +267,7 @@ class SeriesCreation(SchedulerBase):
         locked = False
         if not self.dry_run:
             if not await self._take_planning_lock():
-                for group in await asyncio.gather(*reads):
-                    if group is not None:
-                        self.report.busy.extend(f"{v.manager.name} & {v.report.name}"
-                                                for v in group.views)
+                await self._left_to_others(reads)
                 log.warning("schedule.plan_lock_busy", extra={"pairs": total})
                 return
             locked = True
@@ -278,13 +275,21 @@ class SeriesCreation(SchedulerBase):
             booked = self.booked_by_person()
             done = 0
             renewed = lock_clock()
-            for read in reads:
+            for n, read in enumerate(reads):
                 # The lock is renewed as planning goes on (the lease is wall time), well
                 # before it ends, also while a manager's reads are still out (throttled).
                 while locked:
                     if lock_clock() - renewed > RENEW_EVERY:
                         renewed = lock_clock()
-                        store.take_lock(PLAN_LOCK, self.ctx.worker_id, renewed, PLAN_LEASE)
+                        if not store.take_lock(PLAN_LOCK, self.ctx.worker_id, renewed,
+                                               PLAN_LEASE):
+                            # Ours ran out (this run stalled) and another worker plans now:
+                            # going on would choose slots beside it, blind to its choices.
+                            locked = False
+                            await self._left_to_others(reads[n:])
+                            log.warning("schedule.plan_lock_lost",
+                                        extra={"pairs_left": len(self.report.busy)})
+                            return
                     if read.done():
                         break
                     await asyncio.wait({read}, timeout=RENEW_EVERY.total_seconds())
@@ -296,6 +301,14 @@ class SeriesCreation(SchedulerBase):
         finally:
             if locked:
                 store.drop_lock(PLAN_LOCK, self.ctx.worker_id)
+
+    async def _left_to_others(self, reads: list[asyncio.Task[_ManagerInputs | None]]) -> None:
+        """Report the pairs of these managers as left to the worker holding the planning
+        lock (their claims end with this run; the next run books any it did not)."""
+        for group in await asyncio.gather(*reads):
+            if group is not None:
+                self.report.busy.extend(f"{v.manager.name} & {v.report.name}"
+                                        for v in group.views)
 
     def _plan_manager(self, group: _ManagerInputs,
                       booked: defaultdict[str, list[tuple[datetime, datetime]]],
