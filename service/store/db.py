@@ -82,14 +82,16 @@ def make_engine(url: str) -> Engine:
 
     A SQLite file holds notes about people: it is created readable by its owner only (its
     -wal and -shm files inherit that), and erased text is overwritten on disk
-    (``secure_delete``), not merely unlinked from the b-tree.
+    (``secure_delete``), not merely unlinked from the b-tree. Statement parameters are
+    left out of SQLAlchemy's errors (``hide_parameters``): they hold note text, which would
+    otherwise reach the log with the traceback of any failed write.
     """
     try:
         if url.startswith("sqlite"):
             path = sqlite_path(url)
             if path is not None and not path.exists() and path.parent.is_dir():
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            engine = create_engine(url, connect_args={"timeout": 30})
+            engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
             @event.listens_for(engine, "connect")
             def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -106,7 +108,7 @@ def make_engine(url: str) -> Engine:
                 cur.close()
 
             return engine
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     except (SQLAlchemyError, ImportError) as exc:
         raise StoreError(
             f"Cannot use [database] url ({_redact(url)}): {exc}. For PostgreSQL install the "
