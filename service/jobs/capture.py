@@ -207,7 +207,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
                                                          "count": len(gone)})
     closed = store.close_actions(parsed.closed_ids, occ.id, now, pairing_id=view.pairing.id)
     if parsed.topics_discussed:
-        store.topics_discussed(parsed.topics_discussed, occ.id)
+        store.topics_discussed(parsed.topics_discussed, occ.id, view.pairing.id)
     # Notes added with `onetoone notes add` count as notes too (the summary carries them).
     wrote = bool(parsed.notes or parsed.new_actions or parsed.closed_ids
                  or store.notes(occ.id))

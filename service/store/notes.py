@@ -87,9 +87,14 @@ class NotesRepository(Repository):
                     out[r.pairing_id].append(record(r))
         return out
 
-    def topics_discussed(self, ids: Iterable[int], occurrence_id: int) -> None:
+    def topics_discussed(self, ids: Iterable[int], occurrence_id: int, pairing_id: int
+                         ) -> None:
+        """Mark the pair's topics with these ids discussed at the meeting. The ids come from
+        markers typed in its notes: one for another pair's topic (a line pasted from
+        another report's invite) is not this pair's to close."""
         with self.session() as s, s.begin():
-            for row in s.scalars(select(TopicRow).where(TopicRow.id.in_(list(ids)))):
+            for row in s.scalars(select(TopicRow).where(TopicRow.id.in_(list(ids)),
+                                                        TopicRow.pairing_id == pairing_id)):
                 row.status, row.discussed_occurrence_id = TopicStatus.DISCUSSED, occurrence_id
 
     # -- actions ----------------------------------------------------------------------------

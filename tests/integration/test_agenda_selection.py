@@ -135,7 +135,7 @@ def _build(store: Store, rng: random.Random) -> None:
             store.upsert_occurrences(series.id, items, BUILT)
         if discussed:  # closed: shown or not, they no longer call for an update
             store.topics_discussed([t for t in discussed if t is not None],
-                                   store.pairing_occurrences(pairing.id)[0].id)
+                                   store.pairing_occurrences(pairing.id)[0].id, pairing.id)
         if i % 7 == 3:
             store.end_pairing(pairing.key, "left", BUILT)
 

@@ -83,7 +83,7 @@ def test_pair_reads_in_bulk_equal_the_per_pair_reads(db_url: str) -> None:
     store.add_topic(pairs[0][0], "Plans", "report", NOW.date(), NOW)
     done = store.add_topic(pairs[0][0], "Old", "report", NOW.date(), NOW)
     assert done is not None
-    store.topics_discussed([done], occ.id)
+    store.topics_discussed([done], occ.id, pairs[0][0])
     store.add_topic(pairs[2][0], "Other pair", "manager", NOW.date(), NOW)
     store.add_action(pairing_id=pairs[1][0], occurrence_id=occ.id, owner="Rob",
                      text="Send it", due=None, raised_on=NOW.date(), fingerprint="f1", now=NOW)
