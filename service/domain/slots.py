@@ -417,11 +417,13 @@ def choose_slot(
     free_busy_known: bool = True,
     taken_until: datetime | None = None,
     first_by: date | None = None,
+    not_before: date | None = None,
 ) -> Slot:
     """The best recurring time for a pair (see the module docstring for the rules).
 
     Busy and taken intervals are aware datetimes. The slot's ``time_zone`` is the
-    manager's; the first occurrence is on or after the day after tomorrow there.
+    manager's; the first occurrence is on or after the day after tomorrow there, and on or
+    after ``not_before`` (a joiner's first day, when their account exists before it).
     Deterministic: the same inputs always give the same slot.
     """
     if now.tzinfo is None:
@@ -434,6 +436,8 @@ def choose_slot(
 
     mz_name = manager_hours.time_zone
     earliest = now.astimezone(ZoneInfo(mz_name)).date() + timedelta(days=2)
+    if not_before is not None:
+        earliest = max(earliest, not_before)
     look_end = now + timedelta(weeks=policy.free_busy_weeks)
     look_end_ts = look_end.timestamp()
     taken_end = taken_until or now + timedelta(days=HORIZON_DAYS)

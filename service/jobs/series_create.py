@@ -442,6 +442,10 @@ class SeriesCreation(SchedulerBase):
                 free_busy_known=m_busy is not None and r_busy is not None,
                 taken_until=window_end,
                 first_by=self._first_by(pairing.id, cadence.kind) if history else None,
+                # Accounts are often made weeks before a joiner's first day (their
+                # employeeHireDate): no 1-2-1 before either person has started.
+                not_before=max((d for d in (report.hire_date, manager.hire_date) if d),
+                               default=None),
             )
             range_end = series_end_date(slot.first_date, self.series_policy.months_ahead,
                                         self.series_policy.extend_months)
