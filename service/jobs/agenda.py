@@ -300,11 +300,22 @@ def _typed_in(store: Store, occ: OccurrenceRecord, now: datetime) -> None:
     store.mark_changed([occ.id], now)
 
 
-def shared_beyond_the_pair(event: Any, view: PairingView) -> bool:
-    """Whether the invite has an attendee other than the report (rooms aside)."""
+def shared_beyond_the_pair(event: Any, view: PairingView, store: Store) -> bool:
+    """Whether the invite has an attendee other than the report (rooms aside).
+
+    An attendee's type is only what the organizer chose: Outlook's Resources box takes any
+    address, and a colleague put there still gets every update. So a "resource" counts as a
+    room only when it is not a person onetoone knows and is at one of the pair's domains (a
+    room of another organisation is never booked for a 1-2-1)."""
     pair = {view.report.email.lower(), view.manager.email.lower()}
-    return any(a.email and a.email.lower() not in pair and a.kind != "resource"
-               for a in event.attendees)
+    others = {a.email.lower(): a.kind for a in event.attendees
+              if a.email and a.email.lower() not in pair}
+    if any(kind != "resource" for kind in others.values()):
+        return True
+    domains = {e.rpartition("@")[2] for e in pair}
+    if any(e.rpartition("@")[2] not in domains for e in others):
+        return True
+    return bool(others) and bool(store.known_emails(others))
 
 
 async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
@@ -322,7 +333,7 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
         store.update_occurrence(occ.id, now, status=OccurrenceStatus.CANCELLED,
                                 agenda_state=AgendaState.SKIPPED)
         return "cancelled"
-    if shared_beyond_the_pair(event, view):
+    if shared_beyond_the_pair(event, view, store):
         # The agenda recalls the pair's notes and topics, and every update of the invite goes
         # to each attendee: once the manager has added (or forwarded it to) someone else, no
         # agenda is written into it. (A room booked for it is not a person.)

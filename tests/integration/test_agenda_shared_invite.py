@@ -51,3 +51,17 @@ def test_a_room_is_not_a_person(tmp_path, settings_for) -> None:
     result = _second_agenda(scenario)
     assert [label for label in result.agenda.injected if "Rob" in label]
     assert result.agenda.not_private == []
+
+
+def test_a_colleague_in_the_resources_box_is_still_a_person(tmp_path, settings_for) -> None:
+    """Outlook's Resources box (Graph's attendee type "resource") takes any address: a
+    colleague put there gets every update, so the invite gets no agenda, as for an
+    attendee; so for an address of another organisation (never a room of ours)."""
+    for address in (NIA, "room-1@fabrikam.example"):
+        scenario = Scenario(settings_for(f"sqlite:///{tmp_path / address}.db"))
+        _attend(scenario, address, "resource")
+        result = _second_agenda(scenario)
+        assert not [label for label in result.agenda.injected if "Rob" in label]
+        assert [label for label in result.agenda.not_private if "Rob" in label]
+        texts = [html_to_text(m["body"]["content"]) for m in scenario.tenant.messages(NIA)]
+        assert not any("Confidential-ish" in t for t in texts)
