@@ -21,6 +21,7 @@ from service.cli.output import (
     progress_bar,
     spinner,
 )
+from service.cli.person import PERSON_ID_HELP, one_person
 from service.domain.status import OutboxStatus, PairingStatus, SeriesStatus
 from service.errors import ServiceError
 
@@ -254,20 +255,18 @@ def mail_mark_sent(obj: Ctx, mail_id: int) -> None:
 @click.command()
 @click.argument("person_email")
 @click.option("--yes", is_flag=True, help="Don't ask for confirmation.")
+@click.option("--person-id", help=PERSON_ID_HELP)
 @click.pass_obj
-def forget(obj: Ctx, person_email: str, yes: bool) -> None:
+def forget(obj: Ctx, person_email: str, yes: bool, person_id: str | None) -> None:
     """Erase what was written about PERSON_EMAIL's 1-2-1s (notes, topics, actions, unsent
     mail), keeping counts and dates."""
     from service.app import open_store
 
     store = open_store(obj.settings)
-    people = [v for v in store.views()
-              if person_email.lower() in (v.manager.email.lower(), v.report.email.lower())]
-    if not people:
-        raise ServiceError(f"No pair involves {person_email}.")
-    person_id = (people[0].manager.id if people[0].manager.email.lower()
-                 == person_email.lower() else people[0].report.id)
-    managed = sum(1 for v in people if v.manager.id == person_id)
+    every = store.views()
+    person = one_person(every, person_email, person_id)
+    people = [v for v in every if person.id in (v.manager.id, v.report.id)]
+    managed = sum(1 for v in people if v.manager.id == person.id)
     if not yes:
         reports = (f", including the 1-2-1s of all {managed} of their reports"
                    if managed else "")
@@ -279,7 +278,7 @@ def forget(obj: Ctx, person_email: str, yes: bool) -> None:
             console.print("Nothing erased.")
             return
     with spinner(f"Erasing what was written about {person_email}'s {len(people)} 1-2-1(s)"):
-        erased = store.forget_person(person_id, obj.now())
+        erased = store.forget_person(person.id, obj.now())
     console.print(escape(f"Erased for {person_email}: " + ", ".join(
         f"{n} {k}" for k, n in erased.items())))
 

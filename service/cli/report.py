@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from service.cli.context import Ctx
 from service.cli.output import console, writing
+from service.cli.person import PERSON_ID_HELP, one_person
 from service.errors import ServiceError
 
 NOW_HELP = "As of this ISO-8601 instant (default: now)."
@@ -94,10 +95,11 @@ def report_cmd(obj: Ctx, start: date | None, end: date | None, out: str, fmt: st
               help="File to write (default: evidence-<person>-<from>-<to>.html|.pdf).")
 @click.option("--pdf", is_flag=True, help="Write a PDF instead of HTML.")
 @click.option("--now", "now_text", help=NOW_HELP)
+@click.option("--person-id", help=PERSON_ID_HELP)
 @click.pass_obj
 def evidence_cmd(obj: Ctx, person_email: str, start: date, end: date, as_manager: bool,
                  include_private: bool, out: str | None, pdf: bool,
-                 now_text: str | None) -> None:
+                 now_text: str | None, person_id: str | None) -> None:
     """Write a dated record of PERSON_EMAIL's 1-2-1s: meetings, notes as read back and as
     mailed, actions and their history, topics they raised.
 
@@ -114,12 +116,10 @@ def evidence_cmd(obj: Ctx, person_email: str, start: date, end: date, as_manager
     store = open_store(obj.settings)
     reader = InsightReader(store.engine)
     wanted = person_email.strip().lower()
-    views = [v for v in store.views() if v.report.email.lower() == wanted
-             or (as_manager and v.manager.email.lower() == wanted)]
-    everyone = [p for v in store.views() for p in (v.manager, v.report)]
-    person = next((p for p in everyone if p.email.lower() == wanted), None)
-    if person is None:
-        raise ServiceError(f"No pair involves {person_email}.")
+    every = store.views()
+    person = one_person(every, person_email, person_id)
+    views = [v for v in every if v.report.id == person.id
+             or (as_manager and v.manager.id == person.id)]
     pairs = []
     for history in reader.histories(views):
         pid = history.view.pairing.id
