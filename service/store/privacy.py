@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -107,6 +108,9 @@ def _erase(notes: Iterable[NoteRow], versions: Iterable[NoteVersionRow],
     for action in actions:
         if action.text != ERASED:
             action.text, action.owner = ERASED, ERASED
+            # Its fingerprint is a hash of owner, words and due date: kept, it would confirm
+            # a guess at them. Random, as each must stay unique within its meeting.
+            action.fingerprint = f"erased-{secrets.token_hex(12)}"
             action.status = ActionStatus.DONE
             erased["actions"] += 1
     for mail in mails:

@@ -1,0 +1,39 @@
+"""`forget` leaves nothing of an action that could confirm a guess at it: its fingerprint is
+a hash of owner, words and due date, so it goes with them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from service.domain.notes import action_fingerprint
+from service.domain.records import PersonUpdate
+from service.store.db import make_engine, upgrade
+from service.store.models import ActionRow
+from service.store.repo import Store
+
+T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+WORDS = ("see occupational health about his back", "book the counselling sessions")
+
+
+def test_forget_leaves_no_hash_of_an_action(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    store = Store(engine)
+    store.upsert_people([PersonUpdate("m", "m@x.test", "Mia", None, True),
+                         PersonUpdate("r", "r@x.test", "Rob", None, False)], T0)
+    p = store.upsert_pairing(key="p", manager_id="m", report_id="r", cadence="monthly",
+                             minutes=30, reason="", source="directory", now=T0)
+    due = date(2026, 2, 1)
+    for words in WORDS:
+        store.add_action(pairing_id=p.id, occurrence_id=None, owner="Rob", text=words,
+                         due=due, raised_on=T0.date(),
+                         fingerprint=action_fingerprint("Rob", words, due), now=T0)
+    assert store.forget_person("r", T0)["actions"] == 2
+    with store.session() as s:
+        rows = list(s.scalars(select(ActionRow)))
+    guesses = {action_fingerprint("Rob", words, due) for words in WORDS}
+    assert [r.text for r in rows] == ["[erased]"] * 2
+    assert not guesses & {r.fingerprint for r in rows}
+    assert len({r.fingerprint for r in rows}) == 2
