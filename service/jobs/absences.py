@@ -232,8 +232,11 @@ async def check_absences(ctx: JobContext, now: datetime) -> AbsenceReport:
         report.failed.append(f"free/busy: {exc}")
         log.warning("absences.failed", extra={"error": str(exc)})
         return report
-    # Each meeting is judged on its manager's pack's answer (which spans what it needs); a
-    # move is added to that answer's lists, so later decisions see the moved meeting as busy.
+    # Each meeting is judged on its manager's pack's answer (which spans what it needs), and
+    # on the meetings this run has moved so far: a person's moves can be decided on the
+    # answers of different packs (a manager who is also a report), so they are kept for the
+    # whole run by address, not added to one answer, or two could land on the same time.
+    moved: dict[str, list[ScheduleItem]] = {}
     # The pairs are leased, and their meetings read afresh, a chunk at a time rather than
     # one meeting at a time (three commits each, which dominated a busy tick).
     store = ctx.store
@@ -247,26 +250,30 @@ async def check_absences(ctx: JobContext, now: datetime) -> AbsenceReport:
             for d in part:
                 if d.view.pairing.id in held:  # else another worker has the pair: it or
                     # the next run checks it
-                    await _check_one(ctx, d, by_manager.get(d.view.manager.id, {}), groups,
-                                     now, report, fresh.get(d.occ.id))
+                    await _check_one(ctx, d, by_manager.get(d.view.manager.id, {}), moved,
+                                     groups, now, report, fresh.get(d.occ.id))
         finally:
             store.release_many(sorted(held), ctx.worker_id)
     return report
 
 
 async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[ScheduleItem] | None],
-                     groups: dict[str, set[str]], now: datetime, report: AbsenceReport,
+                     moved: dict[str, list[ScheduleItem]], groups: dict[str, set[str]],
+                     now: datetime, report: AbsenceReport,
                      fresh: OccurrenceRecord | None) -> None:
     """Decide on one meeting and act; its pair is leased by the caller, and ``fresh`` is its
-    row as read after the lease was taken."""
+    row as read after the lease was taken. ``moved``: the new times of the meetings this
+    run moved, by address (added to as this one moves)."""
     occ, view = d.occ, d.view
     label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
-    m_items = calendars.get(view.manager.email.lower())
-    r_items = calendars.get(view.report.email.lower())
-    if m_items is None or r_items is None:
+    m_email, r_email = view.manager.email.lower(), view.report.email.lower()
+    m_read, r_read = calendars.get(m_email), calendars.get(r_email)
+    if m_read is None or r_read is None:
         # Without both calendars a move could land on busy time or miss leave: try next run.
         report.failed.append(f"{label}: free/busy not readable")
         return
+    m_items = [*m_read, *moved.get(m_email, ())]
+    r_items = [*r_read, *moved.get(r_email, ())]
     report.checked += 1
     years = {occ.start.year - 1, occ.start.year, occ.start.year + 1}
     decision = decide(
@@ -281,9 +288,10 @@ async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[Schedul
     try:
         await _apply(ctx, d, decision, now, report, label)
         if decision.action == "move" and decision.start and decision.end:
-            # Later decisions this run read the same snapshot: the moved meeting is busy now.
-            for items in (m_items, r_items):
-                items.append(ScheduleItem(decision.start, decision.end, "busy"))
+            # Later decisions this run read the same snapshots: the moved meeting is busy now.
+            for email in (m_email, r_email):
+                moved.setdefault(email, []).append(
+                    ScheduleItem(decision.start, decision.end, "busy"))
     except ServiceError as exc:
         report.failed.append(f"{label}: {exc}")
         log.error("absences.apply_failed", extra={"occurrence": occ.id, "error": str(exc)})
