@@ -138,4 +138,19 @@ def compromises(note: str) -> tuple[Compromise, ...]:
             "busy", "over time already busy in one of the two calendars (all-day events "
             f"and leave count) at {hits} of its {total} meetings in the next {weeks} weeks: "
             "no acceptable time was free at all of them"))
+    late = _LATE_FIRST.search(note)
+    if late is not None:
+        out.append(Compromise("late_first", f"the first meeting at the new cadence is later "
+                                            f"than {late.group(1)}, one interval after the "
+                                            "last one: no time by then suits both people"))
     return tuple(out)
+
+
+_LATE_FIRST_TAIL = ("suits both people, so the first meeting at the new cadence is later than "
+                    "one interval after the last one.")
+_LATE_FIRST = re.compile(r"No time on or before (.+?) " + re.escape(_LATE_FIRST_TAIL))
+
+
+def late_first_note(first_by: date) -> str:
+    """After a cadence change: the new series starts later than it should have."""
+    return f"No time on or before {first_by:%a %d %b %Y} {_LATE_FIRST_TAIL}"

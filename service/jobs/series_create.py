@@ -4,6 +4,7 @@ planning lock (adopting a series already in the calendar), then POST the series.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import defaultdict
 from dataclasses import replace
@@ -26,7 +27,7 @@ from service.domain.records import PairingRecord, PairingView, PersonRecord, Ser
 from service.domain.retime import followable
 from service.domain.series import occurrences as series_occurrences
 from service.domain.series import slot_of
-from service.domain.slot_text import compromises, for_the_report
+from service.domain.slot_text import compromises, for_the_report, late_first_note
 from service.domain.slots import choose_slot
 from service.domain.status import MISSED, SeriesStatus
 from service.errors import GraphError, PermissionDenied, ServiceError
@@ -435,18 +436,27 @@ class SeriesCreation(SchedulerBase):
                               pairing.cadence_reason)
             report_hours = working_hours(report, manager_hours.time_zone)
             m_busy, r_busy = busy.get(manager.email), busy.get(report.email)
-            slot = choose_slot(
+            choose = functools.partial(
+                choose_slot,
                 cadence=cadence, manager_hours=manager_hours, report_hours=report_hours,
                 manager_busy=m_busy or [], report_busy=r_busy or [], taken=taken,
                 policy=self.slot_policy, now=self.now, seed=pairing.key,
                 free_busy_known=m_busy is not None and r_busy is not None,
                 taken_until=window_end,
-                first_by=self._first_by(pairing.id, cadence.kind) if history else None,
                 # Accounts are often made weeks before a joiner's first day (their
                 # employeeHireDate): no 1-2-1 before either person has started.
                 not_before=max((d for d in (report.hire_date, manager.hire_date) if d),
-                               default=None),
-            )
+                               default=None))
+            first_by = self._first_by(pairing.id, cadence.kind) if history else None
+            try:
+                slot = choose(first_by=first_by)
+            except ServiceError:
+                if first_by is None:
+                    raise
+                # A preference, not a rule: the old series has ended, and refusing would
+                # leave the pair none at all. The best later time, with a note.
+                slot = choose()
+                slot = replace(slot, notes=(*slot.notes, late_first_note(first_by)))
             range_end = series_end_date(slot.first_date, self.series_policy.months_ahead,
                                         self.series_policy.extend_months)
             series = SeriesRecord(

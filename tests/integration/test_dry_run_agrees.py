@@ -8,7 +8,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+import service.jobs.series_create as series_create
 from service.app import job_context
+from service.errors import ServiceError
 from service.jobs.tick import tick
 from service.sandbox import SandboxTenant
 from service.store.db import make_engine
@@ -102,3 +104,30 @@ def test_cadence_change_leaves_no_gap_and_keeps_history(settings) -> None:
         # meeting held since is read back, as any other).
         if row[2] <= NOW + timedelta(days=9):
             assert after[row[0]] == row
+
+
+def test_a_cadence_change_with_no_time_by_its_deadline_is_booked_later(
+        settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deadline for the new series' first meeting is a preference: when no time before
+    it suits both people (their few shared days all fall after it), the pair is booked at
+    the best later time with a note, not refused (its old series has ended)."""
+    real = series_create.choose_slot
+
+    def nothing_by_the_deadline(**given):
+        if given.get("first_by") is not None:
+            raise ServiceError("No weekday suits this 1-2-1 before the deadline.")
+        return real(**given)
+
+    monkeypatch.setattr(series_create, "choose_slot", nothing_by_the_deadline)
+    tenant = org()
+    for days in (0, 1, 3, 5, 7, 9, 20):  # Ben, a weekly new starter, turns monthly
+        result = _run(settings, tenant, NOW + timedelta(days=days), dry_run=False)
+        assert not result.schedule.failed
+    # Where an admin sees it: the run's "needs a look" list.
+    assert [line for line in result.schedule.needs_a_look
+            if line.startswith("Mia Manager & Ben New") and "one interval after" in line]
+    store = Store(make_engine(settings.database.url))
+    ben = next(v for v in store.views() if v.report.email == "ben@contoso.example")
+    new = store.live_series(ben.pairing.id)
+    assert new is not None and new.cadence == "monthly"
+    assert "later than one interval after the last one" in new.slot_note
