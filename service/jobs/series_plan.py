@@ -288,6 +288,9 @@ class SchedulerBase:
         comment = f"This 1-2-1 series has ended: {reason}."
         if series.first_date >= today:
             # Nothing has happened yet: cancel the whole series, with a word to the report.
+            # Its meetings stored meanwhile (for their agendas) are withdrawn first, as
+            # cancel_future does, so none is later read as cancelled (a missed 1-2-1).
+            store.withdraw_upcoming(series.id, self.now)
             await graph.cancel_event(series.mailbox, event_id, comment)
             return today
         await self.cancel_future(replace(series, event_id=event_id), comment)

@@ -285,6 +285,19 @@ class SeriesRepository(Repository):
             fields["range_end"] = range_end
         self.update_series(series_id, now, **fields)
 
+    def withdraw_upcoming(self, series_id: int, now: datetime) -> int:
+        """The series is being cancelled whole by onetoone (it ended before it began): its
+        stored meetings still to come are withdrawn, not left to be read later as
+        cancelled, which would count them as missed 1-2-1s."""
+        with self.session() as s, s.begin():
+            return s.execute(update(OccurrenceRow).where(
+                OccurrenceRow.series_id == series_id, OccurrenceRow.start >= now,
+                OccurrenceRow.captured_at.is_(None),
+                OccurrenceRow.status.in_((OccurrenceStatus.SCHEDULED, OccurrenceStatus.MOVED,
+                                          OccurrenceStatus.DECLINED)))
+                .values(status=OccurrenceStatus.WITHDRAWN, updated_at=now)
+            ).rowcount  # type: ignore[attr-defined,no-any-return]
+
     def manager_series(self, manager_mailbox: str) -> list[SeriesRecord]:
         with self.session() as s:
             return [convert.series(r) for r in s.scalars(select(SeriesRow).where(
