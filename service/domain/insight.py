@@ -32,7 +32,7 @@ from service.domain.records import (
     PairingView,
     TopicRecord,
 )
-from service.domain.status import ActionStatus, OccurrenceStatus
+from service.domain.status import LIVE_PAIRINGS, ActionStatus, OccurrenceStatus
 
 # How long one cadence step is, for gaps. Monthly series fall on "the second Tuesday", so a
 # gap of up to five weeks is on time; 31 days keeps 1.5x (46 days) from flagging those.
@@ -120,6 +120,7 @@ class Figures:
     cancelled: int = 0
     declined: int = 0
     upcoming: int = 0  # planned but not yet happened (scheduled or moved, in the future)
+    outcome_unknown: int = 0  # planned, its time passed, never read back
     # Skipped by onetoone for a long absence: not planned, neither held nor missed.
     skipped_for_absence: int = 0
     longest_gap_days: int = 0
@@ -158,7 +159,8 @@ class Figures:
     def add(self, other: Figures) -> None:
         """Roll ``other`` into these figures (gaps: the longest of any pair)."""
         for name in ("pairs", "planned", "held", "held_no_notes", "moved", "cancelled",
-                     "declined", "upcoming", "skipped_for_absence", "actions_opened",
+                     "declined", "upcoming", "outcome_unknown", "skipped_for_absence",
+                     "actions_opened",
                      "actions_closed", "actions_overdue", "topics", "topics_by_report",
                      "development"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -241,6 +243,8 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
     for occ in occurrences:
         if occ.status not in PLANNED or not _in(period, occ.start):
             continue
+        if occ.status in MISSED and occ.start > period.as_of:
+            continue  # cancelled or declined ahead of time: not missed yet, nor to come
         if skipped_for_absence(occ.status, occ.absence_state):
             f.skipped_for_absence += 1
             continue
@@ -258,12 +262,17 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
             f.declined += status == OccurrenceStatus.DECLINED
             f.held_no_notes += status == OccurrenceStatus.HELD_NO_NOTES
             f.missed_by_month[month] = f.missed_by_month.get(month, 0) + 1
-        else:
+        elif occ.start > period.as_of:
             f.upcoming += 1
+        else:
+            # Its time has passed and onetoone has not read what happened (its read-back
+            # failed for longer than it retries): neither held nor missed.
+            f.outcome_unknown += 1
     f.longest_gap_days = longest_gap(
         [o.start for o in occurrences if o.status == OccurrenceStatus.HELD], period, span,
         _absent_starts(occurrences), cadence_days(cadence))
-    as_of = period.as_of.date()
+    until = _until(period, span)
+    as_of = until.date()
     for a in actions:
         if period.start <= a.raised_on < period.end:
             f.actions_opened += 1
@@ -271,7 +280,7 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
         if a.status == ActionStatus.DONE and closed is not None and _in(period, closed):
             f.actions_closed += 1
             f.close_days.append(max(0, (closed.date() - a.raised_on).days))
-        if _open_at(a, period.as_of) and a.due is not None and a.due < as_of:
+        if _open_at(a, until) and a.due is not None and a.due < as_of:
             f.actions_overdue += 1
     for t in topics:
         if period.start <= t.raised_on < period.end:
@@ -323,16 +332,18 @@ def attention(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionR
     a long absence: each meeting skipped for one takes a cadence off the time counted, and
     runs of misses pass over such meetings."""
     out: list[str] = []
-    as_of = period.as_of
+    # As things stood at the end of the period, or when the pair ended if earlier (a
+    # leaver's actions are not overdue for the months after they left).
+    until = _until(period, span)
     gap = _gap_flag(occurrences, cadence, period, span)
     if gap:
         out.append(gap)
     run = missed_in_a_row([(o.start, outcome(o.status, o.absence_state))
-                           for o in occurrences if o.status in PLANNED], as_of)
+                           for o in occurrences if o.status in PLANNED], until)
     if run >= MISSED_FLAG:
         out.append(f"missed {run} in a row")
-    late = [a for a in actions if _open_at(a, as_of) and a.due is not None
-            and (as_of.date() - a.due).days > OVERDUE_FLAG_DAYS]
+    late = [a for a in actions if _open_at(a, until) and a.due is not None
+            and (until.date() - a.due).days > OVERDUE_FLAG_DAYS]
     if late:
         out.append(f"{len(late)} action(s) overdue by more than {OVERDUE_FLAG_DAYS} days")
     return tuple(out)
@@ -376,7 +387,9 @@ def by_leader(pairs: Sequence[PairFigures], min_size: int
 
     Returns (groups shown, the smaller groups combined or None, how many were combined).
     """
-    manager_of = {p.view.report.id: p.view.manager.id for p in pairs}
+    # A report's current line: a live pair wins over one that ended (a mover's old manager).
+    manager_of = {p.view.report.id: p.view.manager.id
+                  for p in sorted(pairs, key=lambda p: p.view.pairing.status in LIVE_PAIRINGS)}
     managers = {p.view.manager.id for p in pairs}
     names = {p.view.manager.id: p.view.manager.name for p in pairs}
     leaders = {manager_of[m] for m in managers if m in manager_of}

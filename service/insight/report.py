@@ -75,8 +75,9 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
         figures = pair_figures(h.occurrences, h.actions, h.topics, period, span,
                                cadence=cadence)
         met = figures.planned + figures.skipped_for_absence
-        if met == 0 and h.view.pairing.status != "active":
-            continue  # ended before the period: nothing to say about it
+        if met == 0 and ((span.ended is not None and span.ended < period.start_at)
+                         or (span.began is not None and span.began >= period.end_at)):
+            continue  # ended before the period, or began after it: nothing to say about it
         pairs.append(PairFigures(h.view, cadence, figures,
                                  attention(h.occurrences, h.actions, cadence, period, span)))
     pairs.sort(key=lambda p: (p.view.manager.name.lower(), p.view.report.name.lower()))
@@ -91,7 +92,7 @@ COLUMNS = ("pairs", "planned", "held", "held_no_notes", "moved", "cancelled", "d
            "upcoming", "missed", "longest_gap_days", "actions_opened", "actions_closed",
            "actions_overdue", "median_days_to_close", "report_led_share", "development_share",
            # Added after the others: files read by column position keep their columns.
-           "skipped_for_absence")
+           "skipped_for_absence", "outcome_unknown")
 
 
 def figure_row(f: Figures) -> dict[str, Any]:
@@ -107,7 +108,8 @@ def figure_row(f: Figures) -> dict[str, Any]:
             "median_days_to_close": None if median is None else round(median, 1),
             "report_led_share": share(f.report_led_share),
             "development_share": share(f.development_share),
-            "skipped_for_absence": f.skipped_for_absence}
+            "skipped_for_absence": f.skipped_for_absence,
+            "outcome_unknown": f.outcome_unknown}
 
 
 def pair_row(p: PairFigures) -> dict[str, Any]:
@@ -115,7 +117,9 @@ def pair_row(p: PairFigures) -> dict[str, Any]:
     return {"manager": v.manager.name, "manager_email": v.manager.email,
             "report": v.report.name, "report_email": v.report.email,
             "cadence": p.cadence, "cadence_days": cadence_days(p.cadence),
-            **figure_row(p.figures), "needs_attention": "; ".join(p.attention)}
+            **figure_row(p.figures), "needs_attention": "; ".join(p.attention),
+            "status": v.pairing.status,
+            "ended": v.pairing.ended_at.date().isoformat() if v.pairing.ended_at else None}
 
 
 def group_rows(report: Report) -> list[dict[str, Any]]:
@@ -174,7 +178,7 @@ def render_files(report: Report, fmt: str, generated: str) -> dict[str, str]:
         return {"report.json": json.dumps(body, indent=2, ensure_ascii=False) + "\n"}
     if fmt == "csv":
         heads = {"pairs": ("manager", "manager_email", "report", "report_email", "cadence",
-                           "cadence_days", *COLUMNS, "needs_attention"),
+                           "cadence_days", *COLUMNS, "needs_attention", "status", "ended"),
                  "managers": ("manager", *COLUMNS), "groups": ("group", *COLUMNS),
                  "attention": ("manager", "report", "why")}
         return {f"{name}.csv": _csv(rows, heads[name]) for name, rows in data.items()}
