@@ -108,11 +108,15 @@ def working_hours(person: PersonRecord, fallback_zone: str) -> WorkingHours:
 
 def mailbox_fields(info: MailboxInfo) -> dict[str, Any]:
     """Columns for a person from mailboxSettings (Windows zone names become IANA)."""
-    zone_name = info.working_time_zone or info.time_zone
     zone = None
-    if zone_name:
+    # The working hours' own zone first; when that is one onetoone cannot map (a custom zone:
+    # Graph's customTimeZone, "Customized Time Zone", offsets but no name), the mailbox's
+    # own zone, in which Outlook shows that person their day: not the policy's fallback,
+    # which would put a New York report's 09:00 at 09:00 London.
+    for zone_name in dict.fromkeys(z for z in (info.working_time_zone, info.time_zone) if z):
         try:
             zone = to_iana(zone_name)
+            break
         except ValueError:
             log.warning("schedule.unknown_zone", extra={"zone": zone_name, "user": info.user_id})
     days = tuple(WEEKDAYS.index(d.lower()) for d in info.working_days
