@@ -10,6 +10,7 @@ older spellings and the other cities CLDR maps to each Windows zone are accepted
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -330,3 +331,9 @@ def is_valid_zone(name: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def local_date(moment: datetime, zone: str | None) -> date:
+    """The day ``moment`` falls on in ``zone`` (an IANA name; None: UTC's). A meeting's
+    date is written in its series' zone: a Sydney 10:00 is the day before in UTC."""
+    return moment.astimezone(ZoneInfo(zone)).date() if zone else moment.date()

@@ -29,6 +29,7 @@ from service.domain.mail_reply import bare_subject, is_reply, new_topics, topic_
 from service.domain.records import OccurrenceRecord, PairingView
 from service.domain.series import agenda_can_update, meetings
 from service.domain.status import MEETING_SERIES, AgendaState, OccurrenceStatus
+from service.domain.timezones import local_date
 from service.domain.topics import (
     COMMENTS,
     PRIVATE,
@@ -145,7 +146,9 @@ def _add_topics(ctx: JobContext, mail: Incoming, now: datetime,
             + ("that is" if len(lines.topics) == 1 else "those are")
             + " already on the list for your next 1-2-1, so nothing was added."], now)
         return
-    added = ctx.store.add_mail_topics(mail.view.pairing.id, fresh, mail.by, now.date(),
+    series = mail.view.series
+    added = ctx.store.add_mail_topics(mail.view.pairing.id, fresh, mail.by,
+                                      local_date(now, series.time_zone if series else None),
                                       now, message_id=mail.message_id)
     if not added:
         log.info("topics_mail.seen", extra={"message_id": mail.message.id})
@@ -179,10 +182,13 @@ def _where(ctx: JobContext, view: PairingView, now: datetime) -> str:
     if not coming:
         return "these are on the list for your next 1-2-1."
     first = coming[0]
+    zone = several[-1].time_zone if several else None  # (the series are in one zone)
     if first.stored is not None and _final(ctx, first.stored) and len(coming) > 1:
-        return (f"the agenda for {format_date(first.start.date())} is already final, so "
-                f"these go on the one for {format_date(coming[1].start.date())}.")
-    return f"these are on the agenda for your 1-2-1 on {format_date(first.start.date())}."
+        return (f"the agenda for {format_date(local_date(first.start, zone))} is already "
+                f"final, so these go on the one for "
+                f"{format_date(local_date(coming[1].start, zone))}.")
+    return ("these are on the agenda for your 1-2-1 on "
+            f"{format_date(local_date(first.start, zone))}.")
 
 
 def _final(ctx: JobContext, occ: OccurrenceRecord) -> bool:
