@@ -3,21 +3,18 @@ is on Monday in UTC, and "your 1-2-1 on Monday" would send the report to the wro
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from service.app import job_context
 from service.domain.agenda import format_date
 from service.domain.topics import topics_address
-from service.jobs.tick import tick
 from service.sandbox import SandboxTenant
 from service.sandbox.mail import compose
 from service.store.db import make_engine
 from service.store.repo import Store
-from tests.integration.test_agenda_loop import no_sleep
+from tests.integration.test_schedule_job import run
 
 BOX = "onetoone@x.example"
 START = datetime(2027, 3, 1, 0, 30, tzinfo=UTC)
@@ -36,17 +33,7 @@ def test_a_topic_reply_names_the_meetings_local_day(tmp_path, settings_for) -> N
                     hire_date=date(2020, 1, 1))
     tenant.add_user("onetoone service", BOX, hire_date=date(2020, 1, 1))
 
-    def at(now: datetime):
-        tenant.now = lambda: now
-
-        async def go():
-            async with job_context(settings, now, sandbox=tenant,
-                                   graph_options={"sleep": no_sleep}) as ctx:
-                return await tick(ctx, now)
-
-        return asyncio.run(go())
-
-    at(START)
+    run(settings, tenant, START)
     store = Store(make_engine(settings.database.url))
     (view,) = store.views()
     assert view.series is not None
@@ -56,7 +43,7 @@ def test_a_topic_reply_names_the_meetings_local_day(tmp_path, settings_for) -> N
     assert first.date() != first.astimezone(UTC).date()  # (the case: a morning in Sydney)
     compose(tenant, "ola@x.example", [topics_address(BOX, view.pairing.key)], "For our 1-2-1",
             "<p>Team lead role</p>")
-    at(START + timedelta(minutes=10))
+    run(settings, tenant, START + timedelta(minutes=10))
     replies = [re.sub(r"<[^>]+>", " ", m["body"]["content"])
                for m in tenant.messages("ola@x.example") if "Team lead" not in m["subject"]]
     said = " ".join(" ".join(replies).split())
