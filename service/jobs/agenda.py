@@ -304,18 +304,16 @@ def shared_beyond_the_pair(event: Any, view: PairingView, store: Store) -> bool:
     """Whether the invite has an attendee other than the report (rooms aside).
 
     An attendee's type is only what the organizer chose: Outlook's Resources box takes any
-    address, and a colleague put there still gets every update. So a "resource" counts as a
-    room only when it is not a person onetoone knows and is at one of the pair's domains (a
-    room of another organisation is never booked for a 1-2-1)."""
+    address, and a colleague put there still gets every update. So a "resource" who is in
+    a pair (as manager or report: a person for certain) counts as a person. (Other
+    addresses there are taken for rooms: a room's account can be an enabled directory user,
+    and a tenant's rooms can be at any of its domains.)"""
     pair = {view.report.email.lower(), view.manager.email.lower()}
-    others = {a.email.lower(): a.kind for a in event.attendees
-              if a.email and a.email.lower() not in pair}
-    if any(kind != "resource" for kind in others.values()):
-        return True
-    domains = {e.rpartition("@")[2] for e in pair}
-    if any(e.rpartition("@")[2] not in domains for e in others):
-        return True
-    return bool(others) and bool(store.known_emails(others))
+    people = {a.email.lower() for a in event.attendees
+              if a.email and a.email.lower() not in pair and a.kind != "resource"}
+    resources = {a.email.lower() for a in event.attendees
+                 if a.email and a.email.lower() not in pair and a.kind == "resource"}
+    return bool(people) or (bool(resources) and bool(store.paired_emails(resources)))
 
 
 async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
