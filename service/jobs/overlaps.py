@@ -33,6 +33,7 @@ from service.jobs.series_plan import (
     SchedulerBase,
     describe_slot,
     local_today,
+    not_before,
     with_note_first,
     working_hours,
 )
@@ -238,7 +239,7 @@ class OverlapRepair(SchedulerBase):
             taken=booked[manager.id] + booked[report.id], policy=self.slot_policy,
             now=self.now, seed=view.pairing.key,
             free_busy_known=bool(busy) and None not in busy.values(),
-            taken_until=self.now + TAKEN_HORIZON)
+            taken_until=self.now + TAKEN_HORIZON, not_before=not_before(manager, report))
         if (series.first_date < local_today(self.now, series.time_zone)
                 or store.occurrences(series.id) or await self._has_exceptions(series)):
             # A past, occurrences already mirrored (an agenda may be in one), or an exception:

@@ -50,6 +50,7 @@ from service.jobs.series_plan import (
     local_today,
     lock_clock,
     mailbox_fields,
+    not_before,
     stored_differs,
     working_hours,
     zone_known,
@@ -443,10 +444,7 @@ class SeriesCreation(SchedulerBase):
                 policy=self.slot_policy, now=self.now, seed=pairing.key,
                 free_busy_known=m_busy is not None and r_busy is not None,
                 taken_until=window_end,
-                # Accounts are often made weeks before a joiner's first day (their
-                # employeeHireDate): no 1-2-1 before either person has started.
-                not_before=max((d for d in (report.hire_date, manager.hire_date) if d),
-                               default=None))
+                not_before=not_before(manager, report))
             first_by = self._first_by(pairing.id, cadence.kind) if history else None
             try:
                 slot = choose(first_by=first_by)

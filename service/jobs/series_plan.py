@@ -106,6 +106,13 @@ def working_hours(person: PersonRecord, fallback_zone: str) -> WorkingHours:
     return WorkingHours(time_zone=zone, days=days, start=start, end=end)
 
 
+def not_before(manager: PersonRecord, report: PersonRecord) -> date | None:
+    """The first day a pair's series may start: accounts are often made weeks before a
+    joiner's first day (their employeeHireDate), and no 1-2-1 is held before either person
+    has started."""
+    return max((d for d in (report.hire_date, manager.hire_date) if d), default=None)
+
+
 def mailbox_fields(info: MailboxInfo) -> dict[str, Any]:
     """Columns for a person from mailboxSettings (Windows zone names become IANA)."""
     zone = None

@@ -389,3 +389,29 @@ def test_overlap_with_a_history_is_ended_and_booked_anew(db_url, settings_for) -
                     if v.pairing.id == pairing_id
                     for o in store.pairing_occurrences(pairing_id)}
         assert all(now_rows[r[0]] == r for r in rows if r[2] < later)
+
+
+def test_a_repaired_overlap_keeps_a_joiners_first_day(db_url, settings_for) -> None:
+    """A joiner provisioned before their first day whose series clashes with another is
+    moved by the overlap repair: to a time on or after that first day, as when it was made."""
+    tenant = SandboxTenant(seed="repair", now=lambda: NOW)
+    tenant.add_user("Top Boss", "top@org.example", hire_date=date(2015, 1, 1))
+    tenant.add_user("Mid Manager", "mid@org.example", manager="top@org.example",
+                    hire_date=date(2018, 1, 1))
+    # (Mid manages already, so Rae joining does not change Top & Mid's cadence.)
+    tenant.add_user("Old Hand", "old@org.example", manager="mid@org.example",
+                    hire_date=date(2019, 1, 1))
+    cfg = settings_for(db_url)
+    _tick(cfg, tenant, NOW, "w")  # Top & Mid first: the joiner's series is the later one
+    first_day = (NOW + timedelta(days=21)).date()
+    tenant.add_user("Rae Joiner", "rae@org.example", manager="mid@org.example",
+                    hire_date=first_day)
+    _tick(cfg, tenant, NOW, "w")
+    _collide(cfg, tenant, NOW)  # Rae's series put on Top & Mid's slot, from its first date
+    result = _tick(cfg, tenant, NOW, "w")
+    assert len(result.schedule.moved) == 1 and "Rae" in result.schedule.moved[0]
+    store = Store(make_engine(cfg.database.url))
+    rae = next(v for v in store.views(["active"]) if v.report.email == "rae@org.example")
+    assert rae.series is not None and rae.series.first_date >= first_day
+    emails = ["top@org.example", "mid@org.example", "rae@org.example"]
+    assert overlaps(one_to_ones(tenant, emails, NOW, NOW + LOOK)) == []
