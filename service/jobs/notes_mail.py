@@ -19,7 +19,7 @@ from html import escape
 from service.domain.agenda import first_name, format_date
 from service.domain.events import MailMessage
 from service.domain.mail_reply import GENERIC_SUBJECTS, bare_subject, is_reply, note_text
-from service.domain.records import OccurrenceRecord, PairingView
+from service.domain.records import OccurrenceRecord
 from service.domain.status import OccurrenceStatus
 from service.domain.timezones import local_date
 from service.domain.topics import PlusTag, comments_token
@@ -60,8 +60,8 @@ def read_comment(ctx: JobContext, message: MailMessage, tag: PlusTag, now: datet
     log.info("topics_mail.comment", extra={"pairing": view.pairing.key, "occurrence": occ.id})
     acknowledge(ctx, mail, "comment_reply", [
         f"Thanks {escape(first_name(view.report.name))}: your comments on the 1-2-1 of "
-        f"{format_date(local_date(occ.start, _zone(view)))} are kept with its notes (they "
-        f"don't change {escape(first_name(view.manager.name))}'s notes), and "
+        f"{format_date(local_date(occ.start, context[0].time_zone))} are kept with its notes "
+        f"(they don't change {escape(first_name(view.manager.name))}'s notes), and "
         f"{escape(first_name(view.manager.name))} has your reply."], now)
 
 
@@ -87,7 +87,7 @@ def read_private_note(ctx: JobContext, mail: Incoming, now: datetime,
     report.private_notes.append(mail.label)
     log.info("topics_mail.private_note", extra={"pairing": view.pairing.key})
     where = (f"your 1-2-1 with {escape(view.report.name)} on "
-             f"{format_date(local_date(occ.start, _zone(view)))}" if occ else
+             f"{format_date(local_date(occ.start, _zone(ctx, occ)))}" if occ else
              f"your 1-2-1s with {escape(view.report.name)} (no meeting yet)")
     acknowledge(ctx, mail, "private_reply", [
         f"Kept as a private note on {where}. It stays in onetoone's database: it is never "
@@ -108,6 +108,7 @@ def _meeting_for_note(meetings: list[OccurrenceRecord], now: datetime
     return min(upcoming, key=lambda o: o.start) if upcoming else None
 
 
-def _zone(view: PairingView) -> str | None:
-    """The pair's series' zone: its meetings' dates are written in it."""
-    return view.series.time_zone if view.series is not None else None
+def _zone(ctx: JobContext, occ: OccurrenceRecord) -> str | None:
+    """The zone of the meeting's own series: its date is written in it (as the summary's)."""
+    series = ctx.store.series(occ.series_id)
+    return series.time_zone if series is not None else None
