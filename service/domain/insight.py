@@ -49,6 +49,11 @@ PLANNED = frozenset({OccurrenceStatus.SCHEDULED, OccurrenceStatus.MOVED,
                      OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES})
 
 
+# How long after its end a meeting may wait for its notes to be read (the grace period and
+# the next runs) before the report calls its outcome unknown.
+READ_BACK_SLACK = timedelta(days=2)
+
+
 @dataclass(frozen=True)
 class Period:
     """The days a report covers: ``start`` inclusive, ``end`` exclusive, seen at ``now``."""
@@ -262,11 +267,11 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
             f.declined += status == OccurrenceStatus.DECLINED
             f.held_no_notes += status == OccurrenceStatus.HELD_NO_NOTES
             f.missed_by_month[month] = f.missed_by_month.get(month, 0) + 1
-        elif occ.start > period.as_of:
-            f.upcoming += 1
+        elif occ.end + READ_BACK_SLACK > period.as_of:
+            f.upcoming += 1  # to come, under way, or ended lately and not read back yet
         else:
-            # Its time has passed and onetoone has not read what happened (its read-back
-            # failed for longer than it retries): neither held nor missed.
+            # Long past, and onetoone has not read what happened (its read-back failed for
+            # longer than it retries): neither held nor missed.
             f.outcome_unknown += 1
     f.longest_gap_days = longest_gap(
         [o.start for o in occurrences if o.status == OccurrenceStatus.HELD], period, span,

@@ -92,7 +92,11 @@ COLUMNS = ("pairs", "planned", "held", "held_no_notes", "moved", "cancelled", "d
            "upcoming", "missed", "longest_gap_days", "actions_opened", "actions_closed",
            "actions_overdue", "median_days_to_close", "report_led_share", "development_share",
            # Added after the others: files read by column position keep their columns.
-           "skipped_for_absence", "outcome_unknown")
+           "skipped_for_absence")
+# Added later still, after every column a file already had (pairs.csv: after
+# needs_attention), so files read by column position keep theirs.
+LATER_COLUMNS = ("outcome_unknown",)
+PAIR_LATER_COLUMNS = ("status", "ended", *LATER_COLUMNS)
 
 
 def figure_row(f: Figures) -> dict[str, Any]:
@@ -178,8 +182,9 @@ def render_files(report: Report, fmt: str, generated: str) -> dict[str, str]:
         return {"report.json": json.dumps(body, indent=2, ensure_ascii=False) + "\n"}
     if fmt == "csv":
         heads = {"pairs": ("manager", "manager_email", "report", "report_email", "cadence",
-                           "cadence_days", *COLUMNS, "needs_attention", "status", "ended"),
-                 "managers": ("manager", *COLUMNS), "groups": ("group", *COLUMNS),
+                           "cadence_days", *COLUMNS, "needs_attention", *PAIR_LATER_COLUMNS),
+                 "managers": ("manager", *COLUMNS, *LATER_COLUMNS),
+                 "groups": ("group", *COLUMNS, *LATER_COLUMNS),
                  "attention": ("manager", "report", "why")}
         return {f"{name}.csv": _csv(rows, heads[name]) for name, rows in data.items()}
     months = report.period.months()

@@ -44,12 +44,26 @@ def test_meetings_are_counted_for_the_time_they_are_in() -> None:
         meeting(days_ago(-10), OccurrenceStatus.CANCELLED),  # cancelled ahead of time
         meeting(days_ago(-20), OccurrenceStatus.DECLINED),
         meeting(days_ago(-30)),  # still to come
-        meeting(days_ago(60)), meeting(days_ago(30)),  # passed, never read back
+        meeting(days_ago(60)), meeting(days_ago(30)),  # long past, never read back
+        meeting(NOW - timedelta(hours=2)),  # just ended: its notes are read on the next run
         meeting(days_ago(90), OccurrenceStatus.HELD),
         created=days_ago(400))], ahead, 1).pairs
     f = pair.figures
-    assert (f.missed, f.upcoming, f.outcome_unknown, f.held) == (0, 1, 2, 1)
+    assert (f.missed, f.upcoming, f.outcome_unknown, f.held) == (0, 2, 2, 1)
+    assert f.planned == f.held + f.missed + f.upcoming + f.outcome_unknown
     assert f.missed_by_month == {}
+
+
+def test_new_columns_come_after_every_earlier_one() -> None:
+    """Files read by column position keep their columns."""
+    files = render_files(build([history(created=days_ago(400))], PERIOD, 1), "csv", "now")
+    pairs = files["pairs.csv"].splitlines()[0].split(",")
+    assert pairs[pairs.index("needs_attention"):] == [
+        "needs_attention", "status", "ended", "outcome_unknown"]
+    assert pairs[pairs.index("needs_attention") - 1] == "skipped_for_absence"
+    for name in ("managers.csv", "groups.csv"):
+        assert files[name].splitlines()[0].split(",")[-2:] == ["skipped_for_absence",
+                                                               "outcome_unknown"]
 
 
 def test_a_leavers_actions_are_not_overdue_after_they_left() -> None:
