@@ -36,6 +36,7 @@ from service.jobs.context import JobContext
 from service.jobs.notes_seen import next_agendas
 from service.jobs.occurrences import calendar_read_at, report_declined
 from service.store.calendar_delta import DeltaRepository
+from service.store.privacy import ERASED
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
@@ -118,6 +119,11 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
                        now: datetime, report: CaptureReport, label: str,
                        read: CalendarRead | None = None) -> None:
     store = ctx.store
+    if occ.captured_fingerprint == ERASED:
+        # Its notes were erased (`forget`, retention): what Outlook still holds is never
+        # read again (the store marks it so; this is the last guard).
+        store.update_occurrence(occ.id, now, read_back_at=None)
+        return
     if as_written(occ, read):
         # This run's read of the calendar vouches that its agenda is as written: nothing
         # typed (see jobs/notes_seen.py), so no read of the event.

@@ -56,6 +56,7 @@ from service.store import convert
 from service.store.base import Repository, chunks
 from service.store.models import OccurrenceRow, PairingRow, PersonRow, SeriesRow, TopicRow
 from service.store.people import FORGET_DUE, forget_due_of_managers, pairings_state
+from service.store.privacy import not_sealed
 
 # Stored for a series no meeting of which will ever need listing (a superseded series whose
 # last meetings are written): never due, and not "work it out" either.
@@ -450,7 +451,7 @@ class DueRepository(Repository):
                         .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
                         .where(OccurrenceRow.end >= ended_from,
                                OccurrenceRow.captured_at.is_not(None),
-                               OccurrenceRow.event_id != "",
+                               OccurrenceRow.event_id != "", not_sealed(),
                                func.lower(SeriesRow.mailbox).in_(part))):
                     out.setdefault(mailbox.lower(), {})[row.event_id] = (
                         convert.occurrence(row))
@@ -509,7 +510,8 @@ class DueRepository(Repository):
                     s.execute(update(OccurrenceRow).where(OccurrenceRow.id.in_(part))
                               .values(changed_at=at))
                     s.execute(update(OccurrenceRow).where(OccurrenceRow.id.in_(part),
-                                                          OccurrenceRow.captured_at.is_not(None))
+                                                          OccurrenceRow.captured_at.is_not(None),
+                                                          not_sealed())
                               .values(read_back_at=now))
             s.commit()
 
@@ -524,7 +526,7 @@ class DueRepository(Repository):
                   & (OccurrenceRow.end < ended_until)
                   & OccurrenceRow.status.not_in((OccurrenceStatus.CANCELLED,
                                                  OccurrenceStatus.WITHDRAWN)))
-        again = OccurrenceRow.read_back_at <= now
+        again = (OccurrenceRow.read_back_at <= now) & not_sealed()
         out: dict[int, tuple[OccurrenceRecord, str]] = {}
         with self.session() as s:
             for where in (first, again) if first_reads else (again,):

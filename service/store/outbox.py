@@ -28,6 +28,7 @@ from service.errors import StoreError
 from service.store import convert
 from service.store.base import Repository, chunks
 from service.store.models import OccurrenceRow, OutboxRow
+from service.store.privacy import not_sealed
 
 
 def _no_mail(kind: str) -> ColumnElement[bool]:
@@ -104,8 +105,9 @@ class OutboxRepository(Repository):
         meeting, however many were held in the window."""
         wanted = []
         if summaries:
+            # (Not of a meeting whose notes were erased before its summary was queued.)
             wanted.append(and_(OccurrenceRow.status == OccurrenceStatus.HELD,
-                               _no_mail("summary")))
+                               not_sealed(), _no_mail("summary")))
         if reminders_by is not None:
             wanted.append(and_(OccurrenceRow.status == OccurrenceStatus.HELD_NO_NOTES,
                                OccurrenceRow.end <= reminders_by, _no_mail("reminder")))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 
 from service.domain.status import ActionStatus, OutboxStatus, TopicStatus
 from service.store.base import Repository
@@ -19,6 +20,7 @@ from service.store.models import (
     OutboxRow,
     PairingRow,
     ReportCommentRow,
+    SeriesRow,
     TopicRow,
 )
 
@@ -46,6 +48,8 @@ class PrivacyRepository(Repository):
                 list(s.scalars(select(OutboxRow).where(OutboxRow.pairing_id.in_(ids)))), now)
             # The report's mailed comments are notes of the meeting too (counted with them).
             erased["notes"] += erase_comments(s, ReportCommentRow.pairing_id.in_(ids))
+            _seal(s, OccurrenceRow.series_id.in_(
+                select(SeriesRow.id).where(SeriesRow.pairing_id.in_(ids))))
         self.flush_to_disk()
         return erased
 
@@ -69,6 +73,7 @@ class PrivacyRepository(Repository):
             erased["notes"] += erase_comments(s, or_(
                 ReportCommentRow.occurrence_id.in_(old_meetings),
                 ReportCommentRow.created_at < cutoff))
+            _seal(s, OccurrenceRow.start < cutoff)
         if any(erased.values()):
             self.flush_to_disk()
         return erased
@@ -85,6 +90,23 @@ class PrivacyRepository(Repository):
             for table in ("notes", "note_versions", "report_comments", "topics", "actions",
                           "outbox"):
                 conn.exec_driver_sql(f"VACUUM {table}")
+
+
+def _seal(s: Any, which: Any) -> None:
+    """Meetings already read back whose notes were erased are never read back again: the
+    manager's Outlook still holds what they typed, and a re-read (a late edit seen, or the
+    day-after look) would store it again and bring erased actions back open. The read's
+    fingerprint goes too (a hash of the notes would confirm a guess at them); the mark
+    ERASED in its place is what the read-back and the mail steps look for."""
+    s.execute(update(OccurrenceRow).where(which, OccurrenceRow.captured_at.is_not(None),
+                                          not_sealed())
+              .values(captured_fingerprint=ERASED, read_back_at=None))
+
+
+def not_sealed() -> Any:
+    """The meetings ``_seal`` has not closed to read-backs (a condition for a query)."""
+    return or_(OccurrenceRow.captured_fingerprint.is_(None),
+               OccurrenceRow.captured_fingerprint != ERASED)
 
 
 def _erase(notes: Iterable[NoteRow], versions: Iterable[NoteVersionRow],
