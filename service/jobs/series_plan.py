@@ -58,6 +58,9 @@ MOVING = "moving: "  # slot_note of a series whose move is stored but maybe not 
 # How far ahead other 1-2-1s are checked when choosing a slot: longer than the look-ahead,
 # because a fortnightly and a monthly series can first meet in month three.
 TAKEN_HORIZON = timedelta(days=371)
+# How far before now a series ending on or before its first day is looked at for a meeting
+# already held (one moved earlier by the manager included).
+EARLIER_LOOK = timedelta(days=60)
 
 
 @dataclass
@@ -297,7 +300,8 @@ class SchedulerBase:
         if event_id is None or series.range_end < today:
             return None
         comment = f"This 1-2-1 series has ended: {reason}."
-        if series.first_date >= today:
+        begun = series.first_date < today or await self._begun(series, event_id)
+        if not begun:
             # Nothing has happened yet: cancel the whole series, with a word to the report.
             # Its meetings stored meanwhile (for their agendas) are withdrawn first, as
             # cancel_future does, so none is later read as cancelled (a missed 1-2-1).
@@ -307,7 +311,25 @@ class SchedulerBase:
         await self.cancel_future(replace(series, event_id=event_id), comment)
         if pairing is not None:
             await self.mark_ended(series.mailbox, event_id, pairing.key, today)
-        return today - timedelta(days=1)
+        # A series whose first meeting was earlier today (or moved before it) keeps today:
+        # its last day is never before its first.
+        return today if series.first_date >= today else today - timedelta(days=1)
+
+    async def _begun(self, series: SeriesRecord, event_id: str) -> bool:
+        """Whether a meeting of a series not due to start before today has begun all the
+        same: its first one earlier today, or one the manager moved to an earlier day.
+        Cancelling the whole series would take it, and the notes typed into it, out of the
+        manager's calendar (an organizer's cancel deletes their copy). One instances read,
+        only when a series ends before or on its first day."""
+        try:
+            items = await self.ctx.graph.instances(series.mailbox, event_id,
+                                                   self.now - EARLIER_LOOK, self.now)
+        except NotFound as exc:
+            if mailbox_gone(exc):
+                raise
+            return False  # the series is gone: nothing of it is left to keep
+        return any(i.start is not None and i.start < self.now and not i.cancelled
+                   for i in items)
 
     async def remove_orphans(self, series: SeriesRecord, today: date) -> None:
         """Take ``series``' meetings to come out of the report's calendar, its organizer's
