@@ -34,6 +34,7 @@ from __future__ import annotations
 import csv
 import difflib
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -164,7 +165,15 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
         row_errors = len(errors)
 
         for role, email in (("manager", manager), ("report", report)):
-            if not is_valid_email(email):
+            hidden = [(i, c) for i, c in enumerate(email) if unicodedata.category(c) == "Cf"]
+            if hidden:
+                i, c = hidden[0]
+                errors.append(
+                    f"{where}: {role} email {email!r} holds an invisible character "
+                    f"(U+{ord(c):04X} {unicodedata.name(c, 'format character')}) at "
+                    f"position {i + 1}. Retype the address."
+                )
+            elif not is_valid_email(email):
                 shown = f"{email!r}" if email else "(empty)"
                 errors.append(
                     f"{where}: {role} email {shown} is not a valid email address. "

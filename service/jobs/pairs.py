@@ -178,6 +178,7 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
             usable.setdefault(extra.id, extra)
 
     file_rows: list[FilePair] = []
+    listed = False
     meant_empty = False
     by_email: dict[str, DirectoryUser] = {}
     if use_file:
@@ -191,9 +192,13 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
         # than their mail (one request, batched), or an alias (one more).
         found |= await ctx.graph.find_users(sorted(named - set(by_email) - set(found)))
         problems = []
+        excluded: set[int] = set()  # lines naming someone in [pairs] exclude: never paired
         for row in file_rows:
             for email in (row.manager_email, row.report_email):
                 user = by_email.get(email) or found.get(email)
+                if user is not None and (email in exclude or user.email in exclude):
+                    excluded.add(row.line)
+                    continue
                 if user is None:
                     problems.append(f"{cfg.file}:{row.line}: {email} is not a user in the "
                                     "directory (by email address, alias or user principal "
@@ -211,6 +216,8 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
                 shown.append(f"... and {len(problems) - MAX_PROBLEMS} more in {cfg.file} "
                              "(fix these and run again to see the rest).")
             raise PairsFileError("\n".join(shown))
+        listed = bool(file_rows)
+        file_rows = [row for row in file_rows if row.line not in excluded]
 
     person = _People(await _group_members(ctx) if policy.group_overrides else {})
     # Who manages others: by the directory when it is a source, by the file when it is
@@ -246,6 +253,8 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
                               cadence=row.cadence, minutes=row.minutes,
                               source=f"file {cfg.file}:{row.line}"))
 
+    current = ctx.store.live_pairings(LIVE_PAIRINGS)
+    live_keys = {c.key for c in current}
     looped = []
     doubled: set[int] = set()
     for cycle in management_cycles(specs):
@@ -257,6 +266,8 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
             # Two people who each manage the other would get two series with each other:
             # one is kept (the first, as described) until the directory is fixed.
             kept, dropped = cycle
+            if dropped.key in live_keys and kept.key not in live_keys:
+                kept, dropped = dropped, kept  # the pair already meeting stays
             doubled.add(id(dropped))
             warning += (f" Until then only {kept.manager.email} meets "
                         f"{kept.report.email} (one series, not two).")
@@ -266,8 +277,7 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
         # A pairs-file line closes a loop with the directory: refused, like any bad line.
         raise PairsFileError("\n".join(looped))
 
-    current = ctx.store.live_pairings(LIVE_PAIRINGS)
-    if use_file and not file_rows and not meant_empty and any(
+    if use_file and not listed and not meant_empty and any(
             c.source.startswith("file") for c in current if not c.ended):
         # A truncated export or a file saved empty by mistake would end every 1-2-1 it
         # lists, each report mailed a cancellation: refused, as any bad input is. (A new
