@@ -187,6 +187,16 @@ def _owner_like(raw: str) -> bool:
             and fold(SPACE.sub(" ", raw.strip(" .,;:*_"))) not in _NOT_OWNERS)
 
 
+_STRUCK = re.compile(r"^~~(?P<t>(?:(?!~~).)+)~~$")
+
+
+def _unstrike(s: str) -> tuple[str, bool]:
+    """A line struck through as a whole (``html_to_text`` wraps it in ``~~``): its words,
+    and True - the manager marked it done, as for a carried action."""
+    m = _STRUCK.match(s)
+    return (m.group("t").strip(), True) if m else (s, False)
+
+
 def parse_action(line: str, *, meeting_date: date, manager_name: str,
                  report_name: str) -> NewAction | None:
     """One action line in the forgiving form (see the module notes), or None."""
@@ -194,10 +204,14 @@ def parse_action(line: str, *, meeting_date: date, manager_name: str,
     s = strip_bullets(s)
     s = _NUMBERING.sub("", s)
     s = strip_bullets(s)
+    s, struck = _unstrike(s)  # "~~Rob: send the plan~~": struck through in Outlook
     s, ticked = leading_box(s)
     s = _LABEL.sub("", s, count=1)  # "Action: Ben: send the plan" - the owner is Ben
     if ticked is None:
         s, ticked = leading_box(s)
+    if not struck:
+        s, struck = _unstrike(s.strip())  # "[ ] ~~Rob: send the plan~~"
+    ticked = ticked or struck
     s = s.strip()
     if not s:
         return None
@@ -307,12 +321,15 @@ def _is_prompt(key: str, in_typing_area: bool) -> bool:
 def _agenda_shaped(line: str, in_typing_area: bool) -> bool:
     """Lines known by their shape as our agenda's. Last time's, topic and share lines only
     outside the areas the manager types into: there "Finance added: “…”" is their note."""
-    if (_HEADER.match(line) or _TOPIC_MAIL.match(line) or _PRIVATE_MAIL.match(line)
-            or (_ACTION_MARK.search(line) and BOX.match(line) and " – " in line)):
+    if _HEADER.match(line) or _TOPIC_MAIL.match(line) or _PRIVATE_MAIL.match(line):
         return True
     if in_typing_area:
+        # "[ ] Rob – fix the bug (#4521) – Friday" typed there is the manager's action
+        # (a ticket number is not one of our markers): only our carried lines' own area
+        # holds lines shaped like them.
         return False
-    return bool(_SHARE.match(line) or _RECALLED.match(line) or _TOPIC_LINE.search(line))
+    return bool(_SHARE.match(line) or _RECALLED.match(line) or _TOPIC_LINE.search(line)
+                or (_ACTION_MARK.search(line) and BOX.match(line) and " – " in line))
 
 
 def _strip_to_block(text: str) -> str:
@@ -423,6 +440,12 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
     # No Unicode normalisation of the lines themselves: keep what people typed.
     lines = [clean_line(raw) for raw in block_lines(text, agenda_line)]
     pasted = pasted_spans(lines)
+    # Our own END line with a copy pasted after it (below the Teams block, say): what lies
+    # between is the body outside our block, kept as notes but never read as actions.
+    kinds = [sentinel_kind(line) for line in lines]
+    last_start = max((i for i, k in enumerate(kinds) if k == "start"), default=-1)
+    ours_end = {i for i, k in enumerate(kinds)
+                if k == "end" and i < last_start and i not in pasted.values()}
     pasted_end = -1
     outside: tuple[str | None, bool] = (None, False)
     section: str | None = None
@@ -437,6 +460,8 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
         if i == pasted_end:
             section, question_pending = outside
             continue
+        if i in ours_end:
+            section, question_pending = None, False
         key = line_key(line)
         if not key or sentinel_kind(line):  # blank, only bullets, or a marker line
             continue
