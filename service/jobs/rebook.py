@@ -487,10 +487,12 @@ def _stale(ctx: JobContext, missed: _Missed, rebook: RebookRecord,
     view = missed.view
     body = render("rebook_stale.html.j2", s={
         "manager_first": first_name(view.manager.name), "report_name": view.report.name})
-    store.enqueue(_mail_row(ctx, missed, "stale",
-                            f"That time is no longer free: 1-2-1 with {view.report.name}",
-                            body, now))
-    store.update_rebook(rebook.id, now, status=RebookStatus.EXPIRED)
+    mail = _mail_row(ctx, missed, "stale",
+                     f"That time is no longer free: 1-2-1 with {view.report.name}", body, now)
+    # Only while nobody has picked from the offer: another worker handling the same mail
+    # may have booked this very time a moment ago (which is why it now looks busy).
+    if not store.close_unpicked(rebook.id, rebook.token, mail, now):
+        return "ignored: offer already used"
     log.info("rebook.stale", extra={"rebook": rebook.id})
     return f"stale {missed.label}"
 

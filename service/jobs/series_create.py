@@ -323,10 +323,13 @@ class SeriesCreation(SchedulerBase):
         ids = [v.pairing.id for v in views if v.pairing.id > 0]
         got: set[int] = set()
         live: dict[int, SeriesRecord] = {}
+        still: dict[int, PairingView] = {}
         if not self.dry_run:
             got = store.claim_many(ids, self.ctx.worker_id, self.ctx.moved_on(self.now), LEASE)
-            # Re-read under the claim: another replica may have planned them.
+            # Re-read under the claim: another replica may have planned them, or ended or
+            # re-cadenced the pairing (its pairs sync) since this run listed them.
             live = store.live_series_of(sorted(got))
+            still = store.active_views(sorted(got))
         history = store.pairings_with_series(ids) if ids else set()
         intents: list[tuple[PairingView, PersonRecord, SeriesRecord, str]] = []
         for view in views:
@@ -340,7 +343,10 @@ class SeriesCreation(SchedulerBase):
                 current = live.get(view.pairing.id)
                 if current is not None and current.status == SeriesStatus.ACTIVE:
                     continue
-                view = PairingView(view.pairing, view.manager, view.report, current)
+                if view.pairing.id not in still:
+                    continue  # ended meanwhile: nothing to book
+                view = PairingView(still[view.pairing.id].pairing, view.manager, view.report,
+                                   current)
             report = group.people.get(view.report.id, view.report)
             try:
                 series, occurrences = self._prepare_one(

@@ -109,6 +109,24 @@ class RebookRepository(Repository):
         except IntegrityError:
             return False
 
+    def close_unpicked(self, rebook_id: int, token: str, mail: MailRecord,
+                       now: datetime) -> bool:
+        """Close an open offer nobody has picked from (expired) and queue its "no longer
+        free" note, in one transaction; False when it was picked (by another worker) or
+        closed meanwhile: then nothing is written."""
+        try:
+            with self.session() as s, s.begin():
+                result = s.execute(update(RebookRow).where(
+                    RebookRow.id == rebook_id, RebookRow.token == token,
+                    RebookRow.status == RebookStatus.OFFERED, RebookRow.booked_index.is_(None))
+                    .values(status=RebookStatus.EXPIRED, updated_at=now))
+                if result.rowcount != 1:  # type: ignore[attr-defined]
+                    return False
+                s.add(convert.mail_row(mail))
+            return True
+        except IntegrityError:
+            return False
+
     def record_rebooking(self, rebook_id: int, occurrence: OccurrenceRecord, now: datetime
                          ) -> tuple[OccurrenceRecord, bool]:
         """The booked meeting as an occurrence and the offer as booked, in one transaction.
