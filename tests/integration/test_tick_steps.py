@@ -54,3 +54,23 @@ def test_a_failing_step_leaves_the_later_steps_running(
            if o.agenda_state == AgendaState.INJECTED]
     assert len(due) >= len(result.agenda.injected) >= 1
     assert result.mail is not None  # the outbox step ran too (nothing failed there)
+
+
+@pytest.mark.parametrize("step", ["sync_pairs", "schedule"])
+def test_a_failing_pairs_or_schedule_step_leaves_agendas_running(
+        db_url, settings_for, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
+    """The first two steps are no different: a defect there (or the database gone for a
+    moment while booking) still leaves the meetings already booked their agendas and mail."""
+    settings = settings_for(db_url)
+    tenant = org()
+    assert _run(settings, tenant, START).failed_steps == []
+
+    async def broken(ctx, now, **_options):
+        raise RuntimeError("a defect while " + step)
+
+    monkeypatch.setattr(tick_module, step, broken)
+    result = _run(settings, tenant, START + timedelta(days=14))
+    assert [line.split(":")[0] for line in result.failed_steps] == [
+        "pairs" if step == "sync_pairs" else "schedule"]
+    assert result.agenda is not None and result.agenda.injected
+    assert result.mail is not None
