@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from service.config import Settings
+from service.errors import ConfigError
 from service.graph.client import GraphClient
 from service.graph.factory import build_from_settings
 from service.jobs.context import JobContext, Progress
@@ -78,7 +79,16 @@ def load_sandbox(settings: Settings, today: datetime) -> Any:
 
     path = Path(settings.microsoft.sandbox_state)
     if path.exists():
-        tenant = SandboxTenant.load(path)
+        try:
+            tenant = SandboxTenant.load(path)
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # JSONDecodeError too
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ConfigError(
+                f"[microsoft] sandbox_state = {str(path)!r} cannot be read as a sandbox tenant "
+                f"({reason}). Delete it to start a fresh sandbox tenant (only the sandbox's "
+                "made-up calendars are lost; nothing in Microsoft is touched), or point "
+                "sandbox_state (ONETOONE_MICROSOFT_SANDBOX_STATE) at another file."
+            ) from exc
     else:
         tenant = demo_tenant(today.date())
         tenant.save(path)

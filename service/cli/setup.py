@@ -15,12 +15,16 @@ from service.cli.output import console, err_console, writing
 
 
 @click.command()
-@click.option("--path", default="onetoone.toml", show_default=True, type=click.Path())
+@click.option("--path", type=click.Path(),
+              help="File to write (default: the global --config / ONETOONE_CONFIG if given, "
+                   "else onetoone.toml), so that the other commands find it.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def init(path: str, force: bool) -> None:
+@click.pass_obj
+def init(obj: Ctx, path: str | None, force: bool) -> None:
     """Write a starter configuration file with every key and its default."""
     from service.config import STARTER_CONFIG
 
+    path = path or (obj.config_path if obj is not None else None) or "onetoone.toml"
     target = Path(path)
     if target.exists() and not force and not target.is_dir():
         err_console.print(f"{path} already exists; use --force to overwrite it.")

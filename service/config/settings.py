@@ -262,12 +262,25 @@ class Settings:
         )
 
 
+# Query parameters libpq (and so psycopg) reads as a password: ``?password=...`` is as valid
+# a way to give it as ``user:password@``, and must be hidden the same way.
+_PASSWORD_PARAMS = re.compile(r"password", re.I)  # password, sslpassword
+
+
 def hide_password(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (for messages and ``onetoone config``)."""
+    """``url`` with any password replaced by ``***`` (for messages and ``onetoone config``),
+    whether it is in the authority (``user:password@``) or the query (``?password=``)."""
     try:
         from sqlalchemy.engine import make_url
 
         parsed = make_url(url)
     except Exception:  # not a URL at all: hide anything between "://user:" and "@"
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
-    return parsed.render_as_string(hide_password=True)
+        hidden = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+        return re.sub(r"([?&][^=&]*(?:password)[^=&]*=)[^&]*", r"\1***", hidden, flags=re.I)
+    shown = parsed.render_as_string(hide_password=True)
+    if not any(_PASSWORD_PARAMS.search(key) for key in parsed.query):
+        return shown
+    # render_as_string would percent-encode a replacement value: hide it in the text.
+    return re.sub(r"([?&])([^=&]+)=([^&]*)",
+                  lambda m: (f"{m[1]}{m[2]}=***" if _PASSWORD_PARAMS.search(m[2])
+                             else m[0]), shown)

@@ -54,6 +54,28 @@ def graph_scope(graph_url: str) -> str:
     return f"{parsed.scheme}://{parsed.netloc}/.default"
 
 
+def _check_private_key(path: str, pem: str) -> None:
+    """ConfigError unless ``pem`` holds an unencrypted private key. msal only parses it when
+    it first signs in, and its failure there (``InvalidKeyError``) reads as a network
+    problem; the usual cause is the certificate alone (the file uploaded to Entra)."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        load_pem_private_key(pem.encode(), password=None)
+    except TypeError:  # "Password was not given but private key is encrypted"
+        reason = "its private key is encrypted with a passphrase"
+    except (ValueError, UnicodeError):
+        reason = ("it holds no private key (a certificate alone is the part uploaded to "
+                  "Entra)" if "CERTIFICATE-----" in pem else "it is not a PEM private key")
+    else:
+        return
+    raise ConfigError(
+        f"[microsoft] certificate_path = {path!r}: {reason}. Point it at a PEM file holding "
+        "the unencrypted private key and the certificate (cat onetoone.key onetoone.crt > "
+        "onetoone.pem; decrypt a key with: openssl pkey -in key.pem -out onetoone.key)."
+    )
+
+
 class MsalTokenProvider(AccessTokenProvider):
     """Client-credentials tokens from one msal ConfidentialClientApplication per process.
 
@@ -90,6 +112,7 @@ class MsalTokenProvider(AccessTokenProvider):
                     f"[microsoft] certificate_path = {certificate_path!r} cannot be read "
                     f"({exc.strerror}). Point it at the PEM file holding the private key."
                 ) from exc
+            _check_private_key(certificate_path, key)
             credential = {"private_key": key, "thumbprint": certificate_thumbprint}
         elif client_secret:
             credential = client_secret

@@ -152,10 +152,13 @@ def single_worker(url: str) -> Iterator[None]:
 def _redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 
+    from service.config.settings import hide_password
+
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        make_url(url)
     except Exception:  # an unparsable URL has no password we can find either
         return "<invalid url>"
+    return hide_password(url)
 
 
 def _alembic_config(engine: Engine) -> Config:
