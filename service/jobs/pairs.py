@@ -224,9 +224,10 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
     # (a report who is a manager on another line); with both, either one counts.
     manages: set[str] = set()
     if use_directory and cfg.group_id:
-        # Anyone reporting to them counts, in the group or not (as directReports lists).
+        # Anyone enabled reporting to them counts, in the group or not (as directReports
+        # lists); a leaver's disabled account does not, as without a scope.
         manages = {u.manager_id for u in everyone.values()
-                   if u.manager_id and u.manager_id in usable}
+                   if u.enabled and u.manager_id and u.manager_id in usable}
     elif use_directory:
         manages = {u.manager_id for u in users if u.enabled and u.manager_id}
     manages |= {by_email[email].id for email in file_managers(file_rows)}

@@ -246,3 +246,21 @@ def test_a_pairs_file_is_resolved_from_the_delta_not_a_lookup_per_person(
                                         r"disabled"):
         sync(settings, tenant)
     assert tenant.count("GET", r"^/users/(?!delta$)[^/]+$") == 0
+
+
+def test_group_scope_counts_only_enabled_reports_as_managing(settings) -> None:
+    """In a group scope, a manager whose only reports left (disabled accounts) manages no
+    one: the monthly cadence, as without a scope, not the fortnightly of managers."""
+    tenant = org()
+    lea = tenant.add_user("Lea Lead", "lea@contoso.example", manager="mia@contoso.example",
+                          hire_date=date(2019, 1, 1), groups=["Sales"])
+    tenant.add_user("Old Hand", "old@contoso.example", manager=lea,
+                    hire_date=date(2018, 1, 1))
+    tenant.disable_user("old@contoso.example")
+    sales = next(g["id"] for g in tenant.state["groups"].values() if g["displayName"] == "Sales")
+    scoped = dataclasses.replace(settings, pairs=dataclasses.replace(settings.pairs,
+                                                                     group_id=sales))
+    sync(scoped, tenant)
+    lea_id = tenant.user("lea@contoso.example")["id"]
+    people = Store(make_engine(scoped.database.url)).people([lea_id])
+    assert not people[lea_id].manages_others
