@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.agenda import OpenAction
-from service.domain.body import block_text, fingerprint
+from service.domain.body import END, block_text, fingerprint
 from service.domain.htmltext import html_to_text
 from service.domain.notes import action_fingerprint, parse_block
 from service.domain.readback import (
@@ -249,10 +249,22 @@ def _template_text(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zo
     own wording, and the words a report put into a topic - are recognised as ours and only
     what the manager changed in them counts (a topic "Budget (#1) done?" ticks nothing)."""
     from service.jobs.agenda import agenda_for, question_bank, render_block
+    from service.jobs.series_plan import intro_html
 
     try:
         agenda = agenda_for(ctx, view, occ, zone, question_bank(ctx.settings.agenda.templates))
-        return html_to_text(render_block(ctx, agenda, view.pairing.key))
+        block = html_to_text(render_block(ctx, agenda, view.pairing.key))
+        # The series' own text follows the block: with the block's end line deleted it is
+        # inside what is read, and it is ours, not the manager's notes. (Put before our END
+        # line: the parser takes the template's lines from within its markers.)
+        series = (view.series if view.series is not None
+                  and view.series.id == occ.series_id else ctx.store.series(occ.series_id))
+        end = block.rfind(END)
+        if series is None or end < 0:
+            return block
+        end = block.rfind("\n", 0, end) + 1
+        intro = html_to_text(intro_html(series, view.manager, view.report))
+        return f"{block[:end]}{intro}\n{block[end:]}"
     except (ServiceError, ValueError) as exc:
         # Without it the parser still knows its built-in lines; notes are read regardless.
         log.warning("capture.template_failed", extra={"occurrence": occ.id, "error": str(exc)})

@@ -506,13 +506,21 @@ class SchedulerBase:
     def _intro(self, series: SeriesRecord, manager: PersonRecord, report: PersonRecord,
                moved_why: str | None) -> str:
         """The series' invite text (and why it moved, when it did)."""
-        return render(
-            "intro.html.j2", manager_name=manager.name, report_name=report.name,
-            report_first_name=first_name(report.name),
-            cadence_text=CADENCE_TEXT[CadenceKind(series.cadence)], minutes=series.minutes,
-            moved_why=moved_why,
-        )
+        return intro_html(series, manager, report, moved_why)
 
     def _fail(self, label: str, exc: Exception) -> None:
         self.report.failed.append(f"{label}: {exc}")
         log.error("schedule.failed", extra={"pair": label, "error": str(exc)})
+
+
+def intro_html(series: SeriesRecord, manager: PersonRecord, report: PersonRecord,
+               moved_why: str | None = None) -> str:
+    """A series' invite text, below the agenda in each meeting (and why it moved, when it
+    did). The read-back knows its lines by it: with the agenda's end line deleted they would
+    otherwise be read as notes."""
+    return render(
+        "intro.html.j2", manager_name=manager.name, report_name=report.name,
+        report_first_name=first_name(report.name),
+        cadence_text=CADENCE_TEXT[CadenceKind(series.cadence)], minutes=series.minutes,
+        moved_why=moved_why,
+    )
