@@ -435,10 +435,11 @@ def choose_slot(
         raise no_day_error(manager_hours, report_hours, policy)
 
     mz_name = manager_hours.time_zone
-    earliest = now.astimezone(ZoneInfo(mz_name)).date() + timedelta(days=2)
-    if not_before is not None:
-        earliest = max(earliest, not_before)
-    look_end = now + timedelta(weeks=policy.free_busy_weeks)
+    soonest = now.astimezone(ZoneInfo(mz_name)).date() + timedelta(days=2)
+    earliest = max(soonest, not_before) if not_before is not None else soonest
+    # The look-ahead covers the series' first weeks: a joiner starting in two months is
+    # checked against those weeks' calendars, not the weeks before any meeting of theirs.
+    look_end = now + timedelta(weeks=policy.free_busy_weeks) + (earliest - soonest)
     look_end_ts = look_end.timestamp()
     taken_end = taken_until or now + timedelta(days=HORIZON_DAYS)
     taken_end_ts = max(taken_end.timestamp(), look_end_ts)

@@ -30,6 +30,7 @@ from service.domain.series import slot_of
 from service.domain.slot_text import compromises, for_the_report, late_first_note
 from service.domain.slots import choose_slot
 from service.domain.status import MISSED, SeriesStatus
+from service.domain.timezones import local_date
 from service.errors import GraphError, PermissionDenied, ServiceError
 from service.graph.wire import (
     PAIRING_PROPERTY,
@@ -168,6 +169,11 @@ class SeriesCreation(SchedulerBase):
         people = [manager] + [v.report for v in views]
         window_start = self.now
         window_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
+        # A joiner not started yet is planned from their first day: read that far too.
+        starts = [d for v in views if (d := not_before(v.manager, v.report))]
+        if starts:
+            window_end = max(window_end, datetime.combine(max(starts), time(0), tzinfo=UTC)
+                             + timedelta(weeks=self.slot_policy.free_busy_weeks, days=2))
         side = asyncio.gather(self._teams(manager),
                               self._find_tagged(manager, [v.pairing.key for v in views]),
                               return_exceptions=True)
@@ -448,10 +454,12 @@ class SeriesCreation(SchedulerBase):
                 cadence=cadence, manager_hours=manager_hours, report_hours=report_hours,
                 manager_busy=m_busy or [], report_busy=r_busy or [], taken=taken,
                 policy=self.slot_policy, now=self.now, seed=pairing.key,
-                free_busy_known=m_busy is not None and r_busy is not None,
+                # One calendar Graph could not tell about doesn't hide the other's busy time.
+                free_busy_known=m_busy is not None or r_busy is not None,
                 taken_until=window_end,
                 not_before=not_before(manager, report))
-            first_by = self._first_by(pairing.id, cadence.kind) if history else None
+            first_by = (self._first_by(pairing.id, cadence.kind, manager_hours.time_zone)
+                        if history else None)
             try:
                 slot = choose(first_by=first_by)
             except ServiceError:
@@ -461,6 +469,11 @@ class SeriesCreation(SchedulerBase):
                 # leave the pair none at all. The best later time, with a note.
                 slot = choose()
                 slot = replace(slot, notes=(*slot.notes, late_first_note(first_by)))
+            if (m_busy is None) != (r_busy is None):
+                unread = "manager" if m_busy is None else "report"
+                slot = replace(slot, notes=(*slot.notes, (
+                    f"The {unread}'s free/busy was unavailable, so only the other calendar "
+                    "was checked.")))
             range_end = series_end_date(slot.first_date, self.series_policy.months_ahead,
                                         self.series_policy.extend_months)
             series = SeriesRecord(
@@ -480,7 +493,7 @@ class SeriesCreation(SchedulerBase):
                 return None, series_occurrences(series, self.now, window_end, open_ended=True)
         return series, series_occurrences(series, self.now, window_end, open_ended=True)
 
-    def _first_by(self, pairing_id: int, kind: CadenceKind) -> date | None:
+    def _first_by(self, pairing_id: int, kind: CadenceKind, zone: str) -> date | None:
         """After a cadence change: the new series' first meeting is due within one interval
         of the new cadence after the last meeting the pair had (None for a new pair)."""
         if pairing_id <= 0:
@@ -489,7 +502,7 @@ class SeriesCreation(SchedulerBase):
                 if o.end <= self.now and o.status not in MISSED]
         if not past:
             return None
-        last = max(o.start for o in past).date()
+        last = local_date(max(o.start for o in past), zone)  # the slots' own calendar days
         return first_meeting_due(kind, last)
 
     async def _post_some(self, entries: list[tuple[PairingView, PersonRecord, SeriesRecord,
