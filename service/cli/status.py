@@ -30,7 +30,7 @@ def status(obj: Ctx, now_text: str | None) -> None:
     missed two in a row, open actions, pending or unconfirmed mail. Times are in each
     series' own time zone."""
     from service.app import open_store
-    from service.domain.attendance import missed_flag, outcome
+    from service.domain.attendance import missed_flag, run_history
     from service.domain.slot_text import compromises
 
     store = open_store(obj.settings)
@@ -77,7 +77,7 @@ def status(obj: Ctx, now_text: str | None) -> None:
                 problems.append(f"mail #{m.id} {m.status}: {m.kind} for "
                                 f"{view.report.name} ({m.key}) — {m.last_error}")
         # A meeting skipped for a long absence is neither held nor missed.
-        flag = missed_flag([(o.start, outcome(o.status, o.absence_state)) for o in occs], now)
+        flag = missed_flag(run_history(occs), now)
         moved, rebooked = _moved_and_rebooked(occs, zone, now)
         attention = [f"[bold red]{escape(flag)}[/bold red]"] if flag else []
         attention += [f"{n} {what}" for n, what in ((len(moved), "moved"),

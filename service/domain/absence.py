@@ -174,7 +174,7 @@ def absence_around(person: Attendee, day: date) -> Absence | None:
         return d.weekday() not in person.hours.days or d in person.holidays.days
 
     first = last = day
-    count = 1
+    count = 0 if day in person.holidays.days else 1  # a holiday bridges, even this one
     for step in (-1, 1):
         d = day
         for _ in range(RUN_LIMIT_DAYS):

@@ -11,9 +11,10 @@ status :func:`outcome` gives it, :data:`ABSENT`, and runs pass over it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
+from service.domain.records import OccurrenceRecord
 from service.domain.status import AbsenceState, OccurrenceStatus
 
 # Occurrence statuses that mean the meeting did not happen: cancelled by the manager,
@@ -41,6 +42,22 @@ def skipped_for_absence(status: str, absence_state: str | None) -> bool:
 def outcome(status: str, absence_state: str | None) -> str:
     """The status to count a meeting by: :data:`ABSENT` when skipped for an absence."""
     return ABSENT if skipped_for_absence(status, absence_state) else status
+
+
+def run_history(occurrences: Iterable[OccurrenceRecord]) -> list[tuple[datetime, str]]:
+    """``(start, outcome)`` of each meeting, for :func:`missed_in_a_row`. A missed meeting
+    whose replacement was booked *before* its own slot (one cancelled ahead) is placed just
+    before that replacement, so the replacement, if held, ends the run as a later one does."""
+    occs = list(occurrences)
+    replaced_at = {o.rebook_of: o.start for o in occs if o.rebook_of is not None}
+    out: list[tuple[datetime, str]] = []
+    for o in occs:
+        at = o.start
+        other = replaced_at.get(o.id)
+        if other is not None and other < at:
+            at = other - timedelta(microseconds=1)
+        out.append((at, outcome(o.status, o.absence_state)))
+    return out
 
 
 def missed_in_a_row(occurrences: Sequence[tuple[datetime, str]], now: datetime) -> int:

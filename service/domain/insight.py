@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from service.domain.attendance import MISSED, missed_in_a_row, outcome, skipped_for_absence
+from service.domain.attendance import MISSED, missed_in_a_row, run_history, skipped_for_absence
 from service.domain.records import (
     ActionRecord,
     OccurrenceRecord,
@@ -343,8 +343,7 @@ def attention(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionR
     gap = _gap_flag(occurrences, cadence, period, span)
     if gap:
         out.append(gap)
-    run = missed_in_a_row([(o.start, outcome(o.status, o.absence_state))
-                           for o in occurrences if o.status in PLANNED], until)
+    run = missed_in_a_row(run_history(o for o in occurrences if o.status in PLANNED), until)
     if run >= MISSED_FLAG:
         out.append(f"missed {run} in a row")
     late = [a for a in actions if _open_at(a, until) and a.due is not None

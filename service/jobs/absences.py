@@ -51,12 +51,12 @@ from service.domain.records import (
     SeriesRecord,
 )
 from service.domain.status import (
+    MEETING_SERIES,
     AbsenceState,
     AgendaState,
     OccurrenceStatus,
     OutboxStatus,
     PairingStatus,
-    SeriesStatus,
 )
 from service.domain.timing import agenda_due_at
 from service.errors import OutcomeUnknown, ServiceError, Throttled
@@ -156,7 +156,7 @@ def find_due(ctx: JobContext, now: datetime) -> list[_Due]:
     coming = ctx.store.absence_candidates(now, end, now, SETTLED,
                                           cutoff(lead + MARGIN_WORKING_DAYS), cutoff(lead))
     for occ, series, view in coming:
-        if view.pairing.status != PairingStatus.ACTIVE or series.status != SeriesStatus.ACTIVE:
+        if view.pairing.status != PairingStatus.ACTIVE or series.status not in MEETING_SERIES:
             continue
         if not is_due(ctx, occ, series, view.manager, now):
             continue

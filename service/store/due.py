@@ -45,6 +45,7 @@ from service.domain.records import OccurrenceRecord, PairingView, SeriesRecord
 from service.domain.status import (
     HOLDING_SERIES,
     LIVE_SERIES,
+    MEETING_SERIES,
     AbsenceState,
     AgendaState,
     OccurrenceStatus,
@@ -366,7 +367,9 @@ class DueRepository(Repository):
                            OccurrenceRow.status.not_in((OccurrenceStatus.WITHDRAWN,
                                                         *settled)),
                            OccurrenceRow.rebook_of.is_(None),
-                           SeriesRow.status == SeriesStatus.ACTIVE,
+                           # The active series, and a superseded one: it keeps its
+                           # meetings up to its range end.
+                           SeriesRow.status.in_(MEETING_SERIES),
                            # Not by the index on it: SQLite (no statistics) would start
                            # from every active pairing, 15 ms at 10,000 pairs, rather than
                            # from the start index (0.3 ms). The caller checks it again.

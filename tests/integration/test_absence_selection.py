@@ -164,7 +164,8 @@ def _old_selection(store: Store, lead: int, now: datetime) -> list[int]:
         if context is None:
             continue
         series, view = context
-        if view.pairing.status != PairingStatus.ACTIVE or series.status != SeriesStatus.ACTIVE:
+        if view.pairing.status != PairingStatus.ACTIVE or series.status not in (SeriesStatus.ACTIVE,
+                                                                     SeriesStatus.SUPERSEDED):
             continue
         if not _is_due(lead, occ, series, view.manager, now):
             continue
