@@ -238,7 +238,8 @@ class OverlapRepair(SchedulerBase):
             report_busy=busy.get(report.email.lower()) or [],
             taken=booked[manager.id] + booked[report.id], policy=self.slot_policy,
             now=self.now, seed=view.pairing.key,
-            free_busy_known=bool(busy) and None not in busy.values(),
+            # One calendar Graph could not tell about doesn't hide the other's busy time.
+            free_busy_known=any(found is not None for found in busy.values()),
             taken_until=self.now + TAKEN_HORIZON, not_before=not_before(manager, report))
         if (series.first_date < local_today(self.now, series.time_zone)
                 or store.occurrences(series.id) or await self._has_exceptions(series)):
