@@ -249,6 +249,7 @@ def _template_text(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zo
     own wording, and the words a report put into a topic - are recognised as ours and only
     what the manager changed in them counts (a topic "Budget (#1) done?" ticks nothing)."""
     from service.jobs.agenda import agenda_for, question_bank, render_block
+    from service.jobs.overlaps import moved_why
     from service.jobs.series_plan import intro_html
 
     try:
@@ -264,7 +265,11 @@ def _template_text(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zo
             return block
         end = block.rfind("\n", 0, end) + 1
         intro = html_to_text(intro_html(series, view.manager, view.report))
-        return f"{block[:end]}{intro}\n{block[end:]}"
+        # A series moved off a clash says why first ("New time: …", either wording): a
+        # template line the body lacks is harmless.
+        moved = [html_to_text(f"<p>New time: {moved_why(view.manager, mine)}</p>").strip()
+                 for mine in (True, False)]
+        return f"{block[:end]}{chr(10).join(moved)}\n{intro}\n{block[end:]}"
     except (ServiceError, ValueError) as exc:
         # Without it the parser still knows its built-in lines; notes are read regardless.
         log.warning("capture.template_failed", extra={"occurrence": occ.id, "error": str(exc)})

@@ -206,9 +206,7 @@ class OverlapRepair(SchedulerBase):
     def _why_moved(self, view: PairingView, clash: PairingView) -> str:
         """The sentence the report reads in the moved series' invite."""
         shared = {view.manager.id, view.report.id} & {clash.manager.id, clash.report.id}
-        whose = f"{view.manager.name}'s" if shared == {view.manager.id} else "your"
-        return (f"the old time clashed with another of {whose} 1-2-1s, so onetoone moved "
-                "this series to a time that is free for both of you.")
+        return moved_why(view.manager, shared == {view.manager.id})
 
     async def _move_series(self, view: PairingView, why: str) -> bool:
         """Move one series to a free slot (see _repair_overlaps); False if nothing moved."""
@@ -327,3 +325,11 @@ class OverlapRepair(SchedulerBase):
                                    people.get(view.report.id, view.report), why)
         store.update_series(series.id, self.now, slot_note=f"moved: {why}")
         return True
+
+
+def moved_why(manager: PersonRecord, managers_clash: bool) -> str:
+    """The "New time:" sentence of a series moved off a clash (also known to the read-back,
+    which must not take it for the manager's words when the agenda's end line is gone)."""
+    whose = f"{manager.name}'s" if managers_clash else "your"
+    return (f"the old time clashed with another of {whose} 1-2-1s, so onetoone moved "
+            "this series to a time that is free for both of you.")

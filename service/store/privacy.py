@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 
-from service.domain.status import ActionStatus, OutboxStatus, TopicStatus
+from service.domain.status import ActionStatus, OccurrenceStatus, OutboxStatus, TopicStatus
 from service.store.base import Repository
 from service.store.comments import erase_comments
 from service.store.models import (
@@ -99,6 +99,10 @@ def _seal(s: Any, which: Any) -> None:
     fingerprint goes too (a hash of the notes would confirm a guess at them); the mark
     ERASED in its place is what the read-back and the mail steps look for."""
     s.execute(update(OccurrenceRow).where(which, OccurrenceRow.captured_at.is_not(None),
+                                          # Read with notes or actions: what was erased.
+                                          # (One read without is read again as ever, so
+                                          # notes typed after a reminder are not lost.)
+                                          OccurrenceRow.status == OccurrenceStatus.HELD,
                                           not_sealed())
               .values(captured_fingerprint=ERASED, read_back_at=None))
 
