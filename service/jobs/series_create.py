@@ -167,19 +167,25 @@ class SeriesCreation(SchedulerBase):
         at the manager's mailbox, within its limit of four): one round trip, not three."""
         manager = views[0].manager
         people = [manager] + [v.report for v in views]
-        window_start = self.now
-        window_end = self.now + timedelta(weeks=self.slot_policy.free_busy_weeks)
-        # A joiner not started yet is planned from their first day: read that far too.
-        starts = [d for v in views if (d := not_before(v.manager, v.report))]
-        if starts:
-            window_end = max(window_end, datetime.combine(max(starts), time(0), tzinfo=UTC)
-                             + timedelta(weeks=self.slot_policy.free_busy_weeks, days=2))
+        weeks = timedelta(weeks=self.slot_policy.free_busy_weeks)
+        windows = [(self.now, self.now + weeks)]
+        # A joiner not started yet is planned from their first day: their first weeks are
+        # read too, as a window of their own (not the months before it, which no one's plan
+        # uses: Graph answers a getSchedule call per 61 days).
+        starts = [datetime.combine(d, time(0), tzinfo=UTC) - timedelta(days=1)
+                  for v in views if (d := not_before(v.manager, v.report))]
+        later = [d for d in starts if d + weeks > windows[0][1]]
+        if later:
+            lo, hi = min(later), max(later) + weeks + timedelta(days=3)
+            if lo <= windows[0][1]:
+                windows = [(self.now, hi)]
+            else:
+                windows.append((lo, hi))
         side = asyncio.gather(self._teams(manager),
                               self._find_tagged(manager, [v.pairing.key for v in views]),
                               return_exceptions=True)
         try:
-            busy, fresh, infos = await self._read_people(manager, people, window_start,
-                                                         window_end)
+            busy, fresh, infos = await self._read_people(manager, people, windows)
         except BaseException:
             side.cancel()
             raise
@@ -200,18 +206,23 @@ class SeriesCreation(SchedulerBase):
         return (await self.ctx.graph.teams_allowed([manager.id])).get(manager.id, False)
 
     async def _read_people(
-        self, manager: PersonRecord, people: list[PersonRecord], window_start: datetime,
-        window_end: datetime,
+        self, manager: PersonRecord, people: list[PersonRecord],
+        windows: list[tuple[datetime, datetime]],
     ) -> tuple[dict[str, list[tuple[datetime, datetime]] | None], dict[str, PersonRecord],
                dict[str, MailboxInfo]]:
-        """Free/busy of the manager and reports, their rows with the hours and zones Graph
-        told, and what it told (by person id)."""
+        """Free/busy of the manager and reports over ``windows``, their rows with the hours
+        and zones Graph told, and what it told (by person id)."""
         graph, store = self.ctx.graph, self.ctx.store
-        busy: dict[str, list[tuple[datetime, datetime]] | None]
+        busy: dict[str, list[tuple[datetime, datetime]] | None] = {}
         told: dict[str, MailboxInfo] = {}
         try:
-            busy = await graph.free_busy(manager.id, [p.email for p in people],
-                                         window_start, window_end, hours=told)
+            for lo, hi in windows:
+                part = await graph.free_busy(manager.id, [p.email for p in people], lo, hi,
+                                             hours=told)
+                for who, found in part.items():
+                    # Unknown in any window: unknown (a partial picture is not a free one).
+                    had = busy.get(who, [])
+                    busy[who] = None if found is None or had is None else had + found
         except GraphError as exc:
             log.warning("schedule.free_busy_unavailable",
                         extra={"mailbox": manager.email, "error": str(exc)})

@@ -39,3 +39,21 @@ def test_future_joiners_series_avoids_the_managers_standing_meetings(settings_fo
     assert first.date() >= first_day
     # Mondays are free all year: the series belongs there, not on the client-site days.
     assert first.weekday() == 0, (first, result.schedule.needs_a_look)
+
+
+def test_a_joiner_starting_in_months_costs_one_more_read_not_one_per_month(
+        settings_for, tmp_path) -> None:
+    """Their first weeks are read as a window of their own: two getSchedule calls for the
+    manager's group (now, and the joiner's first weeks), not one per 61 days up to them."""
+    settings = settings_for(f"sqlite:///{tmp_path / 'joiner-reads.db'}")
+    tenant = SandboxTenant(seed="future-joiner-reads", now=lambda: NOW)
+    tenant.add_user("Boss Lady", "boss@contoso.example", hire_date=date(2019, 1, 1))
+    tenant.add_user("Old Hand", "old@contoso.example", manager="boss@contoso.example",
+                    hire_date=date(2020, 1, 1))
+    tenant.add_user("New Joiner", "new@contoso.example", manager="boss@contoso.example",
+                    hire_date=(NOW + timedelta(days=300)).date())
+    tenant.reset_counters()
+    result = run(settings, tenant, NOW)
+    assert len(result.schedule.created) == 2
+    calls = [p for m, p, _who in tenant.requests if m == "POST" and p.endswith("/getSchedule")]
+    assert len(calls) == 2, calls
