@@ -64,9 +64,11 @@ _HTML_CUT = re.compile(
 
 # -- quoted history --------------------------------------------------------------------------
 
-_FROM = re.compile(r"^\W{0,2}(from|de|von|van|da|från|fra|od|lähettäjä)\W{0,2}\s*:", re.I)
-_SENT = re.compile(r"^\W{0,2}(sent|date|envoyé|gesendet|datum|verzonden|enviado|fecha|inviato"
-                   r"|data|skickat|sendt|wysłano|lähetetty)\W{0,2}\s*:", re.I)
+_FROM = re.compile(r"^\W{0,2}(from|de|von|van|da|från|fra|od|lähettäjä|от|差出人|发件人|寄件者)"
+                   r"\W{0,2}\s*[:：]", re.I)
+_SENT = re.compile(r"^\W{0,2}(sent|date|envoyé|gesendet|datum|verzonden|enviado( el)?"
+                   r"|enviada em|fecha|inviato|data|skickat|sendt|wysłano|lähetetty"
+                   r"|отправлено|送信日時|发送时间|寄件日期)\W{0,2}\s*[:：]", re.I)
 _SEPARATOR = re.compile(
     r"^\s*(-{2,}\s*(original message|message d'origine|ursprüngliche nachricht"
     r"|oorspronkelijk bericht|mensaje original|messaggio originale|forwarded message"
@@ -176,8 +178,9 @@ def _before_history(lines: list[str]) -> list[str]:
     for i, line in enumerate(lines):
         if _SEPARATOR.match(line) or _ATTRIBUTION.match(line):
             return lines[:i]
-        if (_ATTRIBUTION_START.match(line) and i + 1 < len(lines)
-                and _ATTRIBUTION_END.search(lines[i + 1]) and len(line) < 200):
+        if (_ATTRIBUTION_START.match(line) and i + 1 < len(lines) and len(line) < 200
+                and (_ATTRIBUTION_END.search(lines[i + 1])
+                     or _wrapped_attribution(line, lines[i + 1]))):
             return lines[:i]
         if _FROM.match(line) and any(_SENT.match(n) for n in lines[i + 1:i + 6]):
             return lines[:i]
@@ -187,11 +190,21 @@ def _before_history(lines: list[str]) -> list[str]:
     return lines
 
 
+def _wrapped_attribution(line: str, following: str) -> bool:
+    """An attribution wrapped after the verb ("Am … schrieb Mia <" / "mia@…>:"), or inside
+    it ("… a" / "écrit :"): the two lines make one that names an address and a time."""
+    joined = f"{line.rstrip()} {following.strip()}"
+    return (len(following) < 200 and _ATTRIBUTION.match(joined) is not None
+            and re.search(_ADDR, joined) is not None and _WHEN.search(joined) is not None)
+
+
 def _quote_follows(lines: list[str], i: int) -> bool:
     """The next line written is quoted ("> ...") or there is none: what a mail client's
     attribution line ("<date> Mia <mia@…>:") stands above."""
-    rest = [line for line in lines[i + 1:] if line.strip()]
-    return not rest or rest[0].lstrip().startswith(">")
+    for j in range(i + 1, len(lines)):  # only as far as the next written line
+        if lines[j].strip():
+            return lines[j].lstrip().startswith(">")
+    return True
 
 
 def _header_block(lines: list[str], i: int) -> bool:

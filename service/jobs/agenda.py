@@ -336,7 +336,10 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
         # to each attendee: once the manager has added (or forwarded it to) someone else, no
         # agenda is written into it. (A room booked for it is not a person.)
         log.warning("agenda.invite_shared", extra={"occurrence": occ.id})
-        store.update_occurrence(occ.id, now, agenda_state=AgendaState.SKIPPED)
+        # Decided for good: no update budget left, so a topic arriving later does not
+        # bring it back each tick (another read, another "not private").
+        store.update_occurrence(occ.id, now, agenda_state=AgendaState.SKIPPED,
+                                agenda_updates=1 + ctx.settings.agenda.extra_updates)
         return "shared"
     html = event.body
     current = block_text(html_to_text(html))
