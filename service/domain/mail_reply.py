@@ -52,14 +52,18 @@ ELLIPSIS = "…"
 
 # -- HTML ------------------------------------------------------------------------------------
 
+# A tag's attribute runs stop at the next "<" (no tag a mail client writes has one inside
+# it): unbounded, a mail of thousands of unclosed "<div " made each try scan to the end of
+# the body (quadratic: seconds per mail); so each try reads only its own tag.
 _HTML_CUT = re.compile(
-    r"<div\b[^>]*\bid\s*=\s*[\"']?(?:x_)?(?:divRplyFwdMsg|appendonsend|Signature"
+    r"<div\b[^<>]*\bid\s*=\s*[\"']?(?:x_)?(?:divRplyFwdMsg|appendonsend|Signature"
     r"|mail-editor-reference-message-container|ms-outlook-mobile-signature)\b"
-    r"|<(?:div|span|blockquote)\b[^>]*\bclass\s*=\s*[\"']?[^\"'>]*\b(?:gmail_quote|gmail_attr"
-    r"|gmail_signature|yahoo_quoted|moz-cite-prefix|moz-signature|OutlookMessageHeader)\b"
-    r"|<blockquote\b[^>]*\btype\s*=\s*[\"']?cite\b"
-    r"|<hr\b[^>]*\bid\s*=\s*[\"']?stopSpelling\b"
-    r"|<div\b[^>]*\bstyle\s*=\s*[\"'][^\"']*border-top\s*:\s*solid\s+#(?:E1E1E1|B5C4DF)",
+    r"|<(?:div|span|blockquote)\b[^<>]*\bclass\s*=\s*[\"']?[^\"'<>]*\b(?:gmail_quote"
+    r"|gmail_attr|gmail_signature|yahoo_quoted|moz-cite-prefix|moz-signature"
+    r"|OutlookMessageHeader)\b"
+    r"|<blockquote\b[^<>]*\btype\s*=\s*[\"']?cite\b"
+    r"|<hr\b[^<>]*\bid\s*=\s*[\"']?stopSpelling\b"
+    r"|<div\b[^<>]*\bstyle\s*=\s*[\"'][^\"'<>]*border-top\s*:\s*solid\s+#(?:E1E1E1|B5C4DF)",
     re.I)
 
 # -- quoted history --------------------------------------------------------------------------
