@@ -12,19 +12,14 @@ import pytest
 
 from service.app import job_context
 from service.domain.status import PairingStatus
-from service.jobs.pairs import PairsPlan, sync_pairs
 from service.sandbox import SandboxTenant
 from tests.integration.test_directory_delta import NOW, key
+from tests.integration.test_directory_shapes import ANN, BOB, CEO, sync
 
-CEO, ANN, BOB = "ceo@contoso.example", "ann@contoso.example", "bob@contoso.example"
 
-
-def sync(settings: Any, tenant: SandboxTenant) -> PairsPlan:
-    async def go() -> PairsPlan:
-        async with job_context(settings, NOW, sandbox=tenant) as ctx:
-            return await sync_pairs(ctx, NOW)
-
-    return asyncio.run(go())
+@pytest.fixture
+def settings(db_url, settings_for):
+    return settings_for(db_url)
 
 
 def status(settings: Any, tenant: SandboxTenant, manager: str, report: str) -> str | None:
@@ -34,11 +29,6 @@ def status(settings: Any, tenant: SandboxTenant, manager: str, report: str) -> s
             return None if row is None else row.status
 
     return asyncio.run(go())
-
-
-@pytest.fixture
-def settings(db_url, settings_for):
-    return settings_for(db_url)
 
 
 def test_a_cycle_typo_keeps_the_pair_that_already_meets(settings) -> None:

@@ -5,33 +5,20 @@ pair's own weekday a month on is refused (and may be booked "late", flagged for 
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 import service.jobs.series_create as series_create
-from service.app import job_context
 from service.domain.cadence import add_months
-from service.jobs.tick import tick
 from service.sandbox import SandboxTenant
 from service.store.db import make_engine
 from service.store.repo import Store
-from tests.integration.test_schedule_job import NOW, no_sleep
+from tests.integration.test_schedule_job import NOW
+from tests.integration.test_schedule_job import run as _run
 
 SYDNEY = "AUS Eastern Standard Time"
-
-
-def _run(settings, tenant: SandboxTenant, now: datetime):
-    tenant.now = lambda: now
-
-    async def go():
-        async with job_context(settings, now, sandbox=tenant,
-                               graph_options={"sleep": no_sleep}) as ctx:
-            return await tick(ctx, now)
-
-    return asyncio.run(go())
 
 
 def test_first_by_counts_from_the_managers_local_date(settings_for, tmp_path,

@@ -14,6 +14,17 @@ from tests.integration.test_schedule_job import NOW, run, series_in
 LONDON = ZoneInfo("Europe/London")
 
 
+def client_site(tenant: SandboxTenant, mailbox: str) -> None:
+    """At a client site all day, Tuesday to Friday, every week: only Mondays are free."""
+    tenant.add_event(mailbox, "Client site", datetime(2026, 11, 24, 9, 0, tzinfo=LONDON),
+                     datetime(2026, 11, 24, 17, 0, tzinfo=LONDON),
+                     recurrence={"pattern": {"type": "weekly", "interval": 1,
+                                             "firstDayOfWeek": "monday",
+                                             "daysOfWeek": ["tuesday", "wednesday",
+                                                            "thursday", "friday"]},
+                                 "range": {"type": "noEnd", "startDate": "2026-11-24"}})
+
+
 def test_future_joiners_series_avoids_the_managers_standing_meetings(settings_for,
                                                                       tmp_path) -> None:
     settings = settings_for(f"sqlite:///{tmp_path / 'joiner-busy.db'}")
@@ -23,14 +34,7 @@ def test_future_joiners_series_avoids_the_managers_standing_meetings(settings_fo
     tenant.add_user("New Joiner", "new@contoso.example", manager="boss@contoso.example",
                     hire_date=first_day)
     # The manager is at a client site every Tuesday to Friday, all day, every week.
-    tenant.add_event("boss@contoso.example", "Client site",
-                     datetime(2026, 11, 24, 9, 0, tzinfo=LONDON),
-                     datetime(2026, 11, 24, 17, 0, tzinfo=LONDON),
-                     recurrence={"pattern": {"type": "weekly", "interval": 1,
-                                             "firstDayOfWeek": "monday",
-                                             "daysOfWeek": ["tuesday", "wednesday",
-                                                            "thursday", "friday"]},
-                                 "range": {"type": "noEnd", "startDate": "2026-11-24"}})
+    client_site(tenant, "boss@contoso.example")
     result = run(settings, tenant, NOW)
     assert len(result.schedule.created) == 1
     (master,) = series_in(tenant, "boss@contoso.example")

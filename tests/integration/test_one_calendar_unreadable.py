@@ -5,15 +5,13 @@ commitments."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from service.graph.client import parse_graph_datetime
 from service.sandbox import SandboxTenant
 from service.sandbox.occurrences import occurrences
+from tests.integration.test_future_joiner_busy import LONDON, client_site
 from tests.integration.test_schedule_job import NOW, run, series_in
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def test_an_unreadable_report_calendar_does_not_hide_the_managers(settings_for,
@@ -24,14 +22,7 @@ def test_an_unreadable_report_calendar_does_not_hide_the_managers(settings_for,
     tenant.add_user("Far Report", "far@contoso.example", manager="boss@contoso.example",
                     hire_date=date(2020, 1, 1))
     tenant.block_mailbox("far@contoso.example")  # getSchedule: an error for this address
-    tenant.add_event("boss@contoso.example", "Client site",
-                     datetime(2026, 11, 24, 9, 0, tzinfo=LONDON),
-                     datetime(2026, 11, 24, 17, 0, tzinfo=LONDON),
-                     recurrence={"pattern": {"type": "weekly", "interval": 1,
-                                             "firstDayOfWeek": "monday",
-                                             "daysOfWeek": ["tuesday", "wednesday",
-                                                            "thursday", "friday"]},
-                                 "range": {"type": "noEnd", "startDate": "2026-11-24"}})
+    client_site(tenant, "boss@contoso.example")
     result = run(settings, tenant, NOW)
     assert len(result.schedule.created) == 1, result.schedule
     (master,) = series_in(tenant, "boss@contoso.example")

@@ -4,28 +4,15 @@ pairs file as the source, an excluded address listed in the file is paired anywa
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from service.app import job_context
-from service.jobs.pairs import PairsPlan, sync_pairs
 from service.sandbox import SandboxTenant
 from tests.integration.test_directory_delta import NOW
-
-CEO, ANN, BOB = "ceo@contoso.example", "ann@contoso.example", "bob@contoso.example"
-
-
-def sync(settings: Any, tenant: SandboxTenant) -> PairsPlan:
-    async def go() -> PairsPlan:
-        async with job_context(settings, NOW, sandbox=tenant) as ctx:
-            return await sync_pairs(ctx, NOW)
-
-    return asyncio.run(go())
+from tests.integration.test_directory_shapes import ANN, BOB, CEO, sync
 
 
 @pytest.fixture
