@@ -81,7 +81,11 @@ def translate(
         )
     if status == 403:
         text = f"{code} {message}".lower()
-        if "accesspolicy" in text.replace(" ", "") or "raop" in text or "rbac" in text:
+        # Graph's documented body for an access-policy block is ErrorAccessDenied "Access to
+        # OData is disabled." (auth-limit-mailbox-access, "Handling API errors"); Exchange
+        # may add "[RAOP] : ... AccessPolicy settings".
+        if ("accesspolicy" in text.replace(" ", "") or "raop" in text or "rbac" in text
+                or "access to odata is disabled" in text):
             return PermissionDenied(
                 f"Exchange blocked the app from {where}: an application access policy (or "
                 "Exchange RBAC for Applications scope) does not include it. Add the mailbox to "
