@@ -108,7 +108,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
                     await self.end_series(current, reason)
                     self.report.ended.append(f"{label}: {reason}")
             except ServiceError as exc:
-                self._fail(label, exc)
+                self._fail(label, exc, pairing.key)
             finally:
                 self.ctx.store.release(pairing.id, self.ctx.worker_id)
 
@@ -167,7 +167,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
         except ServiceError as exc:
             # The intent is stored: this run's creation step (or the next run's) adopts or
             # retries it with the same transactionId.
-            self._fail(label, exc)
+            self._fail(label, exc, view.pairing.key)
             return
         store.activate_series(new.id, event_id=event.id, ical_uid=event.ical_uid,
                               now=self.now)

@@ -104,7 +104,7 @@ class SeriesCreation(SchedulerBase):
                     return await self._read_inputs(manager_views)
                 except ServiceError as exc:
                     for v in manager_views:
-                        self._fail(f"{v.manager.name} & {v.report.name}", exc)
+                        self._fail(f"{v.manager.name} & {v.report.name}", exc, v.pairing.key)
                     return None
 
         reads = [asyncio.create_task(read(g)) for g in groups]  # started in this order
@@ -372,7 +372,7 @@ class SeriesCreation(SchedulerBase):
                     label, group.tagged.get(view.pairing.key, []),
                     view.pairing.id in history)
             except ServiceError as exc:
-                self._fail(label, exc)
+                self._fail(label, exc, view.pairing.key)
                 continue
             booked[view.manager.id].extend(occurrences)
             booked[view.report.id].extend(occurrences)
@@ -386,8 +386,8 @@ class SeriesCreation(SchedulerBase):
                 saved = iter(store.begin_series_many([s for _v, _r, s, _l in intents
                                                       if not s.id]))
             except ServiceError as exc:  # nothing stored: none of them is POSTed
-                for *_entry, label in intents:
-                    self._fail(label, exc)
+                for entry_view, *_entry, label in intents:
+                    self._fail(label, exc, entry_view.pairing.key)
                 return done
             ready = []
             for view, report, series, label in intents:
@@ -562,7 +562,7 @@ class SeriesCreation(SchedulerBase):
             payload = self.event_payload(series, view.manager, report, view.pairing)
             return await self.ctx.graph.create_event(view.manager.id, payload)
         except ServiceError as exc:
-            self._fail(label, exc)
+            self._fail(label, exc, view.pairing.key)
             return None
 
     def event_payload(self, series: SeriesRecord, manager: PersonRecord, report: PersonRecord,

@@ -454,7 +454,7 @@ class SchedulerBase:
         try:
             return await work(view)
         except ServiceError as exc:
-            self._fail(label, exc)
+            self._fail(label, exc, view.pairing.key)
             return False
         finally:
             store.release(view.pairing.id, self.ctx.worker_id)
@@ -508,9 +508,10 @@ class SchedulerBase:
         """The series' invite text (and why it moved, when it did)."""
         return intro_html(series, manager, report, moved_why)
 
-    def _fail(self, label: str, exc: Exception) -> None:
+    def _fail(self, label: str, exc: Exception, pairing: str) -> None:
+        # The names are for the command's own output; the log names the pair by its key.
         self.report.failed.append(f"{label}: {exc}")
-        log.error("schedule.failed", extra={"pair": label, "error": str(exc)})
+        log.error("schedule.failed", extra={"pairing": pairing, "error": str(exc)})
 
 
 def intro_html(series: SeriesRecord, manager: PersonRecord, report: PersonRecord,
