@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -204,11 +204,35 @@ def newer_schema(url: str, revision: str) -> str:
 UPGRADE_LOCK = int.from_bytes(b"onetoone", "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
+@contextmanager
+def _upgrade_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction around the whole upgrade. On SQLite the driver opens a transaction
+    only before INSERT/UPDATE/DELETE, so each CREATE/ALTER would commit on its own: a run
+    killed half-way would leave columns its next run fails on ("duplicate column name"),
+    and two processes starting at once would both migrate. ``BEGIN IMMEDIATE`` takes the
+    write lock first (a second process waits for the busy timeout, then finds nothing to
+    do) and makes every migration's DDL roll back with it."""
+    if engine.dialect.name != "sqlite" or current_revision(engine) == head_revision():
+        # (Up to date, as on most opens of a SQLite file: no write lock to wait for.)
+        with engine.begin() as conn:
+            yield conn
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            if conn.connection.dbapi_connection.in_transaction:  # (SQLite may have ended it)
+                conn.exec_driver_sql("ROLLBACK")
+            raise
+        conn.exec_driver_sql("COMMIT")
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to the newest revision; returns (before, after)."""
     try:
         cfg = _alembic_config(engine)
-        with engine.begin() as conn:
+        with _upgrade_transaction(engine) as conn:
             if conn.dialect.name == "postgresql":
                 # Several hosts may run `db upgrade` at once (a unit's pre-start step): the
                 # second waits for the first's transaction, then finds nothing to do,

@@ -3,10 +3,17 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from service.store.calendar_delta import CALENDAR_DELTA
+from service.store.due import DUE_MARKS
 from service.store.models import Base
+from service.store.people import DIRECTORY_USERS
+from service.store.rebooks import SENT_ITEMS_READS
 
 config = context.config
-target_metadata = Base.metadata
+# The ORM tables and the Core ones kept in MetaData of their own (else autogenerate would
+# write a drop_table for each of those into the next migration).
+CORE_TABLES = (DIRECTORY_USERS, DUE_MARKS, SENT_ITEMS_READS, CALENDAR_DELTA)
+target_metadata = [Base.metadata, *dict.fromkeys(t.metadata for t in CORE_TABLES)]
 
 
 def run_migrations_online() -> None:

@@ -1,0 +1,54 @@
+"""An upgrade killed half-way leaves the database as it was, so the next run redoes it; and
+two processes opening one SQLite file at once (a worker starting while `onetoone status`
+runs) do not both migrate it."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from alembic import command, op
+
+from service.store.db import _alembic_config, current_revision, head_revision, make_engine, upgrade
+
+
+def test_an_upgrade_interrupted_half_way_is_redone_by_the_next_run(db_url, monkeypatch) -> None:
+    engine = make_engine(db_url)
+    cfg = _alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0012")
+
+    def killed(*_a, **_k):  # the process dies after 0013's ADD COLUMNs
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(op, "create_index", killed, raising=False)
+    with pytest.raises(KeyboardInterrupt):
+        upgrade(engine)
+    monkeypatch.undo()
+    assert current_revision(engine) == "0012"
+    assert upgrade(engine) == ("0012", head_revision())  # was: duplicate column name
+
+
+def test_two_upgrades_at_once_on_a_sqlite_file(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'one.db'}"
+    start = threading.Barrier(2)
+    results: list[object] = []
+
+    def run() -> None:
+        engine = make_engine(url)
+        start.wait()
+        try:
+            results.append(upgrade(engine))
+        except Exception as exc:
+            results.append(exc)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results, key=str) == sorted([(None, head_revision()),
+                                               (head_revision(), head_revision())], key=str)
