@@ -222,7 +222,8 @@ def _upgrade_transaction(engine: Engine) -> Iterator[Connection]:
         try:
             yield conn
         except BaseException:
-            if conn.connection.dbapi_connection.in_transaction:  # (SQLite may have ended it)
+            raw = conn.connection.dbapi_connection
+            if getattr(raw, "in_transaction", False):  # (SQLite may have ended it already)
                 conn.exec_driver_sql("ROLLBACK")
             raise
         conn.exec_driver_sql("COMMIT")
