@@ -1,6 +1,6 @@
-"""A series that could not be created is logged (schedule.failed) with the pair's
-display names, though every sibling event names the pair by its pairing key: personal
-names stay out of the log where avoidable."""
+"""A series that could not be created is logged (schedule.failed) with the pairing key,
+as every sibling event names the pair, never the people's display names: personal names
+stay out of the log where avoidable."""
 
 from __future__ import annotations
 
@@ -9,18 +9,8 @@ import logging
 
 from service.app import job_context
 from service.jobs.tick import tick
-from service.logs import JsonFormatter
 from tests.integration.test_agenda_loop import START, no_sleep, org
-
-
-class Grab(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-        self.setFormatter(JsonFormatter())
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
+from tests.integration.test_log_no_note_text import Grab
 
 
 def test_schedule_failed_names_the_pair_by_key_not_by_names(tmp_path, settings_for) -> None:
