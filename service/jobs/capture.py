@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -267,8 +268,8 @@ def _template_text(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zo
         intro = html_to_text(intro_html(series, view.manager, view.report))
         # A series moved off a clash says why first ("New time: …", either wording): a
         # template line the body lacks is harmless.
-        moved = [html_to_text(f"<p>New time: {moved_why(view.manager, mine)}</p>").strip()
-                 for mine in (True, False)]
+        moved = [html_to_text(f"<p>New time: {escape(moved_why(view.manager, mine))}</p>")
+                 .strip() for mine in (True, False)]
         return f"{block[:end]}{chr(10).join(moved)}\n{intro}\n{block[end:]}"
     except (ServiceError, ValueError) as exc:
         # Without it the parser still knows its built-in lines; notes are read regardless.
