@@ -52,6 +52,8 @@ DIRECTORY_SOURCE = "users"
 QUIET_MARK = "pairs.quiet"
 # Problems of a refused pairs file listed at once (a wrong file can have thousands).
 MAX_PROBLEMS = 20
+# Pairs changing cadence in one sync from which the admin is warned (a policy change).
+MANY_RECADENCES = 3
 
 
 @dataclass
@@ -299,6 +301,15 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
     names |= {uid: usable[uid].name or usable[uid].email for uid in involved if uid in usable}
     actions = reconcile(specs, current, present, policy, today, names=names,
                         whole_directory=use_directory)
+    recadenced = sum(1 for a in actions if a.kind == "recadence")
+    if recadenced >= MANY_RECADENCES:
+        # Usually a [policy] change: each of these series is ended (its meetings to come
+        # cancelled one by one, the report mailed) and booked anew, all in the next run.
+        warnings.append(
+            f"{recadenced} pairs change cadence or length in this sync: each one's series is "
+            "ended (its meetings to come cancelled, the report told) and a new one booked, "
+            "all in this run. If a [policy] change caused it and that was not meant, put the "
+            "setting back before the next run; `onetoone pairs` lists them.")
     people = [PersonUpdate(id=u.id, email=u.email, name=u.name, hire_date=u.hire_date,
                            manages_others=u.id in manages) for u in usable.values()]
     return PairsPlan(actions=actions, people=people, present_ids=present, warnings=warnings,
@@ -314,7 +325,11 @@ def apply(ctx: JobContext, plan: PairsPlan, now: datetime) -> dict[str, int]:
     changes: list[PairingChange] = []
     for action in plan.actions:
         spec, cur = action.spec, action.current
-        if action.kind in ("join", "move", "recadence", "keep") and spec is not None:
+        # A pair whose series the manager deleted (blocked until `pairs reset`) keeps its
+        # cadence current, so a reset books it at the cadence it has by then.
+        waiting = (action.kind == "blocked" and cur is not None
+                   and cur.status == PairingStatus.SERIES_DELETED)
+        if (action.kind in ("join", "move", "recadence", "keep") or waiting) and spec is not None:
             cadence = choose_cadence(spec, policy, now.date())
             if action.kind == "move" and cur is not None:
                 changes.append(PairingChange("end", cur.key, f"moved to {spec.manager.name}"))
@@ -326,7 +341,7 @@ def apply(ctx: JobContext, plan: PairsPlan, now: datetime) -> dict[str, int]:
                     minutes=cadence.minutes, source=spec.source))
         elif action.kind in ("leave", "unpaired") and cur is not None:
             changes.append(PairingChange("end", cur.key, action.reason))
-        elif action.kind == "blocked" and cur is not None:
+        if action.kind == "blocked" and cur is not None:
             changes.append(PairingChange("note", cur.key, action.reason))
         if action.kind != "keep":
             log.info("pairs.%s", action.kind, extra={"pairing": action.key,
@@ -351,8 +366,9 @@ def _already(stored: CurrentPairing | None, cadence: str, minutes: int, reason: 
     as it is: a pairing whose series the manager deleted waits for `pairs reset`)."""
     if stored is None:
         return False
-    if stored.status == PairingStatus.SERIES_DELETED:
-        return True
+    if stored.status == PairingStatus.SERIES_DELETED:  # waits for `pairs reset`, kept current
+        return (str(stored.cadence), stored.minutes, stored.cadence_reason,
+                stored.source) == (cadence, minutes, reason, source)
     return (stored.status, str(stored.cadence), stored.minutes, stored.cadence_reason,
             stored.source, stored.ended, stored.end_reason) == (
         PairingStatus.ACTIVE, cadence, minutes, reason, source, False, "")

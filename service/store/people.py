@@ -125,7 +125,13 @@ def _upsert_pairing_row(s: Session, row: PairingRow | None, *, key: str, manager
                          created_at=now, note="", end_reason="")
         s.add(row)
     elif row.status == PairingStatus.SERIES_DELETED:
-        return row  # only `pairs reset` brings it back
+        # Only `pairs reset` brings it back, but at the cadence the pair has by then: kept
+        # current here, or the reset pair is booked at a stale one and re-booked at once.
+        if (row.cadence, row.minutes, row.cadence_reason, row.source) != (
+                cadence, minutes, reason, source):
+            row.cadence, row.minutes, row.cadence_reason = cadence, minutes, reason
+            row.source, row.updated_at = source, now
+        return row
     elif (row.status, row.cadence, row.minutes, row.cadence_reason, row.source,
           row.ended_at, row.end_reason) == (PairingStatus.ACTIVE, cadence, minutes, reason,
                                             source, None, ""):
