@@ -23,6 +23,8 @@ from service.errors import ServiceError
 # How far ahead a pair's next meeting is looked for (longer than any cadence's gap, and than
 # any meeting a person moved far ahead).
 LOOK_AHEAD = timedelta(days=400)
+# The longest topic `topics add` takes (the store keeps what it is given).
+MAX_TOPIC_CHARS = 2000
 
 
 def _store(obj: Ctx) -> Any:
@@ -100,13 +102,18 @@ def topics_add(obj: Ctx, pair: str, text: str, by: str) -> None:
     text = clean_text(text)[0]
     if not text.strip():
         raise ServiceError("The topic is empty. Write what to talk about.")
+    text = text.strip()
+    if len(text) > MAX_TOPIC_CHARS:
+        # Said, not cut: "Added" must mean what was typed is what the agenda shows.
+        raise ServiceError(f"The topic is {len(text)} characters long; a topic is at most "
+                           f"{MAX_TOPIC_CHARS}. Shorten it (say the rest in the meeting).")
     now = obj.now()
     pair_name = f"{view.manager.name} & {view.report.name}"
-    if not new_topics([text.strip()[:2000]],
+    if not new_topics([text],
                       (t.text for t in store.open_topics(view.pairing.id))):
         console.print(escape(f"Already on the list for {pair_name}: not added again."))
         return
-    store.add_topic(view.pairing.id, text.strip()[:2000], by, now.date(), now)
+    store.add_topic(view.pairing.id, text, by, now.date(), now)
     try:
         occ = next_occurrence(store, view, None, now, not_started=True)
     except ServiceError:  # no series yet: the first agenda will carry it
@@ -186,11 +193,15 @@ def notes_add(obj: Ctx, pair: str, private: bool, on: datetime | None) -> None:
     store = _store(obj)
     view = _pair(store, pair)
     now = obj.now()
+    # --date is the meeting's date where it happens (the series' own zone), as for
+    # `preview`: a Sydney meeting at 10:00 is 23:00 UTC the day before.
+    zone = ZoneInfo(view.series.time_zone if view.series else "UTC")
     past = [o for o in store.pairing_occurrences(view.pairing.id)
             if o.start <= now and o.status != OccurrenceStatus.CANCELLED]
     if on is not None:
         past = [o for o in store.pairing_occurrences(view.pairing.id)
-                if o.start.date() == on.date() and o.status != OccurrenceStatus.CANCELLED]
+                if o.start.astimezone(zone).date() == on.date()
+                and o.status != OccurrenceStatus.CANCELLED]
         if not past:
             raise ServiceError(f"No meeting of {view.manager.name} & {view.report.name} "
                                f"on {on:%Y-%m-%d}. `onetoone status` shows the last "
@@ -203,7 +214,7 @@ def notes_add(obj: Ctx, pair: str, private: bool, on: datetime | None) -> None:
     if not any(ln.strip() for ln in lines):
         raise ServiceError("No notes given (nothing on stdin or in the editor).")
     note_lines, actions_added = [], 0
-    meeting = occ.start.date() if occ else now.date()
+    meeting = occ.start.astimezone(zone).date() if occ else now.astimezone(zone).date()
     for line in lines:
         if line.lower().startswith("action:") and not private:
             parsed = parse_action(line.split(":", 1)[1], meeting_date=meeting,
@@ -216,17 +227,26 @@ def notes_add(obj: Ctx, pair: str, private: bool, on: datetime | None) -> None:
                                                             parsed.due, source="cli"))
                 continue
         note_lines.append(line)
-    store.add_note(view.pairing.id, occ.id if occ else None, "\n".join(note_lines).strip(),
-                   private=private, now=now)
+    note = "\n".join(note_lines).strip()
+    occ_id = occ.id if occ else None
+    # Run twice (a retry, a re-pasted file), the same note is not stored (and mailed) twice,
+    # as the same action isn't; nor is an empty one when every line was an action.
+    saved = bool(note) and not store.has_cli_note(view.pairing.id, occ_id, note,
+                                                  private=private)
+    if saved:
+        store.add_note(view.pairing.id, occ_id, note, private=private, now=now)
     if occ is not None and not private and occ.end <= now and occ.status in (
             OccurrenceStatus.HELD_NO_NOTES, OccurrenceStatus.SCHEDULED, OccurrenceStatus.MOVED,
             OccurrenceStatus.DECLINED):
         # The meeting now has notes: it is held, and its summary goes on the next run.
         store.update_occurrence(occ.id, now, status=OccurrenceStatus.HELD,
                                 captured_at=occ.captured_at or now)
-    where = f"the meeting on {occ.start:%d %b %Y}" if occ else "the pair (no meeting yet)"
+    where = (f"the meeting on {occ.start.astimezone(zone):%d %b %Y}" if occ
+             else "the pair (no meeting yet)")
     kind = "private note (never shared)" if private else "note"
-    console.print(escape(f"Saved a {kind} for {where}; {actions_added} action(s) added."))
+    said = (f"Saved a {kind}" if saved else "No note text" if not note
+            else f"Not saved again: the same {kind} is already there")
+    console.print(escape(f"{said} for {where}; {actions_added} action(s) added."))
 
 
 # -- actions -------------------------------------------------------------------------------

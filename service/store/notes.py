@@ -234,6 +234,16 @@ class NotesRepository(Repository):
             s.flush()
             return row.id
 
+    def has_cli_note(self, pairing_id: int, occurrence_id: int | None, text: str, *,
+                     private: bool) -> bool:
+        """Whether `notes add` already stored this very note for this meeting (or pair)."""
+        with self.session() as s:
+            where = (NoteRow.occurrence_id.is_(None) if occurrence_id is None
+                     else NoteRow.occurrence_id == occurrence_id)
+            return s.scalar(select(NoteRow.id).where(
+                NoteRow.pairing_id == pairing_id, where, NoteRow.source == "cli",
+                NoteRow.private.is_(private), NoteRow.text == text).limit(1)) is not None
+
     def notes(self, occurrence_id: int, *, include_private: bool = False) -> list[NoteRecord]:
         with self.session() as s:
             q = select(NoteRow).where(NoteRow.occurrence_id == occurrence_id)
