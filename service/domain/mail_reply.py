@@ -438,9 +438,12 @@ def note_text(text: str, limit: int = MAX_NOTE_CHARS) -> str:
 # -- machines --------------------------------------------------------------------------------
 
 _AUTO_SUBJECT = re.compile(
-    r"^\s*(automatic reply|auto(matic)?[- ]?reply|auto[- ]?response|out of (the )?office"
-    r"|ooo\b|abwesend|abwesenheitsnotiz|automatische antwort|réponse automatique|absence"
-    r"|respuesta automática|risposta automatica|automatisch antwoord|afwezig"
+    r"^\s*(automatic reply|auto(matic)?[- ]?reply|auto[- ]?response"
+    # Words a person's subject starts with too ("Absence cover in January"): only as the
+    # prefix an autoresponder writes ("Out of Office: ...").
+    r"|(out of (the )?office( auto ?reply)?|ooo|abwesend|absence|afwezig)\s*:"
+    r"|abwesenheitsnotiz|automatische antwort|réponse automatique"
+    r"|respuesta automática|risposta automatica|automatisch antwoord"
     r"|undeliverable|undelivered mail|delivery (status notification|has failed|failure)"
     r"|mail delivery (failed|failure|system)|returned mail|non remis|unzustellbar"
     r"|read:|not read:|gelesen:|lu :|recall:)", re.I)

@@ -276,19 +276,22 @@ def _window(missed: _Missed, now: datetime) -> _Window | None:
     return _Window(first, last, lo, hi, manager_hours, report_hours)
 
 
-async def _free_times(ctx: JobContext, missed: _Missed, now: datetime
+async def _free_times(ctx: JobContext, missed: _Missed, now: datetime,
+                      picked: datetime | None = None
                       ) -> tuple[list[tuple[datetime, datetime]],
                                  list[tuple[datetime, datetime]]] | None:
     """One pick's check: up to three free times for both people in the missed meeting's
     cadence window (one getSchedule), and the busy time they were chosen around (None when
-    the window is already over)."""
+    the window is already over). The busy time covers ``picked`` too: a pick may be for a
+    time sooner than the earliest one offered afresh (now + ``NOT_BEFORE``)."""
     window = _window(missed, now)
     if window is None:
         return None
     view = missed.view
+    lo = window.lo if picked is None else min(window.lo, picked)
     schedule = await ctx.graph.free_busy(view.manager.id,
                                          [view.manager.email, view.report.email],
-                                         window.lo, window.hi)
+                                         lo, window.hi)
     return _slots(ctx, missed, window, schedule)
 
 
@@ -463,7 +466,7 @@ async def _pick(ctx: JobContext, missed: _Missed, rebook: RebookRecord, index: i
     booked (stale: fresh times offered once, else a short note), None to go on."""
     store = ctx.store
     start, end = slots[index - 1]
-    found = await _free_times(ctx, missed, now)
+    found = await _free_times(ctx, missed, now, picked=start)
     fresh, busy = found if found is not None else ([], [])
     if start < now + PICK_NOTICE or found is None or overlaps(start, end, busy):
         return _stale(ctx, missed, rebook, fresh, now)

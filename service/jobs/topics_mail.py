@@ -74,13 +74,13 @@ async def read_topic_mail(ctx: JobContext, now: datetime) -> TopicMailReport:
         return report
     pairs = _Pairs(store)
     for message in messages:
-        if is_booking(message):  # a pick from a rebook offer (name+book.<token>.<n>@)
-            outcome, settled = await handle_booking(ctx, message, now)
-            report.bookings.append(outcome)
-            if settled:
-                await _mark_read(ctx, box, message)
-            continue
         try:
+            if is_booking(message):  # a pick from a rebook offer (name+book.<token>.<n>@)
+                outcome, settled = await handle_booking(ctx, message, now)
+                report.bookings.append(outcome)
+                if settled:
+                    await _mark_read(ctx, box, message)
+                continue
             _read(ctx, box, message, pairs, now, report)
         except Exception as exc:  # one mail fails only itself; it is read again next run
             report.failed.append(f"{message.id}: {exc}")
