@@ -193,20 +193,29 @@ def notes_add(obj: Ctx, pair: str, private: bool, on: datetime | None) -> None:
     store = _store(obj)
     view = _pair(store, pair)
     now = obj.now()
-    # --date is the meeting's date where it happens (the series' own zone), as for
-    # `preview`: a Sydney meeting at 10:00 is 23:00 UTC the day before.
+    # --date is the meeting's date where it happens (its own series' zone: the live series
+    # may be gone, deleted in Outlook), as for `preview`: a Sydney meeting at 10:00 is
+    # 23:00 UTC the day before.
+    zones = {s.id: s.time_zone for s in store.pairing_series(view.pairing.id)}
+
+    def zone_of(o: Any) -> ZoneInfo:
+        return ZoneInfo(zones.get(o.series_id)
+                        or (view.series.time_zone if view.series else "UTC"))
+
     zone = ZoneInfo(view.series.time_zone if view.series else "UTC")
     past = [o for o in store.pairing_occurrences(view.pairing.id)
             if o.start <= now and o.status != OccurrenceStatus.CANCELLED]
     if on is not None:
         past = [o for o in store.pairing_occurrences(view.pairing.id)
-                if o.start.astimezone(zone).date() == on.date()
+                if o.start.astimezone(zone_of(o)).date() == on.date()
                 and o.status != OccurrenceStatus.CANCELLED]
         if not past:
             raise ServiceError(f"No meeting of {view.manager.name} & {view.report.name} "
                                f"on {on:%Y-%m-%d}. `onetoone status` shows the last "
                                "and next ones.")
     occ = past[-1] if past else None
+    if occ is not None:
+        zone = zone_of(occ)
     text = sys.stdin.read() if not sys.stdin.isatty() else (click.edit(
         "\n# Notes for your 1-2-1. Lines starting 'Action:' become actions.\n") or "")
     text = clean_text(text)[0]  # as for topics: cleaned where it comes in
