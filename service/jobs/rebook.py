@@ -276,10 +276,11 @@ def _window(missed: _Missed, now: datetime) -> _Window | None:
     return _Window(first, last, lo, hi, manager_hours, report_hours)
 
 
+Spans = list[tuple[datetime, datetime]]
+
+
 async def _free_times(ctx: JobContext, missed: _Missed, now: datetime,
-                      picked: datetime | None = None
-                      ) -> tuple[list[tuple[datetime, datetime]],
-                                 list[tuple[datetime, datetime]]] | None:
+                      picked: datetime | None = None) -> tuple[Spans, Spans] | None:
     """One pick's check: up to three free times for both people in the missed meeting's
     cadence window (one getSchedule), and the busy time they were chosen around (None when
     the window is already over). The busy time covers ``picked`` too: a pick may be for a
@@ -287,21 +288,18 @@ async def _free_times(ctx: JobContext, missed: _Missed, now: datetime,
     window = _window(missed, now)
     if window is None:
         return None
-    view = missed.view
-    lo = window.lo if picked is None else min(window.lo, picked)
-    schedule = await ctx.graph.free_busy(view.manager.id,
-                                         [view.manager.email, view.report.email],
-                                         lo, window.hi)
+    view, lo = missed.view, window.lo if picked is None else min(window.lo, picked)
+    schedule = await ctx.graph.free_busy(
+        view.manager.id, [view.manager.email, view.report.email], lo, window.hi)
     return _slots(ctx, missed, window, schedule)
 
 
 def _slots(ctx: JobContext, missed: _Missed, window: _Window,
-           schedule: dict[str, list[tuple[datetime, datetime]] | None]
-           ) -> tuple[list[tuple[datetime, datetime]], list[tuple[datetime, datetime]]]:
+           schedule: dict[str, Spans | None]) -> tuple[Spans, Spans]:
     """Up to three free times in the window around both people's busy time (``schedule``,
     by lower-cased address; None where Graph could not tell), and that busy time."""
     view, series, occ = missed.view, missed.series, missed.occ
-    busy: list[tuple[datetime, datetime]] = []
+    busy: Spans = []
     for email in (view.manager.email, view.report.email):
         known = schedule.get(email.lower())
         if known is None:
@@ -492,8 +490,7 @@ def _stale(ctx: JobContext, missed: _Missed, rebook: RebookRecord,
         "manager_first": first_name(view.manager.name), "report_name": view.report.name})
     mail = _mail_row(ctx, missed, "stale",
                      f"That time is no longer free: 1-2-1 with {view.report.name}", body, now)
-    # Only while nobody has picked from the offer: another worker handling the same mail
-    # may have booked this very time a moment ago (which is why it now looks busy).
+    # Only while unpicked: another worker may have just booked this very time (so busy).
     if not store.close_unpicked(rebook.id, rebook.token, mail, now):
         return "ignored: offer already used"
     log.info("rebook.stale", extra={"rebook": rebook.id})
