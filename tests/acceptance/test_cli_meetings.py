@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from service.cli import cli
+from service.store.db import make_engine
+from service.store.models import NoteRow, TopicRow
 
 
 @pytest.fixture
@@ -111,3 +115,37 @@ def test_a_very_long_name_does_not_squeeze_the_tables(runner: CliRunner,
     pairs = runner.invoke(cli, ["pairs", "--now", "2026-11-23T09:00:00Z"])
     assert pairs.exit_code == 0, pairs.output
     assert "tom.fletcher@contoso.example" in pairs.output and "what happens" in pairs.output
+
+
+def _texts(tmp_path: Path, column: Any) -> list[str]:
+    with make_engine(f"sqlite:///{tmp_path / 'onetoone.db'}").connect() as c:
+        return list(c.scalars(select(column)))
+
+
+def test_notes_add_twice_stores_one_note(runner: CliRunner, tmp_path: Path) -> None:
+    """Run twice (a retry, the same file piped again), the note is stored once, as an action
+    is: else the report is mailed the same notes twice, and the record holds them twice.
+    Input that is only actions stores no empty note."""
+    tom = "tom.fletcher@contoso.example"
+    text = "Talked about the move.\nAction: Tom: draft the handover by 12 Dec\n"
+    for _ in range(2):
+        added = runner.invoke(cli, ["notes", "add", tom], input=text)
+        assert added.exit_code == 0, added.output
+    assert "Not saved again" in added.output and "0 action(s) added" in added.output
+    assert _texts(tmp_path, NoteRow.text) == ["Talked about the move."]
+    only_actions = runner.invoke(cli, ["notes", "add", tom],
+                                 input="Action: Tom: book the course\n")
+    assert only_actions.exit_code == 0 and "1 action(s) added" in only_actions.output
+    assert _texts(tmp_path, NoteRow.text) == ["Talked about the move."]  # no empty note
+
+
+def test_too_long_topic_is_refused_not_cut(runner: CliRunner, tmp_path: Path) -> None:
+    """A topic longer than a topic may be is refused, saying so, rather than "Added" with
+    its first 2000 characters kept."""
+    tom = "tom.fletcher@contoso.example"
+    long = "a" * 1995 + " THE-ASK"  # 2003 characters: the point is at the end
+    result = runner.invoke(cli, ["topics", "add", tom, long])
+    assert result.exit_code == 1, result.output
+    assert "2003 characters" in result.output and "at most 2000" in result.output
+    assert _texts(tmp_path, TopicRow.text) == []
+    assert runner.invoke(cli, ["topics", "add", tom, "a" * 2000]).exit_code == 0

@@ -6,21 +6,13 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from tests.integration.test_agenda_loop import START
-from tests.integration.test_rebook import MIA, NIA, World, _start, decline, links
+from tests.integration.test_rebook import MIA, NIA, World, _start, declined_nia, links
 
 
 def test_a_pick_an_hour_before_its_time_is_not_booked_over_a_new_meeting(
         tmp_path, settings_for) -> None:
     world = World(tmp_path, settings_for)
-    world.tick(START)
-    nia = world.view(NIA)
-    first = world.instances(nia.series, START)[0]
-    decline(world, nia, first)
-    now = world.due(nia, _start(first))
-    world.tick(now)
-    (offer,) = world.offers(MIA)
-    (rebook,) = world.store.rebooks()
+    _nia, now, offer, rebook = declined_nia(world)
     slots = links(offer)
     start, end = (datetime.fromisoformat(t) for t in json.loads(rebook.slots)[0])
     # An hour before the first offered time (inside the 30 minutes' pick notice), Nia

@@ -121,6 +121,20 @@ def decline(world: World, view: Any, item: dict[str, Any]) -> None:
                                         "time": "2026-11-24T09:00:00Z"}}]
 
 
+def declined_nia(world: World) -> tuple[Any, datetime, dict[str, Any], Any]:
+    """Series made; Nia declines her first meeting; the run where its offer goes. Returns
+    Nia's view, the time, Mia's offer mail and the offer."""
+    world.tick(START)
+    nia = world.view(NIA)
+    first = world.instances(nia.series, START)[0]
+    decline(world, nia, first)
+    now = world.due(nia, _start(first))
+    world.tick(now)
+    (offer,) = world.offers(MIA)
+    (rebook,) = world.store.rebooks()
+    return nia, now, offer, rebook
+
+
 def cancelled_rob(world: World) -> tuple[Any, dict[str, Any], datetime]:
     """Series made; Mia cancels Rob's first meeting; Rob has a topic and an open action;
     the tick where its agenda falls due runs twice. Returns Rob's view, the cancelled
@@ -238,14 +252,7 @@ def test_stale_pick_gets_fresh_times_once(tmp_path, settings_for) -> None:
     """A declined 1-2-1: Nia fills the picked time before Mia's mail arrives, so Mia gets
     fresh times (the old links stop working) and books one of those."""
     world = World(tmp_path, settings_for)
-    world.tick(START)
-    nia = world.view(NIA)
-    first = world.instances(nia.series, START)[0]
-    decline(world, nia, first)
-    now = world.due(nia, _start(first))
-    world.tick(now)
-    (offer,) = world.offers(MIA)
-    (rebook,) = world.store.rebooks()
+    _nia, now, offer, rebook = declined_nia(world)
     assert rebook.reason == "declined" and "was declined by Nia" in offer["body"]["content"]
     slots = links(offer)
     start, end = (datetime.fromisoformat(t) for t in json.loads(rebook.slots)[0])
