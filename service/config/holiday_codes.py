@@ -57,7 +57,7 @@ def check_holiday_country(value: str, item: Raw) -> str:
 
 
 def check_holiday_subdivision(value: str, item: Raw) -> str:
-    if value and not re.fullmatch(r"[A-Za-z0-9]{1,6}", value):
+    if value and not re.fullmatch(r"[^\W_](?:[\w .-]{0,38}[^\W_])?", value):
         raise Bad("is not a region code", 'Use a short code such as "ENG" or "NY", or ""')
     return value.upper()
 

@@ -63,6 +63,9 @@ def _holidays(code: str, years: tuple[int, ...]) -> tuple[str, tuple[tuple[date,
     import holidays  # the library is pure data, but only this needs it
 
     country, _, sub = code.partition("-")
+    if sub:  # config keeps codes upper-cased; the library's own spelling ("Augsburg") counts
+        listed = holidays.list_supported_countries().get(country, [])
+        sub = next((s for s in map(str, listed) if s.upper() == sub.upper()), sub)
     table = holidays.country_holidays(country, subdiv=sub or None, years=years,
                                       language="en_US")
     aliases = getattr(type(table), "subdivisions_aliases", {}) or {}
