@@ -16,9 +16,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from jinja2 import TemplateError
+
 from service.config.settings import AgendaSettings
 from service.domain.agenda import Agenda, AgendaPolicy, OpenAction, Topic, build_agenda
-from service.domain.body import MARKERS, BlockDamaged, block_text, fingerprint, replace_block
+from service.domain.body import (
+    MARKERS,
+    BlockDamaged,
+    block_text,
+    find_block,
+    fingerprint,
+    replace_block,
+)
 from service.domain.htmltext import html_to_text
 from service.domain.questions import Question, load_bank
 from service.domain.records import (
@@ -29,10 +38,10 @@ from service.domain.records import (
     TopicRecord,
 )
 from service.domain.series import agenda_can_update
-from service.domain.status import AgendaState, OccurrenceStatus, PairingStatus
+from service.domain.status import MISSED, AgendaState, OccurrenceStatus, PairingStatus
 from service.domain.timing import agenda_due_at
 from service.domain.topics import private_address, topics_address
-from service.errors import ServiceError
+from service.errors import ConfigError, ServiceError
 from service.graph.wire import body_patch
 from service.jobs.context import JobContext
 from service.jobs.missed import missed_meeting
@@ -126,8 +135,10 @@ def _compose(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: st
                if a.raised_occurrence_id != occ.id]
     last_dev: date | None = None
     for other in reads.meetings:
+        # Only a meeting that happened covered it: a cancelled or declined one did not.
         if (other.id != occ.id and other.covers_development
-                and other.agenda_state == AgendaState.INJECTED):
+                and other.agenda_state == AgendaState.INJECTED
+                and other.status not in MISSED and other.start < occ.start):
             last_dev = max(last_dev or other.start.date(), other.start.date())
     recalled = recall(store, view, occ, zone, [t.id for t in topics if t.id is not None],
                       fresh=fresh, meetings=reads.meetings)
@@ -160,14 +171,46 @@ def _first_shown_in(reads: PairReads, occ: OccurrenceRecord) -> set[int]:
 
 
 def render_block(ctx: JobContext, agenda: Agenda, pairing_key: str = "") -> str:
-
+    """The agenda block as HTML. An organisation's template that cannot be used (a Jinja
+    error, or its sentinel lines missing) raises ConfigError naming the file, the line and
+    what to do, so each meeting reports it instead of the whole step dying."""
     folder = ctx.settings.agenda.templates
     box = ctx.settings.mail.topics_mailbox
-    return render("agenda.html.j2", str(folder) if folder else None, agenda=agenda,
-                  markers=MARKERS,
-                  topics_address=topics_address(box, pairing_key) if box and pairing_key else "",
-                  private_address=(private_address(box, pairing_key) if box and pairing_key
-                                   else ""))
+    fix = ("fix it, or remove it from [agenda] templates to use the built-in agenda"
+           if folder else "reinstall onetoone")
+    try:
+        html = render("agenda.html.j2", str(folder) if folder else None, agenda=agenda,
+                      markers=MARKERS,
+                      topics_address=(topics_address(box, pairing_key) if box and pairing_key
+                                      else ""),
+                      private_address=(private_address(box, pairing_key) if box and pairing_key
+                                       else ""))
+    except TemplateError as exc:
+        where = getattr(exc, "filename", None) or _template_path(folder)
+        line = getattr(exc, "lineno", None) or _template_line(exc)
+        at = f", line {line}" if line else ""
+        raise ConfigError(f"{where}{at}: {type(exc).__name__}: {exc.message}; {fix}") from exc
+    if find_block(html) is None:
+        raise ConfigError(f"{_template_path(folder)}: the agenda lacks its own start and end "
+                          "lines; keep {{ markers.start }} as its first line and "
+                          f"{{{{ markers.end }}}} as its last, or {fix}")
+    return html
+
+
+def _template_path(folder: Path | None) -> str:
+    own = folder / "agenda.html.j2" if folder else None
+    return str(own if own is not None and own.is_file() else default_folder() / "agenda.html.j2")
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line a render error was raised on (Jinja rewrites the traceback so its
+    frames carry the template's file and line)."""
+    tb, line = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def agendas_due(store: Store, cfg: AgendaSettings, now: datetime
