@@ -194,6 +194,10 @@ KEYS: tuple[Key, ...] = (
     Key("agenda", "development_max_days", "int", 60,
         "Development is also covered when it has not been for this many days.",
         minimum=7, maximum=365),
+    Key("agenda", "actions_shown", "int", 12,
+        "Most open actions from earlier meetings listed in an agenda: the newest. The older "
+        "ones stay open, with a line saying so, and move up as the listed ones are ticked done.",
+        minimum=3, maximum=200),
     Key("agenda", "layout", "str", "full",
         "full: every standing section. compact (fits 30 minutes): topics, how are you, last "
         "time's actions, one focus area in turn, the question, notes and actions.",

@@ -125,6 +125,7 @@ class AgendaSettings:
     development_max_days: int
     templates: Path | None
     layout: str = "full"  # "full" | "compact" (service/domain/agenda.py LAYOUTS)
+    actions_shown: int = 12
     change_questions: bool = False
     sensitive_questions: bool = False
 

@@ -81,6 +81,9 @@ MAILED_BOTH, MAILED_REPORT, NOT_MAILED = "both", "report", "none"
 LAST_ACTIONS_HINT = ("Tick what's done: change [ ] to [x]. "
                      "Anything left unticked carries to next time.")
 NO_OPEN_ACTIONS = "Nothing carried over from last time."
+# Shown under the carried actions when older open ones are left out (see build_agenda).
+MORE_ACTIONS = ("+ {count} older open action{s}, raised {last} or before, not listed here to "
+                "keep the agenda short. They stay open and come back here as these are ticked.")
 # The Notes hint of agendas written before it said who is emailed (still in invites).
 NOTES_HINT = ("Type notes below, under this line. onetoone reads them back after the meeting "
               "and keeps them as the record of this 1-2-1.")
@@ -405,6 +408,10 @@ class Agenda:
     layout: str = FULL
     # The share over the pair's last meetings (this one included), stored with the meeting.
     recent: Share | None = None
+    # Older open actions left out of ``actions`` (see build_agenda), and the newest day
+    # one of them was raised.
+    actions_left_out: int = 0
+    left_out_until: date | None = None
 
     @property
     def missed_text(self) -> str:
@@ -460,6 +467,15 @@ class Agenda:
         return NO_OPEN_ACTIONS
 
     @property
+    def more_actions_text(self) -> str:
+        """The line saying older open actions are not listed ("" when none are left out)."""
+        if not self.actions_left_out or self.left_out_until is None:
+            return ""
+        return MORE_ACTIONS.format(count=self.actions_left_out,
+                                   s="" if self.actions_left_out == 1 else "s",
+                                   last=format_date(self.left_out_until))
+
+    @property
     def footer(self) -> str:
         return FOOTER
 
@@ -511,13 +527,17 @@ def build_agenda(
     layout: str = FULL,
     mailed: str = MAILED_BOTH,
     recent: Share | None = None,
+    actions_shown: int | None = None,
 ) -> Agenda:
     """The agenda for one occurrence starting at ``meeting_start`` (aware, manager's zone).
 
     ``missed``: the pair's previous 1-2-1 didn't happen (the agenda says so, and when).
     ``last_time``: the previous held meeting (None: the pair's first, no Last time section).
     ``mailed``: who is emailed the notes (the Notes hint says so). ``recent``: the share
-    over the pair's last meetings, this one included (``share.measure``)."""
+    over the pair's last meetings, this one included (``share.measure``).
+    ``actions_shown``: the most open actions listed (None: all). The newest are listed: an
+    action carried unticked for months is rarely the one to follow up, and a list that only
+    grows buries the rest; the older ones stay open and move up as the listed ones are done."""
     if meeting_start.tzinfo is None or meeting_start.utcoffset() is None:
         raise ValueError("meeting_start must be timezone-aware (in the manager's zone)")
     if meeting_number < 1:
@@ -529,9 +549,13 @@ def build_agenda(
     # Report's first, then manager's; each by raised_on, ties in the order given (stable).
     ordered = sorted(topics, key=lambda t: (t.by != "report", t.raised_on))
     shown = tuple(AgendaTopic(topic=t, by_name=names[t.by]) for t in ordered)
+    if actions_shown is not None and actions_shown < 1:
+        raise ValueError("actions_shown must be at least 1")
+    by_age = sorted(open_actions, key=lambda a: (a.raised_on, a.id))
+    cut = max(0, len(by_age) - actions_shown) if actions_shown is not None else 0
     actions = tuple(
         AgendaAction(action=a, overdue=a.due is not None and a.due < meeting_date)
-        for a in sorted(open_actions, key=lambda a: (a.raised_on, a.id))
+        for a in by_age[cut:]
     )
     covers = development_due(meeting_date=meeting_date, meeting_number=meeting_number,
                              last_development_on=last_development_on, policy=policy)
@@ -565,6 +589,8 @@ def build_agenda(
         last_time=last_time,
         layout=layout,
         recent=recent,
+        actions_left_out=cut,
+        left_out_until=by_age[cut - 1].raised_on if cut else None,
     )
 
 

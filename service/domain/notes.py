@@ -258,6 +258,8 @@ _HEADINGS.update({
     "action items": ag.ACTIONS_AGREED,
 })
 _HEADER = re.compile(r"^1-2-1 · .+ & .+ · .+, \d{1,2}:\d{2}(?: [\w+-]+)?$")
+_MORE_ACTIONS = re.compile(
+    r"^\+ \d+ older open actions?, raised \d{1,2} [A-Z][a-z]{2} \d{4} or before, not listed here")
 _SHARE = re.compile(r"^\d+ of \d+ topics? (?:is|are) .+'s$|^no topics yet: .+$", re.I)
 _TOPIC_LINE = re.compile(
     r"— [^—]+, raised \d{1,2} [A-Z][a-z]{2} \d{4}(?:, carried \d+×)?(?: \(topic #\d+\))?$")
@@ -328,7 +330,8 @@ def _agenda_shaped(line: str, in_typing_area: bool) -> bool:
         # (a ticket number is not one of our markers): only our carried lines' own area
         # holds lines shaped like them.
         return False
-    return bool(_SHARE.match(line) or _RECALLED.match(line) or _TOPIC_LINE.search(line)
+    return bool(_SHARE.match(line) or _RECALLED.match(line) or _MORE_ACTIONS.match(line)
+                or _TOPIC_LINE.search(line)
                 or (_ACTION_MARK.search(line) and BOX.match(line) and " – " in line))
 
 

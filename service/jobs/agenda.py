@@ -150,7 +150,7 @@ def _compose(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: st
         question=question_for(store, ctx.settings, view, occ, bank),
         missed=missed_meeting(store, pairing.id, occ, zone),
         last_time=recalled.last_time, layout=cfg.layout, mailed=notes_mailed(ctx.settings),
-        recent=recalled.recent,
+        recent=recalled.recent, actions_shown=cfg.actions_shown,
     )
     return agenda, recalled
 

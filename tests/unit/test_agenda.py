@@ -159,6 +159,30 @@ def test_overdue_and_carried_markers() -> None:
         assert line in text
 
 
+def test_only_the_newest_open_actions_are_listed() -> None:
+    """``actions_shown`` lists the newest, oldest first, and says how many older ones wait."""
+    d = date(2026, 11, 1)
+    actions = [OpenAction(n, "Sam Smith", f"task {n}", None, d + timedelta(days=n // 2), 0)
+               for n in range(1, 8)]
+
+    def shown(limit: int | None) -> Agenda:
+        return build_agenda(meeting_start=START_AT, manager_name=MANAGER, report_name=REPORT,
+                            topics=[], open_actions=actions, meeting_number=2,
+                            last_development_on=None, policy=DEFAULT_POLICY, question=None,
+                            actions_shown=limit)
+
+    assert [a.id for a in shown(None).actions] == list(range(1, 8))
+    assert shown(None).more_actions_text == shown(7).more_actions_text == ""
+    agenda = shown(3)
+    assert [a.id for a in agenda.actions] == [5, 6, 7]
+    assert agenda.more_actions_text.startswith(
+        "+ 4 older open actions, raised 3 Nov 2026 or before, not listed here")
+    assert shown(6).more_actions_text.startswith("+ 1 older open action, raised 1 Nov 2026")
+    assert agenda.more_actions_text in html_to_text(html_of(agenda)).replace("\r\n", " ")
+    with pytest.raises(ValueError):
+        shown(0)
+
+
 def test_material_change_only_when_a_topic_is_added() -> None:
     """A new topic is a material change; removing one or changing actions is not."""
     d = date(2026, 11, 1)

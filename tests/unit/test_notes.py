@@ -194,6 +194,27 @@ def test_deleted_action_line_is_missing_but_open() -> None:
     assert parsed.still_open_ids == {5, 6, 7}
 
 
+def test_actions_left_out_stay_open_and_their_line_is_never_a_note() -> None:
+    """With more open actions than an agenda lists, the line saying so is ours wherever its
+    count or date no longer matches (a re-read after some were done): never a note."""
+    many = [OpenAction(10 + n, "Alex Jones", f"task {n}", None, date(2026, 11, 1 + n), 0)
+            for n in range(15)]
+    agenda = build_agenda(
+        meeting_start=datetime(2026, 12, 8, 10, 0, tzinfo=ZoneInfo("Europe/London")),
+        manager_name=MANAGER, report_name=REPORT, topics=[], open_actions=many,
+        meeting_number=3, last_development_on=None, policy=AgendaPolicy(), question=None,
+        actions_shown=12)
+    html = render("agenda.html.j2", agenda=agenda, markers=MARKERS)
+    assert "+ 3 older open actions, raised 3 Nov 2026 or before" in norm(html_to_text(html))
+    for shown in (html, html.replace("+ 3 older", "+ 5 older").replace("3 Nov", "9 Nov")):
+        parsed = parse_block(block_text(html_to_text(typed(shown, ["Went well."], []))) or "",
+                             many, meeting_date=MEETING, manager_name=MANAGER,
+                             report_name=REPORT)
+        assert parsed.notes == ["Went well."]
+        assert parsed.missing_ids == {10, 11, 12}
+        assert parsed.still_open_ids == {a.id for a in many}
+
+
 def test_survives_outlook_text_mangling() -> None:
     """NBSP, bullets, numbering, CRLF, blank lines and moved sections all parse."""
     text = (
