@@ -93,6 +93,32 @@ def test_users_are_paged_filtered_selected_and_expanded(tenant):
     assert "manager" not in first["value"][0]
 
 
+def test_expand_caps_a_directory_page_at_100_whatever_top_says():
+    """$expand on directory objects returns at most 100 per page, even with $top=999, as
+    Graph documents; without $expand a page holds up to 999."""
+    t = SandboxTenant(now=lambda: datetime(2024, 3, 1, 9, 0, tzinfo=UTC))
+    boss = t.add_user("Ann Boss", "ann@contoso.example")
+    for n in range(250):
+        t.add_user(f"Report {n}", f"r{n}@contoso.example", manager=boss)
+
+    async def pages(url: str) -> list[int]:
+        sizes: list[int] = []
+        async with client(t) as c:
+            next_url: str | None = url
+            while next_url:
+                body = (await c.get(next_url)).json()
+                sizes.append(len(body["value"]))
+                next_url = body.get("@odata.nextLink")
+        return sizes
+
+    assert run(pages("/users?$select=id&$expand=manager($select=id)&$top=999")) == [
+        100, 100, 51]
+    assert run(pages("/users?$select=id&$top=999")) == [251]
+    boss_id = t.user("ann@contoso.example")["id"]
+    assert run(pages(f"/users/{boss_id}/directReports?$expand=manager&$top=999")) == [
+        100, 100, 50]
+
+
 def test_user_lookup_manager_reports_and_group_members(tenant):
     """A user by UPN, their manager, direct reports and group members, or a 404."""
     async def go():
