@@ -15,6 +15,10 @@ from service.domain.events import DirectoryUser
 # The properties kept per user (what a DirectoryUser is derived from).
 FIELDS = ("display_name", "mail", "upn", "enabled", "user_type", "hire_date", "manager_id")
 UserValues = dict[str, object]
+# Hire dates outside these are what some HR systems write for "not known" (0001-01-01, .NET's
+# unset date; 9999-12-31, "open"): no one's first day, and past what the date arithmetic of a
+# joiner's first weeks can take (it overflowed, stopping every pair's series). Read as none.
+HIRED_FROM, HIRED_UNTIL = date(1900, 1, 1), date(2199, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,6 @@ def directory_user(uid: str, values: Mapping[str, object]) -> DirectoryUser:
     """The user as the pairs job sees them (the same rules as a plain /users read)."""
     mail, upn = values.get("mail"), values.get("upn")
     name = values.get("display_name") or mail or uid
-    hire = values.get("hire_date")
     manager = values.get("manager_id")
     return DirectoryUser(
         id=uid,
@@ -110,9 +113,15 @@ def directory_user(uid: str, values: Mapping[str, object]) -> DirectoryUser:
         email=str(mail or upn or "").lower(),
         enabled=bool(values.get("enabled", True)),
         member=(values.get("user_type") or "Member") == "Member",
-        hire_date=date.fromisoformat(str(hire)[:10]) if hire else None,
+        hire_date=hire_date(values.get("hire_date")),
         manager_id=str(manager) if manager else None,
     )
+
+
+def hire_date(value: object) -> date | None:
+    """A user's ``employeeHireDate`` as a day (None: none, or a placeholder for none)."""
+    day = date.fromisoformat(str(value)[:10]) if value else None
+    return day if day is not None and HIRED_FROM <= day <= HIRED_UNTIL else None
 
 
 def member_groups(groups: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:

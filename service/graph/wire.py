@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.adoption import ended_tag
-from service.domain.directory import UserChange
+from service.domain.directory import UserChange, hire_date
 from service.domain.events import (
     Attendee,
     CalendarEvent,
@@ -324,14 +324,13 @@ def merge_schedule(out: dict[str, list[ScheduleItem] | None], reply: Any) -> Non
 
 def user(data: dict[str, Any], manager_id: str | None) -> DirectoryUser:
     """A directory user from Graph's user JSON."""
-    hire = data.get("employeeHireDate")
     return DirectoryUser(
         id=data["id"],
         name=data.get("displayName") or data.get("mail") or data["id"],
         email=(data.get("mail") or data.get("userPrincipalName") or "").lower(),
         enabled=bool(data.get("accountEnabled", True)),
         member=(data.get("userType") or "Member") == "Member",
-        hire_date=date.fromisoformat(hire[:10]) if hire else None,
+        hire_date=hire_date(data.get("employeeHireDate")),
         manager_id=manager_id,
     )
 

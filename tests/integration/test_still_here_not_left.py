@@ -1,0 +1,46 @@
+"""Someone who is still here but no longer paired by onetoone (added to [pairs] exclude, or
+taken out of the [pairs] group) has their 1-2-1 series ended; the cancellation their report
+(or they) receive says why, and must not say that they, or their manager, left."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+
+from tests.integration.test_schedule_job import NOW, org, run
+
+
+@pytest.fixture
+def settings(db_url, settings_for):
+    return settings_for(db_url)
+
+
+def reasons(result) -> list[str]:
+    return [a.reason for a in result.pairs.actions if a.kind in ("leave", "unpaired")]
+
+
+@pytest.mark.parametrize("who", ["rob@contoso.example", "max@contoso.example"])
+def test_an_excluded_person_is_not_said_to_have_left(settings, who: str) -> None:
+    """Rob (a report) or Max (Zed's manager) is added to [pairs] exclude."""
+    tenant = org()
+    run(settings, tenant, NOW)
+    excluded = dataclasses.replace(settings, pairs=dataclasses.replace(
+        settings.pairs, exclude=(who,)))
+    result = run(excluded, tenant, NOW + timedelta(days=1))
+    said = reasons(result)
+    assert said, "nothing ended"
+    assert not any("left" in r for r in said), said
+    assert not any("left" in r for r in result.schedule.ended), result.schedule.ended
+    told = [m for box in ("rob@contoso.example", "zed@contoso.example")
+            for m in tenant.meeting_messages(box, "cancel")]
+    assert told and not any("left" in str(m.get("body")) for m in told)
+
+
+def test_a_disabled_report_still_left(settings) -> None:
+    tenant = org()
+    run(settings, tenant, NOW)
+    tenant.disable_user("rob@contoso.example")
+    result = run(settings, tenant, NOW + timedelta(days=1))
+    assert reasons(result) == ["Rob Report left or was disabled"]
