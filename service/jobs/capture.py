@@ -31,8 +31,9 @@ from service.domain.readback import (
     waiting_until,
 )
 from service.domain.records import OccurrenceRecord, PairingView
-from service.domain.status import ActionStatus, OccurrenceStatus
-from service.errors import ServiceError
+from service.domain.status import ActionStatus, OccurrenceStatus, PairingStatus
+from service.errors import NotFound, ServiceError
+from service.graph.wire import mailbox_gone
 from service.jobs.context import JobContext
 from service.jobs.notes_seen import next_agendas
 from service.jobs.occurrences import calendar_read_at, report_declined
@@ -105,6 +106,13 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
             if done is not None:
                 store.update_occurrence(occ.id, now, read_back_at=next_look(done, recapture))
         except ServiceError as exc:
+            if (isinstance(exc, NotFound) and mailbox_gone(exc)
+                    and view.pairing.status == PairingStatus.ENDED):
+                # The pair ended and the manager's mailbox went with their account: what
+                # was read back stands; nothing more can ever be read (not failed for ever).
+                store.update_occurrence(occ.id, now, read_back_at=None)
+                log.warning("capture.mailbox_gone", extra={"occurrence": occ.id})
+                continue
             report.failed.append(f"{label}: {exc}")
             log.error("capture.failed", extra={"occurrence": occ.id, "error": str(exc)})
         finally:
