@@ -408,10 +408,7 @@ class Agenda:
     layout: str = FULL
     # The share over the pair's last meetings (this one included), stored with the meeting.
     recent: Share | None = None
-    # Older open actions left out of ``actions`` (see build_agenda), and the newest day
-    # one of them was raised.
-    actions_left_out: int = 0
-    left_out_until: date | None = None
+    more_actions_text: str = ""  # the line on open actions left out (see build_agenda)
 
     @property
     def missed_text(self) -> str:
@@ -465,15 +462,6 @@ class Agenda:
     @property
     def no_open_actions(self) -> str:
         return NO_OPEN_ACTIONS
-
-    @property
-    def more_actions_text(self) -> str:
-        """The line saying older open actions are not listed ("" when none are left out)."""
-        if not self.actions_left_out or self.left_out_until is None:
-            return ""
-        return MORE_ACTIONS.format(count=self.actions_left_out,
-                                   s="" if self.actions_left_out == 1 else "s",
-                                   last=format_date(self.left_out_until))
 
     @property
     def footer(self) -> str:
@@ -589,8 +577,9 @@ def build_agenda(
         last_time=last_time,
         layout=layout,
         recent=recent,
-        actions_left_out=cut,
-        left_out_until=by_age[cut - 1].raised_on if cut else None,
+        more_actions_text=MORE_ACTIONS.format(
+            count=cut, s="" if cut == 1 else "s",
+            last=format_date(by_age[cut - 1].raised_on)) if cut else "",
     )
 
 

@@ -24,6 +24,7 @@ history and ignored (a pair that meets again simply joins again).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
@@ -116,13 +117,16 @@ def reconcile(
     *,
     names: Mapping[str, str] | None = None,
     whole_directory: bool = True,
+    still_here: AbstractSet[str] = frozenset(),
 ) -> list[PairAction]:
     """The actions that bring the stored pairings in line with the sources.
 
     ``names``: what the store calls people the sources no longer list (for the reasons
     given). ``whole_directory``: whether ``present_ids`` is every enabled user; with a
     pairs file alone it is only the people the file names, so someone missing from it was
-    taken out of the file, not necessarily gone from the organisation.
+    taken out of the file, not necessarily gone from the organisation. ``still_here``: of
+    the people not present, those still enabled in the directory (in [pairs] exclude, out
+    of the group scope): the reason, which their pair is mailed, must not say they left.
 
     Deterministic: sorted by report email (report id when only the store knows the
     report), then pairing key.
@@ -142,6 +146,9 @@ def reconcile(
         if p is not None:
             return p.name or p.email
         return (names or {}).get(person_id) or person_id
+
+    def out_of_scope(person_id: str) -> str:  # still here: excluded, or out of the scope
+        return f"{name(person_id)} is no longer in scope for automatic 1-2-1s"
 
     def add(report_id: str, action: PairAction) -> None:
         actions.append((sort_name(report_id), action))
@@ -197,8 +204,11 @@ def reconcile(
                     why = (f"{name(cur.manager_id)} and {name(report_id)} are no longer "
                            f"paired in {_file_of(cur.source)}")
                 elif report_id not in present_ids:
-                    kind = "leave"
-                    why = f"{name(report_id)} left or was disabled"
+                    kind, why = (("unpaired", out_of_scope(report_id))
+                                 if report_id in still_here else
+                                 ("leave", f"{name(report_id)} left or was disabled"))
+                elif cur.manager_id in still_here:
+                    kind, why = "unpaired", out_of_scope(cur.manager_id)
                 elif cur.manager_id not in present_ids:
                     kind, why = "unpaired", (f"manager {name(cur.manager_id)} left and "
                                              f"{name(report_id)} has no new manager")
