@@ -102,7 +102,13 @@ class SeriesCreation(SchedulerBase):
             async with gate:
                 try:
                     return await self._read_inputs(manager_views)
-                except ServiceError as exc:
+                except Exception as exc:
+                    if not isinstance(exc, ServiceError):
+                        # A defect, or data no one foresaw: this manager's pairs fail, with
+                        # the traceback logged, not every manager's (the reads store nothing).
+                        log.exception("schedule.read_failed",
+                                      extra={"pairing": manager_views[0].pairing.key})
+                        exc = ServiceError(f"unexpected error, logged: {exc!r}")
                     for v in manager_views:
                         self._fail(f"{v.manager.name} & {v.report.name}", exc, v.pairing.key)
                     return None

@@ -40,3 +40,28 @@ def test_a_placeholder_hire_date_reads_as_none(placeholder: str) -> None:
     real = "2026-09-04T00:00:00Z"
     assert directory_user("u1", {"hire_date": real}).hire_date == date(2026, 9, 4)
     assert wire.user({"id": "u1", "employeeHireDate": real}, None).hire_date == date(2026, 9, 4)
+
+
+def test_a_defect_reading_one_managers_inputs_fails_only_their_pairs(settings, monkeypatch
+                                                                      ) -> None:
+    """Whatever else an unforeseen datum breaks while a manager's inputs are read, only
+    that manager's pairs fail (named, the traceback logged); the others are booked."""
+    from service.jobs import series_create
+
+    real = series_create.not_before
+
+    def breaks_for_old_boss(manager, report):
+        if manager.email == "old@contoso.example":
+            raise OverflowError("date value out of range")
+        return real(manager, report)
+
+    monkeypatch.setattr(series_create, "not_before", breaks_for_old_boss)
+    tenant = org()
+    tenant.add_user("Old Boss", "old@contoso.example")
+    tenant.add_user("Una Dated", "una@contoso.example", manager="old@contoso.example")
+    result = run(settings, tenant, NOW)
+    assert result.failed_steps == []
+    assert len(result.schedule.created) == 6 and "Old Boss & Una Dated" not in (
+        result.schedule.created)
+    assert [f.split(":")[0] for f in result.schedule.failed] == ["Old Boss & Una Dated"]
+    assert "OverflowError" in result.schedule.failed[0]
