@@ -281,15 +281,17 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
         raise PairsFileError("\n".join(looped))
 
     if use_file and not listed and not meant_empty and any(
-            c.source.startswith("file") for c in current if not c.ended):
+            c.source.startswith("file") or not use_directory for c in current if not c.ended):
         # A truncated export or a file saved empty by mistake would end every 1-2-1 it
-        # lists, each report mailed a cancellation: refused, as any bad input is. (A new
-        # deployment's empty file, with nothing from it stored yet, is fine.)
+        # lists, each report mailed a cancellation: refused, as any bad input is. With the
+        # file as the only source, so would one that lists none yet (source just switched
+        # from the directory). (A new deployment's empty file, with nothing stored, is fine.)
         raise PairsFileError(
             f"{cfg.file}: the file lists no pairs (it is empty, or holds only a header, "
-            "comments or blank rows), so every 1-2-1 it listed would end. Nothing was "
-            "changed. Restore the file: one manager,report line per pair. To end every "
-            f"1-2-1 it listed on purpose, write the line `{NO_PAIRS}` in it.")
+            "comments or blank rows), so every 1-2-1 it is the source of would end. Nothing "
+            "was changed. Restore the file (or fill it in, if [pairs] source was just set to "
+            "use it): one manager,report line per pair. To end those 1-2-1s on purpose, "
+            f"write the line `{NO_PAIRS}` in it.")
     stored = {p.key: p for p in current}
     present = frozenset(usable)
     # Named as the directory knows them, or as the store does for whoever the sources no

@@ -123,3 +123,31 @@ def test_a_pairs_file_emptied_by_mistake_ends_nothing(settings, tmp_path: Path) 
     # On purpose: the file says so, and the pair ends.
     pairs.write_text("manager,report\n# No  pairs\n")
     assert [a.kind for a in sync(filed, tenant).actions] == ["unpaired"]
+
+
+def test_switching_to_a_pairs_file_that_lists_none_ends_nothing(settings,
+                                                                 tmp_path: Path) -> None:
+    """The directory's pairs are scheduled; the admin sets source = "file" with a file that
+    lists no pairs yet (a placeholder, a truncated export). The file alone now says who is
+    paired, so a run would end every 1-2-1 (each report mailed a cancellation): refused as
+    for a file emptied by mistake, and every pairing stays."""
+    import dataclasses
+
+    from service.errors import PairsFileError
+
+    tenant = SandboxTenant(seed="shapes-org", now=lambda: NOW)
+    tenant.add_user("Mia Manager", "mia@contoso.example", hire_date=date(2020, 1, 1))
+    tenant.add_user("Ira Report", "ira@contoso.example", manager="mia@contoso.example",
+                    hire_date=date(2021, 1, 1))
+    assert [a.kind for a in sync(settings, tenant).actions] == ["join"]
+    pairs = tmp_path / "pairs.csv"
+    filed = dataclasses.replace(settings, pairs=dataclasses.replace(
+        settings.pairs, source="file", file=pairs))
+    for empty in ("manager,report\n", ""):
+        pairs.write_text(empty)
+        with pytest.raises(PairsFileError, match=r"pairs\.csv: the file lists no pairs"):
+            sync(filed, tenant)
+    assert all(a.kind == "keep" for a in sync(settings, tenant).actions)
+    # On purpose: the file says so, and the pair ends.
+    pairs.write_text("manager,report\n# no pairs\n")
+    assert [a.kind for a in sync(filed, tenant).actions] == ["unpaired"]
