@@ -7,6 +7,7 @@ field on its settings dataclass and, if it needs more than a type or range, a ch
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,12 @@ ENV_PREFIX = "ONETOONE_"
 ENV_CONFIG = "ONETOONE_CONFIG"
 ENV_SECRET = "ONETOONE_MICROSOFT_CLIENT_SECRET"
 ENV_IGNORED_PREFIXES = ("ONETOONE_TEST_",)
+# What Kubernetes sets in every pod of a namespace holding a Service named onetoone (say, to
+# scrape /metrics): ONETOONE_SERVICE_HOST, ONETOONE_SERVICE_PORT[_<port name>], ONETOONE_PORT
+# and ONETOONE_PORT_<n>_<protocol>[_PROTO|_PORT|_ADDR]. No section is named service or port.
+ENV_SERVICE_LINKS = re.compile(
+    r"ONETOONE_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT(_[0-9]+_(TCP|UDP|SCTP)"
+    r"(_(PROTO|PORT|ADDR))?)?)")
 
 CLOUD_AUTHORITIES = {
     "global": "https://login.microsoftonline.com",

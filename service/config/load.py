@@ -33,6 +33,7 @@ from service.config.keys import (
     ENV_CONFIG,
     ENV_IGNORED_PREFIXES,
     ENV_PREFIX,
+    ENV_SERVICE_LINKS,
     GUID_EXAMPLE,
     KEYS,
     SECTIONS,
@@ -173,7 +174,7 @@ def _build(
     for name in sorted(env):
         if not name.startswith(ENV_PREFIX) or name == ENV_CONFIG:
             continue
-        if name.startswith(ENV_IGNORED_PREFIXES):
+        if name.startswith(ENV_IGNORED_PREFIXES) or ENV_SERVICE_LINKS.fullmatch(name):
             continue
         k = BY_ENV.get(name)
         if k is None:

@@ -557,6 +557,26 @@ def test_env_ignores_config_test_and_unrelated_variables(folder: Path) -> None:
     assert load_config(None, env) == default_settings()
 
 
+def test_env_ignores_the_variables_kubernetes_sets_for_a_service_named_onetoone(
+        folder: Path) -> None:
+    """A Service named onetoone (to scrape /metrics) makes Kubernetes set these in every pod
+    of its namespace: the worker starts, rather than refusing variables nobody wrote. A
+    misspelt setting is still refused."""
+    links = {
+        "ONETOONE_SERVICE_HOST": "10.96.0.15",
+        "ONETOONE_SERVICE_PORT": "8080",
+        "ONETOONE_SERVICE_PORT_HEALTH": "8080",
+        "ONETOONE_PORT": "tcp://10.96.0.15:8080",
+        "ONETOONE_PORT_8080_TCP": "tcp://10.96.0.15:8080",
+        "ONETOONE_PORT_8080_TCP_PROTO": "tcp",
+        "ONETOONE_PORT_8080_TCP_PORT": "8080",
+        "ONETOONE_PORT_8080_TCP_ADDR": "10.96.0.15",
+    }
+    assert load_config(None, links) == default_settings()
+    with pytest.raises(ConfigError, match="ONETOONE_WORKER_PORT: is not a known setting"):
+        load_config(None, {**links, "ONETOONE_WORKER_PORT": "8081"})
+
+
 def test_relative_paths_in_file_are_relative_to_its_folder(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
