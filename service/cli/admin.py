@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -128,6 +128,15 @@ def pairs_reset(obj: Ctx, report_email: str) -> None:
 
 # -- schedule / tick / run -----------------------------------------------------------------
 
+# How far from the clock --now may be for a run that changes a real tenant.
+REAL_NOW_SLACK = timedelta(minutes=15)
+
+
+def _span(off: timedelta) -> str:
+    hours = abs(off).total_seconds() / 3600
+    when = f"{hours / 24:.0f} days" if hours >= 48 else f"{hours:.1f} hours"
+    return f"{when} {'ahead' if off > timedelta(0) else 'behind'}"
+
 
 def _run_tick(obj: Ctx, now_text: str | None, dry_run: bool, label: str) -> Any:
     """One tick as of --now, with a progress bar on a terminal."""
@@ -135,6 +144,16 @@ def _run_tick(obj: Ctx, now_text: str | None, dry_run: bool, label: str) -> Any:
     from service.jobs.tick import tick
 
     now = obj.now(now_text)
+    if now_text and not dry_run and not obj.settings.is_sandbox:
+        off = now - obj.now()
+        if abs(off) > REAL_NOW_SLACK:
+            # Against real calendars a run as of another instant acts on real people: a past
+            # one ends and re-books series (the next real run undoes it), a future one reads
+            # meetings not held yet as held without notes.
+            raise ServiceError(
+                f"--now {now_text} is {_span(off)} from the clock, and [microsoft] points at a "
+                "real tenant: a run as of that instant would book, cancel and mail real "
+                "people. Use --dry-run to see what it would do, or drop --now.")
 
     async def go() -> Any:
         with progress_bar(label) as update:

@@ -121,6 +121,22 @@ def test_simulated_clock_is_refused_against_a_real_tenant(tmp_path: Path) -> Non
     assert bad.returncode == 1 and "START@WALL_EPOCHxSPEED" in bad.stderr
 
 
+def test_a_run_as_of_another_instant_is_refused_against_a_real_tenant(tmp_path: Path
+                                                                       ) -> None:
+    """`tick --now` far from the clock would end, re-book and mail real people: against a
+    real tenant it is refused before anything is read (no network here), naming --now and
+    --dry-run; the sandbox takes any instant."""
+    real = {"ONETOONE_MICROSOFT_TENANT_ID": "11111111-2222-3333-4444-555555555555",
+            "ONETOONE_MICROSOFT_CLIENT_ID": "66666666-7777-8888-9999-000000000000",
+            "ONETOONE_MICROSOFT_CLIENT_SECRET": "not-used"}
+    for cmd in ("tick", "schedule"):
+        result = onetoone(cmd, "--now", "2020-01-01T09:00:00Z", cwd=tmp_path, env=real)
+        assert result.returncode == 1, result.stderr
+        assert "--now 2020-01-01T09:00:00Z is" in result.stderr and "behind" in result.stderr
+        assert "--dry-run" in result.stderr and "Traceback" not in result.stderr
+    assert onetoone("tick", "--now", "2020-01-01T09:00:00Z", cwd=tmp_path).returncode == 0
+
+
 def test_status_now_is_parsed_like_tick(tmp_path: Path) -> None:
     """`status --now` takes the same instants as `tick --now` (no zone = UTC), or says why."""
     assert onetoone("tick", "--now", "2026-11-23T09:00:00Z", cwd=tmp_path).returncode == 0
