@@ -111,9 +111,18 @@ def _database(settings: Settings) -> Check:
         known_revision,
         make_engine,
         sqlite_folder_problem,
+        sqlite_path,
     )
 
     url = settings.database.url
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        # Not created here: a check changes nothing (a typo'd path would leave a stray file).
+        if problem := sqlite_folder_problem(url):
+            what, fix = problem
+            return Check("database", False, f"cannot open the SQLite file: {what}", fix)
+        return Check("database", True, f"{path} does not exist yet: the first run creates it "
+                     f"(schema {head_revision()})")
     try:
         engine = make_engine(url)
         current = current_revision(engine)
@@ -150,9 +159,12 @@ def _token(graph: Any) -> tuple[Check, set[str] | None]:
 def _sample_mailbox(settings: Settings) -> str | None:
     """A manager onetoone already schedules for (inside any mailbox scope), if known."""
     try:
-        from service.store.db import make_engine
+        from service.store.db import make_engine, sqlite_path
         from service.store.repo import Store
 
+        path = sqlite_path(settings.database.url)
+        if path is not None and not path.exists():
+            return None  # no database yet (and a check creates none)
         views = Store(make_engine(settings.database.url)).views([PairingStatus.ACTIVE])
     except Exception:  # no database yet: fall back to the first directory user
         return None
