@@ -111,8 +111,8 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     except (SQLAlchemyError, ImportError) as exc:
         raise StoreError(
-            f"Cannot use [database] url ({_redact(url)}): {exc}. For PostgreSQL install the "
-            "driver with `pip install 'onetoone[postgres]'`."
+            f"Cannot use [database] url or ONETOONE_DATABASE_URL ({_redact(url)}): {exc}. For "
+            "PostgreSQL install the driver with `pip install 'onetoone[postgres]'`."
         ) from exc
 
 
