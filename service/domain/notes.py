@@ -127,6 +127,7 @@ class ParsedNotes:
 
 # -- text clean-up (the line helpers live with the block's text view, in ``body``) ----------
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
 _NUMBERING = re.compile(r"^(?:\(?\d{1,3}[.)]|\(\d{1,3}\)|[a-z][.)])\s+", re.I)
 
 
@@ -426,7 +427,10 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
     rendered: dict[tuple[str, int], list[str]] = {}
     exact: Counter[str] = Counter()
     if template:
-        for c in (clean_line(x) for x in _strip_to_block(template).splitlines()):
+        # Split as the body is (``block_lines``: at line ends only), not ``splitlines``: a
+        # topic or name holding U+2028, U+2029 or NEL is one line in the body, and split
+        # here its halves would match nothing and its words be read as the manager's.
+        for c in (clean_line(x) for x in _LINE_END.split(_strip_to_block(template))):
             if c:
                 from_template[line_key(c)] += 1
                 exact[c] += 1

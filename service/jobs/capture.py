@@ -224,8 +224,11 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     if parsed.topics_discussed:
         store.topics_discussed(parsed.topics_discussed, occ.id, view.pairing.id)
     # Notes added with `onetoone notes add` count as notes too (the summary carries them).
+    # A meeting read back held stays held when a later read finds its notes cleared from
+    # the invite: its summary is out, and "without notes" would draw a reminder and a
+    # rebooking offer for it (as one whose event is gone stays held, above).
     wrote = bool(parsed.notes or parsed.new_actions or parsed.closed_ids
-                 or store.notes(occ.id))
+                 or store.notes(occ.id)) or occ.status == OccurrenceStatus.HELD
     status = OccurrenceStatus.HELD if wrote else _no_notes(declined)
     store.update_occurrence(occ.id, now, status=status, captured_at=now,
                             captured_fingerprint=fp, captured_etag=event.etag)

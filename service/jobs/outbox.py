@@ -28,7 +28,14 @@ from service.domain.status import (
 )
 from service.domain.timing import agenda_due_at
 from service.domain.topics import comments_address, topics_address
-from service.errors import AuthError, GraphError, OutcomeUnknown, PermissionDenied, Throttled
+from service.errors import (
+    AuthError,
+    GraphError,
+    OutcomeUnknown,
+    PermissionDenied,
+    ServiceError,
+    Throttled,
+)
 from service.graph.wire import MAIL_TAG_PROPERTY, mail_message
 from service.jobs.context import JobContext
 from service.jobs.summaries import prep_mail, reminder_mail, summary_mail
@@ -71,11 +78,16 @@ async def queue_mail(ctx: JobContext, now: datetime) -> MailReport:
             continue
         series, view = context
         label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
-        if occ.status == OccurrenceStatus.HELD:
-            if store.enqueue(summary_mail(ctx, view, occ, series.time_zone, now)):
-                report.queued.append(f"summary {label}")
-        elif store.enqueue(reminder_mail(view, occ, series.time_zone, now)):
-            report.queued.append(f"reminder {label}")
+        try:
+            if occ.status == OccurrenceStatus.HELD:
+                if store.enqueue(summary_mail(ctx, view, occ, series.time_zone, now)):
+                    report.queued.append(f"summary {label}")
+            elif store.enqueue(reminder_mail(view, occ, series.time_zone, now)):
+                report.queued.append(f"reminder {label}")
+        except ServiceError as exc:
+            # This meeting's mail waits for a later run; the others are queued meanwhile.
+            report.failed.append(f"{label}: {exc}")
+            log.error("outbox.queue_failed", extra={"occurrence": occ.id, "error": str(exc)})
     return report
 
 

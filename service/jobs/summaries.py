@@ -28,6 +28,9 @@ from service.jobs.context import JobContext
 from service.render import render
 
 NEXT_MEETING_HORIZON = timedelta(days=100)  # longer than any cadence's gap
+# The outbox's subject column (store/models.py): a subject naming two display names as long
+# as Entra allows (256 each) is longer, and PostgreSQL would refuse the whole mail.
+SUBJECT_MAX = 400
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,6 @@ def new_mail(occ: OccurrenceRecord, view: PairingView, kind: str, *, subject: st
     """A mail about an occurrence, from the manager's mailbox, keyed "<occurrence>:<kind>"."""
     return MailRecord(
         key=f"{occ.id}:{kind}", kind=kind, pairing_id=view.pairing.id, occurrence_id=occ.id,
-        mailbox=view.manager.id, to=tuple(to), cc=tuple(cc), subject=subject, body_html=body,
-        tag=uuid.uuid4().hex, status=OutboxStatus.PENDING, attempts=0, last_error="",
-        created_at=now)
+        mailbox=view.manager.id, to=tuple(to), cc=tuple(cc), subject=subject[:SUBJECT_MAX],
+        body_html=body, tag=uuid.uuid4().hex, status=OutboxStatus.PENDING, attempts=0,
+        last_error="", created_at=now)

@@ -100,7 +100,7 @@ async def tick(
     agendas = await _step("agendas", lambda: inject_agendas(ctx, now), AgendaReport, failed)
     queued = await _step("mail queue", lambda: queue_mail(ctx, now), MailReport, failed)
     mail = await _step("mail", lambda: send_outbox(ctx, now), MailReport, failed)
-    mail.queued = queued.queued
+    mail.queued, mail.failed = queued.queued, queued.failed + mail.failed
     return TickReport(pairs=plan, schedule=report, occurrences=occurrences, agenda=agendas,
                       capture=captured, mail=mail, topics=topics, rebook=rebooks,
                       absences=absences, failed_steps=failed)
