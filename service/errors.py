@@ -23,6 +23,11 @@ class StoreError(ServiceError):
     """The database cannot be reached or is not at the expected schema version."""
 
 
+class Sealed(StoreError):
+    """A meeting's notes were erased (``forget``, retention) while a read of it was under
+    way: what the read found is not stored."""
+
+
 class GraphError(ServiceError):
     """Microsoft Graph refused or failed a request.
 

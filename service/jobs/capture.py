@@ -32,7 +32,7 @@ from service.domain.readback import (
 )
 from service.domain.records import OccurrenceRecord, PairingView
 from service.domain.status import ActionStatus, OccurrenceStatus, PairingStatus
-from service.errors import NotFound, ServiceError
+from service.errors import NotFound, Sealed, ServiceError
 from service.graph.wire import mailbox_gone
 from service.jobs.context import JobContext
 from service.jobs.notes_seen import next_agendas
@@ -105,6 +105,10 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
             done = store.occurrence(occ.id)
             if done is not None:
                 store.update_occurrence(occ.id, now, read_back_at=next_look(done, recapture))
+        except Sealed:
+            # `forget` or the retention erase ran while this read was under way: what it
+            # found is not stored (the meeting stays sealed).
+            log.info("capture.sealed", extra={"occurrence": occ.id})
         except ServiceError as exc:
             if (isinstance(exc, NotFound) and mailbox_gone(exc)
                     and view.pairing.status == PairingStatus.ENDED):

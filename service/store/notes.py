@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 from service.domain.notes import NewAction
 from service.domain.records import ActionRecord, NoteRecord, TopicRecord
 from service.domain.status import ActionStatus, TopicStatus
+from service.errors import Sealed
 from service.store import convert
 from service.store.base import Repository, chunks
+from service.store.comments import ERASED
 from service.store.models import (
     ActionRow,
     NoteRow,
@@ -120,6 +122,8 @@ class NotesRepository(Repository):
         """Record an action once: the same action from the same meeting is not added twice.
         One withdrawn earlier (its line edited away) whose line is back is open again."""
         with self.session() as s, s.begin():
+            if occurrence_id is not None:
+                _unsealed(s, occurrence_id)
             exists = s.scalar(select(ActionRow).where(
                 ActionRow.raised_occurrence_id == occurrence_id,
                 ActionRow.pairing_id == pairing_id, ActionRow.fingerprint == fingerprint))
@@ -215,7 +219,7 @@ class NotesRepository(Repository):
         with self.session() as s, s.begin():
             # Replicas reading the same meeting queue here (PostgreSQL; SQLite has one
             # writer), so neither deletes the other's rows before adding its own.
-            s.get(OccurrenceRow, occurrence_id, with_for_update=True)
+            _unsealed(s, occurrence_id)
             for row in s.scalars(select(NoteRow).where(NoteRow.occurrence_id == occurrence_id,
                                                        NoteRow.source == "outlook",
                                                        NoteRow.private.is_(private))):
@@ -309,3 +313,11 @@ def _keep_version(s: Session, pairing_id: int, occurrence_id: int, texts: Sequen
                          fingerprint=fp, read_at=now))
     s.flush()  # a replica that kept the same number first makes this raise: _racing re-reads
     return True
+
+
+def _unsealed(s: Session, occurrence_id: int) -> None:
+    """Lock the meeting's row; raise Sealed if its notes were erased meanwhile (a read in
+    flight while `forget` or the retention erase ran must not store them again)."""
+    row = s.get(OccurrenceRow, occurrence_id, with_for_update=True)
+    if row is not None and row.captured_fingerprint == ERASED:
+        raise Sealed(f"the notes of meeting {occurrence_id} were erased meanwhile")

@@ -22,11 +22,14 @@ from service.domain.status import (
 )
 from service.store import convert
 from service.store.base import Repository, chunks
+from service.store.comments import ERASED
 from service.store.models import OccurrenceRow, PairingRow, SeriesRow
 
 # A series that would reuse its pair's earlier transactionId takes the next of this sequence.
 _AGAIN = uuid.UUID("5d0b1c1e-6a7e-4c55-9f38-2f0f5b0a4e11")
 AGAIN_LIMIT = 64  # series of one pair: a pair comes back far fewer times
+# What a meeting whose notes were erased keeps as it is (see update_occurrence).
+SEAL_COLUMNS = frozenset({"captured_fingerprint", "read_back_at"})
 
 # The series table for Core statements where ORM rows would only cost time (typed as the
 # Table it is: declarative models declare ``__table__`` as any FromClause).
@@ -399,8 +402,22 @@ class SeriesRepository(Repository):
             return convert.occurrence(row) if row is not None else None
 
     def update_occurrence(self, occurrence_id: int, now: datetime, **fields: object) -> None:
-        """Set columns of an occurrence (``agenda_topics`` as a sequence of topic ids)."""
-        self._update(OccurrenceRow, occurrence_id, now, convert.occurrence_fields(fields))
+        """Set columns of an occurrence (``agenda_topics`` as a sequence of topic ids). One
+        whose notes were erased stays sealed (see ``privacy._seal``): a read of it in flight
+        when they were erased neither unseals it nor makes it due again."""
+        values = convert.occurrence_fields(fields)
+        if not SEAL_COLUMNS & values.keys():
+            self._update(OccurrenceRow, occurrence_id, now, values)
+            return
+        with self.session() as s, s.begin():
+            row = s.get(OccurrenceRow, occurrence_id, with_for_update=True)
+            if row is None:
+                return
+            sealed = row.captured_fingerprint == ERASED
+            for name, value in values.items():
+                if not (sealed and name in SEAL_COLUMNS):
+                    setattr(row, name, value)
+            row.updated_at = now
 
     def pairing_occurrences(self, pairing_id: int) -> list[OccurrenceRecord]:
         """Every stored occurrence of a pairing (all its series), oldest first."""

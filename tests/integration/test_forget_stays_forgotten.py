@@ -66,3 +66,36 @@ def test_no_summary_of_erased_notes(db_url: str, settings_for) -> None:
     assert scenario.summaries() == []
     assert not any("[erased]" in m["body"]["content"]
                    for m in scenario.tenant.messages("rob@contoso.example"))
+
+
+def test_a_read_under_way_when_forget_runs_stores_nothing(db_url: str, settings_for,
+                                                          monkeypatch) -> None:
+    """`forget` runs while a re-read of a meeting already read back is under way (its event
+    fetched, nothing stored yet): what the read found is not stored, no action comes back,
+    and the meeting stays sealed."""
+    from service.jobs import capture
+
+    scenario = weekly(settings_for, db_url)
+    scenario.type_notes()
+    scenario.after_meeting()
+    edit(scenario, "shared: went well", "shared: went very well")
+    real = capture._capture_one
+
+    raced: list[int] = []
+
+    async def forgotten_meanwhile(ctx, view, occ, *args, **kwargs):
+        if occ.id == scenario.occ.id:
+            raced.append(occ.id)
+            scenario.store.forget_person(scenario.rob.report.id, occ.end + timedelta(hours=20))
+        return await real(ctx, view, occ, *args, **kwargs)
+
+    monkeypatch.setattr(capture, "_capture_one", forgotten_meanwhile)
+    result = scenario.after_meeting(hours=next_read(scenario))
+    assert raced and result.capture.failed == []
+    notes, actions, versions = _words(scenario)
+    assert set(notes) == {"[erased]"} and set(versions) == {"[erased]"}
+    assert all(text == "[erased]" for text, _status in actions), actions
+    with scenario.store.session() as s:
+        row = s.get(OccurrenceRow, scenario.occ.id)
+        assert row is not None
+        assert row.captured_fingerprint == "[erased]" and row.read_back_at is None
