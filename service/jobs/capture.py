@@ -173,11 +173,13 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
                 else occ.status == OccurrenceStatus.DECLINED)
     text = block_text(html_to_text(event.body))
     if text is None:
-        # No agenda block (never injected, or removed): nothing to read as notes.
+        # No agenda block (never injected, or removed): nothing to read as notes; those
+        # added with `onetoone notes add` still make it held (and are summarised).
         if occ.captured_at is None:
-            store.update_occurrence(occ.id, now, status=_no_notes(declined),
-                                    captured_at=now, captured_etag=event.etag)
-            report.without_notes.append(label)
+            wrote = bool(store.notes(occ.id))
+            store.update_occurrence(occ.id, now, captured_at=now, captured_etag=event.etag,
+                                    status=OccurrenceStatus.HELD if wrote else _no_notes(declined))
+            (report.held if wrote else report.without_notes).append(label)
         return
     fp = fingerprint(text)
     if fp == occ.captured_fingerprint:

@@ -81,7 +81,7 @@ def next_meeting(view: PairingView, stored: list[OccurrenceRecord], after: datet
 
 
 def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
-                  ) -> Summary:
+                  now: datetime) -> Summary:
     store = ctx.store
 
     def item(a: ActionRecord) -> SummaryAction:
@@ -93,7 +93,9 @@ def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zon
     actions = store.actions(view.pairing.id)
     holding = [s for s in store.pairing_series(view.pairing.id)
                if s.status == SeriesStatus.SUPERSEDED]
-    upcoming = next_meeting(view, store.pairing_occurrences(view.pairing.id), occ.end, holding)
+    # After now too: notes typed late go out after the next meeting may have been held.
+    upcoming = next_meeting(view, store.pairing_occurrences(view.pairing.id),
+                            max(occ.end, now), holding)
     return Summary(
         report_first=first_name(view.report.name), manager_first=first_name(view.manager.name),
         when=_when(occ, zone), notes=tuple(notes),
@@ -115,7 +117,7 @@ def _topics_address(ctx: JobContext, view: PairingView) -> str:
 def summary_mail(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
                  now: datetime) -> MailRecord:
     """The notes and actions of a held meeting, to the report (the manager cc'd if set)."""
-    summary = build_summary(ctx, view, occ, zone)
+    summary = build_summary(ctx, view, occ, zone, now)
     cc = [manager_of(view)] if ctx.settings.mail.cc_manager else []
     return new_mail(occ, view, "summary",
                     subject=f"1-2-1 notes: {view.manager.name} & {view.report.name}, "
