@@ -115,7 +115,9 @@ def _queue_prep(ctx: JobContext, now: datetime, report: MailReport) -> None:
     pairing_of = {one.id: pid for pid, (several, _days) in series_of.items()
                   for one in several}
     stored_of: dict[int, list[OccurrenceRecord]] = {}
-    for row in store.occurrences_between(lo, hi):
+    # The window's stored meetings, and those whose slot is in it but that were moved out
+    # (the slot alone would look like a meeting there still).
+    for row in store.occurrences_between(lo, hi, slots_of=pairing_of):
         if row.series_id in pairing_of:
             stored_of.setdefault(pairing_of[row.series_id], []).append(row)
     # (pairing, start, stored meeting, zone, key, the key an earlier version used)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import cast
 
-from sqlalchemy import Table, and_, bindparam, insert, select, update
+from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -444,15 +444,27 @@ class SeriesRepository(Repository):
                     out[pid].append(convert.occurrence(r))
         return out
 
-    def occurrences_between(self, start: datetime, end: datetime) -> list[OccurrenceRecord]:
-        """Occurrences (of live and superseded series) starting in [start, end), by start."""
+    def occurrences_between(self, start: datetime, end: datetime,
+                            slots_of: Iterable[int] = ()) -> list[OccurrenceRecord]:
+        """Occurrences (of live and superseded series) starting in [start, end), by start;
+        and those of the ``slots_of`` series whose slot (original start) is in it, wherever
+        they were moved to (by the (series, original start) index)."""
+        ids = list(dict.fromkeys(slots_of))
+        out: dict[int, OccurrenceRecord] = {}
         with self.session() as s:
-            return [convert.occurrence(r) for r in s.scalars(
-                select(OccurrenceRow).join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
-                .where(OccurrenceRow.start >= start, OccurrenceRow.start < end,
-                       OccurrenceRow.status != OccurrenceStatus.WITHDRAWN,
-                       SeriesRow.status.in_(HOLDING_SERIES))
-                .order_by(OccurrenceRow.start))]
+            for part in chunks(ids) if ids else [[]]:
+                in_window = and_(OccurrenceRow.start >= start, OccurrenceRow.start < end)
+                if part:
+                    in_window = or_(in_window, and_(
+                        OccurrenceRow.series_id.in_(part),
+                        OccurrenceRow.original_start >= start,
+                        OccurrenceRow.original_start < end))
+                out.update((r.id, convert.occurrence(r)) for r in s.scalars(
+                    select(OccurrenceRow)
+                    .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                    .where(in_window, OccurrenceRow.status != OccurrenceStatus.WITHDRAWN,
+                           SeriesRow.status.in_(HOLDING_SERIES))))
+        return sorted(out.values(), key=lambda o: (o.start, o.id))
 
     def occurrences_ended_between(self, start: datetime, end: datetime
                                   ) -> list[OccurrenceRecord]:

@@ -58,3 +58,25 @@ def test_the_filter_loses_no_prep_mail(tmp_path, settings_for) -> None:
         _series_due(other, email, None)  # nothing known: every pair is read
     queued, _ = _queue(other.settings, other.tenant, other.store, PREP_DAY)
     assert sorted(queued) == filtered
+
+
+def test_a_meeting_moved_out_of_the_window_gets_its_prep_mail_at_its_new_time(
+        db_url, settings_for) -> None:
+    """Rob's 1 December meeting was moved (by onetoone off a holiday, or in Outlook) to two
+    weeks later, and is stored so: no prep mail names 1 December; one goes before the new
+    date instead."""
+    from service.domain.series import occurrences
+
+    world = _world(db_url, settings_for)
+    series = world.view(ROB).series
+    assert series is not None
+    start, end = occurrences(series, PREP_DAY, PREP_DAY + timedelta(days=10))[0]
+    later = timedelta(days=14)
+    world.store.upsert_occurrences(series.id, [{
+        "event_id": "moved-rob", "original_start": start, "start": start + later,
+        "end": end + later, "status": "moved"}], PREP_DAY - timedelta(days=1))
+    queued, _ = _queue(world.settings, world.tenant, world.store, PREP_DAY)
+    assert not [q for q in queued if q.startswith("prep Rob")], queued
+    queued, _ = _queue(world.settings, world.tenant, world.store, PREP_DAY + later)
+    assert [q for q in queued if q.startswith("prep Rob")] == [
+        f"prep Rob Report {start + later:%Y-%m-%d}"], queued
