@@ -176,7 +176,9 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
     for uid in sorted({u.manager_id for u in usable.values()
                        if u.manager_id and u.manager_id not in in_scope}):
         extra = everyone.get(uid)
-        if extra is not None and extra.enabled and extra.email and extra.email not in exclude:
+        # (A member, as any organizer: a guest has no mailbox here to hold the series.)
+        if (extra is not None and extra.enabled and extra.member and extra.email
+                and extra.email not in exclude):
             usable.setdefault(extra.id, extra)
 
     file_rows: list[FilePair] = []

@@ -264,3 +264,20 @@ def test_group_scope_counts_only_enabled_reports_as_managing(settings) -> None:
     lea_id = tenant.user("lea@contoso.example")["id"]
     people = Store(make_engine(scoped.database.url)).people([lea_id])
     assert not people[lea_id].manages_others
+
+
+def test_group_scope_takes_no_guest_as_organizer(settings) -> None:
+    """A report in the group whose manager (outside it) is a guest account gets no pair, as
+    without a scope: a guest has no mailbox here to organise the series in, and booking it
+    would fail on every run."""
+    tenant = org()
+    guest = tenant.add_user("Gia Guest", "gia@partner.example", user_type="Guest")
+    tenant.add_user("Ann Contractor", "ann@contoso.example", manager=guest,
+                    hire_date=date(2020, 1, 1), groups=["Sales"])
+    sales = next(g["id"] for g in tenant.state["groups"].values() if g["displayName"] == "Sales")
+    scoped = dataclasses.replace(settings, pairs=dataclasses.replace(settings.pairs,
+                                                                     group_id=sales))
+    plan, _ = sync(scoped, tenant)
+    assert ("join", key(tenant, "gia@partner.example", "ann@contoso.example")) not in (
+        kinds(plan))
+    assert sorted(k for k, _ in kinds(plan)) == ["join", "join", "join"]
