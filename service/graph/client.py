@@ -70,7 +70,9 @@ class GraphClient(DirectoryCalls):
         return out
 
     async def teams_allowed(self, user_ids: Sequence[str]) -> dict[str, bool]:
-        """Whether each user's calendar offers Teams as an online-meeting provider."""
+        """Whether each user's calendar offers Teams as an online-meeting provider. A read
+        that failed only for now (throttled past its retries, a 5xx) tells nothing, so it
+        raises (Throttled, OutcomeUnknown) rather than answer "no Teams" for good."""
         items = [
             BatchItem(id=uid, method="GET",
                       url=_path("users", uid, "calendar")
@@ -78,6 +80,9 @@ class GraphClient(DirectoryCalls):
             for uid in dict.fromkeys(user_ids)
         ]
         results = await self._batch(items)
+        for item in items:
+            if results[item.id].status == 429 or results[item.id].status >= 500:
+                raise self._batch_error(item, results[item.id])
         return {
             uid: r.status == 200
             and "teamsForBusiness" in ((r.body or {}).get("allowedOnlineMeetingProviders") or [])

@@ -34,6 +34,7 @@ from service.jobs.series_plan import (
     describe_slot,
     local_today,
     not_before,
+    passing,
     with_note_first,
     working_hours,
 )
@@ -222,7 +223,9 @@ class OverlapRepair(SchedulerBase):
         try:
             busy = await self.ctx.graph.free_busy(manager.id, [manager.email, report.email],
                                                   self.now, window_end)
-        except GraphError:
+        except GraphError as exc:
+            if passing(exc):
+                raise  # throttled, a 5xx, no answer: moved next run, not blind now
             busy = {}
         booked = self.booked_by_person(skip_series=series.id,
                                        people=[manager.id, report.id])

@@ -89,7 +89,7 @@ NOT_HELD_AFTER = timedelta(hours=24)  # after capture's second read: late notes 
 NOT_BEFORE = timedelta(hours=2)  # the earliest time offered, after now
 STEP_MINUTES = 30
 LEASE = timedelta(minutes=10)
-FIND_SELECT = "id,start,end,isCancelled,type"
+FIND_SELECT = "id,start,end,isCancelled,type,body"  # body: the agenda a resumed one holds
 
 
 @dataclass
@@ -501,8 +501,7 @@ async def _book(ctx: JobContext, rebook: RebookRecord, missed: _Missed, now: dat
                 adopt: bool) -> str:
     """Create the single meeting for a stored pick (or, with ``adopt``, first look for the
     one an interrupted attempt may have made) and record it."""
-    graph, store = ctx.graph, ctx.store
-    view, series = missed.view, missed.series
+    graph, store, view, series = ctx.graph, ctx.store, missed.view, missed.series
     if rebook.status == RebookStatus.BOOKED:
         return missed.label
     assert rebook.booked_index is not None and rebook.transaction_id is not None
@@ -512,26 +511,27 @@ async def _book(ctx: JobContext, rebook: RebookRecord, missed: _Missed, now: dat
         series_id=series.id, event_id="", original_start=start, start=start, end=end,
         status=OccurrenceStatus.SCHEDULED, updated_at=now,
         meeting_number=max(missed.occ.meeting_number, 1), agenda_state=AgendaState.PENDING,
-        agenda_updates=0, agenda_topics=(), covers_development=False,
-        rebook_of=missed.occ.id)
+        agenda_updates=0, agenda_topics=(), covers_development=False, rebook_of=missed.occ.id)
     agenda = agenda_for(ctx, view, occ, series.time_zone,
                         question_bank(ctx.settings.agenda.templates))
-    # A previous attempt may have created it and died before recording it: find it by its
-    # tag first (only then: a first attempt can't have made one, so no request is spent).
+    block = render_block(ctx, agenda, view.pairing.key)
+    # An attempt that died after its POST left the event: found by its tag (resuming only).
     tagged = await graph.find_tagged_events(mailbox, REBOOK_PROPERTY, rebook.transaction_id,
                                             FIND_SELECT) if adopt else []
-    event = next((e for e in tagged if not e.cancelled), None)
+    event = found = next((e for e in tagged if not e.cancelled), None)
     if event is None:
         subject = ctx.settings.series_policy().subject.format(manager=view.manager.name,
                                                               report=view.report.name)
         event = await graph.create_event(mailbox, single_event(
-            subject=subject, body_html=render_block(ctx, agenda, view.pairing.key),
-            start=start, end=end, time_zone=series.time_zone, report_email=view.report.email,
-            report_name=view.report.name, pairing_key=view.pairing.key,
-            txn=rebook.transaction_id, teams=series.online,
+            subject=subject, body_html=block, start=start, end=end, time_zone=series.time_zone,
+            report_email=view.report.email, report_name=view.report.name,
+            pairing_key=view.pairing.key, txn=rebook.transaction_id, teams=series.online,
             sensitivity=ctx.settings.policy.sensitivity))
-    # The created event as Graph answered it carries the body as stored: no read-back.
+    # The body as stored (no read-back); a found one holding another block was typed into.
     written = block_text(html_to_text(event.body)) if event.body else None
+    mine = fingerprint(block_text(html_to_text(block)) or "")
+    if found is not None and written and fingerprint(written) != mine:
+        written = None  # not taken for ours: its notes are read back, it is never updated
     topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]
     carried = [t for t in topic_ids if t not in _first_shown(store, view, occ)]
     occ = replace(occ, event_id=event.id, agenda_state=AgendaState.INJECTED, agenda_updates=1,

@@ -52,6 +52,7 @@ from service.jobs.series_plan import (
     lock_clock,
     mailbox_fields,
     not_before,
+    passing,
     stored_differs,
     working_hours,
     zone_known,
@@ -230,6 +231,10 @@ class SeriesCreation(SchedulerBase):
                     had = busy.get(who, [])
                     busy[who] = None if found is None or had is None else had + found
         except GraphError as exc:
+            if passing(exc):
+                # Throttled, a 5xx or no answer: it passes, and booking blind meanwhile would
+                # put months of meetings over busy time. The pairs wait for the next run.
+                raise
             log.warning("schedule.free_busy_unavailable",
                         extra={"mailbox": manager.email, "error": str(exc)})
             busy = {p.email: None for p in people}
