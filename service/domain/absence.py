@@ -69,8 +69,11 @@ def _holidays(code: str, years: tuple[int, ...]) -> tuple[str, tuple[tuple[date,
     table = holidays.country_holidays(country, subdiv=sub or None, years=years,
                                       language="en_US")
     aliases = getattr(type(table), "subdivisions_aliases", {}) or {}
-    names = {v: k for k, v in aliases.items()}
-    label = names.get(sub, sub or country) if sub else country
+    # A region's own name is listed first; abbreviations ("AU" for Auckland) and names in
+    # other languages follow it, so the last alias is no name to show people.
+    names = [alias for alias, code in aliases.items() if code == sub]
+    label = next((n for n in names if len(n) > 3), names[0] if names else sub) if sub else (
+        country)
     return label, tuple(sorted((d, str(name)) for d, name in table.items()))
 
 

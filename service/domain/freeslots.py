@@ -77,16 +77,17 @@ def _local(d: date, minute: int, zone: ZoneInfo) -> datetime | None:
     return wall
 
 
-def _inside(start: datetime, end: datetime, hours: WorkingHours, zone: ZoneInfo) -> bool:
-    """The whole meeting falls in one working day of ``hours``, in that person's zone."""
+def _outside(start: datetime, end: datetime, hours: WorkingHours, zone: ZoneInfo) -> int | None:
+    """How far (minutes) the meeting reaches outside ``hours`` in that person's zone (0: it
+    is inside them); None unless it falls on one of their working days, whole."""
     ls = start.astimezone(zone)
     last = (end - timedelta(seconds=1)).astimezone(zone)
     if ls.weekday() not in hours.days or last.date() != ls.date():
-        return False
+        return None
     lo, hi = _span(hours)
     s = ls.hour * 60 + ls.minute
     e = s + int((end - start).total_seconds()) // 60
-    return lo <= s and e <= hi
+    return max(0, lo - s) + max(0, e - hi)
 
 
 def free_slots(
@@ -107,7 +108,10 @@ def free_slots(
 
     A time qualifies when it is on a manager-local date inside ``window`` (inclusive); on
     the ``step_minutes`` grid from local midnight, or at the target's own time of day; inside
-    both people's working hours (each in their own zone, whole meeting on one working day);
+    both people's working hours (each in their own zone, whole meeting on one working day),
+    or, when those have no time in common in the window and the target itself lies outside
+    them (zones far apart), on both people's working days and no further outside their
+    hours (the two distances summed) than the target is;
     overlaps no ``busy`` interval (both people's, merged); touches no ``blocked_days`` date
     (a holiday or absence day, checked against the meeting's local date in *both* zones,
     since the two people may be in different countries); and starts at or after
@@ -123,36 +127,47 @@ def free_slots(
     blocked = frozenset(blocked_days)
     busy_iv = _Busy(busy)
     m_lo, m_hi = _span(manager_hours)
-    grid = sorted({*range(0, DAY_MINUTES - minutes + 1, step_minutes), target_minute})
-    grid = [t for t in grid if m_lo <= t and t + minutes <= m_hi]
-    floor = not_before.timestamp()
     length = timedelta(minutes=minutes)
+    # A meeting outside working hours (a pair in zones far apart, booked at the least-bad
+    # time) may go as far outside them as it is, but only where the hours have no time in
+    # common in the window: otherwise every time offered is inside both, as ever.
+    slack = sum(_outside(target, target + length, h, z) or 0
+                for h, z in ((manager_hours, mz), (report_hours, rz)))
+    grid = sorted({*range(0, DAY_MINUTES - minutes + 1, step_minutes), target_minute})
+    floor = not_before.timestamp()
 
     found: list[tuple[tuple[int, int, float], datetime, datetime]] = []
+    outside: list[tuple[tuple[int, int, float], datetime, datetime]] = []
+    shared = False  # some time of the window is inside both people's hours
     first, last = window
     d = first
     while d <= last:
-        if d in blocked or d.weekday() not in manager_hours.days:
+        if d.weekday() not in manager_hours.days:
             d += timedelta(days=1)
             continue
         day_gap = abs((d - target.date()).days)
         for t in grid:
-            start = _local(d, t, mz)
+            m_out = max(0, m_lo - t) + max(0, t + minutes - m_hi)
+            start = _local(d, t, mz) if m_out <= slack else None
             if start is None:
                 continue
             end = (start.astimezone(UTC) + length).astimezone(mz)
-            s_ts, e_ts = start.timestamp(), end.timestamp()
-            if s_ts < floor:
+            r_out = _outside(start, end, report_hours, rz)
+            if r_out is None or m_out + r_out > slack:
                 continue
-            if not _inside(start, end, report_hours, rz):
+            shared = shared or m_out + r_out == 0
+            s_ts, e_ts = start.timestamp(), end.timestamp()
+            if s_ts < floor or d in blocked:
                 continue
             if {start.astimezone(rz).date(), (end - timedelta(seconds=1)).astimezone(rz).date(),
                     (end - timedelta(seconds=1)).date()} & blocked:
                 continue
             if busy_iv.overlaps(s_ts, e_ts):
                 continue
-            found.append(((day_gap, abs(t - target_minute), s_ts), start, end))
+            (outside if m_out + r_out else found).append(
+                ((day_gap, abs(t - target_minute), s_ts), start, end))
         d += timedelta(days=1)
+    found = found if shared else outside
     found.sort(key=lambda item: item[0])
     return [(s, e) for _, s, e in found[:limit]]
 

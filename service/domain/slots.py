@@ -423,8 +423,8 @@ def choose_slot(
 
     Busy and taken intervals are aware datetimes. The slot's ``time_zone`` is the
     manager's; the first occurrence is on or after the day after tomorrow there, and on or
-    after ``not_before`` (a joiner's first day, when their account exists before it).
-    Deterministic: the same inputs always give the same slot.
+    after ``not_before`` (a joiner's first day, when their account exists before it) in
+    both people's zones. Deterministic: the same inputs always give the same slot.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")  # a programming error, not a user's
@@ -452,6 +452,16 @@ def choose_slot(
     if first_by is not None and any(p.first_date <= first_by for p in plan.patterns):
         # A pattern starting later would leave the pair a longer gap than the cadence.
         allowed = frozenset(n for n, p in enumerate(plan.patterns) if p.first_date <= first_by)
+    # ``not_before`` is a day where each person is: for a report in a zone behind the
+    # manager's, its midnight there comes after the manager's (a Sydney Tuesday morning is
+    # a Monday in Los Angeles), so no first meeting may start before that instant.
+    first_day = (datetime.combine(not_before, time(0), ZoneInfo(report_hours.time_zone))
+                 .timestamp() if not_before is not None else 0.0)
+    late = first_day > datetime.combine(earliest, time(0), ZoneInfo(mz_name)).timestamp()
+
+    def keep(c: _Candidate) -> bool:
+        return (allowed is None or c[0] in allowed) and not (late and c[4]
+                                                             and c[4][0] < first_day)
     busy = Intervals([*manager_busy, *report_busy]) if free_busy_known else Intervals([])
     taken_iv = Intervals(taken)
     seconds = minutes * 60
@@ -466,8 +476,8 @@ def choose_slot(
             # the real cause (a full day), so the pair is refused with what to change.
             break
         candidates = plan.level(level)
-        if allowed is not None:
-            candidates = [c for c in candidates if c[0] in allowed]
+        if allowed is not None or late:
+            candidates = [c for c in candidates if keep(c)]
         any_day_fits = any_day_fits or bool(candidates)
         blocked = 0
         if not busy.starts:
@@ -476,8 +486,8 @@ def choose_slot(
             # every candidate. It picks (and, should none fit, reports) what the general
             # pass below would.
             for group in plan.ranks(level):
-                if allowed is not None:
-                    group = [c for c in group if c[0] in allowed]
+                if allowed is not None or late:
+                    group = [c for c in group if keep(c)]
                 clear = [c for c in group if _clear(c[4], seconds, taken_iv)]
                 blocked += len(group) - len(clear)
                 if len(clear) > 1:
