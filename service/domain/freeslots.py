@@ -24,6 +24,7 @@ from service.domain.slots import Intervals
 
 DAY_MINUTES = 24 * 60
 WINDOW_WORKING_DAYS = {CadenceKind.WEEKLY: 3, CadenceKind.FORTNIGHTLY: 5}
+PERIOD_DAYS = {CadenceKind.WEEKLY: 7, CadenceKind.FORTNIGHTLY: 14}
 _DEFAULT_DAYS = frozenset({0, 1, 2, 3, 4})
 
 
@@ -49,8 +50,12 @@ def cadence_window(kind: CadenceKind, day: date, working_days: frozenset[int]) -
         nxt = (first + timedelta(days=32)).replace(day=1)
         return first, nxt - timedelta(days=1)
     n = WINDOW_WORKING_DAYS[kind]
-    return (_step_working_days(day, n, -1, working_days),
-            _step_working_days(day, n, 1, working_days))
+    # Never onto a neighbouring meeting's day: a part-timer's working days are far apart
+    # (Tuesday and Thursday: three of them back from a Thursday reach the Tuesday of the
+    # week before, past the last meeting).
+    reach = timedelta(days=PERIOD_DAYS[kind] - 1)
+    return (max(_step_working_days(day, n, -1, working_days), day - reach),
+            min(_step_working_days(day, n, 1, working_days), day + reach))
 
 
 def _minutes(t: time) -> int:

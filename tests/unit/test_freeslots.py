@@ -58,9 +58,24 @@ def test_monthly_window_is_the_calendar_month() -> None:
 
 
 def test_window_counts_only_the_given_working_days() -> None:
-    """A Mon/Wed/Fri part-timer's three working days back from Friday reach Monday."""
-    assert cadence_window(CadenceKind.WEEKLY, date(2026, 12, 11), frozenset({0, 2, 4}))[0] == (
-        date(2026, 12, 4))
+    """A Mon/Wed/Fri part-timer's three working days back from Friday 11th would reach the
+    Friday before, the last meeting's day, and forward the next one's (18th): the window
+    stops a day short of each."""
+    assert cadence_window(CadenceKind.WEEKLY, date(2026, 12, 11), frozenset({0, 2, 4})) == (
+        date(2026, 12, 5), date(2026, 12, 17))
+
+
+def test_window_never_reaches_a_neighbouring_meeting() -> None:
+    """A Tuesday/Thursday part-timer's weekly Thursday meeting: three working days back
+    would reach the Tuesday of the week before, past the last meeting (3 Dec); the window
+    stops short of both neighbours. A Monday-only manager's window is the week around it."""
+    tue_thu = frozenset({1, 3})
+    assert cadence_window(CadenceKind.WEEKLY, date(2026, 12, 10), tue_thu) == (
+        date(2026, 12, 4), date(2026, 12, 16))
+    assert cadence_window(CadenceKind.WEEKLY, date(2026, 12, 7), frozenset({0})) == (
+        date(2026, 12, 1), date(2026, 12, 13))
+    assert cadence_window(CadenceKind.FORTNIGHTLY, date(2026, 12, 10), tue_thu) == (
+        date(2026, 11, 27), date(2026, 12, 23))
 
 
 def test_nearest_same_time_on_an_adjacent_day_comes_first() -> None:
