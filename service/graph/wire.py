@@ -291,19 +291,20 @@ def schedule_item(raw: dict[str, Any]) -> ScheduleItem | None:
 
 def schedule_bodies(emails: Sequence[str], start: datetime, end: datetime,
                     interval: int = 30) -> list[dict[str, Any]]:
-    """getSchedule request bodies: 20 addresses and at most 61 days each."""
-    windows = []
-    cursor = start
+    """getSchedule bodies: 20 addresses, at most 61 days (a rest under a day joins the window
+    before: under 62), a slot no longer than its window (Graph: 400) and 5 min or more."""
+    windows, cursor, end = [], start, max(end, start + timedelta(minutes=5)) if start < end else end
     while cursor < end:
         stop = min(end, cursor + timedelta(days=SCHEDULE_MAX_DAYS - 1))
-        windows.append((cursor, stop))
+        stop = end if end - stop < timedelta(days=1) else stop
+        windows.append((cursor, stop, min(interval, int((stop - cursor).total_seconds() // 60))))
         cursor = stop
     unique = list(dict.fromkeys(e.lower() for e in emails))
     return [{"schedules": unique[i : i + SCHEDULE_CHUNK],
              "startTime": {"dateTime": iso_utc(w_start), "timeZone": "UTC"},
              "endTime": {"dateTime": iso_utc(w_end), "timeZone": "UTC"},
-             "availabilityViewInterval": interval}
-            for w_start, w_end in windows for i in range(0, len(unique), SCHEDULE_CHUNK)]
+             "availabilityViewInterval": slot}
+            for w_start, w_end, slot in windows for i in range(0, len(unique), SCHEDULE_CHUNK)]
 
 
 def merge_schedule(out: dict[str, list[ScheduleItem] | None], reply: Any) -> None:

@@ -46,9 +46,12 @@ def get_schedule(tenant: TenantState, uid: str, request: Request) -> Response:
         raise bad_request(f"The requested time duration is too long. The maximum duration "
                           f"allowed is {MAX_SCHEDULE_DAYS} days.", "ErrorInvalidParameter")
     interval = int(params.get("availabilityviewinterval") or 30)
-    if not 5 <= interval <= 1440:
-        raise bad_request("availabilityViewInterval must be between 5 and 1440 minutes.",
-                          "ErrorInvalidParameter")
+    # Exchange refuses a slot longer than the window too, whole request (PlaceOS/office365#29,
+    # microsoftgraph/microsoft-graph-docs#6450 quote its answer); one as long is taken.
+    if not 5 <= interval <= 1440 or timedelta(minutes=interval) > end - start:
+        raise bad_request("The specified merged free/busy interval is not valid. Specify an "
+                          "interval that is less than the free/busy time window and  between "
+                          "5 and 1440 minutes.", "ErrorInvalidMergedFreeBusyInterval")
     zone_name = request.prefer_zone
     zone_of(zone_name)
     values = [_schedule_for(tenant, str(address), start, end, interval, zone_name)
