@@ -49,6 +49,9 @@ def cannot_write(path: Path, exc: OSError, option: str) -> ServiceError:
         why = f"{exc.strerror}. Choose a folder you can write to with {option}"
     elif exc.errno == errno.EISDIR:
         why = f"it is a folder. Give {option} a file name"
+    elif exc.errno == errno.ELOOP and path.is_symlink():
+        why = (f"it is a symbolic link, which is not followed (it could lead to any file). "
+               f"Remove it, or choose another {option}")
     elif exc.errno == errno.ENOTDIR:
         why = f"part of it is a file, not a folder. Choose another {option}"
     else:

@@ -425,6 +425,9 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
             # mailbox not found, or without Exchange for now, is a failure: a licence change
             # or a mailbox move, which the directory sync follows if the person left.)
             store.mark_series_deleted(series.id, now)
+            # Its meetings stored ahead (for their agendas) went with it: withdrawn, not
+            # read back later as passed without notes (a reminder, a missed 1-2-1).
+            store.withdraw_upcoming(series.id, now)
             report.deleted.append(f"{view.manager.name} & {view.report.name}")
             log.warning("schedule.series_deleted", extra={"series": series.id})
             continue

@@ -282,6 +282,8 @@ class SchedulerBase:
             log.warning("schedule.organizer_gone", extra={"series": series.id,
                                                           "mailbox": series.mailbox})
             await self.remove_orphans(series, today)
+            # Nothing can cancel its meetings stored ahead: withdrawn, not left to come.
+            self.ctx.store.withdraw_upcoming(series.id, self.now)
             last_day = today if series.first_date >= today else today - timedelta(days=1)
         self.ctx.store.end_series(series.id, self.now, last_day)
         log.info("schedule.ended", extra={"series": series.id, "reason": reason})

@@ -23,10 +23,11 @@ from service.domain.records import (
     PairingView,
     TopicRecord,
 )
+from service.domain.status import OccurrenceStatus
 from service.errors import ServiceError
 from service.insight.evidence import ActionAsRead, ReadBack
 from service.store import convert
-from service.store.base import Repository
+from service.store.base import Repository, chunks
 from service.store.models import (
     ActionRow,
     NoteRow,
@@ -53,23 +54,29 @@ class InsightReader(Repository):
     """What the report and the evidence read (nothing here writes to the database)."""
 
     def histories(self, views: Sequence[PairingView]) -> list[PairHistory]:
-        """Each pair's meetings, actions and topics, in one pass per table."""
+        """Each pair's meetings, actions and topics, in one pass per table and chunk of
+        pairs (PostgreSQL takes at most 65,535 parameters a statement)."""
         ids = [v.pairing.id for v in views]
+        occs: dict[int, list[OccurrenceRecord]] = {i: [] for i in ids}
+        actions: dict[int, list[ActionRecord]] = {i: [] for i in ids}
+        topics: dict[int, list[TopicRecord]] = {i: [] for i in ids}
         with self.session() as s:
-            occs: dict[int, list[OccurrenceRecord]] = {i: [] for i in ids}
-            for pairing_id, row in s.execute(
-                    select(SeriesRow.pairing_id, OccurrenceRow)
-                    .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
-                    .where(SeriesRow.pairing_id.in_(ids)).order_by(OccurrenceRow.start)):
-                occs[pairing_id].append(convert.occurrence(row))
-            actions: dict[int, list[ActionRecord]] = {i: [] for i in ids}
-            for a in s.scalars(select(ActionRow).where(ActionRow.pairing_id.in_(ids))
-                               .order_by(ActionRow.id)):
-                actions[a.pairing_id].append(convert.action(a))
-            topics: dict[int, list[TopicRecord]] = {i: [] for i in ids}
-            for t in s.scalars(select(TopicRow).where(TopicRow.pairing_id.in_(ids))
-                               .order_by(TopicRow.id)):
-                topics[t.pairing_id].append(convert.topic(t))
+            for part in chunks(ids):
+                for pairing_id, row in s.execute(
+                        select(SeriesRow.pairing_id, OccurrenceRow)
+                        .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                        # Not withdrawn ones (onetoone cancelled them as their series ended):
+                        # never 1-2-1s, as every other meeting list of the store has it.
+                        .where(SeriesRow.pairing_id.in_(part),
+                               OccurrenceRow.status != OccurrenceStatus.WITHDRAWN)
+                        .order_by(OccurrenceRow.start)):
+                    occs[pairing_id].append(convert.occurrence(row))
+                for a in s.scalars(select(ActionRow).where(ActionRow.pairing_id.in_(part))
+                                   .order_by(ActionRow.id)):
+                    actions[a.pairing_id].append(convert.action(a))
+                for t in s.scalars(select(TopicRow).where(TopicRow.pairing_id.in_(part))
+                                   .order_by(TopicRow.id)):
+                    topics[t.pairing_id].append(convert.topic(t))
         return [PairHistory(v, tuple(occs[v.pairing.id]), tuple(actions[v.pairing.id]),
                             tuple(topics[v.pairing.id])) for v in views]
 
@@ -119,13 +126,15 @@ def write_private(path: Path, data: str | bytes, *, make_folder: bool = True) ->
     (unless ``make_folder`` is False: then a missing folder is an error).
 
     The mode is set at creation (not after), so the content is never readable by others,
-    and an existing file's mode is tightened too.
+    and an existing file's mode is tightened too. A symbolic link at ``path`` is not
+    followed (ELOOP): in a folder others can write to, it could lead to any file of ours.
     """
     try:
         if make_folder and not path.parent.exists():
             path.parent.mkdir(mode=0o700, parents=True)
         raw = data.encode("utf-8") if isinstance(data, str) else data
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+                     | getattr(os, "O_NOFOLLOW", 0), 0o600)
         with os.fdopen(fd, "wb") as out:
             os.fchmod(out.fileno(), 0o600)
             out.write(raw)
