@@ -375,6 +375,33 @@ def replace_block(html: str | None, block_html: str) -> str:
     return html[:at] + block_html + html[at:]
 
 
+# Content with no words: a picture pasted into our block (Outlook keeps an inline image as
+# <img src="cid:...">), a video or an embedded object. The text view shows none of it.
+_MEDIA = re.compile(r"<(img|svg|video|audio|object|embed|iframe)\b[^>]*>", re.I)
+_SOURCE = re.compile(r"""\s(?:src|data)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
+
+
+def _media(html: str) -> Counter[str]:
+    out: Counter[str] = Counter()
+    for m in _MEDIA.finditer(html):
+        src = _SOURCE.search(m.group(0))
+        where = next((g for g in src.groups() if g is not None), "") if src else ""
+        out[f"{m.group(1).lower()} {where}"] += 1
+    return out
+
+
+def media_added(html: str, block_html: str) -> bool:
+    """Whether our block in ``html`` holds a picture (or other embedded media) that
+    ``block_html`` has not: a screenshot pasted into the Notes box has no words, so the
+    block's text fingerprint cannot tell it is there, yet replacing the block would delete
+    it. False when there is no block, or only one of its lines (the caller finds out)."""
+    try:
+        found = find_block(html)
+    except BlockDamaged:
+        return False
+    return found is not None and bool(_media(html[found[0]:found[1]]) - _media(block_html))
+
+
 # -- the text view ----------------------------------------------------------------------------
 
 _BARE_CR = re.compile(r"\r(?!\n)")

@@ -26,6 +26,7 @@ from service.domain.body import (
     block_text,
     find_block,
     fingerprint,
+    media_added,
     replace_block,
 )
 from service.domain.htmltext import html_to_text
@@ -393,13 +394,15 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
     # an earlier run sent it and got no answer, or died before recording it.
     ours = {occ.agenda_fingerprint, occ.agenda_sending,
             *([fingerprint(wanted)] if wanted is not None else [])} - {None}
-    if not first and (current is None or fingerprint(current) not in ours):
+    # A picture pasted into the block has no words for the fingerprint: theirs all the same.
+    pasted = current is not None and media_added(html, block_html)
+    if not first and (current is None or pasted or fingerprint(current) not in ours):
         log.info("agenda.person_edited", extra={"occurrence": occ.id})
         store.update_occurrence(occ.id, now, agenda_updates=1 + ctx.settings.agenda
                                 .extra_updates)
         _typed_in(store, occ, now)
         return "kept"
-    if first and current is not None and not _ours_untouched(current, wanted, occ):
+    if first and current is not None and (pasted or not _ours_untouched(current, wanted, occ)):
         # A run wrote the block and died before recording it, and someone has typed into
         # it since (or it was never ours): their words win over a second update.
         log.info("agenda.person_edited", extra={"occurrence": occ.id})

@@ -291,14 +291,14 @@ class OverlapRepair(SchedulerBase):
                           why: str) -> None:
         """One PATCH putting the series on its stored slot, the invite saying why."""
         slot = slot_of(series)
-        body = self._intro(series, manager, report, why)
-        if series.online:
-            # A Teams invite's body holds Exchange's join block, which must survive the
-            # PATCH: say why at the top of the body as it is, keeping the rest.
-            current = await self.ctx.graph.get_event(series.mailbox, series.event_id or "",
-                                                     "body")
-            html = current.body if current else ""
-            body = with_note_first(html, render("moved_note.html.j2", moved_why=why))
+        # The body as it is keeps what it holds besides our intro, which must survive the
+        # PATCH: Exchange's Teams join block, an add-in's (Zoom, Webex: a series booked
+        # without Teams has them too), the manager's own words in the series. Say why at its
+        # top; only a body with nothing in it gets the intro afresh.
+        current = await self.ctx.graph.get_event(series.mailbox, series.event_id or "", "body")
+        html = current.body if current else ""
+        body = (with_note_first(html, render("moved_note.html.j2", moved_why=why))
+                if html.strip() else self._intro(series, manager, report, why))
         recurrence = recurrence_for(CadenceKind(series.cadence), slot, series.range_end)
         await self.ctx.graph.update_event(series.mailbox, series.event_id or "",
                                           series_move_patch(slot=slot, minutes=series.minutes,
