@@ -454,7 +454,7 @@ class SeriesCreation(SchedulerBase):
             adopted = view.series or store.begin_series(SeriesRecord(
                 pairing_id=pairing.id, mailbox=manager.id,
                 transaction_id=f"adopted-{found.id[-60:]}", status=SeriesStatus.CREATING,
-                online=False, slot_note="adopted from the calendar", created_at=self.now,
+                online=found.online, slot_note="adopted from the calendar", created_at=self.now,
                 updated_at=self.now, **fields))
             store.activate_series(adopted.id, event_id=found.id,
                                   ical_uid=found.ical_uid, now=self.now, **fields)

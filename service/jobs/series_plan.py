@@ -48,7 +48,9 @@ from service.render import render
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)
-ADOPT_SELECT = "id,iCalUId,type,isCancelled,start,end,recurrence,originalStartTimeZone"
+# isOnlineMeeting: an adopted series is recorded online as it is (its rebooked meetings too).
+ADOPT_SELECT = ("id,iCalUId,type,isCancelled,start,end,recurrence,originalStartTimeZone,"
+                "isOnlineMeeting")
 COPY_SELECT = "id,iCalUId,type,isOrganizer,start,end"  # a report's copy of a series
 MANAGERS_AT_ONCE = 16
 PLAN_LOCK = "schedule.plan"

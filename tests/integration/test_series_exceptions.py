@@ -285,3 +285,18 @@ def test_superseded_meetings_are_taken_time(db_url, settings_for) -> None:
     assert any(w.startswith("Mia Manager & Rob Report: would move") for w in dry.warnings), (
         dry.warnings)
     assert not any("Max Lead: would move" in w for w in dry.warnings)
+
+
+def test_an_adopted_series_keeps_its_teams_meeting(db_url, settings_for, tmp_path) -> None:
+    """After a lost database the adopted series is recorded as online when it is (a
+    meeting booked to replace a missed one of it then gets a Teams link too)."""
+    tenant = org()
+    settings = settings_for(db_url)
+    run(settings, tenant, NOW)
+    before = _live_for_max(Store(make_engine(settings.database.url)))
+    assert before is not None and before.online
+    when = NOW + timedelta(days=1)
+    _copy, result, fresh = _lost_database(settings_for, tenant, tmp_path, "teams", when)
+    assert "Mia Manager & Max Lead" in result.schedule.adopted
+    adopted = _live_for_max(fresh)
+    assert adopted is not None and adopted.event_id == before.event_id and adopted.online
