@@ -15,18 +15,22 @@ or, when a server ignores that, as HTML. The heuristics, in the order they run:
    Mac and mobile; also in French, German, Dutch, Spanish, Italian, Nordic languages and
    Polish), ``-----Original Message-----`` and its Android/Gmail forwarding cousins, or an
    attribution such as ``On Tue, 3 Mar 2026 at 09:00, Mia <mia@…> wrote:`` (Gmail, Apple
-   Mail, iOS; it may wrap onto a second line; a few other languages too).
+   Mail, iOS; it may wrap onto a second line; a few other languages too), and above a
+   quote, in any language, a line ending with a colon that names a time beside an address
+   or a year (``… Mia <mia@…> escreveu:``, ``26.11.2026 09:00, Mia пишет:``).
    Lines starting with ``>`` are dropped wherever they are (an interleaved reply keeps the
    lines between them).
 3. Signatures: everything from a ``--`` line, a line of underscores, a mobile signature
    ("Sent from my iPhone", "Get Outlook for iOS") or a disclaimer opening ("This email and
    any attachments…", "If you are not the intended recipient…") onwards; a sign-off
    ("Thanks", "Kind regards,", "Cheers, Rob", "Thanks Mia!") after what was said, followed
-   by at most six short lines that are not sentences (a name, a title, a phone number); and
-   a last line that is only the sender's name. A sign-off with only a greeting before it
-   opens the mail ("Thanks!" then the topics) unless the sender's name follows it; a mail
-   that is then only greetings and thanks said nothing. ``topic_lines`` skips the opening
-   greetings and thanks ("Hi Mia,", "Thanks!").
+   by at most six short lines that are not sentences (a name, a title, a phone number); an
+   auto-signature with no sign-off above it (the sender's name, then at most six such
+   lines, ending the mail); and a last line that is only the sender's name. A sign-off with
+   only a greeting before it opens the mail ("Thanks!" then the topics) unless the sender's
+   name follows it; a mail that is then only greetings, thanks and acknowledgements ("Great,
+   thanks!", "Got it", "👍": the answer to our acknowledgement) said nothing.
+   ``topic_lines`` skips the opening greetings and thanks ("Hi Mia,", "Thanks!").
 4. Noise: external-sender banners, "You don't often get email from…", inline-image
    placeholders (``[cid:image001.png@…]``) and invisible characters.
 
@@ -86,7 +90,7 @@ _ATTRIBUTION_END = re.compile(r"\b(wrote|a écrit|schrieb|escribió|ha scritto|s
                               r"(\s+.{0,80})?\s*:\s*$", re.I)
 
 # Language-free: a "Label: value" line (a label of up to three words), an address, and the
-# attribution line a mail client writes above a quote ("… Mia <mia@contoso.com>:").
+# end of the attribution line a mail client writes above a quote ("… Mia <mia@…>:").
 _HEADER_LINE = re.compile(r"^\W{0,2}[^\W\d_][\w.'’-]*(?:\s[\w.'’-]+){0,2}\W{0,2}\s*[:：]\s*\S")
 _TIME = re.compile(r"(?<!\d)\d{1,2}[:.]\d{2}(?!\d)")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
@@ -95,7 +99,7 @@ _ADDR = r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+"
 # A sender as a header gives one: a name and an address, or an address alone.
 _SENDER_VALUE = re.compile(rf"[:：]\s*(?:[^<>\[\]]{{0,80}}(?:<{_ADDR}>|\[mailto:{_ADDR}\])"
                            rf"|{_ADDR})\s*$")
-_ADDRESSED_ATTRIBUTION = re.compile(r"^.{0,200}<[\w.+'-]+@[\w-]+(?:\.[\w-]+)+>\s*[:：]\s*$")
+_COLON_END = re.compile(r"[:：]\s*$")
 
 # -- signatures, disclaimers and noise -------------------------------------------------------
 
@@ -149,6 +153,19 @@ _GREETING_THEN = re.compile(rf"^\s*{_GREETING_WORDS}(?P<name>(\s+[\w.'’-]+){{0
                             r"\s*[,!.\-–—]+\s*(?P<rest>\S.*)$", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*•·–—▪►◦o]\s+|\d{1,2}[.)]\s+|\(\d{1,2}\)\s+|[a-z][.)]\s+)",
                      re.I)
+# A line that only acknowledges (see _is_acknowledgement) has one of these words, and words
+# of the second set around it at most ("IT" alone is a topic, "Got it" is not).
+_ACK_WORDS = frozenset({
+    "ok", "okay", "great", "perfect", "thanks", "thank", "thx", "ty", "cheers", "noted",
+    "cool", "nice", "lovely", "brilliant", "super", "awesome", "excellent", "fantastic",
+    "wonderful", "amazing", "fab", "understood", "received", "appreciated", "got", "sure",
+    "danke", "merci", "parfait", "gracias", "perfecto", "bedankt", "prima", "grazie",
+    "perfetto", "tack", "obrigado", "obrigada",
+})
+_ACK_AROUND = frozenset({
+    "it", "sounds", "good", "fine", "all", "you", "so", "very", "much", "many", "again",
+    "a", "lot", "that's", "thats", "looks",
+})
 SIGNATURE_LINES = 6
 SIGNATURE_LINE_CHARS = 60
 
@@ -188,8 +205,8 @@ def _before_history(lines: list[str]) -> list[str]:
             return lines[:i]
         if _FROM.match(line) and any(_SENT.match(n) for n in lines[i + 1:i + 6]):
             return lines[:i]
-        if _header_block(lines, i) or (_ADDRESSED_ATTRIBUTION.match(line) and len(line) < 250
-                                       and _WHEN.search(line) and _quote_follows(lines, i)):
+        if _header_block(lines, i) or (_dated_attribution(line)
+                                       and _quote_follows(lines, i)):
             return lines[:i]
     return lines
 
@@ -200,6 +217,17 @@ def _wrapped_attribution(line: str, following: str) -> bool:
     joined = f"{line.rstrip()} {following.strip()}"
     return (len(following) < 200 and _ATTRIBUTION.match(joined) is not None
             and re.search(_ADDR, joined) is not None and _WHEN.search(joined) is not None)
+
+
+def _dated_attribution(line: str) -> bool:
+    """The line a mail client writes above a quote, in any language: it ends with a colon
+    and names a time or a date beside an address ("… Mia <mia@…> escreveu:", "… Mia
+    <mia@…> napisał(a):"), or a time and a year ("26.11.2026 09:00, Mia пишет:")."""
+    if len(line) >= 250 or _COLON_END.search(line) is None:
+        return False
+    if re.search(_ADDR, line) is not None:
+        return _WHEN.search(line) is not None
+    return _TIME.search(line) is not None and _YEAR.search(line) is not None
 
 
 def _quote_follows(lines: list[str], i: int) -> bool:
@@ -236,16 +264,38 @@ def _before_signature(lines: list[str]) -> list[str]:
 
 
 def _without_sign_off(lines: list[str], sender_name: str) -> list[str]:
-    """Drop a closing sign-off and the signature under it; then a last line that is just
-    the sender's name. A mail that is then only greetings and thanks said nothing."""
-    thanked = any(_is_sign_off(line) for line in lines)
-    lines = _before_closing(lines, sender_name)
+    """Drop a closing sign-off and the signature under it (or a signature alone); then a
+    last line that is just the sender's name. A mail that is then only greetings, thanks and
+    acknowledgements said nothing."""
+    thanked = any(_is_sign_off(line) or _is_acknowledgement(line) for line in lines)
+    lines = _before_name_signature(_before_closing(lines, sender_name), sender_name)
     names = _names(sender_name)
     filled = [i for i, line in enumerate(lines) if line.strip()]
     if len(filled) > 1 and _plain(lines[filled[-1]]) in names:
         lines = lines[:filled[-1]]
     if thanked and all(_is_opener(line) for line in lines if line.strip()):
         return []
+    return lines
+
+
+def _before_name_signature(lines: list[str], sender_name: str) -> list[str]:
+    """The lines before an auto-signature with no sign-off above it: the sender's name
+    ("Rob Report", "Rob Report | Engineer"; the first name alone only after something was
+    said) and at most six more lines short enough to be a signature, ending the mail."""
+    full = _plain(sender_name)
+    if not full:
+        return lines
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    for n in range(max(0, len(filled) - SIGNATURE_LINES - 1), len(filled) - 1):
+        line = lines[filled[n]]
+        if " " in full and (_plain(line) == full or re.match(
+                rf"{re.escape(full)}\s*[|,/•·(–—-]", " ".join(line.split()).lower())):
+            named = True
+        else:  # the first name alone: only under something said ("Rob" heading a mail)
+            named = (_plain(line) == full.split()[0]
+                     and any(not _is_opener(lines[i]) for i in filled[:n]))
+        if named and all(_signature_like(lines[i]) for i in filled[n + 1:]):
+            return lines[:filled[n]]
     return lines
 
 
@@ -304,8 +354,21 @@ def _is_greeting(line: str) -> bool:
 
 
 def _is_opener(line: str) -> bool:
-    """A line that greets or thanks, and says nothing else."""
-    return _is_greeting(line) or _is_sign_off(line)
+    """A line that greets, thanks or acknowledges, and says nothing else."""
+    return _is_greeting(line) or _is_sign_off(line) or _is_acknowledgement(line)
+
+
+def _is_acknowledgement(line: str) -> bool:
+    """Whether the line only acknowledges ("Great, thanks!", "Got it", "OK", "👍"): what a
+    person answers an acknowledgement with, never a topic, a comment or a note."""
+    text = line.strip()
+    if not text or len(text) > SIGNATURE_LINE_CHARS:
+        return False
+    words = re.findall(r"[^\W_]+(?:['’][^\W_]+)*", text.casefold())
+    if not words:
+        return True  # only emoji or punctuation
+    return (any(word in _ACK_WORDS for word in words)
+            and all(word in _ACK_WORDS or word in _ACK_AROUND for word in words))
 
 
 def _is_name(words: Sequence[str]) -> bool:
