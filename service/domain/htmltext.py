@@ -26,6 +26,7 @@ Approximations of Exchange's converter:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from html.parser import HTMLParser
 
 _BLOCK = frozenset({
@@ -58,6 +59,11 @@ class _Converter(HTMLParser):
         # Open elements, each with whether it strikes its text through; the current line
         # opened "~~" (closed at the line's end or the strike's, whichever comes first).
         self.open: list[tuple[str, bool]] = []
+        # How many of each tag, and of striking ones, are open: kept as elements open and
+        # close, so a deep nest (markup from outside may never close anything) costs no scan
+        # of the stack per tag or per piece of text.
+        self.opened: Counter[str] = Counter()
+        self.striking = 0
         self.line_struck = False
 
     # -- line building -------------------------------------------------------------------
@@ -81,8 +87,7 @@ class _Converter(HTMLParser):
         at_line_start = not self.line and not self.pre
         if at_line_start or (self.line.endswith((" ", "\t")) and text.startswith(" ")):
             text = text.lstrip(" ")
-        if words and text.strip() and not self.line_struck and any(
-                on for _t, on in self.open):
+        if words and text.strip() and not self.line_struck and self.striking:
             self.line += "~~"
             self.line_struck = True
         self.line += text
@@ -95,11 +100,15 @@ class _Converter(HTMLParser):
     def _close(self, tag: str) -> None:
         """``tag`` ends, with any element left open inside it (HTML from outside may not
         nest well); a strike it held ends with it."""
-        if not any(t == tag for t, _on in self.open):
+        if not self.opened[tag]:
             return
-        while self.open and self.open.pop()[0] != tag:
-            pass
-        if not any(on for _t, on in self.open):
+        while self.open:
+            closed, on = self.open.pop()
+            self.opened[closed] -= 1
+            self.striking -= on
+            if closed == tag:
+                break
+        if not self.striking:
             self._end_strike()
 
     # -- parser events -------------------------------------------------------------------
@@ -134,11 +143,14 @@ class _Converter(HTMLParser):
             self.soft_break()
         elif tag == "a":
             self.links.append(dict(attrs).get("href") or "")
-        if tag in _BLOCK and any(t == "p" for t, _on in self.open):
+        if tag in _BLOCK and self.opened["p"]:
             self._close("p")  # a block closes an open paragraph, as browsers do
         if tag not in _VOID:
             style = (dict(attrs).get("style") or "").lower()
-            self.open.append((tag, tag in _STRIKE or "line-through" in style))
+            on = tag in _STRIKE or "line-through" in style
+            self.open.append((tag, on))
+            self.opened[tag] += 1
+            self.striking += on
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -217,6 +229,11 @@ class _Converter(HTMLParser):
 def html_to_text(html: str) -> str:
     """The text Exchange would return for ``html`` (approximately; see the module notes)."""
     converter = _Converter()
+    # After the last ">" no tag can be whole, and html.parser scans that tail again from
+    # each "<" in it to its end (40 kB of "<div " took seconds): as "&lt;" it reads the same.
+    end = html.rfind(">") + 1
+    if "<" in html[end:]:
+        html = html[:end] + html[end:].replace("<", "&lt;")
     try:
         converter.feed(html)
         converter.close()
