@@ -226,17 +226,25 @@ def test_cancelled_meeting_offer_sent_once_booked_once_with_carry_over(
     assert not [r for r in store.rebooks() if r.missed_occurrence_id == booked.id]
 
 
+def picked_with_answers_lost(world: World, times: int = 10):
+    """Rob's meeting cancelled, Mia picks the first time offered, and each of the next
+    ``times`` event creations lands in Exchange with its answer lost (504): (rob, the
+    missed meeting, when she picked)."""
+    rob, first, now = cancelled_rob(world)
+    (offer,) = world.offers(MIA)
+    world.send(now, MIA, *links(offer)[0])
+    world.tenant.inject_fault("POST", r"/users/[^/]+/events$", 504, times=times,
+                              apply_first=True)
+    return rob, first, now
+
+
 def test_booking_interrupted_after_the_post_makes_one_event(tmp_path, settings_for) -> None:
     """Exchange creates the event but the answer is lost (504): the pick is stored, the next
     run finds the tagged event and records it; there is never a second event."""
     world = World(tmp_path, settings_for)
-    rob, first, now = cancelled_rob(world)
-    (offer,) = world.offers(MIA)
-    world.send(now, MIA, *links(offer)[0])
     # Every attempt lands in Exchange, and every answer is lost: the booking mail fails
     # after the pick was stored, and the same run's resume step finds the tagged event.
-    world.tenant.inject_fault("POST", r"/users/[^/]+/events$", 504, times=10,
-                              apply_first=True)
+    rob, first, now = picked_with_answers_lost(world)
     result = world.tick(now + timedelta(minutes=10))
     assert result.topics.bookings[0].startswith("failed")
     assert result.rebook.booked == [f"Mia Manager & Rob Report {_start(first):%Y-%m-%d}"]

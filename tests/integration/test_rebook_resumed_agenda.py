@@ -9,16 +9,12 @@ import re
 from datetime import date, timedelta
 from html import escape
 
-from tests.integration.test_rebook import MIA, World, _start, cancelled_rob, links
+from tests.integration.test_rebook import MIA, World, _start, picked_with_answers_lost
 
 
 def test_a_resumed_booking_keeps_its_agenda_fingerprint(tmp_path, settings_for) -> None:
     world = World(tmp_path, settings_for)
-    rob, first, now = cancelled_rob(world)
-    (offer,) = world.offers(MIA)
-    world.send(now, MIA, *links(offer)[0])
-    world.tenant.inject_fault("POST", r"/users/[^/]+/events$", 504, times=10,
-                              apply_first=True)
+    rob, first, now = picked_with_answers_lost(world)
     result = world.tick(now + timedelta(minutes=10))
     assert result.rebook.booked == [f"Mia Manager & Rob Report {_start(first):%Y-%m-%d}"]
     (booked,) = [o for o in world.store.pairing_occurrences(rob.pairing.id) if o.rebook_of]
@@ -44,10 +40,7 @@ def test_a_resumed_booking_typed_into_meanwhile_is_never_overwritten(tmp_path,
     """The manager typed into the meeting before the booking was resumed: what they typed
     is theirs, so a topic raised afterwards does not replace the agenda block."""
     world = World(tmp_path, settings_for)
-    rob, _first, now = cancelled_rob(world)
-    (offer,) = world.offers(MIA)
-    world.send(now, MIA, *links(offer)[0])
-    world.tenant.inject_fault("POST", r"/users/[^/]+/events$", 504, times=5, apply_first=True)
+    rob, _first, now = picked_with_answers_lost(world, times=5)
     # The resume in the same run cannot look for the event yet.
     world.tenant.inject_fault("GET", r"/users/[^/]+/events$", 403, times=1)
     failed = world.tick(now + timedelta(minutes=10))
