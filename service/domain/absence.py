@@ -167,20 +167,42 @@ def _is_absent(person: Attendee, d: date, merged: Sequence[tuple[datetime, datet
                                                          merged)
 
 
+def _bridges(person: Attendee, d: date) -> bool:
+    """A day that joins a run of absent days without counting: not worked, or a holiday."""
+    return d.weekday() not in person.hours.days or d in person.holidays.days
+
+
+def may_go_on(person: Attendee, absence: Absence, lo: datetime, hi: datetime) -> bool:
+    """Whether ``absence``, found in calendar items read for [lo, hi) only, may go on past
+    them: the working day that would end it on either side (past the days that bridge it)
+    is not wholly inside what was read, so whether it was absent too is not known. (Leave
+    booked as several events, a day or a week each: one long event is read whole.)"""
+    for step, edge in ((-1, absence.first), (1, absence.last)):
+        d = edge + timedelta(days=step)
+        for _ in range(RUN_LIMIT_DAYS):
+            if not _bridges(person, d):
+                break
+            d += timedelta(days=step)
+        start, end = _working_interval(d, person.hours)
+        if start < lo or end > hi:
+            return True
+    return False
+
+
 def absence_around(person: Attendee, day: date) -> Absence | None:
     """The run of absent working days containing ``day`` (None when ``day`` isn't absent).
 
-    Non-working days and public holidays inside the run bridge it without counting.
+    Non-working days and public holidays inside the run bridge it without counting, also
+    when ``day`` is one of them and the leave was booked around it (the working days only,
+    as HR systems book it): absent days on both sides make it part of the run.
     """
     merged = _absence_intervals(person.items)
-    if not _is_absent(person, day, merged):
+    here = _is_absent(person, day, merged)
+    if not here and not _bridges(person, day):
         return None
-
-    def bridge(d: date) -> bool:
-        return d.weekday() not in person.hours.days or d in person.holidays.days
-
     first = last = day
-    count = 0 if day in person.holidays.days else 1  # a holiday bridges, even this one
+    count = 1 if here and day not in person.holidays.days else 0  # a holiday bridges
+    sides: set[int] = set()
     for step in (-1, 1):
         d = day
         for _ in range(RUN_LIMIT_DAYS):
@@ -188,8 +210,11 @@ def absence_around(person: Attendee, day: date) -> Absence | None:
             if _is_absent(person, d, merged) and d not in person.holidays.days:
                 count += 1
                 first, last = min(first, d), max(last, d)
-            elif not bridge(d):
+                sides.add(step)
+            elif not _bridges(person, d):
                 break
+    if not here and len(sides) < 2:
+        return None  # a day off next to leave (or none), not inside it
     return Absence(name=person.name, first=first, last=last, working_days=count)
 
 
@@ -271,6 +296,7 @@ def _cause(start: datetime, end: datetime, people: Sequence[tuple[str, Attendee]
 
 __all__ = [
     "LONG_ABSENCE_WORKING_DAYS",
+    "RUN_LIMIT_DAYS",
     "Absence",
     "Attendee",
     "CalendarItem",
@@ -280,4 +306,5 @@ __all__ = [
     "absent_days",
     "decide",
     "holiday_calendar",
+    "may_go_on",
 ]

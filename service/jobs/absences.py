@@ -10,10 +10,11 @@ Cost: the calendars of every manager with something due, and of their reports, a
 as few getSchedule calls as Graph allows: the managers' questions are packed together (any
 mailbox may ask about anyone), up to 20 addresses and one window of at most 61 days per call,
 several calls together in ``$batch`` (``freebusy_packs``, shared with rebooking offers); a
-move is one PATCH of that occurrence's start and end. Nothing is requested when nothing is
-due. (Occurrences are stored as their agendas fall due, so a manager's meetings are due on
-different ticks, mostly alone: packing across managers is what saves calls, not looking
-ahead at one manager's other meetings.)
+move is one PATCH of that occurrence's start and end; a long absence seen up to the edge of
+that read (leave booked as several events) costs one more $batch for that person, to read
+its whole run. Nothing is requested when nothing is due. (Occurrences are stored as their
+agendas fall due, so a manager's meetings are due on different ticks, mostly alone: packing
+across managers is what saves calls, not looking ahead at one manager's other meetings.)
 
 Crash safety: the new time is written to the row first (``absence_state = "moving"``), then
 Graph is patched, then the row is marked ``moved``. A rerun that finds "moving" reads the
@@ -27,17 +28,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.absence import (
+    RUN_LIMIT_DAYS,
     Attendee,
     CalendarItem,
     Decision,
     decide,
     holiday_calendar,
+    may_go_on,
 )
 from service.domain.agenda import first_name, format_date
 from service.domain.events import ScheduleItem, ScheduleQuery
@@ -59,7 +62,7 @@ from service.domain.status import (
     PairingStatus,
 )
 from service.domain.timing import agenda_due_at
-from service.errors import OutcomeUnknown, ServiceError, Throttled
+from service.errors import NotFound, OutcomeUnknown, ServiceError, Throttled
 from service.jobs.agenda import agenda_cutoff
 from service.jobs.context import JobContext
 from service.jobs.freebusy_packs import Pack, ask, pack, per_organizer
@@ -168,11 +171,18 @@ def find_due(ctx: JobContext, now: datetime) -> list[_Due]:
     return due
 
 
-async def _group_members(ctx: JobContext) -> dict[str, set[str]]:
-    """Members of each group with a holiday override (only asked when something is due)."""
+async def _group_members(ctx: JobContext, report: AbsenceReport) -> dict[str, set[str]]:
+    """Members of each group with a holiday override (only asked when something is due).
+    A group that no longer exists (deleted, expired, an id from elsewhere) has no members:
+    its override applies to nobody, and every other meeting is still checked."""
     out: dict[str, set[str]] = {}
     for group_id, _code in ctx.settings.holidays.groups:
-        users = await ctx.graph.list_users(group_id=group_id, with_managers=False)
+        try:
+            users = await ctx.graph.list_users(group_id=group_id, with_managers=False)
+        except NotFound as exc:
+            report.failed.append(f"[holidays.groups] {group_id}: no such group ({exc})")
+            log.warning("absences.holiday_group_missing", extra={"group": group_id})
+            users = []
         out[group_id] = {u.id for u in users}
     return out
 
@@ -226,7 +236,8 @@ async def check_absences(ctx: JobContext, now: datetime) -> AbsenceReport:
     if not due:
         return report
     try:
-        groups = await _group_members(ctx) if ctx.settings.holidays.groups else {}
+        groups = (await _group_members(ctx, report) if ctx.settings.holidays.groups
+                  else {})
         by_manager = await ask(ctx.graph, _packs(due))
     except ServiceError as exc:
         report.failed.append(f"free/busy: {exc}")
@@ -276,12 +287,29 @@ async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[Schedul
     r_items = [*r_read, *moved.get(r_email, ())]
     report.checked += 1
     years = {occ.start.year - 1, occ.start.year, occ.start.year + 1}
-    decision = decide(
-        start=occ.start, end=occ.end, original_start=occ.original_start,
-        kind=CadenceKind(d.series.cadence),
-        manager=_attendee(ctx, view.manager, m_items, years, groups),
-        report=_attendee(ctx, view.report, r_items, years, groups),
-        not_before=now + MIN_NOTICE, step_minutes=ctx.settings.policy.step_minutes)
+    people = {"manager": _attendee(ctx, view.manager, m_items, years, groups),
+              "report": _attendee(ctx, view.report, r_items, years, groups)}
+
+    def judge() -> Decision:
+        return decide(
+            start=occ.start, end=occ.end, original_start=occ.original_start,
+            kind=CadenceKind(d.series.cadence), manager=people["manager"],
+            report=people["report"], not_before=now + MIN_NOTICE,
+            step_minutes=ctx.settings.policy.step_minutes)
+
+    decision = judge()
+    role = decision.absent
+    if (decision.action == "skip" and decision.absence is not None and role in people
+            and may_go_on(people[role], decision.absence, *_span(d))):
+        # A long absence seen up to the edge of what was read (leave booked as several
+        # events) may go on past it: its whole run is read, so the one note about it names
+        # its real first and last day, the same from every meeting inside it.
+        wider = await _whole_run(ctx, d, m_email if role == "manager" else r_email)
+        if wider is None:
+            report.failed.append(f"{label}: free/busy not readable")
+            return  # tried again next run, as when the first read failed
+        people[role] = replace(people[role], items=(*people[role].items, *wider))
+        decision = judge()
     if fresh is None or (fresh.absence_checked_at, fresh.absence_state, fresh.start) != (
             occ.absence_checked_at, occ.absence_state, occ.start):
         return  # someone acted on it since we looked
@@ -295,6 +323,21 @@ async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[Schedul
     except ServiceError as exc:
         report.failed.append(f"{label}: {exc}")
         log.error("absences.apply_failed", extra={"occurrence": occ.id, "error": str(exc)})
+
+
+async def _whole_run(ctx: JobContext, d: _Due, email: str) -> tuple[CalendarItem, ...] | None:
+    """One person's calendar as far each side of the meeting as a run of absent days is
+    followed (one $batch); None when it can't be read."""
+    reach = timedelta(days=RUN_LIMIT_DAYS + 2)
+    query = ScheduleQuery(organizer=d.view.manager.id, emails=(email,),
+                          start=d.occ.start - reach, end=d.occ.start + reach)
+    try:
+        [answer] = await ctx.graph.schedule_items_many([query])
+    except ServiceError:
+        return None
+    items = answer.get(email)
+    return None if items is None else tuple(CalendarItem(i.start, i.end, i.status)
+                                            for i in items)
 
 
 async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
