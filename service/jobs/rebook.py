@@ -60,6 +60,7 @@ from service.domain.records import (
     SeriesRecord,
 )
 from service.domain.status import (
+    HOLDING_SERIES,
     AbsenceState,
     AgendaState,
     MissedReason,
@@ -139,9 +140,8 @@ def _context(store: Store, occ: OccurrenceRecord) -> _Missed | None:
     if context is None:
         return None
     series, view = context
-    if (view.pairing.status != PairingStatus.ACTIVE or view.series is None
-            or view.series.id != series.id):
-        return None  # the pair ended or moved to a new series: nothing to rebook into
+    if view.pairing.status != PairingStatus.ACTIVE or series.status not in HOLDING_SERIES:
+        return None  # the pair or its series ended (one extended, superseded, holds meetings)
     return _Missed(occ, view, series)
 
 

@@ -18,7 +18,7 @@ from service.domain.adoption import adoptable
 from service.domain.cadence import add_months
 from service.domain.events import CalendarEvent, MailboxInfo
 from service.domain.model import WEEKDAYS, CadenceKind, WorkingHours
-from service.domain.records import PairingView, PersonRecord, SeriesRecord
+from service.domain.records import OccurrenceRecord, PairingView, PersonRecord, SeriesRecord
 from service.domain.series import WindowOccurrences
 from service.domain.status import (
     HOLDING_SERIES,
@@ -258,11 +258,35 @@ class SchedulerBase:
     async def end_series(self, series: SeriesRecord, reason: str) -> None:
         """Stop a pairing's series: its meetings to come go, past ones stay as they are in
         both calendars. Any older series it followed on from (superseded, still holding
-        meetings) ends with it."""
+        meetings) ends with it. A pair that ended loses its rebooked meetings to come too."""
+        pairing = self.ctx.store.pairing(series.pairing_id)
+        ended = pairing is not None and pairing.status == PairingStatus.ENDED
+        # Found first (ending the series withdraws its stored meetings, these with them),
+        # cancelled after: a replacement that cannot be cancelled never holds the end up.
+        coming = self.ctx.store.rebooked_to_come(series.pairing_id, self.now) if ended else []
         for older in self.ctx.store.pairing_series(series.pairing_id):
             if older.status == SeriesStatus.SUPERSEDED and older.id != series.id:
                 await self._end_one(older, reason)
         await self._end_one(series, reason)
+        if coming and pairing is not None:
+            await self._end_rebooked(pairing.manager_id, series.pairing_id, coming,
+                                     f"This 1-2-1 series has ended: {reason}.")
+
+    async def _end_rebooked(self, mailbox: str, pairing_id: int,
+                            coming: list[OccurrenceRecord], comment: str) -> None:
+        """Cancel the pair's replacement meetings to come (single events booked for missed
+        ones, in the manager's calendar: cancelling the series leaves them), and withdraw
+        them (gone counts as cancelled; one that could not be is logged)."""
+        store = self.ctx.store
+        done = await self.ctx.graph.cancel_occurrences(mailbox, [o.event_id for o in coming],
+                                                       comment)
+        for occ in coming:
+            if done.get(occ.event_id):
+                store.update_occurrence(occ.id, self.now, status=OccurrenceStatus.WITHDRAWN)
+        left = sum(1 for o in coming if not done.get(o.event_id))
+        if left:  # still in Outlook: read back after it as any meeting, not withdrawn
+            log.warning("schedule.rebooked_not_cancelled", extra={"pairing": pairing_id,
+                                                                  "left": left})
 
     async def _end_one(self, series: SeriesRecord, reason: str) -> None:
         """End one series without touching its recurrence: a new end date would drop every

@@ -146,6 +146,18 @@ class RebookRepository(Repository):
             s.flush()
             return convert.occurrence(existing), created
 
+    def rebooked_to_come(self, pairing_id: int, now: datetime) -> list[OccurrenceRecord]:
+        """The pairing's replacement meetings (single events) starting from ``now`` on, not
+        read back: ending the series' meetings leaves these in the calendars."""
+        with self.session() as s:
+            return [convert.occurrence(r) for r in s.scalars(
+                select(OccurrenceRow).join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                .where(SeriesRow.pairing_id == pairing_id, OccurrenceRow.rebook_of.is_not(None),
+                       OccurrenceRow.start >= now, OccurrenceRow.captured_at.is_(None),
+                       OccurrenceRow.status.in_((OccurrenceStatus.SCHEDULED,
+                                                 OccurrenceStatus.MOVED)))
+                .order_by(OccurrenceRow.start))]
+
     def sent_items_read(self, mailboxes: Iterable[str]) -> dict[str, datetime]:
         """Where the last Sent Items read of each mailbox ended (lower-cased keys; absent:
         never read)."""
