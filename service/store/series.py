@@ -452,13 +452,14 @@ class SeriesRepository(Repository):
         ids = list(dict.fromkeys(slots_of))
         out: dict[int, OccurrenceRecord] = {}
         with self.session() as s:
-            for part in chunks(ids) if ids else [[]]:
-                in_window = and_(OccurrenceRow.start >= start, OccurrenceRow.start < end)
+            for n, part in enumerate(chunks(ids) if ids else [[]]):
+                wanted = [and_(OccurrenceRow.start >= start, OccurrenceRow.start < end)
+                          ] if n == 0 else []  # the window's own meetings: asked once
                 if part:
-                    in_window = or_(in_window, and_(
-                        OccurrenceRow.series_id.in_(part),
-                        OccurrenceRow.original_start >= start,
-                        OccurrenceRow.original_start < end))
+                    wanted.append(and_(OccurrenceRow.series_id.in_(part),
+                                       OccurrenceRow.original_start >= start,
+                                       OccurrenceRow.original_start < end))
+                in_window = or_(*wanted)
                 out.update((r.id, convert.occurrence(r)) for r in s.scalars(
                     select(OccurrenceRow)
                     .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)

@@ -80,3 +80,25 @@ def test_a_meeting_moved_out_of_the_window_gets_its_prep_mail_at_its_new_time(
     queued, _ = _queue(world.settings, world.tenant, world.store, PREP_DAY + later)
     assert [q for q in queued if q.startswith("prep Rob")] == [
         f"prep Rob Report {start + later:%Y-%m-%d}"], queued
+
+
+def test_the_window_read_holds_the_same_meetings_over_many_series(db_url, settings_for
+                                                                  ) -> None:
+    """With more series than one statement takes (read in chunks), the window's own
+    meetings and those moved out of it by their slot come back once each, as with few."""
+    from service.domain.series import occurrences
+    from service.store.base import CHUNK
+
+    world = _world(db_url, settings_for)
+    series = world.view(ROB).series
+    assert series is not None
+    start, end = occurrences(series, PREP_DAY, PREP_DAY + timedelta(days=10))[0]
+    world.store.upsert_occurrences(series.id, [{
+        "event_id": "moved-rob", "original_start": start, "start": start + timedelta(days=14),
+        "end": end + timedelta(days=14), "status": "moved"}], PREP_DAY)
+    lo, hi = PREP_DAY, PREP_DAY + timedelta(days=10)
+    few = world.store.occurrences_between(lo, hi, slots_of=[series.id])
+    many = world.store.occurrences_between(
+        lo, hi, slots_of=[*range(10_000_000, 10_000_000 + CHUNK + 7), series.id])
+    assert [o.id for o in many] == [o.id for o in few]
+    assert "moved-rob" in [o.event_id for o in many]
