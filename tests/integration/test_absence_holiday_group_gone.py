@@ -6,18 +6,12 @@ holidays."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from service.app import job_context
-from service.jobs.absences import AbsenceReport, check_absences
-from service.jobs.occurrences import sync_occurrences
 from tests.integration.test_absences import (
-    START,
-    no_sleep,
+    absences_at,
+    before_christmas_check,
     org,
-    run_tick,
     settings_at,
 )
 
@@ -28,18 +22,7 @@ def test_a_holiday_group_that_no_longer_exists_stops_no_move(tmp_path: Path) -> 
     db = f"sqlite:///{tmp_path / 'gone.db'}"
     settings = settings_at(tmp_path, db, groups=((GONE, "GB-SCT"),))
     tenant = org()
-    for step in range(0, 44):  # up to Tue 22 Dec 18:00: nothing for the 25th checked yet
-        run_tick(settings, tenant, START + timedelta(hours=12 * step))
-    now = datetime(2026, 12, 23, 6, 0, tzinfo=UTC)
-    tenant.now = lambda: now
-
-    async def go() -> AbsenceReport:
-        async with job_context(settings, now, sandbox=tenant,
-                               graph_options={"sleep": no_sleep}) as ctx:
-            await sync_occurrences(ctx, now)
-            return await check_absences(ctx, now)
-
-    report = asyncio.run(go())
+    report = absences_at(settings, tenant, before_christmas_check(settings, tenant))
     # The four Christmas Day meetings move as without the override (England for all)...
     assert len(report.moved) == 4, report.failed
     assert all("Christmas Day (England)" in m for m in report.moved)

@@ -368,6 +368,27 @@ def graph_start(sim: Sim, occ: OccurrenceRecord) -> datetime:
     return parse_graph_datetime((view or master)["start"])
 
 
+def before_christmas_check(settings, tenant) -> datetime:
+    """Runs every 12 h up to Tue 22 Dec 18:00 (nothing for the 25th checked yet); the
+    instant of the next run, Wed 23 Dec 06:00, which checks it (the tenant's clock set)."""
+    for step in range(0, 44):
+        run_tick(settings, tenant, START + timedelta(hours=12 * step))
+    now = datetime(2026, 12, 23, 6, 0, tzinfo=UTC)
+    tenant.now = lambda: now
+    return now
+
+
+def absences_at(settings, tenant, now: datetime) -> AbsenceReport:
+    """The occurrences synced and the absence check run, as of ``now``."""
+    async def go() -> AbsenceReport:
+        async with job_context(settings, now, sandbox=tenant,
+                               graph_options={"sleep": no_sleep}) as ctx:
+            await sync_occurrences(ctx, now)
+            return await check_absences(ctx, now)
+
+    return asyncio.run(go())
+
+
 def test_bank_holiday_moves_once_before_its_agenda(sim: Sim) -> None:
     """Christmas Day moves to Thursday 24th at the same time: one PATCH, then the agenda."""
     occ = sim.row(ROB, date(2026, 12, 25))
@@ -486,10 +507,7 @@ def test_check_costs_one_getschedule_and_one_patch_per_move(tmp_path: Path) -> N
     db = f"sqlite:///{tmp_path / 'cost.db'}"
     settings = settings_at(tmp_path, db)
     tenant = org()
-    for step in range(0, 44):  # up to Tue 22 Dec 18:00: nothing for the 25th checked yet
-        run_tick(settings, tenant, START + timedelta(hours=12 * step))
-    now = datetime(2026, 12, 23, 6, 0, tzinfo=UTC)
-    tenant.now = lambda: now
+    now = before_christmas_check(settings, tenant)
 
     async def go() -> tuple[int, int, int, int]:
         async with job_context(settings, now, sandbox=tenant,
@@ -518,10 +536,7 @@ def test_killed_mid_move_is_finished_not_repeated(tmp_path: Path, db_url: str) -
     db = db_url
     settings = settings_at(tmp_path, db)
     tenant = org()
-    for step in range(0, 44):
-        run_tick(settings, tenant, START + timedelta(hours=12 * step))
-    now = datetime(2026, 12, 23, 6, 0, tzinfo=UTC)
-    tenant.now = lambda: now
+    now = before_christmas_check(settings, tenant)
     store = Store(make_engine(db))
 
     async def killed() -> None:
@@ -640,21 +655,12 @@ def test_a_pair_leased_by_another_worker_is_left_to_it(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'lease.db'}"
     settings = settings_at(tmp_path, db)
     tenant = org()
-    for step in range(0, 44):  # up to Tue 22 Dec 18:00, as the test above
-        run_tick(settings, tenant, START + timedelta(hours=12 * step))
-    now = datetime(2026, 12, 23, 6, 0, tzinfo=UTC)
-    tenant.now = lambda: now
+    now = before_christmas_check(settings, tenant)
     store = Store(make_engine(db))
     rob = next(v for v in store.views() if v.report.email == ROB)
     assert store.claim(rob.pairing.id, "another-host:1", now, timedelta(minutes=10))
 
-    async def go() -> AbsenceReport:
-        async with job_context(settings, now, sandbox=tenant,
-                               graph_options={"sleep": no_sleep}) as ctx:
-            await sync_occurrences(ctx, now)
-            return await check_absences(ctx, now)
-
-    report = asyncio.run(go())
+    report = absences_at(settings, tenant, now)
     assert len(report.moved) == 3 and not any("Rob" in m for m in report.moved)
     christmas = next(o for o in store.pairing_occurrences(rob.pairing.id)
                      if o.original_start.astimezone(LONDON).date() == date(2026, 12, 25))
