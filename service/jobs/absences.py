@@ -62,7 +62,7 @@ from service.domain.status import (
     PairingStatus,
 )
 from service.domain.timing import agenda_due_at
-from service.errors import NotFound, OutcomeUnknown, ServiceError, Throttled
+from service.errors import NotFound, OutcomeUnknown, PermissionDenied, ServiceError, Throttled
 from service.jobs.agenda import agenda_cutoff
 from service.jobs.context import JobContext
 from service.jobs.freebusy_packs import Pack, ask, pack, per_organizer
@@ -173,8 +173,10 @@ def find_due(ctx: JobContext, now: datetime) -> list[_Due]:
 
 async def _group_members(ctx: JobContext, report: AbsenceReport) -> dict[str, set[str]]:
     """Members of each group with a holiday override (only asked when something is due).
-    A group that no longer exists (deleted, expired, an id from elsewhere) has no members:
-    its override applies to nobody, and every other meeting is still checked."""
+    A group that no longer exists (deleted, expired, an id from elsewhere), or whose members
+    onetoone may not read (a role-assignable or hidden-membership group, a consent withdrawn),
+    has no members: its override applies to nobody, and every other meeting is still checked;
+    the failure names the group, so the setting or the permission gets fixed."""
     out: dict[str, set[str]] = {}
     for group_id, _code in ctx.settings.holidays.groups:
         try:
@@ -182,6 +184,12 @@ async def _group_members(ctx: JobContext, report: AbsenceReport) -> dict[str, se
         except NotFound as exc:
             report.failed.append(f"[holidays.groups] {group_id}: no such group ({exc})")
             log.warning("absences.holiday_group_missing", extra={"group": group_id})
+            users = []
+        except PermissionDenied as exc:
+            report.failed.append(
+                f"[holidays.groups] {group_id}: members not readable ({exc}); grant the app "
+                "GroupMember.Read.All, or remove the group from [holidays.groups]")
+            log.warning("absences.holiday_group_denied", extra={"group": group_id})
             users = []
         out[group_id] = {u.id for u in users}
     return out

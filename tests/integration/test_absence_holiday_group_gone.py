@@ -2,7 +2,8 @@
 Microsoft 365 group expiry policy; or an id pasted from another tenant) has no members: its
 override applies to nobody. It must not stop every other meeting's absence check, or nobody's
 meeting moves off Christmas Day, for want of a group that only changes a few people's
-holidays."""
+holidays. The same holds for a group whose members onetoone may not read (403: a
+hidden-membership group, GroupMember.Read.All not granted)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,17 @@ from tests.integration.test_absences import (
 GONE = "99999999-8888-7777-6666-555555555555"
 
 
-def test_a_holiday_group_that_no_longer_exists_stops_no_move(tmp_path: Path) -> None:
+def test_a_holiday_group_gone_or_unreadable_stops_no_move(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'gone.db'}"
-    settings = settings_at(tmp_path, db, groups=((GONE, "GB-SCT"),))
     tenant = org()
-    report = absences_at(settings, tenant, before_christmas_check(settings, tenant))
+    hidden = tenant.add_group("Northern Ireland office")["id"]
+    settings = settings_at(tmp_path, db, groups=((GONE, "GB-SCT"), (hidden, "GB-NIR")))
+    now = before_christmas_check(settings, tenant)
+    tenant.inject_fault("GET", f"/groups/{hidden}/", 403, times=50)
+    report = absences_at(settings, tenant, now)
     # The four Christmas Day meetings move as without the override (England for all)...
     assert len(report.moved) == 4, report.failed
     assert all("Christmas Day (England)" in m for m in report.moved)
-    # ... and the missing group is named, so the setting gets fixed.
-    assert any(GONE in f for f in report.failed)
+    # ... and each group is named with what to do, so the setting or the grant gets fixed.
+    assert any(GONE in f and "no such group" in f for f in report.failed)
+    assert any(hidden in f and "GroupMember.Read.All" in f for f in report.failed)
