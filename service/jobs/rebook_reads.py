@@ -128,7 +128,17 @@ async def read_sent_items(ctx: JobContext, now: datetime, book: Book) -> SentIte
         for message in messages:
             if parse_booking(message) is None:
                 continue
-            outcome, done = await book(ctx, message, now)
+            try:
+                outcome, done = await book(ctx, message, now)
+            except Exception as exc:
+                # A defect, a mail no one foresaw, the database gone for a moment: this pick
+                # fails, with the traceback logged, not every manager's read; nothing is
+                # marked read, so the mail is read again next run.
+                log.exception("rebook.pick_failed", extra={"mailbox": manager_id,
+                                                           "message_id": message.id})
+                run.failed.append(f"{manager_id}: a pick could not be read ({exc!r})")
+                settled = False
+                continue
             settled = settled and done
             if outcome.startswith("booked"):
                 run.booked.append(outcome.removeprefix("booked "))

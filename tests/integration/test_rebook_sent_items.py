@@ -233,3 +233,34 @@ def test_a_run_with_nothing_due_costs_the_same_statements_however_many_offers_ar
     for rebook in offered[1:]:
         world.store.update_rebook(rebook.id, quiet, status=RebookStatus.EXPIRED)
     assert statements() == with_three
+
+
+def test_a_pick_that_breaks_fails_only_itself_and_is_read_again(tmp_path, settings_for) -> None:
+    """An unforeseen error handling one mail in Sent Items (a defect, a mail no one foresaw)
+    is named in the run, not raised through every manager's read; nothing is marked read, so
+    the next run reads the pick again and books it."""
+    from service.app import job_context
+    from service.jobs.rebook_reads import read_sent_items
+    from tests.integration.test_agenda_loop import no_sleep
+
+    world = world_with(tmp_path, settings_for, minutes=15)
+    _rob, _first, now = cancelled_rob(world)
+    (offer,) = world.offers(MIA)
+    world.send(now, MIA, *links(offer)[0])
+    at = deadlines(world)[0] - timedelta(minutes=14)
+
+    async def broken(ctx: Any, message: Any, when: datetime) -> tuple[str, bool]:
+        raise KeyError("slots")
+
+    async def run() -> Any:
+        async with job_context(world.settings, at, sandbox=world.tenant,
+                               graph_options={"sleep": no_sleep}) as ctx:
+            return await read_sent_items(ctx, at, broken)
+
+    world.tenant.now = lambda: at
+    result = asyncio.run(run())
+    assert any("a pick could not be read" in f and "KeyError" in f for f in result.failed)
+    assert not world.rebook_events() and world.store.sent_items_read(
+        [world.tenant.user(MIA)["id"]]) == {}
+    world.tick(at + timedelta(minutes=9))
+    assert len(world.rebook_events()) == 1
