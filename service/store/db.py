@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -116,6 +119,63 @@ def make_engine(url: str) -> Engine:
         ) from exc
 
 
+# One engine per database, kept for the process's later opens, as SQLAlchemy intends: the
+# compiled-statement cache lives in the engine, and the worker and every CLI job open the
+# store again each run, so a fresh engine compiled every statement again (a third of a
+# tick's CPU, measured in a sandbox run). A few are kept: a process opens one database;
+# the tests open many, one after another.
+_KEPT_ENGINES = 4
+_engines: OrderedDict[str, tuple[Engine, tuple[int, int] | None]] = OrderedDict()
+_engines_lock = threading.Lock()
+
+
+def _file_identity(url: str) -> tuple[int, int] | None:
+    path = sqlite_path(url)
+    try:
+        stat = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino) if stat is not None else None
+
+
+def shared_engine(url: str) -> Engine:
+    """``make_engine(url)``, the same engine again for the same url while it is kept. A
+    SQLite file deleted or replaced since (another file moved into its place) gets a new
+    engine: the kept one's connections would go on using the old file. An in-memory SQLite
+    database is never shared (each engine is a database of its own)."""
+    if url.startswith("sqlite") and sqlite_path(url) is None:
+        return make_engine(url)
+    with _engines_lock:
+        kept = _engines.pop(url, None)
+        if kept is not None:
+            engine, identity = kept
+            if not url.startswith("sqlite") or (
+                    identity is not None and identity == _file_identity(url)):
+                _engines[url] = kept
+                return engine
+            engine.dispose()
+        engine = make_engine(url)
+        _engines[url] = (engine, _file_identity(url))
+        while len(_engines) > _KEPT_ENGINES:
+            # (A store still holding it goes on working: dispose only empties the pool.)
+            _engines.popitem(last=False)[1][0].dispose()
+        return engine
+
+
+def _forget_engines_in_child() -> None:
+    # A forked child must not use, or close, the parent's pooled connections (SQLAlchemy's
+    # advice for fork): their sockets and file handles are shared with the parent. (The
+    # lock too is new: another thread may have held it at the fork.)
+    global _engines_lock
+    _engines_lock = threading.Lock()
+    for engine, _identity in _engines.values():
+        engine.dispose(close=False)
+    _engines.clear()
+
+
+os.register_at_fork(after_in_child=_forget_engines_in_child)
+
+
 @contextmanager
 def single_worker(url: str) -> Iterator[None]:
     """Hold the one-worker lock of a SQLite database while a worker runs.
@@ -173,23 +233,27 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def head_revision() -> str:
-    """The newest schema revision this version of onetoone knows."""
+# Read once per process: the migrations ship with the package and do not change while it
+# runs, and loading them executes every migration module (a SQLite store is opened each run).
+@functools.cache
+def _revisions() -> tuple[str, frozenset[str]]:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
+    scripts = ScriptDirectory.from_config(cfg)
+    head = scripts.get_current_head()
     assert head is not None
-    return head
+    return head, frozenset(s.revision for s in scripts.walk_revisions())
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of onetoone knows."""
+    return _revisions()[0]
 
 
 def known_revision(revision: str | None) -> bool:
     """Whether this version of onetoone has ``revision`` among its migrations (an empty
     database's None too): one it does not was written by a newer onetoone."""
-    if revision is None:
-        return True
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    return revision in {s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()}
+    return revision is None or revision in _revisions()[1]
 
 
 def newer_schema(url: str, revision: str) -> str:
@@ -245,8 +309,9 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
             if not known_revision(before):
                 assert before is not None
                 raise StoreError(newer_schema(str(engine.url), before))
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            if before != head_revision():  # (else nothing to run: alembic not loaded)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
         return before, head_revision()
     except SQLAlchemyError as exc:
         url = str(engine.url)

@@ -8,6 +8,7 @@ import asyncio
 import dataclasses
 import logging
 import sqlite3
+from collections import OrderedDict
 from datetime import date, timedelta
 
 import sqlalchemy
@@ -61,10 +62,12 @@ def test_a_failed_write_of_a_private_note_keeps_its_text_out_of_the_log(
             "Private note", f"<p>{SECRET}</p>")
 
     # The database is busy with another writer (a CLI command, a backup) for the whole run:
-    # short busy timeout so the test is quick; the error is the real one.
+    # short busy timeout so the test is quick (an engine of its own: not the one kept from
+    # the runs above); the error is the real one.
     real = sqlalchemy.create_engine
     monkeypatch.setattr(db, "create_engine",
                         lambda u, **kw: real(u, **{**kw, "connect_args": {"timeout": 0.2}}))
+    monkeypatch.setattr(db, "_engines", OrderedDict())
     blocker = sqlite3.connect(str(tmp_path / "t.db"), timeout=0.2)
     blocker.execute("BEGIN IMMEDIATE")
     grab = Grab()
