@@ -79,6 +79,7 @@ async def run_checks(settings: Settings) -> list[Check]:
                     "consent.",
                 ))
         checks.extend(await _probes(graph, _sample_mailbox(settings)))
+        checks.extend(await group_probes(graph, settings))
     finally:
         await graph.aclose()
     return checks
@@ -190,6 +191,46 @@ async def _probes(graph: Any, mailbox: str | None) -> list[Check]:
         try:
             await graph.request("GET", path)
             out.append(Check(name, True, "ok"))
+        except ServiceError as exc:
+            out.append(Check(name, False, str(exc), "see the message"))
+    return out
+
+
+def _groups(settings: Settings) -> dict[str, str]:
+    """Each group the settings name (its id), with the first setting that names it."""
+    named: dict[str, str] = {}
+    if settings.pairs.group_id and settings.pairs.uses_directory:
+        named.setdefault(settings.pairs.group_id, "[pairs] group_id")
+    for group_id, _cadence in settings.policy.groups:
+        named.setdefault(group_id, "[policy.groups]")
+    for group_id, _code in settings.holidays.groups:
+        named.setdefault(group_id, "[holidays.groups]")
+    return named
+
+
+async def group_probes(graph: Any, settings: Settings) -> list[Check]:
+    """Each configured group's members can be read, as the jobs read them: a group that is
+    gone, or GroupMember.Read.All not granted, otherwise shows only in a run's failures."""
+    from service.errors import NotFound, PermissionDenied
+    from service.graph.plumbing import graph_path
+    from service.graph.wire import ADVANCED_QUERY
+
+    out: list[Check] = []
+    for group_id, key in _groups(settings).items():
+        name = f"Graph: members of group {group_id} ({key}; GroupMember.Read.All)"
+        try:
+            await graph.request(
+                "GET", graph_path("groups", group_id, "transitiveMembers", "microsoft.graph.user"),
+                query={"$select": "id", "$top": "1", "$count": "true"}, headers=ADVANCED_QUERY)
+            out.append(Check(name, True, "ok"))
+        except NotFound as exc:
+            out.append(Check(name, False, f"no such group ({exc})",
+                             f"Set {key} to the group's Object ID (Entra admin center > Groups "
+                             "> the group > Overview), or remove it."))
+        except PermissionDenied as exc:
+            out.append(Check(name, False, str(exc),
+                             "Add the Microsoft Graph application permission "
+                             "GroupMember.Read.All and grant admin consent."))
         except ServiceError as exc:
             out.append(Check(name, False, str(exc), "see the message"))
     return out
