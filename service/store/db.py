@@ -79,6 +79,10 @@ def connect_hint(url: str) -> str:
     return "Check [database] url and that the server is running."
 
 
+# Seconds a server database's pooled connection is used for (see make_engine).
+SERVER_POOL_RECYCLE = 120
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys on and a busy timeout, and a file
     the write-ahead log with ``synchronous=NORMAL``.
@@ -111,7 +115,14 @@ def make_engine(url: str) -> Engine:
                 cur.close()
 
             return engine
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        # A kept engine (shared_engine) holds its pooled connections between the worker's
+        # runs, idle for a whole interval. A network that forgets an idle flow without a
+        # reset (a NAT or load balancer's idle timeout, often 4 minutes; a failover leaving
+        # the old address dead) leaves them half-open, and the pre-ping would wait on one
+        # for TCP's retransmission timeout (about 15 minutes): connections older than
+        # this are replaced at checkout instead of being pinged.
+        return create_engine(url, pool_pre_ping=True, pool_recycle=SERVER_POOL_RECYCLE,
+                             hide_parameters=True)
     except (SQLAlchemyError, ImportError) as exc:
         raise StoreError(
             f"Cannot use [database] url or ONETOONE_DATABASE_URL ({_redact(url)}): {exc}. For "
