@@ -232,6 +232,7 @@ def decide(
     report: Attendee,
     not_before: datetime,
     step_minutes: int = 15,
+    between: tuple[date | None, date | None] = (None, None),
 ) -> Decision:
     """Clear, move (with the new time), no_slot or skip for one occurrence.
 
@@ -239,6 +240,10 @@ def decide(
     ``original_start`` (so a meeting moved once can't wander further each time). Items equal
     to the occurrence itself (it shows as busy in both calendars) are not counted as busy.
     ``not_before`` is the earliest a moved meeting may start (now plus some notice).
+    ``between``: the days (in the manager's zone, the series') of the series' previous and
+    next meetings as they are now, if known: a move lands strictly between them, as Exchange
+    refuses to move an occurrence "to or before the day of the previous occurrence" or "to
+    or after the day of the following occurrence" (400 ErrorOccurrenceCrossingBoundary).
     """
     people = (("manager", manager), ("report", report))
     # A long absence first: moving a meeting inside two weeks of leave helps nobody.
@@ -256,6 +261,11 @@ def decide(
     mz = _zone(manager.hours)
     window = cadence_window(kind, original_start.astimezone(mz).date(),
                             frozenset(manager.hours.days))
+    previous, following = between
+    window = (max(window[0], previous + timedelta(days=1)) if previous else window[0],
+              min(window[1], following - timedelta(days=1)) if following else window[1])
+    if window[0] > window[1]:
+        return Decision("no_slot", reason=reason, absent=absent)
     lo, hi = window[0] - timedelta(days=1), window[1] + timedelta(days=1)
     blocked: set[date] = set()
     for _role, person in people:

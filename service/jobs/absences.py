@@ -97,6 +97,9 @@ class _Due:
     series: SeriesRecord
     view: PairingView
     window: tuple[date, date]
+    # The days of the series' previous and next meetings as stored (where they are now):
+    # Exchange moves a meeting only to a day strictly between them (see ``neighbours``).
+    between: tuple[date | None, date | None] = (None, None)
 
 
 def _days(person: Any) -> frozenset[int]:
@@ -168,7 +171,31 @@ def find_due(ctx: JobContext, now: datetime) -> list[_Due]:
                                 occ.original_start.astimezone(zone).date(),
                                 _days(view.manager))
         due.append(_Due(occ, series, view, window))
+    if due:  # one read of the stored meetings of every series with one due
+        stored = ctx.store.occurrences_of(d.series.id for d in due)
+        for d in due:
+            d.between = neighbours(d.occ, stored.get(d.series.id, []),
+                                   ZoneInfo(d.series.time_zone))
     return due
+
+
+def neighbours(occ: OccurrenceRecord, stored: list[OccurrenceRecord], zone: ZoneInfo
+               ) -> tuple[date | None, date | None]:
+    """The local days of the meetings just before and after ``occ`` in its series (by
+    their place in the pattern), where they are now: Graph refuses to move an occurrence "to
+    or before the day of the previous occurrence" or "to or after the day of the following
+    occurrence" (event update, 400 ErrorOccurrenceCrossingBoundary), and a neighbour the
+    manager (or an earlier move) put elsewhere counts where it is. Cancelled and withdrawn
+    meetings, and single meetings booked to replace missed ones, are not neighbours."""
+    gone = (OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN)
+    series = [o for o in stored if o.id != occ.id and o.rebook_of is None and o.event_id
+              and o.status not in gone]
+    before = [o for o in series if o.original_start < occ.original_start]
+    after = [o for o in series if o.original_start > occ.original_start]
+    previous = max(before, key=lambda o: o.original_start, default=None)
+    following = min(after, key=lambda o: o.original_start, default=None)
+    return (previous.start.astimezone(zone).date() if previous else None,
+            following.start.astimezone(zone).date() if following else None)
 
 
 async def _group_members(ctx: JobContext, report: AbsenceReport) -> dict[str, set[str]]:
@@ -303,7 +330,7 @@ async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[Schedul
             start=occ.start, end=occ.end, original_start=occ.original_start,
             kind=CadenceKind(d.series.cadence), manager=people["manager"],
             report=people["report"], not_before=now + MIN_NOTICE,
-            step_minutes=ctx.settings.policy.step_minutes)
+            step_minutes=ctx.settings.policy.step_minutes, between=d.between)
 
     decision = judge()
     role = decision.absent

@@ -65,6 +65,12 @@ class Timed:
             raise ValueError("a Timed item needs an event, or a master and an original start")
 
     @property
+    def original(self) -> datetime:
+        """Where it sits in its series' pattern (UTC): its original start, or for a single
+        event its start."""
+        return self._original if self._original is not None else self.start
+
+    @property
     def event(self) -> dict[str, Any]:
         """The event as stored, or the occurrence as Graph shows it (built on first read;
         every read of the index makes new items, so views are never shared between reads)."""
