@@ -265,9 +265,15 @@ async def check_absences(ctx: JobContext, now: datetime) -> AbsenceReport:
     if not due:
         return report
     moving = [d for d in due if d.occ.absence_state == AbsenceState.MOVING]
+    again: list[_Due] = []
     for d in moving:
-        await _finish_move(ctx, d, now, report)
-    due = [d for d in due if d.occ.absence_state != AbsenceState.MOVING]
+        if await _finish_move(ctx, d, now, report):
+            # Decided again in this run, before the agenda step writes its agenda (after
+            # which no run would look at it again).
+            row = ctx.store.occurrence(d.occ.id)
+            if row is not None:
+                again.append(replace(d, occ=row))
+    due = [d for d in due if d.occ.absence_state != AbsenceState.MOVING] + again
     if not due:
         return report
     try:
@@ -447,29 +453,31 @@ async def _patch(ctx: JobContext, d: _Due, start: datetime, end: datetime) -> No
                                d.series.time_zone)
 
 
-async def _finish_move(ctx: JobContext, d: _Due, now: datetime, report: AbsenceReport) -> None:
-    """A move was interrupted: Graph says whether the PATCH went through."""
+async def _finish_move(ctx: JobContext, d: _Due, now: datetime, report: AbsenceReport) -> bool:
+    """A move was interrupted: Graph says whether the PATCH went through. True when the
+    meeting is to be decided again (the PATCH never took effect, and the sync has put the
+    old time back in its row)."""
     store, occ, view = ctx.store, d.occ, d.view
     label = f"{view.manager.name} & {view.report.name} {occ.original_start:%Y-%m-%d}"
     if not store.claim(view.pairing.id, ctx.worker_id, ctx.moved_on(now), LEASE):
-        return
+        return False
     try:
         event = await ctx.graph.get_event(d.series.mailbox, occ.event_id,
                                           "start,end,isCancelled")
         if event is None or event.cancelled or event.start is None or event.end is None:
             store.update_occurrence(occ.id, now, absence_state=None)
-            return  # gone; the sync records the cancellation
+            return False  # gone; the sync records the cancellation
         start, end = event.start, event.end
         if start == occ.start and start != occ.original_start:  # ours went through
             store.update_occurrence(occ.id, now, start=start, end=end,
                                     status=OccurrenceStatus.MOVED,
                                     absence_state=AbsenceState.MOVED)
-            return
+            return False
         if occ.start == occ.original_start:
-            # The sync re-read the old time before we patched: decide again next run.
+            # The sync re-read the old time before we patched: decide again.
             store.update_occurrence(occ.id, now, absence_state=None, absence_checked_at=None,
                                     moved_reason=None)
-            return
+            return True
         await _patch(ctx, d, occ.start, occ.end)
         store.update_occurrence(occ.id, now, status=OccurrenceStatus.MOVED,
                                 absence_state=AbsenceState.MOVED)
@@ -478,6 +486,7 @@ async def _finish_move(ctx: JobContext, d: _Due, now: datetime, report: AbsenceR
         report.failed.append(f"{label}: {exc}")
     finally:
         store.release(view.pairing.id, ctx.worker_id)
+    return False
 
 
 # -- mail ------------------------------------------------------------------------------------

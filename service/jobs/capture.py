@@ -132,6 +132,15 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
                        now: datetime, report: CaptureReport, label: str,
                        read: CalendarRead | None = None) -> None:
     store = ctx.store
+    recapture = timedelta(days=ctx.settings.agenda.recapture_days)
+
+    def record(**fields: Any) -> None:
+        # The read-back and its next look in one statement: a connection lost between two
+        # would leave the meeting read back but never looked at again (read_back_at unset),
+        # so notes typed after its first read would never be read.
+        store.update_occurrence(occ.id, now, read_back_at=next_look(replace(occ, **fields),
+                                                                    recapture), **fields)
+
     if occ.captured_fingerprint == ERASED:
         # Its notes were erased (`forget`, retention): what Outlook still holds is never
         # read again (the store marks it so; this is the last guard).
@@ -140,7 +149,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     if as_written(occ, read):
         # This run's read of the calendar vouches that its agenda is as written: nothing
         # typed (see jobs/notes_seen.py), so no read of the event.
-        _untouched(store, view, occ, now, report, label)
+        _untouched(store, view, occ, now, report, label, recapture)
         return
     # The event as this run's calendar read listed it, or read now; its body as HTML either
     # way, turned into text by one converter (ours), so the same notes read both ways give
@@ -157,7 +166,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
             # and it is not re-read again (nor counted as missed).
             store.update_occurrence(occ.id, now, captured_at=now, read_back_at=None)
             return
-        store.update_occurrence(occ.id, now, status=OccurrenceStatus.CANCELLED, captured_at=now)
+        record(status=OccurrenceStatus.CANCELLED, captured_at=now)
         return
     start, end = event.start, event.end
     if end + timedelta(minutes=ctx.settings.agenda.grace_minutes) > now:
@@ -177,13 +186,13 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
         # added with `onetoone notes add` still make it held (and are summarised).
         if occ.captured_at is None:
             wrote = bool(store.notes(occ.id))
-            store.update_occurrence(occ.id, now, captured_at=now, captured_etag=event.etag,
-                                    status=OccurrenceStatus.HELD if wrote else _no_notes(declined))
+            record(captured_at=now, captured_etag=event.etag,
+                   status=OccurrenceStatus.HELD if wrote else _no_notes(declined))
             (report.held if wrote else report.without_notes).append(label)
         return
     fp = fingerprint(text)
     if fp == occ.captured_fingerprint:
-        store.update_occurrence(occ.id, now, captured_at=now, captured_etag=event.etag)
+        record(captured_at=now, captured_etag=event.etag)
         return
     # The actions this meeting's agenda carried: still open, or ticked at an earlier read of
     # it (a re-read must know its line for that action's, however it was ticked, not take
@@ -236,8 +245,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     wrote = bool(parsed.notes or parsed.new_actions or parsed.closed_ids
                  or store.notes(occ.id)) or occ.status == OccurrenceStatus.HELD
     status = OccurrenceStatus.HELD if wrote else _no_notes(declined)
-    store.update_occurrence(occ.id, now, status=status, captured_at=now,
-                            captured_fingerprint=fp, captured_etag=event.etag)
+    record(status=status, captured_at=now, captured_fingerprint=fp, captured_etag=event.etag)
     report.actions_added += added
     report.actions_closed += closed
     (report.held if wrote else report.without_notes).append(label)
@@ -246,7 +254,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
 
 
 def _untouched(store: Any, view: PairingView, occ: OccurrenceRecord, now: datetime,
-               report: CaptureReport, label: str) -> None:
+               report: CaptureReport, label: str, recapture: timedelta) -> None:
     """Read back a meeting whose agenda is known to be as written: what reading it would do
     (its block is the agenda, whose own lines the parser never takes as notes), with notes
     added with `onetoone notes add` still counting."""
@@ -255,7 +263,9 @@ def _untouched(store: Any, view: PairingView, occ: OccurrenceRecord, now: dateti
     status = OccurrenceStatus.HELD if wrote else _no_notes(declined)
     # No etag: the next calendar read that lists the meeting has it looked at again.
     store.update_occurrence(occ.id, now, status=status, captured_at=now,
-                            captured_fingerprint=occ.agenda_fingerprint)
+                            captured_fingerprint=occ.agenda_fingerprint,
+                            read_back_at=next_look(replace(occ, status=status, captured_at=now),
+                                                   recapture))
     (report.held if wrote else report.without_notes).append(label)
     log.info("capture.as_written", extra={"occurrence": occ.id})
 
