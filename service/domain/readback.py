@@ -128,6 +128,19 @@ def day_after_deadline(occ: OccurrenceRecord, recapture: timedelta,
     return max(wait, min(next_agenda_at - BEFORE_NEXT_AGENDA, occ.end + recapture + LAST_WAIT))
 
 
+def reread_overdue(occ: OccurrenceRecord, now: datetime) -> bool:
+    """Whether a re-read of a meeting read back is due and not made (this run's failed):
+    what it says of its notes may be stale, so nothing is decided on it yet."""
+    return occ.read_back_at is not None and occ.read_back_at <= now
+
+
+def known_not_held(occ: OccurrenceRecord, now: datetime, wait: timedelta) -> bool:
+    """Whether a meeting read back without notes counts as not held: read, ``wait`` past its
+    end, and no re-read of it overdue."""
+    return occ.captured_at is not None and now >= occ.end + wait and not reread_overdue(
+        occ, now)
+
+
 def next_look(occ: OccurrenceRecord, recapture: timedelta) -> datetime | None:
     """When a meeting read back (at ``captured_at``) is next looked at: its next re-read
     mark, or None once none is left (or it was cancelled)."""

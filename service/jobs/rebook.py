@@ -37,6 +37,7 @@ from service.domain.events import MailMessage
 from service.domain.freeslots import cadence_window, free_slots
 from service.domain.htmltext import html_to_text
 from service.domain.model import CadenceKind, WorkingHours
+from service.domain.readback import known_not_held
 from service.domain.rebook import (
     MAX_SLOTS,
     auto_reply,
@@ -176,8 +177,7 @@ async def _offer_missed(ctx: JobContext, now: datetime, report: RebookReport) ->
         reason = reason_of(occ.status)
         if reason is None or occ.absence_state == AbsenceState.SKIPPED:
             continue  # a long absence skips meetings on purpose: no mail storm
-        if reason == MissedReason.NOT_HELD and (occ.captured_at is None
-                                                or now < occ.end + NOT_HELD_AFTER):
+        if reason == MissedReason.NOT_HELD and not known_not_held(occ, now, NOT_HELD_AFTER):
             continue
         missed = _context(store, occ)
         window = _window(missed, now) if missed is not None else None

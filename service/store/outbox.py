@@ -109,8 +109,12 @@ class OutboxRepository(Repository):
             wanted.append(and_(OccurrenceRow.status == OccurrenceStatus.HELD,
                                not_sealed(), _no_mail("summary")))
         if reminders_by is not None:
+            # Not while a re-read of it is overdue (``end`` is now): this run's failed, so
+            # its "no notes" may be stale, and notes typed since would draw a reminder.
             wanted.append(and_(OccurrenceRow.status == OccurrenceStatus.HELD_NO_NOTES,
-                               OccurrenceRow.end <= reminders_by, _no_mail("reminder")))
+                               OccurrenceRow.end <= reminders_by, _no_mail("reminder"),
+                               or_(OccurrenceRow.read_back_at.is_(None),
+                                   OccurrenceRow.read_back_at > end)))
         if not wanted:
             return []
         with self.session() as s:

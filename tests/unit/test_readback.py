@@ -10,6 +10,7 @@ from service.domain.readback import (
     RECHECK,
     SUMMARY_OUT_WAIT,
     ReadBack,
+    known_not_held,
     reach,
     read_back,
 )
@@ -328,3 +329,17 @@ def test_the_next_agenda_is_the_live_series_one_and_the_prep_mail_comes_first() 
     assert next_agendas(ctx(True), [occ]) == {}
     assert next_agendas(ctx(True), [meeting(id=5, captured_at=END + GRACE,
                                             status=OccurrenceStatus.HELD_NO_NOTES)]) == {}
+
+
+def test_not_held_is_known_only_once_read_waited_for_and_no_re_read_overdue() -> None:
+    day = timedelta(days=1)
+    read = meeting(status=OccurrenceStatus.HELD_NO_NOTES, captured_at=END + GRACE,
+                   read_back_at=END + RECHECK)
+    assert not known_not_held(meeting(status=OccurrenceStatus.HELD_NO_NOTES), END + 3 * day,
+                              day)  # never read back
+    assert not known_not_held(read, END + RECHECK - timedelta(minutes=1), day + RECHECK)
+    # The day-after re-read is due and was not made (it failed): "no notes" may be stale.
+    assert not known_not_held(read, END + RECHECK + GRACE, day)
+    reread = meeting(status=OccurrenceStatus.HELD_NO_NOTES, captured_at=END + RECHECK,
+                     read_back_at=END + WEEK)
+    assert known_not_held(reread, END + RECHECK + GRACE, day)
