@@ -14,7 +14,13 @@ from service.cli.admin import NOW_HELP, needs_decision
 from service.cli.context import Ctx
 from service.cli.output import console, person_cell
 from service.domain.series import next_meeting
-from service.domain.status import MEETING_SERIES, OccurrenceStatus, OutboxStatus, SeriesStatus
+from service.domain.status import (
+    MEETING_SERIES,
+    NOT_BOOKED,
+    OccurrenceStatus,
+    OutboxStatus,
+    SeriesStatus,
+)
 
 # Moved and rebooked meetings older than this are history, not news: status leaves them out.
 RECENT = timedelta(weeks=8)
@@ -87,8 +93,15 @@ def status(obj: Ctx, now_text: str | None) -> None:
         compromised = compromises(view.series.slot_note) if view.series else ()
         if compromised:
             attention.append("compromise time")
-        if moved or rebooked or compromised:
+        # A pair the last run could not book (it is tried again every run): why, from the
+        # run that refused it (the worker's log names it by its key only).
+        unbooked = (view.pairing.note if view.pairing.note.startswith(NOT_BOOKED) and (
+            view.series is None or view.series.status == SeriesStatus.CREATING) else "")
+        if unbooked:
+            attention.insert(0, "[bold red]not booked[/bold red]")
+        if moved or rebooked or compromised or unbooked:
             details.append(f"{view.manager.name} & {view.report.name} <{view.report.email}>:")
+            details += [f"  {unbooked}"] if unbooked else []
             details += [f"  {line}" for line in moved + rebooked]
             details += [f"  booked at a compromise time: {c.words}" for c in compromised]
         table.add_row(

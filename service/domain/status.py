@@ -21,6 +21,9 @@ class PairingStatus(StrEnum):
 # Pairings still on the books: the pairs sync reconciles them and the CLI finds them by email
 # (one whose series was deleted is kept, so it is not recreated behind the manager's back).
 LIVE_PAIRINGS = (PairingStatus.ACTIVE, PairingStatus.SERIES_DELETED)
+# The note of an active pairing the last schedule run could not book, before the reason:
+# `onetoone status` shows it (the worker's log names the pair by its key only).
+NOT_BOOKED = "not booked: "
 
 
 class SeriesStatus(StrEnum):

@@ -50,10 +50,13 @@ log = logging.getLogger(__name__)
 
 DIRECTORY_SOURCE = "users"
 QUIET_MARK = "pairs.quiet"
+QUIET_WARNINGS_MARK = "pairs.quiet.warnings"  # (what that sync warned of, said again)
 # Problems of a refused pairs file listed at once (a wrong file can have thousands).
 MAX_PROBLEMS = 20
 # Pairs changing cadence in one sync from which the admin is warned (a policy change).
 MANY_RECADENCES = 3
+# How many reports a warning about their unbookable manager names (the rest are counted).
+MAX_NAMED = 10
 
 
 @dataclass
@@ -237,6 +240,9 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
     manages |= {by_email[email].id for email in file_managers(file_rows)}
 
     specs: list[PairSpec] = []
+    # Reports whose manager is an account no series can be booked for (disabled: a leaver
+    # nobody replaced yet; a guest), by that manager: said, not silently skipped.
+    stranded: dict[str, list[str]] = {}
     if use_directory:
         for user in usable.values():
             manager = usable.get(user.manager_id or "")
@@ -244,12 +250,18 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
                 warnings.append(f"{user.email} is their own manager in the directory, so "
                                 "has no 1-2-1 as a report. Fix the manager in the directory.")
                 continue
-            if manager is None:
-                continue
             if cfg.group_id and user.id not in in_scope:
                 continue  # a manager fetched only as an organizer is not in scope as a report
+            if manager is None:
+                boss = everyone.get(user.manager_id or "")
+                if (boss is not None and (not boss.enabled or not boss.member)
+                        and boss.email not in exclude):
+                    stranded.setdefault(boss.id, []).append(user.email)
+                continue
             specs.append(PairSpec(manager=person(manager), report=person(user),
                                   report_manages_others=user.id in manages, source="directory"))
+    for boss_id, reports in stranded.items():
+        warnings.append(_stranded_warning(everyone[boss_id], sorted(reports)))
     for row in file_rows:
         manager = by_email[row.manager_email]
         report = by_email[row.report_email]
@@ -322,6 +334,20 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
                      directory=read, stored=stored)
 
 
+def _stranded_warning(boss: DirectoryUser, reports: list[str]) -> str:
+    """Why the reports of a disabled or guest manager have no 1-2-1, and the fix."""
+    who = boss.email or boss.name or boss.id
+    what = ("a disabled account" if not boss.enabled else
+            "a guest account (no mailbox in this organisation to hold the series)")
+    shown = ", ".join(reports[:MAX_NAMED])
+    if len(reports) > MAX_NAMED:
+        shown += f" and {len(reports) - MAX_NAMED} more"
+    people = "1 person" if len(reports) == 1 else f"{len(reports)} people"
+    return (f"{who} is {what}, and the directory still lists them as the manager of "
+            f"{people} ({shown}): they have no 1-2-1 with a manager until the directory "
+            "gives them one onetoone can book for. Fix the manager in the directory.")
+
+
 def apply(ctx: JobContext, plan: PairsPlan, now: datetime) -> dict[str, int]:
     """Record the plan: pairings created, ended, re-cadenced. Idempotent; written in one
     transaction, and a pairing that stays as it is is not written at all."""
@@ -387,11 +413,14 @@ async def sync_pairs(ctx: JobContext, now: datetime, *, dry_run: bool = False) -
     delta = None
     if not dry_run and _quiet_basis(ctx, now) is not None:
         delta = await _directory_delta(ctx)
-        kept = _still_quiet(ctx, now, delta)
-        if kept is not None:
+        quiet = _still_quiet(ctx, now, delta)
+        if quiet is not None:
+            kept, said = quiet
             ctx.store.save_directory_link(DIRECTORY_SOURCE, delta.delta_link)
             log.info("pairs.unchanged", extra={"pairs": kept.get("keep", 0)})
-            return PairsPlan([], [], set(), kept=kept)
+            for warning in said:  # the directory still has the problem: said every sync
+                log.warning("pairs.warning", extra={"warning": warning})
+            return PairsPlan([], [], set(), warnings=said, kept=kept)
     plan = await gather(ctx, now.date(), delta=delta)
     if dry_run:
         return plan  # shown: every action
@@ -424,8 +453,10 @@ def _quiet_basis(ctx: JobContext, now: datetime) -> str | None:
     return f"{now.date().isoformat()} {settings} {ctx.store.pairings_state()}"
 
 
-def _still_quiet(ctx: JobContext, now: datetime, delta: DirectoryDelta) -> dict[str, int] | None:
-    """The counts of the last sync, if it found nothing to do and nothing changed since."""
+def _still_quiet(ctx: JobContext, now: datetime, delta: DirectoryDelta
+                 ) -> tuple[dict[str, int], list[str]] | None:
+    """The counts and warnings of the last sync, if it found nothing to do and nothing
+    changed since (so its warnings, about the directory as it still is, still hold)."""
     if delta.full or delta.changes:
         return None
     mark = ctx.store.due_mark(QUIET_MARK)
@@ -434,15 +465,23 @@ def _still_quiet(ctx: JobContext, now: datetime, delta: DirectoryDelta) -> dict[
     basis, _, counts = mark.partition("\n")
     if basis != _quiet_basis(ctx, now):
         return None
-    return {str(k): int(v) for k, v in json.loads(counts).items()}
+    said = ctx.store.due_mark(QUIET_WARNINGS_MARK)
+    return ({str(k): int(v) for k, v in json.loads(counts).items()},
+            [str(w) for w in json.loads(said)] if said else [])
 
 
 def _remember_quiet(ctx: JobContext, plan: PairsPlan, now: datetime) -> None:
     """After a sync is applied: whether the next one, with nothing new, may skip gathering
-    (only when this one found nothing to do: every pair kept, no warning to repeat)."""
+    (only when this one found nothing to do: every pair kept). Its warnings are kept with
+    it, to be said again while the directory stays as it is (a leaver's reports waiting
+    for a new manager can take weeks; gathering every sync meanwhile is not needed). They
+    are written first, under a mark of their own (an older replica reads the quiet mark
+    as it always did)."""
     basis = _quiet_basis(ctx, now)
-    quiet = (basis is not None and not plan.warnings
-             and all(a.kind == "keep" for a in plan.actions))
+    quiet = basis is not None and all(a.kind == "keep" for a in plan.actions)
+    said = json.dumps(plan.warnings) if quiet and plan.warnings else ""
+    if said or ctx.store.due_mark(QUIET_WARNINGS_MARK):
+        ctx.store.set_due_mark(QUIET_WARNINGS_MARK, said)
     value = f"{basis}\n{json.dumps(plan.counts(), sort_keys=True)}" if quiet else ""
     if quiet or ctx.store.due_mark(QUIET_MARK):
         ctx.store.set_due_mark(QUIET_MARK, value)

@@ -25,7 +25,7 @@ from service.domain.pairing import PairAction
 from service.domain.records import PairingRecord, PairingView, SeriesRecord
 from service.domain.series import occurrences as series_occurrences
 from service.domain.series import slot_of
-from service.domain.status import PairingStatus, SeriesStatus
+from service.domain.status import NOT_BOOKED, PairingStatus, SeriesStatus
 from service.errors import ServiceError
 from service.graph.wire import transaction_id
 from service.jobs.context import JobContext
@@ -71,8 +71,25 @@ class Scheduler(OverlapRepair, SeriesCreation):
             active = [PairingView(v.pairing, v.manager, v.report, None)
                       if v.series is not None and stale_reason(v) else v
                       for v in active if v.pairing.status == PairingStatus.ACTIVE]
+        self._failed_keys.clear()  # (ending and extending failures are not "not booked")
         await self._create_missing(active + (planned or []))
+        if not self.dry_run:
+            self._note_unbooked(active)
         return self.report
+
+    def _note_unbooked(self, views: list[PairingView]) -> None:
+        """Keep why a pair could not be booked as its note (shown by `onetoone status`
+        until a run books it): the run's own output names the pair, the log only its key."""
+        store = self.ctx.store
+        for view in views:
+            pairing = view.pairing
+            why = self._failed_keys.get(pairing.key)
+            if why is not None and pairing.status == PairingStatus.ACTIVE:
+                if pairing.note != NOT_BOOKED + why:
+                    store.set_pairing_note(pairing.key, NOT_BOOKED + why, self.now)
+            elif pairing.note.startswith(NOT_BOOKED) and (
+                    store.live_series(pairing.id) is not None):
+                store.set_pairing_note(pairing.key, "", self.now)
 
     @staticmethod
     def _as_changed(views: list[PairingView], changes: dict[str, PairingRecord] | None

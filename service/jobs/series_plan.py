@@ -254,6 +254,9 @@ class SchedulerBase:
         self._settings_lock = asyncio.Lock()
         # What of them is new, stored in one transaction once every manager's is known.
         self._settings_new: dict[str, dict[str, Any]] = {}
+        # Why each pairing that failed this run failed (by key): a pair the create step
+        # could not book keeps it as its note, for `onetoone status`.
+        self._failed_keys: dict[str, str] = {}
 
     async def end_series(self, series: SeriesRecord, reason: str) -> None:
         """Stop a pairing's series: its meetings to come go, past ones stay as they are in
@@ -539,6 +542,7 @@ class SchedulerBase:
     def _fail(self, label: str, exc: Exception, pairing: str) -> None:
         # The names are for the command's own output; the log names the pair by its key.
         self.report.failed.append(f"{label}: {exc}")
+        self._failed_keys[pairing] = str(exc)
         log.error("schedule.failed", extra={"pairing": pairing, "error": str(exc)})
 
 
