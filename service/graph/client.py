@@ -278,9 +278,15 @@ class GraphClient(DirectoryCalls):
         """Cancel single occurrences of a series (one $batch; the master and its recurrence
         untouched), telling the attendees why. True per id when it is cancelled or already
         gone, False when that cancel failed (the caller retries it on its next run)."""
-        done = await self._each_event("POST", mailbox, occurrence_ids, "cancel",
-                                      {"Comment": comment})
+        done = await self.cancel_events(mailbox, occurrence_ids, comment)
         return {oid: error is None for oid, error in done.items()}
+
+    async def cancel_events(self, mailbox: str, event_ids: Sequence[str], comment: str
+                            ) -> dict[str, GraphError | None]:
+        """``cancel_occurrences`` with the reason of each failure: per id None when it is
+        cancelled or already gone, else the error (a caller tells a passing one apart)."""
+        return await self._each_event("POST", mailbox, event_ids, "cancel",
+                                      {"Comment": comment})
 
     async def delete_events(self, mailbox: str, event_ids: Sequence[str]
                             ) -> dict[str, GraphError | None]:

@@ -61,8 +61,14 @@ from service.domain.status import (
     OutboxStatus,
     PairingStatus,
 )
-from service.domain.timing import agenda_due_at
 from service.errors import NotFound, OutcomeUnknown, PermissionDenied, ServiceError, Throttled
+from service.jobs.absence_due import (
+    MARGIN_WORKING_DAYS,
+    MIN_NOTICE,
+    SETTLED,
+    is_due,
+    working_days_of,
+)
 from service.jobs.agenda import agenda_cutoff
 from service.jobs.context import JobContext
 from service.jobs.freebusy_packs import Pack, ask, pack, per_organizer
@@ -72,13 +78,9 @@ from service.store.due import AgendaCutoff
 
 log = logging.getLogger(__name__)
 
-MARGIN_WORKING_DAYS = 1  # first look this many working days before the agenda is due
-MIN_NOTICE = timedelta(hours=24)  # a moved meeting starts at least this long from now
 LOOK_AROUND = timedelta(days=16)  # calendar read each side of a meeting (long absences)
 LEASE = timedelta(minutes=10)
 CLAIM_CHUNK = 200  # pairs leased at once: a chunk's checks take seconds, far under LEASE
-SETTLED = (OccurrenceStatus.CANCELLED, OccurrenceStatus.DECLINED, OccurrenceStatus.HELD,
-           OccurrenceStatus.HELD_NO_NOTES)
 _MAX_TEXT = 200
 
 
@@ -102,43 +104,10 @@ class _Due:
     between: tuple[date | None, date | None] = (None, None)
 
 
-def _days(person: Any) -> frozenset[int]:
-    if person is not None and person.working_days:
-        return frozenset(person.working_days)
-    return frozenset({0, 1, 2, 3, 4})
-
-
 def _plain(text: str) -> str:
     """Text from outside (display names), made safe to store and show as one line."""
     cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
     return " ".join(cleaned.split())[:_MAX_TEXT]
-
-
-def _open(occ: OccurrenceRecord) -> bool:
-    """Its agenda is not in yet (or held back by our own skip), and it is still to happen."""
-    held_back = (occ.agenda_state == AgendaState.SKIPPED
-                 and occ.absence_state == AbsenceState.SKIPPED)
-    return (occ.agenda_state == AgendaState.PENDING or held_back) and occ.status not in SETTLED
-
-
-def is_due(ctx: JobContext, occ: OccurrenceRecord, series: SeriesRecord, manager: Any,
-           now: datetime) -> bool:
-    """Checked first a working day before its agenda is due, then again when it is due
-    (unless the first check was already at or after that)."""
-    if not _open(occ) or occ.rebook_of is not None:
-        return False
-    if occ.absence_state == AbsenceState.MOVING:
-        return True  # a move was interrupted: finish it
-    lead = ctx.settings.agenda.lead_working_days
-    local = occ.start.astimezone(ZoneInfo(series.time_zone))
-    days = _days(manager)
-    if now < agenda_due_at(local, lead + MARGIN_WORKING_DAYS, days):
-        return False
-    checked = occ.absence_checked_at
-    if checked is None:
-        return True
-    agenda_due = agenda_due_at(local, lead, days)
-    return now >= agenda_due > checked
 
 
 def _horizon(ctx: JobContext) -> timedelta:
@@ -169,7 +138,7 @@ def find_due(ctx: JobContext, now: datetime) -> list[_Due]:
         zone = ZoneInfo(series.time_zone)
         window = cadence_window(CadenceKind(series.cadence),
                                 occ.original_start.astimezone(zone).date(),
-                                _days(view.manager))
+                                working_days_of(view.manager))
         due.append(_Due(occ, series, view, window))
     if due:  # one read of the stored meetings of every series with one due
         stored = ctx.store.occurrences_of(d.series.id for d in due)
@@ -407,10 +376,12 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
         except (OutcomeUnknown, Throttled):
             raise  # it may have gone through: the next run reads the event and finishes
         except ServiceError:
-            # Refused (e.g. no access): put the row back; it is tried again before the agenda.
+            # Refused (e.g. no access): put the row back, its check time too, so it is still
+            # due: tried again next run, and the agenda waits for it (``check_pending``).
             store.update_occurrence(occ.id, now, start=occ.start, end=occ.end,
                                     absence_state=occ.absence_state,
-                                    moved_reason=occ.moved_reason)
+                                    moved_reason=occ.moved_reason,
+                                    absence_checked_at=occ.absence_checked_at)
             raise
         store.update_occurrence(occ.id, now, status=OccurrenceStatus.MOVED,
                                 absence_state=AbsenceState.MOVED)

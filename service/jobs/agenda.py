@@ -50,6 +50,7 @@ from service.domain.timing import agenda_due_at
 from service.domain.topics import private_address, topics_address
 from service.errors import ConfigError, ServiceError
 from service.graph.wire import body_patch
+from service.jobs.absence_due import check_pending
 from service.jobs.context import JobContext
 from service.jobs.missed import missed_meeting
 from service.jobs.recall import Recalled, notes_mailed, question_for, recall
@@ -288,6 +289,10 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
     bank = question_bank(cfg.templates)
     due: dict[int, list[tuple[OccurrenceRecord, Any, PairingView, bool]]] = {}
     for occ, series, view, first in agendas_due(store, cfg, now):
+        if first and check_pending(ctx, occ, series, view, now):
+            # Its absence check could not be made this run: it comes first (next run).
+            log.info("agenda.waits_for_absence_check", extra={"occurrence": occ.id})
+            continue
         due.setdefault(view.pairing.id, []).append((occ, series, view, first))
 
     gate = asyncio.Semaphore(PAIRS_AT_ONCE)

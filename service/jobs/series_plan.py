@@ -265,15 +265,18 @@ class SchedulerBase:
         pairing = self.ctx.store.pairing(series.pairing_id)
         ended = pairing is not None and pairing.status == PairingStatus.ENDED
         # Found first (ending the series withdraws its stored meetings, these with them),
-        # cancelled after: a replacement that cannot be cancelled never holds the end up.
+        # and cancelled before the series is recorded ended: once it is, no run looks at the
+        # pair again, so a cancel that failed in passing (a 5xx, throttling) would leave the
+        # replacement in both calendars for good. A replacement that cannot be cancelled at
+        # all never holds the end up.
         coming = self.ctx.store.rebooked_to_come(series.pairing_id, self.now) if ended else []
+        if coming and pairing is not None:
+            await self._end_rebooked(pairing.manager_id, series.pairing_id, coming,
+                                     f"This 1-2-1 series has ended: {reason}.")
         for older in self.ctx.store.pairing_series(series.pairing_id):
             if older.status == SeriesStatus.SUPERSEDED and older.id != series.id:
                 await self._end_one(older, reason)
         await self._end_one(series, reason)
-        if coming and pairing is not None:
-            await self._end_rebooked(pairing.manager_id, series.pairing_id, coming,
-                                     f"This 1-2-1 series has ended: {reason}.")
 
     async def _end_rebooked(self, mailbox: str, pairing_id: int,
                             coming: list[OccurrenceRecord], comment: str) -> None:
@@ -281,15 +284,19 @@ class SchedulerBase:
         ones, in the manager's calendar: cancelling the series leaves them), and withdraw
         them (gone counts as cancelled; one that could not be is logged)."""
         store = self.ctx.store
-        done = await self.ctx.graph.cancel_occurrences(mailbox, [o.event_id for o in coming],
-                                                       comment)
+        errors = await self.ctx.graph.cancel_events(mailbox, [o.event_id for o in coming],
+                                                    comment)
+        failed = {o.event_id: exc for o in coming if (exc := errors.get(o.event_id))}
         for occ in coming:
-            if done.get(occ.event_id):
+            if occ.event_id not in failed:
                 store.update_occurrence(occ.id, self.now, status=OccurrenceStatus.WITHDRAWN)
-        left = sum(1 for o in coming if not done.get(o.event_id))
-        if left:  # still in Outlook: read back after it as any meeting, not withdrawn
+        if any(passing(exc) for exc in failed.values()):
+            # The series is not recorded ended yet: the next run cancels what is left.
+            raise GraphError(f"{len(failed)} replacement meeting(s) of the pair could not be "
+                             "cancelled; the next run tries again")
+        if failed:  # still in Outlook: read back after it as any meeting, not withdrawn
             log.warning("schedule.rebooked_not_cancelled", extra={"pairing": pairing_id,
-                                                                  "left": left})
+                                                                  "left": len(failed)})
 
     async def _end_one(self, series: SeriesRecord, reason: str) -> None:
         """End one series without touching its recurrence: a new end date would drop every
