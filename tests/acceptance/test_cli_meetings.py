@@ -47,7 +47,7 @@ def test_topic_shows_first_and_escaped_in_preview(runner: CliRunner, tmp_path: P
 def test_notes_add_with_action_then_done(runner: CliRunner) -> None:
     """Notes from stdin are stored; 'Action:' lines become actions that can be closed."""
     result = runner.invoke(cli, ["notes", "add", "tom.fletcher@contoso.example"],
-                           input="Good chat.\nAction: Tom: write the design doc by 4 Dec\n")
+                           input="Good chat.\nAction: Tom: write the design doc by 4 Dec 2026\n")
     assert result.exit_code == 0, result.output
     listing = runner.invoke(cli, ["actions", "--open"])
     assert "write the design doc" in listing.output and "2026-12-04" in listing.output
