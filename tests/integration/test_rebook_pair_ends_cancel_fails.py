@@ -10,23 +10,15 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.integration.test_agenda_loop import START
-from tests.integration.test_rebook import MIA, ROB, World, _start, links
+from tests.integration.test_rebook import MIA, ROB, World
+from tests.integration.test_rebook_pair_ends import replacement_booked
 
 
 def test_a_replacement_whose_cancel_failed_is_cancelled_by_a_later_run(tmp_path, settings_for
                                                                        ) -> None:
     world = World(tmp_path, settings_for)
-    world.tick(START)
+    booked, now = replacement_booked(world, begun=True)  # the series has met before
     rob = world.view(ROB)
-    missed = world.instances(rob.series, START)[1]  # the series has met before
-    world.tenant.person_cancel(MIA, missed["id"], "Clash")
-    now = world.due(rob, _start(missed))
-    world.tick(now)
-    (offer,) = world.offers(MIA)
-    world.send(now, MIA, *links(offer)[0])
-    world.tick(now + timedelta(minutes=10))
-    (booked,) = [o for o in world.store.pairing_occurrences(rob.pairing.id) if o.rebook_of]
 
     world.tenant.disable_user(ROB)  # Rob leaves before the replacement takes place
     world.tenant.inject_fault("POST", rf"/events/{re.escape(booked.event_id)}/cancel$", 503)
