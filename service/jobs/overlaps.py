@@ -5,6 +5,7 @@ the next run finishes it from what the calendar shows."""
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime, time, timedelta
@@ -16,6 +17,7 @@ from service.domain.cadence import (
     recurrence_for,
 )
 from service.domain.events import CalendarEvent
+from service.domain.htmltext import html_to_text
 from service.domain.model import Cadence, CadenceKind
 from service.domain.records import PairingView, PersonRecord, SeriesRecord
 from service.domain.series import WindowOccurrences, slot_of
@@ -297,7 +299,8 @@ class OverlapRepair(SchedulerBase):
         # top; only a body with nothing in it gets the intro afresh.
         current = await self.ctx.graph.get_event(series.mailbox, series.event_id or "", "body")
         html = current.body if current else ""
-        body = (with_note_first(html, render("moved_note.html.j2", moved_why=why))
+        body = (with_note_first(without_moved_note(html),
+                                render("moved_note.html.j2", moved_why=why))
                 if html.strip() else self._intro(series, manager, report, why))
         recurrence = recurrence_for(CadenceKind(series.cadence), slot, series.range_end)
         await self.ctx.graph.update_event(series.mailbox, series.event_id or "",
@@ -336,3 +339,19 @@ def moved_why(manager: PersonRecord, managers_clash: bool) -> str:
     whose = f"{manager.name}'s" if managers_clash else "your"
     return (f"the old time clashed with another of {whose} 1-2-1s, so onetoone moved "
             "this series to a time that is free for both of you.")
+
+
+# One paragraph (or div) holding no other: where a "New time" note of an earlier move sits.
+_PARAGRAPH = re.compile(r"<(p|div)\b[^>]*>(?:(?!<(?:p|div)\b).)*?</\1\s*>",
+                        re.IGNORECASE | re.DOTALL)
+_MOVED_NOTE = re.compile(r"New time:\s*the old time clashed with another of .{1,400}? 1-2-1s, "
+                         r"so onetoone moved this series to a time that is free for both of "
+                         r"you\.", re.DOTALL)
+
+
+def without_moved_note(html: str) -> str:
+    """``html`` less the "New time" note of an earlier move (by its words, whatever markup
+    Exchange gave it), so a series moved again says why once, not once per move."""
+    return _PARAGRAPH.sub(
+        lambda m: "" if _MOVED_NOTE.fullmatch(html_to_text(m.group(0)).strip()) else m.group(0),
+        html)

@@ -55,3 +55,34 @@ def test_a_moved_series_keeps_what_its_invite_already_says(db_url, settings_for)
         assert TYPED in body, "the move replaced the invite text the series already had"
     moved = next(s for s in masters if store.series(s.id).slot_note.startswith("moved: "))
     assert "clashed with another" in tenant.person_body(moved.mailbox, moved.event_id)
+
+
+def test_a_series_moved_twice_says_new_time_once(db_url, settings_for) -> None:
+    """A second move replaces the first one's "New time" line instead of stacking another
+    above it: the invite says why it is where it is now, once."""
+    tenant = _org_without_teams()
+    cfg = settings_for(db_url)
+    _tick(cfg, tenant, NOW, "w")
+    store = Store(make_engine(cfg.database.url))
+    masters = [v.series for v in store.views(["active"]) if v.series is not None]
+    for _ in range(2):
+        _collide(cfg, tenant, NOW)
+        assert len(_tick(cfg, tenant, NOW, "w").schedule.moved) == 1
+    notes = {s.id: tenant.person_body(s.mailbox, s.event_id).count("New time:")
+             for s in masters}
+    assert max(notes.values()) == 1, notes
+
+
+def test_only_onetoones_own_new_time_note_is_taken_out() -> None:
+    """Whatever markup Exchange gave the note, it goes; the manager's own "New time" words
+    and everything else stay."""
+    from service.domain.records import PersonRecord
+    from service.jobs.overlaps import moved_why, without_moved_note
+
+    boss = PersonRecord(id="b", email="b@org.example", name="Ann <O'Neil> & Co")
+    ours = (f'<div class="x_note" style="margin:0"><span style="font-weight:bold">New time:'
+            f'</span>&nbsp;{moved_why(boss, True).replace("&", "&amp;").replace("<", "&lt;")}'
+            f"</div>")
+    theirs = "<p>New time: Thursdays from March, as agreed.</p>"
+    html = f"<html><body>{ours}{theirs}<p>{TYPED}</p></body></html>"
+    assert without_moved_note(html) == f"<html><body>{theirs}<p>{TYPED}</p></body></html>"
