@@ -136,9 +136,14 @@ class MsalTokenProvider(AccessTokenProvider):
                 **kwargs,
             )
         except ValueError as exc:
+            # msal asks Entra about the tenant here, and an unknown tenant (a typo in
+            # tenant_id, or one of another cloud: AADSTS90002) is a ValueError too, as
+            # often the cause as a malformed authority.
             raise AuthError(
-                f"msal rejected the authority {authority!r}: {exc}. [microsoft] authority must "
-                "be an https URL such as https://login.microsoftonline.com."
+                f"msal rejected the authority {authority!r}: {exc} Check [microsoft] tenant_id "
+                "(the directory's GUID or a verified domain such as contoso.onmicrosoft.com) "
+                "and [microsoft] cloud; [microsoft] authority, when set, must be an https URL "
+                "such as https://login.microsoftonline.com."
             ) from exc
         except Exception as exc:  # msal discovers the authority over the network at once
             raise AuthError(

@@ -53,7 +53,10 @@ class GraphClient(DirectoryCalls):
     # -- mailboxes --------------------------------------------------------------------------
 
     async def mailbox_settings(self, user_ids: Sequence[str]) -> dict[str, MailboxInfo]:
-        """Time zone and working hours per user, batched; errors are per user, not raised."""
+        """Time zone and working hours per user, batched; errors are per user, not raised,
+        but for a read that failed only for now (throttled past its retries, a 5xx): that
+        tells nothing about the user's hours, so it raises (Throttled, OutcomeUnknown)
+        rather than have a series booked in the default ones."""
         items = [
             BatchItem(id=uid, method="GET",
                       url=_path("users", uid, "mailboxSettings") + "?$select=timeZone,workingHours")
@@ -63,6 +66,8 @@ class GraphClient(DirectoryCalls):
         out: dict[str, MailboxInfo] = {}
         for item in items:
             result = results[item.id]
+            if result.status == 429 or result.status >= 500:
+                raise self._batch_error(item, result)
             if result.status != 200:
                 out[item.id] = MailboxInfo(item.id, error=str(self._batch_error(item, result)))
                 continue
@@ -299,7 +304,9 @@ class GraphClient(DirectoryCalls):
                           action: str = "", body: dict[str, Any] | None = None
                           ) -> dict[str, GraphError | None]:
         """One request per event in $batch calls: per id None when it succeeded or the
-        event is already gone (404), else the error (the caller's next run tries again)."""
+        event is already gone (404), else the error (the caller's next run tries again). A
+        404 naming the mailbox (``wire.mailbox_gone``) is an error (NotFound): nothing was
+        done there, and the attendees' copies are left as they were."""
         tail = [action] if action else []
         items = [BatchItem(id=str(n), method=method, body=body,
                            url=_path("users", mailbox, "events", eid, *tail))
@@ -310,9 +317,12 @@ class GraphClient(DirectoryCalls):
             result = results.get(item.id)
             if result is None:
                 out[eid] = GraphError(f"No answer to {method} {item.url} in a $batch reply.")
+            elif result.status < 300:
+                out[eid] = None
             else:
-                ok = result.status < 300 or result.status == 404
-                out[eid] = None if ok else self._batch_error(item, result)
+                error = self._batch_error(item, result)
+                event_gone = result.status == 404 and not wire.mailbox_gone(error)
+                out[eid] = None if event_gone else error
         return out
 
     async def instances(

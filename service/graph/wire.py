@@ -568,7 +568,7 @@ MAILBOX_GONE_CODES = frozenset({"ErrorInvalidUser", "MailboxNotEnabledForRESTAPI
                                 "ResourceNotFound"})
 
 
-def mailbox_gone(exc: GraphError) -> bool:
+def mailbox_gone(exc: GraphError | None) -> bool:
     """Whether ``exc`` says the mailbox asked about no longer exists (not just an item)."""
     return isinstance(exc, NotFound) and exc.code in MAILBOX_GONE_CODES
 

@@ -287,6 +287,11 @@ class SchedulerBase:
         errors = await self.ctx.graph.cancel_events(mailbox, [o.event_id for o in coming],
                                                     comment)
         failed = {o.event_id: exc for o in coming if (exc := errors.get(o.event_id))}
+        if orphans := [o for o in coming if mailbox_gone(failed.get(o.event_id))]:
+            # The manager's mailbox is gone: nothing was cancelled, and Exchange keeps a deleted
+            # organizer's meetings in the report's calendar: they go, as a series' do.
+            await self._remove_rebooked_copies(pairing_id, orphans)
+            failed = {eid: exc for eid, exc in failed.items() if not mailbox_gone(exc)}
         for occ in coming:
             if occ.event_id not in failed:
                 store.update_occurrence(occ.id, self.now, status=OccurrenceStatus.WITHDRAWN)
@@ -297,6 +302,35 @@ class SchedulerBase:
         if failed:  # still in Outlook: read back after it as any meeting, not withdrawn
             log.warning("schedule.rebooked_not_cancelled", extra={"pairing": pairing_id,
                                                                   "left": len(failed)})
+
+    async def _remove_rebooked_copies(self, pairing_id: int,
+                                      coming: list[OccurrenceRecord]) -> None:
+        """Delete the report's copies of replacements whose organizer's mailbox is gone: single
+        meetings at their times (iCalUIds are not kept) organized by the manager, by address or
+        name (a gone one's may read as X500). Failures as in ``remove_orphans``."""
+        view = self.ctx.store.view_of_pairing(pairing_id)
+        if view is None:
+            return
+        graph, report, manager = self.ctx.graph, view.report, view.manager
+        try:
+            ids = [e.id for occ in coming
+                   for e in await graph.calendar_view(report.id, occ.start, occ.end)
+                   if e.is_organizer is False and e.type == "singleInstance"
+                   and (e.start, e.end) == (occ.start, occ.end) and e.organizer is not None
+                   and (e.organizer.email == manager.email.lower()
+                        or e.organizer.name == manager.name)]
+            errors = [e for e in (await graph.delete_events(report.id, ids)).values() if e]
+            if errors:
+                raise next((e for e in errors if passing(e)), errors[0])
+        except NotFound:
+            return  # the report's mailbox is gone too: nothing is left
+        except GraphError as exc:
+            if passing(exc):
+                raise
+            self.report.warnings.append(
+                f"{manager.name} & {report.name}: the manager's mailbox is gone and a "
+                f"replacement 1-2-1 could not be removed from {report.name}'s calendar ({exc})."
+                f" Ask {report.name} to delete it; onetoone will not try again.")
 
     async def _end_one(self, series: SeriesRecord, reason: str) -> None:
         """End one series without touching its recurrence: a new end date would drop every

@@ -238,3 +238,29 @@ def test_an_authority_that_stops_answering_times_out(monkeypatch: pytest.MonkeyP
     silent.close()
     assert outcome, "the sign-in was still waiting for Entra"
     assert isinstance(outcome[0], AuthError)
+
+
+class NoSuchTenant(FakeIdP):
+    """Entra's answer to OIDC discovery for a tenant that does not exist (a typo in
+    [microsoft] tenant_id): 400 with AADSTS90002."""
+
+    def get(self, url: str, **_: Any) -> FakeResponse:
+        return FakeResponse(400, {
+            "error": "invalid_tenant",
+            "error_description": "AADSTS90002: Tenant 'contoso.onmicrosft.com' not found. "
+                                 "Check to make sure you have the correct tenant ID and are "
+                                 "signing into the correct cloud.",
+            "error_codes": [90002]})
+
+
+def test_a_tenant_that_does_not_exist_names_tenant_id() -> None:
+    """msal asks Entra about the tenant when the provider is made, and raises ValueError for
+    an unknown one: the message names the setting to fix, [microsoft] tenant_id, not only
+    [microsoft] authority (which most installs never set)."""
+    with pytest.raises(AuthError) as info:
+        MsalTokenProvider(authority="https://login.example.test/contoso.onmicrosft.com",
+                          client_id="11111111-1111-1111-1111-111111111111",
+                          graph_url="https://graph.microsoft.com/v1.0", client_secret="x",
+                          http_client=NoSuchTenant("x"))
+    assert "[microsoft] tenant_id" in str(info.value)
+    assert "contoso.onmicrosft.com" in str(info.value)
