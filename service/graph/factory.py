@@ -5,6 +5,8 @@ tenant's transport in when the settings say sandbox."""
 
 from __future__ import annotations
 
+import urllib.parse
+import urllib.request
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -57,6 +59,27 @@ def build_client(
     return GraphClient(adapter, transport, token_provider)
 
 
+def env_proxy(url: str) -> str | None:
+    """The proxy the environment names for ``url`` (``HTTPS_PROXY``, ``ALL_PROXY``, in either
+    case), None when there is none or ``NO_PROXY`` covers its host."""
+    parts = urllib.parse.urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return proxy
+
+
+def graph_transport(graph_url: str) -> httpx.AsyncHTTPTransport:
+    """The HTTPS transport to Graph, through the environment's proxy if it names one.
+
+    httpx reads the proxy variables only for a client it builds the transport of; ours is
+    handed in (under GraphTransport), so it would go direct where only the proxy can reach
+    Microsoft - while msal, over requests, signs in through the proxy: every Graph call would
+    then fail with the sign-in working."""
+    return httpx.AsyncHTTPTransport(retries=0, http2=False, proxy=env_proxy(graph_url))
+
+
 _PROVIDERS: dict[tuple[str, ...], MsalTokenProvider] = {}
 
 
@@ -99,5 +122,5 @@ def build_from_settings(settings: Settings, *, inner: httpx.AsyncBaseTransport |
     provider = token_provider_for(ms)
     return build_client(
         graph_url=ms.graph_url, token_provider=provider,
-        inner=inner or httpx.AsyncHTTPTransport(retries=0, http2=False), **common,
+        inner=inner or graph_transport(ms.graph_url), **common,
     )

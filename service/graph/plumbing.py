@@ -102,7 +102,8 @@ class GraphPlumbing:
         except httpx.HTTPError as exc:
             raise GraphError(
                 f"Could not reach Microsoft Graph for {method} {path} ({type(exc).__name__}). "
-                "Check the network and [microsoft] graph_url.",
+                "Check the network, [microsoft] graph_url, and HTTPS_PROXY / NO_PROXY where "
+                "Microsoft is reached through a proxy.",
                 mailbox=mailbox_of(path) or "",
             ) from exc
         if response.status_code == 401 and not refused and getattr(
