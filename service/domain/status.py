@@ -40,6 +40,12 @@ class SeriesStatus(StrEnum):
     SUPERSEDED = "superseded"
 
 
+# The slot note of a series whose end has begun in Outlook (its meetings to come may be
+# cancelled already), before the reason: finished by a later run whatever became of the
+# pairing meanwhile (a report moved back, a cadence changed back), never kept as the pair's.
+ENDING = "ending: "
+
+
 # The pairing's current series, one at most: planning must keep clear of them.
 LIVE_SERIES = (SeriesStatus.CREATING, SeriesStatus.ACTIVE)
 # Every series that may still hold meetings to come: the current one and any it followed on

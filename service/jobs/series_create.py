@@ -203,6 +203,7 @@ class SeriesCreation(SchedulerBase):
             if isinstance(found, BaseException):
                 raise found
         assert isinstance(teams, bool) and isinstance(tagged, dict)
+        await self.end_left_behind(views, tagged)  # a restored manager's old series
         return _ManagerInputs(views=views, manager=fresh.get(manager.id, manager),
                               people=fresh, busy=busy, teams=teams, tagged=tagged)
 

@@ -21,6 +21,7 @@ from service.domain.model import WEEKDAYS, CadenceKind, WorkingHours
 from service.domain.records import OccurrenceRecord, PairingView, PersonRecord, SeriesRecord
 from service.domain.series import WindowOccurrences
 from service.domain.status import (
+    ENDING,
     HOLDING_SERIES,
     LIVE_SERIES,
     OccurrenceStatus,
@@ -29,12 +30,9 @@ from service.domain.status import (
 )
 from service.domain.timezones import to_iana
 from service.errors import (
-    AuthError,
     GraphError,
     NotFound,
-    OutcomeUnknown,
     ServiceError,
-    Throttled,
 )
 from service.graph.wire import (
     CADENCE_TEXT,
@@ -43,6 +41,7 @@ from service.graph.wire import (
     series_ended_patch,
 )
 from service.jobs.context import JobContext
+from service.jobs.series_orphans import OrphanSteps, passing
 from service.render import render
 
 log = logging.getLogger(__name__)
@@ -51,7 +50,6 @@ LEASE = timedelta(minutes=10)
 # isOnlineMeeting: an adopted series is recorded online as it is (its rebooked meetings too).
 ADOPT_SELECT = ("id,iCalUId,type,isCancelled,start,end,recurrence,originalStartTimeZone,"
                 "isOnlineMeeting")
-COPY_SELECT = "id,iCalUId,type,isOrganizer,start,end"  # a report's copy of a series
 MANAGERS_AT_ONCE = 16
 PLAN_LOCK = "schedule.plan"
 PLAN_LEASE = timedelta(minutes=2)
@@ -185,6 +183,8 @@ def stale_reason(view: PairingView) -> str | None:
         return None
     if pairing.status == PairingStatus.ENDED:
         return pairing.end_reason or "pairing ended"
+    if series.slot_note.startswith(ENDING):  # an end begun (the pair back since): finished
+        return series.slot_note.removeprefix(ENDING)
     if pairing.status == PairingStatus.ACTIVE and (
             (series.policy_cadence or series.cadence) != pairing.cadence
             or (series.policy_minutes or series.minutes) != pairing.minutes):
@@ -206,24 +206,6 @@ def first_meeting_due(kind: CadenceKind, last_met: date) -> date:
     return last_met + timedelta(weeks=2 if kind is CadenceKind.FORTNIGHTLY else 1)
 
 
-def passing(exc: GraphError) -> bool:
-    """Whether a Graph failure may pass by itself (throttling, a 5xx, no answer, the app's
-    sign-in), so the next run tries again; others (access refused, a request Graph will not
-    take) would fail alike on every run."""
-    return isinstance(exc, Throttled | OutcomeUnknown | AuthError) or exc.status in (
-        0, 429) or exc.status >= 500
-
-
-def orphan_advice(label: str, report_name: str, exc: GraphError | None) -> str:
-    """The warning for a series whose organizer's mailbox is gone and whose meetings to
-    come onetoone could not take out of the report's calendar."""
-    why = f" ({exc})" if exc is not None else " (its iCalUId was never stored)"
-    return (f"{label}: the manager's mailbox no longer exists, so the series could not be "
-            f"cancelled, and onetoone could not remove its meetings to come from "
-            f"{report_name}'s calendar{why}. Ask {report_name} to delete the series from "
-            "their calendar; onetoone will not try again.")
-
-
 def describe_slot(series: SeriesRecord) -> str:
     """'every two weeks, Tuesday 10:30 Europe/London, from 2026-12-01'."""
     day = WEEKDAYS[series.weekday].capitalize()
@@ -234,8 +216,10 @@ def describe_slot(series: SeriesRecord) -> str:
 
 
 
-class SchedulerBase:
+class SchedulerBase(OrphanSteps):
     """One run of the schedule job: its context, clock, policies and report."""
+
+    report: ScheduleReport
 
     def __init__(self, ctx: JobContext, now: datetime, *, dry_run: bool = False) -> None:
         self.ctx = ctx
@@ -303,35 +287,6 @@ class SchedulerBase:
             log.warning("schedule.rebooked_not_cancelled", extra={"pairing": pairing_id,
                                                                   "left": len(failed)})
 
-    async def _remove_rebooked_copies(self, pairing_id: int,
-                                      coming: list[OccurrenceRecord]) -> None:
-        """Delete the report's copies of replacements whose organizer's mailbox is gone: single
-        meetings at their times (iCalUIds are not kept) organized by the manager, by address or
-        name (a gone one's may read as X500). Failures as in ``remove_orphans``."""
-        view = self.ctx.store.view_of_pairing(pairing_id)
-        if view is None:
-            return
-        graph, report, manager = self.ctx.graph, view.report, view.manager
-        try:
-            ids = [e.id for occ in coming
-                   for e in await graph.calendar_view(report.id, occ.start, occ.end)
-                   if e.is_organizer is False and e.type == "singleInstance"
-                   and (e.start, e.end) == (occ.start, occ.end) and e.organizer is not None
-                   and (e.organizer.email == manager.email.lower()
-                        or e.organizer.name == manager.name)]
-            errors = [e for e in (await graph.delete_events(report.id, ids)).values() if e]
-            if errors:
-                raise next((e for e in errors if passing(e)), errors[0])
-        except NotFound:
-            return  # the report's mailbox is gone too: nothing is left
-        except GraphError as exc:
-            if passing(exc):
-                raise
-            self.report.warnings.append(
-                f"{manager.name} & {report.name}: the manager's mailbox is gone and a "
-                f"replacement 1-2-1 could not be removed from {report.name}'s calendar ({exc})."
-                f" Ask {report.name} to delete it; onetoone will not try again.")
-
     async def _end_one(self, series: SeriesRecord, reason: str) -> None:
         """End one series without touching its recurrence: a new end date would drop every
         exception of the series, past ones included (MS-OXOCAL 3.1.4.7.3.5; Outlook warns
@@ -344,6 +299,8 @@ class SchedulerBase:
         its meetings to come instead (``remove_orphans``). The store says ended last, so a
         run killed anywhere leaves the rest to the next one."""
         today = local_today(self.now, series.time_zone)
+        if not series.slot_note.startswith(ENDING):  # before anything in Outlook is cancelled
+            self.ctx.store.update_series(series.id, self.now, slot_note=ENDING + reason)
         try:
             last_day = await self._end_in_outlook(series, reason, today)
         except NotFound as exc:
@@ -387,6 +344,32 @@ class SchedulerBase:
         # its last day is never before its first.
         return today if series.first_date >= today else today - timedelta(days=1)
 
+    async def end_left_behind(self, views: list[PairingView],
+                              tagged: dict[str, list[CalendarEvent]]) -> None:
+        """End in Outlook the series of these pairs that the store has ended but the tag
+        search (live tags only) finds in the manager's calendar: ended while that mailbox
+        was gone (deleted, unlicensed), so nothing could cancel it, and back whole with the
+        restored account, where it would sit beside the pair's new series. Ended as any
+        series is (meetings to come cancelled, past ones kept, tag marked ended: found
+        once). A fault that passes fails the pair for the next run; others are warnings."""
+        for view in views if not self.dry_run else []:
+            found = {e.id: e for e in tagged.get(view.pairing.key, [])}
+            for old in self.ctx.store.pairing_series(view.pairing.id) if found else []:
+                event = found.get(old.event_id or "")
+                if old.status != SeriesStatus.ENDED or event is None or not event.recurrence:
+                    continue
+                today = local_today(self.now, old.time_zone)
+                # Its range as Outlook holds it (the store's was cut short when it ended).
+                until = event.recurrence.end_date or today + TAKEN_HORIZON
+                try:
+                    await self._end_in_outlook(replace(old, range_end=until),
+                                               "a new series replaces it", today)
+                except GraphError as exc:
+                    if passing(exc):
+                        raise
+                    self.report.warnings.append(f"{view.manager.name} & {view.report.name}: "
+                                                f"an old series could not be ended ({exc})")
+
     async def _begun(self, series: SeriesRecord, event_id: str) -> bool:
         """Whether a meeting of a series not due to start before today has begun all the
         same: its first one earlier today, or one the manager moved to an earlier day.
@@ -402,65 +385,6 @@ class SchedulerBase:
             return False  # the series is gone: nothing of it is left to keep
         return any(i.start is not None and i.start < self.now and not i.cancelled
                    for i in items)
-
-    async def remove_orphans(self, series: SeriesRecord, today: date) -> None:
-        """Take ``series``' meetings to come out of the report's calendar, its organizer's
-        mailbox being gone. The report's copy is found by the series' iCalUId (its master
-        carries the organizer's): one request. A series that has met keeps its past there,
-        as when the organizer cancels (the meetings held are on record either way): one
-        instances read and one DELETE per meeting to come, in $batch calls. One that has
-        not met goes whole: one DELETE. An attendee's delete tells no one (there is no
-        organizer left to tell). What cannot be done is a warning for the admin, not tried
-        again (the series ends all the same); only a passing fault (throttling, 5xx) is
-        raised for the next run, which finds what is left (deleted meetings are not
-        listed again)."""
-        view = self.ctx.store.view_of_pairing(series.pairing_id)
-        if view is None or series.range_end < today:
-            return  # nothing of it is to come
-        label = f"{view.manager.name} & {view.report.name}"
-        if series.ical_uid is None:
-            if series.event_id is not None:  # booked before iCalUIds were kept
-                self.report.warnings.append(orphan_advice(label, view.report.name, None))
-            return
-        try:
-            removed = await self._remove_copy(series, view.report.id, today)
-        except NotFound:
-            return  # the report's mailbox (or their copy) is gone too: nothing is left
-        except GraphError as exc:
-            if passing(exc):
-                raise
-            self.report.warnings.append(orphan_advice(label, view.report.name, exc))
-            log.warning("schedule.orphans_left", extra={"series": series.id,
-                                                        "error": str(exc)})
-            return
-        if removed:
-            self.report.warnings.append(
-                f"{label}: {view.manager.name}'s mailbox no longer exists, so no cancellation "
-                f"could be sent; the series' meetings to come were removed from "
-                f"{view.report.name}'s calendar without a word to them.")
-
-    async def _remove_copy(self, series: SeriesRecord, report_id: str, today: date) -> bool:
-        """Delete the report's copy of ``series`` (whole, or its meetings from now on);
-        whether there was anything to delete. Raises the first error."""
-        graph = self.ctx.graph
-        copies = [e for e in await graph.events_by_ical_uid(report_id, series.ical_uid or "",
-                                                            COPY_SELECT)
-                  if e.is_organizer is False]
-        gone: list[str] = []
-        for copy in copies:
-            if series.first_date >= today or copy.type != "seriesMaster":
-                gone.append(copy.id)  # nothing of it has happened yet: it goes whole
-                continue
-            zone = ZoneInfo(series.time_zone)
-            until = datetime.combine(series.range_end + timedelta(days=2), time(0), tzinfo=zone)
-            gone += [i.id for i in await graph.instances(report_id, copy.id, self.now, until)
-                     if not i.cancelled and i.start is not None and i.start >= self.now]
-        if not gone:
-            return False
-        errors = [e for e in (await graph.delete_events(report_id, gone)).values() if e]
-        if errors:  # a passing fault first: the next run deletes what is left
-            raise next((e for e in errors if passing(e)), errors[0])
-        return True
 
     async def mark_ended(self, mailbox: str, event_id: str, pairing_key: str,
                          today: date) -> None:

@@ -94,19 +94,35 @@ class _Pairs:
     """The active pair a topics or private address names. The tokens are hashes of the
     pairs' keys, so they are worked out from the keys alone (one light read, and only when
     a mail names a pair: a run with no mail reads nothing), and a pair's people are read
-    only for the pairs that mail names."""
+    only for the pairs that mail names.
+
+    A private address also names a pair that is no longer active: the manager writes their
+    private note after the meeting, from its agenda, and the pair may have ended meanwhile
+    (the report moved, in a reorganisation, before this run read the mail). The note is
+    about a meeting that was held, so it is kept, as the report's comments on an ended
+    pair's meetings are; ignoring it would lose it without a word to the manager. Topics
+    for such a pair have no meeting left to go to, so they are not taken."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self._ids: dict[str, dict[str, int]] | None = None
+        self._others: dict[str, int] | None = None  # private tokens of the pairs not active
 
     def get(self, kind: str, token: str) -> PairingView | None:
         if self._ids is None:
-            keys = self._store.active_pairing_keys()
+            keys = self._store.pairing_keys()
             self._ids = {TOPICS: {topic_token(k): pid for pid, k in keys.items()},
                          PRIVATE: {private_token(k): pid for pid, k in keys.items()}}
         pid = self._ids[kind].get(token)
-        return None if pid is None else self._store.active_views([pid]).get(pid)
+        if pid is not None:
+            return self._store.active_views([pid]).get(pid)
+        if kind != PRIVATE:
+            return None
+        if self._others is None:  # read only when a private note names no active pair
+            self._others = {private_token(k): pid for pid, k in
+                            self._store.pairing_keys(active=False).items()}
+        pid = self._others.get(token)
+        return None if pid is None else self._store.view_of_pairing(pid)
 
 
 def _read(ctx: JobContext, box: str, message: MailMessage, pairs: _Pairs, now: datetime,

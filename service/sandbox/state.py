@@ -265,16 +265,32 @@ class TenantState:
         self.user(user)["accountEnabled"] = False
 
     def remove_user(self, user: Any) -> None:
-        """Delete the user and their mailbox; their reports lose their manager."""
+        """Delete the user and their mailbox; their reports lose their manager. As in Entra
+        ID, the deletion is soft: ``restore_user`` brings both back (within 30 days)."""
         record = self.user(user)
         uid = record["id"]
         del self.state["users"][uid]
-        self.state["events"].pop(uid, None)
-        self.state["messages"].pop(uid, None)
+        self.state.setdefault("deleted", {})[uid] = {
+            "user": record, "events": self.state["events"].pop(uid, None),
+            "messages": self.state["messages"].pop(uid, None)}
         self.calendar_cache.pop(uid, None)
         for other in self.state["users"].values():
             if other.get("manager_id") == uid:
                 other["manager_id"] = None
+
+    def restore_user(self, email: str) -> dict[str, Any]:
+        """Undo ``remove_user``: the account comes back with its id, and its mailbox with
+        everything it held when deleted (Exchange reconnects a soft-deleted mailbox to the
+        restored account: the calendar as it was, nothing that happened meanwhile). Its
+        reports' manager is not set again (set_manager does that)."""
+        deleted = self.state.get("deleted", {})
+        uid = next(k for k, v in deleted.items() if v["user"]["mail"].lower() == email.lower())
+        gone = deleted.pop(uid)
+        self.state["users"][uid] = gone["user"]
+        for part in ("events", "messages"):
+            if gone[part] is not None:
+                self.state[part][uid] = gone[part]
+        return dict(gone["user"])
 
     def block_mailbox(self, user: Any, blocked: bool = True) -> None:
         """Simulate an application access policy that keeps the app out of this mailbox."""

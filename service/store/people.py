@@ -36,7 +36,13 @@ from service.domain.records import (
     PersonUpdate,
     SeriesRecord,
 )
-from service.domain.status import LIVE_PAIRINGS, LIVE_SERIES, PairingStatus, SeriesStatus
+from service.domain.status import (
+    ENDING,
+    LIVE_PAIRINGS,
+    LIVE_SERIES,
+    PairingStatus,
+    SeriesStatus,
+)
 from service.store import convert
 from service.store.base import Repository, chunks, log
 from service.store.models import PairingRow, PersonRow, SeriesRow
@@ -464,14 +470,15 @@ class PeopleRepository(Repository):
 
     def views_to_end(self) -> list[PairingView]:
         """The pairings whose live series must end (see ``stale_reason``): the pairing
-        ended, or its cadence or length is no longer the series'."""
+        ended, or its cadence or length is no longer the series', or its end has begun."""
         live = _LIVE
         return self._views((live.id.is_not(None)) & (
             (PairingRow.status == PairingStatus.ENDED)
             | ((PairingRow.status == PairingStatus.ACTIVE)
                & ((func.coalesce(live.policy_cadence, live.cadence) != PairingRow.cadence)
                   | (func.coalesce(live.policy_minutes, live.minutes)
-                     != PairingRow.minutes)))))
+                     != PairingRow.minutes)
+                  | live.slot_note.startswith(ENDING, autoescape=True)))))
 
     def views_to_create(self) -> list[PairingView]:
         """Active pairings without a live series, or whose series is still being created."""

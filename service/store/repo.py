@@ -90,12 +90,14 @@ class Store(
                 )[0].append(convert.series(row))
         return out
 
-    def active_pairing_keys(self) -> dict[int, str]:
-        """The key of each active pairing, by id (two columns: no people, no series)."""
+    def pairing_keys(self, active: bool = True) -> dict[int, str]:
+        """The key of each active pairing (or, ``active`` False, of each other one: ended,
+        or its series deleted), by id (two columns: no people, no series)."""
+        is_active = PairingRow.status == PairingStatus.ACTIVE
         with self.session() as s:
             return {pid: key for pid, key in s.execute(
-                select(PairingRow.id, PairingRow.key)
-                .where(PairingRow.status == PairingStatus.ACTIVE))}
+                select(PairingRow.id, PairingRow.key).where(is_active if active
+                                                            else ~is_active))}
 
     def active_views(self, pairing_ids: Iterable[int]) -> dict[int, PairingView]:
         """``views`` of the given pairings that are active, by pairing id."""
