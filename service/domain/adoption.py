@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from service.domain.events import CalendarEvent
 from service.domain.model import WEEKDAYS, CadenceKind
+from service.domain.series import NO_END, outlook_range_end
 from service.domain.timezones import to_iana
 
 # The pairing tag of a series onetoone ended. Ending never changes the recurrence (that would
@@ -78,7 +79,9 @@ def series_from_event(event: CalendarEvent, fallback_zone: str) -> dict[str, Any
         "start_time": start.strftime("%H:%M"),
         "time_zone": zone,
         "first_date": rec.start_date if rec is not None and rec.start_date else start.date(),
-        "range_end": rec.end_date if rec is not None and rec.end_date else date(9999, 12, 31),
+        # (Not Graph's endDate of a range with no end, "0001-01-01": it would end before it
+        # began.)
+        "range_end": outlook_range_end(rec.range_type, rec.end_date) if rec else NO_END,
     }
 
 

@@ -40,7 +40,9 @@ _YEAR_RE = r"(?:[,-]?\s*('?\d{4}|'?\d{2}))?"
 _ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _NUMERIC = re.compile(r"(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?")
 _DAY_MONTH = re.compile(rf"(\d{{1,2}}){_ORD}(?:\s+of)?\s*[- ]\s*{_MONTH_RE}{_YEAR_RE}")
-_MONTH_DAY = re.compile(rf"{_MONTH_RE}\s*(\d{{1,2}}){_ORD}{_YEAR_RE}")
+# (?!\d): "Dec 2026" is no day: its "20" would be read as the day and "26" as the year.
+_MONTH_DAY = re.compile(rf"{_MONTH_RE}\s*(\d{{1,2}})(?!\d){_ORD}{_YEAR_RE}")
+_MONTH_YEAR = re.compile(rf"{_MONTH_RE},?\s*(\d{{4}})")
 _IN_N = re.compile(r"in\s+(\d{1,3}|[a-z]+)\s+(day|days|week|weeks|wk|wks|month|months)")
 _WEEKDAY_PREFIX = re.compile(r"^([a-z]{2,9})\.?,?\s+(?=\d|[a-z]{3,9}\.?\s*\d)")
 
@@ -143,6 +145,10 @@ def parse_due(text: str, meeting_date: date) -> date | None:
     m = _MONTH_DAY.fullmatch(s)
     if m and m.group(1) in _MONTHS:
         return _make(int(m.group(2)), _MONTHS[m.group(1)], _year(m.group(3)), meeting_date)
+    m = _MONTH_YEAR.fullmatch(s)
+    if m and m.group(1) in _MONTHS and int(m.group(2)):  # "by Dec 2026": by that month's end
+        year, month = int(m.group(2)), _MONTHS[m.group(1)]
+        return _make(calendar.monthrange(year, month)[1], month, year, meeting_date)
     return None
 
 

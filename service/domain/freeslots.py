@@ -114,9 +114,10 @@ def free_slots(
     A time qualifies when it is on a manager-local date inside ``window`` (inclusive); on
     the ``step_minutes`` grid from local midnight, or at the target's own time of day; inside
     both people's working hours (each in their own zone, whole meeting on one working day),
-    or, when those have no time in common in the window and the target itself lies outside
-    them (zones far apart), on both people's working days and no further outside their
-    hours (the two distances summed) than the target is;
+    or, when those have no time in common in the window (from ``not_before`` on, off the
+    blocked days) and the target itself lies outside them (zones far apart), on both
+    people's working days and no further outside their hours (the two distances summed)
+    than the target is;
     overlaps no ``busy`` interval (both people's, merged); touches no ``blocked_days`` date
     (a holiday or absence day, checked against the meeting's local date in *both* zones,
     since the two people may be in different countries); and starts at or after
@@ -160,13 +161,16 @@ def free_slots(
             r_out = _outside(start, end, report_hours, rz)
             if r_out is None or m_out + r_out > slack:
                 continue
-            shared = shared or m_out + r_out == 0
             s_ts, e_ts = start.timestamp(), end.timestamp()
             if s_ts < floor or d in blocked:
                 continue
             if {start.astimezone(rz).date(), (end - timedelta(seconds=1)).astimezone(rz).date(),
                     (end - timedelta(seconds=1)).date()} & blocked:
                 continue
+            # Time in common counts only where a meeting could land: far-apart zones share
+            # an hour only in the weeks one has changed its clocks and the other not yet,
+            # and such a day already past (or a holiday) must not hold the move back.
+            shared = shared or m_out + r_out == 0
             if busy_iv.overlaps(s_ts, e_ts):
                 continue
             (outside if m_out + r_out else found).append(

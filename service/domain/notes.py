@@ -45,7 +45,8 @@ of the two people or a pronoun, so ordinary sentences are not misread.
 DUE (see ``parse_due``): ISO ``2026-12-12``; ``12/12/2026``, ``12/12/26``, ``12.12.2026``
 and ``12/12`` are DAY/MONTH (UK style, the guidance's home); ``12 Dec``, ``12th December
 2026``, ``Dec 12``, ``December 12, 2026``, optionally after a weekday (``Fri 12 Dec``); a
-date without a year is the next such date on or after the meeting; ``today``,
+date without a year is the next such date on or after the meeting; ``Dec 2026`` (that
+month's last day); ``today``,
 ``tomorrow``, weekday names (the first such day after the meeting; ``next Friday`` is the
 Friday of the following week), ``end of week``/``this week`` (Friday), ``next week``
 (meeting + 7 days), ``end of next week``, ``end of month``, ``next month``,

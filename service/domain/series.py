@@ -73,6 +73,24 @@ M = TypeVar("M", bound=StoredMeeting)
 TICK = timedelta(microseconds=1)
 # How much of the pattern is expanded at a time while looking for a meeting still to list.
 _SPAN = timedelta(days=70)
+# The range end of a series with no end (adopted from a calendar: an older version's, or
+# one a manager set to "no end date"), the last date there is.
+NO_END = date(9999, 12, 31)
+# How far past today the meetings of such a series are listed (to cancel, delete or check
+# them): Graph lists a series' meetings only over a window, and this one has no last one.
+NO_END_REACH = timedelta(days=371)
+
+
+def listed_until(range_end: date, today: date) -> date:
+    """The last day to list a series' meetings to: its range's end, or for a series with
+    no end, ``NO_END_REACH`` past ``today``."""
+    return range_end if range_end < NO_END else today + NO_END_REACH
+
+
+def outlook_range_end(event_range_type: str, end_date: date | None) -> date:
+    """A series' end as Graph shows it: only an end-dated range ends (Graph gives every
+    range an endDate, "0001-01-01" for one with no end or a number of meetings)."""
+    return end_date if event_range_type == "endDate" and end_date else NO_END
 # Past the longest cadence's gap (a monthly pattern's five weeks).
 _NEXT_REACH = timedelta(days=42)
 
@@ -217,7 +235,10 @@ def listing_due_at(series: StoredSeries, stored: Sequence[AgendaMeeting], after:
     best = min(moved, default=None)
     # The pattern's first unsettled slot is enough: a later slot's agenda is never due
     # sooner (both bounds grow with the start).
-    last = datetime.combine(series.range_end + timedelta(days=2), time(0), tzinfo=zone)
+    # (A series with no end, adopted from a calendar, has 9999-12-31, the last date there is:
+    # the loop then ends at its first unsettled slot, as for any other.)
+    last = datetime.combine(min(series.range_end, date.max - timedelta(days=2))
+                            + timedelta(days=2), time(0), tzinfo=zone)
     lo = after
     while lo < last:
         for start, _end in occurrences(series, lo, lo + _SPAN):

@@ -20,7 +20,7 @@ from service.domain.events import CalendarEvent
 from service.domain.htmltext import html_to_text
 from service.domain.model import Cadence, CadenceKind
 from service.domain.records import PairingView, PersonRecord, SeriesRecord
-from service.domain.series import WindowOccurrences, slot_of
+from service.domain.series import WindowOccurrences, listed_until, slot_of
 from service.domain.series import occurrences as series_occurrences
 from service.domain.slots import choose_slot
 from service.domain.status import MEETING_SERIES, SeriesStatus
@@ -280,7 +280,8 @@ class OverlapRepair(SchedulerBase):
             pattern = replace(series, **series_from_event(master, series.time_zone))
         zone = ZoneInfo(pattern.time_zone)
         lo = datetime.combine(pattern.first_date, time(0), tzinfo=zone)
-        hi = datetime.combine(pattern.range_end + timedelta(days=2), time(0), tzinfo=zone)
+        last = listed_until(pattern.range_end, self.now.astimezone(zone).date())
+        hi = datetime.combine(last + timedelta(days=2), time(0), tzinfo=zone)
         items = await self.ctx.graph.instances(
             series.mailbox, series.event_id or "", lo, hi,
             "id,start,end,type,isCancelled,originalStart")

@@ -11,6 +11,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from service.domain.records import OccurrenceRecord, SeriesRecord
+from service.domain.series import listed_until
 from service.errors import AuthError, GraphError, NotFound, OutcomeUnknown, Throttled
 from service.jobs.context import JobContext
 
@@ -97,7 +98,8 @@ class OrphanSteps:
                 gone.append(copy.id)  # nothing of it has happened yet: it goes whole
                 continue
             zone = ZoneInfo(series.time_zone)
-            until = datetime.combine(series.range_end + timedelta(days=2), time(0), tzinfo=zone)
+            last = listed_until(series.range_end, today)
+            until = datetime.combine(last + timedelta(days=2), time(0), tzinfo=zone)
             gone += [i.id for i in await graph.instances(report_id, copy.id, self.now, until)
                      if not i.cancelled and i.start is not None and i.start >= self.now]
         if not gone:

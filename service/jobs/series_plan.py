@@ -19,7 +19,12 @@ from service.domain.cadence import add_months
 from service.domain.events import CalendarEvent, MailboxInfo
 from service.domain.model import WEEKDAYS, CadenceKind, WorkingHours
 from service.domain.records import OccurrenceRecord, PairingView, PersonRecord, SeriesRecord
-from service.domain.series import WindowOccurrences
+from service.domain.series import (
+    NO_END,
+    WindowOccurrences,
+    listed_until,
+    outlook_range_end,
+)
 from service.domain.status import (
     ENDING,
     HOLDING_SERIES,
@@ -338,6 +343,15 @@ class SchedulerBase(OrphanSteps):
             await graph.cancel_event(series.mailbox, event_id, comment)
             return today
         await self.cancel_future(replace(series, event_id=event_id), comment)
+        if series.range_end >= NO_END:
+            # Cancelled as far as Graph lists it; a new end date instead would drop every
+            # exception of the series (its meetings held, with their notes) in Outlook.
+            view = store.view_of_pairing(series.pairing_id)
+            who = (view.manager.name, view.report.name) if view else (series.mailbox, "")
+            self.report.warnings.append(
+                f"{' & '.join(filter(None, who))}: the 1-2-1 series had no end date in "
+                f"Outlook; its meetings up to {listed_until(series.range_end, today)} were "
+                f"cancelled. Ask {who[0]} to end the series in Outlook for the later ones.")
         if pairing is not None:
             await self.mark_ended(series.mailbox, event_id, pairing.key, today)
         # A series whose first meeting was earlier today (or moved before it) keeps today:
@@ -360,7 +374,8 @@ class SchedulerBase(OrphanSteps):
                     continue
                 today = local_today(self.now, old.time_zone)
                 # Its range as Outlook holds it (the store's was cut short when it ended).
-                until = event.recurrence.end_date or today + TAKEN_HORIZON
+                rec = event.recurrence
+                until = outlook_range_end(rec.range_type, rec.end_date)
                 try:
                     await self._end_in_outlook(replace(old, range_end=until),
                                                "a new series replaces it", today)
@@ -407,7 +422,8 @@ class SchedulerBase(OrphanSteps):
         takes the gaps for meetings the manager cancelled; a run that dies half-way leaves
         the rest to the next, which reads the instances again (cancelled ones are gone)."""
         zone = ZoneInfo(series.time_zone)
-        until = datetime.combine(series.range_end + timedelta(days=2), time(0), tzinfo=zone)
+        last = listed_until(series.range_end, local_today(self.now, series.time_zone))
+        until = datetime.combine(last + timedelta(days=2), time(0), tzinfo=zone)
         try:
             items = await self.ctx.graph.instances(series.mailbox, series.event_id or "",
                                                    self.now, until)

@@ -139,6 +139,20 @@ def _check_recurrence(recurrence: Any, start: dict[str, str], end: dict[str, str
         raise bad_request(f"Invalid recurrence: {exc}", "ErrorInvalidRequest") from None
 
 
+def _as_stored(recurrence: dict[str, Any]) -> dict[str, Any]:
+    """The recurrence as Graph gives it back: every range has an endDate and a
+    numberOfOccurrences, placeholders where its type does not use them ("0001-01-01" and 0),
+    so code reading one must go by the range's type."""
+    out = copy.deepcopy(recurrence)
+    rng = out.setdefault("range", {})
+    kind = rng.get("type") or "noEnd"
+    if kind != "endDate":
+        rng["endDate"] = "0001-01-01"
+    if kind != "numbered":
+        rng["numberOfOccurrences"] = 0
+    return out
+
+
 def create_event(tenant: TenantState, uid: str, body: Any, *, validate: bool = True
                  ) -> tuple[dict[str, Any], bool]:
     """Store a new event (or find the one with the same transactionId): (event, created)."""
@@ -196,7 +210,7 @@ def create_event(tenant: TenantState, uid: str, body: Any, *, validate: bool = T
                                              "uniqueIdType": "unknown", "address": {},
                                              "coordinates": {}},
         "locations": list(body.get("locations") or []),
-        "recurrence": copy.deepcopy(recurrence) if recurrence else None,
+        "recurrence": _as_stored(recurrence) if recurrence else None,
         "attendees": [_attendee(a) for a in body.get("attendees") or []],
         "organizer": {"emailAddress": {"name": organizer["displayName"],
                                        "address": organizer["mail"]}},
@@ -259,6 +273,7 @@ def update_event(tenant: TenantState, uid: str, event_id: str, body: Any) -> dic
     if changes.get("recurrence"):
         _check_recurrence(changes["recurrence"], changes.get("start", event["start"]),
                           changes.get("end", event["end"]))
+        changes["recurrence"] = _as_stored(changes["recurrence"])
     if "body" in changes:
         changes["body"] = store_body(changes["body"])
     if "attendees" in changes:

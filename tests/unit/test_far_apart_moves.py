@@ -84,3 +84,26 @@ def test_pairs_whose_hours_overlap_are_still_moved_inside_them() -> None:
     for start, end in got:
         assert minutes_outside(start, end, manager) == 0
         assert minutes_outside(start, end, report) == 0
+
+
+def test_hours_in_common_only_before_the_move_can_land_do_not_hold_it_back() -> None:
+    """London and Los Angeles (hours 09:00-17:00 each) have no time in common, except in the
+    weeks each March and autumn when one has changed its clocks and the other not yet (17:00
+    London is then 09:00 in Los Angeles, not 08:00). A meeting on Good Friday 2026 (the
+    slot chooser's Friday 16:30 London, 08:30 in Los Angeles) may move anywhere from 27 March,
+    still such a week; but that day is past when the move is made. It moves all the same, to
+    a time no further outside their hours, instead of staying on the bank holiday with a "no
+    time" mail: a time that cannot be booked never had the two in common."""
+    manager, report = WorkingHours("Europe/London"), WorkingHours("America/Los_Angeles")
+    good_friday = datetime(2026, 4, 3, 16, 30, tzinfo=LONDON)
+    now = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
+    got = decide(start=good_friday, end=good_friday + timedelta(minutes=30),
+                 original_start=good_friday, kind=CadenceKind.FORTNIGHTLY,
+                 manager=Attendee("Hana Head", manager, holiday_calendar("GB-ENG", [2026])),
+                 report=Attendee("Max Lead", report, holiday_calendar("US-CA", [2026])),
+                 not_before=now + timedelta(hours=24))
+    assert got.action == "move", got
+    assert got.start is not None and got.end is not None
+    assert got.start == datetime(2026, 4, 2, 16, 30, tzinfo=LONDON)  # Thursday, same time
+    assert minutes_outside(got.start, got.end, manager) + minutes_outside(
+        got.start, got.end, report) <= 30

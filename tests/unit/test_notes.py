@@ -498,3 +498,19 @@ def test_last_times_recalled_lines_and_the_private_address_are_ours_by_shape() -
     ])
     parsed = parse(block)
     assert parsed.notes == ["Agreed to revisit the budget"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Dec 2026", date(2026, 12, 31)),
+    ("December 2026", date(2026, 12, 31)),
+    ("Jan 2027", date(2027, 1, 31)),
+    ("Feb. 2028", date(2028, 2, 29)),
+    ("Dec 26", date(2026, 12, 26)),  # two digits: still the day
+])
+def test_a_month_and_year_is_the_end_of_that_month(text: str, expected: date) -> None:
+    """"by Dec 2026" is by the end of December: not the 20th (the year's first two digits
+    read as the day, the rest as a two-digit year), which the agenda then shows as overdue
+    from 21 December and the summary mails as the due date."""
+    assert parse_due(text, MEETING) == expected
+    assert split_due(f"finish the course by {text}", MEETING) == ("finish the course",
+                                                                   expected)
