@@ -147,28 +147,9 @@ def test_older_series_tagged_only_by_pairing_are_adopted(
         db_url: str, settings_for: Any, tmp_path: Any) -> None:
     """A series an earlier version made (tagged with the pairing key alone, as every version
     does) is found by the mailbox search after a lost database, and adopted."""
-    tenant = org()
-    mia = tenant.user("mia@contoso.example")["id"]
-    rob = tenant.user("rob@contoso.example")["id"]
-    key = pairing_key(mia, rob)
+    from tests.integration.test_adopted_no_end_series import AS_POSTED, _seed
 
-    async def go() -> None:
-        async with httpx.AsyncClient(transport=SandboxTransport(tenant), base_url=BASE,
-                                     headers={"Authorization": "Bearer t"}) as c:
-            r = await c.post(f"/users/{mia}/events", json={
-                "subject": "1-2-1: Mia Manager & Rob Report",
-                "start": {"dateTime": "2026-11-30T15:00:00", "timeZone": "GMT Standard Time"},
-                "end": {"dateTime": "2026-11-30T15:30:00", "timeZone": "GMT Standard Time"},
-                "recurrence": {"pattern": {"type": "weekly", "interval": 2,
-                                           "daysOfWeek": ["monday"]},
-                               "range": {"type": "noEnd", "startDate": "2026-11-30"}},
-                "attendees": [{"emailAddress": {"address": "rob@contoso.example"},
-                               "type": "required"}],
-                "transactionId": "made-by-an-older-version",
-                "singleValueExtendedProperties": [{"id": PAIRING_PROPERTY, "value": key}]})
-            assert r.status_code == 201, r.text
-
-    asyncio.run(go())
+    tenant = _seed(AS_POSTED)
     result = _run(settings_for(db_url), tenant, NOW)
     assert result.schedule.adopted == ["Mia Manager & Rob Report"]
     assert len(result.schedule.created) == 5

@@ -7,34 +7,17 @@ in New York, 10:30 London is 05:30)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.app import job_context
-from service.jobs.tick import tick
 from service.sandbox import SandboxTenant
+from tests.integration.test_adoption_search import _run as _tick
 from tests.integration.test_mailbox_settings_reads import CUSTOM_ZONE, NOW, _hours_org
 
 MIA, NIA = "mia@contoso.example", "nia@contoso.example"
-
-
-async def no_sleep(_seconds: float) -> None:
-    """Retries in tests don't wait."""
-
-
-def _tick(settings: Any, tenant: SandboxTenant, now: datetime) -> Any:
-    tenant.now = lambda: now
-
-    async def go() -> Any:
-        async with job_context(settings, now, sandbox=tenant,
-                               graph_options={"sleep": no_sleep}) as ctx:
-            return await tick(ctx, now)
-
-    return asyncio.run(go())
 
 
 def _nia_series(tenant: SandboxTenant) -> list[dict[str, Any]]:
