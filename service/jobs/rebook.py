@@ -24,14 +24,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.absence import holiday_calendar
-from service.domain.agenda import first_name, format_when
+from service.domain.agenda import first_name
 from service.domain.body import block_text, fingerprint
 from service.domain.events import MailMessage
 from service.domain.freeslots import cadence_window, free_slots
@@ -41,9 +39,6 @@ from service.domain.readback import known_not_held
 from service.domain.rebook import (
     MAX_SLOTS,
     auto_reply,
-    booking_address,
-    booking_link,
-    booking_subject,
     decode_slots,
     encode_slots,
     offer_open,
@@ -53,12 +48,9 @@ from service.domain.rebook import (
     sender_of,
 )
 from service.domain.records import (
-    MailRecord,
     OccurrenceRecord,
     PairingView,
     RebookRecord,
-    Recipient,
-    SeriesRecord,
 )
 from service.domain.status import (
     HOLDING_SERIES,
@@ -66,7 +58,6 @@ from service.domain.status import (
     AgendaState,
     MissedReason,
     OccurrenceStatus,
-    OutboxStatus,
     PairingStatus,
     RebookStatus,
 )
@@ -77,6 +68,7 @@ from service.jobs.agenda import _first_shown, agenda_for, question_bank, render_
 from service.jobs.context import JobContext
 from service.jobs.freebusy_packs import Calendars, ask, pack, per_organizer
 from service.jobs.missed_runs import settle_if_missed_again
+from service.jobs.rebook_mail import Missed, ended_mail, mail_row, offer_context, offer_mail
 from service.jobs.rebook_reads import PICK_NOTICE, picks_unread, read_sent_items
 from service.jobs.schedule import working_hours
 from service.jobs.summaries import reminder_mail
@@ -104,20 +96,6 @@ class RebookReport:
     failed: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Missed:
-    """A missed occurrence with its pairing and series, as the offer needs them."""
-
-    occ: OccurrenceRecord
-    view: PairingView
-    series: SeriesRecord
-
-    @property
-    def label(self) -> str:
-        return (f"{self.view.manager.name} & {self.view.report.name} "
-                f"{self.occ.start:%Y-%m-%d}")
-
-
 # -- the tick step --------------------------------------------------------------------------
 
 
@@ -136,14 +114,14 @@ async def rebook_missed(ctx: JobContext, now: datetime) -> RebookReport:
     return report
 
 
-def _context(store: Store, occ: OccurrenceRecord) -> _Missed | None:
+def _context(store: Store, occ: OccurrenceRecord) -> Missed | None:
     context = store.occurrence_context(occ)
     if context is None:
         return None
     series, view = context
     if view.pairing.status != PairingStatus.ACTIVE or series.status not in HOLDING_SERIES:
         return None  # the pair or its series ended (one extended, superseded, holds meetings)
-    return _Missed(occ, view, series)
+    return Missed(occ, view, series)
 
 
 @dataclass(frozen=True)
@@ -161,7 +139,7 @@ class _Window:
 
 @dataclass(frozen=True)
 class _Offer:
-    missed: _Missed
+    missed: Missed
     reason: str
     window: _Window
 
@@ -216,7 +194,7 @@ async def _offer_missed(ctx: JobContext, now: datetime, report: RebookReport) ->
             store.release(pairing_id, ctx.worker_id)
 
 
-def _failed(report: RebookReport, missed: _Missed, error: str) -> None:
+def _failed(report: RebookReport, missed: Missed, error: str) -> None:
     report.failed.append(f"{missed.label}: {error}")
     log.warning("rebook.offer_failed", extra={"occurrence": missed.occ.id, "error": error})
 
@@ -247,9 +225,9 @@ def _offer_one(ctx: JobContext, offer: _Offer, calendars: Calendars, now: dateti
         # times, one mail rather than two at once. (Should another worker queue the plain
         # reminder meanwhile, the keys clash, nothing is stored, and the next run offers.)
         mail = reminder_mail(view, missed.occ, missed.series.time_zone, now,
-                             offer=_offer_context(ctx, missed, reason, token, slots, "offer"))
+                             offer=offer_context(ctx, missed, reason, token, slots, "offer"))
     elif slots:
-        mail = _offer_mail(ctx, missed, reason, token, slots, "offer", now)
+        mail = offer_mail(ctx, missed, reason, token, slots, "offer", now)
     if not store.add_rebook(row, mail):
         return  # another worker offered it first
     if not slots:
@@ -261,7 +239,7 @@ def _offer_one(ctx: JobContext, offer: _Offer, calendars: Calendars, now: dateti
                                       "slots": len(slots)})
 
 
-def _window(missed: _Missed, now: datetime) -> _Window | None:
+def _window(missed: Missed, now: datetime) -> _Window | None:
     """The missed meeting's cadence window from now on (None when it is already over)."""
     view, series, occ = missed.view, missed.series, missed.occ
     manager_hours = working_hours(view.manager, series.time_zone)
@@ -279,7 +257,7 @@ def _window(missed: _Missed, now: datetime) -> _Window | None:
 Spans = list[tuple[datetime, datetime]]
 
 
-async def _free_times(ctx: JobContext, missed: _Missed, now: datetime,
+async def _free_times(ctx: JobContext, missed: Missed, now: datetime,
                       picked: datetime | None = None) -> tuple[Spans, Spans] | None:
     """One pick's check: up to three free times for both people in the missed meeting's
     cadence window (one getSchedule), and the busy time they were chosen around (None when
@@ -294,7 +272,7 @@ async def _free_times(ctx: JobContext, missed: _Missed, now: datetime,
     return _slots(ctx, missed, window, schedule)
 
 
-def _slots(ctx: JobContext, missed: _Missed, window: _Window,
+def _slots(ctx: JobContext, missed: Missed, window: _Window,
            schedule: dict[str, Spans | None]) -> tuple[Spans, Spans]:
     """Up to three free times in the window around both people's busy time (``schedule``,
     by lower-cased address; None where Graph could not tell), and that busy time."""
@@ -339,64 +317,6 @@ def _public_holidays(ctx: JobContext, view: PairingView, first: date, last: date
     return days
 
 
-# -- mail -----------------------------------------------------------------------------------
-
-_INTRO: dict[str, str] = {
-    MissedReason.CANCELLED: "Your 1-2-1 with {report} on {when} was cancelled. Both of you "
-                            "are free at these times:",
-    MissedReason.DECLINED: "Your 1-2-1 with {report} on {when} was declined by {first}. Both "
-                           "of you are free at these times:",
-    MissedReason.NOT_HELD: "No notes were recorded for your 1-2-1 with {report} on {when}. If "
-                           "it didn't take place, both of you are free at these times:",
-}
-
-
-def _offer_mail(ctx: JobContext, missed: _Missed, reason: str, token: str,
-                slots: list[tuple[datetime, datetime]], kind: str, now: datetime) -> MailRecord:
-    """The offer (or the fresh offer after a stale pick): to the manager only."""
-    view = missed.view
-    offer = _offer_context(ctx, missed, reason, token, slots, kind)
-    subject = (f"New times for your 1-2-1 with {view.report.name}" if kind == "reoffer"
-               else f"Rebook your 1-2-1 with {view.report.name} ({offer['missed_when']})")
-    return _mail_row(ctx, missed, kind, subject, render("rebook_offer.html.j2", o=offer), now)
-
-
-def _offer_context(ctx: JobContext, missed: _Missed, reason: str, token: str,
-                   slots: list[tuple[datetime, datetime]], kind: str) -> dict[str, Any]:
-    """What an offer's mail says: the times as links that book them."""
-    view, series = missed.view, missed.series
-    box = ctx.settings.mail.topics_mailbox
-    target = box or view.manager.email
-    zone = ZoneInfo(series.time_zone)
-    links = []
-    for index, (start, _end) in enumerate(slots, 1):
-        when = format_when(start.astimezone(zone))
-        address = booking_address(target, token, index)
-        links.append({"n": index, "when": when, "address": address,
-                      "href": booking_link(address, booking_subject(token, index, when))})
-    missed_when = format_when(missed.occ.start.astimezone(zone))
-    return {
-        "manager_first": first_name(view.manager.name), "report_name": view.report.name,
-        "report_first": first_name(view.report.name), "missed_when": missed_when,
-        "intro": _INTRO[reason].format(report=view.report.name, when=missed_when,
-                                       first=first_name(view.report.name)),
-        "links": links, "fresh": kind == "reoffer", "own_mailbox": not box,
-    }
-
-
-def _mail_row(ctx: JobContext, missed: _Missed, kind: str, subject: str, body: str,
-              now: datetime) -> MailRecord:
-    view = missed.view
-    box = ctx.settings.mail.topics_mailbox
-    return MailRecord(
-        key=f"rebook:{missed.occ.id}:{kind}", kind=f"rebook_{kind}", pairing_id=view.pairing.id,
-        occurrence_id=missed.occ.id, mailbox=box or view.manager.id,
-        to=(Recipient(view.manager.name, view.manager.email),), cc=(), subject=subject[:400],
-        body_html=body, tag=uuid.uuid4().hex, status=OutboxStatus.PENDING, attempts=0,
-        last_error="",
-        created_at=now)
-
-
 # -- booking --------------------------------------------------------------------------------
 
 
@@ -432,6 +352,8 @@ async def handle_booking(ctx: JobContext, message: MailMessage, now: datetime
     if view is None or not sender or sender != view.manager.email.lower():
         return _ignore("sender is not the pair's manager", message)
     if rebook.status != RebookStatus.OFFERED:
+        if rebook.status == RebookStatus.EXPIRED:  # (closed when the pair or series ended)
+            _answer_ended(ctx, store.occurrence(rebook.missed_occurrence_id), now)
         return _ignore(f"offer {rebook.status}", message)
     if rebook.booked_index is not None and rebook.booked_index != index:
         return _ignore("offer already used", message)
@@ -441,6 +363,7 @@ async def handle_booking(ctx: JobContext, message: MailMessage, now: datetime
     occ = store.occurrence(rebook.missed_occurrence_id)
     missed = _context(store, occ) if occ is not None else None
     if missed is None:
+        _answer_ended(ctx, occ, now)
         store.update_rebook(rebook.id, now, status=RebookStatus.EXPIRED)
         return _ignore("the pair or its series ended", message)
     try:
@@ -458,7 +381,15 @@ async def handle_booking(ctx: JobContext, message: MailMessage, now: datetime
     return f"booked {done}", True
 
 
-async def _pick(ctx: JobContext, missed: _Missed, rebook: RebookRecord, index: int,
+def _answer_ended(ctx: JobContext, occ: OccurrenceRecord | None, now: datetime) -> None:
+    """Tell the manager, once, that a pick was not booked because the missed meeting's pair
+    or series has ended since the offer; a pick closed for any other reason is not."""
+    context = ctx.store.occurrence_context(occ) if occ is not None else None
+    if occ is not None and context is not None and _context(ctx.store, occ) is None:
+        ctx.store.enqueue(ended_mail(ctx, Missed(occ, context[1], context[0]), now))
+
+
+async def _pick(ctx: JobContext, missed: Missed, rebook: RebookRecord, index: int,
                 slots: list[tuple[datetime, datetime]], now: datetime) -> str | None:
     """Check the picked time is still free and store the pick; a text when it was not
     booked (stale: fresh times offered once, else a short note), None to go on."""
@@ -476,19 +407,19 @@ async def _pick(ctx: JobContext, missed: _Missed, rebook: RebookRecord, index: i
     return None
 
 
-def _stale(ctx: JobContext, missed: _Missed, rebook: RebookRecord,
+def _stale(ctx: JobContext, missed: Missed, rebook: RebookRecord,
            fresh: list[tuple[datetime, datetime]], now: datetime) -> str:
     store = ctx.store
     if fresh:
         token = secrets.token_hex(8)
-        mail = _offer_mail(ctx, missed, rebook.reason, token, fresh, "reoffer", now)
+        mail = offer_mail(ctx, missed, rebook.reason, token, fresh, "reoffer", now)
         if store.reoffer_rebook(rebook.id, rebook.token, token, encode_slots(fresh), mail, now):
             log.info("rebook.reoffered", extra={"rebook": rebook.id, "slots": len(fresh)})
             return f"re-offered {missed.label}"
     view = missed.view
     body = render("rebook_stale.html.j2", s={
         "manager_first": first_name(view.manager.name), "report_name": view.report.name})
-    mail = _mail_row(ctx, missed, "stale",
+    mail = mail_row(ctx, missed, "stale",
                      f"That time is no longer free: 1-2-1 with {view.report.name}", body, now)
     # Only while unpicked: another worker may have just booked this very time (so busy).
     if not store.close_unpicked(rebook.id, rebook.token, mail, now):
@@ -497,7 +428,7 @@ def _stale(ctx: JobContext, missed: _Missed, rebook: RebookRecord,
     return f"stale {missed.label}"
 
 
-async def _book(ctx: JobContext, rebook: RebookRecord, missed: _Missed, now: datetime, *,
+async def _book(ctx: JobContext, rebook: RebookRecord, missed: Missed, now: datetime, *,
                 adopt: bool) -> str:
     """Create the single meeting for a stored pick (or, with ``adopt``, first look for the
     one an interrupted attempt may have made) and record it."""

@@ -379,7 +379,7 @@ def test_mail_templates_use_readable_greys_and_name_their_language() -> None:
 
     folder = default_folder()
     for name in ("agenda", "reminder", "absence_long", "absence_no_slot", "prep", "summary",
-                 "rebook_stale", "rebook_offer"):
+                 "rebook_stale", "rebook_offer", "rebook_ended"):
         text = (folder / f"{name}.html.j2").read_text(encoding="utf-8")
         assert not re.search(r"color:#(888|999|aaa|bbb)", text, re.I), name
         if name != "agenda":
