@@ -12,12 +12,20 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from service.domain.agenda import first_name, format_date, format_when
+from service.domain.agenda import (
+    DAYS_LONG,
+    MONTHS_LONG,
+    first_name,
+    format_date,
+    format_when,
+    zone_label,
+)
 from service.domain.records import (
     ActionRecord,
     MailRecord,
     OccurrenceRecord,
     PairingView,
+    PersonRecord,
     Recipient,
     SeriesRecord,
 )
@@ -67,6 +75,27 @@ def _when_start(start: datetime, zone: str) -> str:
     return f"{local:%A} {format_date(local.date())}"
 
 
+def when_for(start: datetime, zone: str, reader: PersonRecord) -> str:
+    """``format_when`` in the meeting's zone, and, when the reader's clock (their mailbox's
+    zone) shows another time then, that too: a report in New York reading "15:00 GMT" in a
+    mail to them alone should not have to work out that it is 10:00 where they are."""
+    here = start.astimezone(ZoneInfo(zone))
+    text = format_when(here)
+    try:
+        theirs = ZoneInfo(reader.time_zone) if reader.time_zone else None
+    except (KeyError, ValueError):
+        return text
+    if theirs is None:
+        return text
+    there = start.astimezone(theirs)
+    if there.utcoffset() == here.utcoffset():
+        return text
+    day = "" if there.date() == here.date() else (
+        f"{DAYS_LONG[there.weekday()]} {there.day} {MONTHS_LONG[there.month - 1]} {there.year}, ")
+    label = zone_label(there)
+    return f"{text} ({day}{there:%H:%M}{' ' + label if label else ''} your time)"
+
+
 def next_meeting(view: PairingView, stored: list[OccurrenceRecord], after: datetime,
                  holding: Sequence[SeriesRecord] = ()) -> datetime | None:
     """When the pair meets next after ``after`` (see `service.domain.series`).
@@ -103,7 +132,7 @@ def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zon
         closed=tuple(item(a) for a in actions if a.closed_occurrence_id == occ.id),
         still_open=tuple(item(a) for a in actions
                          if a.status == ActionStatus.OPEN and a.raised_occurrence_id != occ.id),
-        next_meeting=format_when(upcoming.astimezone(ZoneInfo(zone))) if upcoming else None,
+        next_meeting=when_for(upcoming, zone, view.report) if upcoming else None,
         topics_address=_topics_address(ctx, view),
         replies_kept=bool(ctx.settings.mail.topics_mailbox),
     )
@@ -151,7 +180,7 @@ def prep_mail(ctx: JobContext, view: PairingView, start: datetime,
             "manager_name": view.manager.name,
             "manager_first": first_name(view.manager.name),
             "when": _when_start(start, zone),
-            "when_time": format_when(start.astimezone(ZoneInfo(zone))),
+            "when_time": when_for(start, zone, view.report),
             "replies_add_topics": bool(ctx.settings.mail.topics_mailbox),
             "topics": [t.text for t in ctx.store.open_topics(view.pairing.id)]}
     return MailRecord(
