@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import logging
+import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -57,7 +60,33 @@ def serve(
         def log_message(self, format: str, *args: object) -> None:
             pass  # probes every few seconds would drown the real log lines
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    server = _server(host, port, Handler)
     threading.Thread(target=server.serve_forever, daemon=True, name="health").start()
     log.info("health.listening", extra={"host": host, "port": server.server_address[1]})
     return server
+
+
+class _DualStackServer(ThreadingHTTPServer):
+    """An IPv6 socket, which on ``::`` takes IPv4 connections too (as `python -m
+    http.server` does)."""
+
+    address_family = socket.AF_INET6
+
+    def server_bind(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):  # (a system without dual stack)
+            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        super().server_bind()
+
+
+def _server(host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    """A server on ``host``. ThreadingHTTPServer opens an IPv4 socket, which can't bind an
+    IPv6 address: an IPv6-only Kubernetes cluster probes the pod's IPv6 address, so
+    ``health_host = "::"`` must work. A host name is still looked up for IPv4, as before."""
+    bare = host.strip("[]")
+    try:
+        ipv6 = ipaddress.ip_address(bare).version == 6
+    except ValueError:
+        ipv6 = False
+    if ipv6:
+        return _DualStackServer((bare, port), handler)
+    return ThreadingHTTPServer((host, port), handler)

@@ -13,6 +13,7 @@ lets a second Ctrl-C exit at once.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import signal
@@ -51,6 +52,12 @@ class Worker:
             duty_lease(settings.worker, self.clock.speed))
         self.last_ok: datetime | None = None
         self.last_error: str | None = None
+        # The directory sync's health, kept apart: a plain tick with nothing due makes no Graph
+        # request, so its going through says nothing of syncs that keep failing (an expired
+        # client secret, a pairs file gone). Since when no sync was owed (the last good sync,
+        # a run standing by, else the first run), and the error of the syncs failing since.
+        self.sync_ok: datetime | None = None
+        self.sync_error: str | None = None
         self.counters: dict[str, float] = {
             "ticks": 0, "tick_failures": 0, "series_created": 0, "series_adopted": 0,
             "series_extended": 0, "series_ended": 0, "agendas_injected": 0,
@@ -98,6 +105,7 @@ class Worker:
                     # Standing by is this replica working as it should: ready, and counted.
                     self.counters["standby_runs"] += 1
                     self.last_ok, self.last_error = now, None
+                    self.sync_ok, self.sync_error = now, None  # the replica on duty syncs
                     return
                 self.counters["ticks"] += 1
                 made: list[Any] = []  # the run's Graph counts, for the duty's renewals
@@ -134,6 +142,10 @@ class Worker:
                     self.last_error = "; ".join(result.failed_steps)
                 else:
                     self.last_ok, self.last_error = now, None
+                if sync:
+                    # (tick() names a failed pairs step "pairs: ...": the sync's own part.)
+                    pairs = [step for step in result.failed_steps if step.startswith("pairs:")]
+                    self._synced(now, "; ".join(pairs) or None)
                 # Prefixed: a bare "created" would collide with LogRecord's own attribute
                 # (logging raises KeyError for extra keys that shadow one).
                 log.info("worker.tick", extra={
@@ -142,11 +154,15 @@ class Worker:
             except ServiceError as exc:
                 self.counters["tick_failures"] += 1
                 self.last_error = str(exc)
+                if sync:
+                    self._synced(now, self.last_error)
                 log.error("worker.tick_failed", extra={"error": str(exc)})
                 self.give_up_duty()
             except Exception as exc:  # keep the worker alive; the next run retries
                 self.counters["tick_failures"] += 1
                 self.last_error = f"{type(exc).__name__}: {exc}"
+                if sync:
+                    self._synced(now, self.last_error)
                 log.exception("worker.tick_crashed")
                 # The fault may be this replica's alone (its network, its disk): the next
                 # run of any replica, this one included, takes the duty.
@@ -185,13 +201,29 @@ class Worker:
         if self.duty is not None and self.duty.holding is False:
             return True, (f"ok, standing by: {self.duty.holder} runs the jobs (checked "
                           f"{self.last_ok.isoformat()})")
+        # Nor is a worker whose directory syncs have failed for three of their own intervals:
+        # plain ticks going through in between don't make up for them.
+        sync_limit = timedelta(minutes=3 * self.settings.worker.sync_minutes)
+        if (self.sync_error and self.sync_ok is not None
+                and self.clock.now() - self.sync_ok > sync_limit):
+            return False, (f"no directory sync has gone through since "
+                           f"{self.sync_ok.isoformat()}: {self.sync_error}")
         if self.last_error:
             # Still ready: one failed run is retried at the next interval and is no outage
             # (three intervals without a good run are). But it is said, not hidden behind
             # the last good run's time.
             return True, (f"ok, last good run {self.last_ok.isoformat()}; a later run "
                           f"failed: {self.last_error}")
+        if self.sync_error:
+            return True, (f"ok, last run {self.last_ok.isoformat()}; the last directory sync "
+                          f"failed: {self.sync_error}")
         return True, f"ok, last run {self.last_ok.isoformat()}"
+
+    def _synced(self, now: datetime, error: str | None) -> None:
+        """Record a sync run's outcome (``error`` None: it went through)."""
+        if error is None or self.sync_ok is None:
+            self.sync_ok = now  # (a first sync that failed: owed from then on)
+        self.sync_error = error
 
     def give_up_duty(self) -> None:
         """Hand the jobs to a standby replica at once (the worker is stopping, or its run
@@ -240,11 +272,15 @@ def _run_worker(settings: Settings, clock: Clock | None, serve: Any) -> None:
         server = (serve(cfg.health_host, cfg.health_port, ready=worker.ready,
                         metrics=worker.metrics) if cfg.health_port else None)
     except OSError as exc:
+        # The port taken, or an address that is not this host's (or doesn't resolve).
+        fix = ("Another process may have the port: set health_port "
+               "(ONETOONE_WORKER_HEALTH_PORT) to a free one" if exc.errno == errno.EADDRINUSE
+               else "Set health_host (ONETOONE_WORKER_HEALTH_HOST) to an address of this host: "
+               "0.0.0.0 (IPv4), :: (IPv6 and IPv4) or 127.0.0.1 (this host only)")
         raise ConfigError(
             f"[worker] health_host:health_port: can't listen on {cfg.health_host}:"
-            f"{cfg.health_port} ({exc.strerror or exc}). Another process may have the port: "
-            f"set health_port (ONETOONE_WORKER_HEALTH_PORT) to a free one, or 0 to turn the "
-            f"health endpoints off.") from None
+            f"{cfg.health_port} ({exc.strerror or exc}). {fix}, or set health_port to 0 to "
+            f"turn the health endpoints off.") from None
     scheduler = BackgroundScheduler(timezone=UTC)
     # APScheduler runs on the wall clock; a faster (simulated) clock shortens the intervals
     # so each run still covers interval_minutes of its time.

@@ -281,7 +281,8 @@ KEYS: tuple[Key, ...] = (
         "workers, but new after a container restart, which then waits for its old leases "
         "to end."),
     Key("worker", "health_host", "str", "127.0.0.1",
-        "Address the health endpoint listens on (0.0.0.0 in a container)."),
+        "Address the health endpoint listens on (0.0.0.0 in a container; :: for IPv6 and "
+        "IPv4, as an IPv6-only cluster's probes need)."),
     Key("worker", "health_port", "int", 8080,
         "Port of the health endpoint; 0 turns it off.",
         minimum=0, maximum=65535),

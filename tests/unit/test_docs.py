@@ -121,3 +121,16 @@ def _slug(heading: str) -> str:
     text = re.sub(r"[`*_]", "", heading).strip().lower()
     text = re.sub(r"[^\w\s-]", "", text)
     return re.sub(r"[-\s]+", "-", text).strip("-")
+
+
+def test_no_page_restarts_the_compose_worker_to_apply_a_change() -> None:
+    """`docker compose restart` starts the same container again, with the environment it was
+    created with (Docker's reference says so): a client secret rotated in onetoone.env, or
+    an ONETOONE_* setting changed there, would go on unread, and the worker fail sign-in
+    once the old secret is deleted. Recreating it (`docker compose up -d --force-recreate`)
+    reads both the environment and the mounted onetoone.toml again."""
+    pages = [REPO / "README.md", *DOCS.rglob("*.md"), *(REPO / "deploy").rglob("*")]
+    for page in pages:
+        if page.is_file():
+            text = page.read_text(encoding="utf-8")
+            assert not re.search(r"docker[ -]compose restart", text), page
