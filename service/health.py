@@ -17,8 +17,15 @@ def prometheus_text(metrics: dict[str, tuple[str, str, float]]) -> str:
     """Render {name: (type, help, value)} in the Prometheus text exposition format."""
     lines = []
     for name, (kind, help_text, value) in sorted(metrics.items()):
-        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}", f"{name} {value:g}"]
+        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}",
+                  f"{name} {_number(value)}"]
     return "\n".join(lines) + "\n"
+
+
+def _number(value: float) -> str:
+    """A whole count in full (``:g`` would write 1234567 as 1.23457e+06: a counter that
+    loses its last digits past a million), anything else as Python writes a float."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def serve(

@@ -1,5 +1,5 @@
-"""The health endpoints on IPv6: an IPv6-only (or IPv6-first) Kubernetes cluster probes the
-pod's IPv6 address, which a socket on 0.0.0.0 never answers."""
+"""The health endpoints: on IPv6 (an IPv6-only or IPv6-first Kubernetes cluster probes the
+pod's IPv6 address, which a socket on 0.0.0.0 never answers), and /metrics' numbers."""
 
 from __future__ import annotations
 
@@ -44,3 +44,14 @@ def test_health_listens_on_an_ipv6_address(host: str, reached_on: list[str]) -> 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_metrics_write_large_counts_in_full() -> None:
+    """A counter past a million keeps every digit (Prometheus reads it as it is)."""
+    from service.health import prometheus_text
+
+    text = prometheus_text({"onetoone_graph_requests_total": ("counter", "Graph requests",
+                                                              12_345_678.0),
+                            "onetoone_last_run_seconds": ("gauge", "Run time", 1.5)})
+    assert "onetoone_graph_requests_total 12345678\n" in text
+    assert "onetoone_last_run_seconds 1.5\n" in text
