@@ -78,7 +78,7 @@ async def run_checks(settings: Settings) -> list[Check]:
                     f"Add the Microsoft Graph application permission {role} and grant admin "
                     "consent.",
                 ))
-        checks.extend(await _probes(graph, _sample_mailbox(settings)))
+        checks.extend(await _probes(graph, settings))
         checks.extend(await group_probes(graph, settings))
     finally:
         await graph.aclose()
@@ -172,28 +172,110 @@ def _sample_mailbox(settings: Settings) -> str | None:
     return views[0].manager.email if views else None
 
 
-async def _probes(graph: Any, mailbox: str | None) -> list[Check]:
-    """Real read-only calls: they prove consent and show access-policy blocks."""
+async def _probes(graph: Any, settings: Settings) -> list[Check]:
+    """Real read-only calls: they prove consent and show access-policy blocks, on mailboxes
+    onetoone uses (a manager's; the service mailbox's, when set)."""
     out: list[Check] = []
     try:
-        page = await graph.request("GET", "/users", query={"$select": "id,mail", "$top": "1"})
-        first = (page.get("value") or [{}])[0].get("mail")
+        await graph.request("GET", "/users", query={"$select": "id", "$top": "1"})
         out.append(Check("Graph: list users (User.Read.All)", True, "ok"))
     except ServiceError as exc:
         return [Check("Graph: list users (User.Read.All)", False, str(exc), "see the message")]
-    target = mailbox or first
-    if not target:
-        return out
-    for name, path in ((f"Graph: mailbox settings of {target} (MailboxSettings.Read)",
-                        f"/users/{target}/mailboxSettings"),
-                       (f"Graph: calendar of {target} (Calendars.ReadWrite)",
-                        f"/users/{target}/calendar")):
-        try:
-            await graph.request("GET", path)
-            out.append(Check(name, True, "ok"))
-        except ServiceError as exc:
-            out.append(Check(name, False, str(exc), "see the message"))
+    target = _sample_mailbox(settings) or await _manager_to_pair(graph, settings)
+    if target:
+        for name, path in ((f"Graph: mailbox settings of {target} (MailboxSettings.Read)",
+                            f"/users/{target}/mailboxSettings"),
+                           (f"Graph: calendar of {target} (Calendars.ReadWrite)",
+                            f"/users/{target}/calendar")):
+            try:
+                await graph.request("GET", path)
+                out.append(Check(name, True, "ok"))
+            except ServiceError as exc:
+                out.append(Check(name, False, str(exc), "see the message"))
+    else:
+        out.append(Check(
+            "Graph: a manager's mailbox", False, "no manager onetoone would pair was found "
+            "(in the pairs file, among the first users the directory lists, or among "
+            "[pairs] group_id's members where they can be read), so no mailbox was tried",
+            "Set the managers in Entra ID (or list the pairs in the pairs file), then run "
+            "doctor again; `onetoone schedule --dry-run` reads every mailbox it would pair."))
+    if box := settings.mail.topics_mailbox:
+        out.append(await _topics_probe(graph, box))
     return out
+
+
+# Users read, a page of 100 at a time (the most Graph gives with $expand), looking for one
+# with a manager: enough for any directory that has managers, bounded for one that has none.
+_MANAGER_SEARCH_PAGES = 10
+
+
+async def _manager_to_pair(graph: Any, settings: Settings) -> str | None:
+    """Before any pair is booked: the address of a manager onetoone would pair — the pairs
+    file's first, else the manager of the first user (of ``[pairs] group_id`` when set) who
+    has one. Not whoever the directory lists first: with mailbox access scoped to the people
+    onetoone serves (Exchange RBAC for Applications), as the guide recommends, that user is
+    most likely outside the scope, and the checks would fail (asking for them to be added
+    to it) while every run works; a user without a mailbox would fail them too, and one
+    without an address would have no mailbox tried at all."""
+    from service.domain.pairs_csv import parse_pairs_csv
+    from service.graph.plumbing import graph_path
+    from service.graph.wire import ADVANCED_QUERY
+    from service.store.files import read_pairs_file
+
+    cfg = settings.pairs
+    exclude = {e.lower() for e in cfg.exclude}
+
+    def first(emails: list[str]) -> str | None:
+        return next((e.lower() for e in emails if e and e.lower() not in exclude), None)
+
+    if cfg.uses_file and cfg.file is not None:
+        try:
+            pairs = parse_pairs_csv(read_pairs_file(str(cfg.file)), str(cfg.file))
+        except PairsFileError:
+            pairs = []  # the pairs file check says why
+        if manager := first([p.manager_email for p in pairs]):
+            return manager
+    if not cfg.uses_directory:
+        return None
+    found: list[str] = []
+    try:
+        if cfg.group_id:
+            page = await graph.request(
+                "GET", graph_path("groups", cfg.group_id, "transitiveMembers",
+                                  "microsoft.graph.user"),
+                query={"$select": "id", "$top": "20", "$count": "true"}, headers=ADVANCED_QUERY)
+            members = await graph.find_users([u["id"] for u in page.get("value") or []])
+            boss_ids = list(dict.fromkeys(u.manager_id for u in members.values()
+                                          if u.manager_id))
+            bosses = await graph.find_users(boss_ids)
+            found = [bosses[b].email for b in boss_ids if b in bosses]
+        else:
+            page = await graph.request("GET", "/users", query={
+                "$select": "id", "$expand": "manager($select=id,mail)", "$top": "100"})
+            for _ in range(_MANAGER_SEARCH_PAGES):
+                found += [(u.get("manager") or {}).get("mail") or ""
+                          for u in page.get("value") or []]
+                link = page.get("@odata.nextLink")
+                if first(found) or not link:
+                    break
+                page = await graph.request("GET", "/users", url=link)
+    except ServiceError:
+        pass  # the group check names that failure (a run would fail on it too)
+    return first(found)
+
+
+async def _topics_probe(graph: Any, box: str) -> Check:
+    """The service mailbox's Inbox, read as the topics job reads it (it also marks mail read
+    and sends from it: Mail.ReadWrite and Mail.Send, which a read can't try)."""
+    from service.graph.plumbing import graph_path
+
+    name = f"Graph: mail of {box} ([mail] topics_mailbox; Mail.ReadWrite)"
+    try:
+        await graph.request("GET", graph_path("users", box, "mailFolders", "inbox", "messages"),
+                            query={"$select": "id", "$top": "1"})
+    except ServiceError as exc:
+        return Check(name, False, str(exc), "see the message")
+    return Check(name, True, "its Inbox can be read")
 
 
 def _groups(settings: Settings) -> dict[str, str]:

@@ -35,6 +35,12 @@ CONSENT_HINT = (
 def permission_for(path: str, method: str = "GET") -> str:
     """The Graph application permission the request at ``path`` needs."""
     if method.upper() == "GET" and re.search(r"/(messages|mailFolders)", path, re.I):
+        # Only the service mailbox's ([mail] topics_mailbox) Inbox is read, and its mail is
+        # then marked read (PATCH, Mail.ReadWrite): naming Mail.Read for it would have the
+        # admin grant that, and every mail would be read again on every run. Managers' Sent
+        # Items need only Mail.Read.
+        if re.search(r"/mailFolders/inbox/", path, re.I):
+            return "Mail.ReadWrite"
         return "Mail.Read"
     for pattern, perm in _PERMISSIONS:
         if pattern.search(path):

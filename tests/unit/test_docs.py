@@ -134,3 +134,23 @@ def test_no_page_restarts_the_compose_worker_to_apply_a_change() -> None:
         if page.is_file():
             text = page.read_text(encoding="utf-8")
             assert not re.search(r"docker[ -]compose restart", text), page
+
+
+def test_every_grant_list_names_the_permissions_group_and_topics_settings_need() -> None:
+    """A first real run follows one of the guide's lists of what to consent. Exchange RBAC
+    for Applications grants mailbox permissions only (Microsoft's "Role Based Access Control
+    for Applications in Exchange Online" lists Mail.*, Calendars.*, Contacts.* and
+    MailboxSettings.* roles), so GroupMember.Read.All, which a group's transitiveMembers
+    needs, is consented in Entra ID even in the scoped set-up: a list that says to consent
+    only User.Read.All there, or a tenant-wide list of "the" permissions, without it (or
+    without Mail.ReadWrite for [mail] topics_mailbox) leaves every group or Inbox read
+    refused (403) on the first run."""
+    admin = DOCS / "admin"
+    for page in (admin / "entra-app.md", admin / "entra-app-registration.md"):
+        for paragraph in page.read_text(encoding="utf-8").split("\n\n"):
+            flat = re.sub(r"[*`]", "", paragraph)
+            if re.search(r"\bonly User\.Read\.All\b", flat):
+                assert "GroupMember.Read.All" in flat, (page.name, paragraph)
+            if re.search(r"\bModel [AB]\b", flat) and "Add " in flat:
+                assert "GroupMember.Read.All" in flat, (page.name, paragraph)
+                assert "Mail.ReadWrite" in flat, (page.name, paragraph)
