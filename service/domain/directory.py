@@ -115,6 +115,7 @@ def directory_user(uid: str, values: Mapping[str, object]) -> DirectoryUser:
         member=(values.get("user_type") or "Member") == "Member",
         hire_date=hire_date(values.get("hire_date")),
         manager_id=str(manager) if manager else None,
+        upn=str(upn or "").lower(),
     )
 
 

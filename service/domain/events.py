@@ -21,6 +21,9 @@ class DirectoryUser:
     member: bool
     hire_date: date | None
     manager_id: str | None
+    # The user principal name, lower-cased: how a pairs file may name someone whose sign-in
+    # name is not their mail, found in the directory's copy rather than asked of Graph.
+    upn: str = ""
 
 
 @dataclass(frozen=True)

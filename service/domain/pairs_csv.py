@@ -64,9 +64,11 @@ _CADENCE_SYNONYMS = {
 }
 
 # Deliberately simple: one @, no spaces or list separators, a dot in the domain. Graph is the
-# final judge of whether a mailbox exists; this only catches typos and pasted junk.
+# final judge of whether a mailbox exists; this only catches typos and pasted junk. An
+# apostrophe is allowed before the @: Entra ID takes it in a user principal name (Graph's user
+# resource: A-Z a-z 0-9 ' . - _ ! # ^ ~) and Exchange in an address (sean.o'brien@...).
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_EMAIL_RE = re.compile(rf"^[^@\s,;<>()\[\]\"']+@{_LABEL}(?:\.{_LABEL})+$")
+_EMAIL_RE = re.compile(rf"^[^@\s,;<>()\[\]\"]+@{_LABEL}(?:\.{_LABEL})+$")
 
 
 def is_valid_email(value: str) -> bool:

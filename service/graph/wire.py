@@ -331,8 +331,8 @@ def user(data: dict[str, Any], manager_id: str | None) -> DirectoryUser:
         email=(data.get("mail") or data.get("userPrincipalName") or "").lower(),
         enabled=bool(data.get("accountEnabled", True)),
         member=(data.get("userType") or "Member") == "Member",
-        hire_date=hire_date(data.get("employeeHireDate")),
-        manager_id=manager_id,
+        hire_date=hire_date(data.get("employeeHireDate")), manager_id=manager_id,
+        upn=(data.get("userPrincipalName") or "").lower(),
     )
 
 

@@ -194,9 +194,12 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
         meant_empty = says_no_pairs(file_text)
         by_email = {u.email: u for u in usable.values()}
         named = {r.manager_email for r in file_rows} | {r.report_email for r in file_rows}
-        found = {u.email: u for u in everyone.values() if u.email in named}
-        # Looked up only if the directory doesn't list them under that address: a UPN other
-        # than their mail (one request, batched), or an alias (one more).
+        # By user principal name (the delta holds it too: a file of sign-in names that differ
+        # from the mail costs no lookup per person each sync), a primary address first.
+        found = {u.upn: u for u in everyone.values() if u.upn in named}
+        found |= {u.email: u for u in everyone.values() if u.email in named}
+        # Looked up only if the directory doesn't list them under that address: an alias
+        # (two requests, batched), or someone the stored copy lacks.
         found |= await ctx.graph.find_users(sorted(named - set(by_email) - set(found)))
         problems = []
         excluded: set[int] = set()  # lines naming someone in [pairs] exclude: never paired
@@ -212,6 +215,13 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
                                     "name). Fix the address or remove the line.")
                 elif not user.enabled:
                     problems.append(f"{cfg.file}:{row.line}: {email}'s account is disabled. "
+                                    "Remove the line.")
+                elif not user.member:
+                    # Never paired, whichever the source (as the directory's guests): a
+                    # guest has no mailbox in this organisation, so no series can be
+                    # organised in their calendar or read back from it.
+                    problems.append(f"{cfg.file}:{row.line}: {email} is a guest account (no "
+                                    "mailbox in this organisation for a 1-2-1 series). "
                                     "Remove the line.")
                 else:
                     by_email[email] = user
