@@ -7,7 +7,7 @@ they need. ``templates/questions.toml`` holds our bank; an organisation may supp
 Bank format (TOML)::
 
     [[question]]
-    id = "checkin-01"        # stable: the pair's history stores it
+    id = "checkin-01"        # stable: the pair's history stores it (at most 40 characters)
     theme = "check-in"       # any non-empty name; themes rotate
     text = "What has given you energy at work lately?"
     sensitive = true         # optional: sleep, health, life outside work (default false)
@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from service.domain.text import clean_text
 from service.errors import ConfigError
 
 THEMES = ("check-in", "work", "growth", "change", "support", "induction")
@@ -37,6 +38,10 @@ INDUCTION = "induction"
 # What a new starter is asked: settling in, how they are, what they need.
 NEW_STARTER_THEMES = frozenset({INDUCTION, "check-in", "support"})
 _KEYS = ("id", "theme", "text")
+# A pair's history stores the id (occurrences.question_id, question_uses.question_id: 40
+# characters). SQLite ignores the length but PostgreSQL refuses a longer id, after the
+# agenda is already in the invite: that meeting's agenda would fail on every run.
+MAX_ID_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -102,9 +107,12 @@ def load_bank(text: str, *, source: str = "question bank") -> list[Question]:
             value = entry.get(key)
             if value is None:
                 raise ConfigError(f"{where}: missing '{key}'")
-            if not isinstance(value, str) or not value.strip():
+            # The organisation's file is outside text like any other (domain/text.py): a
+            # TOML escape can write a NUL, which PostgreSQL refuses in a stored id.
+            if not isinstance(value, str) or not (value := " ".join(
+                    clean_text(value)[0].split())):
                 raise ConfigError(f"{where}: '{key}' must be a non-empty string")
-            values[key] = " ".join(value.split())
+            values[key] = value
         unknown = sorted(set(entry) - {*_KEYS, "sensitive"})
         if unknown:
             raise ConfigError(f"{where} ({values['id']}): unknown key(s) {', '.join(unknown)}")
@@ -112,6 +120,9 @@ def load_bank(text: str, *, source: str = "question bank") -> list[Question]:
         if not isinstance(sensitive, bool):
             raise ConfigError(f"{where} ({values['id']}): 'sensitive' must be true or false")
         qid = values["id"]
+        if len(qid) > MAX_ID_CHARS:
+            raise ConfigError(f"{where}: id '{qid}' is {len(qid)} characters long; an id is "
+                              f"at most {MAX_ID_CHARS} (e.g. \"checkin-01\"). Shorten it.")
         if qid in seen:
             first = seen[qid]
             raise ConfigError(f"{where}: duplicate id '{qid}' (first used by question #{first})")

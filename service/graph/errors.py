@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from service.domain.text import clean_text
 from service.errors import (
     AuthError,
     GraphError,
@@ -49,17 +50,22 @@ def permission_for(path: str, method: str = "GET") -> str:
 
 
 def parse_error_body(body: bytes | str | None) -> tuple[str, str]:
-    """(code, message) from Graph's ``{"error": {"code", "message"}}`` body, tolerant of junk."""
+    """(code, message) from Graph's ``{"error": {"code", "message"}}`` body, tolerant of junk.
+
+    Both are cleaned as all outside text is (domain/text.py): a message quotes what Graph
+    refused, and JSON (or a proxy's page) may carry a NUL or half of an emoji, which the
+    error's text takes into the database (a mail's ``last_error``) and the logs."""
     if not body:
         return "", ""
     try:
         data = json.loads(body)
     except (ValueError, TypeError):
         text = body.decode(errors="replace") if isinstance(body, bytes) else str(body)
-        return "", text[:200]
+        return "", clean_text(text[:200])[0]
     error = data.get("error") if isinstance(data, dict) else None
     if isinstance(error, dict):
-        return str(error.get("code") or ""), str(error.get("message") or "")
+        return (clean_text(str(error.get("code") or ""))[0],
+                clean_text(str(error.get("message") or ""))[0])
     return "", ""
 
 

@@ -49,6 +49,7 @@ class _Fault:
     retry_after: float | None
     apply_first: bool
     code: str | None = None
+    message: str | None = None
 
 
 Handler = Callable[[TenantState, Request, list[str]], Response]
@@ -144,16 +145,18 @@ class SandboxTenant(SimulatedPeople):
 
     def inject_fault(self, method: str, path_regex: str, status: int, times: int = 1,
                      retry_after: float | None = None, apply_first: bool = False,
-                     code: str | None = None) -> None:
+                     code: str | None = None, message: str | None = None) -> None:
         """Fail the next ``times`` requests matching method and path (version stripped).
 
         With ``apply_first`` the request takes effect before the error is returned, which
         simulates an outcome the client cannot know (a 503/504 after Exchange acted).
         ``code``: Graph's error code, where the status's usual one is not wanted (a 404
-        ``MailboxNotEnabledForRESTAPI`` rather than ``ErrorItemNotFound``).
+        ``MailboxNotEnabledForRESTAPI`` rather than ``ErrorItemNotFound``). ``message``:
+        the error's text, where the status's usual one is not wanted (JSON escapes whatever
+        it holds, as Graph's does: a NUL, half of an emoji).
         """
         self._faults.append(_Fault(method.upper(), re.compile(path_regex, re.I), status,
-                                   times, retry_after, apply_first, code))
+                                   times, retry_after, apply_first, code, message))
 
     def reset_counters(self) -> None:
         """Forget the request log, pending faults and outbound mail."""
@@ -331,6 +334,7 @@ def throttled() -> Response:
 def _fault_response(fault: _Fault) -> Response:
     code = fault.code or ("ApplicationThrottled" if fault.status == 429 else _STATUS_CODES.get(
         fault.status, "UnknownError"))
-    message = _FAULT_MESSAGES.get(fault.status, "An injected sandbox fault.")
+    message = fault.message if fault.message is not None else _FAULT_MESSAGES.get(
+        fault.status, "An injected sandbox fault.")
     headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
     return Response(fault.status, error_body(code, message), headers)
