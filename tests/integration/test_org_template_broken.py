@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -23,22 +24,29 @@ BROKEN = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BROKEN))
-def test_unusable_org_template_is_reported_naming_file_and_line(
-        tmp_path, settings_for, case) -> None:
-    source, where = BROKEN[case]
+def with_org_templates(tmp_path: Any, settings: Any, name: str, text: str) -> Scenario:
+    """The mail tests' organisation, unticked, with ``[agenda] templates`` a folder holding
+    one file of the organisation's own."""
     folder = tmp_path / "org-templates"
     folder.mkdir()
-    (folder / "agenda.html.j2").write_text(source, encoding="utf-8")
-    settings = settings_for(f"sqlite:///{tmp_path / 'broken.db'}")
+    (folder / name).write_text(text, encoding="utf-8")
     settings = dataclasses.replace(
         settings, agenda=dataclasses.replace(settings.agenda, templates=folder))
     scenario = Scenario.__new__(Scenario)
     scenario.settings, scenario.tenant = settings, org()
     scenario.store = Store(make_engine(settings.database.url))
+    return scenario
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_unusable_org_template_is_reported_naming_file_and_line(
+        tmp_path, settings_for, case) -> None:
+    source, where = BROKEN[case]
+    scenario = with_org_templates(tmp_path, settings_for(f"sqlite:///{tmp_path / 'broken.db'}"),
+                                  "agenda.html.j2", source)
     scenario.at(START)
     result = scenario.at(START + timedelta(days=5))
     assert not [s for s in result.failed_steps if s.startswith("agendas")], result.failed_steps
     assert result.agenda.failed, "no meeting reported the unusable template"
     msg = result.agenda.failed[0]
-    assert str(folder / "agenda.html.j2") in msg and where in msg, msg
+    assert str(scenario.settings.agenda.templates / "agenda.html.j2") in msg and where in msg, msg

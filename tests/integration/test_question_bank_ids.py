@@ -7,13 +7,11 @@ docs promise for a mistake in the bank), and the agendas go in once it is fixed.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
-from service.store.db import make_engine
 from service.store.models import OccurrenceRow, QuestionUseRow
-from service.store.repo import Store
-from tests.integration.test_mail import START, Scenario, org
+from tests.integration.test_mail import START
+from tests.integration.test_org_template_broken import with_org_templates
 
 THEMES = ("check-in", "work", "growth", "support")
 LONG_IDS = [f"{theme}-what-would-you-like-to-be-doing-in-a-year" for theme in THEMES]
@@ -31,15 +29,9 @@ def test_a_question_id_too_long_to_store_is_refused_before_any_invite(
     column = OccurrenceRow.__table__.c.question_id.type.length
     assert QuestionUseRow.__table__.c.question_id.type.length == column
     assert all(len(qid) > column for qid in LONG_IDS)
-    folder = tmp_path / "org-templates"
-    folder.mkdir()
-    (folder / "questions.toml").write_text(bank(LONG_IDS), encoding="utf-8")
-    settings = settings_for(db_url)
-    settings = dataclasses.replace(
-        settings, agenda=dataclasses.replace(settings.agenda, templates=folder))
-    scenario = Scenario.__new__(Scenario)
-    scenario.settings, scenario.tenant = settings, org()
-    scenario.store = Store(make_engine(settings.database.url))
+    scenario = with_org_templates(tmp_path, settings_for(db_url), "questions.toml",
+                                  bank(LONG_IDS))
+    folder = scenario.settings.agenda.templates
     scenario.at(START)
     result = scenario.at(START + timedelta(days=5))  # the first agendas are due
     # No meeting's agenda fails over the store refusing its question (PostgreSQL: "value
