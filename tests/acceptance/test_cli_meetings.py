@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -14,14 +13,12 @@ from sqlalchemy import select
 from service.cli import cli
 from service.store.db import make_engine
 from service.store.models import NoteRow, TopicRow
+from tests.cli_env import cli_env
 
 
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("COLUMNS", "200")  # rich would wrap table cells at 80
-    for key in [k for k in os.environ if k.startswith("ONETOONE_")]:
-        monkeypatch.delenv(key)
+    cli_env(monkeypatch, tmp_path, 200)
     runner = CliRunner()
     result = runner.invoke(cli, ["tick", "--now", "2026-11-23T09:00:00Z"])
     assert result.exit_code == 0, result.output

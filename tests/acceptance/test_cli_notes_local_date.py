@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from service.cli import cli
 from service.store.db import make_engine
 from service.store.models import NoteRow, OccurrenceRow
+from tests.cli_env import cli_env
 
 SYDNEY = "AUS Eastern Standard Time"
 JAMAL = "jamal.wright@contoso.example"
@@ -21,10 +21,7 @@ JAMAL = "jamal.wright@contoso.example"
 
 def test_notes_add_date_is_the_meetings_local_date(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("COLUMNS", "200")
-    for key in [k for k in os.environ if k.startswith("ONETOONE_")]:
-        monkeypatch.delenv(key)
+    cli_env(monkeypatch, tmp_path, 200)
     runner = CliRunner()
     assert runner.invoke(cli, ["pairs", "--now", "2026-12-01T09:00:00Z"]).exit_code == 0
     state = tmp_path / "onetoone-sandbox.json"

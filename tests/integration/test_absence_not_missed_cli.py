@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from service.domain.records import PersonUpdate, SeriesRecord
 from service.domain.status import AbsenceState, OccurrenceStatus
 from service.store.db import make_engine, upgrade
 from service.store.repo import Store
+from tests.cli_env import cli_env
 
 NOW = datetime(2027, 2, 6, 9, 0, tzinfo=UTC)
 ADA, BEA = "ada@x.example", "bea@x.example"  # on leave 18 Jan - 5 Feb; not on leave
@@ -57,10 +57,7 @@ def pair(store: Store, report_id: str, email: str, name: str, absent: bool) -> N
 
 @pytest.fixture
 def runner(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("COLUMNS", "250")  # rich would wrap table cells at 80
-    for key in [k for k in os.environ if k.startswith("ONETOONE_")]:
-        monkeypatch.delenv(key)
+    cli_env(monkeypatch, tmp_path, 250)
     monkeypatch.setenv("ONETOONE_DATABASE_URL", db_url)
     engine = make_engine(db_url)
     upgrade(engine)

@@ -4,7 +4,6 @@ what to do, exit 1, never a traceback; a PostgreSQL URL keeps the server hint.""
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 from pathlib import Path
@@ -18,6 +17,7 @@ from service.errors import StoreError
 from service.store import db as store_db
 from service.store.db import make_engine, single_worker, upgrade
 from service.store.errors import translate
+from tests.cli_env import cli_env
 
 NOW = "2026-11-23T09:00:00Z"
 TOM = "tom.fletcher@contoso.example"
@@ -25,10 +25,7 @@ TOM = "tom.fletcher@contoso.example"
 
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("COLUMNS", "400")  # one line per message, so assertions see it whole
-    for key in [k for k in os.environ if k.startswith("ONETOONE_")]:
-        monkeypatch.delenv(key)
+    cli_env(monkeypatch, tmp_path, 400)
     return CliRunner()
 
 

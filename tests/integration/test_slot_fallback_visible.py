@@ -21,6 +21,7 @@ from service.cli.output import print_schedule
 from service.graph.wire import parse_graph_datetime
 from service.jobs.tick import tick
 from service.sandbox import SandboxTenant
+from tests.cli_env import cli_env
 
 NOW = datetime(2027, 1, 11, 8, 0, tzinfo=UTC)  # a Monday
 LONG_AGO = date(2020, 1, 1)
@@ -170,16 +171,13 @@ def test_status_keeps_flagging_a_compromise_time(db_url, settings_for,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The schedule run says it once; `status` says it every time, with the reason, until
     the series is moved."""
-    import os
 
     from click.testing import CliRunner
 
     from service.cli import cli
 
     _tick(settings_for(db_url), sydney_and_london())
-    monkeypatch.setenv("COLUMNS", "250")
-    for key in [k for k in os.environ if k.startswith("ONETOONE_")]:
-        monkeypatch.delenv(key)
+    cli_env(monkeypatch, None, 250)
     monkeypatch.setenv("ONETOONE_DATABASE_URL", db_url)
     result = CliRunner().invoke(cli, ["status", "--now", NOW.isoformat()],
                                 catch_exceptions=False)

@@ -3,7 +3,6 @@ meetings onetoone moved or rebooked, and pairs that missed two in a row."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +16,7 @@ from service.config import load_config
 from service.domain.series import occurrences as series_occurrences
 from service.store.db import make_engine
 from service.store.repo import PairingView, Store
+from tests.cli_env import cli_env
 
 SOPHIE = "sophie.turner@contoso.example"  # weekly with Priya (a new starter)
 EMAIL = re.compile(r"[a-z.]+@contoso\.example")
@@ -25,10 +25,7 @@ EMAIL = re.compile(r"[a-z.]+@contoso\.example")
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """The demo organisation scheduled as of Mon 23 Nov 2026, in tmp_path."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("COLUMNS", "220")  # rich would wrap table cells at 80
-    for key in [k for k in os.environ if k.startswith("ONETOONE_")]:
-        monkeypatch.delenv(key)
+    cli_env(monkeypatch, tmp_path, 220)
     runner = CliRunner()
     result = runner.invoke(cli, ["tick", "--now", "2026-11-23T09:00:00Z"])
     assert result.exit_code == 0, result.output

@@ -5,7 +5,6 @@ pair with no meetings, says it was not booked and why, and stops saying so once 
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from click.testing import CliRunner
 
 from service.cli import cli
 from service.sandbox import SandboxTenant
+from tests.cli_env import cli_env
 from tests.integration.test_status_display import details_of, row_of
 
 NOW = "2026-11-23T09:00:00Z"
@@ -22,10 +22,7 @@ PART = "pat@contoso.example"  # works Thursday and Friday; her manager Monday an
 
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("COLUMNS", "220")  # rich would wrap table cells at 80
-    for key in [k for k in os.environ if k.startswith("ONETOONE_")]:
-        monkeypatch.delenv(key)
+    cli_env(monkeypatch, tmp_path, 220)
     tenant = SandboxTenant(seed="not-booked", domain="contoso.example")
     tenant.add_user("Mia Manager", "mia@contoso.example", hire_date=date(2020, 1, 1),
                     working_hours={"daysOfWeek": ["monday", "tuesday"]})
