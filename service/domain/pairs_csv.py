@@ -15,8 +15,9 @@ Format, one pair per line::
 
 Rules across lines: a report has one manager; nobody is their own manager; and the lines form
 no management cycle (A manages B and B manages A, or longer: A -> B -> C -> A), which would
-make someone their own manager's manager. Who manages others *in the file* is
-:func:`file_managers` (the managers-of-others cadence applies to them).
+make someone their own manager's manager. Whoever manages someone in the file gets the
+managers-of-others cadence on their own line (``jobs.pairs.gather`` works that out with the
+directory's lines).
 
 Lines whose columns are separated by ``;`` or a tab (as Excel saves "CSV" in many locales)
 are reported together in one message, not one per line. They are not accepted: the format
@@ -320,8 +321,3 @@ def management_cycles(pairs: Sequence[FilePair], filename: str) -> list[str]:
             "of them would be above their own manager. Fix the manager on one of these lines."
         )))
     return [text for _, text in sorted(messages)]
-
-
-def file_managers(pairs: Sequence[FilePair]) -> frozenset[str]:
-    """Emails of the people who manage someone in the file (they get the managers' cadence)."""
-    return frozenset(p.manager_email for p in pairs)

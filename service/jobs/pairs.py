@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from service.domain.cadence import choose_cadence
@@ -34,7 +34,6 @@ from service.domain.pairing import (
 from service.domain.pairs_csv import (
     NO_PAIRS,
     FilePair,
-    file_managers,
     parse_pairs_csv,
     says_no_pairs,
 )
@@ -238,16 +237,21 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
 
     person = _People(await _group_members(ctx) if policy.group_overrides else {})
     # Who manages others: by the directory when it is a source, by the file when it is
-    # (a report who is a manager on another line); with both, either one counts.
-    manages: set[str] = set()
-    if use_directory and cfg.group_id:
-        # Anyone enabled reporting to them counts, in the group or not (as directReports
-        # lists); a leaver's disabled account does not, as without a scope.
-        manages = {u.manager_id for u in everyone.values()
-                   if u.enabled and u.manager_id and u.manager_id in usable}
-    elif use_directory:
-        manages = {u.manager_id for u in users if u.enabled and u.manager_id}
-    manages |= {by_email[email].id for email in file_managers(file_rows)}
+    # (a report who is a manager on another line); with both, either one counts. Kept as
+    # who reports to whom, so that a record naming someone their own manager, or the half
+    # of a two-person loop set aside below, makes nobody a manager (and doubles no cadence).
+    reports_of: dict[str, set[str]] = {}
+    if use_directory:
+        # With a scope, anyone enabled reporting to them counts, in the group or not (as
+        # directReports lists); a leaver's disabled account does not, as without a scope.
+        for staff in everyone.values() if cfg.group_id else users:
+            boss_id = staff.manager_id
+            if (staff.enabled and boss_id and boss_id != staff.id
+                    and (not cfg.group_id or boss_id in usable)):
+                reports_of.setdefault(boss_id, set()).add(staff.id)
+    for row in file_rows:
+        reports_of.setdefault(by_email[row.manager_email].id, set()).add(
+            by_email[row.report_email].id)
 
     specs: list[PairSpec] = []
     # Reports whose manager is an account no series can be booked for (disabled: a leaver
@@ -269,14 +273,13 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
                     stranded.setdefault(boss.id, []).append(user.email)
                 continue
             specs.append(PairSpec(manager=person(manager), report=person(user),
-                                  report_manages_others=user.id in manages, source="directory"))
+                                  source="directory"))
     for boss_id, reports in stranded.items():
         warnings.append(_stranded_warning(everyone[boss_id], sorted(reports)))
     for row in file_rows:
         manager = by_email[row.manager_email]
         report = by_email[row.report_email]
         specs.append(PairSpec(manager=person(manager), report=person(report),
-                              report_manages_others=report.id in manages,
                               cadence=row.cadence, minutes=row.minutes,
                               source=f"file {cfg.file}:{row.line}"))
 
@@ -296,10 +299,13 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
             if dropped.key in live_keys and kept.key not in live_keys:
                 kept, dropped = dropped, kept  # the pair already meeting stays
             doubled.add(id(dropped))
+            reports_of.get(dropped.manager.id, set()).discard(dropped.report.id)
             warning += (f" Until then only {kept.manager.email} meets "
                         f"{kept.report.email} (one series, not two).")
         warnings.append(warning)
-    specs = [spec for spec in specs if id(spec) not in doubled]
+    manages = {manager_id for manager_id, under in reports_of.items() if under}
+    specs = [replace(spec, report_manages_others=spec.report.id in manages)
+             for spec in specs if id(spec) not in doubled]
     if looped:
         # A pairs-file line closes a loop with the directory: refused, like any bad line.
         raise PairsFileError("\n".join(looped))

@@ -13,7 +13,6 @@ import pytest
 from service.app import job_context
 from service.domain.pairs_csv import (
     FilePair,
-    file_managers,
     management_cycles,
     parse_pairs_csv,
 )
@@ -99,12 +98,6 @@ def test_management_cycles_is_usable_on_its_own() -> None:
         "b@x.com manages a@x.com (f.csv:9); so each of them would be above their own "
         "manager. Fix the manager on one of these lines."]
     assert management_cycles(pairs[:1], "f.csv") == []
-
-
-def test_file_managers_are_the_first_column() -> None:
-    """Whoever manages someone in the file is a manager of others."""
-    pairs = parse_pairs_csv("a@x.com,b@x.com\nb@x.com,c@x.com\na@x.com,d@x.com\n", "p.csv")
-    assert file_managers(pairs) == {"a@x.com", "b@x.com"}
 
 
 # -- through the real sync (sandbox tenant, both databases) ---------------------------------
