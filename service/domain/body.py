@@ -492,7 +492,8 @@ _LEADING_BULLET = re.compile(r"^(?:[•·◦▪▫●○■□\-*–—>]\s*)+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"), None)
 # Glyph bullets may touch the text; "-", "*", "–", "—", ">" only count with a space after
 # (so "-5 degrees" stays as typed).
-_LEADING_BULLETS = re.compile(r"^(?:[•·◦▪▫●○■▸►‣⁃∙]\s*|[-*–—>]+\s+)+")
+# (A glyph bullet may carry an emoji variation selector: "▪️" is "▪" + U+FE0F.)
+_LEADING_BULLETS = re.compile(r"^(?:[•·◦▪▫●○■▸►‣⁃∙][\ufe0e\ufe0f]?\s*|[-*–—>]+\s+)+")
 SPACE = re.compile(r"\s+")
 _INNER_BOX = re.compile(r"\[\s*[xX✓✔]?\s*\]|[☐☑☒✅]")
 

@@ -440,6 +440,33 @@ def is_reply(subject: str) -> bool:
     return bool(_REPLY_PREFIX.match(subject or ""))
 
 
+# Forwarding, not answering: Outlook's "FW:", Gmail's "Fwd:", German "WG:", French "TR:",
+# Spanish "RV:" (the first prefix decides: "RE: FW: …" answers a forward).
+_FORWARD_PREFIX = re.compile(r"^\s*(fw|fwd|wg|tr|rv)\s*(\[\d+\])?\s*:", re.I)
+
+
+def is_forward(subject: str) -> bool:
+    """Whether the subject says the mail forwards another one (its subject is that mail's,
+    and the mail below is what the sender means to pass on, not history to drop)."""
+    return bool(_FORWARD_PREFIX.match(subject or ""))
+
+
+def forwarded_text(body: str, *, html: bool = False, sender_name: str = "") -> str:
+    """A forwarded mail as a record keeps it: what the sender wrote above it (as
+    ``new_text``), then the forwarded message, from its header ("From: … Sent: …") on. A
+    manager forwarding a mail to the private address means to keep that mail: cut as quoted
+    history, the note would be only "For the record" (or nothing, and the mail ignored)."""
+    text = html_to_text(body or "") if html else (body or "")
+    lines = _INVISIBLE.sub("", _CID.sub("", text)).replace("\r\n", "\n").split("\n")
+    above = _before_history(lines)
+    own = new_text("\n".join(above), sender_name=sender_name)
+    kept: list[str] = []
+    for line in (line.rstrip() for line in lines[len(above):]):
+        if line.strip() or (kept and kept[-1]):
+            kept.append(line)
+    return "\n\n".join(part for part in (own, "\n".join(kept).strip()) if part)
+
+
 def bare_subject(subject: str, *drop: re.Pattern[str]) -> str:
     """The subject without Re:/Fw: prefixes and without what ``drop`` patterns match."""
     out = _REPLY_PREFIX.sub("", subject or "")

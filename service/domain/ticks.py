@@ -17,6 +17,10 @@ BOX = re.compile(r"^\[\s*([^\]]{0,8}?)\s*\]\s*")
 _TICK_GLYPHS = "☑☒✔✓✅✗✘√"
 _OPEN_GLYPHS = "☐□❑❒"
 _TICK_WORDS = {"x", "✓", "✔", "✅", "√", "*", "done", "yes", "☑", "☒", "v", "y"}
+# A variation selector after a glyph: the emoji panel (Windows, iOS, Android) types "☑️"
+# and "✔️" as the glyph + U+FE0F. Left in front of the words, it would make "Sam" another
+# owner ("️ Sam"), and "I'll"/"Alex to" no owner at all (the action lost as a note).
+_AFTER_GLYPH = re.compile(r"^[\ufe0e\ufe0f]*\s*")
 
 
 def leading_box(s: str) -> tuple[str, bool | None]:
@@ -25,9 +29,9 @@ def leading_box(s: str) -> tuple[str, bool | None]:
     if m:
         return s[m.end():], m.group(1).casefold() in _TICK_WORDS
     if s[:1] in _TICK_GLYPHS:
-        return s[1:].lstrip(), True
+        return _AFTER_GLYPH.sub("", s[1:]), True
     if s[:1] in _OPEN_GLYPHS:
-        return s[1:].lstrip(), False
+        return _AFTER_GLYPH.sub("", s[1:]), False
     return s, None
 
 

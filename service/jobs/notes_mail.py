@@ -5,8 +5,9 @@ Comments are kept with that meeting, beside the manager's notes and never instea
 (store: ``report_comments``); only the report's mail counts, since a manager answering the
 same thread is talking to the report, not adding to the record. A private note is stored
 as `onetoone notes add --private` stores one, on the pair's latest meeting that has started
-(else the next one): only the manager is accepted, its text is never mailed — the
-acknowledgement does not quote it — nor put in an invite, and `forget` erases it. Why not
+(else the next one; a mail forwarded there is kept with what it forwards): only the manager
+is accepted, its text is never mailed — the acknowledgement does not quote it — nor put in
+an invite, and `forget` erases it. Why not
 a "private" area in the invite: every organizer update sends the invite's body to the
 attendees, so anything typed there would reach the report.
 """
@@ -18,7 +19,14 @@ from html import escape
 
 from service.domain.agenda import first_name, format_date
 from service.domain.events import MailMessage
-from service.domain.mail_reply import GENERIC_SUBJECTS, bare_subject, is_reply, note_text
+from service.domain.mail_reply import (
+    GENERIC_SUBJECTS,
+    bare_subject,
+    forwarded_text,
+    is_forward,
+    is_reply,
+    note_text,
+)
 from service.domain.records import OccurrenceRecord
 from service.domain.status import OccurrenceStatus
 from service.domain.timezones import local_date
@@ -75,7 +83,11 @@ def read_private_note(ctx: JobContext, mail: Incoming, now: datetime,
     subject = bare_subject(mail.message.subject)
     heading = "" if is_reply(mail.message.subject) or subject.lower() in _NOTE_SUBJECTS \
         else subject
-    text = note_text("\n".join(part for part in (heading, mail.text) if part))
+    # A forward is kept with the mail it forwards (that mail is what the manager records).
+    words = (forwarded_text(mail.message.body, html=mail.message.html,
+                            sender_name=view.manager.name)
+             if is_forward(mail.message.subject) else mail.text)
+    text = note_text("\n".join(part for part in (heading, words) if part))
     if not text:
         ignored(report, mail.message, "no new text")
         return

@@ -25,7 +25,13 @@ from html import escape
 
 from service.domain.agenda import first_name, format_date
 from service.domain.events import MailMessage
-from service.domain.mail_reply import bare_subject, is_reply, new_topics, topic_lines
+from service.domain.mail_reply import (
+    bare_subject,
+    is_forward,
+    is_reply,
+    new_topics,
+    topic_lines,
+)
 from service.domain.records import OccurrenceRecord, PairingView
 from service.domain.series import agenda_can_update, meetings
 from service.domain.status import MEETING_SERIES, AgendaState, OccurrenceStatus
@@ -148,8 +154,10 @@ def _read(ctx: JobContext, box: str, message: MailMessage, pairs: _Pairs, now: d
 def _add_topics(ctx: JobContext, mail: Incoming, now: datetime,
                 report: TopicMailReport) -> None:
     subject = mail.message.subject
+    # A forward's subject is the forwarded mail's, which is what to talk about ("FW: Team
+    # restructure", "can we talk about this?"): it names the topic as a fresh mail's does.
     lines = topic_lines(mail.text, subject=bare_subject(subject, SUBJECT_TOKEN),
-                        reply=is_reply(subject))
+                        reply=is_reply(subject) and not is_forward(subject))
     if not lines.topics:
         ignored(report, mail.message, "no new text")
         return

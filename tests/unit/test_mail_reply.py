@@ -9,6 +9,8 @@ from service.domain.mail_reply import (
     MAX_TOPIC_CHARS,
     MAX_TOPICS,
     bare_subject,
+    forwarded_text,
+    is_forward,
     is_reply,
     loop_reason,
     machine_reason,
@@ -272,6 +274,24 @@ def test_the_subject_is_the_topic_of_a_fresh_mail_only() -> None:
     assert topic_lines("", subject="Your 1-2-1 with Mia", reply=True).topics == ()
     assert is_reply("RE: Your 1-2-1") and is_reply("Fwd: x") and not is_reply("Career")
     assert bare_subject("Re: Career chat [1-2-1 0123456789]", SUBJECT_TOKEN) == "Career chat"
+
+
+def test_a_forward_keeps_the_mail_it_forwards() -> None:
+    """Forwarding is not answering: the forwarded mail (header and all) is kept below what
+    was typed above it, whichever client forwarded it; a reply to a forward is a reply."""
+    assert is_forward("FW: Time off") and is_forward("Fwd: x") and is_forward("WG: x")
+    assert not is_forward("RE: FW: Time off") and not is_forward("Fwiw: budget")
+    outlook = ("For the record.\n\nMia Manager\nHead of Engineering\n\n" + "_" * 32 + "\n"
+               "From: Rob Report <rob@contoso.example>\nSent: Tuesday, December 1, 2026 4:12 PM"
+               "\nTo: Mia Manager <mia@contoso.example>\nSubject: Time off\n\n"
+               "Hi Mia, I need Friday off.\n")
+    assert forwarded_text(outlook, sender_name="Mia Manager") == (
+        "For the record.\n\nFrom: Rob Report <rob@contoso.example>\nSent: Tuesday, "
+        "December 1, 2026 4:12 PM\nTo: Mia Manager <mia@contoso.example>\nSubject: Time off"
+        "\n\nHi Mia, I need Friday off.")
+    gmail = ("---------- Forwarded message ---------\nFrom: Rob <rob@example.com>\n"
+             "Date: Tue, 1 Dec 2026 at 16:12\nSubject: Time off\n\nHi Mia")
+    assert forwarded_text(gmail) == gmail
 
 
 def test_hostile_text_stays_text() -> None:

@@ -111,3 +111,18 @@ def test_struck_or_bulleted_text_never_swallows_the_rest_of_a_body() -> None:
         "~~a~~", "~~b~~", "c"]
     assert html_to_text('<div style="text-decoration: line-through"><p>a</p><ul><li>b</li>'
                         "</ul></div><p>c</p>").split("\r\n") == ["~~a~~", "• ~~b~~", "c"]
+
+
+def test_a_new_action_ticked_with_an_emoji_keeps_its_owner() -> None:
+    """The emoji panel (Windows' Win+., iOS, Android) types "☑️" and "✔️" as the glyph and
+    U+FE0F: the action is still agreed and done, owned by one of the pair ("Sam" is Sam
+    Smith, "I'll" the manager), never by "️ Sam", and never lost as a note."""
+    parsed = read_back(typed_word([], [
+        (1, "\u2714\ufe0f Sam: send the Q1 plan by Friday"),
+        (1, "\u2611\ufe0f Alex to book the course by 12 Dec"),
+        (1, "\u2714\ufe0f I'll share the slides"),
+        (1, "\u25aa\ufe0f Alex: draft the proposal")]))
+    assert parsed.notes == []
+    assert [(a.owner, a.text, a.done) for a in parsed.new_actions] == [
+        ("Sam Smith", "send the Q1 plan", True), ("Alex Jones", "book the course", True),
+        ("Sam Smith", "share the slides", True), ("Alex Jones", "draft the proposal", False)]
