@@ -271,12 +271,17 @@ _PASSWORD_PARAMS = re.compile(r"password", re.I)  # password, sslpassword
 def hide_password(url: str) -> str:
     """``url`` with any password replaced by ``***`` (for messages and ``onetoone config``),
     whether it is in the authority (``user:password@``) or the query (``?password=``)."""
-    try:
-        from sqlalchemy.engine import make_url
+    from sqlalchemy.engine import URL, make_url
 
+    parsed: URL | None
+    try:
         parsed = make_url(url)
     except Exception:  # not a URL at all: hide anything between "://user:" and "@"
-        hidden = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+        parsed = None
+    if parsed is None or "@" in (parsed.host or ""):
+        # An "@" in the host: the password held one, not percent-encoded, and the parser
+        # took the rest of it for the host name. Hide up to the last "@".
+        hidden = re.sub(r"(://[^:/]*:).*@", r"\1***@", url)
         return re.sub(r"([?&][^=&]*(?:password)[^=&]*=)[^&]*", r"\1***", hidden, flags=re.I)
     shown = parsed.render_as_string(hide_password=True)
     if not any(_PASSWORD_PARAMS.search(key) for key in parsed.query):

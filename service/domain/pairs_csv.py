@@ -7,7 +7,8 @@ Format, one pair per line::
     manager,report[,cadence,minutes]
 
 - an optional header row (its first cell is ``manager``); a header naming the same columns in
-  another order (``report,manager``) is refused, as the columns are read by position;
+  another order (``report,manager``) is refused, as the columns are read by position, and so
+  is a first row with no address that names columns otherwise (``Manger,Report``);
 - ``#`` comment lines and blank lines are ignored;
 - cells are trimmed, emails lower-cased; a UTF-8 BOM and CRLF line ends are tolerated;
 - empty optional cells mean "use the policy" (``a@x.com,b@x.com,,45``);
@@ -50,6 +51,8 @@ HEADER_FIRST_CELLS = frozenset({"manager", "manager_email", "manager email"})
 # its order (and refused unless the manager comes first).
 HEADER_CELLS = HEADER_FIRST_CELLS | {"report", "report_email", "report email", "cadence",
                                      "minutes"}
+# Words that make a first row without an address a header (see _misnamed_header).
+_HEADER_WORDS = ("manager", "report", "email", "e-mail", "employee", "cadence", "minutes")
 # Column separators that spreadsheets write instead of a comma (never part of an email).
 _OTHER_SEPARATORS = {";": ("';'", "each ';'"), "\t": ("a tab", "each tab")}
 # Words people use for a cadence, keyed as _cadence_key spells them: the one they mean.
@@ -138,6 +141,18 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
                     "Columns are read by position: manager,report[,cadence,minutes]. Move "
                     "the manager column first (or fix the header, if only it is wrong); the "
                     "rest of the file was not read."
+                )
+                break
+            if named and _misnamed_header(named):
+                # A header with a typo ("Manger,Report") or other names ("Line manager,
+                # Employee") would otherwise be read as a pair, each cell "not a valid email
+                # address", which sends the admin looking for an address that isn't there.
+                errors.append(
+                    f"{where}: the first line {stripped!r} looks like a header, but its first "
+                    "column is not named manager. Columns are read by position: "
+                    "manager,report[,cadence,minutes]. Name the first column manager (and "
+                    "check that it holds the managers), or delete the header line; the rest "
+                    "of the file was not read."
                 )
                 break
 
@@ -251,6 +266,17 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
             listed.append(f"... and {len(errors) - MAX_ERRORS} more problems in {filename}.")
         raise PairsFileError("\n".join(listed))
     return pairs
+
+
+def _misnamed_header(named: Sequence[str]) -> bool:
+    """Whether a first row (lower-cased, non-empty cells) is a header with names other than
+    the documented ones: no cell holds an address (a pair's row always does) or another
+    separator, and a cell is or is close to a column name, or says what a column holds
+    (``manager upn``)."""
+    if any("@" in cell or ";" in cell or "\t" in cell for cell in named):
+        return False  # a pair, or a row whose separator is the problem (said once below)
+    return any(word in cell for cell in named for word in _HEADER_WORDS) or any(
+        difflib.get_close_matches(cell, HEADER_CELLS, n=1, cutoff=0.75) for cell in named)
 
 
 def _cadence_key(text: str) -> str:

@@ -28,12 +28,30 @@ def read_pairs_file(path: str) -> str:
         raise PairsFileError(f"{path}: cannot be read ({exc.strerror}).") from exc
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
+    elif (kind := _not_text(data)) is not None:
+        # Read as UTF-8, these fail with a byte "in Windows-1252" on line 1, which sends the
+        # admin after a stray character; the fix is to save the file another way.
+        raise PairsFileError(
+            f"{path}: is {kind}, not a UTF-8 CSV file. Save it from Excel with File › Save "
+            "As › CSV UTF-8 (Comma delimited), and point [pairs] file at that file.")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PairsFileError(_not_utf8(data, path)) from exc
     # NULs, bidi overrides and lone CRs out, as for all text from outside (domain/text.py).
     return clean_text(text)[0]
+
+
+def _not_text(data: bytes) -> str | None:
+    """What a file that is not UTF-8 text at all is, by its first bytes: what Excel writes
+    besides a CSV (the workbook itself, or "Unicode Text", which is UTF-16)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return 'UTF-16 text (as Excel saves "Unicode Text")'
+    if data.startswith(b"PK\x03\x04"):
+        return "a zip file (an Excel workbook, .xlsx, is one)"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "an Excel 97-2003 workbook (.xls)"
+    return None
 
 
 def file_digest(path: str) -> str | None:

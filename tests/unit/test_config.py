@@ -678,6 +678,23 @@ def test_database_url_rewritten_and_password_hidden(folder: Path) -> None:
     assert "Pa55word" not in repr(settings)
 
 
+def test_database_password_with_an_at_sign_is_refused_unshown(folder: Path) -> None:
+    """A generated password holding an "@" must be percent-encoded: unencoded, the URL
+    parser ends the password at it and takes the rest for the server's name, so the worker
+    fails to resolve a "host" that is half the password, and shows it in its logs."""
+    env = {"ONETOONE_DATABASE_URL":
+           "postgresql+psycopg://app:S3cret@Pr1vate@db.internal:5432/onetoone"}
+    try:
+        settings = load_config(None, env)
+    except ConfigError as exc:
+        message = str(exc)
+    else:
+        message = "accepted, shown as " + dict(
+            (name, value) for name, value, _ in describe(settings))["database.url"]
+    assert "ONETOONE_DATABASE_URL: [database] url" in message and "%40" in message, message
+    assert "Pr1vate" not in message and "S3cret" not in message, message
+
+
 def test_windows_time_zone_accepted_through_timezones_module(folder: Path) -> None:
     """A Windows zone name is converted to IANA by service.domain.timezones."""
     path = write(folder, '[policy]\ntime_zone = "GMT Standard Time"\n')

@@ -5,6 +5,8 @@ written as a synonym. Each names ``file:line`` (or the file) and says what to do
 from __future__ import annotations
 
 import re
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -93,6 +95,18 @@ def test_header_starting_with_manager_is_still_skipped() -> None:
             FilePair("a@x.com", "b@x.com", None, None, 2)]
 
 
+@pytest.mark.parametrize("header", ["Manger,Report", "Line manager,Employee",
+                                    "Manager UPN,Report UPN", "Name,Email"])
+def test_a_header_with_other_names_is_called_a_header(header: str) -> None:
+    """A first line with no address that names columns otherwise (a typo, an HR system's
+    names) is one message about the header, not "'manger' is not a valid email address"
+    for each of its cells, which sends the admin looking for an address."""
+    messages = errors_of(f"{header}\na@x.com,b@x.com\n")
+    assert messages[0].startswith(
+        f"pairs.csv:1: the first line {header!r} looks like a header"), messages
+    assert len(messages) == 1 and "Name the first column manager" in messages[0]
+
+
 def test_a_data_row_is_not_taken_for_a_header() -> None:
     """A first row with an email in it is data, even next to a column name."""
     [message] = errors_of("report,b@x.com\n")
@@ -166,6 +180,31 @@ def test_many_non_utf8_lines_are_capped(tmp_path: Path) -> None:
     assert len(messages) == 21
     assert messages[-1] == f"... and 5 more lines that are not UTF-8 in {path}."
     assert all(re.match(rf"{re.escape(str(path))}:\d+: ", m) for m in messages[:20])
+
+
+def _xlsx(path: Path) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("xl/worksheets/sheet1.xml",
+                      "<sheetData>" + "<row><c>a@x.com</c></row>" * 50 + "</sheetData>")
+
+
+@pytest.mark.parametrize(("write", "kind"), [
+    (lambda p: p.write_text("manager\treport\r\na@x.com\tb@x.com\r\n", encoding="utf-16"),
+     'UTF-16 text (as Excel saves "Unicode Text")'),
+    (_xlsx, "a zip file (an Excel workbook, .xlsx, is one)"),
+    (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 4),
+     "an Excel 97-2003 workbook (.xls)"),
+], ids=["unicode-text", "xlsx", "xls"])
+def test_what_excel_saves_besides_a_csv_is_named(tmp_path: Path, write: Callable[[Path], None],
+                                                  kind: str) -> None:
+    """Excel's "Unicode Text" (UTF-16) or the workbook itself: one message saying what the
+    file is and how to save it as CSV, not a byte "in Windows-1252" on line 1 that sends the
+    admin looking for a stray character."""
+    path = tmp_path / "pairs.csv"
+    write(path)
+    assert read_errors(path) == [
+        f"{path}: is {kind}, not a UTF-8 CSV file. Save it from Excel with File › Save As › "
+        "CSV UTF-8 (Comma delimited), and point [pairs] file at that file."]
 
 
 def test_a_folder_is_called_a_folder(tmp_path: Path) -> None:
