@@ -69,3 +69,8 @@ class NotFound(GraphError):
 
 class OutcomeUnknown(GraphError):
     """A non-idempotent request may or may not have taken effect (timeout, 5xx)."""
+
+
+class Unreachable(GraphError):
+    """No connection to Microsoft Graph could be made (network, DNS, proxy): the request was
+    never sent, so it had no effect, whatever it was."""

@@ -20,11 +20,11 @@ from kiota_abstractions.request_information import RequestInformation
 from kiota_http.middleware import options as kiota_options
 
 from service.domain.text import loads_clean
-from service.errors import GraphError, ServiceError
+from service.errors import GraphError, ServiceError, Unreachable
 from service.graph.auth import origin
 from service.graph.batch import BatchItem, BatchResult, run_batch
 from service.graph.errors import parse_error_body, translate
-from service.graph.transport import GraphTransport, mailbox_of, parse_retry_after
+from service.graph.transport import NOT_SENT, GraphTransport, mailbox_of, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,8 @@ class GraphPlumbing:
         except ServiceError:
             raise
         except httpx.HTTPError as exc:
-            raise GraphError(
+            # Unreachable when no connection was made: nothing was sent (see NOT_SENT).
+            raise (Unreachable if isinstance(exc, NOT_SENT) else GraphError)(
                 f"Could not reach Microsoft Graph for {method} {path} ({type(exc).__name__}). "
                 "Check the network, [microsoft] graph_url, and HTTPS_PROXY / NO_PROXY where "
                 "Microsoft is reached through a proxy.",

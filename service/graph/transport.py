@@ -30,6 +30,11 @@ TRANSIENT_STATUSES = frozenset({429, 503, 504})
 # closed mid-response (RemoteProtocolError). Each is handled like a timeout: a safe request
 # is retried, any other may have taken effect and is reported as outcome unknown.
 DROPPED = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+# No connection: none could be made (refused, DNS, a connect timeout, a proxy that refused
+# the tunnel) or none came free from the pool. Not a byte of the request left this machine,
+# so even a sendMail is certain to have had no effect: retried like a safe request, and never
+# reported as an unknown outcome (which, without Mail.Read, waits for an operator).
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
 
 # POSTs that are safe to repeat: reads dressed as POSTs, and event creation, which always
 # carries a transactionId that Exchange uses to drop a duplicate create.
@@ -243,8 +248,8 @@ class GraphTransport(httpx.AsyncBaseTransport):
             attempt += 1
             try:
                 response = await self._send_once(request, mailbox)
-            except DROPPED as exc:
-                if not safe:
+            except (*NOT_SENT, *DROPPED) as exc:
+                if not safe and not isinstance(exc, NOT_SENT):
                     raise OutcomeUnknown(
                         f"{request.method} {path} got no answer from Microsoft Graph "
                         f"({type(exc).__name__}); it may or may not have taken effect.",

@@ -35,6 +35,7 @@ from service.errors import (
     PermissionDenied,
     ServiceError,
     Throttled,
+    Unreachable,
 )
 from service.graph.wire import MAIL_TAG_PROPERTY, mail_message
 from service.jobs.context import JobContext
@@ -213,15 +214,17 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
                               claimed_at=claim)
             report.deferred += 1
             continue
-        except AuthError as exc:
-            # Not signed in (Graph refused even a new token, or Entra could not be reached):
-            # nothing was sent, and no other mail can be now. All of it waits for the next
-            # run, rather than being marked failed.
+        except (AuthError, Unreachable) as exc:
+            # Not signed in (Graph refused even a new token, or Entra could not be reached),
+            # or Graph could not be reached at all (no connection: the send never left): nothing
+            # was sent, and no other mail can be now. All of it waits for the next run, rather
+            # than being marked failed or, as an unknown outcome, left to an operator.
             store.finish_mail(row.id, OutboxStatus.PENDING, now, error=str(exc),
                               claimed_at=claim)
             report.deferred += len(pending) - n
             report.failed.append(f"mail: {exc}")
-            log.error("mail.not_signed_in", extra={"key": row.key, "error": str(exc)})
+            log.error("mail.not_signed_in" if isinstance(exc, AuthError) else "mail.unreachable",
+                      extra={"key": row.key, "error": str(exc)})
             break
         except GraphError as exc:
             store.finish_mail(row.id, OutboxStatus.FAILED, now, error=str(exc),

@@ -1,0 +1,113 @@
+"""A topics mail (or a private note) read a second time after it was kept (the run failed
+before the reply was queued: the database away for a moment, the worker killed; or a second
+process read the same unread mail at once) must still get the reply saying where its topics
+went. It was told instead that they were "already on the list, so nothing was added": true of
+the list, false of the mail, which added them, and the report is left thinking their topics
+were lost. A private note read again got no reply at all: the manager never heard it was kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import date, timedelta
+
+import pytest
+
+from service.app import job_context
+from service.domain.topics import private_address, topics_address
+from service.errors import StoreError
+from service.jobs.tick import tick
+from service.sandbox.mail import compose
+from service.store.db import make_engine
+from service.store.outbox import OutboxRepository
+from service.store.repo import Store
+from tests.integration.test_agenda_loop import START, no_sleep, org
+from tests.integration.test_topics_mail import BOX
+
+
+def test_a_topics_mail_read_again_gets_the_reply_for_the_topics_it_added(
+        db_url, settings_for, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = settings_for(db_url)
+    settings = dataclasses.replace(base, mail=dataclasses.replace(base.mail,
+                                                                  topics_mailbox=BOX))
+    tenant = org()
+    tenant.add_user("onetoone service", BOX, hire_date=date(2020, 1, 1))
+    store = Store(make_engine(settings.database.url))
+
+    async def run_at(now):
+        tenant.now = lambda: now
+        async with job_context(settings, now, sandbox=tenant,
+                               graph_options={"sleep": no_sleep}) as ctx:
+            return await tick(ctx, now)
+
+    asyncio.run(run_at(START))
+    rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
+    later = START + timedelta(days=1)
+    tenant.now = lambda: later
+    compose(tenant, "rob@contoso.example", [topics_address(BOX, rob.pairing.key)],
+            "Career chat", "<p>The team lead role</p>")
+
+    real = OutboxRepository.enqueue
+    failed: list[str] = []
+
+    def enqueue(self, mail):
+        if mail.kind == "topic_reply" and not failed:
+            failed.append(mail.key)  # the database away just as the reply is queued
+            raise StoreError("The database could not be reached (connection reset).")
+        return real(self, mail)
+
+    monkeypatch.setattr(OutboxRepository, "enqueue", enqueue)
+    first = asyncio.run(run_at(later))
+    assert failed and first.topics is not None and first.topics.failed
+    assert [t.text for t in store.open_topics(rob.pairing.id)] == [
+        "Career chat: The team lead role"]
+    asyncio.run(run_at(later + timedelta(minutes=15)))  # the mail, still unread, read again
+    asyncio.run(run_at(later + timedelta(minutes=30)))
+    (reply,) = [m for m in tenant.messages("rob@contoso.example")
+                if m["subject"] == "Re: Career chat"]
+    text = reply["body"]["content"]
+    assert "nothing was added" not in text, (
+        "the reply to a mail whose topic was added says nothing was added: " + text)
+    assert "Career chat: The team lead role" in text
+    assert len(store.open_topics(rob.pairing.id)) == 1
+
+
+def test_a_private_note_read_again_still_gets_its_reply(
+        tmp_path, settings_for, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = settings_for(f"sqlite:///{tmp_path / 't.db'}")
+    settings = dataclasses.replace(base, mail=dataclasses.replace(base.mail,
+                                                                  topics_mailbox=BOX))
+    tenant = org()
+    tenant.add_user("onetoone service", BOX, hire_date=date(2020, 1, 1))
+    store = Store(make_engine(settings.database.url))
+
+    async def run_at(now):
+        tenant.now = lambda: now
+        async with job_context(settings, now, sandbox=tenant,
+                               graph_options={"sleep": no_sleep}) as ctx:
+            return await tick(ctx, now)
+
+    asyncio.run(run_at(START))
+    rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
+    later = START + timedelta(days=1)
+    tenant.now = lambda: later
+    compose(tenant, "mia@contoso.example", [private_address(BOX, rob.pairing.key)],
+            "Private note", "<p>Check his workload quietly</p>")
+    real = OutboxRepository.enqueue
+    failed: list[str] = []
+
+    def enqueue(self, mail):
+        if mail.kind == "private_reply" and not failed:
+            failed.append(mail.key)
+            raise StoreError("The database could not be reached (connection reset).")
+        return real(self, mail)
+
+    monkeypatch.setattr(OutboxRepository, "enqueue", enqueue)
+    asyncio.run(run_at(later))
+    assert failed
+    asyncio.run(run_at(later + timedelta(minutes=15)))
+    asyncio.run(run_at(later + timedelta(minutes=30)))
+    kept = [m for m in tenant.messages("mia@contoso.example")
+            if m["subject"].startswith("Private note kept")]
+    assert len(kept) == 1, f"{len(kept)} replies to a private note kept on its second read"
