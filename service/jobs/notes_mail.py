@@ -62,10 +62,13 @@ def read_comment(ctx: JobContext, message: MailMessage, tag: PlusTag, now: datet
         return
     if store.add_report_comment(view.pairing.id, occ.id, text, now,
                                 message_id=mail.message_id) is None:
+        # Kept by an earlier read that failed before its reply was queued (or by another
+        # worker): the reply still goes, once (it is keyed by the mail).
         log.info("topics_mail.seen", extra={"message_id": message.id})
-        return
-    report.comments.append(mail.label)
-    log.info("topics_mail.comment", extra={"pairing": view.pairing.key, "occurrence": occ.id})
+    else:
+        report.comments.append(mail.label)
+        log.info("topics_mail.comment", extra={"pairing": view.pairing.key,
+                                               "occurrence": occ.id})
     acknowledge(ctx, mail, "comment_reply", [
         f"Thanks {escape(first_name(view.report.name))}: your comments on the 1-2-1 of "
         f"{format_date(local_date(occ.start, context[0].time_zone))} are kept with its notes "
@@ -94,10 +97,11 @@ def read_private_note(ctx: JobContext, mail: Incoming, now: datetime,
     occ = _meeting_for_note(ctx.store.pairing_occurrences(view.pairing.id), now)
     if ctx.store.add_mailed_private_note(view.pairing.id, occ.id if occ else None, text, now,
                                          message_id=mail.message_id) is None:
+        # Kept already (see read_comment): the reply still goes, once.
         log.info("topics_mail.seen", extra={"message_id": mail.message.id})
-        return
-    report.private_notes.append(mail.label)
-    log.info("topics_mail.private_note", extra={"pairing": view.pairing.key})
+    else:
+        report.private_notes.append(mail.label)
+        log.info("topics_mail.private_note", extra={"pairing": view.pairing.key})
     where = (f"your 1-2-1 with {escape(view.report.name)} on "
              f"{format_date(local_date(occ.start, _zone(ctx, occ)))}" if occ else
              f"your 1-2-1s with {escape(view.report.name)} (no meeting yet)")

@@ -161,8 +161,12 @@ def _add_topics(ctx: JobContext, mail: Incoming, now: datetime,
     if not lines.topics:
         ignored(report, mail.message, "no new text")
         return
-    fresh = new_topics(lines.topics,
-                       (t.text for t in ctx.store.open_topics(mail.view.pairing.id)))
+    # A mail read before (the run failed or was killed before its reply was queued, or
+    # another worker read it at the same time) has its topics on the list because of it:
+    # the reply says they were added, not that they were there already.
+    kept = tuple(ctx.store.mail_topics(mail.view.pairing.id, mail.message_id))
+    fresh = kept or new_topics(lines.topics,
+                               (t.text for t in ctx.store.open_topics(mail.view.pairing.id)))
     if not fresh:
         # All already on the list (often copied back from the prep mail): said so, once.
         acknowledge(ctx, mail, "topic_reply", [
@@ -171,15 +175,16 @@ def _add_topics(ctx: JobContext, mail: Incoming, now: datetime,
             + " already on the list for your next 1-2-1, so nothing was added."], now)
         return
     series = mail.view.series
-    added = ctx.store.add_mail_topics(mail.view.pairing.id, fresh, mail.by,
-                                      local_date(now, series.time_zone if series else None),
-                                      now, message_id=mail.message_id)
-    if not added:
-        log.info("topics_mail.seen", extra={"message_id": mail.message.id})
-        return
-    report.added.append(mail.label)
-    log.info("topics_mail.added", extra={"pairing": mail.view.pairing.key, "by": mail.by,
-                                         "topics": len(added)})
+    if not kept:
+        added = ctx.store.add_mail_topics(mail.view.pairing.id, fresh, mail.by,
+                                          local_date(now, series.time_zone if series else None),
+                                          now, message_id=mail.message_id)
+        if not added:
+            log.info("topics_mail.seen", extra={"message_id": mail.message.id})
+            return
+        report.added.append(mail.label)
+        log.info("topics_mail.added", extra={"pairing": mail.view.pairing.key, "by": mail.by,
+                                             "topics": len(added)})
     said = [f"Thanks {escape(first_name(mail.sender.name))}: {_where(ctx, mail.view, now)}",
             "<br>".join(f"&bull; {escape(t)}" for t in fresh)]
     if len(fresh) < len(lines.topics):

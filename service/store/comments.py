@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,17 @@ class MailRepliesRepository(Repository):
                 return [row.id for row in rows]
         except IntegrityError:
             return []  # another worker kept this mail's topics first
+
+    def mail_topics(self, pairing_id: int, message_id: str) -> list[str]:
+        """The topics ``add_mail_topics`` kept from one mail, in its order (none when that
+        mail was never kept)."""
+        key = mail_key(message_id)
+        with self.session() as s:
+            return list(s.scalars(select(TopicRow.text).where(
+                TopicRow.pairing_id == pairing_id,
+                or_(TopicRow.source_message_id == message_id[:400],
+                    TopicRow.source_message_id.startswith(f"{key}#", autoescape=True)))
+                .order_by(TopicRow.id)))
 
     def add_report_comment(self, pairing_id: int, occurrence_id: int, text: str,
                            now: datetime, *, message_id: str) -> int | None:
