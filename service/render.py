@@ -6,6 +6,7 @@ text in Outlook, never as markup. Organisation-supplied folders get a sandboxed 
 
 from __future__ import annotations
 
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -13,9 +14,20 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
 
 INSTALLED = Path(sys.prefix) / "share" / "onetoone" / "templates"
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+# Words struck through in Outlook, as the read-back keeps them (``domain.htmltext``).
+_STRUCK = re.compile(r"~~((?:(?!~~).)+?)~~")
+
+
+def struck(text: object) -> Markup:
+    """``text`` escaped, with the words the manager struck through in Outlook (read back
+    as ``~~words~~``) struck through again: a mail shows what they left, not our marks."""
+    return Markup(_STRUCK.sub(r"<s>\1</s>", str(escape(text))))
 
 
 def default_folder() -> Path:
@@ -38,6 +50,7 @@ def environment(folder: str | None = None) -> Environment:
             autoescape=select_autoescape(default_for_string=True, default=True),
             undefined=StrictUndefined,
         )
+    env.filters["struck"] = struck
     env.trim_blocks = True
     env.lstrip_blocks = True
     return env
