@@ -11,13 +11,13 @@ or, when a server ignores that, as HTML. The heuristics, in the order they run:
    Thunderbird ``moz-cite-prefix``, Yahoo ``yahoo_quoted``; and signature blocks (OWA
    ``id="Signature"``, Outlook mobile ``ms-outlook-mobile-signature``, ``gmail_signature``).
 2. Quoted history: the text is cut at the first quoted-message header: a ``From:`` line
-   followed within five lines by ``Sent:``/``Date:`` (Outlook desktop, OWA, Outlook for
-   Mac and mobile; also in French, German, Dutch, Spanish, Italian, Nordic languages and
-   Polish), ``-----Original Message-----`` and its Android/Gmail forwarding cousins, or an
-   attribution such as ``On Tue, 3 Mar 2026 at 09:00, Mia <mia@…> wrote:`` (Gmail, Apple
-   Mail, iOS; it may wrap onto a second line; a few other languages too), and above a
-   quote, in any language, a line ending with a colon that names a time beside an address
-   or a year (``… Mia <mia@…> escreveu:``, ``26.11.2026 09:00, Mia пишет:``).
+   followed within five lines by ``Sent:``/``Date:`` (Outlook desktop, OWA, Outlook for Mac and
+   mobile; also in Outlook's other languages, from French and German to Czech, Turkish, Greek,
+   Ukrainian, Korean and Japanese), ``-----Original Message-----`` and its Android/Gmail
+   forwarding cousins, or an attribution such as ``On Tue, 3 Mar 2026 at 09:00, Mia <mia@…>
+   wrote:`` (Gmail, Apple Mail, iOS; it may wrap onto a second line; a few other languages
+   too), and above a quote, in any language, a line ending with a colon that names a time
+   beside an address or a year (``… Mia <mia@…> escreveu:``, ``26.11.2026 09:00, Mia пишет:``).
    Lines starting with ``>`` are dropped wherever they are (an interleaved reply keeps the
    lines between them).
 3. Signatures: everything from a ``--`` line, a line of underscores, a mobile signature
@@ -72,11 +72,18 @@ _HTML_CUT = re.compile(
 
 # -- quoted history --------------------------------------------------------------------------
 
-_FROM = re.compile(r"^\W{0,2}(from|de|von|van|da|från|fra|od|lähettäjä|от|差出人|发件人|寄件者)"
-                   r"\W{0,2}\s*[:：]", re.I)
+# Outlook writes its quoted header in the reader's language, and for a colleague with a
+# display name only ("From: Sam Smith"): the language-free test below needs an address, so
+# these words are what cuts an internal reply's history in each of Outlook's languages.
+_FROM = re.compile(r"^\W{0,2}(from|de|de la|von|van|da|från|fra|od|lähettäjä|от|від|από"
+                   r"|feladó|kimden|šalje|saatja|no|nuo|dari|từ|מאת|من|보낸 사람"
+                   r"|差出人|发件人|寄件者)\W{0,2}\s*[:：]", re.I)
 _SENT = re.compile(r"^\W{0,2}(sent|date|envoyé|gesendet|datum|verzonden|enviado( el)?"
                    r"|enviada em|fecha|inviato|data|skickat|sendt|wysłano|lähetetty"
-                   r"|отправлено|送信日時|发送时间|寄件日期)\W{0,2}\s*[:：]", re.I)
+                   r"|odesláno|odoslané|elküldve|gönderildi|trimis|poslano|poslato|enviat"
+                   r"|saadetud|nosūtīts|išsiųsta|dikirim|đã gửi|στάλθηκε|надіслано"
+                   r"|изпратено|отправлено|נשלח|تاريخ الإرسال|보낸 날짜"
+                   r"|送信日時|发送时间|寄件日期)\W{0,2}\s*[:：]", re.I)
 _SEPARATOR = re.compile(
     r"^\s*(-{2,}\s*(original message|message d'origine|ursprüngliche nachricht"
     r"|oorspronkelijk bericht|mensaje original|messaggio originale|forwarded message"

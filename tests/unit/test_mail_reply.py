@@ -150,6 +150,33 @@ def test_other_languages_quote_headers_are_cut() -> None:
         assert new_text(body).split("\n") == [body.split("\n")[0]]
 
 
+@pytest.mark.parametrize("header", [
+    "Od: Sam Smith\nOdesláno: úterý 8. prosince 2026 10:00\nKomu: Rob Report",
+    "Od: Sam Smith\nOdoslané: utorok 8. decembra 2026 10:00\nKomu: Rob Report",
+    "Feladó: Sam Smith\nElküldve: 2026. december 8., kedd 10:00\nCímzett: Rob Report",
+    "Kimden: Sam Smith\nGönderildi: 8 Aralık 2026 Salı 10:00\nKime: Rob Report",
+    "De la: Sam Smith\nTrimis: marți, 8 decembrie 2026 10:00\nCătre: Rob Report",
+    "Šalje: Sam Smith\nPoslano: utorak, 8. prosinca 2026. 10:00\nPrima: Rob Report",
+    "Από: Sam Smith\nΣτάλθηκε: Τρίτη, 8 Δεκεμβρίου 2026 10:00 πμ\nΠρος: Rob Report",
+    "Від: Sam Smith\nНадіслано: 8 грудня 2026 р. 10:00\nКому: Rob Report",
+    "От: Sam Smith\nИзпратено: 8 декември 2026 г. 10:00\nДо: Rob Report",
+    "Saatja: Sam Smith\nSaadetud: teisipäev, 8. detsember 2026 10:00\nAdressaat: Rob",
+    "No: Sam Smith\nNosūtīts: otrdiena, 2026. gada 8. decembris 10:00\nKam: Rob Report",
+    "Nuo: Sam Smith\nIšsiųsta: 2026 m. gruodžio 8 d. 10:00\nKam: Rob Report",
+    "Dari: Sam Smith\nDikirim: Selasa, 08 Desember 2026 10.00\nKepada: Rob Report",
+    "Từ: Sam Smith\nĐã gửi: Thứ Ba, 8 tháng 12 2026 10:00\nĐến: Rob Report",
+    "מאת: Sam Smith\nנשלח: יום שלישי 08 דצמבר 2026 10:00\nאל: Rob Report",
+    "보낸 사람: Sam Smith\n보낸 날짜: 2026년 12월 8일 화요일 오전 10:00\n받는 사람: Rob",
+], ids=["cs", "sk", "hu", "tr", "ro", "hr", "el", "uk", "bg", "et", "lv", "lt", "id", "vi",
+        "he", "ko"])
+def test_outlooks_header_without_an_address_is_cut_in_its_languages(header: str) -> None:
+    """Outlook quotes a colleague by display name only, in the reader's language: that
+    header ends the new text, or the quoted prep mail becomes ten topics."""
+    body = f"Rozpočet na příští rok\n\n{header}\nSubject: 1-2-1\n\nHi Rob,\nwhat would you " \
+           "like to talk about?\nAnything else"
+    assert new_text(body) == "Rozpočet na příští rok"
+
+
 @pytest.mark.parametrize("body", [
     "Хочу обсудить бюджет\n\nОт: Mia Manager <mia@contoso.example>\nОтправлено: 1 декабря "
     "2026 г. 9:00\nКому: Rob <rob@contoso.example>\nТема: 1-2-1\n\nHi Rob,\nwhat would you "
