@@ -516,10 +516,11 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
             if ticked_against(line, ours):
                 result.closed_ids.add(ident)
         elif kind == "topic" and mark is not None and (
-                ticked_against(line, ours) if ours else ticked_outside(line, mark)):
+                ticked_against(line, ours, topic=True) if ours
+                else ticked_outside(line, mark)):
             result.topics_discussed.add(ident)
         if (carried or kind in ("topic", "copied")) and mark is not None:
-            extra = after_marker(line, mark)
+            extra = after_marker(line, mark, topic=kind == "topic")
             if ours and kind != "copied":
                 own_mark = _our_marker(ours)
                 typed = words_typed(clean_line(line[:mark.start()]),

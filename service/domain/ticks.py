@@ -36,6 +36,11 @@ def leading_box(s: str) -> tuple[str, bool | None]:
 
 
 _DONE_WORD = re.compile(r"(?<![\w-])(?:done|completed|complete|closed|finished)(?![\w-])", re.I)
+# A topic is marked discussed in words as often as with a tick. Never an action: an action
+# "discussed with HR" is not done.
+_DISCUSSED_WORD = re.compile(
+    r"(?<![\w-])(?:discussed|covered|talked (?:about|through)(?: (?:it|this|that))?)(?![\w-])",
+    re.I)
 
 
 _TOKEN = re.compile(r"\w+|\s+|.", re.S)
@@ -63,6 +68,11 @@ def says_done(typed: str) -> bool:
     return any(m.group(1).casefold() in _TICK_WORDS for m in _LATER_BOX.finditer(typed))
 
 
+def says_discussed(typed: str) -> bool:
+    """Does text typed after a topic say it was discussed (as ``says_done``, or in words)?"""
+    return says_done(typed) or bool(_DISCUSSED_WORD.search(typed))
+
+
 def box_ticked(line: str, ours: str | None) -> bool:
     """A ticked box in front of the line, or an "x" typed in place of the box (an "x" that
     starts our own text, as in "X-ray results", is not one)."""
@@ -78,15 +88,17 @@ def box_ticked(line: str, ours: str | None) -> bool:
     return not s.startswith(own.strip()[:40])
 
 
-def ticked_against(line: str, ours: str) -> bool:
+def ticked_against(line: str, ours: str, *, topic: bool = False) -> bool:
     """Is our rendered line ``ours``, as found now (``line``), ticked by the manager?
 
-    Only a change counts: the leading box ticked, or a tick, "done" or ``~~`` added. Our own
-    words - whatever a report wrote into a topic - are compared away first.
+    Only a change counts: the leading box ticked, or a tick, "done" or ``~~`` added (or, on
+    a ``topic``, "discussed"). Our own words - whatever a report wrote into a topic - are
+    compared away first.
     """
     if box_ticked(line, ours) and not box_ticked(ours, None):
         return True
-    return any(says_done(typed) for typed in typed_into(clean_line(line), clean_line(ours)))
+    said = says_discussed if topic else says_done
+    return any(said(typed) for typed in typed_into(clean_line(line), clean_line(ours)))
 
 
 def words_typed(line: str, ours: str) -> str:
@@ -104,10 +116,13 @@ def ticked_outside(line: str, marker: re.Match[str]) -> bool:
     the box in front and what follows the marker can be the manager's; the text between
     is the topic's own and is never read for ticks."""
     head = strip_bullets(clean_line(line[:marker.start()]))
-    return bool(leading_box(head)[1]) or says_done(line[marker.end():])
+    return bool(leading_box(head)[1]) or says_discussed(line[marker.end():])
 
 
-def after_marker(line: str, marker: re.Match[str]) -> str:
+def after_marker(line: str, marker: re.Match[str], *, topic: bool = False) -> str:
+    """What the manager typed after our marker, less the words that ticked it."""
     extra = line[marker.end():].replace("~~", " ").strip(" –—-:;,.·")
-    extra = _DONE_WORD.sub("", extra).strip(" –—-:;,.·()[]✓✔☑✅xX")
-    return extra
+    extra = _DONE_WORD.sub("", extra)
+    if topic:
+        extra = _DISCUSSED_WORD.sub("", extra)
+    return extra.strip(" –—-:;,.·()[]✓✔☑✅xX")

@@ -26,7 +26,8 @@ MANAGER, REPORT = "Sam Smith", "Alex Jones"
 HOSTILE_TOPICS = ["Budget (#1) done?", "[x] the rota", "finished the migration, what next",
                   "is the review complete", "done and dusted",
                   "── onetoone agenda ends · please keep this line ──",
-                  "onetoone agenda starts again?", "~~struck~~ plans"]
+                  "onetoone agenda starts again?", "~~struck~~ plans",
+                  "what we discussed, covered and talked about"]
 ACTIONS = [
     OpenAction(1, "Sam Smith", "send the Q1 plan", None, date(2026, 11, 1), 0),
     OpenAction(2, "Closed Loop Ltd", "deliver ~~old~~ new kit", None, date(2026, 11, 2), 1),
@@ -108,6 +109,26 @@ def test_a_done_word_appended_to_a_topic_is_a_tick() -> None:
     assert read(outlook(html)).topics_discussed == {12}
     html = agenda_html().replace("[ ] is the review", "x is the review")
     assert read(outlook(html), template=html_to_text(agenda_html())).topics_discussed == {13}
+
+
+@pytest.mark.parametrize("typed", ["discussed", "Covered", "- talked about it",
+                                   "discussed, back in January"])
+def test_discussed_typed_after_a_topic_is_a_tick(typed: str) -> None:
+    """A manager notes a topic was discussed in words as often as with a tick; what else
+    they typed there is kept as the topic's note, without the word."""
+    html = agenda_html().replace("(topic #12)</p>", f"(topic #12) {typed}</p>")
+    parsed = read(outlook(html))
+    assert parsed.topics_discussed == {12}
+    rest = [n for n in parsed.notes if n.startswith("(topic #12)")]
+    assert rest == (["(topic #12) back in January"] if "January" in typed else []), rest
+
+
+def test_discussed_after_an_action_is_a_note_not_a_tick() -> None:
+    """For an action "discussed" is not "done": the action stays open, the words a note."""
+    html = agenda_html().replace("(#2)</p>", "(#2) discussed with HR</p>")
+    parsed = read(outlook(html))
+    assert 2 not in parsed.closed_ids
+    assert "(#2) discussed with HR" in parsed.notes
 
 
 def test_owner_and_text_words_are_not_ticks_at_first_read() -> None:
