@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from service.config.keys import DEPLOYED_FILE
 from service.domain.status import PairingStatus
 from service.errors import PairsFileError, ServiceError
 
@@ -40,8 +42,25 @@ def token_roles(token: str) -> set[str] | None:
         return None
 
 
-async def run_checks(settings: Settings) -> list[Check]:
-    checks = [Check("config", True, f"loaded from {settings.source}")]
+def _config(settings: Settings, deployed: str) -> Check:
+    """Where the settings came from. On a host where the service's own file exists, built-in
+    defaults mean doctor was run without it (from a shell, without ``ONETOONE_CONFIG``): it
+    would check the sandbox and pass, while the service runs on the real tenant."""
+    if settings.source != "defaults":
+        return Check("config", True, f"loaded from {settings.source}")
+    if os.path.isfile(deployed):
+        return Check("config", False,
+                     f"built-in defaults (the sandbox tenant), but {deployed} exists: the "
+                     "installed service reads that file, so this checked something else",
+                     f"run `onetoone --config {deployed} doctor` as the service's user with "
+                     "its environment (the secret): see docs/admin/operations.md, 'Commands "
+                     "on the service's host'")
+    return Check("config", True, "built-in defaults (no --config, $ONETOONE_CONFIG or "
+                 "./onetoone.toml)")
+
+
+async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> list[Check]:
+    checks = [_config(settings, deployed)]
     checks.append(_database(settings))
     if settings.pairs.source in ("file", "both") and settings.pairs.file is not None:
         checks.append(_pairs_file(str(settings.pairs.file)))

@@ -14,6 +14,8 @@ from typing import Any
 from service.domain.model import CadenceKind
 
 DEFAULT_FILE = "onetoone.toml"
+# Where deploy/ (the systemd unit, the Compose file and the images) keeps the service's file.
+DEPLOYED_FILE = "/etc/onetoone/onetoone.toml"
 ENV_PREFIX = "ONETOONE_"
 ENV_CONFIG = "ONETOONE_CONFIG"
 ENV_SECRET = "ONETOONE_MICROSOFT_CLIENT_SECRET"
