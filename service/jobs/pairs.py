@@ -201,7 +201,8 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
         # (two requests, batched), or someone the stored copy lacks.
         found |= await ctx.graph.find_users(sorted(named - set(by_email) - set(found)))
         problems = []
-        excluded: set[int] = set()  # lines naming someone in [pairs] exclude: never paired
+        # Lines naming someone in [pairs] exclude (never paired) or a disabled account.
+        excluded: set[int] = set()
         for row in file_rows:
             for email in (row.manager_email, row.report_email):
                 user = by_email.get(email) or found.get(email)
@@ -213,7 +214,12 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
                                     "directory (by email address, alias or user principal "
                                     "name). Fix the address or remove the line.")
                 elif not user.enabled:
-                    problems.append(f"{cfg.file}:{row.line}: {email}'s account is disabled. "
+                    # A leaver HR has not taken out of the file yet: their line is skipped,
+                    # so their pair ends as a leaver's does with the directory as the
+                    # source, and the rest of the file (joiners, movers) still counts.
+                    excluded.add(row.line)
+                    warnings.append(f"{cfg.file}:{row.line}: {email}'s account is disabled, "
+                                    "so this line is skipped (a leaver: their 1-2-1s end). "
                                     "Remove the line.")
                 elif not user.member:
                     # Never paired, whichever the source (as the directory's guests): a

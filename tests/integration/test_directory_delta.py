@@ -220,7 +220,7 @@ def test_a_pairs_file_is_resolved_from_the_delta_not_a_lookup_per_person(
     """[pairs] source = "file": the people in the file are found in the directory read with
     users/delta, so a sync with nothing changed costs that one request (not one lookup per
     person in the file), a file edited since is read again, and an account disabled since is
-    noticed from the delta and refuses the file, naming its line."""
+    noticed from the delta: its line is skipped, named in a warning, and the pair ends."""
     csv = tmp_path / "pairs.csv"
     csv.write_text("mia@contoso.example,rob@contoso.example\n"
                    "mia@contoso.example,nia@contoso.example\n")
@@ -242,9 +242,11 @@ def test_a_pairs_file_is_resolved_from_the_delta_not_a_lookup_per_person(
                                               "nia@contoso.example"))]
 
     tenant.disable_user("rob@contoso.example")
-    with pytest.raises(Exception, match=r"pairs.csv:1: rob@contoso.example's account is "
-                                        r"disabled"):
-        sync(settings, tenant)
+    left, requests = sync(settings, tenant)
+    assert requests == 1
+    assert kinds(left) == [("unpaired", key(tenant, "mia@contoso.example",
+                                            "rob@contoso.example"))]
+    assert [w.split(": ", 1)[0] for w in left.warnings] == [f"{csv}:1"], left.warnings
     assert tenant.count("GET", r"^/users/(?!delta$)[^/]+$") == 0
 
 

@@ -366,26 +366,30 @@ def scheduled_from_a_file(db_url, settings_for, tmp_path: Path):
     return tenant, csv, settings
 
 
-def test_a_refused_pairs_file_stops_only_the_pairs_step(db_url, settings_for,
-                                                       tmp_path: Path) -> None:
-    """A line naming a disabled account (a leaver HR has not taken out yet) refuses the
-    file, but only the pairs sync: the pairs already scheduled still get their agendas, and
-    every run says why the file was refused."""
+def test_a_leaver_left_in_the_pairs_file_is_skipped_not_the_whole_file(
+        db_url, settings_for, tmp_path: Path) -> None:
+    """A line naming a disabled account (a leaver HR has not taken out yet) is skipped with
+    a warning naming it, as a leaver is with the directory as the source: their 1-2-1s end,
+    and the rest of the file still counts (a joiner added the same day is booked)."""
     tenant, csv, settings = scheduled_from_a_file(db_url, settings_for, tmp_path)
-    tenant.add_user("Lea Left", "lea@contoso.example", manager="mia@contoso.example",
-                    enabled=False)
-    csv.write_text(csv.read_text() + "mia@contoso.example,lea@contoso.example\n")
-    agendas = 0
-    for day in range(1, 22):
-        result = run(settings, tenant, NOW + timedelta(days=day))
-        assert [step.split(": ", 1)[0] for step in result.failed_steps] == ["pairs"]
-        assert "pairs.csv:3: lea@contoso.example's account is disabled" in (
-            result.failed_steps[0])
-        agendas += len(result.agenda.injected)
-    assert agendas >= 2  # Rob's and Nia's first meetings, in the three weeks
+    def nias() -> list[dict]:
+        return [s for s in series_in(tenant, "mia@contoso.example")
+                if any(a["emailAddress"]["address"] == "nia@contoso.example"
+                       for a in s["attendees"])]
+
+    assert len(nias()) == 1
+    tenant.disable_user("nia@contoso.example")  # Nia left; her line is still there
+    tenant.add_user("Jo Joiner", "jo@contoso.example", manager="mia@contoso.example")
+    csv.write_text(csv.read_text() + "mia@contoso.example,jo@contoso.example\n")
+    result = run(settings, tenant, NOW + timedelta(days=1))
+    assert result.failed_steps == []
+    said = result.pairs.warnings
+    assert any(w.startswith(f"{csv}:2: nia@contoso.example's account is disabled, so this "
+                            "line is skipped") for w in said), said
     store = Store(make_engine(settings.database.url))
     assert sorted(v.report.email for v in store.views(["active"])) == [
-        "nia@contoso.example", "rob@contoso.example"]
+        "jo@contoso.example", "rob@contoso.example"]
+    assert nias() == []  # her series ended
 
 
 def test_many_problems_in_a_pairs_file_say_how_many_more(db_url, settings_for,
