@@ -69,11 +69,16 @@ def read_comment(ctx: JobContext, message: MailMessage, tag: PlusTag, now: datet
         report.comments.append(mail.label)
         log.info("topics_mail.comment", extra={"pairing": view.pairing.key,
                                                "occurrence": occ.id})
+    manager = escape(first_name(view.manager.name))
+    # The summary's Reply-To names the manager too, but the report may have taken them off
+    # (or their mail app kept only the first address): then say where the manager sees it.
+    sent_to = {a.lower() for a in (*message.to, *message.cc)}
+    reached = (f"{manager} has your reply" if view.manager.email.lower() in sent_to else
+               f"{manager} will see them in the agenda of your next 1-2-1")
     acknowledge(ctx, mail, "comment_reply", [
         f"Thanks {escape(first_name(view.report.name))}: your comments on the 1-2-1 of "
         f"{format_date(local_date(occ.start, context[0].time_zone))} are kept with its notes "
-        f"(they don't change {escape(first_name(view.manager.name))}'s notes), and "
-        f"{escape(first_name(view.manager.name))} has your reply."], now)
+        f"(they don't change {manager}'s notes), and {reached}."], now)
 
 
 def read_private_note(ctx: JobContext, mail: Incoming, now: datetime,

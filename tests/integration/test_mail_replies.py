@@ -305,3 +305,23 @@ def test_a_mailed_private_note_stays_private_and_forget_erases_it(
     private = [n for n in world.store.notes(world.occ.id, include_private=True) if n.private]
     assert [n.text for n in private] == ["[erased]"]
     assert [c.text for c in world.store.report_comments(world.occ.id)] == ["[erased]"]
+
+
+def test_the_acknowledgement_says_whether_the_manager_got_the_reply(world: World) -> None:
+    """The report may take the manager off the reply (or their mail app may keep only the
+    first Reply-To address): the acknowledgement must not tell them the manager has it.
+    The comment is kept either way and reaches the manager in the next agenda."""
+    summary = held_meeting_with_summary(world)
+    to_us_only = dict(summary, replyTo=summary["replyTo"][:1])
+    reply(world.tenant, ROB, to_us_only, "Also: can we move Friday's demo?")
+    world.at(world.occ.end + timedelta(hours=2))
+    assert world.inbox(MIA, "RE: 1-2-1 notes:") == []  # Mia was not sent it
+    (ack,) = world.inbox(ROB, "Re: 1-2-1 notes:")
+    text = ack["body"]["content"]
+    assert "kept with its notes" in text
+    assert "Mia has your reply" not in text, text
+    assert "Mia will see them in the agenda of your next 1-2-1" in text, text
+    reply(world.tenant, ROB, summary, "And the budget, please")
+    world.at(world.occ.end + timedelta(hours=3))
+    acks = world.inbox(ROB, "Re: 1-2-1 notes:")
+    assert len(acks) == 2 and any("Mia has your reply" in a["body"]["content"] for a in acks)
