@@ -1,10 +1,11 @@
 """Missed 1-2-1s are rebooked: one offer to the manager, booked from Outlook by a mail.
 
-When an occurrence is cancelled, declined by the report, or ends with no notes (a day after
-it, in case notes arrive late), the manager gets one short mail — to them only — offering
-up to three times inside the cadence window when both people are free. The free/busy
-questions of every offer made in a run share getSchedule calls (``freebusy_packs``, as the
-absence check's do): one call for many managers, per manager again only if it is refused.
+When an occurrence is cancelled, declined by the report, or ends with no notes (when its
+reminder is due, a day after it by default, in case notes arrive late), the manager gets one
+short mail — to them only — offering up to three times inside the cadence window when both
+people are free. The free/busy questions of every offer made in a run share getSchedule
+calls (``freebusy_packs``, as the absence check's do): one call for many managers, per
+manager again only if it is refused.
 Each time is a ``mailto:`` link: to the service mailbox's plus-address
 ``name+book.<token>.<n>@`` when ``[mail] topics_mailbox`` is set (read by the topics job,
 which hands such mail here), else to the manager's own plus-address, read back from their
@@ -48,6 +49,7 @@ from service.domain.rebook import (
     sender_of,
 )
 from service.domain.records import (
+    MailRecord,
     OccurrenceRecord,
     PairingView,
     RebookRecord,
@@ -79,7 +81,7 @@ log = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=14)  # a meeting missed longer ago than this is not offered
 AHEAD = timedelta(days=62)  # a meeting cancelled well ahead is offered too
-NOT_HELD_AFTER = timedelta(hours=24)  # after capture's second read: late notes count
+NOT_HELD_AFTER = timedelta(hours=24)  # reminders off: after the day-after re-read
 NOT_BEFORE = timedelta(hours=2)  # the earliest time offered, after now
 STEP_MINUTES = 30
 LEASE = timedelta(minutes=10)
@@ -155,7 +157,8 @@ async def _offer_missed(ctx: JobContext, now: datetime, report: RebookReport) ->
         reason = reason_of(occ.status)
         if reason is None or occ.absence_state == AbsenceState.SKIPPED:
             continue  # a long absence skips meetings on purpose: no mail storm
-        if reason == MissedReason.NOT_HELD and not known_not_held(occ, now, NOT_HELD_AFTER):
+        if reason == MissedReason.NOT_HELD and not known_not_held(occ, now,
+                                                                  _not_held_after(ctx)):
             continue
         missed = _context(store, occ)
         window = _window(missed, now) if missed is not None else None
@@ -192,6 +195,16 @@ async def _offer_missed(ctx: JobContext, now: datetime, report: RebookReport) ->
     finally:
         for pairing_id in claimed:
             store.release(pairing_id, ctx.worker_id)
+
+
+def _not_held_after(ctx: JobContext) -> timedelta:
+    """How long after its end a meeting read back without notes is offered. With reminders
+    on, when its reminder is due ([mail] reminder_hours): the offer goes in that mail, so a
+    fixed day would send the reminder before the hours the organisation gave (or, with
+    fewer than 24, let it go alone and the offer follow as a second mail). Else
+    NOT_HELD_AFTER."""
+    mail = ctx.settings.mail
+    return timedelta(hours=mail.reminder_hours) if mail.reminders else NOT_HELD_AFTER
 
 
 def _failed(report: RebookReport, missed: Missed, error: str) -> None:
@@ -352,8 +365,8 @@ async def handle_booking(ctx: JobContext, message: MailMessage, now: datetime
     if view is None or not sender or sender != view.manager.email.lower():
         return _ignore("sender is not the pair's manager", message)
     if rebook.status != RebookStatus.OFFERED:
-        if rebook.status == RebookStatus.EXPIRED:  # (closed when the pair or series ended)
-            _answer_ended(ctx, store.occurrence(rebook.missed_occurrence_id), now)
+        if rebook.status == RebookStatus.EXPIRED:
+            _answer_closed(ctx, rebook, now)
         return _ignore(f"offer {rebook.status}", message)
     if rebook.booked_index is not None and rebook.booked_index != index:
         return _ignore("offer already used", message)
@@ -381,9 +394,28 @@ async def handle_booking(ctx: JobContext, message: MailMessage, now: datetime
     return f"booked {done}", True
 
 
+def _answer_closed(ctx: JobContext, rebook: RebookRecord, now: datetime) -> None:
+    """Answer, once, a pick of an offer that closed unbooked: its pair or series ended, or
+    it lapsed (no time left to pick, the meeting still missed). Read while the offer was
+    open, a pick too late for its time gets fresh times or the short note; read after it
+    closed (a link clicked late: topics are read every run, the offer closes 30 minutes
+    before its last time), it must not go unanswered either, or the manager waits for a
+    meeting never booked. The note's key is the one ``_stale`` uses: never a second one.
+    An offer closed as its meeting was not missed after all gets no answer."""
+    store = ctx.store
+    occ = store.occurrence(rebook.missed_occurrence_id)
+    if occ is None:
+        return
+    missed = _context(store, occ)
+    if missed is None:
+        _answer_ended(ctx, occ, now)
+    elif reason_of(occ.status) is not None and decode_slots(rebook.slots):
+        store.enqueue(_stale_note(ctx, missed, now))
+
+
 def _answer_ended(ctx: JobContext, occ: OccurrenceRecord | None, now: datetime) -> None:
     """Tell the manager, once, that a pick was not booked because the missed meeting's pair
-    or series has ended since the offer; a pick closed for any other reason is not."""
+    or series has ended since the offer (nothing when it has not)."""
     context = ctx.store.occurrence_context(occ) if occ is not None else None
     if occ is not None and context is not None and _context(ctx.store, occ) is None:
         ctx.store.enqueue(ended_mail(ctx, Missed(occ, context[1], context[0]), now))
@@ -416,16 +448,20 @@ def _stale(ctx: JobContext, missed: Missed, rebook: RebookRecord,
         if store.reoffer_rebook(rebook.id, rebook.token, token, encode_slots(fresh), mail, now):
             log.info("rebook.reoffered", extra={"rebook": rebook.id, "slots": len(fresh)})
             return f"re-offered {missed.label}"
-    view = missed.view
-    body = render("rebook_stale.html.j2", s={
-        "manager_first": first_name(view.manager.name), "report_name": view.report.name})
-    mail = mail_row(ctx, missed, "stale",
-                     f"That time is no longer free: 1-2-1 with {view.report.name}", body, now)
     # Only while unpicked: another worker may have just booked this very time (so busy).
-    if not store.close_unpicked(rebook.id, rebook.token, mail, now):
+    if not store.close_unpicked(rebook.id, rebook.token, _stale_note(ctx, missed, now), now):
         return "ignored: offer already used"
     log.info("rebook.stale", extra={"rebook": rebook.id})
     return f"stale {missed.label}"
+
+
+def _stale_note(ctx: JobContext, missed: Missed, now: datetime) -> MailRecord:
+    """The short note to the manager: the time picked can't be booked, nothing was."""
+    view = missed.view
+    body = render("rebook_stale.html.j2", s={
+        "manager_first": first_name(view.manager.name), "report_name": view.report.name})
+    return mail_row(ctx, missed, "stale",
+                    f"That time is no longer free: 1-2-1 with {view.report.name}", body, now)
 
 
 async def _book(ctx: JobContext, rebook: RebookRecord, missed: Missed, now: datetime, *,
