@@ -5,8 +5,8 @@ arguments. The answer is one of:
 
 - ``clear``: nothing in the way; leave it.
 - ``move``: it falls on a public holiday of the manager's or the report's region, or either
-  person is out of office then (an ``oof`` item overlaps it, or their working day is covered
-  by out-of-office or all-day busy time). It goes to the nearest time both have free
+  person is out of office then (an ``oof`` item overlaps it, or their working day is (mostly)
+  covered by out-of-office or all-day busy time). It goes to the nearest time both have free
   (``freeslots.free_slots``) within the cadence window around its *original* date.
 - ``no_slot``: it should move but nothing fits; it is left alone (the job tells the manager
   once).
@@ -33,6 +33,12 @@ LONG_ABSENCE_WORKING_DAYS = 10  # two working weeks
 BLOCKING = frozenset({"busy", "tentative", "oof"})  # a time with these is not free
 RUN_LIMIT_DAYS = 90  # how far a run of absent days is followed each way
 _ALL_DAY = timedelta(hours=23)  # an item this long or longer is all-day (DST days are 23 h)
+# A working day this much covered by out-of-office time is a day off. Leave is booked for the
+# office day (09:00-17:00) while Outlook's working hours are often wider (Exchange's default
+# is 08:00-17:00): the hour left over is no time for a 1-2-1 on someone's day off, nor does
+# it break two weeks of leave into single days. A half day off is not one: the rest of that
+# day is still there to meet in.
+DAY_OFF_SHARE = 0.75
 
 
 @dataclass(frozen=True)
@@ -145,12 +151,15 @@ def _absence_intervals(items: Sequence[CalendarItem]) -> list[tuple[datetime, da
 
 def _covered(start: datetime, end: datetime, merged: Sequence[tuple[datetime, datetime]]
              ) -> bool:
-    return any(s <= start and end <= e for s, e in merged)
+    """Whether ``merged`` (disjoint) covers at least ``DAY_OFF_SHARE`` of [start, end)."""
+    inside = sum((min(end, e) - max(start, s) for s, e in merged if s < end and start < e),
+                 timedelta())
+    return inside >= (end - start) * DAY_OFF_SHARE
 
 
 def absent_days(person: Attendee, first: date, last: date) -> set[date]:
     """The person's working days in [first, last] (their own zone) that their out-of-office
-    or all-day time covers from start to end of their working hours."""
+    or all-day time covers (``DAY_OFF_SHARE`` of their working hours or more)."""
     merged = _absence_intervals(person.items)
     out: set[date] = set()
     d = first
