@@ -171,7 +171,7 @@ class Worker:
     def run_retention(self) -> None:
         """Erase what is older than [privacy] retain_months (once a day; logged)."""
         from service.app import open_store
-        from service.domain.retention import retention_cutoff
+        from service.jobs.retention import erase_expired
 
         if not self._may_run("retention"):
             return
@@ -179,15 +179,17 @@ class Worker:
             if not self._may_run("retention"):
                 return
             now = self.clock.now()
-            cutoff = retention_cutoff(now, self.settings.privacy.retain_months)
-            if cutoff is None:
+            if not self.settings.privacy.retain_months:
                 return
             try:
                 store = open_store(self.settings)
                 if self.duty is not None and not self.duty.take(store):
                     return  # the replica on duty erases
-                erased = store.erase_older_than(cutoff, now)
-                log.info("privacy.retention", extra={"before": cutoff.isoformat(), **erased})
+                # (Each tick erases too, at most once per cut-off: done already, no log.)
+                done = erase_expired(store, self.settings.privacy.retain_months, now)
+                if done is not None:
+                    log.info("privacy.retention", extra={"before": done[0].isoformat(),
+                                                         **done[1]})
             except ServiceError as exc:  # tried again tomorrow; the tick is unaffected
                 log.error("privacy.retention_failed", extra={"error": str(exc)})
 

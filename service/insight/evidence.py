@@ -42,6 +42,9 @@ SOURCE_WORDS = {"cli": "added with `onetoone notes add`", "mail": "mailed in by 
 # The service's reply to a private note the manager mailed in: it doesn't quote the note, but
 # it says there is one (and when), so it goes with private notes, only when they are shown.
 PRIVATE_MAIL_KINDS = frozenset({"private_reply"})
+# Ticks (a summary's "Done since last time", a manager's ✓) are not in the PDF's fonts: as the
+# agenda's own box, not "?", which reads as doubt in a record of what was done.
+_TICKS = str.maketrans({"✓": "[x]", "✔": "[x]", "☑": "[x]", "✅": "[x]"})
 STATUS_WORDS = {"scheduled": "scheduled", "moved": "moved", "cancelled": "cancelled",
                 "declined": "declined by the report", "held": "held (notes recorded)",
                 "held_no_notes": "passed, no notes recorded"}
@@ -325,8 +328,11 @@ def render_pdf(evidence: Evidence) -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
+    # The built-in fonts draw Windows-1252 (PDF's WinAnsiEncoding), which has the ’ “ ” – …
+    # Outlook's AutoCorrect puts into notes (Latin-1 has none: "Rob?s plan ? agreed").
+    pdf.core_fonts_encoding = "windows-1252"
     pdf.set_font("helvetica", size=10)
-    html = render("evidence_pdf.html.j2", e=evidence)
-    # The built-in fonts are Latin-1: other characters become "?" rather than failing.
-    pdf.write_html(html.encode("latin-1", "replace").decode("latin-1"))
+    html = render("evidence_pdf.html.j2", e=evidence).translate(_TICKS)
+    # Other characters become "?" rather than failing.
+    pdf.write_html(html.encode("cp1252", "replace").decode("cp1252"))
     return bytes(pdf.output())

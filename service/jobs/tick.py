@@ -17,6 +17,7 @@ from service.jobs.occurrences import SyncReport, sync_occurrences
 from service.jobs.outbox import MailReport, queue_mail, send_outbox
 from service.jobs.pairs import PairsPlan, planned_views, sync_pairs
 from service.jobs.rebook import RebookReport, rebook_missed
+from service.jobs.retention import erase_expired
 from service.jobs.schedule import ScheduleReport, dry_run_changes, schedule
 from service.jobs.topics_mail import TopicMailReport, read_topic_mail
 
@@ -51,6 +52,12 @@ async def _step(name: str, run: Callable[[], Awaitable[R]], empty: Callable[[], 
         log.exception("tick.step_failed", extra={"step": name})
         failed.append(f"{name}: {type(exc).__name__}: {exc}")
         return empty()
+
+
+async def _retention(ctx: JobContext, now: datetime) -> None:
+    done = erase_expired(ctx.store, ctx.settings.privacy.retain_months, now)
+    if done is not None:
+        log.info("privacy.retention", extra={"before": done[0].isoformat(), **done[1]})
 
 
 async def tick(
@@ -101,6 +108,8 @@ async def tick(
     queued = await _step("mail queue", lambda: queue_mail(ctx, now), MailReport, failed)
     mail = await _step("mail", lambda: send_outbox(ctx, now), MailReport, failed)
     mail.queued, mail.failed = queued.queued, queued.failed + mail.failed
+    # Once a day: without it, `onetoone tick` from cron (no worker) would never erase.
+    await _step("retention", lambda: _retention(ctx, now), lambda: None, failed)
     return TickReport(pairs=plan, schedule=report, occurrences=occurrences, agenda=agendas,
                       capture=captured, mail=mail, topics=topics, rebook=rebooks,
                       absences=absences, failed_steps=failed)

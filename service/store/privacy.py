@@ -142,6 +142,10 @@ def _erase(notes: Iterable[NoteRow], versions: Iterable[NoteVersionRow],
     for mail in mails:
         if mail.body_html != ERASED:
             mail.body_html, mail.subject = ERASED, ERASED
+            # Its error goes too: an unconfirmed mail's quotes its subject (to look it up in
+            # Sent Items), a held-back reminder's says who was on a long absence. (An erased
+            # mail is never settled by hand, so nothing is lost to the operator.)
+            mail.last_error = f"erased on {now:%Y-%m-%d}"
             # Never send an erased mail: not yet sent -> failed; outcome unknown ->
             # unconfirmed (it is never re-sent from there).
             if mail.status == OutboxStatus.PENDING:
