@@ -488,14 +488,17 @@ def development_due(
     return (meeting_date - last_development_on).days >= policy.development_max_days
 
 
-def focus_area(meeting_number: int, covers_development: bool, policy: AgendaPolicy) -> str:
+def focus_area(meeting_number: int, covers_development: bool, policy: AgendaPolicy,
+               turns: int | None = None) -> str:
     """The compact layout's one focus area: development when it is due, otherwise progress,
-    feedback and recognition in turn. The turn counts the meetings before this one that
-    were not every-Nth development ones, so each of the three comes round equally often."""
+    feedback and recognition in turn. ``turns``: how many of the pair's earlier meetings had
+    one of the three, not the meeting number: development due off its every-Nth turn (a
+    monthly pair's, about every other meeting) would use up one's turn, and it would wait a
+    round more (nine months). None: as if development came every Nth meeting only."""
     if covers_development:
         return DEVELOPMENT
     earlier = meeting_number - 1
-    turn = earlier - earlier // policy.development_every
+    turn = earlier - earlier // policy.development_every if turns is None else turns
     return FOCUS_ROTATION[turn % len(FOCUS_ROTATION)]
 
 
@@ -516,6 +519,7 @@ def build_agenda(
     mailed: str = MAILED_BOTH,
     recent: Share | None = None,
     actions_shown: int | None = None,
+    focus_turns: int | None = None,  # the compact layout's turn: see focus_area
 ) -> Agenda:
     """The agenda for one occurrence starting at ``meeting_start`` (aware, manager's zone).
 
@@ -551,7 +555,7 @@ def build_agenda(
     # last time sits with its actions, which are followed up next.
     keys = [TOPICS, CHECK_IN, *([LAST_TIME] if last_time is not None else []), LAST_ACTIONS]
     if layout == COMPACT:
-        keys.append(focus_area(meeting_number, covers, policy))
+        keys.append(focus_area(meeting_number, covers, policy, focus_turns))
     else:
         keys += [PROGRESS, RECOGNITION, *([DEVELOPMENT] if covers else []), FEEDBACK]
     if question is not None:

@@ -28,3 +28,17 @@ def agenda_due_at(start_local: datetime, lead_working_days: int,
 def capture_due_at(end: datetime, grace_minutes: int) -> datetime:
     """When the notes of a meeting are first read back."""
     return end + timedelta(minutes=grace_minutes)
+
+
+def waits_for_previous(start: datetime, previous_end: datetime | None, grace_minutes: int,
+                       now: datetime) -> bool:
+    """Whether a meeting's agenda, due by ``agenda_due_at``, waits for the pair's previous
+    meeting (ending at ``previous_end``) to be read back first: that one was moved so late
+    (a weekly 1-2-1 pushed from Monday to Thursday, when next Monday's agenda is due) that
+    it is held after the agenda's day. Written before it, the agenda would recall the
+    meeting before as "last time" and miss what was agreed in it; it waits until the notes
+    are first read, as long as that is still before the meeting."""
+    if previous_end is None:
+        return False
+    read_at = capture_due_at(previous_end, grace_minutes)
+    return now < read_at < start

@@ -46,7 +46,7 @@ from service.domain.status import (
     OccurrenceStatus,
     PairingStatus,
 )
-from service.domain.timing import agenda_due_at
+from service.domain.timing import agenda_due_at, waits_for_previous
 from service.domain.topics import private_address, topics_address
 from service.errors import ConfigError, ServiceError
 from service.graph.wire import body_patch
@@ -142,12 +142,15 @@ def _compose(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: st
                for a in reads.open_actions
                if a.raised_occurrence_id != occ.id]
     last_dev: date | None = None
+    focus_turns = 0  # earlier meetings that had a focus area other than development
     for other in reads.meetings:
         # Only a meeting that happened covered it: a cancelled or declined one did not.
-        if (other.id != occ.id and other.covers_development
-                and other.agenda_state == AgendaState.INJECTED
+        if (other.id != occ.id and other.agenda_state == AgendaState.INJECTED
                 and other.status not in MISSED and other.start < occ.start):
-            last_dev = max(last_dev or other.start.date(), other.start.date())
+            if other.covers_development:
+                last_dev = max(last_dev or other.start.date(), other.start.date())
+            else:
+                focus_turns += 1
     recalled = recall(store, view, occ, zone, [t.id for t in topics if t.id is not None],
                       fresh=fresh, meetings=reads.meetings)
     agenda = build_agenda(
@@ -158,7 +161,7 @@ def _compose(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: st
         question=question_for(store, ctx.settings, view, occ, bank),
         missed=missed_meeting(store, pairing.id, occ, zone),
         last_time=recalled.last_time, layout=cfg.layout, mailed=notes_mailed(ctx.settings),
-        recent=recalled.recent, actions_shown=cfg.actions_shown,
+        recent=recalled.recent, actions_shown=cfg.actions_shown, focus_turns=focus_turns,
     )
     return agenda, recalled
 
@@ -224,7 +227,8 @@ def _template_line(exc: BaseException) -> int | None:
 def agendas_due(store: Store, cfg: AgendaSettings, now: datetime
                 ) -> list[tuple[OccurrenceRecord, SeriesRecord, PairingView, bool]]:
     """The meetings of the next days whose agenda is due now, by start, with their series,
-    their pairing and whether it is their first: pending ones whose day has come, and
+    their pairing and whether it is their first: pending ones whose day has come (and whose
+    pair's previous meeting is not still to be read back: ``waits_for_previous``), and
     written ones with an update left and an open topic their agenda does not show yet."""
     horizon = now + timedelta(days=cfg.lead_working_days * 2 + 5)
     # The database leaves out what cannot be due (not pending and out of updates or without
@@ -256,7 +260,20 @@ def agendas_due(store: Store, cfg: AgendaSettings, now: datetime
             if not new_topic or not agenda_can_update(occ.agenda_updates, cfg.extra_updates):
                 continue
         out.append((occ, series, view, first))
-    return out
+    firsts = {view.pairing.id for _o, _s, view, first in out if first}
+    if not firsts:
+        return out
+    # The pairs' meetings, read only when a first agenda is due (a few pairs per tick).
+    meetings = store.pairing_occurrences_of(firsts)
+
+    def previous_end(occ: OccurrenceRecord, pairing_id: int) -> datetime | None:
+        return max((o.end for o in meetings[pairing_id] if o.id != occ.id
+                    and o.start < occ.start and o.status != OccurrenceStatus.CANCELLED),
+                   default=None)
+
+    return [(occ, series, view, first) for occ, series, view, first in out
+            if not (first and waits_for_previous(occ.start, previous_end(occ, view.pairing.id),
+                                                 cfg.grace_minutes, now))]
 
 
 def agenda_cutoff(now: datetime, lead_working_days: int, zone: ZoneInfo,

@@ -25,7 +25,7 @@ from service.domain.status import (
     PairingStatus,
     SeriesStatus,
 )
-from service.domain.timing import agenda_due_at
+from service.domain.timing import agenda_due_at, waits_for_previous
 from service.jobs.agenda import agenda_cutoff, agendas_due
 from service.store.db import make_engine, upgrade
 from service.store.repo import Store
@@ -149,6 +149,7 @@ def _old_selection(store: Store, cfg: AgendaSettings, now: datetime
               if o.status != OccurrenceStatus.CANCELLED]
     contexts = store.occurrence_contexts(coming)
     open_topics = store.open_topic_ids(view.pairing.id for _s, view in contexts.values())
+    meetings: dict[int, list[Any]] = {}
     out = []
     for occ in coming:
         context = contexts.get(occ.id)
@@ -163,6 +164,14 @@ def _old_selection(store: Store, cfg: AgendaSettings, now: datetime
         if not first:
             new_topic = bool(open_topics.get(view.pairing.id, set()) - set(occ.agenda_topics))
             if not new_topic or not agenda_can_update(occ.agenda_updates, cfg.extra_updates):
+                continue
+        else:
+            if view.pairing.id not in meetings:
+                meetings[view.pairing.id] = store.pairing_occurrences(view.pairing.id)
+            if waits_for_previous(occ.start, max(
+                    (o.end for o in meetings[view.pairing.id] if o.id != occ.id
+                     and o.start < occ.start and o.status != OccurrenceStatus.CANCELLED),
+                    default=None), cfg.grace_minutes, now):
                 continue
         out.append((occ.id, first))
     return out

@@ -1,0 +1,34 @@
+"""The compact layout's one focus area, over a monthly pair's year (the default cadence for
+staff who manage no one): development comes round every other month or so (every 3rd
+meeting, and whenever it was last on an agenda 60 days before), and Progress and obstacles,
+Feedback both ways and Recognition must still each come round in turn on the meetings
+left, as the guidance asks of every 1-2-1 (seeds 001, 003, 004)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.integration.test_agenda_content_invites import ROB, Pairs, with_agenda
+from tests.integration.test_agenda_loop import START
+
+FOCUS = ("Progress and obstacles", "Feedback both ways", "Recognition",
+         "Development and growth")
+
+
+def test_a_development_meeting_off_its_turn_does_not_skip_another_focus_area(
+        db_url: str, settings_for: Any) -> None:
+    pairs = Pairs(with_agenda(settings_for(db_url), layout="compact"))
+    pairs.at(START)
+    shown: list[str] = []
+    after = START
+    while len([f for f in shown if f != "Development and growth"]) < 6:
+        occ, _ = pairs.next_agenda(ROB, after)
+        focus = [line for line in pairs.lines(occ) if line in FOCUS]
+        assert len(focus) == 1, focus
+        shown.append(focus[0])
+        after = occ.start
+    assert "Development and growth" in shown
+    others = [f for f in shown if f != "Development and growth"]
+    # Each of the three within any three meetings that are not development ones.
+    for at in range(len(others) - 2):
+        assert set(others[at:at + 3]) == set(FOCUS[:3]), " / ".join(shown)
