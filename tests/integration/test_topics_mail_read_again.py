@@ -26,44 +26,59 @@ from tests.integration.test_agenda_loop import START, no_sleep, org
 from tests.integration.test_topics_mail import BOX
 
 
-def test_a_topics_mail_read_again_gets_the_reply_for_the_topics_it_added(
-        db_url, settings_for, monkeypatch: pytest.MonkeyPatch) -> None:
-    base = settings_for(db_url)
-    settings = dataclasses.replace(base, mail=dataclasses.replace(base.mail,
-                                                                  topics_mailbox=BOX))
+def _with_service_mailbox(settings):
+    """The demo organisation with a service mailbox, scheduled as of START: its tenant, its
+    store, a tick as of an instant, and Rob's pairing."""
+    settings = dataclasses.replace(settings, mail=dataclasses.replace(settings.mail,
+                                                                      topics_mailbox=BOX))
     tenant = org()
     tenant.add_user("onetoone service", BOX, hire_date=date(2020, 1, 1))
     store = Store(make_engine(settings.database.url))
 
-    async def run_at(now):
+    def run_at(now):
         tenant.now = lambda: now
-        async with job_context(settings, now, sandbox=tenant,
-                               graph_options={"sleep": no_sleep}) as ctx:
-            return await tick(ctx, now)
 
-    asyncio.run(run_at(START))
+        async def go():
+            async with job_context(settings, now, sandbox=tenant,
+                                   graph_options={"sleep": no_sleep}) as ctx:
+                return await tick(ctx, now)
+
+        return asyncio.run(go())
+
+    run_at(START)
     rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
-    later = START + timedelta(days=1)
-    tenant.now = lambda: later
-    compose(tenant, "rob@contoso.example", [topics_address(BOX, rob.pairing.key)],
-            "Career chat", "<p>The team lead role</p>")
+    return tenant, store, run_at, rob
 
+
+def _reply_queue_fails_once(monkeypatch: pytest.MonkeyPatch, kind: str) -> list[str]:
+    """The database goes away just as the first reply of ``kind`` is queued."""
     real = OutboxRepository.enqueue
     failed: list[str] = []
 
     def enqueue(self, mail):
-        if mail.kind == "topic_reply" and not failed:
-            failed.append(mail.key)  # the database away just as the reply is queued
+        if mail.kind == kind and not failed:
+            failed.append(mail.key)
             raise StoreError("The database could not be reached (connection reset).")
         return real(self, mail)
 
     monkeypatch.setattr(OutboxRepository, "enqueue", enqueue)
-    first = asyncio.run(run_at(later))
+    return failed
+
+
+def test_a_topics_mail_read_again_gets_the_reply_for_the_topics_it_added(
+        db_url, settings_for, monkeypatch: pytest.MonkeyPatch) -> None:
+    tenant, store, run_at, rob = _with_service_mailbox(settings_for(db_url))
+    later = START + timedelta(days=1)
+    tenant.now = lambda: later
+    compose(tenant, "rob@contoso.example", [topics_address(BOX, rob.pairing.key)],
+            "Career chat", "<p>The team lead role</p>")
+    failed = _reply_queue_fails_once(monkeypatch, "topic_reply")
+    first = run_at(later)
     assert failed and first.topics is not None and first.topics.failed
     assert [t.text for t in store.open_topics(rob.pairing.id)] == [
         "Career chat: The team lead role"]
-    asyncio.run(run_at(later + timedelta(minutes=15)))  # the mail, still unread, read again
-    asyncio.run(run_at(later + timedelta(minutes=30)))
+    run_at(later + timedelta(minutes=15))  # the mail, still unread, read again
+    run_at(later + timedelta(minutes=30))
     (reply,) = [m for m in tenant.messages("rob@contoso.example")
                 if m["subject"] == "Re: Career chat"]
     text = reply["body"]["content"]
@@ -75,39 +90,17 @@ def test_a_topics_mail_read_again_gets_the_reply_for_the_topics_it_added(
 
 def test_a_private_note_read_again_still_gets_its_reply(
         tmp_path, settings_for, monkeypatch: pytest.MonkeyPatch) -> None:
-    base = settings_for(f"sqlite:///{tmp_path / 't.db'}")
-    settings = dataclasses.replace(base, mail=dataclasses.replace(base.mail,
-                                                                  topics_mailbox=BOX))
-    tenant = org()
-    tenant.add_user("onetoone service", BOX, hire_date=date(2020, 1, 1))
-    store = Store(make_engine(settings.database.url))
-
-    async def run_at(now):
-        tenant.now = lambda: now
-        async with job_context(settings, now, sandbox=tenant,
-                               graph_options={"sleep": no_sleep}) as ctx:
-            return await tick(ctx, now)
-
-    asyncio.run(run_at(START))
-    rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
+    tenant, _store, run_at, rob = _with_service_mailbox(
+        settings_for(f"sqlite:///{tmp_path / 't.db'}"))
     later = START + timedelta(days=1)
     tenant.now = lambda: later
     compose(tenant, "mia@contoso.example", [private_address(BOX, rob.pairing.key)],
             "Private note", "<p>Check his workload quietly</p>")
-    real = OutboxRepository.enqueue
-    failed: list[str] = []
-
-    def enqueue(self, mail):
-        if mail.kind == "private_reply" and not failed:
-            failed.append(mail.key)
-            raise StoreError("The database could not be reached (connection reset).")
-        return real(self, mail)
-
-    monkeypatch.setattr(OutboxRepository, "enqueue", enqueue)
-    asyncio.run(run_at(later))
+    failed = _reply_queue_fails_once(monkeypatch, "private_reply")
+    run_at(later)
     assert failed
-    asyncio.run(run_at(later + timedelta(minutes=15)))
-    asyncio.run(run_at(later + timedelta(minutes=30)))
+    run_at(later + timedelta(minutes=15))
+    run_at(later + timedelta(minutes=30))
     kept = [m for m in tenant.messages("mia@contoso.example")
             if m["subject"].startswith("Private note kept")]
     assert len(kept) == 1, f"{len(kept)} replies to a private note kept on its second read"
