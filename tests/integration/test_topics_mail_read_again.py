@@ -8,21 +8,19 @@ were lost. A private note read again got no reply at all: the manager never hear
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from datetime import date, timedelta
 
 import pytest
 
-from service.app import job_context
 from service.domain.topics import private_address, topics_address
 from service.errors import StoreError
-from service.jobs.tick import tick
 from service.sandbox.mail import compose
 from service.store.db import make_engine
 from service.store.outbox import OutboxRepository
 from service.store.repo import Store
-from tests.integration.test_agenda_loop import START, no_sleep, org
+from tests.integration.test_agenda_loop import START, org
+from tests.integration.test_schedule_job import run
 from tests.integration.test_topics_mail import BOX
 
 
@@ -36,14 +34,7 @@ def _with_service_mailbox(settings):
     store = Store(make_engine(settings.database.url))
 
     def run_at(now):
-        tenant.now = lambda: now
-
-        async def go():
-            async with job_context(settings, now, sandbox=tenant,
-                                   graph_options={"sleep": no_sleep}) as ctx:
-                return await tick(ctx, now)
-
-        return asyncio.run(go())
+        return run(settings, tenant, now)
 
     run_at(START)
     rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
