@@ -189,6 +189,12 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
             record(captured_at=now, captured_etag=event.etag,
                    status=OccurrenceStatus.HELD if wrote else _no_notes(declined))
             (report.held if wrote else report.without_notes).append(label)
+        else:
+            # Removed since it was read back: what that read found stands, and this re-read
+            # is made all the same. Unrecorded, the meeting would stay due and be read again
+            # on every run for good (and one without notes never reminded about, its
+            # re-read forever overdue).
+            record(captured_at=now, captured_etag=event.etag)
         return
     fp = fingerprint(text)
     if fp == occ.captured_fingerprint:
@@ -211,9 +217,12 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     added = 0
     done_now: list[int] = []
     in_body: set[str] = set()
+    ticked: set[str] = set()
     for action in parsed.new_actions:
         identity = action_fingerprint(action.owner, action.text, action.due)
         in_body.add(identity)
+        if action.done:
+            ticked.add(identity)
         if store.add_action(pairing_id=view.pairing.id, occurrence_id=occ.id,
                             owner=action.owner, text=action.text, due=action.due,
                             raised_on=meeting_date, fingerprint=identity, now=now):
@@ -235,6 +244,16 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
             store.withdraw_actions(gone, now)
             log.info("capture.actions_withdrawn", extra={"occurrence": occ.id,
                                                          "count": len(gone)})
+        # An action ticked at an earlier read whose line is still there, unticked now (the
+        # wrong one was ticked, and put right): open again, or it would be done for good
+        # and never on an agenda again. A carried one, or one agreed here as already done.
+        # (A deleted line proves nothing.)
+        unticked = parsed.still_open_ids - parsed.missing_ids - parsed.closed_ids
+        unticked |= {a.id for a in store.actions(view.pairing.id)
+                     if a.raised_occurrence_id == occ.id and a.status == ActionStatus.DONE
+                     and a.fingerprint in in_body - ticked}
+        if unticked:
+            store.reopen_actions(unticked, occ.id)
     closed = store.close_actions(parsed.closed_ids, occ.id, now, pairing_id=view.pairing.id)
     if parsed.topics_discussed:
         store.topics_discussed(parsed.topics_discussed, occ.id, view.pairing.id)

@@ -150,6 +150,18 @@ class NotesRepository(Repository):
                 row.closed_at = now
             return len(rows)
 
+    def reopen_actions(self, ids: Iterable[int], occurrence_id: int) -> int:
+        """Actions closed at this meeting whose tick the manager has since taken off in its
+        notes: open again (closed elsewhere, or from the command line, they stay done)."""
+        with self.session() as s, s.begin():
+            rows = list(s.scalars(select(ActionRow).where(
+                ActionRow.id.in_(list(ids)), ActionRow.status == ActionStatus.DONE,
+                ActionRow.closed_occurrence_id == occurrence_id)))
+            for row in rows:
+                row.status, row.closed_occurrence_id, row.closed_at = (ActionStatus.OPEN,
+                                                                       None, None)
+            return len(rows)
+
     def withdraw_actions(self, ids: Iterable[int], now: datetime) -> int:
         """Open actions whose line the manager removed from the meeting's notes: kept (with
         status 'withdrawn') but no longer carried into agendas."""
