@@ -18,6 +18,7 @@ from service.cli.output import (
     person_cell,
     print_meetings,
     print_schedule,
+    print_table,
     progress_bar,
     spinner,
 )
@@ -84,7 +85,7 @@ def pairs(click_ctx: click.Context, now_text: str | None) -> None:
             series = "deleted by manager"
         table.add_row(*(escape(c) for c in (manager, report, cadence, series, action.kind,
                                             action.reason)))
-    console.print(table)
+    print_table(table)
     for line in plan.warnings:
         err_console.print("warning: " + escape(line))
 

@@ -11,9 +11,11 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from service.errors import ServiceError
 
@@ -134,6 +136,42 @@ def person_cell(person: Any) -> str:
     name = person.name if len(person.name) <= NAME_WIDTH else (
         person.name[:NAME_WIDTH - 1].rstrip() + "…")
     return f"{name}\n{person.email}"
+
+
+def _needs(column: Any) -> int:
+    """The narrowest ``column`` can be with nothing cut: its widest line if it must not
+    wrap, else its longest word (header included), plus its padding and border."""
+    texts = [_text(c) for c in (column.header, *column.cells)]
+    parts = ([line for t in texts for line in t.plain.splitlines()] if column.no_wrap
+             else [word for t in texts for word in t.plain.split()])
+    return max((cell_len(p) for p in parts), default=1) + 3
+
+
+def _text(cell: Any) -> Text:
+    return Text.from_markup(cell) if isinstance(cell, str) else Text(str(cell))
+
+
+def print_table(table: Table) -> None:
+    """``table``, or, when the output is too narrow for it, each row as a few lines.
+
+    rich fits a table to any width by cutting cells to "…" and squeezing whole columns to
+    nothing: `status` on a 120-column terminal would show no open actions and no mail
+    (failed included), and cut the emails that PAIR arguments take. A row as lines keeps
+    every value whole: its first cell, then "column: value" for each other."""
+    if 1 + sum(_needs(c) for c in table.columns) <= console.width:
+        console.print(table)
+        return
+    if table.title:
+        console.print(_text(table.title))
+    (_, first), *rest = [(_text(c.header).plain, [_text(x) for x in c.cells])
+                         for c in table.columns]
+    for row in range(table.row_count):
+        console.print(Text(", ").join(first[row].split()), soft_wrap=True)
+        for header, cells in rest:
+            console.print(Text.assemble(f"  {header}: ", Text(", ").join(cells[row].split())),
+                          soft_wrap=True)
+    if table.caption:
+        console.print(_text(table.caption))
 
 
 def print_schedule(report: Any, dry_run: bool) -> None:

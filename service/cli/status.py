@@ -12,7 +12,7 @@ from rich.table import Table
 
 from service.cli.admin import NOW_HELP, needs_decision
 from service.cli.context import Ctx
-from service.cli.output import console, person_cell
+from service.cli.output import console, person_cell, print_table
 from service.domain.series import next_meeting
 from service.domain.status import (
     MEETING_SERIES,
@@ -110,7 +110,7 @@ def status(obj: Ctx, now_text: str | None) -> None:
             f"{held[-1].start.astimezone(zone):%d %b %Y}" if held else "—",
             str(len(store.open_actions(view.pairing.id))), escape(mail_text),
             "\n".join(attention) or "—")
-    console.print(table)
+    print_table(table)
     if details:
         console.print("Meetings onetoone moved or rebooked (the last "
                       f"{RECENT.days // 7} weeks and ahead), and times that need a look:")

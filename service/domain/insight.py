@@ -267,8 +267,11 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
             f.declined += status == OccurrenceStatus.DECLINED
             f.held_no_notes += status == OccurrenceStatus.HELD_NO_NOTES
             f.missed_by_month[month] = f.missed_by_month.get(month, 0) + 1
-        elif occ.end + READ_BACK_SLACK > period.as_of:
-            f.upcoming += 1  # to come, under way, or ended lately and not read back yet
+        elif occ.end + READ_BACK_SLACK > period.now:
+            # To come, under way, or ended lately and not read back yet: lately as of now,
+            # as its status is (not the period's end: a November report run on 10 December
+            # would call a meeting of 30 November, never read back, still to come).
+            f.upcoming += 1
         else:
             # Long past, and onetoone has not read what happened (its read-back failed for
             # longer than it retries): neither held nor missed.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from service.domain.agenda import zone_label
@@ -256,9 +256,14 @@ def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None, 
     topics = {t.id: t for t in p.topics}
     dates = {o.id: f"{o.start.astimezone(zone):%Y-%m-%d}" for o in p.occurrences}
     erased = 0
+    # --from/--to are days where the record dates things (this pair's zone), not UTC days:
+    # a Sydney 1-2-1 at 09:30 on 1 January is 22:30 on 31 December in UTC, and would drop
+    # out of a record "from 1 January" and show, dated 1 January, in the one before it.
+    within = (datetime.combine(period.start, time(), zone),
+              datetime.combine(period.end, time(), zone))
     meetings: list[Meeting] = []
     for occ in p.occurrences:
-        if not period.start_at <= occ.start < period.end_at:
+        if not within[0] <= occ.start < within[1]:
             continue
         notes = _versions([n for n in p.notes if n.occurrence_id == occ.id], zone)
         # An erased comment stays, shown as erased, as notes do: the record says it was there.
@@ -283,7 +288,6 @@ def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None, 
     # Not tied to a meeting: none given (`notes add` before the first meeting, a note mailed
     # then), or one this pair's meetings don't include. Each is in the period by when it
     # was written, as a meeting is by when it started.
-    within = period.start_at, period.end_at
     loose_notes = _versions([n for n in p.notes if n.occurrence_id not in dates
                              and within[0] <= _written(n) < within[1]], zone)
     loose_actions = tuple(
