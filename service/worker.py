@@ -18,6 +18,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +31,12 @@ from service.duty import Duty, duty_lease
 from service.errors import ConfigError, ServiceError
 
 log = logging.getLogger(__name__)
+
+# How often the main thread compares the wall clock with the monotonic one, and the step
+# between them that reschedules the jobs (see _watch_clock). NTP slews small offsets, far
+# below this; a step is the clock set back or forward, or a sleep the monotonic clock missed.
+CLOCK_CHECK_SECONDS = 30.0
+CLOCK_STEP_SECONDS = 60.0
 
 
 class Worker:
@@ -267,6 +274,35 @@ def run_worker(settings: Settings, clock: Clock | None = None) -> None:
         _run_worker(settings, clock, serve)
 
 
+def _watch_clock(scheduler: BackgroundScheduler, stop_requested: threading.Event) -> None:
+    """Wait for the stop, keeping the jobs' runs in real time when the wall clock steps.
+
+    APScheduler keeps each job's next run time on the wall clock but waits for it on the
+    monotonic one: a clock set back an hour (NTP correcting a clock that ran ahead, a
+    dual-boot laptop's clock kept in local time) left every job waiting an extra hour, with
+    no run and /readyz still 200; a suspend, which the monotonic clock does not count, left
+    the scheduler waiting out the rest of its interval after the wake. So a step of the
+    wall clock against the monotonic one moves the next runs back by as much (set back),
+    or wakes the scheduler to run what came due (set forward, or asleep: once a job)."""
+    wall, mono = time.time(), time.monotonic()
+    while not stop_requested.wait(CLOCK_CHECK_SECONDS):
+        now_wall, now_mono = time.time(), time.monotonic()
+        step = (now_wall - wall) - (now_mono - mono)
+        wall, mono = now_wall, now_mono
+        if abs(step) > CLOCK_STEP_SECONDS:
+            log.warning("worker.clock_stepped", extra={
+                "seconds": round(step),
+                "detail": "the wall clock moved against the monotonic one (set, or the "
+                          "machine slept): the runs keep to real time"})
+            if step < 0:
+                now = datetime.now(UTC)
+                for job in scheduler.get_jobs():
+                    if job.next_run_time is not None:
+                        job.modify(next_run_time=max(
+                            now, job.next_run_time + timedelta(seconds=step)))
+            scheduler.wakeup()
+
+
 def _run_worker(settings: Settings, clock: Clock | None, serve: Any) -> None:
     worker = Worker(settings, clock)
     cfg = settings.worker
@@ -283,7 +319,11 @@ def _run_worker(settings: Settings, clock: Clock | None, serve: Any) -> None:
             f"[worker] health_host:health_port: can't listen on {cfg.health_host}:"
             f"{cfg.health_port} ({exc.strerror or exc}). {fix}, or set health_port to 0 to "
             f"turn the health endpoints off.") from None
-    scheduler = BackgroundScheduler(timezone=UTC)
+    # misfire_grace_time=None: a run time missed (the machine asleep, the VM paused, the
+    # process stopped) is still run when the scheduler wakes, once (coalesce). APScheduler's
+    # default grace of one second dropped it: nothing ran until the next interval (a whole
+    # day for a daily directory sync).
+    scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"misfire_grace_time": None})
     # APScheduler runs on the wall clock; a faster (simulated) clock shortens the intervals
     # so each run still covers interval_minutes of its time.
     speed = worker.clock.speed
@@ -333,7 +373,7 @@ def _run_worker(settings: Settings, clock: Clock | None, serve: Any) -> None:
                                       "sync_minutes": cfg.sync_minutes})
     try:
         scheduler.start()
-        stop_requested.wait()
+        _watch_clock(scheduler, stop_requested)
         # wait=True: the run in hand finishes before the process exits (jobs queued behind
         # it see worker.stopping and return without running).
         scheduler.shutdown(wait=True)
