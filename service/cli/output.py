@@ -197,6 +197,9 @@ def print_schedule(report: Any, dry_run: bool) -> None:
         err_console.print("[yellow]deleted by manager (not recreated):[/yellow] " + escape(line))
     for line in report.moved:
         console.print("[cyan]moved (it double-booked someone):[/cyan] " + escape(line))
+    for line in report.carried:
+        console.print("[cyan]follow-on series moved to the time the manager chose in "
+                      "Outlook:[/cyan] " + escape(line), highlight=False)
     # Booked, but not at a time the rules wanted: said here, or only the database knew.
     for line in report.needs_a_look:
         console.print("[yellow]needs a look (booked at a compromise time):[/yellow] "

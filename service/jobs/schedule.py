@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from service.domain.cadence import (
@@ -23,8 +24,9 @@ from service.domain.cadence import (
 from service.domain.model import CadenceKind
 from service.domain.pairing import PairAction
 from service.domain.records import PairingRecord, PairingView, SeriesRecord
+from service.domain.retime import PATTERN_COLUMNS
+from service.domain.series import NO_END, outlook_range_end, slot_of
 from service.domain.series import occurrences as series_occurrences
-from service.domain.series import slot_of
 from service.domain.status import NOT_BOOKED, PairingStatus, SeriesStatus
 from service.errors import ServiceError
 from service.graph.wire import transaction_id
@@ -33,6 +35,7 @@ from service.jobs.overlaps import OverlapRepair
 from service.jobs.series_create import SeriesCreation
 from service.jobs.series_plan import (  # re-exported: other jobs and tests name them here
     LEASE,
+    MOVING,
     ScheduleReport,
     describe_slot,
     first_meeting_due,
@@ -63,6 +66,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
         views = store.views_to_end() if real else self._as_changed(store.views(), changes)
         await self._end_stale(views)
         await self._extend()  # a dry run lists the follow-on series it would create
+        await self._carry_retimed()
         await self._repair_overlaps()
         active = (store.views_to_create() if real else
                   self._as_changed(store.views([PairingStatus.ACTIVE]), changes))
@@ -172,6 +176,26 @@ class Scheduler(OverlapRepair, SeriesCreation):
         if view is None or view.pairing.status != PairingStatus.ACTIVE or stale_reason(
                 PairingView(view.pairing, view.manager, view.report, fresh)):
             return  # it is being ended, not extended
+        # The manager may have given the series a later end (or none) in Outlook, its slots
+        # kept: nothing the occurrence sync notices, and a follow-on from the recorded end
+        # would put every 1-2-1 after it in both calendars twice. One read of the master
+        # per extension tells; a range reaching further is taken as the manager's.
+        try:
+            master = await self.ctx.graph.get_event(fresh.mailbox, fresh.event_id or "",
+                                                    "recurrence")
+        except ServiceError as exc:
+            self._fail(f"series {series.id}", exc, view.pairing.key)
+            return  # extended by the next run, not blind now
+        rec = master.recurrence if master is not None else None
+        reach = outlook_range_end(rec.range_type, rec.end_date) if rec is not None else None
+        if reach is not None and reach > fresh.range_end:
+            store.update_series(fresh.id, self.now, range_end=reach)
+            log.info("schedule.range_from_outlook", extra={"series": fresh.id,
+                                                           "range_end": str(reach)})
+            fresh = replace(fresh, range_end=reach)
+            if reach >= NO_END or not needs_extension(
+                    reach, local_today(self.now, fresh.time_zone), pol.months_ahead):
+                return  # (a series with no end is kept and never extended, as adopted)
         follow = follow_on(fresh, self.now, pol.months_ahead, pol.extend_months,
                            view.pairing.key)
         new = store.begin_follow_on(series.id, follow)
@@ -191,6 +215,86 @@ class Scheduler(OverlapRepair, SeriesCreation):
         self.report.extended.append(extended_text(series, new))
         log.info("schedule.extended", extra={"series": series.id, "follow_on": new.id,
                                              "range_end": str(new.range_end)})
+
+    async def _carry_retimed(self) -> None:
+        """A follow-on series is booked months before it starts, on the slot of the series
+        it follows. When the manager then re-times that series in Outlook (the occurrence
+        sync follows it), the follow-on still holds the old slot: at the seam the pair's
+        meetings would snap back to the time the manager moved them from. So a follow-on
+        not started yet takes the manager's pattern, from the first slot of it after the
+        old series' last day (no gap, no week twice), with one update (its invite saying
+        why), as an overlap move does. One whose meetings someone already changed is left
+        as it is (re-timing would drop them), with a warning."""
+        store, pol = self.ctx.store, self.series_policy
+        # Local today is at most a day behind the UTC date; each is judged in its own zone.
+        day = self.now.date() - timedelta(days=1)
+        latest: dict[int, tuple[SeriesRecord, SeriesRecord]] = {}
+        for old, follow in store.retimed_before_follow_on(day):
+            latest[follow.id] = (old, follow)  # of several, the last series it follows
+        for old, follow in latest.values():
+            today = local_today(self.now, follow.time_zone)
+            if (follow.first_date <= today or old.range_end < today
+                    or not takes_retime(old, follow)):
+                continue
+            view = store.view_of_pairing(follow.pairing_id)
+            if view is None or view.pairing.status != PairingStatus.ACTIVE:
+                continue
+            new = follow_on(old, self.now, pol.months_ahead, pol.extend_months, "")
+            label = f"{view.manager.name} & {view.report.name}"
+            if self.dry_run:
+                self.report.carried.append(f"{label}: {describe_slot(new)}")
+                continue
+            await self._claimed(view, partial(self._carry_one, old=old, new=new))
+
+    async def _carry_one(self, view: PairingView, old: SeriesRecord,
+                         new: SeriesRecord) -> bool:
+        store = self.ctx.store
+        follow = store.live_series(view.pairing.id)
+        if (follow is None or follow.status != SeriesStatus.ACTIVE or follow.event_id is None
+                or not takes_retime(old, follow)):
+            return False  # changed by another replica since we looked
+        label = f"{view.manager.name} & {view.report.name}"
+        if store.occurrences(follow.id) or await self._has_exceptions(follow):
+            self.report.warnings.append(
+                f"{label}: the series was re-timed in Outlook, but its follow-on series from "
+                f"{follow.first_date} has changed meetings and keeps the old time; ask "
+                f"{view.manager.name} to move it in Outlook too.")
+            # Said once: not read again every run.
+            store.update_series(follow.id, self.now, slot_note=f"{KEPT}{follow.slot_note}")
+            return False
+        why = f"{view.manager.name} moved your 1-2-1s to this time in Outlook."
+        columns = {name: getattr(new, name) for name in (*PATTERN_COLUMNS, "policy_cadence",
+                                                           "policy_minutes")}
+        if new.first_date <= follow.range_end:
+            columns["range_end"] = follow.range_end  # its end as booked stands
+        # The intent first (as a move's): a run killed around the PATCH leaves it "moving",
+        # and the next run's overlap step finishes it (_finish_move), never redoes it.
+        store.update_series(follow.id, self.now, **columns, slot_note=f"{MOVING}{why}")
+        people = store.people([view.manager.id, view.report.id])
+        await self._patch_move(store.series(follow.id) or follow,
+                               people.get(view.manager.id, view.manager),
+                               people.get(view.report.id, view.report), why)
+        store.update_series(follow.id, self.now,
+                            slot_note=f"follows on from series {old.id} ({CARRIED})")
+        self.report.carried.append(f"{label}: {describe_slot(new)}")
+        log.info("schedule.follow_on_retimed", extra={"series": follow.id, "after": old.id})
+        return True
+
+
+# The follow-on's note once it took the time the manager chose.
+CARRIED = "the time the manager chose in Outlook"
+# The note of a follow-on left on the old time (its meetings were changed already).
+KEPT = "kept the old time: "
+
+
+def takes_retime(old: SeriesRecord, follow: SeriesRecord) -> bool:
+    """Whether ``follow`` (a follow-on not started yet) is still on another pattern than
+    ``old``, the series before it that the manager re-timed in Outlook, and was not itself
+    re-timed by the manager there (that choice, the later one, stands) nor is being moved."""
+    if follow.slot_note.startswith(("re-timed in Outlook", MOVING, KEPT)):
+        return False
+    return any(getattr(old, name) != getattr(follow, name) for name in PATTERN_COLUMNS
+               if name not in ("first_date", "range_end"))
 
 
 def follow_on(old: SeriesRecord, now: datetime, months_ahead: int, extend_months: int,

@@ -90,6 +90,8 @@ class ScheduleReport:
     ended: list[str] = field(default_factory=list)
     deleted_by_manager: list[str] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)  # re-timed: it double-booked someone
+    # A follow-on series given the time the manager chose for the series before it.
+    carried: list[str] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)  # left to another worker that holds them
     failed: list[str] = field(default_factory=list)
     planned: list[tuple[str, str]] = field(default_factory=list)  # (pair, slot text)
@@ -188,6 +190,11 @@ def stale_reason(view: PairingView) -> str | None:
         return None
     if pairing.status == PairingStatus.ENDED:
         return pairing.end_reason or "pairing ended"
+    if pairing.status == PairingStatus.SERIES_DELETED:
+        # The manager deleted the series in Outlook, and the pair waits for `pairs reset`;
+        # a follow-on booked before (an extension, months ahead) would bring the meetings
+        # back at the seam in both calendars. It goes too.
+        return SERIES_DELETED_REASON
     if series.slot_note.startswith(ENDING):  # an end begun (the pair back since): finished
         return series.slot_note.removeprefix(ENDING)
     if pairing.status == PairingStatus.ACTIVE and (
@@ -195,6 +202,9 @@ def stale_reason(view: PairingView) -> str | None:
             or (series.policy_minutes or series.minutes) != pairing.minutes):
         return f"cadence changed to {pairing.cadence} ({pairing.cadence_reason})"
     return None
+
+
+SERIES_DELETED_REASON = "the manager deleted the series in Outlook"
 
 
 def with_note_first(html: str, note_html: str) -> str:

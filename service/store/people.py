@@ -470,10 +470,11 @@ class PeopleRepository(Repository):
 
     def views_to_end(self) -> list[PairingView]:
         """The pairings whose live series must end (see ``stale_reason``): the pairing
-        ended, or its cadence or length is no longer the series', or its end has begun."""
+        ended or its series was deleted in Outlook (the follow-on booked before goes too),
+        or its cadence or length is no longer the series', or its end has begun."""
         live = _LIVE
         return self._views((live.id.is_not(None)) & (
-            (PairingRow.status == PairingStatus.ENDED)
+            PairingRow.status.in_((PairingStatus.ENDED, PairingStatus.SERIES_DELETED))
             | ((PairingRow.status == PairingStatus.ACTIVE)
                & ((func.coalesce(live.policy_cadence, live.cadence) != PairingRow.cadence)
                   | (func.coalesce(live.policy_minutes, live.minutes)

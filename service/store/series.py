@@ -10,7 +10,7 @@ from typing import cast
 
 from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from service.domain.records import OccurrenceRecord, SeriesRecord
 from service.domain.status import (
@@ -156,6 +156,20 @@ class SeriesRepository(Repository):
                                         SeriesRow.event_id.is_not(None),
                                         SeriesRow.range_end < day)
                 .order_by(SeriesRow.id))]
+
+    def retimed_before_follow_on(self, day: date) -> list[tuple[SeriesRecord, SeriesRecord]]:
+        """(superseded series, its pairing's live series) for each superseded series the
+        manager re-timed in Outlook (its policy columns are set then) whose pairing's live
+        series, created and active, is not due to start before ``day``: a follow-on booked
+        on the old slot that may have to take the manager's (see Scheduler)."""
+        old, new = aliased(SeriesRow), aliased(SeriesRow)
+        with self.session() as s:
+            return [(convert.series(a), convert.series(b)) for a, b in s.execute(
+                select(old, new).join(new, new.pairing_id == old.pairing_id).where(
+                    old.status == SeriesStatus.SUPERSEDED, old.policy_cadence.is_not(None),
+                    new.status == SeriesStatus.ACTIVE, new.event_id.is_not(None),
+                    new.first_date >= day)
+                .order_by(new.id, old.first_date, old.id))]
 
     def pairing_series(self, pairing_id: int) -> list[SeriesRecord]:
         """Every series a pairing ever had (any status), oldest first."""
