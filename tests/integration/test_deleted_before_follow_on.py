@@ -8,17 +8,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from service.domain.model import CadenceKind
 from service.sandbox.occurrences import calendar_items, start_of
 from tests.integration.test_agenda_loop import START
-from tests.integration.test_meeting_changes import MIA, ROB, Org
+from tests.integration.test_meeting_changes import MIA, ROB
+from tests.integration.test_retimed_before_follow_on import extending_org
 
 
 def test_a_series_deleted_after_its_follow_on_was_booked_stays_deleted(
         db_url: str, settings_for: Any) -> None:
-    org_ = Org(db_url, settings_for)
-    org_.settings = settings_for(db_url, default_cadence=CadenceKind.WEEKLY, months_ahead=1,
-                                 extend_months=1)
+    org_ = extending_org(db_url, settings_for)
     deleted: list[tuple[datetime, Any]] = []
 
     def each(now: datetime) -> None:

@@ -25,11 +25,18 @@ def _series_of(org_: Org, email: str) -> list[Any]:
     return org_.store.pairing_series(view.pairing.id)
 
 
-def test_a_series_retimed_after_its_follow_on_was_booked_keeps_the_managers_slot(
-        db_url: str, settings_for: Any) -> None:
+def extending_org(db_url: str, settings_for: Any) -> Org:
+    """Weekly pairs booked a month ahead and extended a month at a time: a follow-on series
+    is booked within days, and waits in both calendars for most of each series' life."""
     org_ = Org(db_url, settings_for)
     org_.settings = settings_for(db_url, default_cadence=CadenceKind.WEEKLY, months_ahead=1,
                                  extend_months=1)
+    return org_
+
+
+def test_a_series_retimed_after_its_follow_on_was_booked_keeps_the_managers_slot(
+        db_url: str, settings_for: Any) -> None:
+    org_ = extending_org(db_url, settings_for)
     retimed: list[tuple[datetime, Any]] = []
 
     def each(now: datetime) -> None:
