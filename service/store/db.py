@@ -6,11 +6,14 @@ import fcntl
 import functools
 import logging
 import os
+import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -24,6 +27,10 @@ from service.errors import StoreError
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_SECONDS = 30  # how long a SQLite statement waits for another's lock
+# Turning a new file to WAL is retried this often, this far apart: the busy timeout's span.
+WAL_WAIT_SECONDS = 0.05
+WAL_TRIES = int(SQLITE_BUSY_SECONDS / WAL_WAIT_SECONDS)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -83,6 +90,24 @@ def connect_hint(url: str) -> str:
 SERVER_POOL_RECYCLE = 120
 
 
+def _write_ahead_log(cur: Any) -> None:
+    """Put the file in WAL mode, unless it is already (every open but the first). Turning a
+    new file to WAL takes an exclusive lock that SQLite does not wait for: two processes
+    opening a new file at once (two `db upgrade`s, a worker and a command) failed with
+    "database is locked". The one that lost waits for the other to finish, as the busy
+    timeout would, and then finds the file in WAL mode."""
+    for _ in range(WAL_TRIES):
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            time.sleep(WAL_WAIT_SECONDS)
+    cur.execute("PRAGMA journal_mode=WAL")  # (still locked after the busy timeout: said)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys on and a busy timeout, and a file
     the write-ahead log with ``synchronous=NORMAL``.
@@ -98,7 +123,8 @@ def make_engine(url: str) -> Engine:
             path = sqlite_path(url)
             if path is not None and not path.exists() and path.parent.is_dir():
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS},
+                                   hide_parameters=True)
 
             @event.listens_for(engine, "connect")
             def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -109,7 +135,7 @@ def make_engine(url: str) -> Engine:
                     # waits for the disk (the log is synced at checkpoints). A killed
                     # process loses nothing; a power cut or OS crash may lose the last
                     # commits, never the file's integrity.
-                    cur.execute("PRAGMA journal_mode=WAL")
+                    _write_ahead_log(cur)
                     cur.execute("PRAGMA synchronous=NORMAL")
                 cur.execute("PRAGMA secure_delete=ON")
                 cur.close()

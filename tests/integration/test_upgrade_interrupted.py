@@ -4,10 +4,13 @@ runs) do not both migrate it."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 
 import pytest
 from alembic import command, op
+from sqlalchemy.exc import OperationalError
 
 from service.store.db import _alembic_config, current_revision, head_revision, make_engine, upgrade
 
@@ -52,3 +55,31 @@ def test_two_upgrades_at_once_on_a_sqlite_file(tmp_path) -> None:
         t.join()
     assert sorted(results, key=str) == sorted([(None, head_revision()),
                                                (head_revision(), head_revision())], key=str)
+
+
+def test_a_new_file_being_turned_to_wal_by_another_opener_is_waited_for(
+        tmp_path, monkeypatch) -> None:
+    """Turning a new SQLite file to WAL takes an exclusive lock SQLite does not wait for:
+    the second of two processes opening a new file at once (two `db upgrade`s) failed with
+    "database is locked" (about one start in a hundred on a busy machine). It now waits,
+    as for any other lock, and finds the file in WAL mode."""
+    path = tmp_path / "new.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the other opener, mid-way through its first write
+    waited: list[float] = []
+
+    def wait(seconds: float) -> None:  # the other opener finishes while this one waits
+        if not waited:
+            other.execute("COMMIT")
+        waited.append(seconds)
+
+    monkeypatch.setattr(time, "sleep", wait)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    except OperationalError as exc:
+        pytest.fail(f"the other opener's lock was not waited for: {exc}")
+    assert waited, "the lock was never waited for"
+    engine.dispose()
+    other.close()
