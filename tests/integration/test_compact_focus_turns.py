@@ -16,8 +16,10 @@ FOCUS = ("Progress and obstacles", "Feedback both ways", "Recognition",
 
 
 def test_a_development_meeting_off_its_turn_does_not_skip_another_focus_area(
-        db_url: str, settings_for: Any) -> None:
-    pairs = Pairs(with_agenda(settings_for(db_url), layout="compact"))
+        tmp_path: Any, settings_for: Any) -> None:
+    # SQLite only: a year of meetings, and the count is read from rows every store gives.
+    pairs = Pairs(with_agenda(settings_for(f"sqlite:///{tmp_path / 'focus.db'}"),
+                              layout="compact"))
     pairs.at(START)
     shown: list[str] = []
     after = START

@@ -1,7 +1,8 @@
 """The manager opens the whole series in Outlook and gives it a later end date (or none),
 the slots kept. The series then reaches past the end onetoone recorded: onetoone must take
 that range, not book a follow-on series on top of it, which would put every 1-2-1 after the
-old end in both calendars twice (sandbox, SQLite and PostgreSQL)."""
+old end in both calendars twice (sandbox and SQLite: months of ticks; the store's side is
+one update of the series' end, as everywhere)."""
 
 from __future__ import annotations
 
@@ -12,18 +13,16 @@ from typing import Any
 
 import pytest
 
-from service.domain.model import CadenceKind
 from service.sandbox.occurrences import calendar_items, start_of
 from tests.integration.test_agenda_loop import START
-from tests.integration.test_meeting_changes import MIA, ROB, Org
+from tests.integration.test_meeting_changes import MIA, ROB
+from tests.integration.test_retimed_before_follow_on import extending_org
 
 
 @pytest.mark.parametrize("range_type", ["endDate", "noEnd"])
 def test_a_series_given_a_later_end_in_outlook_is_not_booked_twice(
-        db_url: str, settings_for: Any, range_type: str) -> None:
-    org_ = Org(db_url, settings_for)
-    org_.settings = settings_for(db_url, default_cadence=CadenceKind.WEEKLY, months_ahead=1,
-                                 extend_months=1)
+        tmp_path: Any, settings_for: Any, range_type: str) -> None:
+    org_ = extending_org(f"sqlite:///{tmp_path / 'range.db'}", settings_for)
     edited: list[datetime] = []
 
     def each(now: datetime) -> None:
