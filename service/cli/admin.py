@@ -23,7 +23,7 @@ from service.cli.output import (
     spinner,
 )
 from service.cli.person import PERSON_ID_HELP, one_person
-from service.domain.status import OutboxStatus, PairingStatus, SeriesStatus
+from service.domain.status import WAIT_FOR_RESET, OutboxStatus, PairingStatus, SeriesStatus
 from service.errors import ServiceError
 
 NOW_HELP = "As of this ISO-8601 instant (default: now)."
@@ -83,6 +83,8 @@ def pairs(click_ctx: click.Context, now_text: str | None) -> None:
                                                if s.pairing_id == view.pairing.id], now)
         elif view is not None and view.pairing.status == PairingStatus.SERIES_DELETED:
             series = "deleted by manager"
+        elif view is not None and view.pairing.status == PairingStatus.OWN_SERIES:
+            series = "their own, in Outlook"
         table.add_row(*(escape(c) for c in (manager, report, cadence, series, action.kind,
                                             action.reason)))
     print_table(table)
@@ -114,17 +116,20 @@ def series_cell(live: Any, holding: list[Any], now: datetime) -> str:
 @click.argument("report_email")
 @click.pass_obj
 def pairs_reset(obj: Ctx, report_email: str) -> None:
-    """Schedule again a pair whose series the manager deleted (by the report's email)."""
+    """Schedule again a pair whose series the manager deleted, or that was left to a 1-2-1
+    series of its own in Outlook (by the report's email; such a series still there is
+    found and left alone again)."""
     from service.app import open_store
 
     store = open_store(obj.settings)
-    for view in store.views([PairingStatus.SERIES_DELETED]):
+    for view in store.views(list(WAIT_FOR_RESET)):
         if view.report.email.lower() == report_email.lower():
             store.reset_pairing(view.pairing.key, obj.now())
             console.print(f"{view.manager.name} & {view.report.name} will be scheduled "
                           "again on the next run.")
             return
-    raise ServiceError(f"No pair with report {report_email} has a deleted series.")
+    raise ServiceError(f"No pair with report {report_email} has a deleted series or one of "
+                       "its own.")
 
 
 # -- schedule / tick / run -----------------------------------------------------------------

@@ -186,7 +186,8 @@ def print_schedule(report: Any, dry_run: bool) -> None:
     console.print(
         f"{'(dry run) would have ' if dry_run else ''}created {counts['created']}, adopted "
         f"{counts['adopted']}, extended {counts['extended']}, ended {counts['ended']}, "
-        f"deleted by manager {counts['deleted_by_manager']}, moved {counts['moved']}, "
+        f"deleted by manager {counts['deleted_by_manager']}, left to their own series "
+        f"{counts['own_series']}, moved {counts['moved']}, "
         f"failed {counts['failed']}"
     )
     for line in report.failed:
@@ -195,6 +196,9 @@ def print_schedule(report: Any, dry_run: bool) -> None:
         err_console.print("[yellow]warning:[/yellow] " + escape(line), highlight=False)
     for line in report.deleted_by_manager:
         err_console.print("[yellow]deleted by manager (not recreated):[/yellow] " + escape(line))
+    for line in report.own_series:
+        err_console.print("[yellow]left to their own series (not booked):[/yellow] "
+                          + escape(line), highlight=False)
     for line in report.moved:
         console.print("[cyan]moved (it double-booked someone):[/cyan] " + escape(line))
     for line in report.carried:

@@ -19,6 +19,7 @@ from service.domain.status import (
     NOT_BOOKED,
     OccurrenceStatus,
     OutboxStatus,
+    PairingStatus,
     SeriesStatus,
 )
 
@@ -99,6 +100,10 @@ def status(obj: Ctx, now_text: str | None) -> None:
             view.series is None or view.series.status == SeriesStatus.CREATING) else "")
         if unbooked:
             attention.insert(0, "[bold red]not booked[/bold red]")
+        elif view.pairing.status == PairingStatus.OWN_SERIES and view.series is None:
+            # Left to a series of its own: which one, and how to have onetoone book one.
+            unbooked = view.pairing.note
+            attention.insert(0, "[yellow]their own series[/yellow]")
         if moved or rebooked or compromised or unbooked:
             details.append(f"{view.manager.name} & {view.report.name} <{view.report.email}>:")
             details += [f"  {unbooked}"] if unbooked else []

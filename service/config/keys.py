@@ -159,6 +159,12 @@ KEYS: tuple[Key, ...] = (
         choices=(15, 30, 60)),
     Key("policy", "teams_meeting", "bool", True,
         "Make each 1-2-1 a Teams meeting (true) or in person only (false)."),
+    Key("policy", "own_series", "str", "adopt",
+        "A recurring meeting the manager already holds with only the report (made in Outlook "
+        "before onetoone came): adopt (onetoone writes its agendas into it and keeps its time; "
+        "one the report organises, or that repeats in a way onetoone cannot follow, is left "
+        "alone and the pair not booked) or ignore (book onetoone's own series beside it).",
+        choices=("adopt", "ignore")),
     Key("policy", "subject", "str", "1-2-1: {manager} & {report}",
         "Subject of the series; may use {manager} and {report} (display names)."),
     Key("policy", "sensitivity", "str", "private",

@@ -93,6 +93,7 @@ class PolicySettings:
     time_zone: str  # always an IANA name (a Windows name is converted)
     groups: tuple[tuple[str, CadenceKind], ...]
     sensitivity: str = "private"  # "private" | "normal": Graph's event sensitivity
+    own_series: str = "adopt"  # "adopt" | "ignore": see domain.own_series
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,7 @@ class Settings:
             extend_months=p.extend_months,
             teams_meeting=p.teams_meeting,
             subject=p.subject,
+            own_series=p.own_series,
         )
 
 

@@ -88,6 +88,7 @@ class Recurrence:
     start_date: date | None = None
     end_date: date | None = None
     time_zone: str | None = None  # the range's recurrenceTimeZone (Windows or IANA name)
+    count: int | None = None  # a numbered range's numberOfOccurrences
 
 
 @dataclass(frozen=True)

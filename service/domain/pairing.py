@@ -12,13 +12,14 @@ report, one of:
 - ``recadence``: the same pair, but the cadence/minutes ``choose_cadence`` gives today
   differ from the stored ones (a new starter leaving the window, an override added);
 - ``keep``: nothing to do;
-- ``blocked``: the manager deleted the series (never silently recreated), two managers
-  claim the same report (the pairs file beats the directory, else the first one wins;
-  the losers are blocked), a manager paired with themself, or a person who is not an
+- ``blocked``: the manager deleted the series (never silently recreated), the pair keeps a
+  1-2-1 series of its own that onetoone leaves alone (see ``domain.own_series``), two
+  managers claim the same report (the pairs file beats the directory, else the first one
+  wins; the losers are blocked), a manager paired with themself, or a person who is not an
   enabled user.
 
-"Live" pairings are those with status ``active`` or ``series_deleted``; ``ended`` ones are
-history and ignored (a pair that meets again simply joins again).
+"Live" pairings are those with status ``active``, ``series_deleted`` or ``own_series``;
+``ended`` ones are history and ignored (a pair that meets again simply joins again).
 """
 
 from __future__ import annotations
@@ -256,6 +257,13 @@ def _same_pair(spec: PairSpec, cur: CurrentPairing, policy: CadencePolicy,
             f"{spec.report.name or spec.report.email} in Outlook; it is not recreated "
             "automatically. If the pair should meet again, run "
             f"`onetoone pairs reset {spec.report.email}`.")
+    if cur.status == PairingStatus.OWN_SERIES:
+        return PairAction(
+            "blocked", spec.key, spec, cur,
+            f"{spec.manager.name or spec.manager.email} and "
+            f"{spec.report.name or spec.report.email} keep a recurring 1-2-1 of their own in "
+            "Outlook that onetoone leaves alone (`onetoone status` says which). Once it is "
+            f"gone, run `onetoone pairs reset {spec.report.email}`.")
     cadence = choose_cadence(spec, policy, today)
     old = _cadence_text(str(cur.cadence), cur.minutes)
     new = _cadence_text(str(cadence.kind), cadence.minutes)

@@ -41,3 +41,5 @@ class SeriesPolicy:
     extend_months: int = 3
     teams_meeting: bool = True
     subject: str = "1-2-1: {manager} & {report}"
+    # What to do with a 1-2-1 series the pair already holds in Outlook (domain.own_series).
+    own_series: str = "adopt"

@@ -16,11 +16,16 @@ class PairingStatus(StrEnum):
     ACTIVE = "active"
     ENDED = "ended"  # the reporting line ended (leaver, mover)
     SERIES_DELETED = "series_deleted"  # someone deleted the series in Outlook: left alone
+    # The pair holds a 1-2-1 series of its own in Outlook that onetoone cannot take on (the
+    # report organises it, or it repeats in a way onetoone cannot follow): left alone.
+    OWN_SERIES = "own_series"
 
 
 # Pairings still on the books: the pairs sync reconciles them and the CLI finds them by email
 # (one whose series was deleted is kept, so it is not recreated behind the manager's back).
-LIVE_PAIRINGS = (PairingStatus.ACTIVE, PairingStatus.SERIES_DELETED)
+LIVE_PAIRINGS = (PairingStatus.ACTIVE, PairingStatus.SERIES_DELETED, PairingStatus.OWN_SERIES)
+# Pairings left alone until `onetoone pairs reset` (their cadence kept current meanwhile).
+WAIT_FOR_RESET = (PairingStatus.SERIES_DELETED, PairingStatus.OWN_SERIES)
 # The note of an active pairing the last schedule run could not book, before the reason:
 # `onetoone status` shows it (the worker's log names the pair by its key only).
 NOT_BOOKED = "not booked: "

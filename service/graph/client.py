@@ -25,7 +25,7 @@ from service.domain.events import (
     ScheduleQuery,
 )
 from service.errors import GraphError, NotFound, OutcomeUnknown, Throttled
-from service.graph import wire
+from service.graph import queries, wire
 from service.graph.batch import BatchItem
 from service.graph.directory import DirectoryCalls
 from service.graph.plumbing import graph_path as _path
@@ -178,7 +178,7 @@ class GraphClient(DirectoryCalls):
         self, mailbox: str, property_id: str, value: str, select: str
     ) -> list[CalendarEvent]:
         """Series masters and single events in ``mailbox`` carrying our tag with ``value``."""
-        query = wire.tag_filter(property_id, value, select)
+        query = queries.tag_filter(property_id, value, select)
         return [wire.calendar_event(e)
                 async for e in self._pages(_path("users", mailbox, "events"), query)]
 
@@ -187,7 +187,15 @@ class GraphClient(DirectoryCalls):
     ) -> list[CalendarEvent]:
         """Series masters and single events in ``mailbox`` whose tag value starts with
         ``prefix``, every page (each event's ``tags`` holds the value found)."""
-        query = wire.tag_prefix_filter(property_id, prefix, select)
+        query = queries.tag_prefix_filter(property_id, prefix, select)
+        return [wire.calendar_event(e)
+                async for e in self._pages(_path("users", mailbox, "events"), query)]
+
+    async def series_masters(self, mailbox: str, property_id: str, select: str
+                             ) -> list[CalendarEvent]:
+        """The series masters in ``mailbox`` not cancelled, every page (each event's
+        ``tags`` holds our ``property_id`` when it carries it)."""
+        query = queries.series_masters_query(property_id, select)
         return [wire.calendar_event(e)
                 async for e in self._pages(_path("users", mailbox, "events"), query)]
 
@@ -197,7 +205,7 @@ class GraphClient(DirectoryCalls):
         """find_tagged_events for many tag values in one mailbox, batched 20 at a time."""
         items = []
         for i, value in enumerate(values):
-            query = urlencode(wire.tag_filter(property_id, value, select),
+            query = urlencode(queries.tag_filter(property_id, value, select),
                               quote_via=quote, safe="$()'")
             items.append(BatchItem(id=str(i), method="GET",
                                    url=_path("users", mailbox, "events") + "?" + query))
@@ -222,7 +230,7 @@ class GraphClient(DirectoryCalls):
         """Series masters and single events in ``mailbox`` with that iCalUId: an attendee's
         copy of a meeting (its master carries the organizer's master's iCalUId)."""
         return [wire.calendar_event(e) async for e in self._pages(
-            _path("users", mailbox, "events"), wire.ical_uid_filter(ical_uid, select))]
+            _path("users", mailbox, "events"), queries.ical_uid_filter(ical_uid, select))]
 
     async def create_event(self, mailbox: str, payload: dict[str, Any]) -> CalendarEvent:
         """Create an event (a body from graph/wire.py) in the mailbox's default calendar
@@ -412,7 +420,7 @@ class GraphClient(DirectoryCalls):
         PermissionDenied otherwise)."""
         page = await self.request(
             "GET", _path("users", mailbox, "mailFolders", "sentitems", "messages"),
-            query=wire.sent_tag_query(property_id, tag))
+            query=queries.sent_tag_query(property_id, tag))
         return bool((page or {}).get("value"))
 
     async def aclose(self) -> None:

@@ -437,7 +437,13 @@ def _recurrence(raw: Any) -> Recurrence | None:
         index=pattern.get("index"), range_type=str(rng.get("type") or ""),
         start_date=date.fromisoformat(rng["startDate"]) if rng.get("startDate") else None,
         end_date=date.fromisoformat(rng["endDate"]) if rng.get("endDate") else None,
-        time_zone=rng.get("recurrenceTimeZone") or None)
+        time_zone=rng.get("recurrenceTimeZone") or None,
+        count=_count(rng.get("numberOfOccurrences")))
+
+
+def _count(raw: Any) -> int | None:
+    """A numbered range's count (Graph sends 0 for other ranges)."""
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 else None
 
 
 def _event_html(body: dict[str, Any]) -> str:
@@ -506,37 +512,6 @@ def body_patch(html: str, *, sensitivity: str | None = None) -> dict[str, Any]:
     return patch
 
 
-def tag_filter(property_id: str, value: str, select: str) -> dict[str, str]:
-    """The query finding items that carry our extended property ``property_id`` = ``value``."""
-    esc = value.replace("'", "''")
-    return {
-        "$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq '{property_id}' "
-        f"and ep/value eq '{esc}')",
-        "$expand": f"singleValueExtendedProperties($filter=id eq '{property_id}')",
-        "$select": select,
-    }
-
-
-# Items per page of a mailbox-wide tag search: a manager's series and rebooked meetings fit
-# one page for years; Graph's default page (10 events) would cost a request per 10.
-TAG_PAGE = 100
-
-
-def tag_prefix_filter(property_id: str, prefix: str, select: str) -> dict[str, str]:
-    """The query finding every item whose ``property_id`` value starts with ``prefix``, each
-    with that property expanded so the caller learns its value. Graph documents
-    ``startswith`` on a string extended property's value for events and messages (and
-    matches values ignoring case)."""
-    esc = prefix.replace("'", "''")
-    return {
-        "$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq '{property_id}' "
-        f"and startswith(ep/value, '{esc}'))",
-        "$expand": f"singleValueExtendedProperties($filter=id eq '{property_id}')",
-        "$select": select,
-        "$top": str(TAG_PAGE),
-    }
-
-
 def window(start: datetime, end: datetime) -> dict[str, str]:
     """The time window of a calendarView, instances or delta read, as UTC instants."""
     return {"startDateTime": iso_utc(start) + "Z", "endDateTime": iso_utc(end) + "Z"}
@@ -545,21 +520,6 @@ def window(start: datetime, end: datetime) -> dict[str, str]:
 def delta_expired(exc: GraphError) -> bool:
     """Whether a delta link is one Graph no longer knows (a full read is needed)."""
     return exc.status == 410 or exc.code.lower() in ("syncstatenotfound", "resyncrequired")
-
-
-def sent_tag_query(property_id: str, tag: str) -> dict[str, str]:
-    """The query finding a message in Sent Items by our extended property ``tag``."""
-    esc = tag.replace("'", "''")
-    return {"$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq '{property_id}' "
-                       f"and ep/value eq '{esc}')", "$select": "id", "$top": "1"}
-
-
-def ical_uid_filter(ical_uid: str, select: str) -> dict[str, str]:
-    """The query finding the series master or single event whose iCalUId is ``ical_uid``
-    in any mailbox: a meeting's copy in an attendee's calendar carries the organizer's
-    iCalUId (the value is Graph's, but quoted as a literal all the same)."""
-    esc = ical_uid.replace("'", "''")
-    return {"$filter": f"iCalUId eq '{esc}'", "$select": select}
 
 
 # Graph's 404 codes for a mailbox that is not there (the user deleted, or left without an

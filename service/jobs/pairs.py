@@ -38,7 +38,7 @@ from service.domain.pairs_csv import (
     says_no_pairs,
 )
 from service.domain.records import PairingRecord, PairingView, PersonRecord, PersonUpdate
-from service.domain.status import LIVE_PAIRINGS, PairingStatus
+from service.domain.status import LIVE_PAIRINGS, WAIT_FOR_RESET, PairingStatus
 from service.errors import PairsFileError
 from service.jobs.context import JobContext
 from service.store.files import file_digest, read_pairs_file
@@ -382,7 +382,7 @@ def apply(ctx: JobContext, plan: PairsPlan, now: datetime) -> dict[str, int]:
         # A pair whose series the manager deleted (blocked until `pairs reset`) keeps its
         # cadence current, so a reset books it at the cadence it has by then.
         waiting = (action.kind == "blocked" and cur is not None
-                   and cur.status == PairingStatus.SERIES_DELETED)
+                   and cur.status in WAIT_FOR_RESET)
         if (action.kind in ("join", "move", "recadence", "keep") or waiting) and spec is not None:
             cadence = choose_cadence(spec, policy, now.date())
             if action.kind == "move" and cur is not None:
@@ -395,7 +395,8 @@ def apply(ctx: JobContext, plan: PairsPlan, now: datetime) -> dict[str, int]:
                     minutes=cadence.minutes, source=spec.source))
         elif action.kind in ("leave", "unpaired") and cur is not None:
             changes.append(PairingChange("end", cur.key, action.reason))
-        if action.kind == "blocked" and cur is not None:
+        if action.kind == "blocked" and cur is not None and (
+                cur.status != PairingStatus.OWN_SERIES):  # (its note names the series)
             changes.append(PairingChange("note", cur.key, action.reason))
         if action.kind != "keep":
             log.info("pairs.%s", action.kind, extra={"pairing": action.key,
@@ -420,7 +421,7 @@ def _already(stored: CurrentPairing | None, cadence: str, minutes: int, reason: 
     as it is: a pairing whose series the manager deleted waits for `pairs reset`)."""
     if stored is None:
         return False
-    if stored.status == PairingStatus.SERIES_DELETED:  # waits for `pairs reset`, kept current
+    if stored.status in WAIT_FOR_RESET:  # waits for `pairs reset`, kept current
         return (str(stored.cadence), stored.minutes, stored.cadence_reason,
                 stored.source) == (cadence, minutes, reason, source)
     return (stored.status, str(stored.cadence), stored.minutes, stored.cadence_reason,

@@ -12,10 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from service.domain.adoption import (
-    PAIRING_KEY_PREFIX,
     adoptable,
-    by_pairing,
-    series_from_event,
 )
 from service.domain.cadence import (
     recurrence_for,
@@ -24,7 +21,6 @@ from service.domain.cadence import (
 from service.domain.events import CalendarEvent, MailboxInfo
 from service.domain.model import Cadence, CadenceKind, WorkingHours
 from service.domain.records import PairingRecord, PairingView, PersonRecord, SeriesRecord
-from service.domain.retime import followable
 from service.domain.series import occurrences as series_occurrences
 from service.domain.series import slot_of
 from service.domain.slot_text import compromises, for_the_report, late_first_note
@@ -33,18 +29,16 @@ from service.domain.status import MISSED, SeriesStatus
 from service.domain.timezones import local_date
 from service.errors import GraphError, PermissionDenied, ServiceError
 from service.graph.wire import (
-    PAIRING_PROPERTY,
     series_event,
     transaction_id,
 )
+from service.jobs.series_found import SeriesFound
 from service.jobs.series_plan import (
-    ADOPT_SELECT,
     LEASE,
     MANAGERS_AT_ONCE,
     PLAN_LEASE,
     PLAN_LOCK,
     TAKEN_HORIZON,
-    SchedulerBase,
     _ManagerInputs,
     describe_slot,
     first_meeting_due,
@@ -68,7 +62,7 @@ RENEW_EVERY = PLAN_LEASE / 4
 ACTIVATE_EVERY = 32
 
 
-class SeriesCreation(SchedulerBase):
+class SeriesCreation(SeriesFound):
     """The create-missing step of a schedule run."""
 
     async def _create_missing(self, views: list[PairingView]) -> None:
@@ -170,8 +164,9 @@ class SeriesCreation(SchedulerBase):
         Free/busy comes first: its window is instants from now (no one's zone or hours is
         needed to ask), and its answers carry everyone's working hours, so a first rollout
         reads no mailboxSettings unless Graph could not tell about someone. The Teams
-        check and the tag search need neither, so they go at the same time (three requests
-        at the manager's mailbox, within its limit of four): one round trip, not three."""
+        check and the search for series already there (tagged, or the pair's own) need
+        neither, so they go at the same time (three requests at the manager's mailbox, within
+        its limit of four): one round trip, not three."""
         manager = views[0].manager
         people = [manager] + [v.report for v in views]
         weeks = timedelta(weeks=self.slot_policy.free_busy_weeks)
@@ -188,24 +183,25 @@ class SeriesCreation(SchedulerBase):
                 windows = [(self.now, hi)]
             else:
                 windows.append((lo, hi))
-        side = asyncio.gather(self._teams(manager),
-                              self._find_tagged(manager, [v.pairing.key for v in views]),
+        side = asyncio.gather(self._teams(manager), self._find_series(manager, views),
                               return_exceptions=True)
         try:
             busy, fresh, infos = await self._read_people(manager, people, windows)
         except BaseException:
             side.cancel()
             raise
-        teams, tagged = await side
+        teams, series = await side
         if infos.get(manager.id) and infos[manager.id].error:
             raise PermissionDenied(infos[manager.id].error or "", mailbox=manager.email)
-        for found in (teams, tagged):
+        for found in (teams, series):
             if isinstance(found, BaseException):
                 raise found
-        assert isinstance(teams, bool) and isinstance(tagged, dict)
+        assert isinstance(teams, bool) and isinstance(series, tuple)
+        tagged, masters = series
         await self.end_left_behind(views, tagged)  # a restored manager's old series
         return _ManagerInputs(views=views, manager=fresh.get(manager.id, manager),
-                              people=fresh, busy=busy, teams=teams, tagged=tagged)
+                              people=fresh, busy=busy, teams=teams, tagged=tagged,
+                              masters=masters)
 
     async def _teams(self, manager: PersonRecord) -> bool:
         """Whether the series get a Teams link (policy, and the manager's calendar allows)."""
@@ -259,30 +255,6 @@ class SeriesCreation(SchedulerBase):
                     fresh.get(person.id, person), time_zone=zone, working_days=days,
                     working_start=start, working_end=end)
         return busy, fresh, infos
-
-    async def _find_tagged(self, manager: PersonRecord, keys: list[str]
-                           ) -> dict[str, list[CalendarEvent]]:
-        """Every series already in the manager's calendar for the pairings ``keys``, found by
-        one search of the mailbox (one request a page, however many pairs): any event whose
-        pairing tag starts as every pairing key does. It finds what a run that died after
-        its POST left (the intent is stored before the POST, but not the event's id), what
-        a lost database forgot, and series any earlier version made (all carry the tag),
-        never an ended one (its tag was rewritten). Done for every manager with a series to
-        create, a first rollout included: a fresh store cannot tell a new tenant from a lost
-        database. Should Graph refuse the prefix filter, the pairs are searched one by one
-        (one $batch sub-request each), as before."""
-        graph = self.ctx.graph
-        try:
-            found = await graph.find_tagged_events_by_prefix(
-                manager.id, PAIRING_PROPERTY, PAIRING_KEY_PREFIX, ADOPT_SELECT)
-        except GraphError as exc:
-            if exc.status not in (400, 501):  # throttled, no access, server trouble
-                raise
-            log.warning("schedule.tag_search_refused",
-                        extra={"mailbox": manager.email, "error": str(exc)})
-            return await graph.find_tagged_events_many(manager.id, PAIRING_PROPERTY, keys,
-                                                       ADOPT_SELECT)
-        return by_pairing(found, PAIRING_PROPERTY, keys)
 
     async def _plan(self, reads: list[asyncio.Task[_ManagerInputs | None]],
                     claimed: list[PairingView], total: int,
@@ -382,7 +354,7 @@ class SeriesCreation(SchedulerBase):
                     view, report, manager_hours, group.busy,
                     booked[view.manager.id] + booked[view.report.id], group.teams,
                     label, group.tagged.get(view.pairing.key, []),
-                    view.pairing.id in history)
+                    view.pairing.id in history, group.masters)
             except ServiceError as exc:
                 self._fail(label, exc, view.pairing.key)
                 continue
@@ -416,53 +388,31 @@ class SeriesCreation(SchedulerBase):
         busy: dict[str, list[tuple[datetime, datetime]] | None],
         taken: list[tuple[datetime, datetime]], teams: bool, label: str,
         tagged: list[CalendarEvent], history: bool = True,
+        masters: list[CalendarEvent] | None = None,
     ) -> tuple[SeriesRecord | None, list[tuple[datetime, datetime]]]:
         """Adopt an existing series, or plan one to create (no Graph calls).
 
-        Returns the series to POST (None when adopted or in a dry run; not yet stored when
-        new: the caller stores the manager's intents together) and its occurrences in the
-        look-ahead, which later pairs of this manager must avoid. ``history``: whether the
-        pairing ever had a series (without one it has no past meetings to follow on from).
+        Returns the series to POST (None when adopted, left to the pair's own or in a dry
+        run; not yet stored when new: the caller stores the manager's intents together) and
+        its occurrences in the look-ahead, which later pairs of this manager must avoid.
+        ``history``: whether the pairing ever had a series (without one it has no past
+        meetings to follow on from). ``masters``: the manager's series masters, read when
+        a pair may hold a series of its own.
         """
-        store = self.ctx.store
         pairing, manager = view.pairing, view.manager
         window_end = self.now + TAKEN_HORIZON
 
-        # 1. Adopt a series that already exists in the calendar (lost database, crash).
+        # 1. Adopt a series that already exists in the calendar (lost database, crash),
+        # or the pair's own made by hand before (never once onetoone booked the pair).
         found = adoptable(self.not_ours(pairing.id, tagged),
                           local_today(self.now, manager_hours.time_zone)) if tagged else None
         if found is not None:
-            fields = series_from_event(found, manager_hours.time_zone)
-            # A series of ours timed otherwise than the policy says, on a pattern onetoone
-            # can carry on: its manager re-timed it in Outlook (a record the lost database
-            # held), which stands, as it did before; or the policy changed meanwhile, which
-            # the pairing's next change of cadence applies. Re-booking it now would cancel
-            # every meeting its manager chose, for all of their reports at once. (A pattern
-            # onetoone cannot carry on, such as every three weeks, is re-booked: extending
-            # it as read would book a pattern nobody chose.)
-            as_timed = followable(found) and (
-                (fields["cadence"], fields["minutes"]) != (pairing.cadence, pairing.minutes))
-            if as_timed:
-                fields.update(policy_cadence=pairing.cadence, policy_minutes=pairing.minutes)
-            if self.dry_run:
-                self.report.adopted.append(label)
-                return None, []
-            if as_timed:
-                log.info("schedule.adopted_as_timed", extra={
-                    "pairing": pairing.key, "cadence": fields["cadence"],
-                    "minutes": fields["minutes"], "policy_cadence": pairing.cadence,
-                    "policy_minutes": pairing.minutes})
-            adopted = view.series or store.begin_series(SeriesRecord(
-                pairing_id=pairing.id, mailbox=manager.id,
-                transaction_id=f"adopted-{found.id[-60:]}", status=SeriesStatus.CREATING,
-                online=found.online, slot_note="adopted from the calendar", created_at=self.now,
-                updated_at=self.now, **fields))
-            store.activate_series(adopted.id, event_id=found.id,
-                                  ical_uid=found.ical_uid, now=self.now, **fields)
-            self.report.adopted.append(label)
-            log.info("schedule.adopted", extra={"pairing": pairing.key})
-            return None, series_occurrences(store.live_series(pairing.id) or adopted,
-                                            self.now, window_end, open_ended=True)
+            return None, self._adopt(view, found, manager_hours.time_zone, label,
+                                     "adopted from the calendar")
+        if view.series is None and not history and masters:
+            own = self._take_own(view, report, masters, manager_hours.time_zone, label)
+            if own is not None:
+                return None, own
 
         # 2. Resume a create that a previous run started, with the same transactionId.
         series = (view.series if view.series and view.series.status == SeriesStatus.CREATING

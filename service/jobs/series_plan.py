@@ -78,6 +78,7 @@ class _ManagerInputs:
     busy: dict[str, list[tuple[datetime, datetime]] | None]
     teams: bool
     tagged: dict[str, list[CalendarEvent]]
+    masters: list[CalendarEvent] = field(default_factory=list)  # read for own series
 
 
 @dataclass
@@ -89,6 +90,8 @@ class ScheduleReport:
     extended: list[str] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
     deleted_by_manager: list[str] = field(default_factory=list)
+    # Pairs left to a 1-2-1 series of their own that onetoone cannot take on: "pair: why".
+    own_series: list[str] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)  # re-timed: it double-booked someone
     # A follow-on series given the time the manager chose for the series before it.
     carried: list[str] = field(default_factory=list)

@@ -88,7 +88,7 @@ class PairingRow(Base):
     key: Mapped[str] = mapped_column(String(40), unique=True)
     manager_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
     report_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
-    # PairingStatus: active | ended | series_deleted
+    # PairingStatus: active | ended | series_deleted | own_series
     status: Mapped[str] = mapped_column(String(20), default=PairingStatus.ACTIVE, index=True)
     cadence: Mapped[str] = mapped_column(String(20))
     minutes: Mapped[int] = mapped_column(Integer)

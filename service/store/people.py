@@ -40,6 +40,7 @@ from service.domain.status import (
     ENDING,
     LIVE_PAIRINGS,
     LIVE_SERIES,
+    WAIT_FOR_RESET,
     PairingStatus,
     SeriesStatus,
 )
@@ -130,7 +131,7 @@ def _upsert_pairing_row(s: Session, row: PairingRow | None, *, key: str, manager
         row = PairingRow(key=key, manager_id=manager_id, report_id=report_id,
                          created_at=now, note="", end_reason="")
         s.add(row)
-    elif row.status == PairingStatus.SERIES_DELETED:
+    elif row.status in WAIT_FOR_RESET:
         # Only `pairs reset` brings it back, but at the cadence the pair has by then: kept
         # current here, or the reset pair is booked at a stale one and re-booked at once.
         if (row.cadence, row.minutes, row.cadence_reason, row.source) != (
@@ -453,10 +454,11 @@ class PeopleRepository(Repository):
                 row.note, row.updated_at = note, now
 
     def reset_pairing(self, key: str, now: datetime) -> bool:
-        """Allow a pairing whose series was deleted to be scheduled again."""
+        """Allow a pairing whose series was deleted, or that was left to a series of its
+        own, to be scheduled again."""
         with self.session() as s, s.begin():
             row = s.scalar(select(PairingRow).where(PairingRow.key == key))
-            if row is None or row.status != PairingStatus.SERIES_DELETED:
+            if row is None or row.status not in WAIT_FOR_RESET:
                 return False
             row.status, row.note, row.updated_at = PairingStatus.ACTIVE, "", now
             return True
@@ -480,6 +482,16 @@ class PeopleRepository(Repository):
                   | (func.coalesce(live.policy_minutes, live.minutes)
                      != PairingRow.minutes)
                   | live.slot_note.startswith(ENDING, autoescape=True)))))
+
+    def leave_to_own_series(self, pairing_id: int, why: str, now: datetime) -> bool:
+        """An active pairing is left to a 1-2-1 series it holds in Outlook (``why``, shown
+        by `onetoone status`) until `pairs reset`; False when it is no longer active."""
+        with self.session() as s, s.begin():
+            row = s.get(PairingRow, pairing_id)
+            if row is None or row.status != PairingStatus.ACTIVE:
+                return False
+            row.status, row.note, row.updated_at = PairingStatus.OWN_SERIES, why, now
+            return True
 
     def views_to_create(self) -> list[PairingView]:
         """Active pairings without a live series, or whose series is still being created."""

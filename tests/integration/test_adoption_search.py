@@ -123,24 +123,29 @@ def test_a_crash_between_post_and_record_is_adopted_not_duplicated(
     assert third.schedule.created == [] and third.schedule.adopted == []
 
 
+@pytest.mark.parametrize("own_series", ["adopt", "ignore"])
 def test_lost_database_with_pages_of_tagged_history_adopts_every_pair(
-        db_url: str, settings_for: Any, tmp_path: Any) -> None:
+        db_url: str, settings_for: Any, tmp_path: Any, own_series: str) -> None:
     """A mailbox holding more tagged events than one page (history of pairs long gone, in
     any case, an ended series) still yields each pair's live series: every page is read and
-    events are matched to pairs by their tag value."""
+    events are matched to pairs by their tag value. (Where the pairs' own series are looked
+    for, the manager's series masters are read instead, tags expanded: single events are
+    not among them.)"""
     tenant = org()
     _run(settings_for(db_url), tenant, NOW)
     before = _live_series(tenant)
     history = [f"p-gone{n:03d}" for n in range(130)] + ["P-SHOUTED", ended_tag("p-x", NOW.date())]
     _seed_tagged(tenant, "mia@contoso.example", history)
     tenant.reset_counters()
-    fresh = settings_for(f"sqlite:///{tmp_path / 'replacement.db'}")
+    fresh = settings_for(f"sqlite:///{tmp_path / 'replacement.db'}", own_series=own_series)
     result = _run(fresh, tenant, NOW + timedelta(hours=1))
     assert result.schedule.created == [] and len(result.schedule.adopted) == 6
     assert _live_series(tenant) == before
     mia = tenant.user("mia@contoso.example")["id"]
-    # Mia's 4 series and 131 matching events (the ended tag does not match): two pages.
-    assert tenant.count("GET", rf"^/users/{mia}/events$") == 2
+    # Mia's 4 series and 131 matching events (the ended tag does not match): two pages; her
+    # series masters (hers and her Ops review): one.
+    assert tenant.count("GET", rf"^/users/{mia}/events$") == (
+        2 if own_series == "ignore" else 1)
 
 
 def test_older_series_tagged_only_by_pairing_are_adopted(
@@ -207,6 +212,7 @@ def test_a_refused_prefix_filter_falls_back_to_one_search_per_pair(
         raise GraphError("The filter is not supported.", status=400, code="BadRequest")
 
     monkeypatch.setattr(GraphClient, "find_tagged_events_by_prefix", refused)
+    monkeypatch.setattr(GraphClient, "series_masters", refused)  # (the same filter family)
     tenant.reset_counters()
     fresh = settings_for(f"sqlite:///{tmp_path / 'replacement.db'}")
     result = _run(fresh, tenant, NOW + timedelta(hours=1))
@@ -224,6 +230,7 @@ def test_a_failed_search_creates_nothing_for_that_manager(
         raise GraphError("Service unavailable", status=503)
 
     monkeypatch.setattr(GraphClient, "find_tagged_events_by_prefix", failing)
+    monkeypatch.setattr(GraphClient, "series_masters", failing)
     result = _run(settings, tenant, NOW)
     assert result.schedule.created == [] and len(result.schedule.failed) == 6
     assert _live_series(tenant) == []

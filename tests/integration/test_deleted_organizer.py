@@ -11,7 +11,7 @@ import pytest
 
 from service.app import job_context
 from service.domain.status import PairingStatus, SeriesStatus
-from service.graph.wire import ical_uid_filter
+from service.graph.queries import ical_uid_filter
 from service.jobs.tick import tick
 from service.sandbox import SandboxTenant
 from service.sandbox.occurrences import occurrences as sandbox_occurrences

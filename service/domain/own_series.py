@@ -1,0 +1,106 @@
+"""A 1-2-1 series the pair already holds in Outlook, made by hand before onetoone came.
+
+At a first rollout most managers who hold 1-2-1s at all already have a recurring meeting
+with each report. Booking onetoone's own beside it would give the pair two series, so the
+manager's series masters are read once (one request a page) and matched by who is in them:
+a live recurring meeting of at most ``MAX_MINUTES`` whose only people, rooms aside, are the
+manager and the report. Its subject is not looked at: "Alice / Bob", "Weekly sync",
+"Einzelgespräch" and "1:1" are all named by hand, in any language.
+
+What is then done with it (``own_series_plan``): one the manager organises, on a pattern
+onetoone can carry on, is adopted as it stands (its time, day and length are the pair's
+own choice; onetoone writes its agendas into it from then on). One the report organises, or
+on a pattern onetoone cannot carry on (every three weeks, a day of the month), is left
+alone and the pair is not booked: writing into the report's meeting is not the manager's
+to do, and a second series beside either is exactly the duplicate this avoids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from service.domain.events import CalendarEvent
+from service.domain.retime import followable
+
+# Longer than this, a two-person recurring meeting is a working session, not a 1-2-1 (the
+# guidance: about 30 minutes, 30-45).
+MAX_MINUTES = 90
+ADOPT = "adopt"
+IGNORE = "ignore"
+CHOICES = (ADOPT, IGNORE)
+
+
+@dataclass(frozen=True)
+class OwnSeries:
+    """The pair's own series found in the manager's calendar, and what to do with it."""
+
+    event: CalendarEvent
+    by_report: bool  # the report organises it (the manager's copy is an attendee's)
+    adoptable: bool  # the manager's, on a pattern onetoone carries on
+
+    def why_left(self) -> str:
+        """Why the pair is left with it and not booked (for status and the run's report)."""
+        subject = " ".join(self.event.subject.split())[:80] or "(no subject)"
+        if self.by_report:
+            return (f"the report organises their own recurring 1-2-1 with the manager in "
+                    f"Outlook ('{subject}'); onetoone books none beside it")
+        return (f"the manager's own recurring 1-2-1 in Outlook ('{subject}') repeats in a way "
+                "onetoone cannot follow (weekly, fortnightly or monthly on one weekday); "
+                "onetoone books none beside it")
+
+
+def _people(event: CalendarEvent) -> set[str]:
+    """Everyone in the meeting but rooms and equipment, by address (lower case)."""
+    people = {a.email.lower() for a in event.attendees if a.kind != "resource" and a.email}
+    if event.organizer is not None and event.organizer.email:
+        people.add(event.organizer.email.lower())
+    return people
+
+
+def _still_running(event: CalendarEvent, today: date) -> bool:
+    """Whether the series has meetings from ``today`` on, as far as its range tells."""
+    rec = event.recurrence
+    if rec is None:
+        return False
+    if rec.range_type == "endDate":
+        return rec.end_date is not None and rec.end_date >= today
+    if rec.range_type == "numbered" and rec.count and rec.start_date is not None:
+        # The last meeting's date, near enough: a count of meetings at the pattern's pace.
+        if rec.pattern in ("daily", "weekly"):
+            per_week = max(len(rec.days), 1) if rec.pattern == "weekly" else 7
+            days = 7 * rec.interval * -(-rec.count // per_week)
+        else:
+            days = 31 * rec.interval * rec.count
+        return rec.start_date + timedelta(days=days) >= today
+    return True  # noEnd
+
+
+def find_own_series(masters: Iterable[CalendarEvent], manager_email: str, report_email: str,
+                    our_property: str, today: date) -> OwnSeries | None:
+    """The pair's own 1-2-1 series among the manager's series ``masters``, if any.
+
+    Events carrying ``our_property`` are onetoone's (live, or ended and tagged so), never
+    the pair's own. Of several, the manager's on a followable pattern comes first, then the
+    one starting last (a series re-made by hand replaces the one before)."""
+    pair = {manager_email.lower(), report_email.lower()}
+    ours = our_property.lower()
+    found: list[OwnSeries] = []
+    for event in masters:
+        if (event.type not in (None, "seriesMaster") or event.cancelled
+                or event.start is None or event.end is None
+                or any(tag_id.lower() == ours for tag_id, _ in event.tags)):
+            continue
+        if not timedelta(0) < event.end - event.start <= timedelta(minutes=MAX_MINUTES):
+            continue
+        if _people(event) != pair or not _still_running(event, today):
+            continue
+        organizer = event.organizer.email.lower() if event.organizer else ""
+        by_report = event.is_organizer is False or organizer == report_email.lower()
+        found.append(OwnSeries(event=event, by_report=by_report,
+                               adoptable=not by_report and followable(event)))
+    if not found:
+        return None
+    found.sort(key=lambda o: (o.adoptable, o.event.start))
+    return found[-1]

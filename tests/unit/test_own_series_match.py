@@ -1,0 +1,81 @@
+"""Telling the pair's own 1-2-1 series, made by hand in Outlook, among a manager's series."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from service.domain.events import Attendee, CalendarEvent, Recurrence
+from service.domain.own_series import find_own_series
+
+TODAY = date(2026, 12, 7)
+OURS = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name onetoonePairing"
+MIA, ROB, NIA = "mia@contoso.example", "rob@contoso.example", "nia@contoso.example"
+
+
+def _master(*, organizer: str = MIA, attendees: tuple[str, ...] = (ROB,), minutes: int = 30,
+            pattern: str = "weekly", interval: int = 2, days: tuple[str, ...] = ("monday",),
+            range_type: str = "noEnd", end: date | None = None, count: int | None = None,
+            start: date = date(2026, 3, 2), tags: tuple[tuple[str, str], ...] = (),
+            cancelled: bool = False, rooms: tuple[str, ...] = (), subject: str = "Catch-up",
+            index: str | None = None) -> CalendarEvent:
+    at = datetime(start.year, start.month, start.day, 10, 0, tzinfo=UTC)
+    people = tuple(Attendee(email=a, kind="required") for a in attendees if a != organizer)
+    people += tuple(Attendee(email=r, kind="resource") for r in rooms)
+    if organizer != MIA:
+        people += (Attendee(email=MIA, kind="required"),)
+    return CalendarEvent(
+        id=f"m-{subject}-{organizer}-{start}", type="seriesMaster", start=at,
+        end=at + timedelta(minutes=minutes), subject=subject, cancelled=cancelled,
+        attendees=people, organizer=Attendee(email=organizer), is_organizer=organizer == MIA,
+        recurrence=Recurrence(pattern=pattern, interval=interval, days=days, index=index,
+                              range_type=range_type, start_date=start, end_date=end,
+                              count=count),
+        tags=tags)
+
+
+def _find(*masters: CalendarEvent, report: str = ROB):
+    return find_own_series(list(masters), MIA, report, OURS, TODAY)
+
+
+def test_a_fortnightly_meeting_of_just_the_two_is_adopted_whatever_its_name() -> None:
+    for subject in ("Rob / Mia", "Einzelgespräch", "1:1", "", "<b>sync</b>"):
+        own = _find(_master(subject=subject))
+        assert own is not None and own.adoptable and not own.by_report
+
+
+def test_case_and_rooms_do_not_matter_but_a_third_person_does() -> None:
+    assert _find(_master(attendees=("ROB@Contoso.Example",), rooms=("room1@contoso.example",)))
+    assert _find(_master(attendees=(ROB, NIA))) is None
+    assert _find(_master(attendees=(NIA,))) is None  # another report's
+    assert _find(_master(attendees=())) is None  # the manager's own block of time
+
+
+def test_ours_ended_over_long_or_cancelled_are_not_the_pairs_own() -> None:
+    assert _find(_master(tags=((OURS.upper(), "ended 2026-01-01 p-x"),))) is None
+    assert _find(_master(minutes=120)) is None
+    assert _find(_master(cancelled=True)) is None
+    assert _find(_master(range_type="endDate", end=TODAY - timedelta(days=1))) is None
+    assert _find(_master(range_type="endDate", end=TODAY)) is not None
+    # Numbered: 10 fortnightly meetings from March are over by December; 40 are not.
+    assert _find(_master(range_type="numbered", count=10)) is None
+    assert _find(_master(range_type="numbered", count=40)) is not None
+
+
+def test_one_the_report_organises_or_that_cannot_be_carried_on_is_left() -> None:
+    by_rob = _find(_master(organizer=ROB))
+    assert by_rob is not None and by_rob.by_report and not by_rob.adoptable
+    assert "the report organises" in by_rob.why_left()
+    three_weekly = _find(_master(interval=3, subject="Rob\n1:1 " + "x" * 200))
+    assert three_weekly is not None and not three_weekly.adoptable
+    assert "cannot follow" in three_weekly.why_left()
+    assert "\n" not in three_weekly.why_left() and len(three_weekly.why_left()) < 300
+    day_of_month = _find(_master(pattern="absoluteMonthly", interval=1, days=()))
+    assert day_of_month is not None and not day_of_month.adoptable
+
+
+def test_of_several_the_adoptable_then_the_latest_wins() -> None:
+    old = _master(start=date(2025, 1, 6), subject="old")
+    new = _master(start=date(2026, 6, 1), subject="new")
+    odd = _master(start=date(2026, 9, 1), interval=3, subject="odd")
+    own = _find(old, odd, new)
+    assert own is not None and own.event.subject == "new"
