@@ -55,6 +55,8 @@ def read_comment(ctx: JobContext, message: MailMessage, tag: PlusTag, now: datet
     if mail is None or mail.by != "report":
         ignored(report, message, "sender not in the pair" if mail is None
                 else "the manager's reply to a summary is not a comment")
+        if mail is not None:
+            _missed_the_report(ctx, mail, occ.start, context[0].time_zone, now)
         return
     text = note_text(mail.text)
     if not text:
@@ -79,6 +81,26 @@ def read_comment(ctx: JobContext, message: MailMessage, tag: PlusTag, now: datet
         f"Thanks {escape(first_name(view.report.name))}: your comments on the 1-2-1 of "
         f"{format_date(local_date(occ.start, context[0].time_zone))} are kept with its notes "
         f"(they don't change {manager}'s notes), and {reached}."], now)
+
+
+def _missed_the_report(ctx: JobContext, mail: Incoming, start: datetime, zone: str,
+                       now: datetime) -> None:
+    """Tell a manager whose reply to a summary did not reach the report. The summary's
+    Reply-To is this address and the manager (so the report's reply reaches both), so
+    Outlook's Reply from the manager's own copy goes to onetoone and to the manager, not
+    to the report: they would believe they had answered them. A reply-all reached the
+    report, and is only not a comment. (What they wrote is not repeated.)"""
+    report = mail.view.report
+    if not mail.text.strip() or report.email.lower() in {
+            a.lower() for a in (*mail.message.to, *mail.message.cc)}:
+        return  # (nothing written: nothing missed)
+    acknowledge(ctx, mail, "comment_reply", [
+        f"Your reply to the notes of your 1-2-1 with {escape(report.name)} on "
+        f"{format_date(local_date(start, zone))} did not reach "
+        f"{escape(first_name(report.name))}: replying to the summary sends to onetoone and "
+        f"to you, and onetoone keeps only {escape(first_name(report.name))}'s replies. To "
+        f"tell {escape(first_name(report.name))}, please send it to {escape(report.email)} "
+        "(or use Reply all)."], now)
 
 
 def read_private_note(ctx: JobContext, mail: Incoming, now: datetime,

@@ -172,7 +172,8 @@ def _add_topics(ctx: JobContext, mail: Incoming, now: datetime,
         acknowledge(ctx, mail, "topic_reply", [
             f"Thanks {escape(first_name(mail.sender.name))}: "
             + ("that is" if len(lines.topics) == 1 else "those are")
-            + " already on the list for your next 1-2-1, so nothing was added."], now)
+            + f" already on the list for your next 1-2-1 with {escape(_other(mail))}, so "
+            "nothing was added."], now)
         return
     series = mail.view.series
     if not kept:
@@ -185,7 +186,8 @@ def _add_topics(ctx: JobContext, mail: Incoming, now: datetime,
         report.added.append(mail.label)
         log.info("topics_mail.added", extra={"pairing": mail.view.pairing.key, "by": mail.by,
                                              "topics": len(added)})
-    said = [f"Thanks {escape(first_name(mail.sender.name))}: {_where(ctx, mail.view, now)}",
+    said = [f"Thanks {escape(first_name(mail.sender.name))}: "
+            f"{_where(ctx, mail.view, _other(mail), now)}",
             "<br>".join(f"&bull; {escape(t)}" for t in fresh)]
     if len(fresh) < len(lines.topics):
         said.append(f"{len(lines.topics) - len(fresh)} more "
@@ -200,23 +202,32 @@ def _add_topics(ctx: JobContext, mail: Incoming, now: datetime,
     acknowledge(ctx, mail, "topic_reply", said, now)
 
 
-def _where(ctx: JobContext, view: PairingView, now: datetime) -> str:
+def _other(mail: Incoming) -> str:
+    """The other one of the pair, as the reply names them. Most people are in several
+    pairs — a middle manager is the report in one and the manager in others, often meeting
+    both on the same day — so a date alone would not say which 1-2-1 the topics went to
+    (the agenda's link gives every pair the same subject)."""
+    return mail.view.manager.name if mail.by == "report" else mail.view.report.name
+
+
+def _where(ctx: JobContext, view: PairingView, other: str, now: datetime) -> str:
     """Which agenda the topics reach: the next meeting's, unless its agenda is in the invite
-    and may not be updated again; then the one after."""
+    and may not be updated again; then the one after. ``other``: whom the sender meets."""
     store = ctx.store
     several = [s for s in store.pairing_series(view.pairing.id) if s.status in MEETING_SERIES]
     coming = [m for m in meetings(several, store.pairing_occurrences(view.pairing.id), now,
                                   now + NEXT_MEETINGS)
               if m.start > now and (m.stored is None or m.stored.status in _ON)]
+    with_whom = f"your 1-2-1 with {escape(other)}"
     if not coming:
-        return "these are on the list for your next 1-2-1."
+        return f"these are on the list for your next 1-2-1 with {escape(other)}."
     first = coming[0]
     zone = several[-1].time_zone if several else None  # (the series are in one zone)
     if first.stored is not None and _final(ctx, first.stored) and len(coming) > 1:
-        return (f"the agenda for {format_date(local_date(first.start, zone))} is already "
-                f"final, so these go on the one for "
+        return (f"the agenda for {with_whom} on {format_date(local_date(first.start, zone))} "
+                f"is already final, so these go on the one for "
                 f"{format_date(local_date(coming[1].start, zone))}.")
-    return ("these are on the agenda for your 1-2-1 on "
+    return (f"these are on the agenda for {with_whom} on "
             f"{format_date(local_date(first.start, zone))}.")
 
 

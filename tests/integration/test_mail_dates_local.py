@@ -47,4 +47,5 @@ def test_a_topic_reply_names_the_meetings_local_day(tmp_path, settings_for) -> N
     replies = [re.sub(r"<[^>]+>", " ", m["body"]["content"])
                for m in tenant.messages("ola@x.example") if "Team lead" not in m["subject"]]
     said = " ".join(" ".join(replies).split())
-    assert f"on the agenda for your 1-2-1 on {format_date(first.date())}" in said, said
+    assert (f"on the agenda for your 1-2-1 with Sam Sydney on {format_date(first.date())}"
+            in said), said

@@ -107,7 +107,7 @@ def test_topics_by_email_from_the_pair_only(tmp_path, settings_for) -> None:
     assert len(store.open_topics(rob.pairing.id)) == 2
     (reply,) = [m for m in tenant.messages("rob@contoso.example")
                 if m["subject"] == "Re: again"]
-    assert "already on the list for your next 1-2-1, so nothing was added" in (
+    assert "already on the list for your next 1-2-1 with Mia Manager, so nothing was added" in (
         reply["body"]["content"])
 
 
