@@ -101,17 +101,27 @@ class MsalTokenProvider(AccessTokenProvider):
         self._clock = clock
         self._kept: tuple[str, float] | None = None  # (token, clock time to ask msal again)
         self._forgot_at: float | None = None  # when a refused token was last forgotten
+        self._forgotten: str | None = None  # and which token that was
         self._graph = origin(graph_url)
 
         credential: Any
         if certificate_path:
             try:
-                key = Path(certificate_path).read_text()
+                key = Path(certificate_path).read_text(encoding="utf-8")
             except OSError as exc:
                 raise ConfigError(
                     f"[microsoft] certificate_path = {certificate_path!r} cannot be read "
                     f"({exc.strerror}). Point it at the PEM file holding the private key."
                 ) from exc
+            except UnicodeDecodeError:
+                # Binary: most often the .pfx (PKCS#12) Windows and Key Vault export, or a
+                # DER key; PEM is text.
+                raise ConfigError(
+                    f"[microsoft] certificate_path = {certificate_path!r} is not a PEM file "
+                    "(it is binary: a .pfx/.p12 or DER file?). Convert it to one PEM file "
+                    "holding the unencrypted private key and the certificate: openssl pkcs12 "
+                    "-in onetoone.pfx -nodes -out onetoone.pem."
+                ) from None
             _check_private_key(certificate_path, key)
             credential = {"private_key": key, "thumbprint": certificate_thumbprint}
         elif client_secret:
@@ -174,16 +184,21 @@ class MsalTokenProvider(AccessTokenProvider):
         """Graph refused the token ``refused`` (401): revoked, or its app's secret rotated,
         before it expired. True when the next request will carry a new one from Entra, not
         the one cached: only for the token still handed out (requests in flight with it
-        all get the 401; one new token serves them), and not again within FORGET_AFTER of
-        the last time (a token Graph never takes, e.g. for another cloud, is not fetched
-        anew for every request)."""
+        all get the 401, and each goes again, whether its 401 came before or after the new
+        token), and not again within FORGET_AFTER of the last time (a token Graph never
+        takes, e.g. for another cloud, is not fetched anew for every request)."""
         kept = self._kept
         now = self._clock()
         if kept is not None and kept[0] != refused:
             return True  # already replaced since that request was sent
+        if kept is None and refused == self._forgotten:
+            # Forgotten for another request in flight with it, whose 401 came first: its
+            # replacement is still on its way from Entra, and will be a new one.
+            return True
         if self._forgot_at is not None and now - self._forgot_at < FORGET_AFTER:
             return False
         self._forgot_at = now
+        self._forgotten = refused
         self._kept = None
         self._app.remove_tokens_for_client()
         return True

@@ -61,13 +61,16 @@ def build_client(
 
 def env_proxy(url: str) -> str | None:
     """The proxy the environment names for ``url`` (``HTTPS_PROXY``, ``ALL_PROXY``, in either
-    case), None when there is none or ``NO_PROXY`` covers its host."""
+    case) as a URL, None when there is none or ``NO_PROXY`` covers its host."""
     parts = urllib.parse.urlsplit(url)
     proxies = urllib.request.getproxies_environment()
     proxy = proxies.get(parts.scheme) or proxies.get("all")
     if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
         return None
-    return proxy
+    # Written without a scheme ("proxy.corp:3128") it is an http:// proxy, as curl, requests
+    # (so msal's sign-in) and httpx's own reading of the variables take it; handed to httpx
+    # as it is, it stops every run ("Unknown scheme for proxy URL") with the sign-in working.
+    return proxy if "://" in proxy else f"http://{proxy}"
 
 
 def graph_transport(graph_url: str) -> httpx.AsyncHTTPTransport:

@@ -117,3 +117,31 @@ def test_env_proxy_reads_the_usual_variables(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("NO_PROXY", "localhost,.microsoft.com")
     assert env_proxy(graph) is None
     assert env_proxy("https://graph.microsoft.us/v1.0") == "http://proxy.corp:3128"
+
+
+def test_a_proxy_written_without_a_scheme_is_an_http_proxy(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTPS_PROXY=proxy.corp:3128 (no "http://"), as many hosts set it: curl, requests (so
+    msal's sign-in) and httpx's own reading of the variables take it for an http:// proxy.
+    Before, it was handed to httpx as written, which refused it ("Unknown scheme for proxy
+    URL") when the Graph client was built: every command and run stopped with a traceback
+    while the sign-in worked."""
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY",
+                 "all_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.corp:3128")
+    assert env_proxy("https://graph.microsoft.us/v1.0") == "http://proxy.corp:3128"
+
+    async def go() -> tuple[list[str], object]:
+        proxy = ForwardProxy()
+        await proxy.start()
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.removeprefix("http://"))
+        client = _client(GRAPH)
+        event = await client.get_event("ann@contoso.example", "AAMkEv1", "body")
+        assert proxy.server is not None
+        proxy.server.close()
+        return proxy.request_lines, event
+
+    lines, event = asyncio.run(go())
+    assert event is not None and "agenda" in (event.body or "")
+    assert [line.split(" ")[1].startswith(f"{GRAPH}/users/") for line in lines] == [True]

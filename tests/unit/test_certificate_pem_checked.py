@@ -11,6 +11,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from service.errors import AuthError, ConfigError
@@ -59,6 +60,9 @@ def pems() -> dict[str, bytes]:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
             serialization.BestAvailableEncryption(b"passphrase")) + cert_pem,
         "not PEM": b"garbage\n",
+        # What Windows' certificate export and Key Vault's download give: binary PKCS#12.
+        "pfx": pkcs12.serialize_key_and_certificates(
+            b"onetoone", key, cert, None, serialization.NoEncryption()),
     }
 
 
@@ -80,3 +84,21 @@ def test_unusable_pem_is_named(tmp_path: Path, pems: dict[str, bytes], kind: str
     assert isinstance(caught.value, ConfigError), message
     assert "certificate_path" in message and words in message
     assert "network" not in message
+
+
+def test_a_pfx_file_is_named_with_how_to_convert_it(tmp_path: Path,
+                                                     pems: dict[str, bytes]) -> None:
+    """certificate_path pointed at a .pfx (binary PKCS#12): before, it was read as text and
+    every command, doctor included, stopped with a traceback ("'utf-8' codec can't decode
+    byte ...") naming neither the setting nor the fix."""
+    path = tmp_path / "onetoone.pfx"
+    path.write_bytes(pems["pfx"])
+    with pytest.raises(Exception) as caught:
+        MsalTokenProvider(
+            authority=AUTHORITY, client_id="00000000-0000-0000-0000-000000000002",
+            graph_url="https://graph.microsoft.com/v1.0", certificate_path=str(path),
+            certificate_thumbprint="0123456789ABCDEF0123456789ABCDEF01234567",
+            http_client=_Entra())
+    message = str(caught.value)
+    assert isinstance(caught.value, ConfigError), f"{type(caught.value).__name__}: {message}"
+    assert "certificate_path" in message and "openssl pkcs12" in message
