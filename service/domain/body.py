@@ -402,6 +402,17 @@ def media_added(html: str, block_html: str) -> bool:
     return found is not None and bool(_media(html[found[0]:found[1]]) - _media(block_html))
 
 
+def outside_block(block_html: str) -> bool:
+    """Whether a rendered agenda has words or a picture outside its START and END lines
+    (an organisation's heading or logo above them). An update replaces only the block and
+    keeps the rest of the body, so each update would add them to the invite again."""
+    found = find_block(block_html)
+    if found is None:
+        return False
+    rest = block_html[:found[0]] + block_html[found[1]:]
+    return bool(_MEDIA.search(rest)) or bool(_stream(_tree(rest)[1])[0].strip())
+
+
 # -- the text view ----------------------------------------------------------------------------
 
 _BARE_CR = re.compile(r"\r(?!\n)")

@@ -27,6 +27,7 @@ from service.domain.body import (
     find_block,
     fingerprint,
     media_added,
+    outside_block,
     replace_block,
 )
 from service.domain.htmltext import html_to_text
@@ -93,10 +94,22 @@ def _parsed_bank(path: Path) -> tuple[Question, ...]:
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     bank = _BANKS.get(key)
     if bank is None:
-        bank = tuple(load_bank(path.read_text(encoding="utf-8"), source=str(path)))
+        bank = tuple(load_bank(_bank_text(path), source=str(path)))
         _BANKS.clear()  # an edited bank replaces the one before
         _BANKS[key] = bank
     return bank
+
+
+def _bank_text(path: Path) -> str:
+    """The bank's text. Windows tools (Notepad before 2019, PowerShell 5's Out-File) save
+    UTF-8 with a byte order mark, which TOML refuses as line 1's "Invalid statement": it is
+    tolerated, as in onetoone.toml. Another encoding is named with what to do, not left to
+    fail the agendas step as a bare UnicodeDecodeError naming no file."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: is not UTF-8 text ({exc.reason} at byte {exc.start}). "
+                          "Save it as UTF-8.") from exc
 
 
 @dataclass(frozen=True)
@@ -183,12 +196,18 @@ def _first_shown_in(reads: PairReads, occ: OccurrenceRecord) -> set[int]:
 
 def render_block(ctx: JobContext, agenda: Agenda, pairing_key: str = "") -> str:
     """The agenda block as HTML. An organisation's template that cannot be used (a Jinja
-    error, or its sentinel lines missing) raises ConfigError naming the file, the line and
-    what to do, so each meeting reports it instead of the whole step dying."""
+    error, a plain Python one raised while rendering it, or its sentinel lines missing)
+    raises ConfigError naming the file, the line and what to do, so each meeting reports
+    it instead of the whole step dying."""
     folder = ctx.settings.agenda.templates
     box = ctx.settings.mail.topics_mailbox
     fix = ("fix it, or remove it from [agenda] templates to use the built-in agenda"
            if folder else "reinstall onetoone")
+    # An organisation's own template fails at render time with any Python error, not only
+    # Jinja's ('Meeting ' + agenda.meeting_number is a TypeError; a share of no topics a
+    # ZeroDivisionError): theirs to fix, like a Jinja error. In the built-in one it is ours.
+    own = folder is not None and (folder / "agenda.html.j2").is_file()
+    theirs: tuple[type[Exception], ...] = (Exception,) if own else (TemplateError,)
     try:
         html = render("agenda.html.j2", str(folder) if folder else None, agenda=agenda,
                       markers=MARKERS,
@@ -196,15 +215,23 @@ def render_block(ctx: JobContext, agenda: Agenda, pairing_key: str = "") -> str:
                                       else ""),
                       private_address=(private_address(box, pairing_key) if box and pairing_key
                                        else ""))
-    except TemplateError as exc:
+    except theirs as exc:
         where = getattr(exc, "filename", None) or _template_path(folder)
         line = getattr(exc, "lineno", None) or _template_line(exc)
         at = f", line {line}" if line else ""
-        raise ConfigError(f"{where}{at}: {type(exc).__name__}: {exc.message}; {fix}") from exc
+        what = getattr(exc, "message", None) or str(exc)
+        raise ConfigError(f"{where}{at}: {type(exc).__name__}: {what}; {fix}") from exc
     if find_block(html) is None:
         raise ConfigError(f"{_template_path(folder)}: the agenda lacks its own start and end "
                           "lines; keep {{ markers.start }} as its first line and "
                           f"{{{{ markers.end }}}} as its last, or {fix}")
+    if outside_block(html):
+        # Written outside our lines, it would stay in the invite and come again with each
+        # update (a topic added later): refused before anything is written.
+        raise ConfigError(f"{_template_path(folder)}: the agenda has text or a picture outside "
+                          "its start and end lines, which each update of the invite would add "
+                          "again; move it between them (keep {{ markers.start }} as its first "
+                          f"line and {{{{ markers.end }}}} as its last), or {fix}")
     return html
 
 
