@@ -31,6 +31,7 @@ from service.domain.status import AgendaState, OccurrenceStatus, PairingStatus
 from service.domain.timezones import to_iana
 from service.graph.client import parse_graph_datetime
 from service.jobs.schedule import describe_slot
+from service.jobs.series_found import OWN_NOTE
 from service.jobs.tick import tick
 from service.render import render
 from service.sandbox.org import DOMAIN
@@ -351,7 +352,9 @@ async def _run(out: Path, now: datetime, console: Console, walk: timedelta) -> N
             # as of the end of the simulated weeks, which the agendas table shows
             "status": _pair_status(history.get(view.pairing.id, []),
                                    view.pairing.status, now + walk),
-            "series": describe_slot(view.series) if view.series else (view.pairing.note or "—"),
+            "series": (describe_slot(view.series) + (
+                " (their own series, adopted)" if view.series.slot_note.startswith(OWN_NOTE)
+                else "")) if view.series else (view.pairing.note or "—"),
             "manager_page": f"people/{_slug(view.manager.name)}.html",
             "report_page": f"people/{_slug(view.report.name)}.html",
         })

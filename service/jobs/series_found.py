@@ -21,6 +21,8 @@ from service.jobs.series_plan import ADOPT_SELECT, TAKEN_HORIZON, SchedulerBase,
 
 log = logging.getLogger(__name__)
 
+# The slot note of a pair's own series adopted (then its subject, quoted).
+OWN_NOTE = "the pair's own series in Outlook"
 # Who is in each series too: the pair's own is known by its people.
 OWN_SELECT = ADOPT_SELECT + ",subject,attendees,organizer,isOrganizer"
 
@@ -131,7 +133,7 @@ class SeriesFound(SchedulerBase):
         if own.adoptable:
             subject = " ".join(own.event.subject.split())[:80]
             return self._adopt(view, own.event, zone, label,
-                               f"the pair's own series in Outlook ('{subject}'), adopted")
+                               f"{OWN_NOTE} ('{subject}'), adopted")
         self._leave(view, own, label)
         return []  # (its meetings are busy time in both calendars' free/busy already)
 

@@ -115,6 +115,13 @@ def _busy_time(tenant: SandboxTenant, people: dict[str, dict[str, Any]], today: 
     tenant.add_event(people["marcus"], "Sales pipeline review", _at(tuesday, 11, 0, NEW_YORK),
                      _at(tuesday, 12, 0, NEW_YORK), _weekly(["tuesday"], tuesday),
                      attendees=sellers)
+    # Eleanor already holds a 1-2-1 with Hannah, set up by hand in Outlook months ago (every
+    # two weeks, Tuesdays): onetoone adopts it as it stands rather than book a second.
+    started = tuesday - timedelta(weeks=12)
+    tenant.add_event(people["eleanor"], "Hannah / Eleanor catch-up",
+                     _at(started, 14, 0, LONDON), _at(started, 14, 30, LONDON),
+                     _weekly(["tuesday"], started, interval=2),
+                     attendees=[people["hannah"]["mail"]])
     thursday = monday + timedelta(days=3)
     tenant.add_event(people["eleanor"], "Leadership team", _at(thursday, 15, 0, LONDON),
                      _at(thursday, 16, 30, LONDON), _weekly(["thursday"], thursday, interval=2),

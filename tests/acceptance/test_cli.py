@@ -31,7 +31,8 @@ def test_demo_runs_and_second_run_creates_nothing(tmp_path: Path) -> None:
     """`onetoone demo` schedules the sandbox org, writes HTML, and is idempotent."""
     first = onetoone("demo", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "created 10 series" in first.stdout
+    # Ten pairs: nine booked, and Eleanor's own series with Hannah adopted as it stands.
+    assert "created 9 series, adopted 1" in first.stdout
     index = tmp_path / "demo-out" / "index.html"
     assert index.exists()
     pages = list((tmp_path / "demo-out" / "people").glob("*.html"))
@@ -57,13 +58,13 @@ def test_tick_dry_run_then_real_run(tmp_path: Path) -> None:
     """tick --dry-run reports and changes nothing; tick --now then creates the series."""
     dry = onetoone("tick", "--dry-run", "--now", "2026-11-23T09:00:00Z", cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
-    assert "(dry run) would have created 10" in dry.stdout
+    assert "(dry run) would have created 9, adopted 1" in dry.stdout
     # each planned series is shown, in its manager's zone (Marcus works in New York)
     rows = [line for line in dry.stdout.splitlines() if "│" in line and " & " in line]
-    assert sum("Europe/London" in r or "America/New_York" in r for r in rows) == 10
+    assert sum("Europe/London" in r or "America/New_York" in r for r in rows) == 9
     real = onetoone("tick", "--now", "2026-11-23T09:00:00Z", cwd=tmp_path)
     assert real.returncode == 0, real.stderr
-    assert "created 10" in real.stdout
+    assert "created 9, adopted 1" in real.stdout
     again = onetoone("tick", "--now", "2026-11-23T10:00:00Z", cwd=tmp_path)
     assert "created 0" in again.stdout
 
@@ -76,7 +77,7 @@ def test_dry_run_plans_exactly_the_series_the_real_run_creates(tmp_path: Path) -
     dry = onetoone("schedule", "--dry-run", "--now", "2026-11-23T09:00:00Z", cwd=tmp_path)
     real = onetoone("schedule", "--now", "2026-11-23T09:00:00Z", cwd=tmp_path)
     assert dry.returncode == 0 and real.returncode == 0, dry.stderr + real.stderr
-    assert len(rows(real.stdout)) == 10
+    assert len(rows(real.stdout)) == 9  # (and Eleanor & Hannah's own series adopted)
     assert rows(dry.stdout) == rows(real.stdout)
     assert "America/New_York" in "".join(rows(dry.stdout))  # Marcus works in New York
 

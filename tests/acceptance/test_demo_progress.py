@@ -30,7 +30,7 @@ def test_on_a_terminal_a_bar_shows_the_simulated_day(tmp_path: Path) -> None:
     assert {day for _, _, day in days} <= {f"{NOW + timedelta(hours=12 * n):%a %d %b %H:%M}"
                                            for n in range(7)}
     assert "7/7" in text
-    assert "created 10 series" in text  # the summary, after the bar
+    assert "created 9 series, adopted 1" in text  # the summary, after the bar
     assert (tmp_path / "out" / "index.html").exists()
 
 
@@ -40,5 +40,5 @@ def test_to_a_file_nothing_is_drawn_but_the_summary(tmp_path: Path) -> None:
     run_demo(tmp_path / "out", NOW, Console(file=log, force_terminal=False, width=120),
              walk=WALK)
     text = log.getvalue()
-    assert "created 10 series" in text
+    assert "created 9 series, adopted 1" in text
     assert "Week " not in text and "7/7" not in text and "\x1b[" not in text

@@ -59,3 +59,15 @@ def test_demo_agenda_page_never_runs_what_people_typed() -> None:
     assert "<script>" not in page and "<img" not in page
     assert 'sandbox title="The invite body"' in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_manager_already_holds_a_1_2_1_made_by_hand() -> None:
+    """Eleanor and Hannah meet every two weeks in a series Eleanor made in Outlook (no tag):
+    the demo shows onetoone adopting it instead of booking a second."""
+    tenant = demo_tenant(date(2026, 11, 23))
+    own = [e for e in tenant.events("eleanor.whitfield@contoso.example")
+           if e["subject"] == "Hannah / Eleanor catch-up"]
+    assert len(own) == 1 and own[0]["type"] == "seriesMaster"
+    assert [a["emailAddress"]["address"] for a in own[0]["attendees"]] == [
+        "hannah.price@contoso.example"]
+    assert not own[0].get("singleValueExtendedProperties")
