@@ -514,6 +514,9 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
     store.record_agenda(occ.id, now, dict(
         agenda_state=AgendaState.INJECTED, agenda_updates=occ.agenda_updates + 1,
         agenda_fingerprint=fingerprint(written), agenda_sending=None, agenda_at=now,
+        # Its lines as written: the read-back knows them for the agenda's (not notes) even
+        # after the organisation's template is edited (see capture._template_text).
+        agenda_text=written or None,
         agenda_topics=tuple(topic_ids),
         covers_development=agenda.covers_development,
         question_id=agenda.question.id if agenda.question else None,

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.agenda import OpenAction
-from service.domain.body import END, block_text, fingerprint
+from service.domain.body import END, START, block_text, fingerprint
 from service.domain.htmltext import html_to_text
 from service.domain.notes import action_fingerprint, parse_block
 from service.domain.readback import (
@@ -291,17 +291,27 @@ def _untouched(store: Any, view: PairingView, occ: OccurrenceRecord, now: dateti
 
 def _template_text(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str
                    ) -> str | None:
-    """This occurrence's agenda rendered again from what the store knows (no Graph call), as
-    text: the parser compares each line with it, so the agenda's own lines - an organisation's
-    own wording, and the words a report put into a topic - are recognised as ours and only
-    what the manager changed in them counts (a topic "Budget (#1) done?" ticks nothing)."""
+    """This occurrence's agenda as text, as written into it (no Graph call): the parser
+    compares each line with it, so the agenda's own lines - an organisation's own wording,
+    and the words a report put into a topic - are recognised as ours and only what the
+    manager changed in them counts (a topic "Budget (#1) done?" ticks nothing).
+
+    The text kept when it was written, whatever the template has become since (an
+    organisation's edited agenda.html.j2 must not turn the old wording still in invites into
+    notes). Rendered again from what the store knows when none is kept (written before it
+    was, or erased), or when an update's outcome is unknown (the invite may hold that one)."""
     from service.jobs.agenda import agenda_for, question_bank, render_block
     from service.jobs.overlaps import moved_why
     from service.jobs.series_plan import intro_html
 
     try:
-        agenda = agenda_for(ctx, view, occ, zone, question_bank(ctx.settings.agenda.templates))
-        block = html_to_text(render_block(ctx, agenda, view.pairing.key))
+        written = None if occ.agenda_sending else ctx.store.agenda_text(occ.id)
+        if written is not None:
+            block = f"{START}\n{written.rstrip(chr(10))}\n{END}\n"
+        else:
+            agenda = agenda_for(ctx, view, occ, zone,
+                                question_bank(ctx.settings.agenda.templates))
+            block = html_to_text(render_block(ctx, agenda, view.pairing.key))
         # The series' own text follows the block: with the block's end line deleted it is
         # inside what is read, and it is ours, not the manager's notes. (Put before our END
         # line: the parser takes the template's lines from within its markers.)

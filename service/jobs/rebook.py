@@ -505,7 +505,7 @@ async def _book(ctx: JobContext, rebook: RebookRecord, missed: Missed, now: date
                   agenda_fingerprint=fingerprint(written) if written else None, agenda_at=now,
                   agenda_topics=tuple(topic_ids), covers_development=agenda.covers_development,
                   question_id=agenda.question.id if agenda.question else None)
-    stored, created = store.record_rebooking(rebook.id, occ, now)
+    stored, created = store.record_rebooking(rebook.id, occ, now, agenda_text=written)
     if created:
         store.carry([a.id for a in agenda.actions], carried)
         if agenda.question is not None:

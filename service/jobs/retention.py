@@ -8,12 +8,16 @@ read one row, not every old note.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
 from service.domain.retention import retention_cutoff
 from service.store.repo import Store
 
 RETENTION_MARK = "retention"
+AGENDA_TEXT_MARK = "agenda_text"
+# The last re-read of a meeting's notes falls within [agenda] recapture_days of it, or two
+# days more while it waits for a calendar read to vouch for it: a day's slack past that.
+AGENDA_TEXT_SLACK = timedelta(days=3)
 
 
 def erase_expired(store: Store, months: int, now: datetime
@@ -27,3 +31,15 @@ def erase_expired(store: Store, months: int, now: datetime
     erased = store.erase_older_than(cutoff, now)
     store.set_due_mark(RETENTION_MARK, cutoff.isoformat())
     return cutoff, erased
+
+
+def drop_read_agendas(store: Store, recapture_days: int, now: datetime) -> int | None:
+    """Drop the agenda text kept of each meeting (to tell its lines from the notes) once its
+    notes are past re-reading, once a day; the count, or None when done for today."""
+    today = datetime.combine(now.astimezone(UTC).date(), time(0), tzinfo=UTC)
+    before = today - timedelta(days=recapture_days) - AGENDA_TEXT_SLACK
+    if store.due_mark(AGENDA_TEXT_MARK) == before.isoformat():
+        return None
+    dropped = store.forget_agenda_texts(before)
+    store.set_due_mark(AGENDA_TEXT_MARK, before.isoformat())
+    return dropped

@@ -17,7 +17,7 @@ from service.jobs.occurrences import SyncReport, sync_occurrences
 from service.jobs.outbox import MailReport, queue_mail, send_outbox
 from service.jobs.pairs import PairsPlan, planned_views, sync_pairs
 from service.jobs.rebook import RebookReport, rebook_missed
-from service.jobs.retention import erase_expired
+from service.jobs.retention import drop_read_agendas, erase_expired
 from service.jobs.schedule import ScheduleReport, dry_run_changes, schedule
 from service.jobs.topics_mail import TopicMailReport, read_topic_mail
 
@@ -58,6 +58,9 @@ async def _retention(ctx: JobContext, now: datetime) -> None:
     done = erase_expired(ctx.store, ctx.settings.privacy.retain_months, now)
     if done is not None:
         log.info("privacy.retention", extra={"before": done[0].isoformat(), **done[1]})
+    dropped = drop_read_agendas(ctx.store, ctx.settings.agenda.recapture_days, now)
+    if dropped:
+        log.info("privacy.agenda_texts_dropped", extra={"meetings": dropped})
 
 
 async def tick(

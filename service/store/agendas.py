@@ -1,6 +1,7 @@
 """What an agenda remembers and recalls: the pair's topics whoever raised them and whatever
-their status, which earlier meeting its "Last time" showed, and the report-led share
-stored with each meeting when its agenda is written (migration 0011)."""
+their status, which earlier meeting its "Last time" showed, the report-led share stored
+with each meeting when its agenda is written (migration 0011), and the agenda's text as
+written (migration 0019)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ class AgendaMemory:
 
 
 class AgendaRepository(Repository):
-    """Reads and writes for the agenda's Last time section and the report-led share."""
+    """Reads and writes for the agenda's Last time section, the report-led share and the
+    agenda's text as written."""
 
     def pair_topics(self, pairing_id: int) -> list[TopicRecord]:
         """Every topic of a pair, open or discussed (erased ones included), oldest first."""
@@ -46,6 +48,13 @@ class AgendaRepository(Repository):
             if row is None or row.share_topics is None or row.share_report is None:
                 return None
             return AgendaMemory(row.last_time_id, row.share_report, row.share_topics)
+
+    def agenda_text(self, occurrence_id: int) -> str | None:
+        """The text of the agenda block as written into the meeting (None: not kept, see
+        migration 0019)."""
+        with self.session() as s:
+            return s.scalar(select(OccurrenceRow.agenda_text)
+                            .where(OccurrenceRow.id == occurrence_id))
 
     def stored_shares(self, pairing_ids: Iterable[int]) -> dict[int, list[tuple[int, int, int]]]:
         """Per pair, (occurrence id, report's topics, all topics) of each meeting whose

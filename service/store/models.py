@@ -180,6 +180,11 @@ class OccurrenceRow(Base):
     # The block of an update sent and not recorded yet (migration 0018; see jobs/agenda.py).
     agenda_sending: Mapped[str | None] = mapped_column(String(64))
     agenda_topics: Mapped[str] = mapped_column(Text, default="")  # topic ids shown, "1,4"
+    # The block's text as written into the invite (migration 0019): the notes read-back
+    # knows the agenda's own lines by it, whatever the template has become since. Deferred:
+    # read only by the read-back (store.agenda_text), not with every meeting. Null: not
+    # written, written before it was kept, or erased with the pair's notes.
+    agenda_text: Mapped[str | None] = mapped_column(Text, deferred=True)
     agenda_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     covers_development: Mapped[bool] = mapped_column(Boolean, default=False)
     question_id: Mapped[str | None] = mapped_column(String(40))

@@ -48,10 +48,19 @@ class PrivacyRepository(Repository):
                 list(s.scalars(select(OutboxRow).where(OutboxRow.pairing_id.in_(ids)))), now)
             # The report's mailed comments are notes of the meeting too (counted with them).
             erased["notes"] += erase_comments(s, ReportCommentRow.pairing_id.in_(ids))
-            _seal(s, OccurrenceRow.series_id.in_(
-                select(SeriesRow.id).where(SeriesRow.pairing_id.in_(ids))))
+            meetings = OccurrenceRow.series_id.in_(
+                select(SeriesRow.id).where(SeriesRow.pairing_id.in_(ids)))
+            _seal(s, meetings)
+            _forget_agendas(s, meetings)
         self.flush_to_disk()
         return erased
+
+    def forget_agenda_texts(self, before: datetime) -> int:
+        """Drop the agenda text kept of meetings that started before ``before``: once their
+        notes are past re-reading it serves nothing, and it quotes the pair's topics,
+        actions and notes (and would grow with every meeting ever held)."""
+        with self.session() as s, s.begin():
+            return _forget_agendas(s, OccurrenceRow.start < before)
 
     def erase_older_than(self, cutoff: datetime, now: datetime) -> dict[str, int]:
         """`[privacy] retain_months`: erase, as `forget_person` does, the notes of meetings
@@ -74,7 +83,8 @@ class PrivacyRepository(Repository):
                 ReportCommentRow.occurrence_id.in_(old_meetings),
                 ReportCommentRow.created_at < cutoff))
             _seal(s, OccurrenceRow.start < cutoff)
-        if any(erased.values()):
+            agendas = _forget_agendas(s, OccurrenceRow.start < cutoff)
+        if any(erased.values()) or agendas:
             self.flush_to_disk()
         return erased
 
@@ -88,7 +98,7 @@ class PrivacyRepository(Repository):
             return
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for table in ("notes", "note_versions", "report_comments", "topics", "actions",
-                          "outbox"):
+                          "outbox", "occurrences"):
                 conn.exec_driver_sql(f"VACUUM {table}")
 
 
@@ -105,6 +115,17 @@ def _seal(s: Any, which: Any) -> None:
                                           OccurrenceRow.status == OccurrenceStatus.HELD,
                                           not_sealed())
               .values(captured_fingerprint=ERASED, read_back_at=None))
+
+
+def _forget_agendas(s: Any, which: Any) -> int:
+    """Drop the text kept of these meetings' agendas as written (migration 0019): it quotes
+    the pair's topics, actions and last notes. (Not counted: the words are counted where
+    they are kept for their own sake.) Null, not ERASED: a meeting still to be read back
+    then has its agenda rendered again to know its lines, as one written before it was kept
+    does."""
+    result = s.execute(update(OccurrenceRow).where(which, OccurrenceRow.agenda_text.is_not(None))
+                       .values(agenda_text=None))
+    return int(result.rowcount or 0)
 
 
 def not_sealed() -> Any:

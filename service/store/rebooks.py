@@ -127,10 +127,11 @@ class RebookRepository(Repository):
         except IntegrityError:
             return False
 
-    def record_rebooking(self, rebook_id: int, occurrence: OccurrenceRecord, now: datetime
-                         ) -> tuple[OccurrenceRecord, bool]:
-        """The booked meeting as an occurrence and the offer as booked, in one transaction.
-        Returns the occurrence and whether it is new (a retry finds it and adds nothing)."""
+    def record_rebooking(self, rebook_id: int, occurrence: OccurrenceRecord, now: datetime,
+                         *, agenda_text: str | None = None) -> tuple[OccurrenceRecord, bool]:
+        """The booked meeting as an occurrence and the offer as booked, in one transaction,
+        with its agenda's text as written (see migration 0019). Returns the occurrence and
+        whether it is new (a retry finds it and adds nothing)."""
         with self.session() as s, s.begin():
             rebook = s.get(RebookRow, rebook_id)
             assert rebook is not None
@@ -139,6 +140,7 @@ class RebookRepository(Repository):
             created = existing is None
             if existing is None:
                 existing = convert.occurrence_row(occurrence)
+                existing.agenda_text = agenda_text
                 s.add(existing)
             rebook.status, rebook.booked_event_id = RebookStatus.BOOKED, existing.event_id
             rebook.booked_at = rebook.booked_at or now
