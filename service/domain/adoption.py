@@ -81,7 +81,7 @@ def series_from_event(event: CalendarEvent, fallback_zone: str) -> dict[str, Any
         "first_date": rec.start_date if rec is not None and rec.start_date else start.date(),
         # (Not Graph's endDate of a range with no end, "0001-01-01": it would end before it
         # began.)
-        "range_end": outlook_range_end(rec.range_type, rec.end_date) if rec else NO_END,
+        "range_end": outlook_range_end(rec) if rec else NO_END,
     }
 
 

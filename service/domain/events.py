@@ -118,6 +118,8 @@ class CalendarEvent:
     online: bool = False
     recurrence: Recurrence | None = None
     tags: tuple[tuple[str, str], ...] = ()  # our extended properties: (id, value)
+    # The addresses of its locations that have one (rooms booked as its place), lower case.
+    rooms: tuple[str, ...] = ()
 
     @property
     def slot(self) -> datetime | None:

@@ -23,6 +23,7 @@ from datetime import date, timedelta
 
 from service.domain.events import CalendarEvent
 from service.domain.retime import followable
+from service.domain.series import last_numbered_day
 
 # Longer than this, a two-person recurring meeting is a working session, not a 1-2-1 (the
 # guidance: about 30 minutes, 30-45).
@@ -51,10 +52,19 @@ class OwnSeries:
                 "onetoone books none beside it")
 
 
-def _people(event: CalendarEvent) -> set[str]:
-    """Everyone in the meeting but rooms and equipment, by address (lower case)."""
+def _people(event: CalendarEvent, manager: str) -> set[str]:
+    """Everyone in the meeting but rooms and equipment, by address (lower case). Where the
+    manager's calendar says she organises it (isOrganizer), the organizer is the manager:
+    Graph may give an organizer's address in its legacy X500 form ("/o=ExchangeLabs/...",
+    a mailbox moved from another Exchange organisation) or as it was when the series was
+    made, and her own 1-2-1 would read as a meeting of three and be booked beside."""
     people = {a.email.lower() for a in event.attendees if a.kind != "resource" and a.email}
-    if event.organizer is not None and event.organizer.email:
+    # A room booked as its place may be listed as a "required" attendee all the same (the
+    # type Graph gives an attendee created without one, as tools booking rooms leave it).
+    people -= set(event.rooms)
+    if event.is_organizer:
+        people.add(manager)
+    elif event.organizer is not None and event.organizer.email:
         people.add(event.organizer.email.lower())
     return people
 
@@ -66,8 +76,11 @@ def _still_running(event: CalendarEvent, today: date) -> bool:
         return False
     if rec.range_type == "endDate":
         return rec.end_date is not None and rec.end_date >= today
+    if (last := last_numbered_day(rec)) is not None:
+        return last >= today
     if rec.range_type == "numbered" and rec.count and rec.start_date is not None:
-        # The last meeting's date, near enough: a count of meetings at the pattern's pace.
+        # The last meeting's date, near enough (a day of the month, not kept): a count of
+        # meetings at the pattern's pace.
         if rec.pattern in ("daily", "weekly"):
             per_week = max(len(rec.days), 1) if rec.pattern == "weekly" else 7
             days = 7 * rec.interval * -(-rec.count // per_week)
@@ -94,8 +107,10 @@ def find_own_series(masters: Iterable[CalendarEvent], manager_email: str, report
             continue
         if not timedelta(0) < event.end - event.start <= timedelta(minutes=MAX_MINUTES):
             continue
-        if _people(event) != pair or not _still_running(event, today):
+        if _people(event, manager_email.lower()) != pair or not _still_running(event, today):
             continue
+        if event.response_of(report_email.lower()) == "declined":
+            continue  # (a series the report turned down is not the pair's 1-2-1)
         organizer = event.organizer.email.lower() if event.organizer else ""
         by_report = event.is_organizer is False or organizer == report_email.lower()
         found.append(OwnSeries(event=event, by_report=by_report,

@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import islice
 from typing import Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from service.domain.cadence import recurrence_for
+from service.domain.events import Recurrence
 from service.domain.model import CadenceKind, Slot
-from service.domain.recurrence import expand
+from service.domain.recurrence import Rule, expand
 from service.domain.status import AgendaState, OccurrenceStatus
 from service.domain.timing import agenda_due_at
 
@@ -87,10 +89,33 @@ def listed_until(range_end: date, today: date) -> date:
     return range_end if range_end < NO_END else today + NO_END_REACH
 
 
-def outlook_range_end(event_range_type: str, end_date: date | None) -> date:
-    """A series' end as Graph shows it: only an end-dated range ends (Graph gives every
-    range an endDate, "0001-01-01" for one with no end or a number of meetings)."""
-    return end_date if event_range_type == "endDate" and end_date else NO_END
+def outlook_range_end(rec: Recurrence) -> date:
+    """A series' end as Graph shows it: an end-dated range's end date, or the day of the last
+    meeting of a numbered one (Outlook's "End after N occurrences": Graph gives it the
+    endDate "0001-01-01", as a range with no end). Taken for no end, such a series would
+    never be carried on, and the pair's 1-2-1s would stop after its last meeting."""
+    if rec.range_type == "endDate" and rec.end_date:
+        return rec.end_date
+    if rec.range_type == "numbered":
+        return last_numbered_day(rec) or NO_END
+    return NO_END
+
+
+def last_numbered_day(rec: Recurrence) -> date | None:
+    """The (local) day of a numbered range's last meeting, counted on its pattern from its
+    start; None when the range is not numbered or the pattern cannot be told from ``rec``
+    (a day of the month: the day is not kept)."""
+    if rec.range_type != "numbered" or not rec.count or rec.start_date is None:
+        return None
+    try:
+        rule = Rule({"pattern": {"type": rec.pattern, "interval": rec.interval,
+                                 "daysOfWeek": list(rec.days), "index": rec.index},
+                     "range": {"type": "noEnd", "startDate": rec.start_date.isoformat()}})
+        return next(islice(rule.dates_from(rec.start_date), rec.count - 1, None), None)
+    except ValueError:
+        return None
+
+
 # Past the longest cadence's gap (a monthly pattern's five weeks).
 _NEXT_REACH = timedelta(days=42)
 

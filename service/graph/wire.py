@@ -441,6 +441,16 @@ def _recurrence(raw: Any) -> Recurrence | None:
         count=_count(rng.get("numberOfOccurrences")))
 
 
+def _rooms(raw: Any) -> tuple[str, ...]:
+    """The addresses of an event's locations that have one (``locations`` asked for)."""
+    found = []
+    for place in raw if isinstance(raw, list) else ():
+        address = place.get("locationEmailAddress") if isinstance(place, dict) else None
+        if isinstance(address, str) and address.strip():
+            found.append(address.strip().lower())
+    return tuple(found)
+
+
 def _count(raw: Any) -> int | None:
     """A numbered range's count (Graph sends 0 for other ranges)."""
     return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 else None
@@ -478,6 +488,7 @@ def calendar_event(raw: dict[str, Any]) -> CalendarEvent:
         is_organizer=raw.get("isOrganizer"), show_as=raw.get("showAs"),
         online=bool(raw.get("isOnlineMeeting")),
         recurrence=_recurrence(raw.get("recurrence")),
+        rooms=_rooms(raw.get("locations")),
         tags=tuple((str(p.get("id")), str(p.get("value")))
                    for p in raw.get("singleValueExtendedProperties") or ()))
 

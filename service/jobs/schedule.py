@@ -187,7 +187,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
             self._fail(f"series {series.id}", exc, view.pairing.key)
             return  # extended by the next run, not blind now
         rec = master.recurrence if master is not None else None
-        reach = outlook_range_end(rec.range_type, rec.end_date) if rec is not None else None
+        reach = outlook_range_end(rec) if rec is not None else None
         if reach is not None and reach > fresh.range_end:
             store.update_series(fresh.id, self.now, range_end=reach)
             log.info("schedule.range_from_outlook", extra={"series": fresh.id,

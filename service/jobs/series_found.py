@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 
 # The slot note of a pair's own series adopted (then its subject, quoted).
 OWN_NOTE = "the pair's own series in Outlook"
-# Who is in each series too: the pair's own is known by its people.
-OWN_SELECT = ADOPT_SELECT + ",subject,attendees,organizer,isOrganizer"
+# Who is in each series too: the pair's own is known by its people (and its rooms by its
+# locations).
+OWN_SELECT = ADOPT_SELECT + ",subject,attendees,organizer,isOrganizer,locations"
 
 
 class SeriesFound(SchedulerBase):
@@ -71,9 +72,14 @@ class SeriesFound(SchedulerBase):
             except GraphError as exc:
                 if exc.status not in (400, 501):  # throttled, no access, server trouble
                     raise
-                # A filter this mailbox refuses: the tag search alone, and said.
+                # A filter this mailbox refuses: the tag search alone, and said (a pair's own
+                # series, if any, gets one booked beside it).
                 log.warning("schedule.own_series_search_refused",
                             extra={"mailbox": manager.email, "error": str(exc)})
+                self.report.warnings.append(
+                    f"{manager.name} <{manager.email}>: Graph refused the read of their "
+                    f"series ({exc}), so a 1-2-1 series they already hold with a report was "
+                    "not looked for")
             else:
                 return by_pairing(masters, PAIRING_PROPERTY, keys), masters
         return await self._find_tagged(manager, keys), []

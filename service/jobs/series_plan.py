@@ -388,7 +388,7 @@ class SchedulerBase(OrphanSteps):
                 today = local_today(self.now, old.time_zone)
                 # Its range as Outlook holds it (the store's was cut short when it ended).
                 rec = event.recurrence
-                until = outlook_range_end(rec.range_type, rec.end_date)
+                until = outlook_range_end(rec)
                 try:
                     await self._end_in_outlook(replace(old, range_end=until),
                                                "a new series replaces it", today)

@@ -7,7 +7,7 @@ The manager's series are read once per manager at the first booking, never again
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,8 +29,15 @@ MIA, ROB, NIA = "mia@contoso.example", "rob@contoso.example", "nia@contoso.examp
 
 def _own(tenant: SandboxTenant, organizer: str, attendees: list[str], *, interval: int = 2,
          day: str = "thursday", subject: str = "Rob / Mia catch-up",
-         minutes: int = 45) -> str:
-    """A recurring meeting made in Outlook (POSTed as Outlook would: no tag); its id."""
+         minutes: int = 45, count: int | None = None, room: str | None = None) -> str:
+    """A recurring meeting made in Outlook (POSTed as Outlook would: no tag); its id.
+    ``count``: it ends after that many meetings (Outlook's "End after N occurrences");
+    ``room``: booked as its location, and invited as Graph's API defaults an attendee
+    (type required), as tools that book rooms through it do."""
+    span = ({"type": "numbered", "numberOfOccurrences": count} if count
+            else {"type": "noEnd"})
+    place = ({"displayName": "Room 3.1", "locationEmailAddress": room,
+              "locationType": "conferenceRoom"} if room else None)
     async def go() -> str:
         async with httpx.AsyncClient(transport=SandboxTransport(tenant), base_url=BASE,
                                      headers={"Authorization": "Bearer t"}) as c:
@@ -42,9 +49,10 @@ def _own(tenant: SandboxTenant, organizer: str, attendees: list[str], *, interva
                         "timeZone": "GMT Standard Time"},
                 "recurrence": {"pattern": {"type": "weekly", "interval": interval,
                                            "daysOfWeek": [day], "firstDayOfWeek": "monday"},
-                               "range": {"type": "noEnd", "startDate": "2026-10-01"}},
+                               "range": {**span, "startDate": "2026-10-01"}},
                 "attendees": [{"emailAddress": {"address": a}, "type": "required"}
-                              for a in attendees]})
+                              for a in attendees + ([room] if room else [])],
+                **({"location": place, "locations": [place]} if place else {})})
             assert r.status_code == 201, r.text
             return str(r.json()["id"])
 
@@ -167,6 +175,44 @@ def test_a_series_onetoone_cannot_take_on_leaves_the_pair_unbooked_until_reset(
     assert _view(db_url, ROB).pairing.status == "active"
 
 
+def test_a_series_ending_after_a_number_of_meetings_is_carried_on_past_its_last(
+        db_url: str, settings_for: Any) -> None:
+    """Outlook's "End after 6 occurrences": Graph gives the range no end date (0001-01-01)
+    but numberOfOccurrences. Its last meeting is its end: the pair is booked on from there,
+    not left without 1-2-1s once the six are over."""
+    tenant = org()
+    own_id = _own(tenant, MIA, [ROB], count=6)  # fortnightly from 1 Oct: the last 10 Dec
+    settings = settings_for(db_url)
+    first = _run(settings, tenant, NOW)
+    assert first.failed_steps == [] and first.schedule.failed == []
+    assert "Mia Manager & Rob Report" in first.schedule.adopted
+    store = Store(make_engine(db_url))
+    pairing = _view(db_url, ROB).pairing
+    own = next(s for s in store.pairing_series(pairing.id) if s.event_id == own_id)
+    assert own.range_end == date(2026, 12, 10)
+    _run(settings, tenant, NOW + timedelta(hours=12))
+    # A follow-on from the first slot after it, in both calendars; the own series untouched.
+    live = store.live_series(pairing.id)
+    assert live is not None and live.event_id != own_id
+    assert live.first_date == date(2026, 12, 24)
+    assert len(_masters_with(tenant, MIA, ROB)) == 2
+    master = next(e for e in tenant.events(MIA) if e["id"] == own_id)
+    assert master["recurrence"]["range"]["numberOfOccurrences"] == 6
+
+
+def test_a_room_invited_as_a_required_attendee_is_still_a_room(
+        db_url: str, settings_for: Any) -> None:
+    """A room booked as the meeting's location but listed among the attendees as
+    "required" (Graph's default type, which tools booking rooms through it leave) is the
+    room of the pair's own 1-2-1, not a third person: adopted, not booked beside."""
+    tenant = org()
+    own_id = _own(tenant, MIA, [ROB], room="room31@contoso.example")
+    first = _run(settings_for(db_url), tenant, NOW)
+    assert first.failed_steps == [] and first.schedule.failed == []
+    assert "Mia Manager & Rob Report" in first.schedule.adopted
+    assert [e["id"] for e in _masters_with(tenant, MIA, ROB)] == [own_id]
+
+
 def test_a_recurring_meeting_of_three_is_not_a_1_2_1(db_url: str, settings_for: Any) -> None:
     tenant = org()
     _own(tenant, MIA, [ROB, NIA], subject="Rob, Nia and Mia")
@@ -186,3 +232,18 @@ def test_ignore_books_beside_without_reading_the_managers_series(
     # One tag search per manager with pairs to book (Ceo, Mia, Max), nothing more.
     assert tenant.count("GET", r"/events$") == 3
     assert len(_masters_with(tenant, MIA, ROB)) == 2
+
+
+def test_a_refused_read_of_the_series_books_as_before_and_says_so(
+        db_url: str, settings_for: Any) -> None:
+    """Graph answers the masters read with 400 for Mia's mailbox: her pairs are booked after
+    the tag search, as before, and the run says her own series were not looked for."""
+    tenant = org()
+    _own(tenant, MIA, [ROB])
+    mia = tenant.user(MIA)["id"]
+    tenant.inject_fault("GET", rf"^/users/{mia}/events$", 400, times=1)
+    result = _run(settings_for(db_url), tenant, NOW)
+    assert result.failed_steps == [] and result.schedule.failed == []
+    assert "Mia Manager & Rob Report" in result.schedule.created
+    assert any(w.startswith("Mia Manager <mia@contoso.example>: Graph refused the read")
+               for w in result.schedule.warnings), result.schedule.warnings

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from service.domain.events import Attendee, CalendarEvent, Recurrence
@@ -79,3 +81,23 @@ def test_of_several_the_adoptable_then_the_latest_wins() -> None:
     odd = _master(start=date(2026, 9, 1), interval=3, subject="odd")
     own = _find(old, odd, new)
     assert own is not None and own.event.subject == "new"
+
+
+def test_the_managers_own_series_is_hers_whatever_address_graph_gives_its_organizer() -> None:
+    """Graph may give an organizer's address in its legacy X500 form (a mailbox migrated
+    from another Exchange organisation, say) rather than as SMTP. In the manager's own
+    calendar, isOrganizer says whose series it is: hers, not a meeting of three."""
+    x500 = ("/o=exchangelabs/ou=exchange administrative group (fydibohf23spdlt)"
+            "/cn=recipients/cn=3f2a9c41d0e84b6f9a3c1b2d4e5f6a7b-mia")
+    own = _find(replace(_master(), organizer=Attendee(email=x500, name="Mia Manager")))
+    assert own is not None and own.adoptable and not own.by_report
+
+
+def test_a_series_the_report_declined_is_not_the_pairs_1_2_1() -> None:
+    base = _master()
+    declined = dataclasses.replace(base, attendees=(
+        Attendee(email=ROB, kind="required", response="declined"),))
+    assert _find(declined) is None
+    accepted = dataclasses.replace(base, attendees=(
+        Attendee(email=ROB, kind="required", response="accepted"),))
+    assert _find(accepted) is not None
