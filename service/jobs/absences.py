@@ -72,6 +72,7 @@ from service.jobs.absence_due import (
 from service.jobs.agenda import agenda_cutoff
 from service.jobs.context import JobContext
 from service.jobs.freebusy_packs import Pack, ask, pack, per_organizer
+from service.jobs.outbox import PrepDue, prep_key, preps_due
 from service.jobs.schedule import working_hours
 from service.render import render
 from service.store.due import AgendaCutoff
@@ -102,6 +103,14 @@ class _Due:
     # The days of the series' previous and next meetings as stored (where they are now):
     # Exchange moves a meeting only to a day strictly between them (see ``neighbours``).
     between: tuple[date | None, date | None] = (None, None)
+
+
+@dataclass
+class _Prep:
+    """A prep mail due whose meeting has had no absence check yet (see ``_decide_preps``)."""
+    due: PrepDue
+    view: PairingView
+    window: tuple[date, date]
 
 
 def _plain(text: str) -> str:
@@ -191,27 +200,29 @@ async def _group_members(ctx: JobContext, report: AbsenceReport) -> dict[str, se
     return out
 
 
-def _span(d: _Due) -> tuple[datetime, datetime]:
+def _span(d: _Due | _Prep) -> tuple[datetime, datetime]:
     """The calendar span one meeting's decision needs: its cadence window (where it may move)
     and ``LOOK_AROUND`` each side of it (to see the whole of a long absence)."""
-    zone = d.occ.start.tzinfo
-    lo = min(d.occ.start - LOOK_AROUND,
+    start, end = (d.occ.start, d.occ.end) if isinstance(d, _Due) else (d.due.start, d.due.end)
+    zone = start.tzinfo
+    lo = min(start - LOOK_AROUND,
              datetime.combine(d.window[0] - timedelta(days=1), datetime.min.time(), tzinfo=zone))
-    hi = max(d.occ.end + LOOK_AROUND,
+    hi = max(end + LOOK_AROUND,
              datetime.combine(d.window[1] + timedelta(days=2), datetime.min.time(), tzinfo=zone))
     return lo, hi
 
 
-def _questions(due: list[_Due]) -> list[ScheduleQuery]:
+def _questions(due: list[_Due], preps: list[_Prep]) -> list[ScheduleQuery]:
     """One question per manager: them and their reports with something due, over the span
     every due meeting needs."""
+    every: list[_Due | _Prep] = [*due, *preps]
     return per_organizer((d.view.manager.id, (d.view.manager.email, d.view.report.email),
-                          *_span(d)) for d in due)
+                          *_span(d)) for d in every)
 
 
-def _packs(due: list[_Due]) -> list[Pack]:
+def _packs(due: list[_Due], preps: list[_Prep]) -> list[Pack]:
     """The managers' questions packed into as few calls as fit (see ``freebusy_packs``)."""
-    return pack(_questions(due))
+    return pack(_questions(due, preps))
 
 
 def _attendee(ctx: JobContext, person: Any, items: list[ScheduleItem], years: set[int],
@@ -231,7 +242,8 @@ async def check_absences(ctx: JobContext, now: datetime) -> AbsenceReport:
     """Check every occurrence that is due (see ``is_due``) and move, leave or note it."""
     report = AbsenceReport()
     due = find_due(ctx, now)
-    if not due:
+    preps = _preps_to_decide(ctx, now)
+    if not due and not preps:
         return report
     moving = [d for d in due if d.occ.absence_state == AbsenceState.MOVING]
     again: list[_Due] = []
@@ -243,16 +255,17 @@ async def check_absences(ctx: JobContext, now: datetime) -> AbsenceReport:
             if row is not None:
                 again.append(replace(d, occ=row))
     due = [d for d in due if d.occ.absence_state != AbsenceState.MOVING] + again
-    if not due:
+    if not due and not preps:
         return report
     try:
         groups = (await _group_members(ctx, report) if ctx.settings.holidays.groups
                   else {})
-        by_manager = await ask(ctx.graph, _packs(due))
+        by_manager = await ask(ctx.graph, _packs(due, preps))
     except ServiceError as exc:
         report.failed.append(f"free/busy: {exc}")
         log.warning("absences.failed", extra={"error": str(exc)})
         return report
+    _decide_preps(ctx, preps, by_manager, groups, now)
     # Each meeting is judged on its manager's pack's answer (which spans what it needs), and
     # on the meetings this run has moved so far: a person's moves can be decided on the
     # answers of different packs (a manager who is also a report), so they are kept for the
@@ -364,6 +377,7 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
         state = (occ.absence_state if occ.absence_state == AbsenceState.MOVED
                  else AbsenceState.CLEAR)
         store.update_occurrence(occ.id, now, absence_state=state, absence_checked_at=now)
+        _release_prep(ctx, d)
         return
     if action == "move" and decision.start is not None and decision.end is not None:
         # Intent first: a kill after the PATCH is finished by _finish_move, never redone.
@@ -385,6 +399,7 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
             raise
         store.update_occurrence(occ.id, now, status=OccurrenceStatus.MOVED,
                                 absence_state=AbsenceState.MOVED)
+        _release_prep(ctx, d)
         report.moved.append(f"{label} → {decision.start:%Y-%m-%d %H:%M} ({decision.reason})")
         # Whose absence, by role: the reason names the person and says they are away, which
         # is theirs to share (it goes to the pair), not the log's.
@@ -443,6 +458,7 @@ async def _finish_move(ctx: JobContext, d: _Due, now: datetime, report: AbsenceR
             store.update_occurrence(occ.id, now, start=start, end=end,
                                     status=OccurrenceStatus.MOVED,
                                     absence_state=AbsenceState.MOVED)
+            _release_prep(ctx, d)
             return False
         if occ.start == occ.original_start:
             # The sync re-read the old time before we patched: decide again.
@@ -452,12 +468,89 @@ async def _finish_move(ctx: JobContext, d: _Due, now: datetime, report: AbsenceR
         await _patch(ctx, d, occ.start, occ.end)
         store.update_occurrence(occ.id, now, status=OccurrenceStatus.MOVED,
                                 absence_state=AbsenceState.MOVED)
+        _release_prep(ctx, d)
         report.moved.append(f"{label} → {occ.start:%Y-%m-%d %H:%M} (finished)")
     except ServiceError as exc:
         report.failed.append(f"{label}: {exc}")
     finally:
         store.release(view.pairing.id, ctx.worker_id)
     return False
+
+
+# -- the prep mail ---------------------------------------------------------------------------
+
+
+def _preps_to_decide(ctx: JobContext, now: datetime) -> list[_Prep]:
+    """The prep mails due now whose meetings have had no absence check (usually: not stored
+    yet; see ``outbox.preps_due``). Their calendars join this run's free/busy questions."""
+    if not ctx.settings.sends_prep_mail:
+        return []
+    waiting = [p for p in preps_due(ctx, now) if not p.decided]
+    views = ctx.store.active_views(p.pairing_id for p in waiting) if waiting else {}
+    out: list[_Prep] = []
+    for p in waiting:
+        view = views.get(p.pairing_id)
+        if view is not None:
+            local = p.slot.astimezone(ZoneInfo(p.series.time_zone)).date()
+            out.append(_Prep(p, view, cadence_window(CadenceKind(p.series.cadence), local,
+                                                     working_days_of(view.manager))))
+    return out
+
+
+def _decide_preps(ctx: JobContext, preps: list[_Prep],
+                  by_manager: dict[str, dict[str, list[ScheduleItem] | None]],
+                  groups: dict[str, set[str]], now: datetime) -> None:
+    """Whether each prep mail may go now, on the meeting's absence decision as its own check
+    would make it from the same calendars. The prep mail falls due before that check (made
+    when the agenda falls due, with the meeting listed): a mail naming a day the report is on
+    leave, or that a holiday or absence will move, would otherwise go. Clear: the mail goes
+    this run (``JobContext.preps_cleared``). Otherwise a held-back row keeps its key: a long
+    absence sends none (as its note says); for a meeting that may move, the meeting's own
+    check releases it once it is moved or found clear (``_release_prep``), and the mail then
+    names where it is. Nothing is written to the meeting: its own check still decides it.
+    A meeting missing from the report's calendar is held back too: Outlook takes an
+    occurrence the report declined out of their calendar, and the organizer's copy, which
+    says so, is listed only when the agenda falls due; the meeting's own check then sends
+    the mail if it was not declined after all. (A calendar that can't be read at all tells
+    nothing: the mail goes, as it would without this check.)"""
+    for one in preps:
+        p, view = one.due, one.view
+        calendars = by_manager.get(view.manager.id, {})
+        m_read = calendars.get(view.manager.email.lower())
+        r_read = calendars.get(view.report.email.lower())
+        if m_read is None or r_read is None:
+            ctx.preps_cleared.add(p.key)
+            continue
+        years = {p.start.year - 1, p.start.year, p.start.year + 1}
+        decision = decide(start=p.start, end=p.end, original_start=p.slot,
+                          kind=CadenceKind(p.series.cadence),
+                          manager=_attendee(ctx, view.manager, m_read, years, groups),
+                          report=_attendee(ctx, view.report, r_read, years, groups),
+                          not_before=now + MIN_NOTICE,
+                          step_minutes=ctx.settings.policy.step_minutes)
+        invited = any(i.start < p.end and p.start < i.end for i in r_read)
+        if decision.action == "clear" and invited:
+            ctx.preps_cleared.add(p.key)
+            continue
+        absence = decision.absence
+        reason = (_plain(decision.reason) if decision.action != "clear"
+                  else f"not in {_plain(view.report.name)}'s calendar (declined?)")
+        note = (f"not sent: {absence.name} was on a long absence"
+                if decision.action == "skip" and absence is not None else
+                f"held back: {reason}; sent when the meeting's own check finds it on")
+        ctx.store.enqueue(MailRecord(
+            key=p.key, kind="prep", pairing_id=view.pairing.id,
+            occurrence_id=p.stored.id if p.stored else None, mailbox=view.manager.id,
+            to=(Recipient(view.report.name, view.report.email),), cc=(), subject="(not sent)",
+            body_html="", tag=uuid.uuid4().hex, status=OutboxStatus.SUPPRESSED, attempts=0,
+            last_error=note, created_at=now))
+
+
+def _release_prep(ctx: JobContext, d: _Due) -> None:
+    """The meeting goes ahead (found clear, or moved): a prep mail held back for it at its
+    slot may be queued, by this run's mail step, naming where it is now."""
+    if ctx.settings.sends_prep_mail:
+        ctx.store.drop_suppressed_mail(prep_key(d.view.pairing.id, d.occ.original_start))
 
 
 # -- mail ------------------------------------------------------------------------------------

@@ -38,6 +38,10 @@ class JobContext:
     # This run's read of each manager calendar it read (by mailbox, lower case): the notes
     # step reads meetings back from it (see jobs/notes_seen.py). Filled afresh likewise.
     calendars_read: dict[str, CalendarRead] = field(default_factory=dict)
+    # Keys of the prep mails whose meetings this run's absence step found go ahead where
+    # they are (no holiday, neither person away): the mail step queues them (see
+    # jobs/outbox.py ``_queue_prep``). Any other outcome is kept in the outbox instead.
+    preps_cleared: set[str] = field(default_factory=set)
     # When the run began, on the monotonic clock (see ``moved_on``).
     started: float = field(default_factory=time.monotonic)
 

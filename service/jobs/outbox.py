@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from service.domain.records import MailRecord, OccurrenceRecord, PairingView, Recipient
+from service.domain.records import (
+    MailRecord,
+    OccurrenceRecord,
+    PairingView,
+    Recipient,
+    SeriesRecord,
+)
 from service.domain.series import meetings
 from service.domain.status import (
     AbsenceState,
@@ -99,17 +105,47 @@ def _wants_prep(occ: OccurrenceRecord) -> bool:
             and occ.absence_state not in (AbsenceState.SKIPPED, AbsenceState.NO_SLOT))
 
 
-def _queue_prep(ctx: JobContext, now: datetime, report: MailReport) -> None:
-    """Ask the report what they'd like to talk about, [mail] prep_working_days before each
-    meeting (the manager's working days and zone, as for the agenda's lead time).
+def prep_key(pairing_id: int, slot: datetime) -> str:
+    """A prep mail's outbox key: the pair and the meeting's slot in its pattern (the same
+    before and after the meeting is stored or moved)."""
+    return f"prep:{pairing_id}:{slot:%Y%m%dT%H%M}"
+
+
+@dataclass(frozen=True)
+class PrepDue:
+    """A prep mail due now and not queued yet, for the meeting at ``start`` (where it is
+    now; ``stored``: its row, if the store holds it)."""
+    pairing_id: int
+    start: datetime
+    end: datetime
+    stored: OccurrenceRecord | None
+    series: SeriesRecord  # the pair's latest series: its zone and cadence
+    key: str
+    old_key: str | None  # the key an earlier version used
+
+    @property
+    def slot(self) -> datetime:
+        return self.stored.original_start if self.stored is not None else self.start
+
+    @property
+    def decided(self) -> bool:
+        """Whether the meeting's own absence check was made (jobs/absences.py), so its row
+        says whether it is on and when. Otherwise the absence step decides for the mail in
+        the run it falls due (``JobContext.preps_cleared``): the meeting is usually stored
+        and checked only when its agenda falls due, after the mail would have gone."""
+        return self.stored is not None and self.stored.absence_checked_at is not None
+
+
+def preps_due(ctx: JobContext, now: datetime) -> list[PrepDue]:
+    """The prep mails due now, [mail] prep_working_days before each meeting (the manager's
+    working days and zone, as for the agenda's lead time), and not queued yet.
 
     That is usually before the meeting is stored (the sync lists a series' meetings when
     their agenda falls due), so the series' pattern says when it is, and a stored meeting
     (moved, cancelled, declined, rebooked) wins over its slot. No Graph request; a few
-    statements a run: the series that may have a meeting in the window (by their due
-    instants, an index: not every series) with their managers' days, the stored meetings of
-    the window, which of the due prep mails are queued already (in bulk), and the pairs of
-    those that are not (usually none), whose mails are then built."""
+    statements: the series that may have a meeting in the window (by their due instants, an
+    index: not every series) with their managers' days, the stored meetings of the window,
+    and which of the due prep mails are queued already (in bulk)."""
     store, cfg = ctx.store, ctx.settings.mail
     lo, hi = now + PREP_LAST_CALL, now + timedelta(days=cfg.prep_working_days * 2 + 5)
     series_of = store.meeting_series_of_active(meeting_in=(lo, hi))
@@ -121,8 +157,7 @@ def _queue_prep(ctx: JobContext, now: datetime, report: MailReport) -> None:
     for row in store.occurrences_between(lo, hi, slots_of=pairing_of):
         if row.series_id in pairing_of:
             stored_of.setdefault(pairing_of[row.series_id], []).append(row)
-    # (pairing, start, stored meeting, zone, key, the key an earlier version used)
-    due: list[tuple[int, datetime, OccurrenceRecord | None, str, str, str | None]] = []
+    due: list[PrepDue] = []
     for pid, (several, working_days) in series_of.items():
         zone = several[-1].time_zone
         days = frozenset(working_days or (0, 1, 2, 3, 4))
@@ -135,15 +170,27 @@ def _queue_prep(ctx: JobContext, now: datetime, report: MailReport) -> None:
                 continue
             slot = occ.original_start if occ is not None else meeting.start
             # (an earlier version keyed it by the stored meeting)
-            due.append((pid, meeting.start, occ, zone, f"prep:{pid}:{slot:%Y%m%dT%H%M}",
-                        f"{occ.id}:prep" if occ is not None else None))
-    queued = store.mail_keys(k for item in due for k in item[4:] if k is not None)
-    due = [item for item in due if not queued.intersection(item[4:])]
-    views = store.active_views(pid for pid, *_rest in due) if due else {}
-    mails = {key: (views[pid], start, prep_mail(ctx, views[pid], start,
-                                                occ.id if occ else None, zone, key, now))
-             for pid, start, occ, zone, key, _old in due if pid in views}
-    added = store.enqueue_many([mail for _view, _start, mail in mails.values()])
+            due.append(PrepDue(pid, meeting.start, meeting.end, occ, several[-1],
+                               prep_key(pid, slot), f"{occ.id}:prep" if occ else None))
+    queued = store.mail_keys(k for p in due for k in (p.key, p.old_key) if k is not None)
+    return [p for p in due if not queued.intersection((p.key, p.old_key))]
+
+
+def _queue_prep(ctx: JobContext, now: datetime, report: MailReport) -> None:
+    """Ask the report what they'd like to talk about (``preps_due``), once the meeting is
+    known to go ahead where it is: its own absence check was made, or this run's absence
+    step found neither of the pair away nor a holiday on its day. A meeting skipped for a
+    long absence gets none, and one that may move gets its mail once its move is decided,
+    naming the new day (see ``absences._release_prep``). The pairs of the mails to build
+    are read in bulk (usually none)."""
+    due = [p for p in preps_due(ctx, now) if p.decided or p.key in ctx.preps_cleared]
+    views = ctx.store.active_views(p.pairing_id for p in due) if due else {}
+    mails = {p.key: (views[p.pairing_id], p.start,
+                     prep_mail(ctx, views[p.pairing_id], p.start,
+                               p.stored.id if p.stored else None, p.series.time_zone, p.key,
+                               now))
+             for p in due if p.pairing_id in views}
+    added = ctx.store.enqueue_many([mail for _view, _start, mail in mails.values()])
     report.queued.extend(f"prep {view.report.name} {start:%Y-%m-%d}"
                          for key, (view, start, _mail) in mails.items() if key in added)
 

@@ -19,6 +19,7 @@ from sqlalchemy import event
 from service.app import job_context
 from service.domain.records import MailRecord, Recipient
 from service.domain.status import OccurrenceStatus
+from service.jobs.absences import check_absences
 from service.jobs.outbox import queue_mail, send_outbox
 from tests.integration.test_agenda_loop import no_sleep
 from tests.integration.test_mail import Scenario
@@ -93,13 +94,16 @@ def _statements(store: Any) -> Iterator[list[str]]:
 
 
 def _queue(settings: Any, tenant: Any, store: Any, now: Any) -> tuple[list[str], list[str]]:
+    """The mail queue step's queued mails and statements, after the absence step of the same
+    run (as in a tick: a prep mail waits for its meeting's absence decision)."""
     async def go() -> Any:
         async with job_context(settings, now, sandbox=tenant, store=store,
                                graph_options={"sleep": no_sleep}) as ctx:
-            return await queue_mail(ctx, now)
+            await check_absences(ctx, now)
+            with _statements(store) as seen:
+                return await queue_mail(ctx, now), seen
 
-    with _statements(store) as seen:
-        report = asyncio.run(go())
+    report, seen = asyncio.run(go())
     return report.queued, seen
 
 
