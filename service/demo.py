@@ -27,11 +27,11 @@ from service.config import Settings, default_settings
 from service.domain.attendance import missed_flag, outcome
 from service.domain.events import CalendarEvent
 from service.domain.htmltext import html_to_text
+from service.domain.own_series import is_own
 from service.domain.status import AgendaState, OccurrenceStatus, PairingStatus
 from service.domain.timezones import to_iana
 from service.graph.client import parse_graph_datetime
 from service.jobs.schedule import describe_slot
-from service.jobs.series_found import OWN_NOTE
 from service.jobs.tick import tick
 from service.render import render
 from service.sandbox.org import DOMAIN
@@ -353,7 +353,7 @@ async def _run(out: Path, now: datetime, console: Console, walk: timedelta) -> N
             "status": _pair_status(history.get(view.pairing.id, []),
                                    view.pairing.status, now + walk),
             "series": (describe_slot(view.series) + (
-                " (their own series, adopted)" if view.series.slot_note.startswith(OWN_NOTE)
+                " (their own series, adopted)" if is_own(view.series)
                 else "")) if view.series else (view.pairing.note or "—"),
             "manager_page": f"people/{_slug(view.manager.name)}.html",
             "report_page": f"people/{_slug(view.report.name)}.html",

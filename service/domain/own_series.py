@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from service.domain.events import CalendarEvent
 from service.domain.retime import followable
@@ -31,6 +32,23 @@ MAX_MINUTES = 90
 ADOPT = "adopt"
 IGNORE = "ignore"
 CHOICES = (ADOPT, IGNORE)
+# The transactionId onetoone records for a pair's own series it adopted (then the event's
+# id): the mark that it is theirs, which no later change of its slot note undoes.
+OWN_PREFIX = "own-"
+_RANK = {"weekly": 0, "fortnightly": 1, "monthly": 2}
+
+
+def is_own(series: Any) -> bool:
+    """Whether a stored series is a pair's own, made by hand and adopted."""
+    return str(series.transaction_id).startswith(OWN_PREFIX)
+
+
+def own_still_fits(series: Any, cadence: str) -> bool:
+    """Whether a pair's own series still meets the cadence the policy now asks for: at
+    least as often (the guidance's cadences are minimums). One that does is left as the pair
+    has it when the policy changes (a new starter's weekly window ends, say): cancelling a
+    manager's own weekly 1-2-1 to book a monthly one would take away what they chose."""
+    return _RANK.get(str(series.cadence), 9) <= _RANK.get(str(cadence), 9)
 
 
 @dataclass(frozen=True)

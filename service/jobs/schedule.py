@@ -22,6 +22,7 @@ from service.domain.cadence import (
     series_end_date,
 )
 from service.domain.model import CadenceKind
+from service.domain.own_series import is_own
 from service.domain.pairing import PairAction
 from service.domain.records import PairingRecord, PairingView, SeriesRecord
 from service.domain.retime import PATTERN_COLUMNS
@@ -114,6 +115,14 @@ class Scheduler(OverlapRepair, SeriesCreation):
             label = f"{view.manager.name} & {view.report.name}"
             reason = stale_reason(view)
             if reason is None:
+                if not self.dry_run and is_own(series) and (
+                        series.policy_cadence, series.policy_minutes) != (
+                        pairing.cadence, pairing.minutes):
+                    # The pair's own kept through a change of policy: recorded as meeting
+                    # the new one, so later runs do not look at it again for this change.
+                    self.ctx.store.update_series(series.id, self.now,
+                                                 policy_cadence=pairing.cadence,
+                                                 policy_minutes=pairing.minutes)
                 continue
             if self.dry_run:
                 self.report.ended.append(f"{label}: {reason}")

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from service.domain.adoption import PAIRING_KEY_PREFIX, by_pairing, series_from_event
 from service.domain.events import CalendarEvent
-from service.domain.own_series import ADOPT, OwnSeries, find_own_series
+from service.domain.own_series import ADOPT, OWN_PREFIX, OwnSeries, find_own_series
 from service.domain.records import PairingView, PersonRecord, SeriesRecord
 from service.domain.retime import followable
 from service.domain.series import occurrences as series_occurrences
@@ -85,7 +85,7 @@ class SeriesFound(SchedulerBase):
         return await self._find_tagged(manager, keys), []
 
     def _adopt(self, view: PairingView, found: CalendarEvent, zone: str, label: str,
-               note: str) -> list[tuple[datetime, datetime]]:
+               note: str, *, own: bool = False) -> list[tuple[datetime, datetime]]:
         """Record ``found`` as the pair's live series (no Graph call); returns its meetings
         in the look-ahead, which the manager's later pairs must avoid."""
         store, pairing = self.ctx.store, view.pairing
@@ -98,7 +98,9 @@ class SeriesFound(SchedulerBase):
         # a pattern nobody chose.)
         as_timed = followable(found) and (
             (fields["cadence"], fields["minutes"]) != (pairing.cadence, pairing.minutes))
-        if as_timed:
+        if as_timed or own:
+            # (A pair's own is always recorded as chosen in Outlook: the overlap repair
+            # moves the other series, never theirs.)
             fields.update(policy_cadence=pairing.cadence, policy_minutes=pairing.minutes)
         self.report.adopted.append(label)
         if self.dry_run:
@@ -117,7 +119,8 @@ class SeriesFound(SchedulerBase):
             # there is no intent to keep, and a run killed before this finds it again.
             adopted = store.begin_series(SeriesRecord(
                 pairing_id=pairing.id, mailbox=view.manager.id,
-                transaction_id=f"adopted-{found.id[-60:]}", status=SeriesStatus.ACTIVE,
+                transaction_id=f"{OWN_PREFIX if own else 'adopted-'}{found.id[-60:]}",
+                status=SeriesStatus.ACTIVE,
                 event_id=found.id, ical_uid=found.ical_uid, online=found.online,
                 slot_note=note, created_at=self.now, updated_at=self.now,
                 checked_at=self.now, **fields))
@@ -139,7 +142,7 @@ class SeriesFound(SchedulerBase):
         if own.adoptable:
             subject = " ".join(own.event.subject.split())[:80]
             return self._adopt(view, own.event, zone, label,
-                               f"{OWN_NOTE} ('{subject}'), adopted")
+                               f"{OWN_NOTE} ('{subject}'), adopted", own=True)
         self._leave(view, own, label)
         return []  # (its meetings are busy time in both calendars' free/busy already)
 

@@ -18,6 +18,7 @@ from service.domain.adoption import adoptable
 from service.domain.cadence import add_months
 from service.domain.events import CalendarEvent, MailboxInfo
 from service.domain.model import WEEKDAYS, CadenceKind, WorkingHours
+from service.domain.own_series import is_own, own_still_fits
 from service.domain.records import OccurrenceRecord, PairingView, PersonRecord, SeriesRecord
 from service.domain.series import (
     NO_END,
@@ -200,6 +201,12 @@ def stale_reason(view: PairingView) -> str | None:
         return SERIES_DELETED_REASON
     if series.slot_note.startswith(ENDING):  # an end begun (the pair back since): finished
         return series.slot_note.removeprefix(ENDING)
+    if pairing.status == PairingStatus.ACTIVE and is_own(series):
+        # The pair's own series: its cadence and length are theirs; only one now rarer than
+        # the policy's minimum is replaced (see own_still_fits).
+        if own_still_fits(series, pairing.cadence):
+            return None
+        return f"cadence changed to {pairing.cadence} ({pairing.cadence_reason})"
     if pairing.status == PairingStatus.ACTIVE and (
             (series.policy_cadence or series.cadence) != pairing.cadence
             or (series.policy_minutes or series.minutes) != pairing.minutes):

@@ -247,3 +247,32 @@ def test_a_refused_read_of_the_series_books_as_before_and_says_so(
     assert "Mia Manager & Rob Report" in result.schedule.created
     assert any(w.startswith("Mia Manager <mia@contoso.example>: Graph refused the read")
                for w in result.schedule.warnings), result.schedule.warnings
+
+
+def test_the_pairs_own_weekly_series_outlives_the_new_starter_window(
+        db_url: str, settings_for: Any) -> None:
+    """Mia's own weekly 1-2-1 with Ben, a new starter, is adopted. When Ben's new-starter
+    weeks end the policy asks for monthly: her weekly series meets that (the guidance's
+    cadences are minimums), so it is kept, not cancelled and re-booked monthly."""
+    tenant = org()
+    own_id = _own(tenant, MIA, ["ben@contoso.example"], interval=1, subject="Ben 1:1",
+                  minutes=30)
+    settings = settings_for(db_url)
+    first = _run(settings, tenant, NOW)
+    assert "Mia Manager & Ben New" in first.schedule.adopted
+    ben = _view(db_url, "ben@contoso.example")
+    assert ben.pairing.cadence == "weekly" and ben.series.event_id == own_id
+    later = NOW + timedelta(days=17)  # hired 4 Sep: past the 90 days
+    for step in range(4):
+        result = _run(settings, tenant, later + timedelta(hours=12 * step))
+        assert result.failed_steps == [] and result.schedule.ended == []
+        assert result.schedule.created == []
+    ben = _view(db_url, "ben@contoso.example")
+    assert ben.pairing.cadence == "monthly"
+    assert ben.series.event_id == own_id and ben.series.status == "active"
+    assert (ben.series.cadence, ben.series.policy_cadence) == ("weekly", "monthly")
+    masters = _masters_with(tenant, MIA, "ben@contoso.example")
+    assert [m["id"] for m in masters] == [own_id]
+    store = Store(make_engine(db_url))
+    assert not [o for o in store.pairing_occurrences(ben.pairing.id)
+                if o.status in ("cancelled", "withdrawn")]
