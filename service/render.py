@@ -22,12 +22,27 @@ REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 # Words struck through in Outlook, as the read-back keeps them (``domain.htmltext``).
 _STRUCK = re.compile(r"~~((?:(?!~~).)+?)~~")
+# A web or mail address in escaped text: as the read-back keeps a link ("name<url>", as
+# Exchange's text does), or typed bare. Entities end it, bar "&amp;" (a query's "&"): a
+# quote or an angle bracket can never reach the href.
+_URL = r"[^\s&<>]*(?:&amp;[^\s&<>]*)*"
+_LINK = re.compile(rf"&lt;((?:https?://|mailto:){_URL})&gt;|\b(https?://{_URL})", re.I)
+
+
+def _link(m: re.Match[str]) -> str:
+    if m.group(1):
+        return f'&lt;<a href="{m.group(1)}">{m.group(1)}</a>&gt;'
+    url = m.group(2).rstrip(".,;:!?)")  # the sentence's punctuation, not the address's
+    return f'<a href="{url}">{url}</a>{m.group(2)[len(url):]}'
 
 
 def struck(text: object) -> Markup:
     """``text`` escaped, with the words the manager struck through in Outlook (read back
-    as ``~~words~~``) struck through again: a mail shows what they left, not our marks."""
-    return Markup(_STRUCK.sub(r"<s>\1</s>", str(escape(text))))
+    as ``~~words~~``) struck through again: a mail shows what they left, not our marks.
+    A link they put in stays one: the words are as read back, the address clickable
+    (an address in the text of an HTML mail is not a link: Outlook for Windows shows it as
+    plain text)."""
+    return Markup(_LINK.sub(_link, _STRUCK.sub(r"<s>\1</s>", str(escape(text)))))
 
 
 def default_folder() -> Path:

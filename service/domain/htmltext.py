@@ -20,6 +20,12 @@ Approximations of Exchange's converter:
 - Outlook desktop's (Word's) list items are paragraphs whose bullet is text drawn in a
   symbol font inside ``<![if !supportLists]>`` … ``<![endif]>`` ("·", "o" for the second
   level, "§" for the third): that text becomes one bullet, so "o Sam: …" reads "Sam: …";
+  a numbered list's label ("1.", "a)") is kept as written, as a reader without lists sees it;
+- Outlook desktop's symbols are letters in a symbol font (Wingdings, Wingdings 2): its
+  AutoCorrect types ":)" as a Wingdings "J" and "-->" as "à", and Insert > Symbol's check
+  mark is a Wingdings "ü" (or "þ" for a ticked box). Exchange's text, like any reader
+  without the font, shows the letter; here the ones people use become their Unicode
+  characters, so a box ticked that way is ticked and a summary never says "Thanks J";
 - lines end with CRLF.
 """
 
@@ -44,6 +50,45 @@ _STRIKE = frozenset({"s", "strike", "del"})
 _BREAKS = _BLOCK | {"li", "tr", "pre", "br", "td", "th"}
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")  # HTML whitespace; U+00A0 is NOT collapsed
 BULLET = "• "
+# The label of an item of a numbered list, as Word writes it for readers without lists.
+_LABEL = re.compile(r"\(?(?:\d{1,3}|[a-z]|[ivxlc]{1,6})[.)]", re.I)
+
+# What Outlook desktop's symbol-font letters stand for: AutoCorrect's faces and arrows, and
+# the check marks and boxes of Insert > Symbol (Word may store the letter as U+F0xx, the
+# font's private-use code, instead). Letters not listed are kept as they are.
+_SYMBOLS = {
+    "wingdings": str.maketrans({
+        "J": "☺", "K": "😐", "L": "☹", "C": "👍", "D": "👎", "ß": "←", "à": "→", "ç": "⇦",
+        "è": "⇨", "ó": "⇔", "û": "✗", "ü": "✓", "ý": "☒", "þ": "☑", "¨": "☐", "o": "□",
+        "q": "❑", "n": "■", "l": "●", "§": "▪"}),
+    "wingdings 2": str.maketrans({"O": "✗", "P": "✓", "R": "☑", "S": "☒", "T": "☒",
+                                  "£": "☐"}),
+}
+# A style's font (its first family), and the symbol font Word names for letters it marks
+# as symbols ("mso-ascii-font-family" and the like are for the letters around them).
+_FONT = re.compile(r"(?:^|[;\s])font-family\s*:\s*[\"']?([^;,\"']+)", re.I)
+_SYMBOL_FONT = re.compile(r"mso-symbol-font-family\s*:\s*[\"']?([^;,\"']+)", re.I)
+_SYMBOL_CHARS = re.compile(r"mso-char-type\s*:\s*symbol", re.I)
+
+
+def _font_of(tag: str, attrs: dict[str, str | None]) -> str | None:
+    """The font an element sets for its text, lower case; None when it sets none."""
+    if tag == "font" and attrs.get("face"):  # Exchange's HTML of an RTF body
+        return " ".join((attrs["face"] or "").split(",")[0].strip(" '\"").lower().split())
+    style = attrs.get("style") or ""
+    symbol = _SYMBOL_FONT.search(style) if _SYMBOL_CHARS.search(style) else None
+    found = symbol or _FONT.search(style)
+    # Word wraps its source lines, within a style too: "Wingdings\n2" is "wingdings 2".
+    return " ".join(found.group(1).lower().split()) if found else None
+
+
+def _unsymbol(text: str, font: str) -> str:
+    """``text`` drawn in ``font``, as the characters a reader of it sees."""
+    table = _SYMBOLS.get(font)
+    if table is None:
+        return text
+    text = "".join(chr(ord(ch) - 0xF000) if "\uf020" <= ch <= "\uf0ff" else ch for ch in text)
+    return text.translate(table)
 
 
 class _Converter(HTMLParser):
@@ -56,9 +101,11 @@ class _Converter(HTMLParser):
         self.cell_in_row: list[int] = []
         self.links: list[str] = []
         self.list_glyph = False  # inside Word's <![if !supportLists]> bullet
-        # Open elements, each with whether it strikes its text through; the current line
-        # opened "~~" (closed at the line's end or the strike's, whichever comes first).
-        self.open: list[tuple[str, bool]] = []
+        self.glyph: str | None = None  # its text so far, when it is to be written
+        # Open elements, each with whether it strikes its text through and the font its text
+        # is in (inherited unless it sets one); the current line opened "~~" (closed at the
+        # line's end or the strike's, whichever comes first).
+        self.open: list[tuple[str, bool, str]] = []
         # How many of each tag, and of striking ones, are open: kept as elements open and
         # close, so a deep nest (markup from outside may never close anything) costs no scan
         # of the stack per tag or per piece of text.
@@ -103,7 +150,7 @@ class _Converter(HTMLParser):
         if not self.opened[tag]:
             return
         while self.open:
-            closed, on = self.open.pop()
+            closed, on, _font = self.open.pop()
             self.opened[closed] -= 1
             self.striking -= on
             if closed == tag:
@@ -146,9 +193,11 @@ class _Converter(HTMLParser):
         if tag in _BLOCK and self.opened["p"]:
             self._close("p")  # a block closes an open paragraph, as browsers do
         if tag not in _VOID:
-            style = (dict(attrs).get("style") or "").lower()
+            given = dict(attrs)
+            style = (given.get("style") or "").lower()
             on = tag in _STRIKE or "line-through" in style
-            self.open.append((tag, on))
+            font = _font_of(tag, given)
+            self.open.append((tag, on, self.font if font is None else font))
             self.opened[tag] += 1
             self.striking += on
 
@@ -181,9 +230,18 @@ class _Converter(HTMLParser):
                 self.line += f"<{href}>"
         self._close(tag)
 
+    @property
+    def font(self) -> str:
+        """The font of the text here ("" when none was set)."""
+        return self.open[-1][2] if self.open else ""
+
     def handle_data(self, data: str) -> None:
         if self.skip:
+            if self.glyph is not None and self.skip == 1:
+                self.glyph += data
             return
+        if self.font in _SYMBOLS:
+            data = _unsymbol(data, self.font)
         if self.pre:
             parts = data.replace("\r\n", "\n").split("\n")
             for i, part in enumerate(parts):
@@ -207,11 +265,17 @@ class _Converter(HTMLParser):
             self.list_glyph = True
             self.skip += 1
             if self.skip == 1:
-                self.write(BULLET, words=False)
+                self.glyph = ""  # written as it ends: a number is kept, a glyph is a bullet
         elif said == "endif" and self.list_glyph:
             self._end_glyph()
 
     def _end_glyph(self) -> None:
+        if self.glyph is not None:
+            # A numbered list's label ("1.", "b)", "iv.") is part of what was written: "we
+            # chose 2." means nothing once the list's numbers are bullets.
+            label = " ".join(self.glyph.replace("\u00a0", " ").split())
+            self.write(f"{label} " if _LABEL.fullmatch(label) else BULLET, words=False)
+            self.glyph = None
         self.list_glyph = False
         self.skip = max(0, self.skip - 1)
 

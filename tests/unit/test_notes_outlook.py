@@ -126,3 +126,72 @@ def test_a_new_action_ticked_with_an_emoji_keeps_its_owner() -> None:
     assert [(a.owner, a.text, a.done) for a in parsed.new_actions] == [
         ("Sam Smith", "send the Q1 plan", True), ("Alex Jones", "book the course", True),
         ("Sam Smith", "share the slides", True), ("Alex Jones", "draft the proposal", False)]
+
+
+# Outlook desktop's symbols are letters in a symbol font, as Word writes them: AutoCorrect
+# types ":)" as a Wingdings "J" and "-->" as "à"; Insert > Symbol's check mark is a Wingdings
+# "ü", a ticked box "þ" (Wingdings 2: "P" and "R").
+def symbol(letter: str, font: str = "Wingdings") -> str:
+    return (f"<span style='font-family:{font};mso-ascii-font-family:Calibri;mso-hansi-font-"
+            f"family:Calibri;mso-char-type:symbol;mso-symbol-font-family:\n{font}'><span "
+            f"style='mso-char-type:symbol;mso-symbol-font-family:{font}'>{letter}</span></span>")
+
+
+def test_outlook_symbol_font_ticks_and_smileys_read_as_what_they_show() -> None:
+    """A carried action ticked with Insert > Symbol's check mark (in its box, or a ticked box
+    in place of it) is done; an action typed after a ticked box keeps its owner and is done;
+    a note's AutoCorrect smiley and arrow reach the report's summary as ☺ and →, not as
+    "J" and "à"."""
+    from tests.unit.test_notes import typed
+
+    alex = re.search(r"\[ \] Alex Jones – get the work done[^<]*", AGENDA_HTML)
+    sam = re.search(r"\[ \] Sam Smith – send the Q1 plan[^<]*", AGENDA_HTML)
+    assert alex is not None and sam is not None
+    html = (AGENDA_HTML.replace(alex.group(0), f"[{symbol('ü')}]{alex.group(0)[3:]}")
+            .replace(sam.group(0), symbol("R", "Wingdings 2") + sam.group(0)[3:]))
+    html = typed(html, ["NOTE"], ["ACTION"])
+    html = html.replace("NOTE", f"Great quarter {symbol('J')} budget {symbol('à')} finance")
+    html = html.replace("ACTION", f"{symbol('þ')} Sam: send the deck by Friday")
+    parsed = read_back(html)
+    assert parsed.closed_ids == {5, 6}
+    assert parsed.notes == ["Great quarter ☺ budget → finance"]
+    assert [(a.owner, a.text, a.done) for a in parsed.new_actions] == [
+        ("Sam Smith", "send the deck", True)]
+
+
+def test_only_symbol_font_letters_are_translated() -> None:
+    """Exchange's HTML of an RTF body names the font with <font face>; Word may store the
+    letter as its private-use code; a letter in an ordinary font (inside a symbol-font
+    span, or beside one) stays the letter."""
+    from service.domain.htmltext import html_to_text
+
+    assert html_to_text('<p>Thanks <font face="Wingdings">J</font></p>') == "Thanks ☺"
+    assert html_to_text('<p><span style="font-family:Wingdings">\uf0fc</span> Jo</p>') == "✓ Jo"
+    assert html_to_text("<p style=\"font-family:'Segoe UI'\">Jo: <span style='font-family:"
+                        "Wingdings'><span style='font-family:Calibri'>Jan</span></span> "
+                        "J</p>") == "Jo: Jan J"
+
+
+# An Outlook desktop (Word) numbered list: the label is text for readers without lists.
+NUMBERED = ("<p class=MsoListParagraph style='text-indent:-.25in;mso-list:l1 level1 lfo2'>"
+            "<![if !supportLists]><span style='mso-list:Ignore'>{label}<span style='font:7.0pt"
+            " \"Times New Roman\"'>&nbsp;&nbsp;&nbsp;&nbsp;&nbsp; </span></span><![endif]>"
+            "{text}<o:p></o:p></p>")
+
+
+def test_word_numbered_list_keeps_its_numbers() -> None:
+    """Options numbered in the Notes keep their numbers, so "We chose 2." still says which
+    (the summary and the record show what the manager saw); numbered actions are still
+    actions, owned by who they name."""
+    notes = "".join(NUMBERED.format(label=label, text=text) for label, text in [
+        ("1.", "Stay in the Leeds team"), ("2.", "Move to the platform team"),
+        ("a)", "after the Q1 release")]) + "<p class=MsoNormal>We chose 2.<o:p></o:p></p>"
+    actions = "".join(NUMBERED.format(label=label, text=text) for label, text in [
+        ("1.", "Sam: send the Q1 plan by Friday"), ("2.", "Alex to book the course")])
+    html = re.sub(r'(id="onetoone-notes"[^>]*>)', lambda m: m.group(1) + notes, AGENDA_HTML)
+    html = re.sub(r'(id="onetoone-actions"[^>]*>)', lambda m: m.group(1) + actions, html)
+    parsed = read_back(html)
+    assert parsed.notes == ["1. Stay in the Leeds team", "2. Move to the platform team",
+                            "a) after the Q1 release", "We chose 2."]
+    assert [(a.owner, a.text) for a in parsed.new_actions] == [
+        ("Sam Smith", "send the Q1 plan"), ("Alex Jones", "book the course")]
