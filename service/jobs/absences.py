@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -212,7 +213,7 @@ def _span(d: _Due | _Prep) -> tuple[datetime, datetime]:
     return lo, hi
 
 
-def _questions(due: list[_Due], preps: list[_Prep]) -> list[ScheduleQuery]:
+def _questions(due: list[_Due], preps: Sequence[_Prep] = ()) -> list[ScheduleQuery]:
     """One question per manager: them and their reports with something due, over the span
     every due meeting needs."""
     every: list[_Due | _Prep] = [*due, *preps]
@@ -220,7 +221,7 @@ def _questions(due: list[_Due], preps: list[_Prep]) -> list[ScheduleQuery]:
                           *_span(d)) for d in every)
 
 
-def _packs(due: list[_Due], preps: list[_Prep]) -> list[Pack]:
+def _packs(due: list[_Due], preps: Sequence[_Prep] = ()) -> list[Pack]:
     """The managers' questions packed into as few calls as fit (see ``freebusy_packs``)."""
     return pack(_questions(due, preps))
 
