@@ -199,6 +199,9 @@ def print_schedule(report: Any, dry_run: bool) -> None:
     for line in report.own_series:
         err_console.print("[yellow]left to their own series (not booked):[/yellow] "
                           + escape(line), highlight=False)
+    for line in report.own_series_over:
+        console.print("[cyan]booked again (was left to its own series):[/cyan] "
+                      + escape(line), highlight=False)
     for line in report.moved:
         console.print("[cyan]moved (it double-booked someone):[/cyan] " + escape(line))
     for line in report.carried:

@@ -12,15 +12,19 @@ onetoone can carry on, is adopted as it stands (its time, day and length are the
 own choice; onetoone writes its agendas into it from then on). One the report organises, or
 on a pattern onetoone cannot carry on (every three weeks, a day of the month), is left
 alone and the pair is not booked: writing into the report's meeting is not the manager's
-to do, and a second series beside either is exactly the duplicate this avoids.
+to do, and a second series beside either is exactly the duplicate this avoids. Such a pair
+is looked at again (``check_again_at``) the day after that series' last meeting, and weekly
+meanwhile (it may be deleted, or re-made on a pattern onetoone follows): once it is over or
+gone, the pair is booked, so no pair is left without 1-2-1s for want of an admin's reset.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from service.domain.events import CalendarEvent
 from service.domain.retime import followable
@@ -49,6 +53,11 @@ def own_still_fits(series: Any, cadence: str) -> bool:
     has it when the policy changes (a new starter's weekly window ends, say): cancelling a
     manager's own weekly 1-2-1 to book a monthly one would take away what they chose."""
     return _RANK.get(str(series.cadence), 9) <= _RANK.get(str(cadence), 9)
+
+# A pair left to its own series is looked at again at least this often: one read of its
+# manager's series masters (shared by all that manager's pairs left so) tells whether it was
+# deleted, cancelled or re-made; none in between.
+CHECK_EVERY = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -87,15 +96,16 @@ def _people(event: CalendarEvent, manager: str) -> set[str]:
     return people
 
 
-def _still_running(event: CalendarEvent, today: date) -> bool:
-    """Whether the series has meetings from ``today`` on, as far as its range tells."""
+def last_day(event: CalendarEvent) -> date | None:
+    """The day of the series' last meeting as far as its range tells (None: no end;
+    ``date.min``: none at all, a range Graph gave without its end)."""
     rec = event.recurrence
     if rec is None:
-        return False
+        return date.min
     if rec.range_type == "endDate":
-        return rec.end_date is not None and rec.end_date >= today
+        return rec.end_date if rec.end_date is not None else date.min
     if (last := last_numbered_day(rec)) is not None:
-        return last >= today
+        return last
     if rec.range_type == "numbered" and rec.count and rec.start_date is not None:
         # The last meeting's date, near enough (a day of the month, not kept): a count of
         # meetings at the pattern's pace.
@@ -104,8 +114,26 @@ def _still_running(event: CalendarEvent, today: date) -> bool:
             days = 7 * rec.interval * -(-rec.count // per_week)
         else:
             days = 31 * rec.interval * rec.count
-        return rec.start_date + timedelta(days=days) >= today
-    return True  # noEnd
+        return rec.start_date + timedelta(days=days)
+    return None  # noEnd
+
+
+def _still_running(event: CalendarEvent, today: date) -> bool:
+    """Whether the series has meetings from ``today`` on, as far as its range tells."""
+    last = last_day(event)
+    return last is None or last >= today
+
+
+def check_again_at(own: OwnSeries, now: datetime, zone: str) -> datetime:
+    """When a pair left to ``own`` is next looked at: a week from ``now``, or the start of
+    the day after its last meeting (in ``zone``, the day ``find_own_series`` stops taking
+    it as running) when that comes sooner."""
+    weekly = now + CHECK_EVERY
+    last = last_day(own.event)
+    if last is None or last >= (weekly + timedelta(days=1)).date():
+        return weekly
+    return max(now, min(weekly, datetime.combine(last + timedelta(days=1), time(0),
+                                                 tzinfo=ZoneInfo(zone))))
 
 
 def find_own_series(masters: Iterable[CalendarEvent], manager_email: str, report_email: str,

@@ -262,8 +262,9 @@ def _same_pair(spec: PairSpec, cur: CurrentPairing, policy: CadencePolicy,
             "blocked", spec.key, spec, cur,
             f"{spec.manager.name or spec.manager.email} and "
             f"{spec.report.name or spec.report.email} keep a recurring 1-2-1 of their own in "
-            "Outlook that onetoone leaves alone (`onetoone status` says which). Once it is "
-            f"gone, run `onetoone pairs reset {spec.report.email}`.")
+            "Outlook that onetoone leaves alone (`onetoone status` says which); it books "
+            "them once that series is over or gone (it looks again weekly, and the day "
+            "after its last meeting).")
     cadence = choose_cadence(spec, policy, today)
     old = _cadence_text(str(cur.cadence), cur.minutes)
     new = _cadence_text(str(cadence.kind), cadence.minutes)

@@ -89,6 +89,8 @@ class PairingRecord:
     end_reason: str = ""
     lease_owner: str | None = None
     lease_until: datetime | None = None
+    own_event_id: str | None = None  # left to its own series: which, and when to look again
+    own_check_at: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -69,8 +69,14 @@ class Scheduler(OverlapRepair, SeriesCreation):
         await self._extend()  # a dry run lists the follow-on series it would create
         await self._carry_retimed()
         await self._repair_overlaps()
+        # Pairs left to their own series whose look is due: those brought back (active
+        # again) are booked below, by the same run.
+        back = await self._look_at_own(
+            [v for v in self._as_changed(store.own_series_due(self.now), changes)
+             if v.pairing.status == PairingStatus.OWN_SERIES])
         active = (store.views_to_create() if real else
-                  self._as_changed(store.views([PairingStatus.ACTIVE]), changes))
+                  self._as_changed(store.views([PairingStatus.ACTIVE]), changes)
+                  + (back if self.dry_run else []))
         if self.dry_run:
             # A series the real run ends (cadence change) is created anew right after.
             active = [PairingView(v.pairing, v.manager, v.report, None)

@@ -1,23 +1,40 @@
 """Series already in a manager's calendar when a pair is to be booked: onetoone's own, found
 by its tag (a run that died after its POST, a lost database), and the pair's own 1-2-1 made
 by hand before onetoone came, found by who attends it (see ``domain.own_series``). Either is
-taken on, never booked beside."""
+taken on, never booked beside. A pair left to its own series is looked at again once that
+series may be over (``_look_at_own``)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 
 from service.domain.adoption import PAIRING_KEY_PREFIX, by_pairing, series_from_event
 from service.domain.events import CalendarEvent
-from service.domain.own_series import ADOPT, OWN_PREFIX, OwnSeries, find_own_series
+from service.domain.own_series import (
+    ADOPT,
+    OWN_PREFIX,
+    OwnSeries,
+    check_again_at,
+    find_own_series,
+)
 from service.domain.records import PairingView, PersonRecord, SeriesRecord
 from service.domain.retime import followable
 from service.domain.series import occurrences as series_occurrences
-from service.domain.status import SeriesStatus
-from service.errors import GraphError
+from service.domain.status import PairingStatus, SeriesStatus
+from service.errors import GraphError, ServiceError
 from service.graph.wire import PAIRING_PROPERTY
-from service.jobs.series_plan import ADOPT_SELECT, TAKEN_HORIZON, SchedulerBase, local_today
+from service.jobs.series_plan import (
+    ADOPT_SELECT,
+    MANAGERS_AT_ONCE,
+    TAKEN_HORIZON,
+    SchedulerBase,
+    local_today,
+    working_hours,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +84,11 @@ class SeriesFound(SchedulerBase):
         keys = [v.pairing.key for v in views]
         if self.series_policy.own_series == ADOPT and any(v.series is None for v in views):
             try:
-                masters = await self.ctx.graph.series_masters(manager.id, PAIRING_PROPERTY,
-                                                              OWN_SELECT)
+                # (Read already this run when it looked at pairs left to their own series.)
+                masters = self._masters.get(manager.id)
+                if masters is None:
+                    masters = await self.ctx.graph.series_masters(manager.id, PAIRING_PROPERTY,
+                                                                  OWN_SELECT)
             except GraphError as exc:
                 if exc.status not in (400, 501):  # throttled, no access, server trouble
                     raise
@@ -143,15 +163,99 @@ class SeriesFound(SchedulerBase):
             subject = " ".join(own.event.subject.split())[:80]
             return self._adopt(view, own.event, zone, label,
                                f"{OWN_NOTE} ('{subject}'), adopted", own=True)
-        self._leave(view, own, label)
+        self._leave(view, own, label, zone)
         return []  # (its meetings are busy time in both calendars' free/busy already)
 
-    def _leave(self, view: PairingView, own: OwnSeries, label: str) -> None:
-        why = own.why_left()
-        self.report.own_series.append(f"{label}: {why}")
+    def _leave(self, view: PairingView, own: OwnSeries, label: str, zone: str) -> None:
+        self.report.own_series.append(f"{label}: {own.why_left()}")
         if self.dry_run:
             return
-        note = (f"{why}. Once it is gone, run `onetoone pairs reset {view.report.email}` for "
-                "onetoone to book one.")
-        if self.ctx.store.leave_to_own_series(view.pairing.id, note, self.now):
+        check_at = check_again_at(own, self.now, zone)
+        if self.ctx.store.leave_to_own_series(view.pairing.id, _left_note(view, own, check_at,
+                                                                          zone),
+                                              self.now, event_id=own.event.id,
+                                              check_at=check_at):
             log.info("schedule.left_to_own_series", extra={"pairing": view.pairing.key})
+
+    async def _look_at_own(self, due: list[PairingView]) -> list[PairingView]:
+        """Look again at the pairs left to a series of their own that are ``due`` (the day
+        after its last meeting, else weekly: ``check_again_at``; with them, the manager's
+        other pairs left so); no request while none is due. One read of each such manager's
+        series masters serves all those pairs, and is kept for booking those it brings back
+        this run. A pair whose series is over or gone (ended, deleted, cancelled), or is now
+        one onetoone takes on (the manager made it fortnightly), is active again: this run
+        books or adopts it. One still holding a series it cannot take on stays left, its
+        note and next look brought up to date. Returns the pairs brought back, as active (a
+        dry run stores nothing). With ``own_series = "ignore"`` no series is read: they wait
+        for `pairs reset`, as before."""
+        if not due or self.series_policy.own_series != ADOPT:
+            return []
+        by_manager: defaultdict[str, list[PairingView]] = defaultdict(list)
+        for view in due:
+            by_manager[view.manager.id].append(view)
+        gate = asyncio.Semaphore(MANAGERS_AT_ONCE)
+
+        async def look(views: list[PairingView]) -> list[PairingView]:
+            async with gate:
+                try:
+                    return await self._look_at_manager(views)
+                except Exception as exc:
+                    # A defect, or data no one foresaw: this manager's pairs wait on as
+                    # they were (looked at again next run), not every manager's, nor the run.
+                    log.exception("schedule.own_series_unread",
+                                  extra={"mailbox": views[0].manager.email})
+                    self._unread(views[0].manager, f"unexpected error, logged: {exc!r}")
+                    return []
+
+        back = [view for found in await asyncio.gather(
+            *(look(views) for _, views in sorted(by_manager.items()))) for view in found]
+        if back and not self.dry_run:
+            self.ctx.store.back_from_own_series([v.pairing.id for v in back], self.now)
+        return [PairingView(replace(v.pairing, status=PairingStatus.ACTIVE, note="",
+                                    own_event_id=None, own_check_at=None),
+                            v.manager, v.report, None) for v in back]
+
+    async def _look_at_manager(self, views: list[PairingView]) -> list[PairingView]:
+        """``_look_at_own`` for one manager's pairs due: those to book again."""
+        manager = views[0].manager
+        try:
+            masters = await self.ctx.graph.series_masters(manager.id, PAIRING_PROPERTY,
+                                                          OWN_SELECT)
+        except ServiceError as exc:
+            # The pairs stay as they were, and are looked at again on the next run.
+            log.warning("schedule.own_series_unread",
+                        extra={"mailbox": manager.email, "error": str(exc)})
+            self._unread(manager, str(exc))
+            return []
+        self._masters[manager.id] = masters
+        zone = working_hours(manager, self.slot_policy.fallback_time_zone).time_zone
+        back: list[PairingView] = []
+        for view in views:
+            label = f"{view.manager.name} & {view.report.name}"
+            own = find_own_series(masters, manager.email, view.report.email, PAIRING_PROPERTY,
+                                  local_today(self.now, zone))
+            if own is None or own.adoptable:
+                back.append(view)
+                self.report.own_series_over.append(label + (
+                    ": their own series is over or gone" if own is None else
+                    ": their own series now repeats in a way onetoone follows"))
+                log.info("schedule.own_series_over", extra={"pairing": view.pairing.key})
+            elif not self.dry_run:
+                check_at = check_again_at(own, self.now, zone)
+                self.ctx.store.still_own_series(
+                    view.pairing.id, _left_note(view, own, check_at, zone), self.now,
+                    event_id=own.event.id, check_at=check_at)
+        return back
+
+    def _unread(self, manager: PersonRecord, error: str) -> None:
+        self.report.warnings.append(
+            f"{manager.name} <{manager.email}>: their series could not be read ({error}), so "
+            "whether their pairs left to their own series can be booked was not looked at")
+
+
+def _left_note(view: PairingView, own: OwnSeries, check_at: datetime, zone: str) -> str:
+    """A pair's note while it is left to ``own`` (shown by `onetoone status`)."""
+    return (f"{own.why_left()}. onetoone looks again on "
+            f"{local_today(check_at, zone):%d %b %Y} (weekly, and the day after its last "
+            "meeting) and books the pair once it is over or gone; `onetoone pairs reset "
+            f"{view.report.email}` has the next run look at once.")

@@ -93,6 +93,8 @@ class ScheduleReport:
     deleted_by_manager: list[str] = field(default_factory=list)
     # Pairs left to a 1-2-1 series of their own that onetoone cannot take on: "pair: why".
     own_series: list[str] = field(default_factory=list)
+    # Pairs that were left so, whose own series is over or gone: booked again this run.
+    own_series_over: list[str] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)  # re-timed: it double-booked someone
     # A follow-on series given the time the manager chose for the series before it.
     carried: list[str] = field(default_factory=list)
@@ -266,6 +268,9 @@ class SchedulerBase(OrphanSteps):
         # Why each pairing that failed this run failed (by key): a pair the create step
         # could not book keeps it as its note, for `onetoone status`.
         self._failed_keys: dict[str, str] = {}
+        # Each manager's series masters read this run (by manager id): the look at pairs
+        # left to their own series and the booking of those it brings back share one read.
+        self._masters: dict[str, list[CalendarEvent]] = {}
 
     async def end_series(self, series: SeriesRecord, reason: str) -> None:
         """Stop a pairing's series: its meetings to come go, past ones stay as they are in

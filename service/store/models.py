@@ -102,6 +102,10 @@ class PairingRow(Base):
     # A worker's claim on this pairing while it talks to Graph (several replicas may run).
     lease_owner: Mapped[str | None] = mapped_column(String(80))
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Left to a series of its own (own_series, migration 0020): that series' event id in the
+    # manager's calendar, and when the schedule run looks again whether it is over or gone.
+    own_event_id: Mapped[str | None] = mapped_column(String(400))
+    own_check_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class SeriesRow(Base):

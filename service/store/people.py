@@ -132,7 +132,8 @@ def _upsert_pairing_row(s: Session, row: PairingRow | None, *, key: str, manager
                          created_at=now, note="", end_reason="")
         s.add(row)
     elif row.status in WAIT_FOR_RESET:
-        # Only `pairs reset` brings it back, but at the cadence the pair has by then: kept
+        # Only `pairs reset` (or, for one left to its own series, the schedule run once that
+        # series is over) brings it back, but at the cadence the pair has by then: kept
         # current here, or the reset pair is booked at a stale one and re-booked at once.
         if (row.cadence, row.minutes, row.cadence_reason, row.source) != (
                 cadence, minutes, reason, source):
@@ -461,6 +462,7 @@ class PeopleRepository(Repository):
             if row is None or row.status not in WAIT_FOR_RESET:
                 return False
             row.status, row.note, row.updated_at = PairingStatus.ACTIVE, "", now
+            row.own_event_id, row.own_check_at = None, None
             return True
 
     # -- views ------------------------------------------------------------------------------
@@ -483,15 +485,48 @@ class PeopleRepository(Repository):
                      != PairingRow.minutes)
                   | live.slot_note.startswith(ENDING, autoescape=True)))))
 
-    def leave_to_own_series(self, pairing_id: int, why: str, now: datetime) -> bool:
+    def leave_to_own_series(self, pairing_id: int, why: str, now: datetime, *,
+                            event_id: str, check_at: datetime) -> bool:
         """An active pairing is left to a 1-2-1 series it holds in Outlook (``why``, shown
-        by `onetoone status`) until `pairs reset`; False when it is no longer active."""
+        by `onetoone status`; ``event_id``, that series in the manager's calendar) and
+        looked at again at ``check_at``; False when it is no longer active."""
+        return self._own_series(pairing_id, PairingStatus.ACTIVE, why, event_id, check_at,
+                                now)
+
+    def still_own_series(self, pairing_id: int, why: str, now: datetime, *, event_id: str,
+                         check_at: datetime) -> bool:
+        """A pairing left to its own series was looked at and still holds one (maybe
+        another, re-made by hand): kept so, looked at again at ``check_at``."""
+        return self._own_series(pairing_id, PairingStatus.OWN_SERIES, why, event_id,
+                                check_at, now)
+
+    def _own_series(self, pairing_id: int, was: str, why: str, event_id: str,
+                    check_at: datetime, now: datetime) -> bool:
         with self.session() as s, s.begin():
             row = s.get(PairingRow, pairing_id)
-            if row is None or row.status != PairingStatus.ACTIVE:
+            if row is None or row.status != was:
                 return False
             row.status, row.note, row.updated_at = PairingStatus.OWN_SERIES, why, now
+            row.own_event_id, row.own_check_at = event_id, check_at
             return True
+
+    def own_series_due(self, now: datetime) -> list[PairingView]:
+        """The pairings left to their own series of each manager with one due to be looked
+        at again (never looked at since migration 0020 included): the read of her series
+        that one needs serves them all, and their looks fall together from then on."""
+        waiting = PairingRow.status == PairingStatus.OWN_SERIES
+        due = select(PairingRow.manager_id).where(waiting, PairingRow.own_check_at.is_(None)
+                                                  | (PairingRow.own_check_at <= now))
+        return self._views(waiting & PairingRow.manager_id.in_(due))
+
+    def back_from_own_series(self, pairing_ids: Iterable[int], now: datetime) -> None:
+        """These pairings' own series is over or gone: active again, to be booked."""
+        with self.session() as s, s.begin():
+            for part in chunks(sorted(set(pairing_ids))):
+                s.execute(update(PairingRow).where(
+                    PairingRow.id.in_(part), PairingRow.status == PairingStatus.OWN_SERIES
+                ).values(status=PairingStatus.ACTIVE, note="", own_event_id=None,
+                         own_check_at=None, updated_at=now))
 
     def views_to_create(self) -> list[PairingView]:
         """Active pairings without a live series, or whose series is still being created."""

@@ -1,7 +1,8 @@
 """A 1-2-1 series the pair already had in Outlook before onetoone came (made by hand, no tag)
 is taken on, never booked beside: the manager's, on a pattern onetoone carries on, is
 adopted (its time kept, agendas written into it); one the report organises, or one repeating
-in a way onetoone cannot follow, is left alone and the pair not booked until `pairs reset`.
+in a way onetoone cannot follow, is left alone and the pair not booked until that series is
+over or gone (test_own_series_over) or `pairs reset`.
 The manager's series are read once per manager at the first booking, never again after."""
 
 from __future__ import annotations
@@ -29,12 +30,15 @@ MIA, ROB, NIA = "mia@contoso.example", "rob@contoso.example", "nia@contoso.examp
 
 def _own(tenant: SandboxTenant, organizer: str, attendees: list[str], *, interval: int = 2,
          day: str = "thursday", subject: str = "Rob / Mia catch-up",
-         minutes: int = 45, count: int | None = None, room: str | None = None) -> str:
+         minutes: int = 45, count: int | None = None, room: str | None = None,
+         end: date | None = None) -> str:
     """A recurring meeting made in Outlook (POSTed as Outlook would: no tag); its id.
     ``count``: it ends after that many meetings (Outlook's "End after N occurrences");
+    ``end``: it ends by that day (Outlook's "End by");
     ``room``: booked as its location, and invited as Graph's API defaults an attendee
     (type required), as tools that book rooms through it do."""
     span = ({"type": "numbered", "numberOfOccurrences": count} if count
+            else {"type": "endDate", "endDate": end.isoformat()} if end
             else {"type": "noEnd"})
     place = ({"displayName": "Room 3.1", "locationEmailAddress": room,
               "locationType": "conferenceRoom"} if room else None)

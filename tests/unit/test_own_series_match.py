@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from service.domain.events import Attendee, CalendarEvent, Recurrence
-from service.domain.own_series import find_own_series
+from service.domain.own_series import CHECK_EVERY, check_again_at, find_own_series
 
 TODAY = date(2026, 12, 7)
 OURS = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name onetoonePairing"
@@ -101,3 +101,20 @@ def test_a_series_the_report_declined_is_not_the_pairs_1_2_1() -> None:
     accepted = dataclasses.replace(base, attendees=(
         Attendee(email=ROB, kind="required", response="accepted"),))
     assert _find(accepted) is not None
+
+
+def test_a_pair_left_is_looked_at_weekly_and_the_day_after_its_series_last_meeting() -> None:
+    now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    by_rob = _master(organizer=ROB)
+    endless = _find(by_rob)
+    assert endless is not None and check_again_at(endless, now, "Europe/London") == (
+        now + CHECK_EVERY)
+    # Its last meeting on Thursday 10 Dec: looked at from the start of Friday, London time.
+    ending = _find(replace(by_rob, recurrence=replace(
+        by_rob.recurrence, range_type="endDate", end_date=date(2026, 12, 10))))
+    assert ending is not None
+    assert check_again_at(ending, now, "Europe/London") == datetime(2026, 12, 11, tzinfo=UTC)
+    # A far end (or Graph's 9999-12-31) is the weekly look, not a date past the calendar.
+    far = _find(replace(by_rob, recurrence=replace(
+        by_rob.recurrence, range_type="endDate", end_date=date.max)))
+    assert far is not None and check_again_at(far, now, "Europe/London") == now + CHECK_EVERY
