@@ -131,12 +131,13 @@ class GraphClient(DirectoryCalls):
         return out
 
     async def schedule_items_many(
-        self, queries: Sequence[ScheduleQuery]
+        self, queries: Sequence[ScheduleQuery], *, hours: dict[str, MailboxInfo] | None = None
     ) -> list[dict[str, list[ScheduleItem] | None]]:
         """``schedule_items`` for many questions at once, in $batch calls of 20 (a single
         question is one plain getSchedule call). Results are in the order of ``queries``;
         where a question's call failed (e.g. no access to that mailbox) its addresses are
-        None, as for an address Graph could not tell about."""
+        None, as for an address Graph could not tell about. ``hours``, when given, gets the
+        working hours the answers carry (as ``schedule_items``)."""
         items: list[BatchItem] = []
         owner: list[int] = []
         for n, q in enumerate(queries):
@@ -152,7 +153,8 @@ class GraphClient(DirectoryCalls):
             only = queries[owner[0]]
             try:
                 return [await self.schedule_items(only.organizer, only.emails, only.start,
-                                                  only.end, interval=ITEMS_ONLY_INTERVAL)]
+                                                  only.end, interval=ITEMS_ONLY_INTERVAL,
+                                                  hours=hours)]
             except GraphError as exc:
                 if isinstance(exc, Throttled | OutcomeUnknown):
                     raise  # transient: the caller tries again next run
@@ -170,6 +172,9 @@ class GraphClient(DirectoryCalls):
                 continue
             if any(v is not None for v in outs[n].values()):
                 wire.merge_schedule(outs[n], result.body)
+            if hours is not None:
+                for who, info in wire.schedule_hours(result.body).items():
+                    hours.setdefault(who, info)
         return outs
 
     # -- events -----------------------------------------------------------------------------

@@ -44,7 +44,7 @@ from service.domain.absence import (
     may_go_on,
 )
 from service.domain.agenda import first_name, format_date
-from service.domain.events import ScheduleItem, ScheduleQuery
+from service.domain.events import MailboxInfo, ScheduleItem, ScheduleQuery
 from service.domain.freeslots import cadence_window
 from service.domain.model import CadenceKind
 from service.domain.records import (
@@ -62,7 +62,7 @@ from service.domain.status import (
     OutboxStatus,
     PairingStatus,
 )
-from service.errors import NotFound, OutcomeUnknown, PermissionDenied, ServiceError, Throttled
+from service.errors import OutcomeUnknown, ServiceError, Throttled
 from service.jobs.absence_due import (
     MARGIN_WORKING_DAYS,
     MIN_NOTICE,
@@ -73,6 +73,8 @@ from service.jobs.absence_due import (
 from service.jobs.agenda import agenda_cutoff
 from service.jobs.context import JobContext
 from service.jobs.freebusy_packs import Pack, ask, pack, per_organizer
+from service.jobs.holiday_groups import holiday_groups
+from service.jobs.hours_told import HoursTold
 from service.jobs.outbox import PrepDue, prep_key, preps_due
 from service.jobs.schedule import working_hours
 from service.render import render
@@ -177,30 +179,6 @@ def neighbours(occ: OccurrenceRecord, stored: list[OccurrenceRecord], zone: Zone
             following.start.astimezone(zone).date() if following else None)
 
 
-async def _group_members(ctx: JobContext, report: AbsenceReport) -> dict[str, set[str]]:
-    """Members of each group with a holiday override (only asked when something is due).
-    A group that no longer exists (deleted, expired, an id from elsewhere), or whose members
-    onetoone may not read (a role-assignable or hidden-membership group, a consent withdrawn),
-    has no members: its override applies to nobody, and every other meeting is still checked;
-    the failure names the group, so the setting or the permission gets fixed."""
-    out: dict[str, set[str]] = {}
-    for group_id, _code in ctx.settings.holidays.groups:
-        try:
-            users = await ctx.graph.list_users(group_id=group_id, with_managers=False)
-        except NotFound as exc:
-            report.failed.append(f"[holidays.groups] {group_id}: no such group ({exc})")
-            log.warning("absences.holiday_group_missing", extra={"group": group_id})
-            users = []
-        except PermissionDenied as exc:
-            report.failed.append(
-                f"[holidays.groups] {group_id}: members not readable ({exc}); grant the app "
-                "GroupMember.Read.All, or remove the group from [holidays.groups]")
-            log.warning("absences.holiday_group_denied", extra={"group": group_id})
-            users = []
-        out[group_id] = {u.id for u in users}
-    return out
-
-
 def _span(d: _Due | _Prep) -> tuple[datetime, datetime]:
     """The calendar span one meeting's decision needs: its cadence window (where it may move)
     and ``LOOK_AROUND`` each side of it (to see the whole of a long absence)."""
@@ -258,14 +236,20 @@ async def check_absences(ctx: JobContext, now: datetime) -> AbsenceReport:
     due = [d for d in due if d.occ.absence_state != AbsenceState.MOVING] + again
     if not due and not preps:
         return report
+    told: dict[str, MailboxInfo] = {}
     try:
-        groups = (await _group_members(ctx, report) if ctx.settings.holidays.groups
-                  else {})
-        by_manager = await ask(ctx.graph, _packs(due, preps))
+        groups = await holiday_groups(ctx, report.failed)
+        by_manager = await ask(ctx.graph, _packs(due, preps), hours=told)
     except ServiceError as exc:
         report.failed.append(f"free/busy: {exc}")
         log.warning("absences.failed", extra={"error": str(exc)})
         return report
+    # Judged on the working hours Outlook holds now, which the answers carry (see
+    # jobs/hours_told.py), not on those read when the series was planned.
+    hours = HoursTold(told)
+    due = [replace(d, view=hours.view(d.view)) for d in due]
+    preps = [replace(p, view=hours.view(p.view)) for p in preps]
+    hours.store(ctx.store, now)
     _decide_preps(ctx, preps, by_manager, groups, now)
     # Each meeting is judged on its manager's pack's answer (which spans what it needs), and
     # on the meetings this run has moved so far: a person's moves can be decided on the

@@ -42,6 +42,9 @@ class JobContext:
     # they are (no holiday, neither person away): the mail step queues them (see
     # jobs/outbox.py ``_queue_prep``). Any other outcome is kept in the outbox instead.
     preps_cleared: set[str] = field(default_factory=set)
+    # The members of each [holidays.groups] group and the failures reading them, once read
+    # this run (see jobs/holiday_groups.py): the absence and rebook steps share one read.
+    holiday_groups: tuple[dict[str, set[str]], list[str]] | None = None
     # When the run began, on the monotonic clock (see ``moved_on``).
     started: float = field(default_factory=time.monotonic)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from service.domain.events import ScheduleItem, ScheduleQuery
+from service.domain.events import MailboxInfo, ScheduleItem, ScheduleQuery
 from service.graph.client import GraphClient
 from service.graph.wire import SCHEDULE_CHUNK, SCHEDULE_MAX_DAYS
 
@@ -74,13 +74,15 @@ def pack(questions: Iterable[ScheduleQuery]) -> list[Pack]:
     return packs
 
 
-async def ask(graph: GraphClient, packs: list[Pack]) -> dict[str, Calendars]:
+async def ask(graph: GraphClient, packs: list[Pack], *,
+              hours: dict[str, MailboxInfo] | None = None) -> dict[str, Calendars]:
     """Each organizer's calendars, from their pack's answer. A packed call refused outright
     (every address unreadable: e.g. its organizer's mailbox is outside the app's scope) is
     asked again per organizer, each through their own mailbox, so one manager's access (or
     one bad address) never stops another's; only failure costs these extra calls. Where even
-    that is refused, that organizer's addresses are all None."""
-    answers = await graph.schedule_items_many([p.query() for p in packs])
+    that is refused, that organizer's addresses are all None. ``hours``, when given, gets
+    each address's working hours as the answers carry them (by lower-cased address)."""
+    answers = await graph.schedule_items_many([p.query() for p in packs], hours=hours)
     out: dict[str, Calendars] = {}
     again: list[ScheduleQuery] = []
     for one, answer in zip(packs, answers, strict=True):
@@ -89,6 +91,7 @@ async def ask(graph: GraphClient, packs: list[Pack]) -> dict[str, Calendars]:
         if len(one.questions) > 1 and all(v is None for v in answer.values()):
             again.extend(one.questions.values())
     if again:
-        for q, answer in zip(again, await graph.schedule_items_many(again), strict=True):
+        for q, answer in zip(again, await graph.schedule_items_many(again, hours=hours),
+                             strict=True):
             out[q.organizer] = answer
     return out

@@ -69,6 +69,7 @@ from service.graph.wire import REBOOK_PROPERTY, rebook_transaction_id, single_ev
 from service.jobs.agenda import _first_shown, agenda_for, question_bank, render_block
 from service.jobs.context import JobContext
 from service.jobs.freebusy_packs import Calendars, ask, pack, per_organizer
+from service.jobs.holiday_groups import holiday_groups
 from service.jobs.missed_runs import settle_if_missed_again
 from service.jobs.rebook_mail import Missed, ended_mail, mail_row, offer_context, offer_mail
 from service.jobs.rebook_reads import PICK_NOTICE, picks_unread, read_sent_items
@@ -178,6 +179,7 @@ async def _offer_missed(ctx: JobContext, now: datetime, report: RebookReport) ->
         if not mine:
             return
         try:
+            groups = await holiday_groups(ctx, report.failed)
             by_manager = await ask(ctx.graph, pack(per_organizer(
                 (o.missed.view.manager.id, (o.missed.view.manager.email,
                                             o.missed.view.report.email),
@@ -189,7 +191,7 @@ async def _offer_missed(ctx: JobContext, now: datetime, report: RebookReport) ->
         for offer in mine:
             calendars = by_manager.get(offer.missed.view.manager.id, {})
             try:
-                _offer_one(ctx, offer, calendars, now, report)
+                _offer_one(ctx, offer, calendars, groups, now, report)
             except ServiceError as exc:
                 _failed(report, offer.missed, str(exc))
     finally:
@@ -212,8 +214,8 @@ def _failed(report: RebookReport, missed: Missed, error: str) -> None:
     log.warning("rebook.offer_failed", extra={"occurrence": missed.occ.id, "error": error})
 
 
-def _offer_one(ctx: JobContext, offer: _Offer, calendars: Calendars, now: datetime,
-               report: RebookReport) -> None:
+def _offer_one(ctx: JobContext, offer: _Offer, calendars: Calendars,
+               groups: dict[str, set[str]], now: datetime, report: RebookReport) -> None:
     store, missed, reason = ctx.store, offer.missed, offer.reason
     view = missed.view
     emails = (view.manager.email.lower(), view.report.email.lower())
@@ -225,7 +227,7 @@ def _offer_one(ctx: JobContext, offer: _Offer, calendars: Calendars, now: dateti
     slots, _busy = _slots(ctx, missed, offer.window, {
         e: None if (items := calendars.get(e)) is None else
         [(i.start, i.end) for i in items if i.status.lower() in BUSY_STATUSES]
-        for e in emails})
+        for e in emails}, groups)
     token = secrets.token_hex(8)
     row = RebookRecord(pairing_id=view.pairing.id, missed_occurrence_id=missed.occ.id,
                        reason=reason,
@@ -282,13 +284,15 @@ async def _free_times(ctx: JobContext, missed: Missed, now: datetime,
     view, lo = missed.view, window.lo if picked is None else min(window.lo, picked)
     schedule = await ctx.graph.free_busy(
         view.manager.id, [view.manager.email, view.report.email], lo, window.hi)
-    return _slots(ctx, missed, window, schedule)
+    return _slots(ctx, missed, window, schedule, await holiday_groups(ctx, None))
 
 
 def _slots(ctx: JobContext, missed: Missed, window: _Window,
-           schedule: dict[str, Spans | None]) -> tuple[Spans, Spans]:
+           schedule: dict[str, Spans | None], groups: dict[str, set[str]]
+           ) -> tuple[Spans, Spans]:
     """Up to three free times in the window around both people's busy time (``schedule``,
-    by lower-cased address; None where Graph could not tell), and that busy time."""
+    by lower-cased address; None where Graph could not tell), and that busy time.
+    ``groups``: the members of each [holidays.groups] group (``holiday_groups``)."""
     view, series, occ = missed.view, missed.series, missed.occ
     busy: Spans = []
     for email in (view.manager.email, view.report.email):
@@ -306,25 +310,27 @@ def _slots(ctx: JobContext, missed: Missed, window: _Window,
     slots = free_slots(target_start=occ.original_start, minutes=series.minutes,
                        window=(first, last), manager_hours=window.manager_hours,
                        report_hours=window.report_hours, busy=busy,
-                       blocked_days=_public_holidays(ctx, view, first, last),
+                       blocked_days=_public_holidays(ctx, view, first, last, groups),
                        step_minutes=STEP_MINUTES, not_before=window.lo, limit=MAX_SLOTS)
     # Chosen nearest the missed time first, offered in time order: a manager reads a list of
     # times as a calendar, and "time 2" is then the second one in it.
     return sorted(slots), busy
 
 
-def _public_holidays(ctx: JobContext, view: PairingView, first: date, last: date
-                     ) -> set[date]:
-    """Both people's public holidays in the window ([holidays]: person overrides and the
-    default; group overrides need a directory call per run, so they are not looked up here —
-    free/busy still shows any day off a person put in their calendar)."""
+def _public_holidays(ctx: JobContext, view: PairingView, first: date, last: date,
+                     groups: dict[str, set[str]]) -> set[date]:
+    """Both people's public holidays in the window, each of their own region as the absence
+    step reads it ([holidays]: a person's override, their first listed group's, or the
+    default): a Bavarian report in a group set to DE-BY is offered no time on Epiphany, and
+    is not kept off England's bank holidays."""
     cfg = getattr(ctx.settings, "holidays", None)
     if cfg is None:
         return set()
     years = range(first.year, last.year + 1)
     days: set[date] = set()
     for person in (view.manager, view.report):
-        code = cfg.code_for(person.email)
+        code = cfg.code_for(person.email,
+                            frozenset(g for g, ids in groups.items() if person.id in ids))
         if code:
             days |= {d for d in holiday_calendar(code, years).days if first <= d <= last}
     return days

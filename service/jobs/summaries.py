@@ -75,6 +75,19 @@ def _when_start(start: datetime, zone: str) -> str:
     return f"{local:%A} {format_date(local.date())}"
 
 
+def reader_zone(zone: str, reader: PersonRecord) -> str:
+    """The zone in which a mail to ``reader`` alone names a meeting's day: their mailbox's,
+    where their Outlook shows it (a Sydney Tuesday morning is a Monday afternoon in Los
+    Angeles), else the meeting's own ``zone``."""
+    if not reader.time_zone:
+        return zone
+    try:
+        ZoneInfo(reader.time_zone)
+    except (KeyError, ValueError):
+        return zone
+    return reader.time_zone
+
+
 def when_for(start: datetime, zone: str, reader: PersonRecord) -> str:
     """``format_when`` in the meeting's zone, and, when the reader's clock (their mailbox's
     zone) shows another time then, that too: a report in New York reading "15:00 GMT" in a
@@ -179,7 +192,8 @@ def prep_mail(ctx: JobContext, view: PairingView, start: datetime,
     prep = {"report_first": first_name(view.report.name),
             "manager_name": view.manager.name,
             "manager_first": first_name(view.manager.name),
-            "when": _when_start(start, zone),
+            # The subject's day is the report's own (the body gives both clocks).
+            "when": _when_start(start, reader_zone(zone, view.report)),
             "when_time": when_for(start, zone, view.report),
             "replies_add_topics": bool(ctx.settings.mail.topics_mailbox),
             "topics": [t.text for t in ctx.store.open_topics(view.pairing.id)]}

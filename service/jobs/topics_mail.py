@@ -58,6 +58,7 @@ from service.jobs.inbox import (
 )
 from service.jobs.notes_mail import read_comment, read_private_note
 from service.jobs.rebook import handle_booking, is_booking
+from service.jobs.summaries import reader_zone
 from service.store.repo import Store
 
 __all__ = ["TopicMailReport", "read_topic_mail"]
@@ -187,7 +188,7 @@ def _add_topics(ctx: JobContext, mail: Incoming, now: datetime,
         log.info("topics_mail.added", extra={"pairing": mail.view.pairing.key, "by": mail.by,
                                              "topics": len(added)})
     said = [f"Thanks {escape(first_name(mail.sender.name))}: "
-            f"{_where(ctx, mail.view, _other(mail), now)}",
+            f"{_where(ctx, mail.view, mail.by, _other(mail), now)}",
             "<br>".join(f"&bull; {escape(t)}" for t in fresh)]
     if len(fresh) < len(lines.topics):
         said.append(f"{len(lines.topics) - len(fresh)} more "
@@ -210,9 +211,10 @@ def _other(mail: Incoming) -> str:
     return mail.view.manager.name if mail.by == "report" else mail.view.report.name
 
 
-def _where(ctx: JobContext, view: PairingView, other: str, now: datetime) -> str:
+def _where(ctx: JobContext, view: PairingView, by: str, other: str, now: datetime) -> str:
     """Which agenda the topics reach: the next meeting's, unless its agenda is in the invite
-    and may not be updated again; then the one after. ``other``: whom the sender meets."""
+    and may not be updated again; then the one after. ``by``: who sent them (report or
+    manager), whose own day names the meeting; ``other``: whom the sender meets."""
     store = ctx.store
     several = [s for s in store.pairing_series(view.pairing.id) if s.status in MEETING_SERIES]
     coming = [m for m in meetings(several, store.pairing_occurrences(view.pairing.id), now,
@@ -223,6 +225,8 @@ def _where(ctx: JobContext, view: PairingView, other: str, now: datetime) -> str
         return f"these are on the list for your next 1-2-1 with {escape(other)}."
     first = coming[0]
     zone = several[-1].time_zone if several else None  # (the series are in one zone)
+    if zone is not None:  # the day where the sender is, as their Outlook shows it
+        zone = reader_zone(zone, view.report if by == "report" else view.manager)
     if first.stored is not None and _final(ctx, first.stored) and len(coming) > 1:
         return (f"the agenda for {with_whom} on {format_date(local_date(first.start, zone))} "
                 f"is already final, so these go on the one for "

@@ -84,9 +84,9 @@ def test_three_managers_due_together_are_one_call_of_seven_addresses(
     asked: list[ScheduleQuery] = []
     original = GraphClient.schedule_items_many
 
-    async def spy(self: GraphClient, queries: Sequence[ScheduleQuery]):  # type: ignore[no-untyped-def]
+    async def spy(self: GraphClient, queries: Sequence[ScheduleQuery], **kw):  # type: ignore[no-untyped-def]
         asked.extend(queries)
-        return await original(self, queries)
+        return await original(self, queries, **kw)
 
     monkeypatch.setattr(GraphClient, "schedule_items_many", spy)
     report = check(settings, tenant, CHRISTMAS_DUE)

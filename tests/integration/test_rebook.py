@@ -371,7 +371,7 @@ def test_offered_times_avoid_both_peoples_public_holidays(tmp_path, settings_for
     world = World(tmp_path, settings_for)
     world.tick(START)
     days = _public_holidays(SimpleNamespace(settings=world.settings), world.view(ROB),
-                            date(2026, 12, 20), date(2026, 12, 31))
+                            date(2026, 12, 20), date(2026, 12, 31), {})
     assert {date(2026, 12, 25), date(2026, 12, 28)} <= days
     assert date(2026, 12, 23) not in days
 
@@ -452,9 +452,9 @@ def test_three_managers_offers_in_one_run_are_one_getschedule_call(
     asked: list[Any] = []
     original = GraphClient.schedule_items_many
 
-    async def spy(self: GraphClient, queries: Any) -> Any:
+    async def spy(self: GraphClient, queries: Any, **kw: Any) -> Any:
         asked.extend(queries)
-        return await original(self, queries)
+        return await original(self, queries, **kw)
 
     monkeypatch.setattr(GraphClient, "schedule_items_many", spy)
     world.tenant.reset_counters()
