@@ -114,6 +114,10 @@ class CalendarEvent:
     attendees: tuple[Attendee, ...] = ()
     organizer: Attendee | None = None
     is_organizer: bool | None = None
+    # The calendar owner's own answer (Graph's responseStatus), lower case; "" if not asked.
+    response: str = ""
+    # Graph's hideAttendees: an attendee's copy then lists its owner alone as attendee.
+    hide_attendees: bool = False
     show_as: str | None = None
     online: bool = False
     recurrence: Recurrence | None = None

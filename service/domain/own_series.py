@@ -151,6 +151,14 @@ def find_own_series(masters: Iterable[CalendarEvent], manager_email: str, report
                 or event.start is None or event.end is None
                 or any(tag_id.lower() == ours for tag_id, _ in event.tags)):
             continue
+        if event.response == "declined":
+            # The manager turned it down, and Outlook kept it in her calendar ("Save
+            # declined events" keeps a declined meeting, shown as free): they don't meet in it.
+            continue
+        if event.hide_attendees and event.is_organizer is not True:
+            # Its organizer hid the attendees: her copy lists her alone, however many are
+            # invited (a report's drop-in for the team), so who attends cannot be told.
+            continue
         if not timedelta(0) < event.end - event.start <= timedelta(minutes=MAX_MINUTES):
             continue
         if _people(event, manager_email.lower()) != pair or not _still_running(event, today):

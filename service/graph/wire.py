@@ -486,6 +486,8 @@ def calendar_event(raw: dict[str, Any]) -> CalendarEvent:
         attendees=tuple(_attendee(a) for a in raw.get("attendees") or ()),
         organizer=_attendee(organizer) if organizer else None,
         is_organizer=raw.get("isOrganizer"), show_as=raw.get("showAs"),
+        response=str((raw.get("responseStatus") or {}).get("response") or "").lower(),
+        hide_attendees=raw.get("hideAttendees") is True,
         online=bool(raw.get("isOnlineMeeting")),
         recurrence=_recurrence(raw.get("recurrence")),
         rooms=_rooms(raw.get("locations")),

@@ -513,7 +513,9 @@ def _decide_preps(ctx: JobContext, preps: list[_Prep],
                           report=_attendee(ctx, view.report, r_read, years, groups),
                           not_before=now + MIN_NOTICE,
                           step_minutes=ctx.settings.policy.step_minutes)
-        invited = any(i.start < p.end and p.start < i.end for i in r_read)
+        # (A declined meeting Outlook keeps, "Save declined events", shows as free.)
+        invited = any(i.start < p.end and p.start < i.end and i.status != "free"
+                      for i in r_read)
         if decision.action == "clear" and invited:
             ctx.preps_cleared.add(p.key)
             continue

@@ -41,8 +41,10 @@ log = logging.getLogger(__name__)
 # The slot note of a pair's own series adopted (then its subject, quoted).
 OWN_NOTE = "the pair's own series in Outlook"
 # Who is in each series too: the pair's own is known by its people (and its rooms by its
-# locations).
-OWN_SELECT = ADOPT_SELECT + ",subject,attendees,organizer,isOrganizer,locations"
+# locations); whether the manager declined it, and whether its attendees are hidden from her
+# copy (see ``domain.own_series.find_own_series``).
+OWN_SELECT = (ADOPT_SELECT + ",subject,attendees,organizer,isOrganizer,locations,"
+              "responseStatus,hideAttendees")
 
 
 class SeriesFound(SchedulerBase):

@@ -86,6 +86,18 @@ def _clone(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+def _hide_others(tenant: TenantState, event: dict[str, Any], dup: dict[str, Any],
+                 uid: str) -> None:
+    """With hideAttendees, user ``uid``'s copy lists that user alone among the attendees
+    (Graph: "each attendee only sees themselves in the meeting request and meeting Tracking
+    list"); the organizer's event lists them all."""
+    if event.get("hideAttendees"):
+        dup["attendees"] = [
+            a for a in dup.get("attendees") or []
+            if (user := tenant.find_user((a.get("emailAddress") or {}).get("address") or ""))
+            is not None and user["id"] == uid]
+
+
 def _copy_for(event: dict[str, Any], copy_id: str, organizer_ref: list[str]) -> dict[str, Any]:
     """An attendee's copy: same iCalUId and times, not the organizer, no response yet."""
     dup = {k: _clone(v) for k, v in event.items()
@@ -126,6 +138,7 @@ def sync_copies(tenant: TenantState, organizer_id: str, event: dict[str, Any],
         if uid not in copies:
             copy_id = tenant.new_id("event")
             mailbox[copy_id] = _copy_for(event, copy_id, [organizer_id, event["id"]])
+            _hide_others(tenant, event, mailbox[copy_id], uid)
             copies[uid] = copy_id
             deliver(tenant, uid, meeting_message(tenant, organizer, event, "invite"))
             continue
@@ -135,6 +148,7 @@ def sync_copies(tenant: TenantState, organizer_id: str, event: dict[str, Any],
         for name in _SYNCED:
             if name in event:
                 dup[name] = _clone(event[name])
+        _hide_others(tenant, event, dup, uid)
         if kind:
             shown = occurrence if occurrence is not None else event
             deliver(tenant, uid, meeting_message(tenant, organizer, shown, kind,

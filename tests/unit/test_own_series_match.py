@@ -103,6 +103,22 @@ def test_a_series_the_report_declined_is_not_the_pairs_1_2_1() -> None:
     assert _find(accepted) is not None
 
 
+def test_a_series_the_manager_declined_and_outlook_kept_is_not_the_pairs_1_2_1() -> None:
+    """Outlook's "Save declined events" keeps a meeting the manager declined in her calendar
+    (shown as free, responseStatus "declined"): Rob's series she turned down is not theirs."""
+    by_rob = _master(organizer=ROB)
+    assert _find(replace(by_rob, response="declined")) is None
+    assert _find(replace(by_rob, response="tentativelyaccepted")) is not None
+
+
+def test_hidden_attendees_on_her_copy_tell_nothing_of_who_attends() -> None:
+    """A series Rob runs with hideAttendees lists Mia alone on her copy, however many are
+    invited: not taken for their 1-2-1. Her own such series lists everyone to her."""
+    assert _find(replace(_master(organizer=ROB), hide_attendees=True)) is None
+    own = _find(replace(_master(), hide_attendees=True))
+    assert own is not None and own.adoptable
+
+
 def test_a_pair_left_is_looked_at_weekly_and_the_day_after_its_series_last_meeting() -> None:
     now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
     by_rob = _master(organizer=ROB)
