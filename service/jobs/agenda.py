@@ -194,11 +194,14 @@ def _first_shown_in(reads: PairReads, occ: OccurrenceRecord) -> set[int]:
     return open_ids - shown
 
 
-def render_block(ctx: JobContext, agenda: Agenda, pairing_key: str = "") -> str:
+def render_block(ctx: JobContext, agenda: Agenda, pairing_key: str = "", *,
+                 to_write: bool = True) -> str:
     """The agenda block as HTML. An organisation's template that cannot be used (a Jinja
     error, a plain Python one raised while rendering it, or its sentinel lines missing)
     raises ConfigError naming the file, the line and what to do, so each meeting reports
-    it instead of the whole step dying."""
+    it instead of the whole step dying. ``to_write`` False: rendered only to know the lines
+    of one already in an invite (the notes read-back), which content outside them does not
+    hinder."""
     folder = ctx.settings.agenda.templates
     box = ctx.settings.mail.topics_mailbox
     fix = ("fix it, or remove it from [agenda] templates to use the built-in agenda"
@@ -225,7 +228,7 @@ def render_block(ctx: JobContext, agenda: Agenda, pairing_key: str = "") -> str:
         raise ConfigError(f"{_template_path(folder)}: the agenda lacks its own start and end "
                           "lines; keep {{ markers.start }} as its first line and "
                           f"{{{{ markers.end }}}} as its last, or {fix}")
-    if outside_block(html):
+    if to_write and outside_block(html):
         # Written outside our lines, it would stay in the invite and come again with each
         # update (a topic added later): refused before anything is written.
         raise ConfigError(f"{_template_path(folder)}: the agenda has text or a picture outside "

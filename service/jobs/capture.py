@@ -311,7 +311,10 @@ def _template_text(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zo
         else:
             agenda = agenda_for(ctx, view, occ, zone,
                                 question_bank(ctx.settings.agenda.templates))
-            block = html_to_text(render_block(ctx, agenda, view.pairing.key))
+            # (A template the release before wrote with a heading above its lines, refused
+            # for writing since, still tells the lines of the agendas it wrote: else they
+            # would all be read as the manager's notes.)
+            block = html_to_text(render_block(ctx, agenda, view.pairing.key, to_write=False))
         # The series' own text follows the block: with the block's end line deleted it is
         # inside what is read, and it is ours, not the manager's notes. (Put before our END
         # line: the parser takes the template's lines from within its markers.)

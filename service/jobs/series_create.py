@@ -403,13 +403,15 @@ class SeriesCreation(SeriesFound):
         window_end = self.now + TAKEN_HORIZON
 
         # 1. Adopt a series that already exists in the calendar (lost database, crash),
-        # or the pair's own made by hand before (never once onetoone booked the pair).
+        # or the pair's own made by hand before (never once onetoone booked the pair, unless
+        # the manager deleted what it booked: see _deleted_last).
         found = adoptable(self.not_ours(pairing.id, tagged),
                           local_today(self.now, manager_hours.time_zone)) if tagged else None
         if found is not None:
             return None, self._adopt(view, found, manager_hours.time_zone, label,
                                      "adopted from the calendar")
-        if view.series is None and not history and masters:
+        if view.series is None and masters and (not history
+                                                or self._deleted_last(pairing.id)):
             own = self._take_own(view, report, masters, manager_hours.time_zone, label)
             if own is not None:
                 return None, own

@@ -150,6 +150,16 @@ class SeriesFound(SchedulerBase):
         return series_occurrences(store.live_series(pairing.id) or adopted, self.now,
                                   self.now + TAKEN_HORIZON, open_ended=True)
 
+    def _deleted_last(self, pairing_id: int) -> bool:
+        """Whether the pairing's latest series is one its manager deleted in Outlook: the
+        pair is back from `pairs reset`. She may have deleted it for the 1-2-1 of her own
+        it was booked beside (by a release before own series were looked for, or with
+        own_series = "ignore"): that one is looked for as at a first booking, not booked
+        beside again. (A series onetoone ended itself, for a new cadence, is followed on as
+        before.)"""
+        several = self.ctx.store.pairing_series(pairing_id)
+        return bool(several) and several[-1].status == SeriesStatus.DELETED
+
     def _take_own(self, view: PairingView, report: PersonRecord,
                   masters: list[CalendarEvent], zone: str, label: str
                   ) -> list[tuple[datetime, datetime]] | None:

@@ -123,3 +123,24 @@ def test_the_agenda_as_written_is_dropped_once_its_notes_are_past_rereading(
     scenario.at(scenario.occ.start + timedelta(days=12))
     assert kept() is None
     assert scenario.store.due_mark("agenda_text") is not None
+
+
+def test_agenda_of_the_release_before_read_with_a_heading_outside_its_lines(
+        tmp_path, settings_for, db_url) -> None:
+    """An organisation's template with a heading above its start line, which the release
+    before wrote into invites and this one refuses to write (each update would add the
+    heading again): the agendas already in invites, written before their text was kept,
+    still have their lines known by rendering it again. Not refusing to read them, which
+    took the organisation's own lines for the manager's notes in the report's summary."""
+    scenario = agenda_with_old_template(tmp_path, settings_for, db_url)
+    with scenario.store.session() as s, s.begin():
+        s.execute(update(OccurrenceRow).values(agenda_text=None))
+    folder = scenario.settings.agenda.templates
+    (folder / "agenda.html.j2").write_text(
+        "<p><b>Contoso People Team</b></p>\n" + org_template(OLD_LINE), encoding="utf-8")
+    scenario.type_notes()
+    scenario.after_meeting()
+    notes = [n.text for n in scenario.store.notes(scenario.occ.id)]
+    assert notes == ["Confidential-ish but shared: went well"], notes
+    (summary,) = scenario.summaries()
+    assert OLD_LINE not in summary["body"]["content"]
