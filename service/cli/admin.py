@@ -125,8 +125,9 @@ def pairs_reset(obj: Ctx, report_email: str) -> None:
     for view in store.views(list(WAIT_FOR_RESET)):
         if view.report.email.lower() == report_email.lower():
             store.reset_pairing(view.pairing.key, obj.now())
-            console.print(f"{view.manager.name} & {view.report.name} will be scheduled "
-                          "again on the next run.")
+            # Names are text, never markup: "Rob Report [ext]" keeps its "[ext]".
+            console.print(escape(f"{view.manager.name} & {view.report.name} will be "
+                                 "scheduled again on the next run."), highlight=False)
             return
     raise ServiceError(f"No pair with report {report_email} has a deleted series or one of "
                        "its own.")

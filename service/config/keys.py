@@ -170,7 +170,8 @@ KEYS: tuple[Key, ...] = (
     Key("policy", "sensitivity", "str", "private",
         "Sensitivity of the 1-2-1s onetoone creates: private (people who share the manager's "
         "calendar, delegates included unless allowed private items, see only the time) or "
-        "normal. A series created before switches when it is next extended.",
+        "normal. A series created before switches when it is next extended; a manager's own "
+        "series onetoone adopts is made private when it is adopted.",
         choices=("private", "normal")),
     Key("policy", "time_zone", "str", "Europe/London",
         "Time zone used when a mailbox has none: an IANA name (Europe/London) or a Windows "

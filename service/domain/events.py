@@ -119,6 +119,9 @@ class CalendarEvent:
     # Graph's hideAttendees: an attendee's copy then lists its owner alone as attendee.
     hide_attendees: bool = False
     show_as: str | None = None
+    # Graph's sensitivity, lower case ("" if not asked): a private event is shown to anyone
+    # but its people as "Private appointment", while application access reads it whole.
+    sensitivity: str = ""
     online: bool = False
     recurrence: Recurrence | None = None
     tags: tuple[tuple[str, str], ...] = ()  # our extended properties: (id, value)

@@ -68,14 +68,25 @@ class OwnSeries:
     by_report: bool  # the report organises it (the manager's copy is an attendee's)
     adoptable: bool  # the manager's, on a pattern onetoone carries on
 
+    def named(self) -> str:
+        """The series as the run's report, the pairing's note and `onetoone status` name it:
+        its subject, quoted, on one line and cut short; or, for one marked private (or
+        confidential) in Outlook, only that. Outlook shows anyone but its people a private
+        meeting as "Private appointment", but onetoone reads calendars with application
+        access, which Graph answers whole: its subject ("Return to work after sick leave")
+        is the pair's, not the admin's to read."""
+        if self.event.sensitivity in ("private", "confidential"):
+            return "marked private, so its subject is not shown"
+        subject = " ".join(self.event.subject.split())[:80]
+        return f"'{subject}'" if subject else "no subject"
+
     def why_left(self) -> str:
         """Why the pair is left with it and not booked (for status and the run's report)."""
-        subject = " ".join(self.event.subject.split())[:80] or "(no subject)"
         if self.by_report:
             return (f"the report organises their own recurring 1-2-1 with the manager in "
-                    f"Outlook ('{subject}'); onetoone books none beside it")
-        return (f"the manager's own recurring 1-2-1 in Outlook ('{subject}') repeats in a way "
-                "onetoone cannot follow (weekly, fortnightly or monthly on one weekday); "
+                    f"Outlook ({self.named()}); onetoone books none beside it")
+        return (f"the manager's own recurring 1-2-1 in Outlook ({self.named()}) repeats in a "
+                "way onetoone cannot follow (weekly, fortnightly or monthly on one weekday); "
                 "onetoone books none beside it")
 
 

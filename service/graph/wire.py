@@ -488,6 +488,7 @@ def calendar_event(raw: dict[str, Any]) -> CalendarEvent:
         is_organizer=raw.get("isOrganizer"), show_as=raw.get("showAs"),
         response=str((raw.get("responseStatus") or {}).get("response") or "").lower(),
         hide_attendees=raw.get("hideAttendees") is True,
+        sensitivity=str(raw.get("sensitivity") or "").lower(),
         online=bool(raw.get("isOnlineMeeting")),
         recurrence=_recurrence(raw.get("recurrence")),
         rooms=_rooms(raw.get("locations")),
@@ -523,6 +524,12 @@ def body_patch(html: str, *, sensitivity: str | None = None) -> dict[str, Any]:
     if sensitivity is not None:
         patch["sensitivity"] = sensitivity
     return patch
+
+
+def sensitivity_patch(sensitivity: str) -> dict[str, Any]:
+    """The PATCH body setting a series' sensitivity alone (on its master: its occurrences
+    show the master's, see ``body_patch``)."""
+    return {"sensitivity": sensitivity}
 
 
 def window(start: datetime, end: datetime) -> dict[str, str]:

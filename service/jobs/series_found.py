@@ -26,7 +26,7 @@ from service.domain.retime import followable
 from service.domain.series import occurrences as series_occurrences
 from service.domain.status import PairingStatus, SeriesStatus
 from service.errors import GraphError, ServiceError
-from service.graph.wire import PAIRING_PROPERTY
+from service.graph.wire import PAIRING_PROPERTY, sensitivity_patch
 from service.jobs.series_plan import (
     ADOPT_SELECT,
     MANAGERS_AT_ONCE,
@@ -42,9 +42,10 @@ log = logging.getLogger(__name__)
 OWN_NOTE = "the pair's own series in Outlook"
 # Who is in each series too: the pair's own is known by its people (and its rooms by its
 # locations); whether the manager declined it, and whether its attendees are hidden from her
-# copy (see ``domain.own_series.find_own_series``).
+# copy (see ``domain.own_series.find_own_series``); whether it is private (its subject is
+# then not quoted: ``domain.own_series.OwnSeries.named``).
 OWN_SELECT = (ADOPT_SELECT + ",subject,attendees,organizer,isOrganizer,locations,"
-              "responseStatus,hideAttendees")
+              "responseStatus,hideAttendees,sensitivity")
 
 
 class SeriesFound(SchedulerBase):
@@ -103,8 +104,43 @@ class SeriesFound(SchedulerBase):
                     f"series ({exc}), so a 1-2-1 series they already hold with a report was "
                     "not looked for")
             else:
+                await self._own_made_private(manager, views, masters)
                 return by_pairing(masters, PAIRING_PROPERTY, keys), masters
         return await self._find_tagged(manager, keys), []
+
+    async def _own_made_private(self, manager: PersonRecord, views: list[PairingView],
+                                masters: list[CalendarEvent]) -> None:
+        """Make each pair's own series among ``masters`` that this run adopts
+        (``_take_own``) private first ([policy] sensitivity), as the series onetoone books
+        are. Outlook makes a meeting "normal", and a delegate or a colleague the manager
+        shares her calendar with reads the body of any meeting not marked private: the
+        agendas written into it recall the pair's notes, open actions and the report's
+        topics. Exchange keeps sensitivity per series, so its master is updated, once (the
+        report gets it as a meeting update). Should Graph refuse, the error fails this
+        manager's pairs for the run (the next adopts them): adopted unmarked, the notes
+        would go where others read them, and left out of ``masters`` the pair would be
+        booked beside its own. (``masters`` stay as read: a subject the pair left unmarked
+        is named as before, see ``OwnSeries.named``.)"""
+        if self.dry_run or self.ctx.settings.policy.sensitivity != "private":
+            return
+        fresh = [v for v in views if v.series is None]
+        history = self.ctx.store.pairings_with_series(
+            [v.pairing.id for v in fresh if v.pairing.id > 0])
+        today = local_today(self.now, working_hours(
+            manager, self.slot_policy.fallback_time_zone).time_zone)
+        made: set[str] = set()
+        for view in fresh:
+            if view.pairing.id in history and not self._deleted_last(view.pairing.id):
+                continue  # (booked before: its own series is not looked for, see _prepare_one)
+            own = find_own_series(masters, manager.email, view.report.email,
+                                  PAIRING_PROPERTY, today)
+            if (own is None or not own.adoptable or own.event.id in made
+                    or own.event.sensitivity in ("private", "confidential")):
+                continue
+            await self.ctx.graph.update_event(manager.id, own.event.id,
+                                              sensitivity_patch("private"))
+            made.add(own.event.id)
+            log.info("schedule.own_series_made_private", extra={"pairing": view.pairing.key})
 
     def _adopt(self, view: PairingView, found: CalendarEvent, zone: str, label: str,
                note: str, *, own: bool = False) -> list[tuple[datetime, datetime]]:
@@ -172,9 +208,8 @@ class SeriesFound(SchedulerBase):
         if own is None:
             return None
         if own.adoptable:
-            subject = " ".join(own.event.subject.split())[:80]
             return self._adopt(view, own.event, zone, label,
-                               f"{OWN_NOTE} ('{subject}'), adopted", own=True)
+                               f"{OWN_NOTE} ({own.named()}), adopted", own=True)
         self._leave(view, own, label, zone)
         return []  # (its meetings are busy time in both calendars' free/busy already)
 

@@ -31,12 +31,13 @@ MIA, ROB, NIA = "mia@contoso.example", "rob@contoso.example", "nia@contoso.examp
 def _own(tenant: SandboxTenant, organizer: str, attendees: list[str], *, interval: int = 2,
          day: str = "thursday", subject: str = "Rob / Mia catch-up",
          minutes: int = 45, count: int | None = None, room: str | None = None,
-         end: date | None = None) -> str:
+         end: date | None = None, sensitivity: str = "normal") -> str:
     """A recurring meeting made in Outlook (POSTed as Outlook would: no tag); its id.
     ``count``: it ends after that many meetings (Outlook's "End after N occurrences");
     ``end``: it ends by that day (Outlook's "End by");
     ``room``: booked as its location, and invited as Graph's API defaults an attendee
-    (type required), as tools that book rooms through it do."""
+    (type required), as tools that book rooms through it do; ``sensitivity``: "private"
+    as Outlook's Private button sets it."""
     span = ({"type": "numbered", "numberOfOccurrences": count} if count
             else {"type": "endDate", "endDate": end.isoformat()} if end
             else {"type": "noEnd"})
@@ -47,7 +48,7 @@ def _own(tenant: SandboxTenant, organizer: str, attendees: list[str], *, interva
                                      headers={"Authorization": "Bearer t"}) as c:
             start = datetime(2026, 10, 1, 14, 0)  # a Thursday, weeks before NOW
             r = await c.post(f"/users/{organizer}/events", json={
-                "subject": subject,
+                "subject": subject, "sensitivity": sensitivity,
                 "start": {"dateTime": start.isoformat(), "timeZone": "GMT Standard Time"},
                 "end": {"dateTime": (start + timedelta(minutes=minutes)).isoformat(),
                         "timeZone": "GMT Standard Time"},

@@ -75,6 +75,19 @@ def test_one_the_report_organises_or_that_cannot_be_carried_on_is_left() -> None
     assert day_of_month is not None and not day_of_month.adoptable
 
 
+def test_a_private_series_is_named_only_as_private() -> None:
+    """Graph gives application access a private event's subject; Outlook shows it to no
+    one but its people, so neither does the note that says why the pair is left."""
+    for sensitivity in ("private", "confidential"):
+        own = _find(replace(_master(organizer=ROB, subject="Sick leave: return to work"),
+                            sensitivity=sensitivity))
+        assert own is not None and "Sick leave" not in own.why_left()
+        assert "marked private" in own.why_left() and "marked private" in own.named()
+    named = _find(replace(_master(organizer=ROB, subject="Rob / Mia"), sensitivity="normal"))
+    assert named is not None and "('Rob / Mia')" in named.why_left()
+    assert _find(_master(subject=" ")).named() == "no subject"
+
+
 def test_of_several_the_adoptable_then_the_latest_wins() -> None:
     old = _master(start=date(2025, 1, 6), subject="old")
     new = _master(start=date(2026, 6, 1), subject="new")
