@@ -157,6 +157,11 @@ def preps_due(ctx: JobContext, now: datetime) -> list[PrepDue]:
     for row in store.occurrences_between(lo, hi, slots_of=pairing_of):
         if row.series_id in pairing_of:
             stored_of.setdefault(pairing_of[row.series_id], []).append(row)
+    # A meeting booked to replace a missed one is that 1-2-1 at a new time (often the same
+    # day): it takes the missed meeting's key, so a report asked already is not asked twice.
+    replacing = [row.rebook_of for rows in stored_of.values() for row in rows
+                 if row.rebook_of is not None]
+    missed = store.occurrences_by_id(replacing) if replacing else {}
     due: list[PrepDue] = []
     for pid, (several, working_days) in series_of.items():
         zone = several[-1].time_zone
@@ -169,6 +174,8 @@ def preps_due(ctx: JobContext, now: datetime) -> list[PrepDue]:
                                    cfg.prep_working_days, days):
                 continue
             slot = occ.original_start if occ is not None else meeting.start
+            if occ is not None and occ.rebook_of in missed:
+                slot = missed[occ.rebook_of].original_start
             # (an earlier version keyed it by the stored meeting)
             due.append(PrepDue(pid, meeting.start, meeting.end, occ, several[-1],
                                prep_key(pid, slot), f"{occ.id}:prep" if occ else None))
