@@ -1,7 +1,8 @@
 """The Jinja environment over templates/ (or an organisation's own template folder).
 
 Autoescape is always on: names, topics and notes are written by people and must appear as
-text in Outlook, never as markup. Organisation-supplied folders get a sandboxed environment.
+text in Outlook, never as markup. Organisation-supplied folders get a sandboxed environment
+(which holds only on Jinja 3.1.6 or later: pyproject.toml says why).
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +56,31 @@ def graph_scope(graph_url: str) -> str:
     return f"{parsed.scheme}://{parsed.netloc}/.default"
 
 
+def _sha256_credential(msal_version: str, pem: str, thumbprint: str | None
+                       ) -> dict[str, str] | None:
+    """msal's certificate credential naming the certificate by its SHA-256 thumbprint (an
+    ``x5t#S256`` header, PS256), which Entra prefers and msal's docs ask for instead of the
+    SHA-1 ``x5t``; None when this msal cannot (before 1.35 it always signs with SHA-1) or the
+    PEM file holds no certificate whose SHA-1 thumbprint is the one configured (then the
+    configured SHA-1 thumbprint goes on naming the key Entra checks, as before)."""
+    if tuple(int(n) for n in re.findall(r"\d+", msal_version)[:2]) < (1, 35) or not thumbprint:
+        return None
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    blocks = re.findall(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", pem, re.S)
+    for block in blocks:
+        try:
+            cert = x509.load_pem_x509_certificate(block.encode())
+        except ValueError:
+            continue
+        if cert.fingerprint(hashes.SHA1()).hex() == re.sub(r"[^0-9a-f]", "", thumbprint.lower()):
+            # msal takes the thumbprint of the first certificate given, and sends it as x5c.
+            return {"private_key": pem, "public_certificate":
+                    cert.public_bytes(serialization.Encoding.PEM).decode()}
+    return None
+
+
 def _check_private_key(path: str, pem: str) -> None:
     """ConfigError unless ``pem`` holds an unencrypted private key. msal only parses it when
     it first signs in, and its failure there (``InvalidKeyError``) reads as a network
@@ -102,6 +129,14 @@ class MsalTokenProvider(AccessTokenProvider):
         self._kept: tuple[str, float] | None = None  # (token, clock time to ask msal again)
         self._forgot_at: float | None = None  # when a refused token was last forgotten
         self._forgotten: str | None = None  # and which token that was
+        # Counts refused tokens (see forget): a token msal gave out before the last refusal
+        # may be the refused one. ``_purged``: the count msal's cache was last cleaned for.
+        self._generation = self._purged = 0
+        # msal's app is used by one thread at a time: its token cache locks itself, the rest
+        # of it (authority aliases, telemetry) is not documented as thread-safe.
+        self._msal_lock = threading.Lock()
+        # The ask for a token under way, shared by the requests waiting for it (see _ask).
+        self._asking: tuple[asyncio.AbstractEventLoop, int, asyncio.Task[str]] | None = None
         self._graph = origin(graph_url)
 
         credential: Any
@@ -123,7 +158,8 @@ class MsalTokenProvider(AccessTokenProvider):
                     "-in onetoone.pfx -nodes -out onetoone.pem."
                 ) from None
             _check_private_key(certificate_path, key)
-            credential = {"private_key": key, "thumbprint": certificate_thumbprint}
+            credential = (_sha256_credential(msal.__version__, key, certificate_thumbprint)
+                          or {"private_key": key, "thumbprint": certificate_thumbprint})
         elif client_secret:
             credential = client_secret
         else:
@@ -164,19 +200,29 @@ class MsalTokenProvider(AccessTokenProvider):
         self._hosts = AllowedHostsValidator([urlparse(graph_url).hostname or ""])
 
     def token(self) -> str:
-        """A valid access token, or AuthError saying what to fix."""
-        try:
-            result = self._app.acquire_token_for_client(scopes=self._scopes)
-        except Exception as exc:  # msal raises bare ValueError/requests errors
-            raise AuthError(
-                f"Could not reach Microsoft Entra to sign in ({type(exc).__name__}). Check the "
-                "network and [microsoft] authority / cloud."
-            ) from exc
+        """A valid access token, or AuthError saying what to fix. Blocking (msal may ask
+        Entra): on the event loop it runs in a thread, see ``_ask``."""
+        with self._msal_lock:
+            generation = self._generation
+            try:
+                if self._purged != generation:
+                    # The refused token leaves msal's cache here, off the event loop: msal
+                    # first asks Entra for the authority's aliases (see forget).
+                    self._app.remove_tokens_for_client()
+                    self._purged = generation
+                result = self._app.acquire_token_for_client(scopes=self._scopes)
+            except Exception as exc:  # msal raises bare ValueError/requests errors
+                raise AuthError(
+                    f"Could not reach Microsoft Entra to sign in ({type(exc).__name__}). "
+                    "Check the network and [microsoft] authority / cloud."
+                ) from exc
         if "access_token" not in result:
             raise translate_msal(result)
         token = str(result["access_token"])
         life = result.get("expires_in")
-        if isinstance(life, int | float) and life > TOKEN_MARGIN:
+        # Not kept when a token was refused meanwhile: this may be that one, from the cache.
+        if (isinstance(life, int | float) and life > TOKEN_MARGIN
+                and generation == self._generation):
             self._kept = (token, self._clock() + life - TOKEN_MARGIN)
         return token
 
@@ -200,7 +246,9 @@ class MsalTokenProvider(AccessTokenProvider):
         self._forgot_at = now
         self._forgotten = refused
         self._kept = None
-        self._app.remove_tokens_for_client()
+        # The next ask drops it from msal's cache first (token): not here, on the event
+        # loop, as msal may go to Entra for that.
+        self._generation += 1
         return True
 
     async def get_authorization_token(
@@ -219,10 +267,32 @@ class MsalTokenProvider(AccessTokenProvider):
         kept = self._kept
         if kept is not None and self._clock() < kept[1]:
             return kept[0]
-        return await asyncio.to_thread(self.token)
+        return await self._ask()
+
+    async def _ask(self) -> str:
+        """The token from msal, in a thread, in one ask shared by every request needing it
+        meanwhile. When the kept token lapses (msal's lapses with it) or Graph refuses it,
+        every request in flight needs a new one at once: asked by each, msal would send Entra
+        a token request per request. A request coming after a refusal never shares an ask
+        begun before it, which may give the refused token again."""
+        loop = asyncio.get_running_loop()
+        asking = self._asking
+        if (asking is None or asking[0] is not loop or asking[1] != self._generation
+                or asking[2].done()):
+            task = loop.create_task(asyncio.to_thread(self.token))
+            task.add_done_callback(_retrieved)
+            asking = self._asking = (loop, self._generation, task)
+        # Shielded: a request cancelled while waiting leaves the ask to the others.
+        return await asyncio.shield(asking[2])
 
     def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
         return self._hosts
+
+
+def _retrieved(task: asyncio.Task[str]) -> None:
+    """Marks an ask's error as seen: every request waiting for it may have been cancelled."""
+    if not task.cancelled():
+        task.exception()
 
 
 class StaticTokenProvider(AccessTokenProvider):
