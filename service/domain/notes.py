@@ -15,8 +15,9 @@ How lines are classified, in order:
    lines) ticks nothing and adds no action, and its other lines are kept as notes;
 2. a line with ``(#ID)`` for one of ``open_actions`` is that carried action: ticked
    (``[x]``, ``[X]``, ``[✓]``, ``☑``, ``✔``, ``✓``, ``✅``, ``x`` instead of the box,
-   ``done``/``completed``/``(done)`` outside the action's own words, or ``~~`` strikethrough)
-   closes it, anything else leaves it open; words typed after the marker become a note;
+   ``done``/``completed``/``(done)`` outside the action's own words - not "not done yet" -
+   or ``~~`` strikethrough) closes it, anything else leaves it open (a cross, ``✗``/``❌``,
+   says "not done"); words typed after the marker become a note;
 3. a line with ``(topic #ID)`` is a topic; ticked means discussed;
 4. headings switch sections (matched case-insensitively, with or without a colon, bullets,
    ``*``/``#`` decoration); sections may appear in any order;

@@ -14,8 +14,11 @@ import re
 from service.domain.body import clean_line, strip_bullets
 
 BOX = re.compile(r"^\[\s*([^\]]{0,8}?)\s*\]\s*")
-_TICK_GLYPHS = "☑☒✔✓✅✗✘√"
-_OPEN_GLYPHS = "☐□❑❒"
+_TICK_GLYPHS = "☑☒✔✓✅√"
+# A cross in notes says "not done" (a ✓/✗ column, Outlook's Insert > Symbol cross): never a
+# tick. In front of a line it is read as an open box, so the owner after it is still found.
+_CROSS_GLYPHS = "✗✘❌✖"
+_OPEN_GLYPHS = "☐□❑❒" + _CROSS_GLYPHS
 _TICK_WORDS = {"x", "✓", "✔", "✅", "√", "*", "done", "yes", "☑", "☒", "v", "y"}
 # A variation selector after a glyph: the emoji panel (Windows, iOS, Android) types "☑️"
 # and "✔️" as the glyph + U+FE0F. Left in front of the words, it would make "Sam" another
@@ -41,6 +44,12 @@ _DONE_WORD = re.compile(r"(?<![\w-])(?:done|completed|complete|closed|finished)(
 _DISCUSSED_WORD = re.compile(
     r"(?<![\w-])(?:discussed|covered|talked (?:about|through)(?: (?:it|this|that))?)(?![\w-])",
     re.I)
+# ... unless the words say it is not: "not done yet, moving to January", "isn't finished",
+# "half done", "still to be done", "not discussed" leave the line open, as typed.
+_NOT_YET = re.compile(
+    r"(?:(?<![\w-])(?:not|never|almost|nearly|half|partly|partially|mostly|to be)|n['’]t)"
+    r"(?:\s+(?:yet|quite|really|fully|been|be|being|all|completely|entirely|properly))*"
+    r"\s+(?:done|completed|complete|closed|finished|discussed|covered|talked)(?![\w-])", re.I)
 
 
 _TOKEN = re.compile(r"\w+|\s+|.", re.S)
@@ -63,6 +72,7 @@ def typed_into(line: str, ours: str) -> list[str]:
 
 def says_done(typed: str) -> bool:
     """Does text a person typed say "done" (a done word, a tick, a ticked box, ~~)?"""
+    typed = _NOT_YET.sub(" ", typed)
     if "~~" in typed or _DONE_WORD.search(typed) or any(g in typed for g in _TICK_GLYPHS):
         return True
     return any(m.group(1).casefold() in _TICK_WORDS for m in _LATER_BOX.finditer(typed))
@@ -70,7 +80,7 @@ def says_done(typed: str) -> bool:
 
 def says_discussed(typed: str) -> bool:
     """Does text typed after a topic say it was discussed (as ``says_done``, or in words)?"""
-    return says_done(typed) or bool(_DISCUSSED_WORD.search(typed))
+    return says_done(typed) or bool(_DISCUSSED_WORD.search(_NOT_YET.sub(" ", typed)))
 
 
 def box_ticked(line: str, ours: str | None) -> bool:
@@ -122,7 +132,9 @@ def ticked_outside(line: str, marker: re.Match[str]) -> bool:
 def after_marker(line: str, marker: re.Match[str], *, topic: bool = False) -> str:
     """What the manager typed after our marker, less the words that ticked it."""
     extra = line[marker.end():].replace("~~", " ").strip(" –—-:;,.·")
+    if _NOT_YET.search(extra):
+        return extra  # "not done yet, …": the words as typed, their "done" included
     extra = _DONE_WORD.sub("", extra)
     if topic:
         extra = _DISCUSSED_WORD.sub("", extra)
-    return extra.strip(" –—-:;,.·()[]✓✔☑✅xX")
+    return extra.strip(" –—-:;,.·()[]✓✔☑✅xX\ufe0f" + _CROSS_GLYPHS)

@@ -14,8 +14,9 @@ address and to the manager (so the report's reply still reaches them).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from service.domain.records import (
@@ -106,8 +107,8 @@ def _wants_prep(occ: OccurrenceRecord) -> bool:
 
 
 def prep_key(pairing_id: int, slot: datetime) -> str:
-    """A prep mail's outbox key: the pair and the meeting's slot in its pattern (the same
-    before and after the meeting is stored or moved)."""
+    """A prep mail's outbox key: the pair and the meeting's slot in its pattern, in UTC (the
+    same before and after the meeting is stored or moved)."""
     return f"prep:{pairing_id}:{slot:%Y%m%dT%H%M}"
 
 
@@ -180,7 +181,32 @@ def preps_due(ctx: JobContext, now: datetime) -> list[PrepDue]:
             due.append(PrepDue(pid, meeting.start, meeting.end, occ, several[-1],
                                prep_key(pid, slot), f"{occ.id}:prep" if occ else None))
     queued = store.mail_keys(k for p in due for k in (p.key, p.old_key) if k is not None)
-    return [p for p in due if not queued.intersection((p.key, p.old_key))]
+    due = [p for p in due if not queued.intersection((p.key, p.old_key))]
+    if not due:
+        return due
+    # A report asked already about a meeting on that day is not asked again: a cadence change
+    # ends the pair's series and books the new one's first meeting, often that same day at
+    # another time (its own slot, so its own key), and a second mail would name the same
+    # day. (Read only for the mails about to go: usually none.)
+    asked = store.prep_keys({p.pairing_id for p in due}, lo - (hi - lo) - timedelta(days=1))
+    return [p for p in due if not _asked_that_day(p, asked.get(p.pairing_id, ()))]
+
+
+def _asked_that_day(due: PrepDue, keys: Iterable[str]) -> bool:
+    """Whether one of the pair's prep ``keys`` (``prep_key``) is for a meeting on the day,
+    in the series' zone, of ``due``'s."""
+    zone = ZoneInfo(due.series.time_zone)
+    day = due.slot.astimezone(zone).date()
+    for key in keys:
+        kind, _, rest = key.partition(":")
+        stamp = rest.partition(":")[2]
+        try:
+            slot = datetime.strptime(stamp, "%Y%m%dT%H%M").replace(tzinfo=UTC)
+        except ValueError:
+            continue  # an earlier version's key ("<occurrence>:prep")
+        if kind == "prep" and slot.astimezone(zone).date() == day:
+            return True
+    return False
 
 
 def _queue_prep(ctx: JobContext, now: datetime, report: MailReport) -> None:

@@ -96,6 +96,19 @@ class OutboxRepository(Repository):
                 found.update(s.scalars(select(OutboxRow.key).where(OutboxRow.key.in_(part))))
         return found
 
+    def prep_keys(self, pairing_ids: Iterable[int], since: datetime) -> dict[int, list[str]]:
+        """The keys of the prep mails queued for these pairs since ``since``, by pair; not
+        those held back (suppressed: the report was not asked)."""
+        found: dict[int, list[str]] = {}
+        with self.session() as s:
+            for part in chunks(dict.fromkeys(pairing_ids)):
+                for pid, key in s.execute(select(OutboxRow.pairing_id, OutboxRow.key).where(
+                        OutboxRow.pairing_id.in_(part), OutboxRow.kind == "prep",
+                        OutboxRow.status != OutboxStatus.SUPPRESSED,
+                        OutboxRow.created_at >= since)):
+                    found.setdefault(pid, []).append(key)
+        return found
+
     def held_without_mail(self, start: datetime, end: datetime, *, summaries: bool,
                           reminders_by: datetime | None) -> list[OccurrenceRecord]:
         """Meetings read back (``captured_at`` set) that ended in [start, end) and still lack

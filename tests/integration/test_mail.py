@@ -372,18 +372,18 @@ def test_an_organisations_own_template_wording_never_becomes_notes(tmp_path) -> 
 
 
 def test_mail_templates_use_readable_greys_and_name_their_language() -> None:
-    """Small grey text is at least #595959 on white (WCAG AA); each mail's wrapper says
-    lang="en" (the bodies are fragments, so the wrapper div is the top-level element); the
-    reminder's example action has no fixed date that goes stale."""
+    """Small grey text is at least #595959 on white (WCAG AA); the wrapper of each mail, and
+    of our text in the invite, says lang="en" (the bodies are fragments, so the wrapper div
+    is the top-level element); the reminder's example action has no fixed date that goes stale."""
     from service.render import default_folder
 
     folder = default_folder()
-    for name in ("agenda", "reminder", "absence_long", "absence_no_slot", "prep", "summary",
-                 "rebook_stale", "rebook_offer", "rebook_ended"):
+    for name in ("agenda", "intro", "reminder", "absence_long", "absence_no_slot", "prep",
+                 "summary", "rebook_stale", "rebook_offer", "rebook_ended"):
         text = (folder / f"{name}.html.j2").read_text(encoding="utf-8")
         assert not re.search(r"color:#(888|999|aaa|bbb)", text, re.I), name
-        if name != "agenda":
-            assert '<div lang="en" ' in text, name
+        # (The agenda and the intro too: they are the invite's text, read aloud in Outlook.)
+        assert '<div lang="en" ' in text, name
     reminder = (folder / "reminder.html.j2").read_text(encoding="utf-8")
     assert "by 12 Dec" not in reminder and "send the plan by Friday" in reminder
 
