@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from service.domain.freeslots import cadence_window, free_slots
 from service.domain.model import CadenceKind, WorkingHours
+from service.domain.policy import SlotPolicy
 
 LONG_ABSENCE_WORKING_DAYS = 10  # two working weeks
 BLOCKING = frozenset({"busy", "tentative", "oof"})  # a time with these is not free
@@ -242,6 +243,7 @@ def decide(
     not_before: datetime,
     step_minutes: int = 15,
     between: tuple[date | None, date | None] = (None, None),
+    policy: SlotPolicy | None = None,
 ) -> Decision:
     """Clear, move (with the new time), no_slot or skip for one occurrence.
 
@@ -253,6 +255,8 @@ def decide(
     next meetings as they are now, if known: a move lands strictly between them, as Exchange
     refuses to move an occurrence "to or before the day of the previous occurrence" or "to
     or after the day of the following occurrence" (400 ErrorOccurrenceCrossingBoundary).
+    ``policy``: the slot policy; a move keeps to its weekdays and, where it can, its window
+    (``free_slots``).
     """
     people = (("manager", manager), ("report", report))
     # A long absence first: moving a meeting inside two weeks of leave helps nobody.
@@ -286,7 +290,7 @@ def decide(
     found = free_slots(target_start=start, minutes=minutes, window=window,
                        manager_hours=manager.hours, report_hours=report.hours, busy=busy,
                        blocked_days=blocked, step_minutes=step_minutes, not_before=not_before,
-                       limit=1)
+                       limit=1, policy=policy)
     if not found:
         return Decision("no_slot", reason=reason, absent=absent)
     new_start, new_end = found[0]

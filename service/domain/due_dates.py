@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Collection
 from datetime import date, timedelta
 
 from service.domain import agenda as ag
@@ -88,21 +89,48 @@ def _add_months(d: date, months: int) -> date:
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
-def parse_due(text: str, meeting_date: date) -> date | None:
-    """A due date from the whole of ``text`` (see the module notes), or None."""
+MON_TO_FRI = frozenset(range(5))
+
+
+def work_week(working_days: Collection[int]) -> tuple[int, int]:
+    """(first, last) weekday of a working week (Monday 0): the weekend is the longest run
+    of days not worked, so Monday to Friday gives (0, 4) and Sunday to Thursday (6, 3), as
+    people there say "end of the week" for Thursday. Every day or none worked: (0, 4)."""
+    days = frozenset(d % 7 for d in working_days)
+    if not days or len(days) == 7:
+        return 0, 4
+
+    def days_off_after(d: int) -> int:
+        n = 0
+        while (d + n + 1) % 7 not in days:
+            n += 1
+        return n
+
+    last = max(sorted(days), key=days_off_after)
+    return (last + days_off_after(last) + 1) % 7, last
+
+
+def parse_due(text: str, meeting_date: date,
+              working_days: Collection[int] = MON_TO_FRI) -> date | None:
+    """A due date from the whole of ``text`` (see the module notes), or None.
+
+    ``working_days``: the manager's working week, for "end of (next) week" (its last day).
+    """
     s = _clean(text).casefold().strip(" .,;:!()[]")
     s = re.sub(r"^(?:due|by|before|on|until|deadline|for)\b\s*:?\s*", "", s).strip()
     if not s or len(s) > 40:
         return None
-    friday = 4
+    first, last = work_week(working_days)
+    # The first day of the meeting's working week (a day off before it belongs to it).
+    week_start = meeting_date - timedelta(days=(meeting_date.weekday() - first) % 7)
     relative = {
         "today": meeting_date, "end of day": meeting_date, "eod": meeting_date,
         "tomorrow": meeting_date + timedelta(days=1),
         "next week": meeting_date + timedelta(days=7),
         "a week": meeting_date + timedelta(days=7),
         "end of week": None, "end of the week": None, "this week": None, "eow": None,
-        # Friday of the following (ISO) week
-        "end of next week": meeting_date + timedelta(days=7 - meeting_date.weekday() + friday),
+        # the last working day of the following week
+        "end of next week": week_start + timedelta(days=7 + (last - first) % 7),
         "end of month": None, "end of the month": None, "this month": None, "eom": None,
         "next month": _add_months(meeting_date, 1),
     }
@@ -113,7 +141,7 @@ def parse_due(text: str, meeting_date: date) -> date | None:
         if "month" in s or s == "eom":
             return meeting_date.replace(day=calendar.monthrange(meeting_date.year,
                                                                 meeting_date.month)[1])
-        return meeting_date + timedelta(days=(friday - meeting_date.weekday()) % 7)
+        return meeting_date + timedelta(days=(last - meeting_date.weekday()) % 7)
     m = _IN_N.fullmatch(s)
     if m:
         raw, unit = m.groups()
@@ -159,7 +187,8 @@ _DUE_SPLIT = re.compile(
     r"|\s+(?=(?:next|this|tomorrow|today|end of|in \w+ (?:day|week|month)s?)\b)", re.I)
 
 
-def split_due(rest: str, meeting_date: date) -> tuple[str, date | None]:
+def split_due(rest: str, meeting_date: date,
+              working_days: Collection[int] = MON_TO_FRI) -> tuple[str, date | None]:
     """Split 'send the plan by 12 Dec' into ('send the plan', date); no date: (rest, None)."""
     for m in _DUE_SPLIT.finditer(rest):
         if m.start() == 0 or len(rest) - m.end() > 60:  # a due date is a short tail
@@ -169,7 +198,7 @@ def split_due(rest: str, meeting_date: date) -> tuple[str, date | None]:
             if not tail.endswith(")"):
                 continue
             tail = tail[:-1]
-        due = parse_due(tail, meeting_date)
+        due = parse_due(tail, meeting_date, working_days)
         if due is not None:
             head = rest[:m.start()].rstrip(" –—-,;:")
             if head:

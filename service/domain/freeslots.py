@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from service.domain.model import CadenceKind, WorkingHours
+from service.domain.policy import SlotPolicy
 from service.domain.slots import Intervals
 
 DAY_MINUTES = 24 * 60
@@ -95,6 +96,13 @@ def _outside(start: datetime, end: datetime, hours: WorkingHours, zone: ZoneInfo
     return max(0, lo - s) + max(0, e - hi)
 
 
+def _within(start: datetime, end: datetime, lo: int, hi: int) -> bool:
+    """Whether [start, end) lies inside minutes ``lo``-``hi`` of its own local day."""
+    s = start.hour * 60 + start.minute
+    e = s + int((end - start).total_seconds()) // 60
+    return start.date() == (end - timedelta(seconds=1)).date() and lo <= s and e <= hi
+
+
 def free_slots(
     *,
     target_start: datetime,
@@ -107,6 +115,7 @@ def free_slots(
     step_minutes: int,
     not_before: datetime,
     limit: int,
+    policy: SlotPolicy | None = None,
 ) -> list[tuple[datetime, datetime]]:
     """Up to ``limit`` free (start, end) times for one meeting of ``minutes``, nearest to
     ``target_start`` first.
@@ -122,6 +131,15 @@ def free_slots(
     (a holiday or absence day, checked against the meeting's local date in *both* zones,
     since the two people may be in different countries); and starts at or after
     ``not_before``. Results are aware datetimes in the manager's zone.
+
+    ``policy`` (the slot policy the series was booked by) ranks before nearness: first the
+    times on its weekdays (the manager's local date, as the series' own days are), so an
+    organisation that meets Monday to Thursday, or Sunday to Thursday while Outlook still
+    says Monday to Friday, has no 1-2-1 moved or offered onto a Friday while one of its own
+    days has a free time in the window; then, among those, the times inside its window in
+    both people's zones, as at booking. Another working day comes only when none of the
+    policy's is free (a policy of one weekday, with a weekly meeting on a holiday, still
+    moves rather than leaving it on the holiday).
     """
     if target_start.tzinfo is None or not_before.tzinfo is None:
         raise ValueError("target_start and not_before must be timezone-aware")
@@ -142,8 +160,11 @@ def free_slots(
     grid = sorted({*range(0, DAY_MINUTES - minutes + 1, step_minutes), target_minute})
     floor = not_before.timestamp()
 
-    found: list[tuple[tuple[int, int, float], datetime, datetime]] = []
-    outside: list[tuple[tuple[int, int, float], datetime, datetime]] = []
+    allowed = manager_hours.days if policy is None else policy.weekdays
+    in_window = (None if policy is None else
+                 (_minutes(policy.window_start), _minutes(policy.window_end)))
+    found: list[tuple[tuple[int, int, int, int, float], datetime, datetime]] = []
+    outside: list[tuple[tuple[int, int, int, int, float], datetime, datetime]] = []
     shared = False  # some time of the window is inside both people's hours
     first, last = window
     d = first
@@ -151,6 +172,7 @@ def free_slots(
         if d.weekday() not in manager_hours.days:
             d += timedelta(days=1)
             continue
+        off_day = int(d.weekday() not in allowed)
         day_gap = abs((d - target.date()).days)
         for t in grid:
             m_out = max(0, m_lo - t) + max(0, t + minutes - m_hi)
@@ -173,8 +195,12 @@ def free_slots(
             shared = shared or m_out + r_out == 0
             if busy_iv.overlaps(s_ts, e_ts):
                 continue
+            # 0: inside the policy window in both people's zones (or no policy given).
+            off_window = int(in_window is not None and not (
+                _within(start, end, *in_window)
+                and _within(start.astimezone(rz), end.astimezone(rz), *in_window)))
             (outside if m_out + r_out else found).append(
-                ((day_gap, abs(t - target_minute), s_ts), start, end))
+                ((off_day, off_window, day_gap, abs(t - target_minute), s_ts), start, end))
         d += timedelta(days=1)
     found = found if shared else outside
     found.sort(key=lambda item: item[0])

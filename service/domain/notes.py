@@ -49,7 +49,8 @@ and ``12/12`` are DAY/MONTH (UK style, the guidance's home); ``12 Dec``, ``12th 
 date without a year is the next such date on or after the meeting; ``Dec 2026`` (that
 month's last day); ``today``,
 ``tomorrow``, weekday names (the first such day after the meeting; ``next Friday`` is the
-Friday of the following week), ``end of week``/``this week`` (Friday), ``next week``
+Friday of the following week), ``end of week``/``this week`` (the last day of the
+manager's working week: Friday, or Thursday for a Sunday-Thursday week), ``next week``
 (meeting + 7 days), ``end of next week``, ``end of month``, ``next month``,
 ``in 3 days``/``in two weeks``.
 """
@@ -61,7 +62,7 @@ import functools
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -79,7 +80,7 @@ from service.domain.body import (
     sentinel_kind,
     strip_bullets,
 )
-from service.domain.due_dates import parse_due, split_due
+from service.domain.due_dates import MON_TO_FRI, parse_due, split_due
 from service.domain.recall import quoted
 from service.domain.ticks import (
     BOX,
@@ -201,8 +202,10 @@ def _unstrike(s: str) -> tuple[str, bool]:
 
 
 def parse_action(line: str, *, meeting_date: date, manager_name: str,
-                 report_name: str) -> NewAction | None:
-    """One action line in the forgiving form (see the module notes), or None."""
+                 report_name: str, working_days: Collection[int] = MON_TO_FRI
+                 ) -> NewAction | None:
+    """One action line in the forgiving form (see the module notes), or None.
+    ``working_days``: the manager's working week ("end of week" is its last day)."""
     s = clean_line(line)
     s = strip_bullets(s)
     s = _NUMBERING.sub("", s)
@@ -239,7 +242,7 @@ def parse_action(line: str, *, meeting_date: date, manager_name: str,
     known = [c for c in candidates if resolve_owner(c[1], manager_name, report_name)]
     _, raw_owner, rest = min(known or candidates, key=lambda c: c[0])
     owner = resolve_owner(raw_owner, manager_name, report_name) or raw_owner.strip(" *_")
-    text, due = split_due(rest.strip(), meeting_date)
+    text, due = split_due(rest.strip(), meeting_date, working_days)
     text = text.strip()
     if not text:
         return None
@@ -397,6 +400,7 @@ def parse_block(
     manager_name: str,
     report_name: str,
     template: str | None = None,
+    working_days: Collection[int] = MON_TO_FRI,
 ) -> ParsedNotes:
     """Notes, new actions and closed/open carried actions from our block read as text.
 
@@ -407,7 +411,8 @@ def parse_block(
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     try:
-        _parse(text, open_actions, meeting_date, manager_name, report_name, template, result)
+        _parse(text, open_actions, meeting_date, manager_name, report_name, template, result,
+               working_days)
     except Exception:  # pragma: no cover - defensive: a bug must not lose the notes
         result.fallback = True
         result.notes.clear()
@@ -421,7 +426,7 @@ def parse_block(
 
 def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
            manager_name: str, report_name: str, template: str | None,
-           result: ParsedNotes) -> None:
+           result: ParsedNotes, working_days: Collection[int] = MON_TO_FRI) -> None:
     by_id = {a.id: a for a in open_actions}
     seen: set[int] = set()
     static = _static_lines(manager_name, report_name)
@@ -544,7 +549,7 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
         question_pending = False
         if section == ag.ACTIONS_AGREED:
             new = parse_action(line, meeting_date=meeting_date, manager_name=manager_name,
-                               report_name=report_name)
+                               report_name=report_name, working_days=working_days)
             # A copied action line still open is that action, not a new one (its "by 20 Dec"
             # would move a year on); any other copied line is kept as a note.
             if new is not None and not copy:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from service.domain.due_dates import work_week
 from service.domain.model import WorkingHours
 from service.domain.policy import SlotPolicy
 from service.errors import ServiceError
@@ -33,11 +34,17 @@ _WINDOW = re.compile(r"policy window (\d\d:\d\d–\d\d:\d\d)")
 
 
 def describe_days(days: Iterable[int]) -> str:
-    """'Mon–Fri', 'Mon, Wed, Thu', or 'no days'."""
-    ds = sorted(set(days))
-    if not ds:
+    """'Mon–Fri', 'Sun–Thu', 'Mon, Wed, Thu', or 'no days'.
+
+    Days are listed from the first of the working week (after the longest run of days
+    off), as the people who work them read it: a Sunday-Thursday week is 'Sun–Thu', not
+    'Mon, Tue, Wed, Thu, Sun'."""
+    found = {d % 7 for d in days}
+    if not found:
         return "no days"
-    if len(ds) > 2 and ds == list(range(ds[0], ds[-1] + 1)):
+    first = work_week(found)[0]
+    ds = sorted(found, key=lambda d: (d - first) % 7)
+    if len(ds) > 2 and len(ds) == (ds[-1] - ds[0]) % 7 + 1:
         return f"{_DAY_NAMES[ds[0]]}–{_DAY_NAMES[ds[-1]]}"
     return ", ".join(_DAY_NAMES[d] for d in ds)
 
@@ -121,7 +128,8 @@ def compromises(note: str) -> tuple[Compromise, ...]:
         # The window level's own note, before this one, says why it gave no time.
         why = ("other 1-2-1s of the manager or the report already fill every time in it on "
                "the allowed days" if _TAKEN_END in note.split(OUTSIDE_WINDOW, 1)[0]
-               else "no time in it is inside both people's working hours all year round")
+               else "no time in it is inside both people's working hours all year round "
+               "(the window holds in each person's own zone; zones far apart may share none of it)")
         out.append(Compromise("outside_window", f"outside {window} (still inside both "
                                                 f"people's working hours): {why}"))
     start = note.find(_NO_OVERLAP)

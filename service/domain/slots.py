@@ -11,6 +11,8 @@ grid) and, for monthly cadence, which weekday of the month ("second Tuesday"; ne
 - hard: never overlapping another 1-2-1 of either person (``taken``: as manager or as
   report, in any series) up to ``taken_until`` (a year by default, longer than the
   look-ahead: a fortnightly and a monthly series can first collide in month three);
+- inside the policy window in each person's own zone (the first rule to give way,
+  below: a pair in zones far apart may have no window time in common);
 - hard where possible: a first meeting no later than ``first_by`` (after a cadence
   change, so the pair is not left waiting longer than one interval of the new cadence);
 - soft: as few look-ahead occurrences as possible overlapping either person's busy time;
@@ -324,11 +326,16 @@ class _Plan:
         return found
 
     def _build(self, level: str) -> list[_Candidate]:
-        m, minutes, clock = self.m, self.minutes, self.clock
+        m, r, minutes, clock = self.m, self.r, self.minutes, self.clock
         ws, we = self.window
         if level == "window":
             times = [t for t in self.grid if ws <= t and t + minutes <= we
                      and m.start <= t and t + minutes <= m.end]
+            # The window is local to each person (config: "in each person's own time
+            # zone"), so it narrows the report's working hours as it does the manager's
+            # above: a London manager's 13:00 is 08:00 in New York, outside the window
+            # there. (Empty when the two don't meet: every time is then rejected.)
+            r = _Hours(r.days, max(r.start, ws), min(r.end, we))
         elif level == "hours":
             times = [t for t in self.grid if m.start <= t and t + minutes <= m.end]
         else:
@@ -337,7 +344,7 @@ class _Plan:
         for n, p in enumerate(self.patterns):
             for t in times:
                 outside = _outside(level, t, minutes, p, self.fixed[n], self.unsure[n], clock,
-                                   m, self.r)
+                                   m, r)
                 if outside is None:
                     continue
                 report_t = (t + clock.delta(p.first_date, t)) % DAY_MINUTES

@@ -303,7 +303,8 @@ async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[Schedul
             start=occ.start, end=occ.end, original_start=occ.original_start,
             kind=CadenceKind(d.series.cadence), manager=people["manager"],
             report=people["report"], not_before=now + MIN_NOTICE,
-            step_minutes=ctx.settings.policy.step_minutes, between=d.between)
+            step_minutes=ctx.settings.policy.step_minutes, between=d.between,
+            policy=ctx.settings.slot_policy())
 
     decision = judge()
     role = decision.absent
@@ -512,7 +513,8 @@ def _decide_preps(ctx: JobContext, preps: list[_Prep],
                           manager=_attendee(ctx, view.manager, m_read, years, groups),
                           report=_attendee(ctx, view.report, r_read, years, groups),
                           not_before=now + MIN_NOTICE,
-                          step_minutes=ctx.settings.policy.step_minutes)
+                          step_minutes=ctx.settings.policy.step_minutes,
+                          policy=ctx.settings.slot_policy())
         # (A declined meeting Outlook keeps, "Save declined events", shows as free.)
         invited = any(i.start < p.end and p.start < i.end and i.status != "free"
                       for i in r_read)

@@ -34,6 +34,7 @@ from service.domain.records import OccurrenceRecord, PairingView
 from service.domain.status import ActionStatus, OccurrenceStatus, PairingStatus
 from service.errors import NotFound, Sealed, ServiceError
 from service.graph.wire import mailbox_gone
+from service.jobs.absence_due import working_days_of
 from service.jobs.context import JobContext
 from service.jobs.notes_seen import next_agendas
 from service.jobs.occurrences import calendar_read_at, report_declined
@@ -211,7 +212,8 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     meeting_date = occ.start.astimezone(ZoneInfo(zone)).date()
     parsed = parse_block(text, open_actions, meeting_date=meeting_date,
                          manager_name=view.manager.name, report_name=view.report.name,
-                         template=_template_text(ctx, view, occ, zone))
+                         template=_template_text(ctx, view, occ, zone),
+                         working_days=working_days_of(view.manager))
     store.replace_outlook_notes(view.pairing.id, occ.id, parsed.notes, now,
                                 actions=parsed.new_actions)
     added = 0

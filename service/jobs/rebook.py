@@ -311,7 +311,8 @@ def _slots(ctx: JobContext, missed: Missed, window: _Window,
                        window=(first, last), manager_hours=window.manager_hours,
                        report_hours=window.report_hours, busy=busy,
                        blocked_days=_public_holidays(ctx, view, first, last, groups),
-                       step_minutes=STEP_MINUTES, not_before=window.lo, limit=MAX_SLOTS)
+                       step_minutes=STEP_MINUTES, not_before=window.lo, limit=MAX_SLOTS,
+                       policy=ctx.settings.slot_policy())
     # Chosen nearest the missed time first, offered in time order: a manager reads a list of
     # times as a calendar, and "time 2" is then the second one in it.
     return sorted(slots), busy

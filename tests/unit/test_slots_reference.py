@@ -104,7 +104,6 @@ def reference(*, cadence: Cadence, manager_hours: WorkingHours, report_hours: Wo
     busy = _seconds([*manager_busy, *report_busy]) if free_busy_known else []
     booked = _seconds(taken)
     m_lo, m_hi = _span(manager_hours)
-    r_lo, r_hi = _span(report_hours)
     patterns: list[tuple[int, str | None, int, list[date]]] = []
     for wd in weekdays:
         if kind is CadenceKind.MONTHLY:
@@ -136,6 +135,10 @@ def reference(*, cadence: Cadence, manager_hours: WorkingHours, report_hours: Wo
     any_fit = False
     for level, times in levels:
         strict, blocked = level != "partial", 0
+        # The window is each person's own: in the report's zone it narrows their hours.
+        r_lo, r_hi = _span(report_hours)
+        if level == "window":
+            r_lo, r_hi = max(r_lo, ws), min(r_hi, we)
         ranked = []
         for wd, index, phase, dates in patterns:
             for t in times:

@@ -1,0 +1,47 @@
+"""A working week that is not Monday to Friday: its last day ends "end of week", and days
+are named from its first day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from service.domain.due_dates import parse_due, work_week
+from service.domain.slot_text import describe_days
+
+SUN_TO_THU = frozenset({6, 0, 1, 2, 3})
+
+
+@pytest.mark.parametrize(("days", "week"), [
+    (range(5), (0, 4)), (SUN_TO_THU, (6, 3)), ({0, 1, 3}, (0, 3)), (range(7), (0, 4)),
+    ((), (0, 4)), ({1, 2, 3, 4, 5}, (1, 5))])
+def test_work_week(days, week) -> None:
+    assert work_week(days) == week
+
+
+@pytest.mark.parametrize(("meeting", "text", "due"), [
+    (date(2026, 12, 8), "end of week", date(2026, 12, 10)),  # Tue -> Thu
+    (date(2026, 12, 10), "eow", date(2026, 12, 10)),  # Thu: that day
+    (date(2026, 12, 11), "end of week", date(2026, 12, 17)),  # Fri (weekend): next Thu
+    (date(2026, 12, 13), "end of week", date(2026, 12, 17)),  # Sun -> Thu
+    (date(2026, 12, 13), "end of next week", date(2026, 12, 24)),
+    (date(2026, 12, 10), "end of next week", date(2026, 12, 17)),
+])
+def test_end_of_week_in_a_sunday_to_thursday_week(meeting, text, due) -> None:
+    assert parse_due(text, meeting, SUN_TO_THU) == due
+
+
+def test_monday_to_friday_is_unchanged() -> None:
+    for day in range(7, 14):  # Mon 7 - Sun 13 Dec 2026
+        meeting = date(2026, 12, day)
+        assert parse_due("end of week", meeting) == parse_due("end of week", meeting, range(5))
+        assert parse_due("end of week", meeting).weekday() == 4  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("days", "text"), [
+    (range(5), "Mon–Fri"), (SUN_TO_THU, "Sun–Thu"), ({0, 2, 3}, "Mon, Wed, Thu"),
+    ({6, 0, 2}, "Sun, Mon, Wed"), (range(7), "Mon–Sun"), ((), "no days"),
+    ({4, 5, 6, 0}, "Fri–Mon")])
+def test_describe_days_reads_from_the_first_day_of_the_week(days, text) -> None:
+    assert describe_days(days) == text
