@@ -293,8 +293,11 @@ def agendas_due(store: Store, cfg: AgendaSettings, now: datetime
     firsts = {view.pairing.id for _o, _s, view, first in out if first}
     if not firsts:
         return out
-    # The pairs' meetings, read only when a first agenda is due (a few pairs per tick).
-    meetings = store.pairing_occurrences_of(firsts)
+    # The pairs' meetings, read only when a first agenda is due (a few pairs per tick), and
+    # only those ending within the grace or later: an earlier end is read back by now
+    # (capture_due_at), so it never holds an agenda back (waits_for_previous).
+    meetings = store.pairing_occurrences_of(
+        firsts, ending_after=now - timedelta(minutes=cfg.grace_minutes))
 
     def previous_end(occ: OccurrenceRecord, pairing_id: int) -> datetime | None:
         return max((o.end for o in meetings[pairing_id] if o.id != occ.id

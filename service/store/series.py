@@ -442,18 +442,21 @@ class SeriesRepository(Repository):
                        OccurrenceRow.status != OccurrenceStatus.WITHDRAWN)
                 .order_by(OccurrenceRow.start))]
 
-    def pairing_occurrences_of(self, pairing_ids: Iterable[int]
+    def pairing_occurrences_of(self, pairing_ids: Iterable[int],
+                               ending_after: datetime | None = None
                                ) -> dict[int, list[OccurrenceRecord]]:
-        """``pairing_occurrences`` of each pairing (every one given has a list), in bulk."""
+        """``pairing_occurrences`` of each pairing (every one given has a list), in bulk;
+        only those ending after ``ending_after`` when given (not a pair's whole history)."""
         ids = list(dict.fromkeys(pairing_ids))
         out: dict[int, list[OccurrenceRecord]] = {i: [] for i in ids}
+        recent = [] if ending_after is None else [OccurrenceRow.end > ending_after]
         with self.session() as s:
             for part in chunks(ids):
                 for pid, r in s.execute(
                         select(SeriesRow.pairing_id, OccurrenceRow)
                         .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
                         .where(SeriesRow.pairing_id.in_(part),
-                               OccurrenceRow.status != OccurrenceStatus.WITHDRAWN)
+                               OccurrenceRow.status != OccurrenceStatus.WITHDRAWN, *recent)
                         .order_by(OccurrenceRow.start)):
                     out[pid].append(convert.occurrence(r))
         return out

@@ -59,12 +59,13 @@ class Pairs:
         return [o for o in self.store.pairing_occurrences(self.view(email).pairing.id)
                 if o.status != "cancelled"]
 
-    def next_agenda(self, email: str, after: Any) -> tuple[OccurrenceRecord, Any]:
-        """Tick every 12 hours from ``after`` until a meeting starting later has its agenda:
+    def next_agenda(self, email: str, after: Any, step: timedelta = timedelta(hours=12)
+                    ) -> tuple[OccurrenceRecord, Any]:
+        """Tick every ``step`` from ``after`` until a meeting starting later has its agenda:
         that meeting, and the time of the tick."""
         now = after
-        for _ in range(80):
-            now += timedelta(hours=12)
+        for _ in range(int(timedelta(days=40) / step)):
+            now += step
             self.at(now)
             written = [o for o in self.meetings(email)
                        if o.start > after and o.agenda_state == "injected"]

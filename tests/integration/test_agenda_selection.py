@@ -140,8 +140,8 @@ def _build(store: Store, rng: random.Random) -> None:
             store.end_pairing(pairing.key, "left", BUILT)
 
 
-def _old_selection(store: Store, cfg: AgendaSettings, now: datetime
-                   ) -> list[tuple[int, bool]]:
+def _old_selection(store: Store, cfg: AgendaSettings, now: datetime,
+                   meetings: dict[int, list[Any]] | None = None) -> list[tuple[int, bool]]:
     """The agenda step's selection as it was: every meeting of the next days and their
     contexts read, each decided in Python."""
     horizon = now + timedelta(days=cfg.lead_working_days * 2 + 5)
@@ -149,7 +149,8 @@ def _old_selection(store: Store, cfg: AgendaSettings, now: datetime
               if o.status != OccurrenceStatus.CANCELLED]
     contexts = store.occurrence_contexts(coming)
     open_topics = store.open_topic_ids(view.pairing.id for _s, view in contexts.values())
-    meetings: dict[int, list[Any]] = {}
+    # Each pair's whole history, read once for every instant (the store is not changed).
+    meetings = {} if meetings is None else meetings
     out = []
     for occ in coming:
         context = contexts.get(occ.id)
@@ -190,13 +191,14 @@ def test_the_selection_finds_exactly_what_reading_every_meeting_found(store: Sto
     _build(store, random.Random(11))
     base = default_settings().agenda
     found = {"pending": 0, "update": 0, "left out": 0}
+    history: dict[int, list[Any]] = {}
     for lead, extra in SETTINGS:
         cfg = dataclasses.replace(base, lead_working_days=lead, extra_updates=extra)
         for now in NOWS:
             new = agendas_due(store, cfg, now)
             starts = [occ.start for occ, _s, _v, _f in new]
             assert starts == sorted(starts)
-            old = _old_selection(store, cfg, now)
+            old = _old_selection(store, cfg, now, history)
             assert sorted((occ.id, first) for occ, _s, _v, first in new) == sorted(old)
             horizon = now + timedelta(days=lead * 2 + 5)
             window = store.occurrences_between(now, horizon)

@@ -6,6 +6,7 @@ left, as the guidance asks of every 1-2-1 (seeds 001, 003, 004)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from tests.integration.test_agenda_content_invites import ROB, Pairs, with_agenda
@@ -24,7 +25,8 @@ def test_a_development_meeting_off_its_turn_does_not_skip_another_focus_area(
     shown: list[str] = []
     after = START
     while len([f for f in shown if f != "Development and growth"]) < 6:
-        occ, _ = pairs.next_agenda(ROB, after)
+        # A tick a day: an agenda is due two working days ahead, so none is missed.
+        occ, _ = pairs.next_agenda(ROB, after, step=timedelta(days=1))
         focus = [line for line in pairs.lines(occ) if line in FOCUS]
         assert len(focus) == 1, focus
         shown.append(focus[0])

@@ -62,11 +62,13 @@ def test_a_tick_with_nothing_due_costs_one_directory_read_whatever_the_size(
     assert report.occurrences.series == 0
 
 
-def test_one_held_meeting_from_agenda_to_last_read_back(db_url: str, settings_for: Any
+def test_one_held_meeting_from_agenda_to_last_read_back(tmp_path: Any, settings_for: Any
                                                         ) -> None:
     """Mia and Rob alone; Rob's first meeting, ticked hourly without the directory sync
     (a per-tick cost, not a per-meeting one: see the test above), from the rollout to the
-    end of its re-read window, Mia typing a note after it."""
+    end of its re-read window, Mia typing a note after it. (SQLite only: weeks of hourly
+    ticks, and the count is of Graph requests, which no store changes.)"""
+    db_url = f"sqlite:///{tmp_path / 'budget.db'}"
     org_ = Org(db_url, settings_for)
     org_.tenant = SandboxTenant(seed="request-budget-one", now=lambda: START)
     mia = org_.tenant.add_user("Mia Manager", "mia@contoso.example", hire_date=date(2020, 1, 1))
