@@ -154,3 +154,6 @@ class MailMessage:
     headers: tuple[tuple[str, str], ...] = ()  # internetMessageHeaders, when selected
     has_attachments: bool = False  # Graph's hasAttachments (inline images not counted)
     html: bool = False  # the body came as HTML (the text preference was not applied)
+    # An eventMessage (Graph's @odata.type): meeting mail the calendar sent — a request, an
+    # update, a cancellation, a response — whose body is the meeting's, not a person's mail.
+    meeting: bool = False

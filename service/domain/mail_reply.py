@@ -425,7 +425,17 @@ class TopicLines:
     shortened: int = 0  # lines cut to MAX_TOPIC_CHARS
 
 
-_REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|tr|sv|vs|rv|r)\s*(\[\d+\])?\s*:\s*)+", re.I)
+# Outlook writes its "RE:" and "FW:" in the sender's language: answering, "AW:" (German), "SV:"
+# (Swedish, Danish, Norwegian), "VS:" (Finnish), "R:"/"RIF:" (Italian), "RES:" (Brazilian
+# Portuguese), "Odp:" (Polish, Czech), "YNT:" (Turkish), "Antw:" (Dutch), "Vá:" (Hungarian),
+# "ΑΠ:"/"ΣΧΕΤ:" (Greek), "答复:"/"回复:"/"回覆:" (Chinese), "השב:" (Hebrew), "Odg:" (Croatian,
+# Serbian, Slovenian); forwarding, see _FORWARDS. A reply not known as one names its topic in
+# its subject: a one-line answer to the prep mail put "RES: Your 1-2-1 with Mia … what would
+# you like to talk about?: <the line>" on the agenda. (A colon may be full-width in CJK.)
+_FORWARDS = (r"fw|fwd|wg|tr|rv|i|enc|pd|vb|vl|doorst|ilt|İlt|tov|továbbítás|πρθ|转发|轉寄"
+             r"|הועבר|prosl")
+_REPLIES = r"re|aw|sv|vs|r|rif|res|odp|ynt|antw|vá|απ|σχετ|答复|回复|回覆|השב|odg"
+_REPLY_PREFIX = re.compile(rf"^\s*(({_REPLIES}|{_FORWARDS})\s*(\[\d+\])?\s*[:：]\s*)+", re.I)
 GENERIC_SUBJECTS = frozenset({"", "topic", "topics", "topic for our 1-2-1", "1-2-1",
                               "1:1", "one to one", "agenda"})
 
@@ -448,8 +458,11 @@ def is_reply(subject: str) -> bool:
 
 
 # Forwarding, not answering: Outlook's "FW:", Gmail's "Fwd:", German "WG:", French "TR:",
-# Spanish "RV:" (the first prefix decides: "RE: FW: …" answers a forward).
-_FORWARD_PREFIX = re.compile(r"^\s*(fw|fwd|wg|tr|rv)\s*(\[\d+\])?\s*:", re.I)
+# Spanish "RV:", Italian "I:", Brazilian Portuguese "ENC:", Polish "PD:", Swedish "VB:",
+# Finnish "VL:", Dutch "Doorst:", Turkish "İLT:", Hungarian "Továbbítás:", Greek "ΠΡΘ:",
+# Chinese "转发:"/"轉寄:", Hebrew "הועבר:", Croatian "Prosl:" (the first prefix decides: "RE:
+# FW: …" answers a forward; Danish and Norwegian "VS:" is Finnish "VS:", a reply).
+_FORWARD_PREFIX = re.compile(rf"^\s*({_FORWARDS})\s*(\[\d+\])?\s*[:：]", re.I)
 
 
 def is_forward(subject: str) -> bool:

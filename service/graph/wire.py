@@ -509,7 +509,10 @@ def mail_message_record(raw: dict[str, Any]) -> MailMessage:
         headers=tuple((str(h.get("name") or ""), str(h.get("value") or ""))
                       for h in raw.get("internetMessageHeaders") or () if isinstance(h, dict)),
         has_attachments=raw.get("hasAttachments") is True,
-        html=str((raw.get("body") or {}).get("contentType") or "").lower() == "html")
+        html=str((raw.get("body") or {}).get("contentType") or "").lower() == "html",
+        # A list of messages names a derived type's items by their @odata.type (minimal
+        # metadata): #microsoft.graph.eventMessage, eventMessageRequest, eventMessageResponse.
+        meeting="eventmessage" in str(raw.get("@odata.type") or "").lower())
 
 
 def body_patch(html: str, *, sensitivity: str | None = None) -> dict[str, Any]:

@@ -72,7 +72,15 @@ def incoming(message: MailMessage, view: PairingView) -> Incoming | None:
 
 
 def ignore_reason(message: MailMessage, box: str) -> str | None:
-    """Why a mail is never read as a person's words: a machine sent it, or it is ours."""
+    """Why a mail is never read as a person's words: a machine sent it, or it is ours.
+
+    Meeting mail too: once a plus-address is an attendee of a 1-2-1 (a report forwarded the
+    meeting there to add a topic, and Exchange listed the forwardee among the organizer's
+    attendees), each agenda put into the invite arrives as an update from the manager whose
+    body is the agenda: read as mail, its lines (our marker lines too) went back onto it as
+    the manager's topics, and the manager was thanked for them."""
+    if message.meeting:
+        return "meeting mail (an invitation, update, cancellation or response)"
     return (loop_reason(message.sender, box, message.headers, MAIL_KEY_HEADER)
             or machine_reason(message.subject, message.headers))
 

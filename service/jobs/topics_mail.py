@@ -8,7 +8,8 @@ that meeting's comments address. Each non-empty new line of a topics mail is one
 (service/domain/mail_reply.py strips quoted history, signatures and disclaimers).
 
 A mail is ignored — a log line with the reason, nothing stored, no reply, marked read — when
-a machine sent it (an out-of-office, a bounce, a list), it is our own coming back, it names
+a machine sent it (an out-of-office, a bounce, a list, meeting mail: an invitation, update,
+cancellation or response, whose body is the meeting's), it is our own coming back, it names
 no pair, its sender is not one of the pair, or it holds no new text. What is kept is keyed by
 the mail's Internet message id, so a crash, a second read or a second worker never keeps it
 twice, and the one-line acknowledgement (through the outbox) goes once. A topic that arrives

@@ -64,3 +64,45 @@ def test_a_wrapped_attribution_in_other_languages_is_cut(body: str) -> None:
     """Gmail wraps a long attribution line; in German and Dutch the verb comes before the
     name, so the second line is only the address: neither line is a topic."""
     assert new_text(body, sender_name="Rob Report") == "Budget"
+
+
+_PREP_SUBJECT = "Your 1-2-1 with Mia Manager on Tue 3 Mar: what would you like to talk about?"
+
+
+def _topics(subject: str, body: str) -> tuple[str, ...]:
+    """The topics a mail to the topics address adds (as jobs/topics_mail.py reads one)."""
+    return topic_lines(new_text(body), subject=mail_reply.bare_subject(subject),
+                       reply=mail_reply.is_reply(subject)
+                       and not mail_reply.is_forward(subject)).topics
+
+
+@pytest.mark.parametrize("prefix", [
+    "RES:",  # Portuguese (Brazil)
+    "Odp:",  # Polish
+    "YNT:",  # Turkish
+    "Antw:",  # Dutch
+    "Vá:",  # Hungarian
+    "ΑΠ:",  # Greek
+    "答复：",  # Chinese (Simplified), full-width colon
+    "回覆:",  # Chinese (Traditional)
+    "RE: RES:",
+])
+def test_a_reply_to_the_prep_mail_in_outlooks_other_languages_adds_only_what_was_written(
+        prefix: str) -> None:
+    """Outlook writes "Re:" in the sender's language: a one-line reply to the prep mail is
+    that one topic, never "RES: Your 1-2-1 with Mia …: what would you like to talk about?"
+    on the agenda."""
+    assert _topics(f"{prefix} {_PREP_SUBJECT}", "Quero falar sobre a minha promoção") == (
+        "Quero falar sobre a minha promoção",)
+    assert mail_reply.bare_subject(f"{prefix} Career chat") == "Career chat"
+
+
+@pytest.mark.parametrize("prefix", ["ENC:", "PD:", "VB:", "VL:", "İLT:", "转发:", "ΠΡΘ:",
+                                    "Doorst:"])
+def test_a_forward_in_outlooks_other_languages_is_named_by_the_forwarded_subject(
+        prefix: str) -> None:
+    """A forward's subject is the forwarded mail's (what to talk about), without Outlook's
+    prefix, in any of its languages."""
+    assert mail_reply.is_forward(f"{prefix} Team restructure")
+    assert _topics(f"{prefix} Team restructure", "can we talk about this?") == (
+        "Team restructure: can we talk about this?",)
