@@ -18,7 +18,7 @@ from service.graph.client import GraphClient
 from service.graph.factory import build_from_settings
 from service.jobs.context import JobContext, Progress
 from service.logs import register_secret
-from service.store.db import check_schema, shared_engine, upgrade
+from service.store.db import check_schema, keep_private, shared_engine, upgrade
 from service.store.leases import worker_identity
 from service.store.repo import Store
 
@@ -35,6 +35,7 @@ class App:
 def open_store(settings: Settings) -> Store:
     """The store; a SQLite file is created/upgraded on the spot (zero set-up), a server
     database must be upgraded explicitly with `onetoone db upgrade`."""
+    keep_private(settings.database.url)  # (a restored SQLite file keeps its old mode)
     engine = shared_engine(settings.database.url)
     if engine.url.get_backend_name() == "sqlite":
         upgrade(engine)

@@ -62,6 +62,8 @@ def _config(settings: Settings, deployed: str) -> Check:
 async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> list[Check]:
     checks = [_config(settings, deployed)]
     checks.append(_database(settings))
+    if exposed := _database_exposed(settings):
+        checks.append(exposed)
     if settings.pairs.source in ("file", "both") and settings.pairs.file is not None:
         checks.append(_pairs_file(str(settings.pairs.file)))
     from service.app import graph_for, load_sandbox
@@ -164,6 +166,23 @@ def _database(settings: Settings) -> Check:
                      "automatically on first run")
     return Check("database", False, f"schema {current or 'empty'}, needs {head}",
                  "Run `onetoone db upgrade`.")
+
+
+def _database_exposed(settings: Settings) -> Check | None:
+    """A SQLite file other users of the machine can read (restored from a backup, copied in):
+    said, not changed (a check changes nothing; the next run makes it owner-only)."""
+    from service.store.db import sqlite_exposed
+
+    exposed = sqlite_exposed(settings.database.url)
+    if not exposed:
+        return None
+    paths = " ".join(str(path) for path, _mode in exposed)
+    modes = ", ".join(f"{path.name} {mode:04o}" for path, mode in exposed)
+    return Check("database file", False,
+                 f"{paths} can be read or written by other users of this machine ({modes}); "
+                 "it holds every note, private ones included",
+                 f"Run `chmod 600 {paths}` (the worker also makes it owner-only when it next "
+                 "opens it).")
 
 
 def _token(graph: Any) -> tuple[Check, set[str] | None]:

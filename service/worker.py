@@ -39,6 +39,21 @@ CLOCK_CHECK_SECONDS = 30.0
 CLOCK_STEP_SECONDS = 60.0
 
 
+def _failed_steps(steps: list[str]) -> str:
+    """What /readyz says of a run whose ``steps`` failed ("name: error" each): which steps.
+    Not the errors: the probe answers anyone who can reach the port (0.0.0.0 in the
+    container image) and an error can name people and mailboxes (a pairs-file line, a
+    Graph error's user). The log has them (``tick.pairs_failed``, ``tick.step_failed``)."""
+    names = ", ".join(dict.fromkeys(step.partition(":")[0] for step in steps))
+    return f"step failed: {names} (details in the worker's log)"
+
+
+def _run_failed(exc: Exception, event: str) -> str:
+    """What /readyz says of a run that failed as a whole: the kind of error (AuthError,
+    StoreError...), not its words (see ``_failed_steps``); the log's ``event`` has them."""
+    return f"{type(exc).__name__} (details in the worker's log: {event})"
+
+
 class Worker:
     """Runs the jobs one at a time; keeps counters for /metrics and the last outcome."""
 
@@ -58,6 +73,8 @@ class Worker:
             identity or worker_identity(settings.worker.name),
             duty_lease(settings.worker, self.clock.speed))
         self.last_ok: datetime | None = None
+        # What failed, as /readyz says it (``_failed_steps``, ``_run_failed``): never the
+        # error's words, which can name people and mailboxes; the log has those.
         self.last_error: str | None = None
         # The directory sync's health, kept apart: a plain tick with nothing due makes no Graph
         # request, so its going through says nothing of syncs that keep failing (an expired
@@ -146,13 +163,13 @@ class Worker:
                 # ran) keeps the worker from counting as healthy until a run goes through.
                 if result.failed_steps:
                     self.counters["steps_failed"] += len(result.failed_steps)
-                    self.last_error = "; ".join(result.failed_steps)
+                    self.last_error = _failed_steps(result.failed_steps)
                 else:
                     self.last_ok, self.last_error = now, None
                 if sync:
                     # (tick() names a failed pairs step "pairs: ...": the sync's own part.)
                     pairs = [step for step in result.failed_steps if step.startswith("pairs:")]
-                    self._synced(now, "; ".join(pairs) or None)
+                    self._synced(now, _failed_steps(pairs) if pairs else None)
                 # Prefixed: a bare "created" would collide with LogRecord's own attribute
                 # (logging raises KeyError for extra keys that shadow one).
                 log.info("worker.tick", extra={
@@ -160,14 +177,14 @@ class Worker:
                     **{f"series_{key}": value for key, value in summary.items()}})
             except ServiceError as exc:
                 self.counters["tick_failures"] += 1
-                self.last_error = str(exc)
+                self.last_error = _run_failed(exc, "worker.tick_failed")
                 if sync:
                     self._synced(now, self.last_error)
                 log.error("worker.tick_failed", extra={"error": str(exc)})
                 self.give_up_duty()
             except Exception as exc:  # keep the worker alive; the next run retries
                 self.counters["tick_failures"] += 1
-                self.last_error = f"{type(exc).__name__}: {exc}"
+                self.last_error = _run_failed(exc, "worker.tick_crashed")
                 if sync:
                     self._synced(now, self.last_error)
                 log.exception("worker.tick_crashed")

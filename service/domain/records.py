@@ -248,6 +248,13 @@ class MailRecord:
         """The "to" recipients as people read them (for listings)."""
         return recipients_text(self.to)
 
+    def reaches(self, person: PersonRecord) -> bool:
+        """Whether the mail would go from ``person``'s mailbox (it is the sender) or into it
+        (to or cc: addresses compare without case)."""
+        address = person.email.lower()
+        return self.mailbox == person.id or any(
+            r.address.lower() == address for r in (*self.to, *self.cc))
+
 
 @dataclass(frozen=True)
 class PairingView:

@@ -23,6 +23,7 @@ from service.domain.records import (
     MailRecord,
     OccurrenceRecord,
     PairingView,
+    PersonRecord,
     Recipient,
     SeriesRecord,
 )
@@ -268,7 +269,11 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
     sent = store.sent_counts((row.mailbox for row in pending), now - timedelta(minutes=1))
     views = store.active_views(row.pairing_id for row in pending
                                if _replied(ctx, row))
+    gone = store.leavers_of_ended(row.pairing_id for row in pending)
     for n, row in enumerate(pending):
+        if left := [p for p in gone.get(row.pairing_id, ()) if row.reaches(p)]:
+            _hold_back(ctx, row, left)
+            continue
         if sent[row.mailbox] >= per_minute:
             report.deferred += 1  # Exchange's per-mailbox sending rate: next run
             continue
@@ -316,6 +321,18 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
         report.sent.append(row.key)
         log.info("mail.sent", extra={"key": row.key, "kind": row.kind})
     return report
+
+
+def _hold_back(ctx: JobContext, row: MailRecord, left: list[PersonRecord]) -> None:
+    """A mail about a pair that has ended, from or to someone who has left since (disabled,
+    deleted, out of scope): not sent. A leaver's mailbox outlives their account and is often
+    made a shared mailbox that a colleague reads, so a summary of their 1-2-1 (or a prep
+    mail, or a copy in the sender's Sent Items) would be read by someone outside the pair.
+    A mover's last summary still goes: both of that pair are still here."""
+    names = " and ".join(p.name or p.email for p in left)
+    if ctx.store.hold_back_mail(row.id, f"not sent: the pair ended and {names} left or is "
+                                        "no longer in scope"):
+        log.info("mail.held_back", extra={"key": row.key, "kind": row.kind})
 
 
 def _stored(ctx: JobContext, mail_id: int) -> MailRecord:

@@ -7,6 +7,7 @@ import functools
 import logging
 import os
 import sqlite3
+import stat
 import threading
 import time
 from collections import OrderedDict
@@ -66,6 +67,39 @@ def sqlite_folder_problem(url: str) -> tuple[str, str] | None:
         return (f"the file {path.absolute()} is not readable and writable by this user",
                 f"Give this user access to it, {other}")
     return None
+
+
+def sqlite_exposed(url: str) -> list[tuple[Path, int]]:
+    """The SQLite file behind ``url``, and its -wal and -shm files, that users other than
+    its owner may read or write, with their modes (none for other databases)."""
+    path = sqlite_path(url)
+    if path is None:
+        return []
+    out = []
+    for one in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = stat.S_IMODE(one.stat().st_mode)
+        except OSError:
+            continue  # not there (no -wal between runs), or not ours to look at
+        if mode & 0o077:
+            out.append((one, mode))
+    return out
+
+
+def keep_private(url: str) -> None:
+    """Make the SQLite file behind ``url`` (and its -wal and -shm) owner-only, as
+    ``make_engine`` creates it: a file restored from a backup or copied into place keeps
+    the mode it had (often readable by every user of the machine), and it holds every
+    note, private ones included. A file this user may not change (another's) is logged."""
+    for path, mode in sqlite_exposed(url):
+        try:
+            path.chmod(mode & 0o700)
+        except OSError as exc:
+            log.warning("store.file_exposed", extra={"path": str(path), "mode": f"{mode:04o}",
+                                                     "error": exc.strerror or str(exc)})
+        else:
+            log.warning("store.file_made_private", extra={"path": str(path),
+                                                          "mode": f"{mode:04o}"})
 
 
 def sqlite_open_error(url: str) -> str | None:

@@ -163,6 +163,15 @@ class OutboxRepository(Repository):
             result = s.execute(update(OutboxRow).where(*where).values(**values))
             return result.rowcount == 1  # type: ignore[attr-defined]
 
+    def hold_back_mail(self, mail_id: int, note: str) -> bool:
+        """pending -> suppressed, saying why in its error, atomically: a mail that must not
+        go (and that no worker has claimed meanwhile). Whether it was held back."""
+        with self.session() as s, s.begin():
+            result = s.execute(update(OutboxRow).where(
+                OutboxRow.id == mail_id, OutboxRow.status == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.SUPPRESSED, last_error=note))
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
     def settle_by_hand(self, mail_id: int, status: str, now: datetime, note: str
                        ) -> MailRecord:
         """An operator's decision on a failed or unconfirmed mail: send it again ('pending')

@@ -13,7 +13,13 @@ from datetime import datetime
 
 from sqlalchemy import or_, select, union
 
-from service.domain.records import OccurrenceRecord, PairingView, PersonUpdate, SeriesRecord
+from service.domain.records import (
+    OccurrenceRecord,
+    PairingView,
+    PersonRecord,
+    PersonUpdate,
+    SeriesRecord,
+)
 from service.domain.status import HOLDING_SERIES, MEETING_SERIES, PairingStatus
 from service.store import convert
 from service.store.agendas import AgendaRepository
@@ -105,4 +111,22 @@ class Store(
         for part in chunks(dict.fromkeys(pairing_ids)):
             out.update((v.pairing.id, v) for v in self._views(
                 PairingRow.id.in_(part) & (PairingRow.status == PairingStatus.ACTIVE)))
+        return out
+
+    def leavers_of_ended(self, pairing_ids: Iterable[int]) -> dict[int, list[PersonRecord]]:
+        """Of these pairings, those that have ended and one of whose people is gone from
+        the sources since (left, disabled, deleted, out of scope): those people, by pairing
+        id. One statement per few hundred pairings; usually it finds none."""
+        out: dict[int, list[PersonRecord]] = {}
+        person = convert.columns_of(PersonRow, PersonRecord)
+        with self.session() as s:
+            for part in chunks(dict.fromkeys(pairing_ids)):
+                for pid, *values in s.execute(
+                        select(PairingRow.id, *person)
+                        .join(PersonRow, or_(PersonRow.id == PairingRow.manager_id,
+                                             PersonRow.id == PairingRow.report_id))
+                        .where(PairingRow.id.in_(part),
+                               PairingRow.status == PairingStatus.ENDED,
+                               PersonRow.active.is_(False))):
+                    out.setdefault(pid, []).append(convert.person_from(values))
         return out

@@ -33,7 +33,8 @@ class RefusedToken(StaticTokenProvider):
 @pytest.fixture(params=["pairs file gone", "sign-in refused"])
 def failing_sync(request: pytest.FixtureRequest, tmp_path: Path, settings_for: Any,
                  monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str, Callable[[], None]]:
-    """Settings whose every directory sync fails, what its error says, and the mend."""
+    """Settings whose every directory sync fails, what /readyz says of it (never the
+    error's words: they can name people), and the mend."""
     settings = settings_for(f"sqlite:///{tmp_path / 'w.db'}")
     if request.param == "pairs file gone":
         # A share not mounted: every sync's pairs step fails, the rest of the run goes on.
@@ -44,9 +45,9 @@ def failing_sync(request: pytest.FixtureRequest, tmp_path: Path, settings_for: A
             share.mkdir()
             (share / "pairs.csv").write_text("# no pairs\n")
 
-        return dataclasses.replace(settings, pairs=pairs), "pairs file does not exist", mount
+        return dataclasses.replace(settings, pairs=pairs), "step failed: pairs", mount
     monkeypatch.setattr("service.graph.factory.StaticTokenProvider", RefusedToken)
-    return settings, "401", monkeypatch.undo
+    return settings, "AuthError", monkeypatch.undo
 
 
 def test_a_directory_sync_failing_for_three_sync_intervals_is_not_ready(
