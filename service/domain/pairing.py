@@ -119,6 +119,7 @@ def reconcile(
     names: Mapping[str, str] | None = None,
     whole_directory: bool = True,
     still_here: AbstractSet[str] = frozenset(),
+    excluded: AbstractSet[str] = frozenset(),
 ) -> list[PairAction]:
     """The actions that bring the stored pairings in line with the sources.
 
@@ -128,6 +129,8 @@ def reconcile(
     taken out of the file, not necessarily gone from the organisation. ``still_here``: of
     the people not present, those still enabled in the directory (in [pairs] exclude, out
     of the group scope): the reason, which their pair is mailed, must not say they left.
+    ``excluded``: of those, the ones in [pairs] exclude (with a pairs file alone, someone
+    still here and not present was taken out of the file, unless excluded).
 
     Deterministic: sorted by report email (report id when only the store knows the
     report), then pairing key.
@@ -153,6 +156,15 @@ def reconcile(
 
     def add(report_id: str, action: PairAction) -> None:
         actions.append((sort_name(report_id), action))
+
+    def absent(person_id: str) -> bool:
+        """Not in the sources because they left or are excluded (or, with the directory, out
+        of the group scope). With a pairs file alone, someone else still here who is not
+        present was taken out of the file (or skipped with a leaver's line): said so, not
+        that they left; a leaver whose line is still in it, or someone excluded, is said as
+        such, as with the directory (the pair is mailed the reason)."""
+        return person_id not in present_ids and (
+            whole_directory or person_id not in still_here or person_id in excluded)
 
     # 1. Which desired spec counts for each report. Nearly every report has one claim and
     # one live pairing: a list each only for those with more (a list per report was most
@@ -199,12 +211,12 @@ def reconcile(
         pairings = more_live.get(report_id) or ([one] if one is not None else [])
         if wanted_spec is None:
             for cur in pairings:
-                if not whole_directory and (report_id not in present_ids
-                                            or cur.manager_id not in present_ids):
+                gone = [i for i in (report_id, cur.manager_id) if i not in present_ids]
+                if not whole_directory and gone and not any(absent(i) for i in gone):
                     kind: ActionKind = "unpaired"
                     why = (f"{name(cur.manager_id)} and {name(report_id)} are no longer "
                            f"paired in {_file_of(cur.source)}")
-                elif report_id not in present_ids:
+                elif absent(report_id):
                     kind, why = (("unpaired", out_of_scope(report_id))
                                  if report_id in still_here else
                                  ("leave", f"{name(report_id)} left or was disabled"))

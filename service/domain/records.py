@@ -171,6 +171,9 @@ class RebookRecord:
     transaction_id: str | None = None
     booked_at: datetime | None = None
     updated_at: datetime
+    # The mailbox its links address (see jobs.rebook_reads.picks_in_sent_items); None: an
+    # offer made before this was kept.
+    picks_to: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -339,8 +339,11 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
     names |= {uid: usable[uid].name or usable[uid].email for uid in involved if uid in usable}
     # Not paired any more, but not gone either (excluded, out of the group scope).
     still_here = {i for i in gone if (u := everyone.get(i)) is not None and u.enabled}
+    left_out = {i for i in still_here if everyone[i].email in exclude
+                or everyone[i].upn in exclude}
     actions = reconcile(specs, current, present, policy, today, names=names,
-                        whole_directory=use_directory, still_here=still_here)
+                        whole_directory=use_directory, still_here=still_here,
+                        excluded=left_out)
     recadenced = sum(1 for a in actions if a.kind == "recadence")
     if recadenced >= MANY_RECADENCES:
         # Usually a [policy] change: each of these series is ended (its meetings to come

@@ -71,8 +71,20 @@ from service.jobs.context import JobContext
 from service.jobs.freebusy_packs import Calendars, ask, pack, per_organizer
 from service.jobs.holiday_groups import holiday_groups
 from service.jobs.missed_runs import settle_if_missed_again
-from service.jobs.rebook_mail import Missed, ended_mail, mail_row, offer_context, offer_mail
-from service.jobs.rebook_reads import PICK_NOTICE, picks_unread, read_sent_items
+from service.jobs.rebook_mail import (
+    Missed,
+    ended_mail,
+    mail_row,
+    offer_context,
+    offer_mail,
+    picks_mailbox,
+)
+from service.jobs.rebook_reads import (
+    PICK_NOTICE,
+    picks_in_sent_items,
+    picks_unread,
+    read_sent_items,
+)
 from service.jobs.schedule import working_hours
 from service.jobs.summaries import reminder_mail
 from service.render import render
@@ -108,11 +120,12 @@ async def rebook_missed(ctx: JobContext, now: datetime) -> RebookReport:
     report = RebookReport()
     await _offer_missed(ctx, now, report)
     await _resume_bookings(ctx, now, report)
-    if not ctx.settings.mail.topics_mailbox:
-        read = await read_sent_items(ctx, now, handle_booking)
-        report.booked += read.booked
-        report.reoffered += read.reoffered
-        report.failed += read.failed
+    # Without a service mailbox, and for offers made before one was set (their links
+    # address the manager, whatever the setting says now).
+    read = await read_sent_items(ctx, now, handle_booking)
+    report.booked += read.booked
+    report.reoffered += read.reoffered
+    report.failed += read.failed
     _expire(ctx, now, report)
     return report
 
@@ -232,7 +245,8 @@ def _offer_one(ctx: JobContext, offer: _Offer, calendars: Calendars,
     row = RebookRecord(pairing_id=view.pairing.id, missed_occurrence_id=missed.occ.id,
                        reason=reason,
                        status=RebookStatus.OFFERED if slots else RebookStatus.EXPIRED,
-                       slots=encode_slots(slots), token=token, offered_at=now, updated_at=now)
+                       slots=encode_slots(slots), token=token, offered_at=now, updated_at=now,
+                       picks_to=picks_mailbox(ctx, view))
     mail = None
     if slots and reason == MissedReason.NOT_HELD and ctx.settings.mail.reminders and (
             not store.has_mail(f"{missed.occ.id}:reminder")):
@@ -452,7 +466,8 @@ def _stale(ctx: JobContext, missed: Missed, rebook: RebookRecord,
     if fresh:
         token = secrets.token_hex(8)
         mail = offer_mail(ctx, missed, rebook.reason, token, fresh, "reoffer", now)
-        if store.reoffer_rebook(rebook.id, rebook.token, token, encode_slots(fresh), mail, now):
+        if store.reoffer_rebook(rebook.id, rebook.token, token, encode_slots(fresh), mail, now,
+                                picks_to=picks_mailbox(ctx, missed.view)):
             log.info("rebook.reoffered", extra={"rebook": rebook.id, "slots": len(fresh)})
             return f"re-offered {missed.label}"
     # Only while unpicked: another worker may have just booked this very time (so busy).
@@ -555,7 +570,7 @@ def _expire(ctx: JobContext, now: datetime, report: RebookReport) -> None:
     missed = store.occurrences_by_id(r.missed_occurrence_id for r in open_offers
                                      if r.booked_index is None)
     marks: dict[str, datetime] = {}
-    if not ctx.settings.mail.topics_mailbox and open_offers:
+    if any(picks_in_sent_items(ctx, r) for r in open_offers):
         marks = store.sent_items_read(v.manager.id for v in views_of.values())
     for rebook in open_offers:
         slots = decode_slots(rebook.slots)

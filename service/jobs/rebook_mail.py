@@ -58,12 +58,18 @@ def offer_mail(ctx: JobContext, missed: Missed, reason: str, token: str,
     return mail_row(ctx, missed, kind, subject, render("rebook_offer.html.j2", o=offer), now)
 
 
+def picks_mailbox(ctx: JobContext, view: PairingView) -> str:
+    """The mailbox an offer made now has its links address (kept with the offer, as the
+    setting may change while it is open): the service mailbox, else the manager's own."""
+    return ctx.settings.mail.topics_mailbox or view.manager.email
+
+
 def offer_context(ctx: JobContext, missed: Missed, reason: str, token: str,
                    slots: list[tuple[datetime, datetime]], kind: str) -> dict[str, Any]:
     """What an offer's mail says: the times as links that book them."""
     view, series = missed.view, missed.series
     box = ctx.settings.mail.topics_mailbox
-    target = box or view.manager.email
+    target = picks_mailbox(ctx, view)
     zone = ZoneInfo(series.time_zone)
     links = []
     for index, (start, _end) in enumerate(slots, 1):

@@ -1,11 +1,14 @@
-"""Reading rebooking picks from managers' Sent Items (no ``[mail] topics_mailbox``).
+"""Reading rebooking picks from managers' Sent Items (no ``[mail] topics_mailbox``, or an
+offer made before one was set).
 
 Without a service mailbox an offer's links address the manager's own plus-address, so a
-pick is a mail in their Sent Items (``Mail.Read``). Those reads ask only for mail sent since
-the last one, at most once a day per manager with an open offer and none otherwise: in the
-last run before the day's first pick deadline, else from the manager's midday, and once to
-close an offer (``sent_items_due``). Booking what a read finds is jobs/rebook.py's
-``handle_booking``, handed in (it needs this module's answers to close offers).
+pick is a mail in their Sent Items (``Mail.Read``); an offer keeps the address its links
+use, so one made before the admin set a service mailbox is still read from there. Those
+reads ask only for mail sent since the last one, at most once a day per manager with an open
+offer and none otherwise: in the last run before the day's first pick deadline, else from
+the manager's midday, and once to close an offer (``sent_items_due``). Booking what a read
+finds is jobs/rebook.py's ``handle_booking``, handed in (it needs this module's answers to
+close offers).
 """
 
 from __future__ import annotations
@@ -84,17 +87,34 @@ def _reader_day(view: PairingView, now: datetime) -> ReaderDay:
                      working=local.weekday() in hours.days)
 
 
+def picks_in_sent_items(ctx: JobContext, rebook: RebookRecord) -> bool:
+    """Whether a pick of this offer is read from the manager's Sent Items: its links do not
+    address the service mailbox the topics job reads now. That is every offer without one,
+    and an offer made before the admin set one (its links address the manager's own
+    plus-address: nothing else would ever read the pick) or changed it. (A pick the
+    manager sent to a service mailbox no longer read is in their Sent Items too.) An offer
+    made before the address was kept goes by the setting, as it did."""
+    box = (ctx.settings.mail.topics_mailbox or "").lower()
+    if rebook.picks_to is None:
+        return not box
+    return rebook.picks_to.lower() != box
+
+
 async def read_sent_items(ctx: JobContext, now: datetime, book: Book) -> SentItemsRun:
-    """Read the Sent Items of managers with an open offer, at most once a day each, when a
-    pick can matter (``sent_items_due``), asking only for mail sent since the last read, and
-    hand each pick found to ``book``."""
+    """Read the Sent Items of managers with an open offer whose picks arrive there
+    (``picks_in_sent_items``), at most once a day each, when a pick can matter
+    (``sent_items_due``), asking only for mail sent since the last read, and hand each pick
+    found to ``book``."""
     store = ctx.store
     run = SentItemsRun()
     offers: dict[str, list[OpenOffer]] = {}
     views: dict[str, PairingView] = {}
     # Read in bulk: open offers pile up (one per missed meeting until picked or closed), and
     # a run with no read due must not cost statements per offer.
-    offered = [r for r in store.rebooks([RebookStatus.OFFERED]) if r.booked_index is None]
+    offered = [r for r in store.rebooks([RebookStatus.OFFERED])
+               if r.booked_index is None and picks_in_sent_items(ctx, r)]
+    if not offered:
+        return run
     views_of = store.views_of_pairings(r.pairing_id for r in offered)
     missed = store.occurrences_by_id(r.missed_occurrence_id for r in offered)
     for rebook in offered:
@@ -151,10 +171,10 @@ async def read_sent_items(ctx: JobContext, now: datetime, book: Book) -> SentIte
 
 def picks_unread(ctx: JobContext, rebook: RebookRecord, view: PairingView | None,
                  now: datetime, marks: dict[str, datetime]) -> bool:
-    """Without a service mailbox: whether a pick for this offer (of the pairing ``view``)
+    """For an offer read from Sent Items: whether a pick for it (of the pairing ``view``)
     may sit unread in the manager's Sent Items (its closing read has not run; given up after
     ``CLOSE_GRACE`` past its last deadline, when Sent Items can't be read)."""
-    if ctx.settings.mail.topics_mailbox or rebook.booked_index is not None:
+    if not picks_in_sent_items(ctx, rebook) or rebook.booked_index is not None:
         return False
     if view is None:
         return False

@@ -249,6 +249,9 @@ class RebookRow(Base):
     transaction_id: Mapped[str | None] = mapped_column(String(80), unique=True)
     booked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The mailbox the offer's links address (migration 0021): the service mailbox, or the
+    # manager's own (a pick is read from their Sent Items). Null: an offer made before it.
+    picks_to: Mapped[str | None] = mapped_column(String(320))
 
 
 class TopicRow(Base):

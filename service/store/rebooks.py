@@ -92,7 +92,8 @@ class RebookRepository(Repository):
             return result.rowcount == 1  # type: ignore[attr-defined]
 
     def reoffer_rebook(self, rebook_id: int, old_token: str, new_token: str, slots: str,
-                       mail: MailRecord, now: datetime) -> bool:
+                       mail: MailRecord, now: datetime, *, picks_to: str | None = None
+                       ) -> bool:
         """Replace an open offer's slots and token (the old links stop working) and queue the
         new offer, in one transaction; False when it was re-offered before (the mail's key
         exists) or the offer is no longer open."""
@@ -101,7 +102,8 @@ class RebookRepository(Repository):
                 result = s.execute(update(RebookRow).where(
                     RebookRow.id == rebook_id, RebookRow.token == old_token,
                     RebookRow.status == RebookStatus.OFFERED, RebookRow.booked_index.is_(None))
-                    .values(token=new_token, slots=slots, updated_at=now))
+                    .values(token=new_token, slots=slots, updated_at=now,
+                            **({"picks_to": picks_to} if picks_to is not None else {})))
                 if result.rowcount != 1:  # type: ignore[attr-defined]
                     return False
                 s.add(convert.mail_row(mail))

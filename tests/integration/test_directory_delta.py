@@ -244,8 +244,9 @@ def test_a_pairs_file_is_resolved_from_the_delta_not_a_lookup_per_person(
     tenant.disable_user("rob@contoso.example")
     left, requests = sync(settings, tenant)
     assert requests == 1
-    assert kinds(left) == [("unpaired", key(tenant, "mia@contoso.example",
-                                            "rob@contoso.example"))]
+    # A leaver, as with the directory as the source (his line is still in the file).
+    assert kinds(left) == [("leave", key(tenant, "mia@contoso.example",
+                                         "rob@contoso.example"))]
     assert [w.split(": ", 1)[0] for w in left.warnings] == [f"{csv}:1"], left.warnings
     assert tenant.count("GET", r"^/users/(?!delta$)[^/]+$") == 0
 

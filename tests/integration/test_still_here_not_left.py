@@ -44,3 +44,29 @@ def test_a_disabled_report_still_left(settings) -> None:
     tenant.disable_user("rob@contoso.example")
     result = run(settings, tenant, NOW + timedelta(days=1))
     assert reasons(result) == ["Rob Report left or was disabled"]
+
+
+def test_with_a_pairs_file_an_excluded_or_disabled_person_is_said_as_such(
+        settings, tmp_path) -> None:
+    """With a pairs file as the only source, the admin adds Rob to [pairs] exclude (his line
+    stays in the file), and Max's account is disabled (his line is skipped until HR takes
+    it out). Neither pair is "no longer paired in pairs.csv": both are still listed there,
+    and that reason goes to the report in the cancellation."""
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("manager,report\nmia@contoso.example,rob@contoso.example\n"
+                     "mia@contoso.example,nia@contoso.example\n"
+                     "max@contoso.example,zed@contoso.example\n")
+    filed = dataclasses.replace(settings, pairs=dataclasses.replace(
+        settings.pairs, source="file", file=pairs))
+    tenant = org()
+    run(filed, tenant, NOW)
+    tenant.disable_user("max@contoso.example")
+    excluded = dataclasses.replace(filed, pairs=dataclasses.replace(
+        filed.pairs, exclude=("rob@contoso.example",)))
+    result = run(excluded, tenant, NOW + timedelta(days=1))
+    assert sorted(reasons(result)) == [
+        "Rob Report is no longer in scope for automatic 1-2-1s",
+        "manager Max Lead left and Zed Junior has no new manager"], reasons(result)
+    told = [m for box in ("rob@contoso.example", "zed@contoso.example")
+            for m in tenant.meeting_messages(box, "cancel")]
+    assert told and not any("pairs.csv" in str(m.get("body")) for m in told)
