@@ -19,7 +19,6 @@ also reads the report's answer and the time at the end.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -49,13 +48,12 @@ from service.jobs.notes_seen import (
     unread_since_due,
 )
 from service.jobs.retimed import MASTER_UNREAD, UNFOLLOWABLE, outlook_pattern
+from service.jobs.series_listing import SELECT, list_series
 from service.jobs.series_plan import MOVING
 from service.store.calendar_delta import DeltaLink, DeltaRepository
 
 log = logging.getLogger(__name__)
 
-# The body too: the agenda step writes into these occurrences without reading them again.
-SELECT = "id,start,end,isCancelled,originalStart,type,attendees,body"
 GAP_LOOK_AROUND = timedelta(days=60)  # how far a moved occurrence is looked for
 # How far past the look-ahead a delta window reaches: it is re-read whole (one request)
 # when the look-ahead outgrows it, about once a week.
@@ -65,8 +63,6 @@ DELTA_SLACK = timedelta(days=7)
 WATCH_CLOSE = timedelta(hours=24)
 # Series whose stored meetings are read together (see _with_meetings).
 MEETINGS_AT_ONCE = 250
-# Series listings in flight at once (the transport keeps 4 per mailbox and its overall cap).
-LISTINGS_AT_ONCE = 16
 # Outcomes the capture job decided; sync never undoes them.
 KEEP = (OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES)
 
@@ -393,20 +389,10 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
 async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any, datetime]],
                      report: SyncReport, failed: set[str]
                      ) -> dict[int, tuple[datetime | None, int]]:
-    """List each series' instances (side by side: the transport keeps Graph's per-mailbox
+    """List each series' occurrences (side by side: the transport keeps Graph's per-mailbox
     limit) and record them in turn; returns the next due instant of each series synced."""
     lo = window(ctx, now)[0]
-    gate = asyncio.Semaphore(LISTINGS_AT_ONCE)
-
-    async def fetch(series: Any, hi: datetime) -> list[CalendarEvent] | ServiceError:
-        async with gate:
-            try:
-                return await ctx.graph.instances(series.mailbox, series.event_id, lo, hi,
-                                                 SELECT)
-            except ServiceError as exc:  # NotFound included: told apart below
-                return exc
-
-    answers = await asyncio.gather(*(fetch(series, hi) for series, _view, hi in listed))
+    answers = await list_series(ctx, lo, [(series, hi) for series, _view, hi in listed])
     store = ctx.store
     # Read after the listings, in one statement: what each series has stored now.
     known_of = store.occurrences_of(series.id for series, _view, _hi in listed)

@@ -108,3 +108,68 @@ def test_one_held_meeting_from_agenda_to_last_read_back(tmp_path: Any, settings_
                                  # meetings, and lists any edited
         "send mail": 1,          # the summary to Rob
     }), org_.tenant.requests
+
+
+def test_a_managers_agendas_due_together_are_listed_with_one_read(tmp_path: Any,
+                                                                   settings_for: Any) -> None:
+    """When several of one manager's 1-2-1s have their agendas fall due in the same run
+    (meetings on the same day), their occurrences come from one read of that manager's
+    calendar (calendarView carries each occurrence's body, as instances does), not one
+    listing per series; every agenda is still written, into the occurrence so read."""
+    db_url = f"sqlite:///{tmp_path / 'listing.db'}"  # SQLite only: requests are counted
+    org_ = Org(db_url, settings_for)
+    org_.tenant = big_org()
+    org_.tick(START)  # the rollout (its own listings are not counted)
+    now, together = START, 0
+    while now < START + timedelta(days=14):
+        now += HOUR
+        org_.tenant.reset_counters()
+        report = org_.tick(now, sync=False)
+        assert report.agenda.failed == [] and report.occurrences.failed == []
+        listings: Counter[str] = Counter()
+        for method, path, who in org_.tenant.requests:
+            if method == "GET" and re.search(r"/instances$|/calendarView$", path):
+                listings[who or path] += 1
+        written: Counter[str] = Counter(label.split(" & ")[0]
+                                        for label in report.agenda.injected)
+        together += sum(1 for n in written.values() if n > 1)
+        assert all(n == 1 for n in listings.values()), (now, listings, written)
+    assert together, "no manager had two agendas due in one run: the test proves nothing"
+
+
+def test_a_series_deleted_among_a_managers_due_ones_is_still_noticed(tmp_path: Any,
+                                                                     settings_for: Any) -> None:
+    """Two of a manager's series have their agendas due in the same run, and the manager
+    deleted one of them in Outlook: the read of their calendar shows nothing of it, so it
+    is listed on its own (its instances answer 404) and marked deleted, never taken for a
+    series without meetings; the other still gets its agenda."""
+    db_url = f"sqlite:///{tmp_path / 'listing.db'}"  # SQLite only: requests are counted
+    from service.domain.series import occurrences as slots
+
+    org_ = Org(db_url, settings_for)
+    org_.tenant = big_org()
+    org_.tick(START)
+    views = [v for v in org_.store.views() if v.manager.name == "Manager 0"
+             and v.series is not None]
+    by_day: dict[date, list[Any]] = {}
+    for view in views:  # each one's first meeting far enough ahead to delete it before
+        ahead = slots(view.series, START + timedelta(days=4), START + timedelta(days=40))
+        if ahead:
+            by_day.setdefault(ahead[0][0].date(), []).append(view)
+    gone, kept = next(pair for pair in by_day.values() if len(pair) > 1)[:2]
+    org_.tenant.person_cancel("m0@contoso.example", gone.series.event_id)
+    now, deleted = START, []
+    while now < START + timedelta(days=40) and not deleted:
+        now += HOUR
+        org_.tenant.reset_counters()
+        report = org_.tick(now, sync=False)
+        deleted += report.occurrences.deleted
+    assert deleted == [f"Manager 0 & {gone.report.name}"]
+    # Noticed in the run that read the manager's calendar for both, then the series alone.
+    reads = [path for method, path, _who in org_.tenant.requests if method == "GET"]
+    assert any(p.endswith("/calendarView") for p in reads), reads
+    assert any(p.endswith(f"/events/{gone.series.event_id}/instances") for p in reads), reads
+    gone_now = org_.store.series(gone.series.id)
+    assert gone_now is not None and gone_now.status == "deleted"
+    assert any(o.agenda_state == "injected"
+               for o in org_.store.pairing_occurrences(kept.pairing.id))
