@@ -19,6 +19,11 @@ class PairsFileError(ServiceError):
     """The pairs CSV file has a line that cannot be used."""
 
 
+class TooManyEnds(PairsFileError):
+    """A pairs sync would end more pairs than [pairs] max_ends allows: refused whole, as a
+    bad pairs file is (the source is most likely wrong: a truncated file, the wrong group)."""
+
+
 class StoreError(ServiceError):
     """The database cannot be reached or is not at the expected schema version."""
 

@@ -27,6 +27,8 @@ from service.domain.status import WAIT_FOR_RESET, OutboxStatus, PairingStatus, S
 from service.errors import ServiceError
 
 NOW_HELP = "As of this ISO-8601 instant (default: now)."
+ALLOW_ENDS_HELP = ("Let this run's pairs sync end up to N pairs, over [pairs] max_ends (a "
+                   "real reorganisation; a later mass end is still refused).")
 
 
 def needs_decision(mail: Any) -> bool:
@@ -145,7 +147,8 @@ def _span(off: timedelta) -> str:
     return f"{when} {'ahead' if off > timedelta(0) else 'behind'}"
 
 
-def _run_tick(obj: Ctx, now_text: str | None, dry_run: bool, label: str) -> Any:
+def _run_tick(obj: Ctx, now_text: str | None, dry_run: bool, label: str,
+              allow_ends: int = 0) -> Any:
     """One tick as of --now, with a progress bar on a terminal."""
     from service.app import job_context
     from service.jobs.tick import tick
@@ -165,7 +168,7 @@ def _run_tick(obj: Ctx, now_text: str | None, dry_run: bool, label: str) -> Any:
     async def go() -> Any:
         with progress_bar(label) as update:
             async with job_context(obj.settings, now, progress=update) as jc:
-                return await tick(jc, now, dry_run=dry_run)
+                return await tick(jc, now, dry_run=dry_run, allow_ends=allow_ends)
 
     return asyncio.run(go())
 
@@ -173,10 +176,15 @@ def _run_tick(obj: Ctx, now_text: str | None, dry_run: bool, label: str) -> Any:
 @click.command("schedule")
 @click.option("--dry-run", is_flag=True, help="Show what would be created; change nothing.")
 @click.option("--now", "now_text", help=NOW_HELP)
+@click.option("--allow-ends", type=click.IntRange(min=0), default=0, metavar="N",
+              help=ALLOW_ENDS_HELP)
 @click.pass_obj
-def schedule_cmd(obj: Ctx, dry_run: bool, now_text: str | None) -> None:
+def schedule_cmd(obj: Ctx, dry_run: bool, now_text: str | None, allow_ends: int) -> None:
     """Sync pairs and create, extend or end series as needed."""
-    result = _run_tick(obj, now_text, dry_run, "Scheduling")
+    result = _run_tick(obj, now_text, dry_run, "Scheduling", allow_ends)
+    if result.pairs.refused:  # (a dry run's: a real run fails its pairs step, and says so)
+        err_console.print("[yellow]warning:[/yellow] " + escape(result.pairs.refused),
+                          highlight=False)
     print_schedule(result.schedule, dry_run)
     meetings_failed = print_meetings(result)
     if result.schedule.failed or meetings_failed:
@@ -186,10 +194,12 @@ def schedule_cmd(obj: Ctx, dry_run: bool, now_text: str | None) -> None:
 @click.command("tick")
 @click.option("--now", "now_text", help=NOW_HELP)
 @click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
+@click.option("--allow-ends", type=click.IntRange(min=0), default=0, metavar="N",
+              help=ALLOW_ENDS_HELP)
 @click.pass_obj
-def tick_cmd(obj: Ctx, now_text: str | None, dry_run: bool) -> None:
+def tick_cmd(obj: Ctx, now_text: str | None, dry_run: bool, allow_ends: int) -> None:
     """Run every due job once, as of an instant (replays, dry runs, cron)."""
-    result = _run_tick(obj, now_text, dry_run, "Running due jobs")
+    result = _run_tick(obj, now_text, dry_run, "Running due jobs", allow_ends)
     counts = result.pairs.counts()
     console.print("pairs: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
                                or "none"))

@@ -62,6 +62,13 @@ def check_value(k: Key, item: Raw) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise Bad("is not a list of text", f'Write it as {k.key} = ["...", "..."].')
         value = [v.strip() for v in value]
+    elif k.type == "auto":
+        if isinstance(value, str) and value.strip().lower() == "auto":
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise Bad('is not "auto" or a whole number from 0',
+                      'Set it to "auto" (with the quotes), a whole number (no quotes), or 0 '
+                      "for no limit.")
     elif k.type == "table" and not isinstance(value, dict):
         raise Bad(
             "is not a table",

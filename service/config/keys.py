@@ -47,8 +47,9 @@ GUID_EXAMPLE = "00000000-0000-0000-0000-000000000000"
 class Key:
     """One setting: where it lives, its type and default, and the one-line help shown to admins.
 
-    ``type`` is one of ``str``, ``int``, ``bool``, ``list`` (of strings) or ``table`` (a
-    ``[section.key]`` sub-table of string -> string). ``choices`` and ``minimum``/``maximum`` are
+    ``type`` is one of ``str``, ``int``, ``bool``, ``list`` (of strings), ``table`` (a
+    ``[section.key]`` sub-table of string -> string) or ``auto`` (the text "auto", read as
+    None, or a whole number from 0). ``choices`` and ``minimum``/``maximum`` are
     checked generically; anything more specific lives in :mod:`service.config.checks`.
     """
 
@@ -189,6 +190,11 @@ KEYS: tuple[Key, ...] = (
     Key("pairs", "file", "str", "",
         "Pairs CSV (manager,report[,cadence,minutes]); required when source is file or both."),
     Key("pairs", "exclude", "list", [], "Emails never paired, as manager or report."),
+    Key("pairs", "max_ends", "auto", "auto",
+        "Most pairs one sync may end (leavers, pairs no longer listed, a mover's old pair): a "
+        "sync that would end more changes nothing and fails, as a bad pairs file does, until "
+        "the source is fixed or `onetoone schedule --allow-ends N` allows that many once. "
+        "\"auto\": a fifth of the pairs, at least 10; a whole number: that many; 0: no limit."),
     # [agenda]
     Key("agenda", "lead_working_days", "int", 2,
         "Working days before each 1-2-1 that its agenda is written into the invite.",

@@ -338,6 +338,14 @@ def _from_env(k: Key, text: str) -> Any:
             return int(text)
         except ValueError:
             raise Bad("is not a whole number", int_fix(k)) from None
+    if k.type == "auto":
+        if text.lower() == "auto":
+            return "auto"
+        try:
+            return int(text)
+        except ValueError:
+            raise Bad('is not "auto" or a whole number from 0',
+                      "Set it to auto, a whole number, or 0 for no limit.") from None
     if k.type == "bool":
         if text.lower() in _TRUE:
             return True

@@ -104,6 +104,8 @@ class PairsSettings:
     group_id: str
     file: Path | None
     exclude: tuple[str, ...]
+    # The most pairs one sync may end: None "auto" (see domain.mass_end), 0 no limit.
+    max_ends: int | None = None
 
     @property
     def uses_directory(self) -> bool:

@@ -27,6 +27,8 @@ def describe(settings: Settings) -> list[tuple[str, str, str]]:
             shown = "set" if value else "not set"
         elif k.name == "database.url":
             shown = settings.database.safe_url
+        elif k.type == "auto" and value is None:
+            shown = "auto"
         else:
             shown = _plain(value)
         if k.name in ("microsoft.authority", "microsoft.graph_url") and origin == "default":

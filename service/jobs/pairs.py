@@ -23,6 +23,7 @@ from service.domain.directory import (
     merge_stream,
 )
 from service.domain.events import DirectoryUser
+from service.domain.mass_end import refusal
 from service.domain.model import PairSpec, Person
 from service.domain.pairing import (
     CurrentPairing,
@@ -39,7 +40,7 @@ from service.domain.pairs_csv import (
 )
 from service.domain.records import PairingRecord, PairingView, PersonRecord, PersonUpdate
 from service.domain.status import LIVE_PAIRINGS, WAIT_FOR_RESET, PairingStatus
-from service.errors import PairsFileError
+from service.errors import PairsFileError, TooManyEnds
 from service.jobs.context import JobContext
 from service.store.files import file_digest, read_pairs_file
 from service.store.people import PairingChange
@@ -84,6 +85,8 @@ class PairsPlan:
     # The counts of the actions when they are no longer all here: a sync that found
     # nothing new to gather (the last one's), or one applied (its "keep"s dropped).
     kept: dict[str, int] | None = None
+    # Why applying it would end too many pairs at once ([pairs] max_ends): it is not applied.
+    refused: str = ""
 
     def counts(self) -> dict[str, int]:
         if self.kept is not None:
@@ -145,10 +148,11 @@ async def _read_directory(ctx: JobContext, delta: DirectoryDelta | None = None
                                        delta_link=delta.delta_link)
 
 
-async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None = None
-                 ) -> PairsPlan:
+async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None = None,
+                 allow_ends: int = 0) -> PairsPlan:
     """Read the sources and work out the actions, changing nothing (``delta``: the
-    directory's changes, when already read)."""
+    directory's changes, when already read; ``allow_ends``: the ends the admin allowed this
+    run, over [pairs] max_ends)."""
     cfg = ctx.settings.pairs
     policy = ctx.settings.cadence_policy()
     exclude = {e.lower() for e in cfg.exclude}
@@ -353,10 +357,20 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
             "ended (its meetings to come cancelled, the report told) and a new one booked, "
             "all in this run. If a [policy] change caused it and that was not meant, put the "
             "setting back before the next run; `onetoone pairs` lists them.")
+    # A truncated file, the wrong group or a short directory read would end a mass of pairs
+    # (each report mailed a cancellation): said here, refused by sync_pairs.
+    sources = [str(cfg.file)] if use_file else []
+    if use_directory:
+        sources.append(f"the directory (group {cfg.group_id})" if cfg.group_id
+                       else "the directory")
+    where = " and ".join(sources)
+    refused = refusal(actions, len(current), cfg.max_ends, allow_ends, where) or ""
+    if refused:
+        warnings.append(refused)
     people = [PersonUpdate(id=u.id, email=u.email, name=u.name, hire_date=u.hire_date,
                            manages_others=u.id in manages) for u in usable.values()]
     return PairsPlan(actions=actions, people=people, present_ids=present, warnings=warnings,
-                     directory=read, stored=stored)
+                     directory=read, stored=stored, refused=refused)
 
 
 def _stranded_warning(boss: DirectoryUser, reports: list[str]) -> str:
@@ -432,10 +446,13 @@ def _already(stored: CurrentPairing | None, cadence: str, minutes: int, reason: 
         PairingStatus.ACTIVE, cadence, minutes, reason, source, False, "")
 
 
-async def sync_pairs(ctx: JobContext, now: datetime, *, dry_run: bool = False) -> PairsPlan:
+async def sync_pairs(ctx: JobContext, now: datetime, *, dry_run: bool = False,
+                     allow_ends: int = 0) -> PairsPlan:
     """Gather and (unless dry-run) apply. When the directory reports no change and nothing
     else the plan depends on changed since the last sync found nothing to do (see
-    ``_quiet_basis``), there is nothing to gather: only the new delta link is kept."""
+    ``_quiet_basis``), there is nothing to gather: only the new delta link is kept. A plan
+    that would end more pairs than [pairs] max_ends (or ``allow_ends``) allows is not
+    applied: TooManyEnds (a dry run shows it, with a warning)."""
     delta = None
     if not dry_run and _quiet_basis(ctx, now) is not None:
         delta = await _directory_delta(ctx)
@@ -447,9 +464,13 @@ async def sync_pairs(ctx: JobContext, now: datetime, *, dry_run: bool = False) -
             for warning in said:  # the directory still has the problem: said every sync
                 log.warning("pairs.warning", extra={"warning": warning})
             return PairsPlan([], [], set(), warnings=said, kept=kept)
-    plan = await gather(ctx, now.date(), delta=delta)
+    plan = await gather(ctx, now.date(), delta=delta, allow_ends=allow_ends)
     if dry_run:
         return plan  # shown: every action
+    if plan.refused:
+        # Nothing written, the directory's delta link neither: the next sync reads the
+        # same changes and is refused again until the source is fixed or the ends allowed.
+        raise TooManyEnds(plan.refused)
     counts = apply(ctx, plan, now)
     # What is left of an applied plan is its counts and the changes (a tick holds it to
     # the end, and the pairs kept as they are were most of it).

@@ -64,19 +64,22 @@ async def _retention(ctx: JobContext, now: datetime) -> None:
 
 
 async def tick(
-    ctx: JobContext, now: datetime, *, dry_run: bool = False, sync: bool = True
+    ctx: JobContext, now: datetime, *, dry_run: bool = False, sync: bool = True,
+    allow_ends: int = 0,
 ) -> TickReport:
     """Sync pairs (unless ``sync`` is False), keep every series scheduled, mirror
-    occurrences, read back notes and inject agendas."""
+    occurrences, read back notes and inject agendas. ``allow_ends``: pairs the sync may end
+    in this run over [pairs] max_ends (`--allow-ends`)."""
     failed: list[str] = []
     plan = PairsPlan([], [], set())
     if sync:
         try:
-            plan = await sync_pairs(ctx, now, dry_run=dry_run)
+            plan = await sync_pairs(ctx, now, dry_run=dry_run, allow_ends=allow_ends)
         except (PairsFileError, GraphError) as exc:
             if dry_run or isinstance(exc, AuthError):
                 raise  # (a dry run is the sync; without sign-in no later step can work)
-            # A refused pairs file (or a directory read that failed) changes no pairing:
+            # A refused pairs file (or a directory read that failed, or a sync that would
+            # end more pairs than [pairs] max_ends allows) changes no pairing:
             # the meetings already scheduled still get their agendas, notes and mail, and
             # the tick reports the step (exit 1), rather than everyone waiting for the fix.
             log.error("tick.pairs_failed", extra={"error": str(exc)})
