@@ -38,7 +38,7 @@ def status(obj: Ctx, now_text: str | None) -> None:
     series' own time zone."""
     from service.app import open_store
     from service.domain.attendance import missed_flag, run_history
-    from service.domain.slot_text import compromises
+    from service.domain.slot_text import HOURS_CHANGED, compromises
 
     store = open_store(obj.settings)
     now = obj.now(now_text)
@@ -92,8 +92,10 @@ def status(obj: Ctx, now_text: str | None) -> None:
         # A series booked at a compromise time stays flagged until it is moved (a new
         # series gets a new note): the schedule run said it once, this says it every time.
         compromised = compromises(view.series.slot_note) if view.series else ()
-        if compromised:
+        if any(c.code != HOURS_CHANGED for c in compromised):
             attention.append("compromise time")
+        if any(c.code == HOURS_CHANGED for c in compromised):
+            attention.append("outside someone's hours")
         # A pair the last run could not book (it is tried again every run): why, from the
         # run that refused it (the worker's log names it by its key only).
         unbooked = (view.pairing.note if view.pairing.note.startswith(NOT_BOOKED) and (
@@ -108,7 +110,8 @@ def status(obj: Ctx, now_text: str | None) -> None:
             details.append(f"{view.manager.name} & {view.report.name} <{view.report.email}>:")
             details += [f"  {unbooked}"] if unbooked else []
             details += [f"  {line}" for line in moved + rebooked]
-            details += [f"  booked at a compromise time: {c.words}" for c in compromised]
+            details += [f"  booked at a compromise time: {c.words}"
+                        if c.code != HOURS_CHANGED else f"  {c.words}" for c in compromised]
         table.add_row(
             escape(person_cell(view.manager)), escape(person_cell(view.report)),
             escape(view.pairing.status.replace("_", " ")), escape(next_text),

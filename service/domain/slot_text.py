@@ -16,6 +16,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from service.domain.due_dates import work_week
+from service.domain.hours_fit import HOURS_NOTE, HOURS_NOTE_END
 from service.domain.model import WorkingHours
 from service.domain.policy import SlotPolicy
 from service.errors import ServiceError
@@ -26,6 +27,8 @@ _LEVEL_TEXT = {
     "hours": "time inside both people's working hours",
 }
 _TAKEN_END = "clashes with other 1-2-1s of one of the two people."
+# The code of a time the manager chose that someone's changed working hours left behind.
+HOURS_CHANGED = "outside_changed_hours"
 OUTSIDE_WINDOW = "The 1-2-1 is outside the policy window but inside both working hours."
 _NO_OVERLAP = "The working hours don't overlap"
 _CLASH = re.compile(r"(\d+) of (\d+) meetings in the next (\d+) weeks clash with something "
@@ -114,7 +117,7 @@ class Compromise:
     """One way a booked time falls short of the rules: ``code`` for logs, ``words`` for
     the admin (what was given up and the true cause)."""
 
-    code: str  # "outside_window", "outside_working_hours" or "busy"
+    code: str  # "outside_window", "outside_working_hours", HOURS_CHANGED, "busy"...
     words: str
 
 
@@ -146,6 +149,14 @@ def compromises(note: str) -> tuple[Compromise, ...]:
             "busy", "over time already busy in one of the two calendars (all-day events "
             f"and leave count) at {hits} of its {total} meetings in the next {weeks} weeks: "
             "no acceptable time was free at all of them"))
+    at = note.find(HOURS_NOTE)
+    if at >= 0:
+        names = note[at + len(HOURS_NOTE):].split(HOURS_NOTE_END, 1)[0]
+        out.append(Compromise(
+            HOURS_CHANGED, f"outside the working hours of {names} since they changed in "
+            "Outlook (a new time zone or work week); its manager chose this time in Outlook, "
+            "so onetoone leaves it there: the manager should agree a new time with the "
+            "report and move the series"))
     late = _LATE_FIRST.search(note)
     if late is not None:
         out.append(Compromise("late_first", f"the first meeting at the new cadence is later "

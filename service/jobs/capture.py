@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from service.domain.agenda import OpenAction
 from service.domain.body import END, START, block_text, fingerprint
+from service.domain.hours_fit import HOURS_MOVED_WHY
 from service.domain.htmltext import html_to_text
 from service.domain.notes import action_fingerprint, parse_block
 from service.domain.readback import (
@@ -327,10 +328,11 @@ def _template_text(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zo
             return block
         end = block.rfind("\n", 0, end) + 1
         intro = html_to_text(intro_html(series, view.manager, view.report))
-        # A series moved off a clash says why first ("New time: …", either wording): a
-        # template line the body lacks is harmless.
-        moved = [html_to_text(f"<p>New time: {escape(moved_why(view.manager, mine))}</p>")
-                 .strip() for mine in (True, False)]
+        # A series moved off a clash or out of changed working hours says why first ("New
+        # time: …", any wording): a template line the body lacks is harmless.
+        moved = [html_to_text(f"<p>New time: {escape(why)}</p>").strip()
+                 for why in (moved_why(view.manager, True), moved_why(view.manager, False),
+                             HOURS_MOVED_WHY)]
         return f"{block[:end]}{chr(10).join(moved)}\n{intro}\n{block[end:]}"
     except (ServiceError, ValueError) as exc:
         # Without it the parser still knows its built-in lines; notes are read regardless.

@@ -7,18 +7,36 @@ joiner who set up Outlook after their series was booked, a move abroad) would ne
 the absence check: it would move meetings onto a day the person no longer works. The check
 uses these instead, and stores what changed, so the agenda's and the prep mail's lead times
 and the rebooking offers that read the stored rows follow too. No request of its own.
+
+What changed is also held against the series of those people (``retime_outside_hours``): one
+now outside someone's hours is booked again, once, at a time inside both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from service.domain.events import MailboxInfo
+from service.domain.hours_fit import (
+    HOURS_REASON,
+    hours_meet,
+    hours_note,
+    outside_whom,
+    without_hours_note,
+)
 from service.domain.records import PairingView, PersonRecord
-from service.jobs.series_plan import mailbox_fields, stored_differs, zone_known
+from service.domain.slot_text import compromises
+from service.domain.status import ENDING, SeriesStatus
+from service.jobs.series_plan import (
+    MOVING,
+    mailbox_fields,
+    stored_differs,
+    working_hours,
+    zone_known,
+)
 from service.store.repo import Store
 
 
@@ -52,8 +70,46 @@ class HoursTold:
         return replace(view, manager=self.person(view.manager),
                        report=self.person(view.report))
 
-    def store(self, store: Store, now: datetime) -> None:
-        """Keep what changed (nothing is written when nothing did)."""
+    def store(self, store: Store, now: datetime, fallback_zone: str) -> None:
+        """Keep what changed (nothing is written when nothing did), and re-time the series
+        now outside someone's hours (see ``retime_outside_hours``)."""
         if self._changed:
-            store.set_mailbox_infos(self._changed, now)
+            changed = store.set_mailbox_infos(self._changed, now)
             self._changed = {}
+            retime_outside_hours(store, changed, fallback_zone, now)
+
+
+def retime_outside_hours(store: Store, people: Collection[str], fallback_zone: str,
+                         now: datetime, skip: Collection[int] = ()) -> None:
+    """The live series of ``people`` (whose zone or working hours just changed) that now
+    fall outside either person's working hours: each is marked to end (the next schedule
+    run ends it, keeping the meetings held and their notes, and books the pair anew at a
+    time inside both, the report told by the new invite, as for a change of cadence). One
+    still inside both stays put. One whose time the manager chose by hand in Outlook (re-
+    timed there, or the pair's own series adopted) keeps it: a note says whose hours it is
+    outside, for `onetoone status`. Store reads only; ``skip``: pairings just booked."""
+    if not people:
+        return
+    pairings = {b.pairing_id for b in store.booked_series(list(people), [SeriesStatus.ACTIVE])}
+    for view in store.active_views(sorted(pairings - set(skip))).values():
+        series = view.series
+        if (series is None or series.status != SeriesStatus.ACTIVE
+                or series.slot_note.startswith((ENDING, MOVING))):
+            continue
+        manager_hours = working_hours(view.manager, fallback_zone)
+        report_hours = working_hours(view.report, manager_hours.time_zone)
+        # With an extension booked, the series before it still holds the meetings up to it.
+        holding = [s for s in store.pairing_series(view.pairing.id)
+                   if s.status == SeriesStatus.SUPERSEDED] + [series]
+        names = list(dict.fromkeys(name for s in holding for name in outside_whom(
+            s, [(view.manager.name, manager_hours), (view.report.name, report_hours)], now)))
+        kept = without_hours_note(series.slot_note)
+        if series.policy_cadence is not None:  # chosen by hand: flagged, not moved
+            note = "; ".join(filter(None, (kept, hours_note(names) if names else "")))
+            if note != series.slot_note:
+                store.update_series(series.id, now, slot_note=note)
+        elif names and (hours_meet(manager_hours, report_hours, series.minutes, now) or not any(
+                c.code == "outside_working_hours" for c in compromises(series.slot_note))):
+            # (One booked outside working hours that have no time in common, and still have
+            # none, would only be booked at another compromise: it stays, flagged as it was.)
+            store.update_series(series.id, now, slot_note=ENDING + HOURS_REASON)

@@ -21,6 +21,7 @@ from service.domain.cadence import (
     needs_extension,
     series_end_date,
 )
+from service.domain.hours_fit import HOURS_MOVED_WHY, HOURS_REASON
 from service.domain.model import CadenceKind
 from service.domain.own_series import is_own
 from service.domain.pairing import PairAction
@@ -141,6 +142,8 @@ class Scheduler(OverlapRepair, SeriesCreation):
             try:
                 current = self.ctx.store.live_series(pairing.id)
                 if current is not None:  # re-read under the claim: it may be done already
+                    if reason == HOURS_REASON:  # booked anew: its invite says why
+                        self._why[pairing.id] = HOURS_MOVED_WHY
                     await self.end_series(current, reason)
                     self.report.ended.append(f"{label}: {reason}")
             except ServiceError as exc:

@@ -32,6 +32,7 @@ from service.graph.wire import (
     series_event,
     transaction_id,
 )
+from service.jobs.hours_told import retime_outside_hours
 from service.jobs.series_found import SeriesFound
 from service.jobs.series_plan import (
     LEASE,
@@ -114,7 +115,12 @@ class SeriesCreation(SeriesFound):
         try:
             await self._plan(reads, claimed, total, posting)
             if self._settings_new and not self.dry_run:  # every read is in by now
-                self.ctx.store.set_mailbox_infos(self._settings_new, self.now)
+                changed = self.ctx.store.set_mailbox_infos(self._settings_new, self.now)
+                # Their other series may now fall outside their hours (those just booked
+                # were planned on them).
+                retime_outside_hours(self.ctx.store, changed,
+                                     self.slot_policy.fallback_time_zone, self.now,
+                                     skip=[v.pairing.id for v in views])
             await asyncio.gather(*posting)
         finally:
             for task in reads + posting:  # only left running when planning failed

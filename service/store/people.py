@@ -84,7 +84,8 @@ def _views_select() -> tuple[Any, tuple[int, int, int, int]]:
 
 # Reads the schedule job makes for every manager, built once: building a statement costs
 # more than running it for a few rows (SQLAlchemy caches the SQL, not the object).
-_WORKING_DAYS = select(PersonRow.id, PersonRow.working_days).where(
+_MAILBOX_COLUMNS = select(PersonRow.id, PersonRow.time_zone, PersonRow.working_days,
+                          PersonRow.working_start, PersonRow.working_end).where(
     PersonRow.id.in_(bindparam("ids", expanding=True)))
 _PERSON = cast(Table, PersonRow.__table__)
 _SET_MAILBOX = update(_PERSON).where(_PERSON.c.id == bindparam("pid"))
@@ -205,7 +206,8 @@ class PeopleRepository(Repository):
                 row.working_start, row.working_end = start, end
                 row.mailbox_read_at = now
 
-    def set_mailbox_infos(self, infos: Mapping[str, Mapping[str, Any]], now: datetime) -> None:
+    def set_mailbox_infos(self, infos: Mapping[str, Mapping[str, Any]], now: datetime
+                          ) -> set[str]:
         """``set_mailbox_info`` for many people (by id: its keyword arguments), in one
         transaction.
 
@@ -213,10 +215,14 @@ class PeopleRepository(Repository):
         Core executemany, not an ORM row loaded, compared and flushed per person (a tenth
         of a second of the event loop at 1,000 pairs). So it does itself what the flush
         hook does for such a write (store/due.py): the series of a manager whose working
-        days changed are due to be worked out again."""
+        days changed are due to be worked out again. Returns the ids of the people whose
+        zone or working hours changed (their series may now fall outside them)."""
+        changed: set[str] = set()
         with self.session() as s, s.begin():
             for part in chunks(list(infos)):
-                stored = {pid: days for pid, days in s.execute(_WORKING_DAYS, {"ids": part})}
+                was = {row[0]: tuple(row[1:]) for row in s.execute(_MAILBOX_COLUMNS,
+                                                                   {"ids": part})}
+                stored = {pid: row[1] for pid, row in was.items()}
                 values = [{"pid": pid, "time_zone": infos[pid]["time_zone"],
                            "working_days": convert.days_text(infos[pid]["days"]),
                            "working_start": infos[pid]["start"],
@@ -227,6 +233,9 @@ class PeopleRepository(Repository):
                 s.execute(_SET_MAILBOX, values)
                 forget_due_of_managers(s.connection(), [
                     v["pid"] for v in values if v["working_days"] != stored[v["pid"]]])
+                changed.update(v["pid"] for v in values if was[v["pid"]] != (
+                    v["time_zone"], v["working_days"], v["working_start"], v["working_end"]))
+        return changed
 
     def mailbox_read(self, ids: Iterable[str]) -> dict[str, datetime]:
         """When each person's mailbox settings were last read (people never read, or

@@ -1,0 +1,90 @@
+"""Whether a booked series still sits inside both people's working hours, after one of them
+changed theirs in Outlook (a move abroad: London to Sydney; a new work week).
+
+A series keeps the instant it was booked at, so a London 10:30 becomes 21:30 for a manager
+now in Sydney. Looked at only when someone's stored hours or zone change (no request of its
+own): a series now outside them is booked again once at a time inside both (the end and
+rebook a change of policy takes), one still inside stays put, and one whose time its manager
+chose by hand in Outlook keeps it, with a note `onetoone status` shows (see ``slot_text``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from service.domain.model import WorkingHours
+from service.domain.series import StoredSeries, occurrences
+
+# How far ahead a series' meetings are held against the hours: long enough to span a DST
+# change, short enough to be a few dozen meetings.
+LOOK = timedelta(weeks=13)
+# The reason a series ends to be booked again (its cancelled meetings say it to the report).
+HOURS_REASON = ("its time fell outside working hours that changed in Outlook; a new series "
+                "at a time inside both people's working hours replaces it")
+# The "New time:" sentence of the series booked in its place (also known to the read-back,
+# which must not take it for the manager's words when the agenda's end line is gone).
+HOURS_MOVED_WHY = ("the old time fell outside working hours that changed in Outlook (a new "
+                   "time zone or work week), so onetoone moved this series to a time inside "
+                   "both people's working hours.")
+# The slot-note sentence of a series its manager chose, left where it is (see slot_text).
+HOURS_NOTE = "Outside the working hours of "
+HOURS_NOTE_END = " since they changed in Outlook."
+
+
+def _inside(start: datetime, end: datetime, hours: WorkingHours) -> bool:
+    zone = ZoneInfo(hours.time_zone)
+    ls, le = start.astimezone(zone), (end - timedelta(seconds=1)).astimezone(zone)
+    if ls.weekday() not in hours.days or ls.date() != le.date():
+        return False
+    after = ls.time() >= hours.start
+    # An end of 00:00 is "until midnight" (overnight shifts are not modelled; as slots.py).
+    before = hours.end <= hours.start or end.astimezone(zone).time() <= hours.end
+    return after and before
+
+
+def outside_whom(series: StoredSeries, hours: Sequence[tuple[str, WorkingHours]],
+                 now: datetime) -> list[str]:
+    """The names (of ``hours``: name and working hours) for whom any meeting of ``series``
+    in the coming ``LOOK`` falls outside their working hours, in their own zone."""
+    times = occurrences(series, now, now + LOOK, open_ended=True)
+    return [name for name, h in hours if any(not _inside(s, e, h) for s, e in times)]
+
+
+def _span(d: date, hours: WorkingHours) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(hours.time_zone)
+    end = (datetime.combine(d, hours.end, tzinfo=zone) if hours.end > hours.start
+           else datetime.combine(d + timedelta(days=1), time(0), tzinfo=zone))
+    return datetime.combine(d, hours.start, tzinfo=zone), end
+
+
+def hours_meet(a: WorkingHours, b: WorkingHours, minutes: int, now: datetime) -> bool:
+    """Whether some day of the coming week holds ``minutes`` inside both people's working
+    hours (each in their own zone): else any time is a compromise (London and Sydney)."""
+    for n in range(7):
+        day = (now + timedelta(days=n)).astimezone(ZoneInfo(a.time_zone)).date()
+        if day.weekday() not in a.days:
+            continue
+        lo, hi = _span(day, a)
+        theirs = lo.astimezone(ZoneInfo(b.time_zone)).date()
+        for d in (theirs - timedelta(days=1), theirs, theirs + timedelta(days=1)):
+            if d.weekday() in b.days:
+                blo, bhi = _span(d, b)
+                if min(hi, bhi) - max(lo, blo) >= timedelta(minutes=minutes):
+                    return True
+    return False
+
+
+def hours_note(names: Sequence[str]) -> str:
+    return f"{HOURS_NOTE}{' and '.join(names)}{HOURS_NOTE_END}"
+
+
+def without_hours_note(note: str) -> str:
+    """``note`` less a ``hours_note`` appended to it."""
+    at = note.find(HOURS_NOTE)
+    if at < 0:
+        return note
+    end = note.find(HOURS_NOTE_END, at)
+    rest = note[end + len(HOURS_NOTE_END):] if end >= 0 else ""
+    return (note[:at].rstrip("; ") + rest).strip()
