@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from benchmarks.soak_people import GROUP_NY, HOLIDAYS, People, stamp
 from service.domain.absence import holiday_calendar
 from service.domain.model import WEEKDAYS
+from service.domain.retime import is_cut
 from service.domain.status import PairingStatus
 from service.graph.payloads import PAIRING_PROPERTY
 from service.sandbox.occurrences import occurrences as sandbox_occurrences
@@ -148,9 +149,10 @@ class Checks:
 
     def meets(self, now: datetime) -> None:
         deleted = self.p.done_to_series(" deleted series ")  # the manager chose so
-        # A series the manager gave an end date in Outlook: documented as not followed yet
-        # (how-it-decides.md, "Re-timed by the manager"): its meetings after the end read as
-        # cancelled and the pair is left with none, unsaid. Counted, not reported each time.
+        # A series the manager gave an end date in Outlook is followed once onetoone next
+        # lists it (how-it-decides.md, "Cut short by the manager"): the pair is then ended
+        # (or takes on a new series) by the tick after. Until then (a monthly pair's next
+        # agenda may be weeks away) it may have no meeting ahead: counted, not a break.
         shortened = self.p.done_to_series(" shortened ")
         horizon = (now + timedelta(weeks=6)).strftime("%Y-%m-%d")
         for v in self.store.views([PairingStatus.ACTIVE]):
@@ -161,9 +163,10 @@ class Checks:
             found = self.one_to_ones(v.manager.email, v.report.email, now)
             if not any(o["start"]["dateTime"][:10] <= horizon for _i, items in found
                        for o in items):
-                if pair(v) in shortened:
-                    self.known.add(f"no meeting ahead after an end date set in Outlook: "
-                                   f"{pair(v)}")
+                if pair(v) in shortened and (v.series is None or not is_cut(v.series)
+                                             or v.series.updated_at > now - timedelta(days=1)):
+                    self.known.add(f"no meeting ahead after an end date set in Outlook, not "
+                                   f"followed yet: {pair(v)}")
                     continue
                 self.bad(f"active pair {v.manager.email} / {v.report.email} has no meeting in "
                          f"the next six weeks (series "

@@ -196,6 +196,9 @@ def print_schedule(report: Any, dry_run: bool) -> None:
         err_console.print("[yellow]warning:[/yellow] " + escape(line), highlight=False)
     for line in report.deleted_by_manager:
         err_console.print("[yellow]deleted by manager (not recreated):[/yellow] " + escape(line))
+    for line in report.ended_in_outlook:
+        err_console.print("[yellow]ended in Outlook by the manager (not re-booked):[/yellow] "
+                          + escape(line), highlight=False)
     for line in report.own_series:
         err_console.print("[yellow]left to their own series (not booked):[/yellow] "
                           + escape(line), highlight=False)
@@ -262,6 +265,9 @@ def print_meetings(result: Any) -> bool:
     for line in result.occurrences.retimed if result.occurrences else []:
         console.print("series re-timed in Outlook by the manager (followed): " + escape(line),
                       highlight=False)
+    for line in result.occurrences.cut if result.occurrences else []:
+        console.print("series cut short in Outlook by the manager (its meetings after the new "
+                      "end withdrawn; not extended): " + escape(line), highlight=False)
     for line in result.occurrences.unfollowable if result.occurrences else []:
         err_console.print("[yellow]series changed in Outlook to a pattern onetoone cannot book "
                           "(weekly, fortnightly or monthly on one day are; its meetings are "

@@ -34,7 +34,7 @@ from typing import Literal
 from service.domain.cadence import choose_cadence
 from service.domain.model import CadenceKind, PairSpec, Person
 from service.domain.policy import CadencePolicy
-from service.domain.status import LIVE_PAIRINGS, PairingStatus
+from service.domain.status import ENDED_IN_OUTLOOK, LIVE_PAIRINGS, PairingStatus
 
 ActionKind = Literal["join", "move", "leave", "unpaired", "recadence", "keep", "blocked"]
 
@@ -54,6 +54,8 @@ class CurrentPairing:
     source: str = ""
     ended: bool = False
     end_reason: str = ""
+    # SERIES_DELETED: the manager cut the series short in Outlook (not deleted it).
+    ended_in_outlook: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +264,13 @@ def reconcile(
 
 def _same_pair(spec: PairSpec, cur: CurrentPairing, policy: CadencePolicy,
                today: date) -> PairAction:
+    if cur.status == PairingStatus.SERIES_DELETED and cur.ended_in_outlook:
+        return PairAction(
+            "blocked", spec.key, spec, cur,
+            f"{ENDED_IN_OUTLOOK}: {spec.manager.name or spec.manager.email} gave the 1-2-1 "
+            f"series with {spec.report.name or spec.report.email} an earlier end in Outlook "
+            "and it is over; it is not booked again automatically. If the pair should meet "
+            f"again, run `onetoone pairs reset {spec.report.email}`.")
     if cur.status == PairingStatus.SERIES_DELETED:
         return PairAction(
             "blocked", spec.key, spec, cur,

@@ -26,6 +26,11 @@ from service.domain.status import AgendaState, OccurrenceStatus
 # The series' columns a whole-series edit in Outlook can change.
 PATTERN_COLUMNS = ("cadence", "minutes", "weekday", "week_index", "start_time", "time_zone",
                    "first_date", "range_end")
+# The slot note of a series the manager cut short in Outlook, before when it was seen: it is
+# not extended (that would book the pair beside the series Outlook made from the cut, or
+# against the manager's wish); once its last meeting is over the pair's new series in
+# Outlook is taken on, or the pair is shown as ended there (``jobs.series_found``).
+CUT = "cut short in Outlook by the manager"
 # Meetings to come that a re-timing can withdraw (settled ones stay as they are).
 OPEN = (OccurrenceStatus.SCHEDULED, OccurrenceStatus.MOVED, OccurrenceStatus.DECLINED)
 
@@ -48,6 +53,11 @@ def looks_retimed(series: StoredSeries, items: Sequence[CalendarEvent], lo: date
     return False
 
 
+def is_cut(series: Any) -> bool:
+    """Whether the manager cut the series short in Outlook (its range end came sooner)."""
+    return series.slot_note.startswith(CUT)
+
+
 def followable(event: CalendarEvent) -> bool:
     """Whether the master's recurrence is one onetoone books and can carry on: weekly or
     fortnightly on one day, or monthly on one day of a given week."""
@@ -64,15 +74,17 @@ def followable(event: CalendarEvent) -> bool:
 def adopted_columns(series: StoredSeries, master: CalendarEvent) -> dict[str, Any]:
     """The stored series' columns that the master (read with start, end, recurrence and
     originalStartTimeZone) now says otherwise; empty when nothing differs. The range end
-    is taken only from an end-dated range reaching further (onetoone keeps series
-    end-dated and extends them itself). A range cut short is not taken: that is how
-    Outlook splits a series ("this and all following events" makes a new series from the
-    cut), and extending the cut one would book the pair twice; its meetings after the cut
-    are left to the sync's usual reading (cancelled, as before)."""
+    is taken from an end-dated range reaching further (onetoone keeps series end-dated
+    and extends them itself), and from any range ending sooner: the manager cut the series
+    short (an earlier end date or fewer meetings in the series form, or "this and all
+    following events", which ends it before the meeting picked and starts a new series
+    there). Its meetings after the cut are then withdrawn, not missed, and the series is
+    never extended (see ``is_cut``)."""
     said = series_from_event(master, series.time_zone)
     rec = master.recurrence
-    if (rec is None or rec.range_type != "endDate" or rec.end_date is None
-            or said["range_end"] < series.range_end):
+    if rec is None or said["range_end"] == series.range_end or (
+            said["range_end"] > series.range_end
+            and (rec.range_type != "endDate" or rec.end_date is None)):
         said.pop("range_end")
     return {name: value for name, value in said.items()
             if name in PATTERN_COLUMNS and getattr(series, name) != value}
@@ -132,6 +144,16 @@ def as_settled(stored: Sequence[Any], rows: Sequence[dict[str, Any]]) -> list[An
     status = {row["original_start"]: row["status"] for row in rows if "status" in row}
     return [replace(o, status=status[o.original_start]) if o.original_start in status else o
             for o in stored]
+
+
+def unlisted_slot(series: StoredSeries, stored: Sequence[Any], items: Sequence[CalendarEvent],
+                  lo: datetime, hi: datetime) -> bool:
+    """Whether a slot of the stored pattern in ``[lo, hi)`` is neither listed nor recorded:
+    a meeting deleted before onetoone first saw it, or the series cut short in Outlook (an
+    earlier end: its slots after it are gone). The master tells which, before anything is
+    recorded as cancelled (a missed 1-2-1, with a rebooking offer)."""
+    seen = {item.slot for item in items} | {o.original_start for o in stored}
+    return any(start not in seen for start, _end in series_occurrences(series, lo, hi))
 
 
 def vanished(stored: Sequence[Any], items: Sequence[CalendarEvent], lo: datetime,

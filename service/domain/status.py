@@ -21,6 +21,10 @@ class PairingStatus(StrEnum):
     OWN_SERIES = "own_series"
 
 
+# How the note of a pair SERIES_DELETED begins when its manager cut the series short in
+# Outlook, rather than deleting it, and its last meeting is over (the pairs sync keeps the
+# wording apart).
+ENDED_IN_OUTLOOK = "Ended in Outlook by the manager"
 # Pairings still on the books: the pairs sync reconciles them and the CLI finds them by email
 # (one whose series was deleted is kept, so it is not recreated behind the manager's back).
 LIVE_PAIRINGS = (PairingStatus.ACTIVE, PairingStatus.SERIES_DELETED, PairingStatus.OWN_SERIES)

@@ -32,6 +32,7 @@ from service.domain.retime import (
     after_retime,
     as_settled,
     looks_retimed,
+    unlisted_slot,
     vanished,
     withdrawn_unlisted,
 )
@@ -78,6 +79,8 @@ class SyncReport:
     retimed: list[str] = field(default_factory=list)  # whole series re-timed in Outlook
     # Series the manager changed in Outlook to a pattern onetoone cannot book.
     unfollowable: list[str] = field(default_factory=list)
+    # Series the manager cut short in Outlook (an earlier end): meetings after it withdrawn.
+    cut: list[str] = field(default_factory=list)
 
 
 def window(ctx: JobContext, now: datetime) -> tuple[datetime, datetime]:
@@ -423,7 +426,8 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
             log.warning("occurrences.failed", extra={"series": series.id, "error": str(items)})
             continue
         stored, settled = known_of[series.id], []
-        if (looks_retimed(series, items, lo, hi) or vanished(stored, items, lo, hi)) and (
+        if (looks_retimed(series, items, lo, hi) or vanished(stored, items, lo, hi)
+                or unlisted_slot(series, stored, items, lo, hi)) and (
                 not series.slot_note.startswith(MOVING)):
             # (While onetoone moves a series itself, the store leads Outlook: not this.)
             adopted = await outlook_pattern(ctx, series, view, now, report)

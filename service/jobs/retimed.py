@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from service.domain.retime import adopted_columns, followable
+from service.domain.retime import CUT, adopted_columns, followable, is_cut
 from service.errors import ServiceError
 from service.jobs.context import JobContext
 
@@ -43,9 +43,15 @@ async def outlook_pattern(ctx: JobContext, series: Any, view: Any, now: datetime
     if not columns:
         return None
     # The manager's choice stands: the series answers to the policy as it is now (see
-    # series_plan.stale_reason), and the note says where its slot came from.
-    columns.update(slot_note=f"re-timed in Outlook by the manager, seen {now:%Y-%m-%d}",
-                   policy_cadence=view.pairing.cadence, policy_minutes=view.pairing.minutes)
-    report.retimed.append(label)
+    # series_plan.stale_reason), and the note says where its slot came from. A series cut
+    # short stays so through later edits (extended, it would run beside the one Outlook
+    # made from the cut), until the manager gives it a later end again.
+    end = columns.get("range_end", series.range_end)
+    cut = end < series.range_end or (is_cut(series) and end == series.range_end)
+    note = (f"{CUT} (to end {end}), seen {now:%Y-%m-%d}" if cut
+            else f"re-timed in Outlook by the manager, seen {now:%Y-%m-%d}")
+    columns.update(slot_note=note, policy_cadence=view.pairing.cadence,
+                   policy_minutes=view.pairing.minutes)
+    (report.cut if cut and not is_cut(series) else report.retimed).append(label)
     log.info("occurrences.series_retimed", extra={"series": series.id, "columns": sorted(columns)})
     return replace(series, **columns), columns

@@ -26,7 +26,7 @@ from service.domain.model import CadenceKind
 from service.domain.own_series import is_own
 from service.domain.pairing import PairAction
 from service.domain.records import PairingRecord, PairingView, SeriesRecord
-from service.domain.retime import PATTERN_COLUMNS
+from service.domain.retime import PATTERN_COLUMNS, is_cut
 from service.domain.series import NO_END, outlook_range_end, slot_of
 from service.domain.series import occurrences as series_occurrences
 from service.domain.status import NOT_BOOKED, PairingStatus, SeriesStatus
@@ -68,6 +68,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
         views = store.views_to_end() if real else self._as_changed(store.views(), changes)
         await self._end_stale(views)
         await self._extend()  # a dry run lists the follow-on series it would create
+        await self._follow_cut()
         await self._carry_retimed()
         await self._repair_overlaps()
         # Pairs left to their own series whose look is due: those brought back (active
@@ -168,8 +169,8 @@ class Scheduler(OverlapRepair, SeriesCreation):
         # that could need it, and each is then judged in its own zone.
         cutoff = add_months(self.now.date() + timedelta(days=1), pol.months_ahead)
         for series in self.ctx.store.series_ending_before(cutoff):
-            if series.status != SeriesStatus.ACTIVE or series.event_id is None:
-                continue
+            if series.status != SeriesStatus.ACTIVE or series.event_id is None or is_cut(series):
+                continue  # (one cut short in Outlook is followed by _follow_cut instead)
             today = local_today(self.now, series.time_zone)
             if not needs_extension(series.range_end, today, pol.months_ahead):
                 continue

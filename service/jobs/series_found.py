@@ -10,9 +10,15 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 
-from service.domain.adoption import PAIRING_KEY_PREFIX, by_pairing, series_from_event
+from service.domain.adoption import (
+    PAIRING_KEY_PREFIX,
+    adoptable,
+    by_pairing,
+    series_from_event,
+)
 from service.domain.events import CalendarEvent
 from service.domain.own_series import (
     ADOPT,
@@ -22,9 +28,9 @@ from service.domain.own_series import (
     find_own_series,
 )
 from service.domain.records import PairingView, PersonRecord, SeriesRecord
-from service.domain.retime import followable
+from service.domain.retime import followable, is_cut
 from service.domain.series import occurrences as series_occurrences
-from service.domain.status import PairingStatus, SeriesStatus
+from service.domain.status import ENDED_IN_OUTLOOK, PairingStatus, SeriesStatus
 from service.errors import GraphError, ServiceError
 from service.graph.wire import PAIRING_PROPERTY, sensitivity_patch
 from service.jobs.series_plan import (
@@ -194,7 +200,10 @@ class SeriesFound(SchedulerBase):
         beside again. (A series onetoone ended itself, for a new cadence, is followed on as
         before.)"""
         several = self.ctx.store.pairing_series(pairing_id)
-        return bool(several) and several[-1].status == SeriesStatus.DELETED
+        # (Or cut short in Outlook just before its follow-on was ended: see _cut_over.)
+        return bool(several) and (several[-1].status == SeriesStatus.DELETED or (
+            len(several) > 1 and is_cut(several[-2])
+            and several[-1].status == SeriesStatus.ENDED))
 
     def _take_own(self, view: PairingView, report: PersonRecord,
                   masters: list[CalendarEvent], zone: str, label: str
@@ -293,6 +302,76 @@ class SeriesFound(SchedulerBase):
                     view.pairing.id, _left_note(view, own, check_at, zone), self.now,
                     event_id=own.event.id, check_at=check_at)
         return back
+
+    async def _follow_cut(self) -> None:
+        """Pairs whose series the manager cut short in Outlook (the occurrence sync took its
+        earlier end), once its last meeting is over: the series the pair holds in Outlook
+        from the cut on ("this and all following events" makes one, carrying our tag or
+        not; or the manager made one) is taken on as the pair's, as at a first booking;
+        with none, the pair is shown as ended in Outlook by the manager, like a deleted
+        series (not booked again until `onetoone pairs reset`). Never extended meanwhile:
+        that would book the pair beside the new series, or against the manager's end; and a
+        follow-on booked before the cut (it holds the months after the old end) is ended
+        with it, as with a deleted series. One read of the manager's series masters per
+        such pair, once."""
+        store = self.ctx.store
+        # (A month and a half: past the last meeting of any cadence before its range end.)
+        found = [(s, s) for s in store.series_ending_before(self.now.date() + timedelta(days=45))
+                 if is_cut(s)]
+        found += [(old, live) for old, live in store.retimed_before_follow_on(
+            self.now.date() - timedelta(days=1)) if is_cut(old)]
+        for cut, live in found:
+            if series_occurrences(cut, self.now, self.now + timedelta(days=46)):
+                continue  # meetings of it still to come
+            view = store.view_of_pairing(cut.pairing_id)
+            if view is None or view.pairing.status != PairingStatus.ACTIVE:
+                continue
+            if self.dry_run:
+                continue  # (what it finds is known only by reading the manager's calendar)
+            await self._claimed(view, partial(self._cut_over, cut=cut, live_id=live.id))
+
+    async def _cut_over(self, view: PairingView, *, cut: SeriesRecord, live_id: int) -> bool:
+        """``_follow_cut`` for one pair, holding its claim."""
+        store, pairing, manager = self.ctx.store, view.pairing, view.manager
+        live = store.live_series(pairing.id)
+        if live is None or live.id != live_id:
+            return False  # done by another run meanwhile
+        zone = working_hours(manager, self.slot_policy.fallback_time_zone).time_zone
+        today = local_today(self.now, zone)
+        masters = (await self.ctx.graph.series_masters(manager.id, PAIRING_PROPERTY, OWN_SELECT)
+                   if self.series_policy.own_series == ADOPT else [])
+        # (Not the cut series itself, nor the follow-on: a pair's own series adopted before
+        # carries no tag, and its range may end days after its last meeting.)
+        masters = [e for e in masters if e.id not in (cut.event_id, live.event_id)]
+        tagged = by_pairing(masters, PAIRING_PROPERTY, [pairing.key]).get(pairing.key, [])
+        found = adoptable(self.not_ours(pairing.id, tagged), today) if tagged else None
+        own = None if found is not None else find_own_series(
+            masters, manager.email, view.report.email, PAIRING_PROPERTY, today)
+        label = f"{manager.name} & {view.report.name}"
+        if live.id != cut.id:
+            # The follow-on waiting after the old end goes with the cut (cancelled in
+            # Outlook: it has not begun), or the pair would meet again months on.
+            await self._end_one(live, "the manager ended the series before it in Outlook")
+        if found is None and own is None:
+            store.mark_series_deleted(cut.id, self.now, note=(
+                f"{ENDED_IN_OUTLOOK}: the series was given an earlier end in Outlook, its "
+                f"last meeting on or before {cut.range_end:%Y-%m-%d}. Run `onetoone pairs "
+                "reset` for this pair to schedule it again."))
+            self.report.ended_in_outlook.append(label)
+            log.warning("schedule.series_ended_in_outlook", extra={"series": cut.id})
+            return True
+        # Gone as the pair's series (a run killed next looks for theirs again: see
+        # _deleted_last), then theirs is taken on.
+        store.mark_series_deleted(cut.id, self.now, pairing_too=False)
+        bare = PairingView(pairing, manager, view.report, None)
+        if found is not None:
+            self._adopt(bare, found, zone, label, "adopted from the calendar")
+        elif own is not None and own.adoptable:
+            self._adopt(bare, own.event, zone, label, f"{OWN_NOTE} ({own.named()}), adopted",
+                        own=True)
+        elif own is not None:
+            self._leave(bare, own, label, zone)
+        return True
 
     def _unread(self, manager: PersonRecord, error: str) -> None:
         self.report.warnings.append(

@@ -91,6 +91,8 @@ class ScheduleReport:
     extended: list[str] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
     deleted_by_manager: list[str] = field(default_factory=list)
+    # Pairs whose series the manager cut short in Outlook, now over, with no new one there.
+    ended_in_outlook: list[str] = field(default_factory=list)
     # Pairs left to a 1-2-1 series of their own that onetoone cannot take on: "pair: why".
     own_series: list[str] = field(default_factory=list)
     # Pairs that were left so, whose own series is over or gone: booked again this run.

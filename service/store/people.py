@@ -37,6 +37,7 @@ from service.domain.records import (
     SeriesRecord,
 )
 from service.domain.status import (
+    ENDED_IN_OUTLOOK,
     ENDING,
     LIVE_PAIRINGS,
     LIVE_SERIES,
@@ -375,13 +376,16 @@ class PeopleRepository(Repository):
                                    cadence=CadenceKind(cadence), minutes=minutes,
                                    status=once(status), cadence_reason=once(reason),
                                    source=once(source), ended=ended_at is not None,
-                                   end_reason=once(end_reason))
+                                   end_reason=once(end_reason),
+                                   ended_in_outlook=bool(cut))
                     for key, manager_id, report_id, status, cadence, minutes, reason, source,
-                    ended_at, end_reason in s.execute(
+                    ended_at, end_reason, cut in s.execute(
                         select(PairingRow.key, PairingRow.manager_id, PairingRow.report_id,
                                PairingRow.status, PairingRow.cadence, PairingRow.minutes,
                                PairingRow.cadence_reason, PairingRow.source,
-                               PairingRow.ended_at, PairingRow.end_reason)
+                               PairingRow.ended_at, PairingRow.end_reason,
+                               PairingRow.note.startswith(ENDED_IN_OUTLOOK,
+                                                          autoescape=True))
                         .where(PairingRow.status.in_(statuses)).order_by(PairingRow.id)
                         # streamed: the ORM would otherwise fetch every row first
                         .execution_options(yield_per=2000))]

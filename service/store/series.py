@@ -320,17 +320,20 @@ class SeriesRepository(Repository):
             return [convert.series(r) for r in s.scalars(select(SeriesRow).where(
                 SeriesRow.mailbox == manager_mailbox, SeriesRow.status.in_(LIVE_SERIES)))]
 
-    def mark_series_deleted(self, series_id: int, now: datetime) -> None:
-        """The manager deleted the series in Outlook: remember it, and don't recreate it."""
+    def mark_series_deleted(self, series_id: int, now: datetime, *, note: str | None = None,
+                            pairing_too: bool = True) -> None:
+        """The manager deleted the series in Outlook: remember it, and don't recreate it.
+        ``note``: the pairing's, when not the deletion's; ``pairing_too=False`` leaves the
+        pairing as it is (a series of the pair's in Outlook is taken on instead)."""
         with self.session() as s, s.begin():
             series = s.get(SeriesRow, series_id)
             if series is None:
                 return
             series.status, series.ended_at, series.updated_at = SeriesStatus.DELETED, now, now
             pairing = s.get(PairingRow, series.pairing_id)
-            if pairing is not None and pairing.status == PairingStatus.ACTIVE:
+            if pairing_too and pairing is not None and pairing.status == PairingStatus.ACTIVE:
                 pairing.status = PairingStatus.SERIES_DELETED
-                pairing.note = (
+                pairing.note = note or (
                     f"The manager deleted the series on or before {now:%Y-%m-%d}. Run "
                     "`onetoone pairs reset` for this pair to schedule it again."
                 )

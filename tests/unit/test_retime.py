@@ -110,9 +110,15 @@ def test_the_columns_taken_are_those_the_master_changed() -> None:
     assert "range_end" not in adopted_columns(series, open_ended)
     same = replace(series, **adopted_columns(series, master))
     assert adopted_columns(same, master) == {}
-    # A range cut short (Outlook's split of a series) is not taken.
+    # A range cut short (an earlier end date, or Outlook's split of a series) is taken: the
+    # meetings after it are gone from Outlook.
     later = replace(same, range_end=date(2027, 12, 1))
-    assert adopted_columns(later, master) == {}
+    assert adopted_columns(later, master) == {"range_end": date(2027, 6, 3)}
+    # So is a numbered range ("End after" fewer meetings): its last meeting's day.
+    numbered = _master({"type": "weekly", "interval": 2, "daysOfWeek": ["thursday"]},
+                       range_type="numbered")
+    numbered = replace(numbered, recurrence=replace(numbered.recurrence, count=4))
+    assert adopted_columns(same, numbered) == {"range_end": date(2027, 1, 14)}
 
 
 def test_old_slots_are_withdrawn_and_kept_slots_get_their_agenda_again() -> None:
