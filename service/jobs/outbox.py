@@ -47,7 +47,7 @@ from service.errors import (
 )
 from service.graph.wire import MAIL_TAG_PROPERTY, mail_message
 from service.jobs.context import JobContext
-from service.jobs.summaries import prep_mail, reminder_mail, summary_mail
+from service.jobs.summaries import prep_mail, reader_zone, reminder_mail, summary_mail
 
 log = logging.getLogger("service.jobs.mail")  # the mail.* events' logger since before the split
 LOOKBACK = timedelta(days=14)
@@ -189,14 +189,20 @@ def preps_due(ctx: JobContext, now: datetime) -> list[PrepDue]:
     # ends the pair's series and books the new one's first meeting, often that same day at
     # another time (its own slot, so its own key), and a second mail would name the same
     # day. (Read only for the mails about to go: usually none.)
-    asked = store.prep_keys({p.pairing_id for p in due}, lo - (hi - lo) - timedelta(days=1))
-    return [p for p in due if not _asked_that_day(p, asked.get(p.pairing_id, ()))]
+    # The day as the mail names it: in the report's zone (a manager who moved to Sydney has
+    # the new series in their zone, where the London report's same Thursday is a Friday).
+    pids = {p.pairing_id for p in due}
+    asked = store.prep_keys(pids, lo - (hi - lo) - timedelta(days=1))
+    views = store.active_views(pids) if asked else {}
+    return [p for p in due if not _asked_that_day(p, asked.get(p.pairing_id, ()), reader_zone(
+        p.series.time_zone, views[p.pairing_id].report) if p.pairing_id in views
+        else p.series.time_zone)]
 
 
-def _asked_that_day(due: PrepDue, keys: Iterable[str]) -> bool:
+def _asked_that_day(due: PrepDue, keys: Iterable[str], zone_name: str) -> bool:
     """Whether one of the pair's prep ``keys`` (``prep_key``) is for a meeting on the day,
-    in the series' zone, of ``due``'s."""
-    zone = ZoneInfo(due.series.time_zone)
+    in ``zone_name`` (the reader's), of ``due``'s."""
+    zone = ZoneInfo(zone_name)
     day = due.slot.astimezone(zone).date()
     for key in keys:
         kind, _, rest = key.partition(":")
