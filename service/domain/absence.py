@@ -161,12 +161,17 @@ def _covered(start: datetime, end: datetime, merged: Sequence[tuple[datetime, da
 def absent_days(person: Attendee, first: date, last: date) -> set[date]:
     """The person's working days in [first, last] (their own zone) that their out-of-office
     or all-day time covers (``DAY_OFF_SHARE`` of their working hours or more)."""
-    merged = _absence_intervals(person.items)
+    return days_off(person.hours, person.items, first, last)
+
+
+def days_off(hours: WorkingHours, items: Sequence[CalendarItem], first: date, last: date
+             ) -> set[date]:
+    """``absent_days`` of someone with these working hours and free/busy items."""
+    merged = _absence_intervals(items)
     out: set[date] = set()
     d = first
     while d <= last:
-        if d.weekday() in person.hours.days and _covered(*_working_interval(d, person.hours),
-                                                         merged):
+        if d.weekday() in hours.days and _covered(*_working_interval(d, hours), merged):
             out.add(d)
         d += timedelta(days=1)
     return out
@@ -327,6 +332,7 @@ __all__ = [
     "HolidayCalendar",
     "absence_around",
     "absent_days",
+    "days_off",
     "decide",
     "holiday_calendar",
     "may_go_on",

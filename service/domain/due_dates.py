@@ -155,7 +155,11 @@ def parse_due(text: str, meeting_date: date,
     if len(words) <= 2 and words[-1].rstrip(".") in _WEEKDAYS and (
             len(words) == 1 or words[0] in ("this", "next", "coming")):
         target = _weekday_after(meeting_date, _WEEKDAYS[words[-1].rstrip(".")])
-        if words[0] == "next" and target.isocalendar()[:2] == meeting_date.isocalendar()[:2]:
+        # "next Wednesday" is the one of the following week: weeks as the manager's start
+        # (on Sunday for a Sunday-Thursday week, where Monday-based ISO weeks would make a
+        # Sunday meeting's Wednesday "next" and a Thursday's coming Sunday a week later).
+        if words[0] == "next" and target - timedelta(
+                days=(target.weekday() - first) % 7) == week_start:
             target += timedelta(days=7)
         return target
     prefix = _WEEKDAY_PREFIX.match(s)

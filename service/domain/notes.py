@@ -49,10 +49,10 @@ and ``12/12`` are DAY/MONTH (UK style, the guidance's home); ``12 Dec``, ``12th 
 date without a year is the next such date on or after the meeting; ``Dec 2026`` (that
 month's last day); ``today``,
 ``tomorrow``, weekday names (the first such day after the meeting; ``next Friday`` is the
-Friday of the following week), ``end of week``/``this week`` (the last day of the
-manager's working week: Friday, or Thursday for a Sunday-Thursday week), ``next week``
-(meeting + 7 days), ``end of next week``, ``end of month``, ``next month``,
-``in 3 days``/``in two weeks``.
+Friday of the following week, as the manager's working week starts it), ``end of
+week``/``this week`` (the last day of the manager's working week: Friday, or Thursday for
+a Sunday-Thursday week), ``next week`` (meeting + 7 days), ``end of next week``, ``end of
+month``, ``next month``, ``in 3 days``/``in two weeks``.
 """
 
 from __future__ import annotations

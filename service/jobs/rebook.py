@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from service.domain.absence import holiday_calendar
+from service.domain.absence import CalendarItem, days_off, holiday_calendar
 from service.domain.agenda import first_name
 from service.domain.body import block_text, fingerprint
 from service.domain.events import MailMessage
@@ -237,10 +237,7 @@ def _offer_one(ctx: JobContext, offer: _Offer, calendars: Calendars,
         # tell): times offered blind could clash. No row is stored: the next run asks again.
         _failed(report, missed, "free/busy not readable")
         return
-    slots, _busy = _slots(ctx, missed, offer.window, {
-        e: None if (items := calendars.get(e)) is None else
-        [(i.start, i.end) for i in items if i.status.lower() in BUSY_STATUSES]
-        for e in emails}, groups)
+    slots, _busy = _slots(ctx, missed, offer.window, calendars, groups)
     token = secrets.token_hex(8)
     row = RebookRecord(pairing_id=view.pairing.id, missed_occurrence_id=missed.occ.id,
                        reason=reason,
@@ -296,35 +293,40 @@ async def _free_times(ctx: JobContext, missed: Missed, now: datetime,
     if window is None:
         return None
     view, lo = missed.view, window.lo if picked is None else min(window.lo, picked)
-    schedule = await ctx.graph.free_busy(
+    schedule = await ctx.graph.schedule_items(
         view.manager.id, [view.manager.email, view.report.email], lo, window.hi)
     return _slots(ctx, missed, window, schedule, await holiday_groups(ctx, None))
 
 
-def _slots(ctx: JobContext, missed: Missed, window: _Window,
-           schedule: dict[str, Spans | None], groups: dict[str, set[str]]
-           ) -> tuple[Spans, Spans]:
-    """Up to three free times in the window around both people's busy time (``schedule``,
-    by lower-cased address; None where Graph could not tell), and that busy time.
-    ``groups``: the members of each [holidays.groups] group (``holiday_groups``)."""
+def _slots(ctx: JobContext, missed: Missed, window: _Window, schedule: Calendars,
+           groups: dict[str, set[str]]) -> tuple[Spans, Spans]:
+    """Up to three free times in the window around both people's busy time (``schedule``:
+    free/busy items by lower-cased address; None where Graph could not tell), and that busy
+    time. ``groups``: the members of each [holidays.groups] group (``holiday_groups``)."""
     view, series, occ = missed.view, missed.series, missed.occ
+    first, last = window.first, window.last
     busy: Spans = []
-    for email in (view.manager.email, view.report.email):
+    off = _public_holidays(ctx, view, first, last, groups)
+    for email, hours in ((view.manager.email, window.manager_hours),
+                         (view.report.email, window.report_hours)):
         known = schedule.get(email.lower())
         if known is None:
             log.warning("rebook.free_busy_unknown", extra={"pairing": view.pairing.key})
-        busy.extend(known or [])
+        items = known or []
+        busy.extend((i.start, i.end) for i in items if i.status.lower() in BUSY_STATUSES)
+        # Days of leave, as the absence step reads them: leave booked for the office day
+        # leaves an hour of Outlook's wider working hours "free", no time for a 1-2-1.
+        off |= days_off(hours, [CalendarItem(i.start, i.end, i.status.lower()) for i in items],
+                        first - timedelta(days=1), last + timedelta(days=1))
     # The pair's own meetings (the missed one too, and cancelled slots the database still
     # holds) are never offered: a rebooked meeting must not land on a series slot.
     length = timedelta(minutes=series.minutes)
     for other in ctx.store.pairing_occurrences(view.pairing.id):
         busy.append((other.original_start, other.original_start + length))
         busy.append((other.start, other.end))
-    first, last = window.first, window.last
     slots = free_slots(target_start=occ.original_start, minutes=series.minutes,
                        window=(first, last), manager_hours=window.manager_hours,
-                       report_hours=window.report_hours, busy=busy,
-                       blocked_days=_public_holidays(ctx, view, first, last, groups),
+                       report_hours=window.report_hours, busy=busy, blocked_days=off,
                        step_minutes=STEP_MINUTES, not_before=window.lo, limit=MAX_SLOTS,
                        policy=ctx.settings.slot_policy())
     # Chosen nearest the missed time first, offered in time order: a manager reads a list of

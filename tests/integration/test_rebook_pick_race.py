@@ -28,13 +28,13 @@ def test_a_booking_handled_twice_at_once_gets_no_stale_mail(tmp_path, settings_f
             two.worker_id = "other-host:4242"
             (message,) = [m for m in await one.graph.unread_messages(BOX) if is_booking(m)]
             done = asyncio.Event()
-            check = two.graph.free_busy
+            check = two.graph.schedule_items
 
             async def slow_check(*args, **kwargs):  # worker two's getSchedule is slower
                 await done.wait()
                 return await check(*args, **kwargs)
 
-            two.graph.free_busy = slow_check
+            two.graph.schedule_items = slow_check
 
             async def first():
                 try:

@@ -45,3 +45,25 @@ def test_monday_to_friday_is_unchanged() -> None:
     ({4, 5, 6, 0}, "Fri–Mon")])
 def test_describe_days_reads_from_the_first_day_of_the_week(days, text) -> None:
     assert describe_days(days) == text
+
+
+@pytest.mark.parametrize(("meeting", "text", "due"), [
+    # Sunday is the first day of the week: Wednesday of the same week is "this Wednesday",
+    # "next Wednesday" is the one of the week after (ISO weeks would call it this week's).
+    (date(2026, 12, 27), "next Wednesday", date(2027, 1, 6)),
+    (date(2026, 12, 27), "Wednesday", date(2026, 12, 30)),
+    # Thursday, the week's last day: the coming Sunday starts the following week already.
+    (date(2026, 12, 31), "next Sunday", date(2027, 1, 3)),
+    (date(2026, 12, 31), "next Tue", date(2027, 1, 5)),
+])
+def test_next_weekday_counts_weeks_from_a_sunday(meeting, text, due) -> None:
+    assert parse_due(text, meeting, SUN_TO_THU) == due
+
+
+@pytest.mark.parametrize(("meeting", "text", "due"), [
+    (date(2026, 12, 28), "next Friday", date(2027, 1, 8)),  # Mon of ISO week 53
+    (date(2026, 12, 31), "next Monday", date(2027, 1, 4)),
+    (date(2026, 12, 27), "next Wednesday", date(2026, 12, 30)),  # Sun: its week is over
+])
+def test_next_weekday_in_a_monday_to_friday_week_is_unchanged(meeting, text, due) -> None:
+    assert parse_due(text, meeting) == due
