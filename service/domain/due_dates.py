@@ -118,6 +118,10 @@ def parse_due(text: str, meeting_date: date,
     """
     s = _clean(text).casefold().strip(" .,;:!()[]")
     s = re.sub(r"^(?:due|by|before|on|until|deadline|for)\b\s*:?\s*", "", s).strip()
+    # "By the end of the week", "the 12th of December": the article adds nothing. Unread,
+    # the tail "end of the week" alone would be the date, and "send the plan by the" the
+    # action's words (``split_due`` tries each separator in turn).
+    s = re.sub(r"^the\s+", "", s)
     if not s or len(s) > 40:
         return None
     first, last = work_week(working_days)

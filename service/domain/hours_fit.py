@@ -40,7 +40,10 @@ def _inside(start: datetime, end: datetime, hours: WorkingHours) -> bool:
         return False
     after = ls.time() >= hours.start
     # An end of 00:00 is "until midnight" (overnight shifts are not modelled; as slots.py).
-    before = hours.end <= hours.start or end.astimezone(zone).time() <= hours.end
+    # The meeting's last second is held against the end, not its end's clock time: one
+    # ending at midnight (London 12:30 is 23:30-00:00 in Sydney) ends at "00:00", which is
+    # before any end of the working day.
+    before = hours.end <= hours.start or le.time() < hours.end
     return after and before
 
 

@@ -17,9 +17,11 @@ from service.domain.body import (
     START,
     BlockDamaged,
     block_text,
+    clean_line,
     find_block,
     fingerprint,
     replace_block,
+    strip_bullets,
 )
 from service.domain.htmltext import html_to_text
 from service.domain.questions import Question
@@ -189,6 +191,24 @@ def test_block_text_absent_and_end_deleted() -> None:
     assert block_text("just a meeting\r\n") is None
     text = f"{START}\r\nNotes\r\nkept\r\n{'_' * 80}\r\nMicrosoft Teams\r\n"
     assert block_text(text) == "Notes\r\nkept\r\n"
+
+
+def test_an_end_line_above_the_start_line_closes_nothing() -> None:
+    """An END line before the only START line (a stray copy left at the top) is none of
+    ours: the block still runs from START, so the notes under it are read, and the HTML
+    block counts as damaged (half of it), never as the region between the two."""
+    text = f"{END}\r\n{START}\r\nNotes\r\nkept\r\n"
+    assert block_text(text) == "Notes\r\nkept\r\n"
+    with pytest.raises(BlockDamaged):
+        find_block(HEAD + f"<p>{END}</p><p>{START}</p><p>Notes</p>" + TAIL)
+
+
+def test_a_minus_sign_is_not_a_bullet_and_invisibles_go() -> None:
+    """"-5% on travel" keeps its sign (a dash bullet needs a space after it); zero-width
+    characters and soft hyphens Outlook leaves in a line are removed."""
+    assert strip_bullets("-5% on travel") == "-5% on travel"
+    assert strip_bullets("- 5% on travel") == "5% on travel"
+    assert clean_line("\u200bNo\u00adtes\u200d") == "Notes"
 
 
 def test_block_text_round_trip_through_exchange() -> None:

@@ -166,6 +166,12 @@ def test_monthly_without_index_derives_it_from_first_date() -> None:
     """A monthly slot without week_index uses which Tuesday its first date is."""
     rec = recurrence_for(CadenceKind.MONTHLY, slot(first=date(2026, 10, 20)), date(2027, 1, 1))
     assert rec["pattern"]["index"] == "third"
+    # A fifth Tuesday (29 Dec) is the month's last: Outlook has no "fifth", and "fourth"
+    # would put the first meeting a week before the day chosen.
+    rec = recurrence_for(CadenceKind.MONTHLY, slot(first=date(2026, 12, 29)), date(2027, 7, 1))
+    assert rec["pattern"]["index"] == "last"
+    rec = recurrence_for(CadenceKind.MONTHLY, slot(first=date(2026, 12, 22)), date(2027, 7, 1))
+    assert rec["pattern"]["index"] == "fourth"
 
 
 @pytest.mark.parametrize("kind", list(CadenceKind))

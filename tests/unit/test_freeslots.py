@@ -103,6 +103,15 @@ def test_busy_time_is_avoided() -> None:
     assert got[1][0] == at(date(2026, 12, 8), "11:15")  # nearest free time that day
 
 
+def test_back_to_back_with_a_busy_meeting_is_free() -> None:
+    """A meeting ending at 11:00 leaves 11:00 free, and one starting at 11:30 leaves
+    11:00-11:30 free: touching is not overlapping (Outlook's own free/busy says so)."""
+    target = at(date(2026, 12, 9), "11:00")
+    busy = [(at(date(2026, 12, 9), "10:00"), at(date(2026, 12, 9), "11:00")),
+            (at(date(2026, 12, 9), "11:30"), at(date(2026, 12, 9), "12:00"))]
+    assert slots(target, busy=busy)[0] == (target, at(date(2026, 12, 9), "11:30"))
+
+
 def test_report_hours_in_another_zone_hold() -> None:
     """London manager, New York report 09–17: only 14:00–16:30 London fits (winter)."""
     target = at(date(2026, 12, 9), "10:00")

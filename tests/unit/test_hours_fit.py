@@ -47,3 +47,52 @@ def test_the_note_comes_off_again() -> None:
     note = f"{kept}; {hours_note(['Rob Report'])}"
     assert without_hours_note(note) == kept
     assert without_hours_note(kept) == kept
+
+
+def test_a_meeting_ending_at_midnight_is_outside_a_working_day_that_ends_at_five() -> None:
+    """A London 12:30 is 23:30-00:00 in Sydney in December: its end reads "00:00" on the
+    clock, which is before 17:00, yet the meeting is at half past eleven at night."""
+    hours = [("Mia", LONDON), ("Sam", SYDNEY)]
+    assert outside_whom(weekly("12:30"), hours, NOW) == ["Sam"]
+    assert outside_whom(weekly("12:00"), hours, NOW) == ["Sam"]  # 23:00-23:30
+
+
+def test_a_meeting_filling_the_working_day_to_its_edges_is_inside() -> None:
+    """09:00 and 17:00 are inside the hours 09:00-17:00; a minute either side is not."""
+    late = WorkingHours("Europe/London", start=time(10, 0), end=time(17, 30))
+    assert outside_whom(weekly("10:00"), [("Rob", late)], NOW) == []
+    assert outside_whom(weekly("17:00"), [("Rob", late)], NOW) == []
+    assert outside_whom(weekly("09:30"), [("Rob", late)], NOW) == ["Rob"]
+    assert outside_whom(weekly("17:15"), [("Rob", late)], NOW) == ["Rob"]
+
+
+def test_hours_until_midnight_hold_a_late_meeting_but_not_one_past_midnight() -> None:
+    """An end of 00:00 is "until midnight": 23:30-00:00 in Sydney is inside it, a meeting
+    running on past midnight (23:45-00:15) is not."""
+    evenings = WorkingHours("Australia/Sydney", days=frozenset(range(7)), start=time(9, 0),
+                            end=time(0, 0))
+    assert outside_whom(weekly("12:30"), [("Sam", evenings)], NOW) == []
+    assert outside_whom(weekly("12:45"), [("Sam", evenings)], NOW) == ["Sam"]
+
+
+def test_a_meeting_pushed_outside_once_the_clocks_change_counts() -> None:
+    """A London 21:30 is 16:30 in New York until the US changes its clocks (14 Mar 2027),
+    then 17:30 for the two weeks before the UK follows: outside, though the first weeks
+    looked at are fine."""
+    early_march = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
+    assert outside_whom(weekly("21:30"), [("Rob", NEW_YORK)], early_march) == ["Rob"]
+    assert outside_whom(weekly("20:30"), [("Rob", NEW_YORK)], early_march) == []
+
+
+def test_hours_meet_exactly_the_length_and_across_the_date_line() -> None:
+    # New York from 11:30 is London's 16:30: exactly half an hour in common.
+    late_ny = WorkingHours("America/New_York", start=time(11, 30))
+    assert hours_meet(LONDON, late_ny, 30, NOW)
+    assert not hours_meet(LONDON, late_ny, 31, NOW)
+    # A New York afternoon is the next morning in Tokyo: 06:00 starters there share 16:00.
+    early_tokyo = WorkingHours("Asia/Tokyo", start=time(6, 0), end=time(14, 0))
+    assert hours_meet(NEW_YORK, early_tokyo, 30, NOW)
+    # Sydney hours "until midnight" reach a London morning.
+    evenings = WorkingHours("Australia/Sydney", start=time(9, 0), end=time(0, 0))
+    assert hours_meet(LONDON, evenings, 30, NOW)
+    assert hours_meet(evenings, LONDON, 30, NOW)

@@ -185,6 +185,27 @@ def test_topics_ticked_are_discussed() -> None:
     assert read_back(html).topics_discussed == {1}
 
 
+def test_an_x_in_place_of_the_box_ticks_but_an_x_starting_the_topic_does_not() -> None:
+    """"x" typed over a topic's box marks it discussed; a topic whose own words start with
+    an X ("X-ray results"), its box deleted, is not (read against the agenda as written)."""
+    agenda = build_agenda(
+        meeting_start=datetime(2026, 12, 8, 10, 0, tzinfo=ZoneInfo("Europe/London")),
+        manager_name=MANAGER, report_name=REPORT,
+        topics=[Topic(1, "X-ray results", "report", date(2026, 11, 20))], open_actions=[],
+        meeting_number=3, last_development_on=None, policy=AgendaPolicy(), question=None)
+    html = render("agenda.html.j2", agenda=agenda, markers=MARKERS)
+    written = block_text(html_to_text(html))
+
+    def discussed(edit: str) -> set[int]:
+        inner = block_text(html_to_text(html.replace("[ ] X-ray", edit)))
+        return parse(inner or "", actions=[], template=written).topics_discussed
+
+    assert discussed("[ ] X-ray") == set()
+    assert discussed("X-ray") == set()  # the box deleted: not a tick
+    assert discussed("x X-ray") == {1}
+    assert discussed("[x] X-ray") == {1}
+
+
 def test_deleted_action_line_is_missing_but_open() -> None:
     """An action whose line was deleted stays open and is reported missing."""
     text = html_to_text(AGENDA_HTML)
@@ -334,6 +355,37 @@ def test_owner_resolution() -> None:
     assert action is not None and action.owner == "Facilities"
 
 
+@pytest.mark.parametrize(("line", "due"), [
+    ("Alex: send the plan by the end of the week", date(2026, 12, 11)),
+    ("Alex: send the plan by the end of next week", date(2026, 12, 18)),
+    ("Alex: send the plan by the end of the month", date(2026, 12, 31)),
+    ("Alex: send the plan - the end of the week", date(2026, 12, 11)),
+    ("Alex: send the plan by the 12th of December", date(2026, 12, 12)),
+])
+def test_the_before_a_due_date_is_no_part_of_the_action(line: str, due: date) -> None:
+    """"By the end of the week" is how people say it: the due date is read whole, and the
+    action's words stop before "by" (not "send the plan by the", in every summary and
+    agenda after)."""
+    action = parse_action(line, meeting_date=MEETING, manager_name=MANAGER,
+                          report_name=REPORT)
+    assert action is not None and (action.owner, action.text, action.due) == (
+        REPORT, "send the plan", due)
+
+
+def test_a_new_action_struck_through_is_agreed_and_done() -> None:
+    """Outlook's strikethrough (``~~`` in the text view) on a new action line says it is
+    done already, as a ticked box does; with a box or without one."""
+    for line in ("~~Alex: send the plan~~", "[ ] ~~Alex: send the plan~~",
+                 "[x] Alex: send the plan"):
+        action = parse_action(line, meeting_date=MEETING, manager_name=MANAGER,
+                              report_name=REPORT)
+        assert action is not None and (action.owner, action.text, action.done) == (
+            REPORT, "send the plan", True), line
+    plain = parse_action("Alex: send the plan", meeting_date=MEETING, manager_name=MANAGER,
+                         report_name=REPORT)
+    assert plain is not None and not plain.done
+
+
 def test_sentences_are_not_verb_actions() -> None:
     """'X to ...' needs X to be one of the pair, so ordinary sentences are not actions."""
     assert parse_action("Plan to revisit this", meeting_date=MEETING, manager_name=MANAGER,
@@ -439,7 +491,9 @@ def test_no_line_is_lost(lines: list[str], heading: str) -> None:
     text = heading + "\r\n" + "\r\n".join(lines)
     parsed = parse(text, actions=[])
     produced = [norm(n) for n in parsed.notes] + [norm(a.line) for a in parsed.new_actions]
-    pool = " \n ".join(produced)
+    # Format characters (a tag space, a zero-width joiner) are dropped from both sides: a
+    # note keeps them as typed, and "0<tag space>0" must still be found as "00".
+    pool = "".join(ch for ch in " \n ".join(produced) if unicodedata.category(ch) != "Cf")
     for line in lines:
         words = norm("".join(ch for ch in line.replace("\u00a0", " ")
                              if unicodedata.category(ch) != "Cf"))

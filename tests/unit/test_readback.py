@@ -11,6 +11,7 @@ from service.domain.readback import (
     SUMMARY_OUT_WAIT,
     ReadBack,
     known_not_held,
+    owed,
     reach,
     read_back,
 )
@@ -100,6 +101,20 @@ def test_an_edit_a_calendar_read_saw_is_read_at_once_between_the_marks() -> None
     assert decide(occ, END + 3 * RECHECK, read_at=END + 3 * RECHECK) == ReadBack.READ
     read = meeting(captured_at=END + 3 * RECHECK, changed_at=END + 3 * RECHECK)
     assert decide(read, END + 3 * RECHECK + timedelta(hours=1)) == ReadBack.NONE
+
+
+def test_a_re_read_that_cannot_wait_is_owed_even_after_an_edit_it_already_read() -> None:
+    """The calendar is read for a re-read that can wait no longer; an edit a calendar read
+    saw before the meeting was read back is past (it does not excuse the re-read), one seen
+    since makes the meeting read at once instead (nothing owed)."""
+    occ = meeting(captured_at=END + GRACE, status=OccurrenceStatus.HELD_NO_NOTES,
+                  changed_at=END + timedelta(minutes=30))
+    assert not owed(occ, END + RECHECK - timedelta(minutes=1), GRACE, WEEK, None)
+    assert owed(occ, END + RECHECK, GRACE, WEEK, None)
+    assert not owed(occ, END + RECHECK, GRACE, WEEK, END + RECHECK)  # vouched
+    edited = meeting(captured_at=END + GRACE, status=OccurrenceStatus.HELD_NO_NOTES,
+                     changed_at=END + 2 * GRACE)
+    assert not owed(edited, END + RECHECK, GRACE, WEEK, None)
 
 
 def test_after_a_long_stop_every_passed_mark_is_vouched_by_one_calendar_read_or_read() -> None:

@@ -17,7 +17,13 @@ from service.domain.records import (
     PersonRecord,
     SeriesRecord,
 )
-from service.domain.retime import adopted_columns, after_retime, followable, looks_retimed
+from service.domain.retime import (
+    adopted_columns,
+    after_retime,
+    followable,
+    looks_retimed,
+    withdrawn_unlisted,
+)
 from service.domain.series import occurrences
 from service.graph.wire import calendar_event
 from service.jobs.series_plan import stale_reason
@@ -79,6 +85,9 @@ def test_plain_occurrences_off_the_pattern_or_its_length_say_retimed() -> None:
     assert not looks_retimed(series, [_item(s) for s in slots], lo, hi)
     # An occurrence the manager moved on its own keeps its slot: not a re-timing.
     assert not looks_retimed(series, [_item(slots[0] + timedelta(hours=3), slot=slots[0],
+                                            kind="exception")], lo, hi)
+    # ... nor one the manager made longer on its own (an exception keeps the series' length).
+    assert not looks_retimed(series, [_item(slots[0], minutes=60, slot=slots[0],
                                             kind="exception")], lo, hi)
     assert looks_retimed(series, [_item(slots[0] + timedelta(days=1))], lo, hi)
     assert looks_retimed(series, [_item(slots[0], minutes=45)], lo, hi)
@@ -147,6 +156,23 @@ def test_old_slots_are_withdrawn_and_kept_slots_get_their_agenda_again() -> None
         {"original_start": second, "status": "scheduled", "agenda_state": "pending"}]
     # ... and a withdrawn meeting still off the pattern stays as it is.
     assert after_retime(moved, withdrawn, NOW) == []
+
+
+def test_meetings_gone_from_an_unfollowable_series_are_withdrawn_only_from_now_on() -> None:
+    """A series changed to a pattern onetoone cannot follow: its recorded meetings to come
+    that Outlook no longer lists are withdrawn; a past one is left to the read-back (it may
+    have been held), as are rebooked and settled meetings."""
+    series = _series(first_date=date(2026, 11, 17))
+    slots = [s for s, _e in occurrences(series, NOW - timedelta(days=14),
+                                        NOW + timedelta(days=28))]
+    past, coming, later = slots[1], slots[2], slots[3]
+    assert past < NOW < coming
+    stored = [_meeting(series, past), _meeting(series, coming), _meeting(series, later),
+              _meeting(series, later + timedelta(hours=1), rebook_of=1),
+              _meeting(series, slots[4], status="held", captured_at=NOW)]
+    rows = withdrawn_unlisted(stored, [_item(later)], NOW - timedelta(days=14),
+                              NOW + timedelta(days=35), NOW)
+    assert [(r["original_start"], r["status"]) for r in rows] == [(coming, "withdrawn")]
 
 
 def test_a_followed_series_is_stale_only_when_the_policy_changes() -> None:

@@ -32,11 +32,29 @@ def test_end_of_week_in_a_sunday_to_thursday_week(meeting, text, due) -> None:
     assert parse_due(text, meeting, SUN_TO_THU) == due
 
 
+@pytest.mark.parametrize(("meeting", "text", "due"), [
+    (date(2026, 12, 13), "next Thursday", date(2026, 12, 24)),  # Sun: next week's Thu
+    (date(2026, 12, 13), "next Monday", date(2026, 12, 21)),
+    (date(2026, 12, 13), "next Sunday", date(2026, 12, 20)),
+    (date(2026, 12, 13), "Thursday", date(2026, 12, 17)),  # no "next": this week's
+    (date(2026, 12, 9), "next Thursday", date(2026, 12, 17)),  # Wed
+])
+def test_next_weekday_is_in_the_following_sunday_to_thursday_week(meeting, text, due
+                                                                   ) -> None:
+    """"next Thursday" is the Thursday of the following week, as "end of next week" is:
+    said at a Sunday meeting there, that is in 11 days, not this week's Thursday (ISO
+    weeks start on Monday, and would put Sunday in the week before)."""
+    assert parse_due(text, meeting, SUN_TO_THU) == due
+
+
 def test_monday_to_friday_is_unchanged() -> None:
     for day in range(7, 14):  # Mon 7 - Sun 13 Dec 2026
         meeting = date(2026, 12, day)
         assert parse_due("end of week", meeting) == parse_due("end of week", meeting, range(5))
         assert parse_due("end of week", meeting).weekday() == 4  # type: ignore[union-attr]
+        for day_name in ("Monday", "Friday", "Sunday"):
+            assert parse_due(f"next {day_name}", meeting) == parse_due(
+                f"next {day_name}", meeting, range(5))
 
 
 @pytest.mark.parametrize(("days", "text"), [
