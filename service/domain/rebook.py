@@ -10,7 +10,8 @@ by the jobs; this module says what an offer looks like and what a mail means:
 - ``auto_reply``: mail an autoresponder wrote (never a booking, whatever it quotes);
 - ``encode_slots`` / ``decode_slots``: the offer's times as stored (UTC ISO instants);
 - ``sent_items_due`` / ``sent_items_since``: without a service mailbox, when a manager's Sent
-  Items must be read for picks, and from which instant.
+  Items must be read for picks, and from which instant;
+- ``times_on_offer``: the times other open offers name, which a new offer avoids.
 
 Everything in a mail is hostile: the patterns accept only our exact token shape (16 lower
 hex digits) and a slot number 1-9, so no text anyone types can name another offer's slot
@@ -232,6 +233,24 @@ def sent_items_since(read_through: datetime | None, offers: Sequence[OpenOffer],
     if read_through is not None:
         start = max(start, read_through)
     return start - skew
+
+
+def times_on_offer(offers: Iterable[RebookRecord], own: int | None = None
+                   ) -> list[tuple[datetime, datetime]]:
+    """The times open ``offers`` name (every time of one not picked yet, only the picked
+    one of one being booked), but those of the offer ``own``: a new offer to a manager (or
+    to anyone in either person's other pairings) avoids them while its window has another
+    free time, so a shutdown week's offers don't all name the same three times and the
+    second pick of one is not refused as "no longer free"."""
+    out: list[tuple[datetime, datetime]] = []
+    for offer in offers:
+        if offer.id == own or offer.status != RebookStatus.OFFERED:
+            continue
+        slots = decode_slots(offer.slots)
+        if offer.booked_index is not None:
+            slots = slots[offer.booked_index - 1:offer.booked_index]
+        out.extend(slots)
+    return out
 
 
 def overlaps(start: datetime, end: datetime,

@@ -27,6 +27,7 @@ import logging
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from service.domain.absence import CalendarItem, days_off, holiday_calendar
@@ -47,6 +48,7 @@ from service.domain.rebook import (
     parse_booking,
     reason_of,
     sender_of,
+    times_on_offer,
 )
 from service.domain.records import (
     MailRecord,
@@ -284,26 +286,28 @@ Spans = list[tuple[datetime, datetime]]
 
 
 async def _free_times(ctx: JobContext, missed: Missed, now: datetime,
-                      picked: datetime | None = None) -> tuple[Spans, Spans] | None:
+                      picked: datetime | None = None, own: int | None = None
+                      ) -> tuple[Spans, Spans] | None:
     """One pick's check: up to three free times for both people in the missed meeting's
     cadence window (one getSchedule), and the busy time they were chosen around (None when
     the window is already over). The busy time covers ``picked`` too: a pick may be for a
-    time sooner than the earliest one offered afresh (now + ``NOT_BEFORE``)."""
+    time sooner than the earliest one offered afresh (now + ``NOT_BEFORE``). ``own``: the
+    offer picked from, whose times fresh ones may name again."""
     window = _window(missed, now)
     if window is None:
         return None
     view, lo = missed.view, window.lo if picked is None else min(window.lo, picked)
     schedule = await ctx.graph.schedule_items(
         view.manager.id, [view.manager.email, view.report.email], lo, window.hi)
-    return _slots(ctx, missed, window, schedule, await holiday_groups(ctx, None))
+    return _slots(ctx, missed, window, schedule, await holiday_groups(ctx, None), own)
 
 
 def _slots(ctx: JobContext, missed: Missed, window: _Window, schedule: Calendars,
-           groups: dict[str, set[str]]) -> tuple[Spans, Spans]:
+           groups: dict[str, set[str]], own: int | None = None) -> tuple[Spans, Spans]:
     """Up to three free times in the window around both people's busy time (``schedule``:
     free/busy items by lower-cased address; None where Graph could not tell), and that busy
     time. ``groups``: the members of each [holidays.groups] group (``holiday_groups``)."""
-    view, series, occ = missed.view, missed.series, missed.occ
+    view, series, occ, store = missed.view, missed.series, missed.occ, ctx.store
     first, last = window.first, window.last
     busy: Spans = []
     off = _public_holidays(ctx, view, first, last, groups)
@@ -321,14 +325,18 @@ def _slots(ctx: JobContext, missed: Missed, window: _Window, schedule: Calendars
     # The pair's own meetings (the missed one too, and cancelled slots the database still
     # holds) are never offered: a rebooked meeting must not land on a series slot.
     length = timedelta(minutes=series.minutes)
-    for other in ctx.store.pairing_occurrences(view.pairing.id):
+    for other in store.pairing_occurrences(view.pairing.id):
         busy.append((other.original_start, other.original_start + length))
         busy.append((other.start, other.end))
-    slots = free_slots(target_start=occ.original_start, minutes=series.minutes,
-                       window=(first, last), manager_hours=window.manager_hours,
-                       report_hours=window.report_hours, busy=busy, blocked_days=off,
-                       step_minutes=STEP_MINUTES, not_before=window.lo, limit=MAX_SLOTS,
-                       policy=ctx.settings.slot_policy())
+    # Times another open offer (but ``own``) names to either person: named again only when
+    # none else is free (fewer times, not one twice); not busy, so a pick of one still books.
+    on_offer = times_on_offer(store.open_offers_of((view.manager.id, view.report.id)), own)
+    choose = partial(free_slots, target_start=occ.original_start, minutes=series.minutes,
+                     window=(first, last), manager_hours=window.manager_hours,
+                     report_hours=window.report_hours, blocked_days=off,
+                     step_minutes=STEP_MINUTES, not_before=window.lo, limit=MAX_SLOTS,
+                     policy=ctx.settings.slot_policy())
+    slots = choose(busy=busy + on_offer) or (choose(busy=busy) if on_offer else [])
     # Chosen nearest the missed time first, offered in time order: a manager reads a list of
     # times as a calendar, and "time 2" is then the second one in it.
     return sorted(slots), busy
@@ -450,7 +458,7 @@ async def _pick(ctx: JobContext, missed: Missed, rebook: RebookRecord, index: in
     booked (stale: fresh times offered once, else a short note), None to go on."""
     store = ctx.store
     start, end = slots[index - 1]
-    found = await _free_times(ctx, missed, now, picked=start)
+    found = await _free_times(ctx, missed, now, picked=start, own=rebook.id)
     fresh, busy = found if found is not None else ([], [])
     if start < now + PICK_NOTICE or found is None or overlaps(start, end, busy):
         return _stale(ctx, missed, rebook, fresh, now)

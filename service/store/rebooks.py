@@ -5,14 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Column, MetaData, String, Table, insert, select, update
+from sqlalchemy import Column, MetaData, String, Table, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from service.domain.records import MailRecord, OccurrenceRecord, RebookRecord
 from service.domain.status import HOLDING_SERIES, OccurrenceStatus, RebookStatus
 from service.store import convert
 from service.store.base import Repository, chunks
-from service.store.models import OccurrenceRow, RebookRow, SeriesRow, UtcDateTime
+from service.store.models import (
+    OccurrenceRow,
+    PairingRow,
+    RebookRow,
+    SeriesRow,
+    UtcDateTime,
+)
 
 # Core, not ORM: per manager mailbox, the instant up to which its Sent Items were read for
 # rebooking picks (no service mailbox), so each read asks only for mail sent since.
@@ -61,6 +67,17 @@ class RebookRepository(Repository):
             if statuses:
                 q = q.where(RebookRow.status.in_(statuses))
             return [convert.rebook(r) for r in s.scalars(q)]
+
+    def open_offers_of(self, people: Iterable[str]) -> list[RebookRecord]:
+        """Open offers of every pairing one of ``people`` is in, as manager or report."""
+        ids = sorted(set(people))
+        with self.session() as s:
+            pairings = select(PairingRow.id).where(
+                or_(PairingRow.manager_id.in_(ids), PairingRow.report_id.in_(ids)))
+            return [convert.rebook(r) for r in s.scalars(
+                select(RebookRow).where(RebookRow.status == RebookStatus.OFFERED,
+                                        RebookRow.pairing_id.in_(pairings))
+                .order_by(RebookRow.id))]
 
     def rebook(self, rebook_id: int) -> RebookRecord | None:
         with self.session() as s:

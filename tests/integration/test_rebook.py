@@ -517,7 +517,9 @@ def alone(world: World, now: datetime) -> list[Any]:
             for rebook in world.store.rebooks():
                 occ = world.store.occurrence(rebook.missed_occurrence_id)
                 missed = _context(world.store, occ) if occ is not None else None
-                found = await _free_times(ctx, missed, now) if missed is not None else None
+                # Its own times aside (the others' are avoided, as when offered).
+                found = (await _free_times(ctx, missed, now, own=rebook.id)
+                         if missed is not None else None)
                 assert found is not None
                 out.append(json.loads(encode_slots(found[0])))
         return out

@@ -192,3 +192,24 @@ def test_a_meeting_called_off_after_another_not_rebooked_is_not_offered_again() 
     # Offered in this very run (its row not stored yet).
     assert declined_again(now_declined, [declined, now_declined], None, {declined.id})
     assert not declined_again(now_declined, [declined, now_declined], None, set())
+
+
+def test_times_on_offer_are_those_still_pickable_elsewhere() -> None:
+    """A new offer avoids the times other open offers name: all of an unpicked one's, only
+    the picked time of one being booked, none of a closed one's nor of its own."""
+    from service.domain.rebook import times_on_offer
+    from service.domain.records import RebookRecord
+
+    t0 = datetime(2026, 12, 14, 9, tzinfo=UTC)
+    times = [(t0 + timedelta(hours=n), t0 + timedelta(hours=n, minutes=30)) for n in range(3)]
+
+    def offer(id_: int, status: str = "offered", picked: int | None = None) -> RebookRecord:
+        return RebookRecord(id=id_, pairing_id=id_, missed_occurrence_id=id_,
+                            reason="cancelled", status=status, slots=encode_slots(times),
+                            token=f"t{id_}", offered_at=t0, updated_at=t0,
+                            booked_index=picked)
+
+    assert times_on_offer([offer(1)]) == times
+    assert times_on_offer([offer(1, picked=2)]) == [times[1]]
+    assert times_on_offer([offer(1, "booked", 2), offer(2, "expired"), offer(3)], own=3) == []
+    assert times_on_offer([offer(1), offer(2)], own=1) == times
