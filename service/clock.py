@@ -87,7 +87,7 @@ class FileClock:
         self.path, self.speed = path, speed
 
     def now(self) -> datetime:
-        at = datetime.fromisoformat(self.path.read_text().strip())
+        at = datetime.fromisoformat(self.path.read_text(encoding="utf-8").strip())
         if at.tzinfo is None:
             raise ValueError(f"{self.path} holds a time without a zone")
         return at.astimezone(UTC)

@@ -342,7 +342,8 @@ async def _run(out: Path, now: datetime, console: Console, walk: timedelta) -> N
                                                   if e["one_to_one"])})
         (out / "people").mkdir(parents=True, exist_ok=True)
         (out / page).write_text(render("demo_person.html.j2", person=people[-1],
-                                       months=dict(months), generated=now.strftime("%Y-%m-%d")))
+                                       months=dict(months), generated=now.strftime("%Y-%m-%d")),
+                                encoding="utf-8")
 
     rows = []
     for view in views:
@@ -363,7 +364,7 @@ async def _run(out: Path, now: datetime, console: Console, walk: timedelta) -> N
                                            summary=result.schedule.summary(),
                                            agendas=agenda_rows, happenings=happenings,
                                            mails=mail_rows,
-                                           weeks=int(walk / timedelta(weeks=1))))
+                                           weeks=int(walk / timedelta(weeks=1))), encoding="utf-8")
 
     table = Table("manager", "report", "cadence", "why", "series", title="onetoone demo")
     for row in rows:
@@ -454,7 +455,7 @@ def _mail_pages(out: Path, tenant: Any, users: list[Any]) -> list[dict[str, Any]
             (out / f"{stem}.html").write_text(
                 "<!doctype html><meta charset='utf-8'><body style='margin:2rem'>"
                 f"<p style='color:#666;font:13px sans-serif'>To: {html_escape(eml['To'])}</p>"
-                + html + "</body>")
+                + html + "</body>", encoding="utf-8")
             rows.append({"to": user.name, "subject": subject, "eml": f"{stem}.eml",
                          "html": f"{stem}.html", "kind": kind})
     return rows
@@ -519,7 +520,7 @@ def _agenda_pages(out: Path, store: Any, tenant: Any, views: list[Any]) -> list[
                     "demo_agenda.html.j2", manager=view.manager.name, report=view.report.name,
                     when=f"{local:%a %d %b %Y %H:%M} {zone.key}",
                     status=_occurrence_status(occ),
-                    body_html=body))
+                    body_html=body), encoding="utf-8")
             rows.append({"start": occ.start, "pair": f"{view.manager.name} & {view.report.name}",
                          "when": f"{local:%a %d %b %H:%M} {zone.key}",
                          "status": _occurrence_status(occ), "agenda": page,

@@ -30,7 +30,7 @@ def init(obj: Ctx, path: str | None, force: bool) -> None:
         err_console.print(f"{path} already exists; use --force to overwrite it.")
         sys.exit(1)
     with writing(target, "--path"):
-        target.write_text(STARTER_CONFIG)
+        target.write_text(STARTER_CONFIG, encoding="utf-8")
     console.print(f"Wrote {escape(path)}. Edit \\[microsoft] to point at your tenant (or leave "
                   "it empty for the sandbox), then run [bold]onetoone doctor[/bold].")
 

@@ -29,7 +29,7 @@ SCHEMAS_FILE = (Path(__file__).resolve().parents[1] / "graph" / "schemas"
 def _document() -> dict[str, Any]:
     """Microsoft's schemas: the packaged extract, or the file ONETOONE_GRAPH_SCHEMAS names."""
     override = os.environ.get("ONETOONE_GRAPH_SCHEMAS")
-    return json.loads(Path(override or SCHEMAS_FILE).read_text())
+    return json.loads(Path(override or SCHEMAS_FILE).read_text(encoding="utf-8"))
 
 
 def _strict(node: Any, schemas: dict[str, Any]) -> Any:

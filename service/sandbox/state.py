@@ -47,7 +47,7 @@ def state_lock(path: str | Path) -> Iterator[None]:
         return
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.with_name(target.name + ".lock"), "a") as handle:
+    with open(target.with_name(target.name + ".lock"), "a", encoding="utf-8") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

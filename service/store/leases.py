@@ -39,7 +39,7 @@ def process_space() -> str:
     VM) can be in different pid spaces, where one pid is two processes (each container's
     worker is pid 1); "" off Linux."""
     try:
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="utf-8").strip()
         namespace = os.readlink("/proc/self/ns/pid")
     except OSError:
         return ""

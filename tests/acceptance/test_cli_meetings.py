@@ -13,12 +13,15 @@ from sqlalchemy import select
 from service.cli import cli
 from service.store.db import make_engine
 from service.store.models import NoteRow, TopicRow
-from tests.cli_env import cli_env
+from tests.cli_env import cli_clock, cli_env
 
 
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     cli_env(monkeypatch, tmp_path, 200)
+    # Scheduled as of 23 Nov 2026; the commands without --now run as of 5 Dec, with meetings
+    # held since and more to come, whatever day the tests run.
+    cli_clock(monkeypatch, "2026-12-05T12:00:00Z")
     runner = CliRunner()
     result = runner.invoke(cli, ["tick", "--now", "2026-11-23T09:00:00Z"])
     assert result.exit_code == 0, result.output

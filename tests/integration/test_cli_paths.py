@@ -17,7 +17,7 @@ from service.errors import StoreError
 from service.store import db as store_db
 from service.store.db import make_engine, single_worker, upgrade
 from service.store.errors import translate
-from tests.cli_env import cli_env
+from tests.cli_env import cli_clock, cli_env
 
 NOW = "2026-11-23T09:00:00Z"
 TOM = "tom.fletcher@contoso.example"
@@ -33,6 +33,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 def scheduled(runner: CliRunner, db_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """The sandbox organisation scheduled into a fresh database (SQLite and PostgreSQL)."""
     monkeypatch.setenv("ONETOONE_DATABASE_URL", db_url)
+    cli_clock(monkeypatch, "2026-12-05T12:00:00Z")  # `preview` (no --now): a meeting to come
     for args in (["db", "upgrade"], ["schedule", "--now", NOW]):
         result = runner.invoke(cli, args, catch_exceptions=False)
         assert result.exit_code == 0, result.output

@@ -14,6 +14,7 @@ from service.cli import cli
 from service.store.db import make_engine
 from service.store.models import NoteRow, TopicRow
 from service.store.repo import Store
+from tests.cli_env import cli_clock
 
 TOM = "tom.fletcher@contoso.example"
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "txt.exe" shows as "exe.txt"
@@ -25,6 +26,7 @@ def run(db_url: str, settings_for, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     to run the CLI against it."""
     settings = settings_for(db_url)  # upgrades a PostgreSQL database, as an admin would
     monkeypatch.chdir(tmp_path)
+    cli_clock(monkeypatch, "2026-12-05T12:00:00Z")  # `preview` (no --now): a meeting to come
     env = {"ONETOONE_DATABASE_URL": db_url, "ONETOONE_CONFIG": "",
            "ONETOONE_MICROSOFT_SANDBOX_STATE": str(settings.microsoft.sandbox_state),
            "COLUMNS": "200"}

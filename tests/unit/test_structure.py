@@ -188,3 +188,30 @@ def test_test_modules_have_unique_basenames() -> None:
     tests = Path(__file__).resolve().parents[1]
     names = Counter(p.name for p in tests.rglob("test_*.py"))
     assert [n for n, c in names.items() if c > 1] == []
+
+
+def _text_io_without_encoding(tree: ast.AST) -> list[int]:
+    """Lines of text-mode file reads/writes that leave the encoding to the machine's locale
+    (``read_text``/``write_text``/``open`` in text mode without ``encoding=``)."""
+    found: list[int] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or any(k.arg == "encoding" for k in node.keywords):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in ("read_text", "write_text"):
+            found.append(node.lineno)
+        elif isinstance(func, ast.Name) and func.id == "open":
+            mode = node.args[1] if len(node.args) > 1 else next(
+                (k.value for k in node.keywords if k.arg == "mode"), None)
+            if not (isinstance(mode, ast.Constant) and "b" in str(mode.value)):
+                found.append(node.lineno)
+    return found
+
+
+def test_text_files_say_their_encoding() -> None:
+    """Pages, configs and schemas are UTF-8 whatever the machine's locale: Python's default
+    is the locale's encoding (cp1252 on Windows, Latin-1 on some servers), where a page with
+    "é" or "–" in it fails to write or reads back garbled."""
+    bad = [f"{path.relative_to(ROOT)}:{line}" for path in sorted(SERVICE.rglob("*.py"))
+           for line in _text_io_without_encoding(ast.parse(path.read_text(encoding="utf-8")))]
+    assert bad == [], "say encoding=\"utf-8\" at " + ", ".join(bad)
