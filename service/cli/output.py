@@ -236,7 +236,7 @@ def print_meetings(result: Any) -> bool:
     if absences is not None and (absences.moved or absences.no_slot or absences.skipped):
         console.print(f"absences and holidays: {len(absences.moved)} meetings moved, "
                       f"{len(absences.no_slot)} with no free time (manager told), "
-                      f"{len(absences.skipped)} skipped for a long absence")
+                      f"{len(absences.skipped)} skipped (a long absence, or both away)")
         for line in absences.moved:
             console.print("[cyan]moved:[/cyan] " + escape(line), highlight=False)
     for line in a.not_private:

@@ -12,7 +12,11 @@ arguments. The answer is one of:
   once).
 - ``skip``: a long absence (at least ``LONG_ABSENCE_WORKING_DAYS`` working days out of office,
   weekends and holidays bridging, not counting) covers it. Moving is pointless; it is left
-  alone and the job sends at most one note per absence.
+  alone and the job sends at most one note per absence. Also (``both``) a meeting that would
+  be ``no_slot`` when *both* people are away for it (a holiday or out of office, each): a
+  shutdown between Christmas and New Year, the holidays bridging a few days of leave. Nobody
+  could hold it, so it is no failure to chase: the manager gets one note, not a "no time"
+  mail, a "no notes" reminder and a rebooking offer, and it is not counted as missed.
 
 Absent days are worked out per person in their own zone and from their own working hours,
 so a part-timer's non-working days bridge a run without counting towards it.
@@ -121,6 +125,7 @@ class Decision:
     end: datetime | None = None
     absence: Absence | None = None
     absent: str | None = None  # which person ("manager" / "report") for skip and oof moves
+    both: bool = False  # a skip because both are away with nowhere to move it (not long)
 
 
 def _zone(hours: WorkingHours) -> ZoneInfo:
@@ -283,7 +288,7 @@ def decide(
     window = (max(window[0], previous + timedelta(days=1)) if previous else window[0],
               min(window[1], following - timedelta(days=1)) if following else window[1])
     if window[0] > window[1]:
-        return Decision("no_slot", reason=reason, absent=absent)
+        return _no_slot(reason, absent, start, end, people)
     lo, hi = window[0] - timedelta(days=1), window[1] + timedelta(days=1)
     blocked: set[date] = set()
     for _role, person in people:
@@ -297,9 +302,27 @@ def decide(
                        blocked_days=blocked, step_minutes=step_minutes, not_before=not_before,
                        limit=1, policy=policy)
     if not found:
-        return Decision("no_slot", reason=reason, absent=absent)
+        return _no_slot(reason, absent, start, end, people)
     new_start, new_end = found[0]
     return Decision("move", reason=reason, start=new_start, end=new_end, absent=absent)
+
+
+def _holiday(person: Attendee, start: datetime, end: datetime) -> str | None:
+    """The reason, when the meeting falls on a public holiday of the person's region."""
+    zone = _zone(person.hours)
+    for d in sorted({start.astimezone(zone).date(),
+                     (end - timedelta(seconds=1)).astimezone(zone).date()}):
+        name = person.holidays.days.get(d)
+        if name:
+            return f"{person.holidays.kind}: {name} ({person.holidays.label})"
+    return None
+
+
+def _out(person: Attendee, start: datetime, end: datetime) -> bool:
+    """Out of office for the meeting: an oof item overlaps it, or its day is a day off."""
+    local = start.astimezone(_zone(person.hours)).date()
+    return _overlaps_oof(person, start, end) or _is_absent(
+        person, local, _absence_intervals(person.items))
 
 
 def _cause(start: datetime, end: datetime, people: Sequence[tuple[str, Attendee]]
@@ -307,19 +330,33 @@ def _cause(start: datetime, end: datetime, people: Sequence[tuple[str, Attendee]
     """Why the occurrence can't stay: a holiday (either person's region) first, then an
     absence. (reason, who) or (None, None)."""
     for _role, person in people:
-        zone = _zone(person.hours)
-        for d in sorted({start.astimezone(zone).date(),
-                         (end - timedelta(seconds=1)).astimezone(zone).date()}):
-            name = person.holidays.days.get(d)
-            if name:
-                cal = person.holidays
-                return f"{cal.kind}: {name} ({cal.label})", None
+        holiday = _holiday(person, start, end)
+        if holiday:
+            return holiday, None
     for role, person in people:
-        local = start.astimezone(_zone(person.hours)).date()
-        if _overlaps_oof(person, start, end) or _is_absent(
-                person, local, _absence_intervals(person.items)):
+        if _out(person, start, end):
             return f"out of office: {person.name}", role
     return None, None
+
+
+def _no_slot(reason: str, absent: str | None, start: datetime, end: datetime,
+             people: Sequence[tuple[str, Attendee]]) -> Decision:
+    """No time to move it to. When both people are away for it (each on a holiday or out
+    of office) nobody could have held it: a skip (``both``), not a failure that would mail
+    the manager to move it, then remind them of missing notes, offer to rebook it and count
+    it missed. The absence named is the manager's run of days off around it, else the
+    report's (None for a holiday alone)."""
+    why = [_holiday(person, start, end) or (f"out of office: {person.name}"
+                                            if _out(person, start, end) else None)
+           for _role, person in people]
+    if not all(why):
+        return Decision("no_slot", reason=reason, absent=absent)
+    runs = ((role, absence_around(person, start.astimezone(_zone(person.hours)).date()))
+            for role, person in people)
+    role, absence = next(((r, a) for r, a in runs if a is not None), (None, None))
+    both_reason = "; ".join(dict.fromkeys(w for w in why if w))
+    return Decision("skip", reason=f"both away: {both_reason}", absence=absence,
+                    absent=role, both=True)
 
 
 __all__ = [

@@ -400,7 +400,16 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
                                 absence_checked_at=now)
         report.no_slot.append(f"{label} ({decision.reason})")
         return
-    if action == "skip" and decision.absence is not None:
+    if action == "skip" and decision.both:
+        # Both away with nowhere to move it (a shutdown the holidays bridge): one note about
+        # this meeting, in place of the "no time to move it to" mail.
+        _queue(ctx, d, "absence_both_away", f"{occ.id}:absence_both_away",
+               subject=f"1-2-1 with {d.view.report.name} on "
+                       f"{_when(occ.start, d.series.time_zone)}: you're both away",
+               body=render("absence_both_away.html.j2", a=_context(d, decision)), now=now)
+        _skip(ctx, d, now, "not sent: both were away for the meeting")
+        report.skipped.append(f"{label} ({decision.reason})")
+    elif action == "skip" and decision.absence is not None:
         absence = decision.absence
         who = d.view.manager if decision.absent == "manager" else d.view.report
         digest = hashlib.sha256(f"{d.view.manager.id}|{who.id}|{absence.first}".encode())
@@ -408,16 +417,20 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
                subject=f"1-2-1s during {absence.name}'s absence "
                        f"({format_date(absence.first)} – {format_date(absence.last)})",
                body=render("absence_long.html.j2", a=_context(d, decision)), now=now)
-        # Nor a "no notes" reminder afterwards: skipped on purpose, nothing to chase.
-        store.enqueue(_row(d, "reminder", f"{occ.id}:reminder", subject="(not sent)",
-                           body="", now=now, status=OutboxStatus.SUPPRESSED,
-                           note=f"not sent: {absence.name} was on a long absence"))
-        # No agenda either: each organizer update mails the absent person; what is open
-        # carries to the next meeting's agenda as usual.
-        store.update_occurrence(occ.id, now, absence_state=AbsenceState.SKIPPED,
-                                absence_checked_at=now, agenda_state=AgendaState.SKIPPED,
-                                agenda_updates=1 + ctx.settings.agenda.extra_updates)
+        _skip(ctx, d, now, f"not sent: {absence.name} was on a long absence")
         report.skipped.append(f"{label} ({decision.reason})")
+
+
+def _skip(ctx: JobContext, d: _Due, now: datetime, note: str) -> None:
+    """The meeting is left alone on purpose: no "no notes" reminder afterwards (nothing to
+    chase; the rebooking offer and the missed count pass over it too), and no agenda (each
+    organizer update mails the people away; what is open carries to the next meeting)."""
+    store, occ = ctx.store, d.occ
+    store.enqueue(_row(d, "reminder", f"{occ.id}:reminder", subject="(not sent)", body="",
+                       now=now, status=OutboxStatus.SUPPRESSED, note=note))
+    store.update_occurrence(occ.id, now, absence_state=AbsenceState.SKIPPED,
+                            absence_checked_at=now, agenda_state=AgendaState.SKIPPED,
+                            agenda_updates=1 + ctx.settings.agenda.extra_updates)
 
 
 async def _patch(ctx: JobContext, d: _Due, start: datetime, end: datetime) -> None:
@@ -524,7 +537,8 @@ def _decide_preps(ctx: JobContext, preps: list[_Prep],
         absence = decision.absence
         reason = (_plain(decision.reason) if decision.action != "clear"
                   else f"not in {_plain(view.report.name)}'s calendar (declined?)")
-        note = (f"not sent: {absence.name} was on a long absence"
+        note = ("not sent: both were away for the meeting" if decision.both else
+                f"not sent: {absence.name} was on a long absence"
                 if decision.action == "skip" and absence is not None else
                 f"held back: {reason}; sent when the meeting's own check finds it on")
         ctx.store.enqueue(MailRecord(

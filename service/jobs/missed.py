@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from service.domain.agenda import MissedMeeting
+from service.domain.attendance import skipped_for_absence
 from service.domain.rebook import reason_of
 from service.domain.records import OccurrenceRecord
 from service.domain.status import MissedReason
@@ -24,8 +25,12 @@ def missed_meeting(store: Store, pairing_id: int, occ: OccurrenceRecord, zone: s
                                                          or MissedReason.CANCELLED)
         return MissedMeeting(start=replaced.start.astimezone(tz), reason=reason,
                              this_meeting=True)
+    # A meeting skipped for an absence (a long one, or both away) is passed over, as the
+    # missed count passes over it: nobody could hold it and no rebooking was offered, so
+    # "the last one was missed … and not rebooked" would tell the pair of a failure.
     earlier = [o for o in store.pairing_occurrences(pairing_id)
-               if o.start < occ.start and o.id != occ.id]
+               if o.start < occ.start and o.id != occ.id
+               and not skipped_for_absence(o.status, o.absence_state)]
     if not earlier:
         return None
     last = earlier[-1]

@@ -26,4 +26,6 @@ def test_nine_days_of_leave_over_easter_is_not_a_long_absence_on_easter_monday()
     tuesday = choose(at(date(2027, 3, 30)), report=report, now=now)
     easter_monday = choose(at(date(2027, 3, 29)), report=report, now=now)
     assert tuesday.action != "skip"
-    assert easter_monday.action != "skip", easter_monday.reason
+    # (The manager is on the bank holiday too: with no time to move it to, it is skipped
+    # as a meeting neither could hold, ``both``, one note about it; never as a long one.)
+    assert easter_monday.action != "skip" or easter_monday.both, easter_monday.reason

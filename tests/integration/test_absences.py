@@ -146,12 +146,18 @@ def test_busy_time_and_the_meeting_itself() -> None:
 
 
 def test_no_free_slot_is_no_slot() -> None:
-    """Everything in the window busy: no_slot, with the reason kept."""
+    """Everything in the window busy: no_slot, with the reason kept (a holiday of the
+    report's region only: the manager works that day). On a holiday of both, neither could
+    hold it: skipped (see test_absence_shutdown.py)."""
     busy = [CalendarItem(at(date(2026, 12, 21), "00:00").astimezone(UTC),
-                         at(date(2027, 1, 1), "00:00").astimezone(UTC), "tentative")]
-    got = choose(at(date(2026, 12, 25)), manager=person("Mia Manager", items=busy),
-                 now=at(date(2026, 12, 21)))
-    assert got.action == "no_slot" and "Christmas Day" in got.reason and got.start is None
+                         at(date(2027, 1, 9), "00:00").astimezone(UTC), "tentative")]
+    got = choose(at(date(2027, 1, 4)), manager=person("Mia Manager", items=busy),
+                 report=person(cal=SCOTLAND), now=at(date(2026, 12, 30)))
+    assert got.action == "no_slot" and "(Scotland)" in got.reason and got.start is None
+    both = choose(at(date(2026, 12, 25)), manager=person("Mia Manager", items=busy),
+                  now=at(date(2026, 12, 21)))
+    assert (both.action, both.both, both.start) == ("skip", True, None)
+    assert both.reason == "both away: bank holiday: Christmas Day (England)"
 
 
 def test_long_absence_is_skipped_and_named() -> None:
@@ -441,17 +447,21 @@ def test_moves_never_double_book_the_manager(sim: Sim) -> None:
 
 
 def test_no_free_slot_leaves_it_and_mails_the_manager_once(sim: Sim) -> None:
-    """Zed is busy all week: Yan's Christmas Day meeting stays; Zed gets one mail, only."""
+    """Zed is busy all week: Yan's Christmas Day meeting stays; Zed gets one mail, only.
+    Christmas Day is a holiday for both of them, so nobody could hold it: it is skipped (no
+    agenda, no "no notes" reminder), the mail says they are both away."""
     occ = sim.row(YAN, date(2026, 12, 25))
-    assert occ.absence_state == "no_slot" and occ.start == occ.original_start
-    assert sim.patches(occ.event_id) == 1  # its agenda only
-    mails = [m for m in sim.outbox() if m.kind == "absence_no_slot"]
+    assert occ.absence_state == "skipped" and occ.start == occ.original_start
+    assert sim.patches(occ.event_id) == 0  # no agenda either
+    mails = [m for m in sim.outbox() if m.kind == "absence_both_away"]
     assert len(mails) == 1 and mails[0].status == "sent"
     assert mails[0].recipients == f"Zed Boss <{ZED}>" and mails[0].cc == ()
-    assert "Christmas Day" in mails[0].body_html
-    inbox = [m for m in sim.tenant.messages(ZED) if "no time to move it to" in m["subject"]]
+    assert "Friday 25 Dec 2026" in mails[0].body_html
+    inbox = [m for m in sim.tenant.messages(ZED) if "you're both away" in m["subject"]]
     assert len(inbox) == 1
-    assert not [m for m in sim.tenant.messages(YAN) if "no time to move" in m["subject"]]
+    assert not [m for m in sim.tenant.messages(YAN) if "both away" in m["subject"]]
+    assert [m.status for m in sim.outbox()
+            if m.kind == "reminder" and m.occurrence_id == occ.id] == ["suppressed"]
 
 
 def test_no_slot_twice_is_still_one_mail(sim: Sim) -> None:
@@ -467,7 +477,7 @@ def test_no_slot_twice_is_still_one_mail(sim: Sim) -> None:
             async with job_context(sim.settings, now, sandbox=sim.tenant) as ctx:
                 first = await check_absences(ctx, now)
                 second = await check_absences(ctx, now)
-                assert len(first.no_slot) == 1 and second.no_slot == []
+                assert len(first.skipped) == 1 and second.skipped == []
         asyncio.run(go())
     finally:
         sim.store.update_occurrence(occ.id, now, status=kept[0], agenda_state=kept[1])
@@ -616,7 +626,7 @@ def test_mail_templates_escape_names_and_reasons() -> None:
               "reason": "out of office: <script>x</script>", "window": "1 – 8 Jan",
               "absent_name": "<img src=x>", "first": "4 Jan", "last": "22 Jan",
               "working_days": 15, "manager_away": False}
-    for name in ("absence_no_slot.html.j2", "absence_long.html.j2"):
+    for name in ("absence_no_slot.html.j2", "absence_long.html.j2", "absence_both_away.html.j2"):
         html = render(name, a=values)
         assert "<b>Lea</b>" not in html and "<script>" not in html and "<img" not in html
         assert "&lt;b&gt;Lea&lt;/b&gt;" in html

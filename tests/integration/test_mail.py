@@ -378,7 +378,8 @@ def test_mail_templates_use_readable_greys_and_name_their_language() -> None:
     from service.render import default_folder
 
     folder = default_folder()
-    for name in ("agenda", "intro", "reminder", "absence_long", "absence_no_slot", "prep",
+    for name in ("agenda", "intro", "reminder", "absence_long", "absence_no_slot",
+                 "absence_both_away", "prep",
                  "summary", "rebook_stale", "rebook_offer", "rebook_ended"):
         text = (folder / f"{name}.html.j2").read_text(encoding="utf-8")
         assert not re.search(r"color:#(888|999|aaa|bbb)", text, re.I), name
