@@ -8,7 +8,7 @@ far ahead, so it never hides the slots before it.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -22,7 +22,7 @@ from service.domain.events import Recurrence
 from service.domain.model import CadenceKind, Slot
 from service.domain.recurrence import Rule, expand
 from service.domain.status import AgendaState, OccurrenceStatus
-from service.domain.timing import agenda_due_at
+from service.domain.timing import agenda_due_at, capture_due_at
 
 
 class StoredSeries(Protocol):
@@ -235,41 +235,66 @@ def first_day_after(found: Sequence[Meeting[M]], day: date, zone: ZoneInfo) -> d
 
 def listing_due_at(series: StoredSeries, stored: Sequence[AgendaMeeting], after: datetime, *,
                    lead_working_days: int, working_days: frozenset[int],
-                   ahead: timedelta) -> datetime | None:
+                   ahead: timedelta, grace_minutes: int) -> datetime | None:
     """The first instant from ``after`` on at which a meeting of ``series`` is within
     ``ahead`` of it (or under way) with its agenda due and not written: when the occurrence
     sync must list the series. None when no meeting of it ever will be.
 
     A slot of the pattern is settled once the store holds it with its agenda written (or
     skipped), cancelled, or moved; a stored meeting moved elsewhere counts at its own start
-    while its agenda is pending. The answer is exact, not a bound: at any ``now`` from
-    ``after`` on, "listing_due_at(..., now) <= now" is whether the sync lists the series now,
-    as long as the stored meetings stay as they are.
+    while its agenda is pending. An agenda held back for the meeting before it (moved so
+    late that its notes are read after the agenda's day: ``timing.waits_for_previous``, with
+    ``grace_minutes``) is due once that read is: listed as its day came, the series would be
+    listed again on every run of the wait, each listing leaving the agenda pending. The
+    answer is exact, not a bound: at any ``now`` from ``after`` on,
+    "listing_due_at(..., now) <= now" is whether the sync lists the series now, as long as
+    the stored meetings stay as they are.
     """
     zone = ZoneInfo(series.time_zone)
     done = {o.original_start for o in stored if o.agenda_state != AgendaState.PENDING
             or o.status == OccurrenceStatus.CANCELLED or o.start != o.original_start}
+    # The latest end of the stored meetings starting before each start (the agenda step's
+    # "previous meeting": cancelled and withdrawn ones aside), by bisecting their starts.
+    held = sorted((o.start, o.end) for o in stored if o.status not in (
+        OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN))
+    starts = [s for s, _e in held]
+    latest: list[datetime] = []
+    for _s, end in held:
+        latest.append(max(end, latest[-1]) if latest else end)
 
-    def due(start: datetime) -> datetime:
+    def plain(start: datetime) -> datetime:
         written = agenda_due_at(start.astimezone(zone), lead_working_days, working_days)
         return max(written, start - ahead + TICK, after)
+
+    def due(start: datetime) -> datetime:
+        at = plain(start)
+        n = bisect_left(starts, start)
+        if n:
+            read_at = capture_due_at(latest[n - 1], grace_minutes)
+            if read_at < start:  # (as waits_for_previous: no wait past the meeting's start)
+                at = max(at, read_at)
+        return at
 
     moved = [due(o.start) for o in stored
              if o.start >= after and o.agenda_state == AgendaState.PENDING
              and o.status != OccurrenceStatus.CANCELLED and o.start not in done]
     best = min(moved, default=None)
-    # The pattern's first unsettled slot is enough: a later slot's agenda is never due
-    # sooner (both bounds grow with the start).
+    # Slots in order until one could not be due sooner than the best so far: a later slot's
+    # agenda is never due sooner than an earlier one's without a wait (both bounds grow
+    # with the start), so usually the first unsettled slot decides.
     # (A series with no end, adopted from a calendar, has 9999-12-31, the last date there is:
-    # the loop then ends at its first unsettled slot, as for any other.)
+    # the loop then ends at its first unsettled slots, as for any other.)
     last = datetime.combine(min(series.range_end, date.max - timedelta(days=2))
                             + timedelta(days=2), time(0), tzinfo=zone)
     lo = after
     while lo < last:
         for start, _end in occurrences(series, lo, lo + _SPAN):
-            if start not in done:
-                first = due(start)
-                return first if best is None else min(best, first)
+            if start in done:
+                continue
+            if best is not None and plain(start) >= best:
+                return best
+            first = due(start)
+            best = first if best is None else min(best, first)
         lo += _SPAN
     return best
 

@@ -116,9 +116,10 @@ def next_listing(ctx: JobContext, series: Any, manager: Any, now: datetime,
     """When the series must next be listed for an agenda falling due (``now`` when it must
     be now; None: never), with its stored meetings as they are."""
     lo, hi = window(ctx, now)
-    return listing_due_at(series, stored, now,
-                          lead_working_days=ctx.settings.agenda.lead_working_days,
-                          working_days=_working_days(manager), ahead=hi - lo)
+    cfg = ctx.settings.agenda
+    return listing_due_at(series, stored, now, lead_working_days=cfg.lead_working_days,
+                          working_days=_working_days(manager), ahead=hi - lo,
+                          grace_minutes=cfg.grace_minutes)
 
 
 def _followed(occ: Any, now: datetime) -> bool:
@@ -361,8 +362,11 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
     store = ctx.store
     ctx.events_seen.clear()
     ctx.calendars_read.clear()
-    # The stored instants were worked out with the lead time: a new one makes them stale.
-    store.use_due_basis(f"lead_working_days={ctx.settings.agenda.lead_working_days}")
+    # The stored instants were worked out with the lead time and the read-back grace (an
+    # agenda waits for the meeting before it to be read back): a new one makes them stale.
+    cfg = ctx.settings.agenda
+    store.use_due_basis(f"lead_working_days={cfg.lead_working_days} "
+                        f"grace_minutes={cfg.grace_minutes}")
     touched, new_links = await _changed_series(ctx, now, report)
     due = set(store.series_due_ids(now))
     # Each instant is stored only if nothing changed since it was read with the series (see

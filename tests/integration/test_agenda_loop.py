@@ -416,6 +416,7 @@ def test_a_slot_moved_far_ahead_is_not_due_again_every_run(tmp_path, settings_fo
 
     class Moved:  # as stored: its original slot, its new time, agenda not written yet
         original_start, start = slot, slot + timedelta(days=42)
+        end = start + timedelta(minutes=30)
         status, agenda_state = "moved", "pending"
 
     class Ctx:

@@ -46,7 +46,7 @@ def _at(day: date, hour: int = 10) -> datetime:
 def _due(series: SeriesRecord, stored: list[Stored], after: datetime, *,
          days: frozenset[int] = WEEKDAYS, lead: int = 2) -> datetime | None:
     return listing_due_at(series, stored, after, lead_working_days=lead, working_days=days,
-                          ahead=AHEAD)
+                          ahead=AHEAD, grace_minutes=30)
 
 
 def test_a_monday_meeting_is_listed_from_the_thursday_before() -> None:
@@ -71,6 +71,21 @@ def test_a_meeting_moved_earlier_counts_at_its_new_time() -> None:
     later = _at(date(2026, 12, 9))
     assert _due(_series(), [Stored(slot, later, later + timedelta(minutes=30))], NOW) == (
         datetime(2026, 12, 3, tzinfo=LONDON))  # the next slot (7 Dec) comes first
+
+
+def test_an_agenda_held_back_for_the_meeting_before_is_listed_when_that_is_read() -> None:
+    """Monday's meeting pushed to Thursday 10:00, the day next Monday's agenda is due: the
+    agenda waits for it to be read back (its end and the grace), and so does the listing
+    (listed at midnight, the series would be listed again on every run until then). A
+    meeting read back before the next one starts holds nothing back past that start."""
+    slot = _at(date(2026, 11, 30))
+    pushed = _at(date(2026, 12, 3))
+    held = Stored(slot, pushed, pushed + timedelta(minutes=30), agenda_state="injected")
+    assert _due(_series(), [held], NOW) == _at(date(2026, 12, 3), 11)
+    assert _due(_series(), [held], _at(date(2026, 12, 3), 11)) == _at(date(2026, 12, 3), 11)
+    late = _at(date(2026, 12, 7), 9) + timedelta(minutes=45)  # read back after 10:00
+    last = Stored(slot, late, late + timedelta(minutes=30), agenda_state="injected")
+    assert _due(_series(), [last], NOW) == datetime(2026, 12, 3, tzinfo=LONDON)
 
 
 def test_few_working_days_wait_for_the_window() -> None:
