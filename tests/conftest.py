@@ -15,6 +15,12 @@ from sqlalchemy import create_engine, text
 
 from service.config import default_settings
 
+# The CLI's consoles are built when service.cli is first imported: a machine asking for
+# colour (FORCE_COLOR, as some CI systems set) would put escape codes into every output the
+# tests read. (rich reads these; NO_COLOR only takes colour away.)
+for _key in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+    os.environ.pop(_key, None)
+
 
 def gone_worker() -> str:
     """The lease owner name (``worker_identity``) of a process of this host that has exited,
