@@ -323,3 +323,22 @@ def agenda_can_update(updates_done: int, extra_updates: int) -> bool:
     agenda update plus at most ``extra_updates`` ([agenda] extra_updates) for new topics.
     """
     return updates_done < 1 + extra_updates
+
+
+# A series whose listing failed waits before it is listed again, the wait doubling with
+# each failure in a row (it is the time since the first), from a quarter of an hour up to
+# LISTING_WAIT_MOST: every run would otherwise list it again, about a hundred requests a day
+# for as long as it fails. Longer for an answer that lasts until someone acts (the app
+# denied the mailbox, the mailbox gone); an agenda that fell due meanwhile is written at
+# most that long after the mailbox answers again (a day's lead leaves room for it).
+LISTING_WAIT_FIRST = timedelta(minutes=15)
+LISTING_WAIT_MOST = timedelta(hours=2)
+LISTING_WAIT_MOST_LASTING = timedelta(hours=6)
+
+
+def listing_retry_at(failing_since: datetime | None, now: datetime, lasting: bool) -> datetime:
+    """When a series whose listing failed at ``now`` may be listed again, its failures in a
+    row having begun at ``failing_since`` (None: this is the first)."""
+    waited = now - failing_since if failing_since is not None else timedelta(0)
+    most = LISTING_WAIT_MOST_LASTING if lasting else LISTING_WAIT_MOST
+    return now + min(max(waited, LISTING_WAIT_FIRST), most)

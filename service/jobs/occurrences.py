@@ -36,10 +36,10 @@ from service.domain.retime import (
     vanished,
     withdrawn_unlisted,
 )
-from service.domain.series import TICK, listing_due_at
+from service.domain.series import TICK, listing_due_at, listing_retry_at
 from service.domain.series import occurrences as series_occurrences
 from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
-from service.errors import NotFound, ServiceError
+from service.errors import NotFound, PermissionDenied, ServiceError
 from service.graph.wire import CalendarChanges, mailbox_gone
 from service.jobs.context import JobContext
 from service.jobs.notes_seen import (
@@ -373,6 +373,7 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
     # set_series_due). A touched series is always listed, and read again after that.
     next_due: dict[int, tuple[datetime | None, int]] = {}
     failed: set[str] = set()
+    held: dict[int, bool] = {}  # series whose listing failed: whether it lasts
     for part in _with_meetings(ctx, due | set(touched)):
         listed: list[tuple[Any, Any, datetime]] = []
         for series, view, stored, version in part:
@@ -387,14 +388,16 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
                                        version if series.id in due else -1)
             else:
                 listed.append((series, view, hi))
-        next_due.update(await _list_part(ctx, now, listed, report, failed))
+        next_due.update(await _list_part(ctx, now, listed, report, failed, held))
     store.set_series_due(next_due)
+    # Not listed on every run while it fails (see listing_retry_at).
+    store.hold_failed_listings(held, now, listing_retry_at)
     _keep_links(ctx, now, new_links, failed)
     return report
 
 
 async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any, datetime]],
-                     report: SyncReport, failed: set[str]
+                     report: SyncReport, failed: set[str], held: dict[int, bool]
                      ) -> dict[int, tuple[datetime | None, int]]:
     """List each series' occurrences (side by side: the transport keeps Graph's per-mailbox
     limit) and record them in turn; returns the next due instant of each series synced."""
@@ -426,6 +429,8 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
             continue
         if isinstance(items, ServiceError):
             failed.add(series.mailbox.lower())
+            # Denied, or the mailbox gone (a deleted series went above): until someone acts.
+            held[series.id] = isinstance(items, PermissionDenied | NotFound)
             report.failed.append(f"series {series.id}: {items}")
             log.warning("occurrences.failed", extra={"series": series.id, "error": str(items)})
             continue
@@ -439,6 +444,7 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
                 # Nothing is inferred from the gaps without the master (the old slots'
                 # meetings would look deleted): the next run lists the series again.
                 failed.add(series.mailbox.lower())
+                held[series.id] = False
                 continue
             before = {name: getattr(series, name) for name in PATTERN_COLUMNS}
             columns: dict[str, Any] = {}
@@ -454,6 +460,7 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
         upserts.append((series.id, rows, series.pairing_id))
         if len(report.failed) > failures:
             failed.add(series.mailbox.lower())
+            held[series.id] = False
         else:
             synced.append(series.id)
     store.upsert_occurrences_of(upserts, now, retimed=retimed)

@@ -182,7 +182,9 @@ def _set_mark(s: Session, name: str, value: str) -> None:
 def _due(now: datetime) -> Any:
     """Created series with meetings in a calendar whose instant has come or is unknown."""
     return (SeriesRow.status.in_(SYNCED) & SeriesRow.event_id.is_not(None)
-            & or_(SeriesRow.next_due_at.is_(None), SeriesRow.next_due_at <= now))
+            & or_(SeriesRow.next_due_at.is_(None), SeriesRow.next_due_at <= now)
+            # (Its listing failing: not before it may be listed again.)
+            & or_(SeriesRow.listing_retry_at.is_(None), SeriesRow.listing_retry_at <= now))
 
 
 def _followed(start: datetime) -> Any:
@@ -232,6 +234,27 @@ class DueRepository(Repository):
                 .values(next_due_at=bindparam("at")),
                 [{"sid": sid, "version": version, "at": NEVER if at is None else at}
                  for sid, (at, version) in due.items()])
+            # Synced, or nothing to list: no longer failing, whatever the version.
+            for part in chunks(list(due)):
+                s.execute(update(SeriesRow).where(SeriesRow.id.in_(part),
+                                                  SeriesRow.listing_failed_at.is_not(None))
+                          .values(listing_failed_at=None, listing_retry_at=None))
+
+    def hold_failed_listings(self, failed: Mapping[int, bool], now: datetime,
+                             retry_at: Callable[[datetime | None, datetime, bool], datetime]
+                             ) -> None:
+        """Keep each series whose listing failed at ``now`` (id -> whether the failure lasts
+        until someone acts) from being listed again before ``retry_at(since when it has
+        been failing, now, lasting)``: its due instant stays as it was, so it is listed as
+        soon as that comes."""
+        if not failed:
+            return
+        with self.session() as s, s.begin():
+            for part in chunks(list(failed)):
+                for row in s.scalars(select(SeriesRow).where(SeriesRow.id.in_(part))):
+                    since = row.listing_failed_at
+                    row.listing_retry_at = retry_at(since, now, failed[row.id])
+                    row.listing_failed_at = since or now
 
     def use_due_basis(self, basis: str) -> None:
         """Say what the due instants are worked out with now (the settings they depend

@@ -156,6 +156,10 @@ class SeriesRow(Base):
     next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     # Moved on by each of those changes: an instant worked out before one is not stored.
     due_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # While its listing keeps failing (migration 0022): since when, and when it may be
+    # listed again (see domain.series.listing_retry_at). None: not failing.
+    listing_failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    listing_retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Moved on by each change of the columns above (its pattern, state, calendar event).
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
