@@ -106,9 +106,15 @@ def status(obj: Ctx, now_text: str | None) -> None:
             # Left to a series of its own: which one, and how to have onetoone book one.
             unbooked = view.pairing.note
             attention.insert(0, "[yellow]their own series[/yellow]")
-        if moved or rebooked or compromised or unbooked:
+        # A series whose calendar the worker cannot read backs off rather than failing on
+        # every run, so its log lines thin out: said here until a read succeeds.
+        unreadable = _unreadable(view.series, view.manager.email, now)
+        if unreadable:
+            attention.append("[yellow]calendar unreadable[/yellow]")
+        if moved or rebooked or compromised or unbooked or unreadable:
             details.append(f"{view.manager.name} & {view.report.name} <{view.report.email}>:")
             details += [f"  {unbooked}"] if unbooked else []
+            details += [f"  {unreadable}"] if unreadable else []
             details += [f"  {line}" for line in moved + rebooked]
             details += [f"  booked at a compromise time: {c.words}"
                         if c.code != HOURS_CHANGED else f"  {c.words}" for c in compromised]
@@ -139,6 +145,21 @@ def _zone(series: Any) -> ZoneInfo:
 def _when(instant: datetime, zone: ZoneInfo, sep: str = " ") -> str:
     """'Thu 26 Nov 13:30 Europe/London': local time with the zone named."""
     return f"{instant.astimezone(zone):%a %d %b %H:%M}{sep}{zone.key}"
+
+
+def _unreadable(series: Any, mailbox: str, now: datetime) -> str:
+    """What to say of a series whose meetings the worker could not list lately (its
+    manager's mailbox denied to the app, gone, or Graph failing for it); "" if it can."""
+    if series is None or series.listing_failed_at is None:
+        return ""
+    since = series.listing_failed_at
+    retry = series.listing_retry_at
+    again = (f"tried again from {retry:%a %d %b %H:%M} UTC" if retry is not None and retry > now
+             else "tried again on the next run")
+    return (f"its meetings in {mailbox}'s calendar could not be read since "
+            f"{since:%a %d %b %H:%M} UTC, so no agenda is written there; {again} (the "
+            "worker log's occurrences.failed lines say why; a mailbox outside the app's "
+            "access policy: docs/admin/mailbox-access.md)")
 
 
 def _moved_reason(occ: Any) -> str:

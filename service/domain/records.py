@@ -120,6 +120,9 @@ class SeriesRecord:
     updated_at: datetime
     checked_at: datetime | None = None
     ended_at: datetime | None = None
+    # Listing its meetings has failed since (None: it has not); not listed before retry.
+    listing_failed_at: datetime | None = None
+    listing_retry_at: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

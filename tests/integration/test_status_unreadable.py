@@ -1,0 +1,69 @@
+"""A manager's mailbox blocked after their 1-2-1s were booked: the worker backs off from
+listing the series (its log lines thin out to a few a day), so `onetoone status` is where an
+admin sees which pairs get no agendas, since when and why, until the mailbox answers again."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from service.cli import cli
+from service.sandbox import SandboxTenant
+from tests.cli_env import cli_env
+from tests.integration.test_status_display import details_of, row_of
+
+BOOKED = "2026-11-23T09:00:00Z"  # Monday: both series booked, first meetings from next week
+MIA = "mia@contoso.example"
+ROB = "rob@contoso.example"  # Mia's report
+SAL = "sal@contoso.example"  # Nia's report; Nia's mailbox is never blocked
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    cli_env(monkeypatch, tmp_path, 220)
+    tenant = SandboxTenant(seed="unreadable", domain="contoso.example")
+    tenant.add_user("Mia Manager", MIA, hire_date=date(2020, 1, 1))
+    tenant.add_user("Rob Report", ROB, manager=MIA, hire_date=date(2021, 1, 1))
+    tenant.add_user("Nia Manager", "nia@contoso.example", hire_date=date(2020, 1, 1))
+    tenant.add_user("Sal Report", SAL, manager="nia@contoso.example",
+                    hire_date=date(2021, 1, 1))
+    tenant.save(tmp_path / "onetoone-sandbox.json")
+    return CliRunner()
+
+
+def _block(blocked: bool) -> None:
+    state = SandboxTenant.load("onetoone-sandbox.json")
+    state.block_mailbox(MIA, blocked)
+    state.save("onetoone-sandbox.json")
+
+
+def _status(runner: CliRunner, now: str) -> str:
+    shown = runner.invoke(cli, ["status", "--now", now])
+    assert shown.exit_code == 0, shown.output
+    return shown.output
+
+
+def test_status_names_pairs_whose_calendar_cannot_be_read(runner: CliRunner) -> None:
+    booked = runner.invoke(cli, ["tick", "--now", BOOKED])
+    assert booked.exit_code == 0, booked.output
+    assert "calendar unreadable" not in _status(runner, BOOKED)
+
+    # The app is kept out of Mia's mailbox; runs go on through the week, her agendas due.
+    _block(True)
+    for now in ("2026-11-25T09:00:00Z", "2026-11-26T09:00:00Z", "2026-11-27T09:00:00Z"):
+        runner.invoke(cli, ["tick", "--now", now])
+    shown = _status(runner, "2026-11-27T09:05:00Z")
+    assert "calendar unreadable" in row_of(shown, ROB), shown
+    said = " ".join(details_of(shown, ROB).split())
+    assert f"{MIA}'s calendar could not be read since" in said, said
+    assert "no agenda is written there" in said and "tried again" in said, said
+    assert "calendar unreadable" not in row_of(shown, SAL), shown
+
+    # Back in the policy's scope: the next listing succeeds and status stops saying so.
+    _block(False)
+    for now in ("2026-11-28T09:00:00Z", "2026-11-29T09:00:00Z"):
+        runner.invoke(cli, ["tick", "--now", now])
+    assert "calendar unreadable" not in _status(runner, "2026-11-29T09:05:00Z")
