@@ -193,6 +193,11 @@ _DUE_SPLIT = re.compile(
     r"|\s+(?=(?:due|by|before|on|until|deadline)\b)"
     # relative phrases need no separator: "chase HR next week", "call Jo tomorrow"
     r"|\s+(?=(?:next|this|tomorrow|today|end of|in \w+ (?:day|week|month)s?)\b)", re.I)
+# "book the room for tomorrow", "slides for next week": the "for" belongs to the date,
+# not the action (a date given with "by", "on" or a dash keeps a "for" before it).
+_FOR_RELATIVE = re.compile(r"\s+for$", re.I)
+_RELATIVE = re.compile(r"(?:next|this|tomorrow|today|end of|in \w+ (?:day|week|month)s?)\b",
+                       re.I)
 
 
 def split_due(rest: str, meeting_date: date,
@@ -209,6 +214,8 @@ def split_due(rest: str, meeting_date: date,
         due = parse_due(tail, meeting_date, working_days)
         if due is not None:
             head = rest[:m.start()].rstrip(" –—-,;:")
+            if m.group().isspace() and _RELATIVE.match(tail):
+                head = _FOR_RELATIVE.sub("", head) or head
             if head:
                 return head, due
     return rest, None

@@ -568,3 +568,18 @@ def test_a_month_and_year_is_the_end_of_that_month(text: str, expected: date) ->
     assert parse_due(text, MEETING) == expected
     assert split_due(f"finish the course by {text}", MEETING) == ("finish the course",
                                                                    expected)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("book the room for tomorrow", ("book the room", date(2026, 12, 9))),
+    ("slides for next week", ("slides", date(2026, 12, 15))),
+    ("plan for this Friday", ("plan", date(2026, 12, 11))),
+    # A "for" that is part of the action stays: before a dated tail, or not the last word.
+    ("cover for Sam in two weeks", ("cover for Sam", date(2026, 12, 22))),
+    ("budget for - 12 Dec", ("budget for", date(2026, 12, 12))),
+])
+def test_a_for_before_a_relative_date_is_the_dates_not_the_actions(
+        typed: str, expected: tuple[str, date]) -> None:
+    """'book the room for tomorrow' is the action 'book the room', due tomorrow: not one
+    that reads 'book the room for' in the summary and the next agenda."""
+    assert split_due(typed, MEETING) == expected
