@@ -418,12 +418,21 @@ def shared_beyond_the_pair(event: Any, view: PairingView, store: Store) -> bool:
     address, and a colleague put there still gets every update. So a "resource" who is in
     a pair (as manager or report: a person for certain) counts as a person. (Other
     addresses there are taken for rooms: a room's account can be an enabled directory user,
-    and a tenant's rooms can be at any of its domains.)"""
+    and a tenant's rooms can be at any of its domains.) A room booked as the meeting's
+    location yet listed as "required" (Graph's default type, which tools booking rooms
+    leave) is a room in the same way: the pair's own series is adopted with one
+    (domain.own_series._people), and taken here for a third person it would never get an
+    agenda."""
     pair = {view.report.email.lower(), view.manager.email.lower()}
+    rooms = set(event.rooms)
+
+    def roomlike(a: Any) -> bool:
+        return a.kind == "resource" or a.email.lower() in rooms
+
     people = {a.email.lower() for a in event.attendees
-              if a.email and a.email.lower() not in pair and a.kind != "resource"}
+              if a.email and a.email.lower() not in pair and not roomlike(a)}
     resources = {a.email.lower() for a in event.attendees
-                 if a.email and a.email.lower() not in pair and a.kind == "resource"}
+                 if a.email and a.email.lower() not in pair and roomlike(a)}
     return bool(people) or (bool(resources) and bool(store.paired_emails(resources)))
 
 
@@ -437,7 +446,8 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
     # SEEN_FRESH_SECONDS), or one read for it now.
     event = ctx.seen_event(occ.event_id)
     if event is None:
-        event = await graph.get_event(mailbox, occ.event_id, "body,isCancelled,attendees")
+        event = await graph.get_event(mailbox, occ.event_id,
+                                      "body,isCancelled,attendees,locations")
     if event is None or event.cancelled:
         store.update_occurrence(occ.id, now, status=OccurrenceStatus.CANCELLED,
                                 agenda_state=AgendaState.SKIPPED)

@@ -140,13 +140,22 @@ class SeriesFound(SchedulerBase):
                 continue  # (booked before: its own series is not looked for, see _prepare_one)
             own = find_own_series(masters, manager.email, view.report.email,
                                   PAIRING_PROPERTY, today)
-            if (own is None or not own.adoptable or own.event.id in made
-                    or own.event.sensitivity in ("private", "confidential")):
+            if own is None or not own.adoptable or own.event.id in made:
                 continue
-            await self.ctx.graph.update_event(manager.id, own.event.id,
-                                              sensitivity_patch("private"))
+            await self._make_private(manager, view, own)
             made.add(own.event.id)
-            log.info("schedule.own_series_made_private", extra={"pairing": view.pairing.key})
+
+    async def _make_private(self, manager: PersonRecord, view: PairingView,
+                            own: OwnSeries) -> None:
+        """Mark the pair's own series ``own`` private on its master, unless it is already
+        (or [policy] sensitivity asks for none): see ``_own_made_private``. Raises as Graph
+        refuses, before anything about the pair is stored."""
+        if (self.dry_run or self.ctx.settings.policy.sensitivity != "private"
+                or own.event.sensitivity in ("private", "confidential")):
+            return
+        await self.ctx.graph.update_event(manager.id, own.event.id,
+                                          sensitivity_patch("private"))
+        log.info("schedule.own_series_made_private", extra={"pairing": view.pairing.key})
 
     def _adopt(self, view: PairingView, found: CalendarEvent, zone: str, label: str,
                note: str, *, own: bool = False) -> list[tuple[datetime, datetime]]:
@@ -348,6 +357,13 @@ class SeriesFound(SchedulerBase):
         own = None if found is not None else find_own_series(
             masters, manager.email, view.report.email, PAIRING_PROPERTY, today)
         label = f"{manager.name} & {view.report.name}"
+        if found is None and own is not None and own.adoptable:
+            # Taken on "as at a first booking", so made private first as one is there: the
+            # agendas it gets recall the pair's notes, open actions and the report's topics,
+            # and a series the manager made herself is "normal" (anyone she shares her
+            # calendar with reads its body). Before anything is ended or stored: a refusal
+            # leaves the pair to the next run.
+            await self._make_private(manager, view, own)
         if live.id != cut.id:
             # The follow-on waiting after the old end goes with the cut (cancelled in
             # Outlook: it has not begun), or the pair would meet again months on.
