@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from jinja2 import TemplateError
@@ -49,7 +49,7 @@ from service.domain.status import (
 )
 from service.domain.timing import agenda_due_at, waits_for_previous
 from service.domain.topics import private_address, topics_address
-from service.errors import ConfigError, ServiceError
+from service.errors import ConfigError, GraphError, ServiceError
 from service.graph.wire import body_patch
 from service.jobs.absence_due import check_pending
 from service.jobs.context import JobContext
@@ -389,6 +389,24 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
     return report
 
 
+def _too_large(store: Store, view: PairingView, occ: OccurrenceRecord, now: datetime,
+               exc: GraphError, first: bool, *, budget: int) -> NoReturn:
+    """Graph refused the write as over its 4 MB request limit: the body goes back whole, and
+    it is that big because of something pasted into the invite. Every later run would send
+    it and fail the same way until the meeting, so this meeting gets no (more) agenda
+    updates, said once, naming the mailbox. Nothing was written; its notes are still read
+    back."""
+    log.warning("agenda.too_large", extra={"occurrence": occ.id, "mailbox": view.manager.email})
+    store.update_occurrence(occ.id, now, agenda_sending=None, agenda_updates=budget,
+                            **({"agenda_state": AgendaState.SKIPPED} if first else {}))
+    what = "no agenda was written into" if first else "its agenda was not updated in"
+    raise GraphError(
+        f"the invite in {view.manager.email}'s calendar is too large for Microsoft Graph to "
+        f"update (over its 4 MB request limit: something large was pasted into it), so "
+        f"{what} this meeting, and it is not tried again. ({exc})",
+        status=exc.status, code=exc.code, mailbox=exc.mailbox)
+
+
 def _ours_untouched(current: str, wanted: str | None, occ: OccurrenceRecord) -> bool:
     """Whether a block found before the first agenda is recorded is exactly one we wrote:
     what this run would write, or what an earlier run recorded it was about to write."""
@@ -510,14 +528,21 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
             return "kept"
         # Graph answers a PATCH with the event as stored: its body is the baseline a later
         # run compares with (no read-back request).
-        if occ.rebook_of is None:
-            answer = await graph.set_event_body(mailbox, occ.event_id, new_html)
-        else:
-            # A single meeting (booked to replace a missed one) takes the sensitivity in the
-            # same update. An occurrence always shows its series' (wire.body_patch), so none
-            # is sent for one: a series switches when it is next extended (series_create).
-            answer = (await graph.update_event(mailbox, occ.event_id, body_patch(
-                new_html, sensitivity=ctx.settings.policy.sensitivity))).body or None
+        try:
+            if occ.rebook_of is None:
+                answer = await graph.set_event_body(mailbox, occ.event_id, new_html)
+            else:
+                # A single meeting (booked to replace a missed one) takes the sensitivity in
+                # the same update. An occurrence always shows its series' (wire.body_patch), so
+                # none is sent for one: a series switches when it is next extended
+                # (series_create).
+                answer = (await graph.update_event(mailbox, occ.event_id, body_patch(
+                    new_html, sensitivity=ctx.settings.policy.sensitivity))).body or None
+        except GraphError as exc:
+            if exc.status != 413:
+                raise
+            _too_large(store, view, occ, now, exc, first,
+                       budget=1 + ctx.settings.agenda.extra_updates)
         written_html = answer or new_html
     written = block_text(html_to_text(written_html)) or ""
     topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]

@@ -31,6 +31,7 @@ from service.domain.records import (
 )
 from service.domain.series import next_meeting as series_next_meeting
 from service.domain.status import MEETING_SERIES, ActionStatus, OutboxStatus, SeriesStatus
+from service.domain.summary_fit import newest_open, notes_within
 from service.domain.topics import topics_address
 from service.jobs.context import JobContext
 from service.render import render
@@ -64,6 +65,9 @@ class Summary:
     # this meeting's record (its Reply-To is set when it is sent).
     topics_address: str = ""
     replies_kept: bool = False
+    # What the mail leaves out of the record, said in one line each (domain/summary_fit.py).
+    more_notes: str = ""
+    more_open: str = ""
 
 
 def _when(occ: OccurrenceRecord, zone: str) -> str:
@@ -138,16 +142,23 @@ def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zon
     # After now too: notes typed late go out after the next meeting may have been held.
     upcoming = next_meeting(view, store.pairing_occurrences(view.pairing.id),
                             max(occ.end, now), holding)
+    # A pasted thread of megabytes, or years of unticked actions, would make a mail Graph
+    # refuses (over 4 MB) or no one reads: the mail carries what fits and says what it leaves
+    # out; the store keeps it all.
+    shown_notes, more_notes = notes_within(notes)
+    still_open, more_open = newest_open(
+        [a for a in actions if a.status == ActionStatus.OPEN and a.raised_occurrence_id != occ.id],
+        ctx.settings.agenda.actions_shown)
     return Summary(
         report_first=first_name(view.report.name), manager_first=first_name(view.manager.name),
-        when=_when(occ, zone), notes=tuple(notes),
+        when=_when(occ, zone), notes=shown_notes,
         agreed=tuple(item(a) for a in actions if a.raised_occurrence_id == occ.id),
         closed=tuple(item(a) for a in actions if a.closed_occurrence_id == occ.id),
-        still_open=tuple(item(a) for a in actions
-                         if a.status == ActionStatus.OPEN and a.raised_occurrence_id != occ.id),
+        still_open=tuple(item(a) for a in still_open),
         next_meeting=when_for(upcoming, zone, view.report) if upcoming else None,
         topics_address=_topics_address(ctx, view),
         replies_kept=bool(ctx.settings.mail.topics_mailbox),
+        more_notes=more_notes, more_open=more_open,
     )
 
 

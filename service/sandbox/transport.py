@@ -22,6 +22,9 @@ from service.sandbox.state import NAMESPACE
 from service.sandbox.wire import UTC, Request, Response, error_body, parse_query
 
 BAD_TOKEN = "sandbox-bad-token"
+# Graph refuses a request body over 4 MB (413, "The maximum request length supported is
+# 4MB."), whatever the workload behind it would take: a sendMail or an event PATCH included.
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
 
 
 class SandboxTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
@@ -83,6 +86,9 @@ def _parse(method: str, url: httpx.URL, headers: httpx.Headers, content: bytes
     version = re.match(r"^/(v1\.0|beta)", path_part, re.I)
     base = f"{url.scheme}://{url.netloc.decode('ascii')}" + (f"/{version.group(1)}"
                                                             if version else "/v1.0")
+    if len(content) > MAX_REQUEST_BYTES:
+        return Response(413, error_body("RequestEntityTooLarge",
+                                         "The maximum request length supported is 4MB."))
     body: Any = None
     if content:
         try:

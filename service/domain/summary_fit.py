@@ -1,0 +1,81 @@
+"""How much of a pair's record one summary mail carries.
+
+The record itself is never cut: every note line and every open action stays stored as typed.
+Only the mail is kept to a size Graph accepts and a report can read, and it says what it
+leaves out:
+
+- **Notes**: a manager who pastes a long email thread into a meeting's notes can type
+  megabytes; Graph refuses a sendMail request over 4 MB (413), and the summary, the agreed
+  actions with it, would never go. The notes are carried whole lines at a time up to
+  ``NOTES_CHARS``, far more than anyone types in a meeting, then one line says how many more
+  there are.
+- **Still open**: actions nobody ticks pile up over the years. As on the agenda
+  (``[agenda] actions_shown``), the newest are listed and the older ones counted: a list that
+  only grows buries the ones worth following up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Protocol, TypeVar
+
+from service.domain.agenda import format_date
+
+# Characters of note lines one summary carries (about 15,000 words). Each line also counts
+# LINE_COST for its markup: what is sent is HTML in JSON, where a character can take up to
+# 12 bytes (an escaped quote, an emoji as two \u escapes), so this stays well under 4 MB.
+NOTES_CHARS = 100_000
+LINE_COST = 60
+MORE_NOTES = ("+ {count} more line{s} of the notes, not in this email: too long for one. "
+              "They are kept as typed with the record of this meeting.")
+REST_OF_NOTE = ("The rest of this note is not in this email: too long for one. It is kept "
+                "as typed with the record of this meeting.")
+MORE_OPEN = ("+ {count} older open action{s}, raised {last} or before, not listed here. "
+             "They stay open and come up on the agenda as the ones above are done.")
+
+
+def notes_within(lines: Sequence[str], budget: int = NOTES_CHARS) -> tuple[tuple[str, ...], str]:
+    """The note lines one mail carries, in order, and the line on those left out ("" when
+    none are). Whole lines only, except a first line longer than the whole budget (one
+    pasted paragraph), which is carried up to it with "…", so the mail never shows none."""
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        cost = len(line) + LINE_COST
+        if used + cost > budget:
+            if not kept:
+                kept.append(line[:max(0, budget - LINE_COST)] + "…")
+            break
+        kept.append(line)
+        used += cost
+    left = len(lines) - len(kept)
+    if left == 0:
+        # (A first line cut short is said too: the "…" alone would pass for the manager's.)
+        cut = bool(kept) and kept[0] != lines[0]
+        return tuple(kept), REST_OF_NOTE if cut else ""
+    return tuple(kept), MORE_NOTES.format(count=left, s="" if left == 1 else "s")
+
+
+class _Raised(Protocol):
+    @property
+    def raised_on(self) -> date: ...
+
+    @property
+    def id(self) -> int: ...
+
+
+A = TypeVar("A", bound=_Raised)
+
+
+def newest_open(actions: Sequence[A], shown: int) -> tuple[tuple[A, ...], str]:
+    """The newest ``shown`` of ``actions``, oldest first (as the agenda lists them), and the
+    line on the older ones left out ("" when none are)."""
+    if shown < 1:
+        raise ValueError("shown must be at least 1")
+    by_age = sorted(actions, key=lambda a: (a.raised_on, a.id))
+    cut = max(0, len(by_age) - shown)
+    if not cut:
+        return tuple(by_age), ""
+    return tuple(by_age[cut:]), MORE_OPEN.format(
+        count=cut, s="" if cut == 1 else "s", last=format_date(by_age[cut - 1].raised_on))

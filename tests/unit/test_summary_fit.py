@@ -1,0 +1,54 @@
+"""What one summary mail carries of a long record (service/domain/summary_fit.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from service.domain.summary_fit import LINE_COST, newest_open, notes_within
+
+
+def test_notes_that_fit_go_whole_and_say_nothing_more() -> None:
+    lines = ["Went well", "Rob leads the Q1 plan"]
+    assert notes_within(lines) == (tuple(lines), "")
+
+
+def test_notes_over_the_budget_stop_at_a_whole_line_and_count_the_rest() -> None:
+    lines = [f"line {i:02d} " + "x" * 30 for i in range(10)]
+    budget = 3 * (len(lines[0]) + LINE_COST) + 5
+    kept, more = notes_within(lines, budget)
+    assert kept == tuple(lines[:3])
+    assert more.startswith("+ 7 more lines of the notes, not in this email")
+
+
+def test_one_pasted_paragraph_over_the_budget_is_shown_in_part() -> None:
+    kept, more = notes_within(["y" * 10_000, "after"], 1_000)
+    assert kept == ("y" * (1_000 - LINE_COST) + "…",)
+    assert more.startswith("+ 1 more line of the notes")
+
+
+def test_one_note_cut_short_says_so() -> None:
+    """A single pasted paragraph cut short: the mail says the rest is not in it, not only
+    "…", which could be taken for the manager's own."""
+    kept, more = notes_within(["y" * 10_000], 1_000)
+    assert kept == ("y" * (1_000 - LINE_COST) + "…",)
+    assert more.startswith("The rest of this note is not in this email")
+    assert notes_within(["y" * 100], 1_000) == (("y" * 100,), "")
+
+
+@dataclass(frozen=True)
+class _Action:
+    id: int
+    raised_on: date
+
+
+def test_newest_open_lists_the_newest_oldest_first_and_counts_the_older() -> None:
+    actions = [_Action(i, date(2024 + i // 12, i % 12 + 1, 1)) for i in range(30)]
+    listed, more = newest_open(list(reversed(actions)), 12)
+    assert listed == tuple(actions[18:])
+    assert more.startswith("+ 18 older open actions, raised 1 Jun 2025 or before")
+    assert newest_open(actions[:3], 12) == (tuple(actions[:3]), "")
+    with pytest.raises(ValueError):
+        newest_open(actions, 0)
