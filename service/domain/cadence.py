@@ -16,6 +16,7 @@ allows it.
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -40,6 +41,10 @@ def _more_frequent(a: CadenceKind, b: CadenceKind) -> CadenceKind:
 
 
 # -- choosing the cadence -----------------------------------------------------------------
+
+# A group override's reason names the group by its directory id, for the admin.
+GROUP_OVERRIDE = "override for group "
+_GROUP_ID = re.compile(re.escape(GROUP_OVERRIDE) + r"[^;]*")
 
 
 def is_new_starter(report: Person, policy: CadencePolicy, today: date) -> bool:
@@ -98,7 +103,7 @@ def choose_cadence(spec: PairSpec, policy: CadencePolicy, today: date) -> Cadenc
                        reason=f"{where} override")
     for group_id, kind in policy.group_overrides:
         if group_id in spec.report.groups:
-            reason = f"override for group {group_id}"
+            reason = f"{GROUP_OVERRIDE}{group_id}"
             if spec.minutes:
                 reason += f"; {where} override of minutes"
             return Cadence(kind=CadenceKind(kind), minutes=minutes, reason=reason)
@@ -106,6 +111,14 @@ def choose_cadence(spec: PairSpec, policy: CadencePolicy, today: date) -> Cadenc
     if spec.minutes:
         reason += f"; {where} override of minutes"
     return Cadence(kind=kind, minutes=minutes, reason=reason)
+
+
+def reason_for_the_pair(reason: str) -> str:
+    """A cadence ``reason`` as the pair may be told it (a cancelled series' meetings say
+    why): a group override without the group's directory id, which means nothing to the
+    report and which anyone in the directory can look up (a group for people needing
+    support says more than a 1-2-1 invite should). The rest of it stands."""
+    return _GROUP_ID.sub("override for one of their groups", reason)
 
 
 # -- month arithmetic ---------------------------------------------------------------------

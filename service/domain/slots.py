@@ -456,9 +456,14 @@ def choose_slot(
                  (_minutes(policy.window_start), _minutes(policy.window_end)), look_end_ts,
                  taken_end_ts)
     allowed = None  # every pattern
-    if first_by is not None and any(p.first_date <= first_by for p in plan.patterns):
-        # A pattern starting later would leave the pair a longer gap than the cadence.
-        allowed = frozenset(n for n, p in enumerate(plan.patterns) if p.first_date <= first_by)
+    if first_by is not None and plan.patterns:
+        # A pattern starting later would leave the pair a longer gap than the cadence. When
+        # none can start by then the pair is overdue already (a monthly report turned manager
+        # late in the month): the first week a pattern can start, not whichever start the
+        # preferences like, which could be a whole interval out, after the old next meeting.
+        by = (first_by if any(p.first_date <= first_by for p in plan.patterns)
+              else min(p.first_date for p in plan.patterns) + timedelta(days=6))
+        allowed = frozenset(n for n, p in enumerate(plan.patterns) if p.first_date <= by)
     # ``not_before`` is a day where each person is: for a report in a zone behind the
     # manager's, its midnight there comes after the manager's (a Sydney Tuesday morning is
     # a Monday in Los Angeles), so no first meeting may start before that instant.

@@ -123,11 +123,12 @@ class Scheduler(OverlapRepair, SeriesCreation):
             label = f"{view.manager.name} & {view.report.name}"
             reason = stale_reason(view)
             if reason is None:
-                if not self.dry_run and is_own(series) and (
+                if not self.dry_run and (is_own(series) or series.policy_cadence) and (
                         series.policy_cadence, series.policy_minutes) != (
                         pairing.cadence, pairing.minutes):
-                    # The pair's own kept through a change of policy: recorded as meeting
-                    # the new one, so later runs do not look at it again for this change.
+                    # The pair's own, or one the manager re-timed, kept through a change of
+                    # policy: recorded as meeting the new one, so later runs do not look at
+                    # it again for this change.
                     self.ctx.store.update_series(series.id, self.now,
                                                  policy_cadence=pairing.cadence,
                                                  policy_minutes=pairing.minutes)

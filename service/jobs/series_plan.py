@@ -15,11 +15,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.adoption import adoptable
-from service.domain.cadence import add_months
+from service.domain.cadence import add_months, reason_for_the_pair
 from service.domain.events import CalendarEvent, MailboxInfo
 from service.domain.model import WEEKDAYS, CadenceKind, WorkingHours
 from service.domain.own_series import is_own, own_still_fits
-from service.domain.records import OccurrenceRecord, PairingView, PersonRecord, SeriesRecord
+from service.domain.records import (
+    OccurrenceRecord,
+    PairingRecord,
+    PairingView,
+    PersonRecord,
+    SeriesRecord,
+)
 from service.domain.series import (
     NO_END,
     WindowOccurrences,
@@ -210,12 +216,22 @@ def stale_reason(view: PairingView) -> str | None:
         # the policy's minimum is replaced (see own_still_fits).
         if own_still_fits(series, pairing.cadence):
             return None
-        return f"cadence changed to {pairing.cadence} ({pairing.cadence_reason})"
+        return _recadenced(pairing)
     if pairing.status == PairingStatus.ACTIVE and (
             (series.policy_cadence or series.cadence) != pairing.cadence
             or (series.policy_minutes or series.minutes) != pairing.minutes):
-        return f"cadence changed to {pairing.cadence} ({pairing.cadence_reason})"
+        if series.policy_cadence is not None and (series.cadence, series.minutes) == (
+                pairing.cadence, pairing.minutes):
+            # The manager's own pattern (re-timed in Outlook) is what the new policy asks
+            # for already: ending it would cancel her meetings to book the same again.
+            return None
+        return _recadenced(pairing)
     return None
+
+
+def _recadenced(pairing: PairingRecord) -> str:
+    # Said to the report too: each meeting cancelled carries it.
+    return f"cadence changed to {pairing.cadence} ({reason_for_the_pair(pairing.cadence_reason)})"
 
 
 SERIES_DELETED_REASON = "the manager deleted the series in Outlook"

@@ -15,6 +15,7 @@ from service.domain.cadence import (
     first_occurrence_on_or_after,
     needs_extension,
     new_starter_until,
+    reason_for_the_pair,
     recurrence_for,
     series_end_date,
 )
@@ -93,6 +94,18 @@ def test_group_override_first_matching_in_policy_order() -> None:
     c = choose_cadence(spec(date(2020, 1, 1), groups=frozenset({"g-sales", "g-ops"})),
                        policy, TODAY)
     assert (c.kind, c.reason) == (CadenceKind.FORTNIGHTLY, "override for group g-ops")
+
+
+def test_the_pair_is_told_a_group_override_without_the_group_id() -> None:
+    """The reason a cancelled series gives the report: no directory id; the rest stands."""
+    policy = CadencePolicy(group_overrides=(("1d0c-support", CadenceKind.WEEKLY),))
+    c = choose_cadence(spec(date(2020, 1, 1), groups=frozenset({"1d0c-support"}),
+                            minutes=45, source="file pairs.csv:3"), policy, TODAY)
+    told = reason_for_the_pair(c.reason)
+    assert "1d0c-support" in c.reason and "1d0c-support" not in told
+    assert told == "override for one of their groups; pairs file override of minutes"
+    assert reason_for_the_pair("new starter (hired 2026-09-04, within 90 days)") == (
+        "new starter (hired 2026-09-04, within 90 days)")
 
 
 def test_group_override_beats_new_starter_and_role() -> None:

@@ -395,6 +395,20 @@ def test_first_by_keeps_a_recadenced_pair_from_waiting() -> None:
     assert soon.first_date <= deadline
 
 
+def test_an_overdue_recadenced_pair_meets_in_the_first_week() -> None:
+    """After a cadence change whose ``first_by`` has passed already (a monthly report who
+    becomes a manager late in the month: last met five weeks ago), the first meeting is
+    in the first week a series can start, not a whole new interval out because a later
+    start would be a better time (here: the first week is busier)."""
+    earliest = NOW.date() + timedelta(days=2)
+    busy = daily(LONDON, "09:00", "17:00", since=earliest, weeks=1)
+    later = pick(cadence=FORTNIGHTLY, manager_busy=busy)
+    assert later.first_date > earliest + timedelta(days=6)  # the test's premise
+    overdue = pick(cadence=FORTNIGHTLY, manager_busy=busy,
+                   first_by=NOW.date() - timedelta(days=10))
+    assert overdue.first_date <= earliest + timedelta(days=6)
+
+
 def test_taken_checked_beyond_the_look_ahead() -> None:
     """Another 1-2-1 of either person that first meets this pair's time after the look-ahead
     (a monthly series against a fortnightly one) still rules the time out."""

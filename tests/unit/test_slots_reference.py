@@ -113,8 +113,11 @@ def reference(*, cadence: Cadence, manager_hours: WorkingHours, report_hours: Wo
             patterns += [(wd, None, ph, _dates(kind, wd, 0, ph, earliest, last))
                          for ph in ((0, 1) if kind is CadenceKind.FORTNIGHTLY else (0,))]
     patterns = [p for p in patterns if p[3]]
-    if first_by is not None and any(p[3][0] <= first_by for p in patterns):
-        patterns = [p for p in patterns if p[3][0] <= first_by]
+    if first_by is not None:
+        # Overdue already (no pattern starts by then): the first week a pattern can start.
+        by = (first_by if any(p[3][0] <= first_by for p in patterns)
+              else min(p[3][0] for p in patterns) + timedelta(days=6))
+        patterns = [p for p in patterns if p[3][0] <= by]
 
     def local(d: date, t: int) -> datetime:
         return datetime.combine(d, time(t // 60, t % 60), tzinfo=mz)
