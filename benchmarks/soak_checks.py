@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 # Replies and meeting traffic, not onetoone's mail; and the answer to a rebooking pick, one
 # per pick (people here pick late, often after the time offered has gone).
+# A meeting's absence check reads free/busy as its agenda falls due, two working days (up to
+# four calendar days) before it: a relocation later than that is not seen for that meeting.
+RELOCATION_NOTICED = timedelta(days=4)
 AUTOMATIC = ("re:", "accepted", "declined", "canceled", "cancelled", "updated", "invitation",
              "new times", "book ", "that time is no longer free")
 
@@ -311,6 +314,16 @@ class Checks:
                                        f"move abroad since booking?): {pair(v)}")
                     day = self.local_day(who.email, o.start)
                     off = self.days_off(who.email, day)
+                    moved_at = self.p.relocated_at.get(who.email.lower())
+                    if off.startswith("holiday") and moved_at is not None and (
+                            o.start - moved_at < RELOCATION_NOTICED):
+                        # A new office's holiday: the move is learnt from the next free/busy
+                        # answer about the person (none is asked for it alone: see "Someone
+                        # moves to another time zone" in docs/how-it-decides.md), which can
+                        # come after this meeting's absence check.
+                        self.known.add(f"a meeting on a public holiday of the office "
+                                       f"{who.email} moved to days before: {pair(v)}")
+                        continue
                     if off and not (theirs and off == "non-working day"):
                         self.bad(f"{v.manager.email} / {v.report.email} meeting {o.start} on "
                                  f"{who.email}'s {off} ({day}; absence state "

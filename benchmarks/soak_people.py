@@ -73,6 +73,7 @@ class People:
         self.answered: set[str] = set()  # messages replied to or acted on
         self.move_back: list[tuple[str, str]] = []
         self.rehire: list[str] = []
+        self.relocated_at: dict[str, datetime] = {}  # email (lower case) -> last move
 
     def did(self, now: datetime, text: str) -> None:
         self.log.append(f"{stamp(now)} {text}")
@@ -262,6 +263,7 @@ class People:
                            if groups[g]["displayName"] not in ZONE_GROUPS.values()]
         if zone in ZONE_GROUPS:
             mover["groups"].append(by_name[ZONE_GROUPS[zone]])
+        self.relocated_at[mover["mail"].lower()] = now
         self.did(now, f"relocated {mover['mail']} to {zone}")
 
     # -- calendars, weekly -------------------------------------------------------------
