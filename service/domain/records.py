@@ -270,3 +270,10 @@ class PairingView:
     manager: PersonRecord
     report: PersonRecord
     series: SeriesRecord | None
+
+    def calendar_failure(self, error: object) -> str:
+        """A failure reading or writing the manager's calendar for this pair, as `tick`
+        reports it: the pair and the mailbox by name (Graph's message names the mailbox by
+        the directory id the request used, which tells an admin nothing)."""
+        return (f"{self.manager.name} & {self.report.name} ({self.manager.email}'s "
+                f"calendar): {error}")

@@ -184,7 +184,7 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
                 mailbox, saved.link if saved else None, start, end)
         except ServiceError as exc:
             if not (isinstance(exc, NotFound) and mailbox_gone(exc) and not by_master[mailbox]):
-                report.failed.append(f"calendar {mailbox}: {exc}")
+                report.failed.append(f"calendar of {_named(mailbox, rows, by_master)}: {exc}")
             # (Gone with no live series in it: capture settles the meetings left to re-read.)
             log.warning("occurrences.failed", extra={"mailbox": mailbox, "error": str(exc)})
             continue
@@ -221,6 +221,13 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
     # Before the links are kept: a run that dies in between is told of them again.
     ctx.store.mark_changed(changed, now, seen_at=seen_at)
     return out, new_links
+
+
+def _named(mailbox: str, rows: dict[str, tuple[Any, Any, Any]],
+           by_master: dict[str, dict[str, tuple[Any, Any]]]) -> str:
+    """The manager's email for a mailbox read by its directory id (which tells no one who)."""
+    views = [v for _s, v, _o in rows.values()] + [v for _s, v in by_master[mailbox].values()]
+    return views[0].manager.email if views else mailbox
 
 
 def _live_series_of(ctx: JobContext, mailboxes: list[str]
@@ -431,7 +438,7 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
             failed.add(series.mailbox.lower())
             # Denied, or the mailbox gone (a deleted series went above): until someone acts.
             held[series.id] = isinstance(items, PermissionDenied | NotFound)
-            report.failed.append(f"series {series.id}: {items}")
+            report.failed.append(view.calendar_failure(items))
             log.warning("occurrences.failed", extra={"series": series.id, "error": str(items)})
             continue
         stored, settled = known_of[series.id], []
@@ -512,7 +519,7 @@ async def _rows(ctx: JobContext, series: Any, view: Any, lo: datetime, hi: datet
         try:
             event = await ctx.graph.get_event(series.mailbox, row.event_id, SELECT)
         except ServiceError as exc:
-            report.failed.append(f"series {series.id}: {exc}")
+            report.failed.append(view.calendar_failure(exc))
             continue
         if event is not None and not event.cancelled:
             status, _, start, end = occurrence_state(event, view.report.email)
@@ -559,7 +566,7 @@ async def _unlisted_slots(ctx: JobContext, series: Any, view: Any, lo: datetime,
         items = await ctx.graph.instances(series.mailbox, series.event_id, wide_lo, wide_hi,
                                           SELECT)
     except ServiceError as exc:
-        report.failed.append(f"series {series.id}: {exc}")
+        report.failed.append(view.calendar_failure(exc))
         return []
     if _off_pattern(series, items, wide_lo, wide_hi):
         return []

@@ -30,7 +30,7 @@ async def outlook_pattern(ctx: JobContext, series: Any, view: Any, now: datetime
     try:
         master = await ctx.graph.get_event(series.mailbox, series.event_id, MASTER_SELECT)
     except ServiceError as exc:
-        report.failed.append(f"series {series.id}: {exc}")
+        report.failed.append(view.calendar_failure(exc))
         return MASTER_UNREAD
     if master is None:
         return None

@@ -53,8 +53,12 @@ def test_status_names_pairs_whose_calendar_cannot_be_read(runner: CliRunner) -> 
 
     # The app is kept out of Mia's mailbox; runs go on through the week, her agendas due.
     _block(True)
+    said_by_tick = ""
     for now in ("2026-11-25T09:00:00Z", "2026-11-26T09:00:00Z", "2026-11-27T09:00:00Z"):
-        runner.invoke(cli, ["tick", "--now", now])
+        said_by_tick += runner.invoke(cli, ["tick", "--now", now]).output
+    # tick names the pair and the mailbox by name, not by a series number and directory id.
+    assert f"Mia Manager & Rob Report ({MIA}'s calendar):" in said_by_tick, said_by_tick
+    assert "failed: series " not in said_by_tick, said_by_tick
     shown = _status(runner, "2026-11-27T09:05:00Z")
     assert "calendar unreadable" in row_of(shown, ROB), shown
     said = " ".join(details_of(shown, ROB).split())
