@@ -107,8 +107,12 @@ def status(obj: Ctx, now_text: str | None) -> None:
             unbooked = view.pairing.note
             attention.insert(0, "[yellow]their own series[/yellow]")
         # A series whose calendar the worker cannot read backs off rather than failing on
-        # every run, so its log lines thin out: said here until a read succeeds.
-        unreadable = _unreadable(view.series, view.manager.email, now)
+        # every run, so its log lines thin out: said here until a read succeeds. Any series
+        # holding its meetings: once extended, those of the coming months are on the
+        # superseded one, the only one listed until the follow-on starts.
+        unreadable = next(filter(None, (
+            _unreadable(s, view.manager.email, now)
+            for s in meeting_series.get(view.pairing.id, []))), "")
         if unreadable:
             attention.append("[yellow]calendar unreadable[/yellow]")
         if moved or rebooked or compromised or unbooked or unreadable:

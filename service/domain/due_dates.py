@@ -191,13 +191,18 @@ def parse_due(text: str, meeting_date: date,
 _DUE_SPLIT = re.compile(
     r"\s+[–—-]+\s*|\s*[–—]\s*|,\s*|\s*\(\s*|\s*;\s*"
     r"|\s+(?=(?:due|by|before|on|until|deadline)\b)"
-    # relative phrases need no separator: "chase HR next week", "call Jo tomorrow"
-    r"|\s+(?=(?:next|this|tomorrow|today|end of|in \w+ (?:day|week|month)s?)\b)", re.I)
+    # relative phrases need no separator: "chase HR next week", "call Jo tomorrow" (and
+    # "the end of": split after it, "send the plan at the" would be the action's words)
+    r"|\s+(?=(?:next|this|tomorrow|today|(?:the\s+)?end of|in \w+ (?:day|week|month)s?)\b)",
+    re.I)
 # "book the room for tomorrow", "slides for next week": the "for" belongs to the date,
-# not the action (a date given with "by", "on" or a dash keeps a "for" before it).
+# not the action (a date given with "by", "on" or a dash keeps a "for" before it); so does
+# the "at" of "at the end of the week" ("look at next week" keeps its "at").
 _FOR_RELATIVE = re.compile(r"\s+for$", re.I)
-_RELATIVE = re.compile(r"(?:next|this|tomorrow|today|end of|in \w+ (?:day|week|month)s?)\b",
-                       re.I)
+_AT_END_OF = re.compile(r"\s+(?:for|at)$", re.I)
+_RELATIVE = re.compile(
+    r"(?:next|this|tomorrow|today|(?:the\s+)?end of|in \w+ (?:day|week|month)s?)\b", re.I)
+_END_OF = re.compile(r"(?:the\s+)?end of\b", re.I)
 
 
 def split_due(rest: str, meeting_date: date,
@@ -215,7 +220,8 @@ def split_due(rest: str, meeting_date: date,
         if due is not None:
             head = rest[:m.start()].rstrip(" –—-,;:")
             if m.group().isspace() and _RELATIVE.match(tail):
-                head = _FOR_RELATIVE.sub("", head) or head
+                before = _AT_END_OF if _END_OF.match(tail) else _FOR_RELATIVE
+                head = before.sub("", head) or head
             if head:
                 return head, due
     return rest, None

@@ -11,7 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from service.cli import cli
+from service.domain.status import SeriesStatus
 from service.sandbox import SandboxTenant
+from service.store.db import make_engine
+from service.store.repo import Store
 from tests.cli_env import cli_env
 from tests.integration.test_status_display import details_of, row_of
 
@@ -71,3 +74,33 @@ def test_status_names_pairs_whose_calendar_cannot_be_read(runner: CliRunner) -> 
     for now in ("2026-11-28T09:00:00Z", "2026-11-29T09:00:00Z"):
         runner.invoke(cli, ["tick", "--now", now])
     assert "calendar unreadable" not in _status(runner, "2026-11-29T09:05:00Z")
+
+
+def test_status_names_the_pair_while_its_meetings_are_on_a_series_followed_on(
+        runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a pair's series is extended, the meetings of the coming months are on the
+    superseded series (the follow-on starts after its end): that is the one listed, and
+    failing, while the pair's live series is not due for months. Status still says so."""
+    # Booked a month ahead (weekly) and extended a month at a time: by 2 January the
+    # pair's live series is a follow-on from February, its January meetings on the old one.
+    monkeypatch.setenv("ONETOONE_POLICY_MONTHS_AHEAD", "1")
+    monkeypatch.setenv("ONETOONE_POLICY_EXTEND_MONTHS", "1")
+    monkeypatch.setenv("ONETOONE_POLICY_DEFAULT_CADENCE", "weekly")
+    for now in (BOOKED, "2027-01-02T09:00:00Z"):
+        ticked = runner.invoke(cli, ["tick", "--now", now])
+        assert ticked.exit_code == 0, ticked.output
+    store = Store(make_engine(f"sqlite:///{Path('onetoone.db').resolve()}"))
+    assert [s.status for s in store.pairing_series(_pair_of(store, ROB))] == [
+        SeriesStatus.SUPERSEDED, SeriesStatus.ACTIVE]
+    store.engine.dispose()
+    _block(True)
+    for now in ("2027-01-08T09:00:00Z", "2027-01-11T09:00:00Z", "2027-01-11T12:00:00Z"):
+        runner.invoke(cli, ["tick", "--now", now])
+    shown = _status(runner, "2027-01-11T12:05:00Z")
+    assert "calendar unreadable" in row_of(shown, ROB), shown
+    said = " ".join(details_of(shown, ROB).split())
+    assert f"{MIA}'s calendar could not be read since" in said, said
+
+
+def _pair_of(store: Store, report: str) -> int:
+    return next(v.pairing.id for v in store.views() if v.report.email == report)

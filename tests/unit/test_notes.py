@@ -583,3 +583,21 @@ def test_a_for_before_a_relative_date_is_the_dates_not_the_actions(
     """'book the room for tomorrow' is the action 'book the room', due tomorrow: not one
     that reads 'book the room for' in the summary and the next agenda."""
     assert split_due(typed, MEETING) == expected
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("send the plan at the end of the week", ("send the plan", date(2026, 12, 11))),
+    ("draft the budget for the end of the month", ("draft the budget", date(2026, 12, 31))),
+    ("chase HR at the end of next week", ("chase HR", date(2026, 12, 18))),
+    ("chase HR the end of the week", ("chase HR", date(2026, 12, 11))),
+    # An "at" or "for" that is part of the action stays.
+    ("look at the draft by the end of the week", ("look at the draft", date(2026, 12, 11))),
+    ("cover for Sam at the end of the month", ("cover for Sam", date(2026, 12, 31))),
+])
+def test_the_end_of_the_week_with_at_or_for_is_the_dates_not_the_actions(
+        typed: str, expected: tuple[str, date]) -> None:
+    """'at the end of the week' and 'for the end of the month' are how people say it: the
+    action is 'send the plan', not 'send the plan at the' in the summary and every agenda
+    after (the two newest fixes, 'by the end of the week' and 'for tomorrow', each left
+    this half)."""
+    assert split_due(typed, MEETING) == expected
