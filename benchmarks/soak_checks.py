@@ -16,6 +16,7 @@ what led to it).
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -40,6 +41,11 @@ if TYPE_CHECKING:
 RELOCATION_NOTICED = timedelta(days=4)
 AUTOMATIC = ("re:", "accepted", "declined", "canceled", "cancelled", "updated", "invitation",
              "new times", "book ", "that time is no longer free")
+
+
+# A follow-on series' slot note (service/jobs/schedule.py, follow_on), searched anywhere in
+# the note: a later note may be put before or after it.
+FOLLOWS = re.compile(r"follows on from series (\d+)")
 
 
 def pair(view: PairingView) -> str:
@@ -289,12 +295,25 @@ class Checks:
                                  f"onto {who.email}'s {off} (from {o.original_start}, reason "
                                  f"{o.moved_reason})", v.manager.email, v.report.email)
 
+    def pairs_own(self, series: Any) -> bool:
+        """Whether ``series`` keeps a time the pair chose: adopted from Outlook, or a follow-on
+        of one (extensions carry the pair's pattern on with onetoone's own transactionId:
+        how-it-decides.md, "A 1-2-1 the pair already has" and "Re-timed by the manager")."""
+        seen: set[int] = set()
+        while series is not None and series.id not in seen:
+            if series.transaction_id.startswith(("adopted-", "own-")):
+                return True
+            seen.add(series.id)
+            follows = FOLLOWS.search(series.slot_note or "")
+            series = self.store.series(int(follows.group(1))) if follows else None
+        return False
+
     def held_on_absence(self, now: datetime) -> None:
         """A meeting of ours one to two days ahead on someone's day off (a hand-made series
-        adopted as it is, or one the manager re-timed in Outlook, may keep a non-working day:
-        the pair chose it (onetoone follows the manager's pattern); one inside a long
-        absence is left where it is on purpose, with no update to mail the absent person, and
-        one with no free time to move to stays, the manager told)."""
+        adopted as it is, or its follow-on, or one the manager re-timed in Outlook, may keep a
+        non-working day: the pair chose it (onetoone follows the manager's pattern); one inside
+        a long absence is left where it is on purpose, with no update to mail the absent
+        person, and one with no free time to move to stays, the manager told)."""
         retimed = self.p.done_to_series(" retimed ")
         for v in self.store.views([PairingStatus.ACTIVE]):
             for o in self.store.pairing_occurrences(v.pairing.id):
@@ -303,8 +322,7 @@ class Checks:
                         o.absence_state in ("skipped", "no_slot")):
                     continue
                 series = self.store.series(o.series_id)
-                adopted = series is not None and series.transaction_id.startswith(
-                    ("adopted-", "own-"))
+                adopted = self.pairs_own(series)
                 theirs = (adopted or pair(v) in retimed) and o.absence_state != "moved"
                 for who in (v.manager, v.report):
                     # (a series booked at a compromise time says so in its slot note)

@@ -344,13 +344,14 @@ def _slots(ctx: JobContext, missed: Missed, window: _Window, schedule: Calendars
 
 def _public_holidays(ctx: JobContext, view: PairingView, first: date, last: date,
                      groups: dict[str, set[str]]) -> set[date]:
-    """Both people's public holidays in the window, each of their own region as the absence
-    step reads it ([holidays]: a person's override, their first listed group's, or the
-    default): a Bavarian report in a group set to DE-BY is offered no time on Epiphany, and
-    is not kept off England's bank holidays."""
+    """Both people's public holidays in the window and a day either side (its days are the
+    manager's: New York's Monday 16:30 is Tuesday in Sydney), each of their own region
+    ([holidays], as the absence step reads it): a Bavarian report in a group set to DE-BY is
+    offered no time on Epiphany, and is not kept off England's bank holidays."""
     cfg = getattr(ctx.settings, "holidays", None)
     if cfg is None:
         return set()
+    first, last = first - timedelta(days=1), last + timedelta(days=1)  # (as leave days are)
     years = range(first.year, last.year + 1)
     days: set[date] = set()
     for person in (view.manager, view.report):
