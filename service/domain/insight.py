@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -32,7 +32,12 @@ from service.domain.records import (
     PairingView,
     TopicRecord,
 )
-from service.domain.status import LIVE_PAIRINGS, ActionStatus, OccurrenceStatus
+from service.domain.status import (
+    LIVE_PAIRINGS,
+    ActionStatus,
+    OccurrenceStatus,
+    PairingStatus,
+)
 
 # How long one cadence step is, for gaps. Monthly series fall on "the second Tuesday", so a
 # gap of up to five weeks is on time; 31 days keeps 1.5x (46 days) from flagging those.
@@ -48,6 +53,9 @@ PLANNED = frozenset({OccurrenceStatus.SCHEDULED, OccurrenceStatus.MOVED,
                      OccurrenceStatus.CANCELLED, OccurrenceStatus.DECLINED,
                      OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES})
 
+
+# No series' cadence known: each meeting counts at the pair's.
+NO_CADENCES: Mapping[int, str] = {}
 
 # How long after its end a meeting may wait for its notes to be read (the grace period and
 # the next runs) before the report calls its outcome unknown.
@@ -103,14 +111,24 @@ def pair_span(pairing: PairingRecord, occurrences: Iterable[OccurrenceRecord],
     a meeting stored from earlier (an adopted series) shows it existed by then, so the
     earliest meeting wins over both. A reactivated pairing keeps its first ``created_at``:
     the store keeps no date for the reactivation, so its ended spell counts as a gap.
+
+    A pair left to a series of its own in Outlook (the report's, or one onetoone cannot
+    follow) meets there unseen: what is known of it stops at the last meeting onetoone
+    followed (or when it began), so it is not behind for the 1-2-1s it holds there.
     """
+    occurrences = list(occurrences)
     began = pairing.created_at
     if began is not None and hire_date is not None:
         began = max(began, datetime.combine(hire_date, time(), UTC))
     first = min((o.start for o in occurrences), default=None)
     if first is not None and (began is None or first < began):
         began = first
-    return Span(began, pairing.ended_at)
+    ended = pairing.ended_at
+    if pairing.status == PairingStatus.OWN_SERIES:
+        last = max((o.start for o in occurrences if o.status in PLANNED), default=began)
+        if last is not None and (ended is None or last < ended):
+            ended = last
+    return Span(began, ended)
 
 
 @dataclass
@@ -200,25 +218,26 @@ def _until(period: Period, span: Span) -> datetime:
     return period.as_of if span.ended is None else min(period.as_of, span.ended)
 
 
-def excused_days(absent_starts: Iterable[datetime], after: datetime, until: datetime,
-                 step_days: int) -> int:
-    """Days of a gap from ``after`` to ``until`` the pair could not meet: one cadence
-    (``step_days``) per meeting skipped for a long absence inside it."""
-    return step_days * sum(1 for s in absent_starts if after <= s <= until)
+def excused_days(absent: Iterable[tuple[datetime, int]], after: datetime,
+                 until: datetime) -> int:
+    """Days of a gap from ``after`` to ``until`` the pair could not meet: one cadence per
+    meeting skipped for a long absence inside it (``absent``: each one's start and the days
+    its series' cadence stood for)."""
+    return sum(days for s, days in absent if after <= s <= until)
 
 
 def longest_gap(held_starts: Iterable[datetime], period: Period, span: Span = Span(),
-                absent_starts: Iterable[datetime] = (), step_days: int = 0) -> int:
+                absent: Iterable[tuple[datetime, int]] = ()) -> int:
     """Longest stretch in days without a held meeting, within the period so far.
 
     Runs from the last held meeting before the period (or the period's start, or when the
     pair began if later) through each held meeting to the period's end (or now, or when
     the pair ended if earlier): a pair that stopped meeting shows the open gap, and a pair
     is never behind for time before it existed or after it ended. Each meeting skipped for
-    a long absence (``absent_starts``) takes ``step_days`` off the stretch it falls in.
+    a long absence (``absent``: its start and days) takes its days off the stretch it is in.
     """
     held = list(held_starts)
-    absent = list(absent_starts)
+    absent = list(absent)
     before = [s for s in held if s < period.start_at]
     first = max(before) if before else period.start_at
     if span.began is not None:
@@ -228,22 +247,27 @@ def longest_gap(held_starts: Iterable[datetime], period: Period, span: Span = Sp
         return 0  # began after the period (or ended before it): no time to be behind in
     inside = sorted(s for s in held if _in(period, s) and first <= s <= last)
     marks = [first, *inside, last]
-    return max(0, *((b - a).days - excused_days(absent, a, b, step_days)
+    return max(0, *((b - a).days - excused_days(absent, a, b)
                     for a, b in itertools.pairwise(marks)))
 
 
-def _absent_starts(occurrences: Iterable[OccurrenceRecord]) -> list[datetime]:
-    """When the meetings skipped for a long absence were to be."""
-    return [o.start for o in occurrences
+def _absent(occurrences: Iterable[OccurrenceRecord], cadence: str,
+            cadences: Mapping[int, str]) -> list[tuple[datetime, int]]:
+    """When the meetings skipped for a long absence were to be, each with the days it
+    stood for: its own series' cadence (``cadences`` by series id), else the pair's. A pair
+    whose cadence changed (a new starter's weekly months end) keeps older series, and a
+    weekly meeting skipped then is a week without a 1-2-1, not a month."""
+    return [(o.start, cadence_days(cadences.get(o.series_id, cadence))) for o in occurrences
             if o.status in PLANNED and skipped_for_absence(o.status, o.absence_state)]
 
 
 def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionRecord],
                  topics: Sequence[TopicRecord], period: Period,
-                 span: Span = Span(), *, cadence: str = "monthly") -> Figures:
+                 span: Span = Span(), *, cadence: str = "monthly",
+                 cadences: Mapping[int, str] = NO_CADENCES) -> Figures:
     """The figures of one pair over the period (every meeting of every series it had);
-    its gap counts only within ``span``, less one ``cadence`` per meeting skipped for a
-    long absence."""
+    its gap counts only within ``span``, less one cadence per meeting skipped for a long
+    absence (its series' in ``cadences``, by series id, else ``cadence``)."""
     f = Figures()
     for occ in occurrences:
         if occ.status not in PLANNED or not _in(period, occ.start):
@@ -278,7 +302,7 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
             f.outcome_unknown += 1
     f.longest_gap_days = longest_gap(
         [o.start for o in occurrences if o.status == OccurrenceStatus.HELD], period, span,
-        _absent_starts(occurrences), cadence_days(cadence))
+        _absent(occurrences, cadence, cadences))
     until = _until(period, span)
     as_of = until.date()
     for a in actions:
@@ -298,7 +322,7 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
 
 
 def _gap_flag(occurrences: Sequence[OccurrenceRecord], cadence: str, period: Period,
-              span: Span) -> str:
+              span: Span, cadences: Mapping[int, str]) -> str:
     """``"no held 1-2-1 ..."`` when the time without one, less the absences, is over
     ``GAP_FACTOR`` cadences; else ``""``."""
     until = _until(period, span)
@@ -310,9 +334,9 @@ def _gap_flag(occurrences: Sequence[OccurrenceRecord], cadence: str, period: Per
     # Counted from the last held meeting, else from when the pair began inside the period.
     paired = began if began is not None and began > period.start_at else None
     since = max(held) if held else paired or period.start_at
-    absent = [s for s in _absent_starts(occurrences) if since <= s <= until]
+    absent = [a for a in _absent(occurrences, cadence, cadences) if since <= a[0] <= until]
     days = (until - since).days
-    if days - excused_days(absent, since, until, step) <= limit:
+    if days - excused_days(absent, since, until) <= limit:
         return ""
     what = (f"for {days} days" if held else
             f"since paired on {since:%Y-%m-%d}" if paired is not None else "in the period")
@@ -332,7 +356,8 @@ def _open_at(action: ActionRecord, moment: datetime) -> bool:
 
 
 def attention(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionRecord],
-              cadence: str, period: Period, span: Span = Span()) -> tuple[str, ...]:
+              cadence: str, period: Period, span: Span = Span(),
+              cadences: Mapping[int, str] = NO_CADENCES) -> tuple[str, ...]:
     """Why a pair needs someone's attention at the end of the period (empty: it doesn't).
 
     "No held 1-2-1" counts from the pair's start when that is inside the period, and stops
@@ -343,7 +368,7 @@ def attention(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionR
     # As things stood at the end of the period, or when the pair ended if earlier (a
     # leaver's actions are not overdue for the months after they left).
     until = _until(period, span)
-    gap = _gap_flag(occurrences, cadence, period, span)
+    gap = _gap_flag(occurrences, cadence, period, span, cadences)
     if gap:
         out.append(gap)
     run = missed_in_a_row(run_history(o for o in occurrences if o.status in PLANNED), until)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from service.domain.agenda import zone_label
 from service.domain.attendance import skipped_for_absence
 from service.domain.htmltext import html_to_text
-from service.domain.insight import Period
+from service.domain.insight import READ_BACK_SLACK, Period
 from service.domain.records import (
     ActionRecord,
     MailRecord,
@@ -48,6 +48,9 @@ _TICKS = str.maketrans({"✓": "[x]", "✔": "[x]", "☑": "[x]", "✅": "[x]"})
 STATUS_WORDS = {"scheduled": "scheduled", "moved": "moved", "cancelled": "cancelled",
                 "declined": "declined by the report", "held": "held (notes recorded)",
                 "held_no_notes": "passed, no notes recorded"}
+# A meeting whose time is long past with one of these statuses was never read back.
+UNREAD = {"scheduled": "", "moved": "moved; "}
+UNKNOWN_WORDS = "outcome not known (its notes could not be read back)"
 # A meeting onetoone skipped for either person's long absence: not one anyone failed to
 # hold, so it says so; what Outlook then showed follows, for the record.
 ABSENCE_WORDS = "skipped for a long absence"
@@ -55,9 +58,14 @@ ABSENCE_AFTER = {"cancelled": "cancelled", "declined": "declined by the report",
                  "held_no_notes": "no notes recorded"}
 
 
-def status_words(occ: OccurrenceRecord) -> str:
-    """What became of a meeting, in words."""
+def status_words(occ: OccurrenceRecord, now: datetime | None = None) -> str:
+    """What became of a meeting, in words (as seen at ``now``, when given)."""
     if not skipped_for_absence(occ.status, occ.absence_state):
+        if (now is not None and occ.status in UNREAD
+                and occ.end + READ_BACK_SLACK <= now):
+            # Long past and never read back (the read-back kept failing): not "scheduled",
+            # which reads as still to come; the report counts it as outcome unknown.
+            return f"{UNREAD[occ.status]}passed, {UNKNOWN_WORDS}"
         return STATUS_WORDS.get(occ.status, occ.status)
     after = ABSENCE_AFTER.get(occ.status)
     return f"{ABSENCE_WORDS} ({after})" if after else ABSENCE_WORDS
@@ -275,7 +283,7 @@ def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None, 
         shown = tuple(_words(topics[i].text) for i in occ.agenda_topics if i in topics)
         erased += (sum(1 for n in notes if n.erased) + sum(1 for a in actions if not a.text)
                    + sum(1 for x in mailed if not x.text) + sum(1 for _, t in comments if not t))
-        meetings.append(Meeting(_at(occ.start, zone), status_words(occ),
+        meetings.append(Meeting(_at(occ.start, zone), status_words(occ, period.now),
                                 shown, notes, mailed, actions, comments))
     raised: list[tuple[str, str, str]] = []
     for t in p.topics:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from service.domain.insight import (
@@ -42,6 +42,9 @@ class History:
     occurrences: Sequence[OccurrenceRecord]
     actions: Sequence[ActionRecord]
     topics: Sequence[TopicRecord]
+    # Each series' cadence by its id: a meeting skipped for an absence excuses its own
+    # series' cadence (a new starter's weekly one), not the one the pair has now.
+    cadences: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -73,13 +76,16 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
         span = pair_span(h.view.pairing, h.occurrences, h.view.report.hire_date)
         cadence = _cadence(h)
         figures = pair_figures(h.occurrences, h.actions, h.topics, period, span,
-                               cadence=cadence)
+                               cadence=cadence, cadences=h.cadences)
         met = figures.planned + figures.skipped_for_absence
-        if met == 0 and ((span.ended is not None and span.ended < period.start_at)
+        # (The pairing's end, not the span's: one left to its own series is still a pair.)
+        ended = h.view.pairing.ended_at
+        if met == 0 and ((ended is not None and ended < period.start_at)
                          or (span.began is not None and span.began >= period.end_at)):
             continue  # ended before the period, or began after it: nothing to say about it
         pairs.append(PairFigures(h.view, cadence, figures,
-                                 attention(h.occurrences, h.actions, cadence, period, span)))
+                                 attention(h.occurrences, h.actions, cadence, period, span,
+                                           h.cadences)))
     pairs.sort(key=lambda p: (p.view.manager.name.lower(), p.view.report.name.lower()))
     groups, smaller, combined = by_leader(pairs, min_group_size)
     return Report(period, min_group_size, tuple(pairs), tuple(by_manager(pairs)),

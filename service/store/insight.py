@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -48,6 +48,8 @@ class PairHistory:
     occurrences: tuple[OccurrenceRecord, ...]
     actions: tuple[ActionRecord, ...]
     topics: tuple[TopicRecord, ...]
+    # The cadence of each series its meetings are in, by series id (it may have changed).
+    cadences: Mapping[int, str] = field(default_factory=dict)
 
 
 class InsightReader(Repository):
@@ -60,10 +62,11 @@ class InsightReader(Repository):
         occs: dict[int, list[OccurrenceRecord]] = {i: [] for i in ids}
         actions: dict[int, list[ActionRecord]] = {i: [] for i in ids}
         topics: dict[int, list[TopicRecord]] = {i: [] for i in ids}
+        cadences: dict[int, dict[int, str]] = {i: {} for i in ids}
         with self.session() as s:
             for part in chunks(ids):
-                for pairing_id, row in s.execute(
-                        select(SeriesRow.pairing_id, OccurrenceRow)
+                for pairing_id, cadence, row in s.execute(
+                        select(SeriesRow.pairing_id, SeriesRow.cadence, OccurrenceRow)
                         .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
                         # Not withdrawn ones (onetoone cancelled them as their series ended):
                         # never 1-2-1s, as every other meeting list of the store has it.
@@ -71,6 +74,7 @@ class InsightReader(Repository):
                                OccurrenceRow.status != OccurrenceStatus.WITHDRAWN)
                         .order_by(OccurrenceRow.start)):
                     occs[pairing_id].append(convert.occurrence(row))
+                    cadences[pairing_id][row.series_id] = cadence
                 for a in s.scalars(select(ActionRow).where(ActionRow.pairing_id.in_(part))
                                    .order_by(ActionRow.id)):
                     actions[a.pairing_id].append(convert.action(a))
@@ -78,7 +82,8 @@ class InsightReader(Repository):
                                    .order_by(TopicRow.id)):
                     topics[t.pairing_id].append(convert.topic(t))
         return [PairHistory(v, tuple(occs[v.pairing.id]), tuple(actions[v.pairing.id]),
-                            tuple(topics[v.pairing.id])) for v in views]
+                            tuple(topics[v.pairing.id]), cadences[v.pairing.id])
+                for v in views]
 
     def pair_notes(self, pairing_id: int, *, include_private: bool
                    ) -> list[NoteRecord | ReadBack]:
