@@ -263,7 +263,23 @@ _HEADINGS.update({
     "next steps": ag.ACTIONS_AGREED, "actions agreed today": ag.ACTIONS_AGREED,
     "action items": ag.ACTIONS_AGREED,
 })
-_HEADER = re.compile(r"^1-2-1 · .+ & .+ · .+, \d{1,2}:\d{2}(?: [\w+-]+)?$")
+_HEADER_START = "1-2-1 · "
+_HEADER_END = re.compile(r", \d{1,2}:\d{2}(?: [\w+-]+)?$")
+
+
+def _is_header(line: str) -> bool:
+    """Our header's shape, "1-2-1 · <names> & <names> · <day>, <time>[ <zone>]": between
+    its start and its time, a " & " then a " · ", each with text around it. Found with
+    ``find``, not one regex: ``.+ & .+ · .+`` tried every split of a long typed line of
+    "&" and "·" that was no header (cubic: a 16 kB line took minutes)."""
+    end = _HEADER_END.search(line) if line.startswith(_HEADER_START) else None
+    if end is None:
+        return False
+    middle = line[len(_HEADER_START):end.start()]
+    amp = middle.find(" & ", 1)  # the first: leaves the most room for the " · " after it
+    return amp >= 0 and middle.rfind(" · ", amp + 4, len(middle) - 1) >= 0
+
+
 _MORE_ACTIONS = re.compile(
     r"^\+ \d+ older open actions?, raised \d{1,2} [A-Z][a-z]{2} \d{4} or before, not listed here")
 _SHARE = re.compile(r"^\d+ of \d+ topics? (?:is|are) .+'s$|^no topics yet: .+$", re.I)
@@ -329,7 +345,7 @@ def _is_prompt(key: str, in_typing_area: bool) -> bool:
 def _agenda_shaped(line: str, in_typing_area: bool) -> bool:
     """Lines known by their shape as our agenda's. Last time's, topic and share lines only
     outside the areas the manager types into: there "Finance added: “…”" is their note."""
-    if _HEADER.match(line) or _TOPIC_MAIL.match(line) or _PRIVATE_MAIL.match(line):
+    if _is_header(line) or _TOPIC_MAIL.match(line) or _PRIVATE_MAIL.match(line):
         return True
     if in_typing_area:
         # "[ ] Rob – fix the bug (#4521) – Friday" typed there is the manager's action
@@ -448,7 +464,7 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
 
     def agenda_line(raw: str) -> bool:  # opens our block: header, a heading, a line of ours
         line, key = clean_line(raw), line_key(clean_line(raw))
-        return bool(key) and (bool(_HEADER.match(line)) or key in agenda_lines
+        return bool(key) and (_is_header(line) or key in agenda_lines
                               or (key in _HEADINGS and len(line) <= 40))
 
     # No Unicode normalisation of the lines themselves: keep what people typed.

@@ -140,3 +140,11 @@ def test_topics_after_thanks_are_added_and_answered(tmp_path, settings_for) -> N
     (answer,) = [m for m in tenant.messages("rob@contoso.example")
                  if m["subject"] == "Re: Your 1-2-1"]
     assert "Promotion timeline" in answer["body"]["content"]
+
+
+def test_a_mail_of_thousands_of_opening_lines_is_read_in_linear_work() -> None:
+    """Openers are dropped from the top in one cut: a line at a time, a pasted run of
+    600,000 emoji or "----" lines (2 MB) copied the rest of the mail per line (half an
+    hour; 200,000 lines took three minutes)."""
+    body = "Hi Mia,\n" + "👍\n----\n" * 300_000 + "Budget\nHi!"
+    assert topic_lines(body).topics == ("Budget", "Hi!")

@@ -212,3 +212,11 @@ def test_pasted_copy_holds_no_marker_of_ours_in_the_notes() -> None:
     html = typed(agenda_html(), previous_invite(), [])
     parsed = read(html)
     assert not any(re.search("onetoone agenda", n, re.I) for n in parsed.notes)
+
+
+def test_a_long_typed_line_of_ampersands_and_dots_is_a_note_read_in_linear_work() -> None:
+    """A line starting like our header, with thousands of "&" and "·" but no time at its
+    end, is the manager's note: tried as ``.+ & .+ · .+`` it took minutes (cubic)."""
+    pasted = "1-2-1 · " + "R & D · " * 5_000 + "ops"
+    parsed = read(typed(agenda_html(), ["Good meeting.", pasted], []))
+    assert parsed.notes == ["Good meeting.", pasted]
