@@ -508,13 +508,15 @@ def test_no_line_is_lost(lines: list[str], heading: str) -> None:
 
 def _is_agenda_line(line: str) -> bool:
     """Lines the parser deliberately skips: headings, hints, prompts, markers, sentinels."""
-    key = line.casefold().strip(" *_#:•·◦▪▫●○■▸►‣⁃∙-–—>")
+    edges = " *_#:•·◦▪▫●○■▸►‣⁃∙-–—>"
+    key = line.casefold().strip(edges)
     headings = {t.casefold() for t in ag.TITLES.values()} | {
         "notes", "actions", "actions agreed", "note", "next steps", "action points",
         "agreed actions", "new actions", "action items", "meeting notes",
         "notes from the meeting", "actions agreed today"}
-    statics = {h.casefold() for h in ag.HINTS} | {
-        p.casefold() for ps in ag.prompts(MANAGER, REPORT).values() for p in ps}
+    # Stripped as the key is: "We talked about:" typed as "WE TALKED ABOUT" is that line.
+    statics = {h.casefold().strip(edges) for h in ag.HINTS} | {
+        p.casefold().strip(edges) for ps in ag.prompts(MANAGER, REPORT).values() for p in ps}
     return (key in headings or key in statics or key.startswith("for example:")
             or bool(re.search(r"onetoone\s+agenda\s+(starts|ends)", line, re.I))
             or bool(re.search(r"\(\s*topic\s*#\s*\d", line, re.I))
