@@ -115,10 +115,16 @@ def status(obj: Ctx, now_text: str | None) -> None:
             for s in meeting_series.get(view.pairing.id, []))), "")
         if unreadable:
             attention.append("[yellow]calendar unreadable[/yellow]")
-        if moved or rebooked or compromised or unbooked or unreadable:
+        # Its meetings listed, yet their agenda's own read or update refused (403): tried
+        # and refused on every run, and said only in the worker log until now.
+        refused = _agenda_refused(view.pairing.agenda_denied_at, view.manager.email)
+        if refused:
+            attention.append("[yellow]agenda refused[/yellow]")
+        if moved or rebooked or compromised or unbooked or unreadable or refused:
             details.append(f"{view.manager.name} & {view.report.name} <{view.report.email}>:")
             details += [f"  {unbooked}"] if unbooked else []
             details += [f"  {unreadable}"] if unreadable else []
+            details += [f"  {refused}"] if refused else []
             details += [f"  {line}" for line in moved + rebooked]
             details += [f"  booked at a compromise time: {c.words}"
                         if c.code != HOURS_CHANGED else f"  {c.words}" for c in compromised]
@@ -164,6 +170,18 @@ def _unreadable(series: Any, mailbox: str, now: datetime) -> str:
             f"{since:%a %d %b %H:%M} UTC, so no agenda is written there; {again} (the "
             "worker log's occurrences.failed lines say why; a mailbox outside the app's "
             "access policy: docs/admin/mailbox-access.md)")
+
+
+def _agenda_refused(since: datetime | None, mailbox: str) -> str:
+    """What to say of a pair whose agenda Graph refused (403) since ``since``; "" if not."""
+    if since is None:
+        return ""
+    return (f"Microsoft Graph has refused to let the app read or update its meetings in "
+            f"{mailbox}'s calendar since {since:%a %d %b %H:%M} UTC, so no agenda is written "
+            "there: grant the app the Calendars.ReadWrite application permission (with admin "
+            "consent), and check that the application access policy or RBAC scope includes "
+            f"{mailbox} (docs/admin/mailbox-access.md). Said until a read or update of them "
+            "succeeds.")
 
 
 def _moved_reason(occ: Any) -> str:

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from service.domain.list_fit import more_topics, newest_listed, topics_listed
 from service.domain.questions import Question
 from service.domain.recall import defang, quoted
 from service.domain.share import Share, share_line, share_wordings
@@ -409,6 +410,7 @@ class Agenda:
     # The share over the pair's last meetings (this one included), stored with the meeting.
     recent: Share | None = None
     more_actions_text: str = ""  # the line on open actions left out (see build_agenda)
+    more_topics_text: str = ""  # the line on topics left out (list_fit.more_topics)
 
     @property
     def missed_text(self) -> str:
@@ -529,7 +531,8 @@ def build_agenda(
     over the pair's last meetings, this one included (``share.measure``).
     ``actions_shown``: the most open actions listed (None: all). The newest are listed: an
     action carried unticked for months is rarely the one to follow up, and a list that only
-    grows buries the rest; the older ones stay open and move up as the listed ones are done."""
+    grows buries the rest; the older ones stay open and move up as the listed ones are done.
+    Both lists also stay within a size (list_fit.py): no input makes an invite Graph refuses."""
     if meeting_start.tzinfo is None or meeting_start.utcoffset() is None:
         raise ValueError("meeting_start must be timezone-aware (in the manager's zone)")
     if meeting_number < 1:
@@ -538,17 +541,13 @@ def build_agenda(
         raise ValueError(f"layout must be one of {LAYOUTS}, not {layout!r}")
     meeting_date = meeting_start.date()
     names = {"report": first_name(report_name), "manager": first_name(manager_name)}
-    # Report's first, then manager's; each by raised_on, ties in the order given (stable).
-    ordered = sorted(topics, key=lambda t: (t.by != "report", t.raised_on))
+    ordered, topics_left = topics_listed(topics)  # the report's first (seed 000)
     shown = tuple(AgendaTopic(topic=t, by_name=names[t.by]) for t in ordered)
     if actions_shown is not None and actions_shown < 1:
         raise ValueError("actions_shown must be at least 1")
-    by_age = sorted(open_actions, key=lambda a: (a.raised_on, a.id))
-    cut = max(0, len(by_age) - actions_shown) if actions_shown is not None else 0
-    actions = tuple(
-        AgendaAction(action=a, overdue=a.due is not None and a.due < meeting_date)
-        for a in by_age[cut:]
-    )
+    older, newest = newest_listed(open_actions, actions_shown)
+    actions = tuple(AgendaAction(action=a, overdue=a.due is not None and a.due < meeting_date)
+                    for a in newest)
     covers = development_due(meeting_date=meeting_date, meeting_number=meeting_number,
                              last_development_on=last_development_on, policy=policy)
     # The report's topics come first ("let the member of staff go first"); the recap of
@@ -582,8 +581,9 @@ def build_agenda(
         layout=layout,
         recent=recent,
         more_actions_text=MORE_ACTIONS.format(
-            count=cut, s="" if cut == 1 else "s",
-            last=format_date(by_age[cut - 1].raised_on)) if cut else "",
+            count=len(older), s="" if len(older) == 1 else "s",
+            last=format_date(older[-1].raised_on)) if older else "",
+        more_topics_text=more_topics(topics_left),
     )
 
 

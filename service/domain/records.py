@@ -91,6 +91,7 @@ class PairingRecord:
     lease_until: datetime | None = None
     own_event_id: str | None = None  # left to its own series: which, and when to look again
     own_check_at: datetime | None = None
+    agenda_denied_at: datetime | None = None  # the agenda's reads or writes refused (403) since
 
 
 @dataclass(frozen=True, kw_only=True)

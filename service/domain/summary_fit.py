@@ -9,6 +9,9 @@ leaves out:
   actions with it, would never go. The notes are carried whole lines at a time up to
   ``NOTES_CHARS``, far more than anyone types in a meeting, then one line says how many more
   there are.
+- **Actions agreed**: a manager may paste thousands of lines under Actions agreed, each one
+  kept as an action. The mail carries them in the order typed up to ``AGREED_CHARS``
+  (list_fit.py), then one line says how many more there are and where they are.
 - **Still open**: actions nobody ticks pile up over the years. As on the agenda
   (``[agenda] actions_shown``), the newest are listed and the older ones counted: a list that
   only grows buries the ones worth following up.
@@ -21,6 +24,7 @@ from datetime import date
 from typing import Protocol, TypeVar
 
 from service.domain.agenda import format_date
+from service.domain.list_fit import AGREED_CHARS, leading
 
 # Characters of note lines one summary carries (about 15,000 words). Each line also counts
 # LINE_COST for its markup: what is sent is HTML in JSON, where a character can take up to
@@ -31,6 +35,9 @@ MORE_NOTES = ("+ {count} more line{s} of the notes, not in this email: too long 
               "They are kept as typed with the record of this meeting.")
 REST_OF_NOTE = ("The rest of this note is not in this email: too long for one. It is kept "
                 "as typed with the record of this meeting.")
+MORE_AGREED = ("+ {count} more action{s} agreed, not in this email: too many for one. They "
+               "are kept as typed with the record of this meeting (and in its invite, where "
+               "typed there), and stay open until done.")
 MORE_OPEN = ("+ {count} older open action{s}, raised {last} or before, not listed here. "
              "They stay open and come up on the agenda as the ones above are done.")
 
@@ -55,6 +62,26 @@ def notes_within(lines: Sequence[str], budget: int = NOTES_CHARS) -> tuple[tuple
         cut = bool(kept) and kept[0] != lines[0]
         return tuple(kept), REST_OF_NOTE if cut else ""
     return tuple(kept), MORE_NOTES.format(count=left, s="" if left == 1 else "s")
+
+
+class _Agreed(Protocol):
+    @property
+    def owner(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+G = TypeVar("G", bound=_Agreed)
+
+
+def agreed_within(actions: Sequence[G], budget: int = AGREED_CHARS) -> tuple[tuple[G, ...], str]:
+    """The actions agreed one mail lists, in the order typed, and the line on those left out
+    ("" when none are)."""
+    n = leading(actions, lambda a: len(a.owner) + len(a.text), budget)
+    left = len(actions) - n
+    more = MORE_AGREED.format(count=left, s="" if left == 1 else "s") if left else ""
+    return tuple(actions[:n]), more
 
 
 class _Raised(Protocol):

@@ -31,6 +31,7 @@ from service.domain.body import (
     replace_block,
 )
 from service.domain.htmltext import html_to_text
+from service.domain.list_fit import topics_listed
 from service.domain.questions import Question, load_bank
 from service.domain.records import (
     ActionRecord,
@@ -49,7 +50,7 @@ from service.domain.status import (
 )
 from service.domain.timing import agenda_due_at, waits_for_previous
 from service.domain.topics import private_address, topics_address
-from service.errors import ConfigError, GraphError, ServiceError
+from service.errors import ConfigError, GraphError, PermissionDenied, ServiceError
 from service.graph.wire import body_patch
 from service.jobs.absence_due import check_pending
 from service.jobs.context import JobContext
@@ -268,7 +269,7 @@ def agendas_due(store: Store, cfg: AgendaSettings, now: datetime
         now, horizon, 1 + cfg.extra_updates,  # agenda_can_update's budget
         lambda zone, days: agenda_cutoff(now, cfg.lead_working_days, ZoneInfo(zone),
                                          frozenset(days or (0, 1, 2, 3, 4)), horizon))
-    open_topics = store.open_topic_ids(
+    open_topics = store.open_topics_of(
         view.pairing.id for occ, _s, view in coming if occ.agenda_state != AgendaState.PENDING)
     out = []
     for occ, series, view in coming:
@@ -286,7 +287,10 @@ def agendas_due(store: Store, cfg: AgendaSettings, now: datetime
             continue
         first = occ.agenda_state == AgendaState.PENDING
         if not first:
-            new_topic = bool(open_topics.get(view.pairing.id, set()) - set(occ.agenda_topics))
+            # Only a topic the agenda would list is new to it: one left out to keep the
+            # agenda short (list_fit) would spend an update each run and change no line.
+            listed = topics_listed(open_topics.get(view.pairing.id, []))[0]
+            new_topic = bool({t.id for t in listed} - set(occ.agenda_topics))
             if not new_topic or not agenda_can_update(occ.agenda_updates, cfg.extra_updates):
                 continue
         out.append((occ, series, view, first))
@@ -367,10 +371,16 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
                     {"injected": report.injected, "updated": report.updated,
                      "kept": report.kept_person_edit,
                      "shared": report.not_private}.get(outcome, []).append(label)
+                    if view.pairing.agenda_denied_at is not None:
+                        store.set_agenda_denied(view.pairing.id, None)  # allowed again
                 except ServiceError as exc:
                     report.failed.append(f"{label}: {exc}")
                     log.error("agenda.failed", extra={"occurrence": occ.id,
                                                       "error": str(exc)})
+                    if isinstance(exc, PermissionDenied):
+                        # Refused on every run until an admin acts: `onetoone status`
+                        # says so, and since when (the log alone repeats it unread).
+                        store.set_agenda_denied(view.pairing.id, now)
 
     order = list(due)
     for at in range(0, len(order), PAIRS_READ_AT_ONCE):

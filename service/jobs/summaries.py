@@ -20,6 +20,7 @@ from service.domain.agenda import (
     format_when,
     zone_label,
 )
+from service.domain.list_fit import topics_listed
 from service.domain.records import (
     ActionRecord,
     MailRecord,
@@ -31,7 +32,7 @@ from service.domain.records import (
 )
 from service.domain.series import next_meeting as series_next_meeting
 from service.domain.status import MEETING_SERIES, ActionStatus, OutboxStatus, SeriesStatus
-from service.domain.summary_fit import newest_open, notes_within
+from service.domain.summary_fit import agreed_within, newest_open, notes_within
 from service.domain.topics import topics_address
 from service.jobs.context import JobContext
 from service.render import render
@@ -67,6 +68,7 @@ class Summary:
     replies_kept: bool = False
     # What the mail leaves out of the record, said in one line each (domain/summary_fit.py).
     more_notes: str = ""
+    more_agreed: str = ""
     more_open: str = ""
 
 
@@ -149,16 +151,18 @@ def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zon
     still_open, more_open = newest_open(
         [a for a in actions if a.status == ActionStatus.OPEN and a.raised_occurrence_id != occ.id],
         ctx.settings.agenda.actions_shown)
+    agreed, more_agreed = agreed_within(
+        [item(a) for a in actions if a.raised_occurrence_id == occ.id])
     return Summary(
         report_first=first_name(view.report.name), manager_first=first_name(view.manager.name),
         when=_when(occ, zone), notes=shown_notes,
-        agreed=tuple(item(a) for a in actions if a.raised_occurrence_id == occ.id),
+        agreed=agreed,
         closed=tuple(item(a) for a in actions if a.closed_occurrence_id == occ.id),
         still_open=tuple(item(a) for a in still_open),
         next_meeting=when_for(upcoming, zone, view.report) if upcoming else None,
         topics_address=_topics_address(ctx, view),
         replies_kept=bool(ctx.settings.mail.topics_mailbox),
-        more_notes=more_notes, more_open=more_open,
+        more_notes=more_notes, more_agreed=more_agreed, more_open=more_open,
     )
 
 
@@ -200,6 +204,7 @@ def prep_mail(ctx: JobContext, view: PairingView, start: datetime,
     """To the report a few working days before the meeting at ``start``: what would you
     like to talk about? (With a service mailbox a reply goes to the pair's topics address;
     else to the manager.)"""
+    listed, left = topics_listed(ctx.store.open_topics(view.pairing.id))
     prep = {"report_first": first_name(view.report.name),
             "manager_name": view.manager.name,
             "manager_first": first_name(view.manager.name),
@@ -207,7 +212,9 @@ def prep_mail(ctx: JobContext, view: PairingView, start: datetime,
             "when": _when_start(start, reader_zone(zone, view.report)),
             "when_time": when_for(start, zone, view.report),
             "replies_add_topics": bool(ctx.settings.mail.topics_mailbox),
-            "topics": [t.text for t in ctx.store.open_topics(view.pairing.id)]}
+            # As the agenda lists them (list_fit): a flood of topics makes no mail too large.
+            "topics": [t.text for t in listed],
+            "more_topics": f"+ {left} more, kept on the list for later 1-2-1s." if left else ""}
     return MailRecord(
         key=key, kind="prep", pairing_id=view.pairing.id, occurrence_id=occurrence_id,
         mailbox=view.manager.id, to=(report_of(view),), cc=(),

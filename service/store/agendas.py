@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
 from service.domain.records import TopicRecord
 from service.store import convert
 from service.store.base import Repository
-from service.store.models import OccurrenceRow, SeriesRow, TopicRow
+from service.store.models import OccurrenceRow, PairingRow, SeriesRow, TopicRow
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,14 @@ class AgendaRepository(Repository):
             return [convert.topic(r) for r in s.scalars(
                 select(TopicRow).where(TopicRow.pairing_id == pairing_id)
                 .order_by(TopicRow.id))]
+
+    def set_agenda_denied(self, pairing_id: int, since: datetime | None) -> None:
+        """Mark the pair's agendas refused by Graph since ``since`` (an earlier mark keeps
+        its instant: it says since when), or clear the mark (None)."""
+        with self.session() as s, s.begin():
+            row = s.get(PairingRow, pairing_id)
+            if row is not None and (since is None or row.agenda_denied_at is None):
+                row.agenda_denied_at = since
 
     def agenda_memory(self, occurrence_id: int) -> AgendaMemory | None:
         """What the meeting's agenda was written with; None when it hasn't been written

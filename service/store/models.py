@@ -106,6 +106,9 @@ class PairingRow(Base):
     # manager's calendar, and when the schedule run looks again whether it is over or gone.
     own_event_id: Mapped[str | None] = mapped_column(String(400))
     own_check_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Since when Graph has refused (403) the agenda step's own read or update of this pair's
+    # meetings (migration 0023), for `onetoone status`; None once one succeeds.
+    agenda_denied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class SeriesRow(Base):

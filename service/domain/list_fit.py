@@ -1,0 +1,118 @@
+"""How many of a pair's topics and actions one invite or mail lists (pure).
+
+Nothing stored is cut: every topic and action stays as it was raised or typed. Only what is
+rendered is kept to a size Graph accepts (a request over 4 MB is refused with 413: an agenda
+is then given up for that meeting, a summary never sent) and a person can read. A report
+may mail topics ten at a time for as long as they like, and a manager may paste thousands
+of lines under Actions agreed; left uncapped, either makes the next invite or summary too
+large to send. Each list is carried whole items at a time, the ones that matter most first,
+up to a number and a budget of characters (each item also counts ``LINE_COST`` for its
+markup, as the notes do: see summary_fit.py), and the caller says how many it left out.
+
+No item is ever shortened: the notes parser knows a carried line by its words, and a topic
+or an action cut short would read back as one the manager edited. An item that does not fit
+ends the list (the ones after it are left out too, so the order shown stays the order of
+importance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Protocol, TypeVar
+
+# Each item's markup in the rendered HTML (its paragraph and inline style, the owner, due
+# date and marker around an action's words): about this many characters.
+LINE_COST = 60
+# Topics one agenda lists: more is not a 30-minute conversation, and the rest carry over.
+TOPICS_SHOWN = 20
+# Characters of topics, and of carried actions, one agenda lists. With the rest of the agenda
+# a block stays far under 4 MB even where every character takes 12 bytes in the JSON (an
+# emoji as two \u escapes).
+TOPICS_CHARS = 20_000
+ACTIONS_CHARS = 20_000
+# Characters of a meeting's agreed actions one summary carries (as many lines again as
+# anyone agrees in a meeting; the notes have their own budget, summary_fit.NOTES_CHARS).
+AGREED_CHARS = 30_000
+
+# Shown under an agenda's topics when some are left out.
+MORE_TOPICS = ("+ {count} more topic{s}, not listed here to keep the agenda short. "
+               "onetoone keeps them all; they come up here as these are ticked.")
+
+T = TypeVar("T")
+
+
+def leading(items: Sequence[T], size: Callable[[T], int], budget: int,
+            most: int | None = None) -> int:
+    """How many of ``items``, from the first, fit: at most ``most`` (None: any number), and
+    whole items while their sizes, each plus ``LINE_COST``, stay within ``budget``."""
+    used = 0
+    for n, item in enumerate(items[:most] if most is not None else items):
+        used += size(item) + LINE_COST
+        if used > budget:
+            return n
+    return min(len(items), most) if most is not None else len(items)
+
+
+class _Topic(Protocol):
+    @property
+    def by(self) -> str: ...
+
+    @property
+    def raised_on(self) -> date: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+TopicT = TypeVar("TopicT", bound=_Topic)
+
+
+def topics_in_order(topics: Sequence[TopicT]) -> list[TopicT]:
+    """The report's topics first, then the manager's; each by the day raised, ties in the
+    order given ("let the member of staff go first": seed 000)."""
+    return sorted(topics, key=lambda t: (t.by != "report", t.raised_on))
+
+
+def topics_listed(topics: Sequence[TopicT], most: int = TOPICS_SHOWN,
+                  budget: int = TOPICS_CHARS) -> tuple[list[TopicT], int]:
+    """The topics an agenda lists, in order (``topics_in_order``), and how many it leaves
+    out: those after the first ``most``, or after the budget runs out. The report's come
+    first, so a flood of the manager's never pushes theirs off, and the oldest of each
+    (carried longest) before the newest."""
+    ordered = topics_in_order(topics)
+    n = leading(ordered, lambda t: len(t.text), budget, most)
+    return ordered[:n], len(ordered) - n
+
+
+def more_topics(count: int) -> str:
+    """The line on ``count`` topics left out of an agenda ("" when none are)."""
+    return MORE_TOPICS.format(count=count, s="" if count == 1 else "s") if count else ""
+
+
+class _Action(Protocol):
+    @property
+    def raised_on(self) -> date: ...
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def owner(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+ActionT = TypeVar("ActionT", bound=_Action)
+
+
+def newest_listed(actions: Sequence[ActionT], most: int | None,
+                  budget: int = ACTIONS_CHARS) -> tuple[list[ActionT], list[ActionT]]:
+    """Open actions oldest first, split into (the older ones left out, the newest listed):
+    at most ``most`` (None: any number) and within ``budget`` characters, counted from the
+    newest (an action carried unticked for months is rarely the one to follow up)."""
+    by_age = sorted(actions, key=lambda a: (a.raised_on, a.id))
+    n = leading(by_age[::-1], lambda a: len(a.owner) + len(a.text), budget, most)
+    cut = len(by_age) - n
+    return by_age[:cut], by_age[cut:]
