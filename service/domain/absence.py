@@ -33,6 +33,8 @@ from zoneinfo import ZoneInfo
 from service.domain.freeslots import cadence_window, free_slots
 from service.domain.model import CadenceKind, WorkingHours
 from service.domain.policy import SlotPolicy
+from service.domain.records import OccurrenceRecord
+from service.domain.status import AbsenceState
 
 LONG_ABSENCE_WORKING_DAYS = 10  # two working weeks
 BLOCKING = frozenset({"busy", "tentative", "oof"})  # a time with these is not free
@@ -238,6 +240,14 @@ def absence_around(person: Attendee, day: date) -> Absence | None:
     return Absence(name=person.name, first=first, last=last, working_days=count)
 
 
+def placed_by_hand(occ: OccurrenceRecord | None) -> bool:
+    """Whether a stored meeting is where the manager put it herself: off its slot in the
+    pattern, and not by onetoone (an absence move, recorded as moving, then moved). Only
+    the absence check moves single meetings."""
+    return occ is not None and occ.start != occ.original_start and occ.absence_state not in (
+        AbsenceState.MOVING, AbsenceState.MOVED)
+
+
 def _overlaps_oof(person: Attendee, start: datetime, end: datetime) -> bool:
     return any(i.status == "oof" and i.start < end and start < i.end for i in person.items)
 
@@ -254,6 +264,7 @@ def decide(
     step_minutes: int = 15,
     between: tuple[date | None, date | None] = (None, None),
     policy: SlotPolicy | None = None,
+    by_hand: bool = False,
 ) -> Decision:
     """Clear, move (with the new time), no_slot or skip for one occurrence.
 
@@ -266,7 +277,7 @@ def decide(
     refuses to move an occurrence "to or before the day of the previous occurrence" or "to
     or after the day of the following occurrence" (400 ErrorOccurrenceCrossingBoundary).
     ``policy``: the slot policy; a move keeps to its weekdays and, where it can, its window
-    (``free_slots``).
+    (``free_slots``). ``by_hand``: the manager put it where it is (``placed_by_hand``).
     """
     people = (("manager", manager), ("report", report))
     # A long absence first: moving a meeting inside two weeks of leave helps nobody.
@@ -277,7 +288,10 @@ def decide(
             return Decision("skip", reason=f"long absence: {person.name} is out of office "
                             f"{absence.first:%d %b} – {absence.last:%d %b}",
                             absence=absence, absent=role)
-    reason, absent = _cause(start, end, people)
+    # A day the manager chose herself stands, whatever her calendar holds that day (an
+    # all-day offsite she holds the 1-2-1 at): moving it again would undo her choice and
+    # mail the report. The report's leave or holiday on it still moves it.
+    reason, absent = _cause(start, end, people[1:] if by_hand else people)
     if reason is None:
         return Decision("clear")
 
@@ -373,4 +387,5 @@ __all__ = [
     "decide",
     "holiday_calendar",
     "may_go_on",
+    "placed_by_hand",
 ]

@@ -42,6 +42,7 @@ from service.domain.absence import (
     decide,
     holiday_calendar,
     may_go_on,
+    placed_by_hand,
 )
 from service.domain.agenda import first_name, format_date
 from service.domain.events import MailboxInfo, ScheduleItem, ScheduleQuery
@@ -304,7 +305,7 @@ async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[Schedul
             kind=CadenceKind(d.series.cadence), manager=people["manager"],
             report=people["report"], not_before=now + MIN_NOTICE,
             step_minutes=ctx.settings.policy.step_minutes, between=d.between,
-            policy=ctx.settings.slot_policy())
+            policy=ctx.settings.slot_policy(), by_hand=placed_by_hand(occ))
 
     decision = judge()
     role = decision.absent
@@ -527,7 +528,7 @@ def _decide_preps(ctx: JobContext, preps: list[_Prep],
                           report=_attendee(ctx, view.report, r_read, years, groups),
                           not_before=now + MIN_NOTICE,
                           step_minutes=ctx.settings.policy.step_minutes,
-                          policy=ctx.settings.slot_policy())
+                          policy=ctx.settings.slot_policy(), by_hand=placed_by_hand(p.stored))
         # (A declined meeting Outlook keeps, "Save declined events", shows as free.)
         invited = any(i.start < p.end and p.start < i.end and i.status != "free"
                       for i in r_read)

@@ -14,7 +14,7 @@ address and to the manager (so the report's reply still reaches them).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -191,19 +191,26 @@ def preps_due(ctx: JobContext, now: datetime) -> list[PrepDue]:
     # day. (Read only for the mails about to go: usually none.)
     # The day as the mail names it: in the report's zone (a manager who moved to Sydney has
     # the new series in their zone, where the London report's same Thursday is a Friday).
+    # The days are where the meetings are now: a key names a meeting's slot, and one the
+    # manager moved (this one, or one asked about) is on another day than its slot's.
     pids = {p.pairing_id for p in due}
-    asked = store.prep_keys(pids, lo - (hi - lo) - timedelta(days=1))
+    since = lo - (hi - lo) - timedelta(days=1)
+    asked = store.prep_keys(pids, since)
     views = store.active_views(pids) if asked else {}
+    # (Slots a month further back: a monthly meeting may have been moved a month on.)
+    moved = store.moved_slots(asked, since - timedelta(days=31)) if asked else {}
     return [p for p in due if not _asked_that_day(p, asked.get(p.pairing_id, ()), reader_zone(
         p.series.time_zone, views[p.pairing_id].report) if p.pairing_id in views
-        else p.series.time_zone)]
+        else p.series.time_zone, moved.get(p.pairing_id, {}))]
 
 
-def _asked_that_day(due: PrepDue, keys: Iterable[str], zone_name: str) -> bool:
+def _asked_that_day(due: PrepDue, keys: Iterable[str], zone_name: str,
+                    moved: Mapping[datetime, datetime] | None = None) -> bool:
     """Whether one of the pair's prep ``keys`` (``prep_key``) is for a meeting on the day,
-    in ``zone_name`` (the reader's), of ``due``'s."""
+    in ``zone_name`` (the reader's), that ``due``'s is on now. ``moved``: the pair's
+    meetings moved off their slots, slot -> start (an asked one is on its day now)."""
     zone = ZoneInfo(zone_name)
-    day = due.slot.astimezone(zone).date()
+    day = due.start.astimezone(zone).date()
     for key in keys:
         kind, _, rest = key.partition(":")
         stamp = rest.partition(":")[2]
@@ -211,7 +218,8 @@ def _asked_that_day(due: PrepDue, keys: Iterable[str], zone_name: str) -> bool:
             slot = datetime.strptime(stamp, "%Y%m%dT%H%M").replace(tzinfo=UTC)
         except ValueError:
             continue  # an earlier version's key ("<occurrence>:prep")
-        if kind == "prep" and slot.astimezone(zone).date() == day:
+        start = (moved or {}).get(slot, slot)
+        if kind == "prep" and start.astimezone(zone).date() == day:
             return True
     return False
 

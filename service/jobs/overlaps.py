@@ -265,7 +265,9 @@ class OverlapRepair(SchedulerBase):
 
     async def _end_to_rebook(self, view: PairingView, series: SeriesRecord, why: str) -> None:
         self._why[view.pairing.id] = why
-        await self.end_series(series, "moved to a time free of other 1-2-1s")
+        # (Today's meeting clashes too: it goes with the rest.)
+        await self.end_series(series, "moved to a time free of other 1-2-1s",
+                              today_stands=False)
         self.report.ended.append(f"{view.manager.name} & {view.report.name}: moved to a "
                                  "time free of other 1-2-1s (booked anew)")
 

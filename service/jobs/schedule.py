@@ -146,7 +146,8 @@ class Scheduler(OverlapRepair, SeriesCreation):
                 if current is not None:  # re-read under the claim: it may be done already
                     if reason == HOURS_REASON:  # booked anew: its invite says why
                         self._why[pairing.id] = HOURS_MOVED_WHY
-                    await self.end_series(current, reason)
+                    await self.end_series(current, reason,
+                                          today_stands=reason != HOURS_REASON)
                     self.report.ended.append(f"{label}: {reason}")
             except ServiceError as exc:
                 self._fail(label, exc, pairing.key)

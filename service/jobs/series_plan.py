@@ -290,12 +290,18 @@ class SchedulerBase(OrphanSteps):
         # left to their own series and the booking of those it brings back share one read.
         self._masters: dict[str, list[CalendarEvent]] = {}
 
-    async def end_series(self, series: SeriesRecord, reason: str) -> None:
+    async def end_series(self, series: SeriesRecord, reason: str, *, today_stands: bool = True
+                         ) -> None:
         """Stop a pairing's series: its meetings to come go, past ones stay as they are in
         both calendars. Any older series it followed on from (superseded, still holding
         meetings) ends with it. A pair that ended loses its rebooked meetings to come too."""
         pairing = self.ctx.store.pairing(series.pairing_id)
         ended = pairing is not None and pairing.status == PairingStatus.ENDED
+        # A pair that goes on keeps its meeting later today (agenda in, prep mail sent: both
+        # expect it); its new series begins days later (``choose_slot``). A pair that
+        # ended loses it with the rest, as does one whose time no longer works
+        # (``today_stands`` false: a clash with another 1-2-1, hours now outside the day).
+        goes_on = today_stands and pairing is not None and pairing.status == PairingStatus.ACTIVE
         # Found first (ending the series withdraws its stored meetings, these with them),
         # and cancelled before the series is recorded ended: once it is, no run looks at the
         # pair again, so a cancel that failed in passing (a 5xx, throttling) would leave the
@@ -307,8 +313,8 @@ class SchedulerBase(OrphanSteps):
                                      f"This 1-2-1 series has ended: {reason}.")
         for older in self.ctx.store.pairing_series(series.pairing_id):
             if older.status == SeriesStatus.SUPERSEDED and older.id != series.id:
-                await self._end_one(older, reason)
-        await self._end_one(series, reason)
+                await self._end_one(older, reason, keep_today=goes_on)
+        await self._end_one(series, reason, keep_today=goes_on)
 
     async def _end_rebooked(self, mailbox: str, pairing_id: int,
                             coming: list[OccurrenceRecord], comment: str) -> None:
@@ -335,7 +341,8 @@ class SchedulerBase(OrphanSteps):
             log.warning("schedule.rebooked_not_cancelled", extra={"pairing": pairing_id,
                                                                   "left": len(failed)})
 
-    async def _end_one(self, series: SeriesRecord, reason: str) -> None:
+    async def _end_one(self, series: SeriesRecord, reason: str, *,
+                       keep_today: bool = False) -> None:
         """End one series without touching its recurrence: a new end date would drop every
         exception of the series, past ones included (MS-OXOCAL 3.1.4.7.3.5; Outlook warns
         "Any exceptions associated with this recurring appointment will be cancelled"), so
@@ -345,12 +352,15 @@ class SchedulerBase(OrphanSteps):
         is gone (deleted with their account) nothing can be cancelled, and Exchange keeps a
         deleted organizer's meetings in the attendees' calendars: the report's copy loses
         its meetings to come instead (``remove_orphans``). The store says ended last, so a
-        run killed anywhere leaves the rest to the next one."""
+        run killed anywhere leaves the rest to the next one. ``keep_today``: the meetings
+        later today stand (the pair goes on); only those from tomorrow go."""
         today = local_today(self.now, series.time_zone)
         if not series.slot_note.startswith(ENDING):  # before anything in Outlook is cancelled
             self.ctx.store.update_series(series.id, self.now, slot_note=ENDING + reason)
+        cut = (datetime.combine(today + timedelta(days=1), time(0),
+                                tzinfo=ZoneInfo(series.time_zone)) if keep_today else self.now)
         try:
-            last_day = await self._end_in_outlook(series, reason, today)
+            last_day = await self._end_in_outlook(series, reason, today, cut)
         except NotFound as exc:
             if not mailbox_gone(exc):
                 raise
@@ -363,10 +373,12 @@ class SchedulerBase(OrphanSteps):
         self.ctx.store.end_series(series.id, self.now, last_day)
         log.info("schedule.ended", extra={"series": series.id, "reason": reason})
 
-    async def _end_in_outlook(self, series: SeriesRecord, reason: str, today: date
-                              ) -> date | None:
-        """Cancel what is to come of ``series`` in the manager's calendar; the series' last
-        day to store (None: nothing in Outlook is to come, the stored range stands)."""
+    async def _end_in_outlook(self, series: SeriesRecord, reason: str, today: date,
+                              cut: datetime | None = None) -> date | None:
+        """Cancel the meetings of ``series`` starting from ``cut`` (now by default) in the
+        manager's calendar; the series' last day to store (None: nothing in Outlook is to
+        come, the stored range stands)."""
+        cut = cut or self.now
         graph, store = self.ctx.graph, self.ctx.store
         event_id = series.event_id
         pairing = store.pairing(series.pairing_id)
@@ -377,7 +389,7 @@ class SchedulerBase(OrphanSteps):
         if event_id is None or series.range_end < today:
             return None
         comment = f"This 1-2-1 series has ended: {reason}."
-        begun = series.first_date < today or await self._begun(series, event_id)
+        begun = series.first_date < today or await self._begun(series, event_id, cut)
         if not begun:
             # Nothing has happened yet: cancel the whole series, with a word to the report.
             # Its meetings stored meanwhile (for their agendas) are withdrawn first, as
@@ -385,7 +397,7 @@ class SchedulerBase(OrphanSteps):
             store.withdraw_upcoming(series.id, self.now)
             await graph.cancel_event(series.mailbox, event_id, comment)
             return today
-        await self.cancel_future(replace(series, event_id=event_id), comment)
+        await self.cancel_future(replace(series, event_id=event_id), comment, cut)
         if series.range_end >= NO_END:
             # Cancelled as far as Graph lists it; a new end date instead would drop every
             # exception of the series (its meetings held, with their notes) in Outlook.
@@ -398,8 +410,9 @@ class SchedulerBase(OrphanSteps):
         if pairing is not None:
             await self.mark_ended(series.mailbox, event_id, pairing.key, today)
         # A series whose first meeting was earlier today (or moved before it) keeps today:
-        # its last day is never before its first.
-        return today if series.first_date >= today else today - timedelta(days=1)
+        # its last day is never before its first. So does one whose meetings today stand.
+        kept = cut > self.now
+        return today if kept or series.first_date >= today else today - timedelta(days=1)
 
     async def end_left_behind(self, views: list[PairingView],
                               tagged: dict[str, list[CalendarEvent]]) -> None:
@@ -428,20 +441,21 @@ class SchedulerBase(OrphanSteps):
                     self.report.warnings.append(f"{view.manager.name} & {view.report.name}: "
                                                 f"an old series could not be ended ({exc})")
 
-    async def _begun(self, series: SeriesRecord, event_id: str) -> bool:
+    async def _begun(self, series: SeriesRecord, event_id: str, cut: datetime) -> bool:
         """Whether a meeting of a series not due to start before today has begun all the
-        same: its first one earlier today, or one the manager moved to an earlier day.
-        Cancelling the whole series would take it, and the notes typed into it, out of the
-        manager's calendar (an organizer's cancel deletes their copy). One instances read,
-        only when a series ends before or on its first day."""
+        same: its first one earlier today, or one the manager moved to an earlier day; or
+        starts before ``cut`` (later today, kept as the pair goes on). Cancelling the whole
+        series would take it, and the notes typed into it, out of the manager's calendar
+        (an organizer's cancel deletes their copy). One instances read, only when a series
+        ends before or on its first day."""
         try:
             items = await self.ctx.graph.instances(series.mailbox, event_id,
-                                                   self.now - EARLIER_LOOK, self.now)
+                                                   self.now - EARLIER_LOOK, cut)
         except NotFound as exc:
             if mailbox_gone(exc):
                 raise
             return False  # the series is gone: nothing of it is left to keep
-        return any(i.start is not None and i.start < self.now and not i.cancelled
+        return any(i.start is not None and i.start < cut and not i.cancelled
                    for i in items)
 
     async def mark_ended(self, mailbox: str, event_id: str, pairing_key: str,
@@ -459,23 +473,26 @@ class SchedulerBase(OrphanSteps):
                 raise
             # The series was deleted meanwhile: nothing is left to adopt.
 
-    async def cancel_future(self, series: SeriesRecord, comment: str) -> None:
-        """Cancel every meeting of ``series`` starting from now on, one by one (the master
-        and its exceptions untouched). They are stored as withdrawn first, so a sync never
-        takes the gaps for meetings the manager cancelled; a run that dies half-way leaves
-        the rest to the next, which reads the instances again (cancelled ones are gone)."""
+    async def cancel_future(self, series: SeriesRecord, comment: str,
+                            cut: datetime | None = None) -> None:
+        """Cancel every meeting of ``series`` starting from ``cut`` (now by default) on, one
+        by one (the master and its exceptions untouched). They are stored as withdrawn
+        first, so a sync never takes the gaps for meetings the manager cancelled; a run that
+        dies half-way leaves the rest to the next, which reads the instances again
+        (cancelled ones are gone)."""
+        cut = max(cut or self.now, self.now)
         zone = ZoneInfo(series.time_zone)
         last = listed_until(series.range_end, local_today(self.now, series.time_zone))
         until = datetime.combine(last + timedelta(days=2), time(0), tzinfo=zone)
         try:
             items = await self.ctx.graph.instances(series.mailbox, series.event_id or "",
-                                                   self.now, until)
+                                                   cut, until)
         except NotFound as exc:
             if mailbox_gone(exc):
                 raise  # nothing can be cancelled: the caller sees to the report's copy
             return  # the whole series is gone: nothing is left to cancel
         coming = [i for i in items if not i.cancelled and i.start is not None
-                  and i.end is not None and i.start >= self.now]
+                  and i.end is not None and i.start >= cut]
         if not coming:
             return
         self.ctx.store.upsert_occurrences(series.id, [

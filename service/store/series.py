@@ -464,6 +464,26 @@ class SeriesRepository(Repository):
                     out[pid].append(convert.occurrence(r))
         return out
 
+    def moved_slots(self, pairing_ids: Iterable[int], since: datetime
+                    ) -> dict[int, dict[datetime, datetime]]:
+        """Per pair: slot (original start) -> start, of its stored series meetings with a
+        slot from ``since`` that are somewhere else, withdrawn ones included (where they
+        were when cancelled). Rebooked singles are left out (their slot is their own)."""
+        ids = list(dict.fromkeys(pairing_ids))
+        out: dict[int, dict[datetime, datetime]] = {i: {} for i in ids}
+        with self.session() as s:
+            for part in chunks(ids):
+                for pid, slot, start in s.execute(
+                        select(SeriesRow.pairing_id, OccurrenceRow.original_start,
+                               OccurrenceRow.start)
+                        .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                        .where(SeriesRow.pairing_id.in_(part),
+                               OccurrenceRow.original_start >= since,
+                               OccurrenceRow.start != OccurrenceRow.original_start,
+                               OccurrenceRow.rebook_of.is_(None))):
+                    out[pid][slot] = start
+        return out
+
     def occurrences_between(self, start: datetime, end: datetime,
                             slots_of: Iterable[int] = ()) -> list[OccurrenceRecord]:
         """Occurrences (of live and superseded series) starting in [start, end), by start;

@@ -33,3 +33,18 @@ def test_the_day_asked_about_is_the_reports_day_not_the_managers() -> None:
     assert _asked_that_day(again, [asked], "Europe/London")
     # A report in Sydney too reads the two on different days: both are asked about.
     assert not _asked_that_day(again, [asked], "Australia/Sydney")
+
+
+def test_the_day_asked_about_is_where_each_meeting_is_now() -> None:
+    """A key names its meeting's slot; a meeting moved off it is on another day. Asked about
+    Tuesday's slot, moved to Wednesday: a meeting on Tuesday was not asked about, one on
+    Wednesday was. The meeting due counts where it is too (its start, not its slot)."""
+    tuesday = datetime(2026, 12, 15, 10, 30, tzinfo=UTC)
+    wednesday = datetime(2026, 12, 16, 10, 30, tzinfo=UTC)
+    asked = [prep_key(1, tuesday)]
+    moved = {tuesday: wednesday}
+    later_tuesday = _due("Europe/London", datetime(2026, 12, 15, 15, 0, tzinfo=UTC))
+    assert _asked_that_day(later_tuesday, asked, "Europe/London")
+    assert not _asked_that_day(later_tuesday, asked, "Europe/London", moved)
+    on_wednesday = _due("Europe/London", datetime(2026, 12, 16, 15, 0, tzinfo=UTC))
+    assert _asked_that_day(on_wednesday, asked, "Europe/London", moved)
