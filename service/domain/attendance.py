@@ -12,7 +12,7 @@ status :func:`outcome` gives it, :data:`ABSENT`, and runs pass over it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from service.domain.records import OccurrenceRecord
 from service.domain.status import AbsenceState, OccurrenceStatus
@@ -46,18 +46,12 @@ def outcome(status: str, absence_state: str | None) -> str:
 
 def run_history(occurrences: Iterable[OccurrenceRecord]) -> list[tuple[datetime, str]]:
     """``(start, outcome)`` of each meeting, for :func:`missed_in_a_row`. A missed meeting
-    whose replacement was booked *before* its own slot (one cancelled ahead) is placed just
-    before that replacement, so the replacement, if held, ends the run as a later one does."""
+    that was rebooked is left out: its replacement, at its own time (before the missed
+    slot or after it), stands for it. Held, it ends the run as a later meeting does; missed
+    too, it is one 1-2-1 missed, not two; to come, the pair has a meeting booked."""
     occs = list(occurrences)
-    replaced_at = {o.rebook_of: o.start for o in occs if o.rebook_of is not None}
-    out: list[tuple[datetime, str]] = []
-    for o in occs:
-        at = o.start
-        other = replaced_at.get(o.id)
-        if other is not None and other < at:
-            at = other - timedelta(microseconds=1)
-        out.append((at, outcome(o.status, o.absence_state)))
-    return out
+    replaced = {o.rebook_of for o in occs if o.rebook_of is not None}
+    return [(o.start, outcome(o.status, o.absence_state)) for o in occs if o.id not in replaced]
 
 
 def missed_in_a_row(occurrences: Sequence[tuple[datetime, str]], now: datetime) -> int:

@@ -3,8 +3,9 @@
 Pure: the caller passes the records, the period and ``now``. A meeting counts in the period
 when its (current) start is in ``[start, end)``; "held" means notes were read back (a meeting
 that passed with nothing typed is "held without notes" and, as in `status`, counts as missed:
-nobody recorded that it took place). Figures are kept as counts and raw durations so pairs
-roll up into managers and groups by adding, never by averaging averages.
+nobody recorded that it took place); a missed meeting that was rebooked counts once, as its
+replacement. Figures are kept as counts and raw durations so pairs roll up into managers and
+groups by adding, never by averaging averages.
 
 Gaps and "no held 1-2-1" count only while the pair existed (its :class:`Span`): a pair
 onetoone started last week is not overdue for the months before it.
@@ -103,7 +104,7 @@ class Span:
 
 
 def pair_span(pairing: PairingRecord, occurrences: Iterable[OccurrenceRecord],
-              hire_date: date | None = None) -> Span:
+              hire_date: date | None = None, unreadable: datetime | None = None) -> Span:
     """When the pairing began and (if it has) ended, from what the store knows.
 
     It began when onetoone first recorded it (nothing could be booked before), but not
@@ -115,6 +116,8 @@ def pair_span(pairing: PairingRecord, occurrences: Iterable[OccurrenceRecord],
     A pair left to a series of its own in Outlook (the report's, or one onetoone cannot
     follow) meets there unseen: what is known of it stops at the last meeting onetoone
     followed (or when it began), so it is not behind for the 1-2-1s it holds there.
+    So does what is known of a pair whose calendar onetoone could not read since
+    ``unreadable`` (see :func:`unreadable_since`).
     """
     occurrences = list(occurrences)
     began = pairing.created_at
@@ -128,7 +131,23 @@ def pair_span(pairing: PairingRecord, occurrences: Iterable[OccurrenceRecord],
         last = max((o.start for o in occurrences if o.status in PLANNED), default=began)
         if last is not None and (ended is None or last < ended):
             ended = last
+    if unreadable is not None and (ended is None or unreadable < ended):
+        ended = unreadable
     return Span(began, ended)
+
+
+def unreadable_since(view: PairingView, period: Period) -> datetime | None:
+    """Since when the pair's calendar could not be read, if that began before the period's
+    "so far": its series' listing has failed since then (`status`: "calendar unreadable"),
+    so its meetings since were not read (not stored, or never read back). The store keeps
+    the current failure only: a period over before it began is not affected."""
+    since = view.series.listing_failed_at if view.series is not None else None
+    return since if since is not None and since < period.as_of else None
+
+
+def unreadable_words(since: datetime) -> str:
+    return (f"calendar unreadable since {since:%Y-%m-%d %H:%M} UTC: its meetings since then "
+            "could not be read, so they are not judged")
 
 
 @dataclass
@@ -269,8 +288,12 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
     its gap counts only within ``span``, less one cadence per meeting skipped for a long
     absence (its series' in ``cadences``, by series id, else ``cadence``)."""
     f = Figures()
+    # A missed meeting that was rebooked counts once, as its replacement (at its own time):
+    # held, the pair met; missed too, one miss; to come, still to come.
+    replaced = {o.rebook_of for o in occurrences
+                if o.rebook_of is not None and o.status in PLANNED}
     for occ in occurrences:
-        if occ.status not in PLANNED or not _in(period, occ.start):
+        if occ.status not in PLANNED or not _in(period, occ.start) or occ.id in replaced:
             continue
         if occ.status in MISSED and occ.start > period.as_of:
             continue  # cancelled or declined ahead of time: not missed yet, nor to come

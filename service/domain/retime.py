@@ -14,14 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from service.domain.adoption import series_from_event
 from service.domain.events import CalendarEvent
 from service.domain.series import StoredSeries
 from service.domain.series import occurrences as series_occurrences
-from service.domain.status import AgendaState, OccurrenceStatus
+from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
 
 # The series' columns a whole-series edit in Outlook can change.
 PATTERN_COLUMNS = ("cadence", "minutes", "weekday", "week_index", "start_time", "time_zone",
@@ -56,6 +57,24 @@ def looks_retimed(series: StoredSeries, items: Sequence[CalendarEvent], lo: date
 def is_cut(series: Any) -> bool:
     """Whether the manager cut the series short in Outlook (its range end came sooner)."""
     return series.slot_note.startswith(CUT)
+
+
+def went_with_series(series: Any, occ: Any) -> bool:
+    """Whether a meeting gone from Outlook went with its series rather than being cancelled:
+    the manager deleted the series, or cut it short before the meeting's day (``is_cut``:
+    its range end is the last day kept; "this and all following events" on a meeting just
+    held takes that one too). Its notes went with it, so what happened at it is not known:
+    not a cancellation (a missed 1-2-1 in the report, a rebooking offer); the report
+    counts it as outcome unknown once it is long past."""
+    if series.status == SeriesStatus.DELETED:
+        return True
+    return is_cut(series) and after_end(occ, series.range_end, series.time_zone)
+
+
+def after_end(occ: Any, range_end: date, zone: str) -> bool:
+    """Whether the meeting's slot is after the last day of a series ending ``range_end``
+    (its days are the series' zone's)."""
+    return occ.original_start.astimezone(ZoneInfo(zone)).date() > range_end
 
 
 def followable(event: CalendarEvent) -> bool:

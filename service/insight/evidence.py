@@ -257,6 +257,19 @@ def _history(a: ActionRecord, dates: dict[int, str], zone: ZoneInfo, *,
     return tuple(out)
 
 
+def _fate(occ: OccurrenceRecord, replacements: dict[int, OccurrenceRecord],
+          dates: dict[int, str], zone: ZoneInfo, now: datetime) -> str:
+    """What became of a meeting, with its rebooking: the report counts a missed meeting
+    that was rebooked as its replacement, so the record says what became of that."""
+    words = status_words(occ, now)
+    made_up = replacements.get(occ.id)
+    if made_up is not None:
+        return f"{words}; rebooked for {_at(made_up.start, zone)}: {status_words(made_up, now)}"
+    if occ.rebook_of is not None and occ.rebook_of in dates:
+        return f"rebooked, for the 1-2-1 of {dates[occ.rebook_of]}: {words}"
+    return words
+
+
 def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None, *,
                 include_private: bool = False) -> PairRecord:
     zone = _zone(p.view, zone_hint)
@@ -269,6 +282,7 @@ def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None, 
     # out of a record "from 1 January" and show, dated 1 January, in the one before it.
     within = (datetime.combine(period.start, time(), zone),
               datetime.combine(period.end, time(), zone))
+    replacements = {o.rebook_of: o for o in p.occurrences if o.rebook_of is not None}
     meetings: list[Meeting] = []
     for occ in p.occurrences:
         if not within[0] <= occ.start < within[1]:
@@ -283,7 +297,8 @@ def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None, 
         shown = tuple(_words(topics[i].text) for i in occ.agenda_topics if i in topics)
         erased += (sum(1 for n in notes if n.erased) + sum(1 for a in actions if not a.text)
                    + sum(1 for x in mailed if not x.text) + sum(1 for _, t in comments if not t))
-        meetings.append(Meeting(_at(occ.start, zone), status_words(occ, period.now),
+        meetings.append(Meeting(_at(occ.start, zone), _fate(occ, replacements, dates, zone,
+                                                            period.now),
                                 shown, notes, mailed, actions, comments))
     raised: list[tuple[str, str, str]] = []
     for t in p.topics:

@@ -26,6 +26,8 @@ from service.domain.insight import (
     pair_figures,
     pair_span,
     rollup,
+    unreadable_since,
+    unreadable_words,
 )
 from service.domain.records import ActionRecord, OccurrenceRecord, PairingView, TopicRecord
 from service.insight.charts import heat_map, month_chart
@@ -73,7 +75,9 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
     pairs: list[PairFigures] = []
     for h in histories:
         # Gaps count only while the pair existed: not overdue before it began or after it ended.
-        span = pair_span(h.view.pairing, h.occurrences, h.view.report.hire_date)
+        # A pair whose calendar could not be read lately is judged up to then, and says so.
+        unreadable = unreadable_since(h.view, period)
+        span = pair_span(h.view.pairing, h.occurrences, h.view.report.hire_date, unreadable)
         cadence = _cadence(h)
         figures = pair_figures(h.occurrences, h.actions, h.topics, period, span,
                                cadence=cadence, cadences=h.cadences)
@@ -83,9 +87,10 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
         if met == 0 and ((ended is not None and ended < period.start_at)
                          or (span.began is not None and span.began >= period.end_at)):
             continue  # ended before the period, or began after it: nothing to say about it
-        pairs.append(PairFigures(h.view, cadence, figures,
-                                 attention(h.occurrences, h.actions, cadence, period, span,
-                                           h.cadences)))
+        why = attention(h.occurrences, h.actions, cadence, period, span, h.cadences)
+        if unreadable is not None:
+            why = (unreadable_words(unreadable), *why)
+        pairs.append(PairFigures(h.view, cadence, figures, why))
     pairs.sort(key=lambda p: (p.view.manager.name.lower(), p.view.report.name.lower()))
     groups, smaller, combined = by_leader(pairs, min_group_size)
     return Report(period, min_group_size, tuple(pairs), tuple(by_manager(pairs)),

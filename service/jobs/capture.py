@@ -17,6 +17,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from service.domain.adoption import series_from_event
 from service.domain.agenda import OpenAction
 from service.domain.body import END, START, block_text, fingerprint
 from service.domain.hours_fit import HOURS_MOVED_WHY
@@ -31,7 +32,8 @@ from service.domain.readback import (
     read_back,
     waiting_until,
 )
-from service.domain.records import OccurrenceRecord, PairingView
+from service.domain.records import OccurrenceRecord, PairingView, SeriesRecord
+from service.domain.retime import after_end, went_with_series
 from service.domain.status import ActionStatus, OccurrenceStatus, PairingStatus
 from service.errors import NotFound, Sealed, ServiceError
 from service.graph.wire import mailbox_gone
@@ -39,6 +41,7 @@ from service.jobs.absence_due import working_days_of
 from service.jobs.context import JobContext
 from service.jobs.notes_seen import next_agendas
 from service.jobs.occurrences import calendar_read_at, report_declined
+from service.jobs.retimed import MASTER_SELECT
 from service.store.calendar_delta import DeltaRepository
 from service.store.privacy import ERASED
 
@@ -103,7 +106,7 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
             if fresh is None or fresh.captured_at != occ.captured_at:
                 continue  # another replica read it between our read and our claim
             await _capture_one(ctx, view, fresh, series.time_zone, now, report, label,
-                               ctx.calendars_read.get(mailbox))
+                               ctx.calendars_read.get(mailbox), series=series)
             done = store.occurrence(occ.id)
             if done is not None:
                 store.update_occurrence(occ.id, now, read_back_at=next_look(done, recapture))
@@ -130,9 +133,27 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
     return report
 
 
+async def _went_with_series(ctx: JobContext, series: SeriesRecord,
+                            occ: OccurrenceRecord) -> bool:
+    """Whether ``occ``, gone from Outlook, went with its series: as the store has it (the
+    sync saw the series deleted or cut short), else as its master says now (one GET, for a
+    meeting found gone only: the sync may not have listed the series since): gone, or its
+    range now ending before the meeting's day."""
+    if went_with_series(series, occ):
+        return True
+    if not series.event_id:
+        return False
+    master = await ctx.graph.get_event(series.mailbox, series.event_id, MASTER_SELECT)
+    if master is None:
+        return True
+    end = series_from_event(master, series.time_zone)["range_end"]
+    return bool(end < series.range_end and after_end(occ, end, series.time_zone))
+
+
 async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
                        now: datetime, report: CaptureReport, label: str,
-                       read: CalendarRead | None = None) -> None:
+                       read: CalendarRead | None = None, *,
+                       series: SeriesRecord | None = None) -> None:
     store = ctx.store
     recapture = timedelta(days=ctx.settings.agenda.recapture_days)
 
@@ -166,6 +187,13 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
             # Read back before: it was held, whatever became of it in Outlook since (a past
             # meeting deleted, or given a new id by a whole-series edit). Its notes stay,
             # and it is not re-read again (nor counted as missed).
+            store.update_occurrence(occ.id, now, captured_at=now, read_back_at=None)
+            return
+        if event is None and series is not None and await _went_with_series(ctx, series,
+                                                                             occ):
+            # Gone with its series (deleted, or cut short on it, in Outlook) before it was
+            # read back: nobody cancelled it, and its notes are gone. Its status stays (its
+            # outcome is not known, as the report and the evidence say); not read again.
             store.update_occurrence(occ.id, now, captured_at=now, read_back_at=None)
             return
         record(status=OccurrenceStatus.CANCELLED, captured_at=now)

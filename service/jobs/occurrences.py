@@ -34,6 +34,7 @@ from service.domain.retime import (
     looks_retimed,
     unlisted_slot,
     vanished,
+    went_with_series,
     withdrawn_unlisted,
 )
 from service.domain.series import TICK, listing_due_at, listing_retry_at
@@ -379,6 +380,7 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
     # Each instant is stored only if nothing changed since it was read with the series (see
     # set_series_due). A touched series is always listed, and read again after that.
     next_due: dict[int, tuple[datetime | None, int]] = {}
+    read: dict[int, tuple[datetime | None, int]] = {}  # of those listed: no longer failing
     failed: set[str] = set()
     held: dict[int, bool] = {}  # series whose listing failed: whether it lasts
     for part in _with_meetings(ctx, due | set(touched)):
@@ -395,10 +397,9 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
                                        version if series.id in due else -1)
             else:
                 listed.append((series, view, hi))
-        next_due.update(await _list_part(ctx, now, listed, report, failed, held))
-    store.set_series_due(next_due)
-    # Not listed on every run while it fails (see listing_retry_at).
-    store.hold_failed_listings(held, now, listing_retry_at)
+        read.update(await _list_part(ctx, now, listed, report, failed, held))
+    store.set_series_due({**next_due, **read}, listed=read.keys())
+    store.hold_failed_listings(held, now, listing_retry_at)  # (see listing_retry_at)
     _keep_links(ctx, now, new_links, failed)
     return report
 
@@ -510,10 +511,10 @@ async def _rows(ctx: JobContext, series: Any, view: Any, lo: datetime, hi: datet
         if previous is not None and _agenda_dropped(item, previous) and start >= lo:
             row["agenda_state"] = AgendaState.PENDING  # written again when due
         rows.append(row)
-    # An occurrence missing from the list was deleted by the organizer, or moved out of
-    # the window: one GET tells which.
+    # An occurrence missing from the list was deleted by the organizer, or moved out of the
+    # window: one GET tells which (not one its series took with it: went_with_series).
     for original, row in known.items():
-        if (not (lo <= row.start < hi) or original in seen
+        if (not (lo <= row.start < hi) or original in seen or went_with_series(series, row)
                 or row.status in (OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN)):
             continue
         try:

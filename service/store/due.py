@@ -220,11 +220,13 @@ class DueRepository(Repository):
                 out.update((one.series.id, one) for one in _views(s, SeriesRow.id.in_(part)))
         return out
 
-    def set_series_due(self, due: Mapping[int, tuple[datetime | None, int]]) -> None:
+    def set_series_due(self, due: Mapping[int, tuple[datetime | None, int]], *,
+                       listed: Iterable[int] | None = None) -> None:
         """Store each series' next due instant (None: never), worked out from what was
         read at the given version, in one transaction. One whose version moved on since
         (a write to the series or its meetings, maybe by another replica) is left empty:
-        the next tick works it out from what is stored then."""
+        the next tick works it out from what is stored then. The series ``listed`` (by
+        default all of them) were listed: a listing that was failing is no longer."""
         if not due:
             return
         with self.session() as s, s.begin():
@@ -234,8 +236,10 @@ class DueRepository(Repository):
                 .values(next_due_at=bindparam("at")),
                 [{"sid": sid, "version": version, "at": NEVER if at is None else at}
                  for sid, (at, version) in due.items()])
-            # Synced, or nothing to list: no longer failing, whatever the version.
-            for part in chunks(list(due)):
+            # Synced: no longer failing, whatever the version. Not one with nothing to list:
+            # its calendar was not read, so one that could not be read is still failing
+            # (`status` and the report say since when, not since the last agenda fell due).
+            for part in chunks(list(due if listed is None else listed)):
                 s.execute(update(SeriesRow).where(SeriesRow.id.in_(part),
                                                   SeriesRow.listing_failed_at.is_not(None))
                           .values(listing_failed_at=None, listing_retry_at=None))

@@ -1,0 +1,42 @@
+"""A manager's mailbox blocked to the app after the 1-2-1s were booked, for two months: the
+HR report marks the pair *calendar unreadable* with since when (as `onetoone status` does),
+and does not flag it as not meeting on meetings onetoone could not read (sandbox tenant,
+through the CLI)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from service.cli import cli
+from tests.integration.test_status_unreadable import (  # noqa: F401 (fixture)
+    BOOKED,
+    ROB,
+    SAL,
+    _block,
+    runner,
+)
+
+
+def test_report_marks_a_pair_whose_calendar_cannot_be_read(runner: CliRunner,  # noqa: F811
+                                                           tmp_path: Path) -> None:
+    assert runner.invoke(cli, ["tick", "--now", BOOKED]).exit_code == 0
+    _block(True)
+    at = datetime.fromisoformat(BOOKED)
+    for day in range(2, 70, 3):
+        runner.invoke(cli, ["tick", "--now", (at + timedelta(days=day)).isoformat()])
+    now = at + timedelta(days=70)
+    out = tmp_path / "report"
+    made = runner.invoke(cli, ["report", "--now", now.isoformat(), "--format", "json",
+                               "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    rows = {r["report_email"]: r for r in json.loads(
+        (out / "report.json").read_text(encoding="utf-8"))["pairs"]}
+    why = rows[ROB]["needs_attention"]
+    assert why.startswith("calendar unreadable since 2026-11-2"), why
+    assert "no held 1-2-1" not in why and "in a row" not in why, why
+    assert rows[ROB]["missed"] == 0
+    assert "calendar unreadable" not in rows[SAL]["needs_attention"]
