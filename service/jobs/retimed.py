@@ -43,7 +43,7 @@ async def outlook_pattern(ctx: JobContext, series: Any, view: Any, now: datetime
     if not columns:
         return None
     # The manager's choice stands: the series answers to the policy as it is now (see
-    # series_plan.stale_reason), and the note says where its slot came from. A series cut
+    # domain.stale.stale_reason), and the note says where its slot came from. A series cut
     # short stays so through later edits (extended, it would run beside the one Outlook
     # made from the cut), until the manager gives it a later end again.
     end = columns.get("range_end", series.range_end)

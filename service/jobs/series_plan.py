@@ -15,13 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.adoption import adoptable
-from service.domain.cadence import add_months, reason_for_the_pair
+from service.domain.cadence import add_months
 from service.domain.events import CalendarEvent, MailboxInfo
 from service.domain.model import WEEKDAYS, CadenceKind, WorkingHours
-from service.domain.own_series import is_own, own_still_fits
 from service.domain.records import (
     OccurrenceRecord,
-    PairingRecord,
     PairingView,
     PersonRecord,
     SeriesRecord,
@@ -197,46 +195,6 @@ def lock_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def stale_reason(view: PairingView) -> str | None:
-    """Why a pairing's live series must end (its pairing ended or its cadence changed)."""
-    series, pairing = view.series, view.pairing
-    if series is None:
-        return None
-    if pairing.status == PairingStatus.ENDED:
-        return pairing.end_reason or "pairing ended"
-    if pairing.status == PairingStatus.SERIES_DELETED:
-        # The manager deleted the series in Outlook, and the pair waits for `pairs reset`;
-        # a follow-on booked before (an extension, months ahead) would bring the meetings
-        # back at the seam in both calendars. It goes too.
-        return SERIES_DELETED_REASON
-    if series.slot_note.startswith(ENDING):  # an end begun (the pair back since): finished
-        return series.slot_note.removeprefix(ENDING)
-    if pairing.status == PairingStatus.ACTIVE and is_own(series):
-        # The pair's own series: its cadence and length are theirs; only one now rarer than
-        # the policy's minimum is replaced (see own_still_fits).
-        if own_still_fits(series, pairing.cadence):
-            return None
-        return _recadenced(pairing)
-    if pairing.status == PairingStatus.ACTIVE and (
-            (series.policy_cadence or series.cadence) != pairing.cadence
-            or (series.policy_minutes or series.minutes) != pairing.minutes):
-        if series.policy_cadence is not None and (series.cadence, series.minutes) == (
-                pairing.cadence, pairing.minutes):
-            # The manager's own pattern (re-timed in Outlook) is what the new policy asks
-            # for already: ending it would cancel her meetings to book the same again.
-            return None
-        return _recadenced(pairing)
-    return None
-
-
-def _recadenced(pairing: PairingRecord) -> str:
-    # Said to the report too: each meeting cancelled carries it.
-    return f"cadence changed to {pairing.cadence} ({reason_for_the_pair(pairing.cadence_reason)})"
-
-
-SERIES_DELETED_REASON = "the manager deleted the series in Outlook"
-
-
 def with_note_first(html: str, note_html: str) -> str:
     """``note_html`` as the first thing inside the body of ``html`` (the rest unchanged)."""
     opening = re.search(r"<body[^>]*>", html, re.IGNORECASE)
@@ -273,6 +231,7 @@ class SchedulerBase(OrphanSteps):
         self.report = ScheduleReport()
         self.slot_policy = ctx.settings.slot_policy()
         self.series_policy = ctx.settings.series_policy()
+        self.cadence_policy = ctx.settings.cadence_policy()
         # Pairings whose series was ended to move it: their new invite says why.
         self._why: dict[int, str] = {}
         # Dry run: events of the series the real run would end by now.
@@ -289,6 +248,8 @@ class SchedulerBase(OrphanSteps):
         # Each manager's series masters read this run (by manager id): the look at pairs
         # left to their own series and the booking of those it brings back share one read.
         self._masters: dict[str, list[CalendarEvent]] = {}
+        # Dry run: the series planned (not stored), for the extension step after them.
+        self._planned_series: list[tuple[SeriesRecord, PairingView | None]] = []
 
     async def end_series(self, series: SeriesRecord, reason: str, *, today_stands: bool = True
                          ) -> None:
