@@ -31,7 +31,7 @@ from service.domain.own_series import is_own
 from service.domain.status import AgendaState, OccurrenceStatus, PairingStatus
 from service.domain.timezones import to_iana
 from service.graph.client import parse_graph_datetime
-from service.jobs.schedule import describe_slot
+from service.jobs.series_plan import series_cell
 from service.jobs.tick import tick
 from service.render import render
 from service.sandbox.org import DOMAIN
@@ -310,6 +310,7 @@ async def _run(out: Path, now: datetime, console: Console, walk: timedelta) -> N
             for user in users:
                 calendars[user.id] = await ctx.graph.calendar_view(user.id, now, now + HORIZON)
             views = ctx.store.views()
+            holding = ctx.store.all_live_series()
             agenda_rows = _agenda_pages(out, ctx.store, tenant, views)
             history = {v.pairing.id: ctx.store.pairing_occurrences(v.pairing.id) for v in views}
             mail_rows = _mail_pages(out, tenant, users)
@@ -353,7 +354,9 @@ async def _run(out: Path, now: datetime, console: Console, walk: timedelta) -> N
             # as of the end of the simulated weeks, which the agendas table shows
             "status": _pair_status(history.get(view.pairing.id, []),
                                    view.pairing.status, now + walk),
-            "series": (describe_slot(view.series) + (
+            "series": (series_cell(view.series, [s for s in holding
+                                                 if s.pairing_id == view.pairing.id],
+                                   now + walk) + (
                 " (their own series, adopted)" if is_own(view.series)
                 else "")) if view.series else (view.pairing.note or "—"),
             "manager_page": f"people/{_slug(view.manager.name)}.html",

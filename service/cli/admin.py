@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -23,7 +23,7 @@ from service.cli.output import (
     spinner,
 )
 from service.cli.person import PERSON_ID_HELP, one_person
-from service.domain.status import WAIT_FOR_RESET, OutboxStatus, PairingStatus, SeriesStatus
+from service.domain.status import WAIT_FOR_RESET, OutboxStatus, PairingStatus
 from service.errors import ServiceError
 
 NOW_HELP = "As of this ISO-8601 instant (default: now)."
@@ -52,6 +52,7 @@ def pairs(click_ctx: click.Context, now_text: str | None) -> None:
     from service.app import job_context
     from service.domain.cadence import choose_cadence
     from service.jobs.pairs import gather
+    from service.jobs.series_plan import series_cell
 
     now = obj.now(now_text)
 
@@ -92,26 +93,6 @@ def pairs(click_ctx: click.Context, now_text: str | None) -> None:
     print_table(table)
     for line in plan.warnings:
         err_console.print("warning: " + escape(line))
-
-
-def series_cell(live: Any, holding: list[Any], now: datetime) -> str:
-    """The pairs table's word on a pair's series, in the series' own zone (named).
-
-    A series still being created may not exist in Outlook (its creation may have been
-    killed): the pair is not scheduled until it is. After an extension the pair meets on the
-    superseded series until its follow-on starts, so that one is shown, with the follow-on."""
-    from service.jobs.schedule import describe_slot, local_today
-
-    older = [s for s in holding if s.status == SeriesStatus.SUPERSEDED
-             and s.range_end >= local_today(now, s.time_zone)]
-    current = max(older, key=lambda s: s.first_date) if older else None
-    if live.status == SeriesStatus.CREATING:
-        if current is None:
-            return "being created (not scheduled yet)"
-        return f"{describe_slot(current)} (follow-on being created)"
-    if current is not None:
-        return f"{describe_slot(current)} (follow-on from {live.first_date})"
-    return describe_slot(live)
 
 
 @pairs.command("reset")

@@ -218,6 +218,27 @@ def describe_slot(series: SeriesRecord) -> str:
             f"from {series.first_date}")
 
 
+def series_cell(live: SeriesRecord, holding: list[SeriesRecord], now: datetime) -> str:
+    """A pair's series in a table, in the series' own zone (named).
+
+    A series still being created may not exist in Outlook (its creation may have been
+    killed): the pair is not scheduled until it is. After an extension the pair meets on the
+    superseded series until its follow-on starts, so that one is shown, with the follow-on
+    (and its cadence, when that changes then: a new starter's weeks ending)."""
+    older = [s for s in holding if s.status == SeriesStatus.SUPERSEDED
+             and s.range_end >= local_today(now, s.time_zone)]
+    current = max(older, key=lambda s: s.first_date) if older else None
+    if live.status == SeriesStatus.CREATING:
+        if current is None:
+            return "being created (not scheduled yet)"
+        return f"{describe_slot(current)} (follow-on being created)"
+    if current is None:
+        return describe_slot(live)
+    if live.cadence != current.cadence:
+        then = CADENCE_TEXT[CadenceKind(live.cadence)]
+        return f"{describe_slot(current)} (then {then} from {live.first_date})"
+    return f"{describe_slot(current)} (follow-on from {live.first_date})"
+
 
 class SchedulerBase(OrphanSteps):
     """One run of the schedule job: its context, clock, policies and report."""
