@@ -24,6 +24,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from service.domain.attendance import MISSED, missed_in_a_row, run_history, skipped_for_absence
 from service.domain.records import (
@@ -31,6 +32,7 @@ from service.domain.records import (
     OccurrenceRecord,
     PairingRecord,
     PairingView,
+    SeriesRecord,
     TopicRecord,
 )
 from service.domain.status import (
@@ -136,12 +138,28 @@ def pair_span(pairing: PairingRecord, occurrences: Iterable[OccurrenceRecord],
     return Span(began, ended)
 
 
-def unreadable_since(view: PairingView, period: Period) -> datetime | None:
+def unreadable_since(view: PairingView, period: Period,
+                     superseded: Sequence[SeriesRecord] = ()) -> datetime | None:
     """Since when the pair's calendar could not be read, if that began before the period's
     "so far": its series' listing has failed since then (`status`: "calendar unreadable"),
     so its meetings since were not read (not stored, or never read back). The store keeps
-    the current failure only: a period over before it began is not affected."""
-    since = view.series.listing_failed_at if view.series is not None else None
+    the current failure only: a period over before it began is not affected.
+
+    ``superseded``: the pair's series followed on from. Once a series is extended, the
+    coming months' meetings are on the old one (the follow-on starts after its end): that
+    is the series listed, and failing, while the live one is not due for months. Its
+    failure counts while it still holds meetings, or while the live series fails too (the
+    failure went on into it); not once it is over and the live one is read (its mark then
+    is only where its last listing left it: it is never listed again)."""
+    live = view.series.listing_failed_at if view.series is not None else None
+
+    def holds_meetings(s: SeriesRecord) -> bool:  # its range not over by the "so far"
+        return s.range_end >= period.as_of.astimezone(ZoneInfo(s.time_zone)).date()
+
+    found = [live] if live is not None else []
+    found += [s.listing_failed_at for s in superseded
+              if s.listing_failed_at is not None and (live is not None or holds_meetings(s))]
+    since = min(found, default=None)
     return since if since is not None and since < period.as_of else None
 
 

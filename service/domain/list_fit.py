@@ -12,7 +12,10 @@ markup, as the notes do: see summary_fit.py), and the caller says how many it le
 No item is ever shortened: the notes parser knows a carried line by its words, and a topic
 or an action cut short would read back as one the manager edited. An item that does not fit
 ends the list (the ones after it are left out too, so the order shown stays the order of
-importance).
+importance), unless it is larger than the whole budget on its own: it could never be listed,
+and ending the list there would list nothing at all, each time (an action is ticked off in a
+meeting only on an agenda that lists it), so it is passed over and counted with the rest
+left out.
 """
 
 from __future__ import annotations
@@ -43,15 +46,23 @@ T = TypeVar("T")
 
 
 def leading(items: Sequence[T], size: Callable[[T], int], budget: int,
-            most: int | None = None) -> int:
-    """How many of ``items``, from the first, fit: at most ``most`` (None: any number), and
-    whole items while their sizes, each plus ``LINE_COST``, stay within ``budget``."""
-    used = 0
-    for n, item in enumerate(items[:most] if most is not None else items):
-        used += size(item) + LINE_COST
+            most: int | None = None) -> list[int]:
+    """The positions of the ``items`` listed, from the first: at most ``most`` (None: any
+    number), and whole items while their sizes, each plus ``LINE_COST``, stay within
+    ``budget``. One larger than ``budget`` on its own is passed over, not the end (see
+    the module docstring)."""
+    used, out = 0, list[int]()
+    for n, item in enumerate(items):
+        if most is not None and len(out) >= most:
+            break
+        cost = size(item) + LINE_COST
+        if cost > budget:
+            continue  # never listable: it must not hide the ones after it
+        used += cost
         if used > budget:
-            return n
-    return min(len(items), most) if most is not None else len(items)
+            break
+        out.append(n)
+    return out
 
 
 class _Topic(Protocol):
@@ -81,8 +92,8 @@ def topics_listed(topics: Sequence[TopicT], most: int = TOPICS_SHOWN,
     first, so a flood of the manager's never pushes theirs off, and the oldest of each
     (carried longest) before the newest."""
     ordered = topics_in_order(topics)
-    n = leading(ordered, lambda t: len(t.text), budget, most)
-    return ordered[:n], len(ordered) - n
+    shown = [ordered[n] for n in leading(ordered, lambda t: len(t.text), budget, most)]
+    return shown, len(ordered) - len(shown)
 
 
 def more_topics(count: int) -> str:
@@ -109,10 +120,13 @@ ActionT = TypeVar("ActionT", bound=_Action)
 
 def newest_listed(actions: Sequence[ActionT], most: int | None,
                   budget: int = ACTIONS_CHARS) -> tuple[list[ActionT], list[ActionT]]:
-    """Open actions oldest first, split into (the older ones left out, the newest listed):
-    at most ``most`` (None: any number) and within ``budget`` characters, counted from the
-    newest (an action carried unticked for months is rarely the one to follow up)."""
+    """Open actions oldest first, split into (those left out: the older ones, and any too
+    large to list at all; the newest listed): at most ``most`` (None: any number) and within
+    ``budget`` characters, counted from the newest (an action carried unticked for months is
+    rarely the one to follow up)."""
     by_age = sorted(actions, key=lambda a: (a.raised_on, a.id))
-    n = leading(by_age[::-1], lambda a: len(a.owner) + len(a.text), budget, most)
-    cut = len(by_age) - n
-    return by_age[:cut], by_age[cut:]
+    last = len(by_age) - 1
+    listed = {last - n for n in leading(by_age[::-1], lambda a: len(a.owner) + len(a.text),
+                                        budget, most)}
+    return ([a for n, a in enumerate(by_age) if n not in listed],
+            [a for n, a in enumerate(by_age) if n in listed])

@@ -78,10 +78,11 @@ G = TypeVar("G", bound=_Agreed)
 def agreed_within(actions: Sequence[G], budget: int = AGREED_CHARS) -> tuple[tuple[G, ...], str]:
     """The actions agreed one mail lists, in the order typed, and the line on those left out
     ("" when none are)."""
-    n = leading(actions, lambda a: len(a.owner) + len(a.text), budget)
-    left = len(actions) - n
+    listed = tuple(actions[n] for n in leading(actions, lambda a: len(a.owner) + len(a.text),
+                                               budget))
+    left = len(actions) - len(listed)
     more = MORE_AGREED.format(count=left, s="" if left == 1 else "s") if left else ""
-    return tuple(actions[:n]), more
+    return listed, more
 
 
 class _Raised(Protocol):

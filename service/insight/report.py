@@ -29,7 +29,13 @@ from service.domain.insight import (
     unreadable_since,
     unreadable_words,
 )
-from service.domain.records import ActionRecord, OccurrenceRecord, PairingView, TopicRecord
+from service.domain.records import (
+    ActionRecord,
+    OccurrenceRecord,
+    PairingView,
+    SeriesRecord,
+    TopicRecord,
+)
 from service.insight.charts import heat_map, month_chart
 from service.render import render
 
@@ -47,6 +53,8 @@ class History:
     # Each series' cadence by its id: a meeting skipped for an absence excuses its own
     # series' cadence (a new starter's weekly one), not the one the pair has now.
     cadences: Mapping[int, str] = field(default_factory=dict)
+    # The pair's series followed on from, failing to be listed (see unreadable_since).
+    superseded: Sequence[SeriesRecord] = ()
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,7 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
     for h in histories:
         # Gaps count only while the pair existed: not overdue before it began or after it ended.
         # A pair whose calendar could not be read lately is judged up to then, and says so.
-        unreadable = unreadable_since(h.view, period)
+        unreadable = unreadable_since(h.view, period, h.superseded)
         span = pair_span(h.view.pairing, h.occurrences, h.view.report.hire_date, unreadable)
         cadence = _cadence(h)
         figures = pair_figures(h.occurrences, h.actions, h.topics, period, span,

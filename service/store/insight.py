@@ -21,9 +21,10 @@ from service.domain.records import (
     NoteRecord,
     OccurrenceRecord,
     PairingView,
+    SeriesRecord,
     TopicRecord,
 )
-from service.domain.status import OccurrenceStatus
+from service.domain.status import OccurrenceStatus, SeriesStatus
 from service.errors import ServiceError
 from service.insight.evidence import ActionAsRead, ReadBack
 from service.store import convert
@@ -50,6 +51,8 @@ class PairHistory:
     topics: tuple[TopicRecord, ...]
     # The cadence of each series its meetings are in, by series id (it may have changed).
     cadences: Mapping[int, str] = field(default_factory=dict)
+    # Its series followed on from whose listing is failing (domain.insight.unreadable_since).
+    superseded: tuple[SeriesRecord, ...] = ()
 
 
 class InsightReader(Repository):
@@ -63,6 +66,7 @@ class InsightReader(Repository):
         actions: dict[int, list[ActionRecord]] = {i: [] for i in ids}
         topics: dict[int, list[TopicRecord]] = {i: [] for i in ids}
         cadences: dict[int, dict[int, str]] = {i: {} for i in ids}
+        superseded: dict[int, list[SeriesRecord]] = {i: [] for i in ids}
         with self.session() as s:
             for part in chunks(ids):
                 for pairing_id, cadence, row in s.execute(
@@ -75,6 +79,11 @@ class InsightReader(Repository):
                         .order_by(OccurrenceRow.start)):
                     occs[pairing_id].append(convert.occurrence(row))
                     cadences[pairing_id][row.series_id] = cadence
+                for one in s.scalars(select(SeriesRow).where(
+                        SeriesRow.pairing_id.in_(part),
+                        SeriesRow.status == SeriesStatus.SUPERSEDED,
+                        SeriesRow.listing_failed_at.is_not(None))):
+                    superseded[one.pairing_id].append(convert.series(one))
                 for a in s.scalars(select(ActionRow).where(ActionRow.pairing_id.in_(part))
                                    .order_by(ActionRow.id)):
                     actions[a.pairing_id].append(convert.action(a))
@@ -82,7 +91,8 @@ class InsightReader(Repository):
                                    .order_by(TopicRow.id)):
                     topics[t.pairing_id].append(convert.topic(t))
         return [PairHistory(v, tuple(occs[v.pairing.id]), tuple(actions[v.pairing.id]),
-                            tuple(topics[v.pairing.id]), cadences[v.pairing.id])
+                            tuple(topics[v.pairing.id]), cadences[v.pairing.id],
+                            tuple(superseded[v.pairing.id]))
                 for v in views]
 
     def pair_notes(self, pairing_id: int, *, include_private: bool

@@ -9,6 +9,7 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from service.cli import cli
@@ -39,4 +40,33 @@ def test_report_marks_a_pair_whose_calendar_cannot_be_read(runner: CliRunner,  #
     assert why.startswith("calendar unreadable since 2026-11-2"), why
     assert "no held 1-2-1" not in why and "in a row" not in why, why
     assert rows[ROB]["missed"] == 0
+    assert "calendar unreadable" not in rows[SAL]["needs_attention"]
+
+
+def test_report_marks_the_pair_while_its_meetings_are_on_a_series_followed_on(
+        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Once a pair's series is extended, the coming months' meetings are on the superseded
+    series (the follow-on starts after its end): that one is listed, and fails, while the
+    pair's live series is not due for months. The report looked only at the live series, so
+    a pair older than one extension was not marked (here: only from the day the follow-on
+    fell due, weeks later; with the default months ahead, not for months), its unread
+    meetings judged as if read, while `status` said its calendar could not be read."""
+    monkeypatch.setenv("ONETOONE_POLICY_MONTHS_AHEAD", "1")
+    monkeypatch.setenv("ONETOONE_POLICY_EXTEND_MONTHS", "1")
+    monkeypatch.setenv("ONETOONE_POLICY_DEFAULT_CADENCE", "weekly")
+    for now in (BOOKED, "2027-01-02T09:00:00Z"):
+        assert runner.invoke(cli, ["tick", "--now", now]).exit_code == 0
+    _block(True)
+    at = datetime.fromisoformat("2027-01-04T09:00:00Z")
+    for day in range(0, 30, 2):
+        runner.invoke(cli, ["tick", "--now", (at + timedelta(days=day)).isoformat()])
+    now = at + timedelta(days=30)
+    out = tmp_path / "report"
+    made = runner.invoke(cli, ["report", "--now", now.isoformat(), "--format", "json",
+                               "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    rows = {r["report_email"]: r for r in json.loads(
+        (out / "report.json").read_text(encoding="utf-8"))["pairs"]}
+    why = rows[ROB]["needs_attention"]
+    assert why.startswith("calendar unreadable since 2027-01-0"), why
     assert "calendar unreadable" not in rows[SAL]["needs_attention"]

@@ -57,3 +57,20 @@ def test_a_failure_after_the_period_changes_nothing_in_it() -> None:
     past = Period(PERIOD.start, days_ago(20).date(), NOW)
     (pair,) = build([h], past, 1).pairs
     assert pair.attention == ("no held 1-2-1 for 69 days (cadence monthly)",)
+
+
+def test_a_failing_series_followed_on_from_marks_the_pair_while_it_holds_its_meetings() -> None:
+    """After an extension the coming months' meetings are on the superseded series, the one
+    listed (and failing); the live follow-on is not due for months, so its mark is clear."""
+    plain = history(*_meetings(), created=days_ago(400))
+    live = replace(_unreadable(plain).view.series, id=2, listing_failed_at=None,
+                   listing_retry_at=None, first_date=date(2027, 7, 6))
+    old = replace(live, id=1, status="superseded", listing_failed_at=FAILING,
+                  first_date=date(2025, 1, 7), range_end=date(2027, 6, 30))
+    h = replace(plain, view=replace(plain.view, series=live), superseded=(old,))
+    (pair,) = build([h], PERIOD, 1).pairs
+    assert pair.attention[0].startswith(f"calendar unreadable since {FAILING:%Y-%m-%d %H:%M}")
+    # Over (its last listing's mark left as it was), with the live one read: not marked.
+    over = replace(old, range_end=days_ago(10).date())
+    (pair,) = build([replace(h, superseded=(over,))], PERIOD, 1).pairs
+    assert not any("calendar unreadable" in why for why in pair.attention)

@@ -86,3 +86,23 @@ def test_thousands_of_agreed_actions_list_the_first_typed_and_count_the_rest() -
     assert sum(len(a.owner) + len(a.text) for a in listed) <= AGREED_CHARS
     assert more.startswith(f"+ {5_000 - len(listed)} more actions agreed, not in this email")
     assert agreed_within(agreed[:3]) == (tuple(agreed[:3]), "")
+
+
+def test_one_item_too_long_to_list_hides_none_of_the_others() -> None:
+    """A manager pastes a long document as one line under Actions agreed. That action alone
+    is larger than the whole budget, so it is never listed; it used to end the list before
+    anything was, so every later agenda carried no action at all (and, an action being
+    ticked off in a meeting only on an agenda that lists it, none could be ticked there
+    again), and that meeting's summary listed none of the actions agreed in it."""
+    pasted = "pasted " + "z" * ACTIONS_CHARS
+    actions = [OpenAction(n, "Sam Smith", f"task {n}", None, D, 0) for n in range(1, 4)]
+    huge = OpenAction(4, "Sam Smith", pasted, None, D, 0)  # the newest
+    agenda = agenda_of(actions=[*actions, huge])
+    assert [a.id for a in agenda.actions] == [1, 2, 3]
+    assert agenda.more_actions_text.startswith("+ 1 older open action,")
+    assert len(html_of(agenda)) < 60_000
+    agreed = [_Agreed("Rob", "pasted " + "w" * AGREED_CHARS), _Agreed("Rob", "call Ann"),
+              _Agreed("Mia", "book the room")]
+    listed, more = agreed_within(agreed)
+    assert listed == tuple(agreed[1:])
+    assert more.startswith("+ 1 more action agreed, not in this email")
