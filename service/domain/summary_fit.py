@@ -24,7 +24,7 @@ from datetime import date
 from typing import Protocol, TypeVar
 
 from service.domain.agenda import format_date
-from service.domain.list_fit import AGREED_CHARS, leading
+from service.domain.list_fit import AGREED_CHARS, leading, newest_listed
 
 # Characters of note lines one summary carries (about 15,000 words). Each line also counts
 # LINE_COST for its markup: what is sent is HTML in JSON, where a character can take up to
@@ -92,18 +92,26 @@ class _Raised(Protocol):
     @property
     def id(self) -> int: ...
 
+    @property
+    def owner(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
 
 A = TypeVar("A", bound=_Raised)
 
 
 def newest_open(actions: Sequence[A], shown: int) -> tuple[tuple[A, ...], str]:
-    """The newest ``shown`` of ``actions``, oldest first (as the agenda lists them), and the
-    line on the older ones left out ("" when none are)."""
+    """The newest ``shown`` of ``actions``, oldest first (as the agenda lists them), within
+    the agenda's size for them (``list_fit.newest_listed``: actions are pasted lines of any
+    length, and a mail over 4 MB is refused), and the line on those left out ("" when none
+    are)."""
     if shown < 1:
         raise ValueError("shown must be at least 1")
-    by_age = sorted(actions, key=lambda a: (a.raised_on, a.id))
-    cut = max(0, len(by_age) - shown)
-    if not cut:
-        return tuple(by_age), ""
-    return tuple(by_age[cut:]), MORE_OPEN.format(
-        count=cut, s="" if cut == 1 else "s", last=format_date(by_age[cut - 1].raised_on))
+    left, listed = newest_listed(actions, shown)
+    if not left:
+        return tuple(listed), ""
+    return tuple(listed), MORE_OPEN.format(
+        count=len(left), s="" if len(left) == 1 else "s",
+        last=format_date(max(a.raised_on for a in left)))

@@ -42,6 +42,8 @@ def test_one_note_cut_short_says_so() -> None:
 class _Action:
     id: int
     raised_on: date
+    owner: str = "Rob"
+    text: str = "send the draft"
 
 
 def test_newest_open_lists_the_newest_oldest_first_and_counts_the_older() -> None:
@@ -52,3 +54,18 @@ def test_newest_open_lists_the_newest_oldest_first_and_counts_the_older() -> Non
     assert newest_open(actions[:3], 12) == (tuple(actions[:3]), "")
     with pytest.raises(ValueError):
         newest_open(actions, 0)
+
+
+def test_still_open_stays_within_a_size_and_a_huge_action_hides_none() -> None:
+    """Actions are pasted lines of any length: the summary's still-open list keeps to the
+    agenda's size for them (a mail over 4 MB is refused), and one action too long to list
+    at all is counted out without taking the others with it."""
+    huge = _Action(99, date(2026, 11, 30), text="x" * 5_000_000)
+    rest = [_Action(i, date(2026, 11, i + 1)) for i in range(5)]
+    listed, more = newest_open([*rest, huge], 12)
+    assert listed == tuple(rest)
+    assert more.startswith("+ 1 older open action, raised 30 Nov 2026 or before")
+    many = [_Action(i, date(2026, 1, 1), text="y" * 3_000) for i in range(50)]
+    listed, more = newest_open(many, 200)
+    assert 0 < len(listed) < 50 and sum(len(a.text) for a in listed) <= 20_000
+    assert more.startswith(f"+ {50 - len(listed)} older open actions")
