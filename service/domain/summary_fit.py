@@ -20,11 +20,10 @@ leaves out:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Protocol, TypeVar
 
 from service.domain.agenda import format_date
-from service.domain.list_fit import AGREED_CHARS, leading, newest_listed
+from service.domain.list_fit import AGREED_CHARS, ActionT, leading, newest_listed
 
 # Characters of note lines one summary carries (about 15,000 words). Each line also counts
 # LINE_COST for its markup: what is sent is HTML in JSON, where a character can take up to
@@ -85,24 +84,7 @@ def agreed_within(actions: Sequence[G], budget: int = AGREED_CHARS) -> tuple[tup
     return listed, more
 
 
-class _Raised(Protocol):
-    @property
-    def raised_on(self) -> date: ...
-
-    @property
-    def id(self) -> int: ...
-
-    @property
-    def owner(self) -> str: ...
-
-    @property
-    def text(self) -> str: ...
-
-
-A = TypeVar("A", bound=_Raised)
-
-
-def newest_open(actions: Sequence[A], shown: int) -> tuple[tuple[A, ...], str]:
+def newest_open(actions: Sequence[ActionT], shown: int) -> tuple[tuple[ActionT, ...], str]:
     """The newest ``shown`` of ``actions``, oldest first (as the agenda lists them), within
     the agenda's size for them (``list_fit.newest_listed``: actions are pasted lines of any
     length, and a mail over 4 MB is refused), and the line on those left out ("" when none
