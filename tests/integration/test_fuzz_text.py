@@ -144,7 +144,7 @@ def test_fuzz_parse_fingerprint_render() -> None:
         "report_first": cleaned[0], "manager_first": cleaned[1], "when": "8 Dec",
         "notes": cleaned, "next_meeting": None, "still_open": [], "closed": [],
         "topics_address": "onetoone+0123456789@contoso.example", "replies_kept": True,
-        "more_notes": cleaned[2], "more_open": cleaned[3],
+        "more_notes": cleaned[2], "more_open": cleaned[3], "more_agreed": cleaned[4],
         "agreed": [{"owner": c[:60], "text": c, "due": None} for c in cleaned]})
     assert "<script" not in summary and "\x00" not in summary
 
