@@ -159,9 +159,11 @@ class Checks:
     def meets(self, now: datetime) -> None:
         deleted = self.p.done_to_series(" deleted series ")  # the manager chose so
         # A series the manager gave an end date in Outlook is followed once onetoone next
-        # lists it (how-it-decides.md, "Cut short by the manager"): the pair is then ended
-        # (or takes on a new series) by the tick after. Until then (a monthly pair's next
-        # agenda may be weeks away) it may have no meeting ahead: counted, not a break.
+        # lists it (how-it-decides.md, "Cut short by the manager"), and the pair is ended
+        # (or takes on a new series) by the tick after the cut series' last day, not before
+        # (its meetings up to the end still happen). Until then it may have no meeting of a
+        # series ahead (its last one cancelled and replaced by a single meeting, or a
+        # monthly pair's next agenda weeks away): counted, not a break.
         shortened = self.p.done_to_series(" shortened ")
         horizon = (now + timedelta(weeks=6)).strftime("%Y-%m-%d")
         for v in self.store.views([PairingStatus.ACTIVE]):
@@ -172,8 +174,11 @@ class Checks:
             found = self.one_to_ones(v.manager.email, v.report.email, now)
             if not any(o["start"]["dateTime"][:10] <= horizon for _i, items in found
                        for o in items):
-                if pair(v) in shortened and (v.series is None or not is_cut(v.series)
-                                             or v.series.updated_at > now - timedelta(days=1)):
+                if pair(v) in shortened and (
+                        v.series is None or not is_cut(v.series)
+                        or v.series.updated_at > now - timedelta(days=1)
+                        or (v.series.range_end is not None
+                            and v.series.range_end >= (now - timedelta(days=1)).date())):
                     self.known.add(f"no meeting ahead after an end date set in Outlook, not "
                                    f"followed yet: {pair(v)}")
                     continue

@@ -207,8 +207,14 @@ def preps_due(ctx: JobContext, now: datetime) -> list[PrepDue]:
 def _asked_that_day(due: PrepDue, keys: Iterable[str], zone_name: str,
                     moved: Mapping[datetime, datetime] | None = None) -> bool:
     """Whether one of the pair's prep ``keys`` (``prep_key``) is for a meeting on the day,
-    in ``zone_name`` (the reader's), that ``due``'s is on now. ``moved``: the pair's
-    meetings moved off their slots, slot -> start (an asked one is on its day now)."""
+    in ``zone_name`` (the reader's), that ``due``'s is on now, or less than a day from it.
+    ``moved``: the pair's meetings moved off their slots, slot -> start (an asked one is on
+    its day now).
+
+    (The day alone is not enough: a report who moved abroad since being asked reads the
+    earlier mail's day in their old zone, and a meeting booked at their new hours the same
+    day there may fall on another date in the new zone. No two of a pair's 1-2-1s are less
+    than a day apart but one that replaces the other.)"""
     zone = ZoneInfo(zone_name)
     day = due.start.astimezone(zone).date()
     for key in keys:
@@ -219,7 +225,8 @@ def _asked_that_day(due: PrepDue, keys: Iterable[str], zone_name: str,
         except ValueError:
             continue  # an earlier version's key ("<occurrence>:prep")
         start = (moved or {}).get(slot, slot)
-        if kind == "prep" and start.astimezone(zone).date() == day:
+        if kind == "prep" and (start.astimezone(zone).date() == day
+                               or abs(start - due.start) < timedelta(days=1)):
             return True
     return False
 
