@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -51,7 +52,7 @@ POSTGRES_URL = _per_worker(os.environ.get("ONETOONE_TEST_POSTGRES_URL", ""))
 REQUIRE_POSTGRES = os.environ.get("ONETOONE_TEST_REQUIRE_POSTGRES") == "1"
 
 
-def _fresh_postgres(url: str) -> str:
+def _empty_postgres(url: str) -> str:
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -60,17 +61,80 @@ def _fresh_postgres(url: str) -> str:
     return url
 
 
+def _emptied_postgres(url: str) -> str:
+    """The worker's database at the newest schema with every table emptied (identities
+    restarted): what a fresh `onetoone db upgrade` gives, without running every migration
+    again for each test. A database some test left at another revision, or with other
+    tables, is built again from nothing."""
+    from service.store.db import head_revision, make_engine, upgrade
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = set(conn.scalars(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")))
+        version = (conn.scalar(text("SELECT version_num FROM alembic_version"))
+                   if "alembic_version" in tables else None)
+        if version == head_revision() and tables == _HEAD_TABLES.get(url, tables):
+            conn.execute(text("TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(
+                f'"{t}"' for t in sorted(tables - {"alembic_version"})))))
+            _HEAD_TABLES[url] = tables
+            engine.dispose()
+            return url
+    engine.dispose()
+    _empty_postgres(url)
+    migrated = make_engine(url)
+    upgrade(migrated)
+    migrated.dispose()
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        _HEAD_TABLES[url] = set(conn.scalars(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")))
+    engine.dispose()
+    return url
+
+
+_HEAD_TABLES: dict[str, set[str]] = {}
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file at the newest schema, built once: each test gets a copy."""
+    from service.store.db import make_engine, upgrade
+
+    path = tmp_path_factory.mktemp("schema") / "migrated.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # (the last connection closed: the WAL is folded into the file)
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database URL: a SQLite file, and PostgreSQL when configured."""
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite: Path,
+           ) -> Iterator[str]:
+    """A fresh database URL at the newest schema, with no rows: a SQLite file, and
+    PostgreSQL when configured (as `onetoone db upgrade` leaves a new database)."""
+    if request.param == "sqlite":
+        shutil.copyfile(migrated_sqlite, tmp_path / "test.db")
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    yield _emptied_postgres(_postgres_url())
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL with nothing in it, not even a schema (for the upgrade tests)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
+    yield _empty_postgres(_postgres_url())
+
+
+def _postgres_url() -> str:
     if not POSTGRES_URL:
         if REQUIRE_POSTGRES:
             pytest.fail("ONETOONE_TEST_REQUIRE_POSTGRES=1 but ONETOONE_TEST_POSTGRES_URL unset")
         pytest.skip("set ONETOONE_TEST_POSTGRES_URL to run the PostgreSQL variant")
-    yield _fresh_postgres(POSTGRES_URL)
+    return POSTGRES_URL
 
 
 def make_settings(tmp_path: Path, db: str, **policy: Any) -> Any:

@@ -244,7 +244,7 @@ def test_the_window_is_re_read_when_the_look_ahead_outgrows_it(org_: Org) -> Non
     assert org_.tenant.count("GET", r"/calendarView/delta$") == 1
 
 
-def test_upgrading_to_0017_leaves_no_link_so_each_calendar_is_read_whole(db_url: str) -> None:
+def test_upgrading_to_0017_leaves_no_link_so_each_calendar_is_read_whole(empty_db_url: str) -> None:
     """Reads made before 0017 did not mark meetings with something typed in their agenda; a
     link they left could hide such a meeting from the next read, so none is used: the links
     move to a new, empty table, and the old one goes (a run of the earlier version still
@@ -256,7 +256,7 @@ def test_upgrading_to_0017_leaves_no_link_so_each_calendar_is_read_whole(db_url:
     from service.store.db import make_engine, upgrade
     from tests.integration.test_note_versions import _at
 
-    engine = make_engine(db_url)
+    engine = make_engine(empty_db_url)
     _at(engine, "0016")
     now = datetime(2026, 12, 1, tzinfo=UTC)
     with engine.begin() as conn:

@@ -25,7 +25,7 @@ from service.sandbox import SandboxTenant
 from service.sandbox.occurrences import timed_occurrences
 from service.store.db import make_engine
 from service.store.repo import Store
-from tests.conftest import POSTGRES_URL, _fresh_postgres, make_settings
+from tests.conftest import POSTGRES_URL, _emptied_postgres, make_settings
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 ZONES = ("GMT Standard Time", "Eastern Standard Time", "W. Europe Standard Time")
@@ -155,7 +155,7 @@ def add_people(tenant: SandboxTenant, chart: list[dict], *, late: bool) -> None:
 def _db(kind: str, tmp_path: Path) -> str:
     if kind == "sqlite":
         return f"sqlite:///{tmp_path / (uuid.uuid4().hex + '.db')}"
-    return _fresh_postgres(POSTGRES_URL)
+    return _emptied_postgres(POSTGRES_URL)
 
 
 def _check(chart: list[dict], db_kind: str, tmp_path: Path, replicas: int) -> None:

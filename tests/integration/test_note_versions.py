@@ -333,11 +333,11 @@ def _at(engine: Any, revision: str, *, down: bool = False) -> None:
         (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
-def test_migration_keeps_each_stored_reading_as_the_first_version(db_url: str) -> None:
+def test_migration_keeps_each_stored_reading_as_the_first_version(empty_db_url: str) -> None:
     """Upgrading to 0009: each meeting's stored reading (its notes, and the actions read from
     its notes, not CLI or withdrawn ones) becomes version 1, an erased one stays erased, and
     the same reading read again after the upgrade adds nothing."""
-    engine = make_engine(db_url)
+    engine = make_engine(empty_db_url)
     _at(engine, "0008")
     read = datetime(2026, 12, 8, 11, tzinfo=UTC)
     with engine.begin() as conn:

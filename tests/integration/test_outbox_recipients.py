@@ -50,10 +50,10 @@ def _at(engine, revision: str, *, down: bool = False) -> None:
         (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
-def test_migration_0006_converts_comma_joined_recipients(db_url: str) -> None:
+def test_migration_0006_converts_comma_joined_recipients(empty_db_url: str) -> None:
     """Rows queued before 0006 come back as recipient lists (a comma inside a name stays in
     the name; a bare address is kept); a downgrade writes the comma form back."""
-    engine = make_engine(db_url)
+    engine = make_engine(empty_db_url)
     _at(engine, "0005")
     old = {
         "summary": ("Doe, Jane <jane@x.test>,Rob Report <r@x.test>", ""),

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from service.app import open_store
 from service.store import db
-from tests.conftest import POSTGRES_URL, _fresh_postgres, make_settings
+from tests.conftest import POSTGRES_URL, _emptied_postgres, make_settings
 
 
 class BlackHole:
@@ -78,7 +78,7 @@ class BlackHole:
 def test_a_run_after_the_network_dropped_the_idle_connections_does_not_hang(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(db, "_engines", OrderedDict())  # (none kept from other tests)
-    url = _fresh_postgres(POSTGRES_URL)
+    url = _emptied_postgres(POSTGRES_URL)
     settings = make_settings(tmp_path, url)  # (upgraded directly, as `onetoone db upgrade`)
     target = make_url(url)
     hole = BlackHole(target.host or "127.0.0.1", target.port or 5432)

@@ -39,19 +39,19 @@ def pairing(store: Store):
                                 minutes=30, reason="default", source="directory", now=NOW)
 
 
-def test_upgrade_is_idempotent(db_url: str) -> None:
+def test_upgrade_is_idempotent(empty_db_url: str) -> None:
     """Upgrading twice leaves the schema at head; check_schema then passes."""
-    engine = make_engine(db_url)
+    engine = make_engine(empty_db_url)
     assert upgrade(engine) == (None, head_revision())
     assert upgrade(engine) == (head_revision(), head_revision())
     assert current_revision(engine) == head_revision()
     check_schema(engine)
 
 
-def test_check_schema_tells_to_upgrade(db_url: str) -> None:
+def test_check_schema_tells_to_upgrade(empty_db_url: str) -> None:
     """An empty database is refused with the command that fixes it."""
     with pytest.raises(StoreError, match="onetoone db upgrade"):
-        check_schema(make_engine(db_url))
+        check_schema(make_engine(empty_db_url))
 
 
 def test_a_database_a_newer_onetoone_wrote_is_refused_and_left_alone(db_url: str) -> None:
@@ -149,7 +149,7 @@ def test_datetimes_come_back_aware_utc(store: Store) -> None:
     assert row.created_at == NOW and row.created_at.tzinfo is not None
 
 
-def test_upgrade_keeps_rows_of_an_earlier_schema(db_url: str) -> None:
+def test_upgrade_keeps_rows_of_an_earlier_schema(empty_db_url: str) -> None:
     """A database at 0004 holding referenced rows upgrades to head and back, rows intact
     (SQLite cannot rebuild a table that other tables' rows point at)."""
     from alembic import command
@@ -157,7 +157,7 @@ def test_upgrade_keeps_rows_of_an_earlier_schema(db_url: str) -> None:
 
     from service.store.db import _alembic_config
 
-    engine = make_engine(db_url)
+    engine = make_engine(empty_db_url)
     cfg = _alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -289,12 +289,12 @@ def test_second_worker_on_one_sqlite_file_is_refused(tmp_path) -> None:
         pass  # replicas on a server database coordinate through it
 
 
-def test_database_errors_reach_callers_as_store_errors(db_url: str) -> None:
+def test_database_errors_reach_callers_as_store_errors(empty_db_url: str) -> None:
     """A query on a database without the schema raises StoreError saying to upgrade (the
     SQLAlchemy error stays chained), never a SQLAlchemy error."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    store = Store(make_engine(db_url))
+    store = Store(make_engine(empty_db_url))
     with pytest.raises(StoreError, match="onetoone db upgrade") as raised:
         store.pairings()
     assert isinstance(raised.value.__cause__, SQLAlchemyError)
@@ -310,19 +310,19 @@ def test_a_refused_write_says_what_to_do(store: Store) -> None:
     assert isinstance(raised.value.__cause__, IntegrityError)
 
 
-def test_two_upgrades_at_once_on_an_empty_postgresql_database(db_url) -> None:
+def test_two_upgrades_at_once_on_an_empty_postgresql_database(empty_db_url) -> None:
     """Several hosts may run `onetoone db upgrade` together (a unit's pre-start step): on
     PostgreSQL the second waits for the first and finds nothing left to do, instead of
     failing half-way on the tables the first was creating."""
     import threading
 
-    if not db_url.startswith("postgresql"):
+    if not empty_db_url.startswith("postgresql"):
         pytest.skip("one worker per SQLite file: a server database's case")
     start = threading.Barrier(2)
     results: list[object] = []
 
     def run() -> None:
-        engine = make_engine(db_url)
+        engine = make_engine(empty_db_url)
         start.wait()
         try:
             results.append(upgrade(engine))

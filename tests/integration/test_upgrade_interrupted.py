@@ -15,8 +15,9 @@ from sqlalchemy.exc import OperationalError
 from service.store.db import _alembic_config, current_revision, head_revision, make_engine, upgrade
 
 
-def test_an_upgrade_interrupted_half_way_is_redone_by_the_next_run(db_url, monkeypatch) -> None:
-    engine = make_engine(db_url)
+def test_an_upgrade_interrupted_half_way_is_redone_by_the_next_run(empty_db_url,
+                                                                   monkeypatch) -> None:
+    engine = make_engine(empty_db_url)
     cfg = _alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

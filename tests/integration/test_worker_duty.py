@@ -18,7 +18,7 @@ from service.store.leases import worker_identity
 from service.store.models import LockRow
 from service.store.repo import Store
 from service.worker import Worker
-from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _fresh_postgres, gone_worker
+from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _emptied_postgres, gone_worker
 
 HANG_GUARD_SECONDS = 900  # only a renewal that never comes reaches it
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -72,7 +72,7 @@ def postgres_url() -> str:
         if REQUIRE_POSTGRES:
             pytest.fail("ONETOONE_TEST_REQUIRE_POSTGRES=1 but ONETOONE_TEST_POSTGRES_URL unset")
         pytest.skip("set ONETOONE_TEST_POSTGRES_URL to run the replica tests")
-    return _fresh_postgres(POSTGRES_URL)
+    return _emptied_postgres(POSTGRES_URL)
 
 
 def test_one_replica_runs_the_jobs_and_the_other_stands_by_until_it_stops(
