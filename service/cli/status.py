@@ -13,6 +13,7 @@ from rich.table import Table
 from service.cli.admin import NOW_HELP, needs_decision
 from service.cli.context import Ctx
 from service.cli.output import console, person_cell, print_table
+from service.domain.insight import failing_listing
 from service.domain.series import next_meeting
 from service.domain.status import (
     MEETING_SERIES,
@@ -110,9 +111,12 @@ def status(obj: Ctx, now_text: str | None) -> None:
         # every run, so its log lines thin out: said here until a read succeeds. Any series
         # holding its meetings: once extended, those of the coming months are on the
         # superseded one, the only one listed until the follow-on starts.
-        unreadable = next(filter(None, (
-            _unreadable(s, view.manager.email, now)
-            for s in meeting_series.get(view.pairing.id, []))), "")
+        # (Not a superseded one whose meetings are all past: it is never listed again, so
+        # its last failure would stand for good; the report judges it alike.)
+        unreadable = _unreadable(failing_listing(
+            view.series, [s for s in meeting_series.get(view.pairing.id, [])
+                          if s.status == SeriesStatus.SUPERSEDED], now),
+            view.manager.email, now)
         if unreadable:
             attention.append("[yellow]calendar unreadable[/yellow]")
         # Its meetings listed, yet their agenda's own read or update refused (403): tried

@@ -151,16 +151,26 @@ def unreadable_since(view: PairingView, period: Period,
     failure counts while it still holds meetings, or while the live series fails too (the
     failure went on into it); not once it is over and the live one is read (its mark then
     is only where its last listing left it: it is never listed again)."""
-    live = view.series.listing_failed_at if view.series is not None else None
-
-    def holds_meetings(s: SeriesRecord) -> bool:  # its range not over by the "so far"
-        return s.range_end >= period.as_of.astimezone(ZoneInfo(s.time_zone)).date()
-
-    found = [live] if live is not None else []
-    found += [s.listing_failed_at for s in superseded
-              if s.listing_failed_at is not None and (live is not None or holds_meetings(s))]
-    since = min(found, default=None)
+    failing = failing_listing(view.series, superseded, period.as_of)
+    since = failing.listing_failed_at if failing is not None else None
     return since if since is not None and since < period.as_of else None
+
+
+def failing_listing(live: SeriesRecord | None, superseded: Sequence[SeriesRecord],
+                    as_of: datetime) -> SeriesRecord | None:
+    """The pair's series whose listing failure stands at ``as_of`` (the one failing
+    longest), of the live series and those it followed on from (``unreadable_since``);
+    None if none does. A superseded series' failure stands while it still holds meetings,
+    or while the live one fails too."""
+
+    def holds_meetings(s: SeriesRecord) -> bool:  # its range not over by ``as_of``
+        return s.range_end >= as_of.astimezone(ZoneInfo(s.time_zone)).date()
+
+    live_fails = live is not None and live.listing_failed_at is not None
+    found = [live] if live is not None and live_fails else []
+    found += [s for s in superseded if s.listing_failed_at is not None
+              and (live is None or s.id != live.id) and (live_fails or holds_meetings(s))]
+    return min(found, key=lambda s: s.listing_failed_at or as_of, default=None)
 
 
 def unreadable_words(since: datetime) -> str:

@@ -104,3 +104,37 @@ def test_status_names_the_pair_while_its_meetings_are_on_a_series_followed_on(
 
 def _pair_of(store: Store, report: str) -> int:
     return next(v.pairing.id for v in store.views() if v.report.email == report)
+
+
+def test_a_series_followed_on_and_over_does_not_keep_the_pair_unreadable(
+        runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The superseded series' listing failed while the mailbox was blocked; by the time it
+    answers again that series' meetings are all past, so it is never listed again and keeps
+    its failure mark. The live series is read: status no longer says the pair's calendar is
+    unreadable (it did, for good, before)."""
+    monkeypatch.setenv("ONETOONE_POLICY_MONTHS_AHEAD", "1")
+    monkeypatch.setenv("ONETOONE_POLICY_EXTEND_MONTHS", "1")
+    monkeypatch.setenv("ONETOONE_POLICY_DEFAULT_CADENCE", "weekly")
+    for now in (BOOKED, "2027-01-02T09:00:00Z"):
+        assert runner.invoke(cli, ["tick", "--now", now]).exit_code == 0
+    _block(True)
+    day = 8
+    while day <= 28:
+        runner.invoke(cli, ["tick", "--now", f"2027-01-{day:02d}T09:00:00Z"])
+        day += 4
+    assert "calendar unreadable" in row_of(_status(runner, "2027-01-28T09:05:00Z"), ROB)
+    for now in ("2027-02-03T09:00:00Z", "2027-02-07T09:00:00Z", "2027-02-11T09:00:00Z"):
+        runner.invoke(cli, ["tick", "--now", now])
+    _block(False)
+    for day in range(12, 20):
+        runner.invoke(cli, ["tick", "--now", f"2027-02-{day:02d}T09:00:00Z"])
+    store = Store(make_engine(f"sqlite:///{Path('onetoone.db').resolve()}"))
+    series = store.pairing_series(_pair_of(store, ROB))
+    store.engine.dispose()
+    old = [s for s in series if s.status == SeriesStatus.SUPERSEDED]
+    live = [s for s in series if s.status == SeriesStatus.ACTIVE]
+    # (The case: the old series over and still marked, the live one read since.)
+    assert old and all(s.range_end < date(2027, 2, 19) for s in old), series
+    assert any(s.listing_failed_at is not None for s in old), series
+    assert live and all(s.listing_failed_at is None for s in live), series
+    assert "calendar unreadable" not in row_of(_status(runner, "2027-02-19T09:05:00Z"), ROB)
