@@ -359,7 +359,7 @@ async def group_probes(graph: Any, settings: Settings) -> list[Check]:
 def _on_duty(engine: Any) -> str:
     """Which worker runs the jobs, when several replicas share a server database (see
     service/duty.py); nothing on SQLite, one worker per file."""
-    from service.duty import DUTY_LOCK
+    from service.store.leases import DUTY_LOCK
     from service.store.repo import Store
 
     if engine.url.get_backend_name() == "sqlite":

@@ -28,11 +28,11 @@ from datetime import datetime, timedelta
 from service.clock import SystemClock
 from service.config.settings import WorkerSettings
 from service.errors import ServiceError
+from service.store.leases import DUTY_LOCK
 from service.store.repo import Store
 
 log = logging.getLogger(__name__)
 
-DUTY_LOCK = "worker.duty"
 RENEWALS_PER_LEASE = 3  # renewed this many times per lease while a run lasts
 # How long the end of a run waits for a renewal caught in a database call (the thread then
 # ends on its own; the lease needs nothing from it).

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -96,16 +98,27 @@ def _emptied_postgres(url: str) -> str:
 _HEAD_TABLES: dict[str, set[str]] = {}
 
 
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file at the newest schema, built once: each test gets a copy."""
-    from service.store.db import make_engine, upgrade
+_MIGRATED_SQLITE: list[Path] = []
 
-    path = tmp_path_factory.mktemp("schema") / "migrated.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()  # (the last connection closed: the WAL is folded into the file)
-    return path
+
+def migrated_sqlite_file() -> Path:
+    """A SQLite file at the newest schema, built once per test process: a test's new SQLite
+    database starts as a copy of it rather than running every migration again."""
+    if not _MIGRATED_SQLITE:
+        from service.store.db import make_engine, upgrade
+
+        folder = Path(tempfile.mkdtemp(prefix="onetoone-schema-"))
+        atexit.register(shutil.rmtree, folder, True)
+        engine = make_engine(f"sqlite:///{folder / 'migrated.db'}")
+        upgrade(engine)
+        engine.dispose()  # (the last connection closed: the WAL is folded into the file)
+        _MIGRATED_SQLITE.append(folder / "migrated.db")
+    return _MIGRATED_SQLITE[0]
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite() -> Path:
+    return migrated_sqlite_file()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -138,7 +151,12 @@ def _postgres_url() -> str:
 
 
 def make_settings(tmp_path: Path, db: str, **policy: Any) -> Any:
-    """Sandbox settings around a database URL (state files under tmp_path)."""
+    """Sandbox settings around a database URL (state files under tmp_path). A SQLite file
+    not there yet starts at the newest schema, as the first run would leave it."""
+    if db.startswith("sqlite:///"):
+        path = Path(db.removeprefix("sqlite:///"))
+        if not path.exists() and path.parent.is_dir():
+            shutil.copyfile(migrated_sqlite_file(), path)
     if db.startswith("postgresql"):
         # Server databases are upgraded explicitly (`onetoone db upgrade`), as in production.
         from service.store.db import make_engine, upgrade

@@ -62,6 +62,37 @@ def db_upgrade(obj: Ctx) -> None:
     console.print(f"Database schema: {before or 'empty'} -> {after}")
 
 
+@db.command("copy")
+@click.option("--to", "to_url", required=True, metavar="URL",
+              help="The database to copy into: new and empty (e.g. "
+                   "postgresql+psycopg://onetoone@db.example/onetoone).")
+@click.pass_obj
+def db_copy(obj: Ctx, to_url: str) -> None:
+    """Copy everything stored into another, empty database (SQLite to PostgreSQL).
+
+    Stop the worker first. The configured database ([database] url) is only read; the copy
+    goes in as one transaction, so a failed one leaves the target empty. Then point
+    [database] url at the new database and start the worker again."""
+    from service.store.copy import copy_database
+    from service.store.db import make_engine
+
+    source, target = make_engine(obj.settings.database.url), make_engine(to_url)
+    try:
+        with console.status("Copying…") as shown:
+            copied = copy_database(source, target, progress=lambda table, n: shown.update(
+                f"Copying {table}: {n} rows"))
+    finally:
+        source.dispose()
+        target.dispose()
+    table = Table("table", "rows")
+    for name, n in copied.rows:
+        table.add_row(name, str(n))
+    console.print(table)
+    console.print(f"Copied {copied.total} rows. Now set \\[database] url (or "
+                  "ONETOONE_DATABASE_URL) to the new database, check it with [bold]onetoone "
+                  "doctor[/bold], and start the worker again.")
+
+
 @click.command()
 @click.pass_obj
 def doctor(obj: Ctx) -> None:

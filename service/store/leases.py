@@ -30,6 +30,9 @@ _CLAIM = (update(_PAIRINGS)
 
 # The host name's share of an identity: with the pid and the space, within the owner
 # columns' 80 characters (a configured name is checked to 64: config/checks.py).
+# The lock a worker holds while it is on duty (service/duty.py): a worker running on this
+# database (`doctor` and `db copy` ask).
+DUTY_LOCK = "worker.duty"
 HOST_CHARS = 62
 
 

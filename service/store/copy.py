@@ -1,0 +1,131 @@
+"""Copy everything onetoone stores from one database into another, empty one: how a pilot on
+the default SQLite file moves to PostgreSQL (`onetoone db copy --to URL`) without losing a
+note, an open action, a sent summary's record or a series' id (so nothing is booked or
+mailed twice after the move).
+
+All or nothing: the rows go into the target in one transaction, so a copy that fails or is
+killed half-way leaves the target as empty as it was, and can simply be run again. The source
+is only read. Rows are streamed a batch at a time (memory does not grow with the database)
+through the store's own tables, so times, JSON and text arrive as the store wrote them,
+whatever either database's column types are."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Integer, Table, func, insert, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import sort_tables
+
+from service.errors import StoreError
+from service.store.calendar_delta import CALENDAR_DELTA
+from service.store.db import _redact, check_schema, connect_hint, upgrade
+from service.store.due import DUE_MARKS
+from service.store.leases import DUTY_LOCK
+from service.store.models import Base
+from service.store.people import DIRECTORY_USERS
+from service.store.rebooks import SENT_ITEMS_READS
+from service.store.repo import Store
+
+BATCH = 500
+
+
+def store_tables() -> list[Table]:
+    """Every table the store keeps, parents before the tables that point at them."""
+    core = (DIRECTORY_USERS, DUE_MARKS, SENT_ITEMS_READS, CALENDAR_DELTA)
+    return sort_tables([*Base.metadata.tables.values(), *core])
+
+
+@dataclass(frozen=True)
+class Copied:
+    """What a copy moved: rows per table, in the order they were written."""
+
+    rows: tuple[tuple[str, int], ...]
+
+    @property
+    def total(self) -> int:
+        return sum(n for _t, n in self.rows)
+
+
+def copy_database(source: Engine, target: Engine, *, now: datetime | None = None,
+                  progress: Callable[[str, int], None] | None = None) -> Copied:
+    """Copy every row of ``source`` into ``target`` (brought to the newest schema first),
+    which must hold none. Refused, with nothing written, when the source is not at this
+    version's schema, a worker holds its duty lease, or the target holds any row.
+    ``progress(table, rows so far)`` is called after each batch."""
+    if str(source.url) == str(target.url):
+        raise StoreError(f"The source and the target are the same database "
+                         f"({_redact(str(source.url))}): give another URL to copy into.")
+    check_schema(source)  # (says to run `onetoone db upgrade` on an older one)
+    holder = Store(source).lock_holder(DUTY_LOCK, now or datetime.now(UTC))
+    if holder is not None:
+        raise StoreError(
+            f"A worker ({holder}) is running on {_redact(str(source.url))}: stop it first "
+            "(it would go on booking and mailing from the old database while the copy is "
+            "made), then run the copy again.")
+    upgrade(target)
+    tables = store_tables()
+    where = _redact(str(target.url))
+    try:
+        with target.begin() as out:
+            for table in tables:
+                held = out.scalar(select(func.count()).select_from(table))
+                if held:
+                    raise StoreError(
+                        f"The database at {where} already holds {held} row(s) in "
+                        f"{table.name}: onetoone copies only into an empty database, so that "
+                        "nothing stored there is overwritten. Nothing was written. Give the "
+                        "URL of a new, empty database (or empty this one yourself).")
+            counts: list[tuple[str, int]] = []
+            # PostgreSQL refuses NUL in text, which a SQLite file may hold (written before
+            # onetoone dropped control characters from outside text, or by hand): dropped,
+            # as onetoone drops it from any text it takes in now (domain/text.py).
+            fit = _without_nul if out.dialect.name == "postgresql" else _same
+            with source.connect() as inp:
+                for table in tables:
+                    n = 0
+                    order = list(table.primary_key.columns)
+                    rows = inp.execution_options(stream_results=True, yield_per=BATCH).execute(
+                        select(table).order_by(*order))
+                    for batch in rows.mappings().partitions(BATCH):
+                        out.execute(insert(table), [fit(dict(r)) for r in batch])
+                        n += len(batch)
+                        if progress is not None:
+                            progress(table.name, n)
+                    counts.append((table.name, n))
+            if out.dialect.name == "postgresql":
+                _restart_identities(out, tables)
+    except SQLAlchemyError as exc:
+        raise StoreError(
+            f"Copying into the database at {where} failed: {exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0]}. Nothing was written there (the copy is one "
+            f"transaction); run it again once that is fixed. {connect_hint(str(target.url))}"
+        ) from exc
+    return Copied(tuple(counts))
+
+
+def _same(row: dict[str, Any]) -> dict[str, Any]:
+    return row
+
+
+def _without_nul(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in row.items()}
+
+
+def _restart_identities(conn, tables: list[Table]) -> None:  # type: ignore[no-untyped-def]
+    """Each serial key's next value just past the rows copied (inserted with their ids, the
+    sequences were not used): else the target's first new row would take a copied id."""
+    for table in tables:
+        for column in table.primary_key.columns:
+            if not isinstance(column.type, Integer):
+                continue  # (a name or a mailbox: no sequence)
+            sequence = conn.scalar(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                   {"t": table.name, "c": column.name})
+            if sequence is None:
+                continue
+            top = conn.scalar(select(func.max(column)))
+            conn.execute(text("SELECT setval(:s, :v, :called)"),
+                         {"s": sequence, "v": top or 1, "called": top is not None})

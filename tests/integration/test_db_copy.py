@@ -1,0 +1,165 @@
+"""`onetoone db copy --to URL`: a pilot run on the default SQLite file moves to PostgreSQL (or
+another file) with everything it stored, and the worker carries on there as if nothing had
+happened: no series booked again, no summary sent again, new rows taking new ids."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from service.cli import cli
+from service.errors import StoreError
+from service.store.copy import copy_database, store_tables
+from service.store.db import make_engine, upgrade
+from service.store.leases import DUTY_LOCK
+from service.store.repo import Store
+from tests.cli_env import cli_env
+from tests.integration.test_mail import Scenario
+
+HOSTILE = "Notes \u202e <b>bold</b> \x00-free? 🙂 “quotes” <!-- onetoone:end -->"
+
+
+def _counts(url: str) -> dict[str, int]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        counts = {t.name: conn.scalar(select(func.count()).select_from(t))
+                  for t in store_tables()}
+    engine.dispose()
+    return counts
+
+
+@pytest.fixture
+def pilot(tmp_path: Path, settings_for) -> Scenario:
+    """Rob's first 1-2-1 held, notes typed (and a private note kept), summary sent."""
+    s = Scenario(settings_for(f"sqlite:///{tmp_path / 'pilot.db'}"))
+    s.type_notes()
+    s.after_meeting()
+    s.store.add_note(s.rob.pairing.id, s.occ.id, HOSTILE, private=True, now=s.occ.end)
+    assert len(s.summaries()) == 1
+    s.store.engine.dispose()
+    return s
+
+
+def test_the_copy_holds_everything_and_the_worker_carries_on_there(
+        pilot: Scenario, db_url: str) -> None:
+    source_url = pilot.settings.database.url
+    before = _counts(source_url)
+    assert before["series"] and before["occurrences"] and before["outbox"], before
+    seen: list[tuple[str, int]] = []
+    copied = copy_database(make_engine(source_url), make_engine(db_url),
+                           progress=lambda t, n: seen.append((t, n)))
+    assert dict(copied.rows) == before and copied.total == sum(before.values())
+    assert _counts(db_url) == before
+    assert seen and {t for t, _n in seen} == {t for t, n in before.items() if n}
+    # What each row says arrived as the store wrote it (aware times, hostile text intact).
+    old, new = Store(make_engine(source_url)), Store(make_engine(db_url))
+    for table in ("views", "outbox"):
+        assert getattr(new, table)() == getattr(old, table)(), table
+    pid = pilot.rob.pairing.id
+    assert new.pairing_occurrences(pid) == old.pairing_occurrences(pid)
+    oid = pilot.occ.id
+    # (PostgreSQL takes no NUL in text: the copy drops it, as onetoone drops it on input.)
+    nul = "\x00" if db_url.startswith("sqlite") else ""
+    assert new.notes(oid, include_private=True) == [
+        dataclasses.replace(n, text=n.text.replace("\x00", nul))
+        for n in old.notes(oid, include_private=True)]
+    assert any(n.text == HOSTILE.replace("\x00", nul)
+               for n in new.notes(oid, include_private=True))
+    # A new row takes an id past those copied (PostgreSQL's sequences moved on with them).
+    ids = [n.id for n in old.notes(oid, include_private=True)]
+    assert new.add_note(pid, oid, "after the move", private=True, now=pilot.occ.end) > max(ids)
+    old.engine.dispose()
+    new.engine.dispose()
+
+    # The worker on the new database: the series it booked is its own (not booked again),
+    # the summary sent is sent (not again), and the weeks on add rows with new ids.
+    series_posts = pilot.tenant.count("POST", r"/events$")
+    pilot.settings = dataclasses.replace(pilot.settings, database=dataclasses.replace(
+        pilot.settings.database, url=db_url))
+    pilot.store = Store(make_engine(db_url))
+    for days in (1, 8, 15, 22):
+        pilot.at(pilot.occ.end + timedelta(days=days))
+    assert pilot.tenant.count("POST", r"/events$") == series_posts
+    assert len(pilot.summaries()) == 1
+    after = _counts(db_url)
+    assert after["occurrences"] > before["occurrences"], (before, after)
+    pilot.store.engine.dispose()
+
+
+def test_a_target_holding_rows_is_refused_and_left_as_it_was(pilot: Scenario,
+                                                             db_url: str) -> None:
+    source = pilot.settings.database.url
+    copy_database(make_engine(source), make_engine(db_url))
+    held = _counts(db_url)
+    with pytest.raises(StoreError, match=r"already holds \d+ row\(s\) in people: .*empty "
+                                         r"database.*Nothing was written"):
+        copy_database(make_engine(source), make_engine(db_url))
+    assert _counts(db_url) == held
+
+
+def test_a_source_not_upgraded_or_in_use_is_refused(pilot: Scenario, tmp_path: Path,
+                                                     db_url: str) -> None:
+    empty = make_engine(f"sqlite:///{tmp_path / 'never-upgraded.db'}")
+    with pytest.raises(StoreError, match="onetoone db upgrade"):
+        copy_database(empty, make_engine(db_url))
+    source = make_engine(pilot.settings.database.url)
+    with pytest.raises(StoreError, match="same database"):
+        copy_database(source, make_engine(pilot.settings.database.url))
+    Store(source).take_lock(DUTY_LOCK, "host:1:worker", pilot.occ.end, timedelta(days=3650))
+    with pytest.raises(StoreError, match=r"A worker \(host:1:worker\) is running.*stop it"):
+        copy_database(source, make_engine(db_url))
+    assert not any(_counts(db_url).values())
+
+
+def test_a_copy_that_fails_half_way_writes_nothing(pilot: Scenario, db_url: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy is one transaction: a failure in the middle (a dropped connection, a full
+    disk) leaves the target empty, and the copy can simply be run again."""
+    from sqlalchemy.exc import OperationalError
+
+    import service.store.copy as copying
+
+    real = copying.insert
+    calls = {"n": 0}
+
+    def failing(table):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if table.name == "occurrences":
+            raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+        return real(table)
+
+    monkeypatch.setattr(copying, "insert", failing)
+    with pytest.raises(StoreError, match=r"Nothing was written there.*run it again"):
+        copy_database(make_engine(pilot.settings.database.url), make_engine(db_url))
+    assert calls["n"] > 1 and not any(_counts(db_url).values())
+    monkeypatch.setattr(copying, "insert", real)
+    copy_database(make_engine(pilot.settings.database.url), make_engine(db_url))
+    assert _counts(db_url) == _counts(pilot.settings.database.url)
+
+
+def test_the_command_copies_and_says_what_to_do_next(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    cli_env(monkeypatch, tmp_path, 220)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["tick", "--now", "2026-11-23T09:00:00Z"]).exit_code == 0
+    target = f"sqlite:///{tmp_path / 'moved.db'}"
+    done = runner.invoke(cli, ["db", "copy", "--to", target])
+    assert done.exit_code == 0, done.output
+    assert "series" in done.output and "Copied" in done.output, done.output
+    assert "[database] url" in done.output and "onetoone doctor" in done.output
+    again = runner.invoke(cli, ["db", "copy", "--to", target])
+    assert again.exit_code == 1 and "already holds" in again.output, again.output
+    assert "Traceback" not in again.output
+
+
+def test_an_upgraded_empty_target_is_accepted(pilot: Scenario, tmp_path: Path) -> None:
+    """A target already at the schema (`onetoone db upgrade` run on it first) is empty."""
+    url = f"sqlite:///{tmp_path / 'prepared.db'}"
+    upgrade(make_engine(url))
+    copied = copy_database(make_engine(pilot.settings.database.url), make_engine(url))
+    assert copied.total == sum(_counts(url).values())
