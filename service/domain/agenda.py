@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from service.domain.list_fit import more_topics, newest_listed, topics_listed
+from service.domain.list_fit import more_actions, more_topics, newest_listed, topics_listed
 from service.domain.questions import Question
 from service.domain.recall import defang, quoted
 from service.domain.share import Share, share_line, share_wordings
@@ -82,9 +82,6 @@ MAILED_BOTH, MAILED_REPORT, NOT_MAILED = "both", "report", "none"
 LAST_ACTIONS_HINT = ("Tick what's done: change [ ] to [x]. "
                      "Anything left unticked carries to next time.")
 NO_OPEN_ACTIONS = "Nothing carried over from last time."
-# Shown under the carried actions when older open ones are left out (see build_agenda).
-MORE_ACTIONS = ("+ {count} older open action{s}, raised {last} or before, not listed here to "
-                "keep the agenda short. They stay open and come back here as these are ticked.")
 # The Notes hint of agendas written before it said who is emailed (still in invites).
 NOTES_HINT = ("Type notes below, under this line. onetoone reads them back after the meeting "
               "and keeps them as the record of this 1-2-1.")
@@ -580,9 +577,7 @@ def build_agenda(
         last_time=last_time,
         layout=layout,
         recent=recent,
-        more_actions_text=MORE_ACTIONS.format(
-            count=len(older), s="" if len(older) == 1 else "s",
-            last=format_date(older[-1].raised_on)) if older else "",
+        more_actions_text=more_actions(older, newest, format_date),
         more_topics_text=more_topics(topics_left),
     )
 

@@ -130,3 +130,28 @@ def newest_listed(actions: Sequence[ActionT], most: int | None,
                                         budget, most)}
     return ([a for n, a in enumerate(by_age) if n not in listed],
             [a for n, a in enumerate(by_age) if n in listed])
+
+
+# Shown under the carried actions when older open ones are left out (agenda.build_agenda).
+MORE_ACTIONS = ("+ {count} older open action{s}, raised {last} or before, not listed here to "
+                "keep the agenda short. They stay open and come back here as these are ticked.")
+# The same when one left out is not older than those listed (too long to list at all).
+MORE_OPEN_ACTIONS = ("+ {count} more open action{s}, not listed here to keep the agenda short. "
+                     "They stay open.")
+
+
+def more_actions(left_out: Sequence[ActionT], listed: Sequence[ActionT],
+                 format_date: Callable[[date], str]) -> str:
+    """The line on open actions left out of the agenda (``newest_listed``; "" when none
+    are): "older" only when each is (one too long to list at all may be the newest)."""
+    if not left_out:
+        return ""
+    s = "" if len(left_out) == 1 else "s"
+
+    def key(a: ActionT) -> tuple[date, int]:
+        return (a.raised_on, a.id)
+
+    if listed and max(map(key, left_out)) > min(map(key, listed)):
+        return MORE_OPEN_ACTIONS.format(count=len(left_out), s=s)
+    return MORE_ACTIONS.format(count=len(left_out), s=s,
+                               last=format_date(left_out[-1].raised_on))

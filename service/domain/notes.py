@@ -282,6 +282,7 @@ def _is_header(line: str) -> bool:
 
 _MORE_ACTIONS = re.compile(
     r"^\+ \d+ older open actions?, raised \d{1,2} [A-Z][a-z]{2} \d{4} or before, not listed here"
+    r"|^\+ \d+ more open actions?, not listed here"  # list_fit.MORE_OPEN_ACTIONS
     r"|^\+ \d+ more topics?, not listed here")  # list_fit.MORE_TOPICS
 _SHARE = re.compile(r"^\d+ of \d+ topics? (?:is|are) .+'s$|^no topics yet: .+$", re.I)
 _TOPIC_LINE = re.compile(

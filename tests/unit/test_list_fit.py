@@ -99,7 +99,8 @@ def test_one_item_too_long_to_list_hides_none_of_the_others() -> None:
     huge = OpenAction(4, "Sam Smith", pasted, None, D, 0)  # the newest
     agenda = agenda_of(actions=[*actions, huge])
     assert [a.id for a in agenda.actions] == [1, 2, 3]
-    assert agenda.more_actions_text.startswith("+ 1 older open action,")
+    # (Not "older": the one left out is the newest.)
+    assert agenda.more_actions_text.startswith("+ 1 more open action, not listed here")
     assert len(html_of(agenda)) < 60_000
     agreed = [_Agreed("Rob", "pasted " + "w" * AGREED_CHARS), _Agreed("Rob", "call Ann"),
               _Agreed("Mia", "book the room")]
