@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.acceptance.test_crash import finish, wait_for
-from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _fresh_postgres
+from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _emptied_postgres
 
 
 def events(log: Path) -> list[dict[str, str]]:
@@ -35,7 +35,7 @@ def test_a_standby_replica_takes_over_when_the_one_on_duty_is_killed(tmp_path: P
         pytest.skip("set ONETOONE_TEST_POSTGRES_URL: replicas share a PostgreSQL database")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONETOONE_")}
     env.update({
-        "ONETOONE_DATABASE_URL": _fresh_postgres(POSTGRES_URL),
+        "ONETOONE_DATABASE_URL": _emptied_postgres(POSTGRES_URL),
         "ONETOONE_MICROSOFT_SANDBOX_STATE": str(tmp_path / "sandbox.json"),
         # A run every 1.5 s of real time (15 simulated minutes).
         "ONETOONE_TEST_CLOCK": f"2026-11-23T06:00:00+00:00@{time.time()}x600",
