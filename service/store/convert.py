@@ -81,6 +81,15 @@ def series_from(values: Sequence[Any]) -> SeriesRecord:
     return SeriesRecord(**dict(zip(_names(SeriesRecord), values, strict=True)))
 
 
+def occurrence_from(values: Sequence[Any]) -> OccurrenceRecord:
+    """A meeting from the values of ``columns_of(OccurrenceRow, OccurrenceRecord)``: the
+    reads of many meetings (a series' whole history, a window's) select those columns, not
+    ORM rows (the identity map, and the columns no record holds, were most of their time)."""
+    out = dict(zip(_names(OccurrenceRecord), values, strict=True))
+    out["agenda_topics"] = split_ints(out["agenda_topics"])
+    return OccurrenceRecord(**out)
+
+
 def _values(record: object, *, skip: Iterable[str] = ()) -> dict[str, Any]:
     skipped = set(skip)
     out = {name: getattr(record, name) for name in _names(type(record))

@@ -121,6 +121,12 @@ def _forget_due(session: Session, _context: Any, _instances: Any) -> None:
     forget_due_of_managers(conn, managers)
 
 
+_OCCURRENCE = convert.columns_of(OccurrenceRow, OccurrenceRecord)
+# The people of a meeting's pairing, aliased once: an alias built per call proxies each of
+# the table's columns again, which cost more than running the candidate reads below.
+_MANAGER, _REPORT = aliased(PersonRow, name="manager"), aliased(PersonRow, name="report")
+
+
 def _with_people(query: Any, manager: Any, report: Any) -> Any:
     """``query`` over meetings joined to their series, pairing and both people (the
     candidate reads below: a meeting whose pairing lost a person has no context)."""
@@ -303,10 +309,11 @@ class DueRepository(Repository):
         out: dict[int, list[OccurrenceRecord]] = {i: [] for i in ids}
         with self.session() as s:
             for part in chunks(ids):
-                for row in s.scalars(select(OccurrenceRow)
-                                     .where(OccurrenceRow.series_id.in_(part))
-                                     .order_by(OccurrenceRow.original_start)):
-                    out[row.series_id].append(convert.occurrence(row))
+                for values in s.execute(select(*_OCCURRENCE)
+                                        .where(OccurrenceRow.series_id.in_(part))
+                                        .order_by(OccurrenceRow.original_start)):
+                    occ = convert.occurrence_from(values)
+                    out[occ.series_id].append(occ)
         return out
 
     def occurrences_by_id(self, occurrence_ids: Iterable[int]) -> dict[int, OccurrenceRecord]:
@@ -340,7 +347,7 @@ class DueRepository(Repository):
         cancelled; pending, or written with fewer than ``updates_below`` updates while
         their pairing has an open topic; and starting before ``cutoff(zone, days)`` of
         their series' zone and their manager's working days as stored (None: no bound)."""
-        manager, report = aliased(PersonRow), aliased(PersonRow)
+        manager, report = _MANAGER, _REPORT
         days_text = func.coalesce(manager.working_days, "")
         open_topic = exists().where(TopicRow.pairing_id == SeriesRow.pairing_id,
                                     TopicRow.status == TopicStatus.OPEN)
@@ -383,7 +390,7 @@ class DueRepository(Repository):
         check's bound) when never checked, or before ``again(zone, days)`` (the second
         check's) when checked before ``now``, of their series' zone and their manager's
         working days as stored (None: no bound)."""
-        manager, report = aliased(PersonRow), aliased(PersonRow)
+        manager, report = _MANAGER, _REPORT
         days_text = func.coalesce(manager.working_days, "")
         held_back = ((OccurrenceRow.agenda_state == AgendaState.SKIPPED)
                      & (OccurrenceRow.absence_state == AbsenceState.SKIPPED))

@@ -109,6 +109,12 @@ def _adopt(s: Session, series_id: int, stored: list[OccurrenceRow],
                  [convert.occurrence_fields(row) for row in settled], now, None)
 
 
+# A superseded series and its pairing's live one (retimed_before_follow_on), aliased once:
+# an alias built per call proxies every column again, most of that read's cost.
+_OLD, _NEW = aliased(SeriesRow, name="old"), aliased(SeriesRow, name="new")
+_OCCURRENCE = convert.columns_of(OccurrenceRow, OccurrenceRecord)
+
+
 class SeriesRepository(Repository):
     """Recurring series (one live per pairing, and any superseded ones it followed on from,
     still holding their last meetings) and the meetings they hold.
@@ -162,7 +168,7 @@ class SeriesRepository(Repository):
         manager re-timed in Outlook (its policy columns are set then) whose pairing's live
         series, created and active, is not due to start before ``day``: a follow-on booked
         on the old slot that may have to take the manager's (see Scheduler)."""
-        old, new = aliased(SeriesRow), aliased(SeriesRow)
+        old, new = _OLD, _NEW
         with self.session() as s:
             return [(convert.series(a), convert.series(b)) for a, b in s.execute(
                 select(old, new).join(new, new.pairing_id == old.pairing_id).where(
@@ -455,13 +461,13 @@ class SeriesRepository(Repository):
         recent = [] if ending_after is None else [OccurrenceRow.end > ending_after]
         with self.session() as s:
             for part in chunks(ids):
-                for pid, r in s.execute(
-                        select(SeriesRow.pairing_id, OccurrenceRow)
+                for pid, *values in s.execute(
+                        select(SeriesRow.pairing_id, *_OCCURRENCE)
                         .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
                         .where(SeriesRow.pairing_id.in_(part),
                                OccurrenceRow.status != OccurrenceStatus.WITHDRAWN, *recent)
                         .order_by(OccurrenceRow.start)):
-                    out[pid].append(convert.occurrence(r))
+                    out[pid].append(convert.occurrence_from(values))
         return out
 
     def moved_slots(self, pairing_ids: Iterable[int], since: datetime
@@ -500,11 +506,11 @@ class SeriesRepository(Repository):
                                        OccurrenceRow.original_start >= start,
                                        OccurrenceRow.original_start < end))
                 in_window = or_(*wanted)
-                out.update((r.id, convert.occurrence(r)) for r in s.scalars(
-                    select(OccurrenceRow)
+                out.update((o.id, o) for o in map(convert.occurrence_from, s.execute(
+                    select(*_OCCURRENCE)
                     .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
                     .where(in_window, OccurrenceRow.status != OccurrenceStatus.WITHDRAWN,
-                           SeriesRow.status.in_(HOLDING_SERIES))))
+                           SeriesRow.status.in_(HOLDING_SERIES)))))
         return sorted(out.values(), key=lambda o: (o.start, o.id))
 
     def occurrences_ended_between(self, start: datetime, end: datetime
