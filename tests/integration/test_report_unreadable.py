@@ -18,6 +18,7 @@ from tests.integration.test_status_unreadable import (  # noqa: F401 (fixture)
     ROB,
     SAL,
     _block,
+    followed_on,
     runner,
 )
 
@@ -51,11 +52,7 @@ def test_report_marks_the_pair_while_its_meetings_are_on_a_series_followed_on(
     a pair older than one extension was not marked (here: only from the day the follow-on
     fell due, weeks later; with the default months ahead, not for months), its unread
     meetings judged as if read, while `status` said its calendar could not be read."""
-    monkeypatch.setenv("ONETOONE_POLICY_MONTHS_AHEAD", "1")
-    monkeypatch.setenv("ONETOONE_POLICY_EXTEND_MONTHS", "1")
-    monkeypatch.setenv("ONETOONE_POLICY_DEFAULT_CADENCE", "weekly")
-    for now in (BOOKED, "2027-01-02T09:00:00Z"):
-        assert runner.invoke(cli, ["tick", "--now", now]).exit_code == 0
+    followed_on(runner, monkeypatch)
     _block(True)
     at = datetime.fromisoformat("2027-01-04T09:00:00Z")
     for day in range(0, 30, 2):

@@ -43,6 +43,17 @@ def _block(blocked: bool) -> None:
     state.save("onetoone-sandbox.json")
 
 
+def followed_on(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Booked a month ahead (weekly) and extended a month at a time: by 2 January the
+    pair's live series is a follow-on from February, its January meetings on the old one."""
+    monkeypatch.setenv("ONETOONE_POLICY_MONTHS_AHEAD", "1")
+    monkeypatch.setenv("ONETOONE_POLICY_EXTEND_MONTHS", "1")
+    monkeypatch.setenv("ONETOONE_POLICY_DEFAULT_CADENCE", "weekly")
+    for now in (BOOKED, "2027-01-02T09:00:00Z"):
+        ticked = runner.invoke(cli, ["tick", "--now", now])
+        assert ticked.exit_code == 0, ticked.output
+
+
 def _status(runner: CliRunner, now: str) -> str:
     shown = runner.invoke(cli, ["status", "--now", now])
     assert shown.exit_code == 0, shown.output
@@ -81,14 +92,7 @@ def test_status_names_the_pair_while_its_meetings_are_on_a_series_followed_on(
     """Once a pair's series is extended, the meetings of the coming months are on the
     superseded series (the follow-on starts after its end): that is the one listed, and
     failing, while the pair's live series is not due for months. Status still says so."""
-    # Booked a month ahead (weekly) and extended a month at a time: by 2 January the
-    # pair's live series is a follow-on from February, its January meetings on the old one.
-    monkeypatch.setenv("ONETOONE_POLICY_MONTHS_AHEAD", "1")
-    monkeypatch.setenv("ONETOONE_POLICY_EXTEND_MONTHS", "1")
-    monkeypatch.setenv("ONETOONE_POLICY_DEFAULT_CADENCE", "weekly")
-    for now in (BOOKED, "2027-01-02T09:00:00Z"):
-        ticked = runner.invoke(cli, ["tick", "--now", now])
-        assert ticked.exit_code == 0, ticked.output
+    followed_on(runner, monkeypatch)
     store = Store(make_engine(f"sqlite:///{Path('onetoone.db').resolve()}"))
     assert [s.status for s in store.pairing_series(_pair_of(store, ROB))] == [
         SeriesStatus.SUPERSEDED, SeriesStatus.ACTIVE]
@@ -112,11 +116,7 @@ def test_a_series_followed_on_and_over_does_not_keep_the_pair_unreadable(
     answers again that series' meetings are all past, so it is never listed again and keeps
     its failure mark. The live series is read: status no longer says the pair's calendar is
     unreadable (it did, for good, before)."""
-    monkeypatch.setenv("ONETOONE_POLICY_MONTHS_AHEAD", "1")
-    monkeypatch.setenv("ONETOONE_POLICY_EXTEND_MONTHS", "1")
-    monkeypatch.setenv("ONETOONE_POLICY_DEFAULT_CADENCE", "weekly")
-    for now in (BOOKED, "2027-01-02T09:00:00Z"):
-        assert runner.invoke(cli, ["tick", "--now", now]).exit_code == 0
+    followed_on(runner, monkeypatch)
     _block(True)
     day = 8
     while day <= 28:
