@@ -375,6 +375,8 @@ class People:
             master = t.state["events"].get(mid, {}).get(series.event_id)
             if master is None or master.get("type") != "seriesMaster":
                 continue
+            if iso_utc(o.original_start) in (master.get("_cancelled") or ()):
+                continue  # cancelled by the manager meanwhile: nothing left to decline
             with t._lock:
                 exc = master.setdefault("_exceptions", {}).setdefault(
                     iso_utc(o.original_start), {})

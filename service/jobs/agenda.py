@@ -50,7 +50,7 @@ from service.domain.status import (
 )
 from service.domain.timing import agenda_due_at, waits_for_previous
 from service.domain.topics import private_address, topics_address
-from service.errors import ConfigError, GraphError, PermissionDenied, ServiceError
+from service.errors import ConfigError, GraphError, NotFound, PermissionDenied, ServiceError
 from service.graph.wire import body_patch
 from service.jobs.absence_due import check_pending
 from service.jobs.context import JobContext
@@ -548,6 +548,16 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
                 # (series_create).
                 answer = (await graph.update_event(mailbox, occ.event_id, body_patch(
                     new_html, sensitivity=ctx.settings.policy.sensitivity))).body or None
+        except NotFound:
+            # Gone between the read and the write (cancelled or deleted in Outlook meanwhile,
+            # or a calendar read that was already out of date): settled as a cancelled
+            # meeting if a read of it says so too, rather than failing on every run.
+            again = await graph.get_event(mailbox, occ.event_id, "isCancelled")
+            if again is not None and not again.cancelled:
+                raise
+            store.update_occurrence(occ.id, now, status=OccurrenceStatus.CANCELLED,
+                                    agenda_state=AgendaState.SKIPPED)
+            return "cancelled"
         except GraphError as exc:
             if exc.status != 413:
                 raise

@@ -184,6 +184,8 @@ class _Parsed:
         for key, exception in (event.get("_exceptions") or {}).items():
             self.exceptions_raw[key] = copy.deepcopy((exception.get("start"),
                                                       exception.get("end")))
+            if key in self.cancelled_raw:
+                continue  # cancelled: gone from every view, as find_event has it
             original = parse_instant(key)
             start = (parse_dtz(exception["start"], "start") if "start" in exception
                      else _as_shown(original, zone))
