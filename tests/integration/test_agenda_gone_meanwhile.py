@@ -30,9 +30,9 @@ def _at(settings, tenant, now):  # type: ignore[no-untyped-def]
     return asyncio.run(go())
 
 
-def test_an_agenda_write_answered_404_settles_the_meeting_as_cancelled(tmp_path,
-                                                                       settings_for) -> None:
-    settings = settings_for(f"sqlite:///{tmp_path / 'gone.db'}")
+def _booked(settings):  # type: ignore[no-untyped-def]
+    """The organisation booked at START: (settings, tenant, store, Rob's pair, his first
+    meeting as the sandbox lists it, a path pattern for requests about it)."""
     tenant = org()
     _at(settings, tenant, START)
     store = Store(make_engine(settings.database.url))
@@ -40,7 +40,13 @@ def test_an_agenda_write_answered_404_settles_the_meeting_as_cancelled(tmp_path,
     assert rob.series is not None and rob.series.event_id is not None
     master = tenant.state["events"][rob.manager.id][rob.series.event_id]
     first = occurrences(master, START, START + timedelta(days=30))[0]
-    path = rf"/events/{re.escape(first['id'])}$"
+    return settings, tenant, store, rob, first, rf"/events/{re.escape(first['id'])}$"
+
+
+def test_an_agenda_write_answered_404_settles_the_meeting_as_cancelled(tmp_path,
+                                                                       settings_for) -> None:
+    settings, tenant, store, rob, first, path = _booked(settings_for(
+        f"sqlite:///{tmp_path / 'gone.db'}"))
     # Its agenda falls due in the run five days on: the write is refused as not found, and
     # so is the read that follows it.
     tenant.inject_fault("PATCH", path, 404)
@@ -61,15 +67,8 @@ def test_an_agenda_write_answered_404_for_a_meeting_still_there_is_a_failure(
         tmp_path, settings_for) -> None:
     """A 404 on the write while a read still finds the meeting is not taken for a
     cancellation (nothing is settled on one refused request): it fails, and is tried again."""
-    settings = settings_for(f"sqlite:///{tmp_path / 'there.db'}")
-    tenant = org()
-    _at(settings, tenant, START)
-    store = Store(make_engine(settings.database.url))
-    rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
-    assert rob.series is not None and rob.series.event_id is not None
-    first = occurrences(tenant.state["events"][rob.manager.id][rob.series.event_id], START,
-                        START + timedelta(days=30))[0]
-    path = rf"/events/{re.escape(first['id'])}$"
+    settings, tenant, store, rob, first, path = _booked(settings_for(
+        f"sqlite:///{tmp_path / 'there.db'}"))
     tenant.inject_fault("PATCH", path, 404)
     done = _at(settings, tenant, START + timedelta(days=5))
     assert [f for f in done.agenda.failed if "Rob" in f], done.agenda.failed

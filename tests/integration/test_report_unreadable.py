@@ -23,6 +23,16 @@ from tests.integration.test_status_unreadable import (  # noqa: F401 (fixture)
 )
 
 
+def _report_rows(cli_runner: CliRunner, tmp_path: Path, now: datetime) -> dict[str, dict]:
+    """The JSON report's pairs as of ``now``, by the report's email."""
+    out = tmp_path / "report"
+    made = cli_runner.invoke(cli, ["report", "--now", now.isoformat(), "--format",
+                                   "json", "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    return {r["report_email"]: r for r in json.loads(
+        (out / "report.json").read_text(encoding="utf-8"))["pairs"]}
+
+
 def test_report_marks_a_pair_whose_calendar_cannot_be_read(runner: CliRunner,  # noqa: F811
                                                            tmp_path: Path) -> None:
     assert runner.invoke(cli, ["tick", "--now", BOOKED]).exit_code == 0
@@ -31,12 +41,7 @@ def test_report_marks_a_pair_whose_calendar_cannot_be_read(runner: CliRunner,  #
     for day in range(2, 70, 3):
         runner.invoke(cli, ["tick", "--now", (at + timedelta(days=day)).isoformat()])
     now = at + timedelta(days=70)
-    out = tmp_path / "report"
-    made = runner.invoke(cli, ["report", "--now", now.isoformat(), "--format", "json",
-                               "--out", str(out)])
-    assert made.exit_code == 0, made.output
-    rows = {r["report_email"]: r for r in json.loads(
-        (out / "report.json").read_text(encoding="utf-8"))["pairs"]}
+    rows = _report_rows(runner, tmp_path, now)
     why = rows[ROB]["needs_attention"]
     assert why.startswith("calendar unreadable since 2026-11-2"), why
     assert "no held 1-2-1" not in why and "in a row" not in why, why
@@ -58,12 +63,7 @@ def test_report_marks_the_pair_while_its_meetings_are_on_a_series_followed_on(
     for day in range(0, 30, 2):
         runner.invoke(cli, ["tick", "--now", (at + timedelta(days=day)).isoformat()])
     now = at + timedelta(days=30)
-    out = tmp_path / "report"
-    made = runner.invoke(cli, ["report", "--now", now.isoformat(), "--format", "json",
-                               "--out", str(out)])
-    assert made.exit_code == 0, made.output
-    rows = {r["report_email"]: r for r in json.loads(
-        (out / "report.json").read_text(encoding="utf-8"))["pairs"]}
+    rows = _report_rows(runner, tmp_path, now)
     why = rows[ROB]["needs_attention"]
     assert why.startswith("calendar unreadable since 2027-01-0"), why
     assert "calendar unreadable" not in rows[SAL]["needs_attention"]
