@@ -35,8 +35,11 @@ BATCH = 500
 
 def store_tables() -> list[Table]:
     """Every table the store keeps, parents before the tables that point at them."""
+    # (The ORM's and each Core table's MetaData, as migrations/env.py lists them: a Core
+    # MetaData may hold more than the table named here, as people's holds directory_sync.)
     core = (DIRECTORY_USERS, DUE_MARKS, SENT_ITEMS_READS, CALENDAR_DELTA)
-    return sort_tables([*Base.metadata.tables.values(), *core])
+    metadatas = dict.fromkeys([Base.metadata, *(t.metadata for t in core)])
+    return sort_tables([t for m in metadatas for t in m.tables.values()])
 
 
 @dataclass(frozen=True)
