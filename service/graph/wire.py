@@ -341,6 +341,9 @@ DELTA_FIELDS = {"displayName": "display_name", "mail": "mail", "userPrincipalNam
                 "accountEnabled": "enabled", "userType": "user_type",
                 "employeeHireDate": "hire_date"}
 USER_DELTA_SELECT = USER_FIELDS + ",manager"
+# The least an event read asks for when all it must tell is whether the event is still on
+# (a 404 or isCancelled says it is not).
+STILL_ON_SELECT = "isCancelled"
 
 
 def user_change(data: dict[str, Any]) -> UserChange:

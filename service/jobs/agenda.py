@@ -51,7 +51,7 @@ from service.domain.status import (
 from service.domain.timing import agenda_due_at, waits_for_previous
 from service.domain.topics import private_address, topics_address
 from service.errors import ConfigError, GraphError, NotFound, PermissionDenied, ServiceError
-from service.graph.wire import body_patch
+from service.graph.wire import STILL_ON_SELECT, body_patch
 from service.jobs.absence_due import check_pending
 from service.jobs.context import JobContext
 from service.jobs.missed import missed_meeting
@@ -552,7 +552,7 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
             # Gone between the read and the write (cancelled or deleted in Outlook meanwhile,
             # or a calendar read that was already out of date): settled as a cancelled
             # meeting if a read of it says so too, rather than failing on every run.
-            again = await graph.get_event(mailbox, occ.event_id, "isCancelled")
+            again = await graph.get_event(mailbox, occ.event_id, STILL_ON_SELECT)
             if again is not None and not again.cancelled:
                 raise
             store.update_occurrence(occ.id, now, status=OccurrenceStatus.CANCELLED,
