@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -305,7 +306,9 @@ class People:
         v = rng.choice(views)  # a manager deletes a series in Outlook
         self.attempt(now, f"deleted series {v.manager.email} -> {v.report.email}",
                      partial(t.person_cancel, v.manager.email, event_id(v)))
-        v = rng.choice(views)  # a manager re-times one
+        # A manager re-times one, from one of its meetings ahead (the series the pair meets
+        # on now: a new starter's monthly follow-on, booked months ahead, is not it).
+        v = self.meeting_now(rng.choice(views), now)
         z = self.zone_of(v.manager.email)
         day = (now + timedelta(days=rng.randrange(7, 14))).astimezone(z).date()
         while day.weekday() > 4:
@@ -315,9 +318,20 @@ class People:
         self.attempt(now, f"retimed {v.manager.email} -> {v.report.email} to {start}",
                      partial(t.person_retime_series, v.manager.email, event_id(v), start,
                              start + timedelta(minutes=minutes)))
-        self.shorten(now, rng.choice(views))
+        self.shorten(now, self.meeting_now(rng.choice(views), now))
         for _ in range(2):  # reports decline a meeting in the coming week
             self.decline_one(now)
+
+    def meeting_now(self, v: PairingView, now: datetime) -> PairingView:
+        """The pair with the series of theirs whose meetings come first (an earlier series
+        the live one follows on from, until its last day), as the manager finds it by
+        opening the next 1-2-1 in Outlook."""
+        today = now.date()
+        running = [s for s in self.store.pairing_series(v.pairing.id)
+                   if s.status in (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED)
+                   and s.event_id and s.range_end >= today]
+        return replace(v, series=min(running, key=lambda s: (s.first_date, s.id),
+                                     default=v.series))
 
     def shorten(self, now: datetime, v: PairingView) -> None:
         """The manager gives the series an end date three to five weeks away (the first
@@ -329,6 +343,10 @@ class People:
             return
         recurrence = dict(master["recurrence"])
         until = (now + timedelta(weeks=self.rng.randrange(3, 6))).date()
+        end = recurrence["range"].get("endDate")
+        if recurrence["range"].get("type") == "endDate" and end and until >= date.fromisoformat(
+                end):
+            return  # it ends sooner already: that would lengthen it
         recurrence["range"] = {**recurrence["range"], "type": "endDate",
                                "endDate": until.isoformat()}
         zone = ZoneInfo(to_iana(master["start"]["timeZone"]))

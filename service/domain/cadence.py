@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -30,6 +31,7 @@ from service.domain.model import (
     Slot,
 )
 from service.domain.policy import CadencePolicy
+from service.domain.records import PairingRecord, PersonRecord
 
 # More frequent first: used to keep the guidance's minimums when a configured new-starter
 # cadence is rarer than the report's role would get anyway.
@@ -59,11 +61,45 @@ def new_starter_until(report: Person, policy: CadencePolicy) -> date | None:
 
     Hired exactly ``new_starter_days`` ago still counts as new, so this is the day after
     that: ``hire_date + new_starter_days + 1``. From this date ``choose_cadence`` gives the
-    role's cadence instead, so the scheduler can plan the change.
+    role's cadence instead, so the scheduler can plan the change (``new_starter_change``).
     """
-    if report.hire_date is None:
+    return _until(report.hire_date, policy)
+
+
+def _until(hire_date: date | None, policy: CadencePolicy) -> date | None:
+    return None if hire_date is None else hire_date + timedelta(days=policy.new_starter_days + 1)
+
+
+# How choose_cadence's reason starts when the new-starter rule chose the cadence.
+NEW_STARTER = "new starter"
+
+
+@dataclass(frozen=True)
+class CadenceChange:
+    """A cadence change known in advance: from ``on``, the pair meets at ``kind``."""
+
+    on: date
+    kind: CadenceKind
+
+
+def new_starter_change(pairing: PairingRecord, report: PersonRecord, policy: CadencePolicy
+                       ) -> CadenceChange | None:
+    """The change a new starter's pair will have when their new-starter days end, for a
+    pairing whose cadence the new-starter rule gave (its reason says so); None for any
+    other pairing, or when the role's cadence is the same.
+
+    Known on the day the pair is booked, so the series can be planned to change then (a
+    weekly series ending the day before, a follow-on at the role's cadence), rather than
+    ended then by cancelling each of its weekly meetings to come. The role's cadence is the
+    one ``_role_cadence`` gives once the report is no longer new: the new-starter rule only
+    applies where no pair or group override does, so none can take over at that date.
+    (A report who starts or stops managing others meanwhile changes it: see its callers.)
+    """
+    on = _until(report.hire_date, policy)
+    if on is None or not pairing.cadence_reason.startswith(NEW_STARTER):
         return None
-    return report.hire_date + timedelta(days=policy.new_starter_days + 1)
+    kind = CadenceKind(policy.manager_of_others if report.manages_others else policy.default)
+    return None if kind == CadenceKind(pairing.cadence) else CadenceChange(on, kind)
 
 
 def _role_cadence(spec: PairSpec, policy: CadencePolicy, today: date) -> tuple[CadenceKind, str]:
@@ -77,9 +113,9 @@ def _role_cadence(spec: PairSpec, policy: CadencePolicy, today: date) -> tuple[C
     hired = report.hire_date
     if hired is not None and is_new_starter(report, policy, today):
         if hired > today:
-            why = f"new starter (starts {hired.isoformat()})"
+            why = f"{NEW_STARTER} (starts {hired.isoformat()})"
         else:
-            why = (f"new starter (hired {hired.isoformat()}, "
+            why = (f"{NEW_STARTER} (hired {hired.isoformat()}, "
                    f"within {policy.new_starter_days} days)")
         kind = _more_frequent(policy.new_starter, floor)
         if kind != policy.new_starter:

@@ -3,13 +3,14 @@ was begun, or the pair's cadence or length changed (pure: the caller reads the v
 
 from __future__ import annotations
 
-from service.domain.cadence import reason_for_the_pair
+from service.domain.cadence import new_starter_change, reason_for_the_pair
 from service.domain.own_series import is_own, own_still_fits
+from service.domain.policy import CadencePolicy
 from service.domain.records import PairingRecord, PairingView
 from service.domain.status import ENDING, PairingStatus
 
 
-def stale_reason(view: PairingView) -> str | None:
+def stale_reason(view: PairingView, policy: CadencePolicy) -> str | None:
     """Why a pairing's live series must end (its pairing ended or its cadence changed)."""
     series, pairing = view.series, view.pairing
     if series is None:
@@ -36,6 +37,14 @@ def stale_reason(view: PairingView) -> str | None:
                 pairing.cadence, pairing.minutes):
             # The manager's own pattern (re-timed in Outlook) is what the new policy asks
             # for already: ending it would cancel her meetings to book the same again.
+            return None
+        change = new_starter_change(pairing, view.report, policy)
+        if change is not None and series.first_date >= change.on and (
+                series.minutes == pairing.minutes):
+            # The follow-on booked for the day a new starter's weeks end (not begun while
+            # they are new): not a change. The pairs sync says when that day has come, by
+            # changing the pair's cadence to the role's: then it matches, or (the report
+            # started managing others since) it is replaced, as any series is.
             return None
         return _recadenced(pairing)
     return None

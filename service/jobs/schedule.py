@@ -19,7 +19,9 @@ from service.domain.cadence import (
     choose_cadence,
     extended_end,
     needs_extension,
+    new_starter_change,
     series_end_date,
+    week_index_of,
 )
 from service.domain.hours_fit import HOURS_MOVED_WHY, HOURS_REASON
 from service.domain.model import CadenceKind
@@ -67,7 +69,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
         real = not self.dry_run and not changes
         views = store.views_to_end() if real else self._as_changed(store.views(), changes)
         await self._end_stale(views)
-        await self._extend()  # a dry run lists the follow-on series it would create
+        extended = await self._extend()  # a dry run lists the follow-ons it would create
         await self._follow_cut()
         await self._carry_retimed()
         await self._repair_overlaps()
@@ -82,12 +84,15 @@ class Scheduler(OverlapRepair, SeriesCreation):
         if self.dry_run:
             # A series the real run ends (cadence change) is created anew right after.
             active = [PairingView(v.pairing, v.manager, v.report, None)
-                      if v.series is not None and stale_reason(v) else v
+                      if v.series is not None and stale_reason(v, self.cadence_policy) else v
                       for v in active if v.pairing.status == PairingStatus.ACTIVE]
         self._failed_keys.clear()  # (ending and extending failures are not "not booked")
         await self._create_missing(active + (planned or []))
         if not self.dry_run:
             self._note_unbooked(active)
+        # A new starter's series just booked ends when their weeks do: its follow-on goes
+        # in now, so the pair is booked months_ahead ahead from the first day.
+        await self._extend(skip=extended)
         return self.report
 
     def _note_unbooked(self, views: list[PairingView]) -> None:
@@ -121,7 +126,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
             if series is None:
                 continue
             label = f"{view.manager.name} & {view.report.name}"
-            reason = stale_reason(view)
+            reason = stale_reason(view, self.cadence_policy)
             if reason is None:
                 if not self.dry_run and (is_own(series) or series.policy_cadence) and (
                         series.policy_cadence, series.policy_minutes) != (
@@ -156,7 +161,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
 
     # verifying and extending --------------------------------------------------------------
 
-    async def _extend(self) -> None:
+    async def _extend(self, skip: frozenset[int] | None = None) -> frozenset[int]:
         """Keep every live series at least months_ahead months into the future.
 
         A series is extended by a follow-on series, never by a later end date: any change
@@ -165,19 +170,27 @@ class Scheduler(OverlapRepair, SeriesCreation):
         at the first slot after the old series' last meeting, on the same slot, and is
         created exactly as a first series is (intent row, deterministic transactionId, tag,
         adoption on a rerun): one create per extension, as cheap as the PATCH it replaces.
-        The old series keeps its remaining meetings (superseded)."""
+        The old series keeps its remaining meetings (superseded). Returns the series it
+        looked at; ``skip``: those a pass earlier in the run looked at (a second pass, after
+        the creation step, extends series it booked short, and in a dry run those planned)."""
         pol = self.series_policy
         # Local today is at most a day past the UTC date: the store finds the few series
         # that could need it, and each is then judged in its own zone.
         cutoff = add_months(self.now.date() + timedelta(days=1), pol.months_ahead)
-        for series in self.ctx.store.series_ending_before(cutoff):
-            if series.status != SeriesStatus.ACTIVE or series.event_id is None or is_cut(series):
-                continue  # (one cut short in Outlook is followed by _follow_cut instead)
+        listed = self.ctx.store.series_ending_before(cutoff)
+        # (One cut short in Outlook is followed by _follow_cut instead.)
+        todo: list[tuple[SeriesRecord, PairingView | None]] = [
+            (s, None) for s in listed if s.id not in (skip or ())
+            and s.status == SeriesStatus.ACTIVE and s.event_id is not None and not is_cut(s)]
+        if skip is not None and self.dry_run:
+            todo += self._planned_series
+        for series, view in todo:
             today = local_today(self.now, series.time_zone)
             if not needs_extension(series.range_end, today, pol.months_ahead):
                 continue
             if self.dry_run:
-                follow = follow_on(series, self.now, pol.months_ahead, pol.extend_months, "")
+                follow = self._follow_on(series, view or self.ctx.store.view_of_pairing(
+                    series.pairing_id), "")
                 self.report.extended.append(extended_text(series, follow))
                 continue
             if not self.ctx.store.claim(series.pairing_id, self.ctx.worker_id,
@@ -187,6 +200,18 @@ class Scheduler(OverlapRepair, SeriesCreation):
                 await self._extend_one(series)
             finally:
                 self.ctx.store.release(series.pairing_id, self.ctx.worker_id)
+        return frozenset(s.id for s in listed)
+
+    def _follow_on(self, series: SeriesRecord, view: PairingView | None,
+                   pairing_key: str) -> SeriesRecord:
+        """The follow-on of ``series``: at the cadence the pair has from when it starts,
+        for a new starter's series booked to end the day before their weeks do."""
+        pol = self.series_policy
+        change = new_starter_change(view.pairing, view.report, self.cadence_policy) if (
+            view is not None) else None
+        kind = change.kind if change is not None and series.range_end < change.on else None
+        return follow_on(series, self.now, pol.months_ahead, pol.extend_months, pairing_key,
+                         kind)
 
     async def _extend_one(self, series: SeriesRecord) -> None:
         store, pol = self.ctx.store, self.series_policy
@@ -195,7 +220,8 @@ class Scheduler(OverlapRepair, SeriesCreation):
             return  # changed by another replica since we listed it
         view = store.view_of_pairing(series.pairing_id)
         if view is None or view.pairing.status != PairingStatus.ACTIVE or stale_reason(
-                PairingView(view.pairing, view.manager, view.report, fresh)):
+                PairingView(view.pairing, view.manager, view.report, fresh),
+                self.cadence_policy):
             return  # it is being ended, not extended
         # The manager may have given the series a later end (or none) in Outlook, its slots
         # kept: nothing the occurrence sync notices, and a follow-on from the recorded end
@@ -217,9 +243,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
             if reach >= NO_END or not needs_extension(
                     reach, local_today(self.now, fresh.time_zone), pol.months_ahead):
                 return  # (a series with no end is kept and never extended, as adopted)
-        follow = follow_on(fresh, self.now, pol.months_ahead, pol.extend_months,
-                           view.pairing.key)
-        new = store.begin_follow_on(series.id, follow)
+        new = store.begin_follow_on(series.id, self._follow_on(fresh, view, view.pairing.key))
         if new is None:
             return  # another replica extended it a moment ago
         label = f"series {series.id}"
@@ -246,7 +270,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
         old series' last day (no gap, no week twice), with one update (its invite saying
         why), as an overlap move does. One whose meetings someone already changed is left
         as it is (re-timing would drop them), with a warning."""
-        store, pol = self.ctx.store, self.series_policy
+        store = self.ctx.store
         # Local today is at most a day behind the UTC date; each is judged in its own zone.
         day = self.now.date() - timedelta(days=1)
         latest: dict[int, tuple[SeriesRecord, SeriesRecord]] = {}
@@ -254,13 +278,15 @@ class Scheduler(OverlapRepair, SeriesCreation):
             latest[follow.id] = (old, follow)  # of several, the last series it follows
         for old, follow in latest.values():
             today = local_today(self.now, follow.time_zone)
-            if (follow.first_date <= today or old.range_end < today
-                    or not takes_retime(old, follow)):
+            if follow.first_date <= today or old.range_end < today:
                 continue
             view = store.view_of_pairing(follow.pairing_id)
             if view is None or view.pairing.status != PairingStatus.ACTIVE:
                 continue
-            new = follow_on(old, self.now, pol.months_ahead, pol.extend_months, "")
+            # (A new starter's, booked at their role's cadence, keeps it: see _follow_on.)
+            new = self._follow_on(old, view, "")
+            if not takes_retime(new, follow):
+                continue
             label = f"{view.manager.name} & {view.report.name}"
             if self.dry_run:
                 self.report.carried.append(f"{label}: {describe_slot(new)}")
@@ -272,7 +298,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
         store = self.ctx.store
         follow = store.live_series(view.pairing.id)
         if (follow is None or follow.status != SeriesStatus.ACTIVE or follow.event_id is None
-                or not takes_retime(old, follow)):
+                or not takes_retime(new, follow)):
             return False  # changed by another replica since we looked
         label = f"{view.manager.name} & {view.report.name}"
         if store.occurrences(follow.id) or await self._has_exceptions(follow):
@@ -308,21 +334,24 @@ CARRIED = "the time the manager chose in Outlook"
 KEPT = "kept the old time: "
 
 
-def takes_retime(old: SeriesRecord, follow: SeriesRecord) -> bool:
+def takes_retime(new: SeriesRecord, follow: SeriesRecord) -> bool:
     """Whether ``follow`` (a follow-on not started yet) is still on another pattern than
-    ``old``, the series before it that the manager re-timed in Outlook, and was not itself
-    re-timed by the manager there (that choice, the later one, stands) nor is being moved."""
+    ``new``, the follow-on of the series before it that the manager re-timed in Outlook (its
+    pattern carried on), and was not itself re-timed by the manager there (that choice, the
+    later one, stands) nor is being moved."""
     if follow.slot_note.startswith(("re-timed in Outlook", MOVING, KEPT)):
         return False
-    return any(getattr(old, name) != getattr(follow, name) for name in PATTERN_COLUMNS
+    return any(getattr(new, name) != getattr(follow, name) for name in PATTERN_COLUMNS
                if name not in ("first_date", "range_end"))
 
 
 def follow_on(old: SeriesRecord, now: datetime, months_ahead: int, extend_months: int,
-              pairing_key: str) -> SeriesRecord:
+              pairing_key: str, kind: CadenceKind | None = None) -> SeriesRecord:
     """The series that continues ``old`` (not stored): same slot, cadence, length and
     options, from the first slot of the old pattern after its last meeting (and after
-    ``now``, were the old one over already), up to the range end an extension gives."""
+    ``now``, were the old one over already), up to the range end an extension gives.
+    ``kind``: another cadence from then (a new starter's weeks over), opened by that slot:
+    the same weekday and time, no later than one interval of it after the last meeting."""
     zone = ZoneInfo(old.time_zone)
     today = local_today(now, old.time_zone)
     after = max(datetime.combine(old.range_end + timedelta(days=1), time(0), tzinfo=zone), now)
@@ -338,13 +367,18 @@ def follow_on(old: SeriesRecord, now: datetime, months_ahead: int, extend_months
                      first_date=first_date, range_end=range_end,
                      slot_note=f"follows on from series {old.id}", created_at=now,
                      updated_at=now, checked_at=None, ended_at=None)
+    if kind is not None and kind != CadenceKind(old.cadence):
+        series = replace(series, cadence=str(kind), week_index=week_index_of(first_date)
+                         if kind is CadenceKind.MONTHLY else None)
     return replace(series, transaction_id=transaction_id(
         pairing_key, slot_of(series), CadenceKind(series.cadence)))
 
 
 def extended_text(old: SeriesRecord, new: SeriesRecord) -> str:
-    """The report's line for one extension (the same in a dry run and the real run)."""
-    return f"series {old.id} to {new.range_end} (a follow-on series from {new.first_date})"
+    """The report's line for one extension (the same in a dry run and the real run, but
+    for a series a dry run plans: it has no id yet)."""
+    return (f"series {old.id or '(new)'} to {new.range_end} (a follow-on series from "
+            f"{new.first_date})")
 
 
 def dry_run_changes(ctx: JobContext, actions: list[PairAction], now: datetime

@@ -15,6 +15,7 @@ from service.domain.adoption import (
     adoptable,
 )
 from service.domain.cadence import (
+    new_starter_change,
     recurrence_for,
     series_end_date,
 )
@@ -457,6 +458,12 @@ class SeriesCreation(SeriesFound):
                     "was checked.")))
             range_end = series_end_date(slot.first_date, self.series_policy.months_ahead,
                                         self.series_policy.extend_months)
+            change = new_starter_change(pairing, report, self.cadence_policy)
+            if change is not None and slot.first_date < change.on:
+                # A new starter's weekly series ends the day before their weeks do, set now:
+                # ending it then would cancel each meeting to come, and a new end date drops
+                # every exception. The horizon step books the follow-on (schedule._extend).
+                range_end = min(range_end, change.on - timedelta(days=1))
             series = SeriesRecord(
                 pairing_id=pairing.id, mailbox=manager.id,
                 transaction_id=transaction_id(pairing.key, slot, cadence.kind),
@@ -470,6 +477,7 @@ class SeriesCreation(SeriesFound):
             if self.dry_run:
                 self.report.created.append(label)
                 self.report.planned.append((label, describe_slot(series)))
+                self._planned_series.append((series, replace(view, report=report)))
                 self._note_compromise(pairing.key, label, series, report_hours.time_zone)
                 return None, series_occurrences(series, self.now, window_end, open_ended=True)
         return series, series_occurrences(series, self.now, window_end, open_ended=True)

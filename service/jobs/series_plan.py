@@ -252,6 +252,7 @@ class SchedulerBase(OrphanSteps):
         self.report = ScheduleReport()
         self.slot_policy = ctx.settings.slot_policy()
         self.series_policy = ctx.settings.series_policy()
+        self.cadence_policy = ctx.settings.cadence_policy()
         # Pairings whose series was ended to move it: their new invite says why.
         self._why: dict[int, str] = {}
         # Dry run: events of the series the real run would end by now.
@@ -268,6 +269,8 @@ class SchedulerBase(OrphanSteps):
         # Each manager's series masters read this run (by manager id): the look at pairs
         # left to their own series and the booking of those it brings back share one read.
         self._masters: dict[str, list[CalendarEvent]] = {}
+        # Dry run: the series planned (not stored), for the extension step after them.
+        self._planned_series: list[tuple[SeriesRecord, PairingView | None]] = []
 
     async def end_series(self, series: SeriesRecord, reason: str, *, today_stands: bool = True
                          ) -> None:

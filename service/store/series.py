@@ -28,6 +28,14 @@ from service.store.models import OccurrenceRow, PairingRow, SeriesRow
 # A series that would reuse its pair's earlier transactionId takes the next of this sequence.
 _AGAIN = uuid.UUID("5d0b1c1e-6a7e-4c55-9f38-2f0f5b0a4e11")
 AGAIN_LIMIT = 64  # series of one pair: a pair comes back far fewer times
+
+
+def _again(transaction_id: str) -> str:
+    """The next transactionId of a fixed sequence, for an intent whose own is taken by an
+    ended series of the pair (two workers take the same, and one live series stays)."""
+    return str(uuid.uuid5(_AGAIN, transaction_id))
+
+
 # What a meeting whose notes were erased keeps as it is (see update_occurrence).
 SEAL_COLUMNS = frozenset({"captured_fingerprint", "read_back_at"})
 
@@ -187,20 +195,28 @@ class SeriesRepository(Repository):
     def begin_follow_on(self, old_id: int, series: SeriesRecord) -> SeriesRecord | None:
         """Record the intent to extend ``old_id`` by a follow-on series, in one transaction:
         the old one becomes superseded, the new one is the pairing's live series (creating).
-        None when ``old_id`` is no longer the live series (another replica got there)."""
-        try:
-            with self.session() as s, s.begin():
-                old = s.get(SeriesRow, old_id)
-                if old is None or old.status != SeriesStatus.ACTIVE:
-                    return None
-                old.status, old.updated_at = SeriesStatus.SUPERSEDED, series.created_at
-                s.flush()
-                row = convert.series_row(series)
-                s.add(row)
-                s.flush()
-                return convert.series(row)
-        except IntegrityError:
-            return None
+        None when ``old_id`` is no longer the live series (another replica got there).
+
+        A pair that came back can plan the very follow-on its ended series had (a new
+        starter's, from the same first slot), and so its transactionId: as for
+        ``begin_series``, the intent then takes the next id of the fixed sequence."""
+        for _try in range(AGAIN_LIMIT):
+            try:
+                with self.session() as s, s.begin():
+                    old = s.get(SeriesRow, old_id)
+                    if old is None or old.status != SeriesStatus.ACTIVE:
+                        return None
+                    old.status, old.updated_at = SeriesStatus.SUPERSEDED, series.created_at
+                    s.flush()
+                    row = convert.series_row(series)
+                    s.add(row)
+                    s.flush()
+                    return convert.series(row)
+            except IntegrityError:
+                if not self._transaction_taken(series.transaction_id):
+                    return None  # the pair's live series: another replica's follow-on
+                series = replace(series, transaction_id=_again(series.transaction_id))
+        return None
 
     def begin_series(self, series: SeriesRecord) -> SeriesRecord:
         """Record the intent to create a series before calling Graph (crash safety).
@@ -229,8 +245,7 @@ class SeriesRepository(Repository):
                     return existing
                 if tries >= AGAIN_LIMIT or not self._transaction_taken(series.transaction_id):
                     raise
-                series = replace(series, transaction_id=str(uuid.uuid5(
-                    _AGAIN, series.transaction_id)))
+                series = replace(series, transaction_id=_again(series.transaction_id))
 
     def _transaction_taken(self, transaction_id: str) -> bool:
         with self.session() as s:

@@ -68,7 +68,10 @@ def test_a_series_without_end_is_adopted_and_kept_not_extended(
     for step in range(16):  # eight days, twice a day: past the first meeting's agenda
         result = _run(settings, tenant, NOW + timedelta(hours=12 * step))
         assert result.failed_steps == [], result.failed_steps
-        assert result.schedule.failed == [] and result.schedule.extended == []
+        assert result.schedule.failed == []
+        # (The first run books Ben's follow-on: a new starter's weekly series ends when his
+        # weeks do. Rob's adopted series is never extended: see its series below.)
+        assert len(result.schedule.extended) == (0 if step else 1)
         adopted += result.schedule.adopted
     assert adopted == ["Mia Manager & Rob Report"]
 

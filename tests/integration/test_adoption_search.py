@@ -9,6 +9,7 @@ import asyncio
 import re
 import threading
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import httpx
@@ -52,10 +53,20 @@ def _run(settings: Any, tenant: SandboxTenant, now: datetime) -> Any:
 
 
 def _live_series(tenant: SandboxTenant) -> list[str]:
-    """The pairing tag of every live series in the managers' calendars."""
-    return sorted(next(p["value"] for p in s["singleValueExtendedProperties"]
-                       if p["id"] == PAIRING_PROPERTY)
-                  for m in MANAGERS for s in series_in(tenant, m))
+    """The pairing tag of every live series in the managers' calendars, once for a series
+    and the follow-ons booked after it (a new starter's weekly series and the one at their
+    role's cadence from when their weeks end): a duplicate overlaps it."""
+    ranges: dict[str, list[tuple[str, str]]] = {}
+    for s in (s for m in MANAGERS for s in series_in(tenant, m)):
+        tag = next(p["value"] for p in s["singleValueExtendedProperties"]
+                   if p["id"] == PAIRING_PROPERTY)
+        rng = s["recurrence"]["range"]
+        ranges.setdefault(tag, []).append((rng["startDate"], rng["endDate"]))
+    out = []
+    for tag, found in ranges.items():
+        found.sort()
+        out += [tag] * (1 + sum(b[0] <= a[1] for a, b in pairwise(found)))
+    return sorted(out)
 
 
 def _seed_tagged(tenant: SandboxTenant, mailbox: str, values: list[str]) -> None:

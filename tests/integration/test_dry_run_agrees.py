@@ -47,6 +47,9 @@ def _agree(settings, tenant: SandboxTenant, now: datetime):
     assert sorted(dry.created) == sorted(real.created)
     assert sorted(dry.planned) == sorted(real.planned)
     assert _labels(dry.ended) == _labels(real.ended)
+    # The same follow-ons (a series the dry run only plans has no id yet to name).
+    assert sorted(x.split(" to ", 1)[1] for x in dry.extended) == sorted(
+        x.split(" to ", 1)[1] for x in real.extended)
     return real
 
 
@@ -71,38 +74,44 @@ def test_dry_run_agrees_on_rollout_joiner_mover_leaver_and_recadence(settings) -
     assert "Max Lead & Rob Report" in second.created
     assert {"Mia Manager & Rob Report", "Mia Manager & Nia York"} <= set(
         _labels(second.ended))
-    # Ben (hired 2026-09-04) passes 90 days: weekly becomes monthly.
+    # Jo gets a report: monthly becomes fortnightly. (Ben, hired 2026-09-04, passes 90
+    # days by then: planned when he was booked, so his series change without an end.)
+    tenant.add_user("Kit Kid", "kit@contoso.example", manager="jo@contoso.example",
+                    hire_date=date(2024, 1, 1))
     third = _agree(settings, tenant, NOW + timedelta(days=20))
-    assert "Mia Manager & Ben New" in _labels(third.ended)
-    assert "Mia Manager & Ben New" in third.created
+    assert "Mia Manager & Jo Joiner" in _labels(third.ended)
+    assert "Mia Manager & Jo Joiner" in third.created
+    assert "Mia Manager & Ben New" not in _labels(third.ended) + third.created
 
 
 def test_cadence_change_leaves_no_gap_and_keeps_history(settings) -> None:
-    """A weekly new starter turning monthly: the monthly series' first meeting is within a
-    month of the last weekly one held, and the weekly series' stored history is untouched."""
+    """A manager of others whose report moves away turns monthly: the monthly series' first
+    meeting is within a month of the last fortnightly one held, and the fortnightly series'
+    stored history is untouched."""
     tenant = org()
     _run(settings, tenant, NOW, dry_run=False)
-    for days in range(1, 10, 2):  # mirrored as the days pass (Ben is 90 days in on 12-03)
+    for days in range(1, 20, 2):  # mirrored as the days pass
         _run(settings, tenant, NOW + timedelta(days=days), dry_run=False)
     store = Store(make_engine(settings.database.url))
-    ben = next(v for v in store.views() if v.report.email == "ben@contoso.example")
-    old = ben.series
-    assert old is not None and old.cadence == "weekly"
+    max_ = next(v for v in store.views() if v.report.email == "max@contoso.example")
+    old = max_.series
+    assert old is not None and old.cadence == "fortnightly"
     before = [(o.id, o.status, o.start) for o in store.occurrences(old.id)]
+    tenant.set_manager("zed@contoso.example", "mia@contoso.example")
     later = NOW + timedelta(days=20)
     _run(settings, tenant, later, dry_run=False)
     held = [o for o in store.occurrences(old.id) if o.end <= later
             and o.status not in ("cancelled", "declined")]
-    assert held, "the weekly series met before the change"
+    assert held, "the fortnightly series met before the change"
     last = max(o.start for o in held)
-    new = store.live_series(ben.pairing.id)
+    new = store.live_series(max_.pairing.id)
     assert new is not None and new.cadence == "monthly" and new.id != old.id
     assert new.first_date <= (last + timedelta(days=31)).date()
     after = {o.id: (o.id, o.status, o.start) for o in store.occurrences(old.id)}
     for row in before:
         # What had happened by the last run before the change stays recorded as it was (a
         # meeting held since is read back, as any other).
-        if row[2] <= NOW + timedelta(days=9):
+        if row[2] <= NOW + timedelta(days=19):
             assert after[row[0]] == row
 
 
@@ -120,14 +129,17 @@ def test_a_cadence_change_with_no_time_by_its_deadline_is_booked_later(
 
     monkeypatch.setattr(series_create, "choose_slot", nothing_by_the_deadline)
     tenant = org()
-    for days in (0, 1, 3, 5, 7, 9, 20):  # Ben, a weekly new starter, turns monthly
+    # Max, fortnightly from 12-08, turns monthly when Zed moves away after they met.
+    for days in (0, 1, 3, 5, 7, 9, 13, 16, 20):
+        if days == 20:
+            tenant.set_manager("zed@contoso.example", "mia@contoso.example")
         result = _run(settings, tenant, NOW + timedelta(days=days), dry_run=False)
         assert not result.schedule.failed
     # Where an admin sees it: the run's "needs a look" list.
     assert [line for line in result.schedule.needs_a_look
-            if line.startswith("Mia Manager & Ben New") and "one interval after" in line]
+            if line.startswith("Mia Manager & Max Lead") and "one interval after" in line]
     store = Store(make_engine(settings.database.url))
-    ben = next(v for v in store.views() if v.report.email == "ben@contoso.example")
-    new = store.live_series(ben.pairing.id)
+    max_ = next(v for v in store.views() if v.report.email == "max@contoso.example")
+    new = store.live_series(max_.pairing.id)
     assert new is not None and new.cadence == "monthly"
     assert "later than one interval after the last one" in new.slot_note

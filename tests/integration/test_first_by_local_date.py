@@ -12,6 +12,7 @@ import pytest
 
 import service.jobs.series_create as series_create
 from service.domain.cadence import add_months
+from service.domain.model import CadenceKind
 from service.sandbox import SandboxTenant
 from service.store.db import make_engine
 from service.store.repo import Store
@@ -23,7 +24,8 @@ SYDNEY = "AUS Eastern Standard Time"
 
 def test_first_by_counts_from_the_managers_local_date(settings_for, tmp_path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = settings_for(f"sqlite:///{tmp_path / 'first-by.db'}")
+    url = f"sqlite:///{tmp_path / 'first-by.db'}"
+    settings = settings_for(url, default_cadence=CadenceKind.WEEKLY)
     seen: list[date] = []
     real = series_create.choose_slot
 
@@ -36,13 +38,14 @@ def test_first_by_counts_from_the_managers_local_date(settings_for, tmp_path,
     t = SandboxTenant(seed="first-by-sydney", now=lambda: NOW)
     t.add_user("Sia Boss", "sia@contoso.example", time_zone=SYDNEY, hire_date=date(2019, 1, 1),
                working_hours={"startTime": "09:00:00.0000000", "endTime": "10:30:00.0000000"})
-    # A new starter (hired 2026-09-04): weekly until 90 days in, then monthly.
+    # Weekly, until the policy turns monthly. (A new starter's weeks ending is planned when
+    # the pair is booked instead: no new series, no deadline.)
     t.add_user("Ben New", "ben@contoso.example", manager="sia@contoso.example",
-               time_zone=SYDNEY, hire_date=date(2026, 9, 4))
+               time_zone=SYDNEY, hire_date=date(2019, 9, 4))
     for days in (0, 1, 3, 5, 7, 9):
         _run(settings, t, NOW + timedelta(days=days))
     later = NOW + timedelta(days=20)
-    _run(settings, t, later)
+    _run(settings_for(url), t, later)
     store = Store(make_engine(settings.database.url))
     (view,) = [v for v in store.views() if v.report.email == "ben@contoso.example"]
     assert view.series is not None and view.series.cadence == "monthly"

@@ -37,7 +37,11 @@ def test_future_joiners_series_avoids_the_managers_standing_meetings(settings_fo
     client_site(tenant, "boss@contoso.example")
     result = run(settings, tenant, NOW)
     assert len(result.schedule.created) == 1
-    (master,) = series_in(tenant, "boss@contoso.example")
+    # The weekly series, and its follow-on from when the joiner's weeks end (the same slot).
+    weekly, follow = sorted(series_in(tenant, "boss@contoso.example"),
+                            key=lambda s: s["recurrence"]["range"]["startDate"])
+    master = weekly
+    assert follow["recurrence"]["pattern"]["daysOfWeek"] == ["monday"]
     meetings = occurrences(master, NOW, NOW + timedelta(weeks=20))
     first = parse_graph_datetime(meetings[0]["start"]).astimezone(LONDON)
     assert first.date() >= first_day

@@ -338,3 +338,25 @@ def test_two_upgrades_at_once_on_an_empty_postgresql_database(empty_db_url) -> N
         thread.join()
     assert sorted(results, key=str) == sorted([(None, head_revision()),
                                                (head_revision(), head_revision())], key=str)
+
+
+def test_a_follow_on_a_returning_pair_planned_before_gets_a_new_transaction_id(
+        store: Store) -> None:
+    """A pair that came back can plan the very follow-on its ended series had (a new
+    starter moved away and back books the same weekly series and the same monthly one after
+    it): the follow-on takes the next transactionId rather than being taken for another
+    replica's extension (soak seed 21: no follow-on, so no meeting for six weeks)."""
+    p = pairing(store)
+    first = store.begin_series(series(p.id, "weekly"))
+    store.activate_series(first.id, event_id="e1", ical_uid="u1", now=NOW)
+    gone = store.begin_follow_on(first.id, series(p.id, "monthly"))
+    assert gone is not None
+    for ended in (first, gone):
+        store.end_series(ended.id, NOW, None)
+    back = store.begin_series(series(p.id, "weekly"))
+    store.activate_series(back.id, event_id="e2", ical_uid="u2", now=NOW)
+    follow = store.begin_follow_on(back.id, series(p.id, "monthly"))
+    assert follow is not None and follow.transaction_id not in ("weekly", "monthly")
+    assert store.live_series(p.id).id == follow.id
+    # Another replica's extension (the old series no longer live) is still not repeated.
+    assert store.begin_follow_on(back.id, series(p.id, "monthly")) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, time, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from service.domain.cadence import (
     extended_end,
     first_occurrence_on_or_after,
     needs_extension,
+    new_starter_change,
     new_starter_until,
     reason_for_the_pair,
     recurrence_for,
@@ -21,6 +23,7 @@ from service.domain.cadence import (
 )
 from service.domain.model import WEEK_INDEXES, CadenceKind, PairSpec, Person, Slot
 from service.domain.policy import CadencePolicy
+from service.domain.records import PairingRecord, PersonRecord
 from tests.support.graph_schema import assert_valid
 
 TODAY = date(2026, 10, 1)
@@ -141,6 +144,52 @@ def test_new_starter_until_is_first_day_out_of_the_window() -> None:
     assert choose_cadence(s, POLICY, until - timedelta(days=1)).kind is CadenceKind.WEEKLY
     assert choose_cadence(s, POLICY, until).kind is CadenceKind.MONTHLY
     assert new_starter_until(spec(None).report, POLICY) is None
+
+
+@pytest.mark.parametrize(("manages", "hired", "policy_kind", "expected"), [
+    (False, date(2026, 8, 1), None, CadenceKind.MONTHLY),
+    (True, date(2026, 8, 1), None, CadenceKind.FORTNIGHTLY),
+    (False, date(2026, 11, 1), None, CadenceKind.MONTHLY),  # not started yet
+    (False, date(2026, 8, 1), CadenceKind.FORTNIGHTLY, None),  # a group override
+    (False, date(2026, 8, 1), CadenceKind.WEEKLY, None),  # a pairs-file override
+    (False, None, None, None),
+])
+def test_new_starter_change_is_the_roles_cadence_from_the_day_after_the_window(
+        manages: bool, hired: date | None, policy_kind: CadenceKind | None,
+        expected: CadenceKind | None) -> None:
+    """The change choose_cadence makes when a new starter's days end, known in advance:
+    the day it makes it and the cadence from then (None where the new-starter rule did not
+    choose the cadence, so nothing changes then)."""
+    s = spec(hired, manages=manages, cadence=policy_kind if policy_kind is CadenceKind.WEEKLY
+             else None, groups=frozenset({"g"}) if policy_kind is CadenceKind.FORTNIGHTLY
+             else frozenset())
+    policy = replace(POLICY, group_overrides=(("g", CadenceKind.FORTNIGHTLY),))
+    now = choose_cadence(s, policy, TODAY)
+    pairing = PairingRecord(key="k", manager_id="m", report_id="r", cadence=str(now.kind),
+                            minutes=now.minutes, cadence_reason=now.reason)
+    report = PersonRecord(id="r", email="r@example.com", name="Report", hire_date=hired,
+                          manages_others=manages)
+    change = new_starter_change(pairing, report, policy)
+    if expected is None:
+        assert change is None
+        return
+    assert change is not None and change.kind is expected
+    assert change.on == new_starter_until(s.report, policy)
+    assert choose_cadence(s, policy, change.on).kind is expected
+    assert choose_cadence(s, policy, change.on - timedelta(days=1)).kind is now.kind
+
+
+def test_no_new_starter_change_when_the_roles_cadence_is_as_often() -> None:
+    """A new-starter cadence no more frequent than the role's changes nothing at the end."""
+    policy = replace(POLICY, new_starter=CadenceKind.FORTNIGHTLY)
+    s = spec(date(2026, 9, 1), manages=True)
+    now = choose_cadence(s, policy, TODAY)
+    pairing = PairingRecord(key="k", manager_id="m", report_id="r", cadence=str(now.kind),
+                            minutes=now.minutes, cadence_reason=now.reason)
+    report = PersonRecord(id="r", email="r@example.com", name="Report",
+                          hire_date=date(2026, 9, 1), manages_others=True)
+    assert now.reason.startswith("new starter")
+    assert new_starter_change(pairing, report, policy) is None
 
 
 # -- recurrence_for -----------------------------------------------------------------------

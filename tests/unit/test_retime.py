@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from service.domain.policy import CadencePolicy
 from service.domain.records import (
     OccurrenceRecord,
     PairingRecord,
@@ -27,6 +28,8 @@ from service.domain.retime import (
 from service.domain.series import occurrences
 from service.domain.stale import stale_reason
 from service.graph.wire import calendar_event
+
+POLICY = CadencePolicy()
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
@@ -181,10 +184,33 @@ def test_a_followed_series_is_stale_only_when_the_policy_changes() -> None:
                             status="active", cadence="fortnightly", minutes=30)
     chosen = _series(cadence="weekly", minutes=45, policy_cadence="fortnightly",
                      policy_minutes=30)
-    assert stale_reason(PairingView(pairing, person, person, chosen)) is None
-    assert stale_reason(PairingView(pairing, person, person, _series())) is not None
+    assert stale_reason(PairingView(pairing, person, person, chosen), POLICY) is None
+    assert stale_reason(PairingView(pairing, person, person, _series()), POLICY) is not None
     recadenced = replace(pairing, cadence="monthly", cadence_reason="policy")
-    assert "monthly" in (stale_reason(PairingView(recadenced, person, person, chosen)) or "")
+    why = stale_reason(PairingView(recadenced, person, person, chosen), POLICY)
+    assert "monthly" in (why or "")
+
+
+def test_a_new_starters_follow_on_is_not_a_cadence_change_before_their_weeks_end() -> None:
+    """Booked with the weekly series, monthly from the day the new starter's 90 days end:
+    while the pair is weekly (the pairs sync says so until that day) it is no change; one
+    starting before that day, or of another length, is."""
+    hired = date(2026, 9, 4)
+    until = hired + timedelta(days=91)
+    report = PersonRecord(id="u2", email="b@x.example", name="B", hire_date=hired)
+    pairing = PairingRecord(id=1, key="p-1", manager_id="u1", report_id="u2",
+                            status="active", cadence="weekly", minutes=30,
+                            cadence_reason="new starter (hired 2026-09-04, within 90 days)")
+    follow = replace(_series(cadence="monthly", minutes=30), first_date=until + timedelta(
+        days=5))
+    assert stale_reason(PairingView(pairing, report, report, follow), POLICY) is None
+    early = replace(follow, first_date=until - timedelta(days=1))
+    assert stale_reason(PairingView(pairing, report, report, early), POLICY) is not None
+    longer = replace(follow, minutes=45)
+    assert stale_reason(PairingView(pairing, report, report, longer), POLICY) is not None
+    # Once the 90 days are over the pair is monthly: it matches.
+    monthly = replace(pairing, cadence="monthly", cadence_reason="default")
+    assert stale_reason(PairingView(monthly, report, report, follow), POLICY) is None
 
 
 def test_the_zone_is_the_patterns_own() -> None:
