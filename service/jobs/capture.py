@@ -22,6 +22,7 @@ from service.domain.agenda import OpenAction
 from service.domain.body import END, START, block_text, fingerprint
 from service.domain.hours_fit import HOURS_MOVED_WHY
 from service.domain.htmltext import html_to_text
+from service.domain.instances import report_declined
 from service.domain.notes import action_fingerprint, parse_block
 from service.domain.readback import (
     CalendarRead,
@@ -40,7 +41,7 @@ from service.graph.wire import mailbox_gone
 from service.jobs.absence_due import working_days_of
 from service.jobs.context import JobContext
 from service.jobs.notes_seen import next_agendas
-from service.jobs.occurrences import calendar_read_at, report_declined
+from service.jobs.occurrences import calendar_read_at
 from service.jobs.retimed import MASTER_SELECT
 from service.store.calendar_delta import DeltaRepository
 from service.store.privacy import ERASED

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from service.domain.events import CalendarEvent
+from service.domain.instances import move_undone, occurrence_state
 from service.domain.readback import CalendarRead, owed, reach
 from service.domain.retime import (
     PATTERN_COLUMNS,
@@ -337,31 +338,6 @@ def _agenda_dropped(item: CalendarEvent, occ: Any) -> bool:
             and occ.captured_at is None)
 
 
-def report_declined(item: CalendarEvent, report_email: str) -> bool:
-    """Whether the report declined this occurrence (the organizer's copy carries each
-    attendee's answer)."""
-    # Graph's responseStatus word for the report's answer, not one of our states.
-    return any(a.email == report_email.lower() and a.response == "declined"
-               for a in item.attendees)
-
-
-def occurrence_state(item: CalendarEvent, report_email: str) -> tuple[str, datetime, datetime,
-                                                                      datetime]:
-    """(status, original start, start, end) of one instance as Graph returned it."""
-    assert item.start is not None and item.end is not None  # asked for in SELECT
-    start, end = item.start, item.end
-    original = item.slot or start
-    status = OccurrenceStatus.SCHEDULED
-    if item.cancelled:
-        status = OccurrenceStatus.CANCELLED
-    else:
-        if report_declined(item, report_email):
-            status = OccurrenceStatus.DECLINED
-        if status == OccurrenceStatus.SCHEDULED and start != original:
-            status = OccurrenceStatus.MOVED
-    return status, original, start, end
-
-
 async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
     """Upsert the occurrences of every live series that has one in the window to list now:
     an agenda falling due (the series whose stored due instant has come, one indexed read),
@@ -510,6 +486,9 @@ async def _rows(ctx: JobContext, series: Any, view: Any, lo: datetime, hi: datet
                "status": status}
         if previous is not None and _agenda_dropped(item, previous) and start >= lo:
             row["agenda_state"] = AgendaState.PENDING  # written again when due
+        if previous is not None and move_undone(previous, original, start):
+            # On the absent day again: checked again, as a meeting never moved.
+            row.update(absence_state=None, absence_checked_at=None, moved_reason=None)
         rows.append(row)
     # An occurrence missing from the list was deleted by the organizer, or moved out of the
     # window: one GET tells which (not one its series took with it: went_with_series).
