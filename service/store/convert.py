@@ -63,6 +63,11 @@ def columns_of(entity: Any, cls: type) -> list[Any]:
     return [getattr(entity, name) for name in _names(cls)]
 
 
+# A meeting's columns, as the reads of many meetings select them (``occurrence_from``):
+# built once, as an alias's columns are (proxying each column again costs the read).
+OCCURRENCE_COLUMNS = columns_of(OccurrenceRow, OccurrenceRecord)
+
+
 def person_from(values: Sequence[Any]) -> PersonRecord:
     """A person from the values of ``columns_of(..., PersonRecord)``."""
     out = dict(zip(_names(PersonRecord), values, strict=True))

@@ -121,7 +121,6 @@ def _forget_due(session: Session, _context: Any, _instances: Any) -> None:
     forget_due_of_managers(conn, managers)
 
 
-_OCCURRENCE = convert.columns_of(OccurrenceRow, OccurrenceRecord)
 # The people of a meeting's pairing, aliased once: an alias built per call proxies each of
 # the table's columns again, which cost more than running the candidate reads below.
 _MANAGER, _REPORT = aliased(PersonRow, name="manager"), aliased(PersonRow, name="report")
@@ -309,7 +308,7 @@ class DueRepository(Repository):
         out: dict[int, list[OccurrenceRecord]] = {i: [] for i in ids}
         with self.session() as s:
             for part in chunks(ids):
-                for values in s.execute(select(*_OCCURRENCE)
+                for values in s.execute(select(*convert.OCCURRENCE_COLUMNS)
                                         .where(OccurrenceRow.series_id.in_(part))
                                         .order_by(OccurrenceRow.original_start)):
                     occ = convert.occurrence_from(values)

@@ -120,7 +120,6 @@ def _adopt(s: Session, series_id: int, stored: list[OccurrenceRow],
 # A superseded series and its pairing's live one (retimed_before_follow_on), aliased once:
 # an alias built per call proxies every column again, most of that read's cost.
 _OLD, _NEW = aliased(SeriesRow, name="old"), aliased(SeriesRow, name="new")
-_OCCURRENCE = convert.columns_of(OccurrenceRow, OccurrenceRecord)
 
 
 class SeriesRepository(Repository):
@@ -477,7 +476,7 @@ class SeriesRepository(Repository):
         with self.session() as s:
             for part in chunks(ids):
                 for pid, *values in s.execute(
-                        select(SeriesRow.pairing_id, *_OCCURRENCE)
+                        select(SeriesRow.pairing_id, *convert.OCCURRENCE_COLUMNS)
                         .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
                         .where(SeriesRow.pairing_id.in_(part),
                                OccurrenceRow.status != OccurrenceStatus.WITHDRAWN, *recent)
@@ -522,7 +521,7 @@ class SeriesRepository(Repository):
                                        OccurrenceRow.original_start < end))
                 in_window = or_(*wanted)
                 out.update((o.id, o) for o in map(convert.occurrence_from, s.execute(
-                    select(*_OCCURRENCE)
+                    select(*convert.OCCURRENCE_COLUMNS)
                     .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
                     .where(in_window, OccurrenceRow.status != OccurrenceStatus.WITHDRAWN,
                            SeriesRow.status.in_(HOLDING_SERIES)))))
