@@ -350,6 +350,8 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
         due.setdefault(view.pairing.id, []).append((occ, series, view, first))
 
     gate = asyncio.Semaphore(PAIRS_AT_ONCE)
+    written: set[str] = set()  # the managers an agenda went in for, ...
+    refused: set[int] = set()  # ... and the pairs refused (403), this run
 
     async def one_pair(items: list[tuple[OccurrenceRecord, Any, PairingView, bool]],
                        fresh_of: dict[int, OccurrenceRecord], reads: PairReads) -> None:
@@ -371,8 +373,7 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
                     {"injected": report.injected, "updated": report.updated,
                      "kept": report.kept_person_edit,
                      "shared": report.not_private}.get(outcome, []).append(label)
-                    if view.pairing.agenda_denied_at is not None:
-                        store.set_agenda_denied(view.pairing.id, None)  # allowed again
+                    written.add(view.manager.id)
                 except ServiceError as exc:
                     report.failed.append(f"{label}: {exc}")
                     log.error("agenda.failed", extra={"occurrence": occ.id,
@@ -381,6 +382,7 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
                         # Refused on every run until an admin acts: `onetoone status`
                         # says so, and since when (the log alone repeats it unread).
                         store.set_agenda_denied(view.pairing.id, now)
+                        refused.add(view.pairing.id)
 
     order = list(due)
     for at in range(0, len(order), PAIRS_READ_AT_ONCE):
@@ -396,6 +398,10 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
                                    for pid in claimed))
         finally:
             store.release_many(claimed, ctx.worker_id)
+    if written:
+        # Allowed again in those mailboxes: each of their pairs marked refused is cleared,
+        # not only those with an agenda due (a monthly pair's would outlive the fix by weeks).
+        store.clear_agenda_denied(written, keep=refused)
     return report
 
 

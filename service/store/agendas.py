@@ -9,11 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from service.domain.records import TopicRecord
 from service.store import convert
-from service.store.base import Repository
+from service.store.base import Repository, chunks
 from service.store.models import OccurrenceRow, PairingRow, SeriesRow, TopicRow
 
 
@@ -48,6 +48,17 @@ class AgendaRepository(Repository):
             row = s.get(PairingRow, pairing_id)
             if row is not None and (since is None or row.agenda_denied_at is None):
                 row.agenda_denied_at = since
+
+    def clear_agenda_denied(self, managers: Iterable[str], keep: Iterable[int] = ()) -> None:
+        """Clear the refused mark of every pair of ``managers`` (an agenda went into their
+        calendars: allowed again), but ``keep``'s (refused in the same run: theirs is a
+        refusal of that meeting, not of the mailbox)."""
+        kept = sorted(set(keep))
+        with self.session() as s, s.begin():
+            for part in chunks(sorted(set(managers))):
+                s.execute(update(PairingRow).where(
+                    PairingRow.manager_id.in_(part), PairingRow.agenda_denied_at.is_not(None),
+                    PairingRow.id.not_in(kept)).values(agenda_denied_at=None))
 
     def agenda_memory(self, occurrence_id: int) -> AgendaMemory | None:
         """What the meeting's agenda was written with; None when it hasn't been written

@@ -2,7 +2,8 @@
 Calendars.Read, not Calendars.ReadWrite, or an access policy or RBAC scope changed after the
 series was booked): Graph refuses each agenda's update with 403 ErrorAccessDenied. That was
 said only in the worker log, on every run, and `onetoone status` showed nothing. Now status
-marks the pair, says since when and what to do, and stops once an agenda goes in."""
+marks the pair, says since when and what to do, and stops for each of the manager's pairs
+once an agenda goes into her calendar."""
 
 from __future__ import annotations
 
@@ -59,12 +60,19 @@ def test_an_agenda_graph_refuses_is_marked_in_status_until_one_goes_in(
             f"its meetings in {scenario.rob.manager.email}'s calendar since "
             f"{denied:%a %d %b %H:%M} UTC") in said
     assert "Calendars.ReadWrite" in said and "access policy" in said
+    mias = {v.pairing.id for v in scenario.store.views()
+            if v.manager.id == scenario.rob.manager.id}
+    others = {v.pairing.id for v in scenario.store.views()
+              if v.pairing.agenda_denied_at is not None} - {pid}
+    assert others and others <= mias  # Mia's other pair was refused too
     # The admin grants the permission: the next run writes the agenda, and the mark goes.
     scenario.tenant.reset_counters()
     at += timedelta(hours=12)
     scenario.at(at)
     assert scenario.store.pairing_occurrences(pid)[1].agenda_state == "injected"
     assert scenario.store.pairing(pid).agenda_denied_at is None
-    # (Mia's other pair, whose next agenda is not due yet, is still marked.)
+    # Mia's other pair, whose next agenda is not due for weeks, is allowed again too: it
+    # is her mailbox the permission covers (it stayed marked until its own next agenda).
+    assert all(scenario.store.pairing(other).agenda_denied_at is None for other in others)
     assert f"{rob_line(scenario)} Microsoft Graph has refused" not in status(
         scenario, at, monkeypatch, tmp_path)
