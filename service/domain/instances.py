@@ -3,7 +3,8 @@ whether the report declined it or an absence move of ours was undone (pure)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from service.domain.events import CalendarEvent
 from service.domain.records import OccurrenceRecord
@@ -41,3 +42,9 @@ def move_undone(previous: OccurrenceRecord, original: datetime, start: datetime)
     every exception of it (MS-OXOCAL 3.1.4.7.3.5), or she put it back herself."""
     return (previous.absence_state == AbsenceState.MOVED and start == original
             and previous.start != original)
+
+
+def before_first_day(start: datetime, first_date: date, time_zone: str) -> bool:
+    """Whether a meeting starts before the recorded first day of its series (in the series'
+    zone): the manager moved the whole series earlier in Outlook."""
+    return start.astimezone(ZoneInfo(time_zone)).date() < first_date

@@ -32,6 +32,8 @@ PATTERN_COLUMNS = ("cadence", "minutes", "weekday", "week_index", "start_time", 
 # against the manager's wish); once its last meeting is over the pair's new series in
 # Outlook is taken on, or the pair is shown as ended there (``jobs.series_found``).
 CUT = "cut short in Outlook by the manager"
+# How the note of a series the manager re-timed in Outlook starts (see jobs/retimed.py).
+RETIMED = "re-timed in Outlook"
 # Meetings to come that a re-timing can withdraw (settled ones stay as they are).
 OPEN = (OccurrenceStatus.SCHEDULED, OccurrenceStatus.MOVED, OccurrenceStatus.DECLINED)
 

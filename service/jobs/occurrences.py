@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from service.domain.events import CalendarEvent
-from service.domain.instances import move_undone, occurrence_state
+from service.domain.instances import before_first_day, move_undone, occurrence_state
 from service.domain.readback import CalendarRead, owed, reach
 from service.domain.retime import (
     PATTERN_COLUMNS,
@@ -251,12 +251,17 @@ def _moved_in(masters: dict[str, tuple[Any, Any]], rows: dict[str, tuple[Any, An
     live series (by its master id) that someone moved on its own (an exception), is not
     recorded and now starts before ``need``. Plain occurrences are listed when their
     agenda falls due, as ever: a new series, or a whole re-read, shows them all, and
-    listing them early would cost a listing more."""
+    listing them early would cost a listing more. But for one before the series' recorded
+    first day: the manager moved the whole series earlier (a follow-on booked months
+    ahead), and its agendas would fall due only on the old pattern."""
     out: dict[int, datetime] = {}
     for item in changes.events:
         hit = masters.get(item.series_master_id or "")
         if (hit is None or item.id in rows or item.cancelled or item.start is None
-                or not now <= item.start < need or item.type != "exception"):
+                or not now <= item.start < need):
+            continue
+        if item.type != "exception" and not (item.type == "occurrence" and before_first_day(
+                item.start, hit[0].first_date, hit[0].time_zone)):
             continue
         until = item.start + timedelta(minutes=1)
         out[hit[0].id] = max(until, out.get(hit[0].id, until))

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from service.domain.retime import CUT, adopted_columns, followable, is_cut
+from service.domain.retime import CUT, RETIMED, adopted_columns, followable, is_cut
 from service.errors import ServiceError
 from service.jobs.context import JobContext
 
@@ -49,7 +49,7 @@ async def outlook_pattern(ctx: JobContext, series: Any, view: Any, now: datetime
     end = columns.get("range_end", series.range_end)
     cut = end < series.range_end or (is_cut(series) and end == series.range_end)
     note = (f"{CUT} (to end {end}), seen {now:%Y-%m-%d}" if cut
-            else f"re-timed in Outlook by the manager, seen {now:%Y-%m-%d}")
+            else f"{RETIMED} by the manager, seen {now:%Y-%m-%d}")
     columns.update(slot_note=note, policy_cadence=view.pairing.cadence,
                    policy_minutes=view.pairing.minutes)
     (report.cut if cut and not is_cut(series) else report.retimed).append(label)

@@ -28,7 +28,7 @@ from service.domain.model import CadenceKind
 from service.domain.own_series import is_own
 from service.domain.pairing import PairAction
 from service.domain.records import PairingRecord, PairingView, SeriesRecord
-from service.domain.retime import PATTERN_COLUMNS, is_cut
+from service.domain.retime import PATTERN_COLUMNS, RETIMED, is_cut
 from service.domain.series import NO_END, outlook_range_end, slot_of
 from service.domain.series import occurrences as series_occurrences
 from service.domain.stale import stale_reason
@@ -72,6 +72,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
         extended = await self._extend()  # a dry run lists the follow-ons it would create
         await self._follow_cut()
         await self._carry_retimed()
+        await self._yield_to_moved()
         await self._repair_overlaps()
         # Pairs left to their own series whose look is due: those brought back (active
         # again) are booked below, by the same run.
@@ -293,6 +294,41 @@ class Scheduler(OverlapRepair, SeriesCreation):
                 continue
             await self._claimed(view, partial(self._carry_one, old=old, new=new))
 
+    async def _yield_to_moved(self) -> None:
+        """A follow-on the manager re-timed in Outlook to start on or before the last day of
+        the series it follows (she opened one of its meetings and moved the whole series
+        earlier): from its new first day the pair would meet on both patterns. Hers, the
+        later choice, stands: the older series' meetings from that day are cancelled one by
+        one (its past meetings and their exceptions untouched; all of it, not begun, goes
+        whole) and its stored end is the day before."""
+        store = self.ctx.store
+        for old, live in store.moved_before_predecessor_ends():
+            view = store.view_of_pairing(old.pairing_id)
+            if view is None or view.pairing.status != PairingStatus.ACTIVE:
+                continue  # (a pair that ended has every series ended whole)
+            line = (f"{view.manager.name} & {view.report.name}: series {old.id} from "
+                    f"{live.first_date} (the series after it, re-timed in Outlook by the "
+                    "manager, starts then)")
+            if self.dry_run or await self._claimed(view, partial(self._yield_one, old=old,
+                                                                  live=live)):
+                self.report.ended.append(line)
+
+    async def _yield_one(self, view: PairingView, *, old: SeriesRecord,
+                         live: SeriesRecord) -> bool:
+        store = self.ctx.store
+        fresh = store.live_series(view.pairing.id)
+        if fresh is None or (fresh.id, fresh.first_date) != (live.id, live.first_date):
+            return False  # changed since we looked
+        why = (f"{view.manager.name} moved your 1-2-1s to a new series from "
+               f"{live.first_date:%A %d %B %Y}")
+        if live.first_date <= old.first_date:
+            await self._end_one(old, why)  # none of it is to happen
+            return True
+        cut = datetime.combine(live.first_date, time(0), tzinfo=ZoneInfo(live.time_zone))
+        await self.cancel_future(old, f"{why}: this meeting is replaced.", cut)
+        store.update_series(old.id, self.now, range_end=live.first_date - timedelta(days=1))
+        return True
+
     async def _carry_one(self, view: PairingView, old: SeriesRecord,
                          new: SeriesRecord) -> bool:
         store = self.ctx.store
@@ -339,7 +375,7 @@ def takes_retime(new: SeriesRecord, follow: SeriesRecord) -> bool:
     ``new``, the follow-on of the series before it that the manager re-timed in Outlook (its
     pattern carried on), and was not itself re-timed by the manager there (that choice, the
     later one, stands) nor is being moved."""
-    if follow.slot_note.startswith(("re-timed in Outlook", MOVING, KEPT)):
+    if follow.slot_note.startswith((RETIMED, MOVING, KEPT)):
         return False
     return any(getattr(new, name) != getattr(follow, name) for name in PATTERN_COLUMNS
                if name not in ("first_date", "range_end"))

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from service.domain.records import OccurrenceRecord, SeriesRecord
+from service.domain.retime import RETIMED
 from service.domain.status import (
     HOLDING_SERIES,
     LIVE_SERIES,
@@ -183,6 +184,19 @@ class SeriesRepository(Repository):
                     new.status == SeriesStatus.ACTIVE, new.event_id.is_not(None),
                     new.first_date >= day)
                 .order_by(new.id, old.first_date, old.id))]
+
+    def moved_before_predecessor_ends(self) -> list[tuple[SeriesRecord, SeriesRecord]]:
+        """(superseded series, its pairing's live series) where the manager re-timed the
+        live one in Outlook to start on or before the other's last day: the pair would meet
+        on both patterns until then (see Scheduler._yield_to_moved)."""
+        old, new = _OLD, _NEW
+        with self.session() as s:
+            return [(convert.series(a), convert.series(b)) for a, b in s.execute(
+                select(old, new).join(new, new.pairing_id == old.pairing_id).where(
+                    old.status == SeriesStatus.SUPERSEDED, old.event_id.is_not(None),
+                    new.status == SeriesStatus.ACTIVE, new.event_id.is_not(None),
+                    new.slot_note.startswith(RETIMED), new.first_date <= old.range_end)
+                .order_by(new.id, old.id))]
 
     def pairing_series(self, pairing_id: int) -> list[SeriesRecord]:
         """Every series a pairing ever had (any status), oldest first."""

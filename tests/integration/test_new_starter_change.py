@@ -169,3 +169,34 @@ def test_a_new_starter_moved_away_and_back_is_booked_through_their_change(settin
                                   now + timedelta(days=120)) if m.date() >= UNTIL]
     assert len(later) >= 3
     assert all(timedelta(days=28) <= b - a <= timedelta(days=35) for a, b in pairwise(later))
+
+
+def test_a_follow_on_the_manager_moves_earlier_takes_over_from_its_new_first_day(
+        settings) -> None:
+    """Mia opens Ben's monthly follow-on (its first meeting months ahead) and moves the
+    whole series to start on a Monday while his weekly ones still run: from that day the
+    pair would meet on both. Her later choice stands: the weekly meetings from then are
+    cancelled (one mail each), those before stay, and the monthly series goes on as she
+    set it (soak seed 21: two series of one pair side by side for months)."""
+    tenant = org()
+    run(settings, tenant, NOW)
+    (follow,) = [s for s in series_in(tenant, MIA) if "Ben New" in s["subject"]
+                 and s["recurrence"]["pattern"]["type"] != "weekly"]
+    monday = datetime(2026, 11, 30, 14, 0, tzinfo=LONDON)
+    rule = {"pattern": {"type": "relativeMonthly", "interval": 1, "daysOfWeek": ["monday"],
+                        "index": "last", "firstDayOfWeek": "sunday"},
+            "range": {**follow["recurrence"]["range"], "startDate": monday.date().isoformat()}}
+    tenant.person_retime_series(MIA, follow["id"], monday, monday + timedelta(minutes=30),
+                                rule)
+    weekly_before = _meetings(settings, tenant, BEN, "Ben New", NOW, monday)
+    for days in (1, 2, 3):
+        result = run(settings, tenant, NOW + timedelta(days=days))
+        assert result.schedule.failed == [], days
+    meetings = _meetings(settings, tenant, BEN, "Ben New", NOW, NOW + timedelta(days=200))
+    assert [m for m in meetings if m < monday] == weekly_before
+    later = [m for m in meetings if m >= monday]
+    assert later[0] == monday and {(m.weekday(), m.time()) for m in later} == {(0, monday.time())}
+    assert len(tenant.meeting_messages(BEN, "cancel")) == 1  # the one weekly left (2 Dec)
+    # A second look changes nothing (the older series ends the day before, for good).
+    run(settings, tenant, NOW + timedelta(days=4))
+    assert len(tenant.meeting_messages(BEN, "cancel")) == 1
