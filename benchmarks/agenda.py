@@ -28,8 +28,8 @@ from service.config import default_settings
 from service.domain.agenda import AgendaPolicy, OpenAction, Topic, build_agenda
 from service.domain.body import MARKERS
 from service.domain.questions import load_bank, pick_question
-from service.jobs.agenda import inject_agendas
-from service.jobs.capture import capture_notes
+from service.jobs.agenda import AgendaReport, inject_agendas
+from service.jobs.capture import CaptureReport, capture_notes
 from service.jobs.occurrences import sync_occurrences
 from service.jobs.outbox import queue_mail, send_outbox
 from service.jobs.tick import tick
@@ -77,9 +77,9 @@ def loop(pairs: int, weeks: int) -> None:
                     before = ctx.graph.transport.stats.requests
                     result = await job(ctx, now)
                     counts[name] += ctx.graph.transport.stats.requests - before
-                    if name == "agenda":
+                    if isinstance(result, AgendaReport):
                         injected += len(result.injected) + len(result.updated)
-                    if name == "capture":
+                    if isinstance(result, CaptureReport):
                         captured += len(result.held) + len(result.without_notes)
                         held += len(result.held)
 
