@@ -21,12 +21,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from benchmarks.soak_people import GROUP_NY, HOLIDAYS, People, stamp
 from service.domain.absence import holiday_calendar
 from service.domain.model import WEEKDAYS
 from service.domain.retime import is_cut
 from service.domain.status import PairingStatus
+from service.domain.timezones import to_iana
 from service.graph.payloads import PAIRING_PROPERTY
 from service.sandbox.occurrences import occurrences as sandbox_occurrences
 
@@ -249,8 +251,12 @@ class Checks:
 
     # -- leave, holidays, working days -------------------------------------------------
 
-    def days_off(self, email: str, day: date) -> str:
-        """Why ``day`` is not a working day for this person, or ''."""
+    def days_off(self, email: str, day: date, span: tuple[datetime, datetime] | None = None
+                 ) -> str:
+        """Why ``day`` is not a working day for this person, or ''. Leave is judged by its
+        instants when ``span`` (the meeting's) is given: an all-day event keeps the zone it
+        was booked in (free/busy, what onetoone reads, says the same), so for someone who
+        moved abroad since, the day in their new zone is not what it covers."""
         user = self.t.find_user(email)
         if user is None:
             return ""
@@ -264,8 +270,16 @@ class Checks:
         if day in holidays:
             return f"holiday {holidays[day]}"
         for e in self.t.state["events"].get(user["id"], {}).values():
-            if e.get("isAllDay") and e.get("showAs") == "oof" and (
-                    e["start"]["dateTime"][:10] <= day.isoformat() < e["end"]["dateTime"][:10]):
+            if not (e.get("isAllDay") and e.get("showAs") == "oof"):
+                continue
+            if span is None:
+                if e["start"]["dateTime"][:10] <= day.isoformat() < e["end"]["dateTime"][:10]:
+                    return "leave"
+                continue
+            zone = ZoneInfo(to_iana(e["start"].get("timeZone") or "UTC"))
+            first = datetime.fromisoformat(e["start"]["dateTime"][:19]).replace(tzinfo=zone)
+            last = datetime.fromisoformat(e["end"]["dateTime"][:19]).replace(tzinfo=zone)
+            if first < span[1] and span[0] < last:
                 return "leave"
         return ""
 
@@ -294,7 +308,7 @@ class Checks:
                 self.moved_seen.add((o.id, o.start))
                 for who in (v.manager, v.report):
                     day = self.local_day(who.email, o.start)
-                    off = self.days_off(who.email, day)
+                    off = self.days_off(who.email, day, (o.start, o.end))
                     if off:
                         self.bad(f"{v.manager.email} / {v.report.email} meeting moved to {day} "
                                  f"onto {who.email}'s {off} (from {o.original_start}, reason "
@@ -336,7 +350,7 @@ class Checks:
                         self.known.add(f"meetings outside {who.email}'s working hours (a "
                                        f"move abroad since booking?): {pair(v)}")
                     day = self.local_day(who.email, o.start)
-                    off = self.days_off(who.email, day)
+                    off = self.days_off(who.email, day, (o.start, o.end))
                     moved_at = self.p.relocated_at.get(who.email.lower())
                     if off.startswith("holiday") and moved_at is not None and (
                             o.start - moved_at < RELOCATION_NOTICED):
