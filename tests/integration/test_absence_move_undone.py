@@ -12,19 +12,11 @@ from pathlib import Path
 
 from service.app import job_context
 from service.domain.records import OccurrenceRecord
-from service.store.db import make_engine
-from service.store.repo import Store
-from tests.integration.test_absences import LONDON, MIA, ROB, START, org, run_tick, settings_at
+from tests.integration.test_absences import LONDON, MIA, ROB, START, rob_booked, run_tick
 
 
 def test_a_move_the_manager_undid_is_made_again(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'undone.db'}"
-    settings = settings_at(tmp_path, db)
-    tenant = org()
-    store = Store(make_engine(db))
-    run_tick(settings, tenant, START)
-    rob = next(v for v in store.views() if v.report.email == ROB)
-    assert rob.series is not None and rob.series.event_id is not None
+    settings, tenant, store, rob = rob_booked(tmp_path, "undone.db")
     series = rob.series
     friday = date(2026, 12, 18)
     tenant.add_absence(ROB, friday, friday)

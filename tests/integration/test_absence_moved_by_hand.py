@@ -14,31 +14,21 @@ from service.app import job_context
 from service.domain.absence import decide, placed_by_hand
 from service.domain.model import CadenceKind
 from service.domain.records import OccurrenceRecord
-from service.store.db import make_engine
-from service.store.repo import Store
 from tests.integration.test_absences import (
     LONDON,
     MIA,
-    ROB,
     START,
     at,
     choose,
     leave,
-    org,
     person,
+    rob_booked,
     run_tick,
-    settings_at,
 )
 
 
 def test_a_meeting_moved_by_hand_onto_a_busy_day_stays_there(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'by_hand.db'}"
-    settings = settings_at(tmp_path, db)
-    tenant = org()
-    store = Store(make_engine(db))
-    run_tick(settings, tenant, START)
-    rob = next(v for v in store.views() if v.report.email == ROB)
-    assert rob.series is not None and rob.series.event_id is not None
+    settings, tenant, store, rob = rob_booked(tmp_path, "by_hand.db")
     series = rob.series
 
     async def friday_11th() -> tuple[str, datetime, datetime]:

@@ -288,6 +288,18 @@ def settings_at(tmp: Path, db: str, **holidays: object):
     return dataclasses.replace(s, holidays=dataclasses.replace(s.holidays, **holidays))
 
 
+def rob_booked(tmp: Path, name: str) -> tuple[Any, SandboxTenant, Store, Any]:
+    """(settings, tenant, store, Rob's pair) once the first tick booked the org's series."""
+    db = f"sqlite:///{tmp / name}"
+    settings = settings_at(tmp, db)
+    tenant = org()
+    store = Store(make_engine(db))
+    run_tick(settings, tenant, START)
+    rob = next(v for v in store.views() if v.report.email == ROB)
+    assert rob.series is not None and rob.series.event_id is not None
+    return settings, tenant, store, rob
+
+
 def run_tick(settings, tenant: SandboxTenant, now: datetime) -> None:
     tenant.now = lambda: now
 
