@@ -169,7 +169,9 @@ def _unreadable(series: Any, mailbox: str, now: datetime) -> str:
     since = series.listing_failed_at
     retry = series.listing_retry_at
     again = (f"tried again from {retry:%a %d %b %H:%M} UTC" if retry is not None and retry > now
-             else "tried again on the next run")
+             # Past its retry instant it waits for its next listing: an agenda falling
+             # due, or a change seen in the calendar (not necessarily the next run).
+             else "read again when its next agenda falls due")
     return (f"its meetings in {mailbox}'s calendar could not be read since "
             f"{since:%a %d %b %H:%M} UTC, so no agenda is written there; {again} (the "
             "worker log's occurrences.failed lines say why; a mailbox outside the app's "

@@ -79,6 +79,10 @@ def test_status_names_pairs_whose_calendar_cannot_be_read(runner: CliRunner) -> 
     assert f"{MIA}'s calendar could not be read since" in said, said
     assert "no agenda is written there" in said and "tried again" in said, said
     assert "calendar unreadable" not in row_of(shown, SAL), shown
+    # Its retry instant passed with no run since: not promised for "the next run" (one with
+    # nothing to list in it leaves it be), but for its next listing.
+    later = " ".join(details_of(_status(runner, "2026-12-20T09:00:00Z"), ROB).split())
+    assert "read again when its next agenda falls due" in later, later
 
     # Back in the policy's scope: the next listing succeeds and status stops saying so.
     _block(False)
