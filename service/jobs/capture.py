@@ -22,7 +22,7 @@ from service.domain.agenda import OpenAction
 from service.domain.body import END, START, block_text, fingerprint
 from service.domain.hours_fit import HOURS_MOVED_WHY
 from service.domain.htmltext import html_to_text
-from service.domain.instances import report_declined
+from service.domain.instances import move_undone, report_declined
 from service.domain.notes import action_fingerprint, parse_block
 from service.domain.readback import (
     CalendarRead,
@@ -201,9 +201,17 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
         return
     start, end = event.start, event.end
     if end + timedelta(minutes=ctx.settings.agenda.grace_minutes) > now:
-        # Moved to later since we last looked: it hasn't happened yet.
-        store.update_occurrence(occ.id, now, start=start, end=end,
-                                status=OccurrenceStatus.MOVED)
+        # Moved to later since we last looked: it hasn't happened yet. Or back on its own
+        # slot: a whole-series edit in Outlook dropped a move of ours off an absence (the
+        # absence check then looks at it again, as at a meeting never moved).
+        status = (OccurrenceStatus.MOVED if start != occ.original_start
+                  else OccurrenceStatus.SCHEDULED)
+        if (report_declined(event, view.report.email) if event.attendees
+                else occ.status == OccurrenceStatus.DECLINED):
+            status = OccurrenceStatus.DECLINED
+        again = (dict(absence_state=None, absence_checked_at=None, moved_reason=None)
+                 if move_undone(occ, occ.original_start, start) else {})
+        store.update_occurrence(occ.id, now, start=start, end=end, status=status, **again)
         return
     if (start, end) != (occ.start, occ.end):  # moved earlier: the reminder follows it
         store.update_occurrence(occ.id, now, start=start, end=end)

@@ -84,6 +84,26 @@ def unread_since_due(ctx: JobContext, firsts: list[tuple[OccurrenceRecord, str]]
     return out
 
 
+def still_to_come(ctx: JobContext, firsts: list[tuple[OccurrenceRecord, str]]
+                  ) -> dict[str, list[tuple[OccurrenceRecord, SeriesRecord, PairingView]]]:
+    """Mailbox -> the meetings among ``firsts`` (whose notes fell due by their recorded
+    time), with their series and pairing, of series the sync follows: one of them may not
+    have happened. A whole-series edit in Outlook (a new end date) drops every exception,
+    so a meeting onetoone moved earlier goes back to its own, later slot, and the read of
+    its calendar made for its notes is then the first to say so: the sync follows it as a
+    meeting to come (its absence check made again before it)."""
+    if not firsts:
+        return {}
+    views = ctx.store.series_views({occ.series_id for occ, _mailbox in firsts})
+    out: dict[str, list[tuple[OccurrenceRecord, SeriesRecord, PairingView]]] = {}
+    for occ, mailbox in firsts:
+        found = views.get(occ.series_id)
+        if found is not None and found.series.status in (
+                SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED) and occ.rebook_of is None:
+            out.setdefault(mailbox, []).append((occ, found.series, found.view))
+    return out
+
+
 def typed_in_agenda(ctx: JobContext, reads: dict[str, CalendarRead]) -> list[int]:
     """The meetings not read back yet that these reads list with something typed in their
     agenda, or their agenda gone (to be marked changed: their notes are then read from

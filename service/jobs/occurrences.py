@@ -47,6 +47,7 @@ from service.jobs.context import JobContext
 from service.jobs.notes_seen import (
     first_reads_due,
     next_agendas,
+    still_to_come,
     typed_in_agenda,
     unread_since_due,
 )
@@ -169,6 +170,7 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
             by_mailbox[series.mailbox.lower()][occ.event_id] = (series, view, occ)
     need = window(ctx, now)[1]
     by_master = _live_series_of(ctx, due)
+    came_due = still_to_come(ctx, firsts)
     back = reach(recapture)
     out: dict[int, tuple[datetime, Any, Any]] = {}
     new_links: dict[str, DeltaLink | None] = {}
@@ -190,6 +192,11 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
             # (Gone with no live series in it: capture settles the meetings left to re-read.)
             log.warning("occurrences.failed", extra={"mailbox": mailbox, "error": str(exc)})
             continue
+        events = {e.id: e for e in changes.events}
+        for occ, series, view in came_due.get(mailbox, ()):  # listed later than recorded
+            e = events.get(occ.event_id)
+            if e is not None and not e.cancelled and e.start is not None and e.start >= now:
+                rows[occ.event_id] = (series, view, occ)
         # Not a plain occurrence: delta shows one without its body or attendees (the agenda
         # written from it would drop the rest of the invite), so it is listed or read instead.
         ctx.saw(e for e in changes.events if e.id in rows and e.type != "occurrence")
@@ -206,7 +213,7 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
             out[series_id] = (max(until, before[0]) if before else until, *views[series_id])
         new_links[mailbox] = DeltaLink(changes.link, start, end) if changes.link else None
         ctx.calendars_read[mailbox] = CalendarRead(
-            {e.id: e for e in changes.events}, frozenset(changes.removed), changes.full,
+            events, frozenset(changes.removed), changes.full,
             start, end)
     # Meetings read back lately: a calendar read that lists one changed has it read again,
     # and one that does not vouches for it (see domain.readback). Looked up after the reads,
