@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -66,6 +66,9 @@ NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 # given, None: not known) can have its agenda due (None: no such bound); see
 # agenda_candidates.
 AgendaCutoff = Callable[[str, tuple[int, ...] | None], datetime | None]
+# How far after its own slot a meeting can be moved: Exchange keeps a moved occurrence
+# before the day of the series' next one, a month on at most (ErrorOccurrenceCrossingBoundary).
+MOVED_REACH = timedelta(days=32)
 # Series whose meetings are in a calendar: the ones the occurrence sync looks after.
 SYNCED = (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED)
 
@@ -435,14 +438,21 @@ class DueRepository(Repository):
 
     def followed_starts(self, start: datetime, end: datetime) -> dict[str, list[datetime]]:
         """The starts of the meetings ``followed_from`` finds in [start, end), by the
-        series' mailbox (lower case): just what tells whose calendar to read."""
+        series' mailbox (lower case): just what tells whose calendar to read. A meeting
+        moved later than its own slot counts by its slot: an edit of the whole series in
+        Outlook (a new end date) drops the move, and it is back there."""
         out: dict[str, list[datetime]] = {}
         with self.session() as s:
-            for mailbox, at in s.execute(select(SeriesRow.mailbox, OccurrenceRow.start)
-                                         .join(SeriesRow,
-                                               SeriesRow.id == OccurrenceRow.series_id)
-                                         .where(_followed(start), OccurrenceRow.start < end)):
-                out.setdefault(mailbox.lower(), []).append(at)
+            # (By start, indexed: a meeting moved from its slot stays within its cadence.)
+            for mailbox, at, slot in s.execute(
+                    select(SeriesRow.mailbox, OccurrenceRow.start, OccurrenceRow.original_start)
+                    .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+                    .where(_followed(start), OccurrenceRow.start < end + MOVED_REACH,
+                           or_(OccurrenceRow.start < end,
+                               (OccurrenceRow.original_start >= start)
+                               & (OccurrenceRow.original_start < end)))):
+                out.setdefault(mailbox.lower(), []).append(min(at, slot) if slot >= start
+                                                           else at)
         return out
 
     def followed_from(self, start: datetime, end: datetime | None = None,

@@ -16,7 +16,16 @@ from service.domain.records import OccurrenceRecord
 from service.jobs.capture import capture_notes
 from service.sandbox import SandboxTenant
 from service.store.repo import Store
-from tests.integration.test_absences import LONDON, MIA, ROB, START, rob_booked, run_tick
+from tests.integration.test_absences import (
+    LONDON,
+    MIA,
+    ROB,
+    START,
+    YAN,
+    ZED,
+    rob_booked,
+    run_tick,
+)
 
 
 def test_a_move_the_manager_undid_is_made_again(tmp_path: Path) -> None:
@@ -130,3 +139,57 @@ def test_a_move_undone_found_by_reading_the_meeting_for_its_notes_is_checked_aga
     assert occ.status == "scheduled" and occ.absence_state is None and occ.captured_at is None
     run_tick(settings, tenant, now + timedelta(minutes=5))
     _checked_again(store, moved, now + timedelta(minutes=5))
+
+
+def test_a_move_to_a_later_day_undone_is_seen_before_the_meeting_s_own_slot(
+        tmp_path: Path) -> None:
+    """Moved off Yan's leave to the Monday after, the Friday meeting is recorded at its new,
+    later time; the manager's edit of the whole series puts it back on the Friday. Zed's
+    calendar is read once a meeting of his is a day away, and the meeting counts by its own
+    slot for that: his calendar is read before the Friday, the meeting found there, and
+    moved off the leave again. (By its recorded Monday, nothing read his calendar before
+    the Friday: Yan had a 1-2-1 on his day off.)"""
+    settings, tenant, store, _rob = rob_booked(tmp_path, "undone-later.db")
+    yan = next(v for v in store.views() if v.report.email == YAN)
+    series = yan.series
+    assert series is not None and series.event_id
+    friday = date(2026, 12, 18)
+    tenant.add_absence(YAN, date(2026, 12, 15), friday)  # Tuesday to Friday
+
+    def meeting() -> OccurrenceRecord | None:
+        return next((o for o in store.pairing_occurrences(yan.pairing.id)
+                     if o.original_start.astimezone(LONDON).date() == friday), None)
+
+    now = START
+    while (occ := meeting()) is None or occ.absence_state != "moved":
+        now += timedelta(hours=12)
+        assert now < datetime(2026, 12, 18, tzinfo=UTC)
+        run_tick(settings, tenant, now)
+    assert occ.start > occ.original_start, occ  # moved to the Monday after
+    raw = tenant.state["events"][tenant.user(ZED)["id"]][series.event_id]
+    recurrence = copy.deepcopy(raw["recurrence"])
+    recurrence["range"] = {**recurrence["range"], "type": "endDate", "endDate": "2027-03-26"}
+    first = datetime.fromisoformat(raw["start"]["dateTime"][:19]).replace(tzinfo=LONDON)
+    # The edit comes after the Monday meeting's agenda went in (its series listed then), and
+    # before the first run less than a day ahead of the Friday.
+    while now + timedelta(hours=12) <= occ.original_start - timedelta(hours=24):
+        now += timedelta(hours=12)
+        run_tick(settings, tenant, now)
+    before = meeting()
+    assert before is not None and before.agenda_state == "injected", before
+    assert before.start == occ.start, before
+    tenant.person_retime_series(ZED, series.event_id, first,
+                                first + timedelta(minutes=series.minutes), recurrence)
+    now += timedelta(hours=12)
+    run_tick(settings, tenant, now)
+    after = meeting()
+    assert after is not None and after.absence_checked_at == now, after  # looked at again
+
+    async def in_outlook() -> datetime | None:  # where the meeting is, as Zed's calendar says
+        async with job_context(settings, now, sandbox=tenant) as ctx:
+            found = await ctx.graph.get_event(series.mailbox, occ.event_id, "start,end")
+        return found.start if found is not None else None
+
+    held_at = asyncio.run(in_outlook())
+    assert held_at is not None and held_at == after.start, (held_at, after)
+    assert held_at.astimezone(LONDON).date() != friday or after.absence_state == "no_slot"
