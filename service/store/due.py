@@ -439,7 +439,7 @@ class DueRepository(Repository):
     def followed_starts(self, start: datetime, end: datetime) -> dict[str, list[datetime]]:
         """The starts of the meetings ``followed_from`` finds in [start, end), by the
         series' mailbox (lower case): just what tells whose calendar to read. A meeting
-        moved later than its own slot counts by its slot: an edit of the whole series in
+        moved later than its own slot counts by its slot too: an edit of the whole series in
         Outlook (a new end date) drops the move, and it is back there."""
         out: dict[str, list[datetime]] = {}
         with self.session() as s:
@@ -451,8 +451,8 @@ class DueRepository(Repository):
                            or_(OccurrenceRow.start < end,
                                (OccurrenceRow.original_start >= start)
                                & (OccurrenceRow.original_start < end)))):
-                out.setdefault(mailbox.lower(), []).append(min(at, slot) if slot >= start
-                                                           else at)
+                out.setdefault(mailbox.lower(), []).extend(
+                    (at, slot) if at != slot and slot >= start else (at,))
         return out
 
     def followed_from(self, start: datetime, end: datetime | None = None,

@@ -15,6 +15,7 @@ from service.app import job_context
 from service.domain.records import OccurrenceRecord
 from service.jobs.capture import capture_notes
 from service.sandbox import SandboxTenant
+from service.store.calendar_delta import DeltaRepository
 from service.store.repo import Store
 from tests.integration.test_absences import (
     LONDON,
@@ -193,3 +194,11 @@ def test_a_move_to_a_later_day_undone_is_seen_before_the_meeting_s_own_slot(
     held_at = asyncio.run(in_outlook())
     assert held_at is not None and held_at == after.start, (held_at, after)
     assert held_at.astimezone(LONDON).date() != friday or after.absence_state == "no_slot"
+    # Watched by its new time as well: read again on the eve of it.
+    box = series.mailbox.lower()
+    while now + timedelta(hours=12) < held_at:
+        now += timedelta(hours=12)
+        run_tick(settings, tenant, now)
+    link = DeltaRepository(store.engine).delta_links({box}).get(box)
+    assert link is not None and link.read_at is not None
+    assert held_at - timedelta(hours=24) <= link.read_at < held_at, (link, held_at)
