@@ -28,43 +28,57 @@ from tests.integration.test_absences import (
     run_tick,
 )
 
+FRIDAY = date(2026, 12, 18)
+
+
+def _moved_off(settings: Any, tenant: SandboxTenant, store: Store, pairing_id: int,
+               by: datetime) -> tuple[OccurrenceRecord, datetime]:
+    """Runs every 12 hours until onetoone has moved the pair's Friday meeting off the
+    absence (before ``by``): (the meeting as moved, that run's instant)."""
+    now = START
+    while (occ := _friday(store, pairing_id)) is None or occ.absence_state != "moved":
+        now += timedelta(hours=12)
+        assert now < by
+        run_tick(settings, tenant, now)
+    return occ, now
+
+
+def _friday(store: Store, pairing_id: int) -> OccurrenceRecord | None:
+    return next((o for o in store.pairing_occurrences(pairing_id)
+                 if o.original_start.astimezone(LONDON).date() == FRIDAY), None)
+
+
+def _end_date_in_outlook(tenant: SandboxTenant, manager: str, series: Any) -> None:
+    """The manager gives the series an end date in Outlook's series form (its time kept):
+    Exchange drops every exception of it, onetoone's move too."""
+    raw = tenant.state["events"][tenant.user(manager)["id"]][series.event_id]
+    recurrence = copy.deepcopy(raw["recurrence"])
+    recurrence["range"] = {**recurrence["range"], "type": "endDate", "endDate": "2027-03-26"}
+    first = datetime.fromisoformat(raw["start"]["dateTime"][:19]).replace(tzinfo=LONDON)
+    tenant.person_retime_series(manager, series.event_id, first,
+                                first + timedelta(minutes=series.minutes), recurrence)
+
+
+def _runs_until(settings: Any, tenant: SandboxTenant, now: datetime, last: datetime
+                ) -> datetime:
+    """Runs every 12 hours from ``now`` as long as they come by ``last``: the last one's
+    instant."""
+    while now + timedelta(hours=12) <= last:
+        now += timedelta(hours=12)
+        run_tick(settings, tenant, now)
+    return now
+
 
 def test_a_move_the_manager_undid_is_made_again(tmp_path: Path) -> None:
     settings, tenant, store, rob = rob_booked(tmp_path, "undone.db")
-    series = rob.series
-    friday = date(2026, 12, 18)
-    tenant.add_absence(ROB, friday, friday)
-
-    def meeting() -> OccurrenceRecord | None:
-        return next((o for o in store.pairing_occurrences(rob.pairing.id)
-                     if o.original_start.astimezone(LONDON).date() == friday), None)
-
-    now = START
-    while (occ := meeting()) is None or occ.absence_state != "moved":
-        now += timedelta(hours=12)
-        assert now < datetime(2026, 12, 17, tzinfo=UTC)
-        run_tick(settings, tenant, now)
-    assert occ.start.astimezone(LONDON).date() != friday
-
-    # Mia gives the series an end date in Outlook's series form (its time kept).
-    async def master() -> dict:
-        async with job_context(settings, now, sandbox=tenant) as ctx:
-            found = await ctx.graph.get_event(series.mailbox, series.event_id or "",
-                                              "start,end,recurrence")
-        assert found is not None and found.start is not None and found.end is not None
-        return {"start": found.start, "end": found.end}
-
-    times = asyncio.run(master())
-    raw = tenant.state["events"][tenant.user(MIA)["id"]][series.event_id]
-    recurrence = copy.deepcopy(raw["recurrence"])
-    recurrence["range"] = {**recurrence["range"], "type": "endDate", "endDate": "2027-03-26"}
-    tenant.person_retime_series(MIA, series.event_id or "", times["start"], times["end"],
-                                recurrence)
-    while now < datetime(2026, 12, 17, 12, tzinfo=UTC):
-        now += timedelta(hours=12)
-        run_tick(settings, tenant, now)
-    occ = meeting()
-    assert occ is not None and occ.start.astimezone(LONDON).date() != friday, occ
+    tenant.add_absence(ROB, FRIDAY, FRIDAY)
+    occ, now = _moved_off(settings, tenant, store, rob.pairing.id,
+                          datetime(2026, 12, 17, tzinfo=UTC))
+    assert occ.start.astimezone(LONDON).date() != FRIDAY
+    _end_date_in_outlook(tenant, MIA, rob.series)
+    _runs_until(settings, tenant, now, datetime(2026, 12, 17, 18, tzinfo=UTC))
+    occ = _friday(store, rob.pairing.id)
+    assert occ is not None and occ.start.astimezone(LONDON).date() != FRIDAY, occ
     assert occ.absence_state == "moved"
 
 
@@ -74,33 +88,17 @@ def _undone_once_over(tmp_path: Path, name: str) -> tuple[Any, SandboxTenant, St
     onetoone moved off Rob's leave to an earlier day is over, its notes due, when Mia gives
     the series an end date in Outlook, and the next run is the last before its own slot."""
     settings, tenant, store, rob = rob_booked(tmp_path, name)
-    series = rob.series
-    friday = date(2026, 12, 18)
-    tenant.add_absence(ROB, friday, friday)
-
-    def meeting() -> OccurrenceRecord | None:
-        return next((o for o in store.pairing_occurrences(rob.pairing.id)
-                     if o.original_start.astimezone(LONDON).date() == friday), None)
-
-    now = START
-    while (occ := meeting()) is None or occ.absence_state != "moved":
-        now += timedelta(hours=12)
-        assert now < datetime(2026, 12, 17, tzinfo=UTC)
-        run_tick(settings, tenant, now)
-    moved = occ
+    tenant.add_absence(ROB, FRIDAY, FRIDAY)
+    moved, now = _moved_off(settings, tenant, store, rob.pairing.id,
+                            datetime(2026, 12, 17, tzinfo=UTC))
     assert moved.start < moved.original_start
-    while now + timedelta(hours=12) < moved.end + timedelta(minutes=30):
+    due = moved.end + timedelta(minutes=30)  # its notes fall due
+    while now + timedelta(hours=12) < due:
         now += timedelta(hours=12)
         run_tick(settings, tenant, now)
     now += timedelta(hours=12)
     assert moved.end + timedelta(minutes=30) <= now < moved.original_start, now
-
-    raw = tenant.state["events"][tenant.user(MIA)["id"]][series.event_id]
-    recurrence = copy.deepcopy(raw["recurrence"])
-    recurrence["range"] = {**recurrence["range"], "type": "endDate", "endDate": "2027-03-26"}
-    first = datetime.fromisoformat(raw["start"]["dateTime"][:19]).replace(tzinfo=LONDON)
-    tenant.person_retime_series(MIA, series.event_id or "", first,
-                                first + timedelta(minutes=series.minutes), recurrence)
+    _end_date_in_outlook(tenant, MIA, rob.series)
     return settings, tenant, store, moved, now
 
 
@@ -154,36 +152,20 @@ def test_a_move_to_a_later_day_undone_is_seen_before_the_meeting_s_own_slot(
     yan = next(v for v in store.views() if v.report.email == YAN)
     series = yan.series
     assert series is not None and series.event_id
-    friday = date(2026, 12, 18)
-    tenant.add_absence(YAN, date(2026, 12, 15), friday)  # Tuesday to Friday
-
-    def meeting() -> OccurrenceRecord | None:
-        return next((o for o in store.pairing_occurrences(yan.pairing.id)
-                     if o.original_start.astimezone(LONDON).date() == friday), None)
-
-    now = START
-    while (occ := meeting()) is None or occ.absence_state != "moved":
-        now += timedelta(hours=12)
-        assert now < datetime(2026, 12, 18, tzinfo=UTC)
-        run_tick(settings, tenant, now)
+    tenant.add_absence(YAN, date(2026, 12, 15), FRIDAY)  # Tuesday to Friday
+    occ, now = _moved_off(settings, tenant, store, yan.pairing.id,
+                          datetime(2026, 12, 18, tzinfo=UTC))
     assert occ.start > occ.original_start, occ  # moved to the Monday after
-    raw = tenant.state["events"][tenant.user(ZED)["id"]][series.event_id]
-    recurrence = copy.deepcopy(raw["recurrence"])
-    recurrence["range"] = {**recurrence["range"], "type": "endDate", "endDate": "2027-03-26"}
-    first = datetime.fromisoformat(raw["start"]["dateTime"][:19]).replace(tzinfo=LONDON)
     # The edit comes after the Monday meeting's agenda went in (its series listed then), and
     # before the first run less than a day ahead of the Friday.
-    while now + timedelta(hours=12) <= occ.original_start - timedelta(hours=24):
-        now += timedelta(hours=12)
-        run_tick(settings, tenant, now)
-    before = meeting()
+    now = _runs_until(settings, tenant, now, occ.original_start - timedelta(hours=24))
+    before = _friday(store, yan.pairing.id)
     assert before is not None and before.agenda_state == "injected", before
     assert before.start == occ.start, before
-    tenant.person_retime_series(ZED, series.event_id, first,
-                                first + timedelta(minutes=series.minutes), recurrence)
+    _end_date_in_outlook(tenant, ZED, series)
     now += timedelta(hours=12)
     run_tick(settings, tenant, now)
-    after = meeting()
+    after = _friday(store, yan.pairing.id)
     assert after is not None and after.absence_checked_at == now, after  # looked at again
 
     async def in_outlook() -> datetime | None:  # where the meeting is, as Zed's calendar says
@@ -193,12 +175,10 @@ def test_a_move_to_a_later_day_undone_is_seen_before_the_meeting_s_own_slot(
 
     held_at = asyncio.run(in_outlook())
     assert held_at is not None and held_at == after.start, (held_at, after)
-    assert held_at.astimezone(LONDON).date() != friday or after.absence_state == "no_slot"
+    assert held_at.astimezone(LONDON).date() != FRIDAY or after.absence_state == "no_slot"
     # Watched by its new time as well: read again on the eve of it.
     box = series.mailbox.lower()
-    while now + timedelta(hours=12) < held_at:
-        now += timedelta(hours=12)
-        run_tick(settings, tenant, now)
+    _runs_until(settings, tenant, now, held_at - timedelta(seconds=1))
     link = DeltaRepository(store.engine).delta_links({box}).get(box)
     assert link is not None and link.read_at is not None
     assert held_at - timedelta(hours=24) <= link.read_at < held_at, (link, held_at)
