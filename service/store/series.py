@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -176,27 +176,30 @@ class SeriesRepository(Repository):
         manager re-timed in Outlook (its policy columns are set then) whose pairing's live
         series, created and active, is not due to start before ``day``: a follow-on booked
         on the old slot that may have to take the manager's (see Scheduler)."""
-        old, new = _OLD, _NEW
-        with self.session() as s:
-            return [(convert.series(a), convert.series(b)) for a, b in s.execute(
-                select(old, new).join(new, new.pairing_id == old.pairing_id).where(
-                    old.status == SeriesStatus.SUPERSEDED, old.policy_cadence.is_not(None),
-                    new.status == SeriesStatus.ACTIVE, new.event_id.is_not(None),
-                    new.first_date >= day)
-                .order_by(new.id, old.first_date, old.id))]
+        return self._superseded_with_live(
+            (_OLD.policy_cadence.is_not(None), _NEW.first_date >= day),
+            (_NEW.id, _OLD.first_date, _OLD.id))
 
     def moved_before_predecessor_ends(self) -> list[tuple[SeriesRecord, SeriesRecord]]:
         """(superseded series, its pairing's live series) where the manager re-timed the
         live one in Outlook to start on or before the other's last day: the pair would meet
         on both patterns until then (see Scheduler._yield_to_moved)."""
+        return self._superseded_with_live(
+            (_OLD.event_id.is_not(None), _NEW.slot_note.startswith(RETIMED),
+             _NEW.first_date <= _OLD.range_end),
+            (_NEW.id, _OLD.id))
+
+    def _superseded_with_live(self, where: Sequence[Any], order: Sequence[Any]
+                              ) -> list[tuple[SeriesRecord, SeriesRecord]]:
+        """(superseded series, its pairing's live series, created and active) for the pairs
+        of them ``where`` holds of (conditions on ``_OLD`` and ``_NEW``), in ``order``."""
         old, new = _OLD, _NEW
         with self.session() as s:
             return [(convert.series(a), convert.series(b)) for a, b in s.execute(
                 select(old, new).join(new, new.pairing_id == old.pairing_id).where(
-                    old.status == SeriesStatus.SUPERSEDED, old.event_id.is_not(None),
-                    new.status == SeriesStatus.ACTIVE, new.event_id.is_not(None),
-                    new.slot_note.startswith(RETIMED), new.first_date <= old.range_end)
-                .order_by(new.id, old.id))]
+                    old.status == SeriesStatus.SUPERSEDED, new.status == SeriesStatus.ACTIVE,
+                    new.event_id.is_not(None), *where)
+                .order_by(*order))]
 
     def pairing_series(self, pairing_id: int) -> list[SeriesRecord]:
         """Every series a pairing ever had (any status), oldest first."""
