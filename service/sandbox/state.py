@@ -120,6 +120,10 @@ class TenantState:
         # Parsed event times per mailbox (occurrences.calendar_index): derived from ``state``,
         # never saved, and checked against the event before each use.
         self.calendar_cache: dict[str, dict[str, Any]] = {}
+        # Whether calendarView/delta gives an occurrence deleted on its own an @removed (as
+        # Graph's docs show for events) or no sign but its series listed again (as people
+        # found it does): see sandbox.delta.
+        self.delta_removes_occurrences = False
 
     # -- identity -------------------------------------------------------------------------
 
