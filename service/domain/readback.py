@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 
 from service.domain.body import block_text, fingerprint
 from service.domain.events import CalendarEvent
@@ -179,6 +180,34 @@ class CalendarRead:
         """The meeting's event as this read listed it with its body, or None."""
         event = self.events.get(occ.event_id)
         return event if event is not None and event.type != "occurrence" else None
+
+    @cached_property
+    def relisted(self) -> frozenset[str]:
+        """The series (by master id) this read of the changes lists an instance of: their
+        master changed, and a delta then lists each instance of the series in its window
+        again (microsoftgraph/microsoft-graph-docs#6353). Deleting or cancelling one
+        occurrence on its own is such a change: it changes only the master (#5520), and
+        people who tried it found no @removed for the occurrence (#4501)."""
+        if self.full:
+            return frozenset()
+        # (Some find the master itself listed too, with its first meeting's times.)
+        masters = (e.id if e.type == "seriesMaster" else e.series_master_id
+                   for e in self.events.values())
+        return frozenset(m for m in masters if m)
+
+    def gone(self, event_id: str, master_id: str | None, start: datetime) -> bool:
+        """Whether this read says a recorded meeting (an instance of the series ``master_id``,
+        or a single event when None, starting at ``start``) is no longer in the calendar:
+        listed as removed, or not listed by a read that lists all there is of it in the
+        window (a whole read, or one of the changes that lists its series again). A meeting
+        the series listing then finds after all (Graph leaving out an exception not
+        changed, say) costs that listing only."""
+        if event_id in self.events:
+            return False
+        if event_id in self.removed:
+            return True
+        return self.start <= start < self.end and (
+            self.full or (master_id is not None and master_id in self.relisted))
 
     def vouches_unchanged(self, occ: OccurrenceRecord) -> bool:
         """Whether this read says the meeting's event is as the read before it saw it: a read

@@ -170,9 +170,15 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
         # read again (the store marks it so; this is the last guard).
         store.update_occurrence(occ.id, now, read_back_at=None)
         return
-    if as_written(occ, read):
+    if as_written(occ, read) and (occ.status == OccurrenceStatus.DECLINED
+                                  or store.notes(occ.id)):
         # This run's read of the calendar vouches that its agenda is as written: nothing
-        # typed (see jobs/notes_seen.py), so no read of the event.
+        # typed (see jobs/notes_seen.py), so no read of the event. Only for a meeting known
+        # not held (declined) or held (notes added with `onetoone notes add`): one with
+        # nothing in it may have been deleted or cancelled in Outlook, which a read of the
+        # changes can leave without a trace (see CalendarRead.relisted: nothing at all when
+        # no other meeting of its series is in the window), and taken for held without notes
+        # it would be counted held and its manager reminded. It is read on its own.
         _untouched(store, view, occ, now, report, label, recapture)
         return
     # The event as this run's calendar read listed it, or read now; its body as HTML either

@@ -8,7 +8,9 @@ exception, which a delta read lists in full, body included, whenever it changed.
 meeting the read lists is read back from that listing, and one it does not list is as the
 read before saw it; each read marks a meeting not read back yet whose agenda it shows with
 something typed in it (or gone), so one never marked, that the read does not list, still
-has its agenda exactly as written: no notes. Anything else is read on its own, as before.
+has its agenda exactly as written: no notes. Anything else is read on its own, as before;
+and so is one with nothing in it but its agenda (see jobs/capture.py), unless it is known
+held or declined: a read's silence does not prove it took place.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from service.domain.series import next_agenda_due
 from service.domain.status import OccurrenceStatus, PairingStatus, SeriesStatus
 from service.jobs.context import JobContext
 from service.store.calendar_delta import DeltaLink
+
+# Meetings whose fate is known: nothing a read shows of them is news.
+SETTLED = (OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN)
 
 
 def first_reads_due(ctx: JobContext, now: datetime) -> list[tuple[OccurrenceRecord, str]]:
@@ -104,21 +109,30 @@ def still_to_come(ctx: JobContext, firsts: list[tuple[OccurrenceRecord, str]]
     return out
 
 
-def typed_in_agenda(ctx: JobContext, reads: dict[str, CalendarRead]) -> list[int]:
-    """The meetings not read back yet that these reads list with something typed in their
-    agenda, or their agenda gone (to be marked changed: their notes are then read from
-    the event, not assumed)."""
+def changed_unread(ctx: JobContext, reads: dict[str, CalendarRead]) -> list[int]:
+    """The meetings not read back yet that these reads show changed (to be marked so: their
+    notes are then read from the event, not assumed): listed with something typed in their
+    agenda, or their agenda gone; or gone themselves (``CalendarRead.gone``: deleted or
+    cancelled in Outlook, which a read of the changes may show only by listing the rest of
+    the series again), so one never marked is not taken for held without notes when it was
+    not held at all. (A meeting still to come found gone is also listed with its series.)"""
     if not reads:
         return []
     start = min(read.start for read in reads.values())
     end = max(read.end for read in reads.values())
     unread = ctx.store.unread_meetings_of(reads, start, end)
     out = []
-    for (mailbox, event_id), occ in unread.items():
-        event = reads[mailbox].events.get(event_id) if mailbox in reads else None
-        # A pending meeting with a fingerprint may hold a block a run wrote but did not
-        # record (its next run records it as written, whatever was typed since): marked too.
-        if (event is not None and occ.agenda_fingerprint is not None
-                and not block_as_written(event, occ)):
+    for (mailbox, event_id), (occ, master_id) in unread.items():
+        read = reads.get(mailbox)
+        if read is None:
+            continue
+        event = read.events.get(event_id)
+        if event is not None:
+            # A pending meeting with a fingerprint may hold a block a run wrote but did not
+            # record (its next run records it as written, whatever was typed since): marked
+            # too.
+            if occ.agenda_fingerprint is not None and not block_as_written(event, occ):
+                out.append(occ.id)
+        elif occ.status not in SETTLED and read.gone(event_id, master_id, occ.start):
             out.append(occ.id)
     return out

@@ -45,10 +45,10 @@ from service.errors import NotFound, PermissionDenied, ServiceError
 from service.graph.wire import CalendarChanges, mailbox_gone
 from service.jobs.context import JobContext
 from service.jobs.notes_seen import (
+    changed_unread,
     first_reads_due,
     next_agendas,
     still_to_come,
-    typed_in_agenda,
     unread_since_due,
 )
 from service.jobs.retimed import MASTER_UNREAD, UNFOLLOWABLE, outlook_pattern
@@ -201,7 +201,8 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
         # written from it would drop the rest of the invite), so it is listed or read instead.
         ctx.saw(e for e in changes.events if e.id in rows and e.type != "occurrence")
         views = {series.id: (series, view) for series, view, _occ in rows.values()}
-        touched = _touched(rows, changes, end)
+        seen = CalendarRead(events, frozenset(changes.removed), changes.full, start, end)
+        touched = _touched(rows, changes, seen)
         # An occurrence not recorded yet that the manager moved into the look-ahead (to
         # an earlier day than its slot): listed now, so its agenda is not missed.
         masters = by_master.get(mailbox, {})
@@ -212,9 +213,7 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
             before = out.get(series_id)
             out[series_id] = (max(until, before[0]) if before else until, *views[series_id])
         new_links[mailbox] = DeltaLink(changes.link, start, end) if changes.link else None
-        ctx.calendars_read[mailbox] = CalendarRead(
-            events, frozenset(changes.removed), changes.full,
-            start, end)
+        ctx.calendars_read[mailbox] = seen
     # Meetings read back lately: a calendar read that lists one changed has it read again,
     # and one that does not vouches for it (see domain.readback). Looked up after the reads,
     # so one another run read back meanwhile is among them, and marked later than that.
@@ -226,7 +225,7 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
             if read is not None and (e.etag is None or e.etag != read.captured_etag):
                 assert read.captured_at is not None  # (what read_back_since finds)
                 seen_at[read.id] = max(now, read.captured_at + timedelta(seconds=1))
-    changed = list(seen_at) + typed_in_agenda(ctx, ctx.calendars_read)
+    changed = list(seen_at) + changed_unread(ctx, ctx.calendars_read)
     # Before the links are kept: a run that dies in between is told of them again.
     ctx.store.mark_changed(changed, now, seen_at=seen_at)
     return out, new_links
@@ -309,18 +308,17 @@ def _read_due(saved: DeltaLink | None, now: datetime, starts: list[datetime]) ->
 
 
 def _touched(rows: dict[str, tuple[Any, Any, Any]], changes: CalendarChanges,
-             end: datetime) -> dict[int, datetime]:
+             read: CalendarRead) -> dict[int, datetime]:
     """The series of one mailbox whose recorded meetings the changes move, cancel, delete
-    or answer differently (a body edit alone, such as our own agenda, changes nothing here)."""
+    or answer differently (a body edit alone, such as our own agenda, changes nothing here),
+    or that the read finds gone (``CalendarRead.gone``)."""
     out: dict[int, datetime] = {}
 
     def touch(series: Any, when: datetime) -> None:
         until = when + timedelta(minutes=1)
         out[series.id] = max(until, out.get(series.id, until))
 
-    listed = set()
     for item in changes.events:
-        listed.add(item.id)
         hit = rows.get(item.id)
         if hit is None or item.start is None or item.end is None:
             continue
@@ -331,13 +329,9 @@ def _touched(rows: dict[str, tuple[Any, Any, Any]], changes: CalendarChanges,
         if (status, start, end_) != (occ.status, occ.start, occ.end) or (
                 _agenda_dropped(item, occ)):
             touch(series, max(start, occ.start))
-    gone = set(changes.removed)
-    if changes.full:  # a whole re-read lists everything in the window that is still there
-        gone |= {i for i, (_s, _v, occ) in rows.items() if occ.start < end and i not in listed}
-    for event_id in gone:
-        hit = rows.get(event_id)
-        if hit is not None:
-            touch(hit[0], hit[2].start)
+    for event_id, (series, _view, occ) in rows.items():
+        if read.gone(event_id, series.event_id, occ.start):
+            touch(series, occ.start)
     return out
 
 

@@ -504,21 +504,24 @@ class DueRepository(Repository):
         return out
 
     def unread_meetings_of(self, mailboxes: Iterable[str], start: datetime, end: datetime
-                           ) -> dict[tuple[str, str], OccurrenceRecord]:
+                           ) -> dict[tuple[str, str], tuple[OccurrenceRecord, str | None]]:
         """Meetings not read back yet that start in [start, end), in the calendars of
-        ``mailboxes`` (any case), by (mailbox lower case, event id): the ones a read of those
-        calendars may list before their notes are read. (By start, which is indexed.)"""
-        out: dict[tuple[str, str], OccurrenceRecord] = {}
+        ``mailboxes`` (any case), by (mailbox lower case, event id), each with its series'
+        master id (None for a single meeting): the ones a read of those calendars may list
+        before their notes are read. (By start, which is indexed.)"""
+        out: dict[tuple[str, str], tuple[OccurrenceRecord, str | None]] = {}
         with self.session() as s:
             for part in chunks(dict.fromkeys(m.lower() for m in mailboxes)):
-                for row, mailbox in s.execute(
-                        select(OccurrenceRow, SeriesRow.mailbox)
+                for row, mailbox, master in s.execute(
+                        select(OccurrenceRow, SeriesRow.mailbox, SeriesRow.event_id)
                         .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
                         .where(OccurrenceRow.start >= start, OccurrenceRow.start < end,
                                OccurrenceRow.captured_at.is_(None),
                                OccurrenceRow.event_id != "",
                                func.lower(SeriesRow.mailbox).in_(part))):
-                    out[(mailbox.lower(), row.event_id)] = convert.occurrence(row)
+                    occ = convert.occurrence(row)
+                    out[(mailbox.lower(), row.event_id)] = (
+                        occ, None if occ.rebook_of is not None else master or None)
         return out
 
     def postpone_read_backs(self, looks: Sequence[tuple[OccurrenceRecord, datetime]]) -> None:

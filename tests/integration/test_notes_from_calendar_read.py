@@ -1,8 +1,9 @@
 """The notes of a meeting read back from the read of its manager's calendar made as they fall
 due (calendarView/delta lists an exception, which every meeting with an agenda is, in full),
 with no read of the event: typed notes from the listing, an untouched agenda from knowing it
-did not change. Notes typed before a read that then does not list the meeting again (typed
-the day before, or during the meeting) are never taken for an untouched agenda."""
+did not change (read on its own all the same when nothing else says it was held). Notes
+typed before a read that then does not list the meeting again (typed the day before, or
+during the meeting) are never taken for an untouched agenda."""
 
 from __future__ import annotations
 
@@ -54,12 +55,30 @@ def test_notes_typed_after_the_meeting_come_with_the_calendar_read(scenario: Sce
     assert "send the plan" in summary["body"]["content"]
 
 
-def test_an_untouched_agenda_is_known_without_reading_the_meeting(scenario: Scenario) -> None:
+def test_an_untouched_agenda_with_notes_added_by_command_is_known_without_reading_it(
+        scenario: Scenario) -> None:
+    """The read does not list the meeting again: its agenda is as written, and the notes
+    added with `onetoone notes add` make it held, with no read of the event."""
+    s = scenario
+    eve(s)
+    s.store.add_note(s.rob.pairing.id, s.occ.id, "Went through the plan", private=False,
+                     now=s.occ.end)
+    s.tenant.reset_counters()
+    s.after_meeting()
+    assert (calendar_reads(s), event_reads(s)) == (1, 0)
+    occ = s.store.occurrence(s.occ.id)
+    assert occ is not None and occ.status == "held" and occ.captured_at is not None
+
+
+def test_an_untouched_agenda_is_read_on_its_own_before_it_is_taken_for_no_notes(
+        scenario: Scenario) -> None:
+    """Nothing typed, nothing added: the meeting is read on its own (a meeting deleted in
+    Outlook may leave no trace in a read of the changes), then found held without notes."""
     s = scenario
     eve(s)  # lists the meeting with its agenda as written
     s.tenant.reset_counters()
     s.after_meeting()
-    assert (calendar_reads(s), event_reads(s)) == (1, 0)  # the read does not list it again
+    assert (calendar_reads(s), event_reads(s)) == (1, 1)  # the read does not list it again
     occ = s.store.occurrence(s.occ.id)
     assert occ is not None and occ.status == "held_no_notes" and occ.captured_at is not None
     assert s.store.notes(s.occ.id) == [] and s.summaries() == []
