@@ -40,6 +40,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from service.domain.cadence import cadence_hint
 from service.domain.model import CadenceKind
 from service.errors import PairsFileError
 
@@ -55,18 +56,6 @@ HEADER_CELLS = HEADER_FIRST_CELLS | {"report", "report_email", "report email", "
 _HEADER_WORDS = ("manager", "report", "email", "e-mail", "employee", "cadence", "minutes")
 # Column separators that spreadsheets write instead of a comma (never part of an email).
 _OTHER_SEPARATORS = {";": ("';'", "each ';'"), "\t": ("a tab", "each tab")}
-# Words people use for a cadence, keyed as _cadence_key spells them: the one they mean.
-# "biweekly" closest-matches "weekly" by spelling but means every two weeks.
-_CADENCE_SYNONYMS = {
-    **dict.fromkeys(["week", "every week", "once a week", "per week", "1 weekly"], "weekly"),
-    **dict.fromkeys(["biweekly", "bi weekly", "every two weeks", "every 2 weeks",
-                     "every other week", "fortnight", "2 weekly", "two weekly",
-                     "semimonthly", "semi monthly", "twice a month", "twice monthly"],
-                    "fortnightly"),
-    **dict.fromkeys(["month", "every month", "once a month", "per month", "1 monthly"],
-                    "monthly"),
-}
-
 # Deliberately simple: one @, no spaces or list separators, a dot in the domain. Graph is the
 # final judge of whether a mailbox exists; this only catches typos and pasted junk. An
 # apostrophe is allowed before the @: Entra ID takes it in a user principal name (Graph's user
@@ -206,7 +195,7 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
                 names = [kind.value for kind in CadenceKind]
                 errors.append(
                     f"{where}: cadence {cadence_text!r} is not one of {', '.join(names)}."
-                    f"{_cadence_hint(cadence_text, names)} "
+                    f"{cadence_hint(cadence_text)} "
                     "Use one of those, or leave the cell empty to use the policy."
                 )
 
@@ -277,24 +266,6 @@ def _misnamed_header(named: Sequence[str]) -> bool:
         return False  # a pair, or a row whose separator is the problem (said once below)
     return any(word in cell for cell in named for word in _HEADER_WORDS) or any(
         difflib.get_close_matches(cell, HEADER_CELLS, n=1, cutoff=0.75) for cell in named)
-
-
-def _cadence_key(text: str) -> str:
-    """``text`` lower-cased with runs of spaces, hyphens and underscores as one space."""
-    return re.sub(r"[\s_-]+", " ", text.lower()).strip()
-
-
-def _cadence_hint(text: str, names: Sequence[str]) -> str:
-    """" Did you mean X?" for a cadence that is not one of ``names`` (or "")."""
-    key = _cadence_key(text)
-    if key in _CADENCE_SYNONYMS:
-        return f" Did you mean {_CADENCE_SYNONYMS[key]}?"
-    if key in ("bimonthly", "bi monthly"):
-        # Twice a month or every two months: the spelling match (monthly) may be wrong.
-        return (" 'bimonthly' can mean twice a month (fortnightly) or every two months "
-                "(not offered; monthly is the longest).")
-    close = difflib.get_close_matches(key, names, n=1)
-    return f" Did you mean {close[0]}?" if close else ""
 
 
 def _lines(numbers: Sequence[int]) -> str:
