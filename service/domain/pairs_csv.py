@@ -111,8 +111,27 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
         where = f"{filename}:{number}"
         try:
             cells = [cell.strip() for cell in next(csv.reader([raw], skipinitialspace=True))]
-        except csv.Error as exc:  # e.g. an unterminated quote
-            errors.append(f"{where}: cannot read the line as CSV ({exc}). Check its quotes.")
+        except csv.Error as exc:
+            limit = csv.field_size_limit()
+            if len(raw) > limit:
+                # The one csv.Error a single line (no NUL, no line end) meets in practice;
+                # "check its quotes" sent the admin after a quote that was not there.
+                errors.append(
+                    f"{where}: a cell is longer than {limit} characters, the most one cell "
+                    f"may hold (the line is {len(raw)} characters long). A pair row is two "
+                    "email addresses and maybe a cadence and minutes: check that [pairs] file "
+                    "is the pairs CSV, and shorten or delete the line.")
+            else:
+                errors.append(f"{where}: cannot read the line as CSV ({exc}). Check its "
+                              "quotes.")
+            continue
+        if '"' in raw and _quote_left_open(raw):
+            # Read on, the rest of the line is one cell ("1 column ... add the report's
+            # email"), which points at the wrong fix: the quote is the problem.
+            errors.append(
+                f"{where}: an opening quote (\") is never closed, so the rest of the line "
+                "reads as one cell. Delete the quote (a cell needs quotes only when it holds "
+                "a comma) or close it at the end of its cell.")
             continue
         if not any(cells):
             continue  # a spreadsheet's empty row (",,,"): a blank line
@@ -255,6 +274,12 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
             listed.append(f"... and {len(errors) - MAX_ERRORS} more problems in {filename}.")
         raise PairsFileError("\n".join(listed))
     return pairs
+
+
+def _quote_left_open(line: str) -> bool:
+    """Whether a quoted cell of ``line`` (one physical line) is still open at its end: read
+    with the next line, the csv module would carry that cell on into it."""
+    return len(list(csv.reader([line + "\n", "next\n"], skipinitialspace=True))) == 1
 
 
 def _misnamed_header(named: Sequence[str]) -> bool:
