@@ -28,7 +28,9 @@ common synonym (``biweekly``) gets the right suggestion (``fortnightly``), not a
 
 Every problem is reported as ``file:line: what is wrong. How to fix it.``; all problems (up to
 ``MAX_ERRORS``) are collected into one :class:`~service.errors.PairsFileError`. Line numbers are
-physical lines of the text, so a quoted cell must not span lines.
+physical lines of the text, so a quoted cell must not span lines. Messages reach terminals and
+logs, and [pairs] file may name the wrong file: a quoted cell or line is cut short, and a line
+that is no pair row at all (a setting, a URL, no address) is named but not repeated.
 """
 
 from __future__ import annotations
@@ -62,11 +64,21 @@ _OTHER_SEPARATORS = {";": ("';'", "each ';'"), "\t": ("a tab", "each tab")}
 # resource: A-Z a-z 0-9 ' . - _ ! # ^ ~) and Exchange in an address (sean.o'brien@...).
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _EMAIL_RE = re.compile(rf"^[^@\s,;<>()\[\]\"]+@{_LABEL}(?:\.{_LABEL})+$")
+# The longest address SMTP carries (RFC 5321's 256-octet path less its brackets): also what
+# bounds an address that messages, here and after the directory look-up, repeat whole.
+MAX_EMAIL = 254
+# The most of a cell or line a message repeats, quotes included: enough to find it, while a
+# pasted blob or a line of the wrong file is not printed whole to the terminal and the log.
+_SHOWN = 80
+# A line of an env, TOML or INI file (NAME=value, export NAME=value, name = "value"): [pairs]
+# file pointing at the wrong file, whose values may be secrets.
+_SETTING = re.compile(r"(?:export\s+)?[A-Za-z_][\w.-]*\s*=")
+_NO_ADDRESS = "no cell holds an email address (no @)"
 
 
 def is_valid_email(value: str) -> bool:
     """True when ``value`` looks like ``name@example.com`` (shared with the config checks)."""
-    return bool(_EMAIL_RE.match(value))
+    return len(value) <= MAX_EMAIL and bool(_EMAIL_RE.match(value))
 
 
 @dataclass(frozen=True)
@@ -135,17 +147,20 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
             continue
         if not any(cells):
             continue  # a spreadsheet's empty row (",,,"): a blank line
+        unlike = _unlike_a_pair(cells)
 
         if first_row:
             first_row = False
             if cells and cells[0].lower() in HEADER_FIRST_CELLS:
                 continue
-            named = [cell.lower() for cell in cells if cell]
+            # A setting or a URL is never taken for a header, so never repeated as one.
+            header_like = unlike in (None, _NO_ADDRESS)
+            named = [cell.lower() for cell in cells if cell] if header_like else []
             if named and all(cell in HEADER_CELLS for cell in named):
                 # Honouring the names would silently swap every pair of a file whose header
                 # alone is wrong; read on by position, every line would be reversed.
                 errors.append(
-                    f"{where}: the header {stripped!r} does not start with the manager. "
+                    f"{where}: the header {_shown(stripped)} does not start with the manager. "
                     "Columns are read by position: manager,report[,cadence,minutes]. Move "
                     "the manager column first (or fix the header, if only it is wrong); the "
                     "rest of the file was not read."
@@ -156,8 +171,8 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
                 # Employee") would otherwise be read as a pair, each cell "not a valid email
                 # address", which sends the admin looking for an address that isn't there.
                 errors.append(
-                    f"{where}: the first line {stripped!r} looks like a header, but its first "
-                    "column is not named manager. Columns are read by position: "
+                    f"{where}: the first line {_shown(stripped)} looks like a header, but its "
+                    "first column is not named manager. Columns are read by position: "
                     "manager,report[,cadence,minutes]. Name the first column manager (and "
                     "check that it holds the managers), or delete the header line; the rest "
                     "of the file was not read."
@@ -172,16 +187,25 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
             if separator is not None:
                 separated.setdefault(separator, []).append(number)
                 continue
+        if unlike is not None:
+            # Not repeated: [pairs] file may point at another file (an env file, a key,
+            # /etc/shadow), and this message goes to the terminal, doctor and the JSON log.
+            errors.append(
+                f"{where}: not a pair row: {unlike}, so its text is not repeated here. Each "
+                "line is manager,report[,cadence,minutes] with email addresses: check that "
+                "[pairs] file is the pairs CSV, then fix or delete the line."
+            )
+            continue
         if len(cells) > 4:
             errors.append(
-                f"{where}: {len(cells)} columns in {stripped!r}; expected at most 4 "
+                f"{where}: {len(cells)} columns in {_shown(stripped)}; expected at most 4 "
                 "(manager,report,cadence,minutes). Remove the extra columns, or quote a "
                 "value that contains a comma."
             )
             continue
         if len(cells) < 2:
             errors.append(
-                f"{where}: {len(cells)} column in {stripped!r}; expected at least 2 "
+                f"{where}: {len(cells)} column in {_shown(stripped)}; expected at least 2 "
                 "(manager,report). Add the report's email after a comma."
             )
             continue
@@ -195,16 +219,16 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
             if hidden:
                 i, c = hidden[0]
                 errors.append(
-                    f"{where}: {role} email {email!r} holds an invisible character "
+                    f"{where}: {role} email {_shown(email)} holds an invisible character "
                     f"(U+{ord(c):04X} {unicodedata.name(c, 'format character')}) at "
                     f"position {i + 1}. Retype the address."
                 )
             elif not is_valid_email(email):
-                shown = f"{email!r}" if email else "(empty)"
+                shown = _shown(email) if email else "(empty)"
+                fix = ("Write it as name@example.com." if len(email) <= MAX_EMAIL else
+                       f"An address has at most {MAX_EMAIL} characters.")
                 errors.append(
-                    f"{where}: {role} email {shown} is not a valid email address. "
-                    "Write it as name@example.com."
-                )
+                    f"{where}: {role} email {shown} is not a valid email address. {fix}")
 
         cadence: CadenceKind | None = None
         if cadence_text:
@@ -213,7 +237,7 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
             except ValueError:
                 names = [kind.value for kind in CadenceKind]
                 errors.append(
-                    f"{where}: cadence {cadence_text!r} is not one of {', '.join(names)}."
+                    f"{where}: cadence {_shown(cadence_text)} is not one of {', '.join(names)}."
                     f"{cadence_hint(cadence_text)} "
                     "Use one of those, or leave the cell empty to use the policy."
                 )
@@ -226,7 +250,7 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
                 minutes = None
             if minutes is None or not MIN_MINUTES <= minutes <= MAX_MINUTES:
                 errors.append(
-                    f"{where}: minutes {minutes_text!r} is not a whole number from "
+                    f"{where}: minutes {_shown(minutes_text)} is not a whole number from "
                     f"{MIN_MINUTES} to {MAX_MINUTES}. Use a number like 30, or leave the cell "
                     "empty to use the policy."
                 )
@@ -274,6 +298,32 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
             listed.append(f"... and {len(errors) - MAX_ERRORS} more problems in {filename}.")
         raise PairsFileError("\n".join(listed))
     return pairs
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted for a message, at most ``_SHOWN`` characters; a longer one is cut,
+    with "…" and its length after the quotes (inside, it would read as part of the text)."""
+    quoted = repr(text)
+    if len(quoted) <= _SHOWN:
+        return quoted
+    cut = text[:_SHOWN]
+    while len(repr(cut)) > _SHOWN - 1:  # room for the "…"; escapes make repr longer
+        cut = cut[:-1]
+    return f"{cut!r}… ({len(text)} characters)"
+
+
+def _unlike_a_pair(cells: Sequence[str]) -> str | None:
+    """Why a row is no pair row at all, however mistyped (so no message repeats it), or None.
+
+    A cell with a URL or a ``NAME=value`` setting (not an address holding ``=``) says that
+    [pairs] file is another file, whose values may be secrets; so does a row with no ``@``.
+    """
+    for cell in cells:
+        if _SETTING.match(cell) and not is_valid_email(cell.lower()):
+            return "it reads as a setting (name=value)"
+        if "://" in cell:
+            return "it holds a URL"
+    return None if any("@" in cell for cell in cells) else _NO_ADDRESS
 
 
 def _quote_left_open(line: str) -> bool:
