@@ -24,6 +24,7 @@ from service.config.holiday_codes import (
 )
 from service.config.keys import CADENCES, CLOUD_AUTHORITIES, CLOUD_GRAPH_URLS, GUID_EXAMPLE, Key
 from service.config.problems import Bad, BadMany, Raw
+from service.domain.cadence import cadence_hint
 from service.domain.model import WEEKDAYS, CadenceKind
 from service.domain.pairs_csv import is_valid_email
 from service.domain.timezones import to_iana
@@ -91,8 +92,14 @@ def _choose(k: Key, value: Any) -> Any:
     elif value in k.choices:
         return value
     names = [str(c) for c in k.choices]
-    close = difflib.get_close_matches(str(value).lower(), [n.lower() for n in names], n=1)
-    hint = f" Did you mean {names[[n.lower() for n in names].index(close[0])]}?" if close else ""
+    if k.choices == CADENCES:
+        # By meaning, as the pairs file does: "biweekly" is spelt like weekly but means
+        # fortnightly, and taking a spelling match would double the meetings.
+        hint = cadence_hint(str(value))
+    else:
+        lowered = [n.lower() for n in names]
+        close = difflib.get_close_matches(str(value).lower(), lowered, n=1)
+        hint = f" Did you mean {names[lowered.index(close[0])]}?" if close else ""
     raise Bad(
         f"is not one of {', '.join(names)}",
         f"Set it to one of those.{hint}",
@@ -335,7 +342,8 @@ def _check_groups(value: dict[str, Any], item: Raw) -> tuple[tuple[str, CadenceK
             problems.append(
                 Bad(
                     f"is not one of {', '.join(CADENCES)}",
-                    "Set it to one of those",
+                    "Set it to one of those."
+                    + (cadence_hint(cadence) if isinstance(cadence, str) else ""),
                     label=label,
                     value=cadence,
                     entry=group,

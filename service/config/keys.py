@@ -250,8 +250,10 @@ KEYS: tuple[Key, ...] = (
         "replies go there); false turns it off; true without topics_mailbox sends it with "
         "replies going to the manager."),
     Key("mail", "prep_working_days", "int", 3,
-        "Working days before each 1-2-1 that the prep email goes (more than [agenda] "
-        "lead_working_days, so the topics are in the first agenda).",
+        "Working days before each 1-2-1 that the prep email goes. More than [agenda] "
+        "lead_working_days puts the topics replied in the first agenda; at or below it, the "
+        "mail goes no earlier than the agenda, and topics replied are added by an agenda update "
+        "if [agenda] extra_updates leaves one, else in the next meeting's agenda.",
         minimum=1, maximum=10),
     Key("mail", "topics_mailbox", "str", "",
         "A mailbox (e.g. onetoone@contoso.com) that reads replies: topics for the next 1-2-1 "

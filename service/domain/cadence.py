@@ -16,6 +16,7 @@ allows it.
 from __future__ import annotations
 
 import calendar
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -40,6 +41,42 @@ _FREQUENCY = {CadenceKind.WEEKLY: 0, CadenceKind.FORTNIGHTLY: 1, CadenceKind.MON
 
 def _more_frequent(a: CadenceKind, b: CadenceKind) -> CadenceKind:
     return a if _FREQUENCY[a] <= _FREQUENCY[b] else b
+
+
+# -- a cadence written another way ---------------------------------------------------------
+
+# Words people use for a cadence, keyed as _cadence_key spells them: the one they mean.
+# "biweekly" closest-matches "weekly" by spelling but means every two weeks, so a spelling
+# match alone would suggest doubling the meetings. Shared by the pairs file and the config,
+# so both suggest the same cadence for the same word.
+_CADENCE_SYNONYMS = {
+    **dict.fromkeys(["week", "every week", "once a week", "per week", "1 weekly"], "weekly"),
+    **dict.fromkeys(["biweekly", "bi weekly", "every two weeks", "every 2 weeks",
+                     "every other week", "fortnight", "2 weekly", "two weekly",
+                     "semimonthly", "semi monthly", "twice a month", "twice monthly"],
+                    "fortnightly"),
+    **dict.fromkeys(["month", "every month", "once a month", "per month", "1 monthly"],
+                    "monthly"),
+}
+
+
+def _cadence_key(text: str) -> str:
+    """``text`` lower-cased with runs of spaces, hyphens and underscores as one space."""
+    return re.sub(r"[\s_-]+", " ", text.lower()).strip()
+
+
+def cadence_hint(text: str) -> str:
+    """" Did you mean X?" (with its leading space) for ``text`` that is not a cadence's
+    name, by what the word means before how it is spelt; "" when nothing is close."""
+    key = _cadence_key(text)
+    if key in _CADENCE_SYNONYMS:
+        return f" Did you mean {_CADENCE_SYNONYMS[key]}?"
+    if key in ("bimonthly", "bi monthly"):
+        # Twice a month or every two months: the spelling match (monthly) may be wrong.
+        return (" 'bimonthly' can mean twice a month (fortnightly) or every two months "
+                "(not offered; monthly is the longest).")
+    close = difflib.get_close_matches(key, [kind.value for kind in CadenceKind], n=1)
+    return f" Did you mean {close[0]}?" if close else ""
 
 
 # -- choosing the cadence -----------------------------------------------------------------

@@ -28,7 +28,9 @@ common synonym (``biweekly``) gets the right suggestion (``fortnightly``), not a
 
 Every problem is reported as ``file:line: what is wrong. How to fix it.``; all problems (up to
 ``MAX_ERRORS``) are collected into one :class:`~service.errors.PairsFileError`. Line numbers are
-physical lines of the text, so a quoted cell must not span lines.
+physical lines of the text, so a quoted cell must not span lines. Messages reach terminals and
+logs, and [pairs] file may name the wrong file: a quoted cell or line is cut short, and a line
+that is no pair row at all (a setting, a URL, no address) is named but not repeated.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from service.domain.cadence import cadence_hint
 from service.domain.model import CadenceKind
 from service.errors import PairsFileError
 
@@ -55,29 +58,27 @@ HEADER_CELLS = HEADER_FIRST_CELLS | {"report", "report_email", "report email", "
 _HEADER_WORDS = ("manager", "report", "email", "e-mail", "employee", "cadence", "minutes")
 # Column separators that spreadsheets write instead of a comma (never part of an email).
 _OTHER_SEPARATORS = {";": ("';'", "each ';'"), "\t": ("a tab", "each tab")}
-# Words people use for a cadence, keyed as _cadence_key spells them: the one they mean.
-# "biweekly" closest-matches "weekly" by spelling but means every two weeks.
-_CADENCE_SYNONYMS = {
-    **dict.fromkeys(["week", "every week", "once a week", "per week", "1 weekly"], "weekly"),
-    **dict.fromkeys(["biweekly", "bi weekly", "every two weeks", "every 2 weeks",
-                     "every other week", "fortnight", "2 weekly", "two weekly",
-                     "semimonthly", "semi monthly", "twice a month", "twice monthly"],
-                    "fortnightly"),
-    **dict.fromkeys(["month", "every month", "once a month", "per month", "1 monthly"],
-                    "monthly"),
-}
-
 # Deliberately simple: one @, no spaces or list separators, a dot in the domain. Graph is the
 # final judge of whether a mailbox exists; this only catches typos and pasted junk. An
 # apostrophe is allowed before the @: Entra ID takes it in a user principal name (Graph's user
 # resource: A-Z a-z 0-9 ' . - _ ! # ^ ~) and Exchange in an address (sean.o'brien@...).
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _EMAIL_RE = re.compile(rf"^[^@\s,;<>()\[\]\"]+@{_LABEL}(?:\.{_LABEL})+$")
+# The longest address SMTP carries (RFC 5321's 256-octet path less its brackets): also what
+# bounds an address that messages, here and after the directory look-up, repeat whole.
+MAX_EMAIL = 254
+# The most of a cell or line a message repeats, quotes included: enough to find it, while a
+# pasted blob or a line of the wrong file is not printed whole to the terminal and the log.
+_SHOWN = 80
+# A line of an env, TOML or INI file (NAME=value, export NAME=value, name = "value"): [pairs]
+# file pointing at the wrong file, whose values may be secrets.
+_SETTING = re.compile(r"(?:export\s+)?[A-Za-z_][\w.-]*\s*=")
+_NO_ADDRESS = "no cell holds an email address (no @)"
 
 
 def is_valid_email(value: str) -> bool:
     """True when ``value`` looks like ``name@example.com`` (shared with the config checks)."""
-    return bool(_EMAIL_RE.match(value))
+    return len(value) <= MAX_EMAIL and bool(_EMAIL_RE.match(value))
 
 
 @dataclass(frozen=True)
@@ -122,22 +123,44 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
         where = f"{filename}:{number}"
         try:
             cells = [cell.strip() for cell in next(csv.reader([raw], skipinitialspace=True))]
-        except csv.Error as exc:  # e.g. an unterminated quote
-            errors.append(f"{where}: cannot read the line as CSV ({exc}). Check its quotes.")
+        except csv.Error as exc:
+            limit = csv.field_size_limit()
+            if len(raw) > limit:
+                # The one csv.Error a single line (no NUL, no line end) meets in practice;
+                # "check its quotes" sent the admin after a quote that was not there.
+                errors.append(
+                    f"{where}: a cell is longer than {limit} characters, the most one cell "
+                    f"may hold (the line is {len(raw)} characters long). A pair row is two "
+                    "email addresses and maybe a cadence and minutes: check that [pairs] file "
+                    "is the pairs CSV, and shorten or delete the line.")
+            else:
+                errors.append(f"{where}: cannot read the line as CSV ({exc}). Check its "
+                              "quotes.")
+            continue
+        if '"' in raw and _quote_left_open(raw):
+            # Read on, the rest of the line is one cell ("1 column ... add the report's
+            # email"), which points at the wrong fix: the quote is the problem.
+            errors.append(
+                f"{where}: an opening quote (\") is never closed, so the rest of the line "
+                "reads as one cell. Delete the quote (a cell needs quotes only when it holds "
+                "a comma) or close it at the end of its cell.")
             continue
         if not any(cells):
             continue  # a spreadsheet's empty row (",,,"): a blank line
+        unlike = _unlike_a_pair(cells)
 
         if first_row:
             first_row = False
             if cells and cells[0].lower() in HEADER_FIRST_CELLS:
                 continue
-            named = [cell.lower() for cell in cells if cell]
+            # A setting or a URL is never taken for a header, so never repeated as one.
+            header_like = unlike in (None, _NO_ADDRESS)
+            named = [cell.lower() for cell in cells if cell] if header_like else []
             if named and all(cell in HEADER_CELLS for cell in named):
                 # Honouring the names would silently swap every pair of a file whose header
                 # alone is wrong; read on by position, every line would be reversed.
                 errors.append(
-                    f"{where}: the header {stripped!r} does not start with the manager. "
+                    f"{where}: the header {_shown(stripped)} does not start with the manager. "
                     "Columns are read by position: manager,report[,cadence,minutes]. Move "
                     "the manager column first (or fix the header, if only it is wrong); the "
                     "rest of the file was not read."
@@ -148,8 +171,8 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
                 # Employee") would otherwise be read as a pair, each cell "not a valid email
                 # address", which sends the admin looking for an address that isn't there.
                 errors.append(
-                    f"{where}: the first line {stripped!r} looks like a header, but its first "
-                    "column is not named manager. Columns are read by position: "
+                    f"{where}: the first line {_shown(stripped)} looks like a header, but its "
+                    "first column is not named manager. Columns are read by position: "
                     "manager,report[,cadence,minutes]. Name the first column manager (and "
                     "check that it holds the managers), or delete the header line; the rest "
                     "of the file was not read."
@@ -164,16 +187,25 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
             if separator is not None:
                 separated.setdefault(separator, []).append(number)
                 continue
+        if unlike is not None:
+            # Not repeated: [pairs] file may point at another file (an env file, a key,
+            # /etc/shadow), and this message goes to the terminal, doctor and the JSON log.
+            errors.append(
+                f"{where}: not a pair row: {unlike}, so its text is not repeated here. Each "
+                "line is manager,report[,cadence,minutes] with email addresses: check that "
+                "[pairs] file is the pairs CSV, then fix or delete the line."
+            )
+            continue
         if len(cells) > 4:
             errors.append(
-                f"{where}: {len(cells)} columns in {stripped!r}; expected at most 4 "
+                f"{where}: {len(cells)} columns in {_shown(stripped)}; expected at most 4 "
                 "(manager,report,cadence,minutes). Remove the extra columns, or quote a "
                 "value that contains a comma."
             )
             continue
         if len(cells) < 2:
             errors.append(
-                f"{where}: {len(cells)} column in {stripped!r}; expected at least 2 "
+                f"{where}: {len(cells)} column in {_shown(stripped)}; expected at least 2 "
                 "(manager,report). Add the report's email after a comma."
             )
             continue
@@ -187,16 +219,16 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
             if hidden:
                 i, c = hidden[0]
                 errors.append(
-                    f"{where}: {role} email {email!r} holds an invisible character "
+                    f"{where}: {role} email {_shown(email)} holds an invisible character "
                     f"(U+{ord(c):04X} {unicodedata.name(c, 'format character')}) at "
                     f"position {i + 1}. Retype the address."
                 )
             elif not is_valid_email(email):
-                shown = f"{email!r}" if email else "(empty)"
+                shown = _shown(email) if email else "(empty)"
+                fix = ("Write it as name@example.com." if len(email) <= MAX_EMAIL else
+                       f"An address has at most {MAX_EMAIL} characters.")
                 errors.append(
-                    f"{where}: {role} email {shown} is not a valid email address. "
-                    "Write it as name@example.com."
-                )
+                    f"{where}: {role} email {shown} is not a valid email address. {fix}")
 
         cadence: CadenceKind | None = None
         if cadence_text:
@@ -205,8 +237,8 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
             except ValueError:
                 names = [kind.value for kind in CadenceKind]
                 errors.append(
-                    f"{where}: cadence {cadence_text!r} is not one of {', '.join(names)}."
-                    f"{_cadence_hint(cadence_text, names)} "
+                    f"{where}: cadence {_shown(cadence_text)} is not one of {', '.join(names)}."
+                    f"{cadence_hint(cadence_text)} "
                     "Use one of those, or leave the cell empty to use the policy."
                 )
 
@@ -218,7 +250,7 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
                 minutes = None
             if minutes is None or not MIN_MINUTES <= minutes <= MAX_MINUTES:
                 errors.append(
-                    f"{where}: minutes {minutes_text!r} is not a whole number from "
+                    f"{where}: minutes {_shown(minutes_text)} is not a whole number from "
                     f"{MIN_MINUTES} to {MAX_MINUTES}. Use a number like 30, or leave the cell "
                     "empty to use the policy."
                 )
@@ -268,6 +300,38 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
     return pairs
 
 
+def _shown(text: str) -> str:
+    """``text`` quoted for a message, at most ``_SHOWN`` characters; a longer one is cut,
+    with "…" and its length after the quotes (inside, it would read as part of the text)."""
+    quoted = repr(text)
+    if len(quoted) <= _SHOWN:
+        return quoted
+    cut = text[:_SHOWN]
+    while len(repr(cut)) > _SHOWN - 1:  # room for the "…"; escapes make repr longer
+        cut = cut[:-1]
+    return f"{cut!r}… ({len(text)} characters)"
+
+
+def _unlike_a_pair(cells: Sequence[str]) -> str | None:
+    """Why a row is no pair row at all, however mistyped (so no message repeats it), or None.
+
+    A cell with a URL or a ``NAME=value`` setting (not an address holding ``=``) says that
+    [pairs] file is another file, whose values may be secrets; so does a row with no ``@``.
+    """
+    for cell in cells:
+        if _SETTING.match(cell) and not is_valid_email(cell.lower()):
+            return "it reads as a setting (name=value)"
+        if "://" in cell:
+            return "it holds a URL"
+    return None if any("@" in cell for cell in cells) else _NO_ADDRESS
+
+
+def _quote_left_open(line: str) -> bool:
+    """Whether a quoted cell of ``line`` (one physical line) is still open at its end: read
+    with the next line, the csv module would carry that cell on into it."""
+    return len(list(csv.reader([line + "\n", "next\n"], skipinitialspace=True))) == 1
+
+
 def _misnamed_header(named: Sequence[str]) -> bool:
     """Whether a first row (lower-cased, non-empty cells) is a header with names other than
     the documented ones: no cell holds an address (a pair's row always does) or another
@@ -277,24 +341,6 @@ def _misnamed_header(named: Sequence[str]) -> bool:
         return False  # a pair, or a row whose separator is the problem (said once below)
     return any(word in cell for cell in named for word in _HEADER_WORDS) or any(
         difflib.get_close_matches(cell, HEADER_CELLS, n=1, cutoff=0.75) for cell in named)
-
-
-def _cadence_key(text: str) -> str:
-    """``text`` lower-cased with runs of spaces, hyphens and underscores as one space."""
-    return re.sub(r"[\s_-]+", " ", text.lower()).strip()
-
-
-def _cadence_hint(text: str, names: Sequence[str]) -> str:
-    """" Did you mean X?" for a cadence that is not one of ``names`` (or "")."""
-    key = _cadence_key(text)
-    if key in _CADENCE_SYNONYMS:
-        return f" Did you mean {_CADENCE_SYNONYMS[key]}?"
-    if key in ("bimonthly", "bi monthly"):
-        # Twice a month or every two months: the spelling match (monthly) may be wrong.
-        return (" 'bimonthly' can mean twice a month (fortnightly) or every two months "
-                "(not offered; monthly is the longest).")
-    close = difflib.get_close_matches(key, names, n=1)
-    return f" Did you mean {close[0]}?" if close else ""
 
 
 def _lines(numbers: Sequence[int]) -> str:

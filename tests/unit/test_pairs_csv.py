@@ -123,7 +123,7 @@ def test_quoted_cells_are_read_as_csv() -> None:
         ),
         pytest.param(
             '"a@x.com,b@x.com\n',
-            ["p.csv:1:"],
+            ["p.csv:1:", "an opening quote", "never closed"],
             id="unterminated-quote",
         ),
     ],

@@ -4,6 +4,7 @@ written as a synonym. Each names ``file:line`` (or the file) and says what to do
 
 from __future__ import annotations
 
+import csv
 import re
 import zipfile
 from collections.abc import Callable
@@ -142,6 +143,40 @@ def test_synonyms_are_suggested_not_accepted() -> None:
     assert parse_pairs_csv("a@x.com,b@x.com,Fortnightly\n", "p.csv")[0].cadence == (
         CadenceKind.FORTNIGHTLY)
     errors_of("a@x.com,b@x.com,biweekly\n")
+
+
+# -- quotes and long cells ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line", [
+    '"priya.sharma@x.com,tom.fletcher@x.com', 'priya.sharma@x.com,"tom.fletcher@x.com',
+    'a@x.com,b@x.com,"weekly,30',
+])
+def test_an_unclosed_quote_is_named_as_the_problem(line: str) -> None:
+    """An opening quote never closed makes the rest of the line one cell: say the quote is
+    the problem, not "1 column ... add the report's email after a comma"."""
+    [message] = errors_of(f"{line}\nc@x.com,d@x.com\n")
+    assert message.startswith("pairs.csv:1: an opening quote (\") is never closed"), message
+    assert "column" not in message and "Delete the quote" in message
+
+
+def test_closed_and_doubled_quotes_are_not_called_unclosed() -> None:
+    """Quoted cells, a doubled quote inside one, and a stray quote inside an unquoted cell
+    are read as before (the last is a bad address, not an unclosed quote)."""
+    assert parse_pairs_csv('"a@x.com", "b@x.com"\n', "p.csv")[0].report_email == "b@x.com"
+    assert "never closed" not in errors_of('"a@x.com","b""c@x.com"\n')[0]
+    assert "is not a valid email address" in errors_of('a@x.com,b"c@x.com\n')[0]
+
+
+def test_a_cell_past_the_csv_field_limit_is_called_too_long() -> None:
+    """A cell longer than the csv module reads: the message names the limit and the line's
+    length, not "check its quotes" (it has none)."""
+    limit = csv.field_size_limit()
+    [message] = errors_of(f"a@x.com,{'b' * (limit + 10)}@x.com\n")
+    assert message.startswith(
+        f"pairs.csv:1: a cell is longer than {limit} characters, the most one cell may hold "
+        f"(the line is {limit + 24} characters long)."), message[:300]
+    assert "quote" not in message
 
 
 # -- reading the file -----------------------------------------------------------------------
