@@ -142,9 +142,12 @@ def topics_add(obj: Ctx, pair: str, text: str, by: str) -> None:
 @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]),
               help="The meeting's date (default: the next one).")
 @click.option("--out", type=click.Path(dir_okay=False), help="HTML file to write.")
+@click.option("--force", is_flag=True,
+              help="Replace a file already there (never the database, config or pairs file).")
 @click.pass_obj
-def preview(obj: Ctx, pair: str, on: datetime | None, out: str | None) -> None:
+def preview(obj: Ctx, pair: str, on: datetime | None, out: str | None, force: bool) -> None:
     """Show the agenda PAIR's meeting would get, in the terminal and as an HTML file."""
+    from service.cli.outfiles import check_file, kept_files
     from service.domain.body import block_text
     from service.domain.htmltext import html_to_text
     from service.jobs.agenda import agenda_for, question_bank, render_block
@@ -161,6 +164,7 @@ def preview(obj: Ctx, pair: str, on: datetime | None, out: str | None) -> None:
     html = render_block(ctx, agenda, view.pairing.key)
     target = Path(out or f"agenda-{view.report.email.split('@')[0]}-"
                   f"{occ.start.astimezone(ZoneInfo(zone)):%Y-%m-%d}.html")
+    check_file(target, "--out", force=force, kept=kept_files(obj))
     # Owner-only, like every file of ours that holds what a pair said (Last time's notes).
     from service.store.insight import write_private
     with writing(target, "--out"):
