@@ -255,9 +255,24 @@ def single_worker(url: str) -> Iterator[None]:
     `onetoone run` on the same file is refused with a clear message (several replicas need
     PostgreSQL). Other databases need no lock: replicas coordinate through the database.
     """
+    with worker_lock(url) as held_by:
+        if held_by is not None:
+            raise StoreError(
+                f"Another onetoone worker is already running on the SQLite database "
+                f"{sqlite_path(url)} (it holds {held_by}). Run one worker per SQLite file; "
+                "to run several replicas, use PostgreSQL ([database] url).")
+        yield
+
+
+@contextmanager
+def worker_lock(url: str) -> Iterator[Path | None]:
+    """Take the one-worker lock of a SQLite database for the block: yields None when taken
+    (and for other databases, which have no such lock), or the lock file's path when a
+    running worker holds it (then nothing is held). `db copy` takes it too, so no worker
+    starts on the file while it is copied."""
     path = sqlite_path(url)
     if path is None:
-        yield
+        yield None
         return
     lock_path = path.with_name(path.name + ".worker-lock")
     try:
@@ -270,12 +285,9 @@ def single_worker(url: str) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise StoreError(
-                f"Another onetoone worker is already running on the SQLite database {path} "
-                f"(it holds {lock_path}). Run one worker per SQLite file; to run several "
-                "replicas, use PostgreSQL ([database] url)."
-            ) from None
-        yield
+            yield lock_path
+        else:
+            yield None
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from service.cli import cli
 from service.errors import StoreError
 from service.store.copy import copy_database, store_tables
-from service.store.db import make_engine, upgrade
+from service.store.db import make_engine, single_worker, upgrade
 from service.store.leases import DUTY_LOCK
 from service.store.repo import Store
 from tests.cli_env import cli_env
@@ -114,6 +114,19 @@ def test_a_source_not_upgraded_or_in_use_is_refused(pilot: Scenario, tmp_path: P
     with pytest.raises(StoreError, match=r"A worker \(host:1:worker\) is running.*stop it"):
         copy_database(source, make_engine(db_url))
     assert not any(_counts(db_url).values())
+
+
+def test_a_sqlite_source_with_a_worker_running_is_refused(pilot: Scenario,
+                                                          db_url: str) -> None:
+    """On SQLite the worker takes no duty lease but the file's worker lock: the copy
+    checks that lock, as a second worker does, and writes nothing while it is held."""
+    source_url = pilot.settings.database.url
+    said = r"A worker is running on .*pilot\.db \(it holds .*pilot\.db\.worker-lock\): stop"
+    # (single_worker: the lock `onetoone run` holds on the file while it runs)
+    with single_worker(source_url), pytest.raises(StoreError, match=said):
+        copy_database(make_engine(source_url), make_engine(db_url))
+    assert not any(_counts(db_url).values())
+    copy_database(make_engine(source_url), make_engine(db_url))  # stopped: it goes ahead
 
 
 def test_a_copy_that_fails_half_way_writes_nothing(pilot: Scenario, db_url: str,
