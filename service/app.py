@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import logging
 import os
-from collections.abc import AsyncIterator
-from contextlib import AbstractContextManager, ExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager, ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -92,16 +93,37 @@ def load_sandbox(settings: Settings, today: datetime) -> Any:
             ) from exc
     else:
         tenant = demo_tenant(today.date())
-        tenant.save(path)
+        with _writing_state(path):
+            tenant.save(path)
     tenant.autosave = path
     # Test knob: slow every sandbox request down (crash tests, benchmarks).
     tenant.latency = float(os.environ.get("ONETOONE_TEST_SANDBOX_LATENCY", "0") or 0)
     return tenant
 
 
+@contextmanager
+def _writing_state(path: Path) -> Iterator[None]:
+    """The sandbox state file (or its folder, or its lock) cannot be made: one line naming
+    the setting, the path and the system's reason, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        failed = exc.filename or path
+        if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+            reason = f"{failed} is a file, not a folder"
+        else:
+            reason = f"{exc.strerror or exc}: {failed}"
+        raise ConfigError(
+            f"[microsoft] sandbox_state = {str(path)!r} cannot be created ({reason}). Point "
+            "sandbox_state (ONETOONE_MICROSOFT_SANDBOX_STATE) at a file in a folder this "
+            "user can write to.") from exc
+
+
 def save_sandbox(settings: Settings, tenant: Any) -> None:
     if tenant is not None:
-        tenant.save(Path(settings.microsoft.sandbox_state))
+        path = Path(settings.microsoft.sandbox_state)
+        with _writing_state(path):
+            tenant.save(path)
 
 
 @asynccontextmanager
@@ -134,4 +156,10 @@ def sandbox_state_lock(settings: Settings) -> AbstractContextManager[None]:
     """Hold the sandbox state file (one process at a time loads, changes and saves it)."""
     from service.sandbox import state_lock
 
-    return state_lock(Path(settings.microsoft.sandbox_state))
+    path = Path(settings.microsoft.sandbox_state)
+    # What taking the lock creates (the folder, the .lock file) is made here first, so a
+    # path that cannot be used is said as such; the run's own errors are left to the run.
+    with _writing_state(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.with_name(path.name + ".lock").touch()
+    return state_lock(path)
