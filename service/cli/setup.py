@@ -76,7 +76,7 @@ def db_copy(obj: Ctx, to_url: str) -> None:
     from service.store.copy import copy_database
     from service.store.db import make_engine
 
-    source, target = make_engine(obj.settings.database.url), make_engine(to_url)
+    source, target = make_engine(obj.settings.database.url), make_engine(to_url, named="--to")
     try:
         with console.status("Copying…") as shown:
             copied = copy_database(source, target, progress=lambda table, n: shown.update(

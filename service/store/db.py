@@ -142,7 +142,8 @@ def _write_ahead_log(cur: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")  # (still locked after the busy timeout: said)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, named: str = "[database] url or ONETOONE_DATABASE_URL"
+                ) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys on and a busy timeout, and a file
     the write-ahead log with ``synchronous=NORMAL``.
 
@@ -150,8 +151,11 @@ def make_engine(url: str) -> Engine:
     -wal and -shm files inherit that), and erased text is overwritten on disk
     (``secure_delete``), not merely unlinked from the b-tree. Statement parameters are
     left out of SQLAlchemy's errors (``hide_parameters``): they hold note text, which would
-    otherwise reach the log with the traceback of any failed write.
+    otherwise reach the log with the traceback of any failed write. ``named``: where the URL
+    came from, for the message when it cannot be used (`db copy --to`).
     """
+    from sqlalchemy.exc import ArgumentError
+
     try:
         if url.startswith("sqlite"):
             path = sqlite_path(url)
@@ -183,9 +187,14 @@ def make_engine(url: str) -> Engine:
         # this are replaced at checkout instead of being pinged.
         return create_engine(url, pool_pre_ping=True, pool_recycle=SERVER_POOL_RECYCLE,
                              hide_parameters=True)
+    except ArgumentError as exc:  # not a URL at all: no driver would help
+        raise StoreError(
+            f"Cannot use {named} ({_redact(url)}): {exc}. Give a database URL such as "
+            "sqlite:///onetoone.db or postgresql+psycopg://user:password@host:5432/onetoone."
+        ) from exc
     except (SQLAlchemyError, ImportError) as exc:
         raise StoreError(
-            f"Cannot use [database] url or ONETOONE_DATABASE_URL ({_redact(url)}): {exc}. For "
+            f"Cannot use {named} ({_redact(url)}): {exc}. For "
             "PostgreSQL install the driver with `pip install 'onetoone[postgres]'`."
         ) from exc
 

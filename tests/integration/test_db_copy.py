@@ -187,3 +187,17 @@ def test_the_copy_knows_every_table_the_schema_has(db_url: str) -> None:
     assert {t.name for t in store_tables()} | {"alembic_version"} == set(
         inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_a_target_that_is_not_a_url_is_named_as_the_option(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--to notaurl` is said to be --to's value, not the configured [database] url, and
+    a URL that does not parse gets no advice to install a driver."""
+    cli_env(monkeypatch, tmp_path, 220)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    done = runner.invoke(cli, ["db", "copy", "--to", "notaurl"])
+    assert done.exit_code == 1 and "Traceback" not in done.output
+    assert "Cannot use --to (" in done.output, done.output
+    assert "[database] url or" not in done.output and "pip install" not in done.output
+    assert "sqlite:///onetoone.db or postgresql+psycopg://" in done.output
