@@ -14,12 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from service.config import Settings
-from service.errors import ConfigError
+from service.errors import ConfigError, StoreError
 from service.graph.client import GraphClient
 from service.graph.factory import build_from_settings
 from service.jobs.context import JobContext, Progress
 from service.logs import register_secret
-from service.store.db import check_schema, keep_private, shared_engine, upgrade
+from service.store.db import (
+    check_schema,
+    keep_private,
+    make_engine,
+    shared_engine,
+    sqlite_path,
+    upgrade,
+)
 from service.store.leases import worker_identity
 from service.store.repo import Store
 
@@ -33,9 +40,18 @@ class App:
     sandbox: Any  # SandboxTenant when running against the built-in tenant
 
 
-def open_store(settings: Settings) -> Store:
+def open_store(settings: Settings, *, create: bool = True) -> Store:
     """The store; a SQLite file is created/upgraded on the spot (zero set-up), a server
-    database must be upgraded explicitly with `onetoone db upgrade`."""
+    database must be upgraded explicitly with `onetoone db upgrade`. ``create`` False (a
+    command that only reads): a SQLite file not there is refused, not created empty: an
+    empty table would hide a wrong folder or config."""
+    path = sqlite_path(settings.database.url)
+    # (a folder not there is said as such when the file is opened: `sqlite_folder_problem`)
+    if not create and path is not None and _not_created(path):
+        raise StoreError(
+            f"No database at {path.absolute()}: nothing has been scheduled with it yet. Run "
+            "`onetoone schedule` (or `tick`) to start one, or point --config or [database] "
+            "url (ONETOONE_DATABASE_URL) at the database in use.")
     keep_private(settings.database.url)  # (a restored SQLite file keeps its old mode)
     engine = shared_engine(settings.database.url)
     if engine.url.get_backend_name() == "sqlite":
@@ -99,6 +115,30 @@ def load_sandbox(settings: Settings, today: datetime) -> Any:
     # Test knob: slow every sandbox request down (crash tests, benchmarks).
     tenant.latency = float(os.environ.get("ONETOONE_TEST_SANDBOX_LATENCY", "0") or 0)
     return tenant
+
+
+def _not_created(path: Path | None) -> bool:
+    """A SQLite file not there yet, in a folder that is."""
+    return path is not None and not path.exists() and path.absolute().parent.is_dir()
+
+
+@contextmanager
+def store_or_blank(settings: Settings) -> Iterator[Store | None]:
+    """None (open the store as usual), or, when its SQLite file is not there yet, an empty
+    store in a temporary folder: a command that changes nothing (`pairs`, `schedule
+    --dry-run`) shows what the first run would do without leaving a database behind."""
+    if not _not_created(sqlite_path(settings.database.url)):
+        yield None
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="onetoone-blank-") as folder:
+        engine = make_engine(f"sqlite:///{Path(folder) / 'blank.db'}")
+        try:
+            upgrade(engine)
+            yield Store(engine)
+        finally:
+            engine.dispose()
 
 
 @contextmanager

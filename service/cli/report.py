@@ -73,7 +73,7 @@ def report_cmd(obj: Ctx, start: date | None, end: date | None, out: str, force: 
 
     now = obj.now(now_text)
     period = _period(now, start, end)
-    store = open_store(obj.settings)
+    store = open_store(obj.settings, create=False)  # (it only reads)
     histories = InsightReader(store.engine).histories(store.views())
     report = build(histories, period, obj.settings.report.min_group_size)
     files = render_files(report, fmt, f"{now:%Y-%m-%d %H:%M} UTC")
@@ -123,7 +123,7 @@ def evidence_cmd(obj: Ctx, person_email: str, start: date, end: date, as_manager
     now = obj.now(now_text)
     if start >= end:
         raise ServiceError(f"--from {start} is not before --to {end}: nothing to record.")
-    store = open_store(obj.settings)
+    store = open_store(obj.settings, create=False)  # (it only reads)
     reader = InsightReader(store.engine)
     wanted = person_email.strip().lower()
     every = store.views()
