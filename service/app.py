@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import logging
 import os
-from collections.abc import AsyncIterator
-from contextlib import AbstractContextManager, ExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager, ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from service.config import Settings
-from service.errors import ConfigError
+from service.errors import ConfigError, StoreError
 from service.graph.client import GraphClient
 from service.graph.factory import build_from_settings
 from service.jobs.context import JobContext, Progress
 from service.logs import register_secret
-from service.store.db import check_schema, keep_private, shared_engine, upgrade
+from service.store.db import (
+    check_schema,
+    keep_private,
+    make_engine,
+    shared_engine,
+    sqlite_path,
+    upgrade,
+)
 from service.store.leases import worker_identity
 from service.store.repo import Store
 
@@ -32,9 +40,18 @@ class App:
     sandbox: Any  # SandboxTenant when running against the built-in tenant
 
 
-def open_store(settings: Settings) -> Store:
+def open_store(settings: Settings, *, create: bool = True) -> Store:
     """The store; a SQLite file is created/upgraded on the spot (zero set-up), a server
-    database must be upgraded explicitly with `onetoone db upgrade`."""
+    database must be upgraded explicitly with `onetoone db upgrade`. ``create`` False (a
+    command that only reads): a SQLite file not there is refused, not created empty: an
+    empty table would hide a wrong folder or config."""
+    path = sqlite_path(settings.database.url)
+    # (a folder not there is said as such when the file is opened: `sqlite_folder_problem`)
+    if not create and path is not None and _not_created(path):
+        raise StoreError(
+            f"No database at {path.absolute()}: nothing has been scheduled with it yet. Run "
+            "`onetoone schedule` (or `tick`) to start one, or point --config or [database] "
+            "url (ONETOONE_DATABASE_URL) at the database in use.")
     keep_private(settings.database.url)  # (a restored SQLite file keeps its old mode)
     engine = shared_engine(settings.database.url)
     if engine.url.get_backend_name() == "sqlite":
@@ -92,16 +109,61 @@ def load_sandbox(settings: Settings, today: datetime) -> Any:
             ) from exc
     else:
         tenant = demo_tenant(today.date())
-        tenant.save(path)
+        with _writing_state(path):
+            tenant.save(path)
     tenant.autosave = path
     # Test knob: slow every sandbox request down (crash tests, benchmarks).
     tenant.latency = float(os.environ.get("ONETOONE_TEST_SANDBOX_LATENCY", "0") or 0)
     return tenant
 
 
+def _not_created(path: Path | None) -> bool:
+    """A SQLite file not there yet, in a folder that is."""
+    return path is not None and not path.exists() and path.absolute().parent.is_dir()
+
+
+@contextmanager
+def store_or_blank(settings: Settings) -> Iterator[Store | None]:
+    """None (open the store as usual), or, when its SQLite file is not there yet, an empty
+    store in a temporary folder: a command that changes nothing (`pairs`, `schedule
+    --dry-run`) shows what the first run would do without leaving a database behind."""
+    if not _not_created(sqlite_path(settings.database.url)):
+        yield None
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="onetoone-blank-") as folder:
+        engine = make_engine(f"sqlite:///{Path(folder) / 'blank.db'}")
+        try:
+            upgrade(engine)
+            yield Store(engine)
+        finally:
+            engine.dispose()
+
+
+@contextmanager
+def _writing_state(path: Path) -> Iterator[None]:
+    """The sandbox state file (or its folder, or its lock) cannot be made: one line naming
+    the setting, the path and the system's reason, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        failed = exc.filename or path
+        if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+            reason = f"{failed} is a file, not a folder"
+        else:
+            reason = f"{exc.strerror or exc}: {failed}"
+        raise ConfigError(
+            f"[microsoft] sandbox_state = {str(path)!r} cannot be created ({reason}). Point "
+            "sandbox_state (ONETOONE_MICROSOFT_SANDBOX_STATE) at a file in a folder this "
+            "user can write to.") from exc
+
+
 def save_sandbox(settings: Settings, tenant: Any) -> None:
     if tenant is not None:
-        tenant.save(Path(settings.microsoft.sandbox_state))
+        path = Path(settings.microsoft.sandbox_state)
+        with _writing_state(path):
+            tenant.save(path)
 
 
 @asynccontextmanager
@@ -134,4 +196,10 @@ def sandbox_state_lock(settings: Settings) -> AbstractContextManager[None]:
     """Hold the sandbox state file (one process at a time loads, changes and saves it)."""
     from service.sandbox import state_lock
 
-    return state_lock(Path(settings.microsoft.sandbox_state))
+    path = Path(settings.microsoft.sandbox_state)
+    # What taking the lock creates (the folder, the .lock file) is made here first, so a
+    # path that cannot be used is said as such; the run's own errors are left to the run.
+    with _writing_state(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.with_name(path.name + ".lock").touch()
+    return state_lock(path)

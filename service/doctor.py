@@ -143,8 +143,8 @@ def _database(settings: Settings) -> Check:
         if problem := sqlite_folder_problem(url):
             what, fix = problem
             return Check("database", False, f"cannot open the SQLite file: {what}", fix)
-        return Check("database", True, f"{path} does not exist yet: the first run creates it "
-                     f"(schema {head_revision()})")
+        return Check("database", True, f"{path.absolute()} does not exist yet: the first run "
+                     f"creates it (schema {head_revision()})")
     try:
         engine = make_engine(url)
         current = current_revision(engine)

@@ -49,20 +49,21 @@ def pairs(click_ctx: click.Context, now_text: str | None) -> None:
     if click_ctx.invoked_subcommand is not None:
         return
     obj: Ctx = click_ctx.obj
-    from service.app import job_context
+    from service.app import job_context, store_or_blank
     from service.domain.cadence import choose_cadence
     from service.jobs.pairs import gather
     from service.jobs.series_plan import series_cell
 
     now = obj.now(now_text)
 
-    async def go() -> tuple[Any, dict[str, Any], list[Any]]:
-        async with job_context(obj.settings, now) as jc:
+    async def go(blank: Any) -> tuple[Any, dict[str, Any], list[Any]]:
+        async with job_context(obj.settings, now, store=blank) as jc:
             plan = await gather(jc, now.date())
             return (plan, {v.pairing.key: v for v in jc.store.views()},
                     jc.store.all_live_series())
 
-    plan, stored, holding = asyncio.run(go())
+    with store_or_blank(obj.settings) as blank:
+        plan, stored, holding = asyncio.run(go(blank))
     table = Table(title="Pairs", caption="PAIR arguments (topics, preview, notes, "
                   "actions --pair) take the report's email.")
     # rich would fold an email in two to make room; one that can't be pasted as a PAIR
@@ -131,7 +132,7 @@ def _span(off: timedelta) -> str:
 def _run_tick(obj: Ctx, now_text: str | None, dry_run: bool, label: str,
               allow_ends: int = 0) -> Any:
     """One tick as of --now, with a progress bar on a terminal."""
-    from service.app import job_context
+    from service.app import job_context, store_or_blank
     from service.jobs.tick import tick
 
     now = obj.now(now_text)
@@ -146,12 +147,15 @@ def _run_tick(obj: Ctx, now_text: str | None, dry_run: bool, label: str,
                 "real tenant: a run as of that instant would book, cancel and mail real "
                 "people. Use --dry-run to see what it would do, or drop --now.")
 
-    async def go() -> Any:
+    async def go(blank: Any) -> Any:
         with progress_bar(label) as update:
-            async with job_context(obj.settings, now, progress=update) as jc:
+            async with job_context(obj.settings, now, progress=update, store=blank) as jc:
                 return await tick(jc, now, dry_run=dry_run, allow_ends=allow_ends)
 
-    return asyncio.run(go())
+    if not dry_run:
+        return asyncio.run(go(None))
+    with store_or_blank(obj.settings) as blank:  # (a dry run leaves no database behind)
+        return asyncio.run(go(blank))
 
 
 @click.command("schedule")
@@ -218,7 +222,7 @@ def mail(click_ctx: click.Context, show_all: bool) -> None:
         return
     from service.app import open_store
 
-    store = open_store(click_ctx.obj.settings)
+    store = open_store(click_ctx.obj.settings, create=False)  # (it only reads)
     # The outbox keeps the sender's mailbox by directory id; people read addresses.
     address = {p.id: p.email for v in store.views() for p in (v.manager, v.report)}
     rows = [m for m in store.outbox() if show_all or needs_decision(m)]

@@ -27,10 +27,10 @@ LOOK_AHEAD = timedelta(days=400)
 MAX_TOPIC_CHARS = 2000
 
 
-def _store(obj: Ctx) -> Any:
+def _store(obj: Ctx, *, create: bool = True) -> Any:
     from service.app import open_store
 
-    return open_store(obj.settings)
+    return open_store(obj.settings, create=create)
 
 
 def _pair(store: Any, ref: str) -> Any:
@@ -142,16 +142,19 @@ def topics_add(obj: Ctx, pair: str, text: str, by: str) -> None:
 @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]),
               help="The meeting's date (default: the next one).")
 @click.option("--out", type=click.Path(dir_okay=False), help="HTML file to write.")
+@click.option("--force", is_flag=True,
+              help="Replace a file already there (never the database, config or pairs file).")
 @click.pass_obj
-def preview(obj: Ctx, pair: str, on: datetime | None, out: str | None) -> None:
+def preview(obj: Ctx, pair: str, on: datetime | None, out: str | None, force: bool) -> None:
     """Show the agenda PAIR's meeting would get, in the terminal and as an HTML file."""
+    from service.cli.outfiles import check_file, kept_files
     from service.domain.body import block_text
     from service.domain.htmltext import html_to_text
     from service.jobs.agenda import agenda_for, question_bank, render_block
     from service.jobs.context import JobContext
     from service.store.leases import worker_identity
 
-    store = _store(obj)
+    store = _store(obj, create=False)  # (it only reads)
     view = _pair(store, pair)
     occ = next_occurrence(store, view, on.date() if on else None, obj.now())
     zone = view.series.time_zone if view.series else "UTC"
@@ -161,6 +164,7 @@ def preview(obj: Ctx, pair: str, on: datetime | None, out: str | None) -> None:
     html = render_block(ctx, agenda, view.pairing.key)
     target = Path(out or f"agenda-{view.report.email.split('@')[0]}-"
                   f"{occ.start.astimezone(ZoneInfo(zone)):%Y-%m-%d}.html")
+    check_file(target, "--out", force=force, kept=kept_files(obj))
     # Owner-only, like every file of ours that holds what a pair said (Last time's notes).
     from service.store.insight import write_private
     with writing(target, "--out"):
@@ -270,7 +274,7 @@ def actions(click_ctx: click.Context, pair: str | None, open_only: bool) -> None
     """List actions agreed in 1-2-1s."""
     if click_ctx.invoked_subcommand is not None:
         return
-    store = _store(click_ctx.obj)
+    store = _store(click_ctx.obj, create=False)  # (it only reads)
     pairing_id = _pair(store, pair).pairing.id if pair else None
     names = {v.pairing.id: f"{v.manager.name} & {v.report.name}" for v in store.views()}
     table = Table("id", "pair", "owner", "what", "due", "status", "carried")

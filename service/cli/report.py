@@ -53,30 +53,37 @@ def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dat
               help="Day after the last (YYYY-MM-DD, not included; default: tomorrow).")
 @click.option("--out", "out", type=click.Path(file_okay=False), default="onetoone-report",
               show_default=True, help="Folder to write into (created owner-only).")
+@click.option("--force", is_flag=True,
+              help="Replace files already there (never the database, config or pairs file).")
 @click.option("--format", "fmt", type=click.Choice(["html", "csv", "json"]), default="html",
               show_default=True, help="html: a static site; csv or json: for an HR system.")
 @click.option("--now", "now_text", help=NOW_HELP)
 @click.pass_obj
-def report_cmd(obj: Ctx, start: date | None, end: date | None, out: str, fmt: str,
-               now_text: str | None) -> None:
+def report_cmd(obj: Ctx, start: date | None, end: date | None, out: str, force: bool,
+               fmt: str, now_text: str | None) -> None:
     """Write a report for HR and leaders: are 1-2-1s happening, per pair, manager and group.
 
     Files are readable by their owner only: share them with the people entitled to see
-    every pair's figures (HR, the leaders of the groups), not more widely."""
+    every pair's figures (HR, the leaders of the groups), not more widely. A folder this
+    command created (or found empty) is written again without --force."""
     from service.app import open_store
+    from service.cli.outfiles import check_folder, kept_files, mark
     from service.insight.report import build, render_files
     from service.store.insight import InsightReader, write_private
 
     now = obj.now(now_text)
     period = _period(now, start, end)
-    store = open_store(obj.settings)
+    store = open_store(obj.settings, create=False)  # (it only reads)
     histories = InsightReader(store.engine).histories(store.views())
     report = build(histories, period, obj.settings.report.min_group_size)
     files = render_files(report, fmt, f"{now:%Y-%m-%d %H:%M} UTC")
     folder = Path(out)
+    ours = check_folder(folder, files, "--out", force=force, kept=kept_files(obj))
     for name, content in files.items():
         with writing(folder / name, "--out"):
             write_private(folder / name, content)
+    if ours:
+        mark(folder)
     console.print(escape(f"Wrote {len(files)} file(s) to {folder}/ ({len(report.pairs)} "
                          f"pairs, {len(report.attention)} need attention)."))
 
@@ -94,11 +101,13 @@ def report_cmd(obj: Ctx, start: date | None, end: date | None, out: str, fmt: st
 @click.option("--out", "out", type=click.Path(dir_okay=False),
               help="File to write (default: evidence-<person>-<from>-<to>.html|.pdf).")
 @click.option("--pdf", is_flag=True, help="Write a PDF instead of HTML.")
+@click.option("--force", is_flag=True,
+              help="Replace a file already there (never the database, config or pairs file).")
 @click.option("--now", "now_text", help=NOW_HELP)
 @click.option("--person-id", help=PERSON_ID_HELP)
 @click.pass_obj
 def evidence_cmd(obj: Ctx, person_email: str, start: date, end: date, as_manager: bool,
-                 include_private: bool, out: str | None, pdf: bool,
+                 include_private: bool, out: str | None, pdf: bool, force: bool,
                  now_text: str | None, person_id: str | None) -> None:
     """Write a dated record of PERSON_EMAIL's 1-2-1s: meetings, notes as read back and as
     mailed, actions and their history, topics they raised.
@@ -106,6 +115,7 @@ def evidence_cmd(obj: Ctx, person_email: str, start: date, end: date, as_manager
     For a performance conversation or a subject-access request. The file is readable by its
     owner only: give it to the person it is about, or to HR, not more widely."""
     from service.app import open_store
+    from service.cli.outfiles import check_file, kept_files
     from service.domain.insight import Period
     from service.insight.evidence import Comment, PairInput, build, render_html, render_pdf
     from service.store.insight import InsightReader, write_private
@@ -113,7 +123,7 @@ def evidence_cmd(obj: Ctx, person_email: str, start: date, end: date, as_manager
     now = obj.now(now_text)
     if start >= end:
         raise ServiceError(f"--from {start} is not before --to {end}: nothing to record.")
-    store = open_store(obj.settings)
+    store = open_store(obj.settings, create=False)  # (it only reads)
     reader = InsightReader(store.engine)
     wanted = person_email.strip().lower()
     every = store.views()
@@ -135,6 +145,7 @@ def evidence_cmd(obj: Ctx, person_email: str, start: date, end: date, as_manager
                      as_manager=as_manager, generated=f"{now:%Y-%m-%d %H:%M} UTC")
     suffix = "pdf" if pdf else "html"
     path = Path(out or f"evidence-{wanted.split('@')[0]}-{start}-{end}.{suffix}")
+    check_file(path, "--out", force=force, kept=kept_files(obj))
     content = render_pdf(evidence) if pdf else render_html(evidence)
     with writing(path, "--out"):
         write_private(path, content)

@@ -76,7 +76,7 @@ def db_copy(obj: Ctx, to_url: str) -> None:
     from service.store.copy import copy_database
     from service.store.db import make_engine
 
-    source, target = make_engine(obj.settings.database.url), make_engine(to_url)
+    source, target = make_engine(obj.settings.database.url), make_engine(to_url, named="--to")
     try:
         with console.status("Copying…") as shown:
             copied = copy_database(source, target, progress=lambda table, n: shown.update(
@@ -114,17 +114,27 @@ def doctor(obj: Ctx) -> None:
 @click.option("--out", default="demo-out", show_default=True, type=click.Path(file_okay=False),
               help="Where to write the demo's HTML and state.")
 @click.option("--now", "now_text", help="Run the demo as of this instant (default: now).")
+@click.option("--force", is_flag=True,
+              help="Write into a folder that holds files the demo did not write (never "
+                   "over the database, config or pairs file).")
 @click.pass_obj
-def demo(obj: Ctx, out: str, now_text: str | None) -> None:
-    """Schedule a sandbox organisation and show what everyone would see. No account needed."""
+def demo(obj: Ctx, out: str, now_text: str | None, force: bool) -> None:
+    """Schedule a sandbox organisation and show what everyone would see. No account needed.
+
+    Run again into the same folder, it goes on from where it was; a folder it did not
+    create (nor found empty) is written into only with --force."""
+    from service.cli.outfiles import check_folder, kept_files, mark
     from service.demo import run_demo
     from service.logs import configure
 
+    ours = check_folder(Path(out), None, "--out", force=force, kept=kept_files(obj))
     with writing(Path(out), "--out"):
+        Path(out).mkdir(parents=True, exist_ok=True)
+        if ours:  # before the run: a run stopped half-way (Ctrl-C) may still be run again
+            mark(Path(out))
         if not obj.verbose:
             # The walk's log (a compromise slot here, a re-read there) goes to a file: the
             # screen tells the story, and demo.log has every event for whoever wants them.
-            Path(out).mkdir(parents=True, exist_ok=True)
             configure("INFO", to=Path(out) / "demo.log")
         run_demo(Path(out), obj.now(now_text), console)
 

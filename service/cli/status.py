@@ -41,7 +41,7 @@ def status(obj: Ctx, now_text: str | None) -> None:
     from service.domain.attendance import missed_flag, run_history
     from service.domain.slot_text import HOURS_CHANGED, compromises
 
-    store = open_store(obj.settings)
+    store = open_store(obj.settings, create=False)  # (it only reads)
     now = obj.now(now_text)
     mail = store.outbox()
     table = Table(caption="PAIR arguments take the report's email. Times are in each "

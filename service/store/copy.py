@@ -22,7 +22,7 @@ from sqlalchemy.schema import sort_tables
 
 from service.errors import StoreError
 from service.store.calendar_delta import CALENDAR_DELTA
-from service.store.db import _redact, check_schema, connect_hint, upgrade
+from service.store.db import _redact, check_schema, connect_hint, upgrade, worker_lock
 from service.store.due import DUE_MARKS
 from service.store.leases import DUTY_LOCK
 from service.store.models import Base
@@ -57,11 +57,25 @@ def copy_database(source: Engine, target: Engine, *, now: datetime | None = None
                   progress: Callable[[str, int], None] | None = None) -> Copied:
     """Copy every row of ``source`` into ``target`` (brought to the newest schema first),
     which must hold none. Refused, with nothing written, when the source is not at this
-    version's schema, a worker holds its duty lease, or the target holds any row.
+    version's schema, a worker holds its duty lease (or, on SQLite, where a worker holds a
+    file lock instead, that lock), or the target holds any row.
     ``progress(table, rows so far)`` is called after each batch."""
     if str(source.url) == str(target.url):
         raise StoreError(f"The source and the target are the same database "
                          f"({_redact(str(source.url))}): give another URL to copy into.")
+    # Held for the whole copy: a worker started meanwhile is refused, not left booking and
+    # mailing from the old file.
+    with worker_lock(source.url.render_as_string(hide_password=False)) as held_by:
+        if held_by is not None:
+            raise StoreError(
+                f"A worker is running on {_redact(str(source.url))} (it holds {held_by}): "
+                "stop it first (it would go on booking and mailing from the old database "
+                "while the copy is made), then run the copy again.")
+        return _copy(source, target, now, progress)
+
+
+def _copy(source: Engine, target: Engine, now: datetime | None,
+          progress: Callable[[str, int], None] | None) -> Copied:
     check_schema(source)  # (says to run `onetoone db upgrade` on an older one)
     holder = Store(source).lock_holder(DUTY_LOCK, now or datetime.now(UTC))
     if holder is not None:

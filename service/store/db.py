@@ -142,7 +142,8 @@ def _write_ahead_log(cur: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")  # (still locked after the busy timeout: said)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, named: str = "[database] url or ONETOONE_DATABASE_URL"
+                ) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys on and a busy timeout, and a file
     the write-ahead log with ``synchronous=NORMAL``.
 
@@ -150,8 +151,11 @@ def make_engine(url: str) -> Engine:
     -wal and -shm files inherit that), and erased text is overwritten on disk
     (``secure_delete``), not merely unlinked from the b-tree. Statement parameters are
     left out of SQLAlchemy's errors (``hide_parameters``): they hold note text, which would
-    otherwise reach the log with the traceback of any failed write.
+    otherwise reach the log with the traceback of any failed write. ``named``: where the URL
+    came from, for the message when it cannot be used (`db copy --to`).
     """
+    from sqlalchemy.exc import ArgumentError
+
     try:
         if url.startswith("sqlite"):
             path = sqlite_path(url)
@@ -183,9 +187,14 @@ def make_engine(url: str) -> Engine:
         # this are replaced at checkout instead of being pinged.
         return create_engine(url, pool_pre_ping=True, pool_recycle=SERVER_POOL_RECYCLE,
                              hide_parameters=True)
+    except ArgumentError as exc:  # not a URL at all: no driver would help
+        raise StoreError(
+            f"Cannot use {named} ({_redact(url)}): {exc}. Give a database URL such as "
+            "sqlite:///onetoone.db or postgresql+psycopg://user:password@host:5432/onetoone."
+        ) from exc
     except (SQLAlchemyError, ImportError) as exc:
         raise StoreError(
-            f"Cannot use [database] url or ONETOONE_DATABASE_URL ({_redact(url)}): {exc}. For "
+            f"Cannot use {named} ({_redact(url)}): {exc}. For "
             "PostgreSQL install the driver with `pip install 'onetoone[postgres]'`."
         ) from exc
 
@@ -255,9 +264,24 @@ def single_worker(url: str) -> Iterator[None]:
     `onetoone run` on the same file is refused with a clear message (several replicas need
     PostgreSQL). Other databases need no lock: replicas coordinate through the database.
     """
+    with worker_lock(url) as held_by:
+        if held_by is not None:
+            raise StoreError(
+                f"Another onetoone worker is already running on the SQLite database "
+                f"{sqlite_path(url)} (it holds {held_by}). Run one worker per SQLite file; "
+                "to run several replicas, use PostgreSQL ([database] url).")
+        yield
+
+
+@contextmanager
+def worker_lock(url: str) -> Iterator[Path | None]:
+    """Take the one-worker lock of a SQLite database for the block: yields None when taken
+    (and for other databases, which have no such lock), or the lock file's path when a
+    running worker holds it (then nothing is held). `db copy` takes it too, so no worker
+    starts on the file while it is copied."""
     path = sqlite_path(url)
     if path is None:
-        yield
+        yield None
         return
     lock_path = path.with_name(path.name + ".worker-lock")
     try:
@@ -270,12 +294,9 @@ def single_worker(url: str) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise StoreError(
-                f"Another onetoone worker is already running on the SQLite database {path} "
-                f"(it holds {lock_path}). Run one worker per SQLite file; to run several "
-                "replicas, use PostgreSQL ([database] url)."
-            ) from None
-        yield
+            yield lock_path
+        else:
+            yield None
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 

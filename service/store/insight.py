@@ -140,19 +140,33 @@ def write_private(path: Path, data: str | bytes, *, make_folder: bool = True) ->
     """Write a file only its owner can read (0600), creating its folder 0700 if missing
     (unless ``make_folder`` is False: then a missing folder is an error).
 
-    The mode is set at creation (not after), so the content is never readable by others,
-    and an existing file's mode is tightened too. A symbolic link at ``path`` is not
-    followed (ELOOP): in a folder others can write to, it could lead to any file of ours.
+    The content goes to a temporary file beside ``path`` (created 0600, so never readable
+    by others) that then replaces ``path`` in one step: a failure half-way (a full disk)
+    leaves the file that was there whole. A symbolic link at ``path`` is refused (ELOOP),
+    not replaced: in a folder others can write to, it was put there by someone else.
     """
+    import errno
+    import tempfile
+
     try:
         if make_folder and not path.parent.exists():
             path.parent.mkdir(mode=0o700, parents=True)
+        if path.is_symlink():
+            raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path))
+        if path.is_dir():
+            raise OSError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
         raw = data.encode("utf-8") if isinstance(data, str) else data
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-                     | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        with os.fdopen(fd, "wb") as out:
-            os.fchmod(out.fileno(), 0o600)
-            out.write(raw)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(raw)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
     except OSError as exc:
-        raise ServiceError(f"{path}: cannot be written ({exc.strerror or exc}).") from exc
+        # Named by ``path``, not the temporary file: the error is about where it was going.
+        failed = OSError(exc.errno, exc.strerror, str(path))
+        raise ServiceError(f"{path}: cannot be written ({exc.strerror or exc}).") from failed
     return path

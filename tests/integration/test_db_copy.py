@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from service.cli import cli
 from service.errors import StoreError
 from service.store.copy import copy_database, store_tables
-from service.store.db import make_engine, upgrade
+from service.store.db import make_engine, single_worker, upgrade
 from service.store.leases import DUTY_LOCK
 from service.store.repo import Store
 from tests.cli_env import cli_env
@@ -116,6 +116,19 @@ def test_a_source_not_upgraded_or_in_use_is_refused(pilot: Scenario, tmp_path: P
     assert not any(_counts(db_url).values())
 
 
+def test_a_sqlite_source_with_a_worker_running_is_refused(pilot: Scenario,
+                                                          db_url: str) -> None:
+    """On SQLite the worker takes no duty lease but the file's worker lock: the copy
+    checks that lock, as a second worker does, and writes nothing while it is held."""
+    source_url = pilot.settings.database.url
+    said = r"A worker is running on .*pilot\.db \(it holds .*pilot\.db\.worker-lock\): stop"
+    # (single_worker: the lock `onetoone run` holds on the file while it runs)
+    with single_worker(source_url), pytest.raises(StoreError, match=said):
+        copy_database(make_engine(source_url), make_engine(db_url))
+    assert not any(_counts(db_url).values())
+    copy_database(make_engine(source_url), make_engine(db_url))  # stopped: it goes ahead
+
+
 def test_a_copy_that_fails_half_way_writes_nothing(pilot: Scenario, db_url: str,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """The copy is one transaction: a failure in the middle (a dropped connection, a full
@@ -174,3 +187,17 @@ def test_the_copy_knows_every_table_the_schema_has(db_url: str) -> None:
     assert {t.name for t in store_tables()} | {"alembic_version"} == set(
         inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_a_target_that_is_not_a_url_is_named_as_the_option(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--to notaurl` is said to be --to's value, not the configured [database] url, and
+    a URL that does not parse gets no advice to install a driver."""
+    cli_env(monkeypatch, tmp_path, 220)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    done = runner.invoke(cli, ["db", "copy", "--to", "notaurl"])
+    assert done.exit_code == 1 and "Traceback" not in done.output
+    assert "Cannot use --to (" in done.output, done.output
+    assert "[database] url or" not in done.output and "pip install" not in done.output
+    assert "sqlite:///onetoone.db or postgresql+psycopg://" in done.output

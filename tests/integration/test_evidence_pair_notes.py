@@ -194,7 +194,7 @@ def _mail_evidence(world: Any, tmp_path: Path, start: str, end: str, *extra: str
     path = tmp_path / f"rob-mail-{start}-{end}-{len(extra)}.html"
     result = CliRunner().invoke(
         cli, ["evidence", "rob@contoso.example", "--from", start, "--to", end, "--now",
-              "2027-06-01T09:00:00Z", "--out", str(path), *extra],
+              "2027-06-01T09:00:00Z", "--out", str(path), "--force", *extra],
         env={"ONETOONE_DATABASE_URL": world.settings.database.url, "ONETOONE_CONFIG": ""},
         catch_exceptions=False)
     assert result.exit_code == 0, result.output

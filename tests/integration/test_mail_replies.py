@@ -264,7 +264,8 @@ def evidence_text(world: World, tmp_path: Any) -> str:
     env = {"ONETOONE_DATABASE_URL": world.settings.database.url, "ONETOONE_CONFIG": ""}
     result = CliRunner().invoke(cli, ["evidence", ROB, "--from", "2026-11-01", "--to",
                                       "2027-06-01", "--now", "2027-06-01T09:00:00Z",
-                                      "--out", str(path)], env=env, catch_exceptions=False)
+                                      "--out", str(path), "--force"], env=env,
+                                catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return path.read_text()
 

@@ -52,7 +52,7 @@ def evidence(db: str, tmp_path: Path, name: str, *extra: str) -> str:
     env = {"ONETOONE_DATABASE_URL": db, "ONETOONE_CONFIG": ""}
     result = CliRunner().invoke(cli, ["evidence", ROB, "--from", "2026-11-01", "--to",
                                       "2027-01-01", "--now", "2026-12-31T09:00:00Z",
-                                      "--out", str(path), *extra],
+                                      "--out", str(path), "--force", *extra],
                                 env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return path.read_text()

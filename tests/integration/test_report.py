@@ -261,8 +261,9 @@ def test_report_figures_match_the_sandbox_calendars(run: Run, tmp_path: Path) ->
 def test_report_site_csv_and_file_permissions(run: Run, tmp_path: Path) -> None:
     out = tmp_path / "site" / "hr"
     invoke(run, "report", *PERIOD, "--out", str(out))
-    assert sorted(p.name for p in out.iterdir()) == ["groups.html", "index.html",
-                                                      "managers.html", "pairs.html"]
+    assert sorted(p.name for p in out.iterdir()) == [".onetoone-output", "groups.html",
+                                                      "index.html", "managers.html",
+                                                      "pairs.html"]
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
     for page in out.iterdir():
         assert stat.S_IMODE(page.stat().st_mode) == 0o600

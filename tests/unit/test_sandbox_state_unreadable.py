@@ -1,5 +1,6 @@
-"""A sandbox state file that can't be used (corrupt JSON, an older format, a folder) is one
-message naming [microsoft] sandbox_state and what to do, not a traceback."""
+"""A sandbox state file that can't be used (corrupt JSON, an older format, a folder, a path
+where it cannot be created) is one message naming [microsoft] sandbox_state and what to do,
+not a traceback."""
 
 from __future__ import annotations
 
@@ -34,3 +35,30 @@ def test_unusable_state_is_a_config_error(tmp_path: Path, kind: str) -> None:
     message = str(caught.value)
     assert "sandbox_state" in message and str(state) in message
     assert "Delete it" in message
+
+
+@pytest.mark.parametrize("kind", ["under a file", "in a missing folder that cannot be made"])
+def test_a_state_file_that_cannot_be_created_is_a_config_error(
+        tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new tenant's state cannot be saved where sandbox_state says (its folder is a file,
+    or cannot be made): one message naming the setting, the path and the system's reason,
+    whether the run or the lock before it meets it first."""
+    from service.app import sandbox_state_lock, save_sandbox
+    from service.sandbox import SandboxTenant
+
+    (tmp_path / "empty.json").write_text("")
+    if kind == "under a file":
+        state, said = tmp_path / "empty.json" / "x.json", "empty.json is a file, not a folder"
+    else:
+        # (/proc refuses new folders even to root, as a read-only mount would)
+        state, said = Path("/proc/nope/x.json"), "No such file or directory: /proc/nope"
+    settings = _settings(state)
+    for attempt in (lambda: load_sandbox(settings, datetime(2026, 12, 1, tzinfo=UTC)),
+                    lambda: sandbox_state_lock(settings),
+                    lambda: save_sandbox(settings, SandboxTenant())):
+        with pytest.raises(ConfigError) as caught:
+            attempt()
+        message = str(caught.value)
+        assert message.startswith(f"[microsoft] sandbox_state = {str(state)!r} cannot be "
+                                  "created (")
+        assert said in message, message
