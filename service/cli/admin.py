@@ -105,7 +105,7 @@ def pairs_reset(obj: Ctx, report_email: str) -> None:
     found and left alone again)."""
     from service.app import open_store
 
-    store = open_store(obj.settings)
+    store = open_store(obj.settings, create=False)  # (it needs what runs stored)
     for view in store.views(list(WAIT_FOR_RESET)):
         if view.report.email.lower() == report_email.lower():
             store.reset_pairing(view.pairing.key, obj.now())
@@ -244,7 +244,7 @@ def mail_resend(obj: Ctx, mail_id: int, yes: bool) -> None:
     """Queue failed or unconfirmed mail MAIL_ID to be sent at the worker's next run."""
     from service.app import open_store
 
-    store = open_store(obj.settings)
+    store = open_store(obj.settings, create=False)  # (it needs what runs stored)
     row = next((m for m in store.outbox() if m.id == mail_id), None)
     sender = store.people([row.mailbox]).get(row.mailbox) if row is not None else None
     if (row is not None and row.status == OutboxStatus.UNCONFIRMED and not yes
@@ -265,8 +265,9 @@ def mail_mark_sent(obj: Ctx, mail_id: int) -> None:
     """Record that unconfirmed or failed mail MAIL_ID did go (found in Sent Items)."""
     from service.app import open_store
 
-    done = open_store(obj.settings).settle_by_hand(mail_id, OutboxStatus.SENT, obj.now(),
-                                                   "marked sent by an operator")
+    store = open_store(obj.settings, create=False)  # (it needs what runs stored)
+    done = store.settle_by_hand(mail_id, OutboxStatus.SENT, obj.now(),
+                                "marked sent by an operator")
     console.print(escape(f"Mail #{done.id} ({done.kind}) recorded as sent."))
 
 
@@ -283,7 +284,7 @@ def forget(obj: Ctx, person_email: str, yes: bool, person_id: str | None) -> Non
     mail), keeping counts and dates."""
     from service.app import open_store
 
-    store = open_store(obj.settings)
+    store = open_store(obj.settings, create=False)  # (it needs what runs stored)
     every = store.views()
     person = one_person(every, person_email, person_id)
     people = [v for v in every if person.id in (v.manager.id, v.report.id)]

@@ -27,10 +27,12 @@ LOOK_AHEAD = timedelta(days=400)
 MAX_TOPIC_CHARS = 2000
 
 
-def _store(obj: Ctx, *, create: bool = True) -> Any:
+def _store(obj: Ctx) -> Any:
+    """The store, which must exist: each of these commands reads or changes what runs have
+    stored (a pair, its meetings), so a database not there is refused, not created empty."""
     from service.app import open_store
 
-    return open_store(obj.settings, create=create)
+    return open_store(obj.settings, create=False)
 
 
 def _pair(store: Any, ref: str) -> Any:
@@ -154,7 +156,7 @@ def preview(obj: Ctx, pair: str, on: datetime | None, out: str | None, force: bo
     from service.jobs.context import JobContext
     from service.store.leases import worker_identity
 
-    store = _store(obj, create=False)  # (it only reads)
+    store = _store(obj)
     view = _pair(store, pair)
     occ = next_occurrence(store, view, on.date() if on else None, obj.now())
     zone = view.series.time_zone if view.series else "UTC"
@@ -274,7 +276,7 @@ def actions(click_ctx: click.Context, pair: str | None, open_only: bool) -> None
     """List actions agreed in 1-2-1s."""
     if click_ctx.invoked_subcommand is not None:
         return
-    store = _store(click_ctx.obj, create=False)  # (it only reads)
+    store = _store(click_ctx.obj)  # (it only reads)
     pairing_id = _pair(store, pair).pairing.id if pair else None
     names = {v.pairing.id: f"{v.manager.name} & {v.report.name}" for v in store.views()}
     table = Table("id", "pair", "owner", "what", "due", "status", "carried")

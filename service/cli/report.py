@@ -179,7 +179,7 @@ def retention_cmd(obj: Ctx, yes: bool, now_text: str | None) -> None:
     if not yes and not click.confirm(f"Erase notes, topics, actions and mail from before "
                                      f"{cutoff:%Y-%m-%d}?"):
         raise ServiceError("Nothing erased.")
-    erased = open_store(obj.settings).erase_older_than(cutoff, now)
+    erased = open_store(obj.settings, create=False).erase_older_than(cutoff, now)
     console.print(escape(f"Erased from before {cutoff:%Y-%m-%d}: " + ", ".join(
         f"{n} {k}" for k, n in erased.items())))
 

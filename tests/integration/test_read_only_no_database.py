@@ -1,7 +1,8 @@
-"""A command that only reads, run where there is no database yet (a wrong folder, a config
-not given), says so and leaves no empty `onetoone.db` behind; it used to create one and show
-an empty table, as if no pair existed. `pairs` and `schedule --dry-run`, which change nothing,
-still show what the first run would do, on the sandbox's organisation."""
+"""A command that only reads (or changes what runs stored), run where there is no database
+yet (a wrong folder, a config not given), says so and leaves no empty `onetoone.db` behind;
+it used to create one and show an empty table, as if no pair existed. `pairs` and `schedule
+--dry-run`, which change nothing, still show what the first run would do, on the sandbox's
+organisation."""
 
 from __future__ import annotations
 
@@ -18,11 +19,19 @@ __all__ = ["runner"]  # the fixture, as test_cli_paths has it
 READ_ONLY = (("status",), ("actions",), ("mail",), ("report", "--now", NOW),
              ("preview", TOM, "--out", "p.html"),
              ("evidence", TOM, "--from", "2026-11-01", "--to", "2026-12-31"))
+# Commands that change what runs stored: with no database there is nothing for them to change
+# (no pair, no mail, no action), so they are refused the same way, not run on an empty one.
+NEEDS_STORED = (("topics", "add", TOM, "Career plans"), ("notes", "add", TOM),
+                ("actions", "done", "1"), ("pairs", "reset", TOM), ("mail", "resend", "1"),
+                ("mail", "mark-sent", "1"), ("forget", TOM, "--yes"),
+                ("retention", "--yes", "--now", NOW))
 
 
-@pytest.mark.parametrize("args", READ_ONLY, ids=lambda a: a[0])
-def test_a_read_only_command_refuses_a_database_not_there(runner: CliRunner, tmp_path: Path,
-                                                          args: tuple[str, ...]) -> None:
+@pytest.mark.parametrize("args", READ_ONLY + NEEDS_STORED, ids=lambda a: " ".join(a[:2]))
+def test_a_read_only_command_refuses_a_database_not_there(
+        runner: CliRunner, tmp_path: Path, args: tuple[str, ...],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONETOONE_PRIVACY_RETAIN_MONTHS", "12")  # (retention's own check)
     out = refused(runner, *args)
     assert f"No database at {tmp_path / 'onetoone.db'}" in " ".join(out.split())
     assert "onetoone schedule" in out and "[database] url" in out
