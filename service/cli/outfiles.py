@@ -70,11 +70,19 @@ def _refuse_link(path: Path, option: str) -> None:
                            option)
 
 
+def _refuse_special(path: Path, option: str) -> None:
+    # Even with --force: "replacing" /dev/null would break the machine (see write_private).
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise ServiceError(f"{option} {path} is not a regular file (a device, pipe or "
+                           f"socket): it is never written. Give {option} a file name.")
+
+
 def check_file(path: Path, option: str, *, force: bool, kept: dict[Path, str]) -> None:
     """Raise unless ``path`` (given by ``option``) may be written: not a kept file, and
     not an existing file unless ``force``."""
     _refuse_kept(path, option, kept)
     _refuse_link(path, option)
+    _refuse_special(path, option)
     if path.exists() and not path.is_dir() and not force:
         raise ServiceError(f"{path} exists; pass --force to replace it, or choose another "
                            f"{option}.")
@@ -89,6 +97,7 @@ def check_folder(folder: Path, names: Iterable[str] | None, option: str, *, forc
     for name in known:
         _refuse_kept(folder / name, option, kept)
         _refuse_link(folder / name, option)
+        _refuse_special(folder / name, option)
     if names is None:  # anything the demo writes lands in the folder
         for file, what in kept.items():
             if file.exists() and folder.resolve() in file.resolve().parents:

@@ -78,10 +78,13 @@ def sqlite_exposed(url: str) -> list[tuple[Path, int]]:
     out = []
     for one in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         try:
-            mode = stat.S_IMODE(one.stat().st_mode)
+            found = one.stat()
         except OSError:
             continue  # not there (no -wal between runs), or not ours to look at
-        if mode & 0o077:
+        mode = stat.S_IMODE(found.st_mode)
+        # (Only a file: a URL naming a device, as sqlite:////dev/null, must not have
+        # its mode changed under every other program on the machine.)
+        if mode & 0o077 and stat.S_ISREG(found.st_mode):
             out.append((one, mode))
     return out
 

@@ -155,6 +155,12 @@ def write_private(path: Path, data: str | bytes, *, make_folder: bool = True) ->
             raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path))
         if path.is_dir():
             raise OSError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if path.exists() and not path.is_file():
+            # A device, pipe or socket (`--out /dev/null`): replaced, as root, /dev/null
+            # would become a plain file, and before the replace its mode was made 0600,
+            # which breaks every program on the machine that writes to it.
+            raise OSError(errno.EINVAL, "not a regular file (a device, pipe or socket)",
+                          str(path))
         raw = data.encode("utf-8") if isinstance(data, str) else data
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
                                          suffix=".part")

@@ -93,3 +93,46 @@ def test_the_demo_runs_again_into_its_folder_but_not_into_a_foreign_one(
     out = refused(runner, "demo", "--out", "notes", "--now", NOW)
     assert "--out notes already holds files onetoone did not write (index.html)" in out
     assert Path("notes/index.html").read_text() == "mine"
+
+
+def test_a_device_or_pipe_is_never_written_even_with_force(here: CliRunner) -> None:
+    """`--out /dev/null` made the device owner-only (0600) as root, so every other program
+    writing to it failed (CI's own PostgreSQL set-up did); replacing it would make it a
+    plain file. A FIFO stands in for the device here: it must stay a FIFO, its mode as it
+    was."""
+    import os
+    import stat
+
+    os.mkfifo("pipe", 0o666)
+    os.chmod("pipe", 0o666)  # (whatever the umask)
+    for args in (("preview", TOM, "--out", "pipe", "--force"),
+                 (*EVIDENCE, "--out", "pipe", "--force")):
+        out = refused(here, *args)
+        assert "--out pipe is not a regular file (a device, pipe or socket)" in out
+    Path("reports").mkdir()
+    os.mkfifo("reports/index.html", 0o666)
+    os.chmod("reports/index.html", 0o666)
+    out = refused(here, "report", "--now", NOW, "--out", "reports", "--force")
+    assert "is not a regular file" in out
+    for fifo in ("pipe", "reports/index.html"):
+        found = os.stat(fifo)
+        assert stat.S_ISFIFO(found.st_mode) and stat.S_IMODE(found.st_mode) == 0o666
+
+
+def test_the_private_writer_and_the_database_guard_leave_a_device_alone(
+        tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from service.errors import ServiceError
+    from service.store.db import keep_private
+    from service.store.insight import write_private
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo, 0o666)
+    os.chmod(fifo, 0o666)
+    with pytest.raises(ServiceError, match="not a regular file"):
+        write_private(fifo, "x")
+    keep_private(f"sqlite:///{fifo}")  # (a URL naming a device: its mode is not ours)
+    found = os.stat(fifo)
+    assert stat.S_ISFIFO(found.st_mode) and stat.S_IMODE(found.st_mode) == 0o666
