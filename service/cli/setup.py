@@ -29,6 +29,11 @@ def init(obj: Ctx, path: str | None, force: bool) -> None:
     if target.exists() and not force and not target.is_dir():
         err_console.print(f"{path} already exists; use --force to overwrite it.")
         sys.exit(1)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        # (--force and a device: `--path /dev/sda` as root would write onto the disk)
+        err_console.print(f"{path} is not a regular file (a device, pipe or socket); "
+                          "give --path a file name.")
+        sys.exit(1)
     with writing(target, "--path"):
         target.write_text(STARTER_CONFIG, encoding="utf-8")
     console.print(f"Wrote {escape(path)}. Edit \\[microsoft] to point at your tenant (or leave "

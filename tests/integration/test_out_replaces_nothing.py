@@ -114,6 +114,12 @@ def test_a_device_or_pipe_is_never_written_even_with_force(here: CliRunner) -> N
     os.chmod("reports/index.html", 0o666)
     out = refused(here, "report", "--now", NOW, "--out", "reports", "--force")
     assert "is not a regular file" in out
+    reader = os.open("pipe", os.O_RDONLY | os.O_NONBLOCK)  # (a write would not block)
+    try:
+        out = refused(here, "init", "--path", "pipe", "--force")
+    finally:
+        os.close(reader)
+    assert "pipe is not a regular file" in out
     for fifo in ("pipe", "reports/index.html"):
         found = os.stat(fifo)
         assert stat.S_ISFIFO(found.st_mode) and stat.S_IMODE(found.st_mode) == 0o666
