@@ -2,8 +2,8 @@
 calendar's changes may show with no @removed at all: deleting one occurrence changes only
 its series' master, and people who tried it found Graph then lists the series' other
 instances again and says nothing of the deleted one (microsoftgraph/microsoft-graph-docs
-#4501, #5520). The sandbox does that by default (``delta_removes_occurrences``); each test
-runs both ways. The meeting must be found cancelled, never taken for one held without
+#4501, #5520). The sandbox does that by default (``delta_removes_occurrences``); the notes
+test runs both ways. The meeting must be found cancelled, never taken for one held without
 notes (which would remind the manager about it, and count it held)."""
 
 from __future__ import annotations
@@ -54,13 +54,12 @@ def test_a_meeting_cancelled_after_its_eve_read_is_found_cancelled_at_its_notes(
     assert org_.mail("reminder", MIA) == []
 
 
-@pytest.mark.parametrize("removes", [False, True], ids=["relisted", "removed"])
 def test_a_meeting_deleted_days_ahead_is_found_by_a_read_of_the_changes_on_its_eve(
-        org_: Org, removes: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+        org_: Org, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rob's second meeting is deleted in Outlook days ahead, after its agenda went in; the
     read on its eve is one of the changes since the read for the first meeting: the series is
-    listed again with that meeting missing, and it is recorded cancelled in that tick."""
-    org_.tenant.delta_removes_occurrences = removes
+    listed again with that meeting missing (no @removed: the documented form is the one the
+    sync always followed), and it is recorded cancelled in that tick."""
     # Mia's first read reaches past Rob's second (monthly) meeting: the eve read of that one
     # is then one of the changes (else the look-ahead outgrows the window, read whole).
     monkeypatch.setattr(occurrences, "DELTA_SLACK", timedelta(days=45))
@@ -71,7 +70,7 @@ def test_a_meeting_deleted_days_ahead_is_found_by_a_read_of_the_changes_on_its_e
     view = next(v for v in org_.store.views() if v.report.email == ROB)
     second = None
     while second is None:
-        now += 3 * HOUR
+        now += 12 * HOUR
         org_.tick(now)
         second = next((o for o in org_.store.pairing_occurrences(view.pairing.id)
                        if o.start > first.start and o.agenda_state == "injected"), None)
