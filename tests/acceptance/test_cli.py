@@ -39,6 +39,8 @@ def test_demo_runs_and_second_run_creates_nothing(tmp_path: Path) -> None:
     assert len(pages) >= 11
     priya = (tmp_path / "demo-out" / "people" / "priya-sharma.html").read_text()
     assert priya.count('class="one"') >= 12  # a weekly new starter and three monthly reports
+    # The folder is marked as the demo's own: the run again, with no --force, may replace it.
+    assert (tmp_path / "demo-out" / ".onetoone-output").is_file()
     second = onetoone("demo", cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "created 0 series" in second.stdout
