@@ -486,7 +486,10 @@ def pasted_spans(lines: Sequence[str]) -> dict[int, int]:
             open_at.append(i)
         elif kind == "end" and open_at:
             start = open_at.pop()
-            spans = {a: b for a, b in spans.items() if a < start}  # drop those it holds
+            # Drop the spans it holds: the last ones kept (spans are kept in order and never
+            # overlap), so the cost is linear however many copies were pasted.
+            while spans and next(reversed(spans)) > start:
+                spans.popitem()
             spans[start] = i
     return spans
 

@@ -476,8 +476,9 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
     # between is the body outside our block, kept as notes but never read as actions.
     kinds = [sentinel_kind(line) for line in lines]
     last_start = max((i for i, k in enumerate(kinds) if k == "start"), default=-1)
+    pasted_ends = set(pasted.values())
     ours_end = {i for i, k in enumerate(kinds)
-                if k == "end" and i < last_start and i not in pasted.values()}
+                if k == "end" and i < last_start and i not in pasted_ends}
     pasted_end = -1
     outside: tuple[str | None, bool] = (None, False)
     section: str | None = None
