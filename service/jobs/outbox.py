@@ -333,9 +333,14 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
                       extra={"key": row.key, "error": str(exc)})
             break
         except GraphError as exc:
-            store.finish_mail(row.id, OutboxStatus.FAILED, now, error=str(exc),
-                              claimed_at=claim)
-            report.failed.append(f"{row.key}: {exc}")
+            # Refused (no access to that mailbox, the mailbox gone, a bad recipient): never
+            # sent again by itself. Said with the sender's address, not the directory id
+            # Graph's path and error carry, and how to send it once that is put right.
+            email = _sender_email(ctx, row)
+            error = (f"{str(exc).replace(row.mailbox, email)} Not sent again by itself: once "
+                     f"that is put right, run `onetoone mail resend {row.id}`.")
+            store.finish_mail(row.id, OutboxStatus.FAILED, now, error=error, claimed_at=claim)
+            report.failed.append(f"{row.key} ({row.kind} from {email}): {error}")
             log.error("mail.failed", extra={"key": row.key, "error": str(exc)})
             continue
         store.finish_mail(row.id, OutboxStatus.SENT, now)
@@ -354,6 +359,13 @@ def _hold_back(ctx: JobContext, row: MailRecord, left: list[PersonRecord]) -> No
     if ctx.store.hold_back_mail(row.id, f"not sent: the pair ended and {names} left or is "
                                         "no longer in scope"):
         log.info("mail.held_back", extra={"key": row.key, "kind": row.kind})
+
+
+def _sender_email(ctx: JobContext, row: MailRecord) -> str:
+    """The address of the mailbox ``row`` is sent from (the outbox keeps a manager's by
+    directory id; the service mailbox's is an address already)."""
+    sender = ctx.store.people([row.mailbox]).get(row.mailbox)
+    return sender.email if sender is not None else row.mailbox
 
 
 def _stored(ctx: JobContext, mail_id: int) -> MailRecord:
@@ -376,8 +388,7 @@ async def _settle(ctx: JobContext, row: MailRecord, now: datetime, report: MailR
     except PermissionDenied as exc:
         # Named by address (Graph's paths, and so its errors, have the directory id), with
         # the two commands that settle it.
-        sender = store.people([row.mailbox]).get(row.mailbox)
-        email = sender.email if sender is not None else row.mailbox
+        email = _sender_email(ctx, row)
         store.finish_mail(row.id, OutboxStatus.UNCONFIRMED, now, claimed_at=row.claimed_at,
                           error=f"outcome unknown; Sent Items not readable "
                                 f"({str(exc).replace(row.mailbox, email)}). Look in {email}'s "
