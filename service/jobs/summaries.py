@@ -151,8 +151,10 @@ def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zon
     still_open, more_open = newest_open(
         [a for a in actions if a.status == ActionStatus.OPEN and a.raised_occurrence_id != occ.id],
         ctx.settings.agenda.actions_shown)
+    # (Not one withdrawn: its line was edited or deleted after a read; the store keeps it.)
     agreed, more_agreed = agreed_within(
-        [item(a) for a in actions if a.raised_occurrence_id == occ.id])
+        [item(a) for a in actions if a.raised_occurrence_id == occ.id
+         and a.status != ActionStatus.WITHDRAWN])
     return Summary(
         report_first=first_name(view.report.name), manager_first=first_name(view.manager.name),
         when=_when(occ, zone), notes=shown_notes,
