@@ -133,14 +133,17 @@ async def read_sent_items(ctx: JobContext, now: datetime, book: Book) -> SentIte
         if why is None:
             continue
         since = sent_items_since(read_through, open_offers, SENT_SKEW)
+        # Said by address: Graph's path and message name the mailbox by the directory id.
+        who = views[manager_id].manager.email
         try:
             messages = await ctx.graph.sent_messages(manager_id, since)
         except PermissionDenied as exc:
-            run.failed.append(f"{manager_id}: Sent Items unreadable ({exc})")
+            run.failed.append(f"{who}: Sent Items unreadable "
+                              f"({str(exc).replace(manager_id, who)})")
             log.warning("rebook.sent_items_unreadable", extra={"mailbox": manager_id})
             continue
         except ServiceError as exc:
-            run.failed.append(f"{manager_id}: {exc}")
+            run.failed.append(f"{who}: {str(exc).replace(manager_id, who)}")
             continue
         log.info("rebook.sent_items_read", extra={"mailbox": manager_id, "reason": why,
                                                   "messages": len(messages)})
@@ -156,7 +159,7 @@ async def read_sent_items(ctx: JobContext, now: datetime, book: Book) -> SentIte
                 # marked read, so the mail is read again next run.
                 log.exception("rebook.pick_failed", extra={"mailbox": manager_id,
                                                            "message_id": message.id})
-                run.failed.append(f"{manager_id}: a pick could not be read ({exc!r})")
+                run.failed.append(f"{who}: a pick could not be read ({exc!r})")
                 settled = False
                 continue
             settled = settled and done

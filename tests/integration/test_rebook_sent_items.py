@@ -264,3 +264,19 @@ def test_a_pick_that_breaks_fails_only_itself_and_is_read_again(tmp_path, settin
         [world.tenant.user(MIA)["id"]]) == {}
     world.tick(at + timedelta(minutes=9))
     assert len(world.rebook_events()) == 1
+
+
+def test_an_unreadable_sent_items_is_named_by_the_managers_address(
+        tmp_path, settings_for) -> None:
+    """Refused (403: no Mail.Read, or an access policy leaving the mailbox out), the read is
+    said in `tick`'s output by the manager's address: Graph's path and message carry the
+    directory id the request used, which tells an admin nothing."""
+    world = world_with(tmp_path, settings_for, minutes=15)
+    _rob, _first, now = cancelled_rob(world)
+    (offer,) = world.offers(MIA)
+    world.send(now, MIA, *links(offer)[0])
+    world.tenant.inject_fault("GET", SENT, 403, times=1, code="ErrorAccessDenied",
+                              message="Access to OData is disabled.")
+    result = world.tick(deadlines(world)[0] - timedelta(minutes=14))
+    (line,) = [f for f in result.rebook.failed if "Sent Items unreadable" in f]
+    assert line.startswith(MIA) and world.tenant.user(MIA)["id"] not in line, line
