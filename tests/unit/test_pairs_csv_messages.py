@@ -261,3 +261,20 @@ def test_utf8_with_bom_and_bidi_override_reads_clean(tmp_path: Path) -> None:
     path.write_bytes("\ufeffmanager,report\r\n# Jos\u00e9\u202e\r\na@x.com,b@x.com\r\n"
                      .encode())
     assert read_pairs_file(str(path)) == "manager,report\n# Jos\u00e9\na@x.com,b@x.com\n"
+
+
+# -- line numbers -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_line_numbers_count_only_line_ends_an_editor_shows(separator: str) -> None:
+    """A line or paragraph separator (U+2028, U+2029) or NEL (U+0085) pasted into a cell is no
+    line end to an editor, Excel or `grep -n`: the line after it is still line 2, as the
+    message must say, and the row holding it is one row."""
+    text = f"a@x.com,b@x.com{separator}\na@x.com,bad\n"
+    assert errors_of(text) == [
+        "pairs.csv:2: report email 'bad' is not a valid email address. Write it as "
+        "name@example.com."]
+    pairs = parse_pairs_csv(f"a@x.com,b@x.com{separator}\nc@x.com,d@x.com\n", "pairs.csv")
+    assert [(p.line, p.manager_email, p.report_email) for p in pairs] == [
+        (1, "a@x.com", "b@x.com"), (2, "c@x.com", "d@x.com")]
