@@ -98,8 +98,10 @@ def status(obj: Ctx, now_text: str | None) -> None:
         if any(c.code == HOURS_CHANGED for c in compromised):
             attention.append("outside someone's hours")
         # A pair the last run could not book (it is tried again every run): why, from the
-        # run that refused it (the worker's log names it by its key only).
+        # run that refused it (the worker's log names it by its key only). Not once the pair
+        # has ended: nothing is tried any more, and its note is never cleared.
         unbooked = (view.pairing.note if view.pairing.note.startswith(NOT_BOOKED) and (
+            view.pairing.status == PairingStatus.ACTIVE) and (
             view.series is None or view.series.status == SeriesStatus.CREATING) else "")
         if unbooked:
             attention.insert(0, "[bold red]not booked[/bold red]")

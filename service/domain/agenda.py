@@ -104,9 +104,13 @@ SHARE_WORDINGS = "share-wordings"
 
 
 def first_name(name: str) -> str:
-    """The first word of a display name ("Alex Jones" -> "Alex"); the name if one word."""
+    """The first word of a display name ("Alex Jones" -> "Alex"); the name if one word. A
+    first word ending at a comma is a surname, as in "Jones, Alex" (-> "Alex")."""
     parts = name.split()
-    return parts[0] if parts else name
+    surname, comma, given = (parts[0] if parts else "").partition(",")
+    if not comma:
+        return parts[0] if parts else name
+    return (given or "".join(parts[1:2])).strip(",") or surname or parts[0]
 
 
 def format_date(d: date) -> str:

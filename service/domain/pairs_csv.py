@@ -74,6 +74,9 @@ _SHOWN = 80
 # file pointing at the wrong file, whose values may be secrets.
 _SETTING = re.compile(r"(?:export\s+)?[A-Za-z_][\w.-]*\s*=")
 _NO_ADDRESS = "no cell holds an email address (no @)"
+# The line ends an editor, Excel and `grep -n` count: not str.splitlines(), which also ends a
+# line at U+2028, U+2029 and NEL (U+0085), so every message after one named the wrong line.
+_LINE_END = re.compile("\r\n|\r|\n")
 
 
 def is_valid_email(value: str) -> bool:
@@ -116,7 +119,7 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
     if text.startswith("\ufeff"):
         text = text[1:]
 
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(_LINE_END.split(text), start=1):
         stripped = raw.strip()
         if not stripped or stripped.startswith("#"):
             continue

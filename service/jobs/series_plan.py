@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.adoption import adoptable
+from service.domain.agenda import first_name
 from service.domain.cadence import add_months
 from service.domain.events import CalendarEvent, MailboxInfo
 from service.domain.model import WEEKDAYS, CadenceKind, WorkingHours
@@ -183,10 +184,6 @@ def stored_differs(person: PersonRecord | None, fields: dict[str, Any]) -> bool:
 
 def local_today(now: datetime, zone: str) -> date:
     return now.astimezone(ZoneInfo(zone)).date()
-
-
-def first_name(name: str) -> str:
-    return name.split()[0] if name.split() else name
 
 
 def lock_clock() -> datetime:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
+import stat
 from pathlib import Path
 
 from service.domain.pairs_csv import MAX_ERRORS
@@ -14,6 +16,11 @@ from service.errors import PairsFileError
 def read_pairs_file(path: str) -> str:
     """The pairs file's text, or PairsFileError naming the file and what to do."""
     try:
+        mode = os.stat(path).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            # Read, /dev/zero never ends (filling memory) and a pipe never starts (no writer).
+            raise PairsFileError(f"{path}: is a device, pipe or socket, not a file. Point "
+                                 "[pairs] file at the pairs CSV itself.")
         data = Path(path).read_bytes()
     except FileNotFoundError as exc:
         raise PairsFileError(
@@ -55,8 +62,11 @@ def _not_text(data: bytes) -> str | None:
 
 
 def file_digest(path: str) -> str | None:
-    """A short digest of a file's bytes (whether it changed since), or None if unreadable."""
+    """A short digest of a file's bytes (whether it changed since), or None if unreadable
+    (or no regular file: read_pairs_file says why)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
     except OSError:
         return None

@@ -53,3 +53,21 @@ def test_status_says_a_pair_was_not_booked_and_why(runner: CliRunner) -> None:
     assert again.exit_code == 0, again.output
     shown = runner.invoke(cli, ["status", "--now", "2026-11-23T10:00:00Z"])
     assert "not booked" not in shown.output, shown.output
+
+
+def test_status_stops_saying_not_booked_once_the_pair_has_ended(runner: CliRunner) -> None:
+    # A pair never booked, then ended on purpose (the report left): nothing is left to book,
+    # so the ended row must not still ask for attention with the old "not booked".
+    ticked = runner.invoke(cli, ["tick", "--now", NOW])
+    assert ticked.exit_code == 1 and "No weekday suits" in ticked.output, ticked.output
+    state = SandboxTenant.load("onetoone-sandbox.json")
+    state.disable_user(PART)
+    state.save("onetoone-sandbox.json")
+    again = runner.invoke(cli, ["tick", "--now", "2026-11-23T10:00:00Z"])
+    assert again.exit_code == 0, again.output
+    shown = runner.invoke(cli, ["status", "--now", "2026-11-23T10:00:00Z"])
+    assert shown.exit_code == 0, shown.output
+    row = row_of(shown.output, PART)
+    assert "ended" in row, shown.output
+    assert "not booked" not in row, shown.output
+    assert "No weekday suits" not in shown.output, shown.output

@@ -608,3 +608,22 @@ def test_the_end_of_the_week_with_at_or_for_is_the_dates_not_the_actions(
     after (the two newest fixes, 'by the end of the week' and 'for tomorrow', each left
     this half)."""
     assert split_due(typed, MEETING) == expected
+
+
+def test_last_comma_first_display_names_give_the_first_name() -> None:
+    """Directories synced from Active Directory often name people "Last, First" (and "Last,
+    First (Team)"). The agenda and mails address people by first name, and an action typed
+    for the report's first name is theirs: "Okafor," is neither."""
+    assert ag.first_name("Okafor, Ben") == "Ben"
+    assert ag.first_name("Okafor, Ben (Sales)") == "Ben"
+    assert ag.first_name("Okafor,Ben") == "Ben"
+    assert ag.first_name("Okafor,") == "Okafor"
+    assert ag.first_name("Ben Okafor, PhD") == "Ben"  # a comma later on is not the format
+    assert ag.first_name("Ben Okafor") == "Ben"
+    manager, report = "Silva, Ana", "Okafor, Ben"
+    assert "This is Ben's time" in " ".join(ag.prompts(manager, report)[ag.TOPICS])
+    assert resolve_owner("Ben", manager, report) == report
+    assert resolve_owner("ana", manager, report) == manager
+    action = parse_action("Ben: book the course", meeting_date=MEETING,
+                          manager_name=manager, report_name=report)
+    assert action is not None and action.owner == report

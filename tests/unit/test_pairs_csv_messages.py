@@ -249,6 +249,17 @@ def test_a_folder_is_called_a_folder(tmp_path: Path) -> None:
                        "file itself (e.g. pairs.csv inside that folder).")
 
 
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="no /dev/null here")
+def test_a_device_is_refused_not_read() -> None:
+    """[pairs] file pointing at a device (/dev/zero, a tape, a terminal) or a pipe: read, it
+    would never end (/dev/zero filled the worker's memory) or never start (a pipe with no
+    writer hung every run), so it is refused before it is opened, naming what it is. (Shown
+    with /dev/null, whose read ends at once, so the test cannot hang.)"""
+    [message] = read_errors(Path("/dev/null"))
+    assert message == ("/dev/null: is a device, pipe or socket, not a file. Point [pairs] "
+                       "file at the pairs CSV itself.")
+
+
 def test_a_missing_file_is_still_called_missing(tmp_path: Path) -> None:
     """The folder check does not change the missing-file message."""
     [message] = read_errors(tmp_path / "nope.csv")
@@ -261,3 +272,51 @@ def test_utf8_with_bom_and_bidi_override_reads_clean(tmp_path: Path) -> None:
     path.write_bytes("\ufeffmanager,report\r\n# Jos\u00e9\u202e\r\na@x.com,b@x.com\r\n"
                      .encode())
     assert read_pairs_file(str(path)) == "manager,report\n# Jos\u00e9\na@x.com,b@x.com\n"
+
+
+# -- line numbers -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_line_numbers_count_only_line_ends_an_editor_shows(separator: str) -> None:
+    """A line or paragraph separator (U+2028, U+2029) or NEL (U+0085) pasted into a cell is no
+    line end to an editor, Excel or `grep -n`: the line after it is still line 2, as the
+    message must say, and the row holding it is one row."""
+    text = f"a@x.com,b@x.com{separator}\na@x.com,bad\n"
+    assert errors_of(text) == [
+        "pairs.csv:2: report email 'bad' is not a valid email address. Write it as "
+        "name@example.com."]
+    pairs = parse_pairs_csv(f"a@x.com,b@x.com{separator}\nc@x.com,d@x.com\n", "pairs.csv")
+    assert [(p.line, p.manager_email, p.report_email) for p in pairs] == [
+        (1, "a@x.com", "b@x.com"), (2, "c@x.com", "d@x.com")]
+
+
+def test_a_pipe_is_neither_read_nor_digested(tmp_path: Path) -> None:
+    """A named pipe with no writer: opening it to read would wait for ever, in the pairs
+    step and in the quiet-sync check that digests the file first."""
+    import os
+    import threading
+
+    from service.store.files import file_digest
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    pipe = tmp_path / "pairs.csv"
+    os.mkfifo(pipe)
+    got: dict[str, object] = {}
+
+    def read() -> None:
+        got["digest"] = file_digest(str(pipe))
+        got["errors"] = read_errors(pipe)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():  # unblock the reader so the test run itself never hangs
+        with open(pipe, "wb"):
+            pass
+        reader.join(10)
+        pytest.fail("reading the pairs file waited on the pipe")
+    assert got["digest"] is None
+    assert got["errors"] == [f"{pipe}: is a device, pipe or socket, not a file. Point [pairs] "
+                             "file at the pairs CSV itself."]
