@@ -10,6 +10,7 @@ unknown word an operator typed by hand is ignored, not an error), which equals i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -272,9 +273,15 @@ class PairingView:
     report: PersonRecord
     series: SeriesRecord | None
 
-    def calendar_failure(self, error: object) -> str:
-        """A failure reading or writing the manager's calendar for this pair, as `tick`
-        reports it: the pair and the mailbox by name (Graph's message names the mailbox by
-        the directory id the request used, which tells an admin nothing)."""
-        return (f"{self.manager.name} & {self.report.name} ({self.manager.email}'s "
-                f"calendar): {error}")
+    def calendar_failure(self, error: object, day: str = "") -> str:
+        """A failure reading or writing the manager's calendar for this pair (``day``: the
+        meeting's, if one), as `tick` reports it: the pair and the mailbox by name (Graph's
+        message names the mailbox by the directory id the request used, which tells an
+        admin nothing, so that id is said as the address too)."""
+        text = str(error)
+        if self.manager.id:
+            text = re.sub(re.escape(self.manager.id), self.manager.email, text,
+                          flags=re.IGNORECASE)
+        when = f" {day}" if day else ""
+        return (f"{self.manager.name} & {self.report.name}{when} ({self.manager.email}'s "
+                f"calendar): {text}")

@@ -375,7 +375,7 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
                      "shared": report.not_private}.get(outcome, []).append(label)
                     written.add(view.manager.id)
                 except ServiceError as exc:
-                    report.failed.append(f"{label}: {exc}")
+                    report.failed.append(view.calendar_failure(exc, f"{occ.start:%Y-%m-%d}"))
                     log.error("agenda.failed", extra={"occurrence": occ.id,
                                                       "error": str(exc)})
                     if isinstance(exc, PermissionDenied):

@@ -123,7 +123,7 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
                 store.update_occurrence(occ.id, now, read_back_at=None)
                 log.warning("capture.mailbox_gone", extra={"occurrence": occ.id})
                 continue
-            report.failed.append(f"{label}: {exc}")
+            report.failed.append(view.calendar_failure(exc, f"{occ.start:%Y-%m-%d}"))
             log.error("capture.failed", extra={"occurrence": occ.id, "error": str(exc)})
         finally:
             store.release(view.pairing.id, ctx.worker_id)

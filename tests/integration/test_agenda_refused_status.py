@@ -50,6 +50,11 @@ def test_an_agenda_graph_refuses_is_marked_in_status_until_one_goes_in(
         at += timedelta(hours=12)
         failed += [f for f in scenario.at(at).agenda.failed if scenario.rob.report.name in f]
     assert len(failed) == 2  # refused on each run
+    # Said with the manager's address, the meeting's day and the pair, never the directory
+    # id the request's path (and so Graph's error) carries.
+    assert all(f.startswith(f"{scenario.rob.manager.name} & {scenario.rob.report.name} 20")
+               and f"({scenario.rob.manager.email}'s calendar)" in f
+               and scenario.rob.manager.id.lower() not in f.lower() for f in failed), failed
     second = scenario.store.pairing_occurrences(pid)[1]
     assert second.agenda_state == "pending"
     said = status(scenario, at, monkeypatch, tmp_path)
