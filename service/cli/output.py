@@ -207,6 +207,9 @@ def print_schedule(report: Any, dry_run: bool) -> None:
                       + escape(line), highlight=False)
     for line in report.moved:
         console.print("[cyan]moved (it double-booked someone):[/cyan] " + escape(line))
+    for line in report.renamed:
+        console.print("[cyan]subject updated (someone was renamed):[/cyan] " + escape(line),
+                      highlight=False)
     for line in report.carried:
         console.print("[cyan]follow-on series moved to the time the manager chose in "
                       "Outlook:[/cyan] " + escape(line), highlight=False)

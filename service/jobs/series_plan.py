@@ -103,6 +103,7 @@ class ScheduleReport:
     # Pairs that were left so, whose own series is over or gone: booked again this run.
     own_series_over: list[str] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)  # re-timed: it double-booked someone
+    renamed: list[str] = field(default_factory=list)  # subject updated: a rename
     # A follow-on series given the time the manager chose for the series before it.
     carried: list[str] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)  # left to another worker that holds them

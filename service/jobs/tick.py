@@ -17,6 +17,7 @@ from service.jobs.occurrences import SyncReport, sync_occurrences
 from service.jobs.outbox import MailReport, queue_mail, send_outbox
 from service.jobs.pairs import PairsPlan, planned_views, sync_pairs
 from service.jobs.rebook import RebookReport, rebook_missed
+from service.jobs.renames import rename_series
 from service.jobs.retention import drop_read_agendas, erase_expired
 from service.jobs.schedule import ScheduleReport, dry_run_changes, schedule
 from service.jobs.topics_mail import TopicMailReport, read_topic_mail
@@ -98,6 +99,8 @@ async def tick(
         report = await schedule(ctx, now, dry_run=True, planned=planned, changes=changes)
         return TickReport(pairs=plan, schedule=report)
     report = await _step("schedule", lambda: schedule(ctx, now), ScheduleReport, failed)
+    # Subjects after a rename the pairs sync stored (a series booked this run has it).
+    await _step("renames", lambda: rename_series(ctx, now, report), lambda: None, failed)
     # Order matters: occurrences first (moves and cancellations), then notes of meetings that
     # ended (closing actions), then agendas (which carry whatever is still open).
     occurrences = await _step("occurrences", lambda: sync_occurrences(ctx, now), SyncReport,

@@ -163,6 +163,9 @@ class SeriesRow(Base):
     # listed again (see domain.series.listing_retry_at). None: not failing.
     listing_failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     listing_retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Since when its subject names someone by a name the directory has since changed
+    # (migration 0024; see jobs/renames.py). None: nothing to update.
+    rename_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     # Moved on by each change of the columns above (its pattern, state, calendar event).
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

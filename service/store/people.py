@@ -48,6 +48,7 @@ from service.domain.status import (
 from service.store import convert
 from service.store.base import Repository, chunks, log
 from service.store.models import PairingRow, PersonRow, SeriesRow
+from service.store.series import mark_renamed
 
 # The directory as last read (migration 0007). Plain tables: only this module touches them.
 _tables = MetaData()
@@ -110,9 +111,8 @@ _MAILBOX_READ = select(PersonRow.id, PersonRow.mailbox_read_at).where(
 
 
 class PairingChange(NamedTuple):
-    """One change a pairs sync makes: "upsert" (create, reactivate or re-cadence; the
-    reason is the cadence's), "end" (the reason it ended) or "note" (the reason is the
-    note)."""
+    """One change a pairs sync makes: "upsert" (create, reactivate or re-cadence; the reason
+    is the cadence's), "end" (the reason it ended) or "note" (the reason is the note)."""
 
     kind: str
     key: str
@@ -174,14 +174,14 @@ class PeopleRepository(Repository):
         them last changed), so a sync with nothing new writes nothing."""
         with self.session() as s, s.begin():
             for part in chunks(people):
-                # Compared as plain values, a chunk at a time (no ORM rows, and not
-                # everyone held at once).
+                # Compared as plain values, a chunk at a time (no ORM rows, not all at once).
                 known = {pid: tuple(rest) for pid, *rest in s.execute(select(
                     PersonRow.id, PersonRow.email, PersonRow.name, PersonRow.hire_date,
                     PersonRow.manages_others, PersonRow.active)
                     .where(PersonRow.id.in_([p.id for p in part])))}
                 added: list[dict[str, Any]] = []
                 changed: list[dict[str, Any]] = []
+                renamed = [p.id for p in part if p.id in known and known[p.id][1] != p.name]
                 for p in part:
                     values = (p.email, p.name, p.hire_date, p.manages_others, True)
                     if known.get(p.id) == values:
@@ -194,6 +194,8 @@ class PeopleRepository(Repository):
                     s.execute(insert(PersonRow), added)
                 if changed:
                     s.execute(update(PersonRow), changed)  # by primary key
+                if renamed:
+                    mark_renamed(s, renamed, now)
 
     def set_mailbox_info(
         self, person_id: str, *, time_zone: str | None, days: Iterable[int] | None,

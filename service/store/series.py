@@ -123,6 +123,16 @@ def _adopt(s: Session, series_id: int, stored: list[OccurrenceRow],
 _OLD, _NEW = aliased(SeriesRow, name="old"), aliased(SeriesRow, name="new")
 
 
+
+def mark_renamed(s: Session, people: Sequence[str], now: datetime) -> None:
+    """Mark each series that may hold meetings to come of a pair one of ``people`` is in:
+    its subject names them as the directory no longer does (see jobs/renames.py)."""
+    pairs = select(PairingRow.id).where(or_(PairingRow.manager_id.in_(people),
+                                            PairingRow.report_id.in_(people)))
+    s.execute(update(SeriesRow).where(SeriesRow.pairing_id.in_(pairs),
+                                      SeriesRow.status.in_(HOLDING_SERIES))
+              .values(rename_due_at=now).execution_options(synchronize_session=False))
+
 class SeriesRepository(Repository):
     """Recurring series (one live per pairing, and any superseded ones it followed on from,
     still holding their last meetings) and the meetings they hold.
@@ -148,6 +158,20 @@ class SeriesRepository(Repository):
                 .where(SeriesRow.status.in_(HOLDING_SERIES))
                 .order_by(SeriesRow.id))
             return [(convert.series(row), manager, report) for row, manager, report in rows]
+
+    def renames_due(self) -> list[tuple[SeriesRecord, datetime]]:
+        """The series marked by ``mark_renamed``, with the instant of their mark."""
+        with self.session() as s:
+            rows = s.execute(select(SeriesRow).where(SeriesRow.rename_due_at.is_not(None))
+                             .order_by(SeriesRow.id)).scalars()
+            return [(convert.series(r), cast(datetime, r.rename_due_at)) for r in rows]
+
+    def renamed(self, series_id: int, due_at: datetime) -> None:
+        """Clear a series' mark, unless another rename marked it again since it was read."""
+        with self.session() as s, s.begin():
+            s.execute(update(SeriesRow).where(SeriesRow.id == series_id,
+                                              SeriesRow.rename_due_at == due_at)
+                      .values(rename_due_at=None))
 
     def live_series(self, pairing_id: int) -> SeriesRecord | None:
         with self.session() as s:

@@ -1,0 +1,67 @@
+"""Keep a series' subject in step with its pair's names.
+
+A series is booked six months ahead with both names in its subject (``[series] subject``).
+Someone renamed in the directory (a marriage, a transition, a spelling put right) would be
+shown by the old name in every meeting still to come, for months, until a follow-on series.
+When the directory sync stores a new name, each series that may hold meetings to come of the
+pairs that person is in is marked (``store.series.mark_renamed``); this job updates the
+subject of each marked series' master (one request each, and an update to the report, as
+any change Outlook sends) and clears the mark. Cost follows renames, not pairs: a run with no
+mark reads one indexed row set and sends nothing.
+
+The mark is cleared only after Graph took the update, and only if no later rename marked it
+again meanwhile: a run killed in between sends the same update again (the same subject).
+A pair's own series adopted from Outlook keeps the subject the pair gave it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from service.domain.status import SeriesStatus
+from service.errors import NotFound, ServiceError
+from service.graph.wire import mailbox_gone
+from service.jobs.context import JobContext
+from service.jobs.series_found import OWN_NOTE
+from service.jobs.series_plan import ScheduleReport
+
+log = logging.getLogger(__name__)
+
+
+async def rename_series(ctx: JobContext, now: datetime, report: ScheduleReport) -> None:
+    """Update the subject of each series marked after a rename (see the module's text)."""
+    store = ctx.store
+    due = store.renames_due()
+    if not due:
+        return
+    views = store.views_of_pairings(series.pairing_id for series, _at in due)
+    policy = ctx.settings.series_policy()
+    for series, marked_at in due:
+        view = views.get(series.pairing_id)
+        if series.status == SeriesStatus.CREATING:
+            continue  # booked with the names as they are now, or updated once it is booked
+        if (view is None or not series.event_id or series.slot_note.startswith(OWN_NOTE)
+                or series.status not in (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED)
+                or series.range_end < now.date()):
+            # Nothing of ours still to come to rename (an update to a series all past
+            # would only send the report a mail about it).
+            store.renamed(series.id, marked_at)
+            continue
+        subject = policy.subject.format(manager=view.manager.name, report=view.report.name)
+        try:
+            await ctx.graph.update_event(series.mailbox, series.event_id, {"subject": subject})
+        except NotFound as exc:
+            if mailbox_gone(exc):
+                report.failed.append(view.calendar_failure(exc))
+                continue
+            # The manager deleted the series: the occurrence sync notices it (not ours to).
+        except ServiceError as exc:
+            # Marked still: tried again next run.
+            report.failed.append(view.calendar_failure(exc))
+            log.warning("schedule.rename_failed", extra={"series": series.id,
+                                                         "error": str(exc)})
+            continue
+        store.renamed(series.id, marked_at)
+        report.renamed.append(f"{view.manager.name} & {view.report.name}")
+        log.info("schedule.renamed", extra={"series": series.id})

@@ -1,0 +1,80 @@
+"""Someone renamed in the directory (a marriage, a transition, a spelling put right) is no
+longer shown by the old name in every 1-2-1 still to come. A series is booked six months
+ahead with both names in its subject; the rename used to reach the agendas and mails but not
+the subject, so the old name stayed in both calendars until a follow-on series, months on.
+
+Now the pairs sync marks the pair's series and the same run updates the master's subject:
+one request a series, once (a run killed or refused before Graph took it sends it again),
+the agendas already written kept. Sandbox, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from service.sandbox.occurrences import calendar_items
+from tests.integration.test_mail import Scenario
+
+ROB = "rob@contoso.example"
+MIA = "mia@contoso.example"
+
+
+def subjects(scenario: Scenario, email: str, start: Any) -> set[str]:
+    """The subjects of Mia and Rob's 1-2-1s to come in ``email``'s calendar."""
+    uid = scenario.tenant.user(email)["id"]
+    return {e["subject"] for e in calendar_items(scenario.tenant, uid, start,
+                                                 start + timedelta(days=180))
+            if not e.get("isCancelled") and "Mia" in e["subject"] and "Rob" in e["subject"]}
+
+
+def test_a_rename_updates_the_subject_of_the_meetings_to_come_once(
+        db_url: str, settings_for: Any) -> None:
+    scenario = Scenario(settings_for(db_url))
+    occ, series = scenario.occ, scenario.rob.series
+    assert series is not None and series.event_id
+    now = scenario.occ.start - timedelta(hours=20)  # its agenda is in
+    assert scenario.store.occurrence(occ.id).agenda_state == "injected"
+    before = scenario.tenant.person_body(MIA, occ.event_id)
+    assert subjects(scenario, ROB, now) == {"1-2-1: Mia Manager & Rob Report"}
+
+    scenario.tenant.user(ROB)["displayName"] = "Rob Renamed"
+    master = rf"^/users/[^/]+/events/{series.event_id}$"
+    scenario.tenant.inject_fault("PATCH", master, 503, times=1)  # Graph down for it once
+    first = scenario.at(now)
+    assert first.schedule.renamed == [] and len(first.schedule.failed) == 1
+    assert "Mia Manager & Rob Renamed (mia@contoso.example's calendar)" in (
+        first.schedule.failed[0])
+    assert subjects(scenario, ROB, now) == {"1-2-1: Mia Manager & Rob Report"}
+
+    second = scenario.at(now + timedelta(hours=1))  # tried again: the mark stayed
+    assert second.schedule.renamed == ["Mia Manager & Rob Renamed"]
+    for email in (MIA, ROB):  # every meeting to come, the one with its agenda too
+        assert subjects(scenario, email, now) == {"1-2-1: Mia Manager & Rob Renamed"}, email
+    assert scenario.tenant.person_body(MIA, occ.event_id) == before  # its agenda stays
+    patches = scenario.tenant.count("PATCH", master)
+    assert patches == 2  # the refused one and the one Graph took
+
+    third = scenario.at(now + timedelta(hours=2))  # done: nothing sent again
+    assert third.schedule.renamed == [] and third.schedule.failed == []
+    assert scenario.tenant.count("PATCH", master) == patches
+    # Mia's other pairs were not renamed: their series were not touched.
+    others = [v.series for v in scenario.store.views() if v.manager.email == MIA
+              and v.report.email != ROB and v.series is not None]
+    assert others and all(scenario.tenant.count("PATCH", rf"/events/{s.event_id}$") == 0
+                          for s in others)
+
+
+def test_a_manager_renamed_updates_each_of_her_pairs(db_url: str, settings_for: Any) -> None:
+    scenario = Scenario(settings_for(db_url))
+    now = scenario.occ.start - timedelta(hours=20)
+    mine = [v for v in scenario.store.views() if v.manager.email == MIA and v.series]
+    assert len(mine) >= 2
+    scenario.tenant.user(MIA)["displayName"] = "Mia Married"
+    done = scenario.at(now)
+    assert sorted(done.schedule.renamed) == sorted(
+        f"Mia Married & {v.report.name}" for v in mine)
+    uid = scenario.tenant.user(MIA)["id"]
+    names = {e["subject"] for e in calendar_items(scenario.tenant, uid, now,
+                                                  now + timedelta(days=180))
+             if e["subject"].startswith("1-2-1: Mia")}
+    assert names == {f"1-2-1: Mia Married & {v.report.name}" for v in mine}
