@@ -13,6 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from service.sandbox.occurrences import calendar_items
+from service.store.db import make_engine
+from service.store.repo import Store
 from tests.integration.test_mail import Scenario
 
 ROB = "rob@contoso.example"
@@ -78,3 +80,25 @@ def test_a_manager_renamed_updates_each_of_her_pairs(db_url: str, settings_for: 
                                                   now + timedelta(days=180))
              if e["subject"].startswith("1-2-1: Mia")}
     assert names == {f"1-2-1: Mia Married & {v.report.name}" for v in mine}
+
+
+def test_the_pairs_own_series_keeps_its_subject_through_a_rename(
+        db_url: str, settings_for: Any) -> None:
+    from tests.integration.test_adoption_search import _run
+    from tests.integration.test_own_series import _own, _view
+    from tests.integration.test_schedule_job import NOW, org
+
+    tenant = org()
+    own_id = _own(tenant, MIA, [ROB], subject="Rob / Mia catch-up")
+    settings = settings_for(db_url)
+    assert "Mia Manager & Rob Report" in _run(settings, tenant, NOW).schedule.adopted
+    made_private = tenant.count("PATCH", rf"/events/{own_id}$")  # (at adoption)
+    tenant.user(ROB)["displayName"] = "Rob Renamed"
+    done = _run(settings, tenant, NOW + timedelta(hours=1))
+    assert done.schedule.renamed == [] and done.schedule.failed == []
+    assert tenant.count("PATCH", rf"/events/{own_id}$") == made_private
+    assert tenant.state["events"][tenant.user(MIA)["id"]][own_id]["subject"] == (
+        "Rob / Mia catch-up")
+    # Settled, not left to be looked at on every run.
+    assert Store(make_engine(db_url)).renames_due() == []
+    assert _view(db_url, ROB).report.name == "Rob Renamed"
