@@ -19,11 +19,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from service.domain.own_series import OWN_PREFIX
 from service.domain.status import SeriesStatus
 from service.errors import NotFound, ServiceError
 from service.graph.wire import mailbox_gone
 from service.jobs.context import JobContext
-from service.jobs.series_found import OWN_NOTE
 from service.jobs.series_plan import ScheduleReport
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ async def rename_series(ctx: JobContext, now: datetime, report: ScheduleReport) 
         view = views.get(series.pairing_id)
         if series.status == SeriesStatus.CREATING:
             continue  # booked with the names as they are now, or updated once it is booked
-        if (view is None or not series.event_id or series.slot_note.startswith(OWN_NOTE)
+        if (view is None or not series.event_id or series.transaction_id.startswith(OWN_PREFIX)
                 or series.status not in (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED)
                 or series.range_end < now.date()):
             # Nothing of ours still to come to rename (an update to a series all past
