@@ -6,7 +6,7 @@
 About ``--people`` people in a five-level tree in London, New York and Sydney (part-timers,
 new starters, hand-made 1-2-1s of every kind; see benchmarks/soak_people.py) against the
 sandbox tenant, a tick every ``--hours``. Each simulated week brings movers, joiners,
-leavers, relocations, leave (one manager three weeks of it), series deleted, re-timed or
+leavers, relocations, renames, leave (one manager three weeks of it), series deleted, re-timed or
 shortened in Outlook, meetings cancelled or declined; managers type notes, reports answer
 prep mails and pick rebooking offers. In week ``--outage-week`` the worker is down for two
 days. After every tick the invariants of benchmarks/soak_checks.py are checked.
@@ -88,6 +88,7 @@ class Soak:
         self.people.hand_made()
         self.settings = soak_settings(self.tenant, db, tmp)
         self.checks = Checks(self.people)
+        self.checks.subject = self.settings.series_policy().subject
 
     def tick(self, now: datetime) -> TickReport:
         self.tenant.now = lambda: now

@@ -73,6 +73,7 @@ class Checks:
         self.first_seen: dict[str, datetime] = {}
         self.known: set[str] = set()  # documented limitations met (not breaks)
         self.now = people.start
+        self.subject = "1-2-1: {manager} & {report}"  # (the soak's settings': the default)
 
     def bad(self, text: str, *who: str, key: str = "") -> None:
         """Record a break; with ``key``, only the first time (a state that lasts)."""
@@ -99,6 +100,7 @@ class Checks:
         self.moves_onto_absence(now)
         self.held_on_absence(now)
         self.summaries(now)
+        self.subjects(now)
         return self.breaks[before:]
 
     # -- calendars ---------------------------------------------------------------------
@@ -313,6 +315,23 @@ class Checks:
                         self.bad(f"{v.manager.email} / {v.report.email} meeting moved to {day} "
                                  f"onto {who.email}'s {off} (from {o.original_start}, reason "
                                  f"{o.moved_reason})", v.manager.email, v.report.email)
+
+    def subjects(self, now: datetime) -> None:
+        """A series onetoone booked names its pair in its subject as the store (so the
+        directory) does now, once a run has read a rename (how-it-decides.md, "Subject")."""
+        views = {v.pairing.id: v for v in self.store.views()}
+        for series in self.store.all_live_series():
+            view = views.get(series.pairing_id)
+            if (view is None or not series.event_id or series.transaction_id.startswith("own-")
+                    or series.range_end < now.date()):
+                continue
+            master = self.t.state["events"].get(view.manager.id, {}).get(series.event_id)
+            if master is None or master.get("isCancelled"):
+                continue
+            want = self.subject.format(manager=view.manager.name, report=view.report.name)
+            if master.get("subject") != want:
+                self.bad(f"series {series.id} subject {master.get('subject')!r}, not {want!r}",
+                         view.manager.email, view.report.email, key=f"subject{series.id}{want}")
 
     def pairs_own(self, series: Any) -> bool:
         """Whether ``series`` keeps a time the pair chose: adopted from Outlook, or a follow-on

@@ -65,6 +65,8 @@ class People:
     def __init__(self, tenant: SandboxTenant, store: Store, seed: int, start: datetime) -> None:
         self.t, self.store, self.start = tenant, store, start
         self.rng = random.Random(seed)
+        # Renames draw from their own generator: a seed replays the other weeks as before.
+        self.rename_rng = random.Random(f"rename-{seed}")
         self.n = 0
         self.log: list[str] = []
         self.level3: list[dict[str, Any]] = []  # the managers of individual contributors
@@ -248,6 +250,16 @@ class People:
             t.disable_user(leaver)
             self.did(now, f"leaver (disabled) {leaver['mail']}")
         self.relocate(now)
+        self.rename(now)
+
+    def rename(self, now: datetime) -> None:
+        """A manager and someone else change their display names (a marriage, a transition):
+        the subjects of their series to come must follow."""
+        for who in (self.rename_rng.choice(self.live_level3()),
+                    self.rename_rng.choice(self.users())):
+            first = str(who["displayName"]).split()[0]
+            who["displayName"] = f"{first} Renamed{self.rename_rng.randrange(10_000)}"
+            self.did(now, f"renamed {who['mail']} -> {who['displayName']}")
 
     def relocate(self, now: datetime) -> None:
         """Someone moves office: their mailbox's time zone, working hours' zone and office
