@@ -200,3 +200,27 @@ def test_a_follow_on_the_manager_moves_earlier_takes_over_from_its_new_first_day
     # A second look changes nothing (the older series ends the day before, for good).
     run(settings, tenant, NOW + timedelta(days=4))
     assert len(tenant.meeting_messages(BEN, "cancel")) == 1
+
+
+def test_a_new_starter_whose_weeks_end_before_the_first_meeting_is_booked_at_the_role_cadence(
+        settings) -> None:
+    """Hired 89 days ago: new for two more days, but no 1-2-1 can be held before then (the
+    first is at least two days away). Booked weekly, their series ran nine months weekly
+    with no end planned, and the pairs sync two days later ended it: one cancellation mail
+    per weekly meeting to come, then a monthly series. They are monthly from the start."""
+    tenant = org()
+    joe = "joe@contoso.example"
+    # New starter until 2026-11-24 inclusive: no longer new from 2026-11-25, the soonest
+    # day NOW's run books a first meeting on.
+    tenant.add_user("Joe Recent", joe, manager=MIA, hire_date=date(2026, 8, 26))
+    for days in (0, 2, 3, 10):
+        result = run(settings, tenant, NOW + timedelta(days=days))
+        assert result.schedule.failed == [], days
+        assert not any(line.startswith("Mia Manager & Joe Recent")
+                       for line in result.schedule.ended), days
+    assert tenant.meeting_messages(joe, "cancel") == []
+    assert len(tenant.meeting_messages(joe, "invite")) == 1
+    meetings = _meetings(settings, tenant, joe, "Joe Recent", NOW, NOW + timedelta(days=200))
+    assert len(meetings) >= 6 and meetings[0].date() >= date(2026, 11, 25)
+    assert all(timedelta(days=28) <= b - a <= timedelta(days=35)
+               for a, b in pairwise(meetings))
