@@ -451,6 +451,20 @@ class SeriesCreation(SeriesFound):
                 # leave the pair none at all. The best later time, with a note.
                 slot = choose()
                 slot = replace(slot, notes=(*slot.notes, late_first_note(first_by)))
+            change = new_starter_change(pairing, report, self.cadence_policy)
+            if change is not None and slot.first_date >= change.on:
+                # No meeting can be held while the report is still new: booked weekly, the
+                # series would run months weekly until the pairs sync ended it (a
+                # cancellation per meeting). It is booked at the role's cadence from then.
+                cadence = Cadence(change.kind, cadence.minutes, cadence.reason)
+                later = max(change.on, not_before(manager, report) or change.on)
+                try:
+                    slot = choose(cadence=cadence, first_by=first_by, not_before=later)
+                except ServiceError:
+                    if first_by is None:
+                        raise
+                    slot = choose(cadence=cadence, not_before=later)
+                    slot = replace(slot, notes=(*slot.notes, late_first_note(first_by)))
             if (m_busy is None) != (r_busy is None):
                 unread = "manager" if m_busy is None else "report"
                 slot = replace(slot, notes=(*slot.notes, (
@@ -458,7 +472,6 @@ class SeriesCreation(SeriesFound):
                     "was checked.")))
             range_end = series_end_date(slot.first_date, self.series_policy.months_ahead,
                                         self.series_policy.extend_months)
-            change = new_starter_change(pairing, report, self.cadence_policy)
             if change is not None and slot.first_date < change.on:
                 # A new starter's weekly series ends the day before their weeks do, set now:
                 # ending it then would cancel each meeting to come, and a new end date drops
