@@ -86,9 +86,11 @@ def db_copy(obj: Ctx, to_url: str) -> None:
     Stop the worker first. The configured database ([database] url) is only read; the copy
     goes in as one transaction, so a failed one leaves the target empty. Then point
     [database] url at the new database and start the worker again."""
+    from service.app import refuse_missing
     from service.store.copy import copy_database
     from service.store.db import make_engine
 
+    refuse_missing(obj.settings)  # (else an empty file made here, copied)
     source, target = make_engine(obj.settings.database.url), make_engine(to_url, named="--to")
     try:
         with console.status("Copying…") as shown:
