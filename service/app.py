@@ -45,13 +45,8 @@ def open_store(settings: Settings, *, create: bool = True) -> Store:
     database must be upgraded explicitly with `onetoone db upgrade`. ``create`` False (a
     command that only reads): a SQLite file not there is refused, not created empty: an
     empty table would hide a wrong folder or config."""
-    path = sqlite_path(settings.database.url)
-    # (a folder not there is said as such when the file is opened: `sqlite_folder_problem`)
-    if not create and path is not None and _not_created(path):
-        raise StoreError(
-            f"No database at {path.absolute()}: nothing has been scheduled with it yet. Run "
-            "`onetoone schedule` (or `tick`) to start one, or point --config or [database] "
-            "url (ONETOONE_DATABASE_URL) at the database in use.")
+    if not create:
+        refuse_missing(settings)
     keep_private(settings.database.url)  # (a restored SQLite file keeps its old mode)
     engine = shared_engine(settings.database.url)
     if engine.url.get_backend_name() == "sqlite":
@@ -115,6 +110,18 @@ def load_sandbox(settings: Settings, today: datetime) -> Any:
     # Test knob: slow every sandbox request down (crash tests, benchmarks).
     tenant.latency = float(os.environ.get("ONETOONE_TEST_SANDBOX_LATENCY", "0") or 0)
     return tenant
+
+
+def refuse_missing(settings: Settings) -> None:
+    """Raise StoreError when the SQLite file of ``settings`` is not there yet (in a folder
+    that is): a command that reads what runs stored, or copies it, must not create it empty.
+    (A folder not there is said as such when the file is opened: `sqlite_folder_problem`.)"""
+    path = sqlite_path(settings.database.url)
+    if path is not None and _not_created(path):
+        raise StoreError(
+            f"No database at {path.absolute()}: nothing has been scheduled with it yet. Run "
+            "`onetoone schedule` (or `tick`) to start one, or point --config or [database] "
+            "url (ONETOONE_DATABASE_URL) at the database in use.")
 
 
 def _not_created(path: Path | None) -> bool:

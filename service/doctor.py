@@ -7,6 +7,7 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from service.config.keys import DEPLOYED_FILE
@@ -66,6 +67,8 @@ async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> li
         checks.append(exposed)
     if settings.pairs.source in ("file", "both") and settings.pairs.file is not None:
         checks.append(_pairs_file(str(settings.pairs.file)))
+    if settings.agenda.templates is not None:
+        checks.append(_templates(settings.agenda.templates))
     from service.app import graph_for, load_sandbox
 
     now = datetime.now(UTC)
@@ -123,6 +126,37 @@ def _pairs_file(path: str) -> Check:
                      "pairs it listed are scheduled)", "Add one manager,report line per "
                      f"pair; if it lists none on purpose, write the line `{NO_PAIRS}` in it.")
     return Check("pairs file", True, f"{path}: {len(pairs)} pairs")
+
+
+def _templates(folder: Path) -> Check:
+    """The organisation's question bank loads and its agenda template parses (a mistake in
+    either fails every run's agenda step). A template that parses may still fail to render
+    for some agenda: `onetoone preview` renders one."""
+    from jinja2 import TemplateError
+
+    from service.jobs.agenda import question_bank
+    from service.render import environment
+
+    remove = "or remove it from the [agenda] templates folder to use the built-in one."
+    try:
+        bank = question_bank(folder)
+    except ServiceError as exc:
+        return Check("templates", False, str(exc), f"Fix the question bank, {remove}")
+    agenda = folder / "agenda.html.j2"
+    if agenda.is_file():
+        try:
+            environment(str(folder)).get_template("agenda.html.j2")
+        except TemplateError as exc:
+            line = getattr(exc, "lineno", None)
+            return Check("templates", False,
+                         f"{agenda}{f', line {line}' if line else ''}: "
+                         f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}",
+                         f"Fix it (try it with `onetoone preview PAIR`), {remove}")
+    own_bank = (folder / "questions.toml").is_file()
+    return Check("templates", True, f"{folder}: "
+                 f"{'agenda.html.j2 parses' if agenda.is_file() else 'the built-in agenda'}, "
+                 f"{'questions.toml' if own_bank else 'the built-in questions'} "
+                 f"({len(bank)} questions)")
 
 
 def _database(settings: Settings) -> Check:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from rich.table import Table
 
 from service.cli.context import Ctx
 from service.cli.output import console, err_console, writing
+from service.config.keys import DEFAULT_FILE, ENV_CONFIG
 
 
 @click.command()
@@ -36,8 +39,13 @@ def init(obj: Ctx, path: str | None, force: bool) -> None:
         sys.exit(1)
     with writing(target, "--path"):
         target.write_text(STARTER_CONFIG, encoding="utf-8")
+    # The doctor that reads this file: a bare `onetoone doctor` reads ONETOONE_CONFIG, else
+    # ./onetoone.toml (else the built-in sandbox, which passes).
+    found = os.environ.get(ENV_CONFIG) or DEFAULT_FILE
+    doctor = ("onetoone doctor" if target.absolute() == Path(found).absolute()
+              else f"onetoone --config {shlex.quote(path)} doctor")
     console.print(f"Wrote {escape(path)}. Edit \\[microsoft] to point at your tenant (or leave "
-                  "it empty for the sandbox), then run [bold]onetoone doctor[/bold].")
+                  f"it empty for the sandbox), then run [bold]{escape(doctor)}[/bold].")
 
 
 @click.command("config")
@@ -78,9 +86,11 @@ def db_copy(obj: Ctx, to_url: str) -> None:
     Stop the worker first. The configured database ([database] url) is only read; the copy
     goes in as one transaction, so a failed one leaves the target empty. Then point
     [database] url at the new database and start the worker again."""
+    from service.app import refuse_missing
     from service.store.copy import copy_database
     from service.store.db import make_engine
 
+    refuse_missing(obj.settings)  # (else an empty file made here, copied)
     source, target = make_engine(obj.settings.database.url), make_engine(to_url, named="--to")
     try:
         with console.status("Copying…") as shown:

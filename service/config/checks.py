@@ -145,6 +145,8 @@ def _check_authority(value: str, item: Raw) -> str:
     if not value:
         return value
     example = CLOUD_AUTHORITIES["global"]
+    if urlsplit(value).scheme == "http":  # (msal refuses any http authority, a local one too)
+        raise Bad("uses http", f"msal signs in only over https: use an https URL, e.g. {example}.")
     value = _check_url(value, what="login host", example=example)
     if urlsplit(value).path not in ("", "/"):
         raise Bad(

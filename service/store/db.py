@@ -163,7 +163,13 @@ def make_engine(url: str, *, named: str = "[database] url or ONETOONE_DATABASE_U
         if url.startswith("sqlite"):
             path = sqlite_path(url)
             if path is not None and not path.exists() and path.parent.is_dir():
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+                try:
+                    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+                except OSError as exc:  # a read-only folder or mount, a full disk
+                    raise StoreError(sqlite_open_error(url) or (
+                        f"Cannot create the SQLite database {path.absolute()}: "
+                        f"{exc.strerror or exc}. Set [database] url to a file in a folder "
+                        "this user can write to.")) from exc
             engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS},
                                    hide_parameters=True)
 

@@ -122,6 +122,33 @@ def test_sqlite_url_in_an_unwritable_folder_says_so(tmp_path: Path,
     assert "Give this user write access to it" in problem
 
 
+def test_commands_that_create_the_sqlite_file_in_a_read_only_folder_say_so(
+        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`db upgrade`, `schedule` and `tick` create the file: in a folder they may not write
+    (a read-only mount, which refuses root too) they said it as a traceback of the
+    OSError, while `run` and `doctor` named the folder. os.access and os.open are stubbed:
+    run as root, a real chmod would not bite."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = folder / "onetoone.db"
+    Path("onetoone.toml").write_text(f'[database]\nurl = "sqlite:///{db}"\n')
+    real_open, real_access = store_db.os.open, store_db.os.access
+
+    def read_only_open(path: object, *args: object, **kwargs: object) -> int:
+        if Path(str(path)).parent == folder:
+            raise OSError(30, "Read-only file system", str(path))
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_db.os, "open", read_only_open)
+    monkeypatch.setattr(store_db.os, "access",
+                        lambda path, mode: Path(path) != folder and real_access(path, mode))
+    for args in (["db", "upgrade"], ["schedule", "--now", NOW], ["tick", "--now", NOW]):
+        out = refused(runner, *args)
+        assert f"the folder {folder} is not writable by this user" in out, out
+        assert "Give this user write access to it" in out
+    assert not db.exists()
+
+
 def test_worker_lock_in_a_missing_folder(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'nodir' / 'x.db'}"
     with pytest.raises(StoreError, match=re.escape(f"folder {tmp_path / 'nodir'} does not")), \

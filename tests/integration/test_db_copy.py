@@ -201,3 +201,20 @@ def test_a_target_that_is_not_a_url_is_named_as_the_option(
     assert "Cannot use --to (" in done.output, done.output
     assert "[database] url or" not in done.output and "pip install" not in done.output
     assert "sqlite:///onetoone.db or postgresql+psycopg://" in done.output
+
+
+def test_a_sqlite_source_not_there_is_refused_and_nothing_is_created(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from another folder than the worker's (the default url is relative) or with a
+    typo, the copy created an empty source file, a lock and the target, and said "Run
+    `onetoone db upgrade`": which done, an empty database was copied, and the worker moved
+    to it with nothing it had stored. It is refused as the reading commands refuse it."""
+    cli_env(monkeypatch, tmp_path, 220)
+    target = tmp_path / "moved.db"
+    done = CliRunner().invoke(cli, ["db", "copy", "--to", f"sqlite:///{target}"],
+                              catch_exceptions=False)
+    assert done.exit_code == 1, done.output
+    said = " ".join(done.output.split())
+    assert f"No database at {tmp_path / 'onetoone.db'}" in said, said
+    assert "db upgrade" not in said
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

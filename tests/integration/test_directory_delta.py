@@ -114,6 +114,21 @@ def test_expired_token_means_a_full_read(settings) -> None:
     assert kinds(sync(settings, tenant)[0]) == []
 
 
+def test_a_refused_directory_read_names_the_directory_not_a_mailbox(settings) -> None:
+    """users/delta is the directory, not a user's mailbox: a 403 said "for mailbox delta"
+    and told the admin to add "delta" to the mailbox scope's group or remove the pair."""
+    tenant = org()
+    sync(settings, tenant)
+    for status in (403, 500):
+        tenant.inject_fault("GET", r"^/users/delta", status)
+        with pytest.raises(GraphError) as raised:
+            sync(settings, tenant)
+        said = str(raised.value)
+        assert "/users/delta for the directory" in said, said
+        assert "mailbox delta" not in said and "remove the pair" not in said
+        assert raised.value.mailbox == ""
+
+
 def test_group_scope_reads_members_and_managers_from_the_delta(settings) -> None:
     tenant = org()
     sales = tenant.add_group("Sales")["id"]

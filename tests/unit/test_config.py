@@ -144,6 +144,16 @@ ERROR_CASES = [
         id="graph-url-without-version",
     ),
     pytest.param(
+        # msal refuses every http authority, a local one too: accepted here, the sign-in
+        # could only ever fail
+        '[microsoft]\nauthority = "http://localhost:8999"\n',
+        {},
+        ["config.toml:2: [microsoft] authority", "uses http", "msal",
+         "https://login.microsoftonline.com"],
+        ["allowed only for localhost"],
+        id="http-authority-even-on-localhost",
+    ),
+    pytest.param(
         '[microsoft]\nauthority = "https://login.microsoftonline.com/contoso.com"\n',
         {},
         ["[microsoft] authority", "has a path", "tenant_id"],

@@ -78,6 +78,10 @@ def test_mailbox_of_decodes_upn() -> None:
     """The mailbox key is the user segment, case-folded and decoded."""
     assert mailbox_of("/v1.0/users/Sam%40contoso.com/events") == "sam@contoso.com"
     assert mailbox_of("/v1.0/$batch") is None
+    # users/delta reads the directory: "delta" is no mailbox (nor its next pages)
+    assert mailbox_of("/v1.0/users/delta") is None
+    assert mailbox_of("https://graph.microsoft.com/v1.0/users/delta?$deltatoken=x") is None
+    assert mailbox_of("/users/Delta()") is None
 
 
 @respx.mock

@@ -41,3 +41,23 @@ def test_init_defaults_and_path_still_work(here: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", "a.toml", "init", "--path", "b.toml"])
     assert result.exit_code == 0, result.output
     assert (here / "b.toml").is_file() and not (here / "a.toml").exists()
+
+
+def test_init_names_the_doctor_command_that_reads_the_file_written(here: Path) -> None:
+    """`init --path X` said "then run onetoone doctor", which reads ./onetoone.toml (or the
+    built-in defaults: the sandbox, all green), not X."""
+    result = CliRunner().invoke(cli, ["init", "--path", "etc/site one.toml"])
+    assert result.exit_code == 1  # (no such folder: said, nothing written)
+    (here / "etc").mkdir()
+    result = CliRunner().invoke(cli, ["init", "--path", "etc/site one.toml"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "then run onetoone --config 'etc/site one.toml' doctor" in said, said
+    result = CliRunner().invoke(cli, ["--config", "site.toml", "init"])
+    assert "then run onetoone --config site.toml doctor" in " ".join(result.output.split())
+    # Where doctor looks without --config: the plain command.
+    result = CliRunner().invoke(cli, ["init"])
+    assert "then run onetoone doctor" in " ".join(result.output.split())
+    target = here / "etc" / "onetoone.toml"
+    result = CliRunner().invoke(cli, ["init"], env={"ONETOONE_CONFIG": str(target)})
+    assert "then run onetoone doctor" in " ".join(result.output.split())
