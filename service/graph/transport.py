@@ -40,6 +40,8 @@ NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.P
 # carries a transactionId that Exchange uses to drop a duplicate create.
 _SAFE_POST = re.compile(r"(/getSchedule|/microsoft\.graph\.getSchedule|/\$batch|/events)$", re.I)
 _MAILBOX = re.compile(r"/users/([^/?]+)", re.I)
+# Segments after /users/ that are functions on the directory, not a user: users/delta.
+_NOT_A_USER = frozenset({"delta", "delta()"})
 # An organizer's update of an event is mailed to its attendees: sent twice, the report gets
 # two "meeting updated" mails (DESIGN.md: patch an occurrence body at most once).
 _EVENT_UPDATE = re.compile(r"/events/[^/]+$", re.I)
@@ -72,6 +74,8 @@ def mailbox_of(path: str) -> str | None:
     if not match:
         return None
     segment = match.group(1)
+    if segment.lower() in _NOT_A_USER:
+        return None
     if "%" not in segment and "#" not in segment:
         return segment.lower()  # nothing for a URL parse to change: most paths, every request
     return httpx.URL("/" + segment).path.lstrip("/").lower()
