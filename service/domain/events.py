@@ -145,7 +145,10 @@ class MailMessage:
 
     id: str
     subject: str = ""
-    sender: str = ""
+    sender: str = ""  # Graph's ``from``: whose mail it is
+    # Graph's ``sender``: who actually sent it. Another address means a delegate sent it on
+    # behalf of ``sender`` ("Send on Behalf"): not that person's own words. '' when unknown.
+    sent_by: str = ""
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     body: str = ""

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 BUSY_STATUSES = frozenset({"busy", "oof", "tentative"})
 ITEMS_ONLY_INTERVAL = 1440  # availabilityView slot when only scheduleItems are wanted
 # internetMessageHeaders come only when selected: they tell auto-replies and our own mail.
-MESSAGE_FIELDS = ("id,subject,from,toRecipients,ccRecipients,body,internetMessageId,"
+MESSAGE_FIELDS = ("id,subject,from,sender,toRecipients,ccRecipients,body,internetMessageId,"
                   "hasAttachments,internetMessageHeaders")
 TEXT_BODY = {"Prefer": 'outlook.body-content-type="text"'}
 UTC_TIMES = {"Prefer": 'outlook.timezone="UTC"'}

@@ -504,6 +504,8 @@ def mail_message_record(raw: dict[str, Any]) -> MailMessage:
     return MailMessage(
         id=str(raw.get("id") or ""), subject=str(raw.get("subject") or ""),
         sender=_address(raw.get("from"))[0],
+        # Graph's ``sender``: who sent it, when not the ``from`` person (Send on Behalf).
+        sent_by=_address(raw.get("sender"))[0],
         to=tuple(_address(r)[0] for r in raw.get("toRecipients") or ()),
         cc=tuple(_address(r)[0] for r in raw.get("ccRecipients") or ()),
         body=str((raw.get("body") or {}).get("content") or ""),

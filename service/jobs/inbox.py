@@ -18,6 +18,7 @@ from service.graph.wire import MAIL_KEY_HEADER
 from service.jobs.context import JobContext
 
 log = logging.getLogger("service.jobs.topics_mail")  # one logger for the whole inbox
+DELEGATE = "sent by a delegate on someone's behalf"
 ATTACHMENTS_NOTE = ("Attachments aren't kept: if something in one matters, please type it "
                     "into an email.")
 
@@ -72,7 +73,8 @@ def incoming(message: MailMessage, view: PairingView) -> Incoming | None:
 
 
 def ignore_reason(message: MailMessage, box: str) -> str | None:
-    """Why a mail is never read as a person's words: a machine sent it, or it is ours.
+    """Why a mail is never read as a person's words: a machine or a delegate sent it, or
+    it is ours.
 
     Meeting mail too: once a plus-address is an attendee of a 1-2-1 (a report forwarded the
     meeting there to add a topic, and Exchange listed the forwardee among the organizer's
@@ -81,6 +83,10 @@ def ignore_reason(message: MailMessage, box: str) -> str | None:
     the manager's topics, and the manager was thanked for them."""
     if message.meeting:
         return "meeting mail (an invitation, update, cancellation or response)"
+    if message.sent_by and message.sent_by != message.sender:
+        # A delegate's mail on a person's behalf (Graph's sender is not its from): someone
+        # else's words, never the report's topics or comments nor the manager's private note.
+        return DELEGATE
     return (loop_reason(message.sender, box, message.headers, MAIL_KEY_HEADER)
             or machine_reason(message.subject, message.headers))
 
