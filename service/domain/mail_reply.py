@@ -19,26 +19,24 @@ or, when a server ignores that, as HTML. The heuristics, in the order they run:
    too), and above a quote, in any language, a line ending with a colon that names a time
    beside an address or a year (``… Mia <mia@…> escreveu:``, ``26.11.2026 09:00, Mia пишет:``).
    Lines starting with ``>`` are dropped wherever they are (an interleaved reply keeps the
-   lines between them).
-3. Signatures: everything from a ``--`` line, a line of underscores, a mobile signature
-   ("Sent from my iPhone", "Get Outlook for iOS") or a disclaimer opening ("This email and
-   any attachments…", "If you are not the intended recipient…") onwards; a sign-off
-   ("Thanks", "Kind regards,", "Cheers, Rob", "Thanks Mia!") after what was said, followed
-   by at most six short lines that are not sentences (a name, a title, a phone number); an
-   auto-signature with no sign-off above it (the sender's name, then at most six such
-   lines, ending the mail); and a last line that is only the sender's name. A sign-off with
-   only a greeting before it opens the mail ("Thanks!" then the topics) unless the sender's
-   name follows it; a mail that is then only greetings, thanks and acknowledgements ("Great,
-   thanks!", "Got it", "👍": the answer to our acknowledgement) said nothing.
-   ``topic_lines`` skips the opening greetings and thanks ("Hi Mia,", "Thanks!").
+   lines between them, one bottom-posted what is below its attribution's ``>`` quote).
+3. Signatures: everything from a ``--`` line, a line of underscores, a mobile signature ("Sent
+   from my iPhone", "Get Outlook for iOS") or a disclaimer opening ("This email and any
+   attachments…", "If you are not the intended recipient…") onwards; a sign-off ("Thanks",
+   "Kind regards,", "Cheers, Rob", "Thanks Mia!") after what was said, then at most six short
+   non-sentence lines (a name, a title, a phone number); an auto-signature with no sign-off
+   above it (the sender's name, then at most six such lines, ending the mail); and a last line
+   that is only the sender's name. A sign-off with only a greeting before it opens the mail
+   ("Thanks!" then the topics) unless the sender's name follows it; a mail that is then only
+   greetings, thanks and acknowledgements ("Great, thanks!", "Got it", "👍": the answer to our
+   acknowledgement) said nothing; ``topic_lines`` skips opening greetings and thanks.
 4. Noise: external-sender banners, "You don't often get email from…", inline-image
    placeholders (``[cid:image001.png@…]``) and invisible characters.
 
-A mail from a machine (an out-of-office, a bounce, a list) is recognised by its headers:
-``Auto-Submitted`` other than ``no``, ``X-Auto-Response-Suppress``, ``Precedence`` bulk,
-junk, list or auto_reply, the ``X-Autoreply`` family, ``List-Id``, a rule's
-``X-MS-Exchange-Inbox-Rules-Loop``, a ``multipart/report`` body; or by a subject such as
-"Automatic reply:", "Out of Office", "Undeliverable:".
+A mail from a machine (an out-of-office, a bounce, a list) is recognised by its headers
+(``Auto-Submitted`` other than ``no``, ``X-Auto-Response-Suppress``, ``Precedence`` bulk, junk,
+list or auto_reply, ``X-Autoreply``, ``List-Id``, ``X-MS-Exchange-Inbox-Rules-Loop``, a
+``multipart/report`` body) or its subject ("Automatic reply:", "Undeliverable:").
 """
 
 from __future__ import annotations
@@ -186,8 +184,11 @@ def new_text(body: str, *, html: bool = False, sender_name: str = "") -> str:
     if html:
         body = html_to_text(_cut_html(body))
     lines = _INVISIBLE.sub("", _CID.sub("", body or "")).replace("\r\n", "\n").split("\n")
-    lines = _before_history(lines)
-    lines = [line.rstrip() for line in lines
+    above = _before_history(lines)
+    if not "".join(above).strip():  # bottom-posted: what is written is below a "> " quote
+        above = next((_before_history(lines[j:]) for j in range(len(above) + 1, min(
+            len(above) + 4, len(lines))) if lines[j].lstrip().startswith(">")), [])
+    lines = [line.rstrip() for line in above
              if not line.lstrip().startswith(">") and not _BANNER.match(line)]
     lines = _before_signature(lines)
     lines = _without_sign_off(lines, sender_name)

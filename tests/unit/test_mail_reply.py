@@ -216,6 +216,24 @@ def test_an_interleaved_reply_keeps_the_lines_between_quotes() -> None:
     assert new_text(body) == "My promotion case\nCover"
 
 
+@pytest.mark.parametrize("attribution", [
+    "On Thu, 26 Nov 2026 at 09:00, Mia Manager <mia@contoso.example> wrote:",
+    "On Thu, 26 Nov 2026 at 09:00, Mia Manager <mia@contoso.example>\nwrote:",
+    "26.11.2026 09:00, Mia Manager <mia@contoso.example> пишет:",
+])
+def test_a_bottom_posted_reply_keeps_what_is_below_the_quote(attribution: str) -> None:
+    """A reply written below the quote (plain-text clients, Thunderbird's default) is not
+    "no new text": what is under the ``>`` quote is what the report wrote."""
+    body = (f"{attribution}\n> Hi Rob,\n> what would you like to talk about?\n>\n\n"
+            "Workload in December\nThe team lead role\n\n-- \nRob Report\n")
+    assert new_text(body, sender_name="Rob Report") == (
+        "Workload in December\nThe team lead role")
+    # An Outlook header block quotes nothing: what is below it is the history, never taken.
+    assert new_text("\nFrom: Mia Manager <mia@contoso.example>\nSent: Thursday, 26 November "
+                    "2026 09:00\nTo: Rob\nSubject: Your 1-2-1\n\nWhat would you like?") == ""
+    assert new_text(f"{attribution}\n> Hi Rob,\n> anything?") == ""
+
+
 def test_disclaimers_banners_and_placeholders_are_dropped() -> None:
     """A company disclaimer, an external-mail banner, the first-contact safety tip and an
     inline image placeholder are not what the person wrote."""
