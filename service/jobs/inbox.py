@@ -60,11 +60,15 @@ class Incoming:
 
 
 def incoming(message: MailMessage, view: PairingView) -> Incoming | None:
-    """The mail as one of ``view``'s pair wrote it; None when the sender is not in the pair."""
+    """The mail as one of ``view``'s pair wrote it; None when the sender is not in the pair.
+
+    Nor is one who has left (disabled, deleted, out of scope): their mailbox outlives the
+    account and is often a shared mailbox someone else reads, so a mail from it (a reply to
+    the last summary, a private note) is not their words, and no reply goes into it."""
     sender = message.sender.lower()
-    if sender == view.report.email.lower():
+    if sender == view.report.email.lower() and view.report.active:
         by, name = "report", view.report.name
-    elif sender == view.manager.email.lower():
+    elif sender == view.manager.email.lower() and view.manager.active:
         by, name = "manager", view.manager.name
     else:
         return None
