@@ -10,7 +10,9 @@ any change Outlook sends) and clears the mark. Cost follows renames, not pairs: 
 mark reads one indexed row set and sends nothing.
 
 The mark is cleared only after Graph took the update, and only if no later rename marked it
-again meanwhile: a run killed in between sends the same update again (the same subject).
+again meanwhile. The master's subject is read first (one GET): a run killed after Graph took
+the update but before the mark was cleared leaves the next run a master already named so,
+whose mark it clears without sending the report the same update again.
 Each series is updated holding its pair's claim, its mark read again under it: two replicas
 reading the same mark at once would each send the update (two "meeting updated" mails to
 the report); the second finds the pair claimed, or the mark cleared, and sends nothing.
@@ -73,7 +75,9 @@ async def _rename_one(ctx: JobContext, now: datetime, report: ScheduleReport,
         return
     subject = subject_format.format(manager=view.manager.name, report=view.report.name)
     try:
-        await ctx.graph.update_event(series.mailbox, series.event_id, {"subject": subject})
+        master = await ctx.graph.get_event(series.mailbox, series.event_id, "subject")
+        if master is not None and master.subject != subject:
+            await ctx.graph.update_event(series.mailbox, series.event_id, {"subject": subject})
     except NotFound as exc:
         if mailbox_gone(exc):
             report.failed.append(view.calendar_failure(exc))

@@ -161,3 +161,32 @@ def test_two_replicas_at_once_update_the_subject_once(
     assert scenario.tenant.count("PATCH", master) == 1
     assert subjects(scenario, ROB, now) == {"1-2-1: Mia Manager & Rob Renamed"}
     assert scenario.store.renames_due() == []
+
+
+def test_a_run_killed_after_the_update_sends_no_second_one(
+        db_url: str, settings_for: Any) -> None:
+    """Killed after Graph took the subject but before the mark was cleared: the next run
+    finds the master already named so, clears the mark and sends the report no second
+    update."""
+    from sqlalchemy import update
+
+    from service.store.models import SeriesRow
+
+    scenario = Scenario(settings_for(db_url))
+    series = scenario.rob.series
+    assert series is not None and series.event_id
+    now = scenario.occ.start - timedelta(hours=20)
+    scenario.tenant.user(ROB)["displayName"] = "Rob Renamed"
+    assert scenario.at(now).schedule.renamed == ["Mia Manager & Rob Renamed"]
+    # As if the run died right after the PATCH: the mark is still there.
+    with make_engine(scenario.settings.database.url).begin() as conn:
+        conn.execute(update(SeriesRow).where(SeriesRow.id == series.id)
+                     .values(rename_due_at=now))
+    assert [s.id for s, _at in scenario.store.renames_due()] == [series.id]
+    scenario.tenant.reset_counters()
+    again = scenario.at(now + timedelta(hours=1))
+    master = rf"^/users/[^/]+/events/{series.event_id}$"
+    assert scenario.tenant.count("PATCH", master) == 0
+    assert again.schedule.failed == []
+    assert scenario.store.renames_due() == []
+    assert subjects(scenario, ROB, now) == {"1-2-1: Mia Manager & Rob Renamed"}
