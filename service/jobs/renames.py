@@ -10,7 +10,12 @@ any change Outlook sends) and clears the mark. Cost follows renames, not pairs: 
 mark reads one indexed row set and sends nothing.
 
 The mark is cleared only after Graph took the update, and only if no later rename marked it
-again meanwhile: a run killed in between sends the same update again (the same subject).
+again meanwhile. The master's subject is read first (one GET): a run killed after Graph took
+the update but before the mark was cleared leaves the next run a master already named so,
+whose mark it clears without sending the report the same update again.
+Each series is updated holding its pair's claim, its mark read again under it: two replicas
+reading the same mark at once would each send the update (two "meeting updated" mails to
+the report); the second finds the pair claimed, or the mark cleared, and sends nothing.
 A pair's own series adopted from Outlook keeps the subject the pair gave it.
 """
 
@@ -20,11 +25,12 @@ import logging
 from datetime import datetime
 
 from service.domain.own_series import OWN_PREFIX
+from service.domain.records import PairingView, SeriesRecord
 from service.domain.status import SeriesStatus
 from service.errors import NotFound, ServiceError
 from service.graph.wire import mailbox_gone
 from service.jobs.context import JobContext
-from service.jobs.series_plan import ScheduleReport
+from service.jobs.series_plan import LEASE, ScheduleReport
 
 log = logging.getLogger(__name__)
 
@@ -41,27 +47,48 @@ async def rename_series(ctx: JobContext, now: datetime, report: ScheduleReport) 
         view = views.get(series.pairing_id)
         if series.status == SeriesStatus.CREATING:
             continue  # booked with the names as they are now, or updated once it is booked
-        if (view is None or not series.event_id or series.transaction_id.startswith(OWN_PREFIX)
-                or series.status not in (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED)
-                or series.range_end < now.date()):
-            # Nothing of ours still to come to rename (an update to a series all past
-            # would only send the report a mail about it).
-            store.renamed(series.id, marked_at)
+        if view is None:
+            store.renamed(series.id, marked_at)  # no pair to name (nor to claim)
             continue
-        subject = policy.subject.format(manager=view.manager.name, report=view.report.name)
+        if not store.claim(series.pairing_id, ctx.worker_id, ctx.moved_on(now), LEASE):
+            continue  # another replica has the pair: its run, or the next, updates it
         try:
-            await ctx.graph.update_event(series.mailbox, series.event_id, {"subject": subject})
-        except NotFound as exc:
-            if mailbox_gone(exc):
-                report.failed.append(view.calendar_failure(exc))
-                continue
-            # The manager deleted the series: the occurrence sync notices it (not ours to).
-        except ServiceError as exc:
-            # Marked still: tried again next run.
-            report.failed.append(view.calendar_failure(exc))
-            log.warning("schedule.rename_failed", extra={"series": series.id,
-                                                         "error": str(exc)})
-            continue
+            fresh = store.series(series.id)
+            if fresh is None or store.rename_due(series.id) != marked_at:
+                continue  # updated by another replica meanwhile, or renamed again since
+            await _rename_one(ctx, now, report, view, fresh, marked_at, policy.subject)
+        finally:
+            store.release(series.pairing_id, ctx.worker_id)
+
+
+async def _rename_one(ctx: JobContext, now: datetime, report: ScheduleReport,
+                      view: PairingView, series: SeriesRecord, marked_at: datetime,
+                      subject_format: str) -> None:
+    """Update one marked series' subject (its pair claimed) and clear its mark."""
+    store = ctx.store
+    if (not series.event_id or series.transaction_id.startswith(OWN_PREFIX)
+            or series.status not in (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED)
+            or series.range_end < now.date()):
+        # Nothing of ours still to come to rename (an update to a series all past
+        # would only send the report a mail about it).
         store.renamed(series.id, marked_at)
-        report.renamed.append(f"{view.manager.name} & {view.report.name}")
-        log.info("schedule.renamed", extra={"series": series.id})
+        return
+    subject = subject_format.format(manager=view.manager.name, report=view.report.name)
+    try:
+        master = await ctx.graph.get_event(series.mailbox, series.event_id, "subject")
+        if master is not None and master.subject != subject:
+            await ctx.graph.update_event(series.mailbox, series.event_id, {"subject": subject})
+    except NotFound as exc:
+        if mailbox_gone(exc):
+            report.failed.append(view.calendar_failure(exc))
+            return
+        # The manager deleted the series: the occurrence sync notices it (not ours to).
+    except ServiceError as exc:
+        # Marked still: tried again next run.
+        report.failed.append(view.calendar_failure(exc))
+        log.warning("schedule.rename_failed", extra={"series": series.id,
+                                                     "error": str(exc)})
+        return
+    store.renamed(series.id, marked_at)
+    report.renamed.append(f"{view.manager.name} & {view.report.name}")
+    log.info("schedule.renamed", extra={"series": series.id})

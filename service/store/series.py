@@ -166,6 +166,11 @@ class SeriesRepository(Repository):
                              .order_by(SeriesRow.id)).scalars()
             return [(convert.series(r), cast(datetime, r.rename_due_at)) for r in rows]
 
+    def rename_due(self, series_id: int) -> datetime | None:
+        """The instant of a series' ``mark_renamed`` mark, None when it has none."""
+        with self.session() as s:
+            return s.scalar(select(SeriesRow.rename_due_at).where(SeriesRow.id == series_id))
+
     def renamed(self, series_id: int, due_at: datetime) -> None:
         """Clear a series' mark, unless another rename marked it again since it was read."""
         with self.session() as s, s.begin():

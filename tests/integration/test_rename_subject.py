@@ -102,3 +102,91 @@ def test_the_pairs_own_series_keeps_its_subject_through_a_rename(
     # Settled, not left to be looked at on every run.
     assert Store(make_engine(db_url)).renames_due() == []
     assert _view(db_url, ROB).report.name == "Rob Renamed"
+
+
+def _run_as(scenario: Scenario, now: Any, worker: str) -> Any:
+    """One tick of ``scenario`` as the replica ``worker`` (its own engine, as a process)."""
+    import asyncio
+
+    from service.app import job_context
+    from service.jobs.tick import tick
+    from tests.integration.test_mail import no_sleep
+
+    scenario.tenant.now = lambda: now
+
+    async def go() -> Any:
+        async with job_context(scenario.settings, now, sandbox=scenario.tenant,
+                               store=Store(make_engine(scenario.settings.database.url)),
+                               graph_options={"sleep": no_sleep}) as ctx:
+            ctx.worker_id = worker
+            return await tick(ctx, now)
+
+    return asyncio.run(go())
+
+
+def test_two_replicas_at_once_update_the_subject_once(
+        db_url: str, settings_for: Any, monkeypatch: Any) -> None:
+    """Replica B runs its whole tick while replica A's subject update is on its way to
+    Graph: B leaves the series to A (A holds its pair), and the report gets one update."""
+    import threading
+
+    from service.graph.client import GraphClient
+
+    scenario = Scenario(settings_for(db_url))
+    series = scenario.rob.series
+    assert series is not None and series.event_id
+    now = scenario.occ.start - timedelta(hours=20)
+    scenario.tenant.user(ROB)["displayName"] = "Rob Renamed"
+    update = GraphClient.update_event
+    other: list[Any] = []
+    started: list[bool] = []
+
+    async def racing(self: GraphClient, mailbox: str, event_id: str,
+                     patch: dict[str, Any]) -> Any:
+        if event_id == series.event_id and "subject" in patch and not started:
+            started.append(True)
+            # B's run, start to end, on its own thread (and event loop), in the meantime.
+            b = threading.Thread(target=lambda: other.append(_run_as(scenario, now, "b")))
+            b.start()
+            b.join()
+        return await update(self, mailbox, event_id, patch)
+
+    monkeypatch.setattr(GraphClient, "update_event", racing)
+    a = _run_as(scenario, now, "a")
+    assert other, "replica B did not run"
+    assert sorted(a.schedule.renamed + other[0].schedule.renamed) == [
+        "Mia Manager & Rob Renamed"]
+    assert a.schedule.failed == [] and other[0].schedule.failed == []
+    master = rf"^/users/[^/]+/events/{series.event_id}$"
+    assert scenario.tenant.count("PATCH", master) == 1
+    assert subjects(scenario, ROB, now) == {"1-2-1: Mia Manager & Rob Renamed"}
+    assert scenario.store.renames_due() == []
+
+
+def test_a_run_killed_after_the_update_sends_no_second_one(
+        db_url: str, settings_for: Any) -> None:
+    """Killed after Graph took the subject but before the mark was cleared: the next run
+    finds the master already named so, clears the mark and sends the report no second
+    update."""
+    from sqlalchemy import update
+
+    from service.store.models import SeriesRow
+
+    scenario = Scenario(settings_for(db_url))
+    series = scenario.rob.series
+    assert series is not None and series.event_id
+    now = scenario.occ.start - timedelta(hours=20)
+    scenario.tenant.user(ROB)["displayName"] = "Rob Renamed"
+    assert scenario.at(now).schedule.renamed == ["Mia Manager & Rob Renamed"]
+    # As if the run died right after the PATCH: the mark is still there.
+    with make_engine(scenario.settings.database.url).begin() as conn:
+        conn.execute(update(SeriesRow).where(SeriesRow.id == series.id)
+                     .values(rename_due_at=now))
+    assert [s.id for s, _at in scenario.store.renames_due()] == [series.id]
+    scenario.tenant.reset_counters()
+    again = scenario.at(now + timedelta(hours=1))
+    master = rf"^/users/[^/]+/events/{series.event_id}$"
+    assert scenario.tenant.count("PATCH", master) == 0
+    assert again.schedule.failed == []
+    assert scenario.store.renames_due() == []
+    assert subjects(scenario, ROB, now) == {"1-2-1: Mia Manager & Rob Renamed"}
