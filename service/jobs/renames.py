@@ -74,6 +74,7 @@ async def _rename_one(ctx: JobContext, now: datetime, report: ScheduleReport,
         store.renamed(series.id, marked_at)
         return
     subject = subject_format.format(manager=view.manager.name, report=view.report.name)
+    master = None
     try:
         master = await ctx.graph.get_event(series.mailbox, series.event_id, "subject")
         if master is not None and master.subject != subject:
@@ -90,5 +91,6 @@ async def _rename_one(ctx: JobContext, now: datetime, report: ScheduleReport,
                                                      "error": str(exc)})
         return
     store.renamed(series.id, marked_at)
-    report.renamed.append(f"{view.manager.name} & {view.report.name}")
-    log.info("schedule.renamed", extra={"series": series.id})
+    if master is not None:  # (not a series the manager deleted: nothing was renamed)
+        report.renamed.append(f"{view.manager.name} & {view.report.name}")
+        log.info("schedule.renamed", extra={"series": series.id})

@@ -190,3 +190,17 @@ def test_a_run_killed_after_the_update_sends_no_second_one(
     assert again.schedule.failed == []
     assert scenario.store.renames_due() == []
     assert subjects(scenario, ROB, now) == {"1-2-1: Mia Manager & Rob Renamed"}
+
+
+def test_a_series_the_manager_deleted_is_not_said_renamed(
+        db_url: str, settings_for: Any) -> None:
+    scenario = Scenario(settings_for(db_url))
+    series = scenario.rob.series
+    assert series is not None and series.event_id
+    scenario.tenant.person_cancel(MIA, series.event_id)  # the whole series, in Outlook
+    scenario.tenant.user(ROB)["displayName"] = "Rob Renamed"
+    done = scenario.at(scenario.occ.start - timedelta(hours=20))
+    assert "Mia Manager & Rob Renamed" not in done.schedule.renamed
+    assert done.schedule.failed == []
+    assert scenario.tenant.count("PATCH", rf"/events/{series.event_id}$") == 0
+    assert all(s.id != series.id for s, _at in scenario.store.renames_due())
