@@ -94,11 +94,12 @@ def plus_tag(address: str, mailbox: str) -> PlusTag | None:
 
 
 def addressed_tag(addresses: tuple[str, ...], mailbox: str, subject: str) -> PlusTag | None:
-    """The first of our plus-addresses a mail was sent to; else a topics token in its
-    subject (``[1-2-1 <token>]``, for clients that drop the plus part)."""
-    for address in addresses:
-        tag = plus_tag(address, mailbox)
-        if tag is not None:
-            return tag
+    """The first of our plus-addresses a mail was sent to, a private-notes one before any
+    other; else a topics token in its subject (``[1-2-1 <token>]``, for clients that drop
+    the plus part). A mail to both a pair's private and topics addresses is read as private:
+    read as topics, words meant to stay in the database would go into the report's agenda."""
+    tags = [tag for address in addresses if (tag := plus_tag(address, mailbox)) is not None]
+    if tags:
+        return next((tag for tag in tags if tag.kind == PRIVATE), tags[0])
     match = SUBJECT_TOKEN.search(subject or "")
     return PlusTag(TOPICS, match.group(1).lower()) if match else None

@@ -403,3 +403,8 @@ def test_plus_addresses_name_what_a_mail_is_for() -> None:
         assert plus_tag(other, box) is None
     assert addressed_tag(("rob@x.test",), box, "Topic [1-2-1 0123456789]").token == "0123456789"
     assert addressed_tag(("rob@x.test",), box, "Topic") is None
+    # Sent to both: private first, whatever the order (words meant to stay in the database
+    # must not go into the report's agenda as topics).
+    for order in ((topics, private), (private, topics), (comments, topics, private)):
+        assert addressed_tag(order, box, "Topic").kind == PRIVATE
+    assert addressed_tag((comments, topics), box, "Topic").kind == COMMENTS
