@@ -18,6 +18,7 @@ from service.domain.mail_reply import new_topics
 from service.domain.series import agenda_can_update, first_day_after, meeting_on, meetings
 from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
 from service.domain.text import clean_text
+from service.domain.timezones import local_date
 from service.errors import ServiceError
 
 # How far ahead a pair's next meeting is looked for (longer than any cadence's gap, and than
@@ -115,7 +116,10 @@ def topics_add(obj: Ctx, pair: str, text: str, by: str) -> None:
                       (t.text for t in store.open_topics(view.pairing.id))):
         console.print(escape(f"Already on the list for {pair_name}: not added again."))
         return
-    store.add_topic(view.pairing.id, text, by, now.date(), now)
+    # Raised on the day where the pair meets, as a mailed topic is (a New York evening is
+    # the next day in UTC): the agenda shows that day.
+    store.add_topic(view.pairing.id, text, by,
+                    local_date(now, view.series.time_zone if view.series else None), now)
     try:
         occ = next_occurrence(store, view, None, now, not_started=True)
     except ServiceError:  # no series yet: the first agenda will carry it

@@ -264,7 +264,8 @@ _HEADINGS.update({
     "action items": ag.ACTIONS_AGREED,
 })
 _HEADER_START = "1-2-1 · "
-_HEADER_END = re.compile(r", \d{1,2}:\d{2}(?: [\w+-]+)?$")
+# The zone as agenda.zone_label writes it: "GMT", "UTC+03", or "UTC+05:45" (Kathmandu).
+_HEADER_END = re.compile(r", \d{1,2}:\d{2}(?: [\w+-]+(?::\d{2})?)?$")
 
 
 def _is_header(line: str) -> bool:

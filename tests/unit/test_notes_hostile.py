@@ -118,6 +118,24 @@ def test_block_runs_from_the_first_start_to_the_last_end_line() -> None:
     assert body[:a] == "<html><body><p>Room 4</p>" and body[b:] == "<p>Teams</p></body></html>"
 
 
+@pytest.mark.parametrize("zone", ["Asia/Kathmandu", "Asia/Tehran", "Asia/Colombo"])
+def test_pasted_agenda_of_a_half_hour_zone_loses_its_header_too(zone: str) -> None:
+    """Where the zone database names a zone by its offset alone, the header's time reads
+    "10:00 UTC+05:45": a pasted copy's header (and, read without the template, this
+    agenda's own) is the agenda's line, not a note mailed to the report."""
+    tz = ZoneInfo(zone)
+    earlier = typed(agenda_html(start=datetime(2026, 11, 10, 10, 0, tzinfo=tz)),
+                    ["First meeting notes."], ["Alex: book the course by 20 Dec"])
+    inner = block_text(html_to_text(earlier))
+    assert inner is not None and ":00 UTC+0" in inner
+    ours = agenda_html(start=datetime(2026, 12, 8, 10, 0, tzinfo=tz))
+    html = typed(ours, ["Pasted:", START, *inner.splitlines(), END, "Today."], [])
+    for template in (None, ours):
+        parsed = read(html, template_html=template)
+        assert parsed.notes == ["Pasted:", "First meeting notes.", "Today."]
+        assert parsed.new_actions == []
+
+
 # -- 2. display names changed after the agenda went in ---------------------------------------
 
 
