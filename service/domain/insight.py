@@ -256,6 +256,19 @@ def cadence_days(cadence: str) -> int:
     return CADENCE_DAYS.get(cadence, CADENCE_DAYS["monthly"])
 
 
+def meeting_cadence(occurrences: Iterable[OccurrenceRecord], cadences: Mapping[int, str],
+                    period: Period, span: Span, fallback: str) -> str:
+    """The cadence a pair is judged by: that of the series its latest meeting up to the
+    period's "so far" (or the pair's end) was on, else ``fallback`` (its live series' or the
+    pairing's). A new starter meets weekly on the series booked first while the monthly
+    follow-on, booked with it for when their weeks end, is already the pair's live series;
+    the pair is behind at weekly, not monthly, until the follow-on's meetings begin."""
+    until = _until(period, span)
+    latest = max((o for o in occurrences if o.status in PLANNED and o.start <= until
+                  and o.series_id in cadences), key=lambda o: o.start, default=None)
+    return cadences[latest.series_id] if latest is not None else fallback
+
+
 def _in(period: Period, moment: datetime) -> bool:
     return period.start_at <= moment < period.end_at
 

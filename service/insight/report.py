@@ -23,6 +23,7 @@ from service.domain.insight import (
     by_leader,
     by_manager,
     cadence_days,
+    meeting_cadence,
     pair_figures,
     pair_span,
     rollup,
@@ -86,7 +87,7 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
         # A pair whose calendar could not be read lately is judged up to then, and says so.
         unreadable = unreadable_since(h.view, period, h.superseded)
         span = pair_span(h.view.pairing, h.occurrences, h.view.report.hire_date, unreadable)
-        cadence = _cadence(h)
+        cadence = meeting_cadence(h.occurrences, h.cadences, period, span, _cadence(h))
         figures = pair_figures(h.occurrences, h.actions, h.topics, period, span,
                                cadence=cadence, cadences=h.cadences)
         met = figures.planned + figures.skipped_for_absence
