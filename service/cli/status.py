@@ -198,7 +198,10 @@ def _moved_reason(occ: Any) -> str:
 
 
 def _tag(occ: Any) -> str:
-    """A line saying onetoone moved or rebooked this meeting (details under the table)."""
+    """A line saying the report declined this meeting, or onetoone moved or rebooked it
+    (details under the table)."""
+    if occ.status == OccurrenceStatus.DECLINED:  # (still in the manager's calendar)
+        return "\n(declined)"
     if occ.rebook_of is not None:
         return "\n(rebooked)"
     if occ.moved_reason:
