@@ -16,7 +16,9 @@ whose mark it clears without sending the report the same update again.
 Each series is updated holding its pair's claim, its mark read again under it: two replicas
 reading the same mark at once would each send the update (two "meeting updated" mails to
 the report); the second finds the pair claimed, or the mark cleared, and sends nothing.
-A pair's own series adopted from Outlook keeps the subject the pair gave it.
+A pair's own series adopted from Outlook keeps the subject the pair gave it, and so does a
+series whose subject the manager rewrote in Outlook (no longer the shape of ``[policy]
+subject``: ``domain.subjects.fits``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from datetime import datetime
 from service.domain.own_series import OWN_PREFIX
 from service.domain.records import PairingView, SeriesRecord
 from service.domain.status import SeriesStatus
+from service.domain.subjects import fits
 from service.errors import NotFound, ServiceError
 from service.graph.wire import mailbox_gone
 from service.jobs.context import JobContext
@@ -77,7 +80,9 @@ async def _rename_one(ctx: JobContext, now: datetime, report: ScheduleReport,
     master = None
     try:
         master = await ctx.graph.get_event(series.mailbox, series.event_id, "subject")
-        if master is not None and master.subject != subject:
+        if master is not None and not fits(master.subject, subject_format):
+            master = None  # the manager's own subject, set in Outlook: theirs to keep
+        elif master is not None and master.subject != subject:
             await ctx.graph.update_event(series.mailbox, series.event_id, {"subject": subject})
     except NotFound as exc:
         if mailbox_gone(exc):
@@ -91,6 +96,6 @@ async def _rename_one(ctx: JobContext, now: datetime, report: ScheduleReport,
                                                      "error": str(exc)})
         return
     store.renamed(series.id, marked_at)
-    if master is not None:  # (not a series the manager deleted: nothing was renamed)
+    if master is not None:  # (not one the manager deleted or gave a subject of their own)
         report.renamed.append(f"{view.manager.name} & {view.report.name}")
         log.info("schedule.renamed", extra={"series": series.id})

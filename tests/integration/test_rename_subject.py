@@ -204,3 +204,18 @@ def test_a_series_the_manager_deleted_is_not_said_renamed(
     assert done.schedule.failed == []
     assert scenario.tenant.count("PATCH", rf"/events/{series.event_id}$") == 0
     assert all(s.id != series.id for s, _at in scenario.store.renames_due())
+
+
+def test_a_subject_the_manager_rewrote_in_outlook_is_left_as_she_wrote_it(
+        db_url: str, settings_for: Any) -> None:
+    scenario = Scenario(settings_for(db_url))
+    series = scenario.rob.series
+    assert series is not None and series.event_id
+    master = scenario.tenant.state["events"][scenario.tenant.user(MIA)["id"]][series.event_id]
+    master["subject"] = "Rob & Mia weekly catch-up"  # changed in Outlook, whole series
+    scenario.tenant.user(ROB)["displayName"] = "Rob Renamed"
+    done = scenario.at(scenario.occ.start - timedelta(hours=20))
+    assert done.schedule.renamed == [] and done.schedule.failed == []
+    assert scenario.tenant.count("PATCH", rf"/events/{series.event_id}$") == 0
+    assert master["subject"] == "Rob & Mia weekly catch-up"
+    assert all(s.id != series.id for s, _at in scenario.store.renames_due())
