@@ -24,6 +24,12 @@ from service.domain.status import (
 )
 
 
+def by_address(error: object, mailbox_id: str, email: str) -> str:
+    """Graph's error text with the mailbox said by its address: requests address a mailbox
+    by its directory id, which Graph's messages quote and which tells an admin nothing."""
+    text = str(error)
+    return re.sub(re.escape(mailbox_id), email, text, flags=re.IGNORECASE) if mailbox_id else text
+
 @dataclass(frozen=True)
 class Recipient:
     """One mail recipient: a display name (which may hold a comma) and an address."""
@@ -278,10 +284,7 @@ class PairingView:
         meeting's, if one), as `tick` reports it: the pair and the mailbox by name (Graph's
         message names the mailbox by the directory id the request used, which tells an
         admin nothing, so that id is said as the address too)."""
-        text = str(error)
-        if self.manager.id:
-            text = re.sub(re.escape(self.manager.id), self.manager.email, text,
-                          flags=re.IGNORECASE)
+        text = by_address(error, self.manager.id, self.manager.email)
         when = f" {day}" if day else ""
         return (f"{self.manager.name} & {self.report.name}{when} ({self.manager.email}'s "
                 f"calendar): {text}")

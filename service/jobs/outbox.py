@@ -26,6 +26,7 @@ from service.domain.records import (
     PersonRecord,
     Recipient,
     SeriesRecord,
+    by_address,
 )
 from service.domain.series import meetings
 from service.domain.status import (
@@ -337,7 +338,7 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
             # sent again by itself. Said with the sender's address, not the directory id
             # Graph's path and error carry, and how to send it once that is put right.
             email = _sender_email(ctx, row)
-            error = (f"{str(exc).replace(row.mailbox, email)} Not sent again by itself: once "
+            error = (f"{by_address(exc, row.mailbox, email)} Not sent again by itself: once "
                      f"that is put right, run `onetoone mail resend {row.id}`.")
             store.finish_mail(row.id, OutboxStatus.FAILED, now, error=error, claimed_at=claim)
             report.failed.append(f"{row.key} ({row.kind} from {email}): {error}")
@@ -391,7 +392,7 @@ async def _settle(ctx: JobContext, row: MailRecord, now: datetime, report: MailR
         email = _sender_email(ctx, row)
         store.finish_mail(row.id, OutboxStatus.UNCONFIRMED, now, claimed_at=row.claimed_at,
                           error=f"outcome unknown; Sent Items not readable "
-                                f"({str(exc).replace(row.mailbox, email)}). Look in {email}'s "
+                                f"({by_address(exc, row.mailbox, email)}). Look in {email}'s "
                                 f"Sent Items for \"{row.subject}\": if it is there, run "
                                 f"`onetoone mail mark-sent {row.id}`; if not, "
                                 f"`onetoone mail resend {row.id}`.")

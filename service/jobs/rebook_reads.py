@@ -31,7 +31,7 @@ from service.domain.rebook import (
     sent_items_read_closed,
     sent_items_since,
 )
-from service.domain.records import PairingView, RebookRecord
+from service.domain.records import PairingView, RebookRecord, by_address
 from service.domain.status import RebookStatus
 from service.errors import PermissionDenied, ServiceError
 from service.jobs.context import JobContext
@@ -139,11 +139,11 @@ async def read_sent_items(ctx: JobContext, now: datetime, book: Book) -> SentIte
             messages = await ctx.graph.sent_messages(manager_id, since)
         except PermissionDenied as exc:
             run.failed.append(f"{who}: Sent Items unreadable "
-                              f"({str(exc).replace(manager_id, who)})")
+                              f"({by_address(exc, manager_id, who)})")
             log.warning("rebook.sent_items_unreadable", extra={"mailbox": manager_id})
             continue
         except ServiceError as exc:
-            run.failed.append(f"{who}: {str(exc).replace(manager_id, who)}")
+            run.failed.append(f"{who}: {by_address(exc, manager_id, who)}")
             continue
         log.info("rebook.sent_items_read", extra={"mailbox": manager_id, "reason": why,
                                                   "messages": len(messages)})
