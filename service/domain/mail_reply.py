@@ -4,12 +4,9 @@ machine sent it. Pure: the mail's parts are arguments.
 Mail reaches us as text (Graph converts it for ``Prefer: outlook.body-content-type="text"``)
 or, when a server ignores that, as HTML. The heuristics, in the order they run:
 
-1. HTML only: everything from the first reply divider a mail client writes is cut before the
-   HTML becomes text: Outlook/OWA ``id="divRplyFwdMsg"`` (and ``appendonsend``, the new
-   Outlook's ``mail-editor-reference-message-container``, Outlook desktop's bordered header
-   block), Gmail ``class="gmail_quote"``, Apple/iOS ``<blockquote type="cite">``,
-   Thunderbird ``moz-cite-prefix``, Yahoo ``yahoo_quoted``; and signature blocks (OWA
-   ``id="Signature"``, Outlook mobile ``ms-outlook-mobile-signature``, ``gmail_signature``).
+1. HTML only: what is above the first reply divider or signature block a mail client writes
+   (``service.domain.mail_html``), or, when nothing is, what is below the quote it opens
+   (a reply written below ``<blockquote type="cite">``, Gmail's or Thunderbird's quote).
 2. Quoted history: the text is cut at the first quoted-message header: a ``From:`` line
    followed within five lines by ``Sent:``/``Date:`` (Outlook desktop, OWA, Outlook for Mac and
    mobile; also in Outlook's other languages, from French and German to Czech, Turkish, Greek,
@@ -46,27 +43,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from service.domain.htmltext import html_to_text
+from service.domain.mail_html import written_html
 
 MAX_TOPICS = 10  # topic lines taken from one mail; more is a document, not an agenda
 MAX_TOPIC_CHARS = 300
 MAX_NOTE_CHARS = 8000  # a comment or a private note
 ELLIPSIS = "…"
-
-# -- HTML ------------------------------------------------------------------------------------
-
-# A tag's attribute runs stop at the next "<" (no tag a mail client writes has one inside
-# it): unbounded, a mail of thousands of unclosed "<div " made each try scan to the end of
-# the body (quadratic: seconds per mail); so each try reads only its own tag.
-_HTML_CUT = re.compile(
-    r"<div\b[^<>]*\bid\s*=\s*[\"']?(?:x_)?(?:divRplyFwdMsg|appendonsend|Signature"
-    r"|mail-editor-reference-message-container|ms-outlook-mobile-signature)\b"
-    r"|<(?:div|span|blockquote)\b[^<>]*\bclass\s*=\s*[\"']?[^\"'<>]*\b(?:gmail_quote"
-    r"|gmail_attr|gmail_signature|yahoo_quoted|moz-cite-prefix|moz-signature"
-    r"|OutlookMessageHeader)\b"
-    r"|<blockquote\b[^<>]*\btype\s*=\s*[\"']?cite\b"
-    r"|<hr\b[^<>]*\bid\s*=\s*[\"']?stopSpelling\b"
-    r"|<div\b[^<>]*\bstyle\s*=\s*[\"'][^\"'<>]*border-top\s*:\s*solid\s+#(?:E1E1E1|B5C4DF)",
-    re.I)
 
 # -- quoted history --------------------------------------------------------------------------
 
@@ -182,7 +164,7 @@ def new_text(body: str, *, html: bool = False, sender_name: str = "") -> str:
     """The part of a mail its sender wrote now: no quoted history, signature, disclaimer,
     banner or image placeholder. Line breaks are kept; blank runs become one blank line."""
     if html:
-        body = html_to_text(_cut_html(body))
+        body = html_to_text(written_html(body))
     lines = _INVISIBLE.sub("", _CID.sub("", body or "")).replace("\r\n", "\n").split("\n")
     above = _before_history(lines)
     if not "".join(above).strip():  # bottom-posted: what is written is below a "> " quote
@@ -199,11 +181,6 @@ def new_text(body: str, *, html: bool = False, sender_name: str = "") -> str:
     while out and not out[-1].strip():
         out.pop()
     return "\n".join(out)
-
-
-def _cut_html(body: str) -> str:
-    match = _HTML_CUT.search(body or "")
-    return body[:match.start()] if match else (body or "")
 
 
 def _before_history(lines: list[str]) -> list[str]:
