@@ -34,6 +34,7 @@ from service.domain.status import (
     AgendaState,
     OccurrenceStatus,
     OutboxStatus,
+    PairingStatus,
 )
 from service.domain.timing import agenda_due_at
 from service.domain.topics import comments_address, topics_address
@@ -292,16 +293,20 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
     views = store.active_views(row.pairing_id for row in pending
                                if _replied(ctx, row))
     gone = store.leavers_of_ended(row.pairing_id for row in pending)
+    pairs = store.pairing_statuses(row.pairing_id for row in pending if row.kind == "prep")
     for n, row in enumerate(pending):
         if left := [p for p in gone.get(row.pairing_id, ()) if row.reaches(p)]:
             _hold_back(ctx, row, left)
+            continue
+        if row.kind == "prep" and pairs.get(row.pairing_id) != PairingStatus.ACTIVE:
+            _hold_back_prep(ctx, row, pairs.get(row.pairing_id))
             continue
         if sent[row.mailbox] >= per_minute:
             report.deferred += 1  # Exchange's per-mailbox sending rate: next run
             continue
         claim = ctx.moved_on(now)
-        if not store.claim_mail(row.id, claim):
-            continue  # another worker has it
+        if not store.claim_mail(row.id, claim, pair_active=row.kind == "prep"):
+            continue  # another worker has it (or ended its pair since: held back next run)
         sent[row.mailbox] += 1
         payload = mail_message(subject=row.subject, body_html=row.body_html,
                                to=_people(row.to), cc=_people(row.cc), tag=row.tag,
@@ -359,6 +364,16 @@ def _hold_back(ctx: JobContext, row: MailRecord, left: list[PersonRecord]) -> No
     names = " and ".join(p.name or p.email for p in left)
     if ctx.store.hold_back_mail(row.id, f"not sent: the pair ended and {names} left or is "
                                         "no longer in scope"):
+        log.info("mail.held_back", extra={"key": row.key, "kind": row.kind})
+
+
+def _hold_back_prep(ctx: JobContext, row: MailRecord, status: str | None) -> None:
+    """A prep mail whose pair is no longer active: it asks the report for topics for a
+    meeting that will not take place (the pair ended when the report moved or someone left,
+    or its series was deleted in Outlook). A summary of a meeting held still goes."""
+    why = ("the pair ended" if status == PairingStatus.ENDED
+           else f"the pair is no longer scheduled ({status or 'gone'})")
+    if ctx.store.hold_back_mail(row.id, f"not sent: {why} before the meeting it asks about"):
         log.info("mail.held_back", extra={"key": row.key, "kind": row.kind})
 
 

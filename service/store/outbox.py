@@ -23,11 +23,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from service.domain.records import MailRecord, OccurrenceRecord
-from service.domain.status import OccurrenceStatus, OutboxStatus
+from service.domain.status import OccurrenceStatus, OutboxStatus, PairingStatus
 from service.errors import StoreError
 from service.store import convert
 from service.store.base import Repository, chunks
-from service.store.models import OccurrenceRow, OutboxRow
+from service.store.models import OccurrenceRow, OutboxRow, PairingRow
 from service.store.privacy import not_sealed
 
 
@@ -136,13 +136,17 @@ class OutboxRepository(Repository):
                 OccurrenceRow.captured_at.is_not(None), or_(*wanted))
                 .order_by(OccurrenceRow.end, OccurrenceRow.id))]
 
-    def claim_mail(self, mail_id: int, now: datetime) -> bool:
-        """pending -> sending, atomically: only one worker ever sends a given row."""
+    def claim_mail(self, mail_id: int, now: datetime, *, pair_active: bool = False) -> bool:
+        """pending -> sending, atomically: only one worker ever sends a given row. With
+        ``pair_active``, only while its pairing is active: a pair another worker ended since
+        the outbox was read gets no mail that needs it (held back by the next run)."""
+        where = [OutboxRow.id == mail_id, OutboxRow.status == OutboxStatus.PENDING]
+        if pair_active:
+            where.append(exists().where(PairingRow.id == OutboxRow.pairing_id,
+                                        PairingRow.status == PairingStatus.ACTIVE))
         with self.session() as s, s.begin():
-            result = s.execute(update(OutboxRow).where(
-                OutboxRow.id == mail_id, OutboxRow.status == OutboxStatus.PENDING)
-                .values(status=OutboxStatus.SENDING, claimed_at=now,
-                        attempts=OutboxRow.attempts + 1))
+            result = s.execute(update(OutboxRow).where(*where).values(
+                status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxRow.attempts + 1))
             return result.rowcount == 1  # type: ignore[attr-defined]
 
     def finish_mail(self, mail_id: int, status: str, now: datetime, error: str = "", *,

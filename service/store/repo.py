@@ -113,6 +113,13 @@ class Store(
                 PairingRow.id.in_(part) & (PairingRow.status == PairingStatus.ACTIVE)))
         return out
 
+    def pairing_statuses(self, pairing_ids: Iterable[int]) -> dict[int, str]:
+        """The status of each of these pairings, by id (one statement per few hundred)."""
+        with self.session() as s:
+            return {pid: status for part in chunks(dict.fromkeys(pairing_ids))
+                    for pid, status in s.execute(select(PairingRow.id, PairingRow.status)
+                                                 .where(PairingRow.id.in_(part)))}
+
     def leavers_of_ended(self, pairing_ids: Iterable[int]) -> dict[int, list[PersonRecord]]:
         """Of these pairings, those that have ended and one of whose people is gone from
         the sources since (left, disabled, deleted, out of scope): those people, by pairing
