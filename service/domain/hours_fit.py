@@ -11,7 +11,7 @@ chose by hand in Outlook keeps it, with a note `onetoone status` shows (see ``sl
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from service.domain.model import WorkingHours
@@ -53,30 +53,6 @@ def outside_whom(series: StoredSeries, hours: Sequence[tuple[str, WorkingHours]]
     in the coming ``LOOK`` falls outside their working hours, in their own zone."""
     times = occurrences(series, now, now + LOOK, open_ended=True)
     return [name for name, h in hours if any(not _inside(s, e, h) for s, e in times)]
-
-
-def _span(d: date, hours: WorkingHours) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(hours.time_zone)
-    end = (datetime.combine(d, hours.end, tzinfo=zone) if hours.end > hours.start
-           else datetime.combine(d + timedelta(days=1), time(0), tzinfo=zone))
-    return datetime.combine(d, hours.start, tzinfo=zone), end
-
-
-def hours_meet(a: WorkingHours, b: WorkingHours, minutes: int, now: datetime) -> bool:
-    """Whether some day of the coming week holds ``minutes`` inside both people's working
-    hours (each in their own zone): else any time is a compromise (London and Sydney)."""
-    for n in range(7):
-        day = (now + timedelta(days=n)).astimezone(ZoneInfo(a.time_zone)).date()
-        if day.weekday() not in a.days:
-            continue
-        lo, hi = _span(day, a)
-        theirs = lo.astimezone(ZoneInfo(b.time_zone)).date()
-        for d in (theirs - timedelta(days=1), theirs, theirs + timedelta(days=1)):
-            if d.weekday() in b.days:
-                blo, bhi = _span(d, b)
-                if min(hi, bhi) - max(lo, blo) >= timedelta(minutes=minutes):
-                    return True
-    return False
 
 
 def hours_note(names: Sequence[str]) -> str:

@@ -250,7 +250,7 @@ async def check_absences(ctx: JobContext, now: datetime) -> AbsenceReport:
     hours = HoursTold(told)
     due = [replace(d, view=hours.view(d.view)) for d in due]
     preps = [replace(p, view=hours.view(p.view)) for p in preps]
-    hours.store(ctx.store, now, ctx.settings.policy.time_zone)
+    hours.store(ctx.store, now, ctx.settings.slot_policy())
     _decide_preps(ctx, preps, by_manager, groups, now)
     # Each meeting is judged on its manager's pack's answer (which spans what it needs), and
     # on the meetings this run has moved so far: a person's moves can be decided on the

@@ -19,14 +19,16 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from service.domain.common_hours import hours_meet
 from service.domain.events import MailboxInfo
 from service.domain.hours_fit import (
     HOURS_REASON,
-    hours_meet,
     hours_note,
     outside_whom,
     without_hours_note,
 )
+from service.domain.model import Cadence, CadenceKind
+from service.domain.policy import SlotPolicy
 from service.domain.records import PairingView, PersonRecord
 from service.domain.slot_text import compromises
 from service.domain.status import ENDING, SeriesStatus
@@ -70,16 +72,16 @@ class HoursTold:
         return replace(view, manager=self.person(view.manager),
                        report=self.person(view.report))
 
-    def store(self, store: Store, now: datetime, fallback_zone: str) -> None:
+    def store(self, store: Store, now: datetime, policy: SlotPolicy) -> None:
         """Keep what changed (nothing is written when nothing did), and re-time the series
         now outside someone's hours (see ``retime_outside_hours``)."""
         if self._changed:
             changed = store.set_mailbox_infos(self._changed, now)
             self._changed = {}
-            retime_outside_hours(store, changed, fallback_zone, now)
+            retime_outside_hours(store, changed, policy, now)
 
 
-def retime_outside_hours(store: Store, people: Collection[str], fallback_zone: str,
+def retime_outside_hours(store: Store, people: Collection[str], policy: SlotPolicy,
                          now: datetime, skip: Collection[int] = ()) -> None:
     """The live series of ``people`` (whose zone or working hours just changed) that now
     fall outside either person's working hours: each is marked to end (the next schedule
@@ -96,7 +98,7 @@ def retime_outside_hours(store: Store, people: Collection[str], fallback_zone: s
         if (series is None or series.status != SeriesStatus.ACTIVE
                 or series.slot_note.startswith((ENDING, MOVING))):
             continue
-        manager_hours = working_hours(view.manager, fallback_zone)
+        manager_hours = working_hours(view.manager, policy.fallback_time_zone)
         report_hours = working_hours(view.report, manager_hours.time_zone)
         # With an extension booked, the series before it still holds the meetings up to it.
         holding = [s for s in store.pairing_series(view.pairing.id)
@@ -108,8 +110,11 @@ def retime_outside_hours(store: Store, people: Collection[str], fallback_zone: s
             note = "; ".join(filter(None, (kept, hours_note(names) if names else "")))
             if note != series.slot_note:
                 store.update_series(series.id, now, slot_note=note)
-        elif names and (hours_meet(manager_hours, report_hours, series.minutes, now) or not any(
-                c.code == "outside_working_hours" for c in compromises(series.slot_note))):
+        elif names and (not any(c.code == "outside_working_hours"
+                                for c in compromises(series.slot_note))
+                        or hours_meet(manager_hours, report_hours,
+                                      Cadence(CadenceKind(series.cadence), series.minutes, ""),
+                                      policy, now)):
             # (One booked outside working hours that have no time in common, and still have
             # none, would only be booked at another compromise: it stays, flagged as it was.)
             store.update_series(series.id, now, slot_note=ENDING + HOURS_REASON)

@@ -8,7 +8,7 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -22,9 +22,10 @@ from service.domain.model import Cadence, CadenceKind
 from service.domain.records import PairingView, PersonRecord, SeriesRecord
 from service.domain.series import WindowOccurrences, listed_until, slot_of
 from service.domain.series import occurrences as series_occurrences
+from service.domain.slot_text import late_first_note
 from service.domain.slots import choose_slot
 from service.domain.status import MEETING_SERIES, SeriesStatus
-from service.errors import GraphError
+from service.errors import GraphError, ServiceError
 from service.graph.wire import (
     series_move_patch,
 )
@@ -34,6 +35,7 @@ from service.jobs.series_plan import (
     TAKEN_HORIZON,
     SchedulerBase,
     describe_slot,
+    first_meeting_due,
     local_today,
     not_before,
     passing,
@@ -232,9 +234,18 @@ class OverlapRepair(SchedulerBase):
         booked = self.booked_by_person(skip_series=series.id,
                                        people=[manager.id, report.id])
         cadence = Cadence(CadenceKind(series.cadence), series.minutes, "")
+        # A follow-on starts where the series it follows ends, as when it was booked: moved
+        # to start sooner, the pair would meet on both (and a new starter's, at the role's
+        # cadence, would read as a cadence change: both ended and booked anew).
+        after = after_predecessor(series, store.pairing_series(series.pairing_id),
+                                  local_today(self.now, series.time_zone))
+        first_day = not_before(manager, report)
+        if after is not None:
+            first_day = max(after[0], first_day or after[0])
         # A slot first: a series is never ended or touched unless there is somewhere to go
         # (choose_slot raises when nothing is free, and the clash is then only reported).
-        slot = choose_slot(
+        choose = partial(
+            choose_slot,
             cadence=cadence, manager_hours=manager_hours,
             report_hours=working_hours(report, manager_hours.time_zone),
             manager_busy=busy.get(manager.email.lower()) or [],
@@ -243,7 +254,15 @@ class OverlapRepair(SchedulerBase):
             now=self.now, seed=view.pairing.key,
             # One calendar Graph could not tell about doesn't hide the other's busy time.
             free_busy_known=any(found is not None for found in busy.values()),
-            taken_until=self.now + TAKEN_HORIZON, not_before=not_before(manager, report))
+            taken_until=self.now + TAKEN_HORIZON, not_before=first_day)
+        try:
+            slot = choose(first_by=after[1] if after else None)
+        except ServiceError:
+            if after is None:
+                raise
+            # No gap is a preference: a later start beats leaving the clash.
+            slot = choose()
+            slot = replace(slot, notes=(*slot.notes, late_first_note(after[1])))
         if (series.first_date < local_today(self.now, series.time_zone)
                 or store.occurrences(series.id) or await self._has_exceptions(series)):
             # A past, occurrences already mirrored (an agenda may be in one), or an exception:
@@ -334,6 +353,25 @@ class OverlapRepair(SchedulerBase):
                                    people.get(view.report.id, view.report), why)
         store.update_series(series.id, self.now, slot_note=f"moved: {why}")
         return True
+
+
+def after_predecessor(series: SeriesRecord, pairing_series: list[SeriesRecord], today: date
+                      ) -> tuple[date, date] | None:
+    """For a series following on from one still holding meetings (an extension, or a new
+    starter's series at the role's cadence after their weekly one): the first day it may
+    start (the day after the other's last) and the latest first day leaving no gap longer
+    than its cadence after the other's last meeting. None for any other series."""
+    older = [s for s in pairing_series if s.status == SeriesStatus.SUPERSEDED
+             and s.id != series.id and s.range_end >= today]
+    if not older:
+        return None
+    last = max(older, key=lambda s: s.range_end)
+    zone = ZoneInfo(last.time_zone)
+    end = datetime.combine(last.range_end + timedelta(days=1), time(0), tzinfo=zone)
+    held = series_occurrences(last, end - timedelta(days=40), end)
+    last_met = held[-1][0].astimezone(zone).date() if held else last.range_end
+    return (last.range_end + timedelta(days=1),
+            first_meeting_due(CadenceKind(series.cadence), last_met))
 
 
 def moved_why(manager: PersonRecord, managers_clash: bool) -> str:

@@ -119,8 +119,7 @@ class SeriesCreation(SeriesFound):
                 changed = self.ctx.store.set_mailbox_infos(self._settings_new, self.now)
                 # Their other series may now fall outside their hours (those just booked
                 # were planned on them).
-                retime_outside_hours(self.ctx.store, changed,
-                                     self.slot_policy.fallback_time_zone, self.now,
+                retime_outside_hours(self.ctx.store, changed, self.slot_policy, self.now,
                                      skip=[v.pairing.id for v in views])
             await asyncio.gather(*posting)
         finally:

@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from types import SimpleNamespace
 
-from service.domain.hours_fit import hours_meet, hours_note, outside_whom, without_hours_note
-from service.domain.model import WorkingHours
+from service.domain.common_hours import hours_meet
+from service.domain.hours_fit import hours_note, outside_whom, without_hours_note
+from service.domain.model import Cadence, CadenceKind, WorkingHours
+from service.domain.policy import SlotPolicy
 
 NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 LONDON = WorkingHours("Europe/London")
 NEW_YORK = WorkingHours("America/New_York")
 SYDNEY = WorkingHours("Australia/Sydney")
+WEEKLY, MONTHLY = (Cadence(kind, 30, "") for kind in (CadenceKind.WEEKLY, CadenceKind.MONTHLY))
+
+
+def meet(a: WorkingHours, b: WorkingHours, now: datetime = NOW, cadence: Cadence = WEEKLY
+         ) -> bool:
+    return hours_meet(a, b, cadence, SlotPolicy(), now)
 
 
 def weekly(start: str, zone: str = "Europe/London") -> SimpleNamespace:
@@ -37,9 +45,9 @@ def test_a_day_off_counts_as_outside() -> None:
 
 
 def test_london_and_sydney_share_no_hours_london_and_new_york_do() -> None:
-    assert not hours_meet(LONDON, SYDNEY, 30, NOW)
-    assert hours_meet(LONDON, NEW_YORK, 30, NOW)
-    assert hours_meet(NEW_YORK, LONDON, 30, NOW)
+    assert not meet(LONDON, SYDNEY)
+    assert meet(LONDON, NEW_YORK)
+    assert meet(NEW_YORK, LONDON)
 
 
 def test_the_note_comes_off_again() -> None:
@@ -87,12 +95,43 @@ def test_a_meeting_pushed_outside_once_the_clocks_change_counts() -> None:
 def test_hours_meet_exactly_the_length_and_across_the_date_line() -> None:
     # New York from 11:30 is London's 16:30: exactly half an hour in common.
     late_ny = WorkingHours("America/New_York", start=time(11, 30))
-    assert hours_meet(LONDON, late_ny, 30, NOW)
-    assert not hours_meet(LONDON, late_ny, 31, NOW)
-    # A New York afternoon is the next morning in Tokyo: 06:00 starters there share 16:00.
+    assert meet(LONDON, late_ny)
+    assert not meet(LONDON, late_ny, cadence=Cadence(CadenceKind.WEEKLY, 31, ""))
+    # A New York afternoon is the next morning in Tokyo: 06:00 starters there share 16:00
+    # while New York keeps winter time, and nothing once it is on summer time (Tokyo has
+    # none): no time all year round.
     early_tokyo = WorkingHours("Asia/Tokyo", start=time(6, 0), end=time(14, 0))
-    assert hours_meet(NEW_YORK, early_tokyo, 30, NOW)
+    assert not meet(NEW_YORK, early_tokyo)
+    assert meet(NEW_YORK, WorkingHours("Asia/Tokyo", start=time(5, 0), end=time(14, 0)))
     # Sydney hours "until midnight" reach a London morning.
     evenings = WorkingHours("Australia/Sydney", start=time(9, 0), end=time(0, 0))
-    assert hours_meet(LONDON, evenings, 30, NOW)
-    assert hours_meet(evenings, LONDON, 30, NOW)
+    assert meet(LONDON, evenings)
+    assert meet(evenings, LONDON)
+
+
+# The weeks the US is on summer time and the UK is not yet (2027), or no longer (2026):
+# London and New York are four hours apart, not five.
+ODD_WEEKS = (datetime(2027, 3, 16, 8, 0, tzinfo=UTC), datetime(2026, 10, 27, 8, 0, tzinfo=UTC))
+
+
+def test_hours_that_meet_only_while_the_clocks_change_do_not_meet() -> None:
+    """A New York day from 12:00 meets a London day to 17:00 only in the weeks New York is
+    four hours behind: any series is outside someone's hours the rest of the year, so a
+    series booked at a compromise is not cancelled and booked again at another because
+    its hours changed in one of those weeks."""
+    noon_ny = WorkingHours("America/New_York", start=time(12, 0))
+    short_london = WorkingHours("Europe/London", start=time(8, 0), end=time(13, 30))
+    for now in (NOW, *ODD_WEEKS):
+        assert not meet(LONDON, noon_ny, now), now
+        assert not meet(short_london, NEW_YORK, now), now
+
+
+def test_hours_that_meet_all_year_but_those_weeks_meet_for_a_monthly_series() -> None:
+    """A London afternoon shift from 14:30 meets a New York 06:00-10:00 day for half an hour
+    except in the weeks New York is four hours behind: a monthly series can keep out of
+    those weeks (a time inside both all year exists), a weekly one cannot."""
+    late_london = WorkingHours("Europe/London", start=time(14, 30), end=time(22, 0))
+    early_ny = WorkingHours("America/New_York", start=time(6, 0), end=time(10, 0))
+    for now in (NOW, *ODD_WEEKS):
+        assert meet(late_london, early_ny, now, MONTHLY), now
+        assert not meet(late_london, early_ny, now, WEEKLY), now
