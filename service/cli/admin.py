@@ -297,8 +297,8 @@ def forget(obj: Ctx, person_email: str, yes: bool, person_id: str | None) -> Non
             f"the text of unsent mail of {len(people)} 1-2-1 pair(s) involving "
             f"{person_email}{reports}. Counts and dates are kept. It cannot be undone."))
         if not click.confirm("Erase?"):
-            console.print("Nothing erased.")
-            return
+            # (exit 1, as every declined confirmation: a script must not take it for done)
+            raise ServiceError("Nothing erased.")
     with spinner(f"Erasing what was written about {person_email}'s {len(people)} 1-2-1(s)"):
         erased = store.forget_person(person.id, obj.now())
     console.print(escape(f"Erased for {person_email}: " + ", ".join(

@@ -87,18 +87,17 @@ def db_copy(obj: Ctx, to_url: str) -> None:
     goes in as one transaction, so a failed one leaves the target empty. Then point
     [database] url at the new database and start the worker again."""
     from service.app import refuse_missing
-    from service.store.copy import copy_database
+    from service.store.copy import copy_into
     from service.store.db import make_engine
 
     refuse_missing(obj.settings)  # (else an empty file made here, copied)
-    source, target = make_engine(obj.settings.database.url), make_engine(to_url, named="--to")
+    source = make_engine(obj.settings.database.url)
     try:
         with console.status("Copying…") as shown:
-            copied = copy_database(source, target, progress=lambda table, n: shown.update(
+            copied = copy_into(source, to_url, progress=lambda table, n: shown.update(
                 f"Copying {table}: {n} rows"))
     finally:
         source.dispose()
-        target.dispose()
     table = Table("table", "rows")
     for name, n in copied.rows:
         table.add_row(name, str(n))

@@ -10,9 +10,11 @@ any change Outlook sends) and clears the mark. Cost follows renames, not pairs: 
 mark reads one indexed row set and sends nothing.
 
 The mark is cleared only after Graph took the update, and only if no later rename marked it
-again meanwhile. The master's subject is read first (one GET): a run killed after Graph took
-the update but before the mark was cleared leaves the next run a master already named so,
-whose mark it clears without sending the report the same update again.
+again meanwhile: one at a later instant, or one at the same instant (two syncs at one `now`,
+as `tick --now` replays) whose names are not those just written. The master's subject is
+read first (one GET): a run killed after Graph took the update but before the mark was
+cleared leaves the next run a master already named so, whose mark it clears without sending
+the report the same update again.
 Each series is updated holding its pair's claim, its mark read again under it: two replicas
 reading the same mark at once would each send the update (two "meeting updated" mails to
 the report); the second finds the pair claimed, or the mark cleared, and sends nothing.
@@ -95,7 +97,7 @@ async def _rename_one(ctx: JobContext, now: datetime, report: ScheduleReport,
         log.warning("schedule.rename_failed", extra={"series": series.id,
                                                      "error": str(exc)})
         return
-    store.renamed(series.id, marked_at)
+    store.renamed(series.id, marked_at, (view.manager.name, view.report.name))
     if master is not None:  # (not one the manager deleted or gave a subject of their own)
         report.renamed.append(f"{view.manager.name} & {view.report.name}")
         log.info("schedule.renamed", extra={"series": series.id})

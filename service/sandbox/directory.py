@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from service.sandbox.odata import page, parse_filter, select, top
-from service.sandbox.state import TenantState, not_found
+from service.sandbox.state import TenantState, has_mailbox, not_found
 from service.sandbox.wire import GraphFault, Request, Response, bad_request
 
 # What GET /users returns without $select (Graph's documented default set).
@@ -44,7 +44,8 @@ def user_json(user: dict[str, Any]) -> dict[str, Any]:
         "officeLocation": user.get("officeLocation"),
         "preferredLanguage": "en-GB",
         "userPrincipalName": user["userPrincipalName"],
-        "proxyAddresses": list(user.get("proxyAddresses") or [f"SMTP:{user['mail']}"]),
+        "proxyAddresses": list(user.get("proxyAddresses")
+                               or ([f"SMTP:{user['mail']}"] if has_mailbox(user) else [])),
         "accountEnabled": user["accountEnabled"],
         "userType": user["userType"],
         "employeeHireDate": user.get("employeeHireDate"),

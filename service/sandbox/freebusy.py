@@ -8,7 +8,7 @@ from typing import Any
 
 from service.sandbox.occurrences import calendar_index
 from service.sandbox.schemas import action_params, validate_body
-from service.sandbox.state import TenantState
+from service.sandbox.state import TenantState, has_mailbox
 from service.sandbox.wire import (
     Request,
     Response,
@@ -64,8 +64,9 @@ def get_schedule(tenant: TenantState, uid: str, request: Request) -> Response:
 def _schedule_for(tenant: TenantState, address: str, start: datetime, end: datetime,
                   interval: int, zone_name: str) -> dict[str, Any]:
     user = tenant.find_user(address)
-    if user is None or user.get("blocked_by_policy"):
-        reason = ("ErrorMailRecipientNotFound" if user is None else "ErrorAccessDenied")
+    if user is None or not has_mailbox(user) or user.get("blocked_by_policy"):
+        reason = ("ErrorAccessDenied" if user is not None and has_mailbox(user)
+                  else "ErrorMailRecipientNotFound")
         return {"scheduleId": address, "availabilityView": "", "scheduleItems": [],
                 "error": {"message": f"Free/busy information for '{address}' could not be "
                                      "retrieved.", "responseCode": reason}}

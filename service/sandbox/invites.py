@@ -9,7 +9,7 @@ from typing import Any
 
 from service.sandbox.bodies import preview
 from service.sandbox.occurrences import end_of, start_of
-from service.sandbox.state import TenantState
+from service.sandbox.state import TenantState, has_mailbox
 from service.sandbox.wire import dtz, iso_utc
 
 NULL_TIME = "0001-01-01T00:00:00Z"
@@ -22,7 +22,7 @@ def _attendee_users(tenant: TenantState, event: dict[str, Any], organizer_id: st
     for attendee in event.get("attendees") or []:
         address = ((attendee.get("emailAddress") or {}).get("address") or "").lower()
         user = tenant.find_user(address)
-        if user is not None and user["id"] != organizer_id:
+        if user is not None and has_mailbox(user) and user["id"] != organizer_id:
             found[user["id"]] = user
     return found
 

@@ -33,7 +33,7 @@ from service.sandbox.odata import (
     top,
 )
 from service.sandbox.schemas import action_params, property_names, validate_body
-from service.sandbox.state import TenantState
+from service.sandbox.state import TenantState, has_mailbox
 from service.sandbox.wire import GraphFault, Request, Response, bad_request, iso_utc
 
 # Returned only when $select names them (Graph's default message shape leaves them out).
@@ -74,7 +74,7 @@ def send_mail(tenant: TenantState, uid: str, request: Request) -> Response:
     for recipient in recipients:
         address = ((recipient.get("emailAddress") or {}).get("address") or "").lower()
         user = tenant.find_user(address)
-        if user is None or user["id"] in delivered:
+        if user is None or not has_mailbox(user) or user["id"] in delivered:
             tenant.outbound.append({"to": address, "subject": stored.get("subject")})
             continue
         delivered.add(user["id"])

@@ -88,6 +88,17 @@ def not_found(key: str) -> GraphFault:
                       "objects are not present.")
 
 
+def has_mailbox(user: dict[str, Any]) -> bool:
+    """Graph gives ``mail`` null for a user without an Exchange Online mailbox (no licence,
+    or a mailbox kept on-premises): such a user is in the directory, found by id or UPN, but
+    has no calendar or mail to reach."""
+    return bool(user.get("mail"))
+
+
+def _addresses(user: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(a.lower() for a in (user["userPrincipalName"], user.get("mail")) if a)
+
+
 def _encoded(state: dict[str, Any]) -> bytes:
     """The state as JSON. This runs after every change a client makes (autosave), a few
     times per tick, so orjson (a tenth of json's time on the demo's 1.5 MB); json when a
@@ -248,11 +259,10 @@ class TenantState:
         # look-ups need no scan of every user (hours of the sandbox's own time at 100,000
         # people); a user whose address has changed since is still found by the scan.
         found = users.get(str(uuid.uuid5(NAMESPACE, f"user|{lowered}")))
-        if found is not None and lowered in (found["userPrincipalName"].lower(),
-                                             found["mail"].lower()):
+        if found is not None and lowered in _addresses(found):
             return found
         for user in self.state["users"].values():
-            if lowered in (user["userPrincipalName"].lower(), user["mail"].lower()):
+            if lowered in _addresses(user):
                 return user
         local, at, domain = lowered.partition("@")
         if at and "+" in local:  # Exchange Online plus addressing: name+tag@ goes to name@
@@ -288,7 +298,7 @@ class TenantState:
         restored account: the calendar as it was, nothing that happened meanwhile). Its
         reports' manager is not set again (set_manager does that)."""
         deleted = self.state.get("deleted", {})
-        uid = next(k for k, v in deleted.items() if v["user"]["mail"].lower() == email.lower())
+        uid = next(k for k, v in deleted.items() if email.lower() in _addresses(v["user"]))
         gone = deleted.pop(uid)
         self.state["users"][uid] = gone["user"]
         for part in ("events", "messages"):
@@ -331,6 +341,9 @@ class TenantState:
         user = self.find_user(key)
         if user is None:
             raise GraphFault(404, "ErrorInvalidUser", f"The requested user '{key}' is invalid.")
+        if not has_mailbox(user):
+            raise GraphFault(404, "MailboxNotEnabledForRESTAPI", "The mailbox is either "
+                             "inactive, soft-deleted, or is hosted on-premise.")
         if user.get("blocked_by_policy"):
             raise GraphFault(403, "ErrorAccessDenied", "Access to OData is disabled: [RAOP] : "
                              "Blocked by tenant configured AppOnly AccessPolicy settings.")

@@ -16,13 +16,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Integer, Table, func, insert, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine, Integer, Table, func, insert, inspect, select, text
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.schema import sort_tables
 
 from service.errors import StoreError
 from service.store.calendar_delta import CALENDAR_DELTA
-from service.store.db import _redact, check_schema, connect_hint, upgrade, worker_lock
+from service.store.db import (
+    _redact,
+    connect_hint,
+    current_revision,
+    head_revision,
+    known_revision,
+    make_engine,
+    newer_schema,
+    sqlite_open_error,
+    sqlite_path,
+    upgrade,
+    worker_lock,
+)
 from service.store.due import DUE_MARKS
 from service.store.leases import DUTY_LOCK
 from service.store.models import Base
@@ -53,6 +65,31 @@ class Copied:
         return sum(n for _t, n in self.rows)
 
 
+def copy_into(source: Engine, to_url: str, *,
+              progress: Callable[[str, int], None] | None = None) -> Copied:
+    """`db copy --to URL`: :func:`copy_database` into the database at ``to_url``. A SQLite
+    file this copy makes is deleted again when the copy fails or is refused (one already
+    there is never deleted): left behind, it would pass for a copy made."""
+    _check_source(source)  # (first: a source refused makes nothing)
+    try:
+        path = sqlite_path(to_url)
+    except ArgumentError:
+        path = None  # (not a URL: make_engine says so, naming --to)
+    made = path is not None and not path.exists()
+    target = make_engine(to_url, named="--to")
+    try:
+        return copy_database(source, target, progress=progress)
+    except BaseException:
+        target.dispose()
+        if made and path is not None:
+            for leftover in (path, *(path.with_name(path.name + s)
+                                     for s in ("-wal", "-shm", "-journal"))):
+                leftover.unlink(missing_ok=True)
+        raise
+    finally:
+        target.dispose()
+
+
 def copy_database(source: Engine, target: Engine, *, now: datetime | None = None,
                   progress: Callable[[str, int], None] | None = None) -> Copied:
     """Copy every row of ``source`` into ``target`` (brought to the newest schema first),
@@ -63,6 +100,7 @@ def copy_database(source: Engine, target: Engine, *, now: datetime | None = None
     if str(source.url) == str(target.url):
         raise StoreError(f"The source and the target are the same database "
                          f"({_redact(str(source.url))}): give another URL to copy into.")
+    _check_source(source)
     # Held for the whole copy: a worker started meanwhile is refused, not left booking and
     # mailing from the old file.
     with worker_lock(source.url.render_as_string(hide_password=False)) as held_by:
@@ -76,16 +114,16 @@ def copy_database(source: Engine, target: Engine, *, now: datetime | None = None
 
 def _copy(source: Engine, target: Engine, now: datetime | None,
           progress: Callable[[str, int], None] | None) -> Copied:
-    check_schema(source)  # (says to run `onetoone db upgrade` on an older one)
     holder = Store(source).lock_holder(DUTY_LOCK, now or datetime.now(UTC))
     if holder is not None:
         raise StoreError(
             f"A worker ({holder}) is running on {_redact(str(source.url))}: stop it first "
             "(it would go on booking and mailing from the old database while the copy is "
             "made), then run the copy again.")
+    where = _redact(str(target.url))
+    _refuse_foreign(target, where)
     upgrade(target)
     tables = store_tables()
-    where = _redact(str(target.url))
     try:
         with target.begin() as out:
             for table in tables:
@@ -122,6 +160,53 @@ def _copy(source: Engine, target: Engine, now: datetime | None,
             f"transaction); run it again once that is fixed. {connect_hint(str(target.url))}"
         ) from exc
     return Copied(tuple(counts))
+
+
+def _schema(engine: Engine) -> tuple[str | None, list[str]]:
+    """The database's schema revision and its tables (its connection refused: said so)."""
+    url = str(engine.url)
+    try:
+        with engine.connect() as conn:
+            names = inspect(conn).get_table_names()
+        return current_revision(engine), names
+    except SQLAlchemyError as exc:
+        raise StoreError(sqlite_open_error(url) or (
+            f"Cannot connect to the database at {_redact(url)}: "
+            f"{str(exc).splitlines()[0]}. {connect_hint(url)}")) from exc
+
+
+def _check_source(source: Engine) -> None:
+    """Refuse a source that is not a database of this version's schema, naming it and what
+    to do: `onetoone db upgrade` only for an older onetoone's (for another program's file it
+    would write onetoone's tables into it; for an empty one, a copy of nothing would follow)."""
+    revision, names = _schema(source)
+    where = _redact(str(source.url))
+    if revision is None:
+        held = f"it holds the tables {', '.join(sorted(names)[:5])}" if names else "it is empty"
+        raise StoreError(
+            f"The database at {where} is not a onetoone database ({held}): nothing was "
+            "copied. Point [database] url (or ONETOONE_DATABASE_URL, or --config) at the "
+            "database the worker uses, then run the copy again.")
+    if not known_revision(revision):
+        raise StoreError(newer_schema(str(source.url), revision))
+    if revision != head_revision():
+        raise StoreError(
+            f"The database at {where} is at schema revision {revision}, and this onetoone "
+            f"copies from its own, {head_revision()}: nothing was copied. Run `onetoone db "
+            "upgrade` (with the worker stopped), then run the copy again.")
+
+
+def _refuse_foreign(target: Engine, where: str) -> None:
+    """A target with tables must be at this version's schema (an empty one `onetoone db
+    upgrade` made): upgrading any other would write onetoone's tables into a database
+    someone else's rows are in, before the copy refused it for holding rows."""
+    revision, names = _schema(target)
+    if names and revision != head_revision():
+        raise StoreError(
+            f"The database at {where} already holds tables ({', '.join(sorted(names)[:5])}) "
+            "and not this onetoone's schema: onetoone copies only into a new, empty database, "
+            "so that nothing stored there is changed. Nothing was written. Give the URL of a "
+            "new, empty database.")
 
 
 def _same(row: dict[str, Any]) -> dict[str, Any]:

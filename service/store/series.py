@@ -24,7 +24,7 @@ from service.domain.status import (
 from service.store import convert
 from service.store.base import Repository, chunks
 from service.store.comments import ERASED
-from service.store.models import OccurrenceRow, PairingRow, SeriesRow
+from service.store.models import OccurrenceRow, PairingRow, PersonRow, SeriesRow
 
 # A series that would reuse its pair's earlier transactionId takes the next of this sequence.
 _AGAIN = uuid.UUID("5d0b1c1e-6a7e-4c55-9f38-2f0f5b0a4e11")
@@ -123,7 +123,6 @@ def _adopt(s: Session, series_id: int, stored: list[OccurrenceRow],
 _OLD, _NEW = aliased(SeriesRow, name="old"), aliased(SeriesRow, name="new")
 
 
-
 def mark_renamed(s: Session, people: Sequence[str], now: datetime) -> None:
     """Mark each series that may hold meetings to come of a pair one of ``people`` is in:
     its subject names them as the directory no longer does (see jobs/renames.py)."""
@@ -171,12 +170,18 @@ class SeriesRepository(Repository):
         with self.session() as s:
             return s.scalar(select(SeriesRow.rename_due_at).where(SeriesRow.id == series_id))
 
-    def renamed(self, series_id: int, due_at: datetime) -> None:
-        """Clear a series' mark, unless another rename marked it again since it was read."""
+    def renamed(self, series_id: int, due_at: datetime,
+                names: tuple[str, str] | None = None) -> None:
+        """Clear a series' mark, unless another rename marked it again since it was read: at
+        a later instant, or (a sync at the same instant: `tick --now` replays) for names
+        other than ``names`` (manager's, report's), those its subject was written with."""
+        same = [SeriesRow.id == series_id, SeriesRow.rename_due_at == due_at]
+        if names is not None:  # (checked in the clearing statement: no sync gets between)
+            named = [select(PersonRow.id).where(PersonRow.name == n) for n in names]
+            same.append(SeriesRow.pairing_id.in_(select(PairingRow.id).where(
+                PairingRow.manager_id.in_(named[0]), PairingRow.report_id.in_(named[1]))))
         with self.session() as s, s.begin():
-            s.execute(update(SeriesRow).where(SeriesRow.id == series_id,
-                                              SeriesRow.rename_due_at == due_at)
-                      .values(rename_due_at=None))
+            s.execute(update(SeriesRow).where(*same).values(rename_due_at=None))
 
     def live_series(self, pairing_id: int) -> SeriesRecord | None:
         with self.session() as s:

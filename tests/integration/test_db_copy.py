@@ -9,13 +9,20 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from service.cli import cli
 from service.errors import StoreError
 from service.store.copy import copy_database, store_tables
-from service.store.db import make_engine, single_worker, upgrade
+from service.store.db import (
+    _alembic_config,
+    current_revision,
+    make_engine,
+    single_worker,
+    upgrade,
+)
 from service.store.leases import DUTY_LOCK
 from service.store.repo import Store
 from tests.cli_env import cli_env
@@ -105,7 +112,8 @@ def test_a_target_holding_rows_is_refused_and_left_as_it_was(pilot: Scenario,
 def test_a_source_not_upgraded_or_in_use_is_refused(pilot: Scenario, tmp_path: Path,
                                                      db_url: str) -> None:
     empty = make_engine(f"sqlite:///{tmp_path / 'never-upgraded.db'}")
-    with pytest.raises(StoreError, match="onetoone db upgrade"):
+    with pytest.raises(StoreError, match=r"never-upgraded\.db is not a onetoone database "
+                                         r"\(it is empty\)"):
         copy_database(empty, make_engine(db_url))
     source = make_engine(pilot.settings.database.url)
     with pytest.raises(StoreError, match="same database"):
@@ -218,3 +226,103 @@ def test_a_sqlite_source_not_there_is_refused_and_nothing_is_created(
     assert f"No database at {tmp_path / 'onetoone.db'}" in said, said
     assert "db upgrade" not in said
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def _foreign_sqlite(path: Path) -> list[tuple]:
+    """Another program's SQLite file, with a row in it; returns what it holds."""
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+        conn.execute("INSERT INTO invoices (total) VALUES (12.5)")
+    conn.close()
+    return _held(path)
+
+
+def _held(path: Path) -> list[tuple]:
+    """Every table's definition and rows in a SQLite file."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        tables = conn.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
+        return tables + [row for name, _sql in tables
+                         for row in conn.execute(f'SELECT * FROM "{name}"')]
+    finally:
+        conn.close()
+
+
+def test_a_source_that_is_not_onetoones_leaves_nothing_behind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A source that is another program's SQLite file, or an older onetoone's, was refused
+    only after the target file had been made (left behind, empty), saying "Run `onetoone db
+    upgrade`" without naming the file: advice which, for another program's file, would
+    have written onetoone's tables into it. Each is refused naming the file and what to
+    do, and nothing is made: no target, no lock beside the source."""
+    cli_env(monkeypatch, tmp_path, 220)
+    source = tmp_path / "invoices.db"
+    held = _foreign_sqlite(source)
+    monkeypatch.setenv("ONETOONE_DATABASE_URL", f"sqlite:///{source}")
+    target = tmp_path / "moved.db"
+    done = CliRunner().invoke(cli, ["db", "copy", "--to", f"sqlite:///{target}"])
+    assert done.exit_code == 1 and "Traceback" not in done.output, done.output
+    said = " ".join(done.output.split())
+    assert str(source) in said and "not a onetoone database" in said, said
+    assert "invoices" in said and "[database] url" in said and "db upgrade" not in said
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["invoices.db"]
+    assert _held(source) == held
+
+    old = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{old}")
+    cfg = _alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0012")
+    engine.dispose()
+    monkeypatch.setenv("ONETOONE_DATABASE_URL", f"sqlite:///{old}")
+    done = CliRunner().invoke(cli, ["db", "copy", "--to", f"sqlite:///{target}"])
+    assert done.exit_code == 1 and "Traceback" not in done.output, done.output
+    said = " ".join(done.output.split())
+    assert str(old) in said and "0012" in said and "onetoone db upgrade" in said, said
+    assert not target.exists() and current_revision(make_engine(f"sqlite:///{old}")) == "0012"
+
+
+def test_a_target_of_another_program_is_left_untouched(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A target holding another program's tables was upgraded first (onetoone's tables
+    written into it) and then filled; it is refused as it is, unchanged."""
+    cli_env(monkeypatch, tmp_path, 220)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["tick", "--now", "2026-11-23T09:00:00Z"]).exit_code == 0
+    target = tmp_path / "invoices.db"
+    held = _foreign_sqlite(target)
+    done = runner.invoke(cli, ["db", "copy", "--to", f"sqlite:///{target}"])
+    assert done.exit_code == 1 and "Traceback" not in done.output, done.output
+    said = " ".join(done.output.split())
+    assert str(target) in said and "invoices" in said and "Nothing was written" in said, said
+    assert _held(target) == held
+
+
+def test_a_failed_copy_into_a_new_file_leaves_no_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy is one transaction, but the SQLite file it made (with onetoone's empty
+    tables) was left behind: it is removed, as it was not there before."""
+    from sqlalchemy.exc import OperationalError
+
+    import service.store.copy as copying
+
+    cli_env(monkeypatch, tmp_path, 220)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["tick", "--now", "2026-11-23T09:00:00Z"]).exit_code == 0
+    real = copying.insert
+
+    def failing(table):  # type: ignore[no-untyped-def]
+        if table.name == "occurrences":
+            raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+        return real(table)
+
+    monkeypatch.setattr(copying, "insert", failing)
+    target = tmp_path / "moved.db"
+    done = runner.invoke(cli, ["db", "copy", "--to", f"sqlite:///{target}"])
+    assert done.exit_code == 1 and "Nothing was written" in done.output, done.output
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("moved.db")]

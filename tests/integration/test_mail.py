@@ -200,7 +200,7 @@ def test_status_and_forget(scenario: Scenario, monkeypatch, tmp_path) -> None:
     assert "onetoone mail resend" in out
     # Asked first, saying what goes and that it cannot be undone; "no" erases nothing.
     asked = CliRunner().invoke(cli, ["forget", "mia@contoso.example"], input="n\n")
-    assert asked.exit_code == 0, asked.output
+    assert asked.exit_code == 1, asked.output
     said = " ".join(asked.output.split())
     assert "of 2 1-2-1 pair(s) involving mia@contoso.example, including the 1-2-1s of all 2 " \
            "of their reports" in said

@@ -219,3 +219,45 @@ def test_a_subject_the_manager_rewrote_in_outlook_is_left_as_she_wrote_it(
     assert scenario.tenant.count("PATCH", rf"/events/{series.event_id}$") == 0
     assert master["subject"] == "Rob & Mia weekly catch-up"
     assert all(s.id != series.id for s, _at in scenario.store.renames_due())
+
+
+def test_a_second_rename_at_the_same_instant_is_not_lost(
+        db_url: str, settings_for: Any, monkeypatch: Any) -> None:
+    """Replica B's sync, run at the same instant as A's (`tick --now` replays, or a clock
+    read twice within its resolution), renames Rob again while A's update with the first
+    name is on its way to Graph. The mark B left had the same instant as the one A read, so
+    A cleared it, and the second name never reached the subject: Mia's and Rob's calendars
+    kept the first name for good. A's clear now leaves a mark made for names other than
+    the ones it wrote; the next run writes the second name."""
+    import threading
+
+    from service.graph.client import GraphClient
+
+    scenario = Scenario(settings_for(db_url))
+    series = scenario.rob.series
+    assert series is not None and series.event_id
+    now = scenario.occ.start - timedelta(hours=20)
+    scenario.tenant.user(ROB)["displayName"] = "Rob Renamed"
+    update = GraphClient.update_event
+    other: list[Any] = []
+
+    async def racing(self: GraphClient, mailbox: str, event_id: str,
+                     patch: dict[str, Any]) -> Any:
+        if event_id == series.event_id and "subject" in patch and not other:
+            scenario.tenant.user(ROB)["displayName"] = "Rob Second"
+            b = threading.Thread(target=lambda: other.append(_run_as(scenario, now, "b")))
+            b.start()
+            b.join()
+        return await update(self, mailbox, event_id, patch)
+
+    monkeypatch.setattr(GraphClient, "update_event", racing)
+    a = _run_as(scenario, now, "a")
+    assert a.schedule.renamed == ["Mia Manager & Rob Renamed"] and other
+    assert Store(make_engine(scenario.settings.database.url)).views_of_pairings(
+        [scenario.rob.pairing.id])[scenario.rob.pairing.id].report.name == "Rob Second"
+    monkeypatch.setattr(GraphClient, "update_event", update)
+    later = scenario.at(now + timedelta(hours=1))
+    assert later.schedule.renamed == ["Mia Manager & Rob Second"], later.schedule
+    for email in (MIA, ROB):
+        assert subjects(scenario, email, now) == {"1-2-1: Mia Manager & Rob Second"}, email
+    assert scenario.store.renames_due() == []
