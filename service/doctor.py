@@ -264,6 +264,15 @@ async def _probes(graph: Any, settings: Settings) -> list[Check]:
                 out.append(Check(name, True, "ok"))
             except ServiceError as exc:
                 out.append(Check(name, False, str(exc), "see the message"))
+    elif (cfg := settings.pairs).uses_file and cfg.file is not None and not _pairs_file(
+            str(cfg.file)).ok:
+        # A file refused for one line still lists its managers: asking for managers to be
+        # set in Entra ID or listed in the file would send the admin after the wrong thing.
+        out.append(Check(
+            "Graph: a manager's mailbox", False, f"not tried: the pairs file {cfg.file} is "
+            "refused (its line above says why), and before any pair is booked the mailbox "
+            "tried is the file's first manager's",
+            "Fix the pairs file as its line says, then run doctor again."))
     else:
         out.append(Check(
             "Graph: a manager's mailbox", False, "no manager onetoone would pair was found "

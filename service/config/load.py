@@ -119,6 +119,8 @@ def _parse_toml(text: str, shown: str) -> dict[str, Any]:
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)
         if match:
             reason = message[: match.start()].strip()
+            if hint := _duplicate_hint(text, int(match.group(1))):
+                raise ConfigError(f"{shown}:{match.group(1)}: {hint}") from exc
             raise ConfigError(
                 f"{shown}:{match.group(1)}: TOML syntax error at column {match.group(2)}: "
                 f"{reason}. Fix that line (text values need double quotes: "
@@ -128,6 +130,44 @@ def _parse_toml(text: str, shown: str) -> dict[str, Any]:
             f"{shown}: TOML syntax error: {message}. Fix the file "
             '(text values need double quotes: key = "value").'
         ) from exc
+
+
+# A heading or key written twice is the mistake the file `onetoone init` writes invites: it
+# holds every section's heading with its keys commented out, so a section pasted at the end,
+# or a key uncommented and also added below, repeats one. tomllib names only the second line.
+_HEADING = re.compile(r"^\s*\[\s*([^\[\]#]+?)\s*\]\s*(?:#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_.\- ]+?)\s*=")
+
+
+def _dotted(name: str) -> str:
+    return re.sub(r"\s*\.\s*", ".", name.strip())
+
+
+def _duplicate_hint(text: str, lineno: int) -> str | None:
+    """Where the heading or key on line ``lineno`` was first given, and what to do; None when
+    that line repeats neither."""
+    lines = text.splitlines()
+    if not 0 < lineno <= len(lines):
+        return None
+    line = lines[lineno - 1]
+    if heading := _HEADING.match(line):
+        name = _dotted(heading.group(1))
+        for number, earlier in enumerate(lines[: lineno - 1], 1):
+            if (first := _HEADING.match(earlier)) and _dotted(first.group(1)) == name:
+                return (f"[{name}] is already on line {number}: each section is given once. "
+                        "Put these keys under that heading (uncommenting the ones written "
+                        "there) and delete this one.")
+        return None
+    if key := _KEY.match(line):
+        name = _dotted(key.group(1))
+        for number in range(lineno - 1, 0, -1):
+            earlier = lines[number - 1]
+            if earlier.lstrip().startswith("["):
+                break  # a key is repeated only within its own section
+            if (first := _KEY.match(earlier)) and _dotted(first.group(1)) == name:
+                return (f"{name} is already set on line {number}, in the same section. Keep "
+                        "one of the two lines.")
+    return None
 
 
 def _build(

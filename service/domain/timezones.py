@@ -337,3 +337,9 @@ def local_date(moment: datetime, zone: str | None) -> date:
     """The day ``moment`` falls on in ``zone`` (an IANA name; None: UTC's). A meeting's
     date is written in its series' zone: a Sydney 10:00 is the day before in UTC."""
     return moment.astimezone(ZoneInfo(zone)).date() if zone else moment.date()
+
+
+def local_minute(moment: datetime, zone: str) -> str:
+    """``moment`` as its day and time in ``zone`` (an IANA name), the zone named: a line an
+    admin reads gives a meeting where its series is, as ``status`` does."""
+    return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}"

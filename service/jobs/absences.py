@@ -63,6 +63,7 @@ from service.domain.status import (
     OutboxStatus,
     PairingStatus,
 )
+from service.domain.timezones import local_date, local_minute
 from service.errors import OutcomeUnknown, ServiceError, Throttled
 from service.jobs.absence_due import (
     MARGIN_WORKING_DAYS,
@@ -284,8 +285,8 @@ async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[Schedul
     """Decide on one meeting and act; its pair is leased by the caller, and ``fresh`` is its
     row as read after the lease was taken. ``moved``: the new times of the meetings this
     run moved, by address (added to as this one moves)."""
-    occ, view = d.occ, d.view
-    label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
+    occ, view, zone = d.occ, d.view, d.series.time_zone
+    label = f"{view.manager.name} & {view.report.name} {local_date(occ.start, zone)}"
     m_email, r_email = view.manager.email.lower(), view.report.email.lower()
     m_read, r_read = calendars.get(m_email), calendars.get(r_email)
     if m_read is None or r_read is None:
@@ -352,7 +353,7 @@ async def _whole_run(ctx: JobContext, d: _Due, email: str) -> tuple[CalendarItem
 
 async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
                  report: AbsenceReport, label: str) -> None:
-    store, occ = ctx.store, d.occ
+    store, occ, zone = ctx.store, d.occ, d.series.time_zone
     action = decision.action
     if action != "skip" and occ.agenda_state == AgendaState.SKIPPED:
         # The absence was withdrawn (or shortened): its agenda goes in after all, and the
@@ -387,7 +388,7 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
         store.update_occurrence(occ.id, now, status=OccurrenceStatus.MOVED,
                                 absence_state=AbsenceState.MOVED)
         _release_prep(ctx, d)
-        report.moved.append(f"{label} → {decision.start:%Y-%m-%d %H:%M} ({decision.reason})")
+        report.moved.append(f"{label} → {local_minute(decision.start, zone)} ({decision.reason})")
         # Whose absence, by role: the reason names the person and says they are away, which
         # is theirs to share (it goes to the pair), not the log's.
         log.info("absences.moved", extra={"occurrence": occ.id, "absent": decision.absent})
@@ -443,8 +444,8 @@ async def _finish_move(ctx: JobContext, d: _Due, now: datetime, report: AbsenceR
     """A move was interrupted: Graph says whether the PATCH went through. True when the
     meeting is to be decided again (the PATCH never took effect, and the sync has put the
     old time back in its row)."""
-    store, occ, view = ctx.store, d.occ, d.view
-    label = f"{view.manager.name} & {view.report.name} {occ.original_start:%Y-%m-%d}"
+    store, occ, view, zone = ctx.store, d.occ, d.view, d.series.time_zone
+    label = f"{view.manager.name} & {view.report.name} {local_date(occ.original_start, zone)}"
     if not store.claim(view.pairing.id, ctx.worker_id, ctx.moved_on(now), LEASE):
         return False
     try:
@@ -469,7 +470,7 @@ async def _finish_move(ctx: JobContext, d: _Due, now: datetime, report: AbsenceR
         store.update_occurrence(occ.id, now, status=OccurrenceStatus.MOVED,
                                 absence_state=AbsenceState.MOVED)
         _release_prep(ctx, d)
-        report.moved.append(f"{label} → {occ.start:%Y-%m-%d %H:%M} (finished)")
+        report.moved.append(f"{label} → {local_minute(occ.start, zone)} (finished)")
     except ServiceError as exc:
         report.failed.append(f"{label}: {exc}")
     finally:

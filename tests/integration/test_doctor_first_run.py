@@ -81,6 +81,25 @@ def test_before_any_pair_the_mailbox_checks_try_a_manager_it_will_pair(
     assert not nobody.ok and "--dry-run" in nobody.fix
 
 
+def test_a_refused_pairs_file_is_named_as_why_no_mailbox_was_tried(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pairs file that lists its pairs but is refused for one bad line (here a self-pair)
+    leaves doctor no manager to try; the mailbox line says the file is why, not that the
+    managers should be set in Entra ID or the pairs listed in the file, which they are."""
+    base = make_settings(tmp_path, f"sqlite:///{tmp_path / 'none-yet.db'}")
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("manager,report\nmia@contoso.example,rob@contoso.example\n"
+                     "rob@contoso.example,rob@contoso.example\n", encoding="utf-8")
+    settings = dataclasses.replace(base, pairs=dataclasses.replace(
+        base.pairs, source="file", file=pairs))
+    checks = _checks(settings, _tenant(), monkeypatch)
+    assert not checks["pairs file"].ok
+    untried = checks["Graph: a manager's mailbox"]
+    assert not untried.ok
+    assert f"{pairs}" in untried.detail and "refused" in untried.detail, untried.detail
+    assert "Entra ID" not in untried.fix and "list the pairs" not in untried.fix, untried.fix
+
+
 def test_the_topics_mailbox_is_checked_and_a_refusal_asks_for_mail_readwrite(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     base = make_settings(tmp_path, f"sqlite:///{tmp_path / 'topics.db'}")

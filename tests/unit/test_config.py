@@ -466,6 +466,27 @@ def test_toml_syntax_error_names_file_and_line(folder: Path) -> None:
     assert message.startswith(f"{folder / 'config.toml'}:3: TOML syntax error")
 
 
+def test_a_section_added_again_names_where_it_already_is(folder: Path) -> None:
+    """`onetoone init` writes every section heading with its keys commented out, so an admin
+    who appends `[policy]` with a key at the end of the file declares it twice: the message
+    names the line of the first heading and says to put the key there, not to quote text."""
+    text = STARTER_CONFIG + "\n[policy]\nminutes = 45\n"
+    first = STARTER_CONFIG.splitlines().index("[policy]") + 1
+    message = config_errors(folder, text)
+    assert message.startswith(f"{folder / 'config.toml'}:{len(text.splitlines()) - 1}: ")
+    assert f"[policy] is already on line {first}" in message
+    assert "double quotes" not in message
+
+
+def test_a_key_set_twice_names_where_it_is_already_set(folder: Path) -> None:
+    """A key given twice in one section (uncommented in place and added again below) names
+    the line that sets it first."""
+    message = config_errors(folder, "[policy]\nminutes = 30\n# longer\nminutes = 45\n")
+    assert message.startswith(f"{folder / 'config.toml'}:4: ")
+    assert "minutes is already set on line 2" in message
+    assert "double quotes" not in message
+
+
 def test_explicit_missing_path_is_an_error(folder: Path) -> None:
     """An explicit config path that does not exist is an error naming it."""
     with pytest.raises(ConfigError, match=r"nowhere\.toml: config file not found"):
