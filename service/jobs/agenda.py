@@ -48,6 +48,7 @@ from service.domain.status import (
     OccurrenceStatus,
     PairingStatus,
 )
+from service.domain.timezones import local_date
 from service.domain.timing import agenda_due_at, waits_for_previous
 from service.domain.topics import private_address, topics_address
 from service.errors import ConfigError, GraphError, NotFound, PermissionDenied, ServiceError
@@ -162,7 +163,10 @@ def _compose(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: st
         if (other.id != occ.id and other.agenda_state == AgendaState.INJECTED
                 and other.status not in MISSED and other.start < occ.start):
             if other.covers_development:
-                last_dev = max(last_dev or other.start.date(), other.start.date())
+                # Its day where the pair meets, as this meeting's is counted (a Sydney
+                # 09:00 is the day before in UTC: development would come back a day early).
+                held_on = local_date(other.start, zone)
+                last_dev = max(last_dev or held_on, held_on)
             else:
                 focus_turns += 1
     recalled = recall(store, view, occ, zone, [t.id for t in topics if t.id is not None],
