@@ -176,7 +176,7 @@ def _compose(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: st
         report_name=view.report.name, topics=topics, open_actions=actions,
         meeting_number=max(occ.meeting_number, 1), last_development_on=last_dev,
         policy=AgendaPolicy(cfg.development_every, cfg.development_max_days),
-        question=question_for(store, ctx.settings, view, occ, bank),
+        question=question_for(store, ctx.settings, view, occ, bank, zone),
         missed=missed_meeting(store, pairing.id, occ, zone),
         last_time=recalled.last_time, layout=cfg.layout, mailed=notes_mailed(ctx.settings),
         recent=recalled.recent, actions_shown=cfg.actions_shown, focus_turns=focus_turns,

@@ -14,7 +14,7 @@ import pytest
 
 from service.app import job_context
 from service.domain.agenda import Agenda
-from service.domain.questions import Question
+from service.domain.questions import INDUCTION, Question
 from service.domain.records import OccurrenceRecord
 from service.domain.status import AgendaState, OccurrenceStatus
 from service.jobs.agenda import PairReads, _compose
@@ -66,3 +66,28 @@ def test_development_is_not_back_before_its_days_in_the_pairs_zone(scenario) -> 
     this = meeting(first, 5, at(SYDNEY, 2027, 4, 5, 9), agenda_state=AgendaState.PENDING)
     agenda = compose(scenario, scenario.rob, this, SYDNEY, earlier, [])
     assert not agenda.covers_development
+
+
+BANK = [Question("induction-1", INDUCTION, "How is your induction going?"),
+        Question("work-1", "work", "What would make your work easier?")]
+
+
+@pytest.mark.parametrize(("zone", "hour", "day", "new"), [
+    # 09:00 in Sydney on the 91st day after starting: no longer a new starter there (it is
+    # still the 90th in UTC).
+    (SYDNEY, 9, 91, False),
+    # 17:00 in Los Angeles on the 90th day: still one (already the 91st in UTC).
+    (LOS_ANGELES, 17, 90, True),
+])
+def test_new_starter_questions_go_by_the_meetings_local_day(
+        scenario, zone: str, hour: int, day: int, new: bool) -> None:
+    assert scenario.settings.policy.new_starter_days == 90
+    hired = datetime(2027, 1, 4).date()
+    view = dataclasses.replace(scenario.rob, report=dataclasses.replace(
+        scenario.rob.report, hire_date=hired))
+    meets = hired + timedelta(days=day)
+    start = at(zone, meets.year, meets.month, meets.day, hour)
+    this = meeting(scenario.occ, 2, start, agenda_state=AgendaState.PENDING, question_id=None)
+    agenda = compose(scenario, view, this, zone, [], BANK)
+    assert agenda.question is not None
+    assert agenda.question.id == ("induction-1" if new else "work-1")
