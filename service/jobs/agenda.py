@@ -163,10 +163,8 @@ def _compose(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: st
         if (other.id != occ.id and other.agenda_state == AgendaState.INJECTED
                 and other.status not in MISSED and other.start < occ.start):
             if other.covers_development:
-                # Its day where the pair meets, as this meeting's is counted (a Sydney
-                # 09:00 is the day before in UTC: development would come back a day early).
-                held_on = local_date(other.start, zone)
-                last_dev = max(last_dev or held_on, held_on)
+                # Its day where the pair meets, as this one's (not UTC's: a day early in Sydney).
+                last_dev = max(last_dev or date.min, local_date(other.start, zone))
             else:
                 focus_turns += 1
     recalled = recall(store, view, occ, zone, [t.id for t in topics if t.id is not None],
@@ -577,9 +575,11 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
     written = block_text(html_to_text(written_html)) or ""
     topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]
     action_ids = [a.id for a in agenda.actions]
-    # Carried: shown again after the agenda they were first on.
+    # Carried: shown again after the agenda they were first on (raised before the meeting's
+    # day where the pair meets, as the topic's day is: a Sydney 09:00 is the day before in UTC).
     carried = (action_ids, [t.topic.id for t in agenda.topics
-                            if t.topic.id is not None and t.topic.raised_on < occ.start.date()
+                            if t.topic.id is not None
+                            and t.topic.raised_on < local_date(occ.start, zone)
                             and t.topic.id not in _first_shown_in(reads, occ)]
                ) if first else None
     store.record_agenda(occ.id, now, dict(
