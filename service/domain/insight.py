@@ -41,6 +41,7 @@ from service.domain.status import (
     OccurrenceStatus,
     PairingStatus,
 )
+from service.domain.timezones import is_valid_zone, to_iana
 
 # How long one cadence step is, for gaps. Monthly series fall on "the second Tuesday", so a
 # gap of up to five weeks is on time; 31 days keeps 1.5x (46 days) from flagging those.
@@ -81,6 +82,12 @@ class Period:
     def end_at(self) -> datetime:
         return datetime.combine(self.end, time(), UTC)
 
+    def local(self, zone: str) -> tuple[datetime, datetime]:
+        """The period's days in ``zone``: from the midnight its first begins there to the
+        one its last ends at."""
+        tz = ZoneInfo(zone)
+        return datetime.combine(self.start, time(), tz), datetime.combine(self.end, time(), tz)
+
     @property
     def as_of(self) -> datetime:
         """Where "so far" stops: the period's end, or now if that is earlier."""
@@ -94,6 +101,13 @@ class Period:
             out.append(f"{day:%Y-%m}")
             day = (day + timedelta(days=32)).replace(day=1)
         return out
+
+
+def pair_zone(view: PairingView) -> str:
+    """The zone a pair's days are counted in: its series' (where its meetings are dated,
+    and the actions and topics raised for them), else its manager's; UTC when unknown."""
+    name = view.series.time_zone if view.series is not None else view.manager.time_zone
+    return to_iana(name) if name and is_valid_zone(name) else "UTC"
 
 
 @dataclass(frozen=True)
@@ -324,24 +338,28 @@ def _absent(occurrences: Iterable[OccurrenceRecord], cadence: str,
 def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionRecord],
                  topics: Sequence[TopicRecord], period: Period,
                  span: Span = Span(), *, cadence: str = "monthly",
-                 cadences: Mapping[int, str] = NO_CADENCES) -> Figures:
+                 cadences: Mapping[int, str] = NO_CADENCES, zone: str = "UTC") -> Figures:
     """The figures of one pair over the period (every meeting of every series it had);
     its gap counts only within ``span``, less one cadence per meeting skipped for a long
-    absence (its series' in ``cadences``, by series id, else ``cadence``)."""
+    absence (its series' in ``cadences``, by series id, else ``cadence``). Meetings and
+    ticked actions count on their day in ``zone`` (``pair_zone``), as the actions and
+    topics raised at them are dated: a Sydney 09:30 on the 1st is the month before in UTC."""
     f = Figures()
+    tz = ZoneInfo(zone)
+    begins, ends = period.local(zone)
     # A missed meeting that was rebooked counts once, as its replacement (at its own time):
     # held, the pair met; missed too, one miss; to come, still to come.
     replaced = {o.rebook_of for o in occurrences
                 if o.rebook_of is not None and o.status in PLANNED}
     for occ in occurrences:
-        if occ.status not in PLANNED or not _in(period, occ.start) or occ.id in replaced:
+        if occ.status not in PLANNED or not begins <= occ.start < ends or occ.id in replaced:
             continue
         if occ.status in MISSED and occ.start > period.as_of:
             continue  # cancelled or declined ahead of time: not missed yet, nor to come
         if skipped_for_absence(occ.status, occ.absence_state):
             f.skipped_for_absence += 1
             continue
-        month = f"{occ.start:%Y-%m}"
+        month = f"{occ.start.astimezone(tz):%Y-%m}"
         f.planned += 1
         if occ.start != occ.original_start and occ.rebook_of is None:
             f.moved += 1
@@ -373,9 +391,9 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
         if period.start <= a.raised_on < period.end:
             f.actions_opened += 1
         closed = a.closed_at
-        if a.status == ActionStatus.DONE and closed is not None and _in(period, closed):
+        if a.status == ActionStatus.DONE and closed is not None and begins <= closed < ends:
             f.actions_closed += 1
-            f.close_days.append(max(0, (closed.date() - a.raised_on).days))
+            f.close_days.append(max(0, (closed.astimezone(tz).date() - a.raised_on).days))
         if _open_at(a, until) and a.due is not None and a.due < as_of:
             f.actions_overdue += 1
     for t in topics:

@@ -26,6 +26,7 @@ from service.domain.insight import (
     meeting_cadence,
     pair_figures,
     pair_span,
+    pair_zone,
     rollup,
     unreadable_since,
     unreadable_words,
@@ -89,7 +90,7 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
         span = pair_span(h.view.pairing, h.occurrences, h.view.report.hire_date, unreadable)
         cadence = meeting_cadence(h.occurrences, h.cadences, period, span, _cadence(h))
         figures = pair_figures(h.occurrences, h.actions, h.topics, period, span,
-                               cadence=cadence, cadences=h.cadences)
+                               cadence=cadence, cadences=h.cadences, zone=pair_zone(h.view))
         met = figures.planned + figures.skipped_for_absence
         # (The pairing's end, not the span's: one left to its own series is still a pair.)
         ended = h.view.pairing.ended_at

@@ -48,6 +48,7 @@ from service.domain.status import (
     OccurrenceStatus,
     PairingStatus,
 )
+from service.domain.timezones import local_date
 from service.domain.timing import agenda_due_at, waits_for_previous
 from service.domain.topics import private_address, topics_address
 from service.errors import ConfigError, GraphError, NotFound, PermissionDenied, ServiceError
@@ -162,7 +163,8 @@ def _compose(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: st
         if (other.id != occ.id and other.agenda_state == AgendaState.INJECTED
                 and other.status not in MISSED and other.start < occ.start):
             if other.covers_development:
-                last_dev = max(last_dev or other.start.date(), other.start.date())
+                # Its day where the pair meets, as this one's (not UTC's: a day early in Sydney).
+                last_dev = max(last_dev or date.min, local_date(other.start, zone))
             else:
                 focus_turns += 1
     recalled = recall(store, view, occ, zone, [t.id for t in topics if t.id is not None],
@@ -172,7 +174,7 @@ def _compose(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: st
         report_name=view.report.name, topics=topics, open_actions=actions,
         meeting_number=max(occ.meeting_number, 1), last_development_on=last_dev,
         policy=AgendaPolicy(cfg.development_every, cfg.development_max_days),
-        question=question_for(store, ctx.settings, view, occ, bank),
+        question=question_for(store, ctx.settings, view, occ, bank, zone),
         missed=missed_meeting(store, pairing.id, occ, zone),
         last_time=recalled.last_time, layout=cfg.layout, mailed=notes_mailed(ctx.settings),
         recent=recalled.recent, actions_shown=cfg.actions_shown, focus_turns=focus_turns,
@@ -573,9 +575,11 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
     written = block_text(html_to_text(written_html)) or ""
     topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]
     action_ids = [a.id for a in agenda.actions]
-    # Carried: shown again after the agenda they were first on.
+    # Carried: shown again after the agenda they were first on (raised before the meeting's
+    # day where the pair meets, as the topic's day is: a Sydney 09:00 is the day before in UTC).
     carried = (action_ids, [t.topic.id for t in agenda.topics
-                            if t.topic.id is not None and t.topic.raised_on < occ.start.date()
+                            if t.topic.id is not None
+                            and t.topic.raised_on < local_date(occ.start, zone)
                             and t.topic.id not in _first_shown_in(reads, occ)]
                ) if first else None
     store.record_agenda(occ.id, now, dict(

@@ -26,6 +26,7 @@ from service.domain.questions import (
 from service.domain.records import OccurrenceRecord, PairingView, TopicRecord
 from service.domain.share import Share, measure
 from service.domain.status import AgendaState, OccurrenceStatus, TopicStatus
+from service.domain.timezones import local_date
 from service.store.privacy import ERASED
 from service.store.repo import Store
 
@@ -90,9 +91,10 @@ def _last_time(store: Store, prev: OccurrenceRecord, topics: Sequence[TopicRecor
 
 
 def question_for(store: Store, settings: Settings, view: PairingView, occ: OccurrenceRecord,
-                 bank: Sequence[Question]) -> Question | None:
+                 bank: Sequence[Question], zone: str) -> Question | None:
     """The meeting's open question: the one its agenda already has, else a new pick from
-    the questions that suit the pair now (none when none do)."""
+    the questions that suit the pair now (none when none do). ``zone``: the series', where
+    the meeting's day is counted."""
     if not bank:
         return None
     if occ.question_id:
@@ -102,7 +104,9 @@ def question_for(store: Store, settings: Settings, view: PairingView, occ: Occur
     cfg = settings.agenda
     rules = QuestionRules(change_at_work=cfg.change_questions,
                           sensitive=cfg.sensitive_questions)
-    new = is_new_starter(view.report.hire_date, occ.start.date(),
+    # On the meeting's own day, as the hire date is a day: a Sydney 09:00 is the day before
+    # in UTC, a Los Angeles 17:00 the day after.
+    new = is_new_starter(view.report.hire_date, local_date(occ.start, zone),
                          settings.policy.new_starter_days)
     pool = eligible(bank, rules, new_starter=new)
     if not pool:
