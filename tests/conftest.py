@@ -25,6 +25,14 @@ for _key in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
     os.environ.pop(_key, None)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the slow end-to-end tests (marked ``slow``) run first. Each worker
+    ends by stealing the other's last tests: left at the end, a minute-long crash test kept
+    one core busy while the other sat idle. (A plain `pytest` keeps the fastest tier first.)"""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # (stable)
+
+
 def gone_worker() -> str:
     """The lease owner name (``worker_identity``) of a process of this host that has exited,
     as a worker killed mid-run leaves behind."""

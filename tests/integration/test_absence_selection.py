@@ -173,6 +173,7 @@ def _old_selection(store: Store, lead: int, now: datetime) -> list[int]:
     return out
 
 
+@pytest.mark.slow
 def test_the_selection_finds_exactly_what_reading_every_meeting_found(store: Store) -> None:
     _build(store, random.Random(7))
     base = default_settings()

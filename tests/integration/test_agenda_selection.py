@@ -187,6 +187,7 @@ def _candidates(store: Store, cfg: AgendaSettings, now: datetime, horizon: datet
                                                  frozenset(days or (0, 1, 2, 3, 4)), horizon))
 
 
+@pytest.mark.slow
 def test_the_selection_finds_exactly_what_reading_every_meeting_found(store: Store) -> None:
     _build(store, random.Random(11))
     base = default_settings().agenda

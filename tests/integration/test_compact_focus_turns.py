@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from tests.integration.test_agenda_content_invites import ROB, Pairs, with_agenda
 from tests.integration.test_agenda_loop import START
 
@@ -16,6 +18,7 @@ FOCUS = ("Progress and obstacles", "Feedback both ways", "Recognition",
          "Development and growth")
 
 
+@pytest.mark.slow
 def test_a_development_meeting_off_its_turn_does_not_skip_another_focus_area(
         tmp_path: Any, settings_for: Any) -> None:
     # SQLite only: a year of meetings, and the count is read from rows every store gives.

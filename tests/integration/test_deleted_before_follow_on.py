@@ -9,12 +9,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from service.sandbox.occurrences import calendar_items, start_of
 from tests.integration.test_agenda_loop import START
 from tests.integration.test_meeting_changes import MIA, ROB
 from tests.integration.test_retimed_before_follow_on import extending_org
 
 
+@pytest.mark.slow
 def test_a_series_deleted_after_its_follow_on_was_booked_stays_deleted(
         tmp_path: Any, settings_for: Any) -> None:
     org_ = extending_org(f"sqlite:///{tmp_path / 'deleted.db'}", settings_for)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import event, text
 
 from service.app import job_context
@@ -112,6 +113,7 @@ def test_a_tick_with_nothing_due_runs_the_same_sql_at_any_size(db_url: str,
     assert figures[0][1] <= 6, figures  # the directory, a few marks: not one per pair
 
 
+@pytest.mark.slow
 def test_stored_instants_change_nothing_a_tick_does(db_url: str, settings_for: Any,
                                                     tmp_path: Path) -> None:
     """Four weeks of ticks with meetings moved and cancelled in Outlook, the notes typed:

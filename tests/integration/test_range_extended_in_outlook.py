@@ -19,6 +19,7 @@ from tests.integration.test_meeting_changes import MIA, ROB
 from tests.integration.test_retimed_before_follow_on import extending_org
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("range_type", ["endDate", "noEnd"])
 def test_a_series_given_a_later_end_in_outlook_is_not_booked_twice(
         tmp_path: Any, settings_for: Any, range_type: str) -> None:

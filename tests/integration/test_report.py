@@ -185,6 +185,11 @@ def simulate(tmp: Path) -> Run:
     return run
 
 
+# Slow as a whole: every test here shares one simulated half-year (the module's fixture),
+# so they are moved together (see tests/conftest.py).
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     return simulate(tmp_path_factory.mktemp("report"))

@@ -10,6 +10,8 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
+
 from service.domain.readback import LAST_WAIT
 from service.sandbox import SandboxTenant
 from tests.integration.test_agenda_loop import START
@@ -62,6 +64,7 @@ def test_a_tick_with_nothing_due_costs_one_directory_read_whatever_the_size(
     assert report.occurrences.series == 0
 
 
+@pytest.mark.slow
 def test_one_held_meeting_from_agenda_to_last_read_back(tmp_path: Any, settings_for: Any
                                                         ) -> None:
     """Mia and Rob alone; Rob's first meeting, ticked hourly without the directory sync
@@ -110,6 +113,7 @@ def test_one_held_meeting_from_agenda_to_last_read_back(tmp_path: Any, settings_
     }), org_.tenant.requests
 
 
+@pytest.mark.slow
 def test_a_managers_agendas_due_together_are_listed_with_one_read(tmp_path: Any,
                                                                    settings_for: Any) -> None:
     """When several of one manager's 1-2-1s have their agendas fall due in the same run
@@ -137,6 +141,7 @@ def test_a_managers_agendas_due_together_are_listed_with_one_read(tmp_path: Any,
     assert together, "no manager had two agendas due in one run: the test proves nothing"
 
 
+@pytest.mark.slow
 def test_a_series_deleted_among_a_managers_due_ones_is_still_noticed(tmp_path: Any,
                                                                      settings_for: Any) -> None:
     """Two of a manager's series have their agendas due in the same run, and the manager

@@ -11,6 +11,8 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from service.domain.model import CadenceKind
 from service.domain.series import occurrences as series_occurrences
 from service.sandbox.occurrences import calendar_items, start_of
@@ -34,6 +36,7 @@ def extending_org(db_url: str, settings_for: Any) -> Org:
     return org_
 
 
+@pytest.mark.slow
 def test_a_series_retimed_after_its_follow_on_was_booked_keeps_the_managers_slot(
         tmp_path: Any, settings_for: Any) -> None:
     # SQLite only: 100 days of ticks through the loop, whose rows every store reads alike

@@ -27,6 +27,7 @@ def _rob(org_: Org) -> Any:
     return next((v for v in org_.store.views() if v.report.email == ROB), None)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("following", "superseded"),
                          [(False, False), (True, False), (False, True)])
 def test_a_series_cut_short_in_outlook_is_followed_not_missed(

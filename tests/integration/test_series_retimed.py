@@ -70,6 +70,7 @@ def _retime_after_first_agenda(org_: Org, shift: timedelta, longer: timedelta,
     return done[0]
 
 
+@pytest.mark.slow
 def test_whole_series_moved_in_outlook_is_followed(db_url: str, settings_for: Any,
                                                    caplog: pytest.LogCaptureFixture) -> None:
     org_ = Org(db_url, settings_for)
