@@ -347,6 +347,9 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
     f = Figures()
     tz = ZoneInfo(zone)
     begins, ends = period.local(zone)
+    # "So far" ends where the local period does (a Los Angeles 17:00 on its last day is
+    # after the UTC end: cancelled, it would be counted in neither period).
+    so_far = min(ends, period.now)
     # A missed meeting that was rebooked counts once, as its replacement (at its own time):
     # held, the pair met; missed too, one miss; to come, still to come.
     replaced = {o.rebook_of for o in occurrences
@@ -354,7 +357,7 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
     for occ in occurrences:
         if occ.status not in PLANNED or not begins <= occ.start < ends or occ.id in replaced:
             continue
-        if occ.status in MISSED and occ.start > period.as_of:
+        if occ.status in MISSED and occ.start > so_far:
             continue  # cancelled or declined ahead of time: not missed yet, nor to come
         if skipped_for_absence(occ.status, occ.absence_state):
             f.skipped_for_absence += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from service.domain.insight import Period
+from service.domain.insight import Period, pair_figures
 from service.domain.records import (
     ActionRecord,
     OccurrenceRecord,
@@ -81,3 +81,24 @@ def test_a_sydney_pairs_meetings_count_on_their_local_day_as_their_actions_do() 
     assert (f.planned, f.held, f.actions_opened) == (3, 3, 4)
     assert f.held_by_month == {"2026-06": 3}
     assert f.actions_closed == 0  # ticked on 1 July, where the pair meets
+
+
+LOS_ANGELES = ZoneInfo("America/Los_Angeles")
+NOVEMBER = Period(date(2026, 11, 1), date(2026, 12, 1), datetime(2026, 12, 20, tzinfo=UTC))
+DECEMBER = Period(date(2026, 12, 1), date(2027, 1, 1), datetime(2026, 12, 20, tzinfo=UTC))
+
+
+def test_a_missed_meeting_late_on_a_periods_last_local_day_counts_in_that_period() -> None:
+    """A Los Angeles 1-2-1 at 17:00 on 30 November (1 December in UTC), cancelled, is
+    November's: it was counted as one not missed yet (after the period's UTC end) in
+    November's report and left out of December's, so no report counted it."""
+    start = datetime(2026, 11, 30, 17, tzinfo=LOS_ANGELES).astimezone(UTC)
+    cancelled = OccurrenceRecord(id=1, series_id=1, event_id="e1", original_start=start,
+                                 start=start, end=start + timedelta(minutes=30),
+                                 status=OccurrenceStatus.CANCELLED)
+    zone = "America/Los_Angeles"
+    november = pair_figures([cancelled], [], [], NOVEMBER, zone=zone)
+    december = pair_figures([cancelled], [], [], DECEMBER, zone=zone)
+    assert (november.planned, november.cancelled) == (1, 1)
+    assert november.missed_by_month == {"2026-11": 1}
+    assert (december.planned, december.cancelled) == (0, 0)
