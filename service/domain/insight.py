@@ -292,6 +292,15 @@ def _until(period: Period, span: Span) -> datetime:
     return period.as_of if span.ended is None else min(period.as_of, span.ended)
 
 
+def _day_until(period: Period, span: Span, zone: str) -> date:
+    """The day a pair's "so far" stops on where it meets (``zone``), as the due dates it
+    writes are: a Sydney morning is still the evening before in UTC, and an action due
+    yesterday there is overdue already."""
+    moment = period.now if span.ended is None else min(period.now, span.ended)
+    # (The period's last day ends at its end, in any zone.)
+    return min(period.end, moment.astimezone(ZoneInfo(zone)).date())
+
+
 def excused_days(absent: Iterable[tuple[datetime, int]], after: datetime,
                  until: datetime) -> int:
     """Days of a gap from ``after`` to ``until`` the pair could not meet: one cadence per
@@ -386,7 +395,7 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
         [o.start for o in occurrences if o.status == OccurrenceStatus.HELD], period, span,
         _absent(occurrences, cadence, cadences))
     until = _until(period, span)
-    as_of = until.date()
+    as_of = _day_until(period, span, zone)
     for a in actions:
         if period.start <= a.raised_on < period.end:
             f.actions_opened += 1
@@ -439,13 +448,15 @@ def _open_at(action: ActionRecord, moment: datetime) -> bool:
 
 def attention(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionRecord],
               cadence: str, period: Period, span: Span = Span(),
-              cadences: Mapping[int, str] = NO_CADENCES) -> tuple[str, ...]:
+              cadences: Mapping[int, str] = NO_CADENCES, zone: str = "UTC"
+              ) -> tuple[str, ...]:
     """Why a pair needs someone's attention at the end of the period (empty: it doesn't).
 
     "No held 1-2-1" counts from the pair's start when that is inside the period, and stops
     at its end: a pair is not overdue for time before it existed or after it ended. Nor for
     a long absence: each meeting skipped for one takes a cadence off the time counted, and
-    runs of misses pass over such meetings."""
+    runs of misses pass over such meetings. Actions are overdue by the day in ``zone``
+    (``pair_zone``), where their due dates are written."""
     out: list[str] = []
     # As things stood at the end of the period, or when the pair ended if earlier (a
     # leaver's actions are not overdue for the months after they left).
@@ -456,8 +467,9 @@ def attention(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionR
     run = missed_in_a_row(run_history(o for o in occurrences if o.status in PLANNED), until)
     if run >= MISSED_FLAG:
         out.append(f"missed {run} in a row")
+    today = _day_until(period, span, zone)
     late = [a for a in actions if _open_at(a, until) and a.due is not None
-            and (until.date() - a.due).days > OVERDUE_FLAG_DAYS]
+            and (today - a.due).days > OVERDUE_FLAG_DAYS]
     if late:
         out.append(f"{len(late)} action(s) overdue by more than {OVERDUE_FLAG_DAYS} days")
     return tuple(out)

@@ -89,15 +89,16 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
         unreadable = unreadable_since(h.view, period, h.superseded)
         span = pair_span(h.view.pairing, h.occurrences, h.view.report.hire_date, unreadable)
         cadence = meeting_cadence(h.occurrences, h.cadences, period, span, _cadence(h))
+        zone = pair_zone(h.view)
         figures = pair_figures(h.occurrences, h.actions, h.topics, period, span,
-                               cadence=cadence, cadences=h.cadences, zone=pair_zone(h.view))
+                               cadence=cadence, cadences=h.cadences, zone=zone)
         met = figures.planned + figures.skipped_for_absence
         # (The pairing's end, not the span's: one left to its own series is still a pair.)
         ended = h.view.pairing.ended_at
         if met == 0 and ((ended is not None and ended < period.start_at)
                          or (span.began is not None and span.began >= period.end_at)):
             continue  # ended before the period, or began after it: nothing to say about it
-        why = attention(h.occurrences, h.actions, cadence, period, span, h.cadences)
+        why = attention(h.occurrences, h.actions, cadence, period, span, h.cadences, zone)
         if unreadable is not None:
             why = (unreadable_words(unreadable), *why)
         pairs.append(PairFigures(h.view, cadence, figures, why))
