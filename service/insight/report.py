@@ -38,6 +38,7 @@ from service.domain.records import (
     SeriesRecord,
     TopicRecord,
 )
+from service.domain.timezones import local_date
 from service.insight.charts import heat_map, month_chart
 from service.render import render
 
@@ -95,8 +96,9 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
         met = figures.planned + figures.skipped_for_absence
         # (The pairing's end, not the span's: one left to its own series is still a pair.)
         ended = h.view.pairing.ended_at
-        if met == 0 and ((ended is not None and ended < period.start_at)
-                         or (span.began is not None and span.began >= period.end_at)):
+        begins, ends = period.local(zone)  # (its days where it meets, as its meetings')
+        if met == 0 and ((ended is not None and ended < begins)
+                         or (span.began is not None and span.began >= ends)):
             continue  # ended before the period, or began after it: nothing to say about it
         why = attention(h.occurrences, h.actions, cadence, period, span, h.cadences, zone)
         if unreadable is not None:
@@ -140,12 +142,15 @@ def figure_row(f: Figures) -> dict[str, Any]:
 
 def pair_row(p: PairFigures) -> dict[str, Any]:
     v = p.view
+    # The day it ended where the pair met, as its meetings are dated (the sync that ended
+    # a Sydney pair at 07:00 ran the day before in UTC).
+    ended = v.pairing.ended_at
     return {"manager": v.manager.name, "manager_email": v.manager.email,
             "report": v.report.name, "report_email": v.report.email,
             "cadence": p.cadence, "cadence_days": cadence_days(p.cadence),
             **figure_row(p.figures), "needs_attention": "; ".join(p.attention),
             "status": v.pairing.status,
-            "ended": v.pairing.ended_at.date().isoformat() if v.pairing.ended_at else None}
+            "ended": local_date(ended, pair_zone(v)).isoformat() if ended else None}
 
 
 def group_rows(report: Report) -> list[dict[str, Any]]:

@@ -57,3 +57,31 @@ def test_a_pair_that_ended_is_judged_on_its_last_day_there() -> None:
     (pair,) = build([history(open_action(1, date(2027, 3, 10)), ended=ended)],
                     PERIOD, 1).pairs
     assert pair.figures.actions_overdue == 1
+
+
+def test_the_day_a_pair_ended_is_the_day_there() -> None:
+    # Ended by the sync at 07:00 on 11 March in Sydney (20:00 on the 10th in UTC).
+    from service.insight.report import tables
+
+    ended = datetime(2027, 3, 11, 7, tzinfo=SYDNEY).astimezone(UTC)
+    (row,) = tables(build([history(ended=ended)], PERIOD, 1))["pairs"]
+    assert row["ended"] == "2027-03-11"
+
+
+def test_a_pair_that_ended_on_the_periods_first_day_there_is_in_it() -> None:
+    # Ended at 07:00 on 1 March in Sydney (28 February in UTC), no meeting since: a report
+    # from 1 March lists it, ended that day, as it would a pair that ended later that day.
+    ended = datetime(2027, 3, 1, 7, tzinfo=SYDNEY).astimezone(UTC)
+    h = dataclasses.replace(history(ended=ended), occurrences=())
+    (pair,) = build([h], PERIOD, 1).pairs
+    assert pair.view.pairing.ended_at == ended
+
+
+def test_a_pair_that_began_the_day_after_the_period_there_is_not_in_it() -> None:
+    # Paired at 07:00 on 12 March in Sydney (the 11th in UTC): not in a report to the 12th.
+    began = datetime(2027, 3, 12, 7, tzinfo=SYDNEY).astimezone(UTC)
+    h = history()
+    view = dataclasses.replace(h.view, pairing=dataclasses.replace(h.view.pairing,
+                                                                   created_at=began))
+    late = Period(PERIOD.start, PERIOD.end, began + timedelta(days=1))
+    assert build([History(view, (), (), (), cadences={1: "fortnightly"})], late, 1).pairs == ()
