@@ -103,10 +103,13 @@ class Period:
         return out
 
 
-def pair_zone(view: PairingView) -> str:
+def pair_zone(view: PairingView, fallback: str | None = None) -> str:
     """The zone a pair's days are counted in: its series' (where its meetings are dated,
-    and the actions and topics raised for them), else its manager's; UTC when unknown."""
-    name = view.series.time_zone if view.series is not None else view.manager.time_zone
+    and the actions and topics raised for them), else ``fallback`` when given (a record
+    dates things in the zone of the person it is about), else its manager's; UTC when
+    unknown (or not a zone: better UTC, and the times saying so, than no figures)."""
+    name = (view.series.time_zone if view.series is not None
+            else fallback if fallback is not None else view.manager.time_zone)
     return to_iana(name) if name and is_valid_zone(name) else "UTC"
 
 
