@@ -123,11 +123,13 @@ class Span:
 
 
 def pair_span(pairing: PairingRecord, occurrences: Iterable[OccurrenceRecord],
-              hire_date: date | None = None, unreadable: datetime | None = None) -> Span:
+              hire_date: date | None = None, unreadable: datetime | None = None, *,
+              zone: str = "UTC") -> Span:
     """When the pairing began and (if it has) ended, from what the store knows.
 
     It began when onetoone first recorded it (nothing could be booked before), but not
-    before the report joined (a directory can list a starter ahead of their first day);
+    before the report joined (a directory can list a starter ahead of their first day,
+    which begins at midnight where the pair meets, ``zone``);
     a meeting stored from earlier (an adopted series) shows it existed by then, so the
     earliest meeting wins over both. A reactivated pairing keeps its first ``created_at``:
     the store keeps no date for the reactivation, so its ended spell counts as a gap.
@@ -141,7 +143,7 @@ def pair_span(pairing: PairingRecord, occurrences: Iterable[OccurrenceRecord],
     occurrences = list(occurrences)
     began = pairing.created_at
     if began is not None and hire_date is not None:
-        began = max(began, datetime.combine(hire_date, time(), UTC))
+        began = max(began, datetime.combine(hire_date, time(), ZoneInfo(zone)))
     first = min((o.start for o in occurrences), default=None)
     if first is not None and (began is None or first < began):
         began = first
@@ -416,9 +418,9 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
 
 
 def _gap_flag(occurrences: Sequence[OccurrenceRecord], cadence: str, period: Period,
-              span: Span, cadences: Mapping[int, str]) -> str:
+              span: Span, cadences: Mapping[int, str], zone: str) -> str:
     """``"no held 1-2-1 ..."`` when the time without one, less the absences, is over
-    ``GAP_FACTOR`` cadences; else ``""``."""
+    ``GAP_FACTOR`` cadences; else ``""``. The day paired is the day there (``zone``)."""
     until = _until(period, span)
     held = [o.start for o in occurrences if o.status == OccurrenceStatus.HELD
             and o.start <= until]
@@ -433,7 +435,8 @@ def _gap_flag(occurrences: Sequence[OccurrenceRecord], cadence: str, period: Per
     if days - excused_days(absent, since, until) <= limit:
         return ""
     what = (f"for {days} days" if held else
-            f"since paired on {since:%Y-%m-%d}" if paired is not None else "in the period")
+            f"since paired on {since.astimezone(ZoneInfo(zone)):%Y-%m-%d}"
+            if paired is not None else "in the period")
     # The days shown are all the days; the note says what was not held against the pair.
     note = (f"; {len(absent)} meeting(s) skipped for a long absence not counted"
             if absent else "")
@@ -464,7 +467,7 @@ def attention(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionR
     # As things stood at the end of the period, or when the pair ended if earlier (a
     # leaver's actions are not overdue for the months after they left).
     until = _until(period, span)
-    gap = _gap_flag(occurrences, cadence, period, span, cadences)
+    gap = _gap_flag(occurrences, cadence, period, span, cadences, zone)
     if gap:
         out.append(gap)
     run = missed_in_a_row(run_history(o for o in occurrences if o.status in PLANNED), until)

@@ -88,9 +88,10 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
         # Gaps count only while the pair existed: not overdue before it began or after it ended.
         # A pair whose calendar could not be read lately is judged up to then, and says so.
         unreadable = unreadable_since(h.view, period, h.superseded)
-        span = pair_span(h.view.pairing, h.occurrences, h.view.report.hire_date, unreadable)
-        cadence = meeting_cadence(h.occurrences, h.cadences, period, span, _cadence(h))
         zone = pair_zone(h.view)
+        span = pair_span(h.view.pairing, h.occurrences, h.view.report.hire_date, unreadable,
+                         zone=zone)
+        cadence = meeting_cadence(h.occurrences, h.cadences, period, span, _cadence(h))
         figures = pair_figures(h.occurrences, h.actions, h.topics, period, span,
                                cadence=cadence, cadences=h.cadences, zone=zone)
         met = figures.planned + figures.skipped_for_absence

@@ -85,3 +85,34 @@ def test_a_pair_that_began_the_day_after_the_period_there_is_not_in_it() -> None
                                                                    created_at=began))
     late = Period(PERIOD.start, PERIOD.end, began + timedelta(days=1))
     assert build([History(view, (), (), (), cadences={1: "fortnightly"})], late, 1).pairs == ()
+
+
+def test_no_held_since_paired_names_the_day_it_was_paired_there() -> None:
+    # Paired at 07:00 on 2 March in Sydney (20:00 on 1 March in UTC), never met since.
+    paired = datetime(2027, 3, 2, 7, tzinfo=SYDNEY).astimezone(UTC)
+    h = history()
+    view = dataclasses.replace(h.view, pairing=dataclasses.replace(h.view.pairing,
+                                                                   created_at=paired))
+    period = Period(date(2027, 3, 1), date(2027, 5, 1), datetime(2027, 4, 20, tzinfo=UTC))
+    (pair,) = build([History(view, (), (), (), cadences={1: "fortnightly"})], period,
+                    1).pairs
+    assert any(a.startswith("no held 1-2-1 since paired on 2027-03-02")
+               for a in pair.attention), pair.attention
+
+
+def test_no_held_since_a_los_angeles_starters_first_day_names_that_day() -> None:
+    # Paired before Rob's first day there, 8 March; never met since. His first day begins
+    # at midnight in Los Angeles (08:00 UTC), not at UTC's (16:00 on the 7th there).
+    la = ZoneInfo("America/Los_Angeles")
+    h = history()
+    series = dataclasses.replace(h.view.series, time_zone="America/Los_Angeles")
+    view = dataclasses.replace(
+        h.view, series=series,
+        pairing=dataclasses.replace(h.view.pairing,
+                                    created_at=datetime(2027, 3, 1, 9, tzinfo=la)),
+        report=dataclasses.replace(h.view.report, hire_date=date(2027, 3, 8)))
+    period = Period(date(2027, 3, 1), date(2027, 5, 1), datetime(2027, 4, 20, tzinfo=UTC))
+    (pair,) = build([History(view, (), (), (), cadences={1: "fortnightly"})], period,
+                    1).pairs
+    assert any(a.startswith("no held 1-2-1 since paired on 2027-03-08")
+               for a in pair.attention), pair.attention
