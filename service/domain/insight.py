@@ -103,10 +103,13 @@ class Period:
         return out
 
 
-def pair_zone(view: PairingView) -> str:
+def pair_zone(view: PairingView, fallback: str | None = None) -> str:
     """The zone a pair's days are counted in: its series' (where its meetings are dated,
-    and the actions and topics raised for them), else its manager's; UTC when unknown."""
-    name = view.series.time_zone if view.series is not None else view.manager.time_zone
+    and the actions and topics raised for them), else ``fallback`` when given (a record
+    dates things in the zone of the person it is about), else its manager's; UTC when
+    unknown (or not a zone: better UTC, and the times saying so, than no figures)."""
+    name = (view.series.time_zone if view.series is not None
+            else fallback if fallback is not None else view.manager.time_zone)
     return to_iana(name) if name and is_valid_zone(name) else "UTC"
 
 
@@ -120,11 +123,13 @@ class Span:
 
 
 def pair_span(pairing: PairingRecord, occurrences: Iterable[OccurrenceRecord],
-              hire_date: date | None = None, unreadable: datetime | None = None) -> Span:
+              hire_date: date | None = None, unreadable: datetime | None = None, *,
+              zone: str = "UTC") -> Span:
     """When the pairing began and (if it has) ended, from what the store knows.
 
     It began when onetoone first recorded it (nothing could be booked before), but not
-    before the report joined (a directory can list a starter ahead of their first day);
+    before the report joined (a directory can list a starter ahead of their first day,
+    which begins at midnight where the pair meets, ``zone``);
     a meeting stored from earlier (an adopted series) shows it existed by then, so the
     earliest meeting wins over both. A reactivated pairing keeps its first ``created_at``:
     the store keeps no date for the reactivation, so its ended spell counts as a gap.
@@ -138,7 +143,7 @@ def pair_span(pairing: PairingRecord, occurrences: Iterable[OccurrenceRecord],
     occurrences = list(occurrences)
     began = pairing.created_at
     if began is not None and hire_date is not None:
-        began = max(began, datetime.combine(hire_date, time(), UTC))
+        began = max(began, datetime.combine(hire_date, time(), ZoneInfo(zone)))
     first = min((o.start for o in occurrences), default=None)
     if first is not None and (began is None or first < began):
         began = first
@@ -292,6 +297,15 @@ def _until(period: Period, span: Span) -> datetime:
     return period.as_of if span.ended is None else min(period.as_of, span.ended)
 
 
+def _day_until(period: Period, span: Span, zone: str) -> date:
+    """The day a pair's "so far" stops on where it meets (``zone``), as the due dates it
+    writes are: a Sydney morning is still the evening before in UTC, and an action due
+    yesterday there is overdue already."""
+    moment = period.now if span.ended is None else min(period.now, span.ended)
+    # (The period's last day ends at its end, in any zone.)
+    return min(period.end, moment.astimezone(ZoneInfo(zone)).date())
+
+
 def excused_days(absent: Iterable[tuple[datetime, int]], after: datetime,
                  until: datetime) -> int:
     """Days of a gap from ``after`` to ``until`` the pair could not meet: one cadence per
@@ -389,7 +403,7 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
         [o.start for o in occurrences if o.status == OccurrenceStatus.HELD], period, span,
         _absent(occurrences, cadence, cadences))
     until = _until(period, span)
-    as_of = until.date()
+    as_of = _day_until(period, span, zone)
     for a in actions:
         if period.start <= a.raised_on < period.end:
             f.actions_opened += 1
@@ -407,9 +421,9 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
 
 
 def _gap_flag(occurrences: Sequence[OccurrenceRecord], cadence: str, period: Period,
-              span: Span, cadences: Mapping[int, str]) -> str:
+              span: Span, cadences: Mapping[int, str], zone: str) -> str:
     """``"no held 1-2-1 ..."`` when the time without one, less the absences, is over
-    ``GAP_FACTOR`` cadences; else ``""``."""
+    ``GAP_FACTOR`` cadences; else ``""``. The day paired is the day there (``zone``)."""
     until = _until(period, span)
     held = [o.start for o in occurrences if o.status == OccurrenceStatus.HELD
             and o.start <= until]
@@ -424,7 +438,8 @@ def _gap_flag(occurrences: Sequence[OccurrenceRecord], cadence: str, period: Per
     if days - excused_days(absent, since, until) <= limit:
         return ""
     what = (f"for {days} days" if held else
-            f"since paired on {since:%Y-%m-%d}" if paired is not None else "in the period")
+            f"since paired on {since.astimezone(ZoneInfo(zone)):%Y-%m-%d}"
+            if paired is not None else "in the period")
     # The days shown are all the days; the note says what was not held against the pair.
     note = (f"; {len(absent)} meeting(s) skipped for a long absence not counted"
             if absent else "")
@@ -442,25 +457,28 @@ def _open_at(action: ActionRecord, moment: datetime) -> bool:
 
 def attention(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionRecord],
               cadence: str, period: Period, span: Span = Span(),
-              cadences: Mapping[int, str] = NO_CADENCES) -> tuple[str, ...]:
+              cadences: Mapping[int, str] = NO_CADENCES, zone: str = "UTC"
+              ) -> tuple[str, ...]:
     """Why a pair needs someone's attention at the end of the period (empty: it doesn't).
 
     "No held 1-2-1" counts from the pair's start when that is inside the period, and stops
     at its end: a pair is not overdue for time before it existed or after it ended. Nor for
     a long absence: each meeting skipped for one takes a cadence off the time counted, and
-    runs of misses pass over such meetings."""
+    runs of misses pass over such meetings. Actions are overdue by the day in ``zone``
+    (``pair_zone``), where their due dates are written."""
     out: list[str] = []
     # As things stood at the end of the period, or when the pair ended if earlier (a
     # leaver's actions are not overdue for the months after they left).
     until = _until(period, span)
-    gap = _gap_flag(occurrences, cadence, period, span, cadences)
+    gap = _gap_flag(occurrences, cadence, period, span, cadences, zone)
     if gap:
         out.append(gap)
     run = missed_in_a_row(run_history(o for o in occurrences if o.status in PLANNED), until)
     if run >= MISSED_FLAG:
         out.append(f"missed {run} in a row")
+    today = _day_until(period, span, zone)
     late = [a for a in actions if _open_at(a, until) and a.due is not None
-            and (until.date() - a.due).days > OVERDUE_FLAG_DAYS]
+            and (today - a.due).days > OVERDUE_FLAG_DAYS]
     if late:
         out.append(f"{len(late)} action(s) overdue by more than {OVERDUE_FLAG_DAYS} days")
     return tuple(out)

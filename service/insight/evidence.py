@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from service.domain.agenda import zone_label
 from service.domain.attendance import skipped_for_absence
 from service.domain.htmltext import html_to_text
-from service.domain.insight import READ_BACK_SLACK, Period
+from service.domain.insight import READ_BACK_SLACK, Period, pair_zone
 from service.domain.records import (
     ActionRecord,
     MailRecord,
@@ -31,7 +31,6 @@ from service.domain.records import (
     TopicRecord,
 )
 from service.domain.status import ActionStatus
-from service.domain.timezones import is_valid_zone, to_iana
 from service.render import render
 
 ERASED = "[erased]"
@@ -186,12 +185,6 @@ class Evidence:
     pairs: tuple[PairRecord, ...]
 
 
-def _zone(view: PairingView, person_zone: str | None) -> ZoneInfo:
-    name = view.series.time_zone if view.series is not None else person_zone or "UTC"
-    # An unknown zone name: UTC (and the times say so) rather than no record at all.
-    return ZoneInfo(to_iana(name) if is_valid_zone(name) else "UTC")
-
-
 def _at(moment: datetime | None, zone: ZoneInfo) -> str:
     if moment is None:
         return ""
@@ -272,7 +265,7 @@ def _fate(occ: OccurrenceRecord, replacements: dict[int, OccurrenceRecord],
 
 def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None, *,
                 include_private: bool = False) -> PairRecord:
-    zone = _zone(p.view, zone_hint)
+    zone = ZoneInfo(pair_zone(p.view, zone_hint or "UTC"))
     mail = [m for m in p.mail if include_private or m.kind not in PRIVATE_MAIL_KINDS]
     topics = {t.id: t for t in p.topics}
     dates = {o.id: f"{o.start.astimezone(zone):%Y-%m-%d}" for o in p.occurrences}

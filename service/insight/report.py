@@ -38,6 +38,7 @@ from service.domain.records import (
     SeriesRecord,
     TopicRecord,
 )
+from service.domain.timezones import local_date
 from service.insight.charts import heat_map, month_chart
 from service.render import render
 
@@ -87,17 +88,20 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
         # Gaps count only while the pair existed: not overdue before it began or after it ended.
         # A pair whose calendar could not be read lately is judged up to then, and says so.
         unreadable = unreadable_since(h.view, period, h.superseded)
-        span = pair_span(h.view.pairing, h.occurrences, h.view.report.hire_date, unreadable)
+        zone = pair_zone(h.view)
+        span = pair_span(h.view.pairing, h.occurrences, h.view.report.hire_date, unreadable,
+                         zone=zone)
         cadence = meeting_cadence(h.occurrences, h.cadences, period, span, _cadence(h))
         figures = pair_figures(h.occurrences, h.actions, h.topics, period, span,
-                               cadence=cadence, cadences=h.cadences, zone=pair_zone(h.view))
+                               cadence=cadence, cadences=h.cadences, zone=zone)
         met = figures.planned + figures.skipped_for_absence
         # (The pairing's end, not the span's: one left to its own series is still a pair.)
         ended = h.view.pairing.ended_at
-        if met == 0 and ((ended is not None and ended < period.start_at)
-                         or (span.began is not None and span.began >= period.end_at)):
+        begins, ends = period.local(zone)  # (its days where it meets, as its meetings')
+        if met == 0 and ((ended is not None and ended < begins)
+                         or (span.began is not None and span.began >= ends)):
             continue  # ended before the period, or began after it: nothing to say about it
-        why = attention(h.occurrences, h.actions, cadence, period, span, h.cadences)
+        why = attention(h.occurrences, h.actions, cadence, period, span, h.cadences, zone)
         if unreadable is not None:
             why = (unreadable_words(unreadable), *why)
         pairs.append(PairFigures(h.view, cadence, figures, why))
@@ -139,12 +143,15 @@ def figure_row(f: Figures) -> dict[str, Any]:
 
 def pair_row(p: PairFigures) -> dict[str, Any]:
     v = p.view
+    # The day it ended where the pair met, as its meetings are dated (the sync that ended
+    # a Sydney pair at 07:00 ran the day before in UTC).
+    ended = v.pairing.ended_at
     return {"manager": v.manager.name, "manager_email": v.manager.email,
             "report": v.report.name, "report_email": v.report.email,
             "cadence": p.cadence, "cadence_days": cadence_days(p.cadence),
             **figure_row(p.figures), "needs_attention": "; ".join(p.attention),
             "status": v.pairing.status,
-            "ended": v.pairing.ended_at.date().isoformat() if v.pairing.ended_at else None}
+            "ended": local_date(ended, pair_zone(v)).isoformat() if ended else None}
 
 
 def group_rows(report: Report) -> list[dict[str, Any]]:

@@ -35,7 +35,7 @@ from service.domain.subjects import fits
 from service.errors import NotFound, ServiceError
 from service.graph.wire import mailbox_gone
 from service.jobs.context import JobContext
-from service.jobs.series_plan import LEASE, ScheduleReport
+from service.jobs.series_plan import LEASE, ScheduleReport, local_today
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +73,11 @@ async def _rename_one(ctx: JobContext, now: datetime, report: ScheduleReport,
     store = ctx.store
     if (not series.event_id or series.transaction_id.startswith(OWN_PREFIX)
             or series.status not in (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED)
-            or series.range_end < now.date()):
+            or series.range_end < local_today(now, series.time_zone)):
         # Nothing of ours still to come to rename (an update to a series all past
-        # would only send the report a mail about it).
+        # would only send the report a mail about it). Its last day is where it meets:
+        # a Sydney series is over 11 hours before UTC's day ends, a Los Angeles one's
+        # last meeting can be on UTC's next day.
         store.renamed(series.id, marked_at)
         return
     subject = subject_format.format(manager=view.manager.name, report=view.report.name)
