@@ -39,10 +39,12 @@ import csv
 import difflib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from service.domain.cadence import cadence_hint
+from service.domain.events import DirectoryUser
 from service.domain.model import CadenceKind
 from service.errors import PairsFileError
 
@@ -106,9 +108,40 @@ def says_no_pairs(text: str) -> bool:
     return any(" ".join(line.split()).casefold() == NO_PAIRS for line in text.splitlines())
 
 
+@dataclass(frozen=True)
+class PairsFileRead:
+    """What the pairs file says: its good pairs, its problems (``file:line: ...``, in file
+    order), and every well-formed address it names, by line (refused lines' too), for the
+    caller to look up in the directory: told with the rest, an unknown address does not
+    wait for the next run."""
+
+    pairs: list[FilePair]
+    problems: list[str]
+    addresses: list[tuple[int, str]]
+
+
 def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
     """Parse the pairs file's text; raise PairsFileError naming ``filename:line`` per bad row."""
+    read = read_pairs_csv(text, filename)
+    if read.problems:
+        raise file_refusal(read.problems, filename)
+    return read.pairs
+
+
+def file_refusal(problems: Sequence[str], filename: str) -> PairsFileError:
+    """One error listing ``problems`` (``file:line`` messages) in file order, a whole-file one
+    first; at most ``MAX_ERRORS`` of them, then how many more."""
+    ordered = sorted(problems, key=lambda text: _line_of(text, filename))
+    listed = ordered[:MAX_ERRORS]
+    if len(ordered) > MAX_ERRORS:
+        listed.append(f"... and {len(ordered) - MAX_ERRORS} more problems in {filename}.")
+    return PairsFileError("\n".join(listed))
+
+
+def read_pairs_csv(text: str, filename: str) -> PairsFileRead:
+    """Parse the pairs file's text into its pairs, its problems and the addresses it names."""
     errors: list[str] = []
+    addresses: dict[tuple[int, str], None] = {}
     pairs: list[FilePair] = []
     # report email -> the first pair that named it
     seen_reports: dict[str, FilePair] = {}
@@ -232,6 +265,8 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
                        f"An address has at most {MAX_EMAIL} characters.")
                 errors.append(
                     f"{where}: {role} email {shown} is not a valid email address. {fix}")
+            else:
+                addresses[number, email] = None
 
         cadence: CadenceKind | None = None
         if cadence_text:
@@ -295,12 +330,32 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
     errors += management_cycles(pairs, filename)
     # Every message starts "filename:line:"; shown in file order, a cycle at its first line.
     errors.sort(key=lambda text: _line_of(text, filename))
-    if errors:
-        listed = errors[:MAX_ERRORS]
-        if len(errors) > MAX_ERRORS:
-            listed.append(f"... and {len(errors) - MAX_ERRORS} more problems in {filename}.")
-        raise PairsFileError("\n".join(listed))
-    return pairs
+    return PairsFileRead(pairs, errors, list(addresses))
+
+
+def people_problems(filename: str, addresses: Sequence[tuple[int, str]],
+                    users: Mapping[str, DirectoryUser], exclude: AbstractSet[str]
+                    ) -> list[str]:
+    """``file:line`` messages for the addresses (by line) that name nobody a 1-2-1 can be
+    booked for: no user (``users``: who the directory has under each address found), or a
+    guest. Someone in ``exclude`` is never paired, so never a problem; nor is a disabled
+    account (a leaver whose line is skipped, which is the caller's to say)."""
+    problems = []
+    for line, email in addresses:
+        user = users.get(email)
+        if user is not None and (email in exclude or user.email in exclude):
+            continue
+        if user is None:
+            problems.append(f"{filename}:{line}: {email} is not a user in the directory (by "
+                            "email address, alias or user principal name). Fix the address "
+                            "or remove the line.")
+        elif user.enabled and not user.member:
+            # Never paired, whichever the source (as the directory's guests): a guest has
+            # no mailbox in this organisation, so no series can be organised in their
+            # calendar or read back from it.
+            problems.append(f"{filename}:{line}: {email} is a guest account (no mailbox in "
+                            "this organisation for a 1-2-1 series). Remove the line.")
+    return problems
 
 
 def _shown(text: str) -> str:

@@ -1,0 +1,80 @@
+"""An admin fixing a pairs file runs a command, reads its messages, fixes the file and runs
+again. Every problem the file has is told in that one run, each with its file:line and what
+to do: the addresses the directory does not know among them (looked up in the same batched
+requests as the rest), not only on the run after the file's other problems are fixed.
+
+The command line as an admin runs it, against the sandbox tenant."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from service.cli import cli
+from service.sandbox import SandboxTenant
+from tests.cli_env import cli_env
+
+NOW = "2026-11-23T08:00:00Z"
+MIA, ROB, MAX, ZED, UNA = (f"{n}@contoso.example" for n in ("mia", "rob", "max", "zed", "una"))
+
+
+def _org() -> SandboxTenant:
+    t = SandboxTenant(seed="pairs-file-one-round")
+    t.add_user("Ceo Boss", "ceo@contoso.example", hire_date=date(2015, 1, 1))
+    mia = t.add_user("Mia Manager", MIA, manager="ceo@contoso.example",
+                     hire_date=date(2020, 1, 1))
+    t.add_user("Rob Report", ROB, manager=mia, hire_date=date(2021, 3, 1))
+    max_ = t.add_user("Max Lead", MAX, manager=mia, hire_date=date(2019, 1, 1))
+    t.add_user("Zed Junior", ZED, manager=max_, hire_date=date(2023, 1, 1))
+    t.add_user("Una Other", UNA, hire_date=date(2018, 1, 1))
+    t.add_user("Lee Leaver", "lee@contoso.example", manager=mia, enabled=False)
+    return t
+
+
+@pytest.fixture
+def pairs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """tmp_path/pairs.csv, the only source, over the sandbox tenant above (no database: the
+    commands here change nothing)."""
+    (tmp_path / "onetoone.toml").write_text(
+        '[pairs]\nsource = "file"\nfile = "pairs.csv"\n'
+        '[microsoft]\nsandbox_state = "sandbox.json"\n', encoding="utf-8")
+    _org().save(tmp_path / "sandbox.json")
+    cli_env(monkeypatch, tmp_path, 400)
+    return tmp_path / "pairs.csv"
+
+
+def _run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def _said(result: Result) -> str:
+    return " ".join(result.output.split())  # (as wrapped to the terminal's width)
+
+
+def test_structural_problems_and_unknown_addresses_are_told_together(pairs: Path) -> None:
+    """Duplicate rows, a self-manager, a cycle and addresses nobody in the directory has,
+    one of them on a line refused for another reason too: all said in the first run."""
+    pairs.write_text("manager,report\n"
+                     f"{MIA},{ROB}\n"
+                     f"{MIA},{ROB}\n"                      # 3: the same pair again
+                     f"{UNA},{UNA}\n"                      # 4: their own manager
+                     f"{MAX},{ZED}\n"                      # 5: a cycle over 5 and 6
+                     f"{ZED},{MAX}\n"
+                     f"{MIA},ann.typo@contoso.example\n"   # 7: nobody in the directory
+                     "bob.typo@contoso.example,bob.typo@contoso.example\n",  # 8: both
+                     encoding="utf-8")
+    for args in (("pairs", "--now", NOW), ("schedule", "--dry-run", "--now", NOW)):
+        said = _said(_run(*args))
+        expected = [f"{pairs}:3: the pair {MIA} -> {ROB} is already on line 2",
+                    f"{pairs}:4: {UNA} is paired with themself",
+                    f"{pairs}:5: management cycle over lines 5, 6",
+                    f"{pairs}:7: ann.typo@contoso.example is not a user in the directory",
+                    f"{pairs}:8: bob.typo@contoso.example is paired with themself",
+                    f"{pairs}:8: bob.typo@contoso.example is not a user in the directory"]
+        positions = [said.find(text) for text in expected]
+        assert -1 not in positions, (args, expected[positions.index(-1)], said)
+        assert positions == sorted(positions), said  # in file order
+        assert said.count("bob.typo@contoso.example is not a user") == 1, said
