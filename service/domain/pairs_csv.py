@@ -24,7 +24,9 @@ Lines whose columns are separated by ``;`` or a tab (as Excel saves "CSV" in man
 are reported together in one message, not one per line. They are not accepted: the format
 is documented as comma-separated and a ``;`` is never part of an email, so the fix is
 unambiguous but left to the admin, who then has one format to know. A cadence written as a
-common synonym (``biweekly``) gets the right suggestion (``fortnightly``), not accepted.
+common synonym (``biweekly``) gets the right suggestion (``fortnightly``), not accepted. So
+does an address pasted from Outlook with more than the address (``mailto:ann@x.com``,
+``Ann Smith <ann@x.com>``): the message names the address to write.
 
 Every problem is reported as ``file:line: what is wrong. How to fix it.``; all problems (up to
 ``MAX_ERRORS``) are collected into one :class:`~service.errors.PairsFileError`. Line numbers are
@@ -250,8 +252,9 @@ def read_pairs_csv(text: str, filename: str) -> PairsFileRead:
         manager, report = manager.lower(), report.lower()
         row_errors = len(errors)
 
-        for role, email in (("manager", manager), ("report", report)):
+        for role, email, cell in (("manager", manager, cells[0]), ("report", report, cells[1])):
             hidden = [(i, c) for i, c in enumerate(email) if unicodedata.category(c) == "Cf"]
+            pasted = _pasted_address(cell)
             if hidden:
                 i, c = hidden[0]
                 errors.append(
@@ -259,6 +262,12 @@ def read_pairs_csv(text: str, filename: str) -> PairsFileRead:
                     f"(U+{ord(c):04X} {unicodedata.name(c, 'format character')}) at "
                     f"position {i + 1}. Retype the address."
                 )
+            elif pasted is not None:
+                # Accepting it would make a second way to write a line; the fix is certain, so
+                # it is spelt out rather than taken silently (as with ';' separators).
+                what, address = pasted
+                errors.append(f"{where}: {role} email {_shown(cell)} is {what}. Write only "
+                              f"the address: {address}.")
             elif not is_valid_email(email):
                 shown = _shown(email) if email else "(empty)"
                 fix = ("Write it as name@example.com." if len(email) <= MAX_EMAIL else
@@ -368,6 +377,23 @@ def _shown(text: str) -> str:
     while len(repr(cut)) > _SHOWN - 1:  # room for the "…"; escapes make repr longer
         cut = cut[:-1]
     return f"{cut!r}… ({len(text)} characters)"
+
+
+# An address as Outlook copies one: "Ann Smith <ann@x.com>", "<ann@x.com>".
+_NAMED_ADDRESS = re.compile(r"^[^<>]*<\s*([^<>\s]+)\s*>$")
+
+
+def _pasted_address(cell: str) -> tuple[str, str] | None:
+    """(what the cell is, the address it holds) for an address pasted with more than the
+    address: a ``mailto:`` link, or a name with the address in angle brackets."""
+    if cell[:7].lower() == "mailto:" and is_valid_email(cell[7:].lower()):
+        return "a mailto: link, not an address", cell[7:]
+    match = _NAMED_ADDRESS.match(cell)
+    if match and is_valid_email(match.group(1).lower()):
+        named = "a name with an address" if cell.split("<")[0].strip(' "') else (
+            "an address in angle brackets")
+        return f"{named} (as Outlook copies it)", match.group(1)
+    return None
 
 
 def _unlike_a_pair(cells: Sequence[str]) -> str | None:

@@ -1,7 +1,9 @@
 """An admin fixing a pairs file runs a command, reads its messages, fixes the file and runs
 again. Every problem the file has is told in that one run, each with its file:line and what
 to do: the addresses the directory does not know among them (looked up in the same batched
-requests as the rest), not only on the run after the file's other problems are fixed.
+requests as the rest), not only on the run after the file's other problems are fixed;
+and, for an address pasted from Outlook (``mailto:``, ``Name <address>``), the address to
+write.
 
 The command line as an admin runs it, against the sandbox tenant."""
 
@@ -78,3 +80,23 @@ def test_structural_problems_and_unknown_addresses_are_told_together(pairs: Path
         assert -1 not in positions, (args, expected[positions.index(-1)], said)
         assert positions == sorted(positions), said  # in file order
         assert said.count("bob.typo@contoso.example is not a user") == 1, said
+
+
+def test_an_address_pasted_from_outlook_is_told_what_to_write(pairs: Path) -> None:
+    """A ``mailto:`` link or a ``Name <address>`` cell: the line, and the address alone."""
+    pairs.write_text("manager,report\n"
+                     f"{MIA},mailto:Rob@contoso.example\n"
+                     f'Mia Manager <{MIA}>,{ZED}\n'
+                     f'"Boss, Ceo <ceo@contoso.example>",{MAX}\n'
+                     f"{MIA},<{UNA}>\n", encoding="utf-8")
+    said = _said(_run("schedule", "--dry-run", "--now", NOW))
+    assert (f"{pairs}:2: report email 'mailto:Rob@contoso.example' is a mailto: link, not "
+            "an address. Write only the address: Rob@contoso.example.") in said, said
+    assert (f"{pairs}:3: manager email 'Mia Manager <{MIA}>' is a name with an address (as "
+            f"Outlook copies it). Write only the address: {MIA}.") in said, said
+    assert (f"{pairs}:4: manager email 'Boss, Ceo <ceo@contoso.example>' is a name with an "
+            "address (as Outlook copies it). Write only the address: "
+            "ceo@contoso.example.") in said, said
+    assert f"{pairs}:5: report email '<{UNA}>' is" in said and \
+        f"Write only the address: {UNA}." in said, said
+    assert "not a user in the directory" not in said and "not a valid email" not in said
