@@ -3,12 +3,14 @@ again. Every problem the file has is told in that one run, each with its file:li
 to do: the addresses the directory does not know among them (looked up in the same batched
 requests as the rest), not only on the run after the file's other problems are fixed;
 and, for an address pasted from Outlook (``mailto:``, ``Name <address>``), the address to
-write.
+write. `onetoone doctor` checks the addresses too: its pairs file line passed a file naming
+nobody in the directory.
 
 The command line as an admin runs it, against the sandbox tenant."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +18,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from service.cli import cli
+from service.config import load_config
+from service.doctor import run_checks
 from service.sandbox import SandboxTenant
 from tests.cli_env import cli_env
 
@@ -100,3 +104,37 @@ def test_an_address_pasted_from_outlook_is_told_what_to_write(pairs: Path) -> No
     assert f"{pairs}:5: report email '<{UNA}>' is" in said and \
         f"Write only the address: {UNA}." in said, said
     assert "not a user in the directory" not in said and "not a valid email" not in said
+
+
+def test_doctor_checks_the_addresses_of_the_pairs_file(pairs: Path) -> None:
+    pairs.write_text(f"manager,report\n{MIA},{ROB}\n{MIA},nobody@contoso.example\n",
+                     encoding="utf-8")
+    line = next(x for x in _run("doctor").output.splitlines() if "pairs file:" in x)
+    assert line.startswith("✗ pairs file: "), line
+    assert f"{pairs}:3: nobody@contoso.example is not a user in the directory" in line
+
+    pairs.write_text(f"manager,report\n{MIA},{ROB}\n", encoding="utf-8")
+    line = next(x for x in _run("doctor").output.splitlines() if "pairs file:" in x)
+    assert line == f"✓ pairs file: {pairs}: 1 pairs, every address a user in the directory"
+
+    # A leaver's line is no problem of the file (each run skips it), but it is said.
+    pairs.write_text(f"manager,report\n{MIA},{ROB}\n{MIA},lee@contoso.example\n",
+                     encoding="utf-8")
+    line = next(x for x in _run("doctor").output.splitlines() if "pairs file:" in x)
+    assert line == (f"✓ pairs file: {pairs}: 2 pairs, every address a user in the directory; "
+                    "each run skips line 3, naming a disabled account (a leaver: remove the "
+                    "line)"), line
+
+
+def test_doctor_says_when_the_addresses_could_not_be_checked(
+        pairs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The look-up refused (the batch that asks for the users): the file still parses, and
+    the line says its addresses were not checked, and why, rather than passing them."""
+    pairs.write_text(f"manager,report\n{MIA},nobody@contoso.example\n", encoding="utf-8")
+    tenant = SandboxTenant.load(pairs.parent / "sandbox.json")
+    tenant.inject_fault("POST", r"^/\$batch$", 403, times=10)
+    monkeypatch.setattr("service.app.load_sandbox", lambda _settings, _now: tenant)
+    settings = load_config(None)  # (the onetoone.toml in the working folder)
+    check = next(c for c in asyncio.run(run_checks(settings)) if c.name == "pairs file")
+    assert check.detail.startswith(f"{pairs}: 1 pairs; its addresses were not checked "
+                                   "against the directory (the look-up failed: "), check
