@@ -65,7 +65,9 @@ async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> li
     checks.append(_database(settings))
     if exposed := _database_exposed(settings):
         checks.append(exposed)
+    pairs_at = None
     if settings.pairs.source in ("file", "both") and settings.pairs.file is not None:
+        pairs_at = len(checks)  # its addresses are checked once Graph can be reached
         checks.append(_pairs_file(str(settings.pairs.file)))
     if settings.agenda.templates is not None:
         checks.append(_templates(settings.agenda.templates))
@@ -102,6 +104,8 @@ async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> li
                     f"Add the Microsoft Graph application permission {role} and grant admin "
                     "consent.",
                 ))
+        if pairs_at is not None:
+            checks[pairs_at] = await _pairs_people(graph, settings)
         checks.extend(await _probes(graph, settings))
         checks.extend(await group_probes(graph, settings))
     finally:
@@ -109,9 +113,9 @@ async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> li
     return checks
 
 
-def _pairs_file(path: str) -> Check:
-    """The pairs file reads and parses (who is in it is checked against the directory by
-    `onetoone schedule --dry-run`)."""
+def _pairs_file(path: str, unchecked: str = "sign-in failed, see below") -> Check:
+    """The pairs file reads and parses; its addresses are not looked up (``unchecked``
+    says why): `_pairs_people` does that once Graph can be reached."""
     from service.domain.pairs_csv import NO_PAIRS, parse_pairs_csv, says_no_pairs
     from service.store.files import read_pairs_file
 
@@ -119,13 +123,51 @@ def _pairs_file(path: str) -> Check:
         text = read_pairs_file(path)
         pairs = parse_pairs_csv(text, path)
     except PairsFileError as exc:
-        return Check("pairs file", False, str(exc), "Fix the file (or [pairs] file) as the "
-                     "message says; until then no pairing changes.")
+        return Check("pairs file", False, str(exc), _PAIRS_FIX)
     if not pairs and not says_no_pairs(text):
         return Check("pairs file", False, f"{path}: lists no pairs (a run refuses it while "
                      "pairs it listed are scheduled)", "Add one manager,report line per "
                      f"pair; if it lists none on purpose, write the line `{NO_PAIRS}` in it.")
-    return Check("pairs file", True, f"{path}: {len(pairs)} pairs")
+    return Check("pairs file", True, f"{path}: {len(pairs)} pairs; its addresses were not "
+                 f"checked against the directory ({unchecked})")
+
+
+_PAIRS_FIX = "Fix the file (or [pairs] file) as the message says; until then no pairing changes."
+
+
+async def _pairs_people(graph: Any, settings: Settings) -> Check:
+    """The pairs file as a sync judges it: parsed, and every address it names looked up in
+    the directory (batched), so that one doctor run tells all its problems; a file passed
+    here with an address nobody has would be refused by the first run."""
+    from service.domain.pairs_csv import (
+        file_refusal,
+        people_problems,
+        read_pairs_csv,
+    )
+    from service.store.files import read_pairs_file
+
+    path = str(settings.pairs.file)
+    try:
+        read = read_pairs_csv(read_pairs_file(path), path)
+    except PairsFileError:
+        return _pairs_file(path)  # (it says why the file cannot be read)
+    try:
+        users = await graph.find_users(sorted({email for _line, email in read.addresses}))
+    except ServiceError as exc:
+        return _pairs_file(path, f"the look-up failed: {exc}")
+    exclude = {e.lower() for e in settings.pairs.exclude}
+    problems = read.problems + people_problems(path, read.addresses, users, exclude)
+    if problems:
+        return Check("pairs file", False, str(file_refusal(problems, path)), _PAIRS_FIX)
+    if not read.pairs:
+        return _pairs_file(path)  # (a file listing no pairs: said there)
+    disabled = sorted({line for line, email in read.addresses if email not in exclude
+                       and users[email].email not in exclude and not users[email].enabled})
+    skipped = (f"; each run skips {'line' if len(disabled) == 1 else 'lines'} "
+               f"{', '.join(map(str, disabled))}, naming a disabled account (a leaver: "
+               "remove the line)" if disabled else "")
+    return Check("pairs file", True, f"{path}: {len(read.pairs)} pairs, every address a user "
+                 f"in the directory{skipped}")
 
 
 def _templates(folder: Path) -> Check:

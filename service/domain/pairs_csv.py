@@ -24,7 +24,9 @@ Lines whose columns are separated by ``;`` or a tab (as Excel saves "CSV" in man
 are reported together in one message, not one per line. They are not accepted: the format
 is documented as comma-separated and a ``;`` is never part of an email, so the fix is
 unambiguous but left to the admin, who then has one format to know. A cadence written as a
-common synonym (``biweekly``) gets the right suggestion (``fortnightly``), not accepted.
+common synonym (``biweekly``) gets the right suggestion (``fortnightly``), not accepted. So
+does an address pasted from Outlook with more than the address (``mailto:ann@x.com``,
+``Ann Smith <ann@x.com>``): the message names the address to write.
 
 Every problem is reported as ``file:line: what is wrong. How to fix it.``; all problems (up to
 ``MAX_ERRORS``) are collected into one :class:`~service.errors.PairsFileError`. Line numbers are
@@ -39,10 +41,12 @@ import csv
 import difflib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from service.domain.cadence import cadence_hint
+from service.domain.events import DirectoryUser
 from service.domain.model import CadenceKind
 from service.errors import PairsFileError
 
@@ -106,9 +110,40 @@ def says_no_pairs(text: str) -> bool:
     return any(" ".join(line.split()).casefold() == NO_PAIRS for line in text.splitlines())
 
 
+@dataclass(frozen=True)
+class PairsFileRead:
+    """What the pairs file says: its good pairs, its problems (``file:line: ...``, in file
+    order), and every well-formed address it names, by line (refused lines' too), for the
+    caller to look up in the directory: told with the rest, an unknown address does not
+    wait for the next run."""
+
+    pairs: list[FilePair]
+    problems: list[str]
+    addresses: list[tuple[int, str]]
+
+
 def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
     """Parse the pairs file's text; raise PairsFileError naming ``filename:line`` per bad row."""
+    read = read_pairs_csv(text, filename)
+    if read.problems:
+        raise file_refusal(read.problems, filename)
+    return read.pairs
+
+
+def file_refusal(problems: Sequence[str], filename: str) -> PairsFileError:
+    """One error listing ``problems`` (``file:line`` messages) in file order, a whole-file one
+    first; at most ``MAX_ERRORS`` of them, then how many more."""
+    ordered = sorted(problems, key=lambda text: _line_of(text, filename))
+    listed = ordered[:MAX_ERRORS]
+    if len(ordered) > MAX_ERRORS:
+        listed.append(f"... and {len(ordered) - MAX_ERRORS} more problems in {filename}.")
+    return PairsFileError("\n".join(listed))
+
+
+def read_pairs_csv(text: str, filename: str) -> PairsFileRead:
+    """Parse the pairs file's text into its pairs, its problems and the addresses it names."""
     errors: list[str] = []
+    addresses: dict[tuple[int, str], None] = {}
     pairs: list[FilePair] = []
     # report email -> the first pair that named it
     seen_reports: dict[str, FilePair] = {}
@@ -217,8 +252,9 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
         manager, report = manager.lower(), report.lower()
         row_errors = len(errors)
 
-        for role, email in (("manager", manager), ("report", report)):
+        for role, email, cell in (("manager", manager, cells[0]), ("report", report, cells[1])):
             hidden = [(i, c) for i, c in enumerate(email) if unicodedata.category(c) == "Cf"]
+            pasted = _pasted_address(cell)
             if hidden:
                 i, c = hidden[0]
                 errors.append(
@@ -226,12 +262,20 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
                     f"(U+{ord(c):04X} {unicodedata.name(c, 'format character')}) at "
                     f"position {i + 1}. Retype the address."
                 )
+            elif pasted is not None:
+                # Accepting it would make a second way to write a line; the fix is certain, so
+                # it is spelt out rather than taken silently (as with ';' separators).
+                what, address = pasted
+                errors.append(f"{where}: {role} email {_shown(cell)} is {what}. Write only "
+                              f"the address: {address}.")
             elif not is_valid_email(email):
                 shown = _shown(email) if email else "(empty)"
                 fix = ("Write it as name@example.com." if len(email) <= MAX_EMAIL else
                        f"An address has at most {MAX_EMAIL} characters.")
                 errors.append(
                     f"{where}: {role} email {shown} is not a valid email address. {fix}")
+            else:
+                addresses[number, email] = None
 
         cadence: CadenceKind | None = None
         if cadence_text:
@@ -295,12 +339,32 @@ def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
     errors += management_cycles(pairs, filename)
     # Every message starts "filename:line:"; shown in file order, a cycle at its first line.
     errors.sort(key=lambda text: _line_of(text, filename))
-    if errors:
-        listed = errors[:MAX_ERRORS]
-        if len(errors) > MAX_ERRORS:
-            listed.append(f"... and {len(errors) - MAX_ERRORS} more problems in {filename}.")
-        raise PairsFileError("\n".join(listed))
-    return pairs
+    return PairsFileRead(pairs, errors, list(addresses))
+
+
+def people_problems(filename: str, addresses: Sequence[tuple[int, str]],
+                    users: Mapping[str, DirectoryUser], exclude: AbstractSet[str]
+                    ) -> list[str]:
+    """``file:line`` messages for the addresses (by line) that name nobody a 1-2-1 can be
+    booked for: no user (``users``: who the directory has under each address found), or a
+    guest. Someone in ``exclude`` is never paired, so never a problem; nor is a disabled
+    account (a leaver whose line is skipped, which is the caller's to say)."""
+    problems = []
+    for line, email in addresses:
+        user = users.get(email)
+        if user is not None and (email in exclude or user.email in exclude):
+            continue
+        if user is None:
+            problems.append(f"{filename}:{line}: {email} is not a user in the directory (by "
+                            "email address, alias or user principal name). Fix the address "
+                            "or remove the line.")
+        elif user.enabled and not user.member:
+            # Never paired, whichever the source (as the directory's guests): a guest has
+            # no mailbox in this organisation, so no series can be organised in their
+            # calendar or read back from it.
+            problems.append(f"{filename}:{line}: {email} is a guest account (no mailbox in "
+                            "this organisation for a 1-2-1 series). Remove the line.")
+    return problems
 
 
 def _shown(text: str) -> str:
@@ -313,6 +377,23 @@ def _shown(text: str) -> str:
     while len(repr(cut)) > _SHOWN - 1:  # room for the "…"; escapes make repr longer
         cut = cut[:-1]
     return f"{cut!r}… ({len(text)} characters)"
+
+
+# An address as Outlook copies one: "Ann Smith <ann@x.com>", "<ann@x.com>".
+_NAMED_ADDRESS = re.compile(r"^[^<>]*<\s*([^<>\s]+)\s*>$")
+
+
+def _pasted_address(cell: str) -> tuple[str, str] | None:
+    """(what the cell is, the address it holds) for an address pasted with more than the
+    address: a ``mailto:`` link, or a name with the address in angle brackets."""
+    if cell[:7].lower() == "mailto:" and is_valid_email(cell[7:].lower()):
+        return "a mailto: link, not an address", cell[7:]
+    match = _NAMED_ADDRESS.match(cell)
+    if match and is_valid_email(match.group(1).lower()):
+        named = "a name with an address" if cell.split("<")[0].strip(' "') else (
+            "an address in angle brackets")
+        return f"{named} (as Outlook copies it)", match.group(1)
+    return None
 
 
 def _unlike_a_pair(cells: Sequence[str]) -> str | None:

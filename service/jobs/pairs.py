@@ -35,7 +35,9 @@ from service.domain.pairing import (
 from service.domain.pairs_csv import (
     NO_PAIRS,
     FilePair,
-    parse_pairs_csv,
+    file_refusal,
+    people_problems,
+    read_pairs_csv,
     says_no_pairs,
 )
 from service.domain.records import PairingRecord, PairingView, PersonRecord, PersonUpdate
@@ -51,8 +53,6 @@ log = logging.getLogger(__name__)
 DIRECTORY_SOURCE = "users"
 QUIET_MARK = "pairs.quiet"
 QUIET_WARNINGS_MARK = "pairs.quiet.warnings"  # (what that sync warned of, said again)
-# Problems of a refused pairs file listed at once (a wrong file can have thousands).
-MAX_PROBLEMS = 20
 # Pairs changing cadence in one sync from which the admin is warned (a policy change).
 MANY_RECADENCES = 3
 # How many reports a warning about their unbookable manager names (the rest are counted).
@@ -193,10 +193,13 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
     by_email: dict[str, DirectoryUser] = {}
     if use_file:
         file_text = read_pairs_file(str(cfg.file))
-        file_rows = parse_pairs_csv(file_text, str(cfg.file))
+        file_read = read_pairs_csv(file_text, str(cfg.file))
+        file_rows = file_read.pairs
         meant_empty = says_no_pairs(file_text)
         by_email = {u.email: u for u in usable.values()}
-        named = {r.manager_email for r in file_rows} | {r.report_email for r in file_rows}
+        # Every address the file names, its refused lines' too: an unknown one is told with
+        # the file's other problems, not on the run after they are fixed.
+        named = {email for _line, email in file_read.addresses}
         # By user principal name (the delta holds it too: a file of sign-in names that differ
         # from the mail costs no lookup per person each sync), a primary address first.
         found = {u.upn: u for u in everyone.values() if u.upn in named}
@@ -204,19 +207,19 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
         # Looked up only if the directory doesn't list them under that address: an alias
         # (two requests, batched), or someone the stored copy lacks.
         found |= await ctx.graph.find_users(sorted(named - set(by_email) - set(found)))
-        problems = []
+        found |= {email: user for email, user in by_email.items() if email in named}
+        problems = file_read.problems + people_problems(str(cfg.file), file_read.addresses,
+                                                        found, exclude)
+        if problems:
+            # Nothing changes on bad input: a typo must not look like a leaver.
+            raise file_refusal(problems, str(cfg.file))
         # Lines naming someone in [pairs] exclude (never paired) or a disabled account.
         excluded: set[int] = set()
         for row in file_rows:
             for email in (row.manager_email, row.report_email):
-                user = by_email.get(email) or found.get(email)
-                if user is not None and (email in exclude or user.email in exclude):
+                user = found[email]
+                if email in exclude or user.email in exclude:
                     excluded.add(row.line)
-                    continue
-                if user is None:
-                    problems.append(f"{cfg.file}:{row.line}: {email} is not a user in the "
-                                    "directory (by email address, alias or user principal "
-                                    "name). Fix the address or remove the line.")
                 elif not user.enabled:
                     # A leaver HR has not taken out of the file yet: their line is skipped,
                     # so their pair ends as a leaver's does with the directory as the
@@ -225,23 +228,9 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
                     warnings.append(f"{cfg.file}:{row.line}: {email}'s account is disabled, "
                                     "so this line is skipped (a leaver: their 1-2-1s end). "
                                     "Remove the line.")
-                elif not user.member:
-                    # Never paired, whichever the source (as the directory's guests): a
-                    # guest has no mailbox in this organisation, so no series can be
-                    # organised in their calendar or read back from it.
-                    problems.append(f"{cfg.file}:{row.line}: {email} is a guest account (no "
-                                    "mailbox in this organisation for a 1-2-1 series). "
-                                    "Remove the line.")
                 else:
                     by_email[email] = user
                     usable.setdefault(user.id, user)
-        if problems:
-            # Nothing changes on bad input: a typo must not look like a leaver.
-            shown = problems[:MAX_PROBLEMS]
-            if len(problems) > MAX_PROBLEMS:
-                shown.append(f"... and {len(problems) - MAX_PROBLEMS} more in {cfg.file} "
-                             "(fix these and run again to see the rest).")
-            raise PairsFileError("\n".join(shown))
         listed = bool(file_rows)
         file_rows = [row for row in file_rows if row.line not in excluded]
 

@@ -1,0 +1,140 @@
+"""An admin fixing a pairs file runs a command, reads its messages, fixes the file and runs
+again. Every problem the file has is told in that one run, each with its file:line and what
+to do: the addresses the directory does not know among them (looked up in the same batched
+requests as the rest), not only on the run after the file's other problems are fixed;
+and, for an address pasted from Outlook (``mailto:``, ``Name <address>``), the address to
+write. `onetoone doctor` checks the addresses too: its pairs file line passed a file naming
+nobody in the directory.
+
+The command line as an admin runs it, against the sandbox tenant."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from service.cli import cli
+from service.config import load_config
+from service.doctor import run_checks
+from service.sandbox import SandboxTenant
+from tests.cli_env import cli_env
+
+NOW = "2026-11-23T08:00:00Z"
+MIA, ROB, MAX, ZED, UNA = (f"{n}@contoso.example" for n in ("mia", "rob", "max", "zed", "una"))
+
+
+def _org() -> SandboxTenant:
+    t = SandboxTenant(seed="pairs-file-one-round")
+    t.add_user("Ceo Boss", "ceo@contoso.example", hire_date=date(2015, 1, 1))
+    mia = t.add_user("Mia Manager", MIA, manager="ceo@contoso.example",
+                     hire_date=date(2020, 1, 1))
+    t.add_user("Rob Report", ROB, manager=mia, hire_date=date(2021, 3, 1))
+    max_ = t.add_user("Max Lead", MAX, manager=mia, hire_date=date(2019, 1, 1))
+    t.add_user("Zed Junior", ZED, manager=max_, hire_date=date(2023, 1, 1))
+    t.add_user("Una Other", UNA, hire_date=date(2018, 1, 1))
+    t.add_user("Lee Leaver", "lee@contoso.example", manager=mia, enabled=False)
+    return t
+
+
+@pytest.fixture
+def pairs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """tmp_path/pairs.csv, the only source, over the sandbox tenant above (no database: the
+    commands here change nothing)."""
+    (tmp_path / "onetoone.toml").write_text(
+        '[pairs]\nsource = "file"\nfile = "pairs.csv"\n'
+        '[microsoft]\nsandbox_state = "sandbox.json"\n', encoding="utf-8")
+    _org().save(tmp_path / "sandbox.json")
+    cli_env(monkeypatch, tmp_path, 400)
+    return tmp_path / "pairs.csv"
+
+
+def _run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def _said(result: Result) -> str:
+    return " ".join(result.output.split())  # (as wrapped to the terminal's width)
+
+
+def test_structural_problems_and_unknown_addresses_are_told_together(pairs: Path) -> None:
+    """Duplicate rows, a self-manager, a cycle and addresses nobody in the directory has,
+    one of them on a line refused for another reason too: all said in the first run."""
+    pairs.write_text("manager,report\n"
+                     f"{MIA},{ROB}\n"
+                     f"{MIA},{ROB}\n"                      # 3: the same pair again
+                     f"{UNA},{UNA}\n"                      # 4: their own manager
+                     f"{MAX},{ZED}\n"                      # 5: a cycle over 5 and 6
+                     f"{ZED},{MAX}\n"
+                     f"{MIA},ann.typo@contoso.example\n"   # 7: nobody in the directory
+                     "bob.typo@contoso.example,bob.typo@contoso.example\n",  # 8: both
+                     encoding="utf-8")
+    for args in (("pairs", "--now", NOW), ("schedule", "--dry-run", "--now", NOW)):
+        said = _said(_run(*args))
+        expected = [f"{pairs}:3: the pair {MIA} -> {ROB} is already on line 2",
+                    f"{pairs}:4: {UNA} is paired with themself",
+                    f"{pairs}:5: management cycle over lines 5, 6",
+                    f"{pairs}:7: ann.typo@contoso.example is not a user in the directory",
+                    f"{pairs}:8: bob.typo@contoso.example is paired with themself",
+                    f"{pairs}:8: bob.typo@contoso.example is not a user in the directory"]
+        positions = [said.find(text) for text in expected]
+        assert -1 not in positions, (args, expected[positions.index(-1)], said)
+        assert positions == sorted(positions), said  # in file order
+        assert said.count("bob.typo@contoso.example is not a user") == 1, said
+
+
+def test_an_address_pasted_from_outlook_is_told_what_to_write(pairs: Path) -> None:
+    """A ``mailto:`` link or a ``Name <address>`` cell: the line, and the address alone."""
+    pairs.write_text("manager,report\n"
+                     f"{MIA},mailto:Rob@contoso.example\n"
+                     f'Mia Manager <{MIA}>,{ZED}\n'
+                     f'"Boss, Ceo <ceo@contoso.example>",{MAX}\n'
+                     f"{MIA},<{UNA}>\n", encoding="utf-8")
+    said = _said(_run("schedule", "--dry-run", "--now", NOW))
+    assert (f"{pairs}:2: report email 'mailto:Rob@contoso.example' is a mailto: link, not "
+            "an address. Write only the address: Rob@contoso.example.") in said, said
+    assert (f"{pairs}:3: manager email 'Mia Manager <{MIA}>' is a name with an address (as "
+            f"Outlook copies it). Write only the address: {MIA}.") in said, said
+    assert (f"{pairs}:4: manager email 'Boss, Ceo <ceo@contoso.example>' is a name with an "
+            "address (as Outlook copies it). Write only the address: "
+            "ceo@contoso.example.") in said, said
+    assert f"{pairs}:5: report email '<{UNA}>' is" in said and \
+        f"Write only the address: {UNA}." in said, said
+    assert "not a user in the directory" not in said and "not a valid email" not in said
+
+
+def test_doctor_checks_the_addresses_of_the_pairs_file(pairs: Path) -> None:
+    pairs.write_text(f"manager,report\n{MIA},{ROB}\n{MIA},nobody@contoso.example\n",
+                     encoding="utf-8")
+    line = next(x for x in _run("doctor").output.splitlines() if "pairs file:" in x)
+    assert line.startswith("✗ pairs file: "), line
+    assert f"{pairs}:3: nobody@contoso.example is not a user in the directory" in line
+
+    pairs.write_text(f"manager,report\n{MIA},{ROB}\n", encoding="utf-8")
+    line = next(x for x in _run("doctor").output.splitlines() if "pairs file:" in x)
+    assert line == f"✓ pairs file: {pairs}: 1 pairs, every address a user in the directory"
+
+    # A leaver's line is no problem of the file (each run skips it), but it is said.
+    pairs.write_text(f"manager,report\n{MIA},{ROB}\n{MIA},lee@contoso.example\n",
+                     encoding="utf-8")
+    line = next(x for x in _run("doctor").output.splitlines() if "pairs file:" in x)
+    assert line == (f"✓ pairs file: {pairs}: 2 pairs, every address a user in the directory; "
+                    "each run skips line 3, naming a disabled account (a leaver: remove the "
+                    "line)"), line
+
+
+def test_doctor_says_when_the_addresses_could_not_be_checked(
+        pairs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The look-up refused (the batch that asks for the users): the file still parses, and
+    the line says its addresses were not checked, and why, rather than passing them."""
+    pairs.write_text(f"manager,report\n{MIA},nobody@contoso.example\n", encoding="utf-8")
+    tenant = SandboxTenant.load(pairs.parent / "sandbox.json")
+    tenant.inject_fault("POST", r"^/\$batch$", 403, times=10)
+    monkeypatch.setattr("service.app.load_sandbox", lambda _settings, _now: tenant)
+    settings = load_config(None)  # (the onetoone.toml in the working folder)
+    check = next(c for c in asyncio.run(run_checks(settings)) if c.name == "pairs file")
+    assert check.detail.startswith(f"{pairs}: 1 pairs; its addresses were not checked "
+                                   "against the directory (the look-up failed: "), check
