@@ -22,6 +22,7 @@ from service.domain.status import (
     RebookStatus,
     SeriesStatus,
 )
+from service.domain.timezones import local_date
 
 
 def by_address(error: object, mailbox_id: str, email: str) -> str:
@@ -279,7 +280,12 @@ class PairingView:
     report: PersonRecord
     series: SeriesRecord | None
 
-    def calendar_failure(self, error: object, day: str = "") -> str:
+    def meeting(self, start: datetime, zone: str) -> str:
+        """A meeting of this pair as a run's lines name it: its day where the pair meets
+        (the series' zone), as `status` shows it; a Sydney 09:00 is the day before in UTC."""
+        return f"{self.manager.name} & {self.report.name} {local_date(start, zone)}"
+
+    def calendar_failure(self, error: object, day: object = "") -> str:
         """A failure reading or writing the manager's calendar for this pair (``day``: the
         meeting's, if one), as `tick` reports it: the pair and the mailbox by name (Graph's
         message names the mailbox by the directory id the request used, which tells an

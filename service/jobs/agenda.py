@@ -247,8 +247,7 @@ def _template_path(folder: Path | None) -> str:
 
 
 def _template_line(exc: BaseException) -> int | None:
-    """The template line a render error was raised on (Jinja rewrites the traceback so its
-    frames carry the template's file and line)."""
+    """The template line a render error was raised on (Jinja's rewritten traceback has it)."""
     tb, line = exc.__traceback__, None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename.endswith(".j2"):
@@ -368,7 +367,8 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
                     continue  # another replica wrote it between our read and our claim
                 if n:
                     reads = pair_reads(store, view.pairing.id)
-                label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
+                day = local_date(occ.start, series.time_zone)  # (where the pair meets)
+                label = f"{view.manager.name} & {view.report.name} {day}"
                 try:
                     outcome = await _write(ctx, view, occ, series.time_zone, bank, now,
                                            first, reads)
@@ -377,7 +377,7 @@ async def inject_agendas(ctx: JobContext, now: datetime) -> AgendaReport:
                      "shared": report.not_private}.get(outcome, []).append(label)
                     written.add(view.manager.id)
                 except ServiceError as exc:
-                    report.failed.append(view.calendar_failure(exc, f"{occ.start:%Y-%m-%d}"))
+                    report.failed.append(view.calendar_failure(exc, day))
                     log.error("agenda.failed", extra={"occurrence": occ.id,
                                                       "error": str(exc)})
                     if isinstance(exc, PermissionDenied):

@@ -36,6 +36,7 @@ from service.domain.readback import (
 from service.domain.records import OccurrenceRecord, PairingView, SeriesRecord
 from service.domain.retime import after_end, went_with_series
 from service.domain.status import ActionStatus, OccurrenceStatus, PairingStatus
+from service.domain.timezones import local_date
 from service.errors import NotFound, Sealed, ServiceError
 from service.graph.wire import mailbox_gone
 from service.jobs.absence_due import working_days_of
@@ -99,7 +100,7 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
                 postponed.append((occ, waits))
             continue
         series, view = context
-        label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
+        label = view.meeting(occ.start, series.time_zone)
         if not store.claim(view.pairing.id, ctx.worker_id, ctx.moved_on(now), LEASE):
             continue
         try:
@@ -123,7 +124,8 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
                 store.update_occurrence(occ.id, now, read_back_at=None)
                 log.warning("capture.mailbox_gone", extra={"occurrence": occ.id})
                 continue
-            report.failed.append(view.calendar_failure(exc, f"{occ.start:%Y-%m-%d}"))
+            report.failed.append(view.calendar_failure(
+                exc, local_date(occ.start, series.time_zone)))
             log.error("capture.failed", extra={"occurrence": occ.id, "error": str(exc)})
         finally:
             store.release(view.pairing.id, ctx.worker_id)

@@ -486,7 +486,7 @@ async def _rows(ctx: JobContext, series: Any, view: Any, lo: datetime, hi: datet
         if previous is not None and previous.status == OccurrenceStatus.WITHDRAWN:
             status = previous.status  # onetoone is cancelling it: its series ends
         if previous is None or previous.status != status:
-            label = f"{view.manager.name} & {view.report.name} {start:%Y-%m-%d}"
+            label = view.meeting(start, series.time_zone)
             changed.get(status, []).append(label)
         row = {"event_id": item.id, "original_start": original, "start": start, "end": end,
                "status": status}
@@ -517,8 +517,7 @@ async def _rows(ctx: JobContext, series: Any, view: Any, lo: datetime, hi: datet
         rows.append({"event_id": row.event_id, "original_start": original,
                      "start": row.start, "end": row.end,
                      "status": OccurrenceStatus.CANCELLED})
-        report.cancelled.append(f"{view.manager.name} & {view.report.name} "
-                                f"{row.start:%Y-%m-%d}")
+        report.cancelled.append(view.meeting(row.start, series.time_zone))
     return rows + await _unlisted_slots(ctx, series, view, lo, hi, seen, known, report, items)
 
 
@@ -568,7 +567,7 @@ async def _unlisted_slots(ctx: JobContext, series: Any, view: Any, lo: datetime,
         rows.append({"event_id": "", "original_start": start, "start": start,
                      "end": start + timedelta(minutes=series.minutes),
                      "status": OccurrenceStatus.CANCELLED})
-        report.cancelled.append(f"{view.manager.name} & {view.report.name} {start:%Y-%m-%d}")
+        report.cancelled.append(view.meeting(start, series.time_zone))
     return rows
 
 

@@ -88,7 +88,7 @@ async def queue_mail(ctx: JobContext, now: datetime) -> MailReport:
         if context is None:
             continue
         series, view = context
-        label = f"{view.manager.name} & {view.report.name} {occ.start:%Y-%m-%d}"
+        label = view.meeting(occ.start, series.time_zone)
         try:
             if occ.status == OccurrenceStatus.HELD:
                 if store.enqueue(summary_mail(ctx, view, occ, series.time_zone, now)):

@@ -34,8 +34,7 @@ class Missed:
 
     @property
     def label(self) -> str:
-        return (f"{self.view.manager.name} & {self.view.report.name} "
-                f"{self.occ.start:%Y-%m-%d}")
+        return self.view.meeting(self.occ.start, self.series.time_zone)
 
 
 _INTRO: dict[str, str] = {

@@ -1,0 +1,48 @@
+"""The lines a run prints name a meeting by its day where the pair meets (the series' zone),
+as `status` and the `moved:` lines do. A Sydney 1-2-1 at 09:00 is on the day before in UTC:
+named by the UTC date, "agenda written: Mia & Rob 2026-12-09" was a meeting of the 10th."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from service.app import job_context
+from service.jobs.tick import tick
+from service.store.db import make_engine
+from service.store.repo import Store
+from tests.integration.test_absence_moved_line_zone import _sydney_pair
+from tests.integration.test_absences import START, no_sleep, settings_at
+
+
+def test_agenda_and_read_back_lines_give_the_meetings_day_in_sydney(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'sydney.db'}"
+    settings = settings_at(tmp_path, db)
+    tenant = _sydney_pair()
+    lines: list[str] = []
+
+    async def run(now) -> None:
+        async with job_context(settings, now, sandbox=tenant,
+                               graph_options={"sleep": no_sleep}) as ctx:
+            report = await tick(ctx, now, sync=now == START)
+            if report.agenda:
+                lines.extend(report.agenda.injected)
+            if report.capture:
+                lines.extend(report.capture.held + report.capture.without_notes)
+
+    for step in range(0, 40):  # every 12 hours for 20 days
+        now = START + timedelta(hours=12 * step)
+        tenant.now = lambda now=now: now
+        asyncio.run(run(now))
+    store = Store(make_engine(db))
+    (view,) = store.views()
+    starts = [occ.start for occ in store.pairing_occurrences(view.pairing.id)]
+    sydney = {f"{s.astimezone(ZoneInfo('Australia/Sydney')):%Y-%m-%d}" for s in starts}
+    utc = {f"{s:%Y-%m-%d}" for s in starts}
+    assert sydney.isdisjoint(utc)  # (09:00-10:30 there: every meeting the day before in UTC)
+    assert len(lines) >= 2, lines  # an agenda written, a meeting read back
+    for line in lines:
+        assert line.startswith("Mia Boss & Rob Report "), line
+        assert line.rsplit(" ", 1)[1] in sydney, (line, sorted(sydney))
