@@ -47,12 +47,14 @@ def open_store(settings: Settings, *, create: bool = True) -> Store:
     empty table would hide a wrong folder or config."""
     if not create:
         refuse_missing(settings)
-    keep_private(settings.database.url)  # (a restored SQLite file keeps its old mode)
     engine = shared_engine(settings.database.url)
     if engine.url.get_backend_name() == "sqlite":
         upgrade(engine)
     else:
         check_schema(engine)
+    # (A restored SQLite file keeps its old mode. Once the file is known to be onetoone's:
+    # another program's, refused above, keeps the mode that program gave it.)
+    keep_private(settings.database.url)
     return Store(engine)
 
 

@@ -205,6 +205,7 @@ def _database(settings: Settings) -> Check:
     from service.store.db import (
         connect_hint,
         current_revision,
+        foreign_problem,
         head_revision,
         known_revision,
         make_engine,
@@ -224,12 +225,16 @@ def _database(settings: Settings) -> Check:
     try:
         engine = make_engine(url)
         current = current_revision(engine)
+        with engine.connect() as conn:
+            foreign = foreign_problem(conn, current)
     except Exception as exc:  # report any driver failure as a failed check
         if problem := sqlite_folder_problem(url):
             what, fix = problem
             return Check("database", False, f"cannot open the SQLite file: {what}", fix)
         return Check("database", False, f"cannot connect: {str(exc).splitlines()[0]}",
                      connect_hint(url))
+    if foreign is not None:
+        return Check("database", False, *foreign)
     head = head_revision()
     if not known_revision(current):
         return Check("database", False, f"schema {current}, written by a newer onetoone "

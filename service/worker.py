@@ -285,8 +285,9 @@ class Worker:
 def run_worker(settings: Settings, clock: Clock | None = None) -> None:
     """Block running the jobs until SIGTERM/SIGINT."""
     from service.health import serve
-    from service.store.db import single_worker
+    from service.store.db import refuse_foreign_url, single_worker
 
+    refuse_foreign_url(settings.database.url)  # (before its lock file is made beside it)
     with single_worker(settings.database.url):
         _run_worker(settings, clock, serve)
 

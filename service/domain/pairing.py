@@ -99,12 +99,10 @@ def _pick(specs: list[PairSpec]) -> tuple[PairSpec, list[tuple[PairSpec, str]]]:
     return winner, losers
 
 
-def _file_of(source: str) -> str:
-    """The name of the pairs file a stored pairing came from ("file /srv/pairs.csv:12" ->
-    "pairs.csv"): the reason may be mailed to the pair, who need no server's paths."""
-    if source.startswith("file "):
-        return PurePath(source.removeprefix("file ").rsplit(":", 1)[0]).name
-    return "the pairs file"
+def _file_name(path: str) -> str:
+    """The pairs file by its name ("/srv/pairs.csv" -> "pairs.csv"): the reason may be
+    mailed to the pair, who need no server's paths."""
+    return PurePath(path).name if path else "the pairs file"
 
 
 def _cadence_text(kind: str, minutes: int) -> str:
@@ -122,6 +120,7 @@ def reconcile(
     whole_directory: bool = True,
     still_here: AbstractSet[str] = frozenset(),
     excluded: AbstractSet[str] = frozenset(),
+    pairs_file: str = "",
 ) -> list[PairAction]:
     """The actions that bring the stored pairings in line with the sources.
 
@@ -133,6 +132,9 @@ def reconcile(
     of the group scope): the reason, which their pair is mailed, must not say they left.
     ``excluded``: of those, the ones in [pairs] exclude (with a pairs file alone, someone
     still here and not present was taken out of the file, unless excluded).
+    ``pairs_file``: the path of the pairs file read now, named as the file a pair it no
+    longer lists is no longer paired in (not the file the pair came from: [pairs] file may
+    have been pointed at a new one, and the old one still lists them).
 
     Deterministic: sorted by report email (report id when only the store knows the
     report), then pairing key.
@@ -217,7 +219,7 @@ def reconcile(
                 if not whole_directory and gone and not any(absent(i) for i in gone):
                     kind: ActionKind = "unpaired"
                     why = (f"{name(cur.manager_id)} and {name(report_id)} are no longer "
-                           f"paired in {_file_of(cur.source)}")
+                           f"paired in {_file_name(pairs_file)}")
                 elif absent(report_id):
                     kind, why = (("unpaired", out_of_scope(report_id))
                                  if report_id in still_here else

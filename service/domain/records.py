@@ -285,6 +285,13 @@ class PairingView:
         (the series' zone), as `status` shows it; a Sydney 09:00 is the day before in UTC."""
         return f"{self.manager.name} & {self.report.name} {local_date(start, zone)}"
 
+    def named(self, error: object) -> str:
+        """Graph's error text with either person's mailbox said by their address (see
+        `by_address`): a failure of the pair's booking is read in the run's output and,
+        kept as the pair's note, in `onetoone status`."""
+        return by_address(by_address(error, self.manager.id, self.manager.email),
+                          self.report.id, self.report.email)
+
     def calendar_failure(self, error: object, day: object = "") -> str:
         """A failure reading or writing the manager's calendar for this pair (``day``: the
         meeting's, if one), as `tick` reports it: the pair and the mailbox by name (Graph's

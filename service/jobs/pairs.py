@@ -336,7 +336,7 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
                 or everyone[i].upn in exclude}
     actions = reconcile(specs, current, present, policy, today, names=names,
                         whole_directory=use_directory, still_here=still_here,
-                        excluded=left_out)
+                        excluded=left_out, pairs_file=str(cfg.file) if use_file else "")
     recadenced = sum(1 for a in actions if a.kind == "recadence")
     if recadenced >= MANY_RECADENCES:
         # Usually a [policy] change: each of these series is ended (its meetings to come

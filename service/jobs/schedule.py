@@ -156,7 +156,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
                                           today_stands=reason != HOURS_REASON)
                     self.report.ended.append(f"{label}: {reason}")
             except ServiceError as exc:
-                self._fail(label, exc, pairing.key)
+                self._fail(label, exc, view)
             finally:
                 self.ctx.store.release(pairing.id, self.ctx.worker_id)
 
@@ -232,7 +232,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
             master = await self.ctx.graph.get_event(fresh.mailbox, fresh.event_id or "",
                                                     "recurrence")
         except ServiceError as exc:
-            self._fail(f"series {series.id}", exc, view.pairing.key)
+            self._fail(f"series {series.id}", exc, view)
             return  # extended by the next run, not blind now
         rec = master.recurrence if master is not None else None
         reach = outlook_range_end(rec) if rec is not None else None
@@ -254,7 +254,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
         except ServiceError as exc:
             # The intent is stored: this run's creation step (or the next run's) adopts or
             # retries it with the same transactionId.
-            self._fail(label, exc, view.pairing.key)
+            self._fail(label, exc, view)
             return
         store.activate_series(new.id, event_id=event.id, ical_uid=event.ical_uid,
                               now=self.now)

@@ -107,7 +107,7 @@ class SeriesCreation(SeriesFound):
                                       extra={"pairing": manager_views[0].pairing.key})
                         exc = ServiceError(f"unexpected error, logged: {exc!r}")
                     for v in manager_views:
-                        self._fail(f"{v.manager.name} & {v.report.name}", exc, v.pairing.key)
+                        self._fail(f"{v.manager.name} & {v.report.name}", exc, v)
                     return None
 
         reads = [asyncio.create_task(read(g)) for g in groups]  # started in this order
@@ -362,7 +362,7 @@ class SeriesCreation(SeriesFound):
                     label, group.tagged.get(view.pairing.key, []),
                     view.pairing.id in history, group.masters)
             except ServiceError as exc:
-                self._fail(label, exc, view.pairing.key)
+                self._fail(label, exc, view)
                 continue
             booked[view.manager.id].extend(occurrences)
             booked[view.report.id].extend(occurrences)
@@ -377,7 +377,7 @@ class SeriesCreation(SeriesFound):
                                                       if not s.id]))
             except ServiceError as exc:  # nothing stored: none of them is POSTed
                 for entry_view, *_entry, label in intents:
-                    self._fail(label, exc, entry_view.pairing.key)
+                    self._fail(label, exc, entry_view)
                 return done
             ready = []
             for view, report, series, label in intents:
@@ -552,7 +552,7 @@ class SeriesCreation(SeriesFound):
             payload = self.event_payload(series, view.manager, report, view.pairing)
             return await self.ctx.graph.create_event(view.manager.id, payload)
         except ServiceError as exc:
-            self._fail(label, exc, view.pairing.key)
+            self._fail(label, exc, view)
             return None
 
     def event_payload(self, series: SeriesRecord, manager: PersonRecord, report: PersonRecord,

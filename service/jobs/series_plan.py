@@ -506,7 +506,7 @@ class SchedulerBase(OrphanSteps):
         try:
             return await work(view)
         except ServiceError as exc:
-            self._fail(label, exc, view.pairing.key)
+            self._fail(label, exc, view)
             return False
         finally:
             store.release(view.pairing.id, self.ctx.worker_id)
@@ -560,11 +560,12 @@ class SchedulerBase(OrphanSteps):
         """The series' invite text (and why it moved, when it did)."""
         return intro_html(series, manager, report, moved_why)
 
-    def _fail(self, label: str, exc: Exception, pairing: str) -> None:
-        # The names are for the command's own output; the log names the pair by its key.
-        self.report.failed.append(f"{label}: {exc}")
-        self._failed_keys[pairing] = str(exc)
-        log.error("schedule.failed", extra={"pairing": pairing, "error": str(exc)})
+    def _fail(self, label: str, exc: Exception, view: PairingView) -> None:
+        # The names are for the command's own output (and the pair's note); the log names
+        # the pair by its key.
+        self.report.failed.append(f"{label}: {view.named(exc)}")
+        self._failed_keys[view.pairing.key] = view.named(exc)
+        log.error("schedule.failed", extra={"pairing": view.pairing.key, "error": str(exc)})
 
 
 def intro_html(series: SeriesRecord, manager: PersonRecord, report: PersonRecord,

@@ -11,7 +11,7 @@ import stat
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -135,7 +135,8 @@ def _write_ahead_log(cur: Any) -> None:
     timeout would, and then finds the file in WAL mode."""
     for _ in range(WAL_TRIES):
         try:
-            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+            if (str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal"
+                    and not _foreign_file(cur)):
                 cur.execute("PRAGMA journal_mode=WAL")
             return
         except sqlite3.OperationalError as exc:
@@ -143,6 +144,20 @@ def _write_ahead_log(cur: Any) -> None:
                 raise
             time.sleep(WAL_WAIT_SECONDS)
     cur.execute("PRAGMA journal_mode=WAL")  # (still locked after the busy timeout: said)
+
+
+def _foreign_file(cur: Any) -> bool:
+    """Whether the SQLite file holds another program's tables (`foreign_tables`): its journal
+    mode is that program's, and is left as it is (the file is refused when its schema is
+    read: `refuse_foreign`). Asked only of a file not in WAL mode yet: a new one, mostly."""
+    names = [row[0] for row in cur.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite^_%' "
+        "ESCAPE '^'")]
+    revision = None
+    if "alembic_version" in names:
+        row = cur.execute("SELECT version_num FROM alembic_version").fetchone()
+        revision = row[0] if row else None
+    return bool(foreign_tables(names, revision))
 
 
 def make_engine(url: str, *, named: str = "[database] url or ONETOONE_DATABASE_URL"
@@ -365,6 +380,70 @@ def newer_schema(url: str, revision: str) -> str:
             "the upgrade (see docs/admin/upgrading.md, 'Going back').")
 
 
+# The tables onetoone's first schema made, kept by every one since: a version table naming a
+# revision this onetoone does not know is a newer onetoone's only beside them (else it is
+# another program's own Alembic migrations').
+FIRST_TABLES = frozenset({"people", "pairings", "series", "occurrences"})
+
+
+def foreign_tables(names: Collection[str], revision: str | None) -> list[str]:
+    """The tables of a database that is another program's, given its tables and the
+    revision in its version table: none when it is onetoone's, or holds no table (a new
+    file or database, or one whose every migration was undone)."""
+    if not set(names) - {"alembic_version"}:
+        return []
+    if revision is not None and (known_revision(revision) or set(names) >= FIRST_TABLES):
+        return []
+    return sorted(names)
+
+
+def foreign_problem(conn: Connection, revision: str | None) -> tuple[str, str] | None:
+    """What is wrong, and what to do, when the database ``conn`` is on holds another
+    program's tables (None when it is onetoone's or empty). ``revision``: its version
+    table's, as read. A mistyped path or URL would otherwise have onetoone's tables written
+    in beside that program's, and a SQLite file turned to WAL mode under it."""
+    if revision is not None and known_revision(revision):
+        return None  # (ours, as on every open but the first: nothing more to read)
+    inspector = inspect(conn)
+    tables = foreign_tables(inspector.get_table_names(), revision)
+    if not tables:
+        return None
+    shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+    url = str(conn.engine.url)
+    path = sqlite_path(url)
+    if path is not None:
+        where = f"The SQLite file {path.absolute()}"
+        new = "a file not there yet to start a new one"
+    else:
+        where = (f"The database at {_redact(url)} (schema "
+                 f"{inspector.default_schema_name or 'default'})")
+        new = "a new, empty database to start one (then run `onetoone db upgrade` once)"
+    return (f"{where} is not a onetoone database: it holds another program's tables "
+            f"({shown}) and no onetoone schema",
+            f"Check [database] url (or ONETOONE_DATABASE_URL): point it at onetoone's own "
+            f"database, or at {new}.")
+
+
+def refuse_foreign(conn: Connection, revision: str | None) -> None:
+    """Raise StoreError when the database holds another program's tables (`foreign_problem`)."""
+    problem = foreign_problem(conn, revision)
+    if problem is not None:
+        what, fix = problem
+        raise StoreError(f"{what}. Nothing was changed in it. {fix}")
+
+
+def refuse_foreign_url(url: str) -> None:
+    """`refuse_foreign` for the database at ``url``, before a worker starts on it (its runs
+    would each fail on it, for ever). One that cannot be reached now is left to the runs,
+    which say so and try again."""
+    engine = shared_engine(url)
+    try:
+        with engine.connect() as conn:
+            refuse_foreign(conn, MigrationContext.configure(conn).get_current_revision())
+    except SQLAlchemyError:
+        return
+
+
 # The advisory lock `db upgrade` holds on PostgreSQL (any fixed 64-bit number: "onetoone").
 UPGRADE_LOCK = int.from_bytes(b"onetoone", "big") & 0x7FFF_FFFF_FFFF_FFFF
 
@@ -407,6 +486,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
                              {"key": UPGRADE_LOCK})
             # Read under the lock: what this run found, not what another one was changing.
             before = MigrationContext.configure(conn).get_current_revision()
+            refuse_foreign(conn, before)
             if not known_revision(before):
                 assert before is not None
                 raise StoreError(newer_schema(str(engine.url), before))
@@ -425,7 +505,10 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
 def check_schema(engine: Engine) -> None:
     """Raise StoreError unless the database is at the newest revision."""
     try:
-        current = current_revision(engine)
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+            # (Before "run db upgrade", which would write into it.)
+            refuse_foreign(conn, current)
     except SQLAlchemyError as exc:
         url = str(engine.url)
         raise StoreError(sqlite_open_error(url) or (

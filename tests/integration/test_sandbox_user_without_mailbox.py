@@ -87,3 +87,20 @@ def test_a_tick_pairs_them_by_upn_and_names_the_pair_it_cannot_book(
     (failed,) = result.schedule.failed
     assert failed.startswith("Nom Boss & Kid Report: ") and "Exchange Online" in failed
     assert "Max Lead & Zed Junior" in result.schedule.created  # the rest carried on
+
+
+def test_the_pair_it_cannot_book_names_the_mailbox_by_address_not_directory_id(
+        tmp_path: Path, settings_for) -> None:
+    """Graph's 404 quotes the path, which names the manager's mailbox by the directory id
+    the request used; the run's line and the pair's note in `onetoone status` said only
+    that id ("mailbox bdf03f9d-… was not found"), which tells an admin nothing."""
+    tenant = tenant_from_file(tmp_path)
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    nom_id = tenant.find_user(NOM)["id"]
+    (failed,) = run(settings_for(url), tenant, NOW).schedule.failed
+    assert failed.startswith("Nom Boss & Kid Report: ")
+    assert f"mailbox {NOM} was not found" in failed, failed
+    assert nom_id.lower() not in failed.lower(), failed
+    (kid,) = [v for v in Store(make_engine(url)).views() if v.report.email == "kid@contoso.example"]
+    assert f"mailbox {NOM} was not found" in kid.pairing.note, kid.pairing.note
+    assert nom_id.lower() not in kid.pairing.note.lower()

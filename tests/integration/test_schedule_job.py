@@ -457,6 +457,22 @@ def test_a_pair_taken_out_of_the_pairs_file_ends_saying_so(db_url, settings_for,
     assert ended.reason == "Mia Manager and Rob Report are no longer paired in " + csv.name
 
 
+def test_a_pair_a_new_pairs_file_leaves_out_is_said_dropped_by_that_file(
+        db_url, settings_for, tmp_path: Path) -> None:
+    """[pairs] file pointed at a new file that does not list a pair: the reason (which the
+    pair may be mailed) names the new file, the one they are no longer paired in, not the
+    old one, which still lists them."""
+    tenant, _csv, settings = scheduled_from_a_file(db_url, settings_for, tmp_path)
+    new = tmp_path / "pairs-2027.csv"
+    new.write_text("mia@contoso.example,nia@contoso.example\n")
+    settings = file_settings(db_url, settings_for, new)
+    result = run(settings, tenant, NOW + timedelta(hours=1))
+    assert result.failed_steps == []
+    (ended,) = [a for a in result.pairs.actions if a.kind not in ("keep",)]
+    assert ended.kind == "unpaired"
+    assert ended.reason == "Mia Manager and Rob Report are no longer paired in pairs-2027.csv"
+
+
 def test_free_busy_is_asked_through_the_managers_mailbox_id(settings) -> None:
     """getSchedule is addressed as every other call to the manager's mailbox is, by id:
     Graph documents /users/{id | userPrincipalName} (a mail address that is not the UPN is
