@@ -57,6 +57,10 @@ SETTLE_AFTER = timedelta(minutes=15)  # Sent Items may lag a little behind a sen
 # Asking for topics in a meeting's last hours is noise (a worker back after an outage, a
 # meeting booked for tomorrow): no prep mail then.
 PREP_LAST_CALL = timedelta(hours=12)
+# Mail about the pair's meetings to come: a prep mail asks for topics for one, a rebooking
+# offer (or its fresh times) books one. Neither means anything once the pair has ended or
+# its series was deleted; a summary, a reminder or an answer to a pick still does.
+FOR_MEETINGS_TO_COME = ("prep", "rebook_offer", "rebook_reoffer")
 
 
 @dataclass
@@ -293,19 +297,21 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
     views = store.active_views(row.pairing_id for row in pending
                                if _replied(ctx, row))
     gone = store.leavers_of_ended(row.pairing_id for row in pending)
-    pairs = store.pairing_statuses(row.pairing_id for row in pending if row.kind == "prep")
+    pairs = store.pairing_statuses(row.pairing_id for row in pending
+                                   if row.kind in FOR_MEETINGS_TO_COME)
     for n, row in enumerate(pending):
         if left := [p for p in gone.get(row.pairing_id, ()) if row.reaches(p)]:
             _hold_back(ctx, row, left)
             continue
-        if row.kind == "prep" and pairs.get(row.pairing_id) != PairingStatus.ACTIVE:
-            _hold_back_prep(ctx, row, pairs.get(row.pairing_id))
+        needs_pair = row.kind in FOR_MEETINGS_TO_COME
+        if needs_pair and pairs.get(row.pairing_id) != PairingStatus.ACTIVE:
+            _hold_back_unpaired(ctx, row, pairs.get(row.pairing_id))
             continue
         if sent[row.mailbox] >= per_minute:
             report.deferred += 1  # Exchange's per-mailbox sending rate: next run
             continue
         claim = ctx.moved_on(now)
-        if not store.claim_mail(row.id, claim, pair_active=row.kind == "prep"):
+        if not store.claim_mail(row.id, claim, pair_active=needs_pair):
             continue  # another worker has it (or ended its pair since: held back next run)
         sent[row.mailbox] += 1
         payload = mail_message(subject=row.subject, body_html=row.body_html,
@@ -367,13 +373,16 @@ def _hold_back(ctx: JobContext, row: MailRecord, left: list[PersonRecord]) -> No
         log.info("mail.held_back", extra={"key": row.key, "kind": row.kind})
 
 
-def _hold_back_prep(ctx: JobContext, row: MailRecord, status: str | None) -> None:
-    """A prep mail whose pair is no longer active: it asks the report for topics for a
-    meeting that will not take place (the pair ended when the report moved or someone left,
-    or its series was deleted in Outlook). A summary of a meeting held still goes."""
+def _hold_back_unpaired(ctx: JobContext, row: MailRecord, status: str | None) -> None:
+    """A mail about a meeting to come (``FOR_MEETINGS_TO_COME``) whose pair is no longer
+    active (the pair ended when the report moved or someone left, or its series was deleted
+    in Outlook): a prep mail would ask for topics for a meeting that will not take place, an
+    offer would offer times for a pair that no longer meets (a pick is only answered "not
+    booked"). A summary of a meeting held still goes."""
     why = ("the pair ended" if status == PairingStatus.ENDED
            else f"the pair is no longer scheduled ({status or 'gone'})")
-    if ctx.store.hold_back_mail(row.id, f"not sent: {why} before the meeting it asks about"):
+    what = "the meeting it asks about" if row.kind == "prep" else "the offer went"
+    if ctx.store.hold_back_mail(row.id, f"not sent: {why} before {what}"):
         log.info("mail.held_back", extra={"key": row.key, "kind": row.kind})
 
 
