@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from service.domain.prep import wants_prep, why_not_now
 from service.domain.records import (
     MailRecord,
     OccurrenceRecord,
@@ -30,8 +31,6 @@ from service.domain.records import (
 )
 from service.domain.series import meetings
 from service.domain.status import (
-    AbsenceState,
-    AgendaState,
     OccurrenceStatus,
     OutboxStatus,
     PairingStatus,
@@ -57,6 +56,10 @@ SETTLE_AFTER = timedelta(minutes=15)  # Sent Items may lag a little behind a sen
 # Asking for topics in a meeting's last hours is noise (a worker back after an outage, a
 # meeting booked for tomorrow): no prep mail then.
 PREP_LAST_CALL = timedelta(hours=12)
+# Mail about the pair's meetings to come: a prep mail asks for topics for one, a rebooking
+# offer (or its fresh times) books one. Neither means anything once the pair has ended or
+# its series was deleted; a summary, a reminder or an answer to a pick still does.
+FOR_MEETINGS_TO_COME = ("prep", "rebook_offer", "rebook_reoffer")
 
 
 @dataclass
@@ -102,17 +105,18 @@ async def queue_mail(ctx: JobContext, now: datetime) -> MailReport:
     return report
 
 
-def _wants_prep(occ: OccurrenceRecord) -> bool:
-    """A stored meeting that is on, and whose people are not away for it."""
-    return (occ.status in (OccurrenceStatus.SCHEDULED, OccurrenceStatus.MOVED)
-            and occ.agenda_state != AgendaState.SKIPPED
-            and occ.absence_state not in (AbsenceState.SKIPPED, AbsenceState.NO_SLOT))
-
-
 def prep_key(pairing_id: int, slot: datetime) -> str:
     """A prep mail's outbox key: the pair and the meeting's slot in its pattern, in UTC (the
     same before and after the meeting is stored or moved)."""
     return f"prep:{pairing_id}:{slot:%Y%m%dT%H%M}"
+
+
+def prep_slot(key: str) -> datetime | None:
+    """The slot a ``prep_key`` names (None: an earlier version's key, "<occurrence>:prep")."""
+    try:
+        return datetime.strptime(key.split(":")[-1], "%Y%m%dT%H%M").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -140,9 +144,11 @@ class PrepDue:
         return self.stored is not None and self.stored.absence_checked_at is not None
 
 
-def preps_due(ctx: JobContext, now: datetime) -> list[PrepDue]:
+def preps_due(ctx: JobContext, now: datetime, *, queued_too: bool = False
+              ) -> list[PrepDue]:
     """The prep mails due now, [mail] prep_working_days before each meeting (the manager's
-    working days and zone, as for the agenda's lead time), and not queued yet.
+    working days and zone, as for the agenda's lead time), and not queued yet (with
+    ``queued_too``, queued or not: where a queued one's meeting is now, if it is still due).
 
     That is usually before the meeting is stored (the sync lists a series' meetings when
     their agenda falls due), so the series' pattern says when it is, and a stored meeting
@@ -172,7 +178,7 @@ def preps_due(ctx: JobContext, now: datetime) -> list[PrepDue]:
         days = frozenset(working_days or (0, 1, 2, 3, 4))
         for meeting in meetings(several, stored_of.get(pid, []), lo, hi):
             occ = meeting.stored
-            if not lo <= meeting.start < hi or (occ is not None and not _wants_prep(occ)):
+            if not lo <= meeting.start < hi or (occ is not None and not wants_prep(occ)):
                 continue
             if now < agenda_due_at(meeting.start.astimezone(ZoneInfo(zone)),
                                    cfg.prep_working_days, days):
@@ -183,6 +189,8 @@ def preps_due(ctx: JobContext, now: datetime) -> list[PrepDue]:
             # (an earlier version keyed it by the stored meeting)
             due.append(PrepDue(pid, meeting.start, meeting.end, occ, several[-1],
                                prep_key(pid, slot), f"{occ.id}:prep" if occ else None))
+    if queued_too:
+        return due
     queued = store.mail_keys(k for p in due for k in (p.key, p.old_key) if k is not None)
     due = [p for p in due if not queued.intersection((p.key, p.old_key))]
     if not due:
@@ -293,19 +301,27 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
     views = store.active_views(row.pairing_id for row in pending
                                if _replied(ctx, row))
     gone = store.leavers_of_ended(row.pairing_id for row in pending)
-    pairs = store.pairing_statuses(row.pairing_id for row in pending if row.kind == "prep")
+    pairs = store.pairing_statuses(row.pairing_id for row in pending
+                                   if row.kind in FOR_MEETINGS_TO_COME)
+    earlier = [row for row in pending if row.kind == "prep" and row.created_at < now
+               and pairs.get(row.pairing_id) == PairingStatus.ACTIVE]
+    rechecked = _recheck_preps(ctx, earlier, now) if earlier else {}
     for n, row in enumerate(pending):
         if left := [p for p in gone.get(row.pairing_id, ()) if row.reaches(p)]:
             _hold_back(ctx, row, left)
             continue
-        if row.kind == "prep" and pairs.get(row.pairing_id) != PairingStatus.ACTIVE:
-            _hold_back_prep(ctx, row, pairs.get(row.pairing_id))
+        needs_pair = row.kind in FOR_MEETINGS_TO_COME
+        if needs_pair and pairs.get(row.pairing_id) != PairingStatus.ACTIVE:
+            _hold_back_unpaired(ctx, row, pairs.get(row.pairing_id))
             continue
+        if (fits := rechecked.get(row.id, row)) is None:
+            continue  # its meeting was called off or moved since it was queued
+        row = fits
         if sent[row.mailbox] >= per_minute:
             report.deferred += 1  # Exchange's per-mailbox sending rate: next run
             continue
         claim = ctx.moved_on(now)
-        if not store.claim_mail(row.id, claim, pair_active=row.kind == "prep"):
+        if not store.claim_mail(row.id, claim, pair_active=needs_pair):
             continue  # another worker has it (or ended its pair since: held back next run)
         sent[row.mailbox] += 1
         payload = mail_message(subject=row.subject, body_html=row.body_html,
@@ -355,6 +371,48 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
     return report
 
 
+def _recheck_preps(ctx: JobContext, rows: list[MailRecord], now: datetime
+                   ) -> dict[int, MailRecord | None]:
+    """Prep mails queued in an earlier run and still pending (its send deferred or refused:
+    throttled, not signed in, Graph unreachable) against their meetings as stored now, by
+    mail id: the mail to send, or None. Since it was queued the meeting may have been
+    cancelled or deleted, declined by the report, or moved by the manager. Still due by
+    ``preps_due``'s rules: it goes, re-worded if the meeting is on another day or time now.
+    Called off, or too close: held back, saying why. Moved to a day whose mail is not due
+    yet: taken out of the outbox (still pending, never sent), to be queued again when due,
+    naming that day, as any prep mail is."""
+    store = ctx.store
+    due = {p.key: p for p in preps_due(ctx, now, queued_too=True)}
+    views = store.active_views(row.pairing_id for row in rows if row.key in due)
+    gone = [row for row in rows if row.key not in due]
+    by_id = store.occurrences_by_id(r.occurrence_id for r in gone if r.occurrence_id)
+    by_slot = {(pid, occ.original_start): occ for pid, several in store.pairing_occurrences_of(
+        (r.pairing_id for r in gone), ending_after=now - LOOKBACK).items() for occ in several}
+    out: dict[int, MailRecord | None] = {}
+    for row in rows:
+        if (slot := prep_slot(row.key)) is None:
+            continue  # an earlier version's key: left as it was
+        if (p := due.get(row.key)) is not None and row.pairing_id in views:
+            fresh = prep_mail(ctx, views[row.pairing_id], p.start,
+                              p.stored.id if p.stored else None, p.series.time_zone, row.key,
+                              now)
+            if (fresh.subject, fresh.body_html) == (row.subject, row.body_html):
+                continue
+            out[row.id] = store.reword_mail(row.id, fresh.subject, fresh.body_html,
+                                            fresh.occurrence_id)
+            continue
+        occ = (by_id.get(row.occurrence_id) if row.occurrence_id
+               else by_slot.get((row.pairing_id, slot)))
+        out[row.id] = None
+        why = why_not_now(occ, slot, now, PREP_LAST_CALL)
+        if why is None:
+            if store.release_mail(row.id):
+                log.info("mail.requeued", extra={"key": row.key, "kind": row.kind})
+        elif store.hold_back_mail(row.id, f"not sent: {why} since it was queued"):
+            log.info("mail.held_back", extra={"key": row.key, "kind": row.kind})
+    return out
+
+
 def _hold_back(ctx: JobContext, row: MailRecord, left: list[PersonRecord]) -> None:
     """A mail about a pair that has ended, from or to someone who has left since (disabled,
     deleted, out of scope): not sent. A leaver's mailbox outlives their account and is often
@@ -367,13 +425,16 @@ def _hold_back(ctx: JobContext, row: MailRecord, left: list[PersonRecord]) -> No
         log.info("mail.held_back", extra={"key": row.key, "kind": row.kind})
 
 
-def _hold_back_prep(ctx: JobContext, row: MailRecord, status: str | None) -> None:
-    """A prep mail whose pair is no longer active: it asks the report for topics for a
-    meeting that will not take place (the pair ended when the report moved or someone left,
-    or its series was deleted in Outlook). A summary of a meeting held still goes."""
+def _hold_back_unpaired(ctx: JobContext, row: MailRecord, status: str | None) -> None:
+    """A mail about a meeting to come (``FOR_MEETINGS_TO_COME``) whose pair is no longer
+    active (the pair ended when the report moved or someone left, or its series was deleted
+    in Outlook): a prep mail would ask for topics for a meeting that will not take place, an
+    offer would offer times for a pair that no longer meets (a pick is only answered "not
+    booked"). A summary of a meeting held still goes."""
     why = ("the pair ended" if status == PairingStatus.ENDED
            else f"the pair is no longer scheduled ({status or 'gone'})")
-    if ctx.store.hold_back_mail(row.id, f"not sent: {why} before the meeting it asks about"):
+    what = "the meeting it asks about" if row.kind == "prep" else "the offer went"
+    if ctx.store.hold_back_mail(row.id, f"not sent: {why} before {what}"):
         log.info("mail.held_back", extra={"key": row.key, "kind": row.kind})
 
 

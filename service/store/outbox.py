@@ -176,6 +176,27 @@ class OutboxRepository(Repository):
                 .values(status=OutboxStatus.SUPPRESSED, last_error=note))
             return result.rowcount == 1  # type: ignore[attr-defined]
 
+    def reword_mail(self, mail_id: int, subject: str, body_html: str,
+                    occurrence_id: int | None) -> MailRecord | None:
+        """A pending mail's words replaced (its meeting moved since it was queued),
+        atomically: only while no worker has claimed it. The mail as it is now, or None."""
+        with self.session() as s, s.begin():
+            result = s.execute(update(OutboxRow).where(
+                OutboxRow.id == mail_id, OutboxRow.status == OutboxStatus.PENDING)
+                .values(subject=subject, body_html=body_html, occurrence_id=occurrence_id))
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            return convert.mail(s.get_one(OutboxRow, mail_id))
+
+    def release_mail(self, mail_id: int) -> bool:
+        """Take a pending mail out of the outbox, so that it can be queued again as it will be
+        then (its meeting moved to a day its mail is not due for yet), atomically: only while
+        no worker has claimed it, so one never sent is never sent twice. Whether it was."""
+        with self.session() as s, s.begin():
+            result = s.execute(delete(OutboxRow).where(
+                OutboxRow.id == mail_id, OutboxRow.status == OutboxStatus.PENDING))
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
     def settle_by_hand(self, mail_id: int, status: str, now: datetime, note: str
                        ) -> MailRecord:
         """An operator's decision on a failed or unconfirmed mail: send it again ('pending')
