@@ -116,10 +116,11 @@ def doctor(obj: Ctx) -> None:
     checks = asyncio.run(run_checks(obj.settings))
     ok = True
     for check in checks:
-        mark = "[green]✓[/green]" if check.ok else "[red]✗[/red]"
+        mark = ("[red]✗[/red]" if not check.ok else "[yellow]![/yellow]" if check.warn
+                else "[green]✓[/green]")
         console.print(f"{mark} " + escape(f"{check.name}: {check.detail}"), highlight=False)
-        if not check.ok:
-            ok = False
+        ok = ok and check.ok
+        if not check.ok or check.warn:
             console.print("    fix: " + escape(check.fix), highlight=False)
     sys.exit(0 if ok else 1)
 

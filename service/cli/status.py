@@ -62,7 +62,8 @@ def status(obj: Ctx, now_text: str | None) -> None:
     for s in store.all_live_series():
         if s.status in MEETING_SERIES:
             meeting_series.setdefault(s.pairing_id, []).append(s)
-    for view in store.views():
+    views = store.views()
+    for view in views:
         zone = _zone(view.series)
         occs = _standing(store, view.pairing.id)
         held = [o for o in occs if o.status == OccurrenceStatus.HELD and o.start <= now]
@@ -151,6 +152,26 @@ def status(obj: Ctx, now_text: str | None) -> None:
     if problems:
         console.print("Settle them with `onetoone mail resend ID` or `onetoone mail "
                       "mark-sent ID` (see `onetoone mail --help`).")
+    for line in _holiday_zones(obj.settings, views):
+        console.print("[yellow]warning:[/yellow] " + escape(line), highlight=False)
+
+
+def _holiday_zones(settings: Any, views: list[Any]) -> list[str]:
+    """People whose mailbox time zone (as stored) is outside the country of the holidays
+    they get, as `onetoone doctor` says it. Status reads no directory: members of a
+    [holidays.groups] group are counted as the default's, and the line says so."""
+    from service.domain.holiday_zones import FIX, outside_zones, zone_table
+    from service.store.files import zone_tables
+
+    cfg = settings.holidays
+    people = {p.id: p for v in views if v.pairing.status == PairingStatus.ACTIVE
+              for p in (v.manager, v.report)}
+    found = outside_zones(((cfg.code_for(p.email), p.time_zone) for p in people.values()),
+                          zone_table(zone_tables()))
+    unsure = (" (unless a [holidays.groups] group holds them: status reads no group, "
+              "`onetoone doctor` does)" if cfg.groups else "")
+    return [f"{o.words()}{unsure if o.code == cfg.default_code else ''}. {FIX}"
+            for o in found]
 
 
 def _zone(series: Any) -> ZoneInfo:

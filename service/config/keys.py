@@ -263,7 +263,8 @@ KEYS: tuple[Key, ...] = (
     # [holidays]
     Key("holidays", "country", "str", "GB",
         "Public holidays that 1-2-1s are moved off: the country code (ISO 3166, e.g. GB, US, "
-        "DE) of everyone without a group or person override below."),
+        "DE) of everyone without a group or person override below. `onetoone doctor` and "
+        "`status` warn of people whose mailbox time zone is in another country."),
     Key("holidays", "subdivision", "str", "ENG",
         "Region of that country whose holidays apply (e.g. ENG, SCT, WLS, NIR for GB; NY for "
         "US). Empty: the country's national holidays only."),

@@ -343,3 +343,12 @@ def local_minute(moment: datetime, zone: str) -> str:
     """``moment`` as its day and time in ``zone`` (an IANA name), the zone named: a line an
     admin reads gives a meeting where its series is, as ``status`` does."""
     return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}"
+
+
+def windows_zones(iana: str) -> tuple[str, ...]:
+    """When ``iana`` is the zone a Windows name becomes (``to_iana``: "W. Europe Standard
+    Time" is stored as Europe/Berlin, for Amsterdam and Rome too), every IANA zone that name
+    stands for; () for any other zone. Who is where can be told no finer than that."""
+    text = iana.strip().lower()
+    return tuple(dict.fromkeys(z for w, zone in WINDOWS_TO_IANA.items() if zone.lower() == text
+                               for z in (zone, *_MORE_IANA.get(w, ()))))

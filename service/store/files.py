@@ -99,3 +99,18 @@ def _not_utf8(data: bytes, path: str) -> str:
     if more:
         messages.append(f"... and {more} more lines that are not UTF-8 in {path}.")
     return "\n".join(messages)
+
+
+def zone_tables() -> list[str]:
+    """The text of tzdata's zone -> country tables (``zone1970.tab``, ``zone.tab``); [] when
+    the tzdata package is missing, so a check that needs them says nothing."""
+    from importlib import resources
+
+    texts = []
+    for name in ("zone1970.tab", "zone.tab"):
+        try:
+            texts.append(resources.files("tzdata").joinpath("zoneinfo", name).read_text(
+                encoding="utf-8"))
+        except (ModuleNotFoundError, OSError):
+            continue
+    return texts
