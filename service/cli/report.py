@@ -7,6 +7,7 @@ The files they write hold personal data: owner-only (0600), in a folder the admi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,15 +23,15 @@ from service.errors import ServiceError
 NOW_HELP = "As of this ISO-8601 instant (default: now)."
 
 
-def _period(now: datetime, start: date | None, end: date | None) -> Any:
-    """--from/--to as a Period: --to defaults to tomorrow (today included), --from to six
-    months before --to."""
-    from datetime import timedelta
-
+def _period(now: datetime, start: date | None, end: date | None, zones: Iterable[str]
+            ) -> Any:
+    """--from/--to as a Period: --to defaults to the day after today where it is latest
+    among the pairs' ``zones`` (today included wherever they meet), --from to six months
+    before --to."""
     from service.domain.cadence import add_months
-    from service.domain.insight import Period
+    from service.domain.insight import Period, through_today
 
-    end = end or now.date() + timedelta(days=1)
+    end = end or through_today(now, zones)
     start = start or add_months(end, -6)
     if start >= end:
         raise ServiceError(f"--from {start} is not before --to {end}: nothing to report.")
@@ -50,7 +51,8 @@ def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dat
 @click.option("--from", "start", callback=_day, metavar="DATE",
               help="First day (YYYY-MM-DD; default: six months before --to).")
 @click.option("--to", "end", callback=_day, metavar="DATE",
-              help="Day after the last (YYYY-MM-DD, not included; default: tomorrow).")
+              help="Day after the last (YYYY-MM-DD, not included; default: tomorrow "
+                   "where it is latest among the pairs, so today is in everywhere).")
 @click.option("--out", "out", type=click.Path(file_okay=False), default="onetoone-report",
               show_default=True, help="Folder to write into (created owner-only).")
 @click.option("--force", is_flag=True,
@@ -68,13 +70,15 @@ def report_cmd(obj: Ctx, start: date | None, end: date | None, out: str, force: 
     command created (or found empty) is written again without --force."""
     from service.app import open_store
     from service.cli.outfiles import check_folder, kept_files, mark
+    from service.domain.insight import pair_zone
     from service.insight.report import build, render_files
     from service.store.insight import InsightReader, write_private
 
     now = obj.now(now_text)
-    period = _period(now, start, end)
     store = open_store(obj.settings, create=False)  # (it only reads)
-    histories = InsightReader(store.engine).histories(store.views())
+    views = store.views()
+    period = _period(now, start, end, {pair_zone(v) for v in views})
+    histories = InsightReader(store.engine).histories(views)
     report = build(histories, period, obj.settings.report.min_group_size)
     files = render_files(report, fmt, f"{now:%Y-%m-%d %H:%M} UTC")
     folder = Path(out)

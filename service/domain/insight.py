@@ -103,6 +103,15 @@ class Period:
         return out
 
 
+def through_today(now: datetime, zones: Iterable[str]) -> date:
+    """The day after today where it is latest among ``zones`` (the pairs', ``pair_zone``):
+    a period ending there holds today everywhere they meet, as each pair's days are counted
+    where it meets (on a Sydney morning UTC is still on yesterday). UTC's with no zone."""
+    today = max((now.astimezone(ZoneInfo(zone)).date() for zone in zones),
+                default=now.astimezone(UTC).date())
+    return today + timedelta(days=1)
+
+
 def pair_zone(view: PairingView, fallback: str | None = None) -> str:
     """The zone a pair's days are counted in: its series' (where its meetings are dated,
     and the actions and topics raised for them), else ``fallback`` when given (a record

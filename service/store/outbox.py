@@ -23,11 +23,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from service.domain.records import MailRecord, OccurrenceRecord
-from service.domain.status import OccurrenceStatus, OutboxStatus, PairingStatus
+from service.domain.status import OccurrenceStatus, OutboxStatus, PairingStatus, RebookStatus
 from service.errors import StoreError
 from service.store import convert
 from service.store.base import Repository, chunks
-from service.store.models import OccurrenceRow, OutboxRow, PairingRow
+from service.store.models import OccurrenceRow, OutboxRow, PairingRow, RebookRow
 from service.store.privacy import not_sealed
 
 
@@ -175,6 +175,27 @@ class OutboxRepository(Repository):
                 OutboxRow.id == mail_id, OutboxRow.status == OutboxStatus.PENDING)
                 .values(status=OutboxStatus.SUPPRESSED, last_error=note))
             return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def take_back_offer(self, mail_id: int, rebook_id: int, token: str, now: datetime, *,
+                        note: str | None = None, body_html: str | None = None) -> bool:
+        """A pending mail carrying an open offer's links, its pair ended: held back (``note``)
+        or re-worded without them (``body_html``), and the offer closed (expired), in one
+        transaction. A crash leaves both or neither; nothing can be picked from links never
+        sent, and an open offer would keep its manager's Sent Items read until it lapsed.
+        Only while no worker has claimed the mail; whether it was changed."""
+        values = ({"status": OutboxStatus.SUPPRESSED, "last_error": note} if note is not None
+                  else {"body_html": body_html})
+        with self.session() as s, s.begin():
+            result = s.execute(update(OutboxRow).where(
+                OutboxRow.id == mail_id, OutboxRow.status == OutboxStatus.PENDING)
+                .values(**values))
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            s.execute(update(RebookRow).where(
+                RebookRow.id == rebook_id, RebookRow.token == token,
+                RebookRow.status == RebookStatus.OFFERED, RebookRow.booked_index.is_(None))
+                .values(status=RebookStatus.EXPIRED, updated_at=now))
+            return True
 
     def reword_mail(self, mail_id: int, subject: str, body_html: str,
                     occurrence_id: int | None) -> MailRecord | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from service.domain.insight import Period, pair_figures
+from service.domain.insight import Period, pair_figures, through_today
 from service.domain.records import (
     ActionRecord,
     OccurrenceRecord,
@@ -102,3 +102,12 @@ def test_a_missed_meeting_late_on_a_periods_last_local_day_counts_in_that_period
     assert (november.planned, november.cancelled) == (1, 1)
     assert november.missed_by_month == {"2026-11": 1}
     assert (december.planned, december.cancelled) == (0, 0)
+
+
+def test_the_default_period_ends_after_today_where_it_is_latest() -> None:
+    """`report`'s default --to: 10:45 on Tuesday in Sydney is 23:45 on Monday in UTC and
+    15:45 on Monday in Los Angeles: with a Sydney pair the period runs through Tuesday."""
+    now = datetime(2027, 1, 11, 23, 45, tzinfo=UTC)
+    assert through_today(now, ["Australia/Sydney", "America/Los_Angeles"]) == date(2027, 1, 13)
+    assert through_today(now, ["America/Los_Angeles"]) == date(2027, 1, 12)
+    assert through_today(now, []) == date(2027, 1, 12)
