@@ -132,8 +132,10 @@ def _pairs_file(path: str, unchecked: str = "sign-in failed, see below") -> Chec
         return Check("pairs file", False, f"{path}: lists no pairs (a run refuses it while "
                      "pairs it listed are scheduled)", "Add one manager,report line per "
                      f"pair; if it lists none on purpose, write the line `{NO_PAIRS}` in it.")
-    return Check("pairs file", True, f"{path}: {len(pairs)} pairs; its addresses were not "
-                 f"checked against the directory ({unchecked})")
+    # (A file listing no pairs on purpose names nobody to look up.)
+    unlooked = (f"; its addresses were not checked against the directory ({unchecked})"
+                if pairs else "")
+    return Check("pairs file", True, f"{path}: {len(pairs)} pairs{unlooked}")
 
 
 _PAIRS_FIX = "Fix the file (or [pairs] file) as the message says; until then no pairing changes."

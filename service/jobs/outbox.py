@@ -37,6 +37,7 @@ from service.domain.status import (
     PairingStatus,
     RebookStatus,
 )
+from service.domain.timezones import local_date
 from service.domain.timing import agenda_due_at
 from service.domain.topics import comments_address, topics_address
 from service.errors import (
@@ -253,14 +254,15 @@ def _queue_prep(ctx: JobContext, now: datetime, report: MailReport) -> None:
     are read in bulk (usually none)."""
     due = [p for p in preps_due(ctx, now) if p.decided or p.key in ctx.preps_cleared]
     views = ctx.store.active_views(p.pairing_id for p in due) if due else {}
-    mails = {p.key: (views[p.pairing_id], p.start,
+    # (A line names the meeting's day where the pair meets, as the run's other lines do.)
+    mails = {p.key: (views[p.pairing_id], local_date(p.start, p.series.time_zone),
                      prep_mail(ctx, views[p.pairing_id], p.start,
                                p.stored.id if p.stored else None, p.series.time_zone, p.key,
                                now))
              for p in due if p.pairing_id in views}
     added = ctx.store.enqueue_many([mail for _view, _start, mail in mails.values()])
-    report.queued.extend(f"prep {view.report.name} {start:%Y-%m-%d}"
-                         for key, (view, start, _mail) in mails.items() if key in added)
+    report.queued.extend(f"prep {view.report.name} {day}"
+                         for key, (view, day, _mail) in mails.items() if key in added)
 
 
 def _replied(ctx: JobContext, row: MailRecord) -> bool:

@@ -129,3 +129,31 @@ def test_which_databases_are_another_programs() -> None:
     assert foreign_tables(["invoices"], None) == ["invoices"]
     assert foreign_tables(["invoices", "alembic_version"], "3f1c2a9b7d10") == [
         "alembic_version", "invoices"]
+
+
+def test_a_postgres_database_with_an_extensions_table_is_set_up(
+        runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table an extension made in the schema (PostGIS's spatial_ref_sys, in every database
+    made from a template with PostGIS) is the server's, not another program's: a new
+    database with one is set up. (A contrib extension stands in for PostGIS, with a table
+    made a member of it as PostGIS's is.)"""
+    url = _empty_postgres(_postgres_url())
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS cube SCHEMA public"))
+        conn.execute(text("CREATE TABLE spatial_ref_sys (srid INTEGER PRIMARY KEY)"))
+        conn.execute(text("ALTER EXTENSION cube ADD TABLE spatial_ref_sys"))
+    engine.dispose()
+    monkeypatch.setenv("ONETOONE_DATABASE_URL", url)
+    engine = create_engine(url)
+    try:
+        result = runner.invoke(cli, ["db", "upgrade"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == \
+                head_revision()
+            assert "spatial_ref_sys" in inspect(conn).get_table_names()
+    finally:
+        with engine.begin() as conn:  # (the next test's database has no extension)
+            conn.execute(text("DROP EXTENSION cube CASCADE"))
+        engine.dispose()

@@ -138,3 +138,13 @@ def test_doctor_says_when_the_addresses_could_not_be_checked(
     check = next(c for c in asyncio.run(run_checks(settings)) if c.name == "pairs file")
     assert check.detail.startswith(f"{pairs}: 1 pairs; its addresses were not checked "
                                    "against the directory (the look-up failed: "), check
+
+
+def test_doctor_passes_a_file_that_lists_no_pairs_on_purpose(pairs: Path) -> None:
+    """Signed in, a file that says it lists no pairs has no address to look up: its line
+    says so plainly, not that sign-in failed."""
+    pairs.write_text("manager,report\n# no pairs\n", encoding="utf-8")
+    output = _run("doctor").output
+    line = next(x for x in output.splitlines() if "pairs file:" in x)
+    assert line == f"✓ pairs file: {pairs}: 0 pairs", line
+    assert "✓ sign-in" in output, output

@@ -5,7 +5,8 @@ named by the UTC date, "agenda written: Mia & Rob 2026-12-09" was a meeting of t
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import dataclasses
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -46,3 +47,30 @@ def test_agenda_and_read_back_lines_give_the_meetings_day_in_sydney(tmp_path: Pa
     for line in lines:
         assert line.startswith("Mia Boss & Rob Report "), line
         assert line.rsplit(" ", 1)[1] in sydney, (line, sorted(sydney))
+
+
+def test_prep_mail_lines_give_the_meetings_day_in_sydney(tmp_path: Path) -> None:
+    """"mail queued: prep Rob Report 2026-12-09" was the prep mail for the 10th's meeting."""
+    db = f"sqlite:///{tmp_path / 'sydney.db'}"
+    settings = settings_at(tmp_path, db)
+    settings = dataclasses.replace(settings, mail=dataclasses.replace(
+        settings.mail, prep_email=True), origins=(("mail.prep_email", "test"),))
+    assert settings.sends_prep_mail
+    tenant = _sydney_pair()
+    lines: list[str] = []
+
+    async def run(now) -> None:
+        async with job_context(settings, now, sandbox=tenant,
+                               graph_options={"sleep": no_sleep}) as ctx:
+            report = await tick(ctx, now, sync=now == START)
+            if report.mail:
+                lines.extend(x for x in report.mail.queued if x.startswith("prep "))
+
+    for step in range(0, 28):  # every 12 hours for 14 days
+        now = START + timedelta(hours=12 * step)
+        tenant.now = lambda now=now: now
+        asyncio.run(run(now))
+    assert lines, "no prep mail queued"
+    for line in lines:  # (the pair meets on Fridays at 09:00 in Sydney: Thursdays in UTC)
+        assert line.startswith("prep Rob Report "), line
+        assert date.fromisoformat(line.rsplit(" ", 1)[1]).strftime("%A") == "Friday", line
