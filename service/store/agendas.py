@@ -36,7 +36,7 @@ class AgendaRepository(Repository):
 
     def pair_topics(self, pairing_id: int) -> list[TopicRecord]:
         """Every topic of a pair, open or discussed (erased ones included), oldest first."""
-        with self.session() as s:
+        with self.reading() as s:
             return [convert.topic(r) for r in s.scalars(
                 select(TopicRow).where(TopicRow.pairing_id == pairing_id)
                 .order_by(TopicRow.id))]
@@ -63,7 +63,7 @@ class AgendaRepository(Repository):
     def agenda_memory(self, occurrence_id: int) -> AgendaMemory | None:
         """What the meeting's agenda was written with; None when it hasn't been written
         yet or was written before these were stored."""
-        with self.session() as s:
+        with self.reading() as s:
             row = s.get(OccurrenceRow, occurrence_id)
             if row is None or row.share_topics is None or row.share_report is None:
                 return None
@@ -72,7 +72,7 @@ class AgendaRepository(Repository):
     def agenda_text(self, occurrence_id: int) -> str | None:
         """The text of the agenda block as written into the meeting (None: not kept, see
         migration 0019)."""
-        with self.session() as s:
+        with self.reading() as s:
             return s.scalar(select(OccurrenceRow.agenda_text)
                             .where(OccurrenceRow.id == occurrence_id))
 
@@ -81,7 +81,7 @@ class AgendaRepository(Repository):
         agenda stored its share, oldest meeting first (for reports)."""
         ids = list(pairing_ids)
         out: dict[int, list[tuple[int, int, int]]] = {i: [] for i in ids}
-        with self.session() as s:
+        with self.reading() as s:
             for pairing_id, occ_id, report, total in s.execute(
                     select(SeriesRow.pairing_id, OccurrenceRow.id, OccurrenceRow.share_report,
                            OccurrenceRow.share_topics)

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from service.store.db import session_factory
+from service.store.db import reading_factory, session_factory
 from service.store.errors import translating
 
 log = logging.getLogger("service.store.repo")  # the event names' logger since before the split
@@ -45,9 +45,14 @@ class Repository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions: sessionmaker[Session] = session_factory(engine)
+        self._reads: sessionmaker[Session] = reading_factory(engine)
 
     def session(self) -> Session:
         return self._sessions()
+
+    def reading(self) -> Session:
+        """A session for reads only (a write in it is refused; see ``reading_factory``)."""
+        return self._reads()
 
     def _racing(self, what: str, write: Callable[[], T]) -> T:
         """Run an insert-or-update; if another replica inserted the same key between our

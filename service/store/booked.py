@@ -57,7 +57,7 @@ class BookedRepository(Repository):
             part = q.order_by(column).limit(limit).subquery()
             parts.append(select(part.c.person))
         both = union(*parts).subquery()
-        with self.session() as s:
+        with self.reading() as s:
             return list(s.scalars(select(both.c.person).order_by(both.c.person).limit(limit)))
 
     def booked_series(self, people: Sequence[str] | None, statuses: Iterable[str], *,
@@ -80,7 +80,7 @@ class BookedRepository(Repository):
         if active_pairings_only:
             q = q.where(PairingRow.status == PairingStatus.ACTIVE)
         out: dict[int, BookedSeries] = {}
-        with self.session() as s:
+        with self.reading() as s:
             queries = [q] if people is None else [
                 q.where(or_(PairingRow.manager_id.in_(part), PairingRow.report_id.in_(part)))
                 for part in chunks(dict.fromkeys(people))]

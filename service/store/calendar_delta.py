@@ -44,7 +44,7 @@ class DeltaRepository(Repository):
         if mailboxes is not None:
             parts = list(chunks(dict.fromkeys(m.lower() for m in mailboxes)))
         out: dict[str, DeltaLink] = {}
-        with self.session() as s:
+        with self.reading() as s:
             for part in parts:
                 rows = s.execute(q if part is None else q.where(
                     CALENDAR_DELTA.c.mailbox.in_(part)))

@@ -65,7 +65,7 @@ class MailRepliesRepository(Repository):
         """The topics ``add_mail_topics`` kept from one mail, in its order (none when that
         mail was never kept)."""
         key = mail_key(message_id)
-        with self.session() as s:
+        with self.reading() as s:
             return list(s.scalars(select(TopicRow.text).where(
                 TopicRow.pairing_id == pairing_id,
                 or_(TopicRow.source_message_id == message_id[:400],
@@ -81,7 +81,7 @@ class MailRepliesRepository(Repository):
     def report_comments(self, occurrence_id: int) -> list[ReportComment]:
         """The report's comments on one meeting, oldest first (for the next agenda's "Last
         time" and the evidence pack)."""
-        with self.session() as s:
+        with self.reading() as s:
             return [ReportComment(r.id, r.pairing_id, r.occurrence_id, r.text, r.created_at)
                     for r in s.scalars(select(ReportCommentRow).where(
                         ReportCommentRow.occurrence_id == occurrence_id)
@@ -90,7 +90,7 @@ class MailRepliesRepository(Repository):
     def pair_report_comments(self, pairing_id: int) -> list[ReportComment]:
         """Every comment the report kept on the pair's meetings, oldest first (one query for
         the evidence pack)."""
-        with self.session() as s:
+        with self.reading() as s:
             return [ReportComment(r.id, r.pairing_id, r.occurrence_id, r.text, r.created_at)
                     for r in s.scalars(select(ReportCommentRow).where(
                         ReportCommentRow.pairing_id == pairing_id)

@@ -22,9 +22,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from service.errors import StoreError
+from service.store.pool import ping_when_idle
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -206,11 +207,13 @@ def make_engine(url: str, *, named: str = "[database] url or ONETOONE_DATABASE_U
         # A kept engine (shared_engine) holds its pooled connections between the worker's
         # runs, idle for a whole interval. A network that forgets an idle flow without a
         # reset (a NAT or load balancer's idle timeout, often 4 minutes; a failover leaving
-        # the old address dead) leaves them half-open, and the pre-ping would wait on one
-        # for TCP's retransmission timeout (about 15 minutes): connections older than
-        # this are replaced at checkout instead of being pinged.
-        return create_engine(url, pool_pre_ping=True, pool_recycle=SERVER_POOL_RECYCLE,
-                             hide_parameters=True)
+        # the old address dead) leaves them half-open, and a ping would wait on one for
+        # TCP's retransmission timeout (about 15 minutes): connections older than this are
+        # replaced at checkout instead of being pinged. Younger ones idle a while are
+        # pinged (service.store.pool).
+        engine = create_engine(url, pool_recycle=SERVER_POOL_RECYCLE, hide_parameters=True)
+        ping_when_idle(engine)
+        return engine
     except ArgumentError as exc:  # not a URL at all: no driver would help
         raise StoreError(
             f"Cannot use {named} ({_redact(url)}): {exc}. Give a database URL such as "
@@ -539,3 +542,26 @@ def check_schema(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def reading_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for reads. On a server database their statements run without a transaction
+    around them: a read of one statement (most of the dozens a tick makes) then costs one
+    round trip, not three (BEGIN, the statement, ROLLBACK). Under Read Committed, the
+    default, each statement sees its own snapshot anyway, so a read of several statements
+    sees what it would have in a transaction. (pysqlite opens no transaction for a read.)
+    Nothing in such a session could be rolled back, so a write in one is refused; nor can
+    a read streamed (``yield_per``) run in one: PostgreSQL's cursors live in a transaction."""
+    if engine.dialect.name == "sqlite":
+        factory = session_factory(engine)
+    else:
+        factory = sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"),
+                               expire_on_commit=False, autoflush=False)
+
+    @event.listens_for(factory, "do_orm_execute")
+    def _reads_only(state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            raise TypeError("a write in a reading session (Repository.reading): "
+                            "use Repository.session")
+
+    return factory

@@ -211,19 +211,19 @@ class DueRepository(Repository):
     def series_due(self, now: datetime) -> list[DueSeries]:
         """Series with meetings in a calendar (active or superseded, created) that the sync
         must look at now: due by ``now``, or not worked out yet."""
-        with self.session() as s:
+        with self.reading() as s:
             return _views(s, _due(now))
 
     def series_due_ids(self, now: datetime) -> list[int]:
         """The ids of ``series_due``: a list of numbers, however many are due at once."""
-        with self.session() as s:
+        with self.reading() as s:
             return list(s.scalars(select(SeriesRow.id).where(_due(now))))
 
     def series_views(self, series_ids: Iterable[int]) -> dict[int, DueSeries]:
         """Series by id with their pairing and the version of their instant (read in one
         statement, before what the instant is worked out from)."""
         out: dict[int, DueSeries] = {}
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(dict.fromkeys(series_ids)):
                 out.update((one.series.id, one) for one in _views(s, SeriesRow.id.in_(part)))
         return out
@@ -284,7 +284,7 @@ class DueRepository(Repository):
             _set_mark(s, "series", basis)
 
     def due_mark(self, name: str) -> str | None:
-        with self.session() as s:
+        with self.reading() as s:
             return _mark(s, name)
 
     def set_due_mark(self, name: str, value: str) -> None:
@@ -298,7 +298,7 @@ class DueRepository(Repository):
         """A text that changes whenever a series is added or its pattern or state changes
         (each such write moves its ``revision`` on), or a pairing is added or changes
         state: what a check of them all may be skipped on while it stays the same."""
-        with self.session() as s:
+        with self.reading() as s:
             series = s.execute(select(func.count(SeriesRow.id), func.max(SeriesRow.id),
                                       func.sum(SeriesRow.revision))).one()
             return "|".join(str(v) for v in series) + " " + pairings_state(s)
@@ -309,7 +309,7 @@ class DueRepository(Repository):
         """Every stored occurrence of each series (as ``occurrences``), by series id."""
         ids = list(dict.fromkeys(series_ids))
         out: dict[int, list[OccurrenceRecord]] = {i: [] for i in ids}
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(ids):
                 for values in s.execute(select(*convert.OCCURRENCE_COLUMNS)
                                         .where(OccurrenceRow.series_id.in_(part))
@@ -321,7 +321,7 @@ class DueRepository(Repository):
     def occurrences_by_id(self, occurrence_ids: Iterable[int]) -> dict[int, OccurrenceRecord]:
         """The given occurrences as stored now, by id (one statement per chunk)."""
         out: dict[int, OccurrenceRecord] = {}
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(dict.fromkeys(occurrence_ids)):
                 out.update((r.id, convert.occurrence(r)) for r in s.scalars(
                     select(OccurrenceRow).where(OccurrenceRow.id.in_(part))))
@@ -333,7 +333,7 @@ class DueRepository(Repository):
         few hundred series)."""
         occurrences = list(occurrences)
         by_series: dict[int, tuple[SeriesRecord, PairingView]] = {}
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(dict.fromkeys(o.series_id for o in occurrences)):
                 for series, view, _version in _views(s, SeriesRow.id.in_(part)):
                     by_series[series.id] = (series, view)
@@ -364,7 +364,7 @@ class DueRepository(Repository):
                            (OccurrenceRow.agenda_state == AgendaState.PENDING)
                            | ((OccurrenceRow.agenda_updates < updates_below) & open_topic)))
 
-        with self.session() as s:
+        with self.reading() as s:
             # The zones and working days in play first (a handful), so that each meeting's
             # bound is a plain comparison the database makes on the start index.
             by_bound: dict[datetime, list[tuple[str, str]]] = {}
@@ -412,7 +412,7 @@ class DueRepository(Repository):
                            func.lower(PairingRow.status) == PairingStatus.ACTIVE,
                            (OccurrenceRow.agenda_state == AgendaState.PENDING) | held_back))
 
-        with self.session() as s:
+        with self.reading() as s:
             # As agenda_candidates: the zones and working days in play first, so that each
             # meeting's bounds are plain comparisons on the start index.
             by_bounds: dict[tuple[datetime, datetime], list[tuple[str, str]]] = {}
@@ -442,7 +442,7 @@ class DueRepository(Repository):
         moved later than its own slot counts by its slot too: an edit of the whole series in
         Outlook (a new end date) drops the move, and it is back there."""
         out: dict[str, list[datetime]] = {}
-        with self.session() as s:
+        with self.reading() as s:
             # (By start, indexed: a meeting moved from its slot stays within its cadence.)
             for mailbox, at, slot in s.execute(
                     select(SeriesRow.mailbox, OccurrenceRow.start, OccurrenceRow.original_start)
@@ -469,7 +469,7 @@ class DueRepository(Repository):
         if mailboxes is not None:
             parts = list(chunks(dict.fromkeys(m.lower() for m in mailboxes)))
         rows: list[tuple[OccurrenceRow, int]] = []
-        with self.session() as s:
+        with self.reading() as s:
             for part in parts:
                 q = where if part is None else where & func.lower(SeriesRow.mailbox).in_(part)
                 rows += [(row, sid) for row, sid in s.execute(
@@ -490,7 +490,7 @@ class DueRepository(Repository):
         ``mailboxes`` (any case), by mailbox (lower case) then event id: the ones a read of
         the calendar vouches for, or finds changed."""
         out: dict[str, dict[str, OccurrenceRecord]] = {}
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(dict.fromkeys(m.lower() for m in mailboxes)):
                 for row, mailbox in s.execute(
                         select(OccurrenceRow, SeriesRow.mailbox)
@@ -510,7 +510,7 @@ class DueRepository(Repository):
         master id (None for a single meeting): the ones a read of those calendars may list
         before their notes are read. (By start, which is indexed.)"""
         out: dict[tuple[str, str], tuple[OccurrenceRecord, str | None]] = {}
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(dict.fromkeys(m.lower() for m in mailboxes)):
                 for row, mailbox, master in s.execute(
                         select(OccurrenceRow, SeriesRow.mailbox, SeriesRow.event_id)
@@ -577,7 +577,7 @@ class DueRepository(Repository):
                                                  OccurrenceStatus.WITHDRAWN)))
         again = (OccurrenceRow.read_back_at <= now) & not_sealed()
         out: dict[int, tuple[OccurrenceRecord, str]] = {}
-        with self.session() as s:
+        with self.reading() as s:
             for where in (first, again) if first_reads else (again,):
                 for row, mailbox in s.execute(
                         select(OccurrenceRow, SeriesRow.mailbox)

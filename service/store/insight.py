@@ -67,7 +67,7 @@ class InsightReader(Repository):
         topics: dict[int, list[TopicRecord]] = {i: [] for i in ids}
         cadences: dict[int, dict[int, str]] = {i: {} for i in ids}
         superseded: dict[int, list[SeriesRecord]] = {i: [] for i in ids}
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(ids):
                 for pairing_id, cadence, row in s.execute(
                         select(SeriesRow.pairing_id, SeriesRow.cadence, OccurrenceRow)
@@ -102,7 +102,7 @@ class InsightReader(Repository):
 
         The notes table holds only a meeting's latest reading, so its Outlook rows are left
         out where versions exist (a database from before they were kept may have none)."""
-        with self.session() as s:
+        with self.reading() as s:
             vq = select(NoteVersionRow).where(NoteVersionRow.pairing_id == pairing_id)
             nq = select(NoteRow).where(NoteRow.pairing_id == pairing_id)
             if not include_private:
@@ -118,7 +118,7 @@ class InsightReader(Repository):
 
     def pair_mail(self, pairing_id: int) -> list[MailRecord]:
         """The mail recorded for a pair (the outbox keeps what was mailed), oldest first."""
-        with self.session() as s:
+        with self.reading() as s:
             return [convert.mail(r) for r in s.scalars(
                 select(OutboxRow).where(OutboxRow.pairing_id == pairing_id)
                 .order_by(OutboxRow.created_at, OutboxRow.id))]

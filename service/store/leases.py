@@ -185,7 +185,7 @@ class LeaseRepository(Repository):
 
     def lock_holder(self, name: str, now: datetime) -> str | None:
         """Who holds the named lock at ``now`` (None: nobody, or a lease that has ended)."""
-        with self.session() as s:
+        with self.reading() as s:
             return s.scalar(select(LockRow.owner).where(LockRow.name == name,
                                                         LockRow.until >= now))
 

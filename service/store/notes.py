@@ -53,7 +53,7 @@ class NotesRepository(Repository):
             return None  # another worker added it from the same email
 
     def open_topics(self, pairing_id: int) -> list[TopicRecord]:
-        with self.session() as s:
+        with self.reading() as s:
             return [convert.topic(r) for r in s.scalars(select(TopicRow).where(
                 TopicRow.pairing_id == pairing_id, TopicRow.status == TopicStatus.OPEN)
                 .order_by(TopicRow.id))]
@@ -61,7 +61,7 @@ class NotesRepository(Repository):
     def open_topic_ids(self, pairing_ids: Iterable[int]) -> dict[int, set[int]]:
         """The ids of each pairing's open topics (pairings without any are left out)."""
         out: dict[int, set[int]] = {}
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(dict.fromkeys(pairing_ids)):
                 for pid, tid in s.execute(select(TopicRow.pairing_id, TopicRow.id).where(
                         TopicRow.pairing_id.in_(part), TopicRow.status == TopicStatus.OPEN)):
@@ -81,7 +81,7 @@ class NotesRepository(Repository):
         """Rows of one kind with one status, per pairing, oldest first, a chunk at a time."""
         ids = list(dict.fromkeys(pairing_ids))
         out: dict[int, list[R]] = {i: [] for i in ids}
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(ids):
                 for r in s.scalars(select(row_type).where(
                         row_type.pairing_id.in_(part), row_type.status == status)
@@ -102,14 +102,14 @@ class NotesRepository(Repository):
     # -- actions ----------------------------------------------------------------------------
 
     def open_actions(self, pairing_id: int) -> list[ActionRecord]:
-        with self.session() as s:
+        with self.reading() as s:
             return [convert.action(r) for r in s.scalars(select(ActionRow).where(
                 ActionRow.pairing_id == pairing_id, ActionRow.status == ActionStatus.OPEN)
                 .order_by(ActionRow.id))]
 
     def actions(self, pairing_id: int | None = None, *, open_only: bool = False
                 ) -> list[ActionRecord]:
-        with self.session() as s:
+        with self.reading() as s:
             q = select(ActionRow).order_by(ActionRow.pairing_id, ActionRow.id)
             if pairing_id is not None:
                 q = q.where(ActionRow.pairing_id == pairing_id)
@@ -253,7 +253,7 @@ class NotesRepository(Repository):
     def has_cli_note(self, pairing_id: int, occurrence_id: int | None, text: str, *,
                      private: bool) -> bool:
         """Whether `notes add` already stored this very note for this meeting (or pair)."""
-        with self.session() as s:
+        with self.reading() as s:
             where = (NoteRow.occurrence_id.is_(None) if occurrence_id is None
                      else NoteRow.occurrence_id == occurrence_id)
             return s.scalar(select(NoteRow.id).where(
@@ -261,7 +261,7 @@ class NotesRepository(Repository):
                 NoteRow.private.is_(private), NoteRow.text == text).limit(1)) is not None
 
     def notes(self, occurrence_id: int, *, include_private: bool = False) -> list[NoteRecord]:
-        with self.session() as s:
+        with self.reading() as s:
             q = select(NoteRow).where(NoteRow.occurrence_id == occurrence_id)
             if not include_private:
                 q = q.where(NoteRow.private.is_(False))
@@ -270,7 +270,7 @@ class NotesRepository(Repository):
     # -- questions --------------------------------------------------------------------------
 
     def used_questions(self, pairing_id: int) -> list[str]:
-        with self.session() as s:
+        with self.reading() as s:
             return list(s.scalars(select(QuestionUseRow.question_id).where(
                 QuestionUseRow.pairing_id == pairing_id).order_by(QuestionUseRow.id)))
 

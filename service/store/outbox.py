@@ -67,14 +67,14 @@ class OutboxRepository(Repository):
             return {m.key for m in fresh.values() if self.enqueue(m)}
 
     def outbox(self, statuses: Sequence[str] | None = None) -> list[MailRecord]:
-        with self.session() as s:
+        with self.reading() as s:
             q = select(OutboxRow).order_by(OutboxRow.id)
             if statuses:
                 q = q.where(OutboxRow.status.in_(statuses))
             return [convert.mail(r) for r in s.scalars(q)]
 
     def mail(self, mail_id: int) -> MailRecord | None:
-        with self.session() as s:
+        with self.reading() as s:
             row = s.get(OutboxRow, mail_id)
             return convert.mail(row) if row is not None else None
 
@@ -85,13 +85,13 @@ class OutboxRepository(Repository):
                                               OutboxRow.status == OutboxStatus.SUPPRESSED))
 
     def has_mail(self, key: str) -> bool:
-        with self.session() as s:
+        with self.reading() as s:
             return s.scalar(select(OutboxRow.id).where(OutboxRow.key == key)) is not None
 
     def mail_keys(self, keys: Iterable[str]) -> set[str]:
         """Which of ``keys`` are in the outbox (one statement per few hundred keys)."""
         found: set[str] = set()
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(dict.fromkeys(keys)):
                 found.update(s.scalars(select(OutboxRow.key).where(OutboxRow.key.in_(part))))
         return found
@@ -100,7 +100,7 @@ class OutboxRepository(Repository):
         """The keys of the prep mails queued for these pairs since ``since``, by pair; not
         those held back (suppressed: the report was not asked)."""
         found: dict[int, list[str]] = {}
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(dict.fromkeys(pairing_ids)):
                 for pid, key in s.execute(select(OutboxRow.pairing_id, OutboxRow.key).where(
                         OutboxRow.pairing_id.in_(part), OutboxRow.kind == "prep",
@@ -130,7 +130,7 @@ class OutboxRepository(Repository):
                                    OccurrenceRow.read_back_at > end)))
         if not wanted:
             return []
-        with self.session() as s:
+        with self.reading() as s:
             return [convert.occurrence(r) for r in s.scalars(select(OccurrenceRow).where(
                 OccurrenceRow.end >= start, OccurrenceRow.end < end,
                 OccurrenceRow.captured_at.is_not(None), or_(*wanted))
@@ -246,7 +246,7 @@ class OutboxRepository(Repository):
     def sent_counts(self, mailboxes: Iterable[str], since: datetime) -> Counter[str]:
         """``sent_since`` for several mailboxes, in one statement per chunk."""
         out: Counter[str] = Counter()
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(dict.fromkeys(mailboxes)):
                 out.update({box: n for box, n in s.execute(
                     select(OutboxRow.mailbox, func.count(OutboxRow.id))
@@ -255,6 +255,6 @@ class OutboxRepository(Repository):
         return out
 
     def sent_since(self, mailbox: str, since: datetime) -> int:
-        with self.session() as s:
+        with self.reading() as s:
             return len(list(s.scalars(select(OutboxRow.id).where(
                 OutboxRow.mailbox == mailbox, OutboxRow.claimed_at >= since))))

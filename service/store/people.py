@@ -244,7 +244,7 @@ class PeopleRepository(Repository):
         """When each person's mailbox settings were last read (people never read, or
         changed in the directory since, are left out)."""
         out: dict[str, datetime] = {}
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(list(dict.fromkeys(ids))):
                 for pid, at in s.execute(_MAILBOX_READ, {"ids": part}):
                     if at is not None:
@@ -262,7 +262,7 @@ class PeopleRepository(Repository):
 
     def people(self, ids: Iterable[str]) -> dict[str, PersonRecord]:
         ids = list(ids)
-        with self.session() as s:  # no ORM rows, and a statement built once: see _views
+        with self.reading() as s:  # no ORM rows, and a statement built once: see _views
             found = [convert.person_from(row) for row in s.execute(_PEOPLE, {"ids": ids})]
         return {p.id: p for p in found}
 
@@ -275,7 +275,7 @@ class PeopleRepository(Repository):
         if not wanted:
             return set()
         paired = select(PairingRow.manager_id).union(select(PairingRow.report_id))
-        with self.session() as s:
+        with self.reading() as s:
             return {e.lower() for e in s.scalars(select(PersonRow.email).where(
                 func.lower(PersonRow.email).in_(wanted), PersonRow.id.in_(paired)))}
 
@@ -299,7 +299,7 @@ class PeopleRepository(Repository):
             return
         last = ""
         while True:
-            with self.session() as s:
+            with self.reading() as s:
                 page = s.execute(select(DIRECTORY_USERS.c.id, DIRECTORY_USERS.c.data)
                                  .where(DIRECTORY_USERS.c.id > last)
                                  .order_by(DIRECTORY_USERS.c.id).limit(size)).all()
@@ -311,7 +311,7 @@ class PeopleRepository(Repository):
 
     def directory_link(self, source: str) -> str | None:
         """The delta link to read the directory's changes since (None: read it whole)."""
-        with self.session() as s:
+        with self.reading() as s:
             return s.scalar(select(DIRECTORY_SYNC.c.delta_link)
                             .where(DIRECTORY_SYNC.c.source == source)) or None
 
@@ -323,7 +323,7 @@ class PeopleRepository(Repository):
         """A text that changes whenever a pairing is added or changes state (counted by
         state: whatever clock the write was made by). Only the pairs sync changes their
         cadence."""
-        with self.session() as s:
+        with self.reading() as s:
             return pairings_state(s)
 
     def save_directory(self, source: str, before: Mapping[str, UserValues],
@@ -359,7 +359,7 @@ class PeopleRepository(Repository):
     # -- pairings ---------------------------------------------------------------------------
 
     def pairings(self, statuses: Sequence[str] | None = None) -> list[PairingRecord]:
-        with self.session() as s:
+        with self.reading() as s:
             q = select(PairingRow).order_by(PairingRow.id)
             if statuses:
                 q = q.where(PairingRow.status.in_(statuses))
@@ -373,7 +373,7 @@ class PeopleRepository(Repository):
         def once(text: str | None) -> str:
             return texts.setdefault(text or "", text or "")
 
-        with self.session() as s:
+        with self.session() as s:  # (streamed: a server-side cursor needs a transaction)
             return [CurrentPairing(key=key, manager_id=once(manager_id), report_id=report_id,
                                    cadence=CadenceKind(cadence), minutes=minutes,
                                    status=once(status), cadence_reason=once(reason),
@@ -393,12 +393,12 @@ class PeopleRepository(Repository):
                         .execution_options(yield_per=2000))]
 
     def pairing(self, pairing_id: int) -> PairingRecord | None:
-        with self.session() as s:
+        with self.reading() as s:
             row = s.get(PairingRow, pairing_id)
             return convert.pairing(row) if row is not None else None
 
     def pairing_by_key(self, key: str) -> PairingRecord | None:
-        with self.session() as s:
+        with self.reading() as s:
             row = s.scalar(select(PairingRow).where(PairingRow.key == key))
             return convert.pairing(row) if row is not None else None
 
@@ -552,7 +552,7 @@ class PeopleRepository(Repository):
         q, (a, b, c, live_id) = _views_select()
         if where is not None:
             q = q.where(where)
-        with self.session() as s:
+        with self.reading() as s:
             out = [PairingView(convert.pairing_from(row[:a]), convert.person_from(row[a:b]),
                                convert.person_from(row[b:c]),
                                convert.series_from(row[c:]) if row[live_id] is not None
@@ -577,7 +577,7 @@ class PeopleRepository(Repository):
         return out
 
     def view_of_pairing(self, pairing_id: int) -> PairingView | None:
-        with self.session() as s:
+        with self.reading() as s:
             p = s.get(PairingRow, pairing_id)
             if p is None:
                 return None

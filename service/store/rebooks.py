@@ -36,7 +36,7 @@ class RebookRepository(Repository):
     def missed_without_offer(self, since: datetime, until: datetime) -> list[OccurrenceRecord]:
         """Cancelled, declined or no-notes occurrences of live (or superseded) series starting in
         [since, until) that have no rebook row yet (replacements themselves excluded)."""
-        with self.session() as s:
+        with self.reading() as s:
             offered = select(RebookRow.missed_occurrence_id)
             return [convert.occurrence(r) for r in s.scalars(
                 select(OccurrenceRow).join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
@@ -62,7 +62,7 @@ class RebookRepository(Repository):
             return False
 
     def rebooks(self, statuses: Sequence[str] | None = None) -> list[RebookRecord]:
-        with self.session() as s:
+        with self.reading() as s:
             q = select(RebookRow).order_by(RebookRow.id)
             if statuses:
                 q = q.where(RebookRow.status.in_(statuses))
@@ -71,7 +71,7 @@ class RebookRepository(Repository):
     def open_offers_of(self, people: Iterable[str]) -> list[RebookRecord]:
         """Open offers of every pairing one of ``people`` is in, as manager or report."""
         ids = sorted(set(people))
-        with self.session() as s:
+        with self.reading() as s:
             pairings = select(PairingRow.id).where(
                 or_(PairingRow.manager_id.in_(ids), PairingRow.report_id.in_(ids)))
             return [convert.rebook(r) for r in s.scalars(
@@ -80,17 +80,17 @@ class RebookRepository(Repository):
                 .order_by(RebookRow.id))]
 
     def rebook(self, rebook_id: int) -> RebookRecord | None:
-        with self.session() as s:
+        with self.reading() as s:
             row = s.get(RebookRow, rebook_id)
             return convert.rebook(row) if row is not None else None
 
     def rebook_by_token(self, token: str) -> RebookRecord | None:
-        with self.session() as s:
+        with self.reading() as s:
             row = s.scalar(select(RebookRow).where(RebookRow.token == token))
             return convert.rebook(row) if row is not None else None
 
     def rebook_of_missed(self, occurrence_id: int) -> RebookRecord | None:
-        with self.session() as s:
+        with self.reading() as s:
             row = s.scalar(select(RebookRow).where(
                 RebookRow.missed_occurrence_id == occurrence_id))
             return convert.rebook(row) if row is not None else None
@@ -170,7 +170,7 @@ class RebookRepository(Repository):
     def rebooked_to_come(self, pairing_id: int, now: datetime) -> list[OccurrenceRecord]:
         """The pairing's replacement meetings (single events) starting from ``now`` on, not
         read back: ending the series' meetings leaves these in the calendars."""
-        with self.session() as s:
+        with self.reading() as s:
             return [convert.occurrence(r) for r in s.scalars(
                 select(OccurrenceRow).join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
                 .where(SeriesRow.pairing_id == pairing_id, OccurrenceRow.rebook_of.is_not(None),
@@ -183,7 +183,7 @@ class RebookRepository(Repository):
         """Where the last Sent Items read of each mailbox ended (lower-cased keys; absent:
         never read)."""
         out: dict[str, datetime] = {}
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(dict.fromkeys(m.lower() for m in mailboxes)):
                 rows = s.execute(select(SENT_ITEMS_READS.c.mailbox, SENT_ITEMS_READS.c.read_through)
                                  .where(SENT_ITEMS_READS.c.mailbox.in_(part)))

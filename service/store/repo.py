@@ -89,7 +89,7 @@ class Store(
                     OccurrenceRow, OccurrenceRow.series_id == SeriesRow.id)
                 .where(OccurrenceRow.start >= lo, OccurrenceRow.start < hi))))
         out: dict[int, tuple[list[SeriesRecord], tuple[int, ...] | None]] = {}
-        with self.session() as s:
+        with self.reading() as s:
             for row, days in s.execute(q):
                 out.setdefault(row.pairing_id, (
                     [], None if days is None else tuple(convert.split_ints(days)))
@@ -100,7 +100,7 @@ class Store(
         """The key of each active pairing (or, ``active`` False, of each other one: ended,
         or its series deleted), by id (two columns: no people, no series)."""
         is_active = PairingRow.status == PairingStatus.ACTIVE
-        with self.session() as s:
+        with self.reading() as s:
             return {pid: key for pid, key in s.execute(
                 select(PairingRow.id, PairingRow.key).where(is_active if active
                                                             else ~is_active))}
@@ -115,7 +115,7 @@ class Store(
 
     def pairing_statuses(self, pairing_ids: Iterable[int]) -> dict[int, str]:
         """The status of each of these pairings, by id (one statement per few hundred)."""
-        with self.session() as s:
+        with self.reading() as s:
             return {pid: status for part in chunks(dict.fromkeys(pairing_ids))
                     for pid, status in s.execute(select(PairingRow.id, PairingRow.status)
                                                  .where(PairingRow.id.in_(part)))}
@@ -126,7 +126,7 @@ class Store(
         id. One statement per few hundred pairings; usually it finds none."""
         out: dict[int, list[PersonRecord]] = {}
         person = convert.columns_of(PersonRow, PersonRecord)
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(dict.fromkeys(pairing_ids)):
                 for pid, *values in s.execute(
                         select(PairingRow.id, *person)

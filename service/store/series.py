@@ -143,14 +143,14 @@ class SeriesRepository(Repository):
     # -- series -----------------------------------------------------------------------------
 
     def series(self, series_id: int) -> SeriesRecord | None:
-        with self.session() as s:
+        with self.reading() as s:
             row = s.get(SeriesRow, series_id)
             return convert.series(row) if row is not None else None
 
     def live_series_people(self) -> list[tuple[SeriesRecord, str, str]]:
         """Every series that may hold meetings to come (superseded ones too) with its
         pairing's manager and report ids (who is in it)."""
-        with self.session() as s:
+        with self.reading() as s:
             rows = s.execute(
                 select(SeriesRow, PairingRow.manager_id, PairingRow.report_id)
                 .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
@@ -160,14 +160,14 @@ class SeriesRepository(Repository):
 
     def renames_due(self) -> list[tuple[SeriesRecord, datetime]]:
         """The series marked by ``mark_renamed``, with the instant of their mark."""
-        with self.session() as s:
+        with self.reading() as s:
             rows = s.execute(select(SeriesRow).where(SeriesRow.rename_due_at.is_not(None))
                              .order_by(SeriesRow.id)).scalars()
             return [(convert.series(r), cast(datetime, r.rename_due_at)) for r in rows]
 
     def rename_due(self, series_id: int) -> datetime | None:
         """The instant of a series' ``mark_renamed`` mark, None when it has none."""
-        with self.session() as s:
+        with self.reading() as s:
             return s.scalar(select(SeriesRow.rename_due_at).where(SeriesRow.id == series_id))
 
     def renamed(self, series_id: int, due_at: datetime,
@@ -184,21 +184,21 @@ class SeriesRepository(Repository):
             s.execute(update(SeriesRow).where(*same).values(rename_due_at=None))
 
     def live_series(self, pairing_id: int) -> SeriesRecord | None:
-        with self.session() as s:
+        with self.reading() as s:
             row = s.scalar(select(SeriesRow).where(
                 SeriesRow.pairing_id == pairing_id, SeriesRow.status.in_(LIVE_SERIES)))
             return convert.series(row) if row is not None else None
 
     def all_live_series(self) -> list[SeriesRecord]:
         """Every series that may hold meetings to come: live and superseded ones."""
-        with self.session() as s:
+        with self.reading() as s:
             return [convert.series(r) for r in s.scalars(
                 select(SeriesRow).where(SeriesRow.status.in_(HOLDING_SERIES))
                 .order_by(SeriesRow.id))]
 
     def series_ending_before(self, day: date) -> list[SeriesRecord]:
         """Active, created series whose range ends before ``day``, oldest first."""
-        with self.session() as s:
+        with self.reading() as s:
             return [convert.series(r) for r in s.scalars(
                 select(SeriesRow).where(SeriesRow.status == SeriesStatus.ACTIVE,
                                         SeriesRow.event_id.is_not(None),
@@ -228,7 +228,7 @@ class SeriesRepository(Repository):
         """(superseded series, its pairing's live series, created and active) for the pairs
         of them ``where`` holds of (conditions on ``_OLD`` and ``_NEW``), in ``order``."""
         old, new = _OLD, _NEW
-        with self.session() as s:
+        with self.reading() as s:
             return [(convert.series(a), convert.series(b)) for a, b in s.execute(
                 select(old, new).join(new, new.pairing_id == old.pairing_id).where(
                     old.status == SeriesStatus.SUPERSEDED, new.status == SeriesStatus.ACTIVE,
@@ -237,7 +237,7 @@ class SeriesRepository(Repository):
 
     def pairing_series(self, pairing_id: int) -> list[SeriesRecord]:
         """Every series a pairing ever had (any status), oldest first."""
-        with self.session() as s:
+        with self.reading() as s:
             return [convert.series(r) for r in s.scalars(
                 select(SeriesRow).where(SeriesRow.pairing_id == pairing_id)
                 .order_by(SeriesRow.id))]
@@ -298,7 +298,7 @@ class SeriesRepository(Repository):
                 series = replace(series, transaction_id=_again(series.transaction_id))
 
     def _transaction_taken(self, transaction_id: str) -> bool:
-        with self.session() as s:
+        with self.reading() as s:
             return s.scalar(select(SeriesRow.id).where(
                 SeriesRow.transaction_id == transaction_id)) is not None
 
@@ -323,7 +323,7 @@ class SeriesRepository(Repository):
     def live_series_of(self, pairing_ids: Iterable[int]) -> dict[int, SeriesRecord]:
         """``live_series`` for several pairings in one read (those without one left out)."""
         out: dict[int, SeriesRecord] = {}
-        with self.session() as s:
+        with self.reading() as s:
             for chunk in chunks(pairing_ids):
                 for row in s.execute(_LIVE_OF, {"ids": chunk}):  # no ORM rows (people._views)
                     series = convert.series_from(row)
@@ -334,7 +334,7 @@ class SeriesRepository(Repository):
         """Which of ``pairing_ids`` ever had a series (any status): the others have no
         history to look at (no meetings, nothing of theirs in a calendar to tell apart)."""
         out: set[int] = set()
-        with self.session() as s:
+        with self.reading() as s:
             for chunk in chunks(pairing_ids):
                 out.update(s.scalars(_WITH_SERIES, {"ids": chunk}))
         return out
@@ -387,7 +387,7 @@ class SeriesRepository(Repository):
             ).rowcount  # type: ignore[attr-defined,no-any-return]
 
     def manager_series(self, manager_mailbox: str) -> list[SeriesRecord]:
-        with self.session() as s:
+        with self.reading() as s:
             return [convert.series(r) for r in s.scalars(select(SeriesRow).where(
                 SeriesRow.mailbox == manager_mailbox, SeriesRow.status.in_(LIVE_SERIES)))]
 
@@ -467,7 +467,7 @@ class SeriesRepository(Repository):
 
     def next_occurrences(self, after: datetime) -> dict[int, OccurrenceRecord]:
         """The next occurrence per series after ``after``."""
-        with self.session() as s:
+        with self.reading() as s:
             rows = s.scalars(select(OccurrenceRow).where(
                 and_(OccurrenceRow.start >= after,
                      OccurrenceRow.status.not_in((OccurrenceStatus.CANCELLED,
@@ -480,12 +480,12 @@ class SeriesRepository(Repository):
             return out
 
     def occurrences(self, series_id: int) -> list[OccurrenceRecord]:
-        with self.session() as s:
+        with self.reading() as s:
             return [convert.occurrence(r) for r in s.scalars(select(OccurrenceRow).where(
                 OccurrenceRow.series_id == series_id).order_by(OccurrenceRow.original_start))]
 
     def occurrence(self, occurrence_id: int) -> OccurrenceRecord | None:
-        with self.session() as s:
+        with self.reading() as s:
             row = s.get(OccurrenceRow, occurrence_id)
             return convert.occurrence(row) if row is not None else None
 
@@ -509,7 +509,7 @@ class SeriesRepository(Repository):
 
     def pairing_occurrences(self, pairing_id: int) -> list[OccurrenceRecord]:
         """Every stored occurrence of a pairing (all its series), oldest first."""
-        with self.session() as s:
+        with self.reading() as s:
             return [convert.occurrence(r) for r in s.scalars(
                 select(OccurrenceRow).join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
                 .where(SeriesRow.pairing_id == pairing_id,
@@ -524,7 +524,7 @@ class SeriesRepository(Repository):
         ids = list(dict.fromkeys(pairing_ids))
         out: dict[int, list[OccurrenceRecord]] = {i: [] for i in ids}
         recent = [] if ending_after is None else [OccurrenceRow.end > ending_after]
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(ids):
                 for pid, *values in s.execute(
                         select(SeriesRow.pairing_id, *convert.OCCURRENCE_COLUMNS)
@@ -542,7 +542,7 @@ class SeriesRepository(Repository):
         were when cancelled). Rebooked singles are left out (their slot is their own)."""
         ids = list(dict.fromkeys(pairing_ids))
         out: dict[int, dict[datetime, datetime]] = {i: {} for i in ids}
-        with self.session() as s:
+        with self.reading() as s:
             for part in chunks(ids):
                 for pid, slot, start in s.execute(
                         select(SeriesRow.pairing_id, OccurrenceRow.original_start,
@@ -562,7 +562,7 @@ class SeriesRepository(Repository):
         they were moved to (by the (series, original start) index)."""
         ids = list(dict.fromkeys(slots_of))
         out: dict[int, OccurrenceRecord] = {}
-        with self.session() as s:
+        with self.reading() as s:
             for n, part in enumerate(chunks(ids) if ids else [[]]):
                 wanted = [and_(OccurrenceRow.start >= start, OccurrenceRow.start < end)
                           ] if n == 0 else []  # the window's own meetings: asked once
@@ -580,7 +580,7 @@ class SeriesRepository(Repository):
 
     def occurrences_ended_between(self, start: datetime, end: datetime
                                   ) -> list[OccurrenceRecord]:
-        with self.session() as s:
+        with self.reading() as s:
             return [convert.occurrence(r) for r in s.scalars(select(OccurrenceRow).where(
                 OccurrenceRow.end >= start, OccurrenceRow.end < end,
                 OccurrenceRow.status != OccurrenceStatus.WITHDRAWN)
@@ -588,7 +588,7 @@ class SeriesRepository(Repository):
 
     def replacement_of(self, missed_occurrence_id: int) -> OccurrenceRecord | None:
         """The single meeting booked to replace a missed occurrence, if any."""
-        with self.session() as s:
+        with self.reading() as s:
             row = s.scalar(select(OccurrenceRow).where(
                 OccurrenceRow.rebook_of == missed_occurrence_id))
             return convert.occurrence(row) if row is not None else None
