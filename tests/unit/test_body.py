@@ -267,10 +267,7 @@ def test_fingerprint_ignores_zero_width_characters() -> None:
 
 
 def test_pathological_markup_stays_fast() -> None:
-    """Unterminated quotes and tags are handled in (near) linear time."""
-    import time
-
-    started = time.perf_counter()
+    """Unterminated quotes and tags still take our block (quadratic handling of them took
+    minutes at these sizes; how the time grows: `python benchmarks/text.py`)."""
     for bad in ('<a "' * 20000 + ">", "<" * 50000 + ">", "<div>" * 20000 + "</span>" * 20000):
         assert replace_block(bad, agenda_html()).startswith(agenda_html())
-    assert time.perf_counter() - started < 10  # generous; quadratic took minutes

@@ -244,13 +244,10 @@ def test_thousands_of_pasted_marker_lines_are_read_in_linear_work() -> None:
     """A body of copies pasted into one another, marker lines and all (a few MB, as Graph
     allows an invite): each END line dropped the copies it held by rebuilding the list of
     them, and each of ours was looked for among them, so 40,000 copies took minutes per
-    read (quadratic), on every read of that meeting. Now one pass: what they typed is kept."""
-    import time
-
+    read (quadratic), on every read of that meeting. Now one pass: what they typed is kept.
+    (How the time grows with the copies: `python benchmarks/text.py`.)"""
     copies = [START, "x", END] * 40_000
     html = typed(agenda_html(), ["Before the copies.", *copies, "After them."], [])
-    started = time.perf_counter()
     parsed = read(html)
-    assert time.perf_counter() - started < 20  # generous; quadratic took minutes
     assert parsed.notes[0] == "Before the copies." and parsed.notes[-1] == "After them."
     assert parsed.notes.count("x") == 40_000 and not parsed.new_actions

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -209,16 +208,14 @@ def test_invalid_patterns_raise_value_error_naming_the_field(pattern, rng, messa
         validate({"pattern": pattern, "range": rng})
 
 
-def test_ten_thousand_series_for_a_year_is_fast():
-    """10,000 weekly series expanded over a year take well under a few seconds."""
+def test_a_series_begun_years_ago_gives_a_years_meetings():
+    """A fortnightly series begun five years before the window gives exactly its 26
+    meetings in a year's window. (How long expanding thousands of series takes shows in a
+    tick's CPU time: `python benchmarks/loop.py`, not a timed test.)"""
     rec = weekly(["tuesday"], "2020-01-07", interval=2)
     start = at("2020-01-07", 10, 0)
     window = (datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC))
-    began = clock.perf_counter()
-    total = sum(len(expand(rec, start, start + timedelta(minutes=30), *window))
-                for _ in range(10_000))
-    assert total == 10_000 * 26
-    assert clock.perf_counter() - began < 20  # a sanity bound, not a benchmark
+    assert len(expand(rec, start, start + timedelta(minutes=30), *window)) == 26
 
 
 @settings(max_examples=150, deadline=None)
