@@ -19,9 +19,9 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from service.domain.intervals import Intervals
 from service.domain.model import CadenceKind, WorkingHours
 from service.domain.policy import SlotPolicy
-from service.domain.slots import Intervals
 
 DAY_MINUTES = 24 * 60
 WINDOW_WORKING_DAYS = {CadenceKind.WEEKLY: 3, CadenceKind.FORTNIGHTLY: 5}

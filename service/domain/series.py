@@ -21,7 +21,7 @@ from service.domain.cadence import recurrence_for
 from service.domain.events import Recurrence
 from service.domain.model import CadenceKind, Slot
 from service.domain.recurrence import Rule, expand
-from service.domain.status import AgendaState, OccurrenceStatus
+from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
 from service.domain.timing import agenda_due_at, capture_due_at
 
 
@@ -46,6 +46,13 @@ class StoredSeries(Protocol):
     def first_date(self) -> date: ...
     @property
     def range_end(self) -> date: ...
+
+
+class PairSeries(StoredSeries, Protocol):
+    """A stored series with its status."""
+
+    @property
+    def status(self) -> str: ...
 
 
 class StoredMeeting(Protocol):
@@ -114,6 +121,22 @@ def last_numbered_day(rec: Recurrence) -> date | None:
         return next(islice(rule.dates_from(rec.start_date), rec.count - 1, None), None)
     except ValueError:
         return None
+
+
+def held_before(pairing_series: Sequence[PairSeries], today: date) -> tuple[date, date] | None:
+    """For a pair whose older series (superseded) still holds meetings, so that a series of
+    theirs follows on from it: the first day that one may start (the day after the older
+    one's last) and the day of the older one's last meeting. None when none holds any."""
+    older = [s for s in pairing_series
+             if s.status == SeriesStatus.SUPERSEDED and s.range_end >= today]
+    if not older:
+        return None
+    last = max(older, key=lambda s: s.range_end)
+    zone = ZoneInfo(last.time_zone)
+    end = datetime.combine(last.range_end + timedelta(days=1), time(0), tzinfo=zone)
+    held = occurrences(last, end - timedelta(days=40), end)
+    last_met = held[-1][0].astimezone(zone).date() if held else last.range_end
+    return last.range_end + timedelta(days=1), last_met
 
 
 # Past the longest cadence's gap (a monthly pattern's five weeks).

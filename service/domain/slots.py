@@ -23,11 +23,14 @@ grid) and, for monthly cadence, which weekday of the month ("second Tuesday"; ne
 When nothing fits, the rules relax in order (each step noted in ``Slot.notes``): first the
 policy window is ignored (working hours still hold); then, only when both people's working
 hours have no time in common on the allowed days all year round (zones far apart), the time
-with the least minutes outside working hours is taken, since no setting could give the pair
-a better one and refusing would leave it with no 1-2-1 at all. Working hours that do overlap
-but are full of other 1-2-1s are never left to make room (that would book someone before
-or after work to paper over a full day): that is a ``ServiceError`` naming the days and
-hours, as is no allowed weekday being a working day for both people. The words (notes,
+with the least minutes outside working hours over the year's meetings is taken (each offset
+between the zones weighted by the days it holds, the report's time of day judged at its
+worst, never at the first meeting's alone: the same time whenever the pair is booked), since
+no setting could give the pair a better one and refusing would leave it with no 1-2-1 at all.
+Working hours that do overlap but are full of other 1-2-1s are never left to make room (that
+would book someone before or after work to paper over a full day): that is a
+``ServiceError`` naming the days and hours, as is no allowed weekday being a working day for
+both people. The words (notes,
 errors, and reading a stored note back for an admin) are in ``slot_text``.
 
 Performance: occurrences are generated locally (the same dates ``recurrence.expand``
@@ -43,7 +46,7 @@ hours, cadence, policy and clock (a bounded cache), so a choice mostly checks in
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -51,6 +54,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from service.domain.cadence import add_months, first_occurrence_on_or_after, nth_weekday
+from service.domain.intervals import Intervals
+from service.domain.intervals import clear as _clear
+from service.domain.intervals import hits as _hits
 from service.domain.model import WEEK_INDEXES, Cadence, CadenceKind, Slot, WorkingHours
 from service.domain.policy import SlotPolicy
 from service.domain.slot_text import (
@@ -147,29 +153,6 @@ class _Clock:
     def utc_seconds(self, d: date, minute: int) -> int:
         m, _ = self.offsets(d, minute)
         return (d.toordinal() - _EPOCH_ORDINAL) * 86400 + (minute - m) * 60
-
-
-# -- busy intervals -----------------------------------------------------------------------
-
-
-class Intervals:
-    """Merged, sorted intervals (epoch seconds) with an O(log n) overlap test."""
-
-    def __init__(self, intervals: Iterable[tuple[datetime, datetime]]) -> None:
-        raw = sorted((s.timestamp(), e.timestamp()) for s, e in intervals if e > s)
-        starts: list[float] = []
-        ends: list[float] = []
-        for s, e in raw:
-            if starts and s <= ends[-1]:
-                ends[-1] = max(ends[-1], e)
-            else:
-                starts.append(s)
-                ends.append(e)
-        self.starts, self.ends = starts, ends
-
-    def overlaps(self, start: float, end: float) -> bool:
-        j = bisect_left(self.starts, end)  # intervals from j on start at/after our end
-        return j > 0 and self.ends[j - 1] > start
 
 
 # -- candidates ---------------------------------------------------------------------------
@@ -278,7 +261,8 @@ class _Choice:
 
 
 _LEVELS = ("window", "hours", "partial")
-# (pattern index, start minute, outside, preference, look-ahead UTC starts, tie suffix)
+# (pattern index, start minute, outside (at "partial": per meeting over the year), preference,
+# look-ahead UTC starts, tie suffix)
 _Candidate = tuple[int, int, int, int, tuple[int, ...], bytes]
 
 
@@ -305,6 +289,7 @@ class _Plan:
         self._levels: dict[str, list[_Candidate]] = {}
         self._ranks: dict[str, list[list[_Candidate]]] = {}
         self._later: dict[tuple[int, int], tuple[int, ...]] = {}
+        self._days_at: Counter[int] | None = None
 
     def level(self, level: str) -> list[_Candidate]:
         """The candidates a level allows (each passes its working-hours test), in pattern
@@ -347,9 +332,13 @@ class _Plan:
                                    m, r)
                 if outside is None:
                     continue
-                report_t = (t + clock.delta(p.first_date, t)) % DAY_MINUTES
+                if level == "partial":
+                    outside, report_penalty = self.year_outside(n, t)
+                else:
+                    report_t = (t + clock.delta(p.first_date, t)) % DAY_MINUTES
+                    report_penalty = _time_penalty(report_t, minutes)
                 preference = (_day_penalty(p.weekday) + _time_penalty(t, minutes)
-                              + _time_penalty(report_t, minutes))
+                              + report_penalty)
                 look: list[int] = []
                 for d in p.dates:
                     start_s = clock.utc_seconds(d, t)
@@ -358,6 +347,31 @@ class _Plan:
                     look.append(start_s)
                 out.append((n, t, outside, preference, tuple(look), _tie_suffix(p, t)))
         return out
+
+    def year_outside(self, n: int, t: int) -> tuple[int, int]:
+        """For a time outside someone's hours (no time is inside both all year): its minutes
+        outside both people's hours over the year, per meeting (whole minutes), and the
+        report's worst time-of-day penalty. The worst meeting alone (the rank before) tied
+        times outside all year with times outside half of it (DST), and the tie went to the
+        first meeting's time of day: to when the pair was booked. Each offset between the
+        two zones counts for the days of the year it holds, the same for every weekday, so
+        two days whose meetings meet the same offsets tie, and the preferences choose."""
+        clock = self.clock
+        if self._days_at is None:
+            days = (clock.start + timedelta(days=i) for i in range(HORIZON_DAYS))
+            self._days_at = Counter(clock.delta(d, 720) for d in days)  # (at noon)
+        deltas = sorted(self.fixed[n] | {clock.delta(d, t) for d in self.unsure[n]})
+        weights = [self._days_at.get(delta, 1) for delta in deltas]  # 1: a change-day offset
+        mine, weekday = _beyond(t, self.minutes, self.m), self.patterns[n].weekday
+        total = sum(w * (mine + (_report_fit(t, self.minutes, delta, weekday, self.r) or 0))
+                    for delta, w in zip(deltas, weights, strict=True))
+        return (round(total / sum(weights)),
+                max(_time_penalty((t + delta) % DAY_MINUTES, self.minutes) for delta in deltas))
+
+    def worst(self, n: int, t: int) -> int:
+        """A time's worst distance outside both people's hours over the year (notes say it)."""
+        return _outside("partial", t, self.minutes, self.patterns[n], self.fixed[n],
+                        self.unsure[n], self.clock, self.m, self.r) or 0
 
     def later(self, n: int, t: int) -> tuple[int, ...]:
         """UTC starts of a candidate's dates after the look-ahead, up to the taken horizon."""
@@ -384,30 +398,6 @@ def _plan(kind: CadenceKind, minutes: int, weekdays: frozenset[int], mz: str, rz
           taken_end_ts: float) -> _Plan:
     return _Plan(kind, minutes, weekdays, mz, rz, m, r, earliest, step, window, look_end_ts,
                  taken_end_ts)
-
-
-def _hits(starts: tuple[int, ...], seconds: int, iv: Intervals) -> int:
-    """How many of the meetings starting at ``starts`` overlap ``iv``."""
-    if not iv.starts:
-        return 0
-    ivs, ive, n = iv.starts, iv.ends, 0
-    for s in starts:
-        j = bisect_left(ivs, s + seconds)
-        if j and ive[j - 1] > s:
-            n += 1
-    return n
-
-
-def _clear(starts: tuple[int, ...], seconds: int, iv: Intervals) -> bool:
-    """Whether none of the meetings starting at ``starts`` overlaps ``iv``."""
-    if not iv.starts:
-        return True
-    ivs, ive = iv.starts, iv.ends
-    for s in starts:
-        j = bisect_left(ivs, s + seconds)
-        if j and ive[j - 1] > s:
-            return False
-    return True
 
 
 def choose_slot(
@@ -504,9 +494,9 @@ def choose_slot(
                 blocked += len(group) - len(clear)
                 if len(clear) > 1:
                     clear.sort(key=lambda c: _stable_hash(seed_bytes, c[5]))
-                for n, t, outside, _pref, look, _tie in clear:
+                for n, t, _out, _pref, look, _tie in clear:
                     if _clear(plan.later(n, t), seconds, taken_iv):
-                        best = _Choice(plan.patterns[n], t, 0, len(look), outside)
+                        best = _Choice(plan.patterns[n], t, 0, len(look), plan.worst(n, t))
                         return _slot(best, level, notes, kind, minutes, manager_hours,
                                      report_hours, policy, free_busy_known)
                     blocked += 1
@@ -533,9 +523,9 @@ def choose_slot(
                 stop += 1
             tied = (ranked[start:stop] if stop - start == 1 else
                     sorted(ranked[start:stop], key=lambda c: _stable_hash(seed_bytes, c[1][5])))
-            for _, (n, t, outside, _pref, look, _tie), clashes in tied:
+            for _, (n, t, _out, _pref, look, _tie), clashes in tied:
                 if _clear(plan.later(n, t), seconds, taken_iv):
-                    best = _Choice(plan.patterns[n], t, clashes, len(look), outside)
+                    best = _Choice(plan.patterns[n], t, clashes, len(look), plan.worst(n, t))
                     return _slot(best, level, notes, kind, minutes, manager_hours,
                                  report_hours, policy, free_busy_known)
                 blocked += 1

@@ -8,7 +8,7 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from service.domain.events import CalendarEvent
 from service.domain.htmltext import html_to_text
 from service.domain.model import Cadence, CadenceKind
 from service.domain.records import PairingView, PersonRecord, SeriesRecord
-from service.domain.series import WindowOccurrences, listed_until, slot_of
+from service.domain.series import WindowOccurrences, held_before, listed_until, slot_of
 from service.domain.series import occurrences as series_occurrences
 from service.domain.slot_text import late_first_note
 from service.domain.slots import choose_slot
@@ -237,8 +237,9 @@ class OverlapRepair(SchedulerBase):
         # A follow-on starts where the series it follows ends, as when it was booked: moved
         # to start sooner, the pair would meet on both (and a new starter's, at the role's
         # cadence, would read as a cadence change: both ended and booked anew).
-        after = after_predecessor(series, store.pairing_series(series.pairing_id),
-                                  local_today(self.now, series.time_zone))
+        held = held_before(store.pairing_series(series.pairing_id),
+                           local_today(self.now, series.time_zone))
+        after = (held[0], first_meeting_due(cadence.kind, held[1])) if held else None
         first_day = not_before(manager, report)
         if after is not None:
             first_day = max(after[0], first_day or after[0])
@@ -284,9 +285,10 @@ class OverlapRepair(SchedulerBase):
 
     async def _end_to_rebook(self, view: PairingView, series: SeriesRecord, why: str) -> None:
         self._why[view.pairing.id] = why
-        # (Today's meeting clashes too: it goes with the rest.)
-        await self.end_series(series, "moved to a time free of other 1-2-1s",
-                              today_stands=False)
+        # Only this series ends (today's meeting clashes too: it goes with the rest). One it
+        # follows on from clashes with nothing and keeps its meetings: the new series is
+        # booked from its last day on (_create_missing), so the pair never meets on both.
+        await self._end_one(series, "moved to a time free of other 1-2-1s")
         self.report.ended.append(f"{view.manager.name} & {view.report.name}: moved to a "
                                  "time free of other 1-2-1s (booked anew)")
 
@@ -353,25 +355,6 @@ class OverlapRepair(SchedulerBase):
                                    people.get(view.report.id, view.report), why)
         store.update_series(series.id, self.now, slot_note=f"moved: {why}")
         return True
-
-
-def after_predecessor(series: SeriesRecord, pairing_series: list[SeriesRecord], today: date
-                      ) -> tuple[date, date] | None:
-    """For a series following on from one still holding meetings (an extension, or a new
-    starter's series at the role's cadence after their weekly one): the first day it may
-    start (the day after the other's last) and the latest first day leaving no gap longer
-    than its cadence after the other's last meeting. None for any other series."""
-    older = [s for s in pairing_series if s.status == SeriesStatus.SUPERSEDED
-             and s.id != series.id and s.range_end >= today]
-    if not older:
-        return None
-    last = max(older, key=lambda s: s.range_end)
-    zone = ZoneInfo(last.time_zone)
-    end = datetime.combine(last.range_end + timedelta(days=1), time(0), tzinfo=zone)
-    held = series_occurrences(last, end - timedelta(days=40), end)
-    last_met = held[-1][0].astimezone(zone).date() if held else last.range_end
-    return (last.range_end + timedelta(days=1),
-            first_meeting_due(CadenceKind(series.cadence), last_met))
 
 
 def moved_why(manager: PersonRecord, managers_clash: bool) -> str:

@@ -22,8 +22,8 @@ from service.domain.cadence import (
 from service.domain.events import CalendarEvent, MailboxInfo
 from service.domain.model import Cadence, CadenceKind, WorkingHours
 from service.domain.records import PairingRecord, PairingView, PersonRecord, SeriesRecord
+from service.domain.series import held_before, slot_of
 from service.domain.series import occurrences as series_occurrences
-from service.domain.series import slot_of
 from service.domain.slot_text import compromises, for_the_report, late_first_note
 from service.domain.slots import choose_slot
 from service.domain.status import MISSED, SeriesStatus
@@ -430,6 +430,14 @@ class SeriesCreation(SeriesFound):
                               pairing.cadence_reason)
             report_hours = working_hours(report, manager_hours.time_zone)
             m_busy, r_busy = busy.get(manager.email), busy.get(report.email)
+            # A pair whose series was ended to move it may still meet on the one it followed
+            # on from (never ended with it): the new one starts after that one's last day.
+            held = (held_before(self.ctx.store.pairing_series(pairing.id),
+                                local_today(self.now, manager_hours.time_zone))
+                    if history and pairing.id > 0 else None)
+            earliest = not_before(manager, report)
+            if held is not None:
+                earliest = max(held[0], earliest or held[0])
             choose = functools.partial(
                 choose_slot,
                 cadence=cadence, manager_hours=manager_hours, report_hours=report_hours,
@@ -437,9 +445,8 @@ class SeriesCreation(SeriesFound):
                 policy=self.slot_policy, now=self.now, seed=pairing.key,
                 # One calendar Graph could not tell about doesn't hide the other's busy time.
                 free_busy_known=m_busy is not None or r_busy is not None,
-                taken_until=window_end,
-                not_before=not_before(manager, report))
-            first_by = (self._first_by(pairing.id, cadence.kind, manager_hours.time_zone)
+                taken_until=window_end, not_before=earliest)
+            first_by = (self._first_by(pairing.id, cadence.kind, manager_hours.time_zone, held)
                         if history else None)
             try:
                 slot = choose(first_by=first_by)
@@ -456,7 +463,10 @@ class SeriesCreation(SeriesFound):
                 # series would run months weekly until the pairs sync ended it (a
                 # cancellation per meeting). It is booked at the role's cadence from then.
                 cadence = Cadence(change.kind, cadence.minutes, cadence.reason)
-                later = max(change.on, not_before(manager, report) or change.on)
+                later = max(change.on, earliest or change.on)
+                if held is not None:  # due after the older series' last meeting, as now
+                    first_by = self._first_by(pairing.id, change.kind,
+                                              manager_hours.time_zone, held)
                 try:
                     slot = choose(cadence=cadence, first_by=first_by, not_before=later)
                 except ServiceError:
@@ -494,9 +504,13 @@ class SeriesCreation(SeriesFound):
                 return None, series_occurrences(series, self.now, window_end, open_ended=True)
         return series, series_occurrences(series, self.now, window_end, open_ended=True)
 
-    def _first_by(self, pairing_id: int, kind: CadenceKind, zone: str) -> date | None:
+    def _first_by(self, pairing_id: int, kind: CadenceKind, zone: str,
+                  held: tuple[date, date] | None = None) -> date | None:
         """After a cadence change: the new series' first meeting is due within one interval
-        of the new cadence after the last meeting the pair had (None for a new pair)."""
+        of the new cadence after the last meeting the pair had (None for a new pair), or
+        will have on an older series still holding meetings (``held``: ``held_before``)."""
+        if held is not None:
+            return first_meeting_due(kind, held[1])
         if pairing_id <= 0:
             return None  # a pair a dry run would add: nothing held yet
         past = [o for o in self.ctx.store.pairing_occurrences(pairing_id)

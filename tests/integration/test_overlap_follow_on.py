@@ -5,6 +5,7 @@ and both series were ended and booked anew (a cancellation per weekly meeting)."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -71,3 +72,58 @@ def test_a_new_starters_follow_on_moved_off_a_clash_starts_when_their_weeks_end(
     assert monthly[0].date() <= add_months(weekly[-1].date(), 1)
     assert all(timedelta(days=28) <= b - a <= timedelta(days=35)
                for a, b in pairwise(monthly))
+
+
+def test_a_follow_on_holding_stored_meetings_moves_without_ending_the_weeks_before_it(
+        settings) -> None:
+    """As above, but the clash comes once Joe's follow-on's first meeting is stored (for
+    its agenda): it is not re-timed in place then, but booked anew, still from when his
+    weekly weeks end. His weekly series is left as it is (ended with the follow-on, every
+    weekly meeting to come was cancelled and both were booked again), one follow-on is
+    left, and a second run changes nothing."""
+    # Meetings are stored weeks ahead: the follow-on's before the weekly weeks end.
+    settings = replace(settings, agenda=replace(settings.agenda, lead_working_days=20))
+    tenant = _org()
+    run(settings, tenant, NOW)
+    store = Store(make_engine(settings.database.url))
+    (joe,) = [v for v in store.views(["active"]) if v.report.email == JOE]
+    follow = store.live_series(joe.pairing.id)
+    day = NOW
+    while follow is not None and not store.occurrences(follow.id):
+        day += timedelta(days=1)
+        run(settings, tenant, day)
+    assert follow is not None and follow.first_date == UNTIL
+    assert day.date() < UNTIL - timedelta(days=10)
+    weekly_before = [m for m in _meetings(settings, tenant, JOE, "Joe New", day,
+                                          NOW + timedelta(days=150)) if m.date() < UNTIL]
+    (rob,) = [s for s in series_in(tenant, MIA) if "Rob Report" in s["subject"]]
+    start = datetime.combine(follow.first_date, time.fromisoformat(follow.start_time), LONDON)
+    rule = recurrence_for(CadenceKind.MONTHLY, slot_of(follow), follow.range_end)
+    rule["range"] = {**rob["recurrence"]["range"], "startDate": start.date().isoformat()}
+    tenant.person_retime_series(MIA, rob["id"], start, start + timedelta(minutes=30), rule)
+    moved: list[str] = []
+    for _ in range(8):
+        day += timedelta(days=1)
+        result = run(settings, tenant, day)
+        assert result.schedule.failed == [], day
+        moved += [line for line in result.schedule.ended + result.schedule.moved
+                  if "Joe New" in line]
+    assert moved  # (the clash was seen and repaired)
+    assert day.date() < UNTIL
+    meetings = _meetings(settings, tenant, JOE, "Joe New", day, NOW + timedelta(days=150))
+    # Joe's weekly meetings are all still there, none cancelled.
+    assert [m for m in meetings if m.date() < UNTIL] == [m for m in weekly_before if m >= day]
+    # One cancellation: the follow-on's, whole (none of its meetings had begun).
+    assert len(tenant.meeting_messages(JOE, "cancel")) == 1
+    monthly = [m for m in meetings if m.date() >= UNTIL]
+    assert len(monthly) >= 3 and monthly[0].date() <= add_months(weekly_before[-1].date(), 1)
+    assert all(timedelta(days=28) <= b - a <= timedelta(days=35)
+               for a, b in pairwise(monthly))
+    statuses = [s.status for s in store.pairing_series(joe.pairing.id)]
+    assert statuses.count("active") == 1 and statuses.count("superseded") == 1
+    # Run again: nothing changes.
+    series_before = store.pairing_series(joe.pairing.id)
+    result = run(settings, tenant, day)
+    assert result.schedule.ended == [] and result.schedule.created == []
+    assert store.pairing_series(joe.pairing.id) == series_before
+    assert _meetings(settings, tenant, JOE, "Joe New", day, NOW + timedelta(days=150)) == meetings

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -127,6 +128,7 @@ def reference(*, cadence: Cadence, manager_hours: WorkingHours, report_hours: Wo
         at = local(d, t)
         return int((at.astimezone(rz).utcoffset() - at.utcoffset()).total_seconds()) // 60  # type: ignore[operator]
 
+    days_at = Counter(delta(earliest + timedelta(days=i), 720) for i in range(371))
     ws = policy.window_start.hour * 60 + policy.window_start.minute
     we = policy.window_end.hour * 60 + policy.window_end.minute
     grid = range(0, DAY - minutes + 1, max(1, policy.step_minutes))
@@ -166,12 +168,25 @@ def reference(*, cadence: Cadence, manager_hours: WorkingHours, report_hours: Wo
                     continue
                 clashes = sum(_hits(s, s + minutes * 60, busy) for s in look)
                 report_t = (t + delta(dates[0], t)) % DAY
+                report_pen = _penalty(report_t, minutes)
+                rank = worst
+                if not strict:
+                    # Outside someone's hours: by the minutes outside over the year, each
+                    # offset its meetings meet weighted by the days it holds (at noon), and
+                    # the report's worst time of day, never the first meeting's alone.
+                    offsets = sorted({delta(d, t) for d in dates})
+                    mine = _beyond(t, minutes, m_lo, m_hi)
+                    total = sum(days_at.get(o, 1) * (mine + _beyond((t + o) % DAY, minutes,
+                                                                     r_lo, r_hi))
+                                for o in offsets)
+                    rank = round(total / sum(days_at.get(o, 1) for o in offsets))
+                    report_pen = max(_penalty((t + o) % DAY, minutes) for o in offsets)
                 pref = (0 if wd in (1, 2, 3) else 1 if wd in (0, 4) else 2) + _penalty(
-                    t, minutes) + _penalty(report_t, minutes)
+                    t, minutes) + report_pen
                 text = "|".join(str(x) for x in (seed, wd, index, phase, t))
                 digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
                 tie = int(digest[:16], 16)
-                ranked.append(((worst, clashes, pref, tie), wd, index, t, dates, clashes,
+                ranked.append(((rank, clashes, pref, tie), wd, index, t, dates, clashes,
                                len(look), worst))
         ranked.sort(key=lambda c: c[0])
         for _, wd, index, t, dates, clashes, occ, worst in ranked:
