@@ -7,7 +7,7 @@ its ``>`` lines kept), or as text from a server that ignores that. The heuristic
 order they run:
 
 1. HTML only: what is above the first reply divider or signature block a mail client writes
-   (``service.domain.mail_html``), or, when nothing is, what is below the quote it opens
+   (``service.domain.mail_html``), and what is below or between the quotes it opens
    (a reply written below ``<blockquote type="cite">``, Gmail's or Thunderbird's quote).
 2. Quoted history: the text is cut at the first quoted-message header: a ``From:`` line
    followed within five lines by ``Sent:``/``Date:`` (Outlook desktop, OWA, Outlook for Mac and

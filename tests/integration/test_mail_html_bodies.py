@@ -99,6 +99,24 @@ def test_a_reply_written_below_the_quote_adds_its_topics(world: World) -> None:
     assert world.topics(world.rob) == TOPICS
 
 
+def test_a_reply_answering_between_quotes_adds_every_answer(world: World) -> None:
+    """Rob answers the prep mail point by point from Gmail, each line below a quoted
+    line of it: every answer is a topic, no quoted line is."""
+    world.at(PREP_DAY)
+    prep = world.prep()
+    quoted = [html.escape(line) for line in
+              html_to_text(prep["body"]["content"]).split("\r\n") if line.strip()][:2]
+    body = ('<div dir="ltr"><br></div><div class="gmail_quote"><div dir="ltr" '
+            'class="gmail_attr">On Thu, 26 Nov 2026 at 09:00, Mia Manager &lt;'
+            'mia@contoso.example&gt; wrote:<br></div>'
+            + "".join(f'<blockquote class="gmail_quote">{q}</blockquote><div>{t}</div>'
+                      for q, t in zip(quoted, TOPICS, strict=True)) + "</div>")
+    compose(world.tenant, ROB, [r["emailAddress"]["address"] for r in prep["replyTo"]],
+            "Re: " + prep["subject"], body)
+    world.at(PREP_DAY + timedelta(hours=1))
+    assert world.topics(world.rob) == TOPICS
+
+
 def test_a_private_note_written_below_the_quote_is_kept(world: World) -> None:
     """After the meeting Mia answers Rob's mail from Apple Mail, below the quote, to the
     private address: what she wrote is the private note."""
