@@ -1,6 +1,7 @@
 """The part of an HTML mail its sender wrote, by the dividers mail clients write: what is
-above the first reply divider or signature block, or, in a reply written below the quote
-(Thunderbird's default, Apple Mail, Gmail with the quote expanded), what follows the quote.
+above the first reply divider or signature block, and what follows each quote such a
+divider opens: a reply written below the quote (Thunderbird's default, Apple Mail, Gmail
+with the quote expanded) or between quotes, answering point by point.
 Pure: the body is the argument; what is left is still HTML (``htmltext`` makes it text).
 
 Dividers: Outlook/OWA ``id="divRplyFwdMsg"`` (and ``appendonsend``, the new Outlook's
@@ -33,26 +34,23 @@ _HTML_CUT = re.compile(
 # Outlook's quote nothing: what is below their header block is the history.
 _QUOTE_DIVIDER = re.compile(r"blockquote|gmail_quote|gmail_attr|moz-cite-prefix", re.I)
 _BLOCKQUOTE = re.compile(r"<(/?)blockquote\b", re.I)
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_PART_BREAK = "<div></div>"  # a block boundary: ends a line, adds no blank one
 ATTRIBUTION_LINES = 3  # an "On … wrote:" line above the quote, wrapped at most thrice
 
 
 def written_html(body: str) -> str:
-    """The HTML above the first divider; or, when nothing is written above a quote's
-    divider, what follows that quote (and any quote straight after it: iOS Mail quotes its
-    attribution apart), up to the next divider."""
-    body, start = body or "", 0
+    """The HTML above the first divider, and what is written after each quote a divider
+    opens (below the quote, or between quotes: a reply answering point by point), up to
+    the first divider that opens none (a signature, Outlook's header block) or a quote that
+    never closes. Each part ends a line: an answer never runs into the next one."""
+    body, start, parts = body or "", 0, []
     while (match := _HTML_CUT.search(body, start)) is not None:
-        above = body[start:match.start()]
-        end = None if _said(above) else _quote_end(body, match.start(), match.group())
+        parts.append(body[start:match.start()])
+        end = _quote_end(body, match.start(), match.group())
         if end is None:
-            return above
+            return _PART_BREAK.join(parts)
         start = end
-    return body[start:]
-
-
-def _said(html: str) -> bool:
-    return bool(_INVISIBLE.sub("", html_to_text(html)).strip())
+    return _PART_BREAK.join([*parts, body[start:]])
 
 
 def _quote_end(body: str, at: int, divider: str) -> int | None:

@@ -1,11 +1,13 @@
 """What a person wrote in a mail: the new text of a reply, its topic lines, and whether a
 machine sent it. Pure: the mail's parts are arguments.
 
-Mail reaches us as text (Graph converts it for ``Prefer: outlook.body-content-type="text"``)
-or, when a server ignores that, as HTML. The heuristics, in the order they run:
+Mail reaches us as HTML (``Prefer: outlook.body-content-type="html"``: the HTML shows where
+a quote ends, which Exchange's text rendering need not; a plain-text mail comes converted,
+its ``>`` lines kept), or as text from a server that ignores that. The heuristics, in the
+order they run:
 
 1. HTML only: what is above the first reply divider or signature block a mail client writes
-   (``service.domain.mail_html``), or, when nothing is, what is below the quote it opens
+   (``service.domain.mail_html``), and what is below or between the quotes it opens
    (a reply written below ``<blockquote type="cite">``, Gmail's or Thunderbird's quote).
 2. Quoted history: the text is cut at the first quoted-message header: a ``From:`` line
    followed within five lines by ``Sent:``/``Date:`` (Outlook desktop, OWA, Outlook for Mac and

@@ -39,7 +39,10 @@ ITEMS_ONLY_INTERVAL = 1440  # availabilityView slot when only scheduleItems are 
 # internetMessageHeaders come only when selected: they tell auto-replies and our own mail.
 MESSAGE_FIELDS = ("id,subject,from,sender,toRecipients,ccRecipients,body,internetMessageId,"
                   "hasAttachments,internetMessageHeaders")
-TEXT_BODY = {"Prefer": 'outlook.body-content-type="text"'}
+# Mail bodies as HTML: Exchange's text rendering of a quote is its own (MS-OXCMSG leaves
+# it to the server) and need not mark the quote's lines, so a reply written below a
+# <blockquote> read as all history; the HTML shows where the quote ends (domain/mail_html).
+HTML_BODY = {"Prefer": 'outlook.body-content-type="html"'}
 UTC_TIMES = {"Prefer": 'outlook.timezone="UTC"'}
 
 # Records once defined here; importers may still name them from the client.
@@ -393,11 +396,12 @@ class GraphClient(DirectoryCalls):
     # -- mail -------------------------------------------------------------------------------
 
     async def unread_messages(self, mailbox: str, top: int = 50) -> list[MailMessage]:
-        """Unread mail in the inbox, bodies as text."""
+        """Unread mail in the inbox, bodies as HTML (a plain-text mail converted by
+        Exchange)."""
         query = {"$filter": "isRead eq false", "$top": str(top), "$select": MESSAGE_FIELDS}
         return [wire.mail_message_record(m) async for m in self._pages(
             _path("users", mailbox, "mailFolders", "inbox", "messages"), query,
-            headers=TEXT_BODY)]
+            headers=HTML_BODY)]
 
     async def mark_read(self, mailbox: str, message_id: str) -> None:
         """Mark one message read."""

@@ -41,6 +41,17 @@ def text_to_html(text: str) -> str:
     return f"<html><head></head><body>{lines}</body></html>"
 
 
+def plain_text_html(text: str) -> str:
+    """A plain-text message's body as Exchange returns it as HTML: the text escaped in its
+    ``PlainText`` div, each line ending in ``<br>`` (no ``>`` quote becomes markup)."""
+    lines = "".join(f"{html.escape(line, quote=False)}<br>\r\n"
+                    for line in text.replace("\r\n", "\n").split("\n"))
+    return ('<html>\r\n<head>\r\n<meta http-equiv="Content-Type" content="text/html; '
+            'charset=utf-8">\r\n</head>\r\n<body>\r\n<font size="2"><span style="font-size:'
+            f'11pt;"><div class="PlainText">{lines}</div></span></font>\r\n</body>\r\n'
+            '</html>\r\n')
+
+
 @lru_cache(maxsize=16)  # an event's preview, then its invitation's, from the same body
 def preview(content: str, content_type: str) -> str:
     """Graph's ``bodyPreview``: the first 255 characters of the text."""

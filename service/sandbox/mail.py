@@ -4,8 +4,10 @@ mail arrives from people's clients and from outside (for tests and the demo).
 As Graph documents it: custom ``internetMessageHeaders`` on sendMail must be named ``x-...``
 (400 InvalidInternetMessageHeader otherwise); a delivered message carries its transport
 headers, returned only when ``$select`` names ``internetMessageHeaders``; ``replyTo`` is kept
-as sent; ``hasAttachments`` counts file attachments that are not inline; ``Prefer:
-outlook.body-content-type="text"`` returns HTML bodies as text. Listing a folder filters on
+as sent; ``hasAttachments`` counts file attachments that are not inline; bodies come as HTML (a
+plain-text one converted as Exchange does) unless ``Prefer: outlook.body-content-type="text"``
+asks for text, which renders HTML bodies as text; a ``Prefer`` for either is confirmed by
+``Preference-Applied``. Listing a folder filters on
 ``sentDateTime``/``receivedDateTime`` ranges (``ge``, ``gt``, ``le``, ``lt`` with an unquoted
 UTC instant) beside the equality clauses, and sorts by ``$orderby``; as the List messages page
 documents, a property in ``$orderby`` must also lead the ``$filter`` (400 InefficientFilter
@@ -22,7 +24,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from service.sandbox.bodies import html_to_text, preview
+from service.sandbox.bodies import html_to_text, plain_text_html, preview
 from service.sandbox.odata import (
     Filter,
     _split_and,
@@ -198,10 +200,8 @@ def list_messages(tenant: TenantState, uid: str, folder: str | None, request: Re
         if not request.option("select"):
             for name in _SELECT_ONLY:
                 out.pop(name, None)
-        body = out.get("body") or {}
-        if request.text_body and str(body.get("contentType") or "").lower() == "html":
-            out["body"] = {"contentType": "text", "content": html_to_text(body.get("content")
-                                                                          or "")}
+        if "body" in out:
+            out["body"] = _body_as(out["body"] or {}, request.body_type)
         props = expanded_ext_props(message, request)
         out.pop("singleValueExtendedProperties", None)
         out = select(out, request, known=property_names("microsoft.graph.message"),
@@ -209,7 +209,20 @@ def list_messages(tenant: TenantState, uid: str, folder: str | None, request: Re
         if props is not None:
             out["singleValueExtendedProperties"] = props
         shaped.append(out)
-    return Response(200, page(shaped, request, top(request, 10, 1000), token="$skip"))
+    applied = request.body_type if request.body_type in ("text", "html") else None
+    return Response(200, page(shaped, request, top(request, 10, 1000), token="$skip"),
+                    {"Preference-Applied": f'outlook.body-content-type="{applied}"'}
+                    if applied else {})
+
+
+def _body_as(body: dict[str, Any], wanted: str | None) -> dict[str, str]:
+    """A message body in the format the request prefers: HTML unless it asks for text."""
+    content = str(body.get("content") or "")
+    if str(body.get("contentType") or "").lower() == "html":
+        return ({"contentType": "text", "content": html_to_text(content)} if wanted == "text"
+                else {"contentType": "html", "content": content})
+    return ({"contentType": "text", "content": content} if wanted == "text"
+            else {"contentType": "html", "content": plain_text_html(content)})
 
 
 def update_message(tenant: TenantState, uid: str, message_id: str, request: Request

@@ -53,11 +53,17 @@ class Request:
         return match.group(1) if match else "UTC"
 
     @property
-    def text_body(self) -> bool:
-        """Whether ``Prefer: outlook.body-content-type="text"`` asks for text bodies."""
+    def body_type(self) -> str | None:
+        """What ``Prefer: outlook.body-content-type`` asks for ("text" or "html"), lower
+        case; None when the request does not say."""
         match = re.search(r'outlook\.body-content-type\s*=\s*"?(\w+)"?',
                           self.headers.get("prefer", ""), re.I)
-        return match is not None and match.group(1).lower() == "text"
+        return match.group(1).lower() if match else None
+
+    @property
+    def text_body(self) -> bool:
+        """Whether ``Prefer: outlook.body-content-type="text"`` asks for text bodies."""
+        return self.body_type == "text"
 
     def option(self, name: str) -> str | None:
         """A query option by name, with or without the ``$`` (Graph accepts both)."""

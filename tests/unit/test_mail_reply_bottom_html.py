@@ -116,3 +116,46 @@ def test_hostile_text_below_the_quote_stays_text(client) -> None:
     assert new_text(client("", hostile), html=True) == hostile
     raw = client("", "Workload").replace("Workload", "<div class=\"gmail_quote\">")
     assert isinstance(new_text(raw, html=True), str)
+
+
+ANSWERS = "Workload: still too much\nThe team lead role: yes please\nTraining budget"
+
+
+def _interleaved(quote: str, answers: str) -> str:
+    """Each answer below a quote of the question it answers."""
+    questions = ["How is your workload?", "Still keen on the lead role?", "Anything else?"]
+    return "".join(quote.format(html.escape(q)) + _html(a)
+                   for q, a in zip(questions, answers.split("\n"), strict=True))
+
+
+INTERLEAVED = {
+    "thunderbird": lambda intro: (
+        f'<html><body>{_html(intro) if intro else ""}<div class="moz-cite-prefix">On '
+        '26/11/2026 09:00, Mia Manager wrote:<br></div>'
+        + _interleaved('<blockquote type="cite"><div>{}</div></blockquote>\n', ANSWERS)
+        + '<pre class="moz-signature" cols="72">-- \nRob Report</pre></body></html>'),
+    "apple": lambda intro: (
+        f'<html><body>{_html(intro) if intro else ""}<div><br><blockquote type="cite"><div>'
+        'On 26 Nov 2026, at 09:00, Mia Manager &lt;mia@contoso.example&gt; wrote:</div>'
+        '</blockquote>'
+        + _interleaved('<blockquote type="cite"><div>{}</div></blockquote>', ANSWERS)
+        + '</div></body></html>'),
+    "gmail": lambda intro: (
+        f'<div dir="ltr">{_html(intro) if intro else "<br>"}</div><div class="gmail_quote">'
+        '<div dir="ltr" class="gmail_attr">On Thu, 26 Nov 2026 at 09:00, Mia Manager '
+        '&lt;mia@contoso.example&gt; wrote:<br></div>'
+        + _interleaved('<blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex">'
+                       '{}</blockquote>', ANSWERS)
+        + '</div><span class="gmail_signature_prefix">-- </span><br><div dir="ltr" '
+        'class="gmail_signature">Rob Report</div>'),
+}
+
+
+@pytest.mark.parametrize("client", sorted(INTERLEAVED))
+def test_answers_written_between_quotes_are_all_kept(client: str) -> None:
+    """A reply answering the mail point by point, below each quoted question: every answer
+    is kept (the questions and the signature are not), with or without a line above."""
+    body = INTERLEAVED[client]("")
+    assert new_text(body, html=True, sender_name="Rob Report") == ANSWERS
+    intro = new_text(INTERLEAVED[client]("Answers below"), html=True, sender_name="Rob Report")
+    assert [line for line in intro.split("\n") if line] == ["Answers below", *ANSWERS.split("\n")]
