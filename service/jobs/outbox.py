@@ -389,7 +389,10 @@ def _recheck_preps(ctx: JobContext, rows: list[MailRecord], now: datetime
     ``preps_due``'s rules: it goes, re-worded if the meeting is on another day or time now.
     Called off, or too close: held back, saying why. Moved to a day whose mail is not due
     yet: taken out of the outbox (still pending, never sent), to be queued again when due,
-    naming that day, as any prep mail is."""
+    naming that day, as any prep mail is. A mail held back gives up its key (the row stays,
+    suppressed): the report was not asked, so a meeting put on that slot later (the one
+    booked in place of a cancelled one takes its key) gets its own prep mail. The meeting
+    called off is never due again, so that frees no second mail for it."""
     store = ctx.store
     due = {p.key: p for p in preps_due(ctx, now, queued_too=True)}
     views = store.active_views(row.pairing_id for row in rows if row.key in due)
@@ -417,7 +420,8 @@ def _recheck_preps(ctx: JobContext, rows: list[MailRecord], now: datetime
         if why is None:
             if store.release_mail(row.id):
                 log.info("mail.requeued", extra={"key": row.key, "kind": row.kind})
-        elif store.hold_back_mail(row.id, f"not sent: {why} since it was queued"):
+        elif store.hold_back_mail(row.id, f"not sent: {why} since it was queued",
+                                  free_key=True):
             log.info("mail.held_back", extra={"key": row.key, "kind": row.kind})
     return out
 

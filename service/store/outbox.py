@@ -167,13 +167,18 @@ class OutboxRepository(Repository):
             result = s.execute(update(OutboxRow).where(*where).values(**values))
             return result.rowcount == 1  # type: ignore[attr-defined]
 
-    def hold_back_mail(self, mail_id: int, note: str) -> bool:
+    def hold_back_mail(self, mail_id: int, note: str, *, free_key: bool = False) -> bool:
         """pending -> suppressed, saying why in its error, atomically: a mail that must not
-        go (and that no worker has claimed meanwhile). Whether it was held back."""
+        go (and that no worker has claimed meanwhile). Whether it was held back. With
+        ``free_key`` its key is given up in the same statement (kept behind the row's id,
+        "held<id>:<key>"), so that a mail with that key can be queued again."""
+        values: dict[str, object] = {"status": OutboxStatus.SUPPRESSED, "last_error": note}
+        if free_key:
+            values["key"] = literal(f"held{mail_id}:", String).concat(OutboxRow.key)
         with self.session() as s, s.begin():
             result = s.execute(update(OutboxRow).where(
                 OutboxRow.id == mail_id, OutboxRow.status == OutboxStatus.PENDING)
-                .values(status=OutboxStatus.SUPPRESSED, last_error=note))
+                .values(**values))
             return result.rowcount == 1  # type: ignore[attr-defined]
 
     def take_back_offer(self, mail_id: int, rebook_id: int, token: str, now: datetime, *,
