@@ -138,8 +138,8 @@ class OutboxRepository(Repository):
 
     def claim_mail(self, mail_id: int, now: datetime, *, pair_active: bool = False) -> bool:
         """pending -> sending, atomically: only one worker ever sends a given row. With
-        ``pair_active``, only while its pairing is active: a pair another worker ended since
-        the outbox was read gets no mail that needs it (held back by the next run)."""
+        ``pair_active``, only while its pairing is active: a mail for a pair another worker
+        ended since the outbox was read stays pending, for the next run to decide on."""
         where = [OutboxRow.id == mail_id, OutboxRow.status == OutboxStatus.PENDING]
         if pair_active:
             where.append(exists().where(PairingRow.id == OutboxRow.pairing_id,
