@@ -202,6 +202,26 @@ class OutboxRepository(Repository):
                 .values(status=RebookStatus.EXPIRED, updated_at=now))
             return True
 
+    def close_unsent_offers(self, rebook_ids: Iterable[int], now: datetime) -> set[int]:
+        """Close (expire) those of these offers, open and not picked, whose links went in no
+        mail: every mail of the missed meeting carrying its token was held back, or none was
+        queued. Nothing can be picked from them. Checked and closed in one statement (per
+        few hundred), so an offer whose mail another worker queues or sends meanwhile stays
+        open. The ids closed."""
+        carried = exists().where(
+            OutboxRow.occurrence_id == RebookRow.missed_occurrence_id,
+            OutboxRow.status != OutboxStatus.SUPPRESSED,
+            OutboxRow.body_html.contains(RebookRow.token))
+        closed: set[int] = set()
+        with self.session() as s, s.begin():
+            for part in chunks(dict.fromkeys(rebook_ids)):
+                closed.update(s.scalars(update(RebookRow).where(
+                    RebookRow.id.in_(part), RebookRow.status == RebookStatus.OFFERED,
+                    RebookRow.booked_index.is_(None), ~carried)
+                    .values(status=RebookStatus.EXPIRED, updated_at=now)
+                    .returning(RebookRow.id)))
+        return closed
+
     def reword_mail(self, mail_id: int, subject: str, body_html: str,
                     occurrence_id: int | None) -> MailRecord | None:
         """A pending mail's words replaced (its meeting moved since it was queued),
