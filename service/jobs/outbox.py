@@ -306,8 +306,7 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
     views = store.active_views(row.pairing_id for row in pending
                                if _replied(ctx, row))
     gone = store.leavers_of_ended(row.pairing_id for row in pending)
-    pairs = store.pairing_statuses(row.pairing_id for row in pending
-                                   if row.kind in (*FOR_MEETINGS_TO_COME, "reminder"))
+    pairs = store.pairing_statuses(row.pairing_id for row in pending)
     earlier = [row for row in pending if row.kind == "prep" and row.created_at < now
                and pairs.get(row.pairing_id) == PairingStatus.ACTIVE]
     rechecked = _recheck_preps(ctx, earlier, now) if earlier else {}
@@ -315,8 +314,7 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
         if left := [p for p in gone.get(row.pairing_id, ()) if row.reaches(p)]:
             _hold_back(ctx, row, left, now)
             continue
-        needs_pair = row.kind in FOR_MEETINGS_TO_COME
-        if needs_pair and pairs.get(row.pairing_id) != PairingStatus.ACTIVE:
+        if row.kind in FOR_MEETINGS_TO_COME and pairs.get(row.pairing_id) != PairingStatus.ACTIVE:
             _hold_back_unpaired(ctx, row, pairs.get(row.pairing_id), now)
             continue
         if row.kind == "reminder" and pairs.get(row.pairing_id) != PairingStatus.ACTIVE:
@@ -330,8 +328,12 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
             report.deferred += 1  # Exchange's per-mailbox sending rate: next run
             continue
         claim = ctx.moved_on(now)
-        if not store.claim_mail(row.id, claim, pair_active=needs_pair):
-            continue  # another worker has it (or ended its pair since: held back next run)
+        # Whatever was decided above for a pair read as active (no leaver to keep it from,
+        # an offer's times left in) no longer holds if another worker has ended the pair
+        # since: then the claim fails, and the next run decides on the pair as it is.
+        if not store.claim_mail(row.id, claim,
+                                pair_active=pairs.get(row.pairing_id) == PairingStatus.ACTIVE):
+            continue  # another worker has it (or ended its pair since)
         sent[row.mailbox] += 1
         payload = mail_message(subject=row.subject, body_html=row.body_html,
                                to=_people(row.to), cc=_people(row.cc), tag=row.tag,
@@ -389,7 +391,10 @@ def _recheck_preps(ctx: JobContext, rows: list[MailRecord], now: datetime
     ``preps_due``'s rules: it goes, re-worded if the meeting is on another day or time now.
     Called off, or too close: held back, saying why. Moved to a day whose mail is not due
     yet: taken out of the outbox (still pending, never sent), to be queued again when due,
-    naming that day, as any prep mail is."""
+    naming that day, as any prep mail is. A mail held back gives up its key (the row stays,
+    suppressed): the report was not asked, so a meeting put on that slot later (the one
+    booked in place of a cancelled one takes its key) gets its own prep mail. The meeting
+    called off is never due again, so that frees no second mail for it."""
     store = ctx.store
     due = {p.key: p for p in preps_due(ctx, now, queued_too=True)}
     views = store.active_views(row.pairing_id for row in rows if row.key in due)
@@ -417,7 +422,8 @@ def _recheck_preps(ctx: JobContext, rows: list[MailRecord], now: datetime
         if why is None:
             if store.release_mail(row.id):
                 log.info("mail.requeued", extra={"key": row.key, "kind": row.kind})
-        elif store.hold_back_mail(row.id, f"not sent: {why} since it was queued"):
+        elif store.hold_back_mail(row.id, f"not sent: {why} since it was queued",
+                                  free_key=True):
             log.info("mail.held_back", extra={"key": row.key, "kind": row.kind})
     return out
 

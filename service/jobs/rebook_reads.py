@@ -32,7 +32,7 @@ from service.domain.rebook import (
     sent_items_since,
 )
 from service.domain.records import PairingView, RebookRecord, by_address
-from service.domain.status import RebookStatus
+from service.domain.status import PairingStatus, RebookStatus
 from service.errors import PermissionDenied, ServiceError
 from service.jobs.context import JobContext
 from service.jobs.schedule import working_hours
@@ -100,6 +100,20 @@ def picks_in_sent_items(ctx: JobContext, rebook: RebookRecord) -> bool:
     return rebook.picks_to.lower() != box
 
 
+def _close_unsent(ctx: JobContext, offers: list[RebookRecord], now: datetime) -> set[int]:
+    """Of these open offers, close those of pairs no longer active whose links never went:
+    the mail carrying them was held back when the pair ended (an earlier version left the
+    offer open then; ``Store.take_back_offer`` closes it now). Nothing can be picked from
+    them, yet an open offer keeps its manager's Sent Items read until its times pass. One
+    statement for the pairs (usually all active), one more to close; the ids closed."""
+    statuses = ctx.store.pairing_statuses(r.pairing_id for r in offers)
+    ended = [r.id for r in offers if statuses.get(r.pairing_id) != PairingStatus.ACTIVE]
+    closed = ctx.store.close_unsent_offers(ended, now) if ended else set()
+    for rebook_id in closed:
+        log.info("rebook.expired", extra={"rebook": rebook_id, "reason": "never sent"})
+    return closed
+
+
 async def read_sent_items(ctx: JobContext, now: datetime, book: Book) -> SentItemsRun:
     """Read the Sent Items of managers with an open offer whose picks arrive there
     (``picks_in_sent_items``), at most once a day each, when a pick can matter
@@ -111,8 +125,9 @@ async def read_sent_items(ctx: JobContext, now: datetime, book: Book) -> SentIte
     views: dict[str, PairingView] = {}
     # Read in bulk: open offers pile up (one per missed meeting until picked or closed), and
     # a run with no read due must not cost statements per offer.
-    offered = [r for r in store.rebooks([RebookStatus.OFFERED])
-               if r.booked_index is None and picks_in_sent_items(ctx, r)]
+    unpicked = [r for r in store.rebooks([RebookStatus.OFFERED]) if r.booked_index is None]
+    closed = _close_unsent(ctx, unpicked, now) if unpicked else set()
+    offered = [r for r in unpicked if r.id not in closed and picks_in_sent_items(ctx, r)]
     if not offered:
         return run
     views_of = store.views_of_pairings(r.pairing_id for r in offered)

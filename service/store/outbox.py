@@ -138,8 +138,8 @@ class OutboxRepository(Repository):
 
     def claim_mail(self, mail_id: int, now: datetime, *, pair_active: bool = False) -> bool:
         """pending -> sending, atomically: only one worker ever sends a given row. With
-        ``pair_active``, only while its pairing is active: a pair another worker ended since
-        the outbox was read gets no mail that needs it (held back by the next run)."""
+        ``pair_active``, only while its pairing is active: a mail for a pair another worker
+        ended since the outbox was read stays pending, for the next run to decide on."""
         where = [OutboxRow.id == mail_id, OutboxRow.status == OutboxStatus.PENDING]
         if pair_active:
             where.append(exists().where(PairingRow.id == OutboxRow.pairing_id,
@@ -167,13 +167,18 @@ class OutboxRepository(Repository):
             result = s.execute(update(OutboxRow).where(*where).values(**values))
             return result.rowcount == 1  # type: ignore[attr-defined]
 
-    def hold_back_mail(self, mail_id: int, note: str) -> bool:
+    def hold_back_mail(self, mail_id: int, note: str, *, free_key: bool = False) -> bool:
         """pending -> suppressed, saying why in its error, atomically: a mail that must not
-        go (and that no worker has claimed meanwhile). Whether it was held back."""
+        go (and that no worker has claimed meanwhile). Whether it was held back. With
+        ``free_key`` its key is given up in the same statement (kept behind the row's id,
+        "held<id>:<key>"), so that a mail with that key can be queued again."""
+        values: dict[str, object] = {"status": OutboxStatus.SUPPRESSED, "last_error": note}
+        if free_key:
+            values["key"] = literal(f"held{mail_id}:", String).concat(OutboxRow.key)
         with self.session() as s, s.begin():
             result = s.execute(update(OutboxRow).where(
                 OutboxRow.id == mail_id, OutboxRow.status == OutboxStatus.PENDING)
-                .values(status=OutboxStatus.SUPPRESSED, last_error=note))
+                .values(**values))
             return result.rowcount == 1  # type: ignore[attr-defined]
 
     def take_back_offer(self, mail_id: int, rebook_id: int, token: str, now: datetime, *,
@@ -196,6 +201,26 @@ class OutboxRepository(Repository):
                 RebookRow.status == RebookStatus.OFFERED, RebookRow.booked_index.is_(None))
                 .values(status=RebookStatus.EXPIRED, updated_at=now))
             return True
+
+    def close_unsent_offers(self, rebook_ids: Iterable[int], now: datetime) -> set[int]:
+        """Close (expire) those of these offers, open and not picked, whose links went in no
+        mail: every mail of the missed meeting carrying its token was held back, or none was
+        queued. Nothing can be picked from them. Checked and closed in one statement (per
+        few hundred), so an offer whose mail another worker queues or sends meanwhile stays
+        open. The ids closed."""
+        carried = exists().where(
+            OutboxRow.occurrence_id == RebookRow.missed_occurrence_id,
+            OutboxRow.status != OutboxStatus.SUPPRESSED,
+            OutboxRow.body_html.contains(RebookRow.token))
+        closed: set[int] = set()
+        with self.session() as s, s.begin():
+            for part in chunks(dict.fromkeys(rebook_ids)):
+                closed.update(s.scalars(update(RebookRow).where(
+                    RebookRow.id.in_(part), RebookRow.status == RebookStatus.OFFERED,
+                    RebookRow.booked_index.is_(None), ~carried)
+                    .values(status=RebookStatus.EXPIRED, updated_at=now)
+                    .returning(RebookRow.id)))
+        return closed
 
     def reword_mail(self, mail_id: int, subject: str, body_html: str,
                     occurrence_id: int | None) -> MailRecord | None:

@@ -78,3 +78,30 @@ def test_a_held_back_offer_is_closed_and_sent_items_no_longer_read(
     assert reads(world) == 0, "Sent Items read for an offer that never went"
     assert world.store.rebooks()[0].status == "expired"
     assert world.offers(MIA) == []
+
+
+def test_an_offer_held_back_by_an_earlier_version_is_closed_by_the_next_run(
+        tmp_path, settings_for, db_url) -> None:
+    """As above, but the offer was held back by a version that did not close it (its mail
+    suppressed, the offer left open): the next run closes it, so Mia's Sent Items are not
+    read for it over the days its times would have stayed open."""
+    world = world_with(tmp_path, settings_for, db_url=db_url)
+    world.tick(START)
+    rob = world.view(ROB)
+    missed = world.instances(rob.series, START)[0]
+    world.tenant.person_cancel(MIA, missed["id"], "Clash")
+    now = world.due(rob, _start(missed))
+    world.tenant.inject_fault("POST", r"/sendMail$", 401, times=1)
+    world.tick(now)
+    (row,) = [m for m in world.store.outbox() if m.kind == "rebook_offer"]
+    world.tenant.set_manager(ROB, NIA)
+    world.store.end_pairing(rob.pairing.key, "moved to Nia Manager", now)
+    assert world.store.hold_back_mail(row.id, "not sent: the pair ended before the offer went")
+    assert world.store.rebooks()[0].status == "offered"  # as that version left it
+    world.tick(now + HOUR)
+    assert world.store.rebooks()[0].status == "expired"
+    world.tenant.reset_counters()
+    for n in range(2, 10 * 24, 6):
+        world.tick(now + n * HOUR)
+    assert reads(world) == 0, "Sent Items read for an offer that never went"
+    assert world.offers(MIA) == []
