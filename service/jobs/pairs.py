@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from service.domain.cadence import choose_cadence
 from service.domain.directory import (
@@ -21,6 +21,7 @@ from service.domain.directory import (
     UserValues,
     member_groups,
     merge_stream,
+    start_day,
 )
 from service.domain.events import DirectoryUser
 from service.domain.mass_end import refusal
@@ -106,16 +107,19 @@ class PairsPlan:
 
 class _People:
     """One Person per user, however many pairs they are in (a manager of 10 is one object,
-    not 11); by the whole user, as a pairs file's lookup may name them otherwise."""
+    not 11); by the whole user, as a pairs file's lookup may name them otherwise. Their first
+    day is theirs where they work (``zones``: their stored mailbox zones, by id)."""
 
-    def __init__(self, groups: dict[str, frozenset[str]]) -> None:
-        self.groups, self.made = groups, dict[DirectoryUser, Person]()
+    def __init__(self, groups: dict[str, frozenset[str]], zones: Mapping[str, str | None]
+                 ) -> None:
+        self.groups, self.zones, self.made = groups, zones, dict[DirectoryUser, Person]()
 
     def __call__(self, u: DirectoryUser) -> Person:
         person = self.made.get(u)
         if person is None:
             person = self.made[u] = Person(id=u.id, email=u.email, name=u.name,
-                                              hire_date=u.hire_date,
+                                              hire_date=start_day(u.hired_at,
+                                                                  self.zones.get(u.id)),
                                               groups=self.groups.get(u.id, frozenset()))
         return person
 
@@ -234,7 +238,12 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
         listed = bool(file_rows)
         file_rows = [row for row in file_rows if row.line not in excluded]
 
-    person = _People(await _group_members(ctx) if policy.group_overrides else {})
+    # Only the first day of someone hired lately (or to come) can change a cadence: their
+    # mailbox zones, stored once read, are looked up, not everyone's.
+    lately = today - timedelta(days=policy.new_starter_days + 2)
+    zones = {p.id: p.time_zone for p in ctx.store.people(
+        u.id for u in usable.values() if u.hired_at and u.hired_at.date() >= lately).values()}
+    person = _People(await _group_members(ctx) if policy.group_overrides else {}, zones)
     # Who manages others: by the directory when it is a source, by the file when it is
     # (a report who is a manager on another line); with both, either one counts. Kept as
     # who reports to whom, so that a record naming someone their own manager, or the half
@@ -356,7 +365,7 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
     refused = refusal(actions, len(current), cfg.max_ends, allow_ends, where) or ""
     if refused:
         warnings.append(refused)
-    people = [PersonUpdate(id=u.id, email=u.email, name=u.name, hire_date=u.hire_date,
+    people = [PersonUpdate(id=u.id, email=u.email, name=u.name, hired_at=u.hired_at,
                            manages_others=u.id in manages) for u in usable.values()]
     return PairsPlan(actions=actions, people=people, present_ids=present, warnings=warnings,
                      directory=read, stored=stored, refused=refused)
@@ -527,6 +536,9 @@ def planned_views(ctx: JobContext, plan: PairsPlan, now: datetime) -> list[Pairi
     """Unsaved pairings for the joiners and movers in ``plan`` (what a dry run would create)."""
     policy = ctx.settings.cadence_policy()
     people = {p.id: p for p in plan.people}
+    # (Their zones as stored, as a booking's views have them: their first day is theirs.)
+    stored = ctx.store.people(i for a in plan.actions if a.spec is not None
+                              for i in (a.spec.manager.id, a.spec.report.id))
     out = []
     for n, action in enumerate(plan.actions):
         spec = action.spec
@@ -535,9 +547,11 @@ def planned_views(ctx: JobContext, plan: PairsPlan, now: datetime) -> list[Pairi
         cadence = choose_cadence(spec, policy, now.date())
         persons = []
         for person in (spec.manager, spec.report):
-            info = people.get(person.id)
+            info, known = people.get(person.id), stored.get(person.id)
             persons.append(PersonRecord(id=person.id, email=person.email, name=person.name,
-                                        hire_date=person.hire_date, active=True, seen_at=now,
+                                        hired_at=info.hired_at if info else None,
+                                        time_zone=known.time_zone if known else None,
+                                        active=True, seen_at=now,
                                         manages_others=bool(info and info.manages_others)))
         pairing = PairingRecord(id=-(n + 1), key=spec.key, manager_id=spec.manager.id,
                                 report_id=spec.report.id, status=PairingStatus.ACTIVE,
