@@ -50,7 +50,7 @@ def pairs(click_ctx: click.Context, now_text: str | None) -> None:
         return
     obj: Ctx = click_ctx.obj
     from service.app import job_context, store_or_blank
-    from service.domain.cadence import choose_cadence
+    from service.domain.cadence import choose_cadence, report_today
     from service.jobs.pairs import gather
     from service.jobs.series_plan import series_cell
 
@@ -58,7 +58,7 @@ def pairs(click_ctx: click.Context, now_text: str | None) -> None:
 
     async def go(blank: Any) -> tuple[Any, dict[str, Any], list[Any]]:
         async with job_context(obj.settings, now, store=blank) as jc:
-            plan = await gather(jc, now.date())
+            plan = await gather(jc, now)
             return (plan, {v.pairing.key: v for v in jc.store.views()},
                     jc.store.all_live_series())
 
@@ -79,7 +79,7 @@ def pairs(click_ctx: click.Context, now_text: str | None) -> None:
         report = person_cell(spec.report if spec else (view.report if view else None))
         cadence = ""
         if action.spec is not None:
-            c = choose_cadence(action.spec, policy, now.date())
+            c = choose_cadence(action.spec, policy, report_today(action.spec, now))
             cadence = f"{c.kind} {c.minutes}m"
         series = "none"
         if view is not None and view.series is not None:

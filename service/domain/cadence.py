@@ -19,7 +19,7 @@ import calendar
 import difflib
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from service.domain.model import (
@@ -33,6 +33,7 @@ from service.domain.model import (
 )
 from service.domain.policy import CadencePolicy
 from service.domain.records import PairingRecord, PersonRecord
+from service.domain.timezones import local_date
 
 # More frequent first: used to keep the guidance's minimums when a configured new-starter
 # cadence is rarer than the report's role would get anyway.
@@ -159,6 +160,12 @@ def _role_cadence(spec: PairSpec, policy: CadencePolicy, today: date) -> tuple[C
             why += f"; {floor_reason} needs at least {kind}"
         return kind, why
     return floor, floor_reason
+
+
+def report_today(spec: PairSpec, now: datetime) -> date:
+    """The day it is for the report where they work (UTC's with no zone known): their
+    new-starter days end at midnight there, as their first day began there."""
+    return local_date(now, spec.report.time_zone)
 
 
 def choose_cadence(spec: PairSpec, policy: CadencePolicy, today: date) -> Cadence:

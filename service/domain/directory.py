@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from service.domain.events import DirectoryUser
+from service.domain.timezones import is_valid_zone, local_date, to_iana
 
 # The properties kept per user (what a DirectoryUser is derived from).
+# ("hire_date" holds employeeHireDate as Graph sent it: an instant, see hired_at.)
 FIELDS = ("display_name", "mail", "upn", "enabled", "user_type", "hire_date", "manager_id")
 UserValues = dict[str, object]
 # Hire dates outside these are what some HR systems write for "not known" (0001-01-01, .NET's
@@ -113,16 +115,33 @@ def directory_user(uid: str, values: Mapping[str, object]) -> DirectoryUser:
         email=str(mail or upn or "").lower(),
         enabled=bool(values.get("enabled", True)),
         member=(values.get("user_type") or "Member") == "Member",
-        hire_date=hire_date(values.get("hire_date")),
+        hired_at=hired_at(values.get("hire_date")),
         manager_id=str(manager) if manager else None,
         upn=str(upn or "").lower(),
     )
 
 
-def hire_date(value: object) -> date | None:
-    """A user's ``employeeHireDate`` as a day (None: none, or a placeholder for none)."""
-    day = date.fromisoformat(str(value)[:10]) if value else None
-    return day if day is not None and HIRED_FROM <= day <= HIRED_UNTIL else None
+def hired_at(value: object) -> datetime | None:
+    """A user's ``employeeHireDate``, a DateTimeOffset Graph gives in UTC, as that instant
+    (None: none, or a placeholder for none). Its day is the person's: see ``start_day``."""
+    if not value or not HIRED_FROM <= date.fromisoformat(str(value)[:10]) <= HIRED_UNTIL:
+        return None
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def start_day(hired: datetime | None, zone: str | None) -> date | None:
+    """The day a person starts, from their ``hired_at`` and their mailbox's zone (an IANA
+    name; None, not read yet: UTC's day). HR feeds write a first day as midnight where the
+    person works, which Graph gives in UTC: Sydney's 2 March is 13:00 on 1 March, so the
+    day is the instant's there. An instant at UTC midnight is a date written with no zone
+    (Graph's own examples, many feeds): that date, which west of UTC is the day before."""
+    if hired is None:
+        return None
+    utc = hired.astimezone(UTC)
+    if utc.time() == time() or not zone or not is_valid_zone(zone):
+        return utc.date()
+    return local_date(utc, to_iana(zone))
 
 
 def member_groups(groups: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:

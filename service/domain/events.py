@@ -19,7 +19,7 @@ class DirectoryUser:
     email: str
     enabled: bool
     member: bool
-    hire_date: date | None
+    hired_at: datetime | None  # employeeHireDate: an instant (its day: directory.start_day)
     manager_id: str | None
     # The user principal name, lower-cased: how a pairs file may name someone whose sign-in
     # name is not their mail, found in the directory's copy rather than asked of Graph.

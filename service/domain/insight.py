@@ -285,25 +285,24 @@ def cadence_days(cadence: str) -> int:
 
 
 def meeting_cadence(occurrences: Iterable[OccurrenceRecord], cadences: Mapping[int, str],
-                    period: Period, span: Span, fallback: str) -> str:
+                    period: Period, span: Span, fallback: str, zone: str = "UTC") -> str:
     """The cadence a pair is judged by: that of the series its latest meeting up to the
     period's "so far" (or the pair's end) was on, else ``fallback`` (its live series' or the
     pairing's). A new starter meets weekly on the series booked first while the monthly
     follow-on, booked with it for when their weeks end, is already the pair's live series;
     the pair is behind at weekly, not monthly, until the follow-on's meetings begin."""
-    until = _until(period, span)
+    until = _until(period, span, zone)
     latest = max((o for o in occurrences if o.status in PLANNED and o.start <= until
                   and o.series_id in cadences), key=lambda o: o.start, default=None)
     return cadences[latest.series_id] if latest is not None else fallback
 
 
-def _in(period: Period, moment: datetime) -> bool:
-    return period.start_at <= moment < period.end_at
-
-
-def _until(period: Period, span: Span) -> datetime:
-    """Where a pair's "so far" stops: the period's, or the pairing's end if earlier."""
-    return period.as_of if span.ended is None else min(period.as_of, span.ended)
+def _until(period: Period, span: Span, zone: str = "UTC") -> datetime:
+    """Where a pair's "so far" stops: the period's last day's end where it meets (``zone``),
+    or now, or the pairing's end if earlier. By the UTC end, a Sydney 1-2-1 on the morning
+    after the period ended its gap, and a Los Angeles one on its last evening did not."""
+    so_far = min(period.local(zone)[1], period.now)
+    return so_far if span.ended is None else min(so_far, span.ended)
 
 
 def _day_until(period: Period, span: Span, zone: str) -> date:
@@ -324,7 +323,7 @@ def excused_days(absent: Iterable[tuple[datetime, int]], after: datetime,
 
 
 def longest_gap(held_starts: Iterable[datetime], period: Period, span: Span = Span(),
-                absent: Iterable[tuple[datetime, int]] = ()) -> int:
+                absent: Iterable[tuple[datetime, int]] = (), zone: str = "UTC") -> int:
     """Longest stretch in days without a held meeting, within the period so far.
 
     Runs from the last held meeting before the period (or the period's start, or when the
@@ -332,17 +331,19 @@ def longest_gap(held_starts: Iterable[datetime], period: Period, span: Span = Sp
     the pair ended if earlier): a pair that stopped meeting shows the open gap, and a pair
     is never behind for time before it existed or after it ended. Each meeting skipped for
     a long absence (``absent``: its start and days) takes its days off the stretch it is in.
+    The period's days are those where the pair meets (``zone``), as its meetings' are.
     """
     held = list(held_starts)
     absent = list(absent)
-    before = [s for s in held if s < period.start_at]
-    first = max(before) if before else period.start_at
+    begins, ends = period.local(zone)
+    before = [s for s in held if s < begins]
+    first = max(before) if before else begins
     if span.began is not None:
         first = max(first, span.began)
-    last = _until(period, span)
+    last = _until(period, span, zone)
     if last <= first:
         return 0  # began after the period (or ended before it): no time to be behind in
-    inside = sorted(s for s in held if _in(period, s) and first <= s <= last)
+    inside = sorted(s for s in held if begins <= s < ends and first <= s <= last)
     marks = [first, *inside, last]
     return max(0, *((b - a).days - excused_days(absent, a, b)
                     for a, b in itertools.pairwise(marks)))
@@ -410,8 +411,8 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
             f.outcome_unknown += 1
     f.longest_gap_days = longest_gap(
         [o.start for o in occurrences if o.status == OccurrenceStatus.HELD], period, span,
-        _absent(occurrences, cadence, cadences))
-    until = _until(period, span)
+        _absent(occurrences, cadence, cadences), zone)
+    until = _until(period, span, zone)
     as_of = _day_until(period, span, zone)
     for a in actions:
         if period.start <= a.raised_on < period.end:
@@ -432,16 +433,18 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
 def _gap_flag(occurrences: Sequence[OccurrenceRecord], cadence: str, period: Period,
               span: Span, cadences: Mapping[int, str], zone: str) -> str:
     """``"no held 1-2-1 ..."`` when the time without one, less the absences, is over
-    ``GAP_FACTOR`` cadences; else ``""``. The day paired is the day there (``zone``)."""
-    until = _until(period, span)
+    ``GAP_FACTOR`` cadences; else ``""``. The period's days, and the day paired, are those
+    where the pair meets (``zone``)."""
+    until = _until(period, span, zone)
+    begins = period.local(zone)[0]
     held = [o.start for o in occurrences if o.status == OccurrenceStatus.HELD
             and o.start <= until]
     step = cadence_days(cadence)
     limit = GAP_FACTOR * step
     began = span.began
     # Counted from the last held meeting, else from when the pair began inside the period.
-    paired = began if began is not None and began > period.start_at else None
-    since = max(held) if held else paired or period.start_at
+    paired = began if began is not None and began > begins else None
+    since = max(held) if held else paired or begins
     absent = [a for a in _absent(occurrences, cadence, cadences) if since <= a[0] <= until]
     days = (until - since).days
     if days - excused_days(absent, since, until) <= limit:
@@ -478,7 +481,7 @@ def attention(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionR
     out: list[str] = []
     # As things stood at the end of the period, or when the pair ended if earlier (a
     # leaver's actions are not overdue for the months after they left).
-    until = _until(period, span)
+    until = _until(period, span, zone)
     gap = _gap_flag(occurrences, cadence, period, span, cadences, zone)
     if gap:
         out.append(gap)

@@ -30,8 +30,10 @@ class Person:
     id: str
     email: str
     name: str
-    hire_date: date | None = None
+    hire_date: date | None = None  # their first day, where they work
     groups: frozenset[str] = frozenset()
+    # Their mailbox's zone (IANA), where known and needed: a new starter's days are theirs.
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from pathlib import PurePath
 from typing import Literal
 
-from service.domain.cadence import choose_cadence
+from service.domain.cadence import choose_cadence, report_today
 from service.domain.model import CadenceKind, PairSpec, Person
 from service.domain.policy import CadencePolicy
 from service.domain.status import ENDED_IN_OUTLOOK, LIVE_PAIRINGS, PairingStatus
@@ -114,7 +114,7 @@ def reconcile(
     current: Sequence[CurrentPairing],
     present_ids: frozenset[str],
     policy: CadencePolicy,
-    today: date,
+    now: datetime,
     *,
     names: Mapping[str, str] | None = None,
     whole_directory: bool = True,
@@ -241,7 +241,7 @@ def reconcile(
         others = [c for c in pairings if c.key != spec.key]
         if same:
             cur = same[0]
-            add(report_id, _same_pair(spec, cur, policy, today))
+            add(report_id, _same_pair(spec, cur, policy, now))
         elif others:
             old = others.pop(0)
             add(report_id, PairAction(
@@ -249,7 +249,7 @@ def reconcile(
                 f"{name(report_id)} moved from {name(old.manager_id)} to "
                 f"{spec.manager.name or spec.manager.email} ({spec.source})"))
         else:
-            cadence = choose_cadence(spec, policy, today)
+            cadence = choose_cadence(spec, policy, report_today(spec, now))
             add(report_id, PairAction(
                 "join", spec.key, spec, None,
                 f"new pair ({spec.source}); {_cadence_text(cadence.kind, cadence.minutes)}: "
@@ -265,7 +265,7 @@ def reconcile(
 
 
 def _same_pair(spec: PairSpec, cur: CurrentPairing, policy: CadencePolicy,
-               today: date) -> PairAction:
+               now: datetime) -> PairAction:
     if cur.status == PairingStatus.SERIES_DELETED and cur.ended_in_outlook:
         return PairAction(
             "blocked", spec.key, spec, cur,
@@ -288,7 +288,7 @@ def _same_pair(spec: PairSpec, cur: CurrentPairing, policy: CadencePolicy,
             "Outlook that onetoone leaves alone (`onetoone status` says which); it books "
             "them once that series is over or gone (it looks again weekly, and the day "
             "after its last meeting).")
-    cadence = choose_cadence(spec, policy, today)
+    cadence = choose_cadence(spec, policy, report_today(spec, now))
     old = _cadence_text(str(cur.cadence), cur.minutes)
     new = _cadence_text(str(cadence.kind), cadence.minutes)
     if old != new:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from service.domain.directory import start_day
 from service.domain.status import (
     AgendaState,
     OccurrenceStatus,
@@ -56,7 +57,7 @@ class PersonUpdate:
     id: str
     email: str
     name: str
-    hire_date: date | None
+    hired_at: datetime | None  # employeeHireDate, an instant
     manages_others: bool
 
 
@@ -67,7 +68,7 @@ class PersonRecord:
     id: str
     email: str
     name: str
-    hire_date: date | None = None
+    hired_at: datetime | None = None  # employeeHireDate, an instant: see hire_date
     time_zone: str | None = None
     working_days: tuple[int, ...] | None = None  # 0 = Monday; None until read
     working_start: str | None = None  # "09:00"
@@ -75,6 +76,11 @@ class PersonRecord:
     manages_others: bool = False
     active: bool = True
     seen_at: datetime | None = None
+
+    @property
+    def hire_date(self) -> date | None:
+        """Their first day where they work (UTC's until their mailbox's zone is known)."""
+        return start_day(self.hired_at, self.time_zone)
 
 
 @dataclass(frozen=True, kw_only=True)

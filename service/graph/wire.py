@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.adoption import ended_tag
-from service.domain.directory import UserChange, hire_date
+from service.domain.directory import UserChange, hired_at
 from service.domain.events import (
     Attendee,
     CalendarEvent,
@@ -331,7 +331,7 @@ def user(data: dict[str, Any], manager_id: str | None) -> DirectoryUser:
         email=(data.get("mail") or data.get("userPrincipalName") or "").lower(),
         enabled=bool(data.get("accountEnabled", True)),
         member=(data.get("userType") or "Member") == "Member",
-        hire_date=hire_date(data.get("employeeHireDate")), manager_id=manager_id,
+        hired_at=hired_at(data.get("employeeHireDate")), manager_id=manager_id,
         upn=(data.get("userPrincipalName") or "").lower(),
     )
 

@@ -91,7 +91,7 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
         zone = pair_zone(h.view)
         span = pair_span(h.view.pairing, h.occurrences, h.view.report.hire_date, unreadable,
                          zone=zone)
-        cadence = meeting_cadence(h.occurrences, h.cadences, period, span, _cadence(h))
+        cadence = meeting_cadence(h.occurrences, h.cadences, period, span, _cadence(h), zone)
         figures = pair_figures(h.occurrences, h.actions, h.topics, period, span,
                                cadence=cadence, cadences=h.cadences, zone=zone)
         met = figures.planned + figures.skipped_for_absence

@@ -10,17 +10,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime, timedelta
 
-from service.domain.cadence import choose_cadence
+from service.domain.cadence import choose_cadence, report_today
 from service.domain.directory import (
     DirectoryDelta,
     UserValues,
     member_groups,
     merge_stream,
+    start_day,
 )
 from service.domain.events import DirectoryUser
 from service.domain.mass_end import refusal
@@ -42,6 +43,7 @@ from service.domain.pairs_csv import (
 )
 from service.domain.records import PairingRecord, PairingView, PersonRecord, PersonUpdate
 from service.domain.status import LIVE_PAIRINGS, WAIT_FOR_RESET, PairingStatus
+from service.domain.timezones import local_date
 from service.errors import PairsFileError, TooManyEnds
 from service.jobs.context import JobContext
 from service.store.files import file_digest, read_pairs_file
@@ -106,16 +108,20 @@ class PairsPlan:
 
 class _People:
     """One Person per user, however many pairs they are in (a manager of 10 is one object,
-    not 11); by the whole user, as a pairs file's lookup may name them otherwise."""
+    not 11); by the whole user, as a pairs file's lookup may name them otherwise. Their first
+    day is theirs where they work (``zones``: their stored mailbox zones, by id)."""
 
-    def __init__(self, groups: dict[str, frozenset[str]]) -> None:
-        self.groups, self.made = groups, dict[DirectoryUser, Person]()
+    def __init__(self, groups: dict[str, frozenset[str]], zones: Mapping[str, str | None]
+                 ) -> None:
+        self.groups, self.zones, self.made = groups, zones, dict[DirectoryUser, Person]()
 
     def __call__(self, u: DirectoryUser) -> Person:
         person = self.made.get(u)
         if person is None:
+            zone = self.zones.get(u.id)
             person = self.made[u] = Person(id=u.id, email=u.email, name=u.name,
-                                              hire_date=u.hire_date,
+                                              hire_date=start_day(u.hired_at, zone),
+                                              time_zone=zone,
                                               groups=self.groups.get(u.id, frozenset()))
         return person
 
@@ -148,7 +154,7 @@ async def _read_directory(ctx: JobContext, delta: DirectoryDelta | None = None
                                        delta_link=delta.delta_link)
 
 
-async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None = None,
+async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None = None,
                  allow_ends: int = 0) -> PairsPlan:
     """Read the sources and work out the actions, changing nothing (``delta``: the
     directory's changes, when already read; ``allow_ends``: the ends the admin allowed this
@@ -234,7 +240,13 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
         listed = bool(file_rows)
         file_rows = [row for row in file_rows if row.line not in excluded]
 
-    person = _People(await _group_members(ctx) if policy.group_overrides else {})
+    # Only the days of someone hired lately (or to come) can change a cadence: their first
+    # day and their today are theirs where they work, so their mailbox zones, stored once
+    # read, are looked up (not everyone's).
+    lately = now.date() - timedelta(days=policy.new_starter_days + 2)
+    zones = {p.id: p.time_zone for p in ctx.store.people(
+        u.id for u in usable.values() if u.hired_at and u.hired_at.date() >= lately).values()}
+    person = _People(await _group_members(ctx) if policy.group_overrides else {}, zones)
     # Who manages others: by the directory when it is a source, by the file when it is
     # (a report who is a manager on another line); with both, either one counts. Kept as
     # who reports to whom, so that a record naming someone their own manager, or the half
@@ -334,7 +346,7 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
     still_here = {i for i in gone if (u := everyone.get(i)) is not None and u.enabled}
     left_out = {i for i in still_here if everyone[i].email in exclude
                 or everyone[i].upn in exclude}
-    actions = reconcile(specs, current, present, policy, today, names=names,
+    actions = reconcile(specs, current, present, policy, now, names=names,
                         whole_directory=use_directory, still_here=still_here,
                         excluded=left_out, pairs_file=str(cfg.file) if use_file else "")
     recadenced = sum(1 for a in actions if a.kind == "recadence")
@@ -356,7 +368,7 @@ async def gather(ctx: JobContext, today: date, *, delta: DirectoryDelta | None =
     refused = refusal(actions, len(current), cfg.max_ends, allow_ends, where) or ""
     if refused:
         warnings.append(refused)
-    people = [PersonUpdate(id=u.id, email=u.email, name=u.name, hire_date=u.hire_date,
+    people = [PersonUpdate(id=u.id, email=u.email, name=u.name, hired_at=u.hired_at,
                            manages_others=u.id in manages) for u in usable.values()]
     return PairsPlan(actions=actions, people=people, present_ids=present, warnings=warnings,
                      directory=read, stored=stored, refused=refused)
@@ -390,7 +402,7 @@ def apply(ctx: JobContext, plan: PairsPlan, now: datetime) -> dict[str, int]:
         waiting = (action.kind == "blocked" and cur is not None
                    and cur.status in WAIT_FOR_RESET)
         if (action.kind in ("join", "move", "recadence", "keep") or waiting) and spec is not None:
-            cadence = choose_cadence(spec, policy, now.date())
+            cadence = choose_cadence(spec, policy, report_today(spec, now))
             if action.kind == "move" and cur is not None:
                 changes.append(PairingChange("end", cur.key, f"moved to {spec.manager.name}"))
             if not _already(plan.stored.get(spec.key), str(cadence.kind), cadence.minutes,
@@ -453,7 +465,7 @@ async def sync_pairs(ctx: JobContext, now: datetime, *, dry_run: bool = False,
             for warning in said:  # the directory still has the problem: said every sync
                 log.warning("pairs.warning", extra={"warning": warning})
             return PairsPlan([], [], set(), warnings=said, kept=kept)
-    plan = await gather(ctx, now.date(), delta=delta, allow_ends=allow_ends)
+    plan = await gather(ctx, now, delta=delta, allow_ends=allow_ends)
     if dry_run:
         return plan  # shown: every action
     if plan.refused:
@@ -471,22 +483,27 @@ async def sync_pairs(ctx: JobContext, now: datetime, *, dry_run: bool = False,
 
 def _quiet_basis(ctx: JobContext, now: datetime) -> str | None:
     """What a sync's plan depends on besides the directory's users: the day (cadences of
-    new starters change with it), the settings and the stored pairings (a pairing changed
-    elsewhere, e.g. by `pairs reset`), and the pairs file's bytes when it is a source. None
-    when it depends on more than users/delta tells of (group membership), so every sync
-    gathers."""
+    new starters change with it, at midnight where each works, and once their zone is
+    known), the settings and the stored pairings (a pairing changed elsewhere, e.g. by
+    `pairs reset`), and the pairs file's bytes when it is a source. None when it depends
+    on more than users/delta tells of (group membership), so every sync gathers."""
     cfg = ctx.settings.pairs
     policy = ctx.settings.cadence_policy()
     if cfg.group_id or policy.group_overrides:
         return None
     settings = hashlib.sha256(f"{cfg!r}|{policy!r}".encode()).hexdigest()[:16]
+    # A new starter's weeks end at midnight where they work: the days it is now where
+    # those hired lately work, not only UTC's.
+    since = now - timedelta(days=policy.new_starter_days + 2)
+    days = sorted({now.date(), *(local_date(now, zone) for zone in ctx.store.hired_zones(
+        since))})
     if cfg.source in ("file", "both"):
         # The file as it is now is part of what the plan depends on.
         file = file_digest(str(cfg.file))
         if file is None:
             return None  # gathered, so that reading it reports the problem
         settings += f" {file}"
-    return f"{now.date().isoformat()} {settings} {ctx.store.pairings_state()}"
+    return f"{','.join(map(str, days))} {settings} {ctx.store.pairings_state()}"
 
 
 def _still_quiet(ctx: JobContext, now: datetime, delta: DirectoryDelta
@@ -527,17 +544,22 @@ def planned_views(ctx: JobContext, plan: PairsPlan, now: datetime) -> list[Pairi
     """Unsaved pairings for the joiners and movers in ``plan`` (what a dry run would create)."""
     policy = ctx.settings.cadence_policy()
     people = {p.id: p for p in plan.people}
+    # (Their zones as stored, as a booking's views have them: their first day is theirs.)
+    stored = ctx.store.people(i for a in plan.actions if a.spec is not None
+                              for i in (a.spec.manager.id, a.spec.report.id))
     out = []
     for n, action in enumerate(plan.actions):
         spec = action.spec
         if action.kind not in ("join", "move") or spec is None:
             continue
-        cadence = choose_cadence(spec, policy, now.date())
+        cadence = choose_cadence(spec, policy, report_today(spec, now))
         persons = []
         for person in (spec.manager, spec.report):
-            info = people.get(person.id)
+            info, known = people.get(person.id), stored.get(person.id)
             persons.append(PersonRecord(id=person.id, email=person.email, name=person.name,
-                                        hire_date=person.hire_date, active=True, seen_at=now,
+                                        hired_at=info.hired_at if info else None,
+                                        time_zone=known.time_zone if known else None,
+                                        active=True, seen_at=now,
                                         manages_others=bool(info and info.manages_others)))
         pairing = PairingRecord(id=-(n + 1), key=spec.key, manager_id=spec.manager.id,
                                 report_id=spec.report.id, status=PairingStatus.ACTIVE,

@@ -195,6 +195,11 @@ class TenantState:
                  **copy.deepcopy(working_hours or {})}
         first, _, last = name.partition(" ")
         hire = hire_date.isoformat() if isinstance(hire_date, date) else hire_date
+        if hire and len(hire) > 10 and not hire.endswith("Z"):
+            # As Graph gives a DateTimeOffset: in UTC, whatever offset it was written with
+            # (Sydney's midnight on 2 March is 13:00Z on 1 March).
+            moment = datetime.fromisoformat(hire).astimezone(UTC)
+            hire = f"{moment:%Y-%m-%dT%H:%M:%S}Z"
         user: dict[str, Any] = {
             "id": user_id,
             "displayName": name,
@@ -206,7 +211,8 @@ class TenantState:
             "proxyAddresses": [f"SMTP:{email}", *(f"smtp:{a}" for a in aliases)],
             "accountEnabled": enabled,
             "userType": user_type,
-            "employeeHireDate": f"{hire[:10]}T00:00:00Z" if hire else None,
+            "employeeHireDate": (hire if len(hire) > 10 else f"{hire}T00:00:00Z") if hire
+            else None,
             "department": department,
             "jobTitle": job_title,
             "officeLocation": None,

@@ -66,7 +66,9 @@ class PersonRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     email: Mapped[str] = mapped_column(String(320), index=True)
     name: Mapped[str] = mapped_column(String(256))
-    hire_date: Mapped[date | None] = mapped_column(Date)
+    # employeeHireDate, the instant Graph gives (migration 0025): its day is the person's
+    # where they work (PersonRecord.hire_date), known once their mailbox zone is.
+    hired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     time_zone: Mapped[str | None] = mapped_column(String(64))
     working_days: Mapped[str | None] = mapped_column(String(80))  # "0,1,2,3,4" (see convert.py)
     working_start: Mapped[str | None] = mapped_column(String(5))  # "09:00"

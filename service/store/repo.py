@@ -96,6 +96,13 @@ class Store(
                 )[0].append(convert.series(row))
         return out
 
+    def hired_zones(self, since: datetime) -> set[str | None]:
+        """The mailbox zones of the people present hired since ``since`` (or to start
+        later); None for one not read yet."""
+        with self.reading() as s:
+            return set(s.scalars(select(PersonRow.time_zone).distinct().where(
+                PersonRow.active.is_(True), PersonRow.hired_at >= since)))
+
     def pairing_keys(self, active: bool = True) -> dict[int, str]:
         """The key of each active pairing (or, ``active`` False, of each other one: ended,
         or its series deleted), by id (two columns: no people, no series)."""

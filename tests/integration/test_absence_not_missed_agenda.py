@@ -28,8 +28,10 @@ def pair(db_url: str, statuses: list[str], skipped: set[int]) -> tuple[Store, in
     engine = make_engine(db_url)
     upgrade(engine)
     store = Store(engine)
-    store.upsert_people([PersonUpdate("m", "mia@x.example", "Mia Boss", date(2020, 1, 1), True),
-                         PersonUpdate("r", "rob@x.example", "Rob Report", date(2021, 1, 1),
+    store.upsert_people([PersonUpdate("m", "mia@x.example", "Mia Boss",
+                                      datetime(2020, 1, 1, tzinfo=UTC), True),
+                         PersonUpdate("r", "rob@x.example", "Rob Report",
+                                      datetime(2021, 1, 1, tzinfo=UTC),
                                       False)], CREATED)
     p = store.upsert_pairing(key="m|r", manager_id="m", report_id="r", cadence="weekly",
                              minutes=30, reason="", source="directory", now=CREATED)

@@ -62,10 +62,10 @@ def runner(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> CliR
     engine = make_engine(db_url)
     upgrade(engine)
     store = Store(engine)
-    store.upsert_people([PersonUpdate("m", "mia@x.example", "Mia Manager", date(2025, 1, 1),
-                                      True),
-                         PersonUpdate("r1", ADA, "Ada Away", date(2027, 1, 4), False),
-                         PersonUpdate("r2", BEA, "Bea Here", date(2027, 1, 4), False)],
+    hired, joined = datetime(2025, 1, 1, tzinfo=UTC), datetime(2027, 1, 4, tzinfo=UTC)
+    store.upsert_people([PersonUpdate("m", "mia@x.example", "Mia Manager", hired, True),
+                         PersonUpdate("r1", ADA, "Ada Away", joined, False),
+                         PersonUpdate("r2", BEA, "Bea Here", joined, False)],
                         datetime(2027, 1, 4, tzinfo=UTC))
     pair(store, "r1", ADA, "Ada Away", absent=True)
     pair(store, "r2", BEA, "Bea Here", absent=False)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -84,7 +84,7 @@ def test_new_starter_questions_go_by_the_meetings_local_day(
     assert scenario.settings.policy.new_starter_days == 90
     hired = datetime(2027, 1, 4).date()
     view = dataclasses.replace(scenario.rob, report=dataclasses.replace(
-        scenario.rob.report, hire_date=hired))
+        scenario.rob.report, hired_at=datetime.combine(hired, time(), UTC)))
     meets = hired + timedelta(days=day)
     start = at(zone, meets.year, meets.month, meets.day, hour)
     this = meeting(scenario.occ, 2, start, agenda_state=AgendaState.PENDING, question_id=None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +12,7 @@ from service.domain.pairing import CurrentPairing, PairAction, reconcile
 from service.domain.policy import CadencePolicy
 
 TODAY = date(2026, 10, 1)
+NOON = datetime.combine(TODAY, time(12), UTC)
 POLICY = CadencePolicy()
 OLD_HIRE = date(2020, 1, 1)
 
@@ -36,7 +37,8 @@ def stored(manager: Person, report: Person, cadence: CadenceKind = CadenceKind.M
 def run(desired: list[PairSpec], current: list[CurrentPairing],
         present: set[str] | None = None, today: date = TODAY) -> list[PairAction]:
     ids = present if present is not None else {p.id for p in (ANN, BOB, CAT, DAN, EVE)}
-    return reconcile(desired, current, frozenset(ids), POLICY, today)
+    return reconcile(desired, current, frozenset(ids), POLICY,
+                     datetime.combine(today, time(), UTC))
 
 
 def kinds(actions: list[PairAction]) -> list[tuple[str, str]]:
@@ -208,7 +210,7 @@ def test_every_live_pairing_and_claimed_report_is_decided_once(
     """Each live pairing is acted on once, each report keeps/gets at most one pairing."""
     specs = [pair(m, r, source=src) for m, r, src in desired]
     cur = [stored(m, r, status=s) for m, r, s in current]
-    actions = reconcile(specs, cur, present, POLICY, TODAY)
+    actions = reconcile(specs, cur, present, POLICY, NOON)
     live = [c for c in cur if c.status != "ended"]
     touched = [a.current.key for a in actions if a.current is not None]
     assert sorted(touched) == sorted(c.key for c in live)
@@ -219,7 +221,7 @@ def test_every_live_pairing_and_claimed_report_is_decided_once(
         if a.kind in ("join", "move"):
             assert a.spec is not None and a.spec.manager.id != a.spec.report.id
             assert {a.spec.manager.id, a.spec.report.id} <= present
-    assert actions == reconcile(specs, list(reversed(cur)), present, POLICY, TODAY)
+    assert actions == reconcile(specs, list(reversed(cur)), present, POLICY, NOON)
 
 
 # -- management cycles across sources -------------------------------------------------------

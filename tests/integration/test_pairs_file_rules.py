@@ -213,7 +213,7 @@ def test_gather_refuses_a_self_manager(file_settings) -> None:
 
     async def go():
         async with job_context(settings, NOW, sandbox=tenant) as ctx:
-            return await gather(ctx, NOW.date())
+            return await gather(ctx, NOW)
 
     with pytest.raises(PairsFileError, match=r"pairs.csv:2: rob@contoso.example is paired with"
                                              r" themself"):

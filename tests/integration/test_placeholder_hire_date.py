@@ -5,7 +5,7 @@ arithmetic of a joiner's first weeks overflowed, and no pair got a series)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime
 
 import pytest
 
@@ -34,12 +34,13 @@ def test_a_placeholder_hire_date_does_not_stop_everyones_series(settings, placeh
 @pytest.mark.parametrize("placeholder", ["0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z"])
 def test_a_placeholder_hire_date_reads_as_none(placeholder: str) -> None:
     assert directory_user("u1", {"mail": "a@x.example", "hire_date": placeholder}
-                          ).hire_date is None
+                          ).hired_at is None
     assert wire.user({"id": "u1", "mail": "a@x.example", "employeeHireDate": placeholder},
-                     None).hire_date is None
+                     None).hired_at is None
     real = "2026-09-04T00:00:00Z"
-    assert directory_user("u1", {"hire_date": real}).hire_date == date(2026, 9, 4)
-    assert wire.user({"id": "u1", "employeeHireDate": real}, None).hire_date == date(2026, 9, 4)
+    at = datetime(2026, 9, 4, tzinfo=UTC)
+    assert directory_user("u1", {"hire_date": real}).hired_at == at
+    assert wire.user({"id": "u1", "employeeHireDate": real}, None).hired_at == at
 
 
 def test_a_defect_reading_one_managers_inputs_fails_only_their_pairs(settings, monkeypatch

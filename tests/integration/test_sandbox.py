@@ -119,6 +119,17 @@ def test_expand_caps_a_directory_page_at_100_whatever_top_says():
         100, 100, 50]
 
 
+def test_a_hire_date_written_with_an_offset_is_read_in_utc(tenant):
+    """employeeHireDate is a DateTimeOffset, which Graph gives in UTC whatever offset it was
+    written with: a Sydney midnight is 13:00Z the day before."""
+    tenant.add_user("Sam Starter", "sam@contoso.example", hire_date="2026-03-02T00:00:00+11:00")
+
+    async def go():
+        async with client(tenant) as c:
+            return (await c.get("/users/sam@contoso.example?$select=employeeHireDate")).json()
+    assert run(go())["employeeHireDate"] == "2026-03-01T13:00:00Z"
+
+
 def test_user_lookup_manager_reports_and_group_members(tenant):
     """A user by UPN, their manager, direct reports and group members, or a 404."""
     async def go():

@@ -22,7 +22,8 @@ def store(db_url: str) -> Store:
     upgrade(engine)
     s = Store(engine)
     s.upsert_people([PersonUpdate("m", "m@x.test", "Mia Manager", None, True),
-                     PersonUpdate("r", "r@x.test", "Rob Report", date(2026, 1, 5), False)], NOW)
+                     PersonUpdate("r", "r@x.test", "Rob Report",
+                                  datetime(2026, 1, 5, tzinfo=UTC), False)], NOW)
     return s
 
 

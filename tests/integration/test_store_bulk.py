@@ -23,7 +23,8 @@ def store(db_url: str) -> Store:
     upgrade(engine)
     s = Store(engine)
     s.upsert_people([PersonUpdate("m", "m@x.test", "Mia Manager", None, True)]
-                    + [PersonUpdate(f"r{n}", f"r{n}@x.test", f"Report {n}", date(2026, 1, 5),
+                    + [PersonUpdate(f"r{n}", f"r{n}@x.test", f"Report {n}",
+                                    datetime(2026, 1, 5, tzinfo=UTC),
                                     False) for n in range(3)], NOW)
     return s
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from hypothesis import given
@@ -167,7 +167,8 @@ def test_new_starter_change_is_the_roles_cadence_from_the_day_after_the_window(
     now = choose_cadence(s, policy, TODAY)
     pairing = PairingRecord(key="k", manager_id="m", report_id="r", cadence=str(now.kind),
                             minutes=now.minutes, cadence_reason=now.reason)
-    report = PersonRecord(id="r", email="r@example.com", name="Report", hire_date=hired,
+    report = PersonRecord(id="r", email="r@example.com", name="Report",
+                          hired_at=datetime.combine(hired, time(), UTC) if hired else None,
                           manages_others=manages)
     change = new_starter_change(pairing, report, policy)
     if expected is None:
@@ -187,7 +188,7 @@ def test_no_new_starter_change_when_the_roles_cadence_is_as_often() -> None:
     pairing = PairingRecord(key="k", manager_id="m", report_id="r", cadence=str(now.kind),
                             minutes=now.minutes, cadence_reason=now.reason)
     report = PersonRecord(id="r", email="r@example.com", name="Report",
-                          hire_date=date(2026, 9, 1), manages_others=True)
+                          hired_at=datetime(2026, 9, 1, tzinfo=UTC), manages_others=True)
     assert now.reason.startswith("new starter")
     assert new_starter_change(pairing, report, policy) is None
 

@@ -4,7 +4,7 @@ from when the pairing began (and stop when it ended), not from the period's star
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -35,7 +35,9 @@ def history(*meetings: OccurrenceRecord, created: datetime, ended: datetime | No
                             created_at=created, ended_at=ended,
                             status="ended" if ended else "active")
     view = PairingView(pairing, PersonRecord(id="m", email="m@x", name="Manager"),
-                       PersonRecord(id="r", email="r@x", name="Report", hire_date=hired), None)
+                       PersonRecord(id="r", email="r@x", name="Report",
+                                    hired_at=hired and datetime.combine(hired, time(), UTC)),
+                       None)
     return History(view, meetings, (), ())
 
 

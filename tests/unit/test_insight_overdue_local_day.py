@@ -110,7 +110,7 @@ def test_no_held_since_a_los_angeles_starters_first_day_names_that_day() -> None
         h.view, series=series,
         pairing=dataclasses.replace(h.view.pairing,
                                     created_at=datetime(2027, 3, 1, 9, tzinfo=la)),
-        report=dataclasses.replace(h.view.report, hire_date=date(2027, 3, 8)))
+        report=dataclasses.replace(h.view.report, hired_at=datetime(2027, 3, 8, tzinfo=UTC)))
     period = Period(date(2027, 3, 1), date(2027, 5, 1), datetime(2027, 4, 20, tzinfo=UTC))
     (pair,) = build([History(view, (), (), (), cadences={1: "fortnightly"})], period,
                     1).pairs

@@ -197,7 +197,8 @@ def test_a_new_starters_follow_on_is_not_a_cadence_change_before_their_weeks_end
     starting before that day, or of another length, is."""
     hired = date(2026, 9, 4)
     until = hired + timedelta(days=91)
-    report = PersonRecord(id="u2", email="b@x.example", name="B", hire_date=hired)
+    report = PersonRecord(id="u2", email="b@x.example", name="B",
+                          hired_at=datetime(2026, 9, 4, tzinfo=UTC))
     pairing = PairingRecord(id=1, key="p-1", manager_id="u1", report_id="u2",
                             status="active", cadence="weekly", minutes=30,
                             cadence_reason="new starter (hired 2026-09-04, within 90 days)")

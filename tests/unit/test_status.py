@@ -122,7 +122,8 @@ def test_records_read_back_equal_members(db_url: str) -> None:
     upgrade(engine)
     store = Store(engine)
     store.upsert_people([PersonUpdate("m", "m@x.test", "Mia Manager", None, True),
-                         PersonUpdate("r", "r@x.test", "Rob Report", date(2026, 1, 5), False)],
+                         PersonUpdate("r", "r@x.test", "Rob Report",
+                                      datetime(2026, 1, 5, tzinfo=UTC), False)],
                         NOW)
     pairing = store.upsert_pairing(key="p-1", manager_id="m", report_id="r", cadence="monthly",
                                    minutes=30, reason="default", source="directory", now=NOW)
