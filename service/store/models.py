@@ -68,7 +68,7 @@ class PersonRow(Base):
     name: Mapped[str] = mapped_column(String(256))
     # employeeHireDate, the instant Graph gives (migration 0025): its day is the person's
     # where they work (PersonRecord.hire_date), known once their mailbox zone is.
-    hired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    hired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     time_zone: Mapped[str | None] = mapped_column(String(64))
     working_days: Mapped[str | None] = mapped_column(String(80))  # "0,1,2,3,4" (see convert.py)
     working_start: Mapped[str | None] = mapped_column(String(5))  # "09:00"
