@@ -2,7 +2,7 @@
 it the pool's connections, idle for a whole interval (15 minutes by default). A network that
 drops an idle flow without telling either end (a NAT or load balancer's idle timeout, a
 failover that leaves the old server's address dead) leaves such a connection half-open:
-the pool's pre-ping then waits on it for TCP's retransmission timeout (about 15 minutes on
+a ping at checkout then waits on it for TCP's retransmission timeout (about 15 minutes on
 Linux) before the run can start. Before the engine was kept, each run connected afresh."""
 
 from __future__ import annotations
