@@ -64,8 +64,11 @@ def _config(settings: Settings, deployed: str) -> Check:
 
 async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> list[Check]:
     checks = [_config(settings, deployed)]
-    checks.append(_database(settings))
-    if exposed := _database_exposed(settings):
+    database = _database(settings)
+    checks.append(database)
+    # Only a file known to be onetoone's is one to make private: another program's (or one
+    # that is no database) is refused by every command, its mode left as that program set it.
+    if database.ok and (exposed := _database_exposed(settings)):
         checks.append(exposed)
     pairs_at = None
     if settings.pairs.source in ("file", "both") and settings.pairs.file is not None:
