@@ -148,3 +148,22 @@ def test_doctor_passes_a_file_that_lists_no_pairs_on_purpose(pairs: Path) -> Non
     line = next(x for x in output.splitlines() if "pairs file:" in x)
     assert line == f"✓ pairs file: {pairs}: 0 pairs", line
     assert "✓ sign-in" in output, output
+
+
+def test_a_name_split_by_its_own_comma_is_told_what_to_write(pairs: Path) -> None:
+    """``Boss, Ceo <ceo@...>`` not in quotes reads as two cells: the line was refused for a
+    name that is "not a valid email address", the rest of the name taken for the report
+    and the report's address for a cadence (or for too many columns). It is told as the
+    one mistake it is, at its line, with the address to write."""
+    pairs.write_text("manager,report\n"
+                     f"Boss, Ceo <ceo@contoso.example>,{MAX}\n"
+                     f"{MIA},Report, Rob <rob@contoso.example>,weekly,30\n", encoding="utf-8")
+    said = _said(_run("schedule", "--dry-run", "--now", NOW))
+    assert (f"{pairs}:2: manager email 'Boss, Ceo <ceo@contoso.example>' is a name with an "
+            "address (as Outlook copies it), and its comma, not in quotes, split it across "
+            "columns. Write only the address: ceo@contoso.example.") in said, said
+    assert (f"{pairs}:3: report email 'Report, Rob <rob@contoso.example>' is a name with an "
+            "address (as Outlook copies it), and its comma, not in quotes, split it across "
+            "columns. Write only the address: rob@contoso.example.") in said, said
+    assert "columns in" not in said and "cadence" not in said, said
+    assert "not a valid email" not in said, said
