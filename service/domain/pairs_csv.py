@@ -122,6 +122,22 @@ class PairsFileRead:
     problems: list[str]
     addresses: list[tuple[int, str]]
 
+    def to_look_up(self) -> list[tuple[int, str]]:
+        """The addresses to look up in the directory: none once the file's own problems fill
+        a refusal (``MAX_ERRORS``). A wrong file or a mangled export names hundreds, each a
+        request (two for one nobody has), for a refusal with no room left to tell what they
+        found: it is refused for its lines first, and its addresses checked once those are
+        fixed."""
+        return [] if len(self.problems) >= MAX_ERRORS else self.addresses
+
+    def unlooked(self, filename: str) -> list[str]:
+        """The whole-file message saying the addresses were not looked up (`to_look_up`)."""
+        if not self.addresses or self.to_look_up():
+            return []
+        return [f"{filename}: {len(self.problems)} problems in its lines, so its addresses "
+                "were not looked up in the directory yet. Fix the lines below (check that "
+                "[pairs] file is the pairs CSV), then run again to have them checked."]
+
 
 def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
     """Parse the pairs file's text; raise PairsFileError naming ``filename:line`` per bad row."""

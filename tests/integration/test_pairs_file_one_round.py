@@ -167,3 +167,27 @@ def test_a_name_split_by_its_own_comma_is_told_what_to_write(pairs: Path) -> Non
             "columns. Write only the address: rob@contoso.example.") in said, said
     assert "columns in" not in said and "cadence" not in said, said
     assert "not a valid email" not in said, said
+
+
+def test_a_file_of_broken_lines_is_refused_without_looking_anyone_up(
+        pairs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose lines' own problems fill the refusal (a wrong file, a mangled export) had
+    every address it names looked up in the directory first, a request each (two for one
+    nobody has), for a message with no room left to tell what they found. It is refused
+    for its lines with no look-up, and says its addresses are checked once they are fixed."""
+    pairs.write_text("manager,report\n" + "".join(
+        f"mgr{i}@contoso.example,rep{i}@contoso.example,sometimes\n" for i in range(30)),
+        encoding="utf-8")
+    tenant = SandboxTenant.load(pairs.parent / "sandbox.json")
+    monkeypatch.setattr("service.app.load_sandbox", lambda _settings, _now: tenant)
+    for args in (("pairs", "--now", NOW), ("schedule", "--dry-run", "--now", NOW),
+                 ("doctor",)):
+        tenant.reset_counters()
+        result = _run(*args)
+        said = _said(result)
+        assert result.exit_code == 1, said
+        assert tenant.count(path_regex=r"(mgr|rep)\d+") == 0, (args, tenant.requests)
+        assert f"{pairs}:2: cadence 'sometimes' is not one of" in said, said
+        assert (f"{pairs}: 30 problems in its lines, so its addresses were not looked up in "
+                "the directory yet.") in said, said
+        assert "not a user in the directory" not in said, said
