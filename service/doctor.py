@@ -64,8 +64,11 @@ def _config(settings: Settings, deployed: str) -> Check:
 
 async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> list[Check]:
     checks = [_config(settings, deployed)]
-    checks.append(_database(settings))
-    if exposed := _database_exposed(settings):
+    database = _database(settings)
+    checks.append(database)
+    # Only a file known to be onetoone's is one to make private: another program's (or one
+    # that is no database) is refused by every command, its mode left as that program set it.
+    if database.ok and (exposed := _database_exposed(settings)):
         checks.append(exposed)
     pairs_at = None
     if settings.pairs.source in ("file", "both") and settings.pairs.file is not None:
@@ -144,7 +147,8 @@ _PAIRS_FIX = "Fix the file (or [pairs] file) as the message says; until then no 
 async def _pairs_people(graph: Any, settings: Settings) -> Check:
     """The pairs file as a sync judges it: parsed, and every address it names looked up in
     the directory (batched), so that one doctor run tells all its problems; a file passed
-    here with an address nobody has would be refused by the first run."""
+    here with an address nobody has would be refused by the first run. (None is looked up
+    when the file's lines already fill the refusal: `PairsFileRead.to_look_up`.)"""
     from service.domain.pairs_csv import (
         file_refusal,
         people_problems,
@@ -157,12 +161,14 @@ async def _pairs_people(graph: Any, settings: Settings) -> Check:
         read = read_pairs_csv(read_pairs_file(path), path)
     except PairsFileError:
         return _pairs_file(path)  # (it says why the file cannot be read)
+    addresses = read.to_look_up()
     try:
-        users = await graph.find_users(sorted({email for _line, email in read.addresses}))
+        users = await graph.find_users(sorted({email for _line, email in addresses}))
     except ServiceError as exc:
         return _pairs_file(path, f"the look-up failed: {exc}")
     exclude = {e.lower() for e in settings.pairs.exclude}
-    problems = read.problems + people_problems(path, read.addresses, users, exclude)
+    problems = (read.problems + read.unlooked(path)
+                + people_problems(path, addresses, users, exclude))
     if problems:
         return Check("pairs file", False, str(file_refusal(problems, path)), _PAIRS_FIX)
     if not read.pairs:

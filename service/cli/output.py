@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from service.domain.text import for_table_cell
 from service.errors import ServiceError
 
 
@@ -131,10 +132,10 @@ def person_cell(person: Any) -> str:
     """'Name' over 'email' (a report's email is what PAIR arguments take)."""
     if person is None:
         return "?"
-    if not person.name:
+    name = " ".join(for_table_cell(person.name or "").split())
+    if not name:
         return str(person.email)
-    name = person.name if len(person.name) <= NAME_WIDTH else (
-        person.name[:NAME_WIDTH - 1].rstrip() + "…")
+    name = name if len(name) <= NAME_WIDTH else name[:NAME_WIDTH - 1].rstrip() + "…"
     return f"{name}\n{person.email}"
 
 

@@ -27,6 +27,14 @@ ENV_SERVICE_LINKS = re.compile(
     r"ONETOONE_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT(_[0-9]+_(TCP|UDP|SCTP)"
     r"(_(PROTO|PORT|ADDR))?)?)")
 
+# With no tenant, the sandbox tenant starts as the demo organisation (service/sandbox/org.py),
+# whose New York office an admin would give New York's holidays: left on the GB-ENG default,
+# the demo moved their 1-2-1s off England's bank holidays and doctor warned of the product's
+# own example. Set for the sandbox only, and only while no [holidays] override is set.
+SANDBOX_HOLIDAY_PEOPLE: tuple[tuple[str, str], ...] = tuple(
+    (f"{name}@contoso.example", "US-NY")
+    for name in ("marcus.johnson", "olivia.chen", "jamal.wright", "grace.miller", "ryan.brooks"))
+
 CLOUD_AUTHORITIES = {
     "global": "https://login.microsoftonline.com",
     "usgov": "https://login.microsoftonline.us",

@@ -36,6 +36,7 @@ from service.config.keys import (
     ENV_SERVICE_LINKS,
     GUID_EXAMPLE,
     KEYS,
+    SANDBOX_HOLIDAY_PEOPLE,
     SECTIONS,
     Key,
 )
@@ -263,6 +264,12 @@ def _build(
     ms["authority"] = ms["authority"] or CLOUD_AUTHORITIES[cloud]
     ms["graph_url"] = ms["graph_url"] or CLOUD_GRAPH_URLS[cloud]
     origins = tuple((f"{s}.{n}", item.origin) for (s, n), item in raw.items())
+    holidays = fields("holidays")
+    if not ms["tenant_id"] and not holidays["groups"] and not holidays["people"]:
+        holidays["people"] = SANDBOX_HOLIDAY_PEOPLE
+        origins = tuple((name, "default for the sandbox's demo organisation")
+                        if name == "holidays.people" else (name, origin)
+                        for name, origin in origins)
     return Settings(
         microsoft=MicrosoftSettings(**ms),
         database=DatabaseSettings(**fields("database")),
@@ -271,7 +278,7 @@ def _build(
         worker=WorkerSettings(**fields("worker")),
         agenda=AgendaSettings(**fields("agenda")),
         mail=MailSettings(**fields("mail")),
-        holidays=HolidaySettings(**fields("holidays")),
+        holidays=HolidaySettings(**holidays),
         report=ReportSettings(**fields("report")),
         privacy=PrivacySettings(**fields("privacy")),
         source=shown if file_path is not None else "defaults",

@@ -26,7 +26,8 @@ is documented as comma-separated and a ``;`` is never part of an email, so the f
 unambiguous but left to the admin, who then has one format to know. A cadence written as a
 common synonym (``biweekly``) gets the right suggestion (``fortnightly``), not accepted. So
 does an address pasted from Outlook with more than the address (``mailto:ann@x.com``,
-``Ann Smith <ann@x.com>``): the message names the address to write.
+``Ann Smith <ann@x.com>``): the message names the address to write, also when the name's
+own comma, not in quotes, split the cell in two (``Smith, Ann <ann@x.com>``).
 
 Every problem is reported as ``file:line: what is wrong. How to fix it.``; all problems (up to
 ``MAX_ERRORS``) are collected into one :class:`~service.errors.PairsFileError`. Line numbers are
@@ -120,6 +121,22 @@ class PairsFileRead:
     pairs: list[FilePair]
     problems: list[str]
     addresses: list[tuple[int, str]]
+
+    def to_look_up(self) -> list[tuple[int, str]]:
+        """The addresses to look up in the directory: none once the file's own problems fill
+        a refusal (``MAX_ERRORS``). A wrong file or a mangled export names hundreds, each a
+        request (two for one nobody has), for a refusal with no room left to tell what they
+        found: it is refused for its lines first, and its addresses checked once those are
+        fixed."""
+        return [] if len(self.problems) >= MAX_ERRORS else self.addresses
+
+    def unlooked(self, filename: str) -> list[str]:
+        """The whole-file message saying the addresses were not looked up (`to_look_up`)."""
+        if not self.addresses or self.to_look_up():
+            return []
+        return [f"{filename}: {len(self.problems)} problems in its lines, so its addresses "
+                "were not looked up in the directory yet. Fix the lines below (check that "
+                "[pairs] file is the pairs CSV), then run again to have them checked."]
 
 
 def parse_pairs_csv(text: str, filename: str) -> list[FilePair]:
@@ -234,6 +251,7 @@ def read_pairs_csv(text: str, filename: str) -> PairsFileRead:
                 "[pairs] file is the pairs CSV, then fix or delete the line."
             )
             continue
+        cells, split = _rejoined(cells)
         if len(cells) > 4:
             errors.append(
                 f"{where}: {len(cells)} columns in {_shown(stripped)}; expected at most 4 "
@@ -252,7 +270,8 @@ def read_pairs_csv(text: str, filename: str) -> PairsFileRead:
         manager, report = manager.lower(), report.lower()
         row_errors = len(errors)
 
-        for role, email, cell in (("manager", manager, cells[0]), ("report", report, cells[1])):
+        for column, (role, email) in enumerate((("manager", manager), ("report", report))):
+            cell = cells[column]
             hidden = [(i, c) for i, c in enumerate(email) if unicodedata.category(c) == "Cf"]
             pasted = _pasted_address(cell)
             if hidden:
@@ -266,6 +285,8 @@ def read_pairs_csv(text: str, filename: str) -> PairsFileRead:
                 # Accepting it would make a second way to write a line; the fix is certain, so
                 # it is spelt out rather than taken silently (as with ';' separators).
                 what, address = pasted
+                if column in split:
+                    what += ", and its comma, not in quotes, split it across columns"
                 errors.append(f"{where}: {role} email {_shown(cell)} is {what}. Write only "
                               f"the address: {address}.")
             elif not is_valid_email(email):
@@ -394,6 +415,28 @@ def _pasted_address(cell: str) -> tuple[str, str] | None:
             "an address in angle brackets")
         return f"{named} (as Outlook copies it)", match.group(1)
     return None
+
+
+def _rejoined(cells: Sequence[str]) -> tuple[list[str], set[int]]:
+    """The cells with a name that a comma of its own split from its address joined again
+    (``Smith, Ann <ann@x.com>`` unquoted reads as ``Smith`` and ``Ann <ann@x.com>``), and
+    the columns joined. Only the manager's and report's: read apart, the line was refused
+    for its column count, a name "not a valid email address" and an address for a cadence,
+    none of which is the mistake."""
+    out: list[str] = []
+    joined: set[int] = set()
+    for cell in cells:
+        start = len(out)
+        if "<" in cell and _pasted_address(cell) is not None:
+            while (start > 0 and start - 1 not in joined and out[start - 1]
+                   and "@" not in out[start - 1]):
+                start -= 1
+        if start < len(out) and start <= 1:
+            out[start:] = [", ".join([*out[start:], cell])]
+            joined.add(start)
+        else:
+            out.append(cell)
+    return out, joined
 
 
 def _unlike_a_pair(cells: Sequence[str]) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Any
 
 REPLACEMENT = "\ufffd"
@@ -90,4 +91,22 @@ def clean_json(value: Any) -> tuple[Any, int]:
     return value, 0
 
 
-__all__ = ["clean_json", "clean_text", "json_may_need_cleaning", "loads_clean"]
+# Format characters that shape a letter or an emoji (ZWNJ in Persian words, ZWJ in 👩‍💻).
+_SHAPING = frozenset("\u200c\u200d")
+
+
+def for_table_cell(value: str) -> str:
+    """``value`` as one cell of a table on a terminal: without format characters (Unicode
+    Cf: bidi marks and isolates, zero-width spaces, a BOM) but those that shape letters, and
+    with control characters as spaces. `clean_text` leaves a right-to-left mark (U+200F),
+    which a name from the directory may hold: the terminal then lays the rest of the table
+    row out right to left, and the columns no longer line up; zero-width ones are counted
+    by some terminals and not by the table's layout."""
+    if value.isascii() and value.isprintable():
+        return value
+    return "".join(" " if (kind := unicodedata.category(c)) == "Cc"
+                   else "" if kind == "Cf" and c not in _SHAPING else c for c in value)
+
+
+__all__ = ["clean_json", "clean_text", "for_table_cell", "json_may_need_cleaning",
+           "loads_clean"]

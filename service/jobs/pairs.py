@@ -204,8 +204,10 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
         meant_empty = says_no_pairs(file_text)
         by_email = {u.email: u for u in usable.values()}
         # Every address the file names, its refused lines' too: an unknown one is told with
-        # the file's other problems, not on the run after they are fixed.
-        named = {email for _line, email in file_read.addresses}
+        # the file's other problems, not on the run after they are fixed (unless those
+        # already fill the refusal: `to_look_up`).
+        addresses = file_read.to_look_up()
+        named = {email for _line, email in addresses}
         # By user principal name (the delta holds it too: a file of sign-in names that differ
         # from the mail costs no lookup per person each sync), a primary address first.
         found = {u.upn: u for u in everyone.values() if u.upn in named}
@@ -214,8 +216,8 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
         # (two requests, batched), or someone the stored copy lacks.
         found |= await ctx.graph.find_users(sorted(named - set(by_email) - set(found)))
         found |= {email: user for email, user in by_email.items() if email in named}
-        problems = file_read.problems + people_problems(str(cfg.file), file_read.addresses,
-                                                        found, exclude)
+        problems = (file_read.problems + file_read.unlooked(str(cfg.file))
+                    + people_problems(str(cfg.file), addresses, found, exclude))
         if problems:
             # Nothing changes on bad input: a typo must not look like a leaver.
             raise file_refusal(problems, str(cfg.file))

@@ -17,7 +17,9 @@ Twelve people at a small company with offices in London and New York:
 What real organisations have, on purpose: middle managers (Priya and Marcus are Eleanor's
 reports and managers of others), a part-timer (Daniel, Monday-Thursday in his
 mailboxSettings working hours), two time zones, a new starter and a week of leave. Public
-holidays come from the holidays library, not from this data: a demo started on
+holidays come from the holidays library, not from this data (the New York staff get New
+York's through the sandbox's built-in settings, ``SANDBOX_HOLIDAY_PEOPLE`` in
+service/config/keys.py: a new one there goes there too): a demo started on
 2026-11-23 walks over Thanksgiving (US, Thu 26 Nov), Christmas Day (Fri 25 Dec), Boxing
 Day observed (Mon 28 Dec, England and Scotland) and New Year's Day (Fri 1 Jan 2027).
 

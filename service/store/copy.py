@@ -30,6 +30,7 @@ from service.store.db import (
     known_revision,
     make_engine,
     newer_schema,
+    program_tables,
     sqlite_open_error,
     sqlite_path,
     upgrade,
@@ -167,7 +168,9 @@ def _schema(engine: Engine) -> tuple[str | None, list[str]]:
     url = str(engine.url)
     try:
         with engine.connect() as conn:
-            names = inspect(conn).get_table_names()
+            # (A table an extension made, as PostGIS's, is no one's rows: `db upgrade` sets up
+            # a database holding one, and so the copy takes it as empty too.)
+            names = program_tables(conn, inspect(conn).get_table_names())
         return current_revision(engine), names
     except SQLAlchemyError as exc:
         raise StoreError(sqlite_open_error(url) or (

@@ -408,7 +408,7 @@ def foreign_problem(conn: Connection, revision: str | None) -> tuple[str, str] |
     if revision is not None and known_revision(revision):
         return None  # (ours, as on every open but the first: nothing more to read)
     inspector = inspect(conn)
-    tables = foreign_tables(_tables(conn, inspector.get_table_names()), revision)
+    tables = foreign_tables(program_tables(conn, inspector.get_table_names()), revision)
     if not tables:
         return None
     shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
@@ -427,7 +427,7 @@ def foreign_problem(conn: Connection, revision: str | None) -> tuple[str, str] |
             f"database, or at {new}.")
 
 
-def _tables(conn: Connection, names: list[str]) -> list[str]:
+def program_tables(conn: Connection, names: list[str]) -> list[str]:
     """The tables of the schema but those an extension made: PostGIS's spatial_ref_sys is in
     every database made from a template with PostGIS, and tells nothing of who uses it."""
     if conn.dialect.name != "postgresql":

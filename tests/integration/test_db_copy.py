@@ -326,3 +326,30 @@ def test_a_failed_copy_into_a_new_file_leaves_no_file(
     done = runner.invoke(cli, ["db", "copy", "--to", f"sqlite:///{target}"])
     assert done.exit_code == 1 and "Nothing was written" in done.output, done.output
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("moved.db")]
+
+
+def test_a_postgres_target_with_only_an_extensions_table_is_accepted(
+        pilot: Scenario) -> None:
+    """A new database made from a template with PostGIS holds its spatial_ref_sys: the
+    server's, not another program's. `onetoone db upgrade` sets such a database up; the
+    copy refused it as "already holds tables". (A contrib extension stands in for PostGIS,
+    with a table made a member of it as PostGIS's is.)"""
+    from sqlalchemy import create_engine, inspect, text
+
+    from tests.conftest import _empty_postgres, _postgres_url
+
+    url = _empty_postgres(_postgres_url())
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS cube SCHEMA public"))
+        conn.execute(text("CREATE TABLE spatial_ref_sys (srid INTEGER PRIMARY KEY)"))
+        conn.execute(text("ALTER EXTENSION cube ADD TABLE spatial_ref_sys"))
+    try:
+        copied = copy_database(make_engine(pilot.settings.database.url), make_engine(url))
+        assert copied.total and _counts(url) == _counts(pilot.settings.database.url)
+        with engine.connect() as conn:
+            assert "spatial_ref_sys" in inspect(conn).get_table_names()
+    finally:
+        with engine.begin() as conn:  # (the next test's database has no extension)
+            conn.execute(text("DROP EXTENSION cube CASCADE"))
+        engine.dispose()

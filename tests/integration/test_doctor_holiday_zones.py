@@ -117,3 +117,23 @@ def test_status_warns_too_and_says_when_groups_may_hold_them(
     shown = runner.invoke(cli, ["status", "--now", NOW])
     assert "(unless a [holidays.groups] group holds them: status reads no group, " \
            "`onetoone doctor` does)" in shown.output, shown.output
+
+
+def test_the_sandboxs_own_organisation_is_configured_as_an_admin_would(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no tenant, the sandbox starts as the demo organisation, whose
+    New York office got England's holidays: a newcomer's first doctor (and status) after a
+    run warned of the product's own example. Its New York staff get New York's holidays."""
+    cli_env(monkeypatch, tmp_path, 400)
+    runner = CliRunner()
+    ticked = runner.invoke(cli, ["tick", "--now", NOW])
+    assert ticked.exit_code == 0, ticked.output
+    checked = runner.invoke(cli, ["doctor"])
+    assert checked.exit_code == 0, checked.output
+    line = _line(checked.output, "holidays")
+    assert line.startswith("✓ holidays: 11 people paired, each mailbox's time zone in the "
+                           "country whose holidays they get"), checked.output
+    shown = runner.invoke(cli, ["status", "--now", NOW])
+    assert shown.exit_code == 0 and "outside GB" not in shown.output, shown.output
+    config = " ".join(runner.invoke(cli, ["config"]).output.split())
+    assert "marcus.johnson@contoso.example" in config and "US-NY" in config, config

@@ -157,3 +157,17 @@ def test_a_postgres_database_with_an_extensions_table_is_set_up(
         with engine.begin() as conn:  # (the next test's database has no extension)
             conn.execute(text("DROP EXTENSION cube CASCADE"))
         engine.dispose()
+
+
+def test_doctor_gives_another_programs_file_only_the_refusal(
+        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Their file is readable by all, as they left it: that is theirs to decide. Doctor
+    refuses it and says to check [database] url, and does not say to chmod it (nor that the
+    worker will: it refuses the file too, and leaves its mode alone)."""
+    path = tmp_path / "billing.db"
+    _their_file(path)
+    monkeypatch.setenv("ONETOONE_DATABASE_URL", f"sqlite:///{path}")
+    out = _refused(runner, ["doctor"])
+    assert f"{path} is not a onetoone database" in out, out
+    assert "chmod" not in out and "owner-only" not in out, out
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

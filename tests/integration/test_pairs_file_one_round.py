@@ -148,3 +148,46 @@ def test_doctor_passes_a_file_that_lists_no_pairs_on_purpose(pairs: Path) -> Non
     line = next(x for x in output.splitlines() if "pairs file:" in x)
     assert line == f"✓ pairs file: {pairs}: 0 pairs", line
     assert "✓ sign-in" in output, output
+
+
+def test_a_name_split_by_its_own_comma_is_told_what_to_write(pairs: Path) -> None:
+    """``Boss, Ceo <ceo@...>`` not in quotes reads as two cells: the line was refused for a
+    name that is "not a valid email address", the rest of the name taken for the report
+    and the report's address for a cadence (or for too many columns). It is told as the
+    one mistake it is, at its line, with the address to write."""
+    pairs.write_text("manager,report\n"
+                     f"Boss, Ceo <ceo@contoso.example>,{MAX}\n"
+                     f"{MIA},Report, Rob <rob@contoso.example>,weekly,30\n", encoding="utf-8")
+    said = _said(_run("schedule", "--dry-run", "--now", NOW))
+    assert (f"{pairs}:2: manager email 'Boss, Ceo <ceo@contoso.example>' is a name with an "
+            "address (as Outlook copies it), and its comma, not in quotes, split it across "
+            "columns. Write only the address: ceo@contoso.example.") in said, said
+    assert (f"{pairs}:3: report email 'Report, Rob <rob@contoso.example>' is a name with an "
+            "address (as Outlook copies it), and its comma, not in quotes, split it across "
+            "columns. Write only the address: rob@contoso.example.") in said, said
+    assert "columns in" not in said and "cadence" not in said, said
+    assert "not a valid email" not in said, said
+
+
+def test_a_file_of_broken_lines_is_refused_without_looking_anyone_up(
+        pairs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose lines' own problems fill the refusal (a wrong file, a mangled export) had
+    every address it names looked up in the directory first, a request each (two for one
+    nobody has), for a message with no room left to tell what they found. It is refused
+    for its lines with no look-up, and says its addresses are checked once they are fixed."""
+    pairs.write_text("manager,report\n" + "".join(
+        f"mgr{i}@contoso.example,rep{i}@contoso.example,sometimes\n" for i in range(30)),
+        encoding="utf-8")
+    tenant = SandboxTenant.load(pairs.parent / "sandbox.json")
+    monkeypatch.setattr("service.app.load_sandbox", lambda _settings, _now: tenant)
+    for args in (("pairs", "--now", NOW), ("schedule", "--dry-run", "--now", NOW),
+                 ("doctor",)):
+        tenant.reset_counters()
+        result = _run(*args)
+        said = _said(result)
+        assert result.exit_code == 1, said
+        assert tenant.count(path_regex=r"(mgr|rep)\d+") == 0, (args, tenant.requests)
+        assert f"{pairs}:2: cadence 'sometimes' is not one of" in said, said
+        assert (f"{pairs}: 30 problems in its lines, so its addresses were not looked up in "
+                "the directory yet.") in said, said
+        assert "not a user in the directory" not in said, said

@@ -71,3 +71,18 @@ def test_a_manager_already_holds_a_1_2_1_made_by_hand() -> None:
     assert [a["emailAddress"]["address"] for a in own[0]["attendees"]] == [
         "hannah.price@contoso.example"]
     assert not own[0].get("singleValueExtendedProperties")
+
+
+def test_the_sandboxs_holidays_cover_the_new_york_office() -> None:
+    """Everyone in the demo organisation whose mailbox is in New York gets New York's
+    holidays in the sandbox's settings, and no one else: else doctor warned of the
+    product's own example, and the demo moved their 1-2-1s off England's bank holidays."""
+    from service.config import default_settings
+    from service.sandbox.org import NEW_YORK
+
+    users = demo_tenant(date(2026, 11, 23)).state["users"].values()
+    new_york = sorted(u["mail"] for u in users
+                      if u["mailboxSettings"]["timeZone"] == NEW_YORK)
+    holidays = default_settings().holidays
+    assert new_york and sorted(email for email, _code in holidays.people) == new_york
+    assert {holidays.code_for(email) for email in new_york} == {"US-NY"}
