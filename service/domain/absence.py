@@ -34,7 +34,7 @@ from service.domain.freeslots import cadence_window, free_slots
 from service.domain.model import CadenceKind, WorkingHours
 from service.domain.policy import SlotPolicy
 from service.domain.records import OccurrenceRecord
-from service.domain.status import AbsenceState
+from service.domain.status import AbsenceState, OccurrenceStatus
 
 LONG_ABSENCE_WORKING_DAYS = 10  # two working weeks
 BLOCKING = frozenset({"busy", "tentative", "oof"})  # a time with these is not free
@@ -389,3 +389,27 @@ __all__ = [
     "may_go_on",
     "placed_by_hand",
 ]
+
+
+# How far from a meeting its series' neighbours are looked for (``neighbours``): past any
+# cadence's window (a month, its days around), where a neighbour no longer narrows a move.
+NEIGHBOUR_REACH = timedelta(days=70)
+
+
+def neighbours(occ: OccurrenceRecord, stored: list[OccurrenceRecord], zone: ZoneInfo
+               ) -> tuple[date | None, date | None]:
+    """The local days of the meetings just before and after ``occ`` in its series (by
+    their place in the pattern), where they are now: Graph refuses to move an occurrence "to
+    or before the day of the previous occurrence" or "to or after the day of the following
+    occurrence" (event update, 400 ErrorOccurrenceCrossingBoundary), and a neighbour the
+    manager (or an earlier move) put elsewhere counts where it is. Cancelled and withdrawn
+    meetings, and single meetings booked to replace missed ones, are not neighbours."""
+    gone = (OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN)
+    series = [o for o in stored if o.id != occ.id and o.rebook_of is None and o.event_id
+              and o.status not in gone]
+    before = [o for o in series if o.original_start < occ.original_start]
+    after = [o for o in series if o.original_start > occ.original_start]
+    previous = max(before, key=lambda o: o.original_start, default=None)
+    following = min(after, key=lambda o: o.original_start, default=None)
+    return (previous.start.astimezone(zone).date() if previous else None,
+            following.start.astimezone(zone).date() if following else None)

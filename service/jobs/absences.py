@@ -35,6 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.absence import (
+    NEIGHBOUR_REACH,
     RUN_LIMIT_DAYS,
     Attendee,
     CalendarItem,
@@ -42,6 +43,7 @@ from service.domain.absence import (
     decide,
     holiday_calendar,
     may_go_on,
+    neighbours,
     placed_by_hand,
 )
 from service.domain.agenda import first_name, format_date
@@ -106,7 +108,7 @@ class _Due:
     view: PairingView
     window: tuple[date, date]
     # The days of the series' previous and next meetings as stored (where they are now):
-    # Exchange moves a meeting only to a day strictly between them (see ``neighbours``).
+    # Exchange moves a meeting only to a day strictly between them (absence.neighbours).
     between: tuple[date | None, date | None] = (None, None)
 
 
@@ -154,31 +156,15 @@ def find_due(ctx: JobContext, now: datetime) -> list[_Due]:
                                 occ.original_start.astimezone(zone).date(),
                                 working_days_of(view.manager))
         due.append(_Due(occ, series, view, window))
-    if due:  # one read of the stored meetings of every series with one due
-        stored = ctx.store.occurrences_of(d.series.id for d in due)
+    if due:  # one read of the stored meetings of every series with one due, near them
+        slots = [d.occ.original_start for d in due]
+        stored = ctx.store.occurrences_of((d.series.id for d in due),
+                                          (min(slots) - NEIGHBOUR_REACH,
+                                           max(slots) + NEIGHBOUR_REACH))
         for d in due:
             d.between = neighbours(d.occ, stored.get(d.series.id, []),
                                    ZoneInfo(d.series.time_zone))
     return due
-
-
-def neighbours(occ: OccurrenceRecord, stored: list[OccurrenceRecord], zone: ZoneInfo
-               ) -> tuple[date | None, date | None]:
-    """The local days of the meetings just before and after ``occ`` in its series (by
-    their place in the pattern), where they are now: Graph refuses to move an occurrence "to
-    or before the day of the previous occurrence" or "to or after the day of the following
-    occurrence" (event update, 400 ErrorOccurrenceCrossingBoundary), and a neighbour the
-    manager (or an earlier move) put elsewhere counts where it is. Cancelled and withdrawn
-    meetings, and single meetings booked to replace missed ones, are not neighbours."""
-    gone = (OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN)
-    series = [o for o in stored if o.id != occ.id and o.rebook_of is None and o.event_id
-              and o.status not in gone]
-    before = [o for o in series if o.original_start < occ.original_start]
-    after = [o for o in series if o.original_start > occ.original_start]
-    previous = max(before, key=lambda o: o.original_start, default=None)
-    following = min(after, key=lambda o: o.original_start, default=None)
-    return (previous.start.astimezone(zone).date() if previous else None,
-            following.start.astimezone(zone).date() if following else None)
 
 
 def _span(d: _Due | _Prep) -> tuple[datetime, datetime]:

@@ -298,11 +298,11 @@ def agendas_due(store: Store, cfg: AgendaSettings, now: datetime
     firsts = {view.pairing.id for _o, _s, view, first in out if first}
     if not firsts:
         return out
-    # The pairs' meetings, read only when a first agenda is due (a few pairs per tick), and
-    # only those ending within the grace or later: an earlier end is read back by now
-    # (capture_due_at), so it never holds an agenda back (waits_for_previous).
-    meetings = store.pairing_occurrences_of(
-        firsts, ending_after=now - timedelta(minutes=cfg.grace_minutes))
+    # The pairs' meetings when a first agenda is due (a few pairs per tick): ending within the
+    # grace or later (an earlier end is read back by now, capture_due_at, so holds nothing
+    # back), and starting before the last due (months booked ahead are no one's previous).
+    meetings = store.pairing_occurrences_of(firsts, now - timedelta(minutes=cfg.grace_minutes),
+                                            max(o.start for o, _s, _v, first in out if first))
 
     def previous_end(occ: OccurrenceRecord, pairing_id: int) -> datetime | None:
         return max((o.end for o in meetings[pairing_id] if o.id != occ.id

@@ -305,14 +305,16 @@ class DueRepository(Repository):
 
     # -- bulk reads ---------------------------------------------------------------------------
 
-    def occurrences_of(self, series_ids: Iterable[int]) -> dict[int, list[OccurrenceRecord]]:
-        """Every stored occurrence of each series (as ``occurrences``), by series id."""
+    def occurrences_of(self, series_ids: Iterable[int], slots: tuple[datetime, datetime]
+                       | None = None) -> dict[int, list[OccurrenceRecord]]:
+        """Each series' stored occurrences by id: all, or those with a slot in ``slots``."""
         ids = list(dict.fromkeys(series_ids))
         out: dict[int, list[OccurrenceRecord]] = {i: [] for i in ids}
+        within = [] if slots is None else [OccurrenceRow.original_start.between(*slots)]
         with self.reading() as s:
             for part in chunks(ids):
                 for values in s.execute(select(*convert.OCCURRENCE_COLUMNS)
-                                        .where(OccurrenceRow.series_id.in_(part))
+                                        .where(OccurrenceRow.series_id.in_(part), *within)
                                         .order_by(OccurrenceRow.original_start)):
                     occ = convert.occurrence_from(values)
                     out[occ.series_id].append(occ)

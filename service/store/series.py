@@ -517,13 +517,17 @@ class SeriesRepository(Repository):
                 .order_by(OccurrenceRow.start))]
 
     def pairing_occurrences_of(self, pairing_ids: Iterable[int],
-                               ending_after: datetime | None = None
+                               ending_after: datetime | None = None,
+                               starting_before: datetime | None = None
                                ) -> dict[int, list[OccurrenceRecord]]:
         """``pairing_occurrences`` of each pairing (every one given has a list), in bulk;
-        only those ending after ``ending_after`` when given (not a pair's whole history)."""
+        only those ending after ``ending_after`` and starting before ``starting_before``
+        when given (not a pair's whole history, nor its months of meetings booked ahead)."""
         ids = list(dict.fromkeys(pairing_ids))
         out: dict[int, list[OccurrenceRecord]] = {i: [] for i in ids}
         recent = [] if ending_after is None else [OccurrenceRow.end > ending_after]
+        if starting_before is not None:
+            recent.append(OccurrenceRow.start < starting_before)
         with self.reading() as s:
             for part in chunks(ids):
                 for pid, *values in s.execute(
