@@ -52,11 +52,9 @@ def test_a_queued_reminder_goes_without_its_times_once_the_pair_ended(
     assert world.store.rebooks()[0].status == "expired"
 
 
-def test_a_held_back_offer_is_closed_and_sent_items_no_longer_read(
-        tmp_path, settings_for, db_url) -> None:
-    """No service mailbox: the offer for Rob's cancelled meeting is queued, not sent; Rob
-    moves to Nia and it is held back. From then on, over the days its times would have
-    stayed open, Mia's Sent Items are never read for it."""
+def _offer_queued(tmp_path, settings_for, db_url):
+    """No service mailbox: Mia cancels Rob's first meeting, and the rebooking offer for it
+    is queued but not sent (its sendMail refused once). (world, Rob's view, now, the mail.)"""
     world = world_with(tmp_path, settings_for, db_url=db_url)
     world.tick(START)
     rob = world.view(ROB)
@@ -66,6 +64,15 @@ def test_a_held_back_offer_is_closed_and_sent_items_no_longer_read(
     world.tenant.inject_fault("POST", r"/sendMail$", 401, times=1)
     world.tick(now)
     (row,) = [m for m in world.store.outbox() if m.kind == "rebook_offer"]
+    return world, rob, now, row
+
+
+def test_a_held_back_offer_is_closed_and_sent_items_no_longer_read(
+        tmp_path, settings_for, db_url) -> None:
+    """No service mailbox: the offer for Rob's cancelled meeting is queued, not sent; Rob
+    moves to Nia and it is held back. From then on, over the days its times would have
+    stayed open, Mia's Sent Items are never read for it."""
+    world, rob, now, row = _offer_queued(tmp_path, settings_for, db_url)
     assert row.status == "pending"
     world.tenant.set_manager(ROB, NIA)
     world.tick(now + HOUR)
@@ -85,15 +92,7 @@ def test_an_offer_held_back_by_an_earlier_version_is_closed_by_the_next_run(
     """As above, but the offer was held back by a version that did not close it (its mail
     suppressed, the offer left open): the next run closes it, so Mia's Sent Items are not
     read for it over the days its times would have stayed open."""
-    world = world_with(tmp_path, settings_for, db_url=db_url)
-    world.tick(START)
-    rob = world.view(ROB)
-    missed = world.instances(rob.series, START)[0]
-    world.tenant.person_cancel(MIA, missed["id"], "Clash")
-    now = world.due(rob, _start(missed))
-    world.tenant.inject_fault("POST", r"/sendMail$", 401, times=1)
-    world.tick(now)
-    (row,) = [m for m in world.store.outbox() if m.kind == "rebook_offer"]
+    world, rob, now, row = _offer_queued(tmp_path, settings_for, db_url)
     world.tenant.set_manager(ROB, NIA)
     world.store.end_pairing(rob.pairing.key, "moved to Nia Manager", now)
     assert world.store.hold_back_mail(row.id, "not sent: the pair ended before the offer went")
