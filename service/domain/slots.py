@@ -16,8 +16,9 @@ grid) and, for monthly cadence, which weekday of the month ("second Tuesday"; ne
 - hard where possible: a first meeting no later than ``first_by`` (after a cadence
   change, so the pair is not left waiting longer than one interval of the new cadence);
 - soft: as few look-ahead occurrences as possible overlapping either person's busy time;
-- then a mild preference for mid-morning / early afternoon (for both people) and for
-  Tuesday to Thursday, and finally a stable hash of ``seed`` and the candidate, so a
+- then a mild preference for mid-morning / early afternoon (for both people, the report's
+  time of day at its worst over the year, not at the first meeting: the same choice
+  whichever week the pair is booked) and for Tuesday to Thursday, and finally a stable hash of ``seed`` and the candidate, so a
   manager's reports spread over the good times instead of piling onto one.
 
 When nothing fits, the rules relax in order (each step noted in ``Slot.notes``): first the
@@ -335,8 +336,7 @@ class _Plan:
                 if level == "partial":
                     outside, report_penalty = self.year_outside(n, t)
                 else:
-                    report_t = (t + clock.delta(p.first_date, t)) % DAY_MINUTES
-                    report_penalty = _time_penalty(report_t, minutes)
+                    report_penalty = self.report_penalty(n, t)
                 preference = (_day_penalty(p.weekday) + _time_penalty(t, minutes)
                               + report_penalty)
                 look: list[int] = []
@@ -365,8 +365,16 @@ class _Plan:
         mine, weekday = _beyond(t, self.minutes, self.m), self.patterns[n].weekday
         total = sum(w * (mine + (_report_fit(t, self.minutes, delta, weekday, self.r) or 0))
                     for delta, w in zip(deltas, weights, strict=True))
-        return (round(total / sum(weights)),
-                max(_time_penalty((t + delta) % DAY_MINUTES, self.minutes) for delta in deltas))
+        return round(total / sum(weights)), self.report_penalty(n, t, deltas)
+
+    def report_penalty(self, n: int, t: int, deltas: Iterable[int] | None = None) -> int:
+        """The report's time-of-day penalty at its worst over the year's meetings. At the
+        first meeting's alone, a pair booked in the weeks two zones' clocks change on
+        different dates would be judged by an offset that holds for a few weeks a year: the
+        time chosen would depend on when the pair was booked."""
+        if deltas is None:
+            deltas = self.fixed[n] | {self.clock.delta(d, t) for d in self.unsure[n]}
+        return max(_time_penalty((t + delta) % DAY_MINUTES, self.minutes) for delta in deltas)
 
     def worst(self, n: int, t: int) -> int:
         """A time's worst distance outside both people's hours over the year (notes say it)."""

@@ -426,3 +426,17 @@ def test_taken_checked_beyond_the_look_ahead() -> None:
     slot = pick(cadence=FORTNIGHTLY, policy=policy, taken=later_only)
     mine = occurrences(slot, FORTNIGHTLY, NOW.date() + timedelta(days=365))
     assert not any(s < te and ts < e for s, e in mine for ts, te in later_only)
+
+
+@pytest.mark.parametrize("now", [datetime(2027, 3, 12, 12, tzinfo=UTC),  # first meeting: 4 h
+                                 datetime(2027, 4, 12, 12, tzinfo=UTC)])  # first meeting: 5 h
+def test_report_time_of_day_is_judged_all_year_not_at_the_first_meeting(now: datetime) -> None:
+    """The report's time of day counts at its worst over the year, as working hours do: a
+    pair booked in the March weeks London is 4 h ahead of New York must not be given 14:30
+    London (New York's 10:30 then, but 09:30, the edge of their day, all the rest of the
+    year) over 15:00 (10:00 or 11:00 in New York all year): the choice would depend on the
+    week the pair happened to be booked."""
+    m, r = hours(LONDON), hours(NEW_YORK)
+    for seed in (f"pair-{i}" for i in range(12)):
+        slot = pick(manager_hours=m, report_hours=r, now=now, seed=seed)
+        assert slot.start == time(15, 0), (seed, slot)

@@ -167,8 +167,8 @@ def reference(*, cadence: Cadence, manager_hours: WorkingHours, report_hours: Wo
                     blocked += 1
                     continue
                 clashes = sum(_hits(s, s + minutes * 60, busy) for s in look)
-                report_t = (t + delta(dates[0], t)) % DAY
-                report_pen = _penalty(report_t, minutes)
+                # The report's time of day at its worst over the year, as hours are judged.
+                report_pen = max(_penalty((t + delta(d, t)) % DAY, minutes) for d in dates)
                 rank = worst
                 if not strict:
                     # Outside someone's hours: by the minutes outside over the year, each
@@ -180,7 +180,6 @@ def reference(*, cadence: Cadence, manager_hours: WorkingHours, report_hours: Wo
                                                                      r_lo, r_hi))
                                 for o in offsets)
                     rank = round(total / sum(days_at.get(o, 1) for o in offsets))
-                    report_pen = max(_penalty((t + o) % DAY, minutes) for o in offsets)
                 pref = (0 if wd in (1, 2, 3) else 1 if wd in (0, 4) else 2) + _penalty(
                     t, minutes) + report_pen
                 text = "|".join(str(x) for x in (seed, wd, index, phase, t))
