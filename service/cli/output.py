@@ -120,7 +120,9 @@ def progress_bar(label: str) -> Iterator[ProgressUpdate | None]:
 
 def spinner(label: str) -> Any:
     """A spinner on the terminal while one long step runs; nothing otherwise."""
-    return err_console.status(label) if err_console.is_terminal else nullcontext()
+    # (A label may name what the operator typed: text, not markup.)
+    return (err_console.status(Text(for_one_line(label))) if err_console.is_terminal
+            else nullcontext())
 
 
 # Entra allows 256-character display names; the name and email columns never wrap (an email
@@ -131,7 +133,7 @@ NAME_WIDTH = 40
 
 def person_cell(person: Any) -> str:
     """'Name' over 'email' (a report's email is what PAIR arguments take), each cleaned for a
-    cell (`for_one_line`); shown as text (`cell`), never as markup."""
+    cell; tables take it as a ``Text``, never as markup."""
     if person is None:
         return "?"
     email = for_table_cell(str(person.email))
