@@ -159,3 +159,19 @@ def test_an_error_naming_the_pair_shows_the_names_as_written(run) -> None:
     assert raw(said) == [], (raw(said), said)
     assert f"No meeting of {SHOWN[MIA]} & {SHOWN[ROB]} on 2020-01-06." in said, said
     assert "👍" not in said
+
+
+def test_doctor_quotes_a_pairs_file_line_as_written(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`doctor` quotes a refused pairs file's cell: its markup and emoji code as written,
+    its C1 control not raw, each problem still on its own line."""
+    cli_env(monkeypatch, tmp_path, 220)
+    monkeypatch.setenv("ONETOONE_PAIRS_SOURCE", "file")
+    monkeypatch.setenv("ONETOONE_PAIRS_FILE", "pairs.csv")
+    (tmp_path / "pairs.csv").write_text(
+        "manager,report\nmia@contoso.example,[bold]rob\u009b2J@contoso.example :thumbs_up:\n"
+        "\u202ebad line\\\n", encoding="utf-8")
+    said = CliRunner().invoke(cli, ["doctor"]).output
+    assert raw(said) == [], (raw(said), said)
+    assert "'[bold]rob\\x9b2j@contoso.example :thumbs_up:'" in said and "👍" not in said, said
+    assert "\npairs.csv:3: not a pair row" in said, said
