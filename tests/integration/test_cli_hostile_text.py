@@ -12,18 +12,19 @@ writes names with ESC sequences into it directly."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import update
+from sqlalchemy import insert, select, update
 
 from service.cli import cli
 from service.sandbox import SandboxTenant
 from service.store.db import make_engine
-from service.store.models import PersonRow, SeriesRow
+from service.store.models import OutboxRow, PairingRow, PersonRow, SeriesRow
 from tests.cli_env import cli_clock, cli_env
 
 NOW = "2026-11-23T09:00:00Z"
@@ -175,3 +176,30 @@ def test_doctor_quotes_a_pairs_file_line_as_written(tmp_path: Path,
     assert raw(said) == [], (raw(said), said)
     assert "'[bold]rob\\x9b2j@contoso.example :thumbs_up:'" in said and "👍" not in said, said
     assert "\npairs.csv:3: not a pair row" in said, said
+
+
+def test_failed_mail_in_the_mail_table_and_status_shows_subject_and_error_as_written(
+        run) -> None:
+    """A summary whose sending failed: its subject names the pair and its error is what
+    Graph said; `mail` shows both as cells and `status` as one line, as written."""
+    with run.engine.begin() as db:
+        pairing = db.scalar(select(PairingRow.id).where(PairingRow.report_id == select(
+            PersonRow.id).where(PersonRow.email == ROB).scalar_subquery()))
+        mia = db.scalar(select(PersonRow.id).where(PersonRow.email == MIA))
+        db.execute(insert(OutboxRow).values(
+            key="1:summary", kind="summary", pairing_id=pairing, mailbox=mia,
+            recipients=json.dumps([{"name": NAMES[ROB], "address": ROB}]),
+            subject=f"Your 1-2-1 with {NAMES[MIA]}", body_html="<p/>",
+            tag="t-1", status="failed", attempts=1,
+            last_error="ErrorSendAsDenied:\n\x1b[31m[red]denied[/red]\u009b :boom:",
+            created_at=datetime(2026, 11, 23, 10, 0, tzinfo=UTC)))
+    listed = run("mail")
+    assert raw(listed) == [], (raw(listed), listed)
+    assert f"Your 1-2-1 with {SHOWN[MIA]}" in listed and "👍" not in listed, listed
+    assert SHOWN[ROB] in listed, listed
+    assert "[red]denied[/red]" in listed and ":boom:" in listed, listed
+    shown = run("status", "--now", "2026-11-23T12:00:00Z")
+    assert raw(shown) == [], (raw(shown), shown)
+    line = next(line for line in shown.splitlines() if line.startswith("mail #"))
+    assert line.startswith(f"mail #1 failed: summary for {SHOWN[ROB]} (1:summary) — "
+                           "ErrorSendAsDenied: [31m[red]denied[/red] :boom:"), line
