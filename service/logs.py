@@ -14,6 +14,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from service.domain.text import for_one_line, for_terminal
+
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 _SECRET_KEYS = re.compile(r"secret|password|token|authorization|assertion|private", re.I)
 _SECRETS: set[str] = set()
@@ -55,12 +57,17 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
+    """One line per event for a terminal. Field values name people and quote what Graph
+    said: each is cleaned to one line (`for_one_line`), so an escape sequence or a bidi
+    mark in a name can't act on the terminal, nor a line break in it fake another event.
+    (JSON escapes all of these itself.)"""
+
     def format(self, record: logging.LogRecord) -> str:
-        extra = " ".join(f"{k}={v}" for k, v in _fields(record).items())
-        line = f"{record.levelname.lower():7} {record.getMessage()} {extra}".rstrip()
+        extra = " ".join(f"{k}={for_one_line(str(v))}" for k, v in _fields(record).items())
+        line = f"{record.levelname.lower():7} {for_one_line(record.getMessage())} {extra}"
         if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
-        return _scrub(line)
+            line = line.rstrip() + "\n" + for_terminal(self.formatException(record.exc_info))
+        return _scrub(line.rstrip())
 
 
 def configure(level: str = "INFO", fmt: str = "auto", *, to: Path | None = None) -> None:

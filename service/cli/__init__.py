@@ -14,12 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from rich.markup import escape
 
 from service import __version__
 from service.cli import admin, meetings, report, setup, status
 from service.cli.context import Ctx
-from service.cli.output import err_console, fit_to_output
+from service.cli.output import err_console, fit_to_output, labelled, plain
 from service.errors import ServiceError
 
 
@@ -29,12 +28,13 @@ def execute(run: Callable[[], Any], ctx: click.Context) -> Any:
     try:
         return run()
     except ServiceError as exc:
-        err_console.print("[red]error:[/red] " + escape(str(exc)), highlight=False)
+        # Messages name people, files and what Graph said: outside text, shown as text
+        # (line by line: a refused pairs file's problems are one a line).
+        err_console.print(labelled("error:", "red", str(exc)))
         obj = ctx.find_object(Ctx)
         cause = exc.__cause__
         while cause is not None and obj is not None and obj.verbose:
-            err_console.print(f"  caused by {type(cause).__name__}: {cause}", highlight=False,
-                              markup=False)
+            err_console.print(plain(f"  caused by {type(cause).__name__}: {cause}"))
             cause = cause.__cause__
         sys.exit(1)
     except (KeyboardInterrupt, EOFError) as exc:

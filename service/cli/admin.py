@@ -10,12 +10,17 @@ from typing import Any
 import click
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from service.cli.context import Ctx
 from service.cli.output import (
+    cell,
     console,
     err_console,
+    labelled,
+    name_of,
     person_cell,
+    plain,
     print_meetings,
     print_schedule,
     print_table,
@@ -24,6 +29,7 @@ from service.cli.output import (
 )
 from service.cli.person import PERSON_ID_HELP, one_person
 from service.domain.status import WAIT_FOR_RESET, OutboxStatus, PairingStatus
+from service.domain.text import for_one_line
 from service.errors import ServiceError
 
 NOW_HELP = "As of this ISO-8601 instant (default: now)."
@@ -89,11 +95,12 @@ def pairs(click_ctx: click.Context, now_text: str | None) -> None:
             series = "deleted by manager"
         elif view is not None and view.pairing.status == PairingStatus.OWN_SERIES:
             series = "their own, in Outlook"
-        table.add_row(*(escape(c) for c in (manager, report, cadence, series, action.kind,
-                                            action.reason)))
+        # The reason names people (and a pairs file's cells): shown as text, cleaned.
+        table.add_row(Text(manager), Text(report), escape(cadence), escape(series),
+                      escape(action.kind), cell(action.reason))
     print_table(table)
     for line in plan.warnings:
-        err_console.print("warning: " + escape(line))
+        err_console.print(labelled("warning:", "", line))
 
 
 @pairs.command("reset")
@@ -110,8 +117,8 @@ def pairs_reset(obj: Ctx, report_email: str) -> None:
         if view.report.email.lower() == report_email.lower():
             store.reset_pairing(view.pairing.key, obj.now())
             # Names are text, never markup: "Rob Report [ext]" keeps its "[ext]".
-            console.print(escape(f"{view.manager.name} & {view.report.name} will be "
-                                 "scheduled again on the next run."), highlight=False)
+            console.print(plain(f"{name_of(view.manager)} & {name_of(view.report)} will be "
+                                "scheduled again on the next run."))
             return
     raise ServiceError(f"No pair with report {report_email} has a deleted series or one of "
                        "its own.")
@@ -168,8 +175,7 @@ def schedule_cmd(obj: Ctx, dry_run: bool, now_text: str | None, allow_ends: int)
     """Sync pairs and create, extend or end series as needed."""
     result = _run_tick(obj, now_text, dry_run, "Scheduling", allow_ends)
     if result.pairs.refused:  # (a dry run's: a real run fails its pairs step, and says so)
-        err_console.print("[yellow]warning:[/yellow] " + escape(result.pairs.refused),
-                          highlight=False)
+        err_console.print(labelled("warning:", "yellow", result.pairs.refused))
     print_schedule(result.schedule, dry_run)
     meetings_failed = print_meetings(result)
     if result.schedule.failed or meetings_failed:
@@ -189,7 +195,7 @@ def tick_cmd(obj: Ctx, now_text: str | None, dry_run: bool, allow_ends: int) -> 
     console.print("pairs: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
                                or "none"))
     for line in result.pairs.warnings:
-        err_console.print("[yellow]warning:[/yellow] " + escape(line), highlight=False)
+        err_console.print(labelled("warning:", "yellow", line))
     print_schedule(result.schedule, dry_run)
     meetings_failed = print_meetings(result)
     if result.schedule.failed or meetings_failed:
@@ -231,8 +237,9 @@ def mail(click_ctx: click.Context, show_all: bool) -> None:
         return
     table = Table("id", "status", "kind", "from", "to", "subject", "error")
     for m in rows:
-        table.add_row(str(m.id), m.status, m.kind, escape(address.get(m.mailbox, m.mailbox)),
-                      escape(m.recipients), escape(m.subject), escape(m.last_error or ""))
+        # Subjects name people; errors are what Graph said: shown as text, cleaned.
+        table.add_row(str(m.id), m.status, m.kind, cell(address.get(m.mailbox, m.mailbox)),
+                      cell(m.recipients), cell(m.subject), cell(m.last_error or ""))
     console.print(table)
 
 
@@ -249,13 +256,14 @@ def mail_resend(obj: Ctx, mail_id: int, yes: bool) -> None:
     sender = store.people([row.mailbox]).get(row.mailbox) if row is not None else None
     if (row is not None and row.status == OutboxStatus.UNCONFIRMED and not yes
             and not click.confirm(f"Mail #{mail_id} may already have been sent from "
-                                  f"{sender.email if sender else row.mailbox}. Checked its "
-                                  "Sent Items and it is not there: send it again?")):
+                                  f"{for_one_line(sender.email if sender else row.mailbox)}. "
+                                  "Checked its Sent Items and it is not there: send it "
+                                  "again?")):
         raise ServiceError("Nothing changed.")
     done = store.settle_by_hand(mail_id, OutboxStatus.PENDING, obj.now(),
                                 "queued again by an operator")
-    console.print(escape(f"Mail #{done.id} ({done.kind}, {done.subject}) will be sent "
-                         f"at the next run."))
+    console.print(plain(f"Mail #{done.id} ({done.kind}, {for_one_line(done.subject)}) will "
+                        "be sent at the next run."))
 
 
 @mail.command("mark-sent")
@@ -268,7 +276,7 @@ def mail_mark_sent(obj: Ctx, mail_id: int) -> None:
     store = open_store(obj.settings, create=False)  # (it needs what runs stored)
     done = store.settle_by_hand(mail_id, OutboxStatus.SENT, obj.now(),
                                 "marked sent by an operator")
-    console.print(escape(f"Mail #{done.id} ({done.kind}) recorded as sent."))
+    console.print(plain(f"Mail #{done.id} ({done.kind}) recorded as sent."))
 
 
 # -- forget --------------------------------------------------------------------------------
@@ -292,7 +300,7 @@ def forget(obj: Ctx, person_email: str, yes: bool, person_id: str | None) -> Non
     if not yes:
         reports = (f", including the 1-2-1s of all {managed} of their reports"
                    if managed else "")
-        console.print(escape(
+        console.print(plain(
             f"This erases the notes (private ones too), topics, actions, report comments and "
             f"the text of unsent mail of {len(people)} 1-2-1 pair(s) involving "
             f"{person_email}{reports}. Counts and dates are kept. It cannot be undone."))
@@ -301,7 +309,7 @@ def forget(obj: Ctx, person_email: str, yes: bool, person_id: str | None) -> Non
             raise ServiceError("Nothing erased.")
     with spinner(f"Erasing what was written about {person_email}'s {len(people)} 1-2-1(s)"):
         erased = store.forget_person(person.id, obj.now())
-    console.print(escape(f"Erased for {person_email}: " + ", ".join(
+    console.print(plain(f"Erased for {person_email}: " + ", ".join(
         f"{n} {k}" for k, n in erased.items())))
 
 

@@ -9,11 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from service.cli.context import Ctx
-from service.cli.output import console, writing
+from service.cli.output import cell, console, name_of, plain, writing
 from service.domain.mail_reply import new_topics
 from service.domain.series import agenda_can_update, first_day_after, meeting_on, meetings
 from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
@@ -55,7 +54,7 @@ def next_occurrence(store: Any, view: Any, on: date | None, now: datetime, *,
 
     stored = store.pairing_occurrences(view.pairing.id)
     zone = ZoneInfo(view.series.time_zone if view.series else "UTC")
-    label = f"{view.manager.name} & {view.report.name}"
+    label = f"{name_of(view.manager)} & {name_of(view.report)}"
     if view.series is None and not stored:
         raise ServiceError(f"{label} have no series yet. Run `onetoone schedule` first.")
     since = now if on is None else min(now, datetime.combine(on, datetime.min.time(), zone))
@@ -111,10 +110,10 @@ def topics_add(obj: Ctx, pair: str, text: str, by: str) -> None:
         raise ServiceError(f"The topic is {len(text)} characters long; a topic is at most "
                            f"{MAX_TOPIC_CHARS}. Shorten it (say the rest in the meeting).")
     now = obj.now()
-    pair_name = f"{view.manager.name} & {view.report.name}"
+    pair_name = f"{name_of(view.manager)} & {name_of(view.report)}"
     if not new_topics([text],
                       (t.text for t in store.open_topics(view.pairing.id))):
-        console.print(escape(f"Already on the list for {pair_name}: not added again."))
+        console.print(plain(f"Already on the list for {pair_name}: not added again."))
         return
     # Raised on the day where the pair meets, as a mailed topic is (a New York evening is
     # the next day in UTC): the agenda shows that day.
@@ -123,7 +122,7 @@ def topics_add(obj: Ctx, pair: str, text: str, by: str) -> None:
     try:
         occ = next_occurrence(store, view, None, now, not_started=True)
     except ServiceError:  # no series yet: the first agenda will carry it
-        console.print(escape(f"Added for {pair_name}: it will be on their first agenda."))
+        console.print(plain(f"Added for {pair_name}: it will be on their first agenda."))
         return
     zone = ZoneInfo(view.series.time_zone if view.series else "UTC")
     day = f"{occ.start.astimezone(zone):%a %d %b %Y}"
@@ -137,7 +136,7 @@ def topics_add(obj: Ctx, pair: str, text: str, by: str) -> None:
         where = (f"the agenda of their meeting on {day} is already in the invite and "
                  f"has had its {budget} update(s), so the topic goes to the meeting "
                  "after (nobody gets another meeting update).")
-    console.print(escape(f"Added for {pair_name}: {where}"))
+    console.print(plain(f"Added for {pair_name}: {where}"))
 
 
 # -- preview -------------------------------------------------------------------------------
@@ -176,8 +175,9 @@ def preview(obj: Ctx, pair: str, on: datetime | None, out: str | None, force: bo
     with writing(target, "--out"):
         write_private(target, "<!doctype html><meta charset='utf-8'><body>" + html + "</body>",
                       make_folder=False)
-    console.print(block_text(html_to_text(html)) or "", markup=False, highlight=False)
-    console.print(f"\nWritten to {escape(str(target))}")
+    # The agenda holds the pair's topics and last time's notes: outside text, shown as text.
+    console.print(plain(block_text(html_to_text(html)) or ""))
+    console.print(plain(f"\nWritten to {target}"))
 
 
 # -- notes ---------------------------------------------------------------------------------
@@ -220,9 +220,9 @@ def notes_add(obj: Ctx, pair: str, private: bool, on: datetime | None) -> None:
                 if o.start.astimezone(zone_of(o)).date() == on.date()
                 and o.status != OccurrenceStatus.CANCELLED]
         if not past:
-            raise ServiceError(f"No meeting of {view.manager.name} & {view.report.name} "
-                               f"on {on:%Y-%m-%d}. `onetoone status` shows the last "
-                               "and next ones.")
+            raise ServiceError(f"No meeting of {name_of(view.manager)} & "
+                               f"{name_of(view.report)} on {on:%Y-%m-%d}. `onetoone status` "
+                               "shows the last and next ones.")
     occ = past[-1] if past else None
     if occ is not None:
         zone = zone_of(occ)
@@ -266,7 +266,7 @@ def notes_add(obj: Ctx, pair: str, private: bool, on: datetime | None) -> None:
     kind = "private note (never shared)" if private else "note"
     said = (f"Saved a {kind}" if saved else "No note text" if not note
             else f"Not saved again: the same {kind} is already there")
-    console.print(escape(f"{said} for {where}; {actions_added} action(s) added."))
+    console.print(plain(f"{said} for {where}; {actions_added} action(s) added."))
 
 
 # -- actions -------------------------------------------------------------------------------
@@ -282,11 +282,14 @@ def actions(click_ctx: click.Context, pair: str | None, open_only: bool) -> None
         return
     store = _store(click_ctx.obj)  # (it only reads)
     pairing_id = _pair(store, pair).pairing.id if pair else None
-    names = {v.pairing.id: f"{v.manager.name} & {v.report.name}" for v in store.views()}
+    names = {v.pairing.id: f"{name_of(v.manager)} & {name_of(v.report)}"
+             for v in store.views()}
     table = Table("id", "pair", "owner", "what", "due", "status", "carried")
+    # Names, owners and what was agreed are the pair's words: cleaned and shown as text, so
+    # a tab or line break can't split a row and "[bold]" stays as typed.
     for a in store.actions(pairing_id, open_only=open_only):
-        table.add_row(str(a.id), escape(names.get(a.pairing_id, "?")), escape(a.owner),
-                      escape(a.text), str(a.due or ""), a.status, str(a.carried))
+        table.add_row(str(a.id), cell(names.get(a.pairing_id, "?")), cell(a.owner),
+                      cell(a.text), str(a.due or ""), a.status, str(a.carried))
     console.print(table)
 
 

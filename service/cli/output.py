@@ -13,11 +13,10 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from service.domain.text import for_table_cell
+from service.domain.text import for_one_line, for_table_cell, for_terminal
 from service.errors import ServiceError
 
 
@@ -31,8 +30,10 @@ def _output_width(stream: Any = None) -> int:
     return int(columns) if columns.isdigit() else 160
 
 
-console = Console(width=_output_width())
-err_console = Console(stderr=True, width=_output_width(sys.stderr))
+# No emoji codes: rich would show a name holding ":thumbs_up:" as 👍 even where it is escaped
+# as markup. (What the commands say never uses them.)
+console = Console(width=_output_width(), emoji=False)
+err_console = Console(stderr=True, width=_output_width(sys.stderr), emoji=False)
 
 
 def fit_to_output() -> None:
@@ -119,7 +120,9 @@ def progress_bar(label: str) -> Iterator[ProgressUpdate | None]:
 
 def spinner(label: str) -> Any:
     """A spinner on the terminal while one long step runs; nothing otherwise."""
-    return err_console.status(label) if err_console.is_terminal else nullcontext()
+    # (A label may name what the operator typed: text, not markup.)
+    return (err_console.status(Text(for_one_line(label))) if err_console.is_terminal
+            else nullcontext())
 
 
 # Entra allows 256-character display names; the name and email columns never wrap (an email
@@ -129,14 +132,37 @@ NAME_WIDTH = 40
 
 
 def person_cell(person: Any) -> str:
-    """'Name' over 'email' (a report's email is what PAIR arguments take)."""
+    """'Name' over 'email' (a report's email is what PAIR arguments take), each cleaned for a
+    cell; tables take it as a ``Text``, never as markup."""
     if person is None:
         return "?"
-    name = " ".join(for_table_cell(person.name or "").split())
-    if not name:
-        return str(person.email)
-    name = name if len(name) <= NAME_WIDTH else name[:NAME_WIDTH - 1].rstrip() + "…"
-    return f"{name}\n{person.email}"
+    email = for_table_cell(str(person.email))
+    name = for_one_line(person.name or "", NAME_WIDTH)
+    return f"{name}\n{email}" if name else email
+
+
+def name_of(person: Any) -> str:
+    """A person's name (their email when they have none) inside a line of output: on one
+    line and no longer than a name cell."""
+    return for_one_line(person.name or "", NAME_WIDTH) or for_one_line(str(person.email))
+
+
+def cell(value: Any) -> Text:
+    """Outside text (a name, an action, a Graph error) as a table cell: cleaned to one line
+    (`for_one_line`: the table wraps it to the column), and a ``Text``, so that ``[bold]``
+    or ``[link=…]`` in it is shown as written, never read as rich markup."""
+    return Text(for_one_line(str(value)))
+
+
+def plain(text: str) -> Text:
+    """A message holding outside text, as printed: cleaned line by line (`for_terminal`)
+    and never read as markup (``escape`` would double a backslash at its end)."""
+    return Text(for_terminal(text))
+
+
+def labelled(label: str, style: str, text: str) -> Text:
+    """``label`` (ours) in ``style``, then ``text`` as `plain` shows it."""
+    return Text.assemble((label, style), " ", plain(text))
 
 
 def _needs(column: Any) -> int:
@@ -148,8 +174,10 @@ def _needs(column: Any) -> int:
     return max((cell_len(p) for p in parts), default=1) + 3
 
 
-def _text(cell: Any) -> Text:
-    return Text.from_markup(cell) if isinstance(cell, str) else Text(str(cell))
+def _text(value: Any) -> Text:
+    if isinstance(value, Text):
+        return value.copy()
+    return Text.from_markup(value, emoji=False) if isinstance(value, str) else Text(str(value))
 
 
 def print_table(table: Table) -> None:
@@ -181,7 +209,7 @@ def print_schedule(report: Any, dry_run: bool) -> None:
     if report.planned:
         table = Table("pair", "series", title=f"Series {verb}")
         for pair, slot in report.planned:
-            table.add_row(escape(pair), escape(slot))
+            table.add_row(cell(pair), cell(slot))
         console.print(table)
     counts = report.summary()
     console.print(
@@ -192,38 +220,33 @@ def print_schedule(report: Any, dry_run: bool) -> None:
         f"failed {counts['failed']}"
     )
     for line in report.failed:
-        err_console.print("[red]failed:[/red] " + escape(line), highlight=False)
+        err_console.print(labelled("failed:", "red", line))
     for line in report.warnings:
-        err_console.print("[yellow]warning:[/yellow] " + escape(line), highlight=False)
+        err_console.print(labelled("warning:", "yellow", line))
     for line in report.deleted_by_manager:
-        err_console.print("[yellow]deleted by manager (not recreated):[/yellow] " + escape(line))
+        err_console.print(labelled("deleted by manager (not recreated):", "yellow", line))
     for line in report.ended_in_outlook:
-        err_console.print("[yellow]ended in Outlook by the manager (not re-booked):[/yellow] "
-                          + escape(line), highlight=False)
+        err_console.print(labelled("ended in Outlook by the manager (not re-booked):",
+                                   "yellow", line))
     for line in report.own_series:
-        err_console.print("[yellow]left to their own series (not booked):[/yellow] "
-                          + escape(line), highlight=False)
+        err_console.print(labelled("left to their own series (not booked):", "yellow", line))
     for line in report.own_series_over:
-        console.print("[cyan]booked again (was left to its own series):[/cyan] "
-                      + escape(line), highlight=False)
+        console.print(labelled("booked again (was left to its own series):", "cyan", line))
     for line in report.moved:
-        console.print("[cyan]moved (it double-booked someone):[/cyan] " + escape(line))
+        console.print(labelled("moved (it double-booked someone):", "cyan", line))
     for line in report.renamed:
-        console.print("[cyan]subject updated (someone was renamed):[/cyan] " + escape(line),
-                      highlight=False)
+        console.print(labelled("subject updated (someone was renamed):", "cyan", line))
     for line in report.carried:
-        console.print("[cyan]follow-on series moved to the time the manager chose in "
-                      "Outlook:[/cyan] " + escape(line), highlight=False)
+        console.print(labelled("follow-on series moved to the time the manager chose in "
+                               "Outlook:", "cyan", line))
     # Booked, but not at a time the rules wanted: said here, or only the database knew.
     for line in report.needs_a_look:
-        console.print("[yellow]needs a look (booked at a compromise time):[/yellow] "
-                      + escape(line), highlight=False)
+        console.print(labelled("needs a look (booked at a compromise time):", "yellow", line))
     if report.busy:
-        err_console.print(
-            f"[yellow]left to another worker:[/yellow] {len(report.busy)} pair(s) another "
+        err_console.print(labelled(
+            "left to another worker:", "yellow", f"{len(report.busy)} pair(s) another "
             "running onetoone holds right now (they are picked up by the next run if it "
-            "stops): " + escape(", ".join(report.busy[:10]))
-            + (" …" if len(report.busy) > 10 else ""))
+            "stops): " + ", ".join(report.busy[:10]) + (" …" if len(report.busy) > 10 else "")))
 
 
 def print_meetings(result: Any) -> bool:
@@ -242,11 +265,10 @@ def print_meetings(result: Any) -> bool:
                       f"{len(absences.no_slot)} with no free time (manager told), "
                       f"{len(absences.skipped)} skipped (a long absence, or both away)")
         for line in absences.moved:
-            console.print("[cyan]moved:[/cyan] " + escape(line), highlight=False)
+            console.print(labelled("moved:", "cyan", line))
     for line in a.not_private:
-        err_console.print("[yellow]no agenda (the invite has attendees besides the pair, "
-                          "so the pair's notes stay out of it):[/yellow] " + escape(line),
-                          highlight=False)
+        err_console.print(labelled("no agenda (the invite has attendees besides the pair, "
+                                   "so the pair's notes stay out of it):", "yellow", line))
     if rebook is not None and (rebook.offered or rebook.booked or rebook.reoffered):
         console.print(f"missed meetings: {len(rebook.offered)} rebooking offers sent, "
                       f"{len(rebook.reoffered)} sent again, {len(rebook.booked)} booked")
@@ -264,20 +286,19 @@ def print_meetings(result: Any) -> bool:
     failed += [f"step {line} (the later steps still ran; see the log)"
                for line in result.failed_steps]
     for line in failed:
-        err_console.print("[red]failed:[/red] " + escape(line), highlight=False)
+        err_console.print(labelled("failed:", "red", line))
     # (Series the manager deleted are listed with the schedule's lines: print_schedule.)
     for line in result.occurrences.retimed if result.occurrences else []:
-        console.print("series re-timed in Outlook by the manager (followed): " + escape(line),
-                      highlight=False)
+        console.print(plain("series re-timed in Outlook by the manager (followed): " + line))
     for line in result.occurrences.cut if result.occurrences else []:
-        console.print("series cut short in Outlook by the manager (its meetings after the new "
-                      "end withdrawn; not extended): " + escape(line), highlight=False)
+        console.print(plain("series cut short in Outlook by the manager (its meetings after "
+                            "the new end withdrawn; not extended): " + line))
     for line in result.occurrences.unfollowable if result.occurrences else []:
-        err_console.print("[yellow]series changed in Outlook to a pattern onetoone cannot book "
-                          "(weekly, fortnightly or monthly on one day are; its meetings are "
-                          "followed one by one, agendas may come late):[/yellow] "
-                          + escape(line), highlight=False)
+        err_console.print(labelled(
+            "series changed in Outlook to a pattern onetoone cannot book (weekly, fortnightly "
+            "or monthly on one day are; its meetings are followed one by one, agendas may "
+            "come late):", "yellow", line))
     for key in m.unconfirmed:
-        err_console.print(f"[yellow]unconfirmed mail {escape(key)}: see `onetoone status`"
-                          "[/yellow]")
+        err_console.print(Text(f"unconfirmed mail {for_one_line(key)}: see `onetoone status`",
+                               "yellow"))
     return bool(failed)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from service.cli.output import name_of
 from service.domain.records import PairingView, PersonRecord
 from service.domain.status import PairingStatus
+from service.domain.text import for_one_line
 from service.errors import ServiceError
 
 PERSON_ID_HELP = ("The directory id of the person meant, when the address has been more "
@@ -48,5 +50,6 @@ def one_person(views: Iterable[PairingView], email: str, person_id: str | None
 
 def _listed(found: dict[str, PersonRecord], live: set[str]) -> str:
     return "; ".join(
-        f"{p.name} (id {pid}, {'in a current pair' if pid in live else 'no current pair'})"
+        f"{name_of(p)} (id {for_one_line(pid)}, "
+        f"{'in a current pair' if pid in live else 'no current pair'})"
         for pid, p in sorted(found.items()))

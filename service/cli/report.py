@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 
 from service.cli.context import Ctx
-from service.cli.output import console, writing
+from service.cli.output import console, plain, writing
 from service.cli.person import PERSON_ID_HELP, one_person
 from service.errors import ServiceError
 
@@ -88,7 +87,7 @@ def report_cmd(obj: Ctx, start: date | None, end: date | None, out: str, force: 
             write_private(folder / name, content)
     if ours:
         mark(folder)
-    console.print(escape(f"Wrote {len(files)} file(s) to {folder}/ ({len(report.pairs)} "
+    console.print(plain(f"Wrote {len(files)} file(s) to {folder}/ ({len(report.pairs)} "
                          f"pairs, {len(report.attention)} need attention)."))
 
 
@@ -157,7 +156,7 @@ def evidence_cmd(obj: Ctx, person_email: str, start: date, end: date, as_manager
     # Said apart, so "0 meeting(s)" doesn't read as an empty record when there are some.
     loose = sum(len(p.unattached_notes) + len(p.unattached_actions) + len(p.unattached_mail)
                 + len(p.unattached_comments) for p in evidence.pairs)
-    console.print(escape(f"Wrote {path} ({shown} meeting(s); {loose} item(s) (notes, "
+    console.print(plain(f"Wrote {path} ({shown} meeting(s); {loose} item(s) (notes, "
                          f"actions, mail, comments) not tied to a meeting; private notes "
                          f"{'included' if include_private else 'excluded'})."))
 
@@ -184,7 +183,7 @@ def retention_cmd(obj: Ctx, yes: bool, now_text: str | None) -> None:
                                      f"{cutoff:%Y-%m-%d}?"):
         raise ServiceError("Nothing erased.")
     erased = open_store(obj.settings, create=False).erase_older_than(cutoff, now)
-    console.print(escape(f"Erased from before {cutoff:%Y-%m-%d}: " + ", ".join(
+    console.print(plain(f"Erased from before {cutoff:%Y-%m-%d}: " + ", ".join(
         f"{n} {k}" for k, n in erased.items())))
 
 

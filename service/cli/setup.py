@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import click
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from service.cli.context import Ctx
-from service.cli.output import console, err_console, writing
+from service.cli.output import cell, console, err_console, labelled, plain, writing
 from service.config.keys import DEFAULT_FILE, ENV_CONFIG
 
 
@@ -30,12 +30,12 @@ def init(obj: Ctx, path: str | None, force: bool) -> None:
     path = path or (obj.config_path if obj is not None else None) or "onetoone.toml"
     target = Path(path)
     if target.exists() and not force and not target.is_dir():
-        err_console.print(f"{path} already exists; use --force to overwrite it.")
+        err_console.print(plain(f"{path} already exists; use --force to overwrite it."))
         sys.exit(1)
     if target.exists() and not target.is_file() and not target.is_dir():
         # (--force and a device: `--path /dev/sda` as root would write onto the disk)
-        err_console.print(f"{path} is not a regular file (a device, pipe or socket); "
-                          "give --path a file name.")
+        err_console.print(plain(f"{path} is not a regular file (a device, pipe or socket); "
+                                "give --path a file name."))
         sys.exit(1)
     with writing(target, "--path"):
         target.write_text(STARTER_CONFIG, encoding="utf-8")
@@ -44,8 +44,9 @@ def init(obj: Ctx, path: str | None, force: bool) -> None:
     found = os.environ.get(ENV_CONFIG) or DEFAULT_FILE
     doctor = ("onetoone doctor" if target.absolute() == Path(found).absolute()
               else f"onetoone --config {shlex.quote(path)} doctor")
-    console.print(f"Wrote {escape(path)}. Edit \\[microsoft] to point at your tenant (or leave "
-                  f"it empty for the sandbox), then run [bold]{escape(doctor)}[/bold].")
+    console.print(Text.assemble(plain(f"Wrote {path}. Edit [microsoft] to point at your tenant "
+                                      "(or leave it empty for the sandbox), then run "),
+                                (doctor, "bold"), "."))
 
 
 @click.command("config")
@@ -56,7 +57,7 @@ def show_config(obj: Ctx) -> None:
 
     table = Table("key", "value", "from")
     for key, value, origin in describe(obj.settings):
-        table.add_row(escape(key), escape(value), escape(origin))
+        table.add_row(cell(key), cell(value), cell(origin))
     console.print(table)
 
 
@@ -116,12 +117,13 @@ def doctor(obj: Ctx) -> None:
     checks = asyncio.run(run_checks(obj.settings))
     ok = True
     for check in checks:
-        mark = ("[red]✗[/red]" if not check.ok else "[yellow]![/yellow]" if check.warn
-                else "[green]✓[/green]")
-        console.print(f"{mark} " + escape(f"{check.name}: {check.detail}"), highlight=False)
+        mark = (("✗", "red") if not check.ok else ("!", "yellow") if check.warn
+                else ("✓", "green"))
+        # Details quote what Graph said, a pairs file's lines, a path: shown as text.
+        console.print(labelled(*mark, f"{check.name}: {check.detail}"))
         ok = ok and check.ok
         if not check.ok or check.warn:
-            console.print("    fix: " + escape(check.fix), highlight=False)
+            console.print(plain("    fix: " + check.fix))
     sys.exit(0 if ok else 1)
 
 

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import click
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from service.cli.admin import NOW_HELP, needs_decision
 from service.cli.context import Ctx
-from service.cli.output import console, person_cell, print_table
+from service.cli.output import console, labelled, name_of, person_cell, print_table
 from service.domain.insight import failing_listing
 from service.domain.series import next_meeting
 from service.domain.status import (
@@ -23,6 +24,7 @@ from service.domain.status import (
     PairingStatus,
     SeriesStatus,
 )
+from service.domain.text import for_one_line
 
 # Moved and rebooked meetings older than this are history, not news: status leaves them out.
 RECENT = timedelta(weeks=8)
@@ -84,7 +86,7 @@ def status(obj: Ctx, now_text: str | None) -> None:
         for m in mine:
             if needs_decision(m):
                 problems.append(f"mail #{m.id} {m.status}: {m.kind} for "
-                                f"{view.report.name} ({m.key}) — {m.last_error}")
+                                f"{name_of(view.report)} ({m.key}) — {m.last_error}")
         # A meeting skipped for a long absence is neither held nor missed.
         flag = missed_flag(run_history(occs), now)
         moved, rebooked = _moved_and_rebooked(occs, zone, now)
@@ -128,7 +130,8 @@ def status(obj: Ctx, now_text: str | None) -> None:
         if refused:
             attention.append("[yellow]agenda refused[/yellow]")
         if moved or rebooked or compromised or unbooked or unreadable or refused:
-            details.append(f"{view.manager.name} & {view.report.name} <{view.report.email}>:")
+            details.append(f"{name_of(view.manager)} & {name_of(view.report)} "
+                           f"<{view.report.email}>:")
             details += [f"  {unbooked}"] if unbooked else []
             details += [f"  {unreadable}"] if unreadable else []
             details += [f"  {refused}"] if refused else []
@@ -136,7 +139,7 @@ def status(obj: Ctx, now_text: str | None) -> None:
             details += [f"  booked at a compromise time: {c.words}"
                         if c.code != HOURS_CHANGED else f"  {c.words}" for c in compromised]
         table.add_row(
-            escape(person_cell(view.manager)), escape(person_cell(view.report)),
+            Text(person_cell(view.manager)), Text(person_cell(view.report)),
             escape(view.pairing.status.replace("_", " ")), escape(next_text),
             f"{held[-1].start.astimezone(zone):%d %b %Y}" if held else "—",
             str(len(store.open_actions(view.pairing.id))), escape(mail_text),
@@ -145,15 +148,18 @@ def status(obj: Ctx, now_text: str | None) -> None:
     if details:
         console.print("Meetings onetoone moved or rebooked (the last "
                       f"{RECENT.days // 7} weeks and ahead), and times that need a look:")
+        # One line each: a note or reason holding a line break must not make a line that
+        # reads as another pair's.
         for line in details:
-            console.print(escape(line), highlight=False)
+            indent = line[:len(line) - len(line.lstrip(" "))]
+            console.print(Text(indent + for_one_line(line)))
     for line in problems:
-        console.print("[yellow]" + escape(line) + "[/yellow]")
+        console.print(Text(for_one_line(line), "yellow"))
     if problems:
         console.print("Settle them with `onetoone mail resend ID` or `onetoone mail "
                       "mark-sent ID` (see `onetoone mail --help`).")
     for line in _holiday_zones(obj.settings, views):
-        console.print("[yellow]warning:[/yellow] " + escape(line), highlight=False)
+        console.print(labelled("warning:", "yellow", line))
 
 
 def _holiday_zones(settings: Any, views: list[Any]) -> list[str]:

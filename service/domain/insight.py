@@ -78,20 +78,17 @@ class Period:
     def start_at(self) -> datetime:
         return datetime.combine(self.start, time(), UTC)
 
-    @property
-    def end_at(self) -> datetime:
-        return datetime.combine(self.end, time(), UTC)
-
     def local(self, zone: str) -> tuple[datetime, datetime]:
         """The period's days in ``zone``: from the midnight its first begins there to the
         one its last ends at."""
         tz = ZoneInfo(zone)
         return datetime.combine(self.start, time(), tz), datetime.combine(self.end, time(), tz)
 
-    @property
-    def as_of(self) -> datetime:
-        """Where "so far" stops: the period's end, or now if that is earlier."""
-        return min(self.end_at, self.now)
+    def so_far(self, zone: str) -> datetime:
+        """Where "so far" stops for a pair meeting in ``zone``: the end of the period's last
+        day there, or now if that is earlier. (Not UTC's midnight: a Sydney day ends 11 hours
+        before it, a Los Angeles one 8 hours after.)"""
+        return min(self.local(zone)[1], self.now)
 
     def months(self) -> list[str]:
         """The months the period touches, as "YYYY-MM"."""
@@ -167,11 +164,14 @@ def pair_span(pairing: PairingRecord, occurrences: Iterable[OccurrenceRecord],
 
 
 def unreadable_since(view: PairingView, period: Period,
-                     superseded: Sequence[SeriesRecord] = ()) -> datetime | None:
+                     superseded: Sequence[SeriesRecord] = (), *, zone: str) -> datetime | None:
     """Since when the pair's calendar could not be read, if that began before the period's
-    "so far": its series' listing has failed since then (`status`: "calendar unreadable"),
-    so its meetings since were not read (not stored, or never read back). The store keeps
-    the current failure only: a period over before it began is not affected.
+    "so far" where the pair meets (``zone``, ``pair_zone``: its days, as its meetings are
+    counted on them; by UTC's midnight a Sydney failure on the morning after the period
+    marked it, and a Los Angeles one on its last evening did not): its series' listing has
+    failed since then (`status`: "calendar unreadable"), so its meetings since were not read
+    (not stored, or never read back). The store keeps the current failure only: a period
+    over before it began is not affected.
 
     ``superseded``: the pair's series followed on from. Once a series is extended, the
     coming months' meetings are on the old one (the follow-on starts after its end): that
@@ -179,9 +179,10 @@ def unreadable_since(view: PairingView, period: Period,
     failure counts while it still holds meetings, or while the live series fails too (the
     failure went on into it); not once it is over and the live one is read (its mark then
     is only where its last listing left it: it is never listed again)."""
-    failing = failing_listing(view.series, superseded, period.as_of)
+    so_far = period.so_far(zone)
+    failing = failing_listing(view.series, superseded, so_far)
     since = failing.listing_failed_at if failing is not None else None
-    return since if since is not None and since < period.as_of else None
+    return since if since is not None and since < so_far else None
 
 
 def failing_listing(live: SeriesRecord | None, superseded: Sequence[SeriesRecord],
@@ -301,7 +302,7 @@ def _until(period: Period, span: Span, zone: str = "UTC") -> datetime:
     """Where a pair's "so far" stops: the period's last day's end where it meets (``zone``),
     or now, or the pairing's end if earlier. By the UTC end, a Sydney 1-2-1 on the morning
     after the period ended its gap, and a Los Angeles one on its last evening did not."""
-    so_far = min(period.local(zone)[1], period.now)
+    so_far = period.so_far(zone)
     return so_far if span.ended is None else min(so_far, span.ended)
 
 
@@ -373,7 +374,7 @@ def pair_figures(occurrences: Sequence[OccurrenceRecord], actions: Sequence[Acti
     begins, ends = period.local(zone)
     # "So far" ends where the local period does (a Los Angeles 17:00 on its last day is
     # after the UTC end: cancelled, it would be counted in neither period).
-    so_far = min(ends, period.now)
+    so_far = period.so_far(zone)
     # A missed meeting that was rebooked counts once, as its replacement (at its own time):
     # held, the pair met; missed too, one miss; to come, still to come.
     replaced = {o.rebook_of for o in occurrences

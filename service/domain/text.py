@@ -95,18 +95,52 @@ def clean_json(value: Any) -> tuple[Any, int]:
 _SHAPING = frozenset("\u200c\u200d")
 
 
+def _shown(c: str) -> str:
+    kind = unicodedata.category(c)
+    # Line and paragraph separators (Zl, Zp) end a line for str.splitlines and for some
+    # terminals, as a newline does; a lone surrogate can't be written to the terminal at all.
+    if kind in ("Cc", "Zl", "Zp"):
+        return " "
+    if kind == "Cf" and c not in _SHAPING:
+        return ""
+    return REPLACEMENT if kind == "Cs" else c
+
+
 def for_table_cell(value: str) -> str:
     """``value`` as one cell of a table on a terminal: without format characters (Unicode
     Cf: bidi marks and isolates, zero-width spaces, a BOM) but those that shape letters, and
-    with control characters as spaces. `clean_text` leaves a right-to-left mark (U+200F),
-    which a name from the directory may hold: the terminal then lays the rest of the table
-    row out right to left, and the columns no longer line up; zero-width ones are counted
-    by some terminals and not by the table's layout."""
+    with control characters (C0 and C1: ESC, which starts a terminal's escape sequences,
+    and U+009B, a CSI on its own) and line breaks as spaces. `clean_text` leaves a
+    right-to-left mark (U+200F), which a name from the directory may hold: the terminal then
+    lays the rest of the table row out right to left, and the columns no longer line up;
+    zero-width ones are counted by some terminals and not by the table's layout.
+
+    Markup is the printer's business: a cell holding ``[bold]`` is still that text here
+    (the CLI shows cells as rich ``Text``, never parsed as markup)."""
     if value.isascii() and value.isprintable():
         return value
-    return "".join(" " if (kind := unicodedata.category(c)) == "Cc"
-                   else "" if kind == "Cf" and c not in _SHAPING else c for c in value)
+    return "".join(map(_shown, value))
 
 
-__all__ = ["clean_json", "clean_text", "for_table_cell", "json_may_need_cleaning",
-           "loads_clean"]
+def for_one_line(value: str, limit: int | None = None) -> str:
+    """``value`` (a name, a reason) as part of one line of terminal output: as
+    `for_table_cell`, with each run of white space (a newline or tab among them) as one
+    space, so that it can't start a line of its own that reads as the program's; cut to
+    ``limit`` characters with an ellipsis (Entra allows 256-character names)."""
+    text = " ".join(for_table_cell(value).split())
+    if limit is not None and len(text) > limit:
+        text = text[:limit - 1].rstrip() + "…"
+    return text
+
+
+def for_terminal(text: str) -> str:
+    """A message of ours (one line or several) holding outside text, as printed on a
+    terminal: each line as `for_table_cell`, its line breaks kept (a refused pairs file's
+    problems are listed one per line)."""
+    if text.isascii() and text.replace("\n", "").isprintable():
+        return text
+    return "\n".join(for_table_cell(line) for line in text.split("\n"))
+
+
+__all__ = ["clean_json", "clean_text", "for_one_line", "for_table_cell", "for_terminal",
+           "json_may_need_cleaning", "loads_clean"]

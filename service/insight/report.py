@@ -87,8 +87,8 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
     for h in histories:
         # Gaps count only while the pair existed: not overdue before it began or after it ended.
         # A pair whose calendar could not be read lately is judged up to then, and says so.
-        unreadable = unreadable_since(h.view, period, h.superseded)
         zone = pair_zone(h.view)
+        unreadable = unreadable_since(h.view, period, h.superseded, zone=zone)
         span = pair_span(h.view.pairing, h.occurrences, h.view.report.hire_date, unreadable,
                          zone=zone)
         cadence = meeting_cadence(h.occurrences, h.cadences, period, span, _cadence(h), zone)
