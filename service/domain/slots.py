@@ -18,8 +18,9 @@ grid) and, for monthly cadence, which weekday of the month ("second Tuesday"; ne
 - soft: as few look-ahead occurrences as possible overlapping either person's busy time;
 - then a mild preference for mid-morning / early afternoon (for both people, the report's
   time of day at its worst over the year, not at the first meeting: the same choice
-  whichever week the pair is booked) and for Tuesday to Thursday, and finally a stable hash of ``seed`` and the candidate, so a
-  manager's reports spread over the good times instead of piling onto one.
+  whichever week the pair is booked) and for Tuesday to Thursday, and finally a stable
+  hash of ``seed`` and the candidate, so a manager's reports spread over the good times
+  instead of piling onto one.
 
 When nothing fits, the rules relax in order (each step noted in ``Slot.notes``): first the
 policy window is ignored (working hours still hold); then, only when both people's working
