@@ -21,6 +21,10 @@ UserValues = dict[str, object]
 # unset date; 9999-12-31, "open"): no one's first day, and past what the date arithmetic of a
 # joiner's first weeks can take (it overflowed, stopping every pair's series). Read as none.
 HIRED_FROM, HIRED_UNTIL = date(1900, 1, 1), date(2199, 12, 31)
+# Entra's longest display name, and the store's (people.name): a longer one, from a directory
+# that isn't Entra's, is kept to its first 256 characters rather than refused by the
+# database, which would fail the whole pairs step for one name.
+NAME_MAX = 256
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,7 @@ def directory_user(uid: str, values: Mapping[str, object]) -> DirectoryUser:
     manager = values.get("manager_id")
     return DirectoryUser(
         id=uid,
-        name=str(name),
+        name=str(name)[:NAME_MAX],
         email=str(mail or upn or "").lower(),
         enabled=bool(values.get("enabled", True)),
         member=(values.get("user_type") or "Member") == "Member",

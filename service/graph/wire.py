@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.adoption import ended_tag
-from service.domain.directory import UserChange, hired_at
+from service.domain.directory import NAME_MAX, UserChange, hired_at
 from service.domain.events import (
     Attendee,
     CalendarEvent,
@@ -327,7 +327,7 @@ def user(data: dict[str, Any], manager_id: str | None) -> DirectoryUser:
     """A directory user from Graph's user JSON."""
     return DirectoryUser(
         id=data["id"],
-        name=data.get("displayName") or data.get("mail") or data["id"],
+        name=str(data.get("displayName") or data.get("mail") or data["id"])[:NAME_MAX],
         email=(data.get("mail") or data.get("userPrincipalName") or "").lower(),
         enabled=bool(data.get("accountEnabled", True)),
         member=(data.get("userType") or "Member") == "Member",

@@ -151,3 +151,26 @@ def test_switching_to_a_pairs_file_that_lists_none_ends_nothing(settings,
     # On purpose: the file says so, and the pair ends.
     pairs.write_text("manager,report\n# no pairs\n")
     assert [a.kind for a in sync(filed, tenant).actions] == ["unpaired"]
+
+
+def test_a_name_longer_than_entra_allows_is_cut_and_fails_nobody(settings) -> None:
+    """Entra caps a display name at 256 characters, and so does the store: a longer one (a
+    directory that isn't Entra's, a sandbox) is kept to its first 256, rather than failing
+    the whole pairs step on PostgreSQL (SQLite would take it whole)."""
+    from sqlalchemy import create_engine, select
+
+    from service.store.models import PersonRow
+
+    tenant = SandboxTenant(seed="shapes-long", now=lambda: NOW)
+    long = "Ann " + "Longname-" * 40  # 364 characters
+    tenant.add_user("Ceo Boss", CEO, hire_date=date(2015, 1, 1))
+    tenant.add_user(long, ANN, manager=CEO, hire_date=date(2020, 1, 1))
+    tenant.add_user("Bob Baker", BOB, manager=CEO, hire_date=date(2020, 1, 1))
+    plan = sync(settings, tenant)
+    assert sorted(k for kind, k in kinds(plan) if kind == "join") == sorted(
+        [key(tenant, CEO, ANN), key(tenant, CEO, BOB)])
+    engine = create_engine(settings.database.url)
+    with engine.connect() as conn:
+        names = dict(conn.execute(select(PersonRow.email, PersonRow.name)).all())
+    engine.dispose()
+    assert names[ANN] == long[:256] and names[BOB] == "Bob Baker"
