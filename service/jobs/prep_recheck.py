@@ -13,7 +13,9 @@ Cost: one listing of the meeting's series from now to the meeting (``occurrences
 the sync's own listing: it finds a meeting deleted, cancelled, declined or moved, and records
 it so), several of one manager's series in one calendar view; one GET for a meeting booked
 in place of a missed one (a single event, in no series' listing). Only for mails queued in an
-earlier run that this run would send: usually none.
+earlier run that this run would send: usually none. A series whose listing failed lately is
+not listed again until the sync would list it (``domain.series.listing_retry_at``): a
+calendar refused to the app costs a few requests a day, not one per run.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from service.domain.instances import report_declined
-from service.domain.records import MailRecord, OccurrenceRecord
+from service.domain.records import MailRecord, OccurrenceRecord, SeriesRecord
 from service.domain.series import occurrences
 from service.domain.status import MEETING_SERIES, OccurrenceStatus
 from service.errors import ServiceError
@@ -54,11 +56,15 @@ async def read_meetings(ctx: JobContext, going: Sequence[tuple[MailRecord, PrepD
             continue
         # (Past where it is now too: moved later, it is looked for in the listing.)
         at = max(due.slot, due.start) + timedelta(minutes=1)
-        ids = {occ.series_id} if occ is not None else _series_of(ctx, row.pairing_id,
-                                                                  due.slot)
-        for series_id in ids:
-            until[series_id] = max(at, until.get(series_id, at))
-        needs[row.id] = ids
+        several = _series_of(ctx, row.pairing_id, due.slot, occ)
+        if not several or any(one.listing_retry_at is not None and one.listing_retry_at > now
+                              for one in several):
+            # Its listing failed lately and is held off (domain.series.listing_retry_at), as
+            # the sync's is: the mail waits for the run that may list it again.
+            continue
+        for one in several:
+            until[one.id] = max(at, until.get(one.id, at))
+        needs[row.id] = {one.id for one in several}
     read: set[int] = set()
     if until:
         listed, report = await list_now(ctx, now, until)
@@ -74,12 +80,15 @@ async def read_meetings(ctx: JobContext, going: Sequence[tuple[MailRecord, PrepD
     return read
 
 
-def _series_of(ctx: JobContext, pairing_id: int, slot: datetime) -> set[int]:
-    """The pair's series (live or superseded by a follow-on) whose pattern has ``slot``."""
-    return {one.id for one in ctx.store.pairing_series(pairing_id)
-            if one.status in MEETING_SERIES and one.event_id
-            and any(start == slot for start, _end in
-                    occurrences(one, slot, slot + timedelta(minutes=1)))}
+def _series_of(ctx: JobContext, pairing_id: int, slot: datetime,
+               stored: OccurrenceRecord | None) -> list[SeriesRecord]:
+    """The series that lists the meeting: the stored meeting's, else the pair's (live or
+    superseded by a follow-on) whose pattern has ``slot``."""
+    return [one for one in ctx.store.pairing_series(pairing_id)
+            if one.status in MEETING_SERIES and one.event_id and (
+                one.id == stored.series_id if stored is not None else
+                any(start == slot for start, _end in
+                    occurrences(one, slot, slot + timedelta(minutes=1))))]
 
 
 async def _read_single(ctx: JobContext, row: MailRecord, occ: OccurrenceRecord,

@@ -142,13 +142,17 @@ def test_a_deferred_prep_mail_costs_one_listing_and_waits_while_it_cannot_be_rea
         world: World) -> None:
     """A deferred prep mail whose meeting stands costs its run one read of the series (its
     instances), then goes. While that read fails it is not sent on what the store says,
-    nor held back: it waits for a run that can read it."""
+    nor held back: it waits for a run that can read it, and the series is not listed
+    again before the sync would list it after a failure (a quarter of an hour at first)."""
     _queued(world)
     master = world.rob.series.event_id if world.rob.series else ""
     world.tenant.inject_fault("GET", r"/instances$", 503, times=100)
     world.at(PREP_DAY + timedelta(hours=1))
     assert _rob_preps(world) == [] and _rob_prep_row(world).status == "pending"
     world.tenant.reset_counters()
+    world.at(PREP_DAY + timedelta(hours=1, minutes=5))
+    assert world.tenant.count("GET", r"/instances$") == 0, world.tenant.requests
+    assert _rob_preps(world) == [] and _rob_prep_row(world).status == "pending"
     world.at(PREP_DAY + timedelta(hours=2))
     assert len(_rob_preps(world)) == 1 and _rob_prep_row(world).status == "sent"
     assert world.tenant.count("GET", rf"/events/{master}/instances$") == 1, \
