@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from service.domain.instances import report_declined
 from service.domain.records import MailRecord, OccurrenceRecord, SeriesRecord
@@ -33,15 +33,23 @@ from service.errors import ServiceError
 from service.jobs.context import JobContext
 from service.jobs.occurrences import list_now
 
-if TYPE_CHECKING:
-    from service.jobs.outbox import PrepDue
-
 log = logging.getLogger("service.jobs.mail")  # the mail.* events' logger
 
 SINGLE_SELECT = "start,end,isCancelled,attendees"
 
 
-async def read_meetings(ctx: JobContext, going: Sequence[tuple[MailRecord, PrepDue]],
+class MeetingDue(Protocol):
+    """What ``outbox.preps_due`` says of a prep mail's meeting (``outbox.PrepDue``)."""
+
+    @property
+    def stored(self) -> OccurrenceRecord | None: ...  # its row, if the store holds it
+    @property
+    def start(self) -> datetime: ...  # where it is now
+    @property
+    def slot(self) -> datetime: ...  # its slot in its series' pattern
+
+
+async def read_meetings(ctx: JobContext, going: Sequence[tuple[MailRecord, MeetingDue]],
                         now: datetime) -> set[int]:
     """Read the meetings of these prep mails (each with what ``preps_due`` says of it) as
     Outlook has them now, and record what was found in the store. The ids of the mails
