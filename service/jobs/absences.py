@@ -90,6 +90,8 @@ LOOK_AROUND = timedelta(days=16)  # calendar read each side of a meeting (long a
 LEASE = timedelta(minutes=10)
 CLAIM_CHUNK = 200  # pairs leased at once: a chunk's checks take seconds, far under LEASE
 _MAX_TEXT = 200
+# How a prep mail held back only until its meeting's own check begins its note.
+UNTIL_CHECKED = "held back: "
 
 
 @dataclass
@@ -528,7 +530,7 @@ def _decide_preps(ctx: JobContext, preps: list[_Prep],
         note = ("not sent: both were away for the meeting" if decision.both else
                 f"not sent: {absence.name} was on a long absence"
                 if decision.action == "skip" and absence is not None else
-                f"held back: {reason}; sent when the meeting's own check finds it on")
+                f"{UNTIL_CHECKED}{reason}; sent when the meeting's own check finds it on")
         ctx.store.enqueue(MailRecord(
             key=p.key, kind="prep", pairing_id=view.pairing.id,
             occurrence_id=p.stored.id if p.stored else None, mailbox=view.manager.id,
@@ -539,9 +541,14 @@ def _decide_preps(ctx: JobContext, preps: list[_Prep],
 
 def _release_prep(ctx: JobContext, d: _Due) -> None:
     """The meeting goes ahead (found clear, or moved): a prep mail held back for it at its
-    slot may be queued, by this run's mail step, naming where it is now."""
+    slot (``_decide_preps``) may be queued, by this run's mail step, naming where it is now.
+    One held back only until this check is taken out of the outbox; one held back for a
+    reason of its own (a long absence, both away, which this check finds over) stays, as
+    the record of why no mail went then, and gives up its key. Never for a meeting this
+    check skips: its held-back mail keeps its key, so none is ever queued for it."""
     if ctx.settings.sends_prep_mail:
-        ctx.store.drop_suppressed_mail(prep_key(d.view.pairing.id, d.occ.original_start))
+        ctx.store.release_held_prep(prep_key(d.view.pairing.id, d.occ.original_start),
+                                    UNTIL_CHECKED, "; the meeting's own check found it on")
 
 
 # -- mail ------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ also reads the report's answer and the time at the end.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -358,32 +358,48 @@ async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
     store.use_due_basis(f"lead_working_days={cfg.lead_working_days} "
                         f"grace_minutes={cfg.grace_minutes}")
     touched, new_links = await _changed_series(ctx, now, report)
-    due = set(store.series_due_ids(now))
+    failed, _ = await _list_due(ctx, now, set(store.series_due_ids(now)),
+                                {sid: t[0] for sid, t in touched.items()}, report)
+    _keep_links(ctx, now, new_links, failed)
+    return report
+
+
+async def list_now(ctx: JobContext, now: datetime, until: Mapping[int, datetime]
+                   ) -> tuple[set[int], SyncReport]:
+    """The sync of these series now, each listed to at least its instant in ``until`` (see
+    jobs/prep_recheck.py): the series listed and recorded, and what the listings found."""
+    report = SyncReport()
+    return (await _list_due(ctx, now, set(), until, report))[1], report
+
+
+async def _list_due(ctx: JobContext, now: datetime, due: set[int],
+                    until: Mapping[int, datetime], report: SyncReport
+                    ) -> tuple[set[str], set[int]]:
+    """List the series whose listing is due (``due``) and those in ``until``, record their
+    meetings and next due instants: the mailboxes where one failed, and the series listed."""
     # Each instant is stored only if nothing changed since it was read with the series (see
-    # set_series_due). A touched series is always listed, and read again after that.
+    # set_series_due). A series in ``until`` is always listed, and read again after that.
     next_due: dict[int, tuple[datetime | None, int]] = {}
     read: dict[int, tuple[datetime | None, int]] = {}  # of those listed: no longer failing
     failed: set[str] = set()
     held: dict[int, bool] = {}  # series whose listing failed: whether it lasts
-    for part in _with_meetings(ctx, due | set(touched)):
+    for part in _with_meetings(ctx, due | set(until)):
         listed: list[tuple[Any, Any, datetime]] = []
         for series, view, stored, version in part:
             if not series.event_id:
                 continue  # (never: only created series are found)
             hi = sync_until(ctx, series, view.manager, now, stored)
-            moved_to = touched[series.id][0] if series.id in touched else None
-            if moved_to is not None:
-                hi = max(hi, moved_to) if hi is not None else moved_to
+            if (wanted := until.get(series.id)) is not None:
+                hi = max(hi, wanted) if hi is not None else wanted
             if hi is None:
                 next_due[series.id] = (next_listing(ctx, series, view.manager, now, stored),
                                        version if series.id in due else -1)
             else:
                 listed.append((series, view, hi))
         read.update(await _list_part(ctx, now, listed, report, failed, held))
-    store.set_series_due({**next_due, **read}, listed=read.keys())
-    store.hold_failed_listings(held, now, listing_retry_at)  # (see listing_retry_at)
-    _keep_links(ctx, now, new_links, failed)
-    return report
+    ctx.store.set_series_due({**next_due, **read}, listed=read.keys())
+    ctx.store.hold_failed_listings(held, now, listing_retry_at)  # (see listing_retry_at)
+    return failed, set(read)
 
 
 async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any, datetime]],

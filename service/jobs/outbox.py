@@ -14,6 +14,7 @@ address and to the manager (so the report's reply still reaches them).
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -51,6 +52,7 @@ from service.errors import (
 )
 from service.graph.wire import MAIL_TAG_PROPERTY, mail_message
 from service.jobs.context import JobContext
+from service.jobs.prep_recheck import read_meetings
 from service.jobs.summaries import prep_mail, reader_zone, reminder_mail, summary_mail
 
 log = logging.getLogger("service.jobs.mail")  # the mail.* events' logger since before the split
@@ -309,7 +311,11 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
     pairs = store.pairing_statuses(row.pairing_id for row in pending)
     earlier = [row for row in pending if row.kind == "prep" and row.created_at < now
                and pairs.get(row.pairing_id) == PairingStatus.ACTIVE]
-    rechecked = _recheck_preps(ctx, earlier, now) if earlier else {}
+    rechecked: dict[int, MailRecord | None] = {}
+    if earlier:
+        rechecked, waiting = await _recheck_preps(ctx, earlier, now,
+                                                  _in_turn(pending, sent, per_minute))
+        report.deferred += waiting
     for n, row in enumerate(pending):
         if left := [p for p in gone.get(row.pairing_id, ()) if row.reaches(p)]:
             _hold_back(ctx, row, left, now)
@@ -382,13 +388,30 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
     return report
 
 
-def _recheck_preps(ctx: JobContext, rows: list[MailRecord], now: datetime
-                   ) -> dict[int, MailRecord | None]:
+def _in_turn(pending: list[MailRecord], sent: Mapping[str, int], per_minute: int
+             ) -> set[int]:
+    """The ids of the pending mails this run's per-mailbox rate leaves room for, in order (as
+    if every one before them went)."""
+    room: Counter[str] = Counter(sent)
+    out: set[int] = set()
+    for row in pending:
+        if room[row.mailbox] < per_minute:
+            room[row.mailbox] += 1
+            out.add(row.id)
+    return out
+
+
+async def _recheck_preps(ctx: JobContext, rows: list[MailRecord], now: datetime,
+                         in_turn: set[int]) -> tuple[dict[int, MailRecord | None], int]:
     """Prep mails queued in an earlier run and still pending (its send deferred or refused:
-    throttled, not signed in, Graph unreachable) against their meetings as stored now, by
-    mail id: the mail to send, or None. Since it was queued the meeting may have been
-    cancelled or deleted, declined by the report, or moved by the manager. Still due by
-    ``preps_due``'s rules: it goes, re-worded if the meeting is on another day or time now.
+    throttled, not signed in, Graph unreachable) against their meetings as Outlook has them
+    now, by mail id: the mail to send, or None; and how many wait for the next run. Since it
+    was queued the meeting may have been cancelled or deleted, declined by the report, or
+    moved by the manager, and the store is told only later (see jobs/prep_recheck.py): the
+    meetings of those still due and ``in_turn`` (room left under the per-minute cap) are
+    read first, and recorded. Still due by ``preps_due``'s rules as read: it goes,
+    re-worded if the meeting is on another day or time now; if its meeting could not be
+    read (or it is not in turn), it waits for the next run, unsent.
     Called off, or too close: held back, saying why. Moved to a day whose mail is not due
     yet: taken out of the outbox (still pending, never sent), to be queued again when due,
     naming that day, as any prep mail is. A mail held back gives up its key (the row stays,
@@ -397,16 +420,26 @@ def _recheck_preps(ctx: JobContext, rows: list[MailRecord], now: datetime
     called off is never due again, so that frees no second mail for it."""
     store = ctx.store
     due = {p.key: p for p in preps_due(ctx, now, queued_too=True)}
+    going = [(row, due[row.key]) for row in rows
+             if row.key in due and row.id in in_turn and prep_slot(row.key) is not None]
+    read = await read_meetings(ctx, going, now) if going else set()
+    if going:  # as the reads left the store
+        due = {p.key: p for p in preps_due(ctx, now, queued_too=True)}
     views = store.active_views(row.pairing_id for row in rows if row.key in due)
     gone = [row for row in rows if row.key not in due]
     by_id = store.occurrences_by_id(r.occurrence_id for r in gone if r.occurrence_id)
     by_slot = {(pid, occ.original_start): occ for pid, several in store.pairing_occurrences_of(
         (r.pairing_id for r in gone), ending_after=now - LOOKBACK).items() for occ in several}
     out: dict[int, MailRecord | None] = {}
+    waiting = 0
     for row in rows:
         if (slot := prep_slot(row.key)) is None:
             continue  # an earlier version's key: left as it was
         if (p := due.get(row.key)) is not None and row.pairing_id in views:
+            if row.id not in read:
+                out[row.id] = None  # never sent on what the store says: the next run reads
+                waiting += 1
+                continue
             fresh = prep_mail(ctx, views[row.pairing_id], p.start,
                               p.stored.id if p.stored else None, p.series.time_zone, row.key,
                               now)
@@ -425,7 +458,7 @@ def _recheck_preps(ctx: JobContext, rows: list[MailRecord], now: datetime
         elif store.hold_back_mail(row.id, f"not sent: {why} since it was queued",
                                   free_key=True):
             log.info("mail.held_back", extra={"key": row.key, "kind": row.kind})
-    return out
+    return out, waiting
 
 
 def _offer_in(ctx: JobContext, row: MailRecord) -> RebookRecord | None:

@@ -84,6 +84,22 @@ class OutboxRepository(Repository):
             s.execute(delete(OutboxRow).where(OutboxRow.key == key,
                                               OutboxRow.status == OutboxStatus.SUPPRESSED))
 
+    def release_held_prep(self, key: str, until_checked: str, note: str) -> None:
+        """A prep mail held back (suppressed) with ``key`` until its meeting was checked, the
+        meeting found on: deleted if its note begins ``until_checked`` (held back for that
+        check alone: the mail queued now is its record), else kept as the record of why it
+        was held back, ``note`` added, its key given up ("held<id>:<key>", as
+        ``hold_back_mail``), so that either way the mail can be queued. One transaction."""
+        with self.session() as s, s.begin():
+            row = s.scalar(select(OutboxRow).where(
+                OutboxRow.key == key, OutboxRow.status == OutboxStatus.SUPPRESSED))
+            if row is None:
+                return
+            if row.last_error.startswith(until_checked):
+                s.delete(row)
+            else:
+                row.key, row.last_error = f"held{row.id}:{key}", row.last_error + note
+
     def has_mail(self, key: str) -> bool:
         with self.reading() as s:
             return s.scalar(select(OutboxRow.id).where(OutboxRow.key == key)) is not None

@@ -103,3 +103,35 @@ def test_no_prep_mail_for_a_meeting_declined_weeks_ahead(db_url, settings_for) -
     world.at(AGENDA_DAY)
     assert world.occ.status == "declined"
     assert _asked(world) == []
+
+
+def test_a_prep_mail_held_back_for_a_long_leave_withdrawn_stays_on_record(db_url, settings_for
+                                                                          ) -> None:
+    """Rob's 30 Nov – 18 Dec leave holds back his prep mail; he cancels the leave before
+    the meeting's own check, which then finds the meeting on: he is asked once, and the
+    held-back mail stays listed (suppressed), saying why it did not go then."""
+    world = _world(db_url, settings_for)
+    leave = world.tenant.add_absence(ROB, date(2026, 11, 30), date(2026, 12, 18))
+    world.at(PREP_DAY)
+    assert _asked(world) == []
+    world.tenant.person_cancel(ROB, leave["id"])
+    world.at(AGENDA_DAY)
+    world.at(AGENDA_DAY + timedelta(days=1))
+    assert world.occ.absence_state == "clear"
+    assert _asked(world) == [f"{_named(world)} what would you like to talk about?"]
+    preps = [m for m in world.store.outbox() if m.kind == "prep"]
+    assert [m.status for m in preps] == ["suppressed", "sent"], preps
+    assert "long absence" in preps[0].last_error and "found it on" in preps[0].last_error
+
+
+def test_a_prep_mail_held_back_for_a_day_off_is_released_not_kept(db_url, settings_for
+                                                                 ) -> None:
+    """A prep mail held back only until the meeting's own check (Mia's day off may move
+    it) leaves no record once the check has moved the meeting: its mail is the record."""
+    world = _world(db_url, settings_for)
+    world.tenant.add_absence(MIA, date(2026, 12, 1), date(2026, 12, 1))
+    world.at(PREP_DAY)
+    (held,) = [m for m in world.store.outbox() if m.kind == "prep"]
+    assert held.status == "suppressed" and held.last_error.startswith("held back: ")
+    world.at(AGENDA_DAY)
+    assert [m.status for m in world.store.outbox() if m.kind == "prep"] == ["sent"]

@@ -96,3 +96,66 @@ def test_a_prep_mail_claimed_by_another_worker_is_settled_not_changed(world: Wor
     (row,) = [m for m in world.store.outbox() if m.kind == "prep"]
     assert _rob_preps(world) == [] and row.status == "suppressed", row
     assert row.subject.startswith(PREP_SUBJECT), row
+
+
+def _rob_prep_row(world: World) -> Any:
+    (row,) = [m for m in world.store.outbox() if m.kind == "prep"
+              and m.pairing_id == world.rob.pairing.id]
+    return row
+
+
+@pytest.mark.parametrize("how", ["cancelled", "declined"])
+def test_a_deferred_prep_mail_is_not_sent_for_a_meeting_called_off_before_its_agenda_day(
+        world: World, how: str) -> None:
+    """Mia cancels the meeting in Outlook (or Rob declines it) a few hours after its prep
+    mail was queued and not sent, long before its agenda falls due (when the store would
+    hear of it): the next run reads the meeting before sending, so the mail is held back,
+    saying why, and never sent."""
+    item = _queued(world)
+    if how == "cancelled":
+        world.tenant.person_cancel(MIA, item["id"], "Clash")
+    else:
+        decline(world, world.rob, item)
+    world.at(PREP_DAY + timedelta(hours=6))
+    assert _rob_preps(world) == [], f"Rob was asked for topics for a meeting {how}"
+    row = _rob_prep_row(world)
+    assert row.status == "suppressed" and how in row.last_error, row
+    _ticked_until(world, MEETING)
+    assert _rob_preps(world) == []
+
+
+def test_a_deferred_prep_mail_follows_a_move_made_before_its_agenda_day(world: World) -> None:
+    """Mia moves the Tuesday meeting to Friday a few hours after its prep mail was queued
+    and not sent: the next run does not send it naming Tuesday; Rob is asked once, about
+    Friday, no earlier than Friday's prep mail falls due."""
+    item = _queued(world)
+    moved = MEETING.replace(day=4)
+    world.tenant.person_move(MIA, item["id"], moved, moved + timedelta(minutes=30))
+    world.at(PREP_DAY + timedelta(hours=6))
+    assert _rob_preps(world) == [], "asked about Friday's meeting on the Thursday before"
+    _ticked_until(world, moved)
+    assert _rob_preps(world) == [
+        f"{PREP_SUBJECT} Friday 4 Dec 2026: what would you like to talk about?"]
+
+
+def test_a_deferred_prep_mail_costs_one_listing_and_waits_while_it_cannot_be_read(
+        world: World) -> None:
+    """A deferred prep mail whose meeting stands costs its run one read of the series (its
+    instances), then goes. While that read fails it is not sent on what the store says,
+    nor held back: it waits for a run that can read it, and the series is not listed
+    again before the sync would list it after a failure (a quarter of an hour at first)."""
+    _queued(world)
+    master = world.rob.series.event_id if world.rob.series else ""
+    world.tenant.inject_fault("GET", r"/instances$", 503, times=100)
+    world.at(PREP_DAY + timedelta(hours=1))
+    assert _rob_preps(world) == [] and _rob_prep_row(world).status == "pending"
+    world.tenant.reset_counters()
+    world.at(PREP_DAY + timedelta(hours=1, minutes=5))
+    assert world.tenant.count("GET", r"/instances$") == 0, world.tenant.requests
+    assert _rob_preps(world) == [] and _rob_prep_row(world).status == "pending"
+    world.at(PREP_DAY + timedelta(hours=2))
+    assert len(_rob_preps(world)) == 1 and _rob_prep_row(world).status == "sent"
+    assert world.tenant.count("GET", rf"/events/{master}/instances$") == 1, \
+        world.tenant.requests
+    assert world.tenant.count("GET") == 1 + world.tenant.count("GET", r"/users/delta|inbox"), \
+        world.tenant.requests

@@ -48,6 +48,20 @@ def test_a_meeting_booked_in_place_of_one_whose_prep_mail_was_held_back_gets_one
     the meeting, or Rob declines it, before it goes: held back. Mia books a time from the
     rebooking offer: Rob is asked about that meeting once, on its day, and not again by
     the next runs, each made by two workers at once."""
+    world, now, booked = _booked(tmp_path, settings_for, db_url, how)
+    while now < _start(booked):
+        now += timedelta(hours=3)
+        world.tick(now)
+        _twice_at_once(world, now)
+    day = f"{_start(booked):%A} {_start(booked).day} Dec 2026"
+    assert _preps(world) == [f"{PREP_SUBJECT} {day}: what would you like to talk about?"], \
+        _preps(world)
+
+
+def _booked(tmp_path: Any, settings_for: Any, db_url: str, how: str
+            ) -> tuple[World, datetime, dict[str, Any]]:
+    """Rob's Tuesday meeting called off ({how}) after its prep mail was queued and refused,
+    and a time booked from the offer in its place: the world, the time, the booked event."""
     world = World(tmp_path, settings_for, db_url=db_url)
     world.tick(START)
     rob = world.view(ROB)
@@ -73,11 +87,29 @@ def test_a_meeting_booked_in_place_of_one_whose_prep_mail_was_held_back_gets_one
     world.send(now, MIA, *slots[-1])
     world.tick(now)
     (booked,) = world.rebook_events()
-    while now < _start(booked):
+    return world, now, booked
+
+
+def test_a_deferred_prep_mail_for_a_booked_meeting_deleted_since_is_not_sent(
+        tmp_path: Any, settings_for: Any, db_url: str) -> None:
+    """The meeting booked in place of the cancelled one gets its prep mail queued, but Graph
+    refuses Mia's sends; she then deletes that meeting in Outlook (long before the read-back
+    that would tell the store). The next run reads it (one GET of that event, a single
+    meeting no series lists) and holds the mail back, saying why: Rob is never asked."""
+    world, now, booked = _booked(tmp_path, settings_for, db_url, "cancelled")
+    world.tenant.inject_fault("POST", rf"/users/{world.tenant.user(MIA)['id']}/sendMail$", 401,
+                              times=10_000)
+    while not [m for m in world.store.outbox() if m.kind == "prep" and m.status == "pending"]:
         now += timedelta(hours=3)
         world.tick(now)
-        _twice_at_once(world, now)
-    day = f"{_start(booked):%A} {_start(booked).day} Dec 2026"
-    assert _preps(world) == [f"{PREP_SUBJECT} {day}: what would you like to talk about?"], \
-        _preps(world)
+    world.tenant.reset_counters()  # (the faults too)
+    world.tenant.person_cancel(MIA, booked["id"], "Clash")
+    world.tick(now + timedelta(hours=1))
+    assert world.tenant.count("GET", rf"/events/{booked['id']}$") == 1, world.tenant.requests
+    world.tick(now + timedelta(hours=4))
+    assert _preps(world) == []
+    held = [m for m in world.store.outbox() if m.kind == "prep"]
+    # The first meeting's and the booked one's.
+    assert [m.status for m in held] == ["suppressed"] * 2, held
+    assert all("cancelled" in m.last_error for m in held), held
 
