@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from bisect import bisect_left
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -140,13 +141,25 @@ def _build(store: Store, rng: random.Random) -> None:
             store.end_pairing(pairing.key, "left", BUILT)
 
 
-def _old_selection(store: Store, cfg: AgendaSettings, now: datetime,
-                   meetings: dict[int, list[Any]] | None = None) -> list[tuple[int, bool]]:
-    """The agenda step's selection as it was: every meeting of the next days and their
-    contexts read, each decided in Python."""
-    horizon = now + timedelta(days=cfg.lead_working_days * 2 + 5)
-    coming = [o for o in store.occurrences_between(now, horizon)
-              if o.status != OccurrenceStatus.CANCELLED]
+def _ends_before(meetings: list[Any]) -> tuple[list[datetime], list[datetime | None]]:
+    """A pair's meetings not cancelled, by start, and the latest end among the first k of
+    them (k = 0, 1, ...): the latest end of those starting before an instant is found by
+    bisecting the starts, not by reading the whole history again for each meeting."""
+    kept = sorted((o.start, o.end) for o in meetings
+                  if o.status != OccurrenceStatus.CANCELLED)
+    latest: list[datetime | None] = [None]
+    for _start, end in kept:
+        before = latest[-1]
+        latest.append(end if before is None else max(before, end))
+    return [start for start, _end in kept], latest
+
+
+def _old_selection(store: Store, cfg: AgendaSettings, now: datetime, window: list[Any],
+                   meetings: dict[int, Any] | None = None) -> list[tuple[int, bool]]:
+    """The agenda step's selection as it was: every meeting of the next days (``window``,
+    ``store.occurrences_between`` of them) and their contexts read, each decided in
+    Python."""
+    coming = [o for o in window if o.status != OccurrenceStatus.CANCELLED]
     contexts = store.occurrence_contexts(coming)
     open_topics = store.open_topic_ids(view.pairing.id for _s, view in contexts.values())
     # Each pair's whole history, read once for every instant (the store is not changed).
@@ -168,11 +181,12 @@ def _old_selection(store: Store, cfg: AgendaSettings, now: datetime,
                 continue
         else:
             if view.pairing.id not in meetings:
-                meetings[view.pairing.id] = store.pairing_occurrences(view.pairing.id)
-            if waits_for_previous(occ.start, max(
-                    (o.end for o in meetings[view.pairing.id] if o.id != occ.id
-                     and o.start < occ.start and o.status != OccurrenceStatus.CANCELLED),
-                    default=None), cfg.grace_minutes, now):
+                meetings[view.pairing.id] = _ends_before(
+                    store.pairing_occurrences(view.pairing.id))
+            # The latest end of the pair's other meetings (not cancelled) starting earlier.
+            starts, latest = meetings[view.pairing.id]
+            if waits_for_previous(occ.start, latest[bisect_left(starts, occ.start)],
+                                  cfg.grace_minutes, now):
                 continue
         out.append((occ.id, first))
     return out
@@ -192,17 +206,17 @@ def test_the_selection_finds_exactly_what_reading_every_meeting_found(store: Sto
     _build(store, random.Random(11))
     base = default_settings().agenda
     found = {"pending": 0, "update": 0, "left out": 0}
-    history: dict[int, list[Any]] = {}
+    history: dict[int, Any] = {}
     for lead, extra in SETTINGS:
         cfg = dataclasses.replace(base, lead_working_days=lead, extra_updates=extra)
         for now in NOWS:
             new = agendas_due(store, cfg, now)
             starts = [occ.start for occ, _s, _v, _f in new]
             assert starts == sorted(starts)
-            old = _old_selection(store, cfg, now, history)
-            assert sorted((occ.id, first) for occ, _s, _v, first in new) == sorted(old)
             horizon = now + timedelta(days=lead * 2 + 5)
             window = store.occurrences_between(now, horizon)
+            old = _old_selection(store, cfg, now, window, history)
+            assert sorted((occ.id, first) for occ, _s, _v, first in new) == sorted(old)
             candidates = _candidates(store, cfg, now, horizon)
             found["pending"] += sum(first for _i, first in old)
             found["update"] += sum(not first for _i, first in old)
