@@ -54,25 +54,14 @@ def _subprocesses_cache_bytecode() -> Iterator[None]:
         yield
 
 
-def _start_order(item: pytest.Item) -> int:
-    parts = item.path.parts
-    if "unit" in parts:
-        return 0
-    if item.get_closest_marker("slow"):
-        return 1
-    return 2 if "acceptance" in parts else 3
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist, the slow end-to-end tests (marked ``slow``) run straight after the
-    unit tests (still first: a broken unit is reported in seconds), then the other acceptance
-    tests (each starts processes and waits on them: seconds apiece), then the integration
-    tests (mostly a fraction of a second), not in their tiers' order. Each worker ends by
-    stealing the other's last tests: left at the end, a minute-long crash test kept one core
-    busy while the other sat idle; ending on short tests, both finish together. (A stable
-    sort: a module's tests stay together, so its module-scoped set-up is built once.)"""
+    unit tests (still first: a broken unit is reported in seconds), not in their tiers' order.
+    Each worker ends by stealing the other's last tests: left at the end, a minute-long crash
+    test kept one core busy while the other sat idle."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        items.sort(key=_start_order)
+        items.sort(key=lambda item: 0 if "unit" in item.path.parts  # (a stable sort)
+                   else 1 if item.get_closest_marker("slow") else 2)
 
 
 def gone_worker() -> str:

@@ -372,8 +372,6 @@ def _walk(sim: Sim, settings: Any, tenant: SandboxTenant) -> None:
         run_tick(settings, tenant, now)
 
 
-# A month of runs, built once for the module; the tests on it are marked slow, so under
-# xdist they start early, together (conftest).
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Sim:
     return simulate(tmp_path_factory.mktemp("absences"))
@@ -409,7 +407,6 @@ def absences_at(settings, tenant, now: datetime) -> AbsenceReport:
     return asyncio.run(go())
 
 
-@pytest.mark.slow
 def test_bank_holiday_moves_once_before_its_agenda(sim: Sim) -> None:
     """Christmas Day moves to Thursday 24th at the same time: one PATCH, then the agenda."""
     occ = sim.row(ROB, date(2026, 12, 25))
@@ -425,7 +422,6 @@ def test_bank_holiday_moves_once_before_its_agenda(sim: Sim) -> None:
     assert occ.captured_at is not None  # capture read it after its new end
 
 
-@pytest.mark.slow
 def test_new_years_day_moves_too(sim: Sim) -> None:
     """1 Jan 2027 moves within its week for every pair whose manager is free."""
     for email in (ROB, OLA, YAN):
@@ -434,7 +430,6 @@ def test_new_years_day_moves_too(sim: Sim) -> None:
         assert date(2026, 12, 29) <= occ.start.astimezone(LONDON).date() <= date(2027, 1, 6)
 
 
-@pytest.mark.slow
 def test_leave_booked_after_the_series_moves_the_meeting(sim: Sim) -> None:
     """Ola's week of leave (booked later) moves her Friday to Monday 21st, with one PATCH."""
     occ = sim.row(OLA, date(2026, 12, 18))
@@ -444,7 +439,6 @@ def test_leave_booked_after_the_series_moves_the_meeting(sim: Sim) -> None:
     assert "Monday 21 December 2026" in sim.tenant.person_body(MIA, occ.event_id)
 
 
-@pytest.mark.slow
 def test_a_move_is_logged_without_who_is_away(sim: Sim) -> None:
     """The reason a meeting moved names who is away ("out of office: Ola Report"): it goes
     to the pair, not to the log, which says only the role."""
@@ -455,7 +449,6 @@ def test_a_move_is_logged_without_who_is_away(sim: Sim) -> None:
                        for value in record.values())
 
 
-@pytest.mark.slow
 def test_moves_never_double_book_the_manager(sim: Sim) -> None:
     """Rob's and Ola's moved meetings (same manager) never overlap each other."""
     mine = [o for e in (ROB, OLA) for o in sim.rows(e) if o.status != "cancelled"]
@@ -465,7 +458,6 @@ def test_moves_never_double_book_the_manager(sim: Sim) -> None:
                 assert not (a.start < b.end and b.start < a.end), (a.start, b.start)
 
 
-@pytest.mark.slow
 def test_no_free_slot_leaves_it_and_mails_the_manager_once(sim: Sim) -> None:
     """Zed is busy all week: Yan's Christmas Day meeting stays; Zed gets one mail, only.
     Christmas Day is a holiday for both of them, so nobody could hold it: it is skipped (no
@@ -484,7 +476,6 @@ def test_no_free_slot_leaves_it_and_mails_the_manager_once(sim: Sim) -> None:
             if m.kind == "reminder" and m.occurrence_id == occ.id] == ["suppressed"]
 
 
-@pytest.mark.slow
 def test_no_slot_twice_is_still_one_mail(sim: Sim) -> None:
     """Checking the same meeting again (state forgotten) queues nothing new."""
     occ = sim.row(YAN, date(2026, 12, 25))
@@ -505,7 +496,6 @@ def test_no_slot_twice_is_still_one_mail(sim: Sim) -> None:
     assert len(sim.outbox()) == before
 
 
-@pytest.mark.slow
 def test_long_absence_skips_without_a_mail_storm(sim: Sim) -> None:
     """Lea's three weeks away: her three Fridays are skipped, unmoved; Kim gets one note."""
     skipped = [sim.row(LEA, date(2027, 1, d)) for d in (8, 15, 22)]
@@ -524,7 +514,6 @@ def test_long_absence_skips_without_a_mail_storm(sim: Sim) -> None:
     assert len(per_meeting) == 1  # the one note (it names the first skipped meeting)
 
 
-@pytest.mark.slow
 def test_sync_never_undoes_a_move(sim: Sim) -> None:
     """Every moved row's start is what Outlook lists for that occurrence."""
     moved = [o for e in (ROB, OLA, YAN) for o in sim.rows(e) if o.absence_state == "moved"]

@@ -29,8 +29,6 @@ from tests.integration.test_schedule_job import run as run_tick
 
 START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 DAYS = 182
-# Six simulated months, built once for the module: started early under xdist (conftest).
-pytestmark = pytest.mark.slow
 
 
 async def no_sleep(_s: float) -> None:
