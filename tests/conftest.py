@@ -25,35 +25,6 @@ for _key in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
     os.environ.pop(_key, None)
 
 
-# A machine that sets PYTHONDONTWRITEBYTECODE (some CI images and containers do) makes every
-# `python -m service` the acceptance tests start compile the service package from source
-# again: about 0.3 of a `tick` process's 1.7 CPU seconds, over ~70 in the crash tests (the
-# first process compiles the libraries into the folder once, ~2.5 s). The test processes
-# themselves keep the machine's choice (they read site-packages' own caches); the commands
-# they start cache their bytecode in a folder of this test session instead (never in the
-# source tree), made once by the first process, which pytest-xdist's workers inherit.
-_PYCACHE_KEY = "ONETOONE_TEST_PYCACHE"  # (ONETOONE_TEST_* are not settings: config/keys.py)
-if os.environ.get("PYTHONDONTWRITEBYTECODE") and not os.environ.get("PYTHONPYCACHEPREFIX") \
-        and not os.environ.get(_PYCACHE_KEY):
-    os.environ[_PYCACHE_KEY] = tempfile.mkdtemp(prefix="onetoone-pycache-")
-    atexit.register(shutil.rmtree, os.environ[_PYCACHE_KEY], True)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _subprocesses_cache_bytecode() -> Iterator[None]:
-    """Commands a test starts write and reuse bytecode in the session's folder (see above).
-    Set once tests run: a worker process pytest-xdist starts must not get the prefix (it
-    would compile every library again rather than read its cache)."""
-    folder = os.environ.get(_PYCACHE_KEY)
-    if not folder or os.environ.get("PYTHONPYCACHEPREFIX"):
-        yield
-        return
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PYTHONPYCACHEPREFIX", folder)
-        patch.delenv("PYTHONDONTWRITEBYTECODE")
-        yield
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist, the slow end-to-end tests (marked ``slow``) run straight after the
     unit tests (still first: a broken unit is reported in seconds), not in their tiers' order.
