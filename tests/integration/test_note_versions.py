@@ -28,6 +28,7 @@ from service.store.repo import Store
 from tests.integration.test_capture_edits import LAST_READ, edit, next_read, weekly
 from tests.integration.test_fuzz_text import hostile
 from tests.integration.test_mail import Scenario
+from tests.support.old_rows import insert_old_pair
 
 NOW = datetime(2027, 6, 1, 9, tzinfo=UTC)
 FIRST = "Confidential-ish but shared: went well"  # what Scenario.type_notes types
@@ -341,16 +342,7 @@ def test_migration_keeps_each_stored_reading_as_the_first_version(empty_db_url: 
     _at(engine, "0008")
     read = datetime(2026, 12, 8, 11, tzinfo=UTC)
     with engine.begin() as conn:
-        for pid in ("m", "r"):
-            conn.execute(text("INSERT INTO people (id, email, name, manages_others, active,"
-                              " seen_at) VALUES (:i, :e, :i, false, true, :t)"),
-                         {"i": pid, "e": f"{pid}@x.test", "t": NOW})
-        conn.execute(text(
-            "INSERT INTO pairings (key, manager_id, report_id, status, cadence, minutes,"
-            " cadence_reason, source, note, created_at, updated_at, end_reason) VALUES"
-            " ('k', 'm', 'r', 'active', 'monthly', 30, '', 'directory', '', :t, :t, '')"),
-            {"t": NOW})
-        pid = conn.execute(text("SELECT id FROM pairings")).scalar_one()
+        pid = insert_old_pair(conn, NOW)
         conn.execute(text(
             "INSERT INTO series (pairing_id, mailbox, transaction_id, status, cadence, minutes,"
             " weekday, start_time, time_zone, first_date, range_end, online, slot_note,"

@@ -14,6 +14,7 @@ from service.store.db import _alembic_config, current_revision, head_revision, m
 from service.store.repo import Store
 from tests.integration.test_agenda_loop import START
 from tests.integration.test_mail import Scenario
+from tests.support.old_rows import insert_old_pair
 
 NOW = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
 JANE = Recipient("Doe, Jane", "rob@contoso.example")
@@ -61,16 +62,7 @@ def test_migration_0006_converts_comma_joined_recipients(empty_db_url: str) -> N
         "bare": ("plain@x.test", ""),
     }
     with engine.begin() as conn:
-        for pid in ("m", "r"):
-            conn.execute(text("INSERT INTO people (id, email, name, manages_others, active,"
-                              " seen_at) VALUES (:i, :e, :i, false, true, :t)"),
-                         {"i": pid, "e": f"{pid}@x.test", "t": NOW})
-        conn.execute(text(
-            "INSERT INTO pairings (key, manager_id, report_id, status, cadence, minutes,"
-            " cadence_reason, source, note, created_at, updated_at, end_reason) VALUES"
-            " ('k', 'm', 'r', 'active', 'monthly', 30, '', 'directory', '', :t, :t, '')"),
-            {"t": NOW})
-        pid = conn.execute(text("SELECT id FROM pairings")).scalar_one()
+        pid = insert_old_pair(conn, NOW)
         for kind, (to, cc) in old.items():
             conn.execute(text(
                 "INSERT INTO outbox (key, kind, pairing_id, mailbox, recipients, cc, subject,"

@@ -11,6 +11,7 @@ from alembic import command
 from sqlalchemy import text
 
 from service.store.db import _alembic_config, make_engine, upgrade
+from tests.support.old_rows import insert_old_pair
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 CALLED_OFF = "not sent: the meeting was cancelled since it was queued"
@@ -43,16 +44,7 @@ def test_migration_0026_frees_the_keys_of_prep_mails_held_back_since_queued(
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0025")
     with engine.begin() as conn:
-        for pid in ("m", "r"):
-            conn.execute(text("INSERT INTO people (id, email, name, manages_others, active,"
-                              " seen_at) VALUES (:i, :e, :i, false, true, :t)"),
-                         {"i": pid, "e": f"{pid}@x.test", "t": NOW})
-        conn.execute(text(
-            "INSERT INTO pairings (key, manager_id, report_id, status, cadence, minutes,"
-            " cadence_reason, source, note, created_at, updated_at, end_reason) VALUES"
-            " ('k', 'm', 'r', 'active', 'monthly', 30, '', 'directory', '', :t, :t, '')"),
-            {"t": NOW})
-        pairing = conn.execute(text("SELECT id FROM pairings")).scalar_one()
+        pairing = insert_old_pair(conn, NOW)
         for key, (kind, status, error) in ROWS.items():
             conn.execute(text(
                 "INSERT INTO outbox (key, kind, pairing_id, mailbox, recipients, cc, subject,"
