@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from alembic import command
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
@@ -17,7 +16,6 @@ from service.cli import cli
 from service.errors import StoreError
 from service.store.copy import copy_database, store_tables
 from service.store.db import (
-    _alembic_config,
     current_revision,
     make_engine,
     single_worker,
@@ -27,6 +25,7 @@ from service.store.leases import DUTY_LOCK
 from service.store.repo import Store
 from tests.cli_env import cli_env
 from tests.integration.test_mail import Scenario
+from tests.support.old_rows import migrate_to
 
 HOSTILE = "Notes \u202e <b>bold</b> \x00-free? 🙂 “quotes” <!-- onetoone:end -->"
 
@@ -274,10 +273,7 @@ def test_a_source_that_is_not_onetoones_leaves_nothing_behind(
 
     old = tmp_path / "old.db"
     engine = make_engine(f"sqlite:///{old}")
-    cfg = _alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0012")
+    migrate_to(engine, "0012")
     engine.dispose()
     monkeypatch.setenv("ONETOONE_DATABASE_URL", f"sqlite:///{old}")
     done = CliRunner().invoke(cli, ["db", "copy", "--to", f"sqlite:///{target}"])

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from alembic import command
 from sqlalchemy import text
 
-from service.store.db import _alembic_config, make_engine, upgrade
-from tests.support.old_rows import insert_old_pair
+from service.store.db import make_engine, upgrade
+from tests.support.old_rows import insert_old_pair, migrate_to
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 CALLED_OFF = "not sent: the meeting was cancelled since it was queued"
@@ -39,10 +38,7 @@ def test_migration_0026_frees_the_keys_of_prep_mails_held_back_since_queued(
     """Of a database at 0025's rows, only the prep mails held back since they were queued
     have their keys renamed held<id>:<key>; the rest are untouched."""
     engine = make_engine(empty_db_url)
-    cfg = _alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0025")
+    migrate_to(engine, "0025")
     with engine.begin() as conn:
         pairing = insert_old_pair(conn, NOW)
         for key, (kind, status, error) in ROWS.items():

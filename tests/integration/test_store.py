@@ -12,6 +12,7 @@ from service.store.db import check_schema, current_revision, head_revision, make
 from service.store.leases import holder_is_gone, worker_identity
 from service.store.repo import Store
 from tests.conftest import gone_worker
+from tests.support.old_rows import insert_old_pair, migrate_to
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -153,27 +154,12 @@ def test_datetimes_come_back_aware_utc(store: Store) -> None:
 def test_upgrade_keeps_rows_of_an_earlier_schema(empty_db_url: str) -> None:
     """A database at 0004 holding referenced rows upgrades to head and back, rows intact
     (SQLite cannot rebuild a table that other tables' rows point at)."""
-    from alembic import command
     from sqlalchemy import text
 
-    from service.store.db import _alembic_config
-
     engine = make_engine(empty_db_url)
-    cfg = _alembic_config(engine)
+    migrate_to(engine, "0004")
     with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO people (id, email, name, manages_others, active, seen_at)"
-                          " VALUES ('m', 'm@x.test', 'M', true, true, :t)"), {"t": NOW})
-        conn.execute(text("INSERT INTO people (id, email, name, manages_others, active, seen_at)"
-                          " VALUES ('r', 'r@x.test', 'R', false, true, :t)"), {"t": NOW})
-        conn.execute(text(
-            "INSERT INTO pairings (key, manager_id, report_id, status, cadence, minutes,"
-            " cadence_reason, source, note, created_at, updated_at, end_reason) VALUES"
-            " ('k', 'm', 'r', 'active', 'monthly', 30, '', 'directory', '', :t, :t, '')"),
-            {"t": NOW})
-        pid = conn.execute(text("SELECT id FROM pairings")).scalar_one()
+        pid = insert_old_pair(conn, NOW)
         conn.execute(text(
             "INSERT INTO series (pairing_id, mailbox, transaction_id, status, cadence, minutes,"
             " weekday, start_time, time_zone, first_date, range_end, online, slot_note,"
@@ -195,9 +181,7 @@ def test_upgrade_keeps_rows_of_an_earlier_schema(empty_db_url: str) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM actions")).scalar_one() == 1
         assert conn.execute(text("SELECT status FROM occurrences")).scalar_one() == "held"
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0004")
+    migrate_to(engine, "0004", down=True)
     assert current_revision(engine) == "0004"
 
 

@@ -9,19 +9,17 @@ import threading
 import time
 
 import pytest
-from alembic import command, op
+from alembic import op
 from sqlalchemy.exc import OperationalError
 
-from service.store.db import _alembic_config, current_revision, head_revision, make_engine, upgrade
+from service.store.db import current_revision, head_revision, make_engine, upgrade
+from tests.support.old_rows import migrate_to
 
 
 def test_an_upgrade_interrupted_half_way_is_redone_by_the_next_run(empty_db_url,
                                                                    monkeypatch) -> None:
     engine = make_engine(empty_db_url)
-    cfg = _alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0012")
+    migrate_to(engine, "0012")
 
     def killed(*_a, **_k):  # the process dies after 0013's ADD COLUMNs
         raise KeyboardInterrupt

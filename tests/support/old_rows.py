@@ -1,11 +1,23 @@
-"""Rows written straight into a database an older migration left, for the migration tests:
-SQL rather than the models, which describe the newest schema."""
+"""For the migration tests: a database brought to an older revision, and rows written
+straight into it (SQL rather than the models, which describe the newest schema)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, text
+from alembic import command
+from sqlalchemy import Connection, Engine, text
+
+from service.store.db import _alembic_config
+
+
+def migrate_to(engine: Engine, revision: str, *, down: bool = False) -> None:
+    """Run the migrations up (or ``down``) to ``revision`` only, as an older onetoone's
+    `db upgrade` left the database (`upgrade` always goes to the newest)."""
+    cfg = _alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
 def insert_old_pair(conn: Connection, at: datetime) -> int:
