@@ -8,8 +8,17 @@ import gc
 from service.app import GC_YOUNG, tune_gc
 
 
+def _restore(threshold: tuple[int, ...], frozen: bool) -> None:
+    """The collector as it was (tests/conftest.py tunes it for the session)."""
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+    if frozen:
+        gc.collect()
+        gc.freeze()
+
+
 def test_tune_gc_freezes_what_is_alive_and_raises_the_young_threshold() -> None:
-    before = gc.get_threshold()
+    before, frozen = gc.get_threshold(), gc.get_freeze_count() > 0
     try:
         gc.unfreeze()
         tune_gc()
@@ -18,12 +27,11 @@ def test_tune_gc_freezes_what_is_alive_and_raises_the_young_threshold() -> None:
         assert young == GC_YOUNG
         assert tuple(older) == before[1:]  # the older generations keep theirs
     finally:
-        gc.unfreeze()
-        gc.set_threshold(*before)
+        _restore(before, frozen)
 
 
 def test_cyclic_garbage_made_after_start_is_still_collected() -> None:
-    before = gc.get_threshold()
+    before, frozen = gc.get_threshold(), gc.get_freeze_count() > 0
     try:
         tune_gc()
 
@@ -35,5 +43,4 @@ def test_cyclic_garbage_made_after_start_is_still_collected() -> None:
         del a, b
         assert gc.collect() > 0
     finally:
-        gc.unfreeze()
-        gc.set_threshold(*before)
+        _restore(before, frozen)
