@@ -14,18 +14,17 @@ from collections import OrderedDict
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from service.errors import StoreError
 from service.store.pool import ping_when_idle
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -341,27 +340,43 @@ def _redact(url: str) -> str:
 
 
 def _alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
+# Alembic's version table (one row: the revision the schema is at).
+VERSION_TABLE = "alembic_version"
+
+
+def read_revision(conn: Connection) -> str | None:
+    """The revision in the version table on ``conn`` (None when there is no table or no
+    row), as Alembic's MigrationContext reads it; without loading Alembic, which every
+    open of the store asks this of (each command, each run). Several rows (another
+    program's Alembic, with branches) read as one revision this onetoone does not know."""
+    if not inspect(conn).has_table(VERSION_TABLE):
+        return None
+    rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    return " ".join(sorted(rows)) or None
+
+
 def current_revision(engine: Engine) -> str | None:
     """The schema revision the database is at (None when empty)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return read_revision(conn)
 
 
 # Read once per process: the migrations ship with the package and do not change while it
-# runs, and loading them executes every migration module (a SQLite store is opened each run).
+# runs. Each file's name starts with its revision (0026_...py is 0026, in a straight line:
+# tests/unit/test_migration_files.py checks this against Alembic's own reading), so they are
+# known without loading Alembic, which executes every migration module to read them.
 @functools.cache
 def _revisions() -> tuple[str, frozenset[str]]:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    scripts = ScriptDirectory.from_config(cfg)
-    head = scripts.get_current_head()
-    assert head is not None
-    return head, frozenset(s.revision for s in scripts.walk_revisions())
+    revisions = sorted(path.name.partition("_")[0]
+                       for path in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+    return revisions[-1], frozenset(revisions)
 
 
 def head_revision() -> str:
@@ -454,7 +469,7 @@ def refuse_foreign_url(url: str) -> None:
     engine = shared_engine(url)
     try:
         with engine.connect() as conn:
-            refuse_foreign(conn, MigrationContext.configure(conn).get_current_revision())
+            refuse_foreign(conn, read_revision(conn))
     except SQLAlchemyError:
         return
 
@@ -491,7 +506,6 @@ def _upgrade_transaction(engine: Engine) -> Iterator[Connection]:
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to the newest revision; returns (before, after)."""
     try:
-        cfg = _alembic_config(engine)
         with _upgrade_transaction(engine) as conn:
             if conn.dialect.name == "postgresql":
                 # Several hosts may run `db upgrade` at once (a unit's pre-start step): the
@@ -500,12 +514,15 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                              {"key": UPGRADE_LOCK})
             # Read under the lock: what this run found, not what another one was changing.
-            before = MigrationContext.configure(conn).get_current_revision()
+            before = read_revision(conn)
             refuse_foreign(conn, before)
             if not known_revision(before):
                 assert before is not None
                 raise StoreError(newer_schema(str(engine.url), before))
-            if before != head_revision():  # (else nothing to run: alembic not loaded)
+            if before != head_revision():  # (else nothing to run: Alembic not loaded)
+                from alembic import command
+
+                cfg = _alembic_config(engine)
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         return before, head_revision()
@@ -521,7 +538,7 @@ def check_schema(engine: Engine) -> None:
     """Raise StoreError unless the database is at the newest revision."""
     try:
         with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
+            current = read_revision(conn)
             # (Before "run db upgrade", which would write into it.)
             refuse_foreign(conn, current)
     except SQLAlchemyError as exc:

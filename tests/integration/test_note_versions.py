@@ -28,7 +28,7 @@ from service.store.repo import Store
 from tests.integration.test_capture_edits import LAST_READ, edit, next_read, weekly
 from tests.integration.test_fuzz_text import hostile
 from tests.integration.test_mail import Scenario
-from tests.support.old_rows import insert_old_pair
+from tests.support.old_rows import insert_old_pair, migrate_to
 
 NOW = datetime(2027, 6, 1, 9, tzinfo=UTC)
 FIRST = "Confidential-ish but shared: went well"  # what Scenario.type_notes types
@@ -323,23 +323,12 @@ def test_retention_erases_exactly_the_versions_of_older_meetings(db_url: str) ->
         ("note 1",), ("note 1 edited",), ("private 1",)]
 
 
-def _at(engine: Any, revision: str, *, down: bool = False) -> None:
-    from alembic import command
-
-    from service.store.db import _alembic_config
-
-    cfg = _alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(cfg, revision)
-
-
 def test_migration_keeps_each_stored_reading_as_the_first_version(empty_db_url: str) -> None:
     """Upgrading to 0009: each meeting's stored reading (its notes, and the actions read from
     its notes, not CLI or withdrawn ones) becomes version 1, an erased one stays erased, and
     the same reading read again after the upgrade adds nothing."""
     engine = make_engine(empty_db_url)
-    _at(engine, "0008")
+    migrate_to(engine, "0008")
     read = datetime(2026, 12, 8, 11, tzinfo=UTC)
     with engine.begin() as conn:
         pid = insert_old_pair(conn, NOW)
@@ -377,7 +366,7 @@ def test_migration_keeps_each_stored_reading_as_the_first_version(empty_db_url: 
             conn.execute(action, {"p": pid, "x": words, "d": date(2026, 12, 20), "st": status,
                                   "o": occs[0], "c": closed, "f": fp,
                                   "t": read - timedelta(minutes=30)})
-    _at(engine, "head")  # later revisions too: the store's models are at head
+    migrate_to(engine, "head")  # later revisions too: the store's models are at head
     store = Store(engine)
     got = {v.occurrence_id: v for v in versions(store, pid)}
     first = got[occs[0]]
@@ -389,6 +378,6 @@ def test_migration_keeps_each_stored_reading_as_the_first_version(empty_db_url: 
     assert not store.replace_outlook_notes(
         pid, occs[0], ["Went well", "Second para"], read + timedelta(days=1),
         actions=[act("send the plan", due=date(2026, 12, 20), done=True)])
-    _at(engine, "0008", down=True)
+    migrate_to(engine, "0008", down=True)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM notes")).scalar_one() == 4

@@ -6,15 +6,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from alembic import command
 from sqlalchemy import text
 
 from service.domain.records import MailRecord, Recipient
-from service.store.db import _alembic_config, current_revision, head_revision, make_engine
+from service.store.db import current_revision, head_revision, make_engine
 from service.store.repo import Store
 from tests.integration.test_agenda_loop import START
 from tests.integration.test_mail import Scenario
-from tests.support.old_rows import insert_old_pair
+from tests.support.old_rows import insert_old_pair, migrate_to
 
 NOW = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
 JANE = Recipient("Doe, Jane", "rob@contoso.example")
@@ -44,18 +43,11 @@ def test_a_name_with_a_comma_is_one_recipient_end_to_end(tmp_path, settings_for)
     assert [r["emailAddress"]["name"] for r in got["ccRecipients"]] == ["Mia, the manager"]
 
 
-def _at(engine, revision: str, *, down: bool = False) -> None:
-    cfg = _alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(cfg, revision)
-
-
 def test_migration_0006_converts_comma_joined_recipients(empty_db_url: str) -> None:
     """Rows queued before 0006 come back as recipient lists (a comma inside a name stays in
     the name; a bare address is kept); a downgrade writes the comma form back."""
     engine = make_engine(empty_db_url)
-    _at(engine, "0005")
+    migrate_to(engine, "0005")
     old = {
         "summary": ("Doe, Jane <jane@x.test>,Rob Report <r@x.test>", ""),
         "reminder": ("Mia Manager <m@x.test>", "Doe, Jane <jane@x.test>"),
@@ -70,7 +62,7 @@ def test_migration_0006_converts_comma_joined_recipients(empty_db_url: str) -> N
                 " 'm', :to, :cc, 's', 'b', :k, 'pending', 0, '', :t)"),
                 {"k": kind, "p": pid, "to": to, "cc": cc, "t": NOW})
 
-    _at(engine, "head")
+    migrate_to(engine, "head")
     assert current_revision(engine) == head_revision()
     mails = {m.kind: m for m in Store(engine).outbox()}
     assert mails["summary"].to == (Recipient("Doe, Jane", "jane@x.test"),
@@ -80,7 +72,7 @@ def test_migration_0006_converts_comma_joined_recipients(empty_db_url: str) -> N
     assert mails["reminder"].cc == (Recipient("Doe, Jane", "jane@x.test"),)
     assert mails["bare"].to == (Recipient("", "plain@x.test"),)
 
-    _at(engine, "0005", down=True)
+    migrate_to(engine, "0005", down=True)
     with engine.connect() as conn:
         back = dict(conn.execute(text("SELECT kind, recipients FROM outbox")).all())
     assert back == {kind: to for kind, (to, _cc) in old.items()}
