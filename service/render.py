@@ -46,6 +46,22 @@ def struck(text: object) -> Markup:
     return Markup(_LINK.sub(_link, _STRUCK.sub(r"<s>\1</s>", str(escape(text)))))
 
 
+def bdi(text: object) -> Markup:
+    """``text`` escaped, in a ``<bdi>``: outside text set among our own words on one line (a
+    name in "Mia (manager) & Rob (report)") is laid out on its own. A right-to-left name
+    then cannot pull our words after it into its own order, and a bidi control in it
+    (U+202E, which reverses what follows) ends where the name does, not at the end of the
+    line: a record that reads "(report) Rob & (manager) Mia" misleads whoever relies on it.
+    Nothing (an empty string, None) stays nothing: ``x|bdi or "(erased)"``."""
+    return Markup("<bdi>%s</bdi>") % (text,) if text else Markup("")
+
+
+def isolated(text: object) -> str:
+    """``text`` between Unicode's first-strong isolate and its closing mark (U+2068, U+2069):
+    `bdi` where no markup may go (a page's <title>)."""
+    return f"\u2068{text}\u2069"
+
+
 def default_folder() -> Path:
     """templates/ in a source checkout, or the copy installed under <prefix>/share."""
     return REPO_TEMPLATES if REPO_TEMPLATES.is_dir() else INSTALLED
@@ -67,6 +83,8 @@ def environment(folder: str | None = None) -> Environment:
             undefined=StrictUndefined,
         )
     env.filters["struck"] = struck
+    env.filters["bdi"] = bdi
+    env.filters["isolated"] = isolated
     env.trim_blocks = True
     env.lstrip_blocks = True
     return env

@@ -79,6 +79,12 @@ class ActionAsRead:
     due: date | None
     done: bool  # typed with a ticked box
 
+    @property
+    def tail(self) -> str:
+        """Our words after the owner and the text: " (due 2026-12-20) [done]"."""
+        due = f" (due {self.due:%Y-%m-%d})" if self.due else ""
+        return due + (" [done]" if self.done else "")
+
 
 @dataclass(frozen=True)
 class ReadBack:
@@ -123,7 +129,7 @@ class NoteVersion:
     label: str  # "as first read <time>", "edited <time>", "added with `notes add` <time>"
     private: bool
     text: str  # "" when erased or when nothing was typed
-    actions: tuple[str, ...]
+    actions: tuple[ActionAsRead, ...]  # (the owner and the text outside text: set apart)
     erased: bool
 
 
@@ -202,11 +208,6 @@ def _mailed(m: MailRecord, zone: ZoneInfo) -> Mailed:
                   _at(m.created_at, zone))
 
 
-def _agreed(a: ActionAsRead) -> str:
-    due = f" (due {a.due:%Y-%m-%d})" if a.due else ""
-    return f"{a.owner}: {a.text}{due}" + (" [done]" if a.done else "")
-
-
 def _versions(notes: Sequence[NoteRecord | ReadBack], zone: ZoneInfo
               ) -> tuple[NoteVersion, ...]:
     """A meeting's notes in the order they were written: each version read back (the first,
@@ -219,7 +220,7 @@ def _versions(notes: Sequence[NoteRecord | ReadBack], zone: ZoneInfo
             when = _at(n.read_at, zone)
             label = f"as first read {when}" if n.number == 1 else f"edited {when}"
             dated.append((n.read_at, n.number, NoteVersion(
-                label, n.private, "\n".join(n.notes), tuple(_agreed(a) for a in n.actions),
+                label, n.private, "\n".join(n.notes), tuple(n.actions),
                 n.erased)))
         else:
             groups.setdefault((n.created_at, n.source, n.private), []).append(n.text)

@@ -87,8 +87,8 @@ def test_pair_level_note_and_action_are_in_the_record(db_url: str, tmp_path: Pat
     section = plain[plain.index("Not tied to a meeting"):]
     assert "PAIRLEVEL-CANARY" in section
     assert "added with `onetoone notes add` 2027-02-10 14:30" in section
-    assert "Rob: fix Y – added 2027-02-10 14:30 UTC, not at a meeting, due 2027-02-28" \
-        in section and "still open" in section
+    assert ("<bdi>Rob</bdi>: <bdi>fix Y</bdi> – added 2027-02-10 14:30 UTC, not at a meeting,"
+            " due 2027-02-28") in section and "still open" in section
     assert "PRIVATE-CANARY" not in plain
     full, said = evidence(db_url, tmp_path, "2027-01-01", "2028-01-01", "--include-private")
     assert "3 item(s) (notes, actions, mail, comments) not tied to a meeting" in said
@@ -156,7 +156,7 @@ def test_notes_add_before_any_meeting_reaches_the_record(db_url: str, tmp_path: 
     html, _ = evidence(db_url, tmp_path, f"{today - timedelta(days=2)}",
                        f"{today + timedelta(days=2)}")
     section = html[html.index("Not tied to a meeting"):]
-    assert "PAIRLEVEL-CANARY" in section and "Rob: fix Y" in section
+    assert "PAIRLEVEL-CANARY" in section and "<bdi>Rob</bdi>: <bdi>fix Y</bdi>" in section
 
 
 def test_pdf_has_the_pair_level_section(db_url: str) -> None:
@@ -261,7 +261,7 @@ def test_the_services_replies_to_mailed_in_topics_and_notes_are_in_the_record(
     for kind in ("prep", "topic_reply", "comment_reply", "private_reply"):
         assert f"Mailed ({kind}, sent, queued" in loose
     assert loose.count(": (erased)</p>") == 4 and loose.count("<pre>(erased)</pre>") == 4
-    assert "Rob Report's comments:" in after.split("Not tied to a meeting")[0]
+    assert "<bdi>Rob Report</bdi>'s comments:" in after.split("Not tied to a meeting")[0]
     assert _erased_count(after) > before
 
 

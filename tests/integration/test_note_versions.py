@@ -196,7 +196,8 @@ def test_hostile_text_round_trips_and_renders_escaped(db_url: str, tmp_path: Pat
         as_manager=False, generated="now")
     html = render_html(record)
     assert "<script>alert" not in html and "&lt;script&gt;" in html
-    assert "(erased)" not in html and "Rob: [erased]" in html and record.pairs[0].erased == 0
+    assert "(erased)" not in html and "<bdi>Rob</bdi>: <bdi>[erased]</bdi>" in html
+    assert record.pairs[0].erased == 0
 
 
 def test_replicas_reading_the_same_edit_keep_one_version(db_url: str) -> None:
@@ -250,7 +251,8 @@ def test_evidence_shows_every_version_and_hides_private_ones(edited: Scenario,
     assert plain.index(FIRST) < plain.index(EDITED)
     mailed = plain[plain.index("Mailed (summary"):]
     assert "went well" in mailed and "very well" not in mailed  # as mailed: the first
-    assert "Rob Report: send the plan (due 2026-12-20)" in plain  # actions as read
+    # Actions as read (the owner and the text each set apart from our words: <bdi>).
+    assert "<bdi>Rob Report</bdi>: <bdi>send the plan</bdi> (due 2026-12-20)" in plain
     for secret in ("Private draft", "Private final", "divorce"):
         assert secret not in plain
     full = evidence(db, tmp_path, "rob-all.html", "--include-private")
