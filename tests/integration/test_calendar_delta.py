@@ -263,10 +263,10 @@ def test_upgrading_to_0017_leaves_no_link_so_each_calendar_is_read_whole(empty_d
     from sqlalchemy import inspect, text
 
     from service.store.db import make_engine, upgrade
-    from tests.integration.test_note_versions import _at
+    from tests.support.old_rows import migrate_to
 
     engine = make_engine(empty_db_url)
-    _at(engine, "0016")
+    migrate_to(engine, "0016")
     now = datetime(2026, 12, 1, tzinfo=UTC)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO calendar_delta (mailbox, link, window_start, window_end,"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 
 from service.store.db import current_revision, head_revision, make_engine
-from tests.integration.test_outbox_recipients import _at
+from tests.support.old_rows import migrate_to
 
 NOW = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
 LONG = "Ana " + "María-José " * 22 + "Okonkwo-Smith"  # 259 -> clipped to Entra's 256 below
@@ -19,7 +19,7 @@ def test_the_longest_names_fit_and_a_downgrade_clips_them(db_url: str) -> None:
     name = LONG[:256]
     reason = f"{name} moved from {name} to {name} (directory)"
     engine = make_engine(db_url)
-    _at(engine, "head")
+    migrate_to(engine, "head")
     assert current_revision(engine) == head_revision()
     with engine.begin() as conn:
         for pid in ("m", "r"):
@@ -41,7 +41,7 @@ def test_the_longest_names_fit_and_a_downgrade_clips_them(db_url: str) -> None:
         assert conn.execute(text("SELECT end_reason FROM pairings")).scalar_one() == reason
 
     # A downgrade finishes, clipping what the old columns cannot hold.
-    _at(engine, "0014", down=True)
+    migrate_to(engine, "0014", down=True)
     with engine.connect() as conn:
         owner = conn.execute(text("SELECT owner FROM actions")).scalar_one()
         why = conn.execute(text("SELECT end_reason FROM pairings")).scalar_one()
