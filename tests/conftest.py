@@ -185,7 +185,9 @@ def make_settings(tmp_path: Path, db: str, **policy: Any) -> Any:
         # Server databases are upgraded explicitly (`onetoone db upgrade`), as in production.
         from service.store.db import make_engine, upgrade
 
-        upgrade(make_engine(db))
+        engine = make_engine(db)
+        upgrade(engine)
+        engine.dispose()  # (its connection closed now, not whenever it is collected)
     base = default_settings()
     return dataclasses.replace(
         base,
