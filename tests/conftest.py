@@ -39,8 +39,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Write the service's bytecode once, before any test starts a `python -m service`
     process. With PYTHONDONTWRITEBYTECODE set (as container images often do, this CI's
     among them) nothing else writes it, and each of the hundreds of processes the
-    acceptance tests start (the crash tests alone run about a hundred) compiled all 190
-    modules from source again: a quarter of each short run's CPU. (py_compile writes
+    acceptance tests start (the crash tests alone run about a hundred) compiled all the
+    service's modules from source again: a sixth of each short run's CPU. (py_compile writes
     whatever that variable says; a read-only tree just keeps compiling, as before.)"""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return  # the controller has done it
@@ -201,7 +201,6 @@ def make_settings(tmp_path: Path, db: str, **policy: Any) -> Any:
 def settings_for(tmp_path: Path):
     """Build sandbox settings around a database URL (state files under tmp_path)."""
     return lambda db, **policy: make_settings(tmp_path, db, **policy)
-
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

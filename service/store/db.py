@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Alembic's version table (one row: the revision the schema is at).
+VERSION_TABLE = "alembic_version"
 SQLITE_BUSY_SECONDS = 30  # how long a SQLite statement waits for another's lock
 # Turning a new file to WAL is retried this often, this far apart: the busy timeout's span.
 WAL_WAIT_SECONDS = 0.05
@@ -154,8 +156,8 @@ def _foreign_file(cur: Any) -> bool:
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite^_%' "
         "ESCAPE '^'")]
     revision = None
-    if "alembic_version" in names:
-        row = cur.execute("SELECT version_num FROM alembic_version").fetchone()
+    if VERSION_TABLE in names:
+        row = cur.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()
         revision = row[0] if row else None
     return bool(foreign_tables(names, revision))
 
@@ -347,10 +349,6 @@ def _alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-# Alembic's version table (one row: the revision the schema is at).
-VERSION_TABLE = "alembic_version"
-
-
 def read_revision(conn: Connection) -> str | None:
     """The revision in the version table on ``conn`` (None when there is no table or no
     row), as Alembic's MigrationContext reads it; without loading Alembic, which every
@@ -408,7 +406,7 @@ def foreign_tables(names: Collection[str], revision: str | None) -> list[str]:
     """The tables of a database that is another program's, given its tables and the
     revision in its version table: none when it is onetoone's, or holds no table (a new
     file or database, or one whose every migration was undone)."""
-    if not set(names) - {"alembic_version"}:
+    if not set(names) - {VERSION_TABLE}:
         return []
     if revision is not None and (known_revision(revision) or set(names) >= FIRST_TABLES):
         return []
