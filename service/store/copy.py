@@ -36,7 +36,7 @@ from service.store.db import (
     upgrade,
     worker_lock,
 )
-from service.store.due import DUE_MARKS
+from service.store.due_statements import DUE_MARKS
 from service.store.leases import DUTY_LOCK
 from service.store.models import Base
 from service.store.people import DIRECTORY_USERS

@@ -11,51 +11,48 @@ clashes.)
 
 Also here: the meetings of many series, the contexts of many occurrences, and the recorded
 meetings near their start, each in one statement, so a step's cost follows the rows it
-works on rather than one query per row.
+works on rather than one query per row. Their statements are built once, in
+due_statements.py.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    Column,
-    MetaData,
-    String,
-    Table,
-    Text,
-    and_,
     bindparam,
     event,
-    exists,
     func,
     insert,
     inspect,
     or_,
     select,
-    tuple_,
     update,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from service.domain.records import OccurrenceRecord, PairingView, SeriesRecord
-from service.domain.status import (
-    HOLDING_SERIES,
-    LIVE_SERIES,
-    MEETING_SERIES,
-    AbsenceState,
-    AgendaState,
-    OccurrenceStatus,
-    PairingStatus,
-    SeriesStatus,
-    TopicStatus,
-)
+from service.domain.status import OccurrenceStatus
 from service.store import convert
 from service.store.base import Repository, chunks
-from service.store.models import OccurrenceRow, PairingRow, PersonRow, SeriesRow, TopicRow
+from service.store.due_statements import (
+    ABSENCE_ZONES,
+    AGENDA_ZONES,
+    DUE_IDS,
+    DUE_MARKS,
+    FOLLOWED_STARTS,
+    MARK,
+    READ_AGAIN,
+    READ_FIRST,
+    SERIES_STATE,
+    absence_found,
+    agenda_found,
+    followed,
+    view_rows,
+)
+from service.store.models import OccurrenceRow, PersonRow, SeriesRow
 from service.store.people import FORGET_DUE, forget_due_of_managers, pairings_state
 from service.store.privacy import not_sealed
 
@@ -69,13 +66,6 @@ AgendaCutoff = Callable[[str, tuple[int, ...] | None], datetime | None]
 # How far after its own slot a meeting can be moved: Exchange keeps a moved occurrence
 # before the day of the series' next one, a month on at most (ErrorOccurrenceCrossingBoundary).
 MOVED_REACH = timedelta(days=32)
-# Series whose meetings are in a calendar: the ones the occurrence sync looks after.
-SYNCED = (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED)
-
-# What stored instants and skipped checks were worked out with (migration 0012), by name.
-DUE_MARKS = Table("due_marks", MetaData(), Column("name", String(40), primary_key=True),
-                  Column("value", Text, nullable=False))
-
 # What the due instant of a series is worked out from: its pattern and state, its meetings'
 # times, states and agendas, and its manager's working days.
 _SERIES_INPUTS = ("status", "event_id", "cadence", "weekday", "week_index", "start_time",
@@ -124,40 +114,6 @@ def _forget_due(session: Session, _context: Any, _instances: Any) -> None:
     forget_due_of_managers(conn, managers)
 
 
-# The people of a meeting's pairing, aliased once: an alias built per call proxies each of
-# the table's columns again, which cost more than running the candidate reads below.
-_MANAGER, _REPORT = aliased(PersonRow, name="manager"), aliased(PersonRow, name="report")
-
-
-def _with_people(query: Any, manager: Any, report: Any) -> Any:
-    """``query`` over meetings joined to their series, pairing and both people (the
-    candidate reads below: a meeting whose pairing lost a person has no context)."""
-    return (query.select_from(OccurrenceRow)
-            .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
-            .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
-            .join(manager, manager.id == PairingRow.manager_id)
-            .join(report, report.id == PairingRow.report_id))
-
-
-def _view_rows(where: Any) -> Any:
-    """Series with their pairing, both people and the pairing's live series (the follow-on
-    of a superseded one), in one statement."""
-    return _view_rows_select().where(where)
-
-
-@functools.cache
-def _view_rows_select() -> Any:
-    """``_view_rows`` without its WHERE, built once (a tick runs it several times, and
-    building it cost more than running it for a few rows)."""
-    manager, report, live = aliased(PersonRow), aliased(PersonRow), aliased(SeriesRow)
-    return (select(SeriesRow, PairingRow, manager, report, live)
-            .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
-            .join(manager, manager.id == PairingRow.manager_id)
-            .join(report, report.id == PairingRow.report_id)
-            .outerjoin(live, (live.pairing_id == PairingRow.id)
-                       & live.status.in_(LIVE_SERIES)))
-
-
 class DueSeries(NamedTuple):
     """A series the sync must look at, with its pairing and the version of its instant."""
 
@@ -166,9 +122,9 @@ class DueSeries(NamedTuple):
     version: int
 
 
-def _views(s: Session, where: Any) -> list[DueSeries]:
+def _views(s: Session, where: str, **values: Any) -> list[DueSeries]:
     out = []
-    for series, pairing, manager, report, live in s.execute(_view_rows(where)):
+    for series, pairing, manager, report, live in s.execute(view_rows(where), values):
         out.append(DueSeries(convert.series(series), PairingView(
             convert.pairing(pairing), convert.person(manager), convert.person(report),
             convert.series(live) if live is not None else None), series.due_version))
@@ -176,7 +132,7 @@ def _views(s: Session, where: Any) -> list[DueSeries]:
 
 
 def _mark(s: Session, name: str) -> str | None:
-    return s.scalar(select(DUE_MARKS.c.value).where(DUE_MARKS.c.name == name))
+    return s.scalar(MARK, {"name": name})
 
 
 def _set_mark(s: Session, name: str, value: str) -> None:
@@ -187,24 +143,6 @@ def _set_mark(s: Session, name: str, value: str) -> None:
         s.execute(insert(DUE_MARKS).values(name=name, value=value))
 
 
-def _due(now: datetime) -> Any:
-    """Created series with meetings in a calendar whose instant has come or is unknown."""
-    return (SeriesRow.status.in_(SYNCED) & SeriesRow.event_id.is_not(None)
-            & or_(SeriesRow.next_due_at.is_(None), SeriesRow.next_due_at <= now)
-            # (Its listing failing: not before it may be listed again.)
-            & or_(SeriesRow.listing_retry_at.is_(None), SeriesRow.listing_retry_at <= now))
-
-
-def _followed(start: datetime) -> Any:
-    """Meetings from ``start`` on whose changes the occurrence sync follows (joined to
-    their series)."""
-    return ((OccurrenceRow.start >= start) & OccurrenceRow.rebook_of.is_(None)
-            & OccurrenceRow.captured_at.is_(None) & (OccurrenceRow.event_id != "")
-            & OccurrenceRow.status.not_in((OccurrenceStatus.CANCELLED,
-                                           OccurrenceStatus.WITHDRAWN))
-            & SeriesRow.status.in_(SYNCED) & SeriesRow.event_id.is_not(None))
-
-
 class DueRepository(Repository):
     """Due instants of the series, and bulk reads for the steps of a tick."""
 
@@ -212,12 +150,12 @@ class DueRepository(Repository):
         """Series with meetings in a calendar (active or superseded, created) that the sync
         must look at now: due by ``now``, or not worked out yet."""
         with self.reading() as s:
-            return _views(s, _due(now))
+            return _views(s, "due", now=now)
 
     def series_due_ids(self, now: datetime) -> list[int]:
         """The ids of ``series_due``: a list of numbers, however many are due at once."""
         with self.reading() as s:
-            return list(s.scalars(select(SeriesRow.id).where(_due(now))))
+            return list(s.scalars(DUE_IDS, {"now": now}))
 
     def series_views(self, series_ids: Iterable[int]) -> dict[int, DueSeries]:
         """Series by id with their pairing and the version of their instant (read in one
@@ -225,7 +163,7 @@ class DueRepository(Repository):
         out: dict[int, DueSeries] = {}
         with self.reading() as s:
             for part in chunks(dict.fromkeys(series_ids)):
-                out.update((one.series.id, one) for one in _views(s, SeriesRow.id.in_(part)))
+                out.update((one.series.id, one) for one in _views(s, "ids", ids=part))
         return out
 
     def set_series_due(self, due: Mapping[int, tuple[datetime | None, int]], *,
@@ -299,8 +237,7 @@ class DueRepository(Repository):
         (each such write moves its ``revision`` on), or a pairing is added or changes
         state: what a check of them all may be skipped on while it stays the same."""
         with self.reading() as s:
-            series = s.execute(select(func.count(SeriesRow.id), func.max(SeriesRow.id),
-                                      func.sum(SeriesRow.revision))).one()
+            series = s.execute(SERIES_STATE).one()
             return "|".join(str(v) for v in series) + " " + pairings_state(s)
 
     # -- bulk reads ---------------------------------------------------------------------------
@@ -337,7 +274,7 @@ class DueRepository(Repository):
         by_series: dict[int, tuple[SeriesRecord, PairingView]] = {}
         with self.reading() as s:
             for part in chunks(dict.fromkeys(o.series_id for o in occurrences)):
-                for series, view, _version in _views(s, SeriesRow.id.in_(part)):
+                for series, view, _version in _views(s, "ids", ids=part):
                     by_series[series.id] = (series, view)
         return {o.id: by_series[o.series_id] for o in occurrences if o.series_id in by_series}
 
@@ -351,36 +288,17 @@ class DueRepository(Repository):
         cancelled; pending, or written with fewer than ``updates_below`` updates while
         their pairing has an open topic; and starting before ``cutoff(zone, days)`` of
         their series' zone and their manager's working days as stored (None: no bound)."""
-        manager, report = _MANAGER, _REPORT
-        days_text = func.coalesce(manager.working_days, "")
-        open_topic = exists().where(TopicRow.pairing_id == SeriesRow.pairing_id,
-                                    TopicRow.status == TopicStatus.OPEN)
-
-        def rows(*columns: Any) -> Any:
-            return (_with_people(select(*columns), manager, report)
-                    .where(OccurrenceRow.start >= start, OccurrenceRow.start < end,
-                           OccurrenceRow.status.not_in((OccurrenceStatus.WITHDRAWN,
-                                                        OccurrenceStatus.CANCELLED)),
-                           SeriesRow.status.in_(HOLDING_SERIES),
-                           PairingRow.status == PairingStatus.ACTIVE,
-                           (OccurrenceRow.agenda_state == AgendaState.PENDING)
-                           | ((OccurrenceRow.agenda_updates < updates_below) & open_topic)))
-
+        values: dict[str, Any] = {"start": start, "end": end, "updates_below": updates_below}
         with self.reading() as s:
-            # The zones and working days in play first (a handful), so that each meeting's
-            # bound is a plain comparison the database makes on the start index.
             by_bound: dict[datetime, list[tuple[str, str]]] = {}
-            for zone, days in s.execute(rows(SeriesRow.time_zone, days_text).distinct()):
+            for zone, days in s.execute(AGENDA_ZONES, values):
                 bound = cutoff(zone, convert.split_ints(days) if days else None)
                 by_bound.setdefault(min(bound or end, end), []).append((zone, days))
             if not by_bound:
                 return []
-            keyed = tuple_(SeriesRow.time_zone, days_text)
-            found = list(s.execute(rows(OccurrenceRow, SeriesRow.id).where(or_(*(
-                and_(OccurrenceRow.start < bound, keyed.in_(pairs))
-                for bound, pairs in by_bound.items()))).order_by(OccurrenceRow.start,
-                                                                 OccurrenceRow.id)))
-            return _with_contexts(s, found)
+            for i, (bound, keys) in enumerate(by_bound.items()):
+                values[f"bound{i}"], values[f"keys{i}"] = bound, keys
+            return _with_contexts(s, list(s.execute(agenda_found(len(by_bound)), values)))
 
     def absence_candidates(self, start: datetime, end: datetime, now: datetime,
                            settled: Sequence[str], first: AgendaCutoff, again: AgendaCutoff
@@ -394,49 +312,21 @@ class DueRepository(Repository):
         check's bound) when never checked, or before ``again(zone, days)`` (the second
         check's) when checked before ``now``, of their series' zone and their manager's
         working days as stored (None: no bound)."""
-        manager, report = _MANAGER, _REPORT
-        days_text = func.coalesce(manager.working_days, "")
-        held_back = ((OccurrenceRow.agenda_state == AgendaState.SKIPPED)
-                     & (OccurrenceRow.absence_state == AbsenceState.SKIPPED))
-
-        def rows(*columns: Any) -> Any:
-            return (_with_people(select(*columns), manager, report)
-                    .where(OccurrenceRow.start >= start, OccurrenceRow.start < end,
-                           OccurrenceRow.status.not_in((OccurrenceStatus.WITHDRAWN,
-                                                        *settled)),
-                           OccurrenceRow.rebook_of.is_(None),
-                           # The active series, and a superseded one: it keeps its
-                           # meetings up to its range end.
-                           SeriesRow.status.in_(MEETING_SERIES),
-                           # Not by the index on it: SQLite (no statistics) would start
-                           # from every active pairing, 15 ms at 10,000 pairs, rather than
-                           # from the start index (0.3 ms). The caller checks it again.
-                           func.lower(PairingRow.status) == PairingStatus.ACTIVE,
-                           (OccurrenceRow.agenda_state == AgendaState.PENDING) | held_back))
-
+        values: dict[str, Any] = {"start": start, "end": end, "now": now,
+                                  "excluded": [OccurrenceStatus.WITHDRAWN, *settled]}
         with self.reading() as s:
-            # As agenda_candidates: the zones and working days in play first, so that each
-            # meeting's bounds are plain comparisons on the start index.
             by_bounds: dict[tuple[datetime, datetime], list[tuple[str, str]]] = {}
-            for zone, days in s.execute(rows(SeriesRow.time_zone, days_text).distinct()):
+            for zone, days in s.execute(ABSENCE_ZONES, values):
                 split = convert.split_ints(days) if days else None
                 bounds = (min(first(zone, split) or end, end),
                           min(again(zone, split) or end, end))
                 by_bounds.setdefault(bounds, []).append((zone, days))
             if not by_bounds:
                 return []
-            keyed = tuple_(SeriesRow.time_zone, days_text)
-            checked = OccurrenceRow.absence_checked_at
-            # The second check is due once its day has come and it was not made since:
-            # checked before that day, so before now.
-            may_be_due = or_(OccurrenceRow.absence_state == AbsenceState.MOVING, *(
-                and_(keyed.in_(pairs), OccurrenceRow.start < first_bound,
-                     checked.is_(None) | ((OccurrenceRow.start < again_bound)
-                                          & (checked < now)))
-                for (first_bound, again_bound), pairs in by_bounds.items()))
-            found = list(s.execute(rows(OccurrenceRow, SeriesRow.id).where(may_be_due)
-                                   .order_by(OccurrenceRow.start, OccurrenceRow.id)))
-            return _with_contexts(s, found)
+            for i, ((first_bound, again_bound), keys) in enumerate(by_bounds.items()):
+                values[f"keys{i}"] = keys
+                values[f"first{i}"], values[f"again{i}"] = first_bound, again_bound
+            return _with_contexts(s, list(s.execute(absence_found(len(by_bounds)), values)))
 
     def followed_starts(self, start: datetime, end: datetime) -> dict[str, list[datetime]]:
         """The starts of the meetings ``followed_from`` finds in [start, end), by the
@@ -445,14 +335,8 @@ class DueRepository(Repository):
         Outlook (a new end date) drops the move, and it is back there."""
         out: dict[str, list[datetime]] = {}
         with self.reading() as s:
-            # (By start, indexed: a meeting moved from its slot stays within its cadence.)
-            for mailbox, at, slot in s.execute(
-                    select(SeriesRow.mailbox, OccurrenceRow.start, OccurrenceRow.original_start)
-                    .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
-                    .where(_followed(start), OccurrenceRow.start < end + MOVED_REACH,
-                           or_(OccurrenceRow.start < end,
-                               (OccurrenceRow.original_start >= start)
-                               & (OccurrenceRow.original_start < end)))):
+            for mailbox, at, slot in s.execute(FOLLOWED_STARTS, {
+                    "start": start, "end": end, "reach": end + MOVED_REACH}):
                 out.setdefault(mailbox.lower(), []).extend(
                     (at, slot) if at != slot and slot >= start else (at,))
         return out
@@ -464,7 +348,7 @@ class DueRepository(Repository):
         occurrence sync follows (not rebooked singles, not read back, cancelled or
         withdrawn: see ``occurrences._followed``), by start; only those of ``mailboxes``
         (the series' mailbox, any case) when given."""
-        where = _followed(start)
+        where = followed(start)
         if end is not None:
             where &= OccurrenceRow.start < end
         parts: list[list[str] | None] = [None]
@@ -479,7 +363,7 @@ class DueRepository(Repository):
                     .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id).where(q))]
             views: dict[int, tuple[SeriesRecord, PairingView]] = {}
             for ids in chunks(dict.fromkeys(sid for _row, sid in rows)):
-                for series, view, _version in _views(s, SeriesRow.id.in_(ids)):
+                for series, view, _version in _views(s, "ids", ids=ids):
                     views[series.id] = (series, view)
             found = [(convert.occurrence(row), views[sid][0], views[sid][1])
                      for row, sid in rows]
@@ -571,20 +455,13 @@ class DueRepository(Repository):
         """Meetings whose notes may be due a read now, with their series' mailbox (lower
         case), by end: those never read back that ended in [ended_from, ended_until) and
         still stand (unless not ``first_reads``), and those read back whose next look
-        (``read_back_at``) has come. Two
-        indexed reads: the work due, not every meeting of the last weeks."""
-        first = (OccurrenceRow.captured_at.is_(None) & (OccurrenceRow.end >= ended_from)
-                  & (OccurrenceRow.end < ended_until)
-                  & OccurrenceRow.status.not_in((OccurrenceStatus.CANCELLED,
-                                                 OccurrenceStatus.WITHDRAWN)))
-        again = (OccurrenceRow.read_back_at <= now) & not_sealed()
+        (``read_back_at``) has come. Two indexed reads: the work due, not every meeting of
+        the last weeks."""
+        values = {"now": now, "ended_from": ended_from, "ended_until": ended_until}
         out: dict[int, tuple[OccurrenceRecord, str]] = {}
         with self.reading() as s:
-            for where in (first, again) if first_reads else (again,):
-                for row, mailbox in s.execute(
-                        select(OccurrenceRow, SeriesRow.mailbox)
-                        .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
-                        .where(where)):
+            for q in (READ_FIRST, READ_AGAIN) if first_reads else (READ_AGAIN,):
+                for row, mailbox in s.execute(q, values):
                     out[row.id] = (convert.occurrence(row), mailbox.lower())
         return sorted(out.values(), key=lambda item: (item[0].end, item[0].id))
 
@@ -595,6 +472,6 @@ def _with_contexts(s: Any, found: list[Any]
     the order found (the views read one statement per chunk of series)."""
     views: dict[int, tuple[SeriesRecord, PairingView]] = {}
     for ids in chunks(dict.fromkeys(sid for _row, sid in found)):
-        for series, view, _version in _views(s, SeriesRow.id.in_(ids)):
+        for series, view, _version in _views(s, "ids", ids=ids):
             views[series.id] = (series, view)
     return [(convert.occurrence(row), *views[sid]) for row, sid in found if sid in views]

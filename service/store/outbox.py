@@ -3,13 +3,16 @@ jobs/outbox.py for why)."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     String,
     and_,
+    bindparam,
     cast,
     delete,
     exists,
@@ -35,6 +38,32 @@ def _no_mail(kind: str) -> ColumnElement[bool]:
     """No outbox row keyed "<occurrence id>:<kind>" (the key's unique index answers it)."""
     key = cast(OccurrenceRow.id, String) + literal(f":{kind}")
     return ~exists().where(OutboxRow.key == key)
+
+
+# Reads each tick makes, built once (the values are bound when they run).
+_OUTBOX = select(OutboxRow).order_by(OutboxRow.id)
+_OUTBOX_IN = _OUTBOX.where(OutboxRow.status.in_(bindparam("statuses", expanding=True)))
+
+
+@functools.cache
+def _held_without_mail(summaries: bool, reminders: bool) -> Any:
+    """The statement of ``held_without_mail`` (at least one of the two kinds wanted)."""
+    wanted = []
+    if summaries:
+        # (Not of a meeting whose notes were erased before its summary was queued.)
+        wanted.append(and_(OccurrenceRow.status == OccurrenceStatus.HELD,
+                           not_sealed(), _no_mail("summary")))
+    if reminders:
+        # Not while a re-read of it is overdue (``end`` is now): this run's failed, so
+        # its "no notes" may be stale, and notes typed since would draw a reminder.
+        wanted.append(and_(OccurrenceRow.status == OccurrenceStatus.HELD_NO_NOTES,
+                           OccurrenceRow.end <= bindparam("reminders_by"), _no_mail("reminder"),
+                           or_(OccurrenceRow.read_back_at.is_(None),
+                               OccurrenceRow.read_back_at > bindparam("end"))))
+    return select(OccurrenceRow).where(
+        OccurrenceRow.end >= bindparam("start"), OccurrenceRow.end < bindparam("end"),
+        OccurrenceRow.captured_at.is_not(None), or_(*wanted)
+    ).order_by(OccurrenceRow.end, OccurrenceRow.id)
 
 
 class OutboxRepository(Repository):
@@ -68,10 +97,8 @@ class OutboxRepository(Repository):
 
     def outbox(self, statuses: Sequence[str] | None = None) -> list[MailRecord]:
         with self.reading() as s:
-            q = select(OutboxRow).order_by(OutboxRow.id)
-            if statuses:
-                q = q.where(OutboxRow.status.in_(statuses))
-            return [convert.mail(r) for r in s.scalars(q)]
+            q = _OUTBOX_IN if statuses else _OUTBOX
+            return [convert.mail(r) for r in s.scalars(q, {"statuses": list(statuses or ())})]
 
     def mail(self, mail_id: int) -> MailRecord | None:
         with self.reading() as s:
@@ -132,25 +159,12 @@ class OutboxRepository(Repository):
         that ended by ``reminders_by`` their reminder (None: no reminders), by end. The
         outbox is asked in the same statement, so a tick with nothing to queue reads no
         meeting, however many were held in the window."""
-        wanted = []
-        if summaries:
-            # (Not of a meeting whose notes were erased before its summary was queued.)
-            wanted.append(and_(OccurrenceRow.status == OccurrenceStatus.HELD,
-                               not_sealed(), _no_mail("summary")))
-        if reminders_by is not None:
-            # Not while a re-read of it is overdue (``end`` is now): this run's failed, so
-            # its "no notes" may be stale, and notes typed since would draw a reminder.
-            wanted.append(and_(OccurrenceRow.status == OccurrenceStatus.HELD_NO_NOTES,
-                               OccurrenceRow.end <= reminders_by, _no_mail("reminder"),
-                               or_(OccurrenceRow.read_back_at.is_(None),
-                                   OccurrenceRow.read_back_at > end)))
-        if not wanted:
+        if not summaries and reminders_by is None:
             return []
         with self.reading() as s:
-            return [convert.occurrence(r) for r in s.scalars(select(OccurrenceRow).where(
-                OccurrenceRow.end >= start, OccurrenceRow.end < end,
-                OccurrenceRow.captured_at.is_not(None), or_(*wanted))
-                .order_by(OccurrenceRow.end, OccurrenceRow.id))]
+            return [convert.occurrence(r) for r in s.scalars(
+                _held_without_mail(summaries, reminders_by is not None),
+                {"start": start, "end": end, "reminders_by": reminders_by})]
 
     def claim_mail(self, mail_id: int, now: datetime, *, pair_active: bool = False) -> bool:
         """pending -> sending, atomically: only one worker ever sends a given row. With

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -24,7 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from service.domain.directory import UserValues
 from service.domain.model import CadenceKind
@@ -34,20 +33,18 @@ from service.domain.records import (
     PairingView,
     PersonRecord,
     PersonUpdate,
-    SeriesRecord,
 )
 from service.domain.status import (
     ENDED_IN_OUTLOOK,
-    ENDING,
     LIVE_PAIRINGS,
     LIVE_SERIES,
     WAIT_FOR_RESET,
     PairingStatus,
-    SeriesStatus,
 )
 from service.store import convert
 from service.store.base import Repository, chunks, log
 from service.store.models import PairingRow, PersonRow, SeriesRow
+from service.store.pairing_views import read_views
 from service.store.series import mark_renamed
 
 # The directory as last read (migration 0007). Plain tables: only this module touches them.
@@ -56,32 +53,6 @@ DIRECTORY_USERS = Table("directory_users", _tables, Column("id", String(100), pr
                         Column("data", Text, nullable=False))
 DIRECTORY_SYNC = Table("directory_sync", _tables, Column("source", String(40), primary_key=True),
                        Column("delta_link", Text, nullable=False))
-
-
-# A pairing's live series, joined to it (at most one: the unique index).
-_LIVE = aliased(SeriesRow)
-
-
-@functools.cache
-def _views_select() -> tuple[Any, tuple[int, int, int, int]]:
-    """The pairing views' statement (without its WHERE), built once as the statements below
-    (a tick reads views several times), and where its parts start in a row: the manager's,
-    the report's, the live series' and that series' id (None: no live series)."""
-    manager, report = aliased(PersonRow), aliased(PersonRow)
-    # Columns, not ORM rows: the schedule job reads every pair this way before its first
-    # request goes out, and four ORM objects a pair were most of that wait.
-    parts = (convert.columns_of(PairingRow, PairingRecord),
-             convert.columns_of(manager, PersonRecord),
-             convert.columns_of(report, PersonRecord), convert.columns_of(_LIVE, SeriesRecord))
-    q = (select(*(column for part in parts for column in part))
-         .select_from(PairingRow)
-         .join(manager, manager.id == PairingRow.manager_id)
-         .join(report, report.id == PairingRow.report_id)
-         .outerjoin(_LIVE, (_LIVE.pairing_id == PairingRow.id) & _LIVE.status.in_(LIVE_SERIES)))
-    a = len(parts[0])
-    b = a + len(parts[1])
-    c = b + len(parts[2])
-    return q, (a, b, c, c + convert.field_names(SeriesRecord).index("id"))
 
 
 # Reads the schedule job makes for every manager, built once: building a statement costs
@@ -152,11 +123,20 @@ def _upsert_pairing_row(s: Session, row: PairingRow | None, *, key: str, manager
     return row
 
 
+# Statements each tick runs, built once (the values are bound when they run).
+_NEWEST_PAIRING = select(func.max(PairingRow.id))
+_PAIRINGS_BY_STATUS = select(PairingRow.status, func.count(PairingRow.id)).group_by(
+    PairingRow.status)
+_DELTA_LINK = select(DIRECTORY_SYNC.c.delta_link).where(
+    DIRECTORY_SYNC.c.source == bindparam("source"))
+_DROP_LINK = delete(DIRECTORY_SYNC).where(DIRECTORY_SYNC.c.source == bindparam("source"))
+_ADD_LINK = insert(DIRECTORY_SYNC)
+
+
 def pairings_state(s: Session) -> str:
     """See ``PeopleRepository.pairings_state``."""
-    newest = s.scalar(select(func.max(PairingRow.id)))
-    counts = sorted((str(status), n) for status, n in s.execute(
-        select(PairingRow.status, func.count(PairingRow.id)).group_by(PairingRow.status)))
+    newest = s.scalar(_NEWEST_PAIRING)
+    counts = sorted((str(status), n) for status, n in s.execute(_PAIRINGS_BY_STATUS))
     return f"{newest} " + ",".join(f"{status}:{n}" for status, n in counts)
 
 
@@ -312,8 +292,7 @@ class PeopleRepository(Repository):
     def directory_link(self, source: str) -> str | None:
         """The delta link to read the directory's changes since (None: read it whole)."""
         with self.reading() as s:
-            return s.scalar(select(DIRECTORY_SYNC.c.delta_link)
-                            .where(DIRECTORY_SYNC.c.source == source)) or None
+            return s.scalar(_DELTA_LINK, {"source": source}) or None
 
     def save_directory_link(self, source: str, delta_link: str) -> None:
         """Keep a new delta link after a read that changed no user."""
@@ -353,8 +332,8 @@ class PeopleRepository(Repository):
                          if r["uid"] not in before]
                 if added:
                     s.execute(insert(DIRECTORY_USERS), added)
-            s.execute(delete(DIRECTORY_SYNC).where(DIRECTORY_SYNC.c.source == source))
-            s.execute(insert(DIRECTORY_SYNC).values(source=source, delta_link=delta_link))
+            s.execute(_DROP_LINK, {"source": source})
+            s.execute(_ADD_LINK, {"source": source, "delta_link": delta_link})
 
     # -- pairings ---------------------------------------------------------------------------
 
@@ -484,21 +463,14 @@ class PeopleRepository(Repository):
 
     def views(self, statuses: Sequence[str] | None = None) -> list[PairingView]:
         """Pairings with both people and the live series, ordered by manager then report."""
-        where = PairingRow.status.in_(statuses) if statuses else None
-        return self._views(where)
+        return self._views("statuses", statuses=list(statuses)) if statuses else (
+            self._views("all"))
 
     def views_to_end(self) -> list[PairingView]:
         """The pairings whose live series must end (see ``stale_reason``): the pairing
         ended or its series was deleted in Outlook (the follow-on booked before goes too),
         or its cadence or length is no longer the series', or its end has begun."""
-        live = _LIVE
-        return self._views((live.id.is_not(None)) & (
-            PairingRow.status.in_((PairingStatus.ENDED, PairingStatus.SERIES_DELETED))
-            | ((PairingRow.status == PairingStatus.ACTIVE)
-               & ((func.coalesce(live.policy_cadence, live.cadence) != PairingRow.cadence)
-                  | (func.coalesce(live.policy_minutes, live.minutes)
-                     != PairingRow.minutes)
-                  | live.slot_note.startswith(ENDING, autoescape=True)))))
+        return self._views("to_end")
 
     def leave_to_own_series(self, pairing_id: int, why: str, now: datetime, *,
                             event_id: str, check_at: datetime) -> bool:
@@ -529,10 +501,7 @@ class PeopleRepository(Repository):
         """The pairings left to their own series of each manager with one due to be looked
         at again (never looked at since migration 0020 included): the read of her series
         that one needs serves them all, and their looks fall together from then on."""
-        waiting = PairingRow.status == PairingStatus.OWN_SERIES
-        due = select(PairingRow.manager_id).where(waiting, PairingRow.own_check_at.is_(None)
-                                                  | (PairingRow.own_check_at <= now))
-        return self._views(waiting & PairingRow.manager_id.in_(due))
+        return self._views("own_due", now=now)
 
     def back_from_own_series(self, pairing_ids: Iterable[int], now: datetime) -> None:
         """These pairings' own series is over or gone: active again, to be booked."""
@@ -545,35 +514,25 @@ class PeopleRepository(Repository):
 
     def views_to_create(self) -> list[PairingView]:
         """Active pairings without a live series, or whose series is still being created."""
-        return self._views((PairingRow.status == PairingStatus.ACTIVE)
-                           & (_LIVE.id.is_(None) | (_LIVE.status == SeriesStatus.CREATING)))
+        return self._views("to_create")
 
-    def _views(self, where: Any) -> list[PairingView]:
-        q, (a, b, c, live_id) = _views_select()
-        if where is not None:
-            q = q.where(where)
+    def _views(self, where: str, **values: Any) -> list[PairingView]:
         with self.reading() as s:
-            out = [PairingView(convert.pairing_from(row[:a]), convert.person_from(row[a:b]),
-                               convert.person_from(row[b:c]),
-                               convert.series_from(row[c:]) if row[live_id] is not None
-                               else None)
-                   for row in s.execute(q)]
-        out.sort(key=lambda v: (v.manager.name.lower(), v.report.name.lower()))
-        return out
+            return read_views(s, where, values)
 
     def views_of_mailboxes(self, mailboxes: Iterable[str]) -> list[PairingView]:
         """The pairings whose live series is organised in one of ``mailboxes`` (the
         series' mailbox, any case), one statement per chunk."""
         out: list[PairingView] = []
         for part in chunks(sorted({m.lower() for m in mailboxes})):
-            out += self._views(func.lower(_LIVE.mailbox).in_(part))
+            out += self._views("mailboxes", ids=part)
         return out
 
     def views_of_pairings(self, pairing_ids: Iterable[int]) -> dict[int, PairingView]:
         """``view_of_pairing`` of many pairings, by pairing id (one statement per chunk)."""
         out: dict[int, PairingView] = {}
         for part in chunks(sorted(set(pairing_ids))):
-            out.update((v.pairing.id, v) for v in self._views(PairingRow.id.in_(part)))
+            out.update((v.pairing.id, v) for v in self._views("pairings", ids=part))
         return out
 
     def view_of_pairing(self, pairing_id: int) -> PairingView | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Column, MetaData, String, Table, insert, or_, select, update
+from sqlalchemy import Column, MetaData, String, Table, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from service.domain.records import MailRecord, OccurrenceRecord, RebookRecord
@@ -29,6 +29,18 @@ SENT_ITEMS_READS = Table(
     Column("updated_at", UtcDateTime(timezone=True), nullable=False),
 )
 
+# Reads each tick makes, built once (the values are bound when they run).
+_MISSED_WITHOUT_OFFER = select(OccurrenceRow).join(
+    SeriesRow, SeriesRow.id == OccurrenceRow.series_id
+).where(OccurrenceRow.status.in_((OccurrenceStatus.CANCELLED, OccurrenceStatus.DECLINED,
+                                  OccurrenceStatus.HELD_NO_NOTES)),
+        OccurrenceRow.rebook_of.is_(None), OccurrenceRow.start >= bindparam("since"),
+        OccurrenceRow.start < bindparam("until"), SeriesRow.status.in_(HOLDING_SERIES),
+        OccurrenceRow.id.not_in(select(RebookRow.missed_occurrence_id))
+        ).order_by(OccurrenceRow.start)
+_REBOOKS = select(RebookRow).order_by(RebookRow.id)
+_REBOOKS_IN = _REBOOKS.where(RebookRow.status.in_(bindparam("statuses", expanding=True)))
+
 
 class RebookRepository(Repository):
     """Rebook offers; each is written with its mail in one transaction."""
@@ -37,16 +49,8 @@ class RebookRepository(Repository):
         """Cancelled, declined or no-notes occurrences of live (or superseded) series starting in
         [since, until) that have no rebook row yet (replacements themselves excluded)."""
         with self.reading() as s:
-            offered = select(RebookRow.missed_occurrence_id)
             return [convert.occurrence(r) for r in s.scalars(
-                select(OccurrenceRow).join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
-                .where(OccurrenceRow.status.in_((OccurrenceStatus.CANCELLED,
-                                                 OccurrenceStatus.DECLINED,
-                                                 OccurrenceStatus.HELD_NO_NOTES)),
-                       OccurrenceRow.rebook_of.is_(None),
-                       OccurrenceRow.start >= since, OccurrenceRow.start < until,
-                       SeriesRow.status.in_(HOLDING_SERIES), OccurrenceRow.id.not_in(offered))
-                .order_by(OccurrenceRow.start))]
+                _MISSED_WITHOUT_OFFER, {"since": since, "until": until})]
 
     def add_rebook(self, rebook: RebookRecord, mail: MailRecord | None) -> bool:
         """Record an offer and queue its mail in one transaction (a crash leaves both or
@@ -63,10 +67,8 @@ class RebookRepository(Repository):
 
     def rebooks(self, statuses: Sequence[str] | None = None) -> list[RebookRecord]:
         with self.reading() as s:
-            q = select(RebookRow).order_by(RebookRow.id)
-            if statuses:
-                q = q.where(RebookRow.status.in_(statuses))
-            return [convert.rebook(r) for r in s.scalars(q)]
+            q = _REBOOKS_IN if statuses else _REBOOKS
+            return [convert.rebook(r) for r in s.scalars(q, {"statuses": list(statuses or ())})]
 
     def open_offers_of(self, people: Iterable[str]) -> list[RebookRecord]:
         """Open offers of every pairing one of ``people`` is in, as manager or report."""

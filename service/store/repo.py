@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import or_, select, union
+from sqlalchemy import bindparam, or_, select, union
 
 from service.domain.records import (
     OccurrenceRecord,
@@ -37,6 +37,10 @@ from service.store.rebooks import RebookRepository
 from service.store.series import SeriesRepository
 
 __all__ = ["PairingView", "PersonUpdate", "Store", "holder_is_gone"]
+
+# (hired_zones, each tick) Built once; the instant is bound when it runs.
+_HIRED_ZONES = select(PersonRow.time_zone).distinct().where(
+    PersonRow.active.is_(True), PersonRow.hired_at >= bindparam("since"))
 
 
 class Store(
@@ -100,8 +104,7 @@ class Store(
         """The mailbox zones of the people present hired since ``since`` (or to start
         later); None for one not read yet."""
         with self.reading() as s:
-            return set(s.scalars(select(PersonRow.time_zone).distinct().where(
-                PersonRow.active.is_(True), PersonRow.hired_at >= since)))
+            return set(s.scalars(_HIRED_ZONES, {"since": since}))
 
     def pairing_keys(self, active: bool = True) -> dict[int, str]:
         """The key of each active pairing (or, ``active`` False, of each other one: ended,
@@ -116,8 +119,7 @@ class Store(
         """``views`` of the given pairings that are active, by pairing id."""
         out: dict[int, PairingView] = {}
         for part in chunks(dict.fromkeys(pairing_ids)):
-            out.update((v.pairing.id, v) for v in self._views(
-                PairingRow.id.in_(part) & (PairingRow.status == PairingStatus.ACTIVE)))
+            out.update((v.pairing.id, v) for v in self._views("active", ids=part))
         return out
 
     def pairing_statuses(self, pairing_ids: Iterable[int]) -> dict[int, str]:

@@ -121,6 +121,22 @@ def _adopt(s: Session, series_id: int, stored: list[OccurrenceRow],
 # A superseded series and its pairing's live one (retimed_before_follow_on), aliased once:
 # an alias built per call proxies every column again, most of that read's cost.
 _OLD, _NEW = aliased(SeriesRow, name="old"), aliased(SeriesRow, name="new")
+# Reads a tick makes, built once (the values are bound when they run): superseded series
+# with their pairing's live series, created and active; and the series ending before a day.
+_WITH_LIVE = select(_OLD, _NEW).join(_NEW, _NEW.pairing_id == _OLD.pairing_id).where(
+    _OLD.status == SeriesStatus.SUPERSEDED, _NEW.status == SeriesStatus.ACTIVE,
+    _NEW.event_id.is_not(None))
+_RETIMED_BEFORE = _WITH_LIVE.where(
+    _OLD.policy_cadence.is_not(None), _NEW.first_date >= bindparam("day")
+).order_by(_NEW.id, _OLD.first_date, _OLD.id)
+_MOVED_BEFORE = _WITH_LIVE.where(
+    _OLD.event_id.is_not(None), _NEW.slot_note.startswith(RETIMED),
+    _NEW.first_date <= _OLD.range_end).order_by(_NEW.id, _OLD.id)
+_RENAMES_DUE = select(SeriesRow).where(SeriesRow.rename_due_at.is_not(None)).order_by(
+    SeriesRow.id)
+_ENDING_BEFORE = select(SeriesRow).where(
+    SeriesRow.status == SeriesStatus.ACTIVE, SeriesRow.event_id.is_not(None),
+    SeriesRow.range_end < bindparam("day")).order_by(SeriesRow.id)
 
 
 def mark_renamed(s: Session, people: Sequence[str], now: datetime) -> None:
@@ -161,8 +177,7 @@ class SeriesRepository(Repository):
     def renames_due(self) -> list[tuple[SeriesRecord, datetime]]:
         """The series marked by ``mark_renamed``, with the instant of their mark."""
         with self.reading() as s:
-            rows = s.execute(select(SeriesRow).where(SeriesRow.rename_due_at.is_not(None))
-                             .order_by(SeriesRow.id)).scalars()
+            rows = s.execute(_RENAMES_DUE).scalars()
             return [(convert.series(r), cast(datetime, r.rename_due_at)) for r in rows]
 
     def rename_due(self, series_id: int) -> datetime | None:
@@ -199,41 +214,27 @@ class SeriesRepository(Repository):
     def series_ending_before(self, day: date) -> list[SeriesRecord]:
         """Active, created series whose range ends before ``day``, oldest first."""
         with self.reading() as s:
-            return [convert.series(r) for r in s.scalars(
-                select(SeriesRow).where(SeriesRow.status == SeriesStatus.ACTIVE,
-                                        SeriesRow.event_id.is_not(None),
-                                        SeriesRow.range_end < day)
-                .order_by(SeriesRow.id))]
+            return [convert.series(r) for r in s.scalars(_ENDING_BEFORE, {"day": day})]
 
     def retimed_before_follow_on(self, day: date) -> list[tuple[SeriesRecord, SeriesRecord]]:
         """(superseded series, its pairing's live series) for each superseded series the
         manager re-timed in Outlook (its policy columns are set then) whose pairing's live
         series, created and active, is not due to start before ``day``: a follow-on booked
         on the old slot that may have to take the manager's (see Scheduler)."""
-        return self._superseded_with_live(
-            (_OLD.policy_cadence.is_not(None), _NEW.first_date >= day),
-            (_NEW.id, _OLD.first_date, _OLD.id))
+        return self._superseded_with_live(_RETIMED_BEFORE, day)
 
     def moved_before_predecessor_ends(self) -> list[tuple[SeriesRecord, SeriesRecord]]:
         """(superseded series, its pairing's live series) where the manager re-timed the
         live one in Outlook to start on or before the other's last day: the pair would meet
         on both patterns until then (see Scheduler._yield_to_moved)."""
-        return self._superseded_with_live(
-            (_OLD.event_id.is_not(None), _NEW.slot_note.startswith(RETIMED),
-             _NEW.first_date <= _OLD.range_end),
-            (_NEW.id, _OLD.id))
+        return self._superseded_with_live(_MOVED_BEFORE)
 
-    def _superseded_with_live(self, where: Sequence[Any], order: Sequence[Any]
+    def _superseded_with_live(self, q: Any, day: date | None = None
                               ) -> list[tuple[SeriesRecord, SeriesRecord]]:
-        """(superseded series, its pairing's live series, created and active) for the pairs
-        of them ``where`` holds of (conditions on ``_OLD`` and ``_NEW``), in ``order``."""
-        old, new = _OLD, _NEW
+        """The (superseded series, live series) pairs ``q`` (``_WITH_LIVE`` narrowed) finds."""
         with self.reading() as s:
-            return [(convert.series(a), convert.series(b)) for a, b in s.execute(
-                select(old, new).join(new, new.pairing_id == old.pairing_id).where(
-                    old.status == SeriesStatus.SUPERSEDED, new.status == SeriesStatus.ACTIVE,
-                    new.event_id.is_not(None), *where)
-                .order_by(*order))]
+            return [(convert.series(a), convert.series(b))
+                    for a, b in s.execute(q, {"day": day})]
 
     def pairing_series(self, pairing_id: int) -> list[SeriesRecord]:
         """Every series a pairing ever had (any status), oldest first."""

@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from service.store.calendar_delta import CALENDAR_DELTA
-from service.store.due import DUE_MARKS
+from service.store.due_statements import DUE_MARKS
 from service.store.models import Base
 from service.store.people import DIRECTORY_USERS
 from service.store.rebooks import SENT_ITEMS_READS
