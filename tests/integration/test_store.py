@@ -345,3 +345,16 @@ def test_a_follow_on_a_returning_pair_planned_before_gets_a_new_transaction_id(
     assert store.live_series(p.id).id == follow.id
     # Another replica's extension (the old series no longer live) is still not repeated.
     assert store.begin_follow_on(back.id, series(p.id, "monthly")) is None
+
+
+def test_pairings_state_changes_with_each_pairing_added_or_changing_state(store: Store) -> None:
+    """The text a pairs sync's skip and the overlap check's skip are keyed on: the newest
+    pairing's id, then how many pairings there are in each state (one statement)."""
+    assert store.pairings_state() == "None "
+    first = pairing(store)
+    assert store.pairings_state() == f"{first.id} active:1"
+    second = store.upsert_pairing(key="p-2", manager_id="r", report_id="m", cadence="monthly",
+                                  minutes=30, reason="default", source="directory", now=NOW)
+    assert store.pairings_state() == f"{second.id} active:2"
+    store.end_pairing("p-1", "left", NOW)
+    assert store.pairings_state() == f"{second.id} active:1,ended:1"
