@@ -463,8 +463,9 @@ class PeopleRepository(Repository):
 
     def views(self, statuses: Sequence[str] | None = None) -> list[PairingView]:
         """Pairings with both people and the live series, ordered by manager then report."""
-        return self._views("statuses", statuses=list(statuses)) if statuses else (
-            self._views("all"))
+        if statuses:
+            return self._views("statuses", statuses=list(statuses))
+        return self._views("all")
 
     def views_to_end(self) -> list[PairingView]:
         """The pairings whose live series must end (see ``stale_reason``): the pairing
