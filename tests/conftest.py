@@ -25,11 +25,28 @@ for _key in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
     os.environ.pop(_key, None)
 
 
+def _omitted_postgres_variants() -> set[str]:
+    """The PostgreSQL variants whose every statement, with each outcome, a variant that runs
+    also sends (tests/support/postgres_selection.py chose them, and says why)."""
+    if os.environ.get("ONETOONE_TEST_POSTGRES_ALL") == "1":
+        return set()
+    from tests.support.postgres_selection import read_omitted
+
+    return read_omitted()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist, the slow end-to-end tests (marked ``slow``) run straight after the
-    unit tests (still first: a broken unit is reported in seconds), not in their tiers' order.
-    Each worker ends by stealing the other's last tests: left at the end, a minute-long crash
-    test kept one core busy while the other sat idle."""
+    """The PostgreSQL variants listed in postgres_omitted.txt are deselected (pytest
+    reports how many). Under pytest-xdist, the slow end-to-end tests (marked ``slow``) run
+    straight after the unit tests (still first: a broken unit is reported in seconds), not in
+    their tiers' order. Each worker ends by stealing the other's last tests: left at the end,
+    a minute-long crash test kept one core busy while the other sat idle."""
+    omitted = _omitted_postgres_variants()
+    if omitted:
+        dropped = [item for item in items if item.nodeid in omitted]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [item for item in items if item.nodeid not in omitted]
     if os.environ.get("PYTEST_XDIST_WORKER"):
         items.sort(key=lambda item: 0 if "unit" in item.path.parts  # (a stable sort)
                    else 1 if item.get_closest_marker("slow") else 2)
