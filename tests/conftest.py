@@ -66,6 +66,36 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     compileall.compile_dir(Path(__file__).parent.parent / "service", quiet=2)
 
 
+def _share_compiled_sql() -> None:
+    """Every SQLite engine the store makes in a test process shares one dialect and one
+    compiled-SQL cache, as a long-running worker's single engine does across its ticks.
+    SQLAlchemy keys the SQL it compiled by the dialect object, and each test's database is
+    a file of its own, hence an engine of its own: each test compiled every statement it ran
+    again, a tenth of a short scenario's time (a run of 70 went from 34.6 s to 31.6 s). The
+    statements and the SQL are the same; the engines' pools, files and settings are their
+    own. (Every SQLite engine comes from make_engine with the same arguments, so one dialect
+    serves them all.)"""
+    from sqlalchemy.util import LRUCache
+
+    from service.store import db
+
+    make = db.create_engine
+    shared: dict[str, Any] = {}
+
+    def create_engine(url: Any, **kwargs: Any) -> Any:
+        engine = make(url, **kwargs)
+        if engine.dialect.name == "sqlite":
+            dialect = shared.setdefault("dialect", engine.dialect)
+            engine.dialect = engine.pool._dialect = dialect
+            engine._compiled_cache = shared.setdefault("cache", LRUCache(5000))
+        return engine
+
+    db.create_engine = create_engine  # type: ignore[assignment]
+
+
+_share_compiled_sql()
+
+
 def gone_worker() -> str:
     """The lease owner name (``worker_identity``) of a process of this host that has exited,
     as a worker killed mid-run leaves behind."""
