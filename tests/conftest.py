@@ -35,13 +35,27 @@ def _omitted_postgres_variants() -> set[str]:
     return read_omitted()
 
 
+def _named(config: pytest.Config, nodeids: set[str]) -> set[str]:
+    """Those of ``nodeids`` named one by one on the command line (``path::test`` or
+    ``path::test[id]``): a PostgreSQL variant asked for by name runs, listed or not."""
+    named = set()
+    for arg in config.args:
+        path, sep, rest = arg.partition("::")
+        if sep:
+            relative = Path(os.path.relpath(Path(path).absolute(), config.rootpath)).as_posix()
+            named.add(f"{relative}::{rest}")
+    return {nodeid for nodeid in nodeids if nodeid in named or nodeid.partition("[")[0] in named}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The PostgreSQL variants listed in postgres_omitted.txt are deselected (pytest
-    reports how many). Under pytest-xdist, the slow end-to-end tests (marked ``slow``) run
-    straight after the unit tests (still first: a broken unit is reported in seconds), not in
-    their tiers' order. Each worker ends by stealing the other's last tests: left at the end,
-    a minute-long crash test kept one core busy while the other sat idle."""
+    reports how many) unless named on the command line. Under pytest-xdist, the slow
+    end-to-end tests (marked ``slow``) run straight after the unit tests (still first: a
+    broken unit is reported in seconds), not in their tiers' order. Each worker ends by
+    stealing the other's last tests: left at the end, a minute-long crash test kept one core
+    busy while the other sat idle."""
     omitted = _omitted_postgres_variants()
+    omitted -= _named(config, omitted)
     if omitted:
         dropped = [item for item in items if item.nodeid in omitted]
         if dropped:
