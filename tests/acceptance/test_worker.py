@@ -87,7 +87,7 @@ def events(log: Path) -> list[dict[str, object]]:
 
 def test_stopping_worker_starts_no_queued_run(tmp_path: Path) -> None:
     """SIGTERM during a run: that run finishes; the job queued behind it does not run."""
-    proc, log = start_worker(tmp_path, latency=2)
+    proc, log = start_worker(tmp_path, latency=1)
     try:
         # The sync has read the directory and is creating series, each request slowed.
         wait_for(lambda: '"event": "pairs.join"' in log.read_text(),
