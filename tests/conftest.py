@@ -88,7 +88,8 @@ def _share_compiled_sql() -> None:
     again, a tenth of a short scenario's time (a run of 70 went from 34.6 s to 31.6 s). The
     statements and the SQL are the same; the engines' pools, files and settings are their
     own. (Every SQLite engine comes from make_engine with the same arguments, so one dialect
-    serves them all.)"""
+    serves them all, once one has connected.)"""
+    from sqlalchemy import event
     from sqlalchemy.util import LRUCache
 
     from service.store import db
@@ -98,10 +99,22 @@ def _share_compiled_sql() -> None:
 
     def create_engine(url: Any, **kwargs: Any) -> Any:
         engine = make(url, **kwargs)
-        if engine.dialect.name == "sqlite":
-            dialect = shared.setdefault("dialect", engine.dialect)
-            engine.dialect = engine.pool._dialect = dialect
-            engine._compiled_cache = shared.setdefault("cache", LRUCache(5000))
+        if engine.dialect.name != "sqlite":
+            return engine
+        if "dialect" in shared:
+            engine.dialect = engine.pool._dialect = shared["dialect"]
+            engine._compiled_cache = shared["cache"]
+            return engine
+
+        # The first engine to connect lends its dialect once its first connection has
+        # initialised it (the SQLite version, the default isolation level): a dialect never
+        # connected is not lent.
+        @event.listens_for(engine, "connect")
+        def _lend(_dbapi: Any, _record: Any) -> None:
+            if engine.dialect.default_isolation_level is not None:
+                shared.setdefault("dialect", engine.dialect)
+                shared.setdefault("cache", LRUCache(5000))
+
         return engine
 
     db.create_engine = create_engine  # type: ignore[assignment]
