@@ -47,6 +47,12 @@ def _named(config: pytest.Config, nodeids: set[str]) -> set[str]:
     return {nodeid for nodeid in nodeids if nodeid in named or nodeid.partition("[")[0] in named}
 
 
+def _left_out(config: pytest.Config) -> set[str]:
+    """The listed PostgreSQL variants this run leaves out: those not named one by one."""
+    omitted = _omitted_postgres_variants()
+    return omitted - _named(config, omitted)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The PostgreSQL variants listed in postgres_omitted.txt are deselected (the summary
     says so: pytest_terminal_summary) unless named on the command line. Under pytest-xdist, the slow
@@ -54,8 +60,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     broken unit is reported in seconds), not in their tiers' order. Each worker ends by
     stealing the other's last tests: left at the end, a minute-long crash test kept one core
     busy while the other sat idle."""
-    omitted = _omitted_postgres_variants()
-    omitted -= _named(config, omitted)
+    omitted = _left_out(config)
     if omitted:
         dropped = [item for item in items if item.nodeid in omitted]
         if dropped:
@@ -71,8 +76,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     """Say that PostgreSQL variants were left out, and which file lists them: under
     pytest-xdist the workers deselect them, and pytest's own count does not reach the
     summary."""
-    omitted = _omitted_postgres_variants()
-    omitted -= _named(config, omitted)
+    omitted = _left_out(config)
     if omitted and POSTGRES_URL:
         terminalreporter.write_line(
             f"tests/postgres_omitted.txt leaves out {len(omitted)} PostgreSQL variants (their "
