@@ -69,6 +69,15 @@ def parse_error_body(body: bytes | str | None) -> tuple[str, str]:
     return "", ""
 
 
+# Graph's 404 codes for a mailbox that is not there (the user deleted, or left without an
+# Exchange Online mailbox, or one REST cannot reach, e.g. moved on-premises in a hybrid
+# organisation: Microsoft documents both MailboxNotEnabledForRESTAPI and
+# MailboxNotSupportedForRESTAPI for that), as opposed to ErrorItemNotFound for an item that
+# is gone. Taking one of these for "the item is gone" would record meetings as deleted.
+MAILBOX_GONE_CODES = frozenset({"ErrorInvalidUser", "MailboxNotEnabledForRESTAPI",
+                                "MailboxNotSupportedForRESTAPI", "ResourceNotFound"})
+
+
 def translate(
     *,
     status: int,
@@ -119,9 +128,7 @@ def translate(
             **kw,
         )
     if status == 404:
-        if code in {"ErrorInvalidUser", "MailboxNotEnabledForRESTAPI", "ResourceNotFound"} and (
-            mailbox
-        ):
+        if code in MAILBOX_GONE_CODES and mailbox:
             return NotFound(
                 f"{where} was not found or has no Exchange Online mailbox. Check the address, "
                 f"or license the user for Exchange Online. ({detail})",

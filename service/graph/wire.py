@@ -29,6 +29,7 @@ from service.domain.events import (
 from service.domain.model import CadenceKind, Slot
 from service.domain.timezones import to_iana, to_windows
 from service.errors import GraphError, NotFound
+from service.graph.errors import MAILBOX_GONE_CODES
 
 # Our own namespace GUID for the extended property that tags every series we create.
 PROPERTY_SET = "{4f0d5c9e-7a4b-4c1e-9a55-0d3f1e2b6a71}"
@@ -548,12 +549,6 @@ def window(start: datetime, end: datetime) -> dict[str, str]:
 def delta_expired(exc: GraphError) -> bool:
     """Whether a delta link is one Graph no longer knows (a full read is needed)."""
     return exc.status == 410 or exc.code.lower() in ("syncstatenotfound", "resyncrequired")
-
-
-# Graph's 404 codes for a mailbox that is not there (the user deleted, or left without an
-# Exchange Online mailbox), as opposed to ErrorItemNotFound for an item that is gone.
-MAILBOX_GONE_CODES = frozenset({"ErrorInvalidUser", "MailboxNotEnabledForRESTAPI",
-                                "ResourceNotFound"})
 
 
 def mailbox_gone(exc: GraphError | None) -> bool:

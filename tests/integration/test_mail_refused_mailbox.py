@@ -15,6 +15,8 @@ REFUSALS = {
     "access policy": (403, "ErrorAccessDenied", "Access to OData is disabled."),
     "no mailbox": (404, "MailboxNotEnabledForRESTAPI",
                    "The mailbox is either inactive, soft-deleted, or is hosted on-premise."),
+    "mailbox REST cannot serve": (404, "MailboxNotSupportedForRESTAPI",
+                                  "REST API is not yet supported for this mailbox."),
 }
 
 

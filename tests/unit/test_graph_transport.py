@@ -200,6 +200,20 @@ def test_404_event_is_not_found(client) -> None:
         run(client.request("GET", "/users/a/events/gone"))
 
 
+@pytest.mark.parametrize("code", ["MailboxNotEnabledForRESTAPI", "MailboxNotSupportedForRESTAPI",
+                                  "ErrorInvalidUser"])
+@respx.mock
+def test_404_for_the_mailbox_is_not_the_event_gone(client, code: str) -> None:
+    """A 404 that says the mailbox cannot be reached (Microsoft documents both REST codes for
+    a mailbox REST does not serve, e.g. one moved on-premises) says nothing about the event:
+    get_event raises, naming the mailbox, rather than report the meeting deleted."""
+    respx.get(f"{GRAPH}/users/mia@contoso.com/events/e1").mock(
+        return_value=graph_error(404, code, "REST API is not yet supported for this mailbox."))
+    with pytest.raises(NotFound) as info:
+        run(client.get_event("mia@contoso.com", "e1"))
+    assert "mia@contoso.com" in str(info.value) and "Exchange Online mailbox" in str(info.value)
+
+
 @respx.mock
 def test_at_most_four_requests_in_flight_per_mailbox(client) -> None:
     """Ten concurrent calls to one mailbox never have more than four in flight."""
