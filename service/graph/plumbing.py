@@ -33,6 +33,8 @@ _METHODS = {m.value: m for m in Method}
 # reads, re-parsing the URL to replace "/users/TokenToReplace" (never sent). Shared, read-only.
 _QUIET_MIDDLEWARE = (kiota_options.HeadersInspectionHandlerOption(False, False),
                      kiota_options.UrlReplaceHandlerOption(enabled=False))
+# 424 Failed Dependency: the status of a $batch reply some of whose requests failed (see _batch).
+_BATCH_FAILED = frozenset({424})
 
 
 def graph_path(*segments: str) -> str:
@@ -68,12 +70,14 @@ class GraphPlumbing:
         headers: dict[str, str] | None = None,
         url: str | None = None,
         refused: bool = False,
+        envelope_on: frozenset[int] = frozenset(),
     ) -> Any:
         """Send one request; return the decoded JSON (None for 202/204) or raise GraphError.
 
         A 401 is sent again once with a new token (``refused`` marks the second try): a
         token can be revoked or rotated before it expires, and a 401 means Graph did nothing
-        with the request, so even a sendMail is safe to repeat."""
+        with the request, so even a sendMail is safe to repeat. A status in ``envelope_on``
+        whose body is a ``$batch`` reply (a ``responses`` list) returns that reply."""
         info = RequestInformation(_METHODS[method.upper()])
         if url:
             if not self.ours(url):
@@ -114,7 +118,12 @@ class GraphPlumbing:
                     else "").removeprefix("Bearer ")
             if self._tokens.forget(sent):
                 return await self.request(method, path, query=query, body=body,
-                                          headers=headers, url=url, refused=True)
+                                          headers=headers, url=url, refused=True,
+                                          envelope_on=envelope_on)
+        if response.status_code in envelope_on and response.content:
+            reply = self._decode(response.content, path)
+            if isinstance(reply, dict) and isinstance(reply.get("responses"), list):
+                return reply
         if response.status_code >= 400:
             code, message = parse_error_body(response.content)
             raise translate(
@@ -128,9 +137,13 @@ class GraphPlumbing:
             )
         if response.status_code in (202, 204) or not response.content:
             return None
+        return self._decode(response.content, path)
+
+    @staticmethod
+    def _decode(content: bytes, path: str) -> Any:
         # Text from Graph is normalised here, once, for everything behind it (see
         # domain/text.py): a lone surrogate or NUL in one note must not stop every run.
-        data, changed = loads_clean(response.content)
+        data, changed = loads_clean(content)
         if changed:
             log.warning("graph.text_cleaned", extra={"path": path, "mailbox": mailbox_of(path),
                                                      "strings": changed})
@@ -151,7 +164,11 @@ class GraphPlumbing:
     async def _batch(self, items: Sequence[BatchItem]) -> dict[str, BatchResult]:
         """Run sub-requests as $batch calls (see graph/batch.py)."""
         async def send(payload: dict[str, Any]) -> Any:
-            return await self.request("POST", "/$batch", body=payload)
+            # Graph's throttling guide says a batch holding a throttled request itself fails
+            # with 424, its sub-responses (429s with their Retry-After, and the others'
+            # results) in the body, where JSON batching's page says 200: both are read.
+            return await self.request("POST", "/$batch", body=payload,
+                                      envelope_on=_BATCH_FAILED)
 
         return await run_batch(send, items, limiter=self.transport.mailboxes,
                                policy=self.transport.policy)

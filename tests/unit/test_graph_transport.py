@@ -236,9 +236,13 @@ def test_at_most_four_requests_in_flight_per_mailbox(client) -> None:
     assert state["peak"] == 4
 
 
+@pytest.mark.parametrize("envelope", [200, 424])
 @respx.mock
-def test_batch_retries_throttled_subrequests(client) -> None:
-    """A throttled sub-request of a $batch is retried (the SDK does not do this)."""
+def test_batch_retries_throttled_subrequests(client, sleeps, envelope: int) -> None:
+    """A throttled sub-request of a $batch is retried (the SDK does not do this) after the
+    Retry-After its sub-response gives, whether the batch itself came back 200 (JSON
+    batching's page) or 424 Failed Dependency (Graph's throttling guide), and the others'
+    results are kept."""
     calls: list[list[str]] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -248,16 +252,30 @@ def test_batch_retries_throttled_subrequests(client) -> None:
         responses = []
         for r in body["requests"]:
             if r["id"] == "b" and len(calls) == 1:
-                responses.append({"id": "b", "status": 429, "headers": {"Retry-After": "0"},
+                responses.append({"id": "b", "status": 429, "headers": {"Retry-After": "7"},
                                   "body": {"error": {"code": "TooManyRequests", "message": ""}}})
             else:
                 responses.append({"id": r["id"], "status": 200, "body": {"ok": r["url"]}})
-        return httpx.Response(200, json={"responses": responses})
+        status = envelope if any(r["status"] == 429 for r in responses) else 200
+        return httpx.Response(status, json={"responses": responses})
 
     respx.post(f"{GRAPH}/$batch").mock(side_effect=handler)
     out = run(client._batch([BatchItem("a", "GET", "/users/a"), BatchItem("b", "GET", "/users/b")]))
     assert calls == [["a", "b"], ["b"]]
+    assert sleeps == [7.0]
+    assert out["a"].status == 200 and out["a"].body == {"ok": "/users/a"}
     assert out["b"].status == 200 and out["b"].body == {"ok": "/users/b"}
+
+
+@respx.mock
+def test_a_424_batch_without_responses_is_an_error(client) -> None:
+    """A 424 is read as a batch's reply only when it holds one: otherwise it is Graph's
+    error, said as such."""
+    respx.post(f"{GRAPH}/$batch").mock(return_value=graph_error(
+        424, "FailedDependency", "The request failed due to failure of a previous request."))
+    with pytest.raises(GraphError) as info:
+        run(client._batch([BatchItem("a", "GET", "/users/a")]))
+    assert "424" in str(info.value) and "FailedDependency" in str(info.value)
 
 
 @respx.mock
