@@ -134,13 +134,17 @@ class GraphClient(DirectoryCalls):
         return out
 
     async def schedule_items_many(
-        self, queries: Sequence[ScheduleQuery], *, hours: dict[str, MailboxInfo] | None = None
+        self, queries: Sequence[ScheduleQuery], *, hours: dict[str, MailboxInfo] | None = None,
+        transient: set[int] | None = None,
     ) -> list[dict[str, list[ScheduleItem] | None]]:
         """``schedule_items`` for many questions at once, in $batch calls of 20 (a single
         question is one plain getSchedule call). Results are in the order of ``queries``;
         where a question's call failed (e.g. no access to that mailbox) its addresses are
-        None, as for an address Graph could not tell about. ``hours``, when given, gets the
-        working hours the answers carry (as ``schedule_items``)."""
+        None, as for an address Graph could not tell about. ``transient``, when given, gets
+        the positions of questions whose call was still throttled, or failed on Graph's side,
+        when the retries ran out: asking those again now would only add to the throttling.
+        ``hours``, when given, gets the working hours the answers carry (as
+        ``schedule_items``)."""
         items: list[BatchItem] = []
         owner: list[int] = []
         for n, q in enumerate(queries):
@@ -168,10 +172,12 @@ class GraphClient(DirectoryCalls):
         for item, n in zip(items, owner, strict=True):
             result = results[item.id]
             if result.status != 200:
+                error = self._batch_error(item, result)
                 log.warning("graph.schedule_failed", extra={
-                    "mailbox": mailbox_of(item.url) or "",
-                    "error": str(self._batch_error(item, result))})
+                    "mailbox": mailbox_of(item.url) or "", "error": str(error)})
                 outs[n] = dict.fromkeys(outs[n])
+                if transient is not None and isinstance(error, Throttled | OutcomeUnknown):
+                    transient.add(n)
                 continue
             if any(v is not None for v in outs[n].values()):
                 wire.merge_schedule(outs[n], result.body)

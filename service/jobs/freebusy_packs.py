@@ -81,14 +81,19 @@ async def ask(graph: GraphClient, packs: list[Pack], *,
     asked again per organizer, each through their own mailbox, so one manager's access (or
     one bad address) never stops another's; only failure costs these extra calls. Where even
     that is refused, that organizer's addresses are all None. ``hours``, when given, gets
-    each address's working hours as the answers carry them (by lower-cased address)."""
-    answers = await graph.schedule_items_many([p.query() for p in packs], hours=hours)
+    each address's working hours as the answers carry them (by lower-cased address). A pack
+    still throttled (or failing on Graph's side) when its retries ran out is not asked again:
+    its organizers' addresses are None, and the callers try again next run."""
+    transient: set[int] = set()
+    answers = await graph.schedule_items_many([p.query() for p in packs], hours=hours,
+                                              transient=transient)
     out: dict[str, Calendars] = {}
     again: list[ScheduleQuery] = []
-    for one, answer in zip(packs, answers, strict=True):
+    for n, (one, answer) in enumerate(zip(packs, answers, strict=True)):
         for organizer in one.questions:
             out[organizer] = answer
-        if len(one.questions) > 1 and all(v is None for v in answer.values()):
+        if (len(one.questions) > 1 and n not in transient
+                and all(v is None for v in answer.values())):
             again.extend(one.questions.values())
     if again:
         for q, answer in zip(again, await graph.schedule_items_many(again, hours=hours),

@@ -1,0 +1,84 @@
+"""Packed free/busy calls at the HTTP level (respx): a pack refused outright is asked again
+per organizer, so one manager's access never stops another's; a pack still throttled when
+its retries ran out is not (asking again now would only add to the throttling)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+import respx
+
+from service.domain.events import ScheduleQuery
+from service.graph.auth import StaticTokenProvider
+from service.graph.factory import build_client
+from service.jobs.freebusy_packs import Pack, ask
+
+GRAPH = "https://graph.microsoft.com/v1.0"
+START = datetime(2027, 3, 1, tzinfo=UTC)
+END = START + timedelta(days=14)
+
+
+def pack(*organizers: str) -> Pack:
+    """One call asked through the first organizer, carrying each organizer and a report."""
+    emails = [a for o in organizers for a in (f"{o}@x.example", f"{o}-r@x.example")]
+    return Pack(organizers[0], emails, START, END, questions={
+        o: ScheduleQuery(o, (f"{o}@x.example", f"{o}-r@x.example"), START, END)
+        for o in organizers})
+
+
+def free(schedules: list[str]) -> dict:
+    return {"value": [{"scheduleId": s, "availabilityView": "", "scheduleItems": []}
+                      for s in schedules]}
+
+
+def refusal(status: int) -> dict:
+    codes = {403: "ErrorAccessDenied", 429: "ApplicationThrottled"}
+    return {"status": status, "headers": {"Retry-After": "1"},
+            "body": {"error": {"code": codes[status], "message": "no"}}}
+
+
+@pytest.mark.parametrize("status", [403, 429])
+@respx.mock
+def test_only_a_refused_pack_is_asked_again_per_organizer(status: int) -> None:
+    """Mia's pack (hers and Zed's questions) fails; Kim's is answered. Refused (403): Mia and
+    Zed are asked again through their own mailboxes, and Zed is answered. Throttled to the
+    end of the retries (429): no one is asked again, and Mia's and Zed's calendars are
+    unknown (None) for this run."""
+    through: list[str] = []  # the mailbox each getSchedule was asked through
+
+    def batch(request: httpx.Request) -> httpx.Response:
+        out = []
+        for r in json.loads(request.content)["requests"]:
+            through.append(r["url"].split("/")[2])
+            if r["url"].startswith("/users/mia/"):
+                out.append({"id": r["id"], **refusal(status)})
+            else:
+                out.append({"id": r["id"], "status": 200, "body": free(r["body"]["schedules"])})
+        return httpx.Response(200, json={"responses": out})
+
+    def single(request: httpx.Request) -> httpx.Response:
+        through.append(request.url.path.split("/")[3])
+        return httpx.Response(200, json=free(json.loads(request.content)["schedules"]))
+
+    respx.post(f"{GRAPH}/$batch").mock(side_effect=batch)
+    respx.post(url__regex=r".*/users/[^/]+/calendar/getSchedule$").mock(side_effect=single)
+
+    async def no_sleep(_seconds: float) -> None:
+        return None
+
+    client = build_client(graph_url=GRAPH + "/", token_provider=StaticTokenProvider("tok"),
+                          inner=httpx.AsyncHTTPTransport(), sleep=no_sleep)
+    answers = asyncio.run(ask(client, [pack("mia", "zed"), pack("kim")]))
+    assert answers["kim"] == {"kim@x.example": [], "kim-r@x.example": []}
+    if status == 403:
+        assert sorted(through) == ["kim", "mia", "mia", "zed"]
+        assert answers["zed"] == {"zed@x.example": [], "zed-r@x.example": []}
+        assert all(v is None for v in answers["mia"].values())
+    else:  # the first try and the client's four retries, all through Mia's mailbox
+        assert sorted(through) == ["kim"] + ["mia"] * 5
+        for organizer in ("mia", "zed"):
+            assert all(v is None for v in answers[organizer].values()), organizer
