@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from service.config.keys import DEPLOYED_FILE
+from service.domain.mass_end import ending
 from service.domain.status import PairingStatus
 from service.errors import PairsFileError, ServiceError
 
@@ -111,6 +112,8 @@ async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> li
                 ))
         if pairs_at is not None:
             checks[pairs_at] = await _pairs_people(graph, settings)
+            if checks[pairs_at].ok and database.ok:
+                checks[pairs_at] = await _pairs_plan(graph, settings, checks[pairs_at], now)
         checks.extend(await _probes(graph, settings))
         checks.extend(await group_probes(graph, settings))
         if holidays := await _holiday_zones(graph, settings):
@@ -138,7 +141,7 @@ def _pairs_file(path: str, unchecked: str = "sign-in failed, see below") -> Chec
     # (A file listing no pairs on purpose names nobody to look up.)
     unlooked = (f"; its addresses were not checked against the directory ({unchecked})"
                 if pairs else "")
-    return Check("pairs file", True, f"{path}: {len(pairs)} pairs{unlooked}")
+    return Check("pairs file", True, f"{path}: {len(pairs)} {_pairs_word(len(pairs))}{unlooked}")
 
 
 _PAIRS_FIX = "Fix the file (or [pairs] file) as the message says; until then no pairing changes."
@@ -178,8 +181,54 @@ async def _pairs_people(graph: Any, settings: Settings) -> Check:
     skipped = (f"; each run skips {'line' if len(disabled) == 1 else 'lines'} "
                f"{', '.join(map(str, disabled))}, naming a disabled account (a leaver: "
                "remove the line)" if disabled else "")
-    return Check("pairs file", True, f"{path}: {len(read.pairs)} pairs, every address a user "
-                 f"in the directory{skipped}")
+    return Check("pairs file", True, f"{path}: {len(read.pairs)} {_pairs_word(len(read.pairs))}"
+                 f", every address a user in the directory{skipped}")
+
+
+async def _pairs_plan(graph: Any, settings: Settings, read: Check, now: datetime) -> Check:
+    """The file as the next sync would take it, beside the directory and what is scheduled
+    (as `onetoone pairs` shows it): a line closing a management loop with the directory,
+    or a file that would end more pairs at once than [pairs] max_ends allows, is refused by
+    every run, though each line on its own is good. ``read``: the file's check so far."""
+    from service.app import store_or_blank
+    from service.jobs.context import JobContext
+    from service.jobs.pairs import gather
+    from service.store.db import current_revision, head_revision, make_engine
+    from service.store.repo import Store
+
+    with store_or_blank(settings) as blank:
+        # The database as it is: opened without the upgrade (or the change of mode) a run
+        # makes; one the first run has still to upgrade is judged after that run.
+        engine = None if blank is not None else make_engine(settings.database.url)
+        try:
+            store = blank
+            if engine is not None:
+                if current_revision(engine) != head_revision():
+                    return read
+                store = Store(engine)
+            assert store is not None
+            plan = await gather(JobContext(settings=settings, store=store, graph=graph), now)
+        except PairsFileError as exc:
+            return Check("pairs file", False, str(exc), _PAIRS_FIX)
+        except ServiceError as exc:
+            return replace(read, detail=f"{read.detail}; what a run would change was not "
+                           f"worked out ({exc})")
+        finally:
+            if engine is not None:
+                engine.dispose()
+    if plan.refused:
+        return Check("pairs file", False, plan.refused,
+                     "Fix the file if it is cut short or wrong; if these ends are real, run "
+                     "`onetoone schedule --allow-ends N` once (see the message).")
+    # (A mover's new pair starts as their old one ends.)
+    starts = sum(1 for a in plan.actions if a.kind in ("join", "move"))
+    return replace(read, detail=f"{read.detail}; the next sync would start {starts} "
+                   f"{_pairs_word(starts)} and end {len(ending(plan.actions))} (`onetoone "
+                   "pairs` lists them)")
+
+
+def _pairs_word(n: int) -> str:
+    return "pair" if n == 1 else "pairs"
 
 
 def _templates(folder: Path) -> Check:

@@ -19,7 +19,9 @@ from service.domain.pairing import PairAction
 # What ends a live pairing: a leaver's, one no longer paired, and a mover's old one.
 ENDING = frozenset({"leave", "unpaired", "move"})
 # ``max_ends = "auto"``: a fifth of the live pairs, but never fewer than FLOOR (a small
-# organisation's leavers of a busy week never trip it).
+# organisation's leavers of a busy week never trip it), nor more than half of them: a pilot
+# of a dozen pairs whose file was cut to its first lines would otherwise lose nearly all of
+# them under the floor alone. (One pair alone may always end.)
 SHARE = 5
 FLOOR = 10
 # Pairs named in a refusal (the rest are counted).
@@ -37,7 +39,7 @@ def end_limit(live: int, max_ends: int | None) -> int | None:
     if max_ends == 0:
         return None
     if max_ends is None:
-        return max(FLOOR, live // SHARE)
+        return min(max(FLOOR, live // SHARE), max(1, live // 2))
     return max_ends
 
 
@@ -55,8 +57,8 @@ def refusal(actions: Sequence[PairAction], live: int, max_ends: int | None, allo
     shown = "; ".join(sorted(a.reason for a in ends)[:NAMED])
     if len(ends) > NAMED:
         shown += f"; and {len(ends) - NAMED} more"
-    rule = (f"{most}: a fifth of the pairs, at least {FLOOR}" if max_ends is None
-            else str(most))
+    rule = (f"{most}: a fifth of the pairs, at least {FLOOR} and at most half"
+            if max_ends is None else str(most))
     given = f" (--allow-ends {allowed} allows fewer)" if allowed else ""
     return (
         f"{where}: this sync would end {len(ends)} of the {live} pairs now scheduled, more "

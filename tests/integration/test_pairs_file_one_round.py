@@ -115,15 +115,47 @@ def test_doctor_checks_the_addresses_of_the_pairs_file(pairs: Path) -> None:
 
     pairs.write_text(f"manager,report\n{MIA},{ROB}\n", encoding="utf-8")
     line = next(x for x in _run("doctor").output.splitlines() if "pairs file:" in x)
-    assert line == f"✓ pairs file: {pairs}: 1 pairs, every address a user in the directory"
+    assert line == (f"✓ pairs file: {pairs}: 1 pair, every address a user in the directory; "
+                    "the next sync would start 1 pair and end 0 (`onetoone pairs` lists "
+                    "them)"), line
 
     # A leaver's line is no problem of the file (each run skips it), but it is said.
     pairs.write_text(f"manager,report\n{MIA},{ROB}\n{MIA},lee@contoso.example\n",
                      encoding="utf-8")
     line = next(x for x in _run("doctor").output.splitlines() if "pairs file:" in x)
-    assert line == (f"✓ pairs file: {pairs}: 2 pairs, every address a user in the directory; "
-                    "each run skips line 3, naming a disabled account (a leaver: remove the "
-                    "line)"), line
+    assert line.startswith(f"✓ pairs file: {pairs}: 2 pairs, every address a user in the "
+                           "directory; each run skips line 3, naming a disabled account (a "
+                           "leaver: remove the line); the next sync would start 1 pair"), line
+
+
+def test_doctor_refuses_a_file_that_closes_a_loop_with_the_directory(
+        pairs: Path) -> None:
+    """With both sources, a line on which Zed manages his own manager is good on its own,
+    but every run refuses it: doctor says so, as a run would, not ✓."""
+    config = pairs.parent / "onetoone.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'source = "file"', 'source = "both"'), encoding="utf-8")
+    pairs.write_text(f"manager,report\n{ZED},{MAX}\n", encoding="utf-8")
+    result = _run("doctor")
+    line = next(x for x in result.output.splitlines() if "pairs file:" in x)
+    assert line.startswith(f"✗ pairs file: {pairs}:2: management cycle"), line
+    assert result.exit_code == 1
+    ran = _said(_run("tick", "--now", NOW))
+    assert f"{pairs}:2: management cycle" in ran, ran
+
+
+def test_doctor_refuses_a_file_that_would_end_most_pairs_at_once(pairs: Path) -> None:
+    """Four pairs scheduled, then the file cut to its first pair: every run refuses the
+    sync ([pairs] max_ends: at most half of four), and doctor says so before one runs."""
+    pairs.write_text(f"manager,report\n{MIA},{ROB}\n{MIA},{MAX}\n{MAX},{ZED}\n"
+                     f"ceo@contoso.example,{MIA}\n", encoding="utf-8")
+    assert _run("schedule", "--now", NOW).exit_code == 0
+    pairs.write_text(f"manager,report\n{MIA},{ROB}\n", encoding="utf-8")
+    result = _run("doctor")
+    said = _said(result)
+    assert f"✗ pairs file: {pairs}: this sync would end 3 of the 4 pairs now scheduled" in said
+    assert "onetoone schedule --allow-ends N" in said and result.exit_code == 1
+    assert "would end 3 of the 4" in _said(_run("tick", "--now", NOW))
 
 
 def test_doctor_says_when_the_addresses_could_not_be_checked(
@@ -136,7 +168,7 @@ def test_doctor_says_when_the_addresses_could_not_be_checked(
     monkeypatch.setattr("service.app.load_sandbox", lambda _settings, _now: tenant)
     settings = load_config(None)  # (the onetoone.toml in the working folder)
     check = next(c for c in asyncio.run(run_checks(settings)) if c.name == "pairs file")
-    assert check.detail.startswith(f"{pairs}: 1 pairs; its addresses were not checked "
+    assert check.detail.startswith(f"{pairs}: 1 pair; its addresses were not checked "
                                    "against the directory (the look-up failed: "), check
 
 
@@ -146,7 +178,8 @@ def test_doctor_passes_a_file_that_lists_no_pairs_on_purpose(pairs: Path) -> Non
     pairs.write_text("manager,report\n# no pairs\n", encoding="utf-8")
     output = _run("doctor").output
     line = next(x for x in output.splitlines() if "pairs file:" in x)
-    assert line == f"✓ pairs file: {pairs}: 0 pairs", line
+    assert line == (f"✓ pairs file: {pairs}: 0 pairs; the next sync would start 0 pairs and "
+                    "end 0 (`onetoone pairs` lists them)"), line
     assert "✓ sign-in" in output, output
 
 
