@@ -47,6 +47,8 @@ def open_store(settings: Settings, *, create: bool = True) -> Store:
     empty table would hide a wrong folder or config."""
     if not create:
         refuse_missing(settings)
+    elif (there := database_beside_config(settings)) is not None:
+        raise StoreError(_elsewhere(settings, there))
     engine = shared_engine(settings.database.url)
     if engine.url.get_backend_name() == "sqlite":
         upgrade(engine)
@@ -119,11 +121,37 @@ def refuse_missing(settings: Settings) -> None:
     that is): a command that reads what runs stored, or copies it, must not create it empty.
     (A folder not there is said as such when the file is opened: `sqlite_folder_problem`.)"""
     path = sqlite_path(settings.database.url)
+    if path is not None and (there := database_beside_config(settings)) is not None:
+        raise StoreError(_elsewhere(settings, there))
     if path is not None and _not_created(path):
         raise StoreError(
             f"No database at {path.absolute()}: nothing has been scheduled with it yet. Run "
             "`onetoone schedule` (or `tick`) to start one, or point --config or [database] "
             "url (ONETOONE_DATABASE_URL) at the database in use.")
+
+
+def database_beside_config(settings: Settings) -> Path | None:
+    """The SQLite file beside the config file in use, when the database is the default one
+    (a path relative to the working folder, see config/load.py), which is not in this
+    folder while that one is: a command run with --config from another folder would start a
+    second, empty database, the notes and mail of the first left behind in it."""
+    if settings.source == "defaults" or settings.origin("database.url") != "default":
+        return None
+    path = sqlite_path(settings.database.url)
+    if path is None or path.is_absolute() or path.exists():
+        return None
+    there = Path(settings.source).resolve().parent / path
+    return there if there.is_file() and there != path.resolve() else None
+
+
+def _elsewhere(settings: Settings, there: Path) -> str:
+    path = sqlite_path(settings.database.url)
+    return (f"No database at {path.absolute() if path else settings.database.url}, but there "
+            f"is one beside the config file {settings.source}: {there}. The default [database] "
+            "url is relative to the working folder, not to the config file. Run the command "
+            f"from {there.parent}, or set [database] url = \"sqlite:///{there.name}\" in "
+            f"{settings.source} (a path written in the file is relative to the file's "
+            "folder); a new database here would start again without its notes and mail.")
 
 
 def _not_created(path: Path | None) -> bool:
@@ -136,6 +164,8 @@ def store_or_blank(settings: Settings) -> Iterator[Store | None]:
     """None (open the store as usual), or, when its SQLite file is not there yet, an empty
     store in a temporary folder: a command that changes nothing (`pairs`, `schedule
     --dry-run`) shows what the first run would do without leaving a database behind."""
+    if (there := database_beside_config(settings)) is not None:
+        raise StoreError(_elsewhere(settings, there))
     if not _not_created(sqlite_path(settings.database.url)):
         yield None
         return

@@ -263,6 +263,7 @@ def _templates(folder: Path) -> Check:
 
 
 def _database(settings: Settings) -> Check:
+    from service.app import database_beside_config
     from service.store.db import (
         connect_hint,
         current_revision,
@@ -276,6 +277,13 @@ def _database(settings: Settings) -> Check:
 
     url = settings.database.url
     path = sqlite_path(url)
+    if (there := database_beside_config(settings)) is not None:
+        return Check("database", False, f"{path.absolute() if path else url} does not exist, "
+                     f"but {there} does, beside the config file: a run from this folder would "
+                     "start a second, empty database (the default [database] url is relative "
+                     "to the working folder)",
+                     f"Run from {there.parent}, or set [database] url = "
+                     f"\"sqlite:///{there.name}\" in {settings.source}.")
     if path is not None and not path.exists():
         # Not created here: a check changes nothing (a typo'd path would leave a stray file).
         if problem := sqlite_folder_problem(url):

@@ -198,3 +198,37 @@ def test_init_into_a_folder_says_it_is_a_folder_without_force(runner: CliRunner)
     Path("conf").mkdir()
     out = refused(runner, "init", "--path", "conf")
     assert "it is a folder. Give --path a file name." in out and "--force" not in out
+
+
+def test_a_config_file_from_another_folder_never_starts_a_second_database(
+        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default [database] url is relative to the working folder (config/load.py). Run
+    with --config from another folder, a command took the database as not there yet: a
+    run would have started a second, empty one (its notes, actions and mail left in the
+    first), `status` said nothing was scheduled, and doctor passed. Each names the one beside
+    the config file and what to do, and creates nothing."""
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    home.mkdir()
+    elsewhere.mkdir()
+    config = home / "onetoone.toml"
+    config.write_text('[microsoft]\nsandbox_state = "sandbox.json"\n', encoding="utf-8")
+    monkeypatch.chdir(home)
+    first = runner.invoke(cli, ["--config", str(config), "schedule", "--now", NOW],
+                          catch_exceptions=False)
+    assert first.exit_code == 0 and (home / "onetoone.db").is_file(), first.output
+    monkeypatch.chdir(elsewhere)
+    for args in (["status"], ["tick", "--now", NOW], ["schedule", "--dry-run", "--now", NOW],
+                 ["pairs", "--now", NOW]):
+        said = " ".join(refused(runner, "--config", str(config), *args).split())
+        assert (f"No database at {elsewhere / 'onetoone.db'}, but there is one beside the "
+                f"config file {config}: {home / 'onetoone.db'}.") in said, (args, said)
+        assert f'set [database] url = "sqlite:///onetoone.db" in {config}' in said, said
+    doctor = runner.invoke(cli, ["--config", str(config), "doctor"], catch_exceptions=False)
+    said = " ".join(doctor.output.split())
+    assert doctor.exit_code == 1 and (
+        f"✗ database: {elsewhere / 'onetoone.db'} does not exist, but "
+        f"{home / 'onetoone.db'} does, beside the config file") in said, said
+    assert list(elsewhere.iterdir()) == []
+    # Run from the config file's folder, all is as before.
+    monkeypatch.chdir(home)
+    assert runner.invoke(cli, ["--config", str(config), "status"]).exit_code == 0
