@@ -95,7 +95,11 @@ def status(obj: Ctx, now_text: str | None) -> None:
                                                     (len(rebooked), "rebooked")) if n]
         # A series booked at a compromise time stays flagged until it is moved (a new
         # series gets a new note): the schedule run said it once, this says it every time.
-        compromised = compromises(view.series.slot_note) if view.series else ()
+        # Of each series holding meetings to come: once extended, the coming months' are on
+        # the superseded one (a new starter's weekly series, say), whose note it is.
+        compromised = tuple(dict.fromkeys(
+            c for s in _holding(view.series, meeting_series.get(view.pairing.id, []), now)
+            for c in compromises(s.slot_note)))
         if any(c.code != HOURS_CHANGED for c in compromised):
             attention.append("compromise time")
         if any(c.code == HOURS_CHANGED for c in compromised):
@@ -178,6 +182,15 @@ def _holiday_zones(settings: Any, views: list[Any]) -> list[str]:
               "`onetoone doctor` does)" if cfg.groups else "")
     return [f"{o.words()}{unsure if o.code == cfg.default_code else ''}. {FIX}"
             for o in found]
+
+
+def _holding(live: Any, meeting: list[Any], now: datetime) -> list[Any]:
+    """The pair's series as stored (``live``) and those of ``meeting`` (the series whose
+    slots are meetings) with meetings still to come, each once."""
+    out = {s.id: s for s in meeting if s.range_end >= now.astimezone(_zone(s)).date()}
+    if live is not None:
+        out.setdefault(live.id, live)
+    return list(out.values())
 
 
 def _zone(series: Any) -> ZoneInfo:

@@ -173,3 +173,30 @@ _LATE_FIRST = re.compile(r"No time on or before (.+?) " + re.escape(_LATE_FIRST_
 def late_first_note(first_by: date) -> str:
     """After a cadence change: the new series starts later than it should have."""
     return f"No time on or before {first_by:%a %d %b %Y} {_LATE_FIRST_TAIL}"
+
+
+# A follow-on's own note (see jobs/schedule.py ``follow_on``), before what it carries.
+_FOLLOWS = re.compile(r"follows on from series \d+(?: \([^)]*\))?(?:; )?")
+
+
+# Notes of the booking, not of the time: which meetings clashed with what was in the
+# calendars then, a calendar unread, a first meeting later than due. A follow-on (other
+# meetings, booked later) does not carry them.
+_OF_THE_BOOKING = re.compile(
+    "|".join((_CLASH.pattern + r"; no time was free for all of them\.",
+              r"Free/busy was unavailable, so calendars were not checked; the time still "
+              r"avoids both people's other 1-2-1s\.",
+              r"The (?:manager|report)'s free/busy was unavailable, so only the other "
+              r"calendar was checked\.",
+              _LATE_FIRST.pattern)))
+
+
+def carried_note(note: str) -> str:
+    """What a follow-on series (the same time, booked on) keeps of the note of the series it
+    follows: the compromises of the time itself (outside the window, or someone's working
+    hours), so that they stay flagged once the older series ends, and are not taken for a
+    time that broke the rules afresh; "" when the time kept every rule."""
+    rest = _FOLLOWS.sub("", note, count=1) if _FOLLOWS.match(note) else note
+    rest = "; ".join(p for p in (part.strip() for part in _OF_THE_BOOKING.sub(
+        "", rest).split("; ")) if p)
+    return rest if compromises(rest) else ""

@@ -31,6 +31,7 @@ from service.domain.records import PairingRecord, PairingView, SeriesRecord
 from service.domain.retime import PATTERN_COLUMNS, RETIMED, is_cut
 from service.domain.series import NO_END, outlook_range_end, slot_of
 from service.domain.series import occurrences as series_occurrences
+from service.domain.slot_text import carried_note
 from service.domain.stale import stale_reason
 from service.domain.status import NOT_BOOKED, PairingStatus, SeriesStatus
 from service.errors import ServiceError
@@ -399,10 +400,12 @@ def follow_on(old: SeriesRecord, now: datetime, months_ahead: int, extend_months
     # lie past the new end (Graph refuses such a range); then it runs as long as a new one.
     range_end = max(extended_end(today, months_ahead, extend_months),
                     series_end_date(first_date, months_ahead, extend_months))
+    carried = carried_note(old.slot_note.removeprefix(KEPT))
     series = replace(old, id=0, event_id=None, ical_uid=None, status=SeriesStatus.CREATING,
                      first_date=first_date, range_end=range_end,
-                     slot_note=f"follows on from series {old.id}", created_at=now,
-                     updated_at=now, checked_at=None, ended_at=None)
+                     slot_note="; ".join(filter(None, (f"follows on from series {old.id}",
+                                                       carried))),
+                     created_at=now, updated_at=now, checked_at=None, ended_at=None)
     if kind is not None and kind != CadenceKind(old.cadence):
         series = replace(series, cadence=str(kind), week_index=week_index_of(first_date)
                          if kind is CadenceKind.MONTHLY else None)

@@ -188,3 +188,48 @@ def test_status_keeps_flagging_a_compromise_time(db_url, settings_for,
     assert "compromise time" in out
     assert ("Sam Sydney & Lou London <lou@contoso.example>: booked at a compromise time: "
             "outside working hours: the working hours don't overlap") in out
+
+
+def test_a_new_starters_compromise_time_stays_flagged_on_both_series(
+        db_url, settings_for, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new starter's weekly series ends when their weeks do, its monthly follow-on booked
+    on the same time at once. `status` read the note of the follow-on (the pair's series as
+    stored), so the weekly one's compromise, which holds the meetings for months, went
+    unflagged; and the follow-on, which keeps that time, carries its compromise (not the
+    booking's own notes), so it stays flagged once the weekly series is over."""
+    from click.testing import CliRunner
+
+    from service.cli import cli
+    from service.store.db import make_engine
+    from service.store.repo import Store
+
+    t = SandboxTenant(seed="fallback-new-starter", now=lambda: NOW)
+    sam = t.add_user("Sam Sydney", "sam@contoso.example",
+                     time_zone="AUS Eastern Standard Time", hire_date=LONG_AGO)
+    t.add_user("Lou London", "lou@contoso.example", manager=sam,
+               hire_date=NOW.date() - timedelta(days=10))
+    result = _tick(settings_for(db_url), t)
+    assert result.schedule.created == ["Sam Sydney & Lou London"], result.schedule
+    series = sorted(Store(make_engine(db_url)).pairing_series(
+        Store(make_engine(db_url)).views()[0].pairing.id), key=lambda s: s.id)
+    assert [s.cadence for s in series] == ["weekly", "monthly"], series
+    weekly, monthly = series
+    assert monthly.slot_note.startswith(f"follows on from series {weekly.id}; ")
+    assert "don't overlap" in monthly.slot_note
+    cli_env(monkeypatch, None, 250)
+    monkeypatch.setenv("ONETOONE_DATABASE_URL", db_url)
+    for at in (NOW, datetime.combine(weekly.range_end + timedelta(days=1), time(9),
+                                     tzinfo=UTC)):
+        shown = CliRunner().invoke(cli, ["status", "--now", at.isoformat()],
+                                   catch_exceptions=False)
+        out = " ".join(shown.output.split())
+        assert ("Sam Sydney & Lou London <lou@contoso.example>: booked at a compromise time: "
+                "outside working hours: the working hours don't overlap") in out, (at, out)
+        assert out.count("the working hours don't overlap") == 1, out
+    # A compromise the follow-on does not carry (one of the booking's, or a follow-on booked
+    # before it carried any) is still said while the weekly series holds the meetings.
+    Store(make_engine(db_url)).update_series(monthly.id, NOW,
+                                             slot_note=f"follows on from series {weekly.id}")
+    out = " ".join(CliRunner().invoke(cli, ["status", "--now", NOW.isoformat()],
+                                      catch_exceptions=False).output.split())
+    assert "booked at a compromise time: outside working hours" in out, out

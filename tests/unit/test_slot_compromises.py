@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from service.domain.model import Cadence, CadenceKind, Slot, WorkingHours
 from service.domain.policy import SlotPolicy
-from service.domain.slot_text import compromises
+from service.domain.slot_text import carried_note, compromises, late_first_note
 from service.domain.slots import choose_slot
 from service.errors import ServiceError
 
@@ -102,3 +102,32 @@ def test_a_time_that_keeps_every_rule_has_no_compromise() -> None:
 def test_any_stored_note_reads_without_error(note: str) -> None:
     for found in compromises(note):
         assert found.code in ("outside_window", "outside_working_hours", "busy")
+
+
+def test_a_follow_on_carries_the_compromises_of_its_time_not_of_its_booking() -> None:
+    """A follow-on series keeps the time of the series it follows: a time outside the window
+    or someone's working hours stays flagged on it (the older series ends, and with it its
+    note), and is not taken for a time that broke the rules afresh (see jobs/hours_told.py).
+    What the booking met (meetings that clashed then, an unread calendar, a late first
+    meeting) is not the follow-on's."""
+    window = "; ".join(pick(taken=mondays("09:30", "10:30")).notes)
+    apart = "; ".join(pick(manager_hours=hours("Australia/Sydney"), policy=SlotPolicy()).notes)
+    tz = ZoneInfo(LONDON)
+    busy = "; ".join(pick(manager_busy=[
+        (datetime.combine(date(2026, 10, 5) + timedelta(days=i), time(0), tzinfo=tz),
+         datetime.combine(date(2026, 10, 6) + timedelta(days=i), time(0), tzinfo=tz))
+        for i in range(70)], policy=SlotPolicy()).notes)
+    unread = ("Free/busy was unavailable, so calendars were not checked; the time still "
+              "avoids both people's other 1-2-1s.")
+    late = late_first_note(date(2027, 1, 4))
+    for note, codes in ((window, ["outside_window"]), (apart, ["outside_working_hours"]),
+                        (busy, []), (unread, []), (late, []),
+                        (f"{apart}; {busy}", ["outside_working_hours"]),
+                        (f"{window}; {late}; {unread}", ["outside_window"])):
+        for older in (note, f"follows on from series 7; {note}"):
+            carried = carried_note(older)
+            assert [c.code for c in compromises(carried)] == codes, (older, carried)
+            assert (carried == "") == (codes == []), carried
+            assert "follows on" not in carried and "clash with something" not in carried
+    # The words said of a carried compromise are those said of the time when booked.
+    assert compromises(carried_note(window)) == compromises(window)
