@@ -133,7 +133,7 @@ REAL_NOW_SLACK = timedelta(minutes=15)
 def _span(off: timedelta) -> str:
     hours = abs(off).total_seconds() / 3600
     when = f"{hours / 24:.0f} days" if hours >= 48 else f"{hours:.1f} hours"
-    return f"{when} {'ahead' if off > timedelta(0) else 'behind'}"
+    return f"{when} {'ahead of' if off > timedelta(0) else 'behind'}"
 
 
 def _run_tick(obj: Ctx, now_text: str | None, dry_run: bool, label: str,
@@ -150,7 +150,7 @@ def _run_tick(obj: Ctx, now_text: str | None, dry_run: bool, label: str,
             # one ends and re-books series (the next real run undoes it), a future one reads
             # meetings not held yet as held without notes.
             raise ServiceError(
-                f"--now {now_text} is {_span(off)} from the clock, and [microsoft] points at a "
+                f"--now {now_text} is {_span(off)} the clock, and [microsoft] points at a "
                 "real tenant: a run as of that instant would book, cancel and mail real "
                 "people. Use --dry-run to see what it would do, or drop --now.")
 
@@ -166,13 +166,15 @@ def _run_tick(obj: Ctx, now_text: str | None, dry_run: bool, label: str,
 
 
 @click.command("schedule")
-@click.option("--dry-run", is_flag=True, help="Show what would be created; change nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Show what the pairs sync and the series would do; change nothing.")
 @click.option("--now", "now_text", help=NOW_HELP)
 @click.option("--allow-ends", type=click.IntRange(min=0), default=0, metavar="N",
               help=ALLOW_ENDS_HELP)
 @click.pass_obj
 def schedule_cmd(obj: Ctx, dry_run: bool, now_text: str | None, allow_ends: int) -> None:
-    """Sync pairs and create, extend or end series as needed."""
+    """Sync pairs and create, adopt, extend or end series; then, unless --dry-run, the rest of
+    a tick (agendas, notes read back, mail), as `onetoone tick` does."""
     result = _run_tick(obj, now_text, dry_run, "Scheduling", allow_ends)
     if result.pairs.refused:  # (a dry run's: a real run fails its pairs step, and says so)
         err_console.print(labelled("warning:", "yellow", result.pairs.refused))
@@ -184,7 +186,8 @@ def schedule_cmd(obj: Ctx, dry_run: bool, now_text: str | None, allow_ends: int)
 
 @click.command("tick")
 @click.option("--now", "now_text", help=NOW_HELP)
-@click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Show what the pairs sync and the series would "
+              "do (not agendas, notes or mail); change nothing.")
 @click.option("--allow-ends", type=click.IntRange(min=0), default=0, metavar="N",
               help=ALLOW_ENDS_HELP)
 @click.pass_obj
@@ -192,8 +195,10 @@ def tick_cmd(obj: Ctx, now_text: str | None, dry_run: bool, allow_ends: int) -> 
     """Run every due job once, as of an instant (replays, dry runs, cron)."""
     result = _run_tick(obj, now_text, dry_run, "Running due jobs", allow_ends)
     counts = result.pairs.counts()
+    # (A pairs step that failed changed nothing: said so, not "none", its error below.)
+    synced = not any(step.startswith("pairs: ") for step in result.failed_steps)
     console.print("pairs: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-                               or "none"))
+                               or ("none" if synced else "not synced (failed: see below)")))
     for line in result.pairs.warnings:
         err_console.print(labelled("warning:", "yellow", line))
     print_schedule(result.schedule, dry_run)

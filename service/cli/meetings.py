@@ -219,6 +219,11 @@ def notes_add(obj: Ctx, pair: str, private: bool, on: datetime | None) -> None:
         past = [o for o in store.pairing_occurrences(view.pairing.id)
                 if o.start.astimezone(zone_of(o)).date() == on.date()
                 and o.status != OccurrenceStatus.CANCELLED]
+        if not past and on.date() > now.astimezone(zone).date():
+            # (A meeting to come may not be stored yet: `status` works it out of the series.)
+            raise ServiceError(f"{on:%Y-%m-%d} is still to come: notes are added to a meeting "
+                               "held. Type them into the meeting in Outlook during it, or "
+                               "add them here after it.")
         if not past:
             raise ServiceError(f"No meeting of {name_of(view.manager)} & "
                                f"{name_of(view.report)} on {on:%Y-%m-%d}. `onetoone status` "

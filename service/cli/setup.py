@@ -138,8 +138,9 @@ def doctor(obj: Ctx) -> None:
 def demo(obj: Ctx, out: str, now_text: str | None, force: bool) -> None:
     """Schedule a sandbox organisation and show what everyone would see. No account needed.
 
-    Run again into the same folder, it goes on from where it was; a folder it did not
-    create (nor found empty) is written into only with --force."""
+    Run again into the same folder, it walks the same weeks again over what it stored
+    (nothing is booked twice; delete the folder to start afresh); a folder it did not create
+    (nor found empty) is written into only with --force."""
     from service.cli.outfiles import check_folder, kept_files, mark
     from service.demo import run_demo
     from service.logs import configure

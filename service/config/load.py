@@ -310,6 +310,13 @@ def _find_line(text: str, section: str | None, name: str) -> int | None:
 
 def _unknown_section(section: str, table: Any, shown: str, text: str) -> str:
     if not isinstance(table, dict):
+        secret = next((k for k in KEYS if k.key == section and k.env_only), None)
+        if secret is not None:
+            return (
+                f"{_where(shown, text, None, section)}: {section} must not be in the config "
+                f"file (a file gets copied, committed and backed up). Delete the line and set "
+                f"the environment variable {secret.env} instead; if this file was ever shared, "
+                "rotate the secret.")
         owners = [k for k in KEYS if k.key == section and not k.env_only]
         if owners:
             k = owners[0]

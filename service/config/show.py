@@ -81,7 +81,7 @@ _EXAMPLE_HEADER = f"""\
 # The client secret is read ONLY from {ENV_SECRET}.
 # Relative paths in this file are relative to this file's folder.
 #
-# Generated from KEYS in service/config.py (`onetoone init` writes the same text).
+# Generated from KEYS in service/config/keys.py (`onetoone init` writes the same text).
 
 """
 

@@ -222,8 +222,9 @@ def make_engine(url: str, *, named: str = "[database] url or ONETOONE_DATABASE_U
         ) from exc
     except (SQLAlchemyError, ImportError) as exc:
         raise StoreError(
-            f"Cannot use {named} ({_redact(url)}): {exc}. For "
-            "PostgreSQL install the driver with `pip install 'onetoone[postgres]'`."
+            f"Cannot use {named} ({_redact(url)}): {exc}. For PostgreSQL install the driver "
+            "in onetoone's environment: `pip install \".[postgres]\"` in a checkout of "
+            "onetoone, or `pip install 'psycopg[binary]>=3.1,<4'`."
         ) from exc
 
 

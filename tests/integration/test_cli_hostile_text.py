@@ -203,3 +203,12 @@ def test_failed_mail_in_the_mail_table_and_status_shows_subject_and_error_as_wri
     line = next(line for line in shown.splitlines() if line.startswith("mail #"))
     assert line.startswith(f"mail #1 failed: summary for {SHOWN[ROB]} (1:summary) — "
                            "ErrorSendAsDenied: [31m[red]denied[/red] :boom:"), line
+
+
+def test_notes_for_a_meeting_still_to_come_say_so(run) -> None:
+    """A date after today is not "no meeting" (`status` may list one on it, worked out of
+    the series before it is stored): notes are added to a meeting held."""
+    said = run("notes", "add", ROB, "--date", "2030-01-07", input="x\n", exit_code=1)
+    assert "2030-01-07 is still to come: notes are added to a meeting held." in " ".join(
+        said.split()), said
+    assert "No meeting of" not in said

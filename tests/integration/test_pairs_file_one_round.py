@@ -142,6 +142,7 @@ def test_doctor_refuses_a_file_that_closes_a_loop_with_the_directory(
     assert result.exit_code == 1
     ran = _said(_run("tick", "--now", NOW))
     assert f"{pairs}:2: management cycle" in ran, ran
+    assert "pairs: not synced (failed: see below)" in ran and "pairs: none" not in ran, ran
 
 
 def test_doctor_refuses_a_file_that_would_end_most_pairs_at_once(pairs: Path) -> None:

@@ -173,6 +173,14 @@ ERROR_CASES = [
         id="client-secret-in-file",
     ),
     pytest.param(
+        'client_secret = "hunter2-do-not-echo"\n[microsoft]\n',
+        {},
+        ["config.toml:1:", "client_secret must not be in the config file",
+         "ONETOONE_MICROSOFT_CLIENT_SECRET", "rotate the secret"],
+        ["hunter2-do-not-echo", "not a known key"],
+        id="client-secret-in-file-outside-a-section",
+    ),
+    pytest.param(
         f'[microsoft]\ntenant_id = "{TENANT}"\n',
         SECRET_ENV,
         ["[microsoft] client_id is not set", "tenant_id", "Application (client) ID"],
