@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import json
 import os
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from service.config.keys import DEPLOYED_FILE
-from service.domain.mass_end import ending
+from service.doctor.check import Check
+from service.doctor.pairs import pairs_file, pairs_people, pairs_plan
 from service.domain.status import PairingStatus
 from service.errors import PairsFileError, ServiceError
 
@@ -24,16 +24,6 @@ REQUIRED_ROLES = {
     "MailboxSettings.Read": "read time zones and working hours",
     "Mail.Send": "send summaries from the manager's mailbox",
 }
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-    # Said with its fix, but no failure: runs work, maybe not as the admin means them to.
-    warn: bool = False
 
 
 def token_roles(token: str) -> set[str] | None:
@@ -63,8 +53,35 @@ def _config(settings: Settings, deployed: str) -> Check:
                  "./onetoone.toml)")
 
 
+def _password_exposed(settings: Settings) -> Check | None:
+    """A database password written in the config file while other users of the machine can
+    read the file ([database] url's help asks for ONETOONE_DATABASE_URL instead; `init`
+    writes the file with the usual mode, as it holds no secret)."""
+    origin = settings.origin("database.url")
+    if settings.source == "defaults" or origin == "default" or origin.startswith("env "):
+        return None
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        password = make_url(settings.database.url).password
+        mode = os.stat(settings.source).st_mode
+    except (ArgumentError, OSError):
+        return None
+    if not password or not mode & 0o044:
+        return None
+    return Check("config file", False,
+                 f"{settings.source} holds the database password in [database] url and can be "
+                 f"read by other users of this machine (mode {mode & 0o777:04o})",
+                 f"Move the URL to the environment variable ONETOONE_DATABASE_URL (the "
+                 f"service's environment file, readable by its user only), or run `chmod 600 "
+                 f"{settings.source}`.")
+
+
 async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> list[Check]:
     checks = [_config(settings, deployed)]
+    if exposed_secret := _password_exposed(settings):
+        checks.append(exposed_secret)
     database = _database(settings)
     checks.append(database)
     # Only a file known to be onetoone's is one to make private: another program's (or one
@@ -74,7 +91,7 @@ async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> li
     pairs_at = None
     if settings.pairs.source in ("file", "both") and settings.pairs.file is not None:
         pairs_at = len(checks)  # its addresses are checked once Graph can be reached
-        checks.append(_pairs_file(str(settings.pairs.file)))
+        checks.append(pairs_file(str(settings.pairs.file)))
     if settings.agenda.templates is not None:
         checks.append(_templates(settings.agenda.templates))
     from service.app import graph_for, load_sandbox
@@ -111,9 +128,9 @@ async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> li
                     "consent.",
                 ))
         if pairs_at is not None:
-            checks[pairs_at] = await _pairs_people(graph, settings)
+            checks[pairs_at] = await pairs_people(graph, settings)
             if checks[pairs_at].ok and database.ok:
-                checks[pairs_at] = await _pairs_plan(graph, settings, checks[pairs_at], now)
+                checks[pairs_at] = await pairs_plan(graph, settings, checks[pairs_at], now)
         checks.extend(await _probes(graph, settings))
         checks.extend(await group_probes(graph, settings))
         if holidays := await _holiday_zones(graph, settings):
@@ -121,114 +138,6 @@ async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> li
     finally:
         await graph.aclose()
     return checks
-
-
-def _pairs_file(path: str, unchecked: str = "sign-in failed, see below") -> Check:
-    """The pairs file reads and parses; its addresses are not looked up (``unchecked``
-    says why): `_pairs_people` does that once Graph can be reached."""
-    from service.domain.pairs_csv import NO_PAIRS, parse_pairs_csv, says_no_pairs
-    from service.store.files import read_pairs_file
-
-    try:
-        text = read_pairs_file(path)
-        pairs = parse_pairs_csv(text, path)
-    except PairsFileError as exc:
-        return Check("pairs file", False, str(exc), _PAIRS_FIX)
-    if not pairs and not says_no_pairs(text):
-        return Check("pairs file", False, f"{path}: lists no pairs (a run refuses it while "
-                     "pairs it listed are scheduled)", "Add one manager,report line per "
-                     f"pair; if it lists none on purpose, write the line `{NO_PAIRS}` in it.")
-    # (A file listing no pairs on purpose names nobody to look up.)
-    unlooked = (f"; its addresses were not checked against the directory ({unchecked})"
-                if pairs else "")
-    return Check("pairs file", True, f"{path}: {len(pairs)} {_pairs_word(len(pairs))}{unlooked}")
-
-
-_PAIRS_FIX = "Fix the file (or [pairs] file) as the message says; until then no pairing changes."
-
-
-async def _pairs_people(graph: Any, settings: Settings) -> Check:
-    """The pairs file as a sync judges it: parsed, and every address it names looked up in
-    the directory (batched), so that one doctor run tells all its problems; a file passed
-    here with an address nobody has would be refused by the first run. (None is looked up
-    when the file's lines already fill the refusal: `PairsFileRead.to_look_up`.)"""
-    from service.domain.pairs_csv import (
-        file_refusal,
-        people_problems,
-        read_pairs_csv,
-    )
-    from service.store.files import read_pairs_file
-
-    path = str(settings.pairs.file)
-    try:
-        read = read_pairs_csv(read_pairs_file(path), path)
-    except PairsFileError:
-        return _pairs_file(path)  # (it says why the file cannot be read)
-    addresses = read.to_look_up()
-    try:
-        users = await graph.find_users(sorted({email for _line, email in addresses}))
-    except ServiceError as exc:
-        return _pairs_file(path, f"the look-up failed: {exc}")
-    exclude = {e.lower() for e in settings.pairs.exclude}
-    problems = (read.problems + read.unlooked(path)
-                + people_problems(path, addresses, users, exclude))
-    if problems:
-        return Check("pairs file", False, str(file_refusal(problems, path)), _PAIRS_FIX)
-    if not read.pairs:
-        return _pairs_file(path)  # (a file listing no pairs: said there)
-    disabled = sorted({line for line, email in read.addresses if email not in exclude
-                       and users[email].email not in exclude and not users[email].enabled})
-    skipped = (f"; each run skips {'line' if len(disabled) == 1 else 'lines'} "
-               f"{', '.join(map(str, disabled))}, naming a disabled account (a leaver: "
-               "remove the line)" if disabled else "")
-    return Check("pairs file", True, f"{path}: {len(read.pairs)} {_pairs_word(len(read.pairs))}"
-                 f", every address a user in the directory{skipped}")
-
-
-async def _pairs_plan(graph: Any, settings: Settings, read: Check, now: datetime) -> Check:
-    """The file as the next sync would take it, beside the directory and what is scheduled
-    (as `onetoone pairs` shows it): a line closing a management loop with the directory,
-    or a file that would end more pairs at once than [pairs] max_ends allows, is refused by
-    every run, though each line on its own is good. ``read``: the file's check so far."""
-    from service.app import store_or_blank
-    from service.jobs.context import JobContext
-    from service.jobs.pairs import gather
-    from service.store.db import current_revision, head_revision, make_engine
-    from service.store.repo import Store
-
-    with store_or_blank(settings) as blank:
-        # The database as it is: opened without the upgrade (or the change of mode) a run
-        # makes; one the first run has still to upgrade is judged after that run.
-        engine = None if blank is not None else make_engine(settings.database.url)
-        try:
-            store = blank
-            if engine is not None:
-                if current_revision(engine) != head_revision():
-                    return read
-                store = Store(engine)
-            assert store is not None
-            plan = await gather(JobContext(settings=settings, store=store, graph=graph), now)
-        except PairsFileError as exc:
-            return Check("pairs file", False, str(exc), _PAIRS_FIX)
-        except ServiceError as exc:
-            return replace(read, detail=f"{read.detail}; what a run would change was not "
-                           f"worked out ({exc})")
-        finally:
-            if engine is not None:
-                engine.dispose()
-    if plan.refused:
-        return Check("pairs file", False, plan.refused,
-                     "Fix the file if it is cut short or wrong; if these ends are real, run "
-                     "`onetoone schedule --allow-ends N` once (see the message).")
-    # (A mover's new pair starts as their old one ends.)
-    starts = sum(1 for a in plan.actions if a.kind in ("join", "move"))
-    return replace(read, detail=f"{read.detail}; the next sync would start {starts} "
-                   f"{_pairs_word(starts)} and end {len(ending(plan.actions))} (`onetoone "
-                   "pairs` lists them)")
-
-
-def _pairs_word(n: int) -> str:
-    return "pair" if n == 1 else "pairs"
 
 
 def _templates(folder: Path) -> Check:
@@ -380,7 +289,7 @@ async def _probes(graph: Any, settings: Settings) -> list[Check]:
                 out.append(Check(name, True, "ok"))
             except ServiceError as exc:
                 out.append(Check(name, False, str(exc), "see the message"))
-    elif (cfg := settings.pairs).uses_file and cfg.file is not None and not _pairs_file(
+    elif (cfg := settings.pairs).uses_file and cfg.file is not None and not pairs_file(
             str(cfg.file)).ok:
         # A file refused for one line still lists its managers: asking for managers to be
         # set in Entra ID or listed in the file would send the admin after the wrong thing.
