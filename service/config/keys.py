@@ -202,8 +202,8 @@ KEYS: tuple[Key, ...] = (
         "Most pairs one sync may end (leavers, pairs no longer listed, a mover's old pair): a "
         "sync that would end more changes nothing and fails, as a bad pairs file does, until "
         "the source is fixed or `onetoone schedule --allow-ends N` allows that many once. "
-        "\"auto\": a fifth of the pairs, at least 10 and at most half; a whole number: that "
-        "many; 0: no limit."),
+        "\"auto\": a fifth of the pairs, at least 10, and of those no longer listed while both "
+        "people are still here, at most half; a whole number: that many; 0: no limit."),
     # [agenda]
     Key("agenda", "lead_working_days", "int", 2,
         "Working days before each 1-2-1 that its agenda is written into the invite.",

@@ -19,9 +19,10 @@ from service.domain.pairing import PairAction
 # What ends a live pairing: a leaver's, one no longer paired, and a mover's old one.
 ENDING = frozenset({"leave", "unpaired", "move"})
 # ``max_ends = "auto"``: a fifth of the live pairs, but never fewer than FLOOR (a small
-# organisation's leavers of a busy week never trip it), nor more than half of them: a pilot
-# of a dozen pairs whose file was cut to its first lines would otherwise lose nearly all of
-# them under the floor alone. (One pair alone may always end.)
+# organisation's leavers of a busy week never trip it); and of them, those the sources just
+# no longer list (``PairAction.unlisted``: both people still here), at most half the live
+# pairs: under the floor alone, a pilot of a dozen pairs whose file was cut to its first
+# lines would lose nearly all of them. (One such pair alone may always end.)
 SHARE = 5
 FLOOR = 10
 # Pairs named in a refusal (the rest are counted).
@@ -39,8 +40,14 @@ def end_limit(live: int, max_ends: int | None) -> int | None:
     if max_ends == 0:
         return None
     if max_ends is None:
-        return min(max(FLOOR, live // SHARE), max(1, live // 2))
+        return max(FLOOR, live // SHARE)
     return max_ends
+
+
+def unlisted_limit(live: int, max_ends: int | None) -> int | None:
+    """The most pairings one sync may end, of ``live`` ones, because the sources no longer
+    list them while both people are still here; None: no limit beyond ``end_limit``."""
+    return max(1, live // 2) if max_ends is None else None
 
 
 def refusal(actions: Sequence[PairAction], live: int, max_ends: int | None, allowed: int,
@@ -50,19 +57,27 @@ def refusal(actions: Sequence[PairAction], live: int, max_ends: int | None, allo
     names it."""
     ends = ending(actions)
     most = end_limit(live, max_ends)
-    if most is None or len(ends) <= max(most, allowed):
+    unlisted = unlisted_limit(live, max_ends)
+    if most is None or (len(ends) <= max(most, allowed) and (
+            unlisted is None or sum(a.unlisted for a in ends) <= max(unlisted, allowed))):
         return None
     # By what the reason says (the people's names): a reconcile orders pairs the sources no
     # longer list by directory id.
     shown = "; ".join(sorted(a.reason for a in ends)[:NAMED])
     if len(ends) > NAMED:
         shown += f"; and {len(ends) - NAMED} more"
-    rule = (f"{most}: a fifth of the pairs, at least {FLOOR} and at most half"
-            if max_ends is None else str(most))
     given = f" (--allow-ends {allowed} allows fewer)" if allowed else ""
+    if len(ends) > max(most, allowed):
+        rule = (f"{most}: a fifth of the pairs, at least {FLOOR}" if max_ends is None
+                else str(most))
+        said = f"more than [pairs] max_ends allows ({rule}){given}"
+    else:
+        said = (f"{sum(a.unlisted for a in ends)} of them because the sources no longer list "
+                f"them while both people are still here, more than [pairs] max_ends = "
+                f"\"auto\" allows ({unlisted}: half the pairs){given}")
     return (
-        f"{where}: this sync would end {len(ends)} of the {live} pairs now scheduled, more "
-        f"than [pairs] max_ends allows ({rule}){given}: {shown}. Nothing was changed. If "
+        f"{where}: this sync would end {len(ends)} of the {live} pairs now scheduled, "
+        f"{said}: {shown}. Nothing was changed. If "
         "the source is wrong (a truncated or partial export, the wrong group, a directory "
         "read that came back short), fix it and run again. If this is a real "
         f"reorganisation, allow these ends once with `onetoone schedule --allow-ends "

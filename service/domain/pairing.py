@@ -67,6 +67,10 @@ class PairAction:
     spec: PairSpec | None
     current: CurrentPairing | None
     reason: str
+    # The sources no longer list a pair whose two people are still here (a line gone from
+    # the file, someone out of the group scope): what a source cut short looks like, unlike
+    # a leaver or a mover the directory tells of (see domain/mass_end.py).
+    unlisted: bool = False
 
 
 def _from_file(spec: PairSpec) -> bool:
@@ -220,20 +224,23 @@ def reconcile(
                     kind: ActionKind = "unpaired"
                     why = (f"{name(cur.manager_id)} and {name(report_id)} are no longer "
                            f"paired in {_file_name(pairs_file)}")
+                    unlisted = True
                 elif absent(report_id):
                     kind, why = (("unpaired", out_of_scope(report_id))
                                  if report_id in still_here else
                                  ("leave", f"{name(report_id)} left or was disabled"))
+                    unlisted = report_id in still_here
                 elif cur.manager_id in still_here:
-                    kind, why = "unpaired", out_of_scope(cur.manager_id)
+                    kind, why, unlisted = "unpaired", out_of_scope(cur.manager_id), True
                 elif cur.manager_id not in present_ids:
-                    kind, why = "unpaired", (f"manager {name(cur.manager_id)} left and "
-                                             f"{name(report_id)} has no new manager")
+                    kind, why, unlisted = "unpaired", (
+                        f"manager {name(cur.manager_id)} left and {name(report_id)} has no "
+                        "new manager"), False
                 else:
-                    kind, why = "unpaired", (f"{name(report_id)} no longer reports to "
-                                             f"{name(cur.manager_id)} and has no manager in "
-                                             "the sources")
-                add(report_id, PairAction(kind, cur.key, None, cur, why))
+                    kind, why, unlisted = "unpaired", (
+                        f"{name(report_id)} no longer reports to {name(cur.manager_id)} and "
+                        "has no manager in the sources"), False
+                add(report_id, PairAction(kind, cur.key, None, cur, why, unlisted))
             continue
         spec = wanted_spec
 

@@ -87,6 +87,26 @@ def test_unpaired_when_manager_left() -> None:
     assert action.kind == "unpaired" and "left" in action.reason
 
 
+def test_only_a_pair_no_longer_listed_while_both_are_here_is_unlisted() -> None:
+    """What a source cut short looks like (domain/mass_end.py): a line gone from the file,
+    someone out of the group scope. A leaver, a mover, a manager gone with no new one, or a
+    report the directory gives no manager are what the directory tells of, and are not."""
+    assert [a.unlisted for a in run([], [stored(ANN, BOB)], present={"ann"})] == [False]
+    assert [a.unlisted for a in run([], [stored(ANN, BOB)], present={"bob"})] == [False]
+    assert [a.unlisted for a in run([], [stored(ANN, BOB)])] == [False]
+    assert [a.unlisted for a in run([pair(CAT, BOB)], [stored(ANN, BOB)])] == [False]
+    # A pairs file alone: both still here, the line gone.
+    [gone] = reconcile([], [stored(ANN, BOB)], frozenset(), POLICY, NOON,
+                       whole_directory=False, still_here={"ann", "bob"}, pairs_file="p.csv")
+    assert (gone.kind, gone.unlisted) == ("unpaired", True) and "p.csv" in gone.reason
+    # Out of the group scope (still enabled in the directory).
+    for out in ({"bob"}, {"ann"}):
+        [scoped] = reconcile([], [stored(ANN, BOB)], frozenset({"ann", "bob"} - out), POLICY,
+                             NOON, still_here=out)
+        assert (scoped.kind, scoped.unlisted) == ("unpaired", True), out
+        assert "no longer in scope" in scoped.reason
+
+
 def test_recadence_when_new_starter_leaves_the_window() -> None:
     """A weekly new starter becomes monthly once past the new-starter window."""
     hired = TODAY - timedelta(days=91)

@@ -21,17 +21,14 @@ def current(n: int) -> CurrentPairing:
                           cadence=CadenceKind.MONTHLY, minutes=30, status="active")
 
 
-def ends(n: int, kind: str = "leave") -> list[PairAction]:
-    return [PairAction(kind, f"m{i}|r{i}", None, current(i), f"Report {i} left or was disabled")
-            for i in range(n)]
+def ends(n: int, kind: str = "leave", *, unlisted: bool = False) -> list[PairAction]:
+    why = "are no longer paired in pairs.csv" if unlisted else "left or was disabled"
+    return [PairAction(kind, f"m{i}|r{i}", None, current(i), f"Report {i} {why}",  # type: ignore[arg-type]
+                       unlisted=unlisted) for i in range(n)]
 
 
-def test_the_default_is_a_fifth_of_the_live_pairs_at_least_ten_and_at_most_half() -> None:
-    assert end_limit(1, None) == 1  # one pair alone may end
-    assert end_limit(2, None) == 1
-    assert end_limit(10, None) == 5
-    assert end_limit(19, None) == 9
-    assert end_limit(20, None) == 10
+def test_the_default_is_a_fifth_of_the_live_pairs_but_never_fewer_than_ten() -> None:
+    assert end_limit(0, None) == 10
     assert end_limit(30, None) == 10
     assert end_limit(100, None) == 20
     assert end_limit(1000, None) == 200
@@ -49,26 +46,34 @@ def test_what_counts_as_an_end() -> None:
 
 
 def test_a_small_organisations_leavers_never_trip_it() -> None:
-    assert refusal(ends(6), 12, None, 0, "pairs.csv") is None
-    assert refusal(ends(10), 50, None, 0, "pairs.csv") is None
-    assert refusal(ends(1), 1, None, 0, "pairs.csv") is None  # the only pair's report left
+    assert refusal(ends(10), 12, None, 0, "pairs.csv") is None
+    assert refusal(ends(2, "move") + ends(1), 3, None, 0, "the directory") is None
     assert refusal([], 0, None, 0, "pairs.csv") is None  # a first rollout: nothing stored
 
 
-def test_a_small_organisation_never_loses_most_of_its_pairs_at_once() -> None:
-    """A pilot's file cut to its first lines: the floor of ten alone would let nine of its
-    ten pairs end."""
-    said = refusal(ends(9), 10, None, 0, "pairs.csv")
-    assert said is not None and "would end 9 of the 10 pairs" in said
-    assert "(5: a fifth of the pairs, at least 10 and at most half)" in said
-    assert refusal(ends(2), 3, None, 0, "pairs.csv") is not None
+def test_a_small_organisation_never_loses_most_of_its_pairs_to_a_short_source() -> None:
+    """A pilot's file cut to its first lines: its pairs are no longer listed, both people
+    still here. Under the floor of ten alone, nine of its ten pairs would end."""
+    said = refusal(ends(9, "unpaired", unlisted=True), 10, None, 0, "pairs.csv")
+    assert said is not None
+    assert ("pairs.csv: this sync would end 9 of the 10 pairs now scheduled, 9 of them because "
+            "the sources no longer list them while both people are still here, more than "
+            '[pairs] max_ends = "auto" allows (5: half the pairs): ') in said
+    assert "--allow-ends 9`" in said
+    assert refusal(ends(9, "unpaired", unlisted=True), 10, None, 9, "pairs.csv") is None
+    assert refusal(ends(5, "unpaired", unlisted=True), 10, None, 0, "pairs.csv") is None
+    assert refusal(ends(1, "unpaired", unlisted=True), 1, None, 0, "pairs.csv") is None
+    assert refusal(ends(2, "unpaired", unlisted=True), 3, None, 0, "pairs.csv") is not None
+    # A number set, or no limit: that number alone.
+    assert refusal(ends(9, "unpaired", unlisted=True), 10, 9, 0, "pairs.csv") is None
+    assert refusal(ends(9, "unpaired", unlisted=True), 10, 0, 0, "pairs.csv") is None
 
 
 def test_a_mass_end_is_refused_naming_the_source_the_count_and_the_first_pairs() -> None:
     said = refusal(ends(50), 100, None, 0, "/srv/hr/pairs.csv")
     assert said is not None
     assert said.startswith("/srv/hr/pairs.csv: this sync would end 50 of the 100 pairs")
-    assert "(20: a fifth of the pairs, at least 10 and at most half)" in said
+    assert "(20: a fifth of the pairs, at least 10)" in said
     assert "Report 0 left or was disabled; " in said and "Report 12 left" in said
     assert "Report 5 left" not in said and "and 45 more" in said  # (by name: 0, 1, 10, 11, 12)
     assert "Nothing was changed" in said
