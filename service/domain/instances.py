@@ -13,10 +13,14 @@ from service.domain.status import AbsenceState, OccurrenceStatus
 
 def report_declined(item: CalendarEvent, report_email: str) -> bool:
     """Whether the report declined this occurrence (the organizer's copy carries each
-    attendee's answer)."""
+    attendee's answer): the report by their address, or the one person invited (rooms
+    aside), who is the report under an address they went by when it was booked (Exchange
+    keeps an old address as an alias after a change of name, and the invite carries it)."""
+    rooms = set(item.rooms)
+    people = [a for a in item.attendees if a.kind != "resource" and a.email not in rooms]
     # Graph's responseStatus word for the report's answer, not one of our states.
-    return any(a.email == report_email.lower() and a.response == "declined"
-               for a in item.attendees)
+    return any(a.response == "declined" and (a.email == report_email.lower() or len(people) == 1)
+               for a in people)
 
 
 def occurrence_state(item: CalendarEvent, report_email: str) -> tuple[str, datetime, datetime,

@@ -447,8 +447,9 @@ def _typed_in(store: Store, occ: OccurrenceRecord, now: datetime) -> None:
     store.mark_changed([occ.id], now)
 
 
-def shared_beyond_the_pair(event: Any, view: PairingView, store: Store) -> bool:
-    """Whether the invite has an attendee other than the report (rooms aside).
+def others_invited(event: Any, view: PairingView, store: Store) -> set[str]:
+    """The addresses of attendees other than the report (rooms aside), as the pair's
+    addresses are now.
 
     An attendee's type is only what the organizer chose: Outlook's Resources box takes any
     address, and a colleague put there still gets every update. So a "resource" who is in
@@ -469,7 +470,20 @@ def shared_beyond_the_pair(event: Any, view: PairingView, store: Store) -> bool:
               if a.email and a.email.lower() not in pair and not roomlike(a)}
     resources = {a.email.lower() for a in event.attendees
                  if a.email and a.email.lower() not in pair and roomlike(a)}
-    return bool(people) or (bool(resources) and bool(store.paired_emails(resources)))
+    return people | (store.paired_emails(resources) if resources else set())
+
+
+async def shared_beyond_the_pair(ctx: JobContext, event: Any, view: PairingView) -> bool:
+    """Whether the invite has an attendee other than the pair (``others_invited``). An
+    address the pair no longer goes by is looked up in the directory (only then: one
+    batched request): after a change of name Exchange keeps the old address as an alias of
+    the same mailbox, and the invite, booked before, still carries it."""
+    others = others_invited(event, view, ctx.store)
+    if not others:
+        return False
+    found = await ctx.graph.find_users(sorted(others))
+    pair = {view.manager.id, view.report.id}
+    return any(a not in found or found[a].id not in pair for a in others)
 
 
 async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,
@@ -488,7 +502,7 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
         store.update_occurrence(occ.id, now, status=OccurrenceStatus.CANCELLED,
                                 agenda_state=AgendaState.SKIPPED)
         return "cancelled"
-    if shared_beyond_the_pair(event, view, store):
+    if await shared_beyond_the_pair(ctx, event, view):
         # The agenda recalls the pair's notes and topics, and every update of the invite goes
         # to each attendee: once the manager has added (or forwarded it to) someone else, no
         # agenda is written into it. (A room booked for it is not a person.)

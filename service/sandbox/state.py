@@ -96,7 +96,10 @@ def has_mailbox(user: dict[str, Any]) -> bool:
 
 
 def _addresses(user: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(a.lower() for a in (user["userPrincipalName"], user.get("mail")) if a)
+    """Every address that reaches the user: UPN, primary address and, as Exchange delivers
+    to them, the mailbox's other SMTP addresses (an old one kept after a change of name)."""
+    smtp = (p[5:] for p in user.get("proxyAddresses") or () if p[:5].lower() == "smtp:")
+    return tuple(a.lower() for a in (user["userPrincipalName"], user.get("mail"), *smtp) if a)
 
 
 def _encoded(state: dict[str, Any]) -> bytes:
@@ -255,7 +258,8 @@ class TenantState:
         return found
 
     def find_user(self, key: str) -> dict[str, Any] | None:
-        """A user by id, UPN or primary SMTP address (case-insensitive), or None."""
+        """A user by id, UPN or SMTP address (any of the mailbox's, case-insensitive), or
+        None."""
         lowered = key.lower()
         users = self.state["users"]
         found = users.get(lowered) or users.get(key)
