@@ -464,6 +464,13 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
                 if tmark is not None:
                     rendered.setdefault(_marker_id(tmark), []).append(c)
     agenda_lines = set(from_template) | set(exact)  # as keys and as rendered
+    # Our headings as the block was written: one met in Notes or Actions agreed once ours
+    # have all gone by ("Recognition", typed there to head some notes) is the manager's.
+    # (With no template, the built-in layout's: the typing areas come last.)
+    headings_left: Counter[str] = Counter()
+    for key, count in from_template.items():
+        if key in _HEADINGS and len(key) <= 40:
+            headings_left[_HEADINGS[key]] += count
 
     def agenda_line(raw: str) -> bool:  # opens our block: header, a heading, a line of ours
         line, key = clean_line(raw), line_key(clean_line(raw))
@@ -501,6 +508,11 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
             continue
         heading = _HEADINGS.get(key)
         if heading is not None and len(line) <= 40:
+            if (section in _TYPING_AREAS and heading not in _TYPING_AREAS
+                    and headings_left[heading] <= 0):
+                result.notes.append(strip_bullets(line).strip())
+                continue  # typed under our typing area: their words, read on as theirs
+            headings_left[heading] -= 1
             section = heading
             question_pending = heading == ag.QUESTION
             continue

@@ -173,6 +173,23 @@ def test_note_lines_shaped_like_agenda_lines_are_kept() -> None:
     assert parsed.notes == ["Good meeting overall.", *SHAPED]
 
 
+@pytest.mark.parametrize("heading", ["Recognition", "Feedback both ways", "Progress and obstacles",
+                                     "Topics", "Last time", "How are you?"])
+@pytest.mark.parametrize("with_template", [True, False])
+def test_a_heading_of_ours_typed_in_the_notes_heads_their_notes(heading: str,
+                                                               with_template: bool) -> None:
+    """A manager heads some notes with one of the agenda's own headings: it is their word
+    (the agenda's came before the Notes), and the lines under it stay notes, even lines
+    shaped like the agenda's. They were read as our section, dropped, and with nothing else
+    typed the meeting was recorded held without notes: no summary went."""
+    html = agenda_html()
+    typed_in = [heading, *SHAPED[:1], SHAPED[3], "Sam was great with the launch."]
+    parsed = read(typed(html, typed_in, ["Rob: send the plan by 20 Dec"]),
+                  template_html=html if with_template else None)
+    assert parsed.notes == typed_in
+    assert [a.text for a in parsed.new_actions] == ["send the plan"]
+
+
 def test_agenda_shaped_lines_outside_the_notes_are_still_ours() -> None:
     """Where the agenda writes them (Topics, Last time), such lines are still skipped."""
     text = "\r\n".join(["Topics", "2 of 3 topics are Alex's", "Last time", *SHAPED[:2],
