@@ -127,10 +127,15 @@ def directory_user(uid: str, values: Mapping[str, object]) -> DirectoryUser:
 
 def hired_at(value: object) -> datetime | None:
     """A user's ``employeeHireDate``, a DateTimeOffset Graph gives in UTC, as that instant
-    (None: none, or a placeholder for none). Its day is the person's: see ``start_day``."""
-    if not value or not HIRED_FROM <= date.fromisoformat(str(value)[:10]) <= HIRED_UNTIL:
+    (None: none, or a placeholder for none, or a value that is no date: one person's field
+    written wrong by an HR feed must not stop the sync of everyone). Its day is the
+    person's: see ``start_day``."""
+    try:
+        if not value or not HIRED_FROM <= date.fromisoformat(str(value)[:10]) <= HIRED_UNTIL:
+            return None
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
         return None
-    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 

@@ -19,7 +19,9 @@ def settings(db_url, settings_for):
     return settings_for(db_url)
 
 
-@pytest.mark.parametrize("placeholder", ["0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z"])
+@pytest.mark.parametrize("placeholder", ["0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z",
+                                         "2026-13-01T00:00:00Z", "2026-02-30",
+                                         "not a date"])
 def test_a_placeholder_hire_date_does_not_stop_everyones_series(settings, placeholder
                                                                 ) -> None:
     tenant = org()
@@ -31,7 +33,9 @@ def test_a_placeholder_hire_date_does_not_stop_everyones_series(settings, placeh
     assert "Old Boss & Una Dated" in result.schedule.created
 
 
-@pytest.mark.parametrize("placeholder", ["0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z"])
+@pytest.mark.parametrize("placeholder", ["0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z",
+                                         "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
+                                         "2026-02-28T25:00:00Z", "not a date"])
 def test_a_placeholder_hire_date_reads_as_none(placeholder: str) -> None:
     assert directory_user("u1", {"mail": "a@x.example", "hire_date": placeholder}
                           ).hired_at is None
