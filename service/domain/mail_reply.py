@@ -566,6 +566,22 @@ def machine_reason(subject: str, headers: Sequence[tuple[str, str]]) -> str | No
     return None
 
 
+def spoof_reason(headers: Sequence[tuple[str, str]]) -> str | None:
+    """Why a mail bearing a person of the pair as its sender was not sent by them (None: no
+    sign of it). The pair are people of the organisation, whose mail Exchange accepts from
+    inside it, signed in: one it took in unauthenticated (``AuthAs: Anonymous``: from the
+    internet, with the organisation's address as From) or whose sender failed Exchange's
+    composite authentication (``compauth=fail``) is someone else's. A mail without these
+    headers is taken as before (nothing says otherwise)."""
+    for raw_name, raw_value in headers:
+        name, value = raw_name.strip().lower(), raw_value.strip().lower()
+        if name == "x-ms-exchange-organization-authas" and value == "anonymous":
+            return "not sent from inside the organisation (Exchange took it in anonymously)"
+        if name == "authentication-results" and re.search(r"\bcompauth=fail\b", value):
+            return "its sender failed Exchange's authentication (compauth=fail)"
+    return None
+
+
 def loop_reason(sender: str, mailbox: str, headers: Sequence[tuple[str, str]],
                 own_header: str) -> str | None:
     """Why a mail is one of our own coming back (None: it is not): sent by the service

@@ -33,7 +33,10 @@ def _hash(*parts: object) -> str:
 
 
 def topic_token(pairing_key: str) -> str:
-    """A short, stable, non-guessable-enough token naming a pair in an address."""
+    """A short, stable token naming a pair in an address. It routes a mail, it proves
+    nothing: the pairing key is made of directory ids anyone in the tenant can read. Who
+    may write is the sender's to prove (one of the pair, authenticated by Exchange: see
+    jobs/inbox.py)."""
     return _hash("topics", pairing_key)
 
 

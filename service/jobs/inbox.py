@@ -11,7 +11,13 @@ from datetime import datetime
 from html import escape
 
 from service.domain.events import MailMessage
-from service.domain.mail_reply import bare_subject, loop_reason, machine_reason, new_text
+from service.domain.mail_reply import (
+    bare_subject,
+    loop_reason,
+    machine_reason,
+    new_text,
+    spoof_reason,
+)
 from service.domain.records import MailRecord, PairingView, Recipient
 from service.domain.status import OutboxStatus
 from service.graph.wire import MAIL_KEY_HEADER
@@ -92,7 +98,8 @@ def ignore_reason(message: MailMessage, box: str) -> str | None:
         # else's words, never the report's topics or comments nor the manager's private note.
         return DELEGATE
     return (loop_reason(message.sender, box, message.headers, MAIL_KEY_HEADER)
-            or machine_reason(message.subject, message.headers))
+            or machine_reason(message.subject, message.headers)
+            or spoof_reason(message.headers))
 
 
 def ignored(report: TopicMailReport, message: MailMessage, reason: str) -> None:

@@ -162,14 +162,24 @@ def test_strangers_other_pairs_machines_and_loops_are_ignored(
     deliver(world.tenant, address, sender=BOX, subject="Re: Your 1-2-1", body="Loop")
     deliver(world.tenant, address, sender=ROB, subject="Your 1-2-1", body="Our own",
             headers=(("x-onetoone-key", "12:prep"),))
+    # Rob's address as From, sent from the internet: Exchange took it in anonymously, or
+    # its sender failed composite authentication. Someone else's words, not Rob's.
+    deliver(world.tenant, address, sender=ROB, subject="Re: Your 1-2-1", body="Spoofed",
+            headers=(("X-MS-Exchange-Organization-AuthAs", "Anonymous"),))
+    deliver(world.tenant, address, sender=ROB, subject="Re: Your 1-2-1", body="Spoofed",
+            headers=(("Authentication-Results", "spf=fail (sender IP is 203.0.113.9) "
+                      "smtp.mailfrom=contoso.example; dkim=none; dmarc=fail action=none "
+                      "header.from=contoso.example;compauth=fail reason=000"),))
     before = world.outbox_size()
     caplog.set_level(logging.INFO, logger="service.jobs.topics_mail")
     result = world.at(PREP_DAY + timedelta(hours=1))
     assert sorted(reasons(caplog)) == sorted([
         "sender not in the pair", "no pair named", "unknown pair", "sender not in the pair",
         "automatic (Auto-Submitted: auto-replied)", "automatic (X-Auto-Response-Suppress)",
-        "sent by the service mailbox itself", "one of our own mails"])
-    assert len(result.topics.ignored) == 8 and result.topics.added == []
+        "sent by the service mailbox itself", "one of our own mails",
+        "not sent from inside the organisation (Exchange took it in anonymously)",
+        "its sender failed Exchange's authentication (compauth=fail)"])
+    assert len(result.topics.ignored) == 10 and result.topics.added == []
     assert world.topics(world.rob) == [] and world.topics(world.nia) == []
     assert world.outbox_size() == before
     assert world.inbox(NIA, "Re:") == [] and world.inbox(ROB, "Re:") == []
