@@ -205,6 +205,7 @@ class SeriesCreation(SeriesFound):
         assert isinstance(teams, bool) and isinstance(series, tuple)
         tagged, masters = series
         await self.end_left_behind(views, tagged)  # a restored manager's old series
+        await self.clear_restored_copies(views)  # a restored report's copy of the old one
         return _ManagerInputs(views=views, manager=fresh.get(manager.id, manager),
                               people=fresh, busy=busy, teams=teams, tagged=tagged,
                               masters=masters)

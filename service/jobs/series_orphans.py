@@ -10,14 +10,18 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from service.domain.records import OccurrenceRecord, SeriesRecord
-from service.domain.series import listed_until
+from service.domain.records import OccurrenceRecord, PairingView, SeriesRecord
+from service.domain.series import listed_until, outlook_range_end
+from service.domain.status import SeriesStatus
+from service.domain.timezones import local_date
 from service.errors import AuthError, GraphError, NotFound, OutcomeUnknown, Throttled
 from service.jobs.context import JobContext
 
 log = logging.getLogger(__name__)
 
 COPY_SELECT = "id,iCalUId,type,isOrganizer,start,end"  # a report's copy of a series
+# Entra ID keeps a deleted user 30 days: a report restored later is a new account.
+RESTORE_WINDOW = timedelta(days=30)
 
 
 def passing(exc: GraphError) -> bool:
@@ -48,6 +52,7 @@ class OrphanSteps:
     ctx: JobContext
     now: datetime
     report: _Warnings
+    dry_run: bool
 
     async def remove_orphans(self, series: SeriesRecord, today: date) -> None:
         """Take ``series``' meetings to come out of the report's calendar, its organizer's
@@ -106,6 +111,65 @@ class OrphanSteps:
             return False
         errors = [e for e in (await graph.delete_events(report_id, gone)).values() if e]
         if errors:  # a passing fault first: the next run deletes what is left
+            raise next((e for e in errors if passing(e)), errors[0])
+        return True
+
+    async def clear_restored_copies(self, views: list[PairingView]) -> None:
+        """A pair booked again within 30 days of its last series ending (not in this run: a
+        series replaced by one at a new cadence had its cancellations delivered) may have a
+        restored report: deleted when that series was cancelled, their mailbox never got
+        the cancellation, and restored it holds the old series whole, beside the new one.
+        Their copy of it loses its meetings to come: one read by iCalUId (with its range,
+        which the store cut short when it ended), then as ``remove_orphans``; a copy the
+        cancellation did reach has none left to lose. Failures as there."""
+        for view in views if not self.dry_run else []:
+            for old in self.ctx.store.pairing_series(view.pairing.id):
+                ended = old.ended_at
+                if (old.status != SeriesStatus.ENDED or not old.ical_uid or ended is None
+                        or not timedelta(days=1) <= self.now - ended <= RESTORE_WINDOW):
+                    continue
+                try:
+                    removed = await self._remove_stale_copy(
+                        old, view.report.id, local_date(self.now, old.time_zone))
+                except NotFound:
+                    continue
+                except GraphError as exc:
+                    if passing(exc):
+                        raise
+                    log.warning("schedule.stale_copy_left", extra={"series": old.id,
+                                                                   "error": str(exc)})
+                    continue
+                if removed:
+                    self.report.warnings.append(
+                        f"{view.manager.name} & {view.report.name}: {view.report.name}'s "
+                        "calendar still held the old series' meetings to come (a cancellation "
+                        "that could not reach a deleted mailbox, restored since); they were "
+                        "removed, without a word to them.")
+
+    async def _remove_stale_copy(self, series: SeriesRecord, report_id: str, today: date
+                                 ) -> bool:
+        """Delete the report's copy's meetings from now on, as far as its own range runs;
+        whether there was anything to delete."""
+        graph = self.ctx.graph
+        copies = [e for e in await graph.events_by_ical_uid(
+            report_id, series.ical_uid or "", COPY_SELECT + ",recurrence,isCancelled")
+            if e.is_organizer is False and not e.cancelled]
+        gone: list[str] = []
+        for copy in copies:
+            if copy.type != "seriesMaster":
+                if copy.start is not None and copy.start >= self.now:
+                    gone.append(copy.id)
+                continue
+            end = outlook_range_end(copy.recurrence) if copy.recurrence else series.range_end
+            last = listed_until(end, today)
+            until = datetime.combine(last + timedelta(days=2), time(0),
+                                     tzinfo=ZoneInfo(series.time_zone))
+            gone += [i.id for i in await graph.instances(report_id, copy.id, self.now, until)
+                     if not i.cancelled and i.start is not None and i.start >= self.now]
+        if not gone:
+            return False
+        errors = [e for e in (await graph.delete_events(report_id, gone)).values() if e]
+        if errors:
             raise next((e for e in errors if passing(e)), errors[0])
         return True
 
