@@ -33,13 +33,16 @@ def kept_files(obj: Ctx) -> dict[Path, str]:
     from service.store.db import sqlite_path
 
     kept: dict[Path, str] = {}
+    # Named as the admin gave it: --config, the environment, or found in this folder.
+    how = ("--config" if obj.config_path else ENV_CONFIG if os.environ.get(ENV_CONFIG)
+           else f"./{DEFAULT_FILE}, found in this folder")
     try:
         settings = obj.settings
     except ServiceError:
         given = obj.config_path or os.environ.get(ENV_CONFIG) or DEFAULT_FILE
-        return {Path(given): "the config file in use (--config)"}
+        return {Path(given): f"the config file in use ({how})"}
     if settings.source != "defaults":
-        kept[Path(settings.source)] = "the config file in use (--config)"
+        kept[Path(settings.source)] = f"the config file in use ({how})"
     database = sqlite_path(settings.database.url)
     if database is not None:
         kept[database] = "the database ([database] url)"

@@ -27,6 +27,9 @@ def init(obj: Ctx, path: str | None, force: bool) -> None:
     """Write a starter configuration file with every key and its default."""
     from service.config import STARTER_CONFIG
 
+    # The option to name in a message: where the path came from.
+    option = ("--path" if path else "--config (or ONETOONE_CONFIG)"
+              if obj is not None and obj.config_path else "--path")
     path = path or (obj.config_path if obj is not None else None) or "onetoone.toml"
     target = Path(path)
     if target.exists() and not force and not target.is_dir():
@@ -37,7 +40,7 @@ def init(obj: Ctx, path: str | None, force: bool) -> None:
         err_console.print(plain(f"{path} is not a regular file (a device, pipe or socket); "
                                 "give --path a file name."))
         sys.exit(1)
-    with writing(target, "--path"):
+    with writing(target, option):
         target.write_text(STARTER_CONFIG, encoding="utf-8")
     # The doctor that reads this file: a bare `onetoone doctor` reads ONETOONE_CONFIG, else
     # ./onetoone.toml (else the built-in sandbox, which passes).

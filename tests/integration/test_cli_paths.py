@@ -232,3 +232,11 @@ def test_a_config_file_from_another_folder_never_starts_a_second_database(
     # Run from the config file's folder, all is as before.
     monkeypatch.chdir(home)
     assert runner.invoke(cli, ["--config", str(config), "status"]).exit_code == 0
+
+
+def test_init_into_a_missing_folder_named_by_config_says_so(runner: CliRunner) -> None:
+    """The path came from --config: the message names that option, not --path."""
+    out = refused(runner, "--config", "sub/new.toml", "init")
+    assert ("error: sub/new.toml: cannot be written: the folder sub does not exist. Create "
+            "it, or choose another --config (or ONETOONE_CONFIG).") in " ".join(out.split())
+    assert not Path("sub").exists()

@@ -45,7 +45,8 @@ def test_the_database_config_and_pairs_file_are_never_written_over(here: CliRunn
     """Whatever the command and flags, the file stays as it was and the message names it."""
     before = {name: Path(name).read_bytes() for name in ("onetoone.toml", "pairs.csv")}
     for name, what in (("onetoone.db", "the database ([database] url)"),
-                       ("onetoone.toml", "the config file in use"),
+                       ("onetoone.toml", "the config file in use (./onetoone.toml, "
+                                         "found in this folder)"),
                        ("./pairs.csv", "the pairs file ([pairs] file)")):
         for args in (("preview", TOM, "--out", name), (*EVIDENCE, "--out", name)):
             out = refused(here, *args, "--force")
