@@ -464,9 +464,11 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
                 if tmark is not None:
                     rendered.setdefault(_marker_id(tmark), []).append(c)
     agenda_lines = set(from_template) | set(exact)  # as keys and as rendered
-    # Our headings as the block was written: one met in Notes or Actions agreed once ours
-    # have all gone by ("Recognition", typed there to head some notes) is the manager's.
-    # (With no template, the built-in layout's: the typing areas come last.)
+    # Our headings as the block was written: one met alone in Notes or Actions agreed once
+    # ours have all gone by ("Recognition", typed there to head some notes) is the
+    # manager's; one that opens a run of them is an agenda pasted there without its marker
+    # lines, read as before. (With no template, the built-in layout's: the typing areas
+    # come last.)
     headings_left: Counter[str] = Counter()
     for key, count in from_template.items():
         if key in _HEADINGS and len(key) <= 40:
@@ -487,6 +489,12 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
     pasted_ends = set(pasted.values())
     ours_end = {i for i, k in enumerate(kinds)
                 if k == "end" and i < last_start and i not in pasted_ends}
+    # The heading each line is (None: none), and after each line the next one there is.
+    headed = [_HEADINGS.get(line_key(line)) if len(line) <= 40 else None for line in lines]
+    next_heading: list[str | None] = [None] * (len(lines) + 1)
+    for at in range(len(lines) - 1, -1, -1):
+        next_heading[at] = headed[at + 1] if at + 1 < len(lines) and headed[at + 1] else (
+            next_heading[at + 1])
     pasted_end = -1
     outside: tuple[str | None, bool] = (None, False)
     section: str | None = None
@@ -506,13 +514,15 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
         key = line_key(line)
         if not key or sentinel_kind(line):  # blank, only bullets, or a marker line
             continue
-        heading = _HEADINGS.get(key)
-        if heading is not None and len(line) <= 40:
+        heading = headed[i]
+        if heading is not None:
             if (section in _TYPING_AREAS and heading not in _TYPING_AREAS
-                    and headings_left[heading] <= 0):
+                    and headings_left[heading] <= 0
+                    and next_heading[i] in (None, *_TYPING_AREAS)):
                 result.notes.append(strip_bullets(line).strip())
                 continue  # typed under our typing area: their words, read on as theirs
-            headings_left[heading] -= 1
+            if i >= pasted_end:  # (a pasted copy's headings are its own, not ours)
+                headings_left[heading] -= 1
             section = heading
             question_pending = heading == ag.QUESTION
             continue

@@ -190,6 +190,38 @@ def test_a_heading_of_ours_typed_in_the_notes_heads_their_notes(heading: str,
     assert [a.text for a in parsed.new_actions] == ["send the plan"]
 
 
+@pytest.mark.parametrize("with_template", [True, False])
+def test_an_agenda_pasted_into_the_notes_without_its_marker_lines_is_still_ours(
+        with_template: bool) -> None:
+    """A run of the agenda's headings typed under Notes is an agenda pasted there (its
+    marker lines left out): its headings and prompts are not the manager's notes."""
+    ours = agenda_html()
+    copy = [line for line in previous_invite() if line not in (START, END)]
+    parsed = read(typed(ours, ["Pasted:", *copy, "Today: good."], []),
+                  template_html=ours if with_template else None)
+    assert parsed.notes == ["Pasted:", "First meeting notes.", "Today: good."]
+
+
+HEADER = "1-2-1 · Sam Smith & Alex Jones · Tuesday 8 December, 10:00 GMT"
+# An organisation's own template: the typing areas first, the agenda after them.
+ORG = [HEADER, "Notes", "Actions agreed", "Topics", "Career plan", "How are you?",
+       "Progress and obstacles"]
+
+
+def test_an_organisations_typing_areas_first_keep_its_headings_after_them() -> None:
+    """With Notes first, the agenda's headings after it are ours, even with an earlier
+    agenda pasted (markers and all) into the Notes, whose headings are its own."""
+    old = [START, HEADER.replace("8 December", "10 November"), "Notes", "old note",
+           "Actions agreed", "Topics", "Career plan", "How are you?", "Progress and obstacles",
+           END]
+    for body, notes in (([HEADER, "Notes", "Good chat.", *ORG[2:]], ["Good chat."]),
+                        ([HEADER, "Notes", "Good chat.", *old, *ORG[2:]],
+                         ["Good chat.", "old note"])):
+        parsed = parse_block("\n".join(body), [], meeting_date=MEETING, manager_name=MANAGER,
+                             report_name=REPORT, template="\n".join([START, *ORG, END]))
+        assert parsed.notes == notes
+
+
 def test_agenda_shaped_lines_outside_the_notes_are_still_ours() -> None:
     """Where the agenda writes them (Topics, Last time), such lines are still skipped."""
     text = "\r\n".join(["Topics", "2 of 3 topics are Alex's", "Last time", *SHAPED[:2],
