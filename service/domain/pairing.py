@@ -229,17 +229,21 @@ def reconcile(
                     kind, why = (("unpaired", out_of_scope(report_id))
                                  if report_id in still_here else
                                  ("leave", f"{name(report_id)} left or was disabled"))
-                    unlisted = report_id in still_here
+                    # (Someone in [pairs] exclude was taken out on purpose.)
+                    unlisted = report_id in still_here and report_id not in excluded
                 elif cur.manager_id in still_here:
-                    kind, why, unlisted = "unpaired", out_of_scope(cur.manager_id), True
+                    kind, why = "unpaired", out_of_scope(cur.manager_id)
+                    unlisted = cur.manager_id not in excluded
                 elif cur.manager_id not in present_ids:
                     kind, why, unlisted = "unpaired", (
                         f"manager {name(cur.manager_id)} left and {name(report_id)} has no "
                         "new manager"), False
                 else:
+                    # With a pairs file alone, both still named on other lines: the pair's
+                    # own line is gone, as a file cut short leaves it.
                     kind, why, unlisted = "unpaired", (
                         f"{name(report_id)} no longer reports to {name(cur.manager_id)} and "
-                        "has no manager in the sources"), False
+                        "has no manager in the sources"), not whole_directory
                 add(report_id, PairAction(kind, cur.key, None, cur, why, unlisted))
             continue
         spec = wanted_spec

@@ -107,6 +107,39 @@ def test_only_a_pair_no_longer_listed_while_both_are_here_is_unlisted() -> None:
         assert "no longer in scope" in scoped.reason
 
 
+def test_a_file_cut_short_counts_pairs_whose_people_are_on_other_lines() -> None:
+    """A chain of twelve pairs (p00 manages p01, who manages p02...) cut to four lines: the
+    eight pairs gone are all no longer listed, though most of their people are still named
+    on the lines kept, and the guard refuses the sync (half the pairs at most)."""
+    from service.domain.mass_end import refusal
+
+    people = [person(f"p{i:02d}") for i in range(13)]
+    current = [stored(people[i], people[i + 1]) for i in range(12)]
+    kept = [0, 2, 4, 6]
+    present = frozenset(p.id for i in kept for p in (people[i], people[i + 1]))
+    actions = reconcile([pair(people[i], people[i + 1]) for i in kept], current, present,
+                        POLICY, NOON, whole_directory=False,
+                        still_here={p.id for p in people} - present, pairs_file="p.csv")
+    ends = [a for a in actions if a.kind == "unpaired"]
+    assert len(ends) == 8 and all(a.unlisted for a in ends)
+    said = refusal(actions, 12, None, 0, "p.csv")
+    assert said is not None and "would end 8 of the 12 pairs" in said
+
+
+def test_someone_excluded_on_purpose_is_not_a_source_cut_short() -> None:
+    """[pairs] exclude takes the CEO out of a small organisation's directory sync: her two
+    pairs end as the admin meant, not refused as a source that came back short."""
+    from service.domain.mass_end import refusal
+
+    ceo, mgr = person("ceo"), person("mgr")
+    current = [stored(ceo, ANN), stored(ceo, BOB), stored(mgr, CAT)]
+    actions = reconcile([pair(mgr, CAT)], current, frozenset({"ann", "bob", "mgr", "cat"}),
+                        POLICY, NOON, still_here={"ceo"}, excluded={"ceo"})
+    assert [(a.kind, a.unlisted) for a in actions if a.kind == "unpaired"] == [
+        ("unpaired", False), ("unpaired", False)]
+    assert refusal(actions, 3, None, 0, "the directory") is None
+
+
 def test_recadence_when_new_starter_leaves_the_window() -> None:
     """A weekly new starter becomes monthly once past the new-starter window."""
     hired = TODAY - timedelta(days=91)
