@@ -121,7 +121,10 @@ class GraphPlumbing:
                                           headers=headers, url=url, refused=True,
                                           envelope_on=envelope_on)
         if response.status_code in envelope_on and response.content:
-            reply = self._decode(response.content, path)
+            try:
+                reply = self._decode(response.content, path)
+            except ValueError:  # not JSON (a gateway's page): Graph's error, said below
+                reply = None
             if isinstance(reply, dict) and isinstance(reply.get("responses"), list):
                 return reply
         if response.status_code >= 400:

@@ -276,6 +276,12 @@ def test_a_424_batch_without_responses_is_an_error(client) -> None:
     with pytest.raises(GraphError) as info:
         run(client._batch([BatchItem("a", "GET", "/users/a")]))
     assert "424" in str(info.value) and "FailedDependency" in str(info.value)
+    # Nor a body that is no JSON at all (a proxy's page): Graph's error, not a crash.
+    respx.post(f"{GRAPH}/$batch").mock(return_value=httpx.Response(
+        424, text="<html>Failed Dependency</html>", headers={"Content-Type": "text/html"}))
+    with pytest.raises(GraphError) as info:
+        run(client._batch([BatchItem("a", "GET", "/users/a")]))
+    assert "424" in str(info.value)
 
 
 @respx.mock
