@@ -36,6 +36,20 @@ def token_roles(token: str) -> set[str] | None:
         return None
 
 
+def _sandbox(settings: Settings, now: datetime) -> Any:
+    """The sandbox tenant as the runs keep it, read and never written: a check changes
+    nothing (no state file made where there is none, and no directory read recorded in it,
+    which would move on the runs' own)."""
+    from service.app import load_sandbox
+    from service.sandbox import demo_tenant
+
+    if not Path(settings.microsoft.sandbox_state).exists():
+        return demo_tenant(now.date())
+    tenant = load_sandbox(settings, now)
+    tenant.autosave = None
+    return tenant
+
+
 def _config(settings: Settings, deployed: str) -> Check:
     """Where the settings came from. On a host where the service's own file exists, built-in
     defaults mean doctor was run without it (from a shell, without ``ONETOONE_CONFIG``): it
@@ -94,10 +108,10 @@ async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> li
         checks.append(pairs_file(str(settings.pairs.file)))
     if settings.agenda.templates is not None:
         checks.append(_templates(settings.agenda.templates))
-    from service.app import graph_for, load_sandbox
+    from service.app import graph_for
 
     now = datetime.now(UTC)
-    sandbox = load_sandbox(settings, now) if settings.is_sandbox else None
+    sandbox = _sandbox(settings, now) if settings.is_sandbox else None
     try:
         graph = graph_for(settings, sandbox=sandbox, max_retries=1)
     except ServiceError as exc:

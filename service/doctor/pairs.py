@@ -89,8 +89,13 @@ async def pairs_plan(graph: Any, settings: Settings, read: Check, now: datetime)
     from service.store.repo import Store
 
     with store_or_blank(settings) as blank:
+        if blank is not None and settings.pairs.source != "both":
+            # Nothing scheduled yet, and no directory to loop with: nothing a run would
+            # refuse that the lines do not show (and no whole directory read to tell it).
+            return read
         # The database as it is: opened without the upgrade (or the change of mode) a run
-        # makes; one the first run has still to upgrade is judged after that run.
+        # makes; one the first run has still to upgrade is judged after that run. (With a
+        # directory read stored, the sync reads only the changes since.)
         engine = None if blank is not None else make_engine(settings.database.url)
         try:
             store = blank

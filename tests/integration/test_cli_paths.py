@@ -103,12 +103,13 @@ def test_sqlite_url_in_a_missing_folder_names_the_folder(runner: CliRunner,
 
 def test_doctor_creates_no_database_file(runner: CliRunner, tmp_path: Path) -> None:
     """A check changes nothing: a SQLite file not there yet (or a typo'd path) is reported
-    as created by the first run, and doctor does not create it."""
+    as created by the first run, and doctor does not create it, nor the sandbox's state."""
     Path("onetoone.toml").write_text('[database]\nurl = "sqlite:///typo.db"\n')
     result = runner.invoke(cli, ["doctor"], catch_exceptions=False)
     line = next(x for x in result.output.splitlines() if "database:" in x)
     assert "typo.db does not exist yet: the first run creates it" in line
-    assert not (tmp_path / "typo.db").exists()
+    assert "✓ sign-in: built-in sandbox tenant" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["onetoone.toml"]
 
 
 def test_sqlite_url_in_an_unwritable_folder_says_so(tmp_path: Path,

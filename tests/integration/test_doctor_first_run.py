@@ -35,7 +35,7 @@ def _tenant() -> SandboxTenant:
 def _checks(settings, tenant: SandboxTenant, monkeypatch: pytest.MonkeyPatch
             ) -> dict[str, Check]:
     # Doctor's sandbox is this tenant (its injected faults too), not one from a file.
-    monkeypatch.setattr("service.app.load_sandbox", lambda _settings, _now: tenant)
+    monkeypatch.setattr("service.doctor._sandbox", lambda _settings, _now: tenant)
     return {c.name: c for c in asyncio.run(run_checks(settings))}
 
 
