@@ -16,11 +16,13 @@ def report_declined(item: CalendarEvent, report_email: str) -> bool:
     attendee's answer): the report by their address, or the one person invited (rooms
     aside), who is the report under an address they went by when it was booked (Exchange
     keeps an old address as an alias after a change of name, and the invite carries it)."""
+    email = report_email.lower()
+    # Graph's responseStatus word for the report's answer, not one of our states.
+    if any(a.email == email for a in item.attendees):  # (in the Resources box too)
+        return any(a.email == email and a.response == "declined" for a in item.attendees)
     rooms = set(item.rooms)
     people = [a for a in item.attendees if a.kind != "resource" and a.email not in rooms]
-    # Graph's responseStatus word for the report's answer, not one of our states.
-    return any(a.response == "declined" and (a.email == report_email.lower() or len(people) == 1)
-               for a in people)
+    return len(people) == 1 and people[0].response == "declined"
 
 
 def occurrence_state(item: CalendarEvent, report_email: str) -> tuple[str, datetime, datetime,

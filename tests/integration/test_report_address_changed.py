@@ -51,6 +51,13 @@ def test_a_decline_under_the_old_address_is_the_reports() -> None:
     other = Attendee("zed@contoso.example", response="accepted", kind="required")
     assert not report_declined(CalendarEvent(id="o2", attendees=(old, other)), NEW)
     assert report_declined(CalendarEvent(id="o3", attendees=(old, other)), ROB)
+    # The report in the Resources box (as a manager may put them): their own answer counts,
+    # and a colleague's decline is not theirs.
+    boxed = Attendee(NEW, response="declined", kind="resource")
+    accepted = Attendee(NEW, response="accepted", kind="resource")
+    colleague = Attendee("zed@contoso.example", response="declined", kind="required")
+    assert report_declined(CalendarEvent(id="o5", attendees=(boxed,)), NEW)
+    assert not report_declined(CalendarEvent(id="o6", attendees=(accepted, colleague)), NEW)
     # A room listed as a required attendee, as booking tools leave it, is a room.
     booked = Attendee("room1@contoso.example", response="accepted", kind="required")
     assert report_declined(CalendarEvent(id="o4", attendees=(old, booked),
