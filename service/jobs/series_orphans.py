@@ -14,7 +14,14 @@ from service.domain.records import OccurrenceRecord, PairingView, SeriesRecord
 from service.domain.series import listed_until, outlook_range_end
 from service.domain.status import SeriesStatus
 from service.domain.timezones import local_date
-from service.errors import AuthError, GraphError, NotFound, OutcomeUnknown, Throttled
+from service.errors import (
+    AuthError,
+    GraphError,
+    NotFound,
+    OutcomeUnknown,
+    PermissionDenied,
+    Throttled,
+)
 from service.jobs.context import JobContext
 
 log = logging.getLogger(__name__)
@@ -22,6 +29,8 @@ log = logging.getLogger(__name__)
 COPY_SELECT = "id,iCalUId,type,isOrganizer,start,end"  # a report's copy of a series
 # Entra ID keeps a deleted user 30 days: a report restored later is a new account.
 RESTORE_WINDOW = timedelta(days=30)
+# The due mark (+ series id) of an ended series whose report's copy was looked at.
+STALE_COPY_MARK = "restored-copy-checked:"
 
 
 def passing(exc: GraphError) -> bool:
@@ -121,24 +130,42 @@ class OrphanSteps:
         the cancellation, and restored it holds the old series whole, beside the new one.
         Their copy of it loses its meetings to come: one read by iCalUId (with its range,
         which the store cut short when it ended), then as ``remove_orphans``; a copy the
-        cancellation did reach has none left to lose. Failures as there."""
+        cancellation did reach has none left to lose. Looked at once per series (a pair that
+        cannot be booked is tried every run); a fault that passes fails the pair for the
+        next run, as for the other reads before a booking; a refusal (a report outside a
+        scoped app's mailbox access) is logged, any other a warning, not tried again."""
+        store = self.ctx.store
         for view in views if not self.dry_run else []:
-            for old in self.ctx.store.pairing_series(view.pairing.id):
+            for old in store.pairing_series(view.pairing.id):
                 ended = old.ended_at
                 if (old.status != SeriesStatus.ENDED or not old.ical_uid or ended is None
-                        or not timedelta(days=1) <= self.now - ended <= RESTORE_WINDOW):
+                        or not timedelta(days=1) <= self.now - ended <= RESTORE_WINDOW
+                        or store.due_mark(f"{STALE_COPY_MARK}{old.id}") is not None):
                     continue
                 try:
                     removed = await self._remove_stale_copy(
                         old, view.report.id, local_date(self.now, old.time_zone))
                 except NotFound:
-                    continue
+                    removed = False  # the report's mailbox is gone again: nothing to clear
                 except GraphError as exc:
-                    if passing(exc):
-                        raise
                     log.warning("schedule.stale_copy_left", extra={"series": old.id,
                                                                    "error": str(exc)})
-                    continue
+                    if passing(exc):
+                        # Throttling or a 5xx, as for the other reads before a booking: the
+                        # pair waits for the next run, which looks again (once booked, the
+                        # pair is not looked at).
+                        raise
+                    # (A report outside a scoped app's mailbox access: most pairs booked
+                    # again are not restored reports, so it is logged, not said each time.)
+                    if not isinstance(exc, PermissionDenied):
+                        self.report.warnings.append(
+                            f"{view.manager.name} & {view.report.name}: onetoone could not "
+                            f"look in {view.report.name}'s calendar for the old series' "
+                            "meetings (a cancellation may not have reached a mailbox deleted "
+                            f"and restored since) ({exc}). If they are still there, ask "
+                            f"{view.report.name} to delete them; onetoone will not try again.")
+                    removed = False
+                store.set_due_mark(f"{STALE_COPY_MARK}{old.id}", self.now.isoformat())
                 if removed:
                     self.report.warnings.append(
                         f"{view.manager.name} & {view.report.name}: {view.report.name}'s "

@@ -61,3 +61,34 @@ def test_a_restored_report_holds_one_series_with_their_manager(settings) -> None
     again = run(settings, tenant, later + timedelta(hours=12))
     assert again.schedule.warnings == [] and again.failed_steps == []
     assert tenant.count("GET", r"/events$") == 0
+
+
+@pytest.mark.parametrize("fault", [429, 403])
+def test_a_report_calendar_out_of_reach_never_holds_the_booking_up(settings, fault: int
+                                                                   ) -> None:
+    """Throttled, the pair waits for the next run, as for any read before a booking, which
+    looks again; refused (a report outside a scoped app's mailbox access), the look is
+    logged and not tried again, and the pair is booked."""
+    tenant = org()
+    run(settings, tenant, NOW)
+    tenant.remove_user(ROB)
+    run(settings, tenant, NOW + timedelta(days=3))
+    tenant.restore_user(ROB)
+    tenant.set_manager(ROB, MAX)
+    rob = tenant.user(ROB)["id"]
+    copies = rf"^/users/{rob}/events$"
+    tenant.inject_fault("GET", copies, fault, times=20,
+                        code="ApplicationThrottled" if fault == 429 else "ErrorAccessDenied")
+    later = NOW + timedelta(days=8)
+    back = run(settings, tenant, later)
+    booked = "Max Lead & Rob Report" in back.schedule.created
+    assert booked == (fault == 403) and back.schedule.warnings == [], back.schedule
+    tenant.reset_counters()  # (the faults with it)
+    again = run(settings, tenant, later + timedelta(hours=12))
+    looked = tenant.count("GET", copies)
+    if fault == 429:  # booked now, the copy looked at again and cleared
+        assert "Max Lead & Rob Report" in again.schedule.created, again.schedule
+        assert looked == 1 and any("could not reach a deleted mailbox" in w
+                                   for w in again.schedule.warnings), again.schedule
+    else:  # not tried again
+        assert looked == 0 and again.schedule.warnings == [], again.schedule
