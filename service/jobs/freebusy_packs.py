@@ -82,8 +82,10 @@ async def ask(graph: GraphClient, packs: list[Pack], *,
     one bad address) never stops another's; only failure costs these extra calls. Where even
     that is refused, that organizer's addresses are all None. ``hours``, when given, gets
     each address's working hours as the answers carry them (by lower-cased address). A pack
-    still throttled (or failing on Graph's side) when its retries ran out is not asked again:
-    its organizers' addresses are None, and the callers try again next run."""
+    still throttled (or failing on Graph's side) when its retries ran out is asked again
+    likewise but for its own organizer (Exchange throttles per mailbox: the others' own are
+    not; asked through hers again now, it would only add to it): her addresses are None,
+    and the callers try again next run."""
     transient: set[int] = set()
     answers = await graph.schedule_items_many([p.query() for p in packs], hours=hours,
                                               transient=transient)
@@ -92,9 +94,9 @@ async def ask(graph: GraphClient, packs: list[Pack], *,
     for n, (one, answer) in enumerate(zip(packs, answers, strict=True)):
         for organizer in one.questions:
             out[organizer] = answer
-        if (len(one.questions) > 1 and n not in transient
-                and all(v is None for v in answer.values())):
-            again.extend(one.questions.values())
+        if len(one.questions) > 1 and all(v is None for v in answer.values()):
+            again.extend(q for organizer, q in one.questions.items()
+                         if n not in transient or organizer != one.organizer)
     if again:
         for q, answer in zip(again, await graph.schedule_items_many(again, hours=hours),
                              strict=True):
