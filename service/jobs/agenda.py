@@ -55,6 +55,7 @@ from service.errors import ConfigError, GraphError, NotFound, PermissionDenied, 
 from service.graph.wire import STILL_ON_SELECT, body_patch
 from service.jobs.absence_due import check_pending
 from service.jobs.context import JobContext
+from service.jobs.invite_shared import shared_beyond_the_pair
 from service.jobs.missed import missed_meeting
 from service.jobs.recall import Recalled, notes_mailed, question_for, recall
 from service.render import default_folder, render
@@ -445,45 +446,6 @@ def _typed_in(store: Store, occ: OccurrenceRecord, now: datetime) -> None:
     """Someone's words are in the agenda block: its notes are never taken to be the agenda
     as written (see jobs/notes_seen.py), whatever a later calendar read lists."""
     store.mark_changed([occ.id], now)
-
-
-def others_invited(event: Any, view: PairingView, store: Store) -> set[str]:
-    """The addresses of attendees other than the report (rooms aside), as the pair's
-    addresses are now.
-
-    An attendee's type is only what the organizer chose: Outlook's Resources box takes any
-    address, and a colleague put there still gets every update. So a "resource" who is in
-    a pair (as manager or report: a person for certain) counts as a person. (Other
-    addresses there are taken for rooms: a room's account can be an enabled directory user,
-    and a tenant's rooms can be at any of its domains.) A room booked as the meeting's
-    location yet listed as "required" (Graph's default type, which tools booking rooms
-    leave) is a room in the same way: the pair's own series is adopted with one
-    (domain.own_series._people), and taken here for a third person it would never get an
-    agenda."""
-    pair = {view.report.email.lower(), view.manager.email.lower()}
-    rooms = set(event.rooms)
-
-    def roomlike(a: Any) -> bool:
-        return a.kind == "resource" or a.email.lower() in rooms
-
-    people = {a.email.lower() for a in event.attendees
-              if a.email and a.email.lower() not in pair and not roomlike(a)}
-    resources = {a.email.lower() for a in event.attendees
-                 if a.email and a.email.lower() not in pair and roomlike(a)}
-    return people | (store.paired_emails(resources) if resources else set())
-
-
-async def shared_beyond_the_pair(ctx: JobContext, event: Any, view: PairingView) -> bool:
-    """Whether the invite has an attendee other than the pair (``others_invited``). An
-    address the pair no longer goes by is looked up in the directory (only then: one
-    batched request): after a change of name Exchange keeps the old address as an alias of
-    the same mailbox, and the invite, booked before, still carries it."""
-    others = others_invited(event, view, ctx.store)
-    if not others:
-        return False
-    found = await ctx.graph.find_users(sorted(others))
-    pair = {view.manager.id, view.report.id}
-    return any(a not in found or found[a].id not in pair for a in others)
 
 
 async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: str,

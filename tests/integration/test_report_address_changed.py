@@ -62,3 +62,25 @@ def test_a_decline_under_the_old_address_is_the_reports() -> None:
     booked = Attendee("room1@contoso.example", response="accepted", kind="required")
     assert report_declined(CalendarEvent(id="o4", attendees=(old, booked),
                                          rooms=("room1@contoso.example",)), NEW)
+
+
+def test_an_address_the_directory_cannot_tell_leaves_the_invite_shared(
+        db_url: str, settings_for: Any) -> None:
+    """The look-up refused (an address Graph cannot search, access): the address is taken for
+    someone else's, as before the look-up was made, and no agenda goes into the invite; the
+    run fails nothing. (A look-up throttled waits for the next run.)"""
+    scenario = Scenario(settings_for(db_url))
+    user = scenario.tenant.user(ROB)
+    user.update(mail=NEW, userPrincipalName=NEW, displayName="Rob Jones",
+                proxyAddresses=[f"SMTP:{NEW}", f"smtp:{ROB}"])
+    series = scenario.rob.series
+    assert series is not None
+    start = series_occurrences(series, scenario.occ.end, scenario.occ.end + timedelta(
+        days=70))[0][0]
+    scenario.tenant.inject_fault("POST", r"^/\$batch$", 403, times=50)
+    done = scenario.at(start - timedelta(hours=20))
+    assert done.failed_steps == [], done.failed_steps
+    row = next(o for o in scenario.store.pairing_occurrences(scenario.rob.pairing.id)
+               if o.start == start)
+    assert row.agenda_state == "skipped", row
+    assert scenario.store.pairing(scenario.rob.pairing.id).agenda_denied_at is None
