@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Collection, Sequence
@@ -67,6 +66,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from service.domain import agenda as ag
+from service.domain.action_identity import action_fingerprint
 from service.domain.agenda import OpenAction, first_name
 from service.domain.body import (
     SPACE,
@@ -75,7 +75,6 @@ from service.domain.body import (
     clean_line,
     fold,
     line_key,
-    normalise_block_text,
     pasted_spans,
     sentinel_kind,
     strip_bullets,
@@ -395,20 +394,6 @@ def _closest(line: str, candidates: Sequence[str]) -> str:
     if len(candidates) == 1:
         return candidates[0]
     return max(candidates, key=lambda c: difflib.SequenceMatcher(None, c, line).ratio())
-
-
-def action_fingerprint(owner: str, text: str, due: date | None, *,
-                       source: str = "outlook") -> str:
-    """Identity of an agreed action: who, what and by when, in canonical form.
-
-    Not the raw line: a bullet, a tick box ticked the next day, or Outlook's spacing changes
-    must leave the same action, not make a second one. Actions added with the CLI carry their
-    source, so re-reading the Outlook notes never takes them for lines a manager removed.
-    """
-    canonical = "\x1f".join(normalise_block_text(part).casefold()
-                             for part in (owner, text, due.isoformat() if due else ""))
-    digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
-    return digest if source == "outlook" else f"{source}:{digest}"
 
 
 def parse_block(

@@ -33,6 +33,9 @@ def test_a_changed_address_a_plus_address_and_a_stranger() -> None:
     user = tenant.find_user("person3@find.example")
     assert user is not None
     user["mail"] = user["userPrincipalName"] = "renamed@find.example"
+    # Exchange keeps the old primary address as an alias, which still reaches the mailbox.
+    assert tenant.find_user("person3@find.example") is user
+    user["proxyAddresses"] = ["SMTP:renamed@find.example"]
     assert tenant.find_user("person3@find.example") is None  # its old address is no one's
     assert tenant.find_user("Renamed@find.example") is user  # the scan finds the new one
     assert tenant.find_user("person4+topics.x@find.example")["displayName"] == "Person 4"
