@@ -7,7 +7,7 @@ old address went unseen. Sandbox, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from service.domain.events import Attendee, CalendarEvent
@@ -18,16 +18,22 @@ from tests.integration.test_mail import Scenario
 ROB, NEW = "rob@contoso.example", "rob.jones@contoso.example"
 
 
-def test_an_agenda_goes_into_an_invite_carrying_the_reports_old_address(
-        db_url: str, settings_for: Any) -> None:
-    scenario = Scenario(settings_for(db_url))
+def renamed(settings: Any) -> tuple[Scenario, datetime]:
+    """Rob's first 1-2-1 with Mia booked, then his name and primary address changed (the old
+    one kept as an alias); and when their next meeting starts."""
+    scenario = Scenario(settings)
     user = scenario.tenant.user(ROB)
     user.update(mail=NEW, userPrincipalName=NEW, displayName="Rob Jones",
                 proxyAddresses=[f"SMTP:{NEW}", f"smtp:{ROB}"])
     series = scenario.rob.series
     assert series is not None
-    start = series_occurrences(series, scenario.occ.end, scenario.occ.end + timedelta(
+    return scenario, series_occurrences(series, scenario.occ.end, scenario.occ.end + timedelta(
         days=70))[0][0]
+
+
+def test_an_agenda_goes_into_an_invite_carrying_the_reports_old_address(
+        db_url: str, settings_for: Any) -> None:
+    scenario, start = renamed(settings_for(db_url))
     done = scenario.at(start - timedelta(hours=20))
     assert done.failed_steps == [], done.failed_steps
     view = next(v for v in scenario.store.views() if v.pairing.id == scenario.rob.pairing.id)
@@ -69,14 +75,7 @@ def test_an_address_the_directory_cannot_tell_leaves_the_invite_shared(
     """The look-up refused (an address Graph cannot search, access): the address is taken for
     someone else's, as before the look-up was made, and no agenda goes into the invite; the
     run fails nothing. (A look-up throttled waits for the next run.)"""
-    scenario = Scenario(settings_for(db_url))
-    user = scenario.tenant.user(ROB)
-    user.update(mail=NEW, userPrincipalName=NEW, displayName="Rob Jones",
-                proxyAddresses=[f"SMTP:{NEW}", f"smtp:{ROB}"])
-    series = scenario.rob.series
-    assert series is not None
-    start = series_occurrences(series, scenario.occ.end, scenario.occ.end + timedelta(
-        days=70))[0][0]
+    scenario, start = renamed(settings_for(db_url))
     scenario.tenant.inject_fault("POST", r"^/\$batch$", 403, times=50)
     done = scenario.at(start - timedelta(hours=20))
     assert done.failed_steps == [], done.failed_steps
