@@ -133,14 +133,17 @@ class Checks:
         return out
 
     def series(self, now: datetime) -> None:
+        """One live series per pair, in the manager's calendar and in the report's (where a
+        cancellation that never arrived, a restored report's, would leave a second)."""
         for manager, report in self.p.pairs():
-            found = self.one_to_ones(manager, report, now)
-            spans = sorted((items[0]["start"]["dateTime"], items[-1]["start"]["dateTime"], i)
-                           for i, items in found)
-            for a, b in itertools.pairwise(spans):
-                if b[0] <= a[1]:
-                    self.bad(f"two live series {manager} / {report}: {a} and {b}", manager,
-                             report)
+            for owner, other, whose in ((manager, report, ""), (report, manager, "report's ")):
+                found = self.one_to_ones(owner, other, now)
+                spans = sorted((items[0]["start"]["dateTime"], items[-1]["start"]["dateTime"],
+                                i) for i, items in found)
+                for a, b in itertools.pairwise(spans):
+                    if b[0] <= a[1]:
+                        self.bad(f"two live series in the {whose}calendar {manager} / "
+                                 f"{report}: {a} and {b}", manager, report)
 
     def pairings(self, now: datetime) -> None:
         views = {(v.manager.email.lower(), v.report.email.lower()): v
