@@ -10,35 +10,25 @@ from typing import Any
 from service.domain.records import PairingView
 from service.errors import AuthError, GraphError, OutcomeUnknown, Throttled
 from service.jobs.context import JobContext
-from service.store.repo import Store
 
 log = logging.getLogger("service.jobs.agenda")  # said as the agenda step's
 
 
-def others_invited(event: Any, view: PairingView, store: Store) -> set[str]:
-    """The addresses of attendees other than the report (rooms aside), as the pair's
-    addresses are now.
+def others_invited(event: Any, view: PairingView) -> set[str]:
+    """The addresses of attendees other than the pair, as their addresses are now, rooms
+    aside: a room is one booked as the meeting's place (its locations' addresses, which
+    Exchange adds as a room accepts), whatever type the attendee has.
 
     An attendee's type is only what the organizer chose: Outlook's Resources box takes any
-    address, and a colleague put there still gets every update. So a "resource" who is in
-    a pair (as manager or report: a person for certain) counts as a person. (Other
-    addresses there are taken for rooms: a room's account can be an enabled directory user,
-    and a tenant's rooms can be at any of its domains.) A room booked as the meeting's
-    location yet listed as "required" (Graph's default type, which tools booking rooms
-    leave) is a room in the same way: the pair's own series is adopted with one
-    (domain.own_series._people), and taken here for a third person it would never get an
-    agenda."""
+    address, and a colleague, an assistant or HR put there gets every update, last time's
+    notes with it. So a "resource" that is not one of the meeting's places counts as a
+    person, in a pair or not (a room booked without being made the place is taken for one
+    too: no agenda rather than one a stranger reads). A room booked as the place yet listed
+    as "required" (Graph's default type, which tools booking rooms leave) is a room."""
     pair = {view.report.email.lower(), view.manager.email.lower()}
     rooms = set(event.rooms)
-
-    def roomlike(a: Any) -> bool:
-        return a.kind == "resource" or a.email.lower() in rooms
-
-    people = {a.email.lower() for a in event.attendees
-              if a.email and a.email.lower() not in pair and not roomlike(a)}
-    resources = {a.email.lower() for a in event.attendees
-                 if a.email and a.email.lower() not in pair and roomlike(a)}
-    return people | (store.paired_emails(resources) if resources else set())
+    return {a.email.lower() for a in event.attendees
+            if a.email and a.email.lower() not in pair and a.email.lower() not in rooms}
 
 
 async def shared_beyond_the_pair(ctx: JobContext, event: Any, view: PairingView) -> bool:
@@ -49,7 +39,7 @@ async def shared_beyond_the_pair(ctx: JobContext, event: Any, view: PairingView)
     refuses (an address it cannot search, access) leaves them others, as before it was
     made; one that may pass (throttling, a 5xx) fails this meeting's agenda for the next
     run."""
-    others = others_invited(event, view, ctx.store)
+    others = others_invited(event, view)
     if not others:
         return False
     try:

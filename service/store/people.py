@@ -246,19 +246,6 @@ class PeopleRepository(Repository):
             found = [convert.person_from(row) for row in s.execute(_PEOPLE, {"ids": ids})]
         return {p.id: p for p in found}
 
-    def paired_emails(self, emails: Iterable[str]) -> set[str]:
-        """Which of these addresses (lower case) are of people in a pair, as manager or
-        report, now or before: people for certain (a room's or a Teams Room's account,
-        though a directory user, never manages nor reports). A rare lookup: by lower case,
-        not the index."""
-        wanted = sorted({e.lower() for e in emails})
-        if not wanted:
-            return set()
-        paired = select(PairingRow.manager_id).union(select(PairingRow.report_id))
-        with self.reading() as s:
-            return {e.lower() for e in s.scalars(select(PersonRow.email).where(
-                func.lower(PersonRow.email).in_(wanted), PersonRow.id.in_(paired)))}
-
     def mark_absent(self, present_ids: AbstractSet[str]) -> None:
         """People not in the source any more are inactive (history stays)."""
         with self.session() as s, s.begin():
