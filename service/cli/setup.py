@@ -91,9 +91,18 @@ def db_copy(obj: Ctx, to_url: str) -> None:
     goes in as one transaction, so a failed one leaves the target empty. Then point
     [database] url at the new database and start the worker again."""
     from service.app import refuse_missing
+    from service.config.checks import check_value
+    from service.config.keys import BY_NAME
+    from service.config.problems import Bad, Raw
+    from service.config.settings import hide_password
+    from service.errors import ConfigError
     from service.store.copy import copy_into
     from service.store.db import make_engine
 
+    try:  # judged as [database] url is: an "@" not encoded would put the password in errors
+        check_value(BY_NAME[("database", "url")], Raw(to_url, "--to", "--to"))
+    except Bad as bad:
+        raise ConfigError(f"--to {hide_password(to_url)} {bad.problem}. {bad.fix}") from None
     refuse_missing(obj.settings)  # (else an empty file made here, copied)
     source = make_engine(obj.settings.database.url)
     try:

@@ -285,7 +285,9 @@ def hide_password(url: str) -> str:
     if parsed is None or "@" in (parsed.host or ""):
         # An "@" in the host: the password held one, not percent-encoded, and the parser
         # took the rest of it for the host name. Hide up to the last "@".
-        hidden = re.sub(r"(://[^:/]*:).*@", r"\1***@", url)
+        # (A scheme mistyped, "postgresql//u:p@h": from the first ":" to the last "@".)
+        hidden = (re.sub(r"(://[^:/]*:).*@", r"\1***@", url) if "://" in url
+                  else re.sub(r"^([^:@]*:).*@", r"\1***@", url))
         return re.sub(r"([?&][^=&]*(?:password)[^=&]*=)[^&]*", r"\1***", hidden, flags=re.I)
     shown = parsed.render_as_string(hide_password=True)
     if not any(_PASSWORD_PARAMS.search(key) for key in parsed.query):

@@ -74,15 +74,14 @@ def _password_exposed(settings: Settings) -> Check | None:
     origin = settings.origin("database.url")
     if settings.source == "defaults" or origin == "default" or origin.startswith("env "):
         return None
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    from service.config.settings import hide_password
 
     try:
-        password = make_url(settings.database.url).password
         mode = os.stat(settings.source).st_mode
-    except (ArgumentError, OSError):
+    except OSError:
         return None
-    if not password or not mode & 0o044:
+    # (Hidden where `config` shows it: as user:password@ or a ?password= parameter.)
+    if hide_password(settings.database.url) == settings.database.url or not mode & 0o044:
         return None
     return Check("config file", False,
                  f"{settings.source} holds the database password in [database] url and can be "

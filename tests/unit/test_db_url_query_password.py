@@ -17,15 +17,35 @@ SECRET = "s3cretZpw"
     f"postgresql+psycopg://onetoone@db/onetoone?sslmode=require&password={SECRET}",
     f"postgresql+psycopg://onetoone@db/onetoone?sslpassword={SECRET}&sslmode=require",
     f"postgresql+psycopg://onetoone:{SECRET}@db:5432/onetoone",
+    # Mistyped (no "://", an "@" not encoded): still hidden in the error that says so.
+    f"postgresql+psycopg//onetoone:{SECRET}@db:5432/onetoone",
+    f"postgresql:/onetoone:{SECRET}@db:5432/onetoone",
+    f"postgresql+psycopg://onetoone:pa@{SECRET}@db:5432/onetoone",
 ])
 @pytest.mark.parametrize("hide", [hide_password, _redact])
 def test_password_never_shown(hide, url):
     shown = hide(url)
     assert SECRET not in shown
-    assert "***" in shown
+    assert "***" in shown or shown == "<invalid url>"  # (_redact: no URL at all)
 
 
 def test_other_query_parameters_stay_readable():
     shown = hide_password(f"postgresql+psycopg://u@db/onetoone?sslmode=require&password={SECRET}")
     assert "sslmode=require" in shown
     assert "password=***" in shown
+
+
+def test_db_copy_to_a_url_with_an_unencoded_at_says_so_without_the_password(
+        tmp_path, monkeypatch) -> None:
+    """`db copy --to` is judged as [database] url is: an "@" in the password, not encoded,
+    would have put the rest of it in the "failed to resolve host" error."""
+    from click.testing import CliRunner
+
+    from service.cli import cli
+    from tests.cli_env import cli_env
+
+    cli_env(monkeypatch, tmp_path, 200)
+    result = CliRunner().invoke(cli, ["db", "copy", "--to",
+                                      f"postgresql+psycopg://onetoone:pa@{SECRET}@db/x"])
+    assert result.exit_code == 1 and SECRET not in result.output, result.output
+    assert "has an '@' in its password that is not percent-encoded" in result.output

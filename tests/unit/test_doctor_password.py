@@ -15,6 +15,7 @@ URL = "postgresql+psycopg://onetoone:s3cret@db.example:5432/onetoone"
 
 @pytest.mark.parametrize(("mode", "url", "flagged"), [
     (0o644, URL, True), (0o640, URL, True), (0o600, URL, False),
+    (0o644, "postgresql+psycopg://onetoone@db.example/onetoone?password=s3cret", True),
     (0o644, "postgresql+psycopg://onetoone@db.example/onetoone", False),
     (0o644, "sqlite:///onetoone.db", False)])
 def test_a_readable_config_file_holding_the_password_fails(
