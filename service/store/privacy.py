@@ -52,7 +52,7 @@ class PrivacyRepository(Repository):
                 select(SeriesRow.id).where(SeriesRow.pairing_id.in_(ids)))
             _seal(s, meetings)
             _forget_agendas(s, meetings)
-        self.flush_to_disk()
+        self.flush_to_disk(rewrite=True)
         return erased
 
     def forget_agenda_texts(self, before: datetime) -> int:
@@ -88,18 +88,24 @@ class PrivacyRepository(Repository):
             self.flush_to_disk()
         return erased
 
-    def flush_to_disk(self) -> None:
+    def flush_to_disk(self, *, rewrite: bool = False) -> None:
         """Make erased text leave the disk now: on SQLite, copy the write-ahead log into
-        the database (where secure_delete has overwritten it) and truncate the log; on
-        PostgreSQL, vacuum the tables that held it so the old row versions go."""
+        the database (where secure_delete has overwritten it) and truncate the log. On
+        PostgreSQL a plain VACUUM frees the old row versions but leaves their bytes in the
+        table's files until the space is reused: ``rewrite`` (`forget`, a person's erasure,
+        rare and asked for) rewrites the tables that held it into new files (VACUUM FULL,
+        each table locked for the moment it takes); the daily retention only vacuums, not
+        to lock the worker's tables every day. (PostgreSQL's write-ahead log keeps what was
+        written until it is recycled, as backups do until retaken.)"""
         if self.engine.url.get_backend_name() == "sqlite":
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             return
+        vacuum = "VACUUM FULL" if rewrite else "VACUUM"
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for table in ("notes", "note_versions", "report_comments", "topics", "actions",
                           "outbox", "occurrences"):
-                conn.exec_driver_sql(f"VACUUM {table}")
+                conn.exec_driver_sql(f"{vacuum} {table}")
 
 
 def _seal(s: Any, which: Any) -> None:
