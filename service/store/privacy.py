@@ -52,6 +52,7 @@ class PrivacyRepository(Repository):
                 select(SeriesRow.id).where(SeriesRow.pairing_id.in_(ids)))
             _seal(s, meetings)
             _forget_agendas(s, meetings)
+            _forget_moved_reasons(s, meetings)
         self.flush_to_disk(rewrite=True)
         return erased
 
@@ -84,6 +85,7 @@ class PrivacyRepository(Repository):
                 ReportCommentRow.created_at < cutoff))
             _seal(s, OccurrenceRow.start < cutoff)
             agendas = _forget_agendas(s, OccurrenceRow.start < cutoff)
+            _forget_moved_reasons(s, OccurrenceRow.start < cutoff)
         if any(erased.values()) or agendas:
             self.flush_to_disk()
         return erased
@@ -132,6 +134,14 @@ def _forget_agendas(s: Any, which: Any) -> int:
     result = s.execute(update(OccurrenceRow).where(which, OccurrenceRow.agenda_text.is_not(None))
                        .values(agenda_text=None))
     return int(result.rowcount or 0)
+
+
+def _forget_moved_reasons(s: Any, which: Any) -> None:
+    """Why onetoone moved these meetings names the person and their absence ("out of
+    office: Rob Report"): it goes, the fact that a meeting moved stays (`status`)."""
+    s.execute(update(OccurrenceRow).where(which, OccurrenceRow.moved_reason.is_not(None),
+                                          OccurrenceRow.moved_reason != ERASED)
+              .values(moved_reason=ERASED))
 
 
 def not_sealed() -> Any:

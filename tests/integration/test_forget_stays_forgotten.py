@@ -99,3 +99,17 @@ def test_a_read_under_way_when_forget_runs_stores_nothing(db_url: str, settings_
         row = s.get(OccurrenceRow, scenario.occ.id)
         assert row is not None
         assert row.captured_fingerprint == "[erased]" and row.read_back_at is None
+
+
+def test_why_a_meeting_moved_goes_with_the_person(db_url: str, settings_for) -> None:
+    """Why onetoone moved a meeting names the person and their absence ("out of office: Rob
+    Report"): `forget` erases it, and `status` still shows that the meeting moved."""
+    from sqlalchemy import update
+
+    scenario = weekly(settings_for, db_url)
+    with scenario.store.session() as s, s.begin():
+        s.execute(update(OccurrenceRow).where(OccurrenceRow.id == scenario.occ.id)
+                  .values(moved_reason="out of office: Rob Report"))
+    scenario.store.forget_person(scenario.rob.report.id, scenario.occ.start)
+    row = scenario.store.occurrence(scenario.occ.id)
+    assert row is not None and row.moved_reason == "[erased]"
