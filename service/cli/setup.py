@@ -153,11 +153,23 @@ def demo(obj: Ctx, out: str, now_text: str | None, force: bool) -> None:
     Run again into the same folder, it walks the same weeks again over what it stored
     (nothing is booked twice; delete the folder to start afresh); a folder it did not create
     (nor found empty) is written into only with --force."""
-    from service.cli.outfiles import check_folder, kept_files, mark
+    from service.cli.outfiles import check_folder, kept_files
+
+    ours = check_folder(Path(out), None, "--out", force=force, kept=kept_files(obj))
+    # Owner-only, as every file onetoone writes about people is: the made-up organisation's
+    # notes, mail and sandbox state (a private note's mail in it) are the real thing's shape.
+    umask = os.umask(0o077)
+    try:
+        _demo(obj, out, now_text, ours)
+    finally:
+        os.umask(umask)
+
+
+def _demo(obj: Ctx, out: str, now_text: str | None, ours: bool) -> None:
+    from service.cli.outfiles import mark
     from service.demo import run_demo
     from service.logs import configure
 
-    ours = check_folder(Path(out), None, "--out", force=force, kept=kept_files(obj))
     with writing(Path(out), "--out"):
         Path(out).mkdir(parents=True, exist_ok=True)
         if ours:  # before the run: a run stopped half-way (Ctrl-C) may still be run again

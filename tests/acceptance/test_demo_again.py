@@ -36,3 +36,8 @@ def test_the_demos_log_goes_to_its_folder_not_the_screen(tmp_path, monkeypatch) 
     events = [json.loads(line)["event"]
               for line in (tmp_path / "demo-out" / "demo.log").read_text().splitlines()]
     assert "schedule.created" in events or "pairs.join" in events
+    # Owner-only, as every file onetoone writes about people: notes, mail, the sandbox's
+    # state (a private note's mail is in it) and the log.
+    written = [tmp_path / "demo-out", *(tmp_path / "demo-out").rglob("*")]
+    assert len(written) > 20
+    assert [str(p) for p in written if p.stat().st_mode & 0o077] == []
