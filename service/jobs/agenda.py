@@ -459,7 +459,7 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
     event = ctx.seen_event(occ.event_id)
     if event is None:
         event = await graph.get_event(mailbox, occ.event_id,
-                                      "body,isCancelled,attendees,locations,sensitivity")
+                                      "body,isCancelled,attendees,locations")
     if event is None or event.cancelled:
         store.update_occurrence(occ.id, now, status=OccurrenceStatus.CANCELLED,
                                 agenda_state=AgendaState.SKIPPED)

@@ -12,8 +12,6 @@ from service.errors import AuthError, GraphError, OutcomeUnknown, Throttled
 from service.jobs.context import JobContext
 
 log = logging.getLogger("service.jobs.agenda")  # said as the agenda step's
-# Graph's sensitivities that keep a meeting's body from those who may see the calendar.
-PRIVATE = frozenset({"private", "confidential"})
 
 
 def others_invited(event: Any, view: PairingView) -> set[str]:
@@ -40,15 +38,7 @@ async def shared_beyond_the_pair(ctx: JobContext, event: Any, view: PairingView)
     the same mailbox, and the invite, booked before, still carries it. A look-up Graph
     refuses (an address it cannot search, access) leaves them others, as before it was
     made; one that may pass (throttling, a 5xx) fails this meeting's agenda for the next
-    run.
-
-    An invite the manager made other than private, where the policy books private (Outlook's
-    Private switch turned off), is shared too: anyone who can see the manager's calendar
-    (a delegate, a team sharing it) reads its body."""
-    policy = ctx.settings.policy.sensitivity
-    if policy in PRIVATE and event.sensitivity and event.sensitivity not in PRIVATE:
-        log.warning("agenda.not_private", extra={"sensitivity": event.sensitivity})
-        return True
+    run."""
     others = others_invited(event, view)
     if not others:
         return False

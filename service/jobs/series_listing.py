@@ -18,9 +18,9 @@ from service.errors import ServiceError
 from service.jobs.context import JobContext
 
 # The body too: the agenda step writes into these occurrences without reading them again
-# (and the locations, which tell a room invited as a "required" attendee from a person, and
-# the sensitivity: invite_shared.shared_beyond_the_pair).
-SELECT = "id,start,end,isCancelled,originalStart,type,attendees,locations,body,sensitivity"
+# (and the locations, which tell a room invited as a "required" attendee from a person:
+# invite_shared.shared_beyond_the_pair).
+SELECT = "id,start,end,isCancelled,originalStart,type,attendees,locations,body"
 # The same from a whole calendar's view, with the series each occurrence belongs to.
 VIEW_SELECT = SELECT + ",seriesMasterId"
 # Listings in flight at once (the transport keeps 4 per mailbox and its overall cap).

@@ -102,16 +102,3 @@ def test_a_room_with_a_user_account_is_still_a_room(tmp_path, settings_for) -> N
     result = _second_agenda(scenario)
     assert [label for label in result.agenda.injected if "Rob" in label]
     assert result.agenda.not_private == []
-
-
-def test_an_invite_the_manager_made_not_private_gets_no_agenda(tmp_path, settings_for) -> None:
-    """Mia turns Outlook's Private switch off on the series: anyone who can see her calendar
-    (a delegate, a team sharing it) would read the agenda and last time's notes in it. No
-    agenda goes in while it is so (the policy books private)."""
-    scenario = Scenario(settings_for(f"sqlite:///{tmp_path / 'normal.db'}"))
-    tenant, series = scenario.tenant, scenario.rob.series
-    mia = tenant.user("mia@contoso.example")["id"]
-    cal.update_event(tenant, mia, series.event_id, {"sensitivity": "normal"})
-    result = _second_agenda(scenario)
-    assert not [label for label in result.agenda.injected if "Rob" in label]
-    assert [label for label in result.agenda.not_private if "Rob" in label]
