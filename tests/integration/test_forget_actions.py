@@ -4,6 +4,7 @@ a hash of owner, words and due date, so it goes with them."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -17,14 +18,20 @@ T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 WORDS = ("see occupational health about his back", "book the counselling sessions")
 
 
-def test_forget_leaves_no_hash_of_an_action(db_url: str) -> None:
-    engine = make_engine(db_url)
+def mia_and_rob(engine: Any) -> tuple[Store, Any]:
+    """A store upgraded on ``engine`` with Mia managing Rob; and their pairing."""
     upgrade(engine)
     store = Store(engine)
     store.upsert_people([PersonUpdate("m", "m@x.test", "Mia", None, True),
                          PersonUpdate("r", "r@x.test", "Rob", None, False)], T0)
-    p = store.upsert_pairing(key="p", manager_id="m", report_id="r", cadence="monthly",
-                             minutes=30, reason="", source="directory", now=T0)
+    return store, store.upsert_pairing(key="p", manager_id="m", report_id="r",
+                                       cadence="monthly", minutes=30, reason="",
+                                       source="directory", now=T0)
+
+
+def test_forget_leaves_no_hash_of_an_action(db_url: str) -> None:
+    engine = make_engine(db_url)
+    store, p = mia_and_rob(engine)
     due = date(2026, 2, 1)
     for words in WORDS:
         store.add_action(pairing_id=p.id, occurrence_id=None, owner="Rob", text=words,
@@ -49,12 +56,7 @@ def test_forget_rewrites_the_tables_that_held_the_text_on_postgresql(db_url: str
     engine = make_engine(db_url)
     if engine.url.get_backend_name() != "postgresql":
         return  # (the SQLite variant: tested by the file's own bytes elsewhere)
-    upgrade(engine)
-    store = Store(engine)
-    store.upsert_people([PersonUpdate("m", "m@x.test", "Mia", None, True),
-                         PersonUpdate("r", "r@x.test", "Rob", None, False)], T0)
-    p = store.upsert_pairing(key="p", manager_id="m", report_id="r", cadence="monthly",
-                             minutes=30, reason="", source="directory", now=T0)
+    store, p = mia_and_rob(engine)
     store.add_action(pairing_id=p.id, occurrence_id=None, owner="Rob", text=WORDS[0],
                      due=None, raised_on=T0.date(),
                      fingerprint=action_fingerprint("Rob", WORDS[0], None), now=T0)
