@@ -76,6 +76,12 @@ class OutcomeUnknown(GraphError):
     """A non-idempotent request may or may not have taken effect (timeout, 5xx)."""
 
 
+class Superseded(ServiceError):
+    """A write was not sent: the claim it was made under was lost before the request left
+    (another worker took the row over while this one was held up), so that worker's write
+    is the one that goes."""
+
+
 class Unreachable(GraphError):
     """No connection to Microsoft Graph could be made (network, DNS, proxy): the request was
     never sent, so it had no effect, whatever it was."""

@@ -11,7 +11,7 @@ and the sandbox sees exactly the wire format the real service would.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -29,7 +29,7 @@ from service.graph import queries, wire
 from service.graph.batch import BatchItem
 from service.graph.directory import DirectoryCalls
 from service.graph.plumbing import graph_path as _path
-from service.graph.transport import mailbox_of
+from service.graph.transport import WRITE_FENCE, mailbox_of
 from service.graph.wire import iso_utc, parse_graph_datetime
 
 log = logging.getLogger(__name__)
@@ -426,9 +426,16 @@ class GraphClient(DirectoryCalls):
              "$select": "id,subject,from,toRecipients,ccRecipients,sentDateTime",
              "$top": str(top)})]
 
-    async def send_mail(self, mailbox: str, payload: dict[str, Any]) -> None:
-        """sendMail from ``mailbox``. Never retried here: the outbox owns that decision."""
-        await self.request("POST", _path("users", mailbox, "sendMail"), body=payload)
+    async def send_mail(self, mailbox: str, payload: dict[str, Any],
+                        fence: Callable[[], bool] | None = None) -> None:
+        """sendMail from ``mailbox``. Never retried here: the outbox owns that decision.
+        ``fence`` is asked just before the request leaves (each time it is sent): False, and
+        it is not sent (Superseded)."""
+        token = WRITE_FENCE.set(fence)
+        try:
+            await self.request("POST", _path("users", mailbox, "sendMail"), body=payload)
+        finally:
+            WRITE_FENCE.reset(token)
 
     async def find_sent(self, mailbox: str, property_id: str, tag: str) -> bool:
         """Whether Sent Items holds the message carrying ``tag`` (needs read access to mail;

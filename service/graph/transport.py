@@ -17,11 +17,12 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import httpx
 
-from service.errors import OutcomeUnknown
+from service.errors import OutcomeUnknown, Superseded
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,13 @@ DROPPED = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError
 # so even a sendMail is certain to have had no effect: retried like a safe request, and never
 # reported as an unknown outcome (which, without Mail.Read, waits for an operator).
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
+
+# A write's fence (GraphClient.send_mail sets it for its request): asked each time the
+# request is about to leave, after it has waited for its mailbox's slot and any Retry-After,
+# where a worker held up (a paused VM, a long throttle) can find its claim taken over by
+# another, which sends the mail itself. False: not sent (Superseded). Set per task, as the
+# request runs in its caller's context.
+WRITE_FENCE: ContextVar[Callable[[], bool] | None] = ContextVar("write_fence", default=None)
 
 # POSTs that are safe to repeat: reads dressed as POSTs, and event creation, which always
 # carries a transactionId that Exchange uses to drop a duplicate create.
@@ -291,10 +299,13 @@ class GraphTransport(httpx.AsyncBaseTransport):
             await policy.sleep(delay)
 
     async def _send_once(self, request: httpx.Request, mailbox: str | None) -> httpx.Response:
-        self.stats.requests += 1
         # Mailbox slots before the global one, as a $batch takes them (graph/batch.py): one
         # order for both, so neither can hold what the other waits for.
         async with self.mailboxes.hold({mailbox: 1} if mailbox else {}), self._global:
+            if (fence := WRITE_FENCE.get()) is not None and not fence():
+                raise Superseded(f"{request.method} {request.url.path} was not sent: another "
+                                 "worker took it over meanwhile.")
+            self.stats.requests += 1
             response = await self._inner.handle_async_request(request)
             # Read inside the slot so the mailbox's concurrency really covers the body.
             await response.aread()

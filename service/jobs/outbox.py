@@ -47,6 +47,7 @@ from service.errors import (
     OutcomeUnknown,
     PermissionDenied,
     ServiceError,
+    Superseded,
     Throttled,
     Unreachable,
 )
@@ -333,11 +334,11 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
         if sent[row.mailbox] >= per_minute:
             report.deferred += 1  # Exchange's per-mailbox sending rate: next run
             continue
-        claim = ctx.moved_on(now)
+        claim = _Claim(ctx, row.id, now)
         # Whatever was decided above for a pair read as active (no leaver to keep it from,
         # an offer's times left in) no longer holds if another worker has ended the pair
         # since: then the claim fails, and the next run decides on the pair as it is.
-        if not store.claim_mail(row.id, claim,
+        if not store.claim_mail(row.id, claim.at,
                                 pair_active=pairs.get(row.pairing_id) == PairingStatus.ACTIVE):
             continue  # another worker has it (or ended its pair since)
         sent[row.mailbox] += 1
@@ -348,15 +349,20 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
                                # out-of-office replies back to the manager or the service.
                                automatic=True)
         try:
-            await ctx.graph.send_mail(row.mailbox, payload)
+            # Stamped anew as the request leaves: a worker held up since its claim (a paused
+            # VM, a long throttle) whose claim another has settled meanwhile sends nothing.
+            await ctx.graph.send_mail(row.mailbox, payload, fence=claim.renew)
+        except Superseded:
+            log.warning("mail.claim_lost", extra={"key": row.key})
+            continue
         except OutcomeUnknown as exc:
             if store.finish_mail(row.id, OutboxStatus.SENDING, now, error=str(exc),
-                                 claimed_at=claim):
+                                 claimed_at=claim.at):
                 await _settle(ctx, _stored(ctx, row.id), now, report, fresh=True)
             continue
         except Throttled as exc:
             store.finish_mail(row.id, OutboxStatus.PENDING, now, error=str(exc),  # not accepted
-                              claimed_at=claim)
+                              claimed_at=claim.at)
             report.deferred += 1
             continue
         except (AuthError, Unreachable) as exc:
@@ -365,7 +371,7 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
             # was sent, and no other mail can be now. All of it waits for the next run, rather
             # than being marked failed or, as an unknown outcome, left to an operator.
             store.finish_mail(row.id, OutboxStatus.PENDING, now, error=str(exc),
-                              claimed_at=claim)
+                              claimed_at=claim.at)
             report.deferred += len(pending) - n
             report.failed.append(f"mail: {exc}")
             log.error("mail.not_signed_in" if isinstance(exc, AuthError) else "mail.unreachable",
@@ -378,7 +384,7 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
             email = _sender_email(ctx, row)
             error = (f"{by_address(exc, row.mailbox, email)} Not sent again by itself: once "
                      f"that is put right, run `onetoone mail resend {row.id}`.")
-            store.finish_mail(row.id, OutboxStatus.FAILED, now, error=error, claimed_at=claim)
+            store.finish_mail(row.id, OutboxStatus.FAILED, now, error=error, claimed_at=claim.at)
             report.failed.append(f"{row.key} ({row.kind} from {email}): {error}")
             log.error("mail.failed", extra={"key": row.key, "error": str(exc)})
             continue
@@ -386,6 +392,23 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
         report.sent.append(row.key)
         log.info("mail.sent", extra={"key": row.key, "kind": row.kind})
     return report
+
+
+class _Claim:
+    """A mail this run claims to send (pending -> sending): ``at``, its stamp in the outbox
+    as last written, the run's ``now`` moved on (JobContext.moved_on)."""
+
+    def __init__(self, ctx: JobContext, mail_id: int, now: datetime) -> None:
+        self.ctx, self.mail_id, self.now = ctx, mail_id, now
+        self.at = ctx.moved_on(now)
+
+    def renew(self) -> bool:
+        """Stamp the claim anew: whether it is still ours (see Store.renew_claim)."""
+        at = self.ctx.moved_on(self.now)
+        if not self.ctx.store.renew_claim(self.mail_id, self.at, at):
+            return False
+        self.at = at
+        return True
 
 
 def _in_turn(pending: list[MailRecord], sent: Mapping[str, int], per_minute: int

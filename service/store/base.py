@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,6 +54,25 @@ class Repository:
     def reading(self) -> Session:
         """A session for reads only (a write in it is refused; see ``reading_factory``)."""
         return self._reads()
+
+    @contextmanager
+    def _durable(self) -> Iterator[Connection]:
+        """A connection whose commits reach the disk before they return. A SQLite file is
+        written with synchronous=NORMAL (see db.make_engine), where a power cut may lose the
+        last commits: this is for the few a lost one would undo an act of Graph's, as a
+        mail's claim (lost, the mail already sent would go again). Commit in it; a server
+        database syncs every commit anyway."""
+        with self.engine.connect() as conn:
+            if self.engine.dialect.name != "sqlite":
+                yield conn
+                return
+            conn.exec_driver_sql("PRAGMA synchronous=FULL")
+            try:
+                yield conn
+            finally:
+                conn.rollback()  # anything left uncommitted, before the setting goes back
+                conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+                conn.commit()
 
     def _racing(self, what: str, write: Callable[[], T]) -> T:
         """Run an insert-or-update; if another replica inserted the same key between our

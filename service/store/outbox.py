@@ -174,10 +174,23 @@ class OutboxRepository(Repository):
         if pair_active:
             where.append(exists().where(PairingRow.id == OutboxRow.pairing_id,
                                         PairingRow.status == PairingStatus.ACTIVE))
-        with self.session() as s, s.begin():
-            result = s.execute(update(OutboxRow).where(*where).values(
+        # Durable: a claim lost to a power cut after the send would send the mail again.
+        with self._durable() as conn:
+            result = conn.execute(update(OutboxRow).where(*where).values(
                 status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxRow.attempts + 1))
-            return result.rowcount == 1  # type: ignore[attr-defined]
+            conn.commit()
+            return result.rowcount == 1
+
+    def renew_claim(self, mail_id: int, claimed_at: datetime, now: datetime) -> bool:
+        """Stamp the claim ``claimed_at`` on a row still 'sending' under it anew, as ``now``,
+        atomically: whether it was still this claim (no other worker has settled it, or
+        claimed it to send again, since)."""
+        with self._durable() as conn:
+            result = conn.execute(update(OutboxRow).where(
+                OutboxRow.id == mail_id, OutboxRow.status == OutboxStatus.SENDING,
+                OutboxRow.claimed_at == claimed_at).values(claimed_at=now))
+            conn.commit()
+            return result.rowcount == 1
 
     def finish_mail(self, mail_id: int, status: str, now: datetime, error: str = "", *,
                     claimed_at: datetime | None = None) -> bool:

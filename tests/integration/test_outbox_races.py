@@ -91,3 +91,82 @@ def test_a_stale_settle_leaves_a_mail_sent_meanwhile(scenario) -> None:
 
     asyncio.run(go())
     assert len(s.summaries()) == 1, f"summary delivered {len(s.summaries())} times"
+
+
+def test_a_sender_held_up_after_its_claim_sends_nothing_once_another_took_over(
+        scenario) -> None:
+    """Worker A claims the summary and is then held up before its sendMail leaves (a paused
+    VM, a long throttle); another runner, 16 minutes on, finds it not in Sent Items, makes it
+    pending again and sends it. When A goes on, its request does not leave: its claim is no
+    longer the row's."""
+    s = scenario
+    s.type_notes()
+    s.tenant.inject_fault("POST", r"/sendMail$", 429, times=1)  # queued, not sent this run
+    s.after_meeting()
+    [row] = s.store.outbox()
+    assert row.status == OutboxStatus.PENDING
+    now = s.occ.end + timedelta(hours=2)
+    later = now + timedelta(minutes=16)
+
+    async def go():
+        held, gate = asyncio.Event(), asyncio.Event()
+        async with job_context(s.settings, now, sandbox=s.tenant,
+                               graph_options={"sleep": no_sleep}) as a, \
+                job_context(s.settings, later, sandbox=s.tenant,
+                            graph_options={"sleep": no_sleep}) as b:
+            send = a.graph.send_mail
+
+            async def held_up(mailbox, payload, **kw):
+                held.set()
+                await gate.wait()  # A is held up here, after its claim
+                return await send(mailbox, payload, **kw)
+
+            a.graph.send_mail = held_up
+            s.tenant.now = lambda: now
+            task = asyncio.create_task(send_outbox(a, now))
+            await held.wait()
+            assert s.store.mail(row.id).status == OutboxStatus.SENDING
+            s.tenant.now = lambda: later
+            assert (await send_outbox(b, later)).sent == [row.key]
+            gate.set()
+            return await task
+
+    a_report = asyncio.run(go())
+    assert a_report.sent == []
+    assert len(s.summaries()) == 1, f"summary delivered {len(s.summaries())} times"
+    assert s.store.mail(row.id).status == OutboxStatus.SENT
+
+
+def test_a_claim_is_stamped_anew_as_its_mail_leaves(scenario) -> None:
+    """The claim's time is when the sendMail left, not when the row was claimed: Sent Items
+    is given its whole SETTLE_AFTER from the send."""
+    s = scenario
+    s.type_notes()
+    s.tenant.inject_fault("POST", r"/sendMail$", 429, times=1)
+    s.after_meeting()
+    [row] = s.store.outbox()
+    now = s.occ.end + timedelta(hours=2)
+    stamps = []
+
+    async def go():
+        async with job_context(s.settings, now, sandbox=s.tenant,
+                               graph_options={"sleep": no_sleep}) as a:
+            send = a.graph.send_mail
+
+            async def watched(mailbox, payload, fence=None):
+                stamps.append(s.store.mail(row.id).claimed_at)
+
+                def fence_seen() -> bool:
+                    ok = fence()
+                    stamps.append(s.store.mail(row.id).claimed_at)
+                    return ok
+                return await send(mailbox, payload, fence=fence_seen)
+
+            a.graph.send_mail = watched
+            s.tenant.now = lambda: now
+            return await send_outbox(a, now)
+
+    assert asyncio.run(go()).sent == [row.key]
+    claimed, renewed = stamps
+    assert renewed > claimed
+    assert len(s.summaries()) == 1
