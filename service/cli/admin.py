@@ -126,13 +126,18 @@ def pairs_reset(obj: Ctx, report_email: str) -> None:
 
 # -- schedule / tick / run -----------------------------------------------------------------
 
-# How far from the clock --now may be for a run that changes a real tenant.
-REAL_NOW_SLACK = timedelta(minutes=15)
+# How far from the clock --now may be for a run that changes a real tenant: well inside the
+# shortest claim a worker holds (PLAN_LEASE, 2 minutes). Replicas judge one another's leases
+# and mail claims by their own instants: a run stamped minutes ahead would take over pairs a
+# worker holds this moment and write their agendas again; one behind would stamp claims that
+# look older than they are.
+REAL_NOW_SLACK = timedelta(minutes=1)
 
 
 def _span(off: timedelta) -> str:
     hours = abs(off).total_seconds() / 3600
-    when = f"{hours / 24:.0f} days" if hours >= 48 else f"{hours:.1f} hours"
+    when = (f"{hours / 24:.0f} days" if hours >= 48 else f"{hours:.1f} hours" if hours >= 1
+            else f"{hours * 60:.0f} minutes")
     return f"{when} {'ahead of' if off > timedelta(0) else 'behind'}"
 
 

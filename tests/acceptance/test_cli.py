@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -138,6 +139,12 @@ def test_a_run_as_of_another_instant_is_refused_against_a_real_tenant(tmp_path: 
         assert "--now 2020-01-01T09:00:00Z is" in result.stderr and "behind" in result.stderr
         assert "--dry-run" in result.stderr and "Traceback" not in result.stderr
     assert onetoone("tick", "--now", "2020-01-01T09:00:00Z", cwd=tmp_path).returncode == 0
+    # Minutes off are refused too: replicas judge one another's claims (2 minutes for a
+    # plan) by their own instants, so a run a few minutes ahead would take over pairs a
+    # worker holds this moment.
+    soon = (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    result = onetoone("tick", "--now", soon, cwd=tmp_path, env=real)
+    assert result.returncode == 1 and "minutes ahead of" in result.stderr, result.stderr
 
 
 def test_status_now_is_parsed_like_tick(tmp_path: Path) -> None:
