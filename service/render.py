@@ -13,9 +13,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    select_autoescape,
+)
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
+
+from service.errors import ConfigError
 
 INSTALLED = Path(sys.prefix) / "share" / "onetoone" / "templates"
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -90,6 +98,24 @@ def environment(folder: str | None = None) -> Environment:
     return env
 
 
+def template(name: str, folder: str | None = None) -> Template:
+    """One template by file name (the organisation's ``folder`` first). A file there that
+    cannot be read (copied as root with a strict umask, a mount for another user) is named
+    with what to do, not left to fail every run as a bare PermissionError."""
+    try:
+        return environment(folder).get_template(name)
+    except OSError as exc:
+        raise unreadable(Path(exc.filename or Path(folder or default_folder()) / name),
+                         exc) from exc
+
+
+def unreadable(path: Path, exc: OSError) -> ConfigError:
+    """A template or question bank that could not be read, and what to do."""
+    return ConfigError(f"{path}: cannot be read ({exc.strerror or exc}). Make it readable by "
+                       "the user onetoone runs as, or remove it from the [agenda] templates "
+                       "folder to use the built-in one.")
+
+
 def render(name: str, folder: str | None = None, **context: Any) -> str:
     """Render one template by file name with ``context``."""
-    return environment(folder).get_template(name).render(**context)
+    return template(name, folder).render(**context)

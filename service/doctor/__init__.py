@@ -160,7 +160,7 @@ def _templates(folder: Path) -> Check:
     from jinja2 import TemplateError
 
     from service.jobs.agenda import question_bank
-    from service.render import environment
+    from service.render import template, unreadable
 
     remove = "or remove it from the [agenda] templates folder to use the built-in one."
     try:
@@ -168,18 +168,23 @@ def _templates(folder: Path) -> Check:
     except ServiceError as exc:
         return Check("templates", False, str(exc), f"Fix the question bank, {remove}")
     agenda = folder / "agenda.html.j2"
-    if agenda.is_file():
-        try:
-            environment(str(folder)).get_template("agenda.html.j2")
-        except TemplateError as exc:
-            line = getattr(exc, "lineno", None)
-            return Check("templates", False,
-                         f"{agenda}{f', line {line}' if line else ''}: "
-                         f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}",
-                         f"Fix it (try it with `onetoone preview PAIR`), {remove}")
+    try:
+        own_agenda = agenda.is_file()
+        if own_agenda:
+            template("agenda.html.j2", str(folder))
+    except OSError as exc:  # the folder itself cannot be searched
+        return Check("templates", False, str(unreadable(agenda, exc)), "See the message.")
+    except ServiceError as exc:
+        return Check("templates", False, str(exc), "See the message.")
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        return Check("templates", False,
+                     f"{agenda}{f', line {line}' if line else ''}: "
+                     f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}",
+                     f"Fix it (try it with `onetoone preview PAIR`), {remove}")
     own_bank = (folder / "questions.toml").is_file()
     return Check("templates", True, f"{folder}: "
-                 f"{'agenda.html.j2 parses' if agenda.is_file() else 'the built-in agenda'}, "
+                 f"{'agenda.html.j2 parses' if own_agenda else 'the built-in agenda'}, "
                  f"{'questions.toml' if own_bank else 'the built-in questions'} "
                  f"({len(bank)} questions)")
 

@@ -58,7 +58,7 @@ from service.jobs.context import JobContext
 from service.jobs.invite_shared import shared_beyond_the_pair
 from service.jobs.missed import missed_meeting
 from service.jobs.recall import Recalled, notes_mailed, question_for, recall
-from service.render import default_folder, render
+from service.render import default_folder, render, unreadable
 from service.store.repo import Store
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,11 @@ def question_bank(folder: Path | None) -> list[Question]:
     """The organisation's questions.toml if it has one, else ours."""
     for base in ([folder] if folder else []) + [default_folder()]:
         path = base / "questions.toml"
-        if path.is_file():
-            return list(_parsed_bank(path))
+        try:
+            if path.is_file():
+                return list(_parsed_bank(path))
+        except OSError as exc:  # (a UnicodeDecodeError is a ValueError: see _bank_text)
+            raise unreadable(path, exc) from exc
     return []
 
 
@@ -213,7 +216,7 @@ def render_block(ctx: JobContext, agenda: Agenda, pairing_key: str = "", *,
     # An organisation's own template fails at render time with any Python error, not only
     # Jinja's ('Meeting ' + agenda.meeting_number is a TypeError; a share of no topics a
     # ZeroDivisionError): theirs to fix, like a Jinja error. In the built-in one it is ours.
-    own = folder is not None and (folder / "agenda.html.j2").is_file()
+    own = _own_agenda(folder)
     theirs: tuple[type[Exception], ...] = (Exception,) if own else (TemplateError,)
     try:
         html = render("agenda.html.j2", str(folder) if folder else None, agenda=agenda,
@@ -222,6 +225,8 @@ def render_block(ctx: JobContext, agenda: Agenda, pairing_key: str = "", *,
                                       else ""),
                       private_address=(private_address(box, pairing_key) if box and pairing_key
                                        else ""))
+    except ConfigError:
+        raise  # their file that cannot be read, named (render.template)
     except theirs as exc:
         where = getattr(exc, "filename", None) or _template_path(folder)
         line = getattr(exc, "lineno", None) or _template_line(exc)
@@ -242,9 +247,20 @@ def render_block(ctx: JobContext, agenda: Agenda, pairing_key: str = "", *,
     return html
 
 
+def _own_agenda(folder: Path | None) -> bool:
+    """Whether the organisation's templates folder has its own agenda; a folder that cannot
+    be searched is named, not taken for one without (its agenda silently not used)."""
+    if folder is None:
+        return False
+    try:
+        return (folder / "agenda.html.j2").is_file()
+    except OSError as exc:
+        raise unreadable(folder / "agenda.html.j2", exc) from exc
+
+
 def _template_path(folder: Path | None) -> str:
-    own = folder / "agenda.html.j2" if folder else None
-    return str(own if own is not None and own.is_file() else default_folder() / "agenda.html.j2")
+    own = _own_agenda(folder)
+    return str(folder / "agenda.html.j2" if folder and own else default_folder() / "agenda.html.j2")
 
 
 def _template_line(exc: BaseException) -> int | None:
