@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import click
@@ -17,14 +17,36 @@ if TYPE_CHECKING:  # imported when first used (see `settings`), like the CLI's o
     from service.config import Settings
 
 
+# The years a date or instant given on the command line may fall in: the jobs reach a year
+# (and reports six months) either side, which past Python's year 1 or 9999 is an
+# OverflowError, not an answer.
+YEARS = range(1900, 3000)
+
+
+def in_years(day: date, value: str, option: str | None = None) -> None:
+    """Refuse a date from the command line outside YEARS, naming it."""
+    if day.year not in YEARS:
+        raise click.BadParameter(f"{value!r} is out of range: use a date in the years "
+                                 f"{YEARS.start}–{YEARS.stop - 1}", param_hint=option)
+
+
+def day_in_years(_ctx: click.Context, param: click.Parameter, value: datetime | None
+                 ) -> datetime | None:
+    """A click callback for a click.DateTime option: refused outside YEARS."""
+    if value is not None:
+        in_years(value.date(), value.date().isoformat(), f"'{(param.opts or [''])[0]}'")
+    return value
+
+
 def parse_now(value: str) -> datetime:
     """An ISO-8601 instant from --now (no zone = UTC), as aware UTC."""
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise click.BadParameter(
-            f"{value!r} is not an ISO-8601 instant; use e.g. 2026-12-01T09:00:00Z"
-        ) from exc
+            f"{value!r} is not an ISO-8601 instant; use e.g. 2026-12-01T09:00:00Z",
+            param_hint="'--now'") from exc
+    in_years(parsed.date(), value, "'--now'")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import click
 from rich.table import Table
 
-from service.cli.context import Ctx
+from service.cli.context import Ctx, day_in_years
 from service.cli.output import cell, console, name_of, plain, writing
 from service.domain.mail_reply import new_topics
 from service.domain.series import agenda_can_update, first_day_after, meeting_on, meetings
@@ -144,7 +144,7 @@ def topics_add(obj: Ctx, pair: str, text: str, by: str) -> None:
 
 @click.command()
 @click.argument("pair")
-@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]),
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), callback=day_in_years,
               help="The meeting's date (default: the next one).")
 @click.option("--out", type=click.Path(dir_okay=False), help="HTML file to write.")
 @click.option("--force", is_flag=True,
@@ -192,7 +192,7 @@ def notes() -> None:
 @click.argument("pair")
 @click.option("--private", is_flag=True,
               help="Keep it in the database only: never in an agenda or an email.")
-@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]),
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), callback=day_in_years,
               help="The meeting's date (default: the most recent one).")
 @click.pass_obj
 def notes_add(obj: Ctx, pair: str, private: bool, on: datetime | None) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from service.cli.context import Ctx
+from service.cli.context import Ctx, in_years
 from service.cli.output import console, plain, writing
 from service.cli.person import PERSON_ID_HELP, one_person
 from service.errors import ServiceError
@@ -41,9 +41,11 @@ def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dat
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+    in_years(day, value)
+    return day
 
 
 @click.command("report")

@@ -96,5 +96,5 @@ def test_an_unreadable_agenda_is_named_when_an_agenda_is_rendered(folder: Path,
 
     (folder / "agenda.html.j2").write_text("x", encoding="utf-8")
     _refused(monkeypatch, folder / "agenda.html.j2")
-    with pytest.raises(ConfigError, match="agenda.html.j2: cannot be read"):
+    with pytest.raises(ConfigError, match=r"agenda\.html\.j2: cannot be read"):
         render("agenda.html.j2", str(folder))
