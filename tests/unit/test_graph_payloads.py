@@ -56,6 +56,11 @@ def test_transaction_id_is_deterministic_per_series() -> None:
                  first_date=date(2026, 12, 9), week_index="second")
     assert transaction_id("p-1", other, kind) != transaction_id("p-1", SLOT, kind)
     assert transaction_id("p-2", SLOT, kind) != transaction_id("p-1", SLOT, kind)
+    # A pair re-booked at a new cadence from the same first date, time and zone (a report
+    # becoming a manager of others) is a new series: with the old id, Exchange would hand
+    # back the old series instead of creating it.
+    assert transaction_id("p-1", SLOT, CadenceKind.FORTNIGHTLY) != transaction_id(
+        "p-1", SLOT, kind)
 
 
 def test_recurrence_patch_matches_graph_schema() -> None:
