@@ -101,6 +101,8 @@ async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> li
     # that is no database) is refused by every command, its mode left as that program set it.
     if database.ok and (exposed := _database_exposed(settings)):
         checks.append(exposed)
+    if database.ok and (clock := _clock(settings)):
+        checks.append(clock)
     pairs_at = None
     if settings.pairs.source in ("file", "both") and settings.pairs.file is not None:
         pairs_at = len(checks)  # its addresses are checked once Graph can be reached
@@ -484,6 +486,34 @@ async def group_probes(graph: Any, settings: Settings) -> list[Check]:
         except ServiceError as exc:
             out.append(Check(name, False, str(exc), "see the message"))
     return out
+
+
+# How far this host's clock may be from the database server's. Replicas on several hosts
+# judge one another's claims (2 minutes for a plan, 10 for a pair, 15 before an unconfirmed
+# mail is sent again) by their own clocks: one well off takes over work another holds.
+CLOCK_SLACK = 30.0
+
+
+def _clock(settings: Settings) -> Check | None:
+    """On a server database (where replicas may run on several hosts): this host's clock
+    against the server's. None on SQLite (one host) or when it is close enough."""
+    from service.store.db import clock_offset, make_engine
+
+    if settings.database.url.startswith("sqlite"):
+        return None
+    try:
+        off = clock_offset(make_engine(settings.database.url))
+    except Exception as exc:  # the database line has said whether it can be used
+        return Check("clock", True, f"not compared with the database server's "
+                     f"({str(exc).splitlines()[0]})", warn=True)
+    if abs(off) <= CLOCK_SLACK:
+        return None
+    return Check("clock", True, f"this host's clock is {abs(off):.0f} s "
+                 f"{'behind' if off > 0 else 'ahead of'} the database server's: workers on "
+                 "hosts whose clocks differ take over work another holds (a pair's agenda "
+                 "written twice, a mail sent twice)",
+                 "Keep every host's clock in sync (NTP: chrony or systemd-timesyncd).",
+                 warn=True)
 
 
 def _on_duty(engine: Any) -> str:

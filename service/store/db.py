@@ -361,6 +361,16 @@ def read_revision(conn: Connection) -> str | None:
     return " ".join(sorted(rows)) or None
 
 
+def clock_offset(engine: Engine) -> float:
+    """Seconds the database server's clock is ahead of this host's (negative: behind),
+    judged at the middle of the round trip that read it."""
+    with engine.connect() as conn:
+        sent = time.time()
+        server = conn.execute(text("SELECT CURRENT_TIMESTAMP")).scalar_one()
+        back = time.time()
+    return float(server.timestamp()) - (sent + back) / 2
+
+
 def current_revision(engine: Engine) -> str | None:
     """The schema revision the database is at (None when empty)."""
     with engine.connect() as conn:
