@@ -13,11 +13,11 @@ from rich.table import Table
 
 from service.cli.context import Ctx, day_in_years
 from service.cli.output import cell, console, name_of, plain, writing
-from service.domain.mail_reply import new_topics
 from service.domain.series import agenda_can_update, first_day_after, meeting_on, meetings
 from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
 from service.domain.text import clean_text
 from service.domain.timezones import local_date
+from service.domain.topic_lines import new_topics
 from service.errors import ServiceError
 
 # How far ahead a pair's next meeting is looked for (longer than any cadence's gap, and than

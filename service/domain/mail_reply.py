@@ -28,7 +28,8 @@ order they run:
    that is only the sender's name. A sign-off with only a greeting before it opens the mail
    ("Thanks!" then the topics) unless the sender's name follows it; a mail that is then only
    greetings, thanks and acknowledgements ("Great, thanks!", "Got it", "👍": the answer to our
-   acknowledgement) said nothing; ``topic_lines`` skips opening greetings and thanks.
+   acknowledgement) said nothing. (The words are in ``service.domain.mail_phrases``; which
+   of the lines left are topics, ``service.domain.topic_lines`` decides.)
 4. Noise: external-sender banners, "You don't often get email from…", inline-image
    placeholders (``[cid:image001.png@…]``) and invisible characters.
 
@@ -41,14 +42,17 @@ list or auto_reply, ``X-Autoreply``, ``List-Id``, ``X-MS-Exchange-Inbox-Rules-Lo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from service.domain.htmltext import html_to_text
 from service.domain.mail_html import written_html
+from service.domain.mail_phrases import (
+    SIGNATURE_LINE_CHARS,
+    is_acknowledgement,
+    is_opener,
+    is_sign_off,
+)
 
-MAX_TOPICS = 10  # topic lines taken from one mail; more is a document, not an agenda
-MAX_TOPIC_CHARS = 300
 MAX_NOTE_CHARS = 8000  # a comment or a private note
 ELLIPSIS = "…"
 
@@ -114,52 +118,9 @@ _BANNER = re.compile(
     r"^\s*(\[?external\]?\s*(e-?mail|sender)?\s*[:\-\]]|caution\s*:|warning\s*:\s*external"
     r"|this (e-?mail|message) originated from outside|you don'?t often get (e-?mail|messages)"
     r" from)", re.I)
-# A sign-off: the whole line is one of these words, then nothing but punctuation, or a name
-# after a separator ("Cheers, Rob", "Thanks - Mia"). The ``named`` ones also take a
-# capitalised name without one ("Thanks Mia!", "Viele Grüße Rob"): the others start ordinary
-# lines too ("Best Practice", "See you Friday").
-_SIGN_OFF = re.compile(
-    r"^\s*(?:(?P<named>thanks( again| a lot| so much| very much| in advance)?"
-    r"|thank you( so much| very much| again| in advance)?|many thanks|cheers|thx"
-    r"|with thanks|best wishes|all the best|(kind|best|warm|warmest|many)? ?regards"
-    r"|mit freundlichen grüßen|(viele|liebe|beste|herzliche|schöne) grüße|danke( schön| sehr)?"
-    r"|vielen dank|cordialement|merci( beaucoup| bien)?|bien à vous|met vriendelijke groet(en)?"
-    r"|(hartelijke |vriendelijke )?groet(en|jes)|bedankt|dank je( wel)?|dank u( wel)?|saludos"
-    r"|(muchas )?gracias|un saluto|cordiali saluti|grazie( mille)?|(vänliga )?hälsningar"
-    r"|tack( så mycket)?|med venlig hilsen|tak|takk)"
-    r"|(?P<plain>best|rgds|br|kr|ta|speak soon|talk soon|see you( then| soon)?|sincerely"
-    r"|yours( sincerely| truly)?))\b(?P<tail>.*)$", re.I)
-_NAME_SEPARATOR = re.compile(r"^\s*[.!]*\s*[,\-–—~]")
-_NAME_WORD = re.compile(r"^[\w.'’-]+$")
-_GROUP = frozenset({"all", "everyone", "everybody", "team", "both", "folks", "guys", "there"})
-_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 _CID = re.compile(r"\[cid:[^\]]*\]", re.I)
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_GREETING_WORDS = (r"(hi|hiya|hello|hey|dear|good (morning|afternoon|evening)|hallo"
-                   r"|guten (morgen|tag)|bonjour|salut|hola|buenos días|ciao|buongiorno|hoi"
-                   r"|goedemorgen|hej)")
-_GREETING = re.compile(rf"^\s*{_GREETING_WORDS}(?P<name>(\s+[\w.'’-]+){{0,2}})"
-                       r"\s*(?P<end>[,!.:]?)\s*$", re.I)
-# "Hi Mia, thanks!": a greeting and a sign-off on one line.
-_GREETING_THEN = re.compile(rf"^\s*{_GREETING_WORDS}(?P<name>(\s+[\w.'’-]+){{0,2}}?)"
-                            r"\s*[,!.\-–—]+\s*(?P<rest>\S.*)$", re.I)
-_BULLET = re.compile(r"^\s*(?:[-*•·–—▪►◦o]\s+|\d{1,2}[.)]\s+|\(\d{1,2}\)\s+|[a-z][.)]\s+)",
-                     re.I)
-# A line that only acknowledges (see _is_acknowledgement) has one of these words, and words
-# of the second set around it at most ("IT" alone is a topic, "Got it" is not).
-_ACK_WORDS = frozenset({
-    "ok", "okay", "great", "perfect", "thanks", "thank", "thx", "ty", "cheers", "noted",
-    "cool", "nice", "lovely", "brilliant", "super", "awesome", "excellent", "fantastic",
-    "wonderful", "amazing", "fab", "understood", "received", "appreciated", "got", "sure",
-    "danke", "merci", "parfait", "gracias", "perfecto", "bedankt", "prima", "grazie",
-    "perfetto", "tack", "obrigado", "obrigada",
-})
-_ACK_AROUND = frozenset({
-    "it", "sounds", "good", "fine", "all", "you", "so", "very", "much", "many", "again",
-    "a", "lot", "that's", "thats", "looks",
-})
 SIGNATURE_LINES = 6
-SIGNATURE_LINE_CHARS = 60
 
 
 def new_text(body: str, *, html: bool = False, sender_name: str = "") -> str:
@@ -257,13 +218,13 @@ def _without_sign_off(lines: list[str], sender_name: str) -> list[str]:
     """Drop a closing sign-off and the signature under it (or a signature alone); then a
     last line that is just the sender's name. A mail that is then only greetings, thanks and
     acknowledgements said nothing."""
-    thanked = any(_is_sign_off(line) or _is_acknowledgement(line) for line in lines)
+    thanked = any(is_sign_off(line) or is_acknowledgement(line) for line in lines)
     lines = _before_name_signature(_before_closing(lines, sender_name), sender_name)
     names = _names(sender_name)
     filled = [i for i, line in enumerate(lines) if line.strip()]
     if len(filled) > 1 and _plain(lines[filled[-1]]) in names:
         lines = lines[:filled[-1]]
-    if thanked and all(_is_opener(line) for line in lines if line.strip()):
+    if thanked and all(is_opener(line) for line in lines if line.strip()):
         return []
     return lines
 
@@ -283,7 +244,7 @@ def _before_name_signature(lines: list[str], sender_name: str) -> list[str]:
             named = True
         else:  # the first name alone: only under something said ("Rob" heading a mail)
             named = (_plain(line) == full.split()[0]
-                     and any(not _is_opener(lines[i]) for i in filled[:n]))
+                     and any(not is_opener(lines[i]) for i in filled[:n]))
         if named and all(_signature_like(lines[i]) for i in filled[n + 1:]):
             return lines[:filled[n]]
     return lines
@@ -297,73 +258,15 @@ def _before_closing(lines: list[str], sender_name: str) -> list[str]:
     filled = [i for i, line in enumerate(lines) if line.strip()]
     first = max(0, len(filled) - SIGNATURE_LINES - 1)
     for n in range(first, len(filled)):
-        if not _is_sign_off(lines[filled[n]]):
+        if not is_sign_off(lines[filled[n]]):
             continue
         after = [lines[i] for i in filled[n + 1:]]
         if len(after) > SIGNATURE_LINES or not all(_signature_like(line) for line in after):
             continue
-        said = any(not _is_opener(lines[i]) for i in filled[:n])
+        said = any(not is_opener(lines[i]) for i in filled[:n])
         if said or (after and _is_name_line(after[0], sender_name)):
             return lines[:filled[n]]
     return lines
-
-
-def _is_sign_off(line: str) -> bool:
-    """Whether the whole line is a sign-off ("Thanks!", "Kind regards,", "Cheers, Rob",
-    "Thanks Mia!", "Cheers -"), not a line that starts with one's words ("Thanks for the
-    feedback", "Best practice")."""
-    if len(line.strip()) > SIGNATURE_LINE_CHARS:
-        return False
-    match = _SIGN_OFF.match(line)
-    if match is None:
-        return False
-    tail = match["tail"]
-    name = _EDGES.sub("", tail).split()
-    if not name:
-        return True
-    if len(name) > 3 or not all(_NAME_WORD.match(word) for word in name):
-        return False
-    if _NAME_SEPARATOR.match(tail):
-        return True
-    # Without a separator only a capitalised name counts: "Thanks! Promotion timeline" and
-    # "Thanks for the feedback" are topics.
-    return (match["named"] is not None and re.match(r"\s+\w", tail) is not None
-            and _is_name(name))
-
-
-def _is_greeting(line: str) -> bool:
-    """Whether the line only greets: "Hi Mia,", "Dear all", "Hi Mia, thanks!". Words after
-    the greeting are a name when capitalised or ended by a comma ("hello world project"
-    is a topic)."""
-    match = _GREETING.match(line)
-    if match is not None:
-        return bool(match["end"] and match["end"] != ".") or _is_name(match["name"].split())
-    match = _GREETING_THEN.match(line)
-    return (match is not None and _is_name(match["name"].split())
-            and _is_sign_off(match["rest"]))
-
-
-def _is_opener(line: str) -> bool:
-    """A line that greets, thanks or acknowledges, and says nothing else."""
-    return _is_greeting(line) or _is_sign_off(line) or _is_acknowledgement(line)
-
-
-def _is_acknowledgement(line: str) -> bool:
-    """Whether the line only acknowledges ("Great, thanks!", "Got it", "OK", "👍"): what a
-    person answers an acknowledgement with, never a topic, a comment or a note."""
-    text = line.strip()
-    if not text or len(text) > SIGNATURE_LINE_CHARS:
-        return False
-    words = re.findall(r"[^\W_]+(?:['’][^\W_]+)*", text.casefold())
-    if not words:
-        return True  # only emoji or punctuation
-    return (any(word in _ACK_WORDS for word in words)
-            and all(word in _ACK_WORDS or word in _ACK_AROUND for word in words))
-
-
-def _is_name(words: Sequence[str]) -> bool:
-    return all(_NAME_WORD.match(word) and (word[:1].isupper() or word.lower() in _GROUP)
-               for word in words)
 
 
 def _signature_like(line: str) -> bool:
@@ -396,18 +299,6 @@ def _plain(text: str) -> str:
     return re.sub(r"[\s,.!\-–—~]+", " ", text).strip().lower()
 
 
-# -- topics ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TopicLines:
-    """The topics a mail carries, and what was left out of them."""
-
-    topics: tuple[str, ...]
-    dropped: int = 0  # lines over MAX_TOPICS
-    shortened: int = 0  # lines cut to MAX_TOPIC_CHARS
-
-
 # Outlook writes its "RE:" and "FW:" in the sender's language: answering, "AW:" (German), "SV:"
 # (Swedish, Danish, Norwegian), "VS:" (Finnish), "R:"/"RIF:" (Italian), "RES:" (Brazilian
 # Portuguese), "Odp:" (Polish, Czech), "YNT:" (Turkish), "Antw:" (Dutch), "Vá:" (Hungarian),
@@ -419,20 +310,6 @@ _FORWARDS = (r"fw|fwd|wg|tr|rv|i|enc|pd|vb|vl|doorst|ilt|İlt|tov|továbbítás|
              r"|הועבר|prosl")
 _REPLIES = r"re|aw|sv|vs|r|rif|res|odp|ynt|antw|vá|απ|σχετ|答复|回复|回覆|השב|odg"
 _REPLY_PREFIX = re.compile(rf"^\s*(({_REPLIES}|{_FORWARDS})\s*(\[\d+\])?\s*[:：]\s*)+", re.I)
-GENERIC_SUBJECTS = frozenset({"", "topic", "topics", "topic for our 1-2-1", "1-2-1",
-                              "1:1", "one to one", "agenda"})
-
-
-def shorten(text: str, limit: int) -> str:
-    """``text`` cut at a word near ``limit`` characters, with an ellipsis when cut."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 2 // 3:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-") + ELLIPSIS
 
 
 def is_reply(subject: str) -> bool:
@@ -476,51 +353,6 @@ def bare_subject(subject: str, *drop: re.Pattern[str]) -> str:
     for pattern in drop:
         out = pattern.sub("", out)
     return " ".join(out.split())
-
-
-def topic_lines(text: str, *, subject: str = "", reply: bool = False, limit: int = MAX_TOPICS,
-                width: int = MAX_TOPIC_CHARS) -> TopicLines:
-    """Each non-empty line of a mail's new text is one topic (a greeting and list bullets
-    dropped). A mail that is not a ``reply`` may name its topic in the (bare) ``subject``
-    instead: with no body it is the topic; with a one-line body the two make one topic
-    ("subject: line")."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    # "Hi Mia," "Thanks!": not topics. Cut once: a line at a time copied the rest of a mail
-    # of thousands of such lines (emoji, "----") per line, quadratic.
-    lines = lines[next((i for i, line in enumerate(lines) if not _is_opener(line)), len(lines)):]
-    lines = [_BULLET.sub("", line, count=1).strip() for line in lines]
-    lines = [line for line in lines if line]
-    topic_subject = "" if reply else " ".join(subject.split())
-    if topic_subject.lower() in GENERIC_SUBJECTS:
-        topic_subject = ""
-    if topic_subject and not lines:
-        lines = [topic_subject]
-    elif topic_subject and len(lines) == 1:
-        lines = [f"{topic_subject}: {lines[0]}"]
-    kept = lines[:limit]
-    topics = tuple(shorten(line, width) for line in kept)
-    shortened = sum(1 for before, after in zip(kept, topics, strict=True)
-                    if after.endswith(ELLIPSIS) and not before.endswith(ELLIPSIS))
-    return TopicLines(topics, dropped=max(0, len(lines) - limit), shortened=shortened)
-
-
-def topic_key(text: str) -> str:
-    """What makes two topics the same one: case, spacing and end punctuation aside."""
-    return " ".join(text.casefold().split()).rstrip(" .!?;:,")
-
-
-def new_topics(texts: Sequence[str], open_topics: Iterable[str]) -> tuple[str, ...]:
-    """``texts`` without those already open for the pair, or said twice in ``texts``: a
-    report answering the prep mail often lists again what it showed as already on the list,
-    and each copy would otherwise take a line of a 30-minute agenda."""
-    seen = {topic_key(t) for t in open_topics}
-    out: list[str] = []
-    for text in texts:
-        key = topic_key(text)
-        if key and key not in seen:
-            seen.add(key)
-            out.append(text)
-    return tuple(out)
 
 
 def note_text(text: str, limit: int = MAX_NOTE_CHARS) -> str:

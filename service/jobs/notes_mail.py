@@ -20,7 +20,6 @@ from html import escape
 from service.domain.agenda import first_name, format_date
 from service.domain.events import MailMessage
 from service.domain.mail_reply import (
-    GENERIC_SUBJECTS,
     bare_subject,
     forwarded_text,
     is_forward,
@@ -30,6 +29,7 @@ from service.domain.mail_reply import (
 from service.domain.records import OccurrenceRecord
 from service.domain.status import OccurrenceStatus
 from service.domain.timezones import local_date
+from service.domain.topic_lines import GENERIC_SUBJECTS
 from service.domain.topics import PlusTag, comments_token
 from service.jobs.context import JobContext
 from service.jobs.inbox import Incoming, TopicMailReport, acknowledge, ignored, incoming, log

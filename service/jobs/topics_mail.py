@@ -26,17 +26,12 @@ from html import escape
 
 from service.domain.agenda import first_name, format_date
 from service.domain.events import MailMessage
-from service.domain.mail_reply import (
-    bare_subject,
-    is_forward,
-    is_reply,
-    new_topics,
-    topic_lines,
-)
+from service.domain.mail_reply import bare_subject, is_forward, is_reply
 from service.domain.records import OccurrenceRecord, PairingView
 from service.domain.series import agenda_can_update, meetings
 from service.domain.status import MEETING_SERIES, AgendaState, OccurrenceStatus
 from service.domain.timezones import local_date
+from service.domain.topic_lines import new_topics, topic_lines
 from service.domain.topics import (
     COMMENTS,
     PRIVATE,

@@ -9,7 +9,8 @@ import re
 from datetime import date, timedelta
 
 from service.app import job_context
-from service.domain.mail_reply import bare_subject, is_reply, new_text, topic_lines
+from service.domain.mail_reply import bare_subject, is_reply, new_text
+from service.domain.topic_lines import topic_lines
 from service.domain.topics import SUBJECT_TOKEN
 from service.jobs.tick import tick
 from service.sandbox.mail import compose
@@ -112,7 +113,7 @@ def test_topics_by_email_from_the_pair_only(tmp_path, settings_for) -> None:
 
 
 def test_a_topic_already_open_is_the_same_one_whatever_its_case_and_spacing() -> None:
-    from service.domain.mail_reply import new_topics
+    from service.domain.topic_lines import new_topics
 
     assert new_topics(["Budget  for Q1!", "Pay", "pay", "  "], ["budget for q1"]) == ("Pay",)
     assert new_topics(["A"], []) == ("A",)

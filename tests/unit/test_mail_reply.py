@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 
 from service.domain.mail_reply import (
-    MAX_TOPIC_CHARS,
-    MAX_TOPICS,
     bare_subject,
     forwarded_text,
     is_forward,
@@ -16,9 +14,8 @@ from service.domain.mail_reply import (
     machine_reason,
     new_text,
     note_text,
-    shorten,
-    topic_lines,
 )
+from service.domain.topic_lines import MAX_TOPIC_CHARS, MAX_TOPICS, shorten, topic_lines
 from service.domain.topics import (
     COMMENTS,
     PRIVATE,

@@ -10,7 +10,8 @@ import html
 import pytest
 
 from service.domain.body import END, START
-from service.domain.mail_reply import new_text, topic_lines
+from service.domain.mail_reply import new_text
+from service.domain.topic_lines import topic_lines
 
 PREP = ("<div>Hi Rob,</div><div>Our 1-2-1 is on Tuesday 1 December at 10:00. What would you "
         "like to talk about?</div><div>Mia</div>")

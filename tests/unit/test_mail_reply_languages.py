@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from service.domain import mail_reply
-from service.domain.mail_reply import new_text, topic_lines
+from service.domain.mail_reply import new_text
+from service.domain.topic_lines import topic_lines
 
 
 class _Counting(list):

@@ -12,7 +12,8 @@ from datetime import date, timedelta
 import pytest
 
 from service.app import job_context
-from service.domain.mail_reply import new_text, topic_lines
+from service.domain.mail_reply import new_text
+from service.domain.topic_lines import topic_lines
 from service.jobs.tick import tick
 from service.sandbox.mail import compose
 from service.store.db import make_engine
