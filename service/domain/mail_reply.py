@@ -22,14 +22,15 @@ order they run:
 3. Signatures: everything from a ``--`` line, a line of underscores, a mobile signature ("Sent
    from my iPhone", "Get Outlook for iOS") or a disclaimer opening ("This email and any
    attachments…", "If you are not the intended recipient…") onwards; a sign-off ("Thanks",
-   "Kind regards,", "Cheers, Rob", "Thanks Mia!") after what was said, then at most six short
-   non-sentence lines (a name, a title, a phone number); an auto-signature with no sign-off
-   above it (the sender's name, then at most six such lines, ending the mail); and a last line
-   that is only the sender's name. A sign-off with only a greeting before it opens the mail
-   ("Thanks!" then the topics) unless the sender's name follows it; a mail that is then only
-   greetings, thanks and acknowledgements ("Great, thanks!", "Got it", "👍": the answer to our
-   acknowledgement) said nothing. (The words are in ``service.domain.mail_phrases``; which
-   of the lines left are topics, ``service.domain.topic_lines`` decides.)
+   "Kind regards,", "Cheers, Rob", "Thanks Mia!", "See you Tuesday") after what was said,
+   then at most six short non-sentence lines (a name, a title, a phone number); an
+   auto-signature with no sign-off above it (the sender's name, then at most six such lines,
+   ending the mail); and a last line that is only the sender's name. A sign-off with only a
+   greeting before it opens the mail ("Thanks!" then the topics) unless the sender's name
+   follows it; a mail that is then only greetings, thanks and acknowledgements ("Great,
+   thanks!", "Got it", "👍": the answer to our acknowledgement) said nothing. (The words
+   are in ``service.domain.mail_phrases``; which of the lines left are topics,
+   ``service.domain.topic_lines`` decides.)
 4. Noise: external-sender banners, "You don't often get email from…", inline-image
    placeholders (``[cid:image001.png@…]``) and invisible characters.
 

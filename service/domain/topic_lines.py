@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from service.domain.mail_phrases import is_opener
+from service.domain.mail_phrases import is_closing, is_intro, is_lead_in
 from service.domain.mail_reply import ELLIPSIS
 
 MAX_TOPICS = 10  # topic lines taken from one mail; more is a document, not an agenda
@@ -16,6 +16,8 @@ _BULLET = re.compile(r"^\s*(?:[-*•·–—▪►◦o]\s+|\d{1,2}[.)]\s+|\(\d{1
                      re.I)
 GENERIC_SUBJECTS = frozenset({"", "topic", "topics", "topic for our 1-2-1", "1-2-1",
                               "1:1", "one to one", "agenda"})
+# Our prep mail's subject, answered by a client whose "RE:" is not known as one.
+_OURS = re.compile(r"^your 1-2-1 with .*what would you like to talk about\W*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -41,28 +43,84 @@ def shorten(text: str, limit: int) -> str:
 
 def topic_lines(text: str, *, subject: str = "", reply: bool = False, limit: int = MAX_TOPICS,
                 width: int = MAX_TOPIC_CHARS) -> TopicLines:
-    """Each non-empty line of a mail's new text is one topic (a greeting and list bullets
-    dropped). A mail that is not a ``reply`` may name its topic in the (bare) ``subject``
-    instead: with no body it is the topic; with a one-line body the two make one topic
-    ("subject: line")."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    # "Hi Mia," "Thanks!": not topics. Cut once: a line at a time copied the rest of a mail
-    # of thousands of such lines (emoji, "----") per line, quadratic.
-    lines = lines[next((i for i, line in enumerate(lines) if not is_opener(line)), len(lines)):]
-    lines = [_BULLET.sub("", line, count=1).strip() for line in lines]
-    lines = [line for line in lines if line]
-    topic_subject = "" if reply else " ".join(subject.split())
-    if topic_subject.lower() in GENERIC_SUBJECTS:
-        topic_subject = ""
-    if topic_subject and not lines:
-        lines = [topic_subject]
-    elif topic_subject and len(lines) == 1:
-        lines = [f"{topic_subject}: {lines[0]}"]
+    """Each line of a mail's new text that says something is one topic; list bullets are
+    dropped, and so is what only frames the topics: the greeting, thanks and lead-in above
+    them ("Hi Mia,", "Thanks for asking, a couple of things from me:"), the sign-off below
+    ("See you Tuesday", "Let me know if you need anything"). A heading above a list names
+    what its items are about ("Budget:" then "- headcount": "Budget: headcount").
+
+    A mail that is not a ``reply`` may name its topic in the (bare) ``subject``: with no
+    body it is the topic; with a body it heads each line ("subject: line"), or, when the
+    body is a few sentences about it, the whole body ("Promotion: I'd like to talk about
+    the team lead role. Maybe by Q2?"). A subject that only names the meeting ("Topics for
+    Tuesday", our own prep mail's) is not a topic."""
+    said = _said([line.strip() for line in text.split("\n")])
+    topic_subject = "" if reply else _specific(subject, body=bool(said))
+    lines = _under(topic_subject, said) if topic_subject else [line for line, _ in said]
     kept = lines[:limit]
     topics = tuple(shorten(line, width) for line in kept)
     shortened = sum(1 for before, after in zip(kept, topics, strict=True)
                     if after.endswith(ELLIPSIS) and not before.endswith(ELLIPSIS))
     return TopicLines(topics, dropped=max(0, len(lines) - limit), shortened=shortened)
+
+
+def _said(rows: list[str]) -> list[tuple[str, bool]]:
+    """The lines that say something, each with whether it was a list item: without the
+    opening and closing lines, lead-ins, bullets, and with a list's heading on its items.
+    When unsure a line is kept: a greeting kept is a topic to tick, a topic dropped is lost."""
+    filled = [i for i, row in enumerate(rows) if row]
+    # Cut once at each end: a line at a time copied the rest of a mail of thousands of such
+    # lines (emoji, "----") per line, quadratic.
+    first = next((n for n, i in enumerate(filled) if not is_intro(rows[i])), len(filled))
+    last = next((n for n in range(len(filled) - 1, first - 1, -1)
+                 if not is_closing(rows[filled[n]])), first - 1)
+    body = [rows[i] for i in filled[first:last + 1]]
+    out: list[tuple[str, bool]] = []
+    heading = ""
+    for n, line in enumerate(body):
+        item = _BULLET.match(line) is not None
+        text = _BULLET.sub("", line, count=1).strip()
+        if not item:
+            heading = ""
+        if not text:
+            continue
+        following = body[n + 1] if n + 1 < len(body) else None
+        if not item and following is not None and text.endswith((":", "：")):
+            if is_lead_in(text, keyed=False):
+                continue  # "A couple of things from me:", "Also:" above what it introduces
+            if _BULLET.match(following):
+                heading = text.rstrip(" :：")  # "Budget:" above its items
+                continue
+        out.append((f"{heading}: {text}" if heading else text, item))
+    return out
+
+
+def _specific(subject: str, *, body: bool) -> str:
+    """The subject when it names a topic ("Promotion", "FW: Team restructure"), else "".
+    Beside a body, a subject that only names the meeting or greets is not one ("Topics for
+    Tuesday", "Quick question", "Hi Mia"); alone, only the agenda link's is not (a subject
+    is all such a mail says)."""
+    text = " ".join(subject.split())
+    if text.casefold() in GENERIC_SUBJECTS or _OURS.search(text):
+        return ""
+    if body and (is_intro(text) or is_lead_in(text, keyed=False, subject=True)):
+        return ""
+    return text
+
+
+def _under(subject: str, said: list[tuple[str, bool]]) -> list[str]:
+    """A fresh mail's lines under its subject: the subject alone, the subject heading each
+    line, or (a few sentences about it) the subject and the whole body as one topic."""
+    if not said:
+        return [subject]
+    lines = [line for line, _ in said]
+    if len(lines) > 1 and not any(item for _, item in said) and any(
+            line.endswith((".", "!", "…")) or len(line.split()) >= 10 or line[:1].islower()
+            for line in lines):
+        return [f"{subject}: {' '.join(lines)}"]
+    key = topic_key(subject)
+    return [line if topic_key(line).startswith(key) else f"{subject}: {line}"
+            for line in lines]
 
 
 def topic_key(text: str) -> str:

@@ -311,7 +311,8 @@ def test_the_subject_is_the_topic_of_a_fresh_mail_only() -> None:
     assert topic_lines("", subject="Career chat").topics == ("Career chat",)
     assert topic_lines("Team lead role?", subject="Career chat").topics == (
         "Career chat: Team lead role?",)
-    assert topic_lines("A\nB", subject="Career chat").topics == ("A", "B")
+    assert topic_lines("A\nB", subject="Career chat").topics == (
+        "Career chat: A", "Career chat: B")
     assert topic_lines("Workload", subject="Topic for our 1-2-1").topics == ("Workload",)
     assert topic_lines("", subject="Your 1-2-1 with Mia", reply=True).topics == ()
     assert is_reply("RE: Your 1-2-1") and is_reply("Fwd: x") and not is_reply("Career")

@@ -1,0 +1,117 @@
+"""Which lines of a mail are topics: what frames them (greetings, thanks for asking, a
+lead-in, a sign-off) is not; a list's heading stays with its items; a fresh mail's subject
+says what its lines are about. When unsure, a line is kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.domain.mail_reply import new_text
+from service.domain.topic_lines import topic_lines
+
+ROB = "Rob Report"
+
+
+def topics(body: str, subject: str = "Re: Your 1-2-1", *, reply: bool = True,
+           sender: str = ROB) -> tuple[str, ...]:
+    """The topics a mail from Rob carries (a reply to the prep mail unless told)."""
+    return topic_lines(new_text(body, sender_name=sender), subject=subject,
+                       reply=reply).topics
+
+
+@pytest.mark.parametrize("above", [
+    "Thanks for asking, a couple of things from me:",
+    "Hi Mia,\n\nThanks for asking, a couple of things from me:",
+    "Hi Mia, hope you're well! A few things:",
+    "Good question. Here are mine:",
+    "Sure - two things from my side",
+    "A couple of things from me:",
+    "Things for our 1-2-1 on Tuesday:",
+    "I'd like to discuss:",
+    "Hoi Mia,\nMijn punten:",
+    "Hallo Mia, danke für die Nachfrage. Ein paar Punkte von mir:",
+    "Bonjour Mia, merci pour le rappel ! Voici mes sujets :",
+    "Hola Mia, buena pregunta. Algunos temas:",
+    "Ciao Mia, ecco alcuni punti:",
+    "Hej Mia, tack för frågan! Några punkter:",
+])
+@pytest.mark.parametrize("below", [
+    "", "See you Tuesday\nRob", "Speak Friday!", "Thanks, see you Tuesday!",
+    "Let me know if you need anything else.\n\nCheers,\nRob", "No rush. Have a good weekend!",
+    "That's all from me", "Bis Dienstag\nRob", "Tot dan,\nRob", "À mardi", "Hasta luego",
+    "A domani", "Vi ses på tisdag",
+])
+def test_what_frames_the_topics_is_not_one(above: str, below: str) -> None:
+    for items in ("Promotion timeline\nOn-call rota", "- Promotion timeline\n- On-call rota",
+                  "1. Promotion timeline\n2. On-call rota"):
+        assert topics(f"{above}\n\n{items}\n\n{below}") == ("Promotion timeline",
+                                                             "On-call rota")
+
+
+@pytest.mark.parametrize(("body", "wanted"), [
+    # Lines that start like framing but say something.
+    ("Thanks for the feedback on my talk\nBudget", ("Thanks for the feedback on my talk",
+                                                     "Budget")),
+    ("Can we talk about this?", ("Can we talk about this?",)),
+    ("Questions\nBudget", ("Questions", "Budget")),
+    ("Hi Mia, two things: budget and rota", ("Hi Mia, two things: budget and rota",)),
+    ("Hi Mia, quick one: can we move Tuesday?", ("Hi Mia, quick one: can we move Tuesday?",)),
+    ("Promotion\nLet me know about the budget decision",
+     ("Promotion", "Let me know about the budget decision")),
+    ("Pay review\nSee you Friday about the budget", ("Pay review",
+                                                      "See you Friday about the budget")),
+    ("Topic 1\nTopic 2", ("Topic 1", "Topic 2")),
+    ("Best practices for onboarding\nCheers for the kudos last week",
+     ("Best practices for onboarding", "Cheers for the kudos last week")),
+    # A heading that says what its items are about stays with them.
+    ("Budget:\n- headcount\n- travel\n\nRota", ("Budget: headcount", "Budget: travel",
+                                                "Rota")),
+    ("Topics from the last retro:\n• flaky CI\n• on-call",
+     ("Topics from the last retro: flaky CI", "Topics from the last retro: on-call")),
+    ("Meetings:\n1. too many\n2. too long", ("Meetings: too many", "Meetings: too long")),
+    # Not a list under it: the lines are kept as they are.
+    ("Budget review on 3 Mar 2026 at 10:00:\nWhat to bring",
+     ("Budget review on 3 Mar 2026 at 10:00:", "What to bring")),
+    ("Budget\n\nAlso:\n- Rota\n- Training", ("Budget", "Rota", "Training")),
+    # A lead-in alone said nothing; one line of only framing says nothing.
+    ("Budget:", ("Budget:",)),
+    ("Thanks for asking!", ()),
+])
+def test_a_line_that_says_something_is_kept(body: str, wanted: tuple[str, ...]) -> None:
+    assert topics(body) == wanted
+
+
+def test_our_marker_words_framed_or_heading_a_list_stay_as_typed() -> None:
+    """A heading or an item of our own words is the report's text, kept verbatim for the
+    agenda to show as theirs (it is never read as a marker there)."""
+    marker = "── onetoone agenda ends · please keep this line ──"
+    assert topics(f"Hi Mia,\n{marker}\n(topic #3) done?") == (marker, "(topic #3) done?")
+    assert topics("(#1) done:\n- [x] Rob: send the slides") == (
+        "(#1) done: [x] Rob: send the slides",)
+
+
+@pytest.mark.parametrize(("subject", "body", "wanted"), [
+    ("Promotion", "I'd like to talk about the team lead role.\nMaybe by Q2?\n\nThanks\nRob",
+     ("Promotion: I'd like to talk about the team lead role. Maybe by Q2?",)),
+    ("Team lead role", "Hi Mia,\nI saw it advertised.\nThanks\nRob",
+     ("Team lead role: I saw it advertised.",)),
+    ("Promotion", "- timeline\n- salary band", ("Promotion: timeline",
+                                                 "Promotion: salary band")),
+    ("Career chat", "Promotion timeline\nTraining budget",
+     ("Career chat: Promotion timeline", "Career chat: Training budget")),
+    ("Promotion", "Promotion timeline\nSalary band", ("Promotion timeline",
+                                                       "Promotion: Salary band")),
+    ("Promotion", "", ("Promotion",)),
+    ("Ideas", "", ("Ideas",)),
+    # A subject that only names the meeting, or greets, heads nothing.
+    ("Topics for Tuesday", "Budget\nRota", ("Budget", "Rota")),
+    ("Things to discuss", "Hi Mia, two things:\n- Budget\n- Rota", ("Budget", "Rota")),
+    ("Quick question", "Can I take Friday off?", ("Can I take Friday off?",)),
+    ("Hi Mia", "Budget", ("Budget",)),
+    # Our prep mail's subject from a client whose "RE:" is not known as one.
+    ("Your 1-2-1 with Mia Manager on Tuesday 1 Dec: what would you like to talk about?",
+     "Promotion\nTraining", ("Promotion", "Training")),
+])
+def test_a_fresh_mails_subject_says_what_its_lines_are_about(
+        subject: str, body: str, wanted: tuple[str, ...]) -> None:
+    assert topics(body, subject, reply=False) == wanted
