@@ -37,11 +37,8 @@ from service.domain.recall import defang, quoted
 from service.domain.share import Share, share_line, share_wordings
 from service.domain.status import MissedReason
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-MONTHS_LONG = ("January", "February", "March", "April", "May", "June", "July",
-               "August", "September", "October", "November", "December")
-DAYS_LONG = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# (Also imported from here by the jobs and the notes parser: the agenda's wording.)
+from service.domain.wording import first_name, format_date, format_day, format_when
 
 # Section keys, in the order they appear.
 LAST_TIME = "last-time"
@@ -101,45 +98,6 @@ HINTS = (LAST_ACTIONS_HINT, NO_OPEN_ACTIONS, NOTES_HINT, NOTES_NOT_MAILED, ACTIO
 # before the pair's topics were discussed, is never kept as a note.
 NOTES_WORDINGS = "notes-wordings"
 SHARE_WORDINGS = "share-wordings"
-
-
-def first_name(name: str) -> str:
-    """The first word of a display name ("Alex Jones" -> "Alex"); the name if one word. A
-    first word ending at a comma is a surname, as in "Jones, Alex" (-> "Alex")."""
-    parts = name.split()
-    surname, comma, given = (parts[0] if parts else "").partition(",")
-    if not comma:
-        return parts[0] if parts else name
-    return (given or "".join(parts[1:2])).strip(",") or surname or parts[0]
-
-
-def format_date(d: date) -> str:
-    """'12 Dec 2026': unambiguous in every locale and read back by the notes parser."""
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
-
-
-def format_day(day: datetime | date) -> str:
-    """'Tuesday 8 December 2026'."""
-    return f"{DAYS_LONG[day.weekday()]} {day.day} {MONTHS_LONG[day.month - 1]} {day.year}"
-
-
-def zone_label(moment: datetime) -> str:
-    """The zone's short name at ``moment`` ('GMT', 'CET'); where the zone database has only
-    an offset for it ('+03' for Istanbul, '-03' for São Paulo), 'UTC+03', which nobody can
-    take for a typo or a phone number."""
-    name = moment.tzname() or ""
-    if name[:1] in ("+", "-"):
-        sign, digits = name[0], name[1:]
-        return f"UTC{sign}{digits[:2]}:{digits[2:]}" if len(digits) == 4 else f"UTC{name}"
-    return name
-
-
-def format_when(start: datetime) -> str:
-    """'Tuesday 8 December 2026, 10:00 GMT' in the meeting's own zone, named: both people
-    read the same invite body, and they may work in different zones."""
-    zone = zone_label(start)
-    return (f"{DAYS_LONG[start.weekday()]} {start.day} {MONTHS_LONG[start.month - 1]} "
-            f"{start.year}, {start:%H:%M}{' ' + zone if zone else ''}")
 
 
 # Prompt lines earlier versions wrote into invites, still known as ours when the notes of a

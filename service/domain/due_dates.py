@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection
 from datetime import date, timedelta
 
-from service.domain import agenda as ag
+from service.domain.wording import DAYS_LONG, MONTHS_LONG
 
 _SPACE = re.compile(r"\s+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"), None)
@@ -24,10 +24,10 @@ def _clean(line: str) -> str:
 
 _MONTHS = {name: i for i, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
-_MONTHS.update({name.casefold(): i for i, name in enumerate(ag.MONTHS_LONG, 1)})
+_MONTHS.update({name.casefold(): i for i, name in enumerate(MONTHS_LONG, 1)})
 _MONTHS["sept"] = 9
 _WEEKDAYS: dict[str, int] = {}
-for _i, _name in enumerate(ag.DAYS_LONG):
+for _i, _name in enumerate(DAYS_LONG):
     _low = _name.casefold()
     for _abbr in (_low, _low[:3], _low[:4]):  # not 2 letters: "we", "th" are words
         _WEEKDAYS.setdefault(_abbr, _i)

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from service.domain.agenda import zone_label
 from service.domain.attendance import skipped_for_absence
 from service.domain.htmltext import html_to_text
 from service.domain.insight import READ_BACK_SLACK, Period, pair_zone
@@ -31,6 +30,7 @@ from service.domain.records import (
     TopicRecord,
 )
 from service.domain.status import ActionStatus
+from service.domain.wording import zone_label
 from service.render import render
 
 ERASED = "[erased]"

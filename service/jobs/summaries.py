@@ -12,14 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from service.domain.agenda import (
-    DAYS_LONG,
-    MONTHS_LONG,
-    first_name,
-    format_date,
-    format_when,
-    zone_label,
-)
 from service.domain.list_fit import topics_listed
 from service.domain.records import (
     ActionRecord,
@@ -34,6 +26,14 @@ from service.domain.series import next_meeting as series_next_meeting
 from service.domain.status import MEETING_SERIES, ActionStatus, OutboxStatus, SeriesStatus
 from service.domain.summary_fit import agreed_within, newest_open, notes_within
 from service.domain.topics import topics_address
+from service.domain.wording import (
+    DAYS_LONG,
+    MONTHS_LONG,
+    first_name,
+    format_date,
+    format_when,
+    zone_label,
+)
 from service.jobs.context import JobContext
 from service.render import render
 

@@ -25,6 +25,7 @@ from service.domain.notes import (
     split_due,
 )
 from service.domain.questions import Question
+from service.domain.wording import MONTHS, MONTHS_LONG
 from service.render import render
 
 MEETING = date(2026, 12, 8)  # a Tuesday
@@ -410,10 +411,10 @@ DUE = st.one_of(st.none(), st.dates(min_value=date(2026, 1, 1), max_value=date(2
 
 def _due_forms(d: date) -> list[str]:
     forms = [format_date(d), d.isoformat(), f"{d.day}/{d.month}/{d.year}",
-             f"{d.day} {ag.MONTHS_LONG[d.month - 1]} {d.year}",
-             f"{ag.MONTHS_LONG[d.month - 1]} {d.day}, {d.year}"]
+             f"{d.day} {MONTHS_LONG[d.month - 1]} {d.year}",
+             f"{MONTHS_LONG[d.month - 1]} {d.day}, {d.year}"]
     if MEETING <= d < date(MEETING.year + 1, MEETING.month, MEETING.day):
-        forms.append(f"{d.day} {ag.MONTHS[d.month - 1]}")  # year-less
+        forms.append(f"{d.day} {MONTHS[d.month - 1]}")  # year-less
     return forms
 
 
