@@ -225,6 +225,10 @@ KEYS: tuple[Key, ...] = (
     Key("agenda", "development_max_days", "int", 60,
         "Development is also covered when it has not been for this many days.",
         minimum=7, maximum=365),
+    Key("agenda", "in_person_every", "int", 4,
+        "Every Nth meeting of a pair that meets on Teams, the agenda suggests meeting face to "
+        "face (in the office, over a coffee or on a walk). 0: never.",
+        minimum=0, maximum=12),
     Key("agenda", "actions_shown", "int", 12,
         "Most open actions from earlier meetings listed in an agenda: the newest. The older "
         "ones stay open, with a line saying so, and move up as the listed ones are ticked done.",

@@ -131,6 +131,7 @@ class AgendaSettings:
     actions_shown: int = 12
     change_questions: bool = False
     sensitive_questions: bool = False
+    in_person_every: int = 4  # 0: off
 
 
 @dataclass(frozen=True)

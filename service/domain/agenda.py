@@ -14,6 +14,8 @@ The guidance (seeds 000-004) shapes it:
 - learning and development in some meetings, not only day-to-day work (001): every Nth
   meeting, or when it has not been covered for too long (``AgendaPolicy``);
 - one open question from the bank (002);
+- every Nth meeting held on Teams, a line suggesting this one be face to face (001, 000:
+  ``in_person``);
 - a **Notes** area and an **Actions agreed** area the manager types into (003); its hint
   says plainly who is emailed what is typed there.
 
@@ -31,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from service.domain.in_person import IN_PERSON_HINT, in_person_due
 from service.domain.list_fit import more_actions, more_topics, newest_listed, topics_listed
 from service.domain.questions import Question
 from service.domain.recall import defang, quoted
@@ -92,7 +95,7 @@ MORE_TOPICS = "…and more."
 FOOTER = ("A 1-2-1 is a supportive conversation, never a disciplinary meeting. "
           "Agenda by onetoone.")
 HINTS = (LAST_ACTIONS_HINT, NO_OPEN_ACTIONS, NOTES_HINT, NOTES_NOT_MAILED, ACTIONS_HINT,
-         NO_SHARED_NOTES, TALKED_ABOUT, MORE_TOPICS, FOOTER)
+         NO_SHARED_NOTES, TALKED_ABOUT, MORE_TOPICS, FOOTER, IN_PERSON_HINT)
 # prompts() keys that are not sections: every wording the Notes hint and the share line can
 # have. The notes parser knows each, so a line written under another [mail] setting, or
 # before the pair's topics were discussed, is never kept as a note.
@@ -194,16 +197,20 @@ class OpenAction:
 
 @dataclass(frozen=True)
 class AgendaPolicy:
-    """When development must be on the agenda (seed 001: some meetings, not only day-to-day)."""
+    """When development must be on the agenda (seed 001: some meetings, not only day-to-day),
+    and how often an online pair is asked to meet face to face (001 too; 0: never)."""
 
     development_every: int = 3
     development_max_days: int = 60
+    in_person_every: int = 4
 
     def __post_init__(self) -> None:
         if self.development_every < 1:
             raise ValueError("development_every must be at least 1")
         if self.development_max_days < 1:
             raise ValueError("development_max_days must be at least 1")
+        if self.in_person_every < 0:
+            raise ValueError("in_person_every must be 0 (off) or more")
 
 
 @dataclass(frozen=True)
@@ -370,6 +377,7 @@ class Agenda:
     recent: Share | None = None
     more_actions_text: str = ""  # the line on open actions left out (see build_agenda)
     more_topics_text: str = ""  # the line on topics left out (list_fit.more_topics)
+    in_person: bool = False  # this one is suggested face to face (in_person.py)
 
     @property
     def missed_text(self) -> str:
@@ -377,6 +385,11 @@ class Agenda:
         if self.missed is None:
             return ""
         return self.missed.line(self.manager_name, self.report_name)
+
+    @property
+    def in_person_text(self) -> str:
+        """The line suggesting this meeting be face to face ("" when it isn't)."""
+        return IN_PERSON_HINT if self.in_person else ""
 
     @property
     def report_first_name(self) -> str:
@@ -481,13 +494,15 @@ def build_agenda(
     recent: Share | None = None,
     actions_shown: int | None = None,
     focus_turns: int | None = None,  # the compact layout's turn: see focus_area
+    online: bool = False,
 ) -> Agenda:
     """The agenda for one occurrence starting at ``meeting_start`` (aware, manager's zone).
 
     ``missed``: the pair's previous 1-2-1 didn't happen (the agenda says so, and when).
     ``last_time``: the previous held meeting (None: the pair's first, no Last time section).
     ``mailed``: who is emailed the notes (the Notes hint says so). ``recent``: the share
-    over the pair's last meetings, this one included (``share.measure``).
+    over the pair's last meetings, this one included (``share.measure``). ``online``: the
+    pair's meetings are Teams meetings (every Nth then suggests one face to face).
     ``actions_shown``: the most open actions listed (None: all). The newest are listed: an
     action carried unticked for months is rarely the one to follow up, and a list that only
     grows buries the rest; the older ones stay open and move up as the listed ones are done.
@@ -541,6 +556,7 @@ def build_agenda(
         recent=recent,
         more_actions_text=more_actions(older, newest, format_date),
         more_topics_text=more_topics(topics_left),
+        in_person=in_person_due(meeting_number, policy.in_person_every, online=online),
     )
 
 

@@ -171,17 +171,23 @@ def _compose(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: st
                 last_dev = max(last_dev or date.min, local_date(other.start, zone))
             else:
                 focus_turns += 1
+    # Online is the series' (booked on Teams, or adopted as the manager made it): fixed, so
+    # every render of this agenda has the face-to-face line or not alike.
+    series = (view.series if view.series is not None and view.series.id == occ.series_id
+              else store.series(occ.series_id))
     recalled = recall(store, view, occ, zone, [t.id for t in topics if t.id is not None],
                       fresh=fresh, meetings=reads.meetings)
     agenda = build_agenda(
         meeting_start=occ.start.astimezone(ZoneInfo(zone)), manager_name=view.manager.name,
         report_name=view.report.name, topics=topics, open_actions=actions,
         meeting_number=max(occ.meeting_number, 1), last_development_on=last_dev,
-        policy=AgendaPolicy(cfg.development_every, cfg.development_max_days),
+        policy=AgendaPolicy(cfg.development_every, cfg.development_max_days,
+                            in_person_every=cfg.in_person_every),
         question=question_for(store, ctx.settings, view, occ, bank, zone),
         missed=missed_meeting(store, pairing.id, occ, zone),
         last_time=recalled.last_time, layout=cfg.layout, mailed=notes_mailed(ctx.settings),
         recent=recalled.recent, actions_shown=cfg.actions_shown, focus_turns=focus_turns,
+        online=series is not None and series.online,
     )
     return agenda, recalled
 

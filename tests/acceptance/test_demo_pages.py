@@ -11,7 +11,8 @@ from service.sandbox import leave_week
 
 def test_demo_pages_show_the_leave_handled_and_missed_meetings(tmp_path) -> None:
     """A demo walking over Priya's leave shows the 1-2-1 onetoone moved off it (and why),
-    Grace's pair flagged for missed meetings, and times in each series' zone."""
+    Grace's pair flagged for missed meetings, times in each series' zone, and a 4th meeting's
+    agenda suggesting it be face to face."""
     import re
     from datetime import UTC, datetime
 
@@ -46,6 +47,12 @@ def test_demo_pages_show_the_leave_handled_and_missed_meetings(tmp_path) -> None
     led = [p for p in pages if any(t in html_module.unescape(html_module.unescape(p))
                                    for t in wanted)]
     assert led, "no agenda carries a topic a report sent by replying"
+    # Seed 001: some 1-2-1s face to face. The demo's series are Teams meetings: the agendas
+    # of their every 4th meeting suggest it, the others don't.
+    from service.domain.in_person import IN_PERSON_HINT
+
+    suggested = [p for p in pages if IN_PERSON_HINT in html_module.unescape(p)]
+    assert suggested and len(suggested) < len(pages)
     written = [p for p in (tmp_path / "out").rglob("*")
                if p.is_file() and p.suffix in (".html", ".eml")]
     assert written and not [p for p in written if "family matter" in p.read_text()]
