@@ -46,7 +46,7 @@ from service.domain.status import LIVE_PAIRINGS, WAIT_FOR_RESET, PairingStatus
 from service.domain.timezones import local_date
 from service.errors import PairsFileError, TooManyEnds
 from service.jobs.context import JobContext
-from service.store.files import file_digest, read_pairs_file
+from service.store.files import file_digest, read_pairs_file_digested
 from service.store.people import PairingChange
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,8 @@ class PairsPlan:
     kept: dict[str, int] | None = None
     # Why applying it would end too many pairs at once ([pairs] max_ends): it is not applied.
     refused: str = ""
+    # The digest of the pairs file's bytes this plan was made from (None: not a source).
+    file_digest: str | None = None
 
     def counts(self) -> dict[str, int]:
         if self.kept is not None:
@@ -197,8 +199,9 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
     listed = False
     meant_empty = False
     by_email: dict[str, DirectoryUser] = {}
+    digest: str | None = None
     if use_file:
-        file_text = read_pairs_file(str(cfg.file))
+        file_text, digest = read_pairs_file_digested(str(cfg.file))
         file_read = read_pairs_csv(file_text, str(cfg.file))
         file_rows = file_read.pairs
         meant_empty = says_no_pairs(file_text)
@@ -373,7 +376,7 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
     people = [PersonUpdate(id=u.id, email=u.email, name=u.name, hired_at=u.hired_at,
                            manages_others=u.id in manages) for u in usable.values()]
     return PairsPlan(actions=actions, people=people, present_ids=present, warnings=warnings,
-                     directory=read, stored=stored, refused=refused)
+                     directory=read, stored=stored, refused=refused, file_digest=digest)
 
 
 def _stranded_warning(boss: DirectoryUser, reports: list[str]) -> str:
@@ -483,12 +486,13 @@ async def sync_pairs(ctx: JobContext, now: datetime, *, dry_run: bool = False,
                      warnings=plan.warnings, kept=counts)
 
 
-def _quiet_basis(ctx: JobContext, now: datetime) -> str | None:
+def _quiet_basis(ctx: JobContext, now: datetime, read: str | None = None) -> str | None:
     """What a sync's plan depends on besides the directory's users: the day (cadences of
     new starters change with it, at midnight where each works, and once their zone is
     known), the settings and the stored pairings (a pairing changed elsewhere, e.g. by
-    `pairs reset`), and the pairs file's bytes when it is a source. None when it depends
-    on more than users/delta tells of (group membership), so every sync gathers."""
+    `pairs reset`), and the pairs file's bytes when it is a source (``read``: the digest of
+    those a plan was made from; None: the file's as it is now). None when it depends on
+    more than users/delta tells of (group membership), so every sync gathers."""
     cfg = ctx.settings.pairs
     policy = ctx.settings.cadence_policy()
     if cfg.group_id or policy.group_overrides:
@@ -500,8 +504,9 @@ def _quiet_basis(ctx: JobContext, now: datetime) -> str | None:
     days = sorted({now.date(), *(local_date(now, zone) for zone in ctx.store.hired_zones(
         since))})
     if cfg.source in ("file", "both"):
-        # The file as it is now is part of what the plan depends on.
-        file = file_digest(str(cfg.file))
+        # The file is part of what the plan depends on: a plan's mark records the bytes it
+        # was made from (a file saved during the sync differs, so the next sync gathers).
+        file = read or file_digest(str(cfg.file))
         if file is None:
             return None  # gathered, so that reading it reports the problem
         settings += f" {file}"
@@ -532,7 +537,7 @@ def _remember_quiet(ctx: JobContext, plan: PairsPlan, now: datetime) -> None:
     for a new manager can take weeks; gathering every sync meanwhile is not needed). They
     are written first, under a mark of their own (an older replica reads the quiet mark
     as it always did)."""
-    basis = _quiet_basis(ctx, now)
+    basis = _quiet_basis(ctx, now, plan.file_digest)
     quiet = basis is not None and all(a.kind == "keep" for a in plan.actions)
     said = json.dumps(plan.warnings) if quiet and plan.warnings else ""
     if said or ctx.store.due_mark(QUIET_WARNINGS_MARK):

@@ -15,6 +15,13 @@ from service.errors import PairsFileError
 
 def read_pairs_file(path: str) -> str:
     """The pairs file's text, or PairsFileError naming the file and what to do."""
+    return read_pairs_file_digested(path)[0]
+
+
+def read_pairs_file_digested(path: str) -> tuple[str, str]:
+    """The pairs file's text and the digest of the bytes it was read from (as
+    ``file_digest`` gives it), or PairsFileError naming the file and what to do. One read:
+    a digest taken again later may be of a file saved since, which this text is not."""
     try:
         mode = os.stat(path).st_mode
         if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
@@ -33,6 +40,7 @@ def read_pairs_file(path: str) -> str:
                 f"{path}: is a folder, not a file. Point [pairs] file at the CSV file "
                 "itself (e.g. pairs.csv inside that folder).") from exc
         raise PairsFileError(f"{path}: cannot be read ({exc.strerror}).") from exc
+    digest = _digest(data)
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     elif (kind := _not_text(data)) is not None:
@@ -46,7 +54,7 @@ def read_pairs_file(path: str) -> str:
     except UnicodeDecodeError as exc:
         raise PairsFileError(_not_utf8(data, path)) from exc
     # NULs, bidi overrides and lone CRs out, as for all text from outside (domain/text.py).
-    return clean_text(text)[0]
+    return clean_text(text)[0], digest
 
 
 def _not_text(data: bytes) -> str | None:
@@ -67,9 +75,13 @@ def file_digest(path: str) -> str | None:
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return None
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+        return _digest(Path(path).read_bytes())
     except OSError:
         return None
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def _not_utf8(data: bytes, path: str) -> str:
