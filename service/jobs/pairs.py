@@ -271,14 +271,15 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
 
     specs: list[PairSpec] = []
     # Reports whose manager is an account no series can be booked for (disabled: a leaver
-    # nobody replaced yet; a guest), by that manager: said, not silently skipped.
-    stranded: dict[str, list[str]] = {}
+    # nobody replaced yet; a guest), by that manager: said, not silently skipped. And those
+    # the directory names as their own manager.
+    stranded: dict[str, list[DirectoryUser]] = {}
+    own_manager: list[DirectoryUser] = []
     if use_directory:
         for user in usable.values():
             manager = usable.get(user.manager_id or "")
             if manager is not None and user.id == manager.id:
-                warnings.append(f"{user.email} is their own manager in the directory, so "
-                                "has no 1-2-1 as a report. Fix the manager in the directory.")
+                own_manager.append(user)
                 continue
             if cfg.group_id and user.id not in in_scope:
                 continue  # a manager fetched only as an organizer is not in scope as a report
@@ -286,18 +287,26 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
                 boss = everyone.get(user.manager_id or "")
                 if (boss is not None and (not boss.enabled or not boss.member)
                         and boss.email not in exclude):
-                    stranded.setdefault(boss.id, []).append(user.email)
+                    stranded.setdefault(boss.id, []).append(user)
                 continue
             specs.append(PairSpec(manager=person(manager), report=person(user),
                                   source="directory"))
-    for boss_id, reports in stranded.items():
-        warnings.append(_stranded_warning(everyone[boss_id], sorted(reports)))
     for row in file_rows:
         manager = by_email[row.manager_email]
         report = by_email[row.report_email]
         specs.append(PairSpec(manager=person(manager), report=person(report),
                               cadence=row.cadence, minutes=row.minutes,
                               source=f"file {cfg.file}:{row.line}"))
+    # With both sources, a report a file line pairs has a 1-2-1 whatever the directory
+    # says of their manager: no warning sends the admin to fix what the file covers.
+    filed = {by_email[row.report_email].id for row in file_rows}
+    warnings += [f"{user.email} is their own manager in the directory, so has no 1-2-1 as "
+                 "a report. Fix the manager in the directory."
+                 for user in own_manager if user.id not in filed]
+    for boss_id, stuck in stranded.items():
+        reports = sorted(u.email for u in stuck if u.id not in filed)
+        if reports:
+            warnings.append(_stranded_warning(everyone[boss_id], reports))
 
     current = ctx.store.live_pairings(LIVE_PAIRINGS)
     live_keys = {c.key for c in current}

@@ -174,3 +174,35 @@ def test_a_name_longer_than_entra_allows_is_cut_and_fails_nobody(settings) -> No
         names = dict(conn.execute(select(PersonRow.email, PersonRow.name)).all())
     engine.dispose()
     assert names[ANN] == long[:256] and names[BOB] == "Bob Baker"
+
+
+def test_with_both_sources_a_report_the_file_pairs_is_not_warned_of(settings,
+                                                                     tmp_path: Path) -> None:
+    """With source = "both", a file line covering a report whose directory manager is a
+    leaver (or who is their own manager there) gives them a 1-2-1: the warning that they
+    have none, which sends the admin to fix the directory, leaves them out."""
+    import dataclasses
+
+    tenant = SandboxTenant(seed="shapes-both", now=lambda: NOW)
+    tenant.add_user("Ceo Boss", CEO, hire_date=date(2015, 1, 1))
+    tenant.add_user("Lee Leaver", "lee@contoso.example", manager=CEO, enabled=False)
+    for name in ("rob", "sue"):
+        tenant.add_user(f"{name.title()} Report", f"{name}@contoso.example",
+                        manager="lee@contoso.example", hire_date=date(2016, 1, 1))
+    tenant.add_user("Mia Manager", "mia@contoso.example", manager=CEO, hire_date=date(2016, 1, 1))
+    tenant.add_user("Sal Self", "sal@contoso.example", hire_date=date(2016, 1, 1))
+    tenant.set_manager("sal@contoso.example", "sal@contoso.example")
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("manager,report\nmia@contoso.example,rob@contoso.example\n"
+                     "mia@contoso.example,sal@contoso.example\n")
+    both = dataclasses.replace(settings, pairs=dataclasses.replace(
+        settings.pairs, source="both", file=pairs))
+    plan = sync(both, tenant)
+    assert {(a.spec.manager.email, a.spec.report.email) for a in plan.actions
+            if a.kind == "join" and a.spec is not None} >= {
+        ("mia@contoso.example", "rob@contoso.example"),
+        ("mia@contoso.example", "sal@contoso.example")}
+    [stranded] = [w for w in plan.warnings if "lee@contoso.example" in w]
+    assert "manager of 1 person (sue@contoso.example)" in stranded, stranded
+    assert "rob@contoso.example" not in stranded
+    assert not any("their own manager" in w for w in plan.warnings), plan.warnings
