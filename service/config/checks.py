@@ -387,15 +387,17 @@ def _check_template_folder(value: str, item: Raw) -> Path | None:
 
 
 def _check_exclude(value: list[str], item: Raw) -> tuple[str, ...]:
+    # (An object id names someone whatever becomes of their addresses.)
     problems = [
         Bad(
-            "is not a valid email address",
-            "Write each entry as name@example.com",
+            "is neither an email address nor a directory object id",
+            "Write each entry as name@example.com (their address, an alias or their user "
+            "principal name) or as their Object ID from the Entra admin center",
             label="[pairs] exclude entry",
             value=email,
         )
         for email in value
-        if not is_valid_email(email)
+        if not is_valid_email(email) and not _GUID_RE.match(email)
     ]
     if problems:
         raise BadMany(problems)

@@ -197,7 +197,9 @@ KEYS: tuple[Key, ...] = (
         "Only pair members of this Entra group (GUID). Empty: all enabled member users."),
     Key("pairs", "file", "str", "",
         "Pairs CSV (manager,report[,cadence,minutes]); required when source is file or both."),
-    Key("pairs", "exclude", "list", [], "Emails never paired, as manager or report."),
+    Key("pairs", "exclude", "list", [],
+        "People never paired, as manager or report: each by email address (primary, alias or "
+        "user principal name) or directory object id, ignoring case."),
     Key("pairs", "max_ends", "auto", "auto",
         "Most pairs one sync may end (leavers, pairs no longer listed, a mover's old pair): a "
         "sync that would end more changes nothing and fails, as a bad pairs file does, until "

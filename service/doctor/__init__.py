@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from service.config.keys import DEPLOYED_FILE
 from service.doctor.check import Check
-from service.doctor.pairs import pairs_file, pairs_people, pairs_plan
+from service.doctor.pairs import exclude_entries, pairs_file, pairs_people, pairs_plan
 from service.domain.status import PairingStatus
 from service.errors import PairsFileError, ServiceError
 
@@ -148,6 +148,8 @@ async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> li
                 checks[pairs_at] = await pairs_plan(graph, settings, checks[pairs_at], now)
         checks.extend(await _probes(graph, settings))
         checks.extend(await group_probes(graph, settings))
+        if excluded := await exclude_entries(graph, settings):
+            checks.append(excluded)
         if holidays := await _holiday_zones(graph, settings):
             checks.append(holidays)
     finally:

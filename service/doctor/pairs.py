@@ -44,6 +44,7 @@ async def pairs_people(graph: Any, settings: Settings) -> Check:
     the directory (batched), so that one doctor run tells all its problems; a file passed
     here with an address nobody has would be refused by the first run. (None is looked up
     when the file's lines already fill the refusal: `PairsFileRead.to_look_up`.)"""
+    from service.domain.exclude import Exclusion
     from service.domain.pairs_csv import (
         file_refusal,
         people_problems,
@@ -61,15 +62,15 @@ async def pairs_people(graph: Any, settings: Settings) -> Check:
         users = await graph.find_users(sorted({email for _line, email in addresses}))
     except ServiceError as exc:
         return pairs_file(path, f"the look-up failed: {exc}")
-    exclude = {e.lower() for e in settings.pairs.exclude}
+    exclude = Exclusion(frozenset(e.lower() for e in settings.pairs.exclude))
     problems = (read.problems + read.unlooked(path)
                 + people_problems(path, addresses, users, exclude))
     if problems:
         return Check("pairs file", False, str(file_refusal(problems, path)), _PAIRS_FIX)
     if not read.pairs:
         return pairs_file(path)  # (a file listing no pairs: said there)
-    disabled = sorted({line for line, email in read.addresses if email not in exclude
-                       and users[email].email not in exclude and not users[email].enabled})
+    disabled = sorted({line for line, email in read.addresses if email not in exclude.entries
+                       and users[email] not in exclude and not users[email].enabled})
     skipped = (f"; each run skips {'line' if len(disabled) == 1 else 'lines'} "
                f"{', '.join(map(str, disabled))}, naming a disabled account (a leaver: "
                "remove the line)" if disabled else "")
@@ -122,6 +123,28 @@ async def pairs_plan(graph: Any, settings: Settings, read: Check, now: datetime)
     return replace(read, detail=f"{read.detail}; the next sync would start {starts} "
                    f"{_pairs_word(starts)} and end {len(ending(plan.actions))} (`onetoone "
                    "pairs` lists them)")
+
+
+async def exclude_entries(graph: Any, settings: Settings) -> Check | None:
+    """Each [pairs] exclude entry names someone (by object id, address, alias or user
+    principal name), as a sync finds them: one that names nobody excludes no one, and
+    whoever it was meant for may be paired (a typo; an address gone with a change of
+    name is still an alias, but a leaver's is nobody's). None: no entries."""
+    from service.domain.exclude import matches_nobody
+
+    entries = sorted({e.lower() for e in settings.pairs.exclude})
+    if not entries:
+        return None
+    name = "[pairs] exclude"
+    try:
+        found = await graph.find_users(entries)
+    except ServiceError as exc:
+        return Check(name, False, f"its entries were not looked up: {exc}", "see the message")
+    nobody = matches_nobody(set(entries), {e: u.id for e, u in found.items()})
+    if nobody:
+        return Check(name, True, " ".join(nobody), "Remove or correct the entry.", warn=True)
+    return Check(name, True, f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
+                 ", each naming someone in the directory")
 
 
 def _pairs_word(n: int) -> str:

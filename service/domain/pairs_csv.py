@@ -43,11 +43,11 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from service.domain.cadence import cadence_hint
 from service.domain.events import DirectoryUser
+from service.domain.exclude import Exclusion
 from service.domain.model import CadenceKind
 from service.errors import PairsFileError
 
@@ -364,7 +364,7 @@ def read_pairs_csv(text: str, filename: str) -> PairsFileRead:
 
 
 def people_problems(filename: str, addresses: Sequence[tuple[int, str]],
-                    users: Mapping[str, DirectoryUser], exclude: AbstractSet[str]
+                    users: Mapping[str, DirectoryUser], exclude: Exclusion
                     ) -> list[str]:
     """``file:line`` messages for the addresses (by line) that name nobody a 1-2-1 can be
     booked for: no user (``users``: who the directory has under each address found), or a
@@ -373,7 +373,7 @@ def people_problems(filename: str, addresses: Sequence[tuple[int, str]],
     problems = []
     for line, email in addresses:
         user = users.get(email)
-        if user is not None and (email in exclude or user.email in exclude):
+        if user is not None and (email in exclude.entries or user in exclude):
             continue
         if user is None:
             problems.append(f"{filename}:{line}: {email} is not a user in the directory (by "

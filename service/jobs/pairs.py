@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -24,6 +24,7 @@ from service.domain.directory import (
     start_day,
 )
 from service.domain.events import DirectoryUser
+from service.domain.exclude import Exclusion, exclusion, matches_nobody, named_by
 from service.domain.mass_end import refusal
 from service.domain.model import PairSpec, Person
 from service.domain.pairing import (
@@ -33,20 +34,14 @@ from service.domain.pairing import (
     management_cycles,
     reconcile,
 )
-from service.domain.pairs_csv import (
-    NO_PAIRS,
-    FilePair,
-    file_refusal,
-    people_problems,
-    read_pairs_csv,
-    says_no_pairs,
-)
+from service.domain.pairs_csv import NO_PAIRS, FilePair
 from service.domain.records import PairingRecord, PairingView, PersonRecord, PersonUpdate
 from service.domain.status import LIVE_PAIRINGS, WAIT_FOR_RESET, PairingStatus
 from service.domain.timezones import local_date
 from service.errors import PairsFileError, TooManyEnds
 from service.jobs.context import JobContext
-from service.store.files import file_digest, read_pairs_file_digested
+from service.jobs.pairs_file import read_file_side
+from service.store.files import file_digest
 from service.store.people import PairingChange
 
 log = logging.getLogger(__name__)
@@ -163,7 +158,6 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
     run, over [pairs] max_ends)."""
     cfg = ctx.settings.pairs
     policy = ctx.settings.cadence_policy()
-    exclude = {e.lower() for e in cfg.exclude}
     use_directory = cfg.source in ("directory", "both")
     use_file = cfg.source in ("file", "both")
     warnings: list[str] = []
@@ -182,68 +176,31 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
         elif cfg.group_id:
             scope = await ctx.graph.group_member_ids(cfg.group_id)
             users = [u for u in users if u.id in scope]
+    exclude = await _exclusion(ctx, everyone.values(), warnings)
     # Without a group scope everyone is in it: no second set of every id.
     in_scope: AbstractSet[str] = {u.id for u in users} if cfg.group_id else everyone.keys()
     usable = {u.id: u for u in users if u.enabled and u.member and u.email
-              and u.email not in exclude}
+              and u not in exclude}
     # Managers outside a group scope are still needed as the organizer.
     for uid in sorted({u.manager_id for u in usable.values()
                        if u.manager_id and u.manager_id not in in_scope}):
         extra = everyone.get(uid)
         # (A member, as any organizer: a guest has no mailbox here to hold the series.)
         if (extra is not None and extra.enabled and extra.member and extra.email
-                and extra.email not in exclude):
+                and extra not in exclude):
             usable.setdefault(extra.id, extra)
 
     file_rows: list[FilePair] = []
-    listed = False
-    meant_empty = False
+    listed = meant_empty = False
     by_email: dict[str, DirectoryUser] = {}
     digest: str | None = None
     if use_file:
-        file_text, digest = read_pairs_file_digested(str(cfg.file))
-        file_read = read_pairs_csv(file_text, str(cfg.file))
-        file_rows = file_read.pairs
-        meant_empty = says_no_pairs(file_text)
-        by_email = {u.email: u for u in usable.values()}
-        # Every address the file names, its refused lines' too: an unknown one is told with
-        # the file's other problems, not on the run after they are fixed (unless those
-        # already fill the refusal: `to_look_up`).
-        addresses = file_read.to_look_up()
-        named = {email for _line, email in addresses}
-        # By user principal name (the delta holds it too: a file of sign-in names that differ
-        # from the mail costs no lookup per person each sync), a primary address first.
-        found = {u.upn: u for u in everyone.values() if u.upn in named}
-        found |= {u.email: u for u in everyone.values() if u.email in named}
-        # Looked up only if the directory doesn't list them under that address: an alias
-        # (two requests, batched), or someone the stored copy lacks.
-        found |= await ctx.graph.find_users(sorted(named - set(by_email) - set(found)))
-        found |= {email: user for email, user in by_email.items() if email in named}
-        problems = (file_read.problems + file_read.unlooked(str(cfg.file))
-                    + people_problems(str(cfg.file), addresses, found, exclude))
-        if problems:
-            # Nothing changes on bad input: a typo must not look like a leaver.
-            raise file_refusal(problems, str(cfg.file))
-        # Lines naming someone in [pairs] exclude (never paired) or a disabled account.
-        excluded: set[int] = set()
-        for row in file_rows:
-            for email in (row.manager_email, row.report_email):
-                user = found[email]
-                if email in exclude or user.email in exclude:
-                    excluded.add(row.line)
-                elif not user.enabled:
-                    # A leaver HR has not taken out of the file yet: their line is skipped,
-                    # so their pair ends as a leaver's does with the directory as the
-                    # source, and the rest of the file (joiners, movers) still counts.
-                    excluded.add(row.line)
-                    warnings.append(f"{cfg.file}:{row.line}: {email}'s account is disabled, "
-                                    "so this line is skipped (a leaver: their 1-2-1s end). "
-                                    "Remove the line.")
-                else:
-                    by_email[email] = user
-                    usable.setdefault(user.id, user)
-        listed = bool(file_rows)
-        file_rows = [row for row in file_rows if row.line not in excluded]
+        side = await read_file_side(ctx, everyone, usable, exclude)
+        file_rows, by_email, digest = side.rows, side.by_email, side.digest
+        listed, meant_empty = side.listed, side.meant_empty
+        warnings += side.warnings
+        for user in by_email.values():
+            usable.setdefault(user.id, user)
 
     # Only the days of someone hired lately (or to come) can change a cadence: their first
     # day and their today are theirs where they work, so their mailbox zones, stored once
@@ -286,7 +243,7 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
             if manager is None:
                 boss = everyone.get(user.manager_id or "")
                 if (boss is not None and (not boss.enabled or not boss.member)
-                        and boss.email not in exclude):
+                        and boss not in exclude):
                     stranded.setdefault(boss.id, []).append(user)
                 continue
             specs.append(PairSpec(manager=person(manager), report=person(user),
@@ -358,8 +315,7 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
     names |= {uid: usable[uid].name or usable[uid].email for uid in involved if uid in usable}
     # Not paired any more, but not gone either (excluded, out of the group scope).
     still_here = {i for i in gone if (u := everyone.get(i)) is not None and u.enabled}
-    left_out = {i for i in still_here if everyone[i].email in exclude
-                or everyone[i].upn in exclude}
+    left_out = {i for i in still_here if everyone[i] in exclude}
     actions = reconcile(specs, current, present, policy, now, names=names,
                         whole_directory=use_directory, still_here=still_here,
                         excluded=left_out, pairs_file=str(cfg.file) if use_file else "")
@@ -386,6 +342,23 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
                            manages_others=u.id in manages) for u in usable.values()]
     return PairsPlan(actions=actions, people=people, present_ids=present, warnings=warnings,
                      directory=read, stored=stored, refused=refused, file_digest=digest)
+
+
+async def _exclusion(ctx: JobContext, users: Iterable[DirectoryUser], warnings: list[str]
+                     ) -> Exclusion:
+    """Whom [pairs] exclude names: by the directory read (object id, primary address, user
+    principal name), else looked up (an alias, such as the address someone had before a
+    change of name: a request or two for those entries only, batched). An entry that names
+    nobody is warned of (``warnings``)."""
+    entries = {e.lower() for e in ctx.settings.pairs.exclude}
+    if not entries:
+        return Exclusion()
+    named = named_by(entries, users)
+    if unmatched := sorted(entries - named.keys()):
+        named |= {entry: user.id for entry, user in (
+            await ctx.graph.find_users(unmatched)).items() if entry in entries}
+    warnings += matches_nobody(entries, named)
+    return exclusion(entries, named)
 
 
 def _stranded_warning(boss: DirectoryUser, reports: list[str]) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from service.app import job_context
-from service.jobs import pairs as pairs_job
+from service.jobs import pairs_file as pairs_job
 from service.jobs.pairs import PairsPlan, sync_pairs
 from service.sandbox import SandboxTenant
 from tests.integration.test_directory_delta import NOW

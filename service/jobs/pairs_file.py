@@ -1,0 +1,82 @@
+"""The pairs file's side of a pairs sync: its lines read, each address found in the
+directory, and the lines that count told from those skipped (someone excluded, a leaver)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from service.domain.events import DirectoryUser
+from service.domain.exclude import Exclusion
+from service.domain.pairs_csv import (
+    FilePair,
+    file_refusal,
+    people_problems,
+    read_pairs_csv,
+    says_no_pairs,
+)
+from service.jobs.context import JobContext
+from service.store.files import read_pairs_file_digested
+
+
+@dataclass
+class FileSide:
+    """What the pairs file says, its people found."""
+
+    rows: list[FilePair]  # the lines that count (skipped ones left out)
+    by_email: dict[str, DirectoryUser]  # each address on those lines -> the user
+    listed: bool  # it lists pairs (before any line was skipped)
+    meant_empty: bool  # it says it lists none on purpose (NO_PAIRS)
+    digest: str  # of the bytes read (the quiet mark's: see pairs._quiet_basis)
+    warnings: list[str] = field(default_factory=list)
+
+
+async def read_file_side(ctx: JobContext, everyone: Mapping[str, DirectoryUser],
+                         usable: Mapping[str, DirectoryUser], exclude: Exclusion
+                         ) -> FileSide:
+    """The pairs file's lines with their people (``everyone``: the directory read;
+    ``usable``: whom the directory pairs, found by their address first); PairsFileError,
+    changing nothing, for a bad file or an address that is nobody's."""
+    path = str(ctx.settings.pairs.file)
+    file_text, digest = read_pairs_file_digested(path)
+    file_read = read_pairs_csv(file_text, path)
+    by_email = {u.email: u for u in usable.values()}
+    # Every address the file names, its refused lines' too: an unknown one is told with
+    # the file's other problems, not on the run after they are fixed (unless those
+    # already fill the refusal: `to_look_up`).
+    addresses = file_read.to_look_up()
+    named = {email for _line, email in addresses}
+    # By user principal name (the delta holds it too: a file of sign-in names that differ
+    # from the mail costs no lookup per person each sync), a primary address first.
+    found = {u.upn: u for u in everyone.values() if u.upn in named}
+    found |= {u.email: u for u in everyone.values() if u.email in named}
+    # Looked up only if the directory doesn't list them under that address: an alias
+    # (two requests, batched), or someone the stored copy lacks.
+    found |= await ctx.graph.find_users(sorted(named - set(by_email) - set(found)))
+    found |= {email: user for email, user in by_email.items() if email in named}
+    problems = (file_read.problems + file_read.unlooked(path)
+                + people_problems(path, addresses, found, exclude))
+    if problems:
+        # Nothing changes on bad input: a typo must not look like a leaver.
+        raise file_refusal(problems, path)
+    # Lines naming someone in [pairs] exclude (never paired), or a disabled account.
+    skipped: set[int] = set()
+    warnings: list[str] = []
+    for row in file_read.pairs:
+        for email in (row.manager_email, row.report_email):
+            user = found[email]
+            if email in exclude.entries or user in exclude:
+                skipped.add(row.line)
+            elif not user.enabled:
+                # A leaver HR has not taken out of the file yet: their line is skipped,
+                # so their pair ends as a leaver's does with the directory as the
+                # source, and the rest of the file (joiners, movers) still counts.
+                skipped.add(row.line)
+                warnings.append(f"{path}:{row.line}: {email}'s account is disabled, so this "
+                                "line is skipped (a leaver: their 1-2-1s end). Remove the line.")
+            else:
+                by_email[email] = user
+    return FileSide(rows=[row for row in file_read.pairs if row.line not in skipped],
+                    by_email=by_email, listed=bool(file_read.pairs),
+                    meant_empty=says_no_pairs(file_text), digest=digest, warnings=warnings)
+
