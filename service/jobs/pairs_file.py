@@ -54,12 +54,14 @@ async def read_file_side(ctx: JobContext, everyone: Mapping[str, DirectoryUser],
     # (two requests, batched), or someone the stored copy lacks.
     found |= await ctx.graph.find_users(sorted(named - set(by_email) - set(found)))
     found |= {email: user for email, user in by_email.items() if email in named}
+    deleted = _deleted(ctx, named - set(found), everyone)
+    found |= deleted
     problems = (file_read.problems + file_read.unlooked(path)
                 + people_problems(path, addresses, found, exclude))
     if problems:
         # Nothing changes on bad input: a typo must not look like a leaver.
         raise file_refusal(problems, path)
-    # Lines naming someone in [pairs] exclude (never paired), or a disabled account.
+    # Lines naming someone in [pairs] exclude (never paired), or a leaver.
     skipped: set[int] = set()
     warnings: list[str] = []
     for row in file_read.pairs:
@@ -67,16 +69,29 @@ async def read_file_side(ctx: JobContext, everyone: Mapping[str, DirectoryUser],
             user = found[email]
             if email in exclude.entries or user in exclude:
                 skipped.add(row.line)
-            elif not user.enabled:
+            elif email in deleted or not user.enabled:
                 # A leaver HR has not taken out of the file yet: their line is skipped,
                 # so their pair ends as a leaver's does with the directory as the
                 # source, and the rest of the file (joiners, movers) still counts.
                 skipped.add(row.line)
-                warnings.append(f"{path}:{row.line}: {email}'s account is disabled, so this "
-                                "line is skipped (a leaver: their 1-2-1s end). Remove the line.")
+                how = "was deleted" if email in deleted else "is disabled"
+                warnings.append(f"{path}:{row.line}: {email}'s account {how}, so this line "
+                                "is skipped (a leaver: their 1-2-1s end). Remove the line.")
             else:
                 by_email[email] = user
     return FileSide(rows=[row for row in file_read.pairs if row.line not in skipped],
                     by_email=by_email, listed=bool(file_read.pairs),
                     meant_empty=says_no_pairs(file_text), digest=digest, warnings=warnings)
 
+
+def _deleted(ctx: JobContext, addresses: set[str], everyone: Mapping[str, DirectoryUser]
+             ) -> dict[str, DirectoryUser]:
+    """Of the addresses no user has, those of someone onetoone paired before whom the
+    directory no longer lists: a leaver whose account was deleted (users/delta told of it),
+    not a typo. Named as disabled, as the stored person (an address onetoone never knew
+    stays a problem of the file)."""
+    if not addresses:
+        return {}
+    return {p.email: DirectoryUser(id=p.id, name=p.name, email=p.email, enabled=False,
+                                   member=True, hired_at=None, manager_id=None)
+            for p in ctx.store.people_by_email(addresses) if p.id not in everyone}

@@ -77,6 +77,8 @@ def forget_due_of_managers(conn: Connection, managers: Iterable[str]) -> None:
 
 _PEOPLE = select(*convert.columns_of(PersonRow, PersonRecord)).where(
     PersonRow.id.in_(bindparam("ids", expanding=True)))
+_PEOPLE_BY_EMAIL = select(*convert.columns_of(PersonRow, PersonRecord)).where(
+    PersonRow.email.in_(bindparam("emails", expanding=True)))
 _MAILBOX_READ = select(PersonRow.id, PersonRow.mailbox_read_at).where(
     PersonRow.id.in_(bindparam("ids", expanding=True)), PersonRow.mailbox_read_at.is_not(None))
 
@@ -245,6 +247,16 @@ class PeopleRepository(Repository):
         with self.reading() as s:  # no ORM rows, and a statement built once: see _views
             found = [convert.person_from(row) for row in s.execute(_PEOPLE, {"ids": ids})]
         return {p.id: p for p in found}
+
+    def people_by_email(self, emails: Iterable[str]) -> list[PersonRecord]:
+        """Everyone stored under one of these (lower-case) addresses: whom onetoone knew by
+        it, though the directory may no longer list them (a leaver deleted since)."""
+        found: list[PersonRecord] = []
+        with self.reading() as s:
+            for part in chunks(sorted(set(emails))):
+                found += [convert.person_from(row)
+                          for row in s.execute(_PEOPLE_BY_EMAIL, {"emails": part})]
+        return found
 
     def mark_absent(self, present_ids: AbstractSet[str]) -> None:
         """People not in the source any more are inactive (history stays)."""
