@@ -122,6 +122,7 @@ def directory_user(uid: str, values: Mapping[str, object]) -> DirectoryUser:
         hired_at=hired_at(values.get("hire_date")),
         manager_id=str(manager) if manager else None,
         upn=str(upn or "").lower(),
+        mailbox=bool(mail),
     )
 
 

@@ -24,6 +24,10 @@ class DirectoryUser:
     # The user principal name, lower-cased: how a pairs file may name someone whose sign-in
     # name is not their mail, found in the directory's copy rather than asked of Graph.
     upn: str = ""
+    # Whether Graph gives them a mail address: null until Exchange Online gives them a
+    # mailbox (a joiner whose licence comes on their first day; a mailbox kept on-premises).
+    # ``email`` is then their UPN, which no invitation reaches.
+    mailbox: bool = True
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ report, one of:
 - ``recadence``: the same pair, but the cadence/minutes ``choose_cadence`` gives today
   differ from the stored ones (a new starter leaving the window, an override added);
 - ``keep``: nothing to do;
+- ``waiting``: a desired pair not booked yet one of whom has no mailbox yet (a joiner whose
+  licence comes on their first day): held, as an invitation to their user principal name
+  reaches no one, until the directory gives them a mail address;
 - ``blocked``: the manager deleted the series (never silently recreated), the pair keeps a
   1-2-1 series of its own that onetoone leaves alone (see ``domain.own_series``), two
   managers claim the same report (the pairs file beats the directory, else the first one
@@ -36,7 +39,8 @@ from service.domain.model import CadenceKind, PairSpec, Person
 from service.domain.policy import CadencePolicy
 from service.domain.status import ENDED_IN_OUTLOOK, LIVE_PAIRINGS, PairingStatus
 
-ActionKind = Literal["join", "move", "leave", "unpaired", "recadence", "keep", "blocked"]
+ActionKind = Literal["join", "move", "leave", "unpaired", "recadence", "keep", "blocked",
+                     "waiting"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +129,7 @@ def reconcile(
     still_here: AbstractSet[str] = frozenset(),
     excluded: AbstractSet[str] = frozenset(),
     pairs_file: str = "",
+    no_mailbox: AbstractSet[str] = frozenset(),
 ) -> list[PairAction]:
     """The actions that bring the stored pairings in line with the sources.
 
@@ -138,7 +143,9 @@ def reconcile(
     still here and not present was taken out of the file, unless excluded).
     ``pairs_file``: the path of the pairs file read now, named as the file a pair it no
     longer lists is no longer paired in (not the file the pair came from: [pairs] file may
-    have been pointed at a new one, and the old one still lists them).
+    have been pointed at a new one, and the old one still lists them). ``no_mailbox``: the
+    people with no mailbox yet (Graph gives no mail address): a pair of theirs not paired
+    yet waits for it.
 
     Deterministic: sorted by report email (report id when only the store knows the
     report), then pairing key.
@@ -250,6 +257,23 @@ def reconcile(
 
         same = [c for c in pairings if c.key == spec.key]
         others = [c for c in pairings if c.key != spec.key]
+        mailless = [p for p in (spec.manager, spec.report) if p.id in no_mailbox]
+        if mailless and not same:
+            # Booked now, the series would invite an address no mailbox is behind, and
+            # nothing would send it again once the mailbox came. (A pair already paired is
+            # left as it is: its series is there, or its failure to book is told.)
+            who = " and ".join(f"{_label(p)}'s" for p in mailless)
+            add(report_id, PairAction(
+                "waiting", spec.key, spec, None,
+                f"new pair ({spec.source}), waiting for {who} mailbox: the directory gives "
+                "no mail address yet (no Exchange Online licence yet, as for a joiner before "
+                "their first day); booked once it does."))
+            for old in others:  # a mover: their old pair ends all the same
+                add(report_id, PairAction(
+                    "unpaired", old.key, None, old,
+                    f"{name(report_id)} moved from {name(old.manager_id)} to "
+                    f"{spec.manager.name or spec.manager.email} ({spec.source})"))
+            continue
         if same:
             cur = same[0]
             add(report_id, _same_pair(spec, cur, policy, now))

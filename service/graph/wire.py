@@ -334,6 +334,7 @@ def user(data: dict[str, Any], manager_id: str | None) -> DirectoryUser:
         member=(data.get("userType") or "Member") == "Member",
         hired_at=hired_at(data.get("employeeHireDate")), manager_id=manager_id,
         upn=(data.get("userPrincipalName") or "").lower(),
+        mailbox=bool(data.get("mail")),
     )
 
 

@@ -318,7 +318,10 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
     left_out = {i for i in still_here if everyone[i] in exclude}
     actions = reconcile(specs, current, present, policy, now, names=names,
                         whole_directory=use_directory, still_here=still_here,
-                        excluded=left_out, pairs_file=str(cfg.file) if use_file else "")
+                        excluded=left_out, pairs_file=str(cfg.file) if use_file else "",
+                        no_mailbox={i for i, u in usable.items() if not u.mailbox})
+    # Said each sync, as a directory problem is, until the mailbox comes (or never does).
+    warnings += [a.reason for a in actions if a.kind == "waiting"]
     recadenced = sum(1 for a in actions if a.kind == "recadence")
     if recadenced >= MANY_RECADENCES:
         # Usually a [policy] change: each of these series is ended (its meetings to come
@@ -514,13 +517,14 @@ def _still_quiet(ctx: JobContext, now: datetime, delta: DirectoryDelta
 
 def _remember_quiet(ctx: JobContext, plan: PairsPlan, now: datetime) -> None:
     """After a sync is applied: whether the next one, with nothing new, may skip gathering
-    (only when this one found nothing to do: every pair kept). Its warnings are kept with
-    it, to be said again while the directory stays as it is (a leaver's reports waiting
-    for a new manager can take weeks; gathering every sync meanwhile is not needed). They
-    are written first, under a mark of their own (an older replica reads the quiet mark
-    as it always did)."""
+    (only when this one found nothing to do: every pair kept, or waiting for a mailbox).
+    Its warnings are kept with it, to be said again while the directory stays as it is (a
+    leaver's reports waiting for a new manager can take weeks; gathering every sync
+    meanwhile is not needed). They are written first, under a mark of their own (an older
+    replica reads the quiet mark as it always did)."""
     basis = _quiet_basis(ctx, now, plan.file_digest)
-    quiet = basis is not None and all(a.kind == "keep" for a in plan.actions)
+    # (A pair waiting for a mailbox waits for users/delta to tell of its mail address.)
+    quiet = basis is not None and all(a.kind in ("keep", "waiting") for a in plan.actions)
     said = json.dumps(plan.warnings) if quiet and plan.warnings else ""
     if said or ctx.store.due_mark(QUIET_WARNINGS_MARK):
         ctx.store.set_due_mark(QUIET_WARNINGS_MARK, said)

@@ -69,6 +69,25 @@ def test_mover_is_one_action_carrying_both_pairings() -> None:
     assert "from ann to Cat" in action.reason  # old manager known only by id here
 
 
+def test_a_new_pair_waits_for_a_mailbox_an_existing_one_is_kept() -> None:
+    """A pair not paired yet, one of whom has no mailbox, waits; one already paired is kept
+    (its series is booked, or its failure told); a mover to a manager without a mailbox has
+    the old pair ended all the same, and the new one waits."""
+    now = datetime.combine(TODAY, time(), UTC)
+    ids = frozenset(p.id for p in (ANN, BOB, CAT, DAN, EVE))
+    actions = reconcile([pair(ANN, BOB), pair(ANN, CAT), pair(DAN, EVE)],
+                        [stored(ANN, CAT), stored(CAT, EVE)], ids, POLICY, now,
+                        no_mailbox={"bob", "cat", "dan"})
+    by_key = {a.key: a for a in actions}
+    waiting = by_key[pair(ANN, BOB).key]
+    assert waiting.kind == "waiting" and waiting.current is None
+    assert "waiting for Bob <bob@example.com>'s mailbox" in waiting.reason
+    assert by_key[pair(ANN, CAT).key].kind == "keep"
+    assert by_key[pair(DAN, EVE).key].kind == "waiting"
+    moved = by_key[stored(CAT, EVE).key]
+    assert (moved.kind, moved.reason) == ("unpaired", "Eve moved from Cat to Dan (directory)")
+
+
 def test_leaver() -> None:
     """A report who left (not in present ids) has their pairing ended as a leaver."""
     [action] = run([], [stored(ANN, BOB)], present={"ann"})
