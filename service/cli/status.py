@@ -15,6 +15,7 @@ from service.cli.admin import NOW_HELP, needs_decision
 from service.cli.context import Ctx
 from service.cli.output import console, labelled, name_of, person_cell, print_table
 from service.domain.insight import failing_listing
+from service.domain.own_series import below_guidance
 from service.domain.series import next_meeting
 from service.domain.status import (
     MEETING_SERIES,
@@ -104,6 +105,16 @@ def status(obj: Ctx, now_text: str | None) -> None:
             attention.append("compromise time")
         if any(c.code == HOURS_CHANGED for c in compromised):
             attention.append("outside someone's hours")
+        # A series chosen in Outlook (adopted, or re-timed there) meeting less often than
+        # the guidance asks is kept as it stands, never cancelled for it: said every time.
+        # Not a follow-on yet to begin (a new starter's monthly one, booked with their
+        # weekly one): the pair meets on the series before it until then.
+        rarer = (below_guidance(view.series.cadence, view.pairing)
+                 if view.series is not None and view.series.status == SeriesStatus.ACTIVE
+                 and view.pairing.status == PairingStatus.ACTIVE
+                 and view.series.first_date <= now.date() else "")
+        if rarer:
+            attention.append("less often than the guidance")
         # A pair the last run could not book (it is tried again every run): why, from the
         # run that refused it (the worker's log names it by its key only). Not once the pair
         # has ended: nothing is tried any more, and its note is never cleared.
@@ -133,10 +144,11 @@ def status(obj: Ctx, now_text: str | None) -> None:
         refused = _agenda_refused(view.pairing.agenda_denied_at, view.manager.email)
         if refused:
             attention.append("[yellow]agenda refused[/yellow]")
-        if moved or rebooked or compromised or unbooked or unreadable or refused:
+        if moved or rebooked or compromised or unbooked or unreadable or refused or rarer:
             details.append(f"{name_of(view.manager)} & {name_of(view.report)} "
                            f"<{view.report.email}>:")
             details += [f"  {unbooked}"] if unbooked else []
+            details += [f"  {rarer}"] if rarer else []
             details += [f"  {unreadable}"] if unreadable else []
             details += [f"  {refused}"] if refused else []
             details += [f"  {line}" for line in moved + rebooked]

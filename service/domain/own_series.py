@@ -26,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from service.domain.cadence import reason_for_the_pair
 from service.domain.events import CalendarEvent
 from service.domain.retime import followable
 from service.domain.series import last_numbered_day
@@ -47,12 +48,27 @@ def is_own(series: Any) -> bool:
     return str(series.transaction_id).startswith(OWN_PREFIX)
 
 
+def rarer_than(cadence: str, asked: str) -> bool:
+    """Whether meeting at ``cadence`` is less often than ``asked`` (the guidance's cadences
+    are minimums: weekly meets a monthly policy, monthly does not meet a fortnightly one)."""
+    return _RANK.get(str(cadence), 9) > _RANK.get(str(asked), 9)
+
+
+def below_guidance(cadence: str, pairing: Any) -> str:
+    """Words for a pair meeting at ``cadence``, less often than its policy cadence asks (a
+    series chosen in Outlook, kept as it stands: adopted, or re-timed there), or ""."""
+    if not rarer_than(cadence, pairing.cadence):
+        return ""
+    return (f"meets {cadence}, less often than the guidance's {pairing.cadence} "
+            f"({reason_for_the_pair(pairing.cadence_reason)}), as chosen in Outlook")
+
+
 def own_still_fits(series: Any, cadence: str) -> bool:
     """Whether a pair's own series still meets the cadence the policy now asks for: at
     least as often (the guidance's cadences are minimums). One that does is left as the pair
     has it when the policy changes (a new starter's weekly window ends, say): cancelling a
     manager's own weekly 1-2-1 to book a monthly one would take away what they chose."""
-    return _RANK.get(str(series.cadence), 9) <= _RANK.get(str(cadence), 9)
+    return not rarer_than(series.cadence, cadence)
 
 # A pair left to its own series is looked at again at least this often: one read of its
 # manager's series masters (shared by all that manager's pairs left so) tells whether it was

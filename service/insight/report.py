@@ -31,6 +31,7 @@ from service.domain.insight import (
     unreadable_since,
     unreadable_words,
 )
+from service.domain.own_series import below_guidance
 from service.domain.records import (
     ActionRecord,
     OccurrenceRecord,
@@ -38,6 +39,7 @@ from service.domain.records import (
     SeriesRecord,
     TopicRecord,
 )
+from service.domain.status import PairingStatus, SeriesStatus
 from service.domain.timezones import local_date
 from service.insight.charts import heat_map, month_chart
 from service.render import render
@@ -81,6 +83,17 @@ def _cadence(h: Any) -> str:
     return str(series.cadence if series is not None else h.view.pairing.cadence or "monthly")
 
 
+def _rarer(view: Any, period: Period) -> str:
+    """Words for a live pair whose series, begun, meets less often than the guidance asks
+    (chosen in Outlook and kept as it stands), or ""."""
+    series, pairing = view.series, view.pairing
+    if (series is None or series.status != SeriesStatus.ACTIVE
+            or pairing.status != PairingStatus.ACTIVE
+            or series.first_date > period.now.date()):
+        return ""
+    return below_guidance(series.cadence, pairing)
+
+
 def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Report:
     """The report over ``period`` for pairs that had a meeting in it or are still live."""
     pairs: list[PairFigures] = []
@@ -104,6 +117,8 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
         why = attention(h.occurrences, h.actions, cadence, period, span, h.cadences, zone)
         if unreadable is not None:
             why = (unreadable_words(unreadable), *why)
+        if rarer := _rarer(h.view, period):
+            why = (*why, rarer)
         pairs.append(PairFigures(h.view, cadence, figures, why))
     pairs.sort(key=lambda p: (p.view.manager.name.lower(), p.view.report.name.lower()))
     groups, smaller, combined = by_leader(pairs, min_group_size)
