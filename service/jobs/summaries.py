@@ -25,6 +25,7 @@ from service.domain.records import (
 from service.domain.series import next_meeting as series_next_meeting
 from service.domain.status import MEETING_SERIES, ActionStatus, OutboxStatus, SeriesStatus
 from service.domain.summary_fit import agreed_within, newest_open, notes_within
+from service.domain.summary_notes import Subject, spelled_out
 from service.domain.topics import topics_address
 from service.domain.wording import (
     DAYS_LONG,
@@ -36,6 +37,7 @@ from service.domain.wording import (
 )
 from service.jobs.context import JobContext
 from service.render import render
+from service.store.privacy import ERASED
 
 NEXT_MEETING_HORIZON = timedelta(days=100)  # longer than any cadence's gap
 # The outbox's subject column (store/models.py): a subject naming two display names as long
@@ -135,10 +137,16 @@ def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zon
     def item(a: ActionRecord) -> SummaryAction:
         return SummaryAction(a.owner, a.text, format_date(a.due) if a.due else "")
 
+    actions = store.actions(view.pairing.id)
+    # A comment typed beside a carried action or topic names it, not its "(#17)": the mail
+    # shows no such numbers.
+    subjects = {a.id: Subject(a.text, owner=a.owner) for a in actions if a.text != ERASED}
+    topics = {t.id: Subject(t.text, by=t.by) for t in store.pair_topics(view.pairing.id)
+              if t.text != ERASED}
     notes: list[str] = []
     for note in store.notes(occ.id):  # private notes are excluded by the store
-        notes.extend(line for line in note.text.splitlines() if line.strip())
-    actions = store.actions(view.pairing.id)
+        notes.extend(spelled_out(line, subjects, topics)
+                     for line in note.text.splitlines() if line.strip())
     holding = [s for s in store.pairing_series(view.pairing.id)
                if s.status == SeriesStatus.SUPERSEDED]
     # After now too: notes typed late go out after the next meeting may have been held.

@@ -1,0 +1,60 @@
+"""The report's summary names what a comment typed beside a carried action or topic is
+about ('On “send the budget” (Mia Manager): blocked by finance'), never "(#1)", an ID the
+mail shows nowhere else."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from service.domain.htmltext import html_to_text
+from service.store.db import make_engine
+from service.store.repo import Store
+from tests.integration.test_agenda_loop import START, org
+from tests.integration.test_mail import Scenario
+
+MIA = "mia@contoso.example"
+
+
+class Carried(Scenario):
+    """Rob's pairing with an action and one of Rob's topics carried (both "#1")."""
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self.tenant = org()
+        self.store = Store(make_engine(settings.database.url))
+        self.at(START)
+        self.rob = next(v for v in self.store.views() if v.report.email == "rob@contoso.example")
+        self.store.add_action(
+            pairing_id=self.rob.pairing.id, occurrence_id=None, owner="Mia Manager",
+            text="send the budget", due=None, raised_on=START.date(), fingerprint="cli:b",
+            now=START)
+        (self.budget,) = [a.id for a in self.store.actions(self.rob.pairing.id)]
+        self.store.add_topic(self.rob.pairing.id, "Promotion timeline", "report", START.date(),
+                             START)
+        self.at(START + timedelta(days=5))
+        self.occ = self.store.pairing_occurrences(self.rob.pairing.id)[0]
+
+
+@pytest.fixture
+def carried(tmp_path, settings_for) -> Carried:
+    return Carried(settings_for(f"sqlite:///{tmp_path / 'named.db'}"))
+
+
+def test_comments_beside_carried_lines_name_them(carried: Carried) -> None:
+    """Each comment says which action or topic it is about; the note as recorded keeps its
+    marker (the next agenda's Last time reads it)."""
+    html = carried.tenant.person_body(MIA, carried.occ.event_id)
+    html = re.sub(rf"(\(#{carried.budget}\))", r"\1 blocked by finance until March", html)
+    html = re.sub(r"(\(topic #\d+\))", r"\1 agreed: not before Q3", html)
+    carried.tenant.person_edit_body(MIA, carried.occ.event_id, html)
+    carried.after_meeting()
+    text = html_to_text(carried.summaries()[0]["body"]["content"])
+    notes = text.split("Actions agreed")[0]
+    assert "On your topic “Promotion timeline”: agreed: not before Q3" in notes
+    assert "On “send the budget” (Mia Manager): blocked by finance until March" in notes
+    assert "#" not in notes
+    recorded = "\n".join(n.text for n in carried.store.notes(carried.occ.id))
+    assert f"(#{carried.budget}) blocked by finance until March" in recorded
