@@ -50,6 +50,7 @@ class SummaryAction:
     owner: str
     text: str
     due: str
+    done: bool = False  # agreed at this meeting and already done
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,8 @@ def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zon
     store = ctx.store
 
     def item(a: ActionRecord) -> SummaryAction:
-        return SummaryAction(a.owner, a.text, format_date(a.due) if a.due else "")
+        return SummaryAction(a.owner, a.text, format_date(a.due) if a.due else "",
+                             done=a.status == ActionStatus.DONE)
 
     actions = store.actions(view.pairing.id)
     # A comment typed beside a carried action or topic names it, not its "(#17)": the mail
@@ -167,7 +169,9 @@ def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zon
         report_first=first_name(view.report.name), manager_first=first_name(view.manager.name),
         when=_when(occ, zone), notes=shown_notes,
         agreed=agreed,
-        closed=tuple(item(a) for a in actions if a.closed_occurrence_id == occ.id),
+        # (One agreed here as already done is listed once, in the agreed table, as done.)
+        closed=tuple(item(a) for a in actions if a.closed_occurrence_id == occ.id
+                     and a.raised_occurrence_id != occ.id),
         still_open=tuple(item(a) for a in still_open),
         next_meeting=when_for(upcoming, zone, view.report) if upcoming else None,
         topics_address=_topics_address(ctx, view),

@@ -145,7 +145,8 @@ def test_fuzz_parse_fingerprint_render() -> None:
         "notes": cleaned, "next_meeting": None, "still_open": [], "closed": [],
         "topics_address": "onetoone+0123456789@contoso.example", "replies_kept": True,
         "more_notes": cleaned[2], "more_open": cleaned[3], "more_agreed": cleaned[4],
-        "agreed": [{"owner": c[:60], "text": c, "due": None} for c in cleaned]})
+        "agreed": [{"owner": c[:60], "text": c, "due": None, "done": i % 2 == 0}
+                   for i, c in enumerate(cleaned)]})
     assert "<script" not in summary and "\x00" not in summary
 
 
