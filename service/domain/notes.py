@@ -21,8 +21,9 @@ How lines are classified, in order:
 3. a line with ``(topic #ID)`` is a topic; ticked means discussed;
 4. headings switch sections (matched case-insensitively, with or without a colon, bullets,
    ``*``/``#`` decoration); sections may appear in any order;
-5. under **Actions agreed** a line is read as an action (grammar below); if it cannot be
-   read, it is a note;
+5. under **Actions agreed** a line is read as an action (grammar below, in
+   ``action_line``); a carried action typed again with no new date is that action (ticked,
+   it closes it); a line that cannot be read is a note;
 6. every other line is a note (leading bullets removed, the rest as typed).
 
 Action grammar (one line; ``–``, ``—`` and ``-`` are interchangeable separators)::
@@ -37,11 +38,14 @@ Action grammar (one line; ``–``, ``—`` and ``-`` are interchangeable separat
     • Sam to send the deck by Friday
     1. Alex: draft the proposal (due 3 Jan)
     I'll share the slides by next week          (I/me -> the manager)
+    Send the Q1 plan - Alex - Friday            (task first: the person named owns it)
 
 OWNER is the first name or full name of either person ("me"/"I" is the manager, "you" the
-report), or any other short name, kept as written, never a label ("Note", "FYI", "For
-example"). Names compare NFC and casefolded. For " to "/" will " forms the owner must be one
-of the two people or a pronoun, so ordinary sentences are not misread.
+report), before or after WHAT ("Review the plan: Alex"), or someone else written as a name
+("Jo from HR", "Finance") before it, kept as written, never a label ("Note", "FYI", "For
+example"). No owner named: no action (the task is never taken for one). Names compare NFC
+and casefolded. For " to "/" will " forms the owner must be one of the two people or a
+pronoun, so ordinary sentences are not misread.
 
 DUE (see ``parse_due``): ISO ``2026-12-12``; ``12/12/2026``, ``12/12/26``, ``12.12.2026``
 and ``12/12`` are DAY/MONTH (UK style, the guidance's home); ``12 Dec``, ``12th December
@@ -67,13 +71,12 @@ from datetime import date
 
 from service.domain import agenda as ag
 from service.domain.action_identity import action_fingerprint
-from service.domain.agenda import OpenAction, first_name
+from service.domain.action_line import NewAction, parse_action, resolve_owner
+from service.domain.agenda import OpenAction
 from service.domain.body import (
-    SPACE,
     block_lines,
     block_text,
     clean_line,
-    fold,
     line_key,
     pasted_spans,
     sentinel_kind,
@@ -81,30 +84,12 @@ from service.domain.body import (
 )
 from service.domain.due_dates import MON_TO_FRI, parse_due, split_due
 from service.domain.recall import quoted
-from service.domain.ticks import (
-    BOX,
-    after_marker,
-    leading_box,
-    ticked_against,
-    ticked_outside,
-    words_typed,
-)
+from service.domain.ticks import BOX, after_marker, ticked_against, ticked_outside, words_typed
 
 __all__ = ["NewAction", "ParsedNotes", "action_fingerprint", "parse_action", "parse_block",
            "parse_due", "resolve_owner", "split_due"]
 
 # -- results --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NewAction:
-    """An action agreed at this meeting. ``line`` is the line as typed (normalised spaces)."""
-
-    owner: str
-    text: str
-    due: date | None
-    line: str
-    done: bool = False  # typed with a ticked box: agreed and already done
 
 
 @dataclass
@@ -127,125 +112,7 @@ class ParsedNotes:
     missing_ids: set[int] = field(default_factory=set)
 
 
-# -- text clean-up (the line helpers live with the block's text view, in ``body``) ----------
-
 _LINE_END = re.compile(r"\r\n|\r|\n")
-_NUMBERING = re.compile(r"^(?:\(?\d{1,3}[.)]|\(\d{1,3}\)|[a-z][.)])\s+", re.I)
-
-
-# -- owners and actions ---------------------------------------------------------------------
-
-_MANAGER_WORDS = {"me", "i", "myself"}
-_REPORT_WORDS = {"you", "yourself"}
-
-
-def resolve_owner(raw: str, manager_name: str, report_name: str) -> str | None:
-    """The owner's full name for a known person or pronoun; None if not one of the pair."""
-    key = fold(SPACE.sub(" ", raw.strip(" .,;:*_")))
-    if key in _MANAGER_WORDS:
-        return manager_name
-    if key in _REPORT_WORDS:
-        return report_name
-    if key == fold(SPACE.sub(" ", manager_name.strip())):
-        return manager_name
-    if key == fold(SPACE.sub(" ", report_name.strip())):
-        return report_name
-    m_first, r_first = fold(first_name(manager_name)), fold(first_name(report_name))
-    if m_first != r_first:
-        return {m_first: manager_name, r_first: report_name}.get(key)
-    return None  # both have the same first name: only a full name tells them apart
-
-
-_COLON = re.compile(r"^(?P<o>[^:]{1,60}?)\s*:\s*(?P<r>\S.*)$")
-_DASH = re.compile(r"^(?P<o>.{1,60}?)\s+[–—-]{1,2}\s*(?P<r>\S.*)$"
-                   r"|^(?P<o2>.{1,60}?)\s*[–—]\s*(?P<r2>\S.*)$")
-_VERB = re.compile(
-    r"^(?P<o>.{1,60}?)(?:\s+(?:to|will|shall|should|must|needs to|need to|is to|is going to|"
-    r"are to|agreed to|agrees to|offered to)|['’]ll)\s+(?P<r>\S.*)$", re.I)
-
-
-# Labels people put in front of an action; never its owner.
-_LABEL = re.compile(r"^(?:action(?:\s+(?:point|item))?|ap|ai|todo|to[\s-]do|next\s+step)\s*:\s*"
-                    r"(?=\S)", re.I)
-
-
-# Words people put in front of a line that are not a person: "Note: the room is booked" is
-# a note, "For example: ..." the agenda's own hint, never an action owned by "Note" or
-# "For example" (an owner containing a colon is a label in front of something too).
-_NOT_OWNERS = frozenset((
-    "note", "notes", "nb", "ps", "fyi", "update", "updates", "question", "questions", "q", "re",
-    "deadline", "for example", "example", "e.g", "eg", "i.e", "ie", "info", "reminder", "idea",
-    "issue", "risk", "decision", "agreed", "outcome", "summary", "context", "background",
-    "comment", "comments", "feedback", "status", "topic", "agenda", "follow up", "follow-up",
-    "next", "next time", "today", "tomorrow", "important", "urgent", "subject", "date", "due",
-    "also", "blocker", "blockers", "concern", "goal", "result", "priority", "progress"))
-
-
-def _owner_like(raw: str) -> bool:
-    """Could ``raw`` be the name of someone outside the pair (short, no markup, no label)?"""
-    words = raw.split()
-    return (0 < len(words) <= 4 and "http" not in raw.casefold()
-            and not any(ch in raw for ch in "[](){}<>\"“”?!=:")
-            and not raw[:1].isdigit()
-            and fold(SPACE.sub(" ", raw.strip(" .,;:*_"))) not in _NOT_OWNERS)
-
-
-_STRUCK = re.compile(r"^~~(?P<t>(?:(?!~~).)+)~~$")
-
-
-def _unstrike(s: str) -> tuple[str, bool]:
-    """A line struck through as a whole (``html_to_text`` wraps it in ``~~``): its words,
-    and True - the manager marked it done, as for a carried action."""
-    m = _STRUCK.match(s)
-    return (m.group("t").strip(), True) if m else (s, False)
-
-
-def parse_action(line: str, *, meeting_date: date, manager_name: str,
-                 report_name: str, working_days: Collection[int] = MON_TO_FRI
-                 ) -> NewAction | None:
-    """One action line in the forgiving form (see the module notes), or None.
-    ``working_days``: the manager's working week ("end of week" is its last day)."""
-    s = clean_line(line)
-    s = strip_bullets(s)
-    s = _NUMBERING.sub("", s)
-    s = strip_bullets(s)
-    s, struck = _unstrike(s)  # "~~Rob: send the plan~~": struck through in Outlook
-    s, ticked = leading_box(s)
-    s = _LABEL.sub("", s, count=1)  # "Action: Ben: send the plan" - the owner is Ben
-    if ticked is None:
-        s, ticked = leading_box(s)
-    if not struck:
-        s, struck = _unstrike(s.strip())  # "[ ] ~~Rob: send the plan~~"
-    ticked = ticked or struck
-    s = s.strip()
-    if not s:
-        return None
-    candidates: list[tuple[int, str, str]] = []
-    def can_own(raw: str) -> bool:  # one of the pair, whatever the word, or a plausible name
-        return bool(resolve_owner(raw, manager_name, report_name)) or _owner_like(raw)
-
-    m = _COLON.match(s)
-    if m and can_own(m.group("o")):
-        candidates.append((len(m.group("o")), m.group("o"), m.group("r")))
-    m = _DASH.match(s)
-    if m:
-        owner, rest = (m.group("o"), m.group("r")) if m.group("o") else (m.group("o2"),
-                                                                         m.group("r2"))
-        if can_own(owner):
-            candidates.append((len(owner), owner, rest))
-    m = _VERB.match(s)
-    if m and resolve_owner(m.group("o"), manager_name, report_name):
-        candidates.append((len(m.group("o")), m.group("o"), m.group("r")))
-    if not candidates:
-        return None
-    known = [c for c in candidates if resolve_owner(c[1], manager_name, report_name)]
-    _, raw_owner, rest = min(known or candidates, key=lambda c: c[0])
-    owner = resolve_owner(raw_owner, manager_name, report_name) or raw_owner.strip(" *_")
-    text, due = split_due(rest.strip(), meeting_date, working_days)
-    text = text.strip()
-    if not text:
-        return None
-    return NewAction(owner=owner, text=text, due=due, line=clean_line(line), done=bool(ticked))
 
 
 # -- carried actions and topics -------------------------------------------------------------
@@ -577,12 +444,23 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
         if section == ag.ACTIONS_AGREED:
             new = parse_action(line, meeting_date=meeting_date, manager_name=manager_name,
                                report_name=report_name, working_days=working_days)
-            # A copied action line still open is that action, not a new one (its "by 20 Dec"
-            # would move a year on); any other copied line is kept as a note.
+            known = next((a for a in by_id.values() if new and _same_action(new, a)), None)
+            # A carried action typed again, in other words or not ("Book the course - Rob"
+            # for "Rob - book the course"), with no new date, is that action, not a second
+            # one: ticked, it closes it. (A new date makes it a new action, as agreed now.)
+            again = (known is not None and new is not None and not copy
+                     and new.due in (None, known.due))
+            if again and new is not None and known is not None:
+                if new.done:
+                    result.closed_ids.add(known.id)
+                    seen.add(known.id)
+                continue
             if new is not None and not copy:
                 result.new_actions.append(new)
                 continue
-            if new is not None and any(_same_action(new, a) for a in by_id.values()):
+            # A copied action line still open is that action, not a new one (its "by 20 Dec"
+            # would move a year on); any other copied line is kept as a note.
+            if known is not None:
                 continue
         result.notes.append(strip_bullets(line).strip())
     result.missing_ids.update(set(by_id) - seen)

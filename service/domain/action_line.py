@@ -1,0 +1,226 @@
+"""One action as the manager typed it under Actions agreed.
+
+The grammar is in ``service.domain.notes``' module notes. Who owns an action is read from
+the line, never guessed: one of the pair named on either side of the separator ("Rob: send
+the plan", "Send the plan - Rob - Friday"), or someone outside the pair written as a name
+before it ("Jo from HR: confirm the dates"). A line naming no owner that way is no action
+(the notes parser keeps it as a note): "Send the Q1 plan - Friday" has no owner, and taking
+"Send the Q1 plan" for one would put a task in the Who column of the report's summary.
+
+Pure, deterministic, never raises.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import date
+
+from service.domain.agenda import first_name
+from service.domain.body import SPACE, clean_line, fold, strip_bullets
+from service.domain.due_dates import MON_TO_FRI, split_due
+from service.domain.ticks import leading_box
+
+
+@dataclass(frozen=True)
+class NewAction:
+    """An action agreed at this meeting. ``line`` is the line as typed (normalised spaces)."""
+
+    owner: str
+    text: str
+    due: date | None
+    line: str
+    done: bool = False  # typed with a ticked box: agreed and already done
+
+
+_NUMBERING = re.compile(r"^(?:\(?\d{1,3}[.)]|\(\d{1,3}\)|[a-z][.)])\s+", re.I)
+
+# -- owners ---------------------------------------------------------------------------------
+
+_MANAGER_WORDS = {"me", "i", "myself"}
+_REPORT_WORDS = {"you", "yourself"}
+
+
+def resolve_owner(raw: str, manager_name: str, report_name: str) -> str | None:
+    """The owner's full name for a known person or pronoun; None if not one of the pair."""
+    key = fold(SPACE.sub(" ", raw.strip(" .,;:*_")))
+    if key in _MANAGER_WORDS:
+        return manager_name
+    if key in _REPORT_WORDS:
+        return report_name
+    if key == fold(SPACE.sub(" ", manager_name.strip())):
+        return manager_name
+    if key == fold(SPACE.sub(" ", report_name.strip())):
+        return report_name
+    m_first, r_first = fold(first_name(manager_name)), fold(first_name(report_name))
+    if m_first != r_first:
+        return {m_first: manager_name, r_first: report_name}.get(key)
+    return None  # both have the same first name: only a full name tells them apart
+
+
+_COLON = re.compile(r"^(?P<o>[^:]{1,60}?)\s*:\s*(?P<r>\S.*)$")
+_DASH = re.compile(r"^(?P<o>.{1,60}?)\s+[–—-]{1,2}\s*(?P<r>\S.*)$"
+                   r"|^(?P<o2>.{1,60}?)\s*[–—]\s*(?P<r2>\S.*)$")
+# The same separators, to cut a line into its parts ("task - owner - date").
+_DASHES = re.compile(r"\s+[–—-]{1,2}\s*|\s*[–—]\s*")
+_VERB = re.compile(
+    r"^(?P<o>.{1,60}?)(?:\s+(?:to|will|shall|should|must|needs to|need to|is to|is going to|"
+    r"are to|agreed to|agrees to|offered to)|['’]ll)\s+(?P<r>\S.*)$", re.I)
+
+
+# Labels people put in front of an action; never its owner.
+_LABEL = re.compile(r"^(?:action(?:\s+(?:point|item))?|ap|ai|todo|to[\s-]do|next\s+step)\s*:\s*"
+                    r"(?=\S)", re.I)
+
+
+# Words people put in front of a line that are not a person: "Note: the room is booked" is
+# a note, "For example: ..." the agenda's own hint, never an action owned by "Note" or
+# "For example" (an owner containing a colon is a label in front of something too).
+_NOT_OWNERS = frozenset((
+    "note", "notes", "nb", "ps", "fyi", "update", "updates", "question", "questions", "q", "re",
+    "deadline", "for example", "example", "e.g", "eg", "i.e", "ie", "info", "reminder", "idea",
+    "issue", "risk", "decision", "agreed", "outcome", "summary", "context", "background",
+    "comment", "comments", "feedback", "status", "topic", "agenda", "follow up", "follow-up",
+    "next", "next time", "today", "tomorrow", "important", "urgent", "subject", "date", "due",
+    "also", "blocker", "blockers", "concern", "goal", "result", "priority", "progress"))
+
+
+def _owner_like(raw: str) -> bool:
+    """Could ``raw`` be the name of someone outside the pair (short, no markup, no label)?"""
+    words = raw.split()
+    return (0 < len(words) <= 4 and "http" not in raw.casefold()
+            and not any(ch in raw for ch in "[](){}<>\"“”?!=:")
+            and not raw[:1].isdigit()
+            and fold(SPACE.sub(" ", raw.strip(" .,;:*_"))) not in _NOT_OWNERS)
+
+
+# Small words inside a name of someone outside the pair ("Jo from HR", "the Finance team").
+_NAME_WORDS = frozenset((
+    "from", "of", "at", "in", "and", "&", "the", "for", "team", "teams", "dept", "department",
+    "group", "office", "de", "da", "di", "du", "van", "von", "der", "den", "la", "le", "bin"))
+
+
+def _name_shaped(raw: str) -> bool:
+    """Is ``raw`` written as a name (each word capitalised, or one of a name's small words),
+    as "Jo from HR" or "Finance" are and a task ("send the Q1 plan") is not? A word in a
+    script without capitals (Japanese, Arabic) counts as written as a name."""
+    words = raw.strip(" .,;*_").split()
+    named = False
+    for word in words:
+        if fold(word) in _NAME_WORDS:
+            continue
+        letters = [ch for ch in word if ch.isalpha()]
+        if letters and letters[0].islower():
+            return False
+        named = named or bool(letters)
+    return named
+
+
+def _outside_owner(raw: str) -> bool:
+    """Someone outside the pair, written as their name (``_name_shaped``)."""
+    return _owner_like(raw) and _name_shaped(raw)
+
+
+Resolve = Callable[[str], "str | None"]
+
+
+def _named_after(left: str, right: str, pair: Resolve, meeting_date: date,
+                 working_days: Collection[int]) -> tuple[str, str, date | None] | None:
+    """Task first, then one of the pair: "Review the plan: Rob", "Send the plan - Rob -
+    Friday", "Send the plan - Friday - Rob". (owner, what, due), or None."""
+    head, due = split_due(right.strip(), meeting_date, working_days)
+    who = pair(head)
+    if who is not None:
+        return who, left, due
+    parts = [p for p in _DASHES.split(right) if p.strip()]
+    for at in (0, len(parts) - 1) if len(parts) > 1 else ():
+        who = pair(parts[at])
+        if who is not None:
+            rest = " – ".join([left, *parts[:at], *parts[at + 1:]])
+            text, due = split_due(rest, meeting_date, working_days)
+            return who, text, due
+    return None
+
+
+def _owner_and_rest(s: str, manager_name: str, report_name: str, meeting_date: date,
+                    working_days: Collection[int]) -> tuple[str, str, date | None] | None:
+    """Who owns the action on line ``s``, what it is and by when; None when no owner is
+    named (see the module notes)."""
+    def pair(raw: str) -> str | None:
+        return resolve_owner(raw, manager_name, report_name)
+
+    splits: list[tuple[str, str]] = []
+    m = _COLON.match(s)
+    if m:
+        splits.append((m.group("o"), m.group("r")))
+    m = _DASH.match(s)
+    if m:
+        splits.append((m.group("o"), m.group("r")) if m.group("o") else
+                      (m.group("o2"), m.group("r2")))
+    m = _VERB.match(s)
+    verb = [(m.group("o"), m.group("r"))] if m and pair(m.group("o")) else []
+    chosen: tuple[str, str] | None = None
+    known = [c for c in (*splits, *verb) if pair(c[0])]
+    if known:  # one of the pair first, as the grammar has it
+        chosen = min(known, key=lambda c: len(c[0]))
+    else:
+        for left, right in splits:  # the task first, one of the pair after it
+            found = _named_after(left, right, pair, meeting_date, working_days)
+            if found is not None:
+                return found
+        outside = [c for c in splits if _outside_owner(c[0])]
+        if outside:  # someone else, written as a name, first ("Jo from HR: ...")
+            chosen = min(outside, key=lambda c: len(c[0]))
+    if chosen is None:
+        return None
+    owner = pair(chosen[0]) or chosen[0].strip(" *_")
+    text, due = split_due(chosen[1].strip(), meeting_date, working_days)
+    return owner, text, due
+
+
+# -- one line -------------------------------------------------------------------------------
+
+_STRUCK = re.compile(r"^~~(?P<t>(?:(?!~~).)+)~~$")
+
+
+def _unstrike(s: str) -> tuple[str, bool]:
+    """A line struck through as a whole (``html_to_text`` wraps it in ``~~``): its words,
+    and True - the manager marked it done, as for a carried action."""
+    m = _STRUCK.match(s)
+    return (m.group("t").strip(), True) if m else (s, False)
+
+
+def _words_and_tick(line: str) -> tuple[str, bool]:
+    """The line without bullets, numbering, a label or a tick box, and whether it was
+    ticked (or struck through as a whole)."""
+    s = clean_line(line)
+    s = strip_bullets(s)
+    s = _NUMBERING.sub("", s)
+    s = strip_bullets(s)
+    s, struck = _unstrike(s)  # "~~Rob: send the plan~~": struck through in Outlook
+    s, ticked = leading_box(s)
+    s = _LABEL.sub("", s, count=1)  # "Action: Ben: send the plan" - the owner is Ben
+    if ticked is None:
+        s, ticked = leading_box(s)
+    if not struck:
+        s, struck = _unstrike(s.strip())  # "[ ] ~~Rob: send the plan~~"
+    return s.strip(), bool(ticked or struck)
+
+
+def parse_action(line: str, *, meeting_date: date, manager_name: str,
+                 report_name: str, working_days: Collection[int] = MON_TO_FRI
+                 ) -> NewAction | None:
+    """One action line in the forgiving form (see the module notes), or None.
+    ``working_days``: the manager's working week ("end of week" is its last day)."""
+    s, ticked = _words_and_tick(line)
+    if not s:
+        return None
+    found = _owner_and_rest(s, manager_name, report_name, meeting_date, working_days)
+    if found is None:
+        return None
+    owner, text, due = found
+    text = text.strip()
+    if not text:
+        return None
+    return NewAction(owner=owner, text=text, due=due, line=clean_line(line), done=ticked)

@@ -1,0 +1,73 @@
+"""Actions typed task first ("Send the Q1 plan - Rob - Friday", as a What | Who | When table
+reads) are owned by the person named, wherever the name stands; a line naming no owner is
+a note, never an action owned by its task; and a carried action typed again in other words
+is that action, not a second one."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from service.domain.htmltext import html_to_text
+from service.store.db import make_engine
+from service.store.repo import Store
+from tests.integration.test_agenda_loop import START, org, person_types
+from tests.integration.test_mail import Scenario
+
+
+class Carried(Scenario):
+    """Rob's pairing with one action carried from before: "Rob Report – book the course"."""
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self.tenant = org()
+        self.store = Store(make_engine(settings.database.url))
+        self.at(START)
+        self.rob = next(v for v in self.store.views() if v.report.email == "rob@contoso.example")
+        self.store.add_action(
+            pairing_id=self.rob.pairing.id, occurrence_id=None, owner="Rob Report",
+            text="book the course", due=None, raised_on=START.date(), fingerprint="cli:c",
+            now=START)
+        (self.course,) = [a.id for a in self.store.actions(self.rob.pairing.id)]
+        self.at(START + timedelta(days=5))
+        self.occ = self.store.pairing_occurrences(self.rob.pairing.id)[0]
+
+
+@pytest.fixture
+def carried(tmp_path, settings_for) -> Carried:
+    return Carried(settings_for(f"sqlite:///{tmp_path / 'task-first.db'}"))
+
+
+def open_actions(carried: Carried) -> list[tuple[str, str, date | None]]:
+    return sorted((a.owner, a.text, a.due)
+                  for a in carried.store.open_actions(carried.rob.pairing.id))
+
+
+def test_task_first_actions_are_owned_by_the_person_named(carried: Carried) -> None:
+    """The summary's Who column and the next agenda name the person, not the task."""
+    person_types(carried.tenant, carried.occ, ["Talked about Q1"],
+                 ["Send the Q1 plan - Rob - Friday", "Review the budget: Mia",
+                  "Draft the proposal – by 11 Dec – me", "Book the course – Rob",
+                  "Send the forecast - Friday"], tick_all=False)
+    carried.after_meeting()
+    assert open_actions(carried) == [
+        ("Mia Manager", "Draft the proposal", date(2026, 12, 11)),
+        ("Mia Manager", "Review the budget", None),
+        ("Rob Report", "Send the Q1 plan", date(2026, 12, 4)),
+        ("Rob Report", "book the course", None)]  # the carried one, once
+    text = html_to_text(carried.summaries()[0]["body"]["content"])
+    assert "Rob Report\tSend the Q1 plan\t4 Dec 2026" in text
+    assert "Mia Manager\tReview the budget\t—" in text
+    # No one is named: kept as a note, not an action owned by "Send the forecast".
+    assert "Send the forecast - Friday" in text.split("Actions agreed")[0]
+    assert "Send the forecast\t" not in text
+
+
+def test_a_carried_action_typed_again_and_ticked_is_done(carried: Carried) -> None:
+    """"[x] Book the course – Rob" under Actions agreed closes the carried action."""
+    person_types(carried.tenant, carried.occ, [], ["[x] Book the course – Rob"],
+                 tick_all=False)
+    carried.after_meeting()
+    (course,) = [a for a in carried.store.actions(carried.rob.pairing.id)]
+    assert (course.id, course.status) == (carried.course, "done")
