@@ -1,4 +1,4 @@
-"""One action as the manager typed it under Actions agreed.
+"""One action as the manager typed it under Actions agreed: a line, or a row of a table.
 
 The grammar is in ``service.domain.notes``' module notes. Who owns an action is read from
 the line, never guessed: one of the pair named on either side of the separator ("Rob: send
@@ -13,13 +13,13 @@ Pure, deterministic, never raises.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from service.domain.agenda import first_name
 from service.domain.body import SPACE, clean_line, fold, strip_bullets
-from service.domain.due_dates import MON_TO_FRI, split_due
+from service.domain.due_dates import MON_TO_FRI, parse_due, split_due
 from service.domain.ticks import leading_box
 
 
@@ -224,3 +224,108 @@ def parse_action(line: str, *, meeting_date: date, manager_name: str,
     if not text:
         return None
     return NewAction(owner=owner, text=text, due=due, line=clean_line(line), done=ticked)
+
+
+# -- a row of a table -----------------------------------------------------------------------
+
+OWNER, WHAT, DUE, STATE = "owner", "what", "due", "state"
+# A table's header row, in any order: "Who | What | When", "Action | Owner | Due date".
+_HEADER_WORDS = {
+    **dict.fromkeys(("who", "owner", "owners", "action owner", "person", "responsible",
+                     "assignee", "assigned to", "by whom", "lead"), OWNER),
+    **dict.fromkeys(("what", "action", "actions", "action item", "action items", "task",
+                     "tasks", "item", "items", "description", "to do", "todo", "next step",
+                     "next steps", "action point", "action points"), WHAT),
+    **dict.fromkeys(("when", "by when", "due", "due date", "due by", "deadline", "date",
+                     "by", "target date", "target", "timing"), DUE),
+    **dict.fromkeys(("status", "done", "state", "complete", "completed"), STATE),
+}
+_DONE_CELL = frozenset(("done", "completed", "complete", "closed", "finished", "yes", "y"))
+_NO_DATE = frozenset(("", "-", "–", "—", "n/a", "na", "none", "tbc", "tbd", "?"))
+_DUE_WORD = re.compile(r"^(?:by|due|before|on|until)\s+", re.I)
+
+
+def table_cells(raw: str) -> list[str] | None:
+    """The cells of a table's row (``html_to_text`` puts a tab between them), each as a
+    line; None when ``raw`` is not a row with at least two cells filled in."""
+    if "\t" not in raw:
+        return None
+    cells = [clean_line(cell) for cell in raw.split("\t")]
+    return cells if sum(1 for cell in cells if cell) >= 2 else None
+
+
+def row_line(cells: Sequence[str]) -> str:
+    """A row as one line of text (a note, or how a row is compared): its filled cells."""
+    return " – ".join(cell for cell in cells if cell)
+
+
+def header_roles(cells: Sequence[str]) -> dict[str, int] | None:
+    """The column of each role when ``cells`` is a header row ("Who | What | When"), or
+    None when it is not one."""
+    roles: dict[str, int] = {}
+    for at, cell in enumerate(cells):
+        key = fold(SPACE.sub(" ", strip_bullets(cell).strip(" .:;*_?")))
+        if not key:
+            continue
+        role = _HEADER_WORDS.get(key)
+        if role is None or role in roles:
+            return None
+        roles[role] = at
+    return roles if len(roles) >= 2 and (OWNER in roles or WHAT in roles) else None
+
+
+def _cell_due(cell: str, meeting_date: date, working_days: Collection[int]) -> date | None:
+    return (parse_due(cell, meeting_date, working_days)
+            or parse_due(_DUE_WORD.sub("", cell), meeting_date, working_days))
+
+
+def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_date: date,
+              manager_name: str, report_name: str,
+              working_days: Collection[int] = MON_TO_FRI) -> NewAction | None:
+    """One row of a table typed under Actions agreed, or None (then it is a note).
+
+    With ``roles`` (its table's header row) each column is what its header says; any short
+    name in the Who column is its owner. Without, the row reads as the line of its cells
+    ("Rob | send the plan | Friday", or task first: "Send the plan | Rob | Friday")."""
+    line = row_line(cells)
+    marks = [_words_and_tick(cell) if cell else ("", False) for cell in cells]
+    done = False
+    words: list[str] = []
+    for at, (text, ticked) in enumerate(marks):
+        done = done or ticked
+        state = roles is not None and roles.get(STATE) == at
+        # A column of ticks ("[x]", "✓", "Done") says whether it is done, not what it is.
+        if state or (cells[at] and not text) or fold(text) in _DONE_CELL:
+            done = done or fold(text) in _DONE_CELL
+            text = ""
+        words.append(text)
+    if roles is None or WHAT not in roles:
+        found = parse_action(row_line(words), meeting_date=meeting_date,
+                             manager_name=manager_name, report_name=report_name,
+                             working_days=working_days)
+        return None if found is None else NewAction(
+            owner=found.owner, text=found.text, due=found.due, line=line,
+            done=found.done or done)
+
+    def cell(role: str) -> str:
+        at = roles.get(role, -1)
+        return words[at] if 0 <= at < len(words) else ""
+
+    what, owner_cell, due_cell = cell(WHAT), cell(OWNER), cell(DUE)
+    if not what:
+        return None
+    owner = resolve_owner(owner_cell, manager_name, report_name) or (
+        owner_cell.strip(" *_") if _owner_like(owner_cell) else None)
+    if owner is None:  # no owner in its column: the What may name one ("Rob: ...")
+        found = parse_action(" – ".join(w for w in (what, due_cell) if w),
+                             meeting_date=meeting_date, manager_name=manager_name,
+                             report_name=report_name, working_days=working_days)
+        return None if found is None else NewAction(
+            owner=found.owner, text=found.text, due=found.due, line=line,
+            done=found.done or done)
+    due = _cell_due(due_cell, meeting_date, working_days) if due_cell else None
+    if due is None and fold(due_cell) not in _NO_DATE:
+        what = f"{what} – {due_cell}"  # "ASAP", "after the reorg": kept with its words
+    if due is None:
+        what, due = split_due(what, meeting_date, working_days)
+    return NewAction(owner=owner, text=what.strip(), due=due, line=line, done=done)

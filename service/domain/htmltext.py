@@ -10,7 +10,11 @@ Approximations of Exchange's converter:
   line; ``<br>`` always breaks the line; an empty paragraph adds no line, a paragraph
   holding only ``&nbsp;`` gives a line containing U+00A0 (as Exchange does);
 - list items get a bullet ("• ") - Exchange uses several glyphs, the parser accepts all;
-- table cells in a row are separated by a tab;
+- a table's row of two or more cells is one line, its cells separated by a tab, each cell's
+  paragraphs and lines joined by a space (Outlook desktop puts a ``<p>`` in every cell, OWA
+  its text alone): a row typed as "Who | What | When" stays one line, as the notes parser
+  reads it; a row of one cell, as the agenda's own layout tables are, is its lines, and so is
+  a row holding a table of its own;
 - links whose text differs from the address are followed by ``<address>``;
 - entities are decoded (``&nbsp;`` becomes U+00A0, not a space);
 - head, script, style, title and conditional comments produce nothing;
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 _BLOCK = frozenset({
@@ -91,6 +96,18 @@ def _unsymbol(text: str, font: str) -> str:
     return text.translate(table)
 
 
+@dataclass
+class _Row:
+    """A table row being read: where its lines start, each cell's lines (start, end), the
+    cell open now, and whether a cell holds a table of its own."""
+
+    start: int
+    level: int  # how many tables are open around it
+    cells: list[tuple[int, int]] = field(default_factory=list)
+    cell: int | None = None
+    nested: bool = False
+
+
 class _Converter(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -98,7 +115,8 @@ class _Converter(HTMLParser):
         self.line = ""
         self.skip = 0
         self.pre = 0
-        self.cell_in_row: list[int] = []
+        self.rows: list[_Row] = []  # open rows, innermost last
+        self.tables = 0  # open tables
         self.links: list[str] = []
         self.list_glyph = False  # inside Word's <![if !supportLists]> bullet
         self.glyph: str | None = None  # its text so far, when it is to be written
@@ -144,6 +162,63 @@ class _Converter(HTMLParser):
             self.line = self.line.rstrip(" \t") + "~~"
             self.line_struck = False
 
+    # -- tables ----------------------------------------------------------------------------
+
+    def _row_here(self) -> _Row | None:
+        """The row open in the innermost open table, if any."""
+        row = self.rows[-1] if self.rows else None
+        return row if row is not None and row.level == self.tables else None
+
+    def _start_row(self) -> None:
+        if self._row_here() is not None:
+            self._end_row()  # a row opened without closing the one before
+        self.soft_break()
+        self.rows.append(_Row(start=len(self.lines), level=self.tables))
+
+    def _start_cell(self) -> None:
+        row = self._row_here()
+        if row is None:
+            return  # a cell outside any row: its text runs on, as before
+        self._end_cell(row)
+        self.soft_break()
+        row.cell = len(self.lines)
+
+    def _end_cell(self, row: _Row) -> None:
+        if row.cell is not None:
+            self.soft_break()
+            row.cells.append((row.cell, len(self.lines)))
+            row.cell = None
+
+    def _end_row(self) -> None:
+        """The innermost row ends: with two or more cells, its lines become one."""
+        row = self.rows.pop()
+        self._end_cell(row)
+        self.soft_break()
+        if len(row.cells) < 2 or row.nested:
+            return
+        in_cells = {n for a, b in row.cells for n in range(a, b)}
+        stray = [line for n, line in enumerate(self.lines[row.start:], row.start)
+                 if n not in in_cells and line.strip(" \t")]
+        texts = [" ".join(line.replace("\t", " ").strip(" ") for line in self.lines[a:b]
+                          if line.strip(" \t")) for a, b in row.cells]
+        joined = "\t".join(texts).rstrip("\t ")
+        del self.lines[row.start:]
+        self.lines.extend(stray)
+        if joined.strip("\t "):
+            self.lines.append(joined)
+
+    def _start_table(self) -> None:
+        if self.rows and self.rows[-1].cell is not None:
+            self.rows[-1].nested = True  # a table in a cell: that row stays as its lines
+        self.tables += 1
+
+    def _end_table(self) -> None:
+        if not self.tables:
+            return
+        while self._row_here() is not None:
+            self._end_row()
+        self.tables -= 1
+
     def _close(self, tag: str) -> None:
         """``tag`` ends, with any element left open inside it (HTML from outside may not
         nest well); a strike it held ends with it."""
@@ -176,18 +251,16 @@ class _Converter(HTMLParser):
             self.soft_break()
             self.pre += 1
         elif tag == "tr":
-            self.soft_break()
-            self.cell_in_row.append(0)
+            self._start_row()
         elif tag in ("td", "th"):
-            if self.cell_in_row:
-                if self.cell_in_row[-1]:
-                    self.line = self.line.rstrip(" ") + "\t"
-                self.cell_in_row[-1] += 1
+            self._start_cell()
         elif tag == "li":
             self.soft_break()
             self.write(BULLET, words=False)
         elif tag in _BLOCK:
             self.soft_break()
+            if tag == "table":
+                self._start_table()
         elif tag == "a":
             self.links.append(dict(attrs).get("href") or "")
         if tag in _BLOCK and self.opened["p"]:
@@ -218,10 +291,16 @@ class _Converter(HTMLParser):
             self.pre = max(0, self.pre - 1)
             self.soft_break()
         elif tag == "tr":
-            if self.cell_in_row:
-                self.cell_in_row.pop()
+            if self._row_here() is not None:
+                self._end_row()
             self.soft_break()
+        elif tag in ("td", "th"):
+            row = self._row_here()
+            if row is not None:
+                self._end_cell(row)
         elif tag in _BLOCK:
+            if tag == "table":
+                self._end_table()
             self.soft_break()
         elif tag == "a" and self.links:
             href = self.links.pop()
@@ -280,6 +359,9 @@ class _Converter(HTMLParser):
         self.skip = max(0, self.skip - 1)
 
     def result(self) -> str:
+        while self.rows:  # rows left open by markup that never closed them
+            self.tables = self.rows[-1].level
+            self._end_row()
         if self.line.strip(" \t"):
             self.hard_break()
         lines = self.lines

@@ -22,8 +22,9 @@ How lines are classified, in order:
 4. headings switch sections (matched case-insensitively, with or without a colon, bullets,
    ``*``/``#`` decoration); sections may appear in any order;
 5. under **Actions agreed** a line is read as an action (grammar below, in
-   ``action_line``); a carried action typed again with no new date is that action (ticked,
-   it closes it); a line that cannot be read is a note;
+   ``action_line``), and so is a table's row (its header row, "Who | What | When", says
+   which column is which and is skipped); a carried action typed again with no new date is
+   that action (ticked, it closes it); a line that cannot be read is a note;
 6. every other line is a note (leading bullets removed, the rest as typed).
 
 Action grammar (one line; ``–``, ``—`` and ``-`` are interchangeable separators)::
@@ -71,7 +72,15 @@ from datetime import date
 
 from service.domain import agenda as ag
 from service.domain.action_identity import action_fingerprint
-from service.domain.action_line import NewAction, parse_action, resolve_owner
+from service.domain.action_line import (
+    NewAction,
+    header_roles,
+    parse_action,
+    parse_row,
+    resolve_owner,
+    row_line,
+    table_cells,
+)
 from service.domain.agenda import OpenAction
 from service.domain.body import (
     block_lines,
@@ -226,6 +235,12 @@ def _agenda_shaped(line: str, in_typing_area: bool) -> bool:
                 or (_ACTION_MARK.search(line) and BOX.match(line) and " – " in line))
 
 
+def _text_line(raw: str) -> str:
+    """One line of the text as the parser compares it (a table's row: its cells)."""
+    cells = table_cells(raw)
+    return row_line(cells) if cells else clean_line(raw)
+
+
 def _strip_to_block(text: str) -> str:
     inner = block_text(text)
     return text if inner is None else inner
@@ -308,7 +323,7 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
         # Split as the body is (``block_lines``: at line ends only), not ``splitlines``: a
         # topic or name holding U+2028, U+2029 or NEL is one line in the body, and split
         # here its halves would match nothing and its words be read as the manager's.
-        for c in (clean_line(x) for x in _LINE_END.split(_strip_to_block(template))):
+        for c in (_text_line(x) for x in _LINE_END.split(_strip_to_block(template))):
             if c:
                 from_template[line_key(c)] += 1
                 exact[c] += 1
@@ -327,12 +342,16 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
             headings_left[_HEADINGS[key]] += count
 
     def agenda_line(raw: str) -> bool:  # opens our block: header, a heading, a line of ours
-        line, key = clean_line(raw), line_key(clean_line(raw))
+        line = _text_line(raw)
+        key = line_key(line)
         return bool(key) and (_is_header(line) or key in agenda_lines
                               or (key in _HEADINGS and len(line) <= 40))
 
     # No Unicode normalisation of the lines themselves: keep what people typed.
-    lines = [clean_line(raw) for raw in block_lines(text, agenda_line)]
+    raws = block_lines(text, agenda_line)
+    rows = [table_cells(raw) for raw in raws]  # a table's row: its cells, else None
+    lines = [row_line(cells) if cells else clean_line(raw)
+             for raw, cells in zip(raws, rows, strict=True)]
     pasted = pasted_spans(lines)
     # Our own END line with a copy pasted after it (below the Teams block, say): what lies
     # between is the body outside our block, kept as notes but never read as actions.
@@ -348,6 +367,7 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
         next_heading[at] = headed[at + 1] if at + 1 < len(lines) and headed[at + 1] else (
             next_heading[at + 1])
     pasted_end = -1
+    table: dict[str, int] | None = None  # the header of the table being read, if it has one
     outside: tuple[str | None, bool] = (None, False)
     section: str | None = None
     question_pending = False
@@ -441,9 +461,17 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
             question_pending = False
             continue
         question_pending = False
+        cells = rows[i]
+        table = table if cells is not None and i - 1 >= 0 and rows[i - 1] is not None else None
         if section == ag.ACTIONS_AGREED:
-            new = parse_action(line, meeting_date=meeting_date, manager_name=manager_name,
-                               report_name=report_name, working_days=working_days)
+            if cells is not None and table is None and header_roles(cells) is not None:
+                table = header_roles(cells)  # "Who | What | When": how its rows read
+                continue
+            new = (parse_row(cells, table, meeting_date=meeting_date,
+                             manager_name=manager_name, report_name=report_name,
+                             working_days=working_days) if cells is not None else
+                   parse_action(line, meeting_date=meeting_date, manager_name=manager_name,
+                                report_name=report_name, working_days=working_days))
             known = next((a for a in by_id.values() if new and _same_action(new, a)), None)
             # A carried action typed again, in other words or not ("Book the course - Rob"
             # for "Rob - book the course"), with no new date, is that action, not a second

@@ -1,5 +1,5 @@
-"""Who owns an action typed in a line: the person named, on either side of the separator, or
-someone outside the pair written as a name before it; never the task."""
+"""Who owns an action typed in a line or a table's row: the person named, on either side of
+the separator, or someone outside the pair written as a name before it; never the task."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from service.domain.action_line import parse_action
+from service.domain.action_line import header_roles, parse_action, parse_row
 
 MEETING = date(2026, 12, 8)  # a Tuesday
 PAIR = {"manager_name": "Mia Manager", "report_name": "Rob Report"}
@@ -45,3 +45,26 @@ def test_owner_named_on_either_side(line: str, expected: tuple) -> None:
 def test_no_owner_named_is_no_action(line: str) -> None:
     """A line naming no owner is no action (the notes keep it), never one owned by its task."""
     assert read(line) is None
+
+
+def test_header_rows() -> None:
+    """A header row, in any order and wording, names the columns; a row of data does not."""
+    assert header_roles(["What", "Who", "By when"]) == {"what": 0, "owner": 1, "due": 2}
+    assert header_roles(["Action", "Owner", "Due date", "Status"]) == {
+        "what": 0, "owner": 1, "due": 2, "state": 3}
+    assert header_roles(["Rob", "send the plan", "Friday"]) is None
+    assert header_roles(["Who", "Who"]) is None
+
+
+def test_rows_by_their_header() -> None:
+    """The Who column owns the row whoever it names; the When column is its due date."""
+    roles = header_roles(["What", "Who", "When", "Done"])
+    row = parse_row(["send the plan", "Jo", "12/12", "[x]"], roles, meeting_date=MEETING,
+                    **PAIR)
+    assert row is not None
+    assert (row.owner, row.text, row.due, row.done) == ("Jo", "send the plan",
+                                                        date(2026, 12, 12), True)
+    row = parse_row(["Rob: send the plan", "", "Friday", ""], roles, meeting_date=MEETING,
+                    **PAIR)
+    assert row is not None and (row.owner, row.due) == ("Rob Report", date(2026, 12, 11))
+    assert parse_row(["", "Rob", "Friday", ""], roles, meeting_date=MEETING, **PAIR) is None
