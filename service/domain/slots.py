@@ -37,7 +37,7 @@ errors, and reading a stored note back for an admin) are in ``slot_text``.
 
 Performance: occurrences are generated locally (the same dates ``recurrence.expand``
 gives for ``cadence.recurrence_for``; a test checks the two agree), UTC offsets come from
-a per-zone day table (exact ``zoneinfo`` arithmetic only on days near a DST change), and
+a per-zone day table (``pair_clock``: exact ``zoneinfo`` arithmetic only near a DST change), and
 busy intervals are merged once and searched with bisect. Everything that doesn't depend on
 the pair's calendars (patterns, the times each level allows, their distance outside working
 hours, preference and UTC starts) is a ``_Plan`` shared by every pair with the same zones,
@@ -51,7 +51,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -60,6 +60,7 @@ from service.domain.intervals import Intervals
 from service.domain.intervals import clear as _clear
 from service.domain.intervals import hits as _hits
 from service.domain.model import WEEK_INDEXES, Cadence, CadenceKind, Slot, WorkingHours
+from service.domain.pair_clock import PairClock
 from service.domain.policy import SlotPolicy
 from service.domain.slot_text import (
     OUTSIDE_WINDOW,
@@ -74,7 +75,6 @@ from service.domain.slot_text import (
 DAY_MINUTES = 24 * 60
 HORIZON_DAYS = 371  # 53 weeks: a whole DST cycle in every zone
 MONTHLY_INDEXES = WEEK_INDEXES[:4]  # "last" drifts between the 4th and 5th week: never used
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 # -- small value helpers ------------------------------------------------------------------
@@ -98,63 +98,6 @@ class _Hours:
         if end <= start:  # "until midnight" (overnight shifts are not modelled)
             end = DAY_MINUTES
         return cls(days=frozenset(hours.days), start=start, end=end)
-
-
-# -- UTC offsets --------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=512)
-def _offset_table(zone_name: str, start: date, days: int) -> tuple[tuple[int, ...], frozenset[int]]:
-    """Offsets (minutes) at 12:00 UTC for days -1..days from ``start``, and the day indexes
-    within a day of an offset change (where the noon value may not hold all day)."""
-    zone = ZoneInfo(zone_name)
-    offsets = []
-    for i in range(-1, days + 1):
-        d = start + timedelta(days=i)
-        instant = datetime(d.year, d.month, d.day, 12, tzinfo=UTC).astimezone(zone)
-        offset = instant.utcoffset()
-        offsets.append(int(offset.total_seconds()) // 60 if offset is not None else 0)
-    unsure: set[int] = set()
-    for j in range(1, len(offsets)):
-        if offsets[j] != offsets[j - 1]:
-            unsure.update((j - 2, j - 1))  # list index j is day j-1
-    return tuple(offsets[1:]), frozenset(unsure)
-
-
-class _Clock:
-    """Local manager date + minute → UTC, and → the report's local minute (delta)."""
-
-    def __init__(self, manager_zone: str, report_zone: str, start: date, days: int) -> None:
-        self.mz, self.rz = ZoneInfo(manager_zone), ZoneInfo(report_zone)
-        self.start, self.days = start, days
-        self.m_off, m_unsure = _offset_table(manager_zone, start, days)
-        self.r_off, r_unsure = _offset_table(report_zone, start, days)
-        self.unsure = m_unsure | r_unsure
-
-    def _exact(self, d: date, minute: int) -> tuple[int, int]:
-        local = datetime.combine(d, time(minute // 60, minute % 60), tzinfo=self.mz)
-        m = local.utcoffset() or timedelta(0)
-        r = local.astimezone(self.rz).utcoffset() or timedelta(0)
-        return int(m.total_seconds()) // 60, int(r.total_seconds()) // 60
-
-    def offsets(self, d: date, minute: int) -> tuple[int, int]:
-        """(manager offset, report offset) in minutes at local ``d`` ``minute``."""
-        i = (d - self.start).days
-        if i in self.unsure or not 0 <= i < self.days:
-            return self._exact(d, minute)
-        return self.m_off[i], self.r_off[i]
-
-    def is_sure(self, d: date) -> bool:
-        i = (d - self.start).days
-        return 0 <= i < self.days and i not in self.unsure
-
-    def delta(self, d: date, minute: int) -> int:
-        m, r = self.offsets(d, minute)
-        return r - m
-
-    def utc_seconds(self, d: date, minute: int) -> int:
-        m, _ = self.offsets(d, minute)
-        return (d.toordinal() - _EPOCH_ORDINAL) * 86400 + (minute - m) * 60
 
 
 # -- candidates ---------------------------------------------------------------------------
@@ -280,7 +223,7 @@ class _Plan:
                  look_end_ts: float, taken_end_ts: float) -> None:
         self.minutes, self.look_end_ts, self.taken_end_ts = minutes, look_end_ts, taken_end_ts
         self.m, self.r, self.window = m, r, window
-        self.clock = clock = _Clock(mz, rz, earliest, HORIZON_DAYS + 7)
+        self.clock = clock = PairClock(mz, rz, earliest, HORIZON_DAYS + 7)
         self.patterns = patterns = [p for p in _patterns(kind, weekdays, earliest) if p.dates]
         # The distinct report-minus-manager offsets each pattern meets over the horizon;
         # days near a DST change are checked exactly, per start time.
@@ -547,7 +490,7 @@ def choose_slot(
 
 
 def _outside(level: str, t: int, minutes: int, p: _Pattern, deltas: frozenset[int],
-             unsure: tuple[date, ...], clock: _Clock, m: _Hours, r: _Hours) -> int | None:
+             unsure: tuple[date, ...], clock: PairClock, m: _Hours, r: _Hours) -> int | None:
     """Worst distance outside working hours (both people) over the pattern's occurrences.
 
     At the strict levels any minute outside rejects the candidate (None); at "partial"
