@@ -4,8 +4,9 @@ changed theirs in Outlook (a move abroad: London to Sydney; a new work week).
 A series keeps the instant it was booked at, so a London 10:30 becomes 21:30 for a manager
 now in Sydney. Looked at only when someone's stored hours or zone change (no request of its
 own): a series now outside them is booked again once at a time inside both (the end and
-rebook a change of policy takes), one still inside stays put, and one whose time its manager
-chose by hand in Outlook keeps it, with a note `onetoone status` shows (see ``slot_text``).
+rebook a change of policy takes), one inside them all year stays put, and one whose time its
+manager chose by hand in Outlook keeps it, with a note `onetoone status` shows (see
+``slot_text``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from service.domain.model import WorkingHours
+from service.domain.model import HORIZON_DAYS, WorkingHours
 from service.domain.series import StoredSeries, occurrences
 
-# How far ahead a series' meetings are held against the hours: long enough to span a DST
-# change, short enough to be a few dozen meetings.
-LOOK = timedelta(weeks=13)
+# How far ahead a series' meetings are held against the hours: the year a booking holds a
+# time to (``HORIZON_DAYS``). A shorter look (a quarter) can miss every DST change: a time
+# inside a report's India hours in May leaves them when the UK clocks go back in October.
+LOOK = timedelta(days=HORIZON_DAYS)
 # The reason a series ends to be booked again (its cancelled meetings say it to the report).
 HOURS_REASON = ("its time fell outside working hours that changed in Outlook; a new series "
                 "at a time inside both people's working hours replaces it")
@@ -48,10 +50,15 @@ def _inside(start: datetime, end: datetime, hours: WorkingHours) -> bool:
 
 
 def outside_whom(series: StoredSeries, hours: Sequence[tuple[str, WorkingHours]],
-                 now: datetime) -> list[str]:
+                 now: datetime, *, open_ended: bool = True) -> list[str]:
     """The names (of ``hours``: name and working hours) for whom any meeting of ``series``
-    in the coming ``LOOK`` falls outside their working hours, in their own zone."""
-    times = occurrences(series, now, now + LOOK, open_ended=True)
+    in the coming ``LOOK`` falls outside their working hours, in their own zone.
+
+    ``open_ended``: as if the series ran past its range end (a live one is extended); not
+    for one that ends where it does (superseded by its follow-on, which is checked itself):
+    a year of meetings it never has would judge it.
+    """
+    times = occurrences(series, now, now + LOOK, open_ended=open_ended)
     return [name for name, h in hours if any(not _inside(s, e, h) for s, e in times)]
 
 

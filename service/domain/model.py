@@ -18,6 +18,11 @@ class CadenceKind(StrEnum):
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEK_INDEXES = ("first", "second", "third", "fourth", "last")
+# How far ahead a series' time is held against both people's working hours, when it is
+# booked (``slots``) and when someone's hours or zone change later (``hours_fit``): 53 weeks,
+# a whole DST cycle in every zone. Zones change their clocks on different dates (or not at
+# all), so a time inside both people's hours for a quarter can leave them for the winter.
+HORIZON_DAYS = 371
 
 
 @dataclass(frozen=True)

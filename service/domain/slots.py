@@ -59,7 +59,14 @@ from service.domain.cadence import add_months, first_occurrence_on_or_after, nth
 from service.domain.intervals import Intervals
 from service.domain.intervals import clear as _clear
 from service.domain.intervals import hits as _hits
-from service.domain.model import WEEK_INDEXES, Cadence, CadenceKind, Slot, WorkingHours
+from service.domain.model import (
+    HORIZON_DAYS,
+    WEEK_INDEXES,
+    Cadence,
+    CadenceKind,
+    Slot,
+    WorkingHours,
+)
 from service.domain.pair_clock import PairClock
 from service.domain.policy import SlotPolicy
 from service.domain.slot_text import (
@@ -73,7 +80,6 @@ from service.domain.slot_text import (
 )
 
 DAY_MINUTES = 24 * 60
-HORIZON_DAYS = 371  # 53 weeks: a whole DST cycle in every zone
 MONTHLY_INDEXES = WEEK_INDEXES[:4]  # "last" drifts between the 4th and 5th week: never used
 
 

@@ -84,12 +84,14 @@ class HoursTold:
 def retime_outside_hours(store: Store, people: Collection[str], policy: SlotPolicy,
                          now: datetime, skip: Collection[int] = ()) -> None:
     """The live series of ``people`` (whose zone or working hours just changed) that now
-    fall outside either person's working hours: each is marked to end (the next schedule
-    run ends it, keeping the meetings held and their notes, and books the pair anew at a
-    time inside both, the report told by the new invite, as for a change of cadence). One
-    still inside both stays put. One whose time the manager chose by hand in Outlook (re-
-    timed there, or the pair's own series adopted) keeps it: a note says whose hours it is
-    outside, for `onetoone status`. Store reads only; ``skip``: pairings just booked."""
+    fall outside either person's working hours at any meeting of the coming year (as a
+    booking is judged: the clocks change on different dates): each is marked to end (the
+    next schedule run ends it, keeping the meetings held and their notes, and books the pair
+    anew at a time inside both, the report told by the new invite, as for a change of
+    cadence). One inside both all year stays put. One whose time the manager chose by hand
+    in Outlook (re-timed there, or the pair's own series adopted) keeps it: a note says
+    whose hours it is outside, for `onetoone status`. Store reads only; ``skip``: pairings
+    just booked."""
     if not people:
         return
     pairings = {b.pairing_id for b in store.booked_series(list(people), [SeriesStatus.ACTIVE])}
@@ -104,7 +106,8 @@ def retime_outside_hours(store: Store, people: Collection[str], policy: SlotPoli
         holding = [s for s in store.pairing_series(view.pairing.id)
                    if s.status == SeriesStatus.SUPERSEDED] + [series]
         names = list(dict.fromkeys(name for s in holding for name in outside_whom(
-            s, [(view.manager.name, manager_hours), (view.report.name, report_hours)], now)))
+            s, [(view.manager.name, manager_hours), (view.report.name, report_hours)], now,
+            open_ended=s.status != SeriesStatus.SUPERSEDED)))
         kept = without_hours_note(series.slot_note)
         if series.policy_cadence is not None:  # chosen by hand: flagged, not moved
             note = "; ".join(filter(None, (kept, hours_note(names) if names else "")))

@@ -92,6 +92,20 @@ def test_a_meeting_pushed_outside_once_the_clocks_change_counts() -> None:
     assert outside_whom(weekly("20:30"), [("Rob", NEW_YORK)], early_march) == []
 
 
+def test_a_meeting_pushed_outside_by_a_clock_change_months_ahead_counts() -> None:
+    """A London 12:00 is 16:30-17:00 in India all summer, 17:30-18:00 from the end of
+    October: seen in April, it is outside the report's hours, as a new booking would judge
+    it over the year (not only the coming 13 weeks, which hold no clock change)."""
+    april = datetime(2026, 4, 15, 9, 0, tzinfo=UTC)
+    india = [("Mia", LONDON), ("Raj", WorkingHours("Asia/Kolkata"))]
+    series = SimpleNamespace(**{**vars(weekly("12:00")), "first_date": date(2026, 1, 9),
+                                "range_end": date(2026, 6, 1)})
+    assert outside_whom(series, india, april) == ["Raj"]
+    # One that ends where it does (superseded: its follow-on holds the meetings after it)
+    # is judged on its own meetings only, all of them in summer.
+    assert outside_whom(series, india, april, open_ended=False) == []
+
+
 def test_hours_meet_exactly_the_length_and_across_the_date_line() -> None:
     # New York from 11:30 is London's 16:30: exactly half an hour in common.
     late_ny = WorkingHours("America/New_York", start=time(11, 30))
