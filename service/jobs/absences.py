@@ -37,11 +37,9 @@ from zoneinfo import ZoneInfo
 from service.domain.absence import (
     NEIGHBOUR_REACH,
     RUN_LIMIT_DAYS,
-    Attendee,
     CalendarItem,
     Decision,
     decide,
-    holiday_calendar,
     may_go_on,
     neighbours,
     placed_by_hand,
@@ -74,13 +72,13 @@ from service.jobs.absence_due import (
     is_due,
     working_days_of,
 )
+from service.jobs.absence_people import attendees, plain
 from service.jobs.agenda import agenda_cutoff
 from service.jobs.context import JobContext
 from service.jobs.freebusy_packs import Pack, ask, pack, per_organizer
 from service.jobs.holiday_groups import holiday_groups
 from service.jobs.hours_told import HoursTold
 from service.jobs.outbox import PrepDue, prep_key, preps_due
-from service.jobs.schedule import working_hours
 from service.render import render
 from service.store.due import AgendaCutoff
 
@@ -89,7 +87,6 @@ log = logging.getLogger(__name__)
 LOOK_AROUND = timedelta(days=16)  # calendar read each side of a meeting (long absences)
 LEASE = timedelta(minutes=10)
 CLAIM_CHUNK = 200  # pairs leased at once: a chunk's checks take seconds, far under LEASE
-_MAX_TEXT = 200
 # How a prep mail held back only until its meeting's own check begins its note.
 UNTIL_CHECKED = "held back: "
 
@@ -120,12 +117,6 @@ class _Prep:
     due: PrepDue
     view: PairingView
     window: tuple[date, date]
-
-
-def _plain(text: str) -> str:
-    """Text from outside (display names), made safe to store and show as one line."""
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
-    return " ".join(cleaned.split())[:_MAX_TEXT]
 
 
 def _horizon(ctx: JobContext) -> timedelta:
@@ -192,19 +183,6 @@ def _questions(due: list[_Due], preps: Sequence[_Prep] = ()) -> list[ScheduleQue
 def _packs(due: list[_Due], preps: Sequence[_Prep] = ()) -> list[Pack]:
     """The managers' questions packed into as few calls as fit (see ``freebusy_packs``)."""
     return pack(_questions(due, preps))
-
-
-def _attendee(ctx: JobContext, person: Any, items: list[ScheduleItem], years: set[int],
-              groups: dict[str, set[str]]) -> Attendee:
-    cfg = ctx.settings.holidays
-    member_of = frozenset(g for g, ids in groups.items() if person.id in ids)
-    code = cfg.code_for(person.email, member_of)
-    return Attendee(
-        name=_plain(person.name or person.email),
-        hours=working_hours(person, ctx.settings.policy.time_zone),
-        holidays=holiday_calendar(code, years),
-        items=tuple(CalendarItem(i.start, i.end, i.status) for i in items),
-    )
 
 
 async def check_absences(ctx: JobContext, now: datetime) -> AbsenceReport:
@@ -285,8 +263,8 @@ async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[Schedul
     r_items = [*r_read, *moved.get(r_email, ())]
     report.checked += 1
     years = {occ.start.year - 1, occ.start.year, occ.start.year + 1}
-    people = {"manager": _attendee(ctx, view.manager, m_items, years, groups),
-              "report": _attendee(ctx, view.report, r_items, years, groups)}
+    people = dict(zip(("manager", "report"),
+                      attendees(ctx, view, m_items, r_items, years, groups), strict=True))
 
     def judge() -> Decision:
         return decide(
@@ -359,7 +337,7 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
         # Intent first: a kill after the PATCH is finished by _finish_move, never redone.
         store.update_occurrence(occ.id, now, start=decision.start, end=decision.end,
                                 absence_state=AbsenceState.MOVING,
-                                moved_reason=_plain(decision.reason),
+                                moved_reason=plain(decision.reason),
                                 absence_checked_at=now)
         try:
             await _patch(ctx, d, decision.start, decision.end)
@@ -511,10 +489,9 @@ def _decide_preps(ctx: JobContext, preps: list[_Prep],
             ctx.preps_cleared.add(p.key)
             continue
         years = {p.start.year - 1, p.start.year, p.start.year + 1}
+        manager, report = attendees(ctx, view, m_read, r_read, years, groups)
         decision = decide(start=p.start, end=p.end, original_start=p.slot,
-                          kind=CadenceKind(p.series.cadence),
-                          manager=_attendee(ctx, view.manager, m_read, years, groups),
-                          report=_attendee(ctx, view.report, r_read, years, groups),
+                          kind=CadenceKind(p.series.cadence), manager=manager, report=report,
                           not_before=now + MIN_NOTICE,
                           step_minutes=ctx.settings.policy.step_minutes,
                           policy=ctx.settings.slot_policy(), by_hand=placed_by_hand(p.stored))
@@ -525,8 +502,8 @@ def _decide_preps(ctx: JobContext, preps: list[_Prep],
             ctx.preps_cleared.add(p.key)
             continue
         absence = decision.absence
-        reason = (_plain(decision.reason) if decision.action != "clear"
-                  else f"not in {_plain(view.report.name)}'s calendar (declined?)")
+        reason = (plain(decision.reason) if decision.action != "clear"
+                  else f"not in {plain(view.report.name)}'s calendar (declined?)")
         note = ("not sent: both were away for the meeting" if decision.both else
                 f"not sent: {absence.name} was on a long absence"
                 if decision.action == "skip" and absence is not None else

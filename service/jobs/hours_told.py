@@ -35,6 +35,7 @@ from service.domain.status import ENDING, SeriesStatus
 from service.jobs.series_plan import (
     MOVING,
     mailbox_fields,
+    report_working_hours,
     stored_differs,
     working_hours,
     zone_known,
@@ -101,7 +102,7 @@ def retime_outside_hours(store: Store, people: Collection[str], policy: SlotPoli
                 or series.slot_note.startswith((ENDING, MOVING))):
             continue
         manager_hours = working_hours(view.manager, policy.fallback_time_zone)
-        report_hours = working_hours(view.report, manager_hours.time_zone)
+        report_hours = report_working_hours(view.report, manager_hours.time_zone)
         # With an extension booked, the series before it still holds the meetings up to it.
         holding = [s for s in store.pairing_series(view.pairing.id)
                    if s.status == SeriesStatus.SUPERSEDED] + [series]

@@ -39,6 +39,7 @@ from service.jobs.series_plan import (
     local_today,
     not_before,
     passing,
+    report_working_hours,
     with_note_first,
     working_hours,
 )
@@ -248,7 +249,7 @@ class OverlapRepair(SchedulerBase):
         choose = partial(
             choose_slot,
             cadence=cadence, manager_hours=manager_hours,
-            report_hours=working_hours(report, manager_hours.time_zone),
+            report_hours=report_working_hours(report, manager_hours.time_zone),
             manager_busy=busy.get(manager.email.lower()) or [],
             report_busy=busy.get(report.email.lower()) or [],
             taken=booked[manager.id] + booked[report.id], policy=self.slot_policy,

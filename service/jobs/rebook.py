@@ -87,7 +87,7 @@ from service.jobs.rebook_reads import (
     picks_unread,
     read_sent_items,
 )
-from service.jobs.schedule import working_hours
+from service.jobs.schedule import report_working_hours, working_hours
 from service.jobs.summaries import reminder_mail
 from service.render import render
 from service.store.repo import Store
@@ -271,7 +271,7 @@ def _window(missed: Missed, now: datetime) -> _Window | None:
     """The missed meeting's cadence window from now on (None when it is already over)."""
     view, series, occ = missed.view, missed.series, missed.occ
     manager_hours = working_hours(view.manager, series.time_zone)
-    report_hours = working_hours(view.report, manager_hours.time_zone)
+    report_hours = report_working_hours(view.report, manager_hours.time_zone)
     zone = ZoneInfo(manager_hours.time_zone)
     first, last = cadence_window(CadenceKind(series.cadence),
                                  occ.original_start.astimezone(zone).date(), manager_hours.days)

@@ -46,12 +46,14 @@ from service.jobs.series_plan import (  # re-exported: other jobs and tests name
     describe_slot,
     first_meeting_due,
     local_today,
+    report_working_hours,
     with_note_first,
     working_hours,
 )
 
 __all__ = ["ScheduleReport", "Scheduler", "describe_slot", "dry_run_changes",
-           "first_meeting_due", "local_today", "schedule", "with_note_first", "working_hours"]
+           "first_meeting_due", "local_today", "report_working_hours", "schedule",
+           "with_note_first", "working_hours"]
 
 log = logging.getLogger(__name__)
 

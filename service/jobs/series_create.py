@@ -49,6 +49,7 @@ from service.jobs.series_plan import (
     mailbox_fields,
     not_before,
     passing,
+    report_working_hours,
     stored_differs,
     working_hours,
     zone_known,
@@ -429,7 +430,7 @@ class SeriesCreation(SeriesFound):
         if series is None:
             cadence = Cadence(CadenceKind(pairing.cadence), pairing.minutes,
                               pairing.cadence_reason)
-            report_hours = working_hours(report, manager_hours.time_zone)
+            report_hours = report_working_hours(report, manager_hours.time_zone)
             m_busy, r_busy = busy.get(manager.email), busy.get(report.email)
             # A pair whose series was ended to move it may still meet on the one it followed
             # on from (never ended with it): the new one starts after that one's last day.
@@ -538,7 +539,7 @@ class SeriesCreation(SeriesFound):
             log.info("schedule.created", extra={"pairing": view.pairing.key,
                                                 "slot": describe_slot(series)})
             # The report's zone as the planning saw it (unknown: the manager's).
-            zone = working_hours(report, series.time_zone).time_zone
+            zone = report_working_hours(report, series.time_zone).time_zone
             self._note_compromise(view.pairing.key, label, series, zone)
 
     def _note_compromise(self, pairing_key: str, label: str, series: SeriesRecord,

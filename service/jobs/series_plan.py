@@ -130,6 +130,16 @@ def working_hours(person: PersonRecord, fallback_zone: str) -> WorkingHours:
     return WorkingHours(time_zone=zone, days=days, start=start, end=end)
 
 
+def report_working_hours(report: PersonRecord, manager_zone: str) -> WorkingHours:
+    """A report's working hours, in the manager's zone (``manager_zone``) where theirs is
+    unknown (their mailbox settings could not be read, or both of Outlook's zones are custom
+    ones onetoone cannot map): the rule every step that judges the pair's day takes
+    (booking, moving a clash, rebooking, the hours check, the absence check), so that they
+    agree on it. A default zone of the policy's instead would put a New York pair's report
+    at 09:00-17:00 London, 04:00-12:00 in New York."""
+    return working_hours(report, manager_zone)
+
+
 def not_before(manager: PersonRecord, report: PersonRecord) -> date | None:
     """The first day a pair's series may start: accounts are often made weeks before a
     joiner's first day (their employeeHireDate), and no 1-2-1 is held before either person
