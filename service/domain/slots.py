@@ -25,9 +25,10 @@ grid) and, for monthly cadence, which weekday of the month ("second Tuesday"; ne
 When nothing fits, the rules relax in order (each step noted in ``Slot.notes``): first the
 policy window is ignored (working hours still hold); then, only when both people's working
 hours have no time in common on the allowed days all year round (zones far apart), the time
-with the least minutes outside working hours over the year's meetings is taken (each offset
-between the zones weighted by the days it holds, the report's time of day judged at its
-worst, never at the first meeting's alone: the same time whenever the pair is booked), since
+with the least minutes outside working hours over a year is taken (each offset between the
+zones weighted by the days of the year it holds, whichever of them the series' own dates
+meet, the report's time of day judged at its worst, never at the first meeting's alone: the
+same time whenever the pair is booked), since
 no setting could give the pair a better one and refusing would leave it with no 1-2-1 at all.
 Working hours that do overlap but are full of other 1-2-1s are never left to make room (that
 would book someone before or after work to paper over a full day): that is a
@@ -80,6 +81,7 @@ from service.domain.slot_text import (
 )
 
 DAY_MINUTES = 24 * 60
+YEAR_DAYS = 365  # a year of UTC offsets: how a time outside someone's hours is weighed
 MONTHLY_INDEXES = WEEK_INDEXES[:4]  # "last" drifts between the 4th and 5th week: never used
 
 
@@ -240,7 +242,8 @@ class _Plan:
         self._levels: dict[str, list[_Candidate]] = {}
         self._ranks: dict[str, list[list[_Candidate]]] = {}
         self._later: dict[tuple[int, int], tuple[int, ...]] = {}
-        self._days_at: Counter[int] | None = None
+        self._year: tuple[tuple[int, int], ...] | None = None
+        self._year_fit: dict[tuple[int, int], tuple[int, int] | None] = {}
 
     def level(self, level: str) -> list[_Candidate]:
         """The candidates a level allows (each passes its working-hours test), in pattern
@@ -284,7 +287,10 @@ class _Plan:
                 if outside is None:
                     continue
                 if level == "partial":
-                    outside, report_penalty = self.year_outside(n, t)
+                    year = self.year_outside(p.weekday, t)
+                    if year is None:
+                        continue
+                    outside, report_penalty = year
                 else:
                     report_penalty = self.report_penalty(n, t)
                 preference = (_day_penalty(p.weekday) + _time_penalty(t, minutes)
@@ -298,32 +304,44 @@ class _Plan:
                 out.append((n, t, outside, preference, tuple(look), _tie_suffix(p, t)))
         return out
 
-    def year_outside(self, n: int, t: int) -> tuple[int, int]:
+    def year_outside(self, weekday: int, t: int) -> tuple[int, int] | None:
         """For a time outside someone's hours (no time is inside both all year): its minutes
-        outside both people's hours over the year, per meeting (whole minutes), and the
-        report's worst time-of-day penalty. The worst meeting alone (the rank before) tied
-        times outside all year with times outside half of it (DST), and the tie went to the
-        first meeting's time of day: to when the pair was booked. Each offset between the
-        two zones counts for the days of the year it holds, the same for every weekday, so
-        two days whose meetings meet the same offsets tie, and the preferences choose."""
-        clock = self.clock
-        if self._days_at is None:
-            days = (clock.start + timedelta(days=i) for i in range(HORIZON_DAYS))
-            self._days_at = Counter(clock.delta(d, 720) for d in days)  # (at noon)
-        deltas = sorted(self.fixed[n] | {clock.delta(d, t) for d in self.unsure[n]})
-        weights = [self._days_at.get(delta, 1) for delta in deltas]  # 1: a change-day offset
-        mine, weekday = _beyond(t, self.minutes, self.m), self.patterns[n].weekday
-        total = sum(w * (mine + (_report_fit(t, self.minutes, delta, weekday, self.r) or 0))
-                    for delta, w in zip(deltas, weights, strict=True))
-        return round(total / sum(weights)), self.report_penalty(n, t, deltas)
+        outside both people's hours per meeting (whole minutes), each offset between the two
+        zones weighted by the days of the year it holds, and the report's time-of-day
+        penalty at its worst; None when at one of those offsets it is on a day the report
+        doesn't work. The worst meeting alone (the rank before) tied times outside all year
+        with times outside half of it (DST), and the tie went to the first meeting's time of
+        day: to when the pair was booked.
 
-    def report_penalty(self, n: int, t: int, deltas: Iterable[int] | None = None) -> int:
+        Over every day of the year, not the pattern's own dates: which offsets a monthly
+        pattern's dates ("fourth Wednesday") meet in the coming 53 weeks (one in the weeks
+        two zones' clocks change on different dates, or none) depends on the week the pair
+        is booked, and so did the time; the series runs on for years, meeting them all.
+        The same for every pattern on a weekday: the preferences, then the stable hash,
+        choose among them."""
+        key = (weekday, t)
+        if key in self._year_fit:
+            return self._year_fit[key]
+        if self._year is None:
+            days = (self.clock.start + timedelta(days=i) for i in range(YEAR_DAYS))
+            self._year = tuple(sorted(Counter(self.clock.delta(d, 720) for d in days).items()))
+        mine, total, worst = _beyond(t, self.minutes, self.m), 0, 0
+        for delta, days_at in self._year:
+            theirs = _report_fit(t, self.minutes, delta, weekday, self.r)
+            if theirs is None:
+                self._year_fit[key] = None
+                return None
+            total += days_at * (mine + theirs)
+            worst = max(worst, _time_penalty((t + delta) % DAY_MINUTES, self.minutes))
+        found = self._year_fit[key] = (round(total / YEAR_DAYS), worst)
+        return found
+
+    def report_penalty(self, n: int, t: int) -> int:
         """The report's time-of-day penalty at its worst over the year's meetings. At the
         first meeting's alone, a pair booked in the weeks two zones' clocks change on
         different dates would be judged by an offset that holds for a few weeks a year: the
         time chosen would depend on when the pair was booked."""
-        if deltas is None:
-            deltas = self.fixed[n] | {self.clock.delta(d, t) for d in self.unsure[n]}
+        deltas = self.fixed[n] | {self.clock.delta(d, t) for d in self.unsure[n]}
         return max(_time_penalty((t + delta) % DAY_MINUTES, self.minutes) for delta in deltas)
 
     def worst(self, n: int, t: int) -> int:

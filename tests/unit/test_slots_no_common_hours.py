@@ -14,8 +14,11 @@ from service.domain.model import Cadence, CadenceKind, WorkingHours
 from service.domain.policy import SlotPolicy
 from service.domain.slots import choose_slot
 
+# (Sydney and London: a monthly pattern's dates meet the weeks their clocks are ten hours
+# apart, not nine or eleven, in some years from the booking week and not in others.)
 PAIRS = [("Pacific/Honolulu", "Europe/London"), ("America/Los_Angeles", "Asia/Kolkata"),
-         ("Europe/London", "Pacific/Honolulu"), ("Pacific/Honolulu", "Asia/Kolkata")]
+         ("Europe/London", "Pacific/Honolulu"), ("Pacific/Honolulu", "Asia/Kolkata"),
+         ("Australia/Sydney", "Europe/London"), ("Europe/London", "Australia/Sydney")]
 KINDS = [CadenceKind.WEEKLY, CadenceKind.FORTNIGHTLY, CadenceKind.MONTHLY]
 
 

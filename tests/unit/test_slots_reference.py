@@ -128,7 +128,8 @@ def reference(*, cadence: Cadence, manager_hours: WorkingHours, report_hours: Wo
         at = local(d, t)
         return int((at.astimezone(rz).utcoffset() - at.utcoffset()).total_seconds()) // 60  # type: ignore[operator]
 
-    days_at = Counter(delta(earliest + timedelta(days=i), 720) for i in range(371))
+    # A time outside someone's hours is weighed over a year of days, not its own dates.
+    year = Counter(delta(earliest + timedelta(days=i), 720) for i in range(365))
     ws = policy.window_start.hour * 60 + policy.window_start.minute
     we = policy.window_end.hour * 60 + policy.window_end.minute
     grid = range(0, DAY - minutes + 1, max(1, policy.step_minutes))
@@ -158,6 +159,9 @@ def reference(*, cadence: Cadence, manager_hours: WorkingHours, report_hours: Wo
                         fits = False
                         break
                     worst = max(worst, _beyond(t, minutes, m_lo, m_hi) + out)
+                if not strict and any((wd + (t + o) // DAY) % 7 not in report_hours.days
+                                      for o in year):
+                    fits = False  # a day the report doesn't work, some weeks of the year
                 if not fits:
                     continue
                 any_fit = True
@@ -171,15 +175,15 @@ def reference(*, cadence: Cadence, manager_hours: WorkingHours, report_hours: Wo
                 report_pen = max(_penalty((t + delta(d, t)) % DAY, minutes) for d in dates)
                 rank = worst
                 if not strict:
-                    # Outside someone's hours: by the minutes outside over the year, each
-                    # offset its meetings meet weighted by the days it holds (at noon), and
-                    # the report's worst time of day, never the first meeting's alone.
-                    offsets = sorted({delta(d, t) for d in dates})
+                    # Outside someone's hours: by the minutes outside per meeting over a year
+                    # of days (every offset the year holds, weighted by its days, at noon),
+                    # and the report's worst time of day then, whichever dates its own
+                    # meetings fall on.
                     mine = _beyond(t, minutes, m_lo, m_hi)
-                    total = sum(days_at.get(o, 1) * (mine + _beyond((t + o) % DAY, minutes,
-                                                                     r_lo, r_hi))
-                                for o in offsets)
-                    rank = round(total / sum(days_at.get(o, 1) for o in offsets))
+                    total = sum(n * (mine + _beyond((t + o) % DAY, minutes, r_lo, r_hi))
+                                for o, n in year.items())
+                    rank = round(total / 365)
+                    report_pen = max(_penalty((t + o) % DAY, minutes) for o in year)
                 pref = (0 if wd in (1, 2, 3) else 1 if wd in (0, 4) else 2) + _penalty(
                     t, minutes) + report_pen
                 text = "|".join(str(x) for x in (seed, wd, index, phase, t))
