@@ -169,7 +169,13 @@ _CLOSING = re.compile(
     r"|dat was (het|alles)( van mijn kant| van mij)?|geen haast|c'est tout( pour moi"
     r"| de mon côté)?|rien d'urgent|pas d'urgence|eso es todo( por mi parte)?|sin prisa"
     r"|nada urgente|(è|e') tutto( da parte mia)?|nessuna fretta|niente di urgente"
-    r"|det var allt( från mig)?|ingen brådska|ser fram emot det)")
+    r"|det var allt( från mig)?|ingen brådska|ser fram emot det"
+    # "Nothing from me this time", "No topics from me", "All good here": a reply that has no
+    # topic is none, not one worded "nothing" (English only: whole clauses, as above).
+    r"|(i have |i've got |i've )?nothing( (else|more|new|much|special|in particular|specific"
+    r"|to add|to raise|to discuss|from me))*( (from|on) my (side|end)| here| from me)?"
+    r"( (this|for) (time|now|week|one|today))?|no (new |other )?topics( from me)?"
+    r"( (this|for) (time|now|week|one))?|all good( (here|from me|on my (side|end)))?)")
 
 
 def _word_set(words: str) -> frozenset[str]:

@@ -115,3 +115,28 @@ def test_our_marker_words_framed_or_heading_a_list_stay_as_typed() -> None:
 def test_a_fresh_mails_subject_says_what_its_lines_are_about(
         subject: str, body: str, wanted: tuple[str, ...]) -> None:
     assert topics(body, subject, reply=False) == wanted
+
+
+@pytest.mark.parametrize("body", [
+    "Nothing from me this time",
+    "Hi Mia,\n\nNothing from me this time, thanks!\n\nRob",
+    "Nothing to add this week. See you Tuesday",
+    "No topics from me",
+    "All good here, nothing new",
+    "I've got nothing in particular for now.",
+    "Nothing",
+])
+def test_a_reply_saying_there_is_nothing_has_no_topic(body: str) -> None:
+    assert topics(body) == ()
+
+
+@pytest.mark.parametrize("body, kept", [
+    ("Nothing new on the hiring plan - can we chase it?",
+     ("Nothing new on the hiring plan - can we chase it?",)),
+    ("Nothing much from me.\n- the offsite budget",
+     ("Nothing much from me.", "the offsite budget")),  # unsure: kept
+    ("All good with the project, but I'd like to talk about my role",
+     ("All good with the project, but I'd like to talk about my role",)),
+])
+def test_nothing_beside_a_topic_keeps_the_topic(body: str, kept: tuple[str, ...]) -> None:
+    assert topics(body) == kept
