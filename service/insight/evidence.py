@@ -13,7 +13,7 @@ page says which.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -30,8 +30,12 @@ from service.domain.records import (
     TopicRecord,
 )
 from service.domain.status import ActionStatus
+from service.domain.summary_notes import Subject, spelled_out
 from service.domain.wording import zone_label
 from service.render import render
+
+# A pair's actions and topics by id, what a comment typed beside one is about.
+Subjects = tuple[Mapping[int, Subject], Mapping[int, Subject]]
 
 ERASED = "[erased]"
 
@@ -208,11 +212,16 @@ def _mailed(m: MailRecord, zone: ZoneInfo) -> Mailed:
                   _at(m.created_at, zone))
 
 
-def _versions(notes: Sequence[NoteRecord | ReadBack], zone: ZoneInfo
-              ) -> tuple[NoteVersion, ...]:
+def _versions(notes: Sequence[NoteRecord | ReadBack], zone: ZoneInfo,
+              subjects: Subjects = ({}, {})) -> tuple[NoteVersion, ...]:
     """A meeting's notes in the order they were written: each version read back (the first,
     then every edit), each note added with the CLI; notes stored in one read (one row per
-    paragraph) before versions were kept make one version."""
+    paragraph) before versions were kept make one version. A comment typed beside a carried
+    action or topic names it (``subjects``: the pair's, by id), not its "(#17)", which the
+    record shows nowhere."""
+    def said(lines: Iterable[str]) -> str:
+        return "\n".join(spelled_out(line, *subjects) for line in lines)
+
     dated: list[tuple[datetime, int, NoteVersion]] = []
     groups: dict[tuple[datetime, str, bool], list[str]] = {}
     for n in notes:
@@ -220,14 +229,13 @@ def _versions(notes: Sequence[NoteRecord | ReadBack], zone: ZoneInfo
             when = _at(n.read_at, zone)
             label = f"as first read {when}" if n.number == 1 else f"edited {when}"
             dated.append((n.read_at, n.number, NoteVersion(
-                label, n.private, "\n".join(n.notes), tuple(n.actions),
-                n.erased)))
+                label, n.private, said(n.notes), tuple(n.actions), n.erased)))
         else:
             groups.setdefault((n.created_at, n.source, n.private), []).append(n.text)
     for (at, source, private), texts in groups.items():
         words = [t for t in texts if t != ERASED]
         how = SOURCE_WORDS.get(source, f"added ({source})")
-        dated.append((at, 0, NoteVersion(f"{how} {_at(at, zone)}", private, "\n".join(words),
+        dated.append((at, 0, NoteVersion(f"{how} {_at(at, zone)}", private, said(words),
                                          (), not words)))
     return tuple(v for *_, v in sorted(dated, key=lambda d: (d[0], d[1])))
 
@@ -277,11 +285,14 @@ def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None, 
     within = (datetime.combine(period.start, time(), zone),
               datetime.combine(period.end, time(), zone))
     replacements = {o.rebook_of: o for o in p.occurrences if o.rebook_of is not None}
+    subjects: Subjects = (
+        {a.id: Subject(a.text, owner=a.owner) for a in p.actions if a.text != ERASED},
+        {t.id: Subject(t.text, by=t.by) for t in p.topics if t.text != ERASED})
     meetings: list[Meeting] = []
     for occ in p.occurrences:
         if not within[0] <= occ.start < within[1]:
             continue
-        notes = _versions([n for n in p.notes if n.occurrence_id == occ.id], zone)
+        notes = _versions([n for n in p.notes if n.occurrence_id == occ.id], zone, subjects)
         # An erased comment stays, shown as erased, as notes do: the record says it was there.
         comments = tuple((_at(c.at, zone), _words(c.text)) for c in p.comments
                          if c.occurrence_id == occ.id)
@@ -306,7 +317,7 @@ def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None, 
     # then), or one this pair's meetings don't include. Each is in the period by when it
     # was written, as a meeting is by when it started.
     loose_notes = _versions([n for n in p.notes if n.occurrence_id not in dates
-                             and within[0] <= _written(n) < within[1]], zone)
+                             and within[0] <= _written(n) < within[1]], zone, subjects)
     loose_actions = tuple(
         ActionLine(_words(a.owner), _words(a.text), _history(a, dates, zone, at_meeting=False))
         for a in p.actions if a.raised_occurrence_id not in dates

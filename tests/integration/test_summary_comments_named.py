@@ -58,3 +58,28 @@ def test_comments_beside_carried_lines_name_them(carried: Carried) -> None:
     assert "#" not in notes
     recorded = "\n".join(n.text for n in carried.store.notes(carried.occ.id))
     assert f"(#{carried.budget}) blocked by finance until March" in recorded
+
+
+def test_the_record_names_them_too(carried: Carried, tmp_path) -> None:
+    """`onetoone evidence` shows no action numbers either: the comment's notes there say what
+    it is about."""
+    from click.testing import CliRunner
+
+    from service.cli import cli
+
+    html = carried.tenant.person_body(MIA, carried.occ.event_id)
+    html = re.sub(rf"(\(#{carried.budget}\))", r"\1 blocked by finance until March", html)
+    carried.tenant.person_edit_body(MIA, carried.occ.event_id, html)
+    carried.after_meeting()
+    out = tmp_path / "rob.html"
+    when = carried.occ.start
+    result = CliRunner().invoke(
+        cli, ["evidence", "rob@contoso.example", "--from", f"{when - timedelta(days=30):%Y-%m-%d}",
+              "--to", f"{when + timedelta(days=30):%Y-%m-%d}", "--now",
+              f"{when + timedelta(days=7):%Y-%m-%dT%H:%M:%SZ}", "--out", str(out)],
+        env={"ONETOONE_DATABASE_URL": carried.settings.database.url, "ONETOONE_CONFIG": ""},
+        catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    record = " ".join(html_to_text(out.read_text(encoding="utf-8")).split())
+    assert "On “send the budget” (Mia Manager): blocked by finance until March" in record
+    assert f"(#{carried.budget})" not in record
