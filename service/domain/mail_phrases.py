@@ -88,7 +88,10 @@ def is_sign_off(line: str) -> bool:
     if len(name) > 3 or not all(_NAME_WORD.match(word) for word in name):
         return False
     if _NAME_SEPARATOR.match(tail):
-        return True
+        # A name ("Cheers, Rob", "thanks - rob", "Thanks, all") or a second sign-off
+        # ("Thanks, speak soon"), not any words: "Thanks - pay review" ends with a topic.
+        return (len(name) == 1 or is_name(name)
+                or is_sign_off(_NAME_SEPARATOR.sub("", tail, count=1)))
     # Without a separator only a capitalised name counts: "Thanks! Promotion timeline" and
     # "Thanks for the feedback" are topics.
     return (match["named"] is not None and re.match(r"\s+\w", tail) is not None
@@ -155,11 +158,15 @@ _OPENING = re.compile(
     r"|tack för (att du frågar|påminnelsen|mejlet|mailet|frågan)|bra fråga"
     r"|hoppas (allt är bra|du mår bra))")
 # What closes a reply after its topics: "Let me know if you need anything", "No rush", "That's
-# all from me" (whole clauses only: "Let me know about the budget" is a topic).
+# all from me". Whole fixed clauses only, never "let me know if" and whatever follows: "Let me
+# know about the budget" and "Let me know if you can sign off my course" are topics.
 _CLOSING = re.compile(
-    r"(let me know( if (you|there's|there is|anything|that|this)\b.{0,40}| what you think"
-    r"| your thoughts)?|happy to (chat|discuss|talk)( more| further)?( about (it|this|these"
-    r"|them|any of (it|this|these|them)))?|(i'm )?looking forward to (it|that|our (chat"
+    r"(let me know( if you (need|want) anything( else)?( from me)?| if you have any (other "
+    r"|more |further )?(questions|thoughts)| if (that|this|it) (works|is ok|is okay|is fine"
+    r"|suits)( for you)?| if there's anything( else)?( you need)?| if there is anything"
+    r"( else)?( you need)?| if anything changes| what you think| your thoughts)?"
+    r"|happy to (chat|discuss|talk)( more| further)?( about (it|this|these|them"
+    r"|any of (it|this|these|them)))?|(i'm )?looking forward to (it|that|our (chat"
     r"|catch-up|catch up|1-2-1|1:1|meeting)|the meeting|seeing you|catching up)"
     r"|no (rush|hurry)|nothing urgent|not urgent|that's (all|it)( from me| for now| for me)?"
     r"|(hope )?(that|this) (helps|makes sense|is ok|works)|(i )?hope (you're|you are|all is"

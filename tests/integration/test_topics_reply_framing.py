@@ -98,3 +98,17 @@ def test_a_fresh_mails_subject_is_the_topic_its_lines_are_about(world: World) ->
     assert world.topics(world.rob) == [
         "Promotion: I'd like to talk about the team lead role. Maybe by Q2?",
         "Holiday cover", "Conference in March"]
+
+
+def test_a_request_on_the_last_line_is_a_topic(world: World) -> None:
+    """A reply ending with a request ("Let me know if you can sign off …") keeps it (it was
+    dropped as a closing); a closing that is only a closing is none."""
+    world.at(PREP_DAY)
+    reply(world.tenant, ROB, world.prep(),
+          "Hi Mia,\n\nOn-call rota\nLet me know if you can sign off my training course\n\n"
+          "Let me know if you need anything else.\nRob")
+    world.at(PREP_DAY + timedelta(hours=1))
+    assert world.topics(world.rob) == ["On-call rota",
+                                       "Let me know if you can sign off my training course"]
+    world.at(AGENDA_DAY)
+    assert "Let me know if you can sign off my training course" in world.agenda()

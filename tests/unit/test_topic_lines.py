@@ -140,3 +140,32 @@ def test_a_reply_saying_there_is_nothing_has_no_topic(body: str) -> None:
 ])
 def test_nothing_beside_a_topic_keeps_the_topic(body: str, kept: tuple[str, ...]) -> None:
     assert topics(body) == kept
+
+
+@pytest.mark.parametrize("last", [
+    "Let me know if you can sign off my training course",
+    "Let me know if the budget is approved",
+    "Let me know if that course is still running",
+    "Let me know if you could approve my leave",
+    "Let me know if there is budget for the conference",
+    "Thanks, let me know if you can sign off my course",
+    "Thanks - pay review",
+    "Cheers, new laptop",
+    "See you Friday - training budget",
+])
+def test_a_request_on_the_last_line_is_a_topic(last: str) -> None:
+    """A closing is a whole fixed clause: "Let me know if" and a request, or a sign-off's
+    words and a topic after a dash, are not one (the request was dropped)."""
+    assert topics(f"Hi Mia,\nPromotion timeline\n{last}") == ("Promotion timeline", last)
+
+
+@pytest.mark.parametrize("last", [
+    "Let me know if you need anything else.", "Let me know if you need anything",
+    "Let me know if you have any questions", "Let me know if that works",
+    "Let me know what you think!", "Let me know your thoughts", "Let me know",
+    "Let me know if there's anything else", "No rush, let me know if that works",
+    "Let me know if you need anything else from me, thanks!", "Cheers, Rob",
+    "Thanks, speak soon", "thanks - rob", "Thanks, all", "Thanks - Rob Report",
+])
+def test_a_fixed_closing_on_the_last_line_is_not_a_topic(last: str) -> None:
+    assert topics(f"Hi Mia,\nPromotion timeline\n{last}") == ("Promotion timeline",)
