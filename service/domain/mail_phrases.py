@@ -220,21 +220,39 @@ deze met je jou wat er
 voici voilà quelques deux trois mes nos pour du des moi ma mon je j aimerais voudrais la le
 les l un une et aussi à notre ce cette en avec toi vous d encore
 aquí aqui van unos unas algunos algunas dos tres mis nuestros para por mi yo gustaría
-quiero quería y también un con
+quiero quería y también un con del el los las
 ecco alcuni alcune qualche due tre miei mie nostri per da di mio mia io vorrei voglio della
 il e anche ne
 här är några ett par två tre mina våra för från mig jag vill skulle gärna ta och också med
-dig min mitt
+dig min mitt till
 """)
 # Words naming the meeting itself, which say nothing of what a line or subject is about.
 _MEETING = re.compile(
-    rf"\b((for|on|before|am|für|op|voor|pour|para|el|per|på) ({_DAYS})|(next|this) (time|week)"
+    rf"\b((for|on|before|am|für|op|voor|pour|para|el|per|på) ({_DAYS})('s)?"
+    r"|(next|this) (time|week)"
     r"|((for|at|in) )?(our|the)( next)? (1-2-1|1:1|one-to-one|one to one|meeting|catch-up"
     r"|catch up|chat)|1-2-1|1:1|121|one-to-one|one to one|nächstes mal|nächste woche"
     r"|unser(en|em)? (gespräch|termin|treffen)|volgende (keer|week)|ons (gesprek|overleg)"
     r"|la prochaine fois|la semaine prochaine|notre (réunion|point|entretien)"
     r"|la próxima (vez|semana)|nuestra reunión|la prossima (volta|settimana)"
     r"|la nostra riunione|nästa (gång|vecka)|vårt möte)\b")
+# A subject may name the meeting, or getting ready for it, in words of its own ("Prep for
+# Thursday", "1:1 prep", "Catch-up topics", "Vorbereitung Jour fixe", "Voorbereiding bila"):
+# it then heads no line. Only in subjects: in a mail a line "Meetings:" or "Sync:" above a list
+# may be what its items are about.
+_MEETING_WORDS = _word_set("""
+prep prepping preparation preparations prepare preparing ready ahead before catch catchup
+check sync chat meeting session 1on1 today today's tonight tomorrow's upcoming next weekly
+fortnightly monthly regular usual
+vorbereitung vorbereiten jour fixe gespräch termin treffen heute nächste nächsten unseren
+unserem
+voorbereiding voorbereiden bila overleg gesprek vandaag op één volgende
+préparation préparer préparatifs réunion point entretien tête aujourd'hui prochain prochaine
+preparación preparar reunión uno hoy próxima próximo
+preparazione preparare riunione incontro oggi prossima prossimo
+förberedelse förberedelser förbereda inför möte mötet avstämning samtal medarbetarsamtal
+idag dag
+""")
 _FROM_ME = re.compile(r"\b(from (me|my (side|end))|von mir|van (mijn kant|mij)|de (mon côté"
                       r"|ma part)|por mi parte|da parte mia|från (mig|min sida))\b")
 _MONTHS = _word_set("jan feb mar apr may jun jul aug sep sept oct nov dec january february "
@@ -252,7 +270,8 @@ def is_lead_in(line: str, *, keyed: bool = True, subject: bool = False) -> bool:
     punten:", "Here are mine"): no word of it says what about. ``keyed``: it must name
     topics, points or the like, or, ending with a colon, talking about them ("I'd like to
     discuss:"); else a line such as "Also:" is one too. A ``subject`` may name the
-    meeting's day or date as well ("Topics for 3 Dec")."""
+    meeting's day or date, and the meeting or getting ready for it in other words, as well
+    ("Topics for 3 Dec", "Prep for Thursday's 1:1")."""
     if len(line) > 2 * SIGNATURE_LINE_CHARS + 80:  # more than 16 words, whatever they are
         return False
     text = _plain_words(line)
@@ -261,7 +280,8 @@ def is_lead_in(line: str, *, keyed: bool = True, subject: bool = False) -> bool:
     words = _WORDS.findall(_MEETING.sub(" ", text))
     if len(words) > 16 or not all(
             w in _LEAD_NOUNS or w in _LEAD_VERBS or w in _LEAD_SMALL or w.isdigit()
-            or (subject and (re.fullmatch(_DAYS, w) or w in _MONTHS)) for w in words):
+            or (subject and (re.fullmatch(_DAYS, w.removesuffix("'s")) or w in _MONTHS
+                             or w in _MEETING_WORDS)) for w in words):
         return False
     if not keyed:
         return True

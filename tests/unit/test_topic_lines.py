@@ -142,6 +142,87 @@ def test_nothing_beside_a_topic_keeps_the_topic(body: str, kept: tuple[str, ...]
     assert topics(body) == kept
 
 
+THREE = "My promotion case.\nThe on-call rota is too much.\nCan we book the training course?"
+THREE_TOPICS = ("My promotion case.", "The on-call rota is too much.",
+                "Can we book the training course?")
+
+
+@pytest.mark.parametrize("subject", [
+    "Prep for Thursday", "1:1 prep", "Catch-up topics", "Agenda for our 1-2-1",
+    "Things to discuss", "For Tuesday", "Stuff for tomorrow's 1:1", "For our catch-up",
+    "Prep for Thursday’s 1:1", "Meeting prep", "Quick sync prep", "Weekly 1:1",
+    "Check-in topics", "Things for today", "One-on-one prep", "121 agenda", "Hi Mia",
+    "Vorbereitung Jour fixe", "Für unser 1:1", "Themen für Dienstag", "Voorbereiding bila",
+    "Punten voor ons overleg", "Préparation de notre point", "Sujets pour mardi",
+    "Preparación reunión del jueves", "Temas para el jueves",
+    "Preparazione riunione di giovedì", "Punti per giovedì", "Förberedelse inför mötet",
+    "Saker till torsdag",
+])
+def test_a_subject_naming_the_meeting_in_other_words_heads_and_merges_nothing(
+        subject: str) -> None:
+    """The reviewer's fresh mails: a subject that only names the meeting, or getting ready
+    for it, leaves the lines one topic each, as the guide promises (they were merged into
+    one agenda line, or each prefixed with "Prep for Thursday: ")."""
+    assert topics(THREE, subject, reply=False) == THREE_TOPICS
+    assert topics("Promotion timeline\nOn-call rota", subject, reply=False) == (
+        "Promotion timeline", "On-call rota")
+
+
+@pytest.mark.parametrize(("subject", "body", "wanted"), [
+    # Three sentences one per line are three topics, even under a subject of their own.
+    ("Workload", THREE, tuple(f"Workload: {topic}" for topic in THREE_TOPICS)),
+    # A line that does not end like a sentence is an item: not joined to another.
+    ("Promotion", "I'd like to talk about the team lead role\nMaybe by Q2?",
+     ("Promotion: I'd like to talk about the team lead role", "Promotion: Maybe by Q2?")),
+    ("Promotion", "Timeline.\n- salary band", ("Promotion: Timeline.",
+                                                "Promotion: salary band")),
+    # One or two sentences about the subject stay one topic with it.
+    ("Promotion", "Is the team lead role still open? I saw it advertised.",
+     ("Promotion: Is the team lead role still open? I saw it advertised.",)),
+    ("Laptop", "Mine is five years old!\nCan we order a new one?",
+     ("Laptop: Mine is five years old! Can we order a new one?",)),
+])
+def test_a_specific_subject_takes_one_or_two_sentences_not_a_list(
+        subject: str, body: str, wanted: tuple[str, ...]) -> None:
+    assert topics(body, subject, reply=False) == wanted
+
+
+WRAPPED = ("Hi Mia,\n\nI'd like to talk about my promotion case and whether the team lead role\n"
+           "is still open, as I have been doing most of it since the summer and it\n"
+           "would be good to know where I stand.\n"
+           "Also the on-call rota\n\nThanks,\nRob")
+
+
+def test_a_paragraph_a_mail_client_wrapped_is_one_topic() -> None:
+    """Plain text hard-wrapped at 72-78 characters runs on mid-sentence: one topic, not a
+    fragment per line; the next line, which starts a topic of its own, stays one."""
+    wanted = ("I'd like to talk about my promotion case and whether the team lead role is "
+              "still open, as I have been doing most of it since the summer and it would be "
+              "good to know where I stand.", "Also the on-call rota")
+    assert topics(WRAPPED) == wanted
+    assert topics(WRAPPED, "Prep for Thursday", reply=False) == wanted
+    assert topics("- I'd like to talk about the promotion timeline and what it means for my\n"
+                  "  pay band\n- Rota") == (
+        "I'd like to talk about the promotion timeline and what it means for my pay band",
+        "Rota")
+    assert topics("Can we talk about\nthe rota?") == ("Can we talk about the rota?",)
+
+
+@pytest.mark.parametrize("body", [
+    "promotion\non-call rota\ntraining",  # lower case, one per line
+    "Can we talk about the on-call rota, it has been rough for me lately\nTraining budget",
+    "promotion timeline,\non-call rota,\ntraining budget",
+    "can we talk about the on-call rota and what happens over the holidays\npay review",
+    "can we talk about\nthe rota",  # all in lower case: its case says nothing
+    "My promotion case.\nthe on-call rota",
+    "Budget review on 3 Mar 2026 at 10:00 with the whole team and finance:\n"
+    "what to bring",
+])
+def test_lines_written_one_per_line_are_not_joined(body: str) -> None:
+    """When unsure the break stays: a topic merged into another is worse than two."""
+    assert topics(body) == tuple(body.split("\n"))
+
+
 @pytest.mark.parametrize("last", [
     "Let me know if you can sign off my training course",
     "Let me know if the budget is approved",
