@@ -176,7 +176,7 @@ def preview(obj: Ctx, pair: str, on: datetime | None, out: str | None, force: bo
         write_private(target, "<!doctype html><meta charset='utf-8'><body>" + html + "</body>",
                       make_folder=False)
     # The agenda holds the pair's topics and last time's notes: outside text, shown as text.
-    console.print(plain(block_text(html_to_text(html)) or ""))
+    console.print(plain(block_text(html_to_text(html, rows=True)) or ""))
     console.print(plain(f"\nWritten to {target}"))
 
 

@@ -564,7 +564,7 @@ def fingerprint(text: str) -> str:
     """A hash of the block text, stable under Outlook's whitespace/bullet/line-end changes.
 
     Compare ``fingerprint(block_text(graph_text))`` with the fingerprint of what was
-    injected (``fingerprint(block_text(html_to_text(block_html)))``): different means a
-    person edited inside our block, and their text wins.
+    injected (``fingerprint(block_text(html_to_text(block_html, rows=True)))``): different
+    means a person edited inside our block, and their text wins.
     """
     return hashlib.sha256(normalise_block_text(text).encode()).hexdigest()

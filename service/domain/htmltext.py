@@ -10,11 +10,14 @@ Approximations of Exchange's converter:
   line; ``<br>`` always breaks the line; an empty paragraph adds no line, a paragraph
   holding only ``&nbsp;`` gives a line containing U+00A0 (as Exchange does);
 - list items get a bullet ("• ") - Exchange uses several glyphs, the parser accepts all;
-- a table's row of two or more cells is one line, its cells separated by a tab, each cell's
-  paragraphs and lines joined by a space (Outlook desktop puts a ``<p>`` in every cell, OWA
-  its text alone): a row typed as "Who | What | When" stays one line, as the notes parser
-  reads it; a row of one cell, as the agenda's own layout tables are, is its lines, and so is
-  a row holding a table of its own;
+- table cells in a row are separated by a tab; a cell's paragraphs and lines stay lines, as
+  a mail's signature laid out as a table (logo | name, title, phone) is written;
+- with ``rows=True`` (an invite's body, where the notes parser reads a table the manager
+  typed) a table's row of two or more cells is one line instead, its cells separated by a
+  tab, each cell's paragraphs and lines joined by a space (Outlook desktop puts a ``<p>`` in
+  every cell, OWA its text alone): a row typed as "Who | What | When" stays one line; a row
+  of one cell, as the agenda's own layout tables are, is its lines, and so is a row holding
+  a table of its own;
 - links whose text differs from the address are followed by ``<address>``;
 - entities are decoded (``&nbsp;`` becomes U+00A0, not a space);
 - head, script, style, title and conditional comments produce nothing;
@@ -109,8 +112,10 @@ class _Row:
 
 
 class _Converter(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, *, rows: bool) -> None:
         super().__init__(convert_charrefs=True)
+        self.join_rows = rows  # a row of cells is one line (see the module notes)
+        self.cell_in_row: list[int] = []  # without: cells so far in each open row
         self.lines: list[str] = []
         self.line = ""
         self.skip = 0
@@ -250,16 +255,24 @@ class _Converter(HTMLParser):
         elif tag == "pre":
             self.soft_break()
             self.pre += 1
-        elif tag == "tr":
+        elif tag == "tr" and self.join_rows:
             self._start_row()
-        elif tag in ("td", "th"):
+        elif tag in ("td", "th") and self.join_rows:
             self._start_cell()
+        elif tag == "tr":
+            self.soft_break()
+            self.cell_in_row.append(0)
+        elif tag in ("td", "th"):
+            if self.cell_in_row:
+                if self.cell_in_row[-1]:
+                    self.line = self.line.rstrip(" ") + "\t"
+                self.cell_in_row[-1] += 1
         elif tag == "li":
             self.soft_break()
             self.write(BULLET, words=False)
         elif tag in _BLOCK:
             self.soft_break()
-            if tag == "table":
+            if tag == "table" and self.join_rows:
                 self._start_table()
         elif tag == "a":
             self.links.append(dict(attrs).get("href") or "")
@@ -293,13 +306,15 @@ class _Converter(HTMLParser):
         elif tag == "tr":
             if self._row_here() is not None:
                 self._end_row()
+            elif self.cell_in_row:
+                self.cell_in_row.pop()
             self.soft_break()
         elif tag in ("td", "th"):
             row = self._row_here()
             if row is not None:
                 self._end_cell(row)
         elif tag in _BLOCK:
-            if tag == "table":
+            if tag == "table" and self.join_rows:
                 self._end_table()
             self.soft_break()
         elif tag == "a" and self.links:
@@ -372,9 +387,11 @@ class _Converter(HTMLParser):
         return "\r\n".join(lines)
 
 
-def html_to_text(html: str) -> str:
-    """The text Exchange would return for ``html`` (approximately; see the module notes)."""
-    converter = _Converter()
+def html_to_text(html: str, *, rows: bool = False) -> str:
+    """The text Exchange would return for ``html`` (approximately; see the module notes).
+    ``rows``: a table's row of cells is one line, for the notes parser to read a table
+    typed into an invite; a mail's text keeps a cell's lines, which its signature cut reads."""
+    converter = _Converter(rows=rows)
     # After the last ">" no tag can be whole, and html.parser scans that tail again from
     # each "<" in it to its end (40 kB of "<div " took seconds): as "&lt;" it reads the same.
     end = html.rfind(">") + 1

@@ -223,7 +223,7 @@ def block_as_written(event: CalendarEvent, occ: OccurrenceRecord) -> bool:
     if (event.type == "occurrence" or occ.agenda_state != AgendaState.INJECTED
             or not occ.agenda_fingerprint):
         return False
-    text = block_text(html_to_text(event.body))
+    text = block_text(html_to_text(event.body, rows=True))
     return text is not None and fingerprint(text) == occ.agenda_fingerprint
 
 

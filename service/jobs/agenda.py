@@ -497,8 +497,8 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
                                 agenda_updates=1 + ctx.settings.agenda.extra_updates)
         return "shared"
     html = event.body
-    current = block_text(html_to_text(html))
-    wanted = block_text(html_to_text(block_html))
+    current = block_text(html_to_text(html, rows=True))
+    wanted = block_text(html_to_text(block_html, rows=True))
     # Their words win: if anyone typed inside our block since we wrote it, leave it be.
     # (The fingerprint is of the block as Exchange stored it, read from the HTML we already
     # have, so telling costs no second read.) The update this run would write is ours too:
@@ -570,7 +570,7 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
             _too_large(store, view, occ, now, exc, first,
                        budget=1 + ctx.settings.agenda.extra_updates)
         written_html = answer or new_html
-    written = block_text(html_to_text(written_html)) or ""
+    written = block_text(html_to_text(written_html, rows=True)) or ""
     topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]
     action_ids = [a.id for a in agenda.actions]
     # Carried: shown again after the agenda they were first on (raised before the meeting's

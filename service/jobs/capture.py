@@ -227,7 +227,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     # after the agenda went in is noticed here, before any reminder is queued.
     declined = (report_declined(event, view.report.email) if event.attendees
                 else occ.status == OccurrenceStatus.DECLINED)
-    text = block_text(html_to_text(event.body))
+    text = block_text(html_to_text(event.body, rows=True))
     if text is None:
         # No agenda block (never injected, or removed): nothing to read as notes; those
         # added with `onetoone notes add` still make it held (and are summarised).
@@ -362,7 +362,8 @@ def _template_text(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zo
             # (A template the release before wrote with a heading above its lines, refused
             # for writing since, still tells the lines of the agendas it wrote: else they
             # would all be read as the manager's notes.)
-            block = html_to_text(render_block(ctx, agenda, view.pairing.key, to_write=False))
+            block = html_to_text(render_block(ctx, agenda, view.pairing.key, to_write=False),
+                                 rows=True)
         # The series' own text follows the block: with the block's end line deleted it is
         # inside what is read, and it is ours, not the manager's notes. (Put before our END
         # line: the parser takes the template's lines from within its markers.)
@@ -372,7 +373,7 @@ def _template_text(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zo
         if series is None or end < 0:
             return block
         end = block.rfind("\n", 0, end) + 1
-        intro = html_to_text(intro_html(series, view.manager, view.report))
+        intro = html_to_text(intro_html(series, view.manager, view.report), rows=True)
         # A series moved off a clash or out of changed working hours says why first ("New
         # time: …", any wording): a template line the body lacks is harmless.
         moved = [html_to_text(f"<p>New time: {escape(why)}</p>").strip()

@@ -528,8 +528,8 @@ async def _book(ctx: JobContext, rebook: RebookRecord, missed: Missed, now: date
             pairing_key=view.pairing.key, txn=rebook.transaction_id, teams=series.online,
             sensitivity=ctx.settings.policy.sensitivity))
     # The body as stored (no read-back); a found one holding another block was typed into.
-    written = block_text(html_to_text(event.body)) if event.body else None
-    mine = fingerprint(block_text(html_to_text(block)) or "")
+    written = block_text(html_to_text(event.body, rows=True)) if event.body else None
+    mine = fingerprint(block_text(html_to_text(block, rows=True)) or "")
     if found is not None and written and fingerprint(written) != mine:
         written = None  # not taken for ours: its notes are read back, it is never updated
     topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]
