@@ -24,7 +24,8 @@ How lines are classified, in order:
 5. under **Actions agreed** a line is read as an action (grammar below, in
    ``action_line``), and so is a table's row (its header row, "Who | What | When", says
    which column is which and is skipped); a carried action typed again with no new date is
-   that action (ticked, it closes it); a line that cannot be read is a note;
+   that action (ticked, it closes it), unless its carried line was ticked done: then it is
+   agreed anew, a new action; a line that cannot be read is a note;
 6. every other line is a note (leading bullets removed, the rest as typed).
 
 Action grammar (one line; ``–``, ``—`` and ``-`` are interchangeable separators)::
@@ -367,6 +368,8 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
         next_heading[at] = headed[at + 1] if at + 1 < len(lines) and headed[at + 1] else (
             next_heading[at + 1])
     pasted_end = -1
+    # Actions agreed lines taken for a carried action typed again, with where they were read.
+    retyped: list[tuple[OpenAction, NewAction, int]] = []
     table: dict[str, int] | None = None  # the header of the table being read, if it has one
     outside: tuple[str | None, bool] = (None, False)
     section: str | None = None
@@ -472,7 +475,9 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
                              working_days=working_days) if cells is not None else
                    parse_action(line, meeting_date=meeting_date, manager_name=manager_name,
                                 report_name=report_name, working_days=working_days))
-            known = next((a for a in by_id.values() if new and _same_action(new, a)), None)
+            # (One closed in this read is no match for a line typed now: see the end.)
+            known = next((a for a in by_id.values() if new and _same_action(new, a)
+                          and (copy or a.id not in result.closed_ids)), None)
             # A carried action typed again, in other words or not ("Book the course - Rob"
             # for "Rob - book the course"), with no new date, is that action, not a second
             # one: ticked, it closes it. (A new date makes it a new action, as agreed now.)
@@ -482,6 +487,8 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
                 if new.done:
                     result.closed_ids.add(known.id)
                     seen.add(known.id)
+                else:  # unless its carried line is ticked too (below it, say): see the end
+                    retyped.append((known, new, len(result.new_actions)))
                 continue
             if new is not None and not copy:
                 result.new_actions.append(new)
@@ -491,6 +498,14 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
             if known is not None:
                 continue
         result.notes.append(strip_bullets(line).strip())
+    # A carried action ticked done at this meeting and typed again under Actions agreed
+    # ("[x] Rob – book the course", then "Rob: book the course": booked, cancelled, to be
+    # booked again) is agreed anew: a new open action, not the one just closed. (Inserted
+    # where it was typed, last first so the earlier places still hold.)
+    for known, new, at in reversed(retyped):
+        if known.id in result.closed_ids and not any(
+                a.id not in result.closed_ids and _same_action(new, a) for a in by_id.values()):
+            result.new_actions.insert(at, new)
     result.missing_ids.update(set(by_id) - seen)
 
 

@@ -71,3 +71,19 @@ def test_a_carried_action_typed_again_and_ticked_is_done(carried: Carried) -> No
     carried.after_meeting()
     (course,) = [a for a in carried.store.actions(carried.rob.pairing.id)]
     assert (course.id, course.status) == (carried.course, "done")
+
+
+def test_a_carried_action_done_and_agreed_again_is_a_new_action(carried: Carried) -> None:
+    """The carried "book the course" ticked done (booked, then cancelled) and "Rob: book
+    the course" agreed again: the old one is done, the new one open, and the summary lists
+    it agreed, not "None this time"."""
+    person_types(carried.tenant, carried.occ, ["The course was cancelled"],
+                 ["Rob: book the course"], tick_all=True)
+    carried.after_meeting()
+    assert sorted((a.id == carried.course, a.text, a.status)
+                  for a in carried.store.actions(carried.rob.pairing.id)) == [
+        (False, "book the course", "open"), (True, "book the course", "done")]
+    text = html_to_text(carried.summaries()[0]["body"]["content"])
+    agreed = text.split("Actions agreed")[1]
+    assert "Rob Report\tbook the course\t—" in agreed
+    assert "None this time" not in agreed.split("Done since last time")[0]

@@ -147,6 +147,21 @@ def test_ticked_carried_actions_close(tick: str) -> None:
     assert parsed.notes == []
 
 
+@pytest.mark.parametrize("carried_first", [True, False])
+def test_a_carried_action_ticked_done_and_agreed_again_is_a_new_action(
+        carried_first: bool) -> None:
+    """#7 ticked done and "Alex: book the course" agreed at the same meeting, above or below
+    it: #7 closes and the line is a new open action, not #7 typed again."""
+    carried = "[x] Alex Jones – book the course – due 20 Dec 2026 (#7)"
+    agreed = ["Actions agreed", "Alex: book the course", "Sam: send the Q1 plan"]
+    lines = [carried, *agreed] if carried_first else [*agreed, carried]
+    parsed = parse("\n".join(lines))
+    assert parsed.closed_ids == {7}
+    assert [(a.owner, a.text, a.done) for a in parsed.new_actions] == [
+        (REPORT, "book the course", False)]  # #5, typed again and still open, is #5
+    assert parsed.still_open_ids == {5, 6}
+
+
 @pytest.mark.parametrize("edit", [
     lambda line: line + " done",
     lambda line: line.replace("(#5)", "(done) (#5)"),
