@@ -20,6 +20,7 @@ from datetime import date
 from service.domain.agenda import first_name
 from service.domain.body import SPACE, clean_line, fold, strip_bullets
 from service.domain.due_dates import MON_TO_FRI, parse_due, split_due
+from service.domain.htmltext import PARAGRAPH
 from service.domain.ticks import leading_box
 
 
@@ -87,12 +88,14 @@ _NOT_OWNERS = frozenset((
 
 
 def _owner_like(raw: str) -> bool:
-    """Could ``raw`` be the name of someone outside the pair (short, no markup, no label)?"""
+    """Could ``raw`` be the name of someone outside the pair (short, no markup, no label,
+    no column's heading: "Who", "Name", "Owner" head the owners, they are none)?"""
     words = raw.split()
+    key = fold(SPACE.sub(" ", raw.strip(" .,;:*_")))
     return (0 < len(words) <= 4 and "http" not in raw.casefold()
             and not any(ch in raw for ch in "[](){}<>\"“”?!=:")
             and not raw[:1].isdigit()
-            and fold(SPACE.sub(" ", raw.strip(" .,;:*_"))) not in _NOT_OWNERS)
+            and key not in _NOT_OWNERS and not _heading_word(key))
 
 
 # Small words inside a name of someone outside the pair ("Jo from HR", "the Finance team").
@@ -229,49 +232,107 @@ def parse_action(line: str, *, meeting_date: date, manager_name: str,
 # -- a row of a table -----------------------------------------------------------------------
 
 OWNER, WHAT, DUE, STATE = "owner", "what", "due", "state"
+SKIP = "skip"  # a column numbering the rows ("#", "No."): no part of the action
 # A table's header row, in any order: "Who | What | When", "Action | Owner | Due date".
 _HEADER_WORDS = {
     **dict.fromkeys(("who", "owner", "owners", "action owner", "person", "responsible",
-                     "assignee", "assigned to", "by whom", "lead"), OWNER),
+                     "assignee", "assigned to", "by whom", "lead", "name", "who by",
+                     "owned by", "action by", "accountable"), OWNER),
     **dict.fromkeys(("what", "action", "actions", "action item", "action items", "task",
                      "tasks", "item", "items", "description", "to do", "todo", "next step",
                      "next steps", "action point", "action points"), WHAT),
     **dict.fromkeys(("when", "by when", "due", "due date", "due by", "deadline", "date",
-                     "by", "target date", "target", "timing"), DUE),
+                     "by", "target date", "target", "timing", "when by", "eta"), DUE),
     **dict.fromkeys(("status", "done", "state", "complete", "completed"), STATE),
+    **dict.fromkeys(("#", "no", "nr", "num", "number", "ref", "id", "item no", "item #"), SKIP),
 }
+# Headings of columns the parser has no role for ("Who | What | When | Notes"): a header
+# row all the same, and what is typed under them stays with the action's words.
+_OTHER_HEADINGS = frozenset((
+    "notes", "note", "comments", "comment", "remarks", "remark", "details", "detail",
+    "context", "update", "updates", "progress", "priority", "outcome", "result", "results",
+    "link", "links", "blocker", "blockers", "dependencies", "dependency", "risk", "risks",
+    "topic", "area", "theme", "category", "type", "why", "how", "where", "follow up",
+    "follow-up", "next", "agreed", "decision"))
 _DONE_CELL = frozenset(("done", "completed", "complete", "closed", "finished", "yes", "y"))
 _NO_DATE = frozenset(("", "-", "–", "—", "n/a", "na", "none", "tbc", "tbd", "?"))
 _DUE_WORD = re.compile(r"^(?:by|due|before|on|until)\s+", re.I)
 
 
+def _heading_key(cell: str) -> str:
+    return fold(SPACE.sub(" ", strip_bullets(cell).strip(" .:;*_?")))
+
+
+def _heading_word(key: str) -> bool:
+    """Is ``key`` (folded) a column's heading, never a person ("lead" may be one)?"""
+    return key != "lead" and (key in _HEADER_WORDS or key in _OTHER_HEADINGS)
+
+
 def table_cells(raw: str) -> list[str] | None:
     """The cells of a table's row (``html_to_text`` puts a tab between them), each as a
-    line; None when ``raw`` is not a row with at least two cells filled in."""
+    line, its paragraphs kept apart by ``PARAGRAPH``; None when ``raw`` is not a row with
+    at least two cells filled in."""
     if "\t" not in raw:
         return None
-    cells = [clean_line(cell) for cell in raw.split("\t")]
+    cells = [PARAGRAPH.join(p for p in (clean_line(part) for part in cell.split(PARAGRAPH))
+                            if p) for cell in raw.split("\t")]
     return cells if sum(1 for cell in cells if cell) >= 2 else None
 
 
 def row_line(cells: Sequence[str]) -> str:
     """A row as one line of text (a note, or how a row is compared): its filled cells."""
-    return " – ".join(cell for cell in cells if cell)
+    return " – ".join(cell.replace(PARAGRAPH, " ") for cell in cells if cell)
 
 
-def header_roles(cells: Sequence[str]) -> dict[str, int] | None:
+def split_row(cells: Sequence[str]) -> list[list[str]]:
+    """The rows a row of actions stands for: a cell of several paragraphs (two actions typed
+    one under the other in the What cell) gives a row for each, the row's other cells going
+    with each (or, as many paragraphs as it, each its own: "Rob" over "Mia" in the Who
+    cell); a cell of some other count keeps its paragraphs as one line. A paragraph starting
+    in lower case under one that does not, or with "(", goes on the line above it."""
+    paragraphs: list[list[str]] = []
+    for cell in cells:
+        parts: list[list[str]] = []
+        for part in cell.split(PARAGRAPH) if cell else []:
+            if parts and (part.startswith("(") or (part[:1].islower()
+                                                    and not parts[0][0][:1].islower())):
+                parts[-1].append(part)
+            else:
+                parts.append([part])
+        paragraphs.append([" ".join(words) for words in parts])
+    count = max((len(parts) for parts in paragraphs), default=0)
+    if count < 2:
+        return [[" ".join(parts) for parts in paragraphs]]
+    return [[parts[at] if len(parts) == count else " ".join(parts) for parts in paragraphs]
+            for at in range(count)]
+
+
+def header_roles(cells: Sequence[str], is_data: Callable[[str], bool] = lambda _: False
+                 ) -> dict[str, int] | None:
     """The column of each role when ``cells`` is a header row ("Who | What | When"), or
-    None when it is not one."""
+    None when it is not one. A header row is mostly headings (at least two, naming the owner
+    or the action): "Who | What | When | Notes" is one, its Notes column read as part of the
+    action; a cell that ``is_data`` (a date, one of the pair) makes it a row of data."""
     roles: dict[str, int] = {}
+    headings = others = 0
     for at, cell in enumerate(cells):
-        key = fold(SPACE.sub(" ", strip_bullets(cell).strip(" .:;*_?")))
+        key = _heading_key(cell)
         if not key:
             continue
         role = _HEADER_WORDS.get(key)
-        if role is None or role in roles:
+        if role is not None and role in roles and role != SKIP:
+            return None  # "Who | Who": not a header
+        if role is not None or key in _OTHER_HEADINGS:
+            headings += 1
+            if role is not None:
+                roles.setdefault(role, at)
+        elif is_data(cell):
             return None
-        roles[role] = at
-    return roles if len(roles) >= 2 and (OWNER in roles or WHAT in roles) else None
+        else:
+            others += 1
+    if headings < 2 or others >= headings or not (OWNER in roles or WHAT in roles):
+        return None
+    return roles
 
 
 def _cell_due(cell: str, meeting_date: date, working_days: Collection[int]) -> date | None:
@@ -282,11 +343,14 @@ def _cell_due(cell: str, meeting_date: date, working_days: Collection[int]) -> d
 def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_date: date,
               manager_name: str, report_name: str,
               working_days: Collection[int] = MON_TO_FRI) -> NewAction | None:
-    """One row of a table typed under Actions agreed, or None (then it is a note).
+    """One row of a table typed under Actions agreed (one of ``split_row``), or None (then
+    it is a note).
 
     With ``roles`` (its table's header row) each column is what its header says; any short
-    name in the Who column is its owner. Without, the row reads as the line of its cells
-    ("Rob | send the plan | Friday", or task first: "Send the plan | Rob | Friday")."""
+    name in the Who column is its owner; a column of no role (Notes) is kept with the
+    action's words, one numbering the rows is not. Without, the row reads as the line of its
+    cells ("Rob | send the plan | Friday", or task first: "Send the plan | Rob | Friday")."""
+    cells = [cell.replace(PARAGRAPH, " ") for cell in cells]
     line = row_line(cells)
     marks = [_words_and_tick(cell) if cell else ("", False) for cell in cells]
     done = False
@@ -298,6 +362,8 @@ def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_dat
         if state or (cells[at] and not text) or fold(text) in _DONE_CELL:
             done = done or fold(text) in _DONE_CELL
             text = ""
+        if roles is not None and roles.get(SKIP) == at:
+            text = ""  # the row's number
         words.append(text)
     if roles is None or WHAT not in roles:
         found = parse_action(row_line(words), meeting_date=meeting_date,
@@ -314,6 +380,8 @@ def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_dat
     what, owner_cell, due_cell = cell(WHAT), cell(OWNER), cell(DUE)
     if not what:
         return None
+    # Columns of no role ("Notes": "waiting on finance"): their words go with the action's.
+    extra = [w for at, w in enumerate(words) if w and at not in roles.values()]
     owner = resolve_owner(owner_cell, manager_name, report_name) or (
         owner_cell.strip(" *_") if _owner_like(owner_cell) else None)
     if owner is None:  # no owner in its column: the What may name one ("Rob: ...")
@@ -321,11 +389,12 @@ def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_dat
                              meeting_date=meeting_date, manager_name=manager_name,
                              report_name=report_name, working_days=working_days)
         return None if found is None else NewAction(
-            owner=found.owner, text=found.text, due=found.due, line=line,
-            done=found.done or done)
+            owner=found.owner, text=" – ".join((found.text, *extra)), due=found.due,
+            line=line, done=found.done or done)
     due = _cell_due(due_cell, meeting_date, working_days) if due_cell else None
     if due is None and fold(due_cell) not in _NO_DATE:
         what = f"{what} – {due_cell}"  # "ASAP", "after the reorg": kept with its words
     if due is None:
         what, due = split_due(what, meeting_date, working_days)
-    return NewAction(owner=owner, text=what.strip(), due=due, line=line, done=done)
+    return NewAction(owner=owner, text=" – ".join((what.strip(), *extra)), due=due, line=line,
+                     done=done)

@@ -14,10 +14,10 @@ Approximations of Exchange's converter:
   a mail's signature laid out as a table (logo | name, title, phone) is written;
 - with ``rows=True`` (an invite's body, where the notes parser reads a table the manager
   typed) a table's row of two or more cells is one line instead, its cells separated by a
-  tab, each cell's paragraphs and lines joined by a space (Outlook desktop puts a ``<p>`` in
-  every cell, OWA its text alone): a row typed as "Who | What | When" stays one line; a row
-  of one cell, as the agenda's own layout tables are, is its lines, and so is a row holding
-  a table of its own;
+  tab, each cell's paragraphs and lines joined by ``PARAGRAPH`` (U+2029, whitespace to any
+  other reader; Outlook desktop puts a ``<p>`` in every cell, OWA its text alone): a row
+  typed as "Who | What | When" stays one line; a row of one cell, as the agenda's own layout
+  tables are, is its lines, and so is a row holding a table of its own;
 - links whose text differs from the address are followed by ``<address>``;
 - entities are decoded (``&nbsp;`` becomes U+00A0, not a space);
 - head, script, style, title and conditional comments produce nothing;
@@ -58,6 +58,9 @@ _STRIKE = frozenset({"s", "strike", "del"})
 _BREAKS = _BLOCK | {"li", "tr", "pre", "br", "td", "th"}
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")  # HTML whitespace; U+00A0 is NOT collapsed
 BULLET = "• "
+# Between a table cell's paragraphs in a row made one line (``rows=True``): two actions typed
+# one under the other in a cell stay two. Whitespace to any other reader of the line.
+PARAGRAPH = "\u2029"
 # The label of an item of a numbered list, as Word writes it for readers without lists.
 _LABEL = re.compile(r"\(?(?:\d{1,3}|[a-z]|[ivxlc]{1,6})[.)]", re.I)
 
@@ -204,8 +207,8 @@ class _Converter(HTMLParser):
         in_cells = {n for a, b in row.cells for n in range(a, b)}
         stray = [line for n, line in enumerate(self.lines[row.start:], row.start)
                  if n not in in_cells and line.strip(" \t")]
-        texts = [" ".join(line.replace("\t", " ").strip(" ") for line in self.lines[a:b]
-                          if line.strip(" \t")) for a, b in row.cells]
+        texts = [PARAGRAPH.join(line.replace("\t", " ").strip(" ") for line in self.lines[a:b]
+                                if line.strip(" \t")) for a, b in row.cells]
         joined = "\t".join(texts).rstrip("\t ")
         del self.lines[row.start:]
         self.lines.extend(stray)

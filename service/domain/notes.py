@@ -80,6 +80,7 @@ from service.domain.action_line import (
     parse_row,
     resolve_owner,
     row_line,
+    split_row,
     table_cells,
 )
 from service.domain.agenda import OpenAction
@@ -370,6 +371,11 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
     pasted_end = -1
     # Actions agreed lines taken for a carried action typed again, with where they were read.
     retyped: list[tuple[OpenAction, NewAction, int]] = []
+
+    def is_data(cell: str) -> bool:  # a cell naming one of the pair or a date: no heading
+        return (resolve_owner(cell, manager_name, report_name) is not None
+                or parse_due(cell, meeting_date, working_days) is not None)
+
     table: dict[str, int] | None = None  # the header of the table being read, if it has one
     outside: tuple[str | None, bool] = (None, False)
     section: str | None = None
@@ -467,36 +473,43 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
         cells = rows[i]
         table = table if cells is not None and i - 1 >= 0 and rows[i - 1] is not None else None
         if section == ag.ACTIONS_AGREED:
-            if cells is not None and table is None and header_roles(cells) is not None:
-                table = header_roles(cells)  # "Who | What | When": how its rows read
-                continue
-            new = (parse_row(cells, table, meeting_date=meeting_date,
-                             manager_name=manager_name, report_name=report_name,
-                             working_days=working_days) if cells is not None else
-                   parse_action(line, meeting_date=meeting_date, manager_name=manager_name,
-                                report_name=report_name, working_days=working_days))
-            # (One closed in this read is no match for a line typed now: see the end.)
-            known = next((a for a in by_id.values() if new and _same_action(new, a)
-                          and (copy or a.id not in result.closed_ids)), None)
-            # A carried action typed again, in other words or not ("Book the course - Rob"
-            # for "Rob - book the course"), with no new date, is that action, not a second
-            # one: ticked, it closes it. (A new date makes it a new action, as agreed now.)
-            again = (known is not None and new is not None and not copy
-                     and new.due in (None, known.due))
-            if again and new is not None and known is not None:
-                if new.done:
-                    result.closed_ids.add(known.id)
-                    seen.add(known.id)
-                else:  # unless its carried line is ticked too (below it, say): see the end
-                    retyped.append((known, new, len(result.new_actions)))
-                continue
-            if new is not None and not copy:
-                result.new_actions.append(new)
-                continue
-            # A copied action line still open is that action, not a new one (its "by 20 Dec"
-            # would move a year on); any other copied line is kept as a note.
-            if known is not None:
-                continue
+            if cells is not None and table is None:
+                table = header_roles(cells, is_data)  # "Who | What | When": how rows read
+                if table is not None:
+                    continue
+            # A row's cell may hold two actions, one under the other: each is read.
+            parts: list[list[str] | None] = [*split_row(cells)] if cells is not None else [None]
+            unread: list[str] = []
+            for part in parts:
+                new = (parse_row(part, table, meeting_date=meeting_date,
+                                 manager_name=manager_name, report_name=report_name,
+                                 working_days=working_days) if part is not None else
+                       parse_action(line, meeting_date=meeting_date, manager_name=manager_name,
+                                    report_name=report_name, working_days=working_days))
+                # (One closed in this read is no match for a line typed now: see the end.)
+                known = next((a for a in by_id.values() if new and _same_action(new, a)
+                              and (copy or a.id not in result.closed_ids)), None)
+                # A carried action typed again, in other words or not ("Book the course -
+                # Rob" for "Rob - book the course"), with no new date, is that action, not a
+                # second one: ticked, it closes it. (A new date makes it a new action.)
+                again = (known is not None and new is not None and not copy
+                         and new.due in (None, known.due))
+                if again and new is not None and known is not None:
+                    if new.done:
+                        result.closed_ids.add(known.id)
+                        seen.add(known.id)
+                    else:  # unless its carried line is ticked too (below it, say): see the end
+                        retyped.append((known, new, len(result.new_actions)))
+                elif new is not None and not copy:
+                    result.new_actions.append(new)
+                # A copied action line still open is that action, not a new one (its "by 20
+                # Dec" would move a year on); any other copied line is kept as a note.
+                elif known is None:
+                    unread.append(line if part is None else row_line(part))
+            # A row none of which reads as an action is one note, as typed.
+            for note in [line] if unread and len(unread) == len(parts) else unread:
+                result.notes.append(strip_bullets(note).strip())
+            continue
         result.notes.append(strip_bullets(line).strip())
     # A carried action ticked done at this meeting and typed again under Actions agreed
     # ("[x] Rob – book the course", then "Rob: book the course": booked, cancelled, to be

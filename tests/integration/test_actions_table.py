@@ -92,3 +92,50 @@ def test_a_table_without_a_header_and_a_done_column(scenario: Scenario, table) -
     text = html_to_text(scenario.summaries()[0]["body"]["content"])
     assert "Send the forecast – Friday" in text.split("Actions agreed")[0]  # no owner: a note
     assert "Mia Manager\tUpdate the wiki\t✓ done" in text
+
+
+@pytest.mark.parametrize(("head", "row", "expected"), [
+    (["Who", "What", "When", "Notes"], ["Rob", "Send the Q1 plan", "4 Dec 2026",
+                                        "waiting on finance"],
+     "Send the Q1 plan – waiting on finance"),
+    (["Name", "Action", "Date"], ["Rob", "Send the Q1 plan", "4 Dec 2026"],
+     "Send the Q1 plan"),
+    (["Owner", "Action", "Due", "Comments"], ["Rob", "Send the Q1 plan", "4 Dec 2026",
+                                              "waiting on finance"],
+     "Send the Q1 plan – waiting on finance"),
+    (["#", "Action", "Owner", "Due"], ["1", "Send the Q1 plan", "Rob", "4 Dec 2026"],
+     "Send the Q1 plan"),
+])
+def test_a_header_with_a_column_of_its_own_is_still_the_header(
+        scenario: Scenario, head: list[str], row: list[str], expected: str) -> None:
+    """A header row with a column the parser has no role for (Notes, Comments, #) or with
+    Name for Who is no action owned by "Who"/"Name"/"Owner"; the rows under it keep their
+    due dates, and what the extra column says stays with the action."""
+    type_tables(scenario, notes="", actions=word_table([head, row]))
+    scenario.after_meeting()
+    assert actions(scenario) == [("Rob Report", expected, date(2026, 12, 4), "open")]
+    text = html_to_text(scenario.summaries()[0]["body"]["content"])
+    agreed = text.split("Actions agreed")[1].split("Next time")[0]
+    assert [line for line in agreed.split("\r\n") if line.strip()] == [
+        "Who\tWhat\tBy when", f"Rob Report\t{expected}\t4 Dec 2026"]  # the summary's header
+    assert " – ".join(head[1:]) not in text  # nor a note
+
+
+def test_two_actions_one_under_the_other_in_a_cell_are_two(scenario: Scenario) -> None:
+    """Two paragraphs in the What cell are two actions, each the row's owner and date (a
+    line starting in lower case under one that does not goes on it); a Who cell of as many
+    names gives each its own."""
+    type_tables(scenario, notes="", actions=word_table([
+        ["Who", "What", "When"],
+        ["Rob", "Send the Q1 plan\nBook the training course", "Friday"],
+        ["Mia\nRob", "Book the room\nPrepare the demo", "11 Dec 2026"],
+        ["Mia", "Check the budget\nwith finance first", ""]]))
+    scenario.after_meeting()
+    assert actions(scenario) == [
+        ("Mia Manager", "Book the room", date(2026, 12, 11), "open"),
+        ("Mia Manager", "Check the budget with finance first", None, "open"),
+        ("Rob Report", "Book the training course", date(2026, 12, 4), "open"),
+        ("Rob Report", "Prepare the demo", date(2026, 12, 11), "open"),
+        ("Rob Report", "Send the Q1 plan", date(2026, 12, 4), "open")]
+    text = html_to_text(scenario.summaries()[0]["body"]["content"])
+    assert "Send the Q1 plan Book" not in text

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from service.domain.action_line import header_roles, parse_action, parse_row
+from service.domain.action_line import header_roles, parse_action, parse_row, split_row
+from service.domain.htmltext import PARAGRAPH
 
 MEETING = date(2026, 12, 8)  # a Tuesday
 PAIR = {"manager_name": "Mia Manager", "report_name": "Rob Report"}
@@ -68,3 +69,55 @@ def test_rows_by_their_header() -> None:
                     **PAIR)
     assert row is not None and (row.owner, row.due) == ("Rob Report", date(2026, 12, 11))
     assert parse_row(["", "Rob", "Friday", ""], roles, meeting_date=MEETING, **PAIR) is None
+
+
+def test_a_header_with_columns_of_no_role() -> None:
+    """Mostly headings is a header row: a Notes or Comments column, "Name" for Who and "#"
+    numbering the rows do not make it a row of data; one heading among data does not make a
+    header, and nor does a cell naming one of the pair or a date."""
+    assert header_roles(["Who", "What", "When", "Notes"]) == {"owner": 0, "what": 1, "due": 2}
+    assert header_roles(["Name", "Action", "Date"]) == {"owner": 0, "what": 1, "due": 2}
+    assert header_roles(["#", "Action", "Owner", "Due", "Comments"]) == {
+        "skip": 0, "what": 1, "owner": 2, "due": 3}
+    assert header_roles(["Who", "What", "Blocked on"]) == {"owner": 0, "what": 1}
+    assert header_roles(["Who", "Send the plan", "Friday"]) is None
+    assert header_roles(["Rob", "Update", "Friday"]) is None
+    assert header_roles(["Who", "What", "Friday"], lambda cell: cell == "Friday") is None
+
+
+def test_the_extra_columns_go_with_the_action() -> None:
+    """A Notes column's words stay with the action; the row's number does not."""
+    roles = header_roles(["#", "Who", "What", "When", "Notes"])
+    row = parse_row(["3", "Rob", "Send the plan", "Friday", "waiting on finance"], roles,
+                    meeting_date=MEETING, **PAIR)
+    assert row is not None
+    assert (row.owner, row.text, row.due) == ("Rob Report", "Send the plan – waiting on finance",
+                                              date(2026, 12, 11))
+
+
+@pytest.mark.parametrize("line", [
+    "Who: send the plan", "Name - book the room", "Owner: Send the plan", "Action: Rob",
+    "Notes: the room is booked", "Due: Friday",
+])
+def test_a_columns_heading_is_never_an_owner(line: str) -> None:
+    """"Who", "Name", "Owner" and the other headings are no one (a line naming one of the
+    pair after one is that person's)."""
+    found = read(line)
+    assert found is None or found[0] in ("Rob Report", "Mia Manager")
+
+
+def test_a_cells_paragraphs() -> None:
+    """Each paragraph of a cell is a row of its own, with the row's other cells (or, as many
+    as it, each its own); a paragraph in lower case under one in capitals, or in brackets,
+    goes on the one above."""
+    two = f"Send the plan{PARAGRAPH}Book the course"
+    assert split_row(["Rob", two, "Friday"]) == [
+        ["Rob", "Send the plan", "Friday"], ["Rob", "Book the course", "Friday"]]
+    assert split_row([f"Rob{PARAGRAPH}Mia", two, ""]) == [
+        ["Rob", "Send the plan", ""], ["Mia", "Book the course", ""]]
+    assert split_row(["Rob", f"Send the plan{PARAGRAPH}to finance{PARAGRAPH}(the Q1 one)"]) == [
+        ["Rob", "Send the plan to finance (the Q1 one)"]]
+    assert split_row(["Rob", f"send the plan{PARAGRAPH}book the course"]) == [
+        ["Rob", "send the plan"], ["Rob", "book the course"]]
+    assert split_row([f"a{PARAGRAPH}b{PARAGRAPH}c", f"x{PARAGRAPH}y"]) == [
+        ["a", "x y"], ["b", "x y"], ["c", "x y"]]

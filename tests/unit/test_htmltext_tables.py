@@ -5,7 +5,8 @@ In a mail's (the default) a cell's paragraphs stay lines, as its signature's are
 
 from __future__ import annotations
 
-from service.domain.htmltext import html_to_text
+from service.domain.body import clean_line
+from service.domain.htmltext import PARAGRAPH, html_to_text
 
 
 def test_word_cells_with_paragraphs_make_one_line() -> None:
@@ -14,7 +15,11 @@ def test_word_cells_with_paragraphs_make_one_line() -> None:
             "<td><p class=MsoNormal>What<o:p></o:p></p></td></tr>"
             "<tr><td><p class=MsoNormal>Alex</p></td><td><p class=MsoNormal>book</p>"
             "<p class=MsoNormal>the course</p></td></tr></table>")
-    assert html_to_text(html, rows=True) == "Who\tWhat\r\nAlex\tbook the course"
+    text = html_to_text(html, rows=True)
+    # A cell's paragraphs are kept apart (two actions typed one under the other stay two),
+    # by a separator any other reader of the line takes for a space.
+    assert text == f"Who\tWhat\r\nAlex\tbook{PARAGRAPH}the course"
+    assert clean_line(text.split("\r\n")[1]) == "Alex book the course"
 
 
 def test_empty_cells_keep_their_place() -> None:
@@ -51,4 +56,5 @@ def test_a_mail_keeps_a_cells_lines() -> None:
             "<p class=MsoNormal>+44 20 7946 0000</p></td></tr></table>")
     assert [line.strip() for line in html_to_text(html).split("\r\n")] == [
         "Rob Report", "Senior Engineer", "+44 20 7946 0000"]
-    assert html_to_text(html, rows=True) == "\tRob Report Senior Engineer +44 20 7946 0000"
+    assert html_to_text(html, rows=True) == PARAGRAPH.join(
+        ("\tRob Report", "Senior Engineer", "+44 20 7946 0000"))
