@@ -3,9 +3,10 @@
 The grammar is in ``service.domain.notes``' module notes. Who owns an action is read from
 the line, never guessed: one of the pair named on either side of the separator ("Rob: send
 the plan", "Send the plan - Rob - Friday"), or someone outside the pair written as a name
-before it ("Jo from HR: confirm the dates"). A line naming no owner that way is no action
-(the notes parser keeps it as a note): "Send the Q1 plan - Friday" has no owner, and taking
-"Send the Q1 plan" for one would put a task in the Who column of the report's summary.
+before it ("Jo from HR: confirm the dates"; before a colon in lower case too, "sam: book
+the room"). A line naming no owner that way is no action (the notes parser keeps it as a
+note): "Send the Q1 plan - Friday" has no owner, and taking "Send the Q1 plan" for one would
+put a task in the Who column of the report's summary.
 
 Pure, deterministic, never raises.
 """
@@ -84,7 +85,8 @@ _NOT_OWNERS = frozenset((
     "issue", "risk", "decision", "agreed", "outcome", "summary", "context", "background",
     "comment", "comments", "feedback", "status", "topic", "agenda", "follow up", "follow-up",
     "next", "next time", "today", "tomorrow", "important", "urgent", "subject", "date", "due",
-    "also", "blocker", "blockers", "concern", "goal", "result", "priority", "progress"))
+    "also", "blocker", "blockers", "concern", "goal", "result", "priority", "progress",
+    "asap", "later", "soon", "now", "ongoing", "pending", "tbc", "tbd", "n/a"))
 
 
 def _owner_like(raw: str) -> bool:
@@ -98,31 +100,64 @@ def _owner_like(raw: str) -> bool:
             and key not in _NOT_OWNERS and not _heading_word(key))
 
 
-# Small words inside a name of someone outside the pair ("Jo from HR", "the Finance team").
-_NAME_WORDS = frozenset((
-    "from", "of", "at", "in", "and", "&", "the", "for", "team", "teams", "dept", "department",
-    "group", "office", "de", "da", "di", "du", "van", "von", "der", "den", "la", "le", "bin"))
+# Small words inside a name of someone outside the pair ("Jo from HR", "the Finance team"),
+# and the words of a group or a role, written in lower case in one ("Rob's manager").
+_GROUP_WORDS = frozenset((
+    "team", "teams", "dept", "department", "group", "office", "manager", "managers", "lead",
+    "support", "desk", "boss", "director", "head", "partner", "buddy", "mentor", "sponsor",
+    "admin", "ops", "people"))
+_JOINING = frozenset(("from", "of", "and", "&"))
+_NAME_WORDS = _GROUP_WORDS | _JOINING | frozenset((
+    "at", "in", "the", "for", "de", "da", "di", "du", "van", "von", "der", "den", "la", "le",
+    "bin"))
+# Words that start or carry a task's object ("send the plan", "book a room"), never a name's.
+_DETERMINERS = frozenset((
+    "the", "a", "an", "this", "that", "these", "those", "my", "our", "your", "their", "his",
+    "her", "its", "some", "any", "all", "each", "every", "no"))
+
+
+def _lower_case(word: str) -> bool:
+    """A word written all in lower case ("send", "hr"; not "eBay", "Rob's", "田中")."""
+    letters = [ch for ch in word if ch.isalpha()]
+    return bool(letters) and letters[0].islower() and not any(ch.isupper() for ch in letters)
 
 
 def _name_shaped(raw: str) -> bool:
     """Is ``raw`` written as a name (each word capitalised, or one of a name's small words),
-    as "Jo from HR" or "Finance" are and a task ("send the Q1 plan") is not? A word in a
-    script without capitals (Japanese, Arabic) counts as written as a name."""
+    as "Jo from HR", "Rob's manager", "eBay team" or "Finance" are and a task ("send the Q1
+    plan") is not? A word in a script without capitals (Japanese, Arabic) counts as written
+    as a name; so does a group's word alone, capitalised ("Team")."""
     words = raw.strip(" .,;*_").split()
     named = False
     for word in words:
         if fold(word) in _NAME_WORDS:
             continue
-        letters = [ch for ch in word if ch.isalpha()]
-        if letters and letters[0].islower():
+        if _lower_case(word):
             return False
-        named = named or bool(letters)
-    return named
+        named = named or any(ch.isalpha() for ch in word)
+    lone = len(words) == 1 and fold(words[0]) in _GROUP_WORDS and not _lower_case(words[0])
+    return named or lone
 
 
-def _outside_owner(raw: str) -> bool:
-    """Someone outside the pair, written as their name (``_name_shaped``)."""
-    return _owner_like(raw) and _name_shaped(raw)
+def _named_in_lower_case(raw: str, *, colon: bool) -> bool:
+    """Is ``raw``, typed in lower case, a name all the same: one word ("sam", "team"), or
+    before a colon (how people write an owner: "X: task") a possessive ("sam's manager") or
+    a name joined by a name's word ("jo from hr", "finance team")? Never with a determiner
+    ("the team", "send the plan"), a task's words or a sentence's; before a dash one word
+    only, as the words before it are as often the task ("send the forecast - friday")."""
+    words = [fold(word) for word in raw.strip(" .,;*_").split()]
+    if (not words or any(word in _DETERMINERS for word in words)
+            or words[0] in _NOT_OWNERS or _heading_word(words[0])):
+        return False
+    return len(words) == 1 or (colon and (
+        any(word.endswith(("'s", "’s")) for word in words[:-1])
+        or any(word in _JOINING or word in _GROUP_WORDS for word in words[1:])))
+
+
+def _outside_owner(raw: str, *, colon: bool) -> bool:
+    """Someone outside the pair, written as their name (``_name_shaped``) or in lower case
+    as one (``_named_in_lower_case``)."""
+    return _owner_like(raw) and (_name_shaped(raw) or _named_in_lower_case(raw, colon=colon))
 
 
 Resolve = Callable[[str], "str | None"]
@@ -154,9 +189,11 @@ def _owner_and_rest(s: str, manager_name: str, report_name: str, meeting_date: d
         return resolve_owner(raw, manager_name, report_name)
 
     splits: list[tuple[str, str]] = []
+    colon: tuple[str, str] | None = None
     m = _COLON.match(s)
     if m:
-        splits.append((m.group("o"), m.group("r")))
+        colon = (m.group("o"), m.group("r"))
+        splits.append(colon)
     m = _DASH.match(s)
     if m:
         splits.append((m.group("o"), m.group("r")) if m.group("o") else
@@ -172,7 +209,9 @@ def _owner_and_rest(s: str, manager_name: str, report_name: str, meeting_date: d
             found = _named_after(left, right, pair, meeting_date, working_days)
             if found is not None:
                 return found
-        outside = [c for c in splits if _outside_owner(c[0])]
+        # (Never a date: "Friday: send the plan" names when, not who.)
+        outside = [c for c in splits if _outside_owner(c[0], colon=c is colon)
+                   and parse_due(c[0], meeting_date, working_days) is None]
         if outside:  # someone else, written as a name, first ("Jo from HR: ...")
             chosen = min(outside, key=lambda c: len(c[0]))
     if chosen is None:

@@ -44,10 +44,11 @@ Action grammar (one line; ``–``, ``—`` and ``-`` are interchangeable separat
 
 OWNER is the first name or full name of either person ("me"/"I" is the manager, "you" the
 report), before or after WHAT ("Review the plan: Alex"), or someone else written as a name
-("Jo from HR", "Finance") before it, kept as written, never a label ("Note", "FYI", "For
-example"). No owner named: no action (the task is never taken for one). Names compare NFC
-and casefolded. For " to "/" will " forms the owner must be one of the two people or a
-pronoun, so ordinary sentences are not misread.
+("Jo from HR", "Finance"; before ":" in lower case too, "jo from hr") before it, kept as
+written, never a label ("Note", "FYI", "For example") or a column's heading ("Who"). No
+owner named: no action (the task is never taken for one). Names compare NFC and casefolded.
+For " to "/" will " forms the owner must be one of the two people or a pronoun, so ordinary
+sentences are not misread.
 
 DUE (see ``parse_due``): ISO ``2026-12-12``; ``12/12/2026``, ``12/12/26``, ``12.12.2026``
 and ``12/12`` are DAY/MONTH (UK style, the guidance's home); ``12 Dec``, ``12th December

@@ -87,3 +87,27 @@ def test_a_carried_action_done_and_agreed_again_is_a_new_action(carried: Carried
     agreed = text.split("Actions agreed")[1]
     assert "Rob Report\tbook the course\t—" in agreed
     assert "None this time" not in agreed.split("Done since last time")[0]
+
+
+def test_someone_outside_the_pair_typed_in_lower_case_owns_the_action(
+        carried: Carried) -> None:
+    """"Rob's manager: approve the course", "Team: prepare the demo" and "sam: book the room"
+    are actions in the summary's agreed table, carried to the next agenda; "Send the Q1 plan
+    - Rob - Friday" is still Rob's and "send the forecast - friday" still a note."""
+    person_types(carried.tenant, carried.occ, [],
+                 ["Rob's manager: approve the course", "Team: prepare the demo",
+                  "sam: book the room", "Send the Q1 plan - Rob - Friday",
+                  "send the forecast - friday"], tick_all=False)
+    carried.after_meeting()
+    assert open_actions(carried) == [
+        ("Rob Report", "Send the Q1 plan", date(2026, 12, 4)),
+        ("Rob Report", "book the course", None),
+        ("Rob's manager", "approve the course", None),
+        ("Team", "prepare the demo", None),
+        ("sam", "book the room", None)]
+    text = html_to_text(carried.summaries()[0]["body"]["content"])
+    agreed = text.split("Actions agreed")[1]
+    for row in ("Rob's manager\tapprove the course", "Team\tprepare the demo",
+                "sam\tbook the room"):
+        assert row in agreed
+    assert "send the forecast - friday" in text.split("Actions agreed")[0]

@@ -121,3 +121,39 @@ def test_a_cells_paragraphs() -> None:
         ["Rob", "send the plan"], ["Rob", "book the course"]]
     assert split_row([f"a{PARAGRAPH}b{PARAGRAPH}c", f"x{PARAGRAPH}y"]) == [
         ["a", "x y"], ["b", "x y"], ["c", "x y"]]
+
+
+@pytest.mark.parametrize(("line", "owner"), [
+    ("Rob's manager: approve the course", "Rob's manager"),
+    ("Team: prepare the demo", "Team"),
+    ("team: prepare the demo", "team"),
+    ("sam: book the room", "sam"),
+    ("sam - book the room", "sam"),
+    ("jo from hr: confirm the dates", "jo from hr"),
+    ("finance team: send the invoice", "finance team"),
+    ("eBay team: renew the contract", "eBay team"),
+    ("iPhone support - replace the phone", "iPhone support"),
+])
+def test_someone_outside_the_pair_in_lower_case(line: str, owner: str) -> None:
+    """Before a colon a short name in lower case, a possessive or a group is the owner (and
+    one word, or a name written as one, before a dash)."""
+    found = read(line)
+    assert found is not None and found[0] == owner
+
+
+@pytest.mark.parametrize("line", [
+    "send the forecast - friday",  # the task, then when: no one named
+    "send the forecast: next week",
+    "book flights: london to paris",  # the task's words, not a name's
+    "jo from hr - confirm the dates",  # before a dash only a name (or one word) counts
+    "our team: review the budget",
+    "promotion case: mia to speak to hr",
+    "look at costs: before Friday",
+    "Friday: send the plan",  # when, not who
+    "asap - send the plan",
+    "update from hr: the new policy",
+])
+def test_a_task_or_a_topic_in_lower_case_is_no_owner(line: str) -> None:
+    """A task's words (a determiner, no name's word), a date or a label are no one's name,
+    in lower case or not."""
+    assert read(line) is None
