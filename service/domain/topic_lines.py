@@ -16,24 +16,7 @@ _BULLET = re.compile(r"^\s*(?:[-*•·–—▪►◦o]\s+|\d{1,2}[.)]\s+|\(\d{1
                      re.I)
 GENERIC_SUBJECTS = frozenset({"", "topic", "topics", "topic for our 1-2-1", "1-2-1",
                               "1:1", "one to one", "agenda"})
-# A line's end that ends what it says (a sentence, a heading): never run on across a wrap.
-_ENDS = (".", "!", "?", "…", ":", ";", "：", "。", "！", "？")
 _SENTENCE_END = re.compile(r"[.!?…。！？][\s\"'”’»)\]]*$")
-# Mail clients wrap plain text at 72-78 characters (Outlook 76, Thunderbird 72): a mail's
-# lines are taken as wrapped at its longest line's length, and never under this.
-WRAP_WIDTH = 60
-# Last words a sentence does not end on (in the languages of mail_phrases): a line ending
-# with one runs on.
-_RUN_ON = frozenset({
-    "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "from",
-    "by", "as", "that", "which", "who", "my", "your", "our", "their", "his", "her", "its",
-    "this", "these", "those", "is", "are", "was", "be", "i", "we", "i'd", "i'm", "i've",
-    "about", "into", "than", "if", "so", "because",
-    "und", "oder", "der", "die", "das", "den", "dem", "ein", "eine", "zu", "mit", "für", "von",
-    "ich", "dass", "ob", "het", "een", "van", "voor", "met", "dat", "op", "le", "la",
-    "les", "un", "une", "des", "du", "et", "pour", "avec", "que", "el", "los", "las", "del",
-    "y", "con", "para", "il", "lo", "gli", "di", "per", "che", "och", "att", "som", "med",
-    "för", "av", "till"})
 # Our prep mail's subject, answered by a client whose "RE:" is not known as one.
 _OURS = re.compile(r"^your 1-2-1 with .*what would you like to talk about\W*$", re.I)
 
@@ -88,7 +71,6 @@ def _said(rows: list[str]) -> list[tuple[str, bool]]:
     """The lines that say something, each with whether it was a list item: without the
     opening and closing lines, lead-ins, bullets, and with a list's heading on its items.
     When unsure a line is kept: a greeting kept is a topic to tick, a topic dropped is lost."""
-    rows = _unwrapped(rows)
     filled = [i for i, row in enumerate(rows) if row]
     # Cut once at each end: a line at a time copied the rest of a mail of thousands of such
     # lines (emoji, "----") per line, quadratic.
@@ -114,44 +96,6 @@ def _said(rows: list[str]) -> list[tuple[str, bool]]:
                 continue
         out.append((f"{heading}: {text}" if heading else text, item))
     return out
-
-
-def _unwrapped(rows: list[str]) -> list[str]:
-    """``rows`` with each paragraph that runs on over lines back on one line; every other
-    line as the report wrote it. A line runs on into the next when it ends mid-sentence and
-    either the next line's first word would not have fitted on it (a mail client wrapped
-    plain text at 72-78 characters) and the line ends with a word such as "and" or the next
-    starts in lower case after a paragraph that starts with a capital, or both of those hold
-    ("Can we talk about" / "the rota?").
-    Lines written one per line end or start like items; joining two of them would hide one
-    topic inside another, so when unsure the break stays."""
-    width = max([WRAP_WIDTH, *(len(row) for row in rows)])
-    # Parts joined once at the end: adding to a string per line is quadratic in a mail of
-    # thousands of lines.
-    out: list[list[str]] = []
-    previous = ""  # the line above as typed (a blank line ends a paragraph)
-    for row in rows:
-        if previous and row and _runs_on(previous, row, width, out[-1][0]):
-            out[-1].append(row)
-        else:
-            out.append([row])
-        previous = row
-    return [" ".join(parts) for parts in out]
-
-
-def _runs_on(line: str, following: str, width: int, paragraph: str) -> bool:
-    """Whether ``following`` continues ``line``, the last line of ``paragraph`` (see
-    ``_unwrapped``)."""
-    if line.endswith(_ENDS) or _BULLET.match(following):
-        return False
-    # Lower case says "runs on" only from someone who starts a line with a capital; from
-    # someone who writes all in lower case ("promotion" / "on-call rota") it says nothing.
-    lower = (following[:1].islower()
-             and _BULLET.sub("", paragraph, count=1)[:1].isupper())
-    small = line.split()[-1].casefold() in _RUN_ON
-    # The next word would not have fitted on the line: the client broke it, not the writer.
-    wrapped = len(line) + 1 + len(following.split()[0]) > width
-    return (lower and small) or (wrapped and (lower or small))
 
 
 def _specific(subject: str, *, body: bool) -> str:

@@ -130,16 +130,3 @@ def test_a_subject_naming_the_meeting_in_other_words_leaves_one_topic_a_line(
     assert world.topics(world.rob) == ["My promotion case.", "The on-call rota is too much.",
                                        "Can we book the training course?"]
 
-
-def test_a_paragraph_a_plain_text_client_wrapped_is_one_topic(world: World) -> None:
-    """A paragraph wrapped at 72 characters (Exchange gives a plain-text mail's lines as
-    breaks) is one topic, not a fragment a line; the line after it stays its own."""
-    world.at(PREP_DAY)
-    reply(world.tenant, ROB, world.prep(),
-          "Hi Mia,\n\nI'd like to talk about my promotion case and whether the team lead role\n"
-          "is still open, as I have been doing most of it since the summer.\n"
-          "On-call rota\n\nThanks,\nRob")
-    world.at(PREP_DAY + timedelta(hours=1))
-    assert world.topics(world.rob) == [
-        "I'd like to talk about my promotion case and whether the team lead role is still "
-        "open, as I have been doing most of it since the summer.", "On-call rota"]
