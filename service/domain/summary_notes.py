@@ -32,10 +32,12 @@ class Subject:
     by: str = ""  # a topic's: "report" or "manager"
 
 
-def spelled_out(note: str, actions: Mapping[int, Subject], topics: Mapping[int, Subject]
-                ) -> str:
+def spelled_out(note: str, actions: Mapping[int, Subject], topics: Mapping[int, Subject],
+                *, names: tuple[str, str] | None = None) -> str:
     """``note`` with a leading "(#17)"/"(topic #3)" written out in words: 'On “send the
-    budget” (Mia Manager): blocked by finance', 'On your topic “Promotion”: agreed'. A
+    budget” (Mia Manager): blocked by finance', 'On your topic “Promotion”: agreed' (the
+    summary, the manager's mail to the report), or, given the pair's ``names`` (manager,
+    report) for a record with no one speaking, 'On Rob Report's topic “Promotion”'. A
     marker for no action or topic of the pair's (erased since) is left as it is."""
     m = _LEADING.match(note)
     if m is None:
@@ -46,8 +48,10 @@ def spelled_out(note: str, actions: Mapping[int, Subject], topics: Mapping[int, 
         return note
     words = clip(subject.text, SUBJECT_CLIP)
     if is_topic:
-        # The summary is the manager's mail to the report.
-        whose = {"report": "your topic", "manager": "my topic"}.get(subject.by, "the topic")
+        # The summary is the manager's mail to the report; a record names them.
+        whose = ({"report": "your topic", "manager": "my topic"} if names is None else
+                 {"manager": f"{names[0]}'s topic", "report": f"{names[1]}'s topic"}
+                 ).get(subject.by, "the topic")
         about = f"On {whose} “{words}”"
     else:
         about = f"On “{words}” ({clip(subject.owner, SUBJECT_CLIP)})"

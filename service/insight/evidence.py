@@ -213,14 +213,15 @@ def _mailed(m: MailRecord, zone: ZoneInfo) -> Mailed:
 
 
 def _versions(notes: Sequence[NoteRecord | ReadBack], zone: ZoneInfo,
-              subjects: Subjects = ({}, {})) -> tuple[NoteVersion, ...]:
+              subjects: Subjects = ({}, {}), names: tuple[str, str] | None = None
+              ) -> tuple[NoteVersion, ...]:
     """A meeting's notes in the order they were written: each version read back (the first,
     then every edit), each note added with the CLI; notes stored in one read (one row per
     paragraph) before versions were kept make one version. A comment typed beside a carried
     action or topic names it (``subjects``: the pair's, by id), not its "(#17)", which the
     record shows nowhere."""
     def said(lines: Iterable[str]) -> str:
-        return "\n".join(spelled_out(line, *subjects) for line in lines)
+        return "\n".join(spelled_out(line, *subjects, names=names) for line in lines)
 
     dated: list[tuple[datetime, int, NoteVersion]] = []
     groups: dict[tuple[datetime, str, bool], list[str]] = {}
@@ -288,11 +289,12 @@ def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None, 
     subjects: Subjects = (
         {a.id: Subject(a.text, owner=a.owner) for a in p.actions if a.text != ERASED},
         {t.id: Subject(t.text, by=t.by) for t in p.topics if t.text != ERASED})
+    names = (p.view.manager.name, p.view.report.name)
     meetings: list[Meeting] = []
     for occ in p.occurrences:
         if not within[0] <= occ.start < within[1]:
             continue
-        notes = _versions([n for n in p.notes if n.occurrence_id == occ.id], zone, subjects)
+        notes = _versions([n for n in p.notes if n.occurrence_id == occ.id], zone, subjects, names)
         # An erased comment stays, shown as erased, as notes do: the record says it was there.
         comments = tuple((_at(c.at, zone), _words(c.text)) for c in p.comments
                          if c.occurrence_id == occ.id)
@@ -317,7 +319,7 @@ def pair_record(p: PairInput, role: str, period: Period, zone_hint: str | None, 
     # then), or one this pair's meetings don't include. Each is in the period by when it
     # was written, as a meeting is by when it started.
     loose_notes = _versions([n for n in p.notes if n.occurrence_id not in dates
-                             and within[0] <= _written(n) < within[1]], zone, subjects)
+                             and within[0] <= _written(n) < within[1]], zone, subjects, names)
     loose_actions = tuple(
         ActionLine(_words(a.owner), _words(a.text), _history(a, dates, zone, at_meeting=False))
         for a in p.actions if a.raised_occurrence_id not in dates

@@ -69,6 +69,7 @@ def test_the_record_names_them_too(carried: Carried, tmp_path) -> None:
 
     html = carried.tenant.person_body(MIA, carried.occ.event_id)
     html = re.sub(rf"(\(#{carried.budget}\))", r"\1 blocked by finance until March", html)
+    html = re.sub(r"(\(topic #\d+\))", r"\1 agreed: not before Q3", html)
     carried.tenant.person_edit_body(MIA, carried.occ.event_id, html)
     carried.after_meeting()
     out = tmp_path / "rob.html"
@@ -82,4 +83,6 @@ def test_the_record_names_them_too(carried: Carried, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     record = " ".join(html_to_text(out.read_text(encoding="utf-8")).split())
     assert "On “send the budget” (Mia Manager): blocked by finance until March" in record
-    assert f"(#{carried.budget})" not in record
+    # No one speaks in the record: whose topic it is, by name, not "your" or "my".
+    assert "On Rob Report's topic “Promotion timeline”: agreed: not before Q3" in record
+    assert f"(#{carried.budget})" not in record  # (the mailed summary in it says "your")
