@@ -319,8 +319,19 @@ def table_cells(raw: str) -> list[str] | None:
 
 
 def row_line(cells: Sequence[str]) -> str:
-    """A row as one line of text (a note, or how a row is compared): its filled cells."""
-    return " – ".join(cell.replace(PARAGRAPH, " ") for cell in cells if cell)
+    """A row as one line of text (a note, or how a row is compared): its filled cells, a
+    cell's paragraphs kept apart ("Panel in March; Needs two examples", where a space alone
+    would run them into one sentence)."""
+    return " – ".join(_paragraphs(cell) for cell in cells if cell)
+
+
+def _paragraphs(cell: str) -> str:
+    parts = [part for part in cell.split(PARAGRAPH) if part.strip()]
+    out = parts[:1]
+    for part in parts[1:]:
+        out.append((" " if out[-1].rstrip().endswith((".", "!", "?", "…", ":", ";", ","))
+                    else "; ") + part)
+    return "".join(out)
 
 
 def split_row(cells: Sequence[str]) -> list[list[str]]:

@@ -27,10 +27,15 @@ def word_table(rows: list[list[str]]) -> str:
             + "</tbody></table>")
 
 
+def td(text: str) -> str:
+    return "<td>" + text.replace("\n", "<br>") + "</td>"
+
+
 def owa_table(rows: list[list[str]]) -> str:
-    """A table as Outlook on the web writes it: the text straight in each cell."""
+    """A table as Outlook on the web writes it: the text straight in each cell, a line break
+    in it as <br>."""
     return ('<table style="border-collapse:collapse"><tbody>'
-            + "".join(f"<tr>{''.join(f'<td>{c}</td>' for c in row)}</tr>" for row in rows)
+            + "".join(f"<tr>{''.join(td(c) for c in row)}</tr>" for row in rows)
             + "</tbody></table>")
 
 
@@ -71,7 +76,7 @@ def test_a_table_of_actions_and_one_of_notes(scenario: Scenario, table) -> None:
     text = html_to_text(scenario.summaries()[0]["body"]["content"])
     notes = text.split("Actions agreed")[0]
     assert "Topic – Discussion" in notes
-    assert "Promotion – Not before Q3 Rob to build the case" in notes
+    assert "Promotion – Not before Q3; Rob to build the case" in notes  # two paragraphs
     assert "Workload – Fine" in notes
     assert "What – Who – When" not in text
     assert "Rob Report\tSend the Q1 plan\t4 Dec 2026" in text

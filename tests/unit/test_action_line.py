@@ -157,3 +157,16 @@ def test_a_task_or_a_topic_in_lower_case_is_no_owner(line: str) -> None:
     """A task's words (a determiner, no name's word), a date or a label are no one's name,
     in lower case or not."""
     assert read(line) is None
+
+
+def test_a_cells_paragraphs_stay_apart_in_a_notes_row() -> None:
+    """Two paragraphs in one cell of a notes table are two statements: a space alone ran
+    them into one ("Panel in March Needs two examples")."""
+    from service.domain.action_line import row_line
+    from service.domain.htmltext import PARAGRAPH
+
+    assert row_line(["Promotion", f"Panel in March{PARAGRAPH}Needs two examples"]) == (
+        "Promotion – Panel in March; Needs two examples")
+    assert row_line(["Promotion", f"Panel in March.{PARAGRAPH}Needs two examples"]) == (
+        "Promotion – Panel in March. Needs two examples")
+    assert row_line(["Workload", "", "Fine"]) == "Workload – Fine"
