@@ -272,6 +272,9 @@ def parse_action(line: str, *, meeting_date: date, manager_name: str,
 
 OWNER, WHAT, DUE, STATE = "owner", "what", "due", "state"
 SKIP = "skip"  # a column numbering the rows ("#", "No."): no part of the action
+# A header of headings none of which names the owner or the action ("Topic | Notes"): a
+# table of notes typed under Actions agreed, whose first column is no one's name.
+NOTES_TABLE = "notes-table"
 # A table's header row, in any order: "Who | What | When", "Action | Owner | Due date".
 _HEADER_WORDS = {
     **dict.fromkeys(("who", "owner", "owners", "action owner", "person", "responsible",
@@ -362,7 +365,9 @@ def header_roles(cells: Sequence[str], is_data: Callable[[str], bool] = lambda _
     """The column of each role when ``cells`` is a header row ("Who | What | When"), or
     None when it is not one. A header row is mostly headings (at least two, naming the owner
     or the action): "Who | What | When | Notes" is one, its Notes column read as part of the
-    action; a cell that ``is_data`` (a date, one of the pair) makes it a row of data."""
+    action; a cell that ``is_data`` (a date, one of the pair) makes it a row of data. Only
+    headings, none naming the owner or the action ("Topic | Notes"): {NOTES_TABLE: 0}, a
+    table of notes (its rows' first words are no owner)."""
     roles: dict[str, int] = {}
     headings = others = 0
     for at, cell in enumerate(cells):
@@ -380,6 +385,8 @@ def header_roles(cells: Sequence[str], is_data: Callable[[str], bool] = lambda _
             return None
         else:
             others += 1
+    if headings >= 2 and not others and not (OWNER in roles or WHAT in roles):
+        return {NOTES_TABLE: 0}
     if headings < 2 or others >= headings or not (OWNER in roles or WHAT in roles):
         return None
     return roles
@@ -401,6 +408,8 @@ def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_dat
     action's words, one numbering the rows is not. Without, the row reads as the line of its
     cells ("Rob | send the plan | Friday", or task first: "Send the plan | Rob | Friday")."""
     cells = [cell.replace(PARAGRAPH, " ") for cell in cells]
+    if roles is not None and NOTES_TABLE in roles:
+        return None  # its rows are notes ("Promotion | Alex to send evidence")
     line = row_line(cells)
     marks = [_words_and_tick(cell) if cell else ("", False) for cell in cells]
     done = False

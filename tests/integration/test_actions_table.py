@@ -144,3 +144,20 @@ def test_two_actions_one_under_the_other_in_a_cell_are_two(scenario: Scenario) -
         ("Rob Report", "Send the Q1 plan", date(2026, 12, 4), "open")]
     text = html_to_text(scenario.summaries()[0]["body"]["content"])
     assert "Send the Q1 plan Book" not in text
+
+
+@pytest.mark.parametrize("table", [word_table, owa_table])
+def test_a_table_of_notes_under_actions_agreed_owns_nothing(scenario: Scenario,
+                                                             table) -> None:
+    """A "Topic | Notes" table typed under Actions agreed is notes: its rows' first words
+    ("Promotion") were taken for owners and carried on every agenda as actions."""
+    type_tables(
+        scenario, notes="",
+        actions=table([["Topic", "Notes"],
+                       ["Promotion", "Alex to send evidence"],
+                       ["Budget", "Waiting on finance\nAsk again in January"]]))
+    scenario.after_meeting()
+    assert actions(scenario) == []
+    text = html_to_text(scenario.summaries()[0]["body"]["content"])
+    assert "Promotion – Alex to send evidence" in text
+    assert "Budget – Waiting on finance; Ask again in January" in text
