@@ -5,33 +5,24 @@ is that action, not a second one."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from service.domain.htmltext import html_to_text
-from service.store.db import make_engine
-from service.store.repo import Store
-from tests.integration.test_agenda_loop import START, org, person_types
+from tests.integration.test_agenda_loop import START, person_types
 from tests.integration.test_mail import Scenario
 
 
 class Carried(Scenario):
     """Rob's pairing with one action carried from before: "Rob Report – book the course"."""
 
-    def __init__(self, settings) -> None:
-        self.settings = settings
-        self.tenant = org()
-        self.store = Store(make_engine(settings.database.url))
-        self.at(START)
-        self.rob = next(v for v in self.store.views() if v.report.email == "rob@contoso.example")
+    def before_agendas(self) -> None:
         self.store.add_action(
             pairing_id=self.rob.pairing.id, occurrence_id=None, owner="Rob Report",
             text="book the course", due=None, raised_on=START.date(), fingerprint="cli:c",
             now=START)
         (self.course,) = [a.id for a in self.store.actions(self.rob.pairing.id)]
-        self.at(START + timedelta(days=5))
-        self.occ = self.store.pairing_occurrences(self.rob.pairing.id)[0]
 
 
 @pytest.fixture

@@ -29,9 +29,13 @@ class Scenario:
         self.tenant = org()
         self.store = Store(make_engine(settings.database.url))
         self.at(START)
-        self.at(START + timedelta(days=5))  # the first agendas are in
         self.rob = next(v for v in self.store.views() if v.report.email == "rob@contoso.example")
+        self.before_agendas()
+        self.at(START + timedelta(days=5))  # the first agendas are in
         self.occ = self.store.pairing_occurrences(self.rob.pairing.id)[0]
+
+    def before_agendas(self) -> None:
+        """What a test adds once the pair is booked, before its first agendas go in."""
 
     def at(self, now):
         self.tenant.now = lambda: now

@@ -10,9 +10,7 @@ from datetime import timedelta
 import pytest
 
 from service.domain.htmltext import html_to_text
-from service.store.db import make_engine
-from service.store.repo import Store
-from tests.integration.test_agenda_loop import START, org
+from tests.integration.test_agenda_loop import START
 from tests.integration.test_mail import Scenario
 
 MIA = "mia@contoso.example"
@@ -21,12 +19,7 @@ MIA = "mia@contoso.example"
 class Carried(Scenario):
     """Rob's pairing with an action and one of Rob's topics carried (both "#1")."""
 
-    def __init__(self, settings) -> None:
-        self.settings = settings
-        self.tenant = org()
-        self.store = Store(make_engine(settings.database.url))
-        self.at(START)
-        self.rob = next(v for v in self.store.views() if v.report.email == "rob@contoso.example")
+    def before_agendas(self) -> None:
         self.store.add_action(
             pairing_id=self.rob.pairing.id, occurrence_id=None, owner="Mia Manager",
             text="send the budget", due=None, raised_on=START.date(), fingerprint="cli:b",
@@ -34,8 +27,6 @@ class Carried(Scenario):
         (self.budget,) = [a.id for a in self.store.actions(self.rob.pairing.id)]
         self.store.add_topic(self.rob.pairing.id, "Promotion timeline", "report", START.date(),
                              START)
-        self.at(START + timedelta(days=5))
-        self.occ = self.store.pairing_occurrences(self.rob.pairing.id)[0]
 
 
 @pytest.fixture

@@ -3,16 +3,12 @@ override or a bare CR in one note never stops a run (on SQLite or PostgreSQL).""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from service.domain.text import REPLACEMENT, clean_json, clean_text
-from service.store.db import make_engine
-from service.store.repo import Store
-from tests.integration.test_agenda_loop import START, org
+from tests.integration.test_agenda_loop import START
 from tests.integration.test_mail import Scenario, person_types
 
 
@@ -71,12 +67,7 @@ HOSTILE = ["Budget (#{aid}) done?", "[x] the rota", "finished the migration, wha
 class HostileTopics(Scenario):
     """Rob's first 1-2-1, whose agenda carries an open action and Rob's hostile topics."""
 
-    def __init__(self, settings) -> None:
-        self.settings = settings
-        self.tenant = org()
-        self.store = Store(make_engine(settings.database.url))
-        self.at(START)
-        self.rob = next(v for v in self.store.views() if v.report.email == "rob@contoso.example")
+    def before_agendas(self) -> None:
         pid = self.rob.pairing.id
         self.aid = self.store.add_action(
             pairing_id=pid, occurrence_id=None, owner="Mia Manager", text="send the budget",
@@ -84,8 +75,6 @@ class HostileTopics(Scenario):
         assert self.aid
         for text in HOSTILE:
             self.store.add_topic(pid, text.format(aid=self.aid), "report", START.date(), START)
-        self.at(START + timedelta(days=5))  # the agenda goes in
-        self.occ = self.store.pairing_occurrences(pid)[0]
 
 
 @pytest.fixture
