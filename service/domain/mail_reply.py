@@ -259,7 +259,7 @@ def _before_closing(lines: list[str], sender_name: str) -> list[str]:
     filled = [i for i, line in enumerate(lines) if line.strip()]
     first = max(0, len(filled) - SIGNATURE_LINES - 1)
     for n in range(first, len(filled)):
-        if not is_sign_off(lines[filled[n]]):
+        if not _signs_off(lines[filled[n]], sender_name):
             continue
         after = [lines[i] for i in filled[n + 1:]]
         if len(after) > SIGNATURE_LINES or not all(_signature_like(line) for line in after):
@@ -268,6 +268,21 @@ def _before_closing(lines: list[str], sender_name: str) -> list[str]:
         if said or (after and _is_name_line(after[0], sender_name)):
             return lines[:filled[n]]
     return lines
+
+
+def _signs_off(line: str, sender_name: str) -> bool:
+    """A sign-off, or one signed with the sender's own name however it is typed ("thanks -
+    rob report": after a dash only a capitalised name is taken for one, as "Thanks - pay
+    review" ends with a topic)."""
+    if is_sign_off(line):
+        return True
+    text = " ".join(line.split())
+    for name in _names(sender_name):
+        if len(name) > 1 and len(text) > len(name) and text.lower().endswith(name):
+            rest = text[:-len(name)]
+            if not rest[-1:].isalnum() and is_sign_off(rest):
+                return True
+    return False
 
 
 def _signature_like(line: str) -> bool:

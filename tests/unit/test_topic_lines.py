@@ -237,3 +237,11 @@ def test_a_request_on_the_last_line_is_a_topic(last: str) -> None:
 ])
 def test_a_fixed_closing_on_the_last_line_is_not_a_topic(last: str) -> None:
     assert topics(f"Hi Mia,\nPromotion timeline\n{last}") == ("Promotion timeline",)
+
+
+@pytest.mark.parametrize("last", ["thanks - rob report", "Cheers, rob report",
+                                  "kind regards - ROB REPORT"])
+def test_a_sign_off_with_the_senders_name_in_any_case_is_no_topic(last: str) -> None:
+    """After a dash only a capitalised name is taken for one ("Thanks - pay review" is a
+    topic); the sender's own name is one however it is typed."""
+    assert topics(f"Promotion timeline\n{last}") == ("Promotion timeline",)
