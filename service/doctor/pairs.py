@@ -62,6 +62,14 @@ async def pairs_people(graph: Any, settings: Settings) -> Check:
         users = await graph.find_users(sorted({email for _line, email in addresses}))
     except ServiceError as exc:
         return pairs_file(path, f"the look-up failed: {exc}")
+    # An address no user has may be a leaver's whose account was deleted, whom the database
+    # knows: each run skips that line, as a disabled leaver's (jobs/pairs_file.py).
+    try:
+        deleted = await _deleted_leavers(graph, settings,
+                                         {e for _line, e in addresses} - set(users))
+    except ServiceError:
+        deleted = {}  # (the database line says why it cannot be read)
+    users = {**users, **deleted}
     exclude = Exclusion(frozenset(e.lower() for e in settings.pairs.exclude))
     problems = (read.problems + read.unlooked(path)
                 + people_problems(path, addresses, users, exclude))
@@ -71,11 +79,44 @@ async def pairs_people(graph: Any, settings: Settings) -> Check:
         return pairs_file(path)  # (a file listing no pairs: said there)
     disabled = sorted({line for line, email in read.addresses if email not in exclude.entries
                        and users[email] not in exclude and not users[email].enabled})
+    gone = {line for line, email in read.addresses if email in deleted}
+    what = ("deleted" if gone >= set(disabled) else "disabled or deleted" if gone
+            else "disabled")
     skipped = (f"; each run skips {'line' if len(disabled) == 1 else 'lines'} "
-               f"{', '.join(map(str, disabled))}, naming a disabled account (a leaver: "
+               f"{', '.join(map(str, disabled))}, naming a {what} account (a leaver: "
                "remove the line)" if disabled else "")
     return Check("pairs file", True, f"{path}: {len(read.pairs)} {_pairs_word(len(read.pairs))}"
                  f", every address a user in the directory{skipped}")
+
+
+async def _deleted_leavers(graph: Any, settings: Settings, addresses: set[str]
+                           ) -> dict[str, Any]:
+    """Of ``addresses``, which no user has, those of someone the database knows whom the
+    directory no longer lists by their id either (a leaver deleted since), as disabled
+    users; none without a database at its schema."""
+    from service.app import store_or_blank
+    from service.domain.events import DirectoryUser
+    from service.store.db import current_revision, head_revision, make_engine
+    from service.store.repo import Store
+
+    if not addresses:
+        return {}
+    with store_or_blank(settings) as blank:
+        if blank is not None:
+            return {}
+        engine = make_engine(settings.database.url)
+        try:
+            if current_revision(engine) != head_revision():
+                return {}
+            known = Store(engine).people_by_email(addresses)
+        finally:
+            engine.dispose()
+    if not known:
+        return {}
+    here = await graph.find_users(sorted({p.id for p in known}))
+    ids = {u.id for u in here.values()}
+    return {p.email: DirectoryUser.deleted(p.id, p.name, p.email)
+            for p in known if p.id not in ids}
 
 
 async def pairs_plan(graph: Any, settings: Settings, read: Check, now: datetime) -> Check:

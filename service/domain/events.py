@@ -29,6 +29,13 @@ class DirectoryUser:
     # ``email`` is then their UPN, which no invitation reaches.
     mailbox: bool = True
 
+    @classmethod
+    def deleted(cls, id: str, name: str, email: str) -> DirectoryUser:
+        """Someone onetoone paired before whom the directory no longer lists (a leaver whose
+        account was deleted), as a disabled user: their pairs-file line is skipped."""
+        return cls(id=id, name=name, email=email, enabled=False, member=True, hired_at=None,
+                   manager_id=None)
+
 
 @dataclass(frozen=True)
 class MailboxInfo:

@@ -92,6 +92,5 @@ def _deleted(ctx: JobContext, addresses: set[str], everyone: Mapping[str, Direct
     stays a problem of the file)."""
     if not addresses:
         return {}
-    return {p.email: DirectoryUser(id=p.id, name=p.name, email=p.email, enabled=False,
-                                   member=True, hired_at=None, manager_id=None)
+    return {p.email: DirectoryUser.deleted(p.id, p.name, p.email)
             for p in ctx.store.people_by_email(addresses) if p.id not in everyone}

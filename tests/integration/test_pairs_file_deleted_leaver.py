@@ -62,3 +62,28 @@ def test_an_address_onetoone_never_knew_is_still_refused(
     path.write_text(path.read_text() + f"{MIA},{NED}\n")
     with pytest.raises(PairsFileError, match=rf"pairs\.csv:4: {NED} is not a user in the "):
         sync(settings, tenant)
+
+
+def test_doctor_judges_a_deleted_leavers_line_as_the_sync_does(
+        db_url: str, settings_for: Any, tmp_path: Path) -> None:
+    """`onetoone doctor`'s pairs-file line failed such a file as naming "not a user" while
+    every run skipped the line: it says the line is skipped, as for a disabled leaver."""
+    import asyncio
+
+    from service.app import graph_for
+    from service.doctor.pairs import pairs_people
+
+    tenant, _path, settings = _setup(db_url, settings_for, tmp_path)
+    sync(settings, tenant)
+    tenant.remove_user(LEE)
+
+    async def check() -> Any:
+        graph = graph_for(settings, sandbox=tenant, max_retries=1)
+        try:
+            return await pairs_people(graph, settings)
+        finally:
+            await graph.aclose()
+
+    checked = asyncio.run(check())
+    assert checked.ok, checked.detail
+    assert "each run skips line 3, naming a deleted account" in checked.detail
