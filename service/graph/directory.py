@@ -99,17 +99,18 @@ class DirectoryCalls(GraphPlumbing):
             page = await (self.request("GET", "/users/delta", url=delta_link) if delta_link
                           else self.request("GET", "/users/delta",
                                             query={"$select": wire.USER_DELTA_SELECT}))
+            # Graph may say the sync state is gone on any page of a round, not only its
+            # first: the round's pages so far are dropped with it.
+            while page.get("@odata.nextLink"):
+                changes += [wire.user_change(u) for u in page.get("value", [])]
+                page = await self.request("GET", "/users/delta", url=page["@odata.nextLink"])
         except GraphError as exc:
             if not delta_link or not wire.delta_expired(exc):
                 raise
             log.warning("graph.delta_expired", extra={"path": "/users/delta", "error": str(exc)})
             return await self.directory_changes(None)
-        while True:
-            changes += [wire.user_change(u) for u in page.get("value", [])]
-            if page.get("@odata.nextLink"):
-                page = await self.request("GET", "/users/delta", url=page["@odata.nextLink"])
-                continue
-            return DirectoryDelta(changes, page.get("@odata.deltaLink", ""), full)
+        changes += [wire.user_change(u) for u in page.get("value", [])]
+        return DirectoryDelta(changes, page.get("@odata.deltaLink", ""), full)
 
     async def group_member_ids(self, group_id: str) -> set[str]:
         """The ids of a group's (transitive) user members: one request per 999."""

@@ -72,10 +72,13 @@ def parse_error_body(body: bytes | str | None) -> tuple[str, str]:
 # Graph's 404 codes for a mailbox that is not there (the user deleted, or left without an
 # Exchange Online mailbox, or one REST cannot reach, e.g. moved on-premises in a hybrid
 # organisation: Microsoft documents both MailboxNotEnabledForRESTAPI and
-# MailboxNotSupportedForRESTAPI for that), as opposed to ErrorItemNotFound for an item that
-# is gone. Taking one of these for "the item is gone" would record meetings as deleted.
-MAILBOX_GONE_CODES = frozenset({"ErrorInvalidUser", "MailboxNotEnabledForRESTAPI",
-                                "MailboxNotSupportedForRESTAPI", "ResourceNotFound"})
+# MailboxNotSupportedForRESTAPI for that; ErrorNonExistentMailbox, in Graph's known issues,
+# for a mailbox Exchange cannot find, at times only for a while), as opposed to
+# ErrorItemNotFound for an item that is gone. Taking one of these for "the item is gone"
+# would record meetings as deleted.
+MAILBOX_GONE_CODES = frozenset({"ErrorInvalidUser", "ErrorNonExistentMailbox",
+                                "MailboxNotEnabledForRESTAPI", "MailboxNotSupportedForRESTAPI",
+                                "ResourceNotFound"})
 
 
 def translate(

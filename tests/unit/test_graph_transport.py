@@ -201,7 +201,7 @@ def test_404_event_is_not_found(client) -> None:
 
 
 @pytest.mark.parametrize("code", ["MailboxNotEnabledForRESTAPI", "MailboxNotSupportedForRESTAPI",
-                                  "ErrorInvalidUser"])
+                                  "ErrorInvalidUser", "ErrorNonExistentMailbox"])
 @respx.mock
 def test_404_for_the_mailbox_is_not_the_event_gone(client, code: str) -> None:
     """A 404 that says the mailbox cannot be reached (Microsoft documents both REST codes for
@@ -212,6 +212,27 @@ def test_404_for_the_mailbox_is_not_the_event_gone(client, code: str) -> None:
     with pytest.raises(NotFound) as info:
         run(client.get_event("mia@contoso.com", "e1"))
     assert "mia@contoso.com" in str(info.value) and "Exchange Online mailbox" in str(info.value)
+
+
+@respx.mock
+def test_users_delta_gone_on_a_later_page_means_a_full_read(client) -> None:
+    """Graph may answer 410 syncStateNotFound on any page of a users/delta round (the
+    delta query overview: restart with a full synchronization), not only its first: the
+    directory is read whole, not the step failed and the same stale link kept for next time."""
+    link = f"{GRAPH}/users/delta?$deltatoken=old"
+    respx.get(link).mock(return_value=httpx.Response(200, json={
+        "value": [{"id": "u-early", "displayName": "Early"}],
+        "@odata.nextLink": f"{GRAPH}/users/delta?$skiptoken=s1"}))
+    respx.get(f"{GRAPH}/users/delta?$skiptoken=s1").mock(return_value=httpx.Response(
+        410, json={"error": {"code": "syncStateNotFound", "message": "The sync state is gone."}}))
+    full = respx.get(url__regex=r".*/users/delta\?\$select=.*").mock(
+        return_value=httpx.Response(200, json={
+            "value": [{"id": "u1", "displayName": "Mia"}],
+            "@odata.deltaLink": f"{GRAPH}/users/delta?$deltatoken=new"}))
+    delta = run(client.directory_changes(link))
+    assert full.call_count == 1
+    assert delta.full and delta.delta_link.endswith("$deltatoken=new")
+    assert [c.id for c in delta.changes] == ["u1"]  # the broken round's page is dropped
 
 
 @respx.mock
