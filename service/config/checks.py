@@ -220,17 +220,24 @@ def _check_database_url(value: str, item: Raw) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
+    from service.config.settings import unencoded_at
+
+    # An "@" in the password (common in generated ones) ends it for the URL parser, and the
+    # rest of the password becomes the server's name, port or database: connecting would
+    # fail with that part of the password in the error and the logs.
+    unencoded = Bad("has an '@' in its password that is not percent-encoded",
+                    "Write each '@' in the password as %40 (and each '%' as %25), e.g. "
+                    "postgresql+psycopg://user:pa%40ss@host:5432/db")
+    if unencoded_at(value):
+        raise unencoded
     try:
         url = make_url(value)
-    except (ArgumentError, ValueError) as exc:
-        raise Bad(f"cannot be parsed ({exc})", fix) from None
+    except (ArgumentError, ValueError):
+        # Not the parser's own words: they quote the part it choked on, which may be the
+        # password's.
+        raise Bad("cannot be parsed (is the port a number?)", fix) from None
     if "@" in (url.host or ""):
-        # An "@" in the password (common in generated ones) ends it for the URL parser, and
-        # the rest of the password becomes the server's name: connecting would fail as an
-        # unknown host, with that part of the password in the error and the logs.
-        raise Bad("has an '@' in its password that is not percent-encoded",
-                  "Write each '@' in the password as %40 (and each '%' as %25), e.g. "
-                  "postgresql+psycopg://user:pa%40ss@host:5432/db")
+        raise unencoded
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     if url.drivername.startswith("postgresql") and not url.host and not url.query.get("host"):

@@ -273,6 +273,15 @@ class Settings:
 _PASSWORD_PARAMS = re.compile(r"password", re.I)  # password, sslpassword
 
 
+def unencoded_at(url: str) -> bool:
+    """Whether a PostgreSQL URL's password holds an "@" not percent-encoded: more than one
+    "@" before the query. The URL parser ends the password at the first and takes the rest of
+    it for the host, the port or the database name, wherever the next ":" or "/" falls."""
+    scheme, sep, rest = url.partition("://")
+    return (bool(sep) and scheme.lower().startswith("postgres")
+            and rest.partition("?")[0].count("@") > 1)
+
+
 def hide_password(url: str) -> str:
     """``url`` with any password replaced by ``***`` (for messages and ``onetoone config``),
     whether it is in the authority (``user:password@``) or the query (``?password=``)."""
@@ -283,7 +292,7 @@ def hide_password(url: str) -> str:
         parsed = make_url(url)
     except Exception:  # not a URL at all: hide anything between "://user:" and "@"
         parsed = None
-    if parsed is None or "@" in (parsed.host or ""):
+    if parsed is None or "@" in (parsed.host or "") or unencoded_at(url):
         # An "@" in the host: the password held one, not percent-encoded, and the parser
         # took the rest of it for the host name. Hide up to the last "@".
         # (A scheme mistyped, "postgresql//u:p@h": from the first ":" to the last "@".)

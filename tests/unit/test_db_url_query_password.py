@@ -21,6 +21,9 @@ SECRET = "s3cretZpw"
     f"postgresql+psycopg//onetoone:{SECRET}@db:5432/onetoone",
     f"postgresql:/onetoone:{SECRET}@db:5432/onetoone",
     f"postgresql+psycopg://onetoone:pa@{SECRET}@db:5432/onetoone",
+    # ... and a ":" or "/" after that "@": the parser took the rest for a port or database.
+    f"postgresql+psycopg://onetoone:pa@7:{SECRET}@db:5432/onetoone",
+    f"postgresql+psycopg://onetoone:pa@7/{SECRET}@db:5432/onetoone",
 ])
 @pytest.mark.parametrize("hide", [hide_password, _redact])
 def test_password_never_shown(hide, url):
@@ -49,3 +52,32 @@ def test_db_copy_to_a_url_with_an_unencoded_at_says_so_without_the_password(
                                       f"postgresql+psycopg://onetoone:pa@{SECRET}@db/x"])
     assert result.exit_code == 1 and SECRET not in result.output, result.output
     assert "has an '@' in its password that is not percent-encoded" in result.output
+
+
+@pytest.mark.parametrize("after", [":", "/", ""])
+def test_an_unencoded_at_in_the_password_is_refused_without_it_whatever_follows(
+        tmp_path, after: str) -> None:
+    """An "@" in the password followed by a ":" or "/" made the rest of the password a port
+    (quoted back in the parser's error) or a database name (accepted, then shown by
+    `onetoone config` and sent to the server): each is refused as an unencoded "@"."""
+    from service.config import load_config
+    from service.errors import ConfigError
+
+    url = f"postgresql+psycopg://onetoone:Xy@7{after}{SECRET}@db.example:5432/onetoone"
+    with pytest.raises(ConfigError) as info:
+        load_config(None, env={"ONETOONE_DATABASE_URL": url})
+    assert SECRET not in str(info.value)
+    assert "has an '@' in its password that is not percent-encoded" in str(info.value)
+
+
+def test_a_bad_port_says_so_not_the_parsers_words(tmp_path) -> None:
+    """The parser's error quotes the text it took for the port (with an unencoded ":" in a
+    password, that text is password): the message is onetoone's own."""
+    from service.config import load_config
+    from service.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        load_config(None, env={"ONETOONE_DATABASE_URL":
+                               "postgresql+psycopg://onetoone:pw@db.example:54x32/x"})
+    assert "cannot be parsed (is the port a number?)" in str(info.value)
+    assert "invalid literal" not in str(info.value)
