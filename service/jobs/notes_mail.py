@@ -110,6 +110,17 @@ def read_private_note(ctx: JobContext, mail: Incoming, now: datetime,
     if mail.by != "manager":
         ignored(report, mail.message, "private notes are the manager's")
         return
+    if view.report.email.lower() in {a.lower() for a in (*mail.message.to, *mail.message.cc)}:
+        # The report got this mail (the private address beside them): keeping it as a note
+        # "the report doesn't see" would be untrue, in the reply and in the record.
+        ignored(report, mail.message, "a private note sent to the report too")
+        rob = escape(first_name(view.report.name))
+        acknowledge(ctx, mail, "private_reply", [
+            f"This mail also went to {rob}, so it isn't private: onetoone has not kept it "
+            f"as a private note on your 1-2-1s with {escape(view.report.name)}. To keep a "
+            f"private note, send it to this address alone, without {rob} in To or Cc."], now,
+            subject=f"Not kept as a private note: your 1-2-1s with {view.report.name}")
+        return
     subject = bare_subject(mail.message.subject)
     heading = "" if is_reply(mail.message.subject) or subject.lower() in _NOTE_SUBJECTS \
         else subject

@@ -266,13 +266,14 @@ def deliver(tenant: TenantState, to: str, *, sender: str, sender_name: str = "",
 
 
 def compose(tenant: TenantState, person: str, to: list[str], subject: str, body_html: str,
-            *, attachments: int = 0) -> None:
+            *, attachments: int = 0, cc: list[str] | None = None) -> None:
     """``person`` writes a new mail in Outlook and sends it (through sendMail, as a client
     does: no headers of ours)."""
     user = tenant.mailbox(person)
     payload: dict[str, Any] = {"message": {
         "subject": subject, "body": {"contentType": "html", "content": body_html},
         "toRecipients": [{"emailAddress": {"address": a}} for a in to],
+        "ccRecipients": [{"emailAddress": {"address": a}} for a in cc or []],
         "attachments": _attachments(attachments)}}
     send_mail(tenant, user["id"], Request("POST", f"/users/{user['id']}/sendMail", {}, {},
                                           payload, SANDBOX_BASE))

@@ -318,6 +318,26 @@ def test_a_mailed_private_note_stays_private_and_forget_erases_it(
     assert [c.text for c in world.store.report_comments(world.occ.id)] == ["[erased]"]
 
 
+@pytest.mark.parametrize("how", ["to", "cc"])
+def test_a_private_note_the_report_was_sent_too_is_not_kept_as_private(
+        world: World, how: str) -> None:
+    """Mia writes to Rob and puts the private address beside him: Rob has the text, so it is
+    not kept as a note "Rob doesn't see", and Mia is told why and how to send one."""
+    held_meeting_with_summary(world)
+    text = "Thanks Rob, as discussed you will take over the supplier review"
+    address = private_address(BOX, world.rob.pairing.key)
+    to, cc = {"to": ([ROB, address], []), "cc": ([ROB], [address])}[how]
+    compose(world.tenant, MIA, to, "Supplier review", f"<p>{text}</p>", cc=cc)
+    result = world.at(world.occ.end + timedelta(hours=2))
+    assert result.topics.private_notes == []
+    assert not [n for n in world.store.notes(world.occ.id, include_private=True) if n.private]
+    assert world.inbox(MIA, "Private note kept") == []
+    (ack,) = world.inbox(MIA, "Not kept as a private note")
+    assert "also went to Rob" in ack["body"]["content"] and text not in ack["body"]["content"]
+    world.at(world.occ.end + timedelta(hours=3))  # read again: still one reply
+    assert len(world.inbox(MIA, "Not kept as a private note")) == 1
+
+
 def test_the_acknowledgement_says_whether_the_manager_got_the_reply(world: World) -> None:
     """The report may take the manager off the reply (or their mail app may keep only the
     first Reply-To address): the acknowledgement must not tell them the manager has it.
