@@ -503,7 +503,9 @@ _LEADING_BULLET = re.compile(r"^(?:[•·◦▪▫●○■□\-*–—>]\s*)+")
 
 # -- one line of the text view, as the notes parser compares it ------------------------------
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"), None)
+# Characters a line is read without: zero-width ones, direction marks, soft hyphen.
+INVISIBLES = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLES), None)
 # Glyph bullets may touch the text; "-", "*", "–", "—", ">" only count with a space after
 # (so "-5 degrees" stays as typed).
 # (A glyph bullet may carry an emoji variation selector: "▪️" is "▪" + U+FE0F.)

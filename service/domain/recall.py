@@ -14,8 +14,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from service.domain.body import INVISIBLES
+
 CLIP = 140
-_MARK = re.compile(r"\(\s*(?:topic\s*)?#", re.I)
+# The notes parser drops invisibles before it looks for a marker (body.clean_line), so a
+# marker with one inside, "(\u200e#17)", is live once read back: they may sit anywhere here.
+_GAP = f"[\\s{INVISIBLES}]*"
+_MARK = re.compile(rf"\({_GAP}(?:{_GAP.join('topic')}{_GAP})?#", re.I)
 _LEADING_MARK = re.compile(r"^\(\s*(?:topic\s*)?#\s*\d+\s*\)\s*", re.I)
 # Zero-width joiner and variation selectors: an emoji sequence is never cut next to one.
 _JOINERS = "\u200d\ufe0e\ufe0f"

@@ -24,7 +24,7 @@ from service.domain.agenda import (
     build_agenda,
     focus_area,
 )
-from service.domain.body import MARKERS, block_text
+from service.domain.body import MARKERS, block_text, clean_line
 from service.domain.htmltext import html_to_text
 from service.domain.notes import parse_block
 from service.domain.questions import (
@@ -154,6 +154,15 @@ def test_clip_keeps_characters_whole() -> None:
     family = "\U0001F468\u200d\U0001F469\u200d\U0001F467"
     assert clip(family * 5, 13) == family * 2 + "…"
     assert quoted("(topic #4) thanks (#5)") == "“thanks (＃5)”"
+
+
+@pytest.mark.parametrize("mark", ["(\u200e#17)", "(\u200b #17)", "(\u200dtopic #17)",
+                                  "(to\u00adpic\u2060#17)", "( \ufeff#17)"])
+def test_a_marker_with_an_invisible_inside_is_made_inert_too(mark: str) -> None:
+    """The notes parser reads a line without its invisibles, so "(\u200e#17)" in a report's
+    recalled comment would be a live action marker there: it is made inert like "(#17)"."""
+    line = clean_line(quoted(f"Budget {mark} done"))
+    assert "#" not in line and "＃" in line
 
 
 # -- the share --------------------------------------------------------------------------------
