@@ -16,6 +16,9 @@ from service.domain.timezones import is_valid_zone, local_date, to_iana
 # The properties kept per user (what a DirectoryUser is derived from).
 # ("hire_date" holds employeeHireDate as Graph sent it: an instant, see hired_at.)
 FIELDS = ("display_name", "mail", "upn", "enabled", "user_type", "hire_date", "manager_id")
+# Kept with them, though users/delta does not tell it: the mailbox's purpose, as
+# mailboxSettings said when it was read (jobs/pairs_purpose.py).
+PURPOSE = "mailbox_purpose"
 UserValues = dict[str, object]
 # Hire dates outside these are what some HR systems write for "not known" (0001-01-01, .NET's
 # unset date; 9999-12-31, "open"): no one's first day, and past what the date arithmetic of a
@@ -93,7 +96,7 @@ def merge_stream(stored: Iterable[tuple[str, Mapping[str, object]]], delta: Dire
             users.append(directory_user(uid, values))
             continue
         # A full read replaces: a stored user it does not list is gone.
-        new = _fold(None if delta.full else values, changes)
+        new = _kept_purpose(values, _fold(None if delta.full else values, changes))
         if new != values:
             before[uid] = dict(values)
             if new is not None:
@@ -106,6 +109,20 @@ def merge_stream(stored: Iterable[tuple[str, Mapping[str, object]]], delta: Dire
             after[uid] = new
             users.append(directory_user(uid, new))
     return MergedDirectory(users=users, before=before, after=after)
+
+
+def _kept_purpose(stored: Mapping[str, object], new: UserValues | None) -> UserValues | None:
+    """A user's values after a delta, with the mailbox purpose read before kept while
+    nothing the directory tells of them changed (a full read, which lists everyone, costs
+    no mailbox read for those), and dropped when something did, so it is read again: an
+    account whose mailbox was made shared (a leaver's, kept for a colleague) often comes
+    with a change of name or manager."""
+    if new is None or PURPOSE not in stored:
+        return new
+    rest = {k: v for k, v in new.items() if k != PURPOSE}
+    if rest == {k: v for k, v in stored.items() if k != PURPOSE}:
+        return {**rest, PURPOSE: stored[PURPOSE]}
+    return rest
 
 
 def directory_user(uid: str, values: Mapping[str, object]) -> DirectoryUser:
@@ -123,6 +140,7 @@ def directory_user(uid: str, values: Mapping[str, object]) -> DirectoryUser:
         manager_id=str(manager) if manager else None,
         upn=str(upn or "").lower(),
         mailbox=bool(mail),
+        purpose=None if values.get(PURPOSE) is None else str(values.get(PURPOSE)),
     )
 
 

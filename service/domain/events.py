@@ -9,6 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+# Mailboxes (userPurpose) that are no one's own: never paired, whatever the directory says
+# of their manager; as they are named in what onetoone says of them.
+NOT_A_PERSON = {"shared": "a shared mailbox", "room": "a room mailbox",
+                "equipment": "an equipment mailbox"}
+
 
 @dataclass(frozen=True)
 class DirectoryUser:
@@ -28,6 +33,15 @@ class DirectoryUser:
     # mailbox (a joiner whose licence comes on their first day; a mailbox kept on-premises).
     # ``email`` is then their UPN, which no invitation reaches.
     mailbox: bool = True
+    # What their mailbox is for, as mailboxSettings' userPurpose says (user, shared, room,
+    # equipment...); None: not read yet. See domain/directory.NOT_A_PERSON.
+    purpose: str | None = None
+
+    @property
+    def person(self) -> bool:
+        """Whether the account may be a person's: not a shared, room or equipment mailbox
+        (an account Exchange made for one of those is enabled unless an admin blocks it)."""
+        return self.purpose not in NOT_A_PERSON
 
     @classmethod
     def deleted(cls, id: str, name: str, email: str) -> DirectoryUser:
@@ -47,6 +61,7 @@ class MailboxInfo:
     working_start: str | None = None  # "09:00:00.0000000"
     working_end: str | None = None
     working_time_zone: str | None = None
+    purpose: str | None = None  # userPurpose: user, shared, room, equipment, ...
     error: str | None = None
 
 

@@ -130,6 +130,7 @@ def reconcile(
     excluded: AbstractSet[str] = frozenset(),
     pairs_file: str = "",
     no_mailbox: AbstractSet[str] = frozenset(),
+    not_people: Mapping[str, str] | None = None,
 ) -> list[PairAction]:
     """The actions that bring the stored pairings in line with the sources.
 
@@ -145,7 +146,9 @@ def reconcile(
     longer lists is no longer paired in (not the file the pair came from: [pairs] file may
     have been pointed at a new one, and the old one still lists them). ``no_mailbox``: the
     people with no mailbox yet (Graph gives no mail address): a pair of theirs not paired
-    yet waits for it.
+    yet waits for it. ``not_people``: of those still here, the mailboxes that are no one's
+    own (shared, room, equipment), by id, with what they are ("a shared mailbox"): said as
+    the reason their pairs end.
 
     Deterministic: sorted by report email (report id when only the store knows the
     report), then pairing key.
@@ -167,6 +170,8 @@ def reconcile(
         return (names or {}).get(person_id) or person_id
 
     def out_of_scope(person_id: str) -> str:  # still here: excluded, or out of the scope
+        if not_people and person_id in not_people:
+            return f"{name(person_id)} is {not_people[person_id]}, not a person"
         return f"{name(person_id)} is no longer in scope for automatic 1-2-1s"
 
     def add(report_id: str, action: PairAction) -> None:

@@ -55,21 +55,25 @@ class GraphClient(DirectoryCalls):
 
     # -- mailboxes --------------------------------------------------------------------------
 
-    async def mailbox_settings(self, user_ids: Sequence[str]) -> dict[str, MailboxInfo]:
-        """Time zone and working hours per user, batched; errors are per user, not raised,
+    async def mailbox_settings(self, user_ids: Sequence[str], *, raise_passing: bool = True
+                               ) -> dict[str, MailboxInfo]:
+        """Time zone, working hours and what the mailbox is for (userPurpose: a person's,
+        shared, a room...) per user, batched; errors are per user, not raised,
         but for a read that failed only for now (throttled past its retries, a 5xx): that
         tells nothing about the user's hours, so it raises (Throttled, OutcomeUnknown)
-        rather than have a series booked in the default ones."""
+        rather than have a series booked in the default ones (``raise_passing`` False: it
+        is that user's error too, for a caller that asks again later)."""
         items = [
             BatchItem(id=uid, method="GET",
-                      url=_path("users", uid, "mailboxSettings") + "?$select=timeZone,workingHours")
+                      url=_path("users", uid, "mailboxSettings")
+                      + "?$select=timeZone,workingHours,userPurpose")
             for uid in dict.fromkeys(user_ids)
         ]
         results = await self._batch(items)
         out: dict[str, MailboxInfo] = {}
         for item in items:
             result = results[item.id]
-            if result.status == 429 or result.status >= 500:
+            if (result.status == 429 or result.status >= 500) and raise_passing:
                 raise self._batch_error(item, result)
             if result.status != 200:
                 out[item.id] = MailboxInfo(item.id, error=str(self._batch_error(item, result)))

@@ -369,8 +369,9 @@ def manager_id(data: dict[str, Any]) -> str | None:
 
 
 def mailbox_info(user_id: str, body: dict[str, Any]) -> MailboxInfo:
-    """A person's zone and working hours from mailboxSettings."""
+    """A person's zone and working hours from mailboxSettings, and its userPurpose."""
     hours = body.get("workingHours") or {}
+    purpose = body.get("userPurpose")
     return MailboxInfo(
         user_id=user_id,
         time_zone=body.get("timeZone"),
@@ -378,6 +379,7 @@ def mailbox_info(user_id: str, body: dict[str, Any]) -> MailboxInfo:
         working_start=hours.get("startTime"),
         working_end=hours.get("endTime"),
         working_time_zone=(hours.get("timeZone") or {}).get("name"),
+        purpose=purpose if isinstance(purpose, str) else None,
     )
 
 

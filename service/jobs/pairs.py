@@ -23,7 +23,7 @@ from service.domain.directory import (
     merge_stream,
     start_day,
 )
-from service.domain.events import DirectoryUser
+from service.domain.events import NOT_A_PERSON, DirectoryUser
 from service.domain.exclude import Exclusion, exclusion, matches_nobody, named_by
 from service.domain.mass_end import refusal
 from service.domain.model import PairSpec, Person
@@ -41,6 +41,7 @@ from service.domain.timezones import local_date
 from service.errors import PairsFileError, TooManyEnds
 from service.jobs.context import JobContext
 from service.jobs.pairs_file import read_file_side
+from service.jobs.pairs_purpose import PURPOSES_READ, Purposes, not_people_warning
 from service.store.files import file_digest
 from service.store.people import PairingChange
 
@@ -86,6 +87,8 @@ class PairsPlan:
     refused: str = ""
     # The digest of the pairs file's bytes this plan was made from (None: not a source).
     file_digest: str | None = None
+    # Mailbox purposes read by this sync, by user id (stored when it is applied).
+    purposes: dict[str, str] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         if self.kept is not None:
@@ -189,13 +192,16 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
         if (extra is not None and extra.enabled and extra.member and extra.email
                 and extra not in exclude):
             usable.setdefault(extra.id, extra)
+    # A shared, room or equipment mailbox is no one's own: never paired (pairs_purpose.py).
+    purposes = Purposes(ctx)
+    not_people = await purposes.set_aside(usable, users, everyone)
 
     file_rows: list[FilePair] = []
     listed = meant_empty = False
     by_email: dict[str, DirectoryUser] = {}
     digest: str | None = None
     if use_file:
-        side = await read_file_side(ctx, everyone, usable, exclude)
+        side = await read_file_side(ctx, everyone, usable, exclude, purposes)
         file_rows, by_email, digest = side.rows, side.by_email, side.digest
         listed, meant_empty = side.listed, side.meant_empty
         warnings += side.warnings
@@ -219,7 +225,7 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
         # directReports lists); a leaver's disabled account does not, as without a scope.
         for staff in everyone.values() if cfg.group_id else users:
             boss_id = staff.manager_id
-            if (staff.enabled and boss_id and boss_id != staff.id
+            if (staff.enabled and boss_id and boss_id != staff.id and staff.id not in not_people
                     and (not cfg.group_id or boss_id in usable)):
                 reports_of.setdefault(boss_id, set()).add(staff.id)
     for row in file_rows:
@@ -242,7 +248,7 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
                 continue  # a manager fetched only as an organizer is not in scope as a report
             if manager is None:
                 boss = everyone.get(user.manager_id or "")
-                if (boss is not None and (not boss.enabled or not boss.member)
+                if (boss is not None and (not boss.enabled or not boss.member or not boss.person)
                         and boss not in exclude):
                     stranded.setdefault(boss.id, []).append(user)
                 continue
@@ -315,11 +321,12 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
     names |= {uid: usable[uid].name or usable[uid].email for uid in involved if uid in usable}
     # Not paired any more, but not gone either (excluded, out of the group scope).
     still_here = {i for i in gone if (u := everyone.get(i)) is not None and u.enabled}
-    left_out = {i for i in still_here if everyone[i] in exclude}
+    left_out = {i for i in still_here if everyone[i] in exclude or i in not_people}
     actions = reconcile(specs, current, present, policy, now, names=names,
                         whole_directory=use_directory, still_here=still_here,
                         excluded=left_out, pairs_file=str(cfg.file) if use_file else "",
-                        no_mailbox={i for i, u in usable.items() if not u.mailbox})
+                        no_mailbox={i for i, u in usable.items() if not u.mailbox},
+                        not_people=purposes.words())
     # Said each sync, as a directory problem is, until the mailbox comes (or never does).
     warnings += [a.reason for a in actions if a.kind == "waiting"]
     recadenced = sum(1 for a in actions if a.kind == "recadence")
@@ -343,8 +350,11 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
         warnings.append(refused)
     people = [PersonUpdate(id=u.id, email=u.email, name=u.name, hired_at=u.hired_at,
                            manages_others=u.id in manages) for u in usable.values()]
+    if said := not_people_warning(not_people.values(), everyone):
+        warnings.append(said)
     return PairsPlan(actions=actions, people=people, present_ids=present, warnings=warnings,
-                     directory=read, stored=stored, refused=refused, file_digest=digest)
+                     directory=read, stored=stored, refused=refused, file_digest=digest,
+                     purposes=purposes.read)
 
 
 async def _exclusion(ctx: JobContext, users: Iterable[DirectoryUser], warnings: list[str]
@@ -368,6 +378,7 @@ def _stranded_warning(boss: DirectoryUser, reports: list[str]) -> str:
     """Why the reports of a disabled or guest manager have no 1-2-1, and the fix."""
     who = boss.email or boss.name or boss.id
     what = ("a disabled account" if not boss.enabled else
+            f"{NOT_A_PERSON[str(boss.purpose)]}, not a person" if not boss.person else
             "a guest account (no mailbox in this organisation to hold the series)")
     shown = ", ".join(reports[:MAX_NAMED])
     if len(reports) > MAX_NAMED:
@@ -419,6 +430,7 @@ def apply(ctx: JobContext, plan: PairsPlan, now: datetime) -> dict[str, int]:
                                   if read.before.get(uid, values) != values)
         # Last: a run that stops before this reads the same changes again next time.
         store.save_directory(DIRECTORY_SOURCE, read.before, read.after, read.delta_link)
+        store.save_directory_purposes(plan.purposes)
     _remember_quiet(ctx, plan, now)
     return plan.counts()
 
@@ -482,7 +494,8 @@ def _quiet_basis(ctx: JobContext, now: datetime, read: str | None = None) -> str
     policy = ctx.settings.cadence_policy()
     if cfg.group_id or policy.group_overrides:
         return None
-    settings = hashlib.sha256(f"{cfg!r}|{policy!r}".encode()).hexdigest()[:16]
+    # (PURPOSES_READ: a database from before mailbox purposes were read gathers once.)
+    settings = hashlib.sha256(f"{cfg!r}|{policy!r}|{PURPOSES_READ}".encode()).hexdigest()[:16]
     # A new starter's weeks end at midnight where they work: the days it is now where
     # those hired lately work, not only UTC's.
     since = now - timedelta(days=policy.new_starter_days + 2)

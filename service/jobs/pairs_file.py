@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from service.domain.events import DirectoryUser
+from service.domain.events import NOT_A_PERSON, DirectoryUser
 from service.domain.exclude import Exclusion
 from service.domain.pairs_csv import (
     FilePair,
@@ -16,6 +16,7 @@ from service.domain.pairs_csv import (
     says_no_pairs,
 )
 from service.jobs.context import JobContext
+from service.jobs.pairs_purpose import Purposes
 from service.store.files import read_pairs_file_digested
 
 
@@ -32,11 +33,12 @@ class FileSide:
 
 
 async def read_file_side(ctx: JobContext, everyone: Mapping[str, DirectoryUser],
-                         usable: Mapping[str, DirectoryUser], exclude: Exclusion
-                         ) -> FileSide:
+                         usable: Mapping[str, DirectoryUser], exclude: Exclusion,
+                         purposes: Purposes) -> FileSide:
     """The pairs file's lines with their people (``everyone``: the directory read;
-    ``usable``: whom the directory pairs, found by their address first); PairsFileError,
-    changing nothing, for a bad file or an address that is nobody's."""
+    ``usable``: whom the directory pairs, found by their address first; ``purposes``:
+    the sync's, which tell a shared, room or equipment mailbox); PairsFileError, changing
+    nothing, for a bad file or an address that is nobody's."""
     path = str(ctx.settings.pairs.file)
     file_text, digest = read_pairs_file_digested(path)
     file_read = read_pairs_csv(file_text, path)
@@ -61,7 +63,10 @@ async def read_file_side(ctx: JobContext, everyone: Mapping[str, DirectoryUser],
     if problems:
         # Nothing changes on bad input: a typo must not look like a leaver.
         raise file_refusal(problems, path)
-    # Lines naming someone in [pairs] exclude (never paired), or a leaver.
+    # Lines naming someone in [pairs] exclude (never paired), a leaver, or a mailbox that is
+    # no one's own.
+    not_people = await purposes.not_people(
+        {u.id: u for e, u in found.items() if e in named and u.enabled}.values())
     skipped: set[int] = set()
     warnings: list[str] = []
     for row in file_read.pairs:
@@ -77,6 +82,11 @@ async def read_file_side(ctx: JobContext, everyone: Mapping[str, DirectoryUser],
                 how = "was deleted" if email in deleted else "is disabled"
                 warnings.append(f"{path}:{row.line}: {email}'s account {how}, so this line "
                                 "is skipped (a leaver: their 1-2-1s end). Remove the line.")
+            elif user.id in not_people:
+                skipped.add(row.line)
+                what = NOT_A_PERSON[str(not_people[user.id].purpose)]
+                warnings.append(f"{path}:{row.line}: {email} is {what} (Exchange), not a "
+                                "person, so this line is skipped. Remove the line.")
             else:
                 by_email[email] = user
     return FileSide(rows=[row for row in file_read.pairs if row.line not in skipped],

@@ -183,9 +183,12 @@ class TenantState:
         job_title: str | None = None,
         upn: str | None = None,
         aliases: Iterable[str] = (),
+        purpose: str = "user",
     ) -> dict[str, Any]:
         """Add a user with a mailbox. ``groups`` are group names or ids (created if new);
-        ``aliases``: other SMTP addresses of the mailbox (its ``proxyAddresses``).
+        ``aliases``: other SMTP addresses of the mailbox (its ``proxyAddresses``);
+        ``purpose``: what the mailbox is for (mailboxSettings' userPurpose: "shared" for a
+        shared mailbox, whose account Exchange makes enabled, "room", "equipment"...).
 
         ``working_hours`` may give ``daysOfWeek``, ``startTime``, ``endTime`` and
         ``timeZone`` (``{"name": ...}``); missing parts default to Mon-Fri 09:00-17:00 in the
@@ -231,7 +234,7 @@ class TenantState:
                 "dateFormat": "dd/MM/yyyy",
                 "timeFormat": "HH:mm",
                 "delegateMeetingMessageDeliveryOptions": "sendToDelegateOnly",
-                "userPurpose": "user",
+                "userPurpose": purpose,
                 "language": {"locale": "en-GB", "displayName": "English (United Kingdom)"},
                 "workingHours": hours,
             },
@@ -283,6 +286,12 @@ class TenantState:
         """Make ``manager`` the user's manager (None removes the manager)."""
         record = self.user(user)
         record["manager_id"] = None if manager is None else self.user(manager)["id"]
+
+    def convert_mailbox(self, user: Any, purpose: str) -> None:
+        """Exchange's Set-Mailbox -Type (a leaver's mailbox made shared, kept for a
+        colleague): mailboxSettings' userPurpose changes; the directory's user does not
+        (users/delta tells nothing of it)."""
+        self.user(user)["mailboxSettings"]["userPurpose"] = purpose
 
     def disable_user(self, user: Any) -> None:
         """Sign-in blocked (``accountEnabled`` false); the mailbox stays."""

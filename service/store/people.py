@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.domain.directory import UserValues
+from service.domain.directory import PURPOSE, UserValues
 from service.domain.model import CadenceKind
 from service.domain.pairing import CurrentPairing
 from service.domain.records import (
@@ -333,6 +333,20 @@ class PeopleRepository(Repository):
                     s.execute(insert(DIRECTORY_USERS), added)
             s.execute(_DROP_LINK, {"source": source})
             s.execute(_ADD_LINK, {"source": source, "delta_link": delta_link})
+
+    def save_directory_purposes(self, purposes: Mapping[str, str]) -> None:
+        """Keep each user's mailbox purpose (by id) with their stored directory values (a
+        user the stored copy does not hold is left out: read again next time)."""
+        with self.session() as s, s.begin():
+            for part in chunks(list(purposes)):
+                rows = [{"uid": uid, "data": json.dumps(
+                    {**json.loads(data), PURPOSE: purposes[uid]}, sort_keys=True, default=str)}
+                    for uid, data in s.execute(select(DIRECTORY_USERS.c.id, DIRECTORY_USERS.c.data)
+                                               .where(DIRECTORY_USERS.c.id.in_(part)))]
+                if rows:
+                    s.execute(update(DIRECTORY_USERS)
+                              .where(DIRECTORY_USERS.c.id == bindparam("uid"))
+                              .values(data=bindparam("data")), rows)
 
     # -- pairings ---------------------------------------------------------------------------
 

@@ -85,3 +85,25 @@ def test_random_rounds_match_the_whole_copy() -> None:
                                                 rng.choice([None, "x@contoso.example", "id1",
                                                             False, True])}))
         check(known, DirectoryDelta(changes, "link", full=rng.random() < 0.3))
+
+
+def test_a_mailbox_purpose_is_kept_while_the_user_is_unchanged_and_dropped_when_changed(
+        ) -> None:
+    """What mailboxSettings said a mailbox is for stays through a full read that lists the
+    user as they were (no read of everyone's mailbox again), and goes when the directory
+    changes them, so it is read again (a leaver's mailbox made shared)."""
+    from service.domain.directory import PURPOSE
+
+    base = {"display_name": "HR", "mail": "hr@x.example", "enabled": True}
+    known = {"a": {**base, PURPOSE: "shared"}, "b": {**base, "mail": "b@x.example",
+                                                     PURPOSE: "user"}}
+    full = DirectoryDelta([UserChange("a", base),
+                           UserChange("b", {**base, "mail": "b@x.example",
+                                            "display_name": "B Moved"})], "link", True)
+    merged = merge_stream(iter(known.items()), full)
+    purposes = {u.id: u.purpose for u in merged.users}
+    assert purposes == {"a": "shared", "b": None}
+    assert "a" not in merged.after and PURPOSE not in merged.after["b"]
+    step = DirectoryDelta([UserChange("a", {"display_name": "HR"})], "link", False)
+    assert next(u for u in merge_stream(iter(known.items()), step).users
+                if u.id == "a").purpose == "shared"
