@@ -194,7 +194,7 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
             usable.setdefault(extra.id, extra)
     # A shared, room or equipment mailbox is no one's own: never paired (pairs_purpose.py).
     purposes = Purposes(ctx)
-    not_people = await purposes.set_aside(usable, users, everyone)
+    not_people = await purposes.set_aside(usable, everyone)
 
     file_rows: list[FilePair] = []
     listed = meant_empty = False
