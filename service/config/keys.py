@@ -137,7 +137,8 @@ KEYS: tuple[Key, ...] = (
         "Length of a 1-2-1 in minutes (the guidance: about 30, 30-45).",
         minimum=15, maximum=120),
     Key("policy", "new_starter_days", "int", 90,
-        "A report hired this many days ago or fewer is a new starter.",
+        "A report hired this many days ago or fewer is a new starter. Also how long "
+        "someone whose last report left keeps the manager cadence (a vacancy).",
         minimum=0, maximum=365),
     Key("policy", "new_starter_cadence", "str", "weekly",
         "Cadence for new starters: weekly, fortnightly or monthly.",

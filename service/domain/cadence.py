@@ -18,6 +18,8 @@ from __future__ import annotations
 import calendar
 import difflib
 import re
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -140,6 +142,36 @@ def new_starter_change(pairing: PairingRecord, report: PersonRecord, policy: Cad
     return None if kind == CadenceKind(pairing.cadence) else CadenceChange(on, kind)
 
 
+# -- a manager between reports -------------------------------------------------------------
+
+
+def vacancy_until(since: date, policy: CadencePolicy) -> date:
+    """The first day someone whose last report left (or moved away) on ``since`` no longer
+    counts as managing others, if nobody has come to report to them by then.
+
+    A team lead whose only report leaves is still a manager while the post is vacant (the
+    guidance's fortnightly cadence is for the role), and re-cadencing at once would end
+    their own series (each meeting to come cancelled) to book it monthly, then do the same
+    the other way when the replacement arrives weeks later. So the manager's cadence is
+    kept for ``new_starter_days`` (90 by default) after the last report went: about the
+    time a post takes to fill (recruitment and the new person's notice), and the policy's
+    own measure of how long a change in a team counts as new. One monthly interval would
+    end most vacancies with two changes instead of none; the cost of keeping it longer is
+    one meeting a month more than the minimum for someone who no longer manages, never
+    fewer. ``new_starter_days = 0`` re-cadences at once, as before."""
+    return since + timedelta(days=policy.new_starter_days)
+
+
+def between_reports(last_report: Mapping[str, date], manages: AbstractSet[str],
+                    policy: CadencePolicy, today: date) -> dict[str, date]:
+    """Who still counts as managing others though nobody reports to them now (not in
+    ``manages``): by id, the day their last report went (``last_report``: the day each
+    person last had a report as a manager), for those whose ``vacancy_until`` is after
+    ``today``."""
+    return {pid: since for pid, since in last_report.items()
+            if pid not in manages and today < vacancy_until(since, policy)}
+
+
 def _role_cadence(spec: PairSpec, policy: CadencePolicy, today: date) -> tuple[CadenceKind, str]:
     """New starter > manages others > default, never rarer than the role's minimum."""
     report = spec.report
@@ -148,6 +180,10 @@ def _role_cadence(spec: PairSpec, policy: CadencePolicy, today: date) -> tuple[C
         if spec.report_manages_others
         else (policy.default, "default")
     )
+    since = spec.report_vacant_since
+    vacancy = ("" if since is None or not spec.report_manages_others else
+               f" (nobody has reported to them since {since.isoformat()}; kept until "
+               f"{vacancy_until(since, policy).isoformat()})")
     hired = report.hire_date
     if hired is not None and is_new_starter(report, policy, today):
         if hired > today:
@@ -159,7 +195,7 @@ def _role_cadence(spec: PairSpec, policy: CadencePolicy, today: date) -> tuple[C
         if kind != policy.new_starter:
             why += f"; {floor_reason} needs at least {kind}"
         return kind, why
-    return floor, floor_reason
+    return floor, floor_reason + vacancy
 
 
 def report_today(spec: PairSpec, now: datetime) -> date:

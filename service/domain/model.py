@@ -58,6 +58,9 @@ class PairSpec:
     manager: Person
     report: Person
     report_manages_others: bool = False
+    # Set when the report counts as managing others only because their last report went on
+    # that day, lately (see cadence.vacancy_until): the reason says so.
+    report_vacant_since: date | None = None
     cadence: CadenceKind | None = None  # per-pair override
     minutes: int | None = None  # per-pair override
     source: str = "directory"

@@ -13,9 +13,9 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from service.domain.cadence import choose_cadence, report_today
+from service.domain.cadence import between_reports, choose_cadence, report_today
 from service.domain.directory import (
     DirectoryDelta,
     UserValues,
@@ -292,7 +292,18 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
                         f"{kept.report.email} (one series, not two).")
         warnings.append(warning)
     manages = {manager_id for manager_id, under in reports_of.items() if under}
-    specs = [replace(spec, report_manages_others=spec.report.id in manages)
+    # Someone whose last report left or moved away keeps the manager's cadence a while
+    # (cadence.vacancy_until): a pairing of theirs as manager live until this sync ends it,
+    # or ended lately. Found from the pairings, which that end writes, so a run killed
+    # midway decides the same again, and the day it runs out a sync gathers (its quiet
+    # mark holds for one day) and re-cadences.
+    last = {pid: at.astimezone(UTC).date() for pid, at in ctx.store.last_reports_ended(
+        now - timedelta(days=policy.new_starter_days + 1)).items()}
+    last.update((c.manager_id, now.date()) for c in current)
+    vacant = between_reports(last, manages, policy, now.date())
+    manages |= vacant.keys()
+    specs = [replace(spec, report_manages_others=spec.report.id in manages,
+                     report_vacant_since=vacant.get(spec.report.id))
              for spec in specs if id(spec) not in doubled]
     if looped:
         # A pairs-file line closes a loop with the directory: refused, like any bad line.

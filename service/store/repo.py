@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select, union
+from sqlalchemy import bindparam, func, or_, select, union
 
 from service.domain.records import (
     OccurrenceRecord,
@@ -41,6 +41,10 @@ __all__ = ["PairingView", "PersonUpdate", "Store", "holder_is_gone"]
 # (hired_zones, each tick) Built once; the instant is bound when it runs.
 _HIRED_ZONES = select(PersonRow.time_zone).distinct().where(
     PersonRow.active.is_(True), PersonRow.hired_at >= bindparam("since"))
+# (last_reports_ended, each sync that gathers) The same.
+_LAST_REPORT_ENDED = (select(PairingRow.manager_id, func.max(PairingRow.ended_at))
+                      .where(PairingRow.ended_at >= bindparam("since"))
+                      .group_by(PairingRow.manager_id))
 
 
 class Store(
@@ -105,6 +109,13 @@ class Store(
         later); None for one not read yet."""
         with self.reading() as s:
             return set(s.scalars(_HIRED_ZONES, {"since": since}))
+
+    def last_reports_ended(self, since: datetime) -> dict[str, datetime]:
+        """When the latest pairing of each manager (as the manager) ended, for those with one
+        ended at or after ``since``, by the manager's id."""
+        with self.reading() as s:
+            return {mid: at for mid, at in s.execute(_LAST_REPORT_ENDED, {"since": since})
+                    if at is not None}
 
     def pairing_keys(self, active: bool = True) -> dict[int, str]:
         """The key of each active pairing (or, ``active`` False, of each other one: ended,

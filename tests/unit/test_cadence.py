@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from service.domain.cadence import (
     add_months,
+    between_reports,
     choose_cadence,
     extended_end,
     first_occurrence_on_or_after,
@@ -20,6 +21,7 @@ from service.domain.cadence import (
     reason_for_the_pair,
     recurrence_for,
     series_end_date,
+    vacancy_until,
 )
 from service.domain.model import WEEK_INDEXES, CadenceKind, PairSpec, Person, Slot
 from service.domain.policy import CadencePolicy
@@ -362,3 +364,23 @@ def test_a_follow_on_never_ends_before_it_starts() -> None:
     assert new.first_date == date(2027, 4, 14)
     assert new.range_end >= new.first_date
     assert new.range_end == date(2027, 6, 14)
+
+
+def test_a_lead_between_reports_counts_as_a_manager_for_new_starter_days() -> None:
+    """Nobody reports to Lee since 15 Dec: a manager of others to 14 Mar (90 days), not from
+    15 Mar; someone who has reports now, or whose last one went long ago, is not listed."""
+    gone = date(2026, 12, 15)
+    assert vacancy_until(gone, POLICY) == date(2027, 3, 15)
+    last = {"lee": gone, "mia": gone, "old": date(2026, 1, 1)}
+    assert between_reports(last, {"mia"}, POLICY, date(2027, 3, 14)) == {"lee": gone}
+    assert between_reports(last, {"mia"}, POLICY, date(2027, 3, 15)) == {}
+    assert between_reports(last, set(), replace(POLICY, new_starter_days=0), gone) == {}
+
+
+def test_the_reason_says_the_cadence_is_kept_for_a_vacancy() -> None:
+    """The reason names the day the last report went and the day it runs out."""
+    kept = replace(spec(manages=True), report_vacant_since=date(2026, 12, 15))
+    cadence = choose_cadence(kept, POLICY, date(2027, 1, 1))
+    assert cadence.kind == CadenceKind.FORTNIGHTLY
+    assert cadence.reason == ("manages others (nobody has reported to them since 2026-12-15; "
+                              "kept until 2027-03-15)")
