@@ -385,3 +385,24 @@ def describe_cycle(cycle: Sequence[PairSpec]) -> str:
            if files else "Fix the managers in the directory")
     return (f"{where}management cycle: {chain}; so each of them would be above their own "
             f"manager. {fix}.")
+
+
+def chart_depths(manager_of: Mapping[str, str]) -> dict[str, int]:
+    """How many managers each person has above them in ``manager_of`` (report id to
+    manager id): 1 for a report of someone who has no manager there, who is left out (0).
+    A loop, which the pairs sync keeps one series of and warns about, is counted round once
+    from where it is first met (a fixed order for the same input)."""
+    depth: dict[str, int] = {}
+    for start in manager_of:
+        chain: list[str] = []
+        on_chain: set[str] = set()
+        person = start
+        while person in manager_of and person not in depth and person not in on_chain:
+            chain.append(person)
+            on_chain.add(person)
+            person = manager_of[person]
+        above = depth.get(person, 0)  # the top, someone already counted, or a loop's start
+        for person in reversed(chain):
+            above += 1
+            depth[person] = above
+    return depth

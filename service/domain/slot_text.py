@@ -10,7 +10,7 @@ back here, also by a later run that resumes a create.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -96,17 +96,37 @@ def no_day_error(manager: WorkingHours, report: WorkingHours, policy: SlotPolicy
     )
 
 
-def no_free_time_error(manager: WorkingHours, report: WorkingHours,
-                       weekdays: Iterable[int]) -> ServiceError:
+def no_free_time_error(manager: WorkingHours, report: WorkingHours, weekdays: Iterable[int],
+                       allowed: Iterable[int], full: Sequence[str] = ()) -> ServiceError:
     """Working hours overlap but other 1-2-1s fill them: a wider window would not help
-    (it has given way already), more days or fewer 1-2-1s would."""
+    (it has given way already), more days or fewer 1-2-1s would.
+
+    ``weekdays``: the days looked at (allowed and worked by the manager); ``allowed``: the
+    slot policy's. ``full``: "manager" and/or "report", whose other 1-2-1s fill that time
+    on their own (neither: only the two people's together do), said first, since those
+    are the 1-2-1s to change. By role, not name: the run's line names the pair before it,
+    and this text is logged (``schedule.failed``), which names no one. More weekdays are
+    suggested only where the policy leaves out a day both people work: to a part-time
+    manager whose days it allows already, that advice could never help."""
+    hours = (f"inside both people's working hours (manager {describe_hours(manager)}; report "
+             f"{describe_hours(report)}) on {describe_days(weekdays)} in the coming year")
+    if len(full) == 1:
+        what = f"The {full[0]}'s other 1-2-1s (as manager or as report) fill every time {hours}"
+        whose = f"the {full[0]}'s other 1-2-1s"
+    elif full:
+        what = (f"The {full[0]}'s other 1-2-1s (as manager or as report) fill every time "
+                f"{hours}, and so do the {full[1]}'s on their own")
+        whose = f"the {full[0]}'s and the {full[1]}'s other 1-2-1s"
+    else:
+        what = ("No time is free of both people's other 1-2-1s (as manager or as report) "
+                f"{hours}")
+        whose = "their 1-2-1s"
+    spare = (frozenset(manager.days) & frozenset(report.days)) - frozenset(allowed)
+    days = (f", or allow {describe_days(spare)} in the slot policy's weekdays (both people "
+            "work then)" if spare else "")
     return ServiceError(
-        "No time is free of both people's other 1-2-1s (as manager or as report) inside "
-        f"both people's working hours (manager {describe_hours(manager)}; report "
-        f"{describe_hours(report)}) on {describe_days(weekdays)} in the coming year, and a "
-        "1-2-1 is never booked outside working hours to make room. Reduce the number or "
-        "length of their 1-2-1s, or allow more weekdays in the slot policy."
-    )
+        f"{what}, and a 1-2-1 is never booked outside working hours to make room. Reduce "
+        f"the number or length of {whose}{days}.")
 
 
 # -- reading a stored note back (the admin's "needs a look") --------------------------------

@@ -79,6 +79,7 @@ from service.domain.slot_text import (
     no_free_time_error,
     no_overlap_note,
 )
+from service.errors import ServiceError
 
 DAY_MINUTES = 24 * 60
 YEAR_DAYS = 365  # a year of UTC offsets: how a time outside someone's hours is weighed
@@ -391,6 +392,8 @@ def choose_slot(
     taken_until: datetime | None = None,
     first_by: date | None = None,
     not_before: date | None = None,
+    taken_apart: tuple[Sequence[tuple[datetime, datetime]],
+                       Sequence[tuple[datetime, datetime]]] | None = None,
 ) -> Slot:
     """The best recurring time for a pair (see the module docstring for the rules).
 
@@ -398,6 +401,8 @@ def choose_slot(
     manager's; the first occurrence is on or after the day after tomorrow there, and on or
     after ``not_before`` (a joiner's first day, when their account exists before it) in
     both people's zones. Deterministic: the same inputs always give the same slot.
+    ``taken_apart``: ``taken`` as the manager's and the report's other 1-2-1s, so that a
+    refusal says whose 1-2-1s fill the time.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")  # a programming error, not a user's
@@ -510,7 +515,24 @@ def choose_slot(
             notes.append(level_failed(level, policy, blocked > 0))
     if not any_day_fits:
         raise no_day_error(manager_hours, report_hours, policy)
-    raise no_free_time_error(manager_hours, report_hours, weekdays)
+
+    def fits(side: Sequence[tuple[datetime, datetime]]) -> bool:
+        """Whether a time is left with only ``side``'s other 1-2-1s taken (asked again: a
+        refusal is rare, and the plan is cached)."""
+        try:
+            choose_slot(cadence=cadence, manager_hours=manager_hours,
+                        report_hours=report_hours, manager_busy=manager_busy,
+                        report_busy=report_busy, taken=side, policy=policy, now=now,
+                        seed=seed, free_busy_known=free_busy_known, taken_until=taken_until,
+                        first_by=first_by, not_before=not_before)
+        except ServiceError:
+            return False
+        return True
+
+    # Whose other 1-2-1s alone fill the time: theirs are the ones to change.
+    full = ([role for role, side in zip(("manager", "report"), taken_apart, strict=True)
+             if not fits(side)] if taken_apart is not None else [])
+    raise no_free_time_error(manager_hours, report_hours, weekdays, policy.weekdays, full)
 
 
 def _outside(level: str, t: int, minutes: int, p: _Pattern, deltas: frozenset[int],

@@ -21,6 +21,7 @@ from service.domain.cadence import (
 )
 from service.domain.events import CalendarEvent, MailboxInfo
 from service.domain.model import Cadence, CadenceKind, WorkingHours
+from service.domain.pairing import chart_depths
 from service.domain.records import PairingRecord, PairingView, PersonRecord, SeriesRecord
 from service.domain.series import held_before, slot_of
 from service.domain.series import occurrences as series_occurrences
@@ -79,11 +80,11 @@ class SeriesCreation(SeriesFound):
            it two workers could each plan one of a person's two series into one slot.
         3. Side by side again: POST the series.
 
-        The steps overlap: managers are planned in a fixed order (so the same organisation
-        gets the same slots), each as soon as its reads are in while later managers' reads
-        go on, and its series are POSTed while later managers are planned. Waiting for
-        every read before planning the first would add the reads' time to the CPU time of
-        planning instead of hiding one behind the other.
+        The steps overlap: managers are planned in a fixed order (top-down, so the same
+        organisation gets the same slots), each as soon as its reads are in while later
+        managers' reads go on, and its series are POSTed while later managers are planned.
+        Waiting for every read before planning the first would add the reads' time to the
+        CPU time of planning instead of hiding one behind the other.
         """
         todo: dict[str, list[PairingView]] = defaultdict(list)
         for view in views:
@@ -94,7 +95,13 @@ class SeriesCreation(SeriesFound):
         total = sum(len(v) for v in todo.values())
         gate = asyncio.Semaphore(MANAGERS_AT_ONCE)
 
-        groups = [v for _, v in sorted(todo.items())]
+        # Top-down by depth in the chart (then by id, a fixed order): a person's own 1-2-1
+        # with their manager is planned before their reports' 1-2-1s with them, so that
+        # where their time runs short it is not their own (the guidance's must for a
+        # manager of others) that finds none left: a part-time manager's new starters took
+        # every slot when her id sorted before her manager's.
+        depth = chart_depths({v.report.id: v.manager.id for vs in todo.values() for v in vs})
+        groups = [v for _, v in sorted(todo.items(), key=lambda m: (depth.get(m[0], 0), m[0]))]
 
         async def read(manager_views: list[PairingView]) -> _ManagerInputs | None:
             async with gate:
@@ -360,7 +367,7 @@ class SeriesCreation(SeriesFound):
             try:
                 series, occurrences = self._prepare_one(
                     view, report, manager_hours, group.busy,
-                    booked[view.manager.id] + booked[view.report.id], group.teams,
+                    (booked[view.manager.id], booked[view.report.id]), group.teams,
                     label, group.tagged.get(view.pairing.key, []),
                     view.pairing.id in history, group.masters)
             except ServiceError as exc:
@@ -394,12 +401,14 @@ class SeriesCreation(SeriesFound):
     def _prepare_one(
         self, view: PairingView, report: PersonRecord, manager_hours: WorkingHours,
         busy: dict[str, list[tuple[datetime, datetime]] | None],
-        taken: list[tuple[datetime, datetime]], teams: bool, label: str,
+        taken: tuple[list[tuple[datetime, datetime]], list[tuple[datetime, datetime]]],
+        teams: bool, label: str,
         tagged: list[CalendarEvent], history: bool = True,
         masters: list[CalendarEvent] | None = None,
     ) -> tuple[SeriesRecord | None, list[tuple[datetime, datetime]]]:
         """Adopt an existing series, or plan one to create (no Graph calls).
 
+        ``taken``: the manager's other 1-2-1s and the report's (as manager or as report).
         Returns the series to POST (None when adopted, left to the pair's own or in a dry
         run; not yet stored when new: the caller stores the manager's intents together) and
         its occurrences in the look-ahead, which later pairs of this manager must avoid.
@@ -443,11 +452,11 @@ class SeriesCreation(SeriesFound):
             choose = functools.partial(
                 choose_slot,
                 cadence=cadence, manager_hours=manager_hours, report_hours=report_hours,
-                manager_busy=m_busy or [], report_busy=r_busy or [], taken=taken,
+                manager_busy=m_busy or [], report_busy=r_busy or [], taken=[*taken[0], *taken[1]],
                 policy=self.slot_policy, now=self.now, seed=pairing.key,
                 # One calendar Graph could not tell about doesn't hide the other's busy time.
                 free_busy_known=m_busy is not None or r_busy is not None,
-                taken_until=window_end, not_before=earliest)
+                taken_until=window_end, not_before=earliest, taken_apart=taken)
             first_by = (self._first_by(pairing.id, cadence.kind, manager_hours.time_zone, held)
                         if history else None)
             try:

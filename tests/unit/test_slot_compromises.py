@@ -54,7 +54,56 @@ def test_working_hours_full_of_other_one_to_ones_is_refused() -> None:
     text = str(caught.value)
     assert text.startswith("No time is free of both people's other 1-2-1s")
     assert "Mon–Fri 09:00–17:00 Europe/London" in text and "on Mon" in text
-    assert "allow more weekdays" in text and "wider window" not in text
+    # Both work Tue-Fri too, which the policy (Mondays) leaves out: that is said.
+    assert text.endswith("Reduce the number or length of their 1-2-1s, or allow Tue–Fri in "
+                         "the slot policy's weekdays (both people work then).")
+    assert "wider window" not in text
+
+
+def _refusal(manager: list, report: list, **kw: object) -> str:
+    with pytest.raises(ServiceError) as caught:
+        pick(taken=[*manager, *report], taken_apart=(manager, report), **kw)
+    return str(caught.value)
+
+
+def test_the_refusal_says_whose_other_one_to_ones_fill_the_time() -> None:
+    """The manager's other 1-2-1s alone fill Monday: said first, and they are the 1-2-1s to
+    change; the report's alone; each person's alone; and only the two together (the
+    manager's mornings, the report's afternoons), which names neither. By role: the text
+    is logged, and the run's line names the pair before it."""
+    full, morning, afternoon = (mondays("09:00", "17:00"), mondays("09:00", "13:00"),
+                                mondays("13:00", "17:00"))
+    text = _refusal(full, [])
+    assert text.startswith("The manager's other 1-2-1s (as manager or as report) fill every "
+                           "time inside both people's working hours (manager Mon–Fri "), text
+    assert "Reduce the number or length of the manager's other 1-2-1s, or allow" in text
+    assert _refusal([], full).startswith("The report's other 1-2-1s ")
+    both = _refusal(full, full)
+    assert both.startswith("The manager's other 1-2-1s ") and (
+        ", and so do the report's on their own, and a 1-2-1 is never booked") in both
+    assert "of the manager's and the report's other 1-2-1s" in both
+    together = _refusal(morning, afternoon)
+    assert together.startswith("No time is free of both people's other 1-2-1s")
+    assert "manager's other" not in together and "report's other" not in together
+
+
+def test_more_weekdays_are_suggested_only_where_both_people_work_one_left_out() -> None:
+    """The policy allows Mon-Fri: a manager who works Mondays only (or the report) gains
+    nothing from more weekdays, so none are suggested; with Mondays allowed and both
+    working Mon and Wed, Wednesday is."""
+    mondays_only = WorkingHours(time_zone=LONDON, days=frozenset({0}), start=time(9),
+                                end=time(17))
+    every_day = SlotPolicy(window_start=time(9, 30), window_end=time(10, 30))
+    full = mondays("09:00", "17:00")
+    text = _refusal(full, [], manager_hours=mondays_only, policy=every_day)
+    assert text.endswith("Reduce the number or length of the manager's other 1-2-1s."), text
+    assert "weekdays" not in text
+    assert "weekdays" not in _refusal([], full, report_hours=mondays_only, policy=every_day)
+    mon_wed = WorkingHours(time_zone=LONDON, days=frozenset({0, 2}), start=time(9),
+                           end=time(17))
+    text = _refusal(full, [], manager_hours=mon_wed, report_hours=mon_wed)
+    assert text.endswith(", or allow Wed in the slot policy's weekdays (both people work "
+                         "then)."), text
 
 
 def test_a_full_window_is_left_for_working_hours_and_says_why() -> None:
