@@ -243,7 +243,8 @@ def notes_add(obj: Ctx, pair: str, private: bool, on: datetime | None) -> None:
         if line.lower().startswith("action:") and not private:
             parsed = parse_action(line.split(":", 1)[1], meeting_date=meeting,
                                   manager_name=view.manager.name, report_name=view.report.name,
-                                  working_days=view.manager.working_days or range(5))
+                                  working_days=view.manager.working_days or range(5),
+                                  given_names=view.given_names)
             if parsed is not None:
                 actions_added += store.add_action(
                     pairing_id=view.pairing.id, occurrence_id=occ.id if occ else None,

@@ -18,11 +18,11 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from service.domain.agenda import first_name
 from service.domain.body import SPACE, clean_line, fold, strip_bullets
 from service.domain.due_dates import MON_TO_FRI, parse_due, split_due
 from service.domain.htmltext import PARAGRAPH
 from service.domain.ticks import leading_box
+from service.domain.wording import pair_first_names
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,12 @@ _MANAGER_WORDS = {"me", "i", "myself"}
 _REPORT_WORDS = {"you", "yourself"}
 
 
-def resolve_owner(raw: str, manager_name: str, report_name: str) -> str | None:
-    """The owner's full name for a known person or pronoun; None if not one of the pair."""
+def resolve_owner(raw: str, manager_name: str, report_name: str,
+                  given_names: tuple[str, str] = ("", "")) -> str | None:
+    """The owner's full name for a known person or pronoun; None if not one of the pair.
+    A person is known by their full name, the first name the agenda calls them
+    (``first_name``) or their given name (``given_names``: the manager's and the report's
+    from the directory, "": none), unless the other of the pair goes by that name too."""
     key = fold(SPACE.sub(" ", raw.strip(" .,;:*_")))
     if key in _MANAGER_WORDS:
         return manager_name
@@ -55,10 +59,15 @@ def resolve_owner(raw: str, manager_name: str, report_name: str) -> str | None:
         return manager_name
     if key == fold(SPACE.sub(" ", report_name.strip())):
         return report_name
-    m_first, r_first = fold(first_name(manager_name)), fold(first_name(report_name))
-    if m_first != r_first:
-        return {m_first: manager_name, r_first: report_name}.get(key)
-    return None  # both have the same first name: only a full name tells them apart
+    firsts = pair_first_names(manager_name, report_name, given_names)
+    manager = {fold(n) for n in (firsts[0], given_names[0]) if n.strip()}
+    report = {fold(n) for n in (firsts[1], given_names[1]) if n.strip()}
+    # A name both go by (two Sams) tells them apart no more: only a full name does.
+    if key in manager and key not in report:
+        return manager_name
+    if key in report and key not in manager:
+        return report_name
+    return None
 
 
 _COLON = re.compile(r"^(?P<o>[^:]{1,60}?)\s*:\s*(?P<r>\S.*)$")
@@ -182,11 +191,12 @@ def _named_after(left: str, right: str, pair: Resolve, meeting_date: date,
 
 
 def _owner_and_rest(s: str, manager_name: str, report_name: str, meeting_date: date,
-                    working_days: Collection[int]) -> tuple[str, str, date | None] | None:
+                    working_days: Collection[int], given_names: tuple[str, str] = ("", "")
+                    ) -> tuple[str, str, date | None] | None:
     """Who owns the action on line ``s``, what it is and by when; None when no owner is
     named (see the module notes)."""
     def pair(raw: str) -> str | None:
-        return resolve_owner(raw, manager_name, report_name)
+        return resolve_owner(raw, manager_name, report_name, given_names)
 
     splits: list[tuple[str, str]] = []
     colon: tuple[str, str] | None = None
@@ -251,14 +261,16 @@ def _words_and_tick(line: str) -> tuple[str, bool]:
 
 
 def parse_action(line: str, *, meeting_date: date, manager_name: str,
-                 report_name: str, working_days: Collection[int] = MON_TO_FRI
-                 ) -> NewAction | None:
+                 report_name: str, working_days: Collection[int] = MON_TO_FRI,
+                 given_names: tuple[str, str] = ("", "")) -> NewAction | None:
     """One action line in the forgiving form (see the module notes), or None.
-    ``working_days``: the manager's working week ("end of week" is its last day)."""
+    ``working_days``: the manager's working week ("end of week" is its last day);
+    ``given_names``: the pair's from the directory (``resolve_owner``)."""
     s, ticked = _words_and_tick(line)
     if not s:
         return None
-    found = _owner_and_rest(s, manager_name, report_name, meeting_date, working_days)
+    found = _owner_and_rest(s, manager_name, report_name, meeting_date, working_days,
+                            given_names)
     if found is None:
         return None
     owner, text, due = found
@@ -399,7 +411,8 @@ def _cell_due(cell: str, meeting_date: date, working_days: Collection[int]) -> d
 
 def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_date: date,
               manager_name: str, report_name: str,
-              working_days: Collection[int] = MON_TO_FRI) -> NewAction | None:
+              working_days: Collection[int] = MON_TO_FRI,
+              given_names: tuple[str, str] = ("", "")) -> NewAction | None:
     """One row of a table typed under Actions agreed (one of ``split_row``), or None (then
     it is a note).
 
@@ -427,7 +440,7 @@ def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_dat
     if roles is None or WHAT not in roles:
         found = parse_action(row_line(words), meeting_date=meeting_date,
                              manager_name=manager_name, report_name=report_name,
-                             working_days=working_days)
+                             working_days=working_days, given_names=given_names)
         return None if found is None else NewAction(
             owner=found.owner, text=found.text, due=found.due, line=line,
             done=found.done or done)
@@ -441,12 +454,13 @@ def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_dat
         return None
     # Columns of no role ("Notes": "waiting on finance"): their words go with the action's.
     extra = [w for at, w in enumerate(words) if w and at not in roles.values()]
-    owner = resolve_owner(owner_cell, manager_name, report_name) or (
+    owner = resolve_owner(owner_cell, manager_name, report_name, given_names) or (
         owner_cell.strip(" *_") if _owner_like(owner_cell) else None)
     if owner is None:  # no owner in its column: the What may name one ("Rob: ...")
         found = parse_action(" – ".join(w for w in (what, due_cell) if w),
                              meeting_date=meeting_date, manager_name=manager_name,
-                             report_name=report_name, working_days=working_days)
+                             report_name=report_name, working_days=working_days,
+                             given_names=given_names)
         return None if found is None else NewAction(
             owner=found.owner, text=" – ".join((found.text, *extra)), due=found.due,
             line=line, done=found.done or done)

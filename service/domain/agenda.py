@@ -41,7 +41,12 @@ from service.domain.share import Share, share_line, share_wordings
 from service.domain.status import MissedReason
 
 # (Also imported from here by the jobs and the notes parser: the agenda's wording.)
-from service.domain.wording import first_name, format_date, format_day, format_when
+from service.domain.wording import (
+    format_date,
+    format_day,
+    format_when,
+    pair_first_names,
+)
 
 # Section keys, in the order they appear.
 LAST_TIME = "last-time"
@@ -113,15 +118,15 @@ FORMER_PROMPTS = (
 )
 
 
-def actions_example(manager_name: str, report_name: str) -> str:
-    """The example action line shown under Actions agreed (uses the pair's first names)."""
-    return (f"{ACTIONS_EXAMPLE_PREFIX}{first_name(report_name)}: book the course by Friday"
-            f"  ·  [ ] {first_name(manager_name)} – share the slides – end of month")
+def actions_example(manager_first: str, report_first: str) -> str:
+    """The example action line shown under Actions agreed, with the pair's first names."""
+    return (f"{ACTIONS_EXAMPLE_PREFIX}{report_first}: book the course by Friday"
+            f"  ·  [ ] {manager_first} – share the slides – end of month")
 
 
-def notes_hint(report_name: str, mailed: str = MAILED_BOTH) -> str:
+def notes_hint(report_first: str, mailed: str = MAILED_BOTH) -> str:
     """The Notes area's hint: says plainly who is emailed what is typed there."""
-    r = first_name(report_name)
+    r = report_first
     if mailed == MAILED_BOTH:
         return (f"Type notes below this line. After the meeting {r} is emailed what is typed "
                 "here, and the Actions agreed go to you both.")
@@ -131,10 +136,11 @@ def notes_hint(report_name: str, mailed: str = MAILED_BOTH) -> str:
     return NOTES_NOT_MAILED
 
 
-def prompts(manager_name: str, report_name: str,
+def prompts(manager_first: str, report_first: str,
             mailed: str = MAILED_BOTH) -> dict[str, tuple[str, ...]]:
-    """The standing prompts of each section, in the product's own words."""
-    r, m = first_name(report_name), first_name(manager_name)
+    """The standing prompts of each section, in the product's own words, with the pair's
+    first names (``first_name``)."""
+    r, m = report_first, manager_first
     return {
         LAST_TIME: (),
         TOPICS: (f"This is {r}'s time: {r}'s topics come first. Tick a topic's box once it "
@@ -160,11 +166,10 @@ def prompts(manager_name: str, report_name: str,
             f"Any questions for {m}? Are these 1-2-1s working for you?",
         ),
         QUESTION: (),
-        NOTES: (notes_hint(report_name, mailed),),
-        ACTIONS_AGREED: (ACTIONS_HINT, actions_example(manager_name, report_name)),
-        NOTES_WORDINGS: tuple(notes_hint(report_name, w)
-                              for w in (MAILED_BOTH, MAILED_REPORT, NOT_MAILED)),
-        SHARE_WORDINGS: share_wordings(report_name, manager_name),
+        NOTES: (notes_hint(r, mailed),),
+        ACTIONS_AGREED: (ACTIONS_HINT, actions_example(m, r)),
+        NOTES_WORDINGS: tuple(notes_hint(r, w) for w in (MAILED_BOTH, MAILED_REPORT, NOT_MAILED)),
+        SHARE_WORDINGS: share_wordings(r, m),
     }
 
 
@@ -280,13 +285,13 @@ class MissedMeeting:
         if self.start.tzinfo is None:
             raise ValueError("MissedMeeting.start must be timezone-aware")
 
-    def line(self, manager_name: str, report_name: str) -> str:
+    def line(self, manager_name: str, report_name: str, report_first: str) -> str:
         """One line, shaped like the agenda's header ("1-2-1 · Sam & Alex · ... · <when>")
         so the notes parser recognises it as ours and never keeps it as a note:
         '1-2-1 · Sam & Alex · the last one was missed (cancelled) and not rebooked ·
         Tuesday 8 December 2026, 10:00 GMT'."""
         why = {MissedReason.CANCELLED: "cancelled",
-               MissedReason.DECLINED: f"declined by {first_name(report_name)}",
+               MissedReason.DECLINED: f"declined by {report_first}",
                MissedReason.NOT_HELD: "no notes recorded"}[MissedReason(self.reason)]
         head = f"1-2-1 · {manager_name} & {report_name} · "
         if self.this_meeting:
@@ -322,11 +327,12 @@ class LastTime:
         if self.start.tzinfo is None:
             raise ValueError("LastTime.start must be timezone-aware")
 
-    def lines(self, manager_name: str, report_name: str) -> tuple[str, ...]:
+    def lines(self, manager_name: str, report_name: str, manager_first: str,
+              report_first: str) -> tuple[str, ...]:
         """The section's lines: when it was (shaped like the agenda's header, so the notes
         parser knows it as ours), topics as "text — Alex, raised 3 Dec 2026", then up to
         three lines of notes and two of the report's comments, each clipped."""
-        names = {"report": first_name(report_name), "manager": first_name(manager_name)}
+        names = {"report": report_first, "manager": manager_first}
         topics = [t for t in self.topics if t.text.strip()]
         notes = [n for n in self.notes if n.strip()]
         comments = [c for c in self.comments if c.strip()]
@@ -363,6 +369,8 @@ class Agenda:
     time_zone: str
     manager_name: str
     report_name: str
+    manager_first_name: str  # what the agenda calls them (``first_name``)
+    report_first_name: str
     topics: tuple[AgendaTopic, ...]
     report_topics: int
     actions: tuple[AgendaAction, ...]
@@ -384,20 +392,12 @@ class Agenda:
         """The line saying the last 1-2-1 was missed ("" when it wasn't)."""
         if self.missed is None:
             return ""
-        return self.missed.line(self.manager_name, self.report_name)
+        return self.missed.line(self.manager_name, self.report_name, self.report_first_name)
 
     @property
     def in_person_text(self) -> str:
         """The line suggesting this meeting be face to face ("" when it isn't)."""
         return IN_PERSON_HINT if self.in_person else ""
-
-    @property
-    def report_first_name(self) -> str:
-        return first_name(self.report_name)
-
-    @property
-    def manager_first_name(self) -> str:
-        return first_name(self.manager_name)
 
     @property
     def report_share(self) -> float:
@@ -412,14 +412,16 @@ class Agenda:
     @property
     def share_text(self) -> str:
         """Encouraging words on whose topics these are (see service/domain/share.py)."""
-        return share_line(self.report_name, self.manager_name, self.today, self.recent)
+        return share_line(self.report_first_name, self.manager_first_name, self.today,
+                          self.recent)
 
     @property
     def last_time_lines(self) -> tuple[str, ...]:
         """The Last time section's lines (none for a pair's first meeting)."""
         if self.last_time is None:
             return ()
-        return self.last_time.lines(self.manager_name, self.report_name)
+        return self.last_time.lines(self.manager_name, self.report_name,
+                                    self.manager_first_name, self.report_first_name)
 
     @property
     def header(self) -> str:
@@ -443,7 +445,7 @@ class Agenda:
 
     @property
     def example_action(self) -> str:
-        return actions_example(self.manager_name, self.report_name)
+        return actions_example(self.manager_first_name, self.report_first_name)
 
 
 def development_due(
@@ -495,6 +497,7 @@ def build_agenda(
     actions_shown: int | None = None,
     focus_turns: int | None = None,  # the compact layout's turn: see focus_area
     online: bool = False,
+    given_names: tuple[str, str] = ("", ""),
 ) -> Agenda:
     """The agenda for one occurrence starting at ``meeting_start`` (aware, manager's zone).
 
@@ -506,7 +509,9 @@ def build_agenda(
     ``actions_shown``: the most open actions listed (None: all). The newest are listed: an
     action carried unticked for months is rarely the one to follow up, and a list that only
     grows buries the rest; the older ones stay open and move up as the listed ones are done.
-    Both lists also stay within a size (list_fit.py): no input makes an invite Graph refuses."""
+    Both lists also stay within a size (list_fit.py): no input makes an invite Graph refuses.
+    ``given_names``: the manager's and the report's given names from the directory ("":
+    none), for what the agenda calls them (``first_name``)."""
     if meeting_start.tzinfo is None or meeting_start.utcoffset() is None:
         raise ValueError("meeting_start must be timezone-aware (in the manager's zone)")
     if meeting_number < 1:
@@ -514,7 +519,8 @@ def build_agenda(
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, not {layout!r}")
     meeting_date = meeting_start.date()
-    names = {"report": first_name(report_name), "manager": first_name(manager_name)}
+    m_first, r_first = pair_first_names(manager_name, report_name, given_names)
+    names = {"report": r_first, "manager": m_first}
     ordered, topics_left = topics_listed(topics)  # the report's first (seed 000)
     shown = tuple(AgendaTopic(topic=t, by_name=names[t.by]) for t in ordered)
     if actions_shown is not None and actions_shown < 1:
@@ -534,7 +540,7 @@ def build_agenda(
     if question is not None:
         keys.append(QUESTION)
     keys += [NOTES, ACTIONS_AGREED]
-    texts = prompts(manager_name, report_name, mailed)
+    texts = prompts(m_first, r_first, mailed)
     sections = tuple(Section(key=k, title=TITLES[k], prompts=texts[k]) for k in keys)
     tz = meeting_start.tzinfo
     return Agenda(
@@ -543,6 +549,8 @@ def build_agenda(
         time_zone=str(getattr(tz, "key", None) or meeting_start.tzname() or ""),
         manager_name=manager_name,
         report_name=report_name,
+        manager_first_name=m_first,
+        report_first_name=r_first,
         topics=shown,
         report_topics=sum(1 for t in ordered if t.by == "report"),
         actions=actions,

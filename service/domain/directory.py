@@ -15,7 +15,8 @@ from service.domain.timezones import is_valid_zone, local_date, to_iana
 
 # The properties kept per user (what a DirectoryUser is derived from).
 # ("hire_date" holds employeeHireDate as Graph sent it: an instant, see hired_at.)
-FIELDS = ("display_name", "mail", "upn", "enabled", "user_type", "hire_date", "manager_id")
+FIELDS = ("display_name", "given_name", "mail", "upn", "enabled", "user_type", "hire_date",
+          "manager_id")
 # Kept with them, though users/delta does not tell it: the mailbox's purpose, as
 # mailboxSettings said when it was read (jobs/pairs_purpose.py).
 PURPOSE = "mailbox_purpose"
@@ -28,6 +29,8 @@ HIRED_FROM, HIRED_UNTIL = date(1900, 1, 1), date(2199, 12, 31)
 # that isn't Entra's, is kept to its first 256 characters rather than refused by the
 # database, which would fail the whole pairs step for one name.
 NAME_MAX = 256
+# Entra's longest givenName, and the store's (people.given_name).
+GIVEN_NAME_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,16 @@ def directory_user(uid: str, values: Mapping[str, object]) -> DirectoryUser:
         upn=str(upn or "").lower(),
         mailbox=bool(mail),
         purpose=None if values.get(PURPOSE) is None else str(values.get(PURPOSE)),
+        given_name=given_name(values.get("given_name")),
     )
+
+
+def given_name(value: object) -> str:
+    """A user's givenName as kept: its words with single spaces, or "" (none set, or not a
+    text: a directory that is not Entra's may send anything)."""
+    if not isinstance(value, str):
+        return ""
+    return " ".join(value.split())[:GIVEN_NAME_MAX].strip()
 
 
 def hired_at(value: object) -> datetime | None:

@@ -36,6 +36,9 @@ class DirectoryUser:
     # What their mailbox is for, as mailboxSettings' userPurpose says (user, shared, room,
     # equipment...); None: not read yet. See domain/directory.NOT_A_PERSON.
     purpose: str | None = None
+    # Entra's givenName ("": none set): which word of ``name`` is their first name, where the
+    # display name alone cannot tell ("van der Berg, Anna", "Zhang Wei"; wording.first_name).
+    given_name: str = ""
 
     @property
     def person(self) -> bool:

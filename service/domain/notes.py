@@ -97,6 +97,7 @@ from service.domain.body import (
 from service.domain.due_dates import MON_TO_FRI, parse_due, split_due
 from service.domain.recall import quoted
 from service.domain.ticks import BOX, after_marker, ticked_against, ticked_outside, words_typed
+from service.domain.wording import pair_first_names
 
 __all__ = ["NewAction", "ParsedNotes", "action_fingerprint", "parse_action", "parse_block",
            "parse_due", "resolve_owner", "split_due"]
@@ -176,11 +177,11 @@ _PRIVATE_MAIL = re.compile(r"^a note for the manager's own record only: the mana
 _RECALLED = re.compile(r"^(?:from the notes|[^:]{1,80} added): “.*”$", re.I)
 
 
-def _static_lines(manager_name: str, report_name: str) -> set[str]:
+def _static_lines(m: str, r: str) -> set[str]:
+    """Our agenda's lines for a pair of these first names (manager's, report's)."""
     lines = {line_key(h) for h in ag.HINTS}
-    for texts in ag.prompts(manager_name, report_name).values():
+    for texts in ag.prompts(m, r).values():
         lines.update(line_key(t) for t in texts)
-    r, m = ag.first_name(report_name), ag.first_name(manager_name)
     lines.update(line_key(t.format(r=r, m=m)) for t in ag.FORMER_PROMPTS)
     return lines
 
@@ -206,7 +207,7 @@ def _prompt_patterns() -> tuple[tuple[re.Pattern[str], bool], ...]:
     count in the typing areas too): the invite has the names of the day it was written, and
     a display name changed since must not turn the agenda's prompts into notes."""
     out: dict[str, tuple[re.Pattern[str], bool]] = {}
-    for key, texts in ag.prompts(_SLOT_M + " Manager", _SLOT_R + " Report").items():
+    for key, texts in ag.prompts(_SLOT_M, _SLOT_R).items():
         for text in texts:
             if _SLOT_M in text or _SLOT_R in text:
                 anywhere = key in _TYPING_PROMPTS
@@ -290,18 +291,21 @@ def parse_block(
     report_name: str,
     template: str | None = None,
     working_days: Collection[int] = MON_TO_FRI,
+    given_names: tuple[str, str] = ("", ""),
 ) -> ParsedNotes:
     """Notes, new actions and closed/open carried actions from our block read as text.
 
     ``template``, when given, is our block as injected, as text; its lines are then
-    recognised exactly (useful with an organisation's own template). Never raises.
+    recognised exactly (useful with an organisation's own template). ``given_names``: the
+    manager's and the report's from the directory ("": none), which the agenda's lines
+    call them by and an action's owner may be written as. Never raises.
     """
     result = ParsedNotes()
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     try:
         _parse(text, open_actions, meeting_date, manager_name, report_name, template, result,
-               working_days)
+               working_days, given_names)
     except Exception:  # pragma: no cover - defensive: a bug must not lose the notes
         result.fallback = True
         result.notes.clear()
@@ -315,10 +319,11 @@ def parse_block(
 
 def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
            manager_name: str, report_name: str, template: str | None,
-           result: ParsedNotes, working_days: Collection[int] = MON_TO_FRI) -> None:
+           result: ParsedNotes, working_days: Collection[int] = MON_TO_FRI,
+           given_names: tuple[str, str] = ("", "")) -> None:
     by_id = {a.id: a for a in open_actions}
     seen: set[int] = set()
-    static = _static_lines(manager_name, report_name)
+    static = _static_lines(*pair_first_names(manager_name, report_name, given_names))
     from_template: Counter[str] = Counter()
     rendered: dict[tuple[str, int], list[str]] = {}
     exact: Counter[str] = Counter()
@@ -374,7 +379,7 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
     retyped: list[tuple[OpenAction, NewAction, int]] = []
 
     def is_data(cell: str) -> bool:  # a cell naming one of the pair or a date: no heading
-        return (resolve_owner(cell, manager_name, report_name) is not None
+        return (resolve_owner(cell, manager_name, report_name, given_names) is not None
                 or parse_due(cell, meeting_date, working_days) is not None)
 
     table: dict[str, int] | None = None  # the header of the table being read, if it has one
@@ -484,9 +489,11 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
             for part in parts:
                 new = (parse_row(part, table, meeting_date=meeting_date,
                                  manager_name=manager_name, report_name=report_name,
-                                 working_days=working_days) if part is not None else
+                                 working_days=working_days, given_names=given_names)
+                       if part is not None else
                        parse_action(line, meeting_date=meeting_date, manager_name=manager_name,
-                                    report_name=report_name, working_days=working_days))
+                                    report_name=report_name, working_days=working_days,
+                                    given_names=given_names))
                 # (One closed in this read is no match for a line typed now: see the end.)
                 known = next((a for a in by_id.values() if new and _same_action(new, a)
                               and (copy or a.id not in result.closed_ids)), None)

@@ -24,6 +24,7 @@ from service.domain.status import (
     SeriesStatus,
 )
 from service.domain.timezones import local_date
+from service.domain.wording import first_name
 
 
 def by_address(error: object, mailbox_id: str, email: str) -> str:
@@ -59,6 +60,7 @@ class PersonUpdate:
     name: str
     hired_at: datetime | None  # employeeHireDate, an instant
     manages_others: bool
+    given_name: str = ""  # Entra's givenName ("": none): see first_name
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +78,12 @@ class PersonRecord:
     manages_others: bool = False
     active: bool = True
     seen_at: datetime | None = None
+    given_name: str = ""  # Entra's givenName ("": none, or a person from the pairs file only)
+
+    @property
+    def first_name(self) -> str:
+        """What mails and agendas call them ("Hi Anna,"): see wording.first_name."""
+        return first_name(self.name, self.given_name)
 
     @property
     def hire_date(self) -> date | None:
@@ -285,6 +293,12 @@ class PairingView:
     manager: PersonRecord
     report: PersonRecord
     series: SeriesRecord | None
+
+    @property
+    def given_names(self) -> tuple[str, str]:
+        """The manager's and the report's given names, for the agenda and the notes reader
+        (wording.pair_first_names)."""
+        return self.manager.given_name, self.report.given_name
 
     def meeting(self, start: datetime, zone: str) -> str:
         """A meeting of this pair as a run's lines name it: its day where the pair meets

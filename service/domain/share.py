@@ -59,8 +59,7 @@ def measure(meetings: Sequence[Sequence[int]], authors: Mapping[int, str]) -> Sh
 NO_TOPICS, NOT_YET, ONE, ALL, MOST, SOME = "none", "not-yet", "one", "all", "most", "some"
 
 
-def _wordings(report_name: str) -> dict[str, str]:
-    r = _first(report_name)
+def _wordings(r: str) -> dict[str, str]:
     return {
         # "No topics yet:" is how the notes parser has always known this line.
         NO_TOPICS: (f"No topics yet: {r}, bring anything you'd like to talk about "
@@ -73,12 +72,11 @@ def _wordings(report_name: str) -> dict[str, str]:
     }
 
 
-def _nudge(report_name: str, manager_name: str) -> str:
-    r, m = _first(report_name), _first(manager_name)
+def _nudge(r: str, m: str) -> str:
     return f" Lately most topics have been {m}'s: {r}, what's on your mind?"
 
 
-def share_line(report_name: str, manager_name: str, today: Share,
+def share_line(report_first: str, manager_first: str, today: Share,
                recent: Share | None = None) -> str:
     """The agenda's line about whose topics these are: encouraging words, never a grade
     and never a number, so every wording is known beforehand (``share_wordings``) and the
@@ -86,7 +84,7 @@ def share_line(report_name: str, manager_name: str, today: Share,
 
     ``today``: the topics on this agenda. ``recent``: the share over the last meetings
     (this one included); when the manager's topics have led them, one more sentence invites
-    the report in.
+    the report in. The pair is named by first names (wording.first_name).
     """
     if today.total == 0:
         kind = NO_TOPICS
@@ -96,21 +94,16 @@ def share_line(report_name: str, manager_name: str, today: Share,
         kind = ONE if today.total == 1 else ALL
     else:
         kind = MOST if today.report * 2 > today.total else SOME
-    line = _wordings(report_name)[kind]
+    line = _wordings(report_first)[kind]
     if (kind in (NOT_YET, SOME) and recent is not None
             and recent.total >= NUDGE_MIN_TOPICS and recent.meetings >= NUDGE_MIN_MEETINGS
             and recent.report * 2 < recent.total):
-        line += _nudge(report_name, manager_name)
+        line += _nudge(report_first, manager_first)
     return line
 
 
-def share_wordings(report_name: str, manager_name: str) -> tuple[str, ...]:
+def share_wordings(report_first: str, manager_first: str) -> tuple[str, ...]:
     """Every line ``share_line`` can give for this pair."""
-    base = _wordings(report_name)
-    nudge = _nudge(report_name, manager_name)
+    base = _wordings(report_first)
+    nudge = _nudge(report_first, manager_first)
     return (*base.values(), base[NOT_YET] + nudge, base[SOME] + nudge)
-
-
-def _first(name: str) -> str:
-    parts = name.split()
-    return parts[0] if parts else name

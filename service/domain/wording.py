@@ -7,6 +7,7 @@ Pure: dates and names in, strings out.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -16,14 +17,80 @@ MONTHS_LONG = ("January", "February", "March", "April", "May", "June", "July",
 DAYS_LONG = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def first_name(name: str) -> str:
-    """The first word of a display name ("Alex Jones" -> "Alex"); the name if one word. A
-    first word ending at a comma is a surname, as in "Jones, Alex" (-> "Alex")."""
-    parts = name.split()
-    surname, comma, given = (parts[0] if parts else "").partition(",")
-    if not comma:
-        return parts[0] if parts else name
-    return (given or "".join(parts[1:2])).strip(",") or surname or parts[0]
+# Words before a name that are no one's first name ("Dr Samir Khan", "Prof. Dr. Eva Roth").
+TITLES = frozenset({"dr", "prof", "mr", "mrs", "ms", "mx", "miss", "sir", "dame", "rev"})
+# Words after a comma that end a name rather than begin its first part ("Ben Okafor, PhD",
+# "Martin King, Jr."): the name before the comma is then in its usual order.
+POST_NOMINALS = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "dphil", "md", "mba", "msc",
+                           "bsc", "ba", "ma", "llb", "esq", "obe", "mbe", "cbe", "kc", "qc",
+                           "frcs", "frcp", "mrcp", "rn", "cpa", "pe"})
+_WORD_EDGES = ",.;:()[]"
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
+def _title(word: str) -> bool:
+    return word.rstrip(".").casefold() in TITLES
+
+
+def _post_nominal(word: str) -> bool:
+    bare = word.strip(_WORD_EDGES)
+    return bare.replace(".", "").casefold() in POST_NOMINALS
+
+
+def _untitled(words: list[str]) -> list[str]:
+    """``words`` without the titles in front ("Dr", "Prof."), where a name is left."""
+    at = 0
+    while at < len(words) - 1 and _title(words[at]):
+        at += 1
+    return words[at:]
+
+
+def _in_order(words: list[str]) -> str:
+    """The first name of a name written first name first: the first word after any titles,
+    unless a title is followed by one name only ("Dr Khan": a surname, called by both)."""
+    named = _untitled(words)
+    return " ".join(words) if len(named) == 1 and len(words) > 1 else named[0]
+
+
+def _shows(name: str, given: str) -> bool:
+    """Whether ``given`` is one or more whole words of ``name`` (any case)."""
+    return re.search(rf"(?<!\w){re.escape(given)}(?!\w)", name, re.I) is not None
+
+
+def first_name(name: str, given: str = "") -> str:
+    """What the product calls someone in what people read ("Hi Anna,") and which word of a
+    line's owner is them: ``given``, the directory's given name (Entra's givenName), when
+    the display ``name`` shows it; else a guess from the display name.
+
+    The display name is what the organisation chose to show, and a given name it does not
+    show is often the legal one ("Robert" for "Bob Smith"): the guess then reads the name
+    shown. The guess: the first word after any titles ("Dr Samir Khan" -> "Samir", but
+    "Dr Khan" for "Dr Khan"); in
+    "Last, First" order the first word after the comma ("Jones, Alex", "van der Berg,
+    Anna" -> "Alex", "Anna"), unless what follows the comma ends the name ("Ben Okafor,
+    PhD" -> "Ben"); the name itself if it is one word. It cannot know a family name
+    written first without a comma ("Zhang Wei"): only ``given`` can say that."""
+    given = " ".join(given.split())
+    if given and _shows(name, given):
+        return given
+    # A part in brackets says where or what they are ("(Sales)", "[Contractor]"), not who.
+    words = _BRACKETED.sub(" ", name).split() or name.split()
+    if not words:
+        return name
+    before, comma, after = " ".join(words).partition(",")
+    rest = _untitled(after.split())
+    if before.strip() and (not comma or (rest and _post_nominal(rest[0])
+                                         and len(before.split()) > 1)):
+        return _in_order(before.split())
+    first = next((w.strip(_WORD_EDGES) for w in rest if w.strip(_WORD_EDGES)), "")
+    return first or before.strip() or words[0]
+
+
+def pair_first_names(manager_name: str, report_name: str,
+                     given_names: tuple[str, str] = ("", "")) -> tuple[str, str]:
+    """The manager's and the report's first names (``first_name``), from their display
+    names and ``given_names``, theirs from the directory in that order ("": none)."""
+    return first_name(manager_name, given_names[0]), first_name(report_name, given_names[1])
 
 
 def format_date(d: date) -> str:

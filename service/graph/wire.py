@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.adoption import ended_tag
-from service.domain.directory import NAME_MAX, UserChange, hired_at
+from service.domain.directory import NAME_MAX, UserChange, given_name, hired_at
 from service.domain.events import (
     Attendee,
     CalendarEvent,
@@ -242,7 +242,8 @@ def mail_message(*, subject: str, body_html: str, to: list[tuple[str, str]],
 
 SCHEDULE_CHUNK = 20  # schedules per getSchedule call
 SCHEDULE_MAX_DAYS = 62  # getSchedule's maximum window
-USER_FIELDS = "id,displayName,mail,userPrincipalName,accountEnabled,userType,employeeHireDate"
+USER_FIELDS = ("id,displayName,givenName,mail,userPrincipalName,accountEnabled,userType,"
+               "employeeHireDate")
 # An OData cast on a group's transitiveMembers (.../microsoft.graph.user) is an advanced query
 # in Entra ID: refused (400 Request_UnsupportedQuery) without this header and $count=true.
 ADVANCED_QUERY = {"ConsistencyLevel": "eventual"}
@@ -335,12 +336,13 @@ def user(data: dict[str, Any], manager_id: str | None) -> DirectoryUser:
         hired_at=hired_at(data.get("employeeHireDate")), manager_id=manager_id,
         upn=(data.get("userPrincipalName") or "").lower(),
         mailbox=bool(data.get("mail")),
+        given_name=given_name(data.get("givenName")),
     )
 
 
 # users/delta property -> the field kept per user (service/domain/directory.py).
-DELTA_FIELDS = {"displayName": "display_name", "mail": "mail", "userPrincipalName": "upn",
-                "accountEnabled": "enabled", "userType": "user_type",
+DELTA_FIELDS = {"displayName": "display_name", "givenName": "given_name", "mail": "mail",
+                "userPrincipalName": "upn", "accountEnabled": "enabled", "userType": "user_type",
                 "employeeHireDate": "hire_date"}
 USER_DELTA_SELECT = USER_FIELDS + ",manager"
 # The least an event read asks for when all it must tell is whether the event is still on

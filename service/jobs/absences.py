@@ -44,7 +44,7 @@ from service.domain.absence import (
     neighbours,
     placed_by_hand,
 )
-from service.domain.agenda import first_name, format_date
+from service.domain.agenda import format_date
 from service.domain.events import MailboxInfo, ScheduleItem, ScheduleQuery
 from service.domain.freeslots import cadence_window
 from service.domain.model import CadenceKind
@@ -540,7 +540,7 @@ def _context(d: _Due, decision: Decision) -> dict[str, Any]:
     zone = d.series.time_zone
     absence = decision.absence
     return {
-        "manager_first": first_name(d.view.manager.name),
+        "manager_first": d.view.manager.first_name,
         "report_name": d.view.report.name,
         "when": _when(d.occ.start, zone),
         "reason": decision.reason,

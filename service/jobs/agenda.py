@@ -187,7 +187,7 @@ def _compose(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: st
         missed=missed_meeting(store, pairing.id, occ, zone),
         last_time=recalled.last_time, layout=cfg.layout, mailed=notes_mailed(ctx.settings),
         recent=recalled.recent, actions_shown=cfg.actions_shown, focus_turns=focus_turns,
-        online=series is not None and series.online,
+        online=series is not None and series.online, given_names=view.given_names,
     )
     return agenda, recalled
 

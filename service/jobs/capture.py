@@ -259,7 +259,8 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     parsed = parse_block(text, open_actions, meeting_date=meeting_date,
                          manager_name=view.manager.name, report_name=view.report.name,
                          template=_template_text(ctx, view, occ, zone),
-                         working_days=working_days_of(view.manager))
+                         working_days=working_days_of(view.manager),
+                         given_names=view.given_names)
     store.replace_outlook_notes(view.pairing.id, occ.id, parsed.notes, now,
                                 actions=parsed.new_actions)
     added = 0

@@ -18,7 +18,7 @@ from service.domain.mail_reply import (
     new_text,
     spoof_reason,
 )
-from service.domain.records import MailRecord, PairingView, Recipient
+from service.domain.records import MailRecord, PairingView, PersonRecord, Recipient
 from service.domain.status import OutboxStatus
 from service.graph.wire import MAIL_KEY_HEADER
 from service.jobs.context import JobContext
@@ -56,9 +56,13 @@ class Incoming:
         return self.message.internet_message_id or self.message.id
 
     @property
+    def person(self) -> PersonRecord:
+        """Which of the pair sent it."""
+        return self.view.report if self.by == "report" else self.view.manager
+
+    @property
     def sender(self) -> Recipient:
-        person = self.view.report if self.by == "report" else self.view.manager
-        return Recipient(person.name, self.message.sender)
+        return Recipient(self.person.name, self.message.sender)
 
     @property
     def label(self) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from service.domain.agenda import first_name, format_date
+from service.domain.agenda import format_date
 from service.domain.events import MailMessage
 from service.domain.mail_reply import (
     bare_subject,
@@ -71,14 +71,14 @@ def read_comment(ctx: JobContext, message: MailMessage, tag: PlusTag, now: datet
         report.comments.append(mail.label)
         log.info("topics_mail.comment", extra={"pairing": view.pairing.key,
                                                "occurrence": occ.id})
-    manager = escape(first_name(view.manager.name))
+    manager = escape(view.manager.first_name)
     # The summary's Reply-To names the manager too, but the report may have taken them off
     # (or their mail app kept only the first address): then say where the manager sees it.
     sent_to = {a.lower() for a in (*message.to, *message.cc)}
     reached = (f"{manager} has your reply" if view.manager.email.lower() in sent_to else
                f"{manager} will see them in the agenda of your next 1-2-1")
     acknowledge(ctx, mail, "comment_reply", [
-        f"Thanks {escape(first_name(view.report.name))}: your comments on the 1-2-1 of "
+        f"Thanks {escape(view.report.first_name)}: your comments on the 1-2-1 of "
         f"{format_date(local_date(occ.start, context[0].time_zone))} are kept with its notes "
         f"(they don't change {manager}'s notes), and {reached}."], now)
 
@@ -97,9 +97,9 @@ def _missed_the_report(ctx: JobContext, mail: Incoming, start: datetime, zone: s
     acknowledge(ctx, mail, "comment_reply", [
         f"Your reply to the notes of your 1-2-1 with {escape(report.name)} on "
         f"{format_date(local_date(start, zone))} did not reach "
-        f"{escape(first_name(report.name))}: replying to the summary sends to onetoone and "
-        f"to you, and onetoone keeps only {escape(first_name(report.name))}'s replies. To "
-        f"tell {escape(first_name(report.name))}, please send it to {escape(report.email)} "
+        f"{escape(report.first_name)}: replying to the summary sends to onetoone and "
+        f"to you, and onetoone keeps only {escape(report.first_name)}'s replies. To "
+        f"tell {escape(report.first_name)}, please send it to {escape(report.email)} "
         "(or use Reply all)."], now)
 
 
@@ -114,7 +114,7 @@ def read_private_note(ctx: JobContext, mail: Incoming, now: datetime,
         # The report got this mail (the private address beside them): keeping it as a note
         # "the report doesn't see" would be untrue, in the reply and in the record.
         ignored(report, mail.message, "a private note sent to the report too")
-        rob = escape(first_name(view.report.name))
+        rob = escape(view.report.first_name)
         acknowledge(ctx, mail, "private_reply", [
             f"This mail also went to {rob}, so it isn't private: onetoone has not kept it "
             f"as a private note on your 1-2-1s with {escape(view.report.name)}. To keep a "
@@ -145,7 +145,7 @@ def read_private_note(ctx: JobContext, mail: Incoming, now: datetime,
              f"your 1-2-1s with {escape(view.report.name)} (no meeting yet)")
     acknowledge(ctx, mail, "private_reply", [
         f"Kept as a private note on {where}. It stays in onetoone's database: it is never "
-        f"emailed or put in an invite, {escape(first_name(view.report.name))} doesn't see it, "
+        f"emailed or put in an invite, {escape(view.report.first_name)} doesn't see it, "
         "and it is erased with everything else about the pair when you ask for that. (This "
         "reply doesn't repeat it.)"], now,
         subject=f"Private note kept: your 1-2-1s with {view.report.name}")

@@ -31,7 +31,6 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from service.domain.absence import CalendarItem, days_off, holiday_calendar
-from service.domain.agenda import first_name
 from service.domain.body import block_text, fingerprint
 from service.domain.events import MailMessage
 from service.domain.freeslots import cadence_window, free_slots
@@ -492,7 +491,7 @@ def _stale_note(ctx: JobContext, missed: Missed, now: datetime) -> MailRecord:
     """The short note to the manager: the time picked can't be booked, nothing was."""
     view = missed.view
     body = render("rebook_stale.html.j2", s={
-        "manager_first": first_name(view.manager.name), "report_name": view.report.name})
+        "manager_first": view.manager.first_name, "report_name": view.report.name})
     return mail_row(ctx, missed, "stale",
                     f"That time is no longer free: 1-2-1 with {view.report.name}", body, now)
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from service.domain.agenda import first_name, format_when
+from service.domain.agenda import format_when
 from service.domain.rebook import booking_address, booking_link, booking_subject
 from service.domain.records import (
     MailRecord,
@@ -78,10 +78,10 @@ def offer_context(ctx: JobContext, missed: Missed, reason: str, token: str,
                       "href": booking_link(address, booking_subject(token, index, when))})
     missed_when = format_when(missed.occ.start.astimezone(zone))
     return {
-        "manager_first": first_name(view.manager.name), "report_name": view.report.name,
-        "report_first": first_name(view.report.name), "missed_when": missed_when,
+        "manager_first": view.manager.first_name, "report_name": view.report.name,
+        "report_first": view.report.first_name, "missed_when": missed_when,
         "intro": _INTRO[reason].format(report=view.report.name, when=missed_when,
-                                       first=first_name(view.report.name)),
+                                       first=view.report.first_name),
         "links": links, "fresh": kind == "reoffer", "own_mailbox": not box,
     }
 
@@ -105,7 +105,7 @@ def ended_mail(ctx: JobContext, missed: Missed, now: datetime) -> MailRecord:
     manager's pick would go unanswered."""
     view = missed.view
     body = render("rebook_ended.html.j2", s={
-        "manager_first": first_name(view.manager.name), "report_name": view.report.name,
+        "manager_first": view.manager.first_name, "report_name": view.report.name,
         "missed_when": format_when(missed.occ.start.astimezone(ZoneInfo(
             missed.series.time_zone))),
         "pair_ended": view.pairing.status != "active"})

@@ -15,7 +15,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.adoption import adoptable
-from service.domain.agenda import first_name
 from service.domain.cadence import add_months
 from service.domain.events import CalendarEvent, MailboxInfo
 from service.domain.model import WEEKDAYS, CadenceKind, WorkingHours
@@ -585,7 +584,7 @@ def intro_html(series: SeriesRecord, manager: PersonRecord, report: PersonRecord
     otherwise be read as notes."""
     return render(
         "intro.html.j2", manager_name=manager.name, report_name=report.name,
-        report_first_name=first_name(report.name),
+        report_first_name=report.first_name,
         cadence_text=CADENCE_TEXT[CadenceKind(series.cadence)], minutes=series.minutes,
         moved_why=moved_why,
     )

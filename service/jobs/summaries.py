@@ -30,7 +30,6 @@ from service.domain.topics import topics_address
 from service.domain.wording import (
     DAYS_LONG,
     MONTHS_LONG,
-    first_name,
     format_date,
     format_when,
     zone_label,
@@ -166,7 +165,7 @@ def build_summary(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zon
         [item(a) for a in actions if a.raised_occurrence_id == occ.id
          and a.status != ActionStatus.WITHDRAWN])
     return Summary(
-        report_first=first_name(view.report.name), manager_first=first_name(view.manager.name),
+        report_first=view.report.first_name, manager_first=view.manager.first_name,
         when=_when(occ, zone), notes=shown_notes,
         agreed=agreed,
         # (One agreed here as already done is listed once, in the agreed table, as done.)
@@ -202,9 +201,9 @@ def reminder_mail(view: PairingView, occ: OccurrenceRecord, zone: str, now: date
     """A nudge to a manager who recorded no notes for a meeting; with ``offer`` (the
     rebooking offer's links, see ``jobs.rebook``) it also offers times in case the meeting
     didn't happen, so the manager gets one mail about it, not two."""
-    reminder = {"manager_first": first_name(view.manager.name),
+    reminder = {"manager_first": view.manager.first_name,
                 "report_name": view.report.name,
-                "report_first": first_name(view.report.name),
+                "report_first": view.report.first_name,
                 "report_email": view.report.email,
                 "when": _when(occ, zone)}
     return new_mail(occ, view, "reminder",
@@ -219,9 +218,9 @@ def prep_mail(ctx: JobContext, view: PairingView, start: datetime,
     like to talk about? (With a service mailbox a reply goes to the pair's topics address;
     else to the manager.)"""
     listed, left = topics_listed(ctx.store.open_topics(view.pairing.id))
-    prep = {"report_first": first_name(view.report.name),
+    prep = {"report_first": view.report.first_name,
             "manager_name": view.manager.name,
-            "manager_first": first_name(view.manager.name),
+            "manager_first": view.manager.first_name,
             # The subject's day is the report's own (the body gives both clocks).
             "when": _when_start(start, reader_zone(zone, view.report)),
             "when_time": when_for(start, zone, view.report),

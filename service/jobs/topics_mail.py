@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from html import escape
 
-from service.domain.agenda import first_name, format_date
+from service.domain.agenda import format_date
 from service.domain.events import MailMessage
 from service.domain.mail_reply import bare_subject, is_forward, is_reply
 from service.domain.records import OccurrenceRecord, PairingView
@@ -167,7 +167,7 @@ def _add_topics(ctx: JobContext, mail: Incoming, now: datetime,
     if not fresh:
         # All already on the list (often copied back from the prep mail): said so, once.
         acknowledge(ctx, mail, "topic_reply", [
-            f"Thanks {escape(first_name(mail.sender.name))}: "
+            f"Thanks {escape(mail.person.first_name)}: "
             + ("that is" if len(lines.topics) == 1 else "those are")
             + f" already on the list for your next 1-2-1 with {escape(_other(mail))}, so "
             "nothing was added."], now)
@@ -183,7 +183,7 @@ def _add_topics(ctx: JobContext, mail: Incoming, now: datetime,
         report.added.append(mail.label)
         log.info("topics_mail.added", extra={"pairing": mail.view.pairing.key, "by": mail.by,
                                              "topics": len(added)})
-    said = [f"Thanks {escape(first_name(mail.sender.name))}: "
+    said = [f"Thanks {escape(mail.person.first_name)}: "
             f"{_where(ctx, mail.view, mail.by, _other(mail), now)}",
             "<br>".join(f"&bull; {escape(t)}" for t in fresh)]
     if len(fresh) < len(lines.topics):

@@ -88,6 +88,22 @@ def not_found(key: str) -> GraphFault:
                       "objects are not present.")
 
 
+# Titles an admin leaves out of givenName ("Dr Samir Khan": Samir).
+_TITLES = frozenset({"dr", "prof", "mr", "mrs", "ms", "mx"})
+
+
+def _name_parts(name: str) -> tuple[str, str]:
+    """givenName and surname as an admin would type them for a display name: "Sam Taylor"
+    (Sam, Taylor), "Okafor, Ben (Sales)" (Ben, Okafor), "Dr Samir Khan" (Samir, Khan)."""
+    last, comma, first = name.partition(",")
+    if not comma:
+        words = name.split()
+        if len(words) > 2 and words[0].rstrip(".").lower() in _TITLES:
+            words = words[1:]
+        first, last = " ".join(words[:1]), " ".join(words[1:])
+    return " ".join(first.split()[:1]), last.strip()
+
+
 def has_mailbox(user: dict[str, Any]) -> bool:
     """Graph gives ``mail`` null for a user without an Exchange Online mailbox (no licence,
     or a mailbox kept on-premises): such a user is in the directory, found by id or UPN, but
@@ -184,11 +200,16 @@ class TenantState:
         upn: str | None = None,
         aliases: Iterable[str] = (),
         purpose: str = "user",
+        given_name: str | None = None,
+        surname: str | None = None,
     ) -> dict[str, Any]:
         """Add a user with a mailbox. ``groups`` are group names or ids (created if new);
         ``aliases``: other SMTP addresses of the mailbox (its ``proxyAddresses``);
         ``purpose``: what the mailbox is for (mailboxSettings' userPurpose: "shared" for a
         shared mailbox, whose account Exchange makes enabled, "room", "equipment"...).
+        ``given_name``, ``surname``: givenName and surname as an admin typed them ("": not
+        set, which Graph gives as null); None: as an admin would from the display name
+        (``_name_parts``).
 
         ``working_hours`` may give ``daysOfWeek``, ``startTime``, ``endTime`` and
         ``timeZone`` (``{"name": ...}``); missing parts default to Mon-Fri 09:00-17:00 in the
@@ -199,7 +220,7 @@ class TenantState:
             raise ValueError(f"a user with email {email} already exists")
         hours = {**copy.deepcopy(DEFAULT_WORKING_HOURS), "timeZone": {"name": time_zone},
                  **copy.deepcopy(working_hours or {})}
-        first, _, last = name.partition(" ")
+        first, last = _name_parts(name)
         hire = hire_date.isoformat() if isinstance(hire_date, date) else hire_date
         if hire and len(hire) > 10 and not hire.endswith("Z"):
             # As Graph gives a DateTimeOffset: in UTC, whatever offset it was written with
@@ -209,8 +230,8 @@ class TenantState:
         user: dict[str, Any] = {
             "id": user_id,
             "displayName": name,
-            "givenName": first,
-            "surname": last or None,
+            "givenName": (first if given_name is None else given_name) or None,
+            "surname": (last if surname is None else surname) or None,
             "mail": email,
             "userPrincipalName": upn or email,
             # As Exchange keeps them: the primary address marked "SMTP:", aliases "smtp:".

@@ -79,6 +79,9 @@ class PersonRow(Base):
     # When the four mailbox columns above were last read (migration 0012); None: never, or
     # the directory has since reported a change to the person.
     mailbox_read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Entra's givenName (migration 0027): which word of ``name`` to call them by; "" when
+    # the directory has none (wording.first_name then reads the display name).
+    given_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class PairingRow(Base):

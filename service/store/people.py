@@ -159,18 +159,20 @@ class PeopleRepository(Repository):
                 # Compared as plain values, a chunk at a time (no ORM rows, not all at once).
                 known = {pid: tuple(rest) for pid, *rest in s.execute(select(
                     PersonRow.id, PersonRow.email, PersonRow.name, PersonRow.hired_at,
-                    PersonRow.manages_others, PersonRow.active)
+                    PersonRow.manages_others, PersonRow.active, PersonRow.given_name)
                     .where(PersonRow.id.in_([p.id for p in part])))}
                 added: list[dict[str, Any]] = []
                 changed: list[dict[str, Any]] = []
                 renamed = [p.id for p in part if p.id in known and known[p.id][1] != p.name]
                 for p in part:
-                    values = (p.email, p.name, p.hired_at, p.manages_others, True)
+                    values = (p.email, p.name, p.hired_at, p.manages_others, True,
+                              p.given_name)
                     if known.get(p.id) == values:
                         continue
                     (changed if p.id in known else added).append({
                         "id": p.id, "email": p.email, "name": p.name, "hired_at": p.hired_at,
-                        "manages_others": p.manages_others, "active": True, "seen_at": now})
+                        "manages_others": p.manages_others, "active": True, "seen_at": now,
+                        "given_name": p.given_name})
                     known[p.id] = values  # a person listed twice is written once
                 if added:
                     s.execute(insert(PersonRow), added)

@@ -84,7 +84,8 @@ def test_last_time_shows_a_few_lines_clipped_and_inert() -> None:
     topics = tuple(Topic(i, f"Topic {i} (#12) done", "report" if i % 2 else "manager",
                          date(2026, 11, 20)) for i in range(1, 7))
     notes = ("(#12) waiting on finance", "line\ntwo", "three " * 40, "four", "five")
-    lines = LastTime(BEFORE, topics, notes, ("c1", "c2", "c3")).lines(MANAGER, REPORT)
+    lines = LastTime(BEFORE, topics, notes, ("c1", "c2", "c3")).lines(MANAGER, REPORT, "Sam",
+                                                                      "Alex")
     assert lines[1] == ag.TALKED_ABOUT
     assert lines[2] == "Topic 1 (＃12) done — Alex, raised 20 Nov 2026"
     assert lines[3] == "Topic 2 (＃12) done — Sam, raised 20 Nov 2026"
@@ -99,7 +100,7 @@ def test_last_time_shows_a_few_lines_clipped_and_inert() -> None:
 def test_last_time_without_shared_words_says_so() -> None:
     """A held meeting whose record holds nothing to share (only actions, or only private
     notes, which are never passed in) shows its date and says so."""
-    assert LastTime(BEFORE).lines(MANAGER, REPORT)[1:] == (ag.NO_SHARED_NOTES,)
+    assert LastTime(BEFORE).lines(MANAGER, REPORT, "Sam", "Alex")[1:] == (ag.NO_SHARED_NOTES,)
     with pytest.raises(ValueError, match="aware"):
         LastTime(datetime(2026, 12, 1, 10, 0))
 
@@ -198,7 +199,7 @@ def test_share_counts_each_topic_once_over_the_last_meetings() -> None:
 def test_share_line_encourages(today: Share, recent: Share | None, expected: str) -> None:
     """Words that encourage the report to lead; a nudge only after several meetings led by
     the manager's topics."""
-    assert share_line(REPORT, MANAGER, today, recent) == expected
+    assert share_line("Alex", "Sam", today, recent) == expected
 
 
 @given(report=st.integers(0, 30), extra=st.integers(0, 30), r_recent=st.integers(0, 60),
@@ -206,10 +207,10 @@ def test_share_line_encourages(today: Share, recent: Share | None, expected: str
 def test_share_line_is_never_a_score(report: int, extra: int, r_recent: int, e_recent: int,
                                      meetings: int) -> None:
     """Never a number or a percentage, and always one of the pair's known wordings."""
-    line = share_line(REPORT, MANAGER, Share(report, report + extra),
+    line = share_line("Alex", "Sam", Share(report, report + extra),
                       Share(r_recent, r_recent + e_recent, meetings))
     assert not any(ch.isdigit() for ch in line) and "%" not in line
-    assert line in share_wordings(REPORT, MANAGER)
+    assert line in share_wordings("Alex", "Sam")
 
 
 # -- layouts ----------------------------------------------------------------------------------

@@ -195,8 +195,8 @@ def test_a_typed_for_example_line_is_kept_and_ours_dropped() -> None:
     from service.domain.agenda import actions_example
 
     text = "\n".join(["Notes", "For example: the Leeds office", "Actions agreed",
-                      actions_example(MANAGER, REPORT),
-                      actions_example(MANAGER, REPORT).replace("[ ]", "[x]")])
+                      actions_example("Sam", "Alex"),
+                      actions_example("Sam", "Alex").replace("[ ]", "[x]")])
     parsed = parse_block(text, [], meeting_date=MEETING, manager_name=MANAGER,
                          report_name=REPORT)
     assert parsed.notes == ["For example: the Leeds office"]
@@ -213,7 +213,8 @@ def test_bare_cr_lines_parse_like_lf() -> None:
 def test_lines_an_earlier_version_wrote_are_still_ours() -> None:
     """An invite written before an upgrade carries the prompt and example wording of then:
     read back after it, those lines are not notes or actions."""
-    from service.domain.agenda import FORMER_PROMPTS, first_name
+    from service.domain.agenda import FORMER_PROMPTS
+    from service.domain.wording import first_name
 
     r, m = first_name(REPORT), first_name(MANAGER)
     text = "\n".join(["Topics", FORMER_PROMPTS[0].format(r=r, m=m), "Notes", "a real note",

@@ -151,7 +151,7 @@ def test_renamed_pair_prompts_are_not_read_back_as_notes() -> None:
 
 
 def test_for_example_is_never_an_owner() -> None:
-    example = ag.actions_example("Samuel Smith", "Alexandra Jones")
+    example = ag.actions_example("Samuel", "Alexandra")
     for line in (example, "For example: book the course"):
         action = parse_action(line, meeting_date=MEETING, manager_name=MANAGER,
                               report_name=REPORT)
