@@ -47,8 +47,8 @@ def open_store(settings: Settings, *, create: bool = True) -> Store:
     empty table would hide a wrong folder or config."""
     if not create:
         refuse_missing(settings)
-    elif (there := database_beside_config(settings)) is not None:
-        raise StoreError(_elsewhere(settings, there))
+    else:
+        refuse_elsewhere(settings)
     engine = shared_engine(settings.database.url)
     if engine.url.get_backend_name() == "sqlite":
         upgrade(engine)
@@ -121,13 +121,21 @@ def refuse_missing(settings: Settings) -> None:
     that is): a command that reads what runs stored, or copies it, must not create it empty.
     (A folder not there is said as such when the file is opened: `sqlite_folder_problem`.)"""
     path = sqlite_path(settings.database.url)
-    if path is not None and (there := database_beside_config(settings)) is not None:
-        raise StoreError(_elsewhere(settings, there))
+    refuse_elsewhere(settings)
     if path is not None and _not_created(path):
         raise StoreError(
             f"No database at {path.absolute()}: nothing has been scheduled with it yet. Run "
             "`onetoone schedule` (or `tick`) to start one, or point --config or [database] "
             "url (ONETOONE_DATABASE_URL) at the database in use.")
+
+
+def refuse_elsewhere(settings: Settings) -> None:
+    """Raise StoreError when the default SQLite file is not in the working folder but there
+    is one beside the config file (`database_beside_config`). Every command that opens the
+    store calls it before anything connects: a SQLite connect creates the file, and once
+    the empty one is there the guard cannot tell it from the real one any more."""
+    if (there := database_beside_config(settings)) is not None:
+        raise StoreError(_elsewhere(settings, there))
 
 
 def database_beside_config(settings: Settings) -> Path | None:
@@ -164,8 +172,7 @@ def store_or_blank(settings: Settings) -> Iterator[Store | None]:
     """None (open the store as usual), or, when its SQLite file is not there yet, an empty
     store in a temporary folder: a command that changes nothing (`pairs`, `schedule
     --dry-run`) shows what the first run would do without leaving a database behind."""
-    if (there := database_beside_config(settings)) is not None:
-        raise StoreError(_elsewhere(settings, there))
+    refuse_elsewhere(settings)
     if not _not_created(sqlite_path(settings.database.url)):
         yield None
         return

@@ -284,9 +284,13 @@ class Worker:
 
 def run_worker(settings: Settings, clock: Clock | None = None) -> None:
     """Block running the jobs until SIGTERM/SIGINT."""
+    from service.app import refuse_elsewhere
     from service.health import serve
     from service.store.db import refuse_foreign_url, single_worker
 
+    # Before anything connects or makes its lock file: either would start the database
+    # that `refuse_elsewhere` is there to stop (a run would then book into it, empty).
+    refuse_elsewhere(settings)
     refuse_foreign_url(settings.database.url)  # (before its lock file is made beside it)
     with single_worker(settings.database.url):
         _run_worker(settings, clock, serve)

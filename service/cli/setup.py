@@ -73,8 +73,12 @@ def db() -> None:
 @click.pass_obj
 def db_upgrade(obj: Ctx) -> None:
     """Create or upgrade the database schema to this version."""
+    from service.app import refuse_elsewhere
     from service.store.db import make_engine, upgrade
 
+    # (A unit's pre-start step, run from another folder than the pilot's: it would create
+    # an empty database there, and the worker after it would run on that one.)
+    refuse_elsewhere(obj.settings)
     before, after = upgrade(make_engine(obj.settings.database.url))
     console.print(f"Database schema: {before or 'empty'} -> {after}")
 

@@ -474,7 +474,12 @@ def refuse_foreign(conn: Connection, revision: str | None) -> None:
 def refuse_foreign_url(url: str) -> None:
     """`refuse_foreign` for the database at ``url``, before a worker starts on it (its runs
     would each fail on it, for ever). One that cannot be reached now is left to the runs,
-    which say so and try again."""
+    which say so and try again. A SQLite file not there yet is no other program's, and is
+    not connected to: a connect would create it, before the checks that a new file is
+    wanted there (`refuse_elsewhere`) or could be made (the folder's) have run."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return
     engine = shared_engine(url)
     try:
         with engine.connect() as conn:

@@ -207,7 +207,9 @@ def test_a_config_file_from_another_folder_never_starts_a_second_database(
     with --config from another folder, a command took the database as not there yet: a
     run would have started a second, empty one (its notes, actions and mail left in the
     first), `status` said nothing was scheduled, and doctor passed. Each names the one beside
-    the config file and what to do, and creates nothing."""
+    the config file and what to do, and creates nothing: `db upgrade` and `run` too (a
+    systemd unit runs both from its own working folder), `run` before the worker starts
+    (stubbed to fail here: the test never waits on the worker's clock)."""
     home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
     home.mkdir()
     elsewhere.mkdir()
@@ -218,8 +220,13 @@ def test_a_config_file_from_another_folder_never_starts_a_second_database(
                           catch_exceptions=False)
     assert first.exit_code == 0 and (home / "onetoone.db").is_file(), first.output
     monkeypatch.chdir(elsewhere)
+
+    def started(*_args: object) -> None:
+        raise AssertionError("the worker started on a second database")
+
+    monkeypatch.setattr("service.worker._run_worker", started)
     for args in (["status"], ["tick", "--now", NOW], ["schedule", "--dry-run", "--now", NOW],
-                 ["pairs", "--now", NOW]):
+                 ["pairs", "--now", NOW], ["db", "upgrade"], ["run"]):
         said = " ".join(refused(runner, "--config", str(config), *args).split())
         assert (f"No database at {elsewhere / 'onetoone.db'}, but there is one beside the "
                 f"config file {config}: {home / 'onetoone.db'}.") in said, (args, said)

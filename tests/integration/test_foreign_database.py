@@ -171,3 +171,13 @@ def test_doctor_gives_another_programs_file_only_the_refusal(
     assert f"{path} is not a onetoone database" in out, out
     assert "chmod" not in out and "owner-only" not in out, out
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_the_check_before_a_worker_starts_creates_no_file(tmp_path: Path) -> None:
+    """`run` checks the database before it starts: a SQLite file not there yet is nobody
+    else's, and the check does not connect to it (a connect created it, empty, before the
+    checks that a new database is wanted there had run)."""
+    from service.store.db import refuse_foreign_url
+
+    refuse_foreign_url(f"sqlite:///{tmp_path / 'new.db'}")
+    assert list(tmp_path.iterdir()) == []
