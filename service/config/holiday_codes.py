@@ -25,12 +25,29 @@ def _holiday_countries() -> dict[str, list[str]]:
             for c, subs in holidays.list_supported_countries().items()}
 
 
+@functools.cache
+def _canonical(country: str) -> str:
+    """The library's own code for a country it also knows by another name ("UK", and each
+    ISO alpha-3 code: "GBR", "USA", "DEU"), its ISO alpha-2 code: "GB", "US", "DE"."""
+    import holidays
+
+    return str(holidays.country_holidays(country).country).upper()
+
+
 def holiday_code(code: str) -> tuple[str, str, Bad | None]:
-    """("GB", "SCT", None) for "gb-sct", or the problem with the code."""
+    """("GB", "SCT", None) for "gb-sct" (and "UK-SCT", "GBR-SCT"), or the problem with it.
+
+    A name the library takes for a country besides its ISO alpha-2 code is taken as that
+    code, not kept as written: the holidays are the same, but a mailbox's time zone is
+    matched to a country by its alpha-2 code (domain/holiday_zones.py), and with "UK"
+    everyone on Europe/London was said to be outside the country whose holidays they get;
+    `onetoone config` shows the code in use."""
     country, _, sub = code.strip().upper().partition("-")
     if country == "GB" and (not sub or sub in _UK_REGIONS):
         return country, sub, None
     known = _holiday_countries()
+    if country in known:
+        country = _canonical(country)
     if country not in known:
         close = difflib.get_close_matches(country, list(known), n=1, cutoff=0.5)
         hint = f" Did you mean {close[0]}?" if close else ""

@@ -137,3 +137,37 @@ def test_the_sandboxs_own_organisation_is_configured_as_an_admin_would(
     assert shown.exit_code == 0 and "outside GB" not in shown.output, shown.output
     config = " ".join(runner.invoke(cli, ["config"]).output.split())
     assert "marcus.johnson@contoso.example" in config and "US-NY" in config, config
+
+
+def test_a_country_written_as_the_library_also_knows_it_is_its_iso_code(
+        runner: CliRunner, tmp_path: Path) -> None:
+    """"UK", "GBR", "USA", "IND", "AUS" (names the holidays library takes for a country, with
+    their regions) are taken as GB, US, IN and AU. They were kept as written: the holidays
+    were right, but a mailbox's zone is matched to the country by its ISO code, so doctor
+    and status said everyone on Europe/London was "outside UK" and told the admin to give
+    each of them an override."""
+    ticked = runner.invoke(cli, ["tick", "--now", NOW])
+    assert ticked.exit_code == 0, ticked.output
+    (tmp_path / "onetoone.toml").write_text(
+        f'[holidays]\ncountry = "UK"\nsubdivision = "ENG"\n'
+        f'[holidays.groups]\n"{_india(tmp_path)}" = "IND"\n'
+        '[holidays.people]\n"sol@contoso.example" = "aus-nsw"\n'
+        '"kai@contoso.example" = "USA-HI"\n"mia@contoso.example" = "GBR-SCT"\n',
+        encoding="utf-8")
+    checked = runner.invoke(cli, ["doctor"])
+    assert checked.exit_code == 0, checked.output
+    assert _line(checked.output, "holidays").startswith("✓ holidays: 8 people paired"), (
+        checked.output)
+    shown = runner.invoke(cli, ["status", "--now", NOW])
+    warnings = [line for line in shown.output.splitlines() if line.startswith("warning:")]
+    # (status reads no group: the India office, in theirs, is still named)
+    assert shown.exit_code == 0 and len(warnings) == 1, shown.output
+    assert warnings[0].startswith("warning: 3 people's mailboxes are in time zones outside "
+                                  "GB (Asia/Kolkata: 3) and get GB-ENG's holidays"), warnings
+    config = runner.invoke(cli, ["config"])
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip()
+            for line in config.output.splitlines() if line.count("│") >= 3}
+    assert rows["holidays.country"] == "GB" and rows["holidays.subdivision"] == "ENG", rows
+    assert rows["holidays.people"] == ("sol@contoso.example=AU-NSW, kai@contoso.example=US-HI, "
+                                       "mia@contoso.example=GB-SCT"), rows
+    assert rows["holidays.groups"].endswith("=IN"), rows
