@@ -78,12 +78,30 @@ def cross_checks(
                 )
                 if present
             ]
-            errors.append(
-                f"{where('microsoft.client_id', 'microsoft.client_secret', cert)}: [microsoft] "
-                f"tenant_id is empty (sandbox mode) but {', '.join(what)} "
-                f"{'is' if len(what) == 1 else 'are'} set, so they would be silently ignored. "
-                "Set tenant_id to your tenant, or remove them to use the sandbox."
-            )
+            ignored = (f"{', '.join(what)} {'is' if len(what) == 1 else 'are'} set, so they "
+                       "would be silently ignored")
+            tenant_item = raw[("microsoft", "tenant_id")]
+            if tenant_item.from_env:
+                # An empty variable (a Compose `.env` line, an unset ${VAR}) wins over the
+                # file: the message names it, and the file's line it hides, not client_id's.
+                env, hidden = tenant_item.where, tenant_item.overrides
+                over = f", and wins over tenant_id in {hidden}" if hidden else ""
+                fix = (f"unset it to use the tenant_id in {hidden} (an empty variable is not "
+                       "an unset one)" if hidden else "unset it and remove them to use the "
+                       "sandbox")
+                errors.append(
+                    f"{env}: [microsoft] tenant_id is empty (sandbox mode): the environment "
+                    f"variable {env} is set but empty{over}. But {ignored}. Set {env} to your "
+                    f"tenant, or {fix}."
+                )
+            else:
+                # (tenant_id first: `tenant_id = ""` written in the file is that line)
+                at = where("microsoft.tenant_id", "microsoft.client_id",
+                           "microsoft.client_secret", cert)
+                errors.append(
+                    f"{at}: [microsoft] tenant_id is empty (sandbox mode) but {ignored}. Set "
+                    "tenant_id to your tenant, or remove them to use the sandbox."
+                )
 
     # --- policy: the window must hold a meeting
     if have("policy.window_start", "policy.window_end"):

@@ -232,7 +232,10 @@ def _build(
         except Bad as bad:
             errors.append(_message(name, k, env[name], bad))
             continue
-        raw[(k.section, k.key)] = Raw(value, f"env {name}", name, None, from_env=True)
+        before = raw[(k.section, k.key)]
+        raw[(k.section, k.key)] = Raw(
+            value, f"env {name}", name, None, from_env=True,
+            overrides=before.where if before.origin != "default" else None)
 
     # 3. each value on its own.
     values: dict[tuple[str, str], Any] = {}

@@ -45,3 +45,6 @@ class Raw:
     where: str  # prefix for messages: "file:line", "file", "NAME" or "defaults"
     base: Path | None = None  # folder that relative paths are relative to (file values only)
     from_env: bool = False
+    # Where the value an environment variable replaced was written ("file:line"), if it was:
+    # a message about the variable's value names the line the admin would otherwise read.
+    overrides: str | None = None
