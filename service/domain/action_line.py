@@ -60,6 +60,13 @@ def resolve_owner(raw: str, manager_name: str, report_name: str,
     if key == fold(SPACE.sub(" ", report_name.strip())):
         return report_name
     firsts = pair_first_names(manager_name, report_name, given_names)
+    # The name the agenda calls someone (shown) wins over the other's given name the
+    # display name does not show (a legal "Robert" for "Bob Smith" is not Robert Jones's).
+    shown = (fold(firsts[0]), fold(firsts[1]))
+    if key == shown[0] and key != shown[1]:
+        return manager_name
+    if key == shown[1] and key != shown[0]:
+        return report_name
     manager = {fold(n) for n in (firsts[0], given_names[0]) if n.strip()}
     report = {fold(n) for n in (firsts[1], given_names[1]) if n.strip()}
     # A name both go by (two Sams) tells them apart no more: only a full name does.

@@ -52,9 +52,14 @@ def _in_order(words: list[str]) -> str:
     return " ".join(words) if len(named) == 1 and len(words) > 1 else named[0]
 
 
-def _shows(name: str, given: str) -> bool:
-    """Whether ``given`` is one or more whole words of ``name`` (any case)."""
-    return re.search(rf"(?<!\w){re.escape(given)}(?!\w)", name, re.I) is not None
+def _shown(name: str, given: str) -> str:
+    """``given`` as ``name`` writes it, where it is one or more whole words of it in any case
+    (a givenName typed "SAMIR" is "Samir" in "Samir Khan", but "John" stays "John" in
+    "SMITH, JOHN"); "" where it is not."""
+    found = re.search(rf"(?<!\w){re.escape(given)}(?!\w)", name, re.I)
+    if not found:
+        return ""
+    return given if found.group(0).isupper() and not given.isupper() else found.group(0)
 
 
 def first_name(name: str, given: str = "") -> str:
@@ -71,8 +76,8 @@ def first_name(name: str, given: str = "") -> str:
     PhD" -> "Ben"); the name itself if it is one word. It cannot know a family name
     written first without a comma ("Zhang Wei"): only ``given`` can say that."""
     given = " ".join(given.split())
-    if given and _shows(name, given):
-        return given
+    if given and (shown := _shown(name, given)):
+        return shown
     # A part in brackets says where or what they are ("(Sales)", "[Contractor]"), not who.
     words = _BRACKETED.sub(" ", name).split() or name.split()
     if not words:

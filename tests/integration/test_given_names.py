@@ -40,8 +40,9 @@ class Run:
     """The pairs booked, run a day at a time until the first agenda of each pair (of
     ``reports``: theirs only) is in (``day``: the last day run, since START)."""
 
-    def __init__(self, settings, reports: tuple[str, ...] = (SAMIR, WEI, LENA)) -> None:
-        self.settings, self.tenant = settings, org()
+    def __init__(self, settings, reports: tuple[str, ...] = (SAMIR, WEI, LENA),
+                 tenant: SandboxTenant | None = None) -> None:
+        self.settings, self.tenant = settings, tenant or org()
         self.store = Store(make_engine(settings.database.url))
         self.at(START)
         for self.day in range(1, 40):
@@ -121,3 +122,38 @@ def test_a_changed_given_name_is_read_with_the_directory_changes(tmp_path,
     run.at(START + timedelta(days=run.day + 1))
     assert run.tenant.count("GET", r"/users/delta") == before + 1
     assert run.view(LENA).report.given_name == "Lena-Marie"
+
+
+def test_a_given_name_in_capitals_is_written_as_the_display_name_writes_it(
+        tmp_path, settings_for) -> None:
+    """HR feeds often write givenName in capitals: "SAMIR" for "Samir Khan" greets him as
+    "Samir", as the display name does, not "Hi SAMIR,"."""
+    t = SandboxTenant(seed="given-caps", now=lambda: START)
+    boss = t.add_user("Anna Berg", ANNA, hire_date=date(2020, 1, 1), given_name="ANNA",
+                      surname="BERG")
+    t.add_user("Samir Khan", SAMIR, manager=boss, hire_date=date(2021, 3, 1),
+               given_name="SAMIR", surname="KHAN")
+    run = Run(settings_for(f"sqlite:///{tmp_path / 'names.db'}"), (SAMIR,), tenant=t)
+    assert "SAMIR" not in run.agenda_text(SAMIR) and "Samir's" in run.agenda_text(SAMIR)
+    run.anna_types(SAMIR, ["Samir: book the course"])
+    run.at(run.first(SAMIR).end + timedelta(hours=1))
+    (summary,) = [m for m in run.tenant.messages(SAMIR)
+                  if m["subject"].startswith("1-2-1 notes:")]
+    assert "Hi Samir," in html_to_text(summary["body"]["content"])
+
+
+def test_a_managers_legal_given_name_does_not_take_the_reports_actions(
+        tmp_path, settings_for) -> None:
+    """Bob Smith (givenName Robert, a name his display name doesn't show) manages Robert
+    Jones: "Robert: book the course", as the agenda's own example writes it, is Robert
+    Jones's action, not an outside owner's."""
+    t = SandboxTenant(seed="given-nick", now=lambda: START)
+    boss = t.add_user("Bob Smith", ANNA, hire_date=date(2020, 1, 1), given_name="Robert",
+                      surname="Smith")
+    t.add_user("Robert Jones", SAMIR, manager=boss, hire_date=date(2021, 3, 1),
+               given_name="Robert", surname="Jones")
+    run = Run(settings_for(f"sqlite:///{tmp_path / 'names.db'}"), (SAMIR,), tenant=t)
+    run.anna_types(SAMIR, ["Robert: book the course by 18 Dec"])
+    run.at(run.first(SAMIR).end + timedelta(hours=1))
+    owners = {a.text: a.owner for a in run.store.actions(run.view(SAMIR).pairing.id)}
+    assert owners == {"book the course": "Robert Jones"}
