@@ -275,11 +275,15 @@ _PASSWORD_PARAMS = re.compile(r"password", re.I)  # password, sslpassword
 
 def unencoded_at(url: str) -> bool:
     """Whether a PostgreSQL URL's password holds an "@" not percent-encoded: more than one
-    "@" before the query. The URL parser ends the password at the first and takes the rest of
-    it for the host, the port or the database name, wherever the next ":" or "/" falls."""
+    "@" after the ":" that starts the password (before the query). The URL parser ends the
+    password at the first and takes the rest of it for the host, the port or the database
+    name, wherever the next ":" or "/" falls. (A user name may hold an "@",
+    "svc@contoso.com:secret@host": that parses as written.)"""
     scheme, sep, rest = url.partition("://")
-    return (bool(sep) and scheme.lower().startswith("postgres")
-            and rest.partition("?")[0].count("@") > 1)
+    if not sep or not scheme.lower().startswith("postgres"):
+        return False
+    _user, colon, after = rest.partition("?")[0].partition(":")
+    return bool(colon) and after.count("@") > 1
 
 
 def hide_password(url: str) -> str:

@@ -81,3 +81,16 @@ def test_a_bad_port_says_so_not_the_parsers_words(tmp_path) -> None:
                                "postgresql+psycopg://onetoone:pw@db.example:54x32/x"})
     assert "cannot be parsed (is the port a number?)" in str(info.value)
     assert "invalid literal" not in str(info.value)
+
+
+def test_a_user_name_holding_an_at_is_accepted_as_before() -> None:
+    """A user name may hold an "@" ("svc@contoso.com", as some hosted PostgreSQL services
+    name users): the parser reads it as written, so it is not taken for an unencoded "@" in
+    the password."""
+    from service.config import load_config
+
+    url = f"postgresql+psycopg://svc@contoso.com:{SECRET}@db.example.com:5432/onetoone"
+    settings = load_config(None, env={"ONETOONE_DATABASE_URL": url})
+    assert "svc%40contoso.com:" in settings.database.url  # the user, as the parser read it
+    assert "@db.example.com:5432" in settings.database.url
+    assert SECRET not in hide_password(url)
