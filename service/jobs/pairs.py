@@ -297,9 +297,10 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
     # or ended lately. Found from the pairings, which that end writes, so a run killed
     # midway decides the same again, and the day it runs out a sync gathers (its quiet
     # mark holds for one day) and re-cadences.
+    # (A shared mailbox was never a report: its pairing ending leaves no vacancy.)
     last = {pid: at.astimezone(UTC).date() for pid, at in ctx.store.last_reports_ended(
-        now - timedelta(days=policy.new_starter_days + 1)).items()}
-    last.update((c.manager_id, now.date()) for c in current)
+        now - timedelta(days=policy.new_starter_days + 1), not_people).items()}
+    last.update((c.manager_id, now.date()) for c in current if c.report_id not in not_people)
     vacant = between_reports(last, manages, policy, now.date())
     manages |= vacant.keys()
     specs = [replace(spec, report_manages_others=spec.report.id in manages,

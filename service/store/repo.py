@@ -8,7 +8,7 @@ raise StoreError, never SQLAlchemy errors.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, or_, select, union
@@ -42,9 +42,10 @@ __all__ = ["PairingView", "PersonUpdate", "Store", "holder_is_gone"]
 _HIRED_ZONES = select(PersonRow.time_zone).distinct().where(
     PersonRow.active.is_(True), PersonRow.hired_at >= bindparam("since"))
 # (last_reports_ended, each sync that gathers) The same.
-_LAST_REPORT_ENDED = (select(PairingRow.manager_id, func.max(PairingRow.ended_at))
+_LAST_REPORT_ENDED = (select(PairingRow.manager_id, PairingRow.report_id,
+                             func.max(PairingRow.ended_at))
                       .where(PairingRow.ended_at >= bindparam("since"))
-                      .group_by(PairingRow.manager_id))
+                      .group_by(PairingRow.manager_id, PairingRow.report_id))
 
 
 class Store(
@@ -110,12 +111,18 @@ class Store(
         with self.reading() as s:
             return set(s.scalars(_HIRED_ZONES, {"since": since}))
 
-    def last_reports_ended(self, since: datetime) -> dict[str, datetime]:
+    def last_reports_ended(self, since: datetime, besides: Collection[str] = ()
+                           ) -> dict[str, datetime]:
         """When the latest pairing of each manager (as the manager) ended, for those with one
-        ended at or after ``since``, by the manager's id."""
+        ended at or after ``since``, by the manager's id; pairings with a report in
+        ``besides`` (not a report after all: a shared mailbox) are left out."""
+        latest: dict[str, datetime] = {}
         with self.reading() as s:
-            return {mid: at for mid, at in s.execute(_LAST_REPORT_ENDED, {"since": since})
-                    if at is not None}
+            for mid, rid, at in s.execute(_LAST_REPORT_ENDED, {"since": since}):
+                if at is not None and rid not in besides and (mid not in latest
+                                                               or at > latest[mid]):
+                    latest[mid] = at
+        return latest
 
     def pairing_keys(self, active: bool = True) -> dict[int, str]:
         """The key of each active pairing (or, ``active`` False, of each other one: ended,

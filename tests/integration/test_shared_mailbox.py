@@ -134,3 +134,31 @@ def test_a_pairs_file_line_naming_a_shared_mailbox_is_skipped_saying_so(
     assert f"{file}:2: {HR} is a shared mailbox (Exchange), not a person, so this line is " \
            "skipped. Remove the line." in report.pairs.warnings
     assert _invited(tenant, VAL) == {ROB}
+
+
+def test_a_shared_mailbox_booked_before_leaves_its_manager_no_vacancy(
+        settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A room booked as Sam's report before purposes were read ends at the first run that
+    reads them; Sam, who never managed a person, is not kept at the manager cadence as a
+    lead between reports (which ran out 90 days on with a re-cadence and its cancellations):
+    his own pair stays monthly throughout."""
+    tenant = _org()
+
+    async def nobody(self: Purposes, users: Any) -> dict[str, Any]:
+        return {}
+
+    with monkeypatch.context() as before:
+        before.setattr(Purposes, "not_people", nobody)
+        before.setattr(pairs, "PURPOSES_READ", "")
+        run(settings, tenant, NOW)
+    store = Store(make_engine(settings.database.url))
+    sam = next(v.pairing for v in store.views() if v.report.email == SAM)
+    assert sam.cadence == "fortnightly"  # a manager of others, by the room, before
+    for days in (0, 30, 91):
+        report = run(settings, tenant, NOW + timedelta(days=days, hours=2))
+        sam = next(v.pairing for v in Store(make_engine(settings.database.url)).views()
+                   if v.report.email == SAM and v.pairing.status == "active")
+        assert sam.cadence == "monthly", (days, sam.cadence_reason)
+        assert "nobody has reported" not in sam.cadence_reason
+        if days == 91:
+            assert not [a for a in report.pairs.actions if a.kind == "recadence"]
