@@ -187,8 +187,10 @@ KEYS: tuple[Key, ...] = (
         "Time zone used when a mailbox has none: an IANA name (Europe/London) or a Windows "
         "name (GMT Standard Time)."),
     Key("policy", "groups", "table", {},
-        "Per-group cadence: Entra group id (GUID) = cadence. The first listed group a report "
-        "belongs to wins over the rules above."),
+        "Per-group cadence: Entra group id (GUID) = cadence, to meet more often (extra "
+        "support, a new team). The first listed group a report belongs to counts; it only "
+        "raises the cadence above: a member whose role (new starter, manager of others) "
+        "meets more often keeps that, and `onetoone pairs` says so."),
     # [pairs]
     Key("pairs", "source", "str", "directory",
         "Where pairs come from: directory (each user's manager in Entra), file (the CSV "

@@ -1,8 +1,10 @@
 """How often a pair meets, and the Outlook recurrence that says so.
 
 The guidance (seeds 001, 003, 004): managers of others meet at least fortnightly, other
-staff at least monthly, new starters more often. Per-pair and per-group overrides let an
-organisation say "more often where support is needed".
+staff at least monthly, new starters more often, and "increase regularity where additional
+support is required". Per-group overrides are how an organisation says that, so they only
+ever raise a report's cadence above what their role gets; a per-pair override (pairs file)
+is the admin's word for one pair and is taken as given.
 
 Everything here is pure: ``today`` is an argument, nothing reads the clock.
 
@@ -38,7 +40,7 @@ from service.domain.records import PairingRecord, PersonRecord
 from service.domain.timezones import local_date
 
 # More frequent first: used to keep the guidance's minimums when a configured new-starter
-# cadence is rarer than the report's role would get anyway.
+# cadence, or a group's, is rarer than the report's role would get anyway.
 _FREQUENCY = {CadenceKind.WEEKLY: 0, CadenceKind.FORTNIGHTLY: 1, CadenceKind.MONTHLY: 2}
 
 
@@ -87,6 +89,11 @@ def cadence_hint(text: str) -> str:
 # A group override's reason names the group by its directory id, for the admin.
 GROUP_OVERRIDE = "override for group "
 _GROUP_ID = re.compile(re.escape(GROUP_OVERRIDE) + r"[^;]*")
+# A group override rarer than the report's role asks, so not used: the admin reads it in
+# the pair's reason (`onetoone pairs`), and new_starter_change reads the group's cadence
+# back from it. The pair is never told of it (reason_for_the_pair): it changed nothing.
+_NOT_LOWERED = re.compile(r"; not lowered to (weekly|fortnightly|monthly) by the "
+                          + re.escape(GROUP_OVERRIDE) + r"[^;]*")
 
 
 def is_new_starter(report: Person, policy: CadencePolicy, today: date) -> bool:
@@ -131,14 +138,19 @@ def new_starter_change(pairing: PairingRecord, report: PersonRecord, policy: Cad
     Known on the day the pair is booked, so the series can be planned to change then (a
     weekly series ending the day before, a follow-on at the role's cadence), rather than
     ended then by cancelling each of its weekly meetings to come. The role's cadence is the
-    one ``_role_cadence`` gives once the report is no longer new: the new-starter rule only
-    applies where no pair or group override does, so none can take over at that date.
-    (A report who starts or stops managing others meanwhile changes it: see its callers.)
+    one ``_role_cadence`` gives once the report is no longer new, raised by a group override
+    the new-starter rule kept from lowering it (the reason names the group's cadence): a
+    support group at fortnightly takes over from weekly then, not monthly. A pair override
+    or a group as frequent as the new-starter rule chooses the cadence itself, so nothing
+    changes at that date. (A report who starts or stops managing others meanwhile changes
+    it: see its callers.)
     """
     on = _until(report.hire_date, policy)
     if on is None or not pairing.cadence_reason.startswith(NEW_STARTER):
         return None
     kind = CadenceKind(policy.manager_of_others if report.manages_others else policy.default)
+    if group := _NOT_LOWERED.search(pairing.cadence_reason):
+        kind = _more_frequent(CadenceKind(group[1]), kind)
     return None if kind == CadenceKind(pairing.cadence) else CadenceChange(on, kind)
 
 
@@ -207,23 +219,30 @@ def report_today(spec: PairSpec, now: datetime) -> date:
 def choose_cadence(spec: PairSpec, policy: CadencePolicy, today: date) -> Cadence:
     """The cadence for a pair, with the rule that chose it.
 
-    Precedence: per-pair override (pairs file) > group override (first of the policy's
-    groups the report is in) > new starter > manages others > default. Minutes come from
-    the per-pair override, else the policy. Explicit overrides are an admin's choice and
-    are taken as given; the role rules keep the guidance's minimum frequencies.
+    A per-pair override (pairs file) is taken as given: the admin's word for one pair.
+    Otherwise the role gives the cadence (new starter > manages others > default, see
+    ``_role_cadence``) and a group override (the first of the policy's groups the report
+    is in) raises it: the group's cadence when it is at least as frequent, else the role's,
+    with the reason saying the group's was not used. The guidance's cadences are minimums
+    and a group is how an organisation meets more often where support is needed, so a
+    "support" group at fortnightly must not take a new starter off weekly, nor a monthly
+    group a manager of others below fortnightly. Minutes come from the per-pair override,
+    else the policy.
     """
     minutes = spec.minutes or policy.minutes
     where = "pairs file" if spec.source.startswith("file") else "per-pair"
     if spec.cadence is not None:
         return Cadence(kind=CadenceKind(spec.cadence), minutes=minutes,
                        reason=f"{where} override")
-    for group_id, kind in policy.group_overrides:
-        if group_id in spec.report.groups:
-            reason = f"{GROUP_OVERRIDE}{group_id}"
-            if spec.minutes:
-                reason += f"; {where} override of minutes"
-            return Cadence(kind=CadenceKind(kind), minutes=minutes, reason=reason)
     kind, reason = _role_cadence(spec, policy, today)
+    for group_id, group_cadence in policy.group_overrides:
+        if group_id in spec.report.groups:
+            group_kind = CadenceKind(group_cadence)
+            if _more_frequent(group_kind, kind) == group_kind:
+                kind, reason = group_kind, f"{GROUP_OVERRIDE}{group_id}"
+            else:
+                reason += f"; not lowered to {group_kind} by the {GROUP_OVERRIDE}{group_id}"
+            break
     if spec.minutes:
         reason += f"; {where} override of minutes"
     return Cadence(kind=kind, minutes=minutes, reason=reason)
@@ -233,8 +252,9 @@ def reason_for_the_pair(reason: str) -> str:
     """A cadence ``reason`` as the pair may be told it (a cancelled series' meetings say
     why): a group override without the group's directory id, which means nothing to the
     report and which anyone in the directory can look up (a group for people needing
-    support says more than a 1-2-1 invite should). The rest of it stands."""
-    return _GROUP_ID.sub("override for one of their groups", reason)
+    support says more than a 1-2-1 invite should), and nothing of a group override that
+    was not used (the role's cadence was more frequent). The rest of it stands."""
+    return _GROUP_ID.sub("override for one of their groups", _NOT_LOWERED.sub("", reason))
 
 
 # -- month arithmetic ---------------------------------------------------------------------

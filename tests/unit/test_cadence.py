@@ -113,11 +113,48 @@ def test_the_pair_is_told_a_group_override_without_the_group_id() -> None:
         "new starter (hired 2026-09-04, within 90 days)")
 
 
-def test_group_override_beats_new_starter_and_role() -> None:
-    """A group override wins over the new-starter and manages-others rules."""
+def test_group_override_raises_new_starter_and_role() -> None:
+    """A group override more frequent than the report's role, or as frequent, chooses the
+    cadence: a weekly group raises a manager of others, and names itself when it equals a
+    new starter's weekly."""
+    policy = CadencePolicy(group_overrides=(("g", CadenceKind.WEEKLY),))
+    c = choose_cadence(spec(date(2020, 1, 1), manages=True, groups=frozenset({"g"})),
+                       policy, TODAY)
+    assert (c.kind, c.reason) == (CadenceKind.WEEKLY, "override for group g")
+    c = choose_cadence(spec(TODAY, groups=frozenset({"g"})), policy, TODAY)
+    assert (c.kind, c.reason) == (CadenceKind.WEEKLY, "override for group g")
+
+
+@pytest.mark.parametrize(("hired", "manages", "group", "expected", "role"), [
+    (TODAY, True, CadenceKind.MONTHLY, CadenceKind.WEEKLY, "new starter"),
+    (TODAY, False, CadenceKind.FORTNIGHTLY, CadenceKind.WEEKLY, "new starter"),
+    (date(2020, 1, 1), True, CadenceKind.MONTHLY, CadenceKind.FORTNIGHTLY, "manages others"),
+])
+def test_group_override_never_lowers_the_roles_cadence(
+        hired: date, manages: bool, group: CadenceKind, expected: CadenceKind,
+        role: str) -> None:
+    """A group rarer than the report's role (seed 003: managers of others at least every 2
+    weeks; new starters more often) is not used: the role's cadence stands, and the reason
+    says the group's was not used, for the admin only."""
+    policy = CadencePolicy(group_overrides=(("g", group),))
+    c = choose_cadence(spec(hired, manages=manages, groups=frozenset({"g"})), policy, TODAY)
+    assert c.kind is expected
+    assert c.reason.startswith(role)
+    assert c.reason.endswith(f"; not lowered to {group} by the override for group g")
+    told = reason_for_the_pair(c.reason)
+    assert told.startswith(role) and "group" not in told and "lowered" not in told
+
+
+def test_a_group_not_used_still_names_a_minutes_override() -> None:
+    """The reason keeps the pairs file's length after the unused group's words, and the
+    pair is told of the length, not of the group."""
     policy = CadencePolicy(group_overrides=(("g", CadenceKind.MONTHLY),))
-    c = choose_cadence(spec(TODAY, manages=True, groups=frozenset({"g"})), policy, TODAY)
-    assert c.kind is CadenceKind.MONTHLY
+    c = choose_cadence(spec(date(2020, 1, 1), manages=True, groups=frozenset({"g"}),
+                            minutes=45, source="file pairs.csv:3"), policy, TODAY)
+    assert (c.kind, c.minutes) == (CadenceKind.FORTNIGHTLY, 45)
+    assert c.reason == ("manages others; not lowered to monthly by the override for group g; "
+                        "pairs file override of minutes")
+    assert reason_for_the_pair(c.reason) == "manages others; pairs file override of minutes"
 
 
 def test_pair_override_beats_everything() -> None:
@@ -152,7 +189,8 @@ def test_new_starter_until_is_first_day_out_of_the_window() -> None:
     (False, date(2026, 8, 1), None, CadenceKind.MONTHLY),
     (True, date(2026, 8, 1), None, CadenceKind.FORTNIGHTLY),
     (False, date(2026, 11, 1), None, CadenceKind.MONTHLY),  # not started yet
-    (False, date(2026, 8, 1), CadenceKind.FORTNIGHTLY, None),  # a group override
+    # A support group at fortnightly: weekly while new, then the group's, not monthly.
+    (False, date(2026, 8, 1), CadenceKind.FORTNIGHTLY, CadenceKind.FORTNIGHTLY),
     (False, date(2026, 8, 1), CadenceKind.WEEKLY, None),  # a pairs-file override
     (False, None, None, None),
 ])
