@@ -109,6 +109,8 @@ async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> li
         checks.append(pairs_file(str(settings.pairs.file)))
     if settings.agenda.templates is not None:
         checks.append(_templates(settings.agenda.templates))
+    if not settings.mail.topics_mailbox:
+        checks.append(_no_topics_mailbox())
     from service.app import graph_for
 
     now = datetime.now(UTC)
@@ -155,6 +157,20 @@ async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> li
     finally:
         await graph.aclose()
     return checks
+
+
+def _no_topics_mailbox() -> Check:
+    """Without a service mailbox a report has no way to put a topic on their agenda before
+    the meeting (the guidance has them lead it and prepare topics): runs work, but agendas
+    list only what an administrator adds, and the report brings theirs along."""
+    return Check(
+        "topics", True, "no [mail] topics_mailbox: reports (and managers) cannot add topics "
+        "to an agenda before the 1-2-1 (only `onetoone topics add` can), so agendas are led "
+        "only by what the report brings to the meeting; invites and summaries ask them to "
+        "bring their topics along",
+        "Set [mail] topics_mailbox to a mailbox onetoone reads (docs/admin/mailbox-access.md) "
+        "so each pair gets an address for topics, and the prep email's replies add them.",
+        warn=True)
 
 
 def _templates(folder: Path) -> Check:

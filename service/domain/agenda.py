@@ -35,15 +35,14 @@ from datetime import date, datetime
 
 from service.domain.in_person import IN_PERSON_HINT, in_person_due
 from service.domain.list_fit import more_actions, more_topics, newest_listed, topics_listed
+from service.domain.missed_line import MissedMeeting  # (also imported from here)
 from service.domain.questions import Question
 from service.domain.recall import defang, quoted
-from service.domain.share import Share, share_line, share_wordings
-from service.domain.status import MissedReason
+from service.domain.share import FORMER_WORDINGS, Share, share_line, share_wordings
 
 # (Also imported from here by the jobs and the notes parser: the agenda's wording.)
 from service.domain.wording import (
     format_date,
-    format_day,
     format_when,
     pair_first_names,
 )
@@ -84,14 +83,19 @@ FOCUS_ROTATION = (PROGRESS, FEEDBACK, RECOGNITION)
 MAILED_BOTH, MAILED_REPORT, NOT_MAILED = "both", "report", "none"
 
 # Hint lines shown in the invite (fixed text: the parser ignores them wherever they end up).
+# The Last time's actions hint of agendas written before it named who ticks (still in invites).
 LAST_ACTIONS_HINT = ("Tick what's done: change [ ] to [x]. "
                      "Anything left unticked carries to next time.")
 NO_OPEN_ACTIONS = "Nothing carried over from last time."
 # The Notes hint of agendas written before it said who is emailed (still in invites).
 NOTES_HINT = ("Type notes below, under this line. onetoone reads them back after the meeting "
               "and keeps them as the record of this 1-2-1.")
+# ... and before it named who types (still in invites too).
 NOTES_NOT_MAILED = ("Type notes below this line. onetoone keeps them as the record of this "
                     "1-2-1; they are not emailed.")
+# Only the manager's copy of the invite is read back (the report's is theirs alone): the
+# hints that ask for ticks and notes say whose copy counts.
+IN_YOUR_COPY = "in your copy of this invite"
 ACTIONS_HINT = "One action per line: who, what, and by when if there's a date."
 ACTIONS_EXAMPLE_PREFIX = "For example: "
 NO_SHARED_NOTES = "No shared notes were kept."
@@ -102,10 +106,12 @@ FOOTER = ("A 1-2-1 is a supportive conversation, never a disciplinary meeting. "
 HINTS = (LAST_ACTIONS_HINT, NO_OPEN_ACTIONS, NOTES_HINT, NOTES_NOT_MAILED, ACTIONS_HINT,
          NO_SHARED_NOTES, TALKED_ABOUT, MORE_TOPICS, FOOTER, IN_PERSON_HINT)
 # prompts() keys that are not sections: every wording the Notes hint and the share line can
-# have. The notes parser knows each, so a line written under another [mail] setting, or
-# before the pair's topics were discussed, is never kept as a note.
+# have, and a pair's first meeting's prompts. The notes parser knows each, so a line written
+# under another [mail] setting, or before the pair's topics were discussed, is never kept as
+# a note.
 NOTES_WORDINGS = "notes-wordings"
 SHARE_WORDINGS = "share-wordings"
+FIRST_MEETING = "first-meeting"
 
 
 # Prompt lines earlier versions wrote into invites, still known as ours when the notes of a
@@ -115,6 +121,17 @@ FORMER_PROMPTS = (
     "time.",
     ACTIONS_EXAMPLE_PREFIX + "{r}: book the course by 12 Dec  ·  [ ] {m} – send the Q1 plan – "
     "Friday",
+    "This is {r}'s time: {r}'s topics come first. Tick a topic's box once it has been "
+    "discussed; anything not ticked carries over to next time.",
+    "Where would you like to be in a year or two?",
+    *FORMER_WORDINGS,
+)
+# ... and those of the areas the manager types into: known there too.
+FORMER_TYPING_PROMPTS = (
+    "Type notes below this line. After the meeting {r} is emailed what is typed here, and "
+    "the Actions agreed go to you both.",
+    "Type notes below this line. After the meeting {r} is emailed what is typed here, with "
+    "the Actions agreed.",
 )
 
 
@@ -124,41 +141,56 @@ def actions_example(manager_first: str, report_first: str) -> str:
             f"  ·  [ ] {manager_first} – share the slides – end of month")
 
 
-def notes_hint(report_first: str, mailed: str = MAILED_BOTH) -> str:
-    """The Notes area's hint: says plainly who is emailed what is typed there."""
-    r = report_first
+def notes_hint(manager_first: str, report_first: str, mailed: str = MAILED_BOTH) -> str:
+    """The Notes area's hint: says plainly who types there, and who is emailed it."""
+    r, typing = report_first, f"{manager_first}: type notes below this line, {IN_YOUR_COPY}."
     if mailed == MAILED_BOTH:
-        return (f"Type notes below this line. After the meeting {r} is emailed what is typed "
-                "here, and the Actions agreed go to you both.")
+        return (f"{typing} After the meeting {r} is emailed what is typed here, and the "
+                "Actions agreed go to you both.")
     if mailed == MAILED_REPORT:
-        return (f"Type notes below this line. After the meeting {r} is emailed what is typed "
-                "here, with the Actions agreed.")
-    return NOTES_NOT_MAILED
+        return (f"{typing} After the meeting {r} is emailed what is typed here, with the "
+                "Actions agreed.")
+    return f"{typing} onetoone keeps them as the record of this 1-2-1; they are not emailed."
 
 
-def prompts(manager_first: str, report_first: str,
-            mailed: str = MAILED_BOTH) -> dict[str, tuple[str, ...]]:
+def last_actions_hint(manager_first: str) -> str:
+    """The hint above last time's actions: who ticks them, and where."""
+    return (f"{manager_first}: tick what's done {IN_YOUR_COPY} (change [ ] to [x]). "
+            "Anything left unticked carries to next time.")
+
+
+# A pair's first meeting has no "last time" to look back on (seed 004's reflection starts at
+# the second): its Progress prompt asks about now.
+PROGRESS_FIRST = "What is {r} working on now, and what comes next?"
+
+
+def prompts(manager_first: str, report_first: str, mailed: str = MAILED_BOTH, *,
+            first: bool = False) -> dict[str, tuple[str, ...]]:
     """The standing prompts of each section, in the product's own words, with the pair's
-    first names (``first_name``)."""
+    first names (``first_name``). ``first``: the pair's first meeting (nothing to look back
+    on). The pair is named in the third person, as the invite goes to both."""
     r, m = report_first, manager_first
+    progress = (PROGRESS_FIRST.format(r=r) if first
+                else "What has moved forward since last time, and what comes next?")
     return {
         LAST_TIME: (),
-        TOPICS: (f"This is {r}'s time: {r}'s topics come first. Tick a topic's box once it "
-                 "has been discussed; anything not ticked carries over to next time.",),
+        TOPICS: (f"This is {r}'s time: {r}'s topics come first. {m}: tick a topic's box "
+                 f"{IN_YOUR_COPY} once it has been discussed; anything not ticked carries "
+                 "over to next time.",),
         CHECK_IN: (
             "How are things, at work and more generally?",
             "How is the workload: about right, too much, too little?",
         ),
-        LAST_ACTIONS: (LAST_ACTIONS_HINT,),
+        LAST_ACTIONS: (last_actions_hint(m),),
         PROGRESS: (
-            "What has moved forward since last time, and what comes next?",
+            progress,
             f"What's in the way, and what could {m} do to clear it or help prioritise?",
         ),
         RECOGNITION: ("What went well recently, big or small, that deserves a mention?",),
         DEVELOPMENT: (
             f"What would {r} like to learn, try or take on next?",
             "Any training, stretch work, mentoring or secondment worth looking at?",
-            "Where would you like to be in a year or two?",
+            f"Where would {r} like to be in a year or two?",
         ),
         FEEDBACK: (
             f"Feedback for {r} on recent work.",
@@ -166,10 +198,12 @@ def prompts(manager_first: str, report_first: str,
             f"Any questions for {m}? Are these 1-2-1s working for you?",
         ),
         QUESTION: (),
-        NOTES: (notes_hint(r, mailed),),
+        NOTES: (notes_hint(m, r, mailed),),
         ACTIONS_AGREED: (ACTIONS_HINT, actions_example(m, r)),
-        NOTES_WORDINGS: tuple(notes_hint(r, w) for w in (MAILED_BOTH, MAILED_REPORT, NOT_MAILED)),
+        NOTES_WORDINGS: tuple(notes_hint(m, r, w)
+                              for w in (MAILED_BOTH, MAILED_REPORT, NOT_MAILED)),
         SHARE_WORDINGS: share_wordings(r, m),
+        FIRST_MEETING: (PROGRESS_FIRST.format(r=r),),
     }
 
 
@@ -261,48 +295,6 @@ class AgendaAction:
         return " · ".join(parts) + f" (#{a.id})"
 
 
-MISSED_REASONS = (MissedReason.CANCELLED, MissedReason.DECLINED, MissedReason.NOT_HELD)
-
-
-@dataclass(frozen=True)
-class MissedMeeting:
-    """The pair's last 1-2-1 didn't happen as planned (cancelled, declined, or ended with no
-    notes), and whether a single meeting was booked to replace it.
-
-    ``start`` and ``rebooked_start`` are aware, in the meeting's zone. ``this_meeting``: the
-    agenda being built is the replacement itself.
-    """
-
-    start: datetime
-    reason: str  # a MissedReason
-    rebooked_start: datetime | None = None
-    this_meeting: bool = False
-
-    def __post_init__(self) -> None:
-        if self.reason not in MISSED_REASONS:
-            words = tuple(str(r) for r in MISSED_REASONS)
-            raise ValueError(f"MissedMeeting.reason must be one of {words}")
-        if self.start.tzinfo is None:
-            raise ValueError("MissedMeeting.start must be timezone-aware")
-
-    def line(self, manager_name: str, report_name: str, report_first: str) -> str:
-        """One line, shaped like the agenda's header ("1-2-1 · Sam & Alex · ... · <when>")
-        so the notes parser recognises it as ours and never keeps it as a note:
-        '1-2-1 · Sam & Alex · the last one was missed (cancelled) and not rebooked ·
-        Tuesday 8 December 2026, 10:00 GMT'."""
-        why = {MissedReason.CANCELLED: "cancelled",
-               MissedReason.DECLINED: f"declined by {report_first}",
-               MissedReason.NOT_HELD: "no notes recorded"}[MissedReason(self.reason)]
-        head = f"1-2-1 · {manager_name} & {report_name} · "
-        if self.this_meeting:
-            return (f"{head}this meeting replaces the last one, missed ({why}) · "
-                    f"{format_when(self.start)}")
-        if self.rebooked_start is not None:
-            return (f"{head}the last one was missed ({why}) on {format_day(self.start)} and "
-                    f"rebooked · {format_when(self.rebooked_start)}")
-        return f"{head}the last one was missed ({why}) and not rebooked · {format_when(self.start)}"
-
-
 # Last time's lines are short: a glance before the meeting, not the record.
 LAST_TOPICS = 4
 LAST_NOTES = 3
@@ -386,13 +378,15 @@ class Agenda:
     more_actions_text: str = ""  # the line on open actions left out (see build_agenda)
     more_topics_text: str = ""  # the line on topics left out (list_fit.more_topics)
     in_person: bool = False  # this one is suggested face to face (in_person.py)
+    topics_by_mail: bool = True  # topics can be added before the meeting (share.share_line)
+    first: bool = False  # the pair's first meeting: nothing to look back on
 
     @property
     def missed_text(self) -> str:
         """The line saying the last 1-2-1 was missed ("" when it wasn't)."""
         if self.missed is None:
             return ""
-        return self.missed.line(self.manager_name, self.report_name, self.report_first_name)
+        return self.missed.line(self.report_first_name)
 
     @property
     def in_person_text(self) -> str:
@@ -413,7 +407,7 @@ class Agenda:
     def share_text(self) -> str:
         """Encouraging words on whose topics these are (see service/domain/share.py)."""
         return share_line(self.report_first_name, self.manager_first_name, self.today,
-                          self.recent)
+                          self.recent, topics_by_mail=self.topics_by_mail)
 
     @property
     def last_time_lines(self) -> tuple[str, ...]:
@@ -498,6 +492,8 @@ def build_agenda(
     focus_turns: int | None = None,  # the compact layout's turn: see focus_area
     online: bool = False,
     given_names: tuple[str, str] = ("", ""),
+    topics_by_mail: bool = True,
+    first: bool = False,
 ) -> Agenda:
     """The agenda for one occurrence starting at ``meeting_start`` (aware, manager's zone).
 
@@ -511,7 +507,10 @@ def build_agenda(
     grows buries the rest; the older ones stay open and move up as the listed ones are done.
     Both lists also stay within a size (list_fit.py): no input makes an invite Graph refuses.
     ``given_names``: the manager's and the report's given names from the directory ("":
-    none), for what the agenda calls them (``first_name``)."""
+    none), for what the agenda calls them (``first_name``). ``topics_by_mail``: topics can
+    be added before the meeting ([mail] topics_mailbox; the share line). ``first``: no
+    earlier meeting of the pair took place: no "since last time", and no Last time's
+    actions section unless actions are open (none were carried over)."""
     if meeting_start.tzinfo is None or meeting_start.utcoffset() is None:
         raise ValueError("meeting_start must be timezone-aware (in the manager's zone)")
     if meeting_number < 1:
@@ -532,7 +531,8 @@ def build_agenda(
                              last_development_on=last_development_on, policy=policy)
     # The report's topics come first ("let the member of staff go first"); the recap of
     # last time sits with its actions, which are followed up next.
-    keys = [TOPICS, CHECK_IN, *([LAST_TIME] if last_time is not None else []), LAST_ACTIONS]
+    keys = [TOPICS, CHECK_IN, *([LAST_TIME] if last_time is not None else []),
+            *([] if first and not actions else [LAST_ACTIONS])]
     if layout == COMPACT:
         keys.append(focus_area(meeting_number, covers, policy, focus_turns))
     else:
@@ -540,7 +540,7 @@ def build_agenda(
     if question is not None:
         keys.append(QUESTION)
     keys += [NOTES, ACTIONS_AGREED]
-    texts = prompts(m_first, r_first, mailed)
+    texts = prompts(m_first, r_first, mailed, first=first)
     sections = tuple(Section(key=k, title=TITLES[k], prompts=texts[k]) for k in keys)
     tz = meeting_start.tzinfo
     return Agenda(
@@ -565,6 +565,8 @@ def build_agenda(
         more_actions_text=more_actions(older, newest, format_date),
         more_topics_text=more_topics(topics_left),
         in_person=in_person_due(meeting_number, policy.in_person_every, online=online),
+        topics_by_mail=topics_by_mail,
+        first=first,
     )
 
 

@@ -95,6 +95,7 @@ from service.domain.body import (
     strip_bullets,
 )
 from service.domain.due_dates import MON_TO_FRI, parse_due, split_due
+from service.domain.missed_line import MISSED_OPENINGS
 from service.domain.recall import quoted
 from service.domain.ticks import BOX, after_marker, ticked_against, ticked_outside, words_typed
 from service.domain.wording import pair_first_names
@@ -167,6 +168,10 @@ _MORE_ACTIONS = re.compile(
 _SHARE = re.compile(r"^\d+ of \d+ topics? (?:is|are) .+'s$|^no topics yet: .+$", re.I)
 _TOPIC_LINE = re.compile(
     r"— [^—]+, raised \d{1,2} [A-Z][a-z]{2} \d{4}(?:, carried \d+×)?(?: \(topic #\d+\))?$")
+# The line saying the last 1-2-1 was missed (agenda.MissedMeeting.line): its opening, then
+# the day it was on.
+_MISSED = re.compile("^(?:" + "|".join(re.escape(o) for o in MISSED_OPENINGS)
+                     + r")[A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ \d{4}[,;.]", re.I)
 _QUOTED = re.compile(r"^[“\"].*[”\"]$")
 _TOPIC_MAIL = re.compile(r"^add a topic any time: email \S+@\S+", re.I)
 _PRIVATE_MAIL = re.compile(r"^a note for the manager's own record only: the manager emails it "
@@ -182,7 +187,8 @@ def _static_lines(m: str, r: str) -> set[str]:
     lines = {line_key(h) for h in ag.HINTS}
     for texts in ag.prompts(m, r).values():
         lines.update(line_key(t) for t in texts)
-    lines.update(line_key(t.format(r=r, m=m)) for t in ag.FORMER_PROMPTS)
+    lines.update(line_key(t.format(r=r, m=m))
+                 for t in (*ag.FORMER_PROMPTS, *ag.FORMER_TYPING_PROMPTS))
     return lines
 
 
@@ -212,9 +218,11 @@ def _prompt_patterns() -> tuple[tuple[re.Pattern[str], bool], ...]:
             if _SLOT_M in text or _SLOT_R in text:
                 anywhere = key in _TYPING_PROMPTS
                 out[text] = (_slot_pattern(text), anywhere or out.get(text, (None, False))[1])
-    for text in ag.FORMER_PROMPTS:
+    for text in (*ag.FORMER_PROMPTS, *ag.FORMER_TYPING_PROMPTS):
         former = text.format(r=_SLOT_R, m=_SLOT_M)
-        anywhere = former.startswith(ag.ACTIONS_EXAMPLE_PREFIX)  # the example sat there
+        # (The example action sat in a typing area too.)
+        anywhere = (text in ag.FORMER_TYPING_PROMPTS
+                    or former.startswith(ag.ACTIONS_EXAMPLE_PREFIX))
         out[former] = (_slot_pattern(former), anywhere)
     return tuple(out.values())
 
@@ -235,6 +243,7 @@ def _agenda_shaped(line: str, in_typing_area: bool) -> bool:
         # holds lines shaped like them.
         return False
     return bool(_SHARE.match(line) or _RECALLED.match(line) or _MORE_ACTIONS.match(line)
+                or _MISSED.match(line)
                 or _TOPIC_LINE.search(line)
                 or (_ACTION_MARK.search(line) and BOX.match(line) and " – " in line))
 

@@ -16,7 +16,8 @@ Not every question suits every pair (``eligible``): the theme ``change`` asks ab
 at work, which only fits an organisation going through some ([agenda] change_questions);
 the theme ``induction`` is for new starters, who get it with check-in and support questions
 instead of the rest; a sensitive question is written into an invite only where the
-organisation allows it ([agenda] sensitive_questions).
+organisation allows it ([agenda] sensitive_questions). A question that looks back to an
+earlier meeting ("since we last talked") is not asked at a pair's first (``looks_back``).
 
 Pure: ``load_bank`` parses text it is given; ``pick_question`` is deterministic.
 """
@@ -24,6 +25,7 @@ Pure: ``load_bank`` parses text it is given; ``pick_question`` is deterministic.
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +44,15 @@ _KEYS = ("id", "theme", "text")
 # characters). SQLite ignores the length but PostgreSQL refuses a longer id, after the
 # agenda is already in the invite: that meeting's agenda would fail on every run.
 MAX_ID_CHARS = 40
+# Words that look back to an earlier 1-2-1 of the pair, in our bank or an organisation's:
+# "since we last met/talked/spoke", "since our last …", "since last time", "last time we".
+_LOOKS_BACK = re.compile(r"\bsince (?:we last|our last|(?:the )?last (?:time|1-2-1|meeting|"
+                         r"one-to-one|catch-up|chat))\b|\blast time we\b", re.I)
+
+
+def looks_back(question: Question) -> bool:
+    """The question speaks of an earlier meeting of the pair (not asked at its first)."""
+    return _LOOKS_BACK.search(question.text) is not None
 
 
 @dataclass(frozen=True)
@@ -62,16 +73,18 @@ class QuestionRules:
     sensitive: bool = False
 
 
-def eligible(bank: Sequence[Question], rules: QuestionRules, *, new_starter: bool
-             ) -> list[Question]:
+def eligible(bank: Sequence[Question], rules: QuestionRules, *, new_starter: bool,
+             first: bool = False) -> list[Question]:
     """The questions this pair may get now, in bank order.
 
     A new starter gets induction, check-in and support questions (the rest when the bank
     has none of those); everyone else never gets induction ones. Change questions only
-    where ``rules.change_at_work``; sensitive ones only where ``rules.sensitive``.
+    where ``rules.change_at_work``; sensitive ones only where ``rules.sensitive``. At the
+    pair's ``first`` meeting, none that looks back to an earlier one (``looks_back``).
     """
     allowed = [q for q in bank if (rules.change_at_work or q.theme != CHANGE)
-               and (rules.sensitive or not q.sensitive)]
+               and (rules.sensitive or not q.sensitive)
+               and not (first and looks_back(q))]
     if new_starter:
         fitting = [q for q in allowed if q.theme in NEW_STARTER_THEMES]
         if any(q.theme == INDUCTION for q in fitting):

@@ -183,12 +183,12 @@ def _compose(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone: st
         meeting_number=max(occ.meeting_number, 1), last_development_on=last_dev,
         policy=AgendaPolicy(cfg.development_every, cfg.development_max_days,
                             in_person_every=cfg.in_person_every),
-        question=question_for(store, ctx.settings, view, occ, bank, zone),
-        missed=missed_meeting(store, pairing.id, occ, zone),
+        question=question_for(store, ctx.settings, view, occ, bank, zone, first=recalled.first),
+        missed=missed_meeting(store, pairing.id, occ, zone), first=recalled.first,
         last_time=recalled.last_time, layout=cfg.layout, mailed=notes_mailed(ctx.settings),
         recent=recalled.recent, actions_shown=cfg.actions_shown, focus_turns=focus_turns,
         online=series is not None and series.online, given_names=view.given_names,
-    )
+        topics_by_mail=bool(ctx.settings.mail.topics_mailbox))
     return agenda, recalled
 
 

@@ -34,11 +34,14 @@ from service.store.repo import Store
 @dataclass(frozen=True)
 class Recalled:
     """What the store gave one agenda: its Last time (and which meeting that is), and the
-    report-led share over the pair's last meetings, this one included."""
+    report-led share over the pair's last meetings, this one included; ``first``: no earlier
+    meeting of the pair took place (held, or ended with no notes, which may have taken
+    place): nothing to look back on."""
 
     last_time: LastTime | None
     last_time_id: int | None
     recent: Share
+    first: bool = False
 
 
 def recall(store: Store, view: PairingView, occ: OccurrenceRecord, zone: str,
@@ -66,9 +69,15 @@ def recall(store: Store, view: PairingView, occ: OccurrenceRecord, zone: str,
                and o.agenda_state == AgendaState.INJECTED
                and o.status != OccurrenceStatus.CANCELLED]
     recent = measure([*earlier, tuple(today)], {t.id: t.by for t in topics})
+    # A pairing's own meetings: a mover's new pair, or a new manager's, starts afresh.
+    first = not any(o.id != occ.id and o.start < occ.start and o.status in _TOOK_PLACE
+                    for o in meetings)
     if prev is None:
-        return Recalled(None, None, recent)
-    return Recalled(_last_time(store, prev, topics, zone), prev.id, recent)
+        return Recalled(None, None, recent, first)
+    return Recalled(_last_time(store, prev, topics, zone), prev.id, recent, first)
+
+
+_TOOK_PLACE = (OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES)
 
 
 def _last_time(store: Store, prev: OccurrenceRecord, topics: Sequence[TopicRecord],
@@ -91,10 +100,11 @@ def _last_time(store: Store, prev: OccurrenceRecord, topics: Sequence[TopicRecor
 
 
 def question_for(store: Store, settings: Settings, view: PairingView, occ: OccurrenceRecord,
-                 bank: Sequence[Question], zone: str) -> Question | None:
+                 bank: Sequence[Question], zone: str, *, first: bool = False
+                 ) -> Question | None:
     """The meeting's open question: the one its agenda already has, else a new pick from
     the questions that suit the pair now (none when none do). ``zone``: the series', where
-    the meeting's day is counted."""
+    the meeting's day is counted. ``first``: the pair's first meeting (``Recalled``)."""
     if not bank:
         return None
     if occ.question_id:
@@ -108,7 +118,7 @@ def question_for(store: Store, settings: Settings, view: PairingView, occ: Occur
     # in UTC, a Los Angeles 17:00 the day after.
     new = is_new_starter(view.report.hire_date, local_date(occ.start, zone),
                          settings.policy.new_starter_days)
-    pool = eligible(bank, rules, new_starter=new)
+    pool = eligible(bank, rules, new_starter=new, first=first)
     if not pool:
         return None
     return pick_question(pool, store.used_questions(view.pairing.id), view.pairing.key,

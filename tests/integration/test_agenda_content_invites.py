@@ -196,8 +196,8 @@ def test_last_time_recalls_the_previous_meeting_and_never_a_private_note(
     assert "fourth line" not in html and PRIVATE not in html and "health" not in html
     assert "<script>" not in html and "<b>changes</b>" not in html and "<i>Mia" not in html
     assert "No topics yet: Rob" in "\n".join(lines)  # both topics were discussed
-    assert ("Type notes below this line. After the meeting Rob is emailed what is typed here, "
-            "and the Actions agreed go to you both.") in lines
+    assert ("Mia: type notes below this line, in your copy of this invite. After the meeting "
+            "Rob is emailed what is typed here, and the Actions agreed go to you both.") in lines
     # Over the two agendas: Rob's topic and Mia's, each once.
     assert pairs.store.agenda_memory(second.id) == AgendaMemory(first.id, 1, 2)
     assert pairs.store.stored_shares([rob.pairing.id])[rob.pairing.id] == [
@@ -235,11 +235,11 @@ def test_compact_layout_new_starter_questions_and_honest_notes_hint(tmp_path, se
         occ = pairs.meetings(email)[0]
         assert occ.agenda_state == "injected", email
         shown = [line for line in pairs.lines(occ) if line in titles]
-        assert shown == ["Topics", "How are you?", "Last time's actions",
-                         "Progress and obstacles", "An open question", "Notes",
-                         "Actions agreed"], email
-        assert ("Type notes below this line. onetoone keeps them as the record of this "
-                "1-2-1; they are not emailed.") in pairs.lines(occ)
+        # (A first meeting: no actions to carry over, so no Last time's actions.)
+        assert shown == ["Topics", "How are you?", "Progress and obstacles",
+                         "An open question", "Notes", "Actions agreed"], email
+        assert ("Mia: type notes below this line, in your copy of this invite. onetoone keeps "
+                "them as the record of this 1-2-1; they are not emailed.") in pairs.lines(occ)
     bank = {q.id: q for q in question_bank(None)}
     asked_noa = [bank[o.question_id] for o in pairs.meetings("noa@contoso.example")
                  if o.question_id]

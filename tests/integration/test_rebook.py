@@ -204,7 +204,7 @@ def test_cancelled_meeting_offer_sent_once_booked_once_with_carry_over(
     assert rebook.status == "booked" and rebook.booked_index == pick + 1
     body = world.tenant.person_body(MIA, event["id"])
     assert "send the Q1 plan" in body and "Career chat &lt;b&gt;please" in body
-    assert "this meeting replaces the last one, missed (cancelled)" in body
+    assert "This 1-2-1 replaces the last one, on " in body and ", missed (cancelled)." in body
     assert [a for a in event["attendees"] if a["emailAddress"]["address"] == ROB]
 
     # The booking mail read again, and another pick: still one meeting.
@@ -296,7 +296,7 @@ def test_missed_and_not_rebooked_next_agenda_says_so(tmp_path, settings_for) -> 
     world.tick(due)
     assert world.store.rebooks()[0].status == "expired"
     body = world.tenant.person_body(MIA, second["id"])
-    assert "the last one was missed (declined by Nia) and not rebooked" in body
+    assert ", was missed (declined by Nia) and not rebooked." in body
     assert len(world.offers(MIA)) == 1
 
 
