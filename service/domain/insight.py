@@ -35,6 +35,7 @@ from service.domain.records import (
     SeriesRecord,
     TopicRecord,
 )
+from service.domain.share import attention_words
 from service.domain.status import (
     LIVE_PAIRINGS,
     ActionStatus,
@@ -470,15 +471,16 @@ def _open_at(action: ActionRecord, moment: datetime) -> bool:
 
 def attention(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionRecord],
               cadence: str, period: Period, span: Span = Span(),
-              cadences: Mapping[int, str] = NO_CADENCES, zone: str = "UTC"
-              ) -> tuple[str, ...]:
+              cadences: Mapping[int, str] = NO_CADENCES, zone: str = "UTC",
+              topics: Sequence[TopicRecord] = ()) -> tuple[str, ...]:
     """Why a pair needs someone's attention at the end of the period (empty: it doesn't).
 
     "No held 1-2-1" counts from the pair's start when that is inside the period, and stops
     at its end: a pair is not overdue for time before it existed or after it ended. Nor for
     a long absence: each meeting skipped for one takes a cadence off the time counted, and
     runs of misses pass over such meetings. Actions are overdue by the day in ``zone``
-    (``pair_zone``), where their due dates are written."""
+    (``pair_zone``), where their due dates are written. ``topics``: the pair's, for whether
+    its last held meetings were led by the manager's topics (``share.attention_words``)."""
     out: list[str] = []
     # As things stood at the end of the period, or when the pair ended if earlier (a
     # leaver's actions are not overdue for the months after they left).
@@ -494,6 +496,10 @@ def attention(occurrences: Sequence[OccurrenceRecord], actions: Sequence[ActionR
             and (today - a.due).days > OVERDUE_FLAG_DAYS]
     if late:
         out.append(f"{len(late)} action(s) overdue by more than {OVERDUE_FLAG_DAYS} days")
+    held = sorted((o for o in occurrences if o.status == OccurrenceStatus.HELD
+                   and o.start <= until), key=lambda o: o.start)
+    if led := attention_words([o.agenda_topics for o in held], {t.id: t.by for t in topics}):
+        out.append(led)
     return tuple(out)
 
 

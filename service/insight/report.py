@@ -114,7 +114,8 @@ def build(histories: Sequence[Any], period: Period, min_group_size: int) -> Repo
         if met == 0 and ((ended is not None and ended < begins)
                          or (span.began is not None and span.began >= ends)):
             continue  # ended before the period, or began after it: nothing to say about it
-        why = attention(h.occurrences, h.actions, cadence, period, span, h.cadences, zone)
+        why = attention(h.occurrences, h.actions, cadence, period, span, h.cadences, zone,
+                        h.topics)
         if unreadable is not None:
             why = (unreadable_words(unreadable), *why)
         if rarer := _rarer(h.view, period):
