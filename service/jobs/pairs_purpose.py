@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from service.domain.events import NOT_A_PERSON, DirectoryUser
+from service.errors import ServiceError
 from service.jobs.context import JobContext
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,15 @@ class Purposes:
         unknown = [u.id for u in users
                    if u.purpose is None and u.mailbox and u.id not in self.read]
         if unknown:
-            infos = await self.ctx.graph.mailbox_settings(unknown, raise_passing=False)
+            try:
+                infos = await self.ctx.graph.mailbox_settings(unknown, raise_passing=False)
+            except ServiceError as exc:
+                # The batch itself refused or cut off (not one user's answer): as for one
+                # user's, all are taken for people this run and read again next sync, rather
+                # than the pairs step fail for a read it can do without.
+                log.warning("pairs.purpose_unread", extra={"users": len(unknown),
+                                                           "error": str(exc)})
+                infos = {}
             for uid, info in infos.items():
                 if info.error is not None:
                     log.warning("pairs.purpose_unread", extra={"user": uid, "error": info.error})
