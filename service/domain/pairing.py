@@ -130,6 +130,7 @@ def reconcile(
     excluded: AbstractSet[str] = frozenset(),
     pairs_file: str = "",
     no_mailbox: AbstractSet[str] = frozenset(),
+    unread: AbstractSet[str] = frozenset(),
     not_people: Mapping[str, str] | None = None,
 ) -> list[PairAction]:
     """The actions that bring the stored pairings in line with the sources.
@@ -146,9 +147,11 @@ def reconcile(
     longer lists is no longer paired in (not the file the pair came from: [pairs] file may
     have been pointed at a new one, and the old one still lists them). ``no_mailbox``: the
     people with no mailbox yet (Graph gives no mail address): a pair of theirs not paired
-    yet waits for it. ``not_people``: of those still here, the mailboxes that are no one's
-    own (shared, room, equipment), by id, with what they are ("a shared mailbox"): said as
-    the reason their pairs end.
+    yet waits for it. ``unread``: the people whose mailbox's purpose could not be read now
+    (refused, throttled): a pair of theirs not paired yet waits for the next read, as it
+    might be a shared mailbox's. ``not_people``: of those still here, the mailboxes that
+    are no one's own (shared, room, equipment), by id, with what they are ("a shared
+    mailbox"): said as the reason their pairs end.
 
     Deterministic: sorted by report email (report id when only the store knows the
     report), then pairing key.
@@ -263,16 +266,21 @@ def reconcile(
         same = [c for c in pairings if c.key == spec.key]
         others = [c for c in pairings if c.key != spec.key]
         mailless = [p for p in (spec.manager, spec.report) if p.id in no_mailbox]
-        if mailless and not same:
+        unknown = [p for p in (spec.manager, spec.report) if p.id in unread]
+        if (mailless or unknown) and not same:
             # Booked now, the series would invite an address no mailbox is behind, and
-            # nothing would send it again once the mailbox came. (A pair already paired is
-            # left as it is: its series is there, or its failure to book is told.)
-            who = " and ".join(f"{_label(p)}'s" for p in mailless)
+            # nothing would send it again once the mailbox came; or one that may be a shared
+            # mailbox's. (A pair already paired is left as it is: its series is there, or
+            # its failure to book is told.)
+            who = " and ".join(f"{_label(p)}'s" for p in mailless or unknown)
             add(report_id, PairAction(
                 "waiting", spec.key, spec, None,
                 f"new pair ({spec.source}), waiting for {who} mailbox: the directory gives "
                 "no mail address yet (no Exchange Online licence yet, as for a joiner before "
-                "their first day); booked once it does."))
+                "their first day); booked once it does." if mailless else
+                f"new pair ({spec.source}), waiting to read what {who} mailbox is for "
+                "(mailboxSettings could not be read this run: a shared or room mailbox is "
+                "never paired); read again at the next sync."))
             for old in others:  # a mover: their old pair ends all the same
                 add(report_id, PairAction(
                     "unpaired", old.key, None, old,

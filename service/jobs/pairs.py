@@ -87,8 +87,10 @@ class PairsPlan:
     refused: str = ""
     # The digest of the pairs file's bytes this plan was made from (None: not a source).
     file_digest: str | None = None
-    # Mailbox purposes read by this sync, by user id (stored when it is applied).
+    # Mailbox purposes read by this sync, by user id (stored when it is applied); whether
+    # some could not be (their new pairs wait: the next sync gathers again to read them).
     purposes: dict[str, str] = field(default_factory=dict)
+    unread: bool = False
 
     def counts(self) -> dict[str, int]:
         if self.kept is not None:
@@ -294,10 +296,9 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
     manages = {manager_id for manager_id, under in reports_of.items() if under}
     # Someone whose last report left or moved away keeps the manager's cadence a while
     # (cadence.vacancy_until): a pairing of theirs as manager live until this sync ends it,
-    # or ended lately. Found from the pairings, which that end writes, so a run killed
-    # midway decides the same again, and the day it runs out a sync gathers (its quiet
-    # mark holds for one day) and re-cadences.
-    # (A shared mailbox was never a report: its pairing ending leaves no vacancy.)
+    # or ended lately (not a shared mailbox's: never a report). Found from the pairings,
+    # which that end writes, so a run killed midway decides the same again, and the day it
+    # runs out a sync gathers (its quiet mark holds for one day) and re-cadences.
     last = {pid: at.astimezone(UTC).date() for pid, at in ctx.store.last_reports_ended(
         now - timedelta(days=policy.new_starter_days + 1), not_people).items()}
     last.update((c.manager_id, now.date()) for c in current if c.report_id not in not_people)
@@ -338,7 +339,7 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
                         whole_directory=use_directory, still_here=still_here,
                         excluded=left_out, pairs_file=str(cfg.file) if use_file else "",
                         no_mailbox={i for i, u in usable.items() if not u.mailbox},
-                        not_people=purposes.words())
+                        unread=purposes.unread, not_people=purposes.words())
     # Said each sync, as a directory problem is, until the mailbox comes (or never does).
     warnings += [a.reason for a in actions if a.kind == "waiting"]
     recadenced = sum(1 for a in actions if a.kind == "recadence")
@@ -367,7 +368,7 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
         warnings.append(said)
     return PairsPlan(actions=actions, people=people, present_ids=present, warnings=warnings,
                      directory=read, stored=stored, refused=refused, file_digest=digest,
-                     purposes=purposes.read)
+                     purposes=purposes.read, unread=bool(purposes.unread))
 
 
 async def _exclusion(ctx: JobContext, users: Iterable[DirectoryUser], warnings: list[str]
@@ -543,14 +544,14 @@ def _still_quiet(ctx: JobContext, now: datetime, delta: DirectoryDelta
 
 def _remember_quiet(ctx: JobContext, plan: PairsPlan, now: datetime) -> None:
     """After a sync is applied: whether the next one, with nothing new, may skip gathering
-    (only when this one found nothing to do: every pair kept, or waiting for a mailbox).
-    Its warnings are kept with it, to be said again while the directory stays as it is (a
-    leaver's reports waiting for a new manager can take weeks; gathering every sync
-    meanwhile is not needed). They are written first, under a mark of their own (an older
-    replica reads the quiet mark as it always did)."""
+    (only when this one found nothing to do: every pair kept, or waiting for a mailbox,
+    and every purpose read). Its warnings are kept with it, to be said again while the
+    directory stays as it is (a leaver's reports may wait weeks for a new manager). They
+    are written first, under a mark of their own (an older replica reads the quiet mark)."""
     basis = _quiet_basis(ctx, now, plan.file_digest)
     # (A pair waiting for a mailbox waits for users/delta to tell of its mail address.)
-    quiet = basis is not None and all(a.kind in ("keep", "waiting") for a in plan.actions)
+    quiet = (basis is not None and not plan.unread
+             and all(a.kind in ("keep", "waiting") for a in plan.actions))
     said = json.dumps(plan.warnings) if quiet and plan.warnings else ""
     if said or ctx.store.due_mark(QUIET_WARNINGS_MARK):
         ctx.store.set_due_mark(QUIET_WARNINGS_MARK, said)

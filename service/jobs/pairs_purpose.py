@@ -38,6 +38,8 @@ class Purposes:
     def __init__(self, ctx: JobContext) -> None:
         self.ctx = ctx
         self.read: dict[str, str] = {}
+        # Those whose read failed this sync: a new pair of theirs waits for the next one.
+        self.unread: set[str] = set()
         # Every such mailbox this sync found (the directory's, then the pairs file's).
         self.found: dict[str, DirectoryUser] = {}
 
@@ -77,14 +79,15 @@ class Purposes:
                 infos = await self.ctx.graph.mailbox_settings(unknown, raise_passing=False)
             except ServiceError as exc:
                 # The batch itself refused or cut off (not one user's answer): as for one
-                # user's, all are taken for people this run and read again next sync, rather
-                # than the pairs step fail for a read it can do without.
+                # user's, all wait for the next sync, rather than the whole pairs step fail.
                 log.warning("pairs.purpose_unread", extra={"users": len(unknown),
                                                            "error": str(exc)})
                 infos = {}
+                self.unread.update(unknown)
             for uid, info in infos.items():
                 if info.error is not None:
                     log.warning("pairs.purpose_unread", extra={"user": uid, "error": info.error})
+                    self.unread.add(uid)
                     continue
                 # ("": Graph gave none; not asked again.)
                 self.read[uid] = (info.purpose or "").lower()

@@ -166,20 +166,21 @@ def test_a_shared_mailbox_booked_before_leaves_its_manager_no_vacancy(
 
 def test_a_purpose_read_refused_whole_leaves_the_pairs_step_running(
         settings: Any, caplog: pytest.LogCaptureFixture) -> None:
-    """The $batch carrying a joiner's purpose read refused as a whole (not one user's
-    answer): the pairs step goes on and the joiner is paired, taken for a person this run
-    (as for one user's refused read); the next sync reads it."""
+    """The $batch carrying the purpose reads refused as a whole (not one user's answer) on
+    a first rollout: the pairs step goes on, but no pair is booked with anyone unread (a
+    shared mailbox or a room would have been invited): each waits, said so, and the next
+    sync reads them and books only the people."""
     tenant = _org()
-    run(settings, tenant, NOW)
-    tenant.add_user("Ben New", "ben@contoso.example", manager=VAL)
     tenant.inject_fault("POST", r"^/\$batch$", 403, times=1)
-    since = len(tenant.requests)
-    report = run(settings, tenant, NOW + timedelta(hours=1))
+    report = run(settings, tenant, NOW)
     assert not [s for s in report.failed_steps if s.startswith("pairs")], report.failed_steps
-    assert "join" in {a.kind for a in report.pairs.actions}
     assert any(r.message == "pairs.purpose_unread" for r in caplog.records)
-    assert _settings_reads(tenant, since) == 0  # (refused before it reached the mailbox)
-    since = len(tenant.requests)
-    tenant.add_user("Cy New", "cy@contoso.example", manager=VAL)  # a change: the next sync
-    run(settings, tenant, NOW + timedelta(hours=2))
-    assert _settings_reads(tenant, since) >= 2  # Ben's, unread until now, and Cy's
+    assert {a.kind for a in report.pairs.actions} == {"waiting"}
+    assert any("waiting to read what" in w for w in report.pairs.warnings)
+    for box in (HR, ROOM, DESK, VAL, CEO):
+        assert series_in(tenant, box) == []
+    later = run(settings, tenant, NOW + timedelta(hours=1))
+    assert later.failed_steps == []
+    assert _invited(tenant, VAL) == {ROB} and _invited(tenant, CEO) == {VAL, SAM}
+    assert series_in(tenant, DESK) == [] and not [
+        m for box in (HR, ROOM) for m in tenant.messages(box) if "1-2-1" in m["subject"]]
