@@ -45,9 +45,13 @@ _KEYS = ("id", "theme", "text")
 # agenda is already in the invite: that meeting's agenda would fail on every run.
 MAX_ID_CHARS = 40
 # Words that look back to an earlier 1-2-1 of the pair, in our bank or an organisation's:
-# "since we last met/talked/spoke", "since our last …", "since last time", "last time we".
-_LOOKS_BACK = re.compile(r"\bsince (?:we last|our last|(?:the )?last (?:time|1-2-1|meeting|"
-                         r"one-to-one|catch-up|chat))\b|\blast time we\b", re.I)
+# "since we last met/talked/spoke", "since we met/spoke (last)", "since our last/previous
+# …", "since last time", "last time we", "agreed/discussed last time". (English only: a
+# question in other words is asked at a first meeting too.)
+_LOOKS_BACK = re.compile(
+    r"\bsince (?:we last|we (?:met|spoke|talked|caught up)|our (?:last|previous)|"
+    r"(?:the )?(?:last|previous) (?:time|1-2-1|meeting|one-to-one|catch-up|chat))\b"
+    r"|\blast time we\b|\b(?:agreed|discussed|talked about|said) last time\b", re.I)
 
 
 def looks_back(question: Question) -> bool:

@@ -53,13 +53,20 @@ def _in_order(words: list[str]) -> str:
 
 
 def _shown(name: str, given: str) -> str:
-    """``given`` as ``name`` writes it, where it is one or more whole words of it in any case
-    (a givenName typed "SAMIR" is "Samir" in "Samir Khan", but "John" stays "John" in
-    "SMITH, JOHN"); "" where it is not."""
+    """``given`` where it is one or more whole words of ``name`` in any case, written as
+    whichever of the two is in mixed case, the display name's first (a givenName typed
+    "SAMIR" is "Samir" in "Samir Khan"; "John" stays "John" in "SMITH, JOHN", "Anna" in
+    "anna berg"); "" where it is not."""
     found = re.search(rf"(?<!\w){re.escape(given)}(?!\w)", name, re.I)
     if not found:
         return ""
-    return given if found.group(0).isupper() and not given.isupper() else found.group(0)
+    shown = found.group(0)
+    return given if not _mixed(shown) and _mixed(given) else shown
+
+
+def _mixed(text: str) -> bool:
+    """Whether ``text`` has both capitals and small letters ("Anna", not "ANNA", "anna")."""
+    return text != text.upper() and text != text.lower()
 
 
 def first_name(name: str, given: str = "") -> str:

@@ -143,3 +143,17 @@ def test_questions_that_look_back_wait_for_the_second_meeting() -> None:
     assert [q.id for q in bank if looks_back(q)] == ["a", "b"]
     assert [q.id for q in eligible(bank, QuestionRules(), new_starter=False, first=True)] == ["c"]
     assert len(eligible(bank, QuestionRules(), new_starter=False)) == 3
+
+
+@pytest.mark.parametrize(("text", "back"), [
+    ("What has changed since our previous 1-2-1?", True),
+    ("Since we spoke last, what has gone well?", True),
+    ("What's new since we met?", True),
+    ("How did the plan we agreed last time go?", True),
+    ("Since the last catch-up, anything blocking you?", True),
+    ("When was the last time you took a proper break?", False),
+    ("What would you like to be doing since joining?", False),
+])
+def test_an_organisations_own_wordings_that_look_back(text: str, back: bool) -> None:
+    from service.domain.questions import looks_back
+    assert looks_back(Question("q", "check-in", text)) is back

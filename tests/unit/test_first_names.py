@@ -67,6 +67,9 @@ def test_the_display_names_guess(name: str, first: str) -> None:
     ("Mary Ann Smith", "Mary Ann", "Mary Ann"),
     ("Dr Samir Khan", " Samir ", "Samir"),
     ("SMITH, JOHN", "John", "John"),
+    ("Samir Khan", "SAMIR", "Samir"),  # written as the display name writes it
+    ("anna berg", "Anna", "Anna"),  # ... unless that is all small letters or capitals
+    ("anna berg", "anna", "anna"),
     # A given name the display name does not show is often the legal one: the name shown
     # is what they go by.
     ("Bob Smith", "Robert", "Bob"),
