@@ -51,6 +51,19 @@ def _settings_reads(tenant: SandboxTenant, since: int) -> int:
                if method == "GET" and path.endswith("/mailboxSettings"))
 
 
+def _booked_without_purposes(settings: Any, tenant: SandboxTenant,
+                             monkeypatch: pytest.MonkeyPatch, *when: Any) -> None:
+    """Runs at ``when`` as before purposes were read (none read, an old quiet mark)."""
+    async def nobody(self: Purposes, users: Any) -> dict[str, Any]:
+        return {}
+
+    with monkeypatch.context() as before:
+        before.setattr(Purposes, "not_people", nobody)
+        before.setattr(pairs, "PURPOSES_READ", "")
+        for now in when:
+            run(settings, tenant, now)
+
+
 @pytest.fixture
 def settings(db_url: str, settings_for: Any) -> Any:
     return settings_for(db_url)
@@ -97,15 +110,8 @@ def test_a_series_booked_before_the_check_ends_saying_why(settings: Any,
     first run that does ends the pair, the HR mailbox's cancellation saying it is a shared
     mailbox, and nothing more is booked for it."""
     tenant = _org()
-
-    async def nobody(self: Purposes, users: Any) -> dict[str, Any]:
-        return {}
-
-    with monkeypatch.context() as before:
-        before.setattr(Purposes, "not_people", nobody)
-        before.setattr(pairs, "PURPOSES_READ", "")
-        run(settings, tenant, NOW)
-        run(settings, tenant, NOW + timedelta(hours=1))  # a quiet sync: its mark is kept
+    # (The second, a quiet sync: its mark is kept.)
+    _booked_without_purposes(settings, tenant, monkeypatch, NOW, NOW + timedelta(hours=1))
     assert HR in _invited(tenant, VAL)
 
     report = run(settings, tenant, NOW + timedelta(hours=2))
@@ -143,14 +149,7 @@ def test_a_shared_mailbox_booked_before_leaves_its_manager_no_vacancy(
     lead between reports (which ran out 90 days on with a re-cadence and its cancellations):
     his own pair stays monthly throughout."""
     tenant = _org()
-
-    async def nobody(self: Purposes, users: Any) -> dict[str, Any]:
-        return {}
-
-    with monkeypatch.context() as before:
-        before.setattr(Purposes, "not_people", nobody)
-        before.setattr(pairs, "PURPOSES_READ", "")
-        run(settings, tenant, NOW)
+    _booked_without_purposes(settings, tenant, monkeypatch, NOW)
     store = Store(make_engine(settings.database.url))
     sam = next(v.pairing for v in store.views() if v.report.email == SAM)
     assert sam.cadence == "fortnightly"  # a manager of others, by the room, before
