@@ -66,6 +66,7 @@ class MailboxInfo:
     working_time_zone: str | None = None
     purpose: str | None = None  # userPurpose: user, shared, room, equipment, ...
     error: str | None = None
+    passing: bool = False  # the error was only for now (throttled, a 5xx): ask again later
 
 
 @dataclass(frozen=True)

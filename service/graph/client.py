@@ -73,10 +73,12 @@ class GraphClient(DirectoryCalls):
         out: dict[str, MailboxInfo] = {}
         for item in items:
             result = results[item.id]
-            if (result.status == 429 or result.status >= 500) and raise_passing:
+            passing = result.status == 429 or result.status >= 500
+            if passing and raise_passing:
                 raise self._batch_error(item, result)
             if result.status != 200:
-                out[item.id] = MailboxInfo(item.id, error=str(self._batch_error(item, result)))
+                out[item.id] = MailboxInfo(item.id, error=str(self._batch_error(item, result)),
+                                           passing=passing)
                 continue
             out[item.id] = wire.mailbox_info(item.id, result.body or {})
         return out

@@ -38,7 +38,9 @@ class Purposes:
     def __init__(self, ctx: JobContext) -> None:
         self.ctx = ctx
         self.read: dict[str, str] = {}
-        # Those whose read failed this sync: a new pair of theirs waits for the next one.
+        # Those whose read failed this sync only for now (throttled, a 5xx, the batch cut
+        # off): a new pair of theirs waits for the next one. (One refused for good, e.g. a
+        # mailbox outside the app's scope, is taken for a person's.)
         self.unread: set[str] = set()
         # Every such mailbox this sync found (the directory's, then the pairs file's).
         self.found: dict[str, DirectoryUser] = {}
@@ -69,8 +71,8 @@ class Purposes:
         purpose. Those whose purpose is not stored are read (only with a mailbox: there is
         none to read without). A read Graph refuses for someone (no access to their
         mailbox, a mailbox not made yet) leaves them taken for a person, as before, and
-        read again next sync; so does one that failed only for now (throttled, a 5xx), which
-        would otherwise hold up every other pair of the sync."""
+        read again next sync; one that failed only for now (throttled, a 5xx) puts them in
+        ``unread``: a new pair of theirs waits for the next sync, and no other pair does."""
         users = list(users)
         unknown = [u.id for u in users
                    if u.purpose is None and u.mailbox and u.id not in self.read]
@@ -79,7 +81,8 @@ class Purposes:
                 infos = await self.ctx.graph.mailbox_settings(unknown, raise_passing=False)
             except ServiceError as exc:
                 # The batch itself refused or cut off (not one user's answer): as for one
-                # user's, all wait for the next sync, rather than the whole pairs step fail.
+                # user's read failed for now, all wait for the next sync, rather than the
+                # whole pairs step fail.
                 log.warning("pairs.purpose_unread", extra={"users": len(unknown),
                                                            "error": str(exc)})
                 infos = {}
@@ -87,7 +90,8 @@ class Purposes:
             for uid, info in infos.items():
                 if info.error is not None:
                     log.warning("pairs.purpose_unread", extra={"user": uid, "error": info.error})
-                    self.unread.add(uid)
+                    if info.passing:
+                        self.unread.add(uid)
                     continue
                 # ("": Graph gave none; not asked again.)
                 self.read[uid] = (info.purpose or "").lower()
