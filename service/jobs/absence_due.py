@@ -20,8 +20,11 @@ from service.jobs.context import JobContext
 
 MARGIN_WORKING_DAYS = 1  # first look this many working days before the agenda is due
 MIN_NOTICE = timedelta(hours=24)  # a moved meeting starts at least this long from now
-SETTLED = (OccurrenceStatus.CANCELLED, OccurrenceStatus.DECLINED, OccurrenceStatus.HELD,
-           OccurrenceStatus.HELD_NO_NOTES)
+# Called off in Outlook (by the manager or the report) before its check: looked at once,
+# read only, to tell a meeting called off for someone's absence (excused) from a missed one.
+CALLED_OFF = (OccurrenceStatus.CANCELLED, OccurrenceStatus.DECLINED)
+PASSED = (OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES)
+SETTLED = (*CALLED_OFF, *PASSED)
 
 
 def working_days_of(person: Any) -> frozenset[int]:
@@ -31,17 +34,41 @@ def working_days_of(person: Any) -> frozenset[int]:
     return frozenset({0, 1, 2, 3, 4})
 
 
+def held_back(occ: OccurrenceRecord) -> bool:
+    """Its agenda is held back by our own skip for an absence."""
+    return (occ.agenda_state == AgendaState.SKIPPED
+            and occ.absence_state == AbsenceState.SKIPPED)
+
+
 def _open(occ: OccurrenceRecord) -> bool:
-    """Its agenda is not in yet (or held back by our own skip), and it is still to happen."""
-    held_back = (occ.agenda_state == AgendaState.SKIPPED
-                 and occ.absence_state == AbsenceState.SKIPPED)
-    return (occ.agenda_state == AgendaState.PENDING or held_back) and occ.status not in SETTLED
+    """Its agenda is not in yet (or held back by our own skip), and it is still to happen;
+    or it was called off before any check (decided once: see ``CALLED_OFF``)."""
+    if occ.status in PASSED:
+        return False
+    if occ.status in CALLED_OFF:
+        return occ.absence_checked_at is None and occ.agenda_state == AgendaState.PENDING
+    return occ.agenda_state == AgendaState.PENDING or held_back(occ)
+
+
+def check_to_come(occ: OccurrenceRecord, now: datetime) -> bool:
+    """Called off in Outlook ahead and its one absence check not made yet: no rebooking offer
+    until that check tells whether it was called off for someone's absence."""
+    return (occ.status in CALLED_OFF and occ.absence_checked_at is None and occ.start > now
+            and occ.agenda_state == AgendaState.PENDING)
+
+
+def eve_of(start: datetime, agenda_due: datetime) -> datetime:
+    """When a meeting skipped for an absence is looked at once more: a day before it (never
+    before its agenda day), so leave withdrawn or cut short after the agenda day still gives
+    it its agenda, and its notes a place to be typed and read."""
+    return max(start - MIN_NOTICE, agenda_due)
 
 
 def is_due(ctx: JobContext, occ: OccurrenceRecord, series: SeriesRecord, manager: Any,
            now: datetime) -> bool:
     """Checked first a working day before its agenda is due, then again when it is due
-    (unless the first check was already at or after that)."""
+    (unless the first check was already at or after that); one skipped for an absence once
+    more on its eve (``eve_of``). One called off in Outlook before any check, once."""
     if not _open(occ) or occ.rebook_of is not None:
         return False
     if occ.absence_state == AbsenceState.MOVING:
@@ -55,7 +82,12 @@ def is_due(ctx: JobContext, occ: OccurrenceRecord, series: SeriesRecord, manager
     if checked is None:
         return True
     agenda_due = agenda_due_at(local, lead, days)
-    return now >= agenda_due > checked
+    if now >= agenda_due > checked:
+        return True
+    if occ.status in CALLED_OFF or not held_back(occ):
+        return False
+    eve = eve_of(occ.start, agenda_due)
+    return now >= eve > checked
 
 
 def check_pending(ctx: JobContext, occ: OccurrenceRecord, series: SeriesRecord,

@@ -4,7 +4,9 @@ Runs in each tick after the occurrence sync and before the agenda job. An occurr
 checked when its agenda is nearly due (``MARGIN_WORKING_DAYS`` before it, if it is stored
 by then) and once more when the agenda falls due, so leave booked after the series was
 created is honoured; once its agenda is in, it is never moved by this job (each organizer
-update mails the report).
+update mails the report). One skipped for an absence is looked at again on its eve (leave
+withdrawn gives it its agenda back); one cancelled or declined in Outlook before its check is
+checked once, read only (``_called_off``).
 
 Cost: the calendars of every manager with something due, and of their reports, are read in
 as few getSchedule calls as Graph allows: the managers' questions are packed together (any
@@ -66,9 +68,10 @@ from service.domain.status import (
 from service.domain.timezones import local_date, local_minute
 from service.errors import OutcomeUnknown, ServiceError, Throttled
 from service.jobs.absence_due import (
+    CALLED_OFF,
     MARGIN_WORKING_DAYS,
     MIN_NOTICE,
-    SETTLED,
+    PASSED,
     is_due,
     working_days_of,
 )
@@ -134,10 +137,10 @@ def find_due(ctx: JobContext, now: datetime) -> list[_Due]:
         return lambda zone, days: agenda_cutoff(now, lead_days, ZoneInfo(zone),
                                                 frozenset(days or (0, 1, 2, 3, 4)), end)
 
-    # The database leaves out what cannot be due (settled; agenda in; unless moving, before
-    # its first check's day, or checked and before its second's), so a tick with nothing
-    # due reads next to nothing; what it returns is decided here, exactly as ever.
-    coming = ctx.store.absence_candidates(now, end, now, SETTLED,
+    # The database leaves out what cannot be due (passed; agenda in; unless moving, before
+    # its first check's day, or checked and before its second's, which its eve follows), so
+    # a tick with nothing due reads next to nothing; what it returns is decided here.
+    coming = ctx.store.absence_candidates(now, end, now, PASSED,
                                           cutoff(lead + MARGIN_WORKING_DAYS), cutoff(lead))
     for occ, series, view in coming:
         if view.pairing.status != PairingStatus.ACTIVE or series.status not in MEETING_SERIES:
@@ -276,8 +279,9 @@ async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[Schedul
 
     decision = judge()
     role = decision.absent
+    called_off = occ.status in CALLED_OFF
     if (decision.action == "skip" and decision.absence is not None and role in people
-            and may_go_on(people[role], decision.absence, *_span(d))):
+            and not called_off and may_go_on(people[role], decision.absence, *_span(d))):
         # A long absence seen up to the edge of what was read (leave booked as several
         # events) may go on past it: its whole run is read, so the one note about it names
         # its real first and last day, the same from every meeting inside it.
@@ -290,6 +294,9 @@ async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[Schedul
     if fresh is None or (fresh.absence_checked_at, fresh.absence_state, fresh.start) != (
             occ.absence_checked_at, occ.absence_state, occ.start):
         return  # someone acted on it since we looked
+    if called_off:
+        _called_off(ctx, d, decision, now, report, label)
+        return
     try:
         await _apply(ctx, d, decision, now, report, label)
         if decision.action == "move" and decision.start and decision.end:
@@ -387,6 +394,25 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
                body=render("absence_long.html.j2", a=_context(d, decision)), now=now)
         _skip(ctx, d, now, f"not sent: {absence.name} was on a long absence")
         report.skipped.append(f"{label} ({decision.reason})")
+
+
+def _called_off(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
+                report: AbsenceReport, label: str) -> None:
+    """A meeting cancelled or declined in Outlook before its check, decided on the same
+    calendars, read only. Called off while either of them was away for it (a holiday, out
+    of office, however long: the manager cancelling ahead, as the long-absence note invites,
+    or the report declining their leave's meetings) it is skipped, as a meeting left alone
+    for an absence: not missed, no rebooking offer, no reminder, and no agenda into a
+    declined one (each would mail the person away). Nothing to move and no note (the
+    manager knows; the meetings still on get theirs). Otherwise it stays missed; looked at
+    once either way."""
+    if decision.action == "clear":
+        ctx.store.update_occurrence(d.occ.id, now, absence_state=AbsenceState.CLEAR,
+                                    absence_checked_at=now)
+        return
+    why = decision.reason or "away"
+    _skip(ctx, d, now, f"not sent: called off while {plain(why)}")
+    report.skipped.append(f"{label} ({d.occ.status} while {why})")
 
 
 def _skip(ctx: JobContext, d: _Due, now: datetime, note: str) -> None:

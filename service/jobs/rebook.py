@@ -67,6 +67,7 @@ from service.domain.status import (
 from service.errors import ServiceError
 from service.graph.client import BUSY_STATUSES
 from service.graph.wire import REBOOK_PROPERTY, rebook_transaction_id, single_event
+from service.jobs.absence_due import check_to_come
 from service.jobs.agenda import _first_shown, agenda_for, question_bank, render_block
 from service.jobs.context import JobContext
 from service.jobs.freebusy_packs import Calendars, ask, pack, per_organizer
@@ -170,8 +171,8 @@ async def _offer_missed(ctx: JobContext, now: datetime, report: RebookReport) ->
     offering: set[int] = set()
     for occ in store.missed_without_offer(now - LOOKBACK, now + AHEAD):
         reason = reason_of(occ.status)
-        if reason is None or occ.absence_state == AbsenceState.SKIPPED:
-            continue  # a long absence skips meetings on purpose: no mail storm
+        if reason is None or occ.absence_state == AbsenceState.SKIPPED or check_to_come(occ, now):
+            continue  # skipped for an absence on purpose (or maybe: not checked yet)
         if reason == MissedReason.NOT_HELD and not known_not_held(occ, now,
                                                                   _not_held_after(ctx)):
             continue

@@ -29,7 +29,8 @@ from service.domain.status import (
 )
 from service.domain.timing import agenda_due_at
 from service.graph.client import GraphClient
-from service.jobs.absences import MARGIN_WORKING_DAYS, SETTLED, find_due
+from service.jobs.absence_due import CALLED_OFF, PASSED, eve_of
+from service.jobs.absences import MARGIN_WORKING_DAYS, find_due
 from service.jobs.agenda import agenda_cutoff
 from service.jobs.context import JobContext
 from service.store.db import make_engine, upgrade
@@ -135,7 +136,11 @@ def _days(person: Any) -> frozenset[int]:
 def _open(occ: OccurrenceRecord) -> bool:
     held_back = (occ.agenda_state == AgendaState.SKIPPED
                  and occ.absence_state == AbsenceState.SKIPPED)
-    return (occ.agenda_state == AgendaState.PENDING or held_back) and occ.status not in SETTLED
+    if occ.status in PASSED:
+        return False
+    if occ.status in CALLED_OFF:  # checked once, before its agenda
+        return occ.absence_checked_at is None and occ.agenda_state == AgendaState.PENDING
+    return occ.agenda_state == AgendaState.PENDING or held_back
 
 
 def _is_due(lead: int, occ: OccurrenceRecord, series: SeriesRecord, manager: Any,
@@ -152,7 +157,12 @@ def _is_due(lead: int, occ: OccurrenceRecord, series: SeriesRecord, manager: Any
     if checked is None:
         return True
     agenda_due = agenda_due_at(local, lead, days)
-    return now >= agenda_due > checked
+    if now >= agenda_due > checked:
+        return True
+    held_back = (occ.agenda_state == AgendaState.SKIPPED
+                 and occ.absence_state == AbsenceState.SKIPPED)
+    return (held_back and occ.status not in CALLED_OFF
+            and now >= eve_of(occ.start, agenda_due) > checked)
 
 
 def _window(store: Store, lead: int, now: datetime) -> list[OccurrenceRecord]:
@@ -214,5 +224,5 @@ def _candidates(store: Store, lead: int, now: datetime, end: datetime) -> list[A
     def cutoff(lead_days: int) -> Any:
         return lambda zone, days: agenda_cutoff(now, lead_days, ZoneInfo(zone),
                                                 frozenset(days or (0, 1, 2, 3, 4)), end)
-    return store.absence_candidates(now, end, now, SETTLED,
+    return store.absence_candidates(now, end, now, PASSED,
                                     cutoff(lead + MARGIN_WORKING_DAYS), cutoff(lead))

@@ -152,8 +152,9 @@ def cancelled_rob(world: World) -> tuple[Any, dict[str, Any], datetime]:
     world.tenant.reset_counters()
     world.tick(now)
     world.tick(now + timedelta(minutes=5))
-    # The offer cost one getSchedule (both people, the whole window); the second run none.
-    assert world.tenant.count("POST", r"/getSchedule$") == 1
+    # The offer cost one getSchedule (both people, the whole window), and the meeting's
+    # absence check one (called off with nobody away: missed); the second run none.
+    assert world.tenant.count("POST", r"/getSchedule$") == 2
     return rob, first, now + timedelta(minutes=5)
 
 
@@ -384,7 +385,8 @@ def three_cancelled(tmp_path: Any, settings_for: Any, box: str = BOX
     """Three managers (Mia: Rob; Zed: Yan; Kim: Lea; monthly) each cancel their report's
     first meeting (1, 8 and 15 December). Returns the world and a time when all three are
     missed, inside their windows and not yet offered (stored and seen cancelled by the
-    occurrence sync alone, so nothing was offered or asked before)."""
+    occurrence sync, and checked for an absence as a tick would before its rebook step: the
+    offer waits for that; nothing was offered before)."""
     from tests.integration import test_absences as three
 
     world = World(tmp_path, settings_for, box=box)
@@ -400,12 +402,14 @@ def three_cancelled(tmp_path: Any, settings_for: Any, box: str = BOX
         dues.append(world.due(view, _start(first)))
 
     async def sync(at: datetime) -> None:
+        from service.jobs.absences import check_absences
         from service.jobs.occurrences import sync_occurrences
 
         world.tenant.now = lambda: at
         async with job_context(world.settings, at, sandbox=world.tenant,
                                graph_options={"sleep": no_sleep}) as ctx:
             await sync_occurrences(ctx, at)
+            await check_absences(ctx, at)
 
     for at in sorted(dues):  # each stored (and seen cancelled) as its agenda falls due
         asyncio.run(sync(at))
