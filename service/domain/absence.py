@@ -24,7 +24,7 @@ so a part-timer's non-working days bridge a run without counting towards it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -38,7 +38,12 @@ from service.domain.status import AbsenceState, OccurrenceStatus
 
 LONG_ABSENCE_WORKING_DAYS = 10  # two working weeks
 BLOCKING = frozenset({"busy", "tentative", "oof"})  # a time with these is not free
-RUN_LIMIT_DAYS = 90  # how far a run of absent days is followed each way
+RUN_LIMIT_DAYS = 90  # how far each side of a meeting a long absence is read at first
+# How far back from a meeting a long absence is read at most, to find its first day: the day
+# that names it, so its one note is the same from every meeting inside it. One that began
+# earlier was noted by a meeting inside it then (its note is not sent again).
+RUN_BACK_DAYS = 366
+_TRACE_DAYS = RUN_BACK_DAYS + 2 * RUN_LIMIT_DAYS  # a run is followed as far as was read
 _ALL_DAY = timedelta(hours=23)  # an item this long or longer is all-day (DST days are 23 h)
 # A working day this much covered by out-of-office time is a day off. Leave is booked for the
 # office day (09:00-17:00) while Outlook's working hours are often wider (Exchange's default
@@ -105,16 +110,24 @@ class Attendee:
     hours: WorkingHours
     holidays: HolidayCalendar
     items: Sequence[CalendarItem] = ()
+    # The span ``items`` were read for, when known: a run of absent days reaching its edge
+    # may go on past it (``Absence.open_before`` / ``open_after``).
+    read: tuple[datetime, datetime] | None = None
 
 
 @dataclass(frozen=True)
 class Absence:
-    """A run of absent working days of one person (first and last absent working day)."""
+    """A run of absent working days of one person (first and last absent working day).
+    ``open_before`` / ``open_after``: the run reaches the edge of what was read of their
+    calendar on that side, so it may begin earlier / go on later than ``first`` / ``last``
+    (and ``working_days`` counts only what was read)."""
 
     name: str
     first: date
     last: date
     working_days: int
+    open_before: bool = False
+    open_after: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,17 +211,23 @@ def may_go_on(person: Attendee, absence: Absence, lo: datetime, hi: datetime) ->
     """Whether ``absence``, found in calendar items read for [lo, hi) only, may go on past
     them: the working day that would end it on either side (past the days that bridge it)
     is not wholly inside what was read, so whether it was absent too is not known. (Leave
-    booked as several events, a day or a week each: one long event is read whole.)"""
-    for step, edge in ((-1, absence.first), (1, absence.last)):
+    booked as several events, a day or a week each, or one longer than the read.)"""
+    return any(_open_sides(person, absence.first, absence.last, lo, hi))
+
+
+def _open_sides(person: Attendee, first: date, last: date, lo: datetime, hi: datetime
+                ) -> tuple[bool, bool]:
+    """``may_go_on`` for each side: (before ``first``, after ``last``)."""
+    sides = []
+    for step, edge in ((-1, first), (1, last)):
         d = edge + timedelta(days=step)
         for _ in range(RUN_LIMIT_DAYS):
             if not _bridges(person, d):
                 break
             d += timedelta(days=step)
         start, end = _working_interval(d, person.hours)
-        if start < lo or end > hi:
-            return True
-    return False
+        sides.append(start < lo if step < 0 else end > hi)
+    return sides[0], sides[1]
 
 
 def absence_around(person: Attendee, day: date) -> Absence | None:
@@ -216,7 +235,9 @@ def absence_around(person: Attendee, day: date) -> Absence | None:
 
     Non-working days and public holidays inside the run bridge it without counting, also
     when ``day`` is one of them and the leave was booked around it (the working days only,
-    as HR systems book it): absent days on both sides make it part of the run.
+    as HR systems book it): absent days on both sides make it part of the run. The run is
+    followed as far as the person's items go; where it reaches the edge of ``person.read``
+    it is marked open on that side.
     """
     merged = _absence_intervals(person.items)
     here = _is_absent(person, day, merged)
@@ -227,7 +248,7 @@ def absence_around(person: Attendee, day: date) -> Absence | None:
     sides: set[int] = set()
     for step in (-1, 1):
         d = day
-        for _ in range(RUN_LIMIT_DAYS):
+        for _ in range(_TRACE_DAYS):
             d += timedelta(days=step)
             if _is_absent(person, d, merged) and d not in person.holidays.days:
                 count += 1
@@ -237,7 +258,21 @@ def absence_around(person: Attendee, day: date) -> Absence | None:
                 break
     if not here and len(sides) < 2:
         return None  # a day off next to leave (or none), not inside it
-    return Absence(name=person.name, first=first, last=last, working_days=count)
+    before, after = (_open_sides(person, first, last, *person.read) if person.read
+                     else (False, False))
+    return Absence(name=person.name, first=first, last=last, working_days=count,
+                   open_before=before, open_after=after)
+
+
+def run_dates(absence: Absence, fmt: Callable[[date], str]) -> str:
+    """When the run is, as far as it is known: "1 Feb – 30 Jul", or, where it reaches past
+    what was read, "from 1 Feb until at least 13 May" (a cut-off is never given as its
+    first or last day)."""
+    first = f"before {fmt(absence.first)}" if absence.open_before else fmt(absence.first)
+    if absence.open_after:
+        return f"from {first} until at least {fmt(absence.last)}"
+    return (f"from {first} to {fmt(absence.last)}" if absence.open_before
+            else f"{first} – {fmt(absence.last)}")
 
 
 def placed_by_hand(occ: OccurrenceRecord | None) -> bool:
@@ -286,7 +321,7 @@ def decide(
         absence = absence_around(person, local)
         if absence is not None and absence.working_days >= LONG_ABSENCE_WORKING_DAYS:
             return Decision("skip", reason=f"long absence: {person.name} is out of office "
-                            f"{absence.first:%d %b} – {absence.last:%d %b}",
+                            f"{run_dates(absence, lambda d: f'{d:%d %b}')}",
                             absence=absence, absent=role)
     # A day the manager chose herself stands, whatever her calendar holds that day (an
     # all-day offsite she holds the 1-2-1 at): moving it again would undo her choice and
@@ -375,6 +410,7 @@ def _no_slot(reason: str, absent: str | None, start: datetime, end: datetime,
 
 __all__ = [
     "LONG_ABSENCE_WORKING_DAYS",
+    "RUN_BACK_DAYS",
     "RUN_LIMIT_DAYS",
     "Absence",
     "Attendee",
@@ -388,6 +424,7 @@ __all__ = [
     "holiday_calendar",
     "may_go_on",
     "placed_by_hand",
+    "run_dates",
 ]
 
 

@@ -13,10 +13,11 @@ as few getSchedule calls as Graph allows: the managers' questions are packed tog
 mailbox may ask about anyone), up to 20 addresses and one window of at most 61 days per call,
 several calls together in ``$batch`` (``freebusy_packs``, shared with rebooking offers); a
 move is one PATCH of that occurrence's start and end; a long absence seen up to the edge of
-that read (leave booked as several events) costs one more $batch for that person, to read
-its whole run. Nothing is requested when nothing is due. (Occurrences are stored as their
-agendas fall due, so a manager's meetings are due on different ticks, mostly alone: packing
-across managers is what saves calls, not looking ahead at one manager's other meetings.)
+that read costs one more $batch for that person, to read its run (two, more than three
+months into it: ``absence_runs``). Nothing is requested when nothing is due. (Occurrences are
+stored as their agendas fall due, so a manager's meetings are due on different ticks, mostly
+alone: packing across managers is what saves calls, not looking ahead at one manager's other
+meetings.)
 
 Crash safety: the new time is written to the row first (``absence_state = "moving"``), then
 Graph is patched, then the row is marked ``moved``. A rerun that finds "moving" reads the
@@ -27,7 +28,6 @@ instant never moves a meeting twice. The occurrence sync reads the moved time fr
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -38,8 +38,6 @@ from zoneinfo import ZoneInfo
 
 from service.domain.absence import (
     NEIGHBOUR_REACH,
-    RUN_LIMIT_DAYS,
-    CalendarItem,
     Decision,
     decide,
     may_go_on,
@@ -76,6 +74,7 @@ from service.jobs.absence_due import (
     working_days_of,
 )
 from service.jobs.absence_people import attendees, plain
+from service.jobs.absence_runs import note_key, note_subject, whole_run
 from service.jobs.agenda import agenda_cutoff
 from service.jobs.context import JobContext
 from service.jobs.freebusy_packs import Pack, ask, pack, per_organizer
@@ -266,8 +265,9 @@ async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[Schedul
     r_items = [*r_read, *moved.get(r_email, ())]
     report.checked += 1
     years = {occ.start.year - 1, occ.start.year, occ.start.year + 1}
-    people = dict(zip(("manager", "report"),
-                      attendees(ctx, view, m_items, r_items, years, groups), strict=True))
+    people = {role: replace(person, read=_span(d)) for role, person in zip(
+        ("manager", "report"), attendees(ctx, view, m_items, r_items, years, groups),
+        strict=True)}
 
     def judge() -> Decision:
         return decide(
@@ -282,14 +282,15 @@ async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[Schedul
     called_off = occ.status in CALLED_OFF
     if (decision.action == "skip" and decision.absence is not None and role in people
             and not called_off and may_go_on(people[role], decision.absence, *_span(d))):
-        # A long absence seen up to the edge of what was read (leave booked as several
-        # events) may go on past it: its whole run is read, so the one note about it names
-        # its real first and last day, the same from every meeting inside it.
-        wider = await _whole_run(ctx, d, m_email if role == "manager" else r_email)
+        # A long absence seen up to the edge of what was read may go on past it: it is read
+        # further (absence_runs), so the one note about it names its real first day, the
+        # same from every meeting inside it, and no cut-off as its last.
+        wider = await whole_run(ctx, view.manager.id, m_email if role == "manager"
+                                else r_email, people[role], occ.start)
         if wider is None:
             report.failed.append(f"{label}: free/busy not readable")
             return  # tried again next run, as when the first read failed
-        people[role] = replace(people[role], items=(*people[role].items, *wider))
+        people[role] = wider
         decision = judge()
     if fresh is None or (fresh.absence_checked_at, fresh.absence_state, fresh.start) != (
             occ.absence_checked_at, occ.absence_state, occ.start):
@@ -307,21 +308,6 @@ async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[Schedul
     except ServiceError as exc:
         report.failed.append(f"{label}: {exc}")
         log.error("absences.apply_failed", extra={"occurrence": occ.id, "error": str(exc)})
-
-
-async def _whole_run(ctx: JobContext, d: _Due, email: str) -> tuple[CalendarItem, ...] | None:
-    """One person's calendar as far each side of the meeting as a run of absent days is
-    followed (one $batch); None when it can't be read."""
-    reach = timedelta(days=RUN_LIMIT_DAYS + 2)
-    query = ScheduleQuery(organizer=d.view.manager.id, emails=(email,),
-                          start=d.occ.start - reach, end=d.occ.start + reach)
-    try:
-        [answer] = await ctx.graph.schedule_items_many([query])
-    except ServiceError:
-        return None
-    items = answer.get(email)
-    return None if items is None else tuple(CalendarItem(i.start, i.end, i.status)
-                                            for i in items)
 
 
 async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
@@ -387,11 +373,11 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
     elif action == "skip" and decision.absence is not None:
         absence = decision.absence
         who = d.view.manager if decision.absent == "manager" else d.view.report
-        digest = hashlib.sha256(f"{d.view.manager.id}|{who.id}|{absence.first}".encode())
-        _queue(ctx, d, "absence_long", f"absence:{digest.hexdigest()[:40]}",
-               subject=f"1-2-1s during {absence.name}'s absence "
-                       f"({format_date(absence.first)} – {format_date(absence.last)})",
-               body=render("absence_long.html.j2", a=_context(d, decision)), now=now)
+        key = note_key(d.view.manager.id, who.id, absence)
+        if key is not None:
+            _queue(ctx, d, "absence_long", key,
+                   subject=note_subject(absence),
+                   body=render("absence_long.html.j2", a=_context(d, decision)), now=now)
         _skip(ctx, d, now, f"not sent: {absence.name} was on a long absence")
         report.skipped.append(f"{label} ({decision.reason})")
 
@@ -575,6 +561,7 @@ def _context(d: _Due, decision: Decision) -> dict[str, Any]:
         "first": format_date(absence.first) if absence else "",
         "last": format_date(absence.last) if absence else "",
         "working_days": absence.working_days if absence else 0,
+        "open_after": bool(absence and absence.open_after),
         "manager_away": decision.absent == "manager",
     }
 

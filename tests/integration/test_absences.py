@@ -637,7 +637,7 @@ def test_mail_templates_escape_names_and_reasons() -> None:
     values = {"manager_first": "Kim", "report_name": "<b>Lea</b>", "when": "Friday",
               "reason": "out of office: <script>x</script>", "window": "1 – 8 Jan",
               "absent_name": "<img src=x>", "first": "4 Jan", "last": "22 Jan",
-              "working_days": 15, "manager_away": False}
+              "working_days": 15, "open_after": False, "manager_away": False}
     for name in ("absence_no_slot.html.j2", "absence_long.html.j2", "absence_both_away.html.j2"):
         html = render(name, a=values)
         assert "<b>Lea</b>" not in html and "<script>" not in html and "<img" not in html
