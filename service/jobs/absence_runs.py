@@ -72,6 +72,8 @@ def note_key(manager_id: str, person_id: str, absence: Absence) -> str | None:
     return f"absence:{digest.hexdigest()[:40]}"
 
 
-def note_subject(absence: Absence) -> str:
-    """The note's subject: the run's dates, as far as they are known."""
-    return f"1-2-1s during {absence.name}'s absence ({run_dates(absence, format_date)})"
+def note_subject(absence: Absence, *, yours: bool) -> str:
+    """The note's subject: whose absence (``yours``: the manager's own, as the note goes to
+    her only) and its dates, as far as they are known."""
+    whose = "your" if yours else f"{absence.name}'s"
+    return f"1-2-1s during {whose} absence ({run_dates(absence, format_date)})"

@@ -376,7 +376,7 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
         key = note_key(d.view.manager.id, who.id, absence)
         if key is not None:
             _queue(ctx, d, "absence_long", key,
-                   subject=note_subject(absence),
+                   subject=note_subject(absence, yours=decision.absent == "manager"),
                    body=render("absence_long.html.j2", a=_context(d, decision)), now=now)
         _skip(ctx, d, now, f"not sent: {absence.name} was on a long absence")
         report.skipped.append(f"{label} ({decision.reason})")

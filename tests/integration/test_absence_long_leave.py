@@ -1,6 +1,7 @@
 """Leave longer than the check reads around a meeting (six months' parental leave, as one
 event or a week at a time) is one absence: the manager gets one note about it, from its first
-day, giving no cut-off as its last day."""
+day, giving no cut-off as its last day; and a note about the manager's own leave speaks to
+her, not of her."""
 
 from __future__ import annotations
 
@@ -97,6 +98,24 @@ def test_six_months_leave_booked_by_the_week_is_one_note(tmp_path: Path) -> None
     last = datetime.strptime(note.subject.rsplit("at least ", 1)[1], "%d %b %Y)").date()
     assert date(2027, 4, 1) < last < date(2027, 7, 30)  # what was read, said to be so
     assert "until at least" in note.body_html and "(at least " in note.body_html
+
+
+def test_note_of_the_managers_own_leave_speaks_to_her(tmp_path: Path) -> None:
+    """Mia on four weeks' leave: her note says "You're out of office", not "Mia Boss's
+    calendar shows them"; Bea's, about her 1-2-1 with Mia, names Mia."""
+    store, _ = _walk(tmp_path, datetime(2027, 3, 5, tzinfo=UTC),
+                     lambda t: t.add_absence(MIA, date(2027, 2, 1), date(2027, 2, 26)))
+    by_to = {m.recipients: m for m in _notes(store)}
+    assert set(by_to) == {f"Mia Boss <{MIA}>", f"Bea Big <{BEA}>"}
+    mine = by_to[f"Mia Boss <{MIA}>"]
+    assert mine.subject == "1-2-1s during your absence (1 Feb 2027 – 26 Feb 2027)"
+    assert "You're out of office from 1 Feb 2027 to 26 Feb 2027 (20 working days)" in (
+        mine.body_html)
+    assert "Mia Boss" not in mine.body_html and "shows them" not in mine.body_html
+    bea = by_to[f"Bea Big <{BEA}>"]
+    assert bea.subject == "1-2-1s during Mia Boss's absence (1 Feb 2027 – 26 Feb 2027)"
+    assert "Mia Boss's calendar shows them out of office from 1 Feb 2027 to 26 Feb" in (
+        bea.body_html)
 
 
 def test_a_run_past_what_was_read_is_open_and_said_so() -> None:
