@@ -385,14 +385,16 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
 def _called_off(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
                 report: AbsenceReport, label: str) -> None:
     """A meeting cancelled or declined in Outlook before its check, decided on the same
-    calendars, read only. Called off while either of them was away for it (a holiday, out
-    of office, however long: the manager cancelling ahead, as the long-absence note invites,
-    or the report declining their leave's meetings) it is skipped, as a meeting left alone
-    for an absence: not missed, no rebooking offer, no reminder, and no agenda into a
+    calendars, read only. Called off where the check would have left it alone (a long
+    absence: the manager cancelling ahead, as the long-absence note invites, or the report
+    declining their leave's meetings; both away with nowhere to move it) it is skipped, as
+    such a meeting is: not missed, no rebooking offer, no reminder, and no agenda into a
     declined one (each would mail the person away). Nothing to move and no note (the
-    manager knows; the meetings still on get theirs). Otherwise it stays missed; looked at
-    once either way."""
-    if decision.action == "clear":
+    manager knows; the meetings still on get theirs). Otherwise it stays missed, and its
+    rebooking offer goes: a short absence (a day off, an appointment) would have moved it
+    (or found no time: the offer looks wider), and an offer is how a meeting called off is
+    moved. Looked at once either way."""
+    if decision.action != "skip":
         ctx.store.update_occurrence(d.occ.id, now, absence_state=AbsenceState.CLEAR,
                                     absence_checked_at=now)
         return

@@ -216,3 +216,27 @@ def test_leave_withdrawn_after_the_agenda_day_gives_the_meeting_its_agenda(
     # The week after, still inside the leave as first booked, is now an ordinary meeting.
     later = meeting(friday + timedelta(days=7))
     assert later.absence_state == "clear" and later.agenda_state == "injected"
+
+
+def test_a_meeting_declined_for_a_day_off_is_missed_and_offered_a_new_time(
+        tmp_path: Path) -> None:
+    """Rob takes one day off and declines that Friday's 1-2-1 ahead: a short absence, which
+    the check would have moved the meeting for, so it stays missed and Mia is offered new
+    times (the offer is how a meeting called off is moved), not skipped as for a long leave,
+    which would drop it with nothing to make up for it."""
+    settings, tenant, store = booked(tmp_path)
+    (view,) = store.views()
+    assert view.series is not None
+    master = next(e for e in tenant.events(MIA) if e["id"] == view.series.event_id)
+    day = min(d for d in (parse_graph_datetime(o["start"]).astimezone(LONDON).date()
+                          for o in occurrences(master, START, START + timedelta(days=80)))
+              if d >= date(2027, 2, 1))
+    tenant.add_absence(ROB, day, day, subject="Day off")
+    walk(settings, tenant, store, datetime.combine(day + timedelta(days=5), datetime.min.time(),
+                                                   tzinfo=UTC),
+         {START + timedelta(days=3): lambda now: called_off(tenant, store, "decline", day,
+                                                            day, now)})
+    occ = next(o for o in store.pairing_occurrences(view.pairing.id)
+               if o.original_start.astimezone(LONDON).date() == day)
+    assert occ.status == "declined" and occ.absence_state != "skipped", occ
+    assert [r.status for r in store.rebooks() if r.missed_occurrence_id == occ.id] == ["offered"]
