@@ -24,6 +24,10 @@ TITLES = frozenset({"dr", "prof", "mr", "mrs", "ms", "mx", "miss", "sir", "dame"
 POST_NOMINALS = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "dphil", "md", "mba", "msc",
                            "bsc", "ba", "ma", "llb", "esq", "obe", "mbe", "cbe", "kc", "qc",
                            "frcs", "frcp", "mrcp", "rn", "cpa", "pe"})
+# Words a surname of several words begins with ("van der Berg", "De La Cruz", "al Rashid").
+SURNAME_PARTICLES = frozenset({"van", "von", "de", "del", "della", "der", "den", "di", "da",
+                               "das", "dos", "du", "le", "la", "ten", "ter", "bin", "al",
+                               "el", "st", "st.", "mac", "ap"})
 _WORD_EDGES = ",.;:()[]"
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 
@@ -35,6 +39,15 @@ def _title(word: str) -> bool:
 def _post_nominal(word: str) -> bool:
     bare = word.strip(_WORD_EDGES)
     return bare.replace(".", "").casefold() in POST_NOMINALS
+
+
+def _surname_first(words: list[str]) -> bool:
+    """Whether several words before a comma read as a surname ("van der Berg", "De La
+    Cruz", "SMITH JONES"), not a name in its usual order followed by something else after
+    the comma ("Ben Okafor, Finance"): a surname particle first, or capitals throughout."""
+    named = _untitled(words)
+    return (named[0].casefold() in SURNAME_PARTICLES
+            or all(w.isupper() for w in named if any(c.isalpha() for c in w)))
 
 
 def _untitled(words: list[str]) -> list[str]:
@@ -80,8 +93,9 @@ def first_name(name: str, given: str = "") -> str:
     "Dr Khan" for "Dr Khan"); in
     "Last, First" order the first word after the comma ("Jones, Alex", "van der Berg,
     Anna" -> "Alex", "Anna"), unless what follows the comma ends the name ("Ben Okafor,
-    PhD" -> "Ben"); the name itself if it is one word. It cannot know a family name
-    written first without a comma ("Zhang Wei"): only ``given`` can say that."""
+    PhD" -> "Ben") or several words before it are a name in its usual order, not a surname
+    ("Ben Okafor, Finance" -> "Ben"); the name itself if it is one word. It cannot know a
+    family name written first without a comma ("Zhang Wei"): only ``given`` can say that."""
     given = " ".join(given.split())
     if given and (shown := _shown(name, given)):
         return shown
@@ -91,8 +105,8 @@ def first_name(name: str, given: str = "") -> str:
         return name
     before, comma, after = " ".join(words).partition(",")
     rest = _untitled(after.split())
-    if before.strip() and (not comma or (rest and _post_nominal(rest[0])
-                                         and len(before.split()) > 1)):
+    if before.strip() and (not comma or (len(before.split()) > 1 and rest and (
+            _post_nominal(rest[0]) or not _surname_first(before.split())))):
         return _in_order(before.split())
     first = next((w.strip(_WORD_EDGES) for w in rest if w.strip(_WORD_EDGES)), "")
     return first or before.strip() or words[0]

@@ -40,6 +40,13 @@ MEETING = date(2026, 12, 8)
     ("Ben Okafor, PhD", "Ben"),
     ("Martin King, Jr.", "Martin"),
     ("Amy Lee, MBA", "Amy"),
+    # ... or names a team: several words before the comma are a name in its usual order,
+    # unless a surname particle begins them or they are in capitals.
+    ("Ben Okafor, Finance", "Ben"),
+    ("Mary Ann Smith, HR", "Mary"),
+    ("SMITH JONES, Anna", "Anna"),
+    ("al Rashid, Omar", "Omar"),
+    ("von Trapp, Maria", "Maria"),
     # As before.
     ("Ben Okafor", "Ben"),
     ("Okafor,", "Okafor"),
