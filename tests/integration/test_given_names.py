@@ -124,16 +124,24 @@ def test_a_changed_given_name_is_read_with_the_directory_changes(tmp_path,
     assert run.view(LENA).report.given_name == "Lena-Marie"
 
 
+def _pair_run(tmp_path, settings_for, manager: tuple[str, str, str],
+              report: tuple[str, str, str]) -> Run:
+    """A manager (at ANNA's address) and one report (at SAMIR's), each (display name,
+    givenName, surname), booked and run until the report's first agenda is in."""
+    t = SandboxTenant(seed=f"given-{manager[0]}", now=lambda: START)
+    boss = t.add_user(manager[0], ANNA, hire_date=date(2020, 1, 1), given_name=manager[1],
+                      surname=manager[2])
+    t.add_user(report[0], SAMIR, manager=boss, hire_date=date(2021, 3, 1),
+               given_name=report[1], surname=report[2])
+    return Run(settings_for(f"sqlite:///{tmp_path / 'names.db'}"), (SAMIR,), tenant=t)
+
+
 def test_a_given_name_in_capitals_is_written_as_the_display_name_writes_it(
         tmp_path, settings_for) -> None:
     """HR feeds often write givenName in capitals: "SAMIR" for "Samir Khan" greets him as
     "Samir", as the display name does, not "Hi SAMIR,"."""
-    t = SandboxTenant(seed="given-caps", now=lambda: START)
-    boss = t.add_user("Anna Berg", ANNA, hire_date=date(2020, 1, 1), given_name="ANNA",
-                      surname="BERG")
-    t.add_user("Samir Khan", SAMIR, manager=boss, hire_date=date(2021, 3, 1),
-               given_name="SAMIR", surname="KHAN")
-    run = Run(settings_for(f"sqlite:///{tmp_path / 'names.db'}"), (SAMIR,), tenant=t)
+    run = _pair_run(tmp_path, settings_for, ("Anna Berg", "ANNA", "BERG"),
+                    ("Samir Khan", "SAMIR", "KHAN"))
     assert "SAMIR" not in run.agenda_text(SAMIR) and "Samir's" in run.agenda_text(SAMIR)
     run.anna_types(SAMIR, ["Samir: book the course"])
     run.at(run.first(SAMIR).end + timedelta(hours=1))
@@ -147,12 +155,8 @@ def test_a_managers_legal_given_name_does_not_take_the_reports_actions(
     """Bob Smith (givenName Robert, a name his display name doesn't show) manages Robert
     Jones: "Robert: book the course", as the agenda's own example writes it, is Robert
     Jones's action, not an outside owner's."""
-    t = SandboxTenant(seed="given-nick", now=lambda: START)
-    boss = t.add_user("Bob Smith", ANNA, hire_date=date(2020, 1, 1), given_name="Robert",
-                      surname="Smith")
-    t.add_user("Robert Jones", SAMIR, manager=boss, hire_date=date(2021, 3, 1),
-               given_name="Robert", surname="Jones")
-    run = Run(settings_for(f"sqlite:///{tmp_path / 'names.db'}"), (SAMIR,), tenant=t)
+    run = _pair_run(tmp_path, settings_for, ("Bob Smith", "Robert", "Smith"),
+                    ("Robert Jones", "Robert", "Jones"))
     run.anna_types(SAMIR, ["Robert: book the course by 18 Dec"])
     run.at(run.first(SAMIR).end + timedelta(hours=1))
     owners = {a.text: a.owner for a in run.store.actions(run.view(SAMIR).pairing.id)}
