@@ -32,7 +32,7 @@ from service.domain.body import (
 )
 from service.domain.htmltext import html_to_text
 from service.domain.list_fit import topics_listed
-from service.domain.questions import Question, load_bank
+from service.domain.questions import Question
 from service.domain.records import (
     ActionRecord,
     OccurrenceRecord,
@@ -57,6 +57,7 @@ from service.jobs.absence_due import check_pending
 from service.jobs.context import JobContext
 from service.jobs.invite_shared import shared_beyond_the_pair
 from service.jobs.missed import missed_meeting
+from service.jobs.question_bank import question_bank
 from service.jobs.recall import Recalled, notes_mailed, question_for, recall
 from service.render import default_folder, render, unreadable
 from service.store.repo import Store
@@ -76,46 +77,6 @@ class AgendaReport:
     # Invites the manager shared with someone besides the report: no agenda written.
     not_private: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
-
-
-def question_bank(folder: Path | None) -> list[Question]:
-    """The organisation's questions.toml if it has one, else ours."""
-    for base in ([folder] if folder else []) + [default_folder()]:
-        path = base / "questions.toml"
-        try:
-            if path.is_file():
-                return list(_parsed_bank(path))
-        except OSError as exc:  # (a UnicodeDecodeError is a ValueError: see _bank_text)
-            raise unreadable(path, exc) from exc
-    return []
-
-
-# Parsed banks by file and version: capture renders each meeting's agenda again, and
-# parsing the TOML for each one cost more than the rest of that render.
-_BANKS: dict[tuple[str, int, int], tuple[Question, ...]] = {}
-
-
-def _parsed_bank(path: Path) -> tuple[Question, ...]:
-    stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    bank = _BANKS.get(key)
-    if bank is None:
-        bank = tuple(load_bank(_bank_text(path), source=str(path)))
-        _BANKS.clear()  # an edited bank replaces the one before
-        _BANKS[key] = bank
-    return bank
-
-
-def _bank_text(path: Path) -> str:
-    """The bank's text. Windows tools (Notepad before 2019, PowerShell 5's Out-File) save
-    UTF-8 with a byte order mark, which TOML refuses as line 1's "Invalid statement": it is
-    tolerated, as in onetoone.toml. Another encoding is named with what to do, not left to
-    fail the agendas step as a bare UnicodeDecodeError naming no file."""
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: is not UTF-8 text ({exc.reason} at byte {exc.start}). "
-                          "Save it as UTF-8.") from exc
 
 
 @dataclass(frozen=True)

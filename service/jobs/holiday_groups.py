@@ -9,7 +9,10 @@ would move a meeting off a holiday that a rebook offer then proposes.
 from __future__ import annotations
 
 import logging
+from datetime import date, timedelta
 
+from service.domain.absence import holiday_calendar
+from service.domain.records import PairingView
 from service.errors import NotFound, PermissionDenied
 from service.jobs.context import JobContext
 
@@ -51,3 +54,23 @@ async def holiday_groups(ctx: JobContext, failed: list[str] | None) -> dict[str,
         failed.extend(problems)
         problems.clear()
     return members
+
+
+def public_holidays(ctx: JobContext, view: PairingView, first: date, last: date,
+                    groups: dict[str, set[str]]) -> set[date]:
+    """Both people's public holidays in the window and a day either side (its days are the
+    manager's: New York's Monday 16:30 is Tuesday in Sydney), each of their own region
+    ([holidays], as the absence step reads it): a Bavarian report in a group set to DE-BY is
+    offered no time on Epiphany, and is not kept off England's bank holidays."""
+    cfg = getattr(ctx.settings, "holidays", None)
+    if cfg is None:
+        return set()
+    first, last = first - timedelta(days=1), last + timedelta(days=1)  # (as leave days are)
+    years = range(first.year, last.year + 1)
+    days: set[date] = set()
+    for person in (view.manager, view.report):
+        code = cfg.code_for(person.email,
+                            frozenset(g for g, ids in groups.items() if person.id in ids))
+        if code:
+            days |= {d for d in holiday_calendar(code, years).days if first <= d <= last}
+    return days

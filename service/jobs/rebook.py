@@ -30,7 +30,7 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from service.domain.absence import CalendarItem, days_off, holiday_calendar
+from service.domain.absence import CalendarItem, days_off
 from service.domain.body import block_text, fingerprint
 from service.domain.events import MailMessage
 from service.domain.freeslots import cadence_window, free_slots
@@ -52,7 +52,6 @@ from service.domain.rebook import (
 from service.domain.records import (
     MailRecord,
     OccurrenceRecord,
-    PairingView,
     RebookRecord,
 )
 from service.domain.status import (
@@ -71,7 +70,7 @@ from service.jobs.absence_due import check_to_come
 from service.jobs.agenda import _first_shown, agenda_for, question_bank, render_block
 from service.jobs.context import JobContext
 from service.jobs.freebusy_packs import Calendars, ask, pack, per_organizer
-from service.jobs.holiday_groups import holiday_groups
+from service.jobs.holiday_groups import holiday_groups, public_holidays
 from service.jobs.missed_runs import settle_if_missed_again
 from service.jobs.rebook_mail import (
     Missed,
@@ -310,7 +309,7 @@ def _slots(ctx: JobContext, missed: Missed, window: _Window, schedule: Calendars
     view, series, occ, store = missed.view, missed.series, missed.occ, ctx.store
     first, last = window.first, window.last
     busy: Spans = []
-    off = _public_holidays(ctx, view, first, last, groups)
+    off = public_holidays(ctx, view, first, last, groups)
     for email, hours in ((view.manager.email, window.manager_hours),
                          (view.report.email, window.report_hours)):
         known = schedule.get(email.lower())
@@ -340,26 +339,6 @@ def _slots(ctx: JobContext, missed: Missed, window: _Window, schedule: Calendars
     # Chosen nearest the missed time first, offered in time order: a manager reads a list of
     # times as a calendar, and "time 2" is then the second one in it.
     return sorted(slots), busy
-
-
-def _public_holidays(ctx: JobContext, view: PairingView, first: date, last: date,
-                     groups: dict[str, set[str]]) -> set[date]:
-    """Both people's public holidays in the window and a day either side (its days are the
-    manager's: New York's Monday 16:30 is Tuesday in Sydney), each of their own region
-    ([holidays], as the absence step reads it): a Bavarian report in a group set to DE-BY is
-    offered no time on Epiphany, and is not kept off England's bank holidays."""
-    cfg = getattr(ctx.settings, "holidays", None)
-    if cfg is None:
-        return set()
-    first, last = first - timedelta(days=1), last + timedelta(days=1)  # (as leave days are)
-    years = range(first.year, last.year + 1)
-    days: set[date] = set()
-    for person in (view.manager, view.report):
-        code = cfg.code_for(person.email,
-                            frozenset(g for g, ids in groups.items() if person.id in ids))
-        if code:
-            days |= {d for d in holiday_calendar(code, years).days if first <= d <= last}
-    return days
 
 
 # -- booking --------------------------------------------------------------------------------

@@ -367,12 +367,12 @@ def test_offered_times_avoid_both_peoples_public_holidays(tmp_path, settings_for
     them): Christmas and Boxing Day's substitute for the default England calendar."""
     from types import SimpleNamespace
 
-    from service.jobs.rebook import _public_holidays
+    from service.jobs.holiday_groups import public_holidays
 
     world = World(tmp_path, settings_for)
     world.tick(START)
-    days = _public_holidays(SimpleNamespace(settings=world.settings), world.view(ROB),
-                            date(2026, 12, 20), date(2026, 12, 31), {})
+    days = public_holidays(SimpleNamespace(settings=world.settings), world.view(ROB),
+                           date(2026, 12, 20), date(2026, 12, 31), {})
     assert {date(2026, 12, 25), date(2026, 12, 28)} <= days
     assert date(2026, 12, 23) not in days
 
