@@ -252,7 +252,8 @@ def test_compact_layout_new_starter_questions_and_honest_notes_hint(tmp_path, se
 def test_the_reminder_says_what_to_do_in_outlook_and_names_no_command(
         tmp_path, settings_for) -> None:
     """A manager who recorded nothing gets one reminder: open the meeting in Outlook and
-    type under Notes / Actions agreed; no command line, no server."""
+    type between the two onetoone lines, under Notes / Actions agreed (text outside them is
+    not read); no command line, no server."""
     pairs = Pairs(settings_for(f"sqlite:///{tmp_path / 'remind.db'}"))
     pairs.at(START)
     pairs.at(START + timedelta(days=5))
@@ -264,5 +265,6 @@ def test_the_reminder_says_what_to_do_in_outlook_and_names_no_command(
     assert len(reminders) == 1
     text = html_to_text(reminders[0]["body"]["content"])
     assert "Outlook" in text and "Notes" in text and "Actions agreed" in text
+    assert "between the two onetoone lines" in text
     assert "onetoone notes" not in text and "<code>" not in reminders[0]["body"]["content"]
     assert not re.search(r"\brun\b", text)
