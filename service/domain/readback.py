@@ -137,9 +137,11 @@ def reread_overdue(occ: OccurrenceRecord, now: datetime) -> bool:
 
 def known_not_held(occ: OccurrenceRecord, now: datetime, wait: timedelta) -> bool:
     """Whether a meeting read back without notes counts as not held: read, ``wait`` past its
-    end, and no re-read of it overdue."""
-    return occ.captured_at is not None and now >= occ.end + wait and not reread_overdue(
-        occ, now)
+    end, and no re-read of it overdue. Not one with words typed outside its agenda block
+    since the agenda went in (``typed_outside``): someone wrote in it, so it took place, and
+    only its notes are in the wrong place (no times are offered to rebook it)."""
+    return (occ.captured_at is not None and now >= occ.end + wait
+            and not reread_overdue(occ, now) and not occ.typed_outside)
 
 
 def next_look(occ: OccurrenceRecord, recapture: timedelta) -> datetime | None:

@@ -167,12 +167,18 @@ class OccurrenceRecord:
     agenda_sending: str | None = None  # an update's block sent, not recorded yet
     agenda_topics: tuple[int, ...] = ()  # ids of the topics its agenda showed
     agenda_at: datetime | None = None
+    # The words outside its block when the agenda was last written, as a print (never the
+    # text: domain/outside.py); None: not written, or written before it was kept.
+    outside_print: str | None = None
     covers_development: bool = False
     question_id: str | None = None
     captured_at: datetime | None = None
     captured_fingerprint: str | None = None
     captured_etag: str | None = None  # the event's etag at the last read-back
     changed_at: datetime | None = None  # a calendar read saw it change after that
+    # A read-back found words added outside its block since then (notes typed above the
+    # agenda's START line, where Outlook's caret lands): it took place. Never unset.
+    typed_outside: bool = False
     read_back_at: datetime | None = None  # when it is next looked at, once read back
     moved_reason: str | None = None
     absence_state: str | None = None  # an AbsenceState; None: not checked yet

@@ -32,6 +32,7 @@ from service.domain.body import (
 )
 from service.domain.htmltext import html_to_text
 from service.domain.list_fit import topics_listed
+from service.domain.outside import outside_print
 from service.domain.questions import Question
 from service.domain.records import (
     ActionRecord,
@@ -531,7 +532,8 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
             _too_large(store, view, occ, now, exc, first,
                        budget=1 + ctx.settings.agenda.extra_updates)
         written_html = answer or new_html
-    written = block_text(html_to_text(written_html, rows=True)) or ""
+    body = html_to_text(written_html, rows=True)
+    written = block_text(body) or ""
     topic_ids = [t.topic.id for t in agenda.topics if t.topic.id is not None]
     action_ids = [a.id for a in agenda.actions]
     # Carried: shown again after the agenda they were first on (raised before the meeting's
@@ -547,6 +549,9 @@ async def _write(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
         # Its lines as written: the read-back knows them for the agenda's (not notes) even
         # after the organisation's template is edited (see capture._template_text).
         agenda_text=written or None,
+        # What is outside the block now, as a print: words typed there later (notes above
+        # the START line, where Outlook's caret lands) are noticed at the read-back.
+        outside_print=str(outside_print(body)),
         agenda_topics=tuple(topic_ids),
         covers_development=agenda.covers_development,
         question_id=agenda.question.id if agenda.question else None,

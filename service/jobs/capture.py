@@ -24,6 +24,7 @@ from service.domain.hours_fit import HOURS_MOVED_WHY
 from service.domain.htmltext import html_to_text
 from service.domain.instances import move_undone, report_declined
 from service.domain.notes import action_fingerprint, parse_block
+from service.domain.outside import typed_outside
 from service.domain.readback import (
     CalendarRead,
     ReadBack,
@@ -227,13 +228,19 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     # after the agenda went in is noticed here, before any reminder is queued.
     declined = (report_declined(event, view.report.email) if event.attendees
                 else occ.status == OccurrenceStatus.DECLINED)
-    text = block_text(html_to_text(event.body, rows=True))
+    body = html_to_text(event.body, rows=True)
+    text = block_text(body)
+    # Words typed outside the block since the agenda went in (above its START line, where
+    # Outlook's caret lands) are never read as notes, but they say the meeting took place:
+    # its reminder then says where notes go, and no times are offered to rebook it. Kept
+    # once seen (a later read finding them gone does not make it not held).
+    outside = occ.typed_outside or typed_outside(occ.outside_print, body)
     if text is None:
         # No agenda block (never injected, or removed): nothing to read as notes; those
         # added with `onetoone notes add` still make it held (and are summarised).
         if occ.captured_at is None:
             wrote = bool(store.notes(occ.id))
-            record(captured_at=now, captured_etag=event.etag,
+            record(captured_at=now, captured_etag=event.etag, typed_outside=outside,
                    status=OccurrenceStatus.HELD if wrote else _no_notes(declined))
             (report.held if wrote else report.without_notes).append(label)
         else:
@@ -241,11 +248,11 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
             # is made all the same. Unrecorded, the meeting would stay due and be read again
             # on every run for good (and one without notes never reminded about, its
             # re-read forever overdue).
-            record(captured_at=now, captured_etag=event.etag)
+            record(captured_at=now, captured_etag=event.etag, typed_outside=outside)
         return
     fp = fingerprint(text)
     if fp == occ.captured_fingerprint:
-        record(captured_at=now, captured_etag=event.etag)
+        record(captured_at=now, captured_etag=event.etag, typed_outside=outside)
         return
     # The actions this meeting's agenda carried: still open, or ticked at an earlier read of
     # it (a re-read must know its line for that action's, however it was ticked, not take
@@ -313,7 +320,8 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     wrote = bool(parsed.notes or parsed.new_actions or parsed.closed_ids
                  or store.notes(occ.id)) or occ.status == OccurrenceStatus.HELD
     status = OccurrenceStatus.HELD if wrote else _no_notes(declined)
-    record(status=status, captured_at=now, captured_fingerprint=fp, captured_etag=event.etag)
+    record(status=status, captured_at=now, captured_fingerprint=fp, captured_etag=event.etag,
+           typed_outside=outside)
     report.actions_added += added
     report.actions_closed += closed
     (report.held if wrote else report.without_notes).append(label)

@@ -36,6 +36,7 @@ from service.domain.events import MailMessage
 from service.domain.freeslots import cadence_window, free_slots
 from service.domain.htmltext import html_to_text
 from service.domain.model import CadenceKind, WorkingHours
+from service.domain.outside import outside_print
 from service.domain.readback import known_not_held
 from service.domain.rebook import (
     MAX_SLOTS,
@@ -507,7 +508,8 @@ async def _book(ctx: JobContext, rebook: RebookRecord, missed: Missed, now: date
             pairing_key=view.pairing.key, txn=rebook.transaction_id, teams=series.online,
             sensitivity=ctx.settings.policy.sensitivity))
     # The body as stored (no read-back); a found one holding another block was typed into.
-    written = block_text(html_to_text(event.body, rows=True)) if event.body else None
+    body = html_to_text(event.body or "", rows=True)
+    written = block_text(body) if event.body else None
     mine = fingerprint(block_text(html_to_text(block, rows=True)) or "")
     if found is not None and written and fingerprint(written) != mine:
         written = None  # not taken for ours: its notes are read back, it is never updated
@@ -515,6 +517,7 @@ async def _book(ctx: JobContext, rebook: RebookRecord, missed: Missed, now: date
     carried = [t for t in topic_ids if t not in _first_shown(store, view, occ)]
     occ = replace(occ, event_id=event.id, agenda_state=AgendaState.INJECTED, agenda_updates=1,
                   agenda_fingerprint=fingerprint(written) if written else None, agenda_at=now,
+                  outside_print=str(outside_print(body)) if written else None,
                   agenda_topics=tuple(topic_ids), covers_development=agenda.covers_development,
                   question_id=agenda.question.id if agenda.question else None)
     stored, created = store.record_rebooking(rebook.id, occ, now, agenda_text=written)

@@ -200,12 +200,15 @@ def reminder_mail(view: PairingView, occ: OccurrenceRecord, zone: str, now: date
                   offer: dict[str, Any] | None = None) -> MailRecord:
     """A nudge to a manager who recorded no notes for a meeting; with ``offer`` (the
     rebooking offer's links, see ``jobs.rebook``) it also offers times in case the meeting
-    didn't happen, so the manager gets one mail about it, not two."""
+    didn't happen, so the manager gets one mail about it, not two. When words were typed
+    outside the agenda's lines (``typed_outside``), it says that only what is between them
+    is read (and no offer comes with it: see ``readback.known_not_held``)."""
     reminder = {"manager_first": view.manager.first_name,
                 "report_name": view.report.name,
                 "report_first": view.report.first_name,
                 "report_email": view.report.email,
-                "when": _when(occ, zone)}
+                "when": _when(occ, zone),
+                "typed_outside": occ.typed_outside}
     return new_mail(occ, view, "reminder",
                     subject=f"No notes yet: your 1-2-1 with {view.report.name}, {reminder['when']}",
                     body=render("reminder.html.j2", r=reminder, o=offer),

@@ -205,6 +205,10 @@ class OccurrenceRow(Base):
     # written, written before it was kept, or erased with the pair's notes.
     agenda_text: Mapped[str | None] = mapped_column(Text, deferred=True)
     agenda_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # (migration 0028) "<words>:<sha256>" of the words outside the block as last written,
+    # never the text (domain/outside.py); and whether a read-back found words added there.
+    outside_print: Mapped[str | None] = mapped_column(String(80))
+    typed_outside: Mapped[bool] = mapped_column(Boolean, default=False)
     covers_development: Mapped[bool] = mapped_column(Boolean, default=False)
     question_id: Mapped[str | None] = mapped_column(String(40))
     captured_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

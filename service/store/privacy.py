@@ -130,9 +130,13 @@ def _forget_agendas(s: Any, which: Any) -> int:
     the pair's topics, actions and last notes. (Not counted: the words are counted where
     they are kept for their own sake.) Null, not ERASED: a meeting still to be read back
     then has its agenda rendered again to know its lines, as one written before it was kept
-    does."""
+    does. The print of the words outside the block goes too (migration 0028): a hash of
+    what someone kept there would confirm a guess at it (a read-back then notices nothing
+    typed outside, as for an agenda written before prints were kept)."""
     result = s.execute(update(OccurrenceRow).where(which, OccurrenceRow.agenda_text.is_not(None))
                        .values(agenda_text=None))
+    s.execute(update(OccurrenceRow).where(which, OccurrenceRow.outside_print.is_not(None))
+              .values(outside_print=None))
     return int(result.rowcount or 0)
 
 

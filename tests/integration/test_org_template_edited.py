@@ -73,7 +73,8 @@ def test_meeting_written_before_its_text_was_kept_is_read_from_the_template(
 
 def test_forget_erases_the_agenda_as_written(tmp_path, settings_for, db_url) -> None:
     """The agenda kept with a meeting quotes the pair's topics and last notes: `forget`
-    erases it with them."""
+    erases it with them, and the print of the words outside it (a hash of what someone kept
+    there would confirm a guess at it)."""
     scenario = agenda_with_old_template(tmp_path, settings_for, db_url)
     scenario.type_notes()
     scenario.after_meeting()
@@ -84,11 +85,12 @@ def test_forget_erases_the_agenda_as_written(tmp_path, settings_for, db_url) -> 
                                   .where(OccurrenceRow.agenda_text.is_not(None))))
 
     assert kept() and OLD_LINE in kept()[0]
+    assert scenario.store.occurrence(scenario.occ.id).outside_print
     scenario.store.forget_person(scenario.rob.report.id, START + timedelta(days=30))
     with scenario.store.session() as s:
-        mine = list(s.scalars(select(OccurrenceRow.agenda_text).where(
-            OccurrenceRow.series_id == scenario.rob.series.id)))
-    assert mine and all(text is None for text in mine), mine
+        mine = list(s.execute(select(OccurrenceRow.agenda_text, OccurrenceRow.outside_print)
+                              .where(OccurrenceRow.series_id == scenario.rob.series.id)))
+    assert mine and all(row == (None, None) for row in mine), mine
 
 
 def test_retention_erases_the_agenda_as_written(tmp_path, settings_for, db_url) -> None:

@@ -358,3 +358,11 @@ def test_not_held_is_known_only_once_read_waited_for_and_no_re_read_overdue() ->
     reread = meeting(status=OccurrenceStatus.HELD_NO_NOTES, captured_at=END + RECHECK,
                      read_back_at=END + WEEK)
     assert known_not_held(reread, END + RECHECK + GRACE, day)
+
+
+def test_words_typed_outside_the_block_mean_the_meeting_took_place() -> None:
+    """Read back without notes, but with words typed outside the agenda's lines since it
+    went in: never taken for not held (no times offered to rebook it)."""
+    reread = meeting(status=OccurrenceStatus.HELD_NO_NOTES, captured_at=END + RECHECK,
+                     read_back_at=END + WEEK, typed_outside=True)
+    assert not known_not_held(reread, END + RECHECK + GRACE, timedelta(days=1))
