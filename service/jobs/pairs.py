@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -589,12 +589,3 @@ def planned_views(ctx: JobContext, plan: PairsPlan, now: datetime) -> list[Pairi
         out.append(PairingView(pairing, persons[0], persons[1], None))
     return out
 
-
-def describe_actions(actions: Sequence[PairAction]) -> list[tuple[str, str, str, str]]:
-    """(manager, report, what happens, why) rows for `onetoone pairs`."""
-    rows: list[tuple[str, str, str, str]] = []
-    for a in actions:
-        manager = a.spec.manager.name if a.spec else (a.current.manager_id if a.current else "")
-        report = a.spec.report.name if a.spec else (a.current.report_id if a.current else "")
-        rows.append((manager, report, a.kind, a.reason))
-    return rows
