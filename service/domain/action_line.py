@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from service.domain.body import SPACE, clean_line, fold, strip_bullets
-from service.domain.due_dates import MON_TO_FRI, parse_due, split_due
+from service.domain.due_dates import MON_TO_FRI, DateOrder, parse_due, split_due
 from service.domain.htmltext import PARAGRAPH
 from service.domain.ticks import leading_box
 from service.domain.wording import pair_first_names
@@ -180,10 +180,11 @@ Resolve = Callable[[str], "str | None"]
 
 
 def _named_after(left: str, right: str, pair: Resolve, meeting_date: date,
-                 working_days: Collection[int]) -> tuple[str, str, date | None] | None:
+                 working_days: Collection[int], order: DateOrder
+                 ) -> tuple[str, str, date | None] | None:
     """Task first, then one of the pair: "Review the plan: Rob", "Send the plan - Rob -
     Friday", "Send the plan - Friday - Rob". (owner, what, due), or None."""
-    head, due = split_due(right.strip(), meeting_date, working_days)
+    head, due = split_due(right.strip(), meeting_date, working_days, order)
     who = pair(head)
     if who is not None:
         return who, left, due
@@ -192,13 +193,14 @@ def _named_after(left: str, right: str, pair: Resolve, meeting_date: date,
         who = pair(parts[at])
         if who is not None:
             rest = " – ".join([left, *parts[:at], *parts[at + 1:]])
-            text, due = split_due(rest, meeting_date, working_days)
+            text, due = split_due(rest, meeting_date, working_days, order)
             return who, text, due
     return None
 
 
 def _owner_and_rest(s: str, manager_name: str, report_name: str, meeting_date: date,
-                    working_days: Collection[int], given_names: tuple[str, str] = ("", "")
+                    working_days: Collection[int], given_names: tuple[str, str] = ("", ""),
+                    order: DateOrder = DateOrder.DAY_FIRST
                     ) -> tuple[str, str, date | None] | None:
     """Who owns the action on line ``s``, what it is and by when; None when no owner is
     named (see the module notes)."""
@@ -223,18 +225,18 @@ def _owner_and_rest(s: str, manager_name: str, report_name: str, meeting_date: d
         chosen = min(known, key=lambda c: len(c[0]))
     else:
         for left, right in splits:  # the task first, one of the pair after it
-            found = _named_after(left, right, pair, meeting_date, working_days)
+            found = _named_after(left, right, pair, meeting_date, working_days, order)
             if found is not None:
                 return found
         # (Never a date: "Friday: send the plan" names when, not who.)
         outside = [c for c in splits if _outside_owner(c[0], colon=c is colon)
-                   and parse_due(c[0], meeting_date, working_days) is None]
+                   and parse_due(c[0], meeting_date, working_days, order) is None]
         if outside:  # someone else, written as a name, first ("Jo from HR: ...")
             chosen = min(outside, key=lambda c: len(c[0]))
     if chosen is None:
         return None
     owner = pair(chosen[0]) or chosen[0].strip(" *_")
-    text, due = split_due(chosen[1].strip(), meeting_date, working_days)
+    text, due = split_due(chosen[1].strip(), meeting_date, working_days, order)
     return owner, text, due
 
 
@@ -269,15 +271,17 @@ def _words_and_tick(line: str) -> tuple[str, bool]:
 
 def parse_action(line: str, *, meeting_date: date, manager_name: str,
                  report_name: str, working_days: Collection[int] = MON_TO_FRI,
-                 given_names: tuple[str, str] = ("", "")) -> NewAction | None:
+                 given_names: tuple[str, str] = ("", ""),
+                 date_order: DateOrder = DateOrder.DAY_FIRST) -> NewAction | None:
     """One action line in the forgiving form (see the module notes), or None.
     ``working_days``: the manager's working week ("end of week" is its last day);
-    ``given_names``: the pair's from the directory (``resolve_owner``)."""
+    ``given_names``: the pair's from the directory (``resolve_owner``); ``date_order``:
+    how the manager types "12/10" (due_dates.date_order)."""
     s, ticked = _words_and_tick(line)
     if not s:
         return None
     found = _owner_and_rest(s, manager_name, report_name, meeting_date, working_days,
-                            given_names)
+                            given_names, date_order)
     if found is None:
         return None
     owner, text, due = found
@@ -411,15 +415,17 @@ def header_roles(cells: Sequence[str], is_data: Callable[[str], bool] = lambda _
     return roles
 
 
-def _cell_due(cell: str, meeting_date: date, working_days: Collection[int]) -> date | None:
-    return (parse_due(cell, meeting_date, working_days)
-            or parse_due(_DUE_WORD.sub("", cell), meeting_date, working_days))
+def _cell_due(cell: str, meeting_date: date, working_days: Collection[int],
+              order: DateOrder) -> date | None:
+    return (parse_due(cell, meeting_date, working_days, order)
+            or parse_due(_DUE_WORD.sub("", cell), meeting_date, working_days, order))
 
 
 def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_date: date,
               manager_name: str, report_name: str,
               working_days: Collection[int] = MON_TO_FRI,
-              given_names: tuple[str, str] = ("", "")) -> NewAction | None:
+              given_names: tuple[str, str] = ("", ""),
+              date_order: DateOrder = DateOrder.DAY_FIRST) -> NewAction | None:
     """One row of a table typed under Actions agreed (one of ``split_row``), or None (then
     it is a note).
 
@@ -447,7 +453,8 @@ def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_dat
     if roles is None or WHAT not in roles:
         found = parse_action(row_line(words), meeting_date=meeting_date,
                              manager_name=manager_name, report_name=report_name,
-                             working_days=working_days, given_names=given_names)
+                             working_days=working_days, given_names=given_names,
+                             date_order=date_order)
         return None if found is None else NewAction(
             owner=found.owner, text=found.text, due=found.due, line=line,
             done=found.done or done)
@@ -467,14 +474,14 @@ def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_dat
         found = parse_action(" – ".join(w for w in (what, due_cell) if w),
                              meeting_date=meeting_date, manager_name=manager_name,
                              report_name=report_name, working_days=working_days,
-                             given_names=given_names)
+                             given_names=given_names, date_order=date_order)
         return None if found is None else NewAction(
             owner=found.owner, text=" – ".join((found.text, *extra)), due=found.due,
             line=line, done=found.done or done)
-    due = _cell_due(due_cell, meeting_date, working_days) if due_cell else None
+    due = _cell_due(due_cell, meeting_date, working_days, date_order) if due_cell else None
     if due is None and fold(due_cell) not in _NO_DATE:
         what = f"{what} – {due_cell}"  # "ASAP", "after the reorg": kept with its words
     if due is None:
-        what, due = split_due(what, meeting_date, working_days)
+        what, due = split_due(what, meeting_date, working_days, date_order)
     return NewAction(owner=owner, text=" – ".join((what.strip(), *extra)), due=due, line=line,
                      done=done)

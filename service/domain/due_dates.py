@@ -1,6 +1,7 @@
 """Due dates as people type them after an action ("by 12 Dec", "next Friday", "in 2 weeks").
 
-The forms accepted are listed in ``service.domain.notes``; pure: the meeting's date is passed in.
+The forms accepted are listed in ``service.domain.notes``; pure: the meeting's date, the
+manager's working week and the order they type numeric dates in are passed in.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import calendar
 import re
 from collections.abc import Collection
 from datetime import date, timedelta
+from enum import StrEnum
 
 from service.domain.wording import DAYS_LONG, MONTHS_LONG
 
@@ -46,6 +48,58 @@ _MONTH_DAY = re.compile(rf"{_MONTH_RE}\s*(\d{{1,2}})(?!\d){_ORD}{_YEAR_RE}")
 _MONTH_YEAR = re.compile(rf"{_MONTH_RE},?\s*(\d{{4}})")
 _IN_N = re.compile(r"in\s+(\d{1,3}|[a-z]+)\s+(day|days|week|weeks|wk|wks|month|months)")
 _WEEKDAY_PREFIX = re.compile(r"^([a-z]{2,9})\.?,?\s+(?=\d|[a-z]{3,9}\.?\s*\d)")
+
+
+class DateOrder(StrEnum):
+    """How a date typed as numbers ("12/10", "12/10/2026") is read (kept per meeting: see
+    ``notes_order``)."""
+
+    DAY_FIRST = "day-first"  # 12/10 is 12 October; 12/15 (no month 15) is 15 December
+    MONTH_FIRST = "month-first"  # 12/10 is 10 December; 15/12 is 15 December
+    # Day first and nothing else, as every meeting read before the manager's date format
+    # was kept (migration 0028): 12/15 is no date. Their re-reads go on so, or each action
+    # whose date now read otherwise would be withdrawn and added again.
+    DAY_FIRST_ONLY = "day-first-only"
+
+
+# A field of a .NET date format ("M/d/yyyy", "dd-MMM-yy", "yyyy'年'M'月'd'日'"): quoted
+# text, or a run of one letter.
+_FORMAT_FIELD = re.compile(r"'[^']*'|d+|M+|y+")
+
+
+def date_order(date_format: str | None) -> DateOrder:
+    """The order numeric dates are read in for someone whose Outlook short date format is
+    ``date_format`` (mailboxSettings' dateFormat; None: not known).
+
+    Month first only when the format starts with the month ("M/d/yyyy", "MM/dd/yy",
+    "MMM d, yyyy"). A year-first format ("yyyy-MM-dd", "yyyy/MM/dd") says nothing of how
+    a date without its year is typed, as the places whose default it is differ (day/month
+    in Sweden or South Africa, month/day in Japan or Hungary): read as when no format is
+    known, day first, as the guidance writes dates."""
+    fields = [f[0] for f in _FORMAT_FIELD.findall(date_format or "")
+              if not f.startswith("'") and not f.startswith("ddd")]  # ddd: a weekday's name
+    if fields[:1] == ["M"] and "d" in fields:
+        return DateOrder.MONTH_FIRST
+    return DateOrder.DAY_FIRST
+
+
+def notes_order(kept: str | None, date_format: str | None) -> DateOrder:
+    """The order a meeting's notes are read in: the one its notes were first read in
+    (``kept``), so that a re-read finds the same actions whatever became known of the
+    manager since; for a first read, the manager's (``date_order``)."""
+    return DateOrder(kept) if kept else date_order(date_format)
+
+
+def _numeric(first: int, second: int, year: int | None, meeting: date,
+             order: DateOrder) -> date | None:
+    """"12/10[/2026]" in ``order``. Impossible that way but a date the other way round
+    ("12/15" day first, "15/12" month first): that date. No month is over 12 in any
+    order, so only one reading is left, and the date the report is sent is written with
+    its month's name ("15 Dec 2026"), so a typo shows."""
+    day, month = (second, first) if order == DateOrder.MONTH_FIRST else (first, second)
+    if month > 12 and 1 <= day <= 12 and order != DateOrder.DAY_FIRST_ONLY:
+        day, month = month, day
+    return _make(day, month, year, meeting)
 
 
 def _year(raw: str | None) -> int | None:
@@ -111,10 +165,12 @@ def work_week(working_days: Collection[int]) -> tuple[int, int]:
 
 
 def parse_due(text: str, meeting_date: date,
-              working_days: Collection[int] = MON_TO_FRI) -> date | None:
+              working_days: Collection[int] = MON_TO_FRI,
+              order: DateOrder = DateOrder.DAY_FIRST) -> date | None:
     """A due date from the whole of ``text`` (see the module notes), or None.
 
-    ``working_days``: the manager's working week, for "end of (next) week" (its last day).
+    ``working_days``: the manager's working week, for "end of (next) week" (its last day);
+    ``order``: how "12/10" is read (``date_order``; "2026-12-10" is always year first).
     """
     s = _clean(text).casefold().strip(" .,;:!()[]")
     s = re.sub(r"^(?:due|by|before|on|until|deadline|for)\b\s*:?\s*", "", s).strip()
@@ -173,8 +229,9 @@ def parse_due(text: str, meeting_date: date,
     if m:
         return _make(int(m.group(3)), int(m.group(2)), int(m.group(1)), meeting_date)
     m = _NUMERIC.fullmatch(s)
-    if m:  # day/month[/year]: UK order
-        return _make(int(m.group(1)), int(m.group(2)), _year(m.group(3)), meeting_date)
+    if m:
+        return _numeric(int(m.group(1)), int(m.group(2)), _year(m.group(3)), meeting_date,
+                        order)
     m = _DAY_MONTH.fullmatch(s)
     if m and m.group(2) in _MONTHS:
         return _make(int(m.group(1)), _MONTHS[m.group(2)], _year(m.group(3)), meeting_date)
@@ -205,8 +262,8 @@ _RELATIVE = re.compile(
 _END_OF = re.compile(r"(?:the\s+)?end of\b", re.I)
 
 
-def split_due(rest: str, meeting_date: date,
-              working_days: Collection[int] = MON_TO_FRI) -> tuple[str, date | None]:
+def split_due(rest: str, meeting_date: date, working_days: Collection[int] = MON_TO_FRI,
+              order: DateOrder = DateOrder.DAY_FIRST) -> tuple[str, date | None]:
     """Split 'send the plan by 12 Dec' into ('send the plan', date); no date: (rest, None)."""
     for m in _DUE_SPLIT.finditer(rest):
         if m.start() == 0 or len(rest) - m.end() > 60:  # a due date is a short tail
@@ -216,7 +273,7 @@ def split_due(rest: str, meeting_date: date,
             if not tail.endswith(")"):
                 continue
             tail = tail[:-1]
-        due = parse_due(tail, meeting_date, working_days)
+        due = parse_due(tail, meeting_date, working_days, order)
         if due is not None:
             head = rest[:m.start()].rstrip(" –—-,;:")
             if m.group().isspace() and _RELATIVE.match(tail):

@@ -51,7 +51,9 @@ For " to "/" will " forms the owner must be one of the two people or a pronoun, 
 sentences are not misread.
 
 DUE (see ``parse_due``): ISO ``2026-12-12``; ``12/12/2026``, ``12/12/26``, ``12.12.2026``
-and ``12/12`` are DAY/MONTH (UK style, the guidance's home); ``12 Dec``, ``12th December
+and ``12/12`` in the manager's order (``due_dates.date_order``: MONTH/DAY for a format such
+as "M/d/yyyy", else DAY/MONTH, the guidance's; the other way round only when that order
+cannot be a date, "12/15"); ``12 Dec``, ``12th December
 2026``, ``Dec 12``, ``December 12, 2026``, optionally after a weekday (``Fri 12 Dec``); a
 date without a year is the next such date on or after the meeting; ``Dec 2026`` (that
 month's last day); ``today``,
@@ -94,7 +96,7 @@ from service.domain.body import (
     sentinel_kind,
     strip_bullets,
 )
-from service.domain.due_dates import MON_TO_FRI, parse_due, split_due
+from service.domain.due_dates import MON_TO_FRI, DateOrder, parse_due, split_due
 from service.domain.missed_line import MISSED_OPENINGS
 from service.domain.recall import quoted
 from service.domain.ticks import BOX, after_marker, ticked_against, ticked_outside, words_typed
@@ -301,20 +303,22 @@ def parse_block(
     template: str | None = None,
     working_days: Collection[int] = MON_TO_FRI,
     given_names: tuple[str, str] = ("", ""),
+    date_order: DateOrder = DateOrder.DAY_FIRST,
 ) -> ParsedNotes:
     """Notes, new actions and closed/open carried actions from our block read as text.
 
     ``template``, when given, is our block as injected, as text; its lines are then
     recognised exactly (useful with an organisation's own template). ``given_names``: the
     manager's and the report's from the directory ("": none), which the agenda's lines
-    call them by and an action's owner may be written as. Never raises.
+    call them by and an action's owner may be written as. ``date_order``: how "12/10" is
+    read (the meeting's: due_dates.notes_order). Never raises.
     """
     result = ParsedNotes()
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     try:
         _parse(text, open_actions, meeting_date, manager_name, report_name, template, result,
-               working_days, given_names)
+               working_days, given_names, date_order)
     except Exception:  # pragma: no cover - defensive: a bug must not lose the notes
         result.fallback = True
         result.notes.clear()
@@ -329,7 +333,8 @@ def parse_block(
 def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
            manager_name: str, report_name: str, template: str | None,
            result: ParsedNotes, working_days: Collection[int] = MON_TO_FRI,
-           given_names: tuple[str, str] = ("", "")) -> None:
+           given_names: tuple[str, str] = ("", ""),
+           date_order: DateOrder = DateOrder.DAY_FIRST) -> None:
     by_id = {a.id: a for a in open_actions}
     seen: set[int] = set()
     static = _static_lines(*pair_first_names(manager_name, report_name, given_names))
@@ -389,7 +394,7 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
 
     def is_data(cell: str) -> bool:  # a cell naming one of the pair or a date: no heading
         return (resolve_owner(cell, manager_name, report_name, given_names) is not None
-                or parse_due(cell, meeting_date, working_days) is not None)
+                or parse_due(cell, meeting_date, working_days, date_order) is not None)
 
     table: dict[str, int] | None = None  # the header of the table being read, if it has one
     outside: tuple[str | None, bool] = (None, False)
@@ -498,11 +503,12 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
             for part in parts:
                 new = (parse_row(part, table, meeting_date=meeting_date,
                                  manager_name=manager_name, report_name=report_name,
-                                 working_days=working_days, given_names=given_names)
+                                 working_days=working_days, given_names=given_names,
+                                 date_order=date_order)
                        if part is not None else
                        parse_action(line, meeting_date=meeting_date, manager_name=manager_name,
                                     report_name=report_name, working_days=working_days,
-                                    given_names=given_names))
+                                    given_names=given_names, date_order=date_order))
                 # (One closed in this read is no match for a line typed now: see the end.)
                 known = next((a for a in by_id.values() if new and _same_action(new, a)
                               and (copy or a.id not in result.closed_ids)), None)
