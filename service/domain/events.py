@@ -65,6 +65,9 @@ class MailboxInfo:
     working_end: str | None = None
     working_time_zone: str | None = None
     purpose: str | None = None  # userPurpose: user, shared, room, equipment, ...
+    # dateFormat, as its owner chose it in Outlook ("M/d/yyyy"): how they type dates
+    # (due_dates.date_order). None: not told (getSchedule's hours carry no format).
+    date_format: str | None = None
     error: str | None = None
     passing: bool = False  # the error was only for now (throttled, a 5xx): ask again later
 

@@ -61,6 +61,9 @@ class PersonUpdate:
     hired_at: datetime | None  # employeeHireDate, an instant
     manages_others: bool
     given_name: str = ""  # Entra's givenName ("": none): see first_name
+    # mailboxSettings' dateFormat, when this sync read it ("": Graph gave none); None: not
+    # read, what is stored stays.
+    date_format: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,6 +82,9 @@ class PersonRecord:
     active: bool = True
     seen_at: datetime | None = None
     given_name: str = ""  # Entra's givenName ("": none, or a person from the pairs file only)
+    # The date format they chose in Outlook (mailboxSettings' dateFormat, "M/d/yyyy"): how
+    # their notes' "12/10" is read (due_dates.date_order). None: never read; "": none given.
+    date_format: str | None = None
 
     @property
     def first_name(self) -> str:
@@ -184,6 +190,9 @@ class OccurrenceRecord:
     absence_state: str | None = None  # an AbsenceState; None: not checked yet
     absence_checked_at: datetime | None = None
     rebook_of: int | None = None
+    # The order numeric dates in its notes were read in at the first read (a
+    # due_dates.DateOrder), kept for its re-reads; None: not read yet.
+    notes_date_order: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

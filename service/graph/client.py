@@ -57,16 +57,17 @@ class GraphClient(DirectoryCalls):
 
     async def mailbox_settings(self, user_ids: Sequence[str], *, raise_passing: bool = True
                                ) -> dict[str, MailboxInfo]:
-        """Time zone, working hours and what the mailbox is for (userPurpose: a person's,
-        shared, a room...) per user, batched; errors are per user, not raised,
-        but for a read that failed only for now (throttled past its retries, a 5xx): that
-        tells nothing about the user's hours, so it raises (Throttled, OutcomeUnknown)
-        rather than have a series booked in the default ones (``raise_passing`` False: it
-        is that user's error too, for a caller that asks again later)."""
+        """Time zone, working hours, what the mailbox is for (userPurpose: a person's,
+        shared, a room...) and the date format its owner chose, per user, batched; errors
+        are per user, not raised, but for a read that failed only for now (throttled past
+        its retries, a 5xx): that tells nothing about the user's hours, so it raises
+        (Throttled, OutcomeUnknown) rather than have a series booked in the default ones
+        (``raise_passing`` False: it is that user's error too, for a caller that asks
+        again later)."""
         items = [
             BatchItem(id=uid, method="GET",
                       url=_path("users", uid, "mailboxSettings")
-                      + "?$select=timeZone,workingHours,userPurpose")
+                      + "?$select=timeZone,workingHours,userPurpose,dateFormat")
             for uid in dict.fromkeys(user_ids)
         ]
         results = await self._batch(items)

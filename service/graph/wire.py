@@ -371,9 +371,12 @@ def manager_id(data: dict[str, Any]) -> str | None:
 
 
 def mailbox_info(user_id: str, body: dict[str, Any]) -> MailboxInfo:
-    """A person's zone and working hours from mailboxSettings, and its userPurpose."""
+    """A person's zone and working hours from mailboxSettings, its userPurpose, and the
+    date format its owner chose (dateFormat: "M/d/yyyy"; one longer than a format, kept in
+    a column of 64, is taken for none)."""
     hours = body.get("workingHours") or {}
     purpose = body.get("userPurpose")
+    date_format = body.get("dateFormat")
     return MailboxInfo(
         user_id=user_id,
         time_zone=body.get("timeZone"),
@@ -382,6 +385,8 @@ def mailbox_info(user_id: str, body: dict[str, Any]) -> MailboxInfo:
         working_end=hours.get("endTime"),
         working_time_zone=(hours.get("timeZone") or {}).get("name"),
         purpose=purpose if isinstance(purpose, str) else None,
+        date_format=date_format if isinstance(date_format, str) and len(date_format) <= 64
+        else None,
     )
 
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from service.domain.adoption import series_from_event
 from service.domain.agenda import OpenAction
 from service.domain.body import END, START, block_text, fingerprint
+from service.domain.due_dates import notes_order
 from service.domain.hours_fit import HOURS_MOVED_WHY
 from service.domain.htmltext import html_to_text
 from service.domain.instances import move_undone, report_declined
@@ -263,11 +264,14 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
                     if a.raised_occurrence_id != occ.id and (
                         a.status == ActionStatus.OPEN or a.closed_occurrence_id == occ.id)]
     meeting_date = occ.start.astimezone(ZoneInfo(zone)).date()
+    # "12/10" as the manager's Outlook writes dates; as at the first read on a re-read
+    # (an action's date is part of what it is: read otherwise, it would be a new one).
+    order = notes_order(occ.notes_date_order, view.manager.date_format)
     parsed = parse_block(text, open_actions, meeting_date=meeting_date,
                          manager_name=view.manager.name, report_name=view.report.name,
                          template=_template_text(ctx, view, occ, zone),
                          working_days=working_days_of(view.manager),
-                         given_names=view.given_names)
+                         given_names=view.given_names, date_order=order)
     store.replace_outlook_notes(view.pairing.id, occ.id, parsed.notes, now,
                                 actions=parsed.new_actions)
     added = 0
@@ -321,7 +325,7 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
                  or store.notes(occ.id)) or occ.status == OccurrenceStatus.HELD
     status = OccurrenceStatus.HELD if wrote else _no_notes(declined)
     record(status=status, captured_at=now, captured_fingerprint=fp, captured_etag=event.etag,
-           typed_outside=outside)
+           typed_outside=outside, notes_date_order=str(order))
     report.actions_added += added
     report.actions_closed += closed
     (report.held if wrote else report.without_notes).append(label)

@@ -9,7 +9,9 @@ meeting's notes. users/delta cannot tell it (mailboxSettings comes only with one
 read), so it is read once for each account that may be paired (batched, 20 a request; the
 same read, and $select, as the schedule step's for working hours) and kept with the
 directory's stored copy (domain/directory.PURPOSE), to be read again only when the
-directory reports a change to the account.
+directory reports a change to the account. The same answer says the date format its owner
+chose in Outlook, kept with the person (how their notes' "12/10" is read: a manager is
+read as someone's report).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class Purposes:
     def __init__(self, ctx: JobContext) -> None:
         self.ctx = ctx
         self.read: dict[str, str] = {}
+        # The date formats those reads told ("": none given), kept with the people.
+        self.date_formats: dict[str, str] = {}
         # Those whose read failed this sync only for now (throttled, a 5xx, the batch cut
         # off): a new pair of theirs waits for the next one. (One refused for good, e.g. a
         # mailbox outside the app's scope, is taken for a person's.)
@@ -95,6 +99,7 @@ class Purposes:
                     continue
                 # ("": Graph gave none; not asked again.)
                 self.read[uid] = (info.purpose or "").lower()
+                self.date_formats[uid] = info.date_format or ""
         out: dict[str, DirectoryUser] = {}
         for user in users:
             if user.purpose is None and user.id in self.read:

@@ -163,8 +163,8 @@ class SeriesCreation(SeriesFound):
             infos = await self.ctx.graph.mailbox_settings(stale) if stale else {}
             known.update(infos)
         new = self._settings_new
-        new.update((pid, mailbox_fields(info)) for pid, info in infos.items()
-                   if info.error is None)
+        new.update((pid, {**mailbox_fields(info), "date_format": info.date_format or ""})
+                   for pid, info in infos.items() if info.error is None)
         for pid, info in from_schedule.items():
             fields = mailbox_fields(info)
             if pid not in known and (not fresh(pid) or stored_differs(stored.get(pid), fields)):

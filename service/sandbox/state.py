@@ -202,6 +202,7 @@ class TenantState:
         purpose: str = "user",
         given_name: str | None = None,
         surname: str | None = None,
+        date_format: str = "dd/MM/yyyy",
     ) -> dict[str, Any]:
         """Add a user with a mailbox. ``groups`` are group names or ids (created if new);
         ``aliases``: other SMTP addresses of the mailbox (its ``proxyAddresses``);
@@ -209,7 +210,8 @@ class TenantState:
         shared mailbox, whose account Exchange makes enabled, "room", "equipment"...).
         ``given_name``, ``surname``: givenName and surname as an admin typed them ("": not
         set, which Graph gives as null); None: as an admin would from the display name
-        (``_name_parts``).
+        (``_name_parts``). ``date_format``: mailboxSettings' dateFormat, as the user chose
+        it in Outlook ("M/d/yyyy" in the US); the mailbox's language follows it.
 
         ``working_hours`` may give ``daysOfWeek``, ``startTime``, ``endTime`` and
         ``timeZone`` (``{"name": ...}``); missing parts default to Mon-Fri 09:00-17:00 in the
@@ -252,11 +254,13 @@ class TenantState:
                 "automaticRepliesSetting": {"status": "disabled", "externalAudience": "none",
                                             "internalReplyMessage": "",
                                             "externalReplyMessage": ""},
-                "dateFormat": "dd/MM/yyyy",
+                "dateFormat": date_format,
                 "timeFormat": "HH:mm",
                 "delegateMeetingMessageDeliveryOptions": "sendToDelegateOnly",
                 "userPurpose": purpose,
-                "language": {"locale": "en-GB", "displayName": "English (United Kingdom)"},
+                "language": ({"locale": "en-US", "displayName": "English (United States)"}
+                             if date_format.startswith("M") else
+                             {"locale": "en-GB", "displayName": "English (United Kingdom)"}),
                 "workingHours": hours,
             },
             "calendar": {

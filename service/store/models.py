@@ -82,6 +82,9 @@ class PersonRow(Base):
     # Entra's givenName (migration 0027): which word of ``name`` to call them by; "" when
     # the directory has none (wording.first_name then reads the display name).
     given_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # mailboxSettings' dateFormat (migration 0029): how their notes' "12/10" is read. None:
+    # never read (day first, as before), "": Graph gave none.
+    date_format: Mapped[str | None] = mapped_column(String(64))
 
 
 class PairingRow(Base):
@@ -213,6 +216,10 @@ class OccurrenceRow(Base):
     question_id: Mapped[str | None] = mapped_column(String(40))
     captured_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     captured_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # (migration 0029) The order its notes' numeric dates were first read in (DateOrder),
+    # kept for its re-reads: a manager's date format learnt since must not re-date (and so
+    # withdraw and add again) actions already read. None: not read yet.
+    notes_date_order: Mapped[str | None] = mapped_column(String(20))
     # (migration 0013) The event's etag as the last read-back found it, and when a read of
     # the manager's calendar last saw the event change after that: a late edit is read
     # when one is seen, and a re-read that a calendar read already vouches for is skipped.

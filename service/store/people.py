@@ -153,26 +153,31 @@ class PeopleRepository(Repository):
 
     def _upsert_people(self, people: list[PersonUpdate], now: datetime) -> None:
         """Only new people and changed ones are written (``seen_at``: when what we know of
-        them last changed), so a sync with nothing new writes nothing."""
+        them last changed), so a sync with nothing new writes nothing. A date format not
+        read by the sync (None) leaves the stored one."""
         with self.session() as s, s.begin():
             for part in chunks(people):
                 # Compared as plain values, a chunk at a time (no ORM rows, not all at once).
                 known = {pid: tuple(rest) for pid, *rest in s.execute(select(
                     PersonRow.id, PersonRow.email, PersonRow.name, PersonRow.hired_at,
-                    PersonRow.manages_others, PersonRow.active, PersonRow.given_name)
+                    PersonRow.manages_others, PersonRow.active, PersonRow.given_name,
+                    PersonRow.date_format)
                     .where(PersonRow.id.in_([p.id for p in part])))}
                 added: list[dict[str, Any]] = []
                 changed: list[dict[str, Any]] = []
                 renamed = [p.id for p in part if p.id in known and known[p.id][1] != p.name]
                 for p in part:
+                    stored = known.get(p.id)
+                    date_format = p.date_format if p.date_format is not None else (
+                        stored[-1] if stored else None)
                     values = (p.email, p.name, p.hired_at, p.manages_others, True,
-                              p.given_name)
-                    if known.get(p.id) == values:
+                              p.given_name, date_format)
+                    if stored == values:
                         continue
                     (changed if p.id in known else added).append({
                         "id": p.id, "email": p.email, "name": p.name, "hired_at": p.hired_at,
                         "manages_others": p.manages_others, "active": True, "seen_at": now,
-                        "given_name": p.given_name})
+                        "given_name": p.given_name, "date_format": date_format})
                     known[p.id] = values  # a person listed twice is written once
                 if added:
                     s.execute(insert(PersonRow), added)
@@ -203,9 +208,15 @@ class PeopleRepository(Repository):
         of a second of the event loop at 1,000 pairs). So it does itself what the flush
         hook does for such a write (store/due.py): the series of a manager whose working
         days changed are due to be worked out again. Returns the ids of the people whose
-        zone or working hours changed (their series may now fall outside them)."""
+        zone or working hours changed (their series may now fall outside them). A
+        ``date_format`` is written for those it is given for (read from mailboxSettings:
+        getSchedule's hours carry none)."""
         changed: set[str] = set()
         with self.session() as s, s.begin():
+            formats = [{"pid": pid, "date_format": info["date_format"]}
+                       for pid, info in infos.items() if "date_format" in info]
+            if formats:
+                s.execute(_SET_MAILBOX, formats)
             for part in chunks(list(infos)):
                 was = {row[0]: tuple(row[1:]) for row in s.execute(_MAILBOX_COLUMNS,
                                                                    {"ids": part})}
