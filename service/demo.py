@@ -112,6 +112,17 @@ def _typed_notes(report_first: str, manager_first: str, pick: int, n: int, due: 
     return notes, actions
 
 
+def _typed_due(end: datetime, date_format: str) -> str:
+    """When a manager's actions are due, as they type it: ten days on ("20 Dec"). One whose
+    Outlook writes dates month first (New York) gives the first Monday of next month, in
+    numbers ("1/4": 4 January, which read day first would be 1 April)."""
+    if not date_format.startswith("M"):
+        return f"{end + timedelta(days=10):%d %b}"
+    day = (end.date().replace(day=1) + timedelta(days=32)).replace(day=1)
+    day += timedelta(days=-day.weekday() % 7)
+    return f"{day.month}/{day.day}"
+
+
 def _type_into(html: str, cell: str, text: str) -> str:
     """``text`` typed at the top of the agenda's notes or actions cell."""
     return re.sub(rf'(id="{cell}"[^>]*>)', lambda m: m.group(1) + text, html)
@@ -151,7 +162,8 @@ def _people_at_work(tenant: Any, store: Any, now: datetime, grace: timedelta) ->
                 untyped.append(occ.event_id)
                 continue
             html = tenant.person_body(mailbox, occ.event_id)
-            due = (occ.end + timedelta(days=10)).strftime("%d %b")
+            due = _typed_due(occ.end, tenant.user(mailbox)["mailboxSettings"].get(
+                "dateFormat") or "")
             notes, actions = _typed_notes(report_first, view.manager.name.split()[0],
                                           pick + n, n, due)
             if n % 2 == 0:

@@ -7,7 +7,8 @@ Twelve people at a small company with offices in London and New York:
   (Sophie Turner, hired ten days before ``today``) and one who works Monday-Thursday
   (Daniel Hughes);
 * Marcus Johnson, Head of Sales (New York, Eastern time), with three reports, plus a
-  former salesperson whose account is disabled;
+  former salesperson whose account is disabled; the New York staff's Outlook writes dates
+  month first (mailboxSettings' dateFormat "M/d/yyyy"), so Marcus's "by 12/10" is 10 Dec;
 * existing busy time so free/busy matters: two weekly team meetings, a fortnightly
   leadership meeting, a daily focus block, and some one-off meetings in the coming weeks;
 * a week of leave: Priya is out of office (one all-day ``oof`` event, Monday to Friday) in
@@ -37,6 +38,7 @@ from service.sandbox.routing import SandboxTenant
 
 LONDON = "GMT Standard Time"
 NEW_YORK = "Eastern Standard Time"
+US_DATES = "M/d/yyyy"  # Outlook's short date for English (United States)
 DOMAIN = "contoso.example"
 _ZONES = {LONDON: ZoneInfo("Europe/London"), NEW_YORK: ZoneInfo("America/New_York")}
 MON_THU = {"daysOfWeek": ["monday", "tuesday", "wednesday", "thursday"]}
@@ -85,7 +87,7 @@ def _people(tenant: SandboxTenant, today: date) -> dict[str, dict[str, Any]]:
     ceo = person("Eleanor Whitfield", "Chief Executive Officer", "Leadership")
     priya = person("Priya Sharma", "Head of Engineering", "Engineering", manager=ceo)
     marcus = person("Marcus Johnson", "Head of Sales", "Sales", manager=ceo,
-                    time_zone=NEW_YORK)
+                    time_zone=NEW_YORK, date_format=US_DATES)
     person("Hannah Price", "People Partner", "People", manager=ceo)
     person("Tom Fletcher", "Senior Software Engineer", "Engineering", manager=priya)
     person("Aisha Okafor", "Software Engineer", "Engineering", manager=priya)
@@ -93,12 +95,14 @@ def _people(tenant: SandboxTenant, today: date) -> dict[str, dict[str, Any]]:
            working_hours=MON_THU)
     person("Sophie Turner", "Graduate Software Engineer", "Engineering", manager=priya,
            hire_date=today - timedelta(days=10))
-    person("Olivia Chen", "Account Executive", "Sales", manager=marcus, time_zone=NEW_YORK)
-    person("Jamal Wright", "Account Executive", "Sales", manager=marcus, time_zone=NEW_YORK)
+    person("Olivia Chen", "Account Executive", "Sales", manager=marcus, time_zone=NEW_YORK,
+           date_format=US_DATES)
+    person("Jamal Wright", "Account Executive", "Sales", manager=marcus, time_zone=NEW_YORK,
+           date_format=US_DATES)
     person("Grace Miller", "Sales Development Representative", "Sales", manager=marcus,
-           time_zone=NEW_YORK)
+           time_zone=NEW_YORK, date_format=US_DATES)
     person("Ryan Brooks", "Account Executive", "Sales", manager=marcus, time_zone=NEW_YORK,
-           enabled=False)
+           enabled=False, date_format=US_DATES)
     return people
 
 

@@ -66,6 +66,14 @@ def test_demo_pages_show_the_leave_handled_and_missed_meetings(tmp_path) -> None
     assert [n.text for n in kept] == ["Tom mentioned a family matter; check in gently next "
                                       "time."]
     assert any(store.report_comments(o.id) for o in store.pairing_occurrences(tom.pairing.id))
+    # Marcus's Outlook writes dates month first (New York): his "by 1/4", the first Monday
+    # of next month, is 4 January, not 1 April.
+    marcus = [v for v in store.views() if v.manager.name.startswith("Marcus")]
+    typed = [a for v in marcus for a in store.actions(v.pairing.id)]
+    assert typed and all(a.due is not None and a.due.day <= 7 and a.due.weekday() == 0
+                         and (a.due.year * 12 + a.due.month) - (
+                             a.raised_on.year * 12 + a.raised_on.month) == 1
+                         for a in typed), [(a.text, a.raised_on, a.due) for a in typed]
 
 
 def test_demo_over_a_bank_holiday_shows_the_meeting_moved_off_it(tmp_path) -> None:

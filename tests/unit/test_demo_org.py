@@ -86,3 +86,13 @@ def test_the_sandboxs_holidays_cover_the_new_york_office() -> None:
     holidays = default_settings().holidays
     assert new_york and sorted(email for email, _code in holidays.people) == new_york
     assert {holidays.code_for(email) for email in new_york} == {"US-NY"}
+
+
+def test_the_new_york_staff_write_dates_month_first() -> None:
+    """The New York staff's mailboxSettings give a US dateFormat (so Marcus's notes are read
+    month first); London's give day first."""
+    users = users_by_name(demo_tenant(date(2026, 11, 23)))
+    formats = {name: u["mailboxSettings"]["dateFormat"] for name, u in users.items()}
+    assert formats["Marcus Johnson"] == formats["Olivia Chen"] == "M/d/yyyy"
+    assert formats["Priya Sharma"] == formats["Eleanor Whitfield"] == "dd/MM/yyyy"
+    assert users["Marcus Johnson"]["mailboxSettings"]["language"]["locale"] == "en-US"
