@@ -57,7 +57,7 @@ class DateOrder(StrEnum):
     DAY_FIRST = "day-first"  # 12/10 is 12 October; 12/15 (no month 15) is 15 December
     MONTH_FIRST = "month-first"  # 12/10 is 10 December; 15/12 is 15 December
     # Day first and nothing else, as every meeting read before the manager's date format
-    # was kept (migration 0028): 12/15 is no date. Their re-reads go on so, or each action
+    # was kept (migration 0029): 12/15 is no date. Their re-reads go on so, or each action
     # whose date now read otherwise would be withdrawn and added again.
     DAY_FIRST_ONLY = "day-first-only"
 
