@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 from service.domain.adoption import series_from_event
 from service.domain.agenda import OpenAction
 from service.domain.body import END, START, block_text, fingerprint
-from service.domain.due_dates import notes_order
+from service.domain.due_dates import DateOrder
 from service.domain.hours_fit import HOURS_MOVED_WHY
 from service.domain.htmltext import html_to_text
 from service.domain.instances import move_undone, report_declined
-from service.domain.notes import action_fingerprint, parse_block
+from service.domain.notes import ParsedNotes, action_fingerprint, parse_block
 from service.domain.outside import typed_outside
 from service.domain.readback import (
     CalendarRead,
@@ -44,6 +44,7 @@ from service.errors import NotFound, Sealed, ServiceError
 from service.graph.wire import mailbox_gone
 from service.jobs.absence_due import working_days_of
 from service.jobs.context import JobContext
+from service.jobs.date_format import reading_order
 from service.jobs.notes_seen import next_agendas
 from service.jobs.occurrences import calendar_read_at
 from service.jobs.retimed import MASTER_SELECT
@@ -266,12 +267,16 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     meeting_date = occ.start.astimezone(ZoneInfo(zone)).date()
     # "12/10" as the manager's Outlook writes dates; as at the first read on a re-read
     # (an action's date is part of what it is: read otherwise, it would be a new one).
-    order = notes_order(occ.notes_date_order, view.manager.date_format)
-    parsed = parse_block(text, open_actions, meeting_date=meeting_date,
-                         manager_name=view.manager.name, report_name=view.report.name,
-                         template=_template_text(ctx, view, occ, zone),
-                         working_days=working_days_of(view.manager),
-                         given_names=view.given_names, date_order=order)
+    template = _template_text(ctx, view, occ, zone)
+
+    def parse(order: DateOrder) -> ParsedNotes:
+        return parse_block(text, open_actions, meeting_date=meeting_date,
+                           manager_name=view.manager.name, report_name=view.report.name,
+                           template=template, working_days=working_days_of(view.manager),
+                           given_names=view.given_names, date_order=order)
+
+    order, keep_order = await reading_order(ctx, view, occ.notes_date_order, parse)
+    parsed = parse(order)
     store.replace_outlook_notes(view.pairing.id, occ.id, parsed.notes, now,
                                 actions=parsed.new_actions)
     added = 0
@@ -325,7 +330,8 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
                  or store.notes(occ.id)) or occ.status == OccurrenceStatus.HELD
     status = OccurrenceStatus.HELD if wrote else _no_notes(declined)
     record(status=status, captured_at=now, captured_fingerprint=fp, captured_etag=event.etag,
-           typed_outside=outside, notes_date_order=str(order))
+           typed_outside=outside,
+           notes_date_order=str(order) if keep_order else None)
     report.actions_added += added
     report.actions_closed += closed
     (report.held if wrote else report.without_notes).append(label)

@@ -246,6 +246,12 @@ class PeopleRepository(Repository):
                         out[pid] = at
         return out
 
+    def set_date_format(self, person_id: str, date_format: str) -> None:
+        """Keep the date format read for one person (mailboxSettings' dateFormat; "": none
+        given), on its own: see jobs/date_format.py."""
+        with self.session() as s, s.begin():
+            s.execute(_SET_MAILBOX, [{"pid": person_id, "date_format": date_format}])
+
     def forget_mailbox_read(self, ids: Iterable[str]) -> None:
         """The directory reported a change to these people: read their mailbox settings
         again when they are next needed."""

@@ -107,15 +107,13 @@ def test_a_uk_managers_numeric_dates_stay_day_first(tmp_path, settings_for) -> N
 
 def test_a_format_learnt_after_the_first_read_re_dates_nothing(tmp_path,
                                                                settings_for) -> None:
-    """Mia's notes are first read while her format is not known (day first); her format
-    is read after that; an edit she makes later is read day first too, so the action read
-    the first time stays as it was, not withdrawn and added again with another date."""
+    """Mia's notes are first read while her Outlook writes dates day first; she changes it
+    to month first after that; an edit she makes later is read day first too, so the
+    action read the first time stays as it was, not withdrawn and added again with another
+    date."""
     scenario = UsManager(settings_for(f"sqlite:///{tmp_path / 'later.db'}",
-                                      default_cadence="weekly"))
+                                      default_cadence="weekly"), date_format="dd/MM/yyyy")
     mia = scenario.view.manager
-    with scenario.store.engine.begin() as conn:  # as for people read before 0029
-        conn.execute(text("UPDATE people SET date_format = NULL WHERE id = :i"),
-                     {"i": mia.id})
     person_types(scenario.tenant, scenario.occ, [], ["Rob: renew the badge by 1/2/2027"],
                  tick_all=False)
     scenario.after_meeting()
@@ -185,3 +183,53 @@ def test_migration_0029_keeps_meetings_read_before_day_first(empty_db_url: str) 
         formats = conn.execute(text("SELECT date_format FROM people")).scalars().all()
     assert orders == {"read": "day-first-only", "not-read": None}
     assert formats == [None, None]
+
+
+def _format_unknown(scenario: UsManager) -> None:
+    """As for a manager at the top of a chart, or one read before migration 0029."""
+    with scenario.store.engine.begin() as conn:
+        conn.execute(text("UPDATE people SET date_format = NULL WHERE id = :i"),
+                     {"i": scenario.view.manager.id})
+
+
+def test_an_unknown_format_is_read_when_the_notes_need_it(tmp_path, settings_for) -> None:
+    """Mia's format is not known when her notes hold "by 1/2/2027", which reads otherwise
+    day first and month first: her mailbox settings are read then (one request), her
+    format kept, and the date read month first, as her Outlook writes it."""
+    scenario = UsManager(settings_for(f"sqlite:///{tmp_path / 'lazy.db'}"))
+    _format_unknown(scenario)
+    person_types(scenario.tenant, scenario.occ, [], ["Rob: renew the badge by 1/2/2027"],
+                 tick_all=False)
+    scenario.tenant.reset_counters()
+    scenario.after_meeting()
+    mia = scenario.view.manager.id
+    assert [who for method, path, who in scenario.tenant.requests
+            if path.endswith("/mailboxSettings")] == [mia]
+    assert scenario.store.people([mia])[mia].date_format == US
+    assert scenario.actions() == [("renew the badge", date(2027, 1, 2), "open")]
+
+
+def test_an_unknown_format_is_not_read_for_notes_that_read_the_same(tmp_path,
+                                                                   settings_for) -> None:
+    """Notes whose dates read the same either way ("by 12/15", "by 2026-12-11", none) cost
+    no read of the manager's settings, and the meeting keeps no order: an edit adding
+    "by 1/2/2027" later is read in the format then read."""
+    scenario = UsManager(settings_for(f"sqlite:///{tmp_path / 'same.db'}",
+                                      default_cadence="weekly"))
+    _format_unknown(scenario)
+    person_types(scenario.tenant, scenario.occ, [],
+                 ["Rob: book the room by 12/15/2026", "Mia: call IT by 2026-12-11"],
+                 tick_all=False)
+    scenario.tenant.reset_counters()
+    scenario.after_meeting()
+    assert not [p for _m, p, _w in scenario.tenant.requests if p.endswith("/mailboxSettings")]
+    (occ,) = [o for o in scenario.store.pairing_occurrences(scenario.view.pairing.id)
+              if o.id == scenario.occ.id]
+    assert occ.notes_date_order is None
+    assert sorted(scenario.actions()) == [("book the room", date(2026, 12, 15), "open"),
+                                          ("call IT", date(2026, 12, 11), "open")]
+    person_types(scenario.tenant, scenario.occ, [], ["Rob: renew the badge by 1/2/2027"],
+                 tick_all=False)
+    scenario.after_meeting(hours=next_read(scenario))  # the day-after read
+    assert ("renew the badge", date(2027, 1, 2), "open") in scenario.actions()
+    assert ("book the room", date(2026, 12, 15), "open") in scenario.actions()
