@@ -1,6 +1,7 @@
 """Benchmark: Graph requests per held meeting in the steady state, everything included.
 
     python benchmarks/loop.py [--pairs 300] [--weeks 8] [--hours 12] [--service-mailbox]
+                              [--prep-email]
 
 Runs the worker's whole tick (directory sync, scheduling and its checks, absences, the
 calendar reads, agendas, notes read-back, mail) every ``--hours`` over simulated weeks
@@ -10,7 +11,9 @@ again). Managers have six reports each, some of them managers too; half the mana
 notes into their meetings. Prints the requests per held meeting against the floor (about
 3: the agenda write, one read of the typed notes, the summary) and the issue's target (4).
 With ``--service-mailbox`` the deployment has ``[mail] topics_mailbox`` (topics, replies and
-rebooking picks arrive there, read once per run for everyone; prep mails go out).
+rebooking picks arrive there, read once per run for everyone, instead of each manager's Sent
+Items); ``--prep-email`` also sends each report a prep mail before each meeting (a send per
+meeting more: a feature's cost, not the loop's).
 """
 
 from __future__ import annotations
@@ -77,8 +80,8 @@ def type_notes(ctx, tenant: SandboxTenant, now: datetime, typed: set[str]) -> No
             typed.add(occ.event_id)
 
 
-def steady_state(pairs: int, weeks: int, hours: int, service_mailbox: bool = False
-                 ) -> dict[str, float]:
+def steady_state(pairs: int, weeks: int, hours: int, service_mailbox: bool = False,
+                 prep_email: bool = False) -> dict[str, float]:
     tenant = tree(pairs)
     box = "onetoone@bench.example"
     if service_mailbox:
@@ -89,7 +92,8 @@ def steady_state(pairs: int, weeks: int, hours: int, service_mailbox: bool = Fal
     typed: set[str] = set()
     cpu = 0.0
     with tempfile.TemporaryDirectory() as tmp:
-        settings = sqlite_settings(f"{tmp}/b.db", box if service_mailbox else "")
+        settings = sqlite_settings(f"{tmp}/b.db", box if service_mailbox else "",
+                                   prep_email=prep_email)
 
         async def step(now: datetime, first: bool) -> None:
             nonlocal held, agendas, cpu, merged_reads
@@ -123,7 +127,8 @@ def steady_state(pairs: int, weeks: int, hours: int, service_mailbox: bool = Fal
     total = sum(counts.values())
     per = total / max(held, 1)
     print(f"{pairs} pairs, {weeks} weeks, a tick every {hours} h ({ticks - 1} ticks after "
-          f"the rollout){', with a service mailbox' if service_mailbox else ''}: {agendas} "
+          f"the rollout){', with a service mailbox' if service_mailbox else ''}"
+          f"{' and prep mails' if service_mailbox and prep_email else ''}: {agendas} "
           f"agendas written, {held} meetings held and read back")
     for label, n in counts.most_common():
         print(f"  {label:22} {n:7}  {n / max(held, 1):6.2f} per held meeting")
@@ -148,8 +153,10 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=8)
     parser.add_argument("--hours", type=int, default=12)
     parser.add_argument("--service-mailbox", action="store_true")
+    parser.add_argument("--prep-email", action="store_true",
+                        help="with --service-mailbox: prep mails too")
     args = parser.parse_args()
-    steady_state(args.pairs, args.weeks, args.hours, args.service_mailbox)
+    steady_state(args.pairs, args.weeks, args.hours, args.service_mailbox, args.prep_email)
 
 
 if __name__ == "__main__":

@@ -69,8 +69,9 @@ def flat(pairs: int, now: datetime = FLAT_NOW) -> SandboxTenant:
     return tenant
 
 
-def sqlite_settings(path: str, topics_mailbox: str = "") -> Any:
-    """The default settings with a SQLite database at ``path`` (and a service mailbox)."""
+def sqlite_settings(path: str, topics_mailbox: str = "", prep_email: bool = True) -> Any:
+    """The default settings with a SQLite database at ``path`` (and a service mailbox, with
+    prep mails unless ``prep_email`` is False)."""
     from service.config import default_settings
 
     base = default_settings()
@@ -78,7 +79,7 @@ def sqlite_settings(path: str, topics_mailbox: str = "") -> Any:
         base, database=dataclasses.replace(base.database, url=f"sqlite:///{path}"))
     if topics_mailbox:
         settings = dataclasses.replace(settings, mail=dataclasses.replace(
-            settings.mail, topics_mailbox=topics_mailbox, prep_email=True))
+            settings.mail, topics_mailbox=topics_mailbox, prep_email=prep_email))
     return settings
 
 
