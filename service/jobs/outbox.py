@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,8 +25,6 @@ from service.domain.records import (
     MailRecord,
     OccurrenceRecord,
     PairingView,
-    PersonRecord,
-    RebookRecord,
     Recipient,
     SeriesRecord,
     by_address,
@@ -36,7 +34,6 @@ from service.domain.status import (
     OccurrenceStatus,
     OutboxStatus,
     PairingStatus,
-    RebookStatus,
 )
 from service.domain.timezones import local_date
 from service.domain.timing import agenda_due_at
@@ -53,6 +50,12 @@ from service.errors import (
 )
 from service.graph.wire import MAIL_TAG_PROPERTY, mail_message
 from service.jobs.context import JobContext
+from service.jobs.outbox_holds import (
+    FOR_MEETINGS_TO_COME,
+    hold_back,
+    hold_back_unpaired,
+    without_offer,
+)
 from service.jobs.prep_recheck import read_meetings
 from service.jobs.summaries import prep_mail, reader_zone, reminder_mail, summary_mail
 
@@ -62,11 +65,6 @@ SETTLE_AFTER = timedelta(minutes=15)  # Sent Items may lag a little behind a sen
 # Asking for topics in a meeting's last hours is noise (a worker back after an outage, a
 # meeting booked for tomorrow): no prep mail then.
 PREP_LAST_CALL = timedelta(hours=12)
-# Mail about the pair's meetings to come: a prep mail asks for topics for one, a rebooking
-# offer (or its fresh times) books one. Neither means anything once the pair has ended or
-# its series was deleted; a summary, a reminder (without the times it may carry) or an
-# answer to a pick still does.
-FOR_MEETINGS_TO_COME = ("prep", "rebook_offer", "rebook_reoffer")
 
 
 @dataclass
@@ -319,13 +317,13 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
         report.deferred += waiting
     for n, row in enumerate(pending):
         if left := [p for p in gone.get(row.pairing_id, ()) if row.reaches(p)]:
-            _hold_back(ctx, row, left, now)
+            hold_back(ctx, row, left, now)
             continue
         if row.kind in FOR_MEETINGS_TO_COME and pairs.get(row.pairing_id) != PairingStatus.ACTIVE:
-            _hold_back_unpaired(ctx, row, pairs.get(row.pairing_id), now)
+            hold_back_unpaired(ctx, row, pairs.get(row.pairing_id), now)
             continue
         if row.kind == "reminder" and pairs.get(row.pairing_id) != PairingStatus.ACTIVE:
-            if (plain := _without_offer(ctx, row, now)) is None:
+            if (plain := without_offer(ctx, row, now)) is None:
                 continue  # claimed by another worker meanwhile
             row = plain
         if (fits := rechecked.get(row.id, row)) is None:
@@ -482,68 +480,6 @@ async def _recheck_preps(ctx: JobContext, rows: list[MailRecord], now: datetime,
                                   free_key=True):
             log.info("mail.held_back", extra={"key": row.key, "kind": row.kind})
     return out, waiting
-
-
-def _offer_in(ctx: JobContext, row: MailRecord) -> RebookRecord | None:
-    """The open offer whose links ``row`` carries (an offer, fresh times, or a reminder the
-    offer went in), if any: its token is in them. None for other mail."""
-    if row.occurrence_id is None or row.kind not in (*FOR_MEETINGS_TO_COME, "reminder"):
-        return None
-    rebook = ctx.store.rebook_of_missed(row.occurrence_id)
-    if (rebook is None or rebook.status != RebookStatus.OFFERED
-            or rebook.booked_index is not None or rebook.token not in row.body_html):
-        return None
-    return rebook
-
-
-def _suppress(ctx: JobContext, row: MailRecord, note: str, now: datetime) -> None:
-    """Hold ``row`` back, closing the offer it carries with it (``Store.take_back_offer``)."""
-    offer = _offer_in(ctx, row)
-    if (ctx.store.take_back_offer(row.id, offer.id, offer.token, now, note=note)
-            if offer is not None else ctx.store.hold_back_mail(row.id, note)):
-        log.info("mail.held_back", extra={"key": row.key, "kind": row.kind})
-
-
-def _without_offer(ctx: JobContext, row: MailRecord, now: datetime) -> MailRecord | None:
-    """A "no notes" reminder whose pair is no longer active: the notes are still read back
-    and summarised, so it goes, but without the rebooking times it may carry (a pick would
-    only be answered "not booked"), their offer closed. None: another worker claimed it."""
-    offer = _offer_in(ctx, row)
-    occ = ctx.store.occurrence(offer.missed_occurrence_id) if offer is not None else None
-    context = ctx.store.occurrence_context(occ) if occ is not None else None
-    if offer is None or occ is None or context is None:
-        return row
-    series, view = context
-    body = reminder_mail(view, occ, series.time_zone, now).body_html
-    if not ctx.store.take_back_offer(row.id, offer.id, offer.token, now, body_html=body):
-        return None
-    log.info("mail.offer_taken_out", extra={"key": row.key, "kind": row.kind})
-    return replace(row, body_html=body)
-
-
-def _hold_back(ctx: JobContext, row: MailRecord, left: list[PersonRecord],
-               now: datetime) -> None:
-    """A mail about a pair that has ended, from or to someone who has left since (disabled,
-    deleted, out of scope): not sent. A leaver's mailbox outlives their account and is often
-    made a shared mailbox that a colleague reads, so a summary of their 1-2-1 (or a prep
-    mail, or a copy in the sender's Sent Items) would be read by someone outside the pair.
-    A mover's last summary still goes: both of that pair are still here."""
-    names = " and ".join(p.name or p.email for p in left)
-    _suppress(ctx, row, f"not sent: the pair ended and {names} left or is no longer in scope",
-              now)
-
-
-def _hold_back_unpaired(ctx: JobContext, row: MailRecord, status: str | None,
-                        now: datetime) -> None:
-    """A mail about a meeting to come (``FOR_MEETINGS_TO_COME``) whose pair is no longer
-    active (the pair ended when the report moved or someone left, or its series was deleted
-    in Outlook): a prep mail would ask for topics for a meeting that will not take place, an
-    offer would offer times for a pair that no longer meets (a pick is only answered "not
-    booked"). A summary of a meeting held still goes."""
-    why = ("the pair ended" if status == PairingStatus.ENDED
-           else f"the pair is no longer scheduled ({status or 'gone'})")
-    what = "the meeting it asks about" if row.kind == "prep" else "the offer went"
-    _suppress(ctx, row, f"not sent: {why} before {what}", now)
 
 
 def _sender_email(ctx: JobContext, row: MailRecord) -> str:
