@@ -6,6 +6,8 @@ and chained with ``raise ... from exc`` so the cause stays visible with ``--verb
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ServiceError(Exception):
     """Something went wrong; the message says what and how to fix it."""
@@ -62,6 +64,16 @@ class AuthError(GraphError):
 
 class PermissionDenied(GraphError):
     """The app lacks a permission or admin consent, or an access policy blocks a mailbox."""
+
+
+class NotConsented(PermissionDenied):
+    """The app's token lacks the mailbox permission a request needs while it carries others
+    (consented in Entra ID, see domain/consent.py): refused for every mailbox, not only the
+    one asked, until an admin grants consent. ``permission``: the one missing."""
+
+    def __init__(self, message: str, *, permission: str, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.permission = permission
 
 
 class Throttled(GraphError):

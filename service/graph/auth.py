@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import logging
 import re
 import threading
@@ -48,6 +50,18 @@ def origin(url: str) -> tuple[str, str, int | None]:
     parsed = urlparse(url)
     port = parsed.port or {"https": 443, "http": 80}.get(parsed.scheme.lower())
     return parsed.scheme.lower(), (parsed.hostname or "").lower(), port
+
+
+def token_roles(token: str) -> frozenset[str] | None:
+    """The application permissions in an access token's ``roles`` claim (None if opaque).
+    Read, never trusted: Graph checks the token; this only says what it was given."""
+    try:
+        payload = token.split(".")[1]
+        payload += "=" * (-len(payload) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+        return frozenset(claims.get("roles") or []) if isinstance(claims, dict) else None
+    except (IndexError, ValueError, TypeError):
+        return None
 
 
 def graph_scope(graph_url: str) -> str:
@@ -132,6 +146,8 @@ class MsalTokenProvider(AccessTokenProvider):
         # Counts refused tokens (see forget): a token msal gave out before the last refusal
         # may be the refused one. ``_purged``: the count msal's cache was last cleaned for.
         self._generation = self._purged = 0
+        # The permissions in the token msal last gave (see roles).
+        self._roles: frozenset[str] | None = None
         # msal's app is used by one thread at a time: its token cache locks itself, the rest
         # of it (authority aliases, telemetry) is not documented as thread-safe.
         self._msal_lock = threading.Lock()
@@ -219,12 +235,18 @@ class MsalTokenProvider(AccessTokenProvider):
         if "access_token" not in result:
             raise translate_msal(result)
         token = str(result["access_token"])
+        self._roles = token_roles(token)
         life = result.get("expires_in")
         # Not kept when a token was refused meanwhile: this may be that one, from the cache.
         if (isinstance(life, int | float) and life > TOKEN_MARGIN
                 and generation == self._generation):
             self._kept = (token, self._clock() + life - TOKEN_MARGIN)
         return token
+
+    def roles(self) -> frozenset[str] | None:
+        """The application permissions (``roles`` claim) of the token Entra last gave: what
+        was consented in Entra ID when it was issued. None before the first, or if opaque."""
+        return self._roles
 
     def forget(self, refused: str) -> bool:
         """Graph refused the token ``refused`` (401): revoked, or its app's secret rotated,

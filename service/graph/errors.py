@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Set as AbstractSet
 from typing import Any
 
+from service.domain.consent import lacks_consent, mailbox_roles
 from service.domain.text import clean_text
 from service.errors import (
     AuthError,
     GraphError,
+    NotConsented,
     NotFound,
     OutcomeUnknown,
     PermissionDenied,
@@ -90,8 +93,11 @@ def translate(
     path: str,
     mailbox: str = "",
     retry_after: float | None = None,
+    roles: AbstractSet[str] | None = None,
 ) -> GraphError:
-    """The most specific ServiceError for a failed Graph response."""
+    """The most specific ServiceError for a failed Graph response. ``roles``: the
+    permissions in the app's token, when known (they tell a consent missing for every
+    mailbox from one mailbox refused: domain/consent.py)."""
     where = f"mailbox {mailbox}" if mailbox else "the directory"
     detail = f"{method} {path} -> {status} {code}: {message}".strip()
     kw: dict[str, Any] = {"status": status, "code": code, "mailbox": mailbox,
@@ -118,6 +124,15 @@ def translate(
                 **kw,
             )
         perm = permission_for(path, method)
+        if lacks_consent(roles, perm):
+            return NotConsented(
+                f"The app's token carries no {perm} permission, though it carries other "
+                f"mailbox permissions consented in Entra ID ({', '.join(mailbox_roles(roles))}"
+                f"): Graph refuses this for every mailbox, not only {where}. "
+                f"{CONSENT_HINT.format(perm=perm)} The worker's token carries it within the "
+                f"hour after that (or restart the worker). ({detail})",
+                permission=perm, **kw,
+            )
         scope_hint = (
             f" If {perm} is granted through Exchange RBAC for Applications or an application "
             f"access policy, {where} may be outside the app's management scope: add it to the "

@@ -52,6 +52,12 @@ class GraphPlumbing:
         self._tokens = tokens
         self._origin = origin(adapter.base_url)
 
+    def app_roles(self) -> frozenset[str] | None:
+        """The application permissions in the app's token (its ``roles`` claim), as Entra
+        last issued it; None when unknown (the sandbox's token, or none yet)."""
+        roles = getattr(self._tokens, "roles", None)
+        return roles() if callable(roles) else None
+
     def ours(self, link: str) -> bool:
         """Whether a link (a page or delta link from Graph, or one stored since) points at
         the configured Graph: the app's token is sent with it, so no other host is asked."""
@@ -137,6 +143,7 @@ class GraphPlumbing:
                 path=response.request.url.path if response.request else path,
                 mailbox=mailbox_of(path or response.request.url.path) or "",
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                roles=self.app_roles(),
             )
         if response.status_code in (202, 204) or not response.content:
             return None
@@ -189,4 +196,5 @@ class GraphPlumbing:
             mailbox=mailbox_of(item.url) or "",
             retry_after=parse_retry_after(
                 {k.lower(): v for k, v in result.headers.items()}.get("retry-after")),
+            roles=self.app_roles(),
         )

@@ -41,6 +41,7 @@ from service.domain.topics import comments_address, topics_address
 from service.errors import (
     AuthError,
     GraphError,
+    NotConsented,
     OutcomeUnknown,
     PermissionDenied,
     ServiceError,
@@ -65,6 +66,9 @@ SETTLE_AFTER = timedelta(minutes=15)  # Sent Items may lag a little behind a sen
 # Asking for topics in a meeting's last hours is noise (a worker back after an outage, a
 # meeting booked for tomorrow): no prep mail then.
 PREP_LAST_CALL = timedelta(hours=12)
+# The event logged, once a run, when a failure no mail can get past stops the sending.
+_STOPPED_BY = ((AuthError, "mail.not_signed_in"), (NotConsented, "mail.not_consented"),
+               (Unreachable, "mail.unreachable"))
 
 
 @dataclass
@@ -363,17 +367,21 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
                               claimed_at=claim.at)
             report.deferred += 1
             continue
-        except (AuthError, Unreachable) as exc:
+        except (AuthError, NotConsented, Unreachable) as exc:
             # Not signed in (Graph refused even a new token, or Entra could not be reached),
-            # or Graph could not be reached at all (no connection: the send never left): nothing
-            # was sent, and no other mail can be now. All of it waits for the next run, rather
+            # Mail.Send not consented (refused for every sender, not this one), or Graph
+            # could not be reached at all (no connection: the send never left): nothing was
+            # sent, and no other mail can be now. All of it waits for the next run, rather
             # than being marked failed or, as an unknown outcome, left to an operator.
-            store.finish_mail(row.id, OutboxStatus.PENDING, now, error=str(exc),
+            error = by_address(exc, row.mailbox, _sender_email(ctx, row))
+            store.finish_mail(row.id, OutboxStatus.PENDING, now, error=error,
                               claimed_at=claim.at)
             report.deferred += len(pending) - n
-            report.failed.append(f"mail: {exc}")
-            log.error("mail.not_signed_in" if isinstance(exc, AuthError) else "mail.unreachable",
-                      extra={"key": row.key, "error": str(exc)})
+            report.failed.append(f"mail: {error}")
+            said = {"key": row.key, "error": error}
+            if isinstance(exc, NotConsented):
+                said["permission"] = exc.permission
+            log.error(next(e for kind, e in _STOPPED_BY if isinstance(exc, kind)), extra=said)
             break
         except GraphError as exc:
             # Refused (no access to that mailbox, the mailbox gone, a bad recipient): never
