@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,28 +10,12 @@ from typing import TYPE_CHECKING, Any
 from service.config.keys import DEPLOYED_FILE
 from service.doctor.check import Check
 from service.doctor.pairs import exclude_entries, pairs_file, pairs_people, pairs_plan
+from service.doctor.permissions import permission_checks
 from service.domain.status import PairingStatus
 from service.errors import PairsFileError, ServiceError
 
 if TYPE_CHECKING:  # imported when first used, like the store and Graph modules below
     from service.config import Settings
-
-REQUIRED_ROLES = {
-    "User.Read.All": "read users and their managers",
-    "Calendars.ReadWrite": "create and update 1-2-1 series",
-    "MailboxSettings.Read": "read time zones and working hours",
-    "Mail.Send": "send summaries from the manager's mailbox",
-}
-
-
-def token_roles(token: str) -> set[str] | None:
-    """The application permissions in an access token's ``roles`` claim (None if opaque)."""
-    try:
-        payload = token.split(".")[1]
-        payload += "=" * (-len(payload) % 4)
-        return set(json.loads(base64.urlsafe_b64decode(payload)).get("roles") or [])
-    except (IndexError, ValueError):
-        return None
 
 
 def _sandbox(settings: Settings, now: datetime) -> Any:
@@ -129,21 +111,8 @@ async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> li
             checks.append(token_check)
             if not token_check.ok:
                 return checks
-            for role, why in REQUIRED_ROLES.items():
-                if roles is None:
-                    break
-                # Grants made with Exchange RBAC for Applications are not in the token, so a
-                # missing role is only a failure for User.Read.All; the probes below test
-                # real mailbox access either way.
-                in_token = role in roles
-                checks.append(Check(
-                    f"permission {role}", in_token or role != "User.Read.All",
-                    "granted tenant-wide (admin consent)" if in_token else
-                    f"not in the token (needed to {why}); fine if granted through Exchange "
-                    "RBAC for Applications — see the mailbox checks below",
-                    f"Add the Microsoft Graph application permission {role} and grant admin "
-                    "consent.",
-                ))
+            if roles is not None:  # (an opaque token tells nothing: the probes below do)
+                checks.extend(permission_checks(roles))
         if pairs_at is not None:
             checks[pairs_at] = await pairs_people(graph, settings)
             if checks[pairs_at].ok and database.ok:
@@ -282,7 +251,9 @@ def _database_exposed(settings: Settings) -> Check | None:
                  "opens it).")
 
 
-def _token(graph: Any) -> tuple[Check, set[str] | None]:
+def _token(graph: Any) -> tuple[Check, frozenset[str] | None]:
+    from service.graph.auth import token_roles
+
     provider = graph._adapter._authentication_provider.access_token_provider
     try:
         token = provider.token()
@@ -314,8 +285,12 @@ async def _probes(graph: Any, settings: Settings) -> list[Check]:
     try:
         await graph.request("GET", "/users", query={"$select": "id", "$top": "1"})
         out.append(Check("Graph: list users (User.Read.All)", True, "ok"))
+        directory = True
     except ServiceError as exc:
-        return [Check("Graph: list users (User.Read.All)", False, str(exc), "see the message")]
+        out.append(Check("Graph: list users (User.Read.All)", False, str(exc), "see the message"))
+        # The mailboxes are still tried (a manager already paired needs no directory read):
+        # with consent revoked they are refused too, said now rather than after this is fixed.
+        directory = False
     target = _sample_mailbox(settings) or await _manager_to_pair(graph, settings)
     if target:
         for name, path in ((f"Graph: mailbox settings of {target} (MailboxSettings.Read)",
@@ -336,6 +311,11 @@ async def _probes(graph: Any, settings: Settings) -> list[Check]:
             "refused (its line above says why), and before any pair is booked the mailbox "
             "tried is the file's first manager's",
             "Fix the pairs file as its line says, then run doctor again."))
+    elif not directory:
+        out.append(Check(
+            "Graph: a manager's mailbox", False, "not tried: no pair is booked yet and the "
+            "directory can't be read (the line above), so no manager onetoone would pair is "
+            "known", "Fix the directory read as the line above says, then run doctor again."))
     else:
         out.append(Check(
             "Graph: a manager's mailbox", False, "no manager onetoone would pair was found "
