@@ -366,6 +366,9 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
             store.finish_mail(row.id, OutboxStatus.PENDING, now, error=str(exc),  # not accepted
                               claimed_at=claim.at)
             report.deferred += 1
+            # Said, or a mailbox throttled for hours holds all its mail without a trace.
+            log.warning("mail.throttled", extra={"key": row.key, "retry_after": exc.retry_after,
+                                                 "mailbox": _sender_email(ctx, row)})
             continue
         except (AuthError, NotConsented, Unreachable) as exc:
             # Not signed in (Graph refused even a new token, or Entra could not be reached),
