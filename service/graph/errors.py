@@ -169,12 +169,20 @@ def translate(
     return GraphError(f"Microsoft Graph refused the request: {detail}", **kw)
 
 
+# The worker reads the secret once, when it starts: a secret put right in its environment
+# goes unread until it is started again (and Compose's `restart` keeps the old environment).
+RESTART_WORKER = (
+    " Then restart the worker, which reads the secret when it starts: `systemctl restart "
+    "onetoone`, `docker compose up -d --force-recreate worker` (not `restart`: it keeps the old "
+    "environment) or `kubectl rollout restart deployment/onetoone`."
+)
+
 # msal/AAD error codes we can explain. The number is the AADSTS code in error_codes.
 _AADSTS_HINTS = {
     7000215: "the client secret is wrong. Copy the secret's *Value* (not its ID) into "
-    "ONETOONE_MICROSOFT_CLIENT_SECRET.",
+    "ONETOONE_MICROSOFT_CLIENT_SECRET." + RESTART_WORKER,
     7000222: "the client secret has expired. Create a new one under Certificates & secrets and "
-    "update ONETOONE_MICROSOFT_CLIENT_SECRET.",
+    "update ONETOONE_MICROSOFT_CLIENT_SECRET." + RESTART_WORKER,
     700016: "no app with this client_id exists in the tenant. Check [microsoft] client_id and "
     "tenant_id.",
     90002: "the tenant was not found. Check [microsoft] tenant_id (a GUID or a verified domain) "

@@ -264,3 +264,24 @@ def test_a_tenant_that_does_not_exist_names_tenant_id() -> None:
                           http_client=NoSuchTenant("x"))
     assert "[microsoft] tenant_id" in str(info.value)
     assert "contoso.onmicrosft.com" in str(info.value)
+
+
+@pytest.mark.parametrize(("code", "description"), [
+    (7000215, "Invalid client secret provided. Ensure the secret being sent in the request is "
+              "the client secret value, not the client secret ID"),
+    (7000222, "The provided client secret keys for app '11111111-1111-1111-1111-111111111111' "
+              "are expired."),
+])
+def test_a_secret_to_replace_says_to_restart_the_worker(code: int, description: str) -> None:
+    """Entra's answer for a wrong or expired secret says to restart the worker once the
+    secret is replaced: it reads the secret when it starts (and Compose's `restart` keeps
+    the old environment), so fixing the variable alone changes nothing."""
+    error = translate_msal({
+        "error": "invalid_client", "error_codes": [code],
+        "error_description": f"AADSTS{code}: {description}\r\nTrace ID: 3427eb4d\r\n"})
+    text = str(error)
+    assert "ONETOONE_MICROSOFT_CLIENT_SECRET" in text and "restart the worker" in text
+    for command in ("systemctl restart onetoone",
+                    "docker compose up -d --force-recreate worker",
+                    "kubectl rollout restart deployment/onetoone"):
+        assert command in text, text
