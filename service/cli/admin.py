@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import timedelta
+from collections import Counter
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -12,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from service.cli.context import Ctx
+from service.cli.context import Ctx, parse_now
 from service.cli.output import (
     cell,
     console,
@@ -233,7 +234,8 @@ def mail(click_ctx: click.Context, show_all: bool) -> None:
 
     The worker never sends such a mail again by itself, because a mail whose outcome is
     unknown may already be in the report's inbox. Look in the manager's Sent Items, then
-    `mail resend ID` (it was not sent) or `mail mark-sent ID` (it was)."""
+    `mail resend ID` (it was not sent) or `mail mark-sent ID` (it was). Once what refused
+    failed mail is put right, `mail resend --failed` queues all of it again."""
     if click_ctx.invoked_subcommand is not None:
         return
     from service.app import open_store
@@ -254,14 +256,29 @@ def mail(click_ctx: click.Context, show_all: bool) -> None:
 
 
 @mail.command("resend")
-@click.argument("mail_id", type=int)
+@click.argument("mail_id", type=int, required=False)
+@click.option("--failed", "every_failed", is_flag=True,
+              help="Every failed mail instead of one MAIL_ID (not unconfirmed mail: it may "
+                   "have gone), once what refused it is put right.")
+@click.option("--since", "since_text", metavar="T",
+              help="With --failed: only mail that failed at or after this ISO-8601 instant "
+                   "(no zone = UTC).")
 @click.option("--yes", is_flag=True, help="Don't ask for confirmation.")
 @click.pass_obj
-def mail_resend(obj: Ctx, mail_id: int, yes: bool) -> None:
-    """Queue failed or unconfirmed mail MAIL_ID to be sent at the worker's next run."""
+def mail_resend(obj: Ctx, mail_id: int | None, every_failed: bool, since_text: str | None,
+                yes: bool) -> None:
+    """Queue failed or unconfirmed mail MAIL_ID (or, with --failed, every failed mail) to be
+    sent at the worker's next run."""
     from service.app import open_store
 
+    if (mail_id is None) != every_failed:
+        raise click.UsageError("Give one MAIL_ID, or --failed for every failed mail.")
+    if since_text is not None and not every_failed:
+        raise click.UsageError("--since goes with --failed.")
     store = open_store(obj.settings, create=False)  # (it needs what runs stored)
+    if mail_id is None:
+        _resend_failed(store, parse_now(since_text, "'--since'") if since_text else None, yes)
+        return
     row = next((m for m in store.outbox() if m.id == mail_id), None)
     sender = store.people([row.mailbox]).get(row.mailbox) if row is not None else None
     if (row is not None and row.status == OutboxStatus.UNCONFIRMED and not yes
@@ -274,6 +291,27 @@ def mail_resend(obj: Ctx, mail_id: int, yes: bool) -> None:
                                 "queued again by an operator")
     console.print(plain(f"Mail #{done.id} ({done.kind}, {for_one_line(done.subject)}) will "
                         "be sent at the next run."))
+
+
+def _resend_failed(store: Any, since: datetime | None, yes: bool) -> None:
+    """`mail resend --failed`: every failed mail (since ``since``) queued again at once,
+    after saying how many and from how many mailboxes. After a refusal that was no one
+    mailbox's (a permission missing, a scope set wrong) there may be hundreds."""
+    rows = store.failed_mail(since)
+    when = f" since {since:%Y-%m-%d %H:%M} UTC" if since else ""
+    if not rows:
+        console.print(f"No failed mail{when}.")
+        return
+    kinds = Counter(m.kind for m in rows)
+    what = (f"{len(rows)} failed mail(s){when} ("
+            + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+            + f") from {len({m.mailbox for m in rows})} mailbox(es)")
+    if not yes and not click.confirm(f"Send {what} again at the next run? Put right what "
+                                     "refused them first (`onetoone mail` shows why)."):
+        raise ServiceError("Nothing changed.")
+    done = store.resend_failed([m.id for m in rows], "queued again by an operator")
+    left = f"; {len(rows) - done} settled meanwhile, left as they are" if done < len(rows) else ""
+    console.print(plain(f"{done} failed mail(s) will be sent at the next run{left}."))
 
 
 @mail.command("mark-sent")

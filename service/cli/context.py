@@ -38,15 +38,15 @@ def day_in_years(_ctx: click.Context, param: click.Parameter, value: datetime | 
     return value
 
 
-def parse_now(value: str) -> datetime:
-    """An ISO-8601 instant from --now (no zone = UTC), as aware UTC."""
+def parse_now(value: str, option: str = "'--now'") -> datetime:
+    """An ISO-8601 instant from --now (or ``option``; no zone = UTC), as aware UTC."""
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise click.BadParameter(
             f"{value!r} is not an ISO-8601 instant; use e.g. 2026-12-01T09:00:00Z",
-            param_hint="'--now'") from exc
-    in_years(parsed.date(), value, "'--now'")
+            param_hint=option) from exc
+    in_years(parsed.date(), value, option)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)

@@ -172,8 +172,9 @@ def status(obj: Ctx, now_text: str | None) -> None:
     for line in problems:
         console.print(Text(for_one_line(line), "yellow"))
     if problems:
-        console.print("Settle them with `onetoone mail resend ID` or `onetoone mail "
-                      "mark-sent ID` (see `onetoone mail --help`).")
+        console.print("Settle them with `onetoone mail resend ID` (every failed one at once: "
+                      "`onetoone mail resend --failed`) or `onetoone mail mark-sent ID` (see "
+                      "`onetoone mail --help`).")
     for line in _holiday_zones(obj.settings, views):
         console.print(labelled("warning:", "yellow", line))
 

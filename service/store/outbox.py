@@ -311,6 +311,32 @@ class OutboxRepository(Repository):
             s.flush()
             return convert.mail(row)
 
+    def failed_mail(self, since: datetime | None = None) -> list[MailRecord]:
+        """Failed mail an operator may send again (erased mail never goes), oldest first;
+        with ``since``, only that last tried (claimed: a send fails as it is tried) at or
+        after it."""
+        query = _OUTBOX.where(OutboxRow.status == OutboxStatus.FAILED,
+                              OutboxRow.body_html != "[erased]")
+        if since is not None:
+            query = query.where(func.coalesce(OutboxRow.claimed_at, OutboxRow.created_at)
+                                >= since)
+        with self.reading() as s:
+            return [convert.mail(row) for row in s.scalars(query)]
+
+    def resend_failed(self, mail_ids: Iterable[int], note: str) -> int:
+        """failed -> pending for each of ``mail_ids`` still failed and not erased (as
+        ``settle_by_hand``, in bulk): one another operator settled meanwhile is left as it
+        is. How many were queued again."""
+        queued = 0
+        with self.session() as s, s.begin():
+            for part in chunks(list(dict.fromkeys(mail_ids))):
+                result = s.execute(update(OutboxRow).where(
+                    OutboxRow.id.in_(part), OutboxRow.status == OutboxStatus.FAILED,
+                    OutboxRow.body_html != "[erased]",
+                ).values(status=OutboxStatus.PENDING, last_error=note, claimed_at=None))
+                queued += result.rowcount  # type: ignore[attr-defined]
+        return queued
+
     def sent_counts(self, mailboxes: Iterable[str], since: datetime) -> Counter[str]:
         """``sent_since`` for several mailboxes, in one statement per chunk."""
         out: Counter[str] = Counter()
