@@ -80,6 +80,8 @@ def doctor(paired: Scenario | Settings, tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_mail_send_missing_beside_consented_mailbox_permissions_fails(
         paired: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Calendars.ReadWrite and MailboxSettings.Read consented, Mail.Send not: a failure,
+    with the consent to grant, not a tick 'fine if granted through Exchange'."""
     checks = doctor(paired, tmp_path, monkeypatch,
                     [r for r in EVERY_ROLE if r != "Mail.Send"])
     send = checks["permission Mail.Send"]
@@ -102,6 +104,8 @@ def test_scoped_set_up_keeps_passing(paired: Scenario, tmp_path: Path,
 
 def test_consent_revoked_is_said_once_and_the_mailboxes_are_still_tried(
         paired: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A token carrying no permission: one failure saying consent was revoked, no
+    permission ticked, and the paired manager's mailbox still tried."""
     checks = doctor(paired, tmp_path, monkeypatch, [])
     revoked = checks["permissions"]
     assert not revoked.ok and "revoked or never granted" in revoked.detail

@@ -23,6 +23,8 @@ def scenario(db_url, settings_for) -> Scenario:
 
 def test_every_failed_mail_is_queued_again_at_once(scenario: Scenario, tmp_path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two mails failed for one blocked mailbox: counted and asked about, --since filters,
+    and once the mailbox is back in scope one command sends both."""
     scenario.type_notes()
     nia = next(v for v in scenario.store.views() if v.report.email == "nia@contoso.example")
     scenario.store.enqueue(MailRecord(

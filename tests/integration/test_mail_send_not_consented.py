@@ -78,6 +78,8 @@ def _scenario(settings_for, tmp_path, consented: list[str]) -> SignedIn:
 
 def test_mail_send_not_consented_leaves_every_mail_pending_until_it_is(
         settings_for, tmp_path, caplog: pytest.LogCaptureFixture) -> None:
+    """Refused for want of Mail.Send: both senders' mail waits, said once; consent granted,
+    both go."""
     scenario = _scenario(settings_for, tmp_path, WITHOUT_MAIL_SEND)
     scenario.type_notes()
     scenario.lee_has_a_summary_to_send()

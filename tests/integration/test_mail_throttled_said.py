@@ -18,6 +18,8 @@ def scenario(tmp_path, settings_for) -> Scenario:
 
 def test_a_throttled_send_is_logged_with_its_key_mailbox_and_wait(
         scenario: Scenario, caplog: pytest.LogCaptureFixture) -> None:
+    """A 429 with Retry-After on sendMail: mail.throttled names the mail, its sender and
+    the wait; the mail goes at a later run."""
     scenario.type_notes()
     scenario.tenant.inject_fault("POST", r"/sendMail$", 429, times=1, retry_after=120)
     with caplog.at_level(logging.WARNING, logger="service.jobs.mail"):
