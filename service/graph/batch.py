@@ -6,13 +6,15 @@ limit with 429 (MailboxConcurrency), so a chunk holds the same per-mailbox slots
 requests do (``GraphTransport.mailboxes``) for as long as it is in flight: with a limit of
 4, all chunks and single requests together never have more than 4 requests at one mailbox.
 Graph answers a throttled sub-request inside a 200 reply (with its own Retry-After), so
-those are retried here, under the transport's ``RetryPolicy`` (the same ``max_retries``).
+those are retried here, under the transport's ``RetryPolicy`` (the same ``max_retries``,
+the same budget of waiting, the same mailboxes given up for the run, the same stop).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,18 +23,15 @@ from typing import Any
 from service.graph.transport import (
     MailboxLimiter,
     RetryPolicy,
-    mailbox_of,
     parse_retry_after,
     refusal_safe,
     retry_safe,
+    served_mailbox,
 )
 
 log = logging.getLogger(__name__)
 
 BATCH_LIMIT = 20  # Graph's documented maximum of requests in one $batch
-# Path segments of requests that Exchange serves from the mailbox (directory reads are not).
-_MAILBOX_SEGMENTS = ("/events", "/calendar", "/mailboxSettings", "/messages", "/mailFolders",
-                     "/sendMail")
 
 
 @dataclass(frozen=True)
@@ -58,9 +57,7 @@ class BatchResult:
 
 def mailbox_key(item: BatchItem) -> str | None:
     """The mailbox a sub-request loads (None for directory reads, which Exchange doesn't)."""
-    if "/users/" in item.url and any(seg in item.url for seg in _MAILBOX_SEGMENTS):
-        return mailbox_of(item.url)
-    return None
+    return served_mailbox(item.url)
 
 
 def pack_batches(items: Sequence[BatchItem], per_mailbox: int = 4) -> list[list[BatchItem]]:
@@ -127,38 +124,89 @@ def _results(reply: Any) -> list[BatchResult]:
 Send = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
+def _error(result: BatchResult) -> tuple[str, str]:
+    """Graph's (code, message) in a sub-response."""
+    error = (result.body if isinstance(result.body, dict) else {}).get("error") or {}
+    return str(error.get("code") or ""), str(error.get("message") or "")
+
+
+def _retry_after(result: BatchResult) -> float | None:
+    return parse_retry_after({k.lower(): v for k, v in result.headers.items()}.get("retry-after"))
+
+
+def _refused(item: BatchItem, policy: RetryPolicy) -> BatchResult | None:
+    """Graph's 429 said again, unsent, for a sub-request to a mailbox given up this run."""
+    refused = policy.refusal(mailbox_key(item))
+    if refused is None:
+        return None
+    left, code, message = refused
+    return BatchResult(id=item.id, status=429, headers={"Retry-After": f"{math.ceil(left)}"}
+                       if left else {}, body={"error": {
+                           "code": code or "TooManyRequests",
+                           "message": f"{message} (Not sent: Graph kept throttling this "
+                                      "mailbox earlier in this run.)".strip()}})
+
+
 async def run_batch(send: Send, items: Sequence[BatchItem], *, limiter: MailboxLimiter,
                     policy: RetryPolicy) -> dict[str, BatchResult]:
     """Every sub-request's result by id. ``send`` POSTs one ``$batch`` body and returns
     Graph's decoded reply. Throttled and 5xx sub-requests that are safe to repeat go again
-    after the longest wait any of them asked for, until ``policy.max_retries``."""
+    after the longest wait any of them asked for, until ``policy.max_retries``, while the
+    waits fit the policy's budget (a mailbox throttled past it is given up for the run: its
+    sub-requests are answered 429 unsent) and the stop has not come."""
     results: dict[str, BatchResult] = {}
     pending = list(items)
     attempt = 0
+    waited = 0.0
+
+    def unsent(chunk: list[BatchItem]) -> list[BatchItem]:
+        """``chunk`` less the sub-requests to mailboxes given up (answered at once)."""
+        left = []
+        for item in chunk:
+            if (refusal := _refused(item, policy)) is not None:
+                results[item.id] = refusal
+            else:
+                left.append(item)
+        return left
 
     async def one(chunk: list[BatchItem]) -> list[BatchResult]:
         wanted = Counter(box for item in chunk if (box := mailbox_key(item)) is not None)
         async with limiter.hold(wanted):
-            return _results(await send(_payload(chunk)))
+            chunk = unsent(chunk)  # (a mailbox may have been given up while this waited)
+            return _results(await send(_payload(chunk))) if chunk else []
 
-    while pending:
+    while pending := unsent(pending):
         attempt += 1
         by_id = {item.id: item for item in pending}
         replies = await asyncio.gather(*(one(c) for c in pack_batches(pending, limiter.limit)))
-        retry: list[BatchItem] = []
+        retry: list[tuple[BatchItem, BatchResult]] = []
         waits: list[float] = []
         for result in (r for reply in replies for r in reply):
             item = by_id[result.id]
-            path = item.url.split("?")[0]
-            if policy.retries(result.status, retry_safe(item.method, path), attempt,
-                              refused_safe=refusal_safe(item.method, path)):
-                retry.append(item)
-                headers = {k.lower(): v for k, v in result.headers.items()}
-                waits.append(policy.delay(attempt, parse_retry_after(headers.get("retry-after"))))
-            else:
+            path, box = item.url.split("?")[0], mailbox_key(item)
+            if result.status != 429 and box is not None:
+                policy.throttles.answered(box)
+            if not policy.retries(result.status, retry_safe(item.method, path), attempt,
+                                  refused_safe=refusal_safe(item.method, path)):
+                if result.status == 429:
+                    policy.still_throttled(box, attempt, _retry_after(result), *_error(result))
                 results[result.id] = result
-        pending = retry
-        if pending:
-            log.warning("graph.batch_retry", extra={"count": len(pending), "attempt": attempt})
-            await policy.sleep(max(waits))
+                continue
+            delay = policy.delay(attempt, _retry_after(result))
+            if not policy.waits(box, result.status, delay, waited):
+                if result.status == 429 and box is not None:
+                    policy.give_up(box, delay, *_error(result))
+                results[result.id] = result  # left for the next run
+                continue
+            retry.append((item, result))
+            waits.append(delay)
+        if not retry:
+            break
+        log.warning("graph.batch_retry", extra={"count": len(retry), "attempt": attempt})
+        waited += max(waits)
+        await policy.wait(max(waits))
+        if policy.halted():
+            results.update((item.id, result) for item, result in retry)
+            break
+        pending = [item for item, _result in retry]
     return results

@@ -84,6 +84,22 @@ MAILBOX_GONE_CODES = frozenset({"ErrorInvalidUser", "ErrorNonExistentMailbox",
                                 "ResourceNotFound"})
 
 
+def _throttle_hint(mailbox: str, said: str) -> str:
+    """What to look at when Graph keeps throttling: Exchange limits each app per mailbox (4
+    requests at once, 10,000 in 10 minutes), so for a mailbox the app-wide max_in_flight is
+    beside the point; and a limit reached though onetoone keeps within it is another
+    program's doing (another app, or a second copy of onetoone with this registration)."""
+    if not mailbox:
+        return "If this persists, lower [microsoft] max_in_flight."
+    if "concurrency" in said.lower():
+        return ("If this persists, lower [microsoft] max_in_flight_per_mailbox: another app "
+                "(or another copy of onetoone with this app registration) may be using this "
+                "mailbox at the same time.")
+    return ("Another app (or another copy of onetoone with this app registration) may be "
+            "using this mailbox heavily; if this persists, lower [microsoft] "
+            "max_in_flight_per_mailbox.")
+
+
 def translate(
     *,
     status: int,
@@ -157,7 +173,7 @@ def translate(
         wait = f" Graph asked to wait {retry_after:g} s." if retry_after is not None else ""
         return Throttled(
             f"Microsoft Graph is throttling {where} (429).{wait} The work is left for the next "
-            f"run; if this persists, lower [microsoft] max_in_flight. ({detail})",
+            f"run. {_throttle_hint(mailbox, f'{code} {message}')} ({detail})",
             **kw,
         )
     if status >= 500 or status == 0:

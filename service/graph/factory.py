@@ -21,6 +21,7 @@ from service.config import MicrosoftSettings, Settings
 from service.graph.auth import MsalTokenProvider, StaticTokenProvider
 from service.graph.client import GraphClient
 from service.graph.transport import GraphTransport
+from service.graph.waits import Halt
 
 SANDBOX_GRAPH_URL = "https://graph.sandbox.invalid/v1.0"
 
@@ -42,11 +43,17 @@ def build_client(
     max_in_flight: int = 16,
     timeout: float = 30.0,
     sleep: Callable[[float], Awaitable[None]] | None = None,
+    halt: Halt | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> GraphClient:
-    """A GraphClient over ``inner`` with our retry/concurrency transport and msgraph-sdk."""
-    kwargs: dict[str, Any] = {}
+    """A GraphClient over ``inner`` with our retry/concurrency transport and msgraph-sdk.
+    ``halt``: the worker's stop, which ends the transport's waits (graph/waits.py);
+    ``sleep`` and ``clock``: the waits' own (tests)."""
+    kwargs: dict[str, Any] = {"halt": halt}
     if sleep is not None:
         kwargs["sleep"] = sleep
+    if clock is not None:
+        kwargs["clock"] = clock
     transport = GraphTransport(
         inner, max_retries=max_retries, per_mailbox=per_mailbox, max_in_flight=max_in_flight,
         **kwargs,
@@ -107,7 +114,8 @@ def build_from_settings(settings: Settings, *, inner: httpx.AsyncBaseTransport |
     """The client the CLI and worker use: Microsoft's service, or in sandbox mode the
     sandbox tenant's transport (``inner``, which the caller provides)."""
     ms = settings.microsoft
-    # Keyword arguments of build_client, which the caller may override (tests: sleep).
+    # Keyword arguments of build_client, which the caller may override (tests: sleep; the
+    # worker: halt).
     common: dict[str, Any] = {
         "max_retries": ms.max_retries,
         "per_mailbox": ms.max_in_flight_per_mailbox,

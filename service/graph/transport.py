@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import email.utils
 import logging
+import math
 import random
 import re
 import time
@@ -18,11 +19,13 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
 from service.errors import OutcomeUnknown, Superseded
+from service.graph.errors import parse_error_body
+from service.graph.waits import THROTTLE_BUDGET, Halt, Throttles
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,13 @@ _NOT_A_USER = frozenset({"delta", "delta()"})
 # An organizer's update of an event is mailed to its attendees: sent twice, the report gets
 # two "meeting updated" mails (DESIGN.md: patch an occurrence body at most once).
 _EVENT_UPDATE = re.compile(r"/events/[^/]+$", re.I)
+# Path segments of requests that Exchange serves from the mailbox (directory reads are not).
+_MAILBOX_SEGMENTS = ("/events", "/calendar", "/mailboxSettings", "/messages", "/mailFolders",
+                     "/sendMail")
+# Marks a 429 the transport answered itself, for a mailbox given up (see ``Throttles``).
+_NOT_SENT = "onetoone_not_sent"
+# The longest Retry-After taken as said: it is only compared with the budget and told.
+_RETRY_AFTER_MAX = 86400.0
 
 
 def retry_safe(method: str, path: str) -> bool:
@@ -89,8 +99,17 @@ def mailbox_of(path: str) -> str | None:
     return httpx.URL("/" + segment).path.lstrip("/").lower()
 
 
+def served_mailbox(path: str) -> str | None:
+    """The mailbox whose Exchange store serves the request at ``path`` (what Exchange limits
+    and throttles per mailbox); None for the directory (a user's profile, their manager)."""
+    if "/users/" in path and any(seg in path for seg in _MAILBOX_SEGMENTS):
+        return mailbox_of(path)
+    return None
+
+
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta seconds (fractional too) or HTTP date."""
+    """Seconds to wait from a Retry-After header: delta seconds (fractional too) or HTTP date.
+    As Graph said it (a day at most): no wait past ``THROTTLE_BUDGET`` is slept."""
     if not value:
         return None
     value = value.strip()
@@ -102,7 +121,9 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         except (TypeError, ValueError):
             return None
         seconds = when.timestamp() - (time.time() if now is None else now)
-    return max(0.0, min(seconds, 300.0))
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, min(seconds, _RETRY_AFTER_MAX))
 
 
 def backoff(attempt: int, retry_after: float | None, jitter: float = 0.0) -> float:
@@ -198,34 +219,74 @@ class MailboxLimiter:
             del self._queues[box]
 
 
-# How long, in all, a throttled event update waits to be sent again. The step that sends it
-# holds the pair for a lease of 10 minutes; an update that lands after another replica took
-# the pair over and wrote the agenda itself would mail the report a second update. Past
-# this the update fails for this run, and the next run writes it.
-REFUSED_WRITE_WAIT = 120.0
-
-
 @dataclass(frozen=True)
 class RetryPolicy:
     """The one retry policy for Graph: which answers are retried, how often, how long to wait.
 
     The transport applies it to whole requests and ``graph.batch`` to the sub-requests of
-    a ``$batch`` (Graph answers a throttled sub-request inside a 200 reply).
+    a ``$batch`` (Graph answers a throttled sub-request inside a 200 reply). No request
+    waits past ``throttles.budget`` in all, and a mailbox Graph keeps throttling past it is
+    given up for the run (see graph/waits.py); once ``halt`` is set (the worker stopping),
+    waits end at once and nothing is retried.
     """
 
     max_retries: int
     sleep: Callable[[float], Awaitable[None]]
+    throttles: Throttles = field(default_factory=Throttles)
+    halt: Halt | None = None
+
+    def halted(self) -> bool:
+        """Whether the stop has come: no retry starts."""
+        return self.halt is not None and self.halt.is_set()
 
     def retries(self, status: int, safe: bool, attempt: int, *, refused_safe: bool = False
                 ) -> bool:
         """Whether attempt ``attempt`` (1-based) that got ``status`` is tried again
         (``refused_safe``: a 429 is, though the request is not ``safe``)."""
         return (status in TRANSIENT_STATUSES and (safe or (refused_safe and status == 429))
-                and attempt <= self.max_retries)
+                and attempt <= self.max_retries and not self.halted())
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Graph's Retry-After when given, else exponential backoff with jitter."""
         return backoff(attempt, retry_after, random.random())
+
+    def waits(self, mailbox: str | None, status: int, delay: float, waited: float) -> bool:
+        """Whether a retry may wait ``delay`` s more, after ``waited`` s: not stopping, within
+        the budget for the request, and (a 429 for ``mailbox``) for the mailbox's spell."""
+        fits = waited + delay <= self.throttles.budget and not self.halted()
+        if status == 429 and mailbox is not None:
+            fits = self.throttles.fits(mailbox, delay) and fits
+        return fits
+
+    def give_up(self, mailbox: str, wait: float, code: str, message: str) -> None:
+        """Refuse ``mailbox``'s requests for the rest of the run (logged once)."""
+        if self.throttles.give_up(mailbox, wait, code, message):
+            log.warning("graph.mailbox_throttled", extra={
+                "mailbox": mailbox, "retry_after": round(wait, 3), "code": code,
+                "detail": "Graph keeps throttling this mailbox: its requests fail at once "
+                          "for the rest of this run; the next run tries again"})
+
+    def still_throttled(self, mailbox: str | None, attempt: int, retry_after: float | None,
+                        code: str, message: str) -> None:
+        """A 429 for ``mailbox`` handed back, not retried (Graph's ``code`` and ``message``):
+        the mailbox is given up when Graph asked for a wait past the budget, or the retries
+        ran out (it was throttled through each of them)."""
+        if mailbox is None or self.halted():
+            return
+        wait = retry_after if retry_after is not None else 0.0
+        if attempt > self.max_retries or not self.throttles.fits(mailbox, wait):
+            self.give_up(mailbox, wait, code, message)
+
+    async def wait(self, seconds: float) -> None:
+        """Sleep ``seconds``, ended at once by the stop."""
+        if self.halt is None:
+            await self.sleep(seconds)
+        else:
+            await self.halt.sleep(seconds, self.sleep)
+
+    def refusal(self, mailbox: str | None) -> tuple[float, str, str] | None:
+        """(seconds Graph asked to wait, its code, its message) for a mailbox given up."""
+        return self.throttles.refused(mailbox)
 
 
 class GraphTransport(httpx.AsyncBaseTransport):
@@ -239,9 +300,13 @@ class GraphTransport(httpx.AsyncBaseTransport):
         per_mailbox: int = 4,
         max_in_flight: int = 16,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        halt: Halt | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._inner = inner
-        self.policy = RetryPolicy(max_retries=max_retries, sleep=sleep)
+        # One transport per run: the mailboxes throttled are those of this run.
+        self.policy = RetryPolicy(max_retries=max_retries, sleep=sleep,
+                                  throttles=Throttles(THROTTLE_BUDGET, clock), halt=halt)
         self.mailboxes = MailboxLimiter(per_mailbox)
         self._global = asyncio.Semaphore(max_in_flight)
         self.stats = TransportStats()
@@ -253,13 +318,14 @@ class GraphTransport(httpx.AsyncBaseTransport):
         safe = retry_safe(request.method, raw)
         again_if_refused = refusal_safe(request.method, raw)
         mailbox = mailbox_of(path)
+        served = served_mailbox(path)
         policy = self.policy
         attempt = 0
         waited = 0.0
         while True:
             attempt += 1
             try:
-                response = await self._send_once(request, mailbox)
+                response = await self._send_once(request, mailbox, served)
             except (*NOT_SENT, *DROPPED) as exc:
                 if not safe and not isinstance(exc, NOT_SENT):
                     raise OutcomeUnknown(
@@ -267,41 +333,75 @@ class GraphTransport(httpx.AsyncBaseTransport):
                         f"({type(exc).__name__}); it may or may not have taken effect.",
                         mailbox=mailbox or "",
                     ) from exc
-                if attempt > policy.max_retries:
-                    raise
                 delay = policy.delay(attempt, None)
+                if (attempt > policy.max_retries
+                        or not policy.waits(None, 0, delay, waited)):  # (or the stop came)
+                    raise
+                waited += delay
                 log.warning(
                     "graph.retry",
                     extra={"method": request.method, "path": path, "attempt": attempt,
-                           "delay": round(delay, 3), "cause": type(exc).__name__},
+                           "delay": round(delay, 3), "cause": type(exc).__name__,
+                           "mailbox": mailbox},
                 )
                 self.stats.retries += 1
-                await policy.sleep(delay)
+                await policy.wait(delay)
+                if policy.halted():
+                    raise
                 continue
-            if response.status_code == 429:
-                self.stats.throttled += 1
-            if not policy.retries(response.status_code, safe, attempt,
-                                  refused_safe=again_if_refused):
+            if response.extensions.get(_NOT_SENT):
                 return response
+            status = response.status_code
+            if status == 429:
+                self.stats.throttled += 1
+            elif served is not None:
+                policy.throttles.answered(served)
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if not policy.retries(status, safe, attempt, refused_safe=again_if_refused):
+                if status == 429:
+                    policy.still_throttled(served, attempt, retry_after,
+                                           *parse_error_body(response.content))
+                return response
             delay = policy.delay(attempt, retry_after)
-            if not safe and waited + delay > REFUSED_WRITE_WAIT:
-                return response  # (a 429: see REFUSED_WRITE_WAIT)
+            if not policy.waits(served, status, delay, waited):
+                if status == 429 and served is not None:
+                    policy.give_up(served, delay, *parse_error_body(response.content))
+                return response  # left for the next run, rather than hold the run up
             waited += delay
             await response.aread()
             await response.aclose()
             log.warning(
                 "graph.retry",
-                extra={"method": request.method, "path": path, "status": response.status_code,
+                extra={"method": request.method, "path": path, "status": status,
                        "attempt": attempt, "delay": round(delay, 3), "mailbox": mailbox},
             )
             self.stats.retries += 1
-            await policy.sleep(delay)
+            await policy.wait(delay)
+            if policy.halted():
+                return response  # (read: its body is still there to be told)
 
-    async def _send_once(self, request: httpx.Request, mailbox: str | None) -> httpx.Response:
+    def _refusal(self, request: httpx.Request, served: str | None) -> httpx.Response | None:
+        """Graph's 429 said again, unsent, for a mailbox given up in this run."""
+        refused = self.policy.refusal(served)
+        if refused is None:
+            return None
+        left, code, message = refused
+        return httpx.Response(
+            429, request=request, extensions={_NOT_SENT: True},
+            headers={"Retry-After": f"{math.ceil(left)}"} if left else {},
+            json={"error": {"code": code or "TooManyRequests", "message": (
+                f"{message} (Not sent: Graph kept throttling this mailbox earlier in this "
+                "run.)").strip()}})
+
+    async def _send_once(self, request: httpx.Request, mailbox: str | None,
+                         served: str | None) -> httpx.Response:
+        if (refusal := self._refusal(request, served)) is not None:
+            return refusal
         # Mailbox slots before the global one, as a $batch takes them (graph/batch.py): one
         # order for both, so neither can hold what the other waits for.
         async with self.mailboxes.hold({mailbox: 1} if mailbox else {}), self._global:
+            if (refusal := self._refusal(request, served)) is not None:
+                return refusal  # given up while this one waited for its slot
             if (fence := WRITE_FENCE.get()) is not None and not fence():
                 raise Superseded(f"{request.method} {request.url.path} was not sent: another "
                                  "worker took it over meanwhile.")
