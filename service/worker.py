@@ -6,8 +6,9 @@ old text once a day. Of several replicas on one database, the one holding the du
 runs the jobs and the others stand by (see service/duty.py). On SIGTERM/SIGINT the worker
 starts no new run (not even one already queued behind the run in hand) and waits for the run
 in hand to finish, so no run is cut off between its Graph call and the database write that
-records it. Every run is also crash-safe if killed harder (outbox, leases), which is what
-lets a second Ctrl-C exit at once.
+records it; the run's waits on Graph (Retry-After, back-off) end at once and nothing more is
+retried (``Halt``), so it finishes within a supervisor's grace period. Every run is also
+crash-safe if killed harder (outbox, leases), which is what lets a second Ctrl-C exit at once.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from service.clock import Clock, SystemClock
 from service.config import Settings
 from service.duty import Duty, duty_lease
 from service.errors import ConfigError, ServiceError
+from service.graph.waits import Halt
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +94,14 @@ class Worker:
         # A plain flag, not an Event: the signal handler sets it, and a handler must not take
         # a lock the interrupted main thread might hold.
         self.stopping = False
+        # Ends the run's waits on Graph once stopping (see ``stop``).
+        self.halt = Halt()
 
     def stop(self) -> bool:
-        """Start no new run from now on (the run in hand finishes); False if already stopping."""
+        """Start no new run from now on (the run in hand finishes, its waits on Graph cut
+        short and nothing more retried); False if already stopping."""
         first, self.stopping = not self.stopping, True
+        self.halt.set()  # (lock-free: called from the signal handler)
         return first
 
     @property
@@ -135,7 +141,8 @@ class Worker:
                 made: list[Any] = []  # the run's Graph counts, for the duty's renewals
 
                 async def go() -> Any:
-                    async with job_context(self.settings, now, store=store) as ctx:
+                    async with job_context(self.settings, now, store=store,
+                                           graph_options={"halt": self.halt}) as ctx:
                         made.append(ctx.graph.transport.stats)
                         try:
                             return await tick(ctx, now, sync=sync)
