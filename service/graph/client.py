@@ -171,7 +171,11 @@ class GraphClient(DirectoryCalls):
                                                   hours=hours)]
             except GraphError as exc:
                 if isinstance(exc, Throttled | OutcomeUnknown):
-                    raise  # transient: the caller tries again next run
+                    if transient is None:
+                        raise  # transient: the caller tries again next run
+                    # Said as the batched answers say it: one throttled mailbox's question
+                    # packed with others' must not fail theirs (freebusy_packs.ask).
+                    transient.add(owner[0])
                 log.warning("graph.schedule_failed", extra={"mailbox": only.organizer,
                                                             "error": str(exc)})
                 return [dict.fromkeys(outs[0])]

@@ -98,7 +98,8 @@ async def ask(graph: GraphClient, packs: list[Pack], *,
             again.extend(q for organizer, q in one.questions.items()
                          if n not in transient or organizer != one.organizer)
     if again:
-        for q, answer in zip(again, await graph.schedule_items_many(again, hours=hours),
-                             strict=True):
+        # (Still throttled: None, as in a batch, not an error failing every question.)
+        asked = await graph.schedule_items_many(again, hours=hours, transient=set())
+        for q, answer in zip(again, asked, strict=True):
             out[q.organizer] = answer
     return out

@@ -83,3 +83,33 @@ def test_only_a_refused_pack_is_asked_again_per_organizer(status: int) -> None:
         assert sorted(through) == ["kim"] + ["mia"] * 5 + ["zed"]
         assert answers["zed"] == {"zed@x.example": [], "zed-r@x.example": []}
         assert all(v is None for v in answers["mia"].values())
+
+
+@respx.mock
+def test_a_single_pack_throttled_through_its_organizer_fails_only_hers() -> None:
+    """The run's only pack (one getSchedule call, not a batch) asked through Mia's mailbox,
+    which Graph keeps throttling: Zed's questions are asked again through his own mailbox
+    and answered; Mia's calendars are unknown for this run (None), not an error failing
+    every question in the pack (the absence check, the rebooking offers)."""
+    through: list[str] = []
+
+    def single(request: httpx.Request) -> httpx.Response:
+        mailbox = request.url.path.split("/")[3]
+        through.append(mailbox)
+        if mailbox == "mia":
+            return httpx.Response(429, headers={"Retry-After": "3600"}, json={"error": {
+                "code": "ApplicationThrottled", "message": "Application is over its "
+                                                          "MailboxConcurrency limit."}})
+        return httpx.Response(200, json=free(json.loads(request.content)["schedules"]))
+
+    respx.post(url__regex=r".*/users/[^/]+/calendar/getSchedule$").mock(side_effect=single)
+
+    async def no_sleep(_seconds: float) -> None:
+        return None
+
+    client = build_client(graph_url=GRAPH + "/", token_provider=StaticTokenProvider("tok"),
+                          inner=httpx.AsyncHTTPTransport(), sleep=no_sleep)
+    answers = asyncio.run(ask(client, [pack("mia", "zed")]))
+    assert through == ["mia", "zed"]
+    assert answers["zed"] == {"zed@x.example": [], "zed-r@x.example": []}
+    assert all(v is None for v in answers["mia"].values())
