@@ -67,7 +67,6 @@ month``, ``next month``, ``in 3 days``/``in two weeks``.
 from __future__ import annotations
 
 import difflib
-import functools
 import re
 from collections import Counter
 from collections.abc import Collection, Sequence
@@ -87,6 +86,17 @@ from service.domain.action_line import (
     table_cells,
 )
 from service.domain.agenda import OpenAction
+from service.domain.agenda_lines import (
+    ACTION_MARK,
+    HEADINGS,
+    QUOTED,
+    TOPIC_MARK,
+    TYPING_AREAS,
+    agenda_shaped,
+    is_header,
+    is_prompt,
+    static_lines,
+)
 from service.domain.body import (
     block_lines,
     block_text,
@@ -97,9 +107,8 @@ from service.domain.body import (
     strip_bullets,
 )
 from service.domain.due_dates import MON_TO_FRI, DateOrder, parse_due, split_due
-from service.domain.missed_line import MISSED_OPENINGS
 from service.domain.recall import quoted
-from service.domain.ticks import BOX, after_marker, ticked_against, ticked_outside, words_typed
+from service.domain.ticks import after_marker, ticked_against, ticked_outside, words_typed
 from service.domain.wording import pair_first_names
 
 __all__ = ["NewAction", "ParsedNotes", "action_fingerprint", "parse_action", "parse_block",
@@ -131,125 +140,6 @@ class ParsedNotes:
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
-# -- carried actions and topics -------------------------------------------------------------
-
-_ACTION_MARK = re.compile(r"\(\s*#\s*(\d{1,12})\s*\)")
-_TOPIC_MARK = re.compile(r"\(\s*topic\s*#\s*(\d{1,12})\s*\)", re.I)
-# -- the agenda's own lines -----------------------------------------------------------------
-
-_HEADINGS = {line_key(title): key for key, title in ag.TITLES.items()}
-_HEADINGS.update({
-    "meeting notes": ag.NOTES, "notes from the meeting": ag.NOTES, "note": ag.NOTES,
-    "actions": ag.ACTIONS_AGREED, "agreed actions": ag.ACTIONS_AGREED,
-    "action points": ag.ACTIONS_AGREED, "new actions": ag.ACTIONS_AGREED,
-    "next steps": ag.ACTIONS_AGREED, "actions agreed today": ag.ACTIONS_AGREED,
-    "action items": ag.ACTIONS_AGREED,
-})
-_HEADER_START = "1-2-1 · "
-# The zone as agenda.zone_label writes it: "GMT", "UTC+03", or "UTC+05:45" (Kathmandu).
-_HEADER_END = re.compile(r", \d{1,2}:\d{2}(?: [\w+-]+(?::\d{2})?)?$")
-
-
-def _is_header(line: str) -> bool:
-    """Our header's shape, "1-2-1 · <names> & <names> · <day>, <time>[ <zone>]": between
-    its start and its time, a " & " then a " · ", each with text around it. Found with
-    ``find``, not one regex: ``.+ & .+ · .+`` tried every split of a long typed line of
-    "&" and "·" that was no header (cubic: a 16 kB line took minutes)."""
-    end = _HEADER_END.search(line) if line.startswith(_HEADER_START) else None
-    if end is None:
-        return False
-    middle = line[len(_HEADER_START):end.start()]
-    amp = middle.find(" & ", 1)  # the first: leaves the most room for the " · " after it
-    return amp >= 0 and middle.rfind(" · ", amp + 4, len(middle) - 1) >= 0
-
-
-_MORE_ACTIONS = re.compile(
-    r"^\+ \d+ older open actions?, raised \d{1,2} [A-Z][a-z]{2} \d{4} or before, not listed here"
-    r"|^\+ \d+ more open actions?, not listed here"  # list_fit.MORE_OPEN_ACTIONS
-    r"|^\+ \d+ more topics?, not listed here")  # list_fit.MORE_TOPICS
-_SHARE = re.compile(r"^\d+ of \d+ topics? (?:is|are) .+'s$|^no topics yet: .+$", re.I)
-_TOPIC_LINE = re.compile(
-    r"— [^—]+, raised \d{1,2} [A-Z][a-z]{2} \d{4}(?:, carried \d+×)?(?: \(topic #\d+\))?$")
-# The line saying the last 1-2-1 was missed (agenda.MissedMeeting.line): its opening, then
-# the day it was on.
-_MISSED = re.compile("^(?:" + "|".join(re.escape(o) for o in MISSED_OPENINGS)
-                     + r")[A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ \d{4}[,;.]", re.I)
-_QUOTED = re.compile(r"^[“\"].*[”\"]$")
-_TOPIC_MAIL = re.compile(r"^add a topic any time: email \S+@\S+", re.I)
-_PRIVATE_MAIL = re.compile(r"^a note for the manager's own record only: the manager emails it "
-                           r"to \S+@\S+", re.I)
-# Last time's recalled lines (domain/recall.quoted): known by shape too, so notes edited
-# after this agenda went in (the re-render then recalls other words) are never read again
-# as notes of this meeting.
-_RECALLED = re.compile(r"^(?:from the notes|[^:]{1,80} added): “.*”$", re.I)
-
-
-def _static_lines(m: str, r: str) -> set[str]:
-    """Our agenda's lines for a pair of these first names (manager's, report's)."""
-    lines = {line_key(h) for h in ag.HINTS}
-    for texts in ag.prompts(m, r).values():
-        lines.update(line_key(t) for t in texts)
-    lines.update(line_key(t.format(r=r, m=m))
-                 for t in (*ag.FORMER_PROMPTS, *ag.FORMER_TYPING_PROMPTS))
-    return lines
-
-
-# Stand-ins for the pair's first names while the prompts are turned into patterns (private
-# use code points: never in the product's own wording).
-_SLOT_M, _SLOT_R = "\ue000", "\ue001"
-# Prompts of the areas the manager types into: recognised there too (the rest only outside
-# them, so a note that happens to read like a prompt about someone else stays a note).
-_TYPING_AREAS = (ag.NOTES, ag.ACTIONS_AGREED)
-_TYPING_PROMPTS = (*_TYPING_AREAS, ag.NOTES_WORDINGS)
-
-
-def _slot_pattern(text: str) -> re.Pattern[str]:
-    """A prompt's key as a whole-line pattern, each name slot matching any one word."""
-    parts = re.split(f"[{_SLOT_M}{_SLOT_R}]", line_key(text))
-    return re.compile(r"\S*".join(re.escape(p) for p in parts))
-
-
-@functools.lru_cache(maxsize=1)
-def _prompt_patterns() -> tuple[tuple[re.Pattern[str], bool], ...]:
-    """The prompts naming the pair as patterns with the names left open (and whether they
-    count in the typing areas too): the invite has the names of the day it was written, and
-    a display name changed since must not turn the agenda's prompts into notes."""
-    out: dict[str, tuple[re.Pattern[str], bool]] = {}
-    for key, texts in ag.prompts(_SLOT_M, _SLOT_R).items():
-        for text in texts:
-            if _SLOT_M in text or _SLOT_R in text:
-                anywhere = key in _TYPING_PROMPTS
-                out[text] = (_slot_pattern(text), anywhere or out.get(text, (None, False))[1])
-    for text in (*ag.FORMER_PROMPTS, *ag.FORMER_TYPING_PROMPTS):
-        former = text.format(r=_SLOT_R, m=_SLOT_M)
-        # (The example action sat in a typing area too.)
-        anywhere = (text in ag.FORMER_TYPING_PROMPTS
-                    or former.startswith(ag.ACTIONS_EXAMPLE_PREFIX))
-        out[former] = (_slot_pattern(former), anywhere)
-    return tuple(out.values())
-
-
-def _is_prompt(key: str, in_typing_area: bool) -> bool:
-    return any(p.fullmatch(key) for p, anywhere in _prompt_patterns()
-               if anywhere or not in_typing_area)
-
-
-def _agenda_shaped(line: str, in_typing_area: bool) -> bool:
-    """Lines known by their shape as our agenda's. Last time's, topic and share lines only
-    outside the areas the manager types into: there "Finance added: “…”" is their note."""
-    if _is_header(line) or _TOPIC_MAIL.match(line) or _PRIVATE_MAIL.match(line):
-        return True
-    if in_typing_area:
-        # "[ ] Rob – fix the bug (#4521) – Friday" typed there is the manager's action
-        # (a ticket number is not one of our markers): only our carried lines' own area
-        # holds lines shaped like them.
-        return False
-    return bool(_SHARE.match(line) or _RECALLED.match(line) or _MORE_ACTIONS.match(line)
-                or _MISSED.match(line)
-                or _TOPIC_LINE.search(line)
-                or (_ACTION_MARK.search(line) and BOX.match(line) and " – " in line))
-
-
 def _text_line(raw: str) -> str:
     """One line of the text as the parser compares it (a table's row: its cells)."""
     cells = table_cells(raw)
@@ -263,7 +153,7 @@ def _strip_to_block(text: str) -> str:
 
 def _our_marker(line: str) -> re.Match[str] | None:
     """The last action or topic marker on a line: the one we put there."""
-    found = [*_ACTION_MARK.finditer(line), *_TOPIC_MARK.finditer(line)]
+    found = [*ACTION_MARK.finditer(line), *TOPIC_MARK.finditer(line)]
     return max(found, key=lambda m: m.start(), default=None)
 
 
@@ -337,7 +227,7 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
            date_order: DateOrder = DateOrder.DAY_FIRST) -> None:
     by_id = {a.id: a for a in open_actions}
     seen: set[int] = set()
-    static = _static_lines(*pair_first_names(manager_name, report_name, given_names))
+    static = static_lines(*pair_first_names(manager_name, report_name, given_names))
     from_template: Counter[str] = Counter()
     rendered: dict[tuple[str, int], list[str]] = {}
     exact: Counter[str] = Counter()
@@ -360,14 +250,14 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
     # come last.)
     headings_left: Counter[str] = Counter()
     for key, count in from_template.items():
-        if key in _HEADINGS and len(key) <= 40:
-            headings_left[_HEADINGS[key]] += count
+        if key in HEADINGS and len(key) <= 40:
+            headings_left[HEADINGS[key]] += count
 
     def agenda_line(raw: str) -> bool:  # opens our block: header, a heading, a line of ours
         line = _text_line(raw)
         key = line_key(line)
-        return bool(key) and (_is_header(line) or key in agenda_lines
-                              or (key in _HEADINGS and len(line) <= 40))
+        return bool(key) and (is_header(line) or key in agenda_lines
+                              or (key in HEADINGS and len(line) <= 40))
 
     # No Unicode normalisation of the lines themselves: keep what people typed.
     raws = block_lines(text, agenda_line)
@@ -383,7 +273,7 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
     ours_end = {i for i, k in enumerate(kinds)
                 if k == "end" and i < last_start and i not in pasted_ends}
     # The heading each line is (None: none), and after each line the next one there is.
-    headed = [_HEADINGS.get(line_key(line)) if len(line) <= 40 else None for line in lines]
+    headed = [HEADINGS.get(line_key(line)) if len(line) <= 40 else None for line in lines]
     next_heading: list[str | None] = [None] * (len(lines) + 1)
     for at in range(len(lines) - 1, -1, -1):
         next_heading[at] = headed[at + 1] if at + 1 < len(lines) and headed[at + 1] else (
@@ -417,9 +307,9 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
             continue
         heading = headed[i]
         if heading is not None:
-            if (section in _TYPING_AREAS and heading not in _TYPING_AREAS
+            if (section in TYPING_AREAS and heading not in TYPING_AREAS
                     and headings_left[heading] <= 0
-                    and next_heading[i] in (None, *_TYPING_AREAS)):
+                    and next_heading[i] in (None, *TYPING_AREAS)):
                 result.notes.append(strip_bullets(line).strip())
                 continue  # typed under our typing area: their words, read on as theirs
             if i >= pasted_end:  # (a pasted copy's headings are its own, not ours)
@@ -482,11 +372,11 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
         if not copy and from_template.get(key, 0) > 0:
             from_template[key] -= 1
             continue
-        in_typing_area = section in _TYPING_AREAS
-        if (key in static or _is_prompt(key, in_typing_area)
-                or _agenda_shaped(line, in_typing_area)):
+        in_typing_area = section in TYPING_AREAS
+        if (key in static or is_prompt(key, in_typing_area)
+                or agenda_shaped(line, in_typing_area)):
             continue
-        if question_pending and _QUOTED.match(line):
+        if question_pending and QUOTED.match(line):
             question_pending = False
             continue
         question_pending = False
