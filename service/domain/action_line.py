@@ -36,7 +36,8 @@ class NewAction:
     done: bool = False  # typed with a ticked box: agreed and already done
 
 
-_NUMBERING = re.compile(r"^(?:\(?\d{1,3}[.)]|\(\d{1,3}\)|[a-z][.)])\s+", re.I)
+# (Roman numerals too: a list numbered "i, ii, iii" in Outlook on the web.)
+_NUMBERING = re.compile(r"^(?:\(?\d{1,3}[.)]|\(\d{1,3}\)|[a-z][.)]|[ivx]{2,5}[.)])\s+", re.I)
 
 # -- owners ---------------------------------------------------------------------------------
 

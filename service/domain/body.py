@@ -527,9 +527,17 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
 
 
+# A numbered list's label in front of a line ("1. ", "b) ", "iv. "), or alone on it.
+_LEADING_NUMBER = re.compile(r"^\(?(?:\d{1,3}|[a-z]|[ivxlc]{1,6})[.)](?:\s+|$)", re.I)
+
+
 def line_key(line: str) -> str:
-    """Comparison key for recognising the agenda's own lines."""
-    line = _LEADING_BULLETS.sub("", line).replace("’", "'").replace("‘", "'")
+    """Comparison key for recognising the agenda's own lines. A list's bullet or number in
+    front is no part of it: a list an organisation's template numbers (``<ol>``) is its
+    lines, however a body's text numbered or bulleted them when the agenda went in."""
+    line = _LEADING_BULLETS.sub("", line)
+    line = _LEADING_BULLETS.sub("", _LEADING_NUMBER.sub("", line, count=1))
+    line = line.replace("’", "'").replace("‘", "'")
     line = fold(line.strip(" *_#:"))
     # Tick boxes inside a line don't make it another line: a manager who replaces every
     # "[ ]" with "[x]" also changes the hint "change [ ] to [x]", which is still ours.

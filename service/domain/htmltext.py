@@ -9,7 +9,8 @@ Approximations of Exchange's converter:
 - block elements (p, div, table, tr, li, h1-h6, blockquote, pre, ...) start and end a
   line; ``<br>`` always breaks the line; an empty paragraph adds no line, a paragraph
   holding only ``&nbsp;`` gives a line containing U+00A0 (as Exchange does);
-- list items get a bullet ("• ") - Exchange uses several glyphs, the parser accepts all;
+- list items get a bullet ("• ") - Exchange uses several glyphs, the parser accepts all -
+  or, in a numbered list, their number;
 - table cells in a row are separated by a tab; a cell's paragraphs and lines stay lines, as
   a mail's signature laid out as a table (logo | name, title, phone) is written;
 - with ``rows=True`` (an invite's body, where the notes parser reads a table the manager
@@ -19,6 +20,8 @@ Approximations of Exchange's converter:
   typed as "Who | What | When" stays one line; a row of one cell, as the agenda's own layout
   tables are, is its lines, and so is a row holding a table of its own;
 - links whose text differs from the address are followed by ``<address>``;
+- a numbered list's items (``<ol>``) keep their numbers ("1. ", "b. ", "iv. ", from its
+  ``start`` and ``type``), as Word's lists below do; other items get a bullet;
 - entities are decoded (``&nbsp;`` becomes U+00A0, not a space);
 - head, script, style, title and conditional comments produce nothing;
 - struck-through text (``<s>``, ``<strike>``, ``<del>``, or a ``line-through`` style, as
@@ -63,6 +66,29 @@ BULLET = "• "
 PARAGRAPH = "\u2029"
 # The label of an item of a numbered list, as Word writes it for readers without lists.
 _LABEL = re.compile(r"\(?(?:\d{1,3}|[a-z]|[ivxlc]{1,6})[.)]", re.I)
+# How an <ol>'s ``type`` numbers its items (HTML's five; any other counts 1, 2, 3).
+_NUMBERINGS = frozenset("1aAiI")
+_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+          (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+
+
+def _numbered(number: int, kind: str) -> str:
+    """An item's number as its list's ``type`` writes it: 3 is "3", "c", "C", "iii" or
+    "III" (a number letters cannot write, 0 or below, or past 3999 in Roman, in figures)."""
+    if kind in "aA" and number > 0:
+        letters = ""
+        while number > 0:
+            number, digit = divmod(number - 1, 26)
+            letters = chr(ord("a") + digit) + letters
+        return letters.upper() if kind == "A" else letters
+    if kind in "iI" and 0 < number < 4000:
+        roman = ""
+        for value, figure in _ROMAN:
+            while number >= value:
+                roman, number = roman + figure, number - value
+        return roman.upper() if kind == "I" else roman
+    return str(number)
+
 
 # What Outlook desktop's symbol-font letters stand for: AutoCorrect's faces and arrows, and
 # the check marks and boxes of Insert > Symbol (Word may store the letter as U+F0xx, the
@@ -126,6 +152,9 @@ class _Converter(HTMLParser):
         self.rows: list[_Row] = []  # open rows, innermost last
         self.tables = 0  # open tables
         self.links: list[str] = []
+        # Open lists, innermost last: None for a bulleted one, else [next number, type].
+        self.lists: list[tuple[str, list[int | str] | None]] = []
+        self.item_label: str | None = None  # the label an item's line starts with
         self.list_glyph = False  # inside Word's <![if !supportLists]> bullet
         self.glyph: str | None = None  # its text so far, when it is to be written
         # Open elements, each with whether it strikes its text through and the font its text
@@ -142,13 +171,17 @@ class _Converter(HTMLParser):
     # -- line building -------------------------------------------------------------------
 
     def soft_break(self) -> None:
-        """End the current line if it has anything (block boundary)."""
+        """End the current line if it has anything (block boundary). An item's label stays
+        for the item's first text, as a paragraph of its own (OWA's ``<li><div>``)."""
+        if self.item_label is not None and self.line == self.item_label:
+            return
         if self.line.strip(" \t"):
             self.hard_break()
         else:
             self.line = ""
 
     def hard_break(self) -> None:
+        self.item_label = None
         self._end_strike()
         self.lines.append(self.line.rstrip(" \t"))
         self.line = ""
@@ -160,9 +193,11 @@ class _Converter(HTMLParser):
         at_line_start = not self.line and not self.pre
         if at_line_start or (self.line.endswith((" ", "\t")) and text.startswith(" ")):
             text = text.lstrip(" ")
-        if words and text.strip() and not self.line_struck and self.striking:
-            self.line += "~~"
-            self.line_struck = True
+        if words and text.strip():
+            self.item_label = None  # the item's text has begun
+            if not self.line_struck and self.striking:
+                self.line += "~~"
+                self.line_struck = True
         self.line += text
 
     def _end_strike(self) -> None:
@@ -271,12 +306,16 @@ class _Converter(HTMLParser):
                     self.line = self.line.rstrip(" ") + "\t"
                 self.cell_in_row[-1] += 1
         elif tag == "li":
+            self._end_item()
             self.soft_break()
-            self.write(BULLET, words=False)
+            self.item_label = self._item_label(dict(attrs))
+            self.write(self.item_label, words=False)
         elif tag in _BLOCK:
             self.soft_break()
             if tag == "table" and self.join_rows:
                 self._start_table()
+            elif tag in ("ol", "ul"):
+                self._start_list(tag, dict(attrs))
         elif tag == "a":
             self.links.append(dict(attrs).get("href") or "")
         if tag in _BLOCK and self.opened["p"]:
@@ -319,6 +358,10 @@ class _Converter(HTMLParser):
         elif tag in _BLOCK:
             if tag == "table" and self.join_rows:
                 self._end_table()
+            elif tag in ("ol", "ul"):
+                self._end_list(tag)
+            if tag in ("li", "ol", "ul"):
+                self._end_item()
             self.soft_break()
         elif tag == "a" and self.links:
             href = self.links.pop()
@@ -326,6 +369,42 @@ class _Converter(HTMLParser):
             if href and not href.startswith("#") and href not in shown:
                 self.line += f"<{href}>"
         self._close(tag)
+
+    # -- lists ---------------------------------------------------------------------------------
+
+    def _start_list(self, tag: str, attrs: dict[str, str | None]) -> None:
+        if tag == "ul":
+            self.lists.append((tag, None))
+            return
+        start = (attrs.get("start") or "").strip()
+        kind = (attrs.get("type") or "1").strip()
+        number = int(start) if re.fullmatch(r"-?\d{1,6}", start) else 1
+        self.lists.append((tag, [number, kind if kind in _NUMBERINGS else "1"]))
+
+    def _end_list(self, tag: str) -> None:
+        """``tag`` ends, with any list left open inside it."""
+        while self.lists:
+            if self.lists.pop()[0] == tag:
+                break
+
+    def _end_item(self) -> None:
+        """An item ends, or the next begins: one with no text leaves no label behind."""
+        if self.item_label is not None and self.line == self.item_label:
+            self.line = ""
+        self.item_label = None
+
+    def _item_label(self, attrs: dict[str, str | None]) -> str:
+        """What an item's line starts with: its number in a numbered list (``value`` sets
+        it, and the count goes on from there), else a bullet."""
+        numbering = self.lists[-1][1] if self.lists else None
+        if numbering is None:
+            return BULLET
+        value = (attrs.get("value") or "").strip()
+        if re.fullmatch(r"-?\d{1,6}", value):
+            numbering[0] = int(value)
+        number, kind = int(numbering[0]), str(numbering[1])
+        numbering[0] = number + 1
+        return f"{_numbered(number, kind)}. "
 
     @property
     def font(self) -> str:
@@ -371,7 +450,14 @@ class _Converter(HTMLParser):
             # A numbered list's label ("1.", "b)", "iv.") is part of what was written: "we
             # chose 2." means nothing once the list's numbers are bullets.
             label = " ".join(self.glyph.replace("\u00a0", " ").split())
-            self.write(f"{label} " if _LABEL.fullmatch(label) else BULLET, words=False)
+            numbered = bool(_LABEL.fullmatch(label))
+            if self.item_label is not None and self.line == self.item_label:
+                # Word's list paragraph inside an item (<li>) labelled already: one label,
+                # Word's when it is a number.
+                if numbered:
+                    self.line = self.item_label = f"{label} "
+            else:
+                self.write(f"{label} " if numbered else BULLET, words=False)
             self.glyph = None
         self.list_glyph = False
         self.skip = max(0, self.skip - 1)
