@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection, Sequence
 from datetime import date
 
 from service.domain.body import normalise_block_text
@@ -20,3 +21,20 @@ def action_fingerprint(owner: str, text: str, due: date | None, *,
                              for part in (owner, text, due.isoformat() if due else ""))
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
     return digest if source == "outlook" else f"{source}:{digest}"
+
+
+def recorded_as(owner: str, text: str, due: date | None,
+                formerly: Sequence[tuple[str, str]], recorded: Collection[str]
+                ) -> tuple[str, str, str]:
+    """The identity, owner and words an action read from a meeting's notes is recorded
+    with: as read now, unless the meeting holds it (``recorded``: the identities of the
+    actions agreed at it) only as the release before read the same line (``formerly``).
+    Then as it holds it: a meeting read back before an upgrade and again after neither
+    withdraws the action nor adds it a second time under its new reading."""
+    identity = action_fingerprint(owner, text, due)
+    if identity not in recorded:
+        for former_owner, former_text in formerly:
+            earlier = action_fingerprint(former_owner, former_text, due)
+            if earlier in recorded:
+                return earlier, former_owner, former_text
+    return identity, owner, text

@@ -2,11 +2,12 @@
 
 The grammar is in ``service.domain.notes``' module notes. Who owns an action is read from
 the line, never guessed: one of the pair named on either side of the separator ("Rob: send
-the plan", "Send the plan - Rob - Friday"), or someone outside the pair written as a name
-before it ("Jo from HR: confirm the dates"; before a colon in lower case too, "sam: book
-the room"). A line naming no owner that way is no action (the notes parser keeps it as a
-note): "Send the Q1 plan - Friday" has no owner, and taking "Send the Q1 plan" for one would
-put a task in the Who column of the report's summary.
+the plan", "Send the plan - Rob - Friday"; ``owners`` says how a person is named), anyone
+picked with an Outlook @mention, or someone outside the pair written as a name before it
+("Jo from HR: confirm the dates"; before a colon in lower case too, "sam: book the room";
+an "@" typed in front read past). A line naming no owner that way is no action (the notes
+parser keeps it as a note): "Send the Q1 plan - Friday" has no owner, and taking "Send the
+Q1 plan" for one would put a task in the Who column of the report's summary.
 
 Pure, deterministic, never raises.
 """
@@ -21,8 +22,9 @@ from datetime import date
 from service.domain.body import SPACE, clean_line, fold, strip_bullets
 from service.domain.due_dates import MON_TO_FRI, DateOrder, parse_due, split_due
 from service.domain.htmltext import PARAGRAPH
+from service.domain.mentions import NO_MENTIONS, LineMentions
+from service.domain.owners import resolve_owner
 from service.domain.ticks import leading_box
-from service.domain.wording import pair_first_names
 
 
 @dataclass(frozen=True)
@@ -34,49 +36,16 @@ class NewAction:
     due: date | None
     line: str
     done: bool = False  # typed with a ticked box: agreed and already done
+    # (owner, text) as the release before read the same line, where it read it otherwise
+    # (a surname it took for someone else's, "<mailto:…>" after a mention): a meeting read
+    # back then keeps the action it recorded (``action_identity.recorded_as``).
+    formerly: tuple[tuple[str, str], ...] = ()
 
 
 # (Roman numerals too: a list numbered "i, ii, iii" in Outlook on the web.)
 _NUMBERING = re.compile(r"^(?:\(?\d{1,3}[.)]|\(\d{1,3}\)|[a-z][.)]|[ivx]{2,5}[.)])\s+", re.I)
 
 # -- owners ---------------------------------------------------------------------------------
-
-_MANAGER_WORDS = {"me", "i", "myself"}
-_REPORT_WORDS = {"you", "yourself"}
-
-
-def resolve_owner(raw: str, manager_name: str, report_name: str,
-                  given_names: tuple[str, str] = ("", "")) -> str | None:
-    """The owner's full name for a known person or pronoun; None if not one of the pair.
-    A person is known by their full name, the first name the agenda calls them
-    (``first_name``) or their given name (``given_names``: the manager's and the report's
-    from the directory, "": none), unless the other of the pair goes by that name too."""
-    key = fold(SPACE.sub(" ", raw.strip(" .,;:*_")))
-    if key in _MANAGER_WORDS:
-        return manager_name
-    if key in _REPORT_WORDS:
-        return report_name
-    if key == fold(SPACE.sub(" ", manager_name.strip())):
-        return manager_name
-    if key == fold(SPACE.sub(" ", report_name.strip())):
-        return report_name
-    firsts = pair_first_names(manager_name, report_name, given_names)
-    # The name the agenda calls someone (shown) wins over the other's given name the
-    # display name does not show (a legal "Robert" for "Bob Smith" is not Robert Jones's).
-    shown = (fold(firsts[0]), fold(firsts[1]))
-    if key == shown[0] and key != shown[1]:
-        return manager_name
-    if key == shown[1] and key != shown[0]:
-        return report_name
-    manager = {fold(n) for n in (firsts[0], given_names[0]) if n.strip()}
-    report = {fold(n) for n in (firsts[1], given_names[1]) if n.strip()}
-    # A name both go by (two Sams) tells them apart no more: only a full name does.
-    if key in manager and key not in report:
-        return manager_name
-    if key in report and key not in manager:
-        return report_name
-    return None
-
 
 _COLON = re.compile(r"^(?P<o>[^:]{1,60}?)\s*:\s*(?P<r>\S.*)$")
 _DASH = re.compile(r"^(?P<o>.{1,60}?)\s+[–—-]{1,2}\s*(?P<r>\S.*)$"
@@ -177,37 +146,62 @@ def _outside_owner(raw: str, *, colon: bool) -> bool:
     return _owner_like(raw) and (_name_shaped(raw) or _named_in_lower_case(raw, colon=colon))
 
 
-Resolve = Callable[[str], "str | None"]
+@dataclass(frozen=True)
+class Owners:
+    """Who an action on one line may be owned by: the pair (``resolve_owner``), a person
+    mentioned on the line, or someone outside the pair written as a name."""
+
+    manager_name: str
+    report_name: str
+    given_names: tuple[str, str] = ("", "")
+    emails: tuple[str, str] = ("", "")  # the manager's and the report's ("": unknown)
+    mentions: LineMentions = NO_MENTIONS  # the line's (``service.domain.mentions``)
+    former: bool = False  # as the release before read it (``resolve_owner``)
+    # How the manager types "12/10" (due_dates.date_order): part of reading a line's date.
+    date_order: DateOrder = DateOrder.DAY_FIRST
+
+    def pair(self, raw: str) -> str | None:
+        """One of the pair, named by ``raw``."""
+        return resolve_owner(raw, self.manager_name, self.report_name, self.given_names,
+                             emails=self.emails, mentions=self.mentions, former=self.former)
+
+    def named(self, raw: str) -> str | None:
+        """One of the pair, or anyone picked with an Outlook mention (by the name shown):
+        a person, wherever they stand on the line."""
+        return self.pair(raw) or (None if self.former else self.mentions.named(raw))
+
+    def outside(self, raw: str, *, colon: bool) -> bool:
+        """Someone outside the pair written as a name (an "@" in front read past)."""
+        return _outside_owner(raw if self.former else self.as_written(raw), colon=colon)
+
+    def as_written(self, raw: str) -> str:
+        """``raw`` as the name of someone outside the pair."""
+        name = raw.strip(" *_")
+        return name if self.former else name.removeprefix("@").strip()
 
 
-def _named_after(left: str, right: str, pair: Resolve, meeting_date: date,
-                 working_days: Collection[int], order: DateOrder
-                 ) -> tuple[str, str, date | None] | None:
-    """Task first, then one of the pair: "Review the plan: Rob", "Send the plan - Rob -
-    Friday", "Send the plan - Friday - Rob". (owner, what, due), or None."""
-    head, due = split_due(right.strip(), meeting_date, working_days, order)
-    who = pair(head)
+def _named_after(left: str, right: str, owners: Owners, meeting_date: date,
+                 working_days: Collection[int]) -> tuple[str, str, date | None] | None:
+    """Task first, then one of the pair (or a mention): "Review the plan: Rob", "Send the
+    plan - Rob - Friday", "Send the plan - Friday - Rob". (owner, what, due), or None."""
+    head, due = split_due(right.strip(), meeting_date, working_days, owners.date_order)
+    who = owners.named(head)
     if who is not None:
         return who, left, due
     parts = [p for p in _DASHES.split(right) if p.strip()]
     for at in (0, len(parts) - 1) if len(parts) > 1 else ():
-        who = pair(parts[at])
+        who = owners.named(parts[at])
         if who is not None:
             rest = " – ".join([left, *parts[:at], *parts[at + 1:]])
-            text, due = split_due(rest, meeting_date, working_days, order)
+            text, due = split_due(rest, meeting_date, working_days, owners.date_order)
             return who, text, due
     return None
 
 
-def _owner_and_rest(s: str, manager_name: str, report_name: str, meeting_date: date,
-                    working_days: Collection[int], given_names: tuple[str, str] = ("", ""),
-                    order: DateOrder = DateOrder.DAY_FIRST
-                    ) -> tuple[str, str, date | None] | None:
+def _owner_and_rest(s: str, owners: Owners, meeting_date: date,
+                    working_days: Collection[int]) -> tuple[str, str, date | None] | None:
     """Who owns the action on line ``s``, what it is and by when; None when no owner is
     named (see the module notes)."""
-    def pair(raw: str) -> str | None:
-        return resolve_owner(raw, manager_name, report_name, given_names)
-
     splits: list[tuple[str, str]] = []
     colon: tuple[str, str] | None = None
     m = _COLON.match(s)
@@ -219,25 +213,27 @@ def _owner_and_rest(s: str, manager_name: str, report_name: str, meeting_date: d
         splits.append((m.group("o"), m.group("r")) if m.group("o") else
                       (m.group("o2"), m.group("r2")))
     m = _VERB.match(s)
-    verb = [(m.group("o"), m.group("r"))] if m and pair(m.group("o")) else []
+    # (A mention names a person as surely as one of the pair's names: "@Jo to send it".)
+    verb = [(m.group("o"), m.group("r"))] if m and owners.named(m.group("o")) else []
     chosen: tuple[str, str] | None = None
-    known = [c for c in (*splits, *verb) if pair(c[0])]
+    known = [c for c in (*splits, *verb) if owners.named(c[0])]
     if known:  # one of the pair first, as the grammar has it
         chosen = min(known, key=lambda c: len(c[0]))
     else:
         for left, right in splits:  # the task first, one of the pair after it
-            found = _named_after(left, right, pair, meeting_date, working_days, order)
+            found = _named_after(left, right, owners, meeting_date, working_days)
             if found is not None:
                 return found
         # (Never a date: "Friday: send the plan" names when, not who.)
-        outside = [c for c in splits if _outside_owner(c[0], colon=c is colon)
-                   and parse_due(c[0], meeting_date, working_days, order) is None]
+        outside = [c for c in splits if owners.outside(c[0], colon=c is colon)
+                   and parse_due(c[0], meeting_date, working_days, owners.date_order) is None]
         if outside:  # someone else, written as a name, first ("Jo from HR: ...")
             chosen = min(outside, key=lambda c: len(c[0]))
     if chosen is None:
         return None
-    owner = pair(chosen[0]) or chosen[0].strip(" *_")
-    text, due = split_due(chosen[1].strip(), meeting_date, working_days, order)
+    owner = owners.named(chosen[0]) or owners.as_written(chosen[0])
+    text, due = split_due(chosen[1].strip(), meeting_date, working_days,
+                          owners.date_order)
     return owner, text, due
 
 
@@ -272,17 +268,26 @@ def _words_and_tick(line: str) -> tuple[str, bool]:
 
 def parse_action(line: str, *, meeting_date: date, manager_name: str,
                  report_name: str, working_days: Collection[int] = MON_TO_FRI,
-                 given_names: tuple[str, str] = ("", ""),
+                 given_names: tuple[str, str] = ("", ""), emails: tuple[str, str] = ("", ""),
+                 mentions: LineMentions = NO_MENTIONS, former: bool = False,
                  date_order: DateOrder = DateOrder.DAY_FIRST) -> NewAction | None:
     """One action line in the forgiving form (see the module notes), or None.
     ``working_days``: the manager's working week ("end of week" is its last day);
-    ``given_names``: the pair's from the directory (``resolve_owner``); ``date_order``:
-    how the manager types "12/10" (due_dates.date_order)."""
+    ``given_names``, ``emails``: the pair's from the directory; ``mentions``: the line's
+    Outlook mentions; ``former``: read as the release before did (``resolve_owner``);
+    ``date_order``: how the manager types "12/10" (due_dates.date_order)."""
+    owners = Owners(manager_name, report_name, given_names, emails, mentions, former,
+                    date_order)
+    return read_action(line, owners, meeting_date, working_days)
+
+
+def read_action(line: str, owners: Owners, meeting_date: date,
+                working_days: Collection[int]) -> NewAction | None:
+    """``parse_action`` for a line whose owners are known already."""
     s, ticked = _words_and_tick(line)
     if not s:
         return None
-    found = _owner_and_rest(s, manager_name, report_name, meeting_date, working_days,
-                            given_names, date_order)
+    found = _owner_and_rest(s, owners, meeting_date, working_days)
     if found is None:
         return None
     owner, text, due = found
@@ -425,7 +430,8 @@ def _cell_due(cell: str, meeting_date: date, working_days: Collection[int],
 def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_date: date,
               manager_name: str, report_name: str,
               working_days: Collection[int] = MON_TO_FRI,
-              given_names: tuple[str, str] = ("", ""),
+              given_names: tuple[str, str] = ("", ""), emails: tuple[str, str] = ("", ""),
+              mentions: LineMentions = NO_MENTIONS, former: bool = False,
               date_order: DateOrder = DateOrder.DAY_FIRST) -> NewAction | None:
     """One row of a table typed under Actions agreed (one of ``split_row``), or None (then
     it is a note).
@@ -433,7 +439,16 @@ def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_dat
     With ``roles`` (its table's header row) each column is what its header says; any short
     name in the Who column is its owner; a column of no role (Notes) is kept with the
     action's words, one numbering the rows is not. Without, the row reads as the line of its
-    cells ("Rob | send the plan | Friday", or task first: "Send the plan | Rob | Friday")."""
+    cells ("Rob | send the plan | Friday", or task first: "Send the plan | Rob | Friday").
+    The other arguments are ``parse_action``'s (``mentions``: the row's)."""
+    owners = Owners(manager_name, report_name, given_names, emails, mentions, former,
+                    date_order)
+    return read_row(cells, roles, owners, meeting_date, working_days)
+
+
+def read_row(cells: Sequence[str], roles: dict[str, int] | None, owners: Owners,
+             meeting_date: date, working_days: Collection[int]) -> NewAction | None:
+    """``parse_row`` for a row whose owners are known already."""
     cells = [cell.replace(PARAGRAPH, " ") for cell in cells]
     if roles is not None and NOTES_TABLE in roles:
         return None  # its rows are notes ("Promotion | Alex to send evidence")
@@ -452,10 +467,7 @@ def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_dat
             text = ""  # the row's number
         words.append(text)
     if roles is None or WHAT not in roles:
-        found = parse_action(row_line(words), meeting_date=meeting_date,
-                             manager_name=manager_name, report_name=report_name,
-                             working_days=working_days, given_names=given_names,
-                             date_order=date_order)
+        found = read_action(row_line(words), owners, meeting_date, working_days)
         return None if found is None else NewAction(
             owner=found.owner, text=found.text, due=found.due, line=line,
             done=found.done or done)
@@ -469,20 +481,20 @@ def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_dat
         return None
     # Columns of no role ("Notes": "waiting on finance"): their words go with the action's.
     extra = [w for at, w in enumerate(words) if w and at not in roles.values()]
-    owner = resolve_owner(owner_cell, manager_name, report_name, given_names) or (
-        owner_cell.strip(" *_") if _owner_like(owner_cell) else None)
+    written = owners.as_written(owner_cell)
+    owner = owners.named(owner_cell) or (
+        written if _owner_like(owner_cell if owners.former else written) else None)
     if owner is None:  # no owner in its column: the What may name one ("Rob: ...")
-        found = parse_action(" – ".join(w for w in (what, due_cell) if w),
-                             meeting_date=meeting_date, manager_name=manager_name,
-                             report_name=report_name, working_days=working_days,
-                             given_names=given_names, date_order=date_order)
+        found = read_action(" – ".join(w for w in (what, due_cell) if w), owners,
+                            meeting_date, working_days)
         return None if found is None else NewAction(
             owner=found.owner, text=" – ".join((found.text, *extra)), due=found.due,
             line=line, done=found.done or done)
-    due = _cell_due(due_cell, meeting_date, working_days, date_order) if due_cell else None
+    due = (_cell_due(due_cell, meeting_date, working_days, owners.date_order) if due_cell
+           else None)
     if due is None and fold(due_cell) not in _NO_DATE:
         what = f"{what} – {due_cell}"  # "ASAP", "after the reorg": kept with its words
     if due is None:
-        what, due = split_due(what, meeting_date, working_days, date_order)
+        what, due = split_due(what, meeting_date, working_days, owners.date_order)
     return NewAction(owner=owner, text=" – ".join((what.strip(), *extra)), due=due, line=line,
                      done=done)

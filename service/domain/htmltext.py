@@ -19,7 +19,10 @@ Approximations of Exchange's converter:
   other reader; Outlook desktop puts a ``<p>`` in every cell, OWA its text alone): a row
   typed as "Who | What | When" stays one line; a row of one cell, as the agenda's own layout
   tables are, is its lines, and so is a row holding a table of its own;
-- links whose text differs from the address are followed by ``<address>``;
+- links whose text differs from the address are followed by ``<address>``, except
+  Outlook's @mentions of a person: their text is the person's name as shown (with
+  ``mentions=True`` marked with the address, for the notes parser: see
+  ``service.domain.mentions``);
 - a numbered list's items (``<ol>``) keep their numbers ("1. ", "b. ", "iv. ", from its
   ``start`` and ``type``), as Word's lists below do; other items get a bullet;
 - entities are decoded (``&nbsp;`` becomes U+00A0, not a space);
@@ -45,6 +48,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+
+from service.domain.mentions import is_mention, marked, unmarked
 
 _BLOCK = frozenset({
     "p", "div", "table", "tbody", "thead", "tfoot", "tr", "ul", "ol", "li", "h1", "h2", "h3",
@@ -88,7 +93,6 @@ def _numbered(number: int, kind: str) -> str:
                 roman, number = roman + figure, number - value
         return roman.upper() if kind == "I" else roman
     return str(number)
-
 
 # What Outlook desktop's symbol-font letters stand for: AutoCorrect's faces and arrows, and
 # the check marks and boxes of Insert > Symbol (Word may store the letter as U+F0xx, the
@@ -140,10 +144,22 @@ class _Row:
     nested: bool = False
 
 
+@dataclass
+class _Link:
+    """A link being read: where it points, its attributes, and where its text starts (the
+    line's number and the place in it)."""
+
+    href: str
+    attrs: dict[str, str | None]
+    line: int
+    at: int
+
+
 class _Converter(HTMLParser):
-    def __init__(self, *, rows: bool) -> None:
+    def __init__(self, *, rows: bool, mentions: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.join_rows = rows  # a row of cells is one line (see the module notes)
+        self.mark_mentions = mentions  # write a mention's address with it (module notes)
         self.cell_in_row: list[int] = []  # without: cells so far in each open row
         self.lines: list[str] = []
         self.line = ""
@@ -151,7 +167,10 @@ class _Converter(HTMLParser):
         self.pre = 0
         self.rows: list[_Row] = []  # open rows, innermost last
         self.tables = 0  # open tables
-        self.links: list[str] = []
+        self.links: list[_Link] = []
+        # The mentions on the current line (start, end, address), marked as it ends: marked
+        # as each ends, a line of thousands would be copied as often.
+        self.marks: list[tuple[int, int, str]] = []
         # Open lists, innermost last: None for a bulleted one, else [next number, type].
         self.lists: list[tuple[str, list[int | str] | None]] = []
         self.item_label: str | None = None  # the label an item's line starts with
@@ -178,13 +197,25 @@ class _Converter(HTMLParser):
         if self.line.strip(" \t"):
             self.hard_break()
         else:
-            self.line = ""
+            self.line, self.marks = "", []
 
     def hard_break(self) -> None:
         self.item_label = None
         self._end_strike()
-        self.lines.append(self.line.rstrip(" \t"))
+        self.lines.append(self._marked().rstrip(" \t"))
         self.line = ""
+
+    def _marked(self) -> str:
+        """The current line with its mentions marked (``mentions``: module notes)."""
+        line, marks, self.marks = self.line, self.marks, []
+        out: list[str] = []
+        at = 0
+        for start, end, href in marks:
+            end = min(end, len(line))  # (a strike's end may have trimmed its spaces)
+            if at <= start < end and line[start:end].strip():
+                out += [line[at:start], marked(line[start:end], href)]
+                at = end
+        return "".join(out) + line[at:] if out else line
 
     def write(self, text: str, *, words: bool = True) -> None:
         """Add text to the line (``words``: the writer's, struck through if it is)."""
@@ -317,7 +348,9 @@ class _Converter(HTMLParser):
             elif tag in ("ol", "ul"):
                 self._start_list(tag, dict(attrs))
         elif tag == "a":
-            self.links.append(dict(attrs).get("href") or "")
+            given = dict(attrs)
+            self.links.append(_Link(href=given.get("href") or "", attrs=given,
+                                    line=len(self.lines), at=len(self.line)))
         if tag in _BLOCK and self.opened["p"]:
             self._close("p")  # a block closes an open paragraph, as browsers do
         if tag not in _VOID:
@@ -364,13 +397,10 @@ class _Converter(HTMLParser):
                 self._end_item()
             self.soft_break()
         elif tag == "a" and self.links:
-            href = self.links.pop()
-            shown = self.line.strip()
-            if href and not href.startswith("#") and href not in shown:
-                self.line += f"<{href}>"
+            self._end_link(self.links.pop())
         self._close(tag)
 
-    # -- lists ---------------------------------------------------------------------------------
+    # -- lists and links ---------------------------------------------------------------------
 
     def _start_list(self, tag: str, attrs: dict[str, str | None]) -> None:
         if tag == "ul":
@@ -406,12 +436,26 @@ class _Converter(HTMLParser):
         numbering[0] = number + 1
         return f"{_numbered(number, kind)}. "
 
+    def _end_link(self, link: _Link) -> None:
+        """A link ends: the address after its text, when that does not show it; a mention's
+        text alone (marked, with ``mentions``: see the module notes)."""
+        same_line = link.line == len(self.lines) and link.at <= len(self.line)
+        shown = self.line[link.at:] if same_line else ""
+        lead = "~~" if shown.startswith("~~") else ""  # a strike that starts with it
+        if is_mention(link.href, link.attrs, shown[len(lead):].strip()):
+            if self.mark_mentions and same_line and shown[len(lead):].strip():
+                self.marks.append((link.at + len(lead), len(self.line), link.href))
+            return
+        if link.href and not link.href.startswith("#") and link.href not in self.line.strip():
+            self.line += f"<{link.href}>"
+
     @property
     def font(self) -> str:
         """The font of the text here ("" when none was set)."""
         return self.open[-1][2] if self.open else ""
 
     def handle_data(self, data: str) -> None:
+        data = unmarked(data)  # only a mention's link writes its marks (module notes)
         if self.skip:
             if self.glyph is not None and self.skip == 1:
                 self.glyph += data
@@ -476,11 +520,13 @@ class _Converter(HTMLParser):
         return "\r\n".join(lines)
 
 
-def html_to_text(html: str, *, rows: bool = False) -> str:
+def html_to_text(html: str, *, rows: bool = False, mentions: bool = False) -> str:
     """The text Exchange would return for ``html`` (approximately; see the module notes).
     ``rows``: a table's row of cells is one line, for the notes parser to read a table
-    typed into an invite; a mail's text keeps a cell's lines, which its signature cut reads."""
-    converter = _Converter(rows=rows)
+    typed into an invite; a mail's text keeps a cell's lines, which its signature cut reads.
+    ``mentions``: Outlook's @mentions carry the address of the person picked, marked, for
+    the notes parser (``service.domain.mentions``); else they are the name shown."""
+    converter = _Converter(rows=rows, mentions=mentions)
     # After the last ">" no tag can be whole, and html.parser scans that tail again from
     # each "<" in it to its end (40 kB of "<div " took seconds): as "&lt;" it reads the same.
     end = html.rfind(">") + 1

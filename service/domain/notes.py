@@ -26,7 +26,8 @@ How lines are classified, in order:
    which column is which and is skipped); a carried action typed again with no new date is
    that action (ticked, it closes it), unless its carried line was ticked done: then it is
    agreed anew, a new action; a line that cannot be read is a note;
-6. every other line is a note (leading bullets removed, the rest as typed).
+6. every other line is a note (leading bullets removed, the rest as typed; an Outlook
+   @mention as the name it shows: ``service.domain.mentions``).
 
 Action grammar (one line; ``–``, ``—`` and ``-`` are interchangeable separators)::
 
@@ -43,12 +44,13 @@ Action grammar (one line; ``–``, ``—`` and ``-`` are interchangeable separat
     Send the Q1 plan - Alex - Friday            (task first: the person named owns it)
 
 OWNER is the first name or full name of either person ("me"/"I" is the manager, "you" the
-report), before or after WHAT ("Review the plan: Alex"), or someone else written as a name
-("Jo from HR", "Finance"; before ":" in lower case too, "jo from hr") before it, kept as
+report), an Outlook @mention of either's address (``owners``), before or after WHAT
+("Review the plan: Alex"), or someone else written as a name ("Jo from HR", "Finance";
+before ":" in lower case too, "jo from hr"; anyone mentioned, "@Jo") before it, kept as
 written, never a label ("Note", "FYI", "For example") or a column's heading ("Who"). No
-owner named: no action (the task is never taken for one). Names compare NFC and casefolded.
-For " to "/" will " forms the owner must be one of the two people or a pronoun, so ordinary
-sentences are not misread.
+owner named: no action (the task is never taken for one). Names compare NFC and
+casefolded. For " to "/" will " forms the owner must be one of the two people, a pronoun
+or a mention, so ordinary sentences are not misread.
 
 DUE (see ``parse_due``): ISO ``2026-12-12``; ``12/12/2026``, ``12/12/26``, ``12.12.2026``
 and ``12/12`` in the manager's order (``due_dates.date_order``: MONTH/DAY for a format such
@@ -67,19 +69,22 @@ month``, ``next month``, ``in 3 days``/``in two weeks``.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections import Counter
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from service.domain import agenda as ag
 from service.domain.action_identity import action_fingerprint
 from service.domain.action_line import (
     NewAction,
+    Owners,
     header_roles,
     parse_action,
-    parse_row,
+    read_action,
+    read_row,
     resolve_owner,
     row_line,
     split_row,
@@ -107,6 +112,7 @@ from service.domain.body import (
     strip_bullets,
 )
 from service.domain.due_dates import MON_TO_FRI, DateOrder, parse_due, split_due
+from service.domain.mentions import LineMentions, split_line
 from service.domain.recall import quoted
 from service.domain.ticks import after_marker, ticked_against, ticked_outside, words_typed
 from service.domain.wording import pair_first_names
@@ -193,6 +199,7 @@ def parse_block(
     template: str | None = None,
     working_days: Collection[int] = MON_TO_FRI,
     given_names: tuple[str, str] = ("", ""),
+    emails: tuple[str, str] = ("", ""),
     date_order: DateOrder = DateOrder.DAY_FIRST,
 ) -> ParsedNotes:
     """Notes, new actions and closed/open carried actions from our block read as text.
@@ -200,34 +207,36 @@ def parse_block(
     ``template``, when given, is our block as injected, as text; its lines are then
     recognised exactly (useful with an organisation's own template). ``given_names``: the
     manager's and the report's from the directory ("": none), which the agenda's lines
-    call them by and an action's owner may be written as. ``date_order``: how "12/10" is
+    call them by and an action's owner may be written as; ``emails``: their addresses, an
+    Outlook mention of which names them (``text`` from ``html_to_text(…,
+    mentions=True)``: see ``service.domain.mentions``); ``date_order``: how "12/10" is
     read (the meeting's: due_dates.notes_order). Never raises.
     """
     result = ParsedNotes()
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     try:
-        _parse(text, open_actions, meeting_date, manager_name, report_name, template, result,
-               working_days, given_names, date_order)
+        _parse(text, open_actions, meeting_date,
+               Owners(manager_name, report_name, given_names, emails, date_order=date_order),
+               template, result, working_days)
     except Exception:  # pragma: no cover - defensive: a bug must not lose the notes
         result.fallback = True
         result.notes.clear()
         result.new_actions.clear()
         result.notes.extend(
-            c for c in (clean_line(x) for x in str(text).splitlines()) if c)
+            c for c in (clean_line(split_line(x)[0]) for x in str(text).splitlines()) if c)
     open_ids = {a.id for a in open_actions}
     result.still_open_ids.update(open_ids - result.closed_ids)
     return result
 
 
 def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
-           manager_name: str, report_name: str, template: str | None,
-           result: ParsedNotes, working_days: Collection[int] = MON_TO_FRI,
-           given_names: tuple[str, str] = ("", ""),
-           date_order: DateOrder = DateOrder.DAY_FIRST) -> None:
+           owners: Owners, template: str | None, result: ParsedNotes,
+           working_days: Collection[int] = MON_TO_FRI) -> None:
     by_id = {a.id: a for a in open_actions}
     seen: set[int] = set()
-    static = static_lines(*pair_first_names(manager_name, report_name, given_names))
+    static = static_lines(*pair_first_names(owners.manager_name, owners.report_name,
+                                            owners.given_names))
     from_template: Counter[str] = Counter()
     rendered: dict[tuple[str, int], list[str]] = {}
     exact: Counter[str] = Counter()
@@ -254,13 +263,16 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
             headings_left[HEADINGS[key]] += count
 
     def agenda_line(raw: str) -> bool:  # opens our block: header, a heading, a line of ours
-        line = _text_line(raw)
+        line = _text_line(split_line(raw)[0])
         key = line_key(line)
         return bool(key) and (is_header(line) or key in agenda_lines
                               or (key in HEADINGS and len(line) <= 40))
 
     # No Unicode normalisation of the lines themselves: keep what people typed.
-    raws = block_lines(text, agenda_line)
+    # Each line as shown (a mention as its name), as the release before wrote it (with
+    # "<mailto:…>"), and the mentions on it.
+    readings = [split_line(raw) for raw in block_lines(text, agenda_line)]
+    raws = [shown for shown, _before, _found in readings]
     rows = [table_cells(raw) for raw in raws]  # a table's row: its cells, else None
     lines = [row_line(cells) if cells else clean_line(raw)
              for raw, cells in zip(raws, rows, strict=True)]
@@ -282,9 +294,9 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
     # Actions agreed lines taken for a carried action typed again, with where they were read.
     retyped: list[tuple[OpenAction, NewAction, int]] = []
 
-    def is_data(cell: str) -> bool:  # a cell naming one of the pair or a date: no heading
-        return (resolve_owner(cell, manager_name, report_name, given_names) is not None
-                or parse_due(cell, meeting_date, working_days, date_order) is not None)
+    def is_data(here: Owners, cell: str) -> bool:  # naming one of the pair or a date
+        return (here.pair(cell) is not None
+                or parse_due(cell, meeting_date, working_days, here.date_order) is not None)
 
     table: dict[str, int] | None = None  # the header of the table being read, if it has one
     outside: tuple[str | None, bool] = (None, False)
@@ -383,22 +395,23 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
         cells = rows[i]
         table = table if cells is not None and i - 1 >= 0 and rows[i - 1] is not None else None
         if section == ag.ACTIONS_AGREED:
+            here = replace(owners, mentions=LineMentions(line, readings[i][2]))
             if cells is not None and table is None:
-                table = header_roles(cells, is_data)  # "Who | What | When": how rows read
+                # "Who | What | When": how the rows read.
+                table = header_roles(cells, functools.partial(is_data, here))
                 if table is not None:
                     continue
             # A row's cell may hold two actions, one under the other: each is read.
             parts: list[list[str] | None] = [*split_row(cells)] if cells is not None else [None]
+            earlier = _earlier_parts(readings[i][1], cells, len(parts))
             unread: list[str] = []
-            for part in parts:
-                new = (parse_row(part, table, meeting_date=meeting_date,
-                                 manager_name=manager_name, report_name=report_name,
-                                 working_days=working_days, given_names=given_names,
-                                 date_order=date_order)
+            for part, before in zip(parts, earlier, strict=True):
+                new = (read_row(part, table, here, meeting_date, working_days)
                        if part is not None else
-                       parse_action(line, meeting_date=meeting_date, manager_name=manager_name,
-                                    report_name=report_name, working_days=working_days,
-                                    given_names=given_names, date_order=date_order))
+                       read_action(line, here, meeting_date, working_days))
+                if new is not None and not copy:
+                    new = _formerly(new, before, table, replace(owners, former=True),
+                                    meeting_date, working_days)
                 # (One closed in this read is no match for a line typed now: see the end.)
                 known = next((a for a in by_id.values() if new and _same_action(new, a)
                               and (copy or a.id not in result.closed_ids)), None)
@@ -436,6 +449,35 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
 
 
 def _same_action(new: NewAction, known: OpenAction) -> bool:
-    """The same owner and words, whatever the due date (read against this meeting)."""
-    return action_fingerprint(new.owner, new.text, None) == action_fingerprint(
-        known.owner, known.text, None)
+    """The same owner and words, whatever the due date (read against this meeting), as
+    read now or as the release before read the line (``NewAction.formerly``): one carried
+    from then is typed again in the same words."""
+    carried = action_fingerprint(known.owner, known.text, None)
+    return any(action_fingerprint(owner, text, None) == carried
+               for owner, text in ((new.owner, new.text), *new.formerly))
+
+
+def _earlier_parts(before: str, cells: list[str] | None, count: int
+                   ) -> list[list[str] | str | None]:
+    """A line as the release before this one wrote it (``mentions.split_line``), cut as
+    the line is now into ``count`` parts (a row's cells as ``split_row`` cuts them; a line
+    whole); None for each where it cuts otherwise."""
+    if cells is None:
+        return [clean_line(before)]
+    earlier = table_cells(before)
+    parts = split_row(earlier) if earlier is not None else []
+    return list(parts) if len(parts) == count else [None] * count
+
+
+def _formerly(new: NewAction, before: list[str] | str | None, table: dict[str, int] | None,
+              owners: Owners, meeting_date: date, working_days: Collection[int]
+              ) -> NewAction:
+    """``new``, with how the release before read its line (``before``, as that release
+    wrote it) where that was another owner or other words."""
+    if before is None:
+        return new
+    then = (read_action(before, owners, meeting_date, working_days) if isinstance(before, str)
+            else read_row(before, table, owners, meeting_date, working_days))
+    if then is None or (then.owner, then.text) == (new.owner, new.text):
+        return new
+    return replace(new, formerly=((then.owner, then.text),))

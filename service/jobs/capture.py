@@ -17,6 +17,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from service.domain.action_identity import recorded_as
 from service.domain.adoption import series_from_event
 from service.domain.agenda import OpenAction
 from service.domain.body import END, START, block_text, fingerprint
@@ -24,7 +25,8 @@ from service.domain.due_dates import DateOrder
 from service.domain.hours_fit import HOURS_MOVED_WHY
 from service.domain.htmltext import html_to_text
 from service.domain.instances import move_undone, report_declined
-from service.domain.notes import ParsedNotes, action_fingerprint, parse_block
+from service.domain.mentions import as_shown
+from service.domain.notes import ParsedNotes, parse_block
 from service.domain.outside import typed_outside
 from service.domain.readback import (
     CalendarRead,
@@ -230,13 +232,14 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     # after the agenda went in is noticed here, before any reminder is queued.
     declined = (report_declined(event, view.report.email) if event.attendees
                 else occ.status == OccurrenceStatus.DECLINED)
-    body = html_to_text(event.body, rows=True)
+    # (Its mentions marked with their addresses: a mention of either names them.)
+    body = html_to_text(event.body, rows=True, mentions=True)
     text = block_text(body)
     # Words typed outside the block since the agenda went in (above its START line, where
     # Outlook's caret lands) are never read as notes, but they say the meeting took place:
     # its reminder then says where notes go, and no times are offered to rebook it. Kept
     # once seen (a later read finding them gone does not make it not held).
-    outside = occ.typed_outside or typed_outside(occ.outside_print, body)
+    outside = occ.typed_outside or typed_outside(occ.outside_print, as_shown(body))
     if text is None:
         # No agenda block (never injected, or removed): nothing to read as notes; those
         # added with `onetoone notes add` still make it held (and are summarised).
@@ -273,7 +276,8 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
         return parse_block(text, open_actions, meeting_date=meeting_date,
                            manager_name=view.manager.name, report_name=view.report.name,
                            template=template, working_days=working_days_of(view.manager),
-                           given_names=view.given_names, date_order=order)
+                           given_names=view.given_names,
+                           emails=(view.manager.email, view.report.email), date_order=order)
 
     order, keep_order = await reading_order(ctx, view, occ.notes_date_order, parse)
     parsed = parse(order)
@@ -283,13 +287,18 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     done_now: list[int] = []
     in_body: set[str] = set()
     ticked: set[str] = set()
+    recorded = {a.fingerprint for a in store.actions(view.pairing.id)
+                if a.raised_occurrence_id == occ.id}
     for action in parsed.new_actions:
-        identity = action_fingerprint(action.owner, action.text, action.due)
+        # As this meeting's earlier reads recorded it, if a release before read its line
+        # otherwise: a re-read after an upgrade withdraws nothing and adds nothing again.
+        identity, owner, words = recorded_as(action.owner, action.text, action.due,
+                                             action.formerly, recorded)
         in_body.add(identity)
         if action.done:
             ticked.add(identity)
         if store.add_action(pairing_id=view.pairing.id, occurrence_id=occ.id,
-                            owner=action.owner, text=action.text, due=action.due,
+                            owner=owner, text=words, due=action.due,
                             raised_on=meeting_date, fingerprint=identity, now=now):
             added += 1
         if action.done:  # agreed and already done ("[x] Sam: ...", or ticked a day later)
