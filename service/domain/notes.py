@@ -44,13 +44,14 @@ Action grammar (one line; ``–``, ``—`` and ``-`` are interchangeable separat
     Send the Q1 plan - Alex - Friday            (task first: the person named owns it)
 
 OWNER is the first name or full name of either person ("me"/"I" is the manager, "you" the
-report), an Outlook @mention of either's address (``owners``), before or after WHAT
-("Review the plan: Alex"), or someone else written as a name ("Jo from HR", "Finance";
-before ":" in lower case too, "jo from hr"; anyone mentioned, "@Jo") before it, kept as
-written, never a label ("Note", "FYI", "For example") or a column's heading ("Who"). No
-owner named: no action (the task is never taken for one). Names compare NFC and
-casefolded. For " to "/" will " forms the owner must be one of the two people, a pronoun
-or a mention, so ordinary sentences are not misread.
+report), an Outlook @mention of either's address, their family name or initials where
+they are one of the two's only (``owners``), before or after WHAT ("Review the plan:
+Alex"), or someone else written as a name ("Jo from HR", "Finance"; before ":" in lower
+case too, "jo from hr"; anyone mentioned, "@Jo") before it, kept as written, never a
+label ("Note", "FYI", "For example") or a column's heading ("Who"). No owner named: no
+action (the task is never taken for one). Names compare NFC and casefolded. For " to "/
+" will " forms the owner must be one of the two people, a pronoun or a mention, so
+ordinary sentences are not misread.
 
 DUE (see ``parse_due``): ISO ``2026-12-12``; ``12/12/2026``, ``12/12/26``, ``12.12.2026``
 and ``12/12`` in the manager's order (``due_dates.date_order``: MONTH/DAY for a format such

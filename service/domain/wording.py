@@ -112,6 +112,26 @@ def first_name(name: str, given: str = "") -> str:
     return first or before.strip() or words[0]
 
 
+def family_name(name: str, given: str = "") -> str:
+    """The family name a display name shows, as people may write it for the person:
+    "Jones" in "Alex Jones", "Jones, Alex" and "Dr Alex Jones (Finance)", "van der Berg"
+    in "Anna van der Berg", "Zhang" in "Zhang Wei" when ``given`` is "Wei": its words
+    other than the first name (``first_name``), titles, post-nominals and a part in
+    brackets; with the first name after a comma, the words before it. "" when it shows
+    none ("Alex", "Dr Khan")."""
+    first = [w.casefold() for w in first_name(name, given).split()]
+    words = _BRACKETED.sub(" ", name).split() or name.split()
+    before, comma, _after = " ".join(words).partition(",")
+    part = _untitled(before.split()) if before.split() else []
+    folded = [w.strip(_WORD_EDGES).casefold() for w in part]
+    at = next((i for i in range(len(folded) - len(first) + 1)
+               if first and folded[i:i + len(first)] == first), None)
+    # (The first name not among them: after the comma, "Jones, Alex", or not shown.)
+    rest = (part if comma else []) if at is None else part[:at] + part[at + len(first):]
+    kept = [w.strip(_WORD_EDGES) for w in rest if not _post_nominal(w)]
+    return " ".join(w for w in kept if w)
+
+
 def pair_first_names(manager_name: str, report_name: str,
                      given_names: tuple[str, str] = ("", "")) -> tuple[str, str]:
     """The manager's and the report's first names (``first_name``), from their display

@@ -72,17 +72,19 @@ def test_actions_assigned_with_an_outlook_mention_are_actions(scenario: Scenario
 
 def test_a_meeting_read_before_this_release_keeps_its_actions_when_read_again(
         scenario: Scenario) -> None:
-    """The release before read these lines otherwise - "@Rob" typed as someone called
-    "@Rob", a mention followed by "<mailto:…>" - and recorded its actions so. Read again
-    now, the meeting keeps those very actions: none withdrawn, none added a second time
-    under its new reading."""
+    """The release before read these lines otherwise - a family name as someone else's
+    ("Report"), "@Rob" typed as someone called "@Rob", a mention followed by
+    "<mailto:…>" - and recorded its actions so. Read again now, the meeting keeps those
+    very actions: none withdrawn, none added a second time under its new reading."""
     mention = OWA.format(mail=MIA, name="Mia Manager")
     type_html(scenario, "",
+              '<p style="margin:0;">Report: book the course</p>'
               '<p style="margin:0;">@Rob: draft the proposal by 20 Dec</p>'
               f'<p style="margin:0;">Rob: ask {mention} about the budget</p>')
     # What the release before recorded at its first read, the day the meeting was held.
     read_at = scenario.occ.end + timedelta(hours=1)
-    earlier = [("@Rob", "draft the proposal", date(2026, 12, 20)),  # (held 1 Dec 2026)
+    earlier = [("Report", "book the course", None),
+               ("@Rob", "draft the proposal", date(2026, 12, 20)),  # (held 1 Dec 2026)
                ("Rob Report", f"ask @Mia Manager<mailto:{MIA}> about the budget", None)]
     store = scenario.store
     for owner, text, due in earlier:
@@ -97,7 +99,7 @@ def test_a_meeting_read_before_this_release_keeps_its_actions_when_read_again(
         read_back_at=next_look(replace(held, captured_at=read_at,
                                        status=OccurrenceStatus.HELD), timedelta(days=7)))
     before = stored(scenario)
-    assert [status for *_rest, status in before] == ["open"] * 2
+    assert [status for *_rest, status in before] == ["open"] * 3
     scenario.after_meeting(hours=next_read(scenario))
     again = store.occurrence(scenario.occ.id)
     assert again is not None and again.captured_at != read_at  # it was read again

@@ -104,13 +104,13 @@ def test_an_action_for_either_ones_first_name_is_theirs() -> None:
 
 
 def test_the_given_names_say_who_is_who() -> None:
-    """With the pair's given names: "Wei" is Zhang Wei, and a given name not shown in the
-    display name ("Robert" for "Bob Smith") is theirs as well as the name shown, unless it
-    is the name the other is shown by; a name both go by is only told apart by a full
-    name."""
+    """With the pair's given names: "Wei" is Zhang Wei (and "Zhang", then his family name),
+    and a given name not shown in the display name ("Robert" for "Bob Smith") is theirs as
+    well as the name shown, unless it is the name the other is shown by; a name both go by
+    is only told apart by a full name."""
     given = ("Robert", "Wei")
     assert resolve_owner("Wei", "Bob Smith", "Zhang Wei", given) == "Zhang Wei"
-    assert resolve_owner("Zhang", "Bob Smith", "Zhang Wei", given) is None
+    assert resolve_owner("Zhang", "Bob Smith", "Zhang Wei", given) == "Zhang Wei"
     assert resolve_owner("Robert", "Bob Smith", "Zhang Wei", given) == "Bob Smith"
     assert resolve_owner("Bob", "Bob Smith", "Zhang Wei", given) == "Bob Smith"
     # The name the agenda calls someone wins over the other's given name it doesn't show.

@@ -13,6 +13,7 @@ from tests.unit.test_notes import MANAGER, MEETING, REPORT
 from tests.unit.test_notes_mentions import ALEX, SAM, owa
 
 LINES = [
+    "Jones: book the course",
     "@Alex: draft the proposal by 20 Dec",
     f"Alex: ask {owa('Sam Smith', SAM)} about the budget",
     f"{owa('Alex Jones', ALEX)}: renew the badge",
@@ -29,10 +30,11 @@ def read(open_actions: list[OpenAction] | None = None) -> list[tuple[str, str, t
 
 
 def test_each_action_knows_how_the_release_before_read_its_line() -> None:
-    """"@Alex" it took for someone called so, a mention it followed with "<mailto:…>"; a
-    mention as owner it read as no action, and a line it read the same way, have no
-    earlier reading."""
+    """A family name it took for someone else's, "@Alex" it took for someone called so, a
+    mention it followed with "<mailto:…>"; a mention as owner it read as no action, and a
+    line it read the same way, have no earlier reading."""
     assert read() == [
+        ("Alex Jones", "book the course", (("Jones", "book the course"),)),
         ("Alex Jones", "draft the proposal", (("@Alex", "draft the proposal"),)),
         ("Alex Jones", "ask @Sam Smith about the budget",
          (("Alex Jones", f"ask @Sam Smith<mailto:{SAM}> about the budget"),)),
