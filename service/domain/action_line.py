@@ -58,8 +58,11 @@ _VERB = re.compile(
 
 
 # Labels people put in front of an action; never its owner.
-_LABEL = re.compile(r"^(?:action(?:\s+(?:point|item))?|ap|ai|todo|to[\s-]do|next\s+step)\s*:\s*"
-                    r"(?=\S)", re.I)
+_LABEL = re.compile(r"^(?:actions?(?:\s+(?:points?|items?))?|ap|ai|todo|to[\s-]do|next\s+step)"
+                    r"\s*:\s*(?=\S)", re.I)
+# Those that say a line is an action wherever it stands, in the Notes too.
+_ACTION_LABEL = re.compile(r"^(?:actions?(?:\s+(?:points?|items?))?|ap|todo|to[\s-]do)\s*:\s*"
+                           r"(?=\S)", re.I)
 
 
 # Words people put in front of a line that are not a person: "Note: the room is booked" is
@@ -295,6 +298,16 @@ def read_action(line: str, owners: Owners, meeting_date: date,
     if not text:
         return None
     return NewAction(owner=owner, text=text, due=due, line=clean_line(line), done=ticked)
+
+
+def labelled(line: str) -> bool:
+    """Does ``line`` start with a label that says it is an action ("Action:", "AP:",
+    "TODO:", any case, after a bullet, a number or a box): one in the Notes is read as
+    an action too. ("AI:" and "Next step:" are not enough there: "AI: the new tool".)"""
+    s = strip_bullets(_NUMBERING.sub("", strip_bullets(clean_line(line))))
+    s, _struck = _unstrike(s)
+    s, _ticked = leading_box(s)
+    return bool(_ACTION_LABEL.match(s.strip()))
 
 
 # -- a row of a table -----------------------------------------------------------------------

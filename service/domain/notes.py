@@ -26,7 +26,10 @@ How lines are classified, in order:
    which column is which and is skipped); a carried action typed again with no new date is
    that action (ticked, it closes it), unless its carried line was ticked done: then it is
    agreed anew, a new action; a line that cannot be read is a note;
-6. every other line is a note (leading bullets removed, the rest as typed; an Outlook
+6. under **Notes**, a line that starts with an action's label ("Action:", "AP:", "TODO:",
+   ``action_line.labelled``) is read as under Actions agreed - never one of the agenda's
+   or the template's lines;
+7. every other line is a note (leading bullets removed, the rest as typed; an Outlook
    @mention as the name it shows: ``service.domain.mentions``).
 
 Action grammar (one line; ``–``, ``—`` and ``-`` are interchangeable separators)::
@@ -83,6 +86,7 @@ from service.domain.action_line import (
     NewAction,
     Owners,
     header_roles,
+    labelled,
     parse_action,
     read_action,
     read_row,
@@ -395,7 +399,13 @@ def _parse(text: str, open_actions: Sequence[OpenAction], meeting_date: date,
         question_pending = False
         cells = rows[i]
         table = table if cells is not None and i - 1 >= 0 and rows[i - 1] is not None else None
-        if section == ag.ACTIONS_AGREED:
+        # A line in the Notes that says it is an action ("Action: Rob to book the course")
+        # is read as one, as under Actions agreed; never a line of the agenda's (its hints,
+        # its template's, the series' text), however often it stands there.
+        labelled_note = (section == ag.NOTES and cells is None and not copy
+                         and key not in agenda_lines and not is_prompt(key, False)
+                         and labelled(line))
+        if section == ag.ACTIONS_AGREED or labelled_note:
             here = replace(owners, mentions=LineMentions(line, readings[i][2]))
             if cells is not None and table is None:
                 # "Who | What | When": how the rows read.
