@@ -133,3 +133,18 @@ def test_the_print_holds_no_words() -> None:
     assert re.fullmatch(r"\d+:[0-9a-f]{64}", stored)
     assert OutsidePrint.parse(stored) == outside_print(
         text(typed(body(), "above", "Confidential: Alex's promotion case")))
+
+
+def test_an_outlook_mention_outside_the_block_is_no_typing() -> None:
+    """The series' note names someone with an Outlook @mention: read back with mentions
+    marked (as the notes are), the words outside are the same as when the agenda went in."""
+    from service.domain.mentions import as_shown
+
+    mention = ('<p>Ask <a id="OWAAM1F2E" href="mailto:rob@contoso.example">'
+               '<span>@Rob Report</span></a> about the plan</p>')
+    html = body(after=mention)
+    read = as_shown(html_to_text(html, rows=True, mentions=True))
+    assert str(outside_print(read)) == written(html)
+    assert not typed_outside(written(html), read)
+    assert typed_outside(written(html), as_shown(html_to_text(
+        typed(html, "above", "We agreed the plan"), rows=True, mentions=True)))
