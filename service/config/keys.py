@@ -153,7 +153,8 @@ KEYS: tuple[Key, ...] = (
         "Keep each series booked this many months ahead (the guidance: at least six).",
         minimum=1, maximum=12),
     Key("policy", "extend_months", "int", 3,
-        "When a series runs short, extend it by this many months.",
+        "Headroom: each series runs months_ahead + this many months from its first meeting,"
+        " and its follow-on series is booked once fewer than months_ahead are left.",
         minimum=1, maximum=6),
     Key("policy", "window_start", "str", "09:30",
         "Earliest start of a 1-2-1, HH:MM in each person's own time zone."),

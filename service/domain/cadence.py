@@ -289,11 +289,6 @@ def needs_extension(range_end: date, today: date, months_ahead: int) -> bool:
     return range_end < add_months(today, months_ahead)
 
 
-def extended_end(today: date, months_ahead: int, extend_months: int) -> date:
-    """The new range end when extending: again ``months_ahead + extend_months`` ahead."""
-    return add_months(today, months_ahead + extend_months)
-
-
 # -- the Graph recurrence -----------------------------------------------------------------
 
 

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from service.domain.cadence import (
     add_months,
     choose_cadence,
-    extended_end,
     needs_extension,
     new_starter_change,
     series_end_date,
@@ -388,20 +387,26 @@ def follow_on(old: SeriesRecord, now: datetime, months_ahead: int, extend_months
               pairing_key: str, kind: CadenceKind | None = None) -> SeriesRecord:
     """The series that continues ``old`` (not stored): same slot, cadence, length and
     options, from the first slot of the old pattern after its last meeting (and after
-    ``now``, were the old one over already), up to the range end an extension gives.
+    ``now``, were the old one over already), running as long as a new series:
+    ``months_ahead + extend_months`` from that first meeting.
     ``kind``: another cadence from then (a new starter's weeks over), opened by that slot:
     the same weekday and time, no later than one interval of it after the last meeting."""
     zone = ZoneInfo(old.time_zone)
-    today = local_today(now, old.time_zone)
     after = max(datetime.combine(old.range_end + timedelta(days=1), time(0), tzinfo=zone), now)
     # The old pattern carried on, so a fortnightly series keeps its weeks.
     probe = replace(old, range_end=after.date() + timedelta(days=70))
     first = series_occurrences(probe, after, after + timedelta(days=70))[0][0]
     first_date = first.astimezone(zone).date()
-    # Never ending before it starts: with a short horizon, a monthly series' next slot may
-    # lie past the new end (Graph refuses such a range); then it runs as long as a new one.
-    range_end = max(extended_end(today, months_ahead, extend_months),
-                    series_end_date(first_date, months_ahead, extend_months))
+    # As long as a new series, from its own first meeting, not from today: booked about
+    # months_ahead before it starts, it would otherwise run only extend_months, and the
+    # report would get a new series' invitation every extend_months (four a year) rather
+    # than one a series (the pair meets on the series before it until then). The meetings
+    # beyond months_ahead + extend_months from today are all in a series not begun, which
+    # ending cancels whole with one update, so a pair ending gets no more cancellations;
+    # and planning holds a live series' slot open-ended anyway. (It never ends before it
+    # starts either, which Graph refuses: a short horizon's monthly slot may lie past
+    # today's months_ahead + extend_months.)
+    range_end = series_end_date(first_date, months_ahead, extend_months)
     carried = carried_note(old.slot_note.removeprefix(KEPT))
     series = replace(old, id=0, event_id=None, ical_uid=None, status=SeriesStatus.CREATING,
                      first_date=first_date, range_end=range_end,

@@ -13,7 +13,6 @@ from service.domain.cadence import (
     add_months,
     between_reports,
     choose_cadence,
-    extended_end,
     first_occurrence_on_or_after,
     needs_extension,
     new_starter_change,
@@ -330,19 +329,30 @@ def test_needs_extension_boundaries() -> None:
     assert needs_extension(date(2026, 9, 9), today, 6)
 
 
-def test_new_series_is_not_extended_for_extend_months() -> None:
-    """A fresh series is extended first after extend_months, then again every extend_months."""
-    start = date(2026, 1, 15)
-    end = series_end_date(start, 6, 3)
-    day = start
-    updates = []
-    while day < date(2027, 1, 15):
-        if needs_extension(end, day, 6):
-            end = extended_end(day, 6, 3)
-            updates.append(day)
-        day += timedelta(days=1)
-    assert updates == [date(2026, 4, 16), date(2026, 7, 17), date(2026, 10, 18)]
-    assert extended_end(date(2026, 4, 16), 6, 3) == date(2027, 1, 16)
+def test_a_follow_on_runs_as_long_as_a_new_series_from_its_first_meeting() -> None:
+    """Booked once fewer than months_ahead months of the series are left (three months into
+    a new one), a follow-on runs months_ahead + extend_months from its own first meeting,
+    as a new series does: the report gets a series' invitation every nine months, not one
+    every extend_months; the calendars then hold the 1-2-1s up to 15 months ahead."""
+    from service.domain.records import SeriesRecord
+    from service.jobs.schedule import follow_on
+
+    first = date(2026, 1, 15)  # a Thursday
+    end = series_end_date(first, 6, 3)
+    booked = next(first + timedelta(days=n) for n in range(400)
+                  if needs_extension(end, first + timedelta(days=n), 6))
+    assert (end, booked) == (date(2026, 10, 15), date(2026, 4, 16))
+    now = datetime(2026, 4, 16, 9, 0, tzinfo=UTC)
+    old = SeriesRecord(id=7, pairing_id=1, mailbox="m", transaction_id="t", status="active",
+                       cadence="weekly", minutes=30, weekday=3, start_time="10:00",
+                       time_zone="Europe/London", first_date=first, range_end=end,
+                       created_at=now, updated_at=now)
+    new = follow_on(old, now, 6, 3, "p-1")
+    assert new.first_date == date(2026, 10, 22)
+    assert new.range_end == series_end_date(new.first_date, 6, 3) == date(2027, 7, 22)
+    # Itself extended once fewer than six months of it are left: three months after it starts.
+    assert not needs_extension(new.range_end, date(2027, 1, 22), 6)
+    assert needs_extension(new.range_end, date(2027, 1, 23), 6)
 
 
 # -- first occurrence ---------------------------------------------------------------------
