@@ -236,6 +236,9 @@ def print_schedule(report: Any, dry_run: bool) -> None:
         console.print(labelled("moved (it double-booked someone):", "cyan", line))
     for line in report.renamed:
         console.print(labelled("subject updated (someone was renamed):", "cyan", line))
+    for line in report.runs_on:
+        console.print(labelled("series with no end date in Outlook (ended; its meetings "
+                               "cancelled a stretch at a time):", "cyan", line))
     for line in report.carried:
         console.print(labelled("follow-on series moved to the time the manager chose in "
                                "Outlook:", "cyan", line))

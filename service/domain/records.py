@@ -152,6 +152,9 @@ class SeriesRecord:
     # Listing its meetings has failed since (None: it has not); not listed before retry.
     listing_failed_at: datetime | None = None
     listing_retry_at: datetime | None = None
+    # Ended, but still running on in Outlook: its meetings are cancelled up to this day
+    # (see domain/runs_on.py). None: nothing of it is left to cancel.
+    cancelled_to: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

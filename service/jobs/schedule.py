@@ -71,6 +71,8 @@ class Scheduler(OverlapRepair, SeriesCreation):
         real = not self.dry_run and not changes
         views = store.views_to_end() if real else self._as_changed(store.views(), changes)
         await self._end_stale(views)
+        # Ended series with no end date in Outlook: their next stretch, when due.
+        await self.keep_cancelled()
         extended = await self._extend()  # a dry run lists the follow-ons it would create
         await self._follow_cut()
         await self._carry_retimed()

@@ -25,7 +25,6 @@ from service.domain.records import (
     SeriesRecord,
 )
 from service.domain.series import (
-    NO_END,
     WindowOccurrences,
     listed_until,
     outlook_range_end,
@@ -51,6 +50,7 @@ from service.graph.wire import (
     series_ended_patch,
 )
 from service.jobs.context import JobContext
+from service.jobs.runs_on import RunsOnSteps
 from service.jobs.series_orphans import OrphanSteps, passing
 from service.render import render
 
@@ -105,6 +105,8 @@ class ScheduleReport:
     renamed: list[str] = field(default_factory=list)  # subject updated: a rename
     # A follow-on series given the time the manager chose for the series before it.
     carried: list[str] = field(default_factory=list)
+    # Ended series with no end date in Outlook: their next meetings cancelled, or let go.
+    runs_on: list[str] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)  # left to another worker that holds them
     failed: list[str] = field(default_factory=list)
     planned: list[tuple[str, str]] = field(default_factory=list)  # (pair, slot text)
@@ -247,7 +249,7 @@ def series_cell(live: SeriesRecord, holding: list[SeriesRecord], now: datetime) 
     return f"{describe_slot(current)} (follow-on from {live.first_date})"
 
 
-class SchedulerBase(OrphanSteps):
+class SchedulerBase(RunsOnSteps, OrphanSteps):
     """One run of the schedule job: its context, clock, policies and report."""
 
     report: ScheduleReport
@@ -386,16 +388,13 @@ class SchedulerBase(OrphanSteps):
             store.withdraw_upcoming(series.id, self.now)
             await graph.cancel_event(series.mailbox, event_id, comment)
             return today
-        await self.cancel_future(replace(series, event_id=event_id), comment, cut)
-        if series.range_end >= NO_END:
-            # Cancelled as far as Graph lists it; a new end date instead would drop every
-            # exception of the series (its meetings held, with their notes) in Outlook.
-            view = store.view_of_pairing(series.pairing_id)
-            who = (view.manager.name, view.report.name) if view else (series.mailbox, "")
-            self.report.warnings.append(
-                f"{' & '.join(filter(None, who))}: the 1-2-1 series had no end date in "
-                f"Outlook; its meetings up to {listed_until(series.range_end, today)} were "
-                f"cancelled. Ask {who[0]} to end the series in Outlook for the later ones.")
+        # One with no end date in Outlook is cancelled a stretch at a time (runs_on.py): a
+        # new end date instead would drop every exception of the series (its meetings
+        # held, with their notes) in Outlook.
+        through = self.runs_on_through(series, today)
+        await self.cancel_future(replace(series, event_id=event_id), comment, cut, through)
+        if through is not None:
+            self.ran_on(series, through, reason)
         if pairing is not None:
             await self.mark_ended(series.mailbox, event_id, pairing.key, today)
         # A series whose first meeting was earlier today (or moved before it) keeps today:
@@ -463,15 +462,16 @@ class SchedulerBase(OrphanSteps):
             # The series was deleted meanwhile: nothing is left to adopt.
 
     async def cancel_future(self, series: SeriesRecord, comment: str,
-                            cut: datetime | None = None) -> None:
+                            cut: datetime | None = None, through: date | None = None) -> None:
         """Cancel every meeting of ``series`` starting from ``cut`` (now by default) on, one
-        by one (the master and its exceptions untouched). They are stored as withdrawn
-        first, so a sync never takes the gaps for meetings the manager cancelled; a run that
-        dies half-way leaves the rest to the next, which reads the instances again
-        (cancelled ones are gone)."""
+        by one (the master and its exceptions untouched), to its end or ``through``. They
+        are stored as withdrawn first, so a sync never takes the gaps for meetings the
+        manager cancelled; a run that dies half-way leaves the rest to the next, which
+        reads the instances again (cancelled ones are gone)."""
         cut = max(cut or self.now, self.now)
         zone = ZoneInfo(series.time_zone)
-        last = listed_until(series.range_end, local_today(self.now, series.time_zone))
+        last = through or listed_until(series.range_end, local_today(self.now,
+                                                                     series.time_zone))
         until = datetime.combine(last + timedelta(days=2), time(0), tzinfo=zone)
         try:
             items = await self.ctx.graph.instances(series.mailbox, series.event_id or "",

@@ -1,9 +1,9 @@
 """The `Store`: the one object jobs and the CLI receive, composed of the repositories.
 
 Each repository (people.py, leases.py, series.py, rebooks.py, notes.py, outbox.py,
-privacy.py, comments.py, agendas.py, due.py, booked.py) is the only code that queries its
-tables; all of them hand out frozen records (service/domain/records.py), never ORM rows, and
-raise StoreError, never SQLAlchemy errors.
+privacy.py, comments.py, agendas.py, due.py, booked.py, runs_on.py) is the only code that
+queries its tables; all of them hand out frozen records (service/domain/records.py), never
+ORM rows, and raise StoreError, never SQLAlchemy errors.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from service.store.outbox import OutboxRepository
 from service.store.people import PeopleRepository
 from service.store.privacy import PrivacyRepository
 from service.store.rebooks import RebookRepository
+from service.store.runs_on import RunsOnRepository
 from service.store.series import SeriesRepository
 
 __all__ = ["PairingView", "PersonUpdate", "Store", "holder_is_gone"]
@@ -60,6 +61,7 @@ class Store(
     AgendaRepository,
     DueRepository,
     BookedRepository,
+    RunsOnRepository,
 ):
     """Database access for the jobs and the CLI."""
 

@@ -384,7 +384,7 @@ def test_mail_templates_use_readable_greys_and_name_their_language() -> None:
     folder = default_folder()
     for name in ("agenda", "intro", "reminder", "absence_long", "absence_no_slot",
                  "absence_both_away", "prep",
-                 "summary", "rebook_stale", "rebook_offer", "rebook_ended"):
+                 "summary", "rebook_stale", "rebook_offer", "rebook_ended", "series_runs_on"):
         text = (folder / f"{name}.html.j2").read_text(encoding="utf-8")
         assert not re.search(r"color:#(888|999|aaa|bbb)", text, re.I), name
         # (The agenda and the intro too: they are the invite's text, read aloud in Outlook.)
