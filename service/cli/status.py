@@ -65,6 +65,7 @@ def status(obj: Ctx, now_text: str | None) -> None:
     for s in store.all_live_series():
         if s.status in MEETING_SERIES:
             meeting_series.setdefault(s.pairing_id, []).append(s)
+    runs_on = _running_on(store, mail)
     views = store.views()
     for view in views:
         zone = _zone(view.series)
@@ -144,10 +145,17 @@ def status(obj: Ctx, now_text: str | None) -> None:
         refused = _agenda_refused(view.pairing.agenda_denied_at, view.manager.email)
         if refused:
             attention.append("[yellow]agenda refused[/yellow]")
-        if moved or rebooked or compromised or unbooked or unreadable or refused or rarer:
+        # An ended series with no end date in Outlook, still cancelled a stretch at a time:
+        # said until its manager ends it there (then the next stretch lets it go).
+        running = runs_on.get(view.pairing.id, [])
+        if running:
+            attention.append("[yellow]no end date in Outlook[/yellow]")
+        if (moved or rebooked or compromised or unbooked or unreadable or refused or rarer
+                or running):
             details.append(f"{name_of(view.manager)} & {name_of(view.report)} "
                            f"<{view.report.email}>:")
             details += [f"  {unbooked}"] if unbooked else []
+            details += [f"  {line}" for line in running]
             details += [f"  {rarer}"] if rarer else []
             details += [f"  {unreadable}"] if unreadable else []
             details += [f"  {refused}"] if refused else []
@@ -195,6 +203,30 @@ def _holiday_zones(settings: Any, views: list[Any]) -> list[str]:
               "`onetoone doctor` does)" if cfg.groups else "")
     return [f"{o.words()}{unsure if o.code == cfg.default_code else ''}. {FIX}"
             for o in found]
+
+
+def _running_on(store: Any, mail: list[Any]) -> dict[int, list[str]]:
+    """Per pairing, a line for each ended series whose meetings onetoone still cancels (no
+    end date in Outlook), once found so: its manager was asked to end it (the notice is
+    queued with it). A series only to be looked at once (ended before the upgrade that
+    keeps this) is not listed: most of them have an end date."""
+    from service.domain.runs_on import NOTICE_KIND, STRETCH_MONTHS, notice_key
+    from service.jobs.runs_on import slot_words
+
+    notices = {m.key: m for m in mail if m.kind == NOTICE_KIND}
+    out: dict[int, list[str]] = {}
+    for series in store.running_on():
+        notice = notices.get(notice_key(series.id))
+        if notice is None or series.cancelled_to is None:
+            continue
+        asked = (f"asked by mail on {notice.sent_at:%d %b %Y}"
+                 if notice.status == OutboxStatus.SENT and notice.sent_at is not None
+                 else f"the mail asking them is {notice.status}")
+        out.setdefault(series.pairing_id, []).append(
+            f"its ended series ({slot_words(series)}) has no end date in Outlook: its "
+            f"meetings are cancelled up to {series.cancelled_to:%d %b %Y}, the later ones "
+            f"{STRETCH_MONTHS} months at a time, until the manager ends it there ({asked})")
+    return out
 
 
 def _holding(live: Any, meeting: list[Any], now: datetime) -> list[Any]:

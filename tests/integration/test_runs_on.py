@@ -13,11 +13,14 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
+from service.cli import cli
 from service.sandbox import SandboxTenant, SandboxTransport
 from service.sandbox.occurrences import occurrences as sandbox_occurrences
 from service.store.db import make_engine
 from service.store.repo import Store
+from tests.cli_env import cli_env
 from tests.integration.test_adoption_search import BASE, Crash, _run
 from tests.integration.test_own_series import _own
 from tests.integration.test_schedule_job import NOW, org
@@ -71,10 +74,11 @@ def _ended(settings: Any, tenant: SandboxTenant) -> tuple[str, str, datetime, li
 
 
 def test_an_adopted_series_with_no_end_stays_cancelled_ahead_after_the_pair_ends(
-        db_url: str, settings_for: Any) -> None:
+        db_url: str, settings_for: Any, tmp_path: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """Over the 14 months after Rob moves, no meeting of the old series shows within six
     months ahead in Mia's or Rob's calendar; each is cancelled once, a quarter's at a time
-    after the first nine months; Mia is mailed once."""
+    after the first nine months; Mia is mailed once; `onetoone status` lists it."""
     tenant = org()
     settings = settings_for(db_url)
     _own_id, uid, moved, warnings = _ended(settings, tenant)
@@ -99,6 +103,13 @@ def test_an_adopted_series_with_no_end_stays_cancelled_ahead_after_the_pair_ends
     text = notice["body"]["content"]
     assert "no end date" in text and "end today or earlier" in text
     assert "Rob Report (moved to Max Lead)" in text and "Thursdays at 14:00" in text
+
+    cli_env(monkeypatch, tmp_path, 250)
+    monkeypatch.setenv("ONETOONE_DATABASE_URL", db_url)
+    status = CliRunner().invoke(cli, ["status", "--now", at.isoformat()])
+    assert status.exit_code == 0, status.output
+    assert "no end date in Outlook" in status.output
+    assert "every week, Thursdays at 14:00" in status.output and "asked by mail on" in status.output
 
 
 @pytest.mark.parametrize("how", ["end_date", "deleted"])
