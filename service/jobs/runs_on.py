@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 # Series looked at in one run, the oldest stretch first: each costs a read and a $batch,
 # and the first run after the upgrade looks once at every series ended before it
-# (migration 0031): a few a run, so no run is long and a large tenant's are spread out.
+# (migration 0030): a few a run, so no run is long and a large tenant's are spread out.
 PER_RUN = 20
 # A stretch that could not be cancelled waits this long (it falls due months before its
 # meetings would show): Graph failing for a moment, or refusing until someone acts.

@@ -177,7 +177,7 @@ class SeriesRow(Base):
     # Moved on by each change of the columns above (its pattern, state, calendar event).
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # An ended series still running on in Outlook (no end date there): its meetings are
-    # cancelled up to this day, the later ones a stretch at a time (migration 0031; see
+    # cancelled up to this day, the later ones a stretch at a time (migration 0030; see
     # domain/runs_on.py). None: nothing of it is left to cancel.
     cancelled_to: Mapped[date | None] = mapped_column(Date, index=True)
 

@@ -185,7 +185,7 @@ def test_a_run_killed_after_its_cancels_neither_cancels_twice_nor_mails_twice(
 
 def test_series_ended_before_the_upgrade_are_each_looked_at_once(
         db_url: str, settings_for: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """As migration 0031 leaves them: every ended series due from the day it ended. Rob's
+    """As migration 0030 leaves them: every ended series due from the day it ended. Rob's
     own series with no end date (which an earlier version ended without a trace) is found
     running on: kept, its manager mailed; Nia's, booked by onetoone with an end date, is let
     go at the first look, with no mail, and never read again."""

@@ -1,4 +1,4 @@
-"""Migration 0031: an ended series keeps how far its meetings are cancelled. The store kept
+"""Migration 0030: an ended series keeps how far its meetings are cancelled. The store kept
 no record of which series ended with no end date in Outlook (their meetings cancelled a year
 ahead, the later ones left), so every ended series is set to be looked at once; the schedule
 step lets go of those with an end date, and keeps cancelling (and mails the manager of)
@@ -16,7 +16,7 @@ from tests.support.old_rows import insert_old_pair, migrate_to
 NOW = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
 
 
-def test_migration_0031_looks_once_at_every_series_ended_before_it(empty_db_url: str) -> None:
+def test_migration_0030_looks_once_at_every_series_ended_before_it(empty_db_url: str) -> None:
     """Of a database at 0029: an ended series known in Outlook is due to be looked at from the
     day it ended; one never found there, a live one and one the manager deleted are not."""
     engine = make_engine(empty_db_url)

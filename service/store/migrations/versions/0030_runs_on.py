@@ -1,6 +1,6 @@
 """an ended series that runs on in Outlook: how far its meetings are cancelled
 
-Revision ID: 0031
+Revision ID: 0030
 Revises: 0029
 Create Date: 2026-12-14 09:00:00
 
@@ -22,7 +22,7 @@ from alembic import op
 
 import service.store.models
 
-revision = '0031'
+revision = '0030'
 down_revision = '0029'
 branch_labels = None
 depends_on = None
