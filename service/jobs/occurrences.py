@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from service.domain.events import CalendarEvent
-from service.domain.instances import before_first_day, move_undone, occurrence_state
+from service.domain.instances import move_undone, occurrence_state
 from service.domain.readback import CalendarRead, owed, reach
 from service.domain.retime import (
     PATTERN_COLUMNS,
@@ -40,10 +40,11 @@ from service.domain.retime import (
 )
 from service.domain.series import TICK, listing_due_at, listing_retry_at
 from service.domain.series import occurrences as series_occurrences
-from service.domain.status import AgendaState, OccurrenceStatus, SeriesStatus
+from service.domain.status import AgendaState, OccurrenceStatus
 from service.errors import NotFound, PermissionDenied, ServiceError
 from service.graph.wire import CalendarChanges, mailbox_gone
 from service.jobs.context import JobContext
+from service.jobs.moved_in import moved_in, series_by_master
 from service.jobs.notes_seen import (
     changed_unread,
     first_reads_due,
@@ -169,7 +170,7 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
         if occ.event_id and _followed(occ, now):
             by_mailbox[series.mailbox.lower()][occ.event_id] = (series, view, occ)
     need = window(ctx, now)[1]
-    by_master = _live_series_of(ctx, due)
+    by_master = series_by_master(ctx, due, now)
     came_due = still_to_come(ctx, firsts)
     back = reach(recapture)
     out: dict[int, tuple[datetime, Any, Any]] = {}
@@ -189,7 +190,8 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
         except ServiceError as exc:
             if not (isinstance(exc, NotFound) and mailbox_gone(exc) and not by_master[mailbox]):
                 report.failed.append(f"calendar of {_named(mailbox, rows, by_master)}: {exc}")
-            # (Gone with no live series in it: capture settles the meetings left to re-read.)
+            # (Gone with no series left holding meetings in it: capture settles the meetings
+            # left to re-read.)
             log.warning("occurrences.failed", extra={"mailbox": mailbox, "error": str(exc)})
             continue
         events = {e.id: e for e in changes.events}
@@ -206,7 +208,7 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
         # An occurrence not recorded yet that the manager moved into the look-ahead (to
         # an earlier day than its slot): listed now, so its agenda is not missed.
         masters = by_master.get(mailbox, {})
-        for series_id, until in _moved_in(masters, rows, changes, now, need).items():
+        for series_id, until in moved_in(masters, rows, changes, now, need).items():
             touched[series_id] = max(until, touched.get(series_id, until))
             views.update((s.id, (s, v)) for s, v in masters.values() if s.id == series_id)
         for series_id, until in touched.items():
@@ -236,42 +238,6 @@ def _named(mailbox: str, rows: dict[str, tuple[Any, Any, Any]],
     """The manager's email for a mailbox read by its directory id (which tells no one who)."""
     views = [v for _s, v, _o in rows.values()] + [v for _s, v in by_master[mailbox].values()]
     return views[0].manager.email if views else mailbox
-
-
-def _live_series_of(ctx: JobContext, mailboxes: list[str]
-                    ) -> dict[str, dict[str, tuple[Any, Any]]]:
-    """Mailbox -> series master id -> (series, view) of the live series organised there
-    (the mailboxes read this tick: a few; one read of the views for all of them)."""
-    wanted = set(mailboxes)
-    out: dict[str, dict[str, tuple[Any, Any]]] = {m: {} for m in mailboxes}
-    for view in ctx.store.views_of_mailboxes(wanted):
-        series = view.series
-        if series is not None and series.event_id and series.status == SeriesStatus.ACTIVE:
-            out[series.mailbox.lower()][series.event_id] = (series, view)
-    return out
-
-
-def _moved_in(masters: dict[str, tuple[Any, Any]], rows: dict[str, tuple[Any, Any, Any]],
-              changes: CalendarChanges, now: datetime, need: datetime) -> dict[int, datetime]:
-    """Series id -> end of the window to list, for each occurrence the changes show of a
-    live series (by its master id) that someone moved on its own (an exception), is not
-    recorded and now starts before ``need``. Plain occurrences are listed when their
-    agenda falls due, as ever: a new series, or a whole re-read, shows them all, and
-    listing them early would cost a listing more. But for one before the series' recorded
-    first day: the manager moved the whole series earlier (a follow-on booked months
-    ahead), and its agendas would fall due only on the old pattern."""
-    out: dict[int, datetime] = {}
-    for item in changes.events:
-        hit = masters.get(item.series_master_id or "")
-        if (hit is None or item.id in rows or item.cancelled or item.start is None
-                or not now <= item.start < need):
-            continue
-        if item.type != "exception" and not (item.type == "occurrence" and before_first_day(
-                item.start, hit[0].first_date, hit[0].time_zone)):
-            continue
-        until = item.start + timedelta(minutes=1)
-        out[hit[0].id] = max(until, out.get(hit[0].id, until))
-    return out
 
 
 def _keep_links(ctx: JobContext, now: datetime, new_links: dict[str, DeltaLink | None],
@@ -345,9 +311,9 @@ def _agenda_dropped(item: CalendarEvent, occ: Any) -> bool:
 
 
 async def sync_occurrences(ctx: JobContext, now: datetime) -> SyncReport:
-    """Upsert the occurrences of every live series that has one in the window to list now:
-    an agenda falling due (the series whose stored due instant has come, one indexed read),
-    or a recorded meeting changed in the calendar."""
+    """Upsert the occurrences of every series (active or superseded) that has one in the
+    window to list now: an agenda falling due (the series whose stored due instant has
+    come, one indexed read), or a recorded meeting changed in the calendar."""
     report = SyncReport()
     store = ctx.store
     ctx.events_seen.clear()

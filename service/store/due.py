@@ -18,7 +18,7 @@ due_statements.py.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -156,6 +156,16 @@ class DueRepository(Repository):
         """The ids of ``series_due``: a list of numbers, however many are due at once."""
         with self.reading() as s:
             return list(s.scalars(DUE_IDS, {"now": now}))
+
+    def series_in_mailboxes(self, mailboxes: Iterable[str], day: date) -> list[DueSeries]:
+        """The series organised in ``mailboxes`` (any case) that hold meetings a calendar
+        read of them may show: active ones, and superseded ones whose range reaches ``day``.
+        With their pairing (one statement per chunk)."""
+        out: list[DueSeries] = []
+        with self.reading() as s:
+            for part in chunks(sorted({m.lower() for m in mailboxes})):
+                out += _views(s, "mailboxes", mailboxes=part, day=day)
+        return out
 
     def series_views(self, series_ids: Iterable[int]) -> dict[int, DueSeries]:
         """Series by id with their pairing and the version of their instant (read in one

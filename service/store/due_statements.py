@@ -64,10 +64,28 @@ SERIES_STATE = select(func.count(SeriesRow.id), func.max(SeriesRow.id),
                       func.sum(SeriesRow.revision))
 
 
+def _holding_in(mailboxes: Any, day: Any) -> Any:
+    """Created series with meetings in a calendar organised in ``mailboxes`` (lower case):
+    the active ones, and the superseded ones whose range reaches ``day`` (a follow-on holds
+    the later meetings; the pair still meets on the older one until its range end)."""
+    return (func.lower(SeriesRow.mailbox).in_(mailboxes) & SeriesRow.status.in_(SYNCED)
+            & SeriesRow.event_id.is_not(None)
+            & ((SeriesRow.status == SeriesStatus.ACTIVE) | (SeriesRow.range_end >= day)))
+
+
+_VIEW_WHERE = {
+    "due": lambda: _due(bindparam("now")),
+    "ids": lambda: SeriesRow.id.in_(bindparam("ids", expanding=True)),
+    "mailboxes": lambda: _holding_in(bindparam("mailboxes", expanding=True),
+                                     bindparam("day")),
+}
+
+
 @functools.cache
 def view_rows(where: str) -> Any:
-    """Series (``ids``, or those due at ``now``) with their pairing, both people and the
-    pairing's live series (the follow-on of a superseded one), in one statement."""
+    """Series (``ids``; those due at ``now``; or those holding meetings in ``mailboxes`` on
+    or after ``day``) with their pairing, both people and the pairing's live series (the
+    follow-on of a superseded one), in one statement."""
     manager, report, live = aliased(PersonRow), aliased(PersonRow), aliased(SeriesRow)
     return (select(SeriesRow, PairingRow, manager, report, live)
             .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
@@ -75,8 +93,7 @@ def view_rows(where: str) -> Any:
             .join(report, report.id == PairingRow.report_id)
             .outerjoin(live, (live.pairing_id == PairingRow.id)
                        & live.status.in_(LIVE_SERIES))
-            .where(_due(bindparam("now")) if where == "due"
-                   else SeriesRow.id.in_(bindparam("ids", expanding=True))))
+            .where(_VIEW_WHERE[where]()))
 
 
 def followed(start: Any) -> Any:

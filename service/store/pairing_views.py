@@ -50,7 +50,6 @@ VIEW_FILTERS: dict[str, Any] = {
     "statuses": lambda: PairingRow.status.in_(bindparam("statuses", expanding=True)),
     "pairings": lambda: PairingRow.id.in_(bindparam("ids", expanding=True)),
     "active": lambda: PairingRow.id.in_(bindparam("ids", expanding=True)) & _ACTIVE,
-    "mailboxes": lambda: func.lower(_LIVE.mailbox).in_(bindparam("ids", expanding=True)),
     # (views_to_end)
     "to_end": lambda: _LIVE.id.is_not(None) & (
         PairingRow.status.in_((PairingStatus.ENDED, PairingStatus.SERIES_DELETED))

@@ -553,14 +553,6 @@ class PeopleRepository(Repository):
         with self.reading() as s:
             return read_views(s, where, values)
 
-    def views_of_mailboxes(self, mailboxes: Iterable[str]) -> list[PairingView]:
-        """The pairings whose live series is organised in one of ``mailboxes`` (the
-        series' mailbox, any case), one statement per chunk."""
-        out: list[PairingView] = []
-        for part in chunks(sorted({m.lower() for m in mailboxes})):
-            out += self._views("mailboxes", ids=part)
-        return out
-
     def views_of_pairings(self, pairing_ids: Iterable[int]) -> dict[int, PairingView]:
         """``view_of_pairing`` of many pairings, by pairing id (one statement per chunk)."""
         out: dict[int, PairingView] = {}

@@ -4,8 +4,8 @@ onetoone follows the series as Outlook now has it. The meetings on the
 old slots are withdrawn, never recorded as cancelled (no rebooking offer), the agenda goes
 into the meetings at their new times, a longer series gets back the agenda Exchange
 dropped with its exceptions, and the stored pattern is the manager's, so an extension
-carries it on; the meeting dragged earlier gets its agenda in time (sandbox, SQLite and
-PostgreSQL)."""
+carries it on; the meeting dragged earlier gets its agenda in time, on a series its
+follow-on has superseded too (sandbox, SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -154,6 +154,60 @@ def test_meeting_moved_earlier_before_it_was_listed_gets_its_agenda(
     assert (occ.start, occ.status) == (to, "held_no_notes")  # read back at its new end
     assert occ.agenda_state == "injected" and occ.agenda_at is not None and occ.agenda_at < to
     assert occ.captured_at is not None
+    assert MARK in org_.tenant.person_body(MIA, event_id)
+
+
+@pytest.mark.slow
+def test_meeting_of_a_superseded_series_moved_earlier_gets_its_agenda(
+        tmp_path: Path, settings_for: Any) -> None:
+    """Once Rob's follow-on series is booked (extended a month at a time: within weeks),
+    the pair still meets on the older, superseded series until its range end (for months
+    of every series' life). The day after a meeting of it, Mia drags his next one (a month
+    away, never listed yet) two weeks earlier: the next calendar read shows it, so it is
+    recorded at its new time and its agenda goes in before it starts, as on a live series."""
+    db = _sqlite(tmp_path)
+    org_ = Org(db, settings_for)
+    org_.settings = settings_for(db, extend_months=1)
+    moved: list[tuple[Any, datetime, str]] = []
+
+    def each(now: datetime) -> None:
+        view = next((v for v in org_.store.views() if v.report.email == ROB), None)
+        if moved or view is None:
+            return
+        older = [s for s in org_.store.pairing_series(view.pairing.id)
+                 if s.status == "superseded"]
+        if not older:
+            return
+        series = older[0]
+        stored = org_.store.occurrences(series.id)
+        held = [o for o in stored if o.captured_at is not None]
+        if not held or now < held[-1].end + HOUR:
+            return
+        later = [s for s, _e in series_occurrences(series, now, now + timedelta(days=40))
+                 if s not in {o.original_start for o in stored}]
+        assert later, "Rob's next meeting is recorded already: nothing to test"
+        slot = later[0]
+        to = slot - timedelta(days=14)
+        assert to > now + timedelta(days=7)  # (not the documented drag to before a read)
+        event_id = occurrence_id(series.event_id, slot)
+        org_.tenant.person_move(MIA, event_id, to, to + timedelta(minutes=series.minutes))
+        moved.append((series, to, event_id))
+
+    until = START + timedelta(days=100)
+    now = START
+    while now <= until and not (moved and now > moved[0][1] + timedelta(days=2)):
+        each(now)
+        report = org_.tick(now)
+        assert report.agenda.failed == [] and report.capture.failed == []
+        now += 6 * HOUR
+    assert moved, "Rob's series was never superseded"
+    series, to, event_id = moved[0]
+    assert org_.store.series(series.id).status == "superseded"
+    now_there = [o for o in org_.store.occurrences(series.id) if o.event_id == event_id]
+    assert len(now_there) == 1
+    occ = now_there[0]
+    assert (occ.start, occ.status) == (to, "held_no_notes")  # read back at its new end
+    assert occ.agenda_state == "injected" and occ.agenda_at is not None and occ.agenda_at < to
     assert MARK in org_.tenant.person_body(MIA, event_id)
 
 
