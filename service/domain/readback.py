@@ -20,11 +20,12 @@ most re-reads are vouched by a read made anyway rather than costing one of their
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
+from typing import Any
 
 from service.domain.body import block_text, fingerprint
 from service.domain.events import CalendarEvent
@@ -58,6 +59,22 @@ def reach(recapture: timedelta) -> timedelta:
     """How long after its end a meeting may still be read back: the calendar reads' windows
     reach this far into the past, and the read-back looks this far."""
     return recapture + LAST_WAIT + timedelta(days=1)
+
+
+def read_late(rows: Sequence[dict[str, Any]], stored: Sequence[OccurrenceRecord],
+              now: datetime, recapture: timedelta) -> list[dict[str, Any]]:
+    """The rows a sync records for a series (``stored``: its meetings as stored), each one
+    of a meeting never read back that ended longer ago than the first read-back looks
+    (``reach``) marked to be read back now (its ``read_back_at``). Recorded, or moved there,
+    only now (a meeting the manager dragged to a day before any read of their calendar,
+    found when its old slot is listed), it would otherwise stay as recorded, moved and
+    never settled, for good."""
+    read = {o.original_start for o in stored if o.captured_at is not None}
+    settled = (OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN)
+    return [{**row, "read_back_at": now}
+            if (row["original_start"] not in read and row["status"] not in settled
+                and row["end"] < now - reach(recapture)) else row
+            for row in rows]
 
 
 def unconfirmed(occ: OccurrenceRecord) -> bool:

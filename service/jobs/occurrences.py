@@ -27,7 +27,7 @@ from typing import Any
 
 from service.domain.events import CalendarEvent
 from service.domain.instances import move_undone, occurrence_state
-from service.domain.readback import CalendarRead, owed, reach
+from service.domain.readback import CalendarRead, owed, reach, read_late
 from service.domain.retime import (
     PATTERN_COLUMNS,
     after_retime,
@@ -429,6 +429,7 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
                 retimed[series.id] = (before, columns, settled)
             stored = as_settled(stored, settled)
         rows = await _rows(ctx, series, view, lo, hi, items, stored, report)
+        rows = read_late(rows, stored, now, timedelta(days=ctx.settings.agenda.recapture_days))
         upserts.append((series.id, rows, series.pairing_id))
         if len(report.failed) > failures:
             failed.add(series.mailbox.lower())

@@ -13,7 +13,7 @@ import copy
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,8 +22,10 @@ import pytest
 
 from service.domain.cadence import week_index_of
 from service.domain.model import WEEKDAYS
+from service.domain.readback import reach
 from service.domain.records import OccurrenceRecord
 from service.domain.series import occurrences as series_occurrences
+from service.sandbox import SandboxTenant
 from service.sandbox.occurrences import occurrence_id
 from service.store.db import make_engine
 from service.store.repo import Store
@@ -209,6 +211,52 @@ def test_meeting_of_a_superseded_series_moved_earlier_gets_its_agenda(
     assert (occ.start, occ.status) == (to, "held_no_notes")  # read back at its new end
     assert occ.agenda_state == "injected" and occ.agenda_at is not None and occ.agenda_at < to
     assert MARK in org_.tenant.person_body(MIA, event_id)
+
+
+@pytest.mark.slow
+def test_a_meeting_found_only_long_after_it_ended_is_still_read_back(
+        tmp_path: Path, settings_for: Any) -> None:
+    """Once Rob's first meeting has had its last re-read, Mia drags his next one (weeks
+    away, never listed) to two days on. No read of her calendar comes before it (she has no
+    other meeting near): the documented case that goes without an agenda. onetoone first
+    finds it when its old slot is listed, longer after it ended than a read-back looks
+    back; it is read back then all the same, not left recorded as moved and unread for
+    good."""
+    org_ = Org(_sqlite(tmp_path), settings_for)
+    org_.tenant = SandboxTenant(seed="agenda-loop", now=lambda: START)
+    mia = org_.tenant.add_user("Mia Manager", MIA, hire_date=date(2020, 1, 1))
+    org_.tenant.add_user("Rob Report", ROB, manager=mia, hire_date=date(2021, 3, 1))
+    moved: list[tuple[datetime, datetime, str]] = []
+
+    def each(now: datetime) -> None:
+        first = org_.first(ROB)
+        if (moved or first is None or first.captured_at is None
+                or first.read_back_at is not None or now < first.end + timedelta(days=10)):
+            return
+        series, stored = _rob(org_)
+        slot = next(s for s, _e in series_occurrences(series, now, now + timedelta(days=40))
+                    if s not in {o.original_start for o in stored})
+        to = datetime.combine((now + timedelta(days=2)).date(), slot.time(), tzinfo=slot.tzinfo)
+        event_id = occurrence_id(series.event_id, slot)
+        org_.tenant.person_move(MIA, event_id, to, to + timedelta(minutes=series.minutes))
+        moved.append((slot, to, event_id))
+
+    until = START + timedelta(days=100)
+    now = START
+    while now <= until and not (moved and now > moved[0][0] + timedelta(days=1)):
+        each(now)
+        report = org_.tick(now)
+        assert report.agenda.failed == [] and report.capture.failed == []
+        now += 6 * HOUR
+    assert moved, "Rob's first meeting was never read back"
+    _slot, to, event_id = moved[0]
+    _series, stored = _rob(org_)
+    occ = next(o for o in stored if o.event_id == event_id)
+    assert occ.start == to and occ.agenda_state == "pending"  # (never listed before it)
+    recapture = timedelta(days=org_.settings.agenda.recapture_days)
+    assert occ.captured_at is not None, f"never read back: {occ.status}"
+    assert occ.captured_at > occ.end + reach(recapture)  # found after the read-back's reach
+    assert occ.status == "held_no_notes" and occ.read_back_at is None  # settled
 
 
 def _tick(org_: Org, start: datetime, until: datetime, each: Callable[[datetime], bool],

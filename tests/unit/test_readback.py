@@ -14,6 +14,7 @@ from service.domain.readback import (
     owed,
     reach,
     read_back,
+    read_late,
 )
 from service.domain.records import OccurrenceRecord
 from service.domain.status import OccurrenceStatus
@@ -380,3 +381,19 @@ def test_words_typed_outside_the_block_mean_the_meeting_took_place() -> None:
     reread = meeting(status=OccurrenceStatus.HELD_NO_NOTES, captured_at=END + RECHECK,
                      read_back_at=END + WEEK, typed_outside=True)
     assert not known_not_held(reread, END + RECHECK + GRACE, timedelta(days=1))
+
+
+def test_a_meeting_recorded_only_past_the_first_reads_reach_is_marked_to_be_read() -> None:
+    """The first read-back looks ``reach`` back: a meeting recorded (or moved) by a sync
+    after that, never read back, is marked to be read now; one within it, one read back
+    already, and one cancelled are left as they are."""
+    row = {"original_start": END - WEEK, "start": END - timedelta(minutes=30), "end": END,
+           "status": OccurrenceStatus.MOVED}
+    now = END + reach(WEEK)
+    assert read_late([row], [], now, WEEK) == [row]
+    later = now + timedelta(seconds=1)
+    assert read_late([row], [], later, WEEK) == [{**row, "read_back_at": later}]
+    read = meeting(original_start=END - WEEK, captured_at=END + GRACE)
+    assert read_late([row], [read], later, WEEK) == [row]
+    cancelled = {**row, "status": OccurrenceStatus.CANCELLED}
+    assert read_late([cancelled], [], later, WEEK) == [cancelled]
