@@ -323,17 +323,18 @@ def listing_due_at(series: StoredSeries, stored: Sequence[AgendaMeeting], after:
 
 
 def next_agenda_due(series: StoredSeries, after: StoredMeeting, *, lead_working_days: int,
-                    working_days: frozenset[int]) -> datetime | None:
+                    working_days: frozenset[int], open_ended: bool = True) -> datetime | None:
     """When the agenda of the series' next meeting after ``after`` falls due, by the
-    pattern (a live series is extended, so its range end does not stop it). None when the
-    pattern has no meeting within ``_NEXT_REACH`` after it.
+    pattern (a live series is extended, so its range end does not stop it; a superseded
+    one, ``open_ended=False``, ends there: its follow-on holds the meetings after). None
+    when the pattern has no meeting within ``_NEXT_REACH`` after it.
 
     By the pattern's slot, not where someone may have moved that meeting: a re-read bounded
     by it that comes after an agenda brought forward feeds the agenda after that one, as an
     edit made after an agenda always does."""
     zone = ZoneInfo(series.time_zone)
     lo = after.original_start
-    for start, _end in occurrences(series, lo, lo + _NEXT_REACH, open_ended=True):
+    for start, _end in occurrences(series, lo, lo + _NEXT_REACH, open_ended=open_ended):
         if start > lo:  # (the window's overlap includes the meeting itself)
             return agenda_due_at(start.astimezone(zone), lead_working_days, working_days)
     return None

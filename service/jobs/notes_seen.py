@@ -45,10 +45,13 @@ def next_agendas(ctx: JobContext, occurrences: Iterable[OccurrenceRecord],
                  ) -> dict[int, datetime]:
     """Occurrence id -> when what the pair's next meeting carries of the notes falls due:
     its agenda, or its prep mail when that goes (it lists the topics still open), by the
-    pattern of the pair's live series, in the manager's zone and working days. For the
-    re-reads of meetings whose summary is out, which may wait until shortly before it
-    (``domain.readback``); none for a pair that has ended or has no live series. Only those
-    meetings are looked up (one read of their series when ``contexts`` is not given)."""
+    pattern of the pair's live series, or of the meeting's own series while a follow-on
+    has superseded it (the pair meets on it up to its range end: its next meeting comes
+    before the follow-on's first), in the manager's zone and working days. For the re-reads
+    of meetings whose summary is out, which may wait until shortly before it
+    (``domain.readback``); none for a pair that has ended or has no such series. Only
+    those meetings are looked up (one read of their series when ``contexts`` is not
+    given)."""
     held = [occ for occ in occurrences
             if occ.status == OccurrenceStatus.HELD and occ.captured_at is not None]
     if not held:
@@ -63,13 +66,20 @@ def next_agendas(ctx: JobContext, occurrences: Iterable[OccurrenceRecord],
         found = contexts.get(occ.id)
         if found is None:
             continue
-        _series, view = found
-        series = view.series  # the pair's live series (a new one after a cadence change)
-        if (series is None or series.status != SeriesStatus.ACTIVE
-                or view.pairing.status != PairingStatus.ACTIVE):
+        own, view = found
+        if view.pairing.status != PairingStatus.ACTIVE:
             continue
         days = frozenset(view.manager.working_days or (0, 1, 2, 3, 4))
-        due = next_agenda_due(series, occ, lead_working_days=lead, working_days=days)
+        # (series, whether it runs on): the pair's live series (a new one after a cadence
+        # change), and the meeting's own while it is superseded.
+        meeting_on: list[tuple[SeriesRecord, bool]] = []
+        if view.series is not None and view.series.status == SeriesStatus.ACTIVE:
+            meeting_on.append((view.series, True))
+        if own.status == SeriesStatus.SUPERSEDED:
+            meeting_on.append((own, False))
+        dues = [next_agenda_due(series, occ, lead_working_days=lead, working_days=days,
+                                open_ended=open_ended) for series, open_ended in meeting_on]
+        due = min((d for d in dues if d is not None), default=None)
         if due is not None:
             out[occ.id] = due
     return out
