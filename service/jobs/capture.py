@@ -279,8 +279,9 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
                            given_names=view.given_names,
                            emails=(view.manager.email, view.report.email), date_order=order)
 
-    order, keep_order = await reading_order(ctx, view, occ.notes_date_order, parse)
-    parsed = parse(order)
+    order, keep_order, parsed_in = await reading_order(ctx, view, occ.notes_date_order,
+                                                       parse)
+    parsed = parsed_in or parse(order)
     store.replace_outlook_notes(view.pairing.id, occ.id, parsed.notes, now,
                                 actions=parsed.new_actions)
     added = 0

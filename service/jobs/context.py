@@ -45,6 +45,9 @@ class JobContext:
     # The members of each [holidays.groups] group and the failures reading them, once read
     # this run (see jobs/holiday_groups.py): the absence and rebook steps share one read.
     holiday_groups: tuple[dict[str, set[str]], list[str]] | None = None
+    # Date formats read this run for managers whose format was not known (by directory id;
+    # see jobs/date_format.py): one read per manager, however many of their meetings need it.
+    date_formats: dict[str, str] = field(default_factory=dict)
     # When the run began, on the monotonic clock (see ``moved_on``).
     started: float = field(default_factory=time.monotonic)
 

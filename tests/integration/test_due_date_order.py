@@ -233,3 +233,24 @@ def test_an_unknown_format_is_not_read_for_notes_that_read_the_same(tmp_path,
     scenario.after_meeting(hours=next_read(scenario))  # the day-after read
     assert ("renew the badge", date(2027, 1, 2), "open") in scenario.actions()
     assert ("book the room", date(2026, 12, 15), "open") in scenario.actions()
+
+
+def test_a_format_read_failed_for_now_leaves_the_notes_for_the_next_run(
+        tmp_path, settings_for) -> None:
+    """The read of Mia's unknown format fails only for now (Graph answers 503 until its
+    retries run out): her notes are not read in an order that may be wrong and kept so, but
+    left for the next run, which reads her format and the date month first."""
+    scenario = UsManager(settings_for(f"sqlite:///{tmp_path / 'later503.db'}",
+                                      default_cadence="weekly"))
+    _format_unknown(scenario)
+    person_types(scenario.tenant, scenario.occ, [], ["Rob: renew the badge by 1/2/2027"],
+                 tick_all=False)
+    scenario.tenant.inject_fault("GET", r"/mailboxSettings", 503, times=50)
+    scenario.after_meeting()
+    assert scenario.actions() == []
+    assert scenario.store.occurrence(scenario.occ.id).notes_date_order is None
+    scenario.tenant.reset_counters()  # Graph answers again
+    scenario.after_meeting(hours=2)
+    mia = scenario.view.manager.id
+    assert scenario.actions() == [("renew the badge", date(2027, 1, 2), "open")]
+    assert scenario.store.people([mia])[mia].date_format == US
