@@ -34,6 +34,7 @@ _CLAIM = (update(_PAIRINGS)
 # database (`doctor` and `db copy` ask).
 DUTY_LOCK = "worker.duty"
 HOST_CHARS = 62
+OWNER_CHARS = 80
 
 
 def process_space() -> str:
@@ -50,16 +51,18 @@ def process_space() -> str:
 
 
 def worker_identity(name: str = "") -> str:
-    """Who holds a lease. With ``[worker] name`` set, name:pid: a container restarted after
-    a kill has its name and pid (1) again, the same identity, so it takes its own leases back
-    at once. Without, host:pid:space (host:pid off Linux): never the same for two live
-    processes, even of containers sharing a host name, so the leases always keep them apart
-    (a restarted container waits for its old leases to end)."""
-    if name:
-        return f"{name}:{os.getpid()}"
-    identity = f"{socket.gethostname()[:HOST_CHARS]}:{os.getpid()}"
+    """Who holds a lease: name:pid:space, the name being ``[worker] name`` or else the host
+    name (name:pid off Linux). Never the same for two live processes, even two containers'
+    pid 1 given one name or sharing a host name, so claims always keep them apart; and a pid
+    is judged only in its own space (``holder_is_gone``). (With the name alone, two such
+    containers were one holder, each finding the other's leases its own.) A container
+    restarted after a kill is in a new space: its duty lease is taken back once its old
+    instance is silent (service/duty.py), its pairs' claims once they end."""
     space = process_space()
-    return f"{identity}:{space}" if space else identity
+    tail = f":{os.getpid()}:{space}" if space else f":{os.getpid()}"
+    # (A 64-character name, a 7-digit pid and the space are one over the owner columns: the
+    # pid and the space keep the identity apart, so the name gives way.)
+    return (name or socket.gethostname()[:HOST_CHARS])[:OWNER_CHARS - len(tail)] + tail
 
 
 def _parts(identity: str) -> tuple[str, str, str] | None:
@@ -74,9 +77,11 @@ def _parts(identity: str) -> tuple[str, str, str] | None:
 
 def holder_is_gone(holder: str, claimant: str) -> bool:
     """Whether a lease holder (a ``worker_identity``) is a process that no longer runs,
-    judged only when it goes by the claimant's own name and pid space: a process the
-    claimant can see. Any other holder is never judged: its lease expires. (A pid from
-    another pid namespace names another process, or none, here.)"""
+    judged only when it goes by the claimant's own name and pid space (the space records the
+    host's boot and the pid namespace): a process the claimant can see. Any other holder is
+    never judged: its lease expires. (A pid from another host or pid namespace names another
+    process, or none, here. Off Linux there is no space: a name shared by two hosts there
+    is judged as if on one.)"""
     held, claiming = _parts(holder), _parts(claimant)
     if (held is None or claiming is None or (held[0], held[2]) != (claiming[0], claiming[2])
             or not held[1].isascii() or not held[1].isdigit()):

@@ -187,21 +187,26 @@ def test_upgrade_keeps_rows_of_an_earlier_schema(empty_db_url: str) -> None:
 
 def test_a_holder_is_judged_only_by_a_worker_that_can_see_its_process() -> None:
     """A lease is taken at once only from a gone process of the claimant's own name and pid
-    space. Containers sharing a host name (host networking) are each pid 1 in a pid
-    namespace of their own: unnamed, their spaces tell them apart, so they neither share an
-    identity nor judge each other's pids; named (``[worker] name``), the names do."""
+    space. Containers sharing a host name (host networking), or given one ``[worker]
+    name``, are each pid 1 in a pid namespace of their own: their spaces tell them apart, so
+    they neither share an identity nor judge each other's pids."""
     dead = gone_worker()
     me = worker_identity()
     assert holder_is_gone(dead, me)
     assert not holder_is_gone(me, me)  # this very process runs
     host, pid, *space = dead.split(":")
+    here = f":{space[0]}" if space else ""
     if space:  # Linux: the pid space is part of the name
         assert me.startswith(f"{host}:") and me.endswith(f":{space[0]}")
         assert not holder_is_gone(f"{host}:{pid}:{'0' * 8}", me)  # another pid namespace
         assert not holder_is_gone(f"{host}:{pid}", me)  # named before spaces: it expires
-    assert holder_is_gone(f"pod-b:{pid}", worker_identity("pod-b"))
-    assert not holder_is_gone(f"pod-b:{pid}", worker_identity("pod-a"))
-    assert not holder_is_gone(f"pod-b:{pid}", me)
+        assert worker_identity("pod-b").endswith(here)
+        # The same name on another host, or in another container: never judged here.
+        assert not holder_is_gone(f"pod-b:{pid}:{'0' * 8}", worker_identity("pod-b"))
+        assert not holder_is_gone(f"pod-b:{pid}", worker_identity("pod-b"))  # before 0030
+    assert holder_is_gone(f"pod-b:{pid}{here}", worker_identity("pod-b"))
+    assert not holder_is_gone(f"pod-b:{pid}{here}", worker_identity("pod-a"))
+    assert not holder_is_gone(f"pod-b:{pid}{here}", me)
     assert not holder_is_gone(dead, worker_identity("pod-b"))
     for odd in (host, f"{host}:", f"{host}:\u00b2", f"{host}:{10**30}", ":", "", "a:b:c:d"):
         assert not holder_is_gone(odd, me), odd
