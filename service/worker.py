@@ -28,7 +28,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from service.clock import Clock, SystemClock
 from service.config import Settings
-from service.duty import Duty, duty_lease
+from service.duty import BEAT_SECONDS, SILENT_AFTER, Duty, duty_lease
 from service.errors import ConfigError, ServiceError
 from service.graph.waits import Halt
 
@@ -73,7 +73,7 @@ class Worker:
         # the only worker stand by.
         self.duty = None if sqlite_path(settings.database.url) else Duty(
             identity or worker_identity(settings.worker.name),
-            duty_lease(settings.worker, self.clock.speed))
+            duty_lease(settings.worker, self.clock.speed), name=settings.worker.name)
         self.last_ok: datetime | None = None
         # What failed, as /readyz says it (``_failed_steps``, ``_run_failed``): never the
         # error's words, which can name people and mailboxes; the log has those.
@@ -232,6 +232,8 @@ class Worker:
         if self.clock.now() - self.last_ok > limit:
             return False, f"last good run {self.last_ok.isoformat()}: {self.last_error or ''}"
         if self.duty is not None and self.duty.holding is False:
+            if self.duty.clash:  # a mistake to fix, though the standing by is safe
+                return False, f"{self.duty.clash} (checked {self.last_ok.isoformat()})"
             return True, (f"ok, standing by: {self.duty.holder} runs the jobs (checked "
                           f"{self.last_ok.isoformat()})")
         # Nor is a worker whose directory syncs have failed for three of their own intervals:
@@ -263,7 +265,7 @@ class Worker:
         failed)."""
         from service.app import open_store
 
-        if self.duty is None or not self.duty.holding:
+        if self.duty is None or not (self.duty.holding or self.duty.clash):
             return
         try:
             self.duty.give_up(open_store(self.settings))
@@ -363,6 +365,13 @@ def _run_worker(settings: Settings, clock: Clock | None, serve: Any) -> None:
     scheduler.add_job(worker.run_job, "interval", seconds=cfg.interval_minutes * 60 / speed,
                       kwargs={"sync": False}, next_run_time=soon + timedelta(seconds=1),
                       max_instances=1, coalesce=True, id="tick")
+
+    if worker.duty is not None:
+        # One more run once an old instance of this worker's name, killed as it restarted,
+        # is silent long enough to be taken for gone (service/duty.py): it takes the duty
+        # back then, not an interval later.
+        scheduler.add_job(worker.run_job, "date", kwargs={"sync": False}, id="namesake",
+                          run_date=soon + SILENT_AFTER + timedelta(seconds=BEAT_SECONDS))
 
     if settings.privacy.retain_months:
         scheduler.add_job(worker.run_retention, "interval", seconds=24 * 3600 / speed,

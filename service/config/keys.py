@@ -312,11 +312,12 @@ KEYS: tuple[Key, ...] = (
         "How often the worker re-reads the directory and the pairs file.",
         minimum=1, maximum=10080),
     Key("worker", "name", "str", "",
-        "Name this worker goes by in leases, with its process id: unique per replica and kept "
-        "across restarts, e.g. the pod's name (up to 64 letters, digits, dots, dashes, "
-        "underscores). Empty: the host name and pid namespace, never shared by two live "
-        "workers, but new after a container restart, which then waits for its old leases "
-        "to end."),
+        "Name this worker goes by in leases, with its process id and pid namespace: one of "
+        "its own per replica, kept across restarts, e.g. the pod's name (up to 64 letters, "
+        "digits, dots, dashes, underscores); a container restarted after a kill takes its "
+        "duty back minutes after its start. Two workers given one name: one runs the jobs, "
+        "the other stands by and says so (worker.name_clash). Empty: the host name, and a "
+        "restarted container waits for its old leases to end."),
     Key("worker", "health_host", "str", "127.0.0.1",
         "Address the health endpoint listens on (0.0.0.0 in a container; :: for IPv6 and "
         "IPv4, as an IPv6-only cluster's probes need)."),

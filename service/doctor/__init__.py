@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from service.config.keys import DEPLOYED_FILE
 from service.doctor.check import Check
+from service.doctor.duty import name_clash, on_duty
 from service.doctor.pairs import exclude_entries, pairs_file, pairs_people, pairs_plan
 from service.doctor.permissions import permission_checks
 from service.domain.status import PairingStatus
@@ -85,6 +86,8 @@ async def run_checks(settings: Settings, *, deployed: str = DEPLOYED_FILE) -> li
         checks.append(exposed)
     if database.ok and (clock := _clock(settings)):
         checks.append(clock)
+    if database.ok and (clash := name_clash(settings)):
+        checks.append(clash)
     pairs_at = None
     if settings.pairs.source in ("file", "both") and settings.pairs.file is not None:
         pairs_at = len(checks)  # its addresses are checked once Graph can be reached
@@ -226,7 +229,7 @@ def _database(settings: Settings) -> Check:
                      f"(this one knows up to {head})", "Install that newer version again, or "
                      "restore the backup taken before the upgrade (docs/admin/upgrading.md).")
     if current == head:
-        return Check("database", True, f"schema {head}{_on_duty(engine)}")
+        return Check("database", True, f"schema {head}{on_duty(engine)}")
     if engine.url.get_backend_name() == "sqlite":
         return Check("database", True, f"schema {current or 'empty'}; upgraded to {head} "
                      "automatically on first run")
@@ -512,19 +515,3 @@ def _clock(settings: Settings) -> Check | None:
                  "written twice, a mail sent twice)",
                  "Keep every host's clock in sync (NTP: chrony or systemd-timesyncd).",
                  warn=True)
-
-
-def _on_duty(engine: Any) -> str:
-    """Which worker runs the jobs, when several replicas share a server database (see
-    service/duty.py); nothing on SQLite, one worker per file."""
-    from service.store.leases import DUTY_LOCK
-    from service.store.repo import Store
-
-    if engine.url.get_backend_name() == "sqlite":
-        return ""
-    try:
-        holder = Store(engine).lock_holder(DUTY_LOCK, datetime.now(UTC))
-    except ServiceError as exc:  # the schema check above decides the verdict
-        return f"; on duty: unknown ({str(exc).splitlines()[0]})"
-    return (f"; worker on duty: {holder}" if holder else
-            "; no worker on duty (none has run the jobs within its lease)")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import socket
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from service.store.base import Repository, chunks, log
@@ -33,8 +35,38 @@ _CLAIM = (update(_PAIRINGS)
 # The lock a worker holds while it is on duty (service/duty.py): a worker running on this
 # database (`doctor` and `db copy` ask).
 DUTY_LOCK = "worker.duty"
+# Kept by a worker that stands by because another goes by its [worker] name (until a lease
+# after its last run): what `onetoone doctor` reports it by.
+NAME_CLASH_LOCK = "worker.name_clash"
 HOST_CHARS = 62
 OWNER_CHARS = 80
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One worker process, as the duty lease records its holder: ``id`` drawn at random as
+    it starts (no two processes share it, even two containers' pid 1 of one name), its
+    configured ``[worker] name`` ("" for none) and its host name (said to the admin)."""
+
+    id: str
+    name: str
+    host: str
+
+    @classmethod
+    def starting(cls, name: str = "") -> Instance:
+        return cls(secrets.token_hex(8), name, socket.gethostname()[:HOST_CHARS])
+
+
+@dataclass(frozen=True)
+class LockRecord:
+    """A named lock as stored (the ``Instance`` columns are the duty lease's only)."""
+
+    owner: str
+    until: datetime
+    instance: str | None
+    worker_name: str | None
+    host: str | None
+    seen: datetime | None
 
 
 def process_space() -> str:
@@ -161,21 +193,27 @@ class LeaseRepository(Repository):
                     .values(lease_owner=None, lease_until=None)
                     .execution_options(synchronize_session=False))
 
-    def take_lock(self, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
+    def take_lock(self, name: str, owner: str, now: datetime, ttl: timedelta,
+                  me: Instance | None = None) -> bool:
         """Hold the named lock until ``now + ttl`` unless another worker holds it unexpired
-        (atomic on SQLite and PostgreSQL; the holder calls it again to renew)."""
+        (atomic on SQLite and PostgreSQL; the holder calls it again to renew). With ``me``
+        (the duty lease) it records the instance, seen ``now``, and is this worker's only if
+        that instance holds it: an owner name alone may be shared."""
+        values = _held_by(owner, now, ttl, me)
+        mine = LockRow.owner == owner
+        if me is not None:
+            mine = and_(mine, or_(LockRow.instance.is_(None), LockRow.instance == me.id))
         with self.session() as s, s.begin():
             taken = s.execute(
                 update(LockRow)
-                .where(LockRow.name == name,
-                       or_(LockRow.until < now, LockRow.owner == owner))
-                .values(owner=owner, until=now + ttl)
+                .where(LockRow.name == name, or_(LockRow.until < now, mine))
+                .values(**values)
             ).rowcount  # type: ignore[attr-defined]
             if taken == 1:
                 return True
         try:
             with self.session() as s, s.begin():
-                s.add(LockRow(name=name, owner=owner, until=now + ttl))
+                s.add(LockRow(name=name, **values))
             return True
         except IntegrityError:
             pass  # someone holds it (or took it between our two statements)
@@ -185,8 +223,55 @@ class LeaseRepository(Repository):
                 return False
             return s.execute(  # the holder was killed: take over at once
                 update(LockRow).where(LockRow.name == name, LockRow.owner == holder)
-                .values(owner=owner, until=now + ttl)
+                .values(**values)
             ).rowcount == 1  # type: ignore[attr-defined]
+
+    def take_lock_from(self, name: str, held: LockRecord, owner: str, now: datetime,
+                       ttl: timedelta, me: Instance) -> bool:
+        """Take the named lock from the instance ``held`` names, if it has said nothing
+        since (it was judged gone on that record): False if it has, or another took it."""
+        with self.session() as s, s.begin():
+            return s.execute(
+                update(LockRow)
+                .where(LockRow.name == name, LockRow.owner == held.owner,
+                       LockRow.instance == held.instance, LockRow.seen == held.seen)
+                .values(**_held_by(owner, now, ttl, me))
+            ).rowcount == 1  # type: ignore[attr-defined]
+
+    def beat(self, name: str, owner: str, instance: str, now: datetime) -> bool:
+        """Say that the holder of the named lock still runs (its lease is left as it is);
+        False once it holds it no more."""
+        with self.session() as s, s.begin():
+            return s.execute(
+                update(LockRow)
+                .where(LockRow.name == name, LockRow.owner == owner,
+                       LockRow.instance == instance)
+                .values(seen=now)
+            ).rowcount == 1  # type: ignore[attr-defined]
+
+    def note_lock(self, name: str, owner: str, now: datetime, ttl: timedelta,
+                  me: Instance) -> None:
+        """Set the named lock to ``me`` whoever holds it: a note, not a claim (the last
+        writer's stands until ``now + ttl``)."""
+        values = _held_by(owner, now, ttl, me)
+        with self.session() as s, s.begin():
+            if s.execute(update(LockRow).where(LockRow.name == name)
+                         .values(**values)).rowcount == 1:  # type: ignore[attr-defined]
+                return
+        try:
+            with self.session() as s, s.begin():
+                s.add(LockRow(name=name, **values))
+        except IntegrityError:
+            pass  # another wrote it between our two statements: the same news
+
+    def lock_record(self, name: str) -> LockRecord | None:
+        """The named lock as stored, ended or not (None: never taken, or dropped)."""
+        with self.reading() as s:
+            row = s.get(LockRow, name)
+            if row is None:
+                return None
+            return LockRecord(row.owner, row.until, row.instance, row.worker_name, row.host,
+                              row.seen)
 
     def lock_holder(self, name: str, now: datetime) -> str | None:
         """Who holds the named lock at ``now`` (None: nobody, or a lease that has ended)."""
@@ -197,3 +282,11 @@ class LeaseRepository(Repository):
     def drop_lock(self, name: str, owner: str) -> None:
         with self.session() as s, s.begin():
             s.execute(delete(LockRow).where(LockRow.name == name, LockRow.owner == owner))
+
+
+def _held_by(owner: str, now: datetime, ttl: timedelta, me: Instance | None) -> dict[str, Any]:
+    """A lock row's values for ``owner`` holding it until ``now + ttl``."""
+    values: dict[str, Any] = {"owner": owner, "until": now + ttl}
+    if me is not None:
+        values.update(instance=me.id, worker_name=me.name or None, host=me.host, seen=now)
+    return values

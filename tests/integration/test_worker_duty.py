@@ -146,14 +146,14 @@ def test_a_holder_killed_on_this_host_is_replaced_at_once(db_url: str) -> None:
     # Judged only by a worker of the same name (this host): another waits for the lease.
     assert not Duty("replica-b:7", timedelta(minutes=31), wall).take(store)
     assert Duty(worker_identity(), timedelta(minutes=31), wall).take(store)
-    # A named container restarted after a kill has its name and pid (1) again: the lease
-    # it held is its own, taken back at once while the lease still runs.
-    restarted = f"pod-a:{gone.split(':')[1]}"
-    assert Duty(restarted, timedelta(minutes=31), wall).take(store) is False
+    # A named worker restarted by its service manager (a new pid, this host and pid space)
+    # likewise takes over at once from its killed self.
     store.drop_lock(DUTY_LOCK, worker_identity())
-    assert Duty(restarted, timedelta(minutes=31), wall).take(store)
-    wall.at += timedelta(minutes=5)
-    assert Duty(restarted, timedelta(minutes=31), wall).take(store)
+    _host, pid, *space = gone.split(":")
+    killed = ":".join(["pod-a", pid, *space])
+    assert Duty(killed, timedelta(minutes=31), wall, name="pod-a").take(store)
+    wall.at += timedelta(seconds=10)
+    assert Duty(worker_identity("pod-a"), timedelta(minutes=31), wall, name="pod-a").take(store)
 
 
 def test_a_runs_pairing_leases_go_by_the_configured_name(tmp_path: Any,

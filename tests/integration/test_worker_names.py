@@ -1,22 +1,42 @@
 """Workers given one ``[worker] name`` by mistake (Compose ``--scale``, one env file for two
 containers, one config file on two hosts): they never share a lease holder's identity nor
-judge each other's pids."""
+judge each other's pids, only one runs the jobs and the other says why; a container
+restarted after a kill still takes its duty back, once its old instance has gone silent."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from service.doctor import _database
+from service.doctor.duty import name_clash
 from service.domain.records import PersonUpdate
+from service.duty import BEAT_SECONDS, DUTY_LOCK, SILENT_AFTER, Duty
 from service.store import leases
 from service.store.db import make_engine, upgrade
-from service.store.leases import holder_is_gone
+from service.store.leases import NAME_CLASH_LOCK, holder_is_gone
 from service.store.repo import Store
-from tests.conftest import gone_worker
+from service.worker import Worker
+from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _emptied_postgres, gone_worker
 
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
+LEASE = timedelta(minutes=31)  # the duty lease with the default intervals
 CLAIM = timedelta(minutes=10)  # a pairing's claim
+HANG_GUARD_SECONDS = 900  # only a beat that never comes reaches it
+
+
+class Wall:
+    """A wall clock the test moves."""
+
+    def __init__(self, now: datetime) -> None:
+        self.at = now
+
+    def __call__(self) -> datetime:
+        return self.at
 
 
 def identity_in(monkeypatch: pytest.MonkeyPatch, name: str, space: str,
@@ -41,6 +61,20 @@ def a_pairing(store: Store) -> int:
                          PersonUpdate("r", "r@x.test", "Rob Report", T0, False)], T0)
     return store.upsert_pairing(key="p-1", manager_id="m", report_id="r", cadence="monthly",
                                 minutes=30, reason="default", source="directory", now=T0).id
+
+
+def events(caplog: pytest.LogCaptureFixture, name: str) -> list[Any]:
+    return [r for r in caplog.records if r.getMessage() == name]
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """Replicas share a PostgreSQL database (SQLite takes one worker per file)."""
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("ONETOONE_TEST_REQUIRE_POSTGRES=1 but ONETOONE_TEST_POSTGRES_URL unset")
+        pytest.skip("set ONETOONE_TEST_POSTGRES_URL to run the replica tests")
+    return _emptied_postgres(POSTGRES_URL)
 
 
 def test_two_containers_given_one_name_are_two_holders(db_url: str,
@@ -80,3 +114,139 @@ def test_a_long_name_and_pid_fit_the_owner_columns(monkeypatch: pytest.MonkeyPat
     """A 64-character name (the most config allows) with a 7-digit pid and the space."""
     identity = identity_in(monkeypatch, "n" * 64, "aaaaaaaa", pid=4_194_304)
     assert len(identity) == 80 and identity.endswith(":4194304:aaaaaaaa")
+
+
+def test_a_live_namesake_is_a_clash_the_worker_stands_by_for(
+        db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A worker finding its name's duty held by another instance heard from since it started
+    stands by, logs an ERROR naming the name and the other's host (once), and notes the
+    clash for `onetoone doctor`; it takes over only once that one is gone."""
+    caplog.set_level(logging.INFO)
+    store, wall = store_for(db_url), Wall(T0)
+    holder = Duty("worker-1:1:aaaaaaaa", LEASE, wall, name="worker-1", beat_seconds=None)
+    assert holder.take(store)
+    wall.at = T0 + timedelta(seconds=5)
+    twin = Duty("worker-1:1:bbbbbbbb", LEASE, wall, name="worker-1", beat_seconds=None)
+    # Heard from before it started: maybe the instance it replaces, killed moments ago.
+    assert not twin.take(store) and twin.clash is None
+    assert not events(caplog, "worker.name_clash")
+    wall.at = T0 + timedelta(seconds=35)
+    assert holder.beat(store)  # ...but it runs
+    wall.at = T0 + timedelta(seconds=40)
+    assert not twin.take(store)
+    assert twin.clash is not None and "worker-1" in twin.clash and holder.me.host in twin.clash
+    clash = events(caplog, "worker.name_clash")
+    assert len(clash) == 1 and clash[0].levelno == logging.ERROR
+    assert clash[0].worker_name == "worker-1" and clash[0].host == holder.me.host
+    noted = store.lock_record(NAME_CLASH_LOCK)
+    assert noted is not None and noted.owner == twin.owner and noted.until == wall.at + LEASE
+    for minutes in range(1, 40):  # the holder goes on beating (and renewing at its runs)
+        wall.at = T0 + timedelta(minutes=minutes)
+        assert holder.beat(store) and not twin.take(store)
+        if minutes % 15 == 0:
+            assert holder.take(store)
+    assert len(events(caplog, "worker.name_clash")) == 1  # said once, not every run
+    holder.give_up(store)  # it stops: the twin takes the duty at its next run
+    assert twin.take(store) and twin.clash is None
+
+
+def test_a_restarted_worker_takes_its_duty_back_once_its_old_instance_is_silent(
+        db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A container restarted after a kill is a new process in a new pid space, under its
+    name again: it waits while its killed instance might still be a live namesake, then
+    takes over SILENT_AFTER after that one's last beat, not a lease (31 minutes) after."""
+    caplog.set_level(logging.INFO)
+    store, wall = store_for(db_url), Wall(T0)
+    killed = Duty("worker-1:1:aaaaaaaa", LEASE, wall, name="worker-1", beat_seconds=None)
+    assert killed.take(store)
+    wall.at = T0 + timedelta(seconds=BEAT_SECONDS)
+    assert killed.beat(store)  # its last sign of life: then `docker kill`
+    wall.at += timedelta(seconds=3)
+    restarted = Duty("worker-1:1:cccccccc", LEASE, wall, name="worker-1", beat_seconds=None)
+    assert not restarted.take(store)  # its first runs, at its start
+    wall.at += timedelta(seconds=1)
+    assert not restarted.take(store)
+    assert restarted.clash is None and not events(caplog, "worker.name_clash")
+    wall.at = T0 + timedelta(seconds=BEAT_SECONDS) + SILENT_AFTER  # its run after that
+    assert restarted.take(store) and restarted.holder == restarted.owner
+    replaced = events(caplog, "worker.namesake_replaced")
+    assert len(replaced) == 1 and replaced[0].previous == killed.owner
+    held = store.lock_record(DUTY_LOCK)
+    assert held is not None and held.instance == restarted.me.id
+    assert held.until == wall.at + LEASE
+    assert not events(caplog, "worker.name_clash")
+    # Another worker's name is no namesake: its lease runs out as before.
+    other = Duty("worker-2:1:dddddddd", LEASE, wall, name="worker-2", beat_seconds=None)
+    wall.at += timedelta(minutes=10)
+    assert not other.take(store)
+
+
+def test_the_holder_beats_whatever_its_runs_do(db_url: str) -> None:
+    """From its first run on duty to its stop, the holder says it runs (the duty's ``seen``),
+    its lease left as the runs renew it; a lost duty is beaten for no more."""
+    store, wall = store_for(db_url), Wall(T0)
+    holder = Duty("worker-1:1:aaaaaaaa", LEASE, wall, name="worker-1", beat_seconds=0.02)
+    assert holder.take(store)
+    wall.at = T0 + timedelta(minutes=5)
+    deadline = datetime.now(UTC) + timedelta(seconds=HANG_GUARD_SECONDS)
+    while (held := store.lock_record(DUTY_LOCK)) is None or held.seen != wall.at:
+        assert datetime.now(UTC) < deadline, "no beat came"
+        threading.Event().wait(0.02)
+    assert held.until == T0 + LEASE  # the lease is the runs' to renew
+    holder.give_up(store)
+    assert store.lock_record(DUTY_LOCK) is None
+
+
+def test_two_workers_of_one_name_run_the_jobs_once_and_the_second_says_so(
+        postgres_url: str, settings_for: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """Both containers of `docker compose up --scale worker=2` were ``worker-1:1`` to the
+    leases: both ran every job (each agenda written twice, each report mailed a meeting
+    update twice), both said they were on duty and ready. The instance tells them apart."""
+    import dataclasses
+
+    caplog.set_level(logging.INFO)
+    base = settings_for(postgres_url)
+    settings = dataclasses.replace(base, worker=dataclasses.replace(base.worker,
+                                                                    name="worker-1"))
+    first = Worker(settings, identity="worker-1:1")
+    second = Worker(settings, identity="worker-1:1")
+    first.run_job(sync=True)
+    assert first.counters["ticks"] == 1 and first.counters["series_created"] > 0
+    for sync in (True, False):
+        second.run_job(sync=sync)
+    assert second.counters["ticks"] == 0 and second.counters["standby_runs"] == 2
+    assert second.counters["graph_requests"] == 0
+    ready, why = second.ready()
+    assert not ready and why.startswith("name clash: worker-1:1 on host "), why
+    assert first.ready()[0]
+    clash = events(caplog, "worker.name_clash")
+    assert len(clash) == 1 and clash[0].worker_name == "worker-1"
+    assert [r.worker for r in events(caplog, "worker.on_duty")] == ["worker-1:1"]
+    # `onetoone doctor`: the worker on duty and its host, and the clash as a failure.
+    assert "worker on duty: worker-1:1 on host " in _database(settings).detail
+    check = name_clash(settings)
+    assert check is not None and not check.ok
+    assert "two workers go by [worker] name worker-1" in check.detail
+    assert "ONETOONE_WORKER_NAME" in check.fix
+    first.give_up_duty()  # the first stops (SIGTERM): the second takes over
+    second.run_job(sync=False)
+    assert second.counters["ticks"] == 1 and second.ready()[0]
+
+
+def test_a_worker_standing_by_in_a_clash_takes_its_note_with_it_as_it_stops(
+        postgres_url: str, settings_for: Any) -> None:
+    """Renamed and restarted, as the fix says: `onetoone doctor` is clear at once, not a
+    lease later."""
+    import dataclasses
+
+    base = settings_for(postgres_url)
+    settings = dataclasses.replace(base, worker=dataclasses.replace(base.worker,
+                                                                    name="worker-1"))
+    first, second = Worker(settings, identity="worker-1:1"), Worker(settings,
+                                                                    identity="worker-1:1")
+    first.run_job(sync=False)
+    second.run_job(sync=False)
+    assert name_clash(settings) is not None
+    second.give_up_duty()  # SIGTERM
+    assert name_clash(settings) is None
+    assert "worker on duty: worker-1:1 on host " in _database(settings).detail

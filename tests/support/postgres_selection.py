@@ -42,7 +42,7 @@ OMITTED = ROOT / "tests" / "postgres_omitted.txt"
 ALWAYS = re.compile(
     r"test_(store|store_bulk|db_copy|note_versions|outbox_races|worker_duty|shared_engine"
     r"|foreign_database|read_revision|upgrade_interrupted|models_match_migrations"
-    r"|plan_lock_lost|agenda_claims|prep_held_keys_migration)\.py::")
+    r"|plan_lock_lost|agenda_claims|prep_held_keys_migration|worker_names)\.py::")
 
 HEADER = """\
 # PostgreSQL variants the suite deselects (ONETOONE_TEST_POSTGRES_ALL=1 runs them too).
