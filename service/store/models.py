@@ -257,7 +257,7 @@ class LockRow(Base):
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     owner: Mapped[str] = mapped_column(String(80))
     until: Mapped[datetime] = mapped_column(UtcDateTime)
-    # The duty lease's only (migration 0030; null on other locks): the holding process, drawn
+    # The duty lease's only (migration 0031; null on other locks): the holding process, drawn
     # at random as it starts, its configured [worker] name (null: none) and host name, and
     # when it last said it runs (every BEAT_SECONDS, whatever its runs do): a worker of the
     # same name tells a live namesake from the instance it replaces by it (service/duty.py).

@@ -203,7 +203,7 @@ def test_a_holder_is_judged_only_by_a_worker_that_can_see_its_process() -> None:
         assert worker_identity("pod-b").endswith(here)
         # The same name on another host, or in another container: never judged here.
         assert not holder_is_gone(f"pod-b:{pid}:{'0' * 8}", worker_identity("pod-b"))
-        assert not holder_is_gone(f"pod-b:{pid}", worker_identity("pod-b"))  # before 0030
+        assert not holder_is_gone(f"pod-b:{pid}", worker_identity("pod-b"))  # before 0031
     assert holder_is_gone(f"pod-b:{pid}{here}", worker_identity("pod-b"))
     assert not holder_is_gone(f"pod-b:{pid}{here}", worker_identity("pod-a"))
     assert not holder_is_gone(f"pod-b:{pid}{here}", me)

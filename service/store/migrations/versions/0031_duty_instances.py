@@ -1,8 +1,8 @@
 """the duty lease records which process holds it, under which name, on which host, and when
 it last said it runs
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-13 09:00:00
 
 Two workers given one [worker] name (Compose `--scale`, one env file for two containers,
@@ -18,8 +18,8 @@ from alembic import op
 
 import service.store.models
 
-revision = '0030'
-down_revision = '0029'
+revision = '0031'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 
