@@ -102,16 +102,12 @@ def read_back(occ: OccurrenceRecord, now: datetime, grace: timedelta, recapture:
         return ReadBack.READ
     if occ.changed_at is not None and occ.changed_at > occ.captured_at:
         return ReadBack.READ  # a calendar read saw an edit: read it now
-    if unconfirmed(occ) and occ.read_back_at is not None and occ.read_back_at <= now:
-        # Its own read is due: at its day-after mark, or sooner when its reminder is (see
-        # capture._untouched). (Its day-after deadline is its mark: see day_after_deadline.)
-        return ReadBack.READ
     marks = [(mark, deadline) for mark, deadline in _marks(occ, recapture, next_agenda_at)
              if mark <= now]
     if not marks:
         return ReadBack.NONE
     if unconfirmed(occ):
-        return ReadBack.READ
+        return ReadBack.READ  # (its day-after deadline is its mark: see day_after_deadline)
     if calendar_read_at is not None and calendar_read_at >= max(m for m, _d in marks):
         return ReadBack.VOUCHED
     if any(deadline <= now for _mark, deadline in marks):

@@ -117,8 +117,7 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
                                ctx.calendars_read.get(mailbox), series=series)
             done = store.occurrence(occ.id)
             if done is not None:
-                store.update_occurrence(occ.id, now,
-                                        read_back_at=_next_look(ctx, done, recapture, now))
+                store.update_occurrence(occ.id, now, read_back_at=next_look(done, recapture))
         except Sealed:
             # `forget` or the retention erase ran while this read was under way: what it
             # found is not stored (the meeting stays sealed).
@@ -350,32 +349,19 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
                                     "actions_added": added, "actions_closed": closed})
 
 
-def _next_look(ctx: JobContext, occ: OccurrenceRecord, recapture: timedelta,
-               now: datetime) -> datetime | None:
-    """When a meeting just read back is looked at next (``next_look``). One recorded held
-    without notes from a calendar read alone (``unconfirmed``: it may have been deleted with
-    no trace in that read) has its own read at its day-after mark, or before its reminder
-    and any rebooking offer when those are due sooner ([mail] reminder_hours under 24)."""
-    look = next_look(occ, recapture)
-    mail = ctx.settings.mail
-    if look is not None and unconfirmed(occ) and mail.reminders:
-        look = min(look, max(occ.end + timedelta(hours=mail.reminder_hours), now))
-    return look
-
-
 def _untouched(store: Any, view: PairingView, occ: OccurrenceRecord, now: datetime,
                report: CaptureReport, label: str, recapture: timedelta) -> None:
     """Read back a meeting whose agenda is known to be as written: what reading it would do
     (its block is the agenda, whose own lines the parser never takes as notes), with notes
-    added with `onetoone notes add` still counting. (One recorded held without notes so is
-    unconfirmed: when it is looked at next is ``_next_look``'s, which the caller sets.)"""
+    added with `onetoone notes add` still counting."""
     wrote = bool(store.notes(occ.id))
     declined = occ.status == OccurrenceStatus.DECLINED
     status = OccurrenceStatus.HELD if wrote else _no_notes(declined)
-    look = next_look(replace(occ, status=status, captured_at=now), recapture)
     # No etag: the next calendar read that lists the meeting has it looked at again.
     store.update_occurrence(occ.id, now, status=status, captured_at=now,
-                            captured_fingerprint=occ.agenda_fingerprint, read_back_at=look)
+                            captured_fingerprint=occ.agenda_fingerprint,
+                            read_back_at=next_look(replace(occ, status=status, captured_at=now),
+                                                   recapture))
     (report.held if wrote else report.without_notes).append(label)
     log.info("capture.as_written", extra={"occurrence": occ.id})
 

@@ -7,7 +7,6 @@ during the meeting) are never taken for an untouched agenda."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from datetime import timedelta
 
@@ -302,27 +301,5 @@ def test_a_meeting_deleted_after_the_eve_is_never_reminded_about(scenario: Scena
     s.after_meeting(hours=25)
     occ = s.store.occurrence(s.occ.id)
     assert occ is not None and occ.status == "cancelled"
-    assert not [m for m in s.tenant.messages("mia@contoso.example")
-                if m["subject"].startswith("No notes yet")]
-
-
-def test_with_reminders_due_sooner_the_deleted_meeting_is_read_before_them(
-        tmp_path, settings_for, monkeypatch) -> None:
-    """As above, with [mail] reminder_hours = 4: the unconfirmed meeting's own read comes
-    before its reminder (4 hours after its end), not the day after, so Mia is never
-    reminded about the meeting she deleted."""
-    from service.domain import readback
-
-    settings = settings_for(f"sqlite:///{tmp_path / 'soon.db'}")
-    s = Scenario(dataclasses.replace(settings, mail=dataclasses.replace(settings.mail,
-                                                                        reminder_hours=4)))
-    monkeypatch.setattr(readback.CalendarRead, "relisted", frozenset())
-    eve(s)
-    s.tenant.person_cancel("mia@contoso.example", s.occ.event_id)
-    s.after_meeting()
-    s.after_meeting(hours=5)  # its reminder is due
-    occ = s.store.occurrence(s.occ.id)
-    assert occ is not None and occ.status == "cancelled"
-    s.after_meeting(hours=25)
     assert not [m for m in s.tenant.messages("mia@contoso.example")
                 if m["subject"].startswith("No notes yet")]
