@@ -77,18 +77,6 @@ def read_late(rows: Sequence[dict[str, Any]], stored: Sequence[OccurrenceRecord]
             for row in rows]
 
 
-def unconfirmed(occ: OccurrenceRecord) -> bool:
-    """Whether a meeting was read back without notes from a calendar read alone (its agenda
-    as written, no read of its event): that it took place is not known yet. A read of the
-    changes may leave no trace of one occurrence deleted or cancelled on its own
-    (``CalendarRead.relisted``), so nothing about it is decided on that read: its day-after
-    re-read, made before its reminder and any rebooking offer, is a read of the event (which
-    also finds notes typed late and the report's answer), and no calendar read vouches for
-    it."""
-    return (occ.captured_at is not None and occ.captured_etag is None
-            and occ.status == OccurrenceStatus.HELD_NO_NOTES)
-
-
 def read_back(occ: OccurrenceRecord, now: datetime, grace: timedelta, recapture: timedelta,
               calendar_read_at: datetime | None, next_agenda_at: datetime | None = None
               ) -> ReadBack:
@@ -106,8 +94,6 @@ def read_back(occ: OccurrenceRecord, now: datetime, grace: timedelta, recapture:
              if mark <= now]
     if not marks:
         return ReadBack.NONE
-    if unconfirmed(occ):
-        return ReadBack.READ  # (its day-after deadline is its mark: see day_after_deadline)
     if calendar_read_at is not None and calendar_read_at >= max(m for m, _d in marks):
         return ReadBack.VOUCHED
     if any(deadline <= now for _mark, deadline in marks):
@@ -189,9 +175,9 @@ def owed(occ: OccurrenceRecord, now: datetime, grace: timedelta, recapture: time
     """Whether a re-read of a meeting already read back (and not seen changed) can no longer
     wait: the manager's calendar is then read instead, which vouches for every meeting of
     theirs at once (and lists any that changed, to be read)."""
-    if occ.captured_at is None or unconfirmed(occ) or (
-            occ.changed_at is not None and occ.changed_at > occ.captured_at):
-        return False  # (an unconfirmed one's re-read is a read of its event)
+    if occ.captured_at is None or (occ.changed_at is not None
+                                   and occ.changed_at > occ.captured_at):
+        return False
     return read_back(occ, now, grace, recapture, calendar_read_at,
                      next_agenda_at) == ReadBack.READ
 

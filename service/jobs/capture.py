@@ -35,7 +35,6 @@ from service.domain.readback import (
     next_look,
     reach,
     read_back,
-    unconfirmed,
     waiting_until,
 )
 from service.domain.records import OccurrenceRecord, PairingView, SeriesRecord
@@ -178,13 +177,15 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
         # read again (the store marks it so; this is the last guard).
         store.update_occurrence(occ.id, now, read_back_at=None)
         return
-    if as_written(occ, read):
+    if as_written(occ, read) and (occ.status == OccurrenceStatus.DECLINED
+                                  or store.notes(occ.id)):
         # This run's read of the calendar vouches that its agenda is as written: nothing
-        # typed (see jobs/notes_seen.py), so no read of the event. One with nothing in it
-        # may have been deleted or cancelled in Outlook, which a read of the changes can
-        # leave without a trace (see CalendarRead.relisted): it is recorded without notes
-        # but unconfirmed (``domain.readback.unconfirmed``), and its day-after re-read,
-        # which comes before its reminder and any rebooking offer, reads its event.
+        # typed (see jobs/notes_seen.py), so no read of the event. Only for a meeting known
+        # not held (declined) or held (notes added with `onetoone notes add`): one with
+        # nothing in it may have been deleted or cancelled in Outlook, which a read of the
+        # changes can leave without a trace (see CalendarRead.relisted: nothing at all when
+        # no other meeting of its series is in the window), and taken for held without notes
+        # it would be counted held and its manager reminded. It is read on its own.
         _untouched(store, view, occ, now, report, label, recapture)
         return
     # The event as this run's calendar read listed it, or read now; its body as HTML either
@@ -195,12 +196,11 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
     event = listed or await ctx.graph.get_event(
         view.manager.id, occ.event_id, "body,isCancelled,start,end,attendees")
     if event is None or event.cancelled or event.start is None or event.end is None:
-        if occ.captured_at is not None and occ.status in (
-                OccurrenceStatus.HELD, OccurrenceStatus.HELD_NO_NOTES) and not unconfirmed(occ):
+        if occ.captured_at is not None and occ.status in (OccurrenceStatus.HELD,
+                                                          OccurrenceStatus.HELD_NO_NOTES):
             # Read back before: it was held, whatever became of it in Outlook since (a past
             # meeting deleted, or given a new id by a whole-series edit). Its notes stay,
-            # and it is not re-read again (nor counted as missed). (Not one recorded from a
-            # calendar read alone: gone at its first read of the event, it was not held.)
+            # and it is not re-read again (nor counted as missed).
             store.update_occurrence(occ.id, now, captured_at=now, read_back_at=None)
             return
         if event is None and series is not None and await _went_with_series(ctx, series,

@@ -70,38 +70,23 @@ def test_an_untouched_agenda_with_notes_added_by_command_is_known_without_readin
     assert occ is not None and occ.status == "held" and occ.captured_at is not None
 
 
-def test_an_untouched_agenda_is_recorded_unconfirmed_and_its_event_read_the_day_after(
+def test_an_untouched_agenda_is_read_on_its_own_before_it_is_taken_for_no_notes(
         scenario: Scenario) -> None:
-    """Nothing typed, nothing added: the read as the notes fall due does not list the meeting,
-    so it is recorded without notes with no read of its event, but unconfirmed (a meeting
-    deleted in Outlook may leave no trace in a read of the changes); its day-after re-read,
-    before the reminder, reads the event (which also finds notes typed late)."""
+    """Nothing typed, nothing added: the meeting is read on its own (a meeting deleted in
+    Outlook may leave no trace in a read of the changes), then found held without notes."""
     s = scenario
     eve(s)  # lists the meeting with its agenda as written
     s.tenant.reset_counters()
     s.after_meeting()
-    assert (calendar_reads(s), event_reads(s)) == (1, 0)  # the read does not list it again
+    assert (calendar_reads(s), event_reads(s)) == (1, 1)  # the read does not list it again
     occ = s.store.occurrence(s.occ.id)
     assert occ is not None and occ.status == "held_no_notes" and occ.captured_at is not None
-    assert occ.captured_etag is None
     assert s.store.notes(s.occ.id) == [] and s.summaries() == []
-    s.tenant.reset_counters()
-    s.after_meeting(hours=25)  # the day-after read: the event, no calendar read for it
-    assert (calendar_reads(s), event_reads(s)) == (0, 1)
-    occ = s.store.occurrence(s.occ.id)
-    assert occ is not None and occ.status == "held_no_notes" and occ.captured_etag
-
-
-def test_an_untouched_agenda_with_notes_typed_late_is_read_the_day_after(
-        scenario: Scenario) -> None:
-    s = scenario
-    eve(s)
-    s.tenant.reset_counters()
-    s.after_meeting()
-    assert (calendar_reads(s), event_reads(s)) == (1, 0)
+    # Notes typed later are still read: the next read of her calendar lists the meeting.
     s.type_notes()
     s.tenant.reset_counters()
     s.after_meeting(hours=25)  # the day-after read (no summary yet: it is not waited for)
+    assert (calendar_reads(s), event_reads(s)) == (1, 0)
     occ = s.store.occurrence(s.occ.id)
     assert occ is not None and occ.status == "held"
     assert [n.text for n in s.store.notes(s.occ.id)] == ["Confidential-ish but shared: went well"]
@@ -282,24 +267,3 @@ def test_notes_read_from_the_meeting_then_from_the_listing_read_the_same(
     assert versions == 1
     assert [(a.id, a.text) for a in s.store.open_actions(s.rob.pairing.id)] == actions
     assert [n.text for n in s.store.notes(s.occ.id)] == notes
-
-
-def test_a_meeting_deleted_after_the_eve_is_never_reminded_about(scenario: Scenario,
-                                                                  monkeypatch) -> None:
-    """Mia deletes the occurrence after the eve read, and the read of the changes shows no
-    trace of it (Graph lists nothing for one occurrence deleted on its own when nothing else
-    of its series is listed again: here, by taking the relisting away). It is recorded
-    without notes, unconfirmed; the day-after read of its event, before any reminder, finds
-    it gone: cancelled, and Mia gets no "no notes" reminder."""
-    from service.domain import readback
-
-    monkeypatch.setattr(readback.CalendarRead, "relisted", frozenset())
-    s = scenario
-    eve(s)
-    s.tenant.person_cancel("mia@contoso.example", s.occ.event_id)
-    s.after_meeting()
-    s.after_meeting(hours=25)
-    occ = s.store.occurrence(s.occ.id)
-    assert occ is not None and occ.status == "cancelled"
-    assert not [m for m in s.tenant.messages("mia@contoso.example")
-                if m["subject"].startswith("No notes yet")]

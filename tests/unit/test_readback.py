@@ -48,27 +48,13 @@ def test_a_cancelled_meeting_is_never_read() -> None:
 
 def test_the_day_after_read_is_made_at_once_unless_a_calendar_read_since_vouches() -> None:
     # Read back without notes: this read decides the reminder, so it does not wait.
-    occ = meeting(captured_at=END + GRACE, status=OccurrenceStatus.HELD_NO_NOTES,
-                  captured_etag='W/"1"')  # (its event was read)
+    occ = meeting(captured_at=END + GRACE, status=OccurrenceStatus.HELD_NO_NOTES)
     assert decide(occ, END + RECHECK - timedelta(minutes=1)) == ReadBack.NONE
     assert decide(occ, END + RECHECK) == ReadBack.READ
     assert decide(occ, END + RECHECK, read_at=END + RECHECK - timedelta(minutes=1)) == (
         ReadBack.READ)  # a calendar read before the mark vouches for nothing after it
     assert decide(occ, END + RECHECK + timedelta(hours=1),
                   read_at=END + RECHECK) == ReadBack.VOUCHED
-
-
-def test_one_read_back_unconfirmed_has_its_event_read_the_day_after_never_vouched() -> None:
-    """Recorded without notes from a calendar read alone (no etag: its event never read): a
-    calendar read's silence does not prove it still exists, so its day-after re-read is a read
-    of the event, and no calendar read is owed for it."""
-    occ = meeting(captured_at=END + GRACE, status=OccurrenceStatus.HELD_NO_NOTES)
-    assert decide(occ, END + RECHECK - timedelta(minutes=1)) == ReadBack.NONE
-    assert decide(occ, END + RECHECK, read_at=END + RECHECK) == ReadBack.READ
-    assert not owed(occ, END + RECHECK, GRACE, WEEK, None)
-    read = meeting(captured_at=END + RECHECK, status=OccurrenceStatus.HELD_NO_NOTES,
-                   captured_etag='W/"2"')
-    assert decide(read, END + WEEK, read_at=END + WEEK) == ReadBack.VOUCHED
 
 
 def test_with_its_summary_out_the_day_after_read_waits_for_a_calendar_read() -> None:
@@ -123,7 +109,7 @@ def test_a_re_read_that_cannot_wait_is_owed_even_after_an_edit_it_already_read()
     saw before the meeting was read back is past (it does not excuse the re-read), one seen
     since makes the meeting read at once instead (nothing owed)."""
     occ = meeting(captured_at=END + GRACE, status=OccurrenceStatus.HELD_NO_NOTES,
-                  changed_at=END + timedelta(minutes=30), captured_etag='W/"1"')
+                  changed_at=END + timedelta(minutes=30))
     assert not owed(occ, END + RECHECK - timedelta(minutes=1), GRACE, WEEK, None)
     assert owed(occ, END + RECHECK, GRACE, WEEK, None)
     assert not owed(occ, END + RECHECK, GRACE, WEEK, END + RECHECK)  # vouched
