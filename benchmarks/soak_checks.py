@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from benchmarks.soak_people import GROUP_NY, HOLIDAYS, People, stamp
 from service.domain.absence import holiday_calendar
+from service.domain.cadence import add_months
 from service.domain.model import WEEKDAYS
 from service.domain.retime import is_cut
 from service.domain.status import PairingStatus
@@ -48,6 +49,7 @@ AUTOMATIC = ("re:", "accepted", "declined", "canceled", "cancelled", "updated", 
 # A follow-on series' slot note (service/jobs/schedule.py, follow_on), searched anywhere in
 # the note: a later note may be put before or after it.
 FOLLOWS = re.compile(r"follows on from series (\d+)")
+MONTHS_AHEAD = 6  # [policy] months_ahead: the soak runs on the defaults
 
 
 def pair(view: PairingView) -> str:
@@ -196,8 +198,12 @@ class Checks:
                          key=f"meets{v.pairing.key}")
 
     def stale(self, now: datetime) -> None:
-        """A series of ours, live a day after its pair stopped being one."""
+        """A series of ours, live a day after its pair stopped being one. One that runs on in
+        Outlook (no end date there) is cancelled a stretch at a time, always at least
+        [policy] months_ahead (the default, 6 months) ahead: only meetings within that must
+        be cancelled (docs/how-it-decides.md, *A series with no end date*)."""
         pairs = {(m.lower(), r.lower()) for m, r in self.p.pairs()}
+        running_on = {s.event_id for s in self.store.running_on()}
         for uid, events in self.t.state["events"].items():
             user = self.t.state["users"].get(uid)
             if user is None:
@@ -212,8 +218,9 @@ class Checks:
                           for a in e.get("attendees") or []]
                 if len(others) != 1 or (user["mail"].lower(), others[0]) in pairs:
                     continue
-                items = [o for o in sandbox_occurrences(e, now + timedelta(days=2),
-                                                        now + timedelta(weeks=30))
+                ahead = (datetime.combine(add_months(now.date(), MONTHS_AHEAD), now.timetz())
+                         if e["id"] in running_on else now + timedelta(weeks=30))
+                items = [o for o in sandbox_occurrences(e, now + timedelta(days=2), ahead)
                          if not o.get("isCancelled")]
                 if items and self.first_seen.setdefault(e["id"], now) < now - timedelta(
                         days=1):
