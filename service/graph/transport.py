@@ -234,6 +234,15 @@ class RetryPolicy:
     sleep: Callable[[float], Awaitable[None]]
     throttles: Throttles = field(default_factory=Throttles)
     halt: Halt | None = None
+    # A mailbox's address from the directory id its requests use (set by the run that
+    # knows its people, app.job_context): what the log says it by. None: the id.
+    address_of: Callable[[str], str | None] | None = None
+
+    def named(self, mailbox: str | None) -> str | None:
+        """``mailbox`` as the log says it: by its address where known."""
+        if mailbox is None or self.address_of is None:
+            return mailbox
+        return self.address_of(mailbox) or mailbox
 
     def halted(self) -> bool:
         """Whether the stop has come: no retry starts."""
@@ -262,7 +271,7 @@ class RetryPolicy:
         """Refuse ``mailbox``'s requests for the rest of the run (logged once)."""
         if self.throttles.give_up(mailbox, wait, code, message):
             log.warning("graph.mailbox_throttled", extra={
-                "mailbox": mailbox, "retry_after": round(wait, 3), "code": code,
+                "mailbox": self.named(mailbox), "retry_after": round(wait, 3), "code": code,
                 "detail": "Graph keeps throttling this mailbox: its requests fail at once "
                           "for the rest of this run; the next run tries again"})
 
@@ -342,7 +351,7 @@ class GraphTransport(httpx.AsyncBaseTransport):
                     "graph.retry",
                     extra={"method": request.method, "path": path, "attempt": attempt,
                            "delay": round(delay, 3), "cause": type(exc).__name__,
-                           "mailbox": mailbox},
+                           "mailbox": policy.named(mailbox)},
                 )
                 self.stats.retries += 1
                 await policy.wait(delay)
@@ -373,7 +382,8 @@ class GraphTransport(httpx.AsyncBaseTransport):
             log.warning(
                 "graph.retry",
                 extra={"method": request.method, "path": path, "status": status,
-                       "attempt": attempt, "delay": round(delay, 3), "mailbox": mailbox},
+                       "attempt": attempt, "delay": round(delay, 3),
+                       "mailbox": policy.named(mailbox)},
             )
             self.stats.retries += 1
             await policy.wait(delay)

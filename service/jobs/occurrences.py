@@ -28,6 +28,7 @@ from typing import Any
 from service.domain.events import CalendarEvent
 from service.domain.instances import move_undone, occurrence_state
 from service.domain.readback import CalendarRead, owed, reach, read_late
+from service.domain.records import by_address
 from service.domain.retime import (
     PATTERN_COLUMNS,
     after_retime,
@@ -188,11 +189,13 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
             changes = await ctx.graph.calendar_changes(
                 mailbox, saved.link if saved else None, start, end)
         except ServiceError as exc:
+            email = _named(mailbox, rows, by_master)
             if not (isinstance(exc, NotFound) and mailbox_gone(exc) and not by_master[mailbox]):
-                report.failed.append(f"calendar of {_named(mailbox, rows, by_master)}: {exc}")
+                report.failed.append(f"calendar of {email}: {by_address(exc, mailbox, email)}")
             # (Gone with no series left holding meetings in it: capture settles the meetings
-            # left to re-read.)
-            log.warning("occurrences.failed", extra={"mailbox": mailbox, "error": str(exc)})
+            # left to re-read.) By address, as the run's output: the id tells no one who.
+            log.warning("occurrences.failed", extra={
+                "mailbox": email, "error": by_address(exc, mailbox, email)})
             continue
         events = {e.id: e for e in changes.events}
         for occ, series, view in came_due.get(mailbox, ()):  # listed later than recorded
@@ -404,7 +407,9 @@ async def _list_part(ctx: JobContext, now: datetime, listed: list[tuple[Any, Any
             # Denied, or the mailbox gone (a deleted series went above): until someone acts.
             held[series.id] = isinstance(items, PermissionDenied | NotFound)
             report.failed.append(view.calendar_failure(items))
-            log.warning("occurrences.failed", extra={"series": series.id, "error": str(items)})
+            log.warning("occurrences.failed", extra={
+                "series": series.id, "mailbox": view.manager.email,
+                "error": by_address(items, view.manager.id, view.manager.email)})
             continue
         stored, settled = known_of[series.id], []
         if (looks_retimed(series, items, lo, hi) or vanished(stored, items, lo, hi)

@@ -358,17 +358,20 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
             log.warning("mail.claim_lost", extra={"key": row.key})
             continue
         except OutcomeUnknown as exc:
-            if store.finish_mail(row.id, OutboxStatus.SENDING, now, error=str(exc),
+            # (Each error kept is said with the sender's address, as the refused mail's is.)
+            error = by_address(exc, row.mailbox, _sender_email(ctx, row))
+            if store.finish_mail(row.id, OutboxStatus.SENDING, now, error=error,
                                  claimed_at=claim.at):
                 await _settle(ctx, _stored(ctx, row.id), now, report, fresh=True)
             continue
         except Throttled as exc:
-            store.finish_mail(row.id, OutboxStatus.PENDING, now, error=str(exc),  # not accepted
-                              claimed_at=claim.at)
+            email = _sender_email(ctx, row)
+            store.finish_mail(row.id, OutboxStatus.PENDING, now, claimed_at=claim.at,
+                              error=by_address(exc, row.mailbox, email))  # not accepted
             report.deferred += 1
             # Said, or a mailbox throttled for hours holds all its mail without a trace.
             log.warning("mail.throttled", extra={"key": row.key, "retry_after": exc.retry_after,
-                                                 "mailbox": _sender_email(ctx, row)})
+                                                 "mailbox": email})
             continue
         except (AuthError, NotConsented, Unreachable) as exc:
             # Not signed in (Graph refused even a new token, or Entra could not be reached),
@@ -395,7 +398,8 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
                      f"that is put right, run `onetoone mail resend {row.id}`.")
             store.finish_mail(row.id, OutboxStatus.FAILED, now, error=error, claimed_at=claim.at)
             report.failed.append(f"{row.key} ({row.kind} from {email}): {error}")
-            log.error("mail.failed", extra={"key": row.key, "error": str(exc)})
+            log.error("mail.failed", extra={"key": row.key,
+                                            "error": by_address(exc, row.mailbox, email)})
             continue
         store.finish_mail(row.id, OutboxStatus.SENT, now)
         report.sent.append(row.key)
@@ -531,7 +535,8 @@ async def _settle(ctx: JobContext, row: MailRecord, now: datetime, report: MailR
         log.warning("mail.unconfirmed", extra={"key": row.key})
         return
     except GraphError as exc:
-        log.warning("mail.settle_failed", extra={"key": row.key, "error": str(exc)})
+        log.warning("mail.settle_failed", extra={
+            "key": row.key, "error": by_address(exc, row.mailbox, _sender_email(ctx, row))})
         return  # try again next run; the row stays 'sending'
     if found:
         store.finish_mail(row.id, OutboxStatus.SENT, now)

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from service.domain import records
 from service.domain.adoption import (
     adoptable,
 )
@@ -256,9 +257,9 @@ class SeriesCreation(SeriesFound):
             info = infos.get(person.id)
             if info is not None and info.error and person.id != manager.id:
                 # The invite still reaches the report; only their hours are unknown.
-                self.report.warnings.append(
+                self.report.warnings.append(  # (Graph's words name the mailbox by id)
                     f"{person.name} <{person.email}>: working hours unreadable, using the "
-                    f"defaults ({info.error})")
+                    f"defaults ({records.by_address(info.error, person.id, person.email)})")
         # The plan uses the hours and zones just told or read (stored once every manager's
         # are known; in a dry run, never). These rows are detached copies (or a planned
         # pair's unsaved people): changing them writes nothing.
