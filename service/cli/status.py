@@ -16,6 +16,7 @@ from service.cli.context import Ctx
 from service.cli.output import console, labelled, name_of, person_cell, print_table
 from service.domain.insight import failing_listing
 from service.domain.own_series import below_guidance
+from service.domain.run_health import runs_lines
 from service.domain.series import next_meeting
 from service.domain.status import (
     MEETING_SERIES,
@@ -37,9 +38,10 @@ LOOK_AHEAD = timedelta(days=120)
 @click.option("--now", "now_text", help=NOW_HELP)
 @click.pass_obj
 def status(obj: Ctx, now_text: str | None) -> None:
-    """Per pair: next meeting, last held, meetings onetoone moved and rebooked, pairs that
-    missed two in a row, open actions, pending or unconfirmed mail. Times are in each
-    series' own time zone."""
+    """The last run and directory sync (failing since when, and with what); per pair: next
+    meeting, last held, meetings onetoone moved and rebooked, pairs that missed two in a
+    row, open actions, pending or unconfirmed mail. Times are in each series' own time
+    zone."""
     from service.app import open_store
     from service.domain.attendance import missed_flag, run_history
     from service.domain.slot_text import HOURS_CHANGED, compromises
@@ -58,6 +60,10 @@ def status(obj: Ctx, now_text: str | None) -> None:
     table.add_column("attention", no_wrap=True)
     problems = []
     details: list[str] = []
+    # The worker's last run and directory sync first: a table of pairs looks healthy all
+    # through a sign-in outage (an expired client secret), which only the runs show.
+    for line in runs_lines(store.runs()):
+        console.print(Text(line, "bold red" if "(failing since" in line else ""))
     # The series whose slots are meetings: the active one and any superseded one still
     # holding the meetings before its follow-on starts. One still being created is not (its
     # creation may have been killed: nothing may be in Outlook).

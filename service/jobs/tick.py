@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from service.errors import AuthError, GraphError, PairsFileError
+from service.domain.run_health import RUN, SYNC, failed_steps_kind
+from service.errors import AuthError, GraphError, PairsFileError, ServiceError
 from service.jobs.absences import AbsenceReport, check_absences
 from service.jobs.agenda import AgendaReport, inject_agendas
 from service.jobs.capture import CaptureReport, capture_notes
@@ -64,13 +65,42 @@ async def _retention(ctx: JobContext, now: datetime) -> None:
         log.info("privacy.agenda_texts_dropped", extra={"meetings": dropped})
 
 
+def _record(ctx: JobContext, now: datetime, sync: bool, error: str | None,
+            sync_error: str | None) -> None:
+    """Keep how the run went for `onetoone status` (the worker's own account, for /readyz,
+    is in memory: status, another process, would show a healthy table through an outage).
+    A database that cannot take it fails the run anyway, and says so itself."""
+    try:
+        ctx.store.record_run(RUN, now, error)
+        if sync:
+            ctx.store.record_run(SYNC, now, sync_error)
+    except ServiceError as exc:
+        log.warning("tick.outcome_unrecorded", extra={"error": str(exc)})
+
+
 async def tick(
     ctx: JobContext, now: datetime, *, dry_run: bool = False, sync: bool = True,
     allow_ends: int = 0,
 ) -> TickReport:
     """Sync pairs (unless ``sync`` is False), keep every series scheduled, mirror
     occurrences, read back notes and inject agendas. ``allow_ends``: pairs the sync may end
-    in this run over [pairs] max_ends (`--allow-ends`)."""
+    in this run over [pairs] max_ends (`--allow-ends`). How it went is stored (not for a
+    dry run), for `onetoone status`."""
+    if dry_run:
+        return await _tick(ctx, now, dry_run=True, sync=sync, allow_ends=allow_ends)
+    try:
+        report = await _tick(ctx, now, dry_run=False, sync=sync, allow_ends=allow_ends)
+    except Exception as exc:
+        kind = type(exc).__name__
+        _record(ctx, now, sync, kind, kind)
+        raise
+    pairs = [step for step in report.failed_steps if step.startswith("pairs:")]
+    _record(ctx, now, sync, failed_steps_kind(report.failed_steps), failed_steps_kind(pairs))
+    return report
+
+
+async def _tick(ctx: JobContext, now: datetime, *, dry_run: bool, sync: bool,
+                allow_ends: int) -> TickReport:
     failed: list[str] = []
     plan = PairsPlan([], [], set())
     if sync:

@@ -42,6 +42,7 @@ from service.store.models import Base
 from service.store.people import DIRECTORY_USERS
 from service.store.rebooks import SENT_ITEMS_READS
 from service.store.repo import Store
+from service.store.runs import RUNS
 
 BATCH = 500
 
@@ -50,7 +51,7 @@ def store_tables() -> list[Table]:
     """Every table the store keeps, parents before the tables that point at them."""
     # (The ORM's and each Core table's MetaData, as migrations/env.py lists them: a Core
     # MetaData may hold more than the table named here, as people's holds directory_sync.)
-    core = (DIRECTORY_USERS, DUE_MARKS, SENT_ITEMS_READS, CALENDAR_DELTA)
+    core = (DIRECTORY_USERS, DUE_MARKS, SENT_ITEMS_READS, CALENDAR_DELTA, RUNS)
     metadatas = dict.fromkeys([Base.metadata, *(t.metadata for t in core)])
     return sort_tables([t for m in metadatas for t in m.tables.values()])
 

@@ -1,7 +1,7 @@
 """The `Store`: the one object jobs and the CLI receive, composed of the repositories.
 
 Each repository (people.py, leases.py, series.py, rebooks.py, notes.py, outbox.py,
-privacy.py, comments.py, agendas.py, due.py, booked.py, runs_on.py) is the only code that
+privacy.py, comments.py, agendas.py, due.py, booked.py, runs_on.py, runs.py) is the only code that
 queries its tables; all of them hand out frozen records (service/domain/records.py), never
 ORM rows, and raise StoreError, never SQLAlchemy errors.
 """
@@ -34,6 +34,7 @@ from service.store.outbox import OutboxRepository
 from service.store.people import PeopleRepository
 from service.store.privacy import PrivacyRepository
 from service.store.rebooks import RebookRepository
+from service.store.runs import RunsRepository
 from service.store.runs_on import RunsOnRepository
 from service.store.series import SeriesRepository
 
@@ -62,6 +63,7 @@ class Store(
     DueRepository,
     BookedRepository,
     RunsOnRepository,
+    RunsRepository,
 ):
     """Database access for the jobs and the CLI."""
 

@@ -8,11 +8,12 @@ from service.store.due_statements import DUE_MARKS
 from service.store.models import Base
 from service.store.people import DIRECTORY_USERS
 from service.store.rebooks import SENT_ITEMS_READS
+from service.store.runs import RUNS
 
 config = context.config
 # The ORM tables and the Core ones kept in MetaData of their own (else autogenerate would
 # write a drop_table for each of those into the next migration).
-CORE_TABLES = (DIRECTORY_USERS, DUE_MARKS, SENT_ITEMS_READS, CALENDAR_DELTA)
+CORE_TABLES = (DIRECTORY_USERS, DUE_MARKS, SENT_ITEMS_READS, CALENDAR_DELTA, RUNS)
 target_metadata = [Base.metadata, *dict.fromkeys(t.metadata for t in CORE_TABLES)]
 
 
