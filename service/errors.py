@@ -59,7 +59,12 @@ class GraphError(ServiceError):
 
 
 class AuthError(GraphError):
-    """The app could not get a token: wrong secret/certificate, tenant or client id."""
+    """The app could not get a token: wrong secret/certificate, tenant or client id.
+
+    ``permanent``: Entra's answer cannot change until an admin acts (a client secret
+    expired or wrong, no such app): no later run signs in by itself."""
+
+    permanent = False
 
 
 class PermissionDenied(GraphError):

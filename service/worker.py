@@ -29,7 +29,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from service.clock import Clock, SystemClock
 from service.config import Settings
 from service.duty import BEAT_SECONDS, SILENT_AFTER, Duty, duty_lease
-from service.errors import ConfigError, ServiceError
+from service.errors import AuthError, ConfigError, ServiceError
 from service.graph.waits import Halt
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,10 @@ class Worker:
         # a run standing by, else the first run), and the error of the syncs failing since.
         self.sync_ok: datetime | None = None
         self.sync_error: str | None = None
+        # Since when Entra has refused the sign-in for good (a client secret expired or
+        # wrong, no such app: AuthError.permanent), until a run signs in again. No run will
+        # by itself, so this is an outage at once, not after three sync intervals.
+        self.sign_in_refused: datetime | None = None
         self.counters: dict[str, float] = {
             "ticks": 0, "tick_failures": 0, "series_created": 0, "series_adopted": 0,
             "series_extended": 0, "series_ended": 0, "agendas_injected": 0,
@@ -136,6 +140,7 @@ class Worker:
                     self.counters["standby_runs"] += 1
                     self.last_ok, self.last_error = now, None
                     self.sync_ok, self.sync_error = now, None  # the replica on duty syncs
+                    self.sign_in_refused = None  # (and says so)
                     return
                 self.counters["ticks"] += 1
                 made: list[Any] = []  # the run's Graph counts, for the duty's renewals
@@ -155,6 +160,8 @@ class Worker:
                 with (self.duty.kept(store, lambda: made[0].requests if made else 0)
                       if self.duty is not None else nullcontext()):
                     result = asyncio.run(go())
+                if made and made[0].requests:  # (a request went out: it had a token)
+                    self.sign_in_refused = None
                 summary = result.schedule.summary()
                 for key in ("created", "adopted", "extended", "ended"):
                     self.counters[f"series_{key}"] += summary[key]
@@ -185,6 +192,8 @@ class Worker:
             except ServiceError as exc:
                 self.counters["tick_failures"] += 1
                 self.last_error = _run_failed(exc, "worker.tick_failed")
+                if isinstance(exc, AuthError) and exc.permanent:
+                    self.sign_in_refused = self.sign_in_refused or now
                 if sync:
                     self._synced(now, self.last_error)
                 log.error("worker.tick_failed", extra={"error": str(exc)})
@@ -236,6 +245,10 @@ class Worker:
                 return False, f"{self.duty.clash} (checked {self.last_ok.isoformat()})"
             return True, (f"ok, standing by: {self.duty.holder} runs the jobs (checked "
                           f"{self.last_ok.isoformat()})")
+        if self.sign_in_refused is not None:
+            return False, (f"sign-in refused by Microsoft Entra since "
+                           f"{self.sign_in_refused.isoformat()}: AuthError (details in the "
+                           "worker's log: worker.tick_failed; run `onetoone doctor`)")
         # Nor is a worker whose directory syncs have failed for three of their own intervals:
         # plain ticks going through in between don't make up for them.
         sync_limit = timedelta(minutes=3 * self.settings.worker.sync_minutes)

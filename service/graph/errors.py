@@ -210,15 +210,23 @@ _AADSTS_HINTS = {
 }
 
 
+# Answers no retry changes until an admin acts: the secret expired or wrong, no such app.
+# (Not the tenant or certificate ones: a tenant just made, or a certificate just uploaded,
+# is not known everywhere at once.)
+PERMANENT_AADSTS = frozenset({7000215, 7000222, 700016})
+
+
 def translate_msal(result: dict) -> AuthError:
     """An AuthError from msal's error dict, never including secrets (msal doesn't echo them)."""
     codes = result.get("error_codes") or []
     for code in codes:
         if code in _AADSTS_HINTS:
-            return AuthError(
+            error = AuthError(
                 f"Sign-in to Microsoft Entra failed (AADSTS{code}): {_AADSTS_HINTS[code]}",
                 code=str(result.get("error") or ""),
             )
+            error.permanent = code in PERMANENT_AADSTS
+            return error
     description = str(result.get("error_description") or "").split("\r\n")[0]
     return AuthError(
         f"Sign-in to Microsoft Entra failed: {result.get('error', 'unknown error')}: "
