@@ -23,7 +23,7 @@ from service.domain.body import SPACE, clean_line, fold, strip_bullets
 from service.domain.due_dates import MON_TO_FRI, DateOrder, parse_due, split_due
 from service.domain.htmltext import PARAGRAPH
 from service.domain.mentions import NO_MENTIONS, LineMentions
-from service.domain.owners import resolve_owner
+from service.domain.owners import Addresses, resolve_owner
 from service.domain.ticks import leading_box
 
 
@@ -157,7 +157,8 @@ class Owners:
     manager_name: str
     report_name: str
     given_names: tuple[str, str] = ("", "")
-    emails: tuple[str, str] = ("", "")  # the manager's and the report's ("": unknown)
+    # The manager's addresses and the report's ("": unknown; owners.Addresses).
+    emails: tuple[Addresses, Addresses] = ("", "")
     mentions: LineMentions = NO_MENTIONS  # the line's (``service.domain.mentions``)
     former: bool = False  # as the release before read it (``resolve_owner``)
     # How the manager types "12/10" (due_dates.date_order): part of reading a line's date.
@@ -271,7 +272,8 @@ def _words_and_tick(line: str) -> tuple[str, bool]:
 
 def parse_action(line: str, *, meeting_date: date, manager_name: str,
                  report_name: str, working_days: Collection[int] = MON_TO_FRI,
-                 given_names: tuple[str, str] = ("", ""), emails: tuple[str, str] = ("", ""),
+                 given_names: tuple[str, str] = ("", ""),
+                 emails: tuple[Addresses, Addresses] = ("", ""),
                  mentions: LineMentions = NO_MENTIONS, former: bool = False,
                  date_order: DateOrder = DateOrder.DAY_FIRST) -> NewAction | None:
     """One action line in the forgiving form (see the module notes), or None.
@@ -443,7 +445,8 @@ def _cell_due(cell: str, meeting_date: date, working_days: Collection[int],
 def parse_row(cells: Sequence[str], roles: dict[str, int] | None, *, meeting_date: date,
               manager_name: str, report_name: str,
               working_days: Collection[int] = MON_TO_FRI,
-              given_names: tuple[str, str] = ("", ""), emails: tuple[str, str] = ("", ""),
+              given_names: tuple[str, str] = ("", ""),
+              emails: tuple[Addresses, Addresses] = ("", ""),
               mentions: LineMentions = NO_MENTIONS, former: bool = False,
               date_order: DateOrder = DateOrder.DAY_FIRST) -> NewAction | None:
     """One row of a table typed under Actions agreed (one of ``split_row``), or None (then

@@ -16,7 +16,7 @@ from service.domain.timezones import is_valid_zone, local_date, to_iana
 # The properties kept per user (what a DirectoryUser is derived from).
 # ("hire_date" holds employeeHireDate as Graph sent it: an instant, see hired_at.)
 FIELDS = ("display_name", "given_name", "mail", "upn", "enabled", "user_type", "hire_date",
-          "manager_id")
+          "manager_id", "proxy_addresses")
 # Kept with them, though users/delta does not tell it: the mailbox's purpose, as
 # mailboxSettings said when it was read (jobs/pairs_purpose.py).
 PURPOSE = "mailbox_purpose"
@@ -31,6 +31,9 @@ HIRED_FROM, HIRED_UNTIL = date(1900, 1, 1), date(2199, 12, 31)
 NAME_MAX = 256
 # Entra's longest givenName, and the store's (people.given_name).
 GIVEN_NAME_MAX = 64
+# The most other addresses kept per person (people.aliases): Exchange allows a mailbox
+# hundreds of proxy addresses, and a mention is rarely of more than the few in use.
+ALIASES_MAX = 20
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,7 @@ def directory_user(uid: str, values: Mapping[str, object]) -> DirectoryUser:
         mailbox=bool(mail),
         purpose=None if values.get(PURPOSE) is None else str(values.get(PURPOSE)),
         given_name=given_name(values.get("given_name")),
+        aliases=aliases(mail, upn, values.get("proxy_addresses")),
     )
 
 
@@ -154,6 +158,21 @@ def given_name(value: object) -> str:
     if not isinstance(value, str):
         return ""
     return " ".join(value.split())[:GIVEN_NAME_MAX].strip()
+
+
+def aliases(mail: object, upn: object, proxy_addresses: object) -> tuple[str, ...]:
+    """A user's other addresses, lower-cased, their primary one (``mail``, else the UPN)
+    left out: the UPN, and the "smtp:" entries of ``proxyAddresses`` ("SMTP:" marks the
+    primary; "SIP:", "X500:" and the like are no mail address). An Outlook mention's
+    ``mailto:`` carries whichever of them the people picker found (see owners.py). Never
+    raises: a directory that is not Entra's may send anything."""
+    primary = str(mail or upn or "").strip().lower()
+    found = [str(upn or "")] + [str(entry)[5:] for entry in (
+        proxy_addresses if isinstance(proxy_addresses, list) else ())
+        if str(entry)[:5].lower() == "smtp:"]
+    out = dict.fromkeys(a for a in (f.strip().lower() for f in found)
+                        if "@" in a and a != primary and " " not in a)
+    return tuple(out)[:ALIASES_MAX]
 
 
 def hired_at(value: object) -> datetime | None:

@@ -39,6 +39,9 @@ class DirectoryUser:
     # Entra's givenName ("": none set): which word of ``name`` is their first name, where the
     # display name alone cannot tell ("van der Berg, Anna", "Zhang Wei"; wording.first_name).
     given_name: str = ""
+    # Their other addresses, lower-cased (the UPN, proxyAddresses' aliases: see
+    # directory.aliases): an Outlook mention of any of them is a mention of them.
+    aliases: tuple[str, ...] = ()
 
     @property
     def person(self) -> bool:

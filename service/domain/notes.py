@@ -118,6 +118,7 @@ from service.domain.body import (
 )
 from service.domain.due_dates import MON_TO_FRI, DateOrder, parse_due, split_due
 from service.domain.mentions import LineMentions, split_line
+from service.domain.owners import Addresses
 from service.domain.recall import quoted
 from service.domain.ticks import after_marker, ticked_against, ticked_outside, words_typed
 from service.domain.wording import pair_first_names
@@ -204,7 +205,7 @@ def parse_block(
     template: str | None = None,
     working_days: Collection[int] = MON_TO_FRI,
     given_names: tuple[str, str] = ("", ""),
-    emails: tuple[str, str] = ("", ""),
+    emails: tuple[Addresses, Addresses] = ("", ""),
     date_order: DateOrder = DateOrder.DAY_FIRST,
 ) -> ParsedNotes:
     """Notes, new actions and closed/open carried actions from our block read as text.
@@ -212,10 +213,11 @@ def parse_block(
     ``template``, when given, is our block as injected, as text; its lines are then
     recognised exactly (useful with an organisation's own template). ``given_names``: the
     manager's and the report's from the directory ("": none), which the agenda's lines
-    call them by and an action's owner may be written as; ``emails``: their addresses, an
-    Outlook mention of which names them (``text`` from ``html_to_text(…,
-    mentions=True)``: see ``service.domain.mentions``); ``date_order``: how "12/10" is
-    read (the meeting's: due_dates.notes_order). Never raises.
+    call them by and an action's owner may be written as; ``emails``: their addresses (each
+    one, or all they are known by: owners.Addresses), an Outlook mention of which names
+    them (``text`` from ``html_to_text(…, mentions=True)``: see
+    ``service.domain.mentions``); ``date_order``: how "12/10" is read (the meeting's:
+    due_dates.notes_order). Never raises.
     """
     result = ParsedNotes()
     if not isinstance(text, str):

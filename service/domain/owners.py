@@ -1,10 +1,11 @@
 """Which of the pair an action's owner names, as the manager wrote it.
 
 A person is known by their full name, the first name the agenda calls them, their given
-name, a pronoun ("me" is the manager, "you" the report), an Outlook @mention of their
-address, and - when it names one of the two only - their family name ("Jones", "A. Jones")
-or their initials in capitals ("AJ"). Anything else is not one of the pair (the action
-line's grammar may still take it for someone outside the pair: ``action_line``).
+name, a pronoun ("me" is the manager, "you" the report), an Outlook @mention of any of
+their addresses (an alias too), and - when it names one of the two only - their family
+name ("Jones", "A. Jones") or their initials in capitals ("AJ"). Anything else is not one
+of the pair (the action line's grammar may still take it for someone outside the pair:
+``action_line``).
 
 Initials are the riskiest of these: capitals before a colon are as often a team ("HR",
 "IT") or a role ("PM"). They count only when they are exactly one of the two's, the other
@@ -51,29 +52,35 @@ _NOT_INITIALS = frozenset((
     "SOW", "TOR", "CPD", "LND", "ALL", "AND", "THE", "FOR", "NOT", "YOU", "NEW", "ANY",
 ))
 _INITIALS = re.compile(r"(?:[A-Z]\.?){2,3}")
+# A person's addresses: one, or every one they are known by (their primary first, then
+# their aliases: PersonRecord.addresses).
+Addresses = str | tuple[str, ...]
 _INITIALLED = re.compile(r"(\w)\.?\s*(\w.*)")
 
 
 def resolve_owner(raw: str, manager_name: str, report_name: str,
                   given_names: tuple[str, str] = ("", ""), *,
-                  emails: tuple[str, str] = ("", ""), mentions: LineMentions = NO_MENTIONS,
+                  emails: tuple[Addresses, Addresses] = ("", ""),
+                  mentions: LineMentions = NO_MENTIONS,
                   former: bool = False) -> str | None:
     """The owner's full name for a known person or pronoun; None if not one of the pair.
 
     A person is known by their full name, the first name the agenda calls them
     (``first_name``) or their given name (``given_names``: the manager's and the report's
     from the directory, "": none), unless the other of the pair goes by that name too; by
-    a mention on the line (``mentions``) of their address (``emails``: the manager's and
-    the report's), whatever name it shows - one of someone else's address is never one of
-    the pair; by a name typed with an "@" in front as by the name; and by a family name or
-    initials that are one of the pair's only (module notes). ``former``: as the release
-    before these last forms read it (``notes``: what a re-read compares with)."""
+    a mention on the line (``mentions``) of any of their addresses (``emails``: the
+    manager's and the report's, each one address or all they are known by, compared
+    ignoring case: an alias in Exchange is theirs as their primary address is), whatever
+    name it shows - one of someone else's address is never one of the pair; by a name
+    typed with an "@" in front as by the name; and by a family name or initials that are
+    one of the pair's only (module notes). ``former``: as the release before these last
+    forms read it (``notes``: what a re-read compares with)."""
     if not former:
         picked = mentions.address(raw)
-        known = [mail.strip().casefold() for mail in emails]
+        known = [_known(addresses) for addresses in emails]
         if picked is not None and any(known):
-            return (manager_name if picked == known[0] else
-                    report_name if picked == known[1] else None)
+            return (manager_name if picked in known[0] else
+                    report_name if picked in known[1] else None)
     text = SPACE.sub(" ", raw.strip(" .,;:*_"))
     if not former:
         text = text.removeprefix("@").strip()  # a mention typed, or its picker dismissed
@@ -109,6 +116,12 @@ def resolve_owner(raw: str, manager_name: str, report_name: str,
         if hits:  # one of the two only; both: neither
             return hits[0] if len(hits) == 1 else None
     return None
+
+
+def _known(addresses: Addresses) -> frozenset[str]:
+    """One person's addresses as a mention's are compared (``mentions.address``)."""
+    listed = (addresses,) if isinstance(addresses, str) else addresses
+    return frozenset(a.strip().casefold() for a in listed if a.strip())
 
 
 def _family_keys(name: str, given: str) -> set[str]:

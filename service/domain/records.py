@@ -64,6 +64,7 @@ class PersonUpdate:
     # mailboxSettings' dateFormat, when this sync read it ("": Graph gave none); None: not
     # read, what is stored stays.
     date_format: str | None = None
+    aliases: tuple[str, ...] = ()  # their other addresses (DirectoryUser.aliases)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +86,14 @@ class PersonRecord:
     # The date format they chose in Outlook (mailboxSettings' dateFormat, "M/d/yyyy"): how
     # their notes' "12/10" is read (due_dates.date_order). None: never read; "": none given.
     date_format: str | None = None
+    # Their other addresses, lower-cased (the UPN, proxyAddresses' aliases; migration 0034),
+    # an Outlook mention of which names them: () until a directory sync tells them.
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """Every address they are known by: ``email`` first, then ``aliases``."""
+        return (self.email, *self.aliases)
 
     @property
     def first_name(self) -> str:

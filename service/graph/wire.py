@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service.domain.adoption import ended_tag
-from service.domain.directory import NAME_MAX, UserChange, given_name, hired_at
+from service.domain.directory import NAME_MAX, UserChange, aliases, given_name, hired_at
 from service.domain.events import (
     Attendee,
     CalendarEvent,
@@ -243,7 +243,7 @@ def mail_message(*, subject: str, body_html: str, to: list[tuple[str, str]],
 SCHEDULE_CHUNK = 20  # schedules per getSchedule call
 SCHEDULE_MAX_DAYS = 62  # getSchedule's maximum window
 USER_FIELDS = ("id,displayName,givenName,mail,userPrincipalName,accountEnabled,userType,"
-               "employeeHireDate")
+               "employeeHireDate,proxyAddresses")
 # An OData cast on a group's transitiveMembers (.../microsoft.graph.user) is an advanced query
 # in Entra ID: refused (400 Request_UnsupportedQuery) without this header and $count=true.
 ADVANCED_QUERY = {"ConsistencyLevel": "eventual"}
@@ -337,13 +337,15 @@ def user(data: dict[str, Any], manager_id: str | None) -> DirectoryUser:
         upn=(data.get("userPrincipalName") or "").lower(),
         mailbox=bool(data.get("mail")),
         given_name=given_name(data.get("givenName")),
+        aliases=aliases(data.get("mail"), data.get("userPrincipalName"),
+                        data.get("proxyAddresses")),
     )
 
 
 # users/delta property -> the field kept per user (service/domain/directory.py).
 DELTA_FIELDS = {"displayName": "display_name", "givenName": "given_name", "mail": "mail",
                 "userPrincipalName": "upn", "accountEnabled": "enabled", "userType": "user_type",
-                "employeeHireDate": "hire_date"}
+                "employeeHireDate": "hire_date", "proxyAddresses": "proxy_addresses"}
 USER_DELTA_SELECT = USER_FIELDS + ",manager"
 # The least an event read asks for when all it must tell is whether the event is still on
 # (a 404 or isCancelled says it is not).
@@ -358,6 +360,9 @@ def user_change(data: dict[str, Any]) -> UserChange:
         return UserChange(id=data["id"], removed=True)
     values: dict[str, object] = {field: data[name] for name, field in DELTA_FIELDS.items()
                                  if name in data}
+    addresses = values.get("proxy_addresses")
+    if isinstance(addresses, list):  # kept: its mail addresses ("SIP:", "X500:" are none)
+        values["proxy_addresses"] = [a for a in addresses if str(a)[:5].lower() == "smtp:"]
     managers = data.get("manager@delta")
     if managers is not None:
         current = [m for m in managers if "@removed" not in m]

@@ -277,7 +277,8 @@ async def _capture_one(ctx: JobContext, view: PairingView, occ: OccurrenceRecord
                            manager_name=view.manager.name, report_name=view.report.name,
                            template=template, working_days=working_days_of(view.manager),
                            given_names=view.given_names,
-                           emails=(view.manager.email, view.report.email), date_order=order)
+                           emails=(view.manager.addresses, view.report.addresses),
+                           date_order=order)
 
     order, keep_order, parsed_in = await reading_order(ctx, view, occ.notes_date_order,
                                                        parse)

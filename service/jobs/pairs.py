@@ -363,7 +363,7 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
         warnings.append(refused)
     people = [PersonUpdate(id=u.id, email=u.email, name=u.name, hired_at=u.hired_at,
                            manages_others=u.id in manages, given_name=u.given_name,
-                           date_format=purposes.date_formats.get(u.id))
+                           date_format=purposes.date_formats.get(u.id), aliases=u.aliases)
               for u in usable.values()]
     if said := not_people_warning(not_people.values(), everyone):
         warnings.append(said)

@@ -312,6 +312,12 @@ class TenantState:
         record = self.user(user)
         record["manager_id"] = None if manager is None else self.user(manager)["id"]
 
+    def add_alias(self, user: Any, address: str) -> None:
+        """Another SMTP address on the user's mailbox, as an admin adds one in the Exchange
+        admin center (an "smtp:" entry of ``proxyAddresses``: users/delta reports the
+        change; mail to it reaches them)."""
+        self.user(user)["proxyAddresses"].append(f"smtp:{address}")
+
     def convert_mailbox(self, user: Any, purpose: str) -> None:
         """Exchange's Set-Mailbox -Type (a leaver's mailbox made shared, kept for a
         colleague): mailboxSettings' userPurpose changes; the directory's user does not

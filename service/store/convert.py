@@ -73,6 +73,7 @@ def person_from(values: Sequence[Any]) -> PersonRecord:
     out = dict(zip(_names(PersonRecord), values, strict=True))
     days = out["working_days"]
     out["working_days"] = None if days is None else split_ints(days)
+    out["aliases"] = aliases_of(out["aliases"])
     return PersonRecord(**out)
 
 
@@ -119,6 +120,16 @@ def days_text(days: Iterable[int] | None) -> str | None:
     return None if days is None else join_ints(days)
 
 
+def aliases_text(addresses: Iterable[str]) -> str:
+    """A person's other addresses as stored (people.aliases): space-separated, as no mail
+    address Exchange keeps holds a space."""
+    return " ".join(addresses)
+
+
+def aliases_of(text: str | None) -> tuple[str, ...]:
+    return tuple((text or "").split())
+
+
 # -- recipients -----------------------------------------------------------------------------
 
 def recipients_json(people: Iterable[Recipient]) -> str:
@@ -135,7 +146,7 @@ def recipients_of(text: str | None) -> tuple[Recipient, ...]:
 
 def person(row: PersonRow) -> PersonRecord:
     days = None if row.working_days is None else split_ints(row.working_days)
-    return _columns(row, PersonRecord, working_days=days)
+    return _columns(row, PersonRecord, working_days=days, aliases=aliases_of(row.aliases))
 
 
 def pairing(row: PairingRow) -> PairingRecord:

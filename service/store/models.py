@@ -85,6 +85,8 @@ class PersonRow(Base):
     # mailboxSettings' dateFormat (migration 0029): how their notes' "12/10" is read. None:
     # never read (day first, as before), "": Graph gave none.
     date_format: Mapped[str | None] = mapped_column(String(64))
+    # Their other addresses, space-separated (migration 0034; see convert.aliases_of).
+    aliases: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class PairingRow(Base):

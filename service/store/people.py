@@ -161,7 +161,7 @@ class PeopleRepository(Repository):
                 known = {pid: tuple(rest) for pid, *rest in s.execute(select(
                     PersonRow.id, PersonRow.email, PersonRow.name, PersonRow.hired_at,
                     PersonRow.manages_others, PersonRow.active, PersonRow.given_name,
-                    PersonRow.date_format)
+                    PersonRow.aliases, PersonRow.date_format)
                     .where(PersonRow.id.in_([p.id for p in part])))}
                 added: list[dict[str, Any]] = []
                 changed: list[dict[str, Any]] = []
@@ -170,14 +170,16 @@ class PeopleRepository(Repository):
                     stored = known.get(p.id)
                     date_format = p.date_format if p.date_format is not None else (
                         stored[-1] if stored else None)
+                    aliases = convert.aliases_text(p.aliases)
                     values = (p.email, p.name, p.hired_at, p.manages_others, True,
-                              p.given_name, date_format)
+                              p.given_name, aliases, date_format)
                     if stored == values:
                         continue
                     (changed if p.id in known else added).append({
                         "id": p.id, "email": p.email, "name": p.name, "hired_at": p.hired_at,
                         "manages_others": p.manages_others, "active": True, "seen_at": now,
-                        "given_name": p.given_name, "date_format": date_format})
+                        "given_name": p.given_name, "date_format": date_format,
+                        "aliases": aliases})
                     known[p.id] = values  # a person listed twice is written once
                 if added:
                     s.execute(insert(PersonRow), added)

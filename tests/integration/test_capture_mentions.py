@@ -14,6 +14,8 @@ import pytest
 from service.domain.action_identity import action_fingerprint
 from service.domain.readback import next_look
 from service.domain.status import OccurrenceStatus
+from service.sandbox import SandboxTenant
+from tests.integration.test_agenda_loop import org
 from tests.integration.test_capture_edits import next_read, weekly
 from tests.integration.test_mail import Scenario
 
@@ -104,3 +106,38 @@ def test_a_meeting_read_before_this_release_keeps_its_actions_when_read_again(
     again = store.occurrence(scenario.occ.id)
     assert again is not None and again.captured_at != read_at  # it was read again
     assert stored(scenario) == before
+
+
+class AliasScenario(Scenario):
+    """Mia's mailbox has had an alias from the start; Rob is given one once the pair is
+    booked (a users/delta read then tells of it, as of any change to him)."""
+
+    def before_agendas(self) -> None:
+        self.tenant.add_alias(ROB, "r.report@contoso.example")
+
+
+def with_aliases() -> SandboxTenant:
+    tenant = org()
+    tenant.add_alias(MIA, "mia.manager@fabrikam.example")
+    return tenant
+
+
+def test_a_mention_of_an_alias_names_the_person_it_belongs_to(tmp_path,
+                                                               settings_for: Any) -> None:
+    """An Outlook mention carries whichever address the people picker found: one of the
+    manager's or the report's aliases (in any case) names them, whatever it shows, as
+    their primary address does; an address no one of the pair has stays someone else's."""
+    scenario = AliasScenario(settings_for(f"sqlite:///{tmp_path / 'alias.db'}",
+                                          default_cadence="weekly"), tenant=with_aliases)
+    type_html(scenario, "",
+              f'<p class="MsoNormal">{WORD.format(mail="R.Report@Contoso.example", name="Rob")}'
+              ' to send the plan by 20 Dec<o:p></o:p></p>'
+              f'<div class="elementToProof">'
+              f'{OWA.format(mail="mia.manager@fabrikam.example", name="Manager, Mia")}:'
+              ' book the course</div>'
+              f'<div class="elementToProof">{OWA.format(mail="rob@fabrikam.example", name="Rob")}'
+              ' to check the numbers</div>')
+    scenario.after_meeting()
+    assert [(owner, text) for _id, owner, text, _status in stored(scenario)] == [
+        ("Rob Report", "send the plan"), ("Mia Manager", "book the course"),
+        ("Rob", "check the numbers")]

@@ -7,6 +7,7 @@ import asyncio
 import io
 import logging
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ import pytest
 from service.app import job_context
 from service.jobs.tick import tick
 from service.logs import JsonFormatter, register_secret
+from service.sandbox import SandboxTenant
 from service.store.db import make_engine
 from service.store.repo import Store
 from tests.integration.test_agenda_loop import START, no_sleep, org, person_types
@@ -24,9 +26,9 @@ from tests.integration.test_agenda_loop import START, no_sleep, org, person_type
 class Scenario:
     """Rob's first 1-2-1 with Mia, up to just before its notes are read back."""
 
-    def __init__(self, settings) -> None:
+    def __init__(self, settings, tenant: Callable[[], SandboxTenant] = org) -> None:
         self.settings = settings
-        self.tenant = org()
+        self.tenant = tenant()
         self.store = Store(make_engine(settings.database.url))
         self.at(START)
         self.rob = next(v for v in self.store.views() if v.report.email == "rob@contoso.example")

@@ -113,3 +113,22 @@ def test_a_mention_is_known_on_its_own_line_only() -> None:
     assert LineMentions("@Rob: tell @Rob", (rob, rob)).address("@Rob") == (
         "rob.jones@contoso.com")
     assert LineMentions("@Rob: send it", ()).address("@Rob") is None
+
+
+def test_a_mention_of_an_alias_names_the_person_it_belongs_to() -> None:
+    """Exchange gives a person several addresses and the people picker writes whichever
+    it found: a mention of the report's alias (in any case) or of the manager's UPN names
+    them, under any name it shows; two Robs still told apart by their addresses."""
+    text = html_to_text(
+        "<p>Actions agreed</p>"
+        f"<p>{word('Jones, Rob', 'RJ@Fabrikam.example')} to send the plan</p>"
+        f"<p>{owa('Rob', 'rob.smith@contoso.onmicrosoft.com')}: book the room</p>"
+        f"<p>{owa('Rob', 'rob@elsewhere.example')}: check the numbers</p>",
+        rows=True, mentions=True)
+    parsed = parse_block(text, [], meeting_date=MEETING, manager_name="Rob Smith",
+                         report_name="Rob Jones",
+                         emails=(("rob.smith@contoso.com", "rob.smith@contoso.onmicrosoft.com"),
+                                 ("rob.jones@contoso.com", "rj@fabrikam.example")))
+    assert [(a.owner, a.text) for a in parsed.new_actions] == [
+        ("Rob Jones", "send the plan"), ("Rob Smith", "book the room"),
+        ("Rob", "check the numbers")]
