@@ -183,6 +183,12 @@ class Owners:
         name = raw.strip(" *_")
         return name if self.former else name.removeprefix("@").strip()
 
+    def goes_by(self, raw: str) -> bool:
+        """Is ``raw`` one of the pair by a name they go by (full, first, given) or a
+        pronoun: not by a family name or initials alone (which ``former`` does not read)."""
+        return resolve_owner(raw, self.manager_name, self.report_name, self.given_names,
+                             former=True) is not None
+
 
 def _named_after(left: str, right: str, owners: Owners, meeting_date: date,
                  working_days: Collection[int]) -> tuple[str, str, date | None] | None:
@@ -253,12 +259,40 @@ def _unstrike(s: str) -> tuple[str, bool]:
     return (m.group("t").strip(), True) if m else (s, False)
 
 
-def _words_and_tick(line: str) -> tuple[str, bool]:
+# A capital and a full stop before a name, then a colon ("B. Jones: send the deck"), or
+# filling a Who cell: the owner's initial, or a lettered list's label (``_initial_kept``).
+_INITIALLED = re.compile(r"^[A-Z]\.\s+(?P<name>[^:]{1,40}?)\s*:\s*\S")
+_INITIALLED_CELL = re.compile(r"^[A-Z]\.\s+(?P<name>[^:]{1,40}?)\s*$")
+
+
+def _initial_kept(s: str, owners: Owners, meeting_date: date,
+                  working_days: Collection[int], *, cell: bool = False) -> bool:
+    """Is the letter starting ``s`` the initial of its owner's name, not a list's label?
+    "B. Jones: send the deck" is B. Jones's (someone outside the pair, even where the
+    report is Alex Jones); "A. Jones: …" Alex Jones's. It is a label before a name one of
+    the pair goes by ("A. Rob: send the plan": item A, Rob's), a mention or an "@", words
+    that are no one's name ("B. Review budget", "B. Note: …", "C. Friday: …", a task, a
+    sentence) and in a lower-case or bracketed letter ("a. send the deck", "B) Jones: …")."""
+    m = (_INITIALLED_CELL if cell else _INITIALLED).match(s)
+    if m is None or owners.former:  # (the release before always read a label)
+        return False
+    name = m.group("name").strip()
+    if owners.pair(s[:m.end("name")]) is not None:
+        return True
+    if name.startswith("@") or owners.goes_by(name) or owners.mentions.address(name):
+        return False
+    return (len(name.split()) <= 3 and _owner_like(name) and _name_shaped(name)
+            and parse_due(name, meeting_date, working_days, owners.date_order) is None)
+
+
+def _words_and_tick(line: str, kept: Callable[[str], bool] = lambda _: False
+                    ) -> tuple[str, bool]:
     """The line without bullets, numbering, a label or a tick box, and whether it was
-    ticked (or struck through as a whole)."""
+    ticked (or struck through as a whole). ``kept``: whether a letter starting the line
+    is an initial, kept with the name (``_initial_kept``)."""
     s = clean_line(line)
     s = strip_bullets(s)
-    s = _NUMBERING.sub("", s)
+    s = s if kept(s) else _NUMBERING.sub("", s)
     s = strip_bullets(s)
     s, struck = _unstrike(s)  # "~~Rob: send the plan~~": struck through in Outlook
     s, ticked = leading_box(s)
@@ -289,7 +323,8 @@ def parse_action(line: str, *, meeting_date: date, manager_name: str,
 def read_action(line: str, owners: Owners, meeting_date: date,
                 working_days: Collection[int]) -> NewAction | None:
     """``parse_action`` for a line whose owners are known already."""
-    s, ticked = _words_and_tick(line)
+    s, ticked = _words_and_tick(
+        line, lambda s: _initial_kept(s, owners, meeting_date, working_days))
     if not s:
         return None
     found = _owner_and_rest(s, owners, meeting_date, working_days)
@@ -469,7 +504,13 @@ def read_row(cells: Sequence[str], roles: dict[str, int] | None, owners: Owners,
     if roles is not None and NOTES_TABLE in roles:
         return None  # its rows are notes ("Promotion | Alex to send evidence")
     line = row_line(cells)
-    marks = [_words_and_tick(cell) if cell else ("", False) for cell in cells]
+    who = -1 if roles is None else roles.get(OWNER, -1)  # a Who cell: "B. Jones" alone
+
+    def kept(at: int) -> Callable[[str], bool]:
+        return lambda s: _initial_kept(s, owners, meeting_date, working_days, cell=at == who)
+
+    marks = [_words_and_tick(cell, kept(at)) if cell else ("", False)
+             for at, cell in enumerate(cells)]
     done = False
     words: list[str] = []
     for at, (text, ticked) in enumerate(marks):

@@ -47,11 +47,13 @@ Action grammar (one line; ``–``, ``—`` and ``-`` are interchangeable separat
     Send the Q1 plan - Alex - Friday            (task first: the person named owns it)
 
 OWNER is the first name or full name of either person ("me"/"I" is the manager, "you" the
-report), an Outlook @mention of either's address, their family name or initials where
+report), an Outlook @mention of any of either's addresses, their family name or initials where
 they are one of the two's only (``owners``), before or after WHAT ("Review the plan:
 Alex"), or someone else written as a name ("Jo from HR", "Finance"; before ":" in lower
 case too, "jo from hr"; anyone mentioned, "@Jo") before it, kept as written, never a
-label ("Note", "FYI", "For example") or a column's heading ("Who"). No owner named: no
+label ("Note", "FYI", "For example") or a column's heading ("Who"). A capital and a full
+stop before a name and ":" are the owner's initial ("B. Jones: send the deck"), not a
+lettered list's label (``action_line._initial_kept``). No owner named: no
 action (the task is never taken for one). Names compare NFC and casefolded. For " to "/
 " will " forms the owner must be one of the two people, a pronoun or a mention, so
 ordinary sentences are not misread.

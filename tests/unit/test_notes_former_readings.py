@@ -18,6 +18,7 @@ LINES = [
     f"Alex: ask {owa('Sam Smith', SAM)} about the budget",
     f"{owa('Alex Jones', ALEX)}: renew the badge",
     "Sam: send the plan",
+    "B. Jones: send the deck",
 ]
 
 
@@ -31,8 +32,9 @@ def read(open_actions: list[OpenAction] | None = None) -> list[tuple[str, str, t
 
 def test_each_action_knows_how_the_release_before_read_its_line() -> None:
     """A family name it took for someone else's, "@Alex" it took for someone called so, a
-    mention it followed with "<mailto:…>"; a mention as owner it read as no action, and a
-    line it read the same way, have no earlier reading."""
+    mention it followed with "<mailto:…>", an initial it took for a list's label; a
+    mention as owner it read as no action, and a line it read the same way, have no
+    earlier reading."""
     assert read() == [
         ("Alex Jones", "book the course", (("Jones", "book the course"),)),
         ("Alex Jones", "draft the proposal", (("@Alex", "draft the proposal"),)),
@@ -40,6 +42,7 @@ def test_each_action_knows_how_the_release_before_read_its_line() -> None:
          (("Alex Jones", f"ask @Sam Smith<mailto:{SAM}> about the budget"),)),
         ("Alex Jones", "renew the badge", ()),
         ("Sam Smith", "send the plan", ()),
+        ("B. Jones", "send the deck", (("Jones", "send the deck"),)),
     ]
 
 
