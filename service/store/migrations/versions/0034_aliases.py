@@ -2,7 +2,7 @@
 once to learn them
 
 Revision ID: 0034
-Revises: 0031
+Revises: 0033
 Create Date: 2026-12-14 09:00:00
 
 An Outlook @mention carries whichever of a person's addresses the people picker found. One
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0034'
-down_revision = '0031'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 
