@@ -27,6 +27,11 @@ heard from since this worker started, or since its last look, it is alive, a nam
 silent for ``SILENT_AFTER`` it is gone, and the lease is taken over; else it may be the
 instance this one replaces, killed moments ago, and this worker waits (its run
 ``SILENT_AFTER`` and a beat after it starts looks again: service/worker.py).
+
+The worker on duty hears of a clash from the note the one standing by keeps
+(``NAME_CLASH_LOCK``, at each of its runs): it reads it at its runs and beats, and says so
+once per namesake, as an ERROR too, so the admin reading either container's log sees it. It
+goes on running the jobs: the clash is safe (one runs them), only a name to fix.
 """
 
 from __future__ import annotations
@@ -112,6 +117,7 @@ class Duty:
         self._looked: tuple[str | None, datetime | None] = (None, None)  # instance, seen
         self.beat_seconds = beat_seconds
         self._beats: threading.Event | None = None  # set: the beating thread stops
+        self._told: str | None = None  # the namesake standing by last logged (its instance)
 
     def take(self, store: Store) -> bool:
         """Hold the duty (or renew it) for a run; False while another worker holds it.
@@ -119,6 +125,7 @@ class Duty:
         now = self.wall()
         if store.take_lock(DUTY_LOCK, self.owner, now, self.lease, self.me):
             self._on_duty(store, self.holder)
+            self._namesake_standing_by(store, now)
             return True
         held = store.lock_record(DUTY_LOCK)
         if held is None or held.until < now:
@@ -182,10 +189,38 @@ class Duty:
         except ServiceError as exc:  # /readyz and the log say it still
             log.warning("worker.name_clash_note_failed", extra={"error": str(exc)})
 
+    def _namesake_standing_by(self, store: Store, now: datetime) -> None:
+        """On duty: log once per namesake a worker's note that it stands by because this one
+        goes by its name (the standby logs it too, but the admin may read this log only).
+        The note stands a lease after the standby's last run, as doctor reads it."""
+        if not self.me.name:
+            return
+        try:
+            noted = store.lock_record(NAME_CLASH_LOCK)
+        except ServiceError:  # read again at the next beat; the duty is not at stake
+            return
+        if (noted is None or noted.until < now or noted.worker_name != self.me.name
+                or noted.instance in (None, self.me.id)):
+            return
+        if noted.instance == self._told:
+            return
+        self._told = noted.instance
+        log.error("worker.name_clash", extra={
+            "worker": self.owner, "worker_name": self.me.name, "standby": noted.owner,
+            "host": noted.host or "", "this_host": self.me.host,
+            "detail": f"two workers go by this [worker] name: this one runs the jobs and "
+                      f"{noted.owner} on host {noted.host or '?'} stands by. Give each "
+                      f"replica a name of its own (ONETOONE_WORKER_NAME; in Compose a second "
+                      f"service, not --scale), then restart the one standing by"})
+
     def beat(self, store: Store) -> bool:
-        """Say that this worker still runs (to a namesake judging whether it is gone);
-        False while it does not hold the duty."""
-        return store.beat(DUTY_LOCK, self.owner, self.me.id, self.wall())
+        """Say that this worker still runs (to a namesake judging whether it is gone), and
+        hear of a namesake standing by; False while it does not hold the duty."""
+        now = self.wall()
+        if not store.beat(DUTY_LOCK, self.owner, self.me.id, now):
+            return False
+        self._namesake_standing_by(store, now)
+        return True
 
     def _beat_on(self, store: Store) -> None:
         """Beat every ``beat_seconds`` from a thread of its own, from the first run on duty

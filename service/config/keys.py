@@ -316,7 +316,7 @@ KEYS: tuple[Key, ...] = (
         "its own per replica, kept across restarts, e.g. the pod's name (up to 64 letters, "
         "digits, dots, dashes, underscores); a container restarted after a kill takes its "
         "duty back minutes after its start. Two workers given one name: one runs the jobs, "
-        "the other stands by and says so (worker.name_clash). Empty: the host name, and a "
+        "the other stands by, and both say so (worker.name_clash). Empty: the host name, and a "
         "restarted container waits for its old leases to end."),
     Key("worker", "health_host", "str", "127.0.0.1",
         "Address the health endpoint listens on (0.0.0.0 in a container; :: for IPv6 and "

@@ -145,7 +145,8 @@ def test_a_live_namesake_is_a_clash_the_worker_stands_by_for(
         assert holder.beat(store) and not twin.take(store)
         if minutes % 15 == 0:
             assert holder.take(store)
-    assert len(events(caplog, "worker.name_clash")) == 1  # said once, not every run
+    said = [r for r in events(caplog, "worker.name_clash") if r.worker == twin.owner]
+    assert len(said) == 1  # said once, not every run (and once by the holder: see below)
     holder.give_up(store)  # it stops: the twin takes the duty at its next run
     assert twin.take(store) and twin.clash is None
 
@@ -222,6 +223,10 @@ def test_two_workers_of_one_name_run_the_jobs_once_and_the_second_says_so(
     clash = events(caplog, "worker.name_clash")
     assert len(clash) == 1 and clash[0].worker_name == "worker-1"
     assert [r.worker for r in events(caplog, "worker.on_duty")] == ["worker-1:1"]
+    first.run_job(sync=False)  # the one on duty hears of it at its next run, and works on
+    clash = events(caplog, "worker.name_clash")
+    assert len(clash) == 2 and clash[1].standby == "worker-1:1" and first.ready()[0]
+    assert first.counters["ticks"] == 2
     # `onetoone doctor`: the worker on duty and its host, and the clash as a failure.
     assert "worker on duty: worker-1:1 on host " in _database(settings).detail
     check = name_clash(settings)
@@ -250,3 +255,46 @@ def test_a_worker_standing_by_in_a_clash_takes_its_note_with_it_as_it_stops(
     second.give_up_duty()  # SIGTERM
     assert name_clash(settings) is None
     assert "worker on duty: worker-1:1 on host " in _database(settings).detail
+
+
+def test_the_worker_on_duty_says_so_too_once(db_url: str,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    """Only the worker standing by logged the clash: an admin reading the log of the one on
+    duty (the container that works) saw nothing. The one on duty hears of it at its next beat
+    or run, logs it once per namesake, and goes on running the jobs."""
+    caplog.set_level(logging.INFO)
+    store, wall = store_for(db_url), Wall(T0)
+    holder = Duty("worker-1:1:aaaaaaaa", LEASE, wall, name="worker-1", beat_seconds=None)
+    assert holder.take(store)
+    wall.at = T0 + timedelta(seconds=5)
+    twin = Duty("worker-1:1:bbbbbbbb", LEASE, wall, name="worker-1", beat_seconds=None)
+    assert not twin.take(store)
+    wall.at = T0 + timedelta(seconds=35)
+    assert holder.beat(store)
+    assert not events(caplog, "worker.name_clash")  # nobody knows of a clash yet
+    wall.at = T0 + timedelta(seconds=40)
+    assert not twin.take(store) and twin.clash is not None
+    wall.at = T0 + timedelta(seconds=65)
+    assert holder.beat(store)
+    told = [r for r in events(caplog, "worker.name_clash") if r.worker == holder.owner]
+    assert len(told) == 1 and told[0].levelno == logging.ERROR
+    assert told[0].standby == twin.owner and told[0].host == twin.me.host
+    assert told[0].worker_name == "worker-1"
+    for minutes in range(2, 40):  # beats, runs of both: said once, and the holder works on
+        wall.at = T0 + timedelta(minutes=minutes)
+        assert holder.beat(store) and not twin.take(store)
+        if minutes % 15 == 0:
+            assert holder.take(store) and holder.holding
+    assert len([r for r in events(caplog, "worker.name_clash")
+                if r.worker == holder.owner]) == 1
+    # Another namesake later (the twin restarted, still misnamed): said again.
+    twin.give_up(store)
+    again = Duty("worker-1:1:cccccccc", LEASE, wall, name="worker-1", beat_seconds=None)
+    assert not again.take(store)
+    wall.at += timedelta(seconds=30)
+    assert holder.beat(store)
+    wall.at += timedelta(seconds=5)
+    assert not again.take(store) and again.clash is not None
+    assert holder.take(store)
+    told = [r for r in events(caplog, "worker.name_clash") if r.worker == holder.owner]
+    assert [r.standby for r in told] == [twin.owner, again.owner]
