@@ -290,6 +290,8 @@ def print_meetings(result: Any) -> bool:
                for line in result.failed_steps]
     for line in failed:
         err_console.print(labelled("failed:", "red", line))
+    for line in result.held:
+        err_console.print(labelled("held:", "yellow", line))
     # (Series the manager deleted are listed with the schedule's lines: print_schedule.)
     for line in result.occurrences.retimed if result.occurrences else []:
         console.print(plain("series re-timed in Outlook by the manager (followed): " + line))

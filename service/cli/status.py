@@ -45,6 +45,7 @@ def status(obj: Ctx, now_text: str | None) -> None:
     from service.app import open_store
     from service.domain.attendance import missed_flag, run_history
     from service.domain.slot_text import HOURS_CHANGED, compromises
+    from service.jobs.held_mailboxes import held_lines
 
     store = open_store(obj.settings, create=False)  # (it only reads)
     now = obj.now(now_text)
@@ -73,6 +74,8 @@ def status(obj: Ctx, now_text: str | None) -> None:
             meeting_series.setdefault(s.pairing_id, []).append(s)
     runs_on = _running_on(store, mail)
     views = store.views()
+    # Mailboxes Graph keeps throttling, left alone until a time.
+    throttled = {h.mailbox for h in store.mailbox_holds(now)}
     for view in views:
         zone = _zone(view.series)
         occs = _standing(store, view.pairing.id)
@@ -156,6 +159,9 @@ def status(obj: Ctx, now_text: str | None) -> None:
         running = runs_on.get(view.pairing.id, [])
         if running:
             attention.append("[yellow]no end date in Outlook[/yellow]")
+        if throttled & {p.lower() for p in (view.manager.id, view.manager.email,
+                                            view.report.id, view.report.email)}:
+            attention.append("[yellow]mailbox throttled[/yellow]")
         if (moved or rebooked or compromised or unbooked or unreadable or refused or rarer
                 or running):
             details.append(f"{name_of(view.manager)} & {name_of(view.report)} "
@@ -183,6 +189,8 @@ def status(obj: Ctx, now_text: str | None) -> None:
         for line in details:
             indent = line[:len(line) - len(line.lstrip(" "))]
             console.print(Text(indent + for_one_line(line)))
+    for line in held_lines(store, now) if throttled else []:
+        console.print(labelled("held:", "yellow", line))
     for line in problems:
         console.print(Text(for_one_line(line), "yellow"))
     if problems:

@@ -348,3 +348,16 @@ class PairingView:
         when = f" {day}" if day else ""
         return (f"{self.manager.name} & {self.report.name}{when} ({self.manager.email}'s "
                 f"calendar): {text}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MailboxHold:
+    """A mailbox Graph keeps throttling, left alone by every run until ``until`` (real
+    time); ``mailbox`` as the requests name it (a directory id or an address, lower case),
+    held without a break ``since``, with Graph's ``code`` and ``message``."""
+
+    mailbox: str
+    until: datetime
+    since: datetime
+    code: str
+    message: str

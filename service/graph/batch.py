@@ -28,6 +28,7 @@ from service.graph.transport import (
     retry_safe,
     served_mailbox,
 )
+from service.graph.waits import NOT_SENT_NOTE
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,8 @@ def _retry_after(result: BatchResult) -> float | None:
 
 
 def _refused(item: BatchItem, policy: RetryPolicy) -> BatchResult | None:
-    """Graph's 429 said again, unsent, for a sub-request to a mailbox given up this run."""
+    """Graph's 429 said again, unsent, for a sub-request to a mailbox given up (in this run,
+    or held from an earlier one)."""
     refused = policy.refusal(mailbox_key(item))
     if refused is None:
         return None
@@ -143,8 +145,7 @@ def _refused(item: BatchItem, policy: RetryPolicy) -> BatchResult | None:
     return BatchResult(id=item.id, status=429, headers={"Retry-After": f"{math.ceil(left)}"}
                        if left else {}, body={"error": {
                            "code": code or "TooManyRequests",
-                           "message": f"{message} (Not sent: Graph kept throttling this "
-                                      "mailbox earlier in this run.)".strip()}})
+                           "message": f"{message} {NOT_SENT_NOTE}".strip()}})
 
 
 async def run_batch(send: Send, items: Sequence[BatchItem], *, limiter: MailboxLimiter,

@@ -25,7 +25,7 @@ import httpx
 
 from service.errors import OutcomeUnknown, Superseded
 from service.graph.errors import parse_error_body
-from service.graph.waits import THROTTLE_BUDGET, Halt, Throttles
+from service.graph.waits import NOT_SENT_NOTE, THROTTLE_BUDGET, Halt, Throttles
 
 log = logging.getLogger(__name__)
 
@@ -391,7 +391,8 @@ class GraphTransport(httpx.AsyncBaseTransport):
                 return response  # (read: its body is still there to be told)
 
     def _refusal(self, request: httpx.Request, served: str | None) -> httpx.Response | None:
-        """Graph's 429 said again, unsent, for a mailbox given up in this run."""
+        """Graph's 429 said again, unsent, for a mailbox given up (in this run, or held from
+        an earlier one)."""
         refused = self.policy.refusal(served)
         if refused is None:
             return None
@@ -400,8 +401,7 @@ class GraphTransport(httpx.AsyncBaseTransport):
             429, request=request, extensions={_NOT_SENT: True},
             headers={"Retry-After": f"{math.ceil(left)}"} if left else {},
             json={"error": {"code": code or "TooManyRequests", "message": (
-                f"{message} (Not sent: Graph kept throttling this mailbox earlier in this "
-                "run.)").strip()}})
+                f"{message} {NOT_SENT_NOTE}").strip()}})
 
     async def _send_once(self, request: httpx.Request, mailbox: str | None,
                          served: str | None) -> httpx.Response:

@@ -6,7 +6,9 @@ out a long ``Retry-After`` holds its step, and so every later step, for all pair
 throttles per app and mailbox, so the rest of the tenant is not throttled meanwhile: a
 mailbox Graph keeps throttling for longer than ``THROTTLE_BUDGET`` is left alone for the
 rest of the run (its requests fail at once, as throttled, and the next run tries again),
-and the other mailboxes go on.
+and the other mailboxes go on. A mailbox given up is told to ``on_give_up`` (the run keeps
+it in the store, so later runs of any replica leave it alone until Graph's wait is over:
+service/jobs/held_mailboxes.py), and one held so is given up from the start (``hold``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from dataclasses import dataclass
 # landing after another replica took the pair over and wrote the agenda itself would mail
 # the report a second update.
 THROTTLE_BUDGET = 30.0
+# Said after Graph's message in the 429 a request to a mailbox given up gets, unsent.
+NOT_SENT_NOTE = ("(Not sent: Graph has kept throttling this mailbox; it is left alone until "
+                 "the wait Graph asked for is over.)")
 
 
 @dataclass
@@ -49,6 +54,9 @@ class Throttles:
         self.budget = budget
         self._clock = clock
         self._spells: dict[str, _Spell] = {}
+        # Told (mailbox, seconds Graph asked to wait, its code, its message) of each mailbox
+        # this run gives up, once: not of those held from the start.
+        self.on_give_up: Callable[[str, float, str, str], None] | None = None
 
     def fits(self, mailbox: str, wait: float) -> bool:
         """A 429 for ``mailbox`` asks to wait ``wait`` s: whether a retry may wait for it,
@@ -70,7 +78,16 @@ class Throttles:
         if spell.given_up is not None:
             return False
         spell.given_up = (code, message)
+        if self.on_give_up is not None:
+            self.on_give_up(mailbox, wait, code, message)
         return True
+
+    def hold(self, mailbox: str, wait: float, code: str = "", message: str = "") -> None:
+        """Give ``mailbox`` up from the start of the run, without a request: an earlier run
+        found Graph throttling it and was asked to wait ``wait`` s more (its requests are
+        refused, as throttled, for the rest of this run, as for one given up in it)."""
+        now = self._clock()
+        self._spells[mailbox] = _Spell(now, now + max(0.0, wait), (code, message))
 
     def answered(self, mailbox: str) -> None:
         """Graph answered a request to ``mailbox`` with something other than a 429: its spell

@@ -14,6 +14,7 @@ from service.jobs.absences import AbsenceReport, check_absences
 from service.jobs.agenda import AgendaReport, inject_agendas
 from service.jobs.capture import CaptureReport, capture_notes
 from service.jobs.context import JobContext
+from service.jobs.held_mailboxes import held_lines, hold_throttled_mailboxes
 from service.jobs.occurrences import SyncReport, sync_occurrences
 from service.jobs.outbox import MailReport, queue_mail, send_outbox
 from service.jobs.pairs import PairsPlan, planned_views, sync_pairs
@@ -40,6 +41,8 @@ class TickReport:
     absences: AbsenceReport | None = None
     # Steps that stopped on an unexpected error: the later steps still ran.
     failed_steps: list[str] = field(default_factory=list)
+    # Mailboxes Graph keeps throttling, left alone until a time (jobs/held_mailboxes.py).
+    held: list[str] = field(default_factory=list)
 
 
 async def _step(name: str, run: Callable[[], Awaitable[R]], empty: Callable[[], R],
@@ -103,6 +106,8 @@ async def _tick(ctx: JobContext, now: datetime, *, dry_run: bool, sync: bool,
                 allow_ends: int) -> TickReport:
     failed: list[str] = []
     plan = PairsPlan([], [], set())
+    if not dry_run:
+        hold_throttled_mailboxes(ctx, now)
     if sync:
         try:
             plan = await sync_pairs(ctx, now, dry_run=dry_run, allow_ends=allow_ends)
@@ -151,4 +156,5 @@ async def _tick(ctx: JobContext, now: datetime, *, dry_run: bool, sync: bool,
     await _step("retention", lambda: _retention(ctx, now), lambda: None, failed)
     return TickReport(pairs=plan, schedule=report, occurrences=occurrences, agenda=agendas,
                       capture=captured, mail=mail, topics=topics, rebook=rebooks,
-                      absences=absences, failed_steps=failed)
+                      absences=absences, failed_steps=failed,
+                      held=held_lines(ctx.store, ctx.moved_on(now)))

@@ -269,6 +269,20 @@ class LockRow(Base):
     seen: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class MailboxHoldRow(Base):
+    """A mailbox Graph keeps throttling: its requests are not sent before ``until``, by any
+    run of any replica (migration 0032; see service/jobs/held_mailboxes.py)."""
+
+    __tablename__ = "mailbox_holds"
+
+    # As the requests' paths name it, lower case: a directory id, or an address.
+    mailbox: Mapped[str] = mapped_column(String(320), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UtcDateTime)
+    since: Mapped[datetime] = mapped_column(UtcDateTime)  # held without a break since
+    code: Mapped[str] = mapped_column(String(64), default="")  # Graph's, as it said it
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
 class RebookRow(Base):
     """An offer to rebook a missed 1-2-1 (cancelled, declined or not held), and its booking."""
 

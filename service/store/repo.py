@@ -1,9 +1,9 @@
 """The `Store`: the one object jobs and the CLI receive, composed of the repositories.
 
 Each repository (people.py, leases.py, series.py, rebooks.py, notes.py, outbox.py,
-privacy.py, comments.py, agendas.py, due.py, booked.py, runs_on.py, runs.py) is the only code that
-queries its tables; all of them hand out frozen records (service/domain/records.py), never
-ORM rows, and raise StoreError, never SQLAlchemy errors.
+privacy.py, comments.py, agendas.py, due.py, booked.py, runs_on.py, runs.py, mailbox_holds.py)
+is the only code that queries its tables; all of them hand out frozen records
+(service/domain/records.py), never ORM rows, and raise StoreError, never SQLAlchemy errors.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from service.store.booked import BookedRepository
 from service.store.comments import MailRepliesRepository
 from service.store.due import DueRepository
 from service.store.leases import LeaseRepository, holder_is_gone
+from service.store.mailbox_holds import MailboxHoldRepository
 from service.store.models import OccurrenceRow, PairingRow, PersonRow, SeriesRow
 from service.store.notes import NotesRepository
 from service.store.outbox import OutboxRepository
@@ -64,6 +65,7 @@ class Store(
     BookedRepository,
     RunsOnRepository,
     RunsRepository,
+    MailboxHoldRepository,
 ):
     """Database access for the jobs and the CLI."""
 

@@ -16,7 +16,7 @@ from alembic import op
 import service.store.models
 
 revision = '0033'
-down_revision = '0031'  # (0032 once the helper's migration that takes it is merged)
+down_revision = '0032'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,57 @@
+"""Mailboxes Graph keeps throttling, kept across runs and replicas (see
+service/jobs/held_mailboxes.py): until when each is left alone."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from service.domain.records import MailboxHold
+from service.store.base import Repository
+from service.store.models import MailboxHoldRow
+
+# How long an ended hold is kept: `since` carries on through a hold renewed within it (a
+# mailbox throttled for hours is said as such, not as a new hold each time).
+KEPT_AFTER = timedelta(days=1)
+
+
+class MailboxHoldRepository(Repository):
+    """One row per mailbox held, or held lately."""
+
+    def hold_mailbox(self, mailbox: str, until: datetime, now: datetime, code: str,
+                     message: str) -> MailboxHold:
+        """Leave ``mailbox`` alone until ``until`` (or a later end another run of any replica
+        set meanwhile): the hold as it now stands. Ended holds a day old go."""
+        return self._racing("mailbox_hold", lambda: self._hold_mailbox(
+            mailbox, until, now, code, message))
+
+    def _hold_mailbox(self, mailbox: str, until: datetime, now: datetime, code: str,
+                      message: str) -> MailboxHold:
+        with self.session() as s, s.begin():
+            s.execute(delete(MailboxHoldRow).where(MailboxHoldRow.until < now - KEPT_AFTER,
+                                                   MailboxHoldRow.mailbox != mailbox))
+            row = s.get(MailboxHoldRow, mailbox, with_for_update=True)  # (PostgreSQL)
+            if row is None:
+                row = MailboxHoldRow(mailbox=mailbox, until=until, since=now, code=code,
+                                     message=message)
+                s.add(row)
+            else:
+                if row.until < now - KEPT_AFTER:
+                    row.since = now  # a new spell, not the old one's
+                row.until = max(row.until, until)
+                row.code, row.message = code, message
+            s.flush()
+            return _hold(row)
+
+    def mailbox_holds(self, now: datetime) -> list[MailboxHold]:
+        """The mailboxes left alone at ``now``, soonest free first."""
+        with self.reading() as s:
+            return [_hold(r) for r in s.scalars(
+                select(MailboxHoldRow).where(MailboxHoldRow.until > now)
+                .order_by(MailboxHoldRow.until, MailboxHoldRow.mailbox))]
+
+
+def _hold(row: MailboxHoldRow) -> MailboxHold:
+    return MailboxHold(mailbox=row.mailbox, until=row.until, since=row.since, code=row.code,
+                       message=row.message)
