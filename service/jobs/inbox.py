@@ -97,13 +97,21 @@ def ignore_reason(message: MailMessage, box: str) -> str | None:
     the manager's topics, and the manager was thanked for them."""
     if message.meeting:
         return "meeting mail (an invitation, update, cancellation or response)"
+    return (loop_reason(message.sender, box, message.headers, MAIL_KEY_HEADER)
+            or machine_reason(message.subject, message.headers)
+            or not_theirs(message))
+
+
+def not_theirs(message: MailMessage) -> str | None:
+    """Why a mail bearing a person's address as its From was not sent by that person (None:
+    no sign of it): a delegate wrote it on their behalf, or Exchange did not take it in from
+    them (``spoof_reason``). Rebook picks are held to this too (jobs/rebook.py): a pick
+    books time in the manager's calendar, and the token in its address is no secret."""
     if message.sent_by and message.sent_by != message.sender:
         # A delegate's mail on a person's behalf (Graph's sender is not its from): someone
         # else's words, never the report's topics or comments nor the manager's private note.
         return DELEGATE
-    return (loop_reason(message.sender, box, message.headers, MAIL_KEY_HEADER)
-            or machine_reason(message.subject, message.headers)
-            or spoof_reason(message.headers))
+    return spoof_reason(message.headers)
 
 
 def ignored(report: TopicMailReport, message: MailMessage, reason: str) -> None:

@@ -12,7 +12,8 @@ which hands such mail here), else to the manager's own plus-address, read back f
 Sent Items (jobs/rebook_reads.py: at most once a day per manager with an open offer).
 
 Booking (``handle_booking``): only mail from the pair's manager counts; auto-replies, loops,
-strangers and the report are ignored with a log line. The time is checked again (one
+strangers, the report and mail not sent by the manager herself (forged, or a delegate's:
+``inbox.not_theirs``) are ignored with a log line. The time is checked again (one
 getSchedule); if it is no longer free the manager gets fresh times once, then a short "no
 longer free". The pick and a deterministic transactionId are stored before the POST; a
 retry looks for the event by its tag first, so a booking makes exactly one event. The event
@@ -72,6 +73,7 @@ from service.jobs.agenda import _first_shown, agenda_for, question_bank, render_
 from service.jobs.context import JobContext
 from service.jobs.freebusy_packs import Calendars, ask, pack, per_organizer
 from service.jobs.holiday_groups import holiday_groups, public_holidays
+from service.jobs.inbox import not_theirs
 from service.jobs.missed_runs import settle_if_missed_again
 from service.jobs.rebook_mail import (
     Missed,
@@ -374,8 +376,12 @@ async def handle_booking(ctx: JobContext, message: MailMessage, now: datetime
     box = (ctx.settings.mail.topics_mailbox or "").lower()
     if box and sender == box:
         return _ignore("mail loop", message)
-    if view is None or not sender or sender != view.manager.email.lower():
+    if (view is None or not sender or sender != view.manager.email.lower()
+            or not view.manager.active):  # one who left: their mailbox is someone else's
         return _ignore("sender is not the pair's manager", message)
+    forged = not_theirs(message)  # a From is easily forged; the token routes mail only
+    if forged:
+        return _ignore(forged, message)
     if rebook.status != RebookStatus.OFFERED:
         if rebook.status == RebookStatus.EXPIRED:
             _answer_closed(ctx, rebook, now)
