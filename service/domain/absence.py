@@ -202,7 +202,7 @@ def _is_absent(person: Attendee, d: date, merged: Sequence[tuple[datetime, datet
                                                          merged)
 
 
-def _bridges(person: Attendee, d: date) -> bool:
+def bridges(person: Attendee, d: date) -> bool:
     """A day that joins a run of absent days without counting: not worked, or a holiday."""
     return d.weekday() not in person.hours.days or d in person.holidays.days
 
@@ -222,7 +222,7 @@ def _open_sides(person: Attendee, first: date, last: date, lo: datetime, hi: dat
     for step, edge in ((-1, first), (1, last)):
         d = edge + timedelta(days=step)
         for _ in range(RUN_LIMIT_DAYS):
-            if not _bridges(person, d):
+            if not bridges(person, d):
                 break
             d += timedelta(days=step)
         start, end = _working_interval(d, person.hours)
@@ -241,7 +241,7 @@ def absence_around(person: Attendee, day: date) -> Absence | None:
     """
     merged = _absence_intervals(person.items)
     here = _is_absent(person, day, merged)
-    if not here and not _bridges(person, day):
+    if not here and not bridges(person, day):
         return None
     first = last = day
     count = 1 if here and day not in person.holidays.days else 0  # a holiday bridges
@@ -254,7 +254,7 @@ def absence_around(person: Attendee, day: date) -> Absence | None:
                 count += 1
                 first, last = min(first, d), max(last, d)
                 sides.add(step)
-            elif not _bridges(person, d):
+            elif not bridges(person, d):
                 break
     if not here and len(sides) < 2:
         return None  # a day off next to leave (or none), not inside it
@@ -419,6 +419,7 @@ __all__ = [
     "HolidayCalendar",
     "absence_around",
     "absent_days",
+    "bridges",
     "days_off",
     "decide",
     "holiday_calendar",

@@ -5,14 +5,13 @@ long event, or leave booked a day or a week at a time) is read further for the p
 ``RUN_LIMIT_DAYS`` each side of the meeting (one $batch), and, only when it still reaches
 back past that (a meeting more than three months into a long leave), back to
 ``RUN_BACK_DAYS`` before the meeting (one more). So every meeting inside the absence finds
-the same first day, which names it: the manager's note about it is keyed by (manager, person
-away, first day), and the outbox's unique key makes it once across runs, replicas and a kill
-at any instant. Its end is the one read ahead, or "at least" the last day read.
+the same first day; an absence edited in Outlook since its note is the same absence, noted once
+(service/domain/absence_notes.py). Its end is the one read ahead, or "at least" the last day
+read.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -63,17 +62,10 @@ async def _more(ctx: JobContext, organizer: str, email: str, person: Attendee,
         *person.items, *(CalendarItem(i.start, i.end, i.status) for i in items)))
 
 
-def note_key(manager_id: str, person_id: str, absence: Absence) -> str | None:
-    """The outbox key of the one note about ``absence``, None when none is to go: a run that
-    began over ``RUN_BACK_DAYS`` before the meeting was noted by a meeting inside it then."""
-    if absence.open_before:
-        return None
-    digest = hashlib.sha256(f"{manager_id}|{person_id}|{absence.first}".encode())
-    return f"absence:{digest.hexdigest()[:40]}"
-
-
-def note_subject(absence: Absence, *, yours: bool) -> str:
+def note_subject(absence: Absence, *, yours: bool, longer: bool = False) -> str:
     """The note's subject: whose absence (``yours``: the manager's own, as the note goes to
-    her only) and its dates, as far as they are known."""
+    her only) and its dates, as far as they are known; ``longer``: the update saying it now
+    ends later than the note said."""
     whose = "your" if yours else f"{absence.name}'s"
-    return f"1-2-1s during {whose} absence ({run_dates(absence, format_date)})"
+    now = ", now longer" if longer else ""
+    return f"1-2-1s during {whose} absence{now} ({run_dates(absence, format_date)})"

@@ -38,12 +38,15 @@ from zoneinfo import ZoneInfo
 
 from service.domain.absence import (
     NEIGHBOUR_REACH,
+    Attendee,
     Decision,
+    bridges,
     decide,
     may_go_on,
     neighbours,
     placed_by_hand,
 )
+from service.domain.absence_notes import note_step
 from service.domain.agenda import format_date
 from service.domain.events import MailboxInfo, ScheduleItem, ScheduleQuery
 from service.domain.freeslots import cadence_window
@@ -74,7 +77,7 @@ from service.jobs.absence_due import (
     working_days_of,
 )
 from service.jobs.absence_people import attendees, plain
-from service.jobs.absence_runs import note_key, note_subject, whole_run
+from service.jobs.absence_runs import note_subject, whole_run
 from service.jobs.agenda import agenda_cutoff
 from service.jobs.context import JobContext
 from service.jobs.freebusy_packs import Pack, ask, pack, per_organizer
@@ -299,7 +302,7 @@ async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[Schedul
         _called_off(ctx, d, decision, now, report, label)
         return
     try:
-        await _apply(ctx, d, decision, now, report, label)
+        await _apply(ctx, d, decision, now, report, label, people.get(role or ""))
         if decision.action == "move" and decision.start and decision.end:
             # Later decisions this run read the same snapshots: the moved meeting is busy now.
             for email in (m_email, r_email):
@@ -311,7 +314,7 @@ async def _check_one(ctx: JobContext, d: _Due, calendars: dict[str, list[Schedul
 
 
 async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
-                 report: AbsenceReport, label: str) -> None:
+                 report: AbsenceReport, label: str, away: Attendee | None = None) -> None:
     store, occ, zone = ctx.store, d.occ, d.series.time_zone
     action = decision.action
     if action != "skip" and occ.agenda_state == AgendaState.SKIPPED:
@@ -371,13 +374,19 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
         _skip(ctx, d, now, "not sent: both were away for the meeting")
         report.skipped.append(f"{label} ({decision.reason})")
     elif action == "skip" and decision.absence is not None:
-        absence = decision.absence
+        absence, mid = decision.absence, d.view.manager.id
         who = d.view.manager if decision.absent == "manager" else d.view.report
-        key = note_key(d.view.manager.id, who.id, absence)
-        if key is not None:
-            _queue(ctx, d, "absence_long", key,
-                   subject=note_subject(absence, yours=decision.absent == "manager"),
-                   body=render("absence_long.html.j2", a=_context(d, decision)), now=now)
+        # One note per absence, its dates edited or not (domain/absence_notes.py).
+        step = note_step(store.noted_absences(mid, who.id), mid, who.id, absence,
+                         lambda day: away is not None and bridges(away, day))
+        if step is not None:
+            mail = _row(d, "absence_long", step.mail_key or "", now=now,
+                        subject=note_subject(absence, yours=decision.absent == "manager",
+                                             longer=step.mail == "longer"),
+                        body=render("absence_long.html.j2",
+                                    a=_context(d, decision, step.mail))) if step.mail else None
+            if store.note_absence(step.noted, mail, now) and mail:
+                log.info("absences.mail_queued", extra={"key": mail.key, "kind": mail.kind})
         _skip(ctx, d, now, f"not sent: {absence.name} was on a long absence")
         report.skipped.append(f"{label} ({decision.reason})")
 
@@ -550,7 +559,7 @@ def _when(start: datetime, zone: str) -> str:
     return f"{local:%A} {format_date(local.date())} at {local:%H:%M}"
 
 
-def _context(d: _Due, decision: Decision) -> dict[str, Any]:
+def _context(d: _Due, decision: Decision, note: str | None = None) -> dict[str, Any]:
     zone = d.series.time_zone
     absence = decision.absence
     return {
@@ -565,6 +574,7 @@ def _context(d: _Due, decision: Decision) -> dict[str, Any]:
         "working_days": absence.working_days if absence else 0,
         "open_after": bool(absence and absence.open_after),
         "manager_away": decision.absent == "manager",
+        "longer": note == "longer",
     }
 
 

@@ -283,6 +283,24 @@ class MailboxHoldRow(Base):
     message: Mapped[str] = mapped_column(Text, default="")
 
 
+class AbsenceNoteRow(Base):
+    """A long absence its manager was told of, by the person away, with its span as last
+    read (migration 0035; see service/domain/absence_notes.py): an edit of the same absence
+    in Outlook updates it, and no second note goes."""
+
+    __tablename__ = "absence_notes"
+    __table_args__ = (Index("ix_absence_notes_who", "manager_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)  # the first note's outbox key
+    manager_id: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[str] = mapped_column(String(64))
+    first: Mapped[date] = mapped_column(Date)
+    last: Mapped[date] = mapped_column(Date)
+    open_after: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class RebookRow(Base):
     """An offer to rebook a missed 1-2-1 (cancelled, declined or not held), and its booking."""
 

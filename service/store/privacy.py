@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from service.domain.status import ActionStatus, OccurrenceStatus, OutboxStatus, TopicStatus
 from service.store.base import Repository
 from service.store.comments import erase_comments
 from service.store.models import (
+    AbsenceNoteRow,
     ActionRow,
     NoteRow,
     NoteVersionRow,
@@ -35,7 +36,8 @@ class PrivacyRepository(Repository):
 
     def forget_person(self, person_id: str, now: datetime) -> dict[str, int]:
         """Erase what was written about a person's 1-2-1s (notes and every version of them,
-        topics, actions, unsent mail), keeping the rows so counts and history remain."""
+        topics, actions, unsent mail), keeping the rows so counts and history remain; the
+        long absences of theirs kept (or told to them) go."""
         with self.session() as s, s.begin():
             ids = list(s.scalars(select(PairingRow.id).where(or_(
                 PairingRow.manager_id == person_id, PairingRow.report_id == person_id))))
@@ -53,6 +55,9 @@ class PrivacyRepository(Repository):
             _seal(s, meetings)
             _forget_agendas(s, meetings)
             _forget_moved_reasons(s, meetings)
+            # The dates of their long absences (or of those they were told of) go too.
+            s.execute(delete(AbsenceNoteRow).where(or_(AbsenceNoteRow.person_id == person_id,
+                                                       AbsenceNoteRow.manager_id == person_id)))
         self.flush_to_disk(rewrite=True)
         return erased
 
@@ -67,7 +72,7 @@ class PrivacyRepository(Repository):
         """`[privacy] retain_months`: erase, as `forget_person` does, the notes of meetings
         that started before ``cutoff`` (every version of them, whenever it was read; notes
         with no meeting: written before it), topics and actions raised before its day, and
-        mail recorded before it. Rows stay."""
+        mail recorded before it. Rows stay (long absences kept, over before it, go)."""
         day = cutoff.date()
         with self.session() as s, s.begin():
             old_meetings = select(OccurrenceRow.id).where(OccurrenceRow.start < cutoff)
@@ -86,6 +91,7 @@ class PrivacyRepository(Repository):
             _seal(s, OccurrenceRow.start < cutoff)
             agendas = _forget_agendas(s, OccurrenceRow.start < cutoff)
             _forget_moved_reasons(s, OccurrenceRow.start < cutoff)
+            s.execute(delete(AbsenceNoteRow).where(AbsenceNoteRow.last < day))
         if any(erased.values()) or agendas:
             self.flush_to_disk()
         return erased

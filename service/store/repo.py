@@ -1,7 +1,8 @@
 """The `Store`: the one object jobs and the CLI receive, composed of the repositories.
 
 Each repository (people.py, leases.py, series.py, rebooks.py, notes.py, outbox.py,
-privacy.py, comments.py, agendas.py, due.py, booked.py, runs_on.py, runs.py, mailbox_holds.py)
+privacy.py, comments.py, agendas.py, due.py, booked.py, runs_on.py, runs.py, mailbox_holds.py,
+absence_notes.py)
 is the only code that queries its tables; all of them hand out frozen records
 (service/domain/records.py), never ORM rows, and raise StoreError, never SQLAlchemy errors.
 """
@@ -22,6 +23,7 @@ from service.domain.records import (
 )
 from service.domain.status import HOLDING_SERIES, MEETING_SERIES, PairingStatus
 from service.store import convert
+from service.store.absence_notes import AbsenceNoteRepository
 from service.store.agendas import AgendaRepository
 from service.store.base import chunks
 from service.store.booked import BookedRepository
@@ -66,6 +68,7 @@ class Store(
     RunsOnRepository,
     RunsRepository,
     MailboxHoldRepository,
+    AbsenceNoteRepository,
 ):
     """Database access for the jobs and the CLI."""
 
