@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from service.domain.records import MailboxHold
@@ -33,7 +34,18 @@ log = logging.getLogger(__name__)
 HOLD_MAX = timedelta(hours=1)
 
 
-def hold_throttled_mailboxes(ctx: JobContext, at: datetime) -> list[MailboxHold]:
+@dataclass
+class RunHolds:
+    """The mailboxes a run left alone: held from its start, and given up by it."""
+
+    held: list[MailboxHold]
+    given_up: list[str] = field(default_factory=list)
+
+    def any(self) -> bool:
+        return bool(self.held or self.given_up)
+
+
+def hold_throttled_mailboxes(ctx: JobContext, at: datetime) -> RunHolds:
     """At the start of a run as of ``at``: leave alone the mailboxes held by earlier runs
     (said once each, by address), and keep each mailbox this run gives up (see the
     module)."""
@@ -50,11 +62,14 @@ def hold_throttled_mailboxes(ctx: JobContext, at: datetime) -> list[MailboxHold]
             "detail": "Graph keeps throttling this mailbox: this run sends it no request; "
                       "its agendas, notes and mail stay due until then"})
 
+    holds = RunHolds(held)
+
     def gave_up(mailbox: str, wait: float, code: str, message: str) -> None:
+        holds.given_up.append(mailbox)
         _keep(ctx, ctx.moved_on(at), mailbox, wait, code, message)
 
     throttles.on_give_up = gave_up
-    return held
+    return holds
 
 
 def _keep(ctx: JobContext, now: datetime, mailbox: str, wait: float, code: str,
@@ -80,6 +95,8 @@ def addresses(store: Store, mailboxes: Iterable[str]) -> dict[str, str]:
     """Each mailbox as a request names it (a directory id or an address), by its address
     where the store knows the person."""
     boxes = list(dict.fromkeys(mailboxes))
+    if not boxes:
+        return {}
     people = store.people([m for m in boxes if "@" not in m])
     return {m: people[m].email if m in people else m for m in boxes}
 

@@ -74,9 +74,7 @@ def _record(ctx: JobContext, now: datetime, sync: bool, error: str | None,
     is in memory: status, another process, would show a healthy table through an outage).
     A database that cannot take it fails the run anyway, and says so itself."""
     try:
-        ctx.store.record_run(RUN, now, error)
-        if sync:
-            ctx.store.record_run(SYNC, now, sync_error)
+        ctx.store.record_runs(now, {RUN: error, **({SYNC: sync_error} if sync else {})})
     except ServiceError as exc:
         log.warning("tick.outcome_unrecorded", extra={"error": str(exc)})
 
@@ -106,8 +104,7 @@ async def _tick(ctx: JobContext, now: datetime, *, dry_run: bool, sync: bool,
                 allow_ends: int) -> TickReport:
     failed: list[str] = []
     plan = PairsPlan([], [], set())
-    if not dry_run:
-        hold_throttled_mailboxes(ctx, now)
+    holds = hold_throttled_mailboxes(ctx, now) if not dry_run else None
     if sync:
         try:
             plan = await sync_pairs(ctx, now, dry_run=dry_run, allow_ends=allow_ends)
@@ -157,4 +154,7 @@ async def _tick(ctx: JobContext, now: datetime, *, dry_run: bool, sync: bool,
     return TickReport(pairs=plan, schedule=report, occurrences=occurrences, agenda=agendas,
                       capture=captured, mail=mail, topics=topics, rebook=rebooks,
                       absences=absences, failed_steps=failed,
-                      held=held_lines(ctx.store, ctx.moved_on(now)))
+                      # (the store is asked again only when a mailbox was held or given up:
+                      # each query is paid by every tick of every deployment)
+                      held=held_lines(ctx.store, ctx.moved_on(now))
+                      if holds is not None and holds.any() else [])

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Column, MetaData, String, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from service.domain.run_health import RunRecord
 from service.store.base import Repository
@@ -36,25 +37,35 @@ class RunsRepository(Repository):
 
     def record_run(self, job: str, now: datetime, error: str | None = None) -> None:
         """A run of ``job`` went through (``error`` None) or failed with ``error``."""
+        self.record_runs(now, {job: error})
+
+    def record_runs(self, now: datetime, outcomes: dict[str, str | None]) -> None:
+        """Runs of the jobs in ``outcomes`` went through (None) or failed with the error
+        given, in one transaction (every tick writes it: one commit, not one a kind)."""
         for _attempt in range(2):
             with self.session() as s:
-                was = s.execute(select(RUNS.c.failing_since, RUNS.c.error)
-                                .where(RUNS.c.job == job)).first()
-                values: dict[str, object]
-                if error is None:
-                    values = {"ok_at": now, "failed_at": None, "failing_since": None,
-                              "error": None}
-                else:
-                    since = was.failing_since if was is not None and was.error else None
-                    values = {"failed_at": now, "failing_since": since or now,
-                              "error": error[:200]}
-                if was is not None:
-                    s.execute(update(RUNS).where(RUNS.c.job == job).values(**values))
-                else:
-                    try:
-                        s.execute(insert(RUNS).values(job=job, **values))
-                    except IntegrityError:  # another replica inserted it first: update
-                        s.rollback()
-                        continue
+                was = {job: (since, error) for job, since, error in s.execute(
+                    select(RUNS.c.job, RUNS.c.failing_since, RUNS.c.error)
+                    .where(RUNS.c.job.in_(list(outcomes))))}
+                try:
+                    for job, error in outcomes.items():
+                        self._record(s, job, now, error, was.get(job))
+                except IntegrityError:  # another replica inserted one first: update it
+                    s.rollback()
+                    continue
                 s.commit()
                 return
+
+    @staticmethod
+    def _record(s: Session, job: str, now: datetime, error: str | None,
+                was: tuple[datetime | None, str | None] | None) -> None:
+        values: dict[str, object]
+        if error is None:
+            values = {"ok_at": now, "failed_at": None, "failing_since": None, "error": None}
+        else:
+            since = was[0] if was is not None and was[1] else None
+            values = {"failed_at": now, "failing_since": since or now, "error": error[:200]}
+        if was is not None:
+            s.execute(update(RUNS).where(RUNS.c.job == job).values(**values))
+        else:
+            s.execute(insert(RUNS).values(job=job, **values))
