@@ -34,10 +34,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from service.domain.in_person import IN_PERSON_HINT, in_person_due
+from service.domain.last_time import (  # (also imported from here)
+    MORE_TOPICS,
+    NO_SHARED_NOTES,
+    TALKED_ABOUT,
+    LastTime,
+)
 from service.domain.list_fit import more_actions, more_topics, newest_listed, topics_listed
 from service.domain.missed_line import MissedMeeting  # (also imported from here)
 from service.domain.questions import Question
-from service.domain.recall import defang, quoted
 from service.domain.share import FORMER_WORDINGS, Share, share_line, share_wordings
 
 # (Also imported from here by the jobs and the notes parser: the agenda's wording.)
@@ -98,9 +103,6 @@ NOTES_NOT_MAILED = ("Type notes below this line. onetoone keeps them as the reco
 IN_YOUR_COPY = "in your copy of this invite"
 ACTIONS_HINT = "One action per line: who, what, and by when if there's a date."
 ACTIONS_EXAMPLE_PREFIX = "For example: "
-NO_SHARED_NOTES = "No shared notes were kept."
-TALKED_ABOUT = "We talked about:"
-MORE_TOPICS = "…and more."
 FOOTER = ("A 1-2-1 is a supportive conversation, never a disciplinary meeting. "
           "Agenda by onetoone.")
 HINTS = (LAST_ACTIONS_HINT, NO_OPEN_ACTIONS, NOTES_HINT, NOTES_NOT_MAILED, ACTIONS_HINT,
@@ -262,9 +264,15 @@ class AgendaTopic:
     @property
     def line(self) -> str:
         """'[ ] text — Alex, raised 3 Dec 2026 (topic #12)': tick to mark it discussed."""
+        return f"[ ] {self.topic.text}{self.tail}"
+
+    @property
+    def tail(self) -> str:
+        """The line after the topic's text (' — Alex, raised 3 Dec 2026 (topic #12)'): the
+        template isolates the text (``|bdi``), so a right-to-left topic never reorders it."""
         extra = f", carried {self.topic.carried}×" if self.topic.carried else ""
         marker = f" (topic #{self.topic.id})" if self.topic.id is not None else ""
-        return (f"[ ] {self.topic.text} — {self.by_name}, raised "
+        return (f" — {self.by_name}, raised "
                 f"{format_date(self.topic.raised_on)}{extra}{marker}")
 
 
@@ -293,54 +301,6 @@ class AgendaAction:
         if a.carried:
             parts.append(f"carried {a.carried}×")
         return " · ".join(parts) + f" (#{a.id})"
-
-
-# Last time's lines are short: a glance before the meeting, not the record.
-LAST_TOPICS = 4
-LAST_NOTES = 3
-LAST_COMMENTS = 2
-
-
-@dataclass(frozen=True)
-class LastTime:
-    """The pair's previous held 1-2-1, as the next agenda recalls it.
-
-    ``start`` is aware, in the meeting's zone. ``topics``: what was on its agenda and done
-    with there (open ones are on this agenda anyway). ``notes``: its shared notes in order,
-    never private ones. ``comments``: what the report added to its record afterwards.
-    """
-
-    start: datetime
-    topics: tuple[Topic, ...] = ()
-    notes: tuple[str, ...] = ()
-    comments: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.start.tzinfo is None:
-            raise ValueError("LastTime.start must be timezone-aware")
-
-    def lines(self, manager_name: str, report_name: str, manager_first: str,
-              report_first: str) -> tuple[str, ...]:
-        """The section's lines: when it was (shaped like the agenda's header, so the notes
-        parser knows it as ours), topics as "text — Alex, raised 3 Dec 2026", then up to
-        three lines of notes and two of the report's comments, each clipped."""
-        names = {"report": report_first, "manager": manager_first}
-        topics = [t for t in self.topics if t.text.strip()]
-        notes = [n for n in self.notes if n.strip()]
-        comments = [c for c in self.comments if c.strip()]
-        out = [f"1-2-1 · {manager_name} & {report_name} · last time · "
-               f"{format_when(self.start)}"]
-        if topics:
-            out.append(TALKED_ABOUT)
-        for t in topics[:LAST_TOPICS]:
-            out.append(f"{defang(t.text)} — {names[t.by]}, raised {format_date(t.raised_on)}")
-        if len(topics) > LAST_TOPICS:
-            out.append(MORE_TOPICS)
-        out += [f"From the notes: {quoted(n)}" for n in notes[:LAST_NOTES]]
-        out += [f"{names['report']} added: {quoted(c)}" for c in comments[:LAST_COMMENTS]]
-        if not topics and not notes and not comments:
-            out.append(NO_SHARED_NOTES)
-        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -415,6 +375,14 @@ class Agenda:
         if self.last_time is None:
             return ()
         return self.last_time.lines(self.manager_name, self.report_name,
+                                    self.manager_first_name, self.report_first_name)
+
+    @property
+    def last_time_parts(self) -> tuple[tuple[str, str, str], ...]:
+        """`last_time_lines` in parts, a person's text apart (``LastTime.parts``)."""
+        if self.last_time is None:
+            return ()
+        return self.last_time.parts(self.manager_name, self.report_name,
                                     self.manager_first_name, self.report_first_name)
 
     @property

@@ -25,7 +25,10 @@ Approximations of Exchange's converter:
   ``service.domain.mentions``);
 - a numbered list's items (``<ol>``) keep their numbers ("1. ", "b. ", "iv. ", from its
   ``start`` and ``type``), as Word's lists below do; other items get a bullet;
-- entities are decoded (``&nbsp;`` becomes U+00A0, not a space);
+- entities are decoded (``&nbsp;`` becomes U+00A0, not a space), and the text they make is
+  cleaned as text from outside is at the edge (``service.domain.text.clean_text``): the
+  edge cleans Graph's JSON, where ``&#x202E;`` is still six harmless characters, so an
+  encoded bidi override or control would otherwise reach the store decoded;
 - head, script, style, title and conditional comments produce nothing;
 - struck-through text (``<s>``, ``<strike>``, ``<del>``, or a ``line-through`` style, as
   Outlook's strikethrough button writes it) is wrapped in ``~~``, the way people mark a
@@ -50,6 +53,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from service.domain.mentions import is_mention, marked, unmarked
+from service.domain.text import clean_text
 
 _BLOCK = frozenset({
     "p", "div", "table", "tbody", "thead", "tfoot", "tr", "ul", "ol", "li", "h1", "h2", "h3",
@@ -517,7 +521,10 @@ class _Converter(HTMLParser):
             lines.pop()
         while lines and not lines[0].strip():
             lines.pop(0)
-        return "\r\n".join(lines)
+        text, changed = clean_text("\r\n".join(lines))
+        # clean_text ends lines with LF (a lone CR, decoded from "&#13;", among them): ours
+        # end with CRLF, as Exchange's do.
+        return text.replace("\n", "\r\n") if changed else text
 
 
 def html_to_text(html: str, *, rows: bool = False, mentions: bool = False) -> str:

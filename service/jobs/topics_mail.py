@@ -185,7 +185,9 @@ def _add_topics(ctx: JobContext, mail: Incoming, now: datetime,
                                              "topics": len(added)})
     said = [f"Thanks {escape(mail.person.first_name)}: "
             f"{_where(ctx, mail.view, mail.by, _other(mail), now)}",
-            "<br>".join(f"&bull; {escape(t)}" for t in fresh)]
+            # Isolated (<bdi>): one topic written right to left, in this one paragraph, must
+            # not reorder the next.
+            "<br>".join(f"&bull; <bdi>{escape(t)}</bdi>" for t in fresh)]
     if len(fresh) < len(lines.topics):
         said.append(f"{len(lines.topics) - len(fresh)} more "
                     + ("was" if len(lines.topics) - len(fresh) == 1 else "were")

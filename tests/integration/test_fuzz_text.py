@@ -7,6 +7,8 @@ typed, and pushed through the agenda render -> Exchange's text view -> block fin
 notes parser -> fingerprint loop, and the summary render. Invariants: no exception; an
 untouched agenda reads back as nothing at all (no note, no tick, no action: no state
 change from text the manager did not type); every line the manager typed comes back.
+The same inputs written as HTML character references (``&#x202E;``), which only decoding
+the HTML turns into characters, after the edge, decode to nothing the edge would remove.
 
 The pure loop runs ``FUZZ_CASES`` inputs (10**5 by default) from a seeded generator
 (``ONETOONE_FUZZ_SEED`` to replay one; the seed is printed); a few thousand go through
@@ -148,6 +150,29 @@ def test_fuzz_parse_fingerprint_render() -> None:
         "agreed": [{"owner": c[:60], "text": c, "due": None, "done": i % 2 == 0}
                    for i, c in enumerate(cleaned)]})
     assert "<script" not in summary and "\x00" not in summary
+
+
+def as_references(rng: random.Random, text: str) -> str:
+    """``text`` as an HTML mail may write it: markup escaped, and each character outside
+    printable ASCII as a character reference of some kind (hex, decimal, zero-padded)."""
+    def ref(c: str) -> str:
+        if c.isascii() and c.isprintable():
+            return escape(c)
+        n = ord(c)
+        return rng.choice([f"&#x{n:x};", f"&#X{n:X};", f"&#{n};", f"&#{n:07d};"])
+    return "".join(map(ref, text))
+
+
+def test_fuzz_character_references() -> None:
+    """The same inputs written as character references in a mail's or meeting's HTML
+    (``&#x202E;``, ``&#8238;``): decoded, they hold nothing the edge would have removed
+    (no bidi override, no control but tab), however they were written."""
+    rng = random.Random(SEED)
+    for _ in range(min(FUZZ_CASES, 5000)):
+        raw = hostile(rng)
+        html = f"<p>{as_references(rng, raw)}</p><pre>{as_references(rng, raw)}</pre>"
+        for text in (html_to_text(html), html_to_text(html, rows=True)):
+            assert clean_text(text.replace("\r\n", "\n"))[0] == text.replace("\r\n", "\n"), raw
 
 
 @pytest.fixture

@@ -111,10 +111,11 @@ def test_an_unclosed_or_distant_quote_gives_nothing_below() -> None:
 @pytest.mark.parametrize("client", CLIENTS)
 def test_hostile_text_below_the_quote_stays_text(client) -> None:
     """Markup typed as text (a closing blockquote too), our own marker lines and odd code
-    points written below the quote are kept as written, and nothing raises."""
+    points written below the quote are kept as written (but a bidi override, which the edge
+    drops from any text), and nothing raises."""
     hostile = (f"</blockquote><script>alert('x')</script> &amp;\n{START}\n{END}\n"
                "Budget (#1) done? \u202e\U0001f600 \u4e2d\ufffd\U0010ffff")
-    assert new_text(client("", hostile), html=True) == hostile
+    assert new_text(client("", hostile), html=True) == hostile.replace("\u202e", "")
     raw = client("", "Workload").replace("Workload", "<div class=\"gmail_quote\">")
     assert isinstance(new_text(raw, html=True), str)
 
