@@ -66,6 +66,7 @@ from service.domain.status import (
     OutboxStatus,
     PairingStatus,
 )
+from service.domain.subjects import subject_name
 from service.domain.timezones import local_date, local_minute
 from service.errors import OutcomeUnknown, ServiceError, Throttled
 from service.jobs.absence_due import (
@@ -357,7 +358,7 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
         return
     if action == "no_slot":
         _queue(ctx, d, "absence_no_slot", f"{occ.id}:absence_no_slot",
-               subject=f"1-2-1 with {d.view.report.name} on "
+               subject=f"1-2-1 with {subject_name(d.view.report.name)} on "
                        f"{_when(occ.start, d.series.time_zone)}: no time to move it to",
                body=render("absence_no_slot.html.j2", a=_context(d, decision)), now=now)
         store.update_occurrence(occ.id, now, absence_state=AbsenceState.NO_SLOT,
@@ -368,7 +369,7 @@ async def _apply(ctx: JobContext, d: _Due, decision: Decision, now: datetime,
         # Both away with nowhere to move it (a shutdown the holidays bridge): one note about
         # this meeting, in place of the "no time to move it to" mail.
         _queue(ctx, d, "absence_both_away", f"{occ.id}:absence_both_away",
-               subject=f"1-2-1 with {d.view.report.name} on "
+               subject=f"1-2-1 with {subject_name(d.view.report.name)} on "
                        f"{_when(occ.start, d.series.time_zone)}: you're both away",
                body=render("absence_both_away.html.j2", a=_context(d, decision)), now=now)
         _skip(ctx, d, now, "not sent: both were away for the meeting")

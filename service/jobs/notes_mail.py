@@ -28,6 +28,7 @@ from service.domain.mail_reply import (
 )
 from service.domain.records import OccurrenceRecord
 from service.domain.status import OccurrenceStatus
+from service.domain.subjects import subject_name
 from service.domain.timezones import local_date
 from service.domain.topic_lines import GENERIC_SUBJECTS
 from service.domain.topics import PlusTag, comments_token
@@ -119,7 +120,8 @@ def read_private_note(ctx: JobContext, mail: Incoming, now: datetime,
             f"This mail also went to {rob}, so it isn't private: onetoone has not kept it "
             f"as a private note on your 1-2-1s with {escape(view.report.name)}. To keep a "
             f"private note, send it to this address alone, without {rob} in To or Cc."], now,
-            subject=f"Not kept as a private note: your 1-2-1s with {view.report.name}")
+            subject="Not kept as a private note: your 1-2-1s with "
+                    f"{subject_name(view.report.name)}")
         return
     subject = bare_subject(mail.message.subject)
     heading = "" if is_reply(mail.message.subject) or subject.lower() in _NOTE_SUBJECTS \
@@ -148,7 +150,7 @@ def read_private_note(ctx: JobContext, mail: Incoming, now: datetime,
         f"emailed or put in an invite, {escape(view.report.first_name)} doesn't see it, "
         "and it is erased with everything else about the pair when you ask for that. (This "
         "reply doesn't repeat it.)"], now,
-        subject=f"Private note kept: your 1-2-1s with {view.report.name}")
+        subject=f"Private note kept: your 1-2-1s with {subject_name(view.report.name)}")
 
 
 def _meeting_for_note(meetings: list[OccurrenceRecord], now: datetime

@@ -65,6 +65,7 @@ from service.domain.status import (
     PairingStatus,
     RebookStatus,
 )
+from service.domain.subjects import series_subject
 from service.errors import ServiceError
 from service.graph.client import BUSY_STATUSES
 from service.graph.wire import REBOOK_PROPERTY, rebook_transaction_id, single_event
@@ -506,8 +507,8 @@ async def _book(ctx: JobContext, rebook: RebookRecord, missed: Missed, now: date
                                             FIND_SELECT) if adopt else []
     event = found = next((e for e in tagged if not e.cancelled), None)
     if event is None:
-        subject = ctx.settings.series_policy().subject.format(manager=view.manager.name,
-                                                              report=view.report.name)
+        subject = series_subject(ctx.settings.series_policy().subject, view.manager.name,
+                                 view.report.name)
         event = await graph.create_event(mailbox, single_event(
             subject=subject, body_html=block, start=start, end=end, time_zone=series.time_zone,
             report_email=view.report.email, report_name=view.report.name,

@@ -20,6 +20,7 @@ from service.domain.records import (
     SeriesRecord,
 )
 from service.domain.status import MissedReason, OutboxStatus
+from service.domain.subjects import subject_name
 from service.jobs.context import JobContext
 from service.render import render
 
@@ -52,8 +53,9 @@ def offer_mail(ctx: JobContext, missed: Missed, reason: str, token: str,
     """The offer (or the fresh offer after a stale pick): to the manager only."""
     view = missed.view
     offer = offer_context(ctx, missed, reason, token, slots, kind)
-    subject = (f"New times for your 1-2-1 with {view.report.name}" if kind == "reoffer"
-               else f"Rebook your 1-2-1 with {view.report.name} ({offer['missed_when']})")
+    name = subject_name(view.report.name)
+    subject = (f"New times for your 1-2-1 with {name}" if kind == "reoffer"
+               else f"Rebook your 1-2-1 with {name} ({offer['missed_when']})")
     return mail_row(ctx, missed, kind, subject, render("rebook_offer.html.j2", o=offer), now)
 
 

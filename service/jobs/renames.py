@@ -31,7 +31,7 @@ from datetime import datetime
 from service.domain.own_series import OWN_PREFIX
 from service.domain.records import PairingView, SeriesRecord
 from service.domain.status import SeriesStatus
-from service.domain.subjects import fits
+from service.domain.subjects import fits, series_subject
 from service.errors import NotFound, ServiceError
 from service.graph.wire import mailbox_gone
 from service.jobs.context import JobContext
@@ -80,7 +80,7 @@ async def _rename_one(ctx: JobContext, now: datetime, report: ScheduleReport,
         # last meeting can be on UTC's next day.
         store.renamed(series.id, marked_at)
         return
-    subject = subject_format.format(manager=view.manager.name, report=view.report.name)
+    subject = series_subject(subject_format, view.manager.name, view.report.name)
     master = None
     try:
         master = await ctx.graph.get_event(series.mailbox, series.event_id, "subject")

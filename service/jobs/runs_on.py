@@ -36,6 +36,7 @@ from service.domain.runs_on import (
 )
 from service.domain.series import NO_END, outlook_range_end
 from service.domain.status import OutboxStatus, PairingStatus
+from service.domain.subjects import subject_name
 from service.domain.timezones import local_date
 from service.domain.wording import format_date
 from service.errors import GraphError, NotFound
@@ -212,6 +213,7 @@ def notice_mail(view: PairingView, series: SeriesRecord, through: date, reason: 
         key=notice_key(series.id), kind=NOTICE_KIND, pairing_id=view.pairing.id,
         occurrence_id=None, mailbox=series.mailbox,
         to=(Recipient(manager.name, manager.email),), cc=(),
-        subject=f"Please end your old 1-2-1 series with {report.name} in Outlook"[:400],
+        subject=f"Please end your old 1-2-1 series with {subject_name(report.name)} in "
+                "Outlook",
         body_html=body, tag=uuid.uuid4().hex, status=OutboxStatus.PENDING, attempts=0,
         last_error="", created_at=now)

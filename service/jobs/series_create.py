@@ -29,6 +29,7 @@ from service.domain.series import occurrences as series_occurrences
 from service.domain.slot_text import compromises, for_the_report, late_first_note
 from service.domain.slots import choose_slot
 from service.domain.status import MISSED, SeriesStatus
+from service.domain.subjects import series_subject
 from service.domain.timezones import local_date
 from service.errors import GraphError, PermissionDenied, ServiceError
 from service.graph.wire import (
@@ -587,7 +588,7 @@ class SeriesCreation(SeriesFound):
         kind = CadenceKind(series.cadence)
         body = self._intro(series, manager, report, self._why.get(pairing.id))
         return series_event(
-            subject=self.series_policy.subject.format(manager=manager.name, report=report.name),
+            subject=series_subject(self.series_policy.subject, manager.name, report.name),
             body_html=body, slot=slot, minutes=series.minutes,
             recurrence=recurrence_for(kind, slot, series.range_end),
             report_email=report.email, report_name=report.name, pairing_key=pairing.key,

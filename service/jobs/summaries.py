@@ -24,6 +24,7 @@ from service.domain.records import (
 )
 from service.domain.series import next_meeting as series_next_meeting
 from service.domain.status import MEETING_SERIES, ActionStatus, OutboxStatus, SeriesStatus
+from service.domain.subjects import subject_name
 from service.domain.summary_fit import agreed_within, newest_open, notes_within
 from service.domain.summary_notes import Subject, spelled_out
 from service.domain.topics import topics_address
@@ -190,7 +191,8 @@ def summary_mail(ctx: JobContext, view: PairingView, occ: OccurrenceRecord, zone
     summary = build_summary(ctx, view, occ, zone, now)
     cc = [manager_of(view)] if ctx.settings.mail.cc_manager else []
     return new_mail(occ, view, "summary",
-                    subject=f"1-2-1 notes: {view.manager.name} & {view.report.name}, "
+                    subject=f"1-2-1 notes: {subject_name(view.manager.name)} & "
+                            f"{subject_name(view.report.name)}, "
                             f"{summary.when}",
                     body=render("summary.html.j2", s=summary), to=[report_of(view)], cc=cc,
                     now=now)
@@ -210,7 +212,8 @@ def reminder_mail(view: PairingView, occ: OccurrenceRecord, zone: str, now: date
                 "when": _when(occ, zone),
                 "typed_outside": occ.typed_outside}
     return new_mail(occ, view, "reminder",
-                    subject=f"No notes yet: your 1-2-1 with {view.report.name}, {reminder['when']}",
+                    subject=f"No notes yet: your 1-2-1 with {subject_name(view.report.name)}, "
+                            f"{reminder['when']}",
                     body=render("reminder.html.j2", r=reminder, o=offer),
                     to=[manager_of(view)], cc=[], now=now)
 
@@ -234,7 +237,8 @@ def prep_mail(ctx: JobContext, view: PairingView, start: datetime,
     return MailRecord(
         key=key, kind="prep", pairing_id=view.pairing.id, occurrence_id=occurrence_id,
         mailbox=view.manager.id, to=(report_of(view),), cc=(),
-        subject=f"Your 1-2-1 with {view.manager.name} on {prep['when']}: what would you like "
+        subject=f"Your 1-2-1 with {subject_name(view.manager.name)} on {prep['when']}: "
+                "what would you like "
                 "to talk about?",
         body_html=render("prep.html.j2", p=prep), tag=uuid.uuid4().hex,
         status=OutboxStatus.PENDING, attempts=0, last_error="", created_at=now)
