@@ -522,6 +522,10 @@ def test_no_line_is_lost(lines: list[str], heading: str) -> None:
                              if unicodedata.category(ch) != "Cf"))
         if not words.strip(" •·◦▪▫●○■▸►‣⁃∙-*–—>_#:"):
             continue
+        # A list's number or letter alone ("0.", "b)") is an empty list item: nothing typed.
+        if re.fullmatch(r"\(?(?:\d{1,3}|[a-z]|[ivx]{2,5})[.)]|\(\d{1,3}\)",
+                        words.strip(" :*_#"), re.I):
+            continue
         if _is_agenda_line(words):
             continue
         # the line's last word survives somewhere (bullets/numbering may be trimmed)
