@@ -20,7 +20,7 @@ gone, the pair is booked, so no pair is left without 1-2-1s for want of an admin
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -164,19 +164,29 @@ def check_again_at(own: OwnSeries, now: datetime, zone: str) -> datetime:
 
 
 def find_own_series(masters: Iterable[CalendarEvent], manager_email: str, report_email: str,
-                    our_property: str, today: date) -> OwnSeries | None:
+                    our_property: str, today: date, *, booked: Collection[str] = ()
+                    ) -> OwnSeries | None:
     """The pair's own 1-2-1 series among the manager's series ``masters``, if any.
 
     Events carrying ``our_property`` are onetoone's (live, or ended and tagged so), never
-    the pair's own. Of several, the manager's on a followable pattern comes first, then the
-    one starting last (a series re-made by hand replaces the one before)."""
+    the pair's own; so are those whose iCalUId is in ``booked`` (the series onetoone booked
+    with the manager, as manager or as report). The manager's copy of a series someone else
+    organised carries no tag: Graph gives an attendee's copy none of the organizer's
+    extended properties. Someone made their former manager's manager holds onetoone's old
+    series of the two as such a copy, organised by the one who now reports to them, its
+    meetings to come cancelled but its range running for months: taken for the report's
+    own 1-2-1, the new pair would go unbooked until then. Its iCalUId is the organizer's
+    (the same in every calendar), so the store's tells it. Of several, the manager's on a
+    followable pattern comes first, then the one starting last (a series re-made by hand
+    replaces the one before)."""
     pair = {manager_email.lower(), report_email.lower()}
     ours = our_property.lower()
     found: list[OwnSeries] = []
     for event in masters:
         if (event.type not in (None, "seriesMaster") or event.cancelled
                 or event.start is None or event.end is None
-                or any(tag_id.lower() == ours for tag_id, _ in event.tags)):
+                or any(tag_id.lower() == ours for tag_id, _ in event.tags)
+                or (event.ical_uid is not None and event.ical_uid in booked)):
             continue
         if event.response == "declined":
             # The manager turned it down, and Outlook kept it in her calendar ("Save

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from service.domain.adoption import (
@@ -138,8 +138,7 @@ class SeriesFound(SchedulerBase):
         for view in fresh:
             if view.pairing.id in history and not self._deleted_last(view.pairing.id):
                 continue  # (booked before: its own series is not looked for, see _prepare_one)
-            own = find_own_series(masters, manager.email, view.report.email,
-                                  PAIRING_PROPERTY, today)
+            own = self._own_of(masters, manager, view.report.email, today)
             if own is None or not own.adoptable or own.event.id in made:
                 continue
             await self._make_private(manager, view, own)
@@ -214,6 +213,17 @@ class SeriesFound(SchedulerBase):
             len(several) > 1 and is_cut(several[-2])
             and several[-1].status == SeriesStatus.ENDED))
 
+    def _own_of(self, masters: list[CalendarEvent], manager: PersonRecord, report_email: str,
+                today: date) -> OwnSeries | None:
+        """``find_own_series`` among ``manager``'s ``masters``, never taking a series
+        onetoone booked with her for the pair's own: a copy of one she attends carries no
+        tag (the iCalUIds are read from the store once a run for each manager)."""
+        booked = self._booked_uids.get(manager.id)
+        if booked is None:
+            booked = self._booked_uids[manager.id] = self.ctx.store.booked_ical_uids(manager.id)
+        return find_own_series(masters, manager.email, report_email, PAIRING_PROPERTY, today,
+                               booked=booked)
+
     def _take_own(self, view: PairingView, report: PersonRecord,
                   masters: list[CalendarEvent], zone: str, label: str
                   ) -> list[tuple[datetime, datetime]] | None:
@@ -221,8 +231,7 @@ class SeriesFound(SchedulerBase):
         carry it on, else the pair is left to it (not booked, and said). Returns the
         meetings the manager's later pairs must avoid, or None when the pair has none of
         its own (it is booked as usual)."""
-        own = find_own_series(masters, view.manager.email, report.email, PAIRING_PROPERTY,
-                              local_today(self.now, zone))
+        own = self._own_of(masters, view.manager, report.email, local_today(self.now, zone))
         if own is None:
             return None
         if own.adoptable:
@@ -297,8 +306,7 @@ class SeriesFound(SchedulerBase):
         back: list[PairingView] = []
         for view in views:
             label = f"{view.manager.name} & {view.report.name}"
-            own = find_own_series(masters, manager.email, view.report.email, PAIRING_PROPERTY,
-                                  local_today(self.now, zone))
+            own = self._own_of(masters, manager, view.report.email, local_today(self.now, zone))
             if own is None or own.adoptable:
                 back.append(view)
                 self.report.own_series_over.append(label + (
@@ -354,8 +362,8 @@ class SeriesFound(SchedulerBase):
         masters = [e for e in masters if e.id not in (cut.event_id, live.event_id)]
         tagged = by_pairing(masters, PAIRING_PROPERTY, [pairing.key]).get(pairing.key, [])
         found = adoptable(self.not_ours(pairing.id, tagged), today) if tagged else None
-        own = None if found is not None else find_own_series(
-            masters, manager.email, view.report.email, PAIRING_PROPERTY, today)
+        own = None if found is not None else self._own_of(masters, manager, view.report.email,
+                                                          today)
         label = f"{manager.name} & {view.report.name}"
         if found is None and own is not None and own.adoptable:
             # Taken on "as at a first booking", so made private first as one is there: the

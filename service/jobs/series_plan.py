@@ -278,6 +278,9 @@ class SchedulerBase(RunsOnSteps, OrphanSteps):
         # Each manager's series masters read this run (by manager id): the look at pairs
         # left to their own series and the booking of those it brings back share one read.
         self._masters: dict[str, list[CalendarEvent]] = {}
+        # The iCalUIds of the series onetoone booked with each manager whose masters are
+        # looked through (see SeriesFound._own_of).
+        self._booked_uids: dict[str, frozenset[str]] = {}
         # Dry run: the series planned (not stored), for the extension step after them.
         self._planned_series: list[tuple[SeriesRecord, PairingView | None]] = []
 

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from sqlalchemy import func, or_, select, union
 
+from service.domain.own_series import OWN_PREFIX
 from service.domain.status import PairingStatus
 from service.store.base import Repository, chunks
 from service.store.models import PairingRow, SeriesRow
@@ -39,6 +40,20 @@ class BookedSeries(NamedTuple):
 
 class BookedRepository(Repository):
     """Series by the people they book."""
+
+    def booked_ical_uids(self, person_id: str) -> frozenset[str]:
+        """The iCalUIds of every series onetoone booked with ``person_id`` as manager or
+        report (live or ended, for any of their pairings, current or past): a copy of one
+        in a calendar is onetoone's, whoever organised it (see
+        ``domain.own_series.find_own_series``). A pair's own series it adopted is left out:
+        that one stays the pair's."""
+        q = (select(SeriesRow.ical_uid).distinct()
+             .join(PairingRow, PairingRow.id == SeriesRow.pairing_id)
+             .where(or_(PairingRow.manager_id == person_id, PairingRow.report_id == person_id),
+                    SeriesRow.ical_uid.is_not(None),
+                    SeriesRow.transaction_id.not_like(f"{OWN_PREFIX}%")))
+        with self.reading() as s:
+            return frozenset(uid for uid in s.scalars(q) if uid)
 
     def booked_people(self, after: str | None, limit: int, *,
                       active_pairings_only: bool = True) -> list[str]:

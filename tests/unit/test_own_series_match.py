@@ -63,6 +63,18 @@ def test_ours_ended_over_long_or_cancelled_are_not_the_pairs_own() -> None:
     assert _find(_master(range_type="numbered", count=40)) is not None
 
 
+def test_a_copy_of_a_series_onetoone_booked_is_never_the_pairs_own() -> None:
+    """The manager's attendee copy of onetoone's series (no tag: Graph gives an attendee's
+    copy none of the organizer's extended properties), known by its iCalUId, is not taken
+    for the report's own; one with another iCalUId still is."""
+    theirs = replace(_master(organizer=ROB, attendees=(MIA,)), ical_uid="040000008200E0-rob")
+    assert find_own_series([theirs], MIA, ROB, OURS, TODAY,
+                           booked=frozenset({"040000008200E0-rob"})) is None
+    own = find_own_series([theirs], MIA, ROB, OURS, TODAY,
+                          booked=frozenset({"040000008200E0-old"}))
+    assert own is not None and own.by_report
+
+
 def test_one_the_report_organises_or_that_cannot_be_carried_on_is_left() -> None:
     by_rob = _find(_master(organizer=ROB))
     assert by_rob is not None and by_rob.by_report and not by_rob.adoptable
