@@ -203,6 +203,20 @@ def start_day(hired: datetime | None, zone: str | None) -> date | None:
     return local_date(utc, to_iana(zone))
 
 
+def yet_to_start(people: Iterable[tuple[str, datetime | None, str | None]], now: datetime
+                 ) -> frozenset[str]:
+    """The ids of those among ``people`` (id, hired_at, their mailbox's zone) whose first
+    day (``start_day``, where they work) is after the day it is there at ``now``: an account
+    made ahead of a future hire, as Entra documents it (employeeHireDate to come)."""
+    out = set()
+    for pid, hired, zone in people:
+        day = start_day(hired, zone)
+        if day is not None and day > local_date(
+                now, to_iana(zone) if zone and is_valid_zone(zone) else None):
+            out.add(pid)
+    return frozenset(out)
+
+
 def member_groups(groups: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
     """Each user's groups, from each group's members: one pass, not a scan per user."""
     out: dict[str, set[str]] = {}

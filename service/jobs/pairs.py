@@ -13,9 +13,9 @@ import logging
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from service.domain.cadence import between_reports, choose_cadence, report_today
+from service.domain.cadence import choose_cadence, report_today
 from service.domain.directory import (
     DirectoryDelta,
     UserValues,
@@ -41,6 +41,7 @@ from service.domain.timezones import local_date
 from service.errors import PairsFileError, TooManyEnds
 from service.jobs.context import JobContext
 from service.jobs.pairs_file import read_file_side
+from service.jobs.pairs_managing import managing_others
 from service.jobs.pairs_purpose import PURPOSES_READ, Purposes, not_people_warning
 from service.store.files import file_digest
 from service.store.people import PairingChange
@@ -293,17 +294,8 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
             warning += (f" Until then only {kept.manager.email} meets "
                         f"{kept.report.email} (one series, not two).")
         warnings.append(warning)
-    manages = {manager_id for manager_id, under in reports_of.items() if under}
-    # Someone whose last report left or moved away keeps the manager's cadence a while
-    # (cadence.vacancy_until): a pairing of theirs as manager live until this sync ends it,
-    # or ended lately (not a shared mailbox's: never a report). Found from the pairings,
-    # which that end writes, so a run killed midway decides the same again, and the day it
-    # runs out a sync gathers (its quiet mark holds for one day) and re-cadences.
-    last = {pid: at.astimezone(UTC).date() for pid, at in ctx.store.last_reports_ended(
-        now - timedelta(days=policy.new_starter_days + 1), not_people).items()}
-    last.update((c.manager_id, now.date()) for c in current if c.report_id not in not_people)
-    vacant = between_reports(last, manages, policy, now.date())
-    manages |= vacant.keys()
+    manages, vacant = managing_others(ctx, reports_of, current, everyone | usable, zones,
+                                      not_people, policy, now)
     specs = [replace(spec, report_manages_others=spec.report.id in manages,
                      report_vacant_since=vacant.get(spec.report.id))
              for spec in specs if id(spec) not in doubled]

@@ -46,10 +46,15 @@ __all__ = ["PairingView", "PersonUpdate", "Store", "holder_is_gone"]
 # (hired_zones, each tick) Built once; the instant is bound when it runs.
 _HIRED_ZONES = select(PersonRow.time_zone).distinct().where(
     PersonRow.active.is_(True), PersonRow.hired_at >= bindparam("since"))
-# (last_reports_ended, each sync that gathers) The same.
+# (last_reports_ended, each sync that gathers) The same. A report whose first day was still
+# to come when the pairing ended (a hire that fell through, a joiner moved before starting)
+# never reported to the manager, so leaves no vacancy behind.
 _LAST_REPORT_ENDED = (select(PairingRow.manager_id, PairingRow.report_id,
                              func.max(PairingRow.ended_at))
-                      .where(PairingRow.ended_at >= bindparam("since"))
+                      .outerjoin(PersonRow, PersonRow.id == PairingRow.report_id)
+                      .where(PairingRow.ended_at >= bindparam("since"),
+                             or_(PersonRow.hired_at.is_(None),
+                                 PersonRow.hired_at <= PairingRow.ended_at))
                       .group_by(PairingRow.manager_id, PairingRow.report_id))
 
 
@@ -124,7 +129,8 @@ class Store(
                            ) -> dict[str, datetime]:
         """When the latest pairing of each manager (as the manager) ended, for those with one
         ended at or after ``since``, by the manager's id; pairings with a report in
-        ``besides`` (not a report after all: a shared mailbox) are left out."""
+        ``besides`` (not a report after all: a shared mailbox), or one who had not started
+        when it ended, are left out."""
         latest: dict[str, datetime] = {}
         with self.reading() as s:
             for mid, rid, at in s.execute(_LAST_REPORT_ENDED, {"since": since}):

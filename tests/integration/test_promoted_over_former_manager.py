@@ -4,7 +4,7 @@ copy of onetoone's old series of the two, organised by Fay, its meetings to come
 but its range running for months; that copy carries no onetoone tag (Graph gives an
 attendee's copy none of the organizer's extended properties), and must not be taken for a
 1-2-1 Fay organises herself, which would leave Eve and Fay without one until it runs out.
-Sandbox and SQLite."""
+Sandbox, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ def _org(seed: str) -> SandboxTenant:
 
 
 def test_a_report_promoted_over_their_manager_is_booked_with_them(settings_for,
-                                                                   tmp_path) -> None:
+                                                                   db_url) -> None:
     """Eve, promoted over Fay, gets a series with Fay at once, not 'their own series'."""
-    db = f"sqlite:///{tmp_path / 'promoted.db'}"
+    db = db_url
     settings = settings_for(db)
     t = _org("promoted-over-manager")
     run(settings, t, NOW)
