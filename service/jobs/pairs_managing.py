@@ -39,8 +39,13 @@ def managing_others(ctx: JobContext, reports_of: Mapping[str, Collection[str]],
     stored = ctx.store.people(gone).values() if gone else ()
     waiting = yet_to_start([*((u.id, u.hired_at, zones.get(u.id)) for u in users.values()),
                             *((p.id, p.hired_at, p.time_zone) for p in stored)], now)
+    # Counted so already (the release before counted a report from the day their account
+    # appeared): with only hires to come, she stays so until the first of them starts, or
+    # the hire falls through, rather than be re-cadenced back and forth again.
+    counted = {c.report_id for c in current
+               if not c.ended and "manages others" in c.cadence_reason}
     manages = {manager_id for manager_id, under in reports_of.items()
-               if set(under) - waiting}
+               if set(under) - waiting or (under and manager_id in counted)}
     # Someone whose last report left or moved away keeps the manager's cadence a while
     # (cadence.vacancy_until): a pairing of theirs as manager live until this sync ends it,
     # or ended lately (not a shared mailbox's: never a report). Found from the pairings,
