@@ -149,9 +149,26 @@ def new_starter_change(pairing: PairingRecord, report: PersonRecord, policy: Cad
     if on is None or not pairing.cadence_reason.startswith(NEW_STARTER):
         return None
     kind = CadenceKind(policy.manager_of_others if report.manages_others else policy.default)
+    return _change(pairing, on, kind)
+
+
+def _change(pairing: PairingRecord, on: date, kind: CadenceKind) -> CadenceChange | None:
+    """The change to ``kind`` on ``on``, raised by a group override kept from lowering the
+    pair's cadence now (the reason names the group's); None when that is no change."""
     if group := _NOT_LOWERED.search(pairing.cadence_reason):
         kind = _more_frequent(CadenceKind(group[1]), kind)
     return None if kind == CadenceKind(pairing.cadence) else CadenceChange(on, kind)
+
+
+def known_change(pairing: PairingRecord, report: PersonRecord, policy: CadencePolicy
+                 ) -> CadenceChange | None:
+    """The cadence change a pairing has planned on a day known when it is booked: a new
+    starter's weeks ending (``new_starter_change``), or a vacancy's grace running out
+    (``vacancy_change``); None for any other pairing.
+
+    The scheduler books the series to end the day before and its follow-on at the new
+    cadence from then, so that day changes nothing in Outlook: no meeting is cancelled."""
+    return new_starter_change(pairing, report, policy) or vacancy_change(pairing, policy)
 
 
 # -- a manager between reports -------------------------------------------------------------
@@ -162,9 +179,10 @@ def vacancy_until(since: date, policy: CadencePolicy) -> date:
     counts as managing others, if nobody has come to report to them by then.
 
     A team lead whose only report leaves is still a manager while the post is vacant (the
-    guidance's fortnightly cadence is for the role), and re-cadencing at once would end
-    their own series (each meeting to come cancelled) to book it monthly, then do the same
-    the other way when the replacement arrives weeks later. So the manager's cadence is
+    guidance's fortnightly cadence is for the role), and re-cadencing at once would book
+    them monthly with a new manager they moved to meanwhile, then end that series (each
+    meeting to come cancelled) when the replacement arrives weeks later. (A series that
+    meets more often is kept to its end: ``stale.steps_down``.) So the manager's cadence is
     kept for ``new_starter_days`` (90 by default) after the last report went: about the
     time a post takes to fill (recruitment and the new person's notice), and the policy's
     own measure of how long a change in a team counts as new. One monthly interval would
@@ -182,6 +200,26 @@ def between_reports(last_report: Mapping[str, date], manages: AbstractSet[str],
     ``today``."""
     return {pid: since for pid, since in last_report.items()
             if pid not in manages and today < vacancy_until(since, policy)}
+
+
+# How a vacancy's grace shows in the reason (see _role_cadence), read back by vacancy_change.
+_KEPT_UNTIL = re.compile(r"; kept until (\d{4}-\d{2}-\d{2})\)")
+
+
+def vacancy_change(pairing: PairingRecord, policy: CadencePolicy) -> CadenceChange | None:
+    """The change a lead's pair will have when the grace of their vacancy runs out, for a
+    pairing whose manager cadence that grace keeps (its reason says until when); None for
+    any other pairing.
+
+    Known when the pair is booked, as a new starter's weeks are: should nobody come to
+    report to them by then, the pair meets at ``default_cadence`` (or a group's cadence
+    the grace kept from lowering it) from that day. Should someone come, the pairs sync
+    drops the grace from the reason and the pair stays at the manager's cadence: the
+    follow-on planned for the change is then replaced before it begins (see stale)."""
+    kept = _KEPT_UNTIL.search(pairing.cadence_reason)
+    if kept is None or pairing.cadence_reason.startswith(NEW_STARTER):
+        return None
+    return _change(pairing, date.fromisoformat(kept[1]), CadenceKind(policy.default))
 
 
 def _role_cadence(spec: PairSpec, policy: CadencePolicy, today: date) -> tuple[CadenceKind, str]:
@@ -246,6 +284,11 @@ def choose_cadence(spec: PairSpec, policy: CadencePolicy, today: date) -> Cadenc
     if spec.minutes:
         reason += f"; {where} override of minutes"
     return Cadence(kind=kind, minutes=minutes, reason=reason)
+
+
+def by_pair_override(reason: str) -> bool:
+    """Whether a cadence ``reason`` says a per-pair override (pairs file) chose it."""
+    return reason.startswith(("pairs file override", "per-pair override"))
 
 
 def reason_for_the_pair(reason: str) -> str:

@@ -336,13 +336,14 @@ async def gather(ctx: JobContext, now: datetime, *, delta: DirectoryDelta | None
     warnings += [a.reason for a in actions if a.kind == "waiting"]
     recadenced = sum(1 for a in actions if a.kind == "recadence")
     if recadenced >= MANY_RECADENCES:
-        # Usually a [policy] change: each of these series is ended (its meetings to come
-        # cancelled one by one, the report mailed) and booked anew, all in the next run.
+        # Usually a [policy] change: each series ended (a cancellation per meeting to come)
+        # and booked anew in the next run, but one to meet less often (stale.steps_down).
         warnings.append(
             f"{recadenced} pairs change cadence or length in this sync: each one's series is "
             "ended (its meetings to come cancelled, the report told) and a new one booked, "
-            "all in this run. If a [policy] change caused it and that was not meant, put the "
-            "setting back before the next run; `onetoone pairs` lists them.")
+            "all in this run, unless it is to meet less often (then kept to its end). If a "
+            "[policy] change caused it and that was not meant, put the setting back before "
+            "the next run; `onetoone pairs` lists them.")
     # A truncated file, the wrong group or a short directory read would end a mass of pairs
     # (each report mailed a cancellation): said here, refused by sync_pairs.
     sources = [str(cfg.file)] if use_file else []

@@ -17,21 +17,21 @@ from zoneinfo import ZoneInfo
 from service.domain.cadence import (
     add_months,
     choose_cadence,
+    known_change,
     needs_extension,
-    new_starter_change,
     series_end_date,
     week_index_of,
 )
 from service.domain.hours_fit import HOURS_MOVED_WHY, HOURS_REASON
 from service.domain.model import CadenceKind
-from service.domain.own_series import is_own
+from service.domain.own_series import is_own, rarer_than
 from service.domain.pairing import PairAction
 from service.domain.records import PairingRecord, PairingView, SeriesRecord
 from service.domain.retime import PATTERN_COLUMNS, RETIMED, is_cut
 from service.domain.series import NO_END, outlook_range_end, slot_of
 from service.domain.series import occurrences as series_occurrences
 from service.domain.slot_text import carried_note
-from service.domain.stale import stale_reason
+from service.domain.stale import RECADENCED, ends_alone, stale_reason
 from service.domain.status import NOT_BOOKED, PairingStatus, SeriesStatus
 from service.errors import ServiceError
 from service.graph.wire import transaction_id
@@ -88,8 +88,9 @@ class Scheduler(OverlapRepair, SeriesCreation):
                   + (back if self.dry_run else []))
         if self.dry_run:
             # A series the real run ends (cadence change) is created anew right after.
+            stale = partial(stale_reason, policy=self.cadence_policy, now=self.now)
             active = [PairingView(v.pairing, v.manager, v.report, None)
-                      if v.series is not None and stale_reason(v, self.cadence_policy) else v
+                      if v.series is not None and stale(v) else v
                       for v in active if v.pairing.status == PairingStatus.ACTIVE]
         self._failed_keys.clear()  # (ending and extending failures are not "not booked")
         await self._create_missing(active + (planned or []))
@@ -131,7 +132,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
             if series is None:
                 continue
             label = f"{view.manager.name} & {view.report.name}"
-            reason = stale_reason(view, self.cadence_policy)
+            reason = stale_reason(view, self.cadence_policy, self.now)
             if reason is None:
                 if not self.dry_run and (is_own(series) or series.policy_cadence) and (
                         series.policy_cadence, series.policy_minutes) != (
@@ -156,8 +157,13 @@ class Scheduler(OverlapRepair, SeriesCreation):
                 if current is not None:  # re-read under the claim: it may be done already
                     if reason == HOURS_REASON:  # booked anew: its invite says why
                         self._why[pairing.id] = HOURS_MOVED_WHY
-                    await self.end_series(current, reason,
-                                          today_stands=reason != HOURS_REASON)
+                    if reason.startswith(RECADENCED) and ends_alone(
+                            current, pairing, self.ctx.store.pairing_series(pairing.id),
+                            self.now):
+                        await self._end_one(current, reason)  # (booked anew after the other)
+                    else:
+                        await self.end_series(current, reason,
+                                              today_stands=reason != HOURS_REASON)
                     self.report.ended.append(f"{label}: {reason}")
             except ServiceError as exc:
                 self._fail(label, exc, view)
@@ -210,11 +216,18 @@ class Scheduler(OverlapRepair, SeriesCreation):
     def _follow_on(self, series: SeriesRecord, view: PairingView | None,
                    pairing_key: str) -> SeriesRecord:
         """The follow-on of ``series``: at the cadence the pair has from when it starts,
-        for a new starter's series booked to end the day before their weeks do."""
+        when a change known ahead (a new starter's weeks, or a lead's vacancy, running out)
+        comes before then, or for one kept though the pair's cadence became rarer
+        (stale.steps_down); else on the series' own pattern."""
         pol = self.series_policy
-        change = new_starter_change(view.pairing, view.report, self.cadence_policy) if (
-            view is not None) else None
-        kind = change.kind if change is not None and series.range_end < change.on else None
+        kind = None
+        if view is not None:
+            change = known_change(view.pairing, view.report, self.cadence_policy)
+            if change is not None:  # (on or after that day: the series runs to the eve)
+                kind = change.kind
+            elif series.policy_cadence is None and not is_own(series) and rarer_than(
+                    view.pairing.cadence, series.cadence):
+                kind = CadenceKind(view.pairing.cadence)
         return follow_on(series, self.now, pol.months_ahead, pol.extend_months, pairing_key,
                          kind)
 
@@ -226,7 +239,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
         view = store.view_of_pairing(series.pairing_id)
         if view is None or view.pairing.status != PairingStatus.ACTIVE or stale_reason(
                 PairingView(view.pairing, view.manager, view.report, fresh),
-                self.cadence_policy):
+                self.cadence_policy, self.now):
             return  # it is being ended, not extended
         # The manager may have given the series a later end (or none) in Outlook, its slots
         # kept: nothing the occurrence sync notices, and a follow-on from the recorded end

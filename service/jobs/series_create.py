@@ -16,7 +16,7 @@ from service.domain.adoption import (
     adoptable,
 )
 from service.domain.cadence import (
-    new_starter_change,
+    known_change,
     recurrence_for,
     series_end_date,
 )
@@ -470,11 +470,11 @@ class SeriesCreation(SeriesFound):
                 # leave the pair none at all. The best later time, with a note.
                 slot = choose()
                 slot = replace(slot, notes=(*slot.notes, late_first_note(first_by)))
-            change = new_starter_change(pairing, report, self.cadence_policy)
+            change = known_change(pairing, report, self.cadence_policy)
             if change is not None and slot.first_date >= change.on:
-                # No meeting can be held while the report is still new: booked weekly, the
-                # series would run months weekly until the pairs sync ended it (a
-                # cancellation per meeting). It is booked at the role's cadence from then.
+                # No meeting can be held before the change (a new starter's weeks, a lead's
+                # vacancy, ending): booked now, the series would run months at the old
+                # cadence past it. It is booked at the cadence the pair has from then.
                 cadence = Cadence(change.kind, cadence.minutes, cadence.reason)
                 later = max(change.on, earliest or change.on)
                 if held is not None:  # due after the older series' last meeting, as now
@@ -495,9 +495,9 @@ class SeriesCreation(SeriesFound):
             range_end = series_end_date(slot.first_date, self.series_policy.months_ahead,
                                         self.series_policy.extend_months)
             if change is not None and slot.first_date < change.on:
-                # A new starter's weekly series ends the day before their weeks do, set now:
-                # ending it then would cancel each meeting to come, and a new end date drops
-                # every exception. The horizon step books the follow-on (schedule._extend).
+                # Ends the day before the change (a new starter's weeks, a vacancy's grace),
+                # set now: ending it then cancels each meeting to come, and a new end date
+                # drops every exception. The horizon step books the follow-on (_extend).
                 range_end = min(range_end, change.on - timedelta(days=1))
             series = SeriesRecord(
                 pairing_id=pairing.id, mailbox=manager.id,

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -59,14 +58,6 @@ def settings(db_url, settings_for):
     return settings_for(db_url)
 
 
-def no_vacancy(settings):
-    """``new_starter_days = 0``: a manager whose last report goes turns monthly at once,
-    not after a vacancy's grace (test_lead_between_reports), so that a cadence change can
-    follow a move (Ben, the one new starter, is past his days by then either way)."""
-    return dataclasses.replace(settings, policy=dataclasses.replace(settings.policy,
-                                                                     new_starter_days=0))
-
-
 def test_dry_run_agrees_on_rollout_joiner_mover_leaver_and_recadence(settings) -> None:
     """Across a rollout, a joiner, a mover, a leaver and a new starter passing 90 days, each
     dry run lists exactly the series and slots the real run then creates and ends."""
@@ -94,33 +85,34 @@ def test_dry_run_agrees_on_rollout_joiner_mover_leaver_and_recadence(settings) -
 
 
 def test_cadence_change_leaves_no_gap_and_keeps_history(settings) -> None:
-    """A manager of others whose report moves away turns monthly: the monthly series' first
-    meeting is within a month of the last fortnightly one held, and the fortnightly series'
-    stored history is untouched."""
+    """A report who comes to manage others turns fortnightly: the fortnightly series' first
+    meeting is within a fortnight of the last monthly one held, and the monthly series'
+    stored history is untouched. (A change to a rarer cadence keeps the series it meets on:
+    test_step_down.)"""
     tenant = org()
     _run(settings, tenant, NOW, dry_run=False)
-    for days in range(1, 20, 2):  # mirrored as the days pass
+    for days in range(1, 12, 2):  # mirrored as the days pass
         _run(settings, tenant, NOW + timedelta(days=days), dry_run=False)
     store = Store(make_engine(settings.database.url))
-    max_ = next(v for v in store.views() if v.report.email == "max@contoso.example")
-    old = max_.series
-    assert old is not None and old.cadence == "fortnightly"
+    rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
+    old = rob.series
+    assert old is not None and old.cadence == "monthly"
     before = [(o.id, o.status, o.start) for o in store.occurrences(old.id)]
-    tenant.set_manager("zed@contoso.example", "mia@contoso.example")
-    later = NOW + timedelta(days=20)
-    _run(no_vacancy(settings), tenant, later, dry_run=False)
+    tenant.set_manager("zed@contoso.example", "rob@contoso.example")
+    later = NOW + timedelta(days=12)
+    _run(settings, tenant, later, dry_run=False)
     held = [o for o in store.occurrences(old.id) if o.end <= later
             and o.status not in ("cancelled", "declined")]
-    assert held, "the fortnightly series met before the change"
+    assert held, "the monthly series met before the change"
     last = max(o.start for o in held)
-    new = store.live_series(max_.pairing.id)
-    assert new is not None and new.cadence == "monthly" and new.id != old.id
-    assert new.first_date <= (last + timedelta(days=31)).date()
+    new = store.live_series(rob.pairing.id)
+    assert new is not None and new.cadence == "fortnightly" and new.id != old.id
+    assert new.first_date <= (last + timedelta(days=14)).date()
     after = {o.id: (o.id, o.status, o.start) for o in store.occurrences(old.id)}
     for row in before:
         # What had happened by the last run before the change stays recorded as it was (a
         # meeting held since is read back, as any other).
-        if row[2] <= NOW + timedelta(days=19):
+        if row[2] <= NOW + timedelta(days=11):
             assert after[row[0]] == row
 
 
@@ -138,18 +130,17 @@ def test_a_cadence_change_with_no_time_by_its_deadline_is_booked_later(
 
     monkeypatch.setattr(series_create, "choose_slot", nothing_by_the_deadline)
     tenant = org()
-    # Max, fortnightly from 12-08, turns monthly when Zed moves away after they met.
-    for days in (0, 1, 3, 5, 7, 9, 13, 16, 20):
-        if days == 20:
-            tenant.set_manager("zed@contoso.example", "mia@contoso.example")
-            settings = no_vacancy(settings)
+    # Rob, monthly, turns fortnightly when Zed comes to report to him after they met.
+    for days in (0, 1, 3, 5, 7, 9, 12):
+        if days == 12:
+            tenant.set_manager("zed@contoso.example", "rob@contoso.example")
         result = _run(settings, tenant, NOW + timedelta(days=days), dry_run=False)
         assert not result.schedule.failed
     # Where an admin sees it: the run's "needs a look" list.
     assert [line for line in result.schedule.needs_a_look
-            if line.startswith("Mia Manager & Max Lead") and "one interval after" in line]
+            if line.startswith("Mia Manager & Rob Report") and "one interval after" in line]
     store = Store(make_engine(settings.database.url))
-    max_ = next(v for v in store.views() if v.report.email == "max@contoso.example")
-    new = store.live_series(max_.pairing.id)
-    assert new is not None and new.cadence == "monthly"
+    rob = next(v for v in store.views() if v.report.email == "rob@contoso.example")
+    new = store.live_series(rob.pairing.id)
+    assert new is not None and new.cadence == "fortnightly"
     assert "later than one interval after the last one" in new.slot_note

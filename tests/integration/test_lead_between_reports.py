@@ -90,10 +90,11 @@ def test_a_replacement_within_the_grace_changes_nothing(settings, how: str) -> N
 
 
 def test_with_no_replacement_it_turns_monthly_once_the_grace_is_over(settings) -> None:
-    """Nobody replaces Ron: Lee's 1-2-1 stays fortnightly to the day before UNTIL, and the
+    """Nobody replaces Ron: Lee's pair stays fortnightly to the day before UNTIL, and the
     first run on UNTIL (the pairs sync otherwise quiet: nothing changed in the directory)
     re-cadences it to monthly, once; a run killed between writing the people and the
-    pairings does it on the next run."""
+    pairings does it on the next run. The fortnightly series booked before Ron went is
+    kept to its end (no cancellation: deeporg review), its follow-on monthly."""
     tenant = _org()
     _ron_goes(settings, tenant, "leaves")
     for day in (LEFT + timedelta(days=7), datetime(2027, 3, 14, 23, 0, tzinfo=UTC)):
@@ -116,15 +117,17 @@ def test_with_no_replacement_it_turns_monthly_once_the_grace_is_over(settings) -
     assert result.pairs.counts().get("recadence") == 1
     assert _lees_pairing(settings).cadence == "monthly"
     assert _lees_pairing(settings).cadence_reason == "default"
-    assert _lees_series(tenant, first + timedelta(days=1)) == ["relativeMonthly/1"]
+    assert result.schedule.ended == []
+    # The fortnightly series runs to its end; its follow-on, booked the day before (when
+    # it had to be: six months ahead), is monthly, as the change was known then.
+    assert sorted(_lees_series(tenant, first + timedelta(days=1))) == [
+        "relativeMonthly/1", "weekly/2"]
     again = run(settings, tenant, first + timedelta(hours=1))
     assert again.pairs.counts().get("recadence") is None
     assert again.schedule.ended == [] and again.schedule.created == []
-    # One invitation for the monthly series (and the cancellations of the fortnightly
-    # meetings to come, finding 1's cost, paid once).
-    assert [m["createdDateTime"][:10] for m in tenant.meeting_messages(LEE, "invite")
-            if m["createdDateTime"] >= "2027-03-15"] == ["2027-03-15"], [
-        (m["subject"], m["createdDateTime"]) for m in tenant.meeting_messages(LEE, "invite")]
+    # One invitation for the series, one for the monthly follow-on; nothing cancelled.
+    assert len(tenant.meeting_messages(LEE, "invite")) == 2
+    assert tenant.meeting_messages(LEE, "cancel") == []
 
 
 def _dies(*_args, **_kwargs):

@@ -109,10 +109,11 @@ def test_exceptions_survive_extension_recadence_and_ending(db_url, settings_for)
                       if s.mailbox == mia_id and s.event_id in {x["id"] for x in series})
     assert statuses == [SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED]
 
-    # 2. A cadence change: both series end by cancelling what is to come (the first cancel
+    # 2. A change of cadence and length (a rarer cadence alone keeps the series: see
+    # test_step_down): both series end by cancelling what is to come (the first cancel
     # batch fails: the rerun finishes), and a monthly series is booked.
     monthly = settings_for(db_url, manager_cadence=CadenceKind.MONTHLY, months_ahead=1,
-                           extend_months=1)
+                           extend_months=1, minutes=45)
     when = NOW + timedelta(days=40)
     tenant.inject_fault("POST", r"/events/[^/]+/cancel$", 503, times=12)
     run(monthly, tenant, when)
@@ -198,11 +199,11 @@ def test_lost_database_adopts_the_live_series_never_an_ended_one(db_url, setting
     assert live is not None and live.event_id == follow["id"]
     assert [s["id"] for s in _max_series(copy)] == [old["id"], follow["id"]], "duplicate"
 
-    # 2. A cadence change whose new series fails to be created: the old ones are ended
+    # 2. A change of cadence and length whose new series fails to be created: the old ones are ended
     # (meetings to come cancelled, tagged ended, recurrence as it was) and nothing replaces
     # them yet.
     monthly = settings_for(db_url, manager_cadence=CadenceKind.MONTHLY, months_ahead=1,
-                           extend_months=1)
+                           extend_months=1, minutes=45)
     changed_at = NOW + timedelta(days=40)
     mia_id = tenant.user(MIA)["id"]
     tenant.inject_fault("POST", rf"/users/{mia_id}/events$", 503, times=100)
@@ -220,7 +221,7 @@ def test_lost_database_adopts_the_live_series_never_an_ended_one(db_url, setting
     when = changed_at + timedelta(hours=1)
     copy, result, fresh = _lost_database(settings_for, tenant, tmp_path, "after-ending", when,
                                          manager_cadence=CadenceKind.MONTHLY, months_ahead=1,
-                                         extend_months=1)
+                                         extend_months=1, minutes=45)
     assert "Mia Manager & Max Lead" in result.schedule.created
     assert "Mia Manager & Max Lead" not in result.schedule.adopted
     (holding,) = _holding(monthly, copy, when)
@@ -232,7 +233,7 @@ def test_lost_database_adopts_the_live_series_never_an_ended_one(db_url, setting
     when = changed_at + timedelta(hours=2)
     copy, result, fresh = _lost_database(settings_for, tenant, tmp_path, "after-recadence",
                                          when, manager_cadence=CadenceKind.MONTHLY,
-                                         months_ahead=1, extend_months=1)
+                                         months_ahead=1, extend_months=1, minutes=45)
     assert "Mia Manager & Max Lead" in result.schedule.adopted
     assert result.schedule.created == []
     live = _live_for_max(fresh)
@@ -241,7 +242,7 @@ def test_lost_database_adopts_the_live_series_never_an_ended_one(db_url, setting
     assert len(_max_series(copy)) == len(_max_series(tenant)), "duplicate"
     again = run(settings_for(f"sqlite:///{tmp_path / 'after-recadence'}.db",
                              manager_cadence=CadenceKind.MONTHLY, months_ahead=1,
-                             extend_months=1), copy, when + timedelta(minutes=5))
+                             extend_months=1, minutes=45), copy, when + timedelta(minutes=5))
     assert again.schedule.adopted == [] and again.schedule.created == []
 
 

@@ -10,10 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from service.domain.cadence import (
+    CadenceChange,
     add_months,
     between_reports,
     choose_cadence,
     first_occurrence_on_or_after,
+    known_change,
     needs_extension,
     new_starter_change,
     new_starter_until,
@@ -432,3 +434,29 @@ def test_the_reason_says_the_cadence_is_kept_for_a_vacancy() -> None:
     assert cadence.kind == CadenceKind.FORTNIGHTLY
     assert cadence.reason == ("manages others (nobody has reported to them since 2026-12-15; "
                               "kept until 2027-03-15)")
+
+
+def test_a_vacancys_end_is_a_change_known_when_the_pair_is_booked() -> None:
+    """The reason's "kept until" day is when the pair turns to default_cadence (or a group's
+    the grace kept from lowering it, if more often); no grace, a pairs-file line or a new
+    starter's reason plan no such change."""
+    kept = replace(spec(manages=True), report_vacant_since=date(2026, 12, 15))
+    report = PersonRecord(id="r", email="r@example.com", name="Report")
+
+    def pairing(cadence) -> PairingRecord:
+        return PairingRecord(id=1, key="p-1", manager_id="m", report_id="r", status="active",
+                             cadence=str(cadence.kind), minutes=30,
+                             cadence_reason=cadence.reason)
+
+    lead = pairing(choose_cadence(kept, POLICY, date(2027, 1, 1)))
+    assert known_change(lead, report, POLICY) == CadenceChange(date(2027, 3, 15),
+                                                               CadenceKind.MONTHLY)
+    grouped = replace(POLICY, group_overrides=(("g1", "monthly"),))
+    in_group = pairing(choose_cadence(replace(kept, report=replace(
+        kept.report, groups=frozenset({"g1"}))), grouped, date(2027, 1, 1)))
+    assert known_change(in_group, report, grouped) == CadenceChange(date(2027, 3, 15),
+                                                                    CadenceKind.MONTHLY)
+    assert known_change(pairing(choose_cadence(spec(manages=True), POLICY, TODAY)), report,
+                        POLICY) is None
+    assert known_change(pairing(choose_cadence(replace(
+        kept, cadence=CadenceKind.FORTNIGHTLY), POLICY, TODAY)), report, POLICY) is None

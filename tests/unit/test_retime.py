@@ -26,7 +26,7 @@ from service.domain.retime import (
     withdrawn_unlisted,
 )
 from service.domain.series import occurrences
-from service.domain.stale import stale_reason
+from service.domain.stale import ends_alone, stale_reason
 from service.graph.wire import calendar_event
 
 POLICY = CadencePolicy()
@@ -184,11 +184,17 @@ def test_a_followed_series_is_stale_only_when_the_policy_changes() -> None:
                             status="active", cadence="fortnightly", minutes=30)
     chosen = _series(cadence="weekly", minutes=45, policy_cadence="fortnightly",
                      policy_minutes=30)
-    assert stale_reason(PairingView(pairing, person, person, chosen), POLICY) is None
-    assert stale_reason(PairingView(pairing, person, person, _series()), POLICY) is not None
-    recadenced = replace(pairing, cadence="monthly", cadence_reason="policy")
-    why = stale_reason(PairingView(recadenced, person, person, chosen), POLICY)
-    assert "monthly" in (why or "")
+    assert stale_reason(PairingView(pairing, person, person, chosen), POLICY, NOW) is None
+    monthly = _series(cadence="monthly")
+    assert stale_reason(PairingView(pairing, person, person, monthly), POLICY, NOW) is not None
+    # The policy turns monthly: her weekly meets it more often, kept (stale.steps_down).
+    rarer = replace(pairing, cadence="monthly", cadence_reason="policy")
+    assert stale_reason(PairingView(rarer, person, person, chosen), POLICY, NOW) is None
+    # The policy turns weekly at 30 minutes: her 45-minute weekly is not what it asks for,
+    # and meets no more often: ended.
+    recadenced = replace(pairing, cadence="weekly", cadence_reason="policy")
+    why = stale_reason(PairingView(recadenced, person, person, chosen), POLICY, NOW)
+    assert "weekly" in (why or "")
 
 
 def test_a_new_starters_follow_on_is_not_a_cadence_change_before_their_weeks_end() -> None:
@@ -204,14 +210,14 @@ def test_a_new_starters_follow_on_is_not_a_cadence_change_before_their_weeks_end
                             cadence_reason="new starter (hired 2026-09-04, within 90 days)")
     follow = replace(_series(cadence="monthly", minutes=30), first_date=until + timedelta(
         days=5))
-    assert stale_reason(PairingView(pairing, report, report, follow), POLICY) is None
+    assert stale_reason(PairingView(pairing, report, report, follow), POLICY, NOW) is None
     early = replace(follow, first_date=until - timedelta(days=1))
-    assert stale_reason(PairingView(pairing, report, report, early), POLICY) is not None
+    assert stale_reason(PairingView(pairing, report, report, early), POLICY, NOW) is not None
     longer = replace(follow, minutes=45)
-    assert stale_reason(PairingView(pairing, report, report, longer), POLICY) is not None
+    assert stale_reason(PairingView(pairing, report, report, longer), POLICY, NOW) is not None
     # Once the 90 days are over the pair is monthly: it matches.
     monthly = replace(pairing, cadence="monthly", cadence_reason="default")
-    assert stale_reason(PairingView(monthly, report, report, follow), POLICY) is None
+    assert stale_reason(PairingView(monthly, report, report, follow), POLICY, NOW) is None
 
 
 def test_the_zone_is_the_patterns_own() -> None:
@@ -229,3 +235,41 @@ def test_the_zone_is_the_patterns_own() -> None:
                                  "recurrenceTimeZone": "W. Europe Standard Time"}}})
     columns = adopted_columns(_series(), master)
     assert (columns["time_zone"], columns["start_time"]) == ("Europe/Berlin", "14:00")
+
+
+def test_a_series_meeting_more_often_than_the_new_cadence_is_kept_once_begun() -> None:
+    """A begun fortnightly series is kept when the pair turns monthly (the guidance's
+    cadences are minimums); one not begun, one of another length, one for a pairs-file line
+    and a step up all end."""
+    person = PersonRecord(id="u1", email="a@x.example", name="A")
+    monthly = PairingRecord(id=1, key="p-1", manager_id="u1", report_id="u2",
+                            status="active", cadence="monthly", minutes=30,
+                            cadence_reason="default")
+    begun = _series(cadence="fortnightly", first_date=date(2026, 11, 3))
+
+    def why(pairing: PairingRecord, series: SeriesRecord) -> str | None:
+        return stale_reason(PairingView(pairing, person, person, series), POLICY, NOW)
+
+    assert why(monthly, begun) is None
+    assert why(monthly, replace(begun, first_date=date(2026, 12, 15))) is not None
+    assert why(replace(monthly, minutes=45), begun) is not None
+    assert why(replace(monthly, cadence_reason="pairs file override"), begun) is not None
+    assert why(replace(monthly, cadence="weekly", cadence_reason="policy"), begun) is not None
+
+
+def test_a_follow_on_not_begun_ends_alone_when_the_series_before_it_fits() -> None:
+    """Stale before it begins, a follow-on ends by itself when the series it follows still
+    holds meetings as often as the pair must meet now; otherwise both end."""
+    pairing = PairingRecord(id=1, key="p-1", manager_id="u1", report_id="u2",
+                            status="active", cadence="fortnightly", minutes=30)
+    running = _series(id=1, status="superseded", cadence="fortnightly",
+                      first_date=date(2026, 6, 2), range_end=date(2027, 2, 22))
+    follow = _series(id=2, cadence="monthly", first_date=date(2027, 3, 2),
+                     range_end=date(2027, 12, 7))
+    assert ends_alone(follow, pairing, [running, follow], NOW)
+    assert not ends_alone(follow, replace(pairing, cadence="weekly"), [running, follow], NOW)
+    assert not ends_alone(follow, pairing, [replace(running, range_end=date(2026, 11, 30)),
+                                            follow], NOW)
+    assert not ends_alone(replace(follow, first_date=date(2026, 12, 1)), pairing,
+                          [running, follow], NOW)
+    assert not ends_alone(follow, replace(pairing, status="ended"), [running, follow], NOW)
