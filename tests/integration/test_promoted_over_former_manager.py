@@ -60,6 +60,10 @@ def test_a_report_promoted_over_their_manager_is_booked_with_them(settings_for,
     assert view.series is not None and view.series.status == "active"
     new = [s for s in series_in(t, EVE) if s["id"] == view.series.event_id]
     assert new and "Fay" in new[0]["subject"]
+    # (Fay counts as managing others through her vacancy's grace: the pair may meet on a
+    # fortnightly series until then, with the default cadence's follow-on booked after it.)
+    meeting_on = {s.event_id for s in store.pairing_series(view.pairing.id)
+                  if s.status in ("active", "superseded")}
     ahead = [e for e in calendar_items(t, t.user(EVE)["id"], at, at + timedelta(days=42))
-             if e.get("seriesMasterId") == new[0]["id"] and not e.get("isCancelled")]
+             if e.get("seriesMasterId") in meeting_on and not e.get("isCancelled")]
     assert ahead, "Eve and Fay have no meeting of the new series in the next six weeks"
