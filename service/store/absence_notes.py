@@ -11,7 +11,7 @@ from service.domain.absence_notes import NotedAbsence
 from service.domain.records import MailRecord
 from service.store import convert
 from service.store.base import Repository
-from service.store.models import AbsenceNoteRow
+from service.store.models import AbsenceNoteRow, OutboxRow
 
 
 class AbsenceNoteRepository(Repository):
@@ -29,8 +29,12 @@ class AbsenceNoteRepository(Repository):
                      ) -> bool:
         """Keep ``noted`` (new, or its row by key changed) and queue ``mail`` with it, in one
         transaction: a kill leaves both or neither, so a rerun decides again on what is kept.
-        False when nothing was written: the mail's key is queued already (an earlier run, or
-        another worker noting the same absence from another pair at the same time)."""
+        True when ``mail`` was queued. A mail whose key is queued already is not queued
+        again, but ``noted`` is kept all the same: that mail is its note (one the release
+        before 0035 queued, with no row kept; a "longer" update for an end it went back to).
+        Left out, each run would fail the same insert and the span would never be kept.
+        False, with nothing written, when another worker noting the same absence (from
+        another pair) wrote first: the next run finds its row."""
         try:
             with self.session() as s, s.begin():
                 row = s.scalar(select(AbsenceNoteRow).where(AbsenceNoteRow.key == noted.key))
@@ -40,12 +44,14 @@ class AbsenceNoteRepository(Repository):
                     s.add(row)
                 row.first, row.last, row.open_after = noted.first, noted.last, noted.open_after
                 row.updated_at = now
-                if mail is not None:
+                # (A replica queuing this key meanwhile fails our insert or theirs: one mail.)
+                queued = mail is not None and s.scalar(
+                    select(OutboxRow.id).where(OutboxRow.key == mail.key)) is None
+                if mail is not None and queued:
                     s.add(convert.mail_row(mail))
-            return True
+            return queued
         except IntegrityError:
             return False
-
 
 def _noted(row: AbsenceNoteRow) -> NotedAbsence:
     return NotedAbsence(key=row.key, manager_id=row.manager_id, person_id=row.person_id,

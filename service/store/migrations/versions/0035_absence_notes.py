@@ -9,7 +9,9 @@ Outlook to start earlier was a new first day, and the manager got a second note 
 same absence. Each note's absence is now kept with its span, and an edit of it updates the
 span (service/domain/absence_notes.py). Empty at first: an absence noted before this is
 noted again by nothing, as its note's key (its first day) is the one a new note would use,
-unless its first day was edited since.
+unless its first day was edited before a run after the upgrade checked a meeting inside it.
+That run keeps its span, the note adopted (AbsenceNoteRepository.note_absence), and later
+edits are edits of a noted absence.
 """
 
 import sqlalchemy as sa
