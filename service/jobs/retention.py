@@ -15,6 +15,7 @@ from service.store.repo import Store
 
 RETENTION_MARK = "retention"
 AGENDA_TEXT_MARK = "agenda_text"
+HOLDS_MARK = "mailbox_holds"
 # The last re-read of a meeting's notes falls within [agenda] recapture_days of it, or two
 # days more while it waits for a calendar read to vouch for it: a day's slack past that.
 AGENDA_TEXT_SLACK = timedelta(days=3)
@@ -42,4 +43,17 @@ def drop_read_agendas(store: Store, recapture_days: int, now: datetime) -> int |
         return None
     dropped = store.forget_agenda_texts(before)
     store.set_due_mark(AGENDA_TEXT_MARK, before.isoformat())
+    return dropped
+
+
+def drop_ended_holds(store: Store, now: datetime) -> int | None:
+    """Drop the mailbox holds over for a day (store/mailbox_holds.py), once a day, whatever
+    [privacy] retain_months says: each names a mailbox and quotes Graph, and only a later
+    hold dropped them, so a tenant throttled once kept its row for good. The count, or None
+    when done for today."""
+    today = now.astimezone(UTC).date().isoformat()
+    if store.due_mark(HOLDS_MARK) == today:
+        return None
+    dropped = store.drop_ended_holds(now)
+    store.set_due_mark(HOLDS_MARK, today)
     return dropped

@@ -20,7 +20,7 @@ from service.jobs.outbox import MailReport, queue_mail, send_outbox
 from service.jobs.pairs import PairsPlan, planned_views, sync_pairs
 from service.jobs.rebook import RebookReport, rebook_missed
 from service.jobs.renames import rename_series
-from service.jobs.retention import drop_read_agendas, erase_expired
+from service.jobs.retention import drop_ended_holds, drop_read_agendas, erase_expired
 from service.jobs.schedule import ScheduleReport, dry_run_changes, schedule
 from service.jobs.topics_mail import TopicMailReport, read_topic_mail
 
@@ -66,6 +66,9 @@ async def _retention(ctx: JobContext, now: datetime) -> None:
     dropped = drop_read_agendas(ctx.store, ctx.settings.agenda.recapture_days, now)
     if dropped:
         log.info("privacy.agenda_texts_dropped", extra={"meetings": dropped})
+    holds = drop_ended_holds(ctx.store, now)
+    if holds:
+        log.info("privacy.mailbox_holds_dropped", extra={"holds": holds})
 
 
 def _record(ctx: JobContext, now: datetime, sync: bool, error: str | None,

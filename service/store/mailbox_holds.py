@@ -44,6 +44,15 @@ class MailboxHoldRepository(Repository):
             s.flush()
             return _hold(row)
 
+    def drop_ended_holds(self, now: datetime) -> int:
+        """Drop the holds ended over ``KEPT_AFTER`` before ``now`` (the daily retention
+        step): each names a mailbox and quotes Graph, and a tenant throttled once writes no
+        later hold to drop them; how many went."""
+        with self.session() as s, s.begin():
+            done = s.execute(delete(MailboxHoldRow).where(
+                MailboxHoldRow.until < now - KEPT_AFTER))
+            return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
     def mailbox_holds(self, now: datetime) -> list[MailboxHold]:
         """The mailboxes left alone at ``now``, soonest free first."""
         with self.reading() as s:

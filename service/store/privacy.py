@@ -12,14 +12,17 @@ from sqlalchemy import and_, delete, or_, select, update
 from service.domain.status import ActionStatus, OccurrenceStatus, OutboxStatus, TopicStatus
 from service.store.base import Repository
 from service.store.comments import erase_comments
+from service.store.convert import aliases_of
 from service.store.models import (
     AbsenceNoteRow,
     ActionRow,
+    MailboxHoldRow,
     NoteRow,
     NoteVersionRow,
     OccurrenceRow,
     OutboxRow,
     PairingRow,
+    PersonRow,
     ReportCommentRow,
     SeriesRow,
     TopicRow,
@@ -37,7 +40,7 @@ class PrivacyRepository(Repository):
     def forget_person(self, person_id: str, now: datetime) -> dict[str, int]:
         """Erase what was written about a person's 1-2-1s (notes and every version of them,
         topics, actions, unsent mail), keeping the rows so counts and history remain; the
-        long absences of theirs kept (or told to them) go."""
+        long absences of theirs kept (or told to them) go, and their mailbox's holds."""
         with self.session() as s, s.begin():
             ids = list(s.scalars(select(PairingRow.id).where(or_(
                 PairingRow.manager_id == person_id, PairingRow.report_id == person_id))))
@@ -58,6 +61,10 @@ class PrivacyRepository(Repository):
             # The dates of their long absences (or of those they were told of) go too.
             s.execute(delete(AbsenceNoteRow).where(or_(AbsenceNoteRow.person_id == person_id,
                                                        AbsenceNoteRow.manager_id == person_id)))
+            # Their mailbox's throttling holds: each names it (by id or address, as the
+            # requests did) and quotes Graph.
+            s.execute(delete(MailboxHoldRow).where(
+                MailboxHoldRow.mailbox.in_(_mailboxes(s, person_id))))
         self.flush_to_disk(rewrite=True)
         return erased
 
@@ -114,6 +121,16 @@ class PrivacyRepository(Repository):
             for table in ("notes", "note_versions", "report_comments", "topics", "actions",
                           "outbox", "occurrences"):
                 conn.exec_driver_sql(f"{vacuum} {table}")
+
+
+def _mailboxes(s: Any, person_id: str) -> list[str]:
+    """Every name a request may have given ``person_id``'s mailbox by, lower case, as
+    holds keep it: their directory id, address and other addresses."""
+    names = [person_id]
+    person = s.get(PersonRow, person_id)
+    if person is not None:
+        names += [person.email, *aliases_of(person.aliases)]
+    return [n.lower() for n in names if n]
 
 
 def _seal(s: Any, which: Any) -> None:
