@@ -38,14 +38,16 @@ def test_first_by_counts_from_the_managers_local_date(settings_for, tmp_path,
     t = SandboxTenant(seed="first-by-sydney", now=lambda: NOW)
     t.add_user("Sia Boss", "sia@contoso.example", time_zone=SYDNEY, hire_date=date(2019, 1, 1),
                working_hours={"startTime": "09:00:00.0000000", "endTime": "10:30:00.0000000"})
-    # Weekly, until the policy turns monthly. (A new starter's weeks ending is planned when
+    # Weekly, until the policy turns monthly (and 45 minutes long). (A new starter's weeks ending is planned when
     # the pair is booked instead: no new series, no deadline.)
     t.add_user("Ben New", "ben@contoso.example", manager="sia@contoso.example",
                time_zone=SYDNEY, hire_date=date(2019, 9, 4))
     for days in (0, 1, 3, 5, 7, 9):
         _run(settings, t, NOW + timedelta(days=days))
     later = NOW + timedelta(days=20)
-    _run(settings_for(url), t, later)
+    # Monthly and 45 minutes: a rarer cadence alone keeps the weekly series to its end (its
+    # follow-on booked with no deadline); a new length replaces it now.
+    _run(settings_for(url, minutes=45), t, later)
     store = Store(make_engine(settings.database.url))
     (view,) = [v for v in store.views() if v.report.email == "ben@contoso.example"]
     assert view.series is not None and view.series.cadence == "monthly"
