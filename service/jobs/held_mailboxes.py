@@ -4,10 +4,12 @@ A mailbox Graph keeps throttling past the run's budget is given up for that run
 (graph/waits.py). Graph's Retry-After for it can be hours (another app using up its quota):
 each later run then spent its 30 s on it again, and each request added to its throttling.
 So the run keeps in the store until when Graph asked to be left alone (``HOLD_MAX`` at
-most), and each run, of any replica, leaves the mailbox alone until then: its requests are
-refused at once, unsent, as throttled, so its work stays due (mail pending, agendas and notes
-for a later run), nothing is marked failed; the first run after the hold asks again. Only
-mailboxes given up are held: a normal run asks the store once and Graph no more than before.
+most; a mailbox given up again soon after a hold, at least as long as it has been throttled
+so far: domain/holds.py), and each run, of any replica, leaves the mailbox alone until then:
+its requests are refused at once, unsent, as throttled, so its work stays due (mail pending,
+agendas and notes for a later run), nothing is marked failed; the first run after the hold
+asks again. Only mailboxes given up are held: a normal run asks the store once and Graph no
+more than before.
 Times are the run's instant moved on by the real time it has taken (``moved_on``), as
 claims are: the worker's runs are as of the real time, and a replay (`tick --now`) or the
 sandbox's simulated clock sees the holds its own runs made.
@@ -80,7 +82,7 @@ def _keep(ctx: JobContext, now: datetime, mailbox: str, wait: float, code: str,
         return
     try:
         hold = ctx.store.hold_mailbox(mailbox, now + min(timedelta(seconds=wait), HOLD_MAX),
-                                      now, code, message)
+                                      now, code, message, longest=HOLD_MAX)
     except ServiceError as exc:  # this run leaves it alone still; the next asks Graph again
         log.warning("graph.mailbox_hold_failed", extra={"mailbox": mailbox, "error": str(exc)})
         return

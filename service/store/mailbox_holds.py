@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from service.domain.holds import renewed_until
 from service.domain.records import MailboxHold
 from service.store.base import Repository
 from service.store.models import MailboxHoldRow
@@ -20,14 +21,16 @@ class MailboxHoldRepository(Repository):
     """One row per mailbox held, or held lately."""
 
     def hold_mailbox(self, mailbox: str, until: datetime, now: datetime, code: str,
-                     message: str) -> MailboxHold:
+                     message: str, *, longest: timedelta | None = None) -> MailboxHold:
         """Leave ``mailbox`` alone until ``until`` (or a later end another run of any replica
-        set meanwhile): the hold as it now stands. Ended holds a day old go."""
+        set meanwhile): the hold as it now stands. ``longest``: a mailbox held lately is held
+        at least as long as its spell so far, up to it (domain/holds.py). Ended holds a day
+        old go."""
         return self._racing("mailbox_hold", lambda: self._hold_mailbox(
-            mailbox, until, now, code, message))
+            mailbox, until, now, code, message, longest))
 
     def _hold_mailbox(self, mailbox: str, until: datetime, now: datetime, code: str,
-                      message: str) -> MailboxHold:
+                      message: str, longest: timedelta | None) -> MailboxHold:
         with self.session() as s, s.begin():
             s.execute(delete(MailboxHoldRow).where(MailboxHoldRow.until < now - KEPT_AFTER,
                                                    MailboxHoldRow.mailbox != mailbox))
@@ -39,6 +42,8 @@ class MailboxHoldRepository(Repository):
             else:
                 if row.until < now - KEPT_AFTER:
                     row.since = now  # a new spell, not the old one's
+                elif longest is not None:
+                    until = max(until, renewed_until(now, row.since, row.until, longest))
                 row.until = max(row.until, until)
                 row.code, row.message = code, message
             s.flush()

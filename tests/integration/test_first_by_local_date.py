@@ -38,8 +38,8 @@ def test_first_by_counts_from_the_managers_local_date(settings_for, tmp_path,
     t = SandboxTenant(seed="first-by-sydney", now=lambda: NOW)
     t.add_user("Sia Boss", "sia@contoso.example", time_zone=SYDNEY, hire_date=date(2019, 1, 1),
                working_hours={"startTime": "09:00:00.0000000", "endTime": "10:30:00.0000000"})
-    # Weekly, until the policy turns monthly (and 45 minutes long). (A new starter's weeks ending is planned when
-    # the pair is booked instead: no new series, no deadline.)
+    # Weekly, until the policy turns monthly (and 45 minutes long). (A new starter's weeks
+    # ending is planned when the pair is booked instead: no new series, no deadline.)
     t.add_user("Ben New", "ben@contoso.example", manager="sia@contoso.example",
                time_zone=SYDNEY, hire_date=date(2019, 9, 4))
     for days in (0, 1, 3, 5, 7, 9):

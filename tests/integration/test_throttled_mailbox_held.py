@@ -123,3 +123,80 @@ def test_a_hold_only_grows_while_it_lasts_and_says_since_when(db_url) -> None:
                               "busy")
     assert held.since == t0 and held.until == later + timedelta(hours=1)
     assert [h.mailbox for h in store.mailbox_holds(later)] == ["m-1"]
+
+
+def test_a_mailbox_given_short_waits_run_after_run_is_held_longer_each_time(
+        db_url, settings_for) -> None:
+    """Graph answers her mailbox with a Retry-After of two seconds, for hours: each run that
+    asks her retries, runs out of retries and gives her up, but a hold of two seconds was no
+    hold: every run with work of hers due spent its retries (and up to 30 s) on her again,
+    each retry adding to her throttling. Given up again soon after a hold, she is held as
+    long as she has been throttled so far (an hour at most), and every run meanwhile leaves
+    her alone and says so; then Graph lets her be, and her agenda is written."""
+    settings = settings_for(db_url)
+    tenant = org()
+    slept: list[float] = []
+    assert run(settings, tenant, START, slept).failed_steps == []
+    store = Store(make_engine(db_url))
+    view = next(v for v in store.views() if v.manager.email == MIA)
+    mia = view.manager.id
+    tenant.inject_fault("*", rf"^/users/({re.escape(mia)}|mia@contoso\.example)/", 429,
+                        times=10**6, retry_after=2, code="ApplicationThrottled")
+
+    def agendas() -> list[str]:
+        return [o.agenda_state for o in store.pairing_occurrences(view.pairing.id)
+                if o.start < t0 + timedelta(days=7)]
+
+    asked: list[int] = []
+    left_alone: list[int] = []
+    t0 = START + timedelta(days=7)  # her agenda due: calendar reads, retried
+    # A run every quarter of an hour (the first ten minutes after the one that gave her up:
+    # no run falls on the minute a hold ends, which depends on how long each run took).
+    for minute in (0, 10, 25, 40, 55, 70, 85, 100, 115):
+        tenant.requests.clear()
+        slept.clear()
+        result = run(settings, tenant, t0 + timedelta(minutes=minute), slept)
+        assert result.failed_steps == []
+        if [p for _m, p, who in tenant.requests if who == mia and served_mailbox(p)]:
+            asked.append(minute)
+            assert slept  # her retries
+        elif result.held:
+            assert slept == [] and MIA in result.held[0]
+            left_alone.append(minute)
+    # The listing of her series waits a while after each failure (domain/series.py), so
+    # the run at 10 has nothing of hers to do; the later runs are held: 25 minutes after
+    # the give-up at 25, 55 after the one at 55, an hour (at most) after the one at 115.
+    assert asked == [0, 25, 55, 115], asked
+    assert left_alone == [40, 70, 85, 100], left_alone
+    held = store.mailbox_holds(t0 + timedelta(minutes=116))
+    assert [h.mailbox for h in held] == [mia] and held[0].since - t0 < timedelta(minutes=1)
+    assert timedelta(minutes=174) < held[0].until - t0 < timedelta(minutes=176)
+    assert AgendaState.INJECTED not in agendas()
+    tenant.reset_counters()
+    # (after the listing's own wait, two hours since its last failure)
+    done = run(settings, tenant, t0 + timedelta(minutes=115 + 121), slept)
+    assert done.failed_steps == [] and done.held == []
+    assert AgendaState.INJECTED in agendas()
+
+
+def test_a_hold_renewed_soon_after_it_ended_lasts_as_long_as_the_spell(db_url) -> None:
+    store = Store(make_engine(db_url))
+    t0 = datetime(2026, 12, 7, 9, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    store.hold_mailbox("m-1", t0 + timedelta(seconds=2), t0, "TooManyRequests", "busy",
+                       longest=hour)
+    at = t0 + timedelta(minutes=20)
+    held = store.hold_mailbox("m-1", at + timedelta(seconds=2), at, "TooManyRequests", "busy",
+                              longest=hour)
+    assert held.since == t0 and held.until == at + timedelta(minutes=20)
+    at = held.until + timedelta(minutes=10)  # throttled for 50 minutes
+    held = store.hold_mailbox("m-1", at, at, "TooManyRequests", "busy", longest=hour)
+    assert held.since == t0 and held.until == at + timedelta(minutes=50)
+    at = held.until + timedelta(minutes=5)  # for 105 minutes: an hour at most
+    held = store.hold_mailbox("m-1", at, at, "TooManyRequests", "busy", longest=hour)
+    assert held.since == t0 and held.until == at + hour
+    # Its last hold over for more than an hour: Graph's wait alone.
+    at = held.until + timedelta(minutes=61)
+    held = store.hold_mailbox("m-1", at + timedelta(seconds=2), at, "TooManyRequests", "busy",
+                              longest=hour)
+    assert held.until == at + timedelta(seconds=2)
