@@ -12,6 +12,10 @@ made the change (series created, agenda written, mail sent) but the run never re
 it. Counting requests rather than timing a kill keeps each kill inside a run on any machine,
 however busy: the tick test makes the same kills on every run. (In the always-on worker,
 which of its two jobs gets to an instant first may vary, so its kill counts are floors.)
+
+Each process is forked from a zygote that has already imported what a run imports
+(tests/support/zygote.py): start-up was two thirds of a tick process's time. Every run is
+still a process of its own, SIGKILLed for real.
 """
 
 from __future__ import annotations
@@ -37,12 +41,14 @@ from service.errors import StoreError
 from service.sandbox import SandboxTenant, state_lock
 from service.store.db import make_engine
 from service.store.repo import Store
+from tests.support.zygote import Child, Zygote
 
 # Only a hung process ever reaches this; a slow machine takes longer, never this long.
 HANG_GUARD_SECONDS = 900
 
 # `python killpoints.py ARGS` runs `python -m service ARGS` with kill points on the sandbox
-# transport (in the child only: test code, nothing in service/ knows about it).
+# transport (in the child only: test code, nothing in service/ knows about it). The crash
+# tests run it in children forked from a zygote (tests/support/zygote.py).
 #   CRASH_PLAN="N PHASE KIND"   die at the N-th request of KIND, before or after it is served
 #   CRASH_PLAN_FILE=path        the same, read from a file "INSTANT N PHASE KIND" that the test
 #                               writes while the process runs; only requests of the process's
@@ -140,14 +146,36 @@ runpy.run_module("service", run_name="__main__", alter_sys=True)
 '''
 
 
-def kill_points(tmp_path: Path) -> list[str]:
-    """The command prefix that runs `python -m service` with KILL_POINTS in the child."""
+# What a `tick` process imports, all of it (`python -X importtime`): the zygote imports these
+# once, and nothing more, so each child holds the modules a fresh process would. (One the
+# tick comes to import lazily later, and not listed here, is imported by each child: slower,
+# not different.)
+TICK_IMPORTS = ("service.launch", "service.cli", "service.app", "service.sandbox",
+                "service.jobs.tick", "service.render", "alembic.command", "alembic.config")
+# And the always-on worker: its scheduler and health endpoint besides.
+RUN_IMPORTS = (*TICK_IMPORTS, "service.worker", "service.health", "concurrent.futures.thread")
+
+
+def kill_points_script(tmp_path: Path) -> Path:
+    """The script that runs `python -m service` with KILL_POINTS in the child."""
     script = tmp_path / "killpoints.py"
     script.write_text(KILL_POINTS)
-    return [sys.executable, str(script)]
+    return script
 
 
-def finish(proc: subprocess.Popen[str], what: str) -> str:
+def kill_points(tmp_path: Path) -> list[str]:
+    """The command prefix that runs `python -m service` with KILL_POINTS in the child."""
+    return [sys.executable, str(kill_points_script(tmp_path))]
+
+
+def zygote(tmp_path: Path, imports: tuple[str, ...]) -> Zygote:
+    """The fork server for a test's runs, started with no ONETOONE_ variable (each run
+    brings its own, and nothing is read before the fork)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ONETOONE_", "CRASH_"))}
+    return Zygote(imports, env, tmp_path / "zygote.log")
+
+
+def finish(proc: subprocess.Popen[str] | Child, what: str) -> str:
     """Wait for ``proc`` to exit; its stderr (when piped)."""
     try:
         _out, err = proc.communicate(timeout=HANG_GUARD_SECONDS)
@@ -158,7 +186,8 @@ def finish(proc: subprocess.Popen[str], what: str) -> str:
     return err or ""
 
 
-def wait_for(what: Callable[[], bool], why: str, alive: subprocess.Popen[str] | None = None,
+def wait_for(what: Callable[[], bool], why: str,
+             alive: subprocess.Popen[str] | Child | None = None,
              log: Path | None = None) -> None:
     """Poll until ``what()`` holds (it is a state or a log line, never a time)."""
     guard = time.monotonic() + HANG_GUARD_SECONDS
@@ -261,7 +290,7 @@ def test_sigkilled_tick_runs_send_every_summary_exactly_once(tmp_path: Path) -> 
     state, db = tmp_path / "sandbox.json", tmp_path / "crash.db"
     seed(state)
     env = worker_env(state, db)
-    command = kill_points(tmp_path)
+    script = kill_points_script(tmp_path)
     rng = random.Random(20261123)
     typed: set[int] = set()
     kills: list[str] = []
@@ -271,12 +300,12 @@ def test_sigkilled_tick_runs_send_every_summary_exactly_once(tmp_path: Path) -> 
         """One `tick --now` process; whether it died at its planned kill point."""
         nonlocal runs
         runs += 1
-        log = tmp_path / f"points-{runs}.log"
+        log, err_file = tmp_path / f"points-{runs}.log", tmp_path / f"tick-{runs}.err"
         run_env = dict(env, CRASH_LOG=str(log), **({"CRASH_PLAN": plan} if plan else {}))
-        proc = subprocess.Popen([*command, "tick", "--now", now.isoformat()], cwd=tmp_path,
-                                env=run_env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
-        err = finish(proc, f"`onetoone tick --now {now.isoformat()}` (kill plan {plan})")
+        proc = forks.start(script, ["tick", "--now", now.isoformat()], env=run_env,
+                           cwd=tmp_path, stderr=err_file)
+        finish(proc, f"`onetoone tick --now {now.isoformat()}` (kill plan {plan})")
+        err = err_file.read_text()
         said = log.read_text() if log.exists() else ""
         if proc.returncode == -signal.SIGKILL:
             assert plan and said.startswith("killed"), (plan, said, err[-3000:])
@@ -288,18 +317,19 @@ def test_sigkilled_tick_runs_send_every_summary_exactly_once(tmp_path: Path) -> 
         return False
 
     steps = 34
-    for i in range(steps + 6):
-        now = START + timedelta(hours=12 * i)
-        # Every run gets a kill point (a run shorter than it is a whole run, at no cost);
-        # after a kill, the restarted run at the same instant often gets one too.
-        chance = 1.0 if i < steps else 0.0
-        while rng.random() < chance:
-            if not tick(now, draw_kill(rng)):
-                break
-            chance = 0.7
-        else:
-            tick(now, None)  # runs to the end
-        type_notes(state, f"sqlite:///{db}", now, typed)
+    with zygote(tmp_path, TICK_IMPORTS) as forks:
+        for i in range(steps + 6):
+            now = START + timedelta(hours=12 * i)
+            # Every run gets a kill point (a run shorter than it is a whole run, at no
+            # cost); after a kill, the restarted run at the same instant often gets one too.
+            chance = 1.0 if i < steps else 0.0
+            while rng.random() < chance:
+                if not tick(now, draw_kill(rng)):
+                    break
+                chance = 0.7
+            else:
+                tick(now, None)  # runs to the end
+            type_notes(state, f"sqlite:///{db}", now, typed)
 
     after_change = [k for k in kills if k.startswith("killed after change")]
     after_send = [k for k in after_change if "/sendMail" in k]
@@ -338,22 +368,20 @@ def test_sigkilled_run_worker_sends_every_summary_exactly_once(tmp_path: Path) -
                 "ONETOONE_WORKER_SYNC_MINUTES": "1440",
                 "ONETOONE_WORKER_HEALTH_PORT": "0",
                 "CRASH_PLAN_FILE": str(plan)})
-    command = kill_points(tmp_path)
+    script = kill_points_script(tmp_path)
     logs: list[Path] = []
 
-    def worker() -> subprocess.Popen[str]:
+    def worker() -> Child:
         log_file = tmp_path / f"worker-{len(logs)}.log"
         logs.append(log_file)
         run_env = dict(env, CRASH_LOG=str(tmp_path / f"points-{len(logs)}.log"))
-        with open(log_file, "w") as err:
-            return subprocess.Popen([*command, "run"], cwd=tmp_path, env=run_env,
-                                    stdout=subprocess.DEVNULL, stderr=err, text=True)
+        return forks.start(script, ["run"], env=run_env, cwd=tmp_path, stderr=log_file)
 
     def ran_at(when: datetime) -> bool:
         """Whether the current worker finished a run as of ``when`` (its log says so)."""
         return f'"as_of": "{when.isoformat()}"' in logs[-1].read_text()
 
-    def settled(proc: subprocess.Popen[str], when: datetime) -> bool:
+    def settled(proc: Child, when: datetime) -> bool:
         """Whether the worker died (a planned kill) or finished a run as of ``when``."""
         said = logs[-1].read_text()
         if '"worker.tick_crashed"' in said:  # it would only crash again: say so now
@@ -363,8 +391,10 @@ def test_sigkilled_run_worker_sends_every_summary_exactly_once(tmp_path: Path) -
     rng = random.Random(20261124)
     typed: set[int] = set()
     kills: list[str] = []
-    proc = worker()
-    try:
+    # Leaving the block kills a worker still running (a failed assertion must not leave
+    # one behind), then the zygote.
+    with zygote(tmp_path, RUN_IMPORTS) as forks:
+        proc = worker()
         for step in range(40):  # 20 days, half a day a step
             now = START + timedelta(hours=12 * step)
             armed = True  # free: a first run shorter than the plan is a whole run
@@ -386,10 +416,6 @@ def test_sigkilled_run_worker_sends_every_summary_exactly_once(tmp_path: Path) -
             type_notes(state, f"sqlite:///{db}", now, typed)
         proc.send_signal(signal.SIGTERM)
         finish(proc, "the worker to stop after SIGTERM")
-    finally:
-        if proc.poll() is None:  # a failed assertion must not leave a worker running
-            proc.kill()
-            proc.wait()
     err = logs[-1].read_text()
     assert proc.returncode == 0, err[-3000:]
     assert '"worker.stopped"' in err, err[-3000:]
