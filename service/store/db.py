@@ -425,8 +425,7 @@ def _upgrade_transaction(engine: Engine) -> Iterator[Connection]:
     and two processes starting at once would both migrate. ``BEGIN IMMEDIATE`` takes the
     write lock first (a second process waits for the busy timeout, then finds nothing to
     do) and makes every migration's DDL roll back with it."""
-    if engine.dialect.name != "sqlite" or current_revision(engine) == head_revision():
-        # (Up to date, as on most opens of a SQLite file: no write lock to wait for.)
+    if engine.dialect.name != "sqlite":
         with engine.begin() as conn:
             yield conn
         return
@@ -445,6 +444,13 @@ def _upgrade_transaction(engine: Engine) -> Iterator[Connection]:
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to the newest revision; returns (before, after)."""
     try:
+        if engine.dialect.name == "sqlite":
+            # Up to date, as on most opens of a SQLite file (each run, each tick): one read,
+            # no write lock to wait for. (A read under the lock would find no other answer:
+            # a schema only moves on, and one this onetoone knows needs no foreign check.)
+            before = current_revision(engine)
+            if before == head_revision():
+                return before, before
         with _upgrade_transaction(engine) as conn:
             if conn.dialect.name == "postgresql":
                 # Several hosts may run `db upgrade` at once (a unit's pre-start step): the
