@@ -465,9 +465,10 @@ async def sync_pairs(ctx: JobContext, now: datetime, *, dry_run: bool = False,
     that would end more pairs than [pairs] max_ends (or ``allow_ends``) allows is not
     applied: TooManyEnds (a dry run shows it, with a warning)."""
     delta = None
-    if not dry_run and _quiet_basis(ctx, now) is not None:
+    basis = _quiet_basis(ctx, now) if not dry_run else None
+    if basis is not None:
         delta = await _directory_delta(ctx)
-        quiet = _still_quiet(ctx, now, delta)
+        quiet = _still_quiet(ctx, basis, delta)
         if quiet is not None:
             kept, said = quiet
             ctx.store.save_directory_link(DIRECTORY_SOURCE, delta.delta_link)
@@ -519,19 +520,23 @@ def _quiet_basis(ctx: JobContext, now: datetime, read: str | None = None) -> str
     return f"{','.join(map(str, days))} {settings} {ctx.store.pairings_state()}"
 
 
-def _still_quiet(ctx: JobContext, now: datetime, delta: DirectoryDelta
+def _still_quiet(ctx: JobContext, basis: str, delta: DirectoryDelta
                  ) -> tuple[dict[str, int], list[str]] | None:
     """The counts and warnings of the last sync, if it found nothing to do and nothing
-    changed since (so its warnings, about the directory as it still is, still hold)."""
+    changed since (so its warnings, about the directory as it still is, still hold).
+    ``basis``: ``_quiet_basis`` as the sync began. (Not read again after the directory's:
+    a change meanwhile is in the next sync's basis, which then differs from the mark, and
+    gathers; this one keeps the mark as it was.)"""
     if delta.full or delta.changes:
         return None
-    mark = ctx.store.due_mark(QUIET_MARK)
+    marks = ctx.store.due_marks((QUIET_MARK, QUIET_WARNINGS_MARK))
+    mark = marks.get(QUIET_MARK)
     if not mark:
         return None
-    basis, _, counts = mark.partition("\n")
-    if basis != _quiet_basis(ctx, now):
+    made_from, _, counts = mark.partition("\n")
+    if made_from != basis:
         return None
-    said = ctx.store.due_mark(QUIET_WARNINGS_MARK)
+    said = marks.get(QUIET_WARNINGS_MARK)
     return ({str(k): int(v) for k, v in json.loads(counts).items()},
             [str(w) for w in json.loads(said)] if said else [])
 

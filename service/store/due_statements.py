@@ -49,6 +49,9 @@ SYNCED = (SeriesStatus.ACTIVE, SeriesStatus.SUPERSEDED)
 DUE_MARKS = Table("due_marks", MetaData(), Column("name", String(40), primary_key=True),
                   Column("value", Text, nullable=False))
 MARK = select(DUE_MARKS.c.value).where(DUE_MARKS.c.name == bindparam("name"))
+# (due_marks) Several at once.
+MARKS = select(DUE_MARKS.c.name, DUE_MARKS.c.value).where(
+    DUE_MARKS.c.name.in_(bindparam("names", expanding=True)))
 
 
 def _due(now: Any) -> Any:
