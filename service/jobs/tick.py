@@ -20,7 +20,7 @@ from service.jobs.outbox import MailReport, queue_mail, send_outbox
 from service.jobs.pairs import PairsPlan, planned_views, sync_pairs
 from service.jobs.rebook import RebookReport, rebook_missed
 from service.jobs.renames import rename_series
-from service.jobs.retention import drop_ended_holds, drop_read_agendas, erase_expired
+from service.jobs.retention import MARKS, drop_ended_holds, drop_read_agendas, erase_expired
 from service.jobs.schedule import ScheduleReport, dry_run_changes, schedule
 from service.jobs.topics_mail import TopicMailReport, read_topic_mail
 
@@ -60,13 +60,15 @@ async def _step(name: str, run: Callable[[], Awaitable[R]], empty: Callable[[], 
 
 
 async def _retention(ctx: JobContext, now: datetime) -> None:
-    done = erase_expired(ctx.store, ctx.settings.privacy.retain_months, now)
+    # (Each is done once a day: most ticks read their three marks, in one statement.)
+    marks = ctx.store.due_marks(MARKS)
+    done = erase_expired(ctx.store, ctx.settings.privacy.retain_months, now, marks)
     if done is not None:
         log.info("privacy.retention", extra={"before": done[0].isoformat(), **done[1]})
-    dropped = drop_read_agendas(ctx.store, ctx.settings.agenda.recapture_days, now)
+    dropped = drop_read_agendas(ctx.store, ctx.settings.agenda.recapture_days, now, marks)
     if dropped:
         log.info("privacy.agenda_texts_dropped", extra={"meetings": dropped})
-    holds = drop_ended_holds(ctx.store, now)
+    holds = drop_ended_holds(ctx.store, now, marks)
     if holds:
         log.info("privacy.mailbox_holds_dropped", extra={"holds": holds})
 
