@@ -124,14 +124,20 @@ async def rebook_missed(ctx: JobContext, now: datetime) -> RebookReport:
     bookings from managers' Sent Items (no service mailbox), and close offers that lapsed."""
     report = RebookReport()
     await _offer_missed(ctx, now, report)
-    await _resume_bookings(ctx, now, report)
+    # The open offers, read once for the steps below while none of them changed any (most
+    # runs: none open, or none picked); read again after one that may have.
+    offers = ctx.store.rebooks([RebookStatus.OFFERED])
+    picked = any(r.booked_index is not None for r in offers)
+    if picked:
+        await _resume_bookings(ctx, now, report, offers)
     # Without a service mailbox, and for offers made before one was set (their links
     # address the manager, whatever the setting says now).
-    read = await read_sent_items(ctx, now, handle_booking)
+    read = await read_sent_items(ctx, now, handle_booking, None if picked else offers)
     report.booked += read.booked
     report.reoffered += read.reoffered
     report.failed += read.failed
-    _expire(ctx, now, report)
+    if offers:  # (none open: nothing to close)
+        _expire(ctx, now, report)
     return report
 
 
@@ -536,10 +542,12 @@ async def _book(ctx: JobContext, rebook: RebookRecord, missed: Missed, now: date
     return missed.label
 
 
-async def _resume_bookings(ctx: JobContext, now: datetime, report: RebookReport) -> None:
-    """Picks stored but not booked (a crash, or Graph failed): book them now."""
+async def _resume_bookings(ctx: JobContext, now: datetime, report: RebookReport,
+                           offers: list[RebookRecord]) -> None:
+    """Picks stored but not booked (a crash, or Graph failed) among the open ``offers``:
+    book them now."""
     store = ctx.store
-    for rebook in store.rebooks([RebookStatus.OFFERED]):
+    for rebook in offers:
         if rebook.booked_index is None:
             continue
         occ = store.occurrence(rebook.missed_occurrence_id)

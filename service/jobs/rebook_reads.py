@@ -114,18 +114,21 @@ def _close_unsent(ctx: JobContext, offers: list[RebookRecord], now: datetime) ->
     return closed
 
 
-async def read_sent_items(ctx: JobContext, now: datetime, book: Book) -> SentItemsRun:
+async def read_sent_items(ctx: JobContext, now: datetime, book: Book,
+                          open_now: list[RebookRecord] | None = None) -> SentItemsRun:
     """Read the Sent Items of managers with an open offer whose picks arrive there
     (``picks_in_sent_items``), at most once a day each, when a pick can matter
     (``sent_items_due``), asking only for mail sent since the last read, and hand each pick
-    found to ``book``."""
+    found to ``book``. ``open_now``: the open offers as just read (None: read here)."""
     store = ctx.store
     run = SentItemsRun()
     offers: dict[str, list[OpenOffer]] = {}
     views: dict[str, PairingView] = {}
     # Read in bulk: open offers pile up (one per missed meeting until picked or closed), and
     # a run with no read due must not cost statements per offer.
-    unpicked = [r for r in store.rebooks([RebookStatus.OFFERED]) if r.booked_index is None]
+    if open_now is None:
+        open_now = store.rebooks([RebookStatus.OFFERED])
+    unpicked = [r for r in open_now if r.booked_index is None]
     closed = _close_unsent(ctx, unpicked, now) if unpicked else set()
     offered = [r for r in unpicked if r.id not in closed and picks_in_sent_items(ctx, r)]
     if not offered:
