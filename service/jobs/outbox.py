@@ -301,10 +301,15 @@ async def send_outbox(ctx: JobContext, now: datetime) -> MailReport:
     """Send pending mail once each; settle mail whose outcome was unknown."""
     report = MailReport()
     store = ctx.store
-    for row in store.outbox([OutboxStatus.SENDING]):
+    # Both in one read; the pending again only after settling changed some (most runs
+    # have nothing to settle).
+    both = store.outbox([OutboxStatus.SENDING, OutboxStatus.PENDING])
+    sending = [row for row in both if row.status == OutboxStatus.SENDING]
+    for row in sending:
         await _settle(ctx, row, now, report)
     per_minute = ctx.settings.mail.per_minute
-    pending = store.outbox([OutboxStatus.PENDING])
+    pending = (store.outbox([OutboxStatus.PENDING]) if sending else
+               [row for row in both if row.status == OutboxStatus.PENDING])
     # Read in bulk, not per mail: what each mailbox sent in the last minute (counted on as
     # this run claims more), and the pairs replies are routed for.
     sent = store.sent_counts((row.mailbox for row in pending), now - timedelta(minutes=1))
