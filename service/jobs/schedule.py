@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,7 @@ from service.graph.wire import transaction_id
 from service.jobs.context import JobContext
 from service.jobs.overlaps import OverlapRepair
 from service.jobs.series_create import SeriesCreation
+from service.jobs.series_found import CUT_LISTED, retimed_from
 from service.jobs.series_plan import (  # re-exported: other jobs and tests name them here
     LEASE,
     MOVING,
@@ -73,9 +74,14 @@ class Scheduler(OverlapRepair, SeriesCreation):
         await self._end_stale(views)
         # Ended series with no end date in Outlook: their next stretch, when due.
         await self.keep_cancelled()
-        extended = await self._extend()  # a dry run lists the follow-ons it would create
-        await self._follow_cut()
-        await self._carry_retimed()
+        # The series ending soon, read once for the extension and the cut-short steps (the
+        # extension writes none cut short); the re-timed ones likewise for the cut-short
+        # and carrying steps, unless the first changed some.
+        ending = store.series_ending_before(max(self._extend_before(),
+                                                self.now.date() + CUT_LISTED))
+        extended = await self._extend(ending=ending)  # (a dry run lists what it would do)
+        retimed = await self._follow_cut(ending)
+        await self._carry_retimed(retimed)
         await self._yield_to_moved()
         await self._repair_overlaps()
         # Pairs left to their own series whose look is due: those brought back (active
@@ -172,7 +178,13 @@ class Scheduler(OverlapRepair, SeriesCreation):
 
     # verifying and extending --------------------------------------------------------------
 
-    async def _extend(self, skip: frozenset[int] | None = None) -> frozenset[int]:
+    def _extend_before(self) -> date:
+        # Local today is at most a day past the UTC date: the store finds the few series
+        # that could need it, and each is then judged in its own zone.
+        return add_months(self.now.date() + timedelta(days=1), self.series_policy.months_ahead)
+
+    async def _extend(self, skip: frozenset[int] | None = None,
+                      ending: list[SeriesRecord] | None = None) -> frozenset[int]:
         """Keep every live series at least months_ahead months into the future.
 
         A series is extended by a follow-on series, never by a later end date: any change
@@ -183,12 +195,13 @@ class Scheduler(OverlapRepair, SeriesCreation):
         adoption on a rerun): one create per extension, as cheap as the PATCH it replaces.
         The old series keeps its remaining meetings (superseded). Returns the series it
         looked at; ``skip``: those a pass earlier in the run looked at (a second pass, after
-        the creation step, extends series it booked short, and in a dry run those planned)."""
+        the creation step, extends series it booked short, and in a dry run those planned).
+        ``ending``: ``series_ending_before`` as read just before, up to a day at least as late
+        as the step's (None: read here)."""
         pol = self.series_policy
-        # Local today is at most a day past the UTC date: the store finds the few series
-        # that could need it, and each is then judged in its own zone.
-        cutoff = add_months(self.now.date() + timedelta(days=1), pol.months_ahead)
-        listed = self.ctx.store.series_ending_before(cutoff)
+        cutoff = self._extend_before()
+        listed = (self.ctx.store.series_ending_before(cutoff) if ending is None
+                  else [s for s in ending if s.range_end < cutoff])
         # (One cut short in Outlook is followed by _follow_cut instead.)
         todo: list[tuple[SeriesRecord, PairingView | None]] = [
             (s, None) for s in listed if s.id not in (skip or ())
@@ -279,7 +292,8 @@ class Scheduler(OverlapRepair, SeriesCreation):
         log.info("schedule.extended", extra={"series": series.id, "follow_on": new.id,
                                              "range_end": str(new.range_end)})
 
-    async def _carry_retimed(self) -> None:
+    async def _carry_retimed(self, retimed: list[tuple[SeriesRecord, SeriesRecord]] | None
+                             ) -> None:
         """A follow-on series is booked months before it starts, on the slot of the series
         it follows. When the manager then re-times that series in Outlook (the occurrence
         sync follows it), the follow-on still holds the old slot: at the seam the pair's
@@ -287,12 +301,13 @@ class Scheduler(OverlapRepair, SeriesCreation):
         not started yet takes the manager's pattern, from the first slot of it after the
         old series' last day (no gap, no week twice), with one update (its invite saying
         why), as an overlap move does. One whose meetings someone already changed is left
-        as it is (re-timing would drop them), with a warning."""
+        as it is (re-timing would drop them), with a warning. ``retimed``:
+        ``retimed_before_follow_on`` as read just before (None: read here)."""
         store = self.ctx.store
-        # Local today is at most a day behind the UTC date; each is judged in its own zone.
-        day = self.now.date() - timedelta(days=1)
         latest: dict[int, tuple[SeriesRecord, SeriesRecord]] = {}
-        for old, follow in store.retimed_before_follow_on(day):
+        if retimed is None:
+            retimed = store.retimed_before_follow_on(retimed_from(self.now))
+        for old, follow in retimed:
             latest[follow.id] = (old, follow)  # of several, the last series it follows
         for old, follow in latest.values():
             today = local_today(self.now, follow.time_zone)

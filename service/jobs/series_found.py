@@ -46,6 +46,16 @@ log = logging.getLogger(__name__)
 
 # The slot note of a pair's own series adopted (then its subject, quoted).
 OWN_NOTE = "the pair's own series in Outlook"
+# How far ahead the cut-short step looks for series ending: a month and a half, past the last
+# meeting of any cadence before its range end.
+CUT_LISTED = timedelta(days=45)
+
+
+def retimed_from(now: datetime) -> date:
+    """The day a follow-on of a series re-timed in Outlook must not start before to be
+    looked at: local today is at most a day behind the UTC date (each is judged in its own
+    zone)."""
+    return now.date() - timedelta(days=1)
 # Who is in each series too: the pair's own is known by its people (and its rooms by its
 # locations); whether the manager declined it, and whether its attendees are hidden from her
 # copy (see ``domain.own_series.find_own_series``); whether it is private (its subject is
@@ -320,7 +330,8 @@ class SeriesFound(SchedulerBase):
                     event_id=own.event.id, check_at=check_at)
         return back
 
-    async def _follow_cut(self) -> None:
+    async def _follow_cut(self, ending: list[SeriesRecord] | None = None
+                          ) -> list[tuple[SeriesRecord, SeriesRecord]] | None:
         """Pairs whose series the manager cut short in Outlook (the occurrence sync took its
         earlier end), once its last meeting is over: the series the pair holds in Outlook
         from the cut on ("this and all following events" makes one, carrying our tag or
@@ -330,13 +341,16 @@ class SeriesFound(SchedulerBase):
         that would book the pair beside the new series, or against the manager's end; and a
         follow-on booked before the cut (it holds the months after the old end) is ended
         with it, as with a deleted series. One read of the manager's series masters per
-        such pair, once."""
+        such pair, once. ``ending``: ``series_ending_before`` as read just before, up to a
+        day at least ``CUT_LISTED`` away (None: read here). Returns the re-timed series it
+        read, for the next step, unless it changed some (None)."""
         store = self.ctx.store
-        # (A month and a half: past the last meeting of any cadence before its range end.)
-        found = [(s, s) for s in store.series_ending_before(self.now.date() + timedelta(days=45))
-                 if is_cut(s)]
-        found += [(old, live) for old, live in store.retimed_before_follow_on(
-            self.now.date() - timedelta(days=1)) if is_cut(old)]
+        day = self.now.date() + CUT_LISTED
+        found = [(s, s) for s in (store.series_ending_before(day) if ending is None else ending)
+                 if is_cut(s) and s.range_end < day]
+        retimed = store.retimed_before_follow_on(retimed_from(self.now))
+        found += [(old, live) for old, live in retimed if is_cut(old)]
+        changed = False
         for cut, live in found:
             if series_occurrences(cut, self.now, self.now + timedelta(days=46)):
                 continue  # meetings of it still to come
@@ -345,7 +359,9 @@ class SeriesFound(SchedulerBase):
                 continue
             if self.dry_run:
                 continue  # (what it finds is known only by reading the manager's calendar)
+            changed = True
             await self._claimed(view, partial(self._cut_over, cut=cut, live_id=live.id))
+        return None if changed else retimed
 
     async def _cut_over(self, view: PairingView, *, cut: SeriesRecord, live_id: int) -> bool:
         """``_follow_cut`` for one pair, holding its claim."""
