@@ -4,8 +4,21 @@ per kind of run, "run" (any run) and "sync" (a run with the directory sync)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, MetaData, String, Table, insert, select, update
+from sqlalchemy import (
+    Column,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,15 +54,14 @@ class RunsRepository(Repository):
 
     def record_runs(self, now: datetime, outcomes: dict[str, str | None]) -> None:
         """Runs of the jobs in ``outcomes`` went through (None) or failed with the error
-        given, in one transaction (every tick writes it: one commit, not one a kind)."""
+        given, in one transaction (every tick writes it: one commit, not one a kind). Each
+        row is updated in place, the jobs that went through in one statement (a tick's
+        usual case); a job not recorded yet is added."""
         for _attempt in range(2):
             with self.session() as s:
-                was = {job: (since, error) for job, since, error in s.execute(
-                    select(RUNS.c.job, RUNS.c.failing_since, RUNS.c.error)
-                    .where(RUNS.c.job.in_(list(outcomes))))}
                 try:
-                    for job, error in outcomes.items():
-                        self._record(s, job, now, error, was.get(job))
+                    for job in self._update_runs(s, now, outcomes):
+                        s.execute(insert(RUNS).values(job=job, **_values(now, outcomes[job])))
                 except IntegrityError:  # another replica inserted one first: update it
                     s.rollback()
                     continue
@@ -57,15 +69,43 @@ class RunsRepository(Repository):
                 return
 
     @staticmethod
-    def _record(s: Session, job: str, now: datetime, error: str | None,
-                was: tuple[datetime | None, str | None] | None) -> None:
-        values: dict[str, object]
-        if error is None:
-            values = {"ok_at": now, "failed_at": None, "failing_since": None, "error": None}
-        else:
-            since = was[0] if was is not None and was[1] else None
-            values = {"failed_at": now, "failing_since": since or now, "error": error[:200]}
-        if was is not None:
-            s.execute(update(RUNS).where(RUNS.c.job == job).values(**values))
-        else:
-            s.execute(insert(RUNS).values(job=job, **values))
+    def _update_runs(s: Session, now: datetime, outcomes: dict[str, str | None]) -> list[str]:
+        """Update the rows of ``outcomes``; the jobs that have none."""
+        ok = [job for job, error in outcomes.items() if error is None]
+        missing: list[str] = []
+        if ok:
+            done = s.execute(_OK.values(ok_at=now), [{"b_job": job} for job in ok])
+            if len(ok) > 1 and (not s.get_bind().dialect.supports_sane_multi_rowcount
+                                or done.rowcount != len(ok)):  # type: ignore[attr-defined]
+                # (Which is missing is not told: the first run of a database only.)
+                have = set(s.scalars(select(RUNS.c.job).where(RUNS.c.job.in_(ok))))
+                missing += [job for job in ok if job not in have]
+            elif done.rowcount != len(ok):  # type: ignore[attr-defined]
+                missing += ok
+        for job, error in outcomes.items():
+            if error is not None and not s.execute(_failed(now, error).where(
+                    RUNS.c.job == job)).rowcount:  # type: ignore[attr-defined]
+                missing.append(job)
+        return missing
+
+
+# A run that went through (the job bound per row: one statement for several).
+_OK = update(RUNS).where(RUNS.c.job == bindparam("b_job")).values(
+    failed_at=None, failing_since=None, error=None)
+
+
+def _failed(now: datetime, error: str) -> Any:
+    """The update of a run that failed: failing since the first of the failures in a row
+    (worked out in the statement, from the row as it is)."""
+    at = literal(now, RUNS.c.failing_since.type)  # (stored as the column stores it)
+    return update(RUNS).values(
+        failed_at=now, error=error[:200],
+        failing_since=case((func.coalesce(RUNS.c.error, "") != "",
+                            func.coalesce(RUNS.c.failing_since, at)), else_=at))
+
+
+def _values(now: datetime, error: str | None) -> dict[str, object]:
+    """The row of a job's first run."""
+    if error is None:
+        return {"ok_at": now, "failed_at": None, "failing_since": None, "error": None}
+    return {"failed_at": now, "failing_since": now, "error": error[:200]}
