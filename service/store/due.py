@@ -54,7 +54,7 @@ from service.store.due_statements import (
     view_rows,
 )
 from service.store.models import OccurrenceRow, PersonRow, SeriesRow
-from service.store.people import FORGET_DUE, forget_due_of_managers, pairings_state
+from service.store.people import FORGET_DUE, forget_due_of_managers, pairings_text
 from service.store.privacy import not_sealed
 
 # Stored for a series no meeting of which will ever need listing (a superseded series whose
@@ -254,8 +254,10 @@ class DueRepository(Repository):
         (each such write moves its ``revision`` on), or a pairing is added or changes
         state: what a check of them all may be skipped on while it stays the same."""
         with self.reading() as s:
-            series = s.execute(SERIES_STATE).one()
-            return "|".join(str(v) for v in series) + " " + pairings_state(s)
+            rows = list(s.execute(SERIES_STATE))
+        series = next(row[1:] for row in rows if row[0] is None)
+        return "|".join(str(v) for v in series) + " " + pairings_text(
+            [row[:3] for row in rows if row[0] is not None])
 
     # -- bulk reads ---------------------------------------------------------------------------
 

@@ -22,9 +22,11 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    null,
     or_,
     select,
     tuple_,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -40,6 +42,7 @@ from service.domain.status import (
     TopicStatus,
 )
 from service.store.models import OccurrenceRow, PairingRow, PersonRow, SeriesRow, TopicRow
+from service.store.people import PAIRINGS_BY_STATUS
 from service.store.privacy import not_sealed
 
 # Series whose meetings are in a calendar: the ones the occurrence sync looks after.
@@ -63,8 +66,12 @@ def _due(now: Any) -> Any:
 
 
 DUE_IDS = select(SeriesRow.id).where(_due(bindparam("now")))
-SERIES_STATE = select(func.count(SeriesRow.id), func.max(SeriesRow.id),
-                      func.sum(SeriesRow.revision))
+# (series_state) The series' totals (the row with no status), and the pairings' by status
+# (``people.PAIRINGS_BY_STATUS``), in one statement.
+SERIES_STATE = union_all(
+    select(null().label("status"), func.count(SeriesRow.id), func.max(SeriesRow.id),
+           func.sum(SeriesRow.revision)),
+    PAIRINGS_BY_STATUS.add_columns(null()))
 
 
 def _holding_in(mailboxes: Any, day: Any) -> Any:

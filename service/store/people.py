@@ -126,8 +126,8 @@ def _upsert_pairing_row(s: Session, row: PairingRow | None, *, key: str, manager
 
 
 # Statements each tick runs, built once (the values are bound when they run).
-_PAIRINGS_BY_STATUS = select(PairingRow.status, func.count(PairingRow.id),
-                             func.max(PairingRow.id)).group_by(PairingRow.status)
+PAIRINGS_BY_STATUS = select(PairingRow.status, func.count(PairingRow.id),
+                            func.max(PairingRow.id)).group_by(PairingRow.status)
 _DELTA_LINK = select(DIRECTORY_SYNC.c.delta_link).where(
     DIRECTORY_SYNC.c.source == bindparam("source"))
 _DROP_LINK = delete(DIRECTORY_SYNC).where(DIRECTORY_SYNC.c.source == bindparam("source"))
@@ -136,7 +136,11 @@ _ADD_LINK = insert(DIRECTORY_SYNC)
 
 def pairings_state(s: Session) -> str:
     """See ``PeopleRepository.pairings_state``."""
-    rows = list(s.execute(_PAIRINGS_BY_STATUS))  # (one statement: a tick asks this thrice)
+    return pairings_text(list(s.execute(PAIRINGS_BY_STATUS)))
+
+
+def pairings_text(rows: Sequence[Any]) -> str:
+    """``pairings_state`` from the rows of ``PAIRINGS_BY_STATUS``."""
     newest = max((row[2] for row in rows), default=None)
     counts = sorted((str(status), n) for status, n, _newest in rows)
     return f"{newest} " + ",".join(f"{status}:{n}" for status, n in counts)
