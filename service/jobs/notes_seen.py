@@ -24,20 +24,25 @@ from service.domain.series import next_agenda_due
 from service.domain.status import OccurrenceStatus, PairingStatus, SeriesStatus
 from service.jobs.context import JobContext
 from service.store.calendar_delta import DeltaLink
+from service.store.due import merged_read_backs
 
 # Meetings whose fate is known: nothing a read shows of them is news.
 SETTLED = (OccurrenceStatus.CANCELLED, OccurrenceStatus.WITHDRAWN)
 
 
-def first_reads_due(ctx: JobContext, now: datetime) -> list[tuple[OccurrenceRecord, str]]:
-    """Meetings whose first read-back is due now (as the notes step finds them), with their
-    calendar's mailbox (lower case)."""
+def read_backs_now(ctx: JobContext, now: datetime
+                   ) -> tuple[list[tuple[OccurrenceRecord, str]],
+                              list[tuple[OccurrenceRecord, str]]]:
+    """(meetings read back whose next look has come by now; meetings whose first read-back
+    is due now, as the notes step finds them), each with its calendar's mailbox (lower
+    case), by end; in one statement."""
     cfg = ctx.settings.agenda
     grace = timedelta(minutes=cfg.grace_minutes)
     recapture = timedelta(days=cfg.recapture_days)
-    return [(occ, mailbox) for occ, mailbox in ctx.store.read_backs_due(
-                now, now - reach(recapture), now - grace + timedelta(seconds=1))
-            if occ.captured_at is None and occ.event_id]
+    firsts, again = ctx.store.read_backs_apart(now, now - reach(recapture),
+                                               now - grace + timedelta(seconds=1))
+    return again, [(occ, mailbox) for occ, mailbox in merged_read_backs(firsts, again)
+                   if occ.captured_at is None and occ.event_id]
 
 
 def next_agendas(ctx: JobContext, occurrences: Iterable[OccurrenceRecord],

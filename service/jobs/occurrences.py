@@ -48,8 +48,8 @@ from service.jobs.context import JobContext
 from service.jobs.moved_in import moved_in, series_by_master
 from service.jobs.notes_seen import (
     changed_unread,
-    first_reads_due,
     next_agendas,
+    read_backs_now,
     still_to_come,
     unread_since_due,
 )
@@ -146,9 +146,9 @@ async def _changed_series(ctx: JobContext, now: datetime, report: SyncReport
     near = ctx.store.followed_starts(now, now + WATCH_CLOSE + TICK)
     cfg = ctx.settings.agenda
     recapture = timedelta(days=cfg.recapture_days)
-    again = ctx.store.read_backs_due(now, now, now, first_reads=False)
-    # Meetings whose notes fall due: their calendar is read instead of each event.
-    firsts = first_reads_due(ctx, now)
+    # Meetings whose notes fall due (``firsts``): their calendar is read instead of each
+    # event.
+    again, firsts = read_backs_now(ctx, now)
     links = (DeltaRepository(ctx.store.engine).delta_links(
         set(near) | {m for _occ, m in again + firsts}) if near or again or firsts else {})
     firsts = unread_since_due(ctx, firsts, links)

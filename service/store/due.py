@@ -46,7 +46,7 @@ from service.store.due_statements import (
     MARK,
     MARKS,
     READ_AGAIN,
-    READ_FIRST,
+    READ_BOTH,
     SERIES_STATE,
     absence_found,
     agenda_found,
@@ -474,15 +474,36 @@ class DueRepository(Repository):
         """Meetings whose notes may be due a read now, with their series' mailbox (lower
         case), by end: those never read back that ended in [ended_from, ended_until) and
         still stand (unless not ``first_reads``), and those read back whose next look
-        (``read_back_at``) has come. Two indexed reads: the work due, not every meeting of
-        the last weeks."""
+        (``read_back_at``) has come. One statement of two indexed reads: the work due, not
+        every meeting of the last weeks."""
+        firsts, again = self.read_backs_apart(now, ended_from, ended_until,
+                                              first_reads=first_reads)
+        return merged_read_backs(firsts, again)
+
+    def read_backs_apart(self, now: datetime, ended_from: datetime, ended_until: datetime,
+                         *, first_reads: bool = True
+                         ) -> tuple[list[tuple[OccurrenceRecord, str]],
+                                    list[tuple[OccurrenceRecord, str]]]:
+        """``read_backs_due``'s two reads apart, each by end: (the first reads, none unless
+        ``first_reads``; the looks again), in one statement."""
         values = {"now": now, "ended_from": ended_from, "ended_until": ended_until}
-        out: dict[int, tuple[OccurrenceRecord, str]] = {}
+        out: tuple[list[tuple[OccurrenceRecord, str]], list[tuple[OccurrenceRecord, str]]]
+        out = ([], [])
         with self.reading() as s:
-            for q in (READ_FIRST, READ_AGAIN) if first_reads else (READ_AGAIN,):
-                for row, mailbox in s.execute(q, values):
-                    out[row.id] = (convert.occurrence(row), mailbox.lower())
-        return sorted(out.values(), key=lambda item: (item[0].end, item[0].id))
+            for *columns, mailbox, again in s.execute(
+                    READ_BOTH if first_reads else READ_AGAIN, values):
+                out[1 if again else 0].append(
+                    (convert.occurrence_from(columns), mailbox.lower()))
+        for part in out:
+            part.sort(key=lambda item: (item[0].end, item[0].id))
+        return out
+
+
+def merged_read_backs(*parts: list[tuple[OccurrenceRecord, str]]
+                      ) -> list[tuple[OccurrenceRecord, str]]:
+    """The meetings of ``read_backs_apart``'s parts, each once, by end."""
+    out = {occ.id: (occ, mailbox) for part in parts for occ, mailbox in part}
+    return sorted(out.values(), key=lambda item: (item[0].end, item[0].id))
 
 
 def _with_contexts(s: Any, found: list[Any]

@@ -121,19 +121,20 @@ def test_notes_typed_during_the_meeting_and_seen_by_a_read_then_are_not_lost(
     s = scenario
     eve(s)
     s.type_notes()
-    real = occurrences.first_reads_due
+    real = occurrences.read_backs_now
     (mailbox,) = DeltaRepository(s.store.engine).delta_links()  # Mia's calendar
 
     def with_rob(ctx, now):  # Mia's calendar is read now, as for a meeting of hers
-        return real(ctx, now) or [(s.store.occurrence(s.occ.id), mailbox)]
+        again, firsts = real(ctx, now)
+        return again, firsts or [(s.store.occurrence(s.occ.id), mailbox)]
 
-    monkeypatch.setattr(occurrences, "first_reads_due", with_rob)
+    monkeypatch.setattr(occurrences, "read_backs_now", with_rob)
     s.tenant.reset_counters()
     s.at(s.occ.start + timedelta(minutes=15))
     assert calendar_reads(s) == 1 and event_reads(s) == 0  # the meeting is on: no read
     occ = s.store.occurrence(s.occ.id)
     assert occ is not None and occ.changed_at is not None  # it saw something typed
-    monkeypatch.setattr(occurrences, "first_reads_due", real)
+    monkeypatch.setattr(occurrences, "read_backs_now", real)
     s.tenant.reset_counters()
     s.after_meeting()
     assert calendar_reads(s) == 1 and event_reads(s) == 1
@@ -206,7 +207,9 @@ def test_a_read_racing_another_runs_read_back_has_the_meeting_read_again(
     s.type_notes()
     (mailbox,) = DeltaRepository(s.store.engine).delta_links()
     # What A found when it looked, before B had read the meeting back or kept its link.
-    monkeypatch.setattr(occurrences, "first_reads_due", lambda ctx, now: [(stale, mailbox)])
+    real = occurrences.read_backs_now
+    monkeypatch.setattr(occurrences, "read_backs_now",
+                        lambda ctx, now: (real(ctx, now)[0], [(stale, mailbox)]))
     monkeypatch.setattr(occurrences, "unread_since_due", lambda ctx, firsts, links: firsts)
     s.at(b_now - timedelta(minutes=2))  # worker A, its run begun before B's
     monkeypatch.undo()
