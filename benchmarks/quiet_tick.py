@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import sys
 import tempfile
 import time
@@ -78,6 +79,7 @@ def main() -> None:
     calls: Counter[str] = Counter()
     trace: list[str] = []
     overhead = [0.0]  # CPU the counting itself takes, left out of the figures
+    per_tick: list[float] = []
     counting = False
     with tempfile.TemporaryDirectory() as tmp:
         settings = sqlite_settings(f"{tmp}/quiet.db")
@@ -123,8 +125,9 @@ def main() -> None:
             now += QUIET_EVERY
             if not args.ticks >= 4 or (now - START) % timedelta(hours=1) == QUIET_EVERY:
                 trace.clear()
-            t0 = time.process_time()
+            t0, spent = time.process_time(), overhead[0]
             asyncio.run(run(now))
+            per_tick.append(time.process_time() - t0 - (overhead[0] - spent))
             cpu += time.process_time() - t0
         if profiler is not None:
             profiler.disable()
@@ -133,7 +136,8 @@ def main() -> None:
     cpu -= overhead[0]
     total = sum(steps.values())
     print(f"{args.pairs} pairs, {n} quiet ticks 15 min apart (a quarter with the directory "
-          f"sync): {total / n:.1f} SQL statements and {cpu / n * 1000:.1f} CPU ms per tick")
+          f"sync): {total / n:.1f} SQL statements and {cpu / n * 1000:.1f} CPU ms per tick "
+          f"(median {statistics.median(per_tick) * 1000:.1f})")
     for step, k in steps.most_common():
         print(f"  {step:26} {k / n:7.2f}")
     if args.by_call:
