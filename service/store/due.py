@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Connection,
     bindparam,
     event,
     func,
@@ -132,7 +133,7 @@ def _views(s: Session, where: str, **values: Any) -> list[DueSeries]:
     return out
 
 
-def _mark(s: Session, name: str) -> str | None:
+def _mark(s: Session | Connection, name: str) -> str | None:
     return s.scalar(MARK, {"name": name})
 
 
@@ -155,7 +156,7 @@ class DueRepository(Repository):
 
     def series_due_ids(self, now: datetime) -> list[int]:
         """The ids of ``series_due``: a list of numbers, however many are due at once."""
-        with self.reading() as s:
+        with self.reading_rows() as s:
             return list(s.scalars(DUE_IDS, {"now": now}))
 
     def series_in_mailboxes(self, mailboxes: Iterable[str], day: date) -> list[DueSeries]:
@@ -233,13 +234,13 @@ class DueRepository(Repository):
             _set_mark(s, "series", basis)
 
     def due_mark(self, name: str) -> str | None:
-        with self.reading() as s:
+        with self.reading_rows() as s:
             return _mark(s, name)
 
     def due_marks(self, names: Collection[str]) -> dict[str, str]:
         """The marks of ``names`` that are set, by name, in one statement (for a step that
         reads several each tick)."""
-        with self.reading() as s:
+        with self.reading_rows() as s:
             return {name: value for name, value in s.execute(MARKS, {"names": list(names)})}
 
     def set_due_mark(self, name: str, value: str) -> None:
@@ -253,7 +254,7 @@ class DueRepository(Repository):
         """A text that changes whenever a series is added or its pattern or state changes
         (each such write moves its ``revision`` on), or a pairing is added or changes
         state: what a check of them all may be skipped on while it stays the same."""
-        with self.reading() as s:
+        with self.reading_rows() as s:
             rows = list(s.execute(SERIES_STATE))
         series = next(row[1:] for row in rows if row[0] is None)
         return "|".join(str(v) for v in series) + " " + pairings_text(
@@ -353,7 +354,7 @@ class DueRepository(Repository):
         moved later than its own slot counts by its slot too: an edit of the whole series in
         Outlook (a new end date) drops the move, and it is back there."""
         out: dict[str, list[datetime]] = {}
-        with self.reading() as s:
+        with self.reading_rows() as s:
             for mailbox, at, slot in s.execute(FOLLOWED_STARTS, {
                     "start": start, "end": end, "reach": end + MOVED_REACH}):
                 out.setdefault(mailbox.lower(), []).extend(
@@ -489,7 +490,7 @@ class DueRepository(Repository):
         values = {"now": now, "ended_from": ended_from, "ended_until": ended_until}
         out: tuple[list[tuple[OccurrenceRecord, str]], list[tuple[OccurrenceRecord, str]]]
         out = ([], [])
-        with self.reading() as s:
+        with self.reading_rows() as s:
             for *columns, mailbox, again in s.execute(
                     READ_BOTH if first_reads else READ_AGAIN, values):
                 out[1 if again else 0].append(

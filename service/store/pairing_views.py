@@ -8,7 +8,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from service.domain.records import PairingRecord, PairingView, PersonRecord, SeriesRecord
@@ -74,7 +74,7 @@ def _views_of(where: str) -> tuple[Any, tuple[int, int, int, int]]:
 
 
 
-def read_views(s: Session, where: str, values: Mapping[str, Any]) -> list[PairingView]:
+def read_views(s: Session | Connection, where: str, values: Mapping[str, Any]) -> list[PairingView]:
     """The views ``VIEW_FILTERS[where]`` picks, its parameters bound to ``values``, ordered
     by manager then report."""
     q, (a, b, c, live_id) = _views_of(where)

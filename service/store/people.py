@@ -134,7 +134,7 @@ _DROP_LINK = delete(DIRECTORY_SYNC).where(DIRECTORY_SYNC.c.source == bindparam("
 _ADD_LINK = insert(DIRECTORY_SYNC)
 
 
-def pairings_state(s: Session) -> str:
+def pairings_state(s: Session | Connection) -> str:
     """See ``PeopleRepository.pairings_state``."""
     return pairings_text(list(s.execute(PAIRINGS_BY_STATUS)))
 
@@ -326,7 +326,7 @@ class PeopleRepository(Repository):
         """A text that changes whenever a pairing is added or changes state (counted by
         state: whatever clock the write was made by). Only the pairs sync changes their
         cadence."""
-        with self.reading() as s:
+        with self.reading_rows() as s:
             return pairings_state(s)
 
     def save_directory(self, source: str, before: Mapping[str, UserValues],
@@ -556,7 +556,7 @@ class PeopleRepository(Repository):
         return self._views("to_create")
 
     def _views(self, where: str, **values: Any) -> list[PairingView]:
-        with self.reading() as s:
+        with self.reading_rows() as s:
             return read_views(s, where, values)
 
     def views_of_pairings(self, pairing_ids: Iterable[int]) -> dict[int, PairingView]:

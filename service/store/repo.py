@@ -122,7 +122,7 @@ class Store(
     def hired_zones(self, since: datetime) -> set[str | None]:
         """The mailbox zones of the people present hired since ``since`` (or to start
         later); None for one not read yet."""
-        with self.reading() as s:
+        with self.reading_rows() as s:
             return set(s.scalars(_HIRED_ZONES, {"since": since}))
 
     def last_reports_ended(self, since: datetime, besides: Collection[str] = ()
