@@ -15,7 +15,7 @@ from service.store.models import OutboxRow, SeriesRow
 
 # (runs_on_due, each schedule run) Built once; the values are bound when it runs. Found by
 # the index on cancelled_to: no other series has one.
-_DUE = (select(SeriesRow)
+_DUE = (select(*convert.columns_of(SeriesRow, SeriesRecord))  # (columns: see reading_rows)
         .where(SeriesRow.cancelled_to.is_not(None),
                SeriesRow.cancelled_to < bindparam("before"),
                SeriesRow.status == SeriesStatus.ENDED,
@@ -31,8 +31,8 @@ class RunsOnRepository(Repository):
     def runs_on_due(self, before: date, now: datetime, most: int) -> list[SeriesRecord]:
         """Up to ``most`` ended series cancelled only to a day before ``before``, the
         oldest stretch first, but for those waiting out a failure (``hold_runs_on``)."""
-        with self.reading() as s:
-            return [convert.series(r) for r in s.scalars(
+        with self.reading_rows() as s:
+            return [convert.series_from(r) for r in s.execute(
                 _DUE, {"before": before, "now": now, "most": most})]
 
     def running_on(self) -> list[SeriesRecord]:

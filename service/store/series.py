@@ -120,10 +120,12 @@ def _adopt(s: Session, series_id: int, stored: list[OccurrenceRow],
 
 # A superseded series and its pairing's live one (retimed_before_follow_on), aliased once:
 # an alias built per call proxies every column again, most of that read's cost.
-_OLD, _NEW = aliased(SeriesRow, name="old"), aliased(SeriesRow, name="new")
-# Reads a tick makes, built once (the values are bound when they run): superseded series
-# with their pairing's live series, created and active; and the series ending before a day.
-_WITH_LIVE = select(_OLD, _NEW).join(_NEW, _NEW.pairing_id == _OLD.pairing_id).where(
+_OLD, _NEW, _N = (aliased(SeriesRow, name="old"), aliased(SeriesRow, name="new"),
+                  len(convert.field_names(SeriesRecord)))
+# Reads a tick makes, built once (values bound as they run), of columns (see reading_rows):
+# superseded series with their pairing's live one, created and active; series ending soon.
+_WITH_LIVE = select(*convert.columns_of(_OLD, SeriesRecord), *convert.columns_of(
+    _NEW, SeriesRecord)).join_from(_OLD, _NEW, _NEW.pairing_id == _OLD.pairing_id).where(
     _OLD.status == SeriesStatus.SUPERSEDED, _NEW.status == SeriesStatus.ACTIVE,
     _NEW.event_id.is_not(None))
 _RETIMED_BEFORE = _WITH_LIVE.where(
@@ -132,9 +134,9 @@ _RETIMED_BEFORE = _WITH_LIVE.where(
 _MOVED_BEFORE = _WITH_LIVE.where(
     _OLD.event_id.is_not(None), _NEW.slot_note.startswith(RETIMED),
     _NEW.first_date <= _OLD.range_end).order_by(_NEW.id, _OLD.id)
-_RENAMES_DUE = select(SeriesRow).where(SeriesRow.rename_due_at.is_not(None)).order_by(
-    SeriesRow.id)
-_ENDING_BEFORE = select(SeriesRow).where(
+_RENAMES_DUE = select(*convert.columns_of(SeriesRow, SeriesRecord), SeriesRow.rename_due_at
+                      ).where(SeriesRow.rename_due_at.is_not(None)).order_by(SeriesRow.id)
+_ENDING_BEFORE = select(*convert.columns_of(SeriesRow, SeriesRecord)).where(
     SeriesRow.status == SeriesStatus.ACTIVE, SeriesRow.event_id.is_not(None),
     SeriesRow.range_end < bindparam("day")).order_by(SeriesRow.id)
 
@@ -176,9 +178,8 @@ class SeriesRepository(Repository):
 
     def renames_due(self) -> list[tuple[SeriesRecord, datetime]]:
         """The series marked by ``mark_renamed``, with the instant of their mark."""
-        with self.reading() as s:
-            rows = s.execute(_RENAMES_DUE).scalars()
-            return [(convert.series(r), cast(datetime, r.rename_due_at)) for r in rows]
+        with self.reading_rows() as s:
+            return [(convert.series_from(r[:-1]), r[-1]) for r in s.execute(_RENAMES_DUE)]
 
     def rename_due(self, series_id: int) -> datetime | None:
         """The instant of a series' ``mark_renamed`` mark, None when it has none."""
@@ -213,8 +214,8 @@ class SeriesRepository(Repository):
 
     def series_ending_before(self, day: date) -> list[SeriesRecord]:
         """Active, created series whose range ends before ``day``, oldest first."""
-        with self.reading() as s:
-            return [convert.series(r) for r in s.scalars(_ENDING_BEFORE, {"day": day})]
+        with self.reading_rows() as s:
+            return [convert.series_from(r) for r in s.execute(_ENDING_BEFORE, {"day": day})]
 
     def retimed_before_follow_on(self, day: date) -> list[tuple[SeriesRecord, SeriesRecord]]:
         """(superseded series, its pairing's live series) for each superseded series the
@@ -232,9 +233,9 @@ class SeriesRepository(Repository):
     def _superseded_with_live(self, q: Any, day: date | None = None
                               ) -> list[tuple[SeriesRecord, SeriesRecord]]:
         """The (superseded series, live series) pairs ``q`` (``_WITH_LIVE`` narrowed) finds."""
-        with self.reading() as s:
-            return [(convert.series(a), convert.series(b))
-                    for a, b in s.execute(q, {"day": day})]
+        with self.reading_rows() as s:
+            return [(convert.series_from(r[:_N]), convert.series_from(r[_N:]))
+                    for r in s.execute(q, {"day": day})]
 
     def pairing_series(self, pairing_id: int) -> list[SeriesRecord]:
         """Every series a pairing ever had (any status), oldest first."""
