@@ -84,7 +84,12 @@ def pairing_from(values: Sequence[Any]) -> PairingRecord:
 
 def series_from(values: Sequence[Any]) -> SeriesRecord:
     """A series from the values of ``columns_of(..., SeriesRecord)``."""
-    return SeriesRecord(**dict(zip(_names(SeriesRecord), values, strict=True)))
+    return record_from(SeriesRecord, values)
+
+
+def record_from(cls: type[R], values: Sequence[Any]) -> R:
+    """A record whose every field is a column, from the values of ``columns_of(..., cls)``."""
+    return cls(**dict(zip(_names(cls), values, strict=True)))
 
 
 def occurrence_from(values: Sequence[Any]) -> OccurrenceRecord:

@@ -309,13 +309,15 @@ class DueRepository(Repository):
         their pairing has an open topic; and starting before ``cutoff(zone, days)`` of
         their series' zone and their manager's working days as stored (None: no bound)."""
         values: dict[str, Any] = {"start": start, "end": end, "updates_below": updates_below}
+        by_bound: dict[datetime, list[tuple[str, str]]] = {}
+        with self.reading_rows() as c:  # (most ticks find none: no session for that)
+            zones = list(c.execute(AGENDA_ZONES, values))
+        for zone, days in zones:
+            bound = cutoff(zone, convert.split_ints(days) if days else None)
+            by_bound.setdefault(min(bound or end, end), []).append((zone, days))
+        if not by_bound:
+            return []
         with self.reading() as s:
-            by_bound: dict[datetime, list[tuple[str, str]]] = {}
-            for zone, days in s.execute(AGENDA_ZONES, values):
-                bound = cutoff(zone, convert.split_ints(days) if days else None)
-                by_bound.setdefault(min(bound or end, end), []).append((zone, days))
-            if not by_bound:
-                return []
             for i, (bound, keys) in enumerate(by_bound.items()):
                 values[f"bound{i}"], values[f"keys{i}"] = bound, keys
             return _with_contexts(s, list(s.execute(agenda_found(len(by_bound)), values)))
@@ -334,15 +336,16 @@ class DueRepository(Repository):
         working days as stored (None: no bound)."""
         values: dict[str, Any] = {"start": start, "end": end, "now": now,
                                   "excluded": [OccurrenceStatus.WITHDRAWN, *settled]}
+        by_bounds: dict[tuple[datetime, datetime], list[tuple[str, str]]] = {}
+        with self.reading_rows() as c:  # (most ticks find none: no session for that)
+            zones = list(c.execute(ABSENCE_ZONES, values))
+        for zone, days in zones:
+            split = convert.split_ints(days) if days else None
+            bounds = (min(first(zone, split) or end, end), min(again(zone, split) or end, end))
+            by_bounds.setdefault(bounds, []).append((zone, days))
+        if not by_bounds:
+            return []
         with self.reading() as s:
-            by_bounds: dict[tuple[datetime, datetime], list[tuple[str, str]]] = {}
-            for zone, days in s.execute(ABSENCE_ZONES, values):
-                split = convert.split_ints(days) if days else None
-                bounds = (min(first(zone, split) or end, end),
-                          min(again(zone, split) or end, end))
-                by_bounds.setdefault(bounds, []).append((zone, days))
-            if not by_bounds:
-                return []
             for i, ((first_bound, again_bound), keys) in enumerate(by_bounds.items()):
                 values[f"keys{i}"] = keys
                 values[f"first{i}"], values[f"again{i}"] = first_bound, again_bound

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from service.domain.holds import renewed_until
 from service.domain.records import MailboxHold
@@ -15,6 +15,10 @@ from service.store.models import MailboxHoldRow
 # How long an ended hold is kept: `since` carries on through a hold renewed within it (a
 # mailbox throttled for hours is said as such, not as a new hold each time).
 KEPT_AFTER = timedelta(days=1)
+# (mailbox_holds) The holds not over at ``now``, soonest free first, as MailboxHold's fields.
+_HELD = select(MailboxHoldRow.mailbox, MailboxHoldRow.until, MailboxHoldRow.since,
+               MailboxHoldRow.code, MailboxHoldRow.message).where(
+    MailboxHoldRow.until > bindparam("now")).order_by(MailboxHoldRow.until, MailboxHoldRow.mailbox)
 
 
 class MailboxHoldRepository(Repository):
@@ -60,10 +64,8 @@ class MailboxHoldRepository(Repository):
 
     def mailbox_holds(self, now: datetime) -> list[MailboxHold]:
         """The mailboxes left alone at ``now``, soonest free first."""
-        with self.reading() as s:
-            return [_hold(r) for r in s.scalars(
-                select(MailboxHoldRow).where(MailboxHoldRow.until > now)
-                .order_by(MailboxHoldRow.until, MailboxHoldRow.mailbox))]
+        with self.reading_rows() as s:  # (every run asks: columns, see reading_rows)
+            return [MailboxHold(**r._mapping) for r in s.execute(_HELD, {"now": now})]
 
 
 def _hold(row: MailboxHoldRow) -> MailboxHold:

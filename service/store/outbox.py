@@ -60,7 +60,7 @@ def _held_without_mail(summaries: bool, reminders: bool) -> Any:
                            OccurrenceRow.end <= bindparam("reminders_by"), _no_mail("reminder"),
                            or_(OccurrenceRow.read_back_at.is_(None),
                                OccurrenceRow.read_back_at > bindparam("end"))))
-    return select(OccurrenceRow).where(
+    return select(*convert.OCCURRENCE_COLUMNS).where(  # (columns: see reading_rows)
         OccurrenceRow.end >= bindparam("start"), OccurrenceRow.end < bindparam("end"),
         OccurrenceRow.captured_at.is_not(None), or_(*wanted)
     ).order_by(OccurrenceRow.end, OccurrenceRow.id)
@@ -161,8 +161,8 @@ class OutboxRepository(Repository):
         meeting, however many were held in the window."""
         if not summaries and reminders_by is None:
             return []
-        with self.reading() as s:
-            return [convert.occurrence(r) for r in s.scalars(
+        with self.reading_rows() as s:
+            return [convert.occurrence_from(r) for r in s.execute(
                 _held_without_mail(summaries, reminders_by is not None),
                 {"start": start, "end": end, "reminders_by": reminders_by})]
 

@@ -30,7 +30,7 @@ SENT_ITEMS_READS = Table(
 )
 
 # Reads each tick makes, built once (the values are bound when they run).
-_MISSED_WITHOUT_OFFER = select(OccurrenceRow).join(
+_MISSED_WITHOUT_OFFER = select(*convert.OCCURRENCE_COLUMNS).join(  # (see reading_rows)
     SeriesRow, SeriesRow.id == OccurrenceRow.series_id
 ).where(OccurrenceRow.status.in_((OccurrenceStatus.CANCELLED, OccurrenceStatus.DECLINED,
                                   OccurrenceStatus.HELD_NO_NOTES)),
@@ -38,7 +38,7 @@ _MISSED_WITHOUT_OFFER = select(OccurrenceRow).join(
         OccurrenceRow.start < bindparam("until"), SeriesRow.status.in_(HOLDING_SERIES),
         OccurrenceRow.id.not_in(select(RebookRow.missed_occurrence_id))
         ).order_by(OccurrenceRow.start)
-_REBOOKS = select(RebookRow).order_by(RebookRow.id)
+_REBOOKS = select(*convert.columns_of(RebookRow, RebookRecord)).order_by(RebookRow.id)
 _REBOOKS_IN = _REBOOKS.where(RebookRow.status.in_(bindparam("statuses", expanding=True)))
 
 
@@ -48,8 +48,8 @@ class RebookRepository(Repository):
     def missed_without_offer(self, since: datetime, until: datetime) -> list[OccurrenceRecord]:
         """Cancelled, declined or no-notes occurrences of live (or superseded) series starting in
         [since, until) that have no rebook row yet (replacements themselves excluded)."""
-        with self.reading() as s:
-            return [convert.occurrence(r) for r in s.scalars(
+        with self.reading_rows() as s:
+            return [convert.occurrence_from(r) for r in s.execute(
                 _MISSED_WITHOUT_OFFER, {"since": since, "until": until})]
 
     def add_rebook(self, rebook: RebookRecord, mail: MailRecord | None) -> bool:
@@ -66,9 +66,10 @@ class RebookRepository(Repository):
             return False
 
     def rebooks(self, statuses: Sequence[str] | None = None) -> list[RebookRecord]:
-        with self.reading() as s:
+        with self.reading_rows() as s:
             q = _REBOOKS_IN if statuses else _REBOOKS
-            return [convert.rebook(r) for r in s.scalars(q, {"statuses": list(statuses or ())})]
+            return [convert.record_from(RebookRecord, r)
+                    for r in s.execute(q, {"statuses": list(statuses or ())})]
 
     def open_offers_of(self, people: Iterable[str]) -> list[RebookRecord]:
         """Open offers of every pairing one of ``people`` is in, as manager or report."""
