@@ -77,6 +77,7 @@ class Scheduler(OverlapRepair, SeriesCreation):
         # The series ending soon, read once for the extension and the cut-short steps (the
         # extension writes none cut short); the re-timed ones likewise for the cut-short
         # and carrying steps, unless the first changed some.
+        writes = store.writes()
         ending = store.series_ending_before(max(self._extend_before(),
                                                 self.now.date() + CUT_LISTED))
         extended = await self._extend(ending=ending)  # (a dry run lists what it would do)
@@ -104,7 +105,9 @@ class Scheduler(OverlapRepair, SeriesCreation):
             self._note_unbooked(active)
         # A new starter's series just booked ends when their weeks do: its follow-on goes
         # in now, so the pair is booked months_ahead ahead from the first day.
-        await self._extend(skip=extended)
+        # (Read again only after this run wrote anything: else the first read stands, all of
+        # it looked at already.)
+        await self._extend(skip=extended, ending=ending if store.writes() == writes else None)
         return self.report
 
     def _note_unbooked(self, views: list[PairingView]) -> None:

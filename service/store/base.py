@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +21,9 @@ log = logging.getLogger("service.store.repo")  # the event names' logger since b
 T = TypeVar("T")
 # Ids per IN (...) list: well under every database's limit on bound parameters.
 CHUNK = 500
+# Commits made through each engine by this process (see Repository.writes).
+_COMMITS: WeakKeyDictionary[Engine, list[int]] = WeakKeyDictionary()
+_COMMITS_LOCK = threading.Lock()
 
 
 def chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
@@ -50,6 +55,23 @@ class Repository:
         # (As the reading sessions' on a server database: see ``reading_factory``.)
         self._row_reads = (engine if engine.dialect.name == "sqlite"
                            else engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+    def writes(self) -> int:
+        """A number that moves on with each commit this process makes to the database (any
+        write: every write session commits; a read never does). A read asked again after
+        it stayed the same finds what the first found, but for other processes' writes
+        meanwhile: a step may pass the first answer on, as it would be had they come a
+        moment later."""
+        with _COMMITS_LOCK:
+            counter = _COMMITS.get(self.engine)
+            if counter is None:
+                counter = _COMMITS[self.engine] = [0]
+
+                def _commit(_conn: Connection) -> None:
+                    counter[0] += 1
+
+                event.listen(self.engine, "commit", _commit)
+        return counter[0]
 
     def session(self) -> Session:
         return self._sessions()
