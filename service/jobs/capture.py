@@ -80,7 +80,8 @@ async def capture_notes(ctx: JobContext, now: datetime) -> CaptureReport:
     recapture = timedelta(days=cfg.recapture_days)
     due = store.read_backs_due(now, now - reach(recapture), now - grace + timedelta(seconds=1))
     contexts = store.occurrence_contexts(occ for occ, _mailbox in due)
-    links = DeltaRepository(store.engine).delta_links({mailbox for _occ, mailbox in due})
+    links = (DeltaRepository(store.engine).delta_links({mailbox for _occ, mailbox in due})
+             if due else {})
     next_agenda = next_agendas(ctx, (occ for occ, _mailbox in due), contexts)
     vouched: list[tuple[int, datetime, datetime | None]] = []
     postponed: list[tuple[OccurrenceRecord, datetime]] = []

@@ -44,6 +44,8 @@ class DeltaRepository(Repository):
         if mailboxes is not None:
             parts = list(chunks(dict.fromkeys(m.lower() for m in mailboxes)))
         out: dict[str, DeltaLink] = {}
+        if not parts:
+            return out  # (none asked for, as on most ticks: no session either)
         with self.reading() as s:
             for part in parts:
                 rows = s.execute(q if part is None else q.where(
