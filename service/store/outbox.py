@@ -40,9 +40,18 @@ def _no_mail(kind: str) -> ColumnElement[bool]:
     return ~exists().where(OutboxRow.key == key)
 
 
-# Reads each tick makes, built once (the values are bound when they run).
-_OUTBOX = select(OutboxRow).order_by(OutboxRow.id)
+# Reads each tick makes, built once (the values are bound when they run). The outbox's as
+# columns (see Repository.reading_rows): a mail's fields, its recipients as stored last.
+_MAIL_FIELDS = [name for name in convert.field_names(MailRecord) if name not in ("to", "cc")]
+_OUTBOX = select(*(getattr(OutboxRow, name) for name in _MAIL_FIELDS), OutboxRow.recipients,
+                 OutboxRow.cc).order_by(OutboxRow.id)
 _OUTBOX_IN = _OUTBOX.where(OutboxRow.status.in_(bindparam("statuses", expanding=True)))
+
+
+def _mail_from(values: Sequence[Any]) -> MailRecord:
+    """A mail from a row of ``_OUTBOX``."""
+    return MailRecord(**dict(zip(_MAIL_FIELDS, values[:-2], strict=True)),
+                      to=convert.recipients_of(values[-2]), cc=convert.recipients_of(values[-1]))
 
 
 @functools.cache
@@ -96,9 +105,9 @@ class OutboxRepository(Repository):
             return {m.key for m in fresh.values() if self.enqueue(m)}
 
     def outbox(self, statuses: Sequence[str] | None = None) -> list[MailRecord]:
-        with self.reading() as s:
+        with self.reading_rows() as s:
             q = _OUTBOX_IN if statuses else _OUTBOX
-            return [convert.mail(r) for r in s.scalars(q, {"statuses": list(statuses or ())})]
+            return [_mail_from(r) for r in s.execute(q, {"statuses": list(statuses or ())})]
 
     def mail(self, mail_id: int) -> MailRecord | None:
         with self.reading() as s:
@@ -320,8 +329,8 @@ class OutboxRepository(Repository):
         if since is not None:
             query = query.where(func.coalesce(OutboxRow.claimed_at, OutboxRow.created_at)
                                 >= since)
-        with self.reading() as s:
-            return [convert.mail(row) for row in s.scalars(query)]
+        with self.reading_rows() as s:
+            return [_mail_from(r) for r in s.execute(query)]
 
     def resend_failed(self, mail_ids: Iterable[int], note: str) -> int:
         """failed -> pending for each of ``mail_ids`` still failed and not erased (as
