@@ -28,8 +28,9 @@ def test_a_development_meeting_off_its_turn_does_not_skip_another_focus_area(
     shown: list[str] = []
     after = START
     while len([f for f in shown if f != "Development and growth"]) < 6:
-        # A tick a day: an agenda is due two working days ahead, so none is missed.
-        occ, _ = pairs.next_agenda(ROB, after, step=timedelta(days=1))
+        # A tick every other day: an agenda is due at the start of the working day two
+        # working days ahead (over 48 hours before its meeting), so none is missed.
+        occ, _ = pairs.next_agenda(ROB, after, step=timedelta(days=2))
         focus = [line for line in pairs.lines(occ) if line in FOCUS]
         assert len(focus) == 1, focus
         shown.append(focus[0])
