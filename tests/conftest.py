@@ -53,6 +53,14 @@ def _left_out(config: pytest.Config) -> set[str]:
     return omitted - _named(config, omitted)
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: a worker per core and one more. Several of the longest tests spend much of
+    their time waiting (the worker crash test on its stepped clock, the worker and replica
+    tests on the processes they start, every test on PostgreSQL's answers), and with one
+    worker per core a core sat idle meanwhile."""
+    return (os.cpu_count() or 1) + 1
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The PostgreSQL variants listed in postgres_omitted.txt are deselected (the summary
     says so: pytest_terminal_summary) unless named on the command line. Under pytest-xdist, the slow
