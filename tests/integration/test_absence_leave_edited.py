@@ -20,16 +20,22 @@ from tests.integration.test_absence_long_leave import BEA, MIA, ROB, START, _run
 Edit = Callable[[SandboxTenant], None]
 
 
+def org() -> SandboxTenant:
+    """Bea manages Mia, who manages Rob."""
+    tenant = SandboxTenant(seed="leave-edited", now=lambda: START)
+    bea = tenant.add_user("Bea Big", BEA, hire_date=date(2019, 1, 1))
+    mia = tenant.add_user("Mia Boss", MIA, manager=bea, hire_date=date(2020, 1, 1))
+    tenant.add_user("Rob Report", ROB, manager=mia, hire_date=date(2021, 1, 1))
+    return tenant
+
+
 def _walk(tmp: Path, until: datetime, edits: dict[datetime, Edit]) -> Store:
     """Bea manages Mia, who manages Rob; fortnightly Friday 1-2-1s (12 Feb, 26 Feb,
     12 Mar, 26 Mar ...); a run every 12 h up to ``until``, ``edits`` made at their times."""
     db = f"sqlite:///{tmp / 'edited.db'}"
     settings = make_settings(tmp, db, default_cadence=CadenceKind.FORTNIGHTLY,
                              weekdays=("friday",))
-    tenant = SandboxTenant(seed="leave-edited", now=lambda: START)
-    bea = tenant.add_user("Bea Big", BEA, hire_date=date(2019, 1, 1))
-    mia = tenant.add_user("Mia Boss", MIA, manager=bea, hire_date=date(2020, 1, 1))
-    tenant.add_user("Rob Report", ROB, manager=mia, hire_date=date(2021, 1, 1))
+    tenant = org()
     now = START
     while now < until:
         if now in edits:

@@ -18,8 +18,8 @@ from service.sandbox import SandboxTenant
 from service.store.db import make_engine
 from service.store.repo import Store
 from tests.conftest import make_settings
-from tests.integration.test_absence_leave_edited import _edit, _ids, _notes
-from tests.integration.test_absence_long_leave import BEA, MIA, ROB, START, _run, _skipped_in
+from tests.integration.test_absence_leave_edited import _edit, _ids, _notes, org
+from tests.integration.test_absence_long_leave import ROB, START, _run, _skipped_in
 
 
 def _upgraded_walk(tmp: Path, leave: tuple[date, date], until: datetime,
@@ -30,10 +30,7 @@ def _upgraded_walk(tmp: Path, leave: tuple[date, date], until: datetime,
     db = f"sqlite:///{tmp / 'upgraded.db'}"
     settings = make_settings(tmp, db, default_cadence=CadenceKind.FORTNIGHTLY,
                              weekdays=("friday",))
-    tenant = SandboxTenant(seed="leave-edited", now=lambda: START)
-    bea = tenant.add_user("Bea Big", BEA, hire_date=date(2019, 1, 1))
-    mia = tenant.add_user("Mia Boss", MIA, manager=bea, hire_date=date(2020, 1, 1))
-    tenant.add_user("Rob Report", ROB, manager=mia, hire_date=date(2021, 1, 1))
+    tenant = org()
     now, upgraded, edited = START, False, False
     while now < until:
         if now == START + timedelta(days=3):
