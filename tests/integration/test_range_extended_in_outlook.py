@@ -43,8 +43,11 @@ def test_a_series_given_a_later_end_in_outlook_is_not_booked_twice(
                                          first + timedelta(minutes=series.minutes), recurrence)
         edited.append(now)
 
+    # A tick a day (the service runs every 12 to 24 hours): the range is edited on day 1
+    # and read when the extension is due (day 40); the ticks go on past the old end (day
+    # 70; a follow-on would begin on day 71), and the calendars are read as far as before.
+    org_.hourly(START + timedelta(days=75), each, step=timedelta(days=1))
     until = START + timedelta(days=100)
-    org_.hourly(until, each, step=6 * timedelta(hours=1))
     assert edited
     for email in (MIA, ROB):
         weeks = Counter(start_of(e).isocalendar()[:2] for e in calendar_items(
