@@ -60,7 +60,10 @@ def test_her_own_series_taken_on_after_a_cut_is_made_private(tmp_path: Any,
             attendees=[ROB])["id"])
         cut.append(split.astimezone(zone).date())
 
-    org_.hourly(START + timedelta(days=60), each, step=6 * timedelta(hours=1))
+    # A tick a day (the service runs every 12 to 24 hours): cut on day 16 before the
+    # meeting of day 36; her series is taken on three days ahead of it, and its agenda goes
+    # in before it; the ticks go on past that meeting's day.
+    org_.hourly(START + timedelta(days=38), each, step=timedelta(days=1))
     assert cut and made
     view = _rob(org_)
     assert view is not None and view.series is not None
