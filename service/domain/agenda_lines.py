@@ -115,11 +115,18 @@ def _prompt_patterns() -> tuple[tuple[re.Pattern[str], bool], ...]:
     return tuple(out.values())
 
 
+@functools.lru_cache(maxsize=2)
+def _prompts_in(in_typing_area: bool) -> re.Pattern[str]:
+    """The prompts that count here as one pattern, each an alternative: one match per line,
+    not one per prompt (a pasted thread is tens of thousands of lines)."""
+    return re.compile("|".join(f"(?:{p.pattern})" for p, anywhere in _prompt_patterns()
+                               if anywhere or not in_typing_area) or "(?!)")
+
+
 def is_prompt(key: str, in_typing_area: bool) -> bool:
     """Is ``key`` (``line_key``) one of the prompts naming the pair, with any names? In the
     areas the manager types into only those of those areas."""
-    return any(p.fullmatch(key) for p, anywhere in _prompt_patterns()
-               if anywhere or not in_typing_area)
+    return _prompts_in(in_typing_area).fullmatch(key) is not None
 
 
 def agenda_shaped(line: str, in_typing_area: bool) -> bool:

@@ -551,6 +551,15 @@ def strip_bullets(line: str) -> str:
     return out if out.strip() else line
 
 
+# No format character (Unicode category Cf) is ASCII: only runs of other characters are
+# looked at one by one (a pasted thread can be megabytes, nearly all of it ASCII).
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _without_format_chars(run: re.Match[str]) -> str:
+    return "".join(ch for ch in run.group() if unicodedata.category(ch) != "Cf")
+
+
 def normalise_block_text(text: str) -> str:
     """Canonical form used by ``fingerprint``: what survives any faithful HTML->text pass.
 
@@ -559,7 +568,7 @@ def normalise_block_text(text: str) -> str:
     dropped.
     """
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    text = _NON_ASCII.sub(_without_format_chars, text)
     out = []
     for raw in text.split("\n"):
         line = " ".join(raw.replace("\u00a0", " ").split())
