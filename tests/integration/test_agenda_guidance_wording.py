@@ -22,6 +22,9 @@ from tests.integration.test_agenda_loop import START, org, person_types
 
 BOX = "onetoone@contoso.example"
 NUDGE = "Lately more than a quarter of the topics have been Mia's"
+# A tick every other day while waiting for an agenda: one is due at the start of the working
+# day two working days before its meeting (over 48 hours ahead), so none is missed.
+STEP = timedelta(days=2)
 
 
 def _meetings(pairs: Pairs, count: int, *, manager_topics: int, report_topics: int = 0
@@ -38,7 +41,7 @@ def _meetings(pairs: Pairs, count: int, *, manager_topics: int, report_topics: i
             store.add_topic(pid, f"Mia's topic {n}.{i}", "manager", day, after)
         for i in range(report_topics):
             store.add_topic(pid, f"Rob's topic {n}.{i}", "report", day, after)
-        occ, _now = pairs.next_agenda(ROB, after)
+        occ, _now = pairs.next_agenda(ROB, after, STEP)
         lines = [line for line in pairs.lines(occ) if line]
         person_types(pairs.tenant, occ, [f"Note of meeting {n}"], ["Rob: draft the plan"],
                      tick_all=True)
@@ -151,8 +154,8 @@ def test_a_meeting_without_notes_is_not_called_missed_in_the_next_invite(
     missed, nor in the shape of a second heading; read back, it is no note."""
     pairs = Pairs(settings_for(f"sqlite:///{tmp_path / 'quiet.db'}"))
     pairs.at(START)
-    first, _now = pairs.next_agenda(ROB, START)
-    second, _now = pairs.next_agenda(ROB, first.end)
+    first, _now = pairs.next_agenda(ROB, START, STEP)
+    second, _now = pairs.next_agenda(ROB, first.end, STEP)
     assert pairs.store.occurrence(first.id).status == "held_no_notes"
     lines = [line for line in pairs.lines(second) if line]
     day = f"{first.start.astimezone(ZoneInfo('Europe/London')):%A %-d %B %Y}"
