@@ -21,13 +21,15 @@ from tests.integration.test_rebook import ROB, World, _start
 
 def _meeting_morning(world: World, nth: int = 0) -> tuple[Any, datetime, datetime]:
     """Ticks up to two hours before Rob's ``nth`` meeting (from 0): its agenda is in and his
-    prep mail went. (Rob's view, the meeting's start, now.)"""
+    prep mail went. (Rob's view, the meeting's start, now.) A tick a day: the agenda is due
+    from the start of the working day two working days ahead, the prep mail three, so
+    neither is missed."""
     now = START
     world.tick(now)
     rob = world.view(ROB)
     first = _start(world.instances(rob.series, START)[nth])
-    while now + timedelta(hours=6) < first - timedelta(hours=2):
-        now += timedelta(hours=6)
+    while now + timedelta(days=1) < first - timedelta(hours=2):
+        now += timedelta(days=1)
         world.tick(now)
     now = first - timedelta(hours=2)
     world.tick(now)
