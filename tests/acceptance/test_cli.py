@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -35,14 +36,16 @@ def onetoone(*args: str, cwd: Path, env: dict[str, str] | None = None,
 def test_demo_runs_and_second_run_creates_nothing(tmp_path: Path) -> None:
     """`onetoone demo` schedules the sandbox org, writes HTML, and is idempotent.
 
-    Each run walks its first tick only: what is checked here is that tick (the series
-    created, then none), the pages and the folder, none of which the six weeks change.
-    (The weeks' story is tests/acceptance/test_demo_pages.py's; the six-week command runs in
-    a process of its own in test_benchmarks_demo.py.)"""
-    first = onetoone("demo", cwd=tmp_path, demo_walk_hours=0)
+    The first run is the command a newcomer types, six weeks walked: the loop's summaries
+    reach the reports. The run again walks its first tick only: what it checks (no series
+    created, the folder replaced) the six weeks do not change. (The weeks' story is
+    tests/acceptance/test_demo_pages.py's.)"""
+    first = onetoone("demo", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     # Ten pairs: nine booked, and Eleanor's own series with Hannah adopted as it stands.
     assert "created 9 series, adopted 1" in first.stdout
+    sent = re.search(r"Reports received (\d+) summar", first.stdout)
+    assert sent is not None and int(sent.group(1)) > 0, first.stdout[-2000:]
     index = tmp_path / "demo-out" / "index.html"
     assert index.exists()
     pages = list((tmp_path / "demo-out" / "people").glob("*.html"))
