@@ -43,12 +43,10 @@ def _run(settings: Any, tenant: SandboxTenant, now: datetime) -> None:
 
 def _walk(tmp: Path, until: datetime, book) -> tuple[Store, SandboxTenant]:
     """Bea manages Mia, who manages Rob; fortnightly Friday 1-2-1s. ``book(tenant)`` books
-    the leave a few days in, after the series; a run every other day (06:00 UTC) up to
-    ``until``. Mia and Rob meet on Fridays an even number of days from the first run (15
-    Jan, then every 14 days), so each of their meetings is checked as with a run every 12 h:
-    on the Wednesday run (the first after it is stored, its agenda day), and on its eve
-    (the Friday run, before it starts). Bea and Mia meet the other Fridays, checked on the
-    Thursday run."""
+    the leave a few days in, after the series; after the first run (a Tuesday), a run each
+    Wednesday and Friday (06:00 UTC) up to ``until``: each meeting is checked on the runs a
+    run every 12 h checked it on, the Wednesday's (the first after it is stored, its
+    agenda day), and on its eve (the Friday's, before it starts)."""
     db = f"sqlite:///{tmp / 'long.db'}"
     settings = make_settings(tmp, db, default_cadence=CadenceKind.FORTNIGHTLY,
                              weekdays=("friday",))
@@ -62,7 +60,9 @@ def _walk(tmp: Path, until: datetime, book) -> tuple[Store, SandboxTenant]:
             book(tenant)
             booked = True
         _run(settings, tenant, now)
-        now += timedelta(days=2)
+        now += timedelta(days=1)
+        while now.weekday() not in (2, 4):  # Wednesday, Friday
+            now += timedelta(days=1)
     return Store(make_engine(db)), tenant
 
 
