@@ -1,4 +1,4 @@
-"""HR insight and evidence (issue 13): six simulated months through the sandbox, then the
+"""HR insight and evidence (issue 13): five simulated months through the sandbox, then the
 report's figures are checked against a count made from the sandbox's own calendars (not
 from the store the report reads); evidence and retention are checked on the same run."""
 
@@ -41,7 +41,11 @@ from service.store.repo import Store
 from tests.conftest import make_settings
 
 START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
-DAYS = 182
+# 21 weeks (it was 26): ten or more fortnightly meetings a pair, enough for each kind to
+# happen (Nia's 3rd and 4th cancelled, Rob's 5th moved and his 3rd, 6th and 9th without
+# notes, Ola's 2nd declined and her last two, in the period's last 30 days), and meetings
+# either side of both retention cut-offs (three months and one before --now).
+DAYS = 147
 LEA, MIA = "lea@contoso.example", "mia@contoso.example"
 ROB, NIA, OLA = "rob@contoso.example", "nia@contoso.example", "ola@contoso.example"
 MARK = "Discussed item"  # typed into every note: how the count recognises a held meeting
@@ -169,8 +173,13 @@ def simulate(tmp: Path) -> Run:
     tenant = org()
     run = Run(tmp, db, settings, tenant, Store(make_engine(db)), START + timedelta(days=DAYS))
     done: set[str] = set()
-    for step in range(DAYS * 2):
-        now = START + timedelta(hours=12 * step)
+    # The rollout at 06:00, then a run a day at 18:00 (the directory synced every other
+    # one). Every meeting here falls between 06:00 and 18:00 UTC, so each run that finds a
+    # meeting a few days off (to move, cancel or decline it: before its agenda is due) or
+    # just ended (to type its notes) is the one a run every 12 hours found it in: the same
+    # occurrences, agendas, read-backs, mail and actions, stored alike, in half the runs.
+    for step in range(DAYS + 1):
+        now = START + (timedelta(hours=12) + timedelta(days=step - 1) if step else timedelta())
         tenant.now = lambda now=now: now
 
         async def go(now: datetime = now, sync: bool = step % 2 == 0) -> Any:
@@ -185,7 +194,7 @@ def simulate(tmp: Path) -> Run:
     return run
 
 
-# Slow as a whole: every test here shares one simulated half-year (the module's fixture),
+# Slow as a whole: every test here shares one simulated run (the module's fixture),
 # so they are moved together (see tests/conftest.py).
 pytestmark = pytest.mark.slow
 
@@ -206,8 +215,8 @@ def invoke(run: Run, *args: str, **settings: str) -> Any:
     return result
 
 
-PERIOD = ("--from", f"{START:%Y-%m-%d}", "--to", "2027-05-20", "--now", "2027-05-23T06:00:00Z")
-PERIOD_END = datetime(2027, 5, 20, tzinfo=UTC)
+PERIOD = ("--from", f"{START:%Y-%m-%d}", "--to", "2027-04-15", "--now", "2027-04-18T06:00:00Z")
+PERIOD_END = datetime(2027, 4, 15, tzinfo=UTC)
 
 
 def sandbox_count(run: Run) -> dict[str, dict[str, int]]:
@@ -292,8 +301,8 @@ def test_smaller_minimum_shows_the_group(run: Run, tmp_path: Path) -> None:
 
 def _evidence(run: Run, tmp_path: Path, name: str, *extra: str) -> str:
     path = tmp_path / name
-    invoke(run, "evidence", ROB, "--from", f"{START:%Y-%m-%d}", "--to", "2027-05-20",
-           "--now", "2027-05-23T06:00:00Z", "--out", str(path), *extra)
+    invoke(run, "evidence", ROB, "--from", f"{START:%Y-%m-%d}", "--to", "2027-04-15",
+           "--now", "2027-04-18T06:00:00Z", "--out", str(path), *extra)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     return path.read_text() if name.endswith(".html") else path.read_bytes().decode("latin-1")
 
@@ -341,9 +350,9 @@ def test_retention_erases_exactly_what_is_older(run: Run, tmp_path: Path) -> Non
             mail0 = {m.id: (m.body_html, m.created_at) for m in s.scalars(select(OutboxRow))}
             versions0 = {v.id: (v.notes, v.actions, v.occurrence_id)
                          for v in s.scalars(select(NoteVersionRow))}
-        invoke(run, "retention", "--yes", "--now", "2027-05-23T06:00:00Z",
+        invoke(run, "retention", "--yes", "--now", "2027-04-18T06:00:00Z",
                PRIVACY_RETAIN_MONTHS="3")
-        cutoff = datetime(2027, 2, 23, tzinfo=UTC)
+        cutoff = datetime(2027, 1, 18, tzinfo=UTC)
         with store.session() as s:
             notes = {n.id: n.text for n in s.scalars(select(NoteRow))}
             actions = {a.id: a.text for a in s.scalars(select(ActionRow))}
@@ -390,11 +399,11 @@ def test_worker_runs_retention_daily_job_and_logs_it(run: Run, tmp_path: Path,
     settings = replace(run.settings, database=replace(run.settings.database,
                                                       url=f"sqlite:///{copy}"),
                        privacy=replace(run.settings.privacy, retain_months=1))
-    worker = Worker(settings, FixedClock(datetime(2027, 5, 23, 6, tzinfo=UTC)))
+    worker = Worker(settings, FixedClock(datetime(2027, 4, 18, 6, tzinfo=UTC)))
     with caplog.at_level(logging.INFO, logger="service.worker"):
         worker.run_retention()
     record = next(r for r in caplog.records if r.getMessage() == "privacy.retention")
-    assert record.before == "2027-04-23T00:00:00+00:00" and record.notes > 0  # type: ignore[attr-defined]
+    assert record.before == "2027-03-18T00:00:00+00:00" and record.notes > 0  # type: ignore[attr-defined]
     with Store(make_engine(f"sqlite:///{copy}")).session() as s:
         kept = [n.text for n in s.scalars(select(NoteRow)) if n.text != "[erased]"]
     assert kept and all(MARK in t or "Private" in t or "Workload" in t for t in kept)
